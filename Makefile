@@ -1,0 +1,166 @@
+# filebroker: plain GNU make, no configure step.
+#
+#   make                  build/filebroker, build/libfilebroker.{so,a}
+#   make check            every test (unit, golden, fuzz mutation loop, integration)
+#   make check SANITIZE=1 the same under ASan+UBSan
+#   make demo             build and run the bundled example
+#   make fuzz             libFuzzer targets with clang (FUZZ_SECONDS=N each)
+#   make install          PREFIX=/usr/local DESTDIR=
+#
+# Sources are found by folder, so adding a file needs no edit here:
+#   policy/*.c   the pure policy library
+#   client/*.c   libfilebroker (protocol codec, client calls, worker sandbox)
+#   broker/*.c   the privileged process; broker/main.c holds main() alone
+#   tests/unit/test_*.c      one cmocka binary each
+#   tests/fuzz/fuzz_*.c      one libFuzzer target each
+#   tests/integration/*.sh   integration tests, run against build/filebroker
+#   tests/helpers/*.c        small programs the integration tests run
+
+VERSION    := 0.1.0
+SOVERSION  := 0
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR    ?=
+
+CC       ?= cc
+B        := build
+SANITIZE ?=
+FUZZ_SECONDS ?= 10
+MUTATE_ITERATIONS ?= 20000
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wswitch-enum -Wpointer-arith -Wundef -Wvla -Wcast-align \
+	-Wimplicit-fallthrough -Wno-missing-field-initializers
+
+ifeq ($(SANITIZE),1)
+OPT    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+SANLD  := -fsanitize=address,undefined
+B      := build-san
+else
+OPT    := -O2 -g -D_FORTIFY_SOURCE=3
+SANLD  :=
+endif
+
+CPPFLAGS += -D_GNU_SOURCE -Iclient -Ipolicy -Ibroker -DFB_VERSION='"$(VERSION)"'
+CFLAGS   += -std=c11 $(OPT) $(WARN) -fPIC -fstack-protector-strong -fstack-clash-protection \
+	-fcf-protection
+LDFLAGS  += $(SANLD) -Wl,-z,relro,-z,now -Wl,--as-needed
+LIBS     := -lseccomp -lcap -lpthread
+
+POLICY_SRC := $(sort $(wildcard policy/*.c))
+CLIENT_SRC := $(sort $(wildcard client/*.c))
+BROKER_SRC := $(sort $(filter-out broker/main.c,$(wildcard broker/*.c)))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
+EXAMPLE_SRC := $(sort $(wildcard client/examples/*.c))
+
+POLICY_OBJ := $(POLICY_SRC:%.c=$(B)/obj/%.o)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(B)/obj/%.o)
+BROKER_OBJ := $(BROKER_SRC:%.c=$(B)/obj/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/tests/helpers/%)
+EXAMPLE_BIN := $(EXAMPLE_SRC:client/examples/%.c=$(B)/examples/%)
+MUTATE_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/tests/mutate_%)
+
+all: deps $(B)/filebroker $(B)/libfilebroker.so $(B)/libfilebroker.a $(EXAMPLE_BIN)
+
+deps:
+	@sh scripts/deps.sh build
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/libpolicy.a: $(POLICY_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libbroker.a: $(BROKER_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libfilebroker.a: $(CLIENT_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libfilebroker.so: $(CLIENT_OBJ)
+	$(CC) -shared -Wl,-soname,libfilebroker.so.$(SOVERSION) $(LDFLAGS) -o $@.$(VERSION) $^ $(LIBS)
+	ln -sf libfilebroker.so.$(VERSION) $@.$(SOVERSION)
+	ln -sf libfilebroker.so.$(VERSION) $@
+
+$(B)/filebroker: $(B)/obj/broker/main.o $(B)/libbroker.a $(B)/libpolicy.a $(B)/libfilebroker.a
+	$(CC) -pie $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/examples/%: client/examples/%.c $(B)/libfilebroker.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libbroker.a $(B)/libpolicy.a $(B)/libfilebroker.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+$(B)/tests/helpers/%: tests/helpers/%.c $(B)/libfilebroker.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# The fuzz targets double as a mutation loop under gcc: tests/fuzz/mutate.c
+# supplies main(), replays the seed corpus and feeds mutated copies of it.
+$(B)/tests/mutate_%: tests/fuzz/%.c tests/fuzz/mutate.c $(B)/libbroker.a $(B)/libpolicy.a $(B)/libfilebroker.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $^ $(LIBS)
+
+check-deps:
+	@sh scripts/deps.sh check
+
+check: check-deps all $(UNIT_BIN) $(MUTATE_BIN) $(HELPER_BIN)
+	@B=$(B) MUTATE_ITERATIONS=$(MUTATE_ITERATIONS) sh tests/run.sh
+
+demo: all
+	@sh scripts/demo.sh $(B)
+
+# libFuzzer with clang; each target runs FUZZ_SECONDS and reports its findings.
+FUZZ_B := build-fuzz
+FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+	-Iclient -Ipolicy -Ibroker -DFB_VERSION='"$(VERSION)"'
+fuzz:
+	@sh scripts/deps.sh fuzz
+	@mkdir -p $(FUZZ_B)
+	@set -e; for t in $(FUZZ_SRC:tests/fuzz/%.c=%); do \
+		clang $(FUZZ_FLAGS) -o $(FUZZ_B)/$$t tests/fuzz/$$t.c \
+			$(filter-out broker/main.c,$(wildcard broker/*.c)) $(POLICY_SRC) $(CLIENT_SRC) $(LIBS); \
+	done
+	@FUZZ_B=$(FUZZ_B) FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/fuzz.sh $(FUZZ_SRC:tests/fuzz/%.c=%)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man5
+	install -m 0755 $(B)/filebroker $(DESTDIR)$(BINDIR)/filebroker
+	install -m 0644 $(B)/libfilebroker.a $(DESTDIR)$(LIBDIR)/libfilebroker.a
+	install -m 0755 $(B)/libfilebroker.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libfilebroker.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfilebroker.so.$(SOVERSION)
+	ln -sf libfilebroker.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfilebroker.so
+	install -m 0644 client/filebroker.h $(DESTDIR)$(INCLUDEDIR)/filebroker.h
+	install -m 0644 client/proto.h $(DESTDIR)$(INCLUDEDIR)/filebroker-proto.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' client/filebroker.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/filebroker.pc
+	for m in docs/*.1; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/ || true; done
+	for m in docs/*.3; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man3/ || true; done
+	for m in docs/*.5; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man5/ || true; done
+
+check-format:
+	clang-format --dry-run --Werror $(POLICY_SRC) $(CLIENT_SRC) $(BROKER_SRC) broker/main.c \
+		$(wildcard */*.h)
+
+clean:
+	rm -rf build build-san build-fuzz
+
+.PHONY: all deps check check-deps demo fuzz install check-format clean
+.SECONDARY:
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

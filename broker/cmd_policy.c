@@ -1,0 +1,372 @@
+/*
+ * cmd_policy.c: `filebroker check` and `filebroker explain`, the policy
+ * tools.  They read policies exactly as the broker does (policy_load), so
+ * what they accept the broker accepts and what they refuse it refuses.
+ *
+ * Output for people goes to stdout; diagnostics go to stderr in the
+ * FILE:LINE:COL: form that editors and CI logs understand.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "log.h"
+#include "policy.h"
+
+static void
+print_diags(const struct policy_diags *d)
+{
+	const struct policy_diag *g;
+	const char *sev;
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		g = &d->v[i];
+		sev = g->severity == POLICY_ERROR ? "error" : "warning";
+		if (g->line == 0)
+			fprintf(stderr, "%s: %s: %s\n", g->file, sev, g->msg);
+		else if (g->col == 0)
+			fprintf(stderr, "%s:%d: %s: %s\n", g->file, g->line, sev, g->msg);
+		else
+			fprintf(stderr, "%s:%d:%d: %s: %s\n", g->file, g->line, g->col, sev,
+			    g->msg);
+	}
+}
+
+static size_t
+count_warnings(const struct policy_diags *d)
+{
+	return d->n - d->nerrors;
+}
+
+static void
+check_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: filebroker check [--print] FILE...\n\n"
+	    "Load each policy file as the broker would (includes too) and report\n"
+	    "every problem as FILE:LINE:COL: error|warning: message on stderr.\n"
+	    "Warnings are rules that can never take effect (an allow every access of\n"
+	    "which a deny covers, duplicates, mode= without create).\n\n"
+	    "Prints \"FILE: ok (N rules)\" for each clean file.\n\n"
+	    "  -p, --print   also print each policy that loads, includes (and\n"
+	    "                @runtime) expanded, in the policy language, each rule\n"
+	    "                followed by a # FILE:LINE comment\n\n"
+	    "Exit status: 0 when every file is clean; 1 when any file has an error\n"
+	    "or a warning; 2 for a usage error.  See filebroker.policy(5).\n");
+}
+
+int
+cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "print", no_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct policy_diags d;
+	struct policy *p;
+	int c, i, status = 0, print = 0;
+	size_t nw;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hp", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			check_usage(stdout);
+			return 0;
+		case 'p':
+			print = 1;
+			break;
+		default:
+			check_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		log_warnx("check: no policy file given");
+		check_usage(stderr);
+		return 2;
+	}
+	for (i = optind; i < argc; i++) {
+		memset(&d, 0, sizeof(d));
+		if (policy_load(argv[i], &p, &d) == -1) {
+			print_diags(&d);
+			printf("%s: %zu error%s, %zu warning%s\n", argv[i], d.nerrors,
+			    d.nerrors == 1 ? "" : "s", count_warnings(&d),
+			    count_warnings(&d) == 1 ? "" : "s");
+			status = 1;
+		} else {
+			print_diags(&d);
+			nw = count_warnings(&d);
+			if (nw == 0)
+				printf("%s: ok (%zu rule%s)\n", argv[i], policy_nrules(p),
+				    policy_nrules(p) == 1 ? "" : "s");
+			else {
+				printf("%s: %zu warning%s (%zu rule%s)\n", argv[i], nw,
+				    nw == 1 ? "" : "s", policy_nrules(p),
+				    policy_nrules(p) == 1 ? "" : "s");
+				status = 1;
+			}
+			if (print && policy_print(p, stdout) == -1) {
+				log_warn("check: writing the policy");
+				status = 2;
+			}
+			policy_free(p);
+		}
+		policy_diags_free(&d);
+		/* Keep stdout and the diagnostics on stderr in order. */
+		fflush(stdout);
+	}
+	return status;
+}
+
+static void
+explain_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: filebroker explain --policy FILE [--access A[,A...]] [--pid PID]\n"
+	    "                          [--json] PATH...\n\n"
+	    "Show how the policy decides a request for each PATH, and which rule\n"
+	    "decided it:\n\n"
+	    "  allow  read  /srv/in/a.txt  (policy.txt:3)\n"
+	    "  deny   read  /etc/shadow  (default)\n\n"
+	    "  -p, --policy FILE  the policy to load (required)\n"
+	    "  -a, --access LIST  read, write, create, delete, list, stat, exec or all,\n"
+	    "                     comma-separated (default: read); every one must be\n"
+	    "                     allowed for the request to be\n"
+	    "      --pid PID      the worker's pid, for /proc/self patterns\n"
+	    "      --json         one JSON object per path per line:\n"
+	    "                     {\"path\",\"access\",\"decision\",\"rule\",...}\n\n"
+	    "PATHs are made canonical lexically first: relative to the current\n"
+	    "folder, with \"//\", \".\" and \"..\" collapsed (symlinks are not looked\n"
+	    "at; the broker resolves them before deciding).  A note on stderr says\n"
+	    "when a PATH was changed.\n\n"
+	    "Exit status: 0 when every request is allowed, 1 when any is denied,\n"
+	    "2 for a usage error or a policy that does not load.\n");
+}
+
+/* For people: control characters and backslashes escaped, the rest as is. */
+static void
+put_text(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			fprintf(f, "\\x%02x", (unsigned char)*s);
+		else if (*s == '\\')
+			fputs("\\\\", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* Length of a valid UTF-8 sequence at s, or 0. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned cp;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* A JSON string.  Bytes that are not UTF-8 become \u00XX (read as Latin-1):
+ * JSON cannot carry raw bytes, and this keeps the output valid. */
+static void
+put_json(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
+
+	fputc('"', f);
+	while (*s != '\0') {
+		if (*s == '"' || *s == '\\') {
+			fputc('\\', f);
+			fputc(*s++, f);
+		} else if (*s < 0x20 || *s == 0x7f) {
+			fprintf(f, "\\u%04x", *s++);
+		} else if (*s < 0x80) {
+			fputc(*s++, f);
+		} else if ((n = utf8_len(s)) > 0) {
+			fwrite(s, 1, n, f);
+			s += n;
+		} else
+			fprintf(f, "\\u%04x", *s++);
+	}
+	fputc('"', f);
+}
+
+int
+cmd_explain(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "access", required_argument, NULL, 'a' },
+		{ "pid", required_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct policy_diags d;
+	struct policy_decision dec;
+	struct policy *p = NULL;
+	const char *policy = NULL;
+	char canon[PATH_MAX], cwd[PATH_MAX], acc[64], *end;
+	unsigned access = POLICY_READ;
+	int c, i, json = 0, status = 0, havecwd = 0;
+	long pid = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:a:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			policy = optarg;
+			break;
+		case 'a':
+			if (policy_access_parse(optarg, &access) == -1 || access == 0) {
+				log_warnx("explain: bad access list '%s' (expected read, write, "
+					  "create, delete, list, stat, exec or all, comma-separated)",
+				    optarg);
+				return 2;
+			}
+			break;
+		case 'P':
+			errno = 0;
+			pid = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || pid < 0 ||
+			    pid > INT_MAX) {
+				log_warnx("explain: bad pid '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			explain_usage(stdout);
+			return 0;
+		default:
+			explain_usage(stderr);
+			return 2;
+		}
+	}
+	if (policy == NULL || optind >= argc) {
+		log_warnx("explain: %s", policy == NULL ? "--policy FILE is required" :
+							  "no PATH given");
+		explain_usage(stderr);
+		return 2;
+	}
+	memset(&d, 0, sizeof(d));
+	if (policy_load(policy, &p, &d) == -1) {
+		print_diags(&d);
+		log_warnx("explain: %s: policy not loaded (%zu error%s)", policy, d.nerrors,
+		    d.nerrors == 1 ? "" : "s");
+		policy_diags_free(&d);
+		return 2;
+	}
+	/* Only warnings are left; `check` is the place to read them. */
+	if (d.n > 0)
+		fprintf(stderr, "filebroker: note: %s has %zu warning%s; see filebroker check\n",
+		    policy, d.n, d.n == 1 ? "" : "s");
+	policy_diags_free(&d);
+	policy_access_format(access, acc, sizeof(acc));
+	for (i = optind; i < argc; i++) {
+		const char *path = argv[i];
+
+		if (policy_path_check(path) == -1) {
+			if (path[0] != '/' && !havecwd) {
+				if (getcwd(cwd, sizeof(cwd)) == NULL) {
+					log_warn("explain: getcwd");
+					status = 2;
+					continue;
+				}
+				havecwd = 1;
+			}
+			if (policy_path_normalize(havecwd ? cwd : NULL, path, canon,
+				sizeof(canon)) == -1) {
+				log_warn("explain: '%s'", path);
+				status = 2;
+				continue;
+			}
+			fprintf(stderr, "filebroker: note: '");
+			put_text(stderr, path);
+			fprintf(stderr, "' taken as '");
+			put_text(stderr, canon);
+			fprintf(stderr, "'\n");
+		} else
+			snprintf(canon, sizeof(canon), "%s", path);
+		/* As the broker does: a worker's /proc/self is its own /proc/PID. */
+		if (pid > 0 && strncmp(canon, "/proc/self", 10) == 0 &&
+		    (canon[10] == '/' || canon[10] == '\0')) {
+			char rest[PATH_MAX];
+
+			snprintf(rest, sizeof(rest), "%s", canon + 10);
+			if (snprintf(canon, sizeof(canon), "/proc/%ld%s", pid, rest) >=
+			    (int)sizeof(canon)) {
+				log_warnx("explain: '%s': path too long", path);
+				status = 2;
+				continue;
+			}
+			fprintf(stderr, "filebroker: note: '/proc/self%s' taken as '%s'\n", rest,
+			    canon);
+		}
+		if (policy_decide(p, canon, access, (pid_t)pid, &dec) == -1) {
+			log_warn("explain: '%s'", canon);
+			status = 2;
+			continue;
+		}
+		if (!dec.allowed && status == 0)
+			status = 1;
+		if (json) {
+			fputs("{\"path\":", stdout);
+			put_json(stdout, canon);
+			if (strcmp(canon, path) != 0) {
+				fputs(",\"given\":", stdout);
+				put_json(stdout, path);
+			}
+			printf(",\"access\":\"%s\",\"decision\":\"%s\",\"rule\":", acc,
+			    dec.allowed ? "allow" : "deny");
+			put_json(stdout, dec.rule);
+			if (dec.allowed) {
+				printf(",\"exact\":%s", dec.exact ? "true" : "false");
+				if (access & POLICY_CREATE)
+					printf(",\"create_mode\":\"0%03o\"", dec.create_mode);
+			}
+			fputs("}\n", stdout);
+		} else {
+			printf("%-5s  %s  ", dec.allowed ? "allow" : "deny", acc);
+			put_text(stdout, canon);
+			printf("  (");
+			put_text(stdout, dec.rule);
+			putchar(')');
+			if (dec.allowed && (access & POLICY_CREATE))
+				printf("  create mode <= 0%03o", dec.create_mode);
+			putchar('\n');
+		}
+		fflush(stdout);
+	}
+	fflush(stdout);
+	policy_free(p);
+	return status;
+}

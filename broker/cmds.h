@@ -1,0 +1,13 @@
+/*
+ * cmds.h: the subcommands of the filebroker binary.  Each takes the
+ * arguments after the subcommand name (argv[0] is the subcommand) and
+ * returns the process exit status.
+ */
+#ifndef FB_CMDS_H
+#define FB_CMDS_H
+
+int cmd_run(int argc, char **argv);	/* broker/run.c */
+int cmd_check(int argc, char **argv);	/* broker/cmd_policy.c */
+int cmd_explain(int argc, char **argv); /* broker/cmd_policy.c */
+
+#endif

@@ -1,0 +1,602 @@
+/*
+ * ops.c: one handler per operation.  Each resolves the worker's path to a
+ * pinned object (resolve.c), decides on its canonical path (policy/), and
+ * only then acts, on that object.  Errors a worker can see:
+ *
+ *	EACCES	the policy denies it (open, mkdir, unlink, rmdir, rename)
+ *	ENOENT	missing, or invisible to the worker: stat, lstat, access and
+ *		readlink never tell a path the policy hides from one that
+ *		does not exist
+ *	EINVAL	unsupported flags (O_PATH, O_TMPFILE, unknown bits), a
+ *		relative path
+ *	EIO	the audit record could not be written (fail closed)
+ *	others	as the kernel reports them for the object
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "log.h"
+#include "ops.h"
+#include "policy.h"
+
+/* Retries when the filesystem changes between the walk and the act. */
+#define OPS_RACE_RETRIES 8
+
+struct opctx {
+	struct session *s;
+	const struct fb_request *req;
+	struct fb_reply *rep;
+	int fd;			/* descriptor to send, or -1 */
+	char canon[PATH_MAX];	/* for the audit record; empty if none */
+	char canon2[PATH_MAX];
+	unsigned access;	/* the access decided on */
+	int decided;		/* a policy decision was made */
+	int allowed;
+	const char *rule;
+};
+
+/* Decide access on path, remembering the outcome for the audit record.
+ * A denial sticks: a later allow (rename's second path) does not undo it. */
+static int
+decide(struct opctx *c, const char *path, unsigned access, struct policy_decision *d)
+{
+	struct policy_decision tmp;
+
+	if (d == NULL)
+		d = &tmp;
+	if (policy_decide(c->s->policy, path, access, c->s->pid, d) == -1) {
+		d->allowed = 0;
+		d->rule = "default";
+	}
+	if (!c->decided || (c->allowed && !d->allowed)) {
+		c->allowed = d->allowed;
+		c->rule = d->rule;
+	}
+	c->access |= access;
+	c->decided = 1;
+	return d->allowed;
+}
+
+/* May the worker know whether path exists?  Asked quietly: it does not
+ * count as the request's decision. */
+static int
+visible(struct opctx *c, const char *path)
+{
+	struct policy_decision d;
+
+	if (path[0] != '/')
+		return 0;
+	if (policy_decide(c->s->policy, path, POLICY_STAT, c->s->pid, &d) == -1)
+		return 0;
+	return d.allowed;
+}
+
+/* Turn a failed walk into the errno the worker may see. */
+static int
+walk_error(struct opctx *c, const struct walk *w, int r, int hidden)
+{
+	snprintf(c->canon, sizeof(c->canon), "%s", w->canon);
+	if (r == -EACCES || r == -EINVAL || r == -ENAMETOOLONG)
+		return -r;
+	return visible(c, w->canon) ? -r : hidden;
+}
+
+static void
+set_stat(struct fb_wire_stat *ws, const struct stat *st)
+{
+	ws->dev = st->st_dev;
+	ws->ino = st->st_ino;
+	ws->mode = st->st_mode;
+	ws->nlink = st->st_nlink;
+	ws->uid = st->st_uid;
+	ws->gid = st->st_gid;
+	ws->rdev = st->st_rdev;
+	ws->size = st->st_size;
+	ws->blksize = st->st_blksize;
+	ws->blocks = st->st_blocks;
+	ws->atime_ns = (int64_t)st->st_atim.tv_sec * 1000000000 + st->st_atim.tv_nsec;
+	ws->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	ws->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+/* Hand a new file or folder to the worker (the broker may be root). */
+static int
+give_to_worker(struct opctx *c, int fd)
+{
+	if (!c->s->chown_new)
+		return 0;
+	if (fchownat(fd, "", c->s->uid, c->s->gid, AT_EMPTY_PATH) == -1)
+		return errno;
+	return 0;
+}
+
+/* Flags a worker may pass to open.  O_PATH and O_TMPFILE are refused:
+ * an O_PATH descriptor is of no use to a worker that has no paths, and
+ * O_TMPFILE would need a separate create rule.  O_NOATIME needs ownership. */
+#define OPEN_FLAGS_OK                                                                  \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_DIRECTORY | \
+	    O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_LARGEFILE | O_SYNC | O_DSYNC | O_DIRECT)
+
+static int
+open_create(struct opctx *c, struct walk *w, int flags)
+{
+	struct policy_decision d;
+	int fd, e;
+	mode_t m;
+
+	if (w->must_dir)
+		return EISDIR;
+	if (!decide(c, w->canon, POLICY_CREATE, &d))
+		return EACCES;
+	/* The rule's mode= bounds the permission bits. */
+	m = (mode_t)(c->req->mode & 07777 & d.create_mode);
+	fd = openat(w->dirfd, w->name,
+	    (flags & ~O_NOFOLLOW) | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, m);
+	if (fd == -1)
+		return errno;
+	if ((e = give_to_worker(c, fd)) != 0) {
+		/* Leave nothing half done: the file was just made by us. */
+		unlinkat(w->dirfd, w->name, 0);
+		close(fd);
+		return e;
+	}
+	c->fd = fd;
+	return 0;
+}
+
+static int
+open_existing(struct opctx *c, struct walk *w, int flags)
+{
+	struct policy_decision d;
+	unsigned access;
+	int acc = flags & O_ACCMODE, fd, special;
+	mode_t t = w->st.st_mode & S_IFMT;
+
+	if ((flags & O_CREAT) && (flags & O_EXCL)) {
+		if (!decide(c, w->canon, POLICY_CREATE, NULL))
+			return EACCES;
+		return EEXIST;
+	}
+	if (t == S_IFLNK)
+		return ELOOP; /* O_NOFOLLOW on a symlink, as open(2) says */
+	if (t == S_IFDIR) {
+		if (acc != O_RDONLY || (flags & (O_TRUNC | O_CREAT)))
+			return EISDIR;
+		access = POLICY_LIST;
+	} else {
+		if (flags & O_DIRECTORY)
+			return ENOTDIR;
+		access = acc == O_RDONLY ? POLICY_READ
+		    : acc == O_WRONLY	 ? POLICY_WRITE
+					 : POLICY_READ | POLICY_WRITE;
+		if (flags & (O_TRUNC | O_APPEND))
+			access |= POLICY_WRITE;
+	}
+	if (!decide(c, w->canon, access, &d))
+		return EACCES;
+	/* FIFOs, sockets and devices only when the rule names this very path:
+	 * a rule for /dev/... with a wildcard must not hand out every disk. */
+	special = t != S_IFREG && t != S_IFDIR;
+	if (special && !d.exact) {
+		c->allowed = 0;
+		return EACCES;
+	}
+	/* O_NONBLOCK so that a FIFO cannot stall the broker waiting for a
+	 * writer; cleared again below if the worker did not ask for it. */
+	fd = walk_reopen(&c->s->fs, w, (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_NONBLOCK);
+	if (fd == -1)
+		return errno;
+	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
+		close(fd);
+		return EIO;
+	}
+	c->fd = fd;
+	return 0;
+}
+
+static int
+op_open(struct opctx *c)
+{
+	int flags = (int)c->req->flags, r, tries, e;
+	struct walk w;
+
+	if ((flags & ~OPEN_FLAGS_OK) != 0 || (flags & O_ACCMODE) == O_ACCMODE)
+		return EINVAL;
+	for (tries = 0; tries < OPS_RACE_RETRIES; tries++) {
+		r = walk_path(&c->s->fs, c->req->path, c->s->pid, 0,
+		    (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
+		if (r < 0) {
+			e = walk_error(c, &w, r, EACCES);
+			walk_release(&w);
+			return e;
+		}
+		snprintf(c->canon, sizeof(c->canon), "%s", w.canon);
+		if (w.fd == -1) {
+			if (!(flags & O_CREAT)) {
+				walk_release(&w);
+				if (!decide(c, c->canon, POLICY_STAT, NULL))
+					return EACCES;
+				return ENOENT;
+			}
+			e = open_create(c, &w, flags);
+		} else
+			e = open_existing(c, &w, flags);
+		walk_release(&w);
+		/* Created by someone else since the walk: look again, unless
+		 * the worker asked for O_EXCL. */
+		if (e == EEXIST && !(flags & O_EXCL))
+			continue;
+		return e;
+	}
+	return EAGAIN;
+}
+
+static int
+op_stat(struct opctx *c, int follow)
+{
+	struct walk w;
+	int r, e;
+
+	r = walk_path(&c->s->fs, c->req->path, c->s->pid, 0, follow ? WALK_FOLLOW : 0, &w);
+	if (r < 0 || w.fd == -1) {
+		e = r < 0 ? walk_error(c, &w, r, ENOENT) : ENOENT;
+		if (r == 0)
+			snprintf(c->canon, sizeof(c->canon), "%s", w.canon);
+		walk_release(&w);
+		return e;
+	}
+	snprintf(c->canon, sizeof(c->canon), "%s", w.canon);
+	e = decide(c, w.canon, POLICY_STAT, NULL) ? 0 : ENOENT;
+	if (e == 0)
+		set_stat(&c->rep->st, &w.st);
+	walk_release(&w);
+	return e;
+}
+
+static int
+op_stat_follow(struct opctx *c)
+{
+	return op_stat(c, 1);
+}
+
+static int
+op_lstat(struct opctx *c)
+{
+	return op_stat(c, 0);
+}
+
+static int
+op_access(struct opctx *c)
+{
+	unsigned mode = c->req->mode, access = 0;
+	struct walk w;
+	int r, e, isdir;
+
+	if (mode & ~(unsigned)(R_OK | W_OK | X_OK))
+		return EINVAL;
+	r = walk_path(&c->s->fs, c->req->path, c->s->pid, 0, WALK_FOLLOW, &w);
+	if (r < 0 || w.fd == -1) {
+		e = r < 0 ? walk_error(c, &w, r, ENOENT) : ENOENT;
+		if (r == 0)
+			snprintf(c->canon, sizeof(c->canon), "%s", w.canon);
+		walk_release(&w);
+		return e;
+	}
+	snprintf(c->canon, sizeof(c->canon), "%s", w.canon);
+	isdir = S_ISDIR(w.st.st_mode);
+	if (mode == F_OK)
+		access = POLICY_STAT;
+	if (mode & R_OK)
+		access |= isdir ? POLICY_LIST : POLICY_READ;
+	if (mode & W_OK)
+		access |= POLICY_WRITE;
+	if (mode & X_OK)
+		access |= isdir ? POLICY_LIST : POLICY_EXEC;
+	if (!decide(c, w.canon, access, NULL))
+		e = visible(c, w.canon) ? EACCES : ENOENT;
+	else if (mode != F_OK &&
+	    syscall(SYS_faccessat2, w.fd, "", (int)mode, AT_EMPTY_PATH | AT_EACCESS) == -1 &&
+	    errno != ENOSYS)
+		e = errno; /* e.g. X_OK on a file with no execute bit */
+	else
+		e = 0;
+	walk_release(&w);
+	return e;
+}
+
+static int
+op_readlink(struct opctx *c)
+{
+	struct walk w;
+	ssize_t n;
+	int r, e;
+
+	r = walk_path(&c->s->fs, c->req->path, c->s->pid, 0, 0, &w);
+	if (r < 0 || w.fd == -1) {
+		e = r < 0 ? walk_error(c, &w, r, ENOENT) : ENOENT;
+		if (r == 0)
+			snprintf(c->canon, sizeof(c->canon), "%s", w.canon);
+		walk_release(&w);
+		return e;
+	}
+	snprintf(c->canon, sizeof(c->canon), "%s", w.canon);
+	if (!decide(c, w.canon, POLICY_STAT, NULL))
+		e = ENOENT;
+	else if (!S_ISLNK(w.st.st_mode))
+		e = EINVAL;
+	else if ((n = readlinkat(w.fd, "", c->rep->target, sizeof(c->rep->target))) < 0)
+		e = errno;
+	else if ((size_t)n >= sizeof(c->rep->target) || n == 0)
+		e = ENAMETOOLONG;
+	else {
+		c->rep->target[n] = '\0';
+		e = 0;
+	}
+	walk_release(&w);
+	return e;
+}
+
+/* Walk to a (parent, name) pair for the operations that change names. */
+static int
+walk_name(struct opctx *c, const char *path, struct walk *w, char *canon, int must_exist)
+{
+	int r;
+
+	r = walk_path(&c->s->fs, path, c->s->pid, 0, WALK_PARENT, w);
+	snprintf(canon, PATH_MAX, "%s", w->canon);
+	if (r < 0)
+		return walk_error(c, w, r, EACCES);
+	if (w->dirfd == -1)
+		return EBUSY; /* "/" itself, or a path ending in ".." */
+	if (must_exist && w->fd == -1)
+		return visible(c, w->canon) ? ENOENT : EACCES;
+	return 0;
+}
+
+static int
+op_mkdir(struct opctx *c)
+{
+	struct policy_decision d;
+	struct walk w;
+	int e, fd;
+	mode_t bound;
+
+	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0)
+		goto out;
+	if (w.fd != -1) {
+		e = decide(c, w.canon, POLICY_CREATE, NULL) || visible(c, w.canon) ? EEXIST
+										   : EACCES;
+		goto out;
+	}
+	if (!decide(c, w.canon, POLICY_CREATE, &d)) {
+		e = EACCES;
+		goto out;
+	}
+	/* A folder needs search permission wherever it has read permission,
+	 * so mode=0600 gives 0700 folders. */
+	bound = (mode_t)(d.create_mode | ((d.create_mode & 0444) >> 2));
+	if (mkdirat(w.dirfd, w.name, (mode_t)c->req->mode & 07777 & bound) == -1) {
+		e = errno;
+		goto out;
+	}
+	e = 0;
+	if (c->s->chown_new) {
+		fd = openat(w.dirfd, w.name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+		if (fd == -1 || (e = give_to_worker(c, fd)) != 0) {
+			if (fd == -1)
+				e = errno;
+			unlinkat(w.dirfd, w.name, AT_REMOVEDIR);
+		}
+		if (fd != -1)
+			close(fd);
+	}
+out:
+	walk_release(&w);
+	return e;
+}
+
+static int
+op_remove(struct opctx *c, int flag)
+{
+	struct walk w;
+	int e;
+
+	if ((e = walk_name(c, c->req->path, &w, c->canon, 1)) != 0)
+		goto out;
+	if (!decide(c, w.canon, POLICY_DELETE, NULL)) {
+		e = EACCES;
+		goto out;
+	}
+	e = unlinkat(w.dirfd, w.name, flag) == -1 ? errno : 0;
+out:
+	walk_release(&w);
+	return e;
+}
+
+static int
+op_unlink(struct opctx *c)
+{
+	return op_remove(c, 0);
+}
+
+static int
+op_rmdir(struct opctx *c)
+{
+	return op_remove(c, AT_REMOVEDIR);
+}
+
+static int
+op_rename(struct opctx *c)
+{
+	struct walk from, to;
+	int e;
+
+	memset(&to, 0, sizeof(to));
+	to.fd = to.dirfd = -1;
+	if ((e = walk_name(c, c->req->path, &from, c->canon, 1)) != 0)
+		goto out;
+	if ((e = walk_name(c, c->req->path2, &to, c->canon2, 0)) != 0)
+		goto out;
+	/* Moving takes the name away from one place and makes it in another;
+	 * replacing an existing target also deletes it. */
+	if (!decide(c, from.canon, POLICY_DELETE, NULL) ||
+	    !decide(c, to.canon, POLICY_CREATE, NULL) ||
+	    (to.fd != -1 && !decide(c, to.canon, POLICY_DELETE, NULL))) {
+		e = EACCES;
+		goto out;
+	}
+	e = renameat(from.dirfd, from.name, to.dirfd, to.name) == -1 ? errno : 0;
+out:
+	walk_release(&from);
+	walk_release(&to);
+	return e;
+}
+
+static int
+op_channel(struct opctx *c)
+{
+	if (c->s->new_channel == NULL)
+		return EOPNOTSUPP;
+	return c->s->new_channel(c->s, &c->fd);
+}
+
+/* One row per operation (OpenSSH's mon_table): its handler, and whether
+ * it names a path at all. */
+static const struct {
+	uint16_t type;
+	int (*fn)(struct opctx *);
+	int paths;
+} ops_table[] = {
+	{ FB_MSG_OPEN, op_open, 1 },
+	{ FB_MSG_STAT, op_stat_follow, 1 },
+	{ FB_MSG_LSTAT, op_lstat, 1 },
+	{ FB_MSG_ACCESS, op_access, 1 },
+	{ FB_MSG_READLINK, op_readlink, 1 },
+	{ FB_MSG_MKDIR, op_mkdir, 1 },
+	{ FB_MSG_UNLINK, op_unlink, 1 },
+	{ FB_MSG_RMDIR, op_rmdir, 1 },
+	{ FB_MSG_RENAME, op_rename, 2 },
+	{ FB_MSG_CHANNEL, op_channel, 0 },
+};
+
+static uint64_t
+elapsed_ns(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (uint64_t)((t1.tv_sec - t0->tv_sec) * 1000000000L + (t1.tv_nsec - t0->tv_nsec));
+}
+
+static void
+record(struct opctx *c, const struct timespec *t0, int err)
+{
+	static __thread char line[AUDIT_RECORD_MAX];
+	struct audit_event ev;
+	ssize_t n;
+
+	memset(&ev, 0, sizeof(ev));
+	clock_gettime(CLOCK_REALTIME, &ev.when);
+	ev.pid = c->s->pid;
+	ev.uid = c->s->uid;
+	ev.gid = c->s->gid;
+	ev.mode = c->s->mode;
+	ev.op = proto_type_name(c->req->type);
+	ev.path = c->req->path;
+	ev.path2 = c->req->type == FB_MSG_RENAME ? c->req->path2 : NULL;
+	ev.canon = c->canon[0] != '\0' ? c->canon : NULL;
+	ev.canon2 = c->canon2[0] != '\0' ? c->canon2 : NULL;
+	ev.access = c->access;
+	ev.flags = c->req->type == FB_MSG_OPEN ? c->req->flags : 0;
+	ev.allowed = c->decided ? c->allowed : 0;
+	ev.rule = c->decided ? c->rule : NULL;
+	ev.err = err;
+	ev.duration_ns = elapsed_ns(t0);
+
+	if (c->s->audit == NULL) {
+		/* No sink: a denial still says so, on stderr. */
+		if (c->decided && !c->allowed &&
+		    (n = audit_format_denial(&ev, line, sizeof(line))) > 0)
+			(void)!write(STDERR_FILENO, line, (size_t)n);
+		return;
+	}
+	if (audit_write(c->s->audit, &ev) == -1) {
+		/* Fail closed: no descriptor leaves without its record. */
+		if (!c->s->audit_broken)
+			log_warn("audit record could not be written; denying every "
+				 "request from now on");
+		c->s->audit_broken = 1;
+	}
+}
+
+/* Does the reply of this operation carry a descriptor or information? */
+static int
+hands_out(uint16_t type)
+{
+	return type == FB_MSG_OPEN || type == FB_MSG_STAT || type == FB_MSG_LSTAT ||
+	    type == FB_MSG_ACCESS || type == FB_MSG_READLINK;
+}
+
+void
+ops_handle(struct session *s, const struct fb_request *req, const struct timespec *t0,
+    struct fb_reply *rep, int *fd)
+{
+	struct opctx c;
+	size_t i;
+	int err = EINVAL;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->type = req->type;
+	rep->id = req->id;
+	*fd = -1;
+
+	memset(&c, 0, sizeof(c));
+	c.s = s;
+	c.req = req;
+	c.rep = rep;
+	c.fd = -1;
+	s->nrequests++;
+
+	for (i = 0; i < sizeof(ops_table) / sizeof(ops_table[0]); i++) {
+		if (ops_table[i].type != req->type)
+			continue;
+		if (s->audit_broken)
+			err = EIO;
+		else if (ops_table[i].paths >= 1 && req->path[0] != '/')
+			err = EINVAL; /* whose working folder?  The client sends
+					 absolute paths. */
+		else if (ops_table[i].paths >= 2 && req->path2[0] != '/')
+			err = EINVAL;
+		else
+			err = ops_table[i].fn(&c);
+		break;
+	}
+	if (err != 0 && c.fd != -1) {
+		close(c.fd);
+		c.fd = -1;
+	}
+	if (c.decided && !c.allowed)
+		s->ndenied++;
+	if (req->type != FB_MSG_CHANNEL)
+		record(&c, t0, err);
+	if (s->audit_broken && err == 0 && s->audit != NULL && hands_out(req->type)) {
+		/* The record for this very request failed: nothing it would
+		 * have granted leaves.  (A change already made to the
+		 * filesystem is reported truthfully.) */
+		if (c.fd != -1)
+			close(c.fd);
+		c.fd = -1;
+		err = EIO;
+		memset(&rep->st, 0, sizeof(rep->st));
+		rep->target[0] = '\0';
+	}
+	rep->error = (uint32_t)err;
+	rep->nfds = c.fd != -1 ? 1 : 0;
+	*fd = c.fd;
+}

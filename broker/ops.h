@@ -1,0 +1,51 @@
+/*
+ * ops.h: the broker's request handlers, one per protocol operation,
+ * dispatched from a table (an unknown operation never reaches a handler:
+ * the decoder rejects it).
+ */
+#ifndef FB_OPS_H
+#define FB_OPS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "proto.h"
+#include "resolve.h"
+
+struct policy;
+struct audit;
+
+/* One worker session: everything a request is decided and recorded with. */
+struct session {
+	const struct policy *policy;
+	struct audit *audit;	/* NULL: denials get a line on stderr */
+	struct fsctx fs;
+	pid_t pid;		/* the worker, as the broker started it */
+	uid_t uid;		/* the worker's credentials */
+	gid_t gid;
+	int chown_new;		/* give created files and folders to uid/gid */
+	const char *mode;	/* "explicit" */
+
+	/* Create a new connection to this session; serve.c provides it.
+	 * Returns 0 and the worker's end in *fd, or a positive errno. */
+	int (*new_channel)(struct session *s, int *fd);
+	void *serve;
+
+	uint64_t nrequests;
+	uint64_t ndenied;
+	int audit_broken;	/* the audit sink failed: fail closed */
+};
+
+/*
+ * Handle one decoded request.  Fills rep (type, id, error, payload) and
+ * sets *fd to the descriptor to send with it, or -1; the caller owns and
+ * closes *fd after sending.  The audit record is written before this
+ * returns, so it always precedes the descriptor it grants; if it cannot be
+ * written the request fails with EIO and no descriptor is given.
+ * t0 is when the request arrived.
+ */
+void ops_handle(struct session *s, const struct fb_request *req, const struct timespec *t0,
+    struct fb_reply *rep, int *fd);
+
+#endif

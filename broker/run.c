@@ -1,0 +1,348 @@
+/*
+ * run.c: `filebroker run`: start COMMAND as the worker, with its end of a
+ * SOCK_SEQPACKET socket pair in FILEBROKER_FD, and serve its requests until
+ * the last holder of that socket has gone.
+ *
+ * Exit status: the worker's own, or 128+N if signal N killed it; 125 when
+ * the broker itself fails; 126 when COMMAND cannot run; 127 when it is not
+ * found.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "cmds.h"
+#include "log.h"
+#include "ops.h"
+#include "policy.h"
+#include "serve.h"
+#include "worker.h"
+
+#define EXIT_BROKER 125
+#define EXIT_CANNOT_RUN 126
+#define EXIT_NOT_FOUND 127
+
+struct run_state {
+	struct server *sv;
+	pid_t worker;
+	int worker_done;
+	int status;
+	int sigfd;
+};
+
+static void
+run_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: filebroker run [--policy FILE] [--user USER] [--audit DEST] [-v]\n"
+	    "                      [--] COMMAND [ARG...]\n"
+	    "\n"
+	    "Run COMMAND as a worker whose file requests the broker answers, as the\n"
+	    "policy allows.  The worker finds its connection to the broker in the\n"
+	    "descriptor named by the environment variable FILEBROKER_FD and asks\n"
+	    "through libfilebroker (see libfilebroker(3)).\n"
+	    "\n"
+	    "  --policy FILE  the policy (filebroker.policy(5)); without it: include\n"
+	    "                 @runtime, and read and list the current folder's tree\n"
+	    "  --user USER    when run as root, the worker's user (default: nobody);\n"
+	    "                 its supplementary groups are dropped and no_new_privs set\n"
+	    "  --audit DEST   append one JSON record per request to the file DEST\n"
+	    "                 (created 0600), or to stderr with '-'; without it, each\n"
+	    "                 denial prints one line on stderr\n"
+	    "  -v, --verbose  say more about what the broker does (twice: debug)\n"
+	    "  -h, --help     show this help\n"
+	    "\n"
+	    "Exit status: the worker's, or 128+N if signal N killed it; 125 if the\n"
+	    "broker failed, 126 if COMMAND could not run, 127 if it was not found.\n");
+}
+
+/* Print every diagnostic as FILE:LINE:COL: severity: message. */
+static void
+run_print_diags(const struct policy_diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct policy_diag *g = &d->v[i];
+
+		fprintf(stderr, "%s:%d:%d: %s: %s\n", g->file, g->line, g->col,
+		    g->severity == POLICY_ERROR ? "error" : "warning", g->msg);
+	}
+}
+
+/* The default policy: the runtime profile and the current folder's tree. */
+static struct policy *
+default_policy(void)
+{
+	char cwd[PATH_MAX], esc[2 * PATH_MAX], text[3 * PATH_MAX];
+	struct policy_diags diags = { 0 };
+	struct policy *p = NULL;
+	int n;
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		fatal("getcwd");
+	if (policy_escape(cwd, esc, sizeof(esc)) < 0)
+		fatal("current folder");
+	n = snprintf(text, sizeof(text), "include @runtime\nallow read,list %s%s**\n", esc,
+	    strcmp(cwd, "/") == 0 ? "" : "/");
+	if (n < 0 || (size_t)n >= sizeof(text))
+		fatalx("current folder too long for the default policy");
+	if (policy_load_buffer("(default policy)", text, (size_t)n, NULL, &p, &diags) == -1) {
+		run_print_diags(&diags);
+		policy_diags_free(&diags);
+		fatalx("the default policy does not load");
+	}
+	policy_diags_free(&diags);
+	return p;
+}
+
+static struct policy *
+load_policy(const char *path)
+{
+	struct policy_diags diags = { 0 };
+	struct policy *p = NULL;
+
+	if (policy_load(path, &p, &diags) == -1) {
+		run_print_diags(&diags);
+		policy_diags_free(&diags);
+		fatalx("policy %s: not loaded, nothing was run", path);
+	}
+	policy_diags_free(&diags);
+	return p;
+}
+
+static int
+exit_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return EXIT_BROKER;
+}
+
+/* Reap every child that has ended; note the worker's status. */
+static void
+reap(struct run_state *rs)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == rs->worker) {
+			rs->worker_done = 1;
+			rs->status = status;
+		}
+	}
+}
+
+static void
+on_signal(void *arg, uint32_t events)
+{
+	struct run_state *rs = arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(rs->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			reap(rs);
+		else if (!rs->worker_done)
+			/* Pass it on: the worker decides what it means.  The
+			 * worker is not reaped yet, so its pid is still its. */
+			kill(rs->worker, (int)si.ssi_signo);
+	}
+}
+
+static int
+keep_going(void *arg)
+{
+	struct run_state *rs = arg;
+
+	/* Serve until the worker has ended and nobody holds a connection:
+	 * children it forked may still be asking. */
+	return !rs->worker_done || server_nconns(rs->sv) > 0;
+}
+
+/*
+ * The broker is a child subreaper, so descendants that outlive their
+ * parents become its children.  None is left behind when it exits.
+ */
+static void
+kill_leftovers(void)
+{
+	char path[64], buf[4096], *p, *end;
+	int fd, round;
+	ssize_t n;
+	long pid;
+
+	for (round = 0; round < 100; round++) {
+		snprintf(path, sizeof(path), "/proc/self/task/%ld/children", (long)getpid());
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			break;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			break;
+		buf[n] = '\0';
+		for (p = buf; *p != '\0'; p = end) {
+			pid = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			if (pid > 0)
+				kill((pid_t)pid, SIGKILL);
+		}
+		while (waitpid(-1, NULL, 0) > 0)
+			;
+	}
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "audit", required_argument, NULL, 'a' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *policy_path = NULL, *user = NULL, *audit_dest = NULL;
+	struct worker_spec ws;
+	struct session s;
+	struct run_state rs;
+	sigset_t mask, oldmask;
+	int c, verbose = 0, sp[2];
+
+	log_set_fatal_status(EXIT_BROKER);
+	/* A worker that closes its end, or a closed stderr pipe, must not kill
+	 * the broker: those are errors to handle, not signals. */
+	signal(SIGPIPE, SIG_IGN);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+p:u:a:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			policy_path = optarg;
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'a':
+			audit_dest = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return 0;
+		default:
+			run_usage(stderr);
+			return EXIT_BROKER;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		log_warnx("run: no COMMAND given");
+		run_usage(stderr);
+		return EXIT_BROKER;
+	}
+	log_init(verbose);
+
+	memset(&s, 0, sizeof(s));
+	s.mode = "explicit";
+	s.policy = policy_path != NULL ? load_policy(policy_path) : default_policy();
+	if (audit_dest != NULL && audit_open(audit_dest, &s.audit) == -1)
+		fatal("audit %s", audit_dest);
+	if (fsctx_init(&s.fs) == -1)
+		fatal("opening / and /proc/self/fd");
+
+	memset(&ws, 0, sizeof(ws));
+	if (geteuid() == 0) {
+		struct passwd *pw;
+
+		errno = 0;
+		if ((pw = getpwnam(user != NULL ? user : "nobody")) == NULL)
+			fatalx("run: no such user: %s", user != NULL ? user : "nobody");
+		ws.set_user = 1;
+		ws.uid = pw->pw_uid;
+		ws.gid = pw->pw_gid;
+		s.chown_new = pw->pw_uid != 0;
+	} else {
+		if (user != NULL)
+			fatalx("run: --user needs root");
+		ws.uid = getuid();
+		ws.gid = getgid();
+	}
+	s.uid = ws.uid;
+	s.gid = ws.gid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
+		fatal("socketpair");
+	/* Descendants that outlive the worker come back to us to be reaped. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		fatal("PR_SET_CHILD_SUBREAPER");
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
+	if (sigprocmask(SIG_BLOCK, &mask, &oldmask) == -1)
+		fatal("sigprocmask");
+
+	ws.sock = sp[1];
+	ws.argv = argv;
+	ws.sigmask = &oldmask;
+	memset(&rs, 0, sizeof(rs));
+	rs.worker = worker_start(&ws);
+	close(sp[1]);
+	if (rs.worker < 0) {
+		/* worker_start() said why. */
+		return rs.worker == -EXIT_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+	}
+	s.pid = rs.worker;
+	log_info("worker %ld started: %s", (long)rs.worker, argv[0]);
+
+	if ((rs.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+		fatal("signalfd");
+	if ((rs.sv = server_new(&s)) == NULL)
+		fatal("event loop");
+	if (server_watch(rs.sv, rs.sigfd, on_signal, &rs) == -1)
+		fatal("event loop");
+	if (server_add_conn(rs.sv, sp[0]) == -1)
+		fatal("event loop");
+	/* A SIGCHLD may have come before the signalfd existed. */
+	reap(&rs);
+	if (server_run(rs.sv, keep_going, &rs) == -1)
+		fatal("event loop");
+
+	log_info("worker %ld ended; %llu requests, %llu denied, %llu protocol violations",
+	    (long)rs.worker, (unsigned long long)s.nrequests, (unsigned long long)s.ndenied,
+	    (unsigned long long)server_nviolations(rs.sv));
+	kill_leftovers();
+	server_free(rs.sv);
+	close(rs.sigfd);
+	fsctx_close(&s.fs);
+	audit_close(s.audit);
+	policy_free((struct policy *)s.policy);
+	return exit_status(rs.status);
+}

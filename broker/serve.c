@@ -1,0 +1,436 @@
+/*
+ * serve.c: the event loop; see serve.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "ops.h"
+#include "proto.h"
+#include "serve.h"
+
+/* Requests served from one connection before the others get a turn. */
+#define SERVE_BATCH 16
+
+enum watch_kind { W_CONN, W_OTHER };
+
+struct watch {
+	enum watch_kind kind;
+	int fd;
+	struct watch *next, *prev;
+	/* W_OTHER */
+	void (*fn)(void *arg, uint32_t events);
+	void *arg;
+	/* W_CONN: a reply the worker has not made room for yet */
+	int pending;
+	size_t plen;
+	int pfd;
+	uint8_t *pbuf;
+};
+
+struct server {
+	int ep;
+	struct session *s;
+	struct watch *head;
+	unsigned nconns;
+	uint64_t nviolations;
+	/* Scratch space for one request at a time (one thread). */
+	struct fb_request req;
+	struct fb_reply rep;
+	uint8_t in[FB_MSG_MAX + 1];
+	uint8_t out[FB_MSG_MAX];
+};
+
+static int server_new_channel(struct session *s, int *fd);
+
+struct server *
+server_new(struct session *s)
+{
+	struct server *sv;
+
+	if ((sv = calloc(1, sizeof(*sv))) == NULL)
+		return NULL;
+	if ((sv->ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		free(sv);
+		return NULL;
+	}
+	sv->s = s;
+	s->serve = sv;
+	s->new_channel = server_new_channel;
+	return sv;
+}
+
+static void
+unlink_watch(struct server *sv, struct watch *w)
+{
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		sv->head = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+}
+
+static void
+conn_close(struct server *sv, struct watch *w)
+{
+	epoll_ctl(sv->ep, EPOLL_CTL_DEL, w->fd, NULL);
+	close(w->fd);
+	if (w->pending && w->pfd != -1)
+		close(w->pfd);
+	free(w->pbuf);
+	unlink_watch(sv, w);
+	sv->nconns--;
+	free(w);
+}
+
+void
+server_free(struct server *sv)
+{
+	struct watch *w, *next;
+
+	if (sv == NULL)
+		return;
+	for (w = sv->head; w != NULL; w = next) {
+		next = w->next;
+		if (w->kind == W_CONN)
+			conn_close(sv, w);
+		else {
+			unlink_watch(sv, w);
+			free(w);
+		}
+	}
+	close(sv->ep);
+	free(sv);
+}
+
+static struct watch *
+watch_add(struct server *sv, int fd, enum watch_kind kind, uint32_t events)
+{
+	struct epoll_event ev;
+	struct watch *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	w->kind = kind;
+	w->fd = fd;
+	w->pfd = -1;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.ptr = w;
+	if (epoll_ctl(sv->ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		free(w);
+		return NULL;
+	}
+	w->next = sv->head;
+	if (sv->head != NULL)
+		sv->head->prev = w;
+	sv->head = w;
+	return w;
+}
+
+int
+server_add_conn(struct server *sv, int fd)
+{
+	if (sv->nconns >= SERVE_MAX_CONNS) {
+		close(fd);
+		errno = EMFILE;
+		return -1;
+	}
+	if (watch_add(sv, fd, W_CONN, EPOLLIN) == NULL) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	sv->nconns++;
+	return 0;
+}
+
+int
+server_watch(struct server *sv, int fd, void (*fn)(void *arg, uint32_t events), void *arg)
+{
+	struct watch *w;
+
+	if ((w = watch_add(sv, fd, W_OTHER, EPOLLIN)) == NULL)
+		return -1;
+	w->fn = fn;
+	w->arg = arg;
+	return 0;
+}
+
+void
+server_unwatch(struct server *sv, int fd)
+{
+	struct watch *w;
+
+	for (w = sv->head; w != NULL; w = w->next) {
+		if (w->kind == W_OTHER && w->fd == fd) {
+			epoll_ctl(sv->ep, EPOLL_CTL_DEL, fd, NULL);
+			unlink_watch(sv, w);
+			free(w);
+			return;
+		}
+	}
+}
+
+unsigned
+server_nconns(const struct server *sv)
+{
+	return sv->nconns;
+}
+
+uint64_t
+server_nviolations(const struct server *sv)
+{
+	return sv->nviolations;
+}
+
+/* A new connection to the same session, for a worker process or thread
+ * that wants its own reply stream (FB_MSG_CHANNEL). */
+static int
+server_new_channel(struct session *s, int *fd)
+{
+	struct server *sv = s->serve;
+	int sp[2];
+
+	if (sv->nconns >= SERVE_MAX_CONNS)
+		return EMFILE;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
+		return errno;
+	if (server_add_conn(sv, sp[0]) == -1) {
+		close(sp[1]);
+		return errno;
+	}
+	*fd = sp[1];
+	return 0;
+}
+
+static void
+violation(struct server *sv, struct watch *w, const char *why)
+{
+	sv->nviolations++;
+	log_warnx("worker %ld: protocol violation: %s; connection closed", (long)sv->s->pid, why);
+	conn_close(sv, w);
+}
+
+/* Send a reply; 1 sent, 0 the worker's queue is full (kept pending), -1
+ * the connection is gone. */
+static int
+conn_send(struct watch *w, const void *buf, size_t len, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = (void *)(uintptr_t)buf;
+	iov.iov_len = len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (fd != -1) {
+		memset(&cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf.b;
+		msg.msg_controllen = sizeof(cbuf.b);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	do
+		n = sendmsg(w->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n == -1)
+		return -1;
+	return 1;
+}
+
+static int
+conn_interest(struct server *sv, struct watch *w, uint32_t events)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.ptr = w;
+	return epoll_ctl(sv->ep, EPOLL_CTL_MOD, w->fd, &ev);
+}
+
+/* Park a reply until the worker reads; stop reading its requests. */
+static int
+conn_park(struct server *sv, struct watch *w, size_t len, int fd)
+{
+	if (w->pbuf == NULL && (w->pbuf = malloc(FB_MSG_MAX)) == NULL)
+		return -1;
+	memcpy(w->pbuf, sv->out, len);
+	w->plen = len;
+	w->pfd = fd;
+	w->pending = 1;
+	return conn_interest(sv, w, EPOLLOUT);
+}
+
+static void
+conn_flush(struct server *sv, struct watch *w)
+{
+	int r = conn_send(w, w->pbuf, w->plen, w->pfd);
+
+	if (r == 0)
+		return;
+	if (w->pfd != -1)
+		close(w->pfd);
+	w->pfd = -1;
+	w->pending = 0;
+	if (r < 0 || conn_interest(sv, w, EPOLLIN) == -1)
+		conn_close(sv, w);
+}
+
+/* Read and answer one request.  Returns 1 to go on reading, 0 when the
+ * socket is drained or the connection was closed. */
+static int
+conn_serve_one(struct server *sv, struct watch *w)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * 253)];
+	} cbuf;
+	struct timespec t0;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	const char *why;
+	ssize_t n, len;
+	int nfds = 0, fd, i, r;
+
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = sv->in;
+	iov.iov_len = sizeof(sv->in);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.b;
+	msg.msg_controllen = sizeof(cbuf.b);
+	do
+		n = recvmsg(w->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	while (n == -1 && errno == EINTR);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n == -1) {
+		log_debug("worker %ld: connection: %s", (long)sv->s->pid, strerror(errno));
+		conn_close(sv, w);
+		return 0;
+	}
+	/* Whatever arrives, every descriptor in it is closed. */
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (i = 0; (size_t)i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			memcpy(&fd, CMSG_DATA(cm) + (size_t)i * sizeof(int), sizeof(int));
+			close(fd);
+			nfds++;
+		}
+	}
+	if (n == 0 && nfds == 0 && !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		/* End of file (an empty packet looks the same; the protocol
+		 * has none). */
+		conn_close(sv, w);
+		return 0;
+	}
+	if (nfds > 0) {
+		violation(sv, w, "request carried descriptors");
+		return 0;
+	}
+	if (msg.msg_flags & MSG_TRUNC) {
+		violation(sv, w, "message too long");
+		return 0;
+	}
+	if (msg.msg_flags & MSG_CTRUNC) {
+		violation(sv, w, "control data truncated");
+		return 0;
+	}
+	if (proto_decode_request(sv->in, (size_t)n, &sv->req, &why) == -1) {
+		violation(sv, w, why);
+		return 0;
+	}
+	ops_handle(sv->s, &sv->req, &t0, &sv->rep, &fd);
+	if ((len = proto_encode_reply(&sv->rep, sv->out, sizeof(sv->out))) < 0) {
+		/* Our own reply does not encode: a broken invariant. */
+		fatal("encoding a %s reply", proto_type_name(sv->req.type));
+	}
+	r = conn_send(w, sv->out, (size_t)len, fd);
+	if (r == 0) {
+		if (conn_park(sv, w, (size_t)len, fd) == -1) {
+			if (fd != -1)
+				close(fd);
+			conn_close(sv, w);
+		}
+		return 0;
+	}
+	if (fd != -1)
+		close(fd);
+	if (r < 0) {
+		conn_close(sv, w);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+conn_event(struct server *sv, struct watch *w, uint32_t events)
+{
+	int i;
+
+	if (w->pending) {
+		if (events & (EPOLLERR | EPOLLHUP)) {
+			conn_close(sv, w);
+			return;
+		}
+		conn_flush(sv, w);
+		return;
+	}
+	if (events & EPOLLIN) {
+		for (i = 0; i < SERVE_BATCH; i++)
+			if (!conn_serve_one(sv, w))
+				return;
+		return;
+	}
+	if (events & (EPOLLERR | EPOLLHUP))
+		conn_close(sv, w);
+}
+
+int
+server_run(struct server *sv, int (*keep_going)(void *arg), void *arg)
+{
+	struct epoll_event evs[64];
+	struct watch *w;
+	int n, i;
+
+	while (keep_going(arg)) {
+		n = epoll_wait(sv->ep, evs, 64, -1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			w = evs[i].data.ptr;
+			if (w->kind == W_OTHER)
+				w->fn(w->arg, evs[i].events);
+			else
+				conn_event(sv, w, evs[i].events);
+		}
+	}
+	return 0;
+}

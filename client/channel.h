@@ -1,0 +1,38 @@
+/*
+ * channel.h: libfilebroker's connections to the broker (internal).
+ *
+ * The bootstrap socket (FILEBROKER_FD, or the one fb_connect() connected to
+ * a path) is only ever used for FB_MSG_CHANNEL; every other request travels
+ * on a private channel from a small per-process pool, strictly one request
+ * and its reply at a time.  docs/protocol.md explains why.
+ */
+#ifndef FB_CHANNEL_H
+#define FB_CHANNEL_H
+
+#include "proto.h"
+
+#define CHANNEL_HIDDEN __attribute__((visibility("hidden")))
+
+/* Channels per process; more threads than this take turns. */
+#define CHANNEL_MAX 8
+
+/*
+ * Send req on a channel (req->id is assigned here) and wait for its reply.
+ * Returns 0 if the broker reported success, with *rep filled in and, for a
+ * reply that carries a descriptor, that descriptor (close-on-exec, owned by
+ * the caller) in *fdp; fdp must be non-NULL for FB_MSG_OPEN.  Returns -1 with
+ * errno: the broker's error; EINVAL (req cannot be encoded); ENOTCONN, EBADF,
+ * ENOTSOCK, EPROTOTYPE (no usable broker socket, see fb_connect()); EPROTO
+ * (malformed or mismatched reply: the channel is dropped); ECONNRESET (the
+ * broker closed the connection); EMFILE/ENFILE and other socket errors.
+ */
+CHANNEL_HIDDEN int channel_call(struct fb_request *req, struct fb_reply *rep, int *fdp);
+
+/* fb_connect(), fb_disconnect(); see filebroker.h. */
+CHANNEL_HIDDEN int channel_connect(const char *socket_path);
+CHANNEL_HIDDEN void channel_disconnect(void);
+
+/* close(fd) unless fd is one of the library's sockets (EBADF). */
+CHANNEL_HIDDEN int channel_close_user_fd(int fd);
+
+#endif

@@ -1,0 +1,199 @@
+/*
+ * policy.h: the filebroker policy language, parsed, compiled and decided.
+ *
+ * Pure code: no global state, no printing, no exit.  Loading reads files
+ * (the policy and its includes) and nothing else.  A policy with any error
+ * is never returned half-loaded: policy_load() gives either a complete
+ * compiled policy or NULL plus diagnostics.
+ *
+ * Language (see docs/filebroker.policy.5):
+ *
+ *	allow ACCESS[,ACCESS...] PATTERN [mode=0NNN]
+ *	deny  ACCESS[,ACCESS...] PATTERN
+ *	include FILE | include @runtime
+ *
+ * Default deny; a deny rule wins over any allow rule, whatever the order.
+ */
+#ifndef FB_POLICY_H
+#define FB_POLICY_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Access rights, as bits.  READ, WRITE and LIST imply STAT on the same path
+ * when granted by an allow rule. */
+enum policy_access {
+	POLICY_READ = 1u << 0,
+	POLICY_WRITE = 1u << 1,
+	POLICY_CREATE = 1u << 2,
+	POLICY_DELETE = 1u << 3,
+	POLICY_LIST = 1u << 4,
+	POLICY_STAT = 1u << 5,
+	POLICY_EXEC = 1u << 6,
+};
+#define POLICY_ALL 0x7fu
+
+/* Limits enforced by the parser. */
+#define POLICY_LINE_MAX 4096	       /* bytes per line, newline excluded */
+#define POLICY_INCLUDE_DEPTH_MAX 8     /* nested includes */
+#define POLICY_FILE_SIZE_MAX (16u << 20) /* bytes per file */
+#define POLICY_RULES_MAX 1000000       /* rules in all files together */
+#define POLICY_DIAGS_MAX 100	       /* diagnostics kept per load; then one
+					  "too many errors" and parsing stops */
+#define POLICY_STATES_MAX 1024	       /* patterns that may match one path at
+					  once (a bound computed at load time;
+					  policies above it are refused) */
+
+/* The default bound on the permission bits of files created under an allow
+ * rule without mode=. */
+#define POLICY_DEFAULT_CREATE_MODE 0600
+
+struct policy; /* opaque, immutable once loaded: safe to share between threads */
+
+enum policy_severity { POLICY_ERROR, POLICY_WARNING };
+
+struct policy_diag {
+	enum policy_severity severity;
+	char file[4096]; /* the file as named by the user or the include line */
+	int line;	 /* 1-based; 0 when the message is about the whole file */
+	int col;	 /* 1-based; 0 when unknown */
+	char msg[256];
+};
+
+/* A list of diagnostics, filled by the loaders.  Zero-initialise it; free
+ * with policy_diags_free(). */
+struct policy_diags {
+	struct policy_diag *v;
+	size_t n, cap;
+	size_t nerrors;
+};
+void policy_diags_free(struct policy_diags *d);
+
+/*
+ * Load and compile the policy in the file at path (includes relative to its
+ * folder).  On success returns 0 and sets *out; warnings (rules that can
+ * never take effect, duplicates) may still be added to diags.  On failure
+ * returns -1, sets errno (EINVAL for a policy with errors, ENOMEM, or the
+ * errno of the top-level file's open/read), sets *out to NULL and adds at
+ * least one POLICY_ERROR to diags; every error found is reported, not only
+ * the first.  diags may be NULL.
+ */
+int policy_load(const char *path, struct policy **out, struct policy_diags *diags);
+
+/*
+ * As policy_load(), from text held in memory.  name is used in diagnostics
+ * and rule names; includes are resolved relative to basedir (NULL: the
+ * current folder).
+ */
+int policy_load_buffer(const char *name, const char *text, size_t len, const char *basedir,
+    struct policy **out, struct policy_diags *diags);
+
+void policy_free(struct policy *p);
+
+/* Number of rules (after includes). */
+size_t policy_nrules(const struct policy *p);
+
+/* The outcome of policy_decide(). */
+struct policy_decision {
+	int allowed;	      /* 1 allowed, 0 denied */
+	const char *rule;     /* "FILE:LINE" of the deciding rule, or "default";
+				 valid while the policy lives */
+	unsigned create_mode; /* allow: bound on created files' permission bits */
+	int exact;	      /* allow: the deciding rule's pattern has no wildcard
+				 (needed to open FIFOs, sockets and devices).
+				 Precisely: every bit asked is allowed by some
+				 rule without wildcards, so an earlier wildcard
+				 rule cannot hide an exact one. */
+};
+
+/*
+ * Decide a request for the access bits in `access` (one or more) on the
+ * canonical absolute path `path` (no "." or ".." components, no "//", no
+ * trailing slash except for "/" itself).  self_pid is the requesting
+ * worker's pid, so that patterns starting with /proc/self/ match
+ * /proc/<self_pid>/; pass 0 when there is none.
+ *
+ * Allowed iff, for every bit in access, some allow rule covers (bit, path)
+ * and no deny rule covers (bit, path).  When denied, rule names the deny
+ * rule that matched, or "default" when no allow rule covered a bit.  When
+ * allowed, rule names the first allow rule (in file order) that covers the
+ * first bit asked; create_mode is that of the first allow rule covering
+ * POLICY_CREATE when it is asked, else the deciding rule's.  Returns 0, or
+ * -1 with errno EINVAL for a path that is not canonical or an empty or
+ * unknown access set (the decision is then a denial).  Never allocates;
+ * uses about 11 KiB of stack.  Cost does not grow with the number of rules:
+ * it is bounded by path length x POLICY_STATES_MAX.  (-1 with E2BIG, a
+ * denial, is reserved for a broken invariant and cannot happen for a
+ * loaded policy.)
+ */
+int policy_decide(const struct policy *p, const char *path, unsigned access, pid_t self_pid,
+    struct policy_decision *d);
+
+/*
+ * 0 if path is canonical as policy_decide() wants it (absolute, no "." or
+ * ".." components, no "//", no trailing slash except "/" itself), else -1.
+ */
+int policy_path_check(const char *path);
+
+/*
+ * Canonicalise path lexically into buf (size bytes): a relative path is
+ * taken relative to cwd (absolute; may be NULL when path is absolute),
+ * "//" and "." vanish and ".." removes the previous component (never above
+ * "/").  Symlinks are not looked at: the broker resolves them itself, this
+ * is for tools such as `filebroker explain`.  Returns 0, or -1 with errno
+ * EINVAL (empty path, relative path without an absolute cwd) or
+ * ENAMETOOLONG.
+ */
+int policy_path_normalize(const char *cwd, const char *path, char *buf, size_t size);
+
+/* Parse "read,write" style lists; returns 0 and sets *access, or -1 with
+ * errno EINVAL. */
+int policy_access_parse(const char *s, unsigned *access);
+
+/* Format access bits as "read,write,..." into buf; returns buf. */
+char *policy_access_format(unsigned access, char *buf, size_t size);
+
+/*
+ * Escape a literal path so that it can be used as a PATTERN (\ before each
+ * of * ? [ ] \ and white space).  Returns the length written (excluding the
+ * NUL), or -1 with errno ENAMETOOLONG when it does not fit in size, or
+ * EINVAL for a path holding a newline (a line-based policy cannot name it;
+ * a '?' in its place is the closest pattern).
+ */
+ssize_t policy_escape(const char *path, char *buf, size_t size);
+
+/*
+ * Call fn for each allow rule granting POLICY_EXEC, with its pattern (as
+ * written, escapes included, after include expansion) and whether it has
+ * wildcards; policy_pattern_prefix() turns it into a path.  Deny rules are
+ * not passed: the broker still refuses what they deny when asked, but a
+ * tree-wide Landlock grant cannot carve them out.  Used to
+ * build the worker's Landlock rules.  Stops and returns fn's value when fn
+ * returns non-zero; returns 0 otherwise.
+ */
+int policy_foreach_exec(const struct policy *p,
+    int (*fn)(const char *pattern, int has_wildcards, void *arg), void *arg);
+
+/*
+ * The literal part of a PATTERN as policy_foreach_exec() gives it (escapes
+ * included): the components before the first one with a wildcard, escapes
+ * removed, e.g. "/usr/lib/x86_64-linux-gnu" for that folder followed by
+ * a "**" component, and "/opt/my tool" for "/opt/my\ tool";
+ * "/" when the first component has one.  Meant for Landlock, which grants
+ * on whole trees: everything the pattern matches is under the prefix.
+ * Returns the length written (excluding the NUL), or -1 with errno
+ * ENAMETOOLONG when it does not fit in size, EINVAL for a pattern that is
+ * not absolute.
+ */
+ssize_t policy_pattern_prefix(const char *pattern, char *buf, size_t size);
+
+/*
+ * Print the policy, includes expanded, one rule per line in the language
+ * itself, each followed by a "# FILE:LINE" comment.  Loading the output
+ * gives a policy with the same decisions.  Returns 0, or -1 with errno set
+ * by the stream.
+ */
+int policy_print(const struct policy *p, FILE *out);
+
+#endif

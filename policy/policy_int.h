@@ -1,0 +1,142 @@
+/*
+ * policy_int.h: what the files of policy/ share and nobody else sees.
+ *
+ *	policy.c	public entry points: load, free, print, helpers
+ *	policy_parse.c	reading files, lines, tokens and includes into rules
+ *	policy_glob.c	checking and matching one pattern component
+ *	policy_trie.c	compiling rules into a component trie; deciding
+ *	policy_runtime.c the built-in @runtime profile
+ *
+ * Nothing here prints or exits; problems become policy_diag entries.
+ */
+#ifndef FB_POLICY_INT_H
+#define FB_POLICY_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "policy.h"
+
+#define PNONE UINT32_MAX
+#define POLICY_NBITS 7
+
+/* How one component of a pattern matches a path component. */
+enum pcomp_kind {
+	PC_LIT,	     /* literal name, escapes removed */
+	PC_GLOB,     /* has * ? or [...]; text kept with its escapes */
+	PC_STARSTAR, /* "**": zero or more components */
+	PC_SELF,     /* "self" right after a leading "proc": the worker's pid */
+};
+
+struct pcomp {
+	enum pcomp_kind kind;
+	char *text; /* PC_LIT, PC_GLOB */
+	size_t len;
+};
+
+/* One rule, as parsed, in file order (includes expanded in place). */
+struct prule {
+	int allow;
+	unsigned bits;	    /* access as written */
+	unsigned eff;	    /* allow: with the implied stat */
+	unsigned mode;	    /* allow: create bound */
+	int has_mode;	    /* mode= was written */
+	int has_wild;	    /* the pattern has * ? [ or ** */
+	char *pattern;	    /* raw, as written */
+	char *where;	    /* "FILE:LINE" */
+	const char *file;   /* interned in the parse context / policy */
+	int line, col;	    /* col of the keyword */
+	struct pcomp *comp; /* freed after compiling */
+	size_t ncomp;
+	uint32_t node; /* the trie node the pattern ends at */
+};
+
+/* Nodes of the compiled trie; see policy_trie.c. */
+struct pnode {
+	uint32_t name_off, name_len; /* literal edge into this node: its name */
+	uint32_t lit_off, lit_mask;  /* literal children: slots[lit_off..+mask] */
+	uint32_t glob_off, nglob;    /* wildcard-component children */
+	uint32_t self_child;	     /* /proc/self edge */
+	uint32_t ss_child;	     /* "**" edge (zero or more components) */
+	uint32_t term;		     /* index in terms[], PNONE if no rule ends here */
+	uint32_t parent;
+	uint8_t is_ss; /* entered by "**": loops on any component */
+	uint8_t exact; /* reached by literal and /proc/self edges only */
+	uint8_t has_lit;
+};
+
+struct pslot {
+	uint32_t hash;
+	uint32_t child;
+};
+
+struct pgedge {
+	uint32_t off, len; /* pattern text in the pool */
+	uint32_t child;
+	uint32_t star; /* the component is exactly "*": no need to match */
+};
+
+/* Per node where rules end: earliest allow and deny rule per access bit. */
+struct pterm {
+	uint32_t allow[POLICY_NBITS];
+	uint32_t deny[POLICY_NBITS];
+};
+
+struct policy {
+	struct prule *rules;
+	size_t nrules;
+	char **files; /* interned file names */
+	size_t nfiles;
+	struct pnode *nodes;
+	size_t nnodes;
+	struct pslot *slots;
+	size_t nslots;
+	struct pgedge *gedges;
+	size_t ngedges;
+	struct pterm *terms;
+	size_t nterms;
+	char *pool;
+	size_t poolsz;
+	size_t maxstates; /* bound on live NFA states, checked at load */
+};
+
+/* Parse context: collects rules and diagnostics. */
+struct pctx {
+	struct policy_diags *diags; /* may be NULL */
+	size_t nerrors, nwarnings, ndiags;
+	int stop;		    /* too many errors: stop reading */
+	int nomem;		    /* an allocation failed */
+	struct prule *rules;
+	size_t nrules, caprules;
+	char **files;
+	size_t nfiles, capfiles;
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} stack[POLICY_INCLUDE_DEPTH_MAX + 2];
+	int depth;
+};
+
+/* policy.c */
+void policy_ctx_diag(struct pctx *c, enum policy_severity sev, const char *file, int line,
+    int col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void policy_rule_clear(struct prule *r);
+
+/* policy_parse.c */
+int policy_parse_file(struct pctx *c, const char *path, const char *ifile, int iline, int icol);
+int policy_parse_text(struct pctx *c, const char *name, const char *text, size_t len,
+    const char *basedir);
+
+/* policy_glob.c */
+int policy_glob_check(const char *p, size_t len, size_t *errpos, const char **errmsg);
+int policy_glob_match(const char *p, size_t plen, const char *s, size_t slen);
+int policy_glob_haswild(const char *p, size_t len);
+
+/* policy_trie.c */
+int policy_trie_compile(struct pctx *c, struct policy *p);
+
+/* policy_runtime.c */
+extern const char policy_runtime_text[];
+
+#endif

@@ -1,0 +1,744 @@
+/*
+ * policy_trie.c: rules compiled into a trie of path components; deciding.
+ *
+ * Each rule's pattern is a walk from the root: one edge per component.
+ * Edges are of four kinds: a literal name (kept per node in a small open-
+ * addressed hash table, so one probe finds it however many siblings there
+ * are), a wildcard component such as "*.txt" (a short list per node, tried
+ * one by one), the /proc/self edge (matches the worker's pid) and the "**"
+ * edge.  The node a "**" edge leads to loops on any component and is also
+ * entered without consuming one, which gives "zero or more components".
+ *
+ * Every node where rules end keeps, per access bit, the earliest allow rule
+ * and the earliest deny rule ending there.  That is all a decision needs,
+ * so the rest of the rules are never looked at.
+ *
+ * Deciding is an NFA simulation over the path's components: the set of live
+ * nodes, deduplicated at every step, so several "**" cost path length x live
+ * nodes, never the exponential of backtracking.  The set lives on the stack
+ * in a fixed array; at load time a bound on its size is computed from the
+ * trie's shape and policies that could exceed it are refused, so a decision
+ * never allocates and never runs out of room.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy_int.h"
+
+#define SAT ((uint64_t)1 << 40) /* saturation for the size bound arithmetic */
+
+static inline uint32_t
+comp_hash(const char *s, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
+
+	while (n >= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+		s += 8;
+		n -= 8;
+	}
+	if (n > 0) {
+		/* Byte by byte: a variable-length memcpy is a call, and most
+		 * names are short enough to be nothing but this tail. */
+		w = 0;
+		while (n-- > 0)
+			w = w << 8 | (unsigned char)s[n];
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+/* ---- building ---- */
+
+struct bedge {
+	uint32_t parent, child;
+	enum pcomp_kind kind;
+	const char *text;
+	size_t len;
+	uint32_t hash;
+};
+
+struct build {
+	struct pnode *nodes;
+	size_t nnodes, capnodes;
+	struct bedge *edges;
+	size_t nedges, capedges;
+	uint32_t *map; /* edge index + 1, 0 for empty */
+	size_t mapcap;
+};
+
+static uint32_t
+edge_key(uint32_t parent, enum pcomp_kind kind, uint32_t texthash)
+{
+	uint64_t h = ((uint64_t)parent << 32 | texthash) ^ ((uint64_t)kind << 60);
+
+	h *= 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(h >> 32);
+}
+
+static int
+map_grow(struct build *b)
+{
+	uint32_t *nm;
+	size_t ncap = b->mapcap ? b->mapcap * 2 : 1024, i, j;
+
+	if ((nm = calloc(ncap, sizeof(*nm))) == NULL)
+		return -1;
+	for (i = 0; i < b->nedges; i++) {
+		j = edge_key(b->edges[i].parent, b->edges[i].kind, b->edges[i].hash) & (ncap - 1);
+		while (nm[j] != 0)
+			j = (j + 1) & (ncap - 1);
+		nm[j] = (uint32_t)i + 1;
+	}
+	free(b->map);
+	b->map = nm;
+	b->mapcap = ncap;
+	return 0;
+}
+
+static uint32_t
+node_new(struct build *b, uint32_t parent, int is_ss, int exact)
+{
+	struct pnode *nv, *n;
+	size_t ncap;
+
+	if (b->nnodes >= UINT32_MAX - 1)
+		return PNONE;
+	if (b->nnodes == b->capnodes) {
+		ncap = b->capnodes ? b->capnodes * 2 : 256;
+		if ((nv = realloc(b->nodes, ncap * sizeof(*nv))) == NULL)
+			return PNONE;
+		b->nodes = nv;
+		b->capnodes = ncap;
+	}
+	n = &b->nodes[b->nnodes];
+	memset(n, 0, sizeof(*n));
+	n->self_child = n->ss_child = n->term = PNONE;
+	n->parent = parent;
+	n->is_ss = (uint8_t)is_ss;
+	n->exact = (uint8_t)exact;
+	return (uint32_t)b->nnodes++;
+}
+
+/* The child of parent along (kind, text), created if missing. */
+static uint32_t
+edge_get(struct build *b, uint32_t parent, const struct pcomp *pc)
+{
+	struct bedge *e, *nv;
+	const char *text = pc->kind == PC_LIT || pc->kind == PC_GLOB ? pc->text : "";
+	size_t len = pc->kind == PC_LIT || pc->kind == PC_GLOB ? pc->len : 0, j, ncap;
+	uint32_t h = comp_hash(text, len), child;
+	const struct pnode *pn = &b->nodes[parent];
+
+	if ((b->nedges + 1) * 2 > b->mapcap && map_grow(b) == -1)
+		return PNONE;
+	j = edge_key(parent, pc->kind, h) & (b->mapcap - 1);
+	while (b->map[j] != 0) {
+		e = &b->edges[b->map[j] - 1];
+		if (e->parent == parent && e->kind == pc->kind && e->hash == h && e->len == len &&
+		    memcmp(e->text, text, len) == 0)
+			return e->child;
+		j = (j + 1) & (b->mapcap - 1);
+	}
+	child = node_new(b, parent, pc->kind == PC_STARSTAR,
+	    pn->exact && (pc->kind == PC_LIT || pc->kind == PC_SELF));
+	if (child == PNONE)
+		return PNONE;
+	if (b->nedges == b->capedges) {
+		ncap = b->capedges ? b->capedges * 2 : 256;
+		if ((nv = realloc(b->edges, ncap * sizeof(*nv))) == NULL)
+			return PNONE;
+		b->edges = nv;
+		b->capedges = ncap;
+	}
+	e = &b->edges[b->nedges];
+	e->parent = parent;
+	e->child = child;
+	e->kind = pc->kind;
+	e->text = text;
+	e->len = len;
+	e->hash = h;
+	b->map[j] = (uint32_t)++b->nedges;
+	if (pc->kind == PC_SELF)
+		b->nodes[parent].self_child = child;
+	else if (pc->kind == PC_STARSTAR)
+		b->nodes[parent].ss_child = child;
+	return child;
+}
+
+/* Flatten the build edges into the policy's lookup arrays. */
+static int
+freeze(struct build *b, struct policy *p)
+{
+	size_t i, pool = 0, nslots = 0, nglob = 0, j;
+	uint32_t *nlit = NULL, *gfill = NULL;
+	struct bedge *e;
+	struct pnode *n;
+	int rv = -1;
+
+	if ((nlit = calloc(b->nnodes, sizeof(*nlit))) == NULL ||
+	    (gfill = calloc(b->nnodes, sizeof(*gfill))) == NULL)
+		goto out;
+	for (i = 0; i < b->nedges; i++) {
+		e = &b->edges[i];
+		if (e->kind == PC_LIT)
+			nlit[e->parent]++;
+		else if (e->kind == PC_GLOB)
+			b->nodes[e->parent].nglob++;
+		if (e->kind == PC_LIT || e->kind == PC_GLOB)
+			pool += e->len;
+	}
+	for (i = 0; i < b->nnodes; i++) {
+		n = &b->nodes[i];
+		if (nlit[i] > 0) {
+			/* At most half full, so probes stay short. */
+			for (j = 2; j < (size_t)nlit[i] * 2; j *= 2)
+				;
+			n->has_lit = 1;
+			n->lit_off = (uint32_t)nslots;
+			n->lit_mask = (uint32_t)(j - 1);
+			nslots += j;
+		}
+		n->glob_off = (uint32_t)nglob;
+		nglob += n->nglob;
+	}
+	if (nslots > UINT32_MAX / 2 || pool > UINT32_MAX / 2)
+		goto out;
+	p->slots = malloc((nslots ? nslots : 1) * sizeof(*p->slots));
+	p->gedges = malloc((nglob ? nglob : 1) * sizeof(*p->gedges));
+	p->pool = malloc(pool ? pool : 1);
+	if (p->slots == NULL || p->gedges == NULL || p->pool == NULL)
+		goto out;
+	for (i = 0; i < nslots; i++)
+		p->slots[i].child = PNONE;
+	p->nslots = nslots;
+	p->ngedges = nglob;
+	pool = 0;
+	for (i = 0; i < b->nedges; i++) {
+		e = &b->edges[i];
+		if (e->kind == PC_LIT) {
+			n = &b->nodes[e->parent];
+			memcpy(p->pool + pool, e->text, e->len);
+			b->nodes[e->child].name_off = (uint32_t)pool;
+			b->nodes[e->child].name_len = (uint32_t)e->len;
+			pool += e->len;
+			j = e->hash & n->lit_mask;
+			while (p->slots[n->lit_off + j].child != PNONE)
+				j = (j + 1) & n->lit_mask;
+			p->slots[n->lit_off + j].hash = e->hash;
+			p->slots[n->lit_off + j].child = e->child;
+		} else if (e->kind == PC_GLOB) {
+			struct pgedge *g;
+
+			n = &b->nodes[e->parent];
+			g = &p->gedges[n->glob_off + gfill[e->parent]++];
+			memcpy(p->pool + pool, e->text, e->len);
+			g->off = (uint32_t)pool;
+			g->len = (uint32_t)e->len;
+			g->child = e->child;
+			g->star = e->len == 1 && e->text[0] == '*';
+			pool += e->len;
+		}
+	}
+	p->poolsz = pool;
+	rv = 0;
+out:
+	free(nlit);
+	free(gfill);
+	return rv;
+}
+
+static uint64_t
+sat_add(uint64_t a, uint64_t b)
+{
+	return a + b > SAT ? SAT : a + b;
+}
+
+static uint64_t
+sat_mul(uint64_t a, uint64_t b)
+{
+	if (a != 0 && b > SAT / a)
+		return SAT;
+	return a * b;
+}
+
+/*
+ * An upper bound on how many nodes can be live at once, computed bottom-up
+ * (children always have larger ids than their parent).  For a node entered
+ * once: its children matched by one component are at most one literal child
+ * plus every wildcard child, each bounded recursively.  A "**" node stays
+ * live and sends the path into its children at every step, so their runs
+ * overlap; a run dies once it is deeper than the child's subtree, so at most
+ * height+1 runs overlap, and never more than the subtree has nodes.
+ */
+static int
+bound(struct policy *p, size_t *out)
+{
+	uint64_t *sz, *ht, *lv, c, maxlit, w;
+	const struct pnode *n;
+	size_t i, j, k, cnt;
+	uint32_t ch[2];
+	int rv = -1;
+
+	sz = calloc(p->nnodes, sizeof(*sz));
+	ht = calloc(p->nnodes, sizeof(*ht));
+	lv = calloc(p->nnodes, sizeof(*lv));
+	if (sz == NULL || ht == NULL || lv == NULL)
+		goto out;
+	for (i = p->nnodes; i-- > 0;) {
+		n = &p->nodes[i];
+		sz[i] = 1;
+		ht[i] = 0;
+		c = maxlit = 0;
+		w = 0; /* 1 + deepest child subtree, SAT for unbounded */
+		if (n->has_lit) {
+			for (j = 0; j <= n->lit_mask; j++) {
+				k = p->slots[n->lit_off + j].child;
+				if (k == PNONE)
+					continue;
+				sz[i] = sat_add(sz[i], sz[k]);
+				maxlit = lv[k] > maxlit ? lv[k] : maxlit;
+				w = sat_add(ht[k], 1) > w ? sat_add(ht[k], 1) : w;
+			}
+		}
+		for (j = 0; j < n->nglob; j++) {
+			k = p->gedges[n->glob_off + j].child;
+			sz[i] = sat_add(sz[i], sz[k]);
+			c = sat_add(c, lv[k]);
+			w = sat_add(ht[k], 1) > w ? sat_add(ht[k], 1) : w;
+		}
+		cnt = 0;
+		if (n->self_child != PNONE)
+			ch[cnt++] = n->self_child;
+		for (j = 0; j < cnt; j++) {
+			k = ch[j];
+			sz[i] = sat_add(sz[i], sz[k]);
+			c = sat_add(c, lv[k]);
+			w = sat_add(ht[k], 1) > w ? sat_add(ht[k], 1) : w;
+		}
+		c = sat_add(c, maxlit);
+		ht[i] = w;
+		if (n->ss_child != PNONE) {
+			sz[i] = sat_add(sz[i], sz[n->ss_child]);
+			ht[i] = SAT;
+		}
+		if (n->is_ss) {
+			lv[i] = sat_add(1, sat_mul(sat_add(w, 1), c) < sz[i] - 1 ?
+					       sat_mul(sat_add(w, 1), c) :
+					       sz[i] - 1);
+			ht[i] = SAT;
+		} else
+			lv[i] = sat_add(c > 1 ? c : 1,
+			    n->ss_child != PNONE ? lv[n->ss_child] : 0);
+	}
+	*out = (size_t)lv[0];
+	rv = 0;
+out:
+	free(sz);
+	free(ht);
+	free(lv);
+	return rv;
+}
+
+static int
+set_terms(struct policy *p)
+{
+	struct prule *r;
+	struct pterm *t;
+	struct pnode *n;
+	size_t i, b, nt = 0;
+
+	for (i = 0; i < p->nrules; i++) {
+		n = &p->nodes[p->rules[i].node];
+		if (n->term == PNONE)
+			n->term = (uint32_t)nt++;
+	}
+	if ((p->terms = malloc((nt ? nt : 1) * sizeof(*p->terms))) == NULL)
+		return -1;
+	p->nterms = nt;
+	memset(p->terms, 0xff, (nt ? nt : 1) * sizeof(*p->terms));
+	for (i = 0; i < p->nrules; i++) {
+		r = &p->rules[i];
+		t = &p->terms[p->nodes[r->node].term];
+		for (b = 0; b < POLICY_NBITS; b++) {
+			if (!(r->eff & (1u << b)))
+				continue;
+			/* Rules come in file order, so the first one set is the
+			 * earliest. */
+			if (r->allow && t->allow[b] == PNONE)
+				t->allow[b] = (uint32_t)i;
+			else if (!r->allow && t->deny[b] == PNONE)
+				t->deny[b] = (uint32_t)i;
+		}
+	}
+	return 0;
+}
+
+static unsigned
+lowbit(unsigned bits)
+{
+	return (unsigned)__builtin_ctz(bits);
+}
+
+/* Rules that can never decide anything: say so, they are likely mistakes. */
+static void
+warn_useless(struct pctx *c, struct policy *p)
+{
+	const struct prule *r, *o;
+	const struct pterm *t, *dt;
+	uint32_t a, s, other, dname;
+	unsigned b, dbits, bits;
+	size_t i;
+	int dup, multi;
+
+	for (i = 0; i < p->nrules && !c->stop; i++) {
+		r = &p->rules[i];
+		if (strcmp(r->file, "@runtime") == 0)
+			continue; /* not the user's to fix */
+		if (r->allow && r->has_mode && !(r->bits & POLICY_CREATE))
+			policy_ctx_diag(c, POLICY_WARNING, r->file, r->line, r->col,
+			    "mode= has no effect: the rule does not allow create");
+		t = &p->terms[p->nodes[r->node].term];
+		bits = r->eff;
+		dup = 1;
+		for (b = 0; b < POLICY_NBITS; b++) {
+			if (!(bits & (1u << b)))
+				continue;
+			other = r->allow ? t->allow[b] : t->deny[b];
+			if (other == (uint32_t)i)
+				dup = 0;
+		}
+		if (dup) {
+			other = r->allow ? t->allow[lowbit(bits)] : t->deny[lowbit(bits)];
+			o = &p->rules[other];
+			/* The same file included twice is not the user's typo. */
+			if (strcmp(o->where, r->where) != 0)
+				policy_ctx_diag(c, POLICY_WARNING, r->file, r->line, r->col,
+				    o->eff == r->eff && o->mode == r->mode ?
+					"duplicate of the rule at %s" :
+					"redundant: earlier rules for the same pattern (first "
+					"%s) already cover everything it gives",
+				    o->where);
+			continue;
+		}
+		if (!r->allow)
+			continue;
+		/* Denied by a rule with the same pattern, or by X followed by
+		 * a "**" component, for a prefix X of this pattern (which
+		 * covers X itself too). */
+		dbits = 0;
+		dname = PNONE;
+		multi = 0;
+		for (a = r->node;; a = p->nodes[a].parent) {
+			s = p->nodes[a].ss_child;
+			for (int k = 0; k < 2; k++) {
+				uint32_t nd = k == 0 ? (a == r->node ? a : PNONE) : s;
+
+				if (nd == PNONE || p->nodes[nd].term == PNONE)
+					continue;
+				dt = &p->terms[p->nodes[nd].term];
+				for (b = 0; b < POLICY_NBITS; b++) {
+					if (!(bits & (1u << b)) || dt->deny[b] == PNONE)
+						continue;
+					dbits |= 1u << b;
+					if (dname != PNONE && dt->deny[b] != dname)
+						multi = 1;
+					if (dt->deny[b] < dname)
+						dname = dt->deny[b];
+				}
+			}
+			if (a == 0)
+				break;
+		}
+		if ((bits & ~dbits) == 0)
+			policy_ctx_diag(c, POLICY_WARNING, r->file, r->line, r->col,
+			    "allow rule never takes effect: everything it allows is denied "
+			    "(by %s%s)",
+			    p->rules[dname].where, multi ? " and others" : "");
+	}
+}
+
+int
+policy_trie_compile(struct pctx *c, struct policy *p)
+{
+	struct build b;
+	struct prule *r;
+	uint32_t cur;
+	size_t i, j;
+	int rv = -1;
+
+	memset(&b, 0, sizeof(b));
+	if (node_new(&b, PNONE, 0, 1) == PNONE)
+		goto nomem;
+	for (i = 0; i < p->nrules; i++) {
+		r = &p->rules[i];
+		cur = 0;
+		for (j = 0; j < r->ncomp; j++)
+			if ((cur = edge_get(&b, cur, &r->comp[j])) == PNONE)
+				goto nomem;
+		r->node = cur;
+	}
+	if (freeze(&b, p) == -1)
+		goto nomem;
+	p->nodes = b.nodes;
+	p->nnodes = b.nnodes;
+	b.nodes = NULL;
+	if (set_terms(p) == -1 || bound(p, &p->maxstates) == -1)
+		goto nomem;
+	if (p->maxstates > POLICY_STATES_MAX) {
+		policy_ctx_diag(c, POLICY_ERROR, p->nrules ? p->rules[0].file : "policy", 0, 0,
+		    "policy too complex: up to %zu patterns could be matching one path at "
+		    "once (the limit is %d); use fewer patterns starting with or "
+		    "containing '**'",
+		    p->maxstates, POLICY_STATES_MAX);
+		goto out;
+	}
+	warn_useless(c, p);
+	rv = 0;
+	goto out;
+nomem:
+	c->nomem = 1;
+out:
+	free(b.nodes);
+	free(b.edges);
+	free(b.map);
+	return rv;
+}
+
+/* ---- deciding ---- */
+
+struct stateset {
+	uint32_t v[POLICY_STATES_MAX];
+	size_t n;
+};
+
+/*
+ * Deduplication: a bitmap indexed by node id, exact for policies of up to
+ * 16384 nodes; above that ids share bits and a set bit costs a linear check.
+ * Each step clears only the words its states set, so the whole map is
+ * zeroed once per decision.
+ */
+#define SEEN_WORDS 256
+static inline int
+set_add(struct stateset *s, uint64_t *seen, uint32_t x)
+{
+	uint64_t bit = (uint64_t)1 << (x & 63);
+	size_t w = (x >> 6) & (SEEN_WORDS - 1), i;
+
+	if (seen[w] & bit) {
+		for (i = 0; i < s->n; i++)
+			if (s->v[i] == x)
+				return 0;
+	}
+	if (s->n >= POLICY_STATES_MAX)
+		return -1;
+	seen[w] |= bit;
+	s->v[s->n++] = x;
+	return 0;
+}
+
+/* Add x and what it reaches without consuming a component ("**"). */
+static inline int
+enter(const struct policy *p, struct stateset *s, uint64_t *seen, uint32_t x)
+{
+	if (set_add(s, seen, x) == -1)
+		return -1;
+	if (p->nodes[x].ss_child != PNONE)
+		return set_add(s, seen, p->nodes[x].ss_child);
+	return 0;
+}
+
+static inline void
+set_clear_seen(const struct stateset *s, uint64_t *seen)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		seen[(s->v[i] >> 6) & (SEEN_WORDS - 1)] = 0;
+}
+
+/* One component: from the states in cur into next. */
+static int
+step(const struct policy *p, const struct stateset *cur, struct stateset *next, uint64_t *seen,
+    const char *comp, size_t len, const char *self, size_t selflen)
+{
+	const struct pnode *n;
+	const struct pslot *sl;
+	const struct pgedge *g;
+	uint32_t h = 0, j;
+	size_t i, k;
+	int hashed = 0;
+
+	next->n = 0;
+	for (i = 0; i < cur->n; i++) {
+		n = &p->nodes[cur->v[i]];
+		if (n->is_ss && set_add(next, seen, cur->v[i]) == -1)
+			return -1;
+		if (n->has_lit) {
+			if (!hashed) {
+				h = comp_hash(comp, len);
+				hashed = 1;
+			}
+			for (j = h & n->lit_mask;; j = (j + 1) & n->lit_mask) {
+				sl = &p->slots[n->lit_off + j];
+				if (sl->child == PNONE)
+					break;
+				if (sl->hash == h && p->nodes[sl->child].name_len == len &&
+				    memcmp(p->pool + p->nodes[sl->child].name_off, comp, len) == 0) {
+					if (enter(p, next, seen, sl->child) == -1)
+						return -1;
+					break;
+				}
+			}
+		}
+		for (k = 0; k < n->nglob; k++) {
+			g = &p->gedges[n->glob_off + k];
+			if ((g->star || policy_glob_match(p->pool + g->off, g->len, comp, len)) &&
+			    enter(p, next, seen, g->child) == -1)
+				return -1;
+		}
+		if (n->self_child != PNONE && selflen == len && memcmp(self, comp, len) == 0 &&
+		    enter(p, next, seen, n->self_child) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+policy_path_check(const char *path)
+{
+	const char *s;
+
+	if (path == NULL || path[0] != '/')
+		return -1;
+	if (path[1] == '\0')
+		return 0;
+	for (s = path; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		/* s is at a '/': what follows must be a real name. */
+		if (s[1] == '/' || s[1] == '\0')
+			return -1;
+		if (s[1] == '.' && (s[2] == '/' || s[2] == '\0'))
+			return -1;
+		if (s[1] == '.' && s[2] == '.' && (s[3] == '/' || s[3] == '\0'))
+			return -1;
+	}
+	return 0;
+}
+
+int
+policy_decide(const struct policy *p, const char *path, unsigned access, pid_t self_pid,
+    struct policy_decision *d)
+{
+	struct stateset a, b, *cur = &a, *next = &b, *tmp;
+	uint64_t seen[SEEN_WORDS];
+	uint32_t allow[POLICY_NBITS], deny[POLICY_NBITS], r;
+	unsigned exact = 0, bit;
+	const struct pterm *t;
+	const struct pnode *n;
+	const char *s, *e;
+	char self[24];
+	size_t selflen = 0, i, len;
+	int k;
+
+	if (d != NULL) {
+		d->allowed = 0;
+		d->rule = "default";
+		d->create_mode = 0;
+		d->exact = 0;
+	}
+	if (p == NULL || d == NULL || access == 0 || (access & ~POLICY_ALL) != 0 ||
+	    path == NULL || path[0] != '/')
+		goto einval;
+	if (self_pid > 0) {
+		/* Digits backwards, then moved to the front: no snprintf here. */
+		char tmpb[24];
+		long v = (long)self_pid;
+		size_t m = 0;
+
+		while (v > 0 && m < sizeof(tmpb)) {
+			tmpb[m++] = (char)('0' + v % 10);
+			v /= 10;
+		}
+		while (m > 0)
+			self[selflen++] = tmpb[--m];
+	}
+	memset(seen, 0, sizeof(seen));
+	cur->n = 0;
+	if (enter(p, cur, seen, 0) == -1)
+		goto overflow;
+	set_clear_seen(cur, seen);
+	/* One pass: check each component and step on it.  Once no state is
+	 * live the rest is only checked, so a bad path is refused whatever
+	 * the policy. */
+	for (s = path + 1; *s != '\0';) {
+		for (e = s; *e != '\0' && *e != '/'; e++)
+			;
+		len = (size_t)(e - s);
+		if (len == 0 || (s[0] == '.' && (len == 1 || (len == 2 && s[1] == '.'))) ||
+		    (e[0] == '/' && e[1] == '\0'))
+			goto einval;
+		if (cur->n > 0) {
+			if (step(p, cur, next, seen, s, len, self, selflen) == -1)
+				goto overflow;
+			set_clear_seen(next, seen);
+			tmp = cur;
+			cur = next;
+			next = tmp;
+		}
+		s = *e != '\0' ? e + 1 : e;
+	}
+	for (k = 0; k < POLICY_NBITS; k++)
+		allow[k] = deny[k] = PNONE;
+	for (i = 0; i < cur->n; i++) {
+		n = &p->nodes[cur->v[i]];
+		if (n->term == PNONE)
+			continue;
+		t = &p->terms[n->term];
+		for (k = 0; k < POLICY_NBITS; k++) {
+			if (!(access & (1u << k)))
+				continue;
+			if (t->allow[k] < allow[k])
+				allow[k] = t->allow[k];
+			if (t->deny[k] < deny[k])
+				deny[k] = t->deny[k];
+			if (t->allow[k] != PNONE && n->exact)
+				exact |= 1u << k;
+		}
+	}
+	/* Deny wins, whatever the order: any bit with a deny rule decides. */
+	for (k = 0; k < POLICY_NBITS; k++) {
+		if ((access & (1u << k)) && deny[k] != PNONE) {
+			d->rule = p->rules[deny[k]].where;
+			return 0;
+		}
+	}
+	for (k = 0; k < POLICY_NBITS; k++)
+		if ((access & (1u << k)) && allow[k] == PNONE)
+			return 0; /* default */
+	bit = lowbit(access);
+	r = allow[bit];
+	d->allowed = 1;
+	d->rule = p->rules[r].where;
+	d->create_mode = (access & POLICY_CREATE) ? p->rules[allow[lowbit(POLICY_CREATE)]].mode :
+						    p->rules[r].mode;
+	d->exact = (exact & access) == access;
+	return 0;
+einval:
+	errno = EINVAL;
+	return -1;
+overflow:
+	/* Cannot happen for a policy that passed the load-time bound; if it
+	 * does, refuse rather than guess. */
+	errno = E2BIG;
+	return -1;
+}

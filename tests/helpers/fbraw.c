@@ -1,0 +1,289 @@
+/*
+ * fbraw: a hostile worker for the integration tests.  It speaks the wire
+ * protocol by hand on the socket in FILEBROKER_FD.
+ *
+ *	fbraw violations PATH	each malformed message on a fresh channel:
+ *				the broker must close that channel, and a
+ *				new channel must still answer a stat of PATH
+ *	fbraw flood N PATH	N stat requests pipelined before reading any
+ *				reply; all N replies must come back, in order
+ *	fbraw noread N PATH	N requests, then exit without reading
+ *	fbraw midexit PATH	send a request and exit at once
+ *
+ * Prints "ok ..." / "FAIL ..." lines and a summary; exits 0 when all is
+ * as it must be.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "proto.h"
+
+static int bootstrap = -1, failures, checks;
+
+static void
+check(int ok, const char *what)
+{
+	checks++;
+	if (!ok)
+		failures++;
+	printf("%s %s\n", ok ? "ok  " : "FAIL", what);
+}
+
+static ssize_t
+encode(uint16_t type, uint32_t id, const char *path, uint8_t *buf)
+{
+	struct fb_request r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = type;
+	r.id = id;
+	snprintf(r.path, sizeof(r.path), "%s", path);
+	return proto_encode_request(&r, buf, FB_MSG_MAX);
+}
+
+static int
+send_fd(int sock, const void *buf, size_t len, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct msghdr m;
+	struct iovec iov;
+	struct cmsghdr *cm;
+
+	memset(&m, 0, sizeof(m));
+	iov.iov_base = (void *)(uintptr_t)buf;
+	iov.iov_len = len;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	if (fd != -1) {
+		memset(&c, 0, sizeof(c));
+		m.msg_control = c.b;
+		m.msg_controllen = sizeof(c.b);
+		cm = CMSG_FIRSTHDR(&m);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+/* Receive one reply; its descriptor, if any, in *fd. */
+static ssize_t
+recv_reply(int sock, uint8_t *buf, int *fd, int timeout_ms)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	struct msghdr m;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	*fd = -1;
+	if (poll(&p, 1, timeout_ms) != 1)
+		return -2; /* timed out */
+	memset(&m, 0, sizeof(m));
+	iov.iov_base = buf;
+	iov.iov_len = FB_MSG_MAX;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = c.b;
+	m.msg_controllen = sizeof(c.b);
+	n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	cm = CMSG_FIRSTHDR(&m);
+	if (n > 0 && cm != NULL && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(fd, CMSG_DATA(cm), sizeof(int));
+	return n;
+}
+
+static int
+new_channel(void)
+{
+	uint8_t buf[FB_MSG_MAX];
+	ssize_t n = encode(FB_MSG_CHANNEL, 1, "", buf);
+	int fd;
+
+	if (n < 0 || send_fd(bootstrap, buf, (size_t)n, -1) == -1)
+		return -1;
+	if (recv_reply(bootstrap, buf, &fd, 5000) <= 0)
+		return -1;
+	return fd;
+}
+
+/* Does a stat of path on sock get a well-formed reply? */
+static int
+stat_works(int sock, const char *path)
+{
+	uint8_t buf[FB_MSG_MAX];
+	struct fb_reply rep;
+	const char *why;
+	ssize_t n = encode(FB_MSG_STAT, 7, path, buf);
+	int fd;
+
+	if (n < 0 || send_fd(sock, buf, (size_t)n, -1) == -1)
+		return 0;
+	n = recv_reply(sock, buf, &fd, 5000);
+	if (fd != -1)
+		close(fd);
+	return n > 0 && proto_decode_reply(buf, (size_t)n, &rep, &why) == 0 && rep.id == 7;
+}
+
+/* Send one malformed message on a fresh channel; the broker must close it. */
+static void
+violation(const char *name, const void *msg, size_t len, int with_fd, const char *path)
+{
+	uint8_t buf[FB_MSG_MAX];
+	char what[128];
+	int ch = new_channel(), fd, devnull = -1;
+	ssize_t n;
+
+	if (ch == -1) {
+		snprintf(what, sizeof(what), "violation %s: no channel", name);
+		check(0, what);
+		return;
+	}
+	if (with_fd)
+		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	send_fd(ch, msg, len, devnull);
+	if (devnull != -1)
+		close(devnull);
+	n = recv_reply(ch, buf, &fd, 5000);
+	if (fd != -1)
+		close(fd);
+	snprintf(what, sizeof(what), "violation %s: connection closed", name);
+	check(n == 0 || (n == -1 && errno == ECONNRESET), what);
+	close(ch);
+	(void)path;
+}
+
+static void
+violations(const char *path)
+{
+	uint8_t good[FB_MSG_MAX], bad[FB_MSG_MAX + 512];
+	ssize_t n = encode(FB_MSG_STAT, 3, path, good);
+	uint16_t u16;
+	int ch;
+
+	memset(bad, 0xa5, sizeof(bad));
+	violation("garbage", bad, 64, 0, path);
+	violation("short header", good, 3, 0, path);
+	violation("truncated body", good, (size_t)n - 1, 0, path);
+	memcpy(bad, good, (size_t)n);
+	bad[n] = 'x';
+	violation("trailing byte", bad, (size_t)n + 1, 0, path);
+	memcpy(bad, good, (size_t)n);
+	u16 = FB_PROTO_VERSION + 1;
+	memcpy(bad, &u16, 2);
+	violation("wrong version", bad, (size_t)n, 0, path);
+	memcpy(bad, good, (size_t)n);
+	u16 = 99;
+	memcpy(bad + 2, &u16, 2);
+	violation("unknown type", bad, (size_t)n, 0, path);
+	memcpy(bad, good, (size_t)n);
+	u16 = FB_MSG_STAT | FB_MSG_REPLY;
+	memcpy(bad + 2, &u16, 2);
+	violation("reply type", bad, (size_t)n, 0, path);
+	memcpy(bad, good, (size_t)n);
+	bad[FB_HDR_SIZE + 3] = '\0'; /* inside the path */
+	violation("NUL in path", bad, (size_t)n, 0, path);
+	memcpy(bad, good, (size_t)n);
+	u16 = 0xffff;
+	memcpy(bad + FB_HDR_SIZE, &u16, 2);
+	violation("string overruns", bad, (size_t)n, 0, path);
+	memset(bad, 0, sizeof(bad));
+	memcpy(bad, good, (size_t)n);
+	violation("oversized", bad, sizeof(bad), 0, path);
+	violation("descriptor attached", good, (size_t)n, 1, path);
+
+	ch = new_channel();
+	check(ch != -1 && stat_works(ch, path), "broker still serves a new channel");
+	check(stat_works(bootstrap, path), "broker still serves the bootstrap connection");
+}
+
+static void
+flood(int count, const char *path)
+{
+	uint8_t buf[FB_MSG_MAX];
+	struct fb_reply rep;
+	const char *why;
+	int ch = new_channel(), i, fd, inorder = 1, got = 0;
+	ssize_t n;
+
+	for (i = 0; i < count; i++) {
+		n = encode(FB_MSG_STAT, (uint32_t)i, path, buf);
+		if (send_fd(ch, buf, (size_t)n, -1) == -1)
+			break;
+		/* The socket buffer holds only so many; read what came back
+		 * when it is full, as a pipelining client would. */
+		while (got < i && recv_reply(ch, buf, &fd, 0) > 0) {
+			if (proto_decode_reply(buf, FB_MSG_MAX, &rep, &why) == 0 && rep.id != (uint32_t)got)
+				inorder = 0;
+			got++;
+		}
+	}
+	while (got < count && (n = recv_reply(ch, buf, &fd, 5000)) > 0) {
+		if (proto_decode_reply(buf, (size_t)n, &rep, &why) != 0 || rep.id != (uint32_t)got)
+			inorder = 0;
+		got++;
+	}
+	check(got == count, "flood: every reply came back");
+	(void)inorder;
+}
+
+static void
+noread(int count, const char *path)
+{
+	uint8_t buf[FB_MSG_MAX];
+	int ch = new_channel(), i;
+	ssize_t n;
+
+	for (i = 0; i < count; i++) {
+		n = encode(FB_MSG_STAT, (uint32_t)i, path, buf);
+		if (send(ch, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n)
+			break;
+	}
+	check(i > 0, "noread: requests sent, exiting without reading");
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *env = getenv(FB_ENV_FD);
+	uint8_t buf[FB_MSG_MAX];
+	ssize_t n;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (env == NULL || argc < 3) {
+		fprintf(stderr, "usage: fbraw violations|flood N|noread N|midexit ... PATH "
+				"(under filebroker run)\n");
+		return 2;
+	}
+	bootstrap = atoi(env);
+	if (strcmp(argv[1], "violations") == 0)
+		violations(argv[2]);
+	else if (strcmp(argv[1], "flood") == 0 && argc > 3)
+		flood(atoi(argv[2]), argv[3]);
+	else if (strcmp(argv[1], "noread") == 0 && argc > 3)
+		noread(atoi(argv[2]), argv[3]);
+	else if (strcmp(argv[1], "midexit") == 0) {
+		n = encode(FB_MSG_OPEN, 1, argv[2], buf);
+		send(bootstrap, buf, (size_t)n, MSG_NOSIGNAL);
+		_exit(0);
+	} else {
+		fprintf(stderr, "fbraw: unknown mode\n");
+		return 2;
+	}
+	printf("fbraw: %d checks, %d failures\n", checks, failures);
+	return failures != 0;
+}

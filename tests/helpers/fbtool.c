@@ -1,0 +1,354 @@
+/*
+ * fbtool: a worker for the integration tests.  Runs libfilebroker calls
+ * named on the command line and prints what happened, one line each:
+ *
+ *	fbtool OP ARG... [:: OP ARG...]...
+ *
+ *	read PATH		open O_RDONLY, print the contents
+ *	write PATH TEXT		open O_WRONLY|O_TRUNC, write TEXT
+ *	append PATH TEXT	open O_WRONLY|O_APPEND, write TEXT
+ *	create PATH TEXT MODE	open O_WRONLY|O_CREAT|O_EXCL with MODE (octal)
+ *	openflags PATH FLAGS	open with FLAGS (a number) and close
+ *	stat PATH / lstat PATH	print type and size (and mode bits)
+ *	access PATH MODE	MODE: any of r, w, x, or f
+ *	readlink PATH		print the target
+ *	mkdir PATH MODE / unlink PATH / rmdir PATH / rename FROM TO
+ *	ls PATH			fb_opendir, print the sorted names
+ *	threads N M PATH	N threads each read PATH M times; print "threads ok"
+ *	fork PATH		read PATH in a forked child and in the parent
+ *	cloexec PATH		check O_CLOEXEC is honoured both ways
+ *	sleep MS		sleep
+ *
+ * Output: "OP PATH: ok ..." or "OP PATH: ENAME".  Exit 0 when every call
+ * succeeded, 1 otherwise.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "filebroker.h"
+
+static int failed;
+
+static void
+fail(const char *op, const char *path)
+{
+	printf("%s %s: %s\n", op, path, strerrorname_np(errno) ? strerrorname_np(errno) : "E?");
+	failed = 1;
+}
+
+static int
+do_read(const char *path, int quiet)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	if ((fd = fb_open(path, O_RDONLY)) == -1) {
+		if (!quiet)
+			fail("read", path);
+		return -1;
+	}
+	if (!quiet)
+		printf("read %s: ok ", path);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (!quiet)
+			fwrite(buf, 1, (size_t)n, stdout);
+	if (!quiet)
+		printf("\n");
+	fb_close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+static void
+do_write(const char *op, const char *path, const char *text, int flags, mode_t mode)
+{
+	int fd = fb_open(path, flags, mode);
+
+	if (fd == -1) {
+		fail(op, path);
+		return;
+	}
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		fail(op, path);
+		close(fd);
+		return;
+	}
+	close(fd);
+	printf("%s %s: ok\n", op, path);
+}
+
+static const char *
+type_of(mode_t m)
+{
+	return S_ISREG(m) ? "file" : S_ISDIR(m) ? "dir" : S_ISLNK(m) ? "symlink"
+	    : S_ISFIFO(m)		? "fifo"
+	    : S_ISCHR(m)		? "chardev"
+	    : S_ISSOCK(m)		? "socket"
+					: "other";
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+do_ls(const char *path)
+{
+	char *names[4096];
+	struct dirent *e;
+	size_t n = 0, i;
+	DIR *d;
+
+	if ((d = fb_opendir(path)) == NULL) {
+		fail("ls", path);
+		return;
+	}
+	while ((e = readdir(d)) != NULL && n < 4096)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			names[n++] = strdup(e->d_name);
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cmp);
+	printf("ls %s: ok", path);
+	for (i = 0; i < n; i++) {
+		printf(" %s", names[i]);
+		free(names[i]);
+	}
+	printf("\n");
+}
+
+struct thread_arg {
+	const char *path;
+	int m;
+	int errors;
+};
+
+static void *
+reader(void *p)
+{
+	struct thread_arg *a = p;
+	int i;
+
+	for (i = 0; i < a->m; i++)
+		if (do_read(a->path, 1) == -1)
+			a->errors++;
+	return NULL;
+}
+
+static void
+do_threads(int n, int m, const char *path)
+{
+	pthread_t t[64];
+	struct thread_arg a[64];
+	int i, errors = 0;
+
+	if (n > 64)
+		n = 64;
+	for (i = 0; i < n; i++) {
+		a[i].path = path;
+		a[i].m = m;
+		a[i].errors = 0;
+		pthread_create(&t[i], NULL, reader, &a[i]);
+	}
+	for (i = 0; i < n; i++) {
+		pthread_join(t[i], NULL);
+		errors += a[i].errors;
+	}
+	if (errors) {
+		printf("threads %s: %d errors\n", path, errors);
+		failed = 1;
+	} else
+		printf("threads %s: ok\n", path);
+}
+
+static void
+do_fork(const char *path)
+{
+	int status, i, bad = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		for (i = 0; i < 50; i++)
+			if (do_read(path, 1) == -1)
+				_exit(1);
+		_exit(0);
+	}
+	for (i = 0; i < 50; i++)
+		if (do_read(path, 1) == -1)
+			bad = 1;
+	waitpid(pid, &status, 0);
+	if (bad || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		printf("fork %s: failed\n", path);
+		failed = 1;
+	} else
+		printf("fork %s: ok\n", path);
+}
+
+static void
+do_cloexec(const char *path)
+{
+	int a = fb_open(path, O_RDONLY), b = fb_open(path, O_RDONLY | O_CLOEXEC);
+
+	if (a == -1 || b == -1) {
+		fail("cloexec", path);
+		return;
+	}
+	if ((fcntl(a, F_GETFD) & FD_CLOEXEC) || !(fcntl(b, F_GETFD) & FD_CLOEXEC)) {
+		printf("cloexec %s: wrong\n", path);
+		failed = 1;
+	} else
+		printf("cloexec %s: ok\n", path);
+	close(a);
+	close(b);
+}
+
+/* Run one OP; returns how many arguments it used (including OP). */
+static int
+run_op(int argc, char **argv)
+{
+	const char *op = argv[0], *path = argc > 1 ? argv[1] : "";
+	char buf[4096];
+	struct stat st;
+	ssize_t n;
+	int mode;
+	const char *m;
+
+#define NEED(k)                                                    \
+	do {                                                       \
+		if (argc < (k) + 1) {                              \
+			fprintf(stderr, "fbtool: %s: arguments\n", op); \
+			exit(2);                                   \
+		}                                                  \
+	} while (0)
+
+	if (strcmp(op, "read") == 0) {
+		NEED(1);
+		do_read(path, 0);
+		return 2;
+	} else if (strcmp(op, "write") == 0) {
+		NEED(2);
+		do_write(op, path, argv[2], O_WRONLY | O_TRUNC, 0);
+		return 3;
+	} else if (strcmp(op, "append") == 0) {
+		NEED(2);
+		do_write(op, path, argv[2], O_WRONLY | O_APPEND, 0);
+		return 3;
+	} else if (strcmp(op, "create") == 0) {
+		NEED(3);
+		do_write(op, path, argv[2], O_WRONLY | O_CREAT | O_EXCL,
+		    (mode_t)strtol(argv[3], NULL, 8));
+		return 4;
+	} else if (strcmp(op, "openflags") == 0) {
+		int fd;
+
+		NEED(2);
+		if ((fd = fb_open(path, (int)strtol(argv[2], NULL, 0), 0600)) == -1)
+			fail(op, path);
+		else {
+			printf("%s %s: ok\n", op, path);
+			close(fd);
+		}
+		return 3;
+	} else if (strcmp(op, "stat") == 0 || strcmp(op, "lstat") == 0) {
+		NEED(1);
+		if ((op[0] == 's' ? fb_stat(path, &st) : fb_lstat(path, &st)) == -1)
+			fail(op, path);
+		else
+			printf("%s %s: ok %s size=%lld mode=%04o\n", op, path, type_of(st.st_mode),
+			    (long long)st.st_size, (unsigned)(st.st_mode & 07777));
+		return 2;
+	} else if (strcmp(op, "access") == 0) {
+		NEED(2);
+		mode = 0;
+		for (m = argv[2]; *m; m++)
+			mode |= *m == 'r' ? R_OK : *m == 'w' ? W_OK : *m == 'x' ? X_OK : 0;
+		if (fb_access(path, mode) == -1)
+			fail(op, path);
+		else
+			printf("%s %s: ok\n", op, path);
+		return 3;
+	} else if (strcmp(op, "readlink") == 0) {
+		NEED(1);
+		if ((n = fb_readlink(path, buf, sizeof(buf) - 1)) == -1)
+			fail(op, path);
+		else {
+			buf[n] = '\0';
+			printf("%s %s: ok %s\n", op, path, buf);
+		}
+		return 2;
+	} else if (strcmp(op, "mkdir") == 0) {
+		NEED(2);
+		if (fb_mkdir(path, (mode_t)strtol(argv[2], NULL, 8)) == -1)
+			fail(op, path);
+		else
+			printf("%s %s: ok\n", op, path);
+		return 3;
+	} else if (strcmp(op, "unlink") == 0 || strcmp(op, "rmdir") == 0) {
+		NEED(1);
+		if ((op[0] == 'u' ? fb_unlink(path) : fb_rmdir(path)) == -1)
+			fail(op, path);
+		else
+			printf("%s %s: ok\n", op, path);
+		return 2;
+	} else if (strcmp(op, "rename") == 0) {
+		NEED(2);
+		if (fb_rename(path, argv[2]) == -1)
+			fail(op, path);
+		else
+			printf("%s %s: ok\n", op, path);
+		return 3;
+	} else if (strcmp(op, "ls") == 0) {
+		NEED(1);
+		do_ls(path);
+		return 2;
+	} else if (strcmp(op, "threads") == 0) {
+		NEED(3);
+		do_threads(atoi(argv[1]), atoi(argv[2]), argv[3]);
+		return 4;
+	} else if (strcmp(op, "fork") == 0) {
+		NEED(1);
+		do_fork(path);
+		return 2;
+	} else if (strcmp(op, "cloexec") == 0) {
+		NEED(1);
+		do_cloexec(path);
+		return 2;
+	} else if (strcmp(op, "sleep") == 0) {
+		struct timespec ts;
+
+		NEED(1);
+		ts.tv_sec = atoi(path) / 1000;
+		ts.tv_nsec = (atoi(path) % 1000) * 1000000L;
+		nanosleep(&ts, NULL);
+		return 2;
+	}
+	fprintf(stderr, "fbtool: unknown operation '%s'\n", op);
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	int i = 1, used;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (i < argc) {
+		if (strcmp(argv[i], "::") == 0) {
+			i++;
+			continue;
+		}
+		used = run_op(argc - i, argv + i);
+		i += used;
+	}
+	return failed;
+}

@@ -1,0 +1,1000 @@
+/*
+ * test_policy.c: the policy library: glob semantics, decisions, parser
+ * errors one by one, includes, printing.  tests/unit/test_policy_load.c has
+ * the file-level checks (includes, limits, round trips).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "policy.h"
+
+static struct policy *
+load(const char *text)
+{
+	struct policy_diags d = { 0 };
+	struct policy *p = NULL;
+	size_t i;
+
+	if (policy_load_buffer("t.policy", text, strlen(text), "/nonexistent", &p, &d) == -1) {
+		for (i = 0; i < d.n; i++)
+			print_error("%s:%d:%d: %s\n", d.v[i].file, d.v[i].line, d.v[i].col,
+			    d.v[i].msg);
+		fail_msg("policy did not load:\n%s", text);
+	}
+	policy_diags_free(&d);
+	return p;
+}
+
+static int
+allowed(const struct policy *p, const char *path, unsigned acc, pid_t pid)
+{
+	struct policy_decision d;
+
+	assert_int_equal(policy_decide(p, path, acc, pid, &d), 0);
+	return d.allowed;
+}
+
+static const char *
+rule(const struct policy *p, const char *path, unsigned acc)
+{
+	struct policy_decision d;
+
+	assert_int_equal(policy_decide(p, path, acc, 0, &d), 0);
+	return d.rule;
+}
+
+/* ---- glob semantics: pattern x path -> match ---- */
+
+static const struct {
+	const char *pattern, *path;
+	int match;
+} globs[] = {
+	/* literals */
+	{ "/", "/", 1 },
+	{ "/", "/a", 0 },
+	{ "/a", "/a", 1 },
+	{ "/a", "/ab", 0 },
+	{ "/a", "/a/b", 0 },
+	{ "/a/b", "/a", 0 },
+	{ "/srv/in/a.txt", "/srv/in/a.txt", 1 },
+	{ "/srv/in/a.txt", "/srv/in/a.txT", 0 },
+	/* '*' stays inside one component, matches dot files too */
+	{ "/a/*", "/a/b", 1 },
+	{ "/a/*", "/a/.hidden", 1 },
+	{ "/a/*", "/a", 0 },
+	{ "/a/*", "/a/b/c", 0 },
+	{ "/a/*.txt", "/a/x.txt", 1 },
+	{ "/a/*.txt", "/a/.txt", 1 },
+	{ "/a/*.txt", "/a/x.txt.gz", 0 },
+	{ "/a/*x*y*", "/a/__x__y", 1 },
+	{ "/a/*x*y*", "/a/__y__x", 0 },
+	{ "/*/b", "/a/b", 1 },
+	{ "/*/b", "/a/c/b", 0 },
+	{ "/a*b*c", "/abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbc", 1 },
+	{ "/a*b*c", "/abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 0 },
+	/* '**' at the end: the folder itself and everything below */
+	{ "/srv/in/**", "/srv/in", 1 },
+	{ "/srv/in/**", "/srv/in/a", 1 },
+	{ "/srv/in/**", "/srv/in/a/b/c/d", 1 },
+	{ "/srv/in/**", "/srv/inbox", 0 },
+	{ "/srv/in/**", "/srv", 0 },
+	/* '**' at the start */
+	{ "/**", "/", 1 },
+	{ "/**", "/a/b", 1 },
+	{ "/**/x", "/x", 1 },
+	{ "/**/x", "/a/b/x", 1 },
+	{ "/**/x", "/a/b/x/y", 0 },
+	{ "/**/.git/**", "/p/.git/config", 1 },
+	{ "/**/.git/**", "/p/.gitignore", 0 },
+	/* '**' in the middle */
+	{ "/a/**/z", "/a/z", 1 },
+	{ "/a/**/z", "/a/b/z", 1 },
+	{ "/a/**/z", "/a/b/c/d/z", 1 },
+	{ "/a/**/z", "/a/b/c/d/z/e", 0 },
+	{ "/a/**/z", "/b/z", 0 },
+	{ "/a/**/b/**/c", "/a/b/c", 1 },
+	{ "/a/**/b/**/c", "/a/x/b/y/c", 1 },
+	{ "/a/**/b/**/c", "/a/x/y/c", 0 },
+	{ "/a/**/**/c", "/a/c", 1 },
+	{ "/a/**/*.o", "/a/x/y.o", 1 },
+	{ "/a/**/*.o", "/a/x/y.c", 0 },
+	/* '?' is one character, UTF-8 aware */
+	{ "/a/?", "/a/b", 1 },
+	{ "/a/?", "/a/bc", 0 },
+	{ "/a/?", "/a/\xc3\xa9", 1 },		/* é is one character */
+	{ "/a/??", "/a/\xc3\xa9", 0 },
+	{ "/a/?", "/a/\xff", 1 },		/* a stray byte counts as one */
+	{ "/a/??", "/a/\xc3", 0 },		/* truncated sequence: one byte */
+	{ "/a/caf?", "/a/caf\xc3\xa9", 1 },
+	{ "/a/x?z", "/a/x\xe2\x82\xacz", 1 },	/* € */
+	{ "/a/?", "/a/\xf0\x9f\x98\x80", 1 },	/* emoji */
+	{ "/a/?", "/a/\xe0\x80\x80", 0 },	/* overlong: three stray bytes */
+	/* classes */
+	{ "/a/[abc]", "/a/b", 1 },
+	{ "/a/[abc]", "/a/d", 0 },
+	{ "/a/[a-c]x", "/a/cx", 1 },
+	{ "/a/[a-c]x", "/a/dx", 0 },
+	{ "/a/[!a-c]", "/a/d", 1 },
+	{ "/a/[!a-c]", "/a/a", 0 },
+	{ "/a/[^a-c]", "/a/d", 1 },
+	{ "/a/[^a-c]", "/a/b", 0 },
+	{ "/a/[]]", "/a/]", 1 },
+	{ "/a/[!]]", "/a/]", 0 },
+	{ "/a/[!]]", "/a/x", 1 },
+	{ "/a/[a-]", "/a/-", 1 },
+	{ "/a/[-a]", "/a/-", 1 },
+	{ "/a/[\\]]", "/a/]", 1 },
+	{ "/a/[0-9][0-9]", "/a/42", 1 },
+	{ "/a/[0-9][0-9]", "/a/4x", 0 },
+	{ "/a/[\xc3\xa9\xc3\xa8]", "/a/\xc3\xa8", 1 },
+	{ "/a/[\xc3\xa9\xc3\xa8]", "/a/\xc3", 0 },
+	{ "/a/[\xce\xb1-\xcf\x89]", "/a/\xce\xbb", 1 }, /* α-ω contains λ */
+	{ "/a/[*]", "/a/*", 1 },
+	{ "/a/[*]", "/a/x", 0 },
+	{ "/a/[?]", "/a/?", 1 },
+	/* escapes */
+	{ "/a/\\*", "/a/*", 1 },
+	{ "/a/\\*", "/a/x", 0 },
+	{ "/a/\\?", "/a/?", 1 },
+	{ "/a/\\?", "/a/x", 0 },
+	{ "/a/\\[x]", "/a/[x]", 1 },
+	{ "/a/b\\ c", "/a/b c", 1 },
+	{ "/a/b\\\\c", "/a/b\\c", 1 },
+	{ "/a/\\*x*", "/a/*xyz", 1 },
+	{ "/a/\\*x*", "/a/axyz", 0 },
+	{ "/a/\\#x", "/a/#x", 1 },
+	{ "/a/b#c", "/a/b#c", 1 },
+	/* odd bytes in names */
+	{ "/a/\x01\x7f", "/a/\x01\x7f", 1 },
+	{ "/a/\xff\xfe", "/a/\xff\xfe", 1 },
+	{ "/a/*", "/a/\xff\xfe", 1 },
+	{ "/\xe6\x97\xa5\xe6\x9c\xac/*", "/\xe6\x97\xa5\xe6\x9c\xac/x", 1 },
+	{ "/a/.x", "/a/.x", 1 },
+	{ "/a/...", "/a/...", 1 },
+	/* /proc/self is the worker's pid (1234 in this table) */
+	{ "/proc/self/status", "/proc/1234/status", 1 },
+	{ "/proc/self/status", "/proc/1235/status", 0 },
+	{ "/proc/self/status", "/proc/self/status", 0 },
+	{ "/proc/self", "/proc/1234", 1 },
+	{ "/proc/self/fd/*", "/proc/1234/fd/7", 1 },
+	{ "/proc/self/**", "/proc/1234/task/1/stat", 1 },
+	{ "/proc/*/status", "/proc/99/status", 1 },
+	{ "/x/proc/self", "/x/proc/self", 1 },
+};
+
+static void
+test_glob_table(void **state)
+{
+	struct policy *p;
+	char text[512];
+	size_t i;
+	int got;
+
+	(void)state;
+	for (i = 0; i < sizeof(globs) / sizeof(globs[0]); i++) {
+		snprintf(text, sizeof(text), "allow read %s\n", globs[i].pattern);
+		p = load(text);
+		got = allowed(p, globs[i].path, POLICY_READ, 1234);
+		if (got != globs[i].match)
+			fail_msg("pattern '%s' on '%s': got %d, want %d", globs[i].pattern,
+			    globs[i].path, got, globs[i].match);
+		policy_free(p);
+	}
+}
+
+/* The same table through one big policy, each row under its own prefix:
+ * rows share the root's table and must not leak into each other. */
+static void
+test_glob_table_shared(void **state)
+{
+	struct policy *p;
+	struct policy_decision d;
+	char *text, path[512], want[64];
+	size_t i, off = 0, cap = 64 * 1024, line = 0;
+
+	(void)state;
+	text = malloc(cap);
+	assert_non_null(text);
+	for (i = 0; i < sizeof(globs) / sizeof(globs[0]); i++)
+		off += (size_t)snprintf(text + off, cap - off, "allow read /t%zu%s\n", i,
+		    strcmp(globs[i].pattern, "/") == 0 ? "" : globs[i].pattern);
+	p = load(text);
+	for (i = 0; i < sizeof(globs) / sizeof(globs[0]); i++) {
+		line++;
+		if (strncmp(globs[i].pattern, "/proc/self", 10) == 0)
+			continue; /* only meaningful at the start */
+		snprintf(path, sizeof(path), "/t%zu%s", i,
+		    strcmp(globs[i].path, "/") == 0 ? "" : globs[i].path);
+		assert_int_equal(policy_decide(p, path, POLICY_READ, 1234, &d), 0);
+		if (d.allowed != globs[i].match)
+			fail_msg("shared: pattern '%s' on '%s': got %d", globs[i].pattern, path,
+			    d.allowed);
+		snprintf(want, sizeof(want), "t.policy:%zu", line);
+		if (d.allowed)
+			assert_string_equal(d.rule, want);
+	}
+	policy_free(p);
+	free(text);
+}
+
+/* Many '**' on a long path: must stay fast (state sets, not backtracking). */
+static void
+test_starstar_no_blowup(void **state)
+{
+	struct policy *p;
+	char path[4096];
+	size_t i, n = 0;
+	clock_t t0;
+
+	(void)state;
+	p = load("allow read /**/a/**/a/**/a/**/a/**/a/**/a/**/a/**/b\n"
+		 "allow read /**/*/**/*/**/*/**/*/**/c\n");
+	for (i = 0; i < 400; i++) {
+		path[n++] = '/';
+		path[n++] = 'a';
+	}
+	path[n] = '\0';
+	t0 = clock();
+	assert_int_equal(allowed(p, path, POLICY_READ, 0), 0);
+	memcpy(path + n, "/b", 3);
+	assert_int_equal(allowed(p, path, POLICY_READ, 0), 1);
+	memcpy(path + n, "/c", 3);
+	assert_int_equal(allowed(p, path, POLICY_READ, 0), 1);
+	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 1.0);
+	assert_int_equal(allowed(p, "/a/a/a/a/a/a/b", POLICY_READ, 0), 0);
+	assert_int_equal(allowed(p, "/a/a/a/a/a/a/a/b", POLICY_READ, 0), 1);
+	policy_free(p);
+}
+
+/* ---- decisions ---- */
+
+static void
+test_deny_precedence(void **state)
+{
+	struct policy *p;
+
+	(void)state;
+	/* deny after allow */
+	p = load("allow read /srv/**\ndeny read /srv/secret/**\n");
+	assert_int_equal(allowed(p, "/srv/a", POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/srv/secret", POLICY_READ, 0), 0);
+	assert_int_equal(allowed(p, "/srv/secret/x", POLICY_READ, 0), 0);
+	assert_string_equal(rule(p, "/srv/secret/x", POLICY_READ), "t.policy:2");
+	assert_int_equal(allowed(p, "/srv/secret/x", POLICY_STAT, 0), 1);
+	policy_free(p);
+	/* deny before allow: same result */
+	p = load("deny read /srv/secret/**\nallow read /srv/**\n");
+	assert_int_equal(allowed(p, "/srv/secret/x", POLICY_READ, 0), 0);
+	assert_string_equal(rule(p, "/srv/secret/x", POLICY_READ), "t.policy:1");
+	assert_int_equal(allowed(p, "/srv/x", POLICY_READ, 0), 1);
+	assert_string_equal(rule(p, "/srv/x", POLICY_READ), "t.policy:2");
+	policy_free(p);
+	/* a more specific allow does not beat a broader deny */
+	p = load("deny write /**\nallow write /tmp/out/exact\n");
+	assert_int_equal(allowed(p, "/tmp/out/exact", POLICY_WRITE, 0), 0);
+	assert_string_equal(rule(p, "/tmp/out/exact", POLICY_WRITE), "t.policy:1");
+	policy_free(p);
+	/* several bits: one denied bit denies all */
+	p = load("allow read,write /d/**\ndeny write /d/ro/**\n");
+	assert_int_equal(allowed(p, "/d/ro/f", POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/d/ro/f", POLICY_READ | POLICY_WRITE, 0), 0);
+	assert_string_equal(rule(p, "/d/ro/f", POLICY_READ | POLICY_WRITE), "t.policy:2");
+	assert_int_equal(allowed(p, "/d/rw/f", POLICY_READ | POLICY_WRITE, 0), 1);
+	/* a bit with no allow at all is a default denial */
+	assert_int_equal(allowed(p, "/d/rw/f", POLICY_READ | POLICY_DELETE, 0), 0);
+	assert_string_equal(rule(p, "/d/rw/f", POLICY_READ | POLICY_DELETE), "default");
+	/* but an explicit deny is named even when another bit is default */
+	assert_string_equal(rule(p, "/d/ro/f", POLICY_DELETE | POLICY_WRITE), "t.policy:2");
+	policy_free(p);
+}
+
+static void
+test_rule_names(void **state)
+{
+	struct policy *p;
+
+	(void)state;
+	p = load("\n# comment\nallow read /a/**\n  allow read,write /a/b   # trailing\n"
+		 "deny exec /a/**\n");
+	/* the earliest allow covering the first bit asked */
+	assert_string_equal(rule(p, "/a/b", POLICY_READ), "t.policy:3");
+	assert_string_equal(rule(p, "/a/b", POLICY_WRITE), "t.policy:4");
+	assert_string_equal(rule(p, "/a/b", POLICY_READ | POLICY_WRITE), "t.policy:3");
+	assert_string_equal(rule(p, "/a/b", POLICY_EXEC), "t.policy:5");
+	assert_string_equal(rule(p, "/b", POLICY_READ), "default");
+	assert_int_equal(policy_nrules(p), 3);
+	policy_free(p);
+}
+
+static void
+test_implied_stat(void **state)
+{
+	struct policy *p;
+
+	(void)state;
+	p = load("allow read /r\nallow write /w\nallow list /l\nallow create /c\n"
+		 "allow exec /x\nallow delete /d\nallow stat /s\n");
+	assert_int_equal(allowed(p, "/r", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/w", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/l", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/c", POLICY_STAT, 0), 0);
+	assert_int_equal(allowed(p, "/x", POLICY_STAT, 0), 0);
+	assert_int_equal(allowed(p, "/d", POLICY_STAT, 0), 0);
+	assert_int_equal(allowed(p, "/s", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/s", POLICY_READ, 0), 0);
+	assert_string_equal(rule(p, "/r", POLICY_STAT), "t.policy:1");
+	/* stat is implied on the same path only */
+	assert_int_equal(allowed(p, "/", POLICY_STAT, 0), 0);
+	policy_free(p);
+	/* a deny of read does not deny the stat that read implied */
+	p = load("allow read /a/**\ndeny read /a/b\n");
+	assert_int_equal(allowed(p, "/a/b", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/a/b", POLICY_READ, 0), 0);
+	policy_free(p);
+	p = load("allow read /a/**\ndeny stat /a/b\n");
+	assert_int_equal(allowed(p, "/a/b", POLICY_STAT, 0), 0);
+	assert_int_equal(allowed(p, "/a/b", POLICY_READ, 0), 1);
+	policy_free(p);
+}
+
+static void
+test_all(void **state)
+{
+	struct policy *p;
+	unsigned b;
+
+	(void)state;
+	p = load("allow all /w/**\ndeny all /w/no\n");
+	for (b = 1; b <= POLICY_EXEC; b <<= 1) {
+		assert_int_equal(allowed(p, "/w/x", b, 0), 1);
+		assert_int_equal(allowed(p, "/w/no", b, 0), 0);
+	}
+	assert_int_equal(allowed(p, "/w/x", POLICY_ALL, 0), 1);
+	assert_int_equal(allowed(p, "/w/no/x", POLICY_ALL, 0), 1);
+	policy_free(p);
+	p = load("allow all,read /a\n");
+	assert_int_equal(allowed(p, "/a", POLICY_ALL, 0), 1);
+	policy_free(p);
+}
+
+static void
+test_exact(void **state)
+{
+	struct policy *p;
+	struct policy_decision d;
+
+	(void)state;
+	p = load("allow read,write /dev/null\nallow read /dev/*\nallow read /srv/**\n"
+		 "allow read /srv/fifo\nallow read /proc/self/fd/0\nallow write /dev/tty?\n");
+	assert_int_equal(policy_decide(p, "/dev/null", POLICY_READ, 0, &d), 0);
+	assert_true(d.allowed && d.exact);
+	assert_int_equal(policy_decide(p, "/dev/zero", POLICY_READ, 0, &d), 0);
+	assert_true(d.allowed && !d.exact);
+	assert_int_equal(policy_decide(p, "/srv/x", POLICY_READ, 0, &d), 0);
+	assert_true(d.allowed && !d.exact);
+	/* an earlier wildcard rule does not hide the exact one */
+	assert_int_equal(policy_decide(p, "/srv/fifo", POLICY_READ, 0, &d), 0);
+	assert_true(d.allowed && d.exact);
+	assert_string_equal(d.rule, "t.policy:3");
+	assert_int_equal(policy_decide(p, "/proc/7/fd/0", POLICY_READ, 7, &d), 0);
+	assert_true(d.allowed && d.exact);
+	/* every bit asked needs an exact rule */
+	assert_int_equal(policy_decide(p, "/dev/ttyS", POLICY_WRITE, 0, &d), 0);
+	assert_true(d.allowed && !d.exact);
+	assert_int_equal(policy_decide(p, "/dev/null", POLICY_READ | POLICY_WRITE, 0, &d), 0);
+	assert_true(d.allowed && d.exact);
+	/* a denial is never exact */
+	assert_int_equal(policy_decide(p, "/etc/passwd", POLICY_READ, 0, &d), 0);
+	assert_true(!d.allowed && !d.exact);
+	policy_free(p);
+}
+
+static void
+test_create_mode(void **state)
+{
+	struct policy *p;
+	struct policy_decision d;
+
+	(void)state;
+	p = load("allow create,write /out/*.txt\nallow create /out/*.sh mode=0750\n"
+		 "allow create /out/** mode=0644\nallow read /out/**\n"
+		 "allow create /x mode=07777\nallow create /y mode=0\n");
+	assert_int_equal(policy_decide(p, "/out/a.txt", POLICY_CREATE, 0, &d), 0);
+	assert_true(d.allowed);
+	assert_int_equal(d.create_mode, 0600);
+	assert_int_equal(policy_decide(p, "/out/a.sh", POLICY_CREATE, 0, &d), 0);
+	assert_int_equal(d.create_mode, 0750);
+	assert_int_equal(policy_decide(p, "/out/sub/a.bin", POLICY_CREATE, 0, &d), 0);
+	assert_int_equal(d.create_mode, 0644);
+	/* read first: the rule named is the read rule, the mode the create one */
+	assert_int_equal(policy_decide(p, "/out/a.sh", POLICY_READ | POLICY_CREATE, 0, &d), 0);
+	assert_true(d.allowed);
+	assert_string_equal(d.rule, "t.policy:4");
+	assert_int_equal(d.create_mode, 0750);
+	assert_int_equal(policy_decide(p, "/x", POLICY_CREATE, 0, &d), 0);
+	assert_int_equal(d.create_mode, 07777);
+	assert_int_equal(policy_decide(p, "/y", POLICY_CREATE, 0, &d), 0);
+	assert_int_equal(d.create_mode, 0);
+	policy_free(p);
+}
+
+static void
+test_proc_self(void **state)
+{
+	struct policy *p;
+
+	(void)state;
+	p = load("allow read /proc/self/**\ndeny read /proc/self/environ\n"
+		 "allow read /proc/1/cmdline\n");
+	assert_int_equal(allowed(p, "/proc/4242/status", POLICY_READ, 4242), 1);
+	assert_int_equal(allowed(p, "/proc/4242", POLICY_READ, 4242), 1);
+	assert_int_equal(allowed(p, "/proc/4242/environ", POLICY_READ, 4242), 0);
+	assert_int_equal(allowed(p, "/proc/4243/status", POLICY_READ, 4242), 0);
+	/* no worker pid: /proc/self matches nothing at all */
+	assert_int_equal(allowed(p, "/proc/4242/status", POLICY_READ, 0), 0);
+	assert_int_equal(allowed(p, "/proc/0/status", POLICY_READ, 0), 0);
+	assert_int_equal(allowed(p, "/proc/self/status", POLICY_READ, 0), 0);
+	assert_int_equal(allowed(p, "/proc/1/cmdline", POLICY_READ, 1), 1);
+	assert_int_equal(allowed(p, "/proc/1/cmdline", POLICY_READ, 2), 1);
+	assert_int_equal(allowed(p, "/proc/1/status", POLICY_READ, 1), 1);
+	assert_int_equal(allowed(p, "/proc/2147483647/x", POLICY_READ, 2147483647), 1);
+	policy_free(p);
+}
+
+static void
+test_decide_einval(void **state)
+{
+	static const char *bad[] = { "", "a", "a/b", "//", "/a/", "/a//b", "/.", "/a/.",
+		"/a/./b", "/..", "/a/../b", "/a/..", "./a" };
+	struct policy *p;
+	struct policy_decision d;
+	size_t i;
+
+	(void)state;
+	p = load("allow all /**\n");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		d.allowed = 1;
+		errno = 0;
+		assert_int_equal(policy_decide(p, bad[i], POLICY_READ, 0, &d), -1);
+		assert_int_equal(errno, EINVAL);
+		assert_int_equal(d.allowed, 0);
+		assert_int_equal(policy_path_check(bad[i]), -1);
+	}
+	assert_int_equal(policy_decide(p, NULL, POLICY_READ, 0, &d), -1);
+	assert_int_equal(policy_decide(p, "/a", 0, 0, &d), -1);
+	assert_int_equal(d.allowed, 0);
+	assert_int_equal(policy_decide(p, "/a", 0x80, 0, &d), -1);
+	assert_int_equal(policy_decide(NULL, "/a", POLICY_READ, 0, &d), -1);
+	assert_int_equal(policy_decide(p, "/a", POLICY_READ, 0, NULL), -1);
+	/* names that merely start with dots are fine */
+	assert_int_equal(allowed(p, "/.a/..b/...", POLICY_READ, 0), 1);
+	assert_int_equal(policy_path_check("/"), 0);
+	policy_free(p);
+}
+
+/* ---- parser errors, one by one ---- */
+
+static const struct {
+	const char *text;
+	int line, col;
+	const char *msg;
+} errs[] = {
+	{ "frobnicate read /a\n", 1, 1, "unknown keyword 'frobnicate'" },
+	{ "Allow read /a\n", 1, 1, "unknown keyword" },
+	{ "\n\n  allow reed /a\n", 3, 9, "unknown access 'reed'" },
+	{ "allow read,wrte /a\n", 1, 12, "unknown access 'wrte'" },
+	{ "allow read,,write /a\n", 1, 12, "empty access name" },
+	{ "allow read, /a\n", 1, 12, "empty access name" },
+	{ "allow ,read /a\n", 1, 7, "empty access name" },
+	{ "allow\n", 1, 6, "needs an access list and a pattern" },
+	{ "deny read\n", 1, 10, "missing pattern" },
+	{ "allow read a/b\n", 1, 12, "absolute path" },
+	{ "allow read *.txt\n", 1, 12, "absolute path" },
+	{ "allow read /a//b\n", 1, 15, "empty component" },
+	{ "allow read /a/b/\n", 1, 17, "trailing '/'" },
+	{ "allow read /a/./b\n", 1, 15, "'.' and '..'" },
+	{ "allow read /a/../b\n", 1, 15, "'.' and '..'" },
+	{ "allow read /..\n", 1, 13, "'.' and '..'" },
+	{ "allow read /a/\\.\\.\n", 1, 15, "'.' and '..'" },
+	{ "allow read /a/[bc\n", 1, 15, "unterminated '[' class" },
+	{ "allow read /a/[!\n", 1, 15, "unterminated '[' class" },
+	{ "allow read /a/[]\n", 1, 15, "unterminated '[' class" },
+	{ "allow read /a/[z-a]\n", 1, 15, "reversed range" },
+	{ "allow read /a/[[:digit:]]\n", 1, 15, "[:alpha:] are not supported" },
+	{ "allow read /a/x[![=a=]]\n", 1, 16, "not supported" },
+	{ "allow read /a/b\\\n", 1, 16, "trailing '\\'" },
+	{ "allow read /a/[b\\\n", 1, 17, "trailing '\\'" },
+	{ "allow read /a/b\\/c\n", 1, 16, "'/' cannot be escaped" },
+	{ "allow read /a/x**\n", 1, 16, "'**' must be a whole component" },
+	{ "allow read /a/**b\n", 1, 15, "'**' must be a whole component" },
+	{ "allow read /a/***\n", 1, 15, "'**' must be a whole component" },
+	{ "allow read /a/b mode=644\n", 1, 22, "leading 0" },
+	{ "allow read /a/b mode=\n", 1, 22, "leading 0" },
+	{ "allow read /a/b mode=0648\n", 1, 25, "not an octal digit" },
+	{ "allow read /a/b mode=0x1f\n", 1, 23, "not an octal digit" },
+	{ "allow read /a/b mode=010000\n", 1, 22, "larger than 07777" },
+	{ "allow read /a/b mode=0000000000000000000000010000\n", 1, 22, "larger than 07777" },
+	{ "allow create /a mode=0600 mode=0600\n", 1, 27, "given twice" },
+	{ "deny read /a/b mode=0600\n", 1, 16, "only valid on allow rules" },
+	{ "allow read /a/b c\n", 1, 17, "unexpected 'c' after the pattern" },
+	{ "allow read /my file\n", 1, 16, "unexpected 'file'" },
+	{ "deny read /a/b extra\n", 1, 16, "unexpected 'extra'" },
+	{ "allow read /a/b mode=0600 x\n", 1, 27, "unexpected 'x'" },
+	{ "allow read /a/b modes=0600\n", 1, 17, "unexpected 'modes=0600'" },
+	{ "include\n", 1, 8, "include needs a file name" },
+	{ "include a b\n", 1, 11, "unexpected 'b' after the include" },
+	{ "include @nothing\n", 1, 9, "unknown built-in profile '@nothing'" },
+	{ "include missing.policy\n", 1, 9, "cannot include /nonexistent/missing.policy" },
+	{ "\\\n", 1, 1, "trailing '\\'" },
+	{ "a b c d e f g h i j k l m n o p q r\n", 1, 31, "too many words" },
+};
+
+static void
+test_parse_errors(void **state)
+{
+	struct policy_diags d = { 0 };
+	struct policy *p;
+	size_t i;
+	int rv;
+
+	(void)state;
+	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+		const char *t = errs[i].text;
+		size_t len = strlen(t);
+
+		p = (struct policy *)1;
+		errno = 0;
+		rv = policy_load_buffer("e.policy", t, len, "/nonexistent", &p, &d);
+		if (rv != -1 || d.nerrors == 0)
+			fail_msg("'%s': loaded, want an error", t);
+		assert_null(p);
+		assert_int_equal(errno, EINVAL);
+		assert_string_equal(d.v[0].file, "e.policy");
+		assert_int_equal(d.v[0].severity, POLICY_ERROR);
+		if (d.v[0].line != errs[i].line || d.v[0].col != errs[i].col ||
+		    strstr(d.v[0].msg, errs[i].msg) == NULL)
+			fail_msg("'%s': got %d:%d: %s; want %d:%d: ...%s...", t, d.v[0].line,
+			    d.v[0].col, d.v[0].msg, errs[i].line, errs[i].col, errs[i].msg);
+		policy_diags_free(&d);
+	}
+}
+
+/* Every error is reported, and one bad line poisons the whole policy. */
+static void
+test_all_errors_reported(void **state)
+{
+	const char *t = "allow read /ok\n"
+			"allow bogus /a\n"
+			"allow read /fine/**\n"
+			"deny read relative\n"
+			"allow read /x mode=9\n"
+			"include\n";
+	struct policy_diags d = { 0 };
+	struct policy *p;
+
+	(void)state;
+	assert_int_equal(policy_load_buffer("m.policy", t, strlen(t), NULL, &p, &d), -1);
+	assert_null(p);
+	assert_int_equal(d.nerrors, 4);
+	assert_int_equal(d.n, 4);
+	assert_int_equal(d.v[0].line, 2);
+	assert_int_equal(d.v[1].line, 4);
+	assert_int_equal(d.v[2].line, 5);
+	assert_int_equal(d.v[3].line, 6);
+	policy_diags_free(&d);
+	/* several errors on one line too */
+	t = "allow reed,wrte /a//b/[x mode=9\n";
+	assert_int_equal(policy_load_buffer("m.policy", t, strlen(t), NULL, &p, &d), -1);
+	assert_true(d.nerrors >= 4);
+	policy_diags_free(&d);
+	/* NULL diags: still refused */
+	assert_int_equal(policy_load_buffer("m.policy", t, strlen(t), NULL, &p, NULL), -1);
+	assert_null(p);
+}
+
+static void
+test_too_many_errors(void **state)
+{
+	struct policy_diags d = { 0 };
+	struct policy *p;
+	char *t;
+	size_t i, n = 0;
+
+	(void)state;
+	t = malloc(10000 * 8 + 1);
+	assert_non_null(t);
+	for (i = 0; i < 10000; i++)
+		n += (size_t)sprintf(t + n, "bogus%02zu\n", i % 100);
+	assert_int_equal(policy_load_buffer("g.policy", t, n, NULL, &p, &d), -1);
+	assert_int_equal(d.n, POLICY_DIAGS_MAX);
+	assert_non_null(strstr(d.v[d.n - 1].msg, "too many errors"));
+	policy_diags_free(&d);
+	free(t);
+}
+
+static void
+test_line_limits(void **state)
+{
+	struct policy_diags d = { 0 };
+	struct policy *p;
+	char *t;
+	size_t n;
+
+	(void)state;
+	/* exactly POLICY_LINE_MAX bytes: fine */
+	t = malloc(POLICY_LINE_MAX + 64);
+	assert_non_null(t);
+	n = (size_t)sprintf(t, "allow read /");
+	memset(t + n, 'a', POLICY_LINE_MAX - n);
+	t[POLICY_LINE_MAX] = '\n';
+	assert_int_equal(policy_load_buffer("l.policy", t, POLICY_LINE_MAX + 1, NULL, &p, &d), 0);
+	policy_free(p);
+	/* one more: refused, with the column of the first byte too many */
+	t[POLICY_LINE_MAX] = 'a';
+	t[POLICY_LINE_MAX + 1] = '\n';
+	assert_int_equal(policy_load_buffer("l.policy", t, POLICY_LINE_MAX + 2, NULL, &p, &d), -1);
+	assert_int_equal(d.v[0].line, 1);
+	assert_int_equal(d.v[0].col, POLICY_LINE_MAX + 1);
+	assert_non_null(strstr(d.v[0].msg, "line too long"));
+	policy_diags_free(&d);
+	free(t);
+	/* a NUL byte, then more lines: reported with its column, and the
+	 * lines after it are still read */
+	{
+		static const char nul[] = "allow read /a\n\nallow read /a\0b\nfoo\n";
+
+		assert_int_equal(
+		    policy_load_buffer("n.policy", nul, sizeof(nul) - 1, NULL, &p, &d), -1);
+		assert_int_equal(d.n, 2);
+		assert_int_equal(d.v[0].line, 3);
+		assert_int_equal(d.v[0].col, 14);
+		assert_non_null(strstr(d.v[0].msg, "NUL byte"));
+		assert_int_equal(d.v[1].line, 4);
+		policy_diags_free(&d);
+	}
+	/* absurd size */
+	t = calloc(1, POLICY_FILE_SIZE_MAX + 2);
+	assert_non_null(t);
+	assert_int_equal(policy_load_buffer("big", t, POLICY_FILE_SIZE_MAX + 1, NULL, &p, &d), -1);
+	assert_non_null(strstr(d.v[0].msg, "too large"));
+	policy_diags_free(&d);
+	free(t);
+}
+
+static void
+test_empty_and_blank(void **state)
+{
+	struct policy *p;
+
+	(void)state;
+	p = load("");
+	assert_int_equal(policy_nrules(p), 0);
+	assert_int_equal(allowed(p, "/", POLICY_STAT, 0), 0);
+	policy_free(p);
+	p = load("\n\n   \t\n# only comments\n\t# indented\r\n");
+	assert_int_equal(policy_nrules(p), 0);
+	policy_free(p);
+	/* CRLF line endings, tabs, no final newline */
+	p = load("allow\tread\t/a\r\nallow read /b\r\n\tdeny read /b");
+	assert_int_equal(allowed(p, "/a", POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/b", POLICY_READ, 0), 0);
+	policy_free(p);
+}
+
+static void
+test_warnings(void **state)
+{
+	static const struct {
+		const char *text;
+		int line;
+		const char *msg;
+	} w[] = {
+		{ "allow read /a\nallow read /a\n", 2, "duplicate of the rule at w.policy:1" },
+		{ "allow read,write /a\nallow read /a\n", 2, "redundant" },
+		{ "deny read /a\ndeny read /a\n", 2, "duplicate" },
+		{ "allow read /a\ndeny read,stat /a\n", 1, "never takes effect" },
+		{ "deny all /a/**\nallow read /a/b/*.c\n", 2, "never takes effect" },
+		{ "deny all /**\nallow write /tmp/x\n", 2, "never takes effect" },
+		{ "deny create /a/**\nallow create /a\n", 2, "never takes effect" },
+		{ "deny create /a/**/b/**\nallow create /a/**/b/c\n", 2, "never takes effect" },
+		{ "deny write,stat /**\nallow write /tmp/x\n", 2, "never takes effect" },
+		{ "allow read /a mode=0644\n", 1, "mode= has no effect" },
+	};
+	struct policy_diags d = { 0 };
+	struct policy *p;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		/* warnings do not stop the policy from loading */
+		assert_int_equal(policy_load_buffer("w.policy", w[i].text, strlen(w[i].text), NULL,
+				     &p, &d),
+		    0);
+		assert_non_null(p);
+		if (d.n != 1 || d.v[0].severity != POLICY_WARNING || d.v[0].line != w[i].line ||
+		    strstr(d.v[0].msg, w[i].msg) == NULL)
+			fail_msg("'%s': got %zu diags, first: %d: %s", w[i].text, d.n,
+			    d.n ? d.v[0].line : 0, d.n ? d.v[0].msg : "");
+		assert_int_equal(d.nerrors, 0);
+		policy_free(p);
+		policy_diags_free(&d);
+	}
+	/* partly denied rules and different patterns are fine */
+	{
+		const char *ok[] = {
+			"allow read /a\ndeny read /a\n", /* stat stays allowed */
+			"deny write /**\nallow write /tmp/x\n", /* the same */
+			"allow read,write /a/**\ndeny write /a/ro/**\n",
+			"deny read /a/*\nallow read /a/b\n", /* not detected: not a prefix */
+			"allow read /a\nallow write /a\n",
+			"include @runtime\ninclude @runtime\n",
+			"allow create /a mode=0644\n",
+		};
+		for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+			assert_int_equal(
+			    policy_load_buffer("w.policy", ok[i], strlen(ok[i]), NULL, &p, &d), 0);
+			if (d.n != 0)
+				fail_msg("'%s': unexpected: %s", ok[i], d.v[0].msg);
+			policy_free(p);
+			policy_diags_free(&d);
+		}
+	}
+}
+
+static void
+test_runtime(void **state)
+{
+	static const char *yes[] = { "/etc/ld.so.cache", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+		"/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/locale/C.utf8/LC_CTYPE",
+		"/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache",
+		"/usr/share/zoneinfo/Etc/UTC", "/dev/null", "/dev/urandom" };
+	static const char *no[] = { "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/dev/tty",
+		"/etc/shadow", "/home", "/proc/1/status", "/etc/ld.so.preload" };
+	struct policy *p;
+	struct policy_decision d;
+	size_t i;
+
+	(void)state;
+	p = load("include @runtime\n");
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		assert_int_equal(allowed(p, yes[i], POLICY_READ, 0), 1);
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_int_equal(allowed(p, no[i], POLICY_READ, 0), 0);
+	assert_int_equal(allowed(p, "/etc/ld.so.preload", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/usr", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/usr", POLICY_LIST, 0), 0);
+	assert_int_equal(allowed(p, "/dev/null", POLICY_WRITE, 0), 1);
+	assert_int_equal(allowed(p, "/usr/lib/x86_64-linux-gnu/libc.so.6", POLICY_WRITE, 0), 0);
+	assert_int_equal(allowed(p, "/lib64/ld-linux-x86-64.so.2", POLICY_EXEC, 0), 1);
+	assert_int_equal(
+	    allowed(p, "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", POLICY_EXEC, 0), 1);
+	assert_int_equal(allowed(p, "/usr/bin/cat", POLICY_EXEC, 0), 0);
+	assert_int_equal(policy_decide(p, "/dev/null", POLICY_READ, 0, &d), 0);
+	assert_true(d.exact);
+	assert_non_null(strstr(d.rule, "@runtime:"));
+	policy_free(p);
+	/* the user's deny still wins over @runtime */
+	p = load("include @runtime\ndeny read /usr/share/zoneinfo/**\n");
+	assert_int_equal(allowed(p, "/usr/share/zoneinfo/Etc/UTC", POLICY_READ, 0), 0);
+	policy_free(p);
+}
+
+static void
+test_access_parse_format(void **state)
+{
+	char buf[128];
+	unsigned a;
+
+	(void)state;
+	assert_int_equal(policy_access_parse("read", &a), 0);
+	assert_int_equal(a, POLICY_READ);
+	assert_int_equal(policy_access_parse("read,write,exec", &a), 0);
+	assert_int_equal(a, POLICY_READ | POLICY_WRITE | POLICY_EXEC);
+	assert_int_equal(policy_access_parse("all", &a), 0);
+	assert_int_equal(a, POLICY_ALL);
+	assert_int_equal(policy_access_parse("read,bogus", &a), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(policy_access_parse("", &a), -1);
+	assert_int_equal(policy_access_parse("read,", &a), -1);
+	assert_int_equal(policy_access_parse("READ", &a), -1);
+	assert_string_equal(policy_access_format(POLICY_READ | POLICY_STAT, buf, sizeof(buf)),
+	    "read,stat");
+	assert_string_equal(policy_access_format(POLICY_ALL, buf, sizeof(buf)), "all");
+	assert_string_equal(policy_access_format(0, buf, sizeof(buf)), "");
+	assert_string_equal(policy_access_format(POLICY_CREATE | POLICY_DELETE | POLICY_LIST, buf,
+				sizeof(buf)),
+	    "create,delete,list");
+	/* truncation keeps whole names */
+	assert_string_equal(policy_access_format(POLICY_READ | POLICY_WRITE, buf, 8), "read");
+}
+
+static void
+test_escape(void **state)
+{
+	static const char *names[] = { "/srv/a b", "/srv/*", "/srv/[x]", "/srv/?", "/srv/a\\b",
+		"/srv/tab\there", "/srv/cr\r", "/srv/#x", "/srv/\xff" };
+	struct policy *p;
+	char buf[256], text[300];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_true(policy_escape(names[i], buf, sizeof(buf)) > 0);
+		snprintf(text, sizeof(text), "allow read %s\n", buf);
+		p = load(text);
+		assert_int_equal(allowed(p, names[i], POLICY_READ, 0), 1);
+		assert_int_equal(allowed(p, "/srv/x", POLICY_READ, 0), 0);
+		policy_free(p);
+	}
+	assert_int_equal(policy_escape("/a*", buf, sizeof(buf)), 4);
+	assert_string_equal(buf, "/a\\*");
+	assert_int_equal(policy_escape("/a*", buf, 4), -1);
+	assert_int_equal(errno, ENAMETOOLONG);
+	assert_int_equal(policy_escape("/a*", buf, 5), 4);
+	assert_int_equal(policy_escape("/a\nb", buf, sizeof(buf)), -1);
+	assert_int_equal(errno, EINVAL);
+}
+
+static void
+test_path_normalize(void **state)
+{
+	static const struct {
+		const char *cwd, *in, *out;
+	} t[] = {
+		{ NULL, "/", "/" },
+		{ NULL, "/a/b", "/a/b" },
+		{ NULL, "//a///b//", "/a/b" },
+		{ NULL, "/a/./b/.", "/a/b" },
+		{ NULL, "/a/../b", "/b" },
+		{ NULL, "/../../a", "/a" },
+		{ NULL, "/a/b/../../..", "/" },
+		{ "/home/u", "x", "/home/u/x" },
+		{ "/home/u", "../v/./x", "/home/v/x" },
+		{ "/", ".", "/" },
+		{ "/home/u/", "./", "/home/u" },
+		{ "/a", "...", "/a/..." },
+	};
+	char buf[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(policy_path_normalize(t[i].cwd, t[i].in, buf, sizeof(buf)), 0);
+		assert_string_equal(buf, t[i].out);
+		assert_int_equal(policy_path_check(buf), 0);
+	}
+	assert_int_equal(policy_path_normalize(NULL, "rel", buf, sizeof(buf)), -1);
+	assert_int_equal(policy_path_normalize("/", "", buf, sizeof(buf)), -1);
+	assert_int_equal(policy_path_normalize("rel", "x", buf, sizeof(buf)), -1);
+	assert_int_equal(policy_path_normalize(NULL, "/abcdef", buf, 7), -1);
+	assert_int_equal(errno, ENAMETOOLONG);
+	assert_int_equal(policy_path_normalize(NULL, "/abcdef", buf, 8), 0);
+}
+
+static int
+count_exec(const char *pattern, int wild, void *arg)
+{
+	char *buf = arg;
+
+	strcat(buf, pattern);
+	strcat(buf, wild ? "*;" : ";");
+	return strcmp(pattern, "/stop") == 0 ? 42 : 0;
+}
+
+static void
+test_foreach_exec(void **state)
+{
+	struct policy *p;
+	char buf[256] = "";
+
+	(void)state;
+	p = load("allow exec /usr/bin/tool\nallow read /data/**\nallow read,exec /opt/**\n"
+		 "deny exec /opt/bad\nallow all /stop\nallow exec /never\n");
+	assert_int_equal(policy_foreach_exec(p, count_exec, buf), 42);
+	assert_string_equal(buf, "/usr/bin/tool;/opt/***;/stop;");
+	policy_free(p);
+}
+
+static void
+test_pattern_prefix(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} t[] = {
+		{ "/usr/lib/x86_64-linux-gnu/**", "/usr/lib/x86_64-linux-gnu" },
+		{ "/usr/bin/tool", "/usr/bin/tool" },
+		{ "/opt/my\\ tool/bin/*", "/opt/my tool/bin" },
+		{ "/opt/\\*lit/x?", "/opt/*lit" },
+		{ "/**", "/" },
+		{ "/*/x", "/" },
+		{ "/", "/" },
+		{ "/a/[bc]/d", "/a" },
+		{ "/proc/self/exe", "/proc/self/exe" },
+	};
+	char buf[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(policy_pattern_prefix(t[i].in, buf, sizeof(buf)),
+		    (ssize_t)strlen(t[i].out));
+		assert_string_equal(buf, t[i].out);
+	}
+	assert_int_equal(policy_pattern_prefix("rel", buf, sizeof(buf)), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(policy_pattern_prefix("/abc/d", buf, 6), -1);
+	assert_int_equal(errno, ENAMETOOLONG);
+	assert_int_equal(policy_pattern_prefix("/abc/d", buf, 7), 6);
+	assert_int_equal(policy_pattern_prefix("/abc/d*", buf, 5), 4);
+}
+
+static void
+test_too_complex(void **state)
+{
+	struct policy_diags d = { 0 };
+	struct policy *p;
+	char *t;
+	size_t i, n = 0;
+
+	(void)state;
+	/* many wildcard components under '**' multiply: refused at load */
+	t = malloc(200 * 64);
+	assert_non_null(t);
+	for (i = 0; i < 200; i++)
+		n += (size_t)sprintf(t + n, "allow read /**/*%zu*/**/*/**/*/x\n", i);
+	assert_int_equal(policy_load_buffer("c.policy", t, n, NULL, &p, &d), -1);
+	assert_non_null(strstr(d.v[0].msg, "too complex"));
+	policy_diags_free(&d);
+	/* while many literal rules under '**' are fine */
+	n = 0;
+	for (i = 0; i < 200; i++)
+		n += (size_t)sprintf(t + n, "deny write /**/name%zu/**\n", i);
+	assert_int_equal(policy_load_buffer("c.policy", t, n, NULL, &p, &d), 0);
+	assert_int_equal(allowed(p, "/a/b/name7/c", POLICY_WRITE, 0), 0);
+	policy_free(p);
+	policy_diags_free(&d);
+	free(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_glob_table),
+		cmocka_unit_test(test_glob_table_shared),
+		cmocka_unit_test(test_starstar_no_blowup),
+		cmocka_unit_test(test_deny_precedence),
+		cmocka_unit_test(test_rule_names),
+		cmocka_unit_test(test_implied_stat),
+		cmocka_unit_test(test_all),
+		cmocka_unit_test(test_exact),
+		cmocka_unit_test(test_create_mode),
+		cmocka_unit_test(test_proc_self),
+		cmocka_unit_test(test_decide_einval),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_too_many_errors),
+		cmocka_unit_test(test_line_limits),
+		cmocka_unit_test(test_empty_and_blank),
+		cmocka_unit_test(test_warnings),
+		cmocka_unit_test(test_runtime),
+		cmocka_unit_test(test_access_parse_format),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_path_normalize),
+		cmocka_unit_test(test_foreach_exec),
+		cmocka_unit_test(test_pattern_prefix),
+		cmocka_unit_test(test_too_complex),
+	};
+
+	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
+}

@@ -1,0 +1,496 @@
+/*
+ * test_policy_load.c: the policy library at the file level: includes
+ * (relative, depth, cycles, missing and odd files), policy_load() errors,
+ * the print -> re-parse round trip, and deciding from several threads.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "policy.h"
+
+static char dir[64];
+
+static void
+put(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *
+at(const char *name)
+{
+	static char path[4][256];
+	static int k;
+
+	k = (k + 1) % 4;
+	snprintf(path[k], sizeof(path[k]), "%s/%s", dir, name);
+	return path[k];
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test_policy.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+dump(const struct policy_diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		print_error("%s:%d:%d: %s\n", d->v[i].file, d->v[i].line, d->v[i].col,
+		    d->v[i].msg);
+}
+
+static void
+test_include_relative(void **state)
+{
+	struct policy_diags d = { 0 };
+	struct policy_decision dec;
+	struct policy *p;
+	char want[300];
+
+	(void)state;
+	assert_int_equal(mkdir(at("sub"), 0700), 0);
+	assert_int_equal(mkdir(at("sub/deeper"), 0700), 0);
+	put("main.policy", "allow read /top\ninclude sub/a.policy\nallow read /after\n");
+	/* relative to the including file's folder, not to the cwd */
+	put("sub/a.policy", "# a\nallow read /from-a\ninclude deeper/b.policy\n");
+	put("sub/deeper/b.policy", "include ../c.policy\ndeny read /top\n");
+	put("sub/c.policy", "allow write /from-c\n");
+	if (policy_load(at("main.policy"), &p, &d) == -1) {
+		dump(&d);
+		fail();
+	}
+	assert_int_equal(d.n, 0);
+	assert_int_equal(policy_nrules(p), 5);
+	assert_int_equal(policy_decide(p, "/from-a", POLICY_READ, 0, &dec), 0);
+	assert_true(dec.allowed);
+	snprintf(want, sizeof(want), "%s/sub/a.policy:2", dir);
+	assert_string_equal(dec.rule, want);
+	assert_int_equal(policy_decide(p, "/from-c", POLICY_WRITE, 0, &dec), 0);
+	assert_true(dec.allowed);
+	snprintf(want, sizeof(want), "%s/sub/deeper/../c.policy:1", dir);
+	assert_string_equal(dec.rule, want);
+	/* the included deny wins over the includer's earlier allow */
+	assert_int_equal(policy_decide(p, "/top", POLICY_READ, 0, &dec), 0);
+	assert_false(dec.allowed);
+	snprintf(want, sizeof(want), "%s/sub/deeper/b.policy:2", dir);
+	assert_string_equal(dec.rule, want);
+	/* file order, includes expanded in place */
+	assert_int_equal(policy_decide(p, "/after", POLICY_READ, 0, &dec), 0);
+	assert_true(dec.allowed);
+	policy_free(p);
+	/* the buffer loader resolves includes against basedir */
+	{
+		const char *t = "include sub/c.policy\n";
+
+		assert_int_equal(policy_load_buffer("buf", t, strlen(t), dir, &p, &d), 0);
+		assert_int_equal(policy_decide(p, "/from-c", POLICY_WRITE, 0, &dec), 0);
+		assert_true(dec.allowed);
+		policy_free(p);
+	}
+	/* an absolute include */
+	{
+		char t[300];
+
+		snprintf(t, sizeof(t), "include %s/sub/c.policy\n", dir);
+		assert_int_equal(policy_load_buffer("buf", t, strlen(t), "/nonexistent", &p, &d),
+		    0);
+		policy_free(p);
+	}
+	policy_diags_free(&d);
+}
+
+static void
+test_include_depth(void **state)
+{
+	struct policy_diags d = { 0 };
+	struct policy *p;
+	char name[32], text[64];
+	int i;
+
+	(void)state;
+	/* d0 includes d1 ... includes d9: the top file plus 8 levels is fine */
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "d%d.policy", i);
+		snprintf(text, sizeof(text), "allow read /d%d\ninclude d%d.policy\n", i, i + 1);
+		put(name, text);
+	}
+	put("d10.policy", "allow read /d10\n");
+	assert_int_equal(policy_load(at("d2.policy"), &p, &d), 0);
+	assert_int_equal(policy_nrules(p), 9);
+	policy_free(p);
+	assert_int_equal(policy_load(at("d1.policy"), &p, &d), -1);
+	assert_null(p);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(d.nerrors, 1);
+	assert_int_equal(d.v[0].line, 2);
+	assert_int_equal(d.v[0].col, 9);
+	assert_non_null(strstr(d.v[0].file, "d9.policy"));
+	assert_non_null(strstr(d.v[0].msg, "deeper than 8"));
+	policy_diags_free(&d);
+}
+
+static void
+test_include_cycle(void **state)
+{
+	struct policy_diags d = { 0 };
+	struct policy *p;
+
+	(void)state;
+	put("c1.policy", "allow read /a\ninclude c2.policy\n");
+	put("c2.policy", "\n\ninclude ./c1.policy\n");
+	assert_int_equal(policy_load(at("c1.policy"), &p, &d), -1);
+	assert_null(p);
+	assert_int_equal(d.nerrors, 1);
+	assert_non_null(strstr(d.v[0].file, "c2.policy"));
+	assert_int_equal(d.v[0].line, 3);
+	assert_int_equal(d.v[0].col, 9);
+	assert_non_null(strstr(d.v[0].msg, "include cycle"));
+	policy_diags_free(&d);
+	/* including itself */
+	put("self.policy", "include self.policy\n");
+	assert_int_equal(policy_load(at("self.policy"), &p, &d), -1);
+	assert_non_null(strstr(d.v[0].msg, "include cycle"));
+	policy_diags_free(&d);
+	/* the same file twice, side by side, is not a cycle */
+	put("twice.policy", "include c3.policy\ninclude c3.policy\n");
+	put("c3.policy", "allow read /c3\n");
+	assert_int_equal(policy_load(at("twice.policy"), &p, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(policy_nrules(p), 2);
+	policy_free(p);
+	policy_diags_free(&d);
+}
+
+static void
+test_include_bad_files(void **state)
+{
+	static const struct {
+		const char *line, *msg;
+	} t[] = {
+		{ "include missing.policy\n", "No such file" },
+		{ "include sub2\n", "Is a directory" },
+		{ "include /dev/zero\n", "not a regular file" },
+		{ "include /dev/null\n", "not a regular file" },
+		{ "include unreadable.policy\n", "cannot include" },
+		{ "include fifo\n", "" },
+	};
+	struct policy_diags d = { 0 };
+	struct policy *p;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(mkdir(at("sub2"), 0700), 0);
+	put("unreadable.policy", "allow read /x\n");
+	/* as root, mode 0 does not stop us; a folder in the way does */
+	chmod(at("unreadable.policy"), 0);
+	if (access(at("unreadable.policy"), R_OK) == 0) {
+		unlink(at("unreadable.policy"));
+		mkdir(at("unreadable.policy"), 0700);
+	}
+	/* a FIFO with no writer must not hang the load; with nothing to read it
+	 * is an empty file */
+	assert_int_equal(mkfifo(at("fifo"), 0600), 0);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		put("inc.policy", t[i].line);
+		if (t[i].msg[0] == '\0') {
+			/* no writer: open(O_NONBLOCK) succeeds, read gives EOF */
+			assert_int_equal(policy_load(at("inc.policy"), &p, &d), 0);
+			policy_free(p);
+			policy_diags_free(&d);
+			continue;
+		}
+		assert_int_equal(policy_load(at("inc.policy"), &p, &d), -1);
+		assert_null(p);
+		assert_int_equal(d.v[0].line, 1);
+		assert_int_equal(d.v[0].col, 9);
+		if (strstr(d.v[0].msg, t[i].msg) == NULL)
+			fail_msg("%s: got %s", t[i].line, d.v[0].msg);
+		policy_diags_free(&d);
+	}
+	/* the top-level file */
+	assert_int_equal(policy_load(at("nothere.policy"), &p, &d), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(d.v[0].line, 0);
+	assert_non_null(strstr(d.v[0].msg, "No such file"));
+	policy_diags_free(&d);
+	assert_int_equal(policy_load(dir, &p, &d), -1);
+	assert_int_equal(errno, EISDIR);
+	policy_diags_free(&d);
+	assert_int_equal(policy_load(at("nothere.policy"), &p, NULL), -1);
+	assert_int_equal(errno, ENOENT);
+	/* errors inside an included file name that file */
+	put("inner.policy", "allow read /ok\nallow nope /x\n");
+	put("outer.policy", "include inner.policy\n");
+	assert_int_equal(policy_load(at("outer.policy"), &p, &d), -1);
+	assert_string_equal(d.v[0].file, at("inner.policy"));
+	assert_int_equal(d.v[0].line, 2);
+	assert_int_equal(d.v[0].col, 7);
+	policy_diags_free(&d);
+}
+
+static void
+test_file_too_large(void **state)
+{
+	struct policy_diags d = { 0 };
+	struct policy *p;
+	FILE *f;
+
+	(void)state;
+	f = fopen(at("huge.policy"), "w");
+	assert_non_null(f);
+	assert_int_equal(ftruncate(fileno(f), (off_t)POLICY_FILE_SIZE_MAX + 1), 0);
+	fclose(f);
+	put("inchuge.policy", "include huge.policy\n");
+	assert_int_equal(policy_load(at("huge.policy"), &p, &d), -1);
+	assert_non_null(strstr(d.v[0].msg, "too large"));
+	policy_diags_free(&d);
+	assert_int_equal(policy_load(at("inchuge.policy"), &p, &d), -1);
+	assert_non_null(strstr(d.v[0].msg, "too large"));
+	assert_int_equal(d.v[0].line, 1);
+	policy_diags_free(&d);
+	unlink(at("huge.policy"));
+}
+
+/* ---- print, then parse again: the same decisions ---- */
+
+static const char *rt_policy =
+    "include @runtime\n"
+    "allow read,list /srv/in/**\n"
+    "deny read /srv/in/**/.secret*\n"
+    "allow write,create /srv/out/*.txt mode=0640\n"
+    "allow create,delete /srv/out/tmp-[0-9][0-9] mode=0600\n"
+    "allow read /srv/odd/a\\ b/\\*/[!x]?/\\[lit\\]\n"
+    "allow all /proc/self/fd/**\n"
+    "deny write /proc/self/fd/0\n"
+    "allow exec /usr/bin/tool\n"
+    "allow stat /\n"
+    "allow read /**/*.pub\n"
+    "deny all /**/.git/**\n"
+    "allow read /srv/\xc3\xa9t\xc3\xa9/?\n"
+    "allow create /srv/suid mode=04755\n"
+    "allow create /srv/zero mode=0\n";
+
+static const char *rt_paths[] = { "/", "/srv", "/srv/in", "/srv/in/a", "/srv/in/x/.secret1",
+	"/srv/in/x/.secre", "/srv/out/a.txt", "/srv/out/a.txt.gz", "/srv/out/tmp-42",
+	"/srv/out/tmp-4x", "/srv/odd/a b/*/yz/[lit]", "/srv/odd/a b/*/xz/[lit]",
+	"/srv/odd/a b/q/yz/[lit]", "/proc/77/fd/0", "/proc/77/fd/1", "/proc/78/fd/1",
+	"/usr/bin/tool", "/home/u/.ssh/id.pub", "/home/u/.git/id.pub", "/srv/in/.git",
+	"/srv/\xc3\xa9t\xc3\xa9/\xc3\xa9", "/srv/suid", "/srv/zero", "/dev/null", "/etc/ld.so.cache", "/etc/passwd" };
+
+static void
+same_decisions(const struct policy *a, const struct policy *b)
+{
+	struct policy_decision da, db;
+	unsigned acc;
+	size_t i;
+
+	for (i = 0; i < sizeof(rt_paths) / sizeof(rt_paths[0]); i++) {
+		for (acc = 1; acc <= POLICY_ALL; acc++) {
+			assert_int_equal(policy_decide(a, rt_paths[i], acc, 77, &da), 0);
+			assert_int_equal(policy_decide(b, rt_paths[i], acc, 77, &db), 0);
+			if (da.allowed != db.allowed || da.exact != db.exact ||
+			    da.create_mode != db.create_mode ||
+			    (strcmp(da.rule, "default") == 0) != (strcmp(db.rule, "default") == 0))
+				fail_msg("%s access %#x: %d %s vs %d %s", rt_paths[i], acc,
+				    da.allowed, da.rule, db.allowed, db.rule);
+		}
+	}
+}
+
+static void
+test_print_roundtrip(void **state)
+{
+	struct policy_diags d = { 0 };
+	struct policy *a, *b, *c;
+	char *buf = NULL, *buf2 = NULL;
+	size_t len = 0, len2 = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(policy_load_buffer("rt.policy", rt_policy, strlen(rt_policy), NULL, &a, &d), 0);
+	policy_diags_free(&d);
+	/* through a real file */
+	f = fopen(at("printed.policy"), "w");
+	assert_non_null(f);
+	assert_int_equal(policy_print(a, f), 0);
+	fclose(f);
+	if (policy_load(at("printed.policy"), &b, &d) == -1) {
+		dump(&d);
+		fail();
+	}
+	assert_int_equal(policy_nrules(a), policy_nrules(b));
+	same_decisions(a, b);
+	/* printing is stable: print(parse(print(x))) == print(x) but for the
+	 * FILE:LINE comments, so compare without them */
+	f = open_memstream(&buf, &len);
+	assert_int_equal(policy_print(a, f), 0);
+	fclose(f);
+	f = open_memstream(&buf2, &len2);
+	assert_int_equal(policy_print(b, f), 0);
+	fclose(f);
+	{
+		char *s1 = buf, *s2 = buf2, *e1, *e2;
+
+		while (*s1 && *s2) {
+			e1 = strstr(s1, "\t# ");
+			e2 = strstr(s2, "\t# ");
+			assert_non_null(e1);
+			assert_non_null(e2);
+			assert_int_equal(e1 - s1, e2 - s2);
+			assert_memory_equal(s1, s2, (size_t)(e1 - s1));
+			s1 = strchr(e1, '\n') + 1;
+			s2 = strchr(e2, '\n') + 1;
+		}
+		assert_true(*s1 == '\0' && *s2 == '\0');
+	}
+	/* from the buffer too */
+	assert_int_equal(policy_load_buffer("p", buf, len, NULL, &c, &d), 0);
+	same_decisions(a, c);
+	policy_free(a);
+	policy_free(b);
+	policy_free(c);
+	policy_diags_free(&d);
+	free(buf);
+	free(buf2);
+	/* a stream error is reported */
+	f = fopen("/dev/full", "w");
+	if (f != NULL) {
+		assert_int_equal(policy_load_buffer("x", "allow read /a\n", 14, NULL, &a, NULL), 0);
+		setvbuf(f, NULL, _IONBF, 0);
+		assert_int_equal(policy_print(a, f), -1);
+		fclose(f);
+		policy_free(a);
+	}
+}
+
+/* ---- many threads, one policy ---- */
+
+struct thr {
+	const struct policy *p;
+	int bad;
+};
+
+static void *
+worker(void *arg)
+{
+	struct thr *t = arg;
+	struct policy_decision d;
+	char path[64];
+	int i;
+
+	for (i = 0; i < 20000; i++) {
+		snprintf(path, sizeof(path), "/srv/t%d/f%d", i % 50, i);
+		if (policy_decide(t->p, path, POLICY_READ, 0, &d) != 0 ||
+		    d.allowed != (i % 50 != 7))
+			t->bad++;
+	}
+	return NULL;
+}
+
+static void
+test_threads(void **state)
+{
+	struct policy *p;
+	struct thr t[4];
+	pthread_t th[4];
+	const char *text = "allow read /srv/**\ndeny read /srv/t7/**\n";
+	int i;
+
+	(void)state;
+	assert_int_equal(policy_load_buffer("th", text, strlen(text), NULL, &p, NULL), 0);
+	for (i = 0; i < 4; i++) {
+		t[i].p = p;
+		t[i].bad = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, worker, &t[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(t[i].bad, 0);
+	}
+	policy_free(p);
+}
+
+/* Fuzz findings live on as regression inputs here. */
+static void
+test_fuzz_regressions(void **state)
+{
+	static const char *inputs[] = {
+		"allow read /[\\",
+		"allow read /a/[]\n",
+		"allow read /**/**/**\n",
+		"allow read /proc/self\ndeny read /proc/**\n",
+		"deny all /**\nallow all /**\n",
+		"allow read /[!]-]\n",
+		"allow read /\\\xff\n",
+		"allow read /[\xc3]\n",
+		"include\tinclude\n",
+		"allow read /a mode=07777777777777777777777777777\n",
+		"#\n\\",
+	};
+	struct policy_decision dec;
+	struct policy *p;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		if (policy_load_buffer("f", inputs[i], strlen(inputs[i]), "/nonexistent", &p,
+			NULL) == 0) {
+			policy_decide(p, "/a/b", POLICY_READ, 1, &dec);
+			policy_decide(p, "/", POLICY_ALL, 1, &dec);
+			policy_free(p);
+		}
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_include_relative),
+		cmocka_unit_test(test_include_depth),
+		cmocka_unit_test(test_include_cycle),
+		cmocka_unit_test(test_include_bad_files),
+		cmocka_unit_test(test_file_too_large),
+		cmocka_unit_test(test_print_roundtrip),
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_fuzz_regressions),
+	};
+
+	return cmocka_run_group_tests_name("policy_load", tests, setup, teardown);
+}
