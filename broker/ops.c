@@ -30,6 +30,7 @@
 
 struct opctx {
 	struct session *s;
+	const struct origin *o;
 	const struct fb_request *req;
 	struct fb_reply *rep;
 	int fd;			/* descriptor to send, or -1 */
@@ -50,7 +51,7 @@ decide(struct opctx *c, const char *path, unsigned access, struct policy_decisio
 
 	if (d == NULL)
 		d = &tmp;
-	if (policy_decide(c->s->policy, path, access, c->s->pid, d) == -1) {
+	if (policy_decide(c->s->policy, path, access, c->o->pid, d) == -1) {
 		d->allowed = 0;
 		d->rule = "default";
 	}
@@ -72,7 +73,7 @@ visible(struct opctx *c, const char *path)
 
 	if (path[0] != '/')
 		return 0;
-	if (policy_decide(c->s->policy, path, POLICY_STAT, c->s->pid, &d) == -1)
+	if (policy_decide(c->s->policy, path, POLICY_STAT, c->o->pid, &d) == -1)
 		return 0;
 	return d.allowed;
 }
@@ -121,7 +122,11 @@ give_to_worker(struct opctx *c, int fd)
  * O_TMPFILE would need a separate create rule.  O_NOATIME needs ownership. */
 #define OPEN_FLAGS_OK                                                                  \
 	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_DIRECTORY | \
-	    O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_LARGEFILE | O_SYNC | O_DSYNC | O_DIRECT)
+	    O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | KERNEL_O_LARGEFILE | O_SYNC | O_DSYNC |  \
+	    O_DIRECT)
+/* glibc defines O_LARGEFILE as 0 on 64-bit targets; the kernel's bit is
+ * this, and unmodified programs may pass it. */
+#define KERNEL_O_LARGEFILE 0100000
 
 static int
 open_create(struct opctx *c, struct walk *w, int flags)
@@ -209,7 +214,7 @@ op_open(struct opctx *c)
 	if ((flags & ~OPEN_FLAGS_OK) != 0 || (flags & O_ACCMODE) == O_ACCMODE)
 		return EINVAL;
 	for (tries = 0; tries < OPS_RACE_RETRIES; tries++) {
-		r = walk_path(&c->s->fs, c->req->path, c->s->pid, 0,
+		r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid,
 		    (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
 		if (r < 0) {
 			e = walk_error(c, &w, r, EACCES);
@@ -243,7 +248,7 @@ op_stat(struct opctx *c, int follow)
 	struct walk w;
 	int r, e;
 
-	r = walk_path(&c->s->fs, c->req->path, c->s->pid, 0, follow ? WALK_FOLLOW : 0, &w);
+	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid, follow ? WALK_FOLLOW : 0, &w);
 	if (r < 0 || w.fd == -1) {
 		e = r < 0 ? walk_error(c, &w, r, ENOENT) : ENOENT;
 		if (r == 0)
@@ -280,7 +285,7 @@ op_access(struct opctx *c)
 
 	if (mode & ~(unsigned)(R_OK | W_OK | X_OK))
 		return EINVAL;
-	r = walk_path(&c->s->fs, c->req->path, c->s->pid, 0, WALK_FOLLOW, &w);
+	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid, WALK_FOLLOW, &w);
 	if (r < 0 || w.fd == -1) {
 		e = r < 0 ? walk_error(c, &w, r, ENOENT) : ENOENT;
 		if (r == 0)
@@ -317,7 +322,7 @@ op_readlink(struct opctx *c)
 	ssize_t n;
 	int r, e;
 
-	r = walk_path(&c->s->fs, c->req->path, c->s->pid, 0, 0, &w);
+	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid, 0, &w);
 	if (r < 0 || w.fd == -1) {
 		e = r < 0 ? walk_error(c, &w, r, ENOENT) : ENOENT;
 		if (r == 0)
@@ -348,7 +353,7 @@ walk_name(struct opctx *c, const char *path, struct walk *w, char *canon, int mu
 {
 	int r;
 
-	r = walk_path(&c->s->fs, path, c->s->pid, 0, WALK_PARENT, w);
+	r = walk_path(&c->s->fs, path, c->o->pid, c->o->tid, WALK_PARENT, w);
 	snprintf(canon, PATH_MAX, "%s", w->canon);
 	if (r < 0)
 		return walk_error(c, w, r, EACCES);
@@ -503,10 +508,11 @@ record(struct opctx *c, const struct timespec *t0, int err)
 
 	memset(&ev, 0, sizeof(ev));
 	clock_gettime(CLOCK_REALTIME, &ev.when);
-	ev.pid = c->s->pid;
+	ev.pid = c->o->pid;
+	ev.tid = c->o->tid;
 	ev.uid = c->s->uid;
 	ev.gid = c->s->gid;
-	ev.mode = c->s->mode;
+	ev.mode = c->o->mode;
 	ev.op = proto_type_name(c->req->type);
 	ev.path = c->req->path;
 	ev.path2 = c->req->type == FB_MSG_RENAME ? c->req->path2 : NULL;
@@ -544,8 +550,8 @@ hands_out(uint16_t type)
 }
 
 void
-ops_handle(struct session *s, const struct fb_request *req, const struct timespec *t0,
-    struct fb_reply *rep, int *fd)
+ops_handle(struct session *s, const struct origin *o, const struct fb_request *req,
+    const struct timespec *t0, struct fb_reply *rep, int *fd)
 {
 	struct opctx c;
 	size_t i;
@@ -558,6 +564,7 @@ ops_handle(struct session *s, const struct fb_request *req, const struct timespe
 
 	memset(&c, 0, sizeof(c));
 	c.s = s;
+	c.o = o;
 	c.req = req;
 	c.rep = rep;
 	c.fd = -1;

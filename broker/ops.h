@@ -25,7 +25,6 @@ struct session {
 	uid_t uid;		/* the worker's credentials */
 	gid_t gid;
 	int chown_new;		/* give created files and folders to uid/gid */
-	const char *mode;	/* "explicit" */
 
 	/* Create a new connection to this session; serve.c provides it.
 	 * Returns 0 and the worker's end in *fd, or a positive errno. */
@@ -37,15 +36,22 @@ struct session {
 	int audit_broken;	/* the audit sink failed: fail closed */
 };
 
+/* Who asked, for the decision (/proc/self) and the audit record. */
+struct origin {
+	const char *mode; /* "explicit" or "transparent" */
+	pid_t pid;	  /* the asking process */
+	pid_t tid;	  /* the asking thread; 0 when unknown */
+};
+
 /*
- * Handle one decoded request.  Fills rep (type, id, error, payload) and
+ * Handle one decoded request from o.  Fills rep (type, id, error, payload) and
  * sets *fd to the descriptor to send with it, or -1; the caller owns and
  * closes *fd after sending.  The audit record is written before this
  * returns, so it always precedes the descriptor it grants; if it cannot be
  * written the request fails with EIO and no descriptor is given.
  * t0 is when the request arrived.
  */
-void ops_handle(struct session *s, const struct fb_request *req, const struct timespec *t0,
-    struct fb_reply *rep, int *fd);
+void ops_handle(struct session *s, const struct origin *o, const struct fb_request *req,
+    const struct timespec *t0, struct fb_reply *rep, int *fd);
 
 #endif

@@ -266,7 +266,6 @@ cmd_run(int argc, char **argv)
 	log_init(verbose);
 
 	memset(&s, 0, sizeof(s));
-	s.mode = "explicit";
 	s.policy = policy_path != NULL ? load_policy(policy_path) : default_policy();
 	if (audit_dest != NULL && audit_open(audit_dest, &s.audit) == -1)
 		fatal("audit %s", audit_dest);

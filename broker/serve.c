@@ -307,6 +307,7 @@ conn_serve_one(struct server *sv, struct watch *w)
 		char b[CMSG_SPACE(sizeof(int) * 253)];
 	} cbuf;
 	struct timespec t0;
+	struct origin o;
 	struct msghdr msg;
 	struct iovec iov;
 	struct cmsghdr *cm;
@@ -364,7 +365,12 @@ conn_serve_one(struct server *sv, struct watch *w)
 		violation(sv, w, why);
 		return 0;
 	}
-	ops_handle(sv->s, &sv->req, &t0, &sv->rep, &fd);
+	/* On a socket the broker cannot tell which process of the worker's
+	 * asked: the records name the worker it started. */
+	o.mode = "explicit";
+	o.pid = sv->s->pid;
+	o.tid = 0;
+	ops_handle(sv->s, &o, &sv->req, &t0, &sv->rep, &fd);
 	if ((len = proto_encode_reply(&sv->rep, sv->out, sizeof(sv->out))) < 0) {
 		/* Our own reply does not encode: a broken invariant. */
 		fatal("encoding a %s reply", proto_type_name(sv->req.type));

@@ -1,0 +1,37 @@
+/*
+ * landlock.h: the worker's Landlock layer (part of the sandbox, see sandbox.h).
+ *
+ * Debian 12's <linux/landlock.h> (6.1) stops at ABI 2; the rights, the
+ * ruleset fields and the scopes of later ABIs are defined in landlock.c and
+ * used only when the running ABI has them.
+ */
+#ifndef FB_LANDLOCK_H
+#define FB_LANDLOCK_H
+
+#include <stdio.h>
+
+/* Internal to libfilebroker: not exported from the shared library. */
+#define LANDLOCK_HIDDEN __attribute__((visibility("hidden")))
+
+/* The running kernel's Landlock ABI (>= 1), or 0 when Landlock is missing or
+ * disabled (errno says why: ENOSYS, EOPNOTSUPP). */
+LANDLOCK_HIDDEN int landlock_abi(void);
+
+/* The errata bitmask, or 0. */
+LANDLOCK_HIDDEN int landlock_errata(void);
+
+/*
+ * Restrict the calling thread: handle every filesystem right of abi, grant
+ * EXECUTE|READ_FILE on each exec_paths entry (beneath, for a folder), handle
+ * TCP bind/connect unless allow_net (ABI 4+), scope signals and abstract Unix
+ * sockets (ABI 6+).  Needs no_new_privs.  Returns 0, or -1 with errno; on an
+ * exec_paths error *bad is set to the offending entry.
+ */
+LANDLOCK_HIDDEN int landlock_apply(int abi, const char *const *exec_paths, int allow_net,
+    const char **bad);
+
+/* Describe what landlock_apply() would do, one "landlock...:" line each. */
+LANDLOCK_HIDDEN void landlock_describe(FILE *out, int abi, const char *const *exec_paths,
+    int allow_net);
+
+#endif

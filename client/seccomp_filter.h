@@ -1,0 +1,27 @@
+/*
+ * seccomp_filter.h: the worker's seccomp filters (part of the sandbox, see
+ * sandbox.h; docs/threat-model.md has the full table).
+ */
+#ifndef FB_SECCOMP_FILTER_H
+#define FB_SECCOMP_FILTER_H
+
+#include <stdio.h>
+
+/* Internal to libfilebroker: not exported from the shared library. */
+#define SECCOMP_FILTER_HIDDEN __attribute__((visibility("hidden")))
+
+/*
+ * Build and install the worker's two filters on the calling thread: the
+ * guard (ioctl TIOCSTI/TIOCLINUX and prctl PR_SET_SECCOMP refused, all else
+ * allowed) and then the allowlist.  transparent: path syscalls return
+ * SECCOMP_RET_USER_NOTIF and the allowlist is installed with NEW_LISTENER
+ * (|WAIT_KILLABLE_RECV when wait_killable); the listener is stored in
+ * *listener.  Needs no_new_privs.  Returns 0, or -1 with errno.
+ */
+SECCOMP_FILTER_HIDDEN int seccomp_filter_apply(int transparent, int allow_net, int wait_killable,
+    int *listener);
+
+/* Describe the filters: counts and the notable denials, "seccomp...:" lines. */
+SECCOMP_FILTER_HIDDEN void seccomp_filter_describe(FILE *out, int transparent, int allow_net);
+
+#endif
