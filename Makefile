@@ -66,6 +66,8 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/tests/helpers/%)
 EXAMPLE_BIN := $(EXAMPLE_SRC:client/examples/%.c=$(B)/examples/%)
 MUTATE_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/tests/mutate_%)
+# ASan does not link statically; the sanitizer build goes without it.
+STATIC_HELPER := $(if $(filter 1,$(SANITIZE)),,$(B)/tests/helpers/fbtool-static)
 
 all: deps $(B)/filebroker $(B)/libfilebroker.so $(B)/libfilebroker.a $(EXAMPLE_BIN)
 
@@ -108,6 +110,11 @@ $(B)/tests/helpers/%: tests/helpers/%.c $(B)/libfilebroker.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# A static worker, for --explicit mode (it cannot load libraries there).
+$(B)/tests/helpers/fbtool-static: tests/helpers/fbtool.c $(B)/libfilebroker.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -static $(SANLD) -o $@ $^ -lpthread
+
 # The fuzz targets double as a mutation loop under gcc: tests/fuzz/mutate.c
 # supplies main(), replays the seed corpus and feeds mutated copies of it.
 $(B)/tests/mutate_%: tests/fuzz/%.c tests/fuzz/mutate.c $(B)/libbroker.a $(B)/libpolicy.a $(B)/libfilebroker.a
@@ -117,7 +124,7 @@ $(B)/tests/mutate_%: tests/fuzz/%.c tests/fuzz/mutate.c $(B)/libbroker.a $(B)/li
 check-deps:
 	@sh scripts/deps.sh check
 
-check: check-deps all $(UNIT_BIN) $(MUTATE_BIN) $(HELPER_BIN)
+check: check-deps all $(UNIT_BIN) $(MUTATE_BIN) $(HELPER_BIN) $(STATIC_HELPER)
 	@B=$(B) MUTATE_ITERATIONS=$(MUTATE_ITERATIONS) sh tests/run.sh
 
 demo: all
@@ -161,6 +168,7 @@ clean:
 	rm -rf build build-san build-fuzz
 
 .PHONY: all deps check check-deps demo fuzz install check-format clean
+.PHONY: bench bench-deps
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -26,8 +26,10 @@
 #include "audit.h"
 #include "cmds.h"
 #include "log.h"
+#include "notify.h"
 #include "ops.h"
 #include "policy.h"
+#include "sandbox.h"
 #include "serve.h"
 #include "worker.h"
 
@@ -47,23 +49,36 @@ static void
 run_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: filebroker run [--policy FILE] [--user USER] [--audit DEST] [-v]\n"
-	    "                      [--] COMMAND [ARG...]\n"
+	    "usage: filebroker run [--policy FILE] [--user USER] [--audit DEST]\n"
+	    "                      [--explicit] [--net] [--weaker-sandbox]\n"
+	    "                      [--print-sandbox] [-v] [--] COMMAND [ARG...]\n"
 	    "\n"
-	    "Run COMMAND as a worker whose file requests the broker answers, as the\n"
-	    "policy allows.  The worker finds its connection to the broker in the\n"
-	    "descriptor named by the environment variable FILEBROKER_FD and asks\n"
-	    "through libfilebroker (see libfilebroker(3)).\n"
+	    "Run COMMAND as a sandboxed worker whose every file access the broker\n"
+	    "decides, as the policy allows, and records.  The worker has no\n"
+	    "filesystem of its own: its path system calls (open, stat, access,\n"
+	    "readlink, mkdir, unlink, rename, ...) are answered by the broker\n"
+	    "(transparent mode), so unmodified programs, static ones too, just work.\n"
+	    "It may also ask through libfilebroker, on the descriptor named by the\n"
+	    "environment variable FILEBROKER_FD (see libfilebroker(3)).\n"
 	    "\n"
-	    "  --policy FILE  the policy (filebroker.policy(5)); without it: include\n"
-	    "                 @runtime, and read and list the current folder's tree\n"
-	    "  --user USER    when run as root, the worker's user (default: nobody);\n"
-	    "                 its supplementary groups are dropped and no_new_privs set\n"
-	    "  --audit DEST   append one JSON record per request to the file DEST\n"
-	    "                 (created 0600), or to stderr with '-'; without it, each\n"
-	    "                 denial prints one line on stderr\n"
-	    "  -v, --verbose  say more about what the broker does (twice: debug)\n"
-	    "  -h, --help     show this help\n"
+	    "  --policy FILE     the policy (filebroker.policy(5)); without it: include\n"
+	    "                    @runtime, and read and list the current folder's tree\n"
+	    "  --user USER       when run as root, the worker's user (default: nobody)\n"
+	    "  --audit DEST      append one JSON record per request to the file DEST\n"
+	    "                    (created 0600), or to stderr with '-'; without it,\n"
+	    "                    each denial prints one line on stderr\n"
+	    "  --explicit        path system calls fail with EACCES instead of going\n"
+	    "                    to the broker: the worker must use libfilebroker\n"
+	    "                    (and, being unable to load libraries, be static)\n"
+	    "  --net             let the worker use TCP/UDP sockets (default: none)\n"
+	    "  --weaker-sandbox  start even if the kernel lacks Landlock or seccomp\n"
+	    "                    features, saying what is missing\n"
+	    "  --print-sandbox   show what the worker would get, and exit\n"
+	    "  -v, --verbose     say more about what the broker does (twice: debug)\n"
+	    "  -h, --help        show this help\n"
+	    "\n"
+	    "Programs the worker runs need an exec rule in the policy (@runtime\n"
+	    "grants the dynamic loader and libraries); COMMAND itself always may run.\n"
 	    "\n"
 	    "Exit status: the worker's, or 128+N if signal N killed it; 125 if the\n"
 	    "broker failed, 126 if COMMAND could not run, 127 if it was not found.\n");
@@ -171,9 +186,9 @@ keep_going(void *arg)
 {
 	struct run_state *rs = arg;
 
-	/* Serve until the worker has ended and nobody holds a connection:
-	 * children it forked may still be asking. */
-	return !rs->worker_done || server_nconns(rs->sv) > 0;
+	/* Serve until the worker has ended, nobody holds a connection and no
+	 * filtered task is left: children it forked may still be asking. */
+	return !rs->worker_done || server_nconns(rs->sv) > 0 || notify_active() > 0;
 }
 
 /*
@@ -211,10 +226,67 @@ kill_leftovers(void)
 		;
 }
 
+#define EXEC_MAX 200
+
+struct exec_list {
+	char *v[EXEC_MAX + 1];
+	size_t n;
+};
+
+/* An exec rule becomes a Landlock grant on the literal part of its pattern:
+ * the file itself, or the folder above the first wildcard. */
+static int
+add_exec(const char *pattern, int has_wildcards, void *arg)
+{
+	struct exec_list *el = arg;
+	char buf[PATH_MAX];
+
+	(void)has_wildcards;
+	if (el->n >= EXEC_MAX)
+		return 1;
+	if (policy_pattern_prefix(pattern, buf, sizeof(buf)) < 0)
+		return 0;
+	if ((el->v[el->n] = strdup(buf)) == NULL)
+		fatal("strdup");
+	el->n++;
+	return 0;
+}
+
+static void
+describe_report(const char *msg, void *arg)
+{
+	(void)arg;
+	printf("  note: %s\n", msg);
+}
+
+static int
+print_sandbox(const struct worker_spec *ws)
+{
+	struct fb_sandbox sb;
+
+	memset(&sb, 0, sizeof(sb));
+	sb.keep_fd = -1;
+	sb.set_user = ws->set_user;
+	sb.uid = ws->uid;
+	sb.gid = ws->gid;
+	sb.exec_paths = ws->exec;
+	sb.allow_net = ws->allow_net;
+	sb.transparent = ws->transparent;
+	sb.weaker = ws->weaker;
+	sb.report = describe_report;
+	if (fb_sandbox_describe(&sb, stdout) == -1)
+		fatal("describing the sandbox");
+	return 0;
+}
+
 int
 cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "explicit", no_argument, NULL, 'E' },
+		{ "net", no_argument, NULL, 'N' },
+		{ "weaker-sandbox", no_argument, NULL, 'W' },
+		{ "print-sandbox", no_argument, NULL, 'P' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "audit", required_argument, NULL, 'a' },
@@ -227,7 +299,8 @@ cmd_run(int argc, char **argv)
 	struct session s;
 	struct run_state rs;
 	sigset_t mask, oldmask;
-	int c, verbose = 0, sp[2];
+	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0;
+	struct exec_list el;
 
 	log_set_fatal_status(EXIT_BROKER);
 	/* A worker that closes its end, or a closed stderr pipe, must not kill
@@ -248,6 +321,18 @@ cmd_run(int argc, char **argv)
 		case 'v':
 			verbose++;
 			break;
+		case 'E':
+			explicit = 1;
+			break;
+		case 'N':
+			net = 1;
+			break;
+		case 'W':
+			weaker = 1;
+			break;
+		case 'P':
+			print = 1;
+			break;
 		case 'h':
 			run_usage(stdout);
 			return 0;
@@ -258,7 +343,7 @@ cmd_run(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1) {
+	if (argc < 1 && !print) {
 		log_warnx("run: no COMMAND given");
 		run_usage(stderr);
 		return EXIT_BROKER;
@@ -291,6 +376,16 @@ cmd_run(int argc, char **argv)
 	}
 	s.uid = ws.uid;
 	s.gid = ws.gid;
+	memset(&el, 0, sizeof(el));
+	if (policy_foreach_exec(s.policy, add_exec, &el) != 0)
+		fatalx("run: too many exec rules (at most %d)", EXEC_MAX);
+	ws.exec = (const char *const *)el.v;
+	ws.sandbox = 1;
+	ws.transparent = !explicit;
+	ws.allow_net = net;
+	ws.weaker = weaker;
+	if (print)
+		return print_sandbox(&ws);
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
 		fatal("socketpair");
@@ -319,7 +414,8 @@ cmd_run(int argc, char **argv)
 		return rs.worker == -EXIT_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 	}
 	s.pid = rs.worker;
-	log_info("worker %ld started: %s", (long)rs.worker, argv[0]);
+	log_info("worker %ld started: %s (%s mode)", (long)rs.worker, argv[0],
+	    ws.listener != -1 ? "transparent" : "explicit");
 
 	if ((rs.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		fatal("signalfd");
@@ -329,6 +425,8 @@ cmd_run(int argc, char **argv)
 		fatal("event loop");
 	if (server_add_conn(rs.sv, sp[0]) == -1)
 		fatal("event loop");
+	if (ws.listener != -1 && notify_start(rs.sv, &s, ws.listener) == -1)
+		fatal("serving the seccomp listener");
 	/* A SIGCHLD may have come before the signalfd existed. */
 	reap(&rs);
 	if (server_run(rs.sv, keep_going, &rs) == -1)

@@ -255,17 +255,28 @@ sb_plan(const struct fb_sandbox *sb, struct sb_plan *p)
 	return 0;
 }
 
-/* Step 1: every descriptor but stdio and the broker socket. */
+/* Step 1: every descriptor but stdio, the broker socket and the status
+ * descriptor.  close_range() between the kept ones, in ascending order. */
 static int
 sb_close_fds(const struct fb_sandbox *sb)
 {
-	unsigned int k = (unsigned int)sb->keep_fd;
+	int keep[2] = { sb->keep_fd, sb->status_fd }, i, t;
+	unsigned int from = 3;
 
-	if (sb->keep_fd < 3)
-		return (int)syscall(SYS_close_range, 3U, ~0U, 0U);
-	if (k > 3 && syscall(SYS_close_range, 3U, k - 1, 0U) == -1)
-		return -1;
-	return (int)syscall(SYS_close_range, k + 1, ~0U, 0U);
+	if (keep[0] > keep[1]) {
+		t = keep[0];
+		keep[0] = keep[1];
+		keep[1] = t;
+	}
+	for (i = 0; i < 2; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if ((unsigned int)keep[i] > from &&
+		    syscall(SYS_close_range, from, (unsigned int)keep[i] - 1, 0U) == -1)
+			return -1;
+		from = (unsigned int)keep[i] + 1;
+	}
+	return (int)syscall(SYS_close_range, from, ~0U, 0U);
 }
 
 /* Step 2: groups, gid, uid.  KEEP_CAPS keeps the permitted set across

@@ -5,7 +5,7 @@
  * it execs the worker, and by self-sandboxing workers once their start-up is
  * done.  In this fixed order, every step checked:
  *
- *   1. close every descriptor but 0, 1, 2 and keep_fd;
+ *   1. close every descriptor but 0, 1, 2, keep_fd and status_fd;
  *   2. when set_user: setgroups(0), setresgid, setresuid to the worker user;
  *   3. capabilities: effective, permitted, inheritable and ambient cleared;
  *      when CAP_SETPCAP is at hand (we were root) the bounding set is emptied
@@ -48,6 +48,9 @@
 
 struct fb_sandbox {
 	int keep_fd;			/* the broker socket, kept open; -1 for none */
+	int status_fd;			/* also kept open (below 3: none): a close-on-exec
+					 * descriptor on which a launcher's child reports
+					 * to its parent until exec */
 	int set_user;			/* 1: switch to uid/gid below (requires root) */
 	uid_t uid;
 	gid_t gid;

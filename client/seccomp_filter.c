@@ -62,6 +62,8 @@ enum sf_action {
 	SF_ALLOW,  /* allowed as is: works on descriptors or memory the worker holds */
 	SF_PATH,   /* core path syscall: notified (transparent) or EACCES (explicit) */
 	SF_EACCES, /* path syscall the broker does not emulate */
+	SF_NOXATTR, /* reading xattrs by path: EOPNOTSUPP, which programs such
+		     * as ls take as "no attributes" rather than an error */
 	SF_EPERM,  /* escape hatch, privileged or kernel-surface reduction */
 	SF_ENOSYS, /* refused so that libc falls back (clone3 -> clone) */
 	SF_NET,    /* allowed with allow_net, EPERM without */
@@ -183,16 +185,19 @@ static const struct sf_row sf_table[] = {
 	{ "mkdirat", SF_PATH, 0 }, { "unlink", SF_PATH, 0 }, { "unlinkat", SF_PATH, 0 },
 	{ "rmdir", SF_PATH, 0 }, { "rename", SF_PATH, 0 }, { "renameat", SF_PATH, 0 },
 	{ "renameat2", SF_PATH, 0 },
-	/* Path syscalls nobody emulates (yet).  chdir/fchdir keep the cwd at
-	 * the policy root, which the broker resolves relative paths against. */
-	{ "chdir", SF_EACCES, 1 }, { "fchdir", SF_EACCES, 1 }, { "link", SF_EACCES, 0 },
+	/* chdir and fchdir: the broker checks that the worker may stat the
+	 * folder and lets the kernel go on (the one CONTINUE; see
+	 * docs/threat-model.md).  Refused in explicit mode. */
+	{ "chdir", SF_PATH, 0 }, { "fchdir", SF_PATH, 0 },
+	/* Path syscalls nobody emulates (yet). */
+	{ "link", SF_EACCES, 0 },
 	{ "linkat", SF_EACCES, 0 }, { "symlink", SF_EACCES, 0 }, { "symlinkat", SF_EACCES, 0 },
 	{ "chmod", SF_EACCES, 0 }, { "fchmodat", SF_EACCES, 0 }, { "chown", SF_EACCES, 0 },
 	{ "lchown", SF_EACCES, 0 }, { "fchownat", SF_EACCES, 0 }, { "truncate", SF_EACCES, 0 },
 	{ "utime", SF_EACCES, 0 }, { "utimes", SF_EACCES, 0 }, { "futimesat", SF_EACCES, 0 },
 	{ "mknod", SF_EACCES, 0 }, { "mknodat", SF_EACCES, 0 }, { "statfs", SF_EACCES, 0 },
-	{ "getxattr", SF_EACCES, 0 }, { "lgetxattr", SF_EACCES, 0 },
-	{ "listxattr", SF_EACCES, 0 }, { "llistxattr", SF_EACCES, 0 },
+	{ "getxattr", SF_NOXATTR, 0 }, { "lgetxattr", SF_NOXATTR, 0 },
+	{ "listxattr", SF_NOXATTR, 0 }, { "llistxattr", SF_NOXATTR, 0 },
 	{ "setxattr", SF_EACCES, 0 }, { "lsetxattr", SF_EACCES, 0 },
 	{ "removexattr", SF_EACCES, 0 }, { "lremovexattr", SF_EACCES, 0 },
 	{ "inotify_add_watch", SF_EACCES, 0 },
@@ -417,6 +422,8 @@ sf_row_action(const struct sf_row *r, int transparent, int allow_net)
 		return transparent ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EACCES);
 	case SF_EACCES:
 		return SCMP_ACT_ERRNO(EACCES);
+	case SF_NOXATTR:
+		return SCMP_ACT_ERRNO(EOPNOTSUPP);
 	case SF_EPERM:
 		return SCMP_ACT_ERRNO(EPERM);
 	case SF_ENOSYS:
@@ -621,11 +628,12 @@ seccomp_filter_describe(FILE *out, int transparent, int allow_net)
 	if (transparent)
 		fprintf(out, "seccomp path: open openat openat2 creat stat lstat newfstatat statx access "
 			     "faccessat faccessat2 readlink readlinkat mkdir mkdirat unlink unlinkat "
-			     "rmdir rename renameat renameat2 -> broker (SECCOMP_RET_USER_NOTIF)\n");
+			     "rmdir rename renameat renameat2 chdir fchdir -> broker "
+			     "(SECCOMP_RET_USER_NOTIF)\n");
 	else
 		fprintf(out, "seccomp path: open openat openat2 creat stat lstat access faccessat "
 			     "faccessat2 readlink readlinkat mkdir mkdirat unlink unlinkat rmdir "
-			     "rename renameat renameat2 -> EACCES (use libfilebroker)\n");
+			     "rename renameat renameat2 chdir fchdir -> EACCES (use libfilebroker)\n");
 	fprintf(out, "seccomp deny:");
 	col = 13;
 	for (i = 0; i < NELEM(sf_table); i++) {

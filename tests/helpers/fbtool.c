@@ -18,6 +18,8 @@
  *	fork PATH		read PATH in a forked child and in the parent
  *	cloexec PATH		check O_CLOEXEC is honoured both ways
  *	sleep MS		sleep
+ *	rawopen PATH		open(2) directly, not through libfilebroker
+ *	rawstat PATH		stat(2) directly
  *
  * Output: "OP PATH: ok ..." or "OP PATH: ENAME".  Exit 0 when every call
  * succeeded, 1 otherwise.
@@ -322,6 +324,27 @@ run_op(int argc, char **argv)
 	} else if (strcmp(op, "cloexec") == 0) {
 		NEED(1);
 		do_cloexec(path);
+		return 2;
+	} else if (strcmp(op, "rawopen") == 0) {
+		int fd;
+
+		NEED(1);
+		if ((fd = open(path, O_RDONLY)) == -1)
+			fail(op, path);
+		else {
+			n = read(fd, buf, sizeof(buf) - 1);
+			buf[n > 0 ? n : 0] = '\0';
+			printf("%s %s: ok %s\n", op, path, buf);
+			close(fd);
+		}
+		return 2;
+	} else if (strcmp(op, "rawstat") == 0) {
+		NEED(1);
+		if (stat(path, &st) == -1)
+			fail(op, path);
+		else
+			printf("%s %s: ok %s size=%lld\n", op, path, type_of(st.st_mode),
+			    (long long)st.st_size);
 		return 2;
 	} else if (strcmp(op, "sleep") == 0) {
 		struct timespec ts;

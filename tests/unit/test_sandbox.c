@@ -226,9 +226,12 @@ child_transparent(void)
 	/* No broker holds the listener: notified calls fail with ENOSYS. */
 	if (open("/etc/hostname", O_RDONLY) != -1 || errno != ENOSYS)
 		return 3;
-	/* Not notified: refused by the filter itself. */
-	if (chdir("/") != -1 || errno != EACCES)
+	/* chdir is notified as well. */
+	if (chdir("/") != -1 || errno != ENOSYS)
 		return 4;
+	/* Not notified: refused by the filter itself. */
+	if (link("/etc/hostname", "/tmp/fb-test-link") != -1 || errno != EACCES)
+		return 5;
 	return 0;
 }
 

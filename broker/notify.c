@@ -1,0 +1,664 @@
+/*
+ * notify.c: transparent mode, the broker as the worker's seccomp
+ * supervisor; see notify.h.
+ *
+ * For each notification, in this order (../shared/reference/
+ * transparent-mode.md, sections 2 and 3):
+ *
+ *	RECV (zeroed buffer) -> copy every pointer argument out of the
+ *	worker with process_vm_readv, page by page -> resolve a relative
+ *	path's base (the thread's cwd, or its dirfd through pidfd_getfd) ->
+ *	NOTIF_ID_VALID: the copy is the live syscall's -> decide and act on
+ *	the copy (ops_handle) -> answer: ADDFD with ADDFD_FLAG_SEND for a
+ *	descriptor, or a result written with process_vm_writev between two
+ *	ID_VALIDs, or SEND with an errno.
+ *
+ * SECCOMP_USER_NOTIF_FLAG_CONTINUE is never used for a path syscall.
+ * Failures that mean "the target is gone" (ENOENT from RECV, SEND or
+ * ADDFD; ESRCH from ADDFD; a failed ID_VALID) drop the notification.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/audit.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/pidfd.h>
+#include <sys/sysmacros.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "notify.h"
+#include "ops.h"
+#include "proto.h"
+#include "serve.h"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+#define PAGE 4096
+
+/* The first published struct open_how (Linux 5.6). */
+#define OPEN_HOW_SIZE_V0 24
+
+struct notifier {
+	struct server *sv;
+	struct session *s;
+	int fd;
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	size_t reqsize, respsize;
+	/* Scratch for one notification at a time. */
+	struct fb_request freq;
+	struct fb_reply rep;
+};
+
+static int nactive;
+
+int
+notify_active(void)
+{
+	return nactive;
+}
+
+/* Copy a NUL-terminated string out of the worker, never reading across a
+ * page it did not ask for (a path at the end of a mapping is fine). */
+static int
+read_string(pid_t tid, uint64_t addr, char *buf, size_t size)
+{
+	struct iovec local, remote;
+	size_t off = 0, len;
+	ssize_t n;
+
+	if (addr == 0)
+		return -EFAULT;
+	while (off < size) {
+		len = PAGE - ((addr + off) % PAGE);
+		if (len > size - off)
+			len = size - off;
+		local.iov_base = buf + off;
+		local.iov_len = len;
+		remote.iov_base = (void *)(uintptr_t)(addr + off);
+		remote.iov_len = len;
+		n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+		if (n <= 0)
+			return n == 0 || errno == EFAULT ? -EFAULT : -errno;
+		if (memchr(buf + off, '\0', (size_t)n) != NULL)
+			return 0;
+		off += (size_t)n;
+	}
+	return -ENAMETOOLONG;
+}
+
+static int
+read_mem(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
+	ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+
+	if (n == (ssize_t)len)
+		return 0;
+	return n < 0 && errno != EFAULT ? -errno : -EFAULT;
+}
+
+static int
+id_valid(struct notifier *n)
+{
+	return ioctl(n->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &n->req->id) == 0;
+}
+
+/* Write a result into the worker, with the notification checked alive just
+ * before and just after, so that it reaches the thread that asked. */
+static int
+write_mem(struct notifier *n, uint64_t addr, const void *buf, size_t len)
+{
+	struct iovec local = { (void *)(uintptr_t)buf, len };
+	struct iovec remote = { (void *)(uintptr_t)addr, len };
+	ssize_t w;
+
+	if (!id_valid(n))
+		return -ESRCH;
+	w = process_vm_writev(n->req->pid, &local, 1, &remote, 1, 0);
+	if (w != (ssize_t)len)
+		return -EFAULT;
+	return id_valid(n) ? 0 : -ESRCH;
+}
+
+static void
+send_resp(struct notifier *n, int error, int64_t val, uint32_t flags)
+{
+	memset(n->resp, 0, n->respsize);
+	n->resp->id = n->req->id;
+	n->resp->error = error != 0 ? -error : 0;
+	n->resp->val = error != 0 ? 0 : val;
+	n->resp->flags = flags;
+	if (ioctl(n->fd, SECCOMP_IOCTL_NOTIF_SEND, n->resp) == -1 && errno != ENOENT)
+		log_debug("seccomp SEND: %s", strerror(errno));
+}
+
+/* Install fd in the worker as the syscall's result, atomically. */
+static void
+send_fd(struct notifier *n, int fd, int cloexec)
+{
+	struct seccomp_notif_addfd a;
+
+	memset(&a, 0, sizeof(a));
+	a.id = n->req->id;
+	a.flags = SECCOMP_ADDFD_FLAG_SEND;
+	a.srcfd = (uint32_t)fd;
+	a.newfd_flags = cloexec ? O_CLOEXEC : 0;
+	if (ioctl(n->fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a) == -1) {
+		/* ENOENT, ESRCH: the target was interrupted, nothing was
+		 * installed.  EMFILE (EBADF on older kernels): its table is
+		 * full, and it waits for an answer. */
+		if (errno == EMFILE || errno == EBADF)
+			send_resp(n, EMFILE, 0, 0);
+	}
+}
+
+/* The thread group of a thread, for /proc/self. */
+static pid_t
+tgid_of(pid_t tid)
+{
+	char path[64], buf[1024], *p;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	if ((p = strstr(buf, "\nTgid:")) == NULL)
+		return -1;
+	return (pid_t)strtol(p + 6, NULL, 10);
+}
+
+/* The worker thread's descriptor fd, as a descriptor of ours. */
+static int
+worker_fd(pid_t tid, int fd)
+{
+	int pidfd, r;
+
+	if ((pidfd = pidfd_open(tid, PIDFD_THREAD)) == -1)
+		return -errno;
+	r = pidfd_getfd(pidfd, fd, 0);
+	if (r == -1)
+		r = -errno;
+	close(pidfd);
+	return r;
+}
+
+/*
+ * The absolute path for a path argument relative to dirfd, as the worker
+ * thread tid would see it: the thread's cwd for AT_FDCWD, else the folder
+ * the worker's own descriptor refers to.  The folder's path is read from
+ * the kernel, never taken from the worker; the broker then resolves and
+ * decides the joined path like any other.
+ */
+static int
+absolute(pid_t tid, int dirfd, const char *rel, char *out, size_t size)
+{
+	char link[64], base[PATH_MAX];
+	struct stat st;
+	ssize_t len;
+	int fd;
+
+	if (rel[0] == '/') {
+		if (strlen(rel) >= size)
+			return -ENAMETOOLONG;
+		strcpy(out, rel);
+		return 0;
+	}
+	if (dirfd == AT_FDCWD) {
+		snprintf(link, sizeof(link), "/proc/%ld/cwd", (long)tid);
+		len = readlink(link, base, sizeof(base) - 1);
+		if (len < 0)
+			return -errno;
+	} else {
+		if ((fd = worker_fd(tid, dirfd)) < 0)
+			return fd == -EBADF ? -EBADF : fd;
+		if (fstat(fd, &st) == -1 || !S_ISDIR(st.st_mode)) {
+			close(fd);
+			return -ENOTDIR;
+		}
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		len = readlink(link, base, sizeof(base) - 1);
+		close(fd);
+		if (len < 0)
+			return -errno;
+	}
+	base[len] = '\0';
+	/* A folder removed since, or one outside our view of the tree. */
+	if (base[0] != '/' || (len > 10 && strcmp(base + len - 10, " (deleted)") == 0))
+		return -ENOENT;
+	if (len == 1)
+		len = 0; /* "/" */
+	if ((size_t)len + 1 + strlen(rel) + 1 > size)
+		return -ENAMETOOLONG;
+	memcpy(out, base, (size_t)len);
+	out[len] = '/';
+	strcpy(out + len + 1, rel);
+	return 0;
+}
+
+/* Stat of a descriptor the worker already holds: nothing to decide. */
+static int
+fstat_worker(pid_t tid, int fd, struct stat *st)
+{
+	int ours = fd == AT_FDCWD ? -1 : worker_fd(tid, fd), r;
+
+	if (fd == AT_FDCWD) {
+		char link[64];
+
+		snprintf(link, sizeof(link), "/proc/%ld/cwd", (long)tid);
+		return stat(link, st) == -1 ? -errno : 0;
+	}
+	if (ours < 0)
+		return ours;
+	r = fstat(ours, st) == -1 ? -errno : 0;
+	close(ours);
+	return r;
+}
+
+static void
+wire_to_stat(const struct fb_wire_stat *w, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_dev = w->dev;
+	st->st_ino = w->ino;
+	st->st_mode = (mode_t)w->mode;
+	st->st_nlink = w->nlink;
+	st->st_uid = (uid_t)w->uid;
+	st->st_gid = (gid_t)w->gid;
+	st->st_rdev = w->rdev;
+	st->st_size = w->size;
+	st->st_blksize = w->blksize;
+	st->st_blocks = w->blocks;
+	st->st_atim.tv_sec = w->atime_ns / 1000000000;
+	st->st_atim.tv_nsec = w->atime_ns % 1000000000;
+	st->st_mtim.tv_sec = w->mtime_ns / 1000000000;
+	st->st_mtim.tv_nsec = w->mtime_ns % 1000000000;
+	st->st_ctim.tv_sec = w->ctime_ns / 1000000000;
+	st->st_ctim.tv_nsec = w->ctime_ns % 1000000000;
+}
+
+static void
+stat_to_statx(const struct stat *st, struct statx *sx)
+{
+	memset(sx, 0, sizeof(*sx));
+	sx->stx_mask = STATX_BASIC_STATS;
+	sx->stx_blksize = (uint32_t)st->st_blksize;
+	sx->stx_nlink = (uint32_t)st->st_nlink;
+	sx->stx_uid = st->st_uid;
+	sx->stx_gid = st->st_gid;
+	sx->stx_mode = (uint16_t)st->st_mode;
+	sx->stx_ino = st->st_ino;
+	sx->stx_size = (uint64_t)st->st_size;
+	sx->stx_blocks = (uint64_t)st->st_blocks;
+	sx->stx_atime.tv_sec = st->st_atim.tv_sec;
+	sx->stx_atime.tv_nsec = (uint32_t)st->st_atim.tv_nsec;
+	sx->stx_mtime.tv_sec = st->st_mtim.tv_sec;
+	sx->stx_mtime.tv_nsec = (uint32_t)st->st_mtim.tv_nsec;
+	sx->stx_ctime.tv_sec = st->st_ctim.tv_sec;
+	sx->stx_ctime.tv_nsec = (uint32_t)st->st_ctim.tv_nsec;
+	sx->stx_rdev_major = major(st->st_rdev);
+	sx->stx_rdev_minor = minor(st->st_rdev);
+	sx->stx_dev_major = major(st->st_dev);
+	sx->stx_dev_minor = minor(st->st_dev);
+}
+
+/* What a notified syscall asks for, once its arguments are copied. */
+struct call {
+	uint16_t type;	   /* FB_MSG_* */
+	int dirfd, dirfd2;
+	uint64_t path_addr, path2_addr;
+	uint32_t flags, mode;
+	int empty_ok;	   /* AT_EMPTY_PATH given */
+	uint64_t out_addr; /* stat buffer or readlink buffer */
+	uint64_t out_size; /* readlink size */
+	int statx;	   /* write a struct statx, not a struct stat */
+	int cloexec;	   /* open: the worker's O_CLOEXEC */
+	int chdir;	   /* 1 chdir, 2 fchdir */
+};
+
+/* Map the syscall to a call.  Returns 0, or a positive errno to answer. */
+static int
+decode_call(struct notifier *n, struct call *c)
+{
+	const __u64 *a = n->req->data.args;
+	struct open_how how;
+	uint8_t tail[64];
+	uint64_t size, off;
+
+	memset(c, 0, sizeof(*c));
+	c->dirfd = c->dirfd2 = AT_FDCWD;
+	switch (n->req->data.nr) {
+	case SYS_open:
+		c->type = FB_MSG_OPEN, c->path_addr = a[0], c->flags = (uint32_t)a[1];
+		c->mode = (uint32_t)a[2];
+		break;
+	case SYS_creat:
+		c->type = FB_MSG_OPEN, c->path_addr = a[0];
+		c->flags = O_CREAT | O_WRONLY | O_TRUNC, c->mode = (uint32_t)a[1];
+		break;
+	case SYS_openat:
+		c->type = FB_MSG_OPEN, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->flags = (uint32_t)a[2], c->mode = (uint32_t)a[3];
+		break;
+	case SYS_openat2:
+		size = a[3];
+		if (size < OPEN_HOW_SIZE_V0)
+			return EINVAL;
+		if (size > PAGE)
+			return E2BIG;
+		memset(&how, 0, sizeof(how));
+		if (read_mem(n->req->pid, a[2], &how, sizeof(how) < size ? sizeof(how) : size))
+			return EFAULT;
+		/* Bytes of a newer, larger struct must be zero. */
+		for (off = sizeof(how); off < size; off += sizeof(tail)) {
+			size_t k = size - off < sizeof(tail) ? (size_t)(size - off) : sizeof(tail), i;
+
+			if (read_mem(n->req->pid, a[2] + off, tail, k))
+				return EFAULT;
+			for (i = 0; i < k; i++)
+				if (tail[i] != 0)
+					return E2BIG;
+		}
+		/* RESOLVE_* restrictions are the worker's own; programs
+		 * that get ENOSYS fall back to openat. */
+		if (how.resolve != 0 || how.flags > UINT32_MAX || how.mode > 07777)
+			return how.resolve != 0 ? ENOSYS : EINVAL;
+		c->type = FB_MSG_OPEN, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->flags = (uint32_t)how.flags, c->mode = (uint32_t)how.mode;
+		break;
+	case SYS_stat:
+	case SYS_lstat:
+		c->type = n->req->data.nr == SYS_stat ? FB_MSG_STAT : FB_MSG_LSTAT;
+		c->path_addr = a[0], c->out_addr = a[1];
+		break;
+	case SYS_newfstatat:
+		if (a[3] & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
+			return EINVAL;
+		c->type = (a[3] & AT_SYMLINK_NOFOLLOW) ? FB_MSG_LSTAT : FB_MSG_STAT;
+		c->dirfd = (int)a[0], c->path_addr = a[1], c->out_addr = a[2];
+		c->empty_ok = (a[3] & AT_EMPTY_PATH) != 0;
+		break;
+	case SYS_statx:
+		c->type = (a[2] & AT_SYMLINK_NOFOLLOW) ? FB_MSG_LSTAT : FB_MSG_STAT;
+		c->dirfd = (int)a[0], c->path_addr = a[1], c->out_addr = a[4];
+		c->empty_ok = (a[2] & AT_EMPTY_PATH) != 0;
+		c->statx = 1;
+		break;
+	case SYS_access:
+		c->type = FB_MSG_ACCESS, c->path_addr = a[0], c->mode = (uint32_t)a[1];
+		break;
+	case SYS_faccessat:
+	case SYS_faccessat2:
+		if (n->req->data.nr == SYS_faccessat2 &&
+		    (a[3] & ~(uint64_t)(AT_EACCESS | AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)))
+			return EINVAL;
+		c->type = FB_MSG_ACCESS, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->mode = (uint32_t)a[2];
+		c->empty_ok = n->req->data.nr == SYS_faccessat2 && (a[3] & AT_EMPTY_PATH);
+		break;
+	case SYS_readlink:
+		c->type = FB_MSG_READLINK, c->path_addr = a[0], c->out_addr = a[1];
+		c->out_size = a[2];
+		break;
+	case SYS_readlinkat:
+		c->type = FB_MSG_READLINK, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->out_addr = a[2], c->out_size = a[3];
+		break;
+	case SYS_mkdir:
+		c->type = FB_MSG_MKDIR, c->path_addr = a[0], c->mode = (uint32_t)a[1];
+		break;
+	case SYS_mkdirat:
+		c->type = FB_MSG_MKDIR, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->mode = (uint32_t)a[2];
+		break;
+	case SYS_unlink:
+		c->type = FB_MSG_UNLINK, c->path_addr = a[0];
+		break;
+	case SYS_rmdir:
+		c->type = FB_MSG_RMDIR, c->path_addr = a[0];
+		break;
+	case SYS_unlinkat:
+		if (a[2] & ~(uint64_t)AT_REMOVEDIR)
+			return EINVAL;
+		c->type = (a[2] & AT_REMOVEDIR) ? FB_MSG_RMDIR : FB_MSG_UNLINK;
+		c->dirfd = (int)a[0], c->path_addr = a[1];
+		break;
+	case SYS_rename:
+		c->type = FB_MSG_RENAME, c->path_addr = a[0], c->path2_addr = a[1];
+		break;
+	case SYS_renameat:
+	case SYS_renameat2:
+		/* RENAME_NOREPLACE, _EXCHANGE and _WHITEOUT are not brokered. */
+		if (n->req->data.nr == SYS_renameat2 && a[4] != 0)
+			return EINVAL;
+		c->type = FB_MSG_RENAME, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->dirfd2 = (int)a[2], c->path2_addr = a[3];
+		break;
+	case SYS_chdir:
+		c->chdir = 1, c->type = FB_MSG_STAT, c->path_addr = a[0];
+		break;
+	case SYS_fchdir:
+		c->chdir = 2;
+		break;
+	default:
+		return ENOSYS;
+	}
+	if (c->type == FB_MSG_READLINK && (int64_t)c->out_size <= 0)
+		return EINVAL;
+	if (c->type == FB_MSG_OPEN) {
+		c->cloexec = (c->flags & O_CLOEXEC) != 0;
+		/* O_CLOEXEC is applied by ADDFD, the broker's copy always has it. */
+		c->flags &= ~(uint32_t)O_CLOEXEC;
+	}
+	return 0;
+}
+
+/* Answer a stat-like call with st, in the layout the syscall wants. */
+static void
+answer_stat(struct notifier *n, const struct call *c, const struct stat *st)
+{
+	struct statx sx;
+	int r;
+
+	if (c->statx) {
+		stat_to_statx(st, &sx);
+		r = write_mem(n, c->out_addr, &sx, sizeof(sx));
+	} else
+		r = write_mem(n, c->out_addr, st, sizeof(*st));
+	if (r == -ESRCH)
+		return;
+	send_resp(n, r < 0 ? EFAULT : 0, 0, 0);
+}
+
+static void
+handle(struct notifier *n)
+{
+	char raw[PATH_MAX], raw2[PATH_MAX];
+	const pid_t tid = (pid_t)n->req->pid;
+	struct timespec t0;
+	struct origin o;
+	struct call c;
+	struct stat st;
+	size_t k;
+	int e, fd;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (n->req->data.arch != AUDIT_ARCH_X86_64) {
+		send_resp(n, ENOSYS, 0, 0);
+		return;
+	}
+	if ((e = decode_call(n, &c)) != 0) {
+		if (id_valid(n))
+			send_resp(n, e, 0, 0);
+		return;
+	}
+	if (c.chdir == 2) {
+		/* fchdir: a register names a descriptor the worker holds; the
+		 * kernel checks it is a folder.  No path to re-read. */
+		send_resp(n, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+		return;
+	}
+	/* Copy the path arguments once; from here on only the copies count. */
+	if ((e = read_string(tid, c.path_addr, raw, sizeof(raw))) < 0 ||
+	    (c.path2_addr != 0 && (e = read_string(tid, c.path2_addr, raw2, sizeof(raw2))) < 0)) {
+		if (id_valid(n))
+			send_resp(n, -e, 0, 0);
+		return;
+	}
+	memset(&n->freq, 0, sizeof(n->freq));
+	n->freq.type = c.type;
+	n->freq.flags = c.flags;
+	n->freq.mode = c.mode;
+	if (raw[0] == '\0' && c.empty_ok && c.type != FB_MSG_READLINK) {
+		/* fstat() and friends on a descriptor the worker holds. */
+		e = c.type == FB_MSG_ACCESS ? 0 : fstat_worker(tid, c.dirfd, &st);
+		if (!id_valid(n))
+			return;
+		if (e < 0)
+			send_resp(n, -e, 0, 0);
+		else if (c.type == FB_MSG_ACCESS)
+			send_resp(n, 0, 0, 0);
+		else
+			answer_stat(n, &c, &st);
+		return;
+	}
+	if (raw[0] == '\0') {
+		if (id_valid(n))
+			send_resp(n, ENOENT, 0, 0);
+		return;
+	}
+	e = absolute(tid, c.dirfd, raw, n->freq.path, sizeof(n->freq.path));
+	if (e == 0 && c.type == FB_MSG_RENAME)
+		e = raw2[0] == '\0' ? -ENOENT
+				    : absolute(tid, c.dirfd2, raw2, n->freq.path2, sizeof(n->freq.path2));
+	o.mode = "transparent";
+	o.tid = tid;
+	o.pid = tgid_of(tid);
+	/* Everything read from the worker now belongs to this live call. */
+	if (!id_valid(n))
+		return;
+	if (e < 0 || o.pid <= 0) {
+		send_resp(n, e < 0 ? -e : ESRCH, 0, 0);
+		return;
+	}
+
+	ops_handle(n->s, &o, &n->freq, &t0, &n->rep, &fd);
+	e = (int)n->rep.error;
+	if (e != 0) {
+		send_resp(n, e, 0, 0);
+		return;
+	}
+	if (c.chdir) {
+		/* The folder may be stat'ed; chdir cannot be done on the
+		 * worker's behalf, so the kernel goes on and reads the path
+		 * again.  A worker that rewrites it in between only moves its
+		 * own cwd: every relative path is still resolved and decided
+		 * here (docs/threat-model.md). */
+		if (!S_ISDIR(n->rep.st.mode))
+			send_resp(n, ENOTDIR, 0, 0);
+		else
+			send_resp(n, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+		return;
+	}
+	switch (c.type) {
+	case FB_MSG_OPEN:
+		send_fd(n, fd, c.cloexec);
+		close(fd);
+		break;
+	case FB_MSG_STAT:
+	case FB_MSG_LSTAT:
+		wire_to_stat(&n->rep.st, &st);
+		answer_stat(n, &c, &st);
+		break;
+	case FB_MSG_READLINK:
+		k = strlen(n->rep.target);
+		if (k > c.out_size)
+			k = (size_t)c.out_size;
+		if ((e = write_mem(n, c.out_addr, n->rep.target, k)) == -ESRCH)
+			break;
+		send_resp(n, e < 0 ? EFAULT : 0, (int64_t)k, 0);
+		break;
+	default:
+		send_resp(n, 0, 0, 0);
+		break;
+	}
+}
+
+static void
+on_listener(void *arg, uint32_t events)
+{
+	struct notifier *n = arg;
+
+	if (events & EPOLLIN) {
+		memset(n->req, 0, n->reqsize);
+		if (ioctl(n->fd, SECCOMP_IOCTL_NOTIF_RECV, n->req) == -1) {
+			/* ENOENT, EINTR: the target went away first. */
+			if (errno != ENOENT && errno != EINTR)
+				log_warn("seccomp RECV");
+			return;
+		}
+		handle(n);
+		return;
+	}
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		/* The last filtered task is gone. */
+		server_unwatch(n->sv, n->fd);
+		close(n->fd);
+		free(n->req);
+		free(n->resp);
+		free(n);
+		nactive--;
+	}
+}
+
+int
+notify_start(struct server *sv, struct session *s, int fd)
+{
+	struct seccomp_notif_sizes sizes;
+	struct notifier *n;
+
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == -1) {
+		close(fd);
+		return -1;
+	}
+	if ((n = calloc(1, sizeof(*n))) == NULL) {
+		close(fd);
+		return -1;
+	}
+	n->sv = sv;
+	n->s = s;
+	n->fd = fd;
+	n->reqsize = sizes.seccomp_notif > sizeof(*n->req) ? sizes.seccomp_notif : sizeof(*n->req);
+	n->respsize = sizes.seccomp_notif_resp > sizeof(*n->resp) ? sizes.seccomp_notif_resp
+								  : sizeof(*n->resp);
+	n->req = calloc(1, n->reqsize);
+	n->resp = calloc(1, n->respsize);
+	if (n->req == NULL || n->resp == NULL || server_watch(sv, fd, on_listener, n) == -1) {
+		free(n->req);
+		free(n->resp);
+		free(n);
+		close(fd);
+		return -1;
+	}
+	nactive++;
+	return 0;
+}

@@ -1,0 +1,134 @@
+#!/bin/sh
+# Transparent mode: real, unmodified programs under `filebroker run`, every
+# file access decided by the broker.  Each case asserts both what the
+# program produced and what it was denied.
+. tests/integration/lib.sh
+
+if ! "$T/bin/escape" --probe >/dev/null 2>&1; then
+	skip_all "transparent: the kernel lacks seccomp user notification or Landlock"
+fi
+
+W=$T/work
+IN=$W/in
+OUT=$W/out
+mkdir -p "$IN/a/b" "$IN/c" "$OUT"
+i=0
+while [ $i -lt 50 ]; do
+	echo "line $i needle" >"$IN/a/f$i.txt"
+	echo "other $i" >"$IN/c/g$i.txt"
+	i=$((i + 1))
+done
+echo "deep needle" >"$IN/a/b/deep.txt"
+echo "TOPSECRET" >"$W/secret.txt"
+echo "TOPSECRET" >"$IN/private.key"
+ln -s ../secret.txt "$IN/escape-link"
+printf '#!/bin/sh\necho script-ran\ncat "$1"\n' >"$T/bin/script.sh"
+chmod 755 "$T/bin/script.sh"
+chmod -R go+rX "$T"
+
+P=$T/t.policy
+cat >"$P" <<EOF
+include @runtime
+allow read,list $IN/**
+deny read $IN/*.key
+allow read,write,create,delete,list $OUT/** mode=0644
+allow stat $W
+allow read,exec $T/bin/**
+allow read,exec /usr/bin/cat
+allow read,exec /usr/bin/dash
+allow read,exec /usr/bin/find
+allow read,exec /usr/bin/sort
+allow read,exec /usr/bin/xargs
+allow read,exec /usr/bin/sha256sum
+# python3
+allow stat /usr/bin
+allow read,exec /usr/bin/python3*
+allow read,list /usr/lib/python3/**
+allow read,list /usr/lib/python3.11/**
+allow stat,list /usr/local/lib
+allow read,list /usr/local/lib/python3.11/**
+EOF
+run() { (cd "$W" && "$FB" run --policy "$P" "$@"); }
+
+expect "cat of an allowed file" "^line 3 needle$" run -- cat "$IN/a/f3.txt"
+expect "cat of a denied file" "Permission denied" run -- cat "$W/secret.txt"
+refute "cat of a denied file leaks nothing" "TOPSECRET" run -- cat "$W/secret.txt" "$IN/private.key"
+expect "cat through a symlink out of the tree" "Permission denied" run -- cat "$IN/escape-link"
+status "cat of a denied file fails" 1 run -- cat "$W/secret.txt"
+expect "relative paths against the worker's folder" "^line 4 needle$" run -- cat in/a/f4.txt
+expect "ls -la of an allowed folder" "f49.txt" run -- ls -la "$IN/a"
+refute "ls -la: no error for a listed file" "ls: .*f1.txt" run -- ls -la "$IN/a"
+expect "ls of a denied folder" "Permission denied" run -- ls "$W"
+expect "find over the tree" "$IN/a/b/deep.txt" run -- find "$IN" -name 'deep*'
+expect "grep -r finds every match" "^51$" sh -c "cd '$W' && '$FB' run --policy '$P' -- grep -r needle '$IN' | wc -l"
+refute "grep -r never reads the denied key" "TOPSECRET" run -- grep -r -a TOPSECRET "$IN"
+n=$(cd "$W" && find "$IN/a" -type f | sort | xargs sha256sum | sha256sum)
+expect "sha256sum over a tree matches" "^${n%% *}" \
+	sh -c "cd '$W' && '$FB' run --policy '$P' -- sh -c 'find $IN/a -type f | sort | xargs sha256sum' | sha256sum" 
+expect "tar create" "a/b/deep.txt" sh -c "'$FB' run --policy '$P' -- tar -C '$IN' -cf '$OUT/t.tar' a && tar -tf '$OUT/t.tar'"
+mkdir -p "$OUT/x"
+status "tar extract into an allowed folder" 0 run -- tar --no-same-owner -m -C "$OUT/x" -xf "$OUT/t.tar"
+expect "tar extract produced the files" "^deep needle$" cat "$OUT/x/a/b/deep.txt"
+# A member whose path climbs out of the allowed folder.
+(cd "$T" && mkdir -p evil/out && echo PWNED >evil/out/pwned.txt && tar -cf "$OUT/evil.tar" -C "$T/evil" --absolute-names "out/pwned.txt" -P "$W/pwned.txt" 2>/dev/null) || true
+printf 'x' >/dev/null
+run -- tar -P -C "$OUT" -xf "$OUT/evil.tar" >/dev/null 2>&1
+[ -e "$W/pwned.txt" ] && fail "tar extracted a member outside the allowed folder" ||
+	pass "tar: a member outside the allowed folder is denied"
+status "cp within the allowed folder" 0 run -- cp "$IN/a/f1.txt" "$OUT/copy.txt"
+expect "cp copied" "^line 1 needle$" cat "$OUT/copy.txt"
+expect "cp into a read-only tree denied" "Permission denied" run -- cp "$IN/a/f1.txt" "$IN/a/new.txt"
+status "mv within the allowed folder" 0 run -- mv "$OUT/copy.txt" "$OUT/moved.txt"
+[ -e "$OUT/moved.txt" ] && pass "mv moved" || fail "mv did not move"
+expect "mv out of the allowed folder denied" "Permission denied|cannot" run -- mv "$OUT/moved.txt" "$W/stolen.txt"
+# mkdir -p of an absolute path would ask for /tmp too, which the worker may
+# not see (EACCES, not EEXIST): relative to the worker's folder instead.
+status "mkdir -p" 0 run -- mkdir -p out/d1/d2
+status "rm -r" 0 run -- rm -r "$OUT/d1"
+[ -e "$OUT/d1" ] && fail "rm -r left the folder" || pass "rm -r removed the folder"
+expect "rm in a read-only tree denied" "Permission denied" run -- rm -f "$IN/a/f1.txt"
+[ -e "$IN/a/f1.txt" ] && pass "denied rm left the file" || fail "denied rm removed the file"
+if [ -x /usr/bin/python3 ]; then
+	expect "python3 imports modules" "^ok 3$" run -- /usr/bin/python3 -c 'import json, os, re; print("ok", len(json.loads("[1,2,3]")))'
+	expect "python3 open of a denied file" "PermissionError" run -- /usr/bin/python3 -c "open('$W/secret.txt')"
+fi
+if [ -x /bin/busybox ]; then
+	expect "a static binary (busybox) is brokered" "^line 7 needle$" run -- /bin/busybox cat "$IN/a/f7.txt"
+	expect "a static binary is denied too" "Permission denied" run -- /bin/busybox cat "$W/secret.txt"
+fi
+expect "a script runs the programs exec rules allow" "script-ran" run -- "$T/bin/script.sh" "$IN/a/f2.txt"
+expect "the script's cat reads through the broker" "^line 2 needle$" run -- "$T/bin/script.sh" "$IN/a/f2.txt"
+expect "exec of a program without an exec rule fails" "Permission denied|not found" run -- sh -c 'ls /'
+expect "cd to a folder the policy lets the worker stat" "^$IN/a$" run -- sh -c "cd '$IN/a' && pwd"
+expect "cd to a hidden folder fails" "can't cd|No such file|Permission denied" run -- sh -c "cd /root && pwd"
+expect "explicit calls work inside transparent mode" "read $IN/a/f5.txt: ok line 5" run -- "$T/bin/fbtool" read "$IN/a/f5.txt"
+expect "direct open(2) brokered" "rawopen $IN/a/f6.txt: ok line 6" run -- "$T/bin/fbtool" rawopen "$IN/a/f6.txt"
+expect "direct open(2) of a denied file" "rawopen $W/secret.txt: EACCES" run -- "$T/bin/fbtool" rawopen "$W/secret.txt"
+expect "direct stat(2) of a hidden file: ENOENT" "rawstat /etc/shadow: ENOENT" run -- "$T/bin/fbtool" rawstat /etc/shadow
+expect "threads in an unmodified worker" "threads .*: ok" run -- "$T/bin/fbtool" threads 8 100 "$IN/a/f1.txt"
+expect "fork in an unmodified worker" "fork .*: ok" run -- "$T/bin/fbtool" fork "$IN/a/f1.txt"
+
+# The audit trail says which mode, process and thread.
+A=$T/audit.jsonl
+(cd "$W" && "$FB" run --policy "$P" --audit "$A" -- cat "$IN/a/f1.txt" "$W/secret.txt") >/dev/null 2>&1
+if command -v python3 >/dev/null; then
+	expect "transparent records: mode, pid, tid, decision" "^transparent [0-9]+ [0-9]+ allow deny$" \
+		python3 -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+a = [r for r in recs if r["path"].endswith("f1.txt")][0]
+d = [r for r in recs if r["path"].endswith("secret.txt")][0]
+print(a["mode"], a["pid"], a["tid"], a["decision"], d["decision"])
+' "$A"
+fi
+
+# Explicit mode: path system calls fail; libfilebroker still works.
+if [ -x "$T/bin/fbtool-static" ]; then
+	expect "explicit mode: libfilebroker works" "read $IN/a/f1.txt: ok line 1" \
+		run --explicit -- "$T/bin/fbtool-static" read "$IN/a/f1.txt"
+	expect "explicit mode: direct open(2) refused" "rawopen $IN/a/f1.txt: EACCES" \
+		run --explicit -- "$T/bin/fbtool-static" rawopen "$IN/a/f1.txt"
+fi
+expect "--print-sandbox describes the worker" "seccomp path: .*-> broker" "$FB" run --policy "$P" --print-sandbox
+
+finish
