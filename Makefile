@@ -66,8 +66,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/tests/helpers/%)
 EXAMPLE_BIN := $(EXAMPLE_SRC:client/examples/%.c=$(B)/examples/%)
 MUTATE_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/tests/mutate_%)
-# ASan does not link statically; the sanitizer build goes without it.
-STATIC_HELPER := $(if $(filter 1,$(SANITIZE)),,$(B)/tests/helpers/fbtool-static)
+STATIC_HELPER := $(B)/tests/helpers/fbtool-static
 
 all: deps $(B)/filebroker $(B)/libfilebroker.so $(B)/libfilebroker.a $(EXAMPLE_BIN)
 
@@ -106,14 +105,18 @@ $(B)/tests/%: tests/unit/%.c $(B)/libbroker.a $(B)/libpolicy.a $(B)/libfilebroke
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
-$(B)/tests/helpers/%: tests/helpers/%.c $(B)/libfilebroker.a
+# The helpers run as sandboxed workers, where a sanitizer runtime cannot
+# read /proc/self/maps: they are built from source without sanitizers, also
+# in the sanitizer build (it is the broker that is under test there).
+HELPER_CFLAGS := -std=c11 -O2 -g $(WARN) -fstack-protector-strong
+$(B)/tests/helpers/%: tests/helpers/%.c $(CLIENT_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CPPFLAGS) $(HELPER_CFLAGS) -o $@ $^ $(LIBS)
 
 # A static worker, for --explicit mode (it cannot load libraries there).
-$(B)/tests/helpers/fbtool-static: tests/helpers/fbtool.c $(B)/libfilebroker.a
+$(B)/tests/helpers/fbtool-static: tests/helpers/fbtool.c $(CLIENT_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -static $(SANLD) -o $@ $^ -lpthread
+	$(CC) $(CPPFLAGS) $(HELPER_CFLAGS) -static -o $@ $^ $(LIBS)
 
 # The fuzz targets double as a mutation loop under gcc: tests/fuzz/mutate.c
 # supplies main(), replays the seed corpus and feeds mutated copies of it.
@@ -159,6 +162,30 @@ install: all
 	for m in docs/*.1; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/ || true; done
 	for m in docs/*.3; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man3/ || true; done
 	for m in docs/*.5; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man5/ || true; done
+
+# make bench: the benchmark suite (never part of make check); docs/bench.md.
+# Programs are built into $(B)/bench/; results land in $(B)/bench/results.json.
+BENCH_BIN := $(B)/bench/bench_floor $(B)/bench/bench_client $(B)/bench/bench_spawn \
+	$(B)/bench/bench_policy
+
+# Static: a sandboxed worker with a 1-rule policy cannot load libraries.
+$(B)/bench/bench_client: tests/bench/bench_client.c tests/bench/bench_util.c $(B)/libfilebroker.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -static $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/bench/bench_policy: tests/bench/bench_policy.c $(B)/libpolicy.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/bench/bench_%: tests/bench/bench_%.c tests/bench/bench_util.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ $^
+
+bench: all $(BENCH_BIN)
+	@B=$(B) sh scripts/bench.sh
+
+bench-deps:
+	@sh scripts/bench.sh deps
 
 check-format:
 	clang-format --dry-run --Werror $(POLICY_SRC) $(CLIENT_SRC) $(BROKER_SRC) broker/main.c \

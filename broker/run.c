@@ -279,6 +279,16 @@ print_sandbox(const struct worker_spec *ws)
 	return 0;
 }
 
+static void
+run_cleanup(struct session *s, struct exec_list *el)
+{
+	fsctx_close(&s->fs);
+	audit_close(s->audit);
+	policy_free((struct policy *)s->policy);
+	while (el->n > 0)
+		free(el->v[--el->n]);
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -384,8 +394,11 @@ cmd_run(int argc, char **argv)
 	ws.transparent = !explicit;
 	ws.allow_net = net;
 	ws.weaker = weaker;
-	if (print)
-		return print_sandbox(&ws);
+	if (print) {
+		c = print_sandbox(&ws);
+		run_cleanup(&s, &el);
+		return c;
+	}
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
 		fatal("socketpair");
@@ -411,6 +424,8 @@ cmd_run(int argc, char **argv)
 	close(sp[1]);
 	if (rs.worker < 0) {
 		/* worker_start() said why. */
+		close(sp[0]);
+		run_cleanup(&s, &el);
 		return rs.worker == -EXIT_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 	}
 	s.pid = rs.worker;
@@ -438,8 +453,6 @@ cmd_run(int argc, char **argv)
 	kill_leftovers();
 	server_free(rs.sv);
 	close(rs.sigfd);
-	fsctx_close(&s.fs);
-	audit_close(s.audit);
-	policy_free((struct policy *)s.policy);
+	run_cleanup(&s, &el);
 	return exit_status(rs.status);
 }

@@ -1,0 +1,558 @@
+#!/usr/bin/env python3
+"""bench_driver.py: runs every figure of `make bench` and records the machine.
+
+Called by scripts/bench.sh with --build DIR after the benchmark programs are
+built into DIR/bench/.  Measures, in this order:
+
+  1. floors (tests/bench/bench_floor.c) and the broker's explicit calls
+     (tests/bench/bench_client.c under `filebroker run`), repeated BENCH_ROUNDS
+     times, interleaved, so that a noisy minute on the shared machine hits
+     floors and broker alike;
+  2. the policy-decision microbenchmark (tests/bench/bench_policy.c);
+  3. system calls per request of the broker (strace), when strace is there;
+  4. real programs over 10,000 small files, unsandboxed and under each peer;
+  5. start-up of /bin/true (tests/bench/bench_spawn.c).
+
+Every figure keeps its raw run means; scripts/bench_report.py turns them into
+the table, the PASS/MISS targets, results.json and the SVG chart.  Python 3
+standard library only.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_report  # noqa: E402
+
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1" if QUICK else "3"))
+PLACEMENTS = ("same", "cross", "default")
+NCPU = os.cpu_count() or 1
+# Iterations per run: same-CPU round trips take ~5-10 us here, cross-CPU
+# ones ~50-90 us (the idle vCPU must be woken), so the counts differ to
+# keep every run near 50-100 ms.
+ITERS = {"same": 4000, "cross": 1000, "default": 1000}
+RUNS = 5
+WARMUP = 500
+if QUICK:
+    ITERS = {"same": 500, "cross": 100, "default": 100}
+    RUNS = 2
+    WARMUP = 50
+
+NFILES_DIRS, NFILES_PER_DIR, FILE_SIZE = 100, 100, 4096
+
+
+def log(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    """Run cmd, return (rc, stdout, stderr) as text; never raises on rc."""
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, **kw)
+        return p.returncode, p.stdout, p.stderr
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return 127, "", str(e)
+
+
+def first_line(text):
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1].strip() if lines else ""
+
+
+def summarise(runs):
+    return {"median": statistics.median(runs), "min": min(runs), "max": max(runs),
+            "n": len(runs)}
+
+
+# ---------------------------------------------------------------- machine
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def pkg_version(pkg):
+    rc, out, _ = run(["dpkg-query", "-W", "-f", "${Status}|${Version}", pkg])
+    if rc == 0 and out.startswith("install ok installed|"):
+        return out.split("|", 1)[1]
+    return None
+
+
+def machine(tmp):
+    cpuinfo = read("/proc/cpuinfo") or ""
+    model = re.search(r"^model name\s*:\s*(.*)$", cpuinfo, re.M)
+    flags = re.search(r"^flags\s*:\s*(.*)$", cpuinfo, re.M)
+    rc, virt, _ = run(["systemd-detect-virt"])
+    vuln_dir = "/sys/devices/system/cpu/vulnerabilities"
+    vulns = {}
+    if os.path.isdir(vuln_dir):
+        for name in sorted(os.listdir(vuln_dir)):
+            vulns[name] = read(os.path.join(vuln_dir, name))
+    rc_fs, fstype, _ = run(["stat", "-f", "-c", "%T", tmp])
+    rc_g, gcc, _ = run(["gcc", "--version"])
+    rc_git, commit, _ = run(["git", "rev-parse", "--short", "HEAD"])
+    rc_st, status, _ = run(["git", "status", "--porcelain", "--untracked-files=no"])
+    return {
+        "hostname": platform.node(),
+        "kernel": platform.release(),
+        "kernel_version": platform.version(),
+        "arch": platform.machine(),
+        "cpu_model": model.group(1) if model else None,
+        "cpus_online": NCPU,
+        "virtualisation": {
+            "systemd_detect_virt": virt.strip() if virt.strip() else f"exit {rc}",
+            "dmi_product_name": read("/sys/class/dmi/id/product_name"),
+            "cpuinfo_hypervisor_flag": bool(flags and "hypervisor" in flags.group(1).split()),
+        },
+        "cpuidle": {"driver": read("/sys/devices/system/cpu/cpuidle/current_driver"),
+                    "governor": read("/sys/devices/system/cpu/cpuidle/current_governor_ro")
+                    or read("/sys/devices/system/cpu/cpuidle/current_governor")},
+        "lsm": read("/sys/kernel/security/lsm"),
+        "mitigations": vulns,
+        "bench_fs": {"path": tmp, "type": fstype.strip() if rc_fs == 0 else None},
+        "tools": {
+            "gcc": gcc.splitlines()[0] if rc_g == 0 else None,
+            "python3": platform.python_version(),
+            "glibc": platform.libc_ver()[1],
+            **{p: pkg_version(p) for p in ("bubblewrap", "proot", "firejail", "runsc",
+                                           "strace", "libseccomp2", "grep", "tar",
+                                           "coreutils", "findutils")},
+        },
+        "git": {"commit": commit.strip() if rc_git == 0 else None,
+                "tracked_changes": bool(status.strip()) if rc_st == 0 else None},
+        "user": os.geteuid(),
+    }
+
+
+# ---------------------------------------------------------------- fixtures
+
+def make_policies(root):
+    """The 1-rule and the 10,000-rule policy; both decide ALLOWED by the same
+    rule; DENIED (outside that rule's tree) is refused by a deny rule (10k)
+    or by default (1 rule)."""
+    allow_rule = f"allow read,list {root}/proj42/data/**"
+    deny_rule = f"deny read {root}/proj42/**/*.key"
+    rules = []
+    i = 0
+    while len(rules) < 9998:
+        proj = i % 500
+        kind = i % 10
+        if kind < 4:
+            rules.append(f"allow read,write {root}/proj{proj}/data/f{i}/g{i % 7}/file{i}.txt")
+        elif kind == 4:
+            rules.append(f"allow read /home/user{proj}/.config/app{i}/settings.json")
+        elif kind == 5:
+            rules.append(f"allow read {root}/proj{proj}/src{i}/*.c")
+        elif kind == 6:
+            rules.append(f"allow read,list {root}/proj{proj}/logs/{i}/*/[0-9][0-9]*.log")
+        elif kind == 7:
+            rules.append(f"allow read,write,create {root}/proj{proj}/out{i}/** mode=0640")
+        elif kind == 8:
+            rules.append(f"deny write {root}/proj{proj}/data/ro{i}/**")
+        else:
+            rules.append(f"deny read /home/user{proj}/.ssh{i}/**")
+        i += 1
+    # The deciding rules sit among the others, not first.
+    rules.insert(5000, allow_rule)
+    rules.insert(7000, deny_rule)
+    p10k_rt = os.path.join(root, "..", "many-runtime.policy")
+    with open(p10k_rt, "w") as f:
+        f.write("# make bench: start-up of a dynamic /bin/true with 10,000 rules\n"
+                "include @runtime\ninclude many.policy\n")
+    p1 = os.path.join(root, "..", "one.policy")
+    p10k = os.path.join(root, "..", "many.policy")
+    with open(p1, "w") as f:
+        f.write("# make bench: one rule\n" + allow_rule + "\n")
+    with open(p10k, "w") as f:
+        f.write("# make bench: 10,000 generated rules\n" + "\n".join(rules) + "\n")
+    return (os.path.abspath(p1), os.path.abspath(p10k), os.path.abspath(p10k_rt),
+            len(rules))
+
+
+def make_tree(top):
+    """10,000 files of 4 KiB in 100 folders; every 97th holds the needle."""
+    rnd = random.Random(42)
+    words = [f"w{n:04d}" for n in range(2000)]
+    for d in range(NFILES_DIRS):
+        dd = os.path.join(top, f"d{d:03d}")
+        os.makedirs(dd, exist_ok=True)
+        for k in range(NFILES_PER_DIR):
+            n = d * NFILES_PER_DIR + k
+            text = " ".join(rnd.choice(words) for _ in range(FILE_SIZE // 6))
+            if n % 97 == 0:
+                text = "FBNEEDLE " + text
+            data = (text + "\n").encode()[:FILE_SIZE - 1] + b"\n"
+            with open(os.path.join(dd, f"f{k:03d}.txt"), "wb") as f:
+                f.write(data)
+
+
+# ---------------------------------------------------------------- micro
+
+def parse_json_lines(text):
+    out = []
+    for ln in text.splitlines():
+        ln = ln.strip()
+        if ln.startswith("{"):
+            out.append(json.loads(ln))
+    return out
+
+
+class Micro:
+    def __init__(self, build, tmp, fb, binfloor, binclient, allowed, denied, policies):
+        self.build, self.tmp, self.fb = build, tmp, fb
+        self.binfloor, self.binclient = binfloor, binclient
+        self.allowed, self.denied, self.policies = allowed, denied, policies
+        self.runs = {}      # key -> list of run means (ns)
+        self.extra = {}     # key -> last extra fields
+        self.errors = {}
+
+    def add(self, key, rec):
+        self.runs.setdefault(key, []).extend(rec["runs_ns"])
+        self.extra[key] = {k: v for k, v in rec.items()
+                           if k not in ("runs_ns", "figure", "placement")}
+
+    def floors(self):
+        for fig in ("open", "stat"):
+            rc, out, err = run([self.binfloor, "-n", str(ITERS["same"] * 5), "-r", str(RUNS),
+                                "-w", str(WARMUP), fig, self.allowed])
+            self.take(("floor", fig, "none"), rc, out, err)
+        for fig in ("pingpong", "scm_open", "scm_stat", "notif_open"):
+            for pl in PLACEMENTS:
+                rc, out, err = run([self.binfloor, "-n", str(ITERS[pl]), "-r", str(RUNS),
+                                    "-w", str(WARMUP), "-p", pl, fig, self.allowed])
+                self.take(("floor", fig, pl), rc, out, err)
+
+    def take(self, key, rc, out, err):
+        recs = parse_json_lines(out)
+        if rc != 0 or not recs:
+            self.errors[key] = first_line(err) or f"exit status {rc}"
+            log(f"{'/'.join(key)}: {self.errors[key]}")
+            return
+        for r in recs:
+            self.add(key if len(recs) == 1 else key[:1] + (r["figure"],) + key[2:], r)
+
+    def broker(self):
+        for rules, policy in self.policies.items():
+            for audit in (False, True):
+                for pl in PLACEMENTS:
+                    self.broker_one(rules, policy, audit, pl)
+
+    def broker_one(self, rules, policy, audit, pl):
+        auditf = os.path.join(self.tmp, "audit.jsonl")
+        errf = os.path.join(self.tmp, "broker.err")
+        cpus = "0" if pl in ("same", "cross") else f"0-{NCPU - 1}"
+        cmd = ["taskset", "-c", cpus, self.fb, "run", "--policy", policy]
+        if audit:
+            cmd += ["--audit", auditf]
+        cmd += ["--", self.binclient, "-n", str(ITERS[pl]), "-r", str(RUNS), "-w", str(WARMUP),
+                "-p", pl, self.allowed, self.denied]
+        # Without --audit the broker writes one line per denial to stderr:
+        # to a file, read only when something failed.
+        # wait4() gives the CPU time of the broker and of the worker it
+        # reaped: a sandboxed worker cannot read the broker's /proc entry.
+        with open(errf, "w") as ef:
+            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=ef, text=True)
+            stdout = p.stdout.read()
+            _, status, ru = os.wait4(p.pid, 0)
+            p.returncode = os.waitstatus_to_exitcode(status)
+        recs = parse_json_lines(stdout)
+        if p.returncode != 0 or len(recs) != 3:
+            with open(errf) as ef:
+                tail = [ln for ln in ef.read().splitlines() if "denied open" not in ln]
+            msg = tail[-1] if tail else f"exit status {p.returncode}"
+            self.errors[("fb", rules, audit, pl)] = msg
+            log(f"filebroker {rules} rules audit={audit} {pl}: {msg}")
+        ops = 3 * (WARMUP + RUNS * ITERS[pl])
+        for r in recs:
+            r["both_cpu_ns_per_op"] = round((ru.ru_utime + ru.ru_stime) * 1e9 / ops, 1)
+            self.add(("fb", r["figure"], rules, audit, pl), r)
+        for f in (auditf, errf):
+            if os.path.exists(f):
+                os.unlink(f)
+
+
+def syscalls_per_request(fb, binclient, policy, allowed, denied, tmp):
+    """strace -f the broker and worker for N and 2N requests; the difference
+    divided by N is the exact count per request, start-up excluded."""
+    if not shutil.which("strace"):
+        return {"status": "missing: strace (make bench-deps)"}
+    result = {}
+    cases = [("fb_open", True), ("fb_open", False), ("fb_open_denied", False),
+             ("fb_stat", True)]
+    n = 1000
+    for fig, audit in cases:
+        counts = []
+        for k in (n, 2 * n):
+            out = os.path.join(tmp, "strace.out")
+            cmd = ["strace", "-f", "-qq", "-o", out, "--", fb, "run", "--policy", policy]
+            if audit:
+                cmd += ["--audit", os.path.join(tmp, "audit.jsonl")]
+            cmd += ["--", binclient, "-n", str(k), "-r", "1", "-w", "0", "-p", "default",
+                    "-o", fig, allowed, denied]
+            rc, _, err = run(cmd)
+            if rc != 0:
+                return {"status": f"unavailable: strace: {first_line(err)}"}
+            per_pid = {}
+            first_pid = None
+            with open(out) as f:
+                for ln in f:
+                    m = re.match(r"^(\d+)\s+(\w+)\(", ln)
+                    if not m:
+                        continue
+                    pid, name = int(m.group(1)), m.group(2)
+                    if first_pid is None:
+                        first_pid = pid
+                    side = "broker" if pid == first_pid else "worker"
+                    per_pid.setdefault(side, {}).setdefault(name, 0)
+                    per_pid[side][name] += 1
+            counts.append(per_pid)
+            for f in (out, os.path.join(tmp, "audit.jsonl")):
+                if os.path.exists(f):
+                    os.unlink(f)
+        entry = {}
+        for side in ("broker", "worker"):
+            a, b = counts[0].get(side, {}), counts[1].get(side, {})
+            per = {name: (b.get(name, 0) - a.get(name, 0)) / n for name in set(a) | set(b)}
+            per = {k: round(v, 2) for k, v in sorted(per.items(), key=lambda kv: -kv[1])
+                   if round(v, 2) != 0}
+            entry[side] = {"total": round(sum(per.values()), 2), "by_name": per}
+        result[f"{fig}{' audit' if audit else ''}"] = entry
+    result["status"] = "ok"
+    result["method"] = ("strace -f on filebroker run; (count for 2000 requests - count for "
+                        "1000) / 1000; default placement")
+    return result
+
+
+# ---------------------------------------------------------------- peers
+
+def peer_runners(fb):
+    """Each runner: a prefix for the command, or a status saying why not."""
+    runners = {"unsandboxed": {"prefix": [], "status": "ok"}}
+
+    def probe(name, pkg, candidates):
+        exe = candidates[0][0]
+        if not shutil.which(exe):
+            runners[name] = {"status": f"missing: {pkg} not installed (make bench-deps)"}
+            return
+        last = ""
+        for prefix in candidates:
+            rc, _, err = run(prefix + ["/bin/true"], timeout=120)
+            if rc == 0:
+                runners[name] = {"prefix": prefix, "status": "ok", "version": pkg_version(pkg)}
+                return
+            last = first_line(err) or f"exit status {rc}"
+        runners[name] = {"status": f"unavailable: {last}"}
+
+    probe("bubblewrap", "bubblewrap", [["bwrap", "--ro-bind", "/", "/", "--dev", "/dev",
+                                         "--proc", "/proc"]])
+    probe("firejail", "firejail", [["firejail", "--quiet", "--noprofile"]])
+    probe("proot", "proot", [["proot", "-r", "/"]])
+    probe("runsc", "runsc", [["runsc", "--network=none", "do"],
+                             ["runsc", "--rootless", "--network=none", "do"]])
+    runners["filebroker run (transparent)"] = {
+        "status": "not yet available: transparent mode is not built yet"}
+    return runners
+
+
+def macro(runners, tree):
+    workloads = {
+        "grep -r": f"grep -r FBNEEDLE {tree} > /dev/null",
+        "sha256sum (find|xargs)": f"find {tree} -type f -print0 | xargs -0 sha256sum > /dev/null",
+        "tar c": f"tar cf - {tree} 2>/dev/null | cat > /dev/null",
+        "ls -lR": f"ls -lR {tree} > /dev/null",
+    }
+    results = {}
+    for wl, shcmd in workloads.items():
+        results[wl] = {}
+        active = {n: r for n, r in runners.items() if r["status"] == "ok"}
+        for name, r in runners.items():
+            if r["status"] != "ok":
+                results[wl][name] = {"status": r["status"]}
+        times = {n: [] for n in active}
+        nruns = {}
+        # Warm-up (also fills the page cache), then interleaved runs.
+        for name, r in active.items():
+            t0 = time.perf_counter_ns()
+            rc, _, err = run(r["prefix"] + ["sh", "-c", shcmd], timeout=600)
+            dt = (time.perf_counter_ns() - t0) / 1e6
+            if rc != 0:
+                results[wl][name] = {"status": f"unavailable: {first_line(err) or rc}"}
+                continue
+            nruns[name] = 2 if QUICK else (5 if dt < 1500 else 3 if dt < 4000 else 2)
+        for i in range(max(nruns.values(), default=0)):
+            for name in nruns:
+                if i >= nruns[name]:
+                    continue
+                t0 = time.perf_counter_ns()
+                rc, _, err = run(active[name]["prefix"] + ["sh", "-c", shcmd], timeout=600)
+                dt = (time.perf_counter_ns() - t0) / 1e6
+                if rc != 0:
+                    results[wl][name] = {"status": f"failed: {first_line(err) or rc}"}
+                    nruns[name] = 0
+                    continue
+                times[name].append(dt)
+        for name in nruns:
+            if times[name] and "status" not in results[wl].get(name, {}):
+                results[wl][name] = {"status": "ok", "runs_ms": times[name],
+                                     **summarise(times[name])}
+        log(f"macro {wl}: " + ", ".join(
+            f"{n} {results[wl][n]['median']:.0f} ms" for n in results[wl]
+            if results[wl][n].get("status") == "ok"))
+    return {"workloads": workloads, "results": results,
+            "files": NFILES_DIRS * NFILES_PER_DIR, "file_size": FILE_SIZE}
+
+
+def startup(runners, fb, binspawn, policy10k):
+    cmds = {"unsandboxed": []}
+    cmds["filebroker run"] = [fb, "run", "--"]
+    cmds["filebroker run (@runtime + 10,000 rules)"] = [fb, "run", "--policy", policy10k, "--"]
+    for name in ("bubblewrap", "firejail", "proot", "runsc"):
+        if runners[name]["status"] == "ok":
+            cmds[name] = runners[name]["prefix"]
+    results = {}
+    for name, r in runners.items():
+        if name not in cmds and name != "unsandboxed":
+            results[name] = {"status": r["status"]}
+    for name, prefix in cmds.items():
+        argv = prefix + ["/bin/true"]
+        rc, out, err = run([binspawn, "-n", "1", "-r", "1", "-w", "1", "probe", "--"] + argv,
+                           timeout=300)
+        recs = parse_json_lines(out)
+        if rc != 0 or not recs:
+            results[name] = {"status": f"unavailable: {first_line(err) or rc}"}
+            continue
+        t = recs[0]["runs_ns"][0]
+        iters = max(3, min(100, int(0.25e9 / t)))
+        if QUICK:
+            iters = max(2, iters // 10)
+        rc, out, err = run([binspawn, "-n", str(iters), "-r", str(RUNS), "-w", "2", name, "--"]
+                           + argv, timeout=600)
+        recs = parse_json_lines(out)
+        if rc != 0 or not recs:
+            results[name] = {"status": f"failed: {first_line(err) or rc}"}
+            continue
+        runs_ms = [x / 1e6 for x in recs[0]["runs_ns"]]
+        results[name] = {"status": "ok", "command": " ".join(argv), "iters": iters,
+                         "runs_ms": runs_ms, **summarise(runs_ms)}
+        log(f"start-up {name}: {results[name]['median']:.2f} ms")
+    return results
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    outdir = os.path.join(build, "bench")
+    fb = os.path.join(build, "filebroker")
+    for exe in (fb,) + tuple(os.path.join(outdir, b) for b in
+                             ("bench_floor", "bench_client", "bench_spawn", "bench_policy")):
+        if not os.access(exe, os.X_OK):
+            sys.exit(f"bench: {exe} missing; run `make bench`")
+    started = time.time()
+    tmp = tempfile.mkdtemp(prefix="fbbench.", dir="/tmp")
+    try:
+        # The worker runs as nobody when we are root: everything it executes
+        # or opens lives in a world-readable folder (as tests/integration).
+        os.chmod(tmp, 0o755)
+        bindir = os.path.join(tmp, "bin")
+        os.makedirs(bindir)
+        binclient = shutil.copy(os.path.join(outdir, "bench_client"), bindir)
+        os.chmod(binclient, 0o755)
+        root = os.path.join(tmp, "data")
+        ddir = os.path.join(root, "proj42", "data", "d1", "e2")
+        os.makedirs(ddir)
+        allowed = os.path.join(ddir, "report.txt")
+        denied = os.path.join(root, "proj42", "keys", "secret.key")
+        os.makedirs(os.path.dirname(denied))
+        for f in (allowed, denied):
+            with open(f, "w") as fh:
+                fh.write("benchmark file\n")
+        for d, _, files in os.walk(tmp):
+            os.chmod(d, 0o755)
+            for f in files:
+                p = os.path.join(d, f)
+                os.chmod(p, 0o755 if d == bindir else 0o644)
+        p1, p10k, p10k_rt, nrules = make_policies(root)
+        for p in (p1, p10k, p10k_rt):
+            os.chmod(p, 0o644)
+
+        results = {"schema": 1,
+                   "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                       timespec="seconds"),
+                   "quick": QUICK,
+                   "machine": machine(tmp),
+                   "config": {"rounds": ROUNDS, "runs_per_round": RUNS, "iters": ITERS,
+                              "warmup": WARMUP, "statistic": "median of run means; "
+                              "min and max of run means"}}
+
+        deciding = {}
+        for name, pol in (("1", p1), ("10000", p10k)):
+            # explain exits 1 when a path is denied, as DENIED is.
+            rc, out, err = run([fb, "explain", "--policy", pol, allowed, denied])
+            deciding[name] = out.strip() if out.strip() else f"explain failed: {first_line(err)}"
+            lines = out.strip().splitlines()
+            if len(lines) != 2 or not lines[0].startswith("allow") or "(default)" in lines[0] \
+                    or not lines[1].startswith("deny"):
+                log(f"policy {name}: unexpected decisions: {out.strip() or err.strip()}")
+        results["policies"] = {"1": {"rules": 1, "explain": deciding["1"]},
+                               "10000": {"rules": nrules, "explain": deciding["10000"]},
+                               "allowed": allowed, "denied": denied}
+
+        micro = Micro(build, tmp, fb, os.path.join(outdir, "bench_floor"), binclient,
+                      allowed, denied, {"1": p1, "10000": p10k})
+        for rnd in range(ROUNDS):
+            log(f"round {rnd + 1}/{ROUNDS}: floors")
+            micro.floors()
+            log(f"round {rnd + 1}/{ROUNDS}: filebroker explicit calls")
+            micro.broker()
+        results["micro"] = [{"key": list(k), "runs_ns": v, **summarise(v),
+                             **micro.extra.get(k, {})} for k, v in micro.runs.items()]
+        results["micro_errors"] = [{"key": list(k), "error": e} for k, e in micro.errors.items()]
+
+        log("policy decisions (bench_policy)")
+        rc, out, err = run([os.path.join(outdir, "bench_policy"), "--json"])
+        recs = parse_json_lines(out)
+        results["policy_decide"] = recs[-1] if rc == 0 and recs else {
+            "status": f"failed: {first_line(err)}"}
+
+        log("system calls per request (strace)")
+        results["syscalls"] = syscalls_per_request(fb, binclient, p10k, allowed, denied, tmp)
+
+        log("peers")
+        runners = peer_runners(fb)
+        results["peers"] = {n: {k: v for k, v in r.items() if k != "prefix"} |
+                            ({"command": " ".join(r["prefix"])} if r.get("prefix") else {})
+                            for n, r in runners.items()}
+        tree = os.path.join(tmp, "tree")
+        log(f"generating {NFILES_DIRS * NFILES_PER_DIR} files in {tree}")
+        make_tree(tree)
+        results["macro"] = macro(runners, tree)
+
+        log("start-up of /bin/true")
+        results["startup"] = startup(runners, fb, os.path.join(outdir, "bench_spawn"), p10k_rt)
+        results["elapsed_s"] = round(time.time() - started, 1)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    bench_report.finish(results, outdir)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,397 @@
+#!/usr/bin/env python3
+"""bench_report.py: the table, the targets, results.json and the SVG chart.
+
+    python3 scripts/bench_report.py build/bench/results.json   # print again
+
+scripts/bench_driver.py calls finish() with what it measured.  Everything
+printed is derived from results.json, so an old file can be printed again
+(and compared) without measuring.  Python 3 standard library only.
+"""
+import json
+import math
+import os
+import sys
+from xml.sax.saxutils import escape
+
+PLACEMENTS = ("same", "cross", "default")
+NOT_YET = "not yet available"
+
+
+# ---------------------------------------------------------------- lookups
+
+class View:
+    def __init__(self, res):
+        self.res = res
+        self.micro = {tuple(m["key"]): m for m in res.get("micro", [])}
+
+    def floor(self, fig, pl):
+        return self.micro.get(("floor", fig, pl))
+
+    def fb(self, fig, rules, audit, pl):
+        return self.micro.get(("fb", fig, rules, audit, pl))
+
+    def startup(self, name):
+        s = self.res.get("startup", {}).get(name)
+        return s if s and s.get("status") == "ok" else None
+
+
+def us(m):
+    return m["median"] / 1000.0
+
+
+def cell(m, ref=None):
+    """'8.21 [8.10-8.35]' in microseconds, with ' 1.58x' against ref."""
+    if m is None:
+        return "-"
+    s = f"{m['median'] / 1e3:.2f} [{m['min'] / 1e3:.2f}-{m['max'] / 1e3:.2f}]"
+    if ref is not None:
+        s += f" {m['median'] / ref['median']:.2f}x"
+    return s
+
+
+def table(headers, rows):
+    widths = [max(len(str(r[i])) for r in [headers] + rows) for i in range(len(headers))]
+    out = ["  ".join(str(h).ljust(w) for h, w in zip(headers, widths)),
+           "  ".join("-" * w for w in widths)]
+    for r in rows:
+        out.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- targets
+
+def verdict(ratio, limit):
+    if ratio <= limit:
+        return "PASS", ""
+    return "MISS", f"{(ratio / limit - 1) * 100:.0f}% over the limit"
+
+
+def targets(v):
+    t = []
+
+    def ratio_target(tid, what, num, den, limit, how):
+        if num is None or den is None:
+            t.append({"id": tid, "what": what, "status": "NO DATA", "limit": limit})
+            return
+        r = num["median"] / den["median"]
+        st, by = verdict(r, limit)
+        goal = den["median"] * limit / 1e3
+        note = by + (f"; needs <= {goal:.2f} us, measured {us(num):.2f} us" if by else "")
+        t.append({"id": tid, "what": what, "ratio": round(r, 3), "limit": limit,
+                  "status": st, "note": note, "how": how})
+
+    for pl in PLACEMENTS:
+        ratio_target(f"explicit_open_{pl}",
+                     f"fb_open, 10,000 rules, audit on, {pl} placement, vs SCM_RIGHTS passer "
+                     f"({pl})",
+                     v.fb("fb_open", "10000", True, pl), v.floor("scm_open", pl), 1.15,
+                     "brief: within 1.15x of its floor at the same placement")
+    ratio_target("default_placement",
+                 "fb_open, 10,000 rules, audit on, default placement, vs same-CPU passer",
+                 v.fb("fb_open", "10000", True, "default"), v.floor("scm_open", "same"), 1.3,
+                 "brief: default placement within 1.3x of the same-CPU floor")
+    fbs, bw = v.startup("filebroker run"), v.startup("bubblewrap")
+    if fbs and bw:
+        limit_ms = bw["median"] + 2.0
+        st = "PASS" if fbs["median"] <= limit_ms else "MISS"
+        note = "" if st == "PASS" else f"{fbs['median'] - limit_ms:.2f} ms over the limit"
+        t.append({"id": "startup", "what": "start-up of true: filebroker run vs bubblewrap + 2 ms",
+                  "measured_ms": round(fbs["median"], 3), "limit_ms": round(limit_ms, 3),
+                  "ratio": round(fbs["median"] / bw["median"], 3), "status": st, "note": note,
+                  "how": "brief: within bubblewrap's time + 2 ms"})
+    else:
+        t.append({"id": "startup", "what": "start-up of true vs bubblewrap + 2 ms",
+                  "status": "NO DATA",
+                  "note": "bubblewrap " + v.res.get("startup", {}).get("bubblewrap", {}).get(
+                      "status", "?")})
+    for wl in ("grep -r",):
+        t.append({"id": "macro_grep_transparent",
+                  "what": f"{wl}: filebroker run (transparent) <= 1.2x predicted "
+                          "(native + files x (notif floor - native open))",
+                  "status": NOT_YET, "note": "transparent mode is not built yet"})
+    t.append({"id": "transparent_open", "what": "transparent open() vs seccomp ADDFD floor "
+              "<= 1.25x", "status": NOT_YET, "note": "transparent mode is not built yet"})
+    # Further ratios of performance.md §7.7, for information.
+    pd = v.res.get("policy_decide", {})
+    if "ratio" in pd:
+        st, by = verdict(pd["ratio"], 1.10)
+        t.append({"id": "policy_scaling_decide", "what": "policy_decide(): 10,000 rules vs 1 "
+                  "(bench_policy, best of rounds)", "ratio": pd["ratio"], "limit": 1.10,
+                  "status": st, "note": by, "how": "performance.md §7.7 (information)"})
+    ratio_target("policy_scaling_open", "fb_open same-CPU, audit on: 10,000 rules vs 1 rule",
+                 v.fb("fb_open", "10000", True, "same"), v.fb("fb_open", "1", True, "same"),
+                 1.10, "performance.md §7.7 (information)")
+    ratio_target("deny_path", "fb_open denied, 10,000 rules, audit on, same CPU, vs "
+                 "SEQPACKET ping-pong", v.fb("fb_open_denied", "10000", True, "same"),
+                 v.floor("pingpong", "same"), 1.25, "performance.md §7.7 (information)")
+    return t
+
+
+# ---------------------------------------------------------------- text
+
+def machine_text(res):
+    m = res["machine"]
+    virt = m["virtualisation"]
+    tools = m["tools"]
+    lines = [
+        f"date {res['date']}  host {m['hostname']}  commit {m['git']['commit']}"
+        f"{' (+ uncommitted changes)' if m['git'].get('tracked_changes') else ''}",
+        f"kernel {m['kernel']} {m['arch']}, {m['cpus_online']} CPUs: {m['cpu_model']}",
+        f"virtualisation: systemd-detect-virt={virt['systemd_detect_virt']}, "
+        f"dmi={virt['dmi_product_name']}, cpuinfo hypervisor flag="
+        f"{'yes' if virt['cpuinfo_hypervisor_flag'] else 'no'}; cpuidle "
+        f"{m['cpuidle']['driver']}/{m['cpuidle']['governor']}; LSM {m['lsm'] or 'unknown'}",
+        f"files on {m['bench_fs']['type']}; {tools['gcc']}; python {tools['python3']}; "
+        f"glibc {tools['glibc']}",
+        "peers: " + ", ".join(f"{p} {tools.get(p) or 'missing'}"
+                              for p in ("bubblewrap", "firejail", "proot", "runsc", "strace")),
+        f"statistic: {res['config']['statistic']}; {res['config']['rounds']} rounds x "
+        f"{res['config']['runs_per_round']} runs; iterations per run {res['config']['iters']}"
+        + ("  [QUICK: smoke test, do not quote]" if res.get("quick") else ""),
+    ]
+    return "\n".join(lines)
+
+
+def render(res):
+    v = View(res)
+    out = ["== filebroker benchmark (make bench) ==", machine_text(res), ""]
+
+    out.append("-- 1. Floors, microseconds per operation: median [min-max] --")
+    rows = [["open+close, in-process", cell(v.floor("open", "none")), "", ""],
+            ["stat, in-process", cell(v.floor("stat", "none")), "", ""]]
+    names = {"pingpong": "SEQPACKET ping-pong (64 B / 8 B)",
+             "scm_open": "SCM_RIGHTS passer: path -> open -> fd",
+             "scm_stat": "RPC stat: path -> stat -> struct",
+             "notif_open": "seccomp notify: RECV, vm_readv, ID_VALID, open, ADDFD|SEND"}
+    for fig, name in names.items():
+        rows.append([name] + [cell(v.floor(fig, pl)) for pl in PLACEMENTS])
+    out.append(table(["figure", "same CPU", "cross CPU", "default"], rows))
+    out.append("")
+
+    out.append("-- 2. filebroker, explicit calls: median [min-max] us, ratio to the floor at the "
+               "same placement --")
+    out.append("   floors: fb_open -> SCM_RIGHTS passer, fb_open denied -> ping-pong, fb_stat -> "
+               "RPC stat")
+    floors = {"fb_open": "scm_open", "fb_open_denied": "pingpong", "fb_stat": "scm_stat"}
+    rows = []
+    for fig in ("fb_open", "fb_open_denied", "fb_stat"):
+        for rules in ("1", "10000"):
+            for audit in (False, True):
+                rows.append([f"{fig.replace('_denied', ' denied')}",
+                             f"{int(rules):,}", "on" if audit else "off"]
+                            + [cell(v.fb(fig, rules, audit, pl), v.floor(floors[fig], pl))
+                               for pl in PLACEMENTS])
+    rows.append(["fb_openv (batched)", "-", "-"] + [NOT_YET] * 3)
+    rows.append(["transparent open()", "-", "-"] + [NOT_YET] * 3)
+    out.append(table(["call", "rules", "audit", "same CPU", "cross CPU", "default"], rows))
+    pins = {m.get("broker_pin") for m in v.micro.values() if m.get("broker_pin")}
+    if pins:
+        out.append("   broker placement: " + "; ".join(sorted(pins)))
+    cpu = v.fb("fb_open", "10000", True, "same")
+    if cpu and "both_cpu_ns_per_op" in cpu:
+        out.append(f"   CPU per request (10,000 rules, audit on, same CPU): worker "
+                   f"{cpu['worker_cpu_ns_per_op'] / 1e3:.1f} us (fb_open, timed runs); broker + "
+                   f"worker {cpu['both_cpu_ns_per_op'] / 1e3:.1f} us (wait4, whole run, "
+                   f"all three calls)")
+    for e in res.get("micro_errors", []):
+        out.append(f"   error: {'/'.join(map(str, e['key']))}: {e['error']}")
+    pd = res.get("policy_decide", {})
+    if "ratio" in pd:
+        out.append(f"   policy_decide(): 1 rule {pd['ns_1_rule']:.0f} ns, {pd['rules']:,} rules "
+                   f"{pd['ns_many_rules']:.0f} ns (ratio {pd['ratio']:.3f}, best of "
+                   f"{pd['rounds']}); 10,000-rule policy loads in {pd['load_ms']:.1f} ms")
+    out.append("")
+
+    sc = res.get("syscalls", {})
+    out.append("-- 3. System calls per request (strace -f, default placement) --")
+    if sc.get("status") == "ok":
+        rows = []
+        for case, e in sc.items():
+            if not isinstance(e, dict):
+                continue
+            for side in ("broker", "worker"):
+                rows.append([case, side, f"{e[side]['total']:g}",
+                             " ".join(f"{k}:{v:g}" for k, v in e[side]["by_name"].items())])
+        out.append(table(["request", "side", "total", "by name"], rows))
+    else:
+        out.append(f"   {sc.get('status')}")
+    out.append("")
+
+    mac = res.get("macro", {})
+    out.append(f"-- 4. Real programs over {mac.get('files', 0):,} files of "
+               f"{mac.get('file_size', 0)} B: median [min-max] ms, ratio to unsandboxed --")
+    runners = []
+    for wl, r in mac.get("results", {}).items():
+        for n in r:
+            if n not in runners:
+                runners.append(n)
+    rows = []
+    for n in runners:
+        row = [n]
+        for wl, r in mac.get("results", {}).items():
+            x, base = r.get(n, {}), r.get("unsandboxed", {})
+            if x.get("status") == "ok":
+                s = f"{x['median']:.0f} [{x['min']:.0f}-{x['max']:.0f}]"
+                if base.get("status") == "ok":
+                    s += f" {x['median'] / base['median']:.1f}x"
+                row.append(s)
+            else:
+                row.append(x.get("status", "-")[:60])
+        rows.append(row)
+    if rows:
+        out.append(table(["runner"] + list(mac["results"]), rows))
+    out.append("")
+
+    out.append("-- 5. Start-up of /bin/true: median [min-max] ms --")
+    st = res.get("startup", {})
+    base = v.startup("unsandboxed")
+    bw = v.startup("bubblewrap")
+    rows = []
+    for n, x in st.items():
+        if x.get("status") == "ok":
+            rows.append([n, f"{x['median']:.2f} [{x['min']:.2f}-{x['max']:.2f}]",
+                         f"{x['median'] / base['median']:.1f}x" if base else "",
+                         f"{x['median'] - bw['median']:+.2f} ms" if bw else ""])
+        else:
+            rows.append([n, x.get("status", "-"), "", ""])
+    out.append(table(["runner", "time", "vs unsandboxed", "vs bubblewrap"], rows))
+    out.append("")
+
+    out.append("-- 6. Targets --")
+    rows = []
+    for t in res.get("targets", []):
+        if "ratio" in t and "limit" in t:
+            meas = f"{t['ratio']:.2f}x (limit {t['limit']}x)"
+        elif "measured_ms" in t:
+            meas = f"{t['measured_ms']:.2f} ms (limit {t['limit_ms']:.2f} ms)"
+        else:
+            meas = "-"
+        info = " (info)" if "information" in t.get("how", "") else ""
+        rows.append([t["status"] + info, t["what"], meas, t.get("note", "")])
+    out.append(table(["status", "target", "measured", "note"], rows))
+    out.append("")
+    out.append(f"elapsed {res.get('elapsed_s', '?')} s")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- chart
+
+def chart_items(res):
+    v = View(res)
+    items = []   # (group, label, ratio, limit or None)
+    for pl in PLACEMENTS:
+        a, b = v.fb("fb_open", "10000", True, pl), v.floor("scm_open", pl)
+        if a and b:
+            items.append(("fb_open vs SCM_RIGHTS floor (10k rules, audit)", pl,
+                          a["median"] / b["median"], 1.15))
+    a, b = v.fb("fb_open", "10000", True, "default"), v.floor("scm_open", "same")
+    if a and b:
+        items.append(("fb_open vs SCM_RIGHTS floor (10k rules, audit)",
+                      "default vs same-CPU floor", a["median"] / b["median"], 1.3))
+    nat = v.floor("open", "none")
+    for pl in PLACEMENTS:
+        a = v.fb("fb_open", "10000", True, pl)
+        if a and nat:
+            items.append(("fb_open vs in-process open+close", pl, a["median"] / nat["median"],
+                          None))
+    for pl in PLACEMENTS:
+        a = v.floor("notif_open", pl)
+        if a and nat:
+            items.append(("seccomp ADDFD floor vs in-process open+close", pl,
+                          a["median"] / nat["median"], None))
+    mac = res.get("macro", {}).get("results", {}).get("grep -r", {})
+    base = mac.get("unsandboxed", {})
+    for n, x in mac.items():
+        if n != "unsandboxed" and x.get("status") == "ok" and base.get("status") == "ok":
+            items.append(("grep -r vs unsandboxed", n, x["median"] / base["median"], None))
+    bs = v.startup("unsandboxed")
+    for n, x in res.get("startup", {}).items():
+        if n != "unsandboxed" and x.get("status") == "ok" and bs:
+            items.append(("start-up of true vs unsandboxed", n, x["median"] / bs["median"],
+                          None))
+    return items
+
+
+def svg(res):
+    items = chart_items(res)
+    left, width, bar, gap, top = 250, 460, 16, 4, 40
+    groups = []
+    for g, *_ in items:
+        if g not in groups:
+            groups.append(g)
+    height = top + len(items) * (bar + gap) + len(groups) * 24 + 40
+    hi = max([r for _, _, r, _ in items] + [2.0]) * 1.3
+    lo = 0.5
+
+    def x(r):
+        return left + width * (math.log10(max(r, lo)) - math.log10(lo)) / (
+            math.log10(hi) - math.log10(lo))
+
+    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 90}" '
+         f'height="{height}" font-family="sans-serif" font-size="11">',
+         '<rect width="100%" height="100%" fill="white"/>',
+         f'<text x="10" y="18" font-size="14" font-weight="bold">filebroker make bench: '
+         f'ratios (log scale), {escape(res["date"])}</text>',
+         f'<text x="10" y="32" fill="#555">{escape(res["machine"]["kernel"])}, '
+         f'{res["machine"]["cpus_online"]} CPUs, virt '
+         f'{escape(str(res["machine"]["virtualisation"]["systemd_detect_virt"]))}; '
+         'red tick = target limit</text>']
+    # grid
+    ticks = [t for t in (0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000) if t <= hi]
+    for t in ticks:
+        o.append(f'<line x1="{x(t):.1f}" y1="{top}" x2="{x(t):.1f}" y2="{height - 25}" '
+                 f'stroke="{"#888" if t == 1 else "#ddd"}"/>')
+        o.append(f'<text x="{x(t):.1f}" y="{height - 10}" text-anchor="middle">{t:g}x</text>')
+    y = top
+    for g in groups:
+        y += 16
+        o.append(f'<text x="10" y="{y}" font-weight="bold">{escape(g)}</text>')
+        y += 8
+        for gg, label, r, limit in items:
+            if gg != g:
+                continue
+            colour = "#4a7ab5" if limit is None else ("#4a9a5a" if r <= limit else "#c0504d")
+            o.append(f'<text x="{left - 6}" y="{y + bar - 4}" text-anchor="end">'
+                     f'{escape(label)}</text>')
+            o.append(f'<rect x="{x(lo):.1f}" y="{y}" width="{x(r) - x(lo):.1f}" height="{bar}" '
+                     f'fill="{colour}"/>')
+            o.append(f'<text x="{x(r) + 4:.1f}" y="{y + bar - 4}">{r:.2f}x</text>')
+            if limit is not None:
+                o.append(f'<line x1="{x(limit):.1f}" y1="{y - 2}" x2="{x(limit):.1f}" '
+                         f'y2="{y + bar + 2}" stroke="red" stroke-width="2"/>')
+            y += bar + gap
+    o.append("</svg>")
+    return "\n".join(o) + "\n"
+
+
+# ---------------------------------------------------------------- output
+
+def finish(res, outdir):
+    """Add the targets, print the table, write results.json, the history
+    line and the chart."""
+    res["targets"] = targets(View(res))
+    res["not_yet_available"] = ["fb_openv (batched explicit opens)",
+                                "transparent mode (filebroker run of unmodified programs)"]
+    os.makedirs(outdir, exist_ok=True)
+    text = render(res)
+    print(text)
+    with open(os.path.join(outdir, "results.json"), "w") as f:
+        json.dump(res, f, indent=1)
+        f.write("\n")
+    with open(os.path.join(outdir, "table.txt"), "w") as f:
+        f.write(text + "\n")
+    with open(os.path.join(outdir, "ratios.svg"), "w") as f:
+        f.write(svg(res))
+    summary = {"date": res["date"], "commit": res["machine"]["git"]["commit"],
+               "quick": res.get("quick", False),
+               "targets": {t["id"]: [t["status"], t.get("ratio")] for t in res["targets"]}}
+    with open(os.path.join(outdir, "history.jsonl"), "a") as f:
+        f.write(json.dumps(summary) + "\n")
+    print(f"\nwrote {outdir}/results.json, table.txt, ratios.svg; appended history.jsonl")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: bench_report.py results.json")
+    with open(sys.argv[1]) as f:
+        print(render(json.load(f)))

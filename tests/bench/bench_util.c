@@ -1,0 +1,171 @@
+/*
+ * bench_util.c: see bench_util.h.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_util.h"
+
+uint64_t
+bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+bench_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static const char *const placement_names[] = {
+	[BENCH_SAME] = "same",
+	[BENCH_CROSS] = "cross",
+	[BENCH_DEFAULT] = "default",
+	[BENCH_NONE] = "none",
+};
+
+int
+bench_placement_parse(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(placement_names) / sizeof(placement_names[0]); i++)
+		if (strcmp(s, placement_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+bench_placement_name(enum bench_placement p)
+{
+	return placement_names[p];
+}
+
+int
+bench_pin(pid_t pid, int cpu)
+{
+	cpu_set_t set;
+	int i;
+
+	CPU_ZERO(&set);
+	if (cpu >= 0) {
+		CPU_SET(cpu, &set);
+	} else {
+		/* Every CPU there could be: the kernel keeps the online ones.
+		 * (Not sysconf(): it reads /sys, which a sandboxed worker may
+		 * not.) */
+		for (i = 0; i < CPU_SETSIZE; i++)
+			CPU_SET(i, &set);
+	}
+	return sched_setaffinity(pid, sizeof(set), &set);
+}
+
+int
+bench_placement_cpu(enum bench_placement p, int is_client)
+{
+	switch (p) {
+	case BENCH_SAME:
+		return 0;
+	case BENCH_CROSS:
+		return is_client ? 1 : 0;
+	case BENCH_DEFAULT:
+		return -1;
+	case BENCH_NONE:
+		return -2;
+	}
+	return -2;
+}
+
+const char *
+bench_affinity(pid_t pid, char *buf, size_t size)
+{
+	cpu_set_t set;
+	size_t len = 0;
+	int i, start = -1;
+
+	buf[0] = '\0';
+	if (sched_getaffinity(pid, sizeof(set), &set) == -1) {
+		snprintf(buf, size, "?");
+		return buf;
+	}
+	for (i = 0; i <= CPU_SETSIZE; i++) {
+		int in = i < CPU_SETSIZE && CPU_ISSET(i, &set);
+
+		if (in && start < 0)
+			start = i;
+		if (!in && start >= 0) {
+			if (len < size)
+				len += (size_t)snprintf(buf + len, size - len, "%s%d", len ? "," : "",
+				    start);
+			if (i - 1 > start && len < size)
+				len += (size_t)snprintf(buf + len, size - len, "-%d", i - 1);
+			start = -1;
+		}
+	}
+	return buf;
+}
+
+int
+bench_parse_args(int argc, char **argv, struct bench_cfg *cfg, const char *extra_opts,
+    int (*extra)(int opt, const char *arg))
+{
+	char opts[64];
+	int c, p;
+
+	snprintf(opts, sizeof(opts), "+n:r:w:p:%s", extra_opts != NULL ? extra_opts : "");
+	while ((c = getopt(argc, argv, opts)) != -1) {
+		switch (c) {
+		case 'n':
+			cfg->iters = strtol(optarg, NULL, 10);
+			break;
+		case 'r':
+			cfg->runs = (int)strtol(optarg, NULL, 10);
+			break;
+		case 'w':
+			cfg->warmup = strtol(optarg, NULL, 10);
+			break;
+		case 'p':
+			if ((p = bench_placement_parse(optarg)) < 0) {
+				fprintf(stderr, "bench: unknown placement %s\n", optarg);
+				return -1;
+			}
+			cfg->placement = (enum bench_placement)p;
+			break;
+		default:
+			if (extra != NULL && c != '?' && extra(c, optarg) == 0)
+				break;
+			return -1;
+		}
+	}
+	if (cfg->iters < 1 || cfg->runs < 1 || cfg->runs > BENCH_MAX_RUNS || cfg->warmup < 0) {
+		fprintf(stderr, "bench: need -n >= 1, 1 <= -r <= %d, -w >= 0\n", BENCH_MAX_RUNS);
+		return -1;
+	}
+	return 0;
+}
+
+void
+bench_emit(FILE *f, const char *figure, const struct bench_cfg *cfg, const double *runs_ns,
+    int nruns, const char *extra)
+{
+	int i;
+
+	fprintf(f, "{\"figure\":\"%s\",\"placement\":\"%s\",\"iters\":%ld,\"warmup\":%ld,\"runs_ns\":[",
+	    figure, bench_placement_name(cfg->placement), cfg->iters, cfg->warmup);
+	for (i = 0; i < nruns; i++)
+		fprintf(f, "%s%.1f", i ? "," : "", runs_ns[i]);
+	fprintf(f, "]%s%s}\n", extra != NULL && extra[0] ? "," : "", extra != NULL ? extra : "");
+	fflush(f);
+}
