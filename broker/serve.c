@@ -14,9 +14,6 @@
 #include "proto.h"
 #include "serve.h"
 
-/* Requests served from one connection before the others get a turn. */
-#define SERVE_BATCH 16
-
 enum watch_kind { W_CONN, W_OTHER };
 
 struct watch {
@@ -396,8 +393,6 @@ conn_serve_one(struct server *sv, struct watch *w)
 static void
 conn_event(struct server *sv, struct watch *w, uint32_t events)
 {
-	int i;
-
 	if (w->pending) {
 		if (events & (EPOLLERR | EPOLLHUP)) {
 			conn_close(sv, w);
@@ -407,9 +402,10 @@ conn_event(struct server *sv, struct watch *w, uint32_t events)
 		return;
 	}
 	if (events & EPOLLIN) {
-		for (i = 0; i < SERVE_BATCH; i++)
-			if (!conn_serve_one(sv, w))
-				return;
+		/* One request per wake-up: epoll is level-triggered, so a
+		 * busy connection comes back at once, and a worker waiting for
+		 * its one reply does not pay for a recvmsg that finds nothing. */
+		conn_serve_one(sv, w);
 		return;
 	}
 	if (events & (EPOLLERR | EPOLLHUP))
