@@ -91,6 +91,119 @@ int fb_rename(const char *from, const char *to);
 /* close(2), except that the library's own sockets are refused with EBADF. */
 int fb_close(int fd);
 
+/* ---- The worker sandbox ---- */
+
+/*
+ * fb_sandbox_enter(): the worker sandbox, one straight-line privilege drop.
+ *
+ * fb_sandbox_enter() is used by `filebroker run` in the forked child before
+ * it execs the worker, and by self-sandboxing workers once their start-up is
+ * done.  In this fixed order, every step checked:
+ *
+ *   1. close every descriptor but 0, 1, 2, keep_fd and status_fd;
+ *   2. when set_user: setgroups(0), setresgid, setresuid to the worker user;
+ *   3. capabilities: effective, permitted, inheritable and ambient cleared;
+ *      when CAP_SETPCAP is at hand (we were root) the bounding set is emptied
+ *      and the securebits are locked; then "regaining root fails" is verified;
+ *   4. PR_SET_NO_NEW_PRIVS;
+ *   5. Landlock at the best ABI the kernel has: every filesystem right
+ *      handled, none granted except EXECUTE|READ_FILE on exec_paths; TCP
+ *      bind/connect handled unless allow_net; signal and abstract-socket
+ *      scoping (ABI 6+);
+ *   6. seccomp: an allowlist filter (x86_64 only; i386 and x32 kill the
+ *      process; unknown syscalls fail with ENOSYS) plus a small guard filter
+ *      for the ioctl and prctl values the allowlist cannot express.
+ *
+ * docs/threat-model.md lists every syscall and what the filter does with it.
+ *
+ * Before calling: chdir(2) to where the worker should be (chdir and fchdir
+ * are denied afterwards), and make the process single-threaded (Landlock and
+ * seccomp confine the calling thread only; a second thread is refused with
+ * EBUSY).  After a successful return from `filebroker run`'s child, set
+ * PR_SET_PDEATHSIG (allowed by the filter) and compare getppid() to the broker
+ * pid: the credential change cleared any earlier death signal.
+ *
+ * Modes.  transparent = 1: the path syscalls (open, openat, openat2, creat,
+ * stat, lstat, newfstatat, statx, access, faccessat, faccessat2, readlink,
+ * readlinkat, mkdir, mkdirat, unlink, unlinkat, rmdir, rename, renameat,
+ * renameat2) return SECCOMP_RET_USER_NOTIF, and the listener descriptor
+ * (close-on-exec) is stored in *listener_fd: the caller owns it, sends it to
+ * the broker and closes it before running untrusted code.  transparent = 0
+ * (explicit mode): the same syscalls fail with EACCES and the worker asks the
+ * broker through libfilebroker; newfstatat/statx with AT_EMPTY_PATH stay
+ * allowed so that glibc's fstat() (and with it fdopendir) works, which lets
+ * the worker learn the metadata, not the contents, of paths it names (see
+ * docs/threat-model.md, "Explicit mode and fstat").
+ */
+struct fb_sandbox {
+	int keep_fd;			/* the broker socket, kept open; -1 for none */
+	int status_fd;			/* also kept open (below 3: none): a close-on-exec
+					 * descriptor on which a launcher's child reports
+					 * to its parent until exec */
+	int set_user;			/* 1: switch to uid/gid below (requires root) */
+	uid_t uid;
+	gid_t gid;
+	const char *const *exec_paths;	/* NULL-terminated (or NULL): files or folders
+					 * granted EXECUTE|READ_FILE by Landlock (folders:
+					 * beneath); a dynamic program also needs its ELF
+					 * interpreter (/lib64/ld-linux-x86-64.so.2) here */
+	int allow_net;			/* 1: TCP/UDP sockets allowed, Landlock net rights
+					 * not handled */
+	int transparent;		/* 1: path syscalls notified; 0: EACCES */
+	int *listener_fd;		/* out, when transparent: the seccomp listener,
+					 * or -1 when weaker fell back to EACCES */
+	int weaker;			/* 1: continue without Landlock, without Landlock
+					 * scoping or without seccomp notification features,
+					 * reporting what is missing */
+	void (*report)(const char *msg, void *arg); /* optional warnings sink */
+	void *report_arg;
+};
+
+/*
+ * Apply the sandbox to the calling process.  Returns 0, or -1 with errno:
+ *   EINVAL   a bad argument (set_user to uid 0 or gid 0, transparent without
+ *            listener_fd, keep_fd not an open descriptor);
+ *   EPERM    set_user without root; running as root without set_user (unless
+ *            weaker); root could be regained after the switch;
+ *   EBUSY    the process has more than one thread;
+ *   ENOTSUP  the kernel lacks Landlock, Landlock scoping, or a seccomp
+ *            feature the mode needs, and weaker is 0 (report says which);
+ *   ENOENT, EACCES ... an exec_paths entry could not be opened;
+ *   anything a step's syscall returned.
+ * When report is set, it receives a one-line reason for a failure and every
+ * weakening accepted because of weaker.
+ *
+ * After a failure the process is in an unknown, partly confined state (some
+ * descriptors closed, maybe another uid, maybe filters installed): it must not
+ * go on with its work and must exit.
+ */
+int fb_sandbox_enter(const struct fb_sandbox *sb);
+
+/*
+ * Write a human-readable summary of what fb_sandbox_enter(sb) would do on
+ * this kernel to out, without applying anything: user, descriptors,
+ * capabilities, Landlock ABI and rules, seccomp summary (counts of allowed,
+ * notified and denied syscalls, and the notable denials), and what is
+ * missing.  Returns 0, or -1 with errno (EIO when writing failed).
+ */
+int fb_sandbox_describe(const struct fb_sandbox *sb, FILE *out);
+
+struct fb_sandbox_support {
+	int landlock_abi;	/* 0: no Landlock; else the ABI version */
+	int landlock_errata;	/* the errata bitmask (0 if unknown) */
+	int seccomp_filter;	/* seccomp(SECCOMP_SET_MODE_FILTER) and RET_KILL_PROCESS */
+	int seccomp_notify;	/* SECCOMP_RET_USER_NOTIF (5.0+) */
+	int wait_killable;	/* NEW_LISTENER|WAIT_KILLABLE_RECV accepted (5.19+) */
+	int addfd_send;		/* SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND (5.14+) */
+};
+
+/*
+ * Find out what the running kernel offers.  May fork a short-lived child to
+ * probe ADDFD_SEND on a real listener.  Returns 0 (fields filled, 0 meaning
+ * absent) or -1 with errno if a probe could not be run at all.
+ */
+int fb_sandbox_probe(struct fb_sandbox_support *s);
+
 #ifdef __cplusplus
 }
 #endif

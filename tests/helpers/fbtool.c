@@ -20,6 +20,9 @@
  *	sleep MS		sleep
  *	rawopen PATH		open(2) directly, not through libfilebroker
  *	rawstat PATH		stat(2) directly
+ *	signals N PATH		N open(2)+close of PATH under a SIGALRM storm
+ *				(SA_RESTART, every 50 us); no call may fail and
+ *				no descriptor may be left over
  *
  * Output: "OP PATH: ok ..." or "OP PATH: ENAME".  Exit 0 when every call
  * succeeded, 1 otherwise.
@@ -31,7 +34,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -214,6 +219,53 @@ do_cloexec(const char *path)
 	close(b);
 }
 
+static volatile sig_atomic_t nsignals;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	nsignals++;
+}
+
+static int
+count_fds(void)
+{
+	int n = 0, fd;
+
+	for (fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) != -1)
+			n++;
+	return n;
+}
+
+static void
+do_signals(int n, const char *path)
+{
+	struct itimerval it = { { 0, 50 }, { 0, 50 } }, off = { { 0, 0 }, { 0, 0 } };
+	struct sigaction sa;
+	int i, fd, errors = 0, before = count_fds();
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	for (i = 0; i < n; i++) {
+		if ((fd = open(path, O_RDONLY)) == -1)
+			errors++;
+		else
+			close(fd);
+	}
+	setitimer(ITIMER_REAL, &off, NULL);
+	if (errors || count_fds() != before) {
+		printf("signals %s: %d errors, %d descriptors left over\n", path, errors,
+		    count_fds() - before);
+		failed = 1;
+	} else
+		printf("signals %s: ok %d opens, %d signals\n", path, n, (int)nsignals);
+}
+
 /* Run one OP; returns how many arguments it used (including OP). */
 static int
 run_op(int argc, char **argv)
@@ -346,6 +398,10 @@ run_op(int argc, char **argv)
 			printf("%s %s: ok %s size=%lld\n", op, path, type_of(st.st_mode),
 			    (long long)st.st_size);
 		return 2;
+	} else if (strcmp(op, "signals") == 0) {
+		NEED(2);
+		do_signals(atoi(argv[1]), argv[2]);
+		return 3;
 	} else if (strcmp(op, "sleep") == 0) {
 		struct timespec ts;
 

@@ -40,6 +40,7 @@ allow read,exec /usr/bin/find
 allow read,exec /usr/bin/sort
 allow read,exec /usr/bin/xargs
 allow read,exec /usr/bin/sha256sum
+allow read,exec /usr/bin/id
 # python3
 allow stat /usr/bin
 allow read,exec /usr/bin/python3*
@@ -107,6 +108,20 @@ expect "direct open(2) of a denied file" "rawopen $W/secret.txt: EACCES" run -- 
 expect "direct stat(2) of a hidden file: ENOENT" "rawstat /etc/shadow: ENOENT" run -- "$T/bin/fbtool" rawstat /etc/shadow
 expect "threads in an unmodified worker" "threads .*: ok" run -- "$T/bin/fbtool" threads 8 100 "$IN/a/f1.txt"
 expect "fork in an unmodified worker" "fork .*: ok" run -- "$T/bin/fbtool" fork "$IN/a/f1.txt"
+
+expect "a signal storm during brokered calls: no failure, no leak" "signals .*: ok 2000 opens, [1-9][0-9]* signals" \
+	run -- "$T/bin/fbtool" signals 2000 "$IN/a/f1.txt"
+status "a worker killed while blocked in brokered calls" 137 \
+	run -- sh -c "'$T/bin/fbtool' threads 4 100000 '$IN/a/f1.txt' & sleep 0.3; kill -9 \$!; wait \$!"
+
+# Without root: the broker runs as an ordinary user and the worker keeps
+# that uid, confined all the same.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	nr() { (cd "$W" && setpriv --reuid=65534 --regid=65534 --clear-groups -- "$FB" run --policy "$P" "$@"); }
+	expect "without root: a brokered read" "^line 8 needle$" nr -- cat "$IN/a/f8.txt"
+	expect "without root: a denied read" "Permission denied" nr -- cat "$W/secret.txt"
+	expect "without root: the worker keeps the caller's uid" "^65534$" nr -- id -u
+fi
 
 # The audit trail says which mode, process and thread.
 A=$T/audit.jsonl
