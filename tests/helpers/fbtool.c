@@ -20,6 +20,9 @@
  *	sleep MS		sleep
  *	rawopen PATH		open(2) directly, not through libfilebroker
  *	rawstat PATH		stat(2) directly
+ *	rawthreads N M PATH	N threads each open(2) PATH M times directly
+ *	spawn PROG ARG...	posix_spawn (vfork-style clone) PROG; print its status;
+ *				takes the rest of the command line
  *	signals N PATH		N open(2)+close of PATH under a SIGALRM storm
  *				(SA_RESTART, every 50 us); no call may fail and
  *				no descriptor may be left over
@@ -31,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +142,7 @@ struct thread_arg {
 	const char *path;
 	int m;
 	int errors;
+	int raw;
 };
 
 static void *
@@ -146,14 +151,25 @@ reader(void *p)
 	struct thread_arg *a = p;
 	int i;
 
-	for (i = 0; i < a->m; i++)
-		if (do_read(a->path, 1) == -1)
+	char buf[64];
+	int fd;
+
+	for (i = 0; i < a->m; i++) {
+		if (!a->raw) {
+			if (do_read(a->path, 1) == -1)
+				a->errors++;
+			continue;
+		}
+		if ((fd = open(a->path, O_RDONLY)) == -1 || read(fd, buf, sizeof(buf)) <= 0)
 			a->errors++;
+		if (fd != -1)
+			close(fd);
+	}
 	return NULL;
 }
 
 static void
-do_threads(int n, int m, const char *path)
+do_threads(int n, int m, const char *path, int raw)
 {
 	pthread_t t[64];
 	struct thread_arg a[64];
@@ -165,6 +181,7 @@ do_threads(int n, int m, const char *path)
 		a[i].path = path;
 		a[i].m = m;
 		a[i].errors = 0;
+		a[i].raw = raw;
 		pthread_create(&t[i], NULL, reader, &a[i]);
 	}
 	for (i = 0; i < n; i++) {
@@ -367,8 +384,28 @@ run_op(int argc, char **argv)
 		return 2;
 	} else if (strcmp(op, "threads") == 0) {
 		NEED(3);
-		do_threads(atoi(argv[1]), atoi(argv[2]), argv[3]);
+		do_threads(atoi(argv[1]), atoi(argv[2]), argv[3], 0);
 		return 4;
+	} else if (strcmp(op, "rawthreads") == 0) {
+		NEED(3);
+		do_threads(atoi(argv[1]), atoi(argv[2]), argv[3], 1);
+		return 4;
+	} else if (strcmp(op, "spawn") == 0) {
+		extern char **environ;
+		pid_t pid;
+		int wst, e;
+
+		NEED(1);
+		e = posix_spawn(&pid, path, NULL, NULL, argv + 1, environ);
+		if (e != 0) {
+			errno = e;
+			fail(op, path);
+		} else if (waitpid(pid, &wst, 0) == -1 || !WIFEXITED(wst) || WEXITSTATUS(wst) != 0) {
+			printf("%s %s: child failed\n", op, path);
+			failed = 1;
+		} else
+			printf("%s %s: ok\n", op, path);
+		return argc;
 	} else if (strcmp(op, "fork") == 0) {
 		NEED(1);
 		do_fork(path);

@@ -108,6 +108,11 @@ expect "direct open(2) of a denied file" "rawopen $W/secret.txt: EACCES" run -- 
 expect "direct stat(2) of a hidden file: ENOENT" "rawstat /etc/shadow: ENOENT" run -- "$T/bin/fbtool" rawstat /etc/shadow
 expect "threads in an unmodified worker" "threads .*: ok" run -- "$T/bin/fbtool" threads 8 100 "$IN/a/f1.txt"
 expect "fork in an unmodified worker" "fork .*: ok" run -- "$T/bin/fbtool" fork "$IN/a/f1.txt"
+expect "8 threads x 200 direct open(2) calls" "threads .*: ok" run -- "$T/bin/fbtool" rawthreads 8 200 "$IN/a/f1.txt"
+expect "posix_spawn (vfork) and exec: the child is brokered too" "^line 9 needle\$" \
+	run -- "$T/bin/fbtool" spawn /usr/bin/cat "$IN/a/f9.txt"
+expect "posix_spawn: the child's denial" "Permission denied" \
+	run -- "$T/bin/fbtool" spawn /usr/bin/cat "$W/secret.txt"
 
 expect "a signal storm during brokered calls: no failure, no leak" "signals .*: ok 2000 opens, [1-9][0-9]* signals" \
 	run -- "$T/bin/fbtool" signals 2000 "$IN/a/f1.txt"
