@@ -166,14 +166,41 @@ send_fd(struct notifier *n, int fd, int cloexec)
 	}
 }
 
-/* The thread group of a thread, for /proc/self. */
+/* PIDFD_GET_INFO (Linux 6.13), missing from Debian 12's headers. */
+struct fb_pidfd_info {
+	uint64_t mask;
+	uint64_t cgroupid;
+	uint32_t pid;
+	uint32_t tgid;
+	uint32_t ppid;
+	uint32_t ids[8];
+	int32_t exit_code;
+};
+#define FB_PIDFD_GET_INFO _IOWR(0xFF, 11, struct fb_pidfd_info)
+#define FB_PIDFD_INFO_PID 1ULL
+
+/* The thread group of a thread, for /proc/self.  One ioctl on a thread
+ * pidfd where the kernel has it; otherwise /proc/TID/status, which costs
+ * the kernel a whole formatted file. */
 static pid_t
 tgid_of(pid_t tid)
 {
 	char path[64], buf[1024], *p;
+	struct fb_pidfd_info info;
+	static int no_info;
 	ssize_t len;
-	int fd;
+	int fd, r;
 
+	if (!no_info && (fd = pidfd_open(tid, PIDFD_THREAD)) != -1) {
+		memset(&info, 0, sizeof(info));
+		info.mask = FB_PIDFD_INFO_PID;
+		r = ioctl(fd, FB_PIDFD_GET_INFO, &info);
+		close(fd);
+		if (r == 0 && (info.mask & FB_PIDFD_INFO_PID) && info.tgid > 0)
+			return (pid_t)info.tgid;
+		if (r == -1 && (errno == ENOTTY || errno == EINVAL))
+			no_info = 1;
+	}
 	snprintf(path, sizeof(path), "/proc/%ld/status", (long)tid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
@@ -255,23 +282,24 @@ absolute(pid_t tid, int dirfd, const char *rel, char *out, size_t size)
 	return 0;
 }
 
-/* Stat of a descriptor the worker already holds: nothing to decide. */
+/* Stat of a descriptor the worker already holds: nothing to decide.
+ * /proc/TID/fd/N is followed by the kernel to the very file the thread
+ * holds; the caller checks ID_VALID afterwards, so the TID was the live
+ * caller's. */
 static int
 fstat_worker(pid_t tid, int fd, struct stat *st)
 {
-	int ours = fd == AT_FDCWD ? -1 : worker_fd(tid, fd), r;
+	char link[64];
 
-	if (fd == AT_FDCWD) {
-		char link[64];
-
+	if (fd == AT_FDCWD)
 		snprintf(link, sizeof(link), "/proc/%ld/cwd", (long)tid);
-		return stat(link, st) == -1 ? -errno : 0;
-	}
-	if (ours < 0)
-		return ours;
-	r = fstat(ours, st) == -1 ? -errno : 0;
-	close(ours);
-	return r;
+	else if (fd < 0)
+		return -EBADF;
+	else
+		snprintf(link, sizeof(link), "/proc/%ld/fd/%d", (long)tid, fd);
+	if (stat(link, st) == -1)
+		return errno == ENOENT ? -EBADF : -errno;
+	return 0;
 }
 
 static void
