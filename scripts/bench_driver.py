@@ -4,13 +4,16 @@
 Called by scripts/bench.sh with --build DIR after the benchmark programs are
 built into DIR/bench/.  Measures, in this order:
 
-  1. floors (tests/bench/bench_floor.c) and the broker's explicit calls
-     (tests/bench/bench_client.c under `filebroker run`), repeated BENCH_ROUNDS
-     times, interleaved, so that a noisy minute on the shared machine hits
-     floors and broker alike;
+  1. floors (tests/bench/bench_floor.c), the broker's explicit calls
+     (tests/bench/bench_client.c under `filebroker run`) and plain open()/stat()
+     in the transparent mode (tests/bench/bench_transparent.c), repeated
+     BENCH_ROUNDS times, interleaved, so that a noisy minute on the shared
+     machine hits floors and broker alike;
   2. the policy-decision microbenchmark (tests/bench/bench_policy.c);
   3. system calls per request of the broker (strace), when strace is there;
-  4. real programs over 10,000 small files, unsandboxed and under each peer;
+  4. real programs over 10,000 small files, unsandboxed, under each peer and
+     under `filebroker run` (transparent; also with broker and worker pinned
+     to one CPU);
   5. start-up of /bin/true (tests/bench/bench_spawn.c).
 
 Every figure keeps its raw run means; scripts/bench_report.py turns them into
@@ -92,6 +95,21 @@ def pkg_version(pkg):
     return None
 
 
+def cpu_busy(seconds=1.0):
+    """Per cent of all CPUs busy (not idle, not iowait) over `seconds`, from
+    /proc/stat, before anything of ours runs: other work on the machine
+    (a stuck process, a build) skews every figure, so it is recorded, and the
+    table warns when it is high."""
+    def sample():
+        f = (read("/proc/stat") or "cpu 0 0 0 0").splitlines()[0].split()[1:]
+        v = [int(x) for x in f]
+        return sum(v), v[3] + (v[4] if len(v) > 4 else 0)
+    t0, i0 = sample()
+    time.sleep(seconds)
+    t1, i1 = sample()
+    return round(100.0 * (1 - (i1 - i0) / max(1, t1 - t0)), 1)
+
+
 def machine(tmp):
     cpuinfo = read("/proc/cpuinfo") or ""
     model = re.search(r"^model name\s*:\s*(.*)$", cpuinfo, re.M)
@@ -135,6 +153,8 @@ def machine(tmp):
         "git": {"commit": commit.strip() if rc_git == 0 else None,
                 "tracked_changes": bool(status.strip()) if rc_st == 0 else None},
         "user": os.geteuid(),
+        "loadavg": read("/proc/loadavg"),
+        "cpu_busy_before_pct": cpu_busy(),
     }
 
 
@@ -212,9 +232,10 @@ def parse_json_lines(text):
 
 
 class Micro:
-    def __init__(self, build, tmp, fb, binfloor, binclient, allowed, denied, policies):
+    def __init__(self, build, tmp, fb, binfloor, binclient, bintransp, allowed, denied,
+                 policies):
         self.build, self.tmp, self.fb = build, tmp, fb
-        self.binfloor, self.binclient = binfloor, binclient
+        self.binfloor, self.binclient, self.bintransp = binfloor, binclient, bintransp
         self.allowed, self.denied, self.policies = allowed, denied, policies
         self.runs = {}      # key -> list of run means (ns)
         self.extra = {}     # key -> last extra fields
@@ -230,7 +251,8 @@ class Micro:
             rc, out, err = run([self.binfloor, "-n", str(ITERS["same"] * 5), "-r", str(RUNS),
                                 "-w", str(WARMUP), fig, self.allowed])
             self.take(("floor", fig, "none"), rc, out, err)
-        for fig in ("pingpong", "scm_open", "scm_stat", "notif_open"):
+        for fig in ("pingpong", "scm_open", "scm_stat", "notif_open", "notif_deny",
+                    "notif_stat", "notif_open_poll"):
             for pl in PLACEMENTS:
                 rc, out, err = run([self.binfloor, "-n", str(ITERS[pl]), "-r", str(RUNS),
                                     "-w", str(WARMUP), "-p", pl, fig, self.allowed])
@@ -245,20 +267,23 @@ class Micro:
         for r in recs:
             self.add(key if len(recs) == 1 else key[:1] + (r["figure"],) + key[2:], r)
 
-    def broker(self):
+    def broker(self, mode="fb"):
+        """mode "fb": the explicit calls (bench_client); "tr": plain open()
+        and stat() answered through seccomp (bench_transparent)."""
         for rules, policy in self.policies.items():
             for audit in (False, True):
                 for pl in PLACEMENTS:
-                    self.broker_one(rules, policy, audit, pl)
+                    self.broker_one(rules, policy, audit, pl, mode)
 
-    def broker_one(self, rules, policy, audit, pl):
+    def broker_one(self, rules, policy, audit, pl, mode="fb"):
         auditf = os.path.join(self.tmp, "audit.jsonl")
         errf = os.path.join(self.tmp, "broker.err")
         cpus = "0" if pl in ("same", "cross") else f"0-{NCPU - 1}"
         cmd = ["taskset", "-c", cpus, self.fb, "run", "--policy", policy]
         if audit:
             cmd += ["--audit", auditf]
-        cmd += ["--", self.binclient, "-n", str(ITERS[pl]), "-r", str(RUNS), "-w", str(WARMUP),
+        worker = self.binclient if mode == "fb" else self.bintransp
+        cmd += ["--", worker, "-n", str(ITERS[pl]), "-r", str(RUNS), "-w", str(WARMUP),
                 "-p", pl, self.allowed, self.denied]
         # Without --audit the broker writes one line per denial to stderr:
         # to a file, read only when something failed.
@@ -274,34 +299,38 @@ class Micro:
             with open(errf) as ef:
                 tail = [ln for ln in ef.read().splitlines() if "denied open" not in ln]
             msg = tail[-1] if tail else f"exit status {p.returncode}"
-            self.errors[("fb", rules, audit, pl)] = msg
-            log(f"filebroker {rules} rules audit={audit} {pl}: {msg}")
+            self.errors[(mode, rules, audit, pl)] = msg
+            log(f"filebroker {mode} {rules} rules audit={audit} {pl}: {msg}")
         ops = 3 * (WARMUP + RUNS * ITERS[pl])
         for r in recs:
             r["both_cpu_ns_per_op"] = round((ru.ru_utime + ru.ru_stime) * 1e9 / ops, 1)
-            self.add(("fb", r["figure"], rules, audit, pl), r)
+            self.add((mode, r["figure"], rules, audit, pl), r)
         for f in (auditf, errf):
             if os.path.exists(f):
                 os.unlink(f)
 
 
-def syscalls_per_request(fb, binclient, policy, allowed, denied, tmp):
+def syscalls_per_request(fb, binclient, bintransp, policy, allowed, denied, tmp):
     """strace -f the broker and worker for N and 2N requests; the difference
-    divided by N is the exact count per request, start-up excluded."""
+    divided by N is the exact count per request, start-up excluded.  The
+    explicit calls (bench_client) and the transparent ones (bench_transparent:
+    plain open, a denied open, stat)."""
     if not shutil.which("strace"):
         return {"status": "missing: strace (make bench-deps)"}
     result = {}
     cases = [("fb_open", True), ("fb_open", False), ("fb_open_denied", False),
-             ("fb_stat", True)]
+             ("fb_stat", True),
+             ("open", True), ("open", False), ("open_denied", True), ("stat", True)]
     n = 1000
     for fig, audit in cases:
+        worker = binclient if fig.startswith("fb_") else bintransp
         counts = []
         for k in (n, 2 * n):
             out = os.path.join(tmp, "strace.out")
             cmd = ["strace", "-f", "-qq", "-o", out, "--", fb, "run", "--policy", policy]
             if audit:
                 cmd += ["--audit", os.path.join(tmp, "audit.jsonl")]
-            cmd += ["--", binclient, "-n", str(k), "-r", "1", "-w", "0", "-p", "default",
+            cmd += ["--", worker, "-n", str(k), "-r", "1", "-w", "0", "-p", "default",
                     "-o", fig, allowed, denied]
             rc, _, err = run(cmd)
             if rc != 0:
@@ -330,7 +359,8 @@ def syscalls_per_request(fb, binclient, policy, allowed, denied, tmp):
             per = {k: round(v, 2) for k, v in sorted(per.items(), key=lambda kv: -kv[1])
                    if round(v, 2) != 0}
             entry[side] = {"total": round(sum(per.values()), 2), "by_name": per}
-        result[f"{fig}{' audit' if audit else ''}"] = entry
+        name = fig if fig.startswith("fb_") else f"transparent {fig}"
+        result[f"{name}{' audit' if audit else ''}"] = entry
     result["status"] = "ok"
     result["method"] = ("strace -f on filebroker run; (count for 2000 requests - count for "
                         "1000) / 1000; default placement")
@@ -339,7 +369,29 @@ def syscalls_per_request(fb, binclient, policy, allowed, denied, tmp):
 
 # ---------------------------------------------------------------- peers
 
-def peer_runners(fb):
+def macro_policy(tree, path):
+    """The transparent runners' policy: read the tree, run the workloads'
+    programs (canonical paths: /bin/sh is /usr/bin/dash here); /dev/null and
+    the libraries come from @runtime."""
+    progs = []
+    for exe in ("sh", "grep", "find", "xargs", "sha256sum", "tar", "cat", "ls"):
+        w = shutil.which(exe)
+        if w and os.path.realpath(w) not in progs:
+            progs.append(os.path.realpath(w))
+    with open(path, "w") as f:
+        f.write("# make bench: real programs over the generated tree, transparent mode\n"
+                "include @runtime\n"
+                f"allow read,list {tree}/**\n"
+                + "".join(f"allow read,exec {p}\n" for p in progs))
+    os.chmod(path, 0o644)
+    return path
+
+
+TRANSPARENT = "filebroker run (transparent)"
+TRANSPARENT_PINNED = "filebroker run (transparent), taskset -c 0"
+
+
+def peer_runners(fb, policy):
     """Each runner: a prefix for the command, or a status saying why not."""
     runners = {"unsandboxed": {"prefix": [], "status": "ok"}}
 
@@ -363,12 +415,24 @@ def peer_runners(fb):
     probe("proot", "proot", [["proot", "-r", "/"]])
     probe("runsc", "runsc", [["runsc", "--network=none", "do"],
                              ["runsc", "--rootless", "--network=none", "do"]])
-    runners["filebroker run (transparent)"] = {
-        "status": "not yet available: transparent mode is not built yet"}
+    # The worker inherits the broker's affinity: taskset -c 0 puts both on
+    # CPU 0 (what pinning the broker next to its worker would give).
+    runners[TRANSPARENT] = {"prefix": [fb, "run", "--policy", policy, "--"], "status": "ok"}
+    runners[TRANSPARENT_PINNED] = {"prefix": ["taskset", "-c", "0", fb, "run", "--policy", policy,
+                                              "--"], "status": "ok"}
     return runners
 
 
+def last_error(err):
+    """The last line of stderr that is not a filebroker denial line (tar and
+    ls ask for /etc/group and /etc/nsswitch.conf, which the policy refuses)."""
+    lines = [ln for ln in err.splitlines() if ln.strip() and "filebroker: denied" not in ln]
+    return lines[-1].strip() if lines else ""
+
+
 def macro(runners, tree):
+    """Each workload runs as sh -c in the tree (cwd inside the allowed tree:
+    find goes back to its starting folder)."""
     workloads = {
         "grep -r": f"grep -r FBNEEDLE {tree} > /dev/null",
         "sha256sum (find|xargs)": f"find {tree} -type f -print0 | xargs -0 sha256sum > /dev/null",
@@ -387,10 +451,10 @@ def macro(runners, tree):
         # Warm-up (also fills the page cache), then interleaved runs.
         for name, r in active.items():
             t0 = time.perf_counter_ns()
-            rc, _, err = run(r["prefix"] + ["sh", "-c", shcmd], timeout=600)
+            rc, _, err = run(r["prefix"] + ["sh", "-c", shcmd], timeout=600, cwd=tree)
             dt = (time.perf_counter_ns() - t0) / 1e6
             if rc != 0:
-                results[wl][name] = {"status": f"unavailable: {first_line(err) or rc}"}
+                results[wl][name] = {"status": f"unavailable: {last_error(err) or rc}"}
                 continue
             nruns[name] = 2 if QUICK else (5 if dt < 1500 else 3 if dt < 4000 else 2)
         for i in range(max(nruns.values(), default=0)):
@@ -398,10 +462,11 @@ def macro(runners, tree):
                 if i >= nruns[name]:
                     continue
                 t0 = time.perf_counter_ns()
-                rc, _, err = run(active[name]["prefix"] + ["sh", "-c", shcmd], timeout=600)
+                rc, _, err = run(active[name]["prefix"] + ["sh", "-c", shcmd], timeout=600,
+                                 cwd=tree)
                 dt = (time.perf_counter_ns() - t0) / 1e6
                 if rc != 0:
-                    results[wl][name] = {"status": f"failed: {first_line(err) or rc}"}
+                    results[wl][name] = {"status": f"failed: {last_error(err) or rc}"}
                     nruns[name] = 0
                     continue
                 times[name].append(dt)
@@ -425,7 +490,7 @@ def startup(runners, fb, binspawn, policy10k):
             cmds[name] = runners[name]["prefix"]
     results = {}
     for name, r in runners.items():
-        if name not in cmds and name != "unsandboxed":
+        if name not in cmds and name != "unsandboxed" and not name.startswith("filebroker"):
             results[name] = {"status": r["status"]}
     for name, prefix in cmds.items():
         argv = prefix + ["/bin/true"]
@@ -462,7 +527,8 @@ def main():
     outdir = os.path.join(build, "bench")
     fb = os.path.join(build, "filebroker")
     for exe in (fb,) + tuple(os.path.join(outdir, b) for b in
-                             ("bench_floor", "bench_client", "bench_spawn", "bench_policy")):
+                             ("bench_floor", "bench_client", "bench_spawn", "bench_policy",
+                              "bench_transparent")):
         if not os.access(exe, os.X_OK):
             sys.exit(f"bench: {exe} missing; run `make bench`")
     started = time.time()
@@ -475,6 +541,8 @@ def main():
         os.makedirs(bindir)
         binclient = shutil.copy(os.path.join(outdir, "bench_client"), bindir)
         os.chmod(binclient, 0o755)
+        bintransp = shutil.copy(os.path.join(outdir, "bench_transparent"), bindir)
+        os.chmod(bintransp, 0o755)
         root = os.path.join(tmp, "data")
         ddir = os.path.join(root, "proj42", "data", "d1", "e2")
         os.makedirs(ddir)
@@ -515,13 +583,15 @@ def main():
                                "10000": {"rules": nrules, "explain": deciding["10000"]},
                                "allowed": allowed, "denied": denied}
 
-        micro = Micro(build, tmp, fb, os.path.join(outdir, "bench_floor"), binclient,
+        micro = Micro(build, tmp, fb, os.path.join(outdir, "bench_floor"), binclient, bintransp,
                       allowed, denied, {"1": p1, "10000": p10k})
         for rnd in range(ROUNDS):
             log(f"round {rnd + 1}/{ROUNDS}: floors")
             micro.floors()
             log(f"round {rnd + 1}/{ROUNDS}: filebroker explicit calls")
-            micro.broker()
+            micro.broker("fb")
+            log(f"round {rnd + 1}/{ROUNDS}: filebroker transparent open()/stat()")
+            micro.broker("tr")
         results["micro"] = [{"key": list(k), "runs_ns": v, **summarise(v),
                              **micro.extra.get(k, {})} for k, v in micro.runs.items()]
         results["micro_errors"] = [{"key": list(k), "error": e} for k, e in micro.errors.items()]
@@ -533,16 +603,22 @@ def main():
             "status": f"failed: {first_line(err)}"}
 
         log("system calls per request (strace)")
-        results["syscalls"] = syscalls_per_request(fb, binclient, p10k, allowed, denied, tmp)
+        results["syscalls"] = syscalls_per_request(fb, binclient, bintransp, p10k, allowed,
+                                                   denied, tmp)
 
         log("peers")
-        runners = peer_runners(fb)
+        tree = os.path.join(tmp, "tree")
+        runners = peer_runners(fb, macro_policy(tree, os.path.join(tmp, "macro.policy")))
         results["peers"] = {n: {k: v for k, v in r.items() if k != "prefix"} |
                             ({"command": " ".join(r["prefix"])} if r.get("prefix") else {})
                             for n, r in runners.items()}
-        tree = os.path.join(tmp, "tree")
         log(f"generating {NFILES_DIRS * NFILES_PER_DIR} files in {tree}")
         make_tree(tree)
+        # World-readable whatever the umask: the transparent worker is nobody.
+        for d, _, files in os.walk(tree):
+            os.chmod(d, 0o755)
+            for f in files:
+                os.chmod(os.path.join(d, f), 0o644)
         results["macro"] = macro(runners, tree)
 
         log("start-up of /bin/true")

@@ -110,44 +110,6 @@ choose(int opt, const char *arg)
 	return 0;
 }
 
-/* Place the worker and the broker; say how the broker got there. */
-static int
-place(const struct bench_cfg *cfg, pid_t broker, char *how, size_t size)
-{
-	int wcpu = bench_placement_cpu(cfg->placement, 1);
-	int bcpu = bench_placement_cpu(cfg->placement, 0);
-	char want[64], got[64];
-
-	if (wcpu > -2 && bench_pin(0, wcpu) == -1) {
-		fprintf(stderr, "bench_client: pinning the worker: %s\n", strerror(errno));
-		return -1;
-	}
-	if (bcpu == -2) {
-		snprintf(how, size, "untouched");
-		return 0;
-	}
-	if (bench_pin(broker, bcpu) == 0) {
-		snprintf(how, size, "pinned by the worker");
-		return 0;
-	}
-	snprintf(how, size, "inherited from the driver (the worker may not: %s)", strerror(errno));
-	/* The broker's affinity must already be what the placement wants:
-	 * one CPU, or all of them (as the worker now has). */
-	if (bcpu >= 0)
-		snprintf(want, sizeof(want), "%d", bcpu);
-	else
-		bench_affinity(0, want, sizeof(want));
-	bench_affinity(broker, got, sizeof(got));
-	if (strcmp(want, got) != 0) {
-		fprintf(stderr,
-		    "bench_client: the broker (pid %ld) runs on CPUs %s, placement %s wants %s, "
-		    "and the worker may not move it: start filebroker with that affinity\n",
-		    (long)broker, got, bench_placement_name(cfg->placement), want);
-		return -1;
-	}
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -156,7 +118,7 @@ main(int argc, char **argv)
 	static double runs_ns[NFIG][BENCH_MAX_RUNS];
 	uint64_t wcpu[NFIG] = { 0 }, t0, c0;
 	pid_t broker = getppid();
-	char how[160], baff[64], waff[64], extra[512];
+	char how[160], err[256], baff[64], waff[64], extra[512];
 	size_t f;
 	long i;
 	int r, any = 0;
@@ -176,8 +138,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_client: not a filebroker worker (FILEBROKER_FD unset)\n");
 		return 2;
 	}
-	if (place(&cfg, broker, how, sizeof(how)) == -1)
+	if (bench_place_broker(cfg.placement, broker, how, sizeof(how), err, sizeof(err)) == -1) {
+		fprintf(stderr, "bench_client: %s\n", err);
 		return 1;
+	}
 
 	for (f = 0; f < NFIG; f++) {
 		for (i = 0; chosen[f] && i < cfg.warmup; i++) {

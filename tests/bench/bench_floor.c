@@ -20,6 +20,19 @@
  *			NOTIF_ID_VALID, opens, and installs the descriptor with
  *			SECCOMP_IOCTL_NOTIF_ADDFD + SECCOMP_ADDFD_FLAG_SEND.  The
  *			floor of the transparent mode.
+ *	notif_deny	the same supervisor refusing: RECV, process_vm_readv,
+ *			ID_VALID, NOTIF_SEND with -EACCES (the client's open
+ *			must fail with EACCES).  The floor of a denied
+ *			transparent open().
+ *	notif_stat	the same for stat(2) (glibc: newfstatat): RECV,
+ *			process_vm_readv, ID_VALID, stat, process_vm_writev of
+ *			the struct, ID_VALID (the result reached the live
+ *			call), NOTIF_SEND.  The floor of a transparent stat().
+ *	notif_open_poll	notif_open with a supervisor that polls the listener
+ *			without sleeping (poll with timeout 0) for up to
+ *			POLL_US microseconds before it blocks: what "poll
+ *			briefly before sleeping" (performance.md §6.3) would
+ *			give the broker, measured without changing it.
  *
  * Two-process figures fork: the parent is the server, the child the client
  * that is timed.  PLACEMENT (same, cross, default) pins them as
@@ -49,7 +62,20 @@
 
 #include "bench_util.h"
 
-enum figure { F_OPEN, F_STAT, F_PINGPONG, F_SCM_OPEN, F_SCM_STAT, F_NOTIF_OPEN };
+enum figure {
+	F_OPEN,
+	F_STAT,
+	F_PINGPONG,
+	F_SCM_OPEN,
+	F_SCM_STAT,
+	F_NOTIF_OPEN,
+	F_NOTIF_DENY,
+	F_NOTIF_STAT,
+	F_NOTIF_OPEN_POLL,
+};
+
+/* notif_open_poll: how long the supervisor spins before it sleeps. */
+#define POLL_US 50
 
 static const char *const figure_names[] = {
 	[F_OPEN] = "open",
@@ -58,6 +84,9 @@ static const char *const figure_names[] = {
 	[F_SCM_OPEN] = "scm_open",
 	[F_SCM_STAT] = "scm_stat",
 	[F_NOTIF_OPEN] = "notif_open",
+	[F_NOTIF_DENY] = "notif_deny",
+	[F_NOTIF_STAT] = "notif_stat",
+	[F_NOTIF_OPEN_POLL] = "notif_open_poll",
 };
 
 /* What the timed child leaves for the parent to print. */
@@ -91,6 +120,19 @@ op_stat(void)
 	struct stat st;
 
 	return stat(path, &st);
+}
+
+static int
+op_open_denied(void)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd != -1) {
+		close(fd);
+		errno = EEXIST; /* the supervisor did not refuse */
+		return -1;
+	}
+	return errno == EACCES ? 0 : -1;
 }
 
 static int
@@ -223,7 +265,8 @@ serve_scm_stat(void)
 
 /* ---- seccomp user notification ---- */
 
-/* Trap openat, allow everything else; only the native ABI may run. */
+/* Trap openat and newfstatat, allow everything else; only the native ABI
+ * may run. */
 static int
 notif_install(void)
 {
@@ -232,7 +275,8 @@ notif_install(void)
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 0, 1),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_newfstatat, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
@@ -336,17 +380,46 @@ read_path(pid_t pid, uint64_t addr, char *buf, size_t size)
 	return -1;
 }
 
-/* The supervisor: the steps of transparent-mode.md §3, nothing more. */
+/* Wait for the listener: poll(2), after spinning up to spin_us without
+ * sleeping when spin_us > 0.  Returns poll's revents, or -1. */
 static int
-serve_notif(int listener)
+wait_listener(struct pollfd *pfd, int spin_us)
 {
+	uint64_t until;
+	int n;
+
+	if (spin_us > 0) {
+		until = bench_now_ns() + (uint64_t)spin_us * 1000u;
+		do {
+			if ((n = poll(pfd, 1, 0)) == 1)
+				return pfd->revents;
+		} while (n != -1 && bench_now_ns() < until);
+	}
+	for (;;) {
+		if ((n = poll(pfd, 1, -1)) == 1)
+			return pfd->revents;
+		if (n == -1 && errno != EINTR)
+			return -1;
+	}
+}
+
+/* The supervisor: the steps of transparent-mode.md §3, nothing more.
+ * fig says how it answers: notif_open and notif_open_poll with a
+ * descriptor, notif_deny with EACCES, notif_stat with the struct. */
+static int
+serve_notif(int listener, enum figure fig)
+{
+	struct stat st;
+	struct iovec l, r;
 	struct seccomp_notif_sizes sz;
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	struct seccomp_notif_addfd addfd;
 	struct pollfd pfd;
 	char buf[4096];
-	int fd, flags;
+	int fd, flags, ev;
+	const int spin_us = fig == F_NOTIF_OPEN_POLL ? POLL_US : 0;
+	const int nr = fig == F_NOTIF_STAT ? __NR_newfstatat : __NR_openat;
 
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) == -1)
 		return -1;
@@ -358,12 +431,9 @@ serve_notif(int listener)
 	pfd.fd = listener;
 	pfd.events = POLLIN;
 	for (;;) {
-		if (poll(&pfd, 1, -1) == -1) {
-			if (errno == EINTR)
-				continue;
+		if ((ev = wait_listener(&pfd, spin_us)) == -1)
 			return -1;
-		}
-		if (!(pfd.revents & POLLIN))
+		if (!(ev & POLLIN))
 			break; /* POLLHUP: the client is gone */
 		memset(req, 0, sz.seccomp_notif);
 		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) == -1) {
@@ -373,7 +443,7 @@ serve_notif(int listener)
 		}
 		memset(resp, 0, sz.seccomp_notif_resp);
 		resp->id = req->id;
-		if (req->data.arch != AUDIT_ARCH_X86_64 || req->data.nr != __NR_openat) {
+		if (req->data.arch != AUDIT_ARCH_X86_64 || req->data.nr != nr) {
 			resp->error = -ENOSYS;
 			ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
 			continue;
@@ -386,6 +456,28 @@ serve_notif(int listener)
 		/* Only now are the bytes known to belong to this syscall. */
 		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) == -1)
 			continue;
+		if (fig == F_NOTIF_DENY) {
+			resp->error = -EACCES;
+			ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
+			continue;
+		}
+		if (fig == F_NOTIF_STAT) {
+			if (stat(buf, &st) == -1) {
+				resp->error = -errno;
+			} else {
+				l.iov_base = &st;
+				l.iov_len = sizeof(st);
+				r.iov_base = (void *)(uintptr_t)req->data.args[2];
+				r.iov_len = sizeof(st);
+				if (process_vm_writev(req->pid, &l, 1, &r, 1, 0) != (ssize_t)sizeof(st))
+					resp->error = -EFAULT;
+				/* The struct reached the call that asked. */
+				else if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) == -1)
+					continue;
+			}
+			ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
+			continue;
+		}
 		flags = (int)req->data.args[2];
 		fd = openat(AT_FDCWD, buf, (flags & O_ACCMODE) | O_CLOEXEC | O_NOCTTY);
 		if (fd == -1) {
@@ -440,6 +532,9 @@ static int (*const client_ops[])(void) = {
 	[F_SCM_OPEN] = op_scm_open,
 	[F_SCM_STAT] = op_scm_stat,
 	[F_NOTIF_OPEN] = op_open,
+	[F_NOTIF_DENY] = op_open_denied,
+	[F_NOTIF_STAT] = op_stat,
+	[F_NOTIF_OPEN_POLL] = op_open,
 };
 
 static void __attribute__((noreturn))
@@ -452,7 +547,7 @@ client(struct shared *sh, const struct bench_cfg *cfg, enum figure fig, int s)
 		snprintf(sh->err, sizeof(sh->err), "pinning the client: %s", strerror(errno));
 		_exit(1);
 	}
-	if (fig == F_NOTIF_OPEN) {
+	if (fig >= F_NOTIF_OPEN) {
 		if ((listener = notif_install()) == -1) {
 			snprintf(sh->err, sizeof(sh->err), "seccomp NEW_LISTENER: %s",
 			    strerror(errno));
@@ -502,9 +597,12 @@ run_pair(const struct bench_cfg *cfg, enum figure fig, struct shared *sh, uint64
 		serve_scm_stat();
 		break;
 	case F_NOTIF_OPEN:
+	case F_NOTIF_DENY:
+	case F_NOTIF_STAT:
+	case F_NOTIF_OPEN_POLL:
 		if ((listener = recv_fd(sock)) == -1)
 			break;
-		if (serve_notif(listener) == -1)
+		if (serve_notif(listener, fig) == -1)
 			snprintf(sh->err, sizeof(sh->err), "supervisor: %s", strerror(errno));
 		close(listener);
 		break;

@@ -118,6 +118,45 @@ bench_affinity(pid_t pid, char *buf, size_t size)
 }
 
 int
+bench_place_broker(enum bench_placement p, pid_t broker, char *how, size_t howsize, char *err,
+    size_t errsize)
+{
+	int wcpu = bench_placement_cpu(p, 1);
+	int bcpu = bench_placement_cpu(p, 0);
+	char want[64], got[64];
+
+	if (wcpu > -2 && bench_pin(0, wcpu) == -1) {
+		snprintf(err, errsize, "pinning the worker: %s", strerror(errno));
+		return -1;
+	}
+	if (bcpu == -2) {
+		snprintf(how, howsize, "untouched");
+		return 0;
+	}
+	if (bench_pin(broker, bcpu) == 0) {
+		snprintf(how, howsize, "pinned by the worker");
+		return 0;
+	}
+	snprintf(how, howsize, "inherited from the driver (the worker may not: %s)",
+	    strerror(errno));
+	/* The broker's affinity must already be what the placement wants:
+	 * one CPU, or all of them (as the worker now has). */
+	if (bcpu >= 0)
+		snprintf(want, sizeof(want), "%d", bcpu);
+	else
+		bench_affinity(0, want, sizeof(want));
+	bench_affinity(broker, got, sizeof(got));
+	if (strcmp(want, got) != 0) {
+		snprintf(err, errsize,
+		    "the broker (pid %ld) runs on CPUs %s, placement %s wants %s, and the worker "
+		    "may not move it: start filebroker with that affinity",
+		    (long)broker, got, bench_placement_name(p), want);
+		return -1;
+	}
+	return 0;
+}
+
+int
 bench_parse_args(int argc, char **argv, struct bench_cfg *cfg, const char *extra_opts,
     int (*extra)(int opt, const char *arg))
 {

@@ -57,6 +57,16 @@ int bench_placement_cpu(enum bench_placement p, int is_client);
 const char *bench_affinity(pid_t pid, char *buf, size_t size);
 
 /*
+ * Place a filebroker worker (this process) and its broker (pid broker) for
+ * placement p: the worker pins itself and tries to pin the broker.  When it
+ * may not (EPERM: as root the worker runs as nobody), the broker's affinity
+ * must already be what p wants (the driver starts it under taskset): else
+ * -1 with the reason in err.  how says which way the broker got there.
+ */
+int bench_place_broker(enum bench_placement p, pid_t broker, char *how, size_t howsize, char *err,
+    size_t errsize);
+
+/*
  * Parse the common options -n ITERS -r RUNS -w WARMUP -p PLACEMENT from
  * argv, leaving optind at the first operand.  Returns 0 or -1 (message on
  * stderr: the only printing helper, as it serves main()).
