@@ -4,28 +4,19 @@
  * Formatting is pure and bounded: every byte goes through out_bytes(), which
  * refuses to pass the end of the caller's buffer, and every string field is
  * cut at a fixed length so that AUDIT_RECORD_MAX is a true bound rather than
- * a hope.  Writing is one write(2) per record under the sink's lock.
+ * a hope.  The sinks, which write, are in audit_sink.c.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <sys/uio.h>
 
 #include "audit.h"
 #include "policy.h"
-
-struct audit {
-	int fd;
-	enum audit_style style;
-	int torn; /* the last write was short: the file ends mid-line */
-	pthread_mutex_t lock;
-};
 
 /* A bounded output cursor; once full it stays full and writes nothing. */
 struct out {
@@ -376,14 +367,26 @@ decision(const struct audit_event *ev)
 {
 	if (ev->rule == NULL)
 		return "error";
-	return ev->allowed ? "allow" : "deny";
+	if (ev->allowed)
+		return "allow";
+	return ev->waived ? "would-deny" : "deny";
+}
+
+static void
+out_errno(struct out *o, int err)
+{
+	const char *name;
+
+	if ((name = audit_errno_name(err)) != NULL)
+		out_str(o, name);
+	else
+		out_fmt(o, "E%d", err);
 }
 
 ssize_t
 audit_format(const struct audit_event *ev, char *buf, size_t size)
 {
 	struct out o = { buf, size, 0, 0 };
-	const char *name;
 	int trunc = 0;
 
 	out_str(&o, "{\"v\":1,\"time\":");
@@ -412,12 +415,15 @@ audit_format(const struct audit_event *ev, char *buf, size_t size)
 	out_str(&o, ",\"errno\":");
 	if (ev->err == 0)
 		out_str(&o, "null");
-	else if ((name = audit_errno_name(ev->err)) != NULL)
-		out_fmt(&o, "\"%s\"", name);
-	else
-		out_fmt(&o, "\"E%d\"", ev->err);
+	else {
+		out_str(&o, "\"");
+		out_errno(&o, ev->err);
+		out_str(&o, "\"");
+	}
 	out_fmt(&o, ",\"duration_us\":%" PRIu64 ".%03u", ev->duration_ns / 1000,
 	    (unsigned)(ev->duration_ns % 1000));
+	if (ev->complain)
+		out_str(&o, ",\"complain\":true");
 	if (trunc)
 		out_str(&o, ",\"truncated\":true");
 	out_str(&o, "}\n");
@@ -437,176 +443,222 @@ out_quoted(struct out *o, const char *s)
 	out_str(o, trunc ? "...\"" : "\"");
 }
 
-ssize_t
-audit_format_denial(const struct audit_event *ev, char *buf, size_t size)
+/*
+ * The human line's body after the verb: OP of "PATH" [to "PATH2"]
+ * [(resolved ...)] (ACCESS) for pid N[: rule R].
+ */
+static void
+out_human(struct out *o, const struct audit_event *ev)
 {
-	struct out o = { buf, size, 0, 0 };
 	int trunc = 0;
 
-	if (ev->rule == NULL || ev->allowed)
-		return out_end(&o);
-	out_str(&o, "filebroker: denied ");
-	out_escaped(&o, (const unsigned char *)(ev->op ? ev->op : "request"),
+	out_escaped(o, (const unsigned char *)(ev->op ? ev->op : "request"),
 	    ev->op ? field_len(ev->op, AUDIT_NAME_MAX, &trunc) : 7);
 	if (ev->path != NULL) {
-		out_str(&o, " of ");
-		out_quoted(&o, ev->path);
+		out_str(o, " of ");
+		out_quoted(o, ev->path);
 	}
 	if (ev->path2 != NULL) {
-		out_str(&o, " to ");
-		out_quoted(&o, ev->path2);
+		out_str(o, " to ");
+		out_quoted(o, ev->path2);
 	}
 	/* Say where a path led when it is not what was asked ("..", links). */
 	if ((ev->canon != NULL && (ev->path == NULL || strcmp(ev->canon, ev->path) != 0)) ||
 	    (ev->canon2 != NULL && (ev->path2 == NULL || strcmp(ev->canon2, ev->path2) != 0))) {
-		out_str(&o, " (resolved ");
-		out_quoted(&o, ev->canon ? ev->canon : "?");
+		out_str(o, " (resolved ");
+		out_quoted(o, ev->canon ? ev->canon : "?");
 		if (ev->path2 != NULL) {
-			out_str(&o, " to ");
-			out_quoted(&o, ev->canon2 ? ev->canon2 : "?");
+			out_str(o, " to ");
+			out_quoted(o, ev->canon2 ? ev->canon2 : "?");
 		}
-		out_str(&o, ")");
+		out_str(o, ")");
 	}
-	out_str(&o, " (");
-	out_access(&o, ev->access);
-	out_fmt(&o, ") for pid %d: rule ", (int)ev->pid);
-	out_escaped(&o, (const unsigned char *)ev->rule, field_len(ev->rule, AUDIT_STR_MAX, &trunc));
+	out_str(o, " (");
+	out_access(o, ev->access);
+	out_fmt(o, ") for pid %d", (int)ev->pid);
+	if (ev->rule != NULL) {
+		out_str(o, ": rule ");
+		out_escaped(o, (const unsigned char *)ev->rule,
+		    field_len(ev->rule, AUDIT_STR_MAX, &trunc));
+	}
+}
+
+ssize_t
+audit_format_denial(const struct audit_event *ev, char *buf, size_t size)
+{
+	struct out o = { buf, size, 0, 0 };
+
+	if (ev->rule == NULL || ev->allowed)
+		return out_end(&o);
+	out_str(&o, ev->waived ? "filebroker: would deny " : "filebroker: denied ");
+	out_human(&o, ev);
 	out_str(&o, "\n");
 	return out_end(&o);
 }
 
 int
-audit_open_fd(int fd, enum audit_style style, struct audit **out)
+audit_priority(const struct audit_event *ev)
 {
-	struct audit *a;
-
-	*out = NULL;
-	if (style != AUDIT_JSON && style != AUDIT_DENIALS) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (fd < 0 || fcntl(fd, F_GETFD) == -1) {
-		errno = EBADF;
-		return -1;
-	}
-	if ((a = calloc(1, sizeof(*a))) == NULL)
-		return -1;
-	if ((errno = pthread_mutex_init(&a->lock, NULL)) != 0) {
-		free(a);
-		return -1;
-	}
-	a->fd = fd;
-	a->style = style;
-	*out = a;
-	return 0;
+	if (ev->rule == NULL || ev->allowed)
+		return 6; /* info */
+	return ev->waived ? 5 : 4; /* notice, warning */
 }
 
-int
-audit_open(const char *dest, struct audit **out)
+ssize_t
+audit_format_syslog(const struct audit_event *ev, pid_t broker_pid, char *buf, size_t size)
 {
-	struct stat st;
-	int fd, fl, saved;
+	struct out o = { buf, size, 0, 0 };
+	ssize_t n;
 
-	*out = NULL;
-	if (dest == NULL || *dest == '\0') {
-		errno = EINVAL;
+	/* RFC 3164 without a timestamp: the daemon stamps what it receives
+	 * (and the record holds the exact time). */
+	out_fmt(&o, "<%d>filebroker[%d]: ", AUDIT_SYSLOG_FACILITY * 8 + audit_priority(ev),
+	    (int)broker_pid);
+	if (o.full)
+		return out_end(&o);
+	n = audit_format(ev, buf + o.len, size - o.len);
+	if (n < 0) {
+		buf[0] = '\0';
 		return -1;
 	}
-	if (strcmp(dest, "-") == 0) {
-		/* A duplicate, so that audit_close() leaves stderr open. */
-		if ((fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3)) == -1)
-			return -1;
-	} else {
-		/*
-		 * O_NOFOLLOW: the broker runs as root and must not be led to
-		 * append to another file through a planted link.  O_NONBLOCK
-		 * so that opening a FIFO never stalls (it fails with ENXIO
-		 * without a reader, and is refused below otherwise).
-		 */
-		fd = open(dest,
-		    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
-		    0600);
-		if (fd == -1)
-			return -1;
-		if (fstat(fd, &st) == -1)
-			goto fail;
-		if (!S_ISREG(st.st_mode)) {
-			errno = EINVAL;
-			goto fail;
-		}
-		if ((fl = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
-			goto fail;
-	}
-	if (audit_open_fd(fd, AUDIT_JSON, out) == -1)
-		goto fail;
-	return 0;
-fail:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
+	/* One datagram, one record: the newline is not part of it. */
+	buf[o.len + (size_t)n - 1] = '\0';
+	return (ssize_t)(o.len + (size_t)n - 1);
 }
 
-void
-audit_close(struct audit *a)
+/* End the journal field begun at start: a NUL after it, and its iovec. */
+static void
+jfield_end(struct out *o, struct iovec *iov, int *n, size_t start)
 {
-	if (a == NULL)
+	out_bytes(o, "", 1); /* the NUL separating fields */
+	if (*n >= AUDIT_JOURNAL_FIELDS)
+		o->full = 1;
+	if (o->full)
 		return;
-	close(a->fd);
-	pthread_mutex_destroy(&a->lock);
-	free(a);
+	iov[*n].iov_base = o->buf + start;
+	iov[*n].iov_len = o->len - start - 1;
+	(*n)++;
+}
+
+/* NAME=escaped value [, NAME_HEX=bytes when not UTF-8] */
+static void
+jstring(struct out *o, struct iovec *iov, int *n, const char *name, const char *s)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t start = o->len, len, i;
+	int trunc = 0, bad;
+	char h[2];
+
+	if (s == NULL)
+		return;
+	len = field_len(s, AUDIT_STR_MAX, &trunc);
+	out_fmt(o, "%s=", name);
+	bad = out_escaped(o, u, len);
+	jfield_end(o, iov, n, start);
+	if (!bad)
+		return;
+	start = o->len;
+	out_fmt(o, "%s_HEX=", name);
+	for (i = 0; i < len; i++) {
+		h[0] = digits[u[i] >> 4];
+		h[1] = digits[u[i] & 0xf];
+		out_bytes(o, h, 2);
+	}
+	jfield_end(o, iov, n, start);
 }
 
 int
-audit_write(struct audit *a, const struct audit_event *ev)
+audit_format_journal(const struct audit_event *ev, char *buf, size_t size, struct iovec *iov)
 {
-	/* Most records fit here; a worst case of paths goes to the heap. */
-	char stack[8192], *buf = stack, *heap = NULL, *p;
-	ssize_t n, w;
-	size_t len;
-	int saved;
+	struct out o = { buf, size, 0, 0 };
+	size_t start;
+	int n = 0;
 
-	/* buf[0] is kept for the newline that closes a torn record. */
-	n = a->style == AUDIT_JSON ? audit_format(ev, buf + 1, sizeof(stack) - 1) :
-				     audit_format_denial(ev, buf + 1, sizeof(stack) - 1);
-	if (n == -1 && errno == ENOBUFS) {
-		if ((heap = malloc(AUDIT_RECORD_MAX + 1)) == NULL)
-			return -1;
-		buf = heap;
-		n = a->style == AUDIT_JSON ? audit_format(ev, buf + 1, AUDIT_RECORD_MAX) :
-					     audit_format_denial(ev, buf + 1, AUDIT_RECORD_MAX);
+	start = o.len;
+	out_str(&o, "MESSAGE=");
+	if (ev->rule == NULL)
+		out_str(&o, "failed ");
+	else if (ev->allowed)
+		out_str(&o, "allowed ");
+	else
+		out_str(&o, ev->waived ? "would deny " : "denied ");
+	out_human(&o, ev);
+	if (ev->err != 0) {
+		out_str(&o, ": ");
+		out_errno(&o, ev->err);
 	}
-	if (n <= 0) {
-		/* -1 cannot happen with AUDIT_RECORD_MAX; 0 is "not a denial". */
-		free(heap);
-		return n == 0 ? 0 : -1;
+	jfield_end(&o, iov, &n, start);
+	start = o.len;
+	out_fmt(&o, "PRIORITY=%d", audit_priority(ev));
+	jfield_end(&o, iov, &n, start);
+	start = o.len;
+	out_str(&o, "SYSLOG_IDENTIFIER=filebroker");
+	jfield_end(&o, iov, &n, start);
+	start = o.len;
+	out_fmt(&o, "SYSLOG_FACILITY=%d", AUDIT_SYSLOG_FACILITY);
+	jfield_end(&o, iov, &n, start);
+	start = o.len;
+	out_str(&o, "FILEBROKER_V=1");
+	jfield_end(&o, iov, &n, start);
+	start = o.len;
+	out_str(&o, "FILEBROKER_TIME=");
+	out_time(&o, &ev->when);
+	jfield_end(&o, iov, &n, start);
+	jstring(&o, iov, &n, "FILEBROKER_MODE", ev->mode);
+	start = o.len;
+	out_fmt(&o, "FILEBROKER_PID=%d", (int)ev->pid);
+	jfield_end(&o, iov, &n, start);
+	start = o.len;
+	out_fmt(&o, "FILEBROKER_TID=%d", (int)ev->tid);
+	jfield_end(&o, iov, &n, start);
+	start = o.len;
+	out_fmt(&o, "FILEBROKER_UID=%u", (unsigned)ev->uid);
+	jfield_end(&o, iov, &n, start);
+	start = o.len;
+	out_fmt(&o, "FILEBROKER_GID=%u", (unsigned)ev->gid);
+	jfield_end(&o, iov, &n, start);
+	jstring(&o, iov, &n, "FILEBROKER_OP", ev->op);
+	jstring(&o, iov, &n, "FILEBROKER_PATH", ev->path);
+	if (ev->path2 != NULL)
+		jstring(&o, iov, &n, "FILEBROKER_PATH2", ev->path2);
+	jstring(&o, iov, &n, "FILEBROKER_CANON", ev->canon);
+	if (ev->path2 != NULL)
+		jstring(&o, iov, &n, "FILEBROKER_CANON2", ev->canon2);
+	start = o.len;
+	out_str(&o, "FILEBROKER_ACCESS=");
+	out_access(&o, ev->access);
+	jfield_end(&o, iov, &n, start);
+	if (ev->op != NULL && strcmp(ev->op, "open") == 0) {
+		start = o.len;
+		out_str(&o, "FILEBROKER_FLAGS=");
+		out_flags(&o, ev->flags);
+		jfield_end(&o, iov, &n, start);
 	}
-
-	pthread_mutex_lock(&a->lock);
-	p = buf + 1;
-	len = (size_t)n;
-	if (a->torn) {
-		buf[0] = '\n';
-		p = buf;
-		len++;
+	start = o.len;
+	out_fmt(&o, "FILEBROKER_DECISION=%s", decision(ev));
+	jfield_end(&o, iov, &n, start);
+	jstring(&o, iov, &n, "FILEBROKER_RULE", ev->rule);
+	if (ev->err != 0) {
+		start = o.len;
+		out_str(&o, "FILEBROKER_ERRNO=");
+		out_errno(&o, ev->err);
+		jfield_end(&o, iov, &n, start);
 	}
-	do
-		w = write(a->fd, p, len);
-	while (w == -1 && errno == EINTR);
-	saved = errno;
-	if (w >= 0)
-		a->torn = (size_t)w < len;
-	pthread_mutex_unlock(&a->lock);
-	free(heap);
-	if (w == -1) {
-		errno = saved;
+	start = o.len;
+	out_fmt(&o, "FILEBROKER_DURATION_US=%" PRIu64 ".%03u", ev->duration_ns / 1000,
+	    (unsigned)(ev->duration_ns % 1000));
+	jfield_end(&o, iov, &n, start);
+	if (ev->complain) {
+		start = o.len;
+		out_str(&o, "FILEBROKER_COMPLAIN=1");
+		jfield_end(&o, iov, &n, start);
+	}
+	if (o.full) {
+		errno = ENOBUFS;
 		return -1;
 	}
-	if ((size_t)w < len) {
-		errno = EIO;
-		return -1;
-	}
-	return 0;
+	return n;
 }
 
 #define E(x) { x, #x }
@@ -650,4 +702,24 @@ audit_errno_name(int err)
 		if (errno_names[i].err == err)
 			return errno_names[i].name;
 	return NULL;
+}
+
+int
+audit_errno_value(const char *name)
+{
+	size_t i;
+	int v = 0;
+
+	for (i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
+		if (strcmp(errno_names[i].name, name) == 0)
+			return errno_names[i].err;
+	/* "E<number>", as audit_format() writes a value without a name. */
+	if (name[0] != 'E' || name[1] < '1' || name[1] > '9')
+		return -1;
+	for (i = 1; name[i] != '\0'; i++) {
+		if (name[i] < '0' || name[i] > '9' || v > 4095)
+			return -1;
+		v = v * 10 + (name[i] - '0');
+	}
+	return v >= 1 && v <= 4095 ? v : -1;
 }

@@ -1,24 +1,34 @@
 /*
  * audit.h: the broker's audit records, one per request.
  *
- * Two styles of sink:
+ * A sink is one destination; sinks chain into a list (audit_chain()) and
+ * audit_write() writes every record to every sink of the list:
  *
- *	AUDIT_JSON	one JSON object per line per request (`--audit FILE`,
- *			`--audit -` for stderr); docs/audit.md gives the format
+ *	file		one JSON object per line per request, appended
+ *			(`--audit FILE`)
+ *	stderr		the same on stderr (`--audit -`)
+ *	syslog		the JSON record as the message of a syslog datagram
+ *			to /dev/log, facility authpriv (`--audit syslog`)
+ *	journal		the systemd journal: a human MESSAGE plus
+ *			FILEBROKER_* fields (`--audit journal`)
  *	AUDIT_DENIALS	one human-readable line per denial, nothing for
  *			anything else (the default without `--audit`)
  *
- * Durability: audit_write() returns only after one write(2) took the whole
- * record.  The broker calls it before it sends the descriptor it grants and
+ * docs/audit.md gives the formats.
+ *
+ * Durability: audit_write() returns only after every sink took the whole
+ * record (one completed write(2) or send(2) each: the record is in the
+ * kernel).  The broker calls it before it sends the descriptor it grants and
  * answers EIO without sending anything when it fails, so a broker killed at
- * any moment never leaves a granted access unrecorded.  A completed write(2)
- * survives the broker's death, not the machine's (no fsync).
+ * any moment never leaves a granted access unrecorded.  With AUDIT_SYNC a
+ * file sink also fdatasync()s each record before audit_write() returns, so
+ * that it survives a power cut too.
  *
  * Every string in an event is untrusted (the worker chooses paths, the
  * administrator names policy files): it is escaped so that it can neither
  * end its record, forge another, nor drive a terminal.  See docs/audit.md.
  *
- * audit_format(), audit_format_denial() and audit_errno_name() are pure.
+ * The audit_format*() functions and audit_errno_name/value() are pure.
  * A sink may be shared between threads.
  */
 #ifndef FB_AUDIT_H
@@ -68,22 +78,71 @@ struct audit_event {
 				 was made (bad request, resolution failed) */
 	int err;	      /* errno answered, 0 on success */
 	uint64_t duration_ns; /* from arrival to answer */
+	int complain;	      /* the broker runs with --complain */
+	int waived;	      /* the policy denied (allowed == 0) and complain
+				 mode let the request through: "would-deny" */
 };
 
 enum audit_style { AUDIT_JSON, AUDIT_DENIALS };
 
-struct audit; /* a sink */
+struct audit; /* a sink, or a list of them */
+
+/* Flags of audit_open_flags(). */
+#define AUDIT_SYNC 0x1u /* file sinks: fdatasync() each record (others: no effect) */
+
+/* The syslog socket and facility (LOG_AUTHPRIV). */
+#define AUDIT_SYSLOG_PATH "/dev/log"
+#define AUDIT_SYSLOG_FACILITY 10
+/* Where journald listens (for messages; libsystemd knows it too). */
+#define AUDIT_JOURNAL_PATH "/run/systemd/journal/socket"
 
 /*
- * Open a JSON sink appending to dest, created with mode 0600 when missing
- * (an existing file keeps its mode); dest "-" writes to a duplicate of
- * stderr instead.  dest must be a regular file: a symlink as last component
- * fails with ELOOP, a directory with EISDIR, anything else (FIFO, device,
- * socket) with EINVAL, because a FIFO without a reader would stall every
- * request and a device is most likely a typo.  The open itself never
- * blocks.  Returns 0 and sets *out, or -1 with errno set.
+ * Open the sink that dest names (the syntax of `--audit DEST`):
+ *
+ *	"-"		stderr (a duplicate of it)
+ *	"syslog"	syslog, facility authpriv, on AUDIT_SYSLOG_PATH
+ *	"journal"	the systemd journal
+ *	anything else	a file path; "./syslog" names a file called syslog
+ *
+ * A file is appended to, created with mode 0600 when missing (an existing
+ * file keeps its mode).  It must be a regular file: a symlink as last
+ * component fails with ELOOP, a directory with EISDIR, anything else (FIFO,
+ * device, socket) with EINVAL, because a FIFO without a reader would stall
+ * every request and a device is most likely a typo.  The open itself never
+ * blocks.  syslog fails with the errno of connecting to its socket (ENOENT
+ * when there is no /dev/log); journal with ENOENT when journald's socket
+ * is missing, or the error of sending it a first entry ("audit records of
+ * broker PID follow", FILEBROKER_EVENT=start, which also opens libsystemd's
+ * socket before the broker confines itself), or ENOSYS when filebroker was
+ * built without libsystemd.
+ * Returns 0 and sets *out, or -1 with errno set.
  */
 int audit_open(const char *dest, struct audit **out);
+int audit_open_flags(const char *dest, unsigned flags, struct audit **out);
+
+/*
+ * A syslog sink sending to the datagram socket at sockpath (audit_open()
+ * uses AUDIT_SYSLOG_PATH; tests use their own).  Returns as audit_open().
+ */
+int audit_open_syslog(const char *sockpath, struct audit **out);
+
+/*
+ * Append the sink (or list) a to the list *head (*head may be NULL).
+ * audit_write() then writes to each, audit_close() closes each.
+ */
+void audit_chain(struct audit **head, struct audit *a);
+
+/*
+ * What a sink is, for messages: "stderr", "syslog", "journal" or the file's
+ * name as given.
+ */
+const char *audit_name(const struct audit *a);
+
+/*
+ * The name of the first sink of the list whose last audit_write() failed,
+ * or NULL when none did.
+ */
+const char *audit_failed(const struct audit *a);
 
 /*
  * Make a sink of the given style on fd, whatever it refers to.  Takes
@@ -93,18 +152,24 @@ int audit_open(const char *dest, struct audit **out);
 int audit_open_fd(int fd, enum audit_style style, struct audit **out);
 
 /*
- * Write the event to the sink: its JSON record, or for an AUDIT_DENIALS sink
- * its denial line (nothing at all when the event is not a denial).  One
- * write(2) per record, under a lock, so that lines from threads sharing the
+ * Write the event to every sink of the list: its JSON record, or for an
+ * AUDIT_DENIALS sink its denial line (nothing at all when the event is not
+ * a denial), or the journal's fields.  One write(2) or send(2) per record
+ * and sink, under the sink's lock, so that lines from threads sharing the
  * sink stay whole (and O_APPEND keeps them whole between processes).
- * Returns 0, or -1 with errno: the write's own (ENOSPC, EPIPE, ...), EIO
- * for a short write, ENOMEM.  A record is never silently dropped; after a
- * short write the next record starts with a newline so that only the torn
- * one is lost to a parser.  Retries on EINTR.
+ * Every sink is tried even when one fails.  Returns 0, or -1 with errno of
+ * the first failure: the write's own (ENOSPC, EPIPE, ...), EIO for a short
+ * write, ENOENT when a file sink's file was removed (it has no link left:
+ * what is written there is lost), the fdatasync()'s with AUDIT_SYNC, the
+ * send's for syslog (after one reconnection; EAGAIN when the daemon did not
+ * take it within 2 seconds), the journal's (ENOENT when its socket is
+ * gone: libsystemd would drop the record silently), ENOMEM.  A record is never
+ * silently dropped; after a short write the next record starts with a
+ * newline so that only the torn one is lost to a parser.  Retries on EINTR.
  */
 int audit_write(struct audit *a, const struct audit_event *ev);
 
-/* Close the sink's descriptor and free it.  a may be NULL. */
+/* Close every sink of the list and free it.  a may be NULL. */
 void audit_close(struct audit *a);
 
 /*
@@ -121,16 +186,50 @@ ssize_t audit_format(const struct audit_event *ev, char *buf, size_t size);
  *
  *	filebroker: denied open of "/etc/shadow" (read) for pid 123: rule default
  *
- * Strings are escaped as in JSON records.  Returns its length (NUL
+ * or, for a denial complain mode waived, "filebroker: would deny open of
+ * ...".  Strings are escaped as in JSON records.  Returns its length (NUL
  * excluded); 0 with an empty string when the event is not a denial; -1 with
  * errno ENOBUFS as audit_format().
  */
 ssize_t audit_format_denial(const struct audit_event *ev, char *buf, size_t size);
 
 /*
+ * Format the event as a syslog datagram: "<PRI>filebroker[PID]: " (PRI for
+ * facility authpriv; PID the broker's, given) followed by its JSON record
+ * without the newline.  Severity: info for allow and error, notice for
+ * would-deny, warning for deny.  Returns as audit_format().
+ */
+ssize_t audit_format_syslog(const struct audit_event *ev, pid_t broker_pid, char *buf,
+    size_t size);
+
+/* The syslog/journal priority of the event (6 info, 5 notice, 4 warning). */
+int audit_priority(const struct audit_event *ev);
+
+/*
+ * The journal's fields for the event, "NAME=value" each, into buf (NUL
+ * after each), with iov[i] pointing at each (NUL excluded): MESSAGE (the
+ * human line), PRIORITY, SYSLOG_IDENTIFIER=filebroker, SYSLOG_FACILITY, and
+ * FILEBROKER_V, _TIME, _MODE, _PID, _TID, _UID, _GID, _OP, _PATH, _PATH2,
+ * _CANON, _CANON2, _ACCESS, _FLAGS, _DECISION, _RULE, _ERRNO, _DURATION_US
+ * and _COMPLAIN (fields whose JSON value is null are left out; _HEX
+ * companions as in records).  Returns the number of fields (at most
+ * AUDIT_JOURNAL_FIELDS), or -1 with errno ENOBUFS; size AUDIT_RECORD_MAX
+ * always suffices.
+ */
+#define AUDIT_JOURNAL_FIELDS 32
+struct iovec;
+int audit_format_journal(const struct audit_event *ev, char *buf, size_t size, struct iovec *iov);
+
+/*
  * The symbolic name of a Linux errno value ("EACCES"), or NULL for 0 and
  * for values it does not know (records then say "E<number>").
  */
 const char *audit_errno_name(int err);
+
+/*
+ * The inverse: the value of "EACCES" or "E<number>" (1..4095), or -1 for a
+ * name it does not know.
+ */
+int audit_errno_value(const char *name);
 
 #endif

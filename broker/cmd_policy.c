@@ -8,7 +8,10 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,14 +108,18 @@ cmd_check(int argc, char **argv)
 			print_diags(&d);
 			nw = count_warnings(&d);
 			if (nw == 0)
-				printf("%s: ok (%zu rule%s)\n", argv[i], policy_nrules(p),
+				printf("%s: ok (%zu rule%s", argv[i], policy_nrules(p),
 				    policy_nrules(p) == 1 ? "" : "s");
 			else {
-				printf("%s: %zu warning%s (%zu rule%s)\n", argv[i], nw,
+				printf("%s: %zu warning%s (%zu rule%s", argv[i], nw,
 				    nw == 1 ? "" : "s", policy_nrules(p),
 				    policy_nrules(p) == 1 ? "" : "s");
 				status = 1;
 			}
+			if (policy_nprofiles(p) > 0)
+				printf(", %zu profile%s", policy_nprofiles(p),
+				    policy_nprofiles(p) == 1 ? "" : "s");
+			printf(")\n");
 			if (print && policy_print(p, stdout) == -1) {
 				log_warn("check: writing the policy");
 				status = 2;
@@ -131,7 +138,7 @@ explain_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: filebroker explain --policy FILE [--access A[,A...]] [--pid PID]\n"
-	    "                          [--json] PATH...\n\n"
+	    "                          [--user U] [--group G]... [--json] PATH...\n\n"
 	    "Show how the policy decides a request for each PATH, and which rule\n"
 	    "decided it:\n\n"
 	    "  allow  read  /srv/in/a.txt  (policy.txt:3)\n"
@@ -141,14 +148,23 @@ explain_usage(FILE *f)
 	    "                     comma-separated (default: read); every one must be\n"
 	    "                     allowed for the request to be\n"
 	    "      --pid PID      the worker's pid, for /proc/self patterns\n"
+	    "      --user U       decide for a `filebroker serve` peer of user U (name\n"
+	    "                     or number): with the profile it would get; its\n"
+	    "                     primary and supplementary groups (from the user\n"
+	    "                     database) count for group= profiles\n"
+	    "      --group G      one more group of that peer (repeatable); alone,\n"
+	    "                     a peer with no user= match\n"
 	    "      --json         one JSON object per path per line:\n"
 	    "                     {\"path\",\"access\",\"decision\",\"rule\",...}\n\n"
 	    "PATHs are made canonical lexically first: relative to the current\n"
 	    "folder, with \"//\", \".\" and \"..\" collapsed (symlinks are not looked\n"
 	    "at; the broker resolves them before deciding).  A note on stderr says\n"
 	    "when a PATH was changed.\n\n"
-	    "Exit status: 0 when every request is allowed, 1 when any is denied,\n"
-	    "2 for a usage error or a policy that does not load.\n");
+	    "Without --user or --group, a policy with profiles decides with its\n"
+	    "common rules only, as `filebroker run` does.\n\n"
+	    "Exit status: 0 when every request is allowed, 1 when any is denied\n"
+	    "(or no profile matches the peer), 2 for a usage error or a policy that\n"
+	    "does not load.\n");
 }
 
 /* For people: control characters and backslashes escaped, the rest as is. */
@@ -217,6 +233,99 @@ put_json(FILE *f, const char *str)
 	fputc('"', f);
 }
 
+#define EXPLAIN_GROUPS_MAX 256
+
+/* The peer explain stands in for, as `filebroker serve` would see it. */
+struct peer {
+	int given;
+	uid_t uid;
+	gid_t gids[EXPLAIN_GROUPS_MAX];
+	int ngids;
+};
+
+static int
+parse_num(const char *s, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v >= UINT32_MAX)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* --user: the uid, and the groups a login of that user would have. */
+static int
+peer_user(struct peer *pe, const char *u)
+{
+	struct passwd *pw;
+	unsigned v;
+	int n;
+
+	errno = 0;
+	if (parse_num(u, &v) == 0) {
+		pe->uid = (uid_t)v;
+		pw = getpwuid(pe->uid);
+	} else if ((pw = getpwnam(u)) == NULL) {
+		log_warnx("explain: unknown user '%s'", u);
+		return -1;
+	} else
+		pe->uid = pw->pw_uid;
+	pe->given = 1;
+	if (pw == NULL)
+		return 0;
+	n = EXPLAIN_GROUPS_MAX - pe->ngids;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, pe->gids + pe->ngids, &n) == -1) {
+		log_warnx("explain: user '%s' has more than %d groups", u, EXPLAIN_GROUPS_MAX);
+		return -1;
+	}
+	pe->ngids += n;
+	return 0;
+}
+
+static int
+peer_group(struct peer *pe, const char *g)
+{
+	struct group *gr;
+	unsigned v;
+
+	if (pe->ngids == EXPLAIN_GROUPS_MAX) {
+		log_warnx("explain: too many groups");
+		return -1;
+	}
+	if (parse_num(g, &v) == 0)
+		pe->gids[pe->ngids++] = (gid_t)v;
+	else if ((gr = getgrnam(g)) != NULL)
+		pe->gids[pe->ngids++] = gr->gr_gid;
+	else {
+		log_warnx("explain: unknown group '%s'", g);
+		return -1;
+	}
+	pe->given = 1;
+	return 0;
+}
+
+static void
+put_peer(FILE *f, const struct peer *pe, int have_user)
+{
+	int i;
+
+	if (have_user)
+		fprintf(f, "uid=%lu", (unsigned long)pe->uid);
+	else
+		fprintf(f, "no user");
+	fprintf(f, " groups=");
+	for (i = 0; i < pe->ngids; i++)
+		fprintf(f, "%s%lu", i ? "," : "", (unsigned long)pe->gids[i]);
+	if (pe->ngids == 0)
+		fprintf(f, "none");
+}
+
 int
 cmd_explain(int argc, char **argv)
 {
@@ -225,21 +334,41 @@ cmd_explain(int argc, char **argv)
 		{ "access", required_argument, NULL, 'a' },
 		{ "pid", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "user", required_argument, NULL, 'U' },
+		{ "group", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct policy_diags d;
 	struct policy_decision dec;
 	struct policy *p = NULL;
-	const char *policy = NULL;
+	const struct policy *view;
+	const char *policy = NULL, *where;
+	struct peer pe;
+	int have_user = 0;
 	char canon[PATH_MAX], cwd[PATH_MAX], acc[64], *end;
 	unsigned access = POLICY_READ;
 	int c, i, json = 0, status = 0, havecwd = 0;
 	long pid = 0;
 
+	memset(&pe, 0, sizeof(pe));
+	pe.uid = (uid_t)-1; /* --group alone: a user no user= names */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:a:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'U':
+			if (have_user) {
+				log_warnx("explain: --user given twice");
+				return 2;
+			}
+			if (peer_user(&pe, optarg) == -1)
+				return 2;
+			have_user = 1;
+			break;
+		case 'G':
+			if (peer_group(&pe, optarg) == -1)
+				return 2;
+			break;
 		case 'p':
 			policy = optarg;
 			break;
@@ -290,6 +419,24 @@ cmd_explain(int argc, char **argv)
 		fprintf(stderr, "filebroker: note: %s has %zu warning%s; see filebroker check\n",
 		    policy, d.n, d.n == 1 ? "" : "s");
 	policy_diags_free(&d);
+	view = p;
+	if (pe.given) {
+		/* As `filebroker serve` does at connect time. */
+		if (policy_select(p, pe.uid, pe.gids, (size_t)pe.ngids, &view, &where) == -1) {
+			fprintf(stderr, "filebroker: explain: no profile of %s matches the peer (",
+			    policy);
+			put_peer(stderr, &pe, have_user);
+			fprintf(stderr, "): serve would refuse it\n");
+			policy_free(p);
+			return 1;
+		}
+		fprintf(stderr, "filebroker: note: peer ");
+		put_peer(stderr, &pe, have_user);
+		fprintf(stderr, " gets the profile at %s\n", where);
+	} else if (policy_nprofiles(p) > 0)
+		fprintf(stderr, "filebroker: note: %s has profiles; deciding with the rules "
+				"outside them (give --user or --group for a peer's profile)\n",
+		    policy);
 	policy_access_format(access, acc, sizeof(acc));
 	for (i = optind; i < argc; i++) {
 		const char *path = argv[i];
@@ -331,7 +478,7 @@ cmd_explain(int argc, char **argv)
 			fprintf(stderr, "filebroker: note: '/proc/self%s' taken as '%s'\n", rest,
 			    canon);
 		}
-		if (policy_decide(p, canon, access, (pid_t)pid, &dec) == -1) {
+		if (policy_decide(view, canon, access, (pid_t)pid, &dec) == -1) {
 			log_warn("explain: '%s'", canon);
 			status = 2;
 			continue;

@@ -7,7 +7,10 @@
 #define FB_CMDS_H
 
 int cmd_run(int argc, char **argv);	/* broker/run.c */
+int cmd_serve(int argc, char **argv);	/* broker/cmd_serve.c */
 int cmd_check(int argc, char **argv);	/* broker/cmd_policy.c */
 int cmd_explain(int argc, char **argv); /* broker/cmd_policy.c */
+int cmd_learn(int argc, char **argv);	/* broker/cmd_learn.c */
+int cmd_audit(int argc, char **argv);	/* broker/cmd_audit.c */
 
 #endif

@@ -13,8 +13,11 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "run", cmd_run, "run a command as a worker, brokering its file access" },
+	{ "serve", cmd_serve, "serve workers that connect to a socket (daemon mode)" },
 	{ "check", cmd_check, "check policy files and report every error" },
 	{ "explain", cmd_explain, "show how a policy decides given paths" },
+	{ "learn", cmd_learn, "write a policy from what a command used" },
+	{ "audit", cmd_audit, "summarise audit records" },
 };
 
 static void

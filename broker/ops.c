@@ -38,12 +38,21 @@ struct opctx {
 	char canon2[PATH_MAX];
 	unsigned access;	/* the access decided on */
 	int decided;		/* a policy decision was made */
-	int allowed;
+	int allowed;		/* the policy's decision */
+	int waived;		/* it denied, and complain mode let it pass */
 	const char *rule;
 };
 
 /* Decide access on path, remembering the outcome for the audit record.
- * A denial sticks: a later allow (rename's second path) does not undo it. */
+ * A denial sticks: a later allow (rename's second path) does not undo it.
+ *
+ * Complain mode is decided here and nowhere else: a policy denial is
+ * recorded as such (and marked waived, "would-deny") and the request goes
+ * on as if allowed, with the default create mode bound and d->exact clear,
+ * so that FIFOs, sockets and devices still need an exact allow rule: that
+ * is a safety rule, not the policy's, and complain mode does not lift it.
+ * Nor does it lift anything the resolution refuses (magic links, paths
+ * that do not resolve): those never reach a decision. */
 static int
 decide(struct opctx *c, const char *path, unsigned access, struct policy_decision *d)
 {
@@ -61,6 +70,12 @@ decide(struct opctx *c, const char *path, unsigned access, struct policy_decisio
 	}
 	c->access |= access;
 	c->decided = 1;
+	if (!d->allowed && c->s->complain) {
+		c->waived = 1;
+		d->allowed = 1;
+		d->exact = 0;
+		d->create_mode = POLICY_DEFAULT_CREATE_MODE;
+	}
 	return d->allowed;
 }
 
@@ -190,6 +205,7 @@ open_existing(struct opctx *c, struct walk *w, int flags)
 	special = t != S_IFREG && t != S_IFDIR;
 	if (special && !d.exact) {
 		c->allowed = 0;
+		c->waived = 0; /* enforced, complain mode or not */
 		return EACCES;
 	}
 	/* A special file is opened O_NONBLOCK so that a FIFO cannot stall the
@@ -527,6 +543,8 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	ev.rule = c->decided ? c->rule : NULL;
 	ev.err = err;
 	ev.duration_ns = elapsed_ns(t0);
+	ev.complain = c->s->complain;
+	ev.waived = c->decided && !c->allowed && c->waived;
 
 	if (c->s->audit == NULL) {
 		/* No sink: a denial still says so, on stderr. */
@@ -536,10 +554,12 @@ record(struct opctx *c, const struct timespec *t0, int err)
 		return;
 	}
 	if (audit_write(c->s->audit, &ev) == -1) {
-		/* Fail closed: no descriptor leaves without its record. */
+		/* Fail closed: no descriptor leaves without its record.  Said
+		 * once, not per request. */
 		if (!c->s->audit_broken)
-			log_warn("audit record could not be written; denying every "
-				 "request from now on");
+			log_warn("audit: %s: a record could not be written; denying every "
+				 "request from now on",
+			    audit_failed(c->s->audit) ? audit_failed(c->s->audit) : "sink");
 		c->s->audit_broken = 1;
 	}
 }

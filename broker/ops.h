@@ -25,6 +25,9 @@ struct session {
 	uid_t uid;		/* the worker's credentials */
 	gid_t gid;
 	int chown_new;		/* give created files and folders to uid/gid */
+	int complain;		/* --complain: a policy denial is recorded as
+				   "would-deny" and the request goes on; the
+				   resolution's safety rules still hold */
 
 	/* Create a new connection to this session; serve.c provides it.
 	 * Returns 0 and the worker's end in *fd, or a positive errno. */

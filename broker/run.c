@@ -37,6 +37,9 @@
 #define EXIT_CANNOT_RUN 126
 #define EXIT_NOT_FOUND 127
 
+/* --audit may be given this many times. */
+#define RUN_AUDIT_MAX 8
+
 struct run_state {
 	struct server *sv;
 	pid_t worker;
@@ -49,7 +52,8 @@ static void
 run_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: filebroker run [--policy FILE] [--user USER] [--audit DEST]\n"
+	    "usage: filebroker run [--policy FILE] [--user USER] [--audit DEST]...\n"
+	    "                      [--audit-sync] [--complain]\n"
 	    "                      [--explicit] [--net] [--weaker-sandbox]\n"
 	    "                      [--print-sandbox] [-v] [--] COMMAND [ARG...]\n"
 	    "\n"
@@ -64,9 +68,15 @@ run_usage(FILE *f)
 	    "  --policy FILE     the policy (filebroker.policy(5)); without it: include\n"
 	    "                    @runtime, and read and list the current folder's tree\n"
 	    "  --user USER       when run as root, the worker's user (default: nobody)\n"
-	    "  --audit DEST      append one JSON record per request to the file DEST\n"
-	    "                    (created 0600), or to stderr with '-'; without it,\n"
-	    "                    each denial prints one line on stderr\n"
+	    "  --audit DEST      record every request to DEST (repeatable; each gets\n"
+	    "                    every record): a file (JSON lines, created 0600),\n"
+	    "                    '-' for stderr, 'syslog' (authpriv), 'journal'\n"
+	    "                    (systemd); './syslog' is a file.  Without it, each\n"
+	    "                    denial prints one line on stderr\n"
+	    "  --audit-sync      fdatasync the audit files before each reply, so that\n"
+	    "                    records survive a power cut (slower)\n"
+	    "  --complain        allow what the policy denies, recording it as\n"
+	    "                    \"would-deny\": for trying a policy out (see learn)\n"
 	    "  --explicit        path system calls fail with EACCES instead of going\n"
 	    "                    to the broker: the worker must use libfilebroker\n"
 	    "                    (and, being unable to load libraries, be static)\n"
@@ -300,11 +310,16 @@ cmd_run(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "audit", required_argument, NULL, 'a' },
+		{ "audit-sync", no_argument, NULL, 'S' },
+		{ "complain", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *policy_path = NULL, *user = NULL, *audit_dest = NULL;
+	const char *policy_path = NULL, *user = NULL, *audit_dest[RUN_AUDIT_MAX];
+	size_t naudit = 0, i;
+	unsigned audit_flags = 0;
+	int complain = 0;
 	struct worker_spec ws;
 	struct session s;
 	struct run_state rs;
@@ -326,7 +341,15 @@ cmd_run(int argc, char **argv)
 			user = optarg;
 			break;
 		case 'a':
-			audit_dest = optarg;
+			if (naudit == RUN_AUDIT_MAX)
+				fatalx("run: at most %d --audit destinations", RUN_AUDIT_MAX);
+			audit_dest[naudit++] = optarg;
+			break;
+		case 'S':
+			audit_flags |= AUDIT_SYNC;
+			break;
+		case 'C':
+			complain = 1;
 			break;
 		case 'v':
 			verbose++;
@@ -362,8 +385,24 @@ cmd_run(int argc, char **argv)
 
 	memset(&s, 0, sizeof(s));
 	s.policy = policy_path != NULL ? load_policy(policy_path) : default_policy();
-	if (audit_dest != NULL && audit_open(audit_dest, &s.audit) == -1)
-		fatal("audit %s", audit_dest);
+	for (i = 0; i < naudit; i++) {
+		struct audit *a;
+
+		if (audit_open_flags(audit_dest[i], audit_flags, &a) == -1) {
+			if (strcmp(audit_dest[i], "syslog") == 0 || strcmp(audit_dest[i], "journal") == 0)
+				fatal("%s: not available: %s", audit_dest[i],
+				    strcmp(audit_dest[i], "syslog") == 0 ? AUDIT_SYSLOG_PATH
+									 : AUDIT_JOURNAL_PATH);
+			fatal("audit %s", audit_dest[i]);
+		}
+		audit_chain(&s.audit, a);
+	}
+	if (audit_flags != 0 && naudit == 0)
+		log_warnx("run: --audit-sync without --audit does nothing");
+	s.complain = complain;
+	if (complain)
+		log_warnx("complain mode: requests the policy denies are ALLOWED and recorded "
+			  "as would-deny; do not use it to confine anything");
 	if (fsctx_init(&s.fs) == -1)
 		fatal("opening / and /proc/self/fd");
 

@@ -1,5 +1,10 @@
 /*
  * serve.c: the event loop; see serve.h.
+ *
+ * Each session the server serves has a `struct sref`: its connection count,
+ * its limit and what to do when its last connection goes.  session->serve
+ * points to it, so that a CHANNEL request finds the session's server and
+ * adds the new connection to the same session.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,9 +21,18 @@
 
 enum watch_kind { W_CONN, W_OTHER };
 
+struct sref {
+	struct server *sv;
+	struct session *s;
+	unsigned nconns, max;
+	void (*release)(struct session *s, void *arg); /* NULL: the default one */
+	void *arg;
+};
+
 struct watch {
 	enum watch_kind kind;
 	int fd;
+	struct sref *sr; /* W_CONN: its session */
 	struct watch *next, *prev;
 	/* W_OTHER */
 	void (*fn)(void *arg, uint32_t events);
@@ -32,7 +46,7 @@ struct watch {
 
 struct server {
 	int ep;
-	struct session *s;
+	struct sref *def; /* the default session, or NULL */
 	struct watch *head;
 	unsigned nconns;
 	uint64_t nviolations;
@@ -52,13 +66,22 @@ server_new(struct session *s)
 
 	if ((sv = calloc(1, sizeof(*sv))) == NULL)
 		return NULL;
-	if ((sv->ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+	if (s != NULL && (sv->def = calloc(1, sizeof(*sv->def))) == NULL) {
 		free(sv);
 		return NULL;
 	}
-	sv->s = s;
-	s->serve = sv;
-	s->new_channel = server_new_channel;
+	if ((sv->ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		free(sv->def);
+		free(sv);
+		return NULL;
+	}
+	if (s != NULL) {
+		sv->def->sv = sv;
+		sv->def->s = s;
+		sv->def->max = SERVE_MAX_CONNS;
+		s->serve = sv->def;
+		s->new_channel = server_new_channel;
+	}
 	return sv;
 }
 
@@ -76,6 +99,8 @@ unlink_watch(struct server *sv, struct watch *w)
 static void
 conn_close(struct server *sv, struct watch *w)
 {
+	struct sref *sr = w->sr;
+
 	epoll_ctl(sv->ep, EPOLL_CTL_DEL, w->fd, NULL);
 	close(w->fd);
 	if (w->pending && w->pfd != -1)
@@ -84,6 +109,15 @@ conn_close(struct server *sv, struct watch *w)
 	unlink_watch(sv, w);
 	sv->nconns--;
 	free(w);
+	/* The last connection of an added session: it is done.  Nothing
+	 * else of the server refers to it any more. */
+	if (--sr->nconns == 0 && sr != sv->def) {
+		sr->s->serve = NULL;
+		sr->s->new_channel = NULL;
+		if (sr->release != NULL)
+			sr->release(sr->s, sr->arg);
+		free(sr);
+	}
 }
 
 void
@@ -103,6 +137,7 @@ server_free(struct server *sv)
 		}
 	}
 	close(sv->ep);
+	free(sv->def);
 	free(sv);
 }
 
@@ -131,22 +166,75 @@ watch_add(struct server *sv, int fd, enum watch_kind kind, uint32_t events)
 	return w;
 }
 
-int
-server_add_conn(struct server *sv, int fd)
+/* fd as one more connection of sr. */
+static int
+conn_add(struct server *sv, struct sref *sr, int fd)
 {
-	if (sv->nconns >= SERVE_MAX_CONNS) {
+	struct watch *w;
+
+	if (sr->nconns >= sr->max) {
 		close(fd);
 		errno = EMFILE;
 		return -1;
 	}
-	if (watch_add(sv, fd, W_CONN, EPOLLIN) == NULL) {
+	if ((w = watch_add(sv, fd, W_CONN, EPOLLIN)) == NULL) {
 		int saved = errno;
 		close(fd);
 		errno = saved;
 		return -1;
 	}
+	w->sr = sr;
+	sr->nconns++;
 	sv->nconns++;
 	return 0;
+}
+
+int
+server_add_conn(struct server *sv, int fd)
+{
+	if (sv->def == NULL) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return conn_add(sv, sv->def, fd);
+}
+
+int
+server_add_conn_session(struct server *sv, int fd, struct session *s, unsigned max_conns,
+    void (*release)(struct session *s, void *arg), void *arg)
+{
+	struct sref *sr;
+
+	if (s == NULL || s->serve != NULL || max_conns == 0) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	if ((sr = calloc(1, sizeof(*sr))) == NULL) {
+		close(fd);
+		return -1;
+	}
+	sr->sv = sv;
+	sr->s = s;
+	sr->max = max_conns;
+	sr->release = release;
+	sr->arg = arg;
+	if (conn_add(sv, sr, fd) == -1) {
+		free(sr);
+		return -1;
+	}
+	s->serve = sr;
+	s->new_channel = server_new_channel;
+	return 0;
+}
+
+unsigned
+server_session_nconns(const struct session *s)
+{
+	const struct sref *sr = s->serve;
+
+	return sr != NULL ? sr->nconns : 0;
 }
 
 int
@@ -193,14 +281,14 @@ server_nviolations(const struct server *sv)
 static int
 server_new_channel(struct session *s, int *fd)
 {
-	struct server *sv = s->serve;
+	struct sref *sr = s->serve;
 	int sp[2];
 
-	if (sv->nconns >= SERVE_MAX_CONNS)
+	if (sr->nconns >= sr->max)
 		return EMFILE;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
 		return errno;
-	if (server_add_conn(sv, sp[0]) == -1) {
+	if (conn_add(sr->sv, sr, sp[0]) == -1) {
 		close(sp[1]);
 		return errno;
 	}
@@ -212,7 +300,8 @@ static void
 violation(struct server *sv, struct watch *w, const char *why)
 {
 	sv->nviolations++;
-	log_warnx("worker %ld: protocol violation: %s; connection closed", (long)sv->s->pid, why);
+	log_warnx("worker %ld: protocol violation: %s; connection closed", (long)w->sr->s->pid,
+	    why);
 	conn_close(sv, w);
 }
 
@@ -326,7 +415,7 @@ conn_serve_one(struct server *sv, struct watch *w)
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return 0;
 	if (n == -1) {
-		log_debug("worker %ld: connection: %s", (long)sv->s->pid, strerror(errno));
+		log_debug("worker %ld: connection: %s", (long)w->sr->s->pid, strerror(errno));
 		conn_close(sv, w);
 		return 0;
 	}
@@ -365,9 +454,9 @@ conn_serve_one(struct server *sv, struct watch *w)
 	/* On a socket the broker cannot tell which process of the worker's
 	 * asked: the records name the worker it started. */
 	o.mode = "explicit";
-	o.pid = sv->s->pid;
+	o.pid = w->sr->s->pid;
 	o.tid = 0;
-	ops_handle(sv->s, &o, &sv->req, &t0, &sv->rep, &fd);
+	ops_handle(w->sr->s, &o, &sv->req, &t0, &sv->rep, &fd);
 	if ((len = proto_encode_reply(&sv->rep, sv->out, sizeof(sv->out))) < 0) {
 		/* Our own reply does not encode: a broken invariant. */
 		fatal("encoding a %s reply", proto_type_name(sv->req.type));

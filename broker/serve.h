@@ -1,7 +1,9 @@
 /*
  * serve.h: the broker's event loop.  One thread, epoll, non-blocking
  * sockets.  A connection is one SOCK_SEQPACKET socket of a session; each
- * request gets exactly one reply.  A worker that does not read its replies
+ * request gets exactly one reply.  One server may serve several sessions
+ * (filebroker serve: one per peer); a channel (FB_MSG_CHANNEL) belongs to
+ * the session of the connection that asked for it.  A worker that does not read its replies
  * only stops its own connection (no reading until the reply is gone); a
  * protocol violation closes that connection and is logged; nothing a worker
  * sends can stop the loop.
@@ -17,19 +19,39 @@ struct server;
 /* Connections one session may hold at once (its bootstrap plus channels). */
 #define SERVE_MAX_CONNS 1024
 
-/* A new server for session s (which it does not own).  NULL, errno set. */
+/* A new server for session s (which it does not own), its default session
+ * for server_add_conn(); s may be NULL for a server whose sessions all come
+ * through server_add_conn_session().  NULL, errno set. */
 struct server *server_new(struct session *s);
+/* Closes every connection; sessions added with server_add_conn_session()
+ * are released (their release function is called). */
 void server_free(struct server *sv);
 
-/* Serve fd as a connection of the session.  Takes ownership of fd, also on
- * failure.  Returns 0 or -1 with errno. */
+/* Serve fd as a connection of the default session.  Takes ownership of fd,
+ * also on failure.  Returns 0 or -1 with errno (EINVAL: no default
+ * session, EMFILE: the session holds SERVE_MAX_CONNS connections). */
 int server_add_conn(struct server *sv, int fd);
+
+/*
+ * Serve fd as the first connection of session s, which may then hold up to
+ * max_conns connections (fd and its channels).  Takes ownership of fd, also
+ * on failure.  On success the server holds s until its last connection
+ * closes, then calls release(s, arg) (from inside server_run() or
+ * server_free()); s must stay valid until then and must not be given to a
+ * server twice.  On failure s is still the caller's and release is not
+ * called.  Returns 0 or -1 with errno.
+ */
+int server_add_conn_session(struct server *sv, int fd, struct session *s, unsigned max_conns,
+    void (*release)(struct session *s, void *arg), void *arg);
+
+/* Open connections of session s (s must have been given to a server). */
+unsigned server_session_nconns(const struct session *s);
 
 /* Call fn(arg, events) when fd is readable.  The server does not own fd. */
 int server_watch(struct server *sv, int fd, void (*fn)(void *arg, uint32_t events), void *arg);
 void server_unwatch(struct server *sv, int fd);
 
-/* Open connections. */
+/* Open connections, of every session. */
 unsigned server_nconns(const struct server *sv);
 
 /* Protocol violations seen so far. */

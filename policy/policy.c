@@ -94,6 +94,21 @@ policy_rule_clear(struct prule *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static void
+profiles_free(struct pprofile *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].uids);
+		free(v[i].gids);
+		free(v[i].text);
+		free(v[i].where);
+		policy_free(v[i].view);
+	}
+	free(v);
+}
+
 void
 policy_free(struct policy *p)
 {
@@ -101,12 +116,16 @@ policy_free(struct policy *p)
 
 	if (p == NULL)
 		return;
-	for (i = 0; i < p->nrules; i++)
-		policy_rule_clear(&p->rules[i]);
+	/* A view's rules are shallow copies of its parent's. */
+	if (!p->borrowed) {
+		for (i = 0; i < p->nrules; i++)
+			policy_rule_clear(&p->rules[i]);
+		for (i = 0; i < p->nfiles; i++)
+			free(p->files[i]);
+		free(p->files);
+		profiles_free(p->profiles, p->nprofiles);
+	}
 	free(p->rules);
-	for (i = 0; i < p->nfiles; i++)
-		free(p->files[i]);
-	free(p->files);
 	free(p->nodes);
 	free(p->slots);
 	free(p->gedges);
@@ -121,12 +140,165 @@ policy_nrules(const struct policy *p)
 	return p ? p->nrules : 0;
 }
 
+size_t
+policy_nprofiles(const struct policy *p)
+{
+	return p ? p->nprofiles : 0;
+}
+
+static int
+profile_matches(const struct pprofile *pr, uid_t uid, const gid_t *gids, size_t ngids)
+{
+	size_t i, j;
+	int ok;
+
+	if (pr->any)
+		return 1;
+	if (pr->has_user) {
+		for (ok = 0, i = 0; i < pr->nuids && !ok; i++)
+			ok = pr->uids[i] == uid;
+		if (!ok)
+			return 0;
+	}
+	if (pr->has_group) {
+		for (ok = 0, i = 0; i < pr->ngids && !ok; i++)
+			for (j = 0; j < ngids && !ok; j++)
+				ok = pr->gids[i] == gids[j];
+		if (!ok)
+			return 0;
+	}
+	return pr->has_user || pr->has_group;
+}
+
+int
+policy_select(const struct policy *p, uid_t uid, const gid_t *gids, size_t ngids,
+    const struct policy **view, const char **where)
+{
+	size_t k;
+
+	if (p == NULL || view == NULL || (gids == NULL && ngids > 0) || p->borrowed) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (k = 0; k < p->nprofiles; k++) {
+		if (!profile_matches(&p->profiles[k], uid, gids, ngids))
+			continue;
+		*view = p->profiles[k].view;
+		if (where != NULL)
+			*where = p->profiles[k].where;
+		return 0;
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+/*
+ * Each profile gets its own trie of the common rules plus its section's, so
+ * that a decision for a peer costs exactly what a decision without profiles
+ * costs: the price is memory (the common rules compiled once per profile),
+ * bounded by POLICY_RULES_MAX over all views together.
+ */
+static int
+compile_views(struct pctx *c, struct policy *p)
+{
+	struct policy *v;
+	size_t k, i, n, total = 0, ncommon = 0;
+
+	for (i = 0; i < p->nrules; i++)
+		if (p->rules[i].profile < 0)
+			ncommon++;
+	for (k = 0; k < p->nprofiles; k++)
+		total += ncommon;
+	total += p->nrules - ncommon;
+	if (p->nprofiles > 0 && total > POLICY_RULES_MAX) {
+		policy_ctx_diag(c, POLICY_ERROR, p->profiles[0].file, p->profiles[0].line,
+		    p->profiles[0].col,
+		    "too many rules across profiles: the %zu common rules are compiled "
+		    "once per profile (%zu profiles), %zu rules in all (the limit is %d)",
+		    ncommon, p->nprofiles, total, POLICY_RULES_MAX);
+		return -1;
+	}
+	for (k = 0; k < p->nprofiles; k++) {
+		if ((v = calloc(1, sizeof(*v))) == NULL)
+			goto nomem;
+		p->profiles[k].view = v;
+		v->borrowed = 1;
+		v->view_profile = (int)k;
+		v->view_where = p->profiles[k].where;
+		v->files = p->files;
+		v->nfiles = p->nfiles;
+		for (i = n = 0; i < p->nrules; i++)
+			if (p->rules[i].profile < 0 || p->rules[i].profile == (int)k)
+				n++;
+		if ((v->rules = malloc((n ? n : 1) * sizeof(*v->rules))) == NULL)
+			goto nomem;
+		for (i = 0; i < p->nrules; i++)
+			if (p->rules[i].profile < 0 || p->rules[i].profile == (int)k)
+				v->rules[v->nrules++] = p->rules[i];
+		if (policy_trie_compile(c, v) == -1 || c->nomem)
+			return -1;
+	}
+	return 0;
+nomem:
+	c->nomem = 1;
+	return -1;
+}
+
+/* "profile any" matches first: profiles after it are never selected.  So is
+ * a profile with the very criteria of an earlier one. */
+static void
+warn_profiles(struct pctx *c, const struct policy *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->nprofiles; i++) {
+		for (j = 0; j < i; j++) {
+			if (p->profiles[j].any) {
+				policy_ctx_diag(c, POLICY_WARNING, p->profiles[i].file,
+				    p->profiles[i].line, p->profiles[i].col,
+				    "profile never selected: 'profile any' at %s matches "
+				    "every peer first",
+				    p->profiles[j].where);
+				break;
+			}
+			if (strcmp(p->profiles[j].text, p->profiles[i].text) == 0) {
+				policy_ctx_diag(c, POLICY_WARNING, p->profiles[i].file,
+				    p->profiles[i].line, p->profiles[i].col,
+				    "profile never selected: the profile at %s has the same "
+				    "criteria and matches first",
+				    p->profiles[j].where);
+				break;
+			}
+		}
+	}
+}
+
+/* The components were only needed to build the tries. */
+static void
+drop_comps(struct policy *p)
+{
+	size_t i, j, k;
+
+	for (k = 0; k < p->nprofiles; k++)
+		for (i = 0; i < p->profiles[k].view->nrules; i++) {
+			p->profiles[k].view->rules[i].comp = NULL;
+			p->profiles[k].view->rules[i].ncomp = 0;
+		}
+	for (i = 0; i < p->nrules; i++) {
+		for (j = 0; j < p->rules[i].ncomp; j++)
+			free(p->rules[i].comp[j].text);
+		free(p->rules[i].comp);
+		p->rules[i].comp = NULL;
+		p->rules[i].ncomp = 0;
+	}
+}
+
 /* Parsing is done (successfully or not): compile or throw away. */
 static int
 finish(struct pctx *c, struct policy **out, int openerr)
 {
 	struct policy *p = NULL;
-	size_t i, j;
+	size_t i;
 
 	if (!c->nomem && c->nerrors == 0 && (p = calloc(1, sizeof(*p))) == NULL)
 		c->nomem = 1;
@@ -135,18 +307,17 @@ finish(struct pctx *c, struct policy **out, int openerr)
 		p->nrules = c->nrules;
 		p->files = c->files;
 		p->nfiles = c->nfiles;
+		p->profiles = c->profiles;
+		p->nprofiles = c->nprofiles;
+		p->view_profile = -1;
 		c->rules = NULL;
 		c->files = NULL;
-		c->nrules = c->nfiles = 0;
-		if (policy_trie_compile(c, p) == 0 && !c->nomem) {
-			/* The components were only needed to build the trie. */
-			for (i = 0; i < p->nrules; i++) {
-				for (j = 0; j < p->rules[i].ncomp; j++)
-					free(p->rules[i].comp[j].text);
-				free(p->rules[i].comp);
-				p->rules[i].comp = NULL;
-				p->rules[i].ncomp = 0;
-			}
+		c->profiles = NULL;
+		c->nrules = c->nfiles = c->nprofiles = 0;
+		if (policy_trie_compile(c, p) == 0 && !c->nomem && compile_views(c, p) == 0 &&
+		    !c->nomem) {
+			warn_profiles(c, p);
+			drop_comps(p);
 			*out = p;
 			return 0;
 		}
@@ -158,6 +329,7 @@ finish(struct pctx *c, struct policy **out, int openerr)
 	for (i = 0; i < c->nfiles; i++)
 		free(c->files[i]);
 	free(c->files);
+	profiles_free(c->profiles, c->nprofiles);
 	if (c->nomem) {
 		if (c->diags != NULL && c->nerrors == 0)
 			policy_ctx_diag(c, POLICY_ERROR, "policy", 0, 0, "out of memory");
@@ -181,6 +353,7 @@ policy_load(const char *path, struct policy **out, struct policy_diags *diags)
 	}
 	memset(&c, 0, sizeof(c));
 	c.diags = diags;
+	c.cur_profile = -1;
 	if (policy_parse_file(&c, path, NULL, 0, 0) == -1 && errno != ENOMEM)
 		openerr = errno;
 	return finish(&c, out, openerr);
@@ -200,6 +373,7 @@ policy_load_buffer(const char *name, const char *text, size_t len, const char *b
 	}
 	memset(&c, 0, sizeof(c));
 	c.diags = diags;
+	c.cur_profile = -1;
 	if (len > POLICY_FILE_SIZE_MAX)
 		policy_ctx_diag(&c, POLICY_ERROR, name, 0, 0, "file too large (over %u bytes)",
 		    POLICY_FILE_SIZE_MAX);
@@ -252,7 +426,10 @@ policy_foreach_exec(const struct policy *p,
 	if (p == NULL || fn == NULL)
 		return 0;
 	for (i = 0; i < p->nrules; i++) {
-		if (!p->rules[i].allow || !(p->rules[i].bits & POLICY_EXEC))
+		/* Only the rules this policy decides with: at the top of a
+		 * policy with profiles, the common ones. */
+		if (p->rules[i].node == PNONE || !p->rules[i].allow ||
+		    !(p->rules[i].bits & POLICY_EXEC))
 			continue;
 		if ((rv = fn(p->rules[i].pattern, p->rules[i].has_wild, arg)) != 0)
 			return rv;
@@ -300,29 +477,47 @@ toolong:
 	return -1;
 }
 
+/* File names may hold anything; keep the comment on its line. */
+static void
+print_where(FILE *out, const char *where)
+{
+	const char *s;
+
+	fputs("\t# ", out);
+	for (s = where; *s != '\0'; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+	fputc('\n', out);
+}
+
 int
 policy_print(const struct policy *p, FILE *out)
 {
 	const struct prule *r;
 	char acc[64];
-	const char *s;
 	size_t i;
+	int prof = -1;
 
 	if (p == NULL || out == NULL) {
 		errno = EINVAL;
 		return -1;
 	}
-	for (i = 0; i < p->nrules; i++) {
-		r = &p->rules[i];
+	for (i = 0; i < p->nrules || (!p->borrowed && prof + 1 < (int)p->nprofiles); i++) {
+		r = i < p->nrules ? &p->rules[i] : NULL;
+		/* Profile lines before the section's first rule; empty
+		 * sections too, so that the profiles keep their order. */
+		while (!p->borrowed && prof + 1 < (int)p->nprofiles &&
+		    (r == NULL || r->profile > prof)) {
+			prof++;
+			fprintf(out, "profile %s", p->profiles[prof].text);
+			print_where(out, p->profiles[prof].where);
+		}
+		if (r == NULL)
+			break;
 		fprintf(out, "%s %s %s", r->allow ? "allow" : "deny ",
 		    policy_access_format(r->bits, acc, sizeof(acc)), r->pattern);
 		if (r->allow && r->has_mode)
 			fprintf(out, " mode=0%03o", r->mode);
-		/* File names may hold anything; keep the comment on its line. */
-		fputs("\t# ", out);
-		for (s = r->where; *s != '\0'; s++)
-			fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
-		fputc('\n', out);
+		print_where(out, r->where);
 	}
 	if (fflush(out) == EOF || ferror(out))
 		return -1;

@@ -2,7 +2,8 @@
  * policy.h: the filebroker policy language, parsed, compiled and decided.
  *
  * Pure code: no global state, no printing, no exit.  Loading reads files
- * (the policy and its includes) and nothing else.  A policy with any error
+ * (the policy and its includes) and, for names on profile lines, the user
+ * and group databases (getpwnam_r, getgrnam_r), and nothing else.  A policy with any error
  * is never returned half-loaded: policy_load() gives either a complete
  * compiled policy or NULL plus diagnostics.
  *
@@ -11,8 +12,17 @@
  *	allow ACCESS[,ACCESS...] PATTERN [mode=0NNN]
  *	deny  ACCESS[,ACCESS...] PATTERN
  *	include FILE | include @runtime
+ *	profile any | profile [user=U[,U...]] [group=G[,G...]]
  *
  * Default deny; a deny rule wins over any allow rule, whatever the order.
+ *
+ * Profiles (daemon mode): rules before the first profile line are the
+ * common rules; a profile line opens a section that lasts until the next
+ * profile line or the end of the top-level file.  A peer gets the first
+ * profile in file order that matches it, that is its section's rules plus
+ * the common rules (policy_select()).  Deciding with the policy itself,
+ * as `filebroker run` does, uses the common rules only.  User and group
+ * names are resolved when the policy is loaded.
  */
 #ifndef FB_POLICY_H
 #define FB_POLICY_H
@@ -41,6 +51,8 @@ enum policy_access {
 #define POLICY_RULES_MAX 1000000       /* rules in all files together */
 #define POLICY_DIAGS_MAX 100	       /* diagnostics kept per load; then one
 					  "too many errors" and parsing stops */
+#define POLICY_PROFILES_MAX 256       /* profile lines in a policy */
+#define POLICY_PROFILE_IDS_MAX 64      /* users, and groups, on one line */
 #define POLICY_STATES_MAX 1024	       /* patterns that may match one path at
 					  once (a bound computed at load time;
 					  policies above it are refused) */
@@ -91,8 +103,27 @@ int policy_load_buffer(const char *name, const char *text, size_t len, const cha
 
 void policy_free(struct policy *p);
 
-/* Number of rules (after includes). */
+/* Number of rules (after includes), profile sections included. */
 size_t policy_nrules(const struct policy *p);
+
+/* Number of profile lines; 0 for a policy written without profiles. */
+size_t policy_nprofiles(const struct policy *p);
+
+/*
+ * Pick the profile for a peer with user id uid and the groups gids[0..ngids)
+ * (its primary group and its supplementary groups; order does not matter):
+ * the first profile line in file order whose every criterion matches
+ * ("user=" lists uid, "group=" lists one of gids, "any" always).  On
+ * success returns 0, sets *view to a policy to decide with (the common
+ * rules plus that profile's; usable with every function taking a const
+ * struct policy *, never to be freed, valid while p lives) and, when where
+ * is not NULL, *where to the profile line's "FILE:LINE".  Returns -1 with
+ * errno ENOENT when no profile matches (always, for a policy without
+ * profiles), EINVAL for bad arguments.  Does not allocate; cost is linear
+ * in the profile lines and ids written.
+ */
+int policy_select(const struct policy *p, uid_t uid, const gid_t *gids, size_t ngids,
+    const struct policy **view, const char **where);
 
 /* The outcome of policy_decide(). */
 struct policy_decision {
@@ -189,8 +220,8 @@ int policy_foreach_exec(const struct policy *p,
 ssize_t policy_pattern_prefix(const char *pattern, char *buf, size_t size);
 
 /*
- * Print the policy, includes expanded, one rule per line in the language
- * itself, each followed by a "# FILE:LINE" comment.  Loading the output
+ * Print the policy, includes expanded, one rule or profile line per line in
+ * the language itself, each followed by a "# FILE:LINE" comment.  Loading the output
  * gives a policy with the same decisions.  Returns 0, or -1 with errno set
  * by the stream.
  */

@@ -49,7 +49,25 @@ struct prule {
 	int line, col;	    /* col of the keyword */
 	struct pcomp *comp; /* freed after compiling */
 	size_t ncomp;
-	uint32_t node; /* the trie node the pattern ends at */
+	uint32_t node; /* the trie node the pattern ends at; PNONE when the
+			  rule is not part of this trie (a profile's rule in
+			  the top-level policy) */
+	int profile;   /* index of its profile section, -1 for common rules */
+};
+
+/* One profile line.  ids are resolved at load time. */
+struct pprofile {
+	int any;	     /* "profile any" */
+	uid_t *uids;	     /* user=: match one of them (NULL: no user=) */
+	size_t nuids;
+	gid_t *gids;	     /* group=: one of the peer's groups is one of them */
+	size_t ngids;
+	int has_user, has_group;
+	char *text;	     /* the criteria as written, for printing */
+	char *where;	     /* "FILE:LINE" */
+	const char *file;    /* interned */
+	int line, col;
+	struct policy *view; /* common rules + this section, compiled */
 };
 
 /* Nodes of the compiled trie; see policy_trie.c. */
@@ -99,6 +117,13 @@ struct policy {
 	char *pool;
 	size_t poolsz;
 	size_t maxstates; /* bound on live NFA states, checked at load */
+	/* Profiles: only in the top-level policy.  A view shares the strings
+	 * of its parent's rules and its file names (borrowed). */
+	struct pprofile *profiles;
+	size_t nprofiles;
+	int borrowed;
+	int view_profile; /* the profile a view is compiled for; -1 at top */
+	const char *view_where; /* a view: its profile line's "FILE:LINE" */
 };
 
 /* Parse context: collects rules and diagnostics. */
@@ -116,6 +141,9 @@ struct pctx {
 		ino_t ino;
 	} stack[POLICY_INCLUDE_DEPTH_MAX + 2];
 	int depth;
+	struct pprofile *profiles;
+	size_t nprofiles, capprofiles;
+	int cur_profile; /* the section being read; -1 before the first */
 };
 
 /* policy.c */

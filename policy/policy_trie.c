@@ -357,6 +357,8 @@ set_terms(struct policy *p)
 	size_t i, b, nt = 0;
 
 	for (i = 0; i < p->nrules; i++) {
+		if (p->rules[i].node == PNONE)
+			continue;
 		n = &p->nodes[p->rules[i].node];
 		if (n->term == PNONE)
 			n->term = (uint32_t)nt++;
@@ -367,6 +369,8 @@ set_terms(struct policy *p)
 	memset(p->terms, 0xff, (nt ? nt : 1) * sizeof(*p->terms));
 	for (i = 0; i < p->nrules; i++) {
 		r = &p->rules[i];
+		if (r->node == PNONE)
+			continue;
 		t = &p->terms[p->nodes[r->node].term];
 		for (b = 0; b < POLICY_NBITS; b++) {
 			if (!(r->eff & (1u << b)))
@@ -403,6 +407,11 @@ warn_useless(struct pctx *c, struct policy *p)
 		r = &p->rules[i];
 		if (strcmp(r->file, "@runtime") == 0)
 			continue; /* not the user's to fix */
+		/* Each rule is warned about once: common rules in the top
+		 * trie, a profile's rules in its view (next to the common
+		 * rules that may shadow them). */
+		if (r->node == PNONE || r->profile != p->view_profile)
+			continue;
 		if (r->allow && r->has_mode && !(r->bits & POLICY_CREATE))
 			policy_ctx_diag(c, POLICY_WARNING, r->file, r->line, r->col,
 			    "mode= has no effect: the rule does not allow create");
@@ -480,6 +489,12 @@ policy_trie_compile(struct pctx *c, struct policy *p)
 		goto nomem;
 	for (i = 0; i < p->nrules; i++) {
 		r = &p->rules[i];
+		/* At the top of a policy with profiles, a section's rules are
+		 * left to the profile's own trie. */
+		if (r->profile >= 0 && r->profile != p->view_profile) {
+			r->node = PNONE;
+			continue;
+		}
 		cur = 0;
 		for (j = 0; j < r->ncomp; j++)
 			if ((cur = edge_get(&b, cur, &r->comp[j])) == PNONE)
@@ -495,9 +510,11 @@ policy_trie_compile(struct pctx *c, struct policy *p)
 		goto nomem;
 	if (p->maxstates > POLICY_STATES_MAX) {
 		policy_ctx_diag(c, POLICY_ERROR, p->nrules ? p->rules[0].file : "policy", 0, 0,
-		    "policy too complex: up to %zu patterns could be matching one path at "
+		    "policy too complex%s%s: up to %zu patterns could be matching one path at "
 		    "once (the limit is %d); use fewer patterns starting with or "
 		    "containing '**'",
+		    p->view_profile >= 0 ? " in the profile at " : "",
+		    p->view_profile >= 0 ? p->view_where : "",
 		    p->maxstates, POLICY_STATES_MAX);
 		goto out;
 	}

@@ -10,10 +10,10 @@ set -eu
 
 want=${1:-build}
 
-pkgs="gcc make pkg-config libseccomp-dev libcap-dev"
+pkgs="gcc make pkg-config libseccomp-dev libcap-dev libsystemd-dev"
 case "$want" in
 build) ;;
-check) pkgs="$pkgs libcmocka-dev python3 busybox-static" ;;
+check) pkgs="$pkgs libcmocka-dev python3 busybox-static time procps" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 *) echo "usage: $0 build|check|fuzz" >&2; exit 2 ;;
 esac

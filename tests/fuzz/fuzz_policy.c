@@ -5,7 +5,8 @@
  * not exist, so they fail cleanly (except @runtime).  Whatever loads is
  * decided on a few paths and printed; the printed text must load again and
  * give the same decisions (print and parse must agree on every syntax the
- * parser accepts).  Seeds: tests/fuzz/corpus/fuzz_policy/.
+ * parser accepts), for the common rules and for the profile each of a few
+ * peers gets.  Seeds: tests/fuzz/corpus/fuzz_policy/.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,15 +21,43 @@ static const char *paths[] = { "/", "/a", "/a/b", "/srv/in/x.txt", "/srv/out/a b
 	"/proc/42/fd/3", "/etc/ld.so.cache", "/a/b/c/d/e/f/g/h", "/\xc3\xa9/\xff", "/.git/x",
 	"/x/a.txt", "/aaaa/aaaa/aaaa/b" };
 
+/* Peers for policy_select(): root, daemon, nobody in staff, a stranger. */
+static const struct {
+	uid_t uid;
+	gid_t gids[2];
+	size_t ngids;
+} peers[] = { { 0, { 0, 0 }, 1 }, { 1, { 1, 0 }, 1 }, { 65534, { 65534, 50 }, 2 },
+	{ 4242, { 0, 0 }, 0 } };
+
+static void
+same_decisions(const struct policy *p, const struct policy *q)
+{
+	struct policy_decision a, b;
+	size_t i;
+	unsigned acc;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		for (acc = 1; acc <= POLICY_ALL; acc = acc * 2 + (acc & 1)) {
+			if (policy_decide(p, paths[i], acc, 42, &a) != 0 ||
+			    policy_decide(q, paths[i], acc, 42, &b) != 0)
+				abort();
+			if (a.allowed != b.allowed || a.exact != b.exact ||
+			    a.create_mode != b.create_mode)
+				abort();
+		}
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct policy_diags d = { 0 };
 	struct policy *p, *q;
-	struct policy_decision a, b;
+	const struct policy *pv, *qv;
+	const char *pw, *qw;
 	char *buf = NULL;
 	size_t len = 0, i;
-	unsigned acc;
+	int rp, rq;
 	FILE *f;
 
 	if (policy_load_buffer("fuzz", (const char *)data, size, "/nonexistent/fuzz", &p, &d) ==
@@ -48,15 +77,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(f);
 	if (policy_load_buffer("printed", buf, len, "/nonexistent/fuzz", &q, NULL) == -1)
 		abort();
-	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		for (acc = 1; acc <= POLICY_ALL; acc = acc * 2 + (acc & 1)) {
-			if (policy_decide(p, paths[i], acc, 42, &a) != 0 ||
-			    policy_decide(q, paths[i], acc, 42, &b) != 0)
-				abort();
-			if (a.allowed != b.allowed || a.exact != b.exact ||
-			    a.create_mode != b.create_mode)
-				abort();
-		}
+	if (policy_nprofiles(p) != policy_nprofiles(q))
+		abort();
+	same_decisions(p, q);
+	for (i = 0; i < sizeof(peers) / sizeof(peers[0]); i++) {
+		rp = policy_select(p, peers[i].uid, peers[i].gids, peers[i].ngids, &pv, &pw);
+		rq = policy_select(q, peers[i].uid, peers[i].gids, peers[i].ngids, &qv, &qw);
+		if (rp != rq)
+			abort();
+		if (rp == 0)
+			same_decisions(pv, qv);
 	}
 	policy_free(q);
 	policy_free(p);

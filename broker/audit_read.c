@@ -1,0 +1,805 @@
+/*
+ * audit_read.c: a strict reader for one audit record; see audit_read.h.
+ *
+ * A recursive-descent JSON parser over a bounded cursor, cut down to what a
+ * record needs: the top level is an object whose known keys get typed
+ * getters, and any other value is validated and skipped.  Every check that
+ * JSON makes is made (UTF-8, escapes, number grammar), because the input is
+ * a file anyone with write access to it may have edited.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit_read.h"
+#include "policy.h"
+
+struct cur {
+	const unsigned char *p, *end;
+	char *store, *store_end; /* decoded strings go here */
+	const char *why;
+	int depth;
+};
+
+static int
+fail(struct cur *c, const char *why)
+{
+	if (c->why == NULL)
+		c->why = why;
+	return -1;
+}
+
+static void
+ws(struct cur *c)
+{
+	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\r' || *c->p == '\n'))
+		c->p++;
+}
+
+static int
+lit(struct cur *c, const char *s)
+{
+	size_t n = strlen(s);
+
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, s, n) != 0)
+		return 0;
+	c->p += n;
+	return 1;
+}
+
+/* Length of the well-formed UTF-8 sequence at p, or 0 (Unicode table 3-7). */
+static size_t
+utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		if (p[0] == 0xe0)
+			lo = 0xa0;
+		else if (p[0] == 0xed)
+			hi = 0x9f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		if (p[0] == 0xf0)
+			lo = 0x90;
+		else if (p[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if ((size_t)(end - p) < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if (p[i] < lo || p[i] > hi)
+			return 0;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return n;
+}
+
+static int
+hex4(struct cur *c, unsigned *v)
+{
+	int i, d;
+
+	*v = 0;
+	if (c->end - c->p < 4)
+		return fail(c, "short \\u escape");
+	for (i = 0; i < 4; i++) {
+		d = c->p[i];
+		if (d >= '0' && d <= '9')
+			d -= '0';
+		else if (d >= 'a' && d <= 'f')
+			d -= 'a' - 10;
+		else if (d >= 'A' && d <= 'F')
+			d -= 'A' - 10;
+		else
+			return fail(c, "bad \\u escape");
+		*v = *v << 4 | (unsigned)d;
+	}
+	c->p += 4;
+	return 0;
+}
+
+static int
+put(struct cur *c, char **o, const void *b, size_t n)
+{
+	if ((size_t)(c->store_end - *o) < n)
+		return fail(c, "store too small");
+	memcpy(*o, b, n);
+	*o += n;
+	return 0;
+}
+
+/*
+ * A string at the cursor (its opening quote included).  With out != NULL
+ * the decoded bytes go to the store, NUL-terminated, and *out points at
+ * them; otherwise it is only checked.
+ */
+static int
+string(struct cur *c, const char **out)
+{
+	char *o = c->store, u8[4];
+	unsigned cp, lo;
+	size_t k;
+
+	if (c->p >= c->end || *c->p != '"')
+		return fail(c, "expected a string");
+	c->p++;
+	for (;;) {
+		if (c->p >= c->end)
+			return fail(c, "unterminated string");
+		if (*c->p == '"') {
+			c->p++;
+			break;
+		}
+		if (*c->p < 0x20)
+			return fail(c, "raw control character in a string");
+		if (*c->p != '\\') {
+			if ((k = utf8_len(c->p, c->end)) == 0)
+				return fail(c, "invalid UTF-8");
+			if (out != NULL && put(c, &o, c->p, k) == -1)
+				return -1;
+			c->p += k;
+			continue;
+		}
+		if (++c->p >= c->end)
+			return fail(c, "unterminated escape");
+		switch (*c->p++) {
+		case '"':
+			cp = '"';
+			break;
+		case '\\':
+			cp = '\\';
+			break;
+		case '/':
+			cp = '/';
+			break;
+		case 'b':
+			cp = '\b';
+			break;
+		case 'f':
+			cp = '\f';
+			break;
+		case 'n':
+			cp = '\n';
+			break;
+		case 'r':
+			cp = '\r';
+			break;
+		case 't':
+			cp = '\t';
+			break;
+		case 'u':
+			if (hex4(c, &cp) == -1)
+				return -1;
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return fail(c, "lone low surrogate");
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (!lit(c, "\\u") || hex4(c, &lo) == -1 || lo < 0xdc00 || lo > 0xdfff)
+					return fail(c, "lone high surrogate");
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			}
+			if (cp == 0)
+				return fail(c, "\\u0000 in a string");
+			break;
+		default:
+			return fail(c, "unknown escape");
+		}
+		if (cp < 0x80) {
+			u8[0] = (char)cp;
+			k = 1;
+		} else if (cp < 0x800) {
+			u8[0] = (char)(0xc0 | cp >> 6);
+			u8[1] = (char)(0x80 | (cp & 0x3f));
+			k = 2;
+		} else if (cp < 0x10000) {
+			u8[0] = (char)(0xe0 | cp >> 12);
+			u8[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			u8[2] = (char)(0x80 | (cp & 0x3f));
+			k = 3;
+		} else {
+			u8[0] = (char)(0xf0 | cp >> 18);
+			u8[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+			u8[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			u8[3] = (char)(0x80 | (cp & 0x3f));
+			k = 4;
+		}
+		if (out != NULL && put(c, &o, u8, k) == -1)
+			return -1;
+	}
+	if (out != NULL) {
+		if (put(c, &o, "", 1) == -1)
+			return -1;
+		*out = c->store;
+		c->store = o;
+	}
+	return 0;
+}
+
+/* A JSON number, checked against the grammar; its span in *s, *n. */
+static int
+number(struct cur *c, const unsigned char **s, size_t *n)
+{
+	const unsigned char *b = c->p;
+
+	if (c->p < c->end && *c->p == '-')
+		c->p++;
+	if (c->p >= c->end || *c->p < '0' || *c->p > '9')
+		return fail(c, "bad number");
+	if (*c->p == '0')
+		c->p++;
+	else
+		while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+			c->p++;
+	if (c->p < c->end && *c->p == '.') {
+		c->p++;
+		if (c->p >= c->end || *c->p < '0' || *c->p > '9')
+			return fail(c, "bad number");
+		while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+			c->p++;
+	}
+	if (c->p < c->end && (*c->p == 'e' || *c->p == 'E')) {
+		c->p++;
+		if (c->p < c->end && (*c->p == '+' || *c->p == '-'))
+			c->p++;
+		if (c->p >= c->end || *c->p < '0' || *c->p > '9')
+			return fail(c, "bad number");
+		while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+			c->p++;
+	}
+	*s = b;
+	*n = (size_t)(c->p - b);
+	return 0;
+}
+
+/* Check and skip any value. */
+static int
+skip_value(struct cur *c)
+{
+	const unsigned char *s;
+	size_t n;
+	int first;
+
+	ws(c);
+	if (c->p >= c->end)
+		return fail(c, "expected a value");
+	switch (*c->p) {
+	case '"':
+		return string(c, NULL);
+	case '{':
+	case '[': {
+		unsigned char close = *c->p == '{' ? '}' : ']';
+		int obj = close == '}';
+
+		if (++c->depth > AUDIT_READ_DEPTH)
+			return fail(c, "nested too deep");
+		c->p++;
+		ws(c);
+		for (first = 1;; first = 0) {
+			if (c->p < c->end && *c->p == close && first) {
+				c->p++;
+				break;
+			}
+			if (obj) {
+				ws(c);
+				if (string(c, NULL) == -1)
+					return -1;
+				ws(c);
+				if (!lit(c, ":"))
+					return fail(c, "expected ':'");
+			}
+			if (skip_value(c) == -1)
+				return -1;
+			ws(c);
+			if (lit(c, ","))
+				continue;
+			if (c->p < c->end && *c->p == close) {
+				c->p++;
+				break;
+			}
+			return fail(c, "expected ',' or a closing bracket");
+		}
+		c->depth--;
+		return 0;
+	}
+	default:
+		if (lit(c, "true") || lit(c, "false") || lit(c, "null"))
+			return 0;
+		return number(c, &s, &n);
+	}
+}
+
+/* A non-negative integer below 2^53. */
+static int
+get_uint(struct cur *c, int64_t *v)
+{
+	const unsigned char *s;
+	size_t n, i;
+
+	if (number(c, &s, &n) == -1)
+		return -1;
+	if (n > 15 || s[0] == '-')
+		return fail(c, "expected a non-negative integer");
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return fail(c, "expected an integer");
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+/* A string, or null (*out NULL). */
+static int
+get_str(struct cur *c, const char **out)
+{
+	if (lit(c, "null")) {
+		*out = NULL;
+		return 0;
+	}
+	return string(c, out);
+}
+
+/* A short string into a fixed buffer. */
+static int
+get_name(struct cur *c, char *buf, size_t size)
+{
+	const char *s;
+
+	if (string(c, &s) == -1)
+		return -1;
+	if (strlen(s) >= size)
+		return fail(c, "name too long");
+	memcpy(buf, s, strlen(s) + 1);
+	return 0;
+}
+
+static int
+get_time(struct cur *c, struct audit_rec *r)
+{
+	const char *s;
+	struct tm tm;
+	int y, mo, d, h, mi, sec, us, n = 0;
+	time_t t;
+
+	if (lit(c, "null")) {
+		r->has_time = 0;
+		return 0;
+	}
+	if (string(c, &s) == -1)
+		return -1;
+	if (strlen(s) != 27 ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%6dZ%n", &y, &mo, &d, &h, &mi, &sec, &us, &n) != 7 ||
+	    n != 27 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 ||
+	    us < 0 || y < 0 || mi < 0 || h < 0 || sec < 0)
+		return fail(c, "bad time");
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	r->has_time = 1;
+	r->when.tv_sec = t;
+	r->when.tv_nsec = (long)us * 1000;
+	return 0;
+}
+
+static int
+get_access(struct cur *c, unsigned *access)
+{
+	static const char *const names[] = { "read", "write", "create", "delete", "list", "stat",
+		"exec" };
+	const char *s, *e;
+	size_t i, n;
+	char *end;
+	unsigned long v;
+
+	if (string(c, &s) == -1)
+		return -1;
+	*access = 0;
+	while (*s != '\0') {
+		e = strchr(s, ',');
+		n = e != NULL ? (size_t)(e - s) : strlen(s);
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i]) == n && memcmp(names[i], s, n) == 0)
+				break;
+		if (i < sizeof(names) / sizeof(names[0]))
+			*access |= 1u << i;
+		else if (n > 2 && s[0] == '0' && s[1] == 'x') {
+			errno = 0;
+			v = strtoul(s + 2, &end, 16);
+			if (errno != 0 || end != s + n || v > 0xffffffffUL)
+				return fail(c, "bad access");
+			*access |= (unsigned)v;
+		} else
+			return fail(c, "unknown access name");
+		s += n;
+		if (*s == ',' && *++s == '\0')
+			return fail(c, "bad access");
+	}
+	return 0;
+}
+
+static int
+get_duration(struct cur *c, uint64_t *ns)
+{
+	const unsigned char *s;
+	size_t n, i;
+	uint64_t us = 0, frac = 0;
+	int digits = 0, dot = 0;
+
+	if (number(c, &s, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.') {
+			dot = 1;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9')
+			return fail(c, "bad duration");
+		if (!dot) {
+			if (us > UINT64_MAX / 10000)
+				return fail(c, "duration too large");
+			us = us * 10 + (uint64_t)(s[i] - '0');
+		} else if (digits < 3) {
+			frac = frac * 10 + (uint64_t)(s[i] - '0');
+			digits++;
+		}
+	}
+	while (digits++ < 3)
+		frac *= 10;
+	*ns = us * 1000 + frac;
+	return 0;
+}
+
+/* Decode a _hex companion into exact bytes. */
+static int
+get_hex(struct cur *c, const char **out)
+{
+	const char *s;
+	char *o;
+	size_t i, n;
+	int hi, lo;
+
+	if (string(c, &s) == -1)
+		return -1;
+	n = strlen(s);
+	if (n % 2 != 0)
+		return fail(c, "odd _hex");
+	/* Decoded in place: half the length. */
+	o = (char *)s;
+	for (i = 0; i < n; i += 2) {
+		hi = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 : -1;
+		lo = s[i + 1] >= '0' && s[i + 1] <= '9' ? s[i + 1] - '0' :
+		    s[i + 1] >= 'a' && s[i + 1] <= 'f' ? s[i + 1] - 'a' + 10 : -1;
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+			return fail(c, "bad _hex");
+		o[i / 2] = (char)(hi << 4 | lo);
+	}
+	o[n / 2] = '\0';
+	*out = s;
+	return 0;
+}
+
+enum key {
+	K_V, K_TIME, K_MODE, K_PID, K_TID, K_UID, K_GID, K_OP, K_PATH, K_PATH_HEX, K_PATH2,
+	K_PATH2_HEX, K_CANON, K_CANON_HEX, K_CANON2, K_CANON2_HEX, K_ACCESS, K_FLAGS,
+	K_DECISION, K_RULE, K_RULE_HEX, K_ERRNO, K_DURATION, K_COMPLAIN, K_TRUNCATED, K_N
+};
+
+static const char *const key_names[K_N] = { "v", "time", "mode", "pid", "tid", "uid", "gid", "op",
+	"path", "path_hex", "path2", "path2_hex", "canon", "canon_hex", "canon2", "canon2_hex",
+	"access", "flags", "decision", "rule", "rule_hex", "errno", "duration_us", "complain",
+	"truncated" };
+
+/* Keys every version 1 record has. */
+static const enum key required[] = { K_V, K_TIME, K_MODE, K_PID, K_TID, K_UID, K_GID, K_OP,
+	K_PATH, K_CANON, K_ACCESS, K_FLAGS, K_DECISION, K_RULE, K_ERRNO, K_DURATION };
+
+static int
+get_bool(struct cur *c, int *v)
+{
+	if (lit(c, "true"))
+		*v = 1;
+	else if (lit(c, "false"))
+		*v = 0;
+	else
+		return fail(c, "expected true or false");
+	return 0;
+}
+
+static int
+get_decision(struct cur *c, enum audit_decision *d)
+{
+	const char *s;
+
+	if (string(c, &s) == -1)
+		return -1;
+	if (strcmp(s, "allow") == 0)
+		*d = AUDIT_ALLOW;
+	else if (strcmp(s, "deny") == 0)
+		*d = AUDIT_DENY;
+	else if (strcmp(s, "would-deny") == 0)
+		*d = AUDIT_WOULD_DENY;
+	else if (strcmp(s, "error") == 0)
+		*d = AUDIT_ERROR;
+	else
+		return fail(c, "unknown decision");
+	return 0;
+}
+
+static int
+get_errno(struct cur *c, int *err)
+{
+	const char *s;
+
+	if (lit(c, "null")) {
+		*err = 0;
+		return 0;
+	}
+	if (string(c, &s) == -1)
+		return -1;
+	*err = audit_errno_value(s);
+	return 0;
+}
+
+static int
+get_key(struct cur *c, enum key k, struct audit_rec *r, const char **hex)
+{
+	int64_t v;
+
+	switch (k) {
+	case K_V:
+		if (get_uint(c, &v) == -1)
+			return -1;
+		if (v < 1 || v > 1000)
+			return fail(c, "bad version");
+		r->v = (int)v;
+		return 0;
+	case K_TIME:
+		return get_time(c, r);
+	case K_MODE:
+		return get_name(c, r->mode, sizeof(r->mode));
+	case K_OP:
+		return get_name(c, r->op, sizeof(r->op));
+	case K_PID:
+		return get_uint(c, &r->pid);
+	case K_TID:
+		return get_uint(c, &r->tid);
+	case K_UID:
+		return get_uint(c, &r->uid);
+	case K_GID:
+		return get_uint(c, &r->gid);
+	case K_PATH:
+		return get_str(c, &r->path);
+	case K_PATH2:
+		return get_str(c, &r->path2);
+	case K_CANON:
+		return get_str(c, &r->canon);
+	case K_CANON2:
+		return get_str(c, &r->canon2);
+	case K_RULE:
+		return get_str(c, &r->rule);
+	case K_FLAGS:
+		return get_str(c, &r->flags);
+	case K_PATH_HEX:
+	case K_PATH2_HEX:
+	case K_CANON_HEX:
+	case K_CANON2_HEX:
+	case K_RULE_HEX:
+		return get_hex(c, hex);
+	case K_ACCESS:
+		return get_access(c, &r->access);
+	case K_DECISION:
+		return get_decision(c, &r->decision);
+	case K_ERRNO:
+		return get_errno(c, &r->err);
+	case K_DURATION:
+		return get_duration(c, &r->duration_ns);
+	case K_COMPLAIN:
+		return get_bool(c, &r->complain);
+	case K_TRUNCATED:
+		return get_bool(c, &r->truncated);
+	case K_N:
+		break;
+	}
+	return fail(c, "internal: bad key");
+}
+
+/* Replace a field by its exact bytes; a _hex without its field is wrong. */
+static int
+apply_hex(struct cur *c, const char **field, const char *hex)
+{
+	if (hex == NULL)
+		return 0;
+	if (*field == NULL)
+		return fail(c, "_hex for a null field");
+	*field = hex;
+	return 0;
+}
+
+int
+audit_read_line(const char *line, size_t len, struct audit_rec *r, char *store, size_t size,
+    const char **why)
+{
+	struct cur c;
+	const char *hex[K_N] = { NULL }, *name;
+	unsigned char seen[K_N] = { 0 };
+	size_t i;
+	int k, first;
+
+	memset(r, 0, sizeof(*r));
+	memset(&c, 0, sizeof(c));
+	c.p = (const unsigned char *)line;
+	c.end = c.p + len;
+	c.store = store;
+	c.store_end = store + size;
+	*why = NULL;
+	if (size < len + 16) {
+		*why = "store too small";
+		return -1;
+	}
+	ws(&c);
+	if (!lit(&c, "{")) {
+		*why = "not a JSON object";
+		return -1;
+	}
+	ws(&c);
+	for (first = 1;; first = 0) {
+		if (first && lit(&c, "}"))
+			break;
+		ws(&c);
+		if (string(&c, &name) == -1)
+			goto bad;
+		ws(&c);
+		if (!lit(&c, ":")) {
+			fail(&c, "expected ':'");
+			goto bad;
+		}
+		ws(&c);
+		for (k = 0; k < K_N; k++)
+			if (strcmp(key_names[k], name) == 0)
+				break;
+		/* The key's string stays in the store; records are small. */
+		if (k == K_N) {
+			if (skip_value(&c) == -1)
+				goto bad;
+		} else {
+			if (seen[k]++) {
+				fail(&c, "duplicate key");
+				goto bad;
+			}
+			if (get_key(&c, (enum key)k, r, &hex[k]) == -1)
+				goto bad;
+		}
+		ws(&c);
+		if (lit(&c, ","))
+			continue;
+		if (lit(&c, "}"))
+			break;
+		fail(&c, "expected ',' or '}'");
+		goto bad;
+	}
+	ws(&c);
+	if (c.p != c.end) {
+		fail(&c, "bytes after the record");
+		goto bad;
+	}
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		if (!seen[required[i]]) {
+			fail(&c, "a key of the record is missing");
+			goto bad;
+		}
+	}
+	if (apply_hex(&c, &r->path, hex[K_PATH_HEX]) == -1 ||
+	    apply_hex(&c, &r->path2, hex[K_PATH2_HEX]) == -1 ||
+	    apply_hex(&c, &r->canon, hex[K_CANON_HEX]) == -1 ||
+	    apply_hex(&c, &r->canon2, hex[K_CANON2_HEX]) == -1 ||
+	    apply_hex(&c, &r->rule, hex[K_RULE_HEX]) == -1)
+		goto bad;
+	if ((r->decision == AUDIT_ERROR) != (r->rule == NULL)) {
+		fail(&c, "rule and decision disagree");
+		goto bad;
+	}
+	return 0;
+bad:
+	*why = c.why != NULL ? c.why : "bad record";
+	return -1;
+}
+
+const char *
+audit_decision_name(enum audit_decision d)
+{
+	switch (d) {
+	case AUDIT_ALLOW:
+		return "allow";
+	case AUDIT_DENY:
+		return "deny";
+	case AUDIT_WOULD_DENY:
+		return "would-deny";
+	case AUDIT_ERROR:
+		return "error";
+	}
+	return "?";
+}
+
+int
+audit_read_stream(FILE *f, int (*fn)(const struct audit_rec *r, void *arg), void *arg,
+    struct audit_read_stats *st)
+{
+	enum { LINE_MAX_ = AUDIT_RECORD_MAX };
+	char *line, *store, blk[65536], *nl;
+	size_t len = 0, n, take;
+	int skipping = 0, r = 0;
+	struct audit_rec rec;
+	const char *why;
+
+	if ((line = malloc(LINE_MAX_)) == NULL)
+		return -1;
+	if ((store = malloc(LINE_MAX_ + 16)) == NULL) {
+		free(line);
+		return -1;
+	}
+	for (;;) {
+		n = fread(blk, 1, sizeof(blk), f);
+		if (n == 0) {
+			if (ferror(f)) {
+				r = -1;
+				break;
+			}
+			/* A last line without its newline is a torn one. */
+			if (len > 0 || skipping) {
+				st->lines++;
+				st->bad++;
+				if (st->why == NULL) {
+					st->why = "last line has no newline";
+					st->why_line = st->lines;
+				}
+			}
+			break;
+		}
+		for (char *p = blk; p < blk + n; p += take) {
+			nl = memchr(p, '\n', (size_t)(blk + n - p));
+			take = nl != NULL ? (size_t)(nl - p) + 1 : (size_t)(blk + n - p);
+			if (!skipping) {
+				if (len + take > LINE_MAX_)
+					skipping = 1;
+				else {
+					memcpy(line + len, p, take);
+					len += take;
+				}
+			}
+			if (nl == NULL)
+				continue;
+			st->lines++;
+			if (skipping || audit_read_line(line, len, &rec, store, LINE_MAX_ + 16, &why) == -1) {
+				st->bad++;
+				if (st->why == NULL) {
+					st->why = skipping ? "line too long" : why;
+					st->why_line = st->lines;
+				}
+			} else {
+				st->records++;
+				if ((r = fn(&rec, arg)) != 0)
+					goto out;
+			}
+			len = 0;
+			skipping = 0;
+		}
+	}
+out:
+	free(line);
+	free(store);
+	return r;
+}

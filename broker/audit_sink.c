@@ -1,0 +1,445 @@
+/*
+ * audit_sink.c: where records go (see audit.h and docs/audit.md): a file
+ * or stderr, syslog, the systemd journal, or the denial lines of a broker
+ * without --audit.  Formatting is audit.c's (pure); this file only writes.
+ *
+ * Every sink fails closed: audit_write() reports any record that did not
+ * reach the kernel whole, and the broker then denies.  Nothing here retries
+ * in a loop or drops a record quietly.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#if defined(__has_include)
+#if __has_include(<systemd/sd-journal.h>)
+#define SD_JOURNAL_SUPPRESS_LOCATION 1
+#include <systemd/sd-journal.h>
+#define HAVE_SD_JOURNAL 1
+#endif
+#endif
+
+#include "audit.h"
+
+enum sink_kind { SINK_FD, SINK_SYSLOG, SINK_JOURNAL };
+
+struct audit {
+	enum sink_kind kind;
+	enum audit_style style;	  /* SINK_FD: JSON lines or denial lines */
+	int fd;			  /* SINK_FD, SINK_SYSLOG; -1 for the journal */
+	int is_file;		  /* SINK_FD on a regular file */
+	unsigned flags;		  /* AUDIT_SYNC */
+	int torn;		  /* the last write was short: the file ends mid-line */
+	int failed;		  /* the last write to this sink failed */
+	char *name;		  /* for messages */
+	struct sockaddr_un addr;  /* SINK_SYSLOG: where to reconnect */
+	pthread_mutex_t lock;
+	struct audit *next;
+};
+
+/* How long a syslog daemon may keep the broker waiting for one record. */
+#define SYSLOG_SEND_TIMEOUT_S 2
+
+static int
+sink_new(enum sink_kind kind, enum audit_style style, int fd, const char *name,
+    struct audit **out)
+{
+	struct audit *a;
+
+	*out = NULL;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return -1;
+	if ((a->name = strdup(name)) == NULL) {
+		free(a);
+		return -1;
+	}
+	if ((errno = pthread_mutex_init(&a->lock, NULL)) != 0) {
+		free(a->name);
+		free(a);
+		return -1;
+	}
+	a->kind = kind;
+	a->style = style;
+	a->fd = fd;
+	*out = a;
+	return 0;
+}
+
+int
+audit_open_fd(int fd, enum audit_style style, struct audit **out)
+{
+	struct stat st;
+
+	*out = NULL;
+	if (style != AUDIT_JSON && style != AUDIT_DENIALS) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (fd < 0 || fcntl(fd, F_GETFD) == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	if (sink_new(SINK_FD, style, fd, fd == STDERR_FILENO ? "stderr" : "descriptor", out) == -1)
+		return -1;
+	(*out)->is_file = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	return 0;
+}
+
+static int
+open_file(const char *dest, unsigned flags, struct audit **out)
+{
+	struct stat st;
+	int fd, fl, saved;
+
+	/*
+	 * O_NOFOLLOW: the broker runs as root and must not be led to append
+	 * to another file through a planted link.  O_NONBLOCK so that opening
+	 * a FIFO never stalls (it fails with ENXIO without a reader, and is
+	 * refused below otherwise).
+	 */
+	fd = open(dest, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
+	    0600);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
+		goto fail;
+	if (sink_new(SINK_FD, AUDIT_JSON, fd, dest, out) == -1)
+		goto fail;
+	(*out)->is_file = 1;
+	(*out)->flags = flags;
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+static int
+syslog_connect(const struct sockaddr_un *sa)
+{
+	struct timeval tv = { SYSLOG_SEND_TIMEOUT_S, 0 };
+	int fd, saved;
+
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	/* A daemon that stops reading must not stall the broker for good:
+	 * after the timeout the send fails (EAGAIN) and the broker denies. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1 ||
+	    connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+int
+audit_open_syslog(const char *sockpath, struct audit **out)
+{
+	struct sockaddr_un sa;
+	int fd, saved;
+
+	*out = NULL;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(sockpath) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sa.sun_path, sockpath, strlen(sockpath));
+	if ((fd = syslog_connect(&sa)) == -1)
+		return -1;
+	if (sink_new(SINK_SYSLOG, AUDIT_JSON, fd, "syslog", out) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	(*out)->addr = sa;
+	return 0;
+}
+
+#ifdef HAVE_SD_JOURNAL
+/*
+ * sd_journal_sendv() returns success when journald's socket does not exist
+ * ("fail silently if the journal is not available"): a dropped record the
+ * broker must not take for a written one.  So the socket is looked for
+ * before each record, and a journal that is gone fails closed.
+ */
+static int
+journal_present(void)
+{
+	struct stat st;
+
+	if (stat(AUDIT_JOURNAL_PATH, &st) == -1)
+		return -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = ENOTSOCK;
+		return -1;
+	}
+	return 0;
+}
+#endif
+
+static int
+open_journal(struct audit **out)
+{
+#ifdef HAVE_SD_JOURNAL
+	int r;
+
+	/*
+	 * sd_journal_sendv() opens its socket lazily, on the first record,
+	 * when the broker may already have confined itself (confine.c): one
+	 * entry now opens it, and checks journald takes entries.
+	 */
+	*out = NULL;
+	if (journal_present() == -1)
+		return -1;
+	r = sd_journal_send("MESSAGE=audit records of broker %d follow", (int)getpid(),
+	    "PRIORITY=6", "SYSLOG_IDENTIFIER=filebroker", "SYSLOG_FACILITY=10",
+	    "FILEBROKER_EVENT=start", NULL);
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	return sink_new(SINK_JOURNAL, AUDIT_JSON, -1, "journal", out);
+#else
+	*out = NULL;
+	errno = ENOSYS; /* built without libsystemd */
+	return -1;
+#endif
+}
+
+int
+audit_open_flags(const char *dest, unsigned flags, struct audit **out)
+{
+	int fd, saved;
+
+	*out = NULL;
+	if (dest == NULL || *dest == '\0' || (flags & ~AUDIT_SYNC) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (strcmp(dest, "syslog") == 0)
+		return audit_open_syslog(AUDIT_SYSLOG_PATH, out);
+	if (strcmp(dest, "journal") == 0)
+		return open_journal(out);
+	if (strcmp(dest, "-") != 0)
+		return open_file(dest, flags, out);
+	/* A duplicate, so that audit_close() leaves stderr open. */
+	if ((fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3)) == -1)
+		return -1;
+	if (sink_new(SINK_FD, AUDIT_JSON, fd, "stderr", out) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+int
+audit_open(const char *dest, struct audit **out)
+{
+	return audit_open_flags(dest, 0, out);
+}
+
+void
+audit_chain(struct audit **head, struct audit *a)
+{
+	while (*head != NULL)
+		head = &(*head)->next;
+	*head = a;
+}
+
+const char *
+audit_name(const struct audit *a)
+{
+	return a->name;
+}
+
+const char *
+audit_failed(const struct audit *a)
+{
+	for (; a != NULL; a = a->next)
+		if (a->failed)
+			return a->name;
+	return NULL;
+}
+
+void
+audit_close(struct audit *a)
+{
+	struct audit *next;
+
+	for (; a != NULL; a = next) {
+		next = a->next;
+		if (a->fd != -1)
+			close(a->fd);
+		pthread_mutex_destroy(&a->lock);
+		free(a->name);
+		free(a);
+	}
+}
+
+/* One write(2) of the line (buf[0] is free for a newline after a tear). */
+static int
+write_fd(struct audit *a, char *buf, size_t n)
+{
+	struct stat st;
+	char *p = buf + 1;
+	size_t len = n;
+	ssize_t w;
+
+	if (a->torn) {
+		buf[0] = '\n';
+		p = buf;
+		len++;
+	}
+	do
+		w = write(a->fd, p, len);
+	while (w == -1 && errno == EINTR);
+	if (w == -1)
+		return -1;
+	a->torn = (size_t)w < len;
+	if ((size_t)w < len) {
+		errno = EIO;
+		return -1;
+	}
+	if (!a->is_file)
+		return 0;
+	/*
+	 * A file removed under the broker still takes writes, into an inode
+	 * nobody can read again: that is a lost record, so it fails closed.
+	 * (A file renamed away, as log rotation does, keeps its link and is
+	 * still written to; see docs/audit.md.)
+	 */
+	if (fstat(a->fd, &st) == 0 && st.st_nlink == 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	if ((a->flags & AUDIT_SYNC) && fdatasync(a->fd) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+send_syslog(struct audit *a, const char *buf, size_t n)
+{
+	int tries, fd;
+	ssize_t w;
+
+	for (tries = 0; tries < 2; tries++) {
+		do
+			w = send(a->fd, buf, n, MSG_NOSIGNAL);
+		while (w == -1 && errno == EINTR);
+		if (w >= 0)
+			return (size_t)w == n ? 0 : (errno = EIO, -1);
+		/* The daemon restarted: its socket is a new one.  Once. */
+		if (tries > 0 || (errno != ECONNREFUSED && errno != ENOTCONN))
+			return -1;
+		if ((fd = syslog_connect(&a->addr)) == -1)
+			return -1;
+		close(a->fd);
+		a->fd = fd;
+	}
+	return -1;
+}
+
+static int
+send_journal(const struct audit_event *ev, char *buf, size_t size)
+{
+#ifdef HAVE_SD_JOURNAL
+	struct iovec iov[AUDIT_JOURNAL_FIELDS + 1];
+	int n, r;
+
+	if ((n = audit_format_journal(ev, buf, size, iov)) < 0)
+		return -1;
+	if (journal_present() == -1)
+		return -1;
+	if ((r = sd_journal_sendv(iov, n)) < 0) {
+		errno = -r;
+		return -1;
+	}
+	return 0;
+#else
+	(void)ev;
+	(void)buf;
+	(void)size;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* Write to one sink, formatting into buf (size bytes); -1 with ENOBUFS
+ * when the record does not fit there. */
+static int
+sink_write(struct audit *a, const struct audit_event *ev, char *buf, size_t size)
+{
+	ssize_t n;
+
+	switch (a->kind) {
+	case SINK_FD:
+		/* buf[0] is kept for the newline that closes a torn record. */
+		n = a->style == AUDIT_JSON ? audit_format(ev, buf + 1, size - 1) :
+					     audit_format_denial(ev, buf + 1, size - 1);
+		if (n <= 0)
+			return n == 0 ? 0 : -1; /* 0: not a denial */
+		return write_fd(a, buf, (size_t)n);
+	case SINK_SYSLOG:
+		if ((n = audit_format_syslog(ev, getpid(), buf, size)) < 0)
+			return -1;
+		return send_syslog(a, buf, (size_t)n);
+	case SINK_JOURNAL:
+		return send_journal(ev, buf, size);
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+int
+audit_write(struct audit *a, const struct audit_event *ev)
+{
+	/* Most records fit here; a worst case of paths goes to the heap. */
+	char stack[8192], *heap = NULL;
+	int r = 0, saved = 0, w;
+
+	for (; a != NULL; a = a->next) {
+		pthread_mutex_lock(&a->lock);
+		w = sink_write(a, ev, stack, sizeof(stack));
+		if (w == -1 && errno == ENOBUFS) {
+			/* AUDIT_RECORD_MAX + 1 holds any record (and the
+			 * newline after a tear). */
+			if (heap == NULL)
+				heap = malloc(AUDIT_RECORD_MAX + 1);
+			w = heap == NULL ? -1 : sink_write(a, ev, heap, AUDIT_RECORD_MAX + 1);
+		}
+		a->failed = w == -1;
+		if (w == -1 && r == 0) {
+			saved = errno;
+			r = -1;
+		}
+		pthread_mutex_unlock(&a->lock);
+	}
+	free(heap);
+	if (r == -1)
+		errno = saved;
+	return r;
+}

@@ -1,0 +1,163 @@
+/*
+ * fuzz_audit_read.c: the audit record reader (broker/audit_read.c).
+ *
+ * Input: a first byte choosing the test, then
+ *   odd:  a line to parse.  It must not crash, and when it parses, every
+ *         string must end inside the store;
+ *   even: an event, laid out as in fuzz_audit.c (32 bytes of numbers, then
+ *         NUL-separated path, canon, rule, path2, canon2), which is
+ *         formatted by audit_format() and read back: every field must come
+ *         back exactly (the strings byte for byte, through _hex when they
+ *         are not UTF-8), so the reader and the writer agree on every input.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "audit_read.h"
+
+#define HDR 32
+#define NSTR 5
+
+static char store[AUDIT_RECORD_MAX + 64];
+static char buf[AUDIT_RECORD_MAX + 2];
+
+static void
+check_in_store(const char *s)
+{
+	if (s != NULL && (s < store || s >= store + sizeof(store) ||
+			     memchr(s, '\0', (size_t)(store + sizeof(store) - s)) == NULL))
+		abort();
+}
+
+static void
+parse_raw(const uint8_t *data, size_t size)
+{
+	struct audit_rec r;
+	const char *why;
+
+	if (size > AUDIT_RECORD_MAX)
+		size = AUDIT_RECORD_MAX;
+	if (audit_read_line((const char *)data, size, &r, store, sizeof(store), &why) == -1) {
+		if (why == NULL)
+			abort();
+		return;
+	}
+	check_in_store(r.path);
+	check_in_store(r.path2);
+	check_in_store(r.canon);
+	check_in_store(r.canon2);
+	check_in_store(r.rule);
+	check_in_store(r.flags);
+	if ((r.decision == AUDIT_ERROR) != (r.rule == NULL))
+		abort();
+}
+
+/* s as the writer renders it: cut at AUDIT_STR_MAX. */
+static void
+same(const char *want, const char *got)
+{
+	size_t n;
+
+	if (want == NULL || got == NULL) {
+		if (want != got)
+			abort();
+		return;
+	}
+	n = strnlen(want, AUDIT_STR_MAX);
+	if (strlen(got) != n || memcmp(want, got, n) != 0)
+		abort();
+}
+
+static void
+round_trip(const uint8_t *data, size_t size)
+{
+	static const char *const ops[] = { "open", "stat", "lstat", "access", "readlink", "mkdir",
+		"unlink", "rmdir", "rename" };
+	static char text[16 * 1024 + 1];
+	const char *str[NSTR] = { NULL }, *why;
+	uint8_t hdr[HDR] = { 0 };
+	struct audit_event ev;
+	struct audit_rec r;
+	size_t h, i, ns, start;
+	ssize_t n;
+
+	h = size < HDR ? size : HDR;
+	memcpy(hdr, data, h);
+	data += h;
+	size -= h;
+	if (size > sizeof(text) - 1)
+		size = sizeof(text) - 1;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	for (ns = 0, start = 0, i = 0; size > 0 && i <= size && ns < NSTR; i++) {
+		if (i == size || text[i] == '\0') {
+			str[ns++] = text + start;
+			start = i + 1;
+		}
+	}
+	memset(&ev, 0, sizeof(ev));
+	memcpy(&ev.when.tv_sec, hdr, 4);
+	if (hdr[4] & 0x80)
+		ev.when.tv_sec = -ev.when.tv_sec * 1000;
+	ev.when.tv_nsec = (long)(((uint32_t)hdr[5] << 24 | (uint32_t)hdr[6] << 16 |
+				     (uint32_t)hdr[7] << 8 | hdr[8]) % 1100000000u);
+	memcpy(&ev.pid, hdr + 9, 2);
+	memcpy(&ev.tid, hdr + 11, 2);
+	memcpy(&ev.uid, hdr + 13, 4);
+	memcpy(&ev.gid, hdr + 17, 2);
+	ev.access = hdr[19];
+	memcpy(&ev.flags, hdr + 20, 4);
+	ev.allowed = hdr[24] & 1;
+	ev.waived = (hdr[24] >> 2) & 1;
+	ev.complain = (hdr[24] >> 3) & 1;
+	memcpy(&ev.err, hdr + 25, 2);
+	memcpy(&ev.duration_ns, hdr + 27, 4);
+	ev.mode = hdr[31] & 1 ? "transparent" : "explicit";
+	ev.op = ops[(hdr[31] >> 1) % (sizeof(ops) / sizeof(ops[0]))];
+	ev.path = str[0];
+	ev.canon = str[1];
+	ev.rule = str[2];
+	ev.path2 = str[3];
+	ev.canon2 = ev.path2 != NULL ? str[4] : NULL;
+
+	if ((n = audit_format(&ev, buf, sizeof(buf))) <= 0)
+		abort();
+	if (audit_read_line(buf, (size_t)n, &r, store, sizeof(store), &why) == -1)
+		abort(); /* the writer's output always reads back */
+	if (r.v != 1 || r.pid != ev.pid || r.tid != ev.tid || r.uid != (int64_t)ev.uid ||
+	    r.gid != (int64_t)ev.gid || r.access != ev.access || r.complain != ev.complain ||
+	    strcmp(r.op, ev.op) != 0 || strcmp(r.mode, ev.mode) != 0)
+		abort();
+	if (r.duration_ns != ev.duration_ns)
+		abort();
+	if (ev.err == 0 ? r.err != 0 : ev.err <= 4095 && r.err != ev.err)
+		abort();
+	if (ev.rule == NULL ? r.decision != AUDIT_ERROR :
+	    ev.allowed	    ? r.decision != AUDIT_ALLOW :
+			      r.decision != (ev.waived ? AUDIT_WOULD_DENY : AUDIT_DENY))
+		abort();
+	if (r.has_time && (r.when.tv_sec != ev.when.tv_sec ||
+			      r.when.tv_nsec != ev.when.tv_nsec / 1000 * 1000))
+		abort();
+	same(ev.path, r.path);
+	same(ev.canon, r.canon);
+	same(ev.rule, r.rule);
+	same(ev.path2, r.path2);
+	if (ev.path2 != NULL)
+		same(ev.canon2, r.canon2);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size == 0)
+		return 0;
+	if (data[0] & 1)
+		parse_raw(data + 1, size - 1);
+	else
+		round_trip(data + 1, size - 1);
+	return 0;
+}

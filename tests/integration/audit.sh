@@ -1,0 +1,339 @@
+#!/bin/sh
+# Audit trail and policy authoring, end to end: sinks (files, stderr,
+# several at once, syslog and journal when present), fail-closed sinks,
+# --complain, `filebroker learn` round trips on real programs, `filebroker
+# audit` summaries, and records surviving a broker killed with SIGKILL.
+. tests/integration/lib.sh
+
+if ! "$T/bin/escape" --probe >/dev/null 2>&1; then
+	skip_all "audit: the kernel lacks seccomp user notification or Landlock"
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+	skip_all "audit: python3 is needed to check records with a real JSON parser"
+fi
+
+D=$T/data
+mkdir -p "$D/tree/a/b" "$D/tree/c" "$T/fifos"
+echo alpha >"$D/a.txt"
+echo TOPSECRET >"$D/secret.txt"
+i=0
+while [ $i -lt 12 ]; do
+	echo "needle $i" >"$D/tree/a/f$i.txt"
+	echo "needle $i" >"$D/tree/c/g$i.txt"
+	i=$((i + 1))
+done
+echo "deep needle" >"$D/tree/a/b/deep.txt"
+mkfifo "$T/fifos/f1"
+# Hostile names: quote, backslash, newline, escape sequence, bidi control,
+# invalid UTF-8.
+H=$D/hostile
+mkdir -p "$H"
+for n in 'q"uote' 'back\slash' "$(printf 'new\nline')" "$(printf 'esc\033[31m')" \
+	"$(printf 'bidi\342\200\256txt')" "$(printf 'bad\377\376')"; do
+	echo hostile >"$H/$n"
+done
+chmod -R go+rX "$T"
+
+P=$T/p.policy
+cat >"$P" <<EOF
+include @runtime
+allow read,list $D/**
+deny  read $D/secret.txt
+allow read $T/fifos/*
+allow read,exec $T/bin/**
+allow read,exec /usr/bin/**
+EOF
+run() { "$FB" run --policy "$P" "$@"; }
+
+# ---- Records of hostile paths parse with a real JSON parser and keep
+# every byte.
+A=$T/hostile.jsonl
+run --audit "$A" -- sh -c "cat '$H'/* >/dev/null" >/dev/null 2>&1
+expect "hostile paths: every record parses and keeps its exact bytes" "^ok 6$" python3 -c '
+import json, os, sys
+names = set(os.listdir(os.fsencode(sys.argv[2])))
+seen = set()
+for line in open(sys.argv[1], "rb"):
+    assert line.endswith(b"\n") and b"\n" not in line[:-1]
+    r = json.loads(line.decode("utf-8"))
+    c = bytes.fromhex(r["canon_hex"]) if "canon_hex" in r else (r["canon"] or "").encode()
+    base = os.fsencode(sys.argv[2]) + b"/"
+    if r["op"] == "open" and c.startswith(base):
+        assert r["decision"] == "allow", r
+        seen.add(c[len(base):])
+assert seen == names, (seen, names)
+print("ok", len(seen))
+' "$A" "$H"
+
+# ---- Several sinks at once; "-" is stderr; "./syslog" is a file.
+(cd "$T" && "$FB" run --policy "$P" --audit one.jsonl --audit ./syslog --audit - \
+	-- cat "$D/a.txt" >/dev/null 2>"$T/stderr.txt")
+if [ -s "$T/one.jsonl" ] && cmp -s "$T/one.jsonl" "$T/syslog"; then
+	pass "two file sinks get the same records"
+else
+	fail "two file sinks differ"
+fi
+expect "stderr sink gets them too" "\"canon\":\"$D/a.txt\".*\"decision\":\"allow\"" cat "$T/stderr.txt"
+expect "--audit-sync records too" "\"canon\":\"$D/a.txt\"" \
+	sh -c "'$FB' run --policy '$P' --audit '$T/sync.jsonl' --audit-sync -- cat '$D/a.txt' >/dev/null && cat '$T/sync.jsonl'"
+if [ -S /dev/log ]; then
+	echo "SKIP syslog unavailable case: this host has /dev/log (not touched)"
+else
+	expect "syslog without /dev/log fails at start" "syslog: not available: /dev/log" \
+		run --audit syslog -- true
+	status "syslog without /dev/log: 125, nothing run" 125 run --audit syslog -- touch "$T/ran"
+	[ -e "$T/ran" ] && fail "syslog failure still ran the command" || pass "syslog failure ran nothing"
+fi
+if [ -S /run/systemd/journal/socket ]; then
+	echo "SKIP journal unavailable case: journald runs here; see the journal sink test below"
+	expect "journal sink starts and records" "alpha" run --audit journal -- cat "$D/a.txt"
+else
+	expect "journal without journald fails at start" "journal: not available: " \
+		run --audit journal -- true
+	status "journal without journald: 125" 125 run --audit journal -- true
+	echo "SKIP journal records: no journald in this environment (unit-tested: fields)"
+fi
+
+# ---- Complain mode: allows, marks every record, keeps the safety rules.
+C=$T/complain.jsonl
+expect "complain: a denied read is allowed" "^TOPSECRET$" \
+	run --complain --audit "$C" -- cat "$D/secret.txt"
+expect "complain: a warning at start" "complain mode: .*ALLOWED" \
+	run --complain --audit "$T/c2.jsonl" -- true
+expect "complain: records say would-deny, the deny rule, and complain" "^ok [0-9]+ would-deny p.policy:3$" python3 -c '
+import json, os, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+assert recs and all(r.get("complain") is True for r in recs)
+w = [r for r in recs if r["canon"] == sys.argv[2] and r["op"] == "open"][0]
+print("ok", len(recs), w["decision"], os.path.basename(w["rule"]))
+' "$C" "$D/secret.txt"
+expect "complain without --audit: would-deny lines on stderr" "would deny open of \"$D/secret.txt\"" \
+	run --complain -- cat "$D/secret.txt"
+expect "complain: a FIFO under a wildcard rule is still refused" "EACCES" \
+	run --complain -- "$T/bin/fbtool" read "$T/fifos/f1"
+expect "complain: magic links are still refused" "EACCES" \
+	run --complain -- "$T/bin/fbtool" read /proc/self/fd/0
+
+# ---- A sink that fails denies, and says so once.
+if unshare -m sh -c "mount -t tmpfs -o size=64k tmpfs '$T/fifos' && umount '$T/fifos'" 2>/dev/null; then
+	mkdir -p "$T/full"
+	unshare -m sh -c "
+		mount -t tmpfs -o size=64k,mode=0755 tmpfs '$T/full' || exit 9
+		: >'$T/full/audit.jsonl'
+		dd if=/dev/zero of='$T/full/filler' bs=4k count=64 2>/dev/null
+		'$FB' run --policy '$P' --audit '$T/full/audit.jsonl' -- \
+			sh -c 'cat $D/a.txt; cat $D/a.txt; cat $D/a.txt'
+		echo \"status \$?\"
+	" >"$T/full.out" 2>&1
+	refute "full disk: nothing granted without its record" "^alpha" cat "$T/full.out"
+	n=$(grep -c "a record could not be written" "$T/full.out")
+	[ "$n" -eq 1 ] && pass "full disk: said once, loudly" ||
+		fail "full disk: said $n times: $(cat "$T/full.out")"
+	expect "full disk: the worker fails" "^status [1-9]" cat "$T/full.out"
+else
+	echo "SKIP full disk: cannot mount a tmpfs in a private mount namespace here"
+fi
+# A removed audit file fails closed too (writes to it would be lost).
+R=$T/removed.jsonl
+(sleep 0.6; rm -f "$R") &
+run --audit "$R" -- sh -c "cat '$D/a.txt'; sleep 1.2; cat '$D/a.txt'" >"$T/removed.out" 2>&1
+wait
+expect "removed audit file: first read granted" "^alpha$" head -n 1 "$T/removed.out"
+[ "$(grep -c '^alpha$' "$T/removed.out")" -eq 1 ] && pass "removed audit file: later requests denied" ||
+	fail "removed audit file: $(cat "$T/removed.out")"
+expect "removed audit file: reported" "audit: $R: a record could not be written" cat "$T/removed.out"
+
+# ---- learn -> check -> replay, on real programs.
+# replay POLICY AUDIT: explain every used (canonical path, access) of AUDIT
+# against POLICY; prints "replay N ok" when the policy allows them all.
+replay() {
+	python3 - "$FB" "$1" "$2" <<'PYEOF'
+import json, os, subprocess, sys
+fb, pol, log = sys.argv[1:4]
+groups = {}
+for line in open(log, "rb"):
+    try:
+        r = json.loads(line.decode())
+    except ValueError:
+        continue
+    if r["decision"] not in ("allow", "would-deny") or r["canon"] is None or not r["access"]:
+        continue
+    for k in ("canon", "canon2"):
+        if r.get(k) is None:
+            continue
+        c = bytes.fromhex(r[k + "_hex"]) if k + "_hex" in r else r[k].encode()
+        groups.setdefault((r["access"], r["pid"]), set()).add(c)
+n = 0
+bad = []
+for (acc, pid), paths in groups.items():
+    paths = sorted(paths)
+    p = subprocess.run([fb.encode(), b"explain", b"--policy", pol.encode(), b"--access",
+                        acc.encode(), b"--pid", str(pid).encode(), b"--"] + paths,
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    for l in p.stdout.splitlines():
+        n += 1
+        if not l.startswith(b"allow"):
+            bad.append(l)
+print("replay", n, "ok" if not bad and n > 0 else "FAILED %r" % bad[:5])
+PYEOF
+}
+printf 'include @runtime\n' >"$T/runtime.policy"
+# learn_case NAME GENERALIZE COMMAND...: learn from a complain run, check,
+# replay, then run the command under the learned policy: zero denials.
+learn_case() {
+	lc=$1 gen=$2
+	shift 2
+	LA=$T/learn-$lc.jsonl
+	LP=$T/learn-$lc.policy
+	rm -f "$LA"
+	"$FB" run --complain --policy "$T/runtime.policy" --audit "$LA" -- "$@" >"$T/want.out" 2>/dev/null
+	"$FB" learn $gen --from "$LA" >"$LP" 2>"$T/learn.err"
+	expect "learn $lc: the policy checks clean" ": ok \\(" "$FB" check "$LP"
+	expect "learn $lc: replay allows every recorded request" "^replay [0-9]+ ok$" replay "$LP" "$LA"
+	"$FB" run --policy "$LP" --audit "$T/again.jsonl" -- "$@" >"$T/got.out" 2>"$T/got.err"
+	st=$?
+	if [ $st -eq 0 ] && cmp -s "$T/want.out" "$T/got.out" &&
+		! grep -q '"decision":"deny"' "$T/again.jsonl"; then
+		pass "learn $lc: the command runs under the learned policy with zero denials"
+	else
+		fail "learn $lc: status $st; $(grep '"decision":"deny"' "$T/again.jsonl" | head -n 3) $(head -c 300 "$T/got.err")"
+	fi
+	rm -f "$T/again.jsonl"
+}
+learn_case cat "" cat "$D/a.txt"
+learn_case ls "" ls -la "$D/tree"
+# (Only COMMAND itself may run: exec is Landlock's, not brokered, so learn
+# cannot see a program that COMMAND runs; see filebroker(1).)
+learn_case hostile "" cat "$H"/*
+learn_case grep --generalize grep -r needle "$D/tree"
+expect "learn --generalize folds the tree" "allow read +$D/tree/\\*\\*" cat "$T/learn-grep.policy"
+refute "learn without --generalize has no wildcard" '\*' grep -v '^#' "$T/learn-cat.policy"
+expect "learn counts uses" "allow read +$D/a.txt  # 1 use" cat "$T/learn-cat.policy"
+# Never above a sensitive root: files straight in $D with --sensitive $D.
+"$FB" learn --generalize --min 2 --sensitive "$D" --from "$T/learn-hostile.jsonl" >"$T/sens.policy" 2>/dev/null
+refute "learn --generalize stops at a sensitive root" "$D/\\*" cat "$T/sens.policy"
+"$FB" learn --generalize --min 2 --from "$T/learn-hostile.jsonl" >"$T/nosens.policy" 2>/dev/null
+expect "learn --generalize folds below it otherwise" "allow read +$H/\\*" cat "$T/nosens.policy"
+# learn -- COMMAND runs the command itself; its output goes to stderr.
+"$FB" learn -- cat "$D/a.txt" >"$T/direct.policy" 2>"$T/direct.err"
+expect "learn -- COMMAND: a policy on stdout" "^allow read +$D/a.txt" cat "$T/direct.policy"
+expect "learn -- COMMAND: the command's output on stderr" "^alpha$" cat "$T/direct.err"
+expect "learn -- COMMAND: the policy checks clean" ": ok \\(" "$FB" check "$T/direct.policy"
+printf 'include @runtime\nallow read %s/a.txt\n' "$D" >"$T/base.policy"
+"$FB" learn --base "$T/base.policy" --from "$T/learn-ls.jsonl" --from "$T/learn-cat.jsonl" >"$T/based.policy" 2>/dev/null
+expect "learn --base includes the base" "^include $T/base.policy$" cat "$T/based.policy"
+refute "learn --base leaves what the base allows to it" "$D/a.txt" grep -v '^#' "$T/based.policy"
+status "learn with no records: 1" 1 "$FB" learn --from /dev/null
+
+# ---- filebroker audit: a summary on a generated log.
+G=$T/gen.jsonl
+python3 - "$G" <<'PYEOF'
+import json, sys
+def rec(i, pid, uid, canon, decision, rule, err):
+    return json.dumps({"v": 1, "time": "2026-11-25T14:%02d:00.000000Z" % (i % 60), "mode": "transparent",
+        "pid": pid, "tid": pid, "uid": uid, "gid": uid, "op": "open", "path": canon, "canon": canon,
+        "access": "read", "flags": "O_RDONLY", "decision": decision, "rule": rule, "errno": err,
+        "duration_us": 1.5}, separators=(",", ":"))
+with open(sys.argv[1], "w") as f:
+    for i in range(60):
+        f.write(rec(i, 100, 1000, "/srv/in/f%d" % (i % 7), "allow", "p.policy:3", None) + "\n")
+    for i in range(30):
+        f.write(rec(i, 200, 0, "/etc/shadow", "deny", "default", "EACCES") + "\n")
+    for i in range(10):
+        f.write(rec(30 + i, 200, 0, "/root/.ssh/id_rsa", "deny", "p.policy:9", "EACCES") + "\n")
+    f.write('{"v":1,"time":"2026-11-25T14:59:')   # a torn last line
+PYEOF
+"$FB" audit "$G" >"$T/sum.txt"
+expect "audit: counts records and the torn line" "^records: 100, 1 unreadable line" cat "$T/sum.txt"
+expect "audit: decisions" "^decisions: 60 allow, 40 deny, 0 would-deny, 0 error$" cat "$T/sum.txt"
+expect "audit: the most denied path first" "top denied paths.*
+ +30  /etc/shadow
+ +10  /root/.ssh/id_rsa" sh -c "tr '\n' '\n' <'$T/sum.txt'; grep -A2 '^top denied' '$T/sum.txt' | tr -s '\n'"
+expect "audit: top rules with their denials" "^ +60 +0  p.policy:3$" cat "$T/sum.txt"
+expect "audit: requests per worker" "^ +60 +0  100$" cat "$T/sum.txt"
+expect "audit: workers" "^workers: 2$" cat "$T/sum.txt"
+expect "audit --denied --by user" "^ +40 +40  0 \\(root\\)$" "$FB" audit --denied --by user "$G"
+expect "audit --by path" "^ +30 +30  /etc/shadow$" "$FB" audit --by path "$G"
+expect "audit --since/--until" "^records: 40 \\(60 more filtered out\\)" \
+	"$FB" audit --since 2026-11-25T14:30Z --until 2026-11-25T15:00 "$G"
+expect "audit --json parses" "^100 40 30 True$" sh -c "'$FB' audit --json '$G' | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+print(j[\"records\"], j[\"decisions\"][\"deny\"], j[\"denied_paths\"][\"top\"][0][\"count\"], j[\"pids\"][\"exact\"])'"
+status "audit of a missing file: 1" 1 "$FB" audit "$T/nonexistent"
+
+# ---- Constant memory on 1,000,000 records, all with different paths.
+gen() {
+	python3 -c '
+import sys
+n = int(sys.argv[1])
+w = sys.stdout.write
+for i in range(n):
+    w("{\"v\":1,\"time\":\"2026-11-25T14:03:07.123456Z\",\"mode\":\"transparent\",\"pid\":%d,\"tid\":%d,\"uid\":0,\"gid\":0,\"op\":\"open\",\"path\":\"/d/f%d\",\"canon\":\"/d/f%d\",\"access\":\"read\",\"flags\":\"O_RDONLY\",\"decision\":\"%s\",\"rule\":\"r:%d\",\"errno\":null,\"duration_us\":1.000}\n" % (i % 5000, i, i, i, "deny" if i % 3 == 0 else "allow", i % 2000))
+' "$1"
+}
+rss() { # rss N: the peak RSS in KiB of `filebroker audit` over N records
+	gen "$1" | /usr/bin/time -f '%M' -o "$T/rss" "$FB" audit - >"$T/big.txt" && cat "$T/rss"
+}
+if grep -q __asan_init "$FB" 2>/dev/null; then
+	# ASan keeps freed memory in quarantine: RSS says nothing there.
+	echo "SKIP audit constant memory: not measurable in the sanitizer build"
+elif [ -x /usr/bin/time ]; then
+	small=$(rss 10000)
+	big=$(rss 1000000)
+	if grep -q "^records: 1000000$" "$T/big.txt" && [ "$big" -lt 32768 ] &&
+		[ "$big" -lt $((small + 8192)) ]; then
+		pass "audit: 1,000,000 records in constant memory (peak ${big} KiB; 10,000: ${small} KiB)"
+	else
+		fail "audit: peak RSS ${big} KiB for 1,000,000 records (10,000: ${small} KiB): $(head -n 3 "$T/big.txt")"
+	fi
+	expect "audit: approximate counts are marked" "^~ marks a count" cat "$T/big.txt"
+else
+	echo "SKIP audit constant memory: no /usr/bin/time"
+fi
+
+# ---- SIGKILL at random moments under load: every descriptor the worker
+# received has its allow record.
+K=$D/kill
+mkdir -p "$K/files"
+i=0
+while [ $i -lt 40 ]; do echo "$i" >"$K/files/f$i"; i=$((i + 1)); done
+chmod -R go+rX "$K"
+rounds=0 granted=0 bad=0
+start=$(date +%s)
+while [ $rounds -lt 10 ] && [ $(($(date +%s) - start)) -lt 20 ]; do
+	rounds=$((rounds + 1))
+	rm -f "$K/audit.jsonl" "$K/worker.out"
+	"$FB" run --policy "$P" --audit "$K/audit.jsonl" -- "$T/bin/auditcheck" "$K/files" 40 100000 \
+		>"$K/worker.out" 2>/dev/null &
+	bp=$!
+	sleep "0.$(od -An -N2 -tu2 /dev/urandom | tr -d ' ' | cut -c1-2 | sed 's/^0*//;s/^$/1/')"
+	kill -9 $bp 2>/dev/null
+	wait $bp 2>/dev/null
+	sleep 0.2
+	out=$(python3 - "$K/audit.jsonl" "$K/worker.out" <<'PYEOF'
+import collections, json, sys
+allowed = collections.Counter()
+for line in open(sys.argv[1], "rb"):
+    try:
+        r = json.loads(line.decode())
+    except ValueError:
+        continue   # a torn last line
+    if r["decision"] == "allow" and r["errno"] is None and r["op"] == "open":
+        allowed[r["canon"]] += 1
+got = collections.Counter(l[3:].rstrip("\n") for l in open(sys.argv[2]) if l.startswith("ok "))
+missing = {p: n - allowed[p] for p, n in got.items() if n > allowed[p]}
+print(sum(got.values()), len(missing), list(missing.items())[:3])
+PYEOF
+)
+	granted=$((granted + ${out%% *}))
+	m=$(echo "$out" | cut -d' ' -f2)
+	[ "$m" -eq 0 ] || { bad=$((bad + 1)); echo "    round $rounds: $out"; }
+done
+if [ $bad -eq 0 ] && [ $granted -gt 0 ]; then
+	pass "SIGKILL x$rounds under load: all $granted descriptors received have their record"
+else
+	fail "SIGKILL: $bad of $rounds rounds lost records ($granted descriptors)"
+fi
+
+finish

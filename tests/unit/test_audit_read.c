@@ -1,0 +1,280 @@
+/*
+ * test_audit_read.c: the audit record reader (broker/audit_read.c), against
+ * the writer's own output, hand-written hostile lines, and streams with torn
+ * and overlong lines.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "audit.h"
+#include "audit_read.h"
+#include "policy.h"
+
+static char store[AUDIT_RECORD_MAX + 64];
+
+static struct audit_event
+base_event(void)
+{
+	struct audit_event ev = {
+		.when = { 1795615387, 123456789 },
+		.pid = 123,
+		.uid = 65534,
+		.gid = 65534,
+		.mode = "explicit",
+		.op = "open",
+		.path = "/srv/in/a.txt",
+		.canon = "/srv/in/a.txt",
+		.access = POLICY_READ | POLICY_LIST,
+		.flags = O_RDONLY,
+		.allowed = 1,
+		.rule = "p.policy:3",
+		.duration_ns = 12345,
+	};
+	return ev;
+}
+
+static int
+parse(const char *line, struct audit_rec *r, const char **why)
+{
+	return audit_read_line(line, strlen(line), r, store, sizeof(store), why);
+}
+
+static void
+round_trip(const struct audit_event *ev, struct audit_rec *r)
+{
+	char buf[AUDIT_RECORD_MAX];
+	const char *why = NULL;
+	ssize_t n = audit_format(ev, buf, sizeof(buf));
+
+	assert_true(n > 0);
+	if (audit_read_line(buf, (size_t)n, r, store, sizeof(store), &why) != 0)
+		fail_msg("%s: %s", why, buf);
+}
+
+static void
+test_read_writer_output(void **state)
+{
+	struct audit_event ev = base_event();
+	struct audit_rec r;
+
+	(void)state;
+	round_trip(&ev, &r);
+	assert_int_equal(r.v, 1);
+	assert_int_equal(r.has_time, 1);
+	assert_int_equal(r.when.tv_sec, 1795615387);
+	assert_int_equal(r.when.tv_nsec, 123456000);
+	assert_string_equal(r.mode, "explicit");
+	assert_string_equal(r.op, "open");
+	assert_int_equal(r.pid, 123);
+	assert_int_equal(r.uid, 65534);
+	assert_string_equal(r.path, "/srv/in/a.txt");
+	assert_string_equal(r.canon, "/srv/in/a.txt");
+	assert_null(r.path2);
+	assert_string_equal(r.flags, "O_RDONLY");
+	assert_int_equal(r.access, POLICY_READ | POLICY_LIST);
+	assert_int_equal(r.decision, AUDIT_ALLOW);
+	assert_string_equal(r.rule, "p.policy:3");
+	assert_int_equal(r.err, 0);
+	assert_int_equal(r.duration_ns, 12345);
+	assert_int_equal(r.complain, 0);
+}
+
+static void
+test_read_complain_and_errors(void **state)
+{
+	struct audit_event ev = base_event();
+	struct audit_rec r;
+
+	(void)state;
+	ev.allowed = 0;
+	ev.waived = 1;
+	ev.complain = 1;
+	ev.rule = "default";
+	round_trip(&ev, &r);
+	assert_int_equal(r.decision, AUDIT_WOULD_DENY);
+	assert_int_equal(r.complain, 1);
+	ev.waived = 0;
+	ev.err = EACCES;
+	round_trip(&ev, &r);
+	assert_int_equal(r.decision, AUDIT_DENY);
+	assert_int_equal(r.err, EACCES);
+	ev.rule = NULL;
+	ev.err = 4000; /* no name: "E4000" */
+	ev.canon = NULL;
+	round_trip(&ev, &r);
+	assert_int_equal(r.decision, AUDIT_ERROR);
+	assert_int_equal(r.err, 4000);
+	assert_null(r.canon);
+	assert_null(r.rule);
+}
+
+static void
+test_read_hostile_paths(void **state)
+{
+	static const char *const paths[] = {
+		"/a\"b\\c\n\r\t\b\f",
+		"/\x01\x1f\x7f",
+		"/\xc2\x9b[31m",
+		"/\xe2\x80\xae\xe2\x80\xa8",
+		"/\xff\xfe\xc0\xaf\xed\xa0\x80",
+		"/\xf0\x9f\x98\x80 emoji",
+		"/\xef\xbf\xbd real replacement",
+		"/\xe6\x97",
+	};
+	struct audit_event ev = base_event();
+	struct audit_rec r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		ev.path = paths[i];
+		ev.canon = paths[i];
+		ev.rule = paths[i];
+		ev.path2 = paths[i];
+		ev.canon2 = paths[i];
+		ev.op = "rename";
+		round_trip(&ev, &r);
+		assert_string_equal(r.path, paths[i]);
+		assert_string_equal(r.canon, paths[i]);
+		assert_string_equal(r.rule, paths[i]);
+		assert_string_equal(r.path2, paths[i]);
+		assert_string_equal(r.canon2, paths[i]);
+	}
+}
+
+#define GOOD                                                                                  \
+	"\"v\":1,\"time\":\"2026-11-25T14:03:07.123456Z\",\"mode\":\"explicit\",\"pid\":1,"   \
+	"\"tid\":0,\"uid\":0,\"gid\":0,\"op\":\"stat\",\"path\":\"/x\",\"canon\":\"/x\","     \
+	"\"access\":\"stat\",\"flags\":null,\"decision\":\"allow\",\"rule\":\"p:1\","         \
+	"\"errno\":null,\"duration_us\":1.5"
+
+static void
+test_read_strict(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"[]",
+		"{" GOOD,		       /* torn */
+		"{" GOOD "}x",		       /* trailing bytes */
+		"{" GOOD ",\"v\":1}",	       /* duplicate key */
+		"{\"v\":1}",		       /* keys missing */
+		"{" GOOD ",\"x\":\"\\u0000\"}", /* NUL in a string */
+		"{" GOOD ",\"x\":\"\\ud800\"}", /* lone surrogate */
+		"{" GOOD ",\"x\":\"\\udc00\\ud800\"}",
+		"{" GOOD ",\"x\":\"\xff\"}",	    /* invalid UTF-8 */
+		"{" GOOD ",\"x\":\"\x01\"}",	    /* raw control character */
+		"{" GOOD ",\"x\":01}",		    /* leading zero */
+		"{" GOOD ",\"x\":1.}",
+		"{" GOOD ",\"x\":[1,]}",
+		"{" GOOD ",\"x\":tru}",
+		"{" GOOD ",\"path_hex\":\"2f6\"}",  /* odd hex */
+		"{" GOOD ",\"path_hex\":\"2f00\"}", /* NUL byte */
+		"{" GOOD ",\"complain\":1}",
+		"{" GOOD ",\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+	};
+	struct audit_rec r;
+	const char *why;
+	char line[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		if (parse(bad[i], &r, &why) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_non_null(why);
+	}
+	assert_int_equal(parse("{" GOOD "}\n", &r, &why), 0);
+	/* Unknown keys are skipped whatever their value; whitespace is JSON's. */
+	snprintf(line, sizeof(line),
+	    "{ \"future\" : {\"a\":[1,-2.5e+3,true,null,{\"b\":\"\\u00e9\\ud83d\\ude00\"}]}, " GOOD
+	    " }");
+	assert_int_equal(parse(line, &r, &why), 0);
+	/* _hex gives the exact bytes. */
+	assert_int_equal(parse("{" GOOD ",\"path_hex\":\"2fff0a\"}", &r, &why), 0);
+	assert_string_equal(r.path, "/\xff\n");
+	/* Decision and rule must agree. */
+	snprintf(line, sizeof(line), "{%s}", GOOD);
+	memcpy(strstr(line, "\"p:1\""), "null ", 5);
+	assert_int_equal(parse(line, &r, &why), -1);
+	/* A store that is too small is refused up front. */
+	assert_int_equal(audit_read_line("{}", 2, &r, store, 10, &why), -1);
+}
+
+static void
+test_errno_value(void **state)
+{
+	(void)state;
+	assert_int_equal(audit_errno_value("EACCES"), EACCES);
+	assert_int_equal(audit_errno_value("ENOENT"), ENOENT);
+	assert_int_equal(audit_errno_value("E4000"), 4000);
+	assert_int_equal(audit_errno_value("E0"), -1);
+	assert_int_equal(audit_errno_value("E99999"), -1);
+	assert_int_equal(audit_errno_value("EBOGUS"), -1);
+	assert_int_equal(audit_errno_value(""), -1);
+}
+
+static int
+count_cb(const struct audit_rec *r, void *arg)
+{
+	(void)r;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+test_stream(void **state)
+{
+	struct audit_event ev = base_event();
+	struct audit_read_stats st;
+	char buf[AUDIT_RECORD_MAX];
+	FILE *f = tmpfile();
+	int n = 0, i;
+	ssize_t len;
+
+	(void)state;
+	assert_non_null(f);
+	len = audit_format(&ev, buf, sizeof(buf));
+	for (i = 0; i < 1000; i++)
+		fwrite(buf, 1, (size_t)len, f);
+	/* An overlong line, then a good one, then a torn last line. */
+	for (i = 0; i < AUDIT_RECORD_MAX + 10; i++)
+		fputc('x', f);
+	fputc('\n', f);
+	fwrite(buf, 1, (size_t)len, f);
+	fwrite(buf, 1, (size_t)len / 2, f);
+	rewind(f);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(audit_read_stream(f, count_cb, &n, &st), 0);
+	assert_int_equal(n, 1001);
+	assert_int_equal(st.records, 1001);
+	assert_int_equal(st.bad, 2);
+	assert_int_equal(st.lines, 1003);
+	assert_int_equal(st.why_line, 1001);
+	assert_string_equal(st.why, "line too long");
+	fclose(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_read_writer_output),
+		cmocka_unit_test(test_read_complain_and_errors),
+		cmocka_unit_test(test_read_hostile_paths),
+		cmocka_unit_test(test_read_strict),
+		cmocka_unit_test(test_errno_value),
+		cmocka_unit_test(test_stream),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,288 @@
+/*
+ * test_audit_sink.c: the sinks beyond a plain file (broker/audit_sink.c):
+ * complain-mode records, several sinks at once, a removed file failing
+ * closed, --audit-sync, syslog on a socket of the test's own (never the
+ * host's /dev/log), the journal's fields, and the failure of a journal or
+ * syslog that is not there.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "audit.h"
+#include "policy.h"
+
+static char tmpdir[64];
+
+static struct audit_event
+base_event(void)
+{
+	struct audit_event ev = {
+		.when = { 1795615387, 123456789 },
+		.pid = 123,
+		.uid = 65534,
+		.gid = 65534,
+		.mode = "explicit",
+		.op = "open",
+		.path = "/srv/in/a.txt",
+		.canon = "/srv/in/a.txt",
+		.access = POLICY_READ,
+		.flags = O_RDONLY,
+		.allowed = 1,
+		.rule = "p.policy:3",
+		.duration_ns = 12345,
+	};
+	return ev;
+}
+
+static char *
+slurp(const char *path)
+{
+	static char buf[65536];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	close(fd);
+	return buf;
+}
+
+static void
+test_complain_formats(void **state)
+{
+	struct audit_event ev = base_event();
+	char buf[AUDIT_RECORD_MAX];
+
+	(void)state;
+	ev.allowed = 0;
+	ev.waived = 1;
+	ev.complain = 1;
+	ev.rule = "default";
+	assert_true(audit_format(&ev, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "\"decision\":\"would-deny\",\"rule\":\"default\""));
+	assert_non_null(strstr(buf, "\"duration_us\":12.345,\"complain\":true}\n"));
+	assert_true(audit_format_denial(&ev, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "filebroker: would deny open of \"/srv/in/a.txt\" (read) for pid "
+				 "123: rule default\n");
+	/* An allow in complain mode is marked too, and is no denial. */
+	ev = base_event();
+	ev.complain = 1;
+	assert_true(audit_format(&ev, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "\"decision\":\"allow\""));
+	assert_non_null(strstr(buf, "\"complain\":true"));
+	assert_int_equal(audit_format_denial(&ev, buf, sizeof(buf)), 0);
+}
+
+static void
+test_chain(void **state)
+{
+	struct audit *list = NULL, *a;
+	struct audit_event ev = base_event();
+	char p1[128], p2[128], t1[65536];
+
+	(void)state;
+	snprintf(p1, sizeof(p1), "%s/one", tmpdir);
+	snprintf(p2, sizeof(p2), "%s/two", tmpdir);
+	assert_int_equal(audit_open(p1, &a), 0);
+	audit_chain(&list, a);
+	assert_int_equal(audit_open_flags(p2, AUDIT_SYNC, &a), 0);
+	audit_chain(&list, a);
+	assert_string_equal(audit_name(list), p1);
+	assert_int_equal(audit_write(list, &ev), 0);
+	assert_int_equal(audit_write(list, &ev), 0);
+	assert_null(audit_failed(list));
+	snprintf(t1, sizeof(t1), "%s", slurp(p1));
+	assert_string_equal(t1, slurp(p2));
+	assert_int_equal(strlen(t1) % 2, 0);
+	assert_non_null(strstr(t1 + strlen(t1) / 2, "{\"v\":1,"));
+
+	/* A removed file fails closed (ENOENT), the other sink still gets
+	 * the record, and the failing one is named. */
+	assert_int_equal(unlink(p2), 0);
+	errno = 0;
+	assert_int_equal(audit_write(list, &ev), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_string_equal(audit_failed(list), p2);
+	assert_int_equal(strlen(slurp(p1)), strlen(t1) / 2 * 3);
+	audit_close(list);
+	unlink(p1);
+	assert_int_equal(audit_open_flags(p1, 0x80, &a), -1);
+	assert_int_equal(errno, EINVAL);
+}
+
+static void
+test_syslog(void **state)
+{
+	struct audit_event ev = base_event();
+	struct sockaddr_un sa;
+	struct audit *a;
+	char path[96], buf[AUDIT_RECORD_MAX], want[AUDIT_RECORD_MAX + 64], rec[4096];
+	ssize_t n;
+	int srv;
+
+	(void)state;
+	/* The pure formatter: authpriv (10) * 8 + info (6). */
+	assert_true(audit_format(&ev, rec, sizeof(rec)) > 0);
+	rec[strlen(rec) - 1] = '\0';
+	snprintf(want, sizeof(want), "<86>filebroker[77]: %s", rec);
+	n = audit_format_syslog(&ev, 77, buf, sizeof(buf));
+	assert_int_equal(n, (ssize_t)strlen(want));
+	assert_string_equal(buf, want);
+	ev.allowed = 0;
+	ev.rule = "default";
+	assert_true(audit_format_syslog(&ev, 77, buf, sizeof(buf)) > 0);
+	assert_int_equal(strncmp(buf, "<84>", 4), 0); /* warning */
+	ev.waived = 1;
+	assert_true(audit_format_syslog(&ev, 77, buf, sizeof(buf)) > 0);
+	assert_int_equal(strncmp(buf, "<85>", 4), 0); /* notice */
+	assert_int_equal(audit_format_syslog(&ev, 77, buf, 10), -1);
+	assert_int_equal(errno, ENOBUFS);
+
+	/* A socket of our own stands for /dev/log. */
+	snprintf(path, sizeof(path), "%s/log", tmpdir);
+	assert_int_equal(audit_open_syslog(path, &a), -1);
+	assert_int_equal(errno, ENOENT);
+	srv = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(srv >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_int_equal(bind(srv, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(audit_open_syslog(path, &a), 0);
+	assert_string_equal(audit_name(a), "syslog");
+	ev = base_event();
+	assert_int_equal(audit_write(a, &ev), 0);
+	n = recv(srv, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	snprintf(want, sizeof(want), "<86>filebroker[%d]: %s", (int)getpid(), rec);
+	assert_string_equal(buf, want);
+
+	/* The daemon goes away: the record fails, closed. */
+	close(srv);
+	unlink(path);
+	assert_int_equal(audit_write(a, &ev), -1);
+	assert_non_null(audit_failed(a));
+	audit_close(a);
+}
+
+static void
+test_journal_fields(void **state)
+{
+	struct audit_event ev = base_event();
+	struct iovec iov[AUDIT_JOURNAL_FIELDS];
+	char buf[AUDIT_RECORD_MAX], all[8192] = "";
+	int n, i;
+
+	(void)state;
+	ev.path = "/srv/in/\xff.txt";
+	ev.complain = 1;
+	n = audit_format_journal(&ev, buf, sizeof(buf), iov);
+	assert_true(n > 10 && n <= AUDIT_JOURNAL_FIELDS);
+	for (i = 0; i < n; i++) {
+		char f[1024];
+
+		assert_true(iov[i].iov_len < sizeof(f));
+		memcpy(f, iov[i].iov_base, iov[i].iov_len);
+		f[iov[i].iov_len] = '\0';
+		assert_non_null(strchr(f, '='));
+		assert_null(strchr(f, '\n'));
+		strcat(all, f);
+		strcat(all, "\n");
+	}
+	assert_string_equal(strtok(all, "\n"),
+	    "MESSAGE=allowed open of \"/srv/in/\xef\xbf\xbd.txt\" (resolved \"/srv/in/a.txt\") "
+	    "(read) for pid 123: rule p.policy:3");
+	assert_non_null(strstr(all + strlen(all) + 1, "PRIORITY=6\nSYSLOG_IDENTIFIER=filebroker\n"
+						    "SYSLOG_FACILITY=10\nFILEBROKER_V=1\n"));
+	memset(all, 0, sizeof(all));
+	for (i = 0; i < n; i++) {
+		strncat(all, iov[i].iov_base, iov[i].iov_len);
+		strcat(all, "\n");
+	}
+	assert_non_null(strstr(all, "FILEBROKER_TIME=\"2026-11-25T14:03:07.123456Z\"\n"));
+	assert_non_null(strstr(all, "FILEBROKER_PID=123\nFILEBROKER_TID=0\nFILEBROKER_UID=65534\n"));
+	assert_non_null(strstr(all, "FILEBROKER_OP=open\n"));
+	assert_non_null(strstr(all, "FILEBROKER_PATH=/srv/in/\xef\xbf\xbd.txt\n"
+				    "FILEBROKER_PATH_HEX=2f7372762f696e2fff2e747874\n"));
+	assert_non_null(strstr(all, "FILEBROKER_CANON=/srv/in/a.txt\n"));
+	assert_non_null(strstr(all, "FILEBROKER_ACCESS=read\nFILEBROKER_FLAGS=O_RDONLY\n"
+				    "FILEBROKER_DECISION=allow\nFILEBROKER_RULE=p.policy:3\n"));
+	assert_null(strstr(all, "FILEBROKER_ERRNO"));
+	assert_non_null(strstr(all, "FILEBROKER_DURATION_US=12.345\nFILEBROKER_COMPLAIN=1\n"));
+
+	/* A denial: warning, and its errno. */
+	ev.allowed = 0;
+	ev.rule = "default";
+	ev.err = EACCES;
+	n = audit_format_journal(&ev, buf, sizeof(buf), iov);
+	assert_true(n > 0);
+	assert_int_equal(strncmp(iov[0].iov_base, "MESSAGE=denied open of", 22), 0);
+	assert_int_equal(strncmp(iov[1].iov_base, "PRIORITY=4", iov[1].iov_len), 0);
+	assert_true(audit_format_journal(&ev, buf, 100, iov) == -1 && errno == ENOBUFS);
+}
+
+static void
+test_unavailable(void **state)
+{
+	struct audit *a = NULL;
+	struct stat st;
+
+	(void)state;
+	/* Here only when the host has neither: the brief's "fails at start". */
+	if (stat(AUDIT_JOURNAL_PATH, &st) == -1) {
+		assert_int_equal(audit_open("journal", &a), -1);
+		assert_true(errno == ENOENT || errno == ENOSYS);
+		assert_null(a);
+	}
+	if (stat(AUDIT_SYSLOG_PATH, &st) == -1) {
+		assert_int_equal(audit_open("syslog", &a), -1);
+		assert_int_equal(errno, ENOENT);
+		assert_null(a);
+	}
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_audit_sink.XXXXXX");
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	return rmdir(tmpdir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_complain_formats),
+		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_syslog),
+		cmocka_unit_test(test_journal_fields),
+		cmocka_unit_test(test_unavailable),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
