@@ -25,6 +25,7 @@
 
 #include "audit.h"
 #include "cmds.h"
+#include "confine.h"
 #include "log.h"
 #include "notify.h"
 #include "ops.h"
@@ -455,6 +456,10 @@ cmd_run(int argc, char **argv)
 	if (sigprocmask(SIG_BLOCK, &mask, &oldmask) == -1)
 		fatal("sigprocmask");
 
+	/* The worker's Landlock domain must nest in the broker's. */
+	if (confine_scope() == -1)
+		fatal("confining the broker (Landlock scope)");
+
 	ws.sock = sp[1];
 	ws.argv = argv;
 	ws.sigmask = &oldmask;
@@ -483,6 +488,13 @@ cmd_run(int argc, char **argv)
 		fatal("serving the seccomp listener");
 	/* A SIGCHLD may have come before the signalfd existed. */
 	reap(&rs);
+	{
+		struct confine_opts co = { .transparent = ws.listener != -1,
+			.chown_new = s.chown_new };
+
+		if (confine_broker(&co) == -1)
+			fatal("confining the broker");
+	}
 	if (server_run(rs.sv, keep_going, &rs) == -1)
 		fatal("event loop");
 

@@ -1,0 +1,99 @@
+/*
+ * confine.h: the broker confines itself, in two steps, so that a broker
+ * subverted by a hostile worker still cannot exec, ptrace, mount, load
+ * anything or reach processes other than its worker's.
+ *
+ * 1. confine_scope(), before the worker is forked: no_new_privs, then a
+ *    Landlock domain that handles no file access the broker or the worker
+ *    needs (only mknod of devices, FIFOs and sockets) but scopes signals
+ *    and abstract Unix sockets (ABI 6+).  The worker's own domain nests
+ *    inside it, so the broker's ptrace-class access (process_vm_readv/
+ *    writev, pidfd_getfd, /proc/PID/cwd) and its signals reach the
+ *    worker's process tree and nothing else on the machine, whatever
+ *    capabilities it keeps.  It must come before the fork: a domain made
+ *    afterwards would not be an ancestor of the worker's.  Without Landlock
+ *    (a kernel that lacks it, `--weaker-sandbox`) this step is skipped and
+ *    says so at -v.
+ *
+ * 2. confine_broker(), once the worker runs and the listener is in hand,
+ *    just before serving, in this fixed order, every step checked:
+ *
+ *    a. the process must be single-threaded (capabilities and the
+ *       filter are per thread); EBUSY otherwise;
+ *    b. with CAP_SETPCAP (root): the bounding set emptied, the securebits
+ *       set and locked (SECBIT_NOROOT: exec as uid 0 grants nothing;
+ *       SECBIT_NO_CAP_AMBIENT_RAISE; KEEP_CAPS off; NO_SETUID_FIXUP off,
+ *       so that a uid change would still drop everything; all _LOCKED);
+ *    c. capabilities: permitted and effective reduced to the kept set
+ *       below (intersected with what the process has), inheritable and
+ *       ambient cleared; read back and verified;
+ *    d. PR_SET_NO_NEW_PRIVS (verified), PR_SET_DUMPABLE 0 (verified): no
+ *       core dumps of the broker's memory, /proc/PID of the broker owned by
+ *       root and closed to ptrace-class access without CAP_SYS_PTRACE;
+ *    e. a seccomp allowlist (libseccomp, x86_64 only, any other
+ *       architecture and x32 numbers kill): exactly the syscalls the
+ *       serving loop, the request handlers, the audit sinks and the exit
+ *       paths use, several with their arguments checked; anything else
+ *       kills the process (SECCOMP_RET_KILL_PROCESS; the kernel logs the
+ *       syscall number).  The syscalls in confine_forbidden (exec, ptrace,
+ *       the mount API, module and kexec loading, bpf, the set*id family,
+ *       capset, namespaces, fork and clone, io_uring, ...) are never in
+ *       the allowlist: building a filter that would allow one fails.
+ *
+ * Capabilities kept (as root; an unprivileged broker has none to keep):
+ *
+ *	CAP_DAC_OVERRIDE  open, create, rename and delete what the policy
+ *			  allows whatever the mode bits and owners: the
+ *			  administrator's policy is the gate, not DAC.  It
+ *			  covers reading and searching too (generic_permission),
+ *			  so CAP_DAC_READ_SEARCH is not kept: it would add only
+ *			  open_by_handle_at, which the filter kills anyway.
+ *	CAP_FOWNER	  unlink and rename in sticky folders (/tmp-like trees)
+ *			  of files the broker does not own, which is every file
+ *			  it created and gave to the worker.
+ *	CAP_CHOWN	  give created files and folders to the worker's uid
+ *			  (only when the worker's uid is not the broker's).
+ *	CAP_KILL	  pass the signals the broker receives on to a worker
+ *			  of another uid, and kill leftover descendants.
+ *	CAP_SYS_PTRACE	  transparent mode only: process_vm_readv/writev,
+ *			  pidfd_getfd and /proc/TID/cwd of a worker of another
+ *			  uid (PTRACE_MODE_ATTACH_REALCREDS).
+ *
+ * CAP_KILL and CAP_SYS_PTRACE would reach every process on the machine;
+ * step 1's Landlock domain confines both to the worker's tree.
+ */
+#ifndef FB_CONFINE_H
+#define FB_CONFINE_H
+
+#include <stddef.h>
+
+struct confine_opts {
+	int transparent; /* serves a seccomp listener: NOTIF ioctls,
+			    process_vm_*, pidfd_*, CAP_SYS_PTRACE */
+	int chown_new;	 /* gives created files to the worker: fchownat,
+			    CAP_CHOWN */
+};
+
+/*
+ * Step 1, before forking the worker (the calling process must be
+ * single-threaded).  Returns 0 (also when Landlock is missing: nothing was
+ * done, log_info says so), or -1 with errno.
+ */
+int confine_scope(void);
+
+/*
+ * Step 2.  Returns 0, or -1 with errno (EBUSY: more than one thread; EPERM:
+ * a step did not take effect; EINVAL: the filter could not be built).  On
+ * failure the process may be half confined: the caller must exit.  At -v
+ * the kept capabilities and the filter size are logged.
+ */
+int confine_broker(const struct confine_opts *o);
+
+/* The syscalls the broker's filter must never allow (NULL-terminated), for
+ * the tests. */
+extern const char *const confine_forbidden[];
+
+/* How many syscall rules the filter for o has; -1 with errno on error. */
+int confine_filter_size(const struct confine_opts *o);
+
+#endif

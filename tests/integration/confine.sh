@@ -1,0 +1,149 @@
+#!/bin/sh
+# The broker's own confinement (broker/confine.c), seen from outside: a
+# serving broker's /proc/PID/status (capabilities, bounding set,
+# no_new_privs, seccomp), its dumpability, and that what each kept
+# capability is for still works.  The other suites run the broker confined
+# too; this one checks that it is.
+. tests/integration/lib.sh
+
+D=$T/data
+O=$T/out
+mkdir -p "$D" "$O" "$T/sticky"
+chmod 1777 "$T/sticky"
+echo "alpha" >"$D/a.txt"
+echo "closed" >"$D/closed.txt"
+chmod 000 "$D/closed.txt"
+chown daemon "$D/closed.txt" 2>/dev/null || true
+chmod -R go+rX "$T/bin"
+chmod go+rx "$T" "$D" "$O"
+
+P=$T/c.policy
+cat >"$P" <<EOF
+include @runtime
+allow read,list $D/**
+allow read,write,create,delete,list $O/** mode=0640
+allow read,write,create,delete,list $T/sticky/** mode=0640
+allow read,exec $T/bin/**
+allow read,exec /usr/bin/sleep
+EOF
+
+# status_of PID FIELD: a field of /proc/PID/status.
+status_of() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
+
+# start_broker ARGS...: start `filebroker run ARGS` in the background; $BP
+# is its pid once it serves (Seccomp: 2), or the test fails.
+start_broker() {
+	"$FB" run --policy "$P" "$@" >"$T/.bg-out" 2>&1 &
+	BP=$!
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$(status_of $BP Seccomp 2>/dev/null)" = 2 ] && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
+stop_broker() {
+	kill -TERM "$BP" 2>/dev/null
+	wait "$BP" 2>/dev/null
+}
+
+# check_field NAME FIELD WANT
+check_field() {
+	got=$(status_of "$BP" "$2")
+	if [ "$got" = "$3" ]; then
+		pass "$1: $2 $got"
+	else
+		fail "$1: $2 is '$got', wanted '$3'"
+	fi
+}
+
+if [ "$(id -u)" -eq 0 ]; then
+	# Transparent mode, worker as nobody: chown, dac_override, fowner,
+	# kill, sys_ptrace (bits 0, 1, 3, 5, 19).
+	if start_broker -- /usr/bin/sleep 30; then
+		check_field "transparent" CapEff 000000000008002b
+		check_field "transparent" CapPrm 000000000008002b
+		check_field "transparent" CapInh 0000000000000000
+		check_field "transparent" CapAmb 0000000000000000
+		check_field "transparent" CapBnd 0000000000000000
+		check_field "transparent" NoNewPrivs 1
+		check_field "transparent" Seccomp 2
+		check_field "transparent" Seccomp_filters 1
+		# Dumpability is not observable from outside for a root broker
+		# (ptrace_may_access also wants the caller's capabilities to
+		# cover the broker's); confine_broker() reads it back itself, and
+		# the unprivileged run below shows it.
+		# The broker passes SIGTERM on to a worker of another uid
+		# (CAP_KILL) and exits with its status.
+		kill -TERM "$BP"
+		wait "$BP"
+		st=$?
+		[ "$st" -eq 143 ] && pass "a signal reaches a worker of another uid (CAP_KILL)" ||
+			fail "SIGTERM to the broker: exit status $st, wanted 143"
+	else
+		fail "transparent broker did not start serving"
+		sed 's/^/      /' "$T/.bg-out" | head
+		stop_broker
+	fi
+
+	# Explicit mode: no CAP_SYS_PTRACE, no listener to serve.
+	if start_broker --explicit -- "$T/bin/fbtool-static" sleep 30000; then
+		check_field "explicit" CapEff 000000000000002b
+		check_field "explicit" CapBnd 0000000000000000
+		check_field "explicit" Seccomp 2
+	else
+		fail "explicit broker did not start serving"
+	fi
+	stop_broker
+
+	# What the kept capabilities are for.
+	expect "CAP_DAC_OVERRIDE: a mode-000 file of another user is served" \
+		"read $D/closed.txt: ok closed" "$FB" run --policy "$P" -- "$T/bin/fbtool" read "$D/closed.txt"
+	expect "CAP_CHOWN: a created file is given to the worker" "create .*: ok" \
+		"$FB" run --policy "$P" -- "$T/bin/fbtool" create "$O/made.txt" x 0600
+	expect "... and belongs to it" "^nobody$" stat -c %U "$O/made.txt"
+	expect "CAP_FOWNER: the worker's file in a sticky folder can be deleted" \
+		"unlink $T/sticky/f.txt: ok" "$FB" run --policy "$P" -- "$T/bin/fbtool" \
+		create "$T/sticky/f.txt" x 0600 :: unlink "$T/sticky/f.txt"
+	expect "CAP_FOWNER: ... and renamed" "rename $T/sticky/g.txt: ok" \
+		"$FB" run --policy "$P" -- "$T/bin/fbtool" create "$T/sticky/g.txt" x 0600 :: \
+		rename "$T/sticky/g.txt" "$T/sticky/h.txt"
+	expect "CAP_SYS_PTRACE: transparent mode reads the worker's memory" "^alpha$" \
+		"$FB" run --policy "$P" -- "$T/bin/fbcat" "$D/a.txt"
+	expect "-v says what the broker kept" \
+		"confine: capabilities kept: cap_chown,cap_dac_override,cap_fowner,cap_kill,cap_sys_ptrace|confine: capabilities kept: cap_dac_override,cap_fowner,cap_chown,cap_kill,cap_sys_ptrace" \
+		"$FB" run -v --policy "$P" -- /usr/bin/sleep 0
+	expect "-v says the Landlock scope was set up" "confine: Landlock ABI [0-9]+ domain" \
+		"$FB" run -v --policy "$P" -- /usr/bin/sleep 0
+fi
+
+# Without root: nothing to keep, still no_new_privs, seccomp, not dumpable.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	NB="setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all"
+	$NB "$FB" run --policy "$P" -- /usr/bin/sleep 30 >"$T/.nb-out" 2>&1 &
+	BP=$!
+	i=0
+	while [ $i -lt 100 ] && [ "$(status_of $BP Seccomp 2>/dev/null)" != 2 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	if [ "$(status_of $BP Seccomp)" = 2 ]; then
+		check_field "unprivileged" CapEff 0000000000000000
+		check_field "unprivileged" CapPrm 0000000000000000
+		check_field "unprivileged" NoNewPrivs 1
+		# Not dumpable: the files of /proc/PID belong to root, not to the
+		# broker's uid (the folder itself keeps the task's owner).
+		expect "unprivileged: not dumpable (/proc/PID/environ owned by root)" "^root$" \
+			stat -c %U "/proc/$BP/environ"
+	else
+		fail "unprivileged broker did not start serving"
+		sed 's/^/      /' "$T/.nb-out" | head
+	fi
+	stop_broker
+	expect "unprivileged: a confined broker still serves" "read $D/a.txt: ok alpha" \
+		$NB "$FB" run --policy "$P" -- "$T/bin/fbtool" read "$D/a.txt"
+fi
+
+finish
