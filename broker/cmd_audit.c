@@ -24,6 +24,7 @@
 #include "audit_read.h"
 #include "cmds.h"
 #include "log.h"
+#include "out.h"
 
 #define TOP_CAP 1024	   /* counters per table */
 #define TOP_SLOTS 4096	   /* hash slots, a power of two > 2 * TOP_CAP */
@@ -301,72 +302,6 @@ count_one(const struct audit_rec *r, void *arg)
 	return 0;
 }
 
-/* For people: control characters and backslashes escaped. */
-static void
-put_text(FILE *f, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			fprintf(f, "\\x%02x", (unsigned char)*s);
-		else if (*s == '\\')
-			fputs("\\\\", f);
-		else
-			fputc(*s, f);
-	}
-}
-
-/* Length of the well-formed UTF-8 sequence at s (2 to 4 bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/* A JSON string: valid UTF-8 as is, control characters and each byte that
- * is not UTF-8 as \u00XX, so that the output is always valid JSON. */
-static void
-put_json(FILE *f, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n;
-
-	fputc('"', f);
-	while (*s != '\0') {
-		if (*s == '"' || *s == '\\') {
-			fputc('\\', f);
-			fputc(*s++, f);
-		} else if (*s < 0x20 || *s == 0x7f)
-			fprintf(f, "\\u%04x", *s++);
-		else if (*s < 0x80)
-			fputc(*s++, f);
-		else if ((n = utf8_len(s)) > 0) {
-			fwrite(s, 1, n, f);
-			s += n;
-		} else
-			fprintf(f, "\\u%04x", *s++);
-	}
-	fputc('"', f);
-}
-
 static void
 put_time(FILE *f, const struct timespec *ts)
 {
@@ -405,7 +340,7 @@ print_table(const struct top *t, size_t rows, int show_denied, int users)
 		if (show_denied)
 			printf("  %9" PRIu64, v[i]->denied);
 		printf("  ");
-		put_text(stdout, users ? user_name(v[i]->key, name, sizeof(name)) : v[i]->key);
+		out_text(stdout, users ? user_name(v[i]->key, name, sizeof(name)) : v[i]->key);
 		putchar('\n');
 	}
 	if (t->n > rows)
@@ -423,7 +358,7 @@ json_table(const char *name, const struct top *t, size_t rows, int last)
 	    t->evicted ? "false" : "true");
 	for (i = 0; i < t->n && i < rows; i++) {
 		printf("%s{\"key\":", i ? "," : "");
-		put_json(stdout, v[i]->key);
+		out_json(stdout, v[i]->key);
 		printf(",\"count\":%" PRIu64 ",\"error\":%" PRIu64 ",\"denied\":%" PRIu64 "}",
 		    v[i]->count, v[i]->err, v[i]->denied);
 	}

@@ -19,6 +19,7 @@
 
 #include "cmds.h"
 #include "log.h"
+#include "out.h"
 #include "policy.h"
 
 static void
@@ -165,72 +166,6 @@ explain_usage(FILE *f)
 	    "Exit status: 0 when every request is allowed, 1 when any is denied\n"
 	    "(or no profile matches the peer), 2 for a usage error or a policy that\n"
 	    "does not load.\n");
-}
-
-/* For people: control characters and backslashes escaped, the rest as is. */
-static void
-put_text(FILE *f, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			fprintf(f, "\\x%02x", (unsigned char)*s);
-		else if (*s == '\\')
-			fputs("\\\\", f);
-		else
-			fputc(*s, f);
-	}
-}
-
-/* Length of a valid UTF-8 sequence at s, or 0. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/* A JSON string.  Bytes that are not UTF-8 become \u00XX (read as Latin-1):
- * JSON cannot carry raw bytes, and this keeps the output valid. */
-static void
-put_json(FILE *f, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n;
-
-	fputc('"', f);
-	while (*s != '\0') {
-		if (*s == '"' || *s == '\\') {
-			fputc('\\', f);
-			fputc(*s++, f);
-		} else if (*s < 0x20 || *s == 0x7f) {
-			fprintf(f, "\\u%04x", *s++);
-		} else if (*s < 0x80) {
-			fputc(*s++, f);
-		} else if ((n = utf8_len(s)) > 0) {
-			fwrite(s, 1, n, f);
-			s += n;
-		} else
-			fprintf(f, "\\u%04x", *s++);
-	}
-	fputc('"', f);
 }
 
 #define EXPLAIN_GROUPS_MAX 256
@@ -457,9 +392,9 @@ cmd_explain(int argc, char **argv)
 				continue;
 			}
 			fprintf(stderr, "filebroker: note: '");
-			put_text(stderr, path);
+			out_text(stderr, path);
 			fprintf(stderr, "' taken as '");
-			put_text(stderr, canon);
+			out_text(stderr, canon);
 			fprintf(stderr, "'\n");
 		} else
 			snprintf(canon, sizeof(canon), "%s", path);
@@ -487,14 +422,14 @@ cmd_explain(int argc, char **argv)
 			status = 1;
 		if (json) {
 			fputs("{\"path\":", stdout);
-			put_json(stdout, canon);
+			out_json(stdout, canon);
 			if (strcmp(canon, path) != 0) {
 				fputs(",\"given\":", stdout);
-				put_json(stdout, path);
+				out_json(stdout, path);
 			}
 			printf(",\"access\":\"%s\",\"decision\":\"%s\",\"rule\":", acc,
 			    dec.allowed ? "allow" : "deny");
-			put_json(stdout, dec.rule);
+			out_json(stdout, dec.rule);
 			if (dec.allowed) {
 				printf(",\"exact\":%s", dec.exact ? "true" : "false");
 				if (access & POLICY_CREATE)
@@ -503,9 +438,9 @@ cmd_explain(int argc, char **argv)
 			fputs("}\n", stdout);
 		} else {
 			printf("%-5s  %s  ", dec.allowed ? "allow" : "deny", acc);
-			put_text(stdout, canon);
+			out_text(stdout, canon);
 			printf("  (");
-			put_text(stdout, dec.rule);
+			out_text(stdout, dec.rule);
 			putchar(')');
 			if (dec.allowed && (access & POLICY_CREATE))
 				printf("  create mode <= 0%03o", dec.create_mode);
