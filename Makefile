@@ -195,6 +195,13 @@ bench: all $(BENCH_BIN)
 bench-deps:
 	@sh scripts/bench.sh deps
 
+# make soak: an honest worker served beside hostile ones (tests/soak/soak.sh),
+# SOAK_SECONDS per run (default 180), quiet then loaded; docs/bench.md.
+soak: all $(HELPER_BIN)
+	@B=$(B) sh tests/soak/soak.sh $(or $(SOAK_SECONDS),180)
+
+.PHONY: soak
+
 check-format:
 	clang-format --dry-run --Werror $(POLICY_SRC) $(CLIENT_SRC) $(BROKER_SRC) broker/main.c \
 		$(wildcard */*.h)
