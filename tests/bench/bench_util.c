@@ -208,3 +208,116 @@ bench_emit(FILE *f, const char *figure, const struct bench_cfg *cfg, const doubl
 	fprintf(f, "]%s%s}\n", extra != NULL && extra[0] ? "," : "", extra != NULL ? extra : "");
 	fflush(f);
 }
+
+/* The shared worker benchmark; see bench_util.h. */
+#define BENCH_FIGS_MAX 16
+
+static int chosen[BENCH_FIGS_MAX];
+static const struct bench_figure *figures;
+static size_t nfig;
+static const char *progname;
+
+/* -o fb_open,fb_stat */
+static int
+choose(int opt, const char *arg)
+{
+	char buf[256], *tok, *save = NULL;
+	size_t f;
+
+	if (opt != 'o')
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		for (f = 0; f < nfig && strcmp(tok, figures[f].name) != 0; f++)
+			;
+		if (f == nfig) {
+			fprintf(stderr, "%s: unknown figure %s\n", progname, tok);
+			return -1;
+		}
+		chosen[f] = 1;
+	}
+	return 0;
+}
+
+int
+bench_worker_main(const char *prog, const struct bench_figure *figs, size_t nfigs, int argc,
+    char **argv, const char **allowed, const char **denied)
+{
+	struct bench_cfg cfg = { .iters = 2000, .runs = 5, .warmup = 500,
+		.placement = BENCH_DEFAULT };
+	static double runs_ns[BENCH_FIGS_MAX][BENCH_MAX_RUNS];
+	uint64_t wcpu[BENCH_FIGS_MAX] = { 0 }, t0, c0;
+	pid_t broker = getppid();
+	char how[160], err[256], baff[64], waff[64], extra[512];
+	size_t f;
+	long i;
+	int r, any = 0;
+
+	if (nfigs > BENCH_FIGS_MAX)
+		return 2;
+	figures = figs;
+	nfig = nfigs;
+	progname = prog;
+	if (bench_parse_args(argc, argv, &cfg, "o:", choose) == -1 || argc - optind != 2) {
+		fprintf(stderr, "usage: %s [-n ITERS] [-r RUNS] [-w WARMUP] "
+				"[-p same|cross|default] [-o FIGURE,...] ALLOWED DENIED\n",
+		    prog);
+		return 2;
+	}
+	for (f = 0; f < nfig; f++)
+		any |= chosen[f];
+	for (f = 0; f < nfig && !any; f++)
+		chosen[f] = 1;
+	*allowed = argv[optind];
+	*denied = argv[optind + 1];
+	if (getenv("FILEBROKER_FD") == NULL) {
+		fprintf(stderr, "%s: not a filebroker worker (FILEBROKER_FD unset)\n", prog);
+		return 2;
+	}
+	if (bench_place_broker(cfg.placement, broker, how, sizeof(how), err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 1;
+	}
+
+	for (f = 0; f < nfig; f++) {
+		for (i = 0; chosen[f] && i < cfg.warmup; i++) {
+			if (figures[f].fn() == -1) {
+				fprintf(stderr, "%s: %s: %s\n", prog, figures[f].name,
+				    strerror(errno));
+				return 1;
+			}
+		}
+	}
+	for (r = 0; r < cfg.runs; r++) {
+		for (f = 0; f < nfig; f++) {
+			if (!chosen[f])
+				continue;
+			c0 = bench_cpu_ns();
+			t0 = bench_now_ns();
+			for (i = 0; i < cfg.iters; i++) {
+				if (figures[f].fn() == -1) {
+					fprintf(stderr, "%s: %s: %s\n", prog, figures[f].name,
+					    strerror(errno));
+					return 1;
+				}
+			}
+			runs_ns[f][r] = (double)(bench_now_ns() - t0) / (double)cfg.iters;
+			wcpu[f] += bench_cpu_ns() - c0;
+		}
+	}
+	bench_affinity(broker, baff, sizeof(baff));
+	bench_affinity(0, waff, sizeof(waff));
+	for (f = 0; f < nfig; f++) {
+		double ops = (double)cfg.iters * cfg.runs;
+
+		if (!chosen[f])
+			continue;
+		snprintf(extra, sizeof(extra),
+		    "\"worker_cpu_ns_per_op\":%.1f,"
+		    "\"broker_cpus\":\"%s\",\"worker_cpus\":\"%s\",\"worker_uid\":%ld,"
+		    "\"broker_pin\":\"%s\"",
+		    (double)wcpu[f] / ops, baff, waff, (long)getuid(), how);
+		bench_emit(stdout, figures[f].name, &cfg, runs_ns[f], cfg.runs, extra);
+	}
+	return 0;
+}

@@ -82,4 +82,22 @@ int bench_parse_args(int argc, char **argv, struct bench_cfg *cfg, const char *e
 void bench_emit(FILE *f, const char *figure, const struct bench_cfg *cfg, const double *runs_ns,
     int nruns, const char *extra);
 
+/* A figure timed by a worker under `filebroker run`: fn does one request
+ * and returns 0, or -1 with errno. */
+struct bench_figure {
+	const char *name;
+	int (*fn)(void);
+};
+
+/*
+ * The whole main() of a worker benchmark (bench_client, bench_transparent):
+ * parses [-n ITERS] [-r RUNS] [-w WARMUP] [-p PLACEMENT] [-o FIGURE,...]
+ * ALLOWED DENIED, places itself and its broker (the parent), warms up, times
+ * the chosen figures interleaved run by run, and prints one JSON line per
+ * figure.  *allowed and *denied are set before any figure runs.  prog names
+ * the program in messages.  Returns the exit status.
+ */
+int bench_worker_main(const char *prog, const struct bench_figure *figs, size_t nfigs,
+    int argc, char **argv, const char **allowed, const char **denied);
+
 #endif
