@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "log.h"
 #include "proto.h"
 #include "sandbox.h"
@@ -45,30 +46,7 @@ struct child_msg {
 static void
 child_send(int fd, const struct child_msg *m, int pass)
 {
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct msghdr msg;
-	struct iovec iov;
-	struct cmsghdr *cm;
-
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = (void *)(uintptr_t)m;
-	iov.iov_len = sizeof(*m);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (pass != -1) {
-		memset(&c, 0, sizeof(c));
-		msg.msg_control = c.b;
-		msg.msg_controllen = sizeof(c.b);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &pass, sizeof(int));
-	}
-	(void)!sendmsg(fd, &msg, MSG_NOSIGNAL);
+	(void)fdpass_send(fd, m, sizeof(*m), pass, 0);
 }
 
 static void __attribute__((noreturn))
