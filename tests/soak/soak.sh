@@ -105,6 +105,14 @@ rss0= fds0= rss1= fds1=
 if waitfor "$T/loaded.out" '^soak-worker: ' 10; then
 	sleep 0.5
 	rss0=$(rss "$bpid") fds0=$(nfds "$bpid")
+	# a channel or set-up descriptor still in flight: take the start
+	# sample once two readings agree
+	for i in 1 2 3; do
+		sleep 0.5
+		f=$(nfds "$bpid")
+		[ "$f" = "$fds0" ] && break
+		rss0=$(rss "$bpid") fds0=$f
+	done
 	grep -q '^soak-hostile: start' "$T/loaded.out" &&
 		echo "soak: warning: the hostile load started before the start sample"
 fi
