@@ -69,6 +69,8 @@ struct scope_attr {
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+/* notify.c's notify_start(): SECCOMP_IOCTL_NOTIF_SET_FLAGS (Linux 6.6). */
+#define CONFINE_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
 /* notify.c's tgid_of(): PIDFD_GET_INFO (Linux 6.13) on a thread pidfd,
  * with the 64-byte struct pidfd_info of its first version. */
 #define CONFINE_PIDFD_GET_INFO _IOC(_IOC_READ | _IOC_WRITE, 0xFF, 11, 64)
@@ -345,7 +347,6 @@ static const struct {
 	{ "process_vm_readv", NOTIFY, A_NONE },
 	{ "process_vm_writev", NOTIFY, A_NONE },
 	{ "pidfd_open", NOTIFY, A_NONE },
-	{ "pidfd_getfd", NOTIFY, A_NONE },
 	/* Audit sinks (audit.h): a file sink may fdatasync; the syslog sink
 	 * sends datagrams, and reconnects a datagram socket once when the
 	 * daemon went away.  SOCK_DGRAM cannot connect to a stream server
@@ -422,6 +423,7 @@ add_rule(scmp_filter_ctx ctx, const char *name, enum argrule arg, pid_t self)
 		SECCOMP_IOCTL_NOTIF_SEND,
 		SECCOMP_IOCTL_NOTIF_ID_VALID,
 		SECCOMP_IOCTL_NOTIF_ADDFD,
+		CONFINE_NOTIF_SET_FLAGS,
 		CONFINE_PIDFD_GET_INFO,
 	};
 	int nr = seccomp_syscall_resolve_name(name), rc = 0;

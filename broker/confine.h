@@ -8,7 +8,7 @@
  *    needs (only mknod of devices, FIFOs and sockets) but scopes signals
  *    and abstract Unix sockets (ABI 6+).  The worker's own domain nests
  *    inside it, so the broker's ptrace-class access (process_vm_readv/
- *    writev, pidfd_getfd, /proc/PID/cwd) and its signals reach the
+ *    writev, /proc/PID/cwd, /proc/PID/fd) and its signals reach the
  *    worker's process tree and nothing else on the machine, whatever
  *    capabilities it keeps.  It must come before the fork: a domain made
  *    afterwards would not be an ancestor of the worker's.  Without Landlock
@@ -56,7 +56,7 @@
  *	CAP_KILL	  pass the signals the broker receives on to a worker
  *			  of another uid, and kill leftover descendants.
  *	CAP_SYS_PTRACE	  transparent mode only: process_vm_readv/writev,
- *			  pidfd_getfd and /proc/TID/cwd of a worker of another
+ *			  /proc/TID/cwd and /proc/TID/fd/N of a worker of another
  *			  uid (PTRACE_MODE_ATTACH_REALCREDS).
  *
  * CAP_KILL and CAP_SYS_PTRACE would reach every process on the machine;

@@ -7,7 +7,7 @@
  *
  *	RECV (zeroed buffer) -> copy every pointer argument out of the
  *	worker with process_vm_readv, page by page -> resolve a relative
- *	path's base (the thread's cwd, or its dirfd through pidfd_getfd) ->
+ *	path's base (/proc/TID/cwd, or /proc/TID/fd/DIRFD) ->
  *	NOTIF_ID_VALID: the copy is the live syscall's -> decide and act on
  *	the copy (ops_handle) -> answer: ADDFD with ADDFD_FLAG_SEND for a
  *	descriptor, or a result written with process_vm_writev between two
@@ -48,8 +48,35 @@
 
 #define PAGE 4096
 
+/* Linux 6.6; missing from Debian 12's headers.  With it, the kernel wakes
+ * the supervisor on the CPU of the thread that trapped, and the thread on
+ * the supervisor's CPU when SEND answers it. */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
 /* The first published struct open_how (Linux 5.6). */
 #define OPEN_HOW_SIZE_V0 24
+
+/*
+ * The thread group of the threads that ask, cached by tid.  Each entry
+ * keeps a thread pidfd: asking it again (one ioctl) proves the tid still
+ * names the thread the tgid was read for, as a tid freed and taken by a
+ * thread of another process gives a pidfd of a dead thread (ESRCH).  The
+ * pidfd is watched, so a thread's exit frees its entry and descriptor.
+ */
+#define TGID_SLOTS 64
+
+struct notifier;
+
+struct tgid_slot {
+	struct notifier *n;
+	pid_t tid, tgid;
+	int pidfd; /* -1: empty */
+};
 
 struct notifier {
 	struct server *sv;
@@ -61,6 +88,7 @@ struct notifier {
 	/* Scratch for one notification at a time. */
 	struct fb_request freq;
 	struct fb_reply rep;
+	struct tgid_slot tgid[TGID_SLOTS];
 };
 
 static int nactive;
@@ -118,7 +146,9 @@ id_valid(struct notifier *n)
 }
 
 /* Write a result into the worker, with the notification checked alive just
- * before and just after, so that it reaches the thread that asked. */
+ * before, so that TID still names the thread that asked and not a thread
+ * that took its number since.  No check after: the SEND that follows
+ * fails if the call was abandoned meanwhile. */
 static int
 write_mem(struct notifier *n, uint64_t addr, const void *buf, size_t len)
 {
@@ -129,9 +159,7 @@ write_mem(struct notifier *n, uint64_t addr, const void *buf, size_t len)
 	if (!id_valid(n))
 		return -ESRCH;
 	w = process_vm_writev(n->req->pid, &local, 1, &remote, 1, 0);
-	if (w != (ssize_t)len)
-		return -EFAULT;
-	return id_valid(n) ? 0 : -ESRCH;
+	return w == (ssize_t)len ? 0 : -EFAULT;
 }
 
 static void
@@ -179,28 +207,52 @@ struct fb_pidfd_info {
 #define FB_PIDFD_GET_INFO _IOWR(0xFF, 11, struct fb_pidfd_info)
 #define FB_PIDFD_INFO_PID 1ULL
 
-/* The thread group of a thread, for /proc/self.  One ioctl on a thread
- * pidfd where the kernel has it; otherwise /proc/TID/status, which costs
- * the kernel a whole formatted file. */
+/* The tgid of the thread pidfd's thread: 0, or -1 with errno. */
+static int
+pidfd_tgid(int pidfd, pid_t tid, pid_t *tgid)
+{
+	struct fb_pidfd_info info;
+
+	memset(&info, 0, sizeof(info));
+	info.mask = FB_PIDFD_INFO_PID;
+	if (ioctl(pidfd, FB_PIDFD_GET_INFO, &info) == -1)
+		return -1;
+	if (!(info.mask & FB_PIDFD_INFO_PID) || info.tgid == 0 || (pid_t)info.pid != tid) {
+		errno = ESRCH;
+		return -1;
+	}
+	*tgid = (pid_t)info.tgid;
+	return 0;
+}
+
+static void
+tgid_evict(struct tgid_slot *e)
+{
+	if (e->pidfd == -1)
+		return;
+	server_unwatch(e->n->sv, e->pidfd);
+	close(e->pidfd);
+	e->pidfd = -1;
+	e->tid = 0;
+}
+
+/* A cached thread exited. */
+static void
+on_thread_exit(void *arg, uint32_t events)
+{
+	(void)events;
+	tgid_evict(arg);
+}
+
+/* The tgid from /proc/TID/status, which costs the kernel a whole formatted
+ * file: for kernels before PIDFD_GET_INFO (Linux 6.13). */
 static pid_t
-tgid_of(pid_t tid)
+tgid_from_proc(pid_t tid)
 {
 	char path[64], buf[1024], *p;
-	struct fb_pidfd_info info;
-	static int no_info;
 	ssize_t len;
-	int fd, r;
+	int fd;
 
-	if (!no_info && (fd = pidfd_open(tid, PIDFD_THREAD)) != -1) {
-		memset(&info, 0, sizeof(info));
-		info.mask = FB_PIDFD_INFO_PID;
-		r = ioctl(fd, FB_PIDFD_GET_INFO, &info);
-		close(fd);
-		if (r == 0 && (info.mask & FB_PIDFD_INFO_PID) && info.tgid > 0)
-			return (pid_t)info.tgid;
-		if (r == -1 && (errno == ENOTTY || errno == EINVAL))
-			no_info = 1;
-	}
 	snprintf(path, sizeof(path), "/proc/%ld/status", (long)tid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
@@ -214,19 +266,40 @@ tgid_of(pid_t tid)
 	return (pid_t)strtol(p + 6, NULL, 10);
 }
 
-/* The worker thread's descriptor fd, as a descriptor of ours. */
-static int
-worker_fd(pid_t tid, int fd)
+/* The thread group of a thread, for /proc/self and the records: one ioctl
+ * on a cached thread pidfd, else pidfd_open and the ioctl. */
+static pid_t
+tgid_of(struct notifier *n, pid_t tid)
 {
-	int pidfd, r;
+	struct tgid_slot *e = &n->tgid[(unsigned)tid % TGID_SLOTS];
+	static int no_info;
+	pid_t tgid;
+	int fd;
 
-	if ((pidfd = pidfd_open(tid, PIDFD_THREAD)) == -1)
-		return -errno;
-	r = pidfd_getfd(pidfd, fd, 0);
-	if (r == -1)
-		r = -errno;
-	close(pidfd);
-	return r;
+	if (no_info)
+		return tgid_from_proc(tid);
+	if (e->pidfd != -1 && e->tid == tid) {
+		if (pidfd_tgid(e->pidfd, tid, &tgid) == 0)
+			return tgid;
+		tgid_evict(e);
+	}
+	if ((fd = pidfd_open(tid, PIDFD_THREAD)) == -1)
+		return tgid_from_proc(tid);
+	if (pidfd_tgid(fd, tid, &tgid) == -1) {
+		if (errno == ENOTTY || errno == EINVAL)
+			no_info = 1;
+		close(fd);
+		return tgid_from_proc(tid);
+	}
+	tgid_evict(e);
+	if (server_watch(n->sv, fd, on_thread_exit, e) == -1) {
+		close(fd);
+		return tgid;
+	}
+	e->tid = tid;
+	e->tgid = tgid;
+	e->pidfd = fd;
+	return tgid;
 }
 
 /*
@@ -242,7 +315,6 @@ absolute(pid_t tid, int dirfd, const char *rel, char *out, size_t size)
 	char link[64], base[PATH_MAX];
 	struct stat st;
 	ssize_t len;
-	int fd;
 
 	if (rel[0] == '/') {
 		if (strlen(rel) >= size)
@@ -250,24 +322,21 @@ absolute(pid_t tid, int dirfd, const char *rel, char *out, size_t size)
 		strcpy(out, rel);
 		return 0;
 	}
-	if (dirfd == AT_FDCWD) {
+	/* /proc/TID/cwd and /proc/TID/fd/N name what the thread holds; the
+	 * caller checks ID_VALID afterwards, so TID was the live caller. */
+	if (dirfd == AT_FDCWD)
 		snprintf(link, sizeof(link), "/proc/%ld/cwd", (long)tid);
-		len = readlink(link, base, sizeof(base) - 1);
-		if (len < 0)
-			return -errno;
-	} else {
-		if ((fd = worker_fd(tid, dirfd)) < 0)
-			return fd == -EBADF ? -EBADF : fd;
-		if (fstat(fd, &st) == -1 || !S_ISDIR(st.st_mode)) {
-			close(fd);
+	else if (dirfd < 0)
+		return -EBADF;
+	else {
+		snprintf(link, sizeof(link), "/proc/%ld/fd/%d", (long)tid, dirfd);
+		if (stat(link, &st) == -1)
+			return errno == ENOENT ? -EBADF : -errno;
+		if (!S_ISDIR(st.st_mode))
 			return -ENOTDIR;
-		}
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-		len = readlink(link, base, sizeof(base) - 1);
-		close(fd);
-		if (len < 0)
-			return -errno;
 	}
+	if ((len = readlink(link, base, sizeof(base) - 1)) < 0)
+		return errno == ENOENT && dirfd != AT_FDCWD ? -EBADF : -errno;
 	base[len] = '\0';
 	/* A folder removed since, or one outside our view of the tree. */
 	if (base[0] != '/' || (len > 10 && strcmp(base + len - 10, " (deleted)") == 0))
@@ -557,10 +626,11 @@ handle(struct notifier *n)
 	n->freq.flags = c.flags;
 	n->freq.mode = c.mode;
 	if (raw[0] == '\0' && c.empty_ok && c.type != FB_MSG_READLINK) {
-		/* fstat() and friends on a descriptor the worker holds. */
+		/* fstat() and friends on a descriptor the worker holds.  An
+		 * answer reaches the call only if it still waits, so its TID
+		 * was the thread's all along; answer_stat() checks before
+		 * writing into it. */
 		e = c.type == FB_MSG_ACCESS ? 0 : fstat_worker(tid, c.dirfd, &st);
-		if (!id_valid(n))
-			return;
 		if (e < 0)
 			send_resp(n, -e, 0, 0);
 		else if (c.type == FB_MSG_ACCESS)
@@ -580,7 +650,7 @@ handle(struct notifier *n)
 				    : absolute(tid, c.dirfd2, raw2, n->freq.path2, sizeof(n->freq.path2));
 	o.mode = "transparent";
 	o.tid = tid;
-	o.pid = tgid_of(tid);
+	o.pid = tgid_of(n, tid);
 	/* Everything read from the worker now belongs to this live call. */
 	if (!id_valid(n))
 		return;
@@ -635,6 +705,7 @@ static void
 on_listener(void *arg, uint32_t events)
 {
 	struct notifier *n = arg;
+	size_t i;
 
 	if (events & EPOLLIN) {
 		memset(n->req, 0, n->reqsize);
@@ -649,6 +720,8 @@ on_listener(void *arg, uint32_t events)
 	}
 	if (events & (EPOLLHUP | EPOLLERR)) {
 		/* The last filtered task is gone. */
+		for (i = 0; i < TGID_SLOTS; i++)
+			tgid_evict(&n->tgid[i]);
 		server_unwatch(n->sv, n->fd);
 		close(n->fd);
 		free(n->req);
@@ -663,6 +736,7 @@ notify_start(struct server *sv, struct session *s, int fd)
 {
 	struct seccomp_notif_sizes sizes;
 	struct notifier *n;
+	size_t i;
 
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == -1) {
 		close(fd);
@@ -675,6 +749,10 @@ notify_start(struct server *sv, struct session *s, int fd)
 	n->sv = sv;
 	n->s = s;
 	n->fd = fd;
+	for (i = 0; i < TGID_SLOTS; i++) {
+		n->tgid[i].n = n;
+		n->tgid[i].pidfd = -1;
+	}
 	n->reqsize = sizes.seccomp_notif > sizeof(*n->req) ? sizes.seccomp_notif : sizeof(*n->req);
 	n->respsize = sizes.seccomp_notif_resp > sizeof(*n->resp) ? sizes.seccomp_notif_resp
 								  : sizeof(*n->resp);
@@ -687,6 +765,8 @@ notify_start(struct server *sv, struct session *s, int fd)
 		close(fd);
 		return -1;
 	}
+	/* Older kernels say EINVAL or ENOTTY: the wake-ups are only slower. */
+	(void)ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	nactive++;
 	return 0;
 }

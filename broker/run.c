@@ -13,6 +13,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@ run_usage(FILE *f)
 	    "usage: filebroker run [--policy FILE] [--user USER] [--audit DEST]...\n"
 	    "                      [--audit-sync] [--complain]\n"
 	    "                      [--explicit] [--net] [--weaker-sandbox]\n"
+	    "                      [--placement shared|spread]\n"
 	    "                      [--print-sandbox] [-v] [--] COMMAND [ARG...]\n"
 	    "\n"
 	    "Run COMMAND as a sandboxed worker whose every file access the broker\n"
@@ -82,6 +84,11 @@ run_usage(FILE *f)
 	    "                    to the broker: the worker must use libfilebroker\n"
 	    "                    (and, being unable to load libraries, be static)\n"
 	    "  --net             let the worker use TCP/UDP sockets (default: none)\n"
+	    "  --placement shared (default): the worker, its children and the broker\n"
+	    "                    share one CPU, so that no brokered call waits for\n"
+	    "                    another CPU to wake up (tens of microseconds on a\n"
+	    "                    virtual machine); spread: the scheduler places them\n"
+	    "                    freely, for workers that compute in parallel\n"
 	    "  --weaker-sandbox  start even if the kernel lacks Landlock or seccomp\n"
 	    "                    features, saying what is missing\n"
 	    "  --print-sandbox   show what the worker would get, and exit\n"
@@ -300,6 +307,43 @@ run_cleanup(struct session *s, struct exec_list *el)
 		free(el->v[--el->n]);
 }
 
+/*
+ * --placement shared: keep the broker and everything the worker starts on
+ * one CPU, the one we are on (within the CPUs we may use).  Every brokered
+ * call is a hand-off between the two; when they sit on different CPUs each
+ * hand-off wakes the other CPU from idle, which on a virtual machine costs
+ * 20-40 us, five times a whole same-CPU round trip (docs/bench.md).  The
+ * scheduler will not co-locate them by itself: the seccomp ADDFD answer
+ * wakes the worker like any other task, onto an idle CPU.  The worker
+ * inherits the affinity through fork and exec.
+ */
+static void
+share_cpu(void)
+{
+	cpu_set_t set;
+	int cpu, i;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == -1) {
+		log_warn("run: sched_getaffinity; placement left to the scheduler");
+		return;
+	}
+	if (CPU_COUNT(&set) <= 1)
+		return;
+	if ((cpu = sched_getcpu()) < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set))
+		for (cpu = 0, i = 0; i < CPU_SETSIZE; i++)
+			if (CPU_ISSET(i, &set)) {
+				cpu = i;
+				break;
+			}
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) == -1) {
+		log_warn("run: sched_setaffinity; placement left to the scheduler");
+		return;
+	}
+	log_info("broker and worker share CPU %d (--placement shared)", cpu);
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -313,6 +357,7 @@ cmd_run(int argc, char **argv)
 		{ "audit", required_argument, NULL, 'a' },
 		{ "audit-sync", no_argument, NULL, 'S' },
 		{ "complain", no_argument, NULL, 'C' },
+		{ "placement", required_argument, NULL, 'L' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -325,7 +370,7 @@ cmd_run(int argc, char **argv)
 	struct session s;
 	struct run_state rs;
 	sigset_t mask, oldmask;
-	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0;
+	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0, spread = 0;
 	struct exec_list el;
 
 	log_set_fatal_status(EXIT_BROKER);
@@ -351,6 +396,16 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'C':
 			complain = 1;
+			break;
+		case 'L':
+			if (strcmp(optarg, "shared") == 0)
+				spread = 0;
+			else if (strcmp(optarg, "spread") == 0)
+				spread = 1;
+			else {
+				log_warnx("run: --placement: %s: not shared or spread", optarg);
+				return EXIT_BROKER;
+			}
 			break;
 		case 'v':
 			verbose++;
@@ -455,6 +510,9 @@ cmd_run(int argc, char **argv)
 	sigaddset(&mask, SIGUSR2);
 	if (sigprocmask(SIG_BLOCK, &mask, &oldmask) == -1)
 		fatal("sigprocmask");
+
+	if (!spread)
+		share_cpu();
 
 	/* The worker's Landlock domain must nest in the broker's. */
 	if (confine_scope() == -1)

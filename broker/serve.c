@@ -20,7 +20,9 @@
 #include "proto.h"
 #include "serve.h"
 
-enum watch_kind { W_CONN, W_OTHER };
+/* W_DEAD: unwatched or closed while events for it may still be in the
+ * batch epoll_wait returned; freed once that batch is done. */
+enum watch_kind { W_CONN, W_OTHER, W_DEAD };
 
 struct sref {
 	struct server *sv;
@@ -49,6 +51,7 @@ struct server {
 	int ep;
 	struct sref *def; /* the default session, or NULL */
 	struct watch *head;
+	struct watch *dead; /* W_DEAD, to free after this batch */
 	unsigned nconns;
 	uint64_t nviolations;
 	/* Scratch space for one request at a time (one thread). */
@@ -97,6 +100,27 @@ unlink_watch(struct server *sv, struct watch *w)
 		w->next->prev = w->prev;
 }
 
+/* Take w out of service; its memory lives until free_retired(). */
+static void
+retire(struct server *sv, struct watch *w)
+{
+	unlink_watch(sv, w);
+	w->kind = W_DEAD;
+	w->next = sv->dead;
+	sv->dead = w;
+}
+
+static void
+free_retired(struct server *sv)
+{
+	struct watch *w;
+
+	while ((w = sv->dead) != NULL) {
+		sv->dead = w->next;
+		free(w);
+	}
+}
+
 static void
 conn_close(struct server *sv, struct watch *w)
 {
@@ -109,7 +133,7 @@ conn_close(struct server *sv, struct watch *w)
 	free(w->pbuf);
 	unlink_watch(sv, w);
 	sv->nconns--;
-	free(w);
+	retire(sv, w);
 	/* The last connection of an added session: it is done.  Nothing
 	 * else of the server refers to it any more. */
 	if (--sr->nconns == 0 && sr != sv->def) {
@@ -132,11 +156,10 @@ server_free(struct server *sv)
 		next = w->next;
 		if (w->kind == W_CONN)
 			conn_close(sv, w);
-		else {
-			unlink_watch(sv, w);
-			free(w);
-		}
+		else
+			retire(sv, w);
 	}
+	free_retired(sv);
 	close(sv->ep);
 	free(sv->def);
 	free(sv);
@@ -258,8 +281,7 @@ server_unwatch(struct server *sv, int fd)
 	for (w = sv->head; w != NULL; w = w->next) {
 		if (w->kind == W_OTHER && w->fd == fd) {
 			epoll_ctl(sv->ep, EPOLL_CTL_DEL, fd, NULL);
-			unlink_watch(sv, w);
-			free(w);
+			retire(sv, w);
 			return;
 		}
 	}
@@ -491,11 +513,14 @@ server_run(struct server *sv, int (*keep_going)(void *arg), void *arg)
 		}
 		for (i = 0; i < n; i++) {
 			w = evs[i].data.ptr;
+			if (w->kind == W_DEAD)
+				continue;
 			if (w->kind == W_OTHER)
 				w->fn(w->arg, evs[i].events);
 			else
 				conn_event(sv, w, evs[i].events);
 		}
+		free_retired(sv);
 	}
 	return 0;
 }

@@ -41,6 +41,7 @@ allow read,exec /usr/bin/sort
 allow read,exec /usr/bin/xargs
 allow read,exec /usr/bin/sha256sum
 allow read,exec /usr/bin/id
+allow read,exec /usr/bin/nproc
 # python3
 allow stat /usr/bin
 allow read,exec /usr/bin/python3*
@@ -149,6 +150,20 @@ if [ -x "$T/bin/fbtool-static" ]; then
 	expect "explicit mode: direct open(2) refused" "rawopen $IN/a/f1.txt: EACCES" \
 		run --explicit -- "$T/bin/fbtool-static" rawopen "$IN/a/f1.txt"
 fi
+# Placement: by default the worker (and what it starts) shares the
+# broker's one CPU; --placement spread leaves it every CPU.
+ncpu=$(nproc)
+if [ "$ncpu" -gt 1 ]; then
+	expect "placement shared: the worker has one CPU" "^1$" run -- nproc
+	expect "placement shared: so do its children" "^1$" run -- sh -c 'nproc'
+	expect "placement spread: the worker has every CPU" "^$ncpu$" run --placement spread -- nproc
+	expect "placement shared within taskset's CPUs" "^1$" taskset -c 1 "$FB" run --policy "$P" -- nproc
+else
+	echo "SKIP placement: this machine has one CPU"
+fi
+expect "--placement with a bad value is refused" "not shared or spread" \
+	run --placement everywhere -- true
+
 expect "--print-sandbox describes the worker" "seccomp path: .*-> broker" "$FB" run --policy "$P" --print-sandbox
 
 finish
