@@ -5,7 +5,7 @@
 #   make check SANITIZE=1 the same under ASan+UBSan
 #   make demo             build and run the bundled example
 #   make fuzz             libFuzzer targets with clang (FUZZ_SECONDS=N each)
-#   make install          PREFIX=/usr/local DESTDIR=
+#   make install          PREFIX=/usr/local DESTDIR= (SYSTEMDUNITDIR=, LOGROTATEDIR=)
 #
 # Sources are found by folder, so adding a file needs no edit here:
 #   policy/*.c   the pure policy library
@@ -24,6 +24,11 @@ LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR     ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DOCDIR     ?= $(PREFIX)/share/doc/filebroker
+# systemd's own unit folder when it says (pkg-config), else one under PREFIX.
+SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),$(PREFIX)/lib/systemd/system)
+# An example, as the units are; packagers install it with LOGROTATEDIR=/etc/logrotate.d.
+LOGROTATEDIR ?= $(DOCDIR)/examples/logrotate.d
 DESTDIR    ?=
 
 CC       ?= cc
@@ -165,6 +170,12 @@ install: all
 	for m in docs/*.1; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/ || true; done
 	for m in docs/*.3; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man3/ || true; done
 	for m in docs/*.5; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man5/ || true; done
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(LOGROTATEDIR)
+	for u in filebroker.socket filebroker.service; do \
+		sed -e 's|/usr/local/bin/filebroker|$(BINDIR)/filebroker|g' docs/systemd/$$u \
+			> $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 docs/logrotate/filebroker $(DESTDIR)$(LOGROTATEDIR)/filebroker
 
 # make bench: the benchmark suite (never part of make check); docs/bench.md.
 # Programs are built into $(B)/bench/; results land in $(B)/bench/results.json.

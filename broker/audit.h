@@ -169,6 +169,21 @@ int audit_open_fd(int fd, enum audit_style style, struct audit **out);
  */
 int audit_write(struct audit *a, const struct audit_event *ev);
 
+/*
+ * Reopen every file sink of the list by its name, for log rotation (the
+ * daemon does it on SIGHUP, after logrotate renamed the file away).  The
+ * file is opened again as audit_open() opens it (created 0600 when missing,
+ * appended to, a regular file only); only when that succeeds does the sink
+ * switch to it, under its lock, and close the old descriptor, so that each
+ * record goes whole to one file or the other.  A file that does not open
+ * leaves its sink writing to the old descriptor.  stderr, syslog, journal
+ * and audit_open_fd() sinks are left alone.  report(name, err, arg), when
+ * not NULL, is called once per file sink: err 0 when it was reopened, else
+ * the errno of the open.  Returns 0, or -1 with errno of the first failure.
+ */
+int audit_reopen(struct audit *a, void (*report)(const char *name, int err, void *arg),
+    void *arg);
+
 /* Close every sink of the list and free it.  a may be NULL. */
 void audit_close(struct audit *a);
 

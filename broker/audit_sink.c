@@ -37,6 +37,7 @@ struct audit {
 	enum audit_style style;	  /* SINK_FD: JSON lines or denial lines */
 	int fd;			  /* SINK_FD, SINK_SYSLOG; -1 for the journal */
 	int is_file;		  /* SINK_FD on a regular file */
+	int by_name;		  /* a file opened by name: audit_reopen() reopens it */
 	unsigned flags;		  /* AUDIT_SYNC */
 	int torn;		  /* the last write was short: the file ends mid-line */
 	int failed;		  /* the last write to this sink failed */
@@ -94,8 +95,9 @@ audit_open_fd(int fd, enum audit_style style, struct audit **out)
 	return 0;
 }
 
+/* The audit file's descriptor, opened as audit.h says; -1 with errno. */
 static int
-open_file(const char *dest, unsigned flags, struct audit **out)
+open_file_fd(const char *dest)
 {
 	struct stat st;
 	int fd, fl, saved;
@@ -118,16 +120,31 @@ open_file(const char *dest, unsigned flags, struct audit **out)
 	}
 	if ((fl = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
 		goto fail;
-	if (sink_new(SINK_FD, AUDIT_JSON, fd, dest, out) == -1)
-		goto fail;
-	(*out)->is_file = 1;
-	(*out)->flags = flags;
-	return 0;
+	return fd;
 fail:
 	saved = errno;
 	close(fd);
 	errno = saved;
 	return -1;
+}
+
+static int
+open_file(const char *dest, unsigned flags, struct audit **out)
+{
+	int fd, saved;
+
+	if ((fd = open_file_fd(dest)) == -1)
+		return -1;
+	if (sink_new(SINK_FD, AUDIT_JSON, fd, dest, out) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	(*out)->is_file = 1;
+	(*out)->by_name = 1;
+	(*out)->flags = flags;
+	return 0;
 }
 
 static int
@@ -284,6 +301,44 @@ audit_failed(const struct audit *a)
 	return NULL;
 }
 
+int
+audit_reopen(struct audit *a, void (*report)(const char *name, int err, void *arg), void *arg)
+{
+	int r = 0, saved = 0, fd, old;
+
+	for (; a != NULL; a = a->next) {
+		if (!a->by_name)
+			continue;
+		/*
+		 * The new file first, outside the lock: a file that does not
+		 * open leaves the sink on its old descriptor, so no record
+		 * is lost to a failed rotation.  The swap itself is under
+		 * the lock, so every record is written whole to one file or
+		 * the other, never split between them.
+		 */
+		if ((fd = open_file_fd(a->name)) == -1) {
+			if (r == 0) {
+				saved = errno;
+				r = -1;
+			}
+			if (report != NULL)
+				report(a->name, errno, arg);
+			continue;
+		}
+		pthread_mutex_lock(&a->lock);
+		old = a->fd;
+		a->fd = fd;
+		a->torn = 0; /* a tear was the old file's; the new one starts clean */
+		pthread_mutex_unlock(&a->lock);
+		close(old);
+		if (report != NULL)
+			report(a->name, 0, arg);
+	}
+	if (r == -1)
+		errno = saved;
+	return r;
+}
+
 void
 audit_close(struct audit *a)
 {
@@ -329,7 +384,7 @@ write_fd(struct audit *a, char *buf, size_t n)
 	 * A file removed under the broker still takes writes, into an inode
 	 * nobody can read again: that is a lost record, so it fails closed.
 	 * (A file renamed away, as log rotation does, keeps its link and is
-	 * still written to; see docs/audit.md.)
+	 * still written to until audit_reopen(); see docs/audit.md.)
 	 */
 	if (fstat(a->fd, &st) == 0 && st.st_nlink == 0) {
 		errno = ENOENT;

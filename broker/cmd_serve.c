@@ -16,19 +16,22 @@
  * Policies are reference-counted: SIGHUP loads the file again and new
  * connections get the new one; a session keeps the policy it started with
  * until its last connection closes.  A policy that does not load leaves
- * the old one in force.
+ * the old one in force.  SIGHUP also reopens the audit files, for log
+ * rotation.
+ *
+ * A control socket (control.h) answers `filebroker status` for root from
+ * the same loop, with what this file keeps of each peer.
  *
  * One thread: requests are answered one at a time, in the same event loop
- * as run's (broker/serve.c).  Worker threads, rate limits and a status
- * socket are later steps of issue 7.
+ * as run's (broker/serve.c).  Worker threads and rate limits are later
+ * steps of issue 7.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
-#include <limits.h>
+#include <stdint.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,16 +39,19 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
 #include "cmds.h"
+#include "control.h"
 #include "log.h"
 #include "ops.h"
 #include "policy.h"
+#include "polref.h"
 #include "serve.h"
+#include "sockfile.h"
+#include "systemd.h"
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
@@ -56,14 +62,9 @@
 #define SERVE_MAX_PEERS 256	  /* default --max-peers */
 #define SERVE_MAX_PER_USER 32	  /* default --max-peers-per-user */
 #define SERVE_ACCEPT_BATCH 32	  /* accepts per wake-up, so signals get a turn */
+#define SERVE_CONTROL_BATCH 4	  /* status clients per wake-up */
 #define SERVE_GROUPS_MAX 65536	  /* NGROUPS_MAX on Linux */
 #define SERVE_NOFILE_WANT 65536u /* descriptors to ask for */
-
-/* A loaded policy and the sessions (plus the daemon) holding it. */
-struct polref {
-	struct policy *p;
-	unsigned refs;
-};
 
 struct serve_state;
 
@@ -75,6 +76,10 @@ struct peer {
 	unsigned long id;
 	uid_t uid;
 	int pidfd; /* -1 when the kernel has no SO_PEERPIDFD */
+	/* for `filebroker status` */
+	const char *profile;	 /* "FILE:LINE", held by pol */
+	struct timespec since; /* CLOCK_REALTIME */
+	struct peer *next, *prev;
 };
 
 struct uidcount {
@@ -85,19 +90,25 @@ struct uidcount {
 struct serve_state {
 	struct server *sv;
 	int lfd;
+	int cfd; /* the control socket, or -1 */
 	int sigfd;
 	int reserve; /* a spare descriptor, to turn away a peer at EMFILE */
 	int stop;
 	const char *policy_path;
 	struct polref *cur;
 	struct audit *audit;
+	const char *const *audit_dest;
+	size_t naudit;
 	struct fsctx fs;
 	unsigned npeers, max_peers, max_per_user;
+	struct peer *peers, *last; /* connected, oldest first */
 	struct uidcount *uc;
 	size_t nuc, capuc;
 	unsigned long next_id;
+	struct timespec started;
+	unsigned long long accepted, refused, reload_failures, control_refused;
 	/* statistics of the sessions that have ended */
-	unsigned long long accepted, refused, nrequests, ndenied;
+	unsigned long long nrequests, ndenied;
 };
 
 static void
@@ -105,8 +116,9 @@ serve_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: filebroker serve --policy FILE --socket PATH [--socket-mode MODE]\n"
-	    "                        [--socket-group GROUP] [--audit DEST]...\n"
-	    "                        [--max-peers N] [--max-peers-per-user N] [-v]\n"
+	    "                        [--socket-group GROUP] [--control PATH|none]\n"
+	    "                        [--audit DEST]... [--max-peers N]\n"
+	    "                        [--max-peers-per-user N] [-v]\n"
 	    "\n"
 	    "Serve workers that connect to a listening socket (daemon mode).  Each\n"
 	    "peer is identified by the kernel (SO_PEERCRED, SO_PEERGROUPS) and gets\n"
@@ -121,6 +133,9 @@ serve_usage(FILE *f)
 	    "                         needed under systemd socket activation\n"
 	    "  --socket-mode MODE     its permissions, octal (default 0660)\n"
 	    "  --socket-group GROUP   its group (default: the broker's)\n"
+	    "  --control PATH         the control socket for `filebroker status`, mode\n"
+	    "                         0600, root only (default: the socket's path\n"
+	    "                         followed by .control; 'none': no control socket)\n"
 	    "  --audit DEST           record every request to DEST (repeatable): a file\n"
 	    "                         (JSON lines), '-' for stderr, 'syslog', 'journal'\n"
 	    "  --max-peers N          connected peers at once (default %d)\n"
@@ -129,222 +144,25 @@ serve_usage(FILE *f)
 	    "  -h, --help             show this help\n"
 	    "\n"
 	    "SIGHUP reloads the policy (one that does not load leaves the old in\n"
-	    "force); SIGTERM or SIGINT closes every connection and exits 0.\n",
+	    "force) and reopens the audit files; SIGTERM or SIGINT closes every\n"
+	    "connection and exits 0.\n",
 	    SERVE_MAX_PEERS, SERVE_MAX_PER_USER);
 }
 
-/* ---- systemd: socket activation and notifications, without libsystemd ---- */
+/* ---- reloading ---- */
 
-/* The notification protocol is one datagram to $NOTIFY_SOCKET; nothing
- * happens when it is not set. */
 static void
-sd_notify_msg(const char *msg)
+audit_reopened(const char *name, int err, void *arg)
 {
-	struct sockaddr_un sun;
-	const char *e = getenv("NOTIFY_SOCKET");
-	size_t len;
-	int fd;
-
-	if (e == NULL || (e[0] != '/' && e[0] != '@'))
+	(void)arg;
+	if (err == 0) {
+		log_info("audit: %s reopened", name);
 		return;
-	len = strlen(e);
-	if (len >= sizeof(sun.sun_path))
-		return;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, e, len);
-	if (e[0] == '@')
-		sun.sun_path[0] = '\0'; /* abstract namespace */
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return;
-	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sun,
-		(socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) == -1)
-		log_debug("notifying systemd: %s", strerror(errno));
-	close(fd);
-}
-
-/* The listening socket systemd passed (LISTEN_FDS=1, fd 3), or -1. */
-static int
-activated_socket(void)
-{
-	const char *spid = getenv("LISTEN_PID"), *sn = getenv("LISTEN_FDS");
-	int type = 0, domain = 0, acc = 0;
-	socklen_t len;
-	char *end;
-	long pid, n;
-
-	if (spid == NULL || sn == NULL)
-		return -1;
-	pid = strtol(spid, &end, 10);
-	if (*end != '\0' || pid != (long)getpid())
-		return -1;
-	n = strtol(sn, &end, 10);
-	if (*end != '\0' || n != 1)
-		fatalx("serve: socket activation passed %s sockets; exactly one is expected", sn);
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	len = sizeof(type);
-	if (getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
-		fatal("serve: socket activation: descriptor 3");
-	len = sizeof(domain);
-	getsockopt(3, SOL_SOCKET, SO_DOMAIN, &domain, &len);
-	len = sizeof(acc);
-	getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len);
-	if (type != SOCK_SEQPACKET || domain != AF_UNIX || !acc)
-		fatalx("serve: socket activation: descriptor 3 is not a listening Unix "
-		       "SOCK_SEQPACKET socket (use ListenSequentialPacket=)");
-	if (fcntl(3, F_SETFD, FD_CLOEXEC) == -1 ||
-	    fcntl(3, F_SETFL, fcntl(3, F_GETFL) | O_NONBLOCK) == -1)
-		fatal("serve: socket activation: descriptor 3");
-	return 3;
-}
-
-/* ---- the listening socket ---- */
-
-static void
-fill_addr(struct sockaddr_un *sun, const char *path)
-{
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(sun->sun_path))
-		fatalx("serve: socket path '%s' is %s", path, len == 0 ? "empty" : "too long");
-	memset(sun, 0, sizeof(*sun));
-	sun->sun_family = AF_UNIX;
-	memcpy(sun->sun_path, path, len);
-}
-
-/*
- * Create, bind and listen.  An existing socket file that nobody listens on
- * (a broker that was killed) is replaced; a live one, or anything that is
- * not a socket, is refused, never clobbered.  The socket is created with
- * its final mode through the umask, and its group set with lchown, so that
- * nothing here follows a symlink someone might put in its place.  Put it in
- * a folder only root may write (/run/filebroker): in a folder others can
- * write, they could swap the name between these steps.
- */
-static int
-socket_create(const char *path, mode_t mode, int set_group, gid_t group, struct stat *made)
-{
-	struct sockaddr_un sun;
-	struct stat st;
-	mode_t old;
-	int fd, saved;
-
-	fill_addr(&sun, path);
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			fatalx("serve: %s exists and is not a socket; not replacing it", path);
-		if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
-			fatal("serve: socket");
-		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
-			fatalx("serve: %s: another broker is listening there", path);
-		saved = errno;
-		close(fd);
-		if (saved != ECONNREFUSED) {
-			errno = saved;
-			fatal("serve: %s is a socket in use or unusable; not replacing it", path);
-		}
-		if (unlink(path) == -1)
-			fatal("serve: removing the stale socket %s", path);
-		log_info("removed the stale socket %s", path);
-	} else if (errno != ENOENT)
-		fatal("serve: %s", path);
-
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
-		fatal("serve: socket");
-	old = umask(0777 & ~mode);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		saved = errno;
-		umask(old);
-		errno = saved;
-		fatal("serve: bind %s", path);
 	}
-	umask(old);
-	if (lstat(path, made) == -1)
-		fatal("serve: %s", path);
-	if (set_group && fchownat(AT_FDCWD, path, (uid_t)-1, group, AT_SYMLINK_NOFOLLOW) == -1) {
-		saved = errno;
-		unlink(path);
-		errno = saved;
-		fatal("serve: setting the group of %s", path);
-	}
-	if (listen(fd, SOMAXCONN) == -1)
-		fatal("serve: listen %s", path);
-	return fd;
-}
-
-/* Remove the socket at exit, if it is still the one we made. */
-static void
-socket_remove(const char *path, const struct stat *made)
-{
-	struct stat st;
-
-	if (lstat(path, &st) == 0 && st.st_dev == made->st_dev && st.st_ino == made->st_ino &&
-	    unlink(path) == -1)
-		log_warn("removing %s", path);
-}
-
-/* ---- policies ---- */
-
-static void
-print_diags(const struct policy_diags *d, int errors)
-{
-	const struct policy_diag *g;
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		g = &d->v[i];
-		if ((g->severity == POLICY_ERROR) != errors)
-			continue;
-		log_warnx("%s:%d:%d: %s: %s", g->file, g->line, g->col,
-		    g->severity == POLICY_ERROR ? "error" : "warning", g->msg);
-	}
-}
-
-/* Load the policy; NULL (with the reasons logged) when it does not load or
- * has no profile for any peer. */
-static struct polref *
-polref_load(const char *path)
-{
-	struct policy_diags d = { 0 };
-	struct policy *p = NULL;
-	struct polref *pr;
-
-	if (policy_load(path, &p, &d) == -1) {
-		print_diags(&d, 1);
-		log_warnx("%s: %zu error%s", path, d.nerrors, d.nerrors == 1 ? "" : "s");
-		policy_diags_free(&d);
-		return NULL;
-	}
-	print_diags(&d, 0);
-	policy_diags_free(&d);
-	if (policy_nprofiles(p) == 0) {
-		/* Serving a policy without profiles would hand its rules to
-		 * every local user the socket lets in: say so instead. */
-		log_warnx("%s: no profile lines, so every peer would be refused; add "
-			  "'profile user=NAME' sections (or 'profile any')",
-		    path);
-		policy_free(p);
-		return NULL;
-	}
-	if ((pr = calloc(1, sizeof(*pr))) == NULL) {
-		log_warn("loading %s", path);
-		policy_free(p);
-		return NULL;
-	}
-	pr->p = p;
-	pr->refs = 1;
-	return pr;
-}
-
-static void
-polref_drop(struct polref *pr)
-{
-	if (pr != NULL && --pr->refs == 0) {
-		policy_free(pr->p);
-		free(pr);
-	}
+	/* Loud, once per SIGHUP: records go on, to the file as it was
+	 * opened before (renamed away or not), and nothing is lost. */
+	errno = err;
+	log_warn("audit: %s not reopened; records still go to the file opened before", name);
 }
 
 static void
@@ -357,18 +175,20 @@ reload(struct serve_state *st)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
 	    (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
-	sd_notify_msg(msg);
-	if ((pr = polref_load(st->policy_path)) == NULL)
+	systemd_notify(msg);
+	if ((pr = polref_load(st->policy_path)) == NULL) {
+		st->reload_failures++;
 		log_warnx("reload: %s not loaded; the policy loaded before stays in force",
 		    st->policy_path);
-	else {
+	} else {
 		polref_drop(st->cur);
 		st->cur = pr;
 		log_info("reload: %s loaded (%zu rules, %zu profiles); new connections get it, "
 			 "connected peers keep the policy they started with",
 		    st->policy_path, policy_nrules(pr->p), policy_nprofiles(pr->p));
 	}
-	sd_notify_msg("READY=1");
+	audit_reopen(st->audit, audit_reopened, NULL);
+	systemd_notify("READY=1");
 }
 
 /* ---- peers ---- */
@@ -410,6 +230,14 @@ peer_release(struct session *s, void *arg)
 	st->nrequests += s->nrequests;
 	st->ndenied += s->ndenied;
 	st->npeers--;
+	if (pe->prev != NULL)
+		pe->prev->next = pe->next;
+	else
+		st->peers = pe->next;
+	if (pe->next != NULL)
+		pe->next->prev = pe->prev;
+	else
+		st->last = pe->prev;
 	if ((u = uid_slot(st, pe->uid, 0)) != NULL && u->n > 0 && --u->n == 0)
 		*u = st->uc[--st->nuc];
 	if (pe->pidfd != -1)
@@ -516,6 +344,8 @@ peer_new(struct serve_state *st, int fd)
 	pe->id = ++st->next_id;
 	pe->uid = cr.uid;
 	pe->pidfd = pidfd;
+	pe->profile = where;
+	clock_gettime(CLOCK_REALTIME, &pe->since);
 	pe->s.policy = view;
 	pe->s.audit = st->audit;
 	pe->s.fs = st->fs; /* shared; the daemon owns its descriptors */
@@ -539,17 +369,23 @@ peer_new(struct serve_state *st, int fd)
 	st->npeers++;
 	st->accepted++;
 	u->n++;
+	pe->prev = st->last;
+	if (st->last != NULL)
+		st->last->next = pe;
+	else
+		st->peers = pe;
+	st->last = pe;
 	log_info("peer %lu: uid=%lu gid=%lu pid=%ld: profile %s", pe->id, (unsigned long)cr.uid,
 	    (unsigned long)cr.gid, (long)cr.pid, where);
 }
 
 /*
- * Out of descriptors: the pending connection would make the listener
+ * Out of descriptors: the pending connection would make the listener lfd
  * readable forever.  Give up the spare descriptor, accept the peer only to
  * close it (it sees its connection reset), take the spare back.
  */
 static void
-shed(struct serve_state *st)
+shed(struct serve_state *st, int lfd)
 {
 	int fd;
 
@@ -557,12 +393,45 @@ shed(struct serve_state *st)
 		return;
 	close(st->reserve);
 	st->reserve = -1;
-	if ((fd = accept4(st->lfd, NULL, NULL, SOCK_CLOEXEC)) != -1) {
-		st->refused++;
-		log_warnx("refused a peer: out of file descriptors");
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) != -1) {
+		if (lfd == st->lfd)
+			st->refused++;
+		log_warnx("refused a %s: out of file descriptors",
+		    lfd == st->lfd ? "peer" : "status client");
 		close(fd);
 	}
 	st->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/*
+ * One connection from listening socket lfd: the descriptor, or -1 when
+ * there is nothing more to take now (EMFILE and ENFILE shed one waiting
+ * client so that it is not retried forever).
+ */
+static int
+accept_one(struct serve_state *st, int lfd, const char *what)
+{
+	int fd;
+
+	for (;;) {
+		if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1)
+			return fd;
+		switch (errno) {
+		case EINTR:
+		case ECONNABORTED:
+		case EPROTO:
+			continue;
+		case EMFILE:
+		case ENFILE:
+			shed(st, lfd);
+			return -1;
+		case EAGAIN:
+			return -1;
+		default:
+			log_warn("%s", what);
+			return -1;
+		}
+	}
 }
 
 static void
@@ -573,25 +442,86 @@ on_accept(void *arg, uint32_t events)
 
 	(void)events;
 	for (i = 0; i < SERVE_ACCEPT_BATCH && !st->stop; i++) {
-		fd = accept4(st->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			switch (errno) {
-			case EINTR:
-			case ECONNABORTED:
-			case EPROTO:
-				continue;
-			case EMFILE:
-			case ENFILE:
-				shed(st);
-				return;
-			case EAGAIN:
-				return;
-			default:
-				log_warn("accept");
-				return;
-			}
-		}
+		if ((fd = accept_one(st, st->lfd, "accept")) == -1)
+			return;
 		peer_new(st, fd);
+	}
+}
+
+/* ---- the control socket ---- */
+
+/* The report of the moment, sent to a client control_check() let in. */
+static void
+status_send(struct serve_state *st, int fd)
+{
+	struct control_status cs;
+	struct control_peer *v;
+	const struct peer *pe;
+	size_t n = 0;
+
+	memset(&cs, 0, sizeof(cs));
+	if ((v = calloc(st->npeers + 1, sizeof(*v))) == NULL) {
+		log_warn("status");
+		return;
+	}
+	cs.pid = getpid();
+	cs.started = st->started;
+	cs.policy = st->policy_path;
+	cs.loaded = st->cur->loaded;
+	cs.nrules = policy_nrules(st->cur->p);
+	cs.nprofiles = policy_nprofiles(st->cur->p);
+	cs.reload_failures = st->reload_failures;
+	cs.audit = st->audit_dest;
+	cs.naudit = st->naudit;
+	cs.audit_failed = st->audit != NULL ? audit_failed(st->audit) : NULL;
+	cs.max_peers = st->max_peers;
+	cs.max_per_user = st->max_per_user;
+	cs.nconns = server_nconns(st->sv);
+	cs.accepted = st->accepted;
+	cs.refused = st->refused;
+	cs.nrequests = st->nrequests;
+	cs.ndenied = st->ndenied;
+	cs.nviolations = server_nviolations(st->sv);
+	cs.control_refused = st->control_refused;
+	for (pe = st->peers; pe != NULL && n < st->npeers; pe = pe->next, n++) {
+		v[n].id = pe->id;
+		v[n].uid = pe->uid;
+		v[n].gid = pe->s.gid;
+		v[n].pid = pe->s.pid;
+		v[n].profile = pe->profile;
+		v[n].nconns = server_session_nconns(&pe->s);
+		v[n].nrequests = pe->s.nrequests;
+		v[n].ndenied = pe->s.ndenied;
+		v[n].since = pe->since;
+		cs.nrequests += pe->s.nrequests;
+		cs.ndenied += pe->s.ndenied;
+	}
+	cs.peers = v;
+	cs.npeers = n;
+	control_send(fd, &cs);
+	free(v);
+}
+
+/*
+ * A status client: answered at once, from here, and closed.  Nothing is
+ * read from it and nothing waits for it (control.h), so a client that
+ * never reads cannot hold up the loop.
+ */
+static void
+on_control(void *arg, uint32_t events)
+{
+	struct serve_state *st = arg;
+	int i, fd;
+
+	(void)events;
+	for (i = 0; i < SERVE_CONTROL_BATCH && !st->stop; i++) {
+		if ((fd = accept_one(st, st->cfd, "status: accept")) == -1)
+			return;
+		if (control_check(fd) == -1)
+			st->control_refused++;
+		else
+			status_send(st, fd);
+		close(fd);
 	}
 }
 
@@ -659,6 +589,7 @@ cmd_serve(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "socket-mode", required_argument, NULL, 'm' },
 		{ "socket-group", required_argument, NULL, 'g' },
+		{ "control", required_argument, NULL, 'c' },
 		{ "audit", required_argument, NULL, 'a' },
 		{ "max-peers", required_argument, NULL, 'P' },
 		{ "max-peers-per-user", required_argument, NULL, 'U' },
@@ -666,9 +597,10 @@ cmd_serve(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sock = NULL, *group = NULL, *audit_dest[SERVE_AUDIT_MAX];
+	const char *sock = NULL, *group = NULL, *control = NULL, *audit_dest[SERVE_AUDIT_MAX];
 	struct serve_state st;
-	struct stat made;
+	struct stat made, cmade;
+	char *cpath;
 	sigset_t mask;
 	mode_t mode = 0660;
 	gid_t gid = 0;
@@ -679,6 +611,7 @@ cmd_serve(int argc, char **argv)
 	char *end;
 
 	memset(&st, 0, sizeof(st));
+	st.cfd = -1;
 	st.max_peers = SERVE_MAX_PEERS;
 	st.max_per_user = SERVE_MAX_PER_USER;
 	signal(SIGPIPE, SIG_IGN);
@@ -704,6 +637,9 @@ cmd_serve(int argc, char **argv)
 			break;
 		case 'g':
 			group = optarg;
+			break;
+		case 'c':
+			control = optarg;
 			break;
 		case 'a':
 			if (naudit == SERVE_AUDIT_MAX) {
@@ -736,7 +672,7 @@ cmd_serve(int argc, char **argv)
 		return 2;
 	}
 	log_init(verbose);
-	activated = activated_socket();
+	activated = systemd_listen_fd();
 	if (activated == -1 && sock == NULL) {
 		log_warnx("serve: --socket PATH is required (or systemd socket activation)");
 		serve_usage(stderr);
@@ -765,6 +701,8 @@ cmd_serve(int argc, char **argv)
 			fatal("serve: audit %s", audit_dest[i]);
 		audit_chain(&st.audit, a);
 	}
+	st.audit_dest = audit_dest;
+	st.naudit = naudit;
 	if (fsctx_init(&st.fs) == -1)
 		fatal("serve: opening / and /proc/self/fd");
 	raise_nofile();
@@ -786,27 +724,41 @@ cmd_serve(int argc, char **argv)
 			log_warnx("serve: socket activation: --socket, --socket-mode and "
 				  "--socket-group are systemd's business; ignored");
 	} else
-		st.lfd = socket_create(sock, mode, group != NULL, gid, &made);
+		st.lfd = sockfile_create("socket", sock, mode, group != NULL, gid, &made);
+	/* Root's alone: 0600 and created by root, and control_check() looks
+	 * at every client's uid as well. */
+	if ((cpath = control_path(control, activated != -1 ? NULL : sock, activated)) != NULL)
+		st.cfd = sockfile_create("control socket", cpath, 0600, 0, 0, &cmade);
 
+	clock_gettime(CLOCK_REALTIME, &st.started);
 	if ((st.sv = server_new(NULL)) == NULL || server_watch(st.sv, st.sigfd, on_signal, &st) ==
 							  -1 ||
-	    server_watch(st.sv, st.lfd, on_accept, &st) == -1)
+	    server_watch(st.sv, st.lfd, on_accept, &st) == -1 ||
+	    (st.cfd != -1 && server_watch(st.sv, st.cfd, on_control, &st) == -1))
 		fatal("event loop");
 	log_info("serving %s on %s (%zu rules, %zu profiles)", st.policy_path,
 	    activated != -1 ? "the socket systemd passed" : sock, policy_nrules(st.cur->p),
 	    policy_nprofiles(st.cur->p));
-	sd_notify_msg("READY=1");
+	if (cpath != NULL)
+		log_info("status on %s", cpath);
+	systemd_notify("READY=1");
 
 	if (server_run(st.sv, keep_going, &st) == -1)
 		fatal("event loop");
 
-	sd_notify_msg("STOPPING=1");
+	systemd_notify("STOPPING=1");
 	/* Stop accepting first, so that nobody connects to a broker that is
 	 * about to close everything. */
 	server_unwatch(st.sv, st.lfd);
 	close(st.lfd);
 	if (activated == -1)
-		socket_remove(sock, &made);
+		sockfile_remove(sock, &made);
+	if (st.cfd != -1) {
+		server_unwatch(st.sv, st.cfd);
+		close(st.cfd);
+		sockfile_remove(cpath, &cmade);
+	}
+	free(cpath);
 	log_info("closing %u connections of %u peers", server_nconns(st.sv), st.npeers);
 	server_unwatch(st.sv, st.sigfd);
 	nviol = server_nviolations(st.sv);

@@ -8,6 +8,7 @@
 
 int cmd_run(int argc, char **argv);	/* broker/run.c */
 int cmd_serve(int argc, char **argv);	/* broker/cmd_serve.c */
+int cmd_status(int argc, char **argv);	/* broker/cmd_status.c */
 int cmd_check(int argc, char **argv);	/* broker/cmd_policy.c */
 int cmd_explain(int argc, char **argv); /* broker/cmd_policy.c */
 int cmd_learn(int argc, char **argv);	/* broker/cmd_learn.c */

@@ -14,6 +14,7 @@ static const struct {
 } commands[] = {
 	{ "run", cmd_run, "run a command as a worker, brokering its file access" },
 	{ "serve", cmd_serve, "serve workers that connect to a socket (daemon mode)" },
+	{ "status", cmd_status, "show the peers and counts of a running serve" },
 	{ "check", cmd_check, "check policy files and report every error" },
 	{ "explain", cmd_explain, "show how a policy decides given paths" },
 	{ "learn", cmd_learn, "write a policy from what a command used" },

@@ -2,7 +2,9 @@
 # filebroker serve (daemon mode), end to end: a real daemon on a temporary
 # socket, workers of different users (setpriv) connecting through
 # FILEBROKER_SOCKET, profiles by user and by group, refusals, reload with a
-# broken and then a fixed policy, SIGTERM, kill -9 and restart.
+# broken and then a fixed policy, SIGTERM, kill -9 and restart; `filebroker
+# status` on the control socket (root only); audit files reopened on SIGHUP
+# as logrotate wants.
 #
 # Users every Debian system has: daemon (uid 1), nobody (uid 65534); group
 # staff (gid 50).  A refused peer sees its connection closed: ECONNRESET.
@@ -57,6 +59,19 @@ as() {
 		setpriv --reuid="$uid" --regid="$gid" "$g" -- "$@"
 }
 tool() { u=$1; shift; as "$u" "$@"; }
+# nobody CMD...: run CMD as nobody, no groups (filebroker status as non-root).
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+cp "$FB" "$T/bin/filebroker" # where nobody may run it
+
+# wait_lines FILE N: until FILE has N lines (5 s at most).
+wait_lines() {
+	i=0
+	while [ "$(cat "$1" 2>/dev/null | wc -l)" -lt "$2" ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.05
+	done
+}
 
 # wait_log PATTERN: until the daemon's log matches (5 s at most).
 wait_log() {
@@ -87,6 +102,7 @@ expect "a policy without profiles is refused" "no profile lines" \
 
 start
 expect "socket mode" "^srw-rw-rw-" ls -l "$S"
+expect "control socket: root's alone" "^srw------- 1 root root" ls -l "$S.control"
 
 # Profiles by user and by group; the common rules for everyone who connects.
 expect "daemon: its profile" "read $D/daemon/a.txt: ok for-daemon" \
@@ -140,6 +156,69 @@ expect "another user is not limited by it" "ok for-staff" \
 	tool nobody staff -- "$T/bin/fbtool" read "$D/staff/b.txt"
 wait $HOLD
 
+# filebroker status: one peer of daemon's connected, after 2 reads, 1 denied.
+tool daemon -- "$T/bin/fbtool" read "$D/daemon/a.txt" :: read "$D/staff/b.txt" :: \
+	sleep 3000 >"$T/st-held" 2>&1 &
+STHELD=$!
+wait_lines "$T/st-held" 2 || fail "status: the held peer did not run"
+"$FB" status --socket "$S" >"$T/st.txt" 2>&1
+expect "status: the peer count" "^peers: +1 connected \(at most 256, 4 per user\), [12] connections" \
+	cat "$T/st.txt"
+expect "status: the peer's line" \
+	"^[0-9]+ +1 +1 +[0-9]+ +[12] +[0-9]+ +1  [0-9T:-]+Z  $P:5$" cat "$T/st.txt"
+expect "status: the policy and when it was loaded" \
+	"^policy: +$P, loaded [0-9T:-]+Z \([0-9]+ rules, 2 profiles\)" cat "$T/st.txt"
+"$FB" status --control "$S.control" --json >"$T/st.json" 2>&1
+expect "status --json parses, with the peer's counts" "^1 1 1 ok$" python3 -c '
+import json, sys
+st = json.load(open(sys.argv[1]))
+p = st["peers"]
+print(len(p), p[0]["uid"], p[0]["denied"],
+      "ok" if st["totals"]["peers"] == 1 and p[0]["requests"] >= 2 and
+      st["policy"]["file"] == sys.argv[2] else "bad")' "$T/st.json" "$P"
+# The request count is the daemon's own: what it logs when the peer goes.
+set -- $(python3 -c 'import json, sys
+p = json.load(open(sys.argv[1]))["peers"][0]
+print(p["pid"], p["requests"])' "$T/st.json")
+wait $STHELD
+wait_log "pid=$1\) gone:" || fail "status: the held peer did not go"
+expect "status: the right request count" "\(uid=1 pid=$1\) gone: $2 requests, 1 denied" cat "$LOG"
+expect "status: totals count the requests of peers that left" \
+	"^totals: .* [0-9]+ requests, [1-9][0-9]* denied" "$FB" status --socket "$S"
+
+# Only root: others cannot reach the socket (0600), and when its mode is
+# loosened the daemon still refuses them (SO_PEERCRED) and logs it.
+status "status as nobody fails" 1 nobody "$T/bin/filebroker" status --socket "$S"
+expect "status as nobody: permission denied" "permission denied: only root" \
+	nobody "$T/bin/filebroker" status --socket "$S"
+chmod 0666 "$S.control"
+expect "status as nobody, socket loosened: refused by the daemon" \
+	"the daemon refused: only root may ask" nobody "$T/bin/filebroker" status --socket "$S"
+expect "status refusal logged" "status: refused uid=65534 gid=65534 pid=[0-9]+: only root may ask" \
+	cat "$LOG"
+expect "status counts the refusal" "1 status requests refused" "$FB" status --socket "$S"
+chmod 0600 "$S.control"
+
+# Clients that connect and never read do not stall the daemon.
+python3 -c '
+import socket, sys, time
+held = []
+for i in range(20):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1])
+    held.append(s)
+print("holding", flush=True)
+time.sleep(4)' "$S.control" >"$T/st-lazy" 2>&1 &
+LAZY=$!
+wait_lines "$T/st-lazy" 1
+expect "status clients that never read: workers served" "ok for-daemon" \
+	timeout 5 sh -c "env -u FILEBROKER_FD FILEBROKER_SOCKET='$S' setpriv --reuid=1 --regid=1 \
+	--clear-groups -- '$T/bin/fbtool' read '$D/daemon/a.txt'"
+expect "status clients that never read: status still answers" "^peers: " \
+	timeout 5 "$FB" status --socket "$S"
+kill $LAZY 2>/dev/null
+wait $LAZY 2>/dev/null
+
 # A flooding client does not stop another one from being served.
 tool daemon -- "$T/bin/fbtool" threads 8 4000 "$D/daemon/a.txt" >"$T/flood" 2>&1 &
 FLOOD=$!
@@ -188,6 +267,11 @@ st=$?
 [ $st -eq 0 ] && pass "SIGTERM: exit 0" || fail "SIGTERM: exit $st"
 [ ! -e "$S" ] && pass "SIGTERM: socket removed" || fail "SIGTERM: socket left behind"
 expect "SIGTERM: summary logged" "stopped: [0-9]+ peers served" cat "$LOG"
+[ ! -e "$S.control" ] && pass "SIGTERM: control socket removed" ||
+	fail "SIGTERM: control socket left behind"
+status "status: no daemon, exit 1" 1 "$FB" status --socket "$S"
+expect "status: no daemon, said so" "no control socket at $S.control: is .filebroker serve. running" \
+	"$FB" status --socket "$S"
 
 # kill -9 leaves a stale socket; a new daemon replaces it and serves.
 write_policy
@@ -195,14 +279,68 @@ start
 kill -9 $DPID
 wait $DPID 2>/dev/null
 [ -S "$S" ] && pass "kill -9 leaves the socket" || fail "no stale socket after kill -9"
+expect "status: a killed daemon, said so" "nothing listens there: the daemon is not running" \
+	"$FB" status --socket "$S"
 start
 expect "restart: stale socket replaced" "removed the stale socket" cat "$LOG"
+expect "restart: stale control socket replaced" "removed the stale control socket" cat "$LOG"
 expect "restart: a new worker connects" "ok for-daemon" \
 	tool daemon -- "$T/bin/fbtool" read "$D/daemon/a.txt"
 # A second daemon on a live socket is refused and does not disturb it.
 status "a live socket is not taken over" 1 "$FB" serve --policy "$P" --socket "$S"
 expect "the first daemon still serves" "ok for-daemon" \
 	tool daemon -- "$T/bin/fbtool" read "$D/daemon/a.txt"
+kill -TERM $DPID
+wait $DPID
+
+# Audit files are reopened on SIGHUP, as logrotate does it: mv, then SIGHUP.
+A=$T/audit.jsonl
+start --audit "$A"
+tool daemon -- "$T/bin/fbtool" read "$D/daemon/a.txt" >/dev/null 2>&1
+tool daemon -- "$T/bin/fbtool" read "$D/staff/b.txt" >/dev/null 2>&1
+mv "$A" "$A.1"
+kill -HUP $DPID
+wait_log "audit: $A reopened" || fail "audit: no reopen logged"
+expect "audit: new record after the rotation" "ok for-daemon" \
+	tool daemon -- "$T/bin/fbtool" read "$D/daemon/a.txt"
+expect "audit: the new file is created 0600" "^-rw------- " ls -l "$A"
+# jsonl FILE...: every line of every file a JSON record; prints each file's count.
+jsonl() {
+	python3 -c '
+import json, sys
+for f in sys.argv[1:]:
+    n = 0
+    for line in open(f):
+        r = json.loads(line)
+        assert r["v"] == 1, line
+        n += 1
+    print(n, end=" ")
+print()' "$@"
+}
+expect "audit: 2 earlier records in the renamed file, 1 in the new one" "^2 1 $" jsonl "$A.1" "$A"
+expect "audit: the new file has the new record" '"path":"[^"]*daemon/a.txt"' cat "$A"
+# A reopen that fails keeps the old file, says so loudly, and loses nothing.
+mv "$A" "$A.2"
+mkdir "$A"
+kill -HUP $DPID
+wait_log "audit: $A not reopened; .*: Is a directory" || fail "audit: failed reopen not logged"
+expect "audit: failed reopen, still served" "ok for-daemon" \
+	tool daemon -- "$T/bin/fbtool" read "$D/daemon/a.txt"
+expect "audit: failed reopen, the record went to the old file" "^2 2 $" jsonl "$A.1" "$A.2"
+rmdir "$A"
+# Rotations while a worker floods: every record whole, none lost.
+tool daemon -- "$T/bin/fbtool" threads 4 1500 "$D/daemon/a.txt" >"$T/rflood" 2>&1 &
+RFLOOD=$!
+for i in 3 4 5 6 7; do
+	sleep 0.1
+	[ -e "$A" ] && mv "$A" "$A.$i"
+	kill -HUP $DPID
+done
+wait $RFLOOD
+expect "audit: the flood was served" "^threads .*: ok" cat "$T/rflood"
+# 2 + 1 + 1 records before, and the flood's 6000.
+expect "audit: every file JSON lines, no record lost across the swaps" "^6004$" sh -c \
+	"cat '$A'* | python3 -c 'import json, sys; print(sum(1 for l in sys.stdin if json.loads(l)))'"
 kill -TERM $DPID
 wait $DPID
 
@@ -220,6 +358,8 @@ if command -v systemd-socket-activate >/dev/null; then
 		timeout 10 sh -c "env -u FILEBROKER_FD FILEBROKER_SOCKET='$S' setpriv --reuid=1 \
 		--regid=1 --clear-groups -- '$T/bin/fbtool' read '$D/daemon/a.txt'"
 	expect "socket activation: logged" "on the socket systemd passed" cat "$LOG"
+	expect "socket activation: status beside the socket" "^peers: " \
+		"$FB" status --socket "$S"
 	kill -TERM $APID
 	wait $APID
 	st=$?

@@ -1,0 +1,68 @@
+/*
+ * polref.c: the daemon's policies, reference-counted; see polref.h.
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include "log.h"
+#include "policy.h"
+#include "polref.h"
+
+static void
+print_diags(const struct policy_diags *d, int errors)
+{
+	const struct policy_diag *g;
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		g = &d->v[i];
+		if ((g->severity == POLICY_ERROR) != errors)
+			continue;
+		log_warnx("%s:%d:%d: %s: %s", g->file, g->line, g->col,
+		    g->severity == POLICY_ERROR ? "error" : "warning", g->msg);
+	}
+}
+
+struct polref *
+polref_load(const char *path)
+{
+	struct policy_diags d = { 0 };
+	struct policy *p = NULL;
+	struct polref *pr;
+
+	if (policy_load(path, &p, &d) == -1) {
+		print_diags(&d, 1);
+		log_warnx("%s: %zu error%s", path, d.nerrors, d.nerrors == 1 ? "" : "s");
+		policy_diags_free(&d);
+		return NULL;
+	}
+	print_diags(&d, 0);
+	policy_diags_free(&d);
+	if (policy_nprofiles(p) == 0) {
+		/* Serving a policy without profiles would hand its rules to
+		 * every local user the socket lets in: say so instead. */
+		log_warnx("%s: no profile lines, so every peer would be refused; add "
+			  "'profile user=NAME' sections (or 'profile any')",
+		    path);
+		policy_free(p);
+		return NULL;
+	}
+	if ((pr = calloc(1, sizeof(*pr))) == NULL) {
+		log_warn("loading %s", path);
+		policy_free(p);
+		return NULL;
+	}
+	pr->p = p;
+	pr->refs = 1;
+	clock_gettime(CLOCK_REALTIME, &pr->loaded);
+	return pr;
+}
+
+void
+polref_drop(struct polref *pr)
+{
+	if (pr != NULL && --pr->refs == 0) {
+		policy_free(pr->p);
+		free(pr);
+	}
+}
