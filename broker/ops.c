@@ -630,3 +630,44 @@ ops_handle(struct session *s, const struct origin *o, const struct fb_request *r
 	rep->nfds = c.fd != -1 ? 1 : 0;
 	*fd = c.fd;
 }
+
+void
+ops_handle_openv(struct session *s, const struct origin *o, const struct fb_openv_request *v,
+    const struct timespec *t0, struct fb_reply *rep, int fds[FB_OPENV_MAX])
+{
+	/* Scratch for one entry, as serve.c would have decoded it from an
+	 * FB_MSG_OPEN: about 13 KiB of stack. */
+	struct fb_request one;
+	struct fb_reply r1;
+	struct timespec t;
+	size_t len;
+	uint32_t i;
+	int fd;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->type = FB_MSG_OPENV;
+	rep->id = v->id;
+	rep->count = v->count;
+	if (v->count == 0 || v->count > FB_OPENV_MAX)
+		fatalx("openv: %u entries", (unsigned)v->count); /* the decoder's job */
+
+	memset(&one, 0, sizeof(one));
+	one.type = FB_MSG_OPEN;
+	one.id = v->id;
+	for (i = 0; i < v->count; i++) {
+		/* The decoder keeps every path below FB_PATH_MAX. */
+		if ((len = strnlen(v->ent[i].path, sizeof(one.path))) >= sizeof(one.path))
+			fatalx("openv: entry %u: path too long", (unsigned)i);
+		memcpy(one.path, v->ent[i].path, len + 1);
+		one.flags = v->ent[i].flags;
+		one.mode = v->ent[i].mode;
+		/* Each record times its own entry; the first also the wait
+		 * since the request arrived, as a lone OPEN's does. */
+		if (i > 0)
+			clock_gettime(CLOCK_MONOTONIC, &t);
+		ops_handle(s, o, &one, i == 0 ? t0 : &t, &r1, &fd);
+		rep->result[i] = r1.error;
+		if (fd != -1)
+			fds[rep->nfds++] = fd;
+	}
+}

@@ -57,4 +57,18 @@ struct origin {
 void ops_handle(struct session *s, const struct origin *o, const struct fb_request *req,
     const struct timespec *t0, struct fb_reply *rep, int *fd);
 
+/*
+ * Handle a decoded FB_MSG_OPENV from o.  Each entry is an FB_MSG_OPEN of its
+ * path, flags and mode, handled by ops_handle() in entry order: decided on
+ * its own, with its own audit record, rule and errno, as if sent alone.
+ * Fills rep (type FB_MSG_OPENV, id, count, result[], nfds; error 0) and puts
+ * the descriptors of the entries whose result is 0, in entry order, in
+ * fds[0 .. rep->nfds - 1]; the caller owns and closes them after sending.
+ * Every entry's record is written before this returns, so before any of
+ * the descriptors can be sent.  t0 is when the request arrived.
+ */
+void ops_handle_openv(struct session *s, const struct origin *o,
+    const struct fb_openv_request *v, const struct timespec *t0, struct fb_reply *rep,
+    int fds[FB_OPENV_MAX]);
+
 #endif

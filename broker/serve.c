@@ -40,11 +40,13 @@ struct watch {
 	/* W_OTHER */
 	void (*fn)(void *arg, uint32_t events);
 	void *arg;
-	/* W_CONN: a reply the worker has not made room for yet */
+	/* W_CONN: a reply the worker has not made room for yet, with the
+	 * descriptors it carries (the connection owns them until sent) */
 	int pending;
 	size_t plen;
-	int pfd;
 	uint8_t *pbuf;
+	unsigned npfds;
+	int pfds[FB_OPENV_MAX];
 };
 
 struct server {
@@ -56,12 +58,23 @@ struct server {
 	uint64_t nviolations;
 	/* Scratch space for one request at a time (one thread). */
 	struct fb_request req;
+	struct fb_openv_request openv;
 	struct fb_reply rep;
+	int fds[FB_OPENV_MAX];
 	uint8_t in[FB_MSG_MAX + 1];
-	uint8_t out[FB_MSG_MAX];
+	uint8_t out[FB_REPLY_MAX];
 };
 
 static int server_new_channel(struct session *s, int *fd);
+
+static void
+close_fds(const int *fds, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+}
 
 struct server *
 server_new(struct session *s)
@@ -128,8 +141,8 @@ conn_close(struct server *sv, struct watch *w)
 
 	epoll_ctl(sv->ep, EPOLL_CTL_DEL, w->fd, NULL);
 	close(w->fd);
-	if (w->pending && w->pfd != -1)
-		close(w->pfd);
+	if (w->pending)
+		close_fds(w->pfds, w->npfds);
 	free(w->pbuf);
 	unlink_watch(sv, w);
 	sv->nconns--;
@@ -175,7 +188,6 @@ watch_add(struct server *sv, int fd, enum watch_kind kind, uint32_t events)
 		return NULL;
 	w->kind = kind;
 	w->fd = fd;
-	w->pfd = -1;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = events;
 	ev.data.ptr = w;
@@ -328,12 +340,12 @@ violation(struct server *sv, struct watch *w, const char *why)
 	conn_close(sv, w);
 }
 
-/* Send a reply; 1 sent, 0 the worker's queue is full (kept pending), -1
- * the connection is gone. */
+/* Send a reply with its descriptors; 1 sent, 0 the worker's queue is full
+ * (kept pending), -1 the connection is gone. */
 static int
-conn_send(struct watch *w, const void *buf, size_t len, int fd)
+conn_send(struct watch *w, const void *buf, size_t len, const int *fds, unsigned nfds)
 {
-	ssize_t n = fdpass_send(w->fd, buf, len, fd, MSG_DONTWAIT);
+	ssize_t n = fdpass_sendv(w->fd, buf, len, fds, nfds, MSG_DONTWAIT);
 
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return 0;
@@ -351,29 +363,35 @@ conn_interest(struct server *sv, struct watch *w, uint32_t events)
 	return epoll_ctl(sv->ep, EPOLL_CTL_MOD, w->fd, &ev);
 }
 
-/* Park a reply until the worker reads; stop reading its requests. */
+/* Park a reply until the worker reads; stop reading its requests.  The
+ * connection takes the descriptors (closed with it if it closes first);
+ * on failure they are still the caller's. */
 static int
-conn_park(struct server *sv, struct watch *w, size_t len, int fd)
+conn_park(struct server *sv, struct watch *w, size_t len, const int *fds, unsigned nfds)
 {
-	if (w->pbuf == NULL && (w->pbuf = malloc(FB_MSG_MAX)) == NULL)
+	if (len > FB_REPLY_MAX || nfds > FB_OPENV_MAX)
+		fatalx("parking a reply of %zu bytes and %u descriptors", len, nfds);
+	if (w->pbuf == NULL && (w->pbuf = malloc(FB_REPLY_MAX)) == NULL)
+		return -1;
+	if (conn_interest(sv, w, EPOLLOUT) == -1)
 		return -1;
 	memcpy(w->pbuf, sv->out, len);
 	w->plen = len;
-	w->pfd = fd;
+	memcpy(w->pfds, fds, nfds * sizeof(fds[0]));
+	w->npfds = nfds;
 	w->pending = 1;
-	return conn_interest(sv, w, EPOLLOUT);
+	return 0;
 }
 
 static void
 conn_flush(struct server *sv, struct watch *w)
 {
-	int r = conn_send(w, w->pbuf, w->plen, w->pfd);
+	int r = conn_send(w, w->pbuf, w->plen, w->pfds, w->npfds);
 
 	if (r == 0)
 		return;
-	if (w->pfd != -1)
-		close(w->pfd);
-	w->pfd = -1;
+	close_fds(w->pfds, w->npfds);
+	w->npfds = 0;
 	w->pending = 0;
 	if (r < 0 || conn_interest(sv, w, EPOLLIN) == -1)
 		conn_close(sv, w);
@@ -395,6 +413,7 @@ conn_serve_one(struct server *sv, struct watch *w)
 	struct cmsghdr *cm;
 	const char *why;
 	ssize_t n, len;
+	unsigned nout;
 	int nfds = 0, fd, i, r;
 
 	memset(&msg, 0, sizeof(msg));
@@ -443,31 +462,43 @@ conn_serve_one(struct server *sv, struct watch *w)
 		violation(sv, w, "control data truncated");
 		return 0;
 	}
-	if (proto_decode_request(sv->in, (size_t)n, &sv->req, &why) == -1) {
-		violation(sv, w, why);
-		return 0;
-	}
 	/* On a socket the broker cannot tell which process of the worker's
 	 * asked: the records name the worker it started. */
 	o.mode = "explicit";
 	o.pid = w->sr->s->pid;
 	o.tid = 0;
-	ops_handle(w->sr->s, &o, &sv->req, &t0, &sv->rep, &fd);
+	/* OPENV has its own decoder (its request does not fit struct
+	 * fb_request); the header decides which, and each checks it again. */
+	if (proto_peek_type(sv->in, (size_t)n) == FB_MSG_OPENV) {
+		if (proto_decode_openv(sv->in, (size_t)n, &sv->openv, &why) == -1) {
+			violation(sv, w, why);
+			return 0;
+		}
+		ops_handle_openv(w->sr->s, &o, &sv->openv, &t0, &sv->rep, sv->fds);
+		nout = sv->rep.nfds;
+	} else {
+		if (proto_decode_request(sv->in, (size_t)n, &sv->req, &why) == -1) {
+			violation(sv, w, why);
+			return 0;
+		}
+		ops_handle(w->sr->s, &o, &sv->req, &t0, &sv->rep, &fd);
+		nout = 0;
+		if (fd != -1)
+			sv->fds[nout++] = fd;
+	}
 	if ((len = proto_encode_reply(&sv->rep, sv->out, sizeof(sv->out))) < 0) {
 		/* Our own reply does not encode: a broken invariant. */
-		fatal("encoding a %s reply", proto_type_name(sv->req.type));
+		fatal("encoding a %s reply", proto_type_name(sv->rep.type));
 	}
-	r = conn_send(w, sv->out, (size_t)len, fd);
+	r = conn_send(w, sv->out, (size_t)len, sv->fds, nout);
 	if (r == 0) {
-		if (conn_park(sv, w, (size_t)len, fd) == -1) {
-			if (fd != -1)
-				close(fd);
+		if (conn_park(sv, w, (size_t)len, sv->fds, nout) == -1) {
+			close_fds(sv->fds, nout);
 			conn_close(sv, w);
 		}
 		return 0;
 	}
-	if (fd != -1)
-		close(fd);
+	close_fds(sv->fds, nout);
 	if (r < 0) {
 		conn_close(sv, w);
 		return 0;

@@ -219,29 +219,37 @@ close_all(int *fds, int n)
 }
 
 /*
- * One request and its reply on fd.  Returns 0 when a well-formed reply to
- * this request arrived (whatever its error), -1 when the exchange failed and
- * the socket can no longer be trusted to be in step.
+ * One request and its reply on fd.  type and id are the request's; expect
+ * is the most descriptors its reply may carry (for FB_MSG_OPENV, its entry
+ * count, which a successful reply must repeat), and fds has room for that
+ * many.  Returns 0 when a well-formed reply to this request arrived
+ * (whatever its error), with its rep->nfds descriptors in fds; -1 when the
+ * exchange failed and the socket can no longer be trusted to be in step,
+ * with every descriptor that arrived closed.
  */
 static int
-exchange(int fd, const void *msg, size_t len, const struct fb_request *req, int match_id,
-    struct fb_reply *rep, int *fdp)
+exchange(int fd, const void *msg, size_t len, unsigned type, uint32_t id, int match_id,
+    unsigned expect, struct fb_reply *rep, int *fds)
 {
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * FB_OPENV_MAX)];
 	} ctl;
-	uint8_t buf[FB_MSG_MAX];
+	uint8_t buf[FB_REPLY_MAX];
 	struct iovec iov;
 	struct msghdr mh;
 	struct cmsghdr *c;
-	/* Enough for what a one-fd control buffer can deliver (two fit in
-	 * CMSG_SPACE(sizeof(int)) on 64-bit) with room to spare. */
-	int fds[8], nfds = 0, expect, i, k;
+	/* Enough for what the control buffer can deliver: CMSG_SPACE rounds
+	 * up, so a buffer "for k descriptors" may take one more. */
+	int got[FB_OPENV_MAX + 2], ngot = 0, ncmsg = 0, i, k;
 	const char *why;
 	ssize_t n;
 	size_t cnt;
 
+	if (expect > FB_OPENV_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
 	do
 		n = send(fd, msg, len, MSG_NOSIGNAL);
 	while (n == -1 && errno == EINTR);
@@ -257,7 +265,6 @@ exchange(int fd, const void *msg, size_t len, const struct fb_request *req, int 
 
 	/* The control buffer has room for exactly the descriptors this reply
 	 * may carry; for none, the kernel discards any and sets MSG_CTRUNC. */
-	expect = (int)proto_reply_nfds(req->type, 0);
 	memset(&mh, 0, sizeof(mh));
 	iov.iov_base = buf;
 	iov.iov_len = sizeof(buf);
@@ -266,7 +273,7 @@ exchange(int fd, const void *msg, size_t len, const struct fb_request *req, int 
 	if (expect > 0) {
 		memset(&ctl, 0, sizeof(ctl));
 		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * expect);
 	}
 	do
 		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
@@ -286,8 +293,8 @@ exchange(int fd, const void *msg, size_t len, const struct fb_request *req, int 
 			int rfd;
 
 			memcpy(&rfd, CMSG_DATA(c) + (size_t)k * sizeof(int), sizeof(int));
-			if (nfds < (int)(sizeof(fds) / sizeof(fds[0])))
-				fds[nfds++] = rfd;
+			if (ngot < (int)(sizeof(got) / sizeof(got[0])))
+				got[ngot++] = rfd;
 			else
 				close(rfd);
 		}
@@ -296,32 +303,37 @@ exchange(int fd, const void *msg, size_t len, const struct fb_request *req, int 
 	if (n == 0) {
 		/* EOF: the broker closed the connection (a zero-length
 		 * message, which the protocol never sends, looks the same). */
-		close_all(fds, nfds);
+		close_all(got, ngot);
 		errno = ECONNRESET;
 		return -1;
 	}
 	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
 		goto bad;
+	/* The broker sends its descriptors as one SCM_RIGHTS message, and
+	 * nothing else. */
 	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-		    c->cmsg_len != CMSG_LEN(sizeof(int)))
+		    c->cmsg_len < CMSG_LEN(sizeof(int)) ||
+		    (c->cmsg_len - CMSG_LEN(0)) % sizeof(int) != 0 || ++ncmsg > 1)
 			goto bad;
 	}
 	if (proto_decode_reply(buf, (size_t)n, rep, &why) == -1)
 		goto bad;
-	if (rep->type != req->type || (match_id && rep->id != req->id))
+	if (rep->type != type || (match_id && rep->id != id))
 		goto bad;
-	if (rep->nfds != (uint32_t)nfds || nfds > expect)
+	/* An OPENV reply answers every entry asked about, no more, no less. */
+	if (type == FB_MSG_OPENV && rep->error == 0 && rep->count != expect)
 		goto bad;
-	if (nfds == 1) {
-		*fdp = fds[0];
-		nfds = 0;
-	}
+	/* The decoder checked nfds against the results; the descriptors
+	 * that came must be exactly those. */
+	if (rep->nfds != (uint32_t)ngot || ngot > (int)expect)
+		goto bad;
+	for (i = 0; i < ngot; i++)
+		fds[i] = got[i];
 	return 0;
 
 bad:
-	for (i = 0; i < nfds; i++)
-		close(fds[i]);
+	close_all(got, ngot);
 	errno = EPROTO;
 	return -1;
 }
@@ -344,7 +356,7 @@ new_channel_locked(void)
 	req.path[0] = req.path2[0] = '\0';
 	if ((len = proto_encode_request(&req, msg, sizeof(msg))) == -1)
 		return -1;
-	if (exchange(pool.boot_fd, msg, (size_t)len, &req, 0, &rep, &fd) == -1)
+	if (exchange(pool.boot_fd, msg, (size_t)len, req.type, req.id, 0, 1, &rep, &fd) == -1)
 		return -1;
 	if (rep.error != 0) {
 		errno = (int)rep.error;
@@ -412,7 +424,7 @@ release(int i, int drop)
 int
 channel_call(struct fb_request *req, struct fb_reply *rep, int *fdp)
 {
-	uint8_t msg[FB_MSG_MAX];
+	uint8_t msg[FB_REQUEST_MAX];
 	ssize_t len;
 	int i, r, cancel, fd = -1;
 
@@ -427,7 +439,8 @@ channel_call(struct fb_request *req, struct fb_reply *rep, int *fdp)
 		r = -1;
 		goto out;
 	}
-	r = exchange(pool.slot[i].fd, msg, (size_t)len, req, 1, rep, &fd);
+	r = exchange(pool.slot[i].fd, msg, (size_t)len, req->type, req->id, 1,
+	    proto_reply_nfds(req->type, 0), rep, &fd);
 	release(i, r == -1);
 	if (r == 0 && rep->error != 0) {
 		errno = (int)rep->error;
@@ -438,6 +451,43 @@ channel_call(struct fb_request *req, struct fb_reply *rep, int *fdp)
 			*fdp = fd;
 		else
 			close(fd);
+	}
+out:
+	if (cancel != PTHREAD_CANCEL_DISABLE) {
+		int saved = errno;
+
+		pthread_setcancelstate(cancel, NULL);
+		errno = saved;
+	}
+	return r;
+}
+
+int
+channel_openv(struct fb_openv_request *v, struct fb_reply *rep, int fds[FB_OPENV_MAX])
+{
+	/* The largest message there is, on the stack: no allocation on the
+	 * way to the broker (see client.c). */
+	uint8_t msg[FB_MSG_MAX];
+	ssize_t len;
+	int i, r, cancel;
+
+	v->id = (uint32_t)atomic_fetch_add(&next_id, 1);
+	if ((len = proto_encode_openv(v, msg, sizeof(msg))) == -1)
+		return -1;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	if ((i = acquire()) == -1) {
+		r = -1;
+		goto out;
+	}
+	r = exchange(pool.slot[i].fd, msg, (size_t)len, FB_MSG_OPENV, v->id, 1, v->count, rep,
+	    fds);
+	release(i, r == -1);
+	/* A reply with error set carries no descriptor (the decoder saw to
+	 * it): nothing to close. */
+	if (r == 0 && rep->error != 0) {
+		errno = (int)rep->error;
+		r = -1;
 	}
 out:
 	if (cancel != PTHREAD_CANCEL_DISABLE) {

@@ -28,6 +28,19 @@
  */
 CHANNEL_HIDDEN int channel_call(struct fb_request *req, struct fb_reply *rep, int *fdp);
 
+/*
+ * Send the FB_MSG_OPENV request v (v->id is assigned here) on a channel and
+ * wait for its reply; as channel_call().  Returns 0 when the broker answered
+ * with error 0: *rep holds a result per entry (rep->count == v->count) and
+ * fds[0 .. rep->nfds - 1] the descriptors of the entries whose result is 0,
+ * in entry order (close-on-exec, owned by the caller).  Returns -1 with
+ * errno as channel_call(), also EMSGSIZE (v does not fit in FB_MSG_MAX);
+ * then no descriptor is left open.  A reply whose count, results and
+ * descriptors disagree is EPROTO, like any other malformed reply.
+ */
+CHANNEL_HIDDEN int channel_openv(struct fb_openv_request *v, struct fb_reply *rep,
+    int fds[FB_OPENV_MAX]);
+
 /* fb_connect(), fb_disconnect(); see filebroker.h. */
 CHANNEL_HIDDEN int channel_connect(const char *socket_path);
 CHANNEL_HIDDEN void channel_disconnect(void);

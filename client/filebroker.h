@@ -65,6 +65,39 @@ void fb_disconnect(void);
  * not supported (EINVAL). */
 int fb_open(const char *path, int flags, ...);
 
+/* One file of fb_openv(): path, flags and mode as for fb_open(), and the
+ * outcome. */
+struct fb_openv_entry {
+	const char *path; /* in: absolute, or relative to the current folder */
+	int flags;	  /* in: open(2) flags */
+	mode_t mode;	  /* in: read when flags has O_CREAT */
+	int fd;		  /* out: the descriptor, or -1 */
+	int error;	  /* out: 0, or the errno fb_open() would have set */
+};
+
+/*
+ * Open the n files of v, in one round trip to the broker for up to 64
+ * entries whose paths fit in about 32 KiB (larger calls take several, in
+ * order).  Each entry is resolved, decided, audited and opened exactly as
+ * fb_open(v[i].path, v[i].flags, v[i].mode) would be, with its own audit
+ * record, and gets its own outcome: fd >= 0 and error 0, or fd -1 and
+ * error set (EACCES, ENOENT, EINVAL, ...; also EFAULT for a NULL path,
+ * ENAMETOOLONG, O_TMPFILE's EINVAL, found without asking the broker).
+ * Descriptors are close-on-exec only when the entry asked for O_CLOEXEC.
+ *
+ * Returns the number of entries opened (0..n).  Returns -1 with errno when
+ * the call failed as a whole: EFAULT (v NULL, n > 0), EINVAL (n > INT_MAX),
+ * or what a call to the broker can fail with (ENOTCONN, ECONNRESET, EPROTO,
+ * ...; see fb_connect()).  Then every entry has fd -1 and error set to that
+ * errno, and no descriptor is left open, not even one a completed earlier
+ * round trip of this call received (the broker did act on those entries:
+ * a file created with O_CREAT stays created).  A reply whose descriptors do
+ * not match its per-entry results is EPROTO, every descriptor in it closed.
+ *
+ * Uses about 80 KiB of stack, and no heap.
+ */
+int fb_openv(struct fb_openv_entry *v, size_t n);
+
 /* fopen(3): modes r, w, a, r+, w+, a+, optionally followed by b (ignored),
  * e (O_CLOEXEC) and x (O_EXCL) in any order.  Files are created 0666 & ~umask
  * (the broker's umask). */

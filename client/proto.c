@@ -37,6 +37,7 @@ static const char *const type_names[] = {
 	[FB_MSG_RMDIR] = "rmdir",
 	[FB_MSG_RENAME] = "rename",
 	[FB_MSG_CHANNEL] = "channel",
+	[FB_MSG_OPENV] = "openv",
 };
 
 const char *
@@ -53,6 +54,31 @@ proto_reply_nfds(unsigned type, uint32_t error)
 	if (error != 0)
 		return 0;
 	return (type == FB_MSG_OPEN || type == FB_MSG_CHANNEL) ? 1 : 0;
+}
+
+unsigned
+proto_reply_fds(const struct fb_reply *rep)
+{
+	unsigned i, n = 0, count;
+
+	if (rep->type != FB_MSG_OPENV || rep->error != 0)
+		return proto_reply_nfds(rep->type, rep->error);
+	count = rep->count < FB_OPENV_MAX ? rep->count : FB_OPENV_MAX;
+	for (i = 0; i < count; i++)
+		if (rep->result[i] == 0)
+			n++;
+	return n;
+}
+
+unsigned
+proto_peek_type(const void *buf, size_t len)
+{
+	uint16_t type;
+
+	if (len < FB_HDR_SIZE)
+		return 0;
+	memcpy(&type, (const uint8_t *)buf + 2, sizeof(type));
+	return type;
 }
 
 /* Which fields a request type carries after the header. */
@@ -138,13 +164,13 @@ get_i64(struct cursor *c, int64_t *v)
 }
 
 /*
- * A string into dst (FB_PATH_MAX bytes), NUL-terminated.  The NUL check
- * matters: the broker hands the result to C functions, and a path that
- * stopped early at an embedded NUL would be checked against the policy as
- * one name and logged as another.
+ * A string into dst (room bytes, at least its length + 1), NUL-terminated.
+ * The NUL check matters: the broker hands the result to C functions, and a
+ * path that stopped early at an embedded NUL would be checked against the
+ * policy as one name and logged as another.
  */
 static int
-get_str(struct cursor *c, char *dst, const char **why)
+get_str_into(struct cursor *c, char *dst, size_t room, const char **why)
 {
 	uint16_t len;
 
@@ -168,11 +194,22 @@ get_str(struct cursor *c, char *dst, const char **why)
 		*why = "string contains NUL";
 		return -1;
 	}
+	if ((size_t)len >= room) {
+		*why = "string overruns buffer"; /* a caller's bug: see callers */
+		return -1;
+	}
 	memcpy(dst, c->p, len);
 	dst[len] = '\0';
 	c->p += len;
 	c->left -= len;
 	return 0;
+}
+
+/* A string into an FB_PATH_MAX array. */
+static int
+get_str(struct cursor *c, char *dst, const char **why)
+{
+	return get_str_into(c, dst, FB_PATH_MAX, why);
 }
 
 static int
@@ -229,6 +266,8 @@ proto_decode_request(const void *buf, size_t len, struct fb_request *req, const 
 		return violation(why, "reply type in a request");
 	if (!valid_type(req->type))
 		return violation(why, "unknown request type");
+	if (req->type == FB_MSG_OPENV)
+		return violation(why, "openv where a single request was expected");
 	fields = request_fields(req->type);
 
 	if ((fields & F_PATH) && get_str(&c, req->path, why) == -1)
@@ -239,6 +278,50 @@ proto_decode_request(const void *buf, size_t len, struct fb_request *req, const 
 		return violation(why, "truncated flags");
 	if ((fields & F_MODE) && get_u32(&c, &req->mode) == -1)
 		return violation(why, "truncated mode");
+	if (get_end(&c, why) == -1)
+		return violation(why, NULL);
+	return 0;
+}
+
+int
+proto_decode_openv(const void *buf, size_t len, struct fb_openv_request *v, const char **why)
+{
+	struct cursor c = { buf, len };
+	struct fb_wire_open *e;
+	uint16_t type;
+	size_t used = 0;
+	uint32_t i;
+
+	v->id = 0;
+	v->count = 0;
+
+	/* names holds every path of a message up to FB_MSG_MAX bytes (each
+	 * costs 2 + length there, length + 1 here); nothing longer is read. */
+	if (len > FB_MSG_MAX)
+		return violation(why, "message too long");
+	if (get_header(&c, &type, &v->id, why) == -1)
+		return violation(why, NULL);
+	if (type & FB_MSG_REPLY)
+		return violation(why, "reply type in a request");
+	if (type != FB_MSG_OPENV)
+		return violation(why, "not an openv request");
+	if (get_u32(&c, &v->count) == -1)
+		return violation(why, "truncated entry count");
+	if (v->count == 0)
+		return violation(why, "no entries");
+	if (v->count > FB_OPENV_MAX)
+		return violation(why, "too many entries");
+	for (i = 0; i < v->count; i++) {
+		e = &v->ent[i];
+		if (get_str_into(&c, v->names + used, sizeof(v->names) - used, why) == -1)
+			return violation(why, NULL);
+		e->path = v->names + used;
+		used += strlen(e->path) + 1;
+		if (get_u32(&c, &e->flags) == -1)
+			return violation(why, "truncated flags");
+		if (get_u32(&c, &e->mode) == -1)
+			return violation(why, "truncated mode");
+	}
 	if (get_end(&c, why) == -1)
 		return violation(why, NULL);
 	return 0;
@@ -263,6 +346,7 @@ proto_decode_reply(const void *buf, size_t len, struct fb_reply *rep, const char
 {
 	struct cursor c = { buf, len };
 	uint16_t type;
+	uint32_t i;
 
 	rep->type = 0;
 	rep->id = 0;
@@ -270,6 +354,8 @@ proto_decode_reply(const void *buf, size_t len, struct fb_reply *rep, const char
 	rep->nfds = 0;
 	memset(&rep->st, 0, sizeof(rep->st));
 	rep->target[0] = '\0';
+	rep->count = 0;
+	memset(rep->result, 0, sizeof(rep->result));
 
 	if (get_header(&c, &type, &rep->id, why) == -1)
 		return violation(why, NULL);
@@ -286,11 +372,22 @@ proto_decode_reply(const void *buf, size_t len, struct fb_reply *rep, const char
 		return violation(why, "bad error value");
 	if (get_u32(&c, &rep->nfds) == -1)
 		return violation(why, "truncated nfds");
-	if (rep->nfds != proto_reply_nfds(type, rep->error))
+	if (type != FB_MSG_OPENV && rep->nfds != proto_reply_nfds(type, rep->error))
 		return violation(why, "bad descriptor count");
 
 	/* A failed request carries no payload, whatever its type. */
-	if (rep->error == 0) {
+	if (rep->error == 0 && type == FB_MSG_OPENV) {
+		if (get_u32(&c, &rep->count) == -1)
+			return violation(why, "truncated entry count");
+		if (rep->count == 0 || rep->count > FB_OPENV_MAX)
+			return violation(why, "bad entry count");
+		for (i = 0; i < rep->count; i++) {
+			if (get_u32(&c, &rep->result[i]) == -1)
+				return violation(why, "truncated results");
+			if (rep->result[i] > FB_ERRNO_MAX)
+				return violation(why, "bad result value");
+		}
+	} else if (rep->error == 0) {
 		switch ((enum fb_msg_type)type) {
 		case FB_MSG_STAT:
 		case FB_MSG_LSTAT:
@@ -311,6 +408,8 @@ proto_decode_reply(const void *buf, size_t len, struct fb_reply *rep, const char
 			break;
 		}
 	}
+	if (type == FB_MSG_OPENV && rep->nfds != proto_reply_fds(rep))
+		return violation(why, "bad descriptor count");
 	if (get_end(&c, why) == -1)
 		return violation(why, NULL);
 	return 0;
@@ -355,12 +454,12 @@ put_i64(struct wcursor *w, int64_t v)
 	return put(w, &v, sizeof(v));
 }
 
-/* s lives in an FB_PATH_MAX array; strnlen keeps an unterminated one from
- * being read past its end. */
+/* s lives in an FB_PATH_MAX array (or is an OPENV path); strnlen keeps an
+ * unterminated one from being read past its end. */
 static int
 put_str(struct wcursor *w, const char *s)
 {
-	size_t len = strnlen(s, FB_PATH_MAX);
+	size_t len = s != NULL ? strnlen(s, FB_PATH_MAX) : 0;
 
 	if (len == 0 || len >= FB_PATH_MAX) {
 		errno = EINVAL;
@@ -386,7 +485,7 @@ proto_encode_request(const struct fb_request *req, void *buf, size_t size)
 	struct wcursor w = { buf, size };
 	unsigned fields;
 
-	if (!valid_type(req->type)) {
+	if (!valid_type(req->type) || req->type == FB_MSG_OPENV) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -402,6 +501,32 @@ proto_encode_request(const struct fb_request *req, void *buf, size_t size)
 	if ((fields & F_MODE) && put_u32(&w, req->mode) == -1)
 		return -1;
 	return (ssize_t)(size - w.left);
+}
+
+ssize_t
+proto_encode_openv(const struct fb_openv_request *v, void *buf, size_t size)
+{
+	struct wcursor w = { buf, size };
+	size_t len;
+	uint32_t i;
+
+	if (v->count == 0 || v->count > FB_OPENV_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (put_header(&w, FB_MSG_OPENV, v->id) == -1 || put_u32(&w, v->count) == -1)
+		return -1;
+	for (i = 0; i < v->count; i++) {
+		if (put_str(&w, v->ent[i].path) == -1 || put_u32(&w, v->ent[i].flags) == -1 ||
+		    put_u32(&w, v->ent[i].mode) == -1)
+			return -1;
+	}
+	/* Receivers refuse anything longer: better EMSGSIZE here. */
+	if ((len = size - w.left) > FB_MSG_MAX) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return (ssize_t)len;
 }
 
 static int
@@ -422,16 +547,38 @@ ssize_t
 proto_encode_reply(const struct fb_reply *rep, void *buf, size_t size)
 {
 	struct wcursor w = { buf, size };
+	uint32_t i;
 
-	if (!valid_type(rep->type) || rep->error > FB_ERRNO_MAX ||
-	    rep->nfds != proto_reply_nfds(rep->type, rep->error)) {
+	if (!valid_type(rep->type) || rep->error > FB_ERRNO_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (rep->type == FB_MSG_OPENV && rep->error == 0) {
+		if (rep->count == 0 || rep->count > FB_OPENV_MAX) {
+			errno = EINVAL;
+			return -1;
+		}
+		for (i = 0; i < rep->count; i++) {
+			if (rep->result[i] > FB_ERRNO_MAX) {
+				errno = EINVAL;
+				return -1;
+			}
+		}
+	}
+	if (rep->nfds != proto_reply_fds(rep)) {
 		errno = EINVAL;
 		return -1;
 	}
 	if (put_header(&w, (uint16_t)(rep->type | FB_MSG_REPLY), rep->id) == -1 ||
 	    put_u32(&w, rep->error) == -1 || put_u32(&w, rep->nfds) == -1)
 		return -1;
-	if (rep->error == 0) {
+	if (rep->error == 0 && rep->type == FB_MSG_OPENV) {
+		if (put_u32(&w, rep->count) == -1)
+			return -1;
+		for (i = 0; i < rep->count; i++)
+			if (put_u32(&w, rep->result[i]) == -1)
+				return -1;
+	} else if (rep->error == 0) {
 		switch ((enum fb_msg_type)rep->type) {
 		case FB_MSG_STAT:
 		case FB_MSG_LSTAT:

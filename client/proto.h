@@ -30,23 +30,32 @@
  *	FB_MSG_RMDIR	str path
  *	FB_MSG_RENAME	str from, str to
  *	FB_MSG_CHANNEL	(nothing)
+ *	FB_MSG_OPENV	u32 count, then count entries of
+ *			  str path, u32 flags, u32 mode	(as FB_MSG_OPEN)
+ *			1 <= count <= FB_OPENV_MAX; decoded by
+ *			proto_decode_openv() into struct fb_openv_request
  *
  * Every reply (after the header) starts with
  *
  *	u32 error	0, or a positive errno value
- *	u32 nfds	0 or 1: descriptors attached with SCM_RIGHTS
+ *	u32 nfds	descriptors attached with SCM_RIGHTS
  *
  * and, when error is 0, carries a payload by type:
  *
  *	FB_MSG_STAT, FB_MSG_LSTAT	struct fb_wire_stat as 13 u64/i64 fields,
  *					in the order of the struct below
  *	FB_MSG_READLINK			str target
+ *	FB_MSG_OPENV			u32 count (the request's), then count
+ *					u32 results: 0 or a positive errno value,
+ *					one per entry, in the request's order
  *	everything else			nothing
  *
  * FB_MSG_OPEN and FB_MSG_CHANNEL replies carry exactly one descriptor when
- * error is 0, none otherwise (proto_reply_nfds()), and nfds says so.
- * Requests never carry descriptors: a request with SCM_RIGHTS data is a
- * protocol violation.  error is 0 or 1..FB_ERRNO_MAX.
+ * error is 0, none otherwise (proto_reply_nfds()); an FB_MSG_OPENV reply
+ * carries one per entry whose result is 0, in entry order
+ * (proto_reply_fds()); nfds says how many.  Requests never carry
+ * descriptors: a request with SCM_RIGHTS data is a protocol violation.
+ * error and every result are 0 or 1..FB_ERRNO_MAX.
  *
  * Decoding is exact: a message whose length differs from what its type
  * implies, an unknown version or type, a request type with FB_MSG_REPLY set
@@ -57,6 +66,16 @@
  * Fields that a type does not carry are zero in a decoded struct and are
  * ignored by the encoders, so decode(encode(x)) == x for the carried fields
  * and encode(decode(bytes)) == bytes for every accepted message.
+ *
+ * Sizes.  One packet on an AF_UNIX SOCK_SEQPACKET socket may be as large
+ * as the sender's send buffer less a few bytes (sendmsg fails with EMSGSIZE
+ * beyond; SO_SNDBUF starts at net.core.wmem_default, 212992 bytes by
+ * default).  FB_MSG_MAX keeps every message far inside that.  Only an
+ * FB_MSG_OPENV request comes near FB_MSG_MAX: 64 entries fit when their
+ * paths average up to 500 bytes, and libfilebroker splits a batch
+ * that does not fit into several requests.  No other request exceeds
+ * FB_REQUEST_MAX, and no reply FB_REPLY_MAX, so that the client's buffers
+ * for fb_open() and friends stay small.
  */
 #ifndef FB_PROTO_H
 #define FB_PROTO_H
@@ -72,8 +91,28 @@
 
 #define FB_HDR_SIZE 8
 
-/* The largest message: header, two strings of FB_PATH_MAX - 1 bytes. */
-#define FB_MSG_MAX (FB_HDR_SIZE + 2 * (2 + FB_PATH_MAX) + 16)
+/* No message is longer (see "Sizes" above); receivers read into a buffer
+ * of FB_MSG_MAX + 1 bytes or check MSG_TRUNC. */
+#define FB_MSG_MAX 32768
+
+/* No request but FB_MSG_OPENV is longer: header, two strings of
+ * FB_PATH_MAX - 1 bytes, with room to spare. */
+#define FB_REQUEST_MAX (FB_HDR_SIZE + 2 * (2 + FB_PATH_MAX) + 16)
+
+/* Entries in one FB_MSG_OPENV request.  SCM_RIGHTS could carry up to 253
+ * descriptors in one message (the kernel's SCM_MAX_FD); 64 is what a batch
+ * needs and keeps a reply's descriptors well under the limit. */
+#define FB_OPENV_MAX 64
+
+/* An FB_MSG_OPENV request is FB_OPENV_HDR_SIZE bytes, then one
+ * FB_OPENV_ENTRY_SIZE(strlen(path)) per entry. */
+#define FB_OPENV_HDR_SIZE (FB_HDR_SIZE + 4)
+#define FB_OPENV_ENTRY_SIZE(pathlen) (2 + (size_t)(pathlen) + 4 + 4)
+
+/* No reply is longer: header, error, nfds and the longest payload, a
+ * READLINK target of FB_PATH_MAX - 1 bytes (an OPENV reply's 4 + 4 *
+ * FB_OPENV_MAX bytes are less). */
+#define FB_REPLY_MAX (FB_HDR_SIZE + 4 + 4 + 2 + FB_PATH_MAX)
 
 /* Environment variable naming the worker's descriptor for the broker socket. */
 #define FB_ENV_FD "FILEBROKER_FD"
@@ -100,7 +139,17 @@ enum fb_msg_type {
 	 * fork) and thread have its own reply stream. */
 	FB_MSG_CHANNEL = 10,
 };
-#define FB_MSG_TYPE_MAX FB_MSG_CHANNEL
+
+/*
+ * Open up to FB_OPENV_MAX paths in one round trip; the reply carries a
+ * result per entry and the descriptors of the successful ones.  Not a member
+ * of enum fb_msg_type, which lists the requests struct fb_request carries:
+ * OPENV has its own struct and decoder (proto_decode_openv()), and
+ * proto_decode_request() refuses it.  Its replies are struct fb_reply.
+ */
+#define FB_MSG_OPENV 11
+
+#define FB_MSG_TYPE_MAX FB_MSG_OPENV
 #define FB_MSG_REPLY 0x8000
 
 /* Stat payload: the fields of struct stat a caller may rely on. */
@@ -139,6 +188,30 @@ struct fb_reply {
 	uint32_t nfds;
 	struct fb_wire_stat st;	 /* STAT, LSTAT */
 	char target[FB_PATH_MAX]; /* READLINK, NUL-terminated */
+	uint32_t count;			/* OPENV: entries, 1..FB_OPENV_MAX */
+	uint32_t result[FB_OPENV_MAX];	/* OPENV: 0 or an errno, per entry */
+};
+
+/* One entry of an FB_MSG_OPENV request: what an FB_MSG_OPEN carries. */
+struct fb_wire_open {
+	const char *path; /* NUL-terminated */
+	uint32_t flags;
+	uint32_t mode;
+};
+
+/*
+ * An FB_MSG_OPENV request.  About 33 KiB: too big for struct fb_request,
+ * which callers keep on their stacks.  The decoder copies the paths into
+ * names, NUL-terminated, and points ent[].path there (so a decoded request
+ * must not be copied with memcpy); an encoder reads ent[].path wherever it
+ * points.  names has room for every path of any message up to FB_MSG_MAX,
+ * since each costs more on the wire than in names.
+ */
+struct fb_openv_request {
+	uint32_t id;
+	uint32_t count; /* 1..FB_OPENV_MAX */
+	struct fb_wire_open ent[FB_OPENV_MAX];
+	char names[FB_MSG_MAX];
 };
 
 /*
@@ -149,38 +222,76 @@ const char *proto_type_name(unsigned type);
 
 /*
  * Number of descriptors a reply of this type (without FB_MSG_REPLY) and error
- * carries: 1 for a successful FB_MSG_OPEN or FB_MSG_CHANNEL, else 0.
+ * carries: 1 for a successful FB_MSG_OPEN or FB_MSG_CHANNEL, else 0.  Type
+ * and error do not tell how many a successful FB_MSG_OPENV reply carries:
+ * this returns 0 for it, and proto_reply_fds() gives the count.
  */
 unsigned proto_reply_nfds(unsigned type, uint32_t error);
 
 /*
- * Encode a request into buf (FB_MSG_MAX bytes suffice).  Returns the length,
- * or -1 with errno EINVAL for an unknown type (or one with FB_MSG_REPLY set)
- * or a string that cannot be sent (empty, or not NUL-terminated within
- * FB_PATH_MAX), ENOBUFS if buf is too small.  Nothing is written on error
- * except possibly part of buf.
+ * Number of descriptors the reply rep carries, for any type: for a
+ * successful FB_MSG_OPENV reply, the number of entries whose result is 0
+ * (of the first rep->count, at most FB_OPENV_MAX); otherwise
+ * proto_reply_nfds(rep->type, rep->error).
+ */
+unsigned proto_reply_fds(const struct fb_reply *rep);
+
+/*
+ * The type field of the message in buf (with FB_MSG_REPLY if set), or 0 if
+ * len is too short to hold a header.  Nothing is checked: it only tells the
+ * broker which decoder a request goes to.
+ */
+unsigned proto_peek_type(const void *buf, size_t len);
+
+/*
+ * Encode a request into buf (FB_REQUEST_MAX bytes suffice).  Returns the
+ * length, or -1 with errno EINVAL for an unknown type (or one with
+ * FB_MSG_REPLY set, or FB_MSG_OPENV) or a string that cannot be sent (empty,
+ * or not NUL-terminated within FB_PATH_MAX), ENOBUFS if buf is too small.
+ * Nothing is written on error except possibly part of buf.
  */
 ssize_t proto_encode_request(const struct fb_request *req, void *buf, size_t size);
 
 /*
  * Decode a request of exactly len bytes.  Returns 0, or -1 with errno EPROTO
  * and *why set to a static string that says what was wrong (for the log).
+ * An FB_MSG_OPENV request is refused here (proto_decode_openv()).
  */
 int proto_decode_request(const void *buf, size_t len, struct fb_request *req, const char **why);
 
 /*
- * Encode a reply; as proto_encode_request().  rep->type is the request's type
- * without FB_MSG_REPLY (the encoder sets the bit).  Also EINVAL if error is
- * above FB_ERRNO_MAX, if nfds differs from proto_reply_nfds(), or for a
- * READLINK target that cannot be sent.
+ * Encode an FB_MSG_OPENV request into buf (FB_MSG_MAX bytes suffice for any
+ * that can be sent).  Returns the length, or -1 with errno EINVAL for a
+ * count outside 1..FB_OPENV_MAX or a path that cannot be sent (NULL, empty,
+ * FB_PATH_MAX bytes or longer), EMSGSIZE if the message would be longer
+ * than FB_MSG_MAX, ENOBUFS if buf is too small.  Flags and mode are not
+ * checked: like FB_MSG_OPEN's, they are the broker's to refuse.
+ */
+ssize_t proto_encode_openv(const struct fb_openv_request *v, void *buf, size_t size);
+
+/*
+ * Decode an FB_MSG_OPENV request of exactly len bytes into *v; as
+ * proto_decode_request().  A count of 0 or above FB_OPENV_MAX, an entry cut
+ * short, a bad string, trailing bytes, a message longer than FB_MSG_MAX or
+ * any other type is a violation.
+ */
+int proto_decode_openv(const void *buf, size_t len, struct fb_openv_request *v, const char **why);
+
+/*
+ * Encode a reply; as proto_encode_request() (FB_REPLY_MAX bytes suffice).
+ * rep->type is the request's type without FB_MSG_REPLY (the encoder sets the
+ * bit).  Also EINVAL if error is above FB_ERRNO_MAX, if nfds differs from
+ * proto_reply_fds(), for a READLINK target that cannot be sent, or for a
+ * successful OPENV reply whose count is outside 1..FB_OPENV_MAX or one of
+ * whose results is above FB_ERRNO_MAX.
  */
 ssize_t proto_encode_reply(const struct fb_reply *rep, void *buf, size_t size);
 
 /*
  * Decode a reply of exactly len bytes; as proto_decode_request().  On success
- * rep->type has FB_MSG_REPLY cleared and rep->nfds == proto_reply_nfds(); the
- * caller still checks that id, type and the descriptors actually received
- * match its request.
+ * rep->type has FB_MSG_REPLY cleared and rep->nfds == proto_reply_fds(); the
+ * caller still checks that id, type (and for OPENV, count) and the
+ * descriptors actually received match its request.
  */
 int proto_decode_reply(const void *buf, size_t len, struct fb_reply *rep, const char **why);
 

@@ -14,7 +14,9 @@ import sys
 from xml.sax.saxutils import escape
 
 PLACEMENTS = ("same", "cross", "default")
-NOT_YET = "not yet available"
+# fb_openv of OPENV_FILES files per call, timed per file (bench_client.c).
+OPENV_FILES = 64
+OPENV_LIMIT = 2.0
 TRANSPARENT = "filebroker run (transparent)"
 TRANSPARENT_PINNED = "filebroker run (transparent), taskset -c 0"
 # Transparent figure -> its floor (bench_floor.c), at the same placement.
@@ -101,6 +103,19 @@ def targets(v):
                  "fb_open, 10,000 rules, audit on, default placement, vs same-CPU passer",
                  v.fb("fb_open", "10000", True, "default"), v.floor("scm_open", "same"), 1.3,
                  "brief: default placement within 1.3x of the same-CPU floor")
+    # Issue 9: batching amortises the round trip; what is left per file is
+    # the broker's resolve, decide, record and open, against a plain open.
+    for pl in PLACEMENTS:
+        ratio_target(f"openv_per_file_{pl}",
+                     f"fb_openv of {OPENV_FILES} files, per file, 10,000 rules, audit on, {pl} "
+                     f"placement, vs in-process open+close",
+                     v.fb("fb_openv", "10000", True, pl), v.floor("open", "none"), OPENV_LIMIT,
+                     f"issue 9: per-file cost within {OPENV_LIMIT:g}x of in-process open+close")
+    ratio_target("openv_per_file_no_audit",
+                 f"fb_openv of {OPENV_FILES} files, per file, 10,000 rules, audit off, same "
+                 f"CPU, vs in-process open+close",
+                 v.fb("fb_openv", "10000", False, "same"), v.floor("open", "none"), OPENV_LIMIT,
+                 "information: the same without the audit record per file")
     fbs, bw = v.startup("filebroker run"), v.startup("bubblewrap")
     if fbs and bw:
         limit_ms = bw["median"] + 2.0
@@ -208,7 +223,8 @@ def machine_text(res):
                               for p in ("bubblewrap", "firejail", "proot", "runsc", "strace")),
         f"statistic: {res['config']['statistic']}; {res['config']['rounds']} rounds x "
         f"{res['config']['runs_per_round']} runs; iterations per run {res['config']['iters']}"
-        + ("  [QUICK: smoke test, do not quote]" if res.get("quick") else ""),
+        + ("  [QUICK: smoke test, do not quote]" if res.get("quick") else "")
+        + (f"  [PARTIAL: {res['partial']}]" if res.get("partial") else ""),
     ]
     busy = m.get("cpu_busy_before_pct")
     if busy is not None:
@@ -251,7 +267,23 @@ def render(res):
                              f"{int(rules):,}", "on" if audit else "off"]
                             + [cell(v.fb(fig, rules, audit, pl), v.floor(floors[fig], pl))
                                for pl in PLACEMENTS])
-    rows.append(["fb_openv (batched)", "-", "-"] + [NOT_YET] * 3)
+    out.append(table(["call", "rules", "audit", "same CPU", "cross CPU", "default"], rows))
+    out.append("")
+    out.append(f"   fb_openv of {OPENV_FILES} files + close of each, per file; ratio to the "
+               "in-process open+close (bench_floor `open`) and, in brackets after it, to "
+               "fb_open at the same placement")
+    nat = v.floor("open", "none")
+    rows = []
+    for rules in ("1", "10000"):
+        for audit in (False, True):
+            row = ["fb_openv, per file", f"{int(rules):,}", "on" if audit else "off"]
+            for pl in PLACEMENTS:
+                m, one = v.fb("fb_openv", rules, audit, pl), v.fb("fb_open", rules, audit, pl)
+                c = cell(m, nat)
+                if m is not None and one is not None:
+                    c += f" ({m['median'] / one['median']:.2f}x fb_open)"
+                row.append(c)
+            rows.append(row)
     out.append(table(["call", "rules", "audit", "same CPU", "cross CPU", "default"], rows))
     pins = {m.get("broker_pin") for m in v.micro.values() if m.get("broker_pin")}
     if pins:
@@ -261,7 +293,11 @@ def render(res):
         out.append(f"   CPU per request (10,000 rules, audit on, same CPU): worker "
                    f"{cpu['worker_cpu_ns_per_op'] / 1e3:.1f} us (fb_open, timed runs); broker + "
                    f"worker {cpu['both_cpu_ns_per_op'] / 1e3:.1f} us (wait4, whole run, "
-                   f"all three calls)")
+                   f"per request or batched file, all four calls)")
+    cpu = v.fb("fb_openv", "10000", True, "same")
+    if cpu and "worker_cpu_ns_per_op" in cpu:
+        out.append(f"   CPU per file of fb_openv (10,000 rules, audit on, same CPU): worker "
+                   f"{cpu['worker_cpu_ns_per_op'] / 1e3:.2f} us (timed runs)")
     for e in res.get("micro_errors", []):
         out.append(f"   error: {'/'.join(map(str, e['key']))}: {e['error']}")
     out.append("")
@@ -304,7 +340,7 @@ def render(res):
                              " ".join(f"{k}:{v:g}" for k, v in e[side]["by_name"].items())])
         out.append(table(["request", "side", "total", "by name"], rows))
     else:
-        out.append(f"   {sc.get('status')}")
+        out.append(f"   {sc.get('status', 'not measured')}")
     out.append("")
 
     mac = res.get("macro", {})
@@ -396,6 +432,11 @@ def chart_items(res):
             items.append(("fb_open vs in-process open+close", pl, a["median"] / nat["median"],
                           None))
     for pl in PLACEMENTS:
+        a = v.fb("fb_openv", "10000", True, pl)
+        if a and nat:
+            items.append((f"fb_openv of {OPENV_FILES}, per file, vs in-process open+close "
+                          "(10k rules, audit)", pl, a["median"] / nat["median"], OPENV_LIMIT))
+    for pl in PLACEMENTS:
         a = v.floor("notif_open", pl)
         if a and nat:
             items.append(("seccomp ADDFD floor vs in-process open+close", pl,
@@ -472,7 +513,6 @@ def finish(res, outdir):
     """Add the targets, print the table, write results.json, the history
     line and the chart."""
     res["targets"] = targets(View(res))
-    res["not_yet_available"] = ["fb_openv (batched explicit opens)"]
     os.makedirs(outdir, exist_ok=True)
     text = render(res)
     print(text)
@@ -484,7 +524,7 @@ def finish(res, outdir):
     with open(os.path.join(outdir, "ratios.svg"), "w") as f:
         f.write(svg(res))
     summary = {"date": res["date"], "commit": res["machine"]["git"]["commit"],
-               "quick": res.get("quick", False),
+               "quick": res.get("quick", False), "partial": res.get("partial", False),
                "targets": {t["id"]: [t["status"], t.get("ratio")] for t in res["targets"]}}
     with open(os.path.join(outdir, "history.jsonl"), "a") as f:
         f.write(json.dumps(summary) + "\n")

@@ -11,9 +11,12 @@
  *	fb_open		fb_open(ALLOWED, O_RDONLY) and close(): must succeed
  *	fb_open_denied	fb_open(DENIED, O_RDONLY): must fail with EACCES
  *	fb_stat		fb_stat(ALLOWED)
+ *	fb_openv	fb_openv() of OPENV_FILES entries naming ALLOWED (O_RDONLY |
+ *			O_CLOEXEC, as bench_floor's in-process `open`), all
+ *			must succeed, then close() of each; timed per file
  *
  * interleaved run by run (run 1 of each, run 2 of each, ...), so that noise
- * on the shared machine spreads over all three.  -o picks some of them (the
+ * on the shared machine spreads over all of them.  -o picks some of them (the
  * driver counts the broker's system calls per request that way).  One JSON line per figure
  * (bench_emit()).
  *
@@ -76,10 +79,40 @@ op_stat(void)
 	return fb_stat(allowed, &st);
 }
 
+/* One round trip's worth (FB_OPENV_MAX in proto.h). */
+#define OPENV_FILES 64
+
+static int
+op_openv(void)
+{
+	static struct fb_openv_entry v[OPENV_FILES];
+	int i, r, e = 0;
+
+	for (i = 0; i < OPENV_FILES; i++) {
+		v[i].path = allowed;
+		v[i].flags = O_RDONLY | O_CLOEXEC;
+		v[i].mode = 0;
+	}
+	if ((r = fb_openv(v, OPENV_FILES)) == -1)
+		return -1;
+	for (i = 0; i < OPENV_FILES; i++) {
+		if (v[i].fd != -1)
+			close(v[i].fd);
+		else if (e == 0)
+			e = v[i].error;
+	}
+	if (r != OPENV_FILES) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
 static const struct bench_figure figures[] = {
-	{ "fb_open", op_open },
-	{ "fb_open_denied", op_open_denied },
-	{ "fb_stat", op_stat },
+	{ "fb_open", op_open, 1 },
+	{ "fb_open_denied", op_open_denied, 1 },
+	{ "fb_stat", op_stat, 1 },
+	{ "fb_openv", op_openv, OPENV_FILES },
 };
 
 int

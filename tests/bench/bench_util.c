@@ -217,6 +217,22 @@ static const struct bench_figure *figures;
 static size_t nfig;
 static const char *progname;
 
+static unsigned
+batch_of(const struct bench_figure *fig)
+{
+	return fig->batch > 1 ? fig->batch : 1;
+}
+
+/* Calls of fig that make about `ops` operations: at least one, unless ops
+ * is 0 (no warm-up). */
+static long
+calls(long ops, const struct bench_figure *fig)
+{
+	long n = ops / (long)batch_of(fig);
+
+	return ops > 0 && n < 1 ? 1 : n;
+}
+
 /* -o fb_open,fb_stat */
 static int
 choose(int opt, const char *arg)
@@ -247,10 +263,11 @@ bench_worker_main(const char *prog, const struct bench_figure *figs, size_t nfig
 		.placement = BENCH_DEFAULT };
 	static double runs_ns[BENCH_FIGS_MAX][BENCH_MAX_RUNS];
 	uint64_t wcpu[BENCH_FIGS_MAX] = { 0 }, t0, c0;
+	double ops[BENCH_FIGS_MAX] = { 0 };
 	pid_t broker = getppid();
 	char how[160], err[256], baff[64], waff[64], extra[512];
 	size_t f;
-	long i;
+	long i, n;
 	int r, any = 0;
 
 	if (nfigs > BENCH_FIGS_MAX)
@@ -280,7 +297,7 @@ bench_worker_main(const char *prog, const struct bench_figure *figs, size_t nfig
 	}
 
 	for (f = 0; f < nfig; f++) {
-		for (i = 0; chosen[f] && i < cfg.warmup; i++) {
+		for (i = 0; chosen[f] && i < calls(cfg.warmup, &figures[f]); i++) {
 			if (figures[f].fn() == -1) {
 				fprintf(stderr, "%s: %s: %s\n", prog, figures[f].name,
 				    strerror(errno));
@@ -292,31 +309,33 @@ bench_worker_main(const char *prog, const struct bench_figure *figs, size_t nfig
 		for (f = 0; f < nfig; f++) {
 			if (!chosen[f])
 				continue;
+			n = calls(cfg.iters, &figures[f]);
 			c0 = bench_cpu_ns();
 			t0 = bench_now_ns();
-			for (i = 0; i < cfg.iters; i++) {
+			for (i = 0; i < n; i++) {
 				if (figures[f].fn() == -1) {
 					fprintf(stderr, "%s: %s: %s\n", prog, figures[f].name,
 					    strerror(errno));
 					return 1;
 				}
 			}
-			runs_ns[f][r] = (double)(bench_now_ns() - t0) / (double)cfg.iters;
+			runs_ns[f][r] = (double)(bench_now_ns() - t0) /
+			    ((double)n * batch_of(&figures[f]));
 			wcpu[f] += bench_cpu_ns() - c0;
+			ops[f] += (double)n * batch_of(&figures[f]);
 		}
 	}
 	bench_affinity(broker, baff, sizeof(baff));
 	bench_affinity(0, waff, sizeof(waff));
 	for (f = 0; f < nfig; f++) {
-		double ops = (double)cfg.iters * cfg.runs;
-
 		if (!chosen[f])
 			continue;
 		snprintf(extra, sizeof(extra),
 		    "\"worker_cpu_ns_per_op\":%.1f,"
 		    "\"broker_cpus\":\"%s\",\"worker_cpus\":\"%s\",\"worker_uid\":%ld,"
-		    "\"broker_pin\":\"%s\"",
-		    (double)wcpu[f] / ops, baff, waff, (long)getuid(), how);
+		    "\"broker_pin\":\"%s\",\"batch\":%u",
+		    (double)wcpu[f] / ops[f], baff, waff, (long)getuid(), how,
+		    batch_of(&figures[f]));
 		bench_emit(stdout, figures[f].name, &cfg, runs_ns[f], cfg.runs, extra);
 	}
 	return 0;

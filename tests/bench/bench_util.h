@@ -83,10 +83,14 @@ void bench_emit(FILE *f, const char *figure, const struct bench_cfg *cfg, const 
     int nruns, const char *extra);
 
 /* A figure timed by a worker under `filebroker run`: fn does one request
- * and returns 0, or -1 with errno. */
+ * and returns 0, or -1 with errno.  A batched figure's fn does batch
+ * operations (files) per call: it is called iters / batch times per run
+ * (at least once), and its figures are per operation, so that a run takes
+ * about as long as a run of the others.  batch 0 means 1. */
 struct bench_figure {
 	const char *name;
 	int (*fn)(void);
+	unsigned batch;
 };
 
 /*
@@ -94,7 +98,7 @@ struct bench_figure {
  * parses [-n ITERS] [-r RUNS] [-w WARMUP] [-p PLACEMENT] [-o FIGURE,...]
  * ALLOWED DENIED, places itself and its broker (the parent), warms up, times
  * the chosen figures interleaved run by run, and prints one JSON line per
- * figure.  *allowed and *denied are set before any figure runs.  prog names
+ * figure (a batched one with "batch":N; its runs_ns are per operation).  *allowed and *denied are set before any figure runs.  prog names
  * the program in messages.  Returns the exit status.
  */
 int bench_worker_main(const char *prog, const struct bench_figure *figs, size_t nfigs,

@@ -9,6 +9,20 @@
  *				reply; all N replies must come back, in order
  *	fbraw noread N PATH	N requests, then exit without reading
  *	fbraw midexit PATH	send a request and exit at once
+ *	fbraw floodv N K PATH	up to N FB_MSG_OPENV requests of K entries
+ *				naming PATH, pipelined until the broker parks a
+ *				reply and stops reading; then every reply must
+ *				come back, in order, each with K descriptors in
+ *				one SCM_RIGHTS message
+ *	fbraw noreadv N K PATH	the same, then exit without reading
+ *
+ * Replies queue on a socket pair until the broker's send buffer is full
+ * (about 200 small ones), and every queued descriptor counts against the
+ * broker's user's limit of descriptors in flight (RLIMIT_NOFILE, often
+ * 1024): keep N * K below that.
+ *
+ * "violations" also sends malformed FB_MSG_OPENV requests (bad counts,
+ * entries cut short, trailing bytes).
  *
  * Prints "ok ..." / "FAIL ..." lines and a summary; exits 0 when all is
  * as it must be.
@@ -74,6 +88,69 @@ send_fd(int sock, const void *buf, size_t len, int fd)
 		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
 	}
 	return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+/* A valid OPENV request of count entries naming path, into buf (room for
+ * FB_MSG_MAX); its length. */
+static ssize_t
+encode_openv(uint32_t id, uint32_t count, const char *path, uint8_t *buf)
+{
+	static struct fb_openv_request v;
+	uint32_t i;
+
+	memset(&v, 0, sizeof(v));
+	v.id = id;
+	v.count = count;
+	for (i = 0; i < count; i++) {
+		v.ent[i].path = path;
+		v.ent[i].flags = O_RDONLY | O_CLOEXEC;
+	}
+	return proto_encode_openv(&v, buf, FB_MSG_MAX);
+}
+
+/* Receive one reply with up to FB_OPENV_MAX descriptors, which are closed;
+ * their number in *nfds, and in *ncmsg the number of control messages. */
+static ssize_t
+recv_replyv(int sock, uint8_t *buf, int *nfds, int *ncmsg, int timeout_ms)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * FB_OPENV_MAX)];
+	} c;
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	struct msghdr m;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	ssize_t n;
+	size_t i;
+	int fd;
+
+	*nfds = *ncmsg = 0;
+	if (poll(&p, 1, timeout_ms) != 1)
+		return -2;
+	memset(&m, 0, sizeof(m));
+	iov.iov_base = buf;
+	iov.iov_len = FB_MSG_MAX;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = c.b;
+	m.msg_controllen = sizeof(c.b);
+	n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return n;
+	for (cm = CMSG_FIRSTHDR(&m); cm != NULL; cm = CMSG_NXTHDR(&m, cm)) {
+		(*ncmsg)++;
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			close(fd);
+			(*nfds)++;
+		}
+	}
+	if (m.msg_flags & MSG_CTRUNC)
+		*ncmsg = -1;
+	return n;
 }
 
 /* Receive one reply; its descriptor, if any, in *fd. */
@@ -167,6 +244,42 @@ violation(const char *name, const void *msg, size_t len, int with_fd, const char
 	(void)path;
 }
 
+/* Malformed OPENV requests: count 0, above FB_OPENV_MAX, larger than
+ * the entries that follow; an entry cut short; trailing bytes; a NUL in
+ * the last path.  The count is the u32 after the header. */
+static void
+openv_violations(const char *path)
+{
+	static uint8_t good[FB_MSG_MAX], bad[FB_MSG_MAX + 16];
+	ssize_t n = encode_openv(5, 3, path, good), big;
+	uint32_t u32;
+
+	memcpy(bad, good, (size_t)n);
+	u32 = 0;
+	memcpy(bad + FB_HDR_SIZE, &u32, 4);
+	violation("openv count 0", bad, FB_HDR_SIZE + 4, 0, path);
+	u32 = 0xffffffff;
+	memcpy(bad + FB_HDR_SIZE, &u32, 4);
+	violation("openv count 2^32-1", bad, (size_t)n, 0, path);
+	u32 = 4;
+	memcpy(bad + FB_HDR_SIZE, &u32, 4);
+	violation("openv count above its entries", bad, (size_t)n, 0, path);
+	/* FB_OPENV_MAX + 1 well-formed entries. */
+	big = encode_openv(6, FB_OPENV_MAX, path, bad);
+	u32 = FB_OPENV_MAX + 1;
+	memcpy(bad + FB_HDR_SIZE, &u32, 4);
+	memcpy(bad + big, good + FB_HDR_SIZE + 4, FB_OPENV_ENTRY_SIZE(strlen(path)));
+	violation("openv count FB_OPENV_MAX+1", bad,
+	    (size_t)big + FB_OPENV_ENTRY_SIZE(strlen(path)), 0, path);
+	violation("openv entry cut short", good, (size_t)n - 1, 0, path);
+	memcpy(bad, good, (size_t)n);
+	bad[n] = 'x';
+	violation("openv trailing byte", bad, (size_t)n + 1, 0, path);
+	memcpy(bad, good, (size_t)n);
+	bad[n - 9] = '\0'; /* the last path's last byte */
+	violation("openv NUL in a path", bad, (size_t)n, 0, path);
+}
+
 static void
 violations(const char *path)
 {
@@ -205,6 +318,7 @@ violations(const char *path)
 	memcpy(bad, good, (size_t)n);
 	violation("oversized", bad, sizeof(bad), 0, path);
 	violation("descriptor attached", good, (size_t)n, 1, path);
+	openv_violations(path);
 
 	ch = new_channel();
 	check(ch != -1 && stat_works(ch, path), "broker still serves a new channel");
@@ -256,6 +370,71 @@ noread(int count, const char *path)
 	check(i > 0, "noread: requests sent, exiting without reading");
 }
 
+/* Send up to count OPENV requests of k entries on ch without reading,
+ * until the broker stops taking them.  Returns how many were sent; *stalled
+ * says whether the broker stopped reading (it parked a reply). */
+static int
+pipeline_openv(int ch, int count, uint32_t k, const char *path, int *stalled)
+{
+	static uint8_t buf[FB_MSG_MAX];
+	struct pollfd p;
+	int sent;
+	ssize_t n;
+
+	*stalled = 0;
+	for (sent = 0; sent < count; sent++) {
+		if ((n = encode_openv((uint32_t)sent, k, path, buf)) < 0)
+			break;
+		while (send(ch, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+			p.fd = ch;
+			p.events = POLLOUT;
+			if (errno != EAGAIN || poll(&p, 1, 300) != 1) {
+				*stalled = 1;
+				return sent;
+			}
+		}
+	}
+	return sent;
+}
+
+static void
+floodv(int count, uint32_t k, const char *path)
+{
+	static uint8_t buf[FB_MSG_MAX];
+	struct fb_reply rep;
+	const char *why;
+	int ch = new_channel(), i, sent, got = 0, nfds, ncmsg, ok = 1, stalled;
+	ssize_t n;
+
+	sent = pipeline_openv(ch, count, k, path, &stalled);
+	for (i = 0; i < sent; i++) {
+		if ((n = recv_replyv(ch, buf, &nfds, &ncmsg, 5000)) <= 0)
+			break;
+		if (proto_decode_reply(buf, (size_t)n, &rep, &why) != 0 ||
+		    rep.id != (uint32_t)i || rep.count != k || rep.nfds != k ||
+		    nfds != (int)k || ncmsg != 1)
+			ok = 0;
+		got++;
+	}
+	printf("floodv: %d sent, %d answered; the broker %s\n", sent, got,
+	    stalled ? "stopped reading (a reply parked)" : "kept reading");
+	check(stalled, "floodv: the broker parked a reply and stopped reading");
+	check(got == sent, "floodv: every reply came back");
+	check(ok, "floodv: in order, each with its descriptors in one SCM_RIGHTS");
+	check(stat_works(ch, path), "floodv: the channel still serves");
+}
+
+static void
+noreadv(int count, uint32_t k, const char *path)
+{
+	int ch = new_channel(), sent, stalled;
+
+	sent = pipeline_openv(ch, count, k, path, &stalled);
+	printf("noreadv: %d sent; the broker %s\n", sent,
+	    stalled ? "stopped reading (a reply parked)" : "kept reading");
+	check(stalled, "noreadv: the broker parked a reply; exiting without reading");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -265,8 +444,8 @@ main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (env == NULL || argc < 3) {
-		fprintf(stderr, "usage: fbraw violations|flood N|noread N|midexit ... PATH "
-				"(under filebroker run)\n");
+		fprintf(stderr, "usage: fbraw violations|flood N|noread N|floodv N K|noreadv N K|"
+				"midexit ... PATH (under filebroker run)\n");
 		return 2;
 	}
 	bootstrap = atoi(env);
@@ -276,6 +455,12 @@ main(int argc, char **argv)
 		flood(atoi(argv[2]), argv[3]);
 	else if (strcmp(argv[1], "noread") == 0 && argc > 3)
 		noread(atoi(argv[2]), argv[3]);
+	else if (strcmp(argv[1], "floodv") == 0 && argc > 4 && atoi(argv[3]) >= 1 &&
+	    atoi(argv[3]) <= FB_OPENV_MAX)
+		floodv(atoi(argv[2]), (uint32_t)atoi(argv[3]), argv[4]);
+	else if (strcmp(argv[1], "noreadv") == 0 && argc > 4 && atoi(argv[3]) >= 1 &&
+	    atoi(argv[3]) <= FB_OPENV_MAX)
+		noreadv(atoi(argv[2]), (uint32_t)atoi(argv[3]), argv[4]);
 	else if (strcmp(argv[1], "midexit") == 0) {
 		n = encode(FB_MSG_OPEN, 1, argv[2], buf);
 		send(bootstrap, buf, (size_t)n, MSG_NOSIGNAL);

@@ -26,6 +26,15 @@
  *	signals N PATH		N open(2)+close of PATH under a SIGALRM storm
  *				(SA_RESTART, every 50 us); no call may fail and
  *				no descriptor may be left over
+ *	openv PATH...		fb_openv of every PATH (O_RDONLY) up to the next
+ *				"::"; a line per entry ("openv[I] PATH: ok FIRST
+ *				LINE" or "...: ENAME"), then "openv: K of N
+ *				opened"; a descriptor that reads another file's
+ *				contents, is close-on-exec, or is left open
+ *				afterwards is reported
+ *	openvn N PATH		fb_openv of N entries all naming PATH; prints
+ *				"openvn PATH: K of N opened" and the first
+ *				errno if any
  *
  * Output: "OP PATH: ok ..." or "OP PATH: ENAME".  Exit 0 when every call
  * succeeded, 1 otherwise.
@@ -283,6 +292,119 @@ do_signals(int n, const char *path)
 		printf("signals %s: ok %d opens, %d signals\n", path, n, (int)nsignals);
 }
 
+/* The first line of what fd reads (at most 200 bytes), for openv. */
+static void
+first_line(int fd, char *out, size_t size)
+{
+	ssize_t n = pread(fd, out, size - 1, 0);
+	char *nl;
+
+	out[n > 0 ? n : 0] = '\0';
+	if ((nl = strchr(out, '\n')) != NULL)
+		*nl = '\0';
+}
+
+static void
+do_openv(char **paths, int n)
+{
+	struct fb_openv_entry v[256];
+	char line[256], want[256];
+	struct stat st;
+	int i, r, fd, before, bad = 0, opened = 0;
+
+	if (n > 256) {
+		fprintf(stderr, "fbtool: openv: at most 256 paths\n");
+		exit(2);
+	}
+	/* The library's channel comes with the first call: have it before
+	 * counting descriptors. */
+	(void)fb_stat("/", &st);
+	before = count_fds();
+	for (i = 0; i < n; i++) {
+		v[i].path = paths[i];
+		v[i].flags = O_RDONLY;
+		v[i].mode = 0;
+	}
+	r = fb_openv(v, (size_t)n);
+	if (r == -1) {
+		fail("openv", "(call)");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (v[i].fd == -1) {
+			printf("openv[%d] %s: %s\n", i, paths[i],
+			    strerrorname_np(v[i].error) ? strerrorname_np(v[i].error) : "E?");
+			failed = 1;
+			continue;
+		}
+		opened++;
+		first_line(v[i].fd, line, sizeof(line));
+		printf("openv[%d] %s: ok %s\n", i, paths[i], line);
+		if (fcntl(v[i].fd, F_GETFD) & FD_CLOEXEC) {
+			printf("openv[%d] %s: close-on-exec without O_CLOEXEC\n", i, paths[i]);
+			bad = 1;
+		}
+		/* The descriptor must be the file named, not a neighbour's:
+		 * compare with what the broker gives for the path alone. */
+		if ((fd = fb_open(paths[i], O_RDONLY | O_CLOEXEC)) != -1) {
+			first_line(fd, want, sizeof(want));
+			close(fd);
+			if (strcmp(line, want) != 0) {
+				printf("openv[%d] %s: reads \"%s\", not \"%s\"\n", i, paths[i],
+				    line, want);
+				bad = 1;
+			}
+		}
+		close(v[i].fd);
+	}
+	if (r != opened) {
+		printf("openv: returned %d, %d entries hold descriptors\n", r, opened);
+		bad = 1;
+	}
+	if (count_fds() != before) {
+		printf("openv: %d descriptors left over\n", count_fds() - before);
+		bad = 1;
+	}
+	printf("openv: %d of %d opened%s\n", r, n, bad ? ", WRONG" : "");
+	if (bad)
+		failed = 1;
+}
+
+static void
+do_openvn(int n, const char *path)
+{
+	static struct fb_openv_entry v[4096];
+	struct stat st;
+	int i, r, first = 0, before;
+
+	if (n < 0 || n > 4096) {
+		fprintf(stderr, "fbtool: openvn: 0 to 4096 entries\n");
+		exit(2);
+	}
+	(void)fb_stat("/", &st); /* as in do_openv() */
+	before = count_fds();
+	for (i = 0; i < n; i++) {
+		v[i].path = path;
+		v[i].flags = O_RDONLY | O_CLOEXEC;
+		v[i].mode = 0;
+	}
+	if ((r = fb_openv(v, (size_t)n)) == -1) {
+		fail("openvn", path);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (v[i].fd == -1 && first == 0)
+			first = v[i].error;
+		if (v[i].fd != -1)
+			close(v[i].fd);
+	}
+	printf("openvn %s: %d of %d opened%s%s%s\n", strlen(path) > 80 ? "(long)" : path, r, n,
+	    first ? ", first error " : "", first ? strerrorname_np(first) : "",
+	    count_fds() != before ? ", descriptors left over" : "");
+	if (r != n || count_fds() != before)
+		failed = 1;
+}
+
 /* Run one OP; returns how many arguments it used (including OP). */
 static int
 run_op(int argc, char **argv)
@@ -438,6 +560,17 @@ run_op(int argc, char **argv)
 	} else if (strcmp(op, "signals") == 0) {
 		NEED(2);
 		do_signals(atoi(argv[1]), argv[2]);
+		return 3;
+	} else if (strcmp(op, "openv") == 0) {
+		int k;
+
+		for (k = 1; k < argc && strcmp(argv[k], "::") != 0; k++)
+			;
+		do_openv(argv + 1, k - 1);
+		return k;
+	} else if (strcmp(op, "openvn") == 0) {
+		NEED(2);
+		do_openvn(atoi(argv[1]), argv[2]);
 		return 3;
 	} else if (strcmp(op, "sleep") == 0) {
 		struct timespec ts;

@@ -179,6 +179,113 @@ if [ -w /dev/full ]; then
 		sh -c "'$FB' run --policy '$P' --audit - -- '$T/bin/fbtool' read '$D/a.txt' 2>/dev/full"
 fi
 
+# Batched opens: fb_openv, many paths in one round trip
+out=$(tool openv "$D/a.txt" "$D/secret.txt" "$D/nope.txt" "$D/sub/b.txt" /etc/shadow \
+	"$D/link-out" "$D/link-in" 2>&1)
+say() { printf '%s\n' "$out"; }
+expect "openv: an allowed entry reads its file" "openv\[0\] $D/a.txt: ok alpha" say
+expect "openv: a denied entry is EACCES" "openv\[1\] $D/secret.txt: EACCES" say
+expect "openv: a missing entry is ENOENT" "openv\[2\] $D/nope.txt: ENOENT" say
+expect "openv: the next entry still opens, its own file" "openv\[3\] $D/sub/b.txt: ok bravo" say
+expect "openv: an entry outside the policy is EACCES" "openv\[4\] /etc/shadow: EACCES" say
+expect "openv: a symlink out of the tree is EACCES" "openv\[5\] $D/link-out: EACCES" say
+expect "openv: one result per entry, no descriptor left over" "^openv: 3 of 7 opened$" say
+refute "openv: the secret stays secret" "TOPSECRET|OUTSIDE" say
+expect "openv: relative paths resolve against the worker's folder" \
+	"openv\[0\] a.txt: ok alpha.*openv\[1\] sub/b.txt: ok bravo.*openv\[2\] ../outside.txt: EACCES" \
+	sh -c "cd '$D' && '$FB' run --policy '$P' -- '$T/bin/fbtool' openv a.txt sub/b.txt ../outside.txt | tr '\n' ' '"
+expect "openv: 64 entries" "openvn $D/a.txt: 64 of 64 opened$" tool openvn 64 "$D/a.txt"
+expect "openv: 1000 entries (16 round trips)" "openvn $D/a.txt: 1000 of 1000 opened$" \
+	tool openvn 1000 "$D/a.txt"
+expect "openv: 300 denied entries, nothing opened" "0 of 300 opened, first error EACCES$" \
+	tool openvn 300 "$D/secret.txt"
+# 64 paths of ~620 bytes make more than FB_MSG_MAX: the library splits them.
+long=$D
+i=0
+while [ $i -lt 200 ]; do long=$long/.; i=$((i + 1)); done
+long=$long/sub/../a.txt
+expect "openv: long paths split over several requests" "openvn \(long\): 64 of 64 opened$" \
+	tool openvn 64 "$long"
+expect "openv in explicit mode (static worker)" "openv\[0\] $D/a.txt: ok alpha" \
+	run --explicit -- "$T/bin/fbtool-static" openv "$D/a.txt"
+
+# One audit record per entry, in order, each with its own decision and rule,
+# written before the descriptors were sent.
+A2=$T/audit-openv.jsonl
+"$FB" run --policy "$P" --audit "$A2" -- "$T/bin/fbtool" openv "$D/a.txt" "$D/secret.txt" \
+	"$D/nope.txt" "$D/sub/b.txt" >/dev/null 2>&1
+if command -v python3 >/dev/null; then
+	expect "openv: an audit record per entry" \
+		"^4 a.txt:allow:test.policy:3:None secret.txt:deny:test.policy:4:EACCES nope.txt:allow:test.policy:3:ENOENT b.txt:allow:test.policy:3:None$" \
+		python3 -c '
+import json, os, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+# fbtool openv checks each descriptor against an O_CLOEXEC fb_open of the
+# same path: the entries are the plain O_RDONLY opens.
+v = [r for r in recs if r["mode"] == "explicit" and r["op"] == "open" and r["flags"] == "O_RDONLY"]
+print(len(v), " ".join("%s:%s:%s:%s" % (os.path.basename(r["path"]), r["decision"],
+      os.path.basename(r["rule"] or "-"), r["errno"]) for r in v))
+' "$A2"
+fi
+
+# Daemon mode: the same call over a FILEBROKER_SOCKET connection.
+SP=$T/serve.policy
+printf 'profile any\nallow read,list %s/**\ndeny read %s/secret*\n' "$D" "$D" >"$SP"
+"$FB" serve --policy "$SP" --socket "$T/fb.sock" --socket-mode 0666 2>"$T/serve.log" &
+spid=$!
+i=0
+while [ ! -S "$T/fb.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+expect "openv over a daemon connection" \
+	"openv\[0\] $D/a.txt: ok alpha.*openv\[1\] $D/secret.txt: EACCES.*openvn $D/a.txt: 100 of 100" \
+	sh -c "env -u FILEBROKER_FD FILEBROKER_SOCKET='$T/fb.sock' '$T/bin/fbtool' openv '$D/a.txt' \
+		'$D/secret.txt' :: openvn 100 '$D/a.txt' | tr '\n' ' '"
+kill "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
+
+# Hostile OPENV requests: logged violations, that connection only.
+expect "openv with count 0 is a logged protocol violation" \
+	"protocol violation: no entries; connection closed" run -- "$T/bin/fbraw" violations "$D/a.txt"
+expect "openv with a count above the maximum is a logged protocol violation" \
+	"protocol violation: too many entries; connection closed" \
+	run -- "$T/bin/fbraw" violations "$D/a.txt"
+# Pipelined until the broker's send buffer is full (a few hundred replies):
+# 2 entries each keeps the descriptors in flight under a 1024 limit.
+expect "pipelined openv: a parked reply keeps its descriptors, every reply in order" \
+	"fbraw: 4 checks, 0 failures" run -- "$T/bin/fbraw" floodv 2000 2 "$D/a.txt"
+# A worker that never reads: the broker parks a reply with its descriptors,
+# and closes them with the connection.  Its descriptor count once that
+# worker has gone must be what it is after a worker whose one reply was
+# never parked.
+mkfifo "$T/phase"
+# fds_after N: "parked|unparked COUNT" for a worker that pipelines up to N
+# two-entry OPENV requests and exits without reading.
+fds_after() {
+	"$FB" run --policy "$P" -- sh -c "'$T/bin/fbraw' noreadv $1 2 '$D/a.txt' >/dev/null &&
+		echo parked || echo unparked; exec '$T/bin/fbtool' sleep 20000" >"$T/phase" 2>/dev/null &
+	bpid=$!
+	exec 3<"$T/phase"
+	read -r parked <&3
+	i=0
+	while n=$(ls "/proc/$bpid/fd" 2>/dev/null | wc -l) && [ $i -lt 20 ] &&
+		{ [ -z "${2:-}" ] || [ "$n" -gt "$2" ]; }; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill "$bpid" 2>/dev/null
+	exec 3<&-
+	wait "$bpid" 2>/dev/null
+	echo "$parked $n"
+}
+control=$(fds_after 1)
+parkedrun=$(fds_after 2000 "${control#* }")
+if [ "${parkedrun% *}" != parked ]; then
+	fail "openv: noreadv: the broker never parked a reply ($parkedrun)"
+elif [ "${parkedrun#* }" -eq "${control#* }" ]; then
+	pass "openv: parked descriptors closed with the connection (${parkedrun#* } descriptors)"
+else
+	fail "openv: the broker holds ${parkedrun#* } descriptors after a parked reply, not ${control#* }"
+fi
+
 # Hostile workers
 expect "protocol violations close only that connection" "fbraw: [0-9]+ checks, 0 failures" \
 	run -- "$T/bin/fbraw" violations "$D/a.txt"
