@@ -225,10 +225,11 @@ def make_tree(top):
 
 @functools.lru_cache(maxsize=None)
 def placement_opts(fb):
-    """`filebroker run` may place broker and worker itself (--placement
-    shared, the default where the option exists).  The micro figures choose
-    the placement with taskset and check it, so they ask for `spread`: the
-    broker keeps the affinity it was started with."""
+    """`filebroker run` places broker and worker itself (--placement
+    shared, the default where the option exists).  The same- and cross-CPU
+    figures choose the placement with taskset and check it, so they ask for
+    `spread`: the broker keeps the affinity it was started with.  The
+    default figures use filebroker's own default."""
     rc, out, err = run([fb, "run", "--help"])
     return ["--placement", "spread"] if "--placement" in out + err else []
 
@@ -290,13 +291,17 @@ class Micro:
         auditf = os.path.join(self.tmp, "audit.jsonl")
         errf = os.path.join(self.tmp, "broker.err")
         cpus = "0" if pl in ("same", "cross") else f"0-{NCPU - 1}"
-        cmd = ["taskset", "-c", cpus, self.fb, "run"] + placement_opts(self.fb) + [
+        # default: filebroker's own placement, which the worker leaves
+        # alone (bench placement "none") and records.
+        popts = placement_opts(self.fb) if pl in ("same", "cross") else []
+        wpl = "none" if pl == "default" and placement_opts(self.fb) else pl
+        cmd = ["taskset", "-c", cpus, self.fb, "run"] + popts + [
             "--policy", policy]
         if audit:
             cmd += ["--audit", auditf]
         worker = self.binclient if mode == "fb" else self.bintransp
         cmd += ["--", worker, "-n", str(ITERS[pl]), "-r", str(RUNS), "-w", str(WARMUP),
-                "-p", pl, self.allowed, self.denied]
+                "-p", wpl, self.allowed, self.denied]
         # Without --audit the broker writes one line per denial to stderr:
         # to a file, read only when something failed.
         # wait4() gives the CPU time of the broker and of the worker it
@@ -409,7 +414,7 @@ def macro_policy(tree, path):
 
 
 TRANSPARENT = "filebroker run (transparent)"
-TRANSPARENT_PINNED = "filebroker run (transparent), taskset -c 0"
+TRANSPARENT_PINNED = "filebroker run --placement spread"
 
 
 def peer_runners(fb, policy):
@@ -436,11 +441,11 @@ def peer_runners(fb, policy):
     probe("proot", "proot", [["proot", "-r", "/"]])
     probe("runsc", "runsc", [["runsc", "--network=none", "do"],
                              ["runsc", "--rootless", "--network=none", "do"]])
-    # The worker inherits the broker's affinity: taskset -c 0 puts both on
-    # CPU 0 (what pinning the broker next to its worker would give).
+    # filebroker's default keeps broker and worker on one CPU (--placement
+    # shared); spread leaves them to the scheduler, for comparison.
     runners[TRANSPARENT] = {"prefix": [fb, "run", "--policy", policy, "--"], "status": "ok"}
-    runners[TRANSPARENT_PINNED] = {"prefix": ["taskset", "-c", "0", fb, "run", "--policy", policy,
-                                              "--"], "status": "ok"}
+    runners[TRANSPARENT_PINNED] = {"prefix": [fb, "run"] + placement_opts(fb) + [
+        "--policy", policy, "--"], "status": "ok"}
     return runners
 
 
