@@ -180,7 +180,7 @@ install: all
 # make bench: the benchmark suite (never part of make check); docs/bench.md.
 # Programs are built into $(B)/bench/; results land in $(B)/bench/results.json.
 BENCH_BIN := $(B)/bench/bench_floor $(B)/bench/bench_client $(B)/bench/bench_spawn \
-	$(B)/bench/bench_policy $(B)/bench/bench_transparent
+	$(B)/bench/bench_policy $(B)/bench/bench_transparent $(B)/bench/bench_serve
 
 # Static: a sandboxed worker with a 1-rule policy cannot load libraries.
 $(B)/bench/bench_client: tests/bench/bench_client.c tests/bench/bench_util.c $(B)/libfilebroker.a
@@ -191,6 +191,11 @@ $(B)/bench/bench_client: tests/bench/bench_client.c tests/bench/bench_util.c $(B
 $(B)/bench/bench_transparent: tests/bench/bench_transparent.c tests/bench/bench_util.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -static $(LDFLAGS) -o $@ $^
+
+# The daemon's workers: libfilebroker's calls, and its codec for the idle peers.
+$(B)/bench/bench_serve: tests/bench/bench_serve.c tests/bench/bench_util.c $(B)/libfilebroker.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/bench/bench_policy: tests/bench/bench_policy.c $(B)/libpolicy.a
 	@mkdir -p $(dir $@)

@@ -21,8 +21,10 @@
  * kernel).  The broker calls it before it sends the descriptor it grants and
  * answers EIO without sending anything when it fails, so a broker killed at
  * any moment never leaves a granted access unrecorded.  With AUDIT_SYNC a
- * file sink also fdatasync()s each record before audit_write() returns, so
- * that it survives a power cut too.
+ * file sink's records are also made durable, to survive a power cut: the
+ * caller calls audit_sync() after audit_write() and before the reply, and
+ * may first write the records of several requests, so that one fdatasync()
+ * covers them all (the event loop does, once per batch of events).
  *
  * Every string in an event is untrusted (the worker chooses paths, the
  * administrator names policy files): it is escaped so that it can neither
@@ -88,7 +90,7 @@ enum audit_style { AUDIT_JSON, AUDIT_DENIALS };
 struct audit; /* a sink, or a list of them */
 
 /* Flags of audit_open_flags(). */
-#define AUDIT_SYNC 0x1u /* file sinks: fdatasync() each record (others: no effect) */
+#define AUDIT_SYNC 0x1u /* file sinks: audit_sync() fdatasync()s them (others: no effect) */
 
 /* The syslog socket and facility (LOG_AUTHPRIV). */
 #define AUDIT_SYSLOG_PATH "/dev/log"
@@ -160,14 +162,25 @@ int audit_open_fd(int fd, enum audit_style style, struct audit **out);
  * Every sink is tried even when one fails.  Returns 0, or -1 with errno of
  * the first failure: the write's own (ENOSPC, EPIPE, ...), EIO for a short
  * write, ENOENT when a file sink's file was removed (it has no link left:
- * what is written there is lost), the fdatasync()'s with AUDIT_SYNC, the
- * send's for syslog (after one reconnection; EAGAIN when the daemon did not
+ * what is written there is lost), the send's for syslog (after one reconnection; EAGAIN when the daemon did not
  * take it within 2 seconds), the journal's (ENOENT when its socket is
  * gone: libsystemd would drop the record silently), ENOMEM.  A record is never
  * silently dropped; after a short write the next record starts with a
  * newline so that only the torn one is lost to a parser.  Retries on EINTR.
  */
 int audit_write(struct audit *a, const struct audit_event *ev);
+
+/*
+ * Make every record written so far durable: fdatasync() each AUDIT_SYNC
+ * file sink written to since the last call (nothing when none was, so the
+ * call is cheap).  Returns 0, or -1 with errno of the first failure.  A
+ * sink whose fdatasync() failed is marked failed (audit_failed()) and fails
+ * every later audit_sync() too: a second fdatasync() may report success for
+ * data that was lost, so the broker fails closed.  audit_needs_sync() says whether the list has such a sink at all,
+ * that is whether replies must wait for audit_sync().
+ */
+int audit_sync(struct audit *a);
+int audit_needs_sync(const struct audit *a);
 
 /*
  * Reopen every file sink of the list by its name, for log rotation (the

@@ -40,6 +40,10 @@ struct audit {
 	int by_name;		  /* a file opened by name: audit_reopen() reopens it */
 	unsigned flags;		  /* AUDIT_SYNC */
 	int torn;		  /* the last write was short: the file ends mid-line */
+	int dirty;		  /* AUDIT_SYNC: written since the last audit_sync() */
+	int sync_err;		  /* an fdatasync() failed: every later audit_sync()
+				   * fails too (a second fdatasync() may succeed
+				   * although the data was lost) */
 	int failed;		  /* the last write to this sink failed */
 	char *name;		  /* for messages */
 	struct sockaddr_un addr;  /* SINK_SYSLOG: where to reconnect */
@@ -326,6 +330,11 @@ audit_reopen(struct audit *a, void (*report)(const char *name, int err, void *ar
 			continue;
 		}
 		pthread_mutex_lock(&a->lock);
+		/* Records not synced yet are in the old file: sync them there
+		 * (the event loop syncs before every reply, so this is for
+		 * callers that do not). */
+		if (a->dirty && fdatasync(a->fd) == 0)
+			a->dirty = 0;
 		old = a->fd;
 		a->fd = fd;
 		a->torn = 0; /* a tear was the old file's; the new one starts clean */
@@ -390,8 +399,8 @@ write_fd(struct audit *a, char *buf, size_t n)
 		errno = ENOENT;
 		return -1;
 	}
-	if ((a->flags & AUDIT_SYNC) && fdatasync(a->fd) == -1)
-		return -1;
+	if (a->flags & AUDIT_SYNC)
+		a->dirty = 1;
 	return 0;
 }
 
@@ -467,6 +476,48 @@ sink_write(struct audit *a, const struct audit_event *ev, char *buf, size_t size
 	}
 	errno = EINVAL;
 	return -1;
+}
+
+int
+audit_needs_sync(const struct audit *a)
+{
+	for (; a != NULL; a = a->next)
+		if ((a->flags & AUDIT_SYNC) && a->is_file)
+			return 1;
+	return 0;
+}
+
+int
+audit_sync(struct audit *a)
+{
+	int r = 0, saved = 0, e;
+
+	for (; a != NULL; a = a->next) {
+		if (!(a->flags & AUDIT_SYNC))
+			continue;
+		pthread_mutex_lock(&a->lock);
+		e = 0;
+		if (a->sync_err == 0 && a->dirty) {
+			do
+				e = fdatasync(a->fd);
+			while (e == -1 && errno == EINTR);
+			if (e == -1)
+				a->sync_err = errno;
+			else
+				a->dirty = 0;
+		}
+		if (a->sync_err != 0) {
+			a->failed = 1;
+			if (r == 0) {
+				saved = a->sync_err;
+				r = -1;
+			}
+		}
+		pthread_mutex_unlock(&a->lock);
+	}
+	if (r == -1)
+		errno = saved;
+	return r;
 }
 
 int

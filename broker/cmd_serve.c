@@ -22,9 +22,16 @@
  * A control socket (control.h) answers `filebroker status` for root from
  * the same loop, with what this file keeps of each peer.
  *
+ * Transparent mode: a peer may send the seccomp listener of its own
+ * sandbox (FB_MSG_LISTENER, serve.c and notify.c); its path syscalls are
+ * then decided with the peer's profile and counted as its requests.
+ *
  * One thread: requests are answered one at a time, in the same event loop
- * as run's (broker/serve.c).  Worker threads and rate limits are later
- * steps of issue 7.
+ * as run's (broker/serve.c).  Worker threads are a later step of issue 7.
+ *
+ * Per-peer limits: --max-rate (a token bucket; a request over it is
+ * answered EAGAIN, see peer_admit()) and --max-inflight (back-pressure in
+ * serve.c: a peer that leaves too many replies unread is not read).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,8 +51,10 @@
 
 #include "audit.h"
 #include "cmds.h"
+#include "confine.h"
 #include "control.h"
 #include "log.h"
+#include "notify.h"
 #include "ops.h"
 #include "policy.h"
 #include "polref.h"
@@ -65,6 +74,9 @@
 #define SERVE_CONTROL_BATCH 4	  /* status clients per wake-up */
 #define SERVE_GROUPS_MAX 65536	  /* NGROUPS_MAX on Linux */
 #define SERVE_NOFILE_WANT 65536u /* descriptors to ask for */
+#define SERVE_MAX_INFLIGHT 16	  /* default --max-inflight */
+#define SERVE_RATE_ERRNO EAGAIN	  /* the answer to a request over --max-rate */
+#define SERVE_RATE_UNIT 1000000000ull /* one request of credit; also 1 s in ns */
 
 struct serve_state;
 
@@ -80,6 +92,11 @@ struct peer {
 	const char *profile;	 /* "FILE:LINE", held by pol */
 	struct timespec since; /* CLOCK_REALTIME */
 	struct peer *next, *prev;
+	/* --max-rate (peer_admit()) */
+	uint64_t credit;	  /* in SERVE_RATE_UNITs per request */
+	struct timespec filled;	  /* CLOCK_MONOTONIC of the last refill */
+	struct timespec logged;	  /* of the last refusal line */
+	unsigned long long nlimited, unlogged;
 };
 
 struct uidcount {
@@ -101,6 +118,8 @@ struct serve_state {
 	size_t naudit;
 	struct fsctx fs;
 	unsigned npeers, max_peers, max_per_user;
+	unsigned max_rate, max_burst; /* requests per second, 0: none; burst */
+	unsigned max_inflight;
 	struct peer *peers, *last; /* connected, oldest first */
 	struct uidcount *uc;
 	size_t nuc, capuc;
@@ -117,8 +136,9 @@ serve_usage(FILE *f)
 	fprintf(f,
 	    "usage: filebroker serve --policy FILE --socket PATH [--socket-mode MODE]\n"
 	    "                        [--socket-group GROUP] [--control PATH|none]\n"
-	    "                        [--audit DEST]... [--max-peers N]\n"
-	    "                        [--max-peers-per-user N] [-v]\n"
+	    "                        [--audit DEST]... [--audit-sync] [--max-peers N]\n"
+	    "                        [--max-peers-per-user N] [--max-rate N[/s]]\n"
+	    "                        [--max-burst N] [--max-inflight N] [-v]\n"
 	    "\n"
 	    "Serve workers that connect to a listening socket (daemon mode).  Each\n"
 	    "peer is identified by the kernel (SO_PEERCRED, SO_PEERGROUPS) and gets\n"
@@ -138,15 +158,27 @@ serve_usage(FILE *f)
 	    "                         followed by .control; 'none': no control socket)\n"
 	    "  --audit DEST           record every request to DEST (repeatable): a file\n"
 	    "                         (JSON lines), '-' for stderr, 'syslog', 'journal'\n"
+	    "  --audit-sync           fdatasync the audit files before the replies, one\n"
+	    "                         fdatasync per batch of requests, so that records\n"
+	    "                         survive a power cut (slower)\n"
 	    "  --max-peers N          connected peers at once (default %d)\n"
 	    "  --max-peers-per-user N connected peers of one user (default %d)\n"
+	    "  --max-rate N[/s]       requests per second of one peer (an OPENV entry\n"
+	    "                         is one); one over it is answered EAGAIN, not\n"
+	    "                         decided, and logged once a second (default: no\n"
+	    "                         limit)\n"
+	    "  --max-burst N          requests a peer may make at once, after a pause,\n"
+	    "                         within --max-rate (default: one second's worth)\n"
+	    "  --max-inflight N       replies of one peer waiting for room in its\n"
+	    "                         sockets; at N, none of its connections is read\n"
+	    "                         until it reads one (default %d)\n"
 	    "  -v, --verbose          log peers and reloads (twice: debug)\n"
 	    "  -h, --help             show this help\n"
 	    "\n"
 	    "SIGHUP reloads the policy (one that does not load leaves the old in\n"
 	    "force) and reopens the audit files; SIGTERM or SIGINT closes every\n"
 	    "connection and exits 0.\n",
-	    SERVE_MAX_PEERS, SERVE_MAX_PER_USER);
+	    SERVE_MAX_PEERS, SERVE_MAX_PER_USER, SERVE_MAX_INFLIGHT);
 }
 
 /* ---- reloading ---- */
@@ -216,7 +248,66 @@ uid_slot(struct serve_state *st, uid_t uid, int create)
 	return &st->uc[st->nuc++];
 }
 
-/* The last connection of a peer has closed. */
+static uint64_t
+ns_between(const struct timespec *a, const struct timespec *b)
+{
+	int64_t ns = (int64_t)(b->tv_sec - a->tv_sec) * 1000000000 + (b->tv_nsec - a->tv_nsec);
+
+	return ns > 0 ? (uint64_t)ns : 0;
+}
+
+/*
+ * --max-rate, asked by ops_handle() before each request of the peer (each
+ * OPENV entry, each transparent-mode notification): a token bucket.  The
+ * credit grows by max_rate requests a second up to max_burst, and each
+ * request takes one; without credit the request is answered EAGAIN (and
+ * recorded so) before anything is decided or opened.  EAGAIN, not EBUSY:
+ * nothing is busy, the peer is to come back later.  Refusals are logged
+ * when they start, then at most once a second with a count, never one
+ * line per request; the peer's last line gives the total.
+ */
+static int
+peer_admit(struct session *s, const struct fb_request *req)
+{
+	struct peer *pe = (struct peer *)s;
+	const struct serve_state *st = pe->st;
+	uint64_t full = (uint64_t)st->max_burst * SERVE_RATE_UNIT, ns;
+	struct timespec now;
+
+	(void)req;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = ns_between(&pe->filled, &now);
+	pe->filled = now;
+	/* Compared first, so that ns * max_rate stays below full (at most
+	 * 10^15) and cannot overflow. */
+	if (ns >= full / st->max_rate || (pe->credit += ns * st->max_rate) > full)
+		pe->credit = full;
+	if (pe->credit >= SERVE_RATE_UNIT) {
+		pe->credit -= SERVE_RATE_UNIT;
+		return 0;
+	}
+	pe->nlimited++;
+	pe->unlogged++;
+	if (pe->nlimited == 1 || ns_between(&pe->logged, &now) >= SERVE_RATE_UNIT) {
+		if (pe->unlogged == pe->nlimited)
+			log_warnx("peer %lu (uid=%lu pid=%ld): over --max-rate %u/s (burst %u): "
+				  "its requests are refused with %s, counted once a second",
+			    pe->id, (unsigned long)pe->uid, (long)s->pid, st->max_rate,
+			    st->max_burst, audit_errno_name(SERVE_RATE_ERRNO));
+		else
+			log_warnx("peer %lu (uid=%lu pid=%ld): %llu more request%s refused with %s "
+				  "over --max-rate (%llu in all)",
+			    pe->id, (unsigned long)pe->uid, (long)s->pid, pe->unlogged,
+			    pe->unlogged == 1 ? "" : "s", audit_errno_name(SERVE_RATE_ERRNO),
+			    pe->nlimited);
+		pe->unlogged = 0;
+		pe->logged = now;
+	}
+	return SERVE_RATE_ERRNO;
+}
+
+/* The last connection of a peer has closed, and its seccomp listener, if
+ * it sent one, has no filtered task left. */
 static void
 peer_release(struct session *s, void *arg)
 {
@@ -227,6 +318,11 @@ peer_release(struct session *s, void *arg)
 	log_info("peer %lu (uid=%lu pid=%ld) gone: %llu requests, %llu denied", pe->id,
 	    (unsigned long)pe->uid, (long)s->pid, (unsigned long long)s->nrequests,
 	    (unsigned long long)s->ndenied);
+	if (pe->nlimited > 0)
+		log_warnx("peer %lu (uid=%lu pid=%ld): %llu requests refused with %s over "
+			  "--max-rate in all",
+		    pe->id, (unsigned long)pe->uid, (long)s->pid, pe->nlimited,
+		    audit_errno_name(SERVE_RATE_ERRNO));
 	st->nrequests += s->nrequests;
 	st->ndenied += s->ndenied;
 	st->npeers--;
@@ -354,6 +450,16 @@ peer_new(struct serve_state *st, int fd)
 	pe->s.gid = cr.gid;
 	/* As root, what a peer creates is the peer's, as if it had made it. */
 	pe->s.chown_new = geteuid() == 0 && cr.uid != 0;
+	/* Transparent mode: the peer may send its seccomp listener, whose
+	 * notifications are decided with this same profile.  The listener
+	 * holds the session (and the peer's place in the limits) until its
+	 * last filtered task is gone, even after the connections close. */
+	pe->s.accept_listener = 1;
+	if (st->max_rate != 0) {
+		pe->s.admit = peer_admit;
+		pe->credit = (uint64_t)st->max_burst * SERVE_RATE_UNIT;
+		clock_gettime(CLOCK_MONOTONIC, &pe->filled);
+	}
 	if (server_add_conn_session(st->sv, fd, &pe->s, SERVE_PEER_CONNS, peer_release, st) ==
 	    -1) {
 		log_warn("refused peer uid=%lu pid=%ld", (unsigned long)cr.uid, (long)cr.pid);
@@ -365,6 +471,7 @@ peer_new(struct serve_state *st, int fd)
 		free(pe);
 		return;
 	}
+	server_session_max_inflight(&pe->s, st->max_inflight);
 	st->cur->refs++;
 	st->npeers++;
 	st->accepted++;
@@ -581,6 +688,21 @@ parse_count(const char *opt, const char *s)
 	return (unsigned)v;
 }
 
+/* --max-rate N or N/s. */
+static unsigned
+parse_rate(const char *s)
+{
+	char buf[32];
+	size_t n = strlen(s);
+
+	if (n > 2 && n < sizeof(buf) && strcmp(s + n - 2, "/s") == 0) {
+		memcpy(buf, s, n - 2);
+		buf[n - 2] = '\0';
+		s = buf;
+	}
+	return parse_count("--max-rate (requests a second)", s);
+}
+
 int
 cmd_serve(int argc, char **argv)
 {
@@ -591,13 +713,18 @@ cmd_serve(int argc, char **argv)
 		{ "socket-group", required_argument, NULL, 'g' },
 		{ "control", required_argument, NULL, 'c' },
 		{ "audit", required_argument, NULL, 'a' },
+		{ "audit-sync", no_argument, NULL, 'S' },
 		{ "max-peers", required_argument, NULL, 'P' },
 		{ "max-peers-per-user", required_argument, NULL, 'U' },
+		{ "max-rate", required_argument, NULL, 'R' },
+		{ "max-burst", required_argument, NULL, 'B' },
+		{ "max-inflight", required_argument, NULL, 'I' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL, *group = NULL, *control = NULL, *audit_dest[SERVE_AUDIT_MAX];
+	unsigned audit_flags = 0;
 	struct serve_state st;
 	struct stat made, cmade;
 	char *cpath;
@@ -614,6 +741,7 @@ cmd_serve(int argc, char **argv)
 	st.cfd = -1;
 	st.max_peers = SERVE_MAX_PEERS;
 	st.max_per_user = SERVE_MAX_PER_USER;
+	st.max_inflight = SERVE_MAX_INFLIGHT;
 	signal(SIGPIPE, SIG_IGN);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:s:a:vh", opts, NULL)) != -1) {
@@ -648,11 +776,23 @@ cmd_serve(int argc, char **argv)
 			}
 			audit_dest[naudit++] = optarg;
 			break;
+		case 'S':
+			audit_flags |= AUDIT_SYNC;
+			break;
 		case 'P':
 			st.max_peers = parse_count("--max-peers", optarg);
 			break;
 		case 'U':
 			st.max_per_user = parse_count("--max-peers-per-user", optarg);
+			break;
+		case 'R':
+			st.max_rate = parse_rate(optarg);
+			break;
+		case 'B':
+			st.max_burst = parse_count("--max-burst", optarg);
+			break;
+		case 'I':
+			st.max_inflight = parse_count("--max-inflight", optarg);
 			break;
 		case 'v':
 			verbose++;
@@ -671,6 +811,12 @@ cmd_serve(int argc, char **argv)
 		serve_usage(stderr);
 		return 2;
 	}
+	if (st.max_burst != 0 && st.max_rate == 0) {
+		log_warnx("serve: --max-burst needs --max-rate");
+		return 2;
+	}
+	if (st.max_burst == 0)
+		st.max_burst = st.max_rate;
 	log_init(verbose);
 	activated = systemd_listen_fd();
 	if (activated == -1 && sock == NULL) {
@@ -697,7 +843,7 @@ cmd_serve(int argc, char **argv)
 	for (i = 0; i < naudit; i++) {
 		struct audit *a;
 
-		if (audit_open_flags(audit_dest[i], 0, &a) == -1)
+		if (audit_open_flags(audit_dest[i], audit_flags, &a) == -1)
 			fatal("serve: audit %s", audit_dest[i]);
 		audit_chain(&st.audit, a);
 	}
@@ -736,11 +882,33 @@ cmd_serve(int argc, char **argv)
 	    server_watch(st.sv, st.lfd, on_accept, &st) == -1 ||
 	    (st.cfd != -1 && server_watch(st.sv, st.cfd, on_control, &st) == -1))
 		fatal("event loop");
+	{
+		/* Everything is open: from here on the daemon only serves
+		 * (confine.h, "The daemon").  No Landlock scope: its peers are
+		 * not its descendants.  Transparent: any peer may send its
+		 * listener, and CAP_SYS_PTRACE reads a peer of another uid.
+		 * As root it gives what a peer creates to the peer. */
+		struct confine_opts co = { .daemon = 1, .transparent = 1,
+			.chown_new = geteuid() == 0 };
+
+		/* The one seccomp(2) call a listener needs, while allowed. */
+		if (notify_init() == -1)
+			fatal("serve: seccomp notification sizes");
+		if (confine_broker(&co) == -1)
+			fatal("serve: confining the daemon");
+	}
 	log_info("serving %s on %s (%zu rules, %zu profiles)", st.policy_path,
 	    activated != -1 ? "the socket systemd passed" : sock, policy_nrules(st.cur->p),
 	    policy_nprofiles(st.cur->p));
 	if (cpath != NULL)
 		log_info("status on %s", cpath);
+	if (st.max_rate != 0)
+		log_info("limits per peer: %d connections, %u requests a second (burst %u), "
+			 "%u replies in flight",
+		    SERVE_PEER_CONNS, st.max_rate, st.max_burst, st.max_inflight);
+	else
+		log_info("limits per peer: %d connections, no request rate, %u replies in flight",
+		    SERVE_PEER_CONNS, st.max_inflight);
 	systemd_notify("READY=1");
 
 	if (server_run(st.sv, keep_going, &st) == -1)

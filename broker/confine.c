@@ -11,8 +11,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
+#include <pwd.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdint.h>
@@ -166,12 +168,13 @@ static const struct {
 	cap_value_t cap;
 	int transparent_only;
 	int chown_only;
+	int run_only; /* not for the daemon: it has no worker to signal */
 } kept_caps[] = {
-	{ CAP_DAC_OVERRIDE, 0, 0 },
-	{ CAP_FOWNER, 0, 0 },
-	{ CAP_CHOWN, 0, 1 },
-	{ CAP_KILL, 0, 0 },
-	{ CAP_SYS_PTRACE, 1, 0 },
+	{ CAP_DAC_OVERRIDE, 0, 0, 0 },
+	{ CAP_FOWNER, 0, 0, 0 },
+	{ CAP_CHOWN, 0, 1, 0 },
+	{ CAP_KILL, 0, 0, 1 },
+	{ CAP_SYS_PTRACE, 1, 0, 0 },
 };
 
 /* Does the calling thread have cap in its effective set? */
@@ -230,6 +233,8 @@ set_caps(const struct confine_opts *o, char *buf, size_t size)
 		if (kept_caps[i].transparent_only && !o->transparent)
 			continue;
 		if (kept_caps[i].chown_only && !o->chown_new)
+			continue;
+		if (kept_caps[i].run_only && o->daemon)
 			continue;
 		if (cap_get_flag(now, kept_caps[i].cap, CAP_PERMITTED, &have) == -1 ||
 		    have != CAP_SET)
@@ -291,9 +296,11 @@ const char *const confine_forbidden[] = {
 
 enum {
 	ANY = 0,	/* every broker */
-	NOTIFY = 1,	/* transparent mode: serves a listener */
+	NOTIFY = 1,	/* transparent mode: serves a listener (always in the daemon) */
 	CHOWN = 2,	/* gives files to the worker */
 	SAN = 4,	/* sanitizer builds only: LeakSanitizer at exit */
+	RUN = 8,	/* filebroker run: has a worker to wait for and signal */
+	DAEMON = 16,	/* filebroker serve: peers, status clients, reloads */
 };
 
 enum argrule {
@@ -304,7 +311,7 @@ enum argrule {
 	A_NOTIF_IOCTL,	 /* ioctl(fd, SECCOMP_IOCTL_NOTIF_* or PIDFD_GET_INFO) */
 	A_SELF,		 /* tgkill(getpid(), ...) */
 	A_ZERO_FLAGS4,	 /* renameat2(..., 0) */
-	A_SOL_SOCKET,	 /* setsockopt(fd, SOL_SOCKET, ...) */
+	A_SOL_SOCKET,	 /* setsockopt, getsockopt(fd, SOL_SOCKET, ...) */
 	A_MEMFD,	 /* memfd_create(name, CLOEXEC | ALLOW_SEALING [| NOEXEC_SEAL]) */
 	A_LSAN_PRCTL,	 /* prctl(PR_GET/SET_DUMPABLE, PR_SET_PTRACER, PR_SET_PDEATHSIG) */
 	A_LSAN_CLONE,	 /* clone(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_UNTRACED) */
@@ -365,9 +372,24 @@ static const struct {
 	{ "writev", ANY, A_NONE },
 	{ "memfd_create", ANY, A_MEMFD },
 	/* The worker and its leftovers (run.c). */
-	{ "wait4", ANY, A_NONE },
-	{ "kill", ANY, A_NONE },
+	{ "wait4", RUN, A_NONE },
+	{ "kill", RUN, A_NONE },
 	{ "getpid", ANY, A_NONE },
+	/* The daemon (cmd_serve.c): peers and status clients connect, and
+	 * who they are comes from SO_PEERCRED, SO_PEERGROUPS, SO_PEERPIDFD;
+	 * geteuid says whether a peer's new files are given to it.
+	 * A SIGHUP reload parses the policy again and resolves the names on
+	 * its profile lines through NSS: files under /etc, and modules that
+	 * list a folder (nss_systemd's /run/systemd/userdb).  A module that
+	 * would talk to a daemon over a Unix stream socket or the network
+	 * (nscd, userdbd, sssd, LDAP) gets EACCES from socket() instead (see
+	 * add_rule()): the name
+	 * is then not found and the reload fails, logged, leaving the old
+	 * policy in force. */
+	{ "accept4", DAEMON, A_NONE },
+	{ "getsockopt", DAEMON, A_SOL_SOCKET },
+	{ "geteuid", DAEMON, A_NONE },
+	{ "getdents64", DAEMON, A_NONE },
 	/* Memory: malloc; never executable. */
 	{ "brk", ANY, A_NONE },
 	{ "mmap", ANY, A_NO_EXEC },
@@ -392,7 +414,10 @@ static const struct {
 	{ "tgkill", ANY, A_SELF },
 	/* LeakSanitizer's StopTheWorld: a tracer sharing our memory, made
 	 * with exactly these clone flags (not fork's), that attaches to our
-	 * threads, lists them and reads their registers. */
+	 * threads, lists them and reads their registers; it waits for each
+	 * thread to stop, and we wait for it (wait4: the daemon has no other
+	 * use for it). */
+	{ "wait4", SAN, A_NONE },
 	{ "prctl", SAN, A_LSAN_PRCTL },
 	{ "clone", SAN, A_LSAN_CLONE },
 	{ "ptrace", SAN, A_NONE },
@@ -416,7 +441,7 @@ is_forbidden(const char *name)
 }
 
 static int
-add_rule(scmp_filter_ctx ctx, const char *name, enum argrule arg, pid_t self)
+add_rule(scmp_filter_ctx ctx, const char *name, enum argrule arg, pid_t self, unsigned have)
 {
 	static const unsigned long notif[] = {
 		SECCOMP_IOCTL_NOTIF_RECV,
@@ -441,8 +466,21 @@ add_rule(scmp_filter_ctx ctx, const char *name, enum argrule arg, pid_t self)
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 3, SCMP_A0(SCMP_CMP_EQ, AF_UNIX),
 		    SCMP_A1(SCMP_CMP_EQ, SOCK_SEQPACKET | SOCK_CLOEXEC), SCMP_A2(SCMP_CMP_EQ, 0));
 	case A_UNIX_DGRAM:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 3, SCMP_A0(SCMP_CMP_EQ, AF_UNIX),
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 3, SCMP_A0(SCMP_CMP_EQ, AF_UNIX),
 		    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM), SCMP_A2(SCMP_CMP_EQ, 0));
+		if (rc != 0 || !(have & DAEMON))
+			return rc;
+		/* The daemon's NSS lookups on reload (glibc asks nscd first,
+		 * over a stream socket, every 100 s; see the table): EACCES,
+		 * no socket, and the lookup goes on without that source.  Any
+		 * other family, and any other Unix socket type, still kills. */
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr, 1,
+		    SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+		if (rc == 0)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr, 2,
+			    SCMP_A0(SCMP_CMP_EQ, AF_UNIX),
+			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM));
+		return rc;
 	case A_NOTIF_IOCTL:
 		/* Compared on all 64 bits: a request with stray high bits is
 		 * not one the broker makes, so it kills. */
@@ -483,6 +521,20 @@ add_rule(scmp_filter_ctx ctx, const char *name, enum argrule arg, pid_t self)
 	return -EINVAL;
 }
 
+/* Was allowed[i]'s syscall already added for have (a call both the daemon
+ * and LeakSanitizer make)? */
+static int
+seen_before(size_t i, unsigned have)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if ((allowed[j].when & have) == allowed[j].when &&
+		    strcmp(allowed[j].name, allowed[i].name) == 0)
+			return 1;
+	return 0;
+}
+
 /* Build the filter for o; *nrules is the number of syscalls allowed. */
 static scmp_filter_ctx
 build_filter(const struct confine_opts *o, int *nrules)
@@ -493,10 +545,14 @@ build_filter(const struct confine_opts *o, int *nrules)
 	size_t i;
 	int rc, n = 0;
 
-	if (o->transparent)
+	/* The daemon's filter holds the transparent-mode calls whatever o
+	 * says: any peer may hand over its listener (CAP_SYS_PTRACE, needed
+	 * for peers of other uids, is still kept only with o->transparent). */
+	if (o->transparent || o->daemon)
 		have |= NOTIFY;
 	if (o->chown_new)
 		have |= CHOWN;
+	have |= o->daemon ? DAEMON : RUN;
 	if (CONFINE_SANITIZER)
 		have |= SAN;
 	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {
@@ -516,7 +572,9 @@ build_filter(const struct confine_opts *o, int *nrules)
 			rc = -EINVAL;
 			goto fail;
 		}
-		if ((rc = add_rule(ctx, allowed[i].name, allowed[i].arg, self)) < 0)
+		if (seen_before(i, have))
+			continue;
+		if ((rc = add_rule(ctx, allowed[i].name, allowed[i].arg, self, have)) < 0)
 			goto fail;
 		n++;
 	}
@@ -561,6 +619,25 @@ nthreads(void)
 	return atoi(p + 9);
 }
 
+/*
+ * The daemon resolves user and group names again on every reload.  glibc
+ * loads an NSS module (nss_systemd, nss_ldap, ...) the first time a lookup
+ * reaches it, with dlopen(), whose PROT_EXEC mappings the filter kills, and
+ * never unloads it.  A lookup of a name no database can hold, while we are
+ * still free to map code, walks every source of both chains: from then on
+ * each module is in memory.
+ */
+static void
+nss_load(void)
+{
+	char buf[4096];
+	struct passwd pw, *pwr;
+	struct group gr, *grr;
+
+	(void)getpwnam_r("filebroker:nss-load", &pw, buf, sizeof(buf), &pwr);
+	(void)getgrnam_r("filebroker:nss-load", &gr, buf, sizeof(buf), &grr);
+}
+
 int
 confine_broker(const struct confine_opts *o)
 {
@@ -573,6 +650,8 @@ confine_broker(const struct confine_opts *o)
 		errno = EBUSY;
 		return -1;
 	}
+	if (o->daemon)
+		nss_load();
 	/* Built first: a filter that cannot be built stops us before any
 	 * privilege is gone, with the error that says why. */
 	if ((ctx = build_filter(o, &nrules)) == NULL)

@@ -61,6 +61,21 @@
  *
  * CAP_KILL and CAP_SYS_PTRACE would reach every process on the machine;
  * step 1's Landlock domain confines both to the worker's tree.
+ *
+ * The daemon (`filebroker serve`, o->daemon) takes step 2 alone, once its
+ * sockets, audit sinks and policy are set up.  Step 1 has nothing to scope
+ * there: the peers are not its descendants, their domains are not nested
+ * in any of the daemon's, so a domain would only cut it off from them
+ * (ptrace-class access for transparent mode) and from an abstract
+ * NOTIFY_SOCKET.  What it would have scoped is gone instead: no CAP_KILL,
+ * no kill() or wait4() in the filter.  The daemon's filter adds accept4,
+ * getsockopt(SOL_SOCKET) for the peer's credentials, and what a SIGHUP
+ * reload needs: the policy file, and NSS for the names on profile lines
+ * (confine_broker() loads every NSS module first, while dlopen() may still
+ * map code; a module's stream socket gets EACCES rather than a kill).  It
+ * always holds the transparent-mode calls, since any peer may hand over
+ * its listener; CAP_SYS_PTRACE only with o->transparent.  Capabilities:
+ * CAP_DAC_OVERRIDE, CAP_FOWNER, and CAP_CHOWN with o->chown_new.
  */
 #ifndef FB_CONFINE_H
 #define FB_CONFINE_H
@@ -72,6 +87,7 @@ struct confine_opts {
 			    process_vm_*, pidfd_*, CAP_SYS_PTRACE */
 	int chown_new;	 /* gives created files to the worker: fchownat,
 			    CAP_CHOWN */
+	int daemon;	 /* filebroker serve (see "The daemon" above) */
 };
 
 /*

@@ -93,6 +93,21 @@ struct notifier {
 
 static int nactive;
 
+/* The kernel's notification sizes, asked once (notify_init()). */
+static struct seccomp_notif_sizes sizes;
+static int have_sizes;
+
+int
+notify_init(void)
+{
+	if (have_sizes)
+		return 0;
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == -1)
+		return -1;
+	have_sizes = 1;
+	return 0;
+}
+
 int
 notify_active(void)
 {
@@ -660,6 +675,15 @@ handle(struct notifier *n)
 	}
 
 	ops_handle(n->s, &o, &n->freq, &t0, &n->rep, &fd);
+	/* --audit-sync: the record is made durable before the answer.  One
+	 * fdatasync() per notification: a listener is read one notification
+	 * per wake-up, so there is no batch to share it with. */
+	if (ops_audit_sync(n->s) == -1) {
+		if (fd != -1)
+			close(fd);
+		send_resp(n, EIO, 0, 0);
+		return;
+	}
 	e = (int)n->rep.error;
 	if (e != 0) {
 		send_resp(n, e, 0, 0);
@@ -701,11 +725,33 @@ handle(struct notifier *n)
 	}
 }
 
+/*
+ * Everything the notifier holds, its cached thread pidfds included, then
+ * the session: unwatching the listener lets go of it (serve.h), and for a
+ * daemon peer whose connections are all closed that releases it, so n->s
+ * is not touched afterwards.  Also server_free()'s gone() callback, when
+ * the listener is already unwatched.
+ */
+static void
+notifier_free(void *arg)
+{
+	struct notifier *n = arg;
+	size_t i;
+
+	for (i = 0; i < TGID_SLOTS; i++)
+		tgid_evict(&n->tgid[i]);
+	server_unwatch(n->sv, n->fd);
+	close(n->fd);
+	free(n->req);
+	free(n->resp);
+	free(n);
+	nactive--;
+}
+
 static void
 on_listener(void *arg, uint32_t events)
 {
 	struct notifier *n = arg;
-	size_t i;
 
 	if (events & EPOLLIN) {
 		memset(n->req, 0, n->reqsize);
@@ -718,27 +764,18 @@ on_listener(void *arg, uint32_t events)
 		handle(n);
 		return;
 	}
-	if (events & (EPOLLHUP | EPOLLERR)) {
-		/* The last filtered task is gone. */
-		for (i = 0; i < TGID_SLOTS; i++)
-			tgid_evict(&n->tgid[i]);
-		server_unwatch(n->sv, n->fd);
-		close(n->fd);
-		free(n->req);
-		free(n->resp);
-		free(n);
-		nactive--;
-	}
+	if (events & (EPOLLHUP | EPOLLERR))
+		notifier_free(n); /* the last filtered task is gone */
 }
 
 int
 notify_start(struct server *sv, struct session *s, int fd)
 {
-	struct seccomp_notif_sizes sizes;
 	struct notifier *n;
 	size_t i;
+	int saved;
 
-	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == -1) {
+	if (notify_init() == -1) {
 		close(fd);
 		return -1;
 	}
@@ -758,15 +795,51 @@ notify_start(struct server *sv, struct session *s, int fd)
 								  : sizeof(*n->resp);
 	n->req = calloc(1, n->reqsize);
 	n->resp = calloc(1, n->respsize);
-	if (n->req == NULL || n->resp == NULL || server_watch(sv, fd, on_listener, n) == -1) {
+	/* The session is held while the listener is watched (EBUSY: it has
+	 * one already). */
+	if (n->req == NULL || n->resp == NULL ||
+	    server_watch_session(sv, s, fd, on_listener, notifier_free, n) == -1) {
+		saved = errno;
 		free(n->req);
 		free(n->resp);
 		free(n);
 		close(fd);
+		errno = saved;
 		return -1;
 	}
 	/* Older kernels say EINVAL or ENOTTY: the wake-ups are only slower. */
 	(void)ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	nactive++;
+	return 0;
+}
+
+int
+notify_adopt(struct server *sv, struct session *s, int fd)
+{
+	char link[64], target[64];
+	ssize_t len;
+	__u64 id = 0;
+	int fl;
+
+	/* What the kernel says the descriptor is, before any ioctl: a
+	 * seccomp ioctl number may mean something else to a device.  Not
+	 * O_PATH, which names the file without giving access to it. */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, target, sizeof(target) - 1);
+	fl = fcntl(fd, F_GETFL);
+	if (len < 0 || fl == -1 || (fl & O_PATH)) {
+		close(fd);
+		return EBADF;
+	}
+	target[len] = '\0';
+	/* A listener knows no notification 0 (ENOENT); anything else that
+	 * calls itself so is not one. */
+	if (strcmp(target, "anon_inode:seccomp notify") != 0 ||
+	    (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 || errno != ENOENT)) {
+		close(fd);
+		return EBADF;
+	}
+	if (notify_start(sv, s, fd) == -1)
+		return errno;
 	return 0;
 }

@@ -15,13 +15,30 @@ struct server;
 struct session;
 
 /*
+ * Ask the kernel for its notification sizes (seccomp(2)), once.  A broker
+ * that confines itself, which takes seccomp(2) away, calls it before;
+ * notify_start() calls it otherwise.  Returns 0 or -1 with errno.
+ */
+int notify_init(void);
+
+/*
  * Serve the seccomp listener fd for session s in sv's event loop.  Takes
  * ownership of fd.  The listener is closed when the last filtered task is
  * gone.  Returns 0 or -1 with errno.
  */
 int notify_start(struct server *sv, struct session *s, int fd);
 
-/* 1 while a listener is being served. */
+/*
+ * FB_MSG_LISTENER: fd came from a worker over its connection.  Serve it as
+ * notify_start() does if it is a seccomp listener.  The session (given to
+ * sv) is held while the listener is served (server_watch_session()), so
+ * it outlives the worker's connections until the last filtered task is
+ * gone.  Takes ownership of fd.  Returns 0, or a positive errno: EBADF
+ * not a seccomp listener, EBUSY the session has one already, ENOMEM ...
+ */
+int notify_adopt(struct server *sv, struct session *s, int fd);
+
+/* Listeners being served, of every session. */
 int notify_active(void);
 
 #endif

@@ -564,6 +564,19 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	}
 }
 
+int
+ops_audit_sync(struct session *s)
+{
+	if (s->audit == NULL || audit_sync(s->audit) == 0)
+		return 0;
+	if (!s->audit_broken)
+		log_warn("audit: %s: records could not be made durable; denying every "
+			 "request from now on",
+		    audit_failed(s->audit) ? audit_failed(s->audit) : "sink");
+	s->audit_broken = 1;
+	return -1;
+}
+
 /* Does the reply of this operation carry a descriptor or information? */
 static int
 hands_out(uint16_t type)
@@ -578,7 +591,7 @@ ops_handle(struct session *s, const struct origin *o, const struct fb_request *r
 {
 	struct opctx c;
 	size_t i;
-	int err = EINVAL;
+	int err = EINVAL, refused = 0;
 
 	memset(rep, 0, sizeof(*rep));
 	rep->type = req->type;
@@ -593,7 +606,11 @@ ops_handle(struct session *s, const struct origin *o, const struct fb_request *r
 	c.fd = -1;
 	s->nrequests++;
 
-	for (i = 0; i < sizeof(ops_table) / sizeof(ops_table[0]); i++) {
+	/* Refused before anything is looked at: no decision, no path
+	 * resolved, and the errno the hook chose (serve: EAGAIN). */
+	if (s->admit != NULL && (refused = s->admit(s, req)) != 0)
+		err = refused;
+	for (i = 0; refused == 0 && i < sizeof(ops_table) / sizeof(ops_table[0]); i++) {
 		if (ops_table[i].type != req->type)
 			continue;
 		if (s->audit_broken)

@@ -33,6 +33,15 @@ struct session {
 	 * Returns 0 and the worker's end in *fd, or a positive errno. */
 	int (*new_channel)(struct session *s, int *fd);
 	void *serve;
+	int accept_listener;	/* FB_MSG_LISTENER is served: the worker may send
+				   its seccomp listener (filebroker serve) */
+	/* Asked first by ops_handle(), once per request (so once per entry of
+	 * an OPENV): 0 admits it; a positive errno refuses it, and the request
+	 * is answered and recorded with that errno (decision "error"),
+	 * nothing decided or done.  NULL admits everything (run mode).
+	 * filebroker serve's --max-rate sets it. */
+	int (*admit)(struct session *s, const struct fb_request *req);
+	void *admit_arg;
 
 	uint64_t nrequests;
 	uint64_t ndenied;
@@ -70,5 +79,14 @@ void ops_handle(struct session *s, const struct origin *o, const struct fb_reque
 void ops_handle_openv(struct session *s, const struct origin *o,
     const struct fb_openv_request *v, const struct timespec *t0, struct fb_reply *rep,
     int fds[FB_OPENV_MAX]);
+
+/*
+ * --audit-sync: make the records written so far durable (audit_sync())
+ * before a reply leaves.  Returns 0, or -1 when they could not be: the
+ * failure is logged once and the session fails closed from then on; the
+ * caller answers EIO and hands out no descriptor.  Cheap when nothing is
+ * to be synced.
+ */
+int ops_audit_sync(struct session *s);
 
 #endif

@@ -14,8 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "fdpass.h"
 #include "log.h"
+#include "notify.h"
 #include "ops.h"
 #include "proto.h"
 #include "serve.h"
@@ -28,21 +30,41 @@ struct sref {
 	struct server *sv;
 	struct session *s;
 	unsigned nconns, max;
+	unsigned nheld; /* server_watch_session() watches: 0 or 1 */
 	void (*release)(struct session *s, void *arg); /* NULL: the default one */
 	void *arg;
+	/* --max-inflight (server_session_max_inflight()): replies parked on
+	 * the session's connections; at max_inflight (0: no limit) none of
+	 * its connections is read until one is taken (throttled). */
+	struct watch *conns; /* its connections */
+	unsigned nparked, max_inflight;
+	int throttled;
+	struct timespec throttled_at, logged; /* CLOCK_MONOTONIC */
+	unsigned long long nthrottled, unlogged; /* episodes */
 };
+
+/* watch.pending */
+#define HELD_PARKED 1
+#define HELD_SYNC 2
 
 struct watch {
 	enum watch_kind kind;
 	int fd;
-	struct sref *sr; /* W_CONN: its session */
+	struct sref *sr; /* W_CONN: its session; W_OTHER: the one it holds */
 	struct watch *next, *prev;
 	/* W_OTHER */
 	void (*fn)(void *arg, uint32_t events);
+	void (*gone)(void *arg); /* with sr: server_free() calls it */
 	void *arg;
 	/* W_CONN: a reply the worker has not made room for yet, with the
-	 * descriptors it carries (the connection owns them until sent) */
+	 * descriptors it carries (the connection owns them until sent);
+	 * pending is HELD_PARKED, or HELD_SYNC for a reply that waits for
+	 * the audit fdatasync() at the end of the batch (--audit-sync) */
 	int pending;
+	struct watch *cnext, *cprev; /* W_CONN: its session's connections */
+	struct watch *snext; /* HELD_SYNC: the server's list */
+	uint16_t stype;	     /* HELD_SYNC: to answer EIO instead */
+	uint32_t sid;
 	size_t plen;
 	uint8_t *pbuf;
 	unsigned npfds;
@@ -54,6 +76,7 @@ struct server {
 	struct sref *def; /* the default session, or NULL */
 	struct watch *head;
 	struct watch *dead; /* W_DEAD, to free after this batch */
+	struct watch *held; /* HELD_SYNC replies of this batch */
 	unsigned nconns;
 	uint64_t nviolations;
 	/* Scratch space for one request at a time (one thread). */
@@ -66,6 +89,7 @@ struct server {
 };
 
 static int server_new_channel(struct session *s, int *fd);
+static int conn_interest(struct server *sv, struct watch *w, uint32_t events);
 
 static void
 close_fds(const int *fds, unsigned n)
@@ -134,6 +158,95 @@ free_retired(struct server *sv)
 	}
 }
 
+/* An added session with no connection and no held watch left is done.
+ * Nothing else of the server refers to it any more. */
+static void
+sref_check(struct server *sv, struct sref *sr)
+{
+	if (sr->nconns > 0 || sr->nheld > 0 || sr == sv->def)
+		return;
+	sr->s->serve = NULL;
+	sr->s->new_channel = NULL;
+	if (sr->release != NULL)
+		sr->release(sr->s, sr->arg);
+	free(sr);
+}
+
+/* Take a server_watch_session() watch out of service and let go of its
+ * session. */
+static void
+held_unwatch(struct server *sv, struct watch *w)
+{
+	struct sref *sr = w->sr;
+
+	epoll_ctl(sv->ep, EPOLL_CTL_DEL, w->fd, NULL);
+	retire(sv, w);
+	sr->nheld--;
+	sref_check(sv, sr);
+}
+
+/* What a connection that holds no reply waits for: requests, unless its
+ * session is throttled (hang-ups are reported either way). */
+static uint32_t
+conn_idle(const struct watch *w)
+{
+	return w->sr->throttled ? 0 : EPOLLIN;
+}
+
+/*
+ * A reply of sr was parked (delta 1), or a parked one is gone (-1: sent, or
+ * closed with its connection).  --max-inflight: at the limit no connection
+ * of the session is read; below it again, all are.  A connection holding a
+ * reply keeps its own interest (EPOLLOUT, or none until the batch ends).
+ * Said when an episode starts, but at most once a second (a worker that
+ * reads one reply at a time starts one per reply), with a count.
+ */
+static void
+sref_parked(struct server *sv, struct sref *sr, int delta)
+{
+	struct timespec now;
+	struct watch *w;
+	int throttle;
+
+	if (delta < 0 && sr->nparked == 0)
+		fatalx("worker %ld: a parked reply went twice", (long)sr->s->pid);
+	sr->nparked = delta > 0 ? sr->nparked + 1 : sr->nparked - 1;
+	if (sr->max_inflight == 0)
+		return;
+	throttle = sr->nparked >= sr->max_inflight;
+	if (throttle == sr->throttled)
+		return;
+	sr->throttled = throttle;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (throttle) {
+		sr->throttled_at = now;
+		sr->nthrottled++;
+		sr->unlogged++;
+		if (sr->nthrottled == 1 || now.tv_sec - sr->logged.tv_sec >= 2 ||
+		    (now.tv_sec - sr->logged.tv_sec == 1 && now.tv_nsec >= sr->logged.tv_nsec)) {
+			if (sr->unlogged == sr->nthrottled)
+				log_warnx("worker %ld: %u replies it has not read (--max-inflight "
+					  "%u): none of its requests is read until it reads them",
+				    (long)sr->s->pid, sr->nparked, sr->max_inflight);
+			else
+				log_warnx("worker %ld: --max-inflight %u reached again, %llu "
+					  "times since the last such line (%llu in all)",
+				    (long)sr->s->pid, sr->max_inflight, sr->unlogged,
+				    sr->nthrottled);
+			sr->unlogged = 0;
+			sr->logged = now;
+		}
+	} else
+		log_debug("worker %ld: read its replies after %.3f s: its requests are read "
+			  "again",
+		    (long)sr->s->pid,
+		    (double)(now.tv_sec - sr->throttled_at.tv_sec) +
+			(double)(now.tv_nsec - sr->throttled_at.tv_nsec) / 1e9);
+	for (w = sr->conns; w != NULL; w = w->cnext)
+		if (!w->pending && conn_interest(sv, w, conn_idle(w)) == -1)
+			log_warn("worker %ld: epoll", (long)sr->s->pid);
+}
+
 static void
 conn_close(struct server *sv, struct watch *w)
 {
@@ -144,34 +257,43 @@ conn_close(struct server *sv, struct watch *w)
 	if (w->pending)
 		close_fds(w->pfds, w->npfds);
 	free(w->pbuf);
-	unlink_watch(sv, w);
 	sv->nconns--;
 	retire(sv, w);
-	/* The last connection of an added session: it is done.  Nothing
-	 * else of the server refers to it any more. */
-	if (--sr->nconns == 0 && sr != sv->def) {
-		sr->s->serve = NULL;
-		sr->s->new_channel = NULL;
-		if (sr->release != NULL)
-			sr->release(sr->s, sr->arg);
-		free(sr);
-	}
+	if (w->cprev != NULL)
+		w->cprev->cnext = w->cnext;
+	else
+		sr->conns = w->cnext;
+	if (w->cnext != NULL)
+		w->cnext->cprev = w->cprev;
+	if (w->pending == HELD_PARKED)
+		sref_parked(sv, sr, -1);
+	sr->nconns--;
+	sref_check(sv, sr);
 }
 
 void
 server_free(struct server *sv)
 {
-	struct watch *w, *next;
+	struct watch *w;
 
 	if (sv == NULL)
 		return;
-	for (w = sv->head; w != NULL; w = next) {
-		next = w->next;
+	/* Always the head: a gone() callback may unwatch other entries. */
+	while ((w = sv->head) != NULL) {
 		if (w->kind == W_CONN)
 			conn_close(sv, w);
-		else
+		else if (w->sr != NULL) {
+			/* Its owner frees what it holds (retired, w stays
+			 * readable), then the session it held may go. */
+			epoll_ctl(sv->ep, EPOLL_CTL_DEL, w->fd, NULL);
+			retire(sv, w);
+			w->gone(w->arg);
+			w->sr->nheld--;
+			sref_check(sv, w->sr);
+		} else
 			retire(sv, w);
 	}
+	sv->held = NULL;
 	free_retired(sv);
 	close(sv->ep);
 	free(sv->def);
@@ -213,13 +335,17 @@ conn_add(struct server *sv, struct sref *sr, int fd)
 		errno = EMFILE;
 		return -1;
 	}
-	if ((w = watch_add(sv, fd, W_CONN, EPOLLIN)) == NULL) {
+	if ((w = watch_add(sv, fd, W_CONN, sr->throttled ? 0 : EPOLLIN)) == NULL) {
 		int saved = errno;
 		close(fd);
 		errno = saved;
 		return -1;
 	}
 	w->sr = sr;
+	w->cnext = sr->conns;
+	if (sr->conns != NULL)
+		sr->conns->cprev = w;
+	sr->conns = w;
 	sr->nconns++;
 	sv->nconns++;
 	return 0;
@@ -265,6 +391,15 @@ server_add_conn_session(struct server *sv, int fd, struct session *s, unsigned m
 	return 0;
 }
 
+void
+server_session_max_inflight(struct session *s, unsigned max)
+{
+	struct sref *sr = s->serve;
+
+	if (sr != NULL)
+		sr->max_inflight = max;
+}
+
 unsigned
 server_session_nconns(const struct session *s)
 {
@@ -292,11 +427,40 @@ server_unwatch(struct server *sv, int fd)
 
 	for (w = sv->head; w != NULL; w = w->next) {
 		if (w->kind == W_OTHER && w->fd == fd) {
+			if (w->sr != NULL) {
+				held_unwatch(sv, w);
+				return;
+			}
 			epoll_ctl(sv->ep, EPOLL_CTL_DEL, fd, NULL);
 			retire(sv, w);
 			return;
 		}
 	}
+}
+
+int
+server_watch_session(struct server *sv, struct session *s, int fd,
+    void (*fn)(void *arg, uint32_t events), void (*gone)(void *arg), void *arg)
+{
+	struct sref *sr = s->serve;
+	struct watch *w;
+
+	if (sr == NULL || sr->sv != sv) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (sr->nheld > 0) {
+		errno = EBUSY;
+		return -1;
+	}
+	if ((w = watch_add(sv, fd, W_OTHER, EPOLLIN)) == NULL)
+		return -1;
+	w->fn = fn;
+	w->gone = gone;
+	w->arg = arg;
+	w->sr = sr;
+	sr->nheld++;
+	return 0;
 }
 
 unsigned
@@ -363,23 +527,34 @@ conn_interest(struct server *sv, struct watch *w, uint32_t events)
 	return epoll_ctl(sv->ep, EPOLL_CTL_MOD, w->fd, &ev);
 }
 
-/* Park a reply until the worker reads; stop reading its requests.  The
- * connection takes the descriptors (closed with it if it closes first);
- * on failure they are still the caller's. */
+/* Hold a reply: parked until the worker reads (HELD_PARKED), or until the
+ * end of the batch (HELD_SYNC); no request of the connection is read
+ * meanwhile.  The connection takes the descriptors (closed with it if it
+ * closes first); on failure they are still the caller's. */
 static int
-conn_park(struct server *sv, struct watch *w, size_t len, const int *fds, unsigned nfds)
+conn_hold(struct server *sv, struct watch *w, size_t len, const int *fds, unsigned nfds, int how)
 {
 	if (len > FB_REPLY_MAX || nfds > FB_OPENV_MAX)
 		fatalx("parking a reply of %zu bytes and %u descriptors", len, nfds);
 	if (w->pbuf == NULL && (w->pbuf = malloc(FB_REPLY_MAX)) == NULL)
 		return -1;
-	if (conn_interest(sv, w, EPOLLOUT) == -1)
+	/* Parked: wait until the worker makes room.  Held for the sync:
+	 * nothing but a hang-up until the end of the batch. */
+	if (conn_interest(sv, w, how == HELD_PARKED ? EPOLLOUT : 0) == -1)
 		return -1;
 	memcpy(w->pbuf, sv->out, len);
 	w->plen = len;
 	memcpy(w->pfds, fds, nfds * sizeof(fds[0]));
 	w->npfds = nfds;
-	w->pending = 1;
+	w->pending = how;
+	if (how == HELD_PARKED)
+		sref_parked(sv, w->sr, 1);
+	if (how == HELD_SYNC) {
+		w->stype = sv->rep.type;
+		w->sid = sv->rep.id;
+		w->snext = sv->held;
+		sv->held = w;
+	}
 	return 0;
 }
 
@@ -393,8 +568,46 @@ conn_flush(struct server *sv, struct watch *w)
 	close_fds(w->pfds, w->npfds);
 	w->npfds = 0;
 	w->pending = 0;
-	if (r < 0 || conn_interest(sv, w, EPOLLIN) == -1)
+	sref_parked(sv, w->sr, -1);
+	if (r < 0 || conn_interest(sv, w, conn_idle(w)) == -1)
 		conn_close(sv, w);
+}
+
+/*
+ * FB_MSG_LISTENER: the seccomp listener fd of a daemon peer's own filter
+ * (transparent mode over its connection), served by notify.c for the
+ * peer's session, which it holds until the last filtered task is gone.  A
+ * run session gets its listener from the launcher instead, and a run
+ * broker confined for explicit mode could not serve one.  Counts as one
+ * request (and is admitted as one).  Takes ownership of fd; fills sv->rep.
+ */
+static void
+conn_listener(struct server *sv, struct watch *w, int fd)
+{
+	struct session *s = w->sr->s;
+	int e;
+
+	memset(&sv->rep, 0, sizeof(sv->rep));
+	sv->rep.type = FB_MSG_LISTENER;
+	sv->rep.id = sv->req.id;
+	s->nrequests++;
+	if (!s->accept_listener)
+		e = EOPNOTSUPP;
+	else if (s->admit != NULL)
+		e = s->admit(s, &sv->req); /* serve's --max-rate, as for any request */
+	else
+		e = 0;
+	if (e != 0)
+		close(fd);
+	else
+		e = notify_adopt(sv, s, fd);
+	if (e == 0)
+		log_info("worker %ld: transparent mode: serving its seccomp listener",
+		    (long)s->pid);
+	else
+		log_warnx("worker %ld: transparent mode: listener refused: %s", (long)s->pid,
+		    strerror(e));
+	sv->rep.error = (uint32_t)e;
 }
 
 /* Read and answer one request.  Returns 1 to go on reading, 0 when the
@@ -414,7 +627,7 @@ conn_serve_one(struct server *sv, struct watch *w)
 	const char *why;
 	ssize_t n, len;
 	unsigned nout;
-	int nfds = 0, fd, i, r;
+	int nfds = 0, fd, rfd = -1, i, r;
 
 	memset(&msg, 0, sizeof(msg));
 	iov.iov_base = sv->in;
@@ -434,13 +647,18 @@ conn_serve_one(struct server *sv, struct watch *w)
 		conn_close(sv, w);
 		return 0;
 	}
-	/* Whatever arrives, every descriptor in it is closed. */
+	/* Whatever arrives, every descriptor in it is closed, but for the
+	 * first, kept in rfd until the message proves to be the one request
+	 * that carries one (FB_MSG_LISTENER) and closed otherwise. */
 	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
 		for (i = 0; (size_t)i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
 			memcpy(&fd, CMSG_DATA(cm) + (size_t)i * sizeof(int), sizeof(int));
-			close(fd);
+			if (rfd == -1)
+				rfd = fd;
+			else
+				close(fd);
 			nfds++;
 		}
 	}
@@ -450,16 +668,20 @@ conn_serve_one(struct server *sv, struct watch *w)
 		conn_close(sv, w);
 		return 0;
 	}
-	if (nfds > 0) {
-		violation(sv, w, "request carried descriptors");
-		return 0;
-	}
-	if (msg.msg_flags & MSG_TRUNC) {
-		violation(sv, w, "message too long");
-		return 0;
-	}
-	if (msg.msg_flags & MSG_CTRUNC) {
-		violation(sv, w, "control data truncated");
+	why = NULL;
+	r = (int)proto_request_nfds(proto_peek_type(sv->in, (size_t)n));
+	if (nfds != r)
+		why = r == 0 ? "request carried descriptors"
+		    : nfds == 0 ? "listener request without its descriptor"
+				: "listener request with more than one descriptor";
+	else if (msg.msg_flags & MSG_TRUNC)
+		why = "message too long";
+	else if (msg.msg_flags & MSG_CTRUNC)
+		why = "control data truncated";
+	if (why != NULL) {
+		if (rfd != -1)
+			close(rfd);
+		violation(sv, w, why);
 		return 0;
 	}
 	/* On a socket the broker cannot tell which process of the worker's
@@ -478,21 +700,36 @@ conn_serve_one(struct server *sv, struct watch *w)
 		nout = sv->rep.nfds;
 	} else {
 		if (proto_decode_request(sv->in, (size_t)n, &sv->req, &why) == -1) {
+			if (rfd != -1)
+				close(rfd);
 			violation(sv, w, why);
 			return 0;
 		}
-		ops_handle(w->sr->s, &o, &sv->req, &t0, &sv->rep, &fd);
 		nout = 0;
-		if (fd != -1)
-			sv->fds[nout++] = fd;
+		if (sv->req.type == FB_MSG_LISTENER)
+			conn_listener(sv, w, rfd);
+		else {
+			ops_handle(w->sr->s, &o, &sv->req, &t0, &sv->rep, &fd);
+			if (fd != -1)
+				sv->fds[nout++] = fd;
+		}
 	}
 	if ((len = proto_encode_reply(&sv->rep, sv->out, sizeof(sv->out))) < 0) {
 		/* Our own reply does not encode: a broken invariant. */
 		fatal("encoding a %s reply", proto_type_name(sv->rep.type));
 	}
+	if (w->sr->s->audit != NULL && audit_needs_sync(w->sr->s->audit)) {
+		/* --audit-sync: the reply waits for the one fdatasync() that
+		 * ends this batch of events (flush_held()). */
+		if (conn_hold(sv, w, (size_t)len, sv->fds, nout, HELD_SYNC) == -1) {
+			close_fds(sv->fds, nout);
+			conn_close(sv, w);
+		}
+		return 0;
+	}
 	r = conn_send(w, sv->out, (size_t)len, sv->fds, nout);
 	if (r == 0) {
-		if (conn_park(sv, w, (size_t)len, sv->fds, nout) == -1) {
+		if (conn_hold(sv, w, (size_t)len, sv->fds, nout, HELD_PARKED) == -1) {
 			close_fds(sv->fds, nout);
 			conn_close(sv, w);
 		}
@@ -506,6 +743,53 @@ conn_serve_one(struct server *sv, struct watch *w)
 	return 1;
 }
 
+/*
+ * --audit-sync, at the end of a batch of events: one fdatasync() for the
+ * records of every request of the batch (audit_sync() does nothing for a
+ * sink already synced), then the replies that waited for it.  When the
+ * records could not be made durable, no descriptor leaves: each held
+ * reply becomes EIO, and the session fails closed (ops_audit_sync()).
+ */
+static void
+flush_held(struct server *sv)
+{
+	struct watch *w, *next;
+	ssize_t len;
+	int r;
+
+	w = sv->held;
+	sv->held = NULL;
+	for (; w != NULL; w = next) {
+		next = w->snext;
+		if (w->kind == W_DEAD || w->pending != HELD_SYNC)
+			continue;
+		if (ops_audit_sync(w->sr->s) == -1) {
+			close_fds(w->pfds, w->npfds);
+			w->npfds = 0;
+			memset(&sv->rep, 0, sizeof(sv->rep));
+			sv->rep.type = w->stype;
+			sv->rep.id = w->sid;
+			sv->rep.error = EIO;
+			if ((len = proto_encode_reply(&sv->rep, w->pbuf, FB_REPLY_MAX)) < 0)
+				fatal("encoding an EIO reply");
+			w->plen = (size_t)len;
+		}
+		r = conn_send(w, w->pbuf, w->plen, w->pfds, w->npfds);
+		if (r == 0) {
+			w->pending = HELD_PARKED;
+			sref_parked(sv, w->sr, 1);
+			if (conn_interest(sv, w, EPOLLOUT) == -1)
+				conn_close(sv, w);
+			continue;
+		}
+		close_fds(w->pfds, w->npfds);
+		w->npfds = 0;
+		w->pending = 0;
+		if (r < 0 || conn_interest(sv, w, conn_idle(w)) == -1)
+			conn_close(sv, w);
+	}
+}
+
 static void
 conn_event(struct server *sv, struct watch *w, uint32_t events)
 {
@@ -514,13 +798,15 @@ conn_event(struct server *sv, struct watch *w, uint32_t events)
 			conn_close(sv, w);
 			return;
 		}
-		conn_flush(sv, w);
+		if (w->pending == HELD_PARKED)
+			conn_flush(sv, w);
 		return;
 	}
-	if (events & EPOLLIN) {
+	if ((events & EPOLLIN) && !w->sr->throttled) {
 		/* One request per wake-up: epoll is level-triggered, so a
 		 * busy connection comes back at once, and a worker waiting for
-		 * its one reply does not pay for a recvmsg that finds nothing. */
+		 * its one reply does not pay for a recvmsg that finds nothing.
+		 * (Throttled since this batch began: left for later.) */
 		conn_serve_one(sv, w);
 		return;
 	}
@@ -551,6 +837,8 @@ server_run(struct server *sv, int (*keep_going)(void *arg), void *arg)
 			else
 				conn_event(sv, w, evs[i].events);
 		}
+		if (sv->held != NULL)
+			flush_held(sv);
 		free_retired(sv);
 	}
 	return 0;

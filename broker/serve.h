@@ -36,7 +36,8 @@ int server_add_conn(struct server *sv, int fd);
  * Serve fd as the first connection of session s, which may then hold up to
  * max_conns connections (fd and its channels).  Takes ownership of fd, also
  * on failure.  On success the server holds s until its last connection
- * closes, then calls release(s, arg) (from inside server_run() or
+ * closes and its server_watch_session() watch is gone, then calls
+ * release(s, arg) (from inside server_run(), server_unwatch() or
  * server_free()); s must stay valid until then and must not be given to a
  * server twice.  On failure s is still the caller's and release is not
  * called.  Returns 0 or -1 with errno.
@@ -44,12 +45,35 @@ int server_add_conn(struct server *sv, int fd);
 int server_add_conn_session(struct server *sv, int fd, struct session *s, unsigned max_conns,
     void (*release)(struct session *s, void *arg), void *arg);
 
+/*
+ * --max-inflight for session s (given to this server): a request is in
+ * flight from when it is read until the worker's socket takes its reply,
+ * which in this one thread is while the reply is parked (the worker has
+ * not made room for it; its connection is not read meanwhile).  While max
+ * replies of s are parked, none of its connections is read; reading
+ * resumes when one is taken.  Logged once per episode.  0 (the default):
+ * no limit but one parked reply per connection.
+ */
+void server_session_max_inflight(struct session *s, unsigned max);
+
 /* Open connections of session s (s must have been given to a server). */
 unsigned server_session_nconns(const struct session *s);
 
 /* Call fn(arg, events) when fd is readable.  The server does not own fd. */
 int server_watch(struct server *sv, int fd, void (*fn)(void *arg, uint32_t events), void *arg);
 void server_unwatch(struct server *sv, int fd);
+
+/*
+ * server_watch() on behalf of session s (given to this server), which
+ * counts the watch as it counts a connection: s is not released before
+ * server_unwatch(sv, fd), even when its last connection has closed.  A
+ * session has at most one such watch (its seccomp listener): EBUSY.  If
+ * sv is freed first, server_free() unwatches fd and calls gone(arg), which
+ * releases what arg holds (it may server_unwatch() other descriptors).
+ * Returns 0 or -1 with errno (EINVAL: s is not served here).
+ */
+int server_watch_session(struct server *sv, struct session *s, int fd,
+    void (*fn)(void *arg, uint32_t events), void (*gone)(void *arg), void *arg);
 
 /* Open connections, of every session. */
 unsigned server_nconns(const struct server *sv);

@@ -218,18 +218,49 @@ close_all(int *fds, int n)
 		close(fds[i]);
 }
 
+/* Send one message, with sendfd attached when it is not -1. */
+static ssize_t
+send_msg(int fd, const void *msg, size_t len, int sendfd)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov;
+	struct msghdr mh;
+	struct cmsghdr *c;
+
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = (void *)(uintptr_t)msg;
+	iov.iov_len = len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (sendfd >= 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &sendfd, sizeof(int));
+	}
+	return sendmsg(fd, &mh, MSG_NOSIGNAL);
+}
+
 /*
- * One request and its reply on fd.  type and id are the request's; expect
- * is the most descriptors its reply may carry (for FB_MSG_OPENV, its entry
- * count, which a successful reply must repeat), and fds has room for that
- * many.  Returns 0 when a well-formed reply to this request arrived
- * (whatever its error), with its rep->nfds descriptors in fds; -1 when the
- * exchange failed and the socket can no longer be trusted to be in step,
- * with every descriptor that arrived closed.
+ * One request and its reply on fd.  type and id are the request's, sendfd
+ * a descriptor it carries or -1; expect is the most descriptors its reply
+ * may carry (for FB_MSG_OPENV, its entry count, which a successful reply
+ * must repeat), and fds has room for that many.  Returns 0 when a
+ * well-formed reply to this request arrived (whatever its error), with its
+ * rep->nfds descriptors in fds; -1 when the exchange failed and the socket
+ * can no longer be trusted to be in step, with every descriptor that
+ * arrived closed.
  */
 static int
-exchange(int fd, const void *msg, size_t len, unsigned type, uint32_t id, int match_id,
-    unsigned expect, struct fb_reply *rep, int *fds)
+exchange(int fd, const void *msg, size_t len, int sendfd, unsigned type, uint32_t id,
+    int match_id, unsigned expect, struct fb_reply *rep, int *fds)
 {
 	union {
 		struct cmsghdr align;
@@ -251,7 +282,7 @@ exchange(int fd, const void *msg, size_t len, unsigned type, uint32_t id, int ma
 		return -1;
 	}
 	do
-		n = send(fd, msg, len, MSG_NOSIGNAL);
+		n = send_msg(fd, msg, len, sendfd);
 	while (n == -1 && errno == EINTR);
 	if (n == -1) {
 		if (errno == EPIPE || errno == ENOTCONN)
@@ -356,7 +387,7 @@ new_channel_locked(void)
 	req.path[0] = req.path2[0] = '\0';
 	if ((len = proto_encode_request(&req, msg, sizeof(msg))) == -1)
 		return -1;
-	if (exchange(pool.boot_fd, msg, (size_t)len, req.type, req.id, 0, 1, &rep, &fd) == -1)
+	if (exchange(pool.boot_fd, msg, (size_t)len, -1, req.type, req.id, 0, 1, &rep, &fd) == -1)
 		return -1;
 	if (rep.error != 0) {
 		errno = (int)rep.error;
@@ -424,10 +455,21 @@ release(int i, int drop)
 int
 channel_call(struct fb_request *req, struct fb_reply *rep, int *fdp)
 {
+	return channel_call_fd(req, -1, rep, fdp);
+}
+
+int
+channel_call_fd(struct fb_request *req, int sendfd, struct fb_reply *rep, int *fdp)
+{
 	uint8_t msg[FB_REQUEST_MAX];
 	ssize_t len;
 	int i, r, cancel, fd = -1;
 
+	/* The one descriptor a request may carry, and only that request. */
+	if ((sendfd >= 0) != (proto_request_nfds(req->type) == 1)) {
+		errno = sendfd < 0 ? EBADF : EINVAL;
+		return -1;
+	}
 	req->id = (uint32_t)atomic_fetch_add(&next_id, 1);
 	if ((len = proto_encode_request(req, msg, sizeof(msg))) == -1)
 		return -1;
@@ -439,7 +481,7 @@ channel_call(struct fb_request *req, struct fb_reply *rep, int *fdp)
 		r = -1;
 		goto out;
 	}
-	r = exchange(pool.slot[i].fd, msg, (size_t)len, req->type, req->id, 1,
+	r = exchange(pool.slot[i].fd, msg, (size_t)len, sendfd, req->type, req->id, 1,
 	    proto_reply_nfds(req->type, 0), rep, &fd);
 	release(i, r == -1);
 	if (r == 0 && rep->error != 0) {
@@ -480,8 +522,8 @@ channel_openv(struct fb_openv_request *v, struct fb_reply *rep, int fds[FB_OPENV
 		r = -1;
 		goto out;
 	}
-	r = exchange(pool.slot[i].fd, msg, (size_t)len, FB_MSG_OPENV, v->id, 1, v->count, rep,
-	    fds);
+	r = exchange(pool.slot[i].fd, msg, (size_t)len, -1, FB_MSG_OPENV, v->id, 1, v->count,
+	    rep, fds);
 	release(i, r == -1);
 	/* A reply with error set carries no descriptor (the decoder saw to
 	 * it): nothing to close. */
@@ -535,6 +577,21 @@ channel_disconnect(void)
 	pool.boot_owned = 0;
 	pthread_mutex_unlock(&pool.lock);
 	errno = saved;
+}
+
+int
+channel_sandbox_keep(void)
+{
+	int fd;
+
+	pthread_mutex_lock(&pool.lock);
+	/* The sandbox closes what it does not keep: forget the channels
+	 * first (the caller is the only thread; none is busy), so that no
+	 * slot names a descriptor number that is reused later. */
+	reset_slots();
+	fd = pool.boot_fd;
+	pthread_mutex_unlock(&pool.lock);
+	return fd;
 }
 
 int

@@ -29,6 +29,15 @@
 CHANNEL_HIDDEN int channel_call(struct fb_request *req, struct fb_reply *rep, int *fdp);
 
 /*
+ * channel_call() for a request that carries a descriptor (FB_MSG_LISTENER,
+ * proto_request_nfds()): sendfd is attached, the caller keeps its copy.
+ * Also EBADF (sendfd < 0 for such a request), EINVAL (sendfd given for
+ * another).
+ */
+CHANNEL_HIDDEN int channel_call_fd(struct fb_request *req, int sendfd, struct fb_reply *rep,
+    int *fdp);
+
+/*
  * Send the FB_MSG_OPENV request v (v->id is assigned here) on a channel and
  * wait for its reply; as channel_call().  Returns 0 when the broker answered
  * with error 0: *rep holds a result per entry (rep->count == v->count) and
@@ -44,6 +53,15 @@ CHANNEL_HIDDEN int channel_openv(struct fb_openv_request *v, struct fb_reply *re
 /* fb_connect(), fb_disconnect(); see filebroker.h. */
 CHANNEL_HIDDEN int channel_connect(const char *socket_path);
 CHANNEL_HIDDEN void channel_disconnect(void);
+
+/*
+ * For fb_sandbox_enter(), before it closes every descriptor it does not
+ * keep: closes and forgets this process's channels, and returns the
+ * bootstrap socket (which the sandbox keeps, so that the process can still
+ * ask for channels), or -1 when not connected.  The caller must be the
+ * process's only thread.
+ */
+CHANNEL_HIDDEN int channel_sandbox_keep(void);
 
 /* close(fd) unless fd is one of the library's sockets (EBADF). */
 CHANNEL_HIDDEN int channel_close_user_fd(int fd);

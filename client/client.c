@@ -558,3 +558,22 @@ fb_close(int fd)
 {
 	return channel_close_user_fd(fd);
 }
+
+int
+fb_send_listener(int listener_fd)
+{
+	struct fb_request req;
+	struct fb_reply rep;
+
+	if (listener_fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	/* LISTENER carries no strings; only the scalars need clearing. */
+	req.type = FB_MSG_LISTENER;
+	req.id = 0;
+	req.flags = 0;
+	req.mode = 0;
+	req.path[0] = req.path2[0] = '\0';
+	return channel_call_fd(&req, listener_fd, &rep, NULL);
+}

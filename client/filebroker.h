@@ -124,6 +124,27 @@ int fb_rename(const char *from, const char *to);
 /* close(2), except that the library's own sockets are refused with EBADF. */
 int fb_close(int fd);
 
+/*
+ * Transparent mode over this process's broker connection: hand listener_fd,
+ * the seccomp listener fb_sandbox_enter() made (transparent = 1), to the
+ * broker, which from then on answers the path syscalls of every task under
+ * that filter (open(2), stat(2), ... of this process, its threads and its
+ * children), decided and recorded as this connection's requests ("mode":
+ * "transparent" in the audit records).  The caller keeps its copy and must
+ * close it before running untrusted code: a task holding the listener
+ * could answer its own calls.  Sending needs no path, so it works after
+ * fb_sandbox_enter(); connecting to a socket path does not (the filter
+ * refuses socket(2) for Unix sockets), so connect first.  fb_sandbox_enter()
+ * with listener_fd NULL does all of this itself.
+ *
+ * Returns 0, or -1 with errno: EBADF (listener_fd is negative, or not a
+ * seccomp listener), EBUSY (this connection's session has one already),
+ * EOPNOTSUPP (the broker takes no listener over a connection: `filebroker
+ * run`, which takes its worker's listener itself), or what a call to the
+ * broker can fail with (ENOTCONN, ECONNRESET, EPROTO, ...; see fb_connect()).
+ */
+int fb_send_listener(int listener_fd);
+
 /* ---- The worker sandbox ---- */
 
 /*
@@ -133,7 +154,10 @@ int fb_close(int fd);
  * it execs the worker, and by self-sandboxing workers once their start-up is
  * done.  In this fixed order, every step checked:
  *
- *   1. close every descriptor but 0, 1, 2, keep_fd and status_fd;
+ *   1. close every descriptor but 0, 1, 2, keep_fd, status_fd and the
+ *      socket this process connected to the broker with (fb_connect(), or
+ *      the first call); the library's private channels are closed too, and
+ *      it asks for new ones on that socket as needed;
  *   2. when set_user: setgroups(0), setresgid, setresuid to the worker user;
  *   3. capabilities: effective, permitted, inheritable and ambient cleared;
  *      when CAP_SETPCAP is at hand (we were root) the bounding set is emptied
@@ -145,7 +169,10 @@ int fb_close(int fd);
  *      scoping (ABI 6+);
  *   6. seccomp: an allowlist filter (x86_64 only; i386 and x32 kill the
  *      process; unknown syscalls fail with ENOSYS) plus a small guard filter
- *      for the ioctl and prctl values the allowlist cannot express.
+ *      for the ioctl and prctl values the allowlist cannot express;
+ *   7. transparent mode with listener_fd NULL: the listener is sent to the
+ *      broker over this process's connection (fb_send_listener()) and
+ *      closed.
  *
  * docs/threat-model.md lists every syscall and what the filter does with it.
  *
@@ -161,7 +188,12 @@ int fb_close(int fd);
  * readlinkat, mkdir, mkdirat, unlink, unlinkat, rmdir, rename, renameat,
  * renameat2) return SECCOMP_RET_USER_NOTIF, and the listener descriptor
  * (close-on-exec) is stored in *listener_fd: the caller owns it, sends it to
- * the broker and closes it before running untrusted code.  transparent = 0
+ * the broker and closes it before running untrusted code.  With listener_fd
+ * NULL the library does that itself (step 7), for a worker connected to a
+ * daemon (`filebroker serve`, fb_connect() or FILEBROKER_SOCKET; connected
+ * here from the environment, before anything changes, if not yet): when
+ * fb_sandbox_enter() returns 0 the daemon serves the listener, whose
+ * calls it decides with the worker's profile.  transparent = 0
  * (explicit mode): the same syscalls fail with EACCES and the worker asks the
  * broker through libfilebroker; newfstatat/statx with AT_EMPTY_PATH stay
  * allowed so that glibc's fstat() (and with it fdopendir) works, which lets
@@ -184,7 +216,8 @@ struct fb_sandbox {
 					 * not handled */
 	int transparent;		/* 1: path syscalls notified; 0: EACCES */
 	int *listener_fd;		/* out, when transparent: the seccomp listener,
-					 * or -1 when weaker fell back to EACCES */
+					 * or -1 when weaker fell back to EACCES; NULL:
+					 * send it to the connected broker (step 7) */
 	int weaker;			/* 1: continue without Landlock, without Landlock
 					 * scoping or without seccomp notification features,
 					 * reporting what is missing */
@@ -194,14 +227,17 @@ struct fb_sandbox {
 
 /*
  * Apply the sandbox to the calling process.  Returns 0, or -1 with errno:
- *   EINVAL   a bad argument (set_user to uid 0 or gid 0, transparent without
- *            listener_fd, keep_fd not an open descriptor);
+ *   EINVAL   a bad argument (set_user to uid 0 or gid 0, keep_fd not an
+ *            open descriptor);
  *   EPERM    set_user without root; running as root without set_user (unless
  *            weaker); root could be regained after the switch;
  *   EBUSY    the process has more than one thread;
  *   ENOTSUP  the kernel lacks Landlock, Landlock scoping, or a seccomp
  *            feature the mode needs, and weaker is 0 (report says which);
  *   ENOENT, EACCES ... an exec_paths entry could not be opened;
+ *   ENOTCONN ... (listener_fd NULL) no broker connection, see fb_connect();
+ *   EBUSY, EOPNOTSUPP ... (listener_fd NULL) the broker refused the
+ *            listener, see fb_send_listener();
  *   anything a step's syscall returned.
  * When report is set, it receives a one-line reason for a failure and every
  * weakening accepted because of weaker.

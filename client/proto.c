@@ -38,6 +38,7 @@ static const char *const type_names[] = {
 	[FB_MSG_RENAME] = "rename",
 	[FB_MSG_CHANNEL] = "channel",
 	[FB_MSG_OPENV] = "openv",
+	[FB_MSG_LISTENER] = "listener",
 };
 
 const char *
@@ -46,6 +47,12 @@ proto_type_name(unsigned type)
 	if (type < 1 || type > FB_MSG_TYPE_MAX)
 		return "unknown";
 	return type_names[type];
+}
+
+unsigned
+proto_request_nfds(unsigned type)
+{
+	return type == FB_MSG_LISTENER ? 1 : 0;
 }
 
 unsigned
@@ -105,6 +112,7 @@ request_fields(unsigned type)
 	case FB_MSG_RENAME:
 		return F_PATH | F_PATH2;
 	case FB_MSG_CHANNEL:
+	case FB_MSG_LISTENER:
 		return 0;
 	}
 	return 0;
@@ -405,6 +413,7 @@ proto_decode_reply(const void *buf, size_t len, struct fb_reply *rep, const char
 		case FB_MSG_RMDIR:
 		case FB_MSG_RENAME:
 		case FB_MSG_CHANNEL:
+		case FB_MSG_LISTENER:
 			break;
 		}
 	}
@@ -596,6 +605,7 @@ proto_encode_reply(const struct fb_reply *rep, void *buf, size_t size)
 		case FB_MSG_RMDIR:
 		case FB_MSG_RENAME:
 		case FB_MSG_CHANNEL:
+		case FB_MSG_LISTENER:
 			break;
 		}
 	}

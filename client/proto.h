@@ -30,6 +30,9 @@
  *	FB_MSG_RMDIR	str path
  *	FB_MSG_RENAME	str from, str to
  *	FB_MSG_CHANNEL	(nothing)
+ *	FB_MSG_LISTENER	(nothing); the message carries exactly one
+ *			descriptor (SCM_RIGHTS), the worker's seccomp
+ *			listener (proto_request_nfds())
  *	FB_MSG_OPENV	u32 count, then count entries of
  *			  str path, u32 flags, u32 mode	(as FB_MSG_OPEN)
  *			1 <= count <= FB_OPENV_MAX; decoded by
@@ -53,8 +56,9 @@
  * FB_MSG_OPEN and FB_MSG_CHANNEL replies carry exactly one descriptor when
  * error is 0, none otherwise (proto_reply_nfds()); an FB_MSG_OPENV reply
  * carries one per entry whose result is 0, in entry order
- * (proto_reply_fds()); nfds says how many.  Requests never carry
- * descriptors: a request with SCM_RIGHTS data is a protocol violation.
+ * (proto_reply_fds()); nfds says how many.  An FB_MSG_LISTENER request
+ * carries exactly one descriptor and no other request carries any: a request
+ * with any other number of descriptors is a protocol violation.
  * error and every result are 0 or 1..FB_ERRNO_MAX.
  *
  * Decoding is exact: a message whose length differs from what its type
@@ -138,6 +142,11 @@ enum fb_msg_type {
 	 * carries one end of a new socket pair.  Lets each process (after
 	 * fork) and thread have its own reply stream. */
 	FB_MSG_CHANNEL = 10,
+	/* Hand the broker the seccomp listener of the worker's own filter
+	 * (fb_sandbox_enter() in transparent mode), attached as the message's
+	 * one descriptor; the broker then answers the filtered tasks' path
+	 * syscalls for this session.  Reply: 0 or an errno, nothing else. */
+	FB_MSG_LISTENER = 12,
 };
 
 /*
@@ -149,7 +158,7 @@ enum fb_msg_type {
  */
 #define FB_MSG_OPENV 11
 
-#define FB_MSG_TYPE_MAX FB_MSG_OPENV
+#define FB_MSG_TYPE_MAX FB_MSG_LISTENER
 #define FB_MSG_REPLY 0x8000
 
 /* Stat payload: the fields of struct stat a caller may rely on. */
@@ -219,6 +228,14 @@ struct fb_openv_request {
  * "unknown" for anything else.  Never NULL.
  */
 const char *proto_type_name(unsigned type);
+
+/*
+ * Number of descriptors a request of this type must carry: 1 for
+ * FB_MSG_LISTENER, else 0 (also for an unknown type).  The receiver checks
+ * the count it got against this before decoding; any other count is a
+ * protocol violation.
+ */
+unsigned proto_request_nfds(unsigned type);
 
 /*
  * Number of descriptors a reply of this type (without FB_MSG_REPLY) and error

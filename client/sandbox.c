@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "landlock.h"
 #include "sandbox.h"
 #include "seccomp_filter.h"
@@ -255,20 +256,22 @@ sb_plan(const struct fb_sandbox *sb, struct sb_plan *p)
 	return 0;
 }
 
-/* Step 1: every descriptor but stdio, the broker socket and the status
- * descriptor.  close_range() between the kept ones, in ascending order. */
+/* Step 1: every descriptor but stdio, the broker socket, the status
+ * descriptor and the library's own connection (boot_fd, or -1).
+ * close_range() between the kept ones, in ascending order. */
 static int
-sb_close_fds(const struct fb_sandbox *sb)
+sb_close_fds(const struct fb_sandbox *sb, int boot_fd)
 {
-	int keep[2] = { sb->keep_fd, sb->status_fd }, i, t;
+	int keep[3] = { sb->keep_fd, sb->status_fd, boot_fd }, i, j, t;
 	unsigned int from = 3;
 
-	if (keep[0] > keep[1]) {
-		t = keep[0];
-		keep[0] = keep[1];
-		keep[1] = t;
-	}
-	for (i = 0; i < 2; i++) {
+	for (i = 1; i < 3; i++)
+		for (j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			t = keep[j - 1];
+			keep[j - 1] = keep[j];
+			keep[j] = t;
+		}
+	for (i = 0; i < 3; i++) {
 		if (keep[i] < (int)from)
 			continue;
 		if ((unsigned int)keep[i] > from &&
@@ -373,18 +376,35 @@ sb_check_no_root(const struct fb_sandbox *sb)
 	return 0;
 }
 
+/* Step 7: the listener to the broker this process is connected to, over
+ * the kept socket (no path needed: the filter is in force already), and
+ * closed before anything else runs. */
+static int
+sb_send_listener(const struct fb_sandbox *sb, int listener)
+{
+	int r = fb_send_listener(listener), saved = errno;
+
+	close(listener);
+	errno = saved;
+	if (r == -1)
+		return sb_fail(sb, "sending the seccomp listener to the broker");
+	return 0;
+}
+
 int
 fb_sandbox_enter(const struct fb_sandbox *sb)
 {
 	struct sb_plan plan;
 	const char *bad;
-	int n;
+	int n, listener = -1, *lp = sb->listener_fd != NULL ? sb->listener_fd : &listener;
 
 	/* Checks; nothing changes until they pass. */
 	if (sb->set_user && (sb->uid == 0 || sb->gid == 0))
 		return sb_failx(sb, EINVAL, "set_user to uid 0 or gid 0");
-	if (sb->transparent && sb->listener_fd == NULL)
-		return sb_failx(sb, EINVAL, "transparent mode without listener_fd");
+	/* Without listener_fd the listener goes to the connected broker:
+	 * connect now, while a socket path can still be reached. */
+	if (sb->transparent && sb->listener_fd == NULL && fb_connect(NULL) == -1)
+		return sb_fail(sb, "connecting to the broker for the listener");
 	if (sb->keep_fd >= 0 && fcntl(sb->keep_fd, F_GETFD) == -1)
 		return sb_failx(sb, EINVAL, "keep_fd is not an open descriptor");
 	if (sb->set_user && geteuid() != 0)
@@ -402,10 +422,10 @@ fb_sandbox_enter(const struct fb_sandbox *sb)
 	if (sb_plan(sb, &plan) == -1)
 		return -1;
 	if (sb->transparent)
-		*sb->listener_fd = -1;
+		*lp = -1;
 
 	/* 1. Descriptors. */
-	if (sb_close_fds(sb) == -1)
+	if (sb_close_fds(sb, channel_sandbox_keep()) == -1)
 		return sb_fail(sb, "close_range");
 
 	/* 2. setgroups, setresgid, setresuid. */
@@ -437,8 +457,12 @@ fb_sandbox_enter(const struct fb_sandbox *sb)
 
 	/* 6. seccomp, last: it refuses what the steps above needed. */
 	if (seccomp_filter_apply(plan.transparent, sb->allow_net, plan.wait_killable,
-		sb->listener_fd) == -1)
+		sb->transparent ? lp : NULL) == -1)
 		return sb_fail(sb, "seccomp filter");
+
+	/* 7. The listener to the daemon, when the caller does not hand it on. */
+	if (sb->listener_fd == NULL && listener != -1)
+		return sb_send_listener(sb, listener);
 	return 0;
 }
 

@@ -9,7 +9,8 @@
 #
 # Environment: BENCH_ROUNDS (default 3) repeats the micro figures that many
 # times, interleaved; BENCH_QUICK=1 makes every figure short (a smoke test,
-# numbers not meant to be quoted).
+# numbers not meant to be quoted); BENCH_ONLY=serve measures the daemon
+# (section 6) alone.
 set -eu
 
 PEERS="bubblewrap proot firejail runsc strace"

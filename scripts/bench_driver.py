@@ -14,7 +14,13 @@ built into DIR/bench/.  Measures, in this order:
   4. real programs over 10,000 small files, unsandboxed, under each peer and
      under `filebroker run` (transparent; also with broker and worker pinned
      to one CPU);
-  5. start-up of /bin/true (tests/bench/bench_spawn.c).
+  5. start-up of /bin/true (tests/bench/bench_spawn.c);
+  6. the daemon, `filebroker serve` (tests/bench/bench_serve.c): requests
+     per second at 1, 2, 8 and 64 concurrent workers and at 8 beside 1,000
+     idle connected peers, and the daemon's memory per idle peer.
+
+BENCH_ONLY=serve measures section 6 alone (the rest of the table then says
+NO DATA).
 
 Every figure keeps its raw run means; scripts/bench_report.py turns them into
 the table, the PASS/MISS targets, results.json and the SVG chart.  Python 3
@@ -54,6 +60,16 @@ if QUICK:
     WARMUP = 50
 
 NFILES_DIRS, NFILES_PER_DIR, FILE_SIZE = 100, 100, 4096
+
+# The daemon (section 6): worker counts, idle peers, seconds per run.
+SERVE_WORKERS = (1, 2, 8, 64)
+SERVE_LOADED = 8
+SERVE_IDLE = 1000
+SERVE_SECONDS = 0.1 if QUICK else 0.5
+ONLY = os.environ.get("BENCH_ONLY", "")
+if ONLY not in ("", "serve"):
+    sys.exit(f"bench: BENCH_ONLY={ONLY}: the only section measured alone is 'serve' "
+             "(for the micro figures: scripts/bench_driver.py --micro-only)")
 
 
 def log(msg):
@@ -286,6 +302,10 @@ class Micro:
             for audit in (False, True):
                 for pl in PLACEMENTS:
                     self.broker_one(rules, policy, audit, pl, mode)
+        # --audit-sync (audit "sync"): what an fdatasync before the replies
+        # costs, 10,000 rules, on one CPU and at filebroker's default.
+        for pl in ("same", "default"):
+            self.broker_one("10000", self.policies["10000"], "sync", pl, mode)
 
     def broker_one(self, rules, policy, audit, pl, mode="fb"):
         auditf = os.path.join(self.tmp, "audit.jsonl")
@@ -299,6 +319,8 @@ class Micro:
             "--policy", policy]
         if audit:
             cmd += ["--audit", auditf]
+        if audit == "sync":
+            cmd += ["--audit-sync"]
         worker = self.binclient if mode == "fb" else self.bintransp
         cmd += ["--", worker, "-n", str(ITERS[pl]), "-r", str(RUNS), "-w", str(WARMUP),
                 "-p", wpl, self.allowed, self.denied]
@@ -543,6 +565,96 @@ def startup(runners, fb, binspawn, policy10k):
     return results
 
 
+# ---------------------------------------------------------------- daemon
+
+def slab_aliases(names):
+    """The kernel merges slab caches of one size and flags; /proc/slabinfo
+    shows a merged cache under one of its names (UNIX sockets may be
+    counted as signal_cache).  For each name, the other names in
+    /sys/kernel/slab that resolve to the same cache."""
+    base = "/sys/kernel/slab"
+    try:
+        real = {e: os.path.realpath(os.path.join(base, e)) for e in os.listdir(base)
+                if not e.startswith(":")}
+    except OSError:
+        return {}
+    out = {}
+    for n in names:
+        t = os.path.realpath(os.path.join(base, n))
+        al = sorted(e for e, r in real.items() if r == t and e != n)
+        if al:
+            out[n] = al
+    return out
+
+
+
+def serve(fb, binserve, tmp, root, allowed):
+    """`filebroker serve` under bench_serve, once per round, each round with
+    a fresh daemon (so that each measures the memory of a daemon that has
+    never held the idle peers).  The policy: the 1-rule policy's rule as a
+    common rule and `profile any`, as the daemon refuses a peer no profile
+    matches."""
+    d = os.path.join(tmp, "serve")
+    os.makedirs(d, exist_ok=True)
+    policy = os.path.join(d, "serve.policy")
+    with open(policy, "w") as f:
+        f.write("# make bench: the daemon; every peer gets the same rules\n"
+                f"allow read,list {root}/proj42/data/**\nprofile any\n")
+    cmd = [binserve, "-b", fb, "-P", policy, "-a", allowed, "-d", str(SERVE_SECONDS),
+           "-r", str(RUNS), "-k", str(SERVE_IDLE), "-L", str(SERVE_LOADED),
+           "-W", ",".join(map(str, SERVE_WORKERS)), d]
+    rps, mem, errors = {}, [], []
+    for rnd in range(ROUNDS):
+        log(f"daemon: round {rnd + 1}/{ROUNDS}")
+        rc, out, err = run(cmd, timeout=600)
+        recs = parse_json_lines(out)
+        if rc != 0 or not recs:
+            errors.append(first_line(err) or f"exit status {rc}")
+            log(f"daemon: {errors[-1]}")
+            continue
+        for r in recs:
+            if r["figure"] == "serve_memory":
+                mem.append(r)
+            elif r["figure"] == "serve_rps":
+                e = rps.setdefault((r["workers"], r["idle_peers"]),
+                                   {"workers": r["workers"], "idle_peers": r["idle_peers"],
+                                    "runs_rps": [], "requests": 0, "cpu_ns": 0.0})
+                e["runs_rps"].extend(r["runs_rps"])
+                e["requests"] += r["requests"]
+                e["cpu_ns"] += r["daemon_cpu_ns_per_req"] * r["requests"]
+    figs = []
+    for e in rps.values():
+        cpu = e.pop("cpu_ns")
+        figs.append({**e, **summarise(e["runs_rps"]),
+                     "daemon_cpu_ns_per_req": round(cpu / e["requests"], 1) if e["requests"]
+                     else None})
+        log(f"daemon: {e['workers']} workers, {e['idle_peers']} idle peers: "
+            f"{figs[-1]['median']:.0f} requests/s")
+    for m in mem:
+        k = m["idle_peers"]
+        m["user_bytes_per_peer"] = (m["rss_kb_after"] - m["rss_kb_before"]) * 1024 / k
+        if m.get("slab_bytes_both_ends") is not None:
+            m["kernel_bytes_per_peer"] = (m["slab_bytes_both_ends"] - m["slab_bytes_bare"]) / k
+            m["total_bytes_per_peer"] = m["user_bytes_per_peer"] + m["kernel_bytes_per_peer"]
+        m["daemon_fds_per_peer"] = (m["daemon_fds_after"] - m["daemon_fds_before"]) / k
+        m["slab_aliases"] = slab_aliases(set(m.get("slab_both_by_cache") or {}) |
+                                         set(m.get("slab_bare_by_cache") or {}))
+    per_peer = {}
+    for key in ("user_bytes_per_peer", "kernel_bytes_per_peer", "total_bytes_per_peer",
+                "daemon_fds_per_peer"):
+        vals = [m[key] for m in mem if m.get(key) is not None]
+        if vals:
+            per_peer[key] = summarise(vals)
+    if per_peer:
+        log("daemon: memory per idle peer: " + ", ".join(
+            f"{k} {v['median']:.0f}" for k, v in per_peer.items()))
+    return {"status": "ok" if figs else "failed: " + "; ".join(errors),
+            "command": " ".join(cmd), "policy": policy, "seconds_per_run": SERVE_SECONDS,
+            "idle_peers": SERVE_IDLE, "loaded_workers": SERVE_LOADED,
+            "conns_per_peer": 2, "rps": figs, "memory_runs": mem, "memory": per_peer,
+            "errors": errors}
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -558,7 +670,7 @@ def main():
     fb = os.path.join(build, "filebroker")
     for exe in (fb,) + tuple(os.path.join(outdir, b) for b in
                              ("bench_floor", "bench_client", "bench_spawn", "bench_policy",
-                              "bench_transparent")):
+                              "bench_transparent", "bench_serve")):
         if not os.access(exe, os.X_OK):
             sys.exit(f"bench: {exe} missing; run `make bench`")
     started = time.time()
@@ -613,6 +725,14 @@ def main():
                                "10000": {"rules": nrules, "explain": deciding["10000"]},
                                "allowed": allowed, "denied": denied}
 
+        if ONLY == "serve":
+            results["partial"] = "daemon figures only (BENCH_ONLY=serve)"
+            log("daemon (filebroker serve)")
+            results["serve"] = serve(fb, os.path.join(outdir, "bench_serve"), tmp, root,
+                                     allowed)
+            results["elapsed_s"] = round(time.time() - started, 1)
+            return finish(results, outdir)
+
         micro = Micro(build, tmp, fb, os.path.join(outdir, "bench_floor"), binclient, bintransp,
                       allowed, denied, {"1": p1, "10000": p10k})
         for rnd in range(ROUNDS):
@@ -657,6 +777,9 @@ def main():
 
         log("start-up of /bin/true")
         results["startup"] = startup(runners, fb, os.path.join(outdir, "bench_spawn"), p10k_rt)
+
+        log("daemon (filebroker serve)")
+        results["serve"] = serve(fb, os.path.join(outdir, "bench_serve"), tmp, root, allowed)
         results["elapsed_s"] = round(time.time() - started, 1)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -19,6 +19,10 @@ OPENV_FILES = 64
 OPENV_LIMIT = 2.0
 TRANSPARENT = "filebroker run (transparent)"
 TRANSPARENT_PINNED = "filebroker run --placement spread"
+# The daemon (issue 7): memory per idle connection, and the throughput
+# 1,000 connected peers keep against 8 workers alone.
+SERVE_MEM_LIMIT_KIB = 16
+SERVE_KEEP_MIN = 0.8
 # Transparent figure -> its floor (bench_floor.c), at the same placement.
 TR_FLOORS = {"open": "notif_open", "open_denied": "notif_deny", "stat": "notif_stat"}
 
@@ -42,6 +46,18 @@ class View:
     def macro(self, wl, runner):
         x = self.res.get("macro", {}).get("results", {}).get(wl, {}).get(runner)
         return x if x and x.get("status") == "ok" else None
+
+    def serve_rps(self, workers, idle=0):
+        sv = self.res.get("serve", {})
+        for f in sv.get("rps", []):
+            if f["workers"] == workers and f["idle_peers"] == idle:
+                return f
+        return None
+
+    def serve_idle(self):
+        """The figure with idle peers connected, or None."""
+        sv = self.res.get("serve", {})
+        return next((f for f in sv.get("rps", []) if f["idle_peers"] > 0), None)
 
     def startup(self, name):
         s = self.res.get("startup", {}).get(name)
@@ -181,6 +197,7 @@ def targets(v):
                           "broker and worker), vs unsandboxed",
                   "ratio": round(r, 3), "limit": 3.0, "status": st, "note": by,
                   "how": "information: what the default co-location saves"})
+    t.extend(serve_targets(v))
     # Further ratios of performance.md §7.7, for information.
     pd = v.res.get("policy_decide", {})
     if "ratio" in pd:
@@ -200,6 +217,51 @@ def targets(v):
     ratio_target("transparent_deny_path", "transparent denied open(), 10,000 rules, audit on, "
                  "same CPU, vs seccomp deny floor", v.tr("open_denied", "10000", True, "same"),
                  v.floor("notif_deny", "same"), 1.25, "performance.md §7.7 (information)")
+    return t
+
+
+def serve_targets(v):
+    """Issue 7: <= 16 KiB per idle connection; 1,000 connected workers keep
+    >= 80% of the 8-worker throughput."""
+    t = []
+    sv = v.res.get("serve", {})
+    cpp = sv.get("conns_per_peer", 2)
+    mem = sv.get("memory", {})
+    how = "issue 7: at most 16 KiB per idle connection"
+    what = (f"filebroker serve: daemon memory per idle peer ({cpp} connections: bootstrap + "
+            f"channel), user + kernel")
+    tot = mem.get("total_bytes_per_peer") or mem.get("user_bytes_per_peer")
+    if tot is None:
+        t.append({"id": "serve_idle_memory", "what": what, "status": "NO DATA",
+                  "note": sv.get("status", "not measured"), "how": how})
+    else:
+        kib = tot["median"] / 1024
+        limit = SERVE_MEM_LIMIT_KIB
+        st = "PASS" if kib <= limit else "MISS"
+        note = f"{kib / cpp:.1f} KiB per connection"
+        if "total_bytes_per_peer" not in mem:
+            note += "; user memory only (/proc/slabinfo unreadable: kernel not counted)"
+        if st == "MISS":
+            note = f"{kib - limit:.1f} KiB ({(kib / limit - 1) * 100:.0f}%) over the limit; " + note
+        t.append({"id": "serve_idle_memory", "what": what, "measured_kib": round(kib, 2),
+                  "limit_kib": limit, "ratio": round(kib / limit, 3), "status": st,
+                  "note": note, "measured_text": f"{kib:.1f} KiB (limit {limit} KiB)",
+                  "how": how + f" (counted per peer, i.e. per {cpp} connections: stricter)"})
+    base, idle = v.serve_rps(8), v.serve_idle()
+    what = (f"filebroker serve: requests/s of {idle['workers'] if idle else 8} workers with "
+            f"{idle['idle_peers'] if idle else 1000:,} idle peers connected, vs 8 workers alone")
+    how = "issue 7: 1,000 connected workers keep at least 80% of the 8-worker throughput"
+    if base is None or idle is None:
+        t.append({"id": "serve_1000_connected", "what": what, "status": "NO DATA",
+                  "note": sv.get("status", "not measured"), "how": how})
+    else:
+        r = idle["median"] / base["median"]
+        st = "PASS" if r >= SERVE_KEEP_MIN else "MISS"
+        note = "" if st == "PASS" else (f"{(SERVE_KEEP_MIN - r) * 100:.0f} points under "
+                                        f"{SERVE_KEEP_MIN:.0%}")
+        t.append({"id": "serve_1000_connected", "what": what, "ratio": round(r, 3),
+                  "min_ratio": SERVE_KEEP_MIN, "status": st, "note": note,
+                  "measured_text": f"{r:.1%} (at least {SERVE_KEEP_MIN:.0%})", "how": how})
     return t
 
 
@@ -285,6 +347,17 @@ def render(res):
                 row.append(c)
             rows.append(row)
     out.append(table(["call", "rules", "audit", "same CPU", "cross CPU", "default"], rows))
+    rows = []
+    for fig in ("fb_open", "fb_openv"):
+        row = [f"{fig} + --audit-sync" + (", per file" if fig == "fb_openv" else ""), "10,000",
+               "sync"]
+        for pl in PLACEMENTS:
+            row.append(cell(v.fb(fig, "10000", "sync", pl), v.fb(fig, "10000", True, pl))
+                       if pl != "cross" else "")
+        rows.append(row)
+    out.append("   --audit-sync: one fdatasync of the audit file before the replies of each "
+               "batch; ratio to audit on without it")
+    out.append(table(["call", "rules", "audit", "same CPU", "cross CPU", "default"], rows))
     pins = {m.get("broker_pin") for m in v.micro.values() if m.get("broker_pin")}
     if pins:
         out.append("   broker placement: " + "; ".join(sorted(pins)))
@@ -314,7 +387,12 @@ def render(res):
                              f"{int(rules):,}", "on" if audit else "off"]
                             + [cell(v.tr(fig, rules, audit, pl), v.floor(TR_FLOORS[fig], pl))
                                for pl in PLACEMENTS])
+    for fig in ("open", "stat"):
+        rows.append([f"{fig}() + --audit-sync", "10,000", "sync"]
+                    + [cell(v.tr(fig, "10000", "sync", pl), v.tr(fig, "10000", True, pl))
+                       if pl != "cross" else "" for pl in PLACEMENTS])
     out.append(table(["call", "rules", "audit", "same CPU", "cross CPU", "default"], rows))
+    out.append("   (--audit-sync rows: ratio to audit on without it)")
     cpu = v.tr("open", "10000", True, "same")
     if cpu and "both_cpu_ns_per_op" in cpu:
         out.append(f"   CPU per request (10,000 rules, audit on, same CPU): worker "
@@ -383,10 +461,14 @@ def render(res):
     out.append(table(["runner", "time", "vs unsandboxed", "vs bubblewrap"], rows))
     out.append("")
 
-    out.append("-- 6. Targets --")
+    out.extend(serve_text(res))
+
+    out.append("-- 7. Targets --")
     rows = []
     for t in res.get("targets", []):
-        if "ratio" in t and "limit" in t:
+        if "measured_text" in t:
+            meas = t["measured_text"]
+        elif "ratio" in t and "limit" in t:
             meas = f"{t['ratio']:.2f}x (limit {t['limit']}x)"
         elif "ratio" in t and "min_ratio" in t:
             meas = f"{t['ratio']:.1f}x faster (at least {t['min_ratio']:g}x)"
@@ -400,6 +482,73 @@ def render(res):
     out.append("")
     out.append(f"elapsed {res.get('elapsed_s', '?')} s")
     return "\n".join(out)
+
+
+def serve_text(res):
+    v = View(res)
+    sv = res.get("serve", {})
+    out = ["-- 6. The daemon, filebroker serve: requests per second, median [min-max] of "
+           "the runs --"]
+    if not sv:
+        return out + ["   not measured", ""]
+    if sv.get("status") != "ok":
+        return out + [f"   {sv.get('status')}", ""]
+    out.append(f"   each worker a process: fb_connect, then fb_open + close for "
+               f"{sv['seconds_per_run']:g} s; all start together; 1-rule policy, audit off, "
+               f"placement left to the scheduler")
+    base = v.serve_rps(8)
+    rows = []
+    for f in sorted(sv["rps"], key=lambda f: (f["idle_peers"] > 0, f["workers"])):
+        cpu = f.get("daemon_cpu_ns_per_req")
+        rows.append([f"{f['workers']}", f"{f['idle_peers']:,}" if f["idle_peers"] else "-",
+                     f"{f['median']:,.0f} [{f['min']:,.0f}-{f['max']:,.0f}]",
+                     f"{f['median'] / f['workers']:,.0f}",
+                     f"{f['median'] / base['median']:.2f}x" if base else "",
+                     f"{cpu / 1e3:.1f}" if cpu else "", f"{len(f['runs_rps'])}"])
+    out.append(table(["workers", "idle peers", "requests/s", "per worker", "vs 8 workers",
+                      "daemon CPU us/req", "runs"], rows))
+    mem = sv.get("memory", {})
+    k = sv.get("idle_peers")
+    if mem:
+        def b(key):
+            m = mem.get(key)
+            return f"{m['median']:,.0f} B [{m['min']:,.0f}-{m['max']:,.0f}]" if m else "-"
+        cpp = sv.get("conns_per_peer", 2)
+        out.append(f"   daemon memory per idle peer ({k:,} peers, each {cpp} connections: "
+                   f"bootstrap + channel, one request made), median [min-max] of "
+                   f"{len(sv.get('memory_runs', []))} fresh daemons:")
+        out.append(f"     user (VmRSS)                        {b('user_bytes_per_peer')}")
+        out.append(f"     kernel (slab: daemon's socket ends, {b('kernel_bytes_per_peer')}")
+        out.append("       epoll entries, pidfds, procfs)")
+        tot = mem.get("total_bytes_per_peer")
+        if tot:
+            out.append(f"     total                               {b('total_bytes_per_peer')}"
+                       f" = {tot['median'] / 1024:.1f} KiB per peer, "
+                       f"{tot['median'] / 1024 / cpp:.1f} KiB per connection "
+                       f"(limit {SERVE_MEM_LIMIT_KIB} KiB per connection)")
+        fds = mem.get("daemon_fds_per_peer")
+        runs = sv.get("memory_runs", [])
+        if fds and runs:
+            out.append(f"     daemon descriptors per idle peer: {fds['median']:g}; its "
+                       f"RLIMIT_NOFILE: {runs[-1].get('daemon_nofile_soft')}")
+        if runs and runs[-1].get("slab_both_by_cache"):
+            both, bare = runs[-1]["slab_both_by_cache"], runs[-1]["slab_bare_by_cache"]
+            diff = {c: (both.get(c, 0) - bare.get(c, 0)) / k for c in set(both) | set(bare)}
+            aliases = runs[-1].get("slab_aliases", {})
+
+            def name(c):
+                al = [a for a in aliases.get(c, []) if not a.startswith("kmalloc")]
+                return c + (f" [= {', '.join(al[:3])}{', ...' if len(al) > 3 else ''}]"
+                            if al else "")
+            out.append("     kernel by slab cache, last round, B per peer (both ends minus "
+                       "the holder's; [= the caches merged into it]):")
+            for c, x in sorted(diff.items(), key=lambda kv: -kv[1]):
+                if abs(x) >= 16:
+                    out.append(f"       {x:6.0f}  {name(c)}")
+    for e in sv.get("errors", []):
+        out.append(f"   error: {e}")
+    out.append("")
+    return out
 
 
 # ---------------------------------------------------------------- chart

@@ -76,6 +76,42 @@ fi
 expect "stderr sink gets them too" "\"canon\":\"$D/a.txt\".*\"decision\":\"allow\"" cat "$T/stderr.txt"
 expect "--audit-sync records too" "\"canon\":\"$D/a.txt\"" \
 	sh -c "'$FB' run --policy '$P' --audit '$T/sync.jsonl' --audit-sync -- cat '$D/a.txt' >/dev/null && cat '$T/sync.jsonl'"
+# --audit-sync: records are fdatasync()ed before the replies, and one
+# fdatasync serves every request of a batch: 8 threads on their own
+# channels, with strace slowing the broker so that requests queue up.
+if command -v strace >/dev/null 2>&1; then
+	strace -f -qq -e trace=fdatasync -o "$T/sync.strace" "$FB" run --policy "$P" \
+		--audit "$T/sync8.jsonl" --audit-sync -- "$T/bin/fbtool" threads 8 200 "$D/a.txt" \
+		>"$T/sync8.out" 2>&1
+	nrec=$(grep -c '"canon":"'"$D"'/a.txt"' "$T/sync8.jsonl")
+	nsync=$(grep -c 'fdatasync(' "$T/sync.strace")
+	expect "--audit-sync with 8 threads: every request served" "threads $D/a.txt: ok" \
+		cat "$T/sync8.out"
+	if [ "$nrec" -ge 1600 ] && [ "$nsync" -ge 1 ] && [ "$nsync" -lt "$nrec" ]; then
+		pass "--audit-sync batches: $nsync fdatasync calls for $nrec records"
+	else
+		fail "--audit-sync batches: $nsync fdatasync calls for $nrec records"
+	fi
+	strace -f -qq -e trace=fdatasync -o "$T/sync1.strace" "$FB" run --policy "$P" \
+		--audit "$T/sync1.jsonl" --audit-sync -- cat "$D/a.txt" "$D/tree/c/g1.txt" >/dev/null 2>&1
+	nrec=$(grep -c '"mode":"transparent"' "$T/sync1.jsonl")
+	nsync=$(grep -c 'fdatasync(' "$T/sync1.strace")
+	if [ "$nrec" -ge 2 ] && [ "$nsync" -ge "$nrec" ]; then
+		pass "--audit-sync in transparent mode: $nsync fdatasync calls for $nrec records"
+	else
+		fail "--audit-sync in transparent mode: $nsync fdatasync calls for $nrec records"
+	fi
+	strace -f -qq -e trace=fdatasync,write -o "$T/nosync.strace" "$FB" run --policy "$P" \
+		--audit "$T/nosync.jsonl" -- cat "$D/a.txt" >/dev/null 2>&1
+	nw=$(grep -c 'write(' "$T/nosync.strace") nsync=$(grep -c 'fdatasync(' "$T/nosync.strace")
+	if [ "$nw" -ge 1 ] && [ "$nsync" = 0 ]; then
+		pass "--audit without --audit-sync: records written, no fdatasync"
+	else
+		fail "--audit without --audit-sync: $nw writes, $nsync fdatasync calls"
+	fi
+else
+	echo "SKIP --audit-sync batching: strace is not installed"
+fi
 if [ -S /dev/log ]; then
 	echo "SKIP syslog unavailable case: this host has /dev/log (not touched)"
 else

@@ -146,4 +146,147 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 		$NB "$FB" run --policy "$P" -- "$T/bin/fbtool" read "$D/a.txt"
 fi
 
+# ---- the daemon (filebroker serve) confines itself too ----------------------
+# No Landlock scope (its peers are not its children), no CAP_KILL, no kill or
+# wait4; accept4, getsockopt, the reload's policy and NSS lookups, the audit
+# reopen, sd_notify.  serve.sh runs every daemon check against it.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	S=$T/run/fb.sock
+	SP=$T/serve.policy
+	A=$T/serve-audit.jsonl
+	LOG=$T/serve.log
+	mkdir -p "$T/run"
+	chmod 755 "$T/run"
+	cat >"$SP" <<EOF
+allow stat $T
+profile user=daemon
+allow read $D/**
+allow read,write,create,delete,list $O/** mode=0640
+EOF
+	wait_log() {
+		i=0
+		while ! grep -Eq -- "$1" "$LOG" 2>/dev/null; do
+			i=$((i + 1))
+			[ $i -gt 100 ] && return 1
+			sleep 0.05
+		done
+	}
+	# as_daemon CMD...: CMD as user daemon, connected to the daemon.
+	as_daemon() {
+		env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
+			setpriv --reuid=1 --regid=1 --clear-groups -- "$@"
+	}
+	# A datagram socket standing in for systemd's NOTIFY_SOCKET.
+	N=$T/run/notify.sock
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as out:
+    while True:
+        m = s.recv(4096).decode()
+        out.write(m.replace("\n", " ") + "\n")
+        out.flush()' "$N" "$T/notified" >"$T/.notify-out" 2>&1 &
+	NP=$!
+	i=0
+	while [ ! -S "$N" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	: >"$LOG"
+	NOTIFY_SOCKET=$N "$FB" serve -v --policy "$SP" --socket "$S" --socket-mode 0666 \
+		--audit "$A" 2>>"$LOG" &
+	BP=$!
+	if wait_log "serving .* on $S"; then
+		check_field "serve" Seccomp 2
+		check_field "serve" Seccomp_filters 1
+		check_field "serve" NoNewPrivs 1
+		# chown, dac_override, fowner, sys_ptrace (bits 0, 1, 3, 19):
+		# no kill.
+		check_field "serve" CapEff 000000000008000b
+		check_field "serve" CapPrm 000000000008000b
+		check_field "serve" CapInh 0000000000000000
+		check_field "serve" CapBnd 0000000000000000
+		expect "serve: -v says what the daemon kept, and the filter's size" \
+			"confine: capabilities kept: cap_dac_override,cap_fowner,cap_chown,cap_sys_ptrace; .* seccomp allowlist of [0-9]+ syscalls" \
+			cat "$LOG"
+		refute "serve: no Landlock scope for the daemon" "Landlock" cat "$LOG"
+		expect "serve confined: a peer is served" "read $D/a.txt: ok alpha" \
+			as_daemon "$T/bin/fbtool" read "$D/a.txt"
+		expect "serve confined: CAP_DAC_OVERRIDE, a mode-000 file" \
+			"read $D/closed.txt: ok closed" as_daemon "$T/bin/fbtool" read "$D/closed.txt"
+		expect "serve confined: CAP_CHOWN, a created file is the peer's" "create .*: ok" \
+			as_daemon "$T/bin/fbtool" create "$O/served.txt" x 0600
+		expect "... and belongs to it" "^daemon$" stat -c %U "$O/served.txt"
+		expect "serve confined: status answers" "^peers: " "$FB" status --socket "$S"
+		# SIGHUP: the policy file again, NSS for its names, the audit file
+		# reopened, RELOADING=1 and READY=1 to systemd.
+		mv "$A" "$A.1"
+		cat >"$SP.new" <<EOF
+allow stat $T
+profile user=daemon,sync
+allow read $D/a.txt
+EOF
+		mv "$SP.new" "$SP"
+		kill -HUP "$BP"
+		wait_log "reload: .* loaded \(" || fail "serve confined: no reload logged"
+		wait_log "audit: $A reopened" || fail "serve confined: no audit reopen logged"
+		expect "serve confined: reloaded, a.txt still served" "read $D/a.txt: ok alpha" \
+			as_daemon "$T/bin/fbtool" read "$D/a.txt"
+		expect "serve confined: reloaded, closed.txt now denied" \
+			"read $D/closed.txt: EACCES" as_daemon "$T/bin/fbtool" read "$D/closed.txt"
+		expect "serve confined: the record went to the reopened audit file" \
+			'"path":"[^"]*closed.txt".*"decision":"deny"' cat "$A"
+		expect "serve confined: sd_notify on reload" "RELOADING=1 MONOTONIC_USEC=[0-9]+" \
+			cat "$T/notified"
+		# A name no database knows: every NSS source is asked, under the
+		# filter (nscd's stream socket gets EACCES); the reload fails,
+		# logged, and the daemon lives on with the old policy.
+		printf 'profile user=no-such-user-fb\nallow read /x\n' >"$SP.new"
+		mv "$SP.new" "$SP"
+		kill -HUP "$BP"
+		wait_log "reload: .* not loaded" || fail "serve confined: the bad reload not logged"
+		expect "serve confined: an unknown user on reload is an error" "no-such-user-fb" \
+			cat "$LOG"
+		expect "serve confined: still serving after it" "read $D/a.txt: ok alpha" \
+			as_daemon "$T/bin/fbtool" read "$D/a.txt"
+		kill -TERM "$BP"
+		wait "$BP"
+		st=$?
+		[ "$st" -eq 0 ] && pass "serve confined: SIGTERM exits 0" ||
+			fail "serve confined: exit status $st (159 is SIGSYS: dmesg names the syscall)"
+		[ ! -e "$S" ] && pass "serve confined: the socket is removed" ||
+			fail "serve confined: the socket was left behind"
+		expect "serve confined: STOPPING=1 to systemd" "^STOPPING=1" cat "$T/notified"
+	else
+		fail "serve did not start"
+		sed 's/^/      /' "$LOG" | head
+		stop_broker
+	fi
+	kill "$NP" 2>/dev/null
+	wait "$NP" 2>/dev/null
+
+	# Without root: nothing to keep, still confined.
+	mkdir -p "$T/nrun"
+	chown nobody "$T/nrun"
+	cat >"$SP" <<EOF
+profile any
+allow read $D/a.txt
+EOF
+	: >"$LOG"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+		"$FB" serve -v --policy "$SP" --socket "$T/nrun/fb.sock" --control none \
+		2>>"$LOG" &
+	BP=$!
+	if wait_log "serving .* on $T/nrun/fb.sock"; then
+		check_field "serve unprivileged" Seccomp 2
+		check_field "serve unprivileged" CapEff 0000000000000000
+		expect "serve unprivileged: a peer of its own uid is served" "read $D/a.txt: ok alpha" \
+			env -u FILEBROKER_FD FILEBROKER_SOCKET="$T/nrun/fb.sock" \
+			setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+			"$T/bin/fbtool" read "$D/a.txt"
+	else
+		fail "unprivileged serve did not start"
+		sed 's/^/      /' "$LOG" | head
+	fi
+	stop_broker
+fi
+
 finish

@@ -4,7 +4,8 @@
 # FILEBROKER_SOCKET, profiles by user and by group, refusals, reload with a
 # broken and then a fixed policy, SIGTERM, kill -9 and restart; `filebroker
 # status` on the control socket (root only); audit files reopened on SIGHUP
-# as logrotate wants.
+# as logrotate wants; transparent mode, a worker's seccomp listener sent over
+# its connection (tests/helpers/fbsandboxed.c).
 #
 # Users every Debian system has: daemon (uid 1), nobody (uid 65534); group
 # staff (gid 50).  A refused peer sees its connection closed: ECONNRESET.
@@ -344,6 +345,100 @@ expect "audit: every file JSON lines, no record lost across the swaps" "^6004$" 
 kill -TERM $DPID
 wait $DPID
 
+# Transparent mode over a daemon connection: a worker connects, confines
+# itself (fb_sandbox_enter, transparent, the listener sent to the daemon),
+# then uses plain open(2) and stat(2), which the daemon decides with the
+# worker's profile.
+TA=$T/transparent.jsonl
+start --audit "$TA"
+fds0=$(ls /proc/$DPID/fd | wc -l)
+sbx() { u=$1; shift; as "$u" "$@"; }
+sbx daemon -- "$T/bin/fbsandboxed" open "$D/daemon/a.txt" open "$D/staff/b.txt" \
+	stat "$D/daemon/a.txt" >"$T/sb1" 2>&1
+expect "transparent: the sandbox is entered, the listener taken" "^sandbox: ok" cat "$T/sb1"
+expect "transparent: an allowed open(2) works" "^open $D/daemon/a.txt: ok for-daemon$" \
+	cat "$T/sb1"
+expect "transparent: a denied open(2) is EACCES" "^open $D/staff/b.txt: EACCES$" cat "$T/sb1"
+expect "transparent: stat(2) is answered" "^stat $D/daemon/a.txt: ok size 11$" cat "$T/sb1"
+expect "transparent: the daemon logs the listener" \
+	"worker [0-9]+: transparent mode: serving its seccomp listener" cat "$LOG"
+wait_log "uid=1 pid=$(sed -n 's/^pid //p' "$T/sb1")\) gone:" ||
+	fail "transparent: the worker's session was not released"
+expect "transparent: audit records say transparent, with the worker's pid" "^allow deny stat$" \
+	python3 -c '
+import json, sys
+pid = int(sys.argv[2])
+want = {sys.argv[3]: None, sys.argv[4]: None}
+seen = []
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["mode"] == "transparent" and r["pid"] == pid and r["tid"] == pid and r["uid"] == 1:
+        seen.append(r["decision"] if r["op"] == "open" else r["op"])
+print(" ".join(seen))' "$TA" "$(sed -n 's/^pid //p' "$T/sb1")" "$D/daemon/a.txt" "$D/staff/b.txt"
+# CHANNEL, LISTENER, then the three notifications.
+expect "transparent: the notifications count as the peer's requests" \
+	"\(uid=1 pid=$(sed -n 's/^pid //p' "$T/sb1")\) gone: 5 requests, 1 denied" cat "$LOG"
+
+# One listener per session: the second is refused, the first still serves.
+sbx daemon -- "$T/bin/fbsandboxed" -t open "$D/daemon/a.txt" >"$T/sb2" 2>&1
+expect "transparent: the worker's own fb_send_listener() works" "^listener: ok$" cat "$T/sb2"
+expect "transparent: a second listener on the session is EBUSY" "^second listener: EBUSY$" \
+	cat "$T/sb2"
+expect "transparent: the first listener still serves" "^open $D/daemon/a.txt: ok for-daemon$" \
+	cat "$T/sb2"
+
+# Another peer's listener is decided by that peer's profile.
+sbx nobody staff -- "$T/bin/fbsandboxed" open "$D/staff/b.txt" open "$D/daemon/a.txt" \
+	>"$T/sb3" 2>&1
+expect "transparent: a staff peer reads staff's files" "^open $D/staff/b.txt: ok for-staff$" \
+	cat "$T/sb3"
+expect "transparent: but not daemon's" "^open $D/daemon/a.txt: EACCES$" cat "$T/sb3"
+
+# A descriptor that is not a listener is refused, and the connection (and
+# the daemon) go on serving.
+sbx daemon -- "$T/bin/fbsandboxed" -x open "$D/daemon/a.txt" >"$T/sb4" 2>&1
+expect "transparent: a pipe is not a listener: EBADF" "^not-a-listener: EBADF$" cat "$T/sb4"
+expect "transparent: refusal logged" "listener refused: Bad file descriptor" cat "$LOG"
+expect "transparent: the same connection then sends its listener" \
+	"^open $D/daemon/a.txt: ok for-daemon$" cat "$T/sb4"
+refute "transparent: no protocol violation" "protocol violation" cat "$LOG"
+expect "transparent: explicit calls still served" "ok for-daemon" \
+	tool daemon -- "$T/bin/fbtool" read "$D/daemon/a.txt"
+
+# The listener holds the session: with every connection closed, the
+# worker's calls are still served, and the peer still counts.
+sbx daemon -- "$T/bin/fbsandboxed" disconnect sleep 1500 open "$D/daemon/a.txt" \
+	>"$T/sb5" 2>&1 &
+SB5=$!
+wait_lines "$T/sb5" 3 || fail "transparent: the held worker did not start"
+sleep 0.3
+expect "transparent: status: the peer stays, without connections" \
+	"^peers: +1 connected \(.*\), 0 connections" "$FB" status --socket "$S"
+wait $SB5
+expect "transparent: served after the worker closed its connections" \
+	"^open $D/daemon/a.txt: ok for-daemon$" cat "$T/sb5"
+
+# The workers are gone: every session, notifier and thread pidfd with them.
+i=0
+while [ "$(ls /proc/$DPID/fd | wc -l)" -ne "$fds0" ] && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+expect "transparent: the daemon's descriptors are back to where they were" "^$fds0$" \
+	sh -c "ls /proc/$DPID/fd | wc -l"
+expect "transparent: no peer left" "^peers: +0 connected" "$FB" status --socket "$S"
+
+# SIGTERM with a listener still served: exits 0.
+sbx daemon -- "$T/bin/fbsandboxed" sleep 3000 open "$D/daemon/a.txt" >"$T/sb6" 2>&1 &
+SB6=$!
+wait_lines "$T/sb6" 2 || fail "transparent: the last worker did not start"
+kill -TERM $DPID
+wait $DPID
+st=$?
+[ $st -eq 0 ] && pass "transparent: SIGTERM with a listener: exit 0" ||
+	fail "transparent: SIGTERM with a listener: exit $st"
+wait $SB6
+
 # systemd socket activation (LISTEN_FDS), where systemd-socket-activate is.
 if command -v systemd-socket-activate >/dev/null; then
 	: >"$LOG"
@@ -368,5 +463,189 @@ if command -v systemd-socket-activate >/dev/null; then
 else
 	echo "SKIP socket activation: no systemd-socket-activate"
 fi
+
+# ---- per-peer limits: --max-rate and --max-inflight (issue 7) ---------------
+# A raw peer in Python, speaking client/proto.h by hand:
+#   fbpeer.py rate SECONDS PATH [PAUSE N]   stat PATH one after the other for
+#       SECONDS; print "ok=K eagain=E other=O"; then, with PAUSE, sleep PAUSE
+#       seconds and stat N more times on the same connection: "after=...".
+#   fbpeer.py inflight PATH GOFILE   three channels; pipeline stats on two
+#       without reading until the daemon stops reading them; a stat on the
+#       third must get no answer; print "held"; once GOFILE exists, read every
+#       reply; the third's must come then.
+S=$T/run/fb.sock
+write_policy
+# The workers run as other users: a python3 of the system's, not root's own.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
+cat >"$T/bin/fbpeer.py" <<'EOF'
+import os, select, socket, struct, sys, time
+
+HDR = struct.Struct("=HHI")
+STAT, CHANNEL = 2, 10
+EAGAIN = 11
+
+def request(typ, rid, path=b""):
+    body = struct.pack("=H", len(path)) + path if path else b""
+    return HDR.pack(1, typ, rid) + body
+
+def reply(sock, timeout):
+    """(id, errno) of the next reply, or None after timeout seconds."""
+    if not select.select([sock], [], [], timeout)[0]:
+        return None
+    msg, fds, _, _ = socket.recv_fds(sock, 65536, 4)
+    if not msg:
+        raise SystemExit("connection closed")
+    _, _, rid = HDR.unpack_from(msg)
+    err, _ = struct.unpack_from("=II", msg, HDR.size)
+    reply.fds = fds
+    return rid, err
+
+def connect():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(os.environ["FILEBROKER_SOCKET"])
+    return s
+
+def channel(boot):
+    boot.send(request(CHANNEL, 1))
+    rid, err = reply(boot, 5)
+    assert err == 0 and len(reply.fds) == 1, err
+    return socket.socket(fileno=reply.fds[0])
+
+def stats(s, path, until=None, n=None):
+    ok = eagain = other = i = 0
+    while (until is not None and time.monotonic() < until) or (n is not None and i < n):
+        s.send(request(STAT, i, path))
+        rid, err = reply(s, 5)
+        assert rid == i
+        i += 1
+        if err == 0:
+            ok += 1
+        elif err == EAGAIN:
+            eagain += 1
+        else:
+            other += 1
+    return "ok=%d eagain=%d other=%d" % (ok, eagain, other)
+
+def pipeline(s, path):
+    """Stats on s without reading until the daemon stops taking them."""
+    s.setblocking(False)
+    sent = 0
+    while True:
+        try:
+            s.send(request(STAT, sent, path))
+            sent += 1
+        except BlockingIOError:
+            if not select.select([], [s], [], 0.3)[1]:
+                s.setblocking(True)
+                return sent
+
+mode, path = sys.argv[1], sys.argv[3].encode() if sys.argv[1] == "rate" else sys.argv[2].encode()
+if mode == "rate":
+    s = connect()
+    print(stats(s, path, until=time.monotonic() + float(sys.argv[2])), flush=True)
+    if len(sys.argv) > 5:
+        time.sleep(float(sys.argv[4]))
+        print("after=" + stats(s, path, n=int(sys.argv[5])), flush=True)
+elif mode == "inflight":
+    boot = connect()
+    ch = [channel(boot) for i in range(3)]
+    sent = [pipeline(ch[0], path), pipeline(ch[1], path)]
+    ch[2].send(request(STAT, 77, path))
+    print("third: %s" % ("no answer" if reply(ch[2], 1.0) is None else "answered"), flush=True)
+    print("held", flush=True)
+    for i in range(400):
+        if os.path.exists(sys.argv[3]):
+            break
+        time.sleep(0.05)
+    got = 0
+    for c, n in zip(ch, sent):
+        for i in range(n):
+            r = reply(c, 5)
+            if r is None or r != (i, 0):
+                break
+            got += 1
+    print("replies: %d of %d" % (got, sum(sent)), flush=True)
+    r = reply(ch[2], 5)
+    print("third: %s" % ("answered" if r == (77, 0) else "not answered"), flush=True)
+EOF
+if ! tool daemon -- "$PY" -c 'import socket; socket.recv_fds' 2>/dev/null; then
+	echo "SKIP per-peer limits: no python3 (3.9 or later) that user daemon may run"
+else
+
+# --max-rate 20 (burst 20 by default): one peer floods for 1.5 s while
+# another is served; the audit trail has one "error"/EAGAIN record per
+# refusal; the log says so once a second, not per request.
+A=$T/rate-audit.jsonl
+start --max-rate 20/s --audit "$A"
+expect "max-rate: the limits are logged" "limits per peer: 64 connections, 20 requests a second \(burst 20\), 16 replies" \
+	cat "$LOG"
+tool daemon -- "$PY" "$T/bin/fbpeer.py" rate 1.5 "$D/daemon/a.txt" 1.1 20 >"$T/rate1" 2>&1 &
+RATE1=$!
+sleep 0.3
+expect "max-rate: another peer is served during the flood" "ok for-staff" \
+	timeout 5 sh -c "env -u FILEBROKER_FD FILEBROKER_SOCKET='$S' setpriv --reuid=65534 \
+	--regid=65534 --groups=staff -- '$T/bin/fbtool' read '$D/staff/b.txt'"
+wait $RATE1
+# 20 at once, then 20 a second for 1.5 s: about 50 served, the rest EAGAIN.
+expect "max-rate: the flood is served at the rate, the rest is EAGAIN" \
+	"^ok=(4[5-9]|5[0-5]) eagain=[0-9]{3,} other=0$" cat "$T/rate1"
+expect "max-rate: a second later the same peer is served again (burst refilled)" \
+	"^after=ok=20 eagain=0 other=0$" cat "$T/rate1"
+RPID=$(sed -n 's/.*peer [0-9]*: uid=1 gid=1 pid=\([0-9]*\): profile.*/\1/p' "$LOG" | head -n 1)
+wait_log "pid=$RPID\): [0-9]+ requests refused with EAGAIN over --max-rate in all" ||
+	fail "max-rate: no total logged when the peer left"
+expect "max-rate: refusals logged when they start" \
+	"pid=$RPID\): over --max-rate 20/s \(burst 20\): its requests are refused with EAGAIN" \
+	cat "$LOG"
+# The flood lasted 1.5 s: its first line, one a second later, the total.
+expect "max-rate: not one line per request (3 for thousands of refusals)" "^3$" \
+	sh -c "grep -c 'pid=$RPID): .*max-rate' '$LOG'"
+expect "max-rate: the total is every refusal" \
+	"pid=$RPID\): $(sed -n 's/^ok=.* eagain=\([0-9]*\) .*/\1/p' "$T/rate1") requests refused with EAGAIN over --max-rate in all" \
+	cat "$LOG"
+expect "max-rate: one audit record per refusal, decision error, errno EAGAIN" "^match$" \
+	python3 -c '
+import json, sys
+n = sum(1 for l in open(sys.argv[1]) if (lambda r: r["pid"] == int(sys.argv[2]) and
+        r["decision"] == "error" and r["errno"] == "EAGAIN" and r["rule"] is None)(json.loads(l)))
+print("match" if n == int(sys.argv[3]) else "%d records, %s refusals" % (n, sys.argv[3]))' \
+	"$A" "$RPID" "$(sed -n 's/^ok=.* eagain=\([0-9]*\) .*/\1/p' "$T/rate1")"
+# An OPENV of 64 entries is 64 requests: 20 opened, 44 EAGAIN.
+expect "max-rate: an openv entry is one request" "openvn .*: (1[89]|20) of 64 opened, first error EAGAIN" \
+	tool daemon -- "$T/bin/fbtool" openvn 64 "$D/daemon/a.txt"
+kill -TERM $DPID
+wait $DPID
+
+# --max-inflight 2: a peer that pipelines on two channels without reading
+# has two replies parked; then none of its connections is read, while
+# another peer is served; once it reads, everything is answered.
+start --max-inflight 2
+rm -f "$T/go"
+tool daemon -- "$PY" "$T/bin/fbpeer.py" inflight "$D/daemon/a.txt" "$T/go" >"$T/infl" 2>&1 &
+INFL=$!
+wait_lines "$T/infl" 2 || fail "max-inflight: the pipelining peer did not get going"
+expect "max-inflight: the peer's third channel is not read" "^third: no answer$" cat "$T/infl"
+expect "max-inflight: another peer is served meanwhile" "ok for-staff" \
+	timeout 5 sh -c "env -u FILEBROKER_FD FILEBROKER_SOCKET='$S' setpriv --reuid=65534 \
+	--regid=65534 --groups=staff -- '$T/bin/fbtool' read '$D/staff/b.txt'"
+IPID=$(sed -n 's/.*peer [0-9]*: uid=1 gid=1 pid=\([0-9]*\): profile.*/\1/p' "$LOG" | head -n 1)
+expect "max-inflight: logged, once" "^1$" sh -c \
+	"grep -c 'worker $IPID: 2 replies it has not read (--max-inflight 2): none of its requests is read' '$LOG'"
+touch "$T/go"
+wait $INFL
+expect "max-inflight: every reply comes once the peer reads" "^replies: ([0-9]+) of \1$" cat "$T/infl"
+expect "max-inflight: the third channel is answered then" "^third: answered$" cat "$T/infl"
+expect "max-inflight: still served afterwards" "ok for-daemon" \
+	tool daemon -- "$T/bin/fbtool" read "$D/daemon/a.txt"
+kill -TERM $DPID
+wait $DPID
+st=$?
+[ $st -eq 0 ] && pass "limits: SIGTERM exits 0" || fail "limits: exit $st"
+status "--max-burst without --max-rate is refused" 2 \
+	"$FB" serve --policy "$P" --socket "$S" --max-burst 5
+status "--max-rate 0 is refused" 1 "$FB" serve --policy "$P" --socket "$S" --max-rate 0
+fi
+# ---- end of per-peer limits -------------------------------------------------
 
 finish

@@ -698,6 +698,54 @@ test_short_write(void **state)
 	unlink(path);
 }
 
+/* --audit-sync: records are synced by audit_sync(), not by audit_write();
+ * a failed fdatasync() fails every later audit_sync() too. */
+static void
+test_sync(void **state)
+{
+	struct audit_event ev = base_event();
+	struct audit *a, *plain;
+	char path[128];
+	int p[2], probe, fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/plain.log", tmpdir);
+	assert_int_equal(audit_open(path, &plain), 0);
+	assert_int_equal(audit_needs_sync(plain), 0);
+	assert_int_equal(audit_write(plain, &ev), 0);
+	assert_int_equal(audit_sync(plain), 0);
+	audit_close(plain);
+	unlink(path);
+
+	snprintf(path, sizeof(path), "%s/sync.log", tmpdir);
+	assert_int_equal(audit_open_flags(path, AUDIT_SYNC, &a), 0);
+	assert_int_equal(audit_needs_sync(a), 1);
+	assert_int_equal(audit_sync(a), 0); /* nothing written: nothing to do */
+	assert_int_equal(audit_write(a, &ev), 0);
+	assert_int_equal(audit_write(a, &ev), 0);
+	assert_int_equal(audit_sync(a), 0);
+	assert_null(audit_failed(a));
+
+	/* The sink's descriptor is the newest one: put a pipe in its place,
+	 * on which fdatasync() fails with EINVAL, as a disk error would. */
+	assert_int_not_equal(probe = open("/dev/null", O_RDONLY | O_CLOEXEC), -1);
+	fd = probe - 1;
+	close(probe);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(dup2(p[1], fd), fd);
+	assert_int_equal(audit_write(a, &ev), 0); /* reaches the kernel */
+	assert_int_equal(audit_sync(a), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(audit_failed(a));
+	/* Sticky: nothing written since, and still a failure. */
+	assert_int_equal(audit_sync(a), -1);
+	assert_int_equal(errno, EINVAL);
+	audit_close(a);
+	close(p[0]);
+	close(p[1]);
+	unlink(path);
+}
+
 static void
 test_denials_sink(void **state)
 {
@@ -901,6 +949,7 @@ main(void)
 		cmocka_unit_test(test_open_refuses),
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_short_write),
+		cmocka_unit_test(test_sync),
 		cmocka_unit_test(test_denials_sink),
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_python_json),

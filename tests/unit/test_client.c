@@ -187,6 +187,7 @@ perform(struct fb_request *req, struct fb_reply *rep, int *fd)
 		r = rename(req->path, req->path2);
 		break;
 	case FB_MSG_CHANNEL:
+	case FB_MSG_LISTENER:
 		break;
 	}
 	return r == -1 ? (uint32_t)errno : 0;

@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <setjmp.h>
@@ -48,6 +50,7 @@
 
 static const struct confine_opts explicit_opts = { .transparent = 0, .chown_new = 1 };
 static const struct confine_opts transparent_opts = { .transparent = 1, .chown_new = 1 };
+static const struct confine_opts daemon_opts = { .daemon = 1, .chown_new = 1 };
 
 /* Run fn in a child and return its exit status, or 1000 + signal. */
 static int
@@ -116,6 +119,10 @@ test_filter_builds(void **state)
 	assert_true(e > 20);
 	/* ioctl, process_vm_readv/writev, pidfd_open */
 	assert_int_equal(t, e + 4);
+	/* The daemon: transparent's, without wait4 and kill, with accept4,
+	 * geteuid, getsockopt and getdents64 (sanitizer builds: wait4 and
+	 * getdents64 are there for LeakSanitizer either way). */
+	assert_int_equal(confine_filter_size(&daemon_opts), t + 2);
 }
 
 static void
@@ -243,6 +250,61 @@ test_more_threads_refused(void **state)
 {
 	(void)state;
 	assert_int_equal(in_child(confined_threads), 0);
+}
+
+/* The daemon: no CAP_KILL, its own calls, NSS under the filter. */
+static int
+confined_daemon(void)
+{
+	char v[128], buf[4096];
+	struct passwd pw, *pwr = NULL;
+	struct group gr, *grr = NULL;
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	int sp[2], fd;
+	/* As root: chown, dac_override, fowner. */
+	const char *want = geteuid() == 0 ? "000000000000000b" : "0000000000000000";
+
+	if (confine_broker(&daemon_opts) == -1)
+		return 1;
+	if (strcmp(status_field("Seccomp", v, sizeof(v)), "2") != 0)
+		return 2;
+	if (strcmp(status_field("CapEff", v, sizeof(v)), want) != 0)
+		return 3;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
+		return 4;
+	if (getsockopt(sp[0], SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 || cr.pid != getpid())
+		return 5;
+	/* accept4 on something that is no listener: the call is allowed. */
+	if (accept4(sp[0], NULL, NULL, SOCK_CLOEXEC) != -1 || errno != EINVAL)
+		return 6;
+	close(sp[0]);
+	close(sp[1]);
+	/* What NSS may try: refused, not killed. */
+	if (socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) != -1 || errno != EACCES)
+		return 7;
+	if (socket(AF_INET, SOCK_STREAM, 0) != -1 || errno != EACCES)
+		return 8;
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return 9;
+	close(fd);
+	/* A reload resolves names: found, and not found, both alive. */
+	if (getpwnam_r("root", &pw, buf, sizeof(buf), &pwr) != 0 || pwr == NULL ||
+	    pw.pw_uid != 0)
+		return 10;
+	if (getgrnam_r("root", &gr, buf, sizeof(buf), &grr) != 0 || grr == NULL)
+		return 11;
+	(void)getpwnam_r("no-such-user-here", &pw, buf, sizeof(buf), &pwr);
+	if (pwr != NULL)
+		return 12;
+	return 0;
+}
+
+static void
+test_confined_daemon(void **state)
+{
+	(void)state;
+	assert_int_equal(in_child(confined_daemon), 0);
 }
 
 /* ---- what kills it ------------------------------------------------------------ */
@@ -390,6 +452,20 @@ do_tgkill_other(void)
 }
 
 static int
+do_kill(void)
+{
+	kill(getpid(), 0);
+	return 100;
+}
+
+static int
+do_socket_unix_raw(void)
+{
+	socket(AF_UNIX, SOCK_RAW, 0);
+	return 100;
+}
+
+static int
 do_i386(void)
 {
 	/* getpid through the 32-bit entry: another syscall table. */
@@ -403,7 +479,7 @@ do_i386(void)
 static const struct {
 	const char *name;
 	int (*fn)(void);
-	int transparent;
+	int transparent; /* 2: the daemon's filter */
 } kills[] = {
 	{ "execve", do_execve, 0 },
 	{ "execve (transparent)", do_execve, 1 },
@@ -427,6 +503,13 @@ static const struct {
 	{ "io_uring_setup", do_io_uring, 0 },
 	{ "tgkill of another process", do_tgkill_other, 0 },
 	{ "i386 int $0x80", do_i386, 0 },
+	{ "kill (daemon)", do_kill, 2 },
+	{ "execve (daemon)", do_execve, 2 },
+	{ "fork (daemon)", do_fork, 2 },
+	{ "mmap(PROT_EXEC) (daemon)", do_mmap_exec, 2 },
+	{ "socketpair(SOCK_DGRAM) (daemon)", do_socketpair_dgram, 2 },
+	{ "socket(AF_UNIX, SOCK_RAW) (daemon)", do_socket_unix_raw, 2 },
+	{ "prctl (daemon)", do_prctl, 2 },
 };
 
 static size_t kill_index;
@@ -434,8 +517,10 @@ static size_t kill_index;
 static int
 confined_then(void)
 {
-	if (confine_broker(kills[kill_index].transparent ? &transparent_opts : &explicit_opts) ==
-	    -1)
+	static const struct confine_opts *const opts[] = { &explicit_opts, &transparent_opts,
+		&daemon_opts };
+
+	if (confine_broker(opts[kills[kill_index].transparent]) == -1)
 		return 99;
 	return kills[kill_index].fn();
 }
@@ -504,6 +589,7 @@ main(void)
 		cmocka_unit_test(test_forbidden_names_are_known),
 		cmocka_unit_test(test_confined_state),
 		cmocka_unit_test(test_confined_transparent_keeps_ptrace),
+		cmocka_unit_test(test_confined_daemon),
 		cmocka_unit_test(test_more_threads_refused),
 		cmocka_unit_test(test_forbidden_kill),
 		cmocka_unit_test(test_scope),

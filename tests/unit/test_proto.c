@@ -1151,6 +1151,69 @@ test_peek_type(void **state)
 	assert_int_equal(proto_peek_type(b.b, b.n), FB_MSG_STAT | FB_MSG_REPLY);
 }
 
+/* LISTENER: a header alone, with exactly one descriptor beside it (which
+ * the codec does not see: proto_request_nfds() tells the receiver); its
+ * reply is an errno and nothing else, never a descriptor. */
+static void
+test_listener(void **state)
+{
+	struct fb_request *r;
+	struct fb_reply *p;
+	uint8_t buf[BUFSZ];
+	struct bld b;
+	unsigned t;
+
+	(void)state;
+	r = new_req(FB_MSG_LISTENER, 12, NULL, NULL, 0, 0);
+	roundtrip_request(r, 8);
+	/* Fields it does not carry are not sent. */
+	snprintf(r->path, sizeof(r->path), "/etc/passwd");
+	r->flags = 1;
+	r->mode = 0644;
+	assert_int_equal(proto_encode_request(r, buf, sizeof(buf)), 8);
+	free(r);
+
+	b_hdr(&b, FB_PROTO_VERSION, FB_MSG_LISTENER, 1);
+	b_str(&b, "/x", 2);
+	expect_bad_request(b.b, b.n, "trailing bytes");
+	b_hdr(&b, FB_PROTO_VERSION, FB_MSG_LISTENER | FB_MSG_REPLY, 1);
+	expect_bad_request(b.b, b.n, "reply type in a request");
+	b_hdr(&b, FB_PROTO_VERSION, FB_MSG_LISTENER, 1);
+	expect_bad_reply(b.b, b.n, "request type in a reply");
+
+	/* The one request that carries a descriptor. */
+	assert_int_equal(proto_request_nfds(FB_MSG_LISTENER), 1);
+	for (t = 0; t <= FB_MSG_TYPE_MAX + 1; t++)
+		if (t != FB_MSG_LISTENER)
+			assert_int_equal(proto_request_nfds(t), 0);
+	assert_int_equal(proto_request_nfds(FB_MSG_LISTENER | FB_MSG_REPLY), 0);
+	assert_int_equal(proto_request_nfds(UINT_MAX), 0);
+
+	/* Replies: 0, EBUSY, EBADF, ...; no descriptor, no payload. */
+	assert_int_equal(proto_reply_nfds(FB_MSG_LISTENER, 0), 0);
+	p = new_rep(FB_MSG_LISTENER, 4, 0);
+	assert_int_equal(p->nfds, 0);
+	roundtrip_reply(p, 16);
+	free(p);
+	p = new_rep(FB_MSG_LISTENER, 5, EBUSY);
+	roundtrip_reply(p, 16);
+	p->error = 0;
+	p->nfds = 1;
+	errno = 0;
+	assert_int_equal(proto_encode_reply(p, buf, sizeof(buf)), -1);
+	assert_int_equal(errno, EINVAL);
+	free(p);
+	b_hdr(&b, FB_PROTO_VERSION, FB_MSG_LISTENER | FB_MSG_REPLY, 1);
+	b_u32(&b, 0);
+	b_u32(&b, 1);
+	expect_bad_reply(b.b, b.n, "bad descriptor count");
+	b_hdr(&b, FB_PROTO_VERSION, FB_MSG_LISTENER | FB_MSG_REPLY, 1);
+	b_u32(&b, 0);
+	b_u32(&b, 0);
+	b_u32(&b, 0);
+	expect_bad_reply(b.b, b.n, "trailing bytes");
+}
+
 static void
 test_type_names(void **state)
 {
@@ -1159,6 +1222,7 @@ test_type_names(void **state)
 	assert_string_equal(proto_type_name(FB_MSG_READLINK), "readlink");
 	assert_string_equal(proto_type_name(FB_MSG_CHANNEL), "channel");
 	assert_string_equal(proto_type_name(FB_MSG_OPENV), "openv");
+	assert_string_equal(proto_type_name(FB_MSG_LISTENER), "listener");
 	assert_string_equal(proto_type_name(0), "unknown");
 	assert_string_equal(proto_type_name(FB_MSG_TYPE_MAX + 1), "unknown");
 	assert_string_equal(proto_type_name(FB_MSG_OPEN | FB_MSG_REPLY), "unknown");
@@ -1221,6 +1285,7 @@ main(void)
 		cmocka_unit_test(test_openv_reply_roundtrip),
 		cmocka_unit_test(test_openv_reply_violations),
 		cmocka_unit_test(test_peek_type),
+		cmocka_unit_test(test_listener),
 		cmocka_unit_test(test_type_names),
 		cmocka_unit_test(test_stat_conversion),
 	};

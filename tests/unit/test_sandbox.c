@@ -287,9 +287,14 @@ child_bad_args(void)
 	sb.gid = 65534;
 	if (fb_sandbox_enter(&sb) != -1 || errno != EINVAL)
 		return 1;
+	/* Transparent without listener_fd sends the listener to the broker
+	 * the process is connected to: with none, ENOTCONN before anything
+	 * changes. */
 	init_sb(&sb);
 	sb.transparent = 1;
-	if (fb_sandbox_enter(&sb) != -1 || errno != EINVAL)
+	unsetenv("FILEBROKER_FD");
+	unsetenv("FILEBROKER_SOCKET");
+	if (fb_sandbox_enter(&sb) != -1 || errno != ENOTCONN)
 		return 2;
 	init_sb(&sb);
 	sb.keep_fd = 1000;
