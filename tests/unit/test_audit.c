@@ -25,6 +25,7 @@
 
 #include "audit.h"
 #include "policy.h"
+#include "unit.h"
 
 static char tmpdir[64];
 
@@ -919,8 +920,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_audit.XXXXXX");
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+	return unit_mkdtemp(tmpdir, sizeof(tmpdir), "test_audit");
 }
 
 static int

@@ -21,6 +21,7 @@
 
 #include "audit.h"
 #include "policy.h"
+#include "unit.h"
 
 static char tmpdir[64];
 
@@ -190,8 +191,7 @@ setup(void **state)
 {
 	(void)state;
 	umask(022);
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_audit_reopen.XXXXXX");
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+	return unit_mkdtemp(tmpdir, sizeof(tmpdir), "test_audit_reopen");
 }
 
 static int

@@ -35,6 +35,7 @@
 
 #include "confine.h"
 #include "landlock.h"
+#include "unit.h"
 
 /* As in confine.c: sanitizer builds let LeakSanitizer's tracer ptrace. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -51,30 +52,6 @@
 static const struct confine_opts explicit_opts = { .transparent = 0, .chown_new = 1 };
 static const struct confine_opts transparent_opts = { .transparent = 1, .chown_new = 1 };
 static const struct confine_opts daemon_opts = { .daemon = 1, .chown_new = 1 };
-
-/* Run fn in a child and return its exit status, or 1000 + signal. */
-static int
-in_child(int (*fn)(void))
-{
-	int status;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid != -1);
-	if (pid == 0) {
-		struct rlimit no_core = { 0, 0 };
-
-		setrlimit(RLIMIT_CORE, &no_core);
-		/* _exit: no atexit handlers (LeakSanitizer needs ptrace). */
-		_exit(fn());
-	}
-	while (waitpid(pid, &status, 0) == -1)
-		assert_int_equal(errno, EINTR);
-	if (WIFSIGNALED(status))
-		return 1000 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
 
 /* The value of field in /proc/self/status, or "" */
 static const char *

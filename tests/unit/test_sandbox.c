@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "sandbox.h"
+#include "unit.h"
 
 static const char *const exec_paths[] = { "/bin/busybox", NULL };
 
@@ -47,30 +48,6 @@ have_sandbox(void)
 
 	return fb_sandbox_probe(&s) == 0 && s.seccomp_filter && s.landlock_abi >= 6 &&
 	    s.seccomp_notify && s.addfd_send && s.wait_killable;
-}
-
-/* Run fn in a child and return its exit status, or 1000 + signal. */
-static int
-in_child(int (*fn)(void))
-{
-	int status;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid != -1);
-	if (pid == 0) {
-		struct rlimit no_core = { 0, 0 };
-
-		setrlimit(RLIMIT_CORE, &no_core);
-		/* _exit: no atexit handlers (LeakSanitizer needs ptrace). */
-		_exit(fn());
-	}
-	while (waitpid(pid, &status, 0) == -1)
-		assert_int_equal(errno, EINTR);
-	if (WIFSIGNALED(status))
-		return 1000 + WTERMSIG(status);
-	return WEXITSTATUS(status);
 }
 
 static void
