@@ -26,8 +26,11 @@
  * sandbox (FB_MSG_LISTENER, serve.c and notify.c); its path syscalls are
  * then decided with the peer's profile and counted as its requests.
  *
- * One thread: requests are answered one at a time, in the same event loop
- * as run's (broker/serve.c).  Worker threads are a later step of issue 7.
+ * Threads (--threads, serve.h): the event loop of run's, served by several
+ * threads, one event each at a time, requests decided and done without the
+ * loop's lock and one thread at a time per peer.  A peer whose request
+ * waits on a slow or hung file system holds up one thread and its own
+ * later requests; the other peers are served by the other threads.
  *
  * Per-peer limits: --max-rate (a token bucket; a request over it is
  * answered EAGAIN, see peer_admit()) and --max-inflight (back-pressure in
@@ -75,6 +78,7 @@
 #define SERVE_GROUPS_MAX 65536	  /* NGROUPS_MAX on Linux */
 #define SERVE_NOFILE_WANT 65536u /* descriptors to ask for */
 #define SERVE_MAX_INFLIGHT 16	  /* default --max-inflight */
+#define SERVE_THREADS 4		  /* default --threads */
 #define SERVE_RATE_ERRNO EAGAIN	  /* the answer to a request over --max-rate */
 #define SERVE_RATE_UNIT 1000000000ull /* one request of credit; also 1 s in ns */
 
@@ -120,6 +124,7 @@ struct serve_state {
 	unsigned npeers, max_peers, max_per_user;
 	unsigned max_rate, max_burst; /* requests per second, 0: none; burst */
 	unsigned max_inflight;
+	unsigned threads;
 	struct peer *peers, *last; /* connected, oldest first */
 	struct uidcount *uc;
 	size_t nuc, capuc;
@@ -138,7 +143,8 @@ serve_usage(FILE *f)
 	    "                        [--socket-group GROUP] [--control PATH|none]\n"
 	    "                        [--audit DEST]... [--audit-sync] [--max-peers N]\n"
 	    "                        [--max-peers-per-user N] [--max-rate N[/s]]\n"
-	    "                        [--max-burst N] [--max-inflight N] [-v]\n"
+	    "                        [--max-burst N] [--max-inflight N] [--threads N]\n"
+	    "                        [-v]\n"
 	    "\n"
 	    "Serve workers that connect to a listening socket (daemon mode).  Each\n"
 	    "peer is identified by the kernel (SO_PEERCRED, SO_PEERGROUPS) and gets\n"
@@ -172,13 +178,19 @@ serve_usage(FILE *f)
 	    "  --max-inflight N       replies of one peer waiting for room in its\n"
 	    "                         sockets; at N, none of its connections is read\n"
 	    "                         until it reads one (default %d)\n"
+	    "  --threads N            serving threads (1 to %d, default %d).  Each\n"
+	    "                         serves one peer at a time; a request that waits\n"
+	    "                         on a slow or hung file system holds up its\n"
+	    "                         thread and its peer, and the other threads serve\n"
+	    "                         the other peers\n"
 	    "  -v, --verbose          log peers and reloads (twice: debug)\n"
 	    "  -h, --help             show this help\n"
 	    "\n"
 	    "SIGHUP reloads the policy (one that does not load leaves the old in\n"
 	    "force) and reopens the audit files; SIGTERM or SIGINT closes every\n"
 	    "connection and exits 0.\n",
-	    SERVE_MAX_PEERS, SERVE_MAX_PER_USER, SERVE_MAX_INFLIGHT);
+	    SERVE_MAX_PEERS, SERVE_MAX_PER_USER, SERVE_MAX_INFLIGHT, SERVE_MAX_THREADS,
+	    SERVE_THREADS);
 }
 
 /* ---- reloading ---- */
@@ -583,6 +595,11 @@ status_send(struct serve_state *st, int fd)
 	cs.audit_failed = st->audit != NULL ? audit_failed(st->audit) : NULL;
 	cs.max_peers = st->max_peers;
 	cs.max_per_user = st->max_per_user;
+	cs.max_conns = SERVE_PEER_CONNS;
+	cs.max_rate = st->max_rate;
+	cs.max_burst = st->max_burst;
+	cs.max_inflight = st->max_inflight;
+	cs.threads = st->threads;
 	cs.nconns = server_nconns(st->sv);
 	cs.accepted = st->accepted;
 	cs.refused = st->refused;
@@ -599,6 +616,8 @@ status_send(struct serve_state *st, int fd)
 		v[n].nconns = server_session_nconns(&pe->s);
 		v[n].nrequests = pe->s.nrequests;
 		v[n].ndenied = pe->s.ndenied;
+		v[n].nlimited = pe->nlimited;
+		v[n].nthrottled = server_session_nthrottled(&pe->s);
 		v[n].since = pe->since;
 		cs.nrequests += pe->s.nrequests;
 		cs.ndenied += pe->s.ndenied;
@@ -703,6 +722,14 @@ parse_rate(const char *s)
 	return parse_count("--max-rate (requests a second)", s);
 }
 
+/* confine_opts.spawn: the serving threads start once the capabilities are
+ * gone and before the filter, which then covers them too. */
+static int
+spawn_threads(void *arg)
+{
+	return server_start(arg);
+}
+
 int
 cmd_serve(int argc, char **argv)
 {
@@ -719,6 +746,7 @@ cmd_serve(int argc, char **argv)
 		{ "max-rate", required_argument, NULL, 'R' },
 		{ "max-burst", required_argument, NULL, 'B' },
 		{ "max-inflight", required_argument, NULL, 'I' },
+		{ "threads", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -742,6 +770,7 @@ cmd_serve(int argc, char **argv)
 	st.max_peers = SERVE_MAX_PEERS;
 	st.max_per_user = SERVE_MAX_PER_USER;
 	st.max_inflight = SERVE_MAX_INFLIGHT;
+	st.threads = SERVE_THREADS;
 	signal(SIGPIPE, SIG_IGN);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:s:a:vh", opts, NULL)) != -1) {
@@ -793,6 +822,11 @@ cmd_serve(int argc, char **argv)
 			break;
 		case 'I':
 			st.max_inflight = parse_count("--max-inflight", optarg);
+			break;
+		case 'T':
+			if ((st.threads = parse_count("--threads", optarg)) > SERVE_MAX_THREADS)
+				fatalx("serve: --threads takes a number from 1 to %d, not '%s'",
+				    SERVE_MAX_THREADS, optarg);
 			break;
 		case 'v':
 			verbose++;
@@ -877,8 +911,8 @@ cmd_serve(int argc, char **argv)
 		st.cfd = sockfile_create("control socket", cpath, 0600, 0, 0, &cmade);
 
 	clock_gettime(CLOCK_REALTIME, &st.started);
-	if ((st.sv = server_new(NULL)) == NULL || server_watch(st.sv, st.sigfd, on_signal, &st) ==
-							  -1 ||
+	if ((st.sv = server_new(NULL)) == NULL || server_threads(st.sv, st.threads) == -1 ||
+	    server_watch(st.sv, st.sigfd, on_signal, &st) == -1 ||
 	    server_watch(st.sv, st.lfd, on_accept, &st) == -1 ||
 	    (st.cfd != -1 && server_watch(st.sv, st.cfd, on_control, &st) == -1))
 		fatal("event loop");
@@ -889,7 +923,7 @@ cmd_serve(int argc, char **argv)
 		 * listener, and CAP_SYS_PTRACE reads a peer of another uid.
 		 * As root it gives what a peer creates to the peer. */
 		struct confine_opts co = { .daemon = 1, .transparent = 1,
-			.chown_new = geteuid() == 0 };
+			.chown_new = geteuid() == 0, .spawn = spawn_threads, .spawn_arg = st.sv };
 
 		/* The one seccomp(2) call a listener needs, while allowed. */
 		if (notify_init() == -1)
@@ -909,10 +943,23 @@ cmd_serve(int argc, char **argv)
 	else
 		log_info("limits per peer: %d connections, no request rate, %u replies in flight",
 		    SERVE_PEER_CONNS, st.max_inflight);
+	log_info("%u serving thread%s", st.threads, st.threads == 1 ? "" : "s");
 	systemd_notify("READY=1");
 
-	if (server_run(st.sv, keep_going, &st) == -1)
-		fatal("event loop");
+	if (server_run(st.sv, keep_going, &st) == -1) {
+		if (errno != EBUSY)
+			fatal("event loop");
+		/* A serving thread waits on a file system that does not
+		 * answer (logged): the server is left as it is, for that
+		 * thread; the sockets go, so that nobody connects to a
+		 * broker that is gone. */
+		systemd_notify("STOPPING=1");
+		if (activated == -1)
+			sockfile_remove(sock, &made);
+		if (cpath != NULL && st.cfd != -1)
+			sockfile_remove(cpath, &cmade);
+		exit(1);
+	}
 
 	systemd_notify("STOPPING=1");
 	/* Stop accepting first, so that nobody connects to a broker that is

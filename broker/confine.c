@@ -674,7 +674,17 @@ confine_broker(const struct confine_opts *o)
 		errno = EPERM;
 		goto fail;
 	}
-	/* e. Last: it refuses prctl and capset, which the steps above use. */
+	/* Threads now: they inherit what a-d set, which is per thread. */
+	if (o->spawn != NULL) {
+		if (o->spawn(o->spawn_arg) == -1)
+			goto fail;
+		if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0) {
+			errno = -rc;
+			goto fail;
+		}
+	}
+	/* e. Last: it refuses prctl and capset, which the steps above use.
+	 * With TSYNC, on every thread at once, or on none (and fails). */
 	if ((rc = seccomp_load(ctx)) < 0) {
 		errno = -rc;
 		goto fail;

@@ -19,7 +19,8 @@
  *    just before serving, in this fixed order, every step checked:
  *
  *    a. the process must be single-threaded (capabilities and the
- *       filter are per thread); EBUSY otherwise;
+ *       filter are per thread); EBUSY otherwise.  Threads it is to have
+ *       are started between d and e (confine_opts.spawn);
  *    b. with CAP_SETPCAP (root): the bounding set emptied, the securebits
  *       set and locked (SECBIT_NOROOT: exec as uid 0 grants nothing;
  *       SECBIT_NO_CAP_AMBIENT_RAISE; KEEP_CAPS off; NO_SETUID_FIXUP off,
@@ -88,6 +89,13 @@ struct confine_opts {
 	int chown_new;	 /* gives created files to the worker: fchownat,
 			    CAP_CHOWN */
 	int daemon;	 /* filebroker serve (see "The daemon" above) */
+	/* Threads: called after step d, before the filter, to start the
+	 * threads the process serves with (NULL: none).  They share the
+	 * credentials set by then (capabilities, securebits), no_new_privs
+	 * and dumpability; the filter is then loaded with TSYNC, so it
+	 * covers every thread or fails.  Returns 0, or -1 with errno. */
+	int (*spawn)(void *arg);
+	void *spawn_arg;
 };
 
 /*

@@ -76,23 +76,32 @@ control_format_text(FILE *f, const struct control_status *cs, size_t max)
 	}
 	fprintf(f, "\npeers:    %zu connected (at most %u, %u per user), %u connections\n",
 	    cs->npeers, cs->max_peers, cs->max_per_user, cs->nconns);
+	fprintf(f, "limits:   per peer %u connections, ", cs->max_conns);
+	if (cs->max_rate != 0)
+		fprintf(f, "%u requests a second (burst %u), ", cs->max_rate, cs->max_burst);
+	else
+		fputs("no request rate, ", f);
+	fprintf(f, "%u replies in flight; %u serving thread%s\n", cs->max_inflight, cs->threads,
+	    cs->threads == 1 ? "" : "s");
 	fprintf(f, "totals:   %llu peers served, %llu refused; %llu requests, %llu denied; "
 		   "%llu protocol violations; %llu status requests refused\n",
 	    cs->accepted, cs->refused, cs->nrequests, cs->ndenied, cs->nviolations,
 	    cs->control_refused);
 	if (cs->npeers == 0)
 		return;
-	fprintf(f, "\n%-6s %-10s %-10s %-10s %5s %10s %8s  %-20s  %s\n", "PEER", "UID", "GID", "PID",
-	    "CONNS", "REQUESTS", "DENIED", "CONNECTED", "PROFILE");
+	fprintf(f, "\n%-6s %-10s %-10s %-10s %5s %10s %8s %8s %9s  %-20s  %s\n", "PEER", "UID",
+	    "GID", "PID", "CONNS", "REQUESTS", "DENIED", "LIMITED", "THROTTLED", "CONNECTED",
+	    "PROFILE");
 	for (i = 0; i < cs->npeers; i++) {
 		if (over_budget(f, max)) {
 			fprintf(f, "and %zu more peers\n", cs->npeers - i);
 			break;
 		}
 		p = &cs->peers[i];
-		fprintf(f, "%-6lu %-10lu %-10lu %-10ld %5u %10llu %8llu  %-20s  ", p->id,
+		fprintf(f, "%-6lu %-10lu %-10lu %-10ld %5u %10llu %8llu %8llu %9llu  %-20s  ", p->id,
 		    (unsigned long)p->uid, (unsigned long)p->gid, (long)p->pid, p->nconns,
 		    (unsigned long long)p->nrequests, (unsigned long long)p->ndenied,
+		    (unsigned long long)p->nlimited, (unsigned long long)p->nthrottled,
 		    utc(&p->since, t2, sizeof(t2)));
 		out_text(f, p->profile);
 		fputc('\n', f);
@@ -124,8 +133,11 @@ control_format_json(FILE *f, const struct control_status *cs, size_t max)
 		out_json(f, cs->audit_failed);
 	else
 		fputs("null", f);
-	fprintf(f, ",\"limits\":{\"max_peers\":%u,\"max_peers_per_user\":%u}", cs->max_peers,
-	    cs->max_per_user);
+	fprintf(f, ",\"limits\":{\"max_peers\":%u,\"max_peers_per_user\":%u,"
+		   "\"max_connections_per_peer\":%u,\"max_rate\":%u,\"max_burst\":%u,"
+		   "\"max_inflight\":%u,\"threads\":%u}",
+	    cs->max_peers, cs->max_per_user, cs->max_conns, cs->max_rate, cs->max_burst,
+	    cs->max_inflight, cs->threads);
 	fprintf(f, ",\"totals\":{\"peers\":%zu,\"connections\":%u,\"accepted\":%llu,"
 		   "\"refused\":%llu,\"requests\":%llu,\"denied\":%llu,\"violations\":%llu,"
 		   "\"status_refused\":%llu}",
@@ -138,8 +150,10 @@ control_format_json(FILE *f, const struct control_status *cs, size_t max)
 		    i > 0 ? "," : "", p->id, (unsigned long)p->uid, (unsigned long)p->gid,
 		    (long)p->pid);
 		out_json(f, p->profile);
-		fprintf(f, ",\"connections\":%u,\"requests\":%llu,\"denied\":%llu,\"since\":\"%s\"}",
+		fprintf(f, ",\"connections\":%u,\"requests\":%llu,\"denied\":%llu,"
+			   "\"rate_limited\":%llu,\"throttled\":%llu,\"since\":\"%s\"}",
 		    p->nconns, (unsigned long long)p->nrequests, (unsigned long long)p->ndenied,
+		    (unsigned long long)p->nlimited, (unsigned long long)p->nthrottled,
 		    utc(&p->since, t, sizeof(t)));
 	}
 	fprintf(f, "],\"peers_omitted\":%zu}\n", cs->npeers - i);

@@ -47,6 +47,8 @@ struct control_peer {
 	unsigned nconns;       /* its connection and its channels */
 	uint64_t nrequests;
 	uint64_t ndenied;
+	uint64_t nlimited;     /* requests refused over --max-rate */
+	uint64_t nthrottled;   /* times --max-inflight stopped reading it */
 	struct timespec since; /* CLOCK_REALTIME when it connected */
 };
 
@@ -62,6 +64,10 @@ struct control_status {
 	size_t naudit;
 	const char *audit_failed;	/* the first sink whose last write failed, or NULL */
 	unsigned max_peers, max_per_user;
+	unsigned max_conns;		/* connections per peer */
+	unsigned max_rate, max_burst;	/* --max-rate (0: none), --max-burst */
+	unsigned max_inflight;		/* --max-inflight */
+	unsigned threads;		/* --threads */
 	unsigned nconns;		/* open connections, every peer's */
 	unsigned long long accepted, refused, nrequests, ndenied, nviolations, control_refused;
 	const struct control_peer *peers; /* the connected peers, in the order connected */

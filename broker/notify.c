@@ -665,7 +665,10 @@ handle(struct notifier *n)
 				    : absolute(tid, c.dirfd2, raw2, n->freq.path2, sizeof(n->freq.path2));
 	o.mode = "transparent";
 	o.tid = tid;
+	/* The thread cache's pidfds are watched by the server. */
+	server_lock(n->sv);
 	o.pid = tgid_of(n, tid);
+	server_unlock(n->sv);
 	/* Everything read from the worker now belongs to this live call. */
 	if (!id_valid(n))
 		return;
@@ -761,7 +764,13 @@ on_listener(void *arg, uint32_t events)
 				log_warn("seccomp RECV");
 			return;
 		}
+		/* Without the server lock, which this callback holds: the
+		 * call may wait on the file system, and other threads serve
+		 * other sessions meanwhile (serve.h); this session's other
+		 * events wait for it. */
+		server_unlock(n->sv);
 		handle(n);
+		server_lock(n->sv);
 		return;
 	}
 	if (events & (EPOLLHUP | EPOLLERR))

@@ -1,6 +1,6 @@
 /*
- * serve.h: the broker's event loop.  One thread, epoll, non-blocking
- * sockets.  A connection is one SOCK_SEQPACKET socket of a session; each
+ * serve.h: the broker's event loop.  epoll, non-blocking sockets, one
+ * thread or several (server_threads()).  A connection is one SOCK_SEQPACKET socket of a session; each
  * request gets exactly one reply.  One server may serve several sessions
  * (filebroker serve: one per peer); a channel (FB_MSG_CHANNEL) belongs to
  * the session of the connection that asked for it.  A worker that does not read its replies
@@ -18,6 +18,13 @@ struct server;
 
 /* Connections one session may hold at once (its bootstrap plus channels). */
 #define SERVE_MAX_CONNS 1024
+
+/* Serving threads a server may have (server_threads()). */
+#define SERVE_MAX_THREADS 256
+
+/* How long server_run() waits, once stopping, for threads still serving a
+ * request (one that waits on a file system that never answers). */
+#define SERVE_STOP_WAIT_S 10
 
 /* A new server for session s (which it does not own), its default session
  * for server_add_conn(); s may be NULL for a server whose sessions all come
@@ -59,6 +66,9 @@ void server_session_max_inflight(struct session *s, unsigned max);
 /* Open connections of session s (s must have been given to a server). */
 unsigned server_session_nconns(const struct session *s);
 
+/* How many times --max-inflight stopped reading session s. */
+unsigned long long server_session_nthrottled(const struct session *s);
+
 /* Call fn(arg, events) when fd is readable.  The server does not own fd. */
 int server_watch(struct server *sv, int fd, void (*fn)(void *arg, uint32_t events), void *arg);
 void server_unwatch(struct server *sv, int fd);
@@ -81,8 +91,45 @@ unsigned server_nconns(const struct server *sv);
 /* Protocol violations seen so far. */
 uint64_t server_nviolations(const struct server *sv);
 
-/* Run until keep_going(arg) returns 0 (checked after every batch of
- * events).  Returns 0, or -1 with errno if epoll itself fails. */
+/*
+ * Threads.  Every callback (server_watch()'s fn, a release or gone
+ * function, keep_going) runs with the server's lock held, and the serve.h
+ * functions expect it held, but for ops_handle()'s new_channel, which
+ * takes it.  A request is decided and done (ops_handle()) without the
+ * lock; so may a server_watch_session() callback do its blocking work,
+ * between server_unlock() and server_lock(): until it returns, no other
+ * event of its session is served (they wait for it), while the other
+ * threads serve other sessions.  So one thread at a time works for a
+ * session, and one stuck on a slow file system holds up only its own.
+ *
+ * server_threads(sv, n), before the first watch is added: serve with n
+ * threads (1 to SERVE_MAX_THREADS; 1 is the default and the plain event
+ * loop, with nothing one-shot).  With more, every watch is armed for one
+ * event at a time (EPOLLONESHOT) and each thread takes one event per
+ * epoll_wait(), so that a stuck thread has taken no other event with it.
+ * Returns 0, or -1 with errno (EINVAL, EBUSY: too late).
+ *
+ * server_start(): with n > 1, create the n serving threads now (they wait
+ * for server_run()), for a caller that must do so before confining itself
+ * (confine_opts.spawn); else server_run() does it.  They start with every
+ * signal blocked.  Returns 0 or -1 with errno.
+ */
+int server_threads(struct server *sv, unsigned n);
+int server_start(struct server *sv);
+void server_lock(struct server *sv);
+void server_unlock(struct server *sv);
+
+/*
+ * Run until keep_going(arg) returns 0 (asked after every batch of events,
+ * by every thread; once it says 0, all stop).  With one thread the calling
+ * thread serves; with more it only waits for them to stop, so that one
+ * stuck on a file system cannot keep it from returning: once stopping,
+ * it waits SERVE_STOP_WAIT_S for them.  Returns 0; or -1 with errno EBUSY
+ * when threads are still stuck (logged, with how many): they may still
+ * take the lock and touch the server when the file system answers, so the
+ * caller must not free it, only remove what must not outlive it and exit;
+ * or -1 with another errno if epoll itself fails.
+ */
 int server_run(struct server *sv, int (*keep_going)(void *arg), void *arg);
 
 #endif

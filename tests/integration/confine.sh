@@ -204,6 +204,23 @@ with open(sys.argv[2], "a") as out:
 		check_field "serve" CapPrm 000000000008000b
 		check_field "serve" CapInh 0000000000000000
 		check_field "serve" CapBnd 0000000000000000
+		# Its serving threads (--threads, default 4; the main thread
+		# waits for them) start between the capability drop and the
+		# filter: each must hold the same.
+		nt=0
+		bad=
+		for task in /proc/$BP/task/*; do
+			nt=$((nt + 1))
+			for f in "Seccomp 2" "NoNewPrivs 1" "CapEff 000000000008000b" \
+				"CapPrm 000000000008000b" "CapBnd 0000000000000000"; do
+				got=$(sed -n "s/^${f% *}:[[:space:]]*//p" "$task/status")
+				[ "$got" = "${f#* }" ] || bad="$bad ${task##*/}:${f% *}=$got"
+			done
+		done
+		[ "$nt" -eq 5 ] && pass "serve: 4 serving threads and the main one" ||
+			fail "serve: $nt threads, wanted 5"
+		[ -z "$bad" ] && pass "serve: every thread confined alike" ||
+			fail "serve: threads differ:$bad"
 		expect "serve: -v says what the daemon kept, and the filter's size" \
 			"confine: capabilities kept: cap_dac_override,cap_fowner,cap_chown,cap_sys_ptrace; .* seccomp allowlist of [0-9]+ syscalls" \
 			cat "$LOG"

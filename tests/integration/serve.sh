@@ -166,7 +166,10 @@ wait_lines "$T/st-held" 2 || fail "status: the held peer did not run"
 expect "status: the peer count" "^peers: +1 connected \(at most 256, 4 per user\), [12] connections" \
 	cat "$T/st.txt"
 expect "status: the peer's line" \
-	"^[0-9]+ +1 +1 +[0-9]+ +[12] +[0-9]+ +1  [0-9T:-]+Z  $P:5$" cat "$T/st.txt"
+	"^[0-9]+ +1 +1 +[0-9]+ +[12] +[0-9]+ +1 +0 +0  [0-9T:-]+Z  $P:5$" cat "$T/st.txt"
+expect "status: the limits and threads" \
+	"^limits: +per peer 64 connections, no request rate, 16 replies in flight; 4 serving threads$" \
+	cat "$T/st.txt"
 expect "status: the policy and when it was loaded" \
 	"^policy: +$P, loaded [0-9T:-]+Z \([0-9]+ rules, 2 profiles\)" cat "$T/st.txt"
 "$FB" status --control "$S.control" --json >"$T/st.json" 2>&1
@@ -586,6 +589,10 @@ sleep 0.3
 expect "max-rate: another peer is served during the flood" "ok for-staff" \
 	timeout 5 sh -c "env -u FILEBROKER_FD FILEBROKER_SOCKET='$S' setpriv --reuid=65534 \
 	--regid=65534 --groups=staff -- '$T/bin/fbtool' read '$D/staff/b.txt'"
+expect "max-rate: status counts the peer's refusals" "^limited$" sh -c "'$FB' status --json \
+	--socket '$S' | python3 -c 'import json, sys
+p = [p for p in json.load(sys.stdin)[\"peers\"] if p[\"uid\"] == 1]
+print(\"limited\" if p and p[0][\"rate_limited\"] > 0 else p)'"
 wait $RATE1
 # 20 at once, then 20 a second for 1.5 s: about 50 served, the rest EAGAIN.
 expect "max-rate: the flood is served at the rate, the rest is EAGAIN" \
@@ -632,6 +639,8 @@ expect "max-inflight: another peer is served meanwhile" "ok for-staff" \
 IPID=$(sed -n 's/.*peer [0-9]*: uid=1 gid=1 pid=\([0-9]*\): profile.*/\1/p' "$LOG" | head -n 1)
 expect "max-inflight: logged, once" "^1$" sh -c \
 	"grep -c 'worker $IPID: 2 replies it has not read (--max-inflight 2): none of its requests is read' '$LOG'"
+expect "max-inflight: status shows the peer throttled" "^[0-9]+ +1 +1 +$IPID +[0-9]+ +[0-9]+ +0 +0 +1  " \
+	"$FB" status --socket "$S"
 touch "$T/go"
 wait $INFL
 expect "max-inflight: every reply comes once the peer reads" "^replies: ([0-9]+) of \1$" cat "$T/infl"

@@ -22,7 +22,8 @@ static const char *const dests[] = { "/var/log/fb.jsonl", "journal" };
 
 static struct control_peer peers[3] = {
 	{ .id = 1, .uid = 1, .gid = 1, .pid = 4242, .profile = "/etc/fb/serve.policy:5",
-	    .nconns = 2, .nrequests = 10, .ndenied = 2, .since = { 1795615387, 0 } },
+	    .nconns = 2, .nrequests = 10, .ndenied = 2, .nlimited = 3, .nthrottled = 1,
+	    .since = { 1795615387, 0 } },
 	{ .id = 7, .uid = 65534, .gid = 50, .pid = 4343, .profile = "/etc/fb/serve.policy:8",
 	    .nconns = 1, .nrequests = 0, .ndenied = 0, .since = { 1795615400, 0 } },
 	{ .id = 9, .uid = 33, .gid = 33, .pid = 4444, .profile = "/etc/fb/serve.policy:8",
@@ -44,6 +45,11 @@ status(void)
 		.naudit = 2,
 		.max_peers = 256,
 		.max_per_user = 32,
+		.max_conns = 64,
+		.max_rate = 500,
+		.max_burst = 1000,
+		.max_inflight = 16,
+		.threads = 4,
 		.nconns = 4,
 		.accepted = 12,
 		.refused = 1,
@@ -94,8 +100,11 @@ test_text(void **state)
 				  "connections\n"));
 	assert_non_null(strstr(t, "345 requests, 12 denied; 3 protocol violations; 2 status "
 				  "requests refused\n"));
+	assert_non_null(strstr(t, "\nlimits:   per peer 64 connections, 500 requests a second "
+				  "(burst 1000), 16 replies in flight; 4 serving threads\n"));
 	assert_non_null(strstr(t, "\n1      1          1          4242           2         10        "
-				  "2  2026-11-25T14:03:07Z  /etc/fb/serve.policy:5\n"));
+				  "2        3         1  2026-11-25T14:03:07Z  "
+				  "/etc/fb/serve.policy:5\n"));
 	assert_non_null(strstr(t, "\n9      33 "));
 	assert_null(strstr(t, "more peers"));
 
@@ -104,6 +113,11 @@ test_text(void **state)
 	cs.audit_failed = NULL;
 	t = render(&cs, 0, 65536);
 	assert_non_null(strstr(t, "\naudit:    denials on stderr\n"));
+	cs.max_rate = 0;
+	cs.threads = 1;
+	t = render(&cs, 0, 65536);
+	assert_non_null(strstr(t, "\nlimits:   per peer 64 connections, no request rate, 16 "
+				  "replies in flight; 1 serving thread\n"));
 	assert_null(strstr(t, "PEER"));
 }
 
@@ -125,9 +139,13 @@ test_json(void **state)
 	assert_non_null(strstr(t, "\"totals\":{\"peers\":3,\"connections\":4,\"accepted\":12,"
 				  "\"refused\":1,\"requests\":345,\"denied\":12,\"violations\":3,"
 				  "\"status_refused\":2}"));
+	assert_non_null(strstr(t, "\"limits\":{\"max_peers\":256,\"max_peers_per_user\":32,"
+				  "\"max_connections_per_peer\":64,\"max_rate\":500,"
+				  "\"max_burst\":1000,\"max_inflight\":16,\"threads\":4}"));
 	assert_non_null(strstr(t, "\"peers\":[{\"id\":1,\"uid\":1,\"gid\":1,\"pid\":4242,"
 				  "\"profile\":\"/etc/fb/serve.policy:5\",\"connections\":2,"
-				  "\"requests\":10,\"denied\":2,\"since\":\"2026-11-25T14:03:07Z\"},"
+				  "\"requests\":10,\"denied\":2,\"rate_limited\":3,\"throttled\":1,"
+				  "\"since\":\"2026-11-25T14:03:07Z\"},"
 				  "{\"id\":7,"));
 	assert_non_null(strstr(t, "],\"peers_omitted\":0}\n"));
 	assert_int_equal(strchr(t, '\n') - t, (long)strlen(t) - 1); /* one line */

@@ -1,0 +1,372 @@
+/*
+ * serve_conn.c: reading and answering the requests of a connection (see
+ * serve.h): one request per event, decided and done by ops.c without the
+ * server lock; a reply the worker has no room for is parked, and with
+ * --audit-sync it waits for the records to be made durable.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "fdpass.h"
+#include "log.h"
+#include "notify.h"
+#include "ops.h"
+#include "proto.h"
+#include "serve.h"
+#include "serve_impl.h"
+
+static void
+violation(struct server *sv, struct watch *w, const char *why)
+{
+	sv->nviolations++;
+	log_warnx("worker %ld: protocol violation: %s; connection closed", (long)w->sr->s->pid,
+	    why);
+	conn_close(sv, w);
+}
+
+/* Send a reply with its descriptors; 1 sent, 0 the worker's queue is full
+ * (kept pending), -1 the connection is gone. */
+static int
+conn_send(struct watch *w, const void *buf, size_t len, const int *fds, unsigned nfds)
+{
+	ssize_t n = fdpass_sendv(w->fd, buf, len, fds, nfds, MSG_DONTWAIT);
+
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	return n == -1 ? -1 : 1;
+}
+
+/* Hold a reply: parked until the worker reads (HELD_PARKED), or until the
+ * end of the batch (HELD_SYNC); no request of the connection is read
+ * meanwhile.  The connection takes the descriptors (closed with it if it
+ * closes first); on failure they are still the caller's. */
+static int
+conn_hold(struct sthread *th, struct watch *w, size_t len, const int *fds, unsigned nfds,
+    int how)
+{
+	struct server *sv = th->sv;
+
+	if (len > FB_REPLY_MAX || nfds > FB_OPENV_MAX)
+		fatalx("parking a reply of %zu bytes and %u descriptors", len, nfds);
+	if (w->pbuf == NULL && (w->pbuf = malloc(FB_REPLY_MAX)) == NULL)
+		return -1;
+	/* Parked: wait until the worker makes room.  Held for the sync:
+	 * nothing but a hang-up until the end of the batch. */
+	if (conn_interest(sv, w, how == HELD_PARKED ? EPOLLOUT : 0) == -1)
+		return -1;
+	memcpy(w->pbuf, th->out, len);
+	w->plen = len;
+	memcpy(w->pfds, fds, nfds * sizeof(fds[0]));
+	w->npfds = nfds;
+	w->pending = how;
+	if (how == HELD_PARKED)
+		sref_parked(sv, w->sr, 1);
+	if (how == HELD_SYNC) {
+		w->stype = th->rep.type;
+		w->sid = th->rep.id;
+		w->snext = th->held;
+		th->held = w;
+	}
+	return 0;
+}
+
+static void
+conn_flush(struct server *sv, struct watch *w)
+{
+	int r = conn_send(w, w->pbuf, w->plen, w->pfds, w->npfds);
+
+	if (r == 0)
+		return;
+	close_fds(w->pfds, w->npfds);
+	w->npfds = 0;
+	w->pending = 0;
+	sref_parked(sv, w->sr, -1);
+	if (r < 0 || conn_interest(sv, w, conn_idle(w)) == -1)
+		conn_close(sv, w);
+}
+
+/*
+ * FB_MSG_LISTENER: the seccomp listener fd of a daemon peer's own filter
+ * (transparent mode over its connection), served by notify.c for the
+ * peer's session, which it holds until the last filtered task is gone.  A
+ * run session gets its listener from the launcher instead, and a run
+ * broker confined for explicit mode could not serve one.  Counts as one
+ * request (and is admitted as one).  Takes ownership of fd; fills th->rep.
+ */
+static void
+conn_listener(struct sthread *th, struct watch *w, int fd)
+{
+	struct server *sv = th->sv;
+	struct session *s = w->sr->s;
+	int e;
+
+	memset(&th->rep, 0, sizeof(th->rep));
+	th->rep.type = FB_MSG_LISTENER;
+	th->rep.id = th->req.id;
+	s->nrequests++;
+	if (!s->accept_listener)
+		e = EOPNOTSUPP;
+	else if (s->admit != NULL)
+		e = s->admit(s, &th->req); /* serve's --max-rate, as for any request */
+	else
+		e = 0;
+	if (e != 0)
+		close(fd);
+	else
+		e = notify_adopt(sv, s, fd);
+	if (e == 0)
+		log_info("worker %ld: transparent mode: serving its seccomp listener",
+		    (long)s->pid);
+	else
+		log_warnx("worker %ld: transparent mode: listener refused: %s", (long)s->pid,
+		    strerror(e));
+	th->rep.error = (uint32_t)e;
+}
+
+/* The records of a reply could not be made durable: it becomes EIO, in
+ * buf (FB_REPLY_MAX bytes).  Returns its length. */
+static ssize_t
+eio_reply(struct sthread *th, uint16_t type, uint32_t id, uint8_t *buf)
+{
+	ssize_t len;
+
+	memset(&th->rep, 0, sizeof(th->rep));
+	th->rep.type = type;
+	th->rep.id = id;
+	th->rep.error = EIO;
+	if ((len = proto_encode_reply(&th->rep, buf, FB_REPLY_MAX)) < 0)
+		fatal("encoding an EIO reply");
+	return len;
+}
+
+/* Read and answer one request.  Returns 1 to go on reading, 0 when the
+ * socket is drained or the connection was closed. */
+static int
+conn_serve_one(struct sthread *th, struct watch *w)
+{
+	struct server *sv = th->sv;
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * 253)];
+	} cbuf;
+	struct timespec t0;
+	struct origin o;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	const char *why;
+	ssize_t n, len;
+	unsigned nout;
+	int nfds = 0, fd, rfd = -1, i, r;
+
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = th->in;
+	iov.iov_len = sizeof(th->in);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.b;
+	msg.msg_controllen = sizeof(cbuf.b);
+	do
+		n = recvmsg(w->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	while (n == -1 && errno == EINTR);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n == -1) {
+		log_debug("worker %ld: connection: %s", (long)w->sr->s->pid, strerror(errno));
+		conn_close(sv, w);
+		return 0;
+	}
+	/* Whatever arrives, every descriptor in it is closed, but for the
+	 * first, kept in rfd until the message proves to be the one request
+	 * that carries one (FB_MSG_LISTENER) and closed otherwise. */
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (i = 0; (size_t)i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			memcpy(&fd, CMSG_DATA(cm) + (size_t)i * sizeof(int), sizeof(int));
+			if (rfd == -1)
+				rfd = fd;
+			else
+				close(fd);
+			nfds++;
+		}
+	}
+	if (n == 0 && nfds == 0 && !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		/* End of file (an empty packet looks the same; the protocol
+		 * has none). */
+		conn_close(sv, w);
+		return 0;
+	}
+	why = NULL;
+	r = (int)proto_request_nfds(proto_peek_type(th->in, (size_t)n));
+	if (nfds != r)
+		why = r == 0 ? "request carried descriptors"
+		    : nfds == 0 ? "listener request without its descriptor"
+				: "listener request with more than one descriptor";
+	else if (msg.msg_flags & MSG_TRUNC)
+		why = "message too long";
+	else if (msg.msg_flags & MSG_CTRUNC)
+		why = "control data truncated";
+	if (why != NULL) {
+		if (rfd != -1)
+			close(rfd);
+		violation(sv, w, why);
+		return 0;
+	}
+	/* On a socket the broker cannot tell which process of the worker's
+	 * asked: the records name the worker it started. */
+	o.mode = "explicit";
+	o.pid = w->sr->s->pid;
+	o.tid = 0;
+	/* OPENV has its own decoder (its request does not fit struct
+	 * fb_request); the header decides which, and each checks it again. */
+	/*
+	 * The request is decided and done without the server lock: it may
+	 * wait on the file system (or the audit sink) for as long as that
+	 * takes, and other threads serve other sessions meanwhile.  w and its
+	 * session stay this thread's: the session is busy (dispatch()).
+	 */
+	if (proto_peek_type(th->in, (size_t)n) == FB_MSG_OPENV) {
+		if (proto_decode_openv(th->in, (size_t)n, &th->openv, &why) == -1) {
+			violation(sv, w, why);
+			return 0;
+		}
+		pthread_mutex_unlock(&sv->lock);
+		ops_handle_openv(w->sr->s, &o, &th->openv, &t0, &th->rep, th->fds);
+		pthread_mutex_lock(&sv->lock);
+		nout = th->rep.nfds;
+	} else {
+		if (proto_decode_request(th->in, (size_t)n, &th->req, &why) == -1) {
+			if (rfd != -1)
+				close(rfd);
+			violation(sv, w, why);
+			return 0;
+		}
+		nout = 0;
+		if (th->req.type == FB_MSG_LISTENER)
+			conn_listener(th, w, rfd);
+		else {
+			pthread_mutex_unlock(&sv->lock);
+			ops_handle(w->sr->s, &o, &th->req, &t0, &th->rep, &fd);
+			pthread_mutex_lock(&sv->lock);
+			if (fd != -1)
+				th->fds[nout++] = fd;
+		}
+	}
+	if ((len = proto_encode_reply(&th->rep, th->out, sizeof(th->out))) < 0) {
+		/* Our own reply does not encode: a broken invariant. */
+		fatal("encoding a %s reply", proto_type_name(th->rep.type));
+	}
+	if (w->sr->s->audit != NULL && audit_needs_sync(w->sr->s->audit)) {
+		if (!sv->oneshot) {
+			/* --audit-sync: the reply waits for the one
+			 * fdatasync() that ends this batch of events
+			 * (flush_held()). */
+			if (conn_hold(th, w, (size_t)len, th->fds, nout, HELD_SYNC) == -1) {
+				close_fds(th->fds, nout);
+				conn_close(sv, w);
+			}
+			return 0;
+		}
+		/* Threads take one event per batch: the sync is done here,
+		 * without the lock.  Records other threads wrote meanwhile
+		 * ride along, and a sync that finds nothing new is skipped. */
+		pthread_mutex_unlock(&sv->lock);
+		r = ops_audit_sync(w->sr->s);
+		pthread_mutex_lock(&sv->lock);
+		if (r == -1) {
+			close_fds(th->fds, nout);
+			nout = 0;
+			len = eio_reply(th, th->rep.type, th->rep.id, th->out);
+		}
+	}
+	r = conn_send(w, th->out, (size_t)len, th->fds, nout);
+	if (r == 0) {
+		if (conn_hold(th, w, (size_t)len, th->fds, nout, HELD_PARKED) == -1) {
+			close_fds(th->fds, nout);
+			conn_close(sv, w);
+		}
+		return 0;
+	}
+	close_fds(th->fds, nout);
+	if (r < 0) {
+		conn_close(sv, w);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * --audit-sync, at the end of a batch of events: one fdatasync() for the
+ * records of every request of the batch (audit_sync() does nothing for a
+ * sink already synced), then the replies that waited for it.  When the
+ * records could not be made durable, no descriptor leaves: each held
+ * reply becomes EIO, and the session fails closed (ops_audit_sync()).
+ */
+void
+flush_held(struct sthread *th)
+{
+	struct server *sv = th->sv;
+	struct watch *w, *next;
+	int r;
+
+	w = th->held;
+	th->held = NULL;
+	for (; w != NULL; w = next) {
+		next = w->snext;
+		if (w->kind == W_DEAD || w->pending != HELD_SYNC)
+			continue;
+		if (ops_audit_sync(w->sr->s) == -1) {
+			close_fds(w->pfds, w->npfds);
+			w->npfds = 0;
+			w->plen = (size_t)eio_reply(th, w->stype, w->sid, w->pbuf);
+		}
+		r = conn_send(w, w->pbuf, w->plen, w->pfds, w->npfds);
+		if (r == 0) {
+			w->pending = HELD_PARKED;
+			sref_parked(sv, w->sr, 1);
+			if (conn_interest(sv, w, EPOLLOUT) == -1)
+				conn_close(sv, w);
+			continue;
+		}
+		close_fds(w->pfds, w->npfds);
+		w->npfds = 0;
+		w->pending = 0;
+		if (r < 0 || conn_interest(sv, w, conn_idle(w)) == -1)
+			conn_close(sv, w);
+	}
+}
+
+void
+conn_event(struct sthread *th, struct watch *w, uint32_t events)
+{
+	struct server *sv = th->sv;
+
+	if (w->pending) {
+		if (events & (EPOLLERR | EPOLLHUP)) {
+			conn_close(sv, w);
+			return;
+		}
+		if (w->pending == HELD_PARKED)
+			conn_flush(sv, w);
+		return;
+	}
+	if ((events & EPOLLIN) && !w->sr->throttled) {
+		/* One request per wake-up: epoll is level-triggered, so a
+		 * busy connection comes back at once, and a worker waiting for
+		 * its one reply does not pay for a recvmsg that finds nothing.
+		 * (Throttled since this batch began: left for later.) */
+		conn_serve_one(th, w);
+		return;
+	}
+	if (events & (EPOLLERR | EPOLLHUP))
+		conn_close(sv, w);
+}

@@ -1,0 +1,150 @@
+/*
+ * serve_impl.h: what serve.c (watches and sessions), serve_conn.c (reading
+ * and answering requests) and serve_thread.c (the serving threads) share.
+ * Not for the rest of the broker: serve.h is the interface.
+ *
+ * Locking: sv->lock guards everything here, but a busy session (sref.busy)
+ * and the connection its thread serves, which that thread alone touches
+ * while it works without the lock (serve.h, "Threads").
+ */
+#ifndef FB_SERVE_IMPL_H
+#define FB_SERVE_IMPL_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "proto.h"
+
+struct session;
+
+/* W_DEAD: unwatched or closed; its handle no longer finds it, and it is
+ * freed at the end of the batch (code of this batch may still read it). */
+enum watch_kind { W_CONN, W_OTHER, W_DEAD };
+
+struct sref {
+	struct server *sv;
+	struct session *s;
+	unsigned nconns, max;
+	unsigned nheld; /* server_watch_session() watches: 0 or 1 */
+	void (*release)(struct session *s, void *arg); /* NULL: the default one */
+	void *arg;
+	/* --max-inflight (server_session_max_inflight()): replies parked on
+	 * the session's connections; at max_inflight (0: no limit) none of
+	 * its connections is read until one is taken (throttled). */
+	struct watch *conns; /* its connections */
+	unsigned nparked, max_inflight;
+	int throttled;
+	struct timespec throttled_at, logged; /* CLOCK_MONOTONIC */
+	unsigned long long nthrottled, unlogged; /* episodes */
+	/* A thread serves an event of the session (dispatch()): the others
+	 * leave its events on `deferred`, unarmed, until it is done, so that
+	 * one thread at a time touches the session, and one that waits on a
+	 * slow file system holds up only its own session.  Not freed while
+	 * busy (sref_check()). */
+	int busy;
+	struct watch *deferred;
+};
+
+/* watch.pending */
+#define HELD_PARKED 1
+#define HELD_SYNC 2
+
+struct watch {
+	enum watch_kind kind;
+	int fd;
+	uint32_t slot;	 /* in server.slots; the handle epoll returns */
+	uint32_t events; /* what it waits for (without EPOLLONESHOT) */
+	int armed;	 /* one-shot: armed since its last event */
+	int deferred;	 /* on its session's deferred list */
+	struct watch *dnext;
+	struct sref *sr; /* W_CONN: its session; W_OTHER: the one it holds */
+	struct watch *next, *prev;
+	/* W_OTHER */
+	void (*fn)(void *arg, uint32_t events);
+	void (*gone)(void *arg); /* with sr: server_free() calls it */
+	void *arg;
+	/* W_CONN: a reply the worker has not made room for yet, with the
+	 * descriptors it carries (the connection owns them until sent);
+	 * pending is HELD_PARKED, or HELD_SYNC for a reply that waits for
+	 * the audit fdatasync() at the end of the batch (--audit-sync) */
+	int pending;
+	struct watch *cnext, *cprev; /* W_CONN: its session's connections */
+	struct watch *snext; /* HELD_SYNC: the server's list */
+	uint16_t stype;	     /* HELD_SYNC: to answer EIO instead */
+	uint32_t sid;
+	size_t plen;
+	uint8_t *pbuf;
+	unsigned npfds;
+	int pfds[FB_OPENV_MAX];
+};
+
+/* One serving thread's own: scratch space for one request at a time, and
+ * the replies its batch holds for the audit sync. */
+struct sthread {
+	struct server *sv;
+	pthread_t id;
+	struct watch *held; /* HELD_SYNC replies of this batch */
+	struct fb_request req;
+	struct fb_openv_request openv;
+	struct fb_reply rep;
+	int fds[FB_OPENV_MAX];
+	uint8_t in[FB_MSG_MAX + 1];
+	uint8_t out[FB_REPLY_MAX];
+};
+
+/*
+ * An epoll event names its watch by handle: slot << 32 | generation.  A
+ * watch unwatched by one thread while another already holds an event for
+ * it is then simply not found (its slot's generation has moved on); no
+ * thread ever follows a pointer epoll kept.
+ */
+struct slot {
+	struct watch *w; /* NULL: free */
+	uint32_t gen;
+	uint32_t next_free;
+};
+#define NO_SLOT UINT32_MAX
+#define STOP_HANDLE UINT64_MAX /* the eventfd that stops every thread */
+
+struct server {
+	int ep;
+	pthread_mutex_t lock; /* everything below, and every callback */
+	struct sref *def;     /* the default session, or NULL */
+	struct watch *head;
+	struct watch *dead; /* W_DEAD, to free after this batch */
+	struct slot *slots;
+	uint32_t nslots, free_slot;
+	unsigned nconns;
+	uint64_t nviolations;
+	/* Threads (server_threads()).  oneshot: every watch is armed for
+	 * one event at a time (EPOLLONESHOT), so that two threads never
+	 * serve the same watch at once. */
+	unsigned nthreads;
+	int oneshot;
+	int stopfd; /* eventfd, readable once stopping */
+	int started, running, stop, err;
+	unsigned nready; /* extra threads that have reached the gate */
+	pthread_cond_t go, ready;
+	int (*keep_going)(void *arg);
+	void *arg;
+	struct sthread *th; /* nthreads of them; th[0] is server_run()'s */
+};
+
+/* serve.c */
+void close_fds(const int *fds, unsigned n);
+uint64_t handle_of(const struct server *sv, const struct watch *w);
+struct watch *watch_of(const struct server *sv, uint64_t h);
+void free_retired(struct server *sv);
+void sref_check(struct server *sv, struct sref *sr);
+uint32_t conn_idle(const struct watch *w);
+void sref_parked(struct server *sv, struct sref *sr, int delta);
+void conn_close(struct server *sv, struct watch *w);
+int conn_interest(struct server *sv, struct watch *w, uint32_t events);
+
+/* serve_conn.c: one event of a connection; the replies a thread's batch
+ * held for --audit-sync, sent after the sync. */
+void conn_event(struct sthread *th, struct watch *w, uint32_t events);
+void flush_held(struct sthread *th);
+
+#endif

@@ -1,0 +1,300 @@
+/*
+ * serve_thread.c: the serving threads (serve.h, "Threads").  Each waits on
+ * the one epoll set without the lock and serves what it gets with it; a
+ * session's events go to one thread at a time (dispatch()).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "serve.h"
+#include "serve_impl.h"
+
+/* Arm a one-shot watch for its next event. */
+static void
+rearm(struct server *sv, struct watch *w)
+{
+	if (conn_interest(sv, w, w->events) == -1) {
+		/* Cannot happen for a descriptor that is still watched; a
+		 * connection that could never be served again is closed
+		 * rather than left hanging. */
+		log_warn("epoll: re-arming a watch");
+		if (w->kind == W_CONN)
+			conn_close(sv, w);
+	}
+}
+
+/*
+ * One event, with the lock held.  A watch of a session another thread is
+ * serving waits, unarmed, on the session's deferred list; otherwise the
+ * session is marked busy while this thread serves the event (conn_serve_one()
+ * and notify.c's listener drop the lock meanwhile), and afterwards whatever
+ * waited is armed again (its events, level-triggered, are still there).
+ */
+static void
+dispatch(struct sthread *th, uint64_t h, uint32_t events)
+{
+	struct server *sv = th->sv;
+	struct watch *w, *d;
+	struct sref *sr;
+
+	if ((w = watch_of(sv, h)) == NULL)
+		return; /* unwatched since epoll_wait() returned */
+	w->armed = 0;
+	sr = w->sr;
+	if (sr != NULL && sr->busy) {
+		if (!w->deferred) {
+			w->deferred = 1;
+			w->dnext = sr->deferred;
+			sr->deferred = w;
+		}
+		return;
+	}
+	if (sr != NULL)
+		sr->busy = 1;
+	if (w->kind == W_OTHER)
+		w->fn(w->arg, events);
+	else
+		conn_event(th, w, events);
+	if (sr != NULL) {
+		sr->busy = 0;
+		while ((d = sr->deferred) != NULL) {
+			sr->deferred = d->dnext;
+			d->deferred = 0;
+			rearm(sv, d);
+		}
+		sref_check(sv, sr); /* may free it */
+	}
+	if (sv->oneshot && (w = watch_of(sv, h)) != NULL && !w->armed && !w->deferred)
+		rearm(sv, w);
+}
+
+static void
+stop_all(struct server *sv)
+{
+	uint64_t one = 1;
+
+	sv->stop = 1;
+	pthread_cond_broadcast(&sv->ready); /* server_run() waits for it */
+	if (sv->stopfd != -1 && write(sv->stopfd, &one, sizeof(one)) == -1)
+		log_warn("waking the serving threads");
+}
+
+/*
+ * A serving thread: wait for events without the lock, serve them with it.
+ * Several threads wait on the same epoll set; one-shot watches give each
+ * event to one of them, and one event at a time, so that a thread stuck on
+ * a slow file system has taken nothing else with it.
+ */
+static void
+serve_loop(struct sthread *th)
+{
+	struct server *sv = th->sv;
+	struct epoll_event evs[64];
+	int n, i, max = sv->oneshot ? 1 : 64;
+
+	pthread_mutex_lock(&sv->lock);
+	while (!sv->stop) {
+		if (!sv->keep_going(sv->arg)) {
+			stop_all(sv);
+			break;
+		}
+		pthread_mutex_unlock(&sv->lock);
+		n = epoll_wait(sv->ep, evs, max, -1);
+		pthread_mutex_lock(&sv->lock);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			sv->err = errno;
+			stop_all(sv);
+			break;
+		}
+		for (i = 0; i < n && !sv->stop; i++)
+			if (evs[i].data.u64 != STOP_HANDLE)
+				dispatch(th, evs[i].data.u64, evs[i].events);
+		if (th->held != NULL)
+			flush_held(th);
+		free_retired(sv);
+	}
+	pthread_mutex_unlock(&sv->lock);
+}
+
+static void *
+serve_thread(void *arg)
+{
+	struct sthread *th = arg;
+	struct server *sv = th->sv;
+
+	pthread_mutex_lock(&sv->lock);
+	sv->nready++;
+	pthread_cond_signal(&sv->ready);
+	while (!sv->running && !sv->stop)
+		pthread_cond_wait(&sv->go, &sv->lock);
+	pthread_mutex_unlock(&sv->lock);
+	serve_loop(th);
+	return NULL;
+}
+
+int
+server_threads(struct server *sv, unsigned n)
+{
+	struct epoll_event ev;
+	struct sthread *th;
+	unsigned i;
+
+	if (n == 0 || n > SERVE_MAX_THREADS) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (sv->head != NULL || sv->started) {
+		errno = EBUSY;
+		return -1;
+	}
+	if (n == sv->nthreads)
+		return 0;
+	if ((th = calloc(n, sizeof(*th))) == NULL)
+		return -1;
+	if (sv->stopfd == -1) {
+		if ((sv->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1) {
+			free(th);
+			return -1;
+		}
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN; /* level-triggered: it wakes every thread */
+		ev.data.u64 = STOP_HANDLE;
+		if (epoll_ctl(sv->ep, EPOLL_CTL_ADD, sv->stopfd, &ev) == -1) {
+			int saved = errno;
+			close(sv->stopfd);
+			sv->stopfd = -1;
+			free(th);
+			errno = saved;
+			return -1;
+		}
+	}
+	for (i = 0; i < n; i++)
+		th[i].sv = sv;
+	free(sv->th);
+	sv->th = th;
+	sv->nthreads = n;
+	sv->oneshot = n > 1;
+	return 0;
+}
+
+int
+server_start(struct server *sv)
+{
+	sigset_t all, old;
+	unsigned i;
+	int e;
+
+	if (sv->started) {
+		errno = EBUSY;
+		return -1;
+	}
+	if (!sv->oneshot) {
+		sv->started = 1;
+		return 0;
+	}
+	/* Signals are the business of the thread that made the server
+	 * (signalfd); the serving threads start with every signal blocked. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < sv->nthreads; i++) {
+		if ((e = pthread_create(&sv->th[i].id, NULL, serve_thread, &sv->th[i])) != 0) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			pthread_mutex_lock(&sv->lock);
+			stop_all(sv);
+			pthread_cond_broadcast(&sv->go);
+			pthread_mutex_unlock(&sv->lock);
+			while (i-- > 0)
+				pthread_join(sv->th[i].id, NULL);
+			errno = e;
+			return -1;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* Until each has run its start-up (glibc registers rseq and the
+	 * robust futex list there): a filter loaded before would kill it. */
+	pthread_mutex_lock(&sv->lock);
+	while (sv->nready < sv->nthreads)
+		pthread_cond_wait(&sv->ready, &sv->lock);
+	pthread_mutex_unlock(&sv->lock);
+	sv->started = 1;
+	return 0;
+}
+
+void
+server_lock(struct server *sv)
+{
+	pthread_mutex_lock(&sv->lock);
+}
+
+void
+server_unlock(struct server *sv)
+{
+	pthread_mutex_unlock(&sv->lock);
+}
+
+int
+server_run(struct server *sv, int (*keep_going)(void *arg), void *arg)
+{
+	struct timespec deadline;
+	unsigned i, stuck = 0;
+	int e;
+
+	if (!sv->started && server_start(sv) == -1)
+		return -1;
+	pthread_mutex_lock(&sv->lock);
+	sv->keep_going = keep_going;
+	sv->arg = arg;
+	sv->stop = 0;
+	sv->err = 0;
+	if (!sv->oneshot) {
+		/* One thread: this one. */
+		pthread_mutex_unlock(&sv->lock);
+		serve_loop(&sv->th[0]);
+		sv->started = 0;
+		goto out;
+	}
+	/*
+	 * Threads: this one only waits for them to stop, so that a serving
+	 * thread stuck on a file system that never answers cannot keep the
+	 * server from stopping.  The others stop after the event they are
+	 * serving; after SERVE_STOP_WAIT_S the server gives up on those
+	 * still stuck (the process is about to exit).
+	 */
+	sv->running = 1;
+	pthread_cond_broadcast(&sv->go);
+	while (!sv->stop)
+		pthread_cond_wait(&sv->ready, &sv->lock);
+	pthread_mutex_unlock(&sv->lock);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += SERVE_STOP_WAIT_S;
+	for (i = 0; i < sv->nthreads; i++) {
+		if ((e = pthread_timedjoin_np(sv->th[i].id, NULL, &deadline)) != 0) {
+			stuck++;
+			pthread_detach(sv->th[i].id);
+		}
+	}
+	sv->started = 0;
+	if (stuck > 0) {
+		log_warnx("stopping: %u serving thread%s still wait%s for a file system after "
+			  "%d s; exiting without their replies",
+		    stuck, stuck == 1 ? "" : "s", stuck == 1 ? "s" : "", SERVE_STOP_WAIT_S);
+		errno = EBUSY;
+		return -1;
+	}
+out:
+	if (sv->err != 0) {
+		errno = sv->err;
+		return -1;
+	}
+	return 0;
+}
