@@ -168,21 +168,32 @@ nofile_of(pid_t pid)
 	return v;
 }
 
-/* Time the daemon has run on a CPU, ns (first field of schedstat). */
+/* Time the daemon has run on a CPU, ns: the first field of schedstat,
+ * summed over its threads (serve --threads; the main one only waits). */
 static uint64_t
 cpu_ns_of(pid_t pid)
 {
-	char path[64];
-	unsigned long long v = 0;
+	char path[64 + 256];
+	unsigned long long v, sum = 0;
+	struct dirent *de;
 	FILE *f;
+	DIR *d;
 
-	snprintf(path, sizeof(path), "/proc/%ld/schedstat", (long)pid);
-	if ((f = fopen(path, "re")) == NULL)
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
+	if ((d = opendir(path)) == NULL)
 		return 0;
-	if (fscanf(f, "%llu", &v) != 1)
-		v = 0;
-	fclose(f);
-	return v;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/task/%s/schedstat", (long)pid, de->d_name);
+		if ((f = fopen(path, "re")) == NULL)
+			continue;
+		if (fscanf(f, "%llu", &v) == 1)
+			sum += v;
+		fclose(f);
+	}
+	closedir(d);
+	return sum;
 }
 
 /* The daemon's descriptors, and how many of them are sockets. */
