@@ -50,7 +50,8 @@ OPT    := -O2 -g -D_FORTIFY_SOURCE=3
 SANLD  :=
 endif
 
-CPPFLAGS += -D_GNU_SOURCE -Iclient -Ipolicy -Ibroker -DFB_VERSION='"$(VERSION)"'
+CPPFLAGS += -D_GNU_SOURCE -Iclient -Ipolicy -Ibroker -DFB_VERSION='"$(VERSION)"' \
+	-DFB_PKGLIBDIR='"$(LIBDIR)/filebroker"'
 CFLAGS   += -std=c11 $(OPT) $(WARN) -fPIC -fstack-protector-strong -fstack-clash-protection \
 	-fcf-protection
 LDFLAGS  += $(SANLD) -Wl,-z,relro,-z,now -Wl,--as-needed
@@ -76,7 +77,8 @@ EXAMPLE_BIN := $(EXAMPLE_SRC:client/examples/%.c=$(B)/examples/%)
 MUTATE_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/tests/mutate_%)
 STATIC_HELPER := $(B)/tests/helpers/fbtool-static
 
-all: deps $(B)/filebroker $(B)/libfilebroker.so $(B)/libfilebroker.a $(EXAMPLE_BIN)
+all: deps $(B)/filebroker $(B)/libfilebroker.so $(B)/libfilebroker.a $(B)/filebroker-preload.so \
+	$(EXAMPLE_BIN)
 
 deps:
 	@sh scripts/deps.sh build
@@ -104,6 +106,13 @@ $(B)/libfilebroker.so: $(CLIENT_OBJ)
 
 $(B)/filebroker: $(B)/obj/broker/main.o $(B)/libbroker.a $(B)/libpolicy.a $(B)/libfilebroker.a
 	$(CC) -pie $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# LD_PRELOADed into transparent-mode workers (client/preload/preload.c):
+# never sanitized (ASan must be the first library loaded), never part of
+# libfilebroker (it interposes libc's fstat).
+$(B)/filebroker-preload.so: client/preload/preload.c
+	$(CC) $(CPPFLAGS) -std=c11 -O2 -g $(WARN) -fPIC -shared -fstack-protector-strong \
+		-Wl,-z,relro,-z,now -o $@ $<
 
 $(B)/examples/%: client/examples/%.c $(B)/libfilebroker.a
 	@mkdir -p $(dir $@)
@@ -163,6 +172,8 @@ install: all
 	install -m 0755 $(B)/libfilebroker.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
 	ln -sf libfilebroker.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfilebroker.so.$(SOVERSION)
 	ln -sf libfilebroker.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfilebroker.so
+	install -d $(DESTDIR)$(LIBDIR)/filebroker
+	install -m 0644 $(B)/filebroker-preload.so $(DESTDIR)$(LIBDIR)/filebroker/
 	install -m 0644 client/filebroker.h $(DESTDIR)$(INCLUDEDIR)/filebroker.h
 	install -m 0644 client/proto.h $(DESTDIR)$(INCLUDEDIR)/filebroker-proto.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \

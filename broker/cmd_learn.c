@@ -158,6 +158,9 @@ take_record(const struct audit_rec *r, void *arg)
 		l->errors++;
 		return 0;
 	}
+	/* filebroker run's own preload library needs no rule. */
+	if (r->rule != NULL && strcmp(r->rule, "@preload") == 0)
+		return 0;
 	l->used++;
 	learn_path(l, r->canon, r->pid, r->access & POLICY_ALL);
 	if (r->canon2 != NULL && r->canon2[0] == '/')

@@ -328,7 +328,6 @@ static int
 absolute(pid_t tid, int dirfd, const char *rel, char *out, size_t size)
 {
 	char link[64], base[PATH_MAX];
-	struct stat st;
 	ssize_t len;
 
 	if (rel[0] == '/') {
@@ -338,23 +337,34 @@ absolute(pid_t tid, int dirfd, const char *rel, char *out, size_t size)
 		return 0;
 	}
 	/* /proc/TID/cwd and /proc/TID/fd/N name what the thread holds; the
-	 * caller checks ID_VALID afterwards, so TID was the live caller. */
+	 * caller checks ID_VALID afterwards, so TID was the live caller.
+	 * Whether N is a folder needs no stat() (one more walk of /proc per
+	 * call) when rel starts with a name: a file's path joined with it
+	 * fails with ENOTDIR in the broker's own walk, and a pipe's, socket's
+	 * or anonymous inode's "path" does not start with '/'.  A leading "."
+	 * would vanish when the joined path is cleaned, so then it is asked. */
 	if (dirfd == AT_FDCWD)
 		snprintf(link, sizeof(link), "/proc/%ld/cwd", (long)tid);
 	else if (dirfd < 0)
 		return -EBADF;
 	else {
 		snprintf(link, sizeof(link), "/proc/%ld/fd/%d", (long)tid, dirfd);
-		if (stat(link, &st) == -1)
-			return errno == ENOENT ? -EBADF : -errno;
-		if (!S_ISDIR(st.st_mode))
-			return -ENOTDIR;
+		if (rel[0] == '.' && (rel[1] == '\0' || rel[1] == '/' || rel[1] == '.')) {
+			struct stat st;
+
+			if (stat(link, &st) == -1)
+				return errno == ENOENT ? -EBADF : -errno;
+			if (!S_ISDIR(st.st_mode))
+				return -ENOTDIR;
+		}
 	}
 	if ((len = readlink(link, base, sizeof(base) - 1)) < 0)
 		return errno == ENOENT && dirfd != AT_FDCWD ? -EBADF : -errno;
 	base[len] = '\0';
+	if (base[0] != '/')
+		return dirfd == AT_FDCWD ? -ENOENT : -ENOTDIR;
 	/* A folder removed since, or one outside our view of the tree. */
-	if (base[0] != '/' || (len > 10 && strcmp(base + len - 10, " (deleted)") == 0))
+	if (len > 10 && strcmp(base + len - 10, " (deleted)") == 0)
 		return -ENOENT;
 	if (len == 1)
 		len = 0; /* "/" */

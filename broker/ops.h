@@ -25,6 +25,9 @@ struct session {
 	uid_t uid;		/* the worker's credentials */
 	gid_t gid;
 	int chown_new;		/* give created files and folders to uid/gid */
+	const char *preload;	/* filebroker run's preload library (canonical):
+				   the worker may read it whatever the policy
+				   says (rule "@preload"); NULL: none */
 	int complain;		/* --complain: a policy denial is recorded as
 				   "would-deny" and the request goes on; the
 				   resolution's safety rules still hold */

@@ -118,6 +118,23 @@ worker_find(const char *cmd, char *buf, size_t size)
 	return err;
 }
 
+/* Append lib to LD_PRELOAD: last, so that the user's own preloads come
+ * first and keep any fstat() of theirs. */
+static int
+add_preload(const char *lib)
+{
+	const char *old = getenv("LD_PRELOAD");
+	char buf[8192];
+
+	if (old == NULL || old[0] == '\0')
+		return setenv("LD_PRELOAD", lib, 1);
+	if ((size_t)snprintf(buf, sizeof(buf), "%s:%s", old, lib) >= sizeof(buf)) {
+		errno = E2BIG;
+		return -1;
+	}
+	return setenv("LD_PRELOAD", buf, 1);
+}
+
 /* In the child: everything up to exec.  Never returns. */
 static void __attribute__((noreturn))
 child(struct worker_spec *ws, int st, pid_t parent)
@@ -140,6 +157,8 @@ child(struct worker_spec *ws, int st, pid_t parent)
 	snprintf(num, sizeof(num), "%d", sock);
 	if (setenv(FB_ENV_FD, num, 1) == -1)
 		child_fail(st, "setenv");
+	if (ws->preload != NULL && add_preload(ws->preload) == -1)
+		child_fail(st, "setenv LD_PRELOAD");
 	if ((e = worker_find(ws->argv[0], path, sizeof(path))) != 0) {
 		errno = e;
 		child_fail(st, "exec");

@@ -19,6 +19,7 @@ struct worker_spec {
 	int transparent;	  /* path syscalls go to the broker */
 	int allow_net;		  /* --net */
 	int weaker;		  /* --weaker-sandbox */
+	const char *preload;	  /* added to LD_PRELOAD, or NULL */
 	int listener;		  /* out: the seccomp listener, or -1 */
 };
 

@@ -194,6 +194,9 @@ for line in open(log, "rb"):
         continue
     if r["decision"] not in ("allow", "would-deny") or r["canon"] is None or not r["access"]:
         continue
+    # filebroker run's preload library: allowed by run itself, no rule.
+    if r.get("rule") == "@preload":
+        continue
     for k in ("canon", "canon2"):
         if r.get(k) is None:
             continue
@@ -243,6 +246,8 @@ learn_case ls "" ls -la "$D/tree"
 learn_case hostile "" cat "$H"/*
 learn_case grep --generalize grep -r needle "$D/tree"
 expect "learn --generalize folds the tree" "allow read +$D/tree/\\*\\*" cat "$T/learn-grep.policy"
+expect "learn: the complain run read the preload library" '"rule":"@preload"' cat "$T/learn-cat.jsonl"
+refute "learn: no rule for the preload library" "filebroker-preload" cat "$T/learn-cat.policy"
 refute "learn without --generalize has no wildcard" '\*' grep -v '^#' "$T/learn-cat.policy"
 expect "learn counts uses" "allow read +$D/a.txt  # 1 use" cat "$T/learn-cat.policy"
 # Never above a sensitive root: files straight in $D with --sensitive $D.

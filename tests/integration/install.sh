@@ -51,6 +51,10 @@ refute "no other path to the binary is left" "/usr/local/bin" cat "$R$U/filebrok
 expect "units are 0644" "^644 644$" \
 	sh -c "echo \$(stat -c %a '$R$U/filebroker.service' '$R$U/filebroker.socket')"
 expect "the installed binary runs" "^filebroker 0\.1\.0$" "$R/usr/bin/filebroker" --version
+exists "preload library" /usr/lib/filebroker/filebroker-preload.so -f
+expect "the installed binary finds its preload library" \
+	"^preload: *$R/usr/lib/filebroker/filebroker-preload.so$" \
+	"$R/usr/bin/filebroker" run --print-sandbox -- true
 expect "pkg-config file names PREFIX" "^prefix=/usr$" grep '^prefix=' "$R/usr/lib/pkgconfig/filebroker.pc"
 
 # Overridden as a packager would, with another PREFIX.

@@ -94,6 +94,24 @@ if [ -x /usr/bin/python3 ]; then
 	expect "python3 imports modules" "^ok 3$" run -- /usr/bin/python3 -c 'import json, os, re; print("ok", len(json.loads("[1,2,3]")))'
 	expect "python3 open of a denied file" "PermissionError" run -- /usr/bin/python3 -c "open('$W/secret.txt')"
 fi
+# The preload library: glibc's fstat() as the fstat system call, no round
+# trip (tests/unit/test_preload.c shows it makes no newfstatat).
+PRE=$(realpath "$(dirname "$FB")/filebroker-preload.so")
+expect "the worker's LD_PRELOAD names the preload library" "^LD=$PRE\$" \
+	run -- sh -c 'echo "LD=$LD_PRELOAD"'
+expect "--no-preload leaves LD_PRELOAD unset" "^LD=\$" run --no-preload -- sh -c 'echo "LD=$LD_PRELOAD"'
+expect "the user's own LD_PRELOAD comes first" "^LD=/nonexistent-fb.so:$PRE\$" \
+	sh -c "cd '$W' && LD_PRELOAD=/nonexistent-fb.so '$FB' run --policy '$P' -- sh -c 'echo LD=\$LD_PRELOAD' 2>/dev/null"
+run --audit "$T/preload.jsonl" -- cat "$IN/a/f3.txt" >/dev/null 2>&1
+expect "the loader's read of it is allowed and recorded as @preload" \
+	"\"canon\":\"$PRE\".*\"decision\":\"allow\",\"rule\":\"@preload\"" cat "$T/preload.jsonl"
+expect "it is granted for reading only" "Permission denied" \
+	run -- sh -c "echo x >> '$PRE'"
+if [ -x /usr/bin/python3 ]; then
+	n=$(wc -c <"$IN/a/f3.txt")
+	expect "fstat() through it gives the file's size" "^$n dir$" run -- /usr/bin/python3 -c \
+		"import os, stat; print(os.fstat(os.open('$IN/a/f3.txt', os.O_RDONLY)).st_size, 'dir' if stat.S_ISDIR(os.fstat(os.open('$IN/a', os.O_RDONLY)).st_mode) else 'nodir')"
+fi
 if [ -x /bin/busybox ]; then
 	expect "a static binary (busybox) is brokered" "^line 7 needle$" run -- /bin/busybox cat "$IN/a/f7.txt"
 	expect "a static binary is denied too" "Permission denied" run -- /bin/busybox cat "$W/secret.txt"
