@@ -55,10 +55,9 @@ CPPFLAGS += -D_GNU_SOURCE -Iclient -Ipolicy -Ibroker -DFB_VERSION='"$(VERSION)"'
 CFLAGS   += -std=c11 $(OPT) $(WARN) -fPIC -fstack-protector-strong -fstack-clash-protection \
 	-fcf-protection
 LDFLAGS  += $(SANLD) -Wl,-z,relro,-z,now -Wl,--as-needed
-# libsystemd for the broker's journal sink (sd_journal_sendv), when installed,
-# and only where broker code is linked: static helpers have no libsystemd.a.
-# Deferred (=) so that it is looked up after `make deps` installed it.
-LIBS      = -lseccomp -lcap -lpthread $(if $(filter %/libbroker.a fuzz,$^ $@),$(shell pkg-config --libs libsystemd 2>/dev/null))
+# libsystemd (the journal audit sink) is dlopen()ed when that sink is asked
+# for, not linked: broker/audit_sink.c says why.
+LIBS      = -lseccomp -lcap -lpthread
 
 POLICY_SRC := $(sort $(wildcard policy/*.c))
 CLIENT_SRC := $(sort $(wildcard client/*.c))

@@ -346,6 +346,43 @@ out_flags(struct out *o, unsigned flags)
 		out_fmt(o, "|0x%x", flags);
 }
 
+/* renameat2(2) flags by name (transparent mode; never 0 here). */
+static void
+out_rename_flags(struct out *o, unsigned flags)
+{
+	const char *sep = "";
+
+	if (flags & RENAME_NOREPLACE) {
+		out_str(o, "RENAME_NOREPLACE");
+		sep = "|";
+	}
+	if (flags & RENAME_EXCHANGE) {
+		out_fmt(o, "%sRENAME_EXCHANGE", sep);
+		sep = "|";
+	}
+	flags &= ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE);
+	if (flags != 0)
+		out_fmt(o, "%s0x%x", sep, flags);
+}
+
+/* Which records carry flags: every open, and a rename that had some. */
+static int
+has_flags(const struct audit_event *ev)
+{
+	if (ev->op == NULL)
+		return 0;
+	return strcmp(ev->op, "open") == 0 || (strcmp(ev->op, "rename") == 0 && ev->flags != 0);
+}
+
+static void
+out_any_flags(struct out *o, const struct audit_event *ev)
+{
+	if (strcmp(ev->op, "open") == 0)
+		out_flags(o, ev->flags);
+	else
+		out_rename_flags(o, ev->flags);
+}
+
 /* RFC 3339 in UTC with microseconds; null for a time it cannot express. */
 static void
 out_time(struct out *o, const struct timespec *ts)
@@ -404,9 +441,9 @@ audit_format(const struct audit_event *ev, char *buf, size_t size)
 	out_str(&o, ",\"access\":\"");
 	out_access(&o, ev->access);
 	out_str(&o, "\",\"flags\":");
-	if (ev->op != NULL && strcmp(ev->op, "open") == 0) {
+	if (has_flags(ev)) {
 		out_str(&o, "\"");
-		out_flags(&o, ev->flags);
+		out_any_flags(&o, ev);
 		out_str(&o, "\"");
 	} else
 		out_str(&o, "null");
@@ -629,10 +666,10 @@ audit_format_journal(const struct audit_event *ev, char *buf, size_t size, struc
 	out_str(&o, "FILEBROKER_ACCESS=");
 	out_access(&o, ev->access);
 	jfield_end(&o, iov, &n, start);
-	if (ev->op != NULL && strcmp(ev->op, "open") == 0) {
+	if (has_flags(ev)) {
 		start = o.len;
 		out_str(&o, "FILEBROKER_FLAGS=");
-		out_flags(&o, ev->flags);
+		out_any_flags(&o, ev);
 		jfield_end(&o, iov, &n, start);
 	}
 	start = o.len;

@@ -74,7 +74,8 @@ struct audit_event {
 	const char *canon;    /* canonical path, NULL when resolution failed */
 	const char *canon2;   /* rename destination, canonical, or NULL */
 	unsigned access;      /* POLICY_READ | ... (policy.h) */
-	unsigned flags;	      /* open(2) flags when op is "open", else ignored */
+	unsigned flags;	      /* open(2) flags when op is "open", renameat2(2)
+				 flags when "rename" (0: none), else ignored */
 	int allowed;	      /* the policy's decision when rule != NULL */
 	const char *rule;     /* "FILE:LINE", "default", or NULL: no decision
 				 was made (bad request, resolution failed) */

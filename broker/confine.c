@@ -310,7 +310,7 @@ enum argrule {
 	A_UNIX_DGRAM,	 /* socket(AF_UNIX, SOCK_DGRAM [| flags], 0) */
 	A_NOTIF_IOCTL,	 /* ioctl(fd, SECCOMP_IOCTL_NOTIF_* or PIDFD_GET_INFO) */
 	A_SELF,		 /* tgkill(getpid(), ...) */
-	A_ZERO_FLAGS4,	 /* renameat2(..., 0) */
+	A_RENAME_FLAGS,	 /* renameat2(..., 0 | NOREPLACE | EXCHANGE), no WHITEOUT */
 	A_SOL_SOCKET,	 /* setsockopt, getsockopt(fd, SOL_SOCKET, ...) */
 	A_MEMFD,	 /* memfd_create(name, CLOEXEC | ALLOW_SEALING [| NOEXEC_SEAL]) */
 	A_LSAN_PRCTL,	 /* prctl(PR_GET/SET_DUMPABLE, PR_SET_PTRACER, PR_SET_PDEATHSIG) */
@@ -347,7 +347,7 @@ static const struct {
 	{ "mkdirat", ANY, A_NONE },
 	{ "unlinkat", ANY, A_NONE },
 	{ "renameat", ANY, A_NONE },
-	{ "renameat2", ANY, A_ZERO_FLAGS4 },
+	{ "renameat2", ANY, A_RENAME_FLAGS },
 	{ "fchownat", CHOWN, A_NONE },
 	/* Transparent mode (notify.c). */
 	{ "ioctl", NOTIFY, A_NOTIF_IOCTL },
@@ -491,8 +491,10 @@ add_rule(scmp_filter_ctx ctx, const char *name, enum argrule arg, pid_t self, un
 	case A_SELF:
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
-	case A_ZERO_FLAGS4:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A4(SCMP_CMP_EQ, 0));
+	case A_RENAME_FLAGS:
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+		    SCMP_A4(SCMP_CMP_MASKED_EQ,
+			0xffffffffu & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE), 0));
 	case A_MEMFD:
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 		    SCMP_A1(SCMP_CMP_MASKED_EQ,

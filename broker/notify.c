@@ -569,9 +569,17 @@ decode_call(struct notifier *n, struct call *c)
 		break;
 	case SYS_renameat:
 	case SYS_renameat2:
-		/* RENAME_NOREPLACE, _EXCHANGE and _WHITEOUT are not brokered. */
-		if (n->req->data.nr == SYS_renameat2 && a[4] != 0)
-			return EINVAL;
+		/* RENAME_NOREPLACE and RENAME_EXCHANGE are brokered (op_rename
+		 * checks them again); RENAME_WHITEOUT needs CAP_MKNOD, which
+		 * the worker lacks, so EPERM as the kernel would say. */
+		if (n->req->data.nr == SYS_renameat2) {
+			if (a[4] & ~(uint64_t)(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) ||
+			    ((a[4] & RENAME_EXCHANGE) && (a[4] & ~(uint64_t)RENAME_EXCHANGE)))
+				return EINVAL;
+			if (a[4] & RENAME_WHITEOUT)
+				return EPERM;
+			c->flags = (uint32_t)a[4];
+		}
 		c->type = FB_MSG_RENAME, c->dirfd = (int)a[0], c->path_addr = a[1];
 		c->dirfd2 = (int)a[2], c->path2_addr = a[3];
 		break;

@@ -143,7 +143,9 @@ give_to_worker(struct opctx *c, int fd)
 
 /* Flags a worker may pass to open.  O_PATH and O_TMPFILE are refused:
  * an O_PATH descriptor is of no use to a worker that has no paths, and
- * O_TMPFILE would need a separate create rule.  O_NOATIME needs ownership. */
+ * SECCOMP_IOCTL_NOTIF_ADDFD cannot install one (the kernel's fget() takes
+ * no O_PATH file: EBADF); O_TMPFILE would need a separate create rule.
+ * O_NOATIME needs ownership. */
 #define OPEN_FLAGS_OK                                                                  \
 	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_DIRECTORY | \
 	    O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | KERNEL_O_LARGEFILE | O_SYNC | O_DSYNC |  \
@@ -470,21 +472,34 @@ op_rename(struct opctx *c)
 	struct walk from, to;
 	int e;
 
+	unsigned flags = c->req->type == FB_MSG_RENAME ? c->req->flags : 0;
+
 	memset(&to, 0, sizeof(to));
 	to.fd = to.dirfd = -1;
+	/* renameat2(2)'s flags come only from transparent mode (the wire
+	 * message has none): NOREPLACE or EXCHANGE, never both. */
+	if ((flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE)) != 0 ||
+	    flags == (RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return EINVAL;
 	if ((e = walk_name(c, c->req->path, &from, c->canon, 1)) != 0)
 		goto out;
-	if ((e = walk_name(c, c->req->path2, &to, c->canon2, 0)) != 0)
+	if ((e = walk_name(c, c->req->path2, &to, c->canon2, flags == RENAME_EXCHANGE)) != 0)
 		goto out;
 	/* Moving takes the name away from one place and makes it in another;
-	 * replacing an existing target also deletes it. */
+	 * replacing an existing target also deletes it.  An exchange does
+	 * both at both names; NOREPLACE never deletes the target, and says
+	 * EEXIST only to a worker that may create there (as O_EXCL). */
 	if (!decide(c, from.canon, POLICY_DELETE, NULL) ||
 	    !decide(c, to.canon, POLICY_CREATE, NULL) ||
-	    (to.fd != -1 && !decide(c, to.canon, POLICY_DELETE, NULL))) {
+	    (flags == RENAME_EXCHANGE && (!decide(c, from.canon, POLICY_CREATE, NULL) ||
+					     !decide(c, to.canon, POLICY_DELETE, NULL))) ||
+	    (flags == 0 && to.fd != -1 && !decide(c, to.canon, POLICY_DELETE, NULL))) {
 		e = EACCES;
 		goto out;
 	}
-	e = renameat(from.dirfd, from.name, to.dirfd, to.name) == -1 ? errno : 0;
+	/* The kernel does the replacing, exchanging or refusing on the two
+	 * pinned folders, atomically. */
+	e = renameat2(from.dirfd, from.name, to.dirfd, to.name, flags) == -1 ? errno : 0;
 out:
 	walk_release(&from);
 	walk_release(&to);
@@ -547,7 +562,7 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	ev.canon = c->canon[0] != '\0' ? c->canon : NULL;
 	ev.canon2 = c->canon2[0] != '\0' ? c->canon2 : NULL;
 	ev.access = c->access;
-	ev.flags = c->req->type == FB_MSG_OPEN ? c->req->flags : 0;
+	ev.flags = c->req->type == FB_MSG_OPEN || c->req->type == FB_MSG_RENAME ? c->req->flags : 0;
 	ev.allowed = c->decided ? c->allowed : 0;
 	ev.rule = c->decided ? c->rule : NULL;
 	ev.err = err;

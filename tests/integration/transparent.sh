@@ -83,6 +83,30 @@ expect "cp into a read-only tree denied" "Permission denied" run -- cp "$IN/a/f1
 status "mv within the allowed folder" 0 run -- mv "$OUT/copy.txt" "$OUT/moved.txt"
 [ -e "$OUT/moved.txt" ] && pass "mv moved" || fail "mv did not move"
 expect "mv out of the allowed folder denied" "Permission denied|cannot" run -- mv "$OUT/moved.txt" "$W/stolen.txt"
+# renameat2(2) flags: coreutils' mv asks RENAME_NOREPLACE first.
+echo one >"$OUT/r1" && echo two >"$OUT/r2" && echo three >"$OUT/r3" && chmod 666 "$OUT"/r?
+run --audit "$T/rename.jsonl" -- mv "$OUT/r3" "$OUT/r4" 2>/dev/null
+expect "mv: renameat2 with RENAME_NOREPLACE is brokered" \
+	'"op":"rename".*"flags":"RENAME_NOREPLACE","decision":"allow"' cat "$T/rename.jsonl"
+[ -e "$OUT/r4" ] && [ ! -e "$OUT/r3" ] && pass "mv with NOREPLACE moved" || fail "mv with NOREPLACE did not move"
+if [ -x /usr/bin/python3 ]; then
+	# r NAME1 NAME2 FLAGS: renameat2 through libc; prints 0 or the errno.
+	RN='import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def r(a, b, f):
+    return 0 if libc.renameat2(-100, a.encode(), -100, b.encode(), f) == 0 else ctypes.get_errno()
+print(*[r(*a) for a in eval(sys.argv[1])])'
+	expect "renameat2: NOREPLACE onto a file: EEXIST; EXCHANGE swaps; WHITEOUT: EPERM; both: EINVAL" \
+		"^17 0 1 22\$" run -- /usr/bin/python3 -c "$RN" \
+		"[('$OUT/r1', '$OUT/r2', 1), ('$OUT/r1', '$OUT/r2', 2), ('$OUT/r1', '$OUT/r4', 4), ('$OUT/r1', '$OUT/r4', 3)]"
+	expect "renameat2 EXCHANGE swapped the files" "^two one\$" sh -c "echo \$(cat '$OUT/r1' '$OUT/r2')"
+	expect "renameat2 EXCHANGE with a missing target: ENOENT" "^2\$" \
+		run -- /usr/bin/python3 -c "$RN" "[('$OUT/r1', '$OUT/none', 2)]"
+	expect "renameat2 EXCHANGE with a read-only side: EACCES" "^13\$" \
+		run -- /usr/bin/python3 -c "$RN" "[('$OUT/r1', '$IN/a/f1.txt', 2)]"
+	expect "a refused EXCHANGE changed nothing" "^line 1 needle two\$" \
+		sh -c "echo \$(cat '$IN/a/f1.txt' '$OUT/r1')"
+fi
 # mkdir -p of an absolute path would ask for /tmp too, which the worker may
 # not see (EACCES, not EEXIST): relative to the worker's folder instead.
 status "mkdir -p" 0 run -- mkdir -p out/d1/d2
@@ -93,6 +117,15 @@ expect "rm in a read-only tree denied" "Permission denied" run -- rm -f "$IN/a/f
 if [ -x /usr/bin/python3 ]; then
 	expect "python3 imports modules" "^ok 3$" run -- /usr/bin/python3 -c 'import json, os, re; print("ok", len(json.loads("[1,2,3]")))'
 	expect "python3 open of a denied file" "PermissionError" run -- /usr/bin/python3 -c "open('$W/secret.txt')"
+fi
+# O_PATH: refused (ADDFD cannot install an O_PATH descriptor).
+if [ -x /usr/bin/python3 ]; then
+	expect "O_PATH: EINVAL" "^22\$" run -- /usr/bin/python3 -c "
+import os
+try:
+    os.open('$IN/a', os.O_PATH | os.O_DIRECTORY)
+except OSError as e:
+    print(e.errno)"
 fi
 # The preload library: glibc's fstat() as the fstat system call, no round
 # trip (tests/unit/test_preload.c shows it makes no newfstatat).

@@ -168,11 +168,22 @@ test_format_rename(void **state)
 	ev.path2 = "/srv/out/../out/b";
 	ev.canon2 = NULL;
 	ev.access = POLICY_DELETE | POLICY_CREATE;
+	ev.flags = 0;
 	s = fmt(&ev);
 	assert_contains(s,
 	    ",\"op\":\"rename\",\"path\":\"/srv/in/a\",\"path2\":\"/srv/out/../out/b\","
 	    "\"canon\":\"/srv/in/a\",\"canon2\":null,\"access\":\"create,delete\","
 	    "\"flags\":null,");
+	free(s);
+
+	/* renameat2(2) flags by name; unnamed bits in hex. */
+	ev.flags = RENAME_NOREPLACE;
+	s = fmt(&ev);
+	assert_contains(s, "\"flags\":\"RENAME_NOREPLACE\",");
+	free(s);
+	ev.flags = RENAME_EXCHANGE | 0x100;
+	s = fmt(&ev);
+	assert_contains(s, "\"flags\":\"RENAME_EXCHANGE|0x100\",");
 	free(s);
 
 	/* Without path2 neither key appears. */
