@@ -135,6 +135,34 @@ add_preload(const char *lib)
 	return setenv("LD_PRELOAD", buf, 1);
 }
 
+/*
+ * Does the program at path load a sanitizer runtime, which must be the first
+ * library in the link map (ASan dies otherwise, "runtime does not come
+ * first")?  A look for its name in the head of the file, where the dynamic
+ * string table sits in practice: a miss costs only the round trips the
+ * preload library saves, and --no-preload is there for a sanitized program
+ * that a script starts.
+ */
+static int
+needs_runtime_first(const char *path)
+{
+	static const char *const rt[] = { "libasan.so", "libtsan.so", "libhwasan.so",
+		"libclang_rt.asan", "libclang_rt.tsan", "libclang_rt.hwasan" };
+	static char head[256 * 1024];
+	ssize_t n;
+	size_t i;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = pread(fd, head, sizeof(head), 0);
+	close(fd);
+	for (i = 0; n > 0 && i < sizeof(rt) / sizeof(rt[0]); i++)
+		if (memmem(head, (size_t)n, rt[i], strlen(rt[i])) != NULL)
+			return 1;
+	return 0;
+}
+
 /* In the child: everything up to exec.  Never returns. */
 static void __attribute__((noreturn))
 child(struct worker_spec *ws, int st, pid_t parent)
@@ -157,12 +185,12 @@ child(struct worker_spec *ws, int st, pid_t parent)
 	snprintf(num, sizeof(num), "%d", sock);
 	if (setenv(FB_ENV_FD, num, 1) == -1)
 		child_fail(st, "setenv");
-	if (ws->preload != NULL && add_preload(ws->preload) == -1)
-		child_fail(st, "setenv LD_PRELOAD");
 	if ((e = worker_find(ws->argv[0], path, sizeof(path))) != 0) {
 		errno = e;
 		child_fail(st, "exec");
 	}
+	if (ws->preload != NULL && !needs_runtime_first(path) && add_preload(ws->preload) == -1)
+		child_fail(st, "setenv LD_PRELOAD");
 
 	if (ws->sandbox) {
 		const char *exec[256];

@@ -140,6 +140,18 @@ expect "the loader's read of it is allowed and recorded as @preload" \
 	"\"canon\":\"$PRE\".*\"decision\":\"allow\",\"rule\":\"@preload\"" cat "$T/preload.jsonl"
 expect "it is granted for reading only" "Permission denied" \
 	run -- sh -c "echo x >> '$PRE'"
+# A program linked with ASan needs its runtime first in the link map: run
+# leaves the preload library out for it.
+if printf 'int puts(const char *);\nint main(void) { return puts("asan-ok") < 0; }\n' |
+	cc -fsanitize=address -x c -o "$T/bin/asan-hello" - 2>/dev/null; then
+	# ASan reads its options from /proc/self/environ: no LeakSanitizer,
+	# which would want all of /proc/self/task.
+	printf 'include %s\nallow read /proc/self/environ\n' "$P" >"$T/asan.policy"
+	expect "an ASan-linked program runs (no preload before its runtime)" "^asan-ok\$" \
+		env ASAN_OPTIONS=detect_leaks=0 sh -c "cd '$W' && '$FB' run --policy '$T/asan.policy' -- '$T/bin/asan-hello'"
+else
+	echo "SKIP ASan-linked program: cc -fsanitize=address does not build here"
+fi
 if [ -x /usr/bin/python3 ]; then
 	n=$(wc -c <"$IN/a/f3.txt")
 	expect "fstat() through it gives the file's size" "^$n dir$" run -- /usr/bin/python3 -c \
