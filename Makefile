@@ -152,7 +152,7 @@ demo: all
 # libFuzzer with clang; each target runs FUZZ_SECONDS and reports its findings.
 FUZZ_B := build-fuzz
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-	-Iclient -Ipolicy -Ibroker -DFB_VERSION='"$(VERSION)"'
+	-Iclient -Ipolicy -Ibroker -DFB_VERSION='"$(VERSION)"' -DFB_PKGLIBDIR='"$(LIBDIR)/filebroker"'
 fuzz:
 	@sh scripts/deps.sh fuzz
 	@mkdir -p $(FUZZ_B)
