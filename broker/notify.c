@@ -28,7 +28,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
-#include <sys/pidfd.h>
 #include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -41,10 +40,7 @@
 #include "ops.h"
 #include "proto.h"
 #include "serve.h"
-
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL
-#endif
+#include "task.h"
 
 #define PAGE 4096
 
@@ -61,22 +57,6 @@
 /* The first published struct open_how (Linux 5.6). */
 #define OPEN_HOW_SIZE_V0 24
 
-/*
- * The thread group of the threads that ask, cached by tid.  Each entry
- * keeps a thread pidfd: asking it again (one ioctl) proves the tid still
- * names the thread the tgid was read for, as a tid freed and taken by a
- * thread of another process gives a pidfd of a dead thread (ESRCH).  The
- * pidfd is watched, so a thread's exit frees its entry and descriptor.
- */
-#define TGID_SLOTS 64
-
-struct notifier;
-
-struct tgid_slot {
-	struct notifier *n;
-	pid_t tid, tgid;
-	int pidfd; /* -1: empty */
-};
 
 struct notifier {
 	struct server *sv;
@@ -88,7 +68,7 @@ struct notifier {
 	/* Scratch for one notification at a time. */
 	struct fb_request freq;
 	struct fb_reply rep;
-	struct tgid_slot tgid[TGID_SLOTS];
+	struct task_cache tasks;
 };
 
 static int nactive;
@@ -209,192 +189,6 @@ send_fd(struct notifier *n, int fd, int cloexec)
 	}
 }
 
-/* PIDFD_GET_INFO (Linux 6.13), missing from Debian 12's headers. */
-struct fb_pidfd_info {
-	uint64_t mask;
-	uint64_t cgroupid;
-	uint32_t pid;
-	uint32_t tgid;
-	uint32_t ppid;
-	uint32_t ids[8];
-	int32_t exit_code;
-};
-#define FB_PIDFD_GET_INFO _IOWR(0xFF, 11, struct fb_pidfd_info)
-#define FB_PIDFD_INFO_PID 1ULL
-
-/* The tgid of the thread pidfd's thread: 0, or -1 with errno. */
-static int
-pidfd_tgid(int pidfd, pid_t tid, pid_t *tgid)
-{
-	struct fb_pidfd_info info;
-
-	memset(&info, 0, sizeof(info));
-	info.mask = FB_PIDFD_INFO_PID;
-	if (ioctl(pidfd, FB_PIDFD_GET_INFO, &info) == -1)
-		return -1;
-	if (!(info.mask & FB_PIDFD_INFO_PID) || info.tgid == 0 || (pid_t)info.pid != tid) {
-		errno = ESRCH;
-		return -1;
-	}
-	*tgid = (pid_t)info.tgid;
-	return 0;
-}
-
-static void
-tgid_evict(struct tgid_slot *e)
-{
-	if (e->pidfd == -1)
-		return;
-	server_unwatch(e->n->sv, e->pidfd);
-	close(e->pidfd);
-	e->pidfd = -1;
-	e->tid = 0;
-}
-
-/* A cached thread exited. */
-static void
-on_thread_exit(void *arg, uint32_t events)
-{
-	(void)events;
-	tgid_evict(arg);
-}
-
-/* The tgid from /proc/TID/status, which costs the kernel a whole formatted
- * file: for kernels before PIDFD_GET_INFO (Linux 6.13). */
-static pid_t
-tgid_from_proc(pid_t tid)
-{
-	char path[64], buf[1024], *p;
-	ssize_t len;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)tid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return -1;
-	buf[len] = '\0';
-	if ((p = strstr(buf, "\nTgid:")) == NULL)
-		return -1;
-	return (pid_t)strtol(p + 6, NULL, 10);
-}
-
-/* The thread group of a thread, for /proc/self and the records: one ioctl
- * on a cached thread pidfd, else pidfd_open and the ioctl. */
-static pid_t
-tgid_of(struct notifier *n, pid_t tid)
-{
-	struct tgid_slot *e = &n->tgid[(unsigned)tid % TGID_SLOTS];
-	static int no_info;
-	pid_t tgid;
-	int fd;
-
-	if (no_info)
-		return tgid_from_proc(tid);
-	if (e->pidfd != -1 && e->tid == tid) {
-		if (pidfd_tgid(e->pidfd, tid, &tgid) == 0)
-			return tgid;
-		tgid_evict(e);
-	}
-	if ((fd = pidfd_open(tid, PIDFD_THREAD)) == -1)
-		return tgid_from_proc(tid);
-	if (pidfd_tgid(fd, tid, &tgid) == -1) {
-		if (errno == ENOTTY || errno == EINVAL)
-			no_info = 1;
-		close(fd);
-		return tgid_from_proc(tid);
-	}
-	tgid_evict(e);
-	if (server_watch(n->sv, fd, on_thread_exit, e) == -1) {
-		close(fd);
-		return tgid;
-	}
-	e->tid = tid;
-	e->tgid = tgid;
-	e->pidfd = fd;
-	return tgid;
-}
-
-/*
- * The absolute path for a path argument relative to dirfd, as the worker
- * thread tid would see it: the thread's cwd for AT_FDCWD, else the folder
- * the worker's own descriptor refers to.  The folder's path is read from
- * the kernel, never taken from the worker; the broker then resolves and
- * decides the joined path like any other.
- */
-static int
-absolute(pid_t tid, int dirfd, const char *rel, char *out, size_t size)
-{
-	char link[64], base[PATH_MAX];
-	ssize_t len;
-
-	if (rel[0] == '/') {
-		if (strlen(rel) >= size)
-			return -ENAMETOOLONG;
-		strcpy(out, rel);
-		return 0;
-	}
-	/* /proc/TID/cwd and /proc/TID/fd/N name what the thread holds; the
-	 * caller checks ID_VALID afterwards, so TID was the live caller.
-	 * Whether N is a folder needs no stat() (one more walk of /proc per
-	 * call) when rel starts with a name: a file's path joined with it
-	 * fails with ENOTDIR in the broker's own walk, and a pipe's, socket's
-	 * or anonymous inode's "path" does not start with '/'.  A leading "."
-	 * would vanish when the joined path is cleaned, so then it is asked. */
-	if (dirfd == AT_FDCWD)
-		snprintf(link, sizeof(link), "/proc/%ld/cwd", (long)tid);
-	else if (dirfd < 0)
-		return -EBADF;
-	else {
-		snprintf(link, sizeof(link), "/proc/%ld/fd/%d", (long)tid, dirfd);
-		if (rel[0] == '.' && (rel[1] == '\0' || rel[1] == '/' || rel[1] == '.')) {
-			struct stat st;
-
-			if (stat(link, &st) == -1)
-				return errno == ENOENT ? -EBADF : -errno;
-			if (!S_ISDIR(st.st_mode))
-				return -ENOTDIR;
-		}
-	}
-	if ((len = readlink(link, base, sizeof(base) - 1)) < 0)
-		return errno == ENOENT && dirfd != AT_FDCWD ? -EBADF : -errno;
-	base[len] = '\0';
-	if (base[0] != '/')
-		return dirfd == AT_FDCWD ? -ENOENT : -ENOTDIR;
-	/* A folder removed since, or one outside our view of the tree. */
-	if (len > 10 && strcmp(base + len - 10, " (deleted)") == 0)
-		return -ENOENT;
-	if (len == 1)
-		len = 0; /* "/" */
-	if ((size_t)len + 1 + strlen(rel) + 1 > size)
-		return -ENAMETOOLONG;
-	memcpy(out, base, (size_t)len);
-	out[len] = '/';
-	strcpy(out + len + 1, rel);
-	return 0;
-}
-
-/* Stat of a descriptor the worker already holds: nothing to decide.
- * /proc/TID/fd/N is followed by the kernel to the very file the thread
- * holds; the caller checks ID_VALID afterwards, so the TID was the live
- * caller's. */
-static int
-fstat_worker(pid_t tid, int fd, struct stat *st)
-{
-	char link[64];
-
-	if (fd == AT_FDCWD)
-		snprintf(link, sizeof(link), "/proc/%ld/cwd", (long)tid);
-	else if (fd < 0)
-		return -EBADF;
-	else
-		snprintf(link, sizeof(link), "/proc/%ld/fd/%d", (long)tid, fd);
-	if (stat(link, st) == -1)
-		return errno == ENOENT ? -EBADF : -errno;
-	return 0;
-}
 
 static void
 wire_to_stat(const struct fb_wire_stat *w, struct stat *st)
@@ -663,7 +457,7 @@ handle(struct notifier *n)
 		 * answer reaches the call only if it still waits, so its TID
 		 * was the thread's all along; answer_stat() checks before
 		 * writing into it. */
-		e = c.type == FB_MSG_ACCESS ? 0 : fstat_worker(tid, c.dirfd, &st);
+		e = c.type == FB_MSG_ACCESS ? 0 : task_fstat(tid, c.dirfd, &st);
 		if (e < 0)
 			send_resp(n, -e, 0, 0);
 		else if (c.type == FB_MSG_ACCESS)
@@ -677,15 +471,15 @@ handle(struct notifier *n)
 			send_resp(n, ENOENT, 0, 0);
 		return;
 	}
-	e = absolute(tid, c.dirfd, raw, n->freq.path, sizeof(n->freq.path));
+	e = task_path(tid, c.dirfd, raw, n->freq.path, sizeof(n->freq.path));
 	if (e == 0 && c.type == FB_MSG_RENAME)
 		e = raw2[0] == '\0' ? -ENOENT
-				    : absolute(tid, c.dirfd2, raw2, n->freq.path2, sizeof(n->freq.path2));
+				    : task_path(tid, c.dirfd2, raw2, n->freq.path2, sizeof(n->freq.path2));
 	o.mode = "transparent";
 	o.tid = tid;
 	/* The thread cache's pidfds are watched by the server. */
 	server_lock(n->sv);
-	o.pid = tgid_of(n, tid);
+	o.pid = task_tgid(&n->tasks, tid);
 	server_unlock(n->sv);
 	/* Everything read from the worker now belongs to this live call. */
 	if (!id_valid(n))
@@ -757,10 +551,8 @@ static void
 notifier_free(void *arg)
 {
 	struct notifier *n = arg;
-	size_t i;
 
-	for (i = 0; i < TGID_SLOTS; i++)
-		tgid_evict(&n->tgid[i]);
+	task_cache_clear(&n->tasks);
 	server_unwatch(n->sv, n->fd);
 	close(n->fd);
 	free(n->req);
@@ -799,7 +591,6 @@ int
 notify_start(struct server *sv, struct session *s, int fd)
 {
 	struct notifier *n;
-	size_t i;
 	int saved;
 
 	if (notify_init() == -1) {
@@ -813,10 +604,7 @@ notify_start(struct server *sv, struct session *s, int fd)
 	n->sv = sv;
 	n->s = s;
 	n->fd = fd;
-	for (i = 0; i < TGID_SLOTS; i++) {
-		n->tgid[i].n = n;
-		n->tgid[i].pidfd = -1;
-	}
+	task_cache_init(&n->tasks, sv);
 	n->reqsize = sizes.seccomp_notif > sizeof(*n->req) ? sizes.seccomp_notif : sizeof(*n->req);
 	n->respsize = sizes.seccomp_notif_resp > sizeof(*n->resp) ? sizes.seccomp_notif_resp
 								  : sizeof(*n->resp);

@@ -1,0 +1,230 @@
+/*
+ * task.c: who made a notified system call, and where from (task.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "serve.h"
+#include "task.h"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+void
+task_cache_init(struct task_cache *c, struct server *sv)
+{
+	size_t i;
+
+	c->sv = sv;
+	for (i = 0; i < TASK_SLOTS; i++) {
+		c->slot[i].cache = c;
+		c->slot[i].tid = 0;
+		c->slot[i].pidfd = -1;
+	}
+}
+
+/* PIDFD_GET_INFO (Linux 6.13), missing from Debian 12's headers. */
+struct fb_pidfd_info {
+	uint64_t mask;
+	uint64_t cgroupid;
+	uint32_t pid;
+	uint32_t tgid;
+	uint32_t ppid;
+	uint32_t ids[8];
+	int32_t exit_code;
+};
+#define FB_PIDFD_GET_INFO _IOWR(0xFF, 11, struct fb_pidfd_info)
+#define FB_PIDFD_INFO_PID 1ULL
+
+/* The tgid of the thread pidfd's thread: 0, or -1 with errno. */
+static int
+pidfd_tgid(int pidfd, pid_t tid, pid_t *tgid)
+{
+	struct fb_pidfd_info info;
+
+	memset(&info, 0, sizeof(info));
+	info.mask = FB_PIDFD_INFO_PID;
+	if (ioctl(pidfd, FB_PIDFD_GET_INFO, &info) == -1)
+		return -1;
+	if (!(info.mask & FB_PIDFD_INFO_PID) || info.tgid == 0 || (pid_t)info.pid != tid) {
+		errno = ESRCH;
+		return -1;
+	}
+	*tgid = (pid_t)info.tgid;
+	return 0;
+}
+
+static void
+tgid_evict(struct tgid_slot *e)
+{
+	if (e->pidfd == -1)
+		return;
+	server_unwatch(e->cache->sv, e->pidfd);
+	close(e->pidfd);
+	e->pidfd = -1;
+	e->tid = 0;
+}
+
+/* A cached thread exited. */
+static void
+on_thread_exit(void *arg, uint32_t events)
+{
+	(void)events;
+	tgid_evict(arg);
+}
+
+/* The tgid from /proc/TID/status, which costs the kernel a whole formatted
+ * file: for kernels before PIDFD_GET_INFO (Linux 6.13). */
+static pid_t
+tgid_from_proc(pid_t tid)
+{
+	char path[64], buf[1024], *p;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	if ((p = strstr(buf, "\nTgid:")) == NULL)
+		return -1;
+	return (pid_t)strtol(p + 6, NULL, 10);
+}
+
+/* The thread group of a thread, for /proc/self and the records: one ioctl
+ * on a cached thread pidfd, else pidfd_open and the ioctl. */
+pid_t
+task_tgid(struct task_cache *c, pid_t tid)
+{
+	struct tgid_slot *e = &c->slot[(unsigned)tid % TASK_SLOTS];
+	static int no_info;
+	pid_t tgid;
+	int fd;
+
+	if (no_info)
+		return tgid_from_proc(tid);
+	if (e->pidfd != -1 && e->tid == tid) {
+		if (pidfd_tgid(e->pidfd, tid, &tgid) == 0)
+			return tgid;
+		tgid_evict(e);
+	}
+	if ((fd = pidfd_open(tid, PIDFD_THREAD)) == -1)
+		return tgid_from_proc(tid);
+	if (pidfd_tgid(fd, tid, &tgid) == -1) {
+		if (errno == ENOTTY || errno == EINVAL)
+			no_info = 1;
+		close(fd);
+		return tgid_from_proc(tid);
+	}
+	tgid_evict(e);
+	if (server_watch(c->sv, fd, on_thread_exit, e) == -1) {
+		close(fd);
+		return tgid;
+	}
+	e->tid = tid;
+	e->tgid = tgid;
+	e->pidfd = fd;
+	return tgid;
+}
+
+/*
+ * The absolute path for a path argument relative to dirfd, as the worker
+ * thread tid would see it: the thread's cwd for AT_FDCWD, else the folder
+ * the worker's own descriptor refers to.  The folder's path is read from
+ * the kernel, never taken from the worker; the broker then resolves and
+ * decides the joined path like any other.
+ */
+int
+task_path(pid_t tid, int dirfd, const char *rel, char *out, size_t size)
+{
+	char link[64], base[PATH_MAX];
+	ssize_t len;
+
+	if (rel[0] == '/') {
+		if (strlen(rel) >= size)
+			return -ENAMETOOLONG;
+		strcpy(out, rel);
+		return 0;
+	}
+	/* /proc/TID/cwd and /proc/TID/fd/N name what the thread holds; the
+	 * caller checks ID_VALID afterwards, so TID was the live caller.
+	 * Whether N is a folder needs no stat() (one more walk of /proc per
+	 * call) when rel starts with a name: a file's path joined with it
+	 * fails with ENOTDIR in the broker's own walk, and a pipe's, socket's
+	 * or anonymous inode's "path" does not start with '/'.  A leading "."
+	 * would vanish when the joined path is cleaned, so then it is asked. */
+	if (dirfd == AT_FDCWD)
+		snprintf(link, sizeof(link), "/proc/%ld/cwd", (long)tid);
+	else if (dirfd < 0)
+		return -EBADF;
+	else {
+		snprintf(link, sizeof(link), "/proc/%ld/fd/%d", (long)tid, dirfd);
+		if (rel[0] == '.' && (rel[1] == '\0' || rel[1] == '/' || rel[1] == '.')) {
+			struct stat st;
+
+			if (stat(link, &st) == -1)
+				return errno == ENOENT ? -EBADF : -errno;
+			if (!S_ISDIR(st.st_mode))
+				return -ENOTDIR;
+		}
+	}
+	if ((len = readlink(link, base, sizeof(base) - 1)) < 0)
+		return errno == ENOENT && dirfd != AT_FDCWD ? -EBADF : -errno;
+	base[len] = '\0';
+	if (base[0] != '/')
+		return dirfd == AT_FDCWD ? -ENOENT : -ENOTDIR;
+	/* A folder removed since, or one outside our view of the tree. */
+	if (len > 10 && strcmp(base + len - 10, " (deleted)") == 0)
+		return -ENOENT;
+	if (len == 1)
+		len = 0; /* "/" */
+	if ((size_t)len + 1 + strlen(rel) + 1 > size)
+		return -ENAMETOOLONG;
+	memcpy(out, base, (size_t)len);
+	out[len] = '/';
+	strcpy(out + len + 1, rel);
+	return 0;
+}
+
+/* Stat of a descriptor the worker already holds: nothing to decide.
+ * /proc/TID/fd/N is followed by the kernel to the very file the thread
+ * holds; the caller checks ID_VALID afterwards, so the TID was the live
+ * caller's. */
+int
+task_fstat(pid_t tid, int fd, struct stat *st)
+{
+	char link[64];
+
+	if (fd == AT_FDCWD)
+		snprintf(link, sizeof(link), "/proc/%ld/cwd", (long)tid);
+	else if (fd < 0)
+		return -EBADF;
+	else
+		snprintf(link, sizeof(link), "/proc/%ld/fd/%d", (long)tid, fd);
+	if (stat(link, st) == -1)
+		return errno == ENOENT ? -EBADF : -errno;
+	return 0;
+}
+
+void
+task_cache_clear(struct task_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < TASK_SLOTS; i++)
+		tgid_evict(&c->slot[i]);
+}

@@ -1,0 +1,60 @@
+/*
+ * task.h: who made a notified system call, and where from (notify.c).
+ *
+ * The thread group of the threads that ask, cached by tid.  Each entry
+ * keeps a thread pidfd: asking it again (one ioctl) proves the tid still
+ * names the thread the tgid was read for, as a tid freed and taken by a
+ * thread of another process gives a pidfd of a dead thread (ESRCH).  The
+ * pidfd is watched in the server's event loop, so a thread's exit frees
+ * its entry and descriptor.
+ */
+#ifndef FB_TASK_H
+#define FB_TASK_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#define TASK_SLOTS 64
+
+struct server;
+struct task_cache;
+
+struct tgid_slot {
+	struct task_cache *cache;
+	pid_t tid, tgid;
+	int pidfd; /* -1: empty */
+};
+
+struct task_cache {
+	struct server *sv;
+	struct tgid_slot slot[TASK_SLOTS];
+};
+
+/* An empty cache whose pidfds sv watches. */
+void task_cache_init(struct task_cache *c, struct server *sv);
+
+/* Drop every entry: unwatch and close its pidfd. */
+void task_cache_clear(struct task_cache *c);
+
+/*
+ * The tgid of thread tid, or -1 (it is gone).  Under the server lock: the
+ * cache's pidfds are the server's watches.
+ */
+pid_t task_tgid(struct task_cache *c, pid_t tid);
+
+/*
+ * The absolute path rel names for thread tid: from its cwd (dirfd
+ * AT_FDCWD) or from the folder its descriptor dirfd refers to, both read
+ * from the kernel (/proc/TID/cwd, /proc/TID/fd/N), never from the worker.
+ * The caller checks SECCOMP_IOCTL_NOTIF_ID_VALID afterwards, so that TID
+ * was the live caller's.  0, or a negative errno: -EBADF, -ENOTDIR,
+ * -ENOENT (a folder removed, or outside the broker's view), -ENAMETOOLONG.
+ */
+int task_path(pid_t tid, int dirfd, const char *rel, char *out, size_t size);
+
+/* fstat() of the descriptor fd (or the cwd, for AT_FDCWD) of thread tid,
+ * through /proc/TID/fd/N.  0, or a negative errno (-EBADF). */
+int task_fstat(pid_t tid, int fd, struct stat *st);
+
+#endif
