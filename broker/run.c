@@ -339,8 +339,9 @@ find_preload(char *buf, size_t size)
 			snprintf(cand, sizeof(cand), "%s%s/%s", exe, rel[i], PRELOAD_NAME);
 		} else
 			snprintf(cand, sizeof(cand), "%s/%s", FB_PKGLIBDIR, PRELOAD_NAME);
+		/* The loader splits LD_PRELOAD at spaces and colons. */
 		if (realpath(cand, real) == NULL || stat(real, &st) == -1 || !S_ISREG(st.st_mode) ||
-		    strlen(real) >= size)
+		    strlen(real) >= size || strpbrk(real, " :") != NULL)
 			continue;
 		memcpy(buf, real, strlen(real) + 1);
 		return 0;

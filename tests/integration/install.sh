@@ -55,6 +55,17 @@ exists "preload library" /usr/lib/filebroker/filebroker-preload.so -f
 expect "the installed binary finds its preload library" \
 	"^preload: *$R/usr/lib/filebroker/filebroker-preload.so$" \
 	"$R/usr/bin/filebroker" run --print-sandbox -- true
+# LD_PRELOAD cannot carry a path with a space: the library beside such a
+# copy of the binary is not used.
+R3="$T/with space"
+mkdir -p "$R3" && cp "$B/filebroker" "$B/filebroker-preload.so" "$R3/"
+if [ -e /usr/local/lib/filebroker/filebroker-preload.so ]; then
+	echo "SKIP preload path with a space: an installed copy in /usr/local/lib would be found instead"
+else
+	expect "a preload library whose path has a space is not used" "^preload: *none" \
+		"$R3/filebroker" run --print-sandbox -- true
+fi
+rm -rf "$R3"
 expect "pkg-config file names PREFIX" "^prefix=/usr$" grep '^prefix=' "$R/usr/lib/pkgconfig/filebroker.pc"
 
 # Overridden as a packager would, with another PREFIX.
