@@ -469,10 +469,9 @@ op_rmdir(struct opctx *c)
 static int
 op_rename(struct opctx *c)
 {
+	unsigned flags = c->req->type == FB_MSG_RENAME ? c->req->flags : 0;
 	struct walk from, to;
 	int e;
-
-	unsigned flags = c->req->type == FB_MSG_RENAME ? c->req->flags : 0;
 
 	memset(&to, 0, sizeof(to));
 	to.fd = to.dirfd = -1;

@@ -119,7 +119,8 @@ worker_find(const char *cmd, char *buf, size_t size)
 }
 
 /* Append lib to LD_PRELOAD: last, so that the user's own preloads come
- * first and keep any fstat() of theirs. */
+ * first and keep any fstat() of theirs.  A list too long to extend is left
+ * as it is: the library only saves time. */
 static int
 add_preload(const char *lib)
 {
@@ -128,10 +129,8 @@ add_preload(const char *lib)
 
 	if (old == NULL || old[0] == '\0')
 		return setenv("LD_PRELOAD", lib, 1);
-	if ((size_t)snprintf(buf, sizeof(buf), "%s:%s", old, lib) >= sizeof(buf)) {
-		errno = E2BIG;
-		return -1;
-	}
+	if ((size_t)snprintf(buf, sizeof(buf), "%s:%s", old, lib) >= sizeof(buf))
+		return 0;
 	return setenv("LD_PRELOAD", buf, 1);
 }
 
