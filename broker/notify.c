@@ -95,7 +95,10 @@ notify_active(void)
 }
 
 /* Copy a NUL-terminated string out of the worker, never reading across a
- * page it did not ask for (a path at the end of a mapping is fine). */
+ * page it did not ask for (a path at the end of a mapping is fine).  The
+ * first read takes FIRST_READ bytes at most, enough for most paths: the
+ * rest of a page would be copied for nothing. */
+#define FIRST_READ 256
 static int
 read_string(pid_t tid, uint64_t addr, char *buf, size_t size)
 {
@@ -107,6 +110,8 @@ read_string(pid_t tid, uint64_t addr, char *buf, size_t size)
 		return -EFAULT;
 	while (off < size) {
 		len = PAGE - ((addr + off) % PAGE);
+		if (off == 0 && len > FIRST_READ)
+			len = FIRST_READ;
 		if (len > size - off)
 			len = size - off;
 		local.iov_base = buf + off;
@@ -448,7 +453,10 @@ handle(struct notifier *n)
 			send_resp(n, -e, 0, 0);
 		return;
 	}
-	memset(&n->freq, 0, sizeof(n->freq));
+	/* Not the 8 KiB of the two paths: task_path() writes the first, a
+	 * rename the second, and nothing reads them further. */
+	n->freq.id = 0;
+	n->freq.path[0] = n->freq.path2[0] = '\0';
 	n->freq.type = c.type;
 	n->freq.flags = c.flags;
 	n->freq.mode = c.mode;

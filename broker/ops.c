@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "path.h"
 #include "log.h"
 #include "ops.h"
 #include "policy.h"
@@ -106,7 +107,7 @@ visible(struct opctx *c, const char *path)
 static int
 walk_error(struct opctx *c, const struct walk *w, int r, int hidden)
 {
-	snprintf(c->canon, sizeof(c->canon), "%s", w->canon);
+	path_copy(c->canon, sizeof(c->canon), w->canon);
 	if (r == -EACCES || r == -EINVAL || r == -ENAMETOOLONG)
 		return -r;
 	return visible(c, w->canon) ? -r : hidden;
@@ -251,7 +252,7 @@ op_open(struct opctx *c)
 			walk_release(&w);
 			return e;
 		}
-		snprintf(c->canon, sizeof(c->canon), "%s", w.canon);
+		path_copy(c->canon, sizeof(c->canon), w.canon);
 		if (w.fd == -1) {
 			if (!(flags & O_CREAT)) {
 				walk_release(&w);
@@ -282,11 +283,11 @@ op_stat(struct opctx *c, int follow)
 	if (r < 0 || w.fd == -1) {
 		e = r < 0 ? walk_error(c, &w, r, ENOENT) : ENOENT;
 		if (r == 0)
-			snprintf(c->canon, sizeof(c->canon), "%s", w.canon);
+			path_copy(c->canon, sizeof(c->canon), w.canon);
 		walk_release(&w);
 		return e;
 	}
-	snprintf(c->canon, sizeof(c->canon), "%s", w.canon);
+	path_copy(c->canon, sizeof(c->canon), w.canon);
 	e = decide(c, w.canon, POLICY_STAT, NULL) ? 0 : ENOENT;
 	if (e == 0)
 		set_stat(&c->rep->st, &w.st);
@@ -319,11 +320,11 @@ op_access(struct opctx *c)
 	if (r < 0 || w.fd == -1) {
 		e = r < 0 ? walk_error(c, &w, r, ENOENT) : ENOENT;
 		if (r == 0)
-			snprintf(c->canon, sizeof(c->canon), "%s", w.canon);
+			path_copy(c->canon, sizeof(c->canon), w.canon);
 		walk_release(&w);
 		return e;
 	}
-	snprintf(c->canon, sizeof(c->canon), "%s", w.canon);
+	path_copy(c->canon, sizeof(c->canon), w.canon);
 	isdir = S_ISDIR(w.st.st_mode);
 	if (mode == F_OK)
 		access = POLICY_STAT;
@@ -356,11 +357,11 @@ op_readlink(struct opctx *c)
 	if (r < 0 || w.fd == -1) {
 		e = r < 0 ? walk_error(c, &w, r, ENOENT) : ENOENT;
 		if (r == 0)
-			snprintf(c->canon, sizeof(c->canon), "%s", w.canon);
+			path_copy(c->canon, sizeof(c->canon), w.canon);
 		walk_release(&w);
 		return e;
 	}
-	snprintf(c->canon, sizeof(c->canon), "%s", w.canon);
+	path_copy(c->canon, sizeof(c->canon), w.canon);
 	if (!decide(c, w.canon, POLICY_STAT, NULL))
 		e = ENOENT;
 	else if (!S_ISLNK(w.st.st_mode))
@@ -384,7 +385,7 @@ walk_name(struct opctx *c, const char *path, struct walk *w, char *canon, int mu
 	int r;
 
 	r = walk_path(&c->s->fs, path, c->o->pid, c->o->tid, WALK_PARENT, w);
-	snprintf(canon, PATH_MAX, "%s", w->canon);
+	path_copy(canon, PATH_MAX, w->canon);
 	if (r < 0)
 		return walk_error(c, w, r, EACCES);
 	if (w->dirfd == -1)
@@ -548,6 +549,9 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	struct audit_event ev;
 	ssize_t n;
 
+	/* No sink and nothing denied: no line to write, no clock to read. */
+	if (c->s->audit == NULL && !(c->decided && !c->allowed))
+		return;
 	memset(&ev, 0, sizeof(ev));
 	clock_gettime(CLOCK_REALTIME, &ev.when);
 	ev.pid = c->o->pid;
@@ -608,6 +612,21 @@ hands_out(uint16_t type)
 	    type == FB_MSG_ACCESS || type == FB_MSG_READLINK;
 }
 
+/* An empty reply: every field but the readlink target (only its first
+ * byte) and the openv results (ops_handle_openv sets them), which the
+ * encoder reads no further than the reply's type and count say. */
+static void
+reply_init(struct fb_reply *rep, uint16_t type, uint32_t id)
+{
+	rep->type = type;
+	rep->id = id;
+	rep->error = 0;
+	rep->nfds = 0;
+	memset(&rep->st, 0, sizeof(rep->st));
+	rep->target[0] = '\0';
+	rep->count = 0;
+}
+
 void
 ops_handle(struct session *s, const struct origin *o, const struct fb_request *req,
     const struct timespec *t0, struct fb_reply *rep, int *fd)
@@ -616,17 +635,20 @@ ops_handle(struct session *s, const struct origin *o, const struct fb_request *r
 	size_t i;
 	int err = EINVAL, refused = 0;
 
-	memset(rep, 0, sizeof(*rep));
-	rep->type = req->type;
-	rep->id = req->id;
+	reply_init(rep, req->type, req->id);
 	*fd = -1;
 
-	memset(&c, 0, sizeof(c));
+	/* Field by field: zeroing the two path buffers (8 KiB) would cost
+	 * more than the rest of a decision. */
 	c.s = s;
 	c.o = o;
 	c.req = req;
 	c.rep = rep;
 	c.fd = -1;
+	c.canon[0] = c.canon2[0] = '\0';
+	c.access = 0;
+	c.decided = c.allowed = c.waived = 0;
+	c.rule = NULL;
 	s->nrequests++;
 
 	/* Refused before anything is looked at: no decision, no path

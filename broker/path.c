@@ -9,6 +9,39 @@
 #include "path.h"
 
 int
+path_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size);
+
+	if (n >= size) {
+		if (size > 0)
+			dst[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	memcpy(dst, src, n + 1);
+	return (int)n;
+}
+
+int
+path_udec(char *dst, size_t size, unsigned long v)
+{
+	char tmp[24];
+	size_t n = 0;
+
+	do
+		tmp[sizeof(tmp) - ++n] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	if (n >= size) {
+		if (size > 0)
+			dst[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	memcpy(dst, tmp + sizeof(tmp) - n, n);
+	dst[n] = '\0';
+	return (int)n;
+}
+
+int
 path_component_ok(const char *name, size_t len)
 {
 	if (len == 0 || len > NAME_MAX)

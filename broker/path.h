@@ -37,4 +37,16 @@ int path_split(const char *p, char *dir, size_t size, const char **name);
  * no slash, at most NAME_MAX bytes. */
 int path_component_ok(const char *name, size_t len);
 
+/*
+ * Copy the string src into dst (size bytes) with its NUL: strlen and
+ * memcpy, without printf's machinery (this runs several times per
+ * request).  Returns its length, or -ENAMETOOLONG when it does not fit,
+ * and then dst holds "" (never a cut path that could name something else).
+ */
+int path_copy(char *dst, size_t size, const char *src);
+
+/* Write v in decimal into dst (size bytes, NUL-terminated).  Returns the
+ * length, or -ENAMETOOLONG (dst then "") when it does not fit. */
+int path_udec(char *dst, size_t size, unsigned long v);
+
 #endif

@@ -55,12 +55,18 @@ fsctx_close(struct fsctx *fs)
 	fs->root = fs->selffd = -1;
 }
 
+/* Every field a walk's result is read from; not the whole 4 KiB of canon
+ * and name, which this would zero on every request. */
 static void
 walk_init(struct walk *w)
 {
-	memset(w, 0, sizeof(*w));
+	w->canon[0] = '\0';
+	w->name[0] = '\0';
 	w->fd = -1;
 	w->dirfd = -1;
+	w->must_dir = 0;
+	w->slow = 0;
+	memset(&w->st, 0, sizeof(w->st));
 }
 
 void
@@ -96,7 +102,7 @@ walk_fast(const struct fsctx *fs, const char *clean, int flags, struct walk *w)
 
 	if (!(flags & WALK_FOLLOW) && !w->must_dir)
 		oflags |= O_NOFOLLOW;
-	snprintf(w->canon, sizeof(w->canon), "%s", clean);
+	path_copy(w->canon, sizeof(w->canon), clean);
 	w->fd = sys_openat2(fs->root, rel(clean), oflags, NOSYM);
 	if (w->fd == -1 && errno == ELOOP)
 		return 1;
@@ -116,7 +122,7 @@ walk_fast(const struct fsctx *fs, const char *clean, int flags, struct walk *w)
 	w->dirfd = sys_openat2(fs->root, rel(dir), O_PATH | O_DIRECTORY | O_CLOEXEC, NOSYM);
 	if (w->dirfd == -1)
 		return errno == ELOOP ? 1 : -errno;
-	snprintf(w->name, sizeof(w->name), "%s", name);
+	path_copy(w->name, sizeof(w->name), name);
 	return 0;
 }
 
@@ -396,6 +402,6 @@ walk_reopen(const struct fsctx *fs, const struct walk *w, int flags)
 
 	/* Through the broker's own /proc/self/fd: this opens the very inode
 	 * the O_PATH descriptor pins, whatever happened to its name since. */
-	snprintf(num, sizeof(num), "%d", w->fd);
+	path_udec(num, sizeof(num), (unsigned long)w->fd);
 	return openat(fs->selffd, num, flags | O_CLOEXEC | O_NOCTTY);
 }

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "path.h"
 #include "serve.h"
 #include "task.h"
 
@@ -141,6 +142,26 @@ task_tgid(struct task_cache *c, pid_t tid)
 	return tgid;
 }
 
+/* "/proc/TID/cwd" (fd AT_FDCWD) or "/proc/TID/fd/N" into link (64 bytes),
+ * without printf: this is on the way of every relative path. */
+static void
+proc_link(char link[64], pid_t tid, int fd)
+{
+	size_t n = sizeof("/proc/") - 1;
+	int k;
+
+	memcpy(link, "/proc/", n);
+	k = path_udec(link + n, 64 - n, (unsigned long)tid);
+	n += (size_t)k;
+	if (fd == AT_FDCWD) {
+		memcpy(link + n, "/cwd", sizeof("/cwd"));
+		return;
+	}
+	memcpy(link + n, "/fd/", 4);
+	n += 4;
+	path_udec(link + n, 64 - n, (unsigned long)fd);
+}
+
 /*
  * The absolute path for a path argument relative to dirfd, as the worker
  * thread tid would see it: the thread's cwd for AT_FDCWD, else the folder
@@ -167,20 +188,17 @@ task_path(pid_t tid, int dirfd, const char *rel, char *out, size_t size)
 	 * fails with ENOTDIR in the broker's own walk, and a pipe's, socket's
 	 * or anonymous inode's "path" does not start with '/'.  A leading "."
 	 * would vanish when the joined path is cleaned, so then it is asked. */
-	if (dirfd == AT_FDCWD)
-		snprintf(link, sizeof(link), "/proc/%ld/cwd", (long)tid);
-	else if (dirfd < 0)
+	if (dirfd != AT_FDCWD && dirfd < 0)
 		return -EBADF;
-	else {
-		snprintf(link, sizeof(link), "/proc/%ld/fd/%d", (long)tid, dirfd);
-		if (rel[0] == '.' && (rel[1] == '\0' || rel[1] == '/' || rel[1] == '.')) {
-			struct stat st;
+	proc_link(link, tid, dirfd);
+	if (dirfd != AT_FDCWD && rel[0] == '.' &&
+	    (rel[1] == '\0' || rel[1] == '/' || rel[1] == '.')) {
+		struct stat st;
 
-			if (stat(link, &st) == -1)
-				return errno == ENOENT ? -EBADF : -errno;
-			if (!S_ISDIR(st.st_mode))
-				return -ENOTDIR;
-		}
+		if (stat(link, &st) == -1)
+			return errno == ENOENT ? -EBADF : -errno;
+		if (!S_ISDIR(st.st_mode))
+			return -ENOTDIR;
 	}
 	if ((len = readlink(link, base, sizeof(base) - 1)) < 0)
 		return errno == ENOENT && dirfd != AT_FDCWD ? -EBADF : -errno;
@@ -209,12 +227,9 @@ task_fstat(pid_t tid, int fd, struct stat *st)
 {
 	char link[64];
 
-	if (fd == AT_FDCWD)
-		snprintf(link, sizeof(link), "/proc/%ld/cwd", (long)tid);
-	else if (fd < 0)
+	if (fd != AT_FDCWD && fd < 0)
 		return -EBADF;
-	else
-		snprintf(link, sizeof(link), "/proc/%ld/fd/%d", (long)tid, fd);
+	proc_link(link, tid, fd);
 	if (stat(link, st) == -1)
 		return errno == ENOENT ? -EBADF : -errno;
 	return 0;

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -117,6 +118,40 @@ test_component(void **state)
 	assert_false(path_component_ok("a/b", 3));
 }
 
+/* The copies and numbers of the request path, against snprintf. */
+static void
+test_copy_udec(void **state)
+{
+	static const unsigned long nums[] = { 0, 7, 9, 10, 99, 100, 4194304, 2147483647UL,
+		4294967295UL, (unsigned long)-1 };
+	char out[32], want[32];
+	size_t i, size;
+
+	(void)state;
+	assert_int_equal(path_copy(out, sizeof(out), "/a/b"), 4);
+	assert_string_equal(out, "/a/b");
+	assert_int_equal(path_copy(out, 5, "/a/b"), 4);
+	assert_string_equal(out, "/a/b");
+	/* One byte short: nothing cut, nothing half copied. */
+	assert_int_equal(path_copy(out, 4, "/a/b"), -ENAMETOOLONG);
+	assert_string_equal(out, "");
+	assert_int_equal(path_copy(out, sizeof(out), ""), 0);
+	assert_string_equal(out, "");
+	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		snprintf(want, sizeof(want), "%lu", nums[i]);
+		assert_int_equal(path_udec(out, sizeof(out), nums[i]), (int)strlen(want));
+		assert_string_equal(out, want);
+		for (size = 0; size <= strlen(want); size++) {
+			out[0] = 'x';
+			assert_int_equal(path_udec(out, size, nums[i]), -ENAMETOOLONG);
+			if (size > 0)
+				assert_string_equal(out, "");
+		}
+		assert_int_equal(path_udec(out, strlen(want) + 1, nums[i]), (int)strlen(want));
+		assert_string_equal(out, want);
+	}
+}
+
 int
 main(void)
 {
@@ -125,6 +160,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_component),
+		cmocka_unit_test(test_copy_udec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
