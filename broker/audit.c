@@ -1,197 +1,21 @@
 /*
  * audit.c: see audit.h and docs/audit.md.
  *
- * Formatting is pure and bounded: every byte goes through out_bytes(), which
- * refuses to pass the end of the caller's buffer, and every string field is
- * cut at a fixed length so that AUDIT_RECORD_MAX is a true bound rather than
- * a hope.  The sinks, which write, are in audit_sink.c.
+ * Formatting is pure and bounded: every byte goes through jsonout.h's
+ * cursor, which refuses to pass the end of the caller's buffer, and every
+ * string field is cut at a fixed length so that AUDIT_RECORD_MAX is a true
+ * bound rather than a hope.  No printf: a record is made per request (see
+ * jsonout.h).  The sinks, which write, are in audit_sink.c.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 
 #include "audit.h"
+#include "jsonout.h"
 #include "policy.h"
-
-/* A bounded output cursor; once full it stays full and writes nothing. */
-struct out {
-	char *buf;
-	size_t size, len;
-	int full;
-};
-
-static void
-out_bytes(struct out *o, const void *p, size_t n)
-{
-	if (o->full)
-		return;
-	/* Keep one byte for the NUL. */
-	if (o->size == 0 || n > o->size - 1 - o->len) {
-		o->full = 1;
-		return;
-	}
-	memcpy(o->buf + o->len, p, n);
-	o->len += n;
-}
-
-static void
-out_str(struct out *o, const char *s)
-{
-	out_bytes(o, s, strlen(s));
-}
-
-static void __attribute__((format(printf, 2, 3)))
-out_fmt(struct out *o, const char *fmt, ...)
-{
-	char tmp[128];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	/* Only numbers are formatted here; they always fit in tmp. */
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		o->full = 1;
-		return;
-	}
-	out_bytes(o, tmp, (size_t)n);
-}
-
-static ssize_t
-out_end(struct out *o)
-{
-	if (o->full) {
-		if (o->size > 0)
-			o->buf[0] = '\0';
-		errno = ENOBUFS;
-		return -1;
-	}
-	o->buf[o->len] = '\0';
-	return (ssize_t)o->len;
-}
-
-/*
- * The length of the well-formed UTF-8 sequence at s (n bytes available), and
- * its code point in *cp; 0 when the bytes there are not one.  The second-byte
- * ranges of Unicode table 3-7 rule out overlong forms, surrogates and code
- * points above U+10FFFF.
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if (s[i] < lo || s[i] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xbf;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	*cp = c;
-	return len;
-}
-
-/*
- * Code points written as \uXXXX although JSON would allow them raw.  C1
- * controls (U+0080-U+009F) include CSI, which some terminals obey; U+2028
- * and U+2029 end lines for JavaScript and some viewers; the bidirectional
- * controls reorder what a reader sees ("Trojan Source").
- */
-static int
-needs_escape(uint32_t c)
-{
-	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x200e || c == 0x200f ||
-	    (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
-}
-
-/*
- * Append the first n bytes of s as the inside of a JSON string.  Each byte
- * that does not belong to a well-formed UTF-8 sequence becomes U+FFFD, so
- * the output is always valid UTF-8.  Returns 1 when some byte was replaced.
- * At most 6 output bytes per input byte.
- */
-static int
-out_escaped(struct out *o, const unsigned char *s, size_t n)
-{
-	static const char replacement[] = "\xef\xbf\xbd";
-	size_t i = 0, k;
-	uint32_t c;
-	int bad = 0;
-
-	while (i < n) {
-		if ((k = utf8_seq(s + i, n - i, &c)) == 0) {
-			out_bytes(o, replacement, 3);
-			bad = 1;
-			i++;
-			continue;
-		}
-		switch (c) {
-		case '"':
-			out_str(o, "\\\"");
-			break;
-		case '\\':
-			out_str(o, "\\\\");
-			break;
-		case '\b':
-			out_str(o, "\\b");
-			break;
-		case '\f':
-			out_str(o, "\\f");
-			break;
-		case '\n':
-			out_str(o, "\\n");
-			break;
-		case '\r':
-			out_str(o, "\\r");
-			break;
-		case '\t':
-			out_str(o, "\\t");
-			break;
-		default:
-			if (needs_escape(c))
-				out_fmt(o, "\\u%04" PRIx32, c);
-			else
-				out_bytes(o, s + i, k);
-			break;
-		}
-		i += k;
-	}
-	return bad;
-}
 
 /* The length of s rendered: at most max bytes; *trunc set when cut. */
 static size_t
@@ -213,13 +37,11 @@ field_len(const char *s, size_t max, int *trunc)
 static void
 out_field(struct out *o, const char *key, const char *s, size_t max, int hex, int *trunc)
 {
-	static const char digits[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
-	size_t n, i;
-	char h[2];
+	size_t n;
 	int bad;
 
-	out_fmt(o, ",\"%s\":", key);
+	out_key(o, key);
 	if (s == NULL) {
 		out_str(o, "null");
 		return;
@@ -230,12 +52,10 @@ out_field(struct out *o, const char *key, const char *s, size_t max, int hex, in
 	out_str(o, "\"");
 	if (!bad || !hex)
 		return;
-	out_fmt(o, ",\"%s_hex\":\"", key);
-	for (i = 0; i < n; i++) {
-		h[0] = digits[u[i] >> 4];
-		h[1] = digits[u[i] & 0xf];
-		out_bytes(o, h, 2);
-	}
+	out_str(o, ",\"");
+	out_str(o, key);
+	out_str(o, "_hex\":\"");
+	out_hexbytes(o, u, n);
 	out_str(o, "\"");
 }
 
@@ -245,7 +65,7 @@ out_name(struct out *o, const char *key, const char *s)
 {
 	int trunc = 0;
 
-	out_fmt(o, ",\"%s\":", key);
+	out_key(o, key);
 	if (s == NULL) {
 		out_str(o, "null");
 		return;
@@ -280,13 +100,17 @@ out_access(struct out *o, unsigned access)
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (access & names[i].bit) {
-			out_fmt(o, "%s%s", sep, names[i].name);
+			out_str(o, sep);
+			out_str(o, names[i].name);
 			access &= ~names[i].bit;
 			sep = ",";
 		}
 	}
-	if (access != 0)
-		out_fmt(o, "%s0x%x", sep, access);
+	if (access != 0) {
+		out_str(o, sep);
+		out_str(o, "0x");
+		out_hex(o, access);
+	}
 }
 
 /*
@@ -338,12 +162,15 @@ out_flags(struct out *o, unsigned flags)
 	flags &= ~(unsigned)O_ACCMODE;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if ((flags & names[i].bits) == names[i].bits) {
-			out_fmt(o, "|%s", names[i].name);
+			out_str(o, "|");
+			out_str(o, names[i].name);
 			flags &= ~names[i].bits;
 		}
 	}
-	if (flags != 0)
-		out_fmt(o, "|0x%x", flags);
+	if (flags != 0) {
+		out_str(o, "|0x");
+		out_hex(o, flags);
+	}
 }
 
 /* renameat2(2) flags by name (transparent mode; never 0 here). */
@@ -357,12 +184,16 @@ out_rename_flags(struct out *o, unsigned flags)
 		sep = "|";
 	}
 	if (flags & RENAME_EXCHANGE) {
-		out_fmt(o, "%sRENAME_EXCHANGE", sep);
+		out_str(o, sep);
+		out_str(o, "RENAME_EXCHANGE");
 		sep = "|";
 	}
 	flags &= ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE);
-	if (flags != 0)
-		out_fmt(o, "%s0x%x", sep, flags);
+	if (flags != 0) {
+		out_str(o, sep);
+		out_str(o, "0x");
+		out_hex(o, flags);
+	}
 }
 
 /* Which records carry flags: every open, and a rename that had some. */
@@ -383,22 +214,6 @@ out_any_flags(struct out *o, const struct audit_event *ev)
 		out_rename_flags(o, ev->flags);
 }
 
-/* RFC 3339 in UTC with microseconds; null for a time it cannot express. */
-static void
-out_time(struct out *o, const struct timespec *ts)
-{
-	struct tm tm;
-	time_t t = ts->tv_sec;
-
-	if (ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L || gmtime_r(&t, &tm) == NULL ||
-	    tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
-		out_str(o, "null");
-		return;
-	}
-	out_fmt(o, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ\"", tm.tm_year + 1900, tm.tm_mon + 1,
-	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts->tv_nsec / 1000);
-}
-
 static const char *
 decision(const struct audit_event *ev)
 {
@@ -416,8 +231,22 @@ out_errno(struct out *o, int err)
 
 	if ((name = audit_errno_name(err)) != NULL)
 		out_str(o, name);
-	else
-		out_fmt(o, "E%d", err);
+	else {
+		out_str(o, "E");
+		out_sdec(o, err);
+	}
+}
+
+/* Microseconds with three decimals, from nanoseconds. */
+static void
+out_duration(struct out *o, uint64_t ns)
+{
+	char frac[4];
+
+	out_udec(o, ns / 1000);
+	frac[0] = '.';
+	put_digits(frac + 1, (unsigned)(ns % 1000), 3);
+	out_bytes(o, frac, sizeof(frac));
 }
 
 ssize_t
@@ -429,8 +258,15 @@ audit_format(const struct audit_event *ev, char *buf, size_t size)
 	out_str(&o, "{\"v\":1,\"time\":");
 	out_time(&o, &ev->when);
 	out_name(&o, "mode", ev->mode);
-	out_fmt(&o, ",\"pid\":%d,\"tid\":%d,\"uid\":%u,\"gid\":%u", (int)ev->pid, (int)ev->tid,
-	    (unsigned)ev->uid, (unsigned)ev->gid);
+	/* pid_t is signed and shown so; uid_t and gid_t are not. */
+	out_str(&o, ",\"pid\":");
+	out_sdec(&o, (int)ev->pid);
+	out_str(&o, ",\"tid\":");
+	out_sdec(&o, (int)ev->tid);
+	out_str(&o, ",\"uid\":");
+	out_udec(&o, (unsigned)ev->uid);
+	out_str(&o, ",\"gid\":");
+	out_udec(&o, (unsigned)ev->gid);
 	out_name(&o, "op", ev->op);
 	out_field(&o, "path", ev->path, AUDIT_STR_MAX, 1, &trunc);
 	if (ev->path2 != NULL)
@@ -447,7 +283,9 @@ audit_format(const struct audit_event *ev, char *buf, size_t size)
 		out_str(&o, "\"");
 	} else
 		out_str(&o, "null");
-	out_fmt(&o, ",\"decision\":\"%s\"", decision(ev));
+	out_str(&o, ",\"decision\":\"");
+	out_str(&o, decision(ev));
+	out_str(&o, "\"");
 	out_field(&o, "rule", ev->rule, AUDIT_STR_MAX, 1, &trunc);
 	out_str(&o, ",\"errno\":");
 	if (ev->err == 0)
@@ -457,8 +295,8 @@ audit_format(const struct audit_event *ev, char *buf, size_t size)
 		out_errno(&o, ev->err);
 		out_str(&o, "\"");
 	}
-	out_fmt(&o, ",\"duration_us\":%" PRIu64 ".%03u", ev->duration_ns / 1000,
-	    (unsigned)(ev->duration_ns % 1000));
+	out_str(&o, ",\"duration_us\":");
+	out_duration(&o, ev->duration_ns);
 	if (ev->complain)
 		out_str(&o, ",\"complain\":true");
 	if (trunc)
@@ -512,7 +350,8 @@ out_human(struct out *o, const struct audit_event *ev)
 	}
 	out_str(o, " (");
 	out_access(o, ev->access);
-	out_fmt(o, ") for pid %d", (int)ev->pid);
+	out_str(o, ") for pid ");
+	out_sdec(o, (int)ev->pid);
 	if (ev->rule != NULL) {
 		out_str(o, ": rule ");
 		out_escaped(o, (const unsigned char *)ev->rule,
@@ -549,8 +388,11 @@ audit_format_syslog(const struct audit_event *ev, pid_t broker_pid, char *buf, s
 
 	/* RFC 3164 without a timestamp: the daemon stamps what it receives
 	 * (and the record holds the exact time). */
-	out_fmt(&o, "<%d>filebroker[%d]: ", AUDIT_SYSLOG_FACILITY * 8 + audit_priority(ev),
-	    (int)broker_pid);
+	out_str(&o, "<");
+	out_sdec(&o, AUDIT_SYSLOG_FACILITY * 8 + audit_priority(ev));
+	out_str(&o, ">filebroker[");
+	out_sdec(&o, (int)broker_pid);
+	out_str(&o, "]: ");
 	if (o.full)
 		return out_end(&o);
 	n = audit_format(ev, buf + o.len, size - o.len);
@@ -581,27 +423,34 @@ jfield_end(struct out *o, struct iovec *iov, int *n, size_t start)
 static void
 jstring(struct out *o, struct iovec *iov, int *n, const char *name, const char *s)
 {
-	static const char digits[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
-	size_t start = o->len, len, i;
+	size_t start = o->len, len;
 	int trunc = 0, bad;
-	char h[2];
 
 	if (s == NULL)
 		return;
 	len = field_len(s, AUDIT_STR_MAX, &trunc);
-	out_fmt(o, "%s=", name);
+	out_str(o, name);
+	out_str(o, "=");
 	bad = out_escaped(o, u, len);
 	jfield_end(o, iov, n, start);
 	if (!bad)
 		return;
 	start = o->len;
-	out_fmt(o, "%s_HEX=", name);
-	for (i = 0; i < len; i++) {
-		h[0] = digits[u[i] >> 4];
-		h[1] = digits[u[i] & 0xf];
-		out_bytes(o, h, 2);
-	}
+	out_str(o, name);
+	out_str(o, "_HEX=");
+	out_hexbytes(o, u, len);
+	jfield_end(o, iov, n, start);
+}
+
+/* NAME=decimal, a field of its own. */
+static void
+jnumber(struct out *o, struct iovec *iov, int *n, const char *name, int64_t v)
+{
+	size_t start = o->len;
+
+	out_str(o, name);
+	out_sdec(o, v);
 	jfield_end(o, iov, n, start);
 }
 
@@ -626,15 +475,11 @@ audit_format_journal(const struct audit_event *ev, char *buf, size_t size, struc
 		out_errno(&o, ev->err);
 	}
 	jfield_end(&o, iov, &n, start);
-	start = o.len;
-	out_fmt(&o, "PRIORITY=%d", audit_priority(ev));
-	jfield_end(&o, iov, &n, start);
+	jnumber(&o, iov, &n, "PRIORITY=", audit_priority(ev));
 	start = o.len;
 	out_str(&o, "SYSLOG_IDENTIFIER=filebroker");
 	jfield_end(&o, iov, &n, start);
-	start = o.len;
-	out_fmt(&o, "SYSLOG_FACILITY=%d", AUDIT_SYSLOG_FACILITY);
-	jfield_end(&o, iov, &n, start);
+	jnumber(&o, iov, &n, "SYSLOG_FACILITY=", AUDIT_SYSLOG_FACILITY);
 	start = o.len;
 	out_str(&o, "FILEBROKER_V=1");
 	jfield_end(&o, iov, &n, start);
@@ -643,18 +488,10 @@ audit_format_journal(const struct audit_event *ev, char *buf, size_t size, struc
 	out_time(&o, &ev->when);
 	jfield_end(&o, iov, &n, start);
 	jstring(&o, iov, &n, "FILEBROKER_MODE", ev->mode);
-	start = o.len;
-	out_fmt(&o, "FILEBROKER_PID=%d", (int)ev->pid);
-	jfield_end(&o, iov, &n, start);
-	start = o.len;
-	out_fmt(&o, "FILEBROKER_TID=%d", (int)ev->tid);
-	jfield_end(&o, iov, &n, start);
-	start = o.len;
-	out_fmt(&o, "FILEBROKER_UID=%u", (unsigned)ev->uid);
-	jfield_end(&o, iov, &n, start);
-	start = o.len;
-	out_fmt(&o, "FILEBROKER_GID=%u", (unsigned)ev->gid);
-	jfield_end(&o, iov, &n, start);
+	jnumber(&o, iov, &n, "FILEBROKER_PID=", (int)ev->pid);
+	jnumber(&o, iov, &n, "FILEBROKER_TID=", (int)ev->tid);
+	jnumber(&o, iov, &n, "FILEBROKER_UID=", (unsigned)ev->uid);
+	jnumber(&o, iov, &n, "FILEBROKER_GID=", (unsigned)ev->gid);
 	jstring(&o, iov, &n, "FILEBROKER_OP", ev->op);
 	jstring(&o, iov, &n, "FILEBROKER_PATH", ev->path);
 	if (ev->path2 != NULL)
@@ -673,7 +510,8 @@ audit_format_journal(const struct audit_event *ev, char *buf, size_t size, struc
 		jfield_end(&o, iov, &n, start);
 	}
 	start = o.len;
-	out_fmt(&o, "FILEBROKER_DECISION=%s", decision(ev));
+	out_str(&o, "FILEBROKER_DECISION=");
+	out_str(&o, decision(ev));
 	jfield_end(&o, iov, &n, start);
 	jstring(&o, iov, &n, "FILEBROKER_RULE", ev->rule);
 	if (ev->err != 0) {
@@ -683,8 +521,8 @@ audit_format_journal(const struct audit_event *ev, char *buf, size_t size, struc
 		jfield_end(&o, iov, &n, start);
 	}
 	start = o.len;
-	out_fmt(&o, "FILEBROKER_DURATION_US=%" PRIu64 ".%03u", ev->duration_ns / 1000,
-	    (unsigned)(ev->duration_ns % 1000));
+	out_str(&o, "FILEBROKER_DURATION_US=");
+	out_duration(&o, ev->duration_ns);
 	jfield_end(&o, iov, &n, start);
 	if (ev->complain) {
 		start = o.len;

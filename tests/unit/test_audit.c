@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -927,6 +929,388 @@ test_python_json(void **state)
 	unlink(py);
 }
 
+/* The "time" value of the record of an event at sec + nsec, into out. */
+static void
+time_of(int64_t sec, long nsec, char *out, size_t size)
+{
+	static const char head[] = "{\"v\":1,\"time\":";
+	struct audit_event ev;
+	char buf[512];
+	const char *p, *e;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.when.tv_sec = (time_t)sec;
+	ev.when.tv_nsec = nsec;
+	assert_true(audit_format(&ev, buf, sizeof(buf)) > 0);
+	assert_int_equal(strncmp(buf, head, strlen(head)), 0);
+	p = buf + strlen(head);
+	e = strstr(p, ",\"mode\":");
+	assert_non_null(e);
+	assert_true((size_t)(e - p) < size);
+	memcpy(out, p, (size_t)(e - p));
+	out[e - p] = '\0';
+}
+
+/* What gmtime_r() and printf() say, within the limits audit.h gives. */
+static void
+time_ref(int64_t sec, long nsec, char *out, size_t size)
+{
+	time_t t = (time_t)sec;
+	struct tm tm;
+
+	if (nsec < 0 || nsec >= 1000000000L || gmtime_r(&t, &tm) == NULL ||
+	    tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
+		snprintf(out, size, "null");
+		return;
+	}
+	snprintf(out, size, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ\"", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec / 1000);
+}
+
+static void
+assert_time(int64_t sec, long nsec, const char *want)
+{
+	char got[64], ref[64];
+
+	time_of(sec, nsec, got, sizeof(got));
+	time_ref(sec, nsec, ref, sizeof(ref));
+	if (strcmp(got, ref) != 0)
+		fail_msg("time %" PRId64 ".%09ld: \"%s\", gmtime_r says \"%s\"", sec, nsec, got, ref);
+	if (want != NULL && strcmp(got, want) != 0)
+		fail_msg("time %" PRId64 ".%09ld: \"%s\", want \"%s\"", sec, nsec, got, want);
+}
+
+/* The time is computed without gmtime_r(): it must agree with it anyway. */
+static void
+test_time_reference(void **state)
+{
+	static const struct {
+		int64_t sec;
+		long nsec;
+		const char *want;
+	} cases[] = {
+		{ 0, 0, "\"1970-01-01T00:00:00.000000Z\"" },
+		{ -1, 999999999, "\"1969-12-31T23:59:59.999999Z\"" },
+		{ -86400, 0, "\"1969-12-31T00:00:00.000000Z\"" },
+		{ -86401, 0, "\"1969-12-30T23:59:59.000000Z\"" },
+		{ 86399, 999, "\"1970-01-01T23:59:59.000000Z\"" },
+		{ 951782400, 0, "\"2000-02-29T00:00:00.000000Z\"" },
+		{ 951868800, 0, "\"2000-03-01T00:00:00.000000Z\"" },
+		{ -2203891201, 0, "\"1900-02-28T23:59:59.000000Z\"" },
+		{ -2203891200, 0, "\"1900-03-01T00:00:00.000000Z\"" },
+		{ 4107542399, 0, "\"2100-02-28T23:59:59.000000Z\"" },
+		{ 4107542400, 0, "\"2100-03-01T00:00:00.000000Z\"" },
+		{ -11670998400, 0, "\"1600-02-29T00:00:00.000000Z\"" },
+		{ -62135596800, 0, "\"0001-01-01T00:00:00.000000Z\"" },
+		{ -62135596801, 0, "\"0000-12-31T23:59:59.000000Z\"" },
+		{ -62162121600, 0, "\"0000-02-29T00:00:00.000000Z\"" },
+		{ -62167219200, 0, "\"0000-01-01T00:00:00.000000Z\"" }, /* the first */
+		{ -62167219201, 999999999, "null" },
+		{ 253402300799, 999999999, "\"9999-12-31T23:59:59.999999Z\"" }, /* the last */
+		{ 253402300800, 0, "null" },
+		{ 1795615387, -1, "null" },
+		{ 1795615387, 1000000000L, "null" },
+		{ 1795615387, 1000, "\"2026-11-25T14:03:07.000001Z\"" },
+		{ INT64_MAX, 0, "null" },
+		{ INT64_MIN, 0, "null" },
+		{ INT32_MAX, 0, "\"2038-01-19T03:14:07.000000Z\"" },
+		{ (int64_t)INT32_MAX + 1, 0, "\"2038-01-19T03:14:08.000000Z\"" },
+	};
+	static const int years[] = { 0, 1, 3, 4, 100, 399, 400, 1582, 1600, 1700, 1899, 1900,
+		1969, 1970, 1972, 2000, 2024, 2038, 2100, 2400, 9600, 9996, 9999 };
+	/* 0000-01-01 and 10000-01-01 in Unix time. */
+	const int64_t first = -62167219200LL, end = 253402300800LL;
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	int64_t sec;
+	long nsec;
+	size_t i;
+	int k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_time(cases[i].sec, cases[i].nsec, cases[i].want);
+	/* Every month boundary of years leap or not, by every rule. */
+	for (k = 0; k < (int)(sizeof(years) / sizeof(years[0])) * 12; k++) {
+		struct tm tm = { .tm_mday = 1 };
+
+		tm.tm_year = years[k / 12] - 1900;
+		tm.tm_mon = k % 12;
+		sec = (int64_t)timegm(&tm);
+		assert_time(sec, 0, NULL);
+		assert_time(sec - 1, 999999999, NULL);
+	}
+	/* Pseudo-random times over the whole range and a little beyond. */
+	for (i = 0; i < 100000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		sec = first - 100000 + (int64_t)(x % (uint64_t)(end - first + 200000));
+		nsec = (long)(x >> 34) % 1000000000L;
+		assert_time(sec, nsec, NULL);
+	}
+}
+
+/* Numbers at their limits, in a record and in the journal's fields. */
+static void
+test_format_numbers(void **state)
+{
+	static const char *want[] = { "PRIORITY=5", "FILEBROKER_PID=-1",
+		"FILEBROKER_TID=-2147483648", "FILEBROKER_UID=4294967295",
+		"FILEBROKER_GID=4294967295", "FILEBROKER_ERRNO=E-5", "FILEBROKER_DURATION_US=1234.567",
+		"SYSLOG_FACILITY=10", "FILEBROKER_TIME=\"1970-01-01T00:00:00.000000Z\"" };
+	struct iovec iov[AUDIT_JOURNAL_FIELDS];
+	struct audit_event ev;
+	char buf[1024];
+	int n, i, found = 0;
+	size_t k;
+	char *s;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.mode = "explicit";
+	ev.op = "stat";
+	ev.path = ev.canon = "/a";
+	ev.pid = -1;
+	ev.tid = -2147483647 - 1;
+	ev.uid = ev.gid = (uid_t)4294967295u;
+	ev.access = POLICY_READ | POLICY_LIST;
+	ev.rule = "default";
+	ev.err = -5;
+	ev.duration_ns = 1234567;
+	ev.complain = ev.waived = 1;
+	s = fmt(&ev);
+	assert_string_equal(s,
+	    "{\"v\":1,\"time\":\"1970-01-01T00:00:00.000000Z\",\"mode\":\"explicit\","
+	    "\"pid\":-1,\"tid\":-2147483648,\"uid\":4294967295,\"gid\":4294967295,"
+	    "\"op\":\"stat\",\"path\":\"/a\",\"canon\":\"/a\",\"access\":\"read,list\","
+	    "\"flags\":null,\"decision\":\"would-deny\",\"rule\":\"default\","
+	    "\"errno\":\"E-5\",\"duration_us\":1234.567,\"complain\":true}\n");
+	free(s);
+
+	n = audit_format_journal(&ev, buf, sizeof(buf), iov);
+	assert_true(n > 0);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < sizeof(want) / sizeof(want[0]); k++)
+			if (iov[i].iov_len == strlen(want[k]) &&
+			    memcmp(iov[i].iov_base, want[k], iov[i].iov_len) == 0)
+				found |= 1 << k;
+	}
+	assert_int_equal(found, (1 << 9) - 1);
+
+	/* The syslog prefix: warning for a denial, the broker's pid signed. */
+	ev.waived = 0;
+	assert_true(audit_format_syslog(&ev, -7, buf, sizeof(buf)) > 0);
+	assert_int_equal(strncmp(buf, "<84>filebroker[-7]: {\"v\":1,", 27), 0);
+	ev.allowed = 1;
+	assert_true(audit_format_syslog(&ev, 2147483647, buf, sizeof(buf)) > 0);
+	assert_int_equal(strncmp(buf, "<86>filebroker[2147483647]: {\"v\":1,", 35), 0);
+
+	/* Durations: the fraction is always three digits. */
+	ev.duration_ns = 1000;
+	s = fmt(&ev);
+	assert_contains(s, ",\"duration_us\":1.000,");
+	free(s);
+	ev.duration_ns = 1000000007;
+	s = fmt(&ev);
+	assert_contains(s, ",\"duration_us\":1000000.007,");
+	free(s);
+	ev.duration_ns = UINT64_MAX;
+	s = fmt(&ev);
+	assert_contains(s, ",\"duration_us\":18446744073709551.615,");
+	free(s);
+
+	/* Errno values without a name. */
+	ev.err = 4095;
+	s = fmt(&ev);
+	assert_contains(s, ",\"errno\":\"E4095\",");
+	free(s);
+	ev.err = -2147483647 - 1;
+	s = fmt(&ev);
+	assert_contains(s, ",\"errno\":\"E-2147483648\",");
+	free(s);
+	ev.err = ENAMETOOLONG;
+	s = fmt(&ev);
+	assert_contains(s, ",\"errno\":\"ENAMETOOLONG\",");
+	free(s);
+
+	/* Access: unknown bits alone, none at all, all of them. */
+	ev.access = 0x100;
+	s = fmt(&ev);
+	assert_contains(s, ",\"access\":\"0x100\",");
+	free(s);
+	ev.access = 0;
+	s = fmt(&ev);
+	assert_contains(s, ",\"access\":\"\",");
+	free(s);
+	ev.access = ~0u;
+	s = fmt(&ev);
+	assert_contains(s,
+	    ",\"access\":\"read,write,create,delete,list,stat,exec,0xffffff80\",");
+	free(s);
+}
+
+static void
+test_format_flag_bits(void **state)
+{
+	struct audit_event ev = base_event();
+	char *s;
+
+	(void)state;
+	ev.flags = O_WRONLY | O_APPEND | 0x10000000u;
+	s = fmt(&ev);
+	assert_contains(s, ",\"flags\":\"O_WRONLY|O_APPEND|0x10000000\",");
+	free(s);
+	ev.flags = O_RDONLY | 0xc0000000u;
+	s = fmt(&ev);
+	assert_contains(s, ",\"flags\":\"O_RDONLY|0xc0000000\",");
+	free(s);
+
+	ev.op = "rename";
+	ev.path2 = ev.canon2 = "/srv/in/b";
+	ev.flags = RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT;
+	s = fmt(&ev);
+	assert_contains(s, ",\"flags\":\"RENAME_NOREPLACE|RENAME_EXCHANGE|0x4\",");
+	free(s);
+	ev.flags = RENAME_EXCHANGE;
+	s = fmt(&ev);
+	assert_contains(s, ",\"flags\":\"RENAME_EXCHANGE\",");
+	free(s);
+	ev.flags = RENAME_WHITEOUT | 0x80000000u;
+	s = fmt(&ev);
+	assert_contains(s, ",\"flags\":\"0x80000004\",");
+	free(s);
+}
+
+/*
+ * Plain text is copied a run at a time: each character that is not plain,
+ * at every offset around the word boundaries of that copy, must come out
+ * as it did one byte at a time.
+ */
+static void
+test_escape_runs(void **state)
+{
+	static const struct {
+		const char *in, *out;
+		int hex;
+	} special[] = {
+		{ "\"", "\\\"", 0 },
+		{ "\\", "\\\\", 0 },
+		{ "\n", "\\n", 0 },
+		{ "\x01", "\\u0001", 0 },
+		{ "\x1f", "\\u001f", 0 },
+		{ "\x7f", "\\u007f", 0 },
+		{ "\x80", "\xef\xbf\xbd", 1 },
+		{ "\xff", "\xef\xbf\xbd", 1 },
+		{ "\xc3\xa9", "\xc3\xa9", 0 },
+		{ "\xc2\x85", "\\u0085", 0 },
+		{ "\xe2\x80\xa8", "\\u2028", 0 },
+		{ "\xe2\x80\xae", "\\u202e", 0 },
+		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", 0 },
+	};
+	char in[128], want[256], plain[96];
+	size_t i, pre, post, k, n = 0;
+	char *s;
+	int c;
+
+	(void)state;
+	/* Every plain byte, the edges of the range included, stands for itself. */
+	for (c = 0x20; c < 0x7f; c++)
+		if (c != '"' && c != '\\')
+			plain[n++] = (char)c;
+	plain[n] = '\0';
+	snprintf(want, sizeof(want), "\"path\":\"%s\",\"canon\"", plain);
+	s = fmt_path(plain);
+	assert_contains(s, want);
+	free(s);
+
+	for (i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+		for (pre = 0; pre < 20; pre++) {
+			post = (pre * 7) % 19;
+			for (k = 0; k < pre; k++)
+				in[k] = (char)('a' + k % 26);
+			snprintf(in + pre, sizeof(in) - pre, "%s%.*s", special[i].in, (int)post,
+			    "0123456789ABCDEFGHIJ");
+			snprintf(want, sizeof(want), "\"path\":\"%.*s%s%.*s\",%s", (int)pre, in,
+			    special[i].out, (int)post, "0123456789ABCDEFGHIJ",
+			    special[i].hex ? "\"path_hex\"" : "\"canon\"");
+			s = fmt_path(in);
+			assert_contains(s, want);
+			free(s);
+		}
+	}
+}
+
+/* A cut through a multibyte character leaves an invalid tail, so hex. */
+static void
+test_truncated_utf8(void **state)
+{
+	static char p[AUDIT_STR_MAX + 8];
+	char *s, *v;
+
+	(void)state;
+	memset(p, 'y', AUDIT_STR_MAX - 1);
+	memcpy(p + AUDIT_STR_MAX - 1, "\xc3\xa9z", 4);
+	s = fmt_path(p);
+	v = strstr(s, "\"path\":\"");
+	assert_non_null(v);
+	v += strlen("\"path\":\"");
+	assert_int_equal(strspn(v, "y"), AUDIT_STR_MAX - 1);
+	assert_int_equal(strncmp(v + AUDIT_STR_MAX - 1, "\xef\xbf\xbd\",\"path_hex\":\"7979", 21),
+	    0);
+	assert_contains(s, "7979c3\",\"canon\":null,");
+	assert_contains(s, ",\"truncated\":true}\n");
+	free(s);
+}
+
+/* Every buffer size up to the record's: ENOBUFS, nothing past the end. */
+static void
+test_every_size(void **state)
+{
+	struct audit_event ev = base_event();
+	char full[2048], buf[2048 + 16];
+	ssize_t n, m;
+	size_t size, need, i;
+	int kind;
+
+	(void)state;
+	ev.op = "rename";
+	ev.pid = -42;
+	ev.path = "/srv/\"in\"/\x01\xc2\x85\xe2\x80\xae\xff/a b";
+	ev.path2 = "/srv/out/\\x";
+	ev.canon2 = "/srv/out/\xe6\x97";
+	ev.flags = RENAME_NOREPLACE | 0x40;
+	ev.access = POLICY_DELETE | POLICY_CREATE | 0x200;
+	ev.allowed = 0;
+	ev.err = 1234;
+	ev.duration_ns = 98765432101ULL;
+	for (kind = 0; kind < 3; kind++) {
+		n = kind == 0 ? audit_format(&ev, full, sizeof(full)) :
+		    kind == 1 ? audit_format_denial(&ev, full, sizeof(full)) :
+				audit_format_syslog(&ev, 99, full, sizeof(full));
+		assert_true(n > 0);
+		/* A syslog record is formatted with its newline, then loses it. */
+		need = (size_t)n + 1 + (kind == 2);
+		for (size = 0; size <= need; size++) {
+			memset(buf, 'Z', sizeof(buf));
+			errno = 0;
+			m = kind == 0 ? audit_format(&ev, buf, size) :
+			    kind == 1 ? audit_format_denial(&ev, buf, size) :
+					audit_format_syslog(&ev, 99, buf, size);
+			for (i = size; i < sizeof(buf); i++)
+				assert_int_equal(buf[i], 'Z');
+			if (size < need) {
+				assert_int_equal(m, -1);
+				assert_int_equal(errno, ENOBUFS);
+				if (size > 0)
+					assert_int_equal(buf[0], '\0');
+			} else {
+				assert_int_equal(m, n);
+				assert_string_equal(buf, full);
+			}
+		}
+	}
+}
+
 static int
 setup(void **state)
 {
@@ -964,6 +1348,12 @@ main(void)
 		cmocka_unit_test(test_denials_sink),
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_python_json),
+		cmocka_unit_test(test_time_reference),
+		cmocka_unit_test(test_format_numbers),
+		cmocka_unit_test(test_format_flag_bits),
+		cmocka_unit_test(test_escape_runs),
+		cmocka_unit_test(test_truncated_utf8),
+		cmocka_unit_test(test_every_size),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
