@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -205,12 +206,42 @@ has_flags(const struct audit_event *ev)
 	return strcmp(ev->op, "open") == 0 || (strcmp(ev->op, "rename") == 0 && ev->flags != 0);
 }
 
+/* openat2(2)'s RESOLVE_* bits, after the open flags: |RESOLVE_BENEATH... */
+static void
+out_resolve(struct out *o, uint64_t resolve)
+{
+	static const struct {
+		uint64_t bit;
+		const char *name;
+	} names[] = {
+		{ RESOLVE_NO_XDEV, "|RESOLVE_NO_XDEV" },
+		{ RESOLVE_NO_MAGICLINKS, "|RESOLVE_NO_MAGICLINKS" },
+		{ RESOLVE_NO_SYMLINKS, "|RESOLVE_NO_SYMLINKS" },
+		{ RESOLVE_BENEATH, "|RESOLVE_BENEATH" },
+		{ RESOLVE_IN_ROOT, "|RESOLVE_IN_ROOT" },
+		{ RESOLVE_CACHED, "|RESOLVE_CACHED" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (resolve & names[i].bit) {
+			out_str(o, names[i].name);
+			resolve &= ~names[i].bit;
+		}
+	}
+	if (resolve != 0) {
+		out_str(o, "|RESOLVE_0x");
+		out_hex64(o, resolve);
+	}
+}
+
 static void
 out_any_flags(struct out *o, const struct audit_event *ev)
 {
-	if (strcmp(ev->op, "open") == 0)
+	if (strcmp(ev->op, "open") == 0) {
 		out_flags(o, ev->flags);
-	else
+		out_resolve(o, ev->resolve);
+	} else
 		out_rename_flags(o, ev->flags);
 }
 

@@ -76,6 +76,8 @@ struct audit_event {
 	unsigned access;      /* POLICY_READ | ... (policy.h) */
 	unsigned flags;	      /* open(2) flags when op is "open", renameat2(2)
 				 flags when "rename" (0: none), else ignored */
+	uint64_t resolve;     /* "open" through openat2(2): its RESOLVE_* bits,
+				 written after the flags; else 0 */
 	int allowed;	      /* the policy's decision when rule != NULL */
 	const char *rule;     /* "FILE:LINE", "default", or NULL: no decision
 				 was made (bad request, resolution failed) */

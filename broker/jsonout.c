@@ -47,7 +47,13 @@ out_sdec(struct out *o, int64_t v)
 void
 out_hex(struct out *o, unsigned v)
 {
-	char tmp[2 * sizeof(unsigned)];
+	out_hex64(o, v);
+}
+
+void
+out_hex64(struct out *o, uint64_t v)
+{
+	char tmp[16];
 	size_t i = sizeof(tmp);
 
 	do {

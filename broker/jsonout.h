@@ -51,8 +51,10 @@ void out_key(struct out *o, const char *key);
 void out_udec(struct out *o, uint64_t v);
 void out_sdec(struct out *o, int64_t v);
 
-/* v as printf("%x") writes it: lower case, no leading zeros. */
+/* v as printf("%x") and ("%" PRIx64) write it: lower case, no leading
+ * zeros. */
 void out_hex(struct out *o, unsigned v);
+void out_hex64(struct out *o, uint64_t v);
 
 /* The n bytes at s, each as two lower-case hex digits. */
 void out_hexbytes(struct out *o, const unsigned char *s, size_t n);

@@ -68,6 +68,7 @@ struct notifier {
 	/* Scratch for one notification at a time. */
 	struct fb_request freq;
 	struct fb_reply rep;
+	char resolved[PATH_MAX]; /* openat2 with RESOLVE_*: task_resolve() */
 	struct task_cache tasks;
 };
 
@@ -254,7 +255,12 @@ struct call {
 	int statx;	   /* write a struct statx, not a struct stat */
 	int cloexec;	   /* open: the worker's O_CLOEXEC */
 	int chdir;	   /* 1 chdir, 2 fchdir */
+	uint64_t resolve;  /* openat2: RESOLVE_* */
 };
+
+#define RESOLVE_ALL                                                                      \
+	(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | \
+	    RESOLVE_IN_ROOT | RESOLVE_CACHED)
 
 /* Map the syscall to a call.  Returns 0, or a positive errno to answer. */
 static int
@@ -299,12 +305,18 @@ decode_call(struct notifier *n, struct call *c)
 				if (tail[i] != 0)
 					return E2BIG;
 		}
-		/* RESOLVE_* restrictions are the worker's own; programs
-		 * that get ENOSYS fall back to openat. */
-		if (how.resolve != 0 || how.flags > UINT32_MAX || how.mode > 07777)
-			return how.resolve != 0 ? ENOSYS : EINVAL;
+		if (how.flags > UINT32_MAX || how.mode > 07777 || (how.resolve & ~RESOLVE_ALL) != 0 ||
+		    (how.resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) ==
+			(RESOLVE_BENEATH | RESOLVE_IN_ROOT))
+			return EINVAL;
+		/* "Only from the caches": never true of a lookup made in
+		 * another process, and EAGAIN is the documented answer that
+		 * makes callers ask again without it. */
+		if (how.resolve & RESOLVE_CACHED)
+			return EAGAIN;
 		c->type = FB_MSG_OPEN, c->dirfd = (int)a[0], c->path_addr = a[1];
 		c->flags = (uint32_t)how.flags, c->mode = (uint32_t)how.mode;
+		c->resolve = how.resolve;
 		break;
 	case SYS_stat:
 	case SYS_lstat:
@@ -483,6 +495,16 @@ handle(struct notifier *n)
 	if (e == 0 && c.type == FB_MSG_RENAME)
 		e = raw2[0] == '\0' ? -ENOENT
 				    : task_path(tid, c.dirfd2, raw2, n->freq.path2, sizeof(n->freq.path2));
+	o.resolve = c.resolve;
+	o.resolve_err = 0;
+	o.resolved = NULL;
+	if (e == 0 && c.resolve != 0) {
+		/* The record keeps the path as asked; the walk takes the
+		 * kernel's answer (or the path joined, for the errno). */
+		o.resolve_err = -task_resolve(tid, c.dirfd, raw, (int)c.flags, c.resolve,
+		    n->freq.path, n->resolved, sizeof(n->resolved));
+		o.resolved = n->resolved;
+	}
 	o.mode = "transparent";
 	o.tid = tid;
 	/* The thread cache's pidfds are watched by the server. */

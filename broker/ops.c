@@ -244,9 +244,15 @@ op_open(struct opctx *c)
 
 	if ((flags & ~OPEN_FLAGS_OK) != 0 || (flags & O_ACCMODE) == O_ACCMODE)
 		return EINVAL;
+	/* openat2's RESOLVE_* restrictions said no (EXDEV, ELOOP, ...); the
+	 * answer is the worker's only if it may see the path at all. */
+	if (c->o->resolve_err != 0) {
+		path_copy(c->canon, sizeof(c->canon), c->o->resolved);
+		return visible(c, c->o->resolved) ? c->o->resolve_err : EACCES;
+	}
 	for (tries = 0; tries < OPS_RACE_RETRIES; tries++) {
-		r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid,
-		    (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
+		r = walk_path(&c->s->fs, c->o->resolved ? c->o->resolved : c->req->path, c->o->pid,
+		    c->o->tid, (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
 		if (r < 0) {
 			e = walk_error(c, &w, r, EACCES);
 			walk_release(&w);
@@ -566,6 +572,7 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	ev.canon2 = c->canon2[0] != '\0' ? c->canon2 : NULL;
 	ev.access = c->access;
 	ev.flags = c->req->type == FB_MSG_OPEN || c->req->type == FB_MSG_RENAME ? c->req->flags : 0;
+	ev.resolve = c->req->type == FB_MSG_OPEN ? c->o->resolve : 0;
 	ev.allowed = c->decided ? c->allowed : 0;
 	ev.rule = c->decided ? c->rule : NULL;
 	ev.err = err;

@@ -56,6 +56,13 @@ struct origin {
 	const char *mode; /* "explicit" or "transparent" */
 	pid_t pid;	  /* the asking process */
 	pid_t tid;	  /* the asking thread; 0 when unknown */
+	/* open through openat2(2) with RESOLVE_* restrictions (transparent
+	 * mode; else all 0): the bits, for the record; the errno the kernel's
+	 * check of them gave (task_resolve()), or 0; and then the canonical
+	 * path found, which is walked instead of the request's path. */
+	uint64_t resolve;
+	int resolve_err;
+	const char *resolved;
 };
 
 /*

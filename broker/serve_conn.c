@@ -226,6 +226,9 @@ conn_serve_one(struct sthread *th, struct watch *w)
 	o.mode = "explicit";
 	o.pid = w->sr->s->pid;
 	o.tid = 0;
+	o.resolve = 0;
+	o.resolve_err = 0;
+	o.resolved = NULL;
 	/* OPENV has its own decoder (its request does not fit struct
 	 * fb_request); the header decides which, and each checks it again. */
 	/*

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "path.h"
@@ -216,6 +218,138 @@ task_path(pid_t tid, int dirfd, const char *rel, char *out, size_t size)
 	out[len] = '/';
 	strcpy(out + len + 1, rel);
 	return 0;
+}
+
+/* The broker's path for its own descriptor fd: 0, or a negative errno
+ * (-ENOENT for an object removed since, or outside the broker's view). */
+static int
+fd_path(int fd, char *out, size_t size)
+{
+	char link[64];
+	ssize_t len;
+
+	memcpy(link, "/proc/self/fd/", sizeof("/proc/self/fd/"));
+	path_udec(link + sizeof("/proc/self/fd/") - 1, sizeof(link) - sizeof("/proc/self/fd/"),
+	    (unsigned long)fd);
+	if ((len = readlink(link, out, size)) < 0)
+		return -errno;
+	if ((size_t)len >= size)
+		return -ENAMETOOLONG;
+	out[len] = '\0';
+	if (out[0] != '/' || (len > 10 && strcmp(out + len - 10, " (deleted)") == 0))
+		return -ENOENT;
+	return 0;
+}
+
+static int
+sys_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve)
+{
+	struct open_how how;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = flags;
+	how.resolve = resolve;
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+/*
+ * openat2(2)'s RESOLVE_* restrictions are the worker's own, on itself; the
+ * kernel checks them, from the very folder the thread holds: the broker
+ * opens /proc/TID/cwd or /proc/TID/fd/N (followed, as the kernel follows
+ * the worker's descriptor), looks rel up from there with O_PATH, the
+ * worker's restrictions and always RESOLVE_NO_MAGICLINKS, and puts the
+ * canonical path of what it found into out.  The caller then resolves and
+ * decides that path like any other, so what the worker gets is still the
+ * policy's; between the two lookups a rename can only make the worker's
+ * restriction, not the policy, miss.  A missing name with O_CREAT: its
+ * folder is looked up and the name joined.
+ *
+ * 0, or a negative errno for the worker (EXDEV, ELOOP, ENOENT, ...); out
+ * then holds the path for the caller's visibility check: joined (rel as
+ * task_path() joined it) or, for RESOLVE_IN_ROOT with an absolute rel, rel
+ * under the folder.
+ */
+int
+task_resolve(pid_t tid, int dirfd, const char *rel, int flags, uint64_t resolve,
+    const char *joined, char *out, size_t size)
+{
+	const uint64_t kernel = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS |
+	    RESOLVE_BENEATH | RESOLVE_IN_ROOT;
+	uint64_t of = O_PATH | O_CLOEXEC;
+	char link[64], dir[PATH_MAX], base[PATH_MAX];
+	const char *name, *slash;
+	int bfd, fd, r;
+	size_t n;
+
+	if (path_copy(out, size, joined) < 0)
+		return -ENAMETOOLONG;
+	if (dirfd != AT_FDCWD && dirfd < 0)
+		return -EBADF;
+	proc_link(link, tid, dirfd);
+	if ((bfd = open(link, O_PATH | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? -EBADF : -errno;
+	resolve = (resolve & kernel) | RESOLVE_NO_MAGICLINKS;
+	/* O_CREAT|O_EXCL never follows a final symlink: neither does open(2). */
+	if ((flags & O_NOFOLLOW) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+		of |= O_NOFOLLOW;
+	if (flags & O_DIRECTORY)
+		of |= O_DIRECTORY;
+	fd = sys_openat2(bfd, rel, of, resolve);
+	if (fd != -1) {
+		r = fd_path(fd, base, sizeof(base));
+		close(fd);
+		close(bfd);
+		if (r == 0 && path_copy(out, size, base) < 0)
+			r = -ENAMETOOLONG;
+		if (r < 0)
+			path_copy(out, size, joined);
+		return r;
+	}
+	r = -errno;
+	if (r == -ENOENT && (flags & O_CREAT)) {
+		/* The folder, then the name: "a/b/n" -> "a/b" + "n". */
+		if ((slash = strrchr(rel, '/')) == NULL) {
+			strcpy(dir, ".");
+			name = rel;
+		} else {
+			n = slash == rel ? 1 : (size_t)(slash - rel);
+			memcpy(dir, rel, n);
+			dir[n] = '\0';
+			name = slash + 1;
+		}
+		if (!path_component_ok(name, strlen(name))) {
+			close(bfd);
+			return -ENOENT;
+		}
+		fd = sys_openat2(bfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, resolve);
+		if (fd == -1)
+			r = -errno;
+		else {
+			r = fd_path(fd, base, sizeof(base));
+			close(fd);
+			n = r == 0 && strcmp(base, "/") != 0 ? strlen(base) : 0;
+			if (r == 0 && n + 1 + strlen(name) + 1 > size)
+				r = -ENAMETOOLONG;
+			if (r == 0) {
+				memcpy(out, base, n);
+				out[n] = '/';
+				strcpy(out + n + 1, name);
+				close(bfd);
+				return 0;
+			}
+		}
+	}
+	/* For the visibility check: where the worker meant, as far as a
+	 * lexical join can tell. */
+	if ((resolve & RESOLVE_IN_ROOT) && rel[0] == '/' && fd_path(bfd, base, sizeof(base)) == 0) {
+		n = strcmp(base, "/") == 0 ? 0 : strlen(base);
+		if (n + strlen(rel) + 1 <= size) {
+			memcpy(out, base, n);
+			strcpy(out + n, rel);
+		}
+	}
+	close(bfd);
+	return r;
 }
 
 /* Stat of a descriptor the worker already holds: nothing to decide.

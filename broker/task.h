@@ -12,6 +12,7 @@
 #define FB_TASK_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -52,6 +53,17 @@ pid_t task_tgid(struct task_cache *c, pid_t tid);
  * -ENOENT (a folder removed, or outside the broker's view), -ENAMETOOLONG.
  */
 int task_path(pid_t tid, int dirfd, const char *rel, char *out, size_t size);
+
+/*
+ * openat2(2)'s RESOLVE_* restrictions (the worker's own) checked by the
+ * kernel from the thread's folder dirfd (or cwd); on success out holds the
+ * canonical path of what rel names, which the caller decides like any
+ * other.  0, or a negative errno for the worker; out then holds the path
+ * to check its visibility against (joined: rel as task_path() joined it).  Before SECCOMP_IOCTL_NOTIF_ID_VALID,
+ * like task_path().
+ */
+int task_resolve(pid_t tid, int dirfd, const char *rel, int flags, uint64_t resolve,
+    const char *joined, char *out, size_t size);
 
 /* fstat() of the descriptor fd (or the cwd, for AT_FDCWD) of thread tid,
  * through /proc/TID/fd/N.  0, or a negative errno (-EBADF). */

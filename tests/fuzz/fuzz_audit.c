@@ -150,6 +150,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ev.access = hdr[19];
 	memcpy(&ev.flags, hdr + 20, 4);
 	ev.allowed = hdr[24] & 1;
+	/* openat2's RESOLVE_* bits (six), and now and then an unknown one. */
+	ev.resolve = (uint64_t)(hdr[24] >> 2) | ((hdr[4] & 0x40) ? 1ULL << 40 : 0);
 	memcpy(&ev.err, hdr + 25, 2);
 	memcpy(&ev.duration_ns, hdr + 27, 5);
 	ev.path = str[0];

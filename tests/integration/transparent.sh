@@ -127,6 +127,47 @@ try:
 except OSError as e:
     print(e.errno)"
 fi
+# openat2(2) with RESOLVE_* restrictions: the kernel checks them from the
+# worker's own folder, then the broker decides on what they found.  Each
+# case prints the first line read, "w" for a file opened to write, or the
+# errno.
+if [ -x /usr/bin/python3 ]; then
+	ln -s a/f1.txt "$IN/rel-link"
+	ln -s "$IN/a/f2.txt" "$IN/abs-link"
+	O2='import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+class How(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
+def o2(d, path, flags, resolve):
+    h = How(flags, 0o644, resolve)
+    fd = libc.syscall(437, os.open(d, os.O_RDONLY | os.O_DIRECTORY), path.encode(), ctypes.byref(h), 24)
+    if fd < 0:
+        return str(ctypes.get_errno())
+    r = "w" if flags & 3 else os.read(fd, 100).decode().split("\n")[0].replace(" ", "_")
+    os.close(fd)
+    return r
+print(*[o2(*a) for a in eval(sys.argv[1])])'
+	NOSYM=4 BENEATH=8 INROOT=16 CACHED=32 WC=$((0101))
+	expect "openat2: BENEATH follows a link inside, NO_SYMLINKS refuses it, IN_ROOT roots at the folder" \
+		"^line_1_needle line_1_needle 40 line_2_needle line_3_needle\$" run -- /usr/bin/python3 -c "$O2" \
+		"[('$IN', 'a/f1.txt', 0, $BENEATH), ('$IN', 'rel-link', 0, $BENEATH), ('$IN', 'rel-link', 0, $NOSYM), ('$IN', '/a/f2.txt', 0, $INROOT), ('$IN', 'a/f3.txt', 0, 1)]"
+	expect "openat2: escapes from BENEATH are EXDEV (absolute link, link out, absolute path)" \
+		"^18 18 18\$" run -- /usr/bin/python3 -c "$O2" \
+		"[('$IN', 'abs-link', 0, $BENEATH), ('$IN', 'escape-link', 0, $BENEATH), ('$IN', '$IN/a/f1.txt', 0, $BENEATH)]"
+	expect "openat2: the policy still decides; a path the worker may not see is EACCES" \
+		"^13 13\$" run -- /usr/bin/python3 -c "$O2" \
+		"[('$IN', 'private.key', 0, $BENEATH), ('$IN', '../secret.txt', 0, $BENEATH)]"
+	expect "openat2: RESOLVE_CACHED is EAGAIN; BENEATH with IN_ROOT, unknown bits: EINVAL" \
+		"^11 22 22\$" run -- /usr/bin/python3 -c "$O2" \
+		"[('$IN', 'a/f1.txt', 0, $CACHED), ('$IN', 'a/f1.txt', 0, $BENEATH | $INROOT), ('$IN', 'a/f1.txt', 0, 64)]"
+	run --audit "$T/openat2.jsonl" -- /usr/bin/python3 -c "$O2" \
+		"[('$OUT', 'o2new', $WC, $BENEATH), ('$IN', 'rel-link', 0, $BENEATH)]" >/dev/null 2>&1
+	[ -f "$OUT/o2new" ] && pass "openat2: O_CREAT with BENEATH created the file" ||
+		fail "openat2: O_CREAT with BENEATH created nothing"
+	expect "openat2: the record names the RESOLVE_* bits and the path found" \
+		"\"path\":\"$IN/rel-link\",\"canon\":\"$IN/a/f1.txt\",\"access\":\"read\",\"flags\":\"O_RDONLY|RESOLVE_BENEATH\",\"decision\":\"allow\"" \
+		cat "$T/openat2.jsonl"
+fi
 # The preload library: glibc's fstat() as the fstat system call, no round
 # trip (tests/unit/test_preload.c shows it makes no newfstatat).
 PRE=$(realpath "$(dirname "$FB")/filebroker-preload.so")

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -420,6 +421,13 @@ test_worst_case_fits(void **state)
 	ev.path = ev.path2 = ev.canon = ev.canon2 = ev.rule = c;
 	n = check_bounds(&ev, 0);
 	assert_true(n > 5 * 8 * (AUDIT_STR_MAX - 1));
+	/* An open carries the most flags: every open(2) and RESOLVE_* bit. */
+	ev.op = "open";
+	ev.resolve = ~0ULL;
+	n = check_bounds(&ev, 0);
+	assert_true(n > 5 * 8 * (AUDIT_STR_MAX - 1));
+	ev.op = "rename";
+	ev.resolve = 0;
 
 	/* The denial line obeys the same bound. */
 	ev.op = "open";
@@ -1164,6 +1172,18 @@ test_format_flag_bits(void **state)
 	s = fmt(&ev);
 	assert_contains(s, ",\"flags\":\"O_RDONLY|0xc0000000\",");
 	free(s);
+	/* openat2's RESOLVE_* bits follow the open flags, unknown ones in hex. */
+	ev.flags = O_RDONLY | O_DIRECTORY;
+	ev.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | 0x1000000000ULL;
+	s = fmt(&ev);
+	assert_contains(s, ",\"flags\":\"O_RDONLY|O_DIRECTORY|RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH|"
+			   "RESOLVE_0x1000000000\",");
+	free(s);
+	ev.resolve = RESOLVE_IN_ROOT;
+	s = fmt(&ev);
+	assert_contains(s, ",\"flags\":\"O_RDONLY|O_DIRECTORY|RESOLVE_IN_ROOT\",");
+	free(s);
+	ev.resolve = 0;
 
 	ev.op = "rename";
 	ev.path2 = ev.canon2 = "/srv/in/b";
