@@ -1,0 +1,353 @@
+/*
+ * serve_peer.c: the peers of `filebroker serve` (serve_state.h): accepting
+ * them, who they are (from the kernel: SO_PEERCRED, SO_PEERGROUPS,
+ * SO_PEERPIDFD), their limits (per user, --max-rate) and their end.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "log.h"
+#include "ops.h"
+#include "policy.h"
+#include "polref.h"
+#include "serve.h"
+#include "serve_state.h"
+
+static struct uidcount *
+uid_slot(struct serve_state *st, uid_t uid, int create)
+{
+	struct uidcount *nv;
+	size_t i, ncap;
+
+	for (i = 0; i < st->nuc; i++)
+		if (st->uc[i].uid == uid)
+			return &st->uc[i];
+	if (!create)
+		return NULL;
+	if (st->nuc == st->capuc) {
+		ncap = st->capuc ? st->capuc * 2 : 16;
+		if ((nv = realloc(st->uc, ncap * sizeof(*nv))) == NULL)
+			return NULL;
+		st->uc = nv;
+		st->capuc = ncap;
+	}
+	st->uc[st->nuc].uid = uid;
+	st->uc[st->nuc].n = 0;
+	return &st->uc[st->nuc++];
+}
+
+static uint64_t
+ns_between(const struct timespec *a, const struct timespec *b)
+{
+	int64_t ns = (int64_t)(b->tv_sec - a->tv_sec) * 1000000000 + (b->tv_nsec - a->tv_nsec);
+
+	return ns > 0 ? (uint64_t)ns : 0;
+}
+
+/*
+ * --max-rate, asked by ops_handle() before each request of the peer (each
+ * OPENV entry, each transparent-mode notification): a token bucket.  The
+ * credit grows by max_rate requests a second up to max_burst, and each
+ * request takes one; without credit the request is answered EAGAIN (and
+ * recorded so) before anything is decided or opened.  EAGAIN, not EBUSY:
+ * nothing is busy, the peer is to come back later.  Refusals are logged
+ * when they start, then at most once a second with a count, never one
+ * line per request; the peer's last line gives the total.
+ */
+static int
+peer_admit(struct session *s, const struct fb_request *req)
+{
+	struct peer *pe = (struct peer *)s;
+	const struct serve_state *st = pe->st;
+	uint64_t full = (uint64_t)st->max_burst * SERVE_RATE_UNIT, ns;
+	struct timespec now;
+
+	(void)req;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = ns_between(&pe->filled, &now);
+	pe->filled = now;
+	/* Compared first, so that ns * max_rate stays below full (at most
+	 * 10^15) and cannot overflow. */
+	if (ns >= full / st->max_rate || (pe->credit += ns * st->max_rate) > full)
+		pe->credit = full;
+	if (pe->credit >= SERVE_RATE_UNIT) {
+		pe->credit -= SERVE_RATE_UNIT;
+		return 0;
+	}
+	pe->nlimited++;
+	pe->unlogged++;
+	if (pe->nlimited == 1 || ns_between(&pe->logged, &now) >= SERVE_RATE_UNIT) {
+		if (pe->unlogged == pe->nlimited)
+			log_warnx("peer %lu (uid=%lu pid=%ld): over --max-rate %u/s (burst %u): "
+				  "its requests are refused with %s, counted once a second",
+			    pe->id, (unsigned long)pe->uid, (long)s->pid, st->max_rate,
+			    st->max_burst, audit_errno_name(SERVE_RATE_ERRNO));
+		else
+			log_warnx("peer %lu (uid=%lu pid=%ld): %llu more request%s refused with %s "
+				  "over --max-rate (%llu in all)",
+			    pe->id, (unsigned long)pe->uid, (long)s->pid, pe->unlogged,
+			    pe->unlogged == 1 ? "" : "s", audit_errno_name(SERVE_RATE_ERRNO),
+			    pe->nlimited);
+		pe->unlogged = 0;
+		pe->logged = now;
+	}
+	return SERVE_RATE_ERRNO;
+}
+
+/* The last connection of a peer has closed, and its seccomp listener, if
+ * it sent one, has no filtered task left. */
+static void
+peer_release(struct session *s, void *arg)
+{
+	struct peer *pe = (struct peer *)s;
+	struct serve_state *st = arg;
+	struct uidcount *u;
+
+	log_info("peer %lu (uid=%lu pid=%ld) gone: %llu requests, %llu denied", pe->id,
+	    (unsigned long)pe->uid, (long)s->pid, (unsigned long long)s->nrequests,
+	    (unsigned long long)s->ndenied);
+	if (pe->nlimited > 0)
+		log_warnx("peer %lu (uid=%lu pid=%ld): %llu requests refused with %s over "
+			  "--max-rate in all",
+		    pe->id, (unsigned long)pe->uid, (long)s->pid, pe->nlimited,
+		    audit_errno_name(SERVE_RATE_ERRNO));
+	st->nrequests += s->nrequests;
+	st->ndenied += s->ndenied;
+	st->npeers--;
+	if (pe->prev != NULL)
+		pe->prev->next = pe->next;
+	else
+		st->peers = pe->next;
+	if (pe->next != NULL)
+		pe->next->prev = pe->prev;
+	else
+		st->last = pe->prev;
+	if ((u = uid_slot(st, pe->uid, 0)) != NULL && u->n > 0 && --u->n == 0)
+		*u = st->uc[--st->nuc];
+	if (pe->pidfd != -1)
+		close(pe->pidfd);
+	polref_drop(pe->pol);
+	free(pe);
+}
+
+/* The peer's groups: its gid first, then what SO_PEERGROUPS says.  Returns
+ * a malloc'ed array, or NULL with errno. */
+static gid_t *
+peer_groups(int fd, gid_t gid, size_t *n)
+{
+	gid_t *v, *nv;
+	socklen_t len = 64 * sizeof(gid_t);
+
+	if ((v = malloc(sizeof(gid_t) + len)) == NULL)
+		return NULL;
+	v[0] = gid;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, v + 1, &len) == -1) {
+		if (errno != ERANGE || len > SERVE_GROUPS_MAX * sizeof(gid_t)) {
+			free(v);
+			return NULL;
+		}
+		/* len now says how much room the list needs. */
+		if ((nv = realloc(v, sizeof(gid_t) + len)) == NULL) {
+			free(v);
+			return NULL;
+		}
+		v = nv;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, v + 1, &len) == -1) {
+			free(v);
+			return NULL;
+		}
+	}
+	*n = 1 + len / sizeof(gid_t);
+	return v;
+}
+
+static void
+refuse(struct serve_state *st, int fd, const struct ucred *cr, const char *why)
+{
+	st->refused++;
+	log_warnx("refused peer uid=%lu gid=%lu pid=%ld: %s", (unsigned long)cr->uid,
+	    (unsigned long)cr->gid, (long)cr->pid, why);
+	close(fd);
+}
+
+/* A connection was accepted: who is it, may it connect, which profile. */
+static void
+peer_new(struct serve_state *st, int fd)
+{
+	const struct policy *view;
+	const char *where;
+	struct uidcount *u;
+	struct ucred cr;
+	struct peer *pe;
+	socklen_t len = sizeof(cr);
+	gid_t *gids;
+	size_t ngids;
+	char why[96];
+	int pidfd = -1;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 || len != sizeof(cr)) {
+		log_warn("refused a peer: SO_PEERCRED");
+		st->refused++;
+		close(fd);
+		return;
+	}
+	if (st->npeers >= st->max_peers) {
+		snprintf(why, sizeof(why), "too many peers (the limit is %u)", st->max_peers);
+		refuse(st, fd, &cr, why);
+		return;
+	}
+	if ((u = uid_slot(st, cr.uid, 0)) != NULL && u->n >= st->max_per_user) {
+		snprintf(why, sizeof(why), "too many peers of uid %lu (the limit is %u)",
+		    (unsigned long)cr.uid, st->max_per_user);
+		refuse(st, fd, &cr, why);
+		return;
+	}
+	if ((gids = peer_groups(fd, cr.gid, &ngids)) == NULL) {
+		snprintf(why, sizeof(why), "reading its groups: %s", strerror(errno));
+		refuse(st, fd, &cr, why);
+		return;
+	}
+	if (policy_select(st->cur->p, cr.uid, gids, ngids, &view, &where) == -1) {
+		free(gids);
+		refuse(st, fd, &cr, "no profile matches");
+		return;
+	}
+	free(gids);
+	len = sizeof(pidfd);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == -1)
+		pidfd = -1; /* before Linux 6.5 */
+	if ((pe = calloc(1, sizeof(*pe))) == NULL || (u = uid_slot(st, cr.uid, 1)) == NULL) {
+		free(pe);
+		if (pidfd != -1)
+			close(pidfd);
+		refuse(st, fd, &cr, "out of memory");
+		return;
+	}
+	pe->st = st;
+	pe->pol = st->cur;
+	pe->id = ++st->next_id;
+	pe->uid = cr.uid;
+	pe->pidfd = pidfd;
+	pe->profile = where;
+	clock_gettime(CLOCK_REALTIME, &pe->since);
+	pe->s.policy = view;
+	pe->s.audit = st->audit;
+	pe->s.fs = st->fs; /* shared; the daemon owns its descriptors */
+	pe->s.pid = cr.pid;
+	pe->s.uid = cr.uid;
+	pe->s.gid = cr.gid;
+	/* As root, what a peer creates is the peer's, as if it had made it. */
+	pe->s.chown_new = geteuid() == 0 && cr.uid != 0;
+	/* Transparent mode: the peer may send its seccomp listener, whose
+	 * notifications are decided with this same profile.  The listener
+	 * holds the session (and the peer's place in the limits) until its
+	 * last filtered task is gone, even after the connections close. */
+	pe->s.accept_listener = 1;
+	if (st->max_rate != 0) {
+		pe->s.admit = peer_admit;
+		pe->credit = (uint64_t)st->max_burst * SERVE_RATE_UNIT;
+		clock_gettime(CLOCK_MONOTONIC, &pe->filled);
+	}
+	if (server_add_conn_session(st->sv, fd, &pe->s, SERVE_PEER_CONNS, peer_release, st) ==
+	    -1) {
+		log_warn("refused peer uid=%lu pid=%ld", (unsigned long)cr.uid, (long)cr.pid);
+		st->refused++;
+		if (u->n == 0)
+			*u = st->uc[--st->nuc];
+		if (pidfd != -1)
+			close(pidfd);
+		free(pe);
+		return;
+	}
+	server_session_max_inflight(&pe->s, st->max_inflight);
+	st->cur->refs++;
+	st->npeers++;
+	st->accepted++;
+	u->n++;
+	pe->prev = st->last;
+	if (st->last != NULL)
+		st->last->next = pe;
+	else
+		st->peers = pe;
+	st->last = pe;
+	log_info("peer %lu: uid=%lu gid=%lu pid=%ld: profile %s", pe->id, (unsigned long)cr.uid,
+	    (unsigned long)cr.gid, (long)cr.pid, where);
+}
+
+/*
+ * Out of descriptors: the pending connection would make the listener lfd
+ * readable forever.  Give up the spare descriptor, accept the peer only to
+ * close it (it sees its connection reset), take the spare back.
+ */
+static void
+shed(struct serve_state *st, int lfd)
+{
+	int fd;
+
+	if (st->reserve == -1)
+		return;
+	close(st->reserve);
+	st->reserve = -1;
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) != -1) {
+		if (lfd == st->lfd)
+			st->refused++;
+		log_warnx("refused a %s: out of file descriptors",
+		    lfd == st->lfd ? "peer" : "status client");
+		close(fd);
+	}
+	st->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/*
+ * One connection from listening socket lfd: the descriptor, or -1 when
+ * there is nothing more to take now (EMFILE and ENFILE shed one waiting
+ * client so that it is not retried forever).
+ */
+int
+serve_accept(struct serve_state *st, int lfd, const char *what)
+{
+	int fd;
+
+	for (;;) {
+		if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1)
+			return fd;
+		switch (errno) {
+		case EINTR:
+		case ECONNABORTED:
+		case EPROTO:
+			continue;
+		case EMFILE:
+		case ENFILE:
+			shed(st, lfd);
+			return -1;
+		case EAGAIN:
+			return -1;
+		default:
+			log_warn("%s", what);
+			return -1;
+		}
+	}
+}
+
+void
+serve_on_accept(void *arg, uint32_t events)
+{
+	struct serve_state *st = arg;
+	int i, fd;
+
+	(void)events;
+	for (i = 0; i < SERVE_ACCEPT_BATCH && !st->stop; i++) {
+		if ((fd = serve_accept(st, st->lfd, "accept")) == -1)
+			return;
+		peer_new(st, fd);
+	}
+}
