@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "path.h"
 #include "log.h"
 #include "ops.h"
+#include "path.h"
 #include "policy.h"
 
 /* Retries when the filesystem changes between the walk and the act. */
