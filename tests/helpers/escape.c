@@ -359,6 +359,20 @@ attack_paths(void)
 	memset(&how, 0, sizeof(how));
 	how.flags = O_RDONLY;
 	TRY("openat2 /etc/passwd", syscall(SYS_openat2, AT_FDCWD, "/etc/passwd", &how, sizeof(how)));
+	/* RESOLVE_* restrictions are checked by the kernel, then the policy
+	 * decides on what they led to: none of them opens a door. */
+	how.resolve = RESOLVE_IN_ROOT;
+	TRY("openat2 IN_ROOT /etc/passwd", syscall(SYS_openat2, AT_FDCWD, "/etc/passwd", &how,
+					       sizeof(how)));
+	TRY("openat2 IN_ROOT ../../../../etc/passwd", syscall(SYS_openat2, AT_FDCWD,
+							  "../../../../etc/passwd", &how, sizeof(how)));
+	how.resolve = RESOLVE_NO_XDEV;
+	TRY("openat2 NO_XDEV /proc/self/root/etc/passwd",
+	    syscall(SYS_openat2, AT_FDCWD, "/proc/self/root/etc/passwd", &how, sizeof(how)));
+	how.resolve = RESOLVE_BENEATH;
+	TRY("openat2 BENEATH ../../../../etc/passwd", syscall(SYS_openat2, AT_FDCWD,
+							  "../../../../etc/passwd", &how, sizeof(how)));
+	how.resolve = 0;
 	snprintf(p, sizeof(p), "%s/created", scratch);
 	TRY("creat in the scratch folder", creat(p, 0600));
 	TRY("open O_CREAT in the scratch folder", open(p, O_WRONLY | O_CREAT, 0600));
