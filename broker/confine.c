@@ -350,6 +350,7 @@ static const struct {
 	{ "renameat2", ANY, A_RENAME_FLAGS },
 	{ "fchownat", CHOWN, A_NONE },
 	/* Transparent mode (notify.c). */
+	{ "symlinkat", NOTIFY, A_NONE },
 	{ "ioctl", NOTIFY, A_NOTIF_IOCTL },
 	{ "process_vm_readv", NOTIFY, A_NONE },
 	{ "process_vm_writev", NOTIFY, A_NONE },

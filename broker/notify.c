@@ -38,6 +38,7 @@
 #include "log.h"
 #include "notify.h"
 #include "ops.h"
+#include "path.h"
 #include "proto.h"
 #include "serve.h"
 #include "task.h"
@@ -256,6 +257,7 @@ struct call {
 	int cloexec;	   /* open: the worker's O_CLOEXEC */
 	int chdir;	   /* 1 chdir, 2 fchdir */
 	uint64_t resolve;  /* openat2: RESOLVE_* */
+	int path2;	   /* a second path argument (rename, symlink) */
 };
 
 #define RESOLVE_ALL                                                                      \
@@ -378,6 +380,14 @@ decode_call(struct notifier *n, struct call *c)
 	case SYS_rename:
 		c->type = FB_MSG_RENAME, c->path_addr = a[0], c->path2_addr = a[1];
 		break;
+	case SYS_symlink:
+		/* path: the new name; path2: the target, kept as written. */
+		c->type = OPS_MSG_SYMLINK, c->path_addr = a[1], c->path2_addr = a[0];
+		break;
+	case SYS_symlinkat:
+		c->type = OPS_MSG_SYMLINK, c->dirfd = (int)a[1], c->path_addr = a[2];
+		c->path2_addr = a[0];
+		break;
 	case SYS_renameat:
 	case SYS_renameat2:
 		/* RENAME_NOREPLACE and RENAME_EXCHANGE are brokered (op_rename
@@ -405,6 +415,8 @@ decode_call(struct notifier *n, struct call *c)
 	}
 	if (c->type == FB_MSG_READLINK && (int64_t)c->out_size <= 0)
 		return EINVAL;
+	/* Read even when NULL: read_string() then says EFAULT, as the kernel. */
+	c->path2 = c->type == FB_MSG_RENAME || c->type == OPS_MSG_SYMLINK;
 	if (c->type == FB_MSG_OPEN) {
 		c->cloexec = (c->flags & O_CLOEXEC) != 0;
 		/* O_CLOEXEC is applied by ADDFD, the broker's copy always has it. */
@@ -460,7 +472,7 @@ handle(struct notifier *n)
 	}
 	/* Copy the path arguments once; from here on only the copies count. */
 	if ((e = read_string(tid, c.path_addr, raw, sizeof(raw))) < 0 ||
-	    (c.path2_addr != 0 && (e = read_string(tid, c.path2_addr, raw2, sizeof(raw2))) < 0)) {
+	    (c.path2 && (e = read_string(tid, c.path2_addr, raw2, sizeof(raw2))) < 0)) {
 		if (id_valid(n))
 			send_resp(n, -e, 0, 0);
 		return;
@@ -495,6 +507,10 @@ handle(struct notifier *n)
 	if (e == 0 && c.type == FB_MSG_RENAME)
 		e = raw2[0] == '\0' ? -ENOENT
 				    : task_path(tid, c.dirfd2, raw2, n->freq.path2, sizeof(n->freq.path2));
+	if (e == 0 && c.type == OPS_MSG_SYMLINK)
+		e = raw2[0] == '\0' ? -ENOENT : path_copy(n->freq.path2, sizeof(n->freq.path2), raw2);
+	if (e > 0)
+		e = 0; /* path_copy()'s length */
 	o.resolve = c.resolve;
 	o.resolve_err = 0;
 	o.resolved = NULL;

@@ -242,6 +242,12 @@ op_open(struct opctx *c)
 	int flags = (int)c->req->flags, r, tries, e;
 	struct walk w;
 
+	/* Transparent mode: EOPNOTSUPP, because glibc's lchmod() (fchmodat
+	 * with AT_SYMLINK_NOFOLLOW) opens O_PATH first and passes the errno
+	 * on, and EOPNOTSUPP is its "modes of links are not supported", which
+	 * tar and cp take in their stride on a symlink. */
+	if ((flags & O_PATH) && strcmp(c->o->mode, "transparent") == 0)
+		return EOPNOTSUPP;
 	if ((flags & ~OPEN_FLAGS_OK) != 0 || (flags & O_ACCMODE) == O_ACCMODE)
 		return EINVAL;
 	/* openat2's RESOLVE_* restrictions said no (EXDEV, ELOOP, ...); the
@@ -443,6 +449,56 @@ out:
 	return e;
 }
 
+/*
+ * symlink(2): the name needs create; the target is stored as the worker
+ * wrote it and means nothing to the broker, which never follows a link it
+ * has not read and decided on (a link to /etc/shadow opens nothing the
+ * policy does not allow).  The link is given to the worker like a new file.
+ */
+static int
+op_symlink(struct opctx *c)
+{
+	struct stat st;
+	struct walk w;
+	int e, fd;
+
+	if (c->req->path2[0] == '\0')
+		return ENOENT;
+	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0)
+		goto out;
+	if (w.fd != -1 || w.must_dir) {
+		e = w.fd == -1 ? ENOENT
+		    : decide(c, w.canon, POLICY_CREATE, NULL) || visible(c, w.canon) ? EEXIST
+										       : EACCES;
+		goto out;
+	}
+	if (!decide(c, w.canon, POLICY_CREATE, NULL)) {
+		e = EACCES;
+		goto out;
+	}
+	if (symlinkat(c->req->path2, w.dirfd, w.name) == -1) {
+		e = errno;
+		goto out;
+	}
+	e = 0;
+	if (c->s->chown_new) {
+		/* Ours, just made (chown_new: the broker is root): what
+		 * someone swapped in for it is not given away. */
+		fd = openat(w.dirfd, w.name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd == -1 || fstat(fd, &st) == -1)
+			e = errno;
+		else if (!S_ISLNK(st.st_mode) || st.st_uid != 0)
+			e = EEXIST; /* someone else's by now: left alone */
+		else if ((e = give_to_worker(c, fd)) != 0)
+			unlinkat(w.dirfd, w.name, 0); /* ours: nothing half done */
+		if (fd != -1)
+			close(fd);
+	}
+out:
+	walk_release(&w);
+	return e;
+}
+
 static int
 op_remove(struct opctx *c, int flag)
 {
@@ -537,6 +593,7 @@ static const struct {
 	{ FB_MSG_RMDIR, op_rmdir, 1 },
 	{ FB_MSG_RENAME, op_rename, 2 },
 	{ FB_MSG_CHANNEL, op_channel, 0 },
+	{ OPS_MSG_SYMLINK, op_symlink, 1 },
 };
 
 static uint64_t
@@ -565,9 +622,10 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	ev.uid = c->s->uid;
 	ev.gid = c->s->gid;
 	ev.mode = c->o->mode;
-	ev.op = proto_type_name(c->req->type);
+	ev.op = c->req->type == OPS_MSG_SYMLINK ? "symlink" : proto_type_name(c->req->type);
 	ev.path = c->req->path;
-	ev.path2 = c->req->type == FB_MSG_RENAME ? c->req->path2 : NULL;
+	ev.path2 = c->req->type == FB_MSG_RENAME || c->req->type == OPS_MSG_SYMLINK ?
+	    c->req->path2 : NULL;
 	ev.canon = c->canon[0] != '\0' ? c->canon : NULL;
 	ev.canon2 = c->canon2[0] != '\0' ? c->canon2 : NULL;
 	ev.access = c->access;

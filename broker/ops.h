@@ -51,6 +51,14 @@ struct session {
 	int audit_broken;	/* the audit sink failed: fail closed */
 };
 
+/*
+ * Requests only transparent mode makes, never on the wire (the decoder
+ * takes types up to FB_MSG_TYPE_MAX): symlink(2) and symlinkat(2), path the
+ * new link's name, path2 its target as the worker wrote it (stored, never
+ * followed by the broker).
+ */
+#define OPS_MSG_SYMLINK 0x100
+
 /* Who asked, for the decision (/proc/self) and the audit record. */
 struct origin {
 	const char *mode; /* "explicit" or "transparent" */

@@ -189,9 +189,11 @@ static const struct sf_row sf_table[] = {
 	 * folder and lets the kernel go on (the one CONTINUE; see
 	 * docs/threat-model.md).  Refused in explicit mode. */
 	{ "chdir", SF_PATH, 0 }, { "fchdir", SF_PATH, 0 },
-	/* Path syscalls nobody emulates (yet). */
-	{ "link", SF_EACCES, 0 },
-	{ "linkat", SF_EACCES, 0 }, { "symlink", SF_EACCES, 0 }, { "symlinkat", SF_EACCES, 0 },
+	/* symlink: the new name needs create; the target is only stored. */
+	{ "symlink", SF_PATH, 0 }, { "symlinkat", SF_PATH, 0 },
+	/* Path syscalls nobody emulates (yet).  A hard link would give a
+	 * file the rules of its new name, so it stays refused. */
+	{ "link", SF_EACCES, 0 }, { "linkat", SF_EACCES, 0 },
 	{ "chmod", SF_EACCES, 0 }, { "fchmodat", SF_EACCES, 0 }, { "chown", SF_EACCES, 0 },
 	{ "lchown", SF_EACCES, 0 }, { "fchownat", SF_EACCES, 0 }, { "truncate", SF_EACCES, 0 },
 	{ "utime", SF_EACCES, 0 }, { "utimes", SF_EACCES, 0 }, { "futimesat", SF_EACCES, 0 },
