@@ -122,6 +122,11 @@ print(*[r(*a) for a in eval(sys.argv[1])])'
 		run -- /usr/bin/python3 -c "$RN" "[('$OUT/r1', '$IN/a/f1.txt', 2)]"
 	expect "a refused EXCHANGE changed nothing" "^line 1 needle two\$" \
 		sh -c "echo \$(cat '$IN/a/f1.txt' '$OUT/r1')"
+	expect "rename and symlink with a NULL second path: EFAULT" "^14 14\$" \
+		run -- /usr/bin/python3 -c "import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+r = [libc.rename(b'$OUT/r1', None), ctypes.get_errno(), libc.symlink(None, b'$OUT/nl'), ctypes.get_errno()]
+print(r[1], r[3])"
 fi
 # mkdir -p of an absolute path would ask for /tmp too, which the worker may
 # not see (EACCES, not EEXIST): relative to the worker's folder instead.
