@@ -70,6 +70,7 @@ struct notifier {
 	struct fb_request freq;
 	struct fb_reply rep;
 	char resolved[PATH_MAX]; /* openat2 with RESOLVE_*: task_resolve() */
+	struct timespec times[2]; /* utimensat's, copied once */
 	struct task_cache tasks;
 };
 
@@ -251,7 +252,7 @@ struct call {
 	uint64_t path_addr, path2_addr;
 	uint32_t flags, mode;
 	int empty_ok;	   /* AT_EMPTY_PATH given */
-	uint64_t out_addr; /* stat buffer or readlink buffer */
+	uint64_t out_addr; /* stat buffer, readlink buffer, utimensat times */
 	uint64_t out_size; /* readlink size */
 	int statx;	   /* write a struct statx, not a struct stat */
 	int cloexec;	   /* open: the worker's O_CLOEXEC */
@@ -388,6 +389,16 @@ decode_call(struct notifier *n, struct call *c)
 		c->type = OPS_MSG_SYMLINK, c->dirfd = (int)a[1], c->path_addr = a[2];
 		c->path2_addr = a[0];
 		break;
+	case SYS_utimensat:
+		/* The filter sends only calls with a path (futimens passes).
+		 * AT_EMPTY_PATH with "" would mean the descriptor itself,
+		 * which futimens() does without the broker: ENOENT, as
+		 * without the flag. */
+		if (a[3] & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+			return EINVAL;
+		c->type = OPS_MSG_UTIMES, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->out_addr = a[2], c->flags = (uint32_t)(a[3] & AT_SYMLINK_NOFOLLOW);
+		break;
 	case SYS_renameat:
 	case SYS_renameat2:
 		/* RENAME_NOREPLACE and RENAME_EXCHANGE are brokered (op_rename
@@ -514,6 +525,17 @@ handle(struct notifier *n)
 	o.resolve = c.resolve;
 	o.resolve_err = 0;
 	o.resolved = NULL;
+	o.times = NULL;
+	if (e == 0 && c.type == OPS_MSG_UTIMES && c.out_addr != 0) {
+		/* Copied once, like the path; checked as the kernel does. */
+		if ((e = read_mem(tid, c.out_addr, n->times, sizeof(n->times))) == 0) {
+			for (k = 0; k < 2; k++)
+				if (n->times[k].tv_nsec != UTIME_NOW && n->times[k].tv_nsec != UTIME_OMIT &&
+				    (n->times[k].tv_nsec < 0 || n->times[k].tv_nsec >= 1000000000L))
+					e = -EINVAL;
+			o.times = n->times;
+		}
+	}
 	if (e == 0 && c.resolve != 0) {
 		/* The record keeps the path as asked; the walk takes the
 		 * kernel's answer (or the path joined, for the errno). */

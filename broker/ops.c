@@ -499,6 +499,52 @@ out:
 	return e;
 }
 
+/*
+ * utimensat(2) with a path.  The policy's write, then the kernel's own rule
+ * for a worker without capabilities: explicit times only on its own file
+ * (else EPERM), "now" also on one its mode lets the worker write (else
+ * EACCES).  Done on the pinned object (AT_EMPTY_PATH on the O_PATH
+ * descriptor), the link itself under AT_SYMLINK_NOFOLLOW.
+ */
+static int
+op_utimes(struct opctx *c)
+{
+	const struct timespec *t = c->o->times;
+	int now, may_write, r, e;
+	struct walk w;
+
+	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid,
+	    (c->req->flags & AT_SYMLINK_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
+	path_copy(c->canon, sizeof(c->canon), w.canon);
+	if (r < 0) {
+		e = walk_error(c, &w, r, EACCES);
+		goto out;
+	}
+	if (w.fd == -1) {
+		e = visible(c, w.canon) ? ENOENT : EACCES;
+		goto out;
+	}
+	if (!decide(c, w.canon, POLICY_WRITE, NULL)) {
+		e = EACCES;
+		goto out;
+	}
+	if (t != NULL && t[0].tv_nsec == UTIME_OMIT && t[1].tv_nsec == UTIME_OMIT) {
+		e = 0; /* nothing to change, as in the kernel */
+		goto out;
+	}
+	now = t == NULL || (t[0].tv_nsec == UTIME_NOW && t[1].tv_nsec == UTIME_NOW);
+	may_write = w.st.st_gid == c->s->gid ? (w.st.st_mode & S_IWGRP) != 0
+					     : (w.st.st_mode & S_IWOTH) != 0;
+	if (w.st.st_uid != c->s->uid && !(now && may_write)) {
+		e = now ? EACCES : EPERM;
+		goto out;
+	}
+	e = utimensat(w.fd, "", t, AT_EMPTY_PATH) == -1 ? errno : 0;
+out:
+	walk_release(&w);
+	return e;
+}
+
 static int
 op_remove(struct opctx *c, int flag)
 {
@@ -594,6 +640,7 @@ static const struct {
 	{ FB_MSG_RENAME, op_rename, 2 },
 	{ FB_MSG_CHANNEL, op_channel, 0 },
 	{ OPS_MSG_SYMLINK, op_symlink, 1 },
+	{ OPS_MSG_UTIMES, op_utimes, 1 },
 };
 
 static uint64_t
@@ -622,7 +669,9 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	ev.uid = c->s->uid;
 	ev.gid = c->s->gid;
 	ev.mode = c->o->mode;
-	ev.op = c->req->type == OPS_MSG_SYMLINK ? "symlink" : proto_type_name(c->req->type);
+	ev.op = c->req->type == OPS_MSG_SYMLINK ? "symlink"
+	    : c->req->type == OPS_MSG_UTIMES	 ? "utimes"
+						 : proto_type_name(c->req->type);
 	ev.path = c->req->path;
 	ev.path2 = c->req->type == FB_MSG_RENAME || c->req->type == OPS_MSG_SYMLINK ?
 	    c->req->path2 : NULL;

@@ -53,11 +53,14 @@ struct session {
 
 /*
  * Requests only transparent mode makes, never on the wire (the decoder
- * takes types up to FB_MSG_TYPE_MAX): symlink(2) and symlinkat(2), path the
- * new link's name, path2 its target as the worker wrote it (stored, never
- * followed by the broker).
+ * takes types up to FB_MSG_TYPE_MAX).  symlink(2) and symlinkat(2): path
+ * the new link's name, path2 its target as the worker wrote it (stored,
+ * never followed by the broker).
  */
 #define OPS_MSG_SYMLINK 0x100
+/* utimensat(2) with a path: flags AT_SYMLINK_NOFOLLOW or 0; the times in
+ * origin.times (NULL: both now). */
+#define OPS_MSG_UTIMES 0x101
 
 /* Who asked, for the decision (/proc/self) and the audit record. */
 struct origin {
@@ -71,6 +74,7 @@ struct origin {
 	uint64_t resolve;
 	int resolve_err;
 	const char *resolved;
+	const struct timespec *times; /* OPS_MSG_UTIMES: the two times, or NULL */
 };
 
 /*

@@ -229,6 +229,7 @@ conn_serve_one(struct sthread *th, struct watch *w)
 	o.resolve = 0;
 	o.resolve_err = 0;
 	o.resolved = NULL;
+	o.times = NULL;
 	/* OPENV has its own decoder (its request does not fit struct
 	 * fb_request); the header decides which, and each checks it again. */
 	/*

@@ -265,7 +265,7 @@ static const char *const sf_args_text[] = {
 	"pathname socket)",
 	"newfstatat, statx: NULL path allowed; else notified (transparent) or, in explicit mode, "
 	"allowed with AT_EMPTY_PATH and EACCES without",
-	"utimensat: NULL path (futimens) allowed, EACCES with a path",
+	"utimensat: NULL path (futimens) allowed; with a path notified (transparent) or EACCES",
 	"memfd_create: only with MFD_NOEXEC_SEAL (no exec outside the exec rules), else EPERM",
 	"personality: only PER_LINUX and the query",
 	"setpriority: PRIO_PROCESS of self only; prlimit64: pid 0 only",
@@ -376,13 +376,14 @@ sf_add_args(scmp_filter_ctx ctx, int transparent, int allow_net)
 		}
 	}
 
-	/* utimensat(fd, NULL, ...) is futimens(). */
+	/* utimensat(fd, NULL, ...) is futimens(); with a path it is the
+	 * broker's (transparent) or refused. */
 	{
 		struct scmp_arg_cmp null[] = { SCMP_A1(SCMP_CMP_EQ, 0) };
 		struct scmp_arg_cmp some[] = { SCMP_A1(SCMP_CMP_NE, 0) };
 
 		RULE(ctx, SCMP_ACT_ALLOW, "utimensat", 1, null);
-		RULE(ctx, eacces, "utimensat", 1, some);
+		RULE(ctx, path, "utimensat", 1, some);
 	}
 
 	/* memfd_create: an executable memfd can be run through

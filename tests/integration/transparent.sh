@@ -73,6 +73,13 @@ mkdir -p "$OUT/x"
 status "tar extract into an allowed folder" 0 run -- tar --no-same-owner -m -C "$OUT/x" -xf "$OUT/t.tar"
 expect "tar extract produced the files" "^deep needle$" cat "$OUT/x/a/b/deep.txt"
 expect "tar extract made the symlink member" "^f1.txt\$" readlink "$OUT/x/a/link-to-f1"
+# Plain tar -x sets the times of folders and links by path (utimensat).
+touch -h -d 2001-02-03 "$IN/a/link-to-f1" "$IN/a/b"
+tar -C "$IN" -cf "$OUT/t2.tar" a && chmod 644 "$OUT/t2.tar"
+mkdir -p "$OUT/y" && chmod 777 "$OUT/y"
+status "plain tar extract (times of folders and links too)" 0 run -- tar -C "$OUT/y" -xf "$OUT/t2.tar"
+expect "tar set a folder's and a link's times" "^2001-02-03 2001-02-03\$" \
+	sh -c "echo \$(stat -c %y '$OUT/y/a/b' '$OUT/y/a/link-to-f1' | cut -c1-10)"
 # A member whose path climbs out of the allowed folder.
 (cd "$T" && mkdir -p evil/out && echo PWNED >evil/out/pwned.txt && tar -cf "$OUT/evil.tar" -C "$T/evil" --absolute-names "out/pwned.txt" -P "$W/pwned.txt" 2>/dev/null) || true
 printf 'x' >/dev/null
@@ -122,6 +129,28 @@ print(*[r(*a) for a in eval(sys.argv[1])])'
 		run -- /usr/bin/python3 -c "$RN" "[('$OUT/r1', '$IN/a/f1.txt', 2)]"
 	expect "a refused EXCHANGE changed nothing" "^line 1 needle two\$" \
 		sh -c "echo \$(cat '$IN/a/f1.txt' '$OUT/r1')"
+	# utimensat(2) by path: the policy's write, then the kernel's rule:
+	# explicit times on the worker's own file only, "now" also on one its
+	# mode lets it write.  r1 is root's and 0666, moved.txt the worker's.
+	UT='import errno, os, sys
+def u(p, t, follow=True):
+    try:
+        os.utime(p, t, follow_symlinks=follow)
+        return "0"
+    except OSError as e:
+        return errno.errorcode[e.errno]
+print(*[u(*a) for a in eval(sys.argv[1])])'
+	expect "utimensat: own file, a read-only tree, a missing file, a link itself" \
+		"^0 EACCES ENOENT 0\$" run -- /usr/bin/python3 -c "$UT" \
+		"[('$OUT/moved.txt', (1000000000, 1000000000)), ('$IN/a/f2.txt', None), ('$OUT/none', None), ('$OUT/to-secret', (5, 5), False)]"
+	expect "utimensat set the times asked, on the link and not its target" "^1000000000 5\$" \
+		sh -c "echo \$(stat -c %Y '$OUT/moved.txt') \$(stat -c %Y '$OUT/to-secret')"
+	if [ "$(id -u)" -eq 0 ]; then
+		chmod 644 "$OUT/r2"
+		expect "utimensat on root's files: explicit EPERM, now on 0666 allowed, now on 0644 EACCES" \
+			"^EPERM 0 EACCES\$" run -- /usr/bin/python3 -c "$UT" \
+			"[('$OUT/r1', (1, 1)), ('$OUT/r1', None), ('$OUT/r2', None)]"
+	fi
 	expect "rename and symlink with a NULL second path: EFAULT" "^14 14\$" \
 		run -- /usr/bin/python3 -c "import ctypes
 libc = ctypes.CDLL(None, use_errno=True)
