@@ -1,14 +1,18 @@
 /*
- * ops.c: one handler per operation.  Each resolves the worker's path to a
- * pinned object (resolve.c), decides on its canonical path (policy/), and
- * only then acts, on that object.  Errors a worker can see:
+ * ops.c: one handler per operation (the ones that change names and times
+ * are in ops_names.c; what both share, in ops_impl.h).  Each resolves the
+ * worker's path to a pinned object (resolve.c), decides on its canonical
+ * path (policy/), and only then acts, on that object.  Errors a worker can
+ * see:
  *
- *	EACCES	the policy denies it (open, mkdir, unlink, rmdir, rename)
+ *	EACCES	the policy denies it (open, mkdir, unlink, rmdir, rename,
+ *		symlink, utimensat)
  *	ENOENT	missing, or invisible to the worker: stat, lstat, access and
  *		readlink never tell a path the policy hides from one that
  *		does not exist
  *	EINVAL	unsupported flags (O_PATH, O_TMPFILE, unknown bits), a
- *		relative path
+ *		relative path; transparent mode's O_PATH is EOPNOTSUPP
+ *	EPERM	utimensat with explicit times on a file not the worker's
  *	EIO	the audit record could not be written (fail closed)
  *	others	as the kernel reports them for the object
  */
@@ -23,26 +27,13 @@
 #include "audit.h"
 #include "log.h"
 #include "ops.h"
+#include "ops_impl.h"
 #include "path.h"
 #include "policy.h"
 
 /* Retries when the filesystem changes between the walk and the act. */
 #define OPS_RACE_RETRIES 8
 
-struct opctx {
-	struct session *s;
-	const struct origin *o;
-	const struct fb_request *req;
-	struct fb_reply *rep;
-	int fd;			/* descriptor to send, or -1 */
-	char canon[PATH_MAX];	/* for the audit record; empty if none */
-	char canon2[PATH_MAX];
-	unsigned access;	/* the access decided on */
-	int decided;		/* a policy decision was made */
-	int allowed;		/* the policy's decision */
-	int waived;		/* it denied, and complain mode let it pass */
-	const char *rule;
-};
 
 /* Decide access on path, remembering the outcome for the audit record.
  * A denial sticks: a later allow (rename's second path) does not undo it.
@@ -54,8 +45,8 @@ struct opctx {
  * is a safety rule, not the policy's, and complain mode does not lift it.
  * Nor does it lift anything the resolution refuses (magic links, paths
  * that do not resolve): those never reach a decision. */
-static int
-decide(struct opctx *c, const char *path, unsigned access, struct policy_decision *d)
+int
+ops_decide(struct opctx *c, const char *path, unsigned access, struct policy_decision *d)
 {
 	struct policy_decision tmp;
 
@@ -91,8 +82,8 @@ decide(struct opctx *c, const char *path, unsigned access, struct policy_decisio
 
 /* May the worker know whether path exists?  Asked quietly: it does not
  * count as the request's decision. */
-static int
-visible(struct opctx *c, const char *path)
+int
+ops_visible(struct opctx *c, const char *path)
 {
 	struct policy_decision d;
 
@@ -104,13 +95,13 @@ visible(struct opctx *c, const char *path)
 }
 
 /* Turn a failed walk into the errno the worker may see. */
-static int
-walk_error(struct opctx *c, const struct walk *w, int r, int hidden)
+int
+ops_walk_error(struct opctx *c, const struct walk *w, int r, int hidden)
 {
 	path_copy(c->canon, sizeof(c->canon), w->canon);
 	if (r == -EACCES || r == -EINVAL || r == -ENAMETOOLONG)
 		return -r;
-	return visible(c, w->canon) ? -r : hidden;
+	return ops_visible(c, w->canon) ? -r : hidden;
 }
 
 static void
@@ -132,8 +123,8 @@ set_stat(struct fb_wire_stat *ws, const struct stat *st)
 }
 
 /* Hand a new file or folder to the worker (the broker may be root). */
-static int
-give_to_worker(struct opctx *c, int fd)
+int
+ops_give_to_worker(struct opctx *c, int fd)
 {
 	if (!c->s->chown_new)
 		return 0;
@@ -164,7 +155,7 @@ open_create(struct opctx *c, struct walk *w, int flags)
 
 	if (w->must_dir)
 		return EISDIR;
-	if (!decide(c, w->canon, POLICY_CREATE, &d))
+	if (!ops_decide(c, w->canon, POLICY_CREATE, &d))
 		return EACCES;
 	/* The rule's mode= bounds the permission bits. */
 	m = (mode_t)(c->req->mode & 07777 & d.create_mode);
@@ -172,7 +163,7 @@ open_create(struct opctx *c, struct walk *w, int flags)
 	    (flags & ~O_NOFOLLOW) | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, m);
 	if (fd == -1)
 		return errno;
-	if ((e = give_to_worker(c, fd)) != 0) {
+	if ((e = ops_give_to_worker(c, fd)) != 0) {
 		/* Leave nothing half done: the file was just made by us. */
 		unlinkat(w->dirfd, w->name, 0);
 		close(fd);
@@ -191,7 +182,7 @@ open_existing(struct opctx *c, struct walk *w, int flags)
 	mode_t t = w->st.st_mode & S_IFMT;
 
 	if ((flags & O_CREAT) && (flags & O_EXCL)) {
-		if (!decide(c, w->canon, POLICY_CREATE, NULL))
+		if (!ops_decide(c, w->canon, POLICY_CREATE, NULL))
 			return EACCES;
 		return EEXIST;
 	}
@@ -210,7 +201,7 @@ open_existing(struct opctx *c, struct walk *w, int flags)
 		if (flags & (O_TRUNC | O_APPEND))
 			access |= POLICY_WRITE;
 	}
-	if (!decide(c, w->canon, access, &d))
+	if (!ops_decide(c, w->canon, access, &d))
 		return EACCES;
 	/* FIFOs, sockets and devices only when the rule names this very path:
 	 * a rule for /dev/... with a wildcard must not hand out every disk. */
@@ -254,13 +245,13 @@ op_open(struct opctx *c)
 	 * answer is the worker's only if it may see the path at all. */
 	if (c->o->resolve_err != 0) {
 		path_copy(c->canon, sizeof(c->canon), c->o->resolved);
-		return visible(c, c->o->resolved) ? c->o->resolve_err : EACCES;
+		return ops_visible(c, c->o->resolved) ? c->o->resolve_err : EACCES;
 	}
 	for (tries = 0; tries < OPS_RACE_RETRIES; tries++) {
 		r = walk_path(&c->s->fs, c->o->resolved ? c->o->resolved : c->req->path, c->o->pid,
 		    c->o->tid, (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
 		if (r < 0) {
-			e = walk_error(c, &w, r, EACCES);
+			e = ops_walk_error(c, &w, r, EACCES);
 			walk_release(&w);
 			return e;
 		}
@@ -268,7 +259,7 @@ op_open(struct opctx *c)
 		if (w.fd == -1) {
 			if (!(flags & O_CREAT)) {
 				walk_release(&w);
-				if (!decide(c, c->canon, POLICY_STAT, NULL))
+				if (!ops_decide(c, c->canon, POLICY_STAT, NULL))
 					return EACCES;
 				return ENOENT;
 			}
@@ -293,14 +284,14 @@ op_stat(struct opctx *c, int follow)
 
 	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid, follow ? WALK_FOLLOW : 0, &w);
 	if (r < 0 || w.fd == -1) {
-		e = r < 0 ? walk_error(c, &w, r, ENOENT) : ENOENT;
+		e = r < 0 ? ops_walk_error(c, &w, r, ENOENT) : ENOENT;
 		if (r == 0)
 			path_copy(c->canon, sizeof(c->canon), w.canon);
 		walk_release(&w);
 		return e;
 	}
 	path_copy(c->canon, sizeof(c->canon), w.canon);
-	e = decide(c, w.canon, POLICY_STAT, NULL) ? 0 : ENOENT;
+	e = ops_decide(c, w.canon, POLICY_STAT, NULL) ? 0 : ENOENT;
 	if (e == 0)
 		set_stat(&c->rep->st, &w.st);
 	walk_release(&w);
@@ -330,7 +321,7 @@ op_access(struct opctx *c)
 		return EINVAL;
 	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid, WALK_FOLLOW, &w);
 	if (r < 0 || w.fd == -1) {
-		e = r < 0 ? walk_error(c, &w, r, ENOENT) : ENOENT;
+		e = r < 0 ? ops_walk_error(c, &w, r, ENOENT) : ENOENT;
 		if (r == 0)
 			path_copy(c->canon, sizeof(c->canon), w.canon);
 		walk_release(&w);
@@ -346,8 +337,8 @@ op_access(struct opctx *c)
 		access |= POLICY_WRITE;
 	if (mode & X_OK)
 		access |= isdir ? POLICY_LIST : POLICY_EXEC;
-	if (!decide(c, w.canon, access, NULL))
-		e = visible(c, w.canon) ? EACCES : ENOENT;
+	if (!ops_decide(c, w.canon, access, NULL))
+		e = ops_visible(c, w.canon) ? EACCES : ENOENT;
 	else if (mode != F_OK &&
 	    syscall(SYS_faccessat2, w.fd, "", (int)mode, AT_EMPTY_PATH | AT_EACCESS) == -1 &&
 	    errno != ENOSYS)
@@ -367,14 +358,14 @@ op_readlink(struct opctx *c)
 
 	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid, 0, &w);
 	if (r < 0 || w.fd == -1) {
-		e = r < 0 ? walk_error(c, &w, r, ENOENT) : ENOENT;
+		e = r < 0 ? ops_walk_error(c, &w, r, ENOENT) : ENOENT;
 		if (r == 0)
 			path_copy(c->canon, sizeof(c->canon), w.canon);
 		walk_release(&w);
 		return e;
 	}
 	path_copy(c->canon, sizeof(c->canon), w.canon);
-	if (!decide(c, w.canon, POLICY_STAT, NULL))
+	if (!ops_decide(c, w.canon, POLICY_STAT, NULL))
 		e = ENOENT;
 	else if (!S_ISLNK(w.st.st_mode))
 		e = EINVAL;
@@ -387,230 +378,6 @@ op_readlink(struct opctx *c)
 		e = 0;
 	}
 	walk_release(&w);
-	return e;
-}
-
-/* Walk to a (parent, name) pair for the operations that change names. */
-static int
-walk_name(struct opctx *c, const char *path, struct walk *w, char *canon, int must_exist)
-{
-	int r;
-
-	r = walk_path(&c->s->fs, path, c->o->pid, c->o->tid, WALK_PARENT, w);
-	path_copy(canon, PATH_MAX, w->canon);
-	if (r < 0)
-		return walk_error(c, w, r, EACCES);
-	if (w->dirfd == -1)
-		return EBUSY; /* "/" itself, or a path ending in ".." */
-	if (must_exist && w->fd == -1)
-		return visible(c, w->canon) ? ENOENT : EACCES;
-	return 0;
-}
-
-static int
-op_mkdir(struct opctx *c)
-{
-	struct policy_decision d;
-	struct walk w;
-	int e, fd;
-	mode_t bound;
-
-	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0)
-		goto out;
-	if (w.fd != -1) {
-		e = decide(c, w.canon, POLICY_CREATE, NULL) || visible(c, w.canon) ? EEXIST
-										   : EACCES;
-		goto out;
-	}
-	if (!decide(c, w.canon, POLICY_CREATE, &d)) {
-		e = EACCES;
-		goto out;
-	}
-	/* A folder needs search permission wherever it has read permission,
-	 * so mode=0600 gives 0700 folders. */
-	bound = (mode_t)(d.create_mode | ((d.create_mode & 0444) >> 2));
-	if (mkdirat(w.dirfd, w.name, (mode_t)c->req->mode & 07777 & bound) == -1) {
-		e = errno;
-		goto out;
-	}
-	e = 0;
-	if (c->s->chown_new) {
-		fd = openat(w.dirfd, w.name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
-		if (fd == -1 || (e = give_to_worker(c, fd)) != 0) {
-			if (fd == -1)
-				e = errno;
-			unlinkat(w.dirfd, w.name, AT_REMOVEDIR);
-		}
-		if (fd != -1)
-			close(fd);
-	}
-out:
-	walk_release(&w);
-	return e;
-}
-
-/*
- * symlink(2): the name needs create; the target is stored as the worker
- * wrote it and means nothing to the broker, which never follows a link it
- * has not read and decided on (a link to /etc/shadow opens nothing the
- * policy does not allow).  The link is given to the worker like a new file.
- */
-static int
-op_symlink(struct opctx *c)
-{
-	struct stat st;
-	struct walk w;
-	int e, fd;
-
-	if (c->req->path2[0] == '\0')
-		return ENOENT;
-	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0)
-		goto out;
-	if (w.fd != -1 || w.must_dir) {
-		e = w.fd == -1 ? ENOENT
-		    : decide(c, w.canon, POLICY_CREATE, NULL) || visible(c, w.canon) ? EEXIST
-										       : EACCES;
-		goto out;
-	}
-	if (!decide(c, w.canon, POLICY_CREATE, NULL)) {
-		e = EACCES;
-		goto out;
-	}
-	if (symlinkat(c->req->path2, w.dirfd, w.name) == -1) {
-		e = errno;
-		goto out;
-	}
-	e = 0;
-	if (c->s->chown_new) {
-		/* Ours, just made (chown_new: the broker is root): what
-		 * someone swapped in for it is not given away. */
-		fd = openat(w.dirfd, w.name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd == -1 || fstat(fd, &st) == -1)
-			e = errno;
-		else if (!S_ISLNK(st.st_mode) || st.st_uid != 0)
-			e = EEXIST; /* someone else's by now: left alone */
-		else if ((e = give_to_worker(c, fd)) != 0)
-			unlinkat(w.dirfd, w.name, 0); /* ours: nothing half done */
-		if (fd != -1)
-			close(fd);
-	}
-out:
-	walk_release(&w);
-	return e;
-}
-
-/*
- * utimensat(2) with a path.  The policy's write, then the kernel's own rule
- * for a worker without capabilities: explicit times only on its own file
- * (else EPERM), "now" also on one its mode lets the worker write (else
- * EACCES).  Done on the pinned object (AT_EMPTY_PATH on the O_PATH
- * descriptor), the link itself under AT_SYMLINK_NOFOLLOW.
- */
-static int
-op_utimes(struct opctx *c)
-{
-	const struct timespec *t = c->o->times;
-	int now, may_write, r, e;
-	struct walk w;
-
-	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid,
-	    (c->req->flags & AT_SYMLINK_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
-	path_copy(c->canon, sizeof(c->canon), w.canon);
-	if (r < 0) {
-		e = walk_error(c, &w, r, EACCES);
-		goto out;
-	}
-	if (w.fd == -1) {
-		e = visible(c, w.canon) ? ENOENT : EACCES;
-		goto out;
-	}
-	if (!decide(c, w.canon, POLICY_WRITE, NULL)) {
-		e = EACCES;
-		goto out;
-	}
-	if (t != NULL && t[0].tv_nsec == UTIME_OMIT && t[1].tv_nsec == UTIME_OMIT) {
-		e = 0; /* nothing to change, as in the kernel */
-		goto out;
-	}
-	now = t == NULL || (t[0].tv_nsec == UTIME_NOW && t[1].tv_nsec == UTIME_NOW);
-	may_write = w.st.st_gid == c->s->gid ? (w.st.st_mode & S_IWGRP) != 0
-					     : (w.st.st_mode & S_IWOTH) != 0;
-	if (w.st.st_uid != c->s->uid && !(now && may_write)) {
-		e = now ? EACCES : EPERM;
-		goto out;
-	}
-	e = utimensat(w.fd, "", t, AT_EMPTY_PATH) == -1 ? errno : 0;
-out:
-	walk_release(&w);
-	return e;
-}
-
-static int
-op_remove(struct opctx *c, int flag)
-{
-	struct walk w;
-	int e;
-
-	if ((e = walk_name(c, c->req->path, &w, c->canon, 1)) != 0)
-		goto out;
-	if (!decide(c, w.canon, POLICY_DELETE, NULL)) {
-		e = EACCES;
-		goto out;
-	}
-	e = unlinkat(w.dirfd, w.name, flag) == -1 ? errno : 0;
-out:
-	walk_release(&w);
-	return e;
-}
-
-static int
-op_unlink(struct opctx *c)
-{
-	return op_remove(c, 0);
-}
-
-static int
-op_rmdir(struct opctx *c)
-{
-	return op_remove(c, AT_REMOVEDIR);
-}
-
-static int
-op_rename(struct opctx *c)
-{
-	unsigned flags = c->req->type == FB_MSG_RENAME ? c->req->flags : 0;
-	struct walk from, to;
-	int e;
-
-	memset(&to, 0, sizeof(to));
-	to.fd = to.dirfd = -1;
-	/* renameat2(2)'s flags come only from transparent mode (the wire
-	 * message has none): NOREPLACE or EXCHANGE, never both. */
-	if ((flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE)) != 0 ||
-	    flags == (RENAME_NOREPLACE | RENAME_EXCHANGE))
-		return EINVAL;
-	if ((e = walk_name(c, c->req->path, &from, c->canon, 1)) != 0)
-		goto out;
-	if ((e = walk_name(c, c->req->path2, &to, c->canon2, flags == RENAME_EXCHANGE)) != 0)
-		goto out;
-	/* Moving takes the name away from one place and makes it in another;
-	 * replacing an existing target also deletes it.  An exchange does
-	 * both at both names; NOREPLACE never deletes the target, and says
-	 * EEXIST only to a worker that may create there (as O_EXCL). */
-	if (!decide(c, from.canon, POLICY_DELETE, NULL) ||
-	    !decide(c, to.canon, POLICY_CREATE, NULL) ||
-	    (flags == RENAME_EXCHANGE && (!decide(c, from.canon, POLICY_CREATE, NULL) ||
-					     !decide(c, to.canon, POLICY_DELETE, NULL))) ||
-	    (flags == 0 && to.fd != -1 && !decide(c, to.canon, POLICY_DELETE, NULL))) {
-		e = EACCES;
-		goto out;
-	}
-	/* The kernel does the replacing, exchanging or refusing on the two
-	 * pinned folders, atomically. */
-	e = renameat2(from.dirfd, from.name, to.dirfd, to.name, flags) == -1 ? errno : 0;
-out:
-	walk_release(&from);
-	walk_release(&to);
 	return e;
 }
 

@@ -1,0 +1,241 @@
+/*
+ * ops_names.c: the operations that change names (mkdir, symlink, unlink,
+ * rmdir, rename) and the times (utimensat); ops.c has the table and the
+ * rest.  Each walks to a (parent, name) pair or a pinned object, decides
+ * on the canonical path and acts through the descriptors the walk holds.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ops_impl.h"
+#include "path.h"
+
+/* Walk to a (parent, name) pair for the operations that change names. */
+static int
+walk_name(struct opctx *c, const char *path, struct walk *w, char *canon, int must_exist)
+{
+	int r;
+
+	r = walk_path(&c->s->fs, path, c->o->pid, c->o->tid, WALK_PARENT, w);
+	path_copy(canon, PATH_MAX, w->canon);
+	if (r < 0)
+		return ops_walk_error(c, w, r, EACCES);
+	if (w->dirfd == -1)
+		return EBUSY; /* "/" itself, or a path ending in ".." */
+	if (must_exist && w->fd == -1)
+		return ops_visible(c, w->canon) ? ENOENT : EACCES;
+	return 0;
+}
+
+int
+op_mkdir(struct opctx *c)
+{
+	struct policy_decision d;
+	struct walk w;
+	int e, fd;
+	mode_t bound;
+
+	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0)
+		goto out;
+	if (w.fd != -1) {
+		e = ops_decide(c, w.canon, POLICY_CREATE, NULL) || ops_visible(c, w.canon) ?
+		    EEXIST : EACCES;
+		goto out;
+	}
+	if (!ops_decide(c, w.canon, POLICY_CREATE, &d)) {
+		e = EACCES;
+		goto out;
+	}
+	/* A folder needs search permission wherever it has read permission,
+	 * so mode=0600 gives 0700 folders. */
+	bound = (mode_t)(d.create_mode | ((d.create_mode & 0444) >> 2));
+	if (mkdirat(w.dirfd, w.name, (mode_t)c->req->mode & 07777 & bound) == -1) {
+		e = errno;
+		goto out;
+	}
+	e = 0;
+	if (c->s->chown_new) {
+		fd = openat(w.dirfd, w.name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+		if (fd == -1 || (e = ops_give_to_worker(c, fd)) != 0) {
+			if (fd == -1)
+				e = errno;
+			unlinkat(w.dirfd, w.name, AT_REMOVEDIR);
+		}
+		if (fd != -1)
+			close(fd);
+	}
+out:
+	walk_release(&w);
+	return e;
+}
+
+/*
+ * symlink(2): the name needs create; the target is stored as the worker
+ * wrote it and means nothing to the broker, which never follows a link it
+ * has not read and decided on (a link to /etc/shadow opens nothing the
+ * policy does not allow).  The link is given to the worker like a new file.
+ */
+int
+op_symlink(struct opctx *c)
+{
+	struct stat st;
+	struct walk w;
+	int e, fd;
+
+	if (c->req->path2[0] == '\0')
+		return ENOENT;
+	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0)
+		goto out;
+	if (w.fd != -1 || w.must_dir) {
+		if (w.fd == -1)
+			e = ENOENT; /* "name/" of nothing */
+		else
+			e = ops_decide(c, w.canon, POLICY_CREATE, NULL) ||
+				ops_visible(c, w.canon) ? EEXIST : EACCES;
+		goto out;
+	}
+	if (!ops_decide(c, w.canon, POLICY_CREATE, NULL)) {
+		e = EACCES;
+		goto out;
+	}
+	if (symlinkat(c->req->path2, w.dirfd, w.name) == -1) {
+		e = errno;
+		goto out;
+	}
+	e = 0;
+	if (c->s->chown_new) {
+		/* Ours, just made (chown_new: the broker is root): what
+		 * someone swapped in for it is not given away. */
+		fd = openat(w.dirfd, w.name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd == -1 || fstat(fd, &st) == -1)
+			e = errno;
+		else if (!S_ISLNK(st.st_mode) || st.st_uid != 0)
+			e = EEXIST; /* someone else's by now: left alone */
+		else if ((e = ops_give_to_worker(c, fd)) != 0)
+			unlinkat(w.dirfd, w.name, 0); /* ours: nothing half done */
+		if (fd != -1)
+			close(fd);
+	}
+out:
+	walk_release(&w);
+	return e;
+}
+
+/*
+ * utimensat(2) with a path.  The policy's write, then the kernel's own rule
+ * for a worker without capabilities: explicit times only on its own file
+ * (else EPERM), "now" also on one its mode lets the worker write (else
+ * EACCES).  Done on the pinned object (AT_EMPTY_PATH on the O_PATH
+ * descriptor), the link itself under AT_SYMLINK_NOFOLLOW.
+ */
+int
+op_utimes(struct opctx *c)
+{
+	const struct timespec *t = c->o->times;
+	int now, may_write, r, e;
+	struct walk w;
+
+	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid,
+	    (c->req->flags & AT_SYMLINK_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
+	path_copy(c->canon, sizeof(c->canon), w.canon);
+	if (r < 0) {
+		e = ops_walk_error(c, &w, r, EACCES);
+		goto out;
+	}
+	if (w.fd == -1) {
+		e = ops_visible(c, w.canon) ? ENOENT : EACCES;
+		goto out;
+	}
+	if (!ops_decide(c, w.canon, POLICY_WRITE, NULL)) {
+		e = EACCES;
+		goto out;
+	}
+	if (t != NULL && t[0].tv_nsec == UTIME_OMIT && t[1].tv_nsec == UTIME_OMIT) {
+		e = 0; /* nothing to change, as in the kernel */
+		goto out;
+	}
+	now = t == NULL || (t[0].tv_nsec == UTIME_NOW && t[1].tv_nsec == UTIME_NOW);
+	may_write = w.st.st_gid == c->s->gid ? (w.st.st_mode & S_IWGRP) != 0
+					     : (w.st.st_mode & S_IWOTH) != 0;
+	if (w.st.st_uid != c->s->uid && !(now && may_write)) {
+		e = now ? EACCES : EPERM;
+		goto out;
+	}
+	e = utimensat(w.fd, "", t, AT_EMPTY_PATH) == -1 ? errno : 0;
+out:
+	walk_release(&w);
+	return e;
+}
+
+static int
+op_remove(struct opctx *c, int flag)
+{
+	struct walk w;
+	int e;
+
+	if ((e = walk_name(c, c->req->path, &w, c->canon, 1)) != 0)
+		goto out;
+	if (!ops_decide(c, w.canon, POLICY_DELETE, NULL)) {
+		e = EACCES;
+		goto out;
+	}
+	e = unlinkat(w.dirfd, w.name, flag) == -1 ? errno : 0;
+out:
+	walk_release(&w);
+	return e;
+}
+
+int
+op_unlink(struct opctx *c)
+{
+	return op_remove(c, 0);
+}
+
+int
+op_rmdir(struct opctx *c)
+{
+	return op_remove(c, AT_REMOVEDIR);
+}
+
+int
+op_rename(struct opctx *c)
+{
+	unsigned flags = c->req->type == FB_MSG_RENAME ? c->req->flags : 0;
+	struct walk from, to;
+	int e;
+
+	memset(&to, 0, sizeof(to));
+	to.fd = to.dirfd = -1;
+	/* renameat2(2)'s flags come only from transparent mode (the wire
+	 * message has none): NOREPLACE or EXCHANGE, never both. */
+	if ((flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE)) != 0 ||
+	    flags == (RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return EINVAL;
+	if ((e = walk_name(c, c->req->path, &from, c->canon, 1)) != 0)
+		goto out;
+	if ((e = walk_name(c, c->req->path2, &to, c->canon2, flags == RENAME_EXCHANGE)) != 0)
+		goto out;
+	/* Moving takes the name away from one place and makes it in another;
+	 * replacing an existing target also deletes it.  An exchange does
+	 * both at both names; NOREPLACE never deletes the target, and says
+	 * EEXIST only to a worker that may create there (as O_EXCL). */
+	if (!ops_decide(c, from.canon, POLICY_DELETE, NULL) ||
+	    !ops_decide(c, to.canon, POLICY_CREATE, NULL) ||
+	    (flags == RENAME_EXCHANGE && (!ops_decide(c, from.canon, POLICY_CREATE, NULL) ||
+					     !ops_decide(c, to.canon, POLICY_DELETE, NULL))) ||
+	    (flags == 0 && to.fd != -1 && !ops_decide(c, to.canon, POLICY_DELETE, NULL))) {
+		e = EACCES;
+		goto out;
+	}
+	/* The kernel does the replacing, exchanging or refusing on the two
+	 * pinned folders, atomically. */
+	e = renameat2(from.dirfd, from.name, to.dirfd, to.name, flags) == -1 ? errno : 0;
+out:
+	walk_release(&from);
+	walk_release(&to);
+	return e;
+}
