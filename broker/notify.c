@@ -518,10 +518,12 @@ handle(struct notifier *n)
 	if (e == 0 && c.type == FB_MSG_RENAME)
 		e = raw2[0] == '\0' ? -ENOENT
 				    : task_path(tid, c.dirfd2, raw2, n->freq.path2, sizeof(n->freq.path2));
-	if (e == 0 && c.type == OPS_MSG_SYMLINK)
-		e = raw2[0] == '\0' ? -ENOENT : path_copy(n->freq.path2, sizeof(n->freq.path2), raw2);
-	if (e > 0)
-		e = 0; /* path_copy()'s length */
+	if (e == 0 && c.type == OPS_MSG_SYMLINK) {
+		if (raw2[0] == '\0')
+			e = -ENOENT;
+		else if (path_copy(n->freq.path2, sizeof(n->freq.path2), raw2) < 0)
+			e = -ENAMETOOLONG;
+	}
 	o.resolve = c.resolve;
 	o.resolve_err = 0;
 	o.resolved = NULL;

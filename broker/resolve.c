@@ -15,13 +15,13 @@
 /* Linux's own limit on symlinks followed in one lookup. */
 #define WALK_MAX_LINKS 40
 
-static int
-sys_openat2(int dirfd, const char *path, int flags, unsigned long long resolve)
+int
+fs_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve)
 {
 	struct open_how how;
 
 	memset(&how, 0, sizeof(how));
-	how.flags = (unsigned long long)flags;
+	how.flags = flags;
 	how.resolve = resolve;
 	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 }
@@ -103,7 +103,7 @@ walk_fast(const struct fsctx *fs, const char *clean, int flags, struct walk *w)
 	if (!(flags & WALK_FOLLOW) && !w->must_dir)
 		oflags |= O_NOFOLLOW;
 	path_copy(w->canon, sizeof(w->canon), clean);
-	w->fd = sys_openat2(fs->root, rel(clean), oflags, NOSYM);
+	w->fd = fs_openat2(fs->root, rel(clean), oflags, NOSYM);
 	if (w->fd == -1 && errno == ELOOP)
 		return 1;
 	if (w->fd == -1 && errno != ENOENT)
@@ -119,7 +119,7 @@ walk_fast(const struct fsctx *fs, const char *clean, int flags, struct walk *w)
 	/* The object is missing, or its parent is wanted as well. */
 	if ((r = path_split(clean, dir, sizeof(dir), &name)) < 0)
 		return r;
-	w->dirfd = sys_openat2(fs->root, rel(dir), O_PATH | O_DIRECTORY | O_CLOEXEC, NOSYM);
+	w->dirfd = fs_openat2(fs->root, rel(dir), O_PATH | O_DIRECTORY | O_CLOEXEC, NOSYM);
 	if (w->dirfd == -1)
 		return errno == ELOOP ? 1 : -errno;
 	path_copy(w->name, sizeof(w->name), name);
@@ -134,7 +134,7 @@ is_magic(const struct fsctx *fs, int dirfd, const char *name, const struct stat 
 
 	if (st->st_dev != fs->procdev)
 		return 0;
-	fd = sys_openat2(dirfd, name, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
+	fd = fs_openat2(dirfd, name, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
 	if (fd != -1) {
 		close(fd);
 		return 0;

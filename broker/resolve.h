@@ -19,6 +19,7 @@
 #define FB_RESOLVE_H
 
 #include <limits.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -27,6 +28,10 @@ struct fsctx {
 	int selffd;	/* O_PATH descriptor of the broker's /proc/self/fd */
 	dev_t procdev;	/* st_dev of /proc, to spot magic links */
 };
+
+/* openat2(2), which glibc 2.36 does not wrap: a descriptor or -1 with
+ * errno. */
+int fs_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve);
 
 /* Open the descriptors above.  Returns 0 or -1 with errno. */
 int fsctx_init(struct fsctx *fs);

@@ -12,10 +12,10 @@
 #include <sys/ioctl.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "path.h"
+#include "resolve.h"
 #include "serve.h"
 #include "task.h"
 
@@ -241,17 +241,6 @@ fd_path(int fd, char *out, size_t size)
 	return 0;
 }
 
-static int
-sys_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve)
-{
-	struct open_how how;
-
-	memset(&how, 0, sizeof(how));
-	how.flags = flags;
-	how.resolve = resolve;
-	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-}
-
 /*
  * openat2(2)'s RESOLVE_* restrictions are the worker's own, on itself; the
  * kernel checks them, from the very folder the thread holds: the broker
@@ -294,7 +283,7 @@ task_resolve(pid_t tid, int dirfd, const char *rel, int flags, uint64_t resolve,
 		of |= O_NOFOLLOW;
 	if (flags & O_DIRECTORY)
 		of |= O_DIRECTORY;
-	fd = sys_openat2(bfd, rel, of, resolve);
+	fd = fs_openat2(bfd, rel, of, resolve);
 	if (fd != -1) {
 		r = fd_path(fd, base, sizeof(base));
 		close(fd);
@@ -321,7 +310,7 @@ task_resolve(pid_t tid, int dirfd, const char *rel, int flags, uint64_t resolve,
 			close(bfd);
 			return -ENOENT;
 		}
-		fd = sys_openat2(bfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, resolve);
+		fd = fs_openat2(bfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, resolve);
 		if (fd == -1)
 			r = -errno;
 		else {
