@@ -197,13 +197,33 @@ out_rename_flags(struct out *o, unsigned flags)
 	}
 }
 
-/* Which records carry flags: every open, and a rename that had some. */
+/* Which records carry flags: every open and chmod, and a rename that had
+ * some. */
 static int
 has_flags(const struct audit_event *ev)
 {
 	if (ev->op == NULL)
 		return 0;
-	return strcmp(ev->op, "open") == 0 || (strcmp(ev->op, "rename") == 0 && ev->flags != 0);
+	return strcmp(ev->op, "open") == 0 || strcmp(ev->op, "chmod") == 0 ||
+	    (strcmp(ev->op, "rename") == 0 && ev->flags != 0);
+}
+
+/* chmod(2)'s mode as chmod(1) writes it: "0755", "04750". */
+static void
+out_mode(struct out *o, unsigned mode)
+{
+	char d[6];
+	int i = (int)sizeof(d);
+
+	mode &= 07777;
+	do {
+		d[--i] = (char)('0' + (mode & 7));
+		mode >>= 3;
+	} while (mode != 0);
+	while (i > 3)
+		d[--i] = '0'; /* three digits at least */
+	d[--i] = '0';
+	out_bytes(o, d + i, sizeof(d) - (size_t)i);
 }
 
 /* openat2(2)'s RESOLVE_* bits, after the open flags: |RESOLVE_BENEATH... */
@@ -241,7 +261,9 @@ out_any_flags(struct out *o, const struct audit_event *ev)
 	if (strcmp(ev->op, "open") == 0) {
 		out_flags(o, ev->flags);
 		out_resolve(o, ev->resolve);
-	} else
+	} else if (strcmp(ev->op, "chmod") == 0)
+		out_mode(o, ev->flags);
+	else
 		out_rename_flags(o, ev->flags);
 }
 

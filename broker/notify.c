@@ -257,6 +257,7 @@ struct call {
 	int statx;	   /* write a struct statx, not a struct stat */
 	int cloexec;	   /* open: the worker's O_CLOEXEC */
 	int chdir;	   /* 1 chdir, 2 fchdir */
+	int fchmod;	   /* fchmod(2): dirfd is its descriptor, no path */
 	uint64_t resolve;  /* openat2: RESOLVE_* */
 	int path2;	   /* a second path argument (rename, symlink) */
 };
@@ -415,6 +416,17 @@ decode_call(struct notifier *n, struct call *c)
 		c->type = FB_MSG_RENAME, c->dirfd = (int)a[0], c->path_addr = a[1];
 		c->dirfd2 = (int)a[2], c->path2_addr = a[3];
 		break;
+	case SYS_chmod:
+		c->type = OPS_MSG_CHMOD, c->path_addr = a[0], c->mode = (uint32_t)a[1];
+		break;
+	case SYS_fchmodat:
+		c->type = OPS_MSG_CHMOD, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->mode = (uint32_t)a[2];
+		break;
+	case SYS_fchmod:
+		c->type = OPS_MSG_CHMOD, c->dirfd = (int)a[0], c->mode = (uint32_t)a[1];
+		c->fchmod = 1;
+		break;
 	case SYS_chdir:
 		c->chdir = 1, c->type = FB_MSG_STAT, c->path_addr = a[0];
 		break;
@@ -481,8 +493,10 @@ handle(struct notifier *n)
 		send_resp(n, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
 		return;
 	}
-	/* Copy the path arguments once; from here on only the copies count. */
-	if ((e = read_string(tid, c.path_addr, raw, sizeof(raw))) < 0 ||
+	/* Copy the path arguments once; from here on only the copies count.
+	 * fchmod has none: raw stays "x", a name never looked at. */
+	raw[0] = 'x', raw[1] = '\0';
+	if ((!c.fchmod && (e = read_string(tid, c.path_addr, raw, sizeof(raw))) < 0) ||
 	    (c.path2 && (e = read_string(tid, c.path2_addr, raw2, sizeof(raw2))) < 0)) {
 		if (id_valid(n))
 			send_resp(n, -e, 0, 0);
@@ -514,7 +528,10 @@ handle(struct notifier *n)
 			send_resp(n, ENOENT, 0, 0);
 		return;
 	}
-	e = task_path(tid, c.dirfd, raw, n->freq.path, sizeof(n->freq.path));
+	if (c.fchmod)
+		e = task_fdname(tid, c.dirfd, &st, n->freq.path, sizeof(n->freq.path));
+	else
+		e = task_path(tid, c.dirfd, raw, n->freq.path, sizeof(n->freq.path));
 	if (e == 0 && c.type == FB_MSG_RENAME)
 		e = raw2[0] == '\0' ? -ENOENT
 				    : task_path(tid, c.dirfd2, raw2, n->freq.path2, sizeof(n->freq.path2));
@@ -528,6 +545,7 @@ handle(struct notifier *n)
 	o.resolve_err = 0;
 	o.resolved = NULL;
 	o.times = NULL;
+	o.fdobj = c.fchmod ? &st : NULL;
 	if (e == 0 && c.type == OPS_MSG_UTIMES && c.out_addr != 0) {
 		/* Copied once, like the path; checked as the kernel does. */
 		if ((e = read_mem(tid, c.out_addr, n->times, sizeof(n->times))) == 0) {

@@ -6,13 +6,16 @@
  * see:
  *
  *	EACCES	the policy denies it (open, mkdir, unlink, rmdir, rename,
- *		symlink, utimensat)
+ *		symlink, utimensat, chmod)
  *	ENOENT	missing, or invisible to the worker: stat, lstat, access and
  *		readlink never tell a path the policy hides from one that
  *		does not exist
  *	EINVAL	unsupported flags (O_PATH, O_TMPFILE, unknown bits), a
  *		relative path; transparent mode's O_PATH is EOPNOTSUPP
- *	EPERM	utimensat with explicit times on a file not the worker's
+ *	EPERM	utimensat with explicit times on a file not the worker's;
+ *		chmod of a file not the worker's, or asking for a set-user-ID
+ *		bit (or set-group-ID on a file), or of a descriptor whose
+ *		file no longer has that name
  *	EIO	the audit record could not be written (fail closed)
  *	others	as the kernel reports them for the object
  */
@@ -408,6 +411,7 @@ static const struct {
 	{ FB_MSG_CHANNEL, op_channel, 0 },
 	{ OPS_MSG_SYMLINK, op_symlink, 1 },
 	{ OPS_MSG_UTIMES, op_utimes, 1 },
+	{ OPS_MSG_CHMOD, op_chmod, 1 },
 };
 
 static uint64_t
@@ -438,6 +442,7 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	ev.mode = c->o->mode;
 	ev.op = c->req->type == OPS_MSG_SYMLINK ? "symlink"
 	    : c->req->type == OPS_MSG_UTIMES	 ? "utimes"
+	    : c->req->type == OPS_MSG_CHMOD	 ? "chmod"
 						 : proto_type_name(c->req->type);
 	ev.path = c->req->path;
 	ev.path2 = c->req->type == FB_MSG_RENAME || c->req->type == OPS_MSG_SYMLINK ?
@@ -445,7 +450,9 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	ev.canon = c->canon[0] != '\0' ? c->canon : NULL;
 	ev.canon2 = c->canon2[0] != '\0' ? c->canon2 : NULL;
 	ev.access = c->access;
-	ev.flags = c->req->type == FB_MSG_OPEN || c->req->type == FB_MSG_RENAME ? c->req->flags : 0;
+	ev.flags = c->req->type == FB_MSG_OPEN || c->req->type == FB_MSG_RENAME ? c->req->flags
+	    : c->req->type == OPS_MSG_CHMOD					 ? c->req->mode
+										 : 0;
 	ev.resolve = c->req->type == FB_MSG_OPEN ? c->o->resolve : 0;
 	ev.allowed = c->decided ? c->allowed : 0;
 	ev.rule = c->decided ? c->rule : NULL;

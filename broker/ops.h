@@ -61,6 +61,10 @@ struct session {
 /* utimensat(2) with a path: flags AT_SYMLINK_NOFOLLOW or 0; the times in
  * origin.times (NULL: both now). */
 #define OPS_MSG_UTIMES 0x101
+/* chmod(2), fchmodat(2) and fchmod(2): the mode in the request's mode.
+ * fchmod names the worker's descriptor by the path it has now, with the
+ * object it holds in origin.fdobj. */
+#define OPS_MSG_CHMOD 0x102
 
 /* Who asked, for the decision (/proc/self) and the audit record. */
 struct origin {
@@ -75,6 +79,9 @@ struct origin {
 	int resolve_err;
 	const char *resolved;
 	const struct timespec *times; /* OPS_MSG_UTIMES: the two times, or NULL */
+	const struct stat *fdobj;     /* OPS_MSG_CHMOD of a descriptor: its
+					 object, which the path must still
+					 name; else NULL */
 };
 
 /*

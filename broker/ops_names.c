@@ -1,7 +1,7 @@
 /*
  * ops_names.c: the operations that change names (mkdir, symlink, unlink,
- * rmdir, rename) and the times (utimensat); ops.c has the table and the
- * rest.  Each walks to a (parent, name) pair or a pinned object, decides
+ * rmdir, rename), the times (utimensat) and the mode (chmod); ops.c has the
+ * table and the rest.  Each walks to a (parent, name) pair or a pinned object, decides
  * on the canonical path and acts through the descriptors the walk holds.
  */
 #include <errno.h>
@@ -125,6 +125,22 @@ out:
 	return e;
 }
 
+/* Walk to the existing object the request's path names, for the
+ * operations that change it in place (utimensat, chmod). */
+static int
+walk_object(struct opctx *c, int flags, struct walk *w)
+{
+	int r;
+
+	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid, flags, w);
+	path_copy(c->canon, sizeof(c->canon), w->canon);
+	if (r < 0)
+		return ops_walk_error(c, w, r, EACCES);
+	if (w->fd == -1)
+		return ops_visible(c, w->canon) ? ENOENT : EACCES;
+	return 0;
+}
+
 /*
  * utimensat(2) with a path.  The policy's write, then the kernel's own rule
  * for a worker without capabilities: explicit times only on its own file
@@ -136,20 +152,11 @@ int
 op_utimes(struct opctx *c)
 {
 	const struct timespec *t = c->o->times;
-	int now, may_write, r, e;
+	int now, may_write, e;
 	struct walk w;
 
-	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid,
-	    (c->req->flags & AT_SYMLINK_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
-	path_copy(c->canon, sizeof(c->canon), w.canon);
-	if (r < 0) {
-		e = ops_walk_error(c, &w, r, EACCES);
+	if ((e = walk_object(c, (c->req->flags & AT_SYMLINK_NOFOLLOW) ? 0 : WALK_FOLLOW, &w)) != 0)
 		goto out;
-	}
-	if (w.fd == -1) {
-		e = ops_visible(c, w.canon) ? ENOENT : EACCES;
-		goto out;
-	}
 	if (!ops_decide(c, w.canon, POLICY_WRITE, NULL)) {
 		e = EACCES;
 		goto out;
@@ -166,6 +173,57 @@ op_utimes(struct opctx *c)
 		goto out;
 	}
 	e = utimensat(w.fd, "", t, AT_EMPTY_PATH) == -1 ? errno : 0;
+out:
+	walk_release(&w);
+	return e;
+}
+
+/*
+ * chmod(2), fchmodat(2), fchmod(2).  The policy's write, then the kernel's
+ * rule for a worker without capabilities (only the owner, else EPERM; a
+ * set-group-ID bit for a group not the worker's is dropped), and one of
+ * filebroker's own: no set-user-ID bit, and set-group-ID only on a folder
+ * (EPERM), so that a sandboxed program never leaves a program behind that
+ * runs as its user or group.  The deciding rule's mode= bounds the
+ * permission bits, as it bounds a new file's.  Done on the pinned object,
+ * through the broker's /proc/self/fd.
+ */
+int
+op_chmod(struct opctx *c)
+{
+	const struct stat *obj = c->o->fdobj;
+	mode_t mode = (mode_t)(c->req->mode & 07777), bound;
+	struct policy_decision d;
+	char num[16];
+	struct walk w;
+	int e;
+
+	if ((e = walk_object(c, WALK_FOLLOW, &w)) != 0)
+		goto out;
+	if (!ops_decide(c, w.canon, POLICY_WRITE, &d)) {
+		e = EACCES;
+		goto out;
+	}
+	/* fchmod: the name decided on must still be the descriptor's file. */
+	if (obj != NULL && (obj->st_dev != w.st.st_dev || obj->st_ino != w.st.st_ino)) {
+		e = EPERM;
+		goto out;
+	}
+	if (w.st.st_uid != c->s->uid || (mode & S_ISUID) ||
+	    ((mode & S_ISGID) && !S_ISDIR(w.st.st_mode))) {
+		e = EPERM;
+		goto out;
+	}
+	if (w.st.st_gid != c->s->gid)
+		mode &= (mode_t)~S_ISGID;
+	/* The rule's mode= bounds the bits, as for a file created under it;
+	 * a folder keeps search wherever it has read, as mkdir's. */
+	bound = (mode_t)d.create_mode;
+	if (S_ISDIR(w.st.st_mode))
+		bound |= (mode_t)((d.create_mode & 0444) >> 2);
+	mode &= bound | S_ISGID | S_ISVTX;
+	path_udec(num, sizeof(num), (unsigned long)w.fd);
+	e = fchmodat(c->s->fs.selffd, num, mode, 0) == -1 ? errno : 0;
 out:
 	walk_release(&w);
 	return e;

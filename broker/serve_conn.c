@@ -230,6 +230,7 @@ conn_serve_one(struct sthread *th, struct watch *w)
 	o.resolve_err = 0;
 	o.resolved = NULL;
 	o.times = NULL;
+	o.fdobj = NULL;
 	/* OPENV has its own decoder (its request does not fit struct
 	 * fb_request); the header decides which, and each checks it again. */
 	/*

@@ -220,25 +220,37 @@ task_path(pid_t tid, int dirfd, const char *rel, char *out, size_t size)
 	return 0;
 }
 
-/* The broker's path for its own descriptor fd: 0, or a negative errno
- * (-ENOENT for an object removed since, or outside the broker's view). */
+/* The path a /proc/.../fd/N link names: 0; 1 when it names no path (a
+ * pipe, socket or anonymous inode, an object removed since, or one
+ * outside the broker's view); or a negative errno. */
 static int
-fd_path(int fd, char *out, size_t size)
+link_path(const char *link, char *out, size_t size)
 {
-	char link[64];
 	ssize_t len;
 
-	memcpy(link, "/proc/self/fd/", sizeof("/proc/self/fd/"));
-	path_udec(link + sizeof("/proc/self/fd/") - 1, sizeof(link) - sizeof("/proc/self/fd/"),
-	    (unsigned long)fd);
 	if ((len = readlink(link, out, size)) < 0)
 		return -errno;
 	if ((size_t)len >= size)
 		return -ENAMETOOLONG;
 	out[len] = '\0';
 	if (out[0] != '/' || (len > 10 && strcmp(out + len - 10, " (deleted)") == 0))
-		return -ENOENT;
+		return 1;
 	return 0;
+}
+
+/* The broker's path for its own descriptor fd: 0, or a negative errno
+ * (-ENOENT for an object removed since, or outside the broker's view). */
+static int
+fd_path(int fd, char *out, size_t size)
+{
+	char link[64];
+	int r;
+
+	memcpy(link, "/proc/self/fd/", sizeof("/proc/self/fd/"));
+	path_udec(link + sizeof("/proc/self/fd/") - 1, sizeof(link) - sizeof("/proc/self/fd/"),
+	    (unsigned long)fd);
+	r = link_path(link, out, size);
+	return r == 1 ? -ENOENT : r;
 }
 
 /*
@@ -356,6 +368,21 @@ task_fstat(pid_t tid, int fd, struct stat *st)
 	if (stat(link, st) == -1)
 		return errno == ENOENT ? -EBADF : -errno;
 	return 0;
+}
+
+int
+task_fdname(pid_t tid, int fd, struct stat *st, char *out, size_t size)
+{
+	char link[64];
+	int r;
+
+	if (fd < 0)
+		return -EBADF;
+	if ((r = task_fstat(tid, fd, st)) < 0)
+		return r;
+	proc_link(link, tid, fd);
+	r = link_path(link, out, size);
+	return r == 1 ? -EPERM : r == -ENOENT ? -EBADF : r;
 }
 
 void

@@ -69,4 +69,11 @@ int task_resolve(pid_t tid, int dirfd, const char *rel, int flags, uint64_t reso
  * through /proc/TID/fd/N.  0, or a negative errno (-EBADF). */
 int task_fstat(pid_t tid, int fd, struct stat *st);
 
+/* The object (st) and the path now (out) of the descriptor fd of thread
+ * tid, for fchmod(2).  0, or a negative errno: -EBADF; -EPERM for what
+ * has no name the policy could decide on (a pipe, a socket, a removed
+ * file); -ENAMETOOLONG.  The two reads are separate: the caller checks
+ * that the path still leads to st. */
+int task_fdname(pid_t tid, int fd, struct stat *st, char *out, size_t size);
+
 #endif

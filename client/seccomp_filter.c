@@ -61,6 +61,8 @@
 enum sf_action {
 	SF_ALLOW,  /* allowed as is: works on descriptors or memory the worker holds */
 	SF_PATH,   /* core path syscall: notified (transparent) or EACCES (explicit) */
+	SF_FDMETA, /* metadata write on a descriptor: notified (transparent) or
+		    * EPERM (explicit) */
 	SF_EACCES, /* path syscall the broker does not emulate */
 	SF_NOXATTR, /* reading xattrs by path: EOPNOTSUPP, which programs such
 		     * as ls take as "no attributes" rather than an error */
@@ -191,11 +193,13 @@ static const struct sf_row sf_table[] = {
 	{ "chdir", SF_PATH, 0 }, { "fchdir", SF_PATH, 0 },
 	/* symlink: the new name needs create; the target is only stored. */
 	{ "symlink", SF_PATH, 0 }, { "symlinkat", SF_PATH, 0 },
+	/* chmod: write on the file; fchmod is further down. */
+	{ "chmod", SF_PATH, 0 }, { "fchmodat", SF_PATH, 0 },
 	/* Path syscalls nobody emulates (yet).  A hard link would give a
 	 * file the rules of its new name, so it stays refused. */
 	{ "link", SF_EACCES, 0 }, { "linkat", SF_EACCES, 0 },
-	{ "chmod", SF_EACCES, 0 }, { "fchmodat", SF_EACCES, 0 }, { "chown", SF_EACCES, 0 },
-	{ "lchown", SF_EACCES, 0 }, { "fchownat", SF_EACCES, 0 }, { "truncate", SF_EACCES, 0 },
+	{ "chown", SF_EACCES, 0 }, { "lchown", SF_EACCES, 0 }, { "fchownat", SF_EACCES, 0 },
+	{ "truncate", SF_EACCES, 0 },
 	{ "utime", SF_EACCES, 0 }, { "utimes", SF_EACCES, 0 }, { "futimesat", SF_EACCES, 0 },
 	{ "mknod", SF_EACCES, 0 }, { "mknodat", SF_EACCES, 0 }, { "statfs", SF_EACCES, 0 },
 	{ "getxattr", SF_NOXATTR, 0 }, { "lgetxattr", SF_NOXATTR, 0 },
@@ -224,8 +228,9 @@ static const struct sf_row sf_table[] = {
 	{ "init_module", SF_EPERM, 1 }, { "finit_module", SF_EPERM, 1 },
 	{ "delete_module", SF_EPERM, 1 }, { "capset", SF_EPERM, 0 },
 	/* Metadata writes on descriptors the broker handed out read-only:
-	 * the kernel checks ownership, not the open mode. */
-	{ "fchmod", SF_EPERM, 0 }, { "fchown", SF_EPERM, 0 }, { "fsetxattr", SF_EPERM, 0 },
+	 * the kernel checks ownership, not the open mode.  fchmod is decided
+	 * like chmod of the descriptor's path (transparent mode). */
+	{ "fchmod", SF_FDMETA, 0 }, { "fchown", SF_EPERM, 0 }, { "fsetxattr", SF_EPERM, 0 },
 	{ "fremovexattr", SF_EPERM, 0 },
 	/* Privileged, obsolete, or shared namespaces outside the filesystem. */
 	{ "fanotify_init", SF_EPERM, 0 }, { "fanotify_mark", SF_EPERM, 0 },
@@ -423,6 +428,8 @@ sf_row_action(const struct sf_row *r, int transparent, int allow_net)
 		return SCMP_ACT_ALLOW;
 	case SF_PATH:
 		return transparent ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EACCES);
+	case SF_FDMETA:
+		return transparent ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EPERM);
 	case SF_EACCES:
 		return SCMP_ACT_ERRNO(EACCES);
 	case SF_NOXATTR:

@@ -412,9 +412,9 @@ warn_useless(struct pctx *c, struct policy *p)
 		 * rules that may shadow them). */
 		if (r->node == PNONE || r->profile != p->view_profile)
 			continue;
-		if (r->allow && r->has_mode && !(r->bits & POLICY_CREATE))
+		if (r->allow && r->has_mode && !(r->bits & (POLICY_CREATE | POLICY_WRITE)))
 			policy_ctx_diag(c, POLICY_WARNING, r->file, r->line, r->col,
-			    "mode= has no effect: the rule does not allow create");
+			    "mode= has no effect: the rule allows neither create nor write");
 		t = &p->terms[p->nodes[r->node].term];
 		bits = r->eff;
 		dup = 1;

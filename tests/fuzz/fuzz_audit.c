@@ -160,8 +160,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ev.path2 = str[3];
 	ev.canon2 = str[4];
 	ev.mode = str[5];
-	/* Mostly "open", so that flags are rendered too. */
-	ev.op = str[6] != NULL ? str[6] : (hdr[24] & 2) ? "open" : NULL;
+	/* Mostly "open" or "chmod", so that flags are rendered too. */
+	ev.op = str[6] != NULL ? str[6] : (hdr[24] & 2) ? "open" : (hdr[24] & 4) ? "chmod" : NULL;
 
 	n = audit_format(&ev, buf, AUDIT_RECORD_MAX);
 	if (n <= 0)

@@ -411,6 +411,8 @@ attack_paths(void)
 	TRY("link to the victim", link(victim, p));
 	TRY("symlink to /etc/shadow", symlink("/etc/shadow", p));
 	TRY("chmod the victim", chmod(victim, 0777));
+	TRY("fchmodat the victim", fchmodat(AT_FDCWD, victim, 04777, 0));
+	TRY("fchmod the broker socket", fchmod(worker_sock, 0777));
 	TRY("chown the victim", chown(victim, getuid(), getgid()));
 	TRY("truncate the victim", truncate(victim, 0));
 	TRY("utimes the victim", utimes(victim, NULL));

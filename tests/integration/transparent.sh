@@ -80,6 +80,17 @@ mkdir -p "$OUT/y" && chmod 777 "$OUT/y"
 status "plain tar extract (times of folders and links too)" 0 run -- tar -C "$OUT/y" -xf "$OUT/t2.tar"
 expect "tar set a folder's and a link's times" "^2001-02-03 2001-02-03\$" \
 	sh -c "echo \$(stat -c %y '$OUT/y/a/b' '$OUT/y/a/link-to-f1' | cut -c1-10)"
+# tar -xp and chmod(1): modes restored through chmod/fchmod, within the
+# rule's mode= bound (0644 here; folders keep search where they read).
+mkdir -p "$T/pm/d" && echo p >"$T/pm/d/f" && chmod 640 "$T/pm/d/f" && chmod 750 "$T/pm/d"
+tar -C "$T/pm" -cf "$OUT/p.tar" d && chmod 644 "$OUT/p.tar"
+mkdir -p "$OUT/p" && chmod 777 "$OUT/p"
+status "tar -xp restores modes" 0 run -- tar --no-same-owner -p -C "$OUT/p" -xf "$OUT/p.tar"
+expect "tar -xp: the folder's and the file's modes" "^750 640\$" \
+	sh -c "echo \$(stat -c %a '$OUT/p/d' '$OUT/p/d/f')"
+status "chmod(1) of the worker's file" 0 run -- chmod 600 "$OUT/p/d/f"
+expect "chmod(1) set the mode" "^600\$" stat -c %a "$OUT/p/d/f"
+expect "chmod(1) in a read-only tree denied" "Permission denied" run -- chmod 600 "$IN/a/f3.txt"
 # A member whose path climbs out of the allowed folder.
 (cd "$T" && mkdir -p evil/out && echo PWNED >evil/out/pwned.txt && tar -cf "$OUT/evil.tar" -C "$T/evil" --absolute-names "out/pwned.txt" -P "$W/pwned.txt" 2>/dev/null) || true
 printf 'x' >/dev/null
@@ -150,6 +161,39 @@ print(*[u(*a) for a in eval(sys.argv[1])])'
 		expect "utimensat on root's files: explicit EPERM, now on 0666 allowed, now on 0644 EACCES" \
 			"^EPERM 0 EACCES\$" run -- /usr/bin/python3 -c "$UT" \
 			"[('$OUT/r1', (1, 1)), ('$OUT/r1', None), ('$OUT/r2', None)]"
+	fi
+	# chmod(2), fchmodat(2), fchmod(2): the policy's write, then the owner
+	# only, no set-user-ID, and the rule's mode= (0644 here) bounds the
+	# bits.  "fd" opens the file read-only and fchmods the descriptor.
+	CM='import errno, os, sys
+def c(p, m, how="path"):
+    try:
+        if how == "pipe":
+            os.fchmod(os.pipe()[0], m)
+        elif how == "removed":
+            fd = os.open(p, os.O_WRONLY | os.O_CREAT, 0o600)
+            os.unlink(p)
+            os.fchmod(fd, m)
+        elif how == "fd":
+            os.fchmod(os.open(p, os.O_RDONLY), m)
+        else:
+            os.chmod(p, m)
+        return "%o" % (os.stat(p).st_mode & 0o7777)
+    except OSError as e:
+        return errno.errorcode[e.errno]
+print(*[c(*a) for a in eval(sys.argv[1])])'
+	run --audit "$T/chmod.jsonl" -- /usr/bin/python3 -c "$CM" "[('$OUT/moved.txt', 0o640)]" >/dev/null
+	expect "chmod: recorded with the mode asked" \
+		"\"op\":\"chmod\",\"path\":\"$OUT/moved.txt\",\"canon\":\"$OUT/moved.txt\",\"access\":\"write\",\"flags\":\"0640\",\"decision\":\"allow\"" \
+		cat "$T/chmod.jsonl"
+	expect "chmod: own file, mode= bound, read-only tree, missing, set-user-ID, fchmod, fchmod of a read-only grant, of a pipe, of a removed file" \
+		"^640 644 EACCES ENOENT EPERM 600 EACCES EPERM EPERM\$" run -- /usr/bin/python3 -c "$CM" \
+		"[('$OUT/moved.txt', 0o640), ('$OUT/moved.txt', 0o755), ('$IN/a/f2.txt', 0o600), ('$OUT/none', 0o600), ('$OUT/moved.txt', 0o4644), ('$OUT/moved.txt', 0o600, 'fd'), ('$IN/a/f1.txt', 0o600, 'fd'), ('', 0o600, 'pipe'), ('$OUT/gone', 0o600, 'removed')]"
+	expect "a refused chmod changed nothing" "^644 600\$" \
+		sh -c "echo \$(stat -c %a '$IN/a/f2.txt' '$OUT/moved.txt')"
+	if [ "$(id -u)" -eq 0 ]; then
+		expect "chmod of root's file in the writable tree: EPERM" "^EPERM EPERM\$" \
+			run -- /usr/bin/python3 -c "$CM" "[('$OUT/r1', 0o600), ('$OUT/r1', 0o600, 'fd')]"
 	fi
 	expect "rename and symlink with a NULL second path: EFAULT" "^14 14\$" \
 		run -- /usr/bin/python3 -c "import ctypes

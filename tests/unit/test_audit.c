@@ -189,6 +189,31 @@ test_format_rename(void **state)
 	assert_contains(s, "\"flags\":\"RENAME_EXCHANGE|0x100\",");
 	free(s);
 
+	/* chmod(2)'s mode, as chmod(1) writes it. */
+	ev = base_event();
+	ev.op = "chmod";
+	ev.flags = 0755;
+	s = fmt(&ev);
+	assert_contains(s, ",\"op\":\"chmod\",");
+	assert_contains(s, ",\"flags\":\"0755\",");
+	free(s);
+	ev.flags = 04750;
+	s = fmt(&ev);
+	assert_contains(s, ",\"flags\":\"04750\",");
+	free(s);
+	ev.flags = 0;
+	s = fmt(&ev);
+	assert_contains(s, ",\"flags\":\"0000\",");
+	free(s);
+	ev.flags = 07;
+	s = fmt(&ev);
+	assert_contains(s, ",\"flags\":\"0007\",");
+	free(s);
+	ev.flags = 0177777; /* only the permission bits are a mode */
+	s = fmt(&ev);
+	assert_contains(s, ",\"flags\":\"07777\",");
+	free(s);
+
 	/* Without path2 neither key appears. */
 	ev = base_event();
 	s = fmt(&ev);

@@ -94,8 +94,9 @@ test_filter_builds(void **state)
 	e = confine_filter_size(&explicit_opts);
 	t = confine_filter_size(&transparent_opts);
 	assert_true(e > 20);
-	/* ioctl, process_vm_readv/writev, pidfd_open, symlinkat, utimensat */
-	assert_int_equal(t, e + 6);
+	/* ioctl, process_vm_readv/writev, pidfd_open, symlinkat, utimensat,
+	 * fchmodat */
+	assert_int_equal(t, e + 7);
 	/* The daemon: transparent's, without wait4 and kill, with accept4,
 	 * geteuid, getsockopt and getdents64 (sanitizer builds: wait4 and
 	 * getdents64 are there for LeakSanitizer either way). */
