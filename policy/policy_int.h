@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "policy.h"
@@ -151,10 +152,35 @@ void policy_ctx_diag(struct pctx *c, enum policy_severity sev, const char *file,
     int col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 void policy_rule_clear(struct prule *r);
 
+/* A line's words, for policy_parse.c and policy_profile.c. */
+#define TOK_MAX 16
+
+struct tok {
+	const char *s;
+	size_t len;
+	int col;
+};
+
+/* What a line is about, for messages. */
+struct lineref {
+	const char *file;
+	int line;
+	const char *basedir;
+};
+
+static inline int
+tok_is(const struct tok *t, const char *word)
+{
+	return t->len == strlen(word) && memcmp(t->s, word, t->len) == 0;
+}
+
 /* policy_parse.c */
 int policy_parse_file(struct pctx *c, const char *path, const char *ifile, int iline, int icol);
 int policy_parse_text(struct pctx *c, const char *name, const char *text, size_t len,
     const char *basedir);
+
+/* policy_profile.c: "profile any | profile [user=LIST] [group=LIST]". */
+void policy_parse_profile(struct pctx *c, const struct lineref *lr, struct tok *t, int n);
 
 /* policy_glob.c */
 int policy_glob_check(const char *p, size_t len, size_t *errpos, const char **errmsg);
