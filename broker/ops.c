@@ -107,6 +107,20 @@ ops_walk_error(struct opctx *c, const struct walk *w, int r, int hidden)
 	return ops_visible(c, w->canon) ? -r : hidden;
 }
 
+int
+ops_walk_object(struct opctx *c, int flags, struct walk *w, int hidden)
+{
+	int r;
+
+	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid, flags, w);
+	path_copy(c->canon, sizeof(c->canon), w->canon);
+	if (r < 0)
+		return ops_walk_error(c, w, r, hidden);
+	if (w->fd == -1)
+		return hidden == ENOENT || ops_visible(c, w->canon) ? ENOENT : hidden;
+	return 0;
+}
+
 static void
 set_stat(struct fb_wire_stat *ws, const struct stat *st)
 {
@@ -283,17 +297,12 @@ static int
 op_stat(struct opctx *c, int follow)
 {
 	struct walk w;
-	int r, e;
+	int e;
 
-	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid, follow ? WALK_FOLLOW : 0, &w);
-	if (r < 0 || w.fd == -1) {
-		e = r < 0 ? ops_walk_error(c, &w, r, ENOENT) : ENOENT;
-		if (r == 0)
-			path_copy(c->canon, sizeof(c->canon), w.canon);
+	if ((e = ops_walk_object(c, follow ? WALK_FOLLOW : 0, &w, ENOENT)) != 0) {
 		walk_release(&w);
 		return e;
 	}
-	path_copy(c->canon, sizeof(c->canon), w.canon);
 	e = ops_decide(c, w.canon, POLICY_STAT, NULL) ? 0 : ENOENT;
 	if (e == 0)
 		set_stat(&c->rep->st, &w.st);
@@ -318,19 +327,14 @@ op_access(struct opctx *c)
 {
 	unsigned mode = c->req->mode, access = 0;
 	struct walk w;
-	int r, e, isdir;
+	int e, isdir;
 
 	if (mode & ~(unsigned)(R_OK | W_OK | X_OK))
 		return EINVAL;
-	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid, WALK_FOLLOW, &w);
-	if (r < 0 || w.fd == -1) {
-		e = r < 0 ? ops_walk_error(c, &w, r, ENOENT) : ENOENT;
-		if (r == 0)
-			path_copy(c->canon, sizeof(c->canon), w.canon);
+	if ((e = ops_walk_object(c, WALK_FOLLOW, &w, ENOENT)) != 0) {
 		walk_release(&w);
 		return e;
 	}
-	path_copy(c->canon, sizeof(c->canon), w.canon);
 	isdir = S_ISDIR(w.st.st_mode);
 	if (mode == F_OK)
 		access = POLICY_STAT;

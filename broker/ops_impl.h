@@ -38,6 +38,12 @@ int ops_visible(struct opctx *c, const char *path);
  * path is one it may not know about.  Sets c->canon. */
 int ops_walk_error(struct opctx *c, const struct walk *w, int r, int hidden);
 
+/* Walk the request's path to an existing object (walk flags as
+ * walk_path()'s).  0, or the errno the worker may see: ENOENT for a
+ * missing path it may know about, else hidden (a failed walk: as
+ * ops_walk_error()).  Sets c->canon; the caller releases w either way. */
+int ops_walk_object(struct opctx *c, int flags, struct walk *w, int hidden);
+
 /* Give a new file, folder or link (its O_PATH descriptor) to the worker,
  * when the broker is root: 0 or an errno. */
 int ops_give_to_worker(struct opctx *c, int fd);

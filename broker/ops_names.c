@@ -125,22 +125,6 @@ out:
 	return e;
 }
 
-/* Walk to the existing object the request's path names, for the
- * operations that change it in place (utimensat, chmod). */
-static int
-walk_object(struct opctx *c, int flags, struct walk *w)
-{
-	int r;
-
-	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid, flags, w);
-	path_copy(c->canon, sizeof(c->canon), w->canon);
-	if (r < 0)
-		return ops_walk_error(c, w, r, EACCES);
-	if (w->fd == -1)
-		return ops_visible(c, w->canon) ? ENOENT : EACCES;
-	return 0;
-}
-
 /*
  * utimensat(2) with a path.  The policy's write, then the kernel's own rule
  * for a worker without capabilities: explicit times only on its own file
@@ -155,7 +139,7 @@ op_utimes(struct opctx *c)
 	int now, may_write, e;
 	struct walk w;
 
-	if ((e = walk_object(c, (c->req->flags & AT_SYMLINK_NOFOLLOW) ? 0 : WALK_FOLLOW, &w)) != 0)
+	if ((e = ops_walk_object(c, (c->req->flags & AT_SYMLINK_NOFOLLOW) ? 0 : WALK_FOLLOW, &w, EACCES)) != 0)
 		goto out;
 	if (!ops_decide(c, w.canon, POLICY_WRITE, NULL)) {
 		e = EACCES;
@@ -198,7 +182,7 @@ op_chmod(struct opctx *c)
 	struct walk w;
 	int e;
 
-	if ((e = walk_object(c, WALK_FOLLOW, &w)) != 0)
+	if ((e = ops_walk_object(c, WALK_FOLLOW, &w, EACCES)) != 0)
 		goto out;
 	if (!ops_decide(c, w.canon, POLICY_WRITE, &d)) {
 		e = EACCES;

@@ -458,6 +458,18 @@ channel_call(struct fb_request *req, struct fb_reply *rep, int *fdp)
 	return channel_call_fd(req, -1, rep, fdp);
 }
 
+/* Back to the caller's cancellation state, errno kept. */
+static void
+cancel_restore(int cancel)
+{
+	int saved = errno;
+
+	if (cancel != PTHREAD_CANCEL_DISABLE) {
+		pthread_setcancelstate(cancel, NULL);
+		errno = saved;
+	}
+}
+
 int
 channel_call_fd(struct fb_request *req, int sendfd, struct fb_reply *rep, int *fdp)
 {
@@ -495,12 +507,7 @@ channel_call_fd(struct fb_request *req, int sendfd, struct fb_reply *rep, int *f
 			close(fd);
 	}
 out:
-	if (cancel != PTHREAD_CANCEL_DISABLE) {
-		int saved = errno;
-
-		pthread_setcancelstate(cancel, NULL);
-		errno = saved;
-	}
+	cancel_restore(cancel);
 	return r;
 }
 
@@ -532,12 +539,7 @@ channel_openv(struct fb_openv_request *v, struct fb_reply *rep, int fds[FB_OPENV
 		r = -1;
 	}
 out:
-	if (cancel != PTHREAD_CANCEL_DISABLE) {
-		int saved = errno;
-
-		pthread_setcancelstate(cancel, NULL);
-		errno = saved;
-	}
+	cancel_restore(cancel);
 	return r;
 }
 

@@ -128,36 +128,32 @@ valid_type(unsigned type)
  * the end of the message. */
 
 static int
+get_raw(struct cursor *c, void *v, size_t n)
+{
+	if (c->left < n)
+		return -1;
+	memcpy(v, c->p, n);
+	c->p += n;
+	c->left -= n;
+	return 0;
+}
+
+static int
 get_u16(struct cursor *c, uint16_t *v)
 {
-	if (c->left < sizeof(*v))
-		return -1;
-	memcpy(v, c->p, sizeof(*v));
-	c->p += sizeof(*v);
-	c->left -= sizeof(*v);
-	return 0;
+	return get_raw(c, v, sizeof(*v));
 }
 
 static int
 get_u32(struct cursor *c, uint32_t *v)
 {
-	if (c->left < sizeof(*v))
-		return -1;
-	memcpy(v, c->p, sizeof(*v));
-	c->p += sizeof(*v);
-	c->left -= sizeof(*v);
-	return 0;
+	return get_raw(c, v, sizeof(*v));
 }
 
 static int
 get_u64(struct cursor *c, uint64_t *v)
 {
-	if (c->left < sizeof(*v))
-		return -1;
-	memcpy(v, c->p, sizeof(*v));
-	c->p += sizeof(*v);
-	c->left -= sizeof(*v);
-	return 0;
+	return get_raw(c, v, sizeof(*v));
 }
 
 static int
