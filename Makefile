@@ -117,9 +117,13 @@ $(B)/examples/%: client/examples/%.c $(B)/libfilebroker.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/tests/%: tests/unit/%.c $(B)/libbroker.a $(B)/libpolicy.a $(B)/libfilebroker.a
+# Each unit test is one .c file; the helper headers beside them
+# (unit.h, fake_broker.h ...) rebuild every test when they change.
+$(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libbroker.a $(B)/libpolicy.a \
+    $(B)/libfilebroker.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $(filter-out %.h,$^) \
+	    $(LIBS) -lcmocka
 
 # The helpers run as sandboxed workers, where a sanitizer runtime cannot
 # read /proc/self/maps: they are built from source without sanitizers, also
