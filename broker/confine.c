@@ -353,6 +353,7 @@ static const struct {
 	{ "symlinkat", NOTIFY, A_NONE },
 	{ "utimensat", NOTIFY, A_NONE },
 	{ "fchmodat", NOTIFY, A_NONE },
+	{ "fstatfs", NOTIFY, A_NONE },
 	{ "ioctl", NOTIFY, A_NOTIF_IOCTL },
 	{ "process_vm_readv", NOTIFY, A_NONE },
 	{ "process_vm_writev", NOTIFY, A_NONE },

@@ -30,6 +30,7 @@
 #include <sys/ioctl.h>
 #include <sys/sysmacros.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -71,6 +72,7 @@ struct notifier {
 	struct fb_reply rep;
 	char resolved[PATH_MAX]; /* openat2 with RESOLVE_*: task_resolve() */
 	struct timespec times[2]; /* utimensat's, copied once */
+	struct statfs sfs;	  /* statfs's answer */
 	struct task_cache tasks;
 };
 
@@ -416,6 +418,9 @@ decode_call(struct notifier *n, struct call *c)
 		c->type = FB_MSG_RENAME, c->dirfd = (int)a[0], c->path_addr = a[1];
 		c->dirfd2 = (int)a[2], c->path2_addr = a[3];
 		break;
+	case SYS_statfs:
+		c->type = OPS_MSG_STATFS, c->path_addr = a[0], c->out_addr = a[1];
+		break;
 	case SYS_chmod:
 		c->type = OPS_MSG_CHMOD, c->path_addr = a[0], c->mode = (uint32_t)a[1];
 		break;
@@ -546,6 +551,7 @@ handle(struct notifier *n)
 	o.resolved = NULL;
 	o.times = NULL;
 	o.fdobj = c.fchmod ? &st : NULL;
+	o.statfs = c.type == OPS_MSG_STATFS ? &n->sfs : NULL;
 	if (e == 0 && c.type == OPS_MSG_UTIMES && c.out_addr != 0) {
 		/* Copied once, like the path; checked as the kernel does. */
 		if ((e = read_mem(tid, c.out_addr, n->times, sizeof(n->times))) == 0) {
@@ -613,6 +619,11 @@ handle(struct notifier *n)
 	case FB_MSG_LSTAT:
 		wire_to_stat(&n->rep.st, &st);
 		answer_stat(n, &c, &st);
+		break;
+	case OPS_MSG_STATFS:
+		if ((e = write_mem(n, c.out_addr, &n->sfs, sizeof(n->sfs))) == -ESRCH)
+			break;
+		send_resp(n, e < 0 ? EFAULT : 0, 0, 0);
 		break;
 	case FB_MSG_READLINK:
 		k = strlen(n->rep.target);

@@ -7,9 +7,9 @@
  *
  *	EACCES	the policy denies it (open, mkdir, unlink, rmdir, rename,
  *		symlink, utimensat, chmod)
- *	ENOENT	missing, or invisible to the worker: stat, lstat, access and
- *		readlink never tell a path the policy hides from one that
- *		does not exist
+ *	ENOENT	missing, or invisible to the worker: stat, lstat, access,
+ *		readlink and statfs never tell a path the policy hides from
+ *		one that does not exist
  *	EINVAL	unsupported flags (O_PATH, O_TMPFILE, unknown bits), a
  *		relative path; transparent mode's O_PATH is EOPNOTSUPP
  *	EPERM	utimensat with explicit times on a file not the worker's;
@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -310,6 +311,26 @@ op_stat(struct opctx *c, int follow)
 	return e;
 }
 
+/* statfs(2) (transparent mode): stat access, hidden like stat; the
+ * answer is the pinned object's file system's. */
+static int
+op_statfs(struct opctx *c)
+{
+	struct walk w;
+	int e;
+
+	if ((e = ops_walk_object(c, WALK_FOLLOW, &w, ENOENT)) == 0) {
+		if (!ops_decide(c, w.canon, POLICY_STAT, NULL))
+			e = ENOENT;
+		else if (c->o->statfs == NULL)
+			e = EINVAL;
+		else if (fstatfs(w.fd, c->o->statfs) == -1)
+			e = errno;
+	}
+	walk_release(&w);
+	return e;
+}
+
 static int
 op_stat_follow(struct opctx *c)
 {
@@ -416,6 +437,7 @@ static const struct {
 	{ OPS_MSG_SYMLINK, op_symlink, 1 },
 	{ OPS_MSG_UTIMES, op_utimes, 1 },
 	{ OPS_MSG_CHMOD, op_chmod, 1 },
+	{ OPS_MSG_STATFS, op_statfs, 1 },
 };
 
 static uint64_t
@@ -447,6 +469,7 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	ev.op = c->req->type == OPS_MSG_SYMLINK ? "symlink"
 	    : c->req->type == OPS_MSG_UTIMES	 ? "utimes"
 	    : c->req->type == OPS_MSG_CHMOD	 ? "chmod"
+	    : c->req->type == OPS_MSG_STATFS	 ? "statfs"
 						 : proto_type_name(c->req->type);
 	ev.path = c->req->path;
 	ev.path2 = c->req->type == FB_MSG_RENAME || c->req->type == OPS_MSG_SYMLINK ?

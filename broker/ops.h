@@ -65,6 +65,10 @@ struct session {
  * fchmod names the worker's descriptor by the path it has now, with the
  * object it holds in origin.fdobj. */
 #define OPS_MSG_CHMOD 0x102
+/* statfs(2): the answer goes into origin.statfs. */
+#define OPS_MSG_STATFS 0x103
+
+struct statfs;
 
 /* Who asked, for the decision (/proc/self) and the audit record. */
 struct origin {
@@ -82,6 +86,7 @@ struct origin {
 	const struct stat *fdobj;     /* OPS_MSG_CHMOD of a descriptor: its
 					 object, which the path must still
 					 name; else NULL */
+	struct statfs *statfs;	      /* OPS_MSG_STATFS: filled on success */
 };
 
 /*

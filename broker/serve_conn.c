@@ -231,6 +231,7 @@ conn_serve_one(struct sthread *th, struct watch *w)
 	o.resolved = NULL;
 	o.times = NULL;
 	o.fdobj = NULL;
+	o.statfs = NULL;
 	/* OPENV has its own decoder (its request does not fit struct
 	 * fb_request); the header decides which, and each checks it again. */
 	/*

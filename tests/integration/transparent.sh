@@ -195,6 +195,22 @@ print(*[c(*a) for a in eval(sys.argv[1])])'
 		expect "chmod of root's file in the writable tree: EPERM" "^EPERM EPERM\$" \
 			run -- /usr/bin/python3 -c "$CM" "[('$OUT/r1', 0o600), ('$OUT/r1', 0o600, 'fd')]"
 	fi
+	# statfs(2): stat on the path, hidden like stat; the broker writes
+	# the answer of the file system the path is on.
+	SF='import errno, os, sys
+def f(p):
+    try:
+        s = os.statvfs(p)
+        return "%d/%d" % (s.f_namemax, s.f_blocks)
+    except OSError as e:
+        return errno.errorcode[e.errno]
+print(*[f(p) for p in sys.argv[1:]])'
+	sv=$(/usr/bin/python3 -c "import os; s = os.statvfs('$IN/a'); print('%d/%d' % (s.f_namemax, s.f_blocks))")
+	expect "statfs: an allowed folder (as unsandboxed), a hidden one, a missing one" \
+		"^$sv ENOENT ENOENT\$" run --audit "$T/statfs.jsonl" -- /usr/bin/python3 -c "$SF" "$IN/a" "$T" "$IN/none"
+	expect "statfs: recorded, stat access" \
+		"\"op\":\"statfs\",\"path\":\"$IN/a\",\"canon\":\"$IN/a\",\"access\":\"stat\",.*\"decision\":\"allow\"" \
+		cat "$T/statfs.jsonl"
 	expect "rename and symlink with a NULL second path: EFAULT" "^14 14\$" \
 		run -- /usr/bin/python3 -c "import ctypes
 libc = ctypes.CDLL(None, use_errno=True)
