@@ -15,6 +15,7 @@
 #   tests/fuzz/fuzz_*.c      one libFuzzer target each
 #   tests/integration/*.sh   integration tests, run against build/filebroker
 #   tests/helpers/*.c        small programs the integration tests run
+#   tests/helpers/escape/*.c the hostile worker's attacks, linked into escape
 
 VERSION    := 0.1.0
 SOVERSION  := 0
@@ -132,6 +133,14 @@ HELPER_CFLAGS := -std=c11 -O2 -g $(WARN) -fstack-protector-strong
 $(B)/tests/helpers/%: tests/helpers/%.c $(CLIENT_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(HELPER_CFLAGS) -o $@ $^ $(LIBS)
+
+# The hostile worker is escape.c (the harness) and tests/helpers/escape/
+# (its attacks, and the header they share): the folder is not a helper of
+# its own, and its headers are prerequisites but not on the compile line.
+$(B)/tests/helpers/escape: tests/helpers/escape.c $(wildcard tests/helpers/escape/*.c) \
+		$(wildcard tests/helpers/escape/*.h) $(CLIENT_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(HELPER_CFLAGS) -o $@ $(filter %.c,$^) $(LIBS)
 
 # A static worker, for --explicit mode (it cannot load libraries there).
 $(B)/tests/helpers/fbtool-static: tests/helpers/fbtool.c $(CLIENT_SRC)
