@@ -64,8 +64,9 @@ enum sf_action {
 	SF_FDMETA, /* metadata write on a descriptor: notified (transparent) or
 		    * EPERM (explicit) */
 	SF_EACCES, /* path syscall the broker does not emulate */
-	SF_NOXATTR, /* reading xattrs by path: EOPNOTSUPP, which programs such
-		     * as ls take as "no attributes" rather than an error */
+	SF_NOXATTR, /* xattrs by path, and writing them by descriptor:
+		     * EOPNOTSUPP, which programs such as ls take as "no
+		     * attributes" and cp -a as "no ACLs" rather than an error */
 	SF_EPERM,  /* escape hatch, privileged or kernel-surface reduction */
 	SF_ENOSYS, /* refused so that libc falls back (clone3 -> clone) */
 	SF_NET,    /* allowed with allow_net, EPERM without */
@@ -200,14 +201,19 @@ static const struct sf_row sf_table[] = {
 	/* Path syscalls nobody emulates (yet).  A hard link would give a
 	 * file the rules of its new name, so it stays refused. */
 	{ "link", SF_EACCES, 0 }, { "linkat", SF_EACCES, 0 },
-	{ "chown", SF_EACCES, 0 }, { "lchown", SF_EACCES, 0 }, { "fchownat", SF_EACCES, 0 },
+	/* chown: EPERM, the kernel's own answer to a user who is not root,
+	 * which cp -a and tar take as "ownership not kept" and go on. */
+	{ "chown", SF_EPERM, 0 }, { "lchown", SF_EPERM, 0 }, { "fchownat", SF_EPERM, 0 },
 	{ "truncate", SF_EACCES, 0 },
 	{ "utime", SF_EACCES, 0 }, { "utimes", SF_EACCES, 0 }, { "futimesat", SF_EACCES, 0 },
 	{ "mknod", SF_EACCES, 0 }, { "mknodat", SF_EACCES, 0 },
 	{ "getxattr", SF_NOXATTR, 0 }, { "lgetxattr", SF_NOXATTR, 0 },
 	{ "listxattr", SF_NOXATTR, 0 }, { "llistxattr", SF_NOXATTR, 0 },
-	{ "setxattr", SF_EACCES, 0 }, { "lsetxattr", SF_EACCES, 0 },
-	{ "removexattr", SF_EACCES, 0 }, { "lremovexattr", SF_EACCES, 0 },
+	/* Writing xattrs, ACLs among them: "not supported", on which cp -a,
+	 * sed -i and install fall back to a chmod (brokered) instead of
+	 * reporting an error. */
+	{ "setxattr", SF_NOXATTR, 0 }, { "lsetxattr", SF_NOXATTR, 0 },
+	{ "removexattr", SF_NOXATTR, 0 }, { "lremovexattr", SF_NOXATTR, 0 },
 	{ "inotify_add_watch", SF_EACCES, 0 },
 
 	/* Escape hatches. */
@@ -232,8 +238,8 @@ static const struct sf_row sf_table[] = {
 	/* Metadata writes on descriptors the broker handed out read-only:
 	 * the kernel checks ownership, not the open mode.  fchmod is decided
 	 * like chmod of the descriptor's path (transparent mode). */
-	{ "fchmod", SF_FDMETA, 0 }, { "fchown", SF_EPERM, 0 }, { "fsetxattr", SF_EPERM, 0 },
-	{ "fremovexattr", SF_EPERM, 0 },
+	{ "fchmod", SF_FDMETA, 0 }, { "fchown", SF_EPERM, 0 }, { "fsetxattr", SF_NOXATTR, 0 },
+	{ "fremovexattr", SF_NOXATTR, 0 },
 	/* Privileged, obsolete, or shared namespaces outside the filesystem. */
 	{ "fanotify_init", SF_EPERM, 0 }, { "fanotify_mark", SF_EPERM, 0 },
 	{ "quotactl", SF_EPERM, 0 }, { "quotactl_fd", SF_EPERM, 0 }, { "acct", SF_EPERM, 0 },

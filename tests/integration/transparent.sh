@@ -91,6 +91,16 @@ expect "tar -xp: the folder's and the file's modes" "^750 640\$" \
 status "chmod(1) of the worker's file" 0 run -- chmod 600 "$OUT/p/d/f"
 expect "chmod(1) set the mode" "^600\$" stat -c %a "$OUT/p/d/f"
 expect "chmod(1) in a read-only tree denied" "Permission denied" run -- chmod 600 "$IN/a/f3.txt"
+# cp -a, sed -i and install: ACLs are "not supported" (EOPNOTSUPP), so
+# they set modes with a (brokered) chmod; owners are not the worker's to
+# give (EPERM), which cp -a takes quietly.
+refute "cp -a of a tree: no complaint" "." run -- cp -a "$IN/a/b" "$OUT/cpa"
+expect "cp -a kept modes and times" "^$(stat -c '%a %Y' "$IN/a/b/deep.txt")\$" \
+	stat -c '%a %Y' "$OUT/cpa/deep.txt"
+refute "sed -i: no complaint" "." run -- sed -i s/needle/pin/ "$OUT/cpa/deep.txt"
+expect "sed -i edited the file" "^deep pin\$" cat "$OUT/cpa/deep.txt"
+refute "install -m: no complaint" "." run -- install -m 600 "$OUT/cpa/deep.txt" "$OUT/inst"
+expect "install -m set the mode" "^600\$" stat -c %a "$OUT/inst"
 # A member whose path climbs out of the allowed folder.
 (cd "$T" && mkdir -p evil/out && echo PWNED >evil/out/pwned.txt && tar -cf "$OUT/evil.tar" -C "$T/evil" --absolute-names "out/pwned.txt" -P "$W/pwned.txt" 2>/dev/null) || true
 printf 'x' >/dev/null
