@@ -221,6 +221,18 @@ print(*[f(p) for p in sys.argv[1:]])'
 	expect "statfs: recorded, stat access" \
 		"\"op\":\"statfs\",\"path\":\"$IN/a\",\"canon\":\"$IN/a\",\"access\":\"stat\",.*\"decision\":\"allow\"" \
 		cat "$T/statfs.jsonl"
+	# Bad arguments get the kernel's own answers: the same script run
+	# without the sandbox says what they are.
+	BA="import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+def e(rc):
+    return '%d/%d' % (rc, ctypes.get_errno())
+print(e(libc.statfs(b'$OUT', ctypes.c_void_p(8))), e(libc.fchmod(-1, 0o600)),
+      e(libc.fchmod(9999, 0o600)), e(libc.chmod(None, 0o600)), e(libc.chmod(b'', 0o600)),
+      e(libc.statfs(None, None)))"
+	ka=$(/usr/bin/python3 -c "$BA")
+	expect "statfs and chmod with bad arguments: as the kernel ($ka)" "^$ka\$" \
+		run -- /usr/bin/python3 -c "$BA"
 	expect "rename and symlink with a NULL second path: EFAULT" "^14 14\$" \
 		run -- /usr/bin/python3 -c "import ctypes
 libc = ctypes.CDLL(None, use_errno=True)
