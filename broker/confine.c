@@ -354,6 +354,7 @@ static const struct {
 	{ "utimensat", NOTIFY, A_NONE },
 	{ "fchmodat", NOTIFY, A_NONE },
 	{ "fstatfs", NOTIFY, A_NONE },
+	{ "ftruncate", NOTIFY, A_NONE },
 	{ "ioctl", NOTIFY, A_NOTIF_IOCTL },
 	{ "process_vm_readv", NOTIFY, A_NONE },
 	{ "process_vm_writev", NOTIFY, A_NONE },

@@ -260,6 +260,7 @@ struct call {
 	int cloexec;	   /* open: the worker's O_CLOEXEC */
 	int chdir;	   /* 1 chdir, 2 fchdir */
 	int fchmod;	   /* fchmod(2): dirfd is its descriptor, no path */
+	int64_t length;	   /* truncate(2) */
 	uint64_t resolve;  /* openat2: RESOLVE_* */
 	int path2;	   /* a second path argument (rename, symlink) */
 };
@@ -418,6 +419,9 @@ decode_call(struct notifier *n, struct call *c)
 		c->type = FB_MSG_RENAME, c->dirfd = (int)a[0], c->path_addr = a[1];
 		c->dirfd2 = (int)a[2], c->path2_addr = a[3];
 		break;
+	case SYS_truncate:
+		c->type = OPS_MSG_TRUNCATE, c->path_addr = a[0], c->length = (int64_t)a[1];
+		break;
 	case SYS_statfs:
 		c->type = OPS_MSG_STATFS, c->path_addr = a[0], c->out_addr = a[1];
 		break;
@@ -552,6 +556,7 @@ handle(struct notifier *n)
 	o.times = NULL;
 	o.fdobj = c.fchmod ? &st : NULL;
 	o.statfs = c.type == OPS_MSG_STATFS ? &n->sfs : NULL;
+	o.length = c.length;
 	if (e == 0 && c.type == OPS_MSG_UTIMES && c.out_addr != 0) {
 		/* Copied once, like the path; checked as the kernel does. */
 		if ((e = read_mem(tid, c.out_addr, n->times, sizeof(n->times))) == 0) {

@@ -6,7 +6,7 @@
  * see:
  *
  *	EACCES	the policy denies it (open, mkdir, unlink, rmdir, rename,
- *		symlink, utimensat, chmod)
+ *		symlink, utimensat, chmod, truncate)
  *	ENOENT	missing, or invisible to the worker: stat, lstat, access,
  *		readlink and statfs never tell a path the policy hides from
  *		one that does not exist
@@ -438,6 +438,7 @@ static const struct {
 	{ OPS_MSG_UTIMES, op_utimes, 1 },
 	{ OPS_MSG_CHMOD, op_chmod, 1 },
 	{ OPS_MSG_STATFS, op_statfs, 1 },
+	{ OPS_MSG_TRUNCATE, op_truncate, 1 },
 };
 
 static uint64_t
@@ -470,6 +471,7 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	    : c->req->type == OPS_MSG_UTIMES	 ? "utimes"
 	    : c->req->type == OPS_MSG_CHMOD	 ? "chmod"
 	    : c->req->type == OPS_MSG_STATFS	 ? "statfs"
+	    : c->req->type == OPS_MSG_TRUNCATE ? "truncate"
 						 : proto_type_name(c->req->type);
 	ev.path = c->req->path;
 	ev.path2 = c->req->type == FB_MSG_RENAME || c->req->type == OPS_MSG_SYMLINK ?

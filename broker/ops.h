@@ -67,6 +67,8 @@ struct session {
 #define OPS_MSG_CHMOD 0x102
 /* statfs(2): the answer goes into origin.statfs. */
 #define OPS_MSG_STATFS 0x103
+/* truncate(2): the length in origin.length. */
+#define OPS_MSG_TRUNCATE 0x104
 
 struct statfs;
 
@@ -87,6 +89,7 @@ struct origin {
 					 object, which the path must still
 					 name; else NULL */
 	struct statfs *statfs;	      /* OPS_MSG_STATFS: filled on success */
+	int64_t length;		      /* OPS_MSG_TRUNCATE */
 };
 
 /*

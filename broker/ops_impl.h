@@ -48,11 +48,13 @@ int ops_walk_object(struct opctx *c, int flags, struct walk *w, int hidden);
  * when the broker is root: 0 or an errno. */
 int ops_give_to_worker(struct opctx *c, int fd);
 
-/* ops_names.c: mkdir, symlink, utimensat, chmod, unlink, rmdir, rename. */
+/* ops_names.c: mkdir, symlink, utimensat, chmod, truncate, unlink, rmdir,
+ * rename. */
 int op_mkdir(struct opctx *c);
 int op_symlink(struct opctx *c);
 int op_utimes(struct opctx *c);
 int op_chmod(struct opctx *c);
+int op_truncate(struct opctx *c);
 int op_unlink(struct opctx *c);
 int op_rmdir(struct opctx *c);
 int op_rename(struct opctx *c);

@@ -1,7 +1,7 @@
 /*
  * ops_names.c: the operations that change names (mkdir, symlink, unlink,
- * rmdir, rename), the times (utimensat) and the mode (chmod); ops.c has the
- * table and the rest.  Each walks to a (parent, name) pair or a pinned object, decides
+ * rmdir, rename), the times (utimensat), the mode (chmod) and the length
+ * (truncate); ops.c has the table and the rest.  Each walks to a (parent, name) pair or a pinned object, decides
  * on the canonical path and acts through the descriptors the walk holds.
  */
 #include <errno.h>
@@ -208,6 +208,41 @@ op_chmod(struct opctx *c)
 	mode &= bound | S_ISGID | S_ISVTX;
 	path_udec(num, sizeof(num), (unsigned long)w.fd);
 	e = fchmodat(c->s->fs.selffd, num, mode, 0) == -1 ? errno : 0;
+out:
+	walk_release(&w);
+	return e;
+}
+
+/*
+ * truncate(2): write on the file, as an open for writing would need; a
+ * regular file only (a folder EISDIR, anything else EINVAL, as the
+ * kernel).  Opened for writing through the pinned object, so append-only
+ * and immutable files refuse as they do the worker's own open.
+ */
+int
+op_truncate(struct opctx *c)
+{
+	struct walk w;
+	int e, fd;
+
+	if (c->o->length < 0)
+		return EINVAL;
+	if ((e = ops_walk_object(c, WALK_FOLLOW, &w, EACCES)) != 0)
+		goto out;
+	if (!ops_decide(c, w.canon, POLICY_WRITE, NULL)) {
+		e = EACCES;
+		goto out;
+	}
+	if (!S_ISREG(w.st.st_mode)) {
+		e = S_ISDIR(w.st.st_mode) ? EISDIR : EINVAL;
+		goto out;
+	}
+	if ((fd = walk_reopen(&c->s->fs, &w, O_WRONLY)) == -1) {
+		e = errno;
+		goto out;
+	}
+	e = ftruncate(fd, (off_t)c->o->length) == -1 ? errno : 0;
+	close(fd);
 out:
 	walk_release(&w);
 	return e;

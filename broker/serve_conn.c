@@ -232,6 +232,7 @@ conn_serve_one(struct sthread *th, struct watch *w)
 	o.times = NULL;
 	o.fdobj = NULL;
 	o.statfs = NULL;
+	o.length = 0;
 	/* OPENV has its own decoder (its request does not fit struct
 	 * fb_request); the header decides which, and each checks it again. */
 	/*

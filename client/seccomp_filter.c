@@ -196,15 +196,15 @@ static const struct sf_row sf_table[] = {
 	{ "symlink", SF_PATH, 0 }, { "symlinkat", SF_PATH, 0 },
 	/* chmod: write on the file; fchmod is further down. */
 	{ "chmod", SF_PATH, 0 }, { "fchmodat", SF_PATH, 0 },
-	/* statfs: stat on the path; the broker writes the answer. */
-	{ "statfs", SF_PATH, 0 },
+	/* statfs: stat on the path; the broker writes the answer.  truncate:
+	 * write on the file, as an open for writing. */
+	{ "statfs", SF_PATH, 0 }, { "truncate", SF_PATH, 0 },
 	/* Path syscalls nobody emulates (yet).  A hard link would give a
 	 * file the rules of its new name, so it stays refused. */
 	{ "link", SF_EACCES, 0 }, { "linkat", SF_EACCES, 0 },
 	/* chown: EPERM, the kernel's own answer to a user who is not root,
 	 * which cp -a and tar take as "ownership not kept" and go on. */
 	{ "chown", SF_EPERM, 0 }, { "lchown", SF_EPERM, 0 }, { "fchownat", SF_EPERM, 0 },
-	{ "truncate", SF_EACCES, 0 },
 	{ "utime", SF_EACCES, 0 }, { "utimes", SF_EACCES, 0 }, { "futimesat", SF_EACCES, 0 },
 	{ "mknod", SF_EACCES, 0 }, { "mknodat", SF_EACCES, 0 },
 	{ "getxattr", SF_NOXATTR, 0 }, { "lgetxattr", SF_NOXATTR, 0 },

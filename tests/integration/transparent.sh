@@ -221,6 +221,22 @@ print(*[f(p) for p in sys.argv[1:]])'
 	expect "statfs: recorded, stat access" \
 		"\"op\":\"statfs\",\"path\":\"$IN/a\",\"canon\":\"$IN/a\",\"access\":\"stat\",.*\"decision\":\"allow\"" \
 		cat "$T/statfs.jsonl"
+	# truncate(2): write on the file; a regular file only.
+	TR='import errno, os, sys
+def t(p, n):
+    try:
+        os.truncate(p, n)
+        return str(os.stat(p).st_size)
+    except OSError as e:
+        return errno.errorcode[e.errno]
+print(*[t(p, n) for p, n in eval(sys.argv[1])])'
+	echo 0123456789 >"$OUT/tr.txt" && chmod 666 "$OUT/tr.txt"
+	expect "truncate: a writable file, a negative length, a folder, a read-only file, a missing and a hidden one" \
+		"^4 EINVAL EISDIR EACCES ENOENT EACCES\$" run --audit "$T/truncate.jsonl" -- /usr/bin/python3 -c "$TR" \
+		"[('$OUT/tr.txt', 4), ('$OUT/tr.txt', -1), ('$OUT', 0), ('$IN/a/f1.txt', 0), ('$OUT/none', 0), ('$T/x', 0)]"
+	expect "truncate: the read-only file is whole, the record says write" \
+		"^line 1 needle .*\"op\":\"truncate\",\"path\":\"$OUT/tr.txt\",\"canon\":\"$OUT/tr.txt\",\"access\":\"write\"" \
+		sh -c "echo \$(cat '$IN/a/f1.txt') \$(cat '$T/truncate.jsonl')"
 	# Bad arguments get the kernel's own answers: the same script run
 	# without the sandbox says what they are.
 	BA="import ctypes
