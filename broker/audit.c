@@ -12,6 +12,7 @@
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/uio.h>
 
 #include "audit.h"
@@ -174,38 +175,70 @@ out_flags(struct out *o, unsigned flags)
 	}
 }
 
-/* renameat2(2) flags by name (transparent mode; never 0 here). */
+struct bitname {
+	unsigned bits;
+	const char *name;
+};
+
+/* The bits of v by name, '|'-separated, those without one as 0x.. last. */
 static void
-out_rename_flags(struct out *o, unsigned flags)
+out_names(struct out *o, unsigned v, const struct bitname *t, size_t n)
 {
 	const char *sep = "";
+	size_t i;
 
-	if (flags & RENAME_NOREPLACE) {
-		out_str(o, "RENAME_NOREPLACE");
-		sep = "|";
+	for (i = 0; i < n; i++) {
+		if (v & t[i].bits) {
+			out_str(o, sep);
+			out_str(o, t[i].name);
+			sep = "|";
+			v &= ~t[i].bits;
+		}
 	}
-	if (flags & RENAME_EXCHANGE) {
-		out_str(o, sep);
-		out_str(o, "RENAME_EXCHANGE");
-		sep = "|";
-	}
-	flags &= ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE);
-	if (flags != 0) {
+	if (v != 0 || *sep == '\0') {
 		out_str(o, sep);
 		out_str(o, "0x");
-		out_hex(o, flags);
+		out_hex(o, v);
 	}
 }
 
-/* Which records carry flags: every open and chmod, and a rename that had
- * some. */
+/* renameat2(2) flags (transparent mode; never 0 here). */
+static const struct bitname rename_names[] = {
+	{ RENAME_NOREPLACE, "RENAME_NOREPLACE" },
+	{ RENAME_EXCHANGE, "RENAME_EXCHANGE" },
+};
+
+/* inotify_add_watch(2)'s mask (transparent mode). */
+static const struct bitname inotify_names[] = {
+	{ IN_ACCESS, "IN_ACCESS" },
+	{ IN_MODIFY, "IN_MODIFY" },
+	{ IN_ATTRIB, "IN_ATTRIB" },
+	{ IN_CLOSE_WRITE, "IN_CLOSE_WRITE" },
+	{ IN_CLOSE_NOWRITE, "IN_CLOSE_NOWRITE" },
+	{ IN_OPEN, "IN_OPEN" },
+	{ IN_MOVED_FROM, "IN_MOVED_FROM" },
+	{ IN_MOVED_TO, "IN_MOVED_TO" },
+	{ IN_CREATE, "IN_CREATE" },
+	{ IN_DELETE, "IN_DELETE" },
+	{ IN_DELETE_SELF, "IN_DELETE_SELF" },
+	{ IN_MOVE_SELF, "IN_MOVE_SELF" },
+	{ IN_ONLYDIR, "IN_ONLYDIR" },
+	{ IN_DONT_FOLLOW, "IN_DONT_FOLLOW" },
+	{ IN_EXCL_UNLINK, "IN_EXCL_UNLINK" },
+	{ IN_MASK_CREATE, "IN_MASK_CREATE" },
+	{ IN_MASK_ADD, "IN_MASK_ADD" },
+	{ IN_ONESHOT, "IN_ONESHOT" },
+};
+
+/* Which records carry flags: every open, chmod and watch, and a rename
+ * that had some. */
 static int
 has_flags(const struct audit_event *ev)
 {
 	if (ev->op == NULL)
 		return 0;
 	return strcmp(ev->op, "open") == 0 || strcmp(ev->op, "chmod") == 0 ||
-	    (strcmp(ev->op, "rename") == 0 && ev->flags != 0);
+	    strcmp(ev->op, "watch") == 0 || (strcmp(ev->op, "rename") == 0 && ev->flags != 0);
 }
 
 /* chmod(2)'s mode as chmod(1) writes it: "0755", "04750". */
@@ -263,8 +296,10 @@ out_any_flags(struct out *o, const struct audit_event *ev)
 		out_resolve(o, ev->resolve);
 	} else if (strcmp(ev->op, "chmod") == 0)
 		out_mode(o, ev->flags);
+	else if (strcmp(ev->op, "watch") == 0)
+		out_names(o, ev->flags, inotify_names, sizeof(inotify_names) / sizeof(inotify_names[0]));
 	else
-		out_rename_flags(o, ev->flags);
+		out_names(o, ev->flags, rename_names, sizeof(rename_names) / sizeof(rename_names[0]));
 }
 
 static const char *

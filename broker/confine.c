@@ -355,6 +355,8 @@ static const struct {
 	{ "fchmodat", NOTIFY, A_NONE },
 	{ "fstatfs", NOTIFY, A_NONE },
 	{ "ftruncate", NOTIFY, A_NONE },
+	{ "pidfd_getfd", NOTIFY, A_NONE },
+	{ "inotify_add_watch", NOTIFY, A_NONE },
 	{ "ioctl", NOTIFY, A_NOTIF_IOCTL },
 	{ "process_vm_readv", NOTIFY, A_NONE },
 	{ "process_vm_writev", NOTIFY, A_NONE },

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/sysmacros.h>
 #include <sys/stat.h>
@@ -261,9 +262,16 @@ struct call {
 	int chdir;	   /* 1 chdir, 2 fchdir */
 	int fchmod;	   /* fchmod(2): dirfd is its descriptor, no path */
 	int64_t length;	   /* truncate(2) */
+	int ifd;	   /* inotify_add_watch(2): the worker's inotify descriptor */
 	uint64_t resolve;  /* openat2: RESOLVE_* */
 	int path2;	   /* a second path argument (rename, symlink) */
 };
+
+/* Every bit inotify_add_watch(2) knows (the kernel's ALL_INOTIFY_BITS). */
+#define IN_ALL_BITS                                                                  \
+	(IN_ALL_EVENTS | IN_UNMOUNT | IN_Q_OVERFLOW | IN_IGNORED | IN_ONLYDIR |        \
+	    IN_DONT_FOLLOW | IN_EXCL_UNLINK | IN_MASK_CREATE | IN_MASK_ADD | IN_ISDIR | \
+	    IN_ONESHOT)
 
 #define RESOLVE_ALL                                                                      \
 	(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | \
@@ -419,6 +427,14 @@ decode_call(struct notifier *n, struct call *c)
 		c->type = FB_MSG_RENAME, c->dirfd = (int)a[0], c->path_addr = a[1];
 		c->dirfd2 = (int)a[2], c->path2_addr = a[3];
 		break;
+	case SYS_inotify_add_watch:
+		/* The kernel's first checks, before the descriptor's. */
+		if ((a[2] & IN_ALL_BITS) == 0 ||
+		    (a[2] & (IN_MASK_ADD | IN_MASK_CREATE)) == (IN_MASK_ADD | IN_MASK_CREATE))
+			return EINVAL;
+		c->type = OPS_MSG_WATCH, c->path_addr = a[1], c->ifd = (int)a[0];
+		c->flags = (uint32_t)a[2];
+		break;
 	case SYS_truncate:
 		c->type = OPS_MSG_TRUNCATE, c->path_addr = a[0], c->length = (int64_t)a[1];
 		break;
@@ -484,7 +500,7 @@ handle(struct notifier *n)
 	struct call c;
 	struct stat st;
 	size_t k;
-	int e, fd;
+	int e, fd, wd = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (n->req->data.arch != AUDIT_ARCH_X86_64) {
@@ -557,6 +573,14 @@ handle(struct notifier *n)
 	o.fdobj = c.fchmod ? &st : NULL;
 	o.statfs = c.type == OPS_MSG_STATFS ? &n->sfs : NULL;
 	o.length = c.length;
+	o.ifd = -1;
+	o.wd = &wd;
+	if (e == 0 && c.type == OPS_MSG_WATCH) {
+		/* The worker's very inotify instance; a descriptor that is not
+		 * one is EINVAL, as the kernel says. */
+		if ((o.ifd = task_getfd(tid, c.ifd, "anon_inode:inotify")) < 0)
+			e = o.ifd;
+	}
 	if (e == 0 && c.type == OPS_MSG_UTIMES && c.out_addr != 0) {
 		/* Copied once, like the path; checked as the kernel does. */
 		if ((e = read_mem(tid, c.out_addr, n->times, sizeof(n->times))) == 0) {
@@ -581,14 +605,17 @@ handle(struct notifier *n)
 	o.pid = task_tgid(&n->tasks, tid);
 	server_unlock(n->sv);
 	/* Everything read from the worker now belongs to this live call. */
-	if (!id_valid(n))
-		return;
-	if (e < 0 || o.pid <= 0) {
-		send_resp(n, e < 0 ? -e : ESRCH, 0, 0);
+	if (!id_valid(n) || e < 0 || o.pid <= 0) {
+		if (o.ifd >= 0)
+			close(o.ifd);
+		if (e < 0 || o.pid <= 0)
+			send_resp(n, e < 0 ? -e : ESRCH, 0, 0); /* ENOENT if gone */
 		return;
 	}
 
 	ops_handle(n->s, &o, &n->freq, &t0, &n->rep, &fd);
+	if (o.ifd >= 0)
+		close(o.ifd);
 	/* --audit-sync: the record is made durable before the answer.  One
 	 * fdatasync() per notification: a listener is read one notification
 	 * per wake-up, so there is no batch to share it with. */
@@ -624,6 +651,9 @@ handle(struct notifier *n)
 	case FB_MSG_LSTAT:
 		wire_to_stat(&n->rep.st, &st);
 		answer_stat(n, &c, &st);
+		break;
+	case OPS_MSG_WATCH:
+		send_resp(n, 0, wd, 0);
 		break;
 	case OPS_MSG_STATFS:
 		if ((e = write_mem(n, c.out_addr, &n->sfs, sizeof(n->sfs))) == -ESRCH)

@@ -6,7 +6,7 @@
  * see:
  *
  *	EACCES	the policy denies it (open, mkdir, unlink, rmdir, rename,
- *		symlink, utimensat, chmod, truncate)
+ *		symlink, utimensat, chmod, truncate, inotify_add_watch)
  *	ENOENT	missing, or invisible to the worker: stat, lstat, access,
  *		readlink and statfs never tell a path the policy hides from
  *		one that does not exist
@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -331,6 +332,45 @@ op_statfs(struct opctx *c)
 	return e;
 }
 
+/*
+ * inotify_add_watch(2) (transparent mode): list on a folder (its events
+ * name what is made and removed in it), read on anything else (when it
+ * is opened, read and written).  The watch is added to the worker's own
+ * inotify instance (the broker's copy of its descriptor) on the pinned
+ * object, through the broker's /proc/self/fd: the kernel follows that
+ * magic link to the object itself, a symlink's own inode under
+ * IN_DONT_FOLLOW.
+ */
+static int
+op_watch(struct opctx *c)
+{
+	static const char pfx[] = "/proc/self/fd/";
+	uint32_t mask = c->req->flags;
+	char link[sizeof(pfx) + 16];
+	struct walk w;
+	int e, wd;
+
+	if ((e = ops_walk_object(c, (mask & IN_DONT_FOLLOW) ? 0 : WALK_FOLLOW, &w, EACCES)) != 0)
+		goto out;
+	if (!ops_decide(c, w.canon, S_ISDIR(w.st.st_mode) ? POLICY_LIST : POLICY_READ, NULL)) {
+		e = EACCES;
+		goto out;
+	}
+	if (c->o->ifd < 0 || c->o->wd == NULL) {
+		e = EINVAL;
+		goto out;
+	}
+	memcpy(link, pfx, sizeof(pfx));
+	path_udec(link + sizeof(pfx) - 1, sizeof(link) - sizeof(pfx) + 1, (unsigned long)w.fd);
+	if ((wd = inotify_add_watch(c->o->ifd, link, mask & ~(uint32_t)IN_DONT_FOLLOW)) == -1)
+		e = errno;
+	else
+		*c->o->wd = wd;
+out:
+	walk_release(&w);
+	return e;
+}
+
 static int
 op_stat_follow(struct opctx *c)
 {
@@ -439,6 +479,7 @@ static const struct {
 	{ OPS_MSG_CHMOD, op_chmod, 1 },
 	{ OPS_MSG_STATFS, op_statfs, 1 },
 	{ OPS_MSG_TRUNCATE, op_truncate, 1 },
+	{ OPS_MSG_WATCH, op_watch, 1 },
 };
 
 static uint64_t
@@ -448,6 +489,23 @@ elapsed_ns(const struct timespec *t0)
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (uint64_t)((t1.tv_sec - t0->tv_sec) * 1000000000L + (t1.tv_nsec - t0->tv_nsec));
+}
+
+/* The flags a record shows: open's, renameat2's and inotify's, chmod's
+ * mode. */
+static unsigned
+record_flags(const struct fb_request *req)
+{
+	switch (req->type) {
+	case FB_MSG_OPEN:
+	case FB_MSG_RENAME:
+	case OPS_MSG_WATCH:
+		return req->flags;
+	case OPS_MSG_CHMOD:
+		return req->mode;
+	default:
+		return 0;
+	}
 }
 
 static void
@@ -472,6 +530,7 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	    : c->req->type == OPS_MSG_CHMOD	 ? "chmod"
 	    : c->req->type == OPS_MSG_STATFS	 ? "statfs"
 	    : c->req->type == OPS_MSG_TRUNCATE ? "truncate"
+	    : c->req->type == OPS_MSG_WATCH	 ? "watch"
 						 : proto_type_name(c->req->type);
 	ev.path = c->req->path;
 	ev.path2 = c->req->type == FB_MSG_RENAME || c->req->type == OPS_MSG_SYMLINK ?
@@ -479,9 +538,7 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	ev.canon = c->canon[0] != '\0' ? c->canon : NULL;
 	ev.canon2 = c->canon2[0] != '\0' ? c->canon2 : NULL;
 	ev.access = c->access;
-	ev.flags = c->req->type == FB_MSG_OPEN || c->req->type == FB_MSG_RENAME ? c->req->flags
-	    : c->req->type == OPS_MSG_CHMOD					 ? c->req->mode
-										 : 0;
+	ev.flags = record_flags(c->req);
 	ev.resolve = c->req->type == FB_MSG_OPEN ? c->o->resolve : 0;
 	ev.allowed = c->decided ? c->allowed : 0;
 	ev.rule = c->decided ? c->rule : NULL;

@@ -69,6 +69,10 @@ struct session {
 #define OPS_MSG_STATFS 0x103
 /* truncate(2): the length in origin.length. */
 #define OPS_MSG_TRUNCATE 0x104
+/* inotify_add_watch(2): the mask in the request's flags, the broker's copy
+ * of the worker's inotify descriptor in origin.ifd, the watch descriptor
+ * returned in *origin.wd. */
+#define OPS_MSG_WATCH 0x105
 
 struct statfs;
 
@@ -90,6 +94,8 @@ struct origin {
 					 name; else NULL */
 	struct statfs *statfs;	      /* OPS_MSG_STATFS: filled on success */
 	int64_t length;		      /* OPS_MSG_TRUNCATE */
+	int ifd;		      /* OPS_MSG_WATCH, else -1 */
+	int *wd;		      /* OPS_MSG_WATCH: set on success */
 };
 
 /*

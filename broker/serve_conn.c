@@ -233,6 +233,8 @@ conn_serve_one(struct sthread *th, struct watch *w)
 	o.fdobj = NULL;
 	o.statfs = NULL;
 	o.length = 0;
+	o.ifd = -1;
+	o.wd = NULL;
 	/* OPENV has its own decoder (its request does not fit struct
 	 * fb_request); the header decides which, and each checks it again. */
 	/*

@@ -238,18 +238,27 @@ link_path(const char *link, char *out, size_t size)
 	return 0;
 }
 
+/* What /proc/self/fd says the broker's descriptor fd is: 0 (a path, or
+ * "anon_inode:inotify" and kin), 1 (no path: see link_path()), or a
+ * negative errno. */
+static int
+fd_path_raw(int fd, char *out, size_t size)
+{
+	char link[64];
+
+	memcpy(link, "/proc/self/fd/", sizeof("/proc/self/fd/"));
+	path_udec(link + sizeof("/proc/self/fd/") - 1, sizeof(link) - sizeof("/proc/self/fd/"),
+	    (unsigned long)fd);
+	return link_path(link, out, size);
+}
+
 /* The broker's path for its own descriptor fd: 0, or a negative errno
  * (-ENOENT for an object removed since, or outside the broker's view). */
 static int
 fd_path(int fd, char *out, size_t size)
 {
-	char link[64];
-	int r;
+	int r = fd_path_raw(fd, out, size);
 
-	memcpy(link, "/proc/self/fd/", sizeof("/proc/self/fd/"));
-	path_udec(link + sizeof("/proc/self/fd/") - 1, sizeof(link) - sizeof("/proc/self/fd/"),
-	    (unsigned long)fd);
-	r = link_path(link, out, size);
 	return r == 1 ? -ENOENT : r;
 }
 
@@ -368,6 +377,29 @@ task_fstat(pid_t tid, int fd, struct stat *st)
 	if (stat(link, st) == -1)
 		return errno == ENOENT ? -EBADF : -errno;
 	return 0;
+}
+
+int
+task_getfd(pid_t tid, int fd, const char *kind)
+{
+	char target[64];
+	int pidfd, copy, r;
+
+	if (fd < 0)
+		return -EBADF;
+	if ((pidfd = pidfd_open(tid, PIDFD_THREAD)) == -1)
+		return -errno;
+	copy = pidfd_getfd(pidfd, fd, 0);
+	r = copy == -1 ? -errno : 0;
+	close(pidfd);
+	if (r < 0)
+		return r;
+	if (kind != NULL && (fd_path_raw(copy, target, sizeof(target)) < 0 ||
+				strcmp(target, kind) != 0)) {
+		close(copy);
+		return -EINVAL;
+	}
+	return copy;
 }
 
 int

@@ -76,4 +76,11 @@ int task_fstat(pid_t tid, int fd, struct stat *st);
  * that the path still leads to st. */
 int task_fdname(pid_t tid, int fd, struct stat *st, char *out, size_t size);
 
+/* A copy of the descriptor fd of thread tid (pidfd_getfd(2)): the very
+ * open file, for a call the broker makes on the worker's behalf.  With
+ * kind, what /proc says the copy is must be that ("anon_inode:inotify"),
+ * else -EINVAL.  The descriptor (close-on-exec), or a negative errno:
+ * -EBADF.  Before SECCOMP_IOCTL_NOTIF_ID_VALID, like task_path(). */
+int task_getfd(pid_t tid, int fd, const char *kind);
+
 #endif

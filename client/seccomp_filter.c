@@ -199,6 +199,9 @@ static const struct sf_row sf_table[] = {
 	/* statfs: stat on the path; the broker writes the answer.  truncate:
 	 * write on the file, as an open for writing. */
 	{ "statfs", SF_PATH, 0 }, { "truncate", SF_PATH, 0 },
+	/* inotify_add_watch: list on a folder, read on a file; the broker adds
+	 * the watch to the worker's own instance (pidfd_getfd). */
+	{ "inotify_add_watch", SF_PATH, 0 },
 	/* Path syscalls nobody emulates (yet).  A hard link would give a
 	 * file the rules of its new name, so it stays refused. */
 	{ "link", SF_EACCES, 0 }, { "linkat", SF_EACCES, 0 },
@@ -214,7 +217,6 @@ static const struct sf_row sf_table[] = {
 	 * reporting an error. */
 	{ "setxattr", SF_NOXATTR, 0 }, { "lsetxattr", SF_NOXATTR, 0 },
 	{ "removexattr", SF_NOXATTR, 0 }, { "lremovexattr", SF_NOXATTR, 0 },
-	{ "inotify_add_watch", SF_EACCES, 0 },
 
 	/* Escape hatches. */
 	{ "io_uring_setup", SF_EPERM, 1 }, { "io_uring_enter", SF_EPERM, 1 },

@@ -75,7 +75,8 @@ static void
 round_trip(const uint8_t *data, size_t size)
 {
 	static const char *const ops[] = { "open", "stat", "lstat", "access", "readlink", "mkdir",
-		"unlink", "rmdir", "rename", "symlink", "utimes", "chmod" };
+		"unlink", "rmdir", "rename", "symlink", "utimes", "chmod", "statfs", "truncate",
+		"watch" };
 	static char text[16 * 1024 + 1];
 	const char *str[NSTR] = { NULL }, *why;
 	uint8_t hdr[HDR] = { 0 };

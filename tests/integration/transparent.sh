@@ -237,6 +237,30 @@ print(*[t(p, n) for p, n in eval(sys.argv[1])])'
 	expect "truncate: the read-only file is whole, the record says write" \
 		"^line 1 needle .*\"op\":\"truncate\",\"path\":\"$OUT/tr.txt\",\"canon\":\"$OUT/tr.txt\",\"access\":\"write\"" \
 		sh -c "echo \$(cat '$IN/a/f1.txt') \$(cat '$T/truncate.jsonl')"
+	# inotify_add_watch(2): list on a folder, read on a file; the watch is
+	# on the worker's own instance, so its events reach the worker.
+	IW="import ctypes, errno, os, select, struct
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init1(os.O_NONBLOCK)
+def w(p, m, f=fd):
+    r = libc.inotify_add_watch(f, p.encode(), m)
+    return str(r) if r >= 0 else errno.errorcode[ctypes.get_errno()]
+out = [w('$OUT', 0x100)]
+open('$OUT/watched.txt', 'w').close()
+select.select([fd], [], [], 5)
+data = os.read(fd, 4096)
+wd, mask, cookie, n = struct.unpack('iIII', data[:16])
+out.append('%d:%s' % (wd, data[16:16 + n].rstrip(b'\\0').decode()))
+out += [w('$IN/a/f1.txt', 2), w('$W/secret.txt', 2), w('$T', 0x100), w('$OUT/none', 0x100),
+        w('$IN/a/f1.txt', 0x100 | 0x01000000), w('$OUT', 0x100, 9999),
+        w('$OUT', 0x100, os.pipe()[0]), w('$OUT', 0)]
+print(*out)"
+	expect "inotify: a folder (its event arrives), a file, a denied file, a hidden folder, missing, IN_ONLYDIR, bad descriptors, no event bits" \
+		"^1 1:watched.txt 2 EACCES EACCES ENOENT ENOTDIR EBADF EINVAL EINVAL\$" \
+		run --audit "$T/watch.jsonl" -- /usr/bin/python3 -c "$IW"
+	expect "inotify: recorded with its mask, list on a folder" \
+		"\"op\":\"watch\",\"path\":\"$OUT\",\"canon\":\"$OUT\",\"access\":\"list\",\"flags\":\"IN_CREATE\",\"decision\":\"allow\"" \
+		grep '"op":"watch"' "$T/watch.jsonl"
 	# Bad arguments get the kernel's own answers: the same script run
 	# without the sandbox says what they are.
 	BA="import ctypes

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/uio.h>
 
 #include <cmocka.h>
@@ -149,6 +150,22 @@ test_format_rename(void **state)
 	ev.flags = 0177777; /* only the permission bits are a mode */
 	s = fmt(&ev);
 	assert_contains(s, ",\"flags\":\"07777\",");
+	free(s);
+
+	/* inotify_add_watch(2)'s mask by name; unnamed bits in hex. */
+	ev.op = "watch";
+	ev.flags = IN_CREATE | IN_DELETE | IN_ONLYDIR;
+	s = fmt(&ev);
+	assert_contains(s, ",\"op\":\"watch\",");
+	assert_contains(s, ",\"flags\":\"IN_CREATE|IN_DELETE|IN_ONLYDIR\",");
+	free(s);
+	ev.flags = IN_MODIFY | 0x8000; /* IN_IGNORED: an event, not a watch bit */
+	s = fmt(&ev);
+	assert_contains(s, ",\"flags\":\"IN_MODIFY|0x8000\",");
+	free(s);
+	ev.flags = 0x8000;
+	s = fmt(&ev);
+	assert_contains(s, ",\"flags\":\"0x8000\",");
 	free(s);
 
 	/* Without path2 neither key appears. */

@@ -255,6 +255,10 @@ attack_paths(void)
 	TRY("statfs /", statfs("/", &sfs));
 	ifd = inotify_init1(IN_CLOEXEC);
 	TRY("inotify_add_watch /etc", inotify_add_watch(ifd, "/etc", IN_ALL_EVENTS));
+	TRY("inotify_add_watch /etc/shadow, not following",
+	    inotify_add_watch(ifd, "/etc/shadow", IN_ALL_EVENTS | IN_DONT_FOLLOW));
+	TRY("inotify_add_watch through the broker socket",
+	    inotify_add_watch(worker_sock, "/etc", IN_ALL_EVENTS));
 	close(ifd);
 	TRY("name_to_handle_at /etc/shadow", syscall(SYS_name_to_handle_at, AT_FDCWD, "/etc/shadow",
 						  buf, buf + 128, 0));
