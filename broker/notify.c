@@ -33,9 +33,11 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include "log.h"
 #include "notify.h"
@@ -263,6 +265,7 @@ struct call {
 	int fchmod;	   /* fchmod(2): dirfd is its descriptor, no path */
 	int64_t length;	   /* truncate(2) */
 	int ifd;	   /* inotify_add_watch(2): the worker's inotify descriptor */
+	enum { TIMES_TIMESPEC, TIMES_TIMEVAL, TIMES_UTIMBUF } times; /* OPS_MSG_UTIMES */
 	uint64_t resolve;  /* openat2: RESOLVE_* */
 	int path2;	   /* a second path argument (rename, symlink) */
 };
@@ -411,6 +414,17 @@ decode_call(struct notifier *n, struct call *c)
 		c->type = OPS_MSG_UTIMES, c->dirfd = (int)a[0], c->path_addr = a[1];
 		c->out_addr = a[2], c->flags = (uint32_t)(a[3] & AT_SYMLINK_NOFOLLOW);
 		break;
+	case SYS_utime:
+	case SYS_utimes:
+		/* Older forms of utimensat(2) for old static programs: a path,
+		 * then NULL ("now") or the times in their own layout. */
+		c->type = OPS_MSG_UTIMES, c->path_addr = a[0], c->out_addr = a[1];
+		c->times = n->req->data.nr == SYS_utime ? TIMES_UTIMBUF : TIMES_TIMEVAL;
+		break;
+	case SYS_futimesat:
+		c->type = OPS_MSG_UTIMES, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->out_addr = a[2], c->times = TIMES_TIMEVAL;
+		break;
 	case SYS_renameat:
 	case SYS_renameat2:
 		/* RENAME_NOREPLACE and RENAME_EXCHANGE are brokered (op_rename
@@ -470,6 +484,47 @@ decode_call(struct notifier *n, struct call *c)
 		/* O_CLOEXEC is applied by ADDFD, the broker's copy always has it. */
 		c->flags &= ~(uint32_t)O_CLOEXEC;
 	}
+	return 0;
+}
+
+/*
+ * The two times of utimensat(2) (struct timespec), utimes(2) and
+ * futimesat(2) (struct timeval) or utime(2) (struct utimbuf), copied once,
+ * like the path, checked as the kernel checks them and made timespecs.
+ * 0, or a negative errno.
+ */
+static int
+read_times(pid_t tid, const struct call *c, struct timespec t[2])
+{
+	struct timeval tv[2];
+	struct utimbuf ub;
+	int k, e;
+
+	switch (c->times) {
+	case TIMES_UTIMBUF:
+		if ((e = read_mem(tid, c->out_addr, &ub, sizeof(ub))) != 0)
+			return e;
+		t[0].tv_sec = ub.actime, t[0].tv_nsec = 0;
+		t[1].tv_sec = ub.modtime, t[1].tv_nsec = 0;
+		return 0;
+	case TIMES_TIMEVAL:
+		if ((e = read_mem(tid, c->out_addr, tv, sizeof(tv))) != 0)
+			return e;
+		for (k = 0; k < 2; k++) {
+			if (tv[k].tv_usec < 0 || tv[k].tv_usec >= 1000000)
+				return -EINVAL;
+			t[k].tv_sec = tv[k].tv_sec, t[k].tv_nsec = tv[k].tv_usec * 1000;
+		}
+		return 0;
+	case TIMES_TIMESPEC:
+		break;
+	}
+	if ((e = read_mem(tid, c->out_addr, t, 2 * sizeof(*t))) != 0)
+		return e;
+	for (k = 0; k < 2; k++)
+		if (t[k].tv_nsec != UTIME_NOW && t[k].tv_nsec != UTIME_OMIT &&
+		    (t[k].tv_nsec < 0 || t[k].tv_nsec >= 1000000000L))
+			return -EINVAL;
 	return 0;
 }
 
@@ -581,16 +636,9 @@ handle(struct notifier *n)
 		if ((o.ifd = task_getfd(tid, c.ifd, "anon_inode:inotify")) < 0)
 			e = o.ifd;
 	}
-	if (e == 0 && c.type == OPS_MSG_UTIMES && c.out_addr != 0) {
-		/* Copied once, like the path; checked as the kernel does. */
-		if ((e = read_mem(tid, c.out_addr, n->times, sizeof(n->times))) == 0) {
-			for (k = 0; k < 2; k++)
-				if (n->times[k].tv_nsec != UTIME_NOW && n->times[k].tv_nsec != UTIME_OMIT &&
-				    (n->times[k].tv_nsec < 0 || n->times[k].tv_nsec >= 1000000000L))
-					e = -EINVAL;
-			o.times = n->times;
-		}
-	}
+	if (e == 0 && c.type == OPS_MSG_UTIMES && c.out_addr != 0 &&
+	    (e = read_times(tid, &c, n->times)) == 0)
+		o.times = n->times;
 	if (e == 0 && c.resolve != 0) {
 		/* The record keeps the path as asked; the walk takes the
 		 * kernel's answer (or the path joined, for the errno). */

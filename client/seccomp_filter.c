@@ -199,6 +199,9 @@ static const struct sf_row sf_table[] = {
 	/* statfs: stat on the path; the broker writes the answer.  truncate:
 	 * write on the file, as an open for writing. */
 	{ "statfs", SF_PATH, 0 }, { "truncate", SF_PATH, 0 },
+	/* utime, utimes: utimensat's older forms (futimesat is with it,
+	 * further down). */
+	{ "utime", SF_PATH, 0 }, { "utimes", SF_PATH, 0 },
 	/* inotify_add_watch: list on a folder, read on a file; the broker adds
 	 * the watch to the worker's own instance (pidfd_getfd). */
 	{ "inotify_add_watch", SF_PATH, 0 },
@@ -208,7 +211,6 @@ static const struct sf_row sf_table[] = {
 	/* chown: EPERM, the kernel's own answer to a user who is not root,
 	 * which cp -a and tar take as "ownership not kept" and go on. */
 	{ "chown", SF_EPERM, 0 }, { "lchown", SF_EPERM, 0 }, { "fchownat", SF_EPERM, 0 },
-	{ "utime", SF_EACCES, 0 }, { "utimes", SF_EACCES, 0 }, { "futimesat", SF_EACCES, 0 },
 	{ "mknod", SF_EACCES, 0 }, { "mknodat", SF_EACCES, 0 },
 	{ "getxattr", SF_NOXATTR, 0 }, { "lgetxattr", SF_NOXATTR, 0 },
 	{ "listxattr", SF_NOXATTR, 0 }, { "llistxattr", SF_NOXATTR, 0 },
@@ -264,6 +266,7 @@ static const struct sf_row sf_table[] = {
 	/* Decided on arguments. */
 	{ "clone", SF_ARGS, 0 }, { "socket", SF_ARGS, 0 }, { "socketpair", SF_ARGS, 0 },
 	{ "newfstatat", SF_ARGS, 0 }, { "statx", SF_ARGS, 0 }, { "utimensat", SF_ARGS, 0 },
+	{ "futimesat", SF_ARGS, 0 },
 	{ "memfd_create", SF_ARGS, 0 }, { "personality", SF_ARGS, 0 },
 	{ "setpriority", SF_ARGS, 0 }, { "prlimit64", SF_ARGS, 0 },
 };
@@ -280,7 +283,8 @@ static const char *const sf_args_text[] = {
 	"pathname socket)",
 	"newfstatat, statx: NULL path allowed; else notified (transparent) or, in explicit mode, "
 	"allowed with AT_EMPTY_PATH and EACCES without",
-	"utimensat: NULL path (futimens) allowed; with a path notified (transparent) or EACCES",
+	"utimensat, futimesat: NULL path (the descriptor's own times) allowed; with a path notified "
+	"(transparent) or EACCES",
 	"memfd_create: only with MFD_NOEXEC_SEAL (no exec outside the exec rules), else EPERM",
 	"personality: only PER_LINUX and the query",
 	"setpriority: PRIO_PROCESS of self only; prlimit64: pid 0 only",
@@ -399,6 +403,8 @@ sf_add_args(scmp_filter_ctx ctx, int transparent, int allow_net)
 
 		RULE(ctx, SCMP_ACT_ALLOW, "utimensat", 1, null);
 		RULE(ctx, path, "utimensat", 1, some);
+		RULE(ctx, SCMP_ACT_ALLOW, "futimesat", 1, null);
+		RULE(ctx, path, "futimesat", 1, some);
 	}
 
 	/* memfd_create: an executable memfd can be run through

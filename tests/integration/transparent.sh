@@ -172,6 +172,28 @@ print(*[u(*a) for a in eval(sys.argv[1])])'
 			"^EPERM 0 EACCES\$" run -- /usr/bin/python3 -c "$UT" \
 			"[('$OUT/r1', (1, 1)), ('$OUT/r1', None), ('$OUT/r2', None)]"
 	fi
+	# utime(2), utimes(2), futimesat(2): utimensat's older forms, as old
+	# static programs make them; futimesat with a NULL path is the
+	# descriptor's own (allowed, no broker).
+	OU="import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+TV = ctypes.c_long * 4
+def e(rc):
+    return str(rc) if rc == 0 else os.strerror(ctypes.get_errno()).split()[0]
+p = b'$OUT/moved.txt'
+r = [e(libc.syscall(132, p, ctypes.byref(TV(1000, 2000, 0, 0))))]
+r.append(str(os.stat(p).st_mtime_ns))
+r.append(e(libc.syscall(235, p, ctypes.byref(TV(3000, 5, 4000, 6)))))
+r.append(str(os.stat(p).st_mtime_ns))
+r.append(e(libc.syscall(235, p, ctypes.byref(TV(1, 1000000, 1, 0)))))
+r.append(e(libc.syscall(261, -100, p, None)))
+r.append(e(libc.syscall(235, b'$IN/a/f2.txt', None)))
+fd = os.open(p, os.O_RDONLY)
+r.append(e(libc.syscall(261, fd, None, ctypes.byref(TV(5000, 0, 6000, 0)))))
+r.append(str(os.stat(p).st_mtime_ns))
+print(*r)"
+	expect "utime, utimes, futimesat: set, set to the microsecond, EINVAL, now, a read-only file, futimesat of a descriptor" \
+		"^0 2000000000000 0 4000000006000 Invalid 0 Permission 0 6000000000000\$" run -- /usr/bin/python3 -c "$OU"
 	# chmod(2), fchmodat(2), fchmod(2): the policy's write, then the owner
 	# only, no set-user-ID, and the rule's mode= (0644 here) bounds the
 	# bits.  "fd" opens the file read-only and fchmods the descriptor.
