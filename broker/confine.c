@@ -351,6 +351,7 @@ static const struct {
 	{ "fchownat", CHOWN, A_NONE },
 	/* Transparent mode (notify.c). */
 	{ "symlinkat", NOTIFY, A_NONE },
+	{ "linkat", NOTIFY, A_NONE },
 	{ "utimensat", NOTIFY, A_NONE },
 	{ "fchmodat", NOTIFY, A_NONE },
 	{ "fstatfs", NOTIFY, A_NONE },

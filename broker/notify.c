@@ -414,6 +414,19 @@ decode_call(struct notifier *n, struct call *c)
 		c->type = OPS_MSG_UTIMES, c->dirfd = (int)a[0], c->path_addr = a[1];
 		c->out_addr = a[2], c->flags = (uint32_t)(a[3] & AT_SYMLINK_NOFOLLOW);
 		break;
+	case SYS_link:
+		c->type = OPS_MSG_LINK, c->path_addr = a[0], c->path2_addr = a[1];
+		break;
+	case SYS_linkat:
+		if (a[4] & ~(uint64_t)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+			return EINVAL;
+		/* Naming a descriptor's file takes CAP_DAC_READ_SEARCH, which
+		 * the worker lacks: ENOENT, as the kernel says. */
+		if (a[4] & AT_EMPTY_PATH)
+			return ENOENT;
+		c->type = OPS_MSG_LINK, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->dirfd2 = (int)a[2], c->path2_addr = a[3], c->flags = (uint32_t)a[4];
+		break;
 	case SYS_utime:
 	case SYS_utimes:
 		/* Older forms of utimensat(2) for old static programs: a path,
@@ -478,7 +491,7 @@ decode_call(struct notifier *n, struct call *c)
 	if (c->type == FB_MSG_READLINK && (int64_t)c->out_size <= 0)
 		return EINVAL;
 	/* Read even when NULL: read_string() then says EFAULT, as the kernel. */
-	c->path2 = c->type == FB_MSG_RENAME || c->type == OPS_MSG_SYMLINK;
+	c->path2 = c->type == FB_MSG_RENAME || c->type == OPS_MSG_SYMLINK || c->type == OPS_MSG_LINK;
 	if (c->type == FB_MSG_OPEN) {
 		c->cloexec = (c->flags & O_CLOEXEC) != 0;
 		/* O_CLOEXEC is applied by ADDFD, the broker's copy always has it. */
@@ -612,7 +625,7 @@ handle(struct notifier *n)
 		e = task_fdname(tid, c.dirfd, &st, n->freq.path, sizeof(n->freq.path));
 	else
 		e = task_path(tid, c.dirfd, raw, n->freq.path, sizeof(n->freq.path));
-	if (e == 0 && c.type == FB_MSG_RENAME)
+	if (e == 0 && (c.type == FB_MSG_RENAME || c.type == OPS_MSG_LINK))
 		e = raw2[0] == '\0' ? -ENOENT
 				    : task_path(tid, c.dirfd2, raw2, n->freq.path2, sizeof(n->freq.path2));
 	if (e == 0 && c.type == OPS_MSG_SYMLINK) {

@@ -85,18 +85,25 @@ ops_decide(struct opctx *c, const char *path, unsigned access, struct policy_dec
 	return d->allowed;
 }
 
-/* May the worker know whether path exists?  Asked quietly: it does not
- * count as the request's decision. */
+/* Does the policy allow access on path?  Asked quietly: it does not count
+ * as the request's decision (nor does complain mode enter). */
 int
-ops_visible(struct opctx *c, const char *path)
+ops_allows(struct opctx *c, const char *path, unsigned access)
 {
 	struct policy_decision d;
 
 	if (path[0] != '/')
 		return 0;
-	if (policy_decide(c->s->policy, path, POLICY_STAT, c->o->pid, &d) == -1)
+	if (policy_decide(c->s->policy, path, access, c->o->pid, &d) == -1)
 		return 0;
 	return d.allowed;
+}
+
+/* May the worker know whether path exists? */
+int
+ops_visible(struct opctx *c, const char *path)
+{
+	return ops_allows(c, path, POLICY_STAT);
 }
 
 /* Turn a failed walk into the errno the worker may see. */
@@ -480,6 +487,7 @@ static const struct {
 	{ OPS_MSG_STATFS, op_statfs, 1 },
 	{ OPS_MSG_TRUNCATE, op_truncate, 1 },
 	{ OPS_MSG_WATCH, op_watch, 1 },
+	{ OPS_MSG_LINK, op_link, 2 },
 };
 
 static uint64_t
@@ -531,10 +539,13 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	    : c->req->type == OPS_MSG_STATFS	 ? "statfs"
 	    : c->req->type == OPS_MSG_TRUNCATE ? "truncate"
 	    : c->req->type == OPS_MSG_WATCH	 ? "watch"
+	    : c->req->type == OPS_MSG_LINK	 ? "link"
 						 : proto_type_name(c->req->type);
 	ev.path = c->req->path;
-	ev.path2 = c->req->type == FB_MSG_RENAME || c->req->type == OPS_MSG_SYMLINK ?
-	    c->req->path2 : NULL;
+	ev.path2 = c->req->type == FB_MSG_RENAME || c->req->type == OPS_MSG_SYMLINK ||
+		c->req->type == OPS_MSG_LINK ?
+	    c->req->path2 :
+	    NULL;
 	ev.canon = c->canon[0] != '\0' ? c->canon : NULL;
 	ev.canon2 = c->canon2[0] != '\0' ? c->canon2 : NULL;
 	ev.access = c->access;

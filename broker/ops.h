@@ -73,6 +73,9 @@ struct session {
  * of the worker's inotify descriptor in origin.ifd, the watch descriptor
  * returned in *origin.wd. */
 #define OPS_MSG_WATCH 0x105
+/* link(2), linkat(2): path the existing file, path2 the new name; flags
+ * AT_SYMLINK_FOLLOW or 0. */
+#define OPS_MSG_LINK 0x106
 
 struct statfs;
 

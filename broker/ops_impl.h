@@ -31,6 +31,10 @@ struct opctx {
  * not NULL, gets the decision (create mode, exact match). */
 int ops_decide(struct opctx *c, const char *path, unsigned access, struct policy_decision *d);
 
+/* Does the policy allow access on path?  Asked quietly: not the request's
+ * decision, and complain mode does not enter. */
+int ops_allows(struct opctx *c, const char *path, unsigned access);
+
 /* May the worker know whether path exists?  Not the request's decision. */
 int ops_visible(struct opctx *c, const char *path);
 
@@ -48,13 +52,14 @@ int ops_walk_object(struct opctx *c, int flags, struct walk *w, int hidden);
  * when the broker is root: 0 or an errno. */
 int ops_give_to_worker(struct opctx *c, int fd);
 
-/* ops_names.c: mkdir, symlink, utimensat, chmod, truncate, unlink, rmdir,
- * rename. */
+/* ops_names.c: mkdir, symlink, link, utimensat, chmod, truncate, unlink,
+ * rmdir, rename. */
 int op_mkdir(struct opctx *c);
 int op_symlink(struct opctx *c);
 int op_utimes(struct opctx *c);
 int op_chmod(struct opctx *c);
 int op_truncate(struct opctx *c);
+int op_link(struct opctx *c);
 int op_unlink(struct opctx *c);
 int op_rmdir(struct opctx *c);
 int op_rename(struct opctx *c);

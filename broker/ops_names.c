@@ -31,6 +31,17 @@ walk_name(struct opctx *c, const char *path, struct walk *w, char *canon, int mu
 	return 0;
 }
 
+/* A new link's name must be free: 0; EEXIST where the worker may create
+ * or see it, else EACCES; ENOENT for "name/" of nothing. */
+static int
+name_taken(struct opctx *c, const struct walk *w)
+{
+	if (w->fd == -1)
+		return w->must_dir ? ENOENT : 0;
+	return ops_decide(c, w->canon, POLICY_CREATE, NULL) || ops_visible(c, w->canon) ? EEXIST
+											  : EACCES;
+}
+
 int
 op_mkdir(struct opctx *c)
 {
@@ -88,16 +99,8 @@ op_symlink(struct opctx *c)
 
 	if (c->req->path2[0] == '\0')
 		return ENOENT;
-	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0)
+	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0 || (e = name_taken(c, &w)) != 0)
 		goto out;
-	if (w.fd != -1 || w.must_dir) {
-		if (w.fd == -1)
-			e = ENOENT; /* "name/" of nothing */
-		else
-			e = ops_decide(c, w.canon, POLICY_CREATE, NULL) ||
-				ops_visible(c, w.canon) ? EEXIST : EACCES;
-		goto out;
-	}
 	if (!ops_decide(c, w.canon, POLICY_CREATE, NULL)) {
 		e = EACCES;
 		goto out;
@@ -122,6 +125,61 @@ op_symlink(struct opctx *c)
 	}
 out:
 	walk_release(&w);
+	return e;
+}
+
+/*
+ * link(2), linkat(2): a new name for an existing file.  The new name needs
+ * create.  A file reached by its new name gets that name's rules, so the
+ * new name may allow nothing of what a file's content and metadata are
+ * (read, write, exec, stat) that the old one does not: a read-only file is
+ * never linked into a writable tree.  That is a safety rule, enforced in
+ * complain mode too, recorded as rule "@link".  Then the kernel's
+ * protected_hardlinks rule for a worker without capabilities, since the
+ * broker is root: only its own file (EPERM), never a folder (EPERM).  The
+ * pinned object is what gets the name (through the broker's /proc/self/fd),
+ * never a name looked up again.
+ */
+int
+op_link(struct opctx *c)
+{
+	static const unsigned kept[] = { POLICY_READ, POLICY_WRITE, POLICY_EXEC, POLICY_STAT };
+	struct walk from, to;
+	char num[16];
+	size_t i;
+	int e;
+
+	memset(&to, 0, sizeof(to));
+	to.fd = to.dirfd = -1;
+	if ((e = ops_walk_object(c, (c->req->flags & AT_SYMLINK_FOLLOW) ? WALK_FOLLOW : 0, &from,
+		 EACCES)) != 0)
+		goto out;
+	if ((e = walk_name(c, c->req->path2, &to, c->canon2, 0)) != 0 ||
+	    (e = name_taken(c, &to)) != 0)
+		goto out;
+	if (!ops_decide(c, to.canon, POLICY_CREATE, NULL) ||
+	    !ops_decide(c, from.canon, POLICY_STAT, NULL)) {
+		e = EACCES;
+		goto out;
+	}
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		if (ops_allows(c, to.canon, kept[i]) && !ops_allows(c, from.canon, kept[i])) {
+			c->allowed = 0;
+			c->waived = 0;
+			c->rule = "@link";
+			e = EACCES;
+			goto out;
+		}
+	}
+	if (S_ISDIR(from.st.st_mode) || from.st.st_uid != c->s->uid) {
+		e = EPERM;
+		goto out;
+	}
+	path_udec(num, sizeof(num), (unsigned long)from.fd);
+	e = linkat(c->s->fs.selffd, num, to.dirfd, to.name, AT_SYMLINK_FOLLOW) == -1 ? errno : 0;
+out:
+	walk_release(&from);
+	walk_release(&to);
 	return e;
 }
 

@@ -205,9 +205,9 @@ static const struct sf_row sf_table[] = {
 	/* inotify_add_watch: list on a folder, read on a file; the broker adds
 	 * the watch to the worker's own instance (pidfd_getfd). */
 	{ "inotify_add_watch", SF_PATH, 0 },
-	/* Path syscalls nobody emulates (yet).  A hard link would give a
-	 * file the rules of its new name, so it stays refused. */
-	{ "link", SF_EACCES, 0 }, { "linkat", SF_EACCES, 0 },
+	/* link: create on the new name, which may allow no more than the
+	 * old one. */
+	{ "link", SF_PATH, 0 }, { "linkat", SF_PATH, 0 },
 	/* chown: EPERM, the kernel's own answer to a user who is not root,
 	 * which cp -a and tar take as "ownership not kept" and go on. */
 	{ "chown", SF_EPERM, 0 }, { "lchown", SF_EPERM, 0 }, { "fchownat", SF_EPERM, 0 },

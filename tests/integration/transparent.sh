@@ -123,7 +123,26 @@ expect "a link to a denied file opens nothing" "Permission denied" run -- cat "$
 expect "ln -s onto an existing name" "File exists" run -- ln -s x "$OUT/to-secret"
 expect "ln -s in a read-only tree denied" "Permission denied" run -- ln -s x "$IN/a/new-link"
 [ -L "$IN/a/new-link" ] && fail "a denied ln -s made a link" || pass "a denied ln -s made nothing"
-expect "ln (a hard link) stays refused" "Permission denied" run -- ln "$OUT/copy.txt" "$OUT/hard"
+# link(2): create on the new name, which may allow no more than the old
+# one ("@link"), and only the worker's own file.
+status "ln (a hard link) of the worker's file in its tree" 0 run -- ln "$OUT/copy.txt" "$OUT/hard"
+expect "ln made a second name for the same file" "^2 2\$" \
+	sh -c "echo \$(stat -c %h '$OUT/copy.txt') \$([ '$OUT/copy.txt' -ef '$OUT/hard' ] && echo 2)"
+expect "ln of a read-only file into the writable tree refused" "Permission denied" \
+	run --audit "$T/link.jsonl" -- ln "$IN/a/f1.txt" "$OUT/hard2"
+expect "ln refused by the @link rule, recorded" \
+	"\"op\":\"link\",\"path\":\"$IN/a/f1.txt\",\"path2\":\"$OUT/hard2\",.*\"decision\":\"deny\",\"rule\":\"@link\"" \
+	cat "$T/link.jsonl"
+[ -e "$OUT/hard2" ] && fail "a refused ln made a name" || pass "a refused ln made nothing"
+mkdir -p "$T/hl" && echo same >"$T/hl/one" && ln "$T/hl/one" "$T/hl/two"
+tar -C "$T" -cf "$OUT/hl.tar" hl && chmod 644 "$OUT/hl.tar"
+status "tar -x of an archive with a hard link member" 0 run -- tar --no-same-owner -C "$OUT/x" -xf "$OUT/hl.tar"
+expect "tar -x made the hard link" "^2 same\$" sh -c "echo \$(stat -c %h '$OUT/x/hl/two') \$(cat '$OUT/x/hl/two')"
+if [ "$(id -u)" -eq 0 ]; then
+	echo r >"$OUT/rootfile" && chmod 666 "$OUT/rootfile"
+	expect "ln of root's file in the writable tree: EPERM" "Operation not permitted" \
+		run -- ln "$OUT/rootfile" "$OUT/hard3"
+fi
 status "mv within the allowed folder" 0 run -- mv "$OUT/copy.txt" "$OUT/moved.txt"
 [ -e "$OUT/moved.txt" ] && pass "mv moved" || fail "mv did not move"
 expect "mv out of the allowed folder denied" "Permission denied|cannot" run -- mv "$OUT/moved.txt" "$W/stolen.txt"

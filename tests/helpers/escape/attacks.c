@@ -240,6 +240,9 @@ attack_paths(void)
 	TRY("renameat2 the victim", renameat2(AT_FDCWD, victim, AT_FDCWD, p, 0));
 	snprintf(p, sizeof(p), "%s/link", scratch);
 	TRY("link to the victim", link(victim, p));
+	TRY("link /etc/shadow into the scratch folder", link("/etc/shadow", p));
+	TRY("linkat /etc/passwd, following", linkat(AT_FDCWD, "/etc/passwd", AT_FDCWD, p,
+						AT_SYMLINK_FOLLOW));
 	TRY("symlink to /etc/shadow", symlink("/etc/shadow", p));
 	TRY("chmod the victim", chmod(victim, 0777));
 	TRY("fchmodat the victim", fchmodat(AT_FDCWD, victim, 04777, 0));
