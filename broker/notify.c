@@ -21,33 +21,27 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/audit.h>
-#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/inotify.h>
 #include <sys/ioctl.h>
-#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
-#include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
-#include <utime.h>
 
 #include "log.h"
 #include "notify.h"
+#include "notify_call.h"
 #include "ops.h"
 #include "path.h"
 #include "proto.h"
 #include "serve.h"
 #include "task.h"
-
-#define PAGE 4096
 
 /* Linux 6.6; missing from Debian 12's headers.  With it, the kernel wakes
  * the supervisor on the CPU of the thread that trapped, and the thread on
@@ -58,9 +52,6 @@
 #ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
-
-/* The first published struct open_how (Linux 5.6). */
-#define OPEN_HOW_SIZE_V0 24
 
 
 struct notifier {
@@ -100,51 +91,6 @@ int
 notify_active(void)
 {
 	return nactive;
-}
-
-/* Copy a NUL-terminated string out of the worker, never reading across a
- * page it did not ask for (a path at the end of a mapping is fine).  The
- * first read takes FIRST_READ bytes at most, enough for most paths: the
- * rest of a page would be copied for nothing. */
-#define FIRST_READ 256
-static int
-read_string(pid_t tid, uint64_t addr, char *buf, size_t size)
-{
-	struct iovec local, remote;
-	size_t off = 0, len;
-	ssize_t n;
-
-	if (addr == 0)
-		return -EFAULT;
-	while (off < size) {
-		len = PAGE - ((addr + off) % PAGE);
-		if (off == 0 && len > FIRST_READ)
-			len = FIRST_READ;
-		if (len > size - off)
-			len = size - off;
-		local.iov_base = buf + off;
-		local.iov_len = len;
-		remote.iov_base = (void *)(uintptr_t)(addr + off);
-		remote.iov_len = len;
-		n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
-		if (n <= 0)
-			return n == 0 || errno == EFAULT ? -EFAULT : -errno;
-		if (memchr(buf + off, '\0', (size_t)n) != NULL)
-			return 0;
-		off += (size_t)n;
-	}
-	return -ENAMETOOLONG;
-}
-
-static int
-read_mem(pid_t tid, uint64_t addr, void *buf, size_t len)
-{
-	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
-	ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
-
-	if (n == (ssize_t)len)
-		return 0;
-	return n < 0 && errno != EFAULT ? -errno : -EFAULT;
 }
 
 static int
@@ -203,344 +149,6 @@ send_fd(struct notifier *n, int fd, int cloexec)
 }
 
 
-static void
-wire_to_stat(const struct fb_wire_stat *w, struct stat *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->st_dev = w->dev;
-	st->st_ino = w->ino;
-	st->st_mode = (mode_t)w->mode;
-	st->st_nlink = w->nlink;
-	st->st_uid = (uid_t)w->uid;
-	st->st_gid = (gid_t)w->gid;
-	st->st_rdev = w->rdev;
-	st->st_size = w->size;
-	st->st_blksize = w->blksize;
-	st->st_blocks = w->blocks;
-	st->st_atim.tv_sec = w->atime_ns / 1000000000;
-	st->st_atim.tv_nsec = w->atime_ns % 1000000000;
-	st->st_mtim.tv_sec = w->mtime_ns / 1000000000;
-	st->st_mtim.tv_nsec = w->mtime_ns % 1000000000;
-	st->st_ctim.tv_sec = w->ctime_ns / 1000000000;
-	st->st_ctim.tv_nsec = w->ctime_ns % 1000000000;
-}
-
-static void
-stat_to_statx(const struct stat *st, struct statx *sx)
-{
-	memset(sx, 0, sizeof(*sx));
-	sx->stx_mask = STATX_BASIC_STATS;
-	sx->stx_blksize = (uint32_t)st->st_blksize;
-	sx->stx_nlink = (uint32_t)st->st_nlink;
-	sx->stx_uid = st->st_uid;
-	sx->stx_gid = st->st_gid;
-	sx->stx_mode = (uint16_t)st->st_mode;
-	sx->stx_ino = st->st_ino;
-	sx->stx_size = (uint64_t)st->st_size;
-	sx->stx_blocks = (uint64_t)st->st_blocks;
-	sx->stx_atime.tv_sec = st->st_atim.tv_sec;
-	sx->stx_atime.tv_nsec = (uint32_t)st->st_atim.tv_nsec;
-	sx->stx_mtime.tv_sec = st->st_mtim.tv_sec;
-	sx->stx_mtime.tv_nsec = (uint32_t)st->st_mtim.tv_nsec;
-	sx->stx_ctime.tv_sec = st->st_ctim.tv_sec;
-	sx->stx_ctime.tv_nsec = (uint32_t)st->st_ctim.tv_nsec;
-	sx->stx_rdev_major = major(st->st_rdev);
-	sx->stx_rdev_minor = minor(st->st_rdev);
-	sx->stx_dev_major = major(st->st_dev);
-	sx->stx_dev_minor = minor(st->st_dev);
-}
-
-/* What a notified syscall asks for, once its arguments are copied. */
-struct call {
-	uint16_t type;	   /* FB_MSG_* */
-	int dirfd, dirfd2;
-	uint64_t path_addr, path2_addr;
-	uint32_t flags, mode;
-	int empty_ok;	   /* AT_EMPTY_PATH given */
-	uint64_t out_addr; /* stat buffer, readlink buffer, utimensat times */
-	uint64_t out_size; /* readlink size */
-	int statx;	   /* write a struct statx, not a struct stat */
-	int cloexec;	   /* open: the worker's O_CLOEXEC */
-	int chdir;	   /* 1 chdir, 2 fchdir */
-	int fchmod;	   /* fchmod(2): dirfd is its descriptor, no path */
-	int64_t length;	   /* truncate(2) */
-	int ifd;	   /* inotify_add_watch(2): the worker's inotify descriptor */
-	enum { TIMES_TIMESPEC, TIMES_TIMEVAL, TIMES_UTIMBUF } times; /* OPS_MSG_UTIMES */
-	uint64_t resolve;  /* openat2: RESOLVE_* */
-	int path2;	   /* a second path argument (rename, symlink) */
-};
-
-/* Every bit inotify_add_watch(2) knows (the kernel's ALL_INOTIFY_BITS). */
-#define IN_ALL_BITS                                                                  \
-	(IN_ALL_EVENTS | IN_UNMOUNT | IN_Q_OVERFLOW | IN_IGNORED | IN_ONLYDIR |        \
-	    IN_DONT_FOLLOW | IN_EXCL_UNLINK | IN_MASK_CREATE | IN_MASK_ADD | IN_ISDIR | \
-	    IN_ONESHOT)
-
-#define RESOLVE_ALL                                                                      \
-	(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | \
-	    RESOLVE_IN_ROOT | RESOLVE_CACHED)
-
-/* Map the syscall to a call.  Returns 0, or a positive errno to answer. */
-static int
-decode_call(struct notifier *n, struct call *c)
-{
-	const __u64 *a = n->req->data.args;
-	struct open_how how;
-	uint8_t tail[64];
-	uint64_t size, off;
-
-	memset(c, 0, sizeof(*c));
-	c->dirfd = c->dirfd2 = AT_FDCWD;
-	switch (n->req->data.nr) {
-	case SYS_open:
-		c->type = FB_MSG_OPEN, c->path_addr = a[0], c->flags = (uint32_t)a[1];
-		c->mode = (uint32_t)a[2];
-		break;
-	case SYS_creat:
-		c->type = FB_MSG_OPEN, c->path_addr = a[0];
-		c->flags = O_CREAT | O_WRONLY | O_TRUNC, c->mode = (uint32_t)a[1];
-		break;
-	case SYS_openat:
-		c->type = FB_MSG_OPEN, c->dirfd = (int)a[0], c->path_addr = a[1];
-		c->flags = (uint32_t)a[2], c->mode = (uint32_t)a[3];
-		break;
-	case SYS_openat2:
-		size = a[3];
-		if (size < OPEN_HOW_SIZE_V0)
-			return EINVAL;
-		if (size > PAGE)
-			return E2BIG;
-		memset(&how, 0, sizeof(how));
-		if (read_mem(n->req->pid, a[2], &how, sizeof(how) < size ? sizeof(how) : size))
-			return EFAULT;
-		/* Bytes of a newer, larger struct must be zero. */
-		for (off = sizeof(how); off < size; off += sizeof(tail)) {
-			size_t k = size - off < sizeof(tail) ? (size_t)(size - off) : sizeof(tail), i;
-
-			if (read_mem(n->req->pid, a[2] + off, tail, k))
-				return EFAULT;
-			for (i = 0; i < k; i++)
-				if (tail[i] != 0)
-					return E2BIG;
-		}
-		if (how.flags > UINT32_MAX || how.mode > 07777 || (how.resolve & ~RESOLVE_ALL) != 0 ||
-		    (how.resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) ==
-			(RESOLVE_BENEATH | RESOLVE_IN_ROOT))
-			return EINVAL;
-		/* "Only from the caches": never true of a lookup made in
-		 * another process, and EAGAIN is the documented answer that
-		 * makes callers ask again without it. */
-		if (how.resolve & RESOLVE_CACHED)
-			return EAGAIN;
-		c->type = FB_MSG_OPEN, c->dirfd = (int)a[0], c->path_addr = a[1];
-		c->flags = (uint32_t)how.flags, c->mode = (uint32_t)how.mode;
-		c->resolve = how.resolve;
-		break;
-	case SYS_stat:
-	case SYS_lstat:
-		c->type = n->req->data.nr == SYS_stat ? FB_MSG_STAT : FB_MSG_LSTAT;
-		c->path_addr = a[0], c->out_addr = a[1];
-		break;
-	case SYS_newfstatat:
-		if (a[3] & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
-			return EINVAL;
-		c->type = (a[3] & AT_SYMLINK_NOFOLLOW) ? FB_MSG_LSTAT : FB_MSG_STAT;
-		c->dirfd = (int)a[0], c->path_addr = a[1], c->out_addr = a[2];
-		c->empty_ok = (a[3] & AT_EMPTY_PATH) != 0;
-		break;
-	case SYS_statx:
-		c->type = (a[2] & AT_SYMLINK_NOFOLLOW) ? FB_MSG_LSTAT : FB_MSG_STAT;
-		c->dirfd = (int)a[0], c->path_addr = a[1], c->out_addr = a[4];
-		c->empty_ok = (a[2] & AT_EMPTY_PATH) != 0;
-		c->statx = 1;
-		break;
-	case SYS_access:
-		c->type = FB_MSG_ACCESS, c->path_addr = a[0], c->mode = (uint32_t)a[1];
-		break;
-	case SYS_faccessat:
-	case SYS_faccessat2:
-		if (n->req->data.nr == SYS_faccessat2 &&
-		    (a[3] & ~(uint64_t)(AT_EACCESS | AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)))
-			return EINVAL;
-		c->type = FB_MSG_ACCESS, c->dirfd = (int)a[0], c->path_addr = a[1];
-		c->mode = (uint32_t)a[2];
-		c->empty_ok = n->req->data.nr == SYS_faccessat2 && (a[3] & AT_EMPTY_PATH);
-		break;
-	case SYS_readlink:
-		c->type = FB_MSG_READLINK, c->path_addr = a[0], c->out_addr = a[1];
-		c->out_size = a[2];
-		break;
-	case SYS_readlinkat:
-		c->type = FB_MSG_READLINK, c->dirfd = (int)a[0], c->path_addr = a[1];
-		c->out_addr = a[2], c->out_size = a[3];
-		break;
-	case SYS_mkdir:
-		c->type = FB_MSG_MKDIR, c->path_addr = a[0], c->mode = (uint32_t)a[1];
-		break;
-	case SYS_mkdirat:
-		c->type = FB_MSG_MKDIR, c->dirfd = (int)a[0], c->path_addr = a[1];
-		c->mode = (uint32_t)a[2];
-		break;
-	case SYS_unlink:
-		c->type = FB_MSG_UNLINK, c->path_addr = a[0];
-		break;
-	case SYS_rmdir:
-		c->type = FB_MSG_RMDIR, c->path_addr = a[0];
-		break;
-	case SYS_unlinkat:
-		if (a[2] & ~(uint64_t)AT_REMOVEDIR)
-			return EINVAL;
-		c->type = (a[2] & AT_REMOVEDIR) ? FB_MSG_RMDIR : FB_MSG_UNLINK;
-		c->dirfd = (int)a[0], c->path_addr = a[1];
-		break;
-	case SYS_rename:
-		c->type = FB_MSG_RENAME, c->path_addr = a[0], c->path2_addr = a[1];
-		break;
-	case SYS_symlink:
-		/* path: the new name; path2: the target, kept as written. */
-		c->type = OPS_MSG_SYMLINK, c->path_addr = a[1], c->path2_addr = a[0];
-		break;
-	case SYS_symlinkat:
-		c->type = OPS_MSG_SYMLINK, c->dirfd = (int)a[1], c->path_addr = a[2];
-		c->path2_addr = a[0];
-		break;
-	case SYS_utimensat:
-		/* The filter sends only calls with a path (futimens passes).
-		 * AT_EMPTY_PATH with "" would mean the descriptor itself,
-		 * which futimens() does without the broker: ENOENT, as
-		 * without the flag. */
-		if (a[3] & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-			return EINVAL;
-		c->type = OPS_MSG_UTIMES, c->dirfd = (int)a[0], c->path_addr = a[1];
-		c->out_addr = a[2], c->flags = (uint32_t)(a[3] & AT_SYMLINK_NOFOLLOW);
-		break;
-	case SYS_link:
-		c->type = OPS_MSG_LINK, c->path_addr = a[0], c->path2_addr = a[1];
-		break;
-	case SYS_linkat:
-		if (a[4] & ~(uint64_t)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
-			return EINVAL;
-		/* Naming a descriptor's file takes CAP_DAC_READ_SEARCH, which
-		 * the worker lacks: ENOENT, as the kernel says. */
-		if (a[4] & AT_EMPTY_PATH)
-			return ENOENT;
-		c->type = OPS_MSG_LINK, c->dirfd = (int)a[0], c->path_addr = a[1];
-		c->dirfd2 = (int)a[2], c->path2_addr = a[3], c->flags = (uint32_t)a[4];
-		break;
-	case SYS_utime:
-	case SYS_utimes:
-		/* Older forms of utimensat(2) for old static programs: a path,
-		 * then NULL ("now") or the times in their own layout. */
-		c->type = OPS_MSG_UTIMES, c->path_addr = a[0], c->out_addr = a[1];
-		c->times = n->req->data.nr == SYS_utime ? TIMES_UTIMBUF : TIMES_TIMEVAL;
-		break;
-	case SYS_futimesat:
-		c->type = OPS_MSG_UTIMES, c->dirfd = (int)a[0], c->path_addr = a[1];
-		c->out_addr = a[2], c->times = TIMES_TIMEVAL;
-		break;
-	case SYS_renameat:
-	case SYS_renameat2:
-		/* RENAME_NOREPLACE and RENAME_EXCHANGE are brokered (op_rename
-		 * checks them again); RENAME_WHITEOUT needs CAP_MKNOD, which
-		 * the worker lacks, so EPERM as the kernel would say. */
-		if (n->req->data.nr == SYS_renameat2) {
-			if (a[4] & ~(uint64_t)(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) ||
-			    ((a[4] & RENAME_EXCHANGE) && (a[4] & ~(uint64_t)RENAME_EXCHANGE)))
-				return EINVAL;
-			if (a[4] & RENAME_WHITEOUT)
-				return EPERM;
-			c->flags = (uint32_t)a[4];
-		}
-		c->type = FB_MSG_RENAME, c->dirfd = (int)a[0], c->path_addr = a[1];
-		c->dirfd2 = (int)a[2], c->path2_addr = a[3];
-		break;
-	case SYS_inotify_add_watch:
-		/* The kernel's first checks, before the descriptor's. */
-		if ((a[2] & IN_ALL_BITS) == 0 ||
-		    (a[2] & (IN_MASK_ADD | IN_MASK_CREATE)) == (IN_MASK_ADD | IN_MASK_CREATE))
-			return EINVAL;
-		c->type = OPS_MSG_WATCH, c->path_addr = a[1], c->ifd = (int)a[0];
-		c->flags = (uint32_t)a[2];
-		break;
-	case SYS_truncate:
-		c->type = OPS_MSG_TRUNCATE, c->path_addr = a[0], c->length = (int64_t)a[1];
-		break;
-	case SYS_statfs:
-		c->type = OPS_MSG_STATFS, c->path_addr = a[0], c->out_addr = a[1];
-		break;
-	case SYS_chmod:
-		c->type = OPS_MSG_CHMOD, c->path_addr = a[0], c->mode = (uint32_t)a[1];
-		break;
-	case SYS_fchmodat:
-		c->type = OPS_MSG_CHMOD, c->dirfd = (int)a[0], c->path_addr = a[1];
-		c->mode = (uint32_t)a[2];
-		break;
-	case SYS_fchmod:
-		c->type = OPS_MSG_CHMOD, c->dirfd = (int)a[0], c->mode = (uint32_t)a[1];
-		c->fchmod = 1;
-		break;
-	case SYS_chdir:
-		c->chdir = 1, c->type = FB_MSG_STAT, c->path_addr = a[0];
-		break;
-	case SYS_fchdir:
-		c->chdir = 2;
-		break;
-	default:
-		return ENOSYS;
-	}
-	if (c->type == FB_MSG_READLINK && (int64_t)c->out_size <= 0)
-		return EINVAL;
-	/* Read even when NULL: read_string() then says EFAULT, as the kernel. */
-	c->path2 = c->type == FB_MSG_RENAME || c->type == OPS_MSG_SYMLINK || c->type == OPS_MSG_LINK;
-	if (c->type == FB_MSG_OPEN) {
-		c->cloexec = (c->flags & O_CLOEXEC) != 0;
-		/* O_CLOEXEC is applied by ADDFD, the broker's copy always has it. */
-		c->flags &= ~(uint32_t)O_CLOEXEC;
-	}
-	return 0;
-}
-
-/*
- * The two times of utimensat(2) (struct timespec), utimes(2) and
- * futimesat(2) (struct timeval) or utime(2) (struct utimbuf), copied once,
- * like the path, checked as the kernel checks them and made timespecs.
- * 0, or a negative errno.
- */
-static int
-read_times(pid_t tid, const struct call *c, struct timespec t[2])
-{
-	struct timeval tv[2];
-	struct utimbuf ub;
-	int k, e;
-
-	switch (c->times) {
-	case TIMES_UTIMBUF:
-		if ((e = read_mem(tid, c->out_addr, &ub, sizeof(ub))) != 0)
-			return e;
-		t[0].tv_sec = ub.actime, t[0].tv_nsec = 0;
-		t[1].tv_sec = ub.modtime, t[1].tv_nsec = 0;
-		return 0;
-	case TIMES_TIMEVAL:
-		if ((e = read_mem(tid, c->out_addr, tv, sizeof(tv))) != 0)
-			return e;
-		for (k = 0; k < 2; k++) {
-			if (tv[k].tv_usec < 0 || tv[k].tv_usec >= 1000000)
-				return -EINVAL;
-			t[k].tv_sec = tv[k].tv_sec, t[k].tv_nsec = tv[k].tv_usec * 1000;
-		}
-		return 0;
-	case TIMES_TIMESPEC:
-		break;
-	}
-	if ((e = read_mem(tid, c->out_addr, t, 2 * sizeof(*t))) != 0)
-		return e;
-	for (k = 0; k < 2; k++)
-		if (t[k].tv_nsec != UTIME_NOW && t[k].tv_nsec != UTIME_OMIT &&
-		    (t[k].tv_nsec < 0 || t[k].tv_nsec >= 1000000000L))
-			return -EINVAL;
-	return 0;
-}
-
 /* Answer a stat-like call with st, in the layout the syscall wants. */
 static void
 answer_stat(struct notifier *n, const struct call *c, const struct stat *st)
@@ -575,7 +183,7 @@ handle(struct notifier *n)
 		send_resp(n, ENOSYS, 0, 0);
 		return;
 	}
-	if ((e = decode_call(n, &c)) != 0) {
+	if ((e = call_decode(n->req, &c)) != 0) {
 		if (id_valid(n))
 			send_resp(n, e, 0, 0);
 		return;
@@ -589,8 +197,8 @@ handle(struct notifier *n)
 	/* Copy the path arguments once; from here on only the copies count.
 	 * fchmod has none: raw stays "x", a name never looked at. */
 	raw[0] = 'x', raw[1] = '\0';
-	if ((!c.fchmod && (e = read_string(tid, c.path_addr, raw, sizeof(raw))) < 0) ||
-	    (c.path2 && (e = read_string(tid, c.path2_addr, raw2, sizeof(raw2))) < 0)) {
+	if ((!c.fchmod && (e = worker_read_string(tid, c.path_addr, raw, sizeof(raw))) < 0) ||
+	    (c.path2 && (e = worker_read_string(tid, c.path2_addr, raw2, sizeof(raw2))) < 0)) {
 		if (id_valid(n))
 			send_resp(n, -e, 0, 0);
 		return;
@@ -650,7 +258,7 @@ handle(struct notifier *n)
 			e = o.ifd;
 	}
 	if (e == 0 && c.type == OPS_MSG_UTIMES && c.out_addr != 0 &&
-	    (e = read_times(tid, &c, n->times)) == 0)
+	    (e = call_read_times(tid, &c, n->times)) == 0)
 		o.times = n->times;
 	if (e == 0 && c.resolve != 0) {
 		/* The record keeps the path as asked; the walk takes the
