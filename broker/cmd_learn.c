@@ -162,6 +162,14 @@ take_record(const struct audit_rec *r, void *arg)
 	if (r->rule != NULL && strcmp(r->rule, "@preload") == 0)
 		return 0;
 	l->used++;
+	if (strcmp(r->op, "link") == 0 && r->canon2 != NULL && r->canon2[0] == '/') {
+		/* A hard link: its file needs stat, its new name create, and
+		 * nothing more (the broker lets a new name allow nothing of the
+		 * file's that the old one does not). */
+		learn_path(l, r->canon, r->pid, r->access & POLICY_STAT);
+		learn_path(l, r->canon2, r->pid, r->access & POLICY_CREATE);
+		return 0;
+	}
 	learn_path(l, r->canon, r->pid, r->access & POLICY_ALL);
 	if (r->canon2 != NULL && r->canon2[0] == '/')
 		learn_path(l, r->canon2, r->pid, r->access & POLICY_ALL);

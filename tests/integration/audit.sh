@@ -250,7 +250,11 @@ for line in open(log, "rb"):
         if r.get(k) is None:
             continue
         c = bytes.fromhex(r[k + "_hex"]) if k + "_hex" in r else r[k].encode()
-        groups.setdefault((r["access"], r["pid"]), set()).add(c)
+        acc = r["access"]
+        if r["op"] == "link":
+            # a hard link's file needs stat, its new name create
+            acc = "stat" if k == "canon" else "create"
+        groups.setdefault((acc, r["pid"]), set()).add(c)
 n = 0
 bad = []
 for (acc, pid), paths in groups.items():
@@ -294,6 +298,18 @@ learn_case ls "" ls -la "$D/tree"
 # cannot see a program that COMMAND runs; see filebroker(1).)
 learn_case hostile "" cat "$H"/*
 learn_case grep --generalize grep -r needle "$D/tree"
+mkdir -p "$T/lw" && chmod 777 "$T/lw"
+learn_case link "" /usr/bin/python3 -c "import os
+open('$T/lw/f', 'w').close()
+os.link('$T/lw/f', '$T/lw/g')
+os.unlink('$T/lw/g')
+os.unlink('$T/lw/f')
+print('linked')"
+# Each name gets its own share of the link record: the file stat, the
+# new name create (and not the stat a shared "create,stat" would give it).
+expect "learn link: stat for the file, create for the new name" \
+	"^allow create,delete,stat $T/lw/f .*allow create,delete $T/lw/g " \
+	sh -c "grep '$T/lw/' '$T/learn-link.policy' | tr '\n' ' '"
 expect "learn --generalize folds the tree" "allow read +$D/tree/\\*\\*" cat "$T/learn-grep.policy"
 expect "learn: the complain run read the preload library" '"rule":"@preload"' cat "$T/learn-cat.jsonl"
 refute "learn: no rule for the preload library" "filebroker-preload" cat "$T/learn-cat.policy"
