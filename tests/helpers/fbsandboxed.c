@@ -16,6 +16,10 @@
  *
  *	open PATH	open(2) O_RDONLY, print the first line
  *	stat PATH	stat(2), print the size
+ *	watch PATH	inotify_add_watch(2) for IN_MODIFY on a new instance
+ *	statfs PATH	statfs(2)
+ *	chmod PATH	chmod(2) to 0600
+ *	truncate PATH	truncate(2) to 0
  *	sleep MS	sleep
  *	disconnect	fb_disconnect(): close every connection to the daemon;
  *			the listener alone keeps the calls served
@@ -28,7 +32,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,6 +94,36 @@ do_stat(const char *path)
 		return;
 	}
 	printf("stat %s: ok size %lld\n", path, (long long)st.st_size);
+}
+
+/* The calls that need more of the daemon than open and stat: its answer
+ * is the point, so only ok or the errno is printed. */
+static void
+do_call(const char *op, const char *path)
+{
+	struct statfs sf;
+	int r, ifd, saved;
+
+	if (strcmp(op, "watch") == 0) {
+		if ((ifd = inotify_init1(IN_CLOEXEC)) == -1) {
+			fail(op, path);
+			return;
+		}
+		r = inotify_add_watch(ifd, path, IN_MODIFY) < 0 ? -1 : 0;
+		saved = errno;
+		close(ifd);
+		errno = saved;
+	} else if (strcmp(op, "statfs") == 0)
+		r = statfs(path, &sf);
+	else if (strcmp(op, "chmod") == 0)
+		r = chmod(path, 0600);
+	else
+		r = truncate(path, 0);
+	if (r == -1) {
+		fail(op, path);
+		return;
+	}
+	printf("%s %s: ok\n", op, path);
 }
 
 static void
@@ -197,6 +233,9 @@ main(int argc, char **argv)
 			do_stat(argv[i + 1]);
 		else if (strcmp(argv[i], "sleep") == 0)
 			do_sleep(argv[i + 1]);
+		else if (strcmp(argv[i], "watch") == 0 || strcmp(argv[i], "statfs") == 0 ||
+		    strcmp(argv[i], "chmod") == 0 || strcmp(argv[i], "truncate") == 0)
+			do_call(argv[i], argv[i + 1]);
 		else {
 			fprintf(stderr, "fbsandboxed: unknown op %s\n", argv[i]);
 			return 2;

@@ -396,6 +396,15 @@ sbx nobody staff -- "$T/bin/fbsandboxed" open "$D/staff/b.txt" open "$D/daemon/a
 expect "transparent: a staff peer reads staff's files" "^open $D/staff/b.txt: ok for-staff$" \
 	cat "$T/sb3"
 expect "transparent: but not daemon's" "^open $D/daemon/a.txt: EACCES$" cat "$T/sb3"
+# The calls the daemon answers with more than open and stat (a copy of the
+# worker's inotify descriptor, fstatfs, a chmod or truncate refused by the
+# profile): answered, and the daemon still serves after them.
+sbx nobody staff -- "$T/bin/fbsandboxed" watch "$D/staff/b.txt" statfs "$D/staff/b.txt" \
+	chmod "$D/staff/b.txt" truncate "$D/staff/b.txt" open "$D/staff/b.txt" >"$T/sb4" 2>&1
+expect "transparent: the daemon answers watch, statfs, chmod and truncate" \
+	"^watch $D/staff/b.txt: ok statfs $D/staff/b.txt: ok chmod $D/staff/b.txt: EACCES truncate $D/staff/b.txt: EACCES open $D/staff/b.txt: ok for-staff\$" \
+	sh -c "grep -v '^pid\|^sandbox' '$T/sb4' | tr '\n' ' ' | sed 's/ \$//'"
+expect "transparent: the file was left whole" "^for-staff\$" cat "$D/staff/b.txt"
 
 # A descriptor that is not a listener is refused, and the connection (and
 # the daemon) go on serving.
