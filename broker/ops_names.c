@@ -1,8 +1,9 @@
 /*
- * ops_names.c: the operations that change names (mkdir, symlink, unlink,
- * rmdir, rename), the times (utimensat), the mode (chmod) and the length
- * (truncate); ops.c has the table and the rest.  Each walks to a (parent, name) pair or a pinned object, decides
- * on the canonical path and acts through the descriptors the walk holds.
+ * ops_names.c: the operations that change names (mkdir, symlink, link,
+ * unlink, rmdir, rename), the times (utimensat), the mode (chmod) and the
+ * length (truncate); ops.c has the table and the rest.  Each walks to a
+ * (parent, name) pair or a pinned object, decides on the canonical path
+ * and acts through the descriptors the walk holds.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +30,14 @@ walk_name(struct opctx *c, const char *path, struct walk *w, char *canon, int mu
 	if (must_exist && w->fd == -1)
 		return ops_visible(c, w->canon) ? ENOENT : EACCES;
 	return 0;
+}
+
+/* A rule's mode= bound for a folder: search wherever it has read, so
+ * mode=0600 gives 0700 folders (mkdir, chmod). */
+static mode_t
+folder_bound(unsigned create_mode)
+{
+	return (mode_t)(create_mode | ((create_mode & 0444) >> 2));
 }
 
 /* A new link's name must be free: 0; EEXIST where the worker may create
@@ -61,9 +70,7 @@ op_mkdir(struct opctx *c)
 		e = EACCES;
 		goto out;
 	}
-	/* A folder needs search permission wherever it has read permission,
-	 * so mode=0600 gives 0700 folders. */
-	bound = (mode_t)(d.create_mode | ((d.create_mode & 0444) >> 2));
+	bound = folder_bound(d.create_mode);
 	if (mkdirat(w.dirfd, w.name, (mode_t)c->req->mode & 07777 & bound) == -1) {
 		e = errno;
 		goto out;
@@ -258,11 +265,9 @@ op_chmod(struct opctx *c)
 	}
 	if (w.st.st_gid != c->s->gid)
 		mode &= (mode_t)~S_ISGID;
-	/* The rule's mode= bounds the bits, as for a file created under it;
-	 * a folder keeps search wherever it has read, as mkdir's. */
-	bound = (mode_t)d.create_mode;
-	if (S_ISDIR(w.st.st_mode))
-		bound |= (mode_t)((d.create_mode & 0444) >> 2);
+	/* The rule's mode= bounds the bits, as for a file or folder created
+	 * under it. */
+	bound = S_ISDIR(w.st.st_mode) ? folder_bound(d.create_mode) : (mode_t)d.create_mode;
 	mode &= bound | S_ISGID | S_ISVTX;
 	path_udec(num, sizeof(num), (unsigned long)w.fd);
 	e = fchmodat(c->s->fs.selffd, num, mode, 0) == -1 ? errno : 0;
