@@ -267,12 +267,21 @@ add_exec(const char *pattern, int has_wildcards, void *arg)
 {
 	struct exec_list *el = arg;
 	char buf[PATH_MAX];
+	struct stat st;
 
 	(void)has_wildcards;
 	if (el->n >= EXEC_MAX)
 		return 1;
 	if (policy_pattern_prefix(pattern, buf, sizeof(buf)) < 0)
 		return 0;
+	/* Nothing there: the rule can grant nothing (Landlock's rules name
+	 * inodes, so a file made there later stays unrunnable).  A policy
+	 * written for several hosts must not stop every run on this one. */
+	if (stat(buf, &st) == -1 && errno == ENOENT) {
+		log_warnx("run: exec rule %s: %s does not exist; the rule lets nothing run",
+		    pattern, buf);
+		return 0;
+	}
 	if ((el->v[el->n] = strdup(buf)) == NULL)
 		fatal("strdup");
 	el->n++;

@@ -310,6 +310,8 @@ pid_t
 worker_start(struct worker_spec *ws)
 {
 	struct child_msg ce;
+	const char *why;
+	size_t n;
 	int sp[2], status;
 	pid_t parent = getpid(), pid;
 
@@ -332,10 +334,14 @@ worker_start(struct worker_spec *ws)
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	ce.step[sizeof(ce.step) - 1] = '\0';
+	why = strerror(ce.err);
+	n = strlen(ce.step);
 	if (strcmp(ce.step, "exec") == 0)
-		log_warnx("run: cannot run '%s': %s", ws->argv[0], strerror(ce.err));
+		log_warnx("run: cannot run '%s': %s", ws->argv[0], why);
+	else if (n > strlen(why) && strcmp(ce.step + n - strlen(why), why) == 0)
+		/* The sandbox's own reason, which ends with the errno's. */
+		log_warnx("run: setting up the worker for '%s': %s", ws->argv[0], ce.step);
 	else
-		log_warnx("run: setting up the worker for '%s': %s: %s", ws->argv[0], ce.step,
-		    strerror(ce.err));
+		log_warnx("run: setting up the worker for '%s': %s: %s", ws->argv[0], ce.step, why);
 	return ce.err == ENOENT && strcmp(ce.step, "exec") == 0 ? -127 : -126;
 }

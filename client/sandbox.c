@@ -449,7 +449,8 @@ fb_sandbox_enter(const struct fb_sandbox *sb)
 	if (plan.landlock &&
 	    landlock_apply(plan.sup.landlock_abi, sb->exec_paths, sb->allow_net, &bad) == -1) {
 		if (bad != NULL) {
-			sb_report(sb, "sandbox: exec rule %s: %s", bad, strerror(errno));
+			sb_report(sb, "sandbox: the worker's user cannot open %s for its "
+			    "Landlock execute rule: %s", bad, strerror(errno));
 			return -1;
 		}
 		return sb_fail(sb, "Landlock");

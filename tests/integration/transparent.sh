@@ -419,6 +419,22 @@ fi
 expect "a script runs the programs exec rules allow" "script-ran" run -- "$T/bin/script.sh" "$IN/a/f2.txt"
 expect "the script's cat reads through the broker" "^line 2 needle$" run -- "$T/bin/script.sh" "$IN/a/f2.txt"
 expect "exec of a program without an exec rule fails" "Permission denied|not found" run -- sh -c 'ls /'
+# An exec rule whose program this host lacks grants nothing: a warning, and
+# the run goes on.  A COMMAND the worker's user cannot reach stops the run
+# with one clear reason (the errno once, not twice).
+printf 'include @runtime\nallow exec /nonexistent/fb-tool\n' >"$T/missing-exec.policy"
+expect "an exec rule for a missing program is a warning" \
+	"exec rule /nonexistent/fb-tool: /nonexistent/fb-tool does not exist; the rule lets nothing run" \
+	"$FB" run --policy "$T/missing-exec.policy" -- true
+status "the run goes on after that warning" 0 "$FB" run --policy "$T/missing-exec.policy" -- true
+if [ "$(id -u)" -eq 0 ]; then # the worker runs as nobody
+	mkdir -p "$T/private"
+	cp "$T/bin/fbtool" "$T/private/tool"
+	chmod 700 "$T/private"
+	expect "a COMMAND out of the worker's reach: one clear reason" \
+		"the worker's user cannot open $T/private/tool for its Landlock execute rule: Permission denied\$" \
+		"$FB" run --policy "$P" -- "$T/private/tool"
+fi
 expect "cd to a folder the policy lets the worker stat" "^$IN/a$" run -- sh -c "cd '$IN/a' && pwd"
 expect "cd to a hidden folder fails" "can't cd|No such file|Permission denied" run -- sh -c "cd /root && pwd"
 expect "explicit calls work inside transparent mode" "read $IN/a/f5.txt: ok line 5" run -- "$T/bin/fbtool" read "$IN/a/f5.txt"
