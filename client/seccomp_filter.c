@@ -622,6 +622,60 @@ seccomp_filter_apply(int transparent, int allow_net, int wait_killable, int *lis
 	return rc < 0 ? -1 : 0;
 }
 
+/* Which rows one describe line names. */
+static int
+sf_is_path(const struct sf_row *r)
+{
+	return r->action == SF_PATH;
+}
+
+static int
+sf_is_chown(const struct sf_row *r)
+{
+	return r->action == SF_EPERM && strstr(r->name, "chown") != NULL;
+}
+
+static int
+sf_is_xattr(const struct sf_row *r)
+{
+	return r->action == SF_NOXATTR;
+}
+
+static int
+sf_is_eacces(const struct sf_row *r)
+{
+	return r->action == SF_EACCES;
+}
+
+/* One describe line: label (at most 13 characters), the rows pick()
+ * chooses, then extra (NULL for none), wrapped at 96 columns like the deny
+ * line; then the answer on a line of its own. */
+static void
+sf_list(FILE *out, const char *label, int (*pick)(const struct sf_row *), const char *extra,
+    const char *answer)
+{
+	size_t i, col = 13, n;
+
+	fprintf(out, "%-13s", label);
+	for (i = 0; i < NELEM(sf_table); i++) {
+		if (!pick(&sf_table[i]))
+			continue;
+		n = strlen(sf_table[i].name) + 1;
+		if (col + n > 96) {
+			fprintf(out, "\n%13s", "");
+			col = 13;
+		}
+		fprintf(out, " %s", sf_table[i].name);
+		col += n;
+	}
+	if (extra != NULL) {
+		if (col + strlen(extra) + 1 > 96)
+			fprintf(out, "\n%13s", "");
+		fprintf(out, " %s", extra);
+	}
+	fprintf(out, "\n%13s -> %s\n", "", answer);
+}
+
 void
 seccomp_filter_describe(FILE *out, int transparent, int allow_net)
 {
@@ -652,14 +706,16 @@ seccomp_filter_describe(FILE *out, int transparent, int allow_net)
 	    transparent ? "transparent" : "explicit", allowed, notified, denied, cond);
 	fprintf(out, "seccomp arch: x86_64 only; i386 (int $0x80) and x32 syscalls kill the process\n");
 	if (transparent)
-		fprintf(out, "seccomp path: open openat openat2 creat stat lstat newfstatat statx access "
-			     "faccessat faccessat2 readlink readlinkat mkdir mkdirat unlink unlinkat "
-			     "rmdir rename renameat renameat2 chdir fchdir -> broker "
-			     "(SECCOMP_RET_USER_NOTIF)\n");
+		sf_list(out, "seccomp path:", sf_is_path,
+		    "fchmod, and newfstatat statx utimensat futimesat with a path",
+		    "broker (SECCOMP_RET_USER_NOTIF)");
 	else
-		fprintf(out, "seccomp path: open openat openat2 creat stat lstat access faccessat "
-			     "faccessat2 readlink readlinkat mkdir mkdirat unlink unlinkat rmdir "
-			     "rename renameat renameat2 chdir fchdir -> EACCES (use libfilebroker)\n");
+		sf_list(out, "seccomp path:", sf_is_path, NULL,
+		    "EACCES (use libfilebroker); fchmod EPERM");
+	sf_list(out, "seccomp own:", sf_is_chown, NULL, "EPERM, as for a user who is not root");
+	sf_list(out, "seccomp attr:", sf_is_xattr, NULL,
+	    "EOPNOTSUPP (cp -a, tar and sed -i go on without them)");
+	sf_list(out, "seccomp node:", sf_is_eacces, NULL, "EACCES");
 	fprintf(out, "seccomp deny:");
 	col = 13;
 	for (i = 0; i < NELEM(sf_table); i++) {

@@ -498,6 +498,10 @@ fi
 expect "--placement with a bad value is refused" "not shared or spread" \
 	run --placement everywhere -- true
 
-expect "--print-sandbox describes the worker" "seccomp path: .*-> broker" "$FB" run --policy "$P" --print-sandbox
+expect "--print-sandbox describes the worker" "^seccomp path: open openat" "$FB" run --policy "$P" --print-sandbox
+expect "--print-sandbox: the path calls go to the broker" "^ +-> broker \(SECCOMP_RET_USER_NOTIF\)$" \
+	"$FB" run --policy "$P" --print-sandbox
+expect "--print-sandbox names every brokered call" " inotify_add_watch link linkat$" \
+	"$FB" run --policy "$P" --print-sandbox
 
 finish
