@@ -144,6 +144,43 @@ learn_path(struct learn *l, const char *canon, int64_t pid, unsigned access)
 		use(l, canon, access);
 }
 
+/* Is flag one of the names in flags ("O_WRONLY|O_CREAT|O_TRUNC")? */
+static int
+has_flag(const char *flags, const char *flag)
+{
+	size_t n = strlen(flag);
+	const char *p;
+
+	for (p = flags; p != NULL && (p = strstr(p, flag)) != NULL; p += n)
+		if ((p == flags || p[-1] == '|') && (p[n] == '|' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/*
+ * What the program made, its next run finds there: an open that created a
+ * file needs the read or write its open asked for (O_RDONLY, O_WRONLY,
+ * O_RDWR, O_TRUNC, O_APPEND) when the file is already there, and a folder it made needs stat for mkdir -p and
+ * os.makedirs(exist_ok=True) to see it.  The program used those accesses
+ * this time too, on the descriptor the create gave it.
+ */
+static unsigned
+made(const struct audit_rec *r)
+{
+	if (!(r->access & POLICY_CREATE))
+		return 0;
+	if (strcmp(r->op, "mkdir") == 0)
+		return POLICY_STAT;
+	if (strcmp(r->op, "open") != 0 || r->flags == NULL)
+		return 0;
+	if (has_flag(r->flags, "O_RDWR"))
+		return POLICY_READ | POLICY_WRITE;
+	if (has_flag(r->flags, "O_WRONLY") || has_flag(r->flags, "O_TRUNC") ||
+	    has_flag(r->flags, "O_APPEND"))
+		return POLICY_WRITE;
+	return has_flag(r->flags, "O_RDONLY") ? POLICY_READ : 0;
+}
+
 static int
 take_record(const struct audit_rec *r, void *arg)
 {
@@ -170,7 +207,7 @@ take_record(const struct audit_rec *r, void *arg)
 		learn_path(l, r->canon2, r->pid, r->access & POLICY_CREATE);
 		return 0;
 	}
-	learn_path(l, r->canon, r->pid, r->access & POLICY_ALL);
+	learn_path(l, r->canon, r->pid, (r->access & POLICY_ALL) | made(r));
 	if (r->canon2 != NULL && r->canon2[0] == '/')
 		learn_path(l, r->canon2, r->pid, r->access & POLICY_ALL);
 	return 0;
@@ -510,7 +547,9 @@ learn_usage(FILE *f)
 	    "audit files given with --from ('-' for stdin), or from running COMMAND\n"
 	    "as `filebroker run --complain --policy BASE --audit TMP -- COMMAND`\n"
 	    "(its output goes to stderr).  Allowed and would-deny requests count as\n"
-	    "used; denied ones and failed ones do not.\n\n"
+	    "used; denied ones and failed ones do not.  What the program made, its\n"
+	    "next run finds there: a file made by open(O_CREAT) also gets the read\n"
+	    "or write that open asked for, a folder it made stat.\n\n"
 	    "  --from FILE       read audit records from FILE (repeatable)\n"
 	    "  --base POLICY     start from POLICY: include it, learn only what it\n"
 	    "                    does not allow (default: include @runtime)\n"

@@ -305,11 +305,25 @@ os.link('$T/lw/f', '$T/lw/g')
 os.unlink('$T/lw/g')
 os.unlink('$T/lw/f')
 print('linked')"
-# Each name gets its own share of the link record: the file stat, the
-# new name create (and not the stat a shared "create,stat" would give it).
+# Each name gets its own share of the link record: the file stat (which
+# the write of its own creating open implies), the new name create (and not
+# the stat a shared "create,stat" would give it).
 expect "learn link: stat for the file, create for the new name" \
-	"^allow create,delete,stat $T/lw/f .*allow create,delete $T/lw/g " \
+	"^allow write,create,delete $T/lw/f .*allow create,delete +$T/lw/g " \
 	sh -c "grep '$T/lw/' '$T/learn-link.policy' | tr '\n' ' '"
+# What a program makes, its next run finds: learn_case's second run is
+# that next run, with the folders and files of the first already there.
+mkdir -p "$T/lm" && chmod 777 "$T/lm"
+learn_case made "" /usr/bin/python3 -c "import os
+os.makedirs('$T/lm/out/sub', exist_ok=True)
+open('$T/lm/out/sub/r.txt', 'w').write('report')
+open('$T/lm/out/log.txt', 'a').write('ran')
+open('$T/lm/out/rw.db', 'a+').close()
+os.close(os.open('$T/lm/out/ro', os.O_RDONLY | os.O_CREAT, 0o600))
+print('made')"
+expect "learn made: a made folder gets stat, a made file the access its open asked for" \
+	"^allow create,stat +$T/lm/out .*allow write,create +$T/lm/out/log.txt .*allow read,create +$T/lm/out/ro .*allow read,write,create +$T/lm/out/rw.db .*allow create,stat +$T/lm/out/sub .*allow write,create +$T/lm/out/sub/r.txt " \
+	sh -c "grep '$T/lm/' '$T/learn-made.policy' | tr '\n' ' '"
 expect "learn --generalize folds the tree" "allow read +$D/tree/\\*\\*" cat "$T/learn-grep.policy"
 expect "learn: the complain run read the preload library" '"rule":"@preload"' cat "$T/learn-cat.jsonl"
 refute "learn: no rule for the preload library" "filebroker-preload" cat "$T/learn-cat.policy"
