@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "denials.h"
 #include "log.h"
 #include "ops.h"
 #include "ops_impl.h"
@@ -559,8 +560,9 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	ev.waived = c->decided && !c->allowed && c->waived;
 
 	if (c->s->audit == NULL) {
-		/* No sink: a denial still says so, on stderr. */
-		if (c->decided && !c->allowed &&
+		/* No sink: a denial still says so, on stderr, once for each
+		 * distinct denial (denials.h). */
+		if (c->decided && !c->allowed && denials_first(&c->s->denials, &ev) &&
 		    (n = audit_format_denial(&ev, line, sizeof(line))) > 0)
 			(void)!write(STDERR_FILENO, line, (size_t)n);
 		return;

@@ -49,6 +49,7 @@ struct session {
 	uint64_t nrequests;
 	uint64_t ndenied;
 	int audit_broken;	/* the audit sink failed: fail closed */
+	struct denials *denials; /* no sink: the denial lines printed (denials.h) */
 };
 
 /*

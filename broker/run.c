@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "denials.h"
 #include "cmds.h"
 #include "confine.h"
 #include "log.h"
@@ -361,6 +362,8 @@ find_preload(char *buf, size_t size)
 static void
 run_cleanup(struct session *s, struct exec_list *el)
 {
+	denials_summary(s->denials, "");
+	denials_free(s->denials);
 	fsctx_close(&s->fs);
 	audit_close(s->audit);
 	policy_free((struct policy *)s->policy);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "denials.h"
 #include "log.h"
 #include "ops.h"
 #include "policy.h"
@@ -115,6 +116,15 @@ peer_release(struct session *s, void *arg)
 	log_info("peer %lu (uid=%lu pid=%ld) gone: %llu requests, %llu denied", pe->id,
 	    (unsigned long)pe->uid, (long)s->pid, (unsigned long long)s->nrequests,
 	    (unsigned long long)s->ndenied);
+	if (s->denials != NULL) {
+		char who[96];
+
+		snprintf(who, sizeof(who), "peer %lu (uid=%lu pid=%ld)", pe->id,
+		    (unsigned long)pe->uid, (long)s->pid);
+		denials_summary(s->denials, who);
+		denials_free(s->denials);
+		s->denials = NULL;
+	}
 	if (pe->nlimited > 0)
 		log_warnx("peer %lu (uid=%lu pid=%ld): %llu requests refused with %s over "
 			  "--max-rate in all",

@@ -58,6 +58,19 @@ expect "cat of a denied file" "Permission denied" run -- cat "$W/secret.txt"
 refute "cat of a denied file leaks nothing" "TOPSECRET" run -- cat "$W/secret.txt" "$IN/private.key"
 expect "cat through a symlink out of the tree" "Permission denied" run -- cat "$IN/escape-link"
 status "cat of a denied file fails" 1 run -- cat "$W/secret.txt"
+# The same denial from three processes: one line on the terminal and a
+# count at the end; a record each with --audit.
+run -- sh -c "cat '$W/secret.txt'; cat '$W/secret.txt'; cat '$W/secret.txt' '$IN/private.key'" \
+	>"$T/rep.out" 2>&1
+expect "a repeated denial prints its line once" "^1\$" \
+	sh -c "grep -c 'denied open of \"$W/secret.txt\"' '$T/rep.out'"
+expect "a different denial still gets its own line" "denied open of \"$IN/private.key\"" cat "$T/rep.out"
+expect "the repeats are counted at the end" \
+	"^filebroker: 2 repeated denials not shown \(each line above is printed once\); --audit FILE records every request\$" \
+	tail -n 1 "$T/rep.out"
+run --audit "$T/rep.jsonl" -- sh -c "cat '$W/secret.txt'; cat '$W/secret.txt'; cat '$W/secret.txt'" \
+	>/dev/null 2>&1
+expect "--audit records every repeat" "^3\$" sh -c "grep -c '\"decision\":\"deny\"' '$T/rep.jsonl'"
 expect "relative paths against the worker's folder" "^line 4 needle$" run -- cat in/a/f4.txt
 expect "ls -la of an allowed folder" "f49.txt" run -- ls -la "$IN/a"
 refute "ls -la: no error for a listed file" "ls: .*f1.txt" run -- ls -la "$IN/a"

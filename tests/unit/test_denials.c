@@ -1,0 +1,232 @@
+/*
+ * test_denials.c: one denial line per distinct denial (broker/denials.c).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "denials.h"
+#include "policy.h"
+
+static struct audit_event
+event(void)
+{
+	struct audit_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.pid = 100;
+	ev.tid = 100;
+	ev.mode = "transparent";
+	ev.op = "open";
+	ev.path = "/etc/passwd";
+	ev.canon = "/etc/passwd";
+	ev.access = POLICY_READ;
+	ev.rule = "default";
+	return ev;
+}
+
+static void
+repeats_counted(void **state)
+{
+	struct denials *d = NULL;
+	struct audit_event ev = event();
+
+	(void)state;
+	assert_int_equal(denials_repeats(d), 0);
+	assert_int_equal(denials_first(&d, &ev), 1);
+	assert_non_null(d);
+	assert_int_equal(denials_first(&d, &ev), 0);
+	/* Another process or thread of the worker: the same line. */
+	ev.pid = 101;
+	ev.tid = 102;
+	ev.duration_ns = 99;
+	assert_int_equal(denials_first(&d, &ev), 0);
+	assert_int_equal(denials_repeats(d), 2);
+	denials_free(d);
+}
+
+static void
+every_shown_field_counts(void **state)
+{
+	struct denials *d = NULL;
+	struct audit_event ev = event(), e;
+
+	(void)state;
+	assert_int_equal(denials_first(&d, &ev), 1);
+	e = ev, e.op = "stat";
+	assert_int_equal(denials_first(&d, &e), 1);
+	e = ev, e.path = "/etc/../etc/passwd";
+	assert_int_equal(denials_first(&d, &e), 1);
+	e = ev, e.path2 = "/x";
+	assert_int_equal(denials_first(&d, &e), 1);
+	e = ev, e.path2 = "";
+	assert_int_equal(denials_first(&d, &e), 1);
+	e = ev, e.canon = NULL;
+	assert_int_equal(denials_first(&d, &e), 1);
+	e = ev, e.canon2 = "/y";
+	assert_int_equal(denials_first(&d, &e), 1);
+	e = ev, e.access = POLICY_READ | POLICY_WRITE;
+	assert_int_equal(denials_first(&d, &e), 1);
+	e = ev, e.rule = "p.policy:3";
+	assert_int_equal(denials_first(&d, &e), 1);
+	e = ev, e.waived = 1;
+	assert_int_equal(denials_first(&d, &e), 1);
+	/* A path and the next field are not run together: "ab" + "c" is
+	 * not "a" + "bc". */
+	e = ev, e.path = "/ab", e.path2 = "c";
+	assert_int_equal(denials_first(&d, &e), 1);
+	e = ev, e.path = "/a", e.path2 = "bc";
+	assert_int_equal(denials_first(&d, &e), 1);
+	assert_int_equal(denials_repeats(d), 0);
+	denials_free(d);
+}
+
+static void
+full_table_prints(void **state)
+{
+	struct denials *d = NULL;
+	struct audit_event ev = event();
+	char path[32];
+	size_t i, kept = 0;
+
+	(void)state;
+	for (i = 0; i < DENIALS_KEYS; i++) {
+		snprintf(path, sizeof(path), "/f%zu", i);
+		ev.path = ev.canon = path;
+		assert_int_equal(denials_first(&d, &ev), 1);
+	}
+	/* Asked again: the ones kept are repeats, the rest print again. */
+	for (i = 0; i < DENIALS_KEYS; i++) {
+		snprintf(path, sizeof(path), "/f%zu", i);
+		ev.path = ev.canon = path;
+		kept += denials_first(&d, &ev) == 0;
+	}
+	assert_int_equal(kept, DENIALS_KEYS / 4 * 3);
+	assert_int_equal(denials_repeats(d), DENIALS_KEYS / 4 * 3);
+	denials_free(d);
+}
+
+/* What denials_summary() writes on fd 2. */
+static char *
+summary_of(const struct denials *d, const char *who)
+{
+	static char buf[512];
+	int p[2], saved;
+	ssize_t n;
+
+	assert_int_equal(pipe(p), 0);
+	saved = dup(STDERR_FILENO);
+	assert_true(dup2(p[1], STDERR_FILENO) != -1);
+	denials_summary(d, who);
+	assert_true(dup2(saved, STDERR_FILENO) != -1);
+	close(saved);
+	close(p[1]);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	close(p[0]);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+static void
+summary_says_how_many(void **state)
+{
+	struct denials *d = NULL;
+	struct audit_event ev = event();
+	int i;
+
+	(void)state;
+	assert_string_equal(summary_of(NULL, ""), "");
+	assert_int_equal(denials_first(&d, &ev), 1);
+	assert_string_equal(summary_of(d, ""), "");
+	assert_int_equal(denials_first(&d, &ev), 0);
+	assert_string_equal(summary_of(d, ""),
+	    "filebroker: 1 repeated denial not shown (each line above is printed once); "
+	    "--audit FILE records every request\n");
+	for (i = 0; i < 40; i++)
+		denials_first(&d, &ev);
+	assert_string_equal(summary_of(d, "peer 3 (uid=1000 pid=42)"),
+	    "filebroker: peer 3 (uid=1000 pid=42): 41 repeated denials not shown (each line "
+	    "above is printed once); --audit FILE records every request\n");
+	denials_free(d);
+}
+
+#define NTHREADS 4
+#define PER_THREAD 2000
+
+static struct denials *shared;
+static int firsts;
+
+static void *
+hammer(void *arg)
+{
+	struct audit_event ev = event();
+	int i, mine = 0;
+
+	(void)arg;
+	for (i = 0; i < PER_THREAD; i++)
+		mine += denials_first(&shared, &ev);
+	__atomic_add_fetch(&firsts, mine, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/* Threads of one daemon session share the table, made by whichever
+ * denial comes first: exactly one line, every other counted. */
+static void
+threads_share_one_table(void **state)
+{
+	pthread_t th[NTHREADS];
+	int i;
+
+	(void)state;
+	for (i = 0; i < NTHREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, hammer, NULL), 0);
+	for (i = 0; i < NTHREADS; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	assert_int_equal(firsts, 1);
+	assert_int_equal(denials_repeats(shared), NTHREADS * PER_THREAD - 1);
+	denials_free(shared);
+}
+
+/* The reference implementation's vectors: key 00..0f, message 00..len-1. */
+static void
+siphash_vectors(void **state)
+{
+	unsigned char m[64];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 64; i++)
+		m[i] = (unsigned char)i;
+	assert_int_equal(denials_siphash(0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL, m, 0),
+	    0x726fdb47dd0e0e31ULL);
+	assert_int_equal(denials_siphash(0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL, m, 15),
+	    0xa129ca6149be45e5ULL);
+	assert_int_equal(denials_siphash(0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL, m, 16),
+	    0x3f2acc7f57c29bdbULL);
+	/* Another key, another hash. */
+	assert_true(denials_siphash(1, 2, m, 15) != denials_siphash(1, 3, m, 15));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(repeats_counted),
+		cmocka_unit_test(every_shown_field_counts),
+		cmocka_unit_test(full_table_prints),
+		cmocka_unit_test(summary_says_how_many),
+		cmocka_unit_test(threads_share_one_table),
+		cmocka_unit_test(siphash_vectors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
