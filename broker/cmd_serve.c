@@ -160,9 +160,10 @@ reload(struct serve_state *st)
 	} else {
 		polref_drop(st->cur);
 		st->cur = pr;
-		log_info("reload: %s loaded (%zu rules, %zu profiles); new connections get it, "
+		log_info("reload: %s loaded (%zu rule%s, %zu profile%s); new connections get it, "
 			 "connected peers keep the policy they started with",
-		    st->policy_path, policy_nrules(pr->p), policy_nprofiles(pr->p));
+		    st->policy_path, policy_nrules(pr->p), policy_nrules(pr->p) == 1 ? "" : "s",
+		    policy_nprofiles(pr->p), policy_nprofiles(pr->p) == 1 ? "" : "s");
 	}
 	audit_reopen(st->audit, audit_reopened, NULL);
 	systemd_notify("READY=1");
@@ -532,9 +533,10 @@ cmd_serve(int argc, char **argv)
 		if (confine_broker(&co) == -1)
 			fatal("serve: confining the daemon");
 	}
-	log_info("serving %s on %s (%zu rules, %zu profiles)", st.policy_path,
+	log_info("serving %s on %s (%zu rule%s, %zu profile%s)", st.policy_path,
 	    activated != -1 ? "the socket systemd passed" : sock, policy_nrules(st.cur->p),
-	    policy_nprofiles(st.cur->p));
+	    policy_nrules(st.cur->p) == 1 ? "" : "s", policy_nprofiles(st.cur->p),
+	    policy_nprofiles(st.cur->p) == 1 ? "" : "s");
 	if (cpath != NULL)
 		log_info("status on %s", cpath);
 	if (st.max_rate != 0)

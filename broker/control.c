@@ -56,8 +56,8 @@ control_format_text(FILE *f, const struct control_status *cs, size_t max)
 	    utc(&cs->started, t1, sizeof(t1)));
 	fputs("policy:   ", f);
 	out_text(f, cs->policy);
-	fprintf(f, ", loaded %s (%zu rules, %zu profiles)", utc(&cs->loaded, t1, sizeof(t1)),
-	    cs->nrules, cs->nprofiles);
+	fprintf(f, ", loaded %s (%zu rule%s, %zu profile%s)", utc(&cs->loaded, t1, sizeof(t1)),
+	    cs->nrules, cs->nrules == 1 ? "" : "s", cs->nprofiles, cs->nprofiles == 1 ? "" : "s");
 	if (cs->reload_failures > 0)
 		fprintf(f, "; %llu reload%s failed", cs->reload_failures,
 		    cs->reload_failures == 1 ? "" : "s");

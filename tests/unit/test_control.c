@@ -95,6 +95,13 @@ test_text(void **state)
 				  "2026-11-25T13:56:40Z\n"));
 	assert_non_null(strstr(t, "\npolicy:   /etc/fb/serve.policy, loaded 2026-11-25T14:01:40Z "
 				  "(26 rules, 2 profiles); 1 reload failed\n"));
+	cs.nrules = 1;
+	cs.nprofiles = 1;
+	t = render(&cs, 0, 65536);
+	assert_non_null(strstr(t, ", loaded 2026-11-25T14:01:40Z (1 rule, 1 profile); "));
+	cs.nrules = 26;
+	cs.nprofiles = 2;
+	t = render(&cs, 0, 65536);
 	assert_non_null(strstr(t, "\naudit:    /var/log/fb.jsonl, journal\n"));
 	assert_non_null(strstr(t, "\npeers:    3 connected (at most 256, 32 per user), 4 "
 				  "connections\n"));
