@@ -587,6 +587,7 @@ cmd_learn(int argc, char **argv)
 	char source[256];
 	struct audit_read_stats st;
 	struct policy_diags diags;
+	char line[POLICY_DIAG_LINE_MAX];
 	struct policy *bp = NULL;
 	struct learn l;
 	size_t nfrom = 0, i, min = 3;
@@ -662,8 +663,8 @@ cmd_learn(int argc, char **argv)
 			    policy_load_buffer("(learn)", "include @runtime\n", 17, NULL, &bp,
 				&diags)) == -1) {
 		for (i = 0; i < diags.n; i++)
-			fprintf(stderr, "%s:%d:%d: %s\n", diags.v[i].file, diags.v[i].line,
-			    diags.v[i].col, diags.v[i].msg);
+			fprintf(stderr, "%s\n",
+			    policy_diag_format(&diags.v[i], line, sizeof(line)));
 		policy_diags_free(&diags);
 		log_warnx("learn: base policy does not load");
 		return 2;

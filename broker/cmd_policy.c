@@ -25,21 +25,11 @@
 static void
 print_diags(const struct policy_diags *d)
 {
-	const struct policy_diag *g;
-	const char *sev;
+	char line[POLICY_DIAG_LINE_MAX];
 	size_t i;
 
-	for (i = 0; i < d->n; i++) {
-		g = &d->v[i];
-		sev = g->severity == POLICY_ERROR ? "error" : "warning";
-		if (g->line == 0)
-			fprintf(stderr, "%s: %s: %s\n", g->file, sev, g->msg);
-		else if (g->col == 0)
-			fprintf(stderr, "%s:%d: %s: %s\n", g->file, g->line, sev, g->msg);
-		else
-			fprintf(stderr, "%s:%d:%d: %s: %s\n", g->file, g->line, g->col, sev,
-			    g->msg);
-	}
+	for (i = 0; i < d->n; i++)
+		fprintf(stderr, "%s\n", policy_diag_format(&d->v[i], line, sizeof(line)));
 }
 
 static size_t

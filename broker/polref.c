@@ -12,14 +12,14 @@ static void
 print_diags(const struct policy_diags *d, int errors)
 {
 	const struct policy_diag *g;
+	char line[POLICY_DIAG_LINE_MAX];
 	size_t i;
 
 	for (i = 0; i < d->n; i++) {
 		g = &d->v[i];
 		if ((g->severity == POLICY_ERROR) != errors)
 			continue;
-		log_warnx("%s:%d:%d: %s: %s", g->file, g->line, g->col,
-		    g->severity == POLICY_ERROR ? "error" : "warning", g->msg);
+		log_warnx("%s", policy_diag_format(g, line, sizeof(line)));
 	}
 }
 

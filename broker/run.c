@@ -112,18 +112,16 @@ run_usage(FILE *f)
 	    "broker failed, 126 if COMMAND could not run, 127 if it was not found.\n");
 }
 
-/* Print every diagnostic as FILE:LINE:COL: severity: message. */
+/* Print every diagnostic as FILE:LINE:COL: severity: message
+ * (policy_diag_format()). */
 static void
 run_print_diags(const struct policy_diags *d)
 {
+	char line[POLICY_DIAG_LINE_MAX];
 	size_t i;
 
-	for (i = 0; i < d->n; i++) {
-		const struct policy_diag *g = &d->v[i];
-
-		fprintf(stderr, "%s:%d:%d: %s: %s\n", g->file, g->line, g->col,
-		    g->severity == POLICY_ERROR ? "error" : "warning", g->msg);
-	}
+	for (i = 0; i < d->n; i++)
+		fprintf(stderr, "%s\n", policy_diag_format(&d->v[i], line, sizeof(line)));
 }
 
 /* The default policy: the runtime profile and the current folder's tree. */

@@ -23,6 +23,20 @@ policy_diags_free(struct policy_diags *d)
 	memset(d, 0, sizeof(*d));
 }
 
+const char *
+policy_diag_format(const struct policy_diag *g, char *buf, size_t size)
+{
+	const char *sev = g->severity == POLICY_ERROR ? "error" : "warning";
+
+	if (g->line == 0)
+		snprintf(buf, size, "%s: %s: %s", g->file, sev, g->msg);
+	else if (g->col == 0)
+		snprintf(buf, size, "%s:%d: %s: %s", g->file, g->line, sev, g->msg);
+	else
+		snprintf(buf, size, "%s:%d:%d: %s: %s", g->file, g->line, g->col, sev, g->msg);
+	return buf;
+}
+
 static void
 diag_add(struct pctx *c, enum policy_severity sev, const char *file, int line, int col,
     const char *msg)

@@ -82,6 +82,15 @@ struct policy_diags {
 };
 void policy_diags_free(struct policy_diags *d);
 
+/* Room for any policy_diag_format() line. */
+#define POLICY_DIAG_LINE_MAX (4096 + 256 + 64)
+
+/* One diagnostic as a line without its newline, into buf (always
+ * terminated, cut to size): FILE:LINE:COL: error|warning: message, with
+ * :COL left out when it is 0 and :LINE:COL when the message is about the
+ * whole file.  Returns buf. */
+const char *policy_diag_format(const struct policy_diag *g, char *buf, size_t size);
+
 /*
  * Load and compile the policy in the file at path (includes relative to its
  * folder).  On success returns 0 and sets *out; warnings (rules that can

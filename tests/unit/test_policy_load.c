@@ -478,10 +478,46 @@ test_fuzz_regressions(void **state)
 	}
 }
 
+/* One format for every command that prints diagnostics: no ":0:0" for a
+ * message about the whole file, no ":0" for an unknown column. */
+static void
+test_diag_format(void **state)
+{
+	struct policy_diag g;
+	char buf[POLICY_DIAG_LINE_MAX], small[12];
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	g.severity = POLICY_ERROR;
+	snprintf(g.file, sizeof(g.file), "/etc/p");
+	snprintf(g.msg, sizeof(g.msg), "No such file or directory");
+	assert_string_equal(policy_diag_format(&g, buf, sizeof(buf)),
+	    "/etc/p: error: No such file or directory");
+	g.line = 7;
+	g.severity = POLICY_WARNING;
+	snprintf(g.msg, sizeof(g.msg), "duplicate");
+	assert_string_equal(policy_diag_format(&g, buf, sizeof(buf)), "/etc/p:7: warning: duplicate");
+	g.col = 3;
+	assert_string_equal(policy_diag_format(&g, buf, sizeof(buf)),
+	    "/etc/p:7:3: warning: duplicate");
+	/* Cut, and terminated. */
+	assert_string_equal(policy_diag_format(&g, small, sizeof(small)), "/etc/p:7:3:");
+	/* The longest file and message fit. */
+	memset(g.file, 'f', sizeof(g.file) - 1);
+	g.file[sizeof(g.file) - 1] = '\0';
+	memset(g.msg, 'm', sizeof(g.msg) - 1);
+	g.msg[sizeof(g.msg) - 1] = '\0';
+	g.line = g.col = 2147483647;
+	g.severity = POLICY_WARNING;
+	policy_diag_format(&g, buf, sizeof(buf));
+	assert_int_equal(strlen(buf), sizeof(g.file) - 1 + sizeof(g.msg) - 1 + 33);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_diag_format),
 		cmocka_unit_test(test_include_relative),
 		cmocka_unit_test(test_include_depth),
 		cmocka_unit_test(test_include_cycle),
