@@ -1,12 +1,14 @@
 /*
  * denials.c: one denial line per distinct denial; see denials.h.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -144,6 +146,33 @@ sip_str(struct sip *s, const char *str)
 		sip_bytes(s, str, (size_t)len);
 }
 
+/*
+ * A canonical path, with the asking process's own /proc/PID (and its
+ * thread's /proc/PID/task/TID) taken as /proc/self (/proc/thread-self):
+ * every process of a program that reads its own /proc/self/exe asks for the
+ * same thing, though each resolves it to its own pid.
+ */
+static void
+sip_canon(struct sip *s, const char *canon, pid_t pid, pid_t tid)
+{
+	char pre[64], buf[PATH_MAX + 32];
+	size_t n, t;
+
+	if (canon == NULL || pid <= 0 ||
+	    (n = (size_t)snprintf(pre, sizeof(pre), "/proc/%ld", (long)pid)) >= sizeof(pre) ||
+	    strncmp(canon, pre, n) != 0 || (canon[n] != '/' && canon[n] != '\0')) {
+		sip_str(s, canon);
+		return;
+	}
+	t = tid > 0 ? (size_t)snprintf(pre + n, sizeof(pre) - n, "/task/%ld", (long)tid) : 0;
+	if (t > 0 && n + t < sizeof(pre) && strncmp(canon + n, pre + n, t) == 0 &&
+	    (canon[n + t] == '/' || canon[n + t] == '\0'))
+		snprintf(buf, sizeof(buf), "/proc/thread-self%s", canon + n + t);
+	else
+		snprintf(buf, sizeof(buf), "/proc/self%s", canon + n);
+	sip_str(s, buf);
+}
+
 /* Everything the line shows but the pid and the thread. */
 static uint64_t
 denial_key(const struct audit_event *ev)
@@ -156,8 +185,8 @@ denial_key(const struct audit_event *ev)
 	sip_str(&s, ev->op);
 	sip_str(&s, ev->path);
 	sip_str(&s, ev->path2);
-	sip_str(&s, ev->canon);
-	sip_str(&s, ev->canon2);
+	sip_canon(&s, ev->canon, ev->pid, ev->tid);
+	sip_canon(&s, ev->canon2, ev->pid, ev->tid);
 	sip_str(&s, ev->rule);
 	sip_bytes(&s, v, sizeof(v));
 	h = sip_final(&s);

@@ -6,7 +6,8 @@
  * /etc/passwd and /etc/group for every member, and 10,000 files would give
  * 40,000 identical lines.  A line is printed the first time a denial is
  * seen (the operation, both paths as asked and as resolved, the access and
- * the rule: not the pid, so that every process of the worker shares it);
+ * the rule: not the pid, so that every process of the worker shares it, and
+ * the asker's own /proc/PID counts as /proc/self);
  * repeats are only counted, and denials_summary() says how many were not
  * shown.  Records (--audit) are never deduplicated: this is for the
  * terminal only.

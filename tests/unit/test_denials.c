@@ -54,6 +54,48 @@ repeats_counted(void **state)
 	denials_free(d);
 }
 
+/* Each process of a program resolves /proc/self to its own pid: the same
+ * denial for all of them.  Another process's /proc/PID is not. */
+static void
+proc_self_of_each_process(void **state)
+{
+	struct denials *d = NULL;
+	struct audit_event ev = event();
+
+	(void)state;
+	ev.path = "/proc/self/exe";
+	ev.pid = ev.tid = 100;
+	ev.canon = "/proc/100/exe";
+	assert_int_equal(denials_first(&d, &ev), 1);
+	ev.pid = ev.tid = 200;
+	ev.canon = "/proc/200/exe";
+	assert_int_equal(denials_first(&d, &ev), 0);
+	/* "/proc/100" is a prefix of "/proc/1000/exe": not the same. */
+	ev.pid = ev.tid = 100;
+	ev.canon = "/proc/1000/exe";
+	assert_int_equal(denials_first(&d, &ev), 1);
+	/* The thread's own task folder is /proc/thread-self. */
+	ev.path = "/proc/thread-self/comm";
+	ev.pid = 100, ev.tid = 101;
+	ev.canon = "/proc/100/task/101/comm";
+	assert_int_equal(denials_first(&d, &ev), 1);
+	ev.pid = 300, ev.tid = 305;
+	ev.canon = "/proc/300/task/305/comm";
+	assert_int_equal(denials_first(&d, &ev), 0);
+	/* Another thread's task folder is only the process's. */
+	ev.canon = "/proc/300/task/306/comm";
+	assert_int_equal(denials_first(&d, &ev), 1);
+	/* /proc/PID itself. */
+	ev.path = "/proc/self";
+	ev.canon = "/proc/300";
+	assert_int_equal(denials_first(&d, &ev), 1);
+	ev.pid = ev.tid = 400;
+	ev.canon = "/proc/400";
+	assert_int_equal(denials_first(&d, &ev), 0);
+	assert_int_equal(denials_repeats(d), 3);
+	denials_free(d);
+}
+
 static void
 every_shown_field_counts(void **state)
 {
@@ -221,6 +263,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(repeats_counted),
+		cmocka_unit_test(proc_self_of_each_process),
 		cmocka_unit_test(every_shown_field_counts),
 		cmocka_unit_test(full_table_prints),
 		cmocka_unit_test(summary_says_how_many),
