@@ -117,6 +117,18 @@ expect "nobody in staff: by group" "read $D/staff/b.txt: ok for-staff" \
 expect "nobody in staff: not daemon's files" "read $D/daemon/a.txt: EACCES" \
 	tool nobody staff -- "$T/bin/fbtool" read "$D/daemon/a.txt"
 expect "the log names the profile" "uid=65534 gid=65534 pid=[0-9]+: profile $P:8" cat "$LOG"
+# A peer's repeated denial: one line in the daemon's log, then a count
+# when the peer goes.
+tool daemon -- "$T/bin/fbtool" read "$D/staff/b.txt" :: read "$D/staff/b.txt" :: \
+	read "$D/staff/b.txt" >/dev/null 2>&1
+wait_log "peer [0-9]+ \(uid=1 pid=[0-9]+\): 2 repeated denials not shown" ||
+	fail "the peer's repeated denials were not counted: $(tail -n 3 "$LOG")"
+# denial_lines: how many denial lines that peer (its pid from the count) got.
+denial_lines() {
+	pid=$(grep -o 'uid=1 pid=[0-9]*): 2 repeated' "$LOG" | tail -n 1 | sed 's/.*pid=\([0-9]*\).*/\1/')
+	grep -c "denied open of \"$D/staff/b.txt\" (read) for pid $pid:" "$LOG"
+}
+expect "a peer's repeated denial: one line, then the count" "^1$" denial_lines
 
 # A peer no profile matches is refused at connect, with a logged reason.
 expect "nobody without groups: refused" "read $D/shared/c.txt: ECONNRESET" \
