@@ -158,15 +158,18 @@ has_flag(const char *flags, const char *flag)
 }
 
 /*
- * What the program made, its next run finds there: an open that created a
- * file needs the read or write its open asked for (O_RDONLY, O_WRONLY,
- * O_RDWR, O_TRUNC, O_APPEND) when the file is already there, and a folder it made needs stat for mkdir -p and
- * os.makedirs(exist_ok=True) to see it.  The program used those accesses
- * this time too, on the descriptor the create gave it.
+ * What the program made, its next run finds there: a file made by an open
+ * needs, when it is already there, the access that open asks for (as
+ * open_existing() in ops.c decides it: the O_ACCMODE's read or write, and
+ * write for O_TRUNC or O_APPEND); a folder it made needs stat, for mkdir -p
+ * and os.makedirs(exist_ok=True) to see it.  The program used those
+ * accesses this time too, on the descriptor the create gave it.
  */
 static unsigned
 made(const struct audit_rec *r)
 {
+	unsigned a = 0;
+
 	if (!(r->access & POLICY_CREATE))
 		return 0;
 	if (strcmp(r->op, "mkdir") == 0)
@@ -174,11 +177,14 @@ made(const struct audit_rec *r)
 	if (strcmp(r->op, "open") != 0 || r->flags == NULL)
 		return 0;
 	if (has_flag(r->flags, "O_RDWR"))
-		return POLICY_READ | POLICY_WRITE;
-	if (has_flag(r->flags, "O_WRONLY") || has_flag(r->flags, "O_TRUNC") ||
-	    has_flag(r->flags, "O_APPEND"))
-		return POLICY_WRITE;
-	return has_flag(r->flags, "O_RDONLY") ? POLICY_READ : 0;
+		a = POLICY_READ | POLICY_WRITE;
+	else if (has_flag(r->flags, "O_WRONLY"))
+		a = POLICY_WRITE;
+	else if (has_flag(r->flags, "O_RDONLY"))
+		a = POLICY_READ;
+	if (has_flag(r->flags, "O_TRUNC") || has_flag(r->flags, "O_APPEND"))
+		a |= POLICY_WRITE;
+	return a;
 }
 
 static int

@@ -26,9 +26,9 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "denials.h"
 #include "cmds.h"
 #include "confine.h"
+#include "denials.h"
 #include "log.h"
 #include "notify.h"
 #include "ops.h"

@@ -39,6 +39,7 @@ extern char **environ;
 
 struct child_msg {
 	char kind;
+	char reason; /* step is the whole reason, errno included (the sandbox's) */
 	int err;
 	char step[200];
 };
@@ -49,17 +50,26 @@ child_send(int fd, const struct child_msg *m, int pass)
 	(void)fdpass_send(fd, m, sizeof(*m), pass, 0);
 }
 
+/* Tell the broker which step failed, with errno; reason: step is already
+ * the whole reason (the sandbox's report, which names the errno). */
 static void __attribute__((noreturn))
-child_fail(int fd, const char *step)
+child_fail_msg(int fd, const char *step, int reason)
 {
 	struct child_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.kind = MSG_ERROR;
+	m.reason = (char)reason;
 	m.err = errno;
 	snprintf(m.step, sizeof(m.step), "%s", step);
 	child_send(fd, &m, -1);
 	_exit(m.err == ENOENT ? 127 : 126);
+}
+
+static void __attribute__((noreturn))
+child_fail(int fd, const char *step)
+{
+	child_fail_msg(fd, step, 0);
 }
 
 struct report {
@@ -217,7 +227,7 @@ child(struct worker_spec *ws, int st, pid_t parent)
 		sb.report = child_report;
 		sb.report_arg = &rep;
 		if (fb_sandbox_enter(&sb) == -1)
-			child_fail(st, rep.last[0] ? rep.last : "sandbox");
+			child_fail_msg(st, rep.last[0] ? rep.last : "sandbox", rep.last[0] != '\0');
 	} else {
 		if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
 			child_fail(st, "close_range");
@@ -310,8 +320,6 @@ pid_t
 worker_start(struct worker_spec *ws)
 {
 	struct child_msg ce;
-	const char *why;
-	size_t n;
 	int sp[2], status;
 	pid_t parent = getpid(), pid;
 
@@ -334,14 +342,12 @@ worker_start(struct worker_spec *ws)
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	ce.step[sizeof(ce.step) - 1] = '\0';
-	why = strerror(ce.err);
-	n = strlen(ce.step);
 	if (strcmp(ce.step, "exec") == 0)
-		log_warnx("run: cannot run '%s': %s", ws->argv[0], why);
-	else if (n > strlen(why) && strcmp(ce.step + n - strlen(why), why) == 0)
-		/* The sandbox's own reason, which ends with the errno's. */
+		log_warnx("run: cannot run '%s': %s", ws->argv[0], strerror(ce.err));
+	else if (ce.reason)
 		log_warnx("run: setting up the worker for '%s': %s", ws->argv[0], ce.step);
 	else
-		log_warnx("run: setting up the worker for '%s': %s: %s", ws->argv[0], ce.step, why);
+		log_warnx("run: setting up the worker for '%s': %s: %s", ws->argv[0], ce.step,
+		    strerror(ce.err));
 	return ce.err == ENOENT && strcmp(ce.step, "exec") == 0 ? -127 : -126;
 }
