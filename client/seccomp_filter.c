@@ -647,9 +647,15 @@ sf_is_eacces(const struct sf_row *r)
 	return r->action == SF_EACCES;
 }
 
+static int
+sf_is_notable(const struct sf_row *r)
+{
+	return r->notable;
+}
+
 /* One describe line: label (at most 13 characters), the rows pick()
- * chooses, then extra (NULL for none), wrapped at 96 columns like the deny
- * line; then the answer on a line of its own. */
+ * chooses, then extra (NULL for none), wrapped at 96 columns; then the
+ * answer on a line of its own (NULL: none). */
 static void
 sf_list(FILE *out, const char *label, int (*pick)(const struct sf_row *), const char *extra,
     const char *answer)
@@ -673,13 +679,15 @@ sf_list(FILE *out, const char *label, int (*pick)(const struct sf_row *), const 
 			fprintf(out, "\n%13s", "");
 		fprintf(out, " %s", extra);
 	}
-	fprintf(out, "\n%13s -> %s\n", "", answer);
+	fprintf(out, "\n");
+	if (answer != NULL)
+		fprintf(out, "%13s -> %s\n", "", answer);
 }
 
 void
 seccomp_filter_describe(FILE *out, int transparent, int allow_net)
 {
-	size_t i, allowed = 0, notified = 0, denied = 0, cond = 0, unknown = 0, col;
+	size_t i, allowed = 0, notified = 0, denied = 0, cond = 0, unknown = 0;
 	uint32_t act;
 
 	for (i = 0; i < NELEM(sf_table); i++) {
@@ -716,19 +724,7 @@ seccomp_filter_describe(FILE *out, int transparent, int allow_net)
 	sf_list(out, "seccomp attr:", sf_is_xattr, NULL,
 	    "EOPNOTSUPP (cp -a, tar and sed -i go on without them)");
 	sf_list(out, "seccomp node:", sf_is_eacces, NULL, "EACCES");
-	fprintf(out, "seccomp deny:");
-	col = 13;
-	for (i = 0; i < NELEM(sf_table); i++) {
-		if (!sf_table[i].notable)
-			continue;
-		if (col + strlen(sf_table[i].name) + 1 > 96) {
-			fprintf(out, "\n             ");
-			col = 13;
-		}
-		fprintf(out, " %s", sf_table[i].name);
-		col += strlen(sf_table[i].name) + 1;
-	}
-	fprintf(out, "\n");
+	sf_list(out, "seccomp deny:", sf_is_notable, NULL, NULL);
 	for (i = 0; i < NELEM(sf_args_text); i++)
 		fprintf(out, "seccomp args: %s\n", sf_args_text[i]);
 	if (!allow_net)
