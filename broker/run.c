@@ -27,6 +27,7 @@
 
 #include "audit.h"
 #include "cmds.h"
+#include "config.h"
 #include "confine.h"
 #include "denials.h"
 #include "log.h"
@@ -41,7 +42,7 @@
 #define EXIT_CANNOT_RUN 126
 #define EXIT_NOT_FOUND 127
 
-/* client/preload/preload.c, built by the Makefile; FB_PKGLIBDIR too. */
+/* client/preload/preload.c, built by the Makefile; FB_PKGLIBDIR from config.h. */
 #define PRELOAD_NAME "filebroker-preload.so"
 
 /* --audit may be given this many times. */
