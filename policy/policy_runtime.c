@@ -14,7 +14,15 @@
  * Debian 12 has a merged /usr: /lib and /lib64 are symlinks into /usr, and
  * the broker decides on canonical paths, so the /usr names are the ones that
  * match.  The old names stay for systems without the merge.
+ *
+ * The last rule is libfilebroker itself, in the LIBDIR make install puts it
+ * in (config.h; /usr/local/lib by default, which is no system folder), so
+ * that a worker linked with -lfilebroker starts.  Its files only, not the
+ * folder: LIBDIR may be /usr/lib, whose tree holds far more than libraries.
+ * The Makefile lets LIBDIR hold no character the policy language treats
+ * specially.
  */
+#include "config.h"
 #include "policy_int.h"
 
 const char policy_runtime_text[] =
@@ -50,4 +58,6 @@ const char policy_runtime_text[] =
     "allow read /dev/zero\n"
     "allow read,write /dev/full\n"
     "allow read /dev/random\n"
-    "allow read /dev/urandom\n";
+    "allow read /dev/urandom\n"
+    "# libfilebroker, where make install put it\n"
+    "allow read,exec " FB_LIBDIR "/libfilebroker.so*\n";

@@ -148,7 +148,7 @@ same "then uninstall cleans up" "$T/before" "$T/after"
 
 # --- bad paths are refused before anything is made
 status "a PREFIX with a blank is refused" 2 mk install DESTDIR="$R" PREFIX="/opt/f b"
-expect "saying which and why" "LIBDIR='/opt/f b/lib': use only" cat "$T/.status-out"
+expect "saying which and why" "LIBDIR='/opt/f b/lib': an absolute path of letters, digits" cat "$T/.status-out"
 listing "$R" >"$T/after"
 same "and nothing was made" "$T/before" "$T/after"
 

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "config.h"
 #include "policy.h"
 #include "unit_policy.h"
 
@@ -500,6 +501,36 @@ test_runtime(void **state)
 	policy_free(p);
 }
 
+/* libfilebroker where make install puts it (config.h), whatever LIBDIR is */
+static void
+test_runtime_libdir(void **state)
+{
+	static const char *const sys[] = { "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu",
+		"/lib64", "/usr/lib64" };
+	struct policy *p;
+	struct policy_decision d;
+	size_t i;
+	int inside = 0;
+
+	(void)state;
+	p = load("include @runtime\n");
+	assert_int_equal(allowed(p, FB_LIBDIR "/libfilebroker.so.0", POLICY_READ | POLICY_EXEC, 0), 1);
+	assert_int_equal(allowed(p, FB_LIBDIR "/libfilebroker.so", POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, FB_LIBDIR "/libfilebroker.so.0", POLICY_WRITE, 0), 0);
+	assert_int_equal(policy_decide(p, FB_LIBDIR "/libfilebroker.so.0", POLICY_READ, 0, &d), 0);
+	assert_non_null(strstr(d.rule, "@runtime:"));
+	/* the rest of LIBDIR stays closed, unless it is a system folder */
+	for (i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
+		if (strncmp(FB_LIBDIR, sys[i], strlen(sys[i])) == 0)
+			inside = 1;
+	if (!inside) {
+		assert_int_equal(allowed(p, FB_LIBDIR "/libother.so.1", POLICY_READ, 0), 0);
+		assert_int_equal(allowed(p, FB_LIBDIR "/python3/site.py", POLICY_READ, 0), 0);
+		assert_int_equal(allowed(p, FB_LIBDIR, POLICY_LIST, 0), 0);
+	}
+	policy_free(p);
+}
+
 static int
 count_exec(const char *pattern, int wild, void *arg)
 {
@@ -540,6 +571,7 @@ main(void)
 		cmocka_unit_test(test_proc_self),
 		cmocka_unit_test(test_decide_einval),
 		cmocka_unit_test(test_runtime),
+		cmocka_unit_test(test_runtime_libdir),
 		cmocka_unit_test(test_foreach_exec),
 	};
 
