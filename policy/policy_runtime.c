@@ -19,6 +19,8 @@
  * in (config.h; /usr/local/lib by default, which is no system folder), so
  * that a worker linked with -lfilebroker starts.  Its files only, not the
  * folder: LIBDIR may be /usr/lib, whose tree holds far more than libraries.
+ * Read only: the loader maps a library it has read, while exec would be a
+ * Landlock rule, which takes the folder above the wildcard, all of LIBDIR.
  * The Makefile lets LIBDIR hold no character the policy language treats
  * specially.
  */
@@ -60,4 +62,4 @@ const char policy_runtime_text[] =
     "allow read /dev/random\n"
     "allow read /dev/urandom\n"
     "# libfilebroker, where make install put it\n"
-    "allow read,exec " FB_LIBDIR "/libfilebroker.so*\n";
+    "allow read " FB_LIBDIR "/libfilebroker.so*\n";
