@@ -5,7 +5,8 @@
 #   make check SANITIZE=1 the same under ASan+UBSan
 #   make demo             build and run the bundled example
 #   make fuzz             libFuzzer targets with clang (FUZZ_SECONDS=N each)
-#   make install          PREFIX=/usr/local DESTDIR= (SYSTEMDUNITDIR=, LOGROTATEDIR=, ...)
+#   make install          PREFIX=/usr/local DESTDIR= (SYSCONFDIR=, SYSTEMDUNITDIR=,
+#                         LOGROTATEDIR=, BASHCOMPDIR=, ...)
 #   make uninstall        the same variables: removes what that install put
 #   make deps             install the build dependencies (apt-get, as root);
 #                         make check and make demo do it themselves, make never

@@ -19,7 +19,13 @@ include @runtime
 allow read,list $D/inbox/**
 POLICY
 
-say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+# Bold headings on a terminal only, and not under NO_COLOR (no-color.org):
+# into a pipe or a file the demo writes plain text.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-dumb}" != dumb ]; then
+	say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+else
+	say() { printf '\n%s\n' "$*"; }
+fi
 say "The policy ($D/demo.policy):"
 sed 's/^/    /' "$D/demo.policy"
 if [ "$(id -u)" -eq 0 ]; then

@@ -242,6 +242,7 @@ install_all() {
 	put 0644 "$new.filebroker.socket" "$SYSTEMDUNITDIR/filebroker.socket"
 	put 0644 "$new.filebroker.service" "$SYSTEMDUNITDIR/filebroker.service"
 	put 0644 docs/logrotate/filebroker "$LOGROTATEDIR/filebroker"
+	put 0644 docs/bash-completion/filebroker "$BASHCOMPDIR/filebroker"
 	put 0644 "$new.serve.policy" "$DOCDIR/examples/serve.policy"
 	conf "$new.serve.policy" "$SYSCONFDIR/filebroker/serve.policy"
 	rm -f "$new.filebroker.socket" "$new.filebroker.service" "$new.serve.policy"

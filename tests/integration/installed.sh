@@ -81,6 +81,9 @@ if command -v systemd-analyze >/dev/null; then
 		systemd-analyze verify --man=no "$U/filebroker.socket" "$U/filebroker.service"
 fi
 expect "pkg-config finds it" "^0\.1\.0$" env PKG_CONFIG_PATH="$P/lib/pkgconfig" pkg-config --modversion filebroker
+expect "the bash completion is installed and loads" "complete .*-F _filebroker filebroker" \
+	bash -c '. "$1"; complete -p filebroker' bash "$P/share/bash-completion/completions/filebroker"
+expect "the man pages are installed" "libfilebroker\.3$" env MANPATH="$P/share/man" man -w libfilebroker
 
 # --- the pages' examples, built against the installed library
 export PKG_CONFIG_PATH="$P/lib/pkgconfig"

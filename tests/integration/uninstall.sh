@@ -94,6 +94,8 @@ else
 	echo "SKIP serve.policy check: no mount namespace to give it a group filebroker"
 fi
 expect "the manifest lists what was put" "^file $P/bin/filebroker$" cat "$R$P/lib/filebroker/install.manifest"
+[ -f "$R$P/share/bash-completion/completions/filebroker" ] && pass "the bash completion is installed" ||
+	fail "no bash completion in $P/share/bash-completion/completions"
 refute "not the folders that were there" "^dir $P/include$" cat "$R$P/lib/filebroker/install.manifest"
 refute "no ldconfig or group under DESTDIR" "ldconfig|group" cat "$T/out"
 
