@@ -4,8 +4,9 @@
  * Read-only, and as small as lets an ordinary dynamically linked program
  * start on Debian 12 x86_64 (checked with strace -f -e trace=file on cat,
  * ls, date and sort, which tests/integration/docs.sh runs on it alone;
- * python3 also needs its own tree, /usr/lib/python3*).  docs/filebroker.policy.5
- * gives the reason for every line; keep the two in step.
+ * python3 also needs its own tree, /usr/lib/python3*).
+ * docs/filebroker.policy.5 gives the reason for every line; keep the two in
+ * step.
  *
  * Deliberately absent: /etc/passwd, /etc/group and /etc/nsswitch.conf (user
  * and group names are a small leak, but a worker that wants them should say

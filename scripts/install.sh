@@ -196,10 +196,12 @@ conf() {
 	record conf "$2" "$(sha256sum <"$D$2" | cut -d' ' -f1)"
 }
 
-# Is LIBDIR one of the folders the loader's configuration already names?
+# Is LIBDIR one of the folders the loader's configuration already names
+# (the same folder, by device and inode: /lib is /usr/lib on Debian 12)?
 loader_knows_libdir() {
+	want=$(stat -L -c %d:%i "$LIBDIR") || return 1
 	ldconfig -N -X -v 2>/dev/null | sed -n 's/^\(\/[^:]*\):.*/\1/p' | while read -r d; do
-		[ "$d" -ef "$LIBDIR" ] && echo yes && break
+		[ "$(stat -L -c %d:%i "$d" 2>/dev/null)" = "$want" ] && echo yes && break
 	done | grep -q yes
 }
 
