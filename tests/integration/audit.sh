@@ -363,8 +363,11 @@ with open(sys.argv[1], "w") as f:
         f.write(rec(30 + i, 200, 0, "/root/.ssh/id_rsa", "deny", "p.policy:9", "EACCES") + "\n")
     f.write('{"v":1,"time":"2026-11-25T14:59:')   # a torn last line
 PYEOF
-"$FB" audit "$G" >"$T/sum.txt"
-expect "audit: counts records and the torn line" "^records: 100, 1 unreadable line" cat "$T/sum.txt"
+"$FB" audit "$G" >"$T/sum.txt" 2>"$T/sum.err"
+echo "$?" >"$T/sum.status"
+expect "audit: counts records and the torn line" "^records: 100, 1 torn line \\(first: $G:101\\)$" cat "$T/sum.txt"
+expect "audit: the torn line's place on stderr" "^filebroker: audit: $G:101: torn: the file ends inside this line" cat "$T/sum.err"
+expect "audit: a torn line makes the exit status 3" "^3$" cat "$T/sum.status"
 expect "audit: decisions" "^decisions: 60 allow, 40 deny, 0 would-deny, 0 error$" cat "$T/sum.txt"
 expect "audit: the most denied path first" "top denied paths.*
  +30  /etc/shadow
@@ -381,6 +384,16 @@ import json, sys
 j = json.load(sys.stdin)
 print(j[\"records\"], j[\"decisions\"][\"deny\"], j[\"denied_paths\"][\"top\"][0][\"count\"], j[\"pids\"][\"exact\"])'"
 status "audit of a missing file: 1" 1 "$FB" audit "$T/nonexistent"
+# An edited line is unreadable, not torn: counted apart, with its place.
+head -n 2 "$G" >"$T/edited.jsonl"
+head -n 1 "$G" | sed 's/"decision":"allow"/"decision":"fine"/' >>"$T/edited.jsonl"
+head -n 1 "$G" >>"$T/edited.jsonl"
+expect "audit: an edited line is unreadable, with its place" \
+	"^records: 3, 1 unreadable line \\(first: $T/edited.jsonl:3: unknown decision\\)$" \
+	"$FB" audit "$T/edited.jsonl"
+status "audit: an unreadable line makes the exit status 3" 3 "$FB" audit "$T/edited.jsonl"
+expect "audit --json: torn and unparsed apart" '"torn":1,"unparsed":0,"recovered":0' \
+	"$FB" audit --json "$G"
 
 # ---- Constant memory on 1,000,000 records, all with different paths.
 gen() {

@@ -3,7 +3,9 @@
  * does on SIGHUP for log rotation: a file renamed away is replaced by a new
  * one, created 0600; a file that cannot be opened again leaves the sink on
  * its old descriptor, reported once with its errno; other sinks are left
- * alone.
+ * alone.  A torn line is ended on both sides of a reopen: the new file's
+ * (left by a broker that stopped mid-write), and the old one's (left by a
+ * short write of this sink).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +15,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -163,6 +167,78 @@ test_failed_reopen(void **state)
 	unlink(p1);
 }
 
+/* The whole file at path, NUL-terminated; the caller frees it. */
+static char *
+slurp(const char *path)
+{
+	char *buf = malloc(65536);
+	ssize_t n;
+	int fd;
+
+	assert_non_null(buf);
+	assert_true((fd = open(path, O_RDONLY)) >= 0);
+	n = read(fd, buf, 65535);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	close(fd);
+	return buf;
+}
+
+static void
+test_torn_reopen(void **state)
+{
+	struct audit_event ev = event();
+	struct rlimit old, l;
+	struct audit *a;
+	char p[128], p1[128], *buf, *nl;
+	void (*oldsig)(int);
+	int fd;
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/audit.log", tmpdir);
+	snprintf(p1, sizeof(p1), "%s/audit.log.1", tmpdir);
+	assert_int_equal(audit_open(p, &a), 0);
+	assert_int_equal(audit_write(a, &ev), 0);
+	/* A short write leaves this sink's file torn. */
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	l = old;
+	buf = malloc(AUDIT_RECORD_MAX);
+	assert_non_null(buf);
+	l.rlim_cur = (rlim_t)audit_format(&ev, buf, AUDIT_RECORD_MAX) * 3 / 2; /* 1.5 records */
+	free(buf);
+	oldsig = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &l), 0);
+	assert_int_equal(audit_write(a, &ev), -1);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, oldsig);
+	assert_int_equal(rename(p, p1), 0);
+	/* In its place, a file another broker left torn. */
+	assert_true((fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0);
+	assert_int_equal(write(fd, "{\"v\":1,\"ti", 10), 10);
+	close(fd);
+	assert_int_equal(audit_reopen(a, NULL, NULL), 0);
+	assert_int_equal(audit_write(a, &ev), 0);
+	audit_close(a);
+
+	/* The old file ends with the torn marker of the short write... */
+	buf = slurp(p1);
+	assert_int_equal(records(p1), 3);
+	nl = strrchr(buf, '\n');
+	*nl = '\0';
+	assert_non_null(strstr(strrchr(buf, '\n'), "\"event\":\"torn\""));
+	assert_non_null(strstr(strrchr(buf, '\n'), "\"cause\":\"write\",\"bytes\":"));
+	free(buf);
+	/* ... and the new one has its torn line ended before the record. */
+	buf = slurp(p);
+	assert_int_equal(records(p), 3);
+	assert_int_equal(strncmp(buf, "{\"v\":1,\"ti\n{\"v\":1,", 18), 0);
+	assert_non_null(strstr(buf, "\"event\":\"torn\""));
+	assert_non_null(strstr(buf, "\"cause\":\"open\",\"bytes\":10}\n{\"v\":1,\"time\":"));
+	free(buf);
+	unlink(p);
+	unlink(p1);
+}
+
 static void
 test_other_sinks(void **state)
 {
@@ -207,6 +283,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_failed_reopen),
+		cmocka_unit_test(test_torn_reopen),
 		cmocka_unit_test(test_other_sinks),
 	};
 
