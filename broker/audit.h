@@ -105,6 +105,9 @@ struct audit; /* a sink, or a list of them */
  * Open the sink that dest names (the syntax of `--audit DEST`):
  *
  *	"-"		stderr (a duplicate of it)
+ *	"/dev/fd/N"	descriptor N as it is, a pipe, a file, a terminal (a
+ *			duplicate of it; EBADF when N is not open): never
+ *			reopened by that name, which is a symlink
  *	"syslog"	syslog, facility authpriv, on AUDIT_SYSLOG_PATH
  *	"journal"	the systemd journal
  *	anything else	a file path; "./syslog" names a file called syslog
@@ -131,6 +134,20 @@ struct audit; /* a sink, or a list of them */
  */
 int audit_open(const char *dest, struct audit **out);
 int audit_open_flags(const char *dest, unsigned flags, struct audit **out);
+#define AUDIT_FD_PREFIX "/dev/fd/"
+
+/*
+ * Check that no sink of the list writes to a file the worker can write to
+ * as well: fds are the descriptors the worker gets (its standard input,
+ * output and error), and a sink on the same file as one of them (same
+ * inode: the same pipe, socket, file or device) would take the worker's
+ * lines for records ("--audit -" with stderr sent to a file or a pipe, or
+ * "--audit FILE" with the worker's stderr appended to FILE).  A terminal is
+ * allowed: it is a view for a person, not a trail.  Returns 0, or -1 with
+ * errno EEXIST and a message saying which sink, which descriptor, and what
+ * to do instead in msg (size bytes, NUL-terminated).
+ */
+int audit_check_unshared(const struct audit *a, const int *fds, size_t n, char *msg, size_t size);
 
 /*
  * A syslog sink sending to the datagram socket at sockpath (audit_open()

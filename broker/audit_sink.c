@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,11 +76,17 @@ sink_new(enum sink_kind kind, enum audit_style style, int fd, const char *name,
 	return 0;
 }
 
-int
-audit_open_fd(int fd, enum audit_style style, struct audit **out)
+static int
+is_regular(int fd)
 {
 	struct stat st;
 
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int
+audit_open_fd(int fd, enum audit_style style, struct audit **out)
+{
 	*out = NULL;
 	if (style != AUDIT_JSON && style != AUDIT_DENIALS) {
 		errno = EINVAL;
@@ -91,7 +98,7 @@ audit_open_fd(int fd, enum audit_style style, struct audit **out)
 	}
 	if (sink_new(SINK_FD, style, fd, fd == STDERR_FILENO ? "stderr" : "descriptor", out) == -1)
 		return -1;
-	(*out)->is_file = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	(*out)->is_file = is_regular(fd);
 	return 0;
 }
 
@@ -394,10 +401,27 @@ open_journal(struct audit **out)
 	return sink_new(SINK_JOURNAL, AUDIT_JSON, -1, "journal", out);
 }
 
+/* The N of "/dev/fd/N", or -1 when dest is not that. */
+static int
+fd_number(const char *dest)
+{
+	const char *p = dest + sizeof(AUDIT_FD_PREFIX) - 1;
+	long v = 0;
+
+	if (strncmp(dest, AUDIT_FD_PREFIX, sizeof(AUDIT_FD_PREFIX) - 1) != 0 || *p == '\0' ||
+	    (p[0] == '0' && p[1] != '\0'))
+		return -1;
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || (v = v * 10 + (*p - '0')) > INT_MAX)
+			return -1;
+	}
+	return (int)v;
+}
+
 int
 audit_open_flags(const char *dest, unsigned flags, struct audit **out)
 {
-	int fd, saved;
+	int fd, n, saved;
 
 	*out = NULL;
 	if (dest == NULL || *dest == '\0' || (flags & ~AUDIT_SYNC) != 0) {
@@ -408,16 +432,74 @@ audit_open_flags(const char *dest, unsigned flags, struct audit **out)
 		return audit_open_syslog(AUDIT_SYSLOG_PATH, out);
 	if (strcmp(dest, "journal") == 0)
 		return open_journal(out);
-	if (strcmp(dest, "-") != 0)
+	if ((n = strcmp(dest, "-") == 0 ? STDERR_FILENO : fd_number(dest)) == -1)
 		return open_file(dest, flags, out);
-	/* A duplicate, so that audit_close() leaves stderr open. */
-	if ((fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3)) == -1)
+	/*
+	 * A duplicate, so that audit_close() leaves the descriptor open; the
+	 * one given is taken as it is (a pipe, a terminal, a file), never
+	 * reopened by its name in /dev/fd, which is a symlink.
+	 */
+	if ((fd = fcntl(n, F_DUPFD_CLOEXEC, 3)) == -1)
 		return -1;
-	if (sink_new(SINK_FD, AUDIT_JSON, fd, "stderr", out) == -1) {
+	if (sink_new(SINK_FD, AUDIT_JSON, fd, n == STDERR_FILENO && dest[0] == '-' ? "stderr" : dest,
+		out) == -1) {
 		saved = errno;
 		close(fd);
 		errno = saved;
 		return -1;
+	}
+	(*out)->is_file = is_regular(fd);
+	return 0;
+}
+
+/* What a descriptor is, for messages. */
+static const char *
+kind_name(const struct stat *st)
+{
+	return S_ISFIFO(st->st_mode) ? "pipe" :
+	    S_ISSOCK(st->st_mode)    ? "socket" :
+	    S_ISCHR(st->st_mode)     ? "device" :
+				       "file";
+}
+
+static const char *
+stdio_name(int fd)
+{
+	return fd == STDIN_FILENO ? "standard input" :
+	    fd == STDOUT_FILENO	  ? "standard output" :
+	    fd == STDERR_FILENO	  ? "standard error" :
+				    "descriptor";
+}
+
+int
+audit_check_unshared(const struct audit *a, const int *fds, size_t n, char *msg, size_t size)
+{
+	struct stat s, w;
+	size_t i;
+
+	for (; a != NULL; a = a->next) {
+		/*
+		 * A terminal is a view for the person at it, who sees the
+		 * worker's output there anyway; anything else (a file, a
+		 * pipe, a socket) carries the bytes on to a file or a program
+		 * that cannot tell the worker's lines from the broker's.
+		 */
+		if (a->kind != SINK_FD || fstat(a->fd, &s) == -1 || isatty(a->fd))
+			continue;
+		for (i = 0; i < n; i++) {
+			if (fstat(fds[i], &w) == -1 || w.st_dev != s.st_dev || w.st_ino != s.st_ino)
+				continue;
+			snprintf(msg, size,
+			    "audit %s: the worker's %s is the same %s: it could write lines "
+			    "there that look like records.  Give the records a file or "
+			    "descriptor of their own (--audit FILE, or --audit /dev/fd/N with N "
+			    "open on another file or pipe, e.g. 3>&1 >OUT), or use syslog or "
+			    "journal; --audit - is for a terminal",
+			    strcmp(a->name, "stderr") == 0 ? "-" : a->name, stdio_name(fds[i]),
+			    kind_name(&s));
+			errno = EEXIST;
+			return -1;
+		}
 	}
 	return 0;
 }

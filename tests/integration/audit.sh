@@ -65,15 +65,46 @@ assert seen == names, (seen, names)
 print("ok", len(seen))
 ' "$A" "$H"
 
-# ---- Several sinks at once; "-" is stderr; "./syslog" is a file.
-(cd "$T" && "$FB" run --policy "$P" --audit one.jsonl --audit ./syslog --audit - \
-	-- cat "$D/a.txt" >/dev/null 2>"$T/stderr.txt")
+# ---- Several sinks at once; "./syslog" is a file; /dev/fd/3 a descriptor.
+(cd "$T" && "$FB" run --policy "$P" --audit one.jsonl --audit ./syslog --audit /dev/fd/3 \
+	-- cat "$D/a.txt" >/dev/null 3>"$T/fd3.txt")
 if [ -s "$T/one.jsonl" ] && cmp -s "$T/one.jsonl" "$T/syslog"; then
 	pass "two file sinks get the same records"
 else
 	fail "two file sinks differ"
 fi
-expect "stderr sink gets them too" "\"canon\":\"$D/a.txt\".*\"decision\":\"allow\"" cat "$T/stderr.txt"
+expect "a descriptor sink gets them too" "\"canon\":\"$D/a.txt\".*\"decision\":\"allow\"" cat "$T/fd3.txt"
+
+# ---- No sink on a stream the worker writes to as well: it could write
+# lines that look like records there.  "-" is for a terminal.
+FORGED='{"v":1,"time":"2026-11-25T14:03:07.123456Z","mode":"explicit","pid":1,"tid":0,"uid":0,"gid":0,"op":"open","path":"/x","canon":"/x","access":"read","flags":"O_RDONLY","decision":"allow","rule":"FORGED:1","errno":null,"duration_us":1.000}'
+forge() { printf "sh -c \"printf '%%s\\\\n' '%s' >&2; cat '%s'\"" "$FORGED" "$D/a.txt"; }
+status "--audit - with stderr to a file: 125" 125 sh -c "'$FB' run --policy '$P' --audit - -- $(forge) 2>'$T/shared.txt'"
+expect "--audit - with stderr to a file: why, and what instead" \
+	"^filebroker: audit -: the worker's standard error is the same file: it could write lines there that look like records.*--audit /dev/fd/N" \
+	cat "$T/shared.txt"
+expect "--audit - with stderr to a pipe: refused" "standard error is the same pipe" \
+	sh -c "'$FB' run --policy '$P' --audit - -- true 2>&1 >/dev/null | cat"
+expect "--audit /dev/fd/3 on the worker's stdout pipe: refused" "standard output is the same pipe" \
+	sh -c "'$FB' run --policy '$P' --audit /dev/fd/3 -- true 3>&1 2>'$T/p.err' | cat; cat '$T/p.err'"
+expect "--audit FILE that is also the worker's stderr: refused" "audit $T/same.jsonl: the worker's standard error is the same file" \
+	sh -c "'$FB' run --policy '$P' --audit '$T/same.jsonl' -- true 2>>'$T/same.jsonl'; cat '$T/same.jsonl'"
+expect "--audit /dev/fd/3 3>&2: the same stream, refused" "audit /dev/fd/3: the worker's standard error" \
+	sh -c "'$FB' run --policy '$P' --audit /dev/fd/3 -- true 2>'$T/fd.err' 3>&2; cat '$T/fd.err'"
+status "--audit /dev/fd/N not open: 125" 125 "$FB" run --policy "$P" --audit /dev/fd/9 -- true
+# A descriptor of its own: records there, the worker's lines elsewhere.
+sh -c "'$FB' run --policy '$P' --audit /dev/fd/3 -- $(forge) 3>'$T/own.jsonl' >/dev/null 2>'$T/own.err'"
+expect "/dev/fd/3: the worker's line stays on its stderr" "FORGED" cat "$T/own.err"
+expect "/dev/fd/3: the records hold the read and nothing forged" "^reads 1 forged 0$" \
+	sh -c "echo reads \$(grep -c '\"canon\":\"$D/a.txt\"' '$T/own.jsonl') forged \$(grep -c FORGED '$T/own.jsonl')"
+if command -v script >/dev/null 2>&1; then
+	# On a terminal (script(1) gives one), "-" is allowed: a view.
+	script -qec "'$FB' run --policy '$P' --audit - -- cat '$D/a.txt'" /dev/null >"$T/tty.out" 2>&1
+	expect "--audit - on a terminal: records and output" "\"canon\":\"$D/a.txt\".*\"decision\":\"allow\"" cat "$T/tty.out"
+	expect "--audit - on a terminal: the command ran" "^alpha" cat "$T/tty.out"
+else
+	echo "SKIP --audit - on a terminal: no script(1)"
+fi
 expect "--audit-sync records too" "\"canon\":\"$D/a.txt\"" \
 	sh -c "'$FB' run --policy '$P' --audit '$T/sync.jsonl' --audit-sync -- cat '$D/a.txt' >/dev/null && cat '$T/sync.jsonl'"
 # --audit-sync: records are fdatasync()ed before the replies, and one
