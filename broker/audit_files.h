@@ -1,6 +1,7 @@
 /*
  * audit_files.h: reading audit files for the offline tools (`filebroker
- * audit`, `filebroker learn`): each FILE, or stdin for "-", through
+ * audit`, `filebroker learn`): each FILE, or stdin for "-", plain or
+ * gzip-compressed (what logrotate's compress leaves), through
  * audit_read_stream(), with every torn or unreadable line reported on
  * stderr with its place (the first AUDIT_FILES_SHOW of them) and counted.
  */
@@ -22,14 +23,18 @@ struct audit_files {
 
 /*
  * Read the file name ("-": stdin) and call fn(record, arg) for each
- * request record, in order.  Torn and unreadable lines are counted in
+ * request record, in order.  A file whose first byte is gzip's (0x1f; a
+ * record's is '{') is inflated, every gzip member in turn; compressed data
+ * that ends early, or is followed by anything but another member, is an
+ * error of the file.  Torn and unreadable lines are counted in
  * af->st and reported on stderr:
  *
  *	filebroker: audit: a.jsonl:57: torn: the file ends inside this line (...)
  *	filebroker: audit: a.jsonl:90: unreadable: expected ',' or '}'
  *
- * Returns 0; -1 when the file cannot be opened or read (logged, with its
- * name); or what fn returned when not 0 (it stops the reading).
+ * Returns 0; -1 when the file cannot be opened, read or inflated (logged,
+ * with its name and what is wrong); or what fn returned when not 0 (it
+ * stops the reading).
  */
 int audit_files_read(struct audit_files *af, const char *name,
     int (*fn)(const struct audit_rec *r, void *arg), void *arg);

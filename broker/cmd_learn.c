@@ -551,7 +551,8 @@ learn_usage(FILE *f)
 	    "                        [-- COMMAND [ARG...]]\n\n"
 	    "Print a policy that allows what a program used and nothing more, with\n"
 	    "a comment counting the uses of each rule.  The records come from the\n"
-	    "audit files given with --from ('-' for stdin), or from running COMMAND\n"
+	    "audit files given with --from ('-' for stdin; gzip-compressed ones as\n"
+	    "logrotate leaves them too), or from running COMMAND\n"
 	    "as `filebroker run --complain --policy BASE --audit TMP -- COMMAND`\n"
 	    "(its output goes to stderr).  Allowed and would-deny requests count as\n"
 	    "used; denied ones and failed ones do not.  What the program made, its\n"
@@ -570,8 +571,10 @@ learn_usage(FILE *f)
 	    "                    /tmp, /run, /boot, /srv, /opt, /mnt, /media)\n"
 	    "  -o, --output FILE write the policy to FILE instead of stdout\n\n"
 	    "Exit status: 0 when a policy was written (a COMMAND's own failure is\n"
-	    "reported on stderr), 1 when no record could be read, 2 for a usage\n"
-	    "error or a base policy that does not load.\n");
+	    "reported on stderr); 3 when it was, but some line read was torn or\n"
+	    "unreadable (each is reported with its place); 1 when no record could\n"
+	    "be read or a FILE could not be; 2 for a usage error or a base policy\n"
+	    "that does not load.\n");
 }
 
 int
@@ -708,6 +711,9 @@ cmd_learn(int argc, char **argv)
 		fputs("filebroker: learn: skipped ", stderr);
 		audit_files_describe(stderr, "", &af.st);
 		fputc('\n', stderr);
+		/* The policy covers what was read; the input was not whole. */
+		if (status == 0)
+			status = 3;
 	}
 	if (af.st.records == 0) {
 		log_warnx("learn: no audit record read");

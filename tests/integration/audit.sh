@@ -426,6 +426,58 @@ status "audit: an unreadable line makes the exit status 3" 3 "$FB" audit "$T/edi
 expect "audit --json: torn and unparsed apart" '"torn":1,"unparsed":0,"recovered":0' \
 	"$FB" audit --json "$G"
 
+# ---- A rotation set as logrotate leaves it with compress and delaycompress:
+# audit.jsonl, audit.jsonl.1, audit.jsonl.2.gz.  logrotate itself when it is
+# installed; otherwise what it does: rename, and `gzip -6` from a pipe.
+R=$T/rot
+mkdir -p "$R"
+printf '%s {\n\trotate 5\n\tmissingok\n\tcompress\n\tdelaycompress\n\tnocreate\n}\n' \
+	"$R/audit.jsonl" >"$R/logrotate.conf"
+rotate() {
+	if command -v logrotate >/dev/null 2>&1; then
+		logrotate -f -s "$R/state" "$R/logrotate.conf"
+	else
+		if [ -f "$R/audit.jsonl.1" ]; then
+			gzip -6 <"$R/audit.jsonl.1" >"$R/audit.jsonl.2.gz" && rm "$R/audit.jsonl.1"
+		fi
+		mv "$R/audit.jsonl" "$R/audit.jsonl.1"
+	fi
+}
+run --audit "$R/audit.jsonl" -- cat "$D/a.txt" >/dev/null 2>&1
+rotate
+run --audit "$R/audit.jsonl" -- cat "$D/tree/c/g1.txt" >/dev/null 2>&1
+rotate
+run --audit "$R/audit.jsonl" -- cat "$D/tree/c/g2.txt" >/dev/null 2>&1
+recs() { grep -c '"v":1'; }
+n=$( (gzip -dc "$R/audit.jsonl.2.gz"; cat "$R/audit.jsonl.1" "$R/audit.jsonl") | recs)
+n2=$(gzip -dc "$R/audit.jsonl.2.gz" | recs)
+expect "audit reads a rotation set, .gz included" "^records: $n$" \
+	"$FB" audit "$R/audit.jsonl.2.gz" "$R/audit.jsonl.1" "$R/audit.jsonl"
+status "audit of a whole rotation set: 0" 0 "$FB" audit "$R/audit.jsonl.2.gz" "$R/audit.jsonl.1" "$R/audit.jsonl"
+expect "audit reads .gz on stdin" "^records: $n2$" sh -c "'$FB' audit <'$R/audit.jsonl.2.gz'"
+expect "learn reads a .gz" "^allow read +$D/a.txt " "$FB" learn --from "$R/audit.jsonl.2.gz"
+# Damage inside the compressed data, and around it.
+(gzip -dc "$R/audit.jsonl.2.gz"; printf '{"v":1,"time":') | gzip -6 >"$R/torn.gz"
+expect "a torn line in a .gz: reported with its place" \
+	"^filebroker: audit: $R/torn.gz:$((n2 + 1)): torn: the file ends inside this line" "$FB" audit "$R/torn.gz"
+status "a torn line in a .gz: exit status 3" 3 "$FB" audit "$R/torn.gz"
+status "learn with a torn line: exit status 3" 3 "$FB" learn --from "$R/torn.gz"
+expect "learn with a torn line: says so" "learn: skipped 1 torn line \\(first: $R/torn.gz:$((n2 + 1))\\)" \
+	"$FB" learn --from "$R/torn.gz"
+gzip -dc "$R/audit.jsonl.2.gz" | sed '1s/"decision":"allow"/"decision":"fine"/' | gzip -6 >"$R/edited.gz"
+status "learn with an unreadable line: exit status 3" 3 "$FB" learn --from "$R/edited.gz"
+for i in 1 2 3 4 5 6 7 8; do gzip -dc "$R/audit.jsonl.2.gz"; done | gzip -1 >"$R/long.gz"
+head -c $(($(stat -c %s "$R/long.gz") / 2)) "$R/long.gz" >"$R/cut.gz"
+expect "a .gz cut short: an error, said" "audit: reading $R/cut.gz: the compressed data ends early" \
+	"$FB" audit "$R/cut.gz"
+status "a .gz cut short: exit status 1" 1 "$FB" audit "$R/cut.gz"
+cat "$R/audit.jsonl.2.gz" "$R/audit.jsonl.2.gz" >"$R/two.gz"
+expect "two gzip members, one after the other: both read" "^records: $((2 * n2))$" "$FB" audit "$R/two.gz"
+(cat "$R/audit.jsonl.2.gz"; head -n 1 "$R/audit.jsonl") >"$R/appended.gz"
+expect "a record appended to a .gz is not skipped quietly" \
+	"audit: reading $R/appended.gz: bytes after the compressed data" "$FB" audit "$R/appended.gz"
+status "... exit status 1" 1 "$FB" audit "$R/appended.gz"
+
 # ---- Constant memory on 1,000,000 records, all with different paths.
 gen() {
 	python3 -c '
