@@ -31,26 +31,6 @@
 
 static char tmpdir[64];
 
-static char *
-read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static void
 test_open_mode_append(void **state)
 {
@@ -193,29 +173,6 @@ test_write_errors(void **state)
 	assert_int_equal(errno, EPIPE);
 	audit_close(a);
 	signal(SIGPIPE, old);
-}
-
-/* Run audit_write() under a file size limit of lim bytes (SIGXFSZ
- * ignored, as the broker ignores it); its result. */
-static int
-write_limited(struct audit *a, const struct audit_event *ev, rlim_t lim)
-{
-	struct rlimit old, l;
-	void (*oldsig)(int);
-	int r, e;
-
-	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-	l = old;
-	l.rlim_cur = lim;
-	oldsig = signal(SIGXFSZ, SIG_IGN);
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &l), 0);
-	errno = 0;
-	r = audit_write(a, ev);
-	e = errno;
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-	signal(SIGXFSZ, oldsig);
-	errno = e;
-	return r;
 }
 
 /* The torn marker line at p, cause and bytes as given ("null" or a

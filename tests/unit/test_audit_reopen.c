@@ -15,9 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +24,7 @@
 #include "audit.h"
 #include "policy.h"
 #include "unit.h"
+#include "audit_testutil.h"
 
 static char tmpdir[64];
 
@@ -167,31 +166,13 @@ test_failed_reopen(void **state)
 	unlink(p1);
 }
 
-/* The whole file at path, NUL-terminated; the caller frees it. */
-static char *
-slurp(const char *path)
-{
-	char *buf = malloc(65536);
-	ssize_t n;
-	int fd;
-
-	assert_non_null(buf);
-	assert_true((fd = open(path, O_RDONLY)) >= 0);
-	n = read(fd, buf, 65535);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	close(fd);
-	return buf;
-}
-
 static void
 test_torn_reopen(void **state)
 {
 	struct audit_event ev = event();
-	struct rlimit old, l;
 	struct audit *a;
 	char p[128], p1[128], *buf, *nl;
-	void (*oldsig)(int);
+	size_t len;
 	int fd;
 
 	(void)state;
@@ -199,18 +180,13 @@ test_torn_reopen(void **state)
 	snprintf(p1, sizeof(p1), "%s/audit.log.1", tmpdir);
 	assert_int_equal(audit_open(p, &a), 0);
 	assert_int_equal(audit_write(a, &ev), 0);
-	/* A short write leaves this sink's file torn. */
-	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-	l = old;
+	/* A short write (a file size limit of 1.5 records) leaves this
+	 * sink's file torn. */
 	buf = malloc(AUDIT_RECORD_MAX);
 	assert_non_null(buf);
-	l.rlim_cur = (rlim_t)audit_format(&ev, buf, AUDIT_RECORD_MAX) * 3 / 2; /* 1.5 records */
+	assert_int_equal(write_limited(a, &ev, (rlim_t)audit_format(&ev, buf, AUDIT_RECORD_MAX) * 3 / 2),
+	    -1);
 	free(buf);
-	oldsig = signal(SIGXFSZ, SIG_IGN);
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &l), 0);
-	assert_int_equal(audit_write(a, &ev), -1);
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-	signal(SIGXFSZ, oldsig);
 	assert_int_equal(rename(p, p1), 0);
 	/* In its place, a file another broker left torn. */
 	assert_true((fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0);
@@ -221,7 +197,7 @@ test_torn_reopen(void **state)
 	audit_close(a);
 
 	/* The old file ends with the torn marker of the short write... */
-	buf = slurp(p1);
+	buf = read_all(p1, &len);
 	assert_int_equal(records(p1), 3);
 	nl = strrchr(buf, '\n');
 	*nl = '\0';
@@ -229,7 +205,7 @@ test_torn_reopen(void **state)
 	assert_non_null(strstr(strrchr(buf, '\n'), "\"cause\":\"write\",\"bytes\":"));
 	free(buf);
 	/* ... and the new one has its torn line ended before the record. */
-	buf = slurp(p);
+	buf = read_all(p, &len);
 	assert_int_equal(records(p), 3);
 	assert_int_equal(strncmp(buf, "{\"v\":1,\"ti\n{\"v\":1,", 18), 0);
 	assert_non_null(strstr(buf, "\"event\":\"torn\""));
