@@ -393,6 +393,26 @@ audit_format(const struct audit_event *ev, char *buf, size_t size)
 	return out_end(&o);
 }
 
+ssize_t
+audit_format_torn(const struct timespec *when, pid_t broker_pid, enum audit_torn_cause cause,
+    int64_t bytes, char *buf, size_t size)
+{
+	struct out o = { buf, size, 0, 0 };
+
+	out_str(&o, "{\"v\":1,\"time\":");
+	out_time(&o, when);
+	out_str(&o, ",\"event\":\"torn\",\"broker_pid\":");
+	out_sdec(&o, (int)broker_pid);
+	out_str(&o, cause == AUDIT_TORN_OPEN ? ",\"cause\":\"open\"" : ",\"cause\":\"write\"");
+	out_str(&o, ",\"bytes\":");
+	if (bytes < 0 || bytes > AUDIT_RECORD_MAX)
+		out_str(&o, "null");
+	else
+		out_udec(&o, (uint64_t)bytes);
+	out_str(&o, "}\n");
+	return out_end(&o);
+}
+
 /* A quoted, escaped string for the human line; "..." marks a cut. */
 static void
 out_quoted(struct out *o, const char *s)

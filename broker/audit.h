@@ -105,12 +105,22 @@ struct audit; /* a sink, or a list of them */
  * Open the sink that dest names (the syntax of `--audit DEST`):
  *
  *	"-"		stderr (a duplicate of it)
+ *	"/dev/fd/N"	descriptor N as it is, a pipe, a file, a terminal (a
+ *			duplicate of it; EBADF when N is not open): never
+ *			reopened by that name, which is a symlink
  *	"syslog"	syslog, facility authpriv, on AUDIT_SYSLOG_PATH
  *	"journal"	the systemd journal
  *	anything else	a file path; "./syslog" names a file called syslog
  *
  * A file is appended to, created with mode 0600 when missing (an existing
- * file keeps its mode).  It must be a regular file: a symlink as last
+ * file keeps its mode), and opened read-write so that its end can be
+ * checked: a file that does not end with a newline holds a record cut short
+ * by a broker that stopped in the middle of a write (SIGKILL can cut a
+ * write(2) at a page boundary).  Its last line is then ended with a newline
+ * and a torn marker (audit_format_torn(), cause "open") before anything
+ * else, so that the next record starts on its own line; the open fails with
+ * the error of that write (EIO when short).  A file the broker may write
+ * but not read is opened write-only, unchecked.  It must be a regular file: a symlink as last
  * component fails with ELOOP, a directory with EISDIR, anything else (FIFO,
  * device, socket) with EINVAL, because a FIFO without a reader would stall
  * every request and a device is most likely a typo.  The open itself never
@@ -124,6 +134,20 @@ struct audit; /* a sink, or a list of them */
  */
 int audit_open(const char *dest, struct audit **out);
 int audit_open_flags(const char *dest, unsigned flags, struct audit **out);
+#define AUDIT_FD_PREFIX "/dev/fd/"
+
+/*
+ * Check that no sink of the list writes to a file the worker can write to
+ * as well: fds are the descriptors the worker gets (its standard input,
+ * output and error), and a sink on the same file as one of them (same
+ * inode: the same pipe, socket, file or device) would take the worker's
+ * lines for records ("--audit -" with stderr sent to a file or a pipe, or
+ * "--audit FILE" with the worker's stderr appended to FILE).  A terminal is
+ * allowed: it is a view for a person, not a trail.  Returns 0, or -1 with
+ * errno EEXIST and a message saying which sink, which descriptor, and what
+ * to do instead in msg (size bytes, NUL-terminated).
+ */
+int audit_check_unshared(const struct audit *a, const int *fds, size_t n, char *msg, size_t size);
 
 /*
  * A syslog sink sending to the datagram socket at sockpath (audit_open()
@@ -168,8 +192,13 @@ int audit_open_fd(int fd, enum audit_style style, struct audit **out);
  * what is written there is lost), the send's for syslog (after one reconnection; EAGAIN when the daemon did not
  * take it within 2 seconds), the journal's (ENOENT when its socket is
  * gone: libsystemd would drop the record silently), ENOMEM.  A record is never
- * silently dropped; after a short write the next record starts with a
- * newline so that only the torn one is lost to a parser.  Retries on EINTR.
+ * silently dropped.  After a short write (a full disk, a file size limit)
+ * the sink's next write first ends the torn line with a newline and a torn
+ * marker (audit_format_torn(), cause "write"), in the same write(2) as the
+ * record, so that nothing is glued onto the torn line.  The torn bytes are
+ * left in place rather than truncated away: another broker appending to the
+ * same file may have written its record after them, and truncating would
+ * destroy it.  Retries on EINTR.
  */
 int audit_write(struct audit *a, const struct audit_event *ev);
 
@@ -210,6 +239,25 @@ void audit_close(struct audit *a);
  * suffices.
  */
 ssize_t audit_format(const struct audit_event *ev, char *buf, size_t size);
+
+/*
+ * The marker a file sink writes after a torn line (one cut short by a
+ * broker that stopped, or by a short write), so that the trail says what
+ * happened and a reader can tell a torn line from an edited one:
+ *
+ *	{"v":1,"time":"...","event":"torn","broker_pid":123,"cause":"open","bytes":177}
+ *
+ * cause: AUDIT_TORN_OPEN "open", the file ended without a newline when it
+ * was opened (at start, or reopened on SIGHUP); AUDIT_TORN_WRITE "write",
+ * a write of this broker was short.  bytes: the torn line's length, or
+ * null when it is unknown (bytes < 0) or longer than a record can be.
+ * The newline that ends the torn line is not part of it.  Returns as
+ * audit_format(); AUDIT_TORN_MAX bytes always suffice.
+ */
+enum audit_torn_cause { AUDIT_TORN_OPEN, AUDIT_TORN_WRITE };
+#define AUDIT_TORN_MAX 192
+ssize_t audit_format_torn(const struct timespec *when, pid_t broker_pid,
+    enum audit_torn_cause cause, int64_t bytes, char *buf, size_t size);
 
 /*
  * Format the human line for a denial (rule != NULL and !allowed), newline

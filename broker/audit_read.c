@@ -20,6 +20,7 @@ struct cur {
 	char *store, *store_end; /* decoded strings go here */
 	const char *why;
 	int depth;
+	int cut; /* the input ended inside a token: a record cut short */
 };
 
 static int
@@ -27,6 +28,8 @@ fail(struct cur *c, const char *why)
 {
 	if (c->why == NULL)
 		c->why = why;
+	if (c->p >= c->end)
+		c->cut = 1;
 	return -1;
 }
 
@@ -37,12 +40,25 @@ ws(struct cur *c)
 		c->p++;
 }
 
-static int
+/* The line ends inside the literal s ("nu" of "null"): a record cut
+ * short.  Out of line: lit() is the parser's most frequent call. */
+static void __attribute__((noinline, cold))
+lit_cut(struct cur *c, const char *s, size_t left)
+{
+	if (memcmp(c->p, s, left) == 0)
+		c->cut = 1;
+}
+
+static inline int
 lit(struct cur *c, const char *s)
 {
 	size_t n = strlen(s);
 
-	if ((size_t)(c->end - c->p) < n || memcmp(c->p, s, n) != 0)
+	if ((size_t)(c->end - c->p) < n) {
+		lit_cut(c, s, (size_t)(c->end - c->p));
+		return 0;
+	}
+	if (memcmp(c->p, s, n) != 0)
 		return 0;
 	c->p += n;
 	return 1;
@@ -90,8 +106,10 @@ hex4(struct cur *c, unsigned *v)
 	int i, d;
 
 	*v = 0;
-	if (c->end - c->p < 4)
+	if (c->end - c->p < 4) {
+		c->cut = 1;
 		return fail(c, "short \\u escape");
+	}
 	for (i = 0; i < 4; i++) {
 		d = c->p[i];
 		if (d >= '0' && d <= '9')
@@ -108,7 +126,7 @@ hex4(struct cur *c, unsigned *v)
 	return 0;
 }
 
-static int
+static inline int
 put(struct cur *c, char **o, const void *b, size_t n)
 {
 	if ((size_t)(c->store_end - *o) < n)
@@ -142,9 +160,24 @@ string(struct cur *c, const char **out)
 		}
 		if (*c->p < 0x20)
 			return fail(c, "raw control character in a string");
+		if (*c->p < 0x80 && *c->p != '\\') {
+			/* A run of plain ASCII, copied at once: most of a record. */
+			const unsigned char *q = c->p;
+
+			while (q < c->end && *q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\')
+				q++;
+			if (out != NULL && put(c, &o, c->p, (size_t)(q - c->p)) == -1)
+				return -1;
+			c->p = q;
+			continue;
+		}
 		if (*c->p != '\\') {
-			if ((k = utf8_len(c->p, c->end)) == 0)
+			if ((k = utf8_len(c->p, c->end)) == 0) {
+				/* A sequence the line ends inside of. */
+				if (c->end - c->p < (*c->p >= 0xf0 ? 4 : *c->p >= 0xe0 ? 3 : 2))
+					c->cut = 1;
 				return fail(c, "invalid UTF-8");
+			}
 			if (out != NULL && put(c, &o, c->p, k) == -1)
 				return -1;
 			c->p += k;
@@ -495,17 +528,21 @@ get_hex(struct cur *c, const char **out)
 enum key {
 	K_V, K_TIME, K_MODE, K_PID, K_TID, K_UID, K_GID, K_OP, K_PATH, K_PATH_HEX, K_PATH2,
 	K_PATH2_HEX, K_CANON, K_CANON_HEX, K_CANON2, K_CANON2_HEX, K_ACCESS, K_FLAGS,
-	K_DECISION, K_RULE, K_RULE_HEX, K_ERRNO, K_DURATION, K_COMPLAIN, K_TRUNCATED, K_N
+	K_DECISION, K_RULE, K_RULE_HEX, K_ERRNO, K_DURATION, K_COMPLAIN, K_TRUNCATED,
+	K_EVENT, K_BROKER_PID, K_CAUSE, K_BYTES, K_N
 };
 
 static const char *const key_names[K_N] = { "v", "time", "mode", "pid", "tid", "uid", "gid", "op",
 	"path", "path_hex", "path2", "path2_hex", "canon", "canon_hex", "canon2", "canon2_hex",
 	"access", "flags", "decision", "rule", "rule_hex", "errno", "duration_us", "complain",
-	"truncated" };
+	"truncated", "event", "broker_pid", "cause", "bytes" };
 
 /* Keys every version 1 record has. */
 static const enum key required[] = { K_V, K_TIME, K_MODE, K_PID, K_TID, K_UID, K_GID, K_OP,
 	K_PATH, K_CANON, K_ACCESS, K_FLAGS, K_DECISION, K_RULE, K_ERRNO, K_DURATION };
+
+/* Keys every event line has. */
+static const enum key required_event[] = { K_V, K_TIME, K_EVENT };
 
 static int
 get_bool(struct cur *c, int *v)
@@ -611,6 +648,20 @@ get_key(struct cur *c, enum key k, struct audit_rec *r, const char **hex)
 		return get_bool(c, &r->complain);
 	case K_TRUNCATED:
 		return get_bool(c, &r->truncated);
+	case K_EVENT:
+		if (get_name(c, r->event, sizeof(r->event)) == -1)
+			return -1;
+		return r->event[0] == '\0' ? fail(c, "empty event") : 0;
+	case K_BROKER_PID:
+		return get_uint(c, &r->broker_pid);
+	case K_CAUSE:
+		return get_name(c, r->cause, sizeof(r->cause));
+	case K_BYTES:
+		if (lit(c, "null")) {
+			r->bytes = -1;
+			return 0;
+		}
+		return get_uint(c, &r->bytes);
 	case K_N:
 		break;
 	}
@@ -636,10 +687,17 @@ audit_read_line(const char *line, size_t len, struct audit_rec *r, char *store, 
 	struct cur c;
 	const char *hex[K_N] = { NULL }, *name;
 	unsigned char seen[K_N] = { 0 };
-	size_t i;
-	int k, first;
+	const enum key *req = required;
+	size_t i, nreq = sizeof(required) / sizeof(required[0]);
+	int k, first, closed = 0, next = 0;
 
 	memset(r, 0, sizeof(*r));
+	r->bytes = -1;
+	/* The newline is the line's end, not part of it: a line cut short
+	 * then ends inside its record (r->cut) rather than at a raw control
+	 * character in a string. */
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
 	memset(&c, 0, sizeof(c));
 	c.p = (const unsigned char *)line;
 	c.end = c.p + len;
@@ -668,9 +726,15 @@ audit_read_line(const char *line, size_t len, struct audit_rec *r, char *store, 
 			goto bad;
 		}
 		ws(&c);
-		for (k = 0; k < K_N; k++)
-			if (strcmp(key_names[k], name) == 0)
-				break;
+		/* The writer's keys come in table order: the one after the
+		 * last is tried first. */
+		if (next < K_N && strcmp(key_names[next], name) == 0)
+			k = next;
+		else
+			for (k = 0; k < K_N; k++)
+				if (strcmp(key_names[k], name) == 0)
+					break;
+		next = k + 1;
 		/* The key's string stays in the store; records are small. */
 		if (k == K_N) {
 			if (skip_value(&c) == -1)
@@ -691,17 +755,24 @@ audit_read_line(const char *line, size_t len, struct audit_rec *r, char *store, 
 		fail(&c, "expected ',' or '}'");
 		goto bad;
 	}
+	closed = 1;
 	ws(&c);
 	if (c.p != c.end) {
 		fail(&c, "bytes after the record");
 		goto bad;
 	}
-	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
-		if (!seen[required[i]]) {
+	if (seen[K_EVENT]) {
+		req = required_event;
+		nreq = sizeof(required_event) / sizeof(required_event[0]);
+	}
+	for (i = 0; i < nreq; i++) {
+		if (!seen[req[i]]) {
 			fail(&c, "a key of the record is missing");
 			goto bad;
 		}
 	}
+	if (seen[K_EVENT])
+		return 0;
 	if (apply_hex(&c, &r->path, hex[K_PATH_HEX]) == -1 ||
 	    apply_hex(&c, &r->path2, hex[K_PATH2_HEX]) == -1 ||
 	    apply_hex(&c, &r->canon, hex[K_CANON_HEX]) == -1 ||
@@ -715,6 +786,7 @@ audit_read_line(const char *line, size_t len, struct audit_rec *r, char *store, 
 	return 0;
 bad:
 	*why = c.why != NULL ? c.why : "bad record";
+	r->cut = !closed && c.cut;
 	return -1;
 }
 
@@ -734,22 +806,163 @@ audit_decision_name(enum audit_decision d)
 	return "?";
 }
 
+/*
+ * The reading of one stream.  The previous line waits for the next one
+ * before it is counted: a torn marker after it makes it torn, whatever it
+ * looks like.  Two stores take turns, so that the previous line's record
+ * (its strings are in its store) stays whole while the next line is parsed.
+ */
+struct reader {
+	const char *name;
+	const struct audit_read_cb *cb;
+	struct audit_read_stats *st;
+	uint64_t line; /* this stream's lines so far */
+	char *store[2];
+	int cur;       /* the store the next line is parsed into */
+	struct audit_rec rec[2];
+	enum { PREV_NONE, PREV_RECORD, PREV_BAD } prev;
+	uint64_t prev_line;
+	const char *prev_why;
+	int prev_cut;
+	int prev_glued; /* PREV_RECORD: glued onto a torn line, reported so */
+};
+
+#define STORE_SIZE (AUDIT_RECORD_MAX + 16)
+
+static void
+unreadable(struct reader *d, uint64_t line, int torn, const char *why)
+{
+	struct audit_read_place at = { d->name, line, why };
+
+	if (torn)
+		d->st->torn++;
+	else
+		d->st->bad++;
+	if (torn && d->st->first_torn.line == 0)
+		d->st->first_torn = at;
+	if (!torn && d->st->first_bad.line == 0)
+		d->st->first_bad = at;
+	if (d->cb->unreadable != NULL)
+		d->cb->unreadable(&at, torn, d->cb->arg);
+}
+
+/* Count the previous line: no torn marker followed it.  Returns what
+ * cb->record does. */
+static int
+settle(struct reader *d)
+{
+	int kind = d->prev;
+
+	d->prev = PREV_NONE;
+	if (kind == PREV_BAD)
+		unreadable(d, d->prev_line, d->prev_cut,
+		    d->prev_cut ? "torn: the line ends inside its record" : d->prev_why);
+	if (kind != PREV_RECORD)
+		return 0;
+	d->st->records++;
+	d->st->recovered += d->prev_glued;
+	return d->cb->record != NULL ? d->cb->record(&d->rec[!d->cur], d->cb->arg) : 0;
+}
+
+/* A line that parsed (r in d->rec[d->cur]): it waits, or it is an event.
+ * glued: it was found glued onto a torn line, reported so already. */
+static int
+parsed(struct reader *d, const struct audit_rec *r, int glued)
+{
+	int ret = 0;
+
+	if (r->event[0] == '\0') {
+		ret = settle(d);
+		d->prev = PREV_RECORD;
+		d->prev_line = d->line;
+		d->prev_glued = glued;
+		d->cur = !d->cur;
+		return ret;
+	}
+	d->st->events++;
+	if (strcmp(r->event, "torn") == 0 && d->prev != PREV_NONE) {
+		glued = d->prev == PREV_RECORD && d->prev_glued;
+		d->prev = PREV_NONE;
+		if (!glued)
+			unreadable(d, d->prev_line, 1,
+		    strcmp(r->cause, "write") == 0 ?
+			"torn: a write was cut short (a full disk, a file size limit); the "
+			"broker said so on the next line" :
+			"torn: a broker stopped in the middle of writing it; the broker that "
+			"opened the file next said so on the next line");
+		return 0;
+	}
+	return settle(d);
+}
+
+/*
+ * A whole record glued onto a torn line: the first "{\"v\":" after the
+ * line's start from which the rest parses as a request record (a marker
+ * is always written on a line of its own).  A record holds that sequence
+ * only at its start (a quote in a string is always escaped), so a record
+ * cut short cannot hide one.  Returns its offset, or 0.
+ */
+static size_t
+find_glued(struct reader *d, const char *line, size_t len)
+{
+	static const char mark[] = "{\"v\":";
+	const char *p = line, *why;
+
+	while ((p = memmem(p + 1, len - (size_t)(p + 1 - line), mark, sizeof(mark) - 1)) != NULL)
+		if (audit_read_line(p, len - (size_t)(p - line), &d->rec[d->cur], d->store[d->cur],
+			STORE_SIZE, &why) == 0 &&
+		    d->rec[d->cur].event[0] == '\0')
+			return (size_t)(p - line);
+	return 0;
+}
+
+/* One whole line (its newline included), or NULL for one too long. */
+static int
+one_line(struct reader *d, const char *line, size_t len)
+{
+	struct audit_rec *r = &d->rec[d->cur];
+	const char *why = "line too long";
+	int ret;
+
+	d->line++;
+	d->st->lines++;
+	if (line != NULL && audit_read_line(line, len, r, d->store[d->cur], STORE_SIZE, &why) == 0)
+		return parsed(d, r, 0);
+	if (line != NULL && find_glued(d, line, len) > 0) {
+		if ((ret = settle(d)) != 0)
+			return ret;
+		unreadable(d, d->line, 1, "torn: cut short, and a whole record was glued onto it "
+					  "(read as the line's record)");
+		return parsed(d, r, 1);
+	}
+	if ((ret = settle(d)) != 0)
+		return ret;
+	d->prev = PREV_BAD;
+	d->prev_line = d->line;
+	d->prev_why = why;
+	d->prev_cut = line != NULL && r->cut;
+	return 0;
+}
+
 int
-audit_read_stream(FILE *f, int (*fn)(const struct audit_rec *r, void *arg), void *arg,
+audit_read_stream(FILE *f, const char *name, const struct audit_read_cb *cb,
     struct audit_read_stats *st)
 {
-	enum { LINE_MAX_ = AUDIT_RECORD_MAX };
-	char *line, *store, blk[65536], *nl;
+	char *line, blk[65536], *nl;
 	size_t len = 0, n, take;
 	int skipping = 0, r = 0;
-	struct audit_rec rec;
-	const char *why;
+	struct reader d;
 
-	if ((line = malloc(LINE_MAX_)) == NULL)
-		return -1;
-	if ((store = malloc(LINE_MAX_ + 16)) == NULL) {
-		free(line);
-		return -1;
+	memset(&d, 0, sizeof(d));
+	d.name = name;
+	d.cb = cb;
+	d.st = st;
+	line = malloc(AUDIT_RECORD_MAX);
+	d.store[0] = malloc(STORE_SIZE);
+	d.store[1] = malloc(STORE_SIZE);
+	if (line == NULL || d.store[0] == NULL || d.store[1] == NULL) {
+		r = -1;
+		goto out;
 	}
 	for (;;) {
 		n = fread(blk, 1, sizeof(blk), f);
@@ -758,14 +971,16 @@ audit_read_stream(FILE *f, int (*fn)(const struct audit_rec *r, void *arg), void
 				r = -1;
 				break;
 			}
-			/* A last line without its newline is a torn one. */
+			/* A last line without its newline is a torn one, even
+			 * if it reads whole: its write did not complete. */
+			if ((r = settle(&d)) != 0)
+				break;
 			if (len > 0 || skipping) {
+				d.line++;
 				st->lines++;
-				st->bad++;
-				if (st->why == NULL) {
-					st->why = "last line has no newline";
-					st->why_line = st->lines;
-				}
+				unreadable(&d, d.line, 1,
+				    "torn: the file ends inside this line (a broker stopped in the "
+				    "middle of writing it, or is writing it now)");
 			}
 			break;
 		}
@@ -773,7 +988,7 @@ audit_read_stream(FILE *f, int (*fn)(const struct audit_rec *r, void *arg), void
 			nl = memchr(p, '\n', (size_t)(blk + n - p));
 			take = nl != NULL ? (size_t)(nl - p) + 1 : (size_t)(blk + n - p);
 			if (!skipping) {
-				if (len + take > LINE_MAX_)
+				if (len + take > AUDIT_RECORD_MAX)
 					skipping = 1;
 				else {
 					memcpy(line + len, p, take);
@@ -782,24 +997,15 @@ audit_read_stream(FILE *f, int (*fn)(const struct audit_rec *r, void *arg), void
 			}
 			if (nl == NULL)
 				continue;
-			st->lines++;
-			if (skipping || audit_read_line(line, len, &rec, store, LINE_MAX_ + 16, &why) == -1) {
-				st->bad++;
-				if (st->why == NULL) {
-					st->why = skipping ? "line too long" : why;
-					st->why_line = st->lines;
-				}
-			} else {
-				st->records++;
-				if ((r = fn(&rec, arg)) != 0)
-					goto out;
-			}
+			if ((r = one_line(&d, skipping ? NULL : line, len)) != 0)
+				goto out;
 			len = 0;
 			skipping = 0;
 		}
 	}
 out:
 	free(line);
-	free(store);
+	free(d.store[0]);
+	free(d.store[1]);
 	return r;
 }

@@ -9,6 +9,12 @@
  * twice, bad UTF-8, a raw control character, "\u0000", a lone surrogate, or
  * anything after the object is an error.  Torn lines (a broker that died
  * mid-write) therefore fail to parse rather than yield half a record.
+ *
+ * A line with an "event" key is an event, not a request: the torn marker
+ * that a file sink writes after a torn line (audit.h, audit_format_torn()).
+ * audit_read_stream() tells torn lines (cut short by a broker that stopped
+ * mid-write, or by a short write) from other unreadable ones (edited,
+ * corrupted) and says where each is.
  */
 #ifndef FB_AUDIT_READ_H
 #define FB_AUDIT_READ_H
@@ -47,35 +53,80 @@ struct audit_rec {
 	uint64_t duration_ns;
 	int complain;
 	int truncated;
+	/* An event line: event is "" for a request record. */
+	char event[AUDIT_NAME_MAX + 1]; /* "torn", or one this build does not know */
+	int64_t broker_pid;		/* torn: the broker that wrote the marker */
+	char cause[AUDIT_NAME_MAX + 1]; /* torn: "open" or "write" */
+	int64_t bytes;			/* torn: the torn line's length, -1 for null */
+	/* On failure only: the line ended inside its record, as a record cut
+	 * short does (the rest of r is undefined then). */
+	int cut;
 };
 
 /*
  * Parse the record in line[0..len) (a trailing "\n" is allowed).  store
- * receives the strings and must hold at least len + 16 bytes.  Returns 0,
- * or -1 with *why (a static string) saying what is wrong; r and store are
- * then undefined.
+ * receives the strings and must hold at least len + 16 bytes.  Returns 0
+ * for a request record or an event line (r->event not empty: it needs only
+ * v, time and event), or -1 with *why (a static string) saying what is
+ * wrong and r->cut set when the line ended inside its record; the rest of
+ * r and store are then undefined.
  */
 int audit_read_line(const char *line, size_t len, struct audit_rec *r, char *store, size_t size,
     const char **why);
 
-/* Counts of audit_read_stream(). */
+/* Where a line is: the name given to audit_read_stream() (kept, not
+ * copied), its line number there (from 1), and what is wrong with it. */
+struct audit_read_place {
+	const char *name;
+	uint64_t line;
+	const char *why;
+};
+
+/* Counts of audit_read_stream(), added to over several calls. */
 struct audit_read_stats {
-	uint64_t lines;	   /* lines read */
-	uint64_t records;  /* that parsed */
-	uint64_t bad;	   /* that did not (torn, edited, too long) */
-	const char *why;   /* why the first bad one did not, or NULL */
-	uint64_t why_line; /* its line number */
+	uint64_t lines;	    /* lines read */
+	uint64_t records;   /* request records read (recovered ones too) */
+	uint64_t events;    /* event lines (torn markers) */
+	uint64_t torn;	    /* lines cut short (see audit_read_stream()) */
+	uint64_t recovered; /* whole records found glued onto a torn line */
+	uint64_t bad;	    /* other lines that are not records: edited,
+			       corrupted, too long */
+	struct audit_read_place first_torn, first_bad; /* line 0: none yet */
+};
+
+/* What audit_read_stream() calls; any function may be NULL. */
+struct audit_read_cb {
+	/* Each request record; non-zero stops the reading. */
+	int (*record)(const struct audit_rec *r, void *arg);
+	/* Each line that is not a record: torn or not, where and why. */
+	void (*unreadable)(const struct audit_read_place *at, int torn, void *arg);
+	void *arg;
 };
 
 /*
- * Read records from f, one per line, and call fn for each that parses (with
- * arg); lines that do not parse are counted in st and skipped, since a
- * broker killed mid-write leaves a torn line.  Memory is bounded: a line
- * longer than AUDIT_RECORD_MAX is skipped without being held.  Stops when fn
- * returns non-zero and returns that; returns 0 at end of file, -1 with errno
- * on a read error or ENOMEM.  The only function here that does I/O.
+ * Read records from f (named name in places), one per line, and call
+ * cb->record for each request record, in order.  A line that is not a
+ * record is counted in st and reported to cb->unreadable, as torn when
+ *
+ *	- the next line is a torn marker (audit_format_torn()): the broker
+ *	  that wrote the marker found this line cut short; it is torn even
+ *	  if it reads as a whole record, as one missing only its newline does
+ *	  (its write did not complete, so the request was never answered);
+ *	- it is the last line and has no newline (a broker stopped in the
+ *	  middle of it, or is writing it now);
+ *	- a whole record was glued onto it (by a broker before the open-time
+ *	  check, or by another broker sharing the file): that record is read
+ *	  and counted as recovered too;
+ *	- it ends inside its record (r->cut of audit_read_line());
+ *
+ * and as unreadable (bad) otherwise.  Records are therefore passed on one
+ * line late, once the next line showed they were not torn.  Memory is
+ * bounded: a line longer than AUDIT_RECORD_MAX is skipped without being
+ * held.  Stops when cb->record returns non-zero and returns that; returns 0
+ * at end of file, -1 with errno on a read error or ENOMEM.  The only
+ * function here that does I/O.
  */
-int audit_read_stream(FILE *f, int (*fn)(const struct audit_rec *r, void *arg), void *arg,
+int audit_read_stream(FILE *f, const char *name, const struct audit_read_cb *cb,
     struct audit_read_stats *st);
 
 /* "allow", "deny", "would-deny", "error". */

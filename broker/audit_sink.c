@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@ struct audit {
 	int by_name;		  /* a file opened by name: audit_reopen() reopens it */
 	unsigned flags;		  /* AUDIT_SYNC */
 	int torn;		  /* the last write was short: the file ends mid-line */
+	int64_t torn_bytes;	  /* how much of that line was written */
 	int dirty;		  /* AUDIT_SYNC: written since the last audit_sync() */
 	int sync_err;		  /* an fdatasync() failed: every later audit_sync()
 				   * fails too (a second fdatasync() may succeed
@@ -74,11 +76,17 @@ sink_new(enum sink_kind kind, enum audit_style style, int fd, const char *name,
 	return 0;
 }
 
-int
-audit_open_fd(int fd, enum audit_style style, struct audit **out)
+static int
+is_regular(int fd)
 {
 	struct stat st;
 
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int
+audit_open_fd(int fd, enum audit_style style, struct audit **out)
+{
 	*out = NULL;
 	if (style != AUDIT_JSON && style != AUDIT_DENIALS) {
 		errno = EINVAL;
@@ -90,7 +98,117 @@ audit_open_fd(int fd, enum audit_style style, struct audit **out)
 	}
 	if (sink_new(SINK_FD, style, fd, fd == STDERR_FILENO ? "stderr" : "descriptor", out) == -1)
 		return -1;
-	(*out)->is_file = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	(*out)->is_file = is_regular(fd);
+	return 0;
+}
+
+/*
+ * Write the n buffers of iov in one writev(2), which O_APPEND puts at the
+ * end of a file in one piece, as it does a write(2).  Returns what writev(2)
+ * does; EINTR is retried.
+ */
+static ssize_t
+write_once(int fd, const struct iovec *iov, int n)
+{
+	ssize_t w;
+
+	do
+		w = writev(fd, iov, n);
+	while (w == -1 && errno == EINTR);
+	return w;
+}
+
+/*
+ * Read n bytes at off into buf with lseek(2) and read(2): pread64 is not
+ * among the calls a confined broker makes (confine.c), and a reopen on
+ * SIGHUP comes after confinement.  Returns 0, or -1 with errno (EIO when
+ * the file ended early).
+ */
+static int
+read_at(int fd, off_t off, char *buf, size_t n)
+{
+	ssize_t r;
+
+	if (lseek(fd, off, SEEK_SET) == -1)
+		return -1;
+	while (n > 0) {
+		r = read(fd, buf, n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;
+			return -1;
+		}
+		buf += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * Does the file of size bytes end in the middle of a line?  Returns 0 when
+ * it is empty or ends with a newline, 1 when it does not, with the length
+ * of its last line in *bytes (-1 when longer than any record), or -1 with
+ * errno.
+ */
+static int
+tail_torn(int fd, off_t size, int64_t *bytes)
+{
+	char blk[4096], *nl;
+	off_t pos = size;
+	size_t n;
+
+	*bytes = -1;
+	while (pos > 0 && size - pos <= AUDIT_RECORD_MAX) {
+		n = pos < (off_t)sizeof(blk) ? (size_t)pos : sizeof(blk);
+		if (read_at(fd, pos - (off_t)n, blk, n) == -1)
+			return -1;
+		if (pos == size && blk[n - 1] == '\n')
+			return 0;
+		if ((nl = memrchr(blk, '\n', n)) != NULL) {
+			pos -= (off_t)n - (nl - blk) - 1;
+			break;
+		}
+		pos -= (off_t)n;
+	}
+	if (size - pos <= AUDIT_RECORD_MAX)
+		*bytes = size - pos;
+	return 1;
+}
+
+/* A newline that ends a torn line, then the torn marker, into m; its
+ * length. */
+#define TORN_END_MAX (1 + AUDIT_TORN_MAX)
+static size_t
+torn_end(char m[TORN_END_MAX], enum audit_torn_cause cause, int64_t bytes)
+{
+	struct timespec now;
+	ssize_t n;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	m[0] = '\n';
+	n = audit_format_torn(&now, getpid(), cause, bytes, m + 1, TORN_END_MAX - 1);
+	/* AUDIT_TORN_MAX holds any marker; without it, the newline alone
+	 * still keeps the next record off the torn line. */
+	return n > 0 ? (size_t)n + 1 : 1;
+}
+
+/* Write the torn line's end (torn_end()) to fd; 0, or -1 with errno (EIO
+ * for a short write). */
+static int
+write_torn_end(int fd, enum audit_torn_cause cause, int64_t bytes)
+{
+	char m[TORN_END_MAX];
+	struct iovec iov = { m, torn_end(m, cause, bytes) };
+	ssize_t w;
+
+	if ((w = write_once(fd, &iov, 1)) == -1)
+		return -1;
+	if ((size_t)w != iov.iov_len) {
+		errno = EIO;
+		return -1;
+	}
 	return 0;
 }
 
@@ -99,16 +217,20 @@ static int
 open_file_fd(const char *dest)
 {
 	struct stat st;
-	int fd, fl, saved;
+	int fd, fl, saved, rd = 1;
 
 	/*
 	 * O_NOFOLLOW: the broker runs as root and must not be led to append
 	 * to another file through a planted link.  O_NONBLOCK so that opening
-	 * a FIFO never stalls (it fails with ENXIO without a reader, and is
-	 * refused below otherwise).
+	 * a FIFO never stalls (it is refused below).  O_RDWR to check the
+	 * file's end.
 	 */
-	fd = open(dest, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
-	    0600);
+	fl = O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
+	fd = open(dest, O_RDWR | fl, 0600);
+	if (fd == -1 && errno == EACCES) {
+		fd = open(dest, O_WRONLY | fl, 0600);
+		rd = 0;
+	}
 	if (fd == -1)
 		return -1;
 	if (fstat(fd, &st) == -1)
@@ -119,6 +241,15 @@ open_file_fd(const char *dest)
 	}
 	if ((fl = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
 		goto fail;
+	/* A record cut short by a broker that stopped mid-write: end it
+	 * (audit.h), so that the first record here starts its own line. */
+	if (rd && st.st_size > 0) {
+		int64_t bytes;
+		int t = tail_torn(fd, st.st_size, &bytes);
+
+		if (t == -1 || (t == 1 && write_torn_end(fd, AUDIT_TORN_OPEN, bytes) == -1))
+			goto fail;
+	}
 	return fd;
 fail:
 	saved = errno;
@@ -270,10 +401,27 @@ open_journal(struct audit **out)
 	return sink_new(SINK_JOURNAL, AUDIT_JSON, -1, "journal", out);
 }
 
+/* The N of "/dev/fd/N", or -1 when dest is not that. */
+static int
+fd_number(const char *dest)
+{
+	const char *p = dest + sizeof(AUDIT_FD_PREFIX) - 1;
+	long v = 0;
+
+	if (strncmp(dest, AUDIT_FD_PREFIX, sizeof(AUDIT_FD_PREFIX) - 1) != 0 || *p == '\0' ||
+	    (p[0] == '0' && p[1] != '\0'))
+		return -1;
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || (v = v * 10 + (*p - '0')) > INT_MAX)
+			return -1;
+	}
+	return (int)v;
+}
+
 int
 audit_open_flags(const char *dest, unsigned flags, struct audit **out)
 {
-	int fd, saved;
+	int fd, n, saved;
 
 	*out = NULL;
 	if (dest == NULL || *dest == '\0' || (flags & ~AUDIT_SYNC) != 0) {
@@ -284,16 +432,74 @@ audit_open_flags(const char *dest, unsigned flags, struct audit **out)
 		return audit_open_syslog(AUDIT_SYSLOG_PATH, out);
 	if (strcmp(dest, "journal") == 0)
 		return open_journal(out);
-	if (strcmp(dest, "-") != 0)
+	if ((n = strcmp(dest, "-") == 0 ? STDERR_FILENO : fd_number(dest)) == -1)
 		return open_file(dest, flags, out);
-	/* A duplicate, so that audit_close() leaves stderr open. */
-	if ((fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3)) == -1)
+	/*
+	 * A duplicate, so that audit_close() leaves the descriptor open; the
+	 * one given is taken as it is (a pipe, a terminal, a file), never
+	 * reopened by its name in /dev/fd, which is a symlink.
+	 */
+	if ((fd = fcntl(n, F_DUPFD_CLOEXEC, 3)) == -1)
 		return -1;
-	if (sink_new(SINK_FD, AUDIT_JSON, fd, "stderr", out) == -1) {
+	if (sink_new(SINK_FD, AUDIT_JSON, fd, n == STDERR_FILENO && dest[0] == '-' ? "stderr" : dest,
+		out) == -1) {
 		saved = errno;
 		close(fd);
 		errno = saved;
 		return -1;
+	}
+	(*out)->is_file = is_regular(fd);
+	return 0;
+}
+
+/* What a descriptor is, for messages. */
+static const char *
+kind_name(const struct stat *st)
+{
+	return S_ISFIFO(st->st_mode) ? "pipe" :
+	    S_ISSOCK(st->st_mode)    ? "socket" :
+	    S_ISCHR(st->st_mode)     ? "device" :
+				       "file";
+}
+
+static const char *
+stdio_name(int fd)
+{
+	return fd == STDIN_FILENO ? "standard input" :
+	    fd == STDOUT_FILENO	  ? "standard output" :
+	    fd == STDERR_FILENO	  ? "standard error" :
+				    "descriptor";
+}
+
+int
+audit_check_unshared(const struct audit *a, const int *fds, size_t n, char *msg, size_t size)
+{
+	struct stat s, w;
+	size_t i;
+
+	for (; a != NULL; a = a->next) {
+		/*
+		 * A terminal is a view for the person at it, who sees the
+		 * worker's output there anyway; anything else (a file, a
+		 * pipe, a socket) carries the bytes on to a file or a program
+		 * that cannot tell the worker's lines from the broker's.
+		 */
+		if (a->kind != SINK_FD || fstat(a->fd, &s) == -1 || isatty(a->fd))
+			continue;
+		for (i = 0; i < n; i++) {
+			if (fstat(fds[i], &w) == -1 || w.st_dev != s.st_dev || w.st_ino != s.st_ino)
+				continue;
+			snprintf(msg, size,
+			    "audit %s: the worker's %s is the same %s: it could write lines "
+			    "there that look like records.  Give the records a file or "
+			    "descriptor of their own (--audit FILE, or --audit /dev/fd/N with N "
+			    "open on another file or pipe, e.g. 3>&1 >OUT), or use syslog or "
+			    "journal; --audit - is for a terminal",
+			    strcmp(a->name, "stderr") == 0 ? "-" : a->name, stdio_name(fds[i]),
+			    kind_name(&s));
+			errno = EEXIST;
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -357,9 +563,14 @@ audit_reopen(struct audit *a, void (*report)(const char *name, int err, void *ar
 		 * callers that do not). */
 		if (a->dirty && fdatasync(a->fd) == 0)
 			a->dirty = 0;
+		/* A tear is the old file's: ended there if it can be, so
+		 * that the rotated file ends with a whole line.  The new one
+		 * was checked when it was opened. */
+		if (a->torn && write_torn_end(a->fd, AUDIT_TORN_WRITE, a->torn_bytes) == 0)
+			a->torn = 0;
 		old = a->fd;
 		a->fd = fd;
-		a->torn = 0; /* a tear was the old file's; the new one starts clean */
+		a->torn = 0;
 		pthread_mutex_unlock(&a->lock);
 		close(old);
 		if (report != NULL)
@@ -385,30 +596,42 @@ audit_close(struct audit *a)
 	}
 }
 
-/* One write(2) of the line (buf[0] is free for a newline after a tear). */
+/*
+ * One write(2) of the line; after a short write, preceded by the newline
+ * and the torn marker that end the torn line (audit.h).
+ */
 static int
 write_fd(struct audit *a, char *buf, size_t n)
 {
+	char m[TORN_END_MAX];
+	struct iovec iov[2];
 	struct stat st;
-	char *p = buf + 1;
-	size_t len = n;
+	size_t mlen = 0;
 	ssize_t w;
+	int k = 0;
 
 	if (a->torn) {
-		buf[0] = '\n';
-		p = buf;
-		len++;
+		/* Denial lines are for people: the newline alone. */
+		mlen = a->style == AUDIT_JSON ? torn_end(m, AUDIT_TORN_WRITE, a->torn_bytes) : 1;
+		m[0] = '\n';
+		iov[k].iov_base = m;
+		iov[k++].iov_len = mlen;
 	}
-	do
-		w = write(a->fd, p, len);
-	while (w == -1 && errno == EINTR);
-	if (w == -1)
+	iov[k].iov_base = buf;
+	iov[k++].iov_len = n;
+	if ((w = write_once(a->fd, iov, k)) == -1)
 		return -1;
-	a->torn = (size_t)w < len;
-	if ((size_t)w < len) {
+	if ((size_t)w < mlen + n) {
+		/* Torn now is what followed the last newline written; nothing
+		 * written leaves the old tear as it was. */
+		if (w > 0) {
+			a->torn = 1;
+			a->torn_bytes = mlen == 0 ? w : (size_t)w >= mlen ? w - (ssize_t)mlen : w - 1;
+		}
 		errno = EIO;
 		return -1;
 	}
+	a->torn = 0;
 	if (!a->is_file)
 		return 0;
 	/*
@@ -475,9 +698,8 @@ sink_write(struct audit *a, const struct audit_event *ev, char *buf, size_t size
 
 	switch (a->kind) {
 	case SINK_FD:
-		/* buf[0] is kept for the newline that closes a torn record. */
-		n = a->style == AUDIT_JSON ? audit_format(ev, buf + 1, size - 1) :
-					     audit_format_denial(ev, buf + 1, size - 1);
+		n = a->style == AUDIT_JSON ? audit_format(ev, buf, size) :
+					     audit_format_denial(ev, buf, size);
 		if (n <= 0)
 			return n == 0 ? 0 : -1; /* 0: not a denial */
 		return write_fd(a, buf, (size_t)n);
@@ -545,11 +767,10 @@ audit_write(struct audit *a, const struct audit_event *ev)
 		pthread_mutex_lock(&a->lock);
 		w = sink_write(a, ev, stack, sizeof(stack));
 		if (w == -1 && errno == ENOBUFS) {
-			/* AUDIT_RECORD_MAX + 1 holds any record (and the
-			 * newline after a tear). */
+			/* AUDIT_RECORD_MAX holds any record. */
 			if (heap == NULL)
-				heap = malloc(AUDIT_RECORD_MAX + 1);
-			w = heap == NULL ? -1 : sink_write(a, ev, heap, AUDIT_RECORD_MAX + 1);
+				heap = malloc(AUDIT_RECORD_MAX);
+			w = heap == NULL ? -1 : sink_write(a, ev, heap, AUDIT_RECORD_MAX);
 		}
 		a->failed = w == -1;
 		if (w == -1 && r == 0) {

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit_files.h"
 #include "audit_read.h"
 #include "cmds.h"
 #include "log.h"
@@ -420,8 +421,11 @@ audit_usage(FILE *f)
 	    "Summarise audit records (filebroker run --audit FILE): requests and\n"
 	    "decisions, the paths most often denied, the rules that decided most,\n"
 	    "the requests of each worker.  Reads each FILE, or stdin ('-' or none),\n"
-	    "one record at a time, in constant memory; lines that are not records\n"
-	    "(a torn last line) are counted and skipped.\n\n"
+	    "plain or gzip-compressed (as logrotate leaves it), one record at a\n"
+	    "time, in constant memory.  Lines that are not records are reported on\n"
+	    "stderr with their place (FILE:LINE), counted, and skipped: torn lines\n"
+	    "(cut short by a broker that stopped mid-write) apart from unreadable\n"
+	    "ones (edited or corrupted).\n\n"
 	    "  --since TIME   only records at or after TIME: YYYY-MM-DD[THH:MM[:SS]][Z]\n"
 	    "                 (UTC) or @SECONDS since the epoch\n"
 	    "  --until TIME   only records before TIME\n"
@@ -432,7 +436,9 @@ audit_usage(FILE *f)
 	    "  --json         one JSON object instead of text\n\n"
 	    "Tables keep %d keys each: counts are exact below that many distinct\n"
 	    "keys, and marked ~ (an upper bound) above it.\n\n"
-	    "Exit status: 0, or 1 when a FILE cannot be read, 2 for a usage error.\n",
+	    "Exit status: 0; 3 when some line was torn or unreadable (the summary\n"
+	    "covers the records read); 1 when a FILE cannot be read; 2 for a usage\n"
+	    "error.\n",
 	    TOP_CAP);
 }
 
@@ -443,9 +449,10 @@ report(const struct summary *s, const struct audit_read_stats *st, size_t rows, 
 	int i;
 
 	if (json) {
-		printf("{\"records\":%" PRIu64 ",\"lines\":%" PRIu64 ",\"unparsed\":%" PRIu64
-		       ",\"filtered\":%" PRIu64 ",",
-		    s->n, st->lines, st->bad, s->filtered);
+		printf("{\"records\":%" PRIu64 ",\"lines\":%" PRIu64 ",\"torn\":%" PRIu64
+		       ",\"unparsed\":%" PRIu64 ",\"recovered\":%" PRIu64 ",\"filtered\":%" PRIu64
+		       ",",
+		    s->n, st->lines, st->torn, st->bad, st->recovered, s->filtered);
 		if (s->has_range) {
 			printf("\"first\":\"");
 			put_time(stdout, &s->first);
@@ -469,9 +476,7 @@ report(const struct summary *s, const struct audit_read_stats *st, size_t rows, 
 	printf("records: %" PRIu64, s->n);
 	if (s->filtered)
 		printf(" (%" PRIu64 " more filtered out)", s->filtered);
-	if (st->bad)
-		printf(", %" PRIu64 " unreadable line%s (first: line %" PRIu64 ", %s)", st->bad,
-		    st->bad == 1 ? "" : "s", st->why_line, st->why);
+	audit_files_describe(stdout, ", ", st);
 	putchar('\n');
 	if (s->has_range) {
 		printf("time: ");
@@ -516,15 +521,15 @@ cmd_audit(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct audit_read_stats st;
+	struct audit_files af;
 	struct summary s;
 	int c, i, json = 0, status = 0;
 	long rows = 10;
 	char *end;
-	FILE *f;
 
 	memset(&s, 0, sizeof(s));
-	memset(&st, 0, sizeof(st));
+	memset(&af, 0, sizeof(af));
+	af.tool = "audit";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -588,24 +593,12 @@ cmd_audit(int argc, char **argv)
 
 		s.paths->title = titles[s.by];
 	}
-	for (i = optind; i == optind || i < argc; i++) {
-		const char *name = i < argc ? argv[i] : "-";
-
-		if (strcmp(name, "-") == 0)
-			f = stdin;
-		else if ((f = fopen(name, "re")) == NULL) {
-			log_warn("audit: %s", name);
+	for (i = optind; i == optind || i < argc; i++)
+		if (audit_files_read(&af, i < argc ? argv[i] : "-", count_one, &s) == -1)
 			status = 1;
-			continue;
-		}
-		if (audit_read_stream(f, count_one, &s, &st) == -1) {
-			log_warn("audit: reading %s", name);
-			status = 1;
-		}
-		if (f != stdin)
-			fclose(f);
-	}
-	report(&s, &st, (size_t)rows, json);
+	report(&s, &af.st, (size_t)rows, json);
+	if (status == 0 && audit_files_damaged(&af.st))
+		status = 3;
 	top_free(s.paths);
 	top_free(s.rules);
 	top_free(s.pids);

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit_files.h"
 #include "audit_read.h"
 #include "cmds.h"
 #include "log.h"
@@ -550,7 +551,8 @@ learn_usage(FILE *f)
 	    "                        [-- COMMAND [ARG...]]\n\n"
 	    "Print a policy that allows what a program used and nothing more, with\n"
 	    "a comment counting the uses of each rule.  The records come from the\n"
-	    "audit files given with --from ('-' for stdin), or from running COMMAND\n"
+	    "audit files given with --from ('-' for stdin; gzip-compressed ones as\n"
+	    "logrotate leaves them too), or from running COMMAND\n"
 	    "as `filebroker run --complain --policy BASE --audit TMP -- COMMAND`\n"
 	    "(its output goes to stderr).  Allowed and would-deny requests count as\n"
 	    "used; denied ones and failed ones do not.  What the program made, its\n"
@@ -569,8 +571,10 @@ learn_usage(FILE *f)
 	    "                    /tmp, /run, /boot, /srv, /opt, /mnt, /media)\n"
 	    "  -o, --output FILE write the policy to FILE instead of stdout\n\n"
 	    "Exit status: 0 when a policy was written (a COMMAND's own failure is\n"
-	    "reported on stderr), 1 when no record could be read, 2 for a usage\n"
-	    "error or a base policy that does not load.\n");
+	    "reported on stderr); 3 when it was, but some line read was torn or\n"
+	    "unreadable (each is reported with its place); 1 when no record could\n"
+	    "be read or a FILE could not be; 2 for a usage error or a base policy\n"
+	    "that does not load.\n");
 }
 
 int
@@ -591,7 +595,7 @@ cmd_learn(int argc, char **argv)
 	const char *from[LEARN_FROM_MAX], *base = NULL, *output = NULL;
 	char tmpdir[] = "/tmp/fblearn.XXXXXX", audit[64], tpolicy[64], basebuf[PATH_MAX];
 	char source[256];
-	struct audit_read_stats st;
+	struct audit_files af;
 	struct policy_diags diags;
 	char line[POLICY_DIAG_LINE_MAX];
 	struct policy *bp = NULL;
@@ -603,7 +607,8 @@ cmd_learn(int argc, char **argv)
 	FILE *f, *out = stdout;
 
 	memset(&l, 0, sizeof(l));
-	memset(&st, 0, sizeof(st));
+	memset(&af, 0, sizeof(af));
+	af.tool = "learn";
 	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
 		l.sensitive[l.nsensitive++] = defaults[i];
 	optind = 1;
@@ -693,36 +698,24 @@ cmd_learn(int argc, char **argv)
 			log_warnx("learn: %s exited with status %d; the policy covers what it "
 				  "used until then",
 			    argv[optind], cst);
-		if ((f = fopen(audit, "re")) != NULL) {
-			if (audit_read_stream(f, take_record, &l, &st) == -1)
-				log_warn("learn: reading %s", audit);
-			fclose(f);
+		if (audit_files_read(&af, audit, take_record, &l) == 0)
 			ran = 1;
-		} else
-			log_warn("learn: %s", audit);
 		unlink(audit);
 		unlink(tpolicy);
 		rmdir(tmpdir);
 	}
-	for (i = 0; i < nfrom; i++) {
-		if (strcmp(from[i], "-") == 0)
-			f = stdin;
-		else if ((f = fopen(from[i], "re")) == NULL) {
-			log_warn("learn: %s", from[i]);
+	for (i = 0; i < nfrom; i++)
+		if (audit_files_read(&af, from[i], take_record, &l) == -1)
 			status = 1;
-			continue;
-		}
-		if (audit_read_stream(f, take_record, &l, &st) == -1) {
-			log_warn("learn: reading %s", from[i]);
-			status = 1;
-		}
-		if (f != stdin)
-			fclose(f);
+	if (audit_files_damaged(&af.st)) {
+		fputs("filebroker: learn: skipped ", stderr);
+		audit_files_describe(stderr, "", &af.st);
+		fputc('\n', stderr);
+		/* The policy covers what was read; the input was not whole. */
+		if (status == 0)
+			status = 3;
 	}
-	if (st.bad > 0)
-		log_warnx("learn: %" PRIu64 " line%s skipped (first: line %" PRIu64 ": %s)",
-		    st.bad, st.bad == 1 ? "" : "s", st.why_line, st.why);
-	if (st.records == 0) {
+	if (af.st.records == 0) {
 		log_warnx("learn: no audit record read");
 		policy_free(bp);
 		return 1;

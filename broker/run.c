@@ -79,8 +79,10 @@ run_usage(FILE *f)
 	    "  --user USER       when run as root, the worker's user (default: nobody)\n"
 	    "  --audit DEST      record every request to DEST (repeatable; each gets\n"
 	    "                    every record): a file (JSON lines, created 0600),\n"
-	    "                    '-' for stderr, 'syslog' (authpriv), 'journal'\n"
-	    "                    (systemd); './syslog' is a file.  Without it, each\n"
+	    "                    '-' for stderr when a terminal, /dev/fd/N for a\n"
+	    "                    descriptor the worker does not share (3>&1 >OUT),\n"
+	    "                    'syslog' (authpriv), 'journal' (systemd);\n"
+	    "                    './syslog' is a file.  Without it, each\n"
 	    "                    distinct denial prints one line on stderr, once\n"
 	    "                    (a count of the repeats comes at the end)\n"
 	    "  --audit-sync      fdatasync the audit files before the replies (one\n"
@@ -439,7 +441,7 @@ cmd_run(int argc, char **argv)
 	sigset_t mask, oldmask;
 	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0, spread = 0;
 	int preload = 1;
-	char preload_path[PATH_MAX];
+	char preload_path[PATH_MAX], msg[512];
 	struct exec_list el;
 
 	log_set_fatal_status(EXIT_BROKER);
@@ -525,6 +527,9 @@ cmd_run(int argc, char **argv)
 		}
 		audit_chain(&s.audit, a);
 	}
+	/* The worker gets the broker's stdio: no sink may share it. */
+	if (audit_check_unshared(s.audit, (const int[]){ 0, 1, 2 }, 3, msg, sizeof(msg)) == -1)
+		fatalx("%s", msg);
 	if (audit_flags != 0 && naudit == 0)
 		log_warnx("run: --audit-sync without --audit does nothing");
 	s.complain = complain;

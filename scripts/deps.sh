@@ -10,7 +10,7 @@ set -eu
 
 want=${1:-build}
 
-pkgs="gcc make pkg-config libseccomp-dev libcap-dev"
+pkgs="gcc make pkg-config libseccomp-dev libcap-dev zlib1g-dev"
 case "$want" in
 build) ;;
 check) pkgs="$pkgs libcmocka-dev python3 busybox-static time procps groff-base man-db" ;;

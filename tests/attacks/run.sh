@@ -280,6 +280,23 @@ leaked = sum(1 for r in recs if raw(r, "path").startswith(b"/") and b"/secret/" 
 print("audit: %d records parse, %d/%d paths round-trip both ways, %d forged, %d allowed secrets" % (len(recs), ok, len(want), forged, leaked))
 EOF
 
+# A worker that writes lines looking like records into the stream its
+# records go to: --audit - with stderr sent to a file, a file sink that is
+# also the worker's stderr, a descriptor that is stderr again.  Refused
+# before anything runs, so that no line of the worker's reaches a trail.
+FORGED='{"v":1,"time":"2026-11-25T14:03:07.123456Z","mode":"explicit","pid":1,"tid":0,"uid":0,"gid":0,"op":"open","path":"/etc/shadow","canon":"/etc/shadow","access":"read","flags":"O_RDONLY","decision":"allow","rule":"FORGED:1","errno":null,"duration_us":1.000}'
+for how in - file fd; do
+	F=$T/forge$how.jsonl
+	rm -f "$F"
+	case $how in
+	-) "$FB" run --policy "$P" --audit - -- sh -c "printf '%s\\n' '$FORGED' >&2" 2>"$F" ;;
+	file) "$FB" run --policy "$P" --audit "$F" -- sh -c "printf '%s\\n' '$FORGED' >&2" 2>>"$F" ;;
+	fd) "$FB" run --policy "$P" --audit /dev/fd/3 -- sh -c "printf '%s\\n' '$FORGED' >&2" 2>"$F" 3>&2 ;;
+	esac
+	attack "a record forged on a stream the worker shares (--audit $how)" "forged records: 0" \
+		sh -c "echo forged records: \$('$FB' audit --by rule '$F' 2>/dev/null | grep -c FORGED)"
+done
+
 # ---- lifetime -------------------------------------------------------------------------
 # wait_gone PID SECONDS: 0 when PID is gone (or a zombie: dead, not yet
 # reaped by whoever inherited it) in time.

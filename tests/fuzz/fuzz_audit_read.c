@@ -2,8 +2,12 @@
  * fuzz_audit_read.c: the audit record reader (broker/audit_read.c).
  *
  * Input: a first byte choosing the test, then
- *   odd:  a line to parse.  It must not crash, and when it parses, every
- *         string must end inside the store;
+ *   odd, bit 1 clear: a line to parse.  It must not crash, and when it
+ *         parses, every string must end inside the store;
+ *   odd, bit 1 set: a stream of lines for audit_read_stream(): every line
+ *         is counted once as a record, an event, torn or unreadable (a
+ *         record recovered from a torn line counts with it), every place
+ *         is a line of the stream, and the callbacks agree with the counts;
  *   even: an event, laid out as in fuzz_audit.c (32 bytes of numbers, then
  *         NUL-separated path, canon, rule, path2, canon2), which is
  *         formatted by audit_format() and read back: every field must come
@@ -12,6 +16,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +57,55 @@ parse_raw(const uint8_t *data, size_t size)
 	check_in_store(r.rule);
 	check_in_store(r.flags);
 	if ((r.decision == AUDIT_ERROR) != (r.rule == NULL))
+		abort();
+}
+
+struct stream_seen {
+	uint64_t records, torn, bad, last_line;
+};
+
+static int
+stream_record(const struct audit_rec *r, void *arg)
+{
+	struct stream_seen *s = arg;
+
+	if (r->event[0] != '\0')
+		abort();
+	s->records++;
+	return 0;
+}
+
+static void
+stream_unreadable(const struct audit_read_place *at, int torn, void *arg)
+{
+	struct stream_seen *s = arg;
+
+	if (at->why == NULL || at->line == 0 || strcmp(at->name, "fuzz") != 0)
+		abort();
+	s->last_line = at->line;
+	if (torn)
+		s->torn++;
+	else
+		s->bad++;
+}
+
+static void
+stream(const uint8_t *data, size_t size)
+{
+	struct stream_seen s = { 0 };
+	struct audit_read_cb cb = { stream_record, stream_unreadable, &s };
+	struct audit_read_stats st;
+	FILE *f;
+
+	if (size == 0 || (f = fmemopen((void *)(uintptr_t)data, size, "r")) == NULL)
+		return;
+	memset(&st, 0, sizeof(st));
+	if (audit_read_stream(f, "fuzz", &cb, &st) != 0)
+		abort();
+	fclose(f);
+	if (s.records != st.records || s.torn != st.torn || s.bad != st.bad ||
+	    st.recovered > st.records || s.last_line > st.lines ||
+	    st.lines != st.records - st.recovered + st.events + st.torn + st.bad)
 		abort();
 }
 
@@ -156,7 +210,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
-	if (data[0] & 1)
+	if ((data[0] & 3) == 3)
+		stream(data + 1, size - 1);
+	else if (data[0] & 1)
 		parse_raw(data + 1, size - 1);
 	else
 		round_trip(data + 1, size - 1);

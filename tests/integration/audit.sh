@@ -65,15 +65,46 @@ assert seen == names, (seen, names)
 print("ok", len(seen))
 ' "$A" "$H"
 
-# ---- Several sinks at once; "-" is stderr; "./syslog" is a file.
-(cd "$T" && "$FB" run --policy "$P" --audit one.jsonl --audit ./syslog --audit - \
-	-- cat "$D/a.txt" >/dev/null 2>"$T/stderr.txt")
+# ---- Several sinks at once; "./syslog" is a file; /dev/fd/3 a descriptor.
+(cd "$T" && "$FB" run --policy "$P" --audit one.jsonl --audit ./syslog --audit /dev/fd/3 \
+	-- cat "$D/a.txt" >/dev/null 3>"$T/fd3.txt")
 if [ -s "$T/one.jsonl" ] && cmp -s "$T/one.jsonl" "$T/syslog"; then
 	pass "two file sinks get the same records"
 else
 	fail "two file sinks differ"
 fi
-expect "stderr sink gets them too" "\"canon\":\"$D/a.txt\".*\"decision\":\"allow\"" cat "$T/stderr.txt"
+expect "a descriptor sink gets them too" "\"canon\":\"$D/a.txt\".*\"decision\":\"allow\"" cat "$T/fd3.txt"
+
+# ---- No sink on a stream the worker writes to as well: it could write
+# lines that look like records there.  "-" is for a terminal.
+FORGED='{"v":1,"time":"2026-11-25T14:03:07.123456Z","mode":"explicit","pid":1,"tid":0,"uid":0,"gid":0,"op":"open","path":"/x","canon":"/x","access":"read","flags":"O_RDONLY","decision":"allow","rule":"FORGED:1","errno":null,"duration_us":1.000}'
+forge() { printf "sh -c \"printf '%%s\\\\n' '%s' >&2; cat '%s'\"" "$FORGED" "$D/a.txt"; }
+status "--audit - with stderr to a file: 125" 125 sh -c "'$FB' run --policy '$P' --audit - -- $(forge) 2>'$T/shared.txt'"
+expect "--audit - with stderr to a file: why, and what instead" \
+	"^filebroker: audit -: the worker's standard error is the same file: it could write lines there that look like records.*--audit /dev/fd/N" \
+	cat "$T/shared.txt"
+expect "--audit - with stderr to a pipe: refused" "standard error is the same pipe" \
+	sh -c "'$FB' run --policy '$P' --audit - -- true 2>&1 >/dev/null | cat"
+expect "--audit /dev/fd/3 on the worker's stdout pipe: refused" "standard output is the same pipe" \
+	sh -c "'$FB' run --policy '$P' --audit /dev/fd/3 -- true 3>&1 2>'$T/p.err' | cat; cat '$T/p.err'"
+expect "--audit FILE that is also the worker's stderr: refused" "audit $T/same.jsonl: the worker's standard error is the same file" \
+	sh -c "'$FB' run --policy '$P' --audit '$T/same.jsonl' -- true 2>>'$T/same.jsonl'; cat '$T/same.jsonl'"
+expect "--audit /dev/fd/3 3>&2: the same stream, refused" "audit /dev/fd/3: the worker's standard error" \
+	sh -c "'$FB' run --policy '$P' --audit /dev/fd/3 -- true 2>'$T/fd.err' 3>&2; cat '$T/fd.err'"
+status "--audit /dev/fd/N not open: 125" 125 "$FB" run --policy "$P" --audit /dev/fd/9 -- true
+# A descriptor of its own: records there, the worker's lines elsewhere.
+sh -c "'$FB' run --policy '$P' --audit /dev/fd/3 -- $(forge) 3>'$T/own.jsonl' >/dev/null 2>'$T/own.err'"
+expect "/dev/fd/3: the worker's line stays on its stderr" "FORGED" cat "$T/own.err"
+expect "/dev/fd/3: the records hold the read and nothing forged" "^reads 1 forged 0$" \
+	sh -c "echo reads \$(grep -c '\"canon\":\"$D/a.txt\"' '$T/own.jsonl') forged \$(grep -c FORGED '$T/own.jsonl')"
+if command -v script >/dev/null 2>&1; then
+	# On a terminal (script(1) gives one), "-" is allowed: a view.
+	script -qec "'$FB' run --policy '$P' --audit - -- cat '$D/a.txt'" /dev/null >"$T/tty.out" 2>&1
+	expect "--audit - on a terminal: records and output" "\"canon\":\"$D/a.txt\".*\"decision\":\"allow\"" cat "$T/tty.out"
+	expect "--audit - on a terminal: the command ran" "^alpha" cat "$T/tty.out"
+else
+	echo "SKIP --audit - on a terminal: no script(1)"
+fi
 expect "--audit-sync records too" "\"canon\":\"$D/a.txt\"" \
 	sh -c "'$FB' run --policy '$P' --audit '$T/sync.jsonl' --audit-sync -- cat '$D/a.txt' >/dev/null && cat '$T/sync.jsonl'"
 # --audit-sync: records are fdatasync()ed before the replies, and one
@@ -363,8 +394,11 @@ with open(sys.argv[1], "w") as f:
         f.write(rec(30 + i, 200, 0, "/root/.ssh/id_rsa", "deny", "p.policy:9", "EACCES") + "\n")
     f.write('{"v":1,"time":"2026-11-25T14:59:')   # a torn last line
 PYEOF
-"$FB" audit "$G" >"$T/sum.txt"
-expect "audit: counts records and the torn line" "^records: 100, 1 unreadable line" cat "$T/sum.txt"
+"$FB" audit "$G" >"$T/sum.txt" 2>"$T/sum.err"
+echo "$?" >"$T/sum.status"
+expect "audit: counts records and the torn line" "^records: 100, 1 torn line \\(first: $G:101\\)$" cat "$T/sum.txt"
+expect "audit: the torn line's place on stderr" "^filebroker: audit: $G:101: torn: the file ends inside this line" cat "$T/sum.err"
+expect "audit: a torn line makes the exit status 3" "^3$" cat "$T/sum.status"
 expect "audit: decisions" "^decisions: 60 allow, 40 deny, 0 would-deny, 0 error$" cat "$T/sum.txt"
 expect "audit: the most denied path first" "top denied paths.*
  +30  /etc/shadow
@@ -381,6 +415,68 @@ import json, sys
 j = json.load(sys.stdin)
 print(j[\"records\"], j[\"decisions\"][\"deny\"], j[\"denied_paths\"][\"top\"][0][\"count\"], j[\"pids\"][\"exact\"])'"
 status "audit of a missing file: 1" 1 "$FB" audit "$T/nonexistent"
+# An edited line is unreadable, not torn: counted apart, with its place.
+head -n 2 "$G" >"$T/edited.jsonl"
+head -n 1 "$G" | sed 's/"decision":"allow"/"decision":"fine"/' >>"$T/edited.jsonl"
+head -n 1 "$G" >>"$T/edited.jsonl"
+expect "audit: an edited line is unreadable, with its place" \
+	"^records: 3, 1 unreadable line \\(first: $T/edited.jsonl:3: unknown decision\\)$" \
+	"$FB" audit "$T/edited.jsonl"
+status "audit: an unreadable line makes the exit status 3" 3 "$FB" audit "$T/edited.jsonl"
+expect "audit --json: torn and unparsed apart" '"torn":1,"unparsed":0,"recovered":0' \
+	"$FB" audit --json "$G"
+
+# ---- A rotation set as logrotate leaves it with compress and delaycompress:
+# audit.jsonl, audit.jsonl.1, audit.jsonl.2.gz.  logrotate itself when it is
+# installed; otherwise what it does: rename, and `gzip -6` from a pipe.
+R=$T/rot
+mkdir -p "$R"
+printf '%s {\n\trotate 5\n\tmissingok\n\tcompress\n\tdelaycompress\n\tnocreate\n}\n' \
+	"$R/audit.jsonl" >"$R/logrotate.conf"
+rotate() {
+	if command -v logrotate >/dev/null 2>&1; then
+		logrotate -f -s "$R/state" "$R/logrotate.conf"
+	else
+		if [ -f "$R/audit.jsonl.1" ]; then
+			gzip -6 <"$R/audit.jsonl.1" >"$R/audit.jsonl.2.gz" && rm "$R/audit.jsonl.1"
+		fi
+		mv "$R/audit.jsonl" "$R/audit.jsonl.1"
+	fi
+}
+run --audit "$R/audit.jsonl" -- cat "$D/a.txt" >/dev/null 2>&1
+rotate
+run --audit "$R/audit.jsonl" -- cat "$D/tree/c/g1.txt" >/dev/null 2>&1
+rotate
+run --audit "$R/audit.jsonl" -- cat "$D/tree/c/g2.txt" >/dev/null 2>&1
+recs() { grep -c '"v":1'; }
+n=$( (gzip -dc "$R/audit.jsonl.2.gz"; cat "$R/audit.jsonl.1" "$R/audit.jsonl") | recs)
+n2=$(gzip -dc "$R/audit.jsonl.2.gz" | recs)
+expect "audit reads a rotation set, .gz included" "^records: $n$" \
+	"$FB" audit "$R/audit.jsonl.2.gz" "$R/audit.jsonl.1" "$R/audit.jsonl"
+status "audit of a whole rotation set: 0" 0 "$FB" audit "$R/audit.jsonl.2.gz" "$R/audit.jsonl.1" "$R/audit.jsonl"
+expect "audit reads .gz on stdin" "^records: $n2$" sh -c "'$FB' audit <'$R/audit.jsonl.2.gz'"
+expect "learn reads a .gz" "^allow read +$D/a.txt " "$FB" learn --from "$R/audit.jsonl.2.gz"
+# Damage inside the compressed data, and around it.
+(gzip -dc "$R/audit.jsonl.2.gz"; printf '{"v":1,"time":') | gzip -6 >"$R/torn.gz"
+expect "a torn line in a .gz: reported with its place" \
+	"^filebroker: audit: $R/torn.gz:$((n2 + 1)): torn: the file ends inside this line" "$FB" audit "$R/torn.gz"
+status "a torn line in a .gz: exit status 3" 3 "$FB" audit "$R/torn.gz"
+status "learn with a torn line: exit status 3" 3 "$FB" learn --from "$R/torn.gz"
+expect "learn with a torn line: says so" "learn: skipped 1 torn line \\(first: $R/torn.gz:$((n2 + 1))\\)" \
+	"$FB" learn --from "$R/torn.gz"
+gzip -dc "$R/audit.jsonl.2.gz" | sed '1s/"decision":"allow"/"decision":"fine"/' | gzip -6 >"$R/edited.gz"
+status "learn with an unreadable line: exit status 3" 3 "$FB" learn --from "$R/edited.gz"
+for i in 1 2 3 4 5 6 7 8; do gzip -dc "$R/audit.jsonl.2.gz"; done | gzip -1 >"$R/long.gz"
+head -c $(($(stat -c %s "$R/long.gz") / 2)) "$R/long.gz" >"$R/cut.gz"
+expect "a .gz cut short: an error, said" "audit: reading $R/cut.gz: the compressed data ends early" \
+	"$FB" audit "$R/cut.gz"
+status "a .gz cut short: exit status 1" 1 "$FB" audit "$R/cut.gz"
+cat "$R/audit.jsonl.2.gz" "$R/audit.jsonl.2.gz" >"$R/two.gz"
+expect "two gzip members, one after the other: both read" "^records: $((2 * n2))$" "$FB" audit "$R/two.gz"
+(cat "$R/audit.jsonl.2.gz"; head -n 1 "$R/audit.jsonl") >"$R/appended.gz"
+expect "a record appended to a .gz is not skipped quietly" \
+	"audit: reading $R/appended.gz: bytes after the compressed data" "$FB" audit "$R/appended.gz"
+status "... exit status 1" 1 "$FB" audit "$R/appended.gz"
 
 # ---- Constant memory on 1,000,000 records, all with different paths.
 gen() {

@@ -166,17 +166,17 @@ e = [r for r in recs if r["mode"] == "explicit"][0]
 print(t["mode"], t["pid"], t["tid"], e["mode"])
 ' "$A"
 fi
-expect "audit to stderr with -" '"op":"open".*"decision":"allow"' \
-	"$FB" run --policy "$P" --audit - -- "$T/bin/fbtool" read "$D/a.txt"
+expect "audit to a descriptor of its own, /dev/fd/3" '"op":"open".*"decision":"allow"' \
+	sh -c "'$FB' run --policy '$P' --audit /dev/fd/3 -- '$T/bin/fbtool' read '$D/a.txt' 3>&1 >/dev/null 2>&1"
 status "unwritable audit file: 125" 125 "$FB" run --policy "$P" --audit /nonexistent/dir/a.log -- true
 ln -s "$T/elsewhere" "$T/audit-link"
 status "audit file behind a symlink refused: 125" 125 "$FB" run --policy "$P" --audit "$T/audit-link" -- true
 if [ -w /dev/full ]; then
 	# A sink that fails denies: nothing is granted without its record.
 	refute "audit sink failure fails closed" "alpha" \
-		sh -c "'$FB' run --policy '$P' --audit - -- '$T/bin/fbtool' read '$D/a.txt' 2>/dev/full"
+		sh -c "'$FB' run --policy '$P' --audit /dev/fd/3 -- '$T/bin/fbtool' read '$D/a.txt' 3>/dev/full"
 	status "audit sink failure: the worker fails" 127 \
-		sh -c "'$FB' run --policy '$P' --audit - -- '$T/bin/fbtool' read '$D/a.txt' 2>/dev/full"
+		sh -c "'$FB' run --policy '$P' --audit /dev/fd/3 -- '$T/bin/fbtool' read '$D/a.txt' 3>/dev/full"
 fi
 
 # Batched opens: fb_openv, many paths in one round trip

@@ -31,26 +31,6 @@
 
 static char tmpdir[64];
 
-static char *
-read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static void
 test_open_mode_append(void **state)
 {
@@ -123,11 +103,12 @@ test_open_refuses(void **state)
 	assert_int_equal(audit_open("/dev/null", &a), -1);
 	assert_int_equal(errno, EINVAL);
 
-	/* A FIFO: never blocks; ENXIO without a reader, EINVAL with one. */
+	/* A FIFO: never blocks; EINVAL with a reader or without one (the
+	 * sink opens read-write, which a FIFO without a reader allows). */
 	snprintf(path, sizeof(path), "%s/fifo", tmpdir);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	assert_int_equal(audit_open(path, &a), -1);
-	assert_int_equal(errno, ENXIO);
+	assert_int_equal(errno, EINVAL);
 	rfd = open(path, O_RDONLY | O_NONBLOCK);
 	assert_true(rfd >= 0);
 	assert_int_equal(audit_open(path, &a), -1);
@@ -194,44 +175,200 @@ test_write_errors(void **state)
 	signal(SIGPIPE, old);
 }
 
-/* A short write (file size limit) reports EIO; the next record stays whole. */
+/* The torn marker line at p, cause and bytes as given ("null" or a
+ * number); the length of the line, newline included. */
+static size_t
+expect_marker(const char *p, const char *cause, const char *bytes)
+{
+	char want[160];
+	const char *nl = strchr(p, '\n'), *tail;
+
+	assert_non_null(nl);
+	assert_int_equal(strncmp(p, "{\"v\":1,\"time\":\"", 15), 0);
+	snprintf(want, sizeof(want), "Z\",\"event\":\"torn\",\"broker_pid\":%d,\"cause\":\"%s\",\"bytes\":%s}\n",
+	    (int)getpid(), cause, bytes);
+	tail = nl + 1 - strlen(want);
+	assert_true(tail > p);
+	if (strncmp(tail, want, strlen(want)) != 0)
+		fail_msg("marker %.*s, wanted ...%s", (int)(nl - p), p, want);
+	return (size_t)(nl + 1 - p);
+}
+
+/*
+ * A short write (file size limit) reports EIO, and nothing is glued onto
+ * the torn record: the next write ends it with a newline and a torn marker
+ * (cause "write", the bytes that were written), then the record, whole.
+ */
 static void
 test_short_write(void **state)
 {
 	struct audit_event ev = base_event();
-	struct rlimit old, lim;
 	struct audit *a;
-	char path[128], *buf, *rec, *nl;
-	void (*oldsig)(int);
+	char path[128], *buf, *rec, *p;
 	size_t len;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/short.log", tmpdir);
 	assert_int_equal(audit_open(path, &a), 0);
-	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-	lim = old;
-	lim.rlim_cur = 100;
-	oldsig = signal(SIGXFSZ, SIG_IGN);
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-	errno = 0;
-	assert_int_equal(audit_write(a, &ev), -1);
+	assert_int_equal(write_limited(a, &ev, 100), -1);
 	assert_int_equal(errno, EIO);
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-	signal(SIGXFSZ, oldsig);
+	/* Still at the limit: nothing at all is written (EFBIG), and the
+	 * tear stays as it was. */
+	assert_int_equal(write_limited(a, &ev, 100), -1);
+	assert_int_equal(errno, EFBIG);
 	assert_int_equal(audit_write(a, &ev), 0);
 	assert_int_equal(audit_write(a, &ev), 0);
 	audit_close(a);
 
 	buf = read_all(path, &len);
 	rec = fmt(&ev);
-	nl = strchr(buf, '\n');
-	assert_non_null(nl);
-	assert_int_equal(nl - buf, 100); /* the torn record, closed by a newline */
-	assert_int_equal(len, 101 + 2 * strlen(rec));
-	assert_int_equal(memcmp(nl + 1, rec, strlen(rec)), 0);
-	assert_int_equal(memcmp(nl + 1 + strlen(rec), rec, strlen(rec)), 0);
+	p = strchr(buf, '\n');
+	assert_non_null(p);
+	assert_int_equal(p - buf, 100); /* the torn record, ended by a newline */
+	assert_int_equal(memcmp(buf, rec, 100), 0);
+	p++;
+	p += expect_marker(p, "write", "100");
+	assert_int_equal(memcmp(p, rec, strlen(rec)), 0);
+	assert_int_equal(memcmp(p + strlen(rec), rec, strlen(rec)), 0);
+	assert_int_equal(p + 2 * strlen(rec), buf + len);
+
+	/* A write cut inside the marker itself: the marker's tail is the
+	 * torn line now, and the next write ends that one. */
+	assert_int_equal(audit_open(path, &a), 0);
+	assert_int_equal(write_limited(a, &ev, len + 50), -1);
+	assert_int_equal(write_limited(a, &ev, len + 150), -1);
+	assert_int_equal(audit_write(a, &ev), 0);
+	audit_close(a);
+	free(buf);
+	buf = read_all(path, &len);
+	p = strstr(buf, "\"bytes\":100}\n");
+	assert_non_null(p);
+	p = strchr(p + strlen(rec) + 14, '\n'); /* past the two whole records */
+	assert_non_null(p);
+	p = strchr(p + 1, '\n'); /* the 50 torn bytes */
+	assert_non_null(p);
+	p++;
+	/* "\n" and the first 99 bytes of a marker: the torn line now */
+	p = strchr(p, '\n');
+	assert_non_null(p);
+	p += expect_marker(p + 1, "write", "99") + 1;
+	assert_string_equal(p, rec);
 	free(rec);
 	free(buf);
+	unlink(path);
+}
+
+/* Write s to path, replacing it. */
+static void
+put_file(const char *path, const char *s, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, s, n), (ssize_t)n);
+	close(fd);
+}
+
+/*
+ * A file that ends without a newline (a broker SIGKILLed in the middle of
+ * a write) is ended when it is opened: a newline and a torn marker (cause
+ * "open", the torn line's length) before the first record.  A file that
+ * ends with a newline, or is empty, is left as it is.
+ */
+static void
+test_torn_tail(void **state)
+{
+	struct audit_event ev = base_event();
+	struct audit *a;
+	char path[128], *buf, *rec, *big, *p;
+	size_t len, n;
+
+	(void)state;
+	rec = fmt(&ev);
+	snprintf(path, sizeof(path), "%s/torn.log", tmpdir);
+	/* Two whole records, then 177 bytes of a third. */
+	n = strlen(rec);
+	big = malloc(3 * n + AUDIT_RECORD_MAX + 8192);
+	assert_non_null(big);
+	memcpy(big, rec, n);
+	memcpy(big + n, rec, n);
+	memcpy(big + 2 * n, rec, 177);
+	put_file(path, big, 2 * n + 177);
+	assert_int_equal(audit_open(path, &a), 0);
+	assert_int_equal(audit_write(a, &ev), 0);
+	audit_close(a);
+	buf = read_all(path, &len);
+	assert_int_equal(memcmp(buf, big, 2 * n + 177), 0);
+	p = buf + 2 * n + 177;
+	assert_int_equal(*p++, '\n');
+	p += expect_marker(p, "open", "177");
+	assert_string_equal(p, rec);
+	free(buf);
+
+	/* Whole lines, or nothing: left alone. */
+	put_file(path, rec, n);
+	assert_int_equal(audit_open(path, &a), 0);
+	audit_close(a);
+	buf = read_all(path, &len);
+	assert_string_equal(buf, rec);
+	free(buf);
+	put_file(path, "", 0);
+	assert_int_equal(audit_open(path, &a), 0);
+	audit_close(a);
+	buf = read_all(path, &len);
+	assert_int_equal(len, 0);
+	free(buf);
+
+	/* A tail longer than any record (no newline in it at all): ended,
+	 * its length unknown.  One without a newline but shorter: the whole
+	 * file is its line. */
+	memset(big, 'x', AUDIT_RECORD_MAX + 5000);
+	put_file(path, big, AUDIT_RECORD_MAX + 5000);
+	assert_int_equal(audit_open(path, &a), 0);
+	audit_close(a);
+	buf = read_all(path, &len);
+	assert_int_equal(buf[AUDIT_RECORD_MAX + 5000], '\n');
+	expect_marker(buf + AUDIT_RECORD_MAX + 5001, "open", "null");
+	free(buf);
+	put_file(path, "{\"v\":1,", 7);
+	assert_int_equal(audit_open(path, &a), 0);
+	audit_close(a);
+	buf = read_all(path, &len);
+	expect_marker(buf + 8, "open", "7");
+	free(buf);
+
+	/* The end cannot be written (file size limit): the open fails, with
+	 * nothing half done but what is torn already. */
+	put_file(path, rec, 177);
+	{
+		struct rlimit old, l;
+		void (*oldsig)(int) = signal(SIGXFSZ, SIG_IGN);
+
+		assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+		l = old;
+		l.rlim_cur = 177;
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &l), 0);
+		errno = 0;
+		assert_int_equal(audit_open(path, &a), -1);
+		assert_int_equal(errno, EFBIG);
+		l.rlim_cur = 200;
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &l), 0);
+		errno = 0;
+		assert_int_equal(audit_open(path, &a), -1);
+		assert_int_equal(errno, EIO);
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+		signal(SIGXFSZ, oldsig);
+	}
+	/* ... and the next open ends the marker cut short in its turn. */
+	assert_int_equal(audit_open(path, &a), 0);
+	audit_close(a);
+	buf = read_all(path, &len);
+	assert_int_equal(buf[177], '\n');
+	assert_int_equal(buf[200], '\n');
+	expect_marker(buf + 201, "open", "22");
+	free(buf);
+	free(big);
+	free(rec);
 	unlink(path);
 }
 
@@ -474,6 +611,7 @@ main(void)
 		cmocka_unit_test(test_open_refuses),
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_short_write),
+		cmocka_unit_test(test_torn_tail),
 		cmocka_unit_test(test_sync),
 		cmocka_unit_test(test_denials_sink),
 		cmocka_unit_test(test_concurrent),

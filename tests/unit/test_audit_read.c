@@ -1,7 +1,8 @@
 /*
  * test_audit_read.c: the audit record reader (broker/audit_read.c), against
  * the writer's own output, hand-written hostile lines, and streams with torn
- * and overlong lines.
+ * and overlong lines: torn lines told apart from unreadable ones, each with
+ * its place, and records glued onto a torn line recovered.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -240,6 +241,7 @@ test_stream(void **state)
 	FILE *f = tmpfile();
 	int n = 0, i;
 	ssize_t len;
+	struct audit_read_cb cb = { count_cb, NULL, &n };
 
 	(void)state;
 	assert_non_null(f);
@@ -254,14 +256,158 @@ test_stream(void **state)
 	fwrite(buf, 1, (size_t)len / 2, f);
 	rewind(f);
 	memset(&st, 0, sizeof(st));
-	assert_int_equal(audit_read_stream(f, count_cb, &n, &st), 0);
+	assert_int_equal(audit_read_stream(f, "s.jsonl", &cb, &st), 0);
 	assert_int_equal(n, 1001);
 	assert_int_equal(st.records, 1001);
-	assert_int_equal(st.bad, 2);
+	assert_int_equal(st.bad, 1);
+	assert_int_equal(st.torn, 1);
 	assert_int_equal(st.lines, 1003);
-	assert_int_equal(st.why_line, 1001);
-	assert_string_equal(st.why, "line too long");
+	assert_int_equal(st.first_bad.line, 1001);
+	assert_string_equal(st.first_bad.why, "line too long");
+	assert_string_equal(st.first_bad.name, "s.jsonl");
+	assert_int_equal(st.first_torn.line, 1003);
+	assert_non_null(strstr(st.first_torn.why, "the file ends inside this line"));
 	fclose(f);
+}
+
+/* What the stream callbacks saw, in order: "R<pid>" per record, "T<line>"
+ * per torn line, "B<line>" per unreadable one. */
+struct seen {
+	char log[512];
+};
+
+static int
+seen_record(const struct audit_rec *r, void *arg)
+{
+	struct seen *s = arg;
+	size_t n = strlen(s->log);
+
+	snprintf(s->log + n, sizeof(s->log) - n, "R%d ", (int)r->pid);
+	return 0;
+}
+
+static void
+seen_unreadable(const struct audit_read_place *at, int torn, void *arg)
+{
+	struct seen *s = arg;
+	size_t n = strlen(s->log);
+
+	assert_string_equal(at->name, "t.jsonl");
+	assert_non_null(at->why);
+	snprintf(s->log + n, sizeof(s->log) - n, "%c%d ", torn ? 'T' : 'B', (int)at->line);
+}
+
+/* Read text as a stream; the callbacks' log. */
+static const char *
+read_text(const char *text, struct audit_read_stats *st)
+{
+	static struct seen s;
+	struct audit_read_cb cb = { seen_record, seen_unreadable, &s };
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+
+	assert_non_null(f);
+	memset(&s, 0, sizeof(s));
+	memset(st, 0, sizeof(*st));
+	assert_int_equal(audit_read_stream(f, "t.jsonl", &cb, st), 0);
+	fclose(f);
+	return s.log;
+}
+
+#define REC(pid)                                                                               \
+	"{\"v\":1,\"time\":\"2026-11-25T14:03:07.123456Z\",\"mode\":\"explicit\",\"pid\":" #pid \
+	",\"tid\":0,\"uid\":0,\"gid\":0,\"op\":\"stat\",\"path\":\"/x\",\"canon\":\"/x\","    \
+	"\"access\":\"stat\",\"flags\":null,\"decision\":\"allow\",\"rule\":\"p:1\","         \
+	"\"errno\":null,\"duration_us\":1.5}"
+#define TORN(cause)                                                                            \
+	"{\"v\":1,\"time\":\"2026-11-25T14:03:08.000000Z\",\"event\":\"torn\",\"broker_pid\":9," \
+	"\"cause\":\"" cause "\",\"bytes\":20}"
+
+static void
+test_stream_torn(void **state)
+{
+	struct audit_read_stats st;
+	struct audit_rec r;
+	const char *why;
+	char cut[sizeof(REC(1))];
+	size_t i;
+
+	(void)state;
+	/* The marker is an event line, read as one. */
+	assert_int_equal(parse(TORN("open"), &r, &why), 0);
+	assert_string_equal(r.event, "torn");
+	assert_string_equal(r.cause, "open");
+	assert_int_equal(r.broker_pid, 9);
+	assert_int_equal(r.bytes, 20);
+	assert_int_equal(parse("{\"v\":1,\"time\":null,\"event\":\"torn\",\"bytes\":null}", &r, &why), 0);
+	assert_int_equal(r.bytes, -1);
+	assert_int_equal(parse("{\"v\":1,\"event\":\"torn\"}", &r, &why), -1); /* no time */
+	assert_int_equal(parse("{\"v\":1,\"time\":null,\"event\":\"\"}", &r, &why), -1);
+
+	/* Every prefix of a record is cut, and none reads as one; a line
+	 * with a whole object that is wrong is not cut. */
+	for (i = 1; i < strlen(REC(1)); i++) {
+		memcpy(cut, REC(1), i);
+		cut[i] = '\n';
+		if (audit_read_line(cut, i + 1, &r, store, sizeof(store), &why) != -1 || !r.cut)
+			fail_msg("prefix of %zu bytes: cut %d", i, r.cut);
+	}
+	assert_int_equal(parse("{\"v\":1}\n", &r, &why), -1);
+	assert_int_equal(r.cut, 0);
+	assert_int_equal(parse("garbage\n", &r, &why), -1);
+	assert_int_equal(r.cut, 0);
+	assert_int_equal(parse("\n", &r, &why), -1);
+	assert_int_equal(r.cut, 0);
+	assert_int_equal(parse(REC(1) "x\n", &r, &why), -1);
+	assert_int_equal(r.cut, 0);
+
+	/* A line the broker said was torn, even one that reads whole (cut
+	 * just before its newline: the request was never answered). */
+	assert_string_equal(read_text(REC(1) "\n{\"v\":1,\"mo\n" TORN("open") "\n" REC(2) "\n",
+				&st),
+	    "R1 T2 R2 ");
+	assert_int_equal(st.torn, 1);
+	assert_int_equal(st.bad, 0);
+	assert_int_equal(st.events, 1);
+	assert_non_null(strstr(st.first_torn.why, "opened the file next"));
+	assert_string_equal(read_text(REC(1) "\n" REC(2) "\n" TORN("write") "\n" REC(3) "\n", &st),
+	    "R1 T2 R3 ");
+	assert_int_equal(st.records, 2);
+	assert_non_null(strstr(st.first_torn.why, "a write was cut short"));
+
+	/* A record glued onto a torn one (an older broker, or another
+	 * broker sharing the file) is recovered; so is one after two. */
+	assert_string_equal(read_text(REC(1) "\n{\"v\":1,\"time\":\"2026-1" REC(2) "\n" REC(3) "\n",
+				&st),
+	    "R1 T2 R2 R3 ");
+	assert_int_equal(st.recovered, 1);
+	assert_int_equal(st.records, 3);
+	assert_string_equal(read_text("{\"v\":1,\"pa{\"v\":1,\"ti" REC(4) "\n", &st), "T1 R4 ");
+	/* ... but not when its own newline is missing: the marker says so. */
+	assert_string_equal(read_text("{\"v\":1,\"pa" REC(4) "\n" TORN("open") "\n", &st), "T1 ");
+	assert_int_equal(st.torn, 1);
+	assert_int_equal(st.recovered, 0);
+	assert_int_equal(st.records, 0);
+
+	/* Without a marker: a line that ends inside its record is torn; an
+	 * edited one is unreadable; a last line without its newline is
+	 * torn even when it reads whole. */
+	assert_string_equal(read_text("{\"v\":1,\"mode\":\"expl\n" REC(1) "\n"
+				      "{\"v\":2}\n" REC(2),
+				&st),
+	    "T1 R1 B3 T4 ");
+	assert_int_equal(st.torn, 2);
+	assert_int_equal(st.bad, 1);
+	assert_int_equal(st.first_bad.line, 3);
+	assert_string_equal(st.first_bad.why, "a key of the record is missing");
+	assert_int_equal(st.lines, 4);
+	/* A marker after a whole line claims nothing; an unknown event is
+	 * counted and skipped. */
+	assert_string_equal(read_text(TORN("open") "\n" REC(1) "\n"
+				      "{\"v\":1,\"time\":null,\"event\":\"later\",\"x\":[1]}\n" REC(2) "\n",
+				&st),
+	    "R1 R2 ");
+	assert_int_equal(st.events, 2);
+	assert_int_equal(st.torn + st.bad, 0);
 }
 
 int
@@ -274,6 +420,7 @@ main(void)
 		cmocka_unit_test(test_read_strict),
 		cmocka_unit_test(test_errno_value),
 		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_stream_torn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

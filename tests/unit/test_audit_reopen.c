@@ -3,7 +3,9 @@
  * does on SIGHUP for log rotation: a file renamed away is replaced by a new
  * one, created 0600; a file that cannot be opened again leaves the sink on
  * its old descriptor, reported once with its errno; other sinks are left
- * alone.
+ * alone.  A torn line is ended on both sides of a reopen: the new file's
+ * (left by a broker that stopped mid-write), and the old one's (left by a
+ * short write of this sink).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +24,7 @@
 #include "audit.h"
 #include "policy.h"
 #include "unit.h"
+#include "audit_testutil.h"
 
 static char tmpdir[64];
 
@@ -164,6 +167,55 @@ test_failed_reopen(void **state)
 }
 
 static void
+test_torn_reopen(void **state)
+{
+	struct audit_event ev = event();
+	struct audit *a;
+	char p[128], p1[128], *buf, *nl;
+	size_t len;
+	int fd;
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/audit.log", tmpdir);
+	snprintf(p1, sizeof(p1), "%s/audit.log.1", tmpdir);
+	assert_int_equal(audit_open(p, &a), 0);
+	assert_int_equal(audit_write(a, &ev), 0);
+	/* A short write (a file size limit of 1.5 records) leaves this
+	 * sink's file torn. */
+	buf = malloc(AUDIT_RECORD_MAX);
+	assert_non_null(buf);
+	assert_int_equal(write_limited(a, &ev, (rlim_t)audit_format(&ev, buf, AUDIT_RECORD_MAX) * 3 / 2),
+	    -1);
+	free(buf);
+	assert_int_equal(rename(p, p1), 0);
+	/* In its place, a file another broker left torn. */
+	assert_true((fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0);
+	assert_int_equal(write(fd, "{\"v\":1,\"ti", 10), 10);
+	close(fd);
+	assert_int_equal(audit_reopen(a, NULL, NULL), 0);
+	assert_int_equal(audit_write(a, &ev), 0);
+	audit_close(a);
+
+	/* The old file ends with the torn marker of the short write... */
+	buf = read_all(p1, &len);
+	assert_int_equal(records(p1), 3);
+	nl = strrchr(buf, '\n');
+	*nl = '\0';
+	assert_non_null(strstr(strrchr(buf, '\n'), "\"event\":\"torn\""));
+	assert_non_null(strstr(strrchr(buf, '\n'), "\"cause\":\"write\",\"bytes\":"));
+	free(buf);
+	/* ... and the new one has its torn line ended before the record. */
+	buf = read_all(p, &len);
+	assert_int_equal(records(p), 3);
+	assert_int_equal(strncmp(buf, "{\"v\":1,\"ti\n{\"v\":1,", 18), 0);
+	assert_non_null(strstr(buf, "\"event\":\"torn\""));
+	assert_non_null(strstr(buf, "\"cause\":\"open\",\"bytes\":10}\n{\"v\":1,\"time\":"));
+	free(buf);
+	unlink(p);
+	unlink(p1);
+}
+
+static void
 test_other_sinks(void **state)
 {
 	struct reports r = { 0 };
@@ -207,6 +259,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_failed_reopen),
+		cmocka_unit_test(test_torn_reopen),
 		cmocka_unit_test(test_other_sinks),
 	};
 

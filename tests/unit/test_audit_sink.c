@@ -3,7 +3,8 @@
  * complain-mode records, several sinks at once, a removed file failing
  * closed, --audit-sync, syslog on a socket of the test's own (never the
  * host's /dev/log), the journal's fields, and the failure of a journal or
- * syslog that is not there.
+ * syslog that is not there.  /dev/fd/N sinks, and the check that no sink
+ * shares a file with the worker's stdio.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -259,6 +260,104 @@ test_unavailable(void **state)
 	}
 }
 
+static void
+test_fd_sink(void **state)
+{
+	struct audit_event ev = base_event();
+	struct audit *a;
+	char name[32], buf[4096];
+	int p[2], fd;
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	fd = fcntl(p[1], F_DUPFD, 100);
+	assert_true(fd >= 100);
+	snprintf(name, sizeof(name), "/dev/fd/%d", fd);
+	assert_int_equal(audit_open(name, &a), 0);
+	assert_string_equal(audit_name(a), name);
+	close(fd); /* the sink has its own duplicate */
+	assert_int_equal(audit_write(a, &ev), 0);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_int_equal(strncmp(buf, "{\"v\":1,", 7), 0);
+	audit_close(a);
+	close(p[0]);
+	close(p[1]);
+	/* Not open: EBADF.  Not a number: a path like any other. */
+	assert_int_equal(audit_open(name, &a), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(audit_open("/dev/fd/99999999999", &a), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(audit_open("/dev/fd/-1", &a), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+static void
+test_unshared(void **state)
+{
+	struct audit *list = NULL, *a;
+	char path[128], name[32], msg[512];
+	int p[2], q[2], fd, wfd, m, pts;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(pipe(q), 0);
+	fd = fcntl(p[1], F_DUPFD, 100);
+	snprintf(name, sizeof(name), "/dev/fd/%d", fd);
+	assert_int_equal(audit_open(name, &a), 0);
+	audit_chain(&list, a);
+	close(fd);
+	/* The worker's stdio elsewhere: fine. */
+	assert_int_equal(audit_check_unshared(list, (const int[]){ q[0], q[1] }, 2, msg, sizeof(msg)),
+	    0);
+	/* The worker's stderr is the same pipe (another descriptor of it). */
+	errno = 0;
+	assert_int_equal(audit_check_unshared(list, (const int[]){ q[1], p[1] }, 2, msg, sizeof(msg)),
+	    -1);
+	assert_int_equal(errno, EEXIST);
+	assert_non_null(strstr(msg, name));
+	assert_non_null(strstr(msg, "is the same pipe: it could write lines there that look like "
+				     "records"));
+
+	/* A file sink that is also the worker's stderr, opened apart. */
+	snprintf(path, sizeof(path), "%s/shared.jsonl", tmpdir);
+	assert_int_equal(audit_open(path, &a), 0);
+	audit_chain(&list, a);
+	wfd = open(path, O_WRONLY | O_APPEND);
+	assert_true(wfd >= 0);
+	assert_int_equal(audit_check_unshared(list, (const int[]){ q[1], wfd }, 2, msg, sizeof(msg)),
+	    -1);
+	assert_non_null(strstr(msg, "is the same file"));
+	assert_non_null(strstr(msg, path));
+	close(wfd);
+	audit_close(list);
+	unlink(path);
+	close(p[0]);
+	close(p[1]);
+
+	/* A terminal is a view: allowed, shared or not. */
+	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) == -1 || grantpt(m) == -1 || unlockpt(m) == -1 ||
+	    (pts = open(ptsname(m), O_RDWR | O_NOCTTY)) == -1) {
+		if (m != -1)
+			close(m);
+		close(q[0]);
+		close(q[1]);
+		skip();
+	}
+	fd = fcntl(pts, F_DUPFD, 100);
+	snprintf(name, sizeof(name), "/dev/fd/%d", fd);
+	assert_int_equal(audit_open(name, &a), 0);
+	close(fd);
+	assert_int_equal(audit_check_unshared(a, (const int[]){ pts }, 1, msg, sizeof(msg)), 0);
+	audit_close(a);
+	close(pts);
+	close(m);
+	close(q[0]);
+	close(q[1]);
+}
+
 static int
 setup(void **state)
 {
@@ -282,6 +381,8 @@ main(void)
 		cmocka_unit_test(test_syslog),
 		cmocka_unit_test(test_journal_fields),
 		cmocka_unit_test(test_unavailable),
+		cmocka_unit_test(test_fd_sink),
+		cmocka_unit_test(test_unshared),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,52 @@
+/*
+ * audit_files.h: reading audit files for the offline tools (`filebroker
+ * audit`, `filebroker learn`): each FILE, or stdin for "-", plain or
+ * gzip-compressed (what logrotate's compress leaves), through
+ * audit_read_stream(), with every torn or unreadable line reported on
+ * stderr with its place (the first AUDIT_FILES_SHOW of them) and counted.
+ */
+#ifndef FB_AUDIT_FILES_H
+#define FB_AUDIT_FILES_H
+
+#include <stdio.h>
+
+#include "audit_read.h"
+
+/* Torn and unreadable lines reported one by one; the rest are counted. */
+#define AUDIT_FILES_SHOW 10
+
+struct audit_files {
+	const char *tool;	      /* "audit", "learn": for messages */
+	struct audit_read_stats st;   /* over every file read */
+	unsigned shown;		      /* lines reported so far */
+};
+
+/*
+ * Read the file name ("-": stdin) and call fn(record, arg) for each
+ * request record, in order.  A file whose first byte is gzip's (0x1f; a
+ * record's is '{') is inflated, every gzip member in turn; compressed data
+ * that ends early, or is followed by anything but another member, is an
+ * error of the file.  Torn and unreadable lines are counted in
+ * af->st and reported on stderr:
+ *
+ *	filebroker: audit: a.jsonl:57: torn: the file ends inside this line (...)
+ *	filebroker: audit: a.jsonl:90: unreadable: expected ',' or '}'
+ *
+ * Returns 0; -1 when the file cannot be opened, read or inflated (logged,
+ * with its name and what is wrong); or what fn returned when not 0 (it
+ * stops the reading).
+ */
+int audit_files_read(struct audit_files *af, const char *name,
+    int (*fn)(const struct audit_rec *r, void *arg), void *arg);
+
+/*
+ * The torn and unreadable lines of st in words for a summary, e.g.
+ * "2 torn lines (first: a.jsonl:57), 1 unreadable line (first: a.jsonl:90:
+ * expected ',' or '}')", preceded by sep; nothing when there are none.
+ */
+void audit_files_describe(FILE *f, const char *sep, const struct audit_read_stats *st);
+
+/* 1 when some line read was torn or unreadable: the trail is not whole. */
+int audit_files_damaged(const struct audit_read_stats *st);
+
+#endif
