@@ -341,6 +341,37 @@ op_rmdir(struct opctx *c)
 	return op_remove(c, AT_REMOVEDIR);
 }
 
+/*
+ * The "@rename" rule: a renamed object gets the rules of its new name, and
+ * a folder takes everything below it along.  So the new name may allow
+ * nothing of read, write, exec, stat and list that the old one does not,
+ * and nothing below it (any right at all: create and delete below decide
+ * what the folder may come to hold) that the same path below the old name
+ * does not (policy_below_check(), conservative).  Asked of the paths, not
+ * of the object found there: a folder swapped in for a file between this
+ * check and the rename is covered too.  A FIFO, socket or device also
+ * keeps its exact rules, which alone let it be opened.
+ */
+static int
+rename_keeps(struct opctx *c, const char *from, const char *to, const struct stat *obj)
+{
+	static const unsigned kept[] = { POLICY_READ, POLICY_WRITE, POLICY_EXEC, POLICY_STAT,
+		POLICY_LIST };
+	struct policy_decision df, dt;
+	size_t i;
+	int special = obj != NULL && !S_ISREG(obj->st_mode) && !S_ISDIR(obj->st_mode) &&
+	    !S_ISLNK(obj->st_mode);
+
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		if (policy_decide(c->s->policy, to, kept[i], c->o->pid, &dt) == -1 || !dt.allowed)
+			continue;
+		if (policy_decide(c->s->policy, from, kept[i], c->o->pid, &df) == -1 ||
+		    !df.allowed || (special && dt.exact && !df.exact))
+			return 0;
+	}
+	return policy_below_check(c->s->policy, from, to, POLICY_ALL, c->o->pid) == 1;
+}
+
 int
 op_rename(struct opctx *c)
 {
@@ -368,6 +399,14 @@ op_rename(struct opctx *c)
 	    (flags == RENAME_EXCHANGE && (!ops_decide(c, from.canon, POLICY_CREATE, NULL) ||
 					     !ops_decide(c, to.canon, POLICY_DELETE, NULL))) ||
 	    (flags == 0 && to.fd != -1 && !ops_decide(c, to.canon, POLICY_DELETE, NULL))) {
+		e = EACCES;
+		goto out;
+	}
+	if (!rename_keeps(c, from.canon, to.canon, &from.st) ||
+	    (flags == RENAME_EXCHANGE && !rename_keeps(c, to.canon, from.canon, &to.st))) {
+		c->allowed = 0;
+		c->waived = 0; /* a safety rule: complain mode does not lift it */
+		c->rule = "@rename";
 		e = EACCES;
 		goto out;
 	}

@@ -171,6 +171,22 @@ int policy_decide(const struct policy *p, const char *path, unsigned access, pid
     struct policy_decision *d);
 
 /*
+ * Is nothing below `to` allowed what the same path below `from` is not?
+ * For every non-empty relative path S and every bit in access: when
+ * policy_decide() allows the bit on to/S, it allows it on from/S, and
+ * exactly (policy_decision.exact) if it does so on to/S.  Answered from the
+ * patterns of the rules, not from any file system, and conservatively: 1
+ * when that is shown, 0 when it is not (rules that match alike but are
+ * written differently can make it 0; it is never 1 wrongly).  The paths themselves (S empty) are not compared: ask
+ * policy_decide() for them.  Returns -1 with errno EINVAL for a path that
+ * is not canonical or an empty or unknown access set, ENOMEM.  Allocates;
+ * cost grows with the rules below the two paths.  For renaming a folder,
+ * which moves everything below it at once.
+ */
+int policy_below_check(const struct policy *p, const char *from, const char *to,
+    unsigned access, pid_t self_pid);
+
+/*
  * 0 if path is canonical as policy_decide() wants it (absolute, no "." or
  * ".." components, no "//", no trailing slash except "/" itself), else -1.
  */

@@ -532,11 +532,6 @@ out:
 
 /* ---- deciding ---- */
 
-struct stateset {
-	uint32_t v[POLICY_STATES_MAX];
-	size_t n;
-};
-
 /*
  * Deduplication: a bitmap indexed by node id, exact for policies of up to
  * 16384 nodes; above that ids share bits and a set bit costs a linear check.
@@ -545,7 +540,7 @@ struct stateset {
  */
 #define SEEN_WORDS 256
 static inline int
-set_add(struct stateset *s, uint64_t *seen, uint32_t x)
+set_add(struct policy_states *s, uint64_t *seen, uint32_t x)
 {
 	uint64_t bit = (uint64_t)1 << (x & 63);
 	size_t w = (x >> 6) & (SEEN_WORDS - 1), i;
@@ -564,7 +559,7 @@ set_add(struct stateset *s, uint64_t *seen, uint32_t x)
 
 /* Add x and what it reaches without consuming a component ("**"). */
 static inline int
-enter(const struct policy *p, struct stateset *s, uint64_t *seen, uint32_t x)
+enter(const struct policy *p, struct policy_states *s, uint64_t *seen, uint32_t x)
 {
 	if (set_add(s, seen, x) == -1)
 		return -1;
@@ -574,7 +569,7 @@ enter(const struct policy *p, struct stateset *s, uint64_t *seen, uint32_t x)
 }
 
 static inline void
-set_clear_seen(const struct stateset *s, uint64_t *seen)
+set_clear_seen(const struct policy_states *s, uint64_t *seen)
 {
 	size_t i;
 
@@ -584,7 +579,7 @@ set_clear_seen(const struct stateset *s, uint64_t *seen)
 
 /* One component: from the states in cur into next. */
 static int
-step(const struct policy *p, const struct stateset *cur, struct stateset *next, uint64_t *seen,
+step(const struct policy *p, const struct policy_states *cur, struct policy_states *next, uint64_t *seen,
     const char *comp, size_t len, const char *self, size_t selflen)
 {
 	const struct pnode *n;
@@ -652,29 +647,23 @@ policy_path_check(const char *path)
 	return 0;
 }
 
-int
-policy_decide(const struct policy *p, const char *path, unsigned access, pid_t self_pid,
-    struct policy_decision *d)
+/*
+ * The live nodes after the components of path, into *cur (one of a or b).
+ * 0, -1 with errno EINVAL for a path that is not canonical (checked to the
+ * end even once no node is live, so a bad path is refused whatever the
+ * policy), E2BIG when the set overflows (cannot happen for a loaded policy).
+ */
+static inline int
+walk_states(const struct policy *p, const char *path, pid_t self_pid, struct policy_states *a,
+    struct policy_states *b, struct policy_states **cur)
 {
-	struct stateset a, b, *cur = &a, *next = &b, *tmp;
+	struct policy_states *next = b, *tmp;
 	uint64_t seen[SEEN_WORDS];
-	uint32_t allow[POLICY_NBITS], deny[POLICY_NBITS], r;
-	unsigned exact = 0, bit;
-	const struct pterm *t;
-	const struct pnode *n;
 	const char *s, *e;
 	char self[24];
-	size_t selflen = 0, i, len;
-	int k;
+	size_t selflen = 0, len;
 
-	if (d != NULL) {
-		d->allowed = 0;
-		d->rule = "default";
-		d->create_mode = 0;
-		d->exact = 0;
-	}
-	if (p == NULL || d == NULL || access == 0 || (access & ~POLICY_ALL) != 0 ||
-	    path == NULL || path[0] != '/')
+	if (path == NULL || path[0] != '/')
 		goto einval;
 	if (self_pid > 0) {
 		/* Digits backwards, then moved to the front: no snprintf here. */
@@ -689,14 +678,12 @@ policy_decide(const struct policy *p, const char *path, unsigned access, pid_t s
 		while (m > 0)
 			self[selflen++] = tmpb[--m];
 	}
+	*cur = a;
 	memset(seen, 0, sizeof(seen));
-	cur->n = 0;
-	if (enter(p, cur, seen, 0) == -1)
+	(*cur)->n = 0;
+	if (enter(p, *cur, seen, 0) == -1)
 		goto overflow;
-	set_clear_seen(cur, seen);
-	/* One pass: check each component and step on it.  Once no state is
-	 * live the rest is only checked, so a bad path is refused whatever
-	 * the policy. */
+	set_clear_seen(*cur, seen);
 	for (s = path + 1; *s != '\0';) {
 		for (e = s; *e != '\0' && *e != '/'; e++)
 			;
@@ -704,16 +691,58 @@ policy_decide(const struct policy *p, const char *path, unsigned access, pid_t s
 		if (len == 0 || (s[0] == '.' && (len == 1 || (len == 2 && s[1] == '.'))) ||
 		    (e[0] == '/' && e[1] == '\0'))
 			goto einval;
-		if (cur->n > 0) {
-			if (step(p, cur, next, seen, s, len, self, selflen) == -1)
+		if ((*cur)->n > 0) {
+			if (step(p, *cur, next, seen, s, len, self, selflen) == -1)
 				goto overflow;
 			set_clear_seen(next, seen);
-			tmp = cur;
-			cur = next;
+			tmp = *cur;
+			*cur = next;
 			next = tmp;
 		}
 		s = *e != '\0' ? e + 1 : e;
 	}
+	return 0;
+einval:
+	errno = EINVAL;
+	return -1;
+overflow:
+	errno = E2BIG;
+	return -1;
+}
+
+int
+policy_trie_walk(const struct policy *p, const char *path, pid_t self_pid,
+    struct policy_states *a, struct policy_states *b, struct policy_states **out)
+{
+	return walk_states(p, path, self_pid, a, b, out);
+}
+
+int
+policy_decide(const struct policy *p, const char *path, unsigned access, pid_t self_pid,
+    struct policy_decision *d)
+{
+	struct policy_states a, b, *cur;
+	uint32_t allow[POLICY_NBITS], deny[POLICY_NBITS], r;
+	unsigned exact = 0, bit;
+	const struct pterm *t;
+	const struct pnode *n;
+	size_t i;
+	int k;
+
+	if (d != NULL) {
+		d->allowed = 0;
+		d->rule = "default";
+		d->create_mode = 0;
+		d->exact = 0;
+	}
+	if (p == NULL || d == NULL || access == 0 || (access & ~POLICY_ALL) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* A path that is not canonical is EINVAL, and the (impossible)
+	 * overflow E2BIG: refuse rather than guess. */
+	if (walk_states(p, path, self_pid, &a, &b, &cur) == -1)
+		return -1;
 	for (k = 0; k < POLICY_NBITS; k++)
 		allow[k] = deny[k] = PNONE;
 	for (i = 0; i < cur->n; i++) {
@@ -750,12 +779,4 @@ policy_decide(const struct policy *p, const char *path, unsigned access, pid_t s
 						    p->rules[r].mode;
 	d->exact = (exact & access) == access;
 	return 0;
-einval:
-	errno = EINVAL;
-	return -1;
-overflow:
-	/* Cannot happen for a policy that passed the load-time bound; if it
-	 * does, refuse rather than guess. */
-	errno = E2BIG;
-	return -1;
 }
