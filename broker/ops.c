@@ -17,7 +17,11 @@
  *		bit (or set-group-ID on a file), or of a descriptor whose
  *		file no longer has that name
  *	EIO	the audit record could not be written (fail closed)
- *	others	as the kernel reports them for the object
+ *	others	as the kernel reports them for the object, and only where
+ *		the worker may see the path: an error that says what an
+ *		object is (ELOOP, EISDIR, ENOTDIR, EEXIST, a walk's error)
+ *		is decided first, and a hidden path gets the denial's
+ *		answer whatever is there
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -112,8 +116,13 @@ int
 ops_walk_error(struct opctx *c, const struct walk *w, int r, int hidden)
 {
 	path_copy(c->canon, sizeof(c->canon), w->canon);
-	if (r == -EACCES || r == -EINVAL || r == -ENAMETOOLONG)
+	if (r == -EACCES || r == -EINVAL)
 		return -r;
+	/* Too long before anything was looked up: the request itself.  Too
+	 * long once links were followed may tell how long a hidden link's
+	 * target is, so it is hidden like the rest. */
+	if (r == -ENAMETOOLONG && w->canon[0] == '\0')
+		return ENAMETOOLONG;
 	return ops_visible(c, w->canon) ? -r : hidden;
 }
 
@@ -180,10 +189,10 @@ open_create(struct opctx *c, struct walk *w, int flags)
 	int fd, e;
 	mode_t m;
 
-	if (w->must_dir)
-		return EISDIR;
 	if (!ops_decide(c, w->canon, POLICY_CREATE, &d))
 		return EACCES;
+	if (w->must_dir)
+		return EISDIR; /* "name/": only a folder could be meant */
 	/* The rule's mode= bounds the permission bits. */
 	m = (mode_t)(c->req->mode & 07777 & d.create_mode);
 	fd = openat(w->dirfd, w->name,
@@ -205,7 +214,7 @@ open_existing(struct opctx *c, struct walk *w, int flags)
 {
 	struct policy_decision d;
 	unsigned access;
-	int acc = flags & O_ACCMODE, fd, special;
+	int acc = flags & O_ACCMODE, fd, special, kerr = 0;
 	mode_t t = w->st.st_mode & S_IFMT;
 
 	if ((flags & O_CREAT) && (flags & O_EXCL)) {
@@ -214,20 +223,25 @@ open_existing(struct opctx *c, struct walk *w, int flags)
 		return EEXIST;
 	}
 	if (t == S_IFLNK)
-		return ELOOP; /* O_NOFOLLOW on a symlink, as open(2) says */
-	if (t == S_IFDIR) {
+		kerr = ELOOP; /* O_NOFOLLOW on a symlink, as open(2) says */
+	else if (t == S_IFDIR) {
 		if (acc != O_RDONLY || (flags & (O_TRUNC | O_CREAT)))
-			return EISDIR;
+			kerr = EISDIR;
 		access = POLICY_LIST;
 	} else {
 		if (flags & O_DIRECTORY)
-			return ENOTDIR;
+			kerr = ENOTDIR;
 		access = acc == O_RDONLY ? POLICY_READ
 		    : acc == O_WRONLY	 ? POLICY_WRITE
 					 : POLICY_READ | POLICY_WRITE;
 		if (flags & (O_TRUNC | O_APPEND))
 			access |= POLICY_WRITE;
 	}
+	/* The kernel's refusal for the object's type says what the object
+	 * is (a link, a folder, a file): only to a worker that may see it,
+	 * once that is decided; anyone else gets a denial like any other. */
+	if (kerr != 0)
+		return ops_decide(c, w->canon, POLICY_STAT, NULL) ? kerr : EACCES;
 	if (!ops_decide(c, w->canon, access, &d))
 		return EACCES;
 	/* FIFOs, sockets and devices only when the rule names this very path:
@@ -269,10 +283,17 @@ op_open(struct opctx *c)
 	if ((flags & ~OPEN_FLAGS_OK) != 0 || (flags & O_ACCMODE) == O_ACCMODE)
 		return EINVAL;
 	/* openat2's RESOLVE_* restrictions said no (EXDEV, ELOOP, ...); the
-	 * answer is the worker's only if it may see the path at all. */
+	 * answer is the worker's only if it may see the path at all: the
+	 * path as the broker resolves it (as far as it does), not as
+	 * written, which may lead through a link into a hidden tree. */
 	if (c->o->resolve_err != 0) {
-		path_copy(c->canon, sizeof(c->canon), c->o->resolved);
-		return ops_visible(c, c->o->resolved) ? c->o->resolve_err : EACCES;
+		r = walk_path(&c->s->fs, c->o->resolved, c->o->pid, c->o->tid,
+		    (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
+		path_copy(c->canon, sizeof(c->canon), w.canon);
+		walk_release(&w);
+		if (r == -EINVAL || r == -ENAMETOOLONG)
+			return -r;
+		return ops_decide(c, c->canon, POLICY_STAT, NULL) ? c->o->resolve_err : EACCES;
 	}
 	for (tries = 0; tries < OPS_RACE_RETRIES; tries++) {
 		r = walk_path(&c->s->fs, c->o->resolved ? c->o->resolved : c->req->path, c->o->pid,

@@ -109,4 +109,28 @@ expect "the refusal is recorded with its rule" \
 expect "complain mode does not lift @rename" "rename $O/secret.key: EACCES" cat "$T/c.out"
 stop_daemon
 
+# ---- a hidden path's errno says nothing about it -------------------------------
+# Every call of fbcalls' table on a hidden link, folder, file, missing name
+# and dangling link, and on the same reached through links in the worker's
+# own tree: the worker gets one errno per call whatever is there.
+H=$T/hidden
+rm -rf "$O"/* "$H"
+mkdir -p "$H/dir" "$O/via"
+echo "x" >"$H/file"
+ln -s file "$H/link"
+ln -s /nonexistent "$H/dangling"
+for x in link dir file missing dangling; do ln -s "$H/$x" "$O/via/$x"; done
+chmod -R go+rwX "$O"
+policy "allow read,write,create,delete,list $O/**"
+start_daemon
+for m in $MODES; do
+	expect "$m: hidden link, folder, file, missing, dangling: one errno per call" \
+		"^same: [0-9]+ calls, 0 differ" $m same "$O" "$H/link" "$H/dir" "$H/file" "$H/missing" \
+		"$H/dangling"
+	expect "$m: the same through links out of the worker's tree" "^same: [0-9]+ calls, 0 differ" \
+		$m same "$O" "$O/via/link/x" "$O/via/dir/x" "$O/via/file/x" "$O/via/missing/x" \
+		"$O/via/dangling/x"
+done
+stop_daemon
+
 finish
