@@ -16,6 +16,8 @@
  *		chmod of a file not the worker's, or asking for a set-user-ID
  *		bit (or set-group-ID on a file), or of a descriptor whose
  *		file no longer has that name
+ *	EAGAIN	a file under another process's lease (F_SETLEASE): the
+ *		broker never waits for it to be broken; ask again
  *	EIO	the audit record could not be written (fail closed)
  *	others	as the kernel reports them for the object, and only where
  *		the worker may see the path: an error that says what an
@@ -252,15 +254,19 @@ open_existing(struct opctx *c, struct walk *w, int flags)
 		c->waived = 0; /* enforced, complain mode or not */
 		return EACCES;
 	}
-	/* A special file is opened O_NONBLOCK so that a FIFO cannot stall the
-	 * broker waiting for a writer, cleared again if the worker did not ask
-	 * for it.  A regular file or folder cannot block: no extra calls. */
+	/* Opened O_NONBLOCK, so that nothing a worker can set up stalls the
+	 * broker: a FIFO without a writer, and a regular file under a lease
+	 * (fcntl(2) F_SETLEASE, which any owner may take on its own file: an
+	 * open that conflicts would wait for the holder, up to
+	 * /proc/sys/fs/lease-break-time, 45 s).  The kernel then answers
+	 * EWOULDBLOCK at once and tells the holder to let go; the worker gets
+	 * EAGAIN and may ask again.  Cleared again if the worker did not ask
+	 * for it: F_SETFL sets exactly the flags it can change, the worker's. */
 	flags &= ~(O_CREAT | O_EXCL | O_NOFOLLOW);
-	fd = walk_reopen(&c->s->fs, w, special ? flags | O_NONBLOCK : flags);
+	fd = walk_reopen(&c->s->fs, w, flags | O_NONBLOCK);
 	if (fd == -1)
-		return errno;
-	if (special && !(flags & O_NONBLOCK) &&
-	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
+		return errno == EWOULDBLOCK ? EAGAIN : errno;
+	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags & (O_APPEND | O_DIRECT)) == -1) {
 		close(fd);
 		return EIO;
 	}

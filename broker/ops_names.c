@@ -300,8 +300,10 @@ op_truncate(struct opctx *c)
 		e = S_ISDIR(w.st.st_mode) ? EISDIR : EINVAL;
 		goto out;
 	}
-	if ((fd = walk_reopen(&c->s->fs, &w, O_WRONLY)) == -1) {
-		e = errno;
+	/* O_NONBLOCK: a lease on the file makes it EAGAIN, not a wait
+	 * (ops.c, open_existing()). */
+	if ((fd = walk_reopen(&c->s->fs, &w, O_WRONLY | O_NONBLOCK)) == -1) {
+		e = errno == EWOULDBLOCK ? EAGAIN : errno;
 		goto out;
 	}
 	e = ftruncate(fd, (off_t)c->o->length) == -1 ? errno : 0;

@@ -54,14 +54,18 @@ trap 'stop_daemon; rm -rf "$T"' EXIT
 # The four ways a worker asks: run transparent (system calls), run
 # explicit (libfilebroker), daemon transparent, daemon explicit (as uid
 # PEER).
+# Commands, not functions, so that timeout(1) can run them: $T/rt ...
 C=$T/bin/fbcalls
-rt() { "$FB" run --policy "$P" -- "$C" "$@"; }
-rx() { "$FB" run --policy "$P" -- "$C" -l "$@"; }
-dt() { env FILEBROKER_SOCKET="$S" "$C" -d "$@"; }
-dx() {
-	env FILEBROKER_SOCKET="$S" setpriv --reuid=$PEER --regid=$PEER --clear-groups -- \
-		"$C" -d -l "$@"
-}
+printf '#!/bin/sh\nexec "%s" run --policy "%s" -- "%s" "$@"\n' "$FB" "$P" "$C" >"$T/rt"
+printf '#!/bin/sh\nexec "%s" run --policy "%s" -- "%s" -l "$@"\n' "$FB" "$P" "$C" >"$T/rx"
+printf '#!/bin/sh\nFILEBROKER_SOCKET="%s" exec "%s" -d "$@"\n' "$S" "$C" >"$T/dt"
+printf '#!/bin/sh\nFILEBROKER_SOCKET="%s" exec setpriv --reuid=%s --regid=%s --clear-groups -- "%s" -d -l "$@"\n' \
+	"$S" $PEER $PEER "$C" >"$T/dx"
+chmod 755 "$T/rt" "$T/rx" "$T/dt" "$T/dx"
+rt() { "$T/rt" "$@"; }
+rx() { "$T/rx" "$@"; }
+dt() { "$T/dt" "$@"; }
+dx() { "$T/dx" "$@"; }
 MODES="rt rx dt dx"
 
 # ---- rename carries nothing out from under a rule ("@rename") ----------------
@@ -132,5 +136,56 @@ for m in $MODES; do
 		"$O/via/dangling/x"
 done
 stop_daemon
+
+# ---- a lease stalls nobody -------------------------------------------------------
+# A process holding a write lease (F_SETLEASE) on a file makes every other
+# open of it wait up to /proc/sys/fs/lease-break-time (45 s) unless it is
+# O_NONBLOCK.  The broker's open must not wait: EAGAIN at once, and the
+# next request served.
+if command -v python3 >/dev/null; then
+	rm -rf "$O"/*
+	echo "leased" >"$O/leased"
+	echo "other" >"$O/other"
+	chmod go+rw "$O/leased" "$O/other"
+	policy "allow read,write,create,delete,list $O/**"
+	start_daemon
+	python3 - "$O/leased" >"$T/lessor.out" 2>&1 <<'EOF2' &
+import fcntl, os, signal, sys, time
+# Ignore the kernel's SIGIO asking to let go: hold the lease.
+signal.signal(signal.SIGIO, signal.SIG_IGN)
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.fcntl(fd, 1024, fcntl.F_WRLCK)  # F_SETLEASE
+print("leased", flush=True)
+time.sleep(60)
+EOF2
+	LP=$!
+	i=0
+	while ! grep -q leased "$T/lessor.out" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	for m in $MODES; do
+		t0=$(date +%s%N)
+		out=$(timeout 20 "$T/$m" read "$O/leased" :: read "$O/other" :: write "$O/leased" x 2>&1)
+		ms=$((($(date +%s%N) - t0) / 1000000))
+		if printf '%s\n' "$out" | grep -q "read $O/leased: EAGAIN" &&
+			printf '%s\n' "$out" | grep -q "read $O/other: ok other" &&
+			printf '%s\n' "$out" | grep -q "write $O/leased: EAGAIN" && [ $ms -lt 5000 ]; then
+			pass "$m: a leased file is EAGAIN at once, the next request served ($ms ms)"
+		else
+			fail "$m: a leased file stalls the broker ($ms ms):"
+			printf '%s\n' "$out" | sed 's/^/      /' | head
+		fi
+	done
+	t0=$(date +%s%N)
+	out=$(timeout 20 "$T/rt" truncate "$O/leased" 2>&1)
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	case $out in *"truncate $O/leased: EAGAIN"*) [ $ms -lt 5000 ] ;; *) false ;; esac &&
+		pass "rt: truncate(2) of a leased file is EAGAIN at once ($ms ms)" ||
+		fail "rt: truncate(2) of a leased file: $out ($ms ms)"
+	kill "$LP" 2>/dev/null
+	wait "$LP" 2>/dev/null
+	expect "the lease gone, the file opens" "read $O/leased: ok leased" rt read "$O/leased"
+	stop_daemon
+else
+	echo "SKIP leases: needs python3 (the lease holder)"
+fi
 
 finish
