@@ -187,6 +187,7 @@ ops_give_to_worker(struct opctx *c, int fd)
 static int
 open_create(struct opctx *c, struct walk *w, int flags)
 {
+	struct stat st, now;
 	struct policy_decision d;
 	int fd, e;
 	mode_t m;
@@ -202,8 +203,12 @@ open_create(struct opctx *c, struct walk *w, int flags)
 	if (fd == -1)
 		return errno;
 	if ((e = ops_give_to_worker(c, fd)) != 0) {
-		/* Leave nothing half done: the file was just made by us. */
-		unlinkat(w->dirfd, w->name, 0);
+		/* Leave nothing half done: the file just made, if the name
+		 * still holds it (a file renamed over it meanwhile is not
+		 * removed; whoever could rename it could remove it). */
+		if (fstat(fd, &st) == 0 && fstatat(w->dirfd, w->name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st.st_dev == now.st_dev && st.st_ino == now.st_ino)
+			unlinkat(w->dirfd, w->name, 0);
 		close(fd);
 		return e;
 	}

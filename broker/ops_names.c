@@ -51,12 +51,55 @@ name_taken(struct opctx *c, const struct walk *w)
 											  : EACCES;
 }
 
+/*
+ * mkdir(2) for a worker the folder is given to (chown_new).  mkdirat()
+ * returns no descriptor: the folder must be looked up again by name, and
+ * whatever is there by then is what would be given away.  Another peer
+ * (or anyone who may rename in both folders) can rename a folder over the
+ * fresh, empty one in between: root's, with what is in it, which would
+ * become the worker's.  So the folder is made with no permission bits at
+ * all, a mark no folder of root's carries and nobody but root can give
+ * one (chmod needs the owner); only a folder of root's with that mark is
+ * given to the worker, through the descriptor that pins it, and then gets
+ * its bits (the worker's, bounded by the rule and the broker's umask; a
+ * set-group-ID bit inherited from the parent is kept where the broker's
+ * groups allow the kernel to keep it).  Anything else is not the folder
+ * made, and is left alone: EEXIST.
+ */
+static int
+make_folder(struct opctx *c, const struct walk *w, mode_t mode)
+{
+	struct stat st;
+	char num[16];
+	int fd, e;
+
+	if (mkdirat(w->dirfd, w->name, 0) == -1)
+		return errno;
+	fd = openat(w->dirfd, w->name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? EEXIST : errno;
+	if (fstat(fd, &st) == -1)
+		e = errno;
+	else if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 0777) != 0)
+		e = EEXIST; /* someone else's by now: left alone */
+	else if ((e = ops_give_to_worker(c, fd)) != 0)
+		unlinkat(w->dirfd, w->name, AT_REMOVEDIR); /* ours, still empty */
+	else {
+		path_udec(num, sizeof(num), (unsigned long)fd);
+		if (fchmodat(c->s->fs.selffd, num, (mode & ~c->s->fs.umask) | (st.st_mode & S_ISGID),
+			0) == -1)
+			e = errno;
+	}
+	close(fd);
+	return e;
+}
+
 int
 op_mkdir(struct opctx *c)
 {
 	struct policy_decision d;
 	struct walk w;
-	int e, fd;
+	int e;
 	mode_t bound;
 
 	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0)
@@ -71,24 +114,23 @@ op_mkdir(struct opctx *c)
 		goto out;
 	}
 	bound = folder_bound(d.create_mode);
-	if (mkdirat(w.dirfd, w.name, (mode_t)c->req->mode & 07777 & bound) == -1) {
-		e = errno;
-		goto out;
-	}
-	e = 0;
-	if (c->s->chown_new) {
-		fd = openat(w.dirfd, w.name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
-		if (fd == -1 || (e = ops_give_to_worker(c, fd)) != 0) {
-			if (fd == -1)
-				e = errno;
-			unlinkat(w.dirfd, w.name, AT_REMOVEDIR);
-		}
-		if (fd != -1)
-			close(fd);
-	}
+	if (c->s->chown_new)
+		e = make_folder(c, &w, (mode_t)c->req->mode & 07777 & bound);
+	else
+		e = mkdirat(w.dirfd, w.name, (mode_t)c->req->mode & 07777 & bound) == -1 ? errno : 0;
 out:
 	walk_release(&w);
 	return e;
+}
+
+/* Does the link fd (O_PATH) hold exactly target? */
+static int
+same_target(int fd, const char *target)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlinkat(fd, "", buf, sizeof(buf));
+
+	return n >= 0 && (size_t)n == strlen(target) && memcmp(buf, target, (size_t)n) == 0;
 }
 
 /*
@@ -118,12 +160,17 @@ op_symlink(struct opctx *c)
 	}
 	e = 0;
 	if (c->s->chown_new) {
-		/* Ours, just made (chown_new: the broker is root): what
-		 * someone swapped in for it is not given away. */
+		/* Ours, just made (chown_new: the broker is root), looked up
+		 * again by name: what someone renamed over it meanwhile is not
+		 * given away.  A link of root's with the very same target is
+		 * the only thing that could pass for it, and giving that one
+		 * away gives nothing: a link's owner can change neither its
+		 * target nor what it leads to. */
 		fd = openat(w.dirfd, w.name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd == -1 || fstat(fd, &st) == -1)
-			e = errno;
-		else if (!S_ISLNK(st.st_mode) || st.st_uid != 0)
+			e = errno == ENOENT || errno == ENOTDIR ? EEXIST : errno;
+		else if (!S_ISLNK(st.st_mode) || st.st_uid != 0 || st.st_nlink != 1 ||
+		    !same_target(fd, c->req->path2))
 			e = EEXIST; /* someone else's by now: left alone */
 		else if ((e = ops_give_to_worker(c, fd)) != 0)
 			unlinkat(w.dirfd, w.name, 0); /* ours: nothing half done */

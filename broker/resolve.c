@@ -39,6 +39,8 @@ fsctx_init(struct fsctx *fs)
 		goto fail;
 	if (stat("/proc", &st) == 0)
 		fs->procdev = st.st_dev;
+	fs->umask = umask(0);
+	umask(fs->umask);
 	return 0;
 fail:
 	fsctx_close(fs);

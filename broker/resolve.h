@@ -27,6 +27,7 @@ struct fsctx {
 	int root;	/* O_PATH descriptor of "/" */
 	int selffd;	/* O_PATH descriptor of the broker's /proc/self/fd */
 	dev_t procdev;	/* st_dev of /proc, to spot magic links */
+	mode_t umask;	/* the broker's, as it started (new folders' bits) */
 };
 
 /* openat2(2), which glibc 2.36 does not wrap: a descriptor or -1 with

@@ -137,6 +137,37 @@ for m in $MODES; do
 done
 stop_daemon
 
+# ---- mkdir gives away only the folder it made ------------------------------------
+# Two peers of the daemon race: one makes and removes $O/x, the other moves
+# root's empty folder over $O/x and back.  mkdir used to make the folder,
+# then look it up again by name and give whatever was there to its peer:
+# root's folder, and what is in it.
+rm -rf "$O"/*
+mkdir "$O/rootdir"
+echo "root's" >"$O/rootdir/f"
+chmod 755 "$O/rootdir"
+ino=$(stat -c %i "$O/rootdir")
+policy "allow read,write,create,delete,list $O/**"
+start_daemon
+N=${RACE_ITERATIONS:-4000}
+timeout 120 "$T/dx" mkdirs "$N" "$O/x" >"$T/race1.out" 2>&1 &
+R1=$!
+timeout 120 "$T/dx" renames "$N" "$O/rootdir" "$O/x" >"$T/race2.out" 2>&1 &
+R2=$!
+timeout 120 "$T/dt" mkdirs "$N" "$O/x" >"$T/race3.out" 2>&1 &
+R3=$!
+wait $R1 $R2 $R3
+owner=$(find "$O" -xdev -inum "$ino" -printf '%u' 2>/dev/null)
+made=$(sed -n 's/^mkdirs: \([0-9]*\) made/\1/p' "$T/race1.out" "$T/race3.out" | paste -sd+ | bc)
+moved=$(sed -n 's/^renames: \([0-9]*\) moved/\1/p' "$T/race2.out")
+if [ "$owner" = root ] && [ "${made:-0}" -gt 0 ] && [ "${moved:-0}" -gt 0 ]; then
+	pass "mkdir racing a rename over its name: root's folder stays root's ($made made, $moved moved)"
+else
+	fail "mkdir racing a rename: root's folder is now owned by '${owner:-?}' ($made made, $moved moved)"
+	cat "$T/race1.out" "$T/race2.out" "$T/race3.out" | sed 's/^/      /' | head
+fi
+stop_daemon
+
 # ---- a lease stalls nobody -------------------------------------------------------
 # A process holding a write lease (F_SETLEASE) on a file makes every other
 # open of it wait up to /proc/sys/fs/lease-break-time (45 s) unless it is
