@@ -160,6 +160,18 @@ set_stat(struct fb_wire_stat *ws, const struct stat *st)
 	ws->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
 }
 
+int
+ops_guard(struct opctx *c, const char *canon, const struct stat *st, enum protect_use use)
+{
+	if (!protect_check(&c->s->fs, canon, st, use))
+		return 0;
+	c->decided = 1;
+	c->allowed = 0;
+	c->waived = 0; /* enforced, complain mode or not */
+	c->rule = "@broker-file";
+	return EACCES;
+}
+
 /* Hand a new file or folder to the worker (the broker may be root). */
 int
 ops_give_to_worker(struct opctx *c, int fd)
@@ -196,6 +208,8 @@ open_create(struct opctx *c, struct walk *w, int flags)
 		return EACCES;
 	if (w->must_dir)
 		return EISDIR; /* "name/": only a folder could be meant */
+	if ((e = ops_guard(c, w->canon, NULL, PROTECT_CHANGE)) != 0)
+		return e;
 	/* The rule's mode= bounds the permission bits. */
 	m = (mode_t)(c->req->mode & 07777 & d.create_mode);
 	fd = openat(w->dirfd, w->name,
@@ -251,6 +265,9 @@ open_existing(struct opctx *c, struct walk *w, int flags)
 		return ops_decide(c, w->canon, POLICY_STAT, NULL) ? kerr : EACCES;
 	if (!ops_decide(c, w->canon, access, &d))
 		return EACCES;
+	if ((kerr = ops_guard(c, w->canon, &w->st,
+		 access & POLICY_WRITE ? PROTECT_CHANGE : PROTECT_READ)) != 0)
+		return kerr;
 	/* FIFOs, sockets and devices only when the rule names this very path:
 	 * a rule for /dev/... with a wildcard must not hand out every disk. */
 	special = t != S_IFREG && t != S_IFDIR;
@@ -396,6 +413,8 @@ op_watch(struct opctx *c)
 		e = EACCES;
 		goto out;
 	}
+	if ((e = ops_guard(c, w.canon, &w.st, PROTECT_READ)) != 0)
+		goto out;
 	if (c->o->ifd < 0 || c->o->wd == NULL) {
 		e = EINVAL;
 		goto out;
@@ -447,6 +466,9 @@ op_access(struct opctx *c)
 		access |= isdir ? POLICY_LIST : POLICY_EXEC;
 	if (!ops_decide(c, w.canon, access, NULL))
 		e = ops_visible(c, w.canon) ? EACCES : ENOENT;
+	else if (mode != F_OK && (e = ops_guard(c, w.canon, &w.st,
+					  (mode & W_OK) ? PROTECT_CHANGE : PROTECT_READ)) != 0)
+		; /* what an open of it would be told */
 	else if (mode != F_OK &&
 	    syscall(SYS_faccessat2, w.fd, "", (int)mode, AT_EMPTY_PATH | AT_EACCESS) == -1 &&
 	    errno != ENOSYS)

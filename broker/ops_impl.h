@@ -9,6 +9,7 @@
 
 #include "ops.h"
 #include "policy.h"
+#include "protect.h"
 #include "resolve.h"
 
 struct opctx {
@@ -47,6 +48,11 @@ int ops_walk_error(struct opctx *c, const struct walk *w, int r, int hidden);
  * missing path it may know about, else hidden (a failed walk: as
  * ops_walk_error()).  Sets c->canon; the caller releases w either way. */
 int ops_walk_object(struct opctx *c, int flags, struct walk *w, int hidden);
+
+/* The "@broker-file" rule (protect.h): may the request use the object at
+ * canon (st its stat, or NULL) so, whatever the policy says and in complain
+ * mode too?  0, or EACCES with the request recorded as denied by it. */
+int ops_guard(struct opctx *c, const char *canon, const struct stat *st, enum protect_use use);
 
 /* Give a new file, folder or link (its O_PATH descriptor) to the worker,
  * when the broker is root: 0 or an errno. */

@@ -113,6 +113,8 @@ op_mkdir(struct opctx *c)
 		e = EACCES;
 		goto out;
 	}
+	if ((e = ops_guard(c, w.canon, NULL, PROTECT_CHANGE)) != 0)
+		goto out;
 	bound = folder_bound(d.create_mode);
 	if (c->s->chown_new)
 		e = make_folder(c, &w, (mode_t)c->req->mode & 07777 & bound);
@@ -154,6 +156,8 @@ op_symlink(struct opctx *c)
 		e = EACCES;
 		goto out;
 	}
+	if ((e = ops_guard(c, w.canon, NULL, PROTECT_CHANGE)) != 0)
+		goto out;
 	if (symlinkat(c->req->path2, w.dirfd, w.name) == -1) {
 		e = errno;
 		goto out;
@@ -225,6 +229,9 @@ op_link(struct opctx *c)
 			goto out;
 		}
 	}
+	if ((e = ops_guard(c, from.canon, &from.st, PROTECT_CHANGE)) != 0 ||
+	    (e = ops_guard(c, to.canon, NULL, PROTECT_CHANGE)) != 0)
+		goto out;
 	if (S_ISDIR(from.st.st_mode) || from.st.st_uid != c->s->uid) {
 		e = EPERM;
 		goto out;
@@ -257,6 +264,8 @@ op_utimes(struct opctx *c)
 		e = EACCES;
 		goto out;
 	}
+	if ((e = ops_guard(c, w.canon, &w.st, PROTECT_CHANGE)) != 0)
+		goto out;
 	if (t != NULL && t[0].tv_nsec == UTIME_OMIT && t[1].tv_nsec == UTIME_OMIT) {
 		e = 0; /* nothing to change, as in the kernel */
 		goto out;
@@ -300,6 +309,8 @@ op_chmod(struct opctx *c)
 		e = EACCES;
 		goto out;
 	}
+	if ((e = ops_guard(c, w.canon, &w.st, PROTECT_CHANGE)) != 0)
+		goto out;
 	/* fchmod: the name decided on must still be the descriptor's file. */
 	if (obj != NULL && (obj->st_dev != w.st.st_dev || obj->st_ino != w.st.st_ino)) {
 		e = EPERM;
@@ -343,6 +354,8 @@ op_truncate(struct opctx *c)
 		e = EACCES;
 		goto out;
 	}
+	if ((e = ops_guard(c, w.canon, &w.st, PROTECT_CHANGE)) != 0)
+		goto out;
 	if (!S_ISREG(w.st.st_mode)) {
 		e = S_ISDIR(w.st.st_mode) ? EISDIR : EINVAL;
 		goto out;
@@ -372,6 +385,8 @@ op_remove(struct opctx *c, int flag)
 		e = EACCES;
 		goto out;
 	}
+	if ((e = ops_guard(c, w.canon, &w.st, PROTECT_CHANGE)) != 0)
+		goto out;
 	e = unlinkat(w.dirfd, w.name, flag) == -1 ? errno : 0;
 out:
 	walk_release(&w);
@@ -451,6 +466,9 @@ op_rename(struct opctx *c)
 		e = EACCES;
 		goto out;
 	}
+	if ((e = ops_guard(c, from.canon, &from.st, PROTECT_CHANGE)) != 0 ||
+	    (e = ops_guard(c, to.canon, to.fd != -1 ? &to.st : NULL, PROTECT_CHANGE)) != 0)
+		goto out;
 	if (!rename_keeps(c, from.canon, to.canon, &from.st) ||
 	    (flags == RENAME_EXCHANGE && !rename_keeps(c, to.canon, from.canon, &to.st))) {
 		c->allowed = 0;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "path.h"
+#include "protect.h"
 #include "resolve.h"
 
 /* Linux's own limit on symlinks followed in one lookup. */
@@ -33,6 +34,7 @@ fsctx_init(struct fsctx *fs)
 
 	fs->root = fs->selffd = -1;
 	fs->procdev = (dev_t)-1;
+	fs->protect = NULL;
 	if ((fs->root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
 		goto fail;
 	if ((fs->selffd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
@@ -55,6 +57,7 @@ fsctx_close(struct fsctx *fs)
 	if (fs->selffd != -1)
 		close(fs->selffd);
 	fs->root = fs->selffd = -1;
+	protect_free(fs);
 }
 
 /* Every field a walk's result is read from; not the whole 4 KiB of canon

@@ -28,14 +28,17 @@ struct fsctx {
 	int selffd;	/* O_PATH descriptor of the broker's /proc/self/fd */
 	dev_t procdev;	/* st_dev of /proc, to spot magic links */
 	mode_t umask;	/* the broker's, as it started (new folders' bits) */
+	struct protect *protect; /* the broker's own files (protect.h), or NULL;
+				    shared by copies, freed by fsctx_close() */
 };
 
 /* openat2(2), which glibc 2.36 does not wrap: a descriptor or -1 with
  * errno. */
 int fs_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve);
 
-/* Open the descriptors above.  Returns 0 or -1 with errno. */
+/* Open the descriptors above (protect NULL).  Returns 0 or -1 with errno. */
 int fsctx_init(struct fsctx *fs);
+/* Close them and free protect. */
 void fsctx_close(struct fsctx *fs);
 
 #define WALK_FOLLOW 0x1 /* follow a symlink in the last component */

@@ -232,6 +232,17 @@ int policy_foreach_exec(const struct policy *p,
     int (*fn)(const char *pattern, int has_wildcards, void *arg), void *arg);
 
 /*
+ * Call fn for the name of each file the policy was read from: the top-level
+ * file as policy_load() was given it, each include as joined to the folder
+ * of the file that includes it (relative names are relative to the current
+ * folder at load time), and the name policy_load_buffer() was given; not
+ * @runtime.  Each once, whatever the number of includes of it.  Stops and
+ * returns fn's value when fn returns non-zero; returns 0 otherwise.
+ */
+int policy_foreach_file(const struct policy *p, int (*fn)(const char *name, void *arg),
+    void *arg);
+
+/*
  * The literal part of a PATTERN as policy_foreach_exec() gives it (escapes
  * included): the components before the first one with a wildcard, escapes
  * removed, e.g. "/usr/lib/x86_64-linux-gnu" for that folder followed by

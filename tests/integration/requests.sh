@@ -55,13 +55,20 @@ trap 'stop_daemon; rm -rf "$T"' EXIT
 # explicit (libfilebroker), daemon transparent, daemon explicit (as uid
 # PEER).
 # Commands, not functions, so that timeout(1) can run them: $T/rt ...
+# (made again by modes when P, S or RUNARGS change).
 C=$T/bin/fbcalls
-printf '#!/bin/sh\nexec "%s" run --policy "%s" -- "%s" "$@"\n' "$FB" "$P" "$C" >"$T/rt"
-printf '#!/bin/sh\nexec "%s" run --policy "%s" -- "%s" -l "$@"\n' "$FB" "$P" "$C" >"$T/rx"
-printf '#!/bin/sh\nFILEBROKER_SOCKET="%s" exec "%s" -d "$@"\n' "$S" "$C" >"$T/dt"
-printf '#!/bin/sh\nFILEBROKER_SOCKET="%s" exec setpriv --reuid=%s --regid=%s --clear-groups -- "%s" -d -l "$@"\n' \
-	"$S" $PEER $PEER "$C" >"$T/dx"
-chmod 755 "$T/rt" "$T/rx" "$T/dt" "$T/dx"
+RUNARGS=
+modes() {
+	printf '#!/bin/sh\nexec "%s" run --policy "%s" %s -- "%s" "$@"\n' "$FB" "$P" "$RUNARGS" "$C" \
+		>"$T/rt"
+	printf '#!/bin/sh\nexec "%s" run --policy "%s" %s -- "%s" -l "$@"\n' "$FB" "$P" "$RUNARGS" \
+		"$C" >"$T/rx"
+	printf '#!/bin/sh\nFILEBROKER_SOCKET="%s" exec "%s" -d "$@"\n' "$S" "$C" >"$T/dt"
+	printf '#!/bin/sh\nFILEBROKER_SOCKET="%s" exec setpriv --reuid=%s --regid=%s --clear-groups -- "%s" -d -l "$@"\n' \
+		"$S" $PEER $PEER "$C" >"$T/dx"
+	chmod 755 "$T/rt" "$T/rx" "$T/dt" "$T/dx"
+}
+modes
 rt() { "$T/rt" "$@"; }
 rx() { "$T/rx" "$@"; }
 dt() { "$T/dt" "$@"; }
@@ -167,6 +174,86 @@ else
 	cat "$T/race1.out" "$T/race2.out" "$T/race3.out" | sed 's/^/      /' | head
 fi
 stop_daemon
+
+# ---- the broker's own files ("@broker-file") ----------------------------------------
+# The policy lets the worker do anything in $O, where the broker keeps its
+# audit file, its policy and an include, and the daemon its sockets; and it
+# names the broker's executable and preload library for writing.  None of
+# them may be written, truncated, removed, renamed, replaced, linked,
+# chmod'ed or touched, nor the folders above them moved; the audit file is
+# not even readable (other sessions' records).
+rm -rf "$O"/*
+mkdir -p "$O/logs" "$O/etc" "$O/run" "$T/fb"
+# Copies, which a broker that fails here may spoil: the build stays whole.
+FB0=$FB
+cp "$FB" "$B/filebroker-preload.so" "$T/fb/"
+FB=$T/fb/filebroker PRELOAD=$T/fb/filebroker-preload.so
+cat >"$O/etc/inc.policy" <<EOF
+allow read,write,create,delete,list $O/**
+allow write $FB
+allow write $PRELOAD
+EOF
+P0=$P S0=$S
+P=$O/etc/p.policy S=$O/run/fb.sock
+{
+	echo "include @runtime"
+	echo "allow stat $T"
+	echo "allow read,exec $T/bin/**"
+	echo "include inc.policy"
+	echo "profile any"
+} >"$P"
+chmod -R go+rwX "$O"
+start_daemon --audit "$O/logs/d.jsonl"
+for m in $MODES; do
+	# The daemon's sockets are its own, not run's.
+	case $m in
+	r*) A=$O/logs/$m.jsonl RUNARGS="--audit $A" socks= ;;
+	*) A=$O/logs/d.jsonl RUNARGS= socks="$S $S.control" ;;
+	esac
+	modes
+	"$T/$m" read "$P" >/dev/null 2>&1 # a first record in run's file
+	for f in "$A" "$P" "$O/etc/inc.policy" $socks; do
+		out=$("$T/$m" write "$f" '{"forged":1}' :: unlink "$f" :: rename "$f" "$O/moved" :: \
+			read "$f" 2>&1)
+		# Read: the audit file never; the policy as the policy says; a
+		# socket, never under a wildcard rule.
+		case $f in "$A" | *.sock*) want=EACCES ;; *) want="ok" ;; esac
+		if printf '%s\n' "$out" | grep -q "write $f: EACCES" &&
+			printf '%s\n' "$out" | grep -q "unlink $f: EACCES" &&
+			printf '%s\n' "$out" | grep -q "rename $f: EACCES" &&
+			printf '%s\n' "$out" | grep -q "read $f: $want"; then
+			pass "$m: ${f##*/}: no write, unlink or rename; read: $want"
+		else
+			fail "$m: ${f##*/} changed by the worker:"
+			printf '%s\n' "$out" | sed 's/^/      /' | head
+		fi
+	done
+	expect "$m: the folder above the audit file stays" "rename $O/logs: EACCES" \
+		"$T/$m" rename "$O/logs" "$O/logs2"
+	expect "$m: the folder above the policy stays" "rename $O/etc: EACCES" \
+		"$T/$m" rename "$O/etc" "$O/e2"
+	expect "$m: a new name beside the audit file is fine" "mkdir $O/logs/new-$m: ok" \
+		"$T/$m" mkdir "$O/logs/new-$m"
+	expect "$m: the executable and the preload library: not for writing" \
+		"write $FB: EACCES.*write $PRELOAD: EACCES" \
+		sh -c "'$T/$m' write '$FB' x :: write '$PRELOAD' x | tr '\n' ' '"
+	case $m in rt | dt)
+		for f in "$A" "$P"; do
+			out=$("$T/$m" truncate "$f" :: chmod "$f" :: utimes "$f" :: link-from "$f" :: \
+				symlink "$f" 2>&1)
+			n=$(printf '%s\n' "$out" | grep -c ": E")
+			[ "$n" -eq 5 ] && pass "$m: ${f##*/}: truncate, chmod, utimes, link, symlink over: refused" ||
+				fail "$m: ${f##*/}: $out"
+		done
+		;;
+	esac
+done
+stop_daemon
+expect "the audit files hold only the broker's records" "^0\$" \
+	sh -c "cat '$O'/logs/*.jsonl | grep -c forged"
+expect "... which name the rule" "\"rule\":\"@broker-file\"" cat "$O/logs/d.jsonl"
+P=$P0 S=$S0 FB=$FB0 RUNARGS=
+modes
 
 # ---- a lease stalls nobody -------------------------------------------------------
 # A process holding a write lease (F_SETLEASE) on a file makes every other
