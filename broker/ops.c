@@ -47,6 +47,59 @@
 #define OPS_RACE_RETRIES 8
 
 
+void
+ops_canon(struct opctx *c, char *dst, const struct walk *w)
+{
+	int second = dst == c->canon2;
+	size_t words = (size_t)(w->depth + 63) / 64;
+
+	path_copy(dst, PATH_MAX, w->canon);
+	*(second ? &c->nfold2 : &c->nfold) = w->nfold;
+	if (w->nfold == 0)
+		return;
+	memcpy(second ? c->fold2 : c->fold, w->fold, words * sizeof(w->fold[0]));
+	*(second ? &c->foldw2 : &c->foldw) = words;
+}
+
+/* The fold bits for path, if it is one of the request's canonical paths
+ * walked through folders that fold case; NULL otherwise. */
+static const uint64_t *
+fold_of(const struct opctx *c, const char *path, size_t *words)
+{
+	if (c->nfold > 0 && (path == c->canon || strcmp(path, c->canon) == 0)) {
+		*words = c->foldw;
+		return c->fold;
+	}
+	if (c->nfold2 > 0 && (path == c->canon2 || strcmp(path, c->canon2) == 0)) {
+		*words = c->foldw2;
+		return c->fold2;
+	}
+	*words = 0;
+	return NULL;
+}
+
+int
+ops_policy(const struct opctx *c, const char *path, unsigned access, struct policy_decision *d)
+{
+	const uint64_t *fold;
+	size_t words;
+
+	fold = fold_of(c, path, &words);
+	return policy_decide_fold(c->s->policy, path, access, c->o->pid, fold, words, d);
+}
+
+int
+ops_below(const struct opctx *c, const char *from, const char *to)
+{
+	const uint64_t *ff, *tf;
+	size_t fw, tw;
+
+	ff = fold_of(c, from, &fw);
+	tf = fold_of(c, to, &tw);
+	return policy_below_check_fold(c->s->policy, from, ff, to, tf, fw > tw ? fw : tw,
+	    POLICY_ALL, c->o->pid);
+}
+
 /* Decide access on path, remembering the outcome for the audit record.
  * A denial sticks: a later allow (rename's second path) does not undo it.
  *
@@ -73,7 +126,7 @@ ops_decide(struct opctx *c, const char *path, unsigned access, struct policy_dec
 		d->rule = "@preload";
 		d->create_mode = 0;
 		d->exact = 0;
-	} else if (policy_decide(c->s->policy, path, access, c->o->pid, d) == -1) {
+	} else if (ops_policy(c, path, access, d) == -1) {
 		d->allowed = 0;
 		d->rule = "default";
 	}
@@ -101,7 +154,7 @@ ops_allows(struct opctx *c, const char *path, unsigned access)
 
 	if (path[0] != '/')
 		return 0;
-	if (policy_decide(c->s->policy, path, access, c->o->pid, &d) == -1)
+	if (ops_policy(c, path, access, &d) == -1)
 		return 0;
 	return d.allowed;
 }
@@ -117,7 +170,7 @@ ops_visible(struct opctx *c, const char *path)
 int
 ops_walk_error(struct opctx *c, const struct walk *w, int r, int hidden)
 {
-	path_copy(c->canon, sizeof(c->canon), w->canon);
+	ops_canon(c, c->canon, w);
 	if (r == -EACCES || r == -EINVAL)
 		return -r;
 	/* Too long before anything was looked up: the request itself.  Too
@@ -134,7 +187,7 @@ ops_walk_object(struct opctx *c, int flags, struct walk *w, int hidden)
 	int r;
 
 	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid, flags, w);
-	path_copy(c->canon, sizeof(c->canon), w->canon);
+	ops_canon(c, c->canon, w);
 	if (r < 0)
 		return ops_walk_error(c, w, r, hidden);
 	if (w->fd == -1)
@@ -317,7 +370,7 @@ op_open(struct opctx *c)
 	if (c->o->resolve_err != 0) {
 		r = walk_path(&c->s->fs, c->o->resolved, c->o->pid, c->o->tid,
 		    (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
-		path_copy(c->canon, sizeof(c->canon), w.canon);
+		ops_canon(c, c->canon, &w);
 		walk_release(&w);
 		if (r == -EINVAL || r == -ENAMETOOLONG)
 			return -r;
@@ -331,7 +384,7 @@ op_open(struct opctx *c)
 			walk_release(&w);
 			return e;
 		}
-		path_copy(c->canon, sizeof(c->canon), w.canon);
+		ops_canon(c, c->canon, &w);
 		if (w.fd == -1) {
 			if (!(flags & O_CREAT)) {
 				walk_release(&w);
@@ -490,11 +543,11 @@ op_readlink(struct opctx *c)
 	if (r < 0 || w.fd == -1) {
 		e = r < 0 ? ops_walk_error(c, &w, r, ENOENT) : ENOENT;
 		if (r == 0)
-			path_copy(c->canon, sizeof(c->canon), w.canon);
+			ops_canon(c, c->canon, &w);
 		walk_release(&w);
 		return e;
 	}
-	path_copy(c->canon, sizeof(c->canon), w.canon);
+	ops_canon(c, c->canon, &w);
 	if (!ops_decide(c, w.canon, POLICY_STAT, NULL))
 		e = ENOENT;
 	else if (!S_ISLNK(w.st.st_mode))
@@ -687,6 +740,7 @@ ops_handle(struct session *s, const struct origin *o, const struct fb_request *r
 	c.rep = rep;
 	c.fd = -1;
 	c.canon[0] = c.canon2[0] = '\0';
+	c.nfold = c.nfold2 = 0;
 	c.access = 0;
 	c.decided = c.allowed = c.waived = 0;
 	c.rule = NULL;

@@ -22,7 +22,7 @@ walk_name(struct opctx *c, const char *path, struct walk *w, char *canon, int mu
 	int r;
 
 	r = walk_path(&c->s->fs, path, c->o->pid, c->o->tid, WALK_PARENT, w);
-	path_copy(canon, PATH_MAX, w->canon);
+	ops_canon(c, canon, w);
 	if (r < 0)
 		return ops_walk_error(c, w, r, EACCES);
 	if (w->dirfd == -1)
@@ -427,13 +427,13 @@ rename_keeps(struct opctx *c, const char *from, const char *to, const struct sta
 	    !S_ISLNK(obj->st_mode);
 
 	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
-		if (policy_decide(c->s->policy, to, kept[i], c->o->pid, &dt) == -1 || !dt.allowed)
+		if (ops_policy(c, to, kept[i], &dt) == -1 || !dt.allowed)
 			continue;
-		if (policy_decide(c->s->policy, from, kept[i], c->o->pid, &df) == -1 ||
-		    !df.allowed || (special && dt.exact && !df.exact))
+		if (ops_policy(c, from, kept[i], &df) == -1 || !df.allowed ||
+		    (special && dt.exact && !df.exact))
 			return 0;
 	}
-	return policy_below_check(c->s->policy, from, to, POLICY_ALL, c->o->pid) == 1;
+	return ops_below(c, from, to) == 1;
 }
 
 int

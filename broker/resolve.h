@@ -30,7 +30,13 @@ struct fsctx {
 	mode_t umask;	/* the broker's, as it started (new folders' bits) */
 	struct protect *protect; /* the broker's own files (protect.h), or NULL;
 				    shared by copies, freed by fsctx_close() */
+	struct fold *fold;	 /* folders that fold case (fold.h); shared by
+				    copies, freed by fsctx_close() */
 };
+
+/* fstat() of fd (O_PATH too) with statx(2), and the unique id of its mount
+ * (0 when the kernel has none: before Linux 6.8).  0 or -1 with errno. */
+int fs_statx(int fd, struct stat *st, uint64_t *mnt);
 
 /* openat2(2), which glibc 2.36 does not wrap: a descriptor or -1 with
  * errno. */
@@ -44,6 +50,9 @@ void fsctx_close(struct fsctx *fs);
 #define WALK_FOLLOW 0x1 /* follow a symlink in the last component */
 #define WALK_PARENT 0x2 /* keep the parent folder as dirfd + name */
 
+/* Words of a walk's fold bits: one per component a path can have. */
+#define WALK_FOLD_WORDS ((PATH_MAX / 2 + 63) / 64)
+
 struct walk {
 	char canon[PATH_MAX];	 /* canonical path of the object, or of the missing
 				    last component; as far as resolved on error */
@@ -55,6 +64,12 @@ struct walk {
 	char name[NAME_MAX + 1]; /* with dirfd: the last component */
 	int must_dir;		 /* the path ended in "/": a folder is required */
 	int slow;		 /* the slow path was taken (for statistics) */
+	/* Components of canon looked up in folders that fold case (fold.h):
+	 * bit i for component i, as policy_decide_fold() takes them; canon
+	 * holds the names as those folders hold them.  Valid up to depth
+	 * components, and only read when nfold > 0. */
+	int depth, nfold;
+	uint64_t fold[WALK_FOLD_WORDS];
 };
 
 /*

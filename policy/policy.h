@@ -28,6 +28,7 @@
 #define FB_POLICY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -171,6 +172,20 @@ int policy_decide(const struct policy *p, const char *path, unsigned access, pid
     struct policy_decision *d);
 
 /*
+ * policy_decide() for a path some of whose components are looked up in
+ * folders that fold case (a case-insensitive file system: the caller knows
+ * which, and passes the name each has on disk): bit i of fold[0 .. nfold)
+ * set for component i (0 the first after "/").  Allow rules are matched on
+ * the path as written; deny rules on it and on every spelling of the
+ * folding components that differs in ASCII case only, so that a deny rule
+ * written "secret.txt" covers the file "SECRET.TXT" where the two are one.
+ * fold NULL or all zero: policy_decide() itself.  Uses about 19 KiB of
+ * stack.
+ */
+int policy_decide_fold(const struct policy *p, const char *path, unsigned access,
+    pid_t self_pid, const uint64_t *fold, size_t nfold, struct policy_decision *d);
+
+/*
  * Is nothing below `to` allowed what the same path below `from` is not?
  * For every non-empty relative path S and every bit in access: when
  * policy_decide() allows the bit on to/S, it allows it on from/S, and
@@ -185,6 +200,12 @@ int policy_decide(const struct policy *p, const char *path, unsigned access, pid
  */
 int policy_below_check(const struct policy *p, const char *from, const char *to,
     unsigned access, pid_t self_pid);
+
+/* The same for paths with folding components (policy_decide_fold()): bits
+ * of from's in ffold, to's in tfold, each nfold words (NULL: none).  What
+ * is below a folding folder folds too; the answer holds either way. */
+int policy_below_check_fold(const struct policy *p, const char *from, const uint64_t *ffold,
+    const char *to, const uint64_t *tfold, size_t nfold, unsigned access, pid_t self_pid);
 
 /*
  * 0 if path is canonical as policy_decide() wants it (absolute, no "." or

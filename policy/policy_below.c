@@ -215,9 +215,11 @@ collect(const struct policy *p, uint32_t start, struct resids *out, struct item 
 	return 0;
 }
 
-/* The residuals below path. */
+/* The residuals below path (its folding components as policy_decide_fold()
+ * takes them). */
 static int
-residuals(const struct policy *p, const char *path, pid_t self_pid, struct resids *out)
+residuals(const struct policy *p, const char *path, pid_t self_pid, const uint64_t *fold,
+    size_t nfold, struct resids *out)
 {
 	struct policy_states *a, *b, *cur;
 	struct item *stack;
@@ -230,7 +232,7 @@ residuals(const struct policy *p, const char *path, pid_t self_pid, struct resid
 	stack = malloc(cap * sizeof(*stack));
 	if (a == NULL || b == NULL || stack == NULL)
 		goto out;
-	if (policy_trie_walk(p, path, self_pid, a, b, &cur) == -1)
+	if (policy_trie_walk(p, path, self_pid, fold, nfold, a, b, &cur) == -1)
 		goto out;
 	for (i = 0; i < cur->n; i++)
 		if (collect(p, cur->v[i], out, &stack, &cap) == -1)
@@ -265,10 +267,15 @@ has(const struct policy *p, const struct resids *set, const struct resid *e, uns
 }
 
 int
-policy_below_check(const struct policy *p, const char *from, const char *to,
-    unsigned access, pid_t self_pid)
+policy_below_check_fold(const struct policy *p, const char *from, const uint64_t *ffold,
+    const char *to, const uint64_t *tfold, size_t nfold, unsigned access, pid_t self_pid)
 {
-	struct resids ra = { 0 }, rb = { 0 };
+	/* Allow rules as written, deny rules on every spelling of the
+	 * folding components (policy_decide_fold()): each side's allow
+	 * residuals from its plain walk, its deny residuals from its folding
+	 * one (the same walk when nothing folds). */
+	struct resids fa = { 0 }, ta = { 0 }, fd = { 0 }, td = { 0 };
+	const struct resids *fden = &fa, *tden = &ta;
 	unsigned b;
 	size_t i;
 	int rv = -1;
@@ -278,27 +285,43 @@ policy_below_check(const struct policy *p, const char *from, const char *to,
 		errno = EINVAL;
 		return -1;
 	}
-	if (residuals(p, from, self_pid, &ra) == -1 || residuals(p, to, self_pid, &rb) == -1) {
+	if (residuals(p, from, self_pid, NULL, 0, &fa) == -1 ||
+	    residuals(p, to, self_pid, NULL, 0, &ta) == -1 ||
+	    (ffold != NULL && residuals(p, from, self_pid, ffold, nfold, &fd) == -1) ||
+	    (tfold != NULL && residuals(p, to, self_pid, tfold, nfold, &td) == -1)) {
 		/* More residuals than are worth comparing: say no. */
 		rv = errno == E2BIG ? 0 : -1;
 		goto out;
 	}
+	if (ffold != NULL)
+		fden = &fd;
+	if (tfold != NULL)
+		tden = &td;
 	rv = 1;
 	for (b = 1; b <= POLICY_ALL && rv == 1; b <<= 1) {
 		if (!(access & b))
 			continue;
 		/* Everything that allows below `to` allows below `from`... */
-		for (i = 0; i < rb.n && rv == 1; i++)
-			if ((rb.v[i].allow & b) && !has(p, &ra, &rb.v[i], b, 1))
+		for (i = 0; i < ta.n && rv == 1; i++)
+			if ((ta.v[i].allow & b) && !has(p, &fa, &ta.v[i], b, 1))
 				rv = 0;
 		/* ... and everything that denies below `from` denies below
 		 * `to`. */
-		for (i = 0; i < ra.n && rv == 1; i++)
-			if ((ra.v[i].deny & b) && !has(p, &rb, &ra.v[i], b, 0))
+		for (i = 0; i < fden->n && rv == 1; i++)
+			if ((fden->v[i].deny & b) && !has(p, tden, &fden->v[i], b, 0))
 				rv = 0;
 	}
 out:
-	free(ra.v);
-	free(rb.v);
+	free(fa.v);
+	free(ta.v);
+	free(fd.v);
+	free(td.v);
 	return rv;
+}
+
+int
+policy_below_check(const struct policy *p, const char *from, const char *to,
+    unsigned access, pid_t self_pid)
+{
+	return policy_below_check_fold(p, from, NULL, to, NULL, 0, access, self_pid);
 }

@@ -186,6 +186,9 @@ void policy_parse_profile(struct pctx *c, const struct lineref *lr, struct tok *
 /* policy_glob.c */
 int policy_glob_check(const char *p, size_t len, size_t *errpos, const char **errmsg);
 int policy_glob_match(const char *p, size_t plen, const char *s, size_t slen);
+/* The same, each character of s taken in either ASCII case: does the
+ * pattern match some spelling of s that differs from it in case only? */
+int policy_glob_match_fold(const char *p, size_t plen, const char *s, size_t slen);
 int policy_glob_haswild(const char *p, size_t len);
 
 /* policy_trie.c */
@@ -198,10 +201,13 @@ struct policy_states {
 };
 
 /* The live nodes after the components of the canonical path, for worker
- * self_pid: *out points to a or b.  0, or -1 with errno EINVAL (a path that
- * is not canonical) or E2BIG (cannot happen for a loaded policy). */
+ * self_pid, components whose bit is set in fold[0 .. nfold) (NULL: none)
+ * matched in any ASCII case: *out points to a or b.  0, or -1 with errno
+ * EINVAL (a path that is not canonical) or E2BIG (cannot happen for a
+ * loaded policy). */
 int policy_trie_walk(const struct policy *p, const char *path, pid_t self_pid,
-    struct policy_states *a, struct policy_states *b, struct policy_states **out);
+    const uint64_t *fold, size_t nfold, struct policy_states *a, struct policy_states *b,
+    struct policy_states **out);
 
 /* policy_runtime.c */
 extern const char policy_runtime_text[];

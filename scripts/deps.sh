@@ -13,7 +13,7 @@ want=${1:-build}
 pkgs="gcc make pkg-config libseccomp-dev libcap-dev"
 case "$want" in
 build) ;;
-check) pkgs="$pkgs libcmocka-dev python3 busybox-static time procps" ;;
+check) pkgs="$pkgs libcmocka-dev python3 busybox-static time procps dosfstools" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 *) echo "usage: $0 build|check|fuzz" >&2; exit 2 ;;
 esac

@@ -49,7 +49,10 @@ stop_daemon() {
 	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
 	DPID=
 }
-trap 'stop_daemon; rm -rf "$T"' EXIT
+SF=
+trap 'stop_daemon; [ -n "$SF" ] && kill "$SF" 2>/dev/null
+	for d in "$T/cim" "$T/vfat" "$T/cf"; do grep -q " $d " /proc/mounts && umount -l "$d"; done
+	rm -rf "$T"' EXIT
 
 # The four ways a worker asks: run transparent (system calls), run
 # explicit (libfilebroker), daemon transparent, daemon explicit (as uid
@@ -143,6 +146,115 @@ for m in $MODES; do
 		"$O/via/dangling/x"
 done
 stop_daemon
+
+# ---- case-insensitive file systems -----------------------------------------------
+# On a file system that folds case, "SECRET.TXT" names "secret.txt": the
+# broker decides on the name the file system holds, with deny rules in any
+# case.  tests/helpers/slowfs.c -i is a FUSE file system whose lookups fold
+# case (and U+017F, U+212A as Unicode folding does); vfat on a loop device
+# and tmpfs -o casefold are used where the machine has them.
+# fold_attacks ROOT: the attacks on a tree holding ROOT/ci/secret.txt,
+# ROOT/ci/public.txt and ROOT/ci/sub/deep.key, under a policy allowing
+# ROOT/** but secret.txt and *.key, and public.txt by a rule that spells it
+# in upper case.
+fold_attacks() {
+	R=$1 what=$2
+	for m in $MODES; do
+		out=$("$T/$m" read "$R/ci/SECRET.TXT" :: read "$R/ci/Secret.txt" :: \
+			read "$R/CI/secret.txt" :: read "$R/ci/SUB/deep.KEY" :: \
+			read "$R/ci/sub/DEEP.key" :: read "$R/ci/public.txt" :: read "$R/ci/Public.Txt" 2>&1)
+		n=$(printf '%s\n' "$out" | grep -c ": EACCES$")
+		if [ "$n" -eq 7 ] && ! printf '%s\n' "$out" | grep -q TOPSECRET; then
+			pass "$m: $what: other spellings of denied names: EACCES (7 of 7)"
+		else
+			fail "$m: $what: a denied name read through another spelling:"
+			printf '%s\n' "$out" | grep -v "^filebroker" | sed 's/^/      /' | head
+		fi
+	done
+}
+fold_policy() {
+	policy "allow read,list $1/**" "deny read $1/ci/secret.txt" "deny read $1/**/*.key" \
+		"deny read $1/CI/PUBLIC.TXT"
+}
+SF=
+if [ -c /dev/fuse ]; then
+	mkdir -p "$T/cim"
+	"$T/bin/slowfs" -i "$T/cim" "$T/cim.gate" >"$T/slowfs.out" 2>&1 &
+	SF=$!
+	i=0
+	while ! grep -q mounted "$T/slowfs.out" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+fi
+if [ -n "$SF" ] && grep -q mounted "$T/slowfs.out"; then
+	M=$T/cim
+	fold_policy "$M"
+	echo "allow read $M/ci/sub/other" >>"$P"
+	start_daemon
+	expect "FUSE folds case outside the sandbox" "TOPSECRET-ci" cat "$M/ci/SECRET.TXT"
+	fold_attacks "$M" "FUSE"
+	longs=$(printf '\305\277')
+	for m in $MODES; do
+		expect "$m: FUSE: a Unicode spelling (long s) of a denied name: EACCES" \
+			"read $M/ci/${longs}ecret.txt: EACCES" "$T/$m" read "$M/ci/${longs}ecret.txt"
+		expect "$m: FUSE: an allowed file under any spelling" "read $M/FAST: ok fast" \
+			"$T/$m" read "$M/FAST"
+	done
+	"$FB" run --policy "$P" --audit "$T/fold.jsonl" -- "$C" read "$M/CI/Secret.TXT" >/dev/null 2>&1
+	expect "the record names the file as the file system holds it" \
+		"\"canon\":\"$M/ci/secret.txt\".*\"decision\":\"deny\"" cat "$T/fold.jsonl"
+	stop_daemon
+	kill "$SF"
+	wait "$SF"
+	SF=
+else
+	echo "SKIP case folding on FUSE: no /dev/fuse, or slowfs could not mount: $(cat "$T/slowfs.out" 2>/dev/null)"
+	[ -n "$SF" ] && kill "$SF" 2>/dev/null
+fi
+
+# The real thing: vfat on a loop device (mkfs.vfat from dosfstools), and
+# tmpfs with -o casefold; both need the kernel to have them.
+V=$T/vfat
+mkdir -p "$V"
+if ! command -v mkfs.vfat >/dev/null; then
+	echo "SKIP case folding on vfat: no mkfs.vfat (dosfstools)"
+elif ! truncate -s 8M "$T/vfat.img" || ! mkfs.vfat "$T/vfat.img" >/dev/null 2>&1 ||
+	! mount -o loop,uid=0,gid=0,umask=022 "$T/vfat.img" "$V" 2>"$T/vfat.err"; then
+	echo "SKIP case folding on vfat: cannot mount one here: $(grep -qw vfat /proc/filesystems ||
+		echo 'the kernel has no vfat (CONFIG_VFAT_FS); ')$(tr '\n' ' ' <"$T/vfat.err" 2>/dev/null)"
+else
+	mkdir -p "$V/ci/sub"
+	echo "TOPSECRET-vfat" >"$V/ci/secret.txt"
+	echo "public" >"$V/ci/public.txt"
+	echo "TOPSECRET-key" >"$V/ci/sub/deep.key"
+	fold_policy "$V"
+	echo "allow create,write $V/new/**" >>"$P"
+	echo "deny create $V/new/autorun.inf" >>"$P"
+	mkdir -p "$V/new"
+	start_daemon
+	fold_attacks "$V" "vfat"
+	expect "rt: vfat: a new name denied in another case: EACCES" "create $V/new/AUTORUN.INF: EACCES" \
+		"$T/rt" create "$V/new/AUTORUN.INF" x
+	stop_daemon
+	umount "$V"
+fi
+C2=$T/cf
+mkdir -p "$C2"
+if ! mount -t tmpfs -o casefold tmpfs "$C2" 2>"$T/cf.err"; then
+	echo "SKIP case folding on tmpfs: the kernel does not casefold tmpfs (CONFIG_UNICODE, Linux 6.13): $(tr '\n' ' ' <"$T/cf.err")"
+elif ! command -v chattr >/dev/null || ! mkdir "$C2/r" || ! chattr +F "$C2/r" 2>"$T/cf.err"; then
+	echo "SKIP case folding on tmpfs: cannot set the casefold flag: $(tr '\n' ' ' <"$T/cf.err")"
+	umount "$C2"
+else
+	mkdir -p "$C2/r/ci/sub"
+	echo "TOPSECRET-cf" >"$C2/r/ci/secret.txt"
+	echo "public" >"$C2/r/ci/public.txt"
+	echo "TOPSECRET-key" >"$C2/r/ci/sub/deep.key"
+	chmod -R go+rX "$C2"
+	fold_policy "$C2/r"
+	start_daemon
+	fold_attacks "$C2/r" "tmpfs casefold"
+	stop_daemon
+	umount "$C2"
+fi
 
 # ---- mkdir gives away only the folder it made ------------------------------------
 # Two peers of the daemon race: one makes and removes $O/x, the other moves
