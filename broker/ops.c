@@ -6,7 +6,9 @@
  * see:
  *
  *	EACCES	the policy denies it (open, mkdir, unlink, rmdir, rename,
- *		symlink, utimensat, chmod, truncate, inotify_add_watch)
+ *		symlink, utimensat, chmod, truncate, inotify_add_watch), or
+ *		one of the broker's own rules does, whatever the policy says
+ *		(@link, @rename, @broker-file)
  *	ENOENT	missing, or invisible to the worker: stat, lstat, access,
  *		readlink and statfs never tell a path the policy hides from
  *		one that does not exist
