@@ -55,6 +55,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "protect.h"
 #include "cmds.h"
 #include "confine.h"
 #include "control.h"
@@ -166,6 +167,8 @@ reload(struct serve_state *st)
 		    policy_nprofiles(pr->p), policy_nprofiles(pr->p) == 1 ? "" : "s");
 	}
 	audit_reopen(st->audit, audit_reopened, NULL);
+	if (protect_reload(&st->fs, st->cur->p, st->audit_dest, st->naudit) == -1)
+		log_warn("reload: the new policy's files and audit files are not all held");
 	systemd_notify("READY=1");
 }
 
@@ -512,6 +515,9 @@ cmd_serve(int argc, char **argv)
 	if ((cpath = control_path(control, activated != -1 ? NULL : sock, activated)) != NULL)
 		st.cfd = sockfile_create("control socket", cpath, 0600, 0, 0, &cmade);
 
+	if (protect_init(&st.fs, st.cur->p, audit_dest, naudit,
+		(const char *[]){ activated == -1 ? sock : NULL, cpath }, 2) == -1)
+		fatal("serve: holding the broker's own files");
 	clock_gettime(CLOCK_REALTIME, &st.started);
 	if ((st.sv = server_new(NULL)) == NULL || server_threads(st.sv, st.threads) == -1 ||
 	    server_watch(st.sv, st.sigfd, on_signal, &st) == -1 ||

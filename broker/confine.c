@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/fs.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <pwd.h>
@@ -308,7 +309,8 @@ enum argrule {
 	A_NO_EXEC,	 /* mmap, mprotect: arg 2 (prot) without PROT_EXEC */
 	A_SEQPACKET,	 /* socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0) */
 	A_UNIX_DGRAM,	 /* socket(AF_UNIX, SOCK_DGRAM [| flags], 0) */
-	A_NOTIF_IOCTL,	 /* ioctl(fd, SECCOMP_IOCTL_NOTIF_* or PIDFD_GET_INFO) */
+	A_IOCTL,	 /* ioctl(fd, FS_IOC_GETFLAGS); in transparent mode also
+			    SECCOMP_IOCTL_NOTIF_* and PIDFD_GET_INFO */
 	A_SELF,		 /* tgkill(getpid(), ...) */
 	A_RENAME_FLAGS,	 /* renameat2(..., 0 | NOREPLACE | EXCHANGE), no WHITEOUT */
 	A_SOL_SOCKET,	 /* setsockopt, getsockopt(fd, SOL_SOCKET, ...) */
@@ -340,6 +342,15 @@ static const struct {
 	{ "openat2", ANY, A_NONE },
 	{ "newfstatat", ANY, A_NONE },
 	{ "fstat", ANY, A_NONE },
+	/* Folders that fold case (fold.c): each object's mount, the kind
+	 * of file system of a mount (statmount, unknown to libseccomp
+	 * 2.5.4: by number, see syscall_number()), a folder's casefold flag
+	 * (FS_IOC_GETFLAGS, see A_IOCTL) and its entries. */
+	{ "statx", ANY, A_NONE },
+	{ "statmount", ANY, A_NONE },
+	{ "fstatfs", ANY, A_NONE },
+	{ "getdents64", ANY, A_NONE },
+	{ "ioctl", ANY, A_IOCTL },
 	{ "readlinkat", ANY, A_NONE },
 	{ "readlink", ANY, A_NONE },
 	{ "faccessat", ANY, A_NONE },
@@ -354,11 +365,9 @@ static const struct {
 	{ "linkat", NOTIFY, A_NONE },
 	{ "utimensat", NOTIFY, A_NONE },
 	{ "fchmodat", NOTIFY, A_NONE },
-	{ "fstatfs", NOTIFY, A_NONE },
 	{ "ftruncate", NOTIFY, A_NONE },
 	{ "pidfd_getfd", NOTIFY, A_NONE },
 	{ "inotify_add_watch", NOTIFY, A_NONE },
-	{ "ioctl", NOTIFY, A_NOTIF_IOCTL },
 	{ "process_vm_readv", NOTIFY, A_NONE },
 	{ "process_vm_writev", NOTIFY, A_NONE },
 	{ "pidfd_open", NOTIFY, A_NONE },
@@ -397,7 +406,6 @@ static const struct {
 	{ "accept4", DAEMON, A_NONE },
 	{ "getsockopt", DAEMON, A_SOL_SOCKET },
 	{ "geteuid", DAEMON, A_NONE },
-	{ "getdents64", DAEMON, A_NONE },
 	/* Memory: malloc; never executable. */
 	{ "brk", ANY, A_NONE },
 	{ "mmap", ANY, A_NO_EXEC },
@@ -448,6 +456,26 @@ is_forbidden(const char *name)
 	return 0;
 }
 
+/* A syscall's number on x86_64: libseccomp's, or for one newer than it
+ * (2.5.4 predates Linux 6.8), ours. */
+static int
+syscall_number(const char *name)
+{
+	static const struct {
+		const char *name;
+		int nr;
+	} newer[] = {
+		{ "statmount", 457 },
+	};
+	int nr = seccomp_syscall_resolve_name(name);
+	size_t i;
+
+	for (i = 0; nr == __NR_SCMP_ERROR && i < NELEM(newer); i++)
+		if (strcmp(newer[i].name, name) == 0)
+			nr = newer[i].nr;
+	return nr;
+}
+
 static int
 add_rule(scmp_filter_ctx ctx, const char *name, enum argrule arg, pid_t self, unsigned have)
 {
@@ -459,7 +487,7 @@ add_rule(scmp_filter_ctx ctx, const char *name, enum argrule arg, pid_t self, un
 		CONFINE_NOTIF_SET_FLAGS,
 		CONFINE_PIDFD_GET_INFO,
 	};
-	int nr = seccomp_syscall_resolve_name(name), rc = 0;
+	int nr = syscall_number(name), rc = 0;
 	size_t i;
 
 	if (nr == __NR_SCMP_ERROR)
@@ -489,10 +517,12 @@ add_rule(scmp_filter_ctx ctx, const char *name, enum argrule arg, pid_t self, un
 			    SCMP_A0(SCMP_CMP_EQ, AF_UNIX),
 			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM));
 		return rc;
-	case A_NOTIF_IOCTL:
+	case A_IOCTL:
 		/* Compared on all 64 bits: a request with stray high bits is
 		 * not one the broker makes, so it kills. */
-		for (i = 0; i < NELEM(notif) && rc == 0; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+		    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)FS_IOC_GETFLAGS));
+		for (i = 0; (have & NOTIFY) && i < NELEM(notif) && rc == 0; i++)
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 			    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)notif[i]));
 		return rc;

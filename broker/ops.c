@@ -6,7 +6,9 @@
  * see:
  *
  *	EACCES	the policy denies it (open, mkdir, unlink, rmdir, rename,
- *		symlink, utimensat, chmod, truncate, inotify_add_watch)
+ *		symlink, utimensat, chmod, truncate, inotify_add_watch), or
+ *		one of the broker's own rules does, whatever the policy says
+ *		(@link, @rename, @broker-file)
  *	ENOENT	missing, or invisible to the worker: stat, lstat, access,
  *		readlink and statfs never tell a path the policy hides from
  *		one that does not exist
@@ -16,8 +18,14 @@
  *		chmod of a file not the worker's, or asking for a set-user-ID
  *		bit (or set-group-ID on a file), or of a descriptor whose
  *		file no longer has that name
+ *	EAGAIN	a file under another process's lease (F_SETLEASE): the
+ *		broker never waits for it to be broken; ask again
  *	EIO	the audit record could not be written (fail closed)
- *	others	as the kernel reports them for the object
+ *	others	as the kernel reports them for the object, and only where
+ *		the worker may see the path: an error that says what an
+ *		object is (ELOOP, EISDIR, ENOTDIR, EEXIST, a walk's error)
+ *		is decided first, and a hidden path gets the denial's
+ *		answer whatever is there
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +48,59 @@
 /* Retries when the filesystem changes between the walk and the act. */
 #define OPS_RACE_RETRIES 8
 
+
+void
+ops_canon(struct opctx *c, char *dst, const struct walk *w)
+{
+	int second = dst == c->canon2;
+	size_t words = (size_t)(w->depth + 63) / 64;
+
+	path_copy(dst, PATH_MAX, w->canon);
+	*(second ? &c->nfold2 : &c->nfold) = w->nfold;
+	if (w->nfold == 0)
+		return;
+	memcpy(second ? c->fold2 : c->fold, w->fold, words * sizeof(w->fold[0]));
+	*(second ? &c->foldw2 : &c->foldw) = words;
+}
+
+/* The fold bits for path, if it is one of the request's canonical paths
+ * walked through folders that fold case; NULL otherwise. */
+static const uint64_t *
+fold_of(const struct opctx *c, const char *path, size_t *words)
+{
+	if (c->nfold > 0 && (path == c->canon || strcmp(path, c->canon) == 0)) {
+		*words = c->foldw;
+		return c->fold;
+	}
+	if (c->nfold2 > 0 && (path == c->canon2 || strcmp(path, c->canon2) == 0)) {
+		*words = c->foldw2;
+		return c->fold2;
+	}
+	*words = 0;
+	return NULL;
+}
+
+int
+ops_policy(const struct opctx *c, const char *path, unsigned access, struct policy_decision *d)
+{
+	const uint64_t *fold;
+	size_t words;
+
+	fold = fold_of(c, path, &words);
+	return policy_decide_fold(c->s->policy, path, access, c->o->pid, fold, words, d);
+}
+
+int
+ops_below(const struct opctx *c, const char *from, const char *to)
+{
+	const uint64_t *ff, *tf;
+	size_t fw, tw;
+
+	ff = fold_of(c, from, &fw);
+	tf = fold_of(c, to, &tw);
+	return policy_below_check_fold(c->s->policy, from, ff, to, tf, fw > tw ? fw : tw,
+	    POLICY_ALL, c->o->pid);
+}
 
 /* Decide access on path, remembering the outcome for the audit record.
  * A denial sticks: a later allow (rename's second path) does not undo it.
@@ -67,7 +128,7 @@ ops_decide(struct opctx *c, const char *path, unsigned access, struct policy_dec
 		d->rule = "@preload";
 		d->create_mode = 0;
 		d->exact = 0;
-	} else if (policy_decide(c->s->policy, path, access, c->o->pid, d) == -1) {
+	} else if (ops_policy(c, path, access, d) == -1) {
 		d->allowed = 0;
 		d->rule = "default";
 	}
@@ -95,7 +156,7 @@ ops_allows(struct opctx *c, const char *path, unsigned access)
 
 	if (path[0] != '/')
 		return 0;
-	if (policy_decide(c->s->policy, path, access, c->o->pid, &d) == -1)
+	if (ops_policy(c, path, access, &d) == -1)
 		return 0;
 	return d.allowed;
 }
@@ -111,9 +172,14 @@ ops_visible(struct opctx *c, const char *path)
 int
 ops_walk_error(struct opctx *c, const struct walk *w, int r, int hidden)
 {
-	path_copy(c->canon, sizeof(c->canon), w->canon);
-	if (r == -EACCES || r == -EINVAL || r == -ENAMETOOLONG)
+	ops_canon(c, c->canon, w);
+	if (r == -EACCES || r == -EINVAL)
 		return -r;
+	/* Too long before anything was looked up: the request itself.  Too
+	 * long once links were followed may tell how long a hidden link's
+	 * target is, so it is hidden like the rest. */
+	if (r == -ENAMETOOLONG && w->canon[0] == '\0')
+		return ENAMETOOLONG;
 	return ops_visible(c, w->canon) ? -r : hidden;
 }
 
@@ -123,7 +189,7 @@ ops_walk_object(struct opctx *c, int flags, struct walk *w, int hidden)
 	int r;
 
 	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid, flags, w);
-	path_copy(c->canon, sizeof(c->canon), w->canon);
+	ops_canon(c, c->canon, w);
 	if (r < 0)
 		return ops_walk_error(c, w, r, hidden);
 	if (w->fd == -1)
@@ -147,6 +213,18 @@ set_stat(struct fb_wire_stat *ws, const struct stat *st)
 	ws->atime_ns = (int64_t)st->st_atim.tv_sec * 1000000000 + st->st_atim.tv_nsec;
 	ws->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 	ws->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+int
+ops_guard(struct opctx *c, const char *canon, const struct stat *st, enum protect_use use)
+{
+	if (!protect_check(&c->s->fs, canon, st, use))
+		return 0;
+	c->decided = 1;
+	c->allowed = 0;
+	c->waived = 0; /* enforced, complain mode or not */
+	c->rule = "@broker-file";
+	return EACCES;
 }
 
 /* Hand a new file or folder to the worker (the broker may be root). */
@@ -176,14 +254,17 @@ ops_give_to_worker(struct opctx *c, int fd)
 static int
 open_create(struct opctx *c, struct walk *w, int flags)
 {
+	struct stat st, now;
 	struct policy_decision d;
 	int fd, e;
 	mode_t m;
 
-	if (w->must_dir)
-		return EISDIR;
 	if (!ops_decide(c, w->canon, POLICY_CREATE, &d))
 		return EACCES;
+	if (w->must_dir)
+		return EISDIR; /* "name/": only a folder could be meant */
+	if ((e = ops_guard(c, w->canon, NULL, PROTECT_CHANGE)) != 0)
+		return e;
 	/* The rule's mode= bounds the permission bits. */
 	m = (mode_t)(c->req->mode & 07777 & d.create_mode);
 	fd = openat(w->dirfd, w->name,
@@ -191,8 +272,12 @@ open_create(struct opctx *c, struct walk *w, int flags)
 	if (fd == -1)
 		return errno;
 	if ((e = ops_give_to_worker(c, fd)) != 0) {
-		/* Leave nothing half done: the file was just made by us. */
-		unlinkat(w->dirfd, w->name, 0);
+		/* Leave nothing half done: the file just made, if the name
+		 * still holds it (a file renamed over it meanwhile is not
+		 * removed; whoever could rename it could remove it). */
+		if (fstat(fd, &st) == 0 && fstatat(w->dirfd, w->name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st.st_dev == now.st_dev && st.st_ino == now.st_ino)
+			unlinkat(w->dirfd, w->name, 0);
 		close(fd);
 		return e;
 	}
@@ -205,7 +290,7 @@ open_existing(struct opctx *c, struct walk *w, int flags)
 {
 	struct policy_decision d;
 	unsigned access;
-	int acc = flags & O_ACCMODE, fd, special;
+	int acc = flags & O_ACCMODE, fd, special, kerr = 0;
 	mode_t t = w->st.st_mode & S_IFMT;
 
 	if ((flags & O_CREAT) && (flags & O_EXCL)) {
@@ -214,22 +299,30 @@ open_existing(struct opctx *c, struct walk *w, int flags)
 		return EEXIST;
 	}
 	if (t == S_IFLNK)
-		return ELOOP; /* O_NOFOLLOW on a symlink, as open(2) says */
-	if (t == S_IFDIR) {
+		kerr = ELOOP; /* O_NOFOLLOW on a symlink, as open(2) says */
+	else if (t == S_IFDIR) {
 		if (acc != O_RDONLY || (flags & (O_TRUNC | O_CREAT)))
-			return EISDIR;
+			kerr = EISDIR;
 		access = POLICY_LIST;
 	} else {
 		if (flags & O_DIRECTORY)
-			return ENOTDIR;
+			kerr = ENOTDIR;
 		access = acc == O_RDONLY ? POLICY_READ
 		    : acc == O_WRONLY	 ? POLICY_WRITE
 					 : POLICY_READ | POLICY_WRITE;
 		if (flags & (O_TRUNC | O_APPEND))
 			access |= POLICY_WRITE;
 	}
+	/* The kernel's refusal for the object's type says what the object
+	 * is (a link, a folder, a file): only to a worker that may see it,
+	 * once that is decided; anyone else gets a denial like any other. */
+	if (kerr != 0)
+		return ops_decide(c, w->canon, POLICY_STAT, NULL) ? kerr : EACCES;
 	if (!ops_decide(c, w->canon, access, &d))
 		return EACCES;
+	if ((kerr = ops_guard(c, w->canon, &w->st,
+		 access & POLICY_WRITE ? PROTECT_CHANGE : PROTECT_READ)) != 0)
+		return kerr;
 	/* FIFOs, sockets and devices only when the rule names this very path:
 	 * a rule for /dev/... with a wildcard must not hand out every disk. */
 	special = t != S_IFREG && t != S_IFDIR;
@@ -238,15 +331,19 @@ open_existing(struct opctx *c, struct walk *w, int flags)
 		c->waived = 0; /* enforced, complain mode or not */
 		return EACCES;
 	}
-	/* A special file is opened O_NONBLOCK so that a FIFO cannot stall the
-	 * broker waiting for a writer, cleared again if the worker did not ask
-	 * for it.  A regular file or folder cannot block: no extra calls. */
+	/* Opened O_NONBLOCK, so that nothing a worker can set up stalls the
+	 * broker: a FIFO without a writer, and a regular file under a lease
+	 * (fcntl(2) F_SETLEASE, which any owner may take on its own file: an
+	 * open that conflicts would wait for the holder, up to
+	 * /proc/sys/fs/lease-break-time, 45 s).  The kernel then answers
+	 * EWOULDBLOCK at once and tells the holder to let go; the worker gets
+	 * EAGAIN and may ask again.  Cleared again if the worker did not ask
+	 * for it: F_SETFL sets exactly the flags it can change, the worker's. */
 	flags &= ~(O_CREAT | O_EXCL | O_NOFOLLOW);
-	fd = walk_reopen(&c->s->fs, w, special ? flags | O_NONBLOCK : flags);
+	fd = walk_reopen(&c->s->fs, w, flags | O_NONBLOCK);
 	if (fd == -1)
-		return errno;
-	if (special && !(flags & O_NONBLOCK) &&
-	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
+		return errno == EWOULDBLOCK ? EAGAIN : errno;
+	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags & (O_APPEND | O_DIRECT)) == -1) {
 		close(fd);
 		return EIO;
 	}
@@ -269,10 +366,17 @@ op_open(struct opctx *c)
 	if ((flags & ~OPEN_FLAGS_OK) != 0 || (flags & O_ACCMODE) == O_ACCMODE)
 		return EINVAL;
 	/* openat2's RESOLVE_* restrictions said no (EXDEV, ELOOP, ...); the
-	 * answer is the worker's only if it may see the path at all. */
+	 * answer is the worker's only if it may see the path at all: the
+	 * path as the broker resolves it (as far as it does), not as
+	 * written, which may lead through a link into a hidden tree. */
 	if (c->o->resolve_err != 0) {
-		path_copy(c->canon, sizeof(c->canon), c->o->resolved);
-		return ops_visible(c, c->o->resolved) ? c->o->resolve_err : EACCES;
+		r = walk_path(&c->s->fs, c->o->resolved, c->o->pid, c->o->tid,
+		    (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
+		ops_canon(c, c->canon, &w);
+		walk_release(&w);
+		if (r == -EINVAL || r == -ENAMETOOLONG)
+			return -r;
+		return ops_decide(c, c->canon, POLICY_STAT, NULL) ? c->o->resolve_err : EACCES;
 	}
 	for (tries = 0; tries < OPS_RACE_RETRIES; tries++) {
 		r = walk_path(&c->s->fs, c->o->resolved ? c->o->resolved : c->req->path, c->o->pid,
@@ -282,7 +386,7 @@ op_open(struct opctx *c)
 			walk_release(&w);
 			return e;
 		}
-		path_copy(c->canon, sizeof(c->canon), w.canon);
+		ops_canon(c, c->canon, &w);
 		if (w.fd == -1) {
 			if (!(flags & O_CREAT)) {
 				walk_release(&w);
@@ -364,6 +468,8 @@ op_watch(struct opctx *c)
 		e = EACCES;
 		goto out;
 	}
+	if ((e = ops_guard(c, w.canon, &w.st, PROTECT_READ)) != 0)
+		goto out;
 	if (c->o->ifd < 0 || c->o->wd == NULL) {
 		e = EINVAL;
 		goto out;
@@ -415,6 +521,9 @@ op_access(struct opctx *c)
 		access |= isdir ? POLICY_LIST : POLICY_EXEC;
 	if (!ops_decide(c, w.canon, access, NULL))
 		e = ops_visible(c, w.canon) ? EACCES : ENOENT;
+	else if (mode != F_OK && (e = ops_guard(c, w.canon, &w.st,
+					  (mode & W_OK) ? PROTECT_CHANGE : PROTECT_READ)) != 0)
+		; /* what an open of it would be told */
 	else if (mode != F_OK &&
 	    syscall(SYS_faccessat2, w.fd, "", (int)mode, AT_EMPTY_PATH | AT_EACCESS) == -1 &&
 	    errno != ENOSYS)
@@ -436,11 +545,11 @@ op_readlink(struct opctx *c)
 	if (r < 0 || w.fd == -1) {
 		e = r < 0 ? ops_walk_error(c, &w, r, ENOENT) : ENOENT;
 		if (r == 0)
-			path_copy(c->canon, sizeof(c->canon), w.canon);
+			ops_canon(c, c->canon, &w);
 		walk_release(&w);
 		return e;
 	}
-	path_copy(c->canon, sizeof(c->canon), w.canon);
+	ops_canon(c, c->canon, &w);
 	if (!ops_decide(c, w.canon, POLICY_STAT, NULL))
 		e = ENOENT;
 	else if (!S_ISLNK(w.st.st_mode))
@@ -633,6 +742,7 @@ ops_handle(struct session *s, const struct origin *o, const struct fb_request *r
 	c.rep = rep;
 	c.fd = -1;
 	c.canon[0] = c.canon2[0] = '\0';
+	c.nfold = c.nfold2 = 0;
 	c.access = 0;
 	c.decided = c.allowed = c.waived = 0;
 	c.rule = NULL;

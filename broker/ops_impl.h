@@ -9,6 +9,7 @@
 
 #include "ops.h"
 #include "policy.h"
+#include "protect.h"
 #include "resolve.h"
 
 struct opctx {
@@ -19,6 +20,12 @@ struct opctx {
 	int fd;			/* descriptor to send, or -1 */
 	char canon[PATH_MAX];	/* for the audit record; empty if none */
 	char canon2[PATH_MAX];
+	/* Their components looked up in folders that fold case (the walk's
+	 * fold bits, resolve.h): decisions on canon or canon2 take them.
+	 * The words are read only when the count is not 0. */
+	int nfold, nfold2;
+	size_t foldw, foldw2;
+	uint64_t fold[WALK_FOLD_WORDS], fold2[WALK_FOLD_WORDS];
 	unsigned access;	/* the access decided on */
 	int decided;		/* a policy decision was made */
 	int allowed;		/* the policy's decision */
@@ -26,10 +33,23 @@ struct opctx {
 	const char *rule;
 };
 
+/* Set dst (c->canon or c->canon2) to w's canonical path, with its fold
+ * bits. */
+void ops_canon(struct opctx *c, char *dst, const struct walk *w);
+
 /* Decide access on path for the request, remembering the outcome for its
  * record (ops.c says how complain mode enters).  1 allowed, 0 not; d, when
  * not NULL, gets the decision (create mode, exact match). */
 int ops_decide(struct opctx *c, const char *path, unsigned access, struct policy_decision *d);
+
+/* policy_decide() of path, with its fold bits if it is canon or canon2
+ * (policy_decide_fold()): 0 or -1 as policy_decide(). */
+int ops_policy(const struct opctx *c, const char *path, unsigned access,
+    struct policy_decision *d);
+
+/* policy_below_check() of two of the request's canonical paths, with
+ * their fold bits: 1, 0 or -1 as it. */
+int ops_below(const struct opctx *c, const char *from, const char *to);
 
 /* Does the policy allow access on path?  Asked quietly: not the request's
  * decision, and complain mode does not enter. */
@@ -47,6 +67,11 @@ int ops_walk_error(struct opctx *c, const struct walk *w, int r, int hidden);
  * missing path it may know about, else hidden (a failed walk: as
  * ops_walk_error()).  Sets c->canon; the caller releases w either way. */
 int ops_walk_object(struct opctx *c, int flags, struct walk *w, int hidden);
+
+/* The "@broker-file" rule (protect.h): may the request use the object at
+ * canon (st its stat, or NULL) so, whatever the policy says and in complain
+ * mode too?  0, or EACCES with the request recorded as denied by it. */
+int ops_guard(struct opctx *c, const char *canon, const struct stat *st, enum protect_use use);
 
 /* Give a new file, folder or link (its O_PATH descriptor) to the worker,
  * when the broker is root: 0 or an errno. */

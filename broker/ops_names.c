@@ -22,7 +22,7 @@ walk_name(struct opctx *c, const char *path, struct walk *w, char *canon, int mu
 	int r;
 
 	r = walk_path(&c->s->fs, path, c->o->pid, c->o->tid, WALK_PARENT, w);
-	path_copy(canon, PATH_MAX, w->canon);
+	ops_canon(c, canon, w);
 	if (r < 0)
 		return ops_walk_error(c, w, r, EACCES);
 	if (w->dirfd == -1)
@@ -51,12 +51,55 @@ name_taken(struct opctx *c, const struct walk *w)
 											  : EACCES;
 }
 
+/*
+ * mkdir(2) for a worker the folder is given to (chown_new).  mkdirat()
+ * returns no descriptor: the folder must be looked up again by name, and
+ * whatever is there by then is what would be given away.  Another peer
+ * (or anyone who may rename in both folders) can rename a folder over the
+ * fresh, empty one in between: root's, with what is in it, which would
+ * become the worker's.  So the folder is made with no permission bits at
+ * all, a mark no folder of root's carries and nobody but root can give
+ * one (chmod needs the owner); only a folder of root's with that mark is
+ * given to the worker, through the descriptor that pins it, and then gets
+ * its bits (the worker's, bounded by the rule and the broker's umask; a
+ * set-group-ID bit inherited from the parent is kept where the broker's
+ * groups allow the kernel to keep it).  Anything else is not the folder
+ * made, and is left alone: EEXIST.
+ */
+static int
+make_folder(struct opctx *c, const struct walk *w, mode_t mode)
+{
+	struct stat st;
+	char num[16];
+	int fd, e;
+
+	if (mkdirat(w->dirfd, w->name, 0) == -1)
+		return errno;
+	fd = openat(w->dirfd, w->name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? EEXIST : errno;
+	if (fstat(fd, &st) == -1)
+		e = errno;
+	else if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 0777) != 0)
+		e = EEXIST; /* someone else's by now: left alone */
+	else if ((e = ops_give_to_worker(c, fd)) != 0)
+		unlinkat(w->dirfd, w->name, AT_REMOVEDIR); /* ours, still empty */
+	else {
+		path_udec(num, sizeof(num), (unsigned long)fd);
+		if (fchmodat(c->s->fs.selffd, num, (mode & ~c->s->fs.umask) | (st.st_mode & S_ISGID),
+			0) == -1)
+			e = errno;
+	}
+	close(fd);
+	return e;
+}
+
 int
 op_mkdir(struct opctx *c)
 {
 	struct policy_decision d;
 	struct walk w;
-	int e, fd;
+	int e;
 	mode_t bound;
 
 	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0)
@@ -70,25 +113,26 @@ op_mkdir(struct opctx *c)
 		e = EACCES;
 		goto out;
 	}
-	bound = folder_bound(d.create_mode);
-	if (mkdirat(w.dirfd, w.name, (mode_t)c->req->mode & 07777 & bound) == -1) {
-		e = errno;
+	if ((e = ops_guard(c, w.canon, NULL, PROTECT_CHANGE)) != 0)
 		goto out;
-	}
-	e = 0;
-	if (c->s->chown_new) {
-		fd = openat(w.dirfd, w.name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
-		if (fd == -1 || (e = ops_give_to_worker(c, fd)) != 0) {
-			if (fd == -1)
-				e = errno;
-			unlinkat(w.dirfd, w.name, AT_REMOVEDIR);
-		}
-		if (fd != -1)
-			close(fd);
-	}
+	bound = folder_bound(d.create_mode);
+	if (c->s->chown_new)
+		e = make_folder(c, &w, (mode_t)c->req->mode & 07777 & bound);
+	else
+		e = mkdirat(w.dirfd, w.name, (mode_t)c->req->mode & 07777 & bound) == -1 ? errno : 0;
 out:
 	walk_release(&w);
 	return e;
+}
+
+/* Does the link fd (O_PATH) hold exactly target? */
+static int
+same_target(int fd, const char *target)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlinkat(fd, "", buf, sizeof(buf));
+
+	return n >= 0 && (size_t)n == strlen(target) && memcmp(buf, target, (size_t)n) == 0;
 }
 
 /*
@@ -112,18 +156,25 @@ op_symlink(struct opctx *c)
 		e = EACCES;
 		goto out;
 	}
+	if ((e = ops_guard(c, w.canon, NULL, PROTECT_CHANGE)) != 0)
+		goto out;
 	if (symlinkat(c->req->path2, w.dirfd, w.name) == -1) {
 		e = errno;
 		goto out;
 	}
 	e = 0;
 	if (c->s->chown_new) {
-		/* Ours, just made (chown_new: the broker is root): what
-		 * someone swapped in for it is not given away. */
+		/* Ours, just made (chown_new: the broker is root), looked up
+		 * again by name: what someone renamed over it meanwhile is not
+		 * given away.  A link of root's with the very same target is
+		 * the only thing that could pass for it, and giving that one
+		 * away gives nothing: a link's owner can change neither its
+		 * target nor what it leads to. */
 		fd = openat(w.dirfd, w.name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd == -1 || fstat(fd, &st) == -1)
-			e = errno;
-		else if (!S_ISLNK(st.st_mode) || st.st_uid != 0)
+			e = errno == ENOENT || errno == ENOTDIR ? EEXIST : errno;
+		else if (!S_ISLNK(st.st_mode) || st.st_uid != 0 || st.st_nlink != 1 ||
+		    !same_target(fd, c->req->path2))
 			e = EEXIST; /* someone else's by now: left alone */
 		else if ((e = ops_give_to_worker(c, fd)) != 0)
 			unlinkat(w.dirfd, w.name, 0); /* ours: nothing half done */
@@ -178,6 +229,9 @@ op_link(struct opctx *c)
 			goto out;
 		}
 	}
+	if ((e = ops_guard(c, from.canon, &from.st, PROTECT_CHANGE)) != 0 ||
+	    (e = ops_guard(c, to.canon, NULL, PROTECT_CHANGE)) != 0)
+		goto out;
 	if (S_ISDIR(from.st.st_mode) || from.st.st_uid != c->s->uid) {
 		e = EPERM;
 		goto out;
@@ -210,6 +264,8 @@ op_utimes(struct opctx *c)
 		e = EACCES;
 		goto out;
 	}
+	if ((e = ops_guard(c, w.canon, &w.st, PROTECT_CHANGE)) != 0)
+		goto out;
 	if (t != NULL && t[0].tv_nsec == UTIME_OMIT && t[1].tv_nsec == UTIME_OMIT) {
 		e = 0; /* nothing to change, as in the kernel */
 		goto out;
@@ -253,6 +309,8 @@ op_chmod(struct opctx *c)
 		e = EACCES;
 		goto out;
 	}
+	if ((e = ops_guard(c, w.canon, &w.st, PROTECT_CHANGE)) != 0)
+		goto out;
 	/* fchmod: the name decided on must still be the descriptor's file. */
 	if (obj != NULL && (obj->st_dev != w.st.st_dev || obj->st_ino != w.st.st_ino)) {
 		e = EPERM;
@@ -296,12 +354,16 @@ op_truncate(struct opctx *c)
 		e = EACCES;
 		goto out;
 	}
+	if ((e = ops_guard(c, w.canon, &w.st, PROTECT_CHANGE)) != 0)
+		goto out;
 	if (!S_ISREG(w.st.st_mode)) {
 		e = S_ISDIR(w.st.st_mode) ? EISDIR : EINVAL;
 		goto out;
 	}
-	if ((fd = walk_reopen(&c->s->fs, &w, O_WRONLY)) == -1) {
-		e = errno;
+	/* O_NONBLOCK: a lease on the file makes it EAGAIN, not a wait
+	 * (ops.c, open_existing()). */
+	if ((fd = walk_reopen(&c->s->fs, &w, O_WRONLY | O_NONBLOCK)) == -1) {
+		e = errno == EWOULDBLOCK ? EAGAIN : errno;
 		goto out;
 	}
 	e = ftruncate(fd, (off_t)c->o->length) == -1 ? errno : 0;
@@ -323,6 +385,8 @@ op_remove(struct opctx *c, int flag)
 		e = EACCES;
 		goto out;
 	}
+	if ((e = ops_guard(c, w.canon, &w.st, PROTECT_CHANGE)) != 0)
+		goto out;
 	e = unlinkat(w.dirfd, w.name, flag) == -1 ? errno : 0;
 out:
 	walk_release(&w);
@@ -339,6 +403,37 @@ int
 op_rmdir(struct opctx *c)
 {
 	return op_remove(c, AT_REMOVEDIR);
+}
+
+/*
+ * The "@rename" rule: a renamed object gets the rules of its new name, and
+ * a folder takes everything below it along.  So the new name may allow
+ * nothing of read, write, exec, stat and list that the old one does not,
+ * and nothing below it (any right at all: create and delete below decide
+ * what the folder may come to hold) that the same path below the old name
+ * does not (policy_below_check(), conservative).  Asked of the paths, not
+ * of the object found there: a folder swapped in for a file between this
+ * check and the rename is covered too.  A FIFO, socket or device also
+ * keeps its exact rules, which alone let it be opened.
+ */
+static int
+rename_keeps(struct opctx *c, const char *from, const char *to, const struct stat *obj)
+{
+	static const unsigned kept[] = { POLICY_READ, POLICY_WRITE, POLICY_EXEC, POLICY_STAT,
+		POLICY_LIST };
+	struct policy_decision df, dt;
+	size_t i;
+	int special = obj != NULL && !S_ISREG(obj->st_mode) && !S_ISDIR(obj->st_mode) &&
+	    !S_ISLNK(obj->st_mode);
+
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		if (ops_policy(c, to, kept[i], &dt) == -1 || !dt.allowed)
+			continue;
+		if (ops_policy(c, from, kept[i], &df) == -1 || !df.allowed ||
+		    (special && dt.exact && !df.exact))
+			return 0;
+	}
+	return ops_below(c, from, to) == 1;
 }
 
 int
@@ -368,6 +463,17 @@ op_rename(struct opctx *c)
 	    (flags == RENAME_EXCHANGE && (!ops_decide(c, from.canon, POLICY_CREATE, NULL) ||
 					     !ops_decide(c, to.canon, POLICY_DELETE, NULL))) ||
 	    (flags == 0 && to.fd != -1 && !ops_decide(c, to.canon, POLICY_DELETE, NULL))) {
+		e = EACCES;
+		goto out;
+	}
+	if ((e = ops_guard(c, from.canon, &from.st, PROTECT_CHANGE)) != 0 ||
+	    (e = ops_guard(c, to.canon, to.fd != -1 ? &to.st : NULL, PROTECT_CHANGE)) != 0)
+		goto out;
+	if (!rename_keeps(c, from.canon, to.canon, &from.st) ||
+	    (flags == RENAME_EXCHANGE && !rename_keeps(c, to.canon, from.canon, &to.st))) {
+		c->allowed = 0;
+		c->waived = 0; /* a safety rule: complain mode does not lift it */
+		c->rule = "@rename";
 		e = EACCES;
 		goto out;
 	}

@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "fold.h"
 #include "path.h"
+#include "protect.h"
 #include "resolve.h"
 
 /* Linux's own limit on symlinks followed in one lookup. */
@@ -26,6 +29,39 @@ fs_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve)
 	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 }
 
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x4000u
+#endif
+
+int
+fs_statx(int fd, struct stat *st, uint64_t *mnt)
+{
+	struct statx sx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_MNT_ID_UNIQUE,
+		&sx) == -1)
+		return -1;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	st->st_ino = sx.stx_ino;
+	st->st_mode = sx.stx_mode;
+	st->st_nlink = sx.stx_nlink;
+	st->st_uid = sx.stx_uid;
+	st->st_gid = sx.stx_gid;
+	st->st_rdev = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
+	st->st_size = (off_t)sx.stx_size;
+	st->st_blksize = (blksize_t)sx.stx_blksize;
+	st->st_blocks = (blkcnt_t)sx.stx_blocks;
+	st->st_atim.tv_sec = sx.stx_atime.tv_sec;
+	st->st_atim.tv_nsec = sx.stx_atime.tv_nsec;
+	st->st_mtim.tv_sec = sx.stx_mtime.tv_sec;
+	st->st_mtim.tv_nsec = sx.stx_mtime.tv_nsec;
+	st->st_ctim.tv_sec = sx.stx_ctime.tv_sec;
+	st->st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
+	*mnt = (sx.stx_mask & STATX_MNT_ID_UNIQUE) ? sx.stx_mnt_id : 0;
+	return 0;
+}
+
 int
 fsctx_init(struct fsctx *fs)
 {
@@ -33,12 +69,18 @@ fsctx_init(struct fsctx *fs)
 
 	fs->root = fs->selffd = -1;
 	fs->procdev = (dev_t)-1;
+	fs->protect = NULL;
+	fs->fold = NULL;
 	if ((fs->root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
 		goto fail;
 	if ((fs->selffd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
 		goto fail;
 	if (stat("/proc", &st) == 0)
 		fs->procdev = st.st_dev;
+	fs->umask = umask(0);
+	umask(fs->umask);
+	if (fold_init(fs) == -1)
+		goto fail;
 	return 0;
 fail:
 	fsctx_close(fs);
@@ -53,6 +95,8 @@ fsctx_close(struct fsctx *fs)
 	if (fs->selffd != -1)
 		close(fs->selffd);
 	fs->root = fs->selffd = -1;
+	protect_free(fs);
+	fold_free(fs);
 }
 
 /* Every field a walk's result is read from; not the whole 4 KiB of canon
@@ -66,6 +110,7 @@ walk_init(struct walk *w)
 	w->dirfd = -1;
 	w->must_dir = 0;
 	w->slow = 0;
+	w->depth = w->nfold = 0;
 	memset(&w->st, 0, sizeof(w->st));
 }
 
@@ -99,6 +144,8 @@ walk_fast(const struct fsctx *fs, const char *clean, int flags, struct walk *w)
 	char dir[PATH_MAX];
 	const char *name;
 	int oflags = O_PATH | O_CLOEXEC, r;
+	struct stat dst;
+	uint64_t mnt;
 
 	if (!(flags & WALK_FOLLOW) && !w->must_dir)
 		oflags |= O_NOFOLLOW;
@@ -109,8 +156,13 @@ walk_fast(const struct fsctx *fs, const char *clean, int flags, struct walk *w)
 	if (w->fd == -1 && errno != ENOENT)
 		return -errno;
 	if (w->fd != -1) {
-		if (fstat(w->fd, &w->st) == -1)
+		/* Every folder on the way is on the object's mount or one
+		 * above it: if none of them may fold case, the name as written
+		 * is the name (fold.h). */
+		if (fs_statx(w->fd, &w->st, &mnt) == -1)
 			return -errno;
+		if (fold_chain_may(fs, mnt))
+			return 1;
 		if (w->must_dir && !S_ISDIR(w->st.st_mode))
 			return -ENOTDIR;
 		if (!(flags & WALK_PARENT) || strcmp(clean, "/") == 0)
@@ -122,6 +174,8 @@ walk_fast(const struct fsctx *fs, const char *clean, int flags, struct walk *w)
 	w->dirfd = fs_openat2(fs->root, rel(dir), O_PATH | O_DIRECTORY | O_CLOEXEC, NOSYM);
 	if (w->dirfd == -1)
 		return errno == ELOOP ? 1 : -errno;
+	if (w->fd == -1 && (fs_statx(w->dirfd, &dst, &mnt) == -1 || fold_chain_may(fs, mnt)))
+		return 1;
 	path_copy(w->name, sizeof(w->name), name);
 	return 0;
 }
@@ -161,18 +215,27 @@ link_splice(char *rem, size_t size, const char *target, size_t tlen, const char 
 	return 0;
 }
 
+/* Append component c (n bytes) to canon; folded: it was looked up in a
+ * folder that folds case. */
 static int
-canon_push(struct walk *w, const char *c, size_t n)
+canon_push(struct walk *w, const char *c, size_t n, int folded)
 {
 	size_t len = strlen(w->canon);
+	uint64_t bit = (uint64_t)1 << (w->depth % 64);
 
 	if (len == 1)
 		len = 0; /* "/" */
-	if (len + 1 + n + 1 > sizeof(w->canon))
+	if (len + 1 + n + 1 > sizeof(w->canon) || w->depth >= WALK_FOLD_WORDS * 64)
 		return -ENAMETOOLONG;
 	w->canon[len] = '/';
 	memcpy(w->canon + len + 1, c, n);
 	w->canon[len + 1 + n] = '\0';
+	if (folded) {
+		w->fold[w->depth / 64] |= bit;
+		w->nfold++;
+	} else
+		w->fold[w->depth / 64] &= ~bit;
+	w->depth++;
 	return 0;
 }
 
@@ -185,6 +248,32 @@ canon_pop(struct walk *w)
 		w->canon[1] = '\0';
 	else if (slash != NULL)
 		*slash = '\0';
+	if (slash != NULL && w->depth > 0) {
+		w->depth--;
+		if (w->fold[w->depth / 64] >> (w->depth % 64) & 1)
+			w->nfold--;
+	}
+}
+
+/*
+ * Push the component comp (n bytes), found in folder cur (on mount
+ * curmnt) as the object st (NULL: missing): as the folder holds it when
+ * the folder folds case (fold.h), else as written.
+ */
+static int
+push_found(const struct fsctx *fs, struct walk *w, int cur, uint64_t curmnt, const char *comp,
+    size_t n, const struct stat *st)
+{
+	char ondisk[NAME_MAX + 1];
+	int r;
+
+	if ((r = fold_name(fs, cur, curmnt, comp, st, ondisk)) < 0) {
+		canon_push(w, comp, n, 0);
+		return r;
+	}
+	if (r == 0)
+		return canon_push(w, comp, n, 0);
+	return canon_push(w, ondisk, strlen(ondisk), 1);
 }
 
 /*
@@ -201,6 +290,7 @@ walk_slow(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int fl
 	size_t n;
 	ssize_t tl;
 	struct stat st;
+	uint64_t mnt, curmnt;
 
 	w->slow = 1;
 	w->canon[0] = '/';
@@ -210,6 +300,7 @@ walk_slow(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int fl
 	strcpy(rem, path);
 	if ((cur = fcntl(fs->root, F_DUPFD_CLOEXEC, 0)) == -1)
 		return -errno;
+	curmnt = fold_root_mnt(fs);
 	p = rem;
 	for (;;) {
 		while (*p == '/')
@@ -249,6 +340,10 @@ walk_slow(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int fl
 				}
 				close(cur);
 				cur = nfd;
+				if (fs_statx(cur, &st, &curmnt) == -1) {
+					r = -errno;
+					goto fail;
+				}
 				canon_pop(w);
 			}
 			if (last)
@@ -281,23 +376,23 @@ walk_slow(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int fl
 			r = -errno;
 			if (r == -ENOENT && last) {
 				/* Only the last component is missing. */
-				if ((r = canon_push(w, comp, n)) < 0)
+				if ((r = push_found(fs, w, cur, curmnt, comp, n, NULL)) < 0)
 					goto fail;
 				w->dirfd = cur;
 				memcpy(w->name, comp, n + 1);
 				return 0;
 			}
-			canon_push(w, comp, n);
+			canon_push(w, comp, n, 0);
 			goto fail;
 		}
-		if (fstat(nfd, &st) == -1) {
+		if (fs_statx(nfd, &st, &mnt) == -1) {
 			r = -errno;
 			close(nfd);
 			goto fail;
 		}
 		if (S_ISLNK(st.st_mode) && (!last || (flags & WALK_FOLLOW) || w->must_dir)) {
 			if (is_magic(fs, cur, comp, &st)) {
-				canon_push(w, comp, n);
+				canon_push(w, comp, n, 0);
 				close(nfd);
 				r = -EACCES;
 				goto fail;
@@ -326,11 +421,15 @@ walk_slow(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int fl
 					r = -errno;
 					goto fail;
 				}
+				curmnt = fold_root_mnt(fs);
 				w->canon[1] = '\0';
+				w->depth = w->nfold = 0;
 			}
 			continue;
 		}
-		if ((r = canon_push(w, comp, n)) < 0) {
+		/* The name as the folder holds it, if the folder folds case:
+		 * the component the decision is made on. */
+		if ((r = push_found(fs, w, cur, curmnt, comp, n, &st)) < 0) {
 			close(nfd);
 			goto fail;
 		}
@@ -356,6 +455,7 @@ walk_slow(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int fl
 		}
 		close(cur);
 		cur = nfd;
+		curmnt = mnt;
 	}
 	/* The path ended on "/", "." or "..": the object is the folder cur.
 	 * There is no (parent, name) pair for it. */

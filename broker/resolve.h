@@ -27,18 +27,31 @@ struct fsctx {
 	int root;	/* O_PATH descriptor of "/" */
 	int selffd;	/* O_PATH descriptor of the broker's /proc/self/fd */
 	dev_t procdev;	/* st_dev of /proc, to spot magic links */
+	mode_t umask;	/* the broker's, as it started (new folders' bits) */
+	struct protect *protect; /* the broker's own files (protect.h), or NULL;
+				    shared by copies, freed by fsctx_close() */
+	struct fold *fold;	 /* folders that fold case (fold.h); shared by
+				    copies, freed by fsctx_close() */
 };
+
+/* fstat() of fd (O_PATH too) with statx(2), and the unique id of its mount
+ * (0 when the kernel has none: before Linux 6.8).  0 or -1 with errno. */
+int fs_statx(int fd, struct stat *st, uint64_t *mnt);
 
 /* openat2(2), which glibc 2.36 does not wrap: a descriptor or -1 with
  * errno. */
 int fs_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve);
 
-/* Open the descriptors above.  Returns 0 or -1 with errno. */
+/* Open the descriptors above (protect NULL).  Returns 0 or -1 with errno. */
 int fsctx_init(struct fsctx *fs);
+/* Close them and free protect. */
 void fsctx_close(struct fsctx *fs);
 
 #define WALK_FOLLOW 0x1 /* follow a symlink in the last component */
 #define WALK_PARENT 0x2 /* keep the parent folder as dirfd + name */
+
+/* Words of a walk's fold bits: one per component a path can have. */
+#define WALK_FOLD_WORDS ((PATH_MAX / 2 + 63) / 64)
 
 struct walk {
 	char canon[PATH_MAX];	 /* canonical path of the object, or of the missing
@@ -51,6 +64,12 @@ struct walk {
 	char name[NAME_MAX + 1]; /* with dirfd: the last component */
 	int must_dir;		 /* the path ended in "/": a folder is required */
 	int slow;		 /* the slow path was taken (for statistics) */
+	/* Components of canon looked up in folders that fold case (fold.h):
+	 * bit i for component i, as policy_decide_fold() takes them; canon
+	 * holds the names as those folders hold them.  Valid up to depth
+	 * components, and only read when nfold > 0. */
+	int depth, nfold;
+	uint64_t fold[WALK_FOLD_WORDS];
 };
 
 /*

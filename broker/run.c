@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "protect.h"
 #include "cmds.h"
 #include "config.h"
 #include "confine.h"
@@ -575,6 +576,8 @@ cmd_run(int argc, char **argv)
 			log_info("run: no %s beside %s or in %s: fstat() will be brokered "
 				 "(slower)", PRELOAD_NAME, "the executable", FB_PKGLIBDIR);
 	}
+	if (protect_init(&s.fs, s.policy, audit_dest, naudit, &s.preload, 1) == -1)
+		fatal("run: holding the broker's own files");
 	if (print) {
 		c = print_sandbox(&ws);
 		run_cleanup(&s, &el);

@@ -451,6 +451,23 @@ policy_foreach_exec(const struct policy *p,
 	return 0;
 }
 
+int
+policy_foreach_file(const struct policy *p, int (*fn)(const char *name, void *arg), void *arg)
+{
+	size_t i;
+	int rv;
+
+	if (p == NULL || fn == NULL)
+		return 0;
+	for (i = 0; i < p->nfiles; i++) {
+		if (p->files[i][0] == '@')
+			continue; /* built in: @runtime */
+		if ((rv = fn(p->files[i], arg)) != 0)
+			return rv;
+	}
+	return 0;
+}
+
 ssize_t
 policy_pattern_prefix(const char *pattern, char *buf, size_t size)
 {

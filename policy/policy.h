@@ -28,6 +28,7 @@
 #define FB_POLICY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -171,6 +172,42 @@ int policy_decide(const struct policy *p, const char *path, unsigned access, pid
     struct policy_decision *d);
 
 /*
+ * policy_decide() for a path some of whose components are looked up in
+ * folders that fold case (a case-insensitive file system: the caller knows
+ * which, and passes the name each has on disk): bit i of fold[0 .. nfold)
+ * set for component i (0 the first after "/").  Allow rules are matched on
+ * the path as written; deny rules on it and on every spelling of the
+ * folding components that differs in ASCII case only, so that a deny rule
+ * written "secret.txt" covers the file "SECRET.TXT" where the two are one.
+ * fold NULL or all zero: policy_decide() itself.  Uses about 19 KiB of
+ * stack.
+ */
+int policy_decide_fold(const struct policy *p, const char *path, unsigned access,
+    pid_t self_pid, const uint64_t *fold, size_t nfold, struct policy_decision *d);
+
+/*
+ * Is nothing below `to` allowed what the same path below `from` is not?
+ * For every non-empty relative path S and every bit in access: when
+ * policy_decide() allows the bit on to/S, it allows it on from/S, and
+ * exactly (policy_decision.exact) if it does so on to/S.  Answered from the
+ * patterns of the rules, not from any file system, and conservatively: 1
+ * when that is shown, 0 when it is not (rules that match alike but are
+ * written differently can make it 0; it is never 1 wrongly).  The paths themselves (S empty) are not compared: ask
+ * policy_decide() for them.  Returns -1 with errno EINVAL for a path that
+ * is not canonical or an empty or unknown access set, ENOMEM.  Allocates;
+ * cost grows with the rules below the two paths.  For renaming a folder,
+ * which moves everything below it at once.
+ */
+int policy_below_check(const struct policy *p, const char *from, const char *to,
+    unsigned access, pid_t self_pid);
+
+/* The same for paths with folding components (policy_decide_fold()): bits
+ * of from's in ffold, to's in tfold, each nfold words (NULL: none).  What
+ * is below a folding folder folds too; the answer holds either way. */
+int policy_below_check_fold(const struct policy *p, const char *from, const uint64_t *ffold,
+    const char *to, const uint64_t *tfold, size_t nfold, unsigned access, pid_t self_pid);
+
+/*
  * 0 if path is canonical as policy_decide() wants it (absolute, no "." or
  * ".." components, no "//", no trailing slash except "/" itself), else -1.
  */
@@ -214,6 +251,17 @@ ssize_t policy_escape(const char *path, char *buf, size_t size);
  */
 int policy_foreach_exec(const struct policy *p,
     int (*fn)(const char *pattern, int has_wildcards, void *arg), void *arg);
+
+/*
+ * Call fn for the name of each file the policy was read from: the top-level
+ * file as policy_load() was given it, each include as joined to the folder
+ * of the file that includes it (relative names are relative to the current
+ * folder at load time), and the name policy_load_buffer() was given; not
+ * @runtime.  Each once, whatever the number of includes of it.  Stops and
+ * returns fn's value when fn returns non-zero; returns 0 otherwise.
+ */
+int policy_foreach_file(const struct policy *p, int (*fn)(const char *name, void *arg),
+    void *arg);
 
 /*
  * The literal part of a PATTERN as policy_foreach_exec() gives it (escapes

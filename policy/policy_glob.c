@@ -187,13 +187,26 @@ policy_glob_haswild(const char *p, size_t len)
 	return 0;
 }
 
-/* Match one pattern element at p[*pi] against one character at s[*si]. */
+/* The other ASCII case of c, or c. */
+static uint32_t
+other_case(uint32_t c)
+{
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 'A';
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A' + 'a';
+	return c;
+}
+
+/* Match one pattern element at p[*pi] against one character at s[*si];
+ * with fold, against either ASCII case of it. */
 static int
-match_one(const char *p, size_t plen, size_t *pi, const char *s, size_t slen, size_t *si)
+match_one(const char *p, size_t plen, size_t *pi, const char *s, size_t slen, size_t *si,
+    int fold)
 {
 	const char *err;
 	uint32_t c, pc;
-	size_t n;
+	size_t n, start = *pi;
 	ptrdiff_t e;
 	int hit;
 
@@ -203,12 +216,18 @@ match_one(const char *p, size_t plen, size_t *pi, const char *s, size_t slen, si
 		(*pi)++;
 		break;
 	case '[':
-		if ((e = class_scan(p, plen, *pi + 1, c, &hit, &err)) < 0 || !hit)
+		if ((e = class_scan(p, plen, start + 1, c, &hit, &err)) < 0)
+			return 0;
+		if (!hit && fold && other_case(c) != c &&
+		    class_scan(p, plen, start + 1, other_case(c), &hit, &err) < 0)
+			return 0;
+		if (!hit)
 			return 0;
 		*pi = (size_t)e;
 		break;
 	default:
-		if ((pc = patchar(p, plen, pi)) == BADCHAR || pc != c)
+		if ((pc = patchar(p, plen, pi)) == BADCHAR ||
+		    (pc != c && !(fold && pc == other_case(c))))
 			return 0;
 		break;
 	}
@@ -216,8 +235,8 @@ match_one(const char *p, size_t plen, size_t *pi, const char *s, size_t slen, si
 	return 1;
 }
 
-int
-policy_glob_match(const char *p, size_t plen, const char *s, size_t slen)
+static int
+glob_match(const char *p, size_t plen, const char *s, size_t slen, int fold)
 {
 	size_t pi = 0, si = 0, star_pi = 0, star_si = 0;
 	int star = 0;
@@ -230,7 +249,7 @@ policy_glob_match(const char *p, size_t plen, const char *s, size_t slen)
 			star_si = si;
 			continue;
 		}
-		if (pi < plen && match_one(p, plen, &pi, s, slen, &si))
+		if (pi < plen && match_one(p, plen, &pi, s, slen, &si, fold))
 			continue;
 		if (!star)
 			return 0;
@@ -242,4 +261,16 @@ policy_glob_match(const char *p, size_t plen, const char *s, size_t slen)
 	while (pi < plen && p[pi] == '*')
 		pi++;
 	return pi == plen;
+}
+
+int
+policy_glob_match(const char *p, size_t plen, const char *s, size_t slen)
+{
+	return glob_match(p, plen, s, slen, 0);
+}
+
+int
+policy_glob_match_fold(const char *p, size_t plen, const char *s, size_t slen)
+{
+	return glob_match(p, plen, s, slen, 1);
 }

@@ -5,6 +5,7 @@
  *	policy_parse.c	reading files, lines, tokens and includes into rules
  *	policy_glob.c	checking and matching one pattern component
  *	policy_trie.c	compiling rules into a component trie; deciding
+ *	policy_below.c	what rules apply below a path (renaming folders)
  *	policy_runtime.c the built-in @runtime profile
  *
  * Nothing here prints or exits; problems become policy_diag entries.
@@ -185,10 +186,28 @@ void policy_parse_profile(struct pctx *c, const struct lineref *lr, struct tok *
 /* policy_glob.c */
 int policy_glob_check(const char *p, size_t len, size_t *errpos, const char **errmsg);
 int policy_glob_match(const char *p, size_t plen, const char *s, size_t slen);
+/* The same, each character of s taken in either ASCII case: does the
+ * pattern match some spelling of s that differs from it in case only? */
+int policy_glob_match_fold(const char *p, size_t plen, const char *s, size_t slen);
 int policy_glob_haswild(const char *p, size_t len);
 
 /* policy_trie.c */
 int policy_trie_compile(struct pctx *c, struct policy *p);
+
+/* The NFA's live nodes: a set of trie node ids. */
+struct policy_states {
+	uint32_t v[POLICY_STATES_MAX];
+	size_t n;
+};
+
+/* The live nodes after the components of the canonical path, for worker
+ * self_pid, components whose bit is set in fold[0 .. nfold) (NULL: none)
+ * matched in any ASCII case: *out points to a or b.  0, or -1 with errno
+ * EINVAL (a path that is not canonical) or E2BIG (cannot happen for a
+ * loaded policy). */
+int policy_trie_walk(const struct policy *p, const char *path, pid_t self_pid,
+    const uint64_t *fold, size_t nfold, struct policy_states *a, struct policy_states *b,
+    struct policy_states **out);
 
 /* policy_runtime.c */
 extern const char policy_runtime_text[];

@@ -532,11 +532,6 @@ out:
 
 /* ---- deciding ---- */
 
-struct stateset {
-	uint32_t v[POLICY_STATES_MAX];
-	size_t n;
-};
-
 /*
  * Deduplication: a bitmap indexed by node id, exact for policies of up to
  * 16384 nodes; above that ids share bits and a set bit costs a linear check.
@@ -545,7 +540,7 @@ struct stateset {
  */
 #define SEEN_WORDS 256
 static inline int
-set_add(struct stateset *s, uint64_t *seen, uint32_t x)
+set_add(struct policy_states *s, uint64_t *seen, uint32_t x)
 {
 	uint64_t bit = (uint64_t)1 << (x & 63);
 	size_t w = (x >> 6) & (SEEN_WORDS - 1), i;
@@ -564,7 +559,7 @@ set_add(struct stateset *s, uint64_t *seen, uint32_t x)
 
 /* Add x and what it reaches without consuming a component ("**"). */
 static inline int
-enter(const struct policy *p, struct stateset *s, uint64_t *seen, uint32_t x)
+enter(const struct policy *p, struct policy_states *s, uint64_t *seen, uint32_t x)
 {
 	if (set_add(s, seen, x) == -1)
 		return -1;
@@ -574,7 +569,7 @@ enter(const struct policy *p, struct stateset *s, uint64_t *seen, uint32_t x)
 }
 
 static inline void
-set_clear_seen(const struct stateset *s, uint64_t *seen)
+set_clear_seen(const struct policy_states *s, uint64_t *seen)
 {
 	size_t i;
 
@@ -582,10 +577,31 @@ set_clear_seen(const struct stateset *s, uint64_t *seen)
 		seen[(s->v[i] >> 6) & (SEEN_WORDS - 1)] = 0;
 }
 
-/* One component: from the states in cur into next. */
+/* ASCII case-insensitive equality of n bytes. */
+static inline int
+same_fold(const char *a, const char *b, size_t n)
+{
+	size_t i;
+	unsigned char x, y;
+
+	for (i = 0; i < n; i++) {
+		x = (unsigned char)a[i];
+		y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (unsigned char)(y - 'A' + 'a');
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
+/* One component: from the states in cur into next.  With fold, literal
+ * and wildcard edges match the component in any ASCII case. */
 static int
-step(const struct policy *p, const struct stateset *cur, struct stateset *next, uint64_t *seen,
-    const char *comp, size_t len, const char *self, size_t selflen)
+step(const struct policy *p, const struct policy_states *cur, struct policy_states *next,
+    uint64_t *seen, const char *comp, size_t len, const char *self, size_t selflen, int fold)
 {
 	const struct pnode *n;
 	const struct pslot *sl;
@@ -599,7 +615,16 @@ step(const struct policy *p, const struct stateset *cur, struct stateset *next, 
 		n = &p->nodes[cur->v[i]];
 		if (n->is_ss && set_add(next, seen, cur->v[i]) == -1)
 			return -1;
-		if (n->has_lit) {
+		if (n->has_lit && fold) {
+			/* Every literal child: the hash is of one spelling. */
+			for (j = 0; j <= n->lit_mask; j++) {
+				sl = &p->slots[n->lit_off + j];
+				if (sl->child != PNONE && p->nodes[sl->child].name_len == len &&
+				    same_fold(p->pool + p->nodes[sl->child].name_off, comp, len) &&
+				    enter(p, next, seen, sl->child) == -1)
+					return -1;
+			}
+		} else if (n->has_lit) {
 			if (!hashed) {
 				h = comp_hash(comp, len);
 				hashed = 1;
@@ -618,7 +643,9 @@ step(const struct policy *p, const struct stateset *cur, struct stateset *next, 
 		}
 		for (k = 0; k < n->nglob; k++) {
 			g = &p->gedges[n->glob_off + k];
-			if ((g->star || policy_glob_match(p->pool + g->off, g->len, comp, len)) &&
+			if ((g->star ||
+				(fold ? policy_glob_match_fold(p->pool + g->off, g->len, comp, len)
+				      : policy_glob_match(p->pool + g->off, g->len, comp, len))) &&
 			    enter(p, next, seen, g->child) == -1)
 				return -1;
 		}
@@ -652,29 +679,24 @@ policy_path_check(const char *path)
 	return 0;
 }
 
-int
-policy_decide(const struct policy *p, const char *path, unsigned access, pid_t self_pid,
-    struct policy_decision *d)
+/*
+ * The live nodes after the components of path, into *cur (one of a or b).
+ * 0, -1 with errno EINVAL for a path that is not canonical (checked to the
+ * end even once no node is live, so a bad path is refused whatever the
+ * policy), E2BIG when the set overflows (cannot happen for a loaded policy).
+ */
+static inline int
+walk_states(const struct policy *p, const char *path, pid_t self_pid, const uint64_t *fold,
+    size_t nfold, struct policy_states *a, struct policy_states *b, struct policy_states **cur)
 {
-	struct stateset a, b, *cur = &a, *next = &b, *tmp;
+	struct policy_states *next = b, *tmp;
 	uint64_t seen[SEEN_WORDS];
-	uint32_t allow[POLICY_NBITS], deny[POLICY_NBITS], r;
-	unsigned exact = 0, bit;
-	const struct pterm *t;
-	const struct pnode *n;
 	const char *s, *e;
 	char self[24];
-	size_t selflen = 0, i, len;
-	int k;
+	size_t selflen = 0, len, i = 0;
+	int ci;
 
-	if (d != NULL) {
-		d->allowed = 0;
-		d->rule = "default";
-		d->create_mode = 0;
-		d->exact = 0;
-	}
-	if (p == NULL || d == NULL || access == 0 || (access & ~POLICY_ALL) != 0 ||
-	    path == NULL || path[0] != '/')
+	if (path == NULL || path[0] != '/')
 		goto einval;
 	if (self_pid > 0) {
 		/* Digits backwards, then moved to the front: no snprintf here. */
@@ -689,14 +711,12 @@ policy_decide(const struct policy *p, const char *path, unsigned access, pid_t s
 		while (m > 0)
 			self[selflen++] = tmpb[--m];
 	}
+	*cur = a;
 	memset(seen, 0, sizeof(seen));
-	cur->n = 0;
-	if (enter(p, cur, seen, 0) == -1)
+	(*cur)->n = 0;
+	if (enter(p, *cur, seen, 0) == -1)
 		goto overflow;
-	set_clear_seen(cur, seen);
-	/* One pass: check each component and step on it.  Once no state is
-	 * live the rest is only checked, so a bad path is refused whatever
-	 * the policy. */
+	set_clear_seen(*cur, seen);
 	for (s = path + 1; *s != '\0';) {
 		for (e = s; *e != '\0' && *e != '/'; e++)
 			;
@@ -704,20 +724,54 @@ policy_decide(const struct policy *p, const char *path, unsigned access, pid_t s
 		if (len == 0 || (s[0] == '.' && (len == 1 || (len == 2 && s[1] == '.'))) ||
 		    (e[0] == '/' && e[1] == '\0'))
 			goto einval;
-		if (cur->n > 0) {
-			if (step(p, cur, next, seen, s, len, self, selflen) == -1)
+		ci = fold != NULL && i / 64 < nfold && (fold[i / 64] >> (i % 64) & 1);
+		i++;
+		if ((*cur)->n > 0) {
+			if (step(p, *cur, next, seen, s, len, self, selflen, ci) == -1)
 				goto overflow;
 			set_clear_seen(next, seen);
-			tmp = cur;
-			cur = next;
+			tmp = *cur;
+			*cur = next;
 			next = tmp;
 		}
 		s = *e != '\0' ? e + 1 : e;
 	}
+	return 0;
+einval:
+	errno = EINVAL;
+	return -1;
+overflow:
+	errno = E2BIG;
+	return -1;
+}
+
+int
+policy_trie_walk(const struct policy *p, const char *path, pid_t self_pid, const uint64_t *fold,
+    size_t nfold, struct policy_states *a, struct policy_states *b, struct policy_states **out)
+{
+	return walk_states(p, path, self_pid, fold, nfold, a, b, out);
+}
+
+/*
+ * The decision, from the live nodes after the path: the allow rules of
+ * those in al, the deny rules of those in dn (the same set, but for a
+ * path with folding components: policy_decide_fold()).
+ */
+static int
+decide_from(const struct policy *p, const struct policy_states *al,
+    const struct policy_states *dn, unsigned access, struct policy_decision *d)
+{
+	uint32_t allow[POLICY_NBITS], deny[POLICY_NBITS], r;
+	unsigned exact = 0, bit;
+	const struct pterm *t;
+	const struct pnode *n;
+	size_t i;
+	int k;
+
 	for (k = 0; k < POLICY_NBITS; k++)
 		allow[k] = deny[k] = PNONE;
-	for (i = 0; i < cur->n; i++) {
-		n = &p->nodes[cur->v[i]];
+	for (i = 0; i < al->n; i++) {
+		n = &p->nodes[al->v[i]];
 		if (n->term == PNONE)
 			continue;
 		t = &p->terms[n->term];
@@ -726,11 +780,20 @@ policy_decide(const struct policy *p, const char *path, unsigned access, pid_t s
 				continue;
 			if (t->allow[k] < allow[k])
 				allow[k] = t->allow[k];
-			if (t->deny[k] < deny[k])
+			if (al == dn && t->deny[k] < deny[k])
 				deny[k] = t->deny[k];
 			if (t->allow[k] != PNONE && n->exact)
 				exact |= 1u << k;
 		}
+	}
+	for (i = 0; al != dn && i < dn->n; i++) {
+		n = &p->nodes[dn->v[i]];
+		if (n->term == PNONE)
+			continue;
+		t = &p->terms[n->term];
+		for (k = 0; k < POLICY_NBITS; k++)
+			if ((access & (1u << k)) && t->deny[k] < deny[k])
+				deny[k] = t->deny[k];
 	}
 	/* Deny wins, whatever the order: any bit with a deny rule decides. */
 	for (k = 0; k < POLICY_NBITS; k++) {
@@ -750,12 +813,55 @@ policy_decide(const struct policy *p, const char *path, unsigned access, pid_t s
 						    p->rules[r].mode;
 	d->exact = (exact & access) == access;
 	return 0;
-einval:
-	errno = EINVAL;
-	return -1;
-overflow:
-	/* Cannot happen for a policy that passed the load-time bound; if it
-	 * does, refuse rather than guess. */
-	errno = E2BIG;
-	return -1;
+}
+
+/* The checks both entry points make; 0, or -1 with EINVAL. */
+static int
+decide_args(const struct policy *p, unsigned access, struct policy_decision *d)
+{
+	if (d != NULL) {
+		d->allowed = 0;
+		d->rule = "default";
+		d->create_mode = 0;
+		d->exact = 0;
+	}
+	if (p == NULL || d == NULL || access == 0 || (access & ~POLICY_ALL) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+policy_decide(const struct policy *p, const char *path, unsigned access, pid_t self_pid,
+    struct policy_decision *d)
+{
+	struct policy_states a, b, *cur;
+
+	/* A path that is not canonical is EINVAL, and the (impossible)
+	 * overflow E2BIG: refuse rather than guess. */
+	if (decide_args(p, access, d) == -1 ||
+	    walk_states(p, path, self_pid, NULL, 0, &a, &b, &cur) == -1)
+		return -1;
+	return decide_from(p, cur, cur, access, d);
+}
+
+int
+policy_decide_fold(const struct policy *p, const char *path, unsigned access, pid_t self_pid,
+    const uint64_t *fold, size_t nfold, struct policy_decision *d)
+{
+	struct policy_states a, b, c, e, *exact, *folded;
+	size_t i;
+
+	for (i = 0; fold != NULL && i < nfold && fold[i] == 0; i++)
+		;
+	if (fold == NULL || i == nfold)
+		return policy_decide(p, path, access, self_pid, d);
+	/* Allow rules on the name as written; deny rules on any spelling of
+	 * the folding components. */
+	if (decide_args(p, access, d) == -1 ||
+	    walk_states(p, path, self_pid, NULL, 0, &a, &b, &exact) == -1 ||
+	    walk_states(p, path, self_pid, fold, nfold, &c, &e, &folded) == -1)
+		return -1;
+	return decide_from(p, exact, folded, access, d);
 }

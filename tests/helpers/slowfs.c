@@ -3,7 +3,7 @@
  * tests that need a slow or stuck file system under the broker.  It speaks
  * the kernel's /dev/fuse protocol itself (no libfuse to install).
  *
- *	slowfs [-v] MOUNTPOINT GATE
+ *	slowfs [-v] [-i] MOUNTPOINT GATE
  *
  * Mounts this read-only tree on MOUNTPOINT (everything owned by root):
  *
@@ -12,6 +12,16 @@
  *	/slow		file 0644 "slow\n"		slow
  *	/dir		directory 0755
  *	/dir/slow2	file 0644 "slow2\n"		slow
+ *	/ci		directory 0755
+ *	/ci/secret.txt	file 0644 "TOPSECRET-ci\n"
+ *	/ci/public.txt	file 0644 "public\n"
+ *	/ci/sub		directory 0755
+ *	/ci/sub/deep.key file 0644 "TOPSECRET-key\n"
+ *
+ * -i makes lookups fold case, as a case-insensitive file system's do: a
+ * name matches an entry spelled in any ASCII case, and with U+017F (long s)
+ * for s and U+212A (Kelvin sign) for k, as Unicode case folding has it;
+ * the entries keep the spelling above.
  *
  * A LOOKUP of a slow name is not answered while the file GATE does not
  * exist: it waits, and every other request is served meanwhile.  While any
@@ -37,6 +47,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -72,6 +83,11 @@ static const struct slowfs_node slowfs_nodes[] = {
 	{ 3, 1, "slow", S_IFREG | 0644, "slow\n", 1 },
 	{ 4, 1, "dir", S_IFDIR | 0755, NULL, 0 },
 	{ 5, 4, "slow2", S_IFREG | 0644, "slow2\n", 1 },
+	{ 6, 1, "ci", S_IFDIR | 0755, NULL, 0 },
+	{ 7, 6, "secret.txt", S_IFREG | 0644, "TOPSECRET-ci\n", 0 },
+	{ 8, 6, "public.txt", S_IFREG | 0644, "public\n", 0 },
+	{ 9, 6, "sub", S_IFDIR | 0755, NULL, 0 },
+	{ 10, 9, "deep.key", S_IFREG | 0644, "TOPSECRET-key\n", 0 },
 };
 #define SLOWFS_NNODES	(sizeof(slowfs_nodes) / sizeof(slowfs_nodes[0]))
 
@@ -84,6 +100,7 @@ struct slowfs_pending {
 static int			 slowfs_fd = -1;
 static uint32_t			 slowfs_minor;	/* negotiated in FUSE_INIT */
 static int			 slowfs_verbose;
+static int			 slowfs_fold;	/* -i: lookups fold case */
 static int			 slowfs_gone;	/* the connection ended */
 static int			 slowfs_gate_open;
 static const char		*slowfs_mnt;	/* set once mounted */
@@ -184,6 +201,43 @@ slowfs_node(uint64_t ino)
 	return &slowfs_nodes[ino - 1];
 }
 
+/*
+ * name folded into out (-i): ASCII letters in lower case, U+017F (long s)
+ * as "s" and U+212A (Kelvin sign) as "k".
+ */
+static void
+slowfs_casefold(const char *name, char *out, size_t size)
+{
+	size_t o = 0;
+
+	while (*name != '\0' && o + 1 < size) {
+		if (strncmp(name, "\xc5\xbf", 2) == 0) {
+			out[o++] = 's';
+			name += 2;
+		} else if (strncmp(name, "\xe2\x84\xaa", 3) == 0) {
+			out[o++] = 'k';
+			name += 3;
+		} else {
+			out[o++] = (char)(*name >= 'A' && *name <= 'Z' ?
+			    *name - 'A' + 'a' : *name);
+			name++;
+		}
+	}
+	out[o] = '\0';
+}
+
+static int
+slowfs_same(const char *entry, const char *name)
+{
+	char a[NAME_MAX + 1], b[NAME_MAX + 1];
+
+	if (!slowfs_fold)
+		return strcmp(entry, name) == 0;
+	slowfs_casefold(entry, a, sizeof(a));
+	slowfs_casefold(name, b, sizeof(b));
+	return strcmp(a, b) == 0;
+}
+
 static const struct slowfs_node *
 slowfs_child(uint64_t parent, const char *name)
 {
@@ -192,7 +246,7 @@ slowfs_child(uint64_t parent, const char *name)
 	for (i = 0; i < SLOWFS_NNODES; i++)
 		if (slowfs_nodes[i].ino != parent &&
 		    slowfs_nodes[i].parent == parent &&
-		    strcmp(slowfs_nodes[i].name, name) == 0)
+		    slowfs_same(slowfs_nodes[i].name, name))
 			return &slowfs_nodes[i];
 	return NULL;
 }
@@ -716,7 +770,7 @@ slowfs_serve(void)
 static void __attribute__((noreturn))
 slowfs_usage(void)
 {
-	fprintf(stderr, "usage: slowfs [-v] MOUNTPOINT GATE\n");
+	fprintf(stderr, "usage: slowfs [-v] [-i] MOUNTPOINT GATE\n");
 	exit(2);
 }
 
@@ -730,10 +784,13 @@ main(int argc, char **argv)
 	sigset_t set;
 	int ch, sfd;
 
-	while ((ch = getopt(argc, argv, "+v")) != -1) {
-		if (ch != 'v')
+	while ((ch = getopt(argc, argv, "+vi")) != -1) {
+		if (ch == 'v')
+			slowfs_verbose = 1;
+		else if (ch == 'i')
+			slowfs_fold = 1;
+		else
 			slowfs_usage();
-		slowfs_verbose = 1;
 	}
 	argc -= optind;
 	argv += optind;
