@@ -122,7 +122,7 @@ test_fork(void **state)
 	(void)state;
 	assert_true(child_stat_ok(1));
 	assert_int_equal(atomic_load(&sh->channels), 1);
-	pid = fork();
+	pid = unit_fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		alarm(10);
@@ -170,7 +170,7 @@ test_fork_while_busy(void **state)
 	for (t = 0; t < 4; t++)
 		assert_int_equal(pthread_create(&th[t], NULL, spin_worker, (void *)(intptr_t)t), 0);
 	for (i = 0; i < 30 && failed_children == 0; i++) {
-		pid = fork();
+		pid = unit_fork();
 		if (pid == 0) {
 			alarm(10);
 			_exit(child_stat_ok(777 + i) && child_stat_ok(778 + i) ? 0 : 1);
