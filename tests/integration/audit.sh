@@ -120,9 +120,40 @@ else
 	status "syslog without /dev/log: 125, nothing run" 125 run --audit syslog -- touch "$T/ran"
 	[ -e "$T/ran" ] && fail "syslog failure still ran the command" || pass "syslog failure ran nothing"
 fi
-if [ -S /run/systemd/journal/socket ]; then
+# Whether journald takes entries: a socket file alone proves nothing (one
+# left by a journald that is gone refuses every datagram).  "live", "absent",
+# or "unusable: WHY".
+journal=$(python3 - <<'PYEOF'
+import os, socket, stat
+path = "/run/systemd/journal/socket"
+try:
+    st = os.stat(path)
+except FileNotFoundError:
+    print("absent")
+    raise SystemExit
+except OSError as e:
+    print("unusable: %s: %s" % (path, e.strerror))
+    raise SystemExit
+if not stat.S_ISSOCK(st.st_mode):
+    print("unusable: %s is not a socket" % path)
+    raise SystemExit
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+try:
+    s.connect(path)
+    print("live")
+except OSError as e:
+    print("unusable: %s: %s (no journald behind it)" % (path, e.strerror))
+PYEOF
+)
+if [ "$journal" = live ]; then
 	echo "SKIP journal unavailable case: journald runs here; see the journal sink test below"
 	expect "journal sink starts and records" "alpha" run --audit journal -- cat "$D/a.txt"
+elif [ "$journal" != absent ]; then
+	expect "journal with a dead socket fails at start" "journal: not available: " \
+		run --audit journal -- true
+	status "journal with a dead socket: 125, nothing run" 125 run --audit journal -- touch "$T/ran-j"
+	[ -e "$T/ran-j" ] && fail "journal failure still ran the command" || pass "journal failure ran nothing"
+	echo "SKIP journal records: ${journal#unusable: }; a stand-in journald would have to replace it"
 else
 	expect "journal without journald fails at start" "journal: not available: " \
 		run --audit journal -- true
