@@ -5,6 +5,13 @@
 # capability is for still works.  The other suites run the broker confined
 # too; this one checks that it is.
 . tests/integration/lib.sh
+need_run_worker confine.sh
+
+# Users of its own that no account holds (free_ids): U1 stands for the
+# daemon's peer, U2 for an unprivileged broker.
+# shellcheck disable=SC2046 # two numbers
+set -- $(free_ids 2)
+U1=${1:-} U2=${2:-}
 
 D=$T/data
 O=$T/out
@@ -13,7 +20,7 @@ chmod 1777 "$T/sticky"
 echo "alpha" >"$D/a.txt"
 echo "closed" >"$D/closed.txt"
 chmod 000 "$D/closed.txt"
-chown daemon "$D/closed.txt" 2>/dev/null || true
+[ -n "$U1" ] && chown "$U1" "$D/closed.txt" 2>/dev/null
 chmod -R go+rX "$T/bin"
 chmod go+rx "$T" "$D" "$O"
 
@@ -120,8 +127,8 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 
 # Without root: nothing to keep, still no_new_privs, seccomp, not dumpable.
-if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
-	NB="setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all"
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && [ -n "$U2" ]; then
+	NB="setpriv --reuid=$U2 --regid=$U2 --clear-groups --inh-caps=-all"
 	$NB "$FB" run --policy "$P" -- /usr/bin/sleep 30 >"$T/.nb-out" 2>&1 &
 	BP=$!
 	i=0
@@ -150,7 +157,7 @@ fi
 # No Landlock scope (its peers are not its children), no CAP_KILL, no kill or
 # wait4; accept4, getsockopt, the reload's policy and NSS lookups, the audit
 # reopen, sd_notify.  serve.sh runs every daemon check against it.
-if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && [ -n "$U2" ]; then
 	S=$T/run/fb.sock
 	SP=$T/serve.policy
 	A=$T/serve-audit.jsonl
@@ -159,7 +166,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	chmod 755 "$T/run"
 	cat >"$SP" <<EOF
 allow stat $T
-profile user=daemon
+profile user=$U1
 allow read $D/**
 allow read,write,create,delete,list $O/** mode=0640
 EOF
@@ -171,10 +178,10 @@ EOF
 			sleep 0.05
 		done
 	}
-	# as_daemon CMD...: CMD as user daemon, connected to the daemon.
+	# as_daemon CMD...: CMD as U1, connected to the daemon.
 	as_daemon() {
 		env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
-			setpriv --reuid=1 --regid=1 --clear-groups -- "$@"
+			setpriv --reuid="$U1" --regid="$U1" --clear-groups -- "$@"
 	}
 	# A datagram socket standing in for systemd's NOTIFY_SOCKET.
 	N=$T/run/notify.sock
@@ -231,14 +238,15 @@ with open(sys.argv[2], "a") as out:
 			"read $D/closed.txt: ok closed" as_daemon "$T/bin/fbtool" read "$D/closed.txt"
 		expect "serve confined: CAP_CHOWN, a created file is the peer's" "create .*: ok" \
 			as_daemon "$T/bin/fbtool" create "$O/served.txt" x 0600
-		expect "... and belongs to it" "^daemon$" stat -c %U "$O/served.txt"
+		expect "... and belongs to it" "^$U1$" stat -c %u "$O/served.txt"
 		expect "serve confined: status answers" "^peers: " "$FB" status --socket "$S"
-		# SIGHUP: the policy file again, NSS for its names, the audit file
-		# reopened, RELOADING=1 and READY=1 to systemd.
+		# SIGHUP: the policy file again, NSS for its names (root: the one
+		# every system has), the audit file reopened, RELOADING=1 and
+		# READY=1 to systemd.
 		mv "$A" "$A.1"
 		cat >"$SP.new" <<EOF
 allow stat $T
-profile user=daemon,sync
+profile user=$U1,root
 allow read $D/a.txt
 EOF
 		mv "$SP.new" "$SP"
@@ -282,13 +290,13 @@ EOF
 
 	# Without root: nothing to keep, still confined.
 	mkdir -p "$T/nrun"
-	chown nobody "$T/nrun"
+	chown "$U2" "$T/nrun"
 	cat >"$SP" <<EOF
 profile any
 allow read $D/a.txt
 EOF
 	: >"$LOG"
-	setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+	setpriv --reuid="$U2" --regid="$U2" --clear-groups --inh-caps=-all \
 		"$FB" serve -v --policy "$SP" --socket "$T/nrun/fb.sock" --control none \
 		2>>"$LOG" &
 	BP=$!
@@ -297,7 +305,7 @@ EOF
 		check_field "serve unprivileged" CapEff 0000000000000000
 		expect "serve unprivileged: a peer of its own uid is served" "read $D/a.txt: ok alpha" \
 			env -u FILEBROKER_FD FILEBROKER_SOCKET="$T/nrun/fb.sock" \
-			setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+			setpriv --reuid="$U2" --regid="$U2" --clear-groups -- \
 			"$T/bin/fbtool" read "$D/a.txt"
 	else
 		fail "unprivileged serve did not start"

@@ -60,6 +60,32 @@ status() {
 	fi
 }
 
+# free_ids N: N numbers, from 59000 up, that no user and no group holds,
+# for workers that need a uid of their own but no account (setpriv, the
+# policy's profile lines and `filebroker serve` take numbers): tests must
+# not count on accounts such as daemon or staff.  Below 65536, so that a
+# container's usual uid map has them.
+free_ids() {
+	n=$1 id=59000 ids=
+	while [ "$n" -gt 0 ] && [ "$id" -lt 61000 ]; do
+		if ! getent passwd "$id" >/dev/null 2>&1 && ! getent group "$id" >/dev/null 2>&1 &&
+			! grep -q "^[^:]*:[^:]*:$id:" /etc/passwd /etc/group 2>/dev/null; then
+			ids="$ids $id"
+			n=$((n - 1))
+		fi
+		id=$((id + 1))
+	done
+	echo $ids
+}
+
+# have_run_worker: `filebroker run` as root gives its worker the user nobody
+# (unless --user names another): true unless root on a system without it.
+# need_run_worker WHAT: skip WHAT there.
+have_run_worker() { [ "$(id -u)" -ne 0 ] || getent passwd nobody >/dev/null 2>&1; }
+need_run_worker() {
+	have_run_worker || skip_all "$1: no user nobody, the worker's user of filebroker run as root"
+}
+
 finish() {
 	echo "$npass passed, $nfail failed"
 	[ "$nfail" -eq 0 ]
