@@ -105,6 +105,46 @@ printf 'allow read /x\n' >"$T/noprofile.policy"
 expect "a policy without profiles is refused" "no profile lines" \
 	"$FB" serve --policy "$T/noprofile.policy" --socket "$T/run/np.sock"
 
+# The descriptor limit: the daemon wants 65,536.  Given a hard limit of 1024
+# and no CAP_SYS_RESOURCE to raise it (root in a container may lack it), it
+# takes 1024 and says so, with what that means for --max-peers.
+if command -v prlimit >/dev/null; then
+	: >"$LOG"
+	prlimit --nofile=512:1024 setpriv --inh-caps=-sys_resource --bounding-set=-sys_resource -- \
+		"$FB" serve -v --policy "$P" --socket "$T/run/nofile.sock" --control none \
+		--max-peers 100 2>>"$LOG" &
+	DPID=$!
+	if wait_log "serving .* on $T/run/nofile.sock"; then
+		expect "RLIMIT_NOFILE: the soft limit raised to the hard one" "^1024 1024$" \
+			sh -c "sed -n 's/^Max open files  *\([0-9]*\)  *\([0-9]*\) .*/\1 \2/p' /proc/$DPID/limits"
+		expect "RLIMIT_NOFILE: a lower limit than wanted is said, with its consequence" \
+			"serve: descriptor limit \(RLIMIT_NOFILE\) 1024, not the 65536 wanted: the hard limit is 1024 and raising it needs CAP_SYS_RESOURCE; room for 16 peers with all 64 connections each, --max-peers is 100 \(past that, new connections are refused: EMFILE\)" \
+			cat "$LOG"
+	else
+		fail "RLIMIT_NOFILE: the daemon did not start"
+		sed 's/^/      /' "$LOG" | head -n 20
+	fi
+	kill -TERM "$DPID"
+	wait "$DPID"
+	# Enough already (the hard limit at 65,536 or more): nothing to say.
+	if [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 65536 ]; then
+		: >"$LOG"
+		prlimit --nofile=512:65536 "$FB" serve -v --policy "$P" --socket "$T/run/nofile.sock" \
+			--control none 2>>"$LOG" &
+		DPID=$!
+		wait_log "serving .* on $T/run/nofile.sock" || fail "RLIMIT_NOFILE: no start at 65536"
+		expect "RLIMIT_NOFILE: raised to 65536" "^65536$" \
+			sh -c "sed -n 's/^Max open files  *\([0-9]*\) .*/\1/p' /proc/$DPID/limits"
+		refute "RLIMIT_NOFILE: nothing said when the limit is enough" "descriptor limit" cat "$LOG"
+		kill -TERM "$DPID"
+		wait "$DPID"
+	else
+		echo "SKIP RLIMIT_NOFILE raised to 65536: the hard limit here is $(ulimit -Hn)"
+	fi
+else
+	echo "SKIP RLIMIT_NOFILE: no prlimit (util-linux)"
+fi
+
 start
 expect "socket mode" "^srw-rw-rw-" ls -l "$S"
 expect "control socket: root's alone" "^srw------- 1 root root" ls -l "$S.control"
