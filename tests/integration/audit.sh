@@ -250,11 +250,20 @@ if unshare -m sh -c "mount -t tmpfs -o size=64k tmpfs '$T/fifos' && umount '$T/f
 else
 	echo "SKIP full disk: cannot mount a tmpfs in a private mount namespace here"
 fi
-# A removed audit file fails closed too (writes to it would be lost).
+# A removed audit file fails closed too (writes to it would be lost).  The
+# worker reads, waits on its standard input (a FIFO) while the file is
+# removed, then reads again.
 R=$T/removed.jsonl
-(sleep 0.6; rm -f "$R") &
-run --audit "$R" -- sh -c "cat '$D/a.txt'; sleep 1.2; cat '$D/a.txt'" >"$T/removed.out" 2>&1
-wait
+mkfifo "$T/gate"
+run --audit "$R" -- sh -c "cat '$D/a.txt'; read go; cat '$D/a.txt'" <"$T/gate" >"$T/removed.out" 2>&1 &
+rp=$!
+exec 9>"$T/gate"
+i=0
+while ! grep -q '^alpha$' "$T/removed.out" && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+rm -f "$R"
+echo go >&9
+exec 9>&-
+wait $rp
 expect "removed audit file: first read granted" "^alpha$" head -n 1 "$T/removed.out"
 [ "$(grep -c '^alpha$' "$T/removed.out")" -eq 1 ] && pass "removed audit file: later requests denied" ||
 	fail "removed audit file: $(cat "$T/removed.out")"
@@ -433,8 +442,9 @@ if grep -q __asan_init "$FB" 2>/dev/null; then
 elif [ -x /usr/bin/time ]; then
 	small=$(rss 10000)
 	big=$(rss 1000000)
-	if grep -q "^records: 1000000$" "$T/big.txt" && [ "$big" -lt 32768 ] &&
-		[ "$big" -lt $((small + 8192)) ]; then
+	# Against 10,000 records on the same machine, not a size fixed for
+	# one libc and page size: a per-record cost of 9 bytes would show.
+	if grep -q "^records: 1000000$" "$T/big.txt" && [ "$big" -lt $((small + 8192)) ]; then
 		pass "audit: 1,000,000 records in constant memory (peak ${big} KiB; 10,000: ${small} KiB)"
 	else
 		fail "audit: peak RSS ${big} KiB for 1,000,000 records (10,000: ${small} KiB): $(head -n 3 "$T/big.txt")"
@@ -452,13 +462,19 @@ i=0
 while [ $i -lt 40 ]; do echo "$i" >"$K/files/f$i"; i=$((i + 1)); done
 chmod -R go+rX "$K"
 rounds=0 granted=0 bad=0
-start=$(date +%s)
-while [ $rounds -lt 10 ] && [ $(($(date +%s) - start)) -lt 20 ]; do
+while [ $rounds -lt 10 ]; do
 	rounds=$((rounds + 1))
 	rm -f "$K/audit.jsonl" "$K/worker.out"
 	"$FB" run --policy "$P" --audit "$K/audit.jsonl" -- "$T/bin/auditcheck" "$K/files" 40 100000 \
 		>"$K/worker.out" 2>/dev/null &
 	bp=$!
+	# Once the worker is being served (however long a loaded machine
+	# takes to start it), a kill at a random moment of the next second.
+	i=0
+	while ! grep -q '^ok ' "$K/worker.out" 2>/dev/null && [ $i -lt 400 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
 	sleep "0.$(od -An -N2 -tu2 /dev/urandom | tr -d ' ' | cut -c1-2 | sed 's/^0*//;s/^$/1/')"
 	kill -9 $bp 2>/dev/null
 	wait $bp 2>/dev/null

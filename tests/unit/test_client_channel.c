@@ -221,7 +221,10 @@ test_broker_gone(void **state)
 	errno = 0;
 	assert_int_equal(fb_open("/etc/passwd", O_RDONLY), -1);
 	assert_int_equal(errno, ECONNRESET);
-	assert_true(now() - t0 < 2.0);
+	/* Prompt: the client waits out no timeout and sleeps in no retry.
+	 * The calls take microseconds; the bound is one that only such a
+	 * wait would pass, not a slow or loaded machine. */
+	assert_true(now() - t0 < 20.0);
 }
 
 struct evil {
