@@ -10,7 +10,7 @@
 # Prints PASS/FAIL lines, then "attacks: N attacks, K successes"; exits
 # non-zero when K > 0.  Run by tests/integration/attacks.sh (make check).
 . tests/integration/lib.sh
-need_run_worker attacks
+need_run attacks
 
 nattacks=0
 nsuccess=0

@@ -2,7 +2,7 @@
 # filebroker run + libfilebroker, end to end: the real binary, real files,
 # a real worker (tests/helpers/fbtool) asking through the library.
 . tests/integration/lib.sh
-need_run_worker broker.sh
+need_run broker.sh
 
 D=$T/data
 O=$T/out

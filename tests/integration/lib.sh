@@ -80,10 +80,22 @@ free_ids() {
 
 # have_run_worker: `filebroker run` as root gives its worker the user nobody
 # (unless --user names another): true unless root on a system without it.
-# need_run_worker WHAT: skip WHAT there.
 have_run_worker() { [ "$(id -u)" -ne 0 ] || getent passwd nobody >/dev/null 2>&1; }
-need_run_worker() {
+
+# have_sandbox: the kernel has what the worker sandbox needs (Landlock ABI 6,
+# seccomp notification with ADDFD_SEND and WAIT_KILLABLE_RECV), without
+# which `filebroker run` and fb_sandbox_enter() refuse; else false, with
+# the reason in $sandbox_why.
+have_sandbox() {
+	sandbox_why=$("$T/bin/escape" --probe 2>&1) && return 0
+	sandbox_why=$(printf '%s\n' "$sandbox_why" | tail -n 1)
+	return 1
+}
+
+# need_run WHAT: skip WHAT where `filebroker run` cannot start a worker.
+need_run() {
 	have_run_worker || skip_all "$1: no user nobody, the worker's user of filebroker run as root"
+	have_sandbox || skip_all "$1: the kernel lacks what the worker sandbox needs: $sandbox_why"
 }
 
 finish() {

@@ -114,24 +114,33 @@ expect "status answers meanwhile, the waiting peer connected" "^peers: +1 connec
 # A transparent-mode peer stuck too (its notification waits in a thread), on
 # another mount: the kernel holds a lookup in the same FUSE folder behind
 # the first (the folder's lock), before it reaches the file system.
-as "$U" -- "$T/bin/fbsandboxed" open "$T/m2/dir/slow2" >"$T/slow2" 2>&1 &
-W2=$!
-wait_for waiting 1 "$T/gate2" || fail "the transparent slow lookup never reached slowfs"
-expect "with two peers stuck, a third is served" "read $D/a.txt: ok fast-data" \
-	within 5 "$U" -- "$T/bin/fbtool" read "$D/a.txt"
-expect "... and a transparent-mode peer too" "^open $D/a.txt: ok fast-data$" \
-	within 5 "$U" -- "$T/bin/fbsandboxed" open "$D/a.txt"
+W2=
+if have_sandbox; then
+	as "$U" -- "$T/bin/fbsandboxed" open "$T/m2/dir/slow2" >"$T/slow2" 2>&1 &
+	W2=$!
+	wait_for waiting 1 "$T/gate2" || fail "the transparent slow lookup never reached slowfs"
+	expect "with two peers stuck, a third is served" "read $D/a.txt: ok fast-data" \
+		within 5 "$U" -- "$T/bin/fbtool" read "$D/a.txt"
+	expect "... and a transparent-mode peer too" "^open $D/a.txt: ok fast-data$" \
+		within 5 "$U" -- "$T/bin/fbsandboxed" open "$D/a.txt"
+else
+	echo "SKIP transparent-mode peers: the kernel lacks what the worker sandbox needs: $sandbox_why"
+fi
 expect "... and many at once" "threads $D/a.txt: ok" \
 	within 20 "$U" -- "$T/bin/fbtool" threads 4 50 "$D/a.txt"
 [ -z "$(cat "$T/slow1")" ] && pass "the stuck peer is still waiting" ||
 	fail "the stuck peer was answered early: $(cat "$T/slow1")"
 touch "$T/gate1" "$T/gate2"
 wait $W1
-wait $W2
 expect "once the file system answers, the waiting peer gets its file" \
 	"read $T/m1/slow: ok slow" cat "$T/slow1"
-expect "... and so does the transparent one" "^open $T/m2/dir/slow2: ok slow2$" cat "$T/slow2"
-expect "their records are in the audit trail" "^2$" sh -c \
+nrec=1
+if [ -n "$W2" ]; then
+	wait $W2
+	expect "... and so does the transparent one" "^open $T/m2/dir/slow2: ok slow2$" cat "$T/slow2"
+	nrec=2
+fi
+expect "their records are in the audit trail" "^$nrec$" sh -c \
 	"grep -c '\"canon\":\"$T/m[12]/\(slow\|dir/slow2\)\".*\"decision\":\"allow\"' '$A'"
 kill -TERM $DPID
 wait $DPID

@@ -3,11 +3,7 @@
 # file access decided by the broker.  Each case asserts both what the
 # program produced and what it was denied.
 . tests/integration/lib.sh
-need_run_worker transparent.sh
-
-if ! "$T/bin/escape" --probe >/dev/null 2>&1; then
-	skip_all "transparent: the kernel lacks seccomp user notification or Landlock"
-fi
+need_run transparent.sh
 
 W=$T/work
 IN=$W/in
