@@ -5,7 +5,25 @@
 #           that a worker running as nobody can execute the helpers in $T/bin
 B=${B:-build}
 FB=$(pwd)/$B/filebroker
-T=$(mktemp -d "${TMPDIR:-/tmp}/fbtest.XXXXXX")
+# $T goes unescaped into policies, regular expressions and Unix socket
+# addresses (108 bytes): a TMPDIR with characters other than letters,
+# digits and / . _ - (a blank ends a policy word), or longer than 64
+# bytes, is passed over for /tmp, and said so.
+tmp=${TMPDIR:-/tmp}
+case $tmp in
+[!/]*) tmp_why="not an absolute path" ;;
+*[!A-Za-z0-9/._-]*) tmp_why="characters the tests' policies would have to escape" ;;
+*) [ ${#tmp} -le 64 ] && tmp_why= || tmp_why="longer than 64 bytes, too long for socket paths" ;;
+esac
+if [ -n "$tmp_why" ]; then
+	echo "SKIP TMPDIR=$tmp: $tmp_why; /tmp instead"
+	tmp=/tmp
+fi
+# Never an empty $T: everything below would land in / (a missing TMPDIR).
+T=$(mktemp -d "$tmp/fbtest.XXXXXX") && [ -n "$T" ] || {
+	echo "FAIL no folder for the test in $tmp"
+	exit 1
+}
 chmod 755 "$T"
 mkdir -p "$T/bin"
 for h in "$B"/tests/helpers/* "$B"/examples/*; do
