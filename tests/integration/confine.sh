@@ -36,14 +36,21 @@ EOF
 # status_of PID FIELD: a field of /proc/PID/status.
 status_of() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
 
+# Seccomp filters are counted with those the test itself runs under (a
+# container's, a service manager's, which also make "Seccomp: 2" true from
+# the start): a confined broker has one more.
+filters=$(($(status_of $$ Seccomp_filters) + 1))
+# confined PID: the broker PID has installed its filter.
+confined() { [ "$(status_of "$1" Seccomp_filters 2>/dev/null)" = "$filters" ]; }
+
 # start_broker ARGS...: start `filebroker run ARGS` in the background; $BP
-# is its pid once it serves (Seccomp: 2), or the test fails.
+# is its pid once it serves (its filter installed), or the test fails.
 start_broker() {
 	"$FB" run --policy "$P" "$@" >"$T/.bg-out" 2>&1 &
 	BP=$!
 	i=0
 	while [ $i -lt 100 ]; do
-		[ "$(status_of $BP Seccomp 2>/dev/null)" = 2 ] && return 0
+		confined "$BP" && return 0
 		sleep 0.05
 		i=$((i + 1))
 	done
@@ -75,10 +82,6 @@ elif ! have_sandbox; then
 else
 	run_ok=1
 fi
-# Seccomp filters are counted with those the test itself runs under (a
-# container's, a service manager's): the broker adds one.
-filters=$(($(status_of $$ Seccomp_filters) + 1))
-
 if [ "$(id -u)" -eq 0 ] && [ -n "$run_ok" ]; then
 	# Transparent mode, worker as nobody: chown, dac_override, fowner,
 	# kill, sys_ptrace (bits 0, 1, 3, 5, 19).
@@ -145,11 +148,11 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && [ -n "$U2" ] && [ -n
 	$NB "$FB" run --policy "$P" -- /usr/bin/sleep 30 >"$T/.nb-out" 2>&1 &
 	BP=$!
 	i=0
-	while [ $i -lt 100 ] && [ "$(status_of $BP Seccomp 2>/dev/null)" != 2 ]; do
+	while [ $i -lt 100 ] && ! confined "$BP"; do
 		sleep 0.05
 		i=$((i + 1))
 	done
-	if [ "$(status_of $BP Seccomp)" = 2 ]; then
+	if confined "$BP"; then
 		check_field "unprivileged" CapEff 0000000000000000
 		check_field "unprivileged" CapPrm 0000000000000000
 		check_field "unprivileged" NoNewPrivs 1
