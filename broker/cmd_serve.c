@@ -282,21 +282,52 @@ keep_going(void *arg)
 	return !((struct serve_state *)arg)->stop;
 }
 
-/* Room for every connection the limits allow. */
+/*
+ * Room for every connection the limits allow: up to SERVE_PEER_CONNS for
+ * each of max_peers peers.  The soft RLIMIT_NOFILE goes up to
+ * SERVE_NOFILE_WANT, and so does the hard limit where it is lower and the
+ * daemon may raise it (CAP_SYS_RESOURCE).  Root without that capability (in
+ * a container, say) keeps its hard limit: the daemon then says what it got
+ * and what that means for --max-peers, rather than finding out from EMFILE.
+ */
 static void
-raise_nofile(void)
+raise_nofile(unsigned max_peers)
 {
-	struct rlimit rl;
+	const rlim_t want = SERVE_NOFILE_WANT;
+	struct rlimit rl, up;
+	unsigned long long room;
+	int hard_refused = 0;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("serve: RLIMIT_NOFILE");
 		return;
-	if (rl.rlim_cur < SERVE_NOFILE_WANT && rl.rlim_cur != RLIM_INFINITY) {
-		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > SERVE_NOFILE_WANT ?
-		    SERVE_NOFILE_WANT :
-		    rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-			log_warn("raising the descriptor limit");
 	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
+		up.rlim_cur = up.rlim_max = want;
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			return;
+		hard_refused = errno == EPERM;
+	}
+	up.rlim_max = rl.rlim_max;
+	up.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &up) == -1) {
+		log_warn("serve: raising the descriptor limit (RLIMIT_NOFILE) from %llu to %llu",
+		    (unsigned long long)rl.rlim_cur, (unsigned long long)up.rlim_cur);
+		up.rlim_cur = rl.rlim_cur;
+	}
+	if (up.rlim_cur >= want)
+		return;
+	room = (unsigned long long)up.rlim_cur / SERVE_PEER_CONNS;
+	log_warnx("serve: descriptor limit (RLIMIT_NOFILE) %llu, not the %llu wanted: the "
+		  "hard limit is %llu%s; room for %llu peers with all %d connections each, "
+		  "--max-peers is %u%s",
+	    (unsigned long long)up.rlim_cur, (unsigned long long)want,
+	    (unsigned long long)up.rlim_max,
+	    hard_refused ? " and raising it needs CAP_SYS_RESOURCE" : "", room,
+	    SERVE_PEER_CONNS, max_peers,
+	    room < max_peers ? " (past that, new connections are refused: EMFILE)" : "");
 }
 
 static unsigned
@@ -490,7 +521,7 @@ cmd_serve(int argc, char **argv)
 	st.naudit = naudit;
 	if (fsctx_init(&st.fs) == -1)
 		fatal("serve: opening / and /proc/self/fd");
-	raise_nofile();
+	raise_nofile(st.max_peers);
 	if ((st.reserve = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
 		fatal("serve: /dev/null");
 

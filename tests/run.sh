@@ -30,7 +30,8 @@ echo "== unit tests"
 for t in "$B"/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=unit/$(basename "$t")
-	"$t" >"$log/out" 2>&1
+	# A test that hangs fails (124) instead of stopping the run.
+	timeout 600 "$t" >"$log/out" 2>&1
 	st=$?
 	grep -E '^\[  (PASSED|FAILED)|^\[ *SKIPPED' "$log/out" | sed 's/^/    /'
 	count "$name" "$st" "$log/out"

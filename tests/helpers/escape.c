@@ -14,10 +14,19 @@
  * tries every way out it knows.  In transparent mode the parent also serves
  * the seccomp listener, refusing every notified call with EACCES.
  *
- * Output: one line per attempt, "ok   escape: WHAT: ERRNO" or
- * "FAIL escape: WHAT: ...", "ok   allowed: ..." for the things that must keep
- * working, and a summary "escape: N attempts, M escapes".  Exit status 0 only
- * with no escape and nothing broken.
+ * Before that, native probes (escape.h) find out which calls the machine
+ * cannot make at all, even unsandboxed; attempts with such calls are made
+ * but reported "n/a" and not counted.
+ *
+ * Output: one line per attempt, "ok   escape: WHAT: ERRNO",
+ * "FAIL escape: WHAT: ..." or "n/a  escape: WHAT: not applicable: WHY (in
+ * the sandbox: ...)", "ok   allowed: ..." for the things that must keep
+ * working, and a summary "escape: N attempts, M escapes, K not applicable".
+ * Exit status 0 only with no escape and nothing broken.
+ *
+ * FB_ESCAPE_NATIVE_FAIL=KEY[,KEY...] (the keys of escape/attacks.c's
+ * native_probes) makes those probes fail as on a machine without the call:
+ * for sandbox.sh's check that such attempts are reported, not counted.
  *
  * This file is the harness; the attempts themselves are in escape/attacks.c
  * (escape/escape.h is what the two share).
@@ -55,8 +64,14 @@ struct sockaddr_in tcp_addr;
 int transparent, have_tty;
 char secret_word[32] = "the broker's secret";
 
-int attempts, escapes, broken;
+int attempts, escapes, broken, not_applicable;
 static char outbuf[4096];
+
+/* native_probe_all()'s findings: why the machine cannot make a probe's
+ * calls, or "" if it can. */
+static char native_why[NATIVE_COUNT][160];
+/* The worker's exec rule, NULL if the machine has no busybox to run. */
+static const char *busybox = "/bin/busybox";
 
 static volatile sig_atomic_t broker_signals;
 
@@ -75,17 +90,69 @@ ename(int err)
 	return n != NULL ? n : "?";
 }
 
-/* An attempt that must fail: rc < 0 (errno err) is the good outcome. */
-void
-expect_fail(const char *what, long rc, int err)
+const char *
+native_unable(enum native n)
 {
+	return n != NATIVE_ANY && native_why[n][0] != '\0' ? native_why[n] : NULL;
+}
+
+/* One attempt's verdict: held (the sandbox stopped it) or an escape, unless
+ * the machine cannot make its calls at all (not applicable).  An attempt
+ * that worked in the sandbox is an escape whatever its probe said: a probe
+ * that failed where the sandboxed call succeeds is wrong, and must not hide
+ * an escape. */
+static void
+verdict(enum native n, const char *what, int held, const char *outcome)
+{
+	const char *why = native_unable(n);
+
+	if (why != NULL && held) {
+		not_applicable++;
+		printf("n/a  escape: %s: not applicable: %s (in the sandbox: %s)\n", what, why,
+		    outcome);
+		return;
+	}
 	attempts++;
-	if (rc < 0) {
-		printf("ok   escape: %s: %s\n", what, ename(err));
+	if (held) {
+		printf("ok   escape: %s: %s\n", what, outcome);
 	} else {
 		escapes++;
-		printf("FAIL escape: %s: succeeded (returned %ld)\n", what, rc);
+		printf("FAIL escape: %s: %s%s%s\n", what, outcome,
+		    why != NULL ? ", although its native probe failed: " : "", why ? why : "");
 	}
+}
+
+/* A wait status in words: "exited 0", "exited 13 (EACCES)", "killed by
+ * SIGSEGV". */
+static const char *
+status_text(int st, char *buf, size_t size)
+{
+	const char *name;
+
+	if (st == -1)
+		snprintf(buf, size, "could not fork or wait");
+	else if (WIFSIGNALED(st))
+		snprintf(buf, size, "killed by SIG%s",
+		    (name = sigabbrev_np(WTERMSIG(st))) != NULL ? name : "?");
+	else if (WIFEXITED(st) && WEXITSTATUS(st) != 0 &&
+	    (name = strerrorname_np(WEXITSTATUS(st))) != NULL)
+		snprintf(buf, size, "exited %d (%s)", WEXITSTATUS(st), name);
+	else
+		snprintf(buf, size, "exited %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	return buf;
+}
+
+/* An attempt that must fail: rc < 0 (errno err) is the good outcome. */
+void
+expect_fail(enum native n, const char *what, long rc, int err)
+{
+	char outcome[64];
+
+	if (rc < 0)
+		snprintf(outcome, sizeof(outcome), "%s", ename(err));
+	else
+		snprintf(outcome, sizeof(outcome), "succeeded (returned %ld)", rc);
+	verdict(n, what, rc < 0, outcome);
 }
 
 /* Something that must keep working inside the sandbox. */
@@ -133,35 +200,89 @@ in_child(void (*fn)(void))
 
 /* Must die of SIGSYS. */
 void
-expect_kill(const char *what, void (*fn)(void))
+expect_kill(enum native n, const char *what, void (*fn)(void))
 {
-	int st = in_child(fn);
+	char text[64], outcome[96];
+	int st = in_child(fn), held = st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS;
 
-	attempts++;
-	if (st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS) {
-		printf("ok   escape: %s: killed by SIGSYS\n", what);
-	} else {
-		escapes++;
-		printf("FAIL escape: %s: not killed (status 0x%x)\n", what, st);
-	}
+	snprintf(outcome, sizeof(outcome), "%s%s", held ? "" : "not killed by SIGSYS: ",
+	    status_text(st, text, sizeof(text)));
+	verdict(n, what, held, outcome);
 }
 
-/* The child exits with the errno of its failure, or 200 if the attack
- * worked. */
+/* The child exits with the errno of its failure, or 200 (or 0: a program
+ * it executed ran) if the attack worked. */
 void
-expect_child_fails(const char *what, void (*fn)(void))
+expect_child_fails(enum native n, const char *what, void (*fn)(void))
 {
-	int st = in_child(fn);
+	char text[64], outcome[96];
+	int st = in_child(fn), held;
 
-	attempts++;
-	if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) != 200) {
-		printf("ok   escape: %s: %s\n", what, ename(WEXITSTATUS(st)));
-	} else if (st != -1 && WIFSIGNALED(st)) {
-		printf("ok   escape: %s: child killed by signal %d\n", what, WTERMSIG(st));
-	} else {
-		escapes++;
-		printf("FAIL escape: %s: succeeded\n", what);
+	held = st != -1 && (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 200 &&
+						       WEXITSTATUS(st) != 0));
+	snprintf(outcome, sizeof(outcome), "%s%s", held ? "" : "succeeded: ",
+	    status_text(st, text, sizeof(text)));
+	verdict(n, what, held, outcome);
+}
+
+static void __attribute__((noreturn))
+native_forced_fault(void)
+{
+	signal(SIGSEGV, SIG_DFL);
+	raise(SIGSEGV);
+	_exit(1);
+}
+
+/* key is one of the comma-separated names in list. */
+static int
+listed(const char *list, const char *key)
+{
+	size_t n = strlen(key);
+	const char *p;
+
+	for (p = list; (p = strstr(p, key)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+			return 1;
+	return 0;
+}
+
+/* Run every native probe, unsandboxed, and note which calls the machine
+ * cannot make.  0, or -1 if FB_ESCAPE_NATIVE_FAIL names an unknown probe. */
+static int
+native_probe_all(void)
+{
+	const char *force = getenv("FB_ESCAPE_NATIVE_FAIL");
+	char text[64], copy[128], *k, *save = NULL;
+	int n, st, forced, known;
+
+	if (force != NULL) {
+		snprintf(copy, sizeof(copy), "%s", force);
+		for (k = strtok_r(copy, ",", &save); k != NULL; k = strtok_r(NULL, ",", &save)) {
+			for (known = 0, n = NATIVE_ANY + 1; n < NATIVE_COUNT; n++)
+				known |= strcmp(native_probes[n].key, k) == 0;
+			if (!known) {
+				fprintf(stderr, "escape: FB_ESCAPE_NATIVE_FAIL: no probe \"%s\"\n", k);
+				return -1;
+			}
+		}
 	}
+	for (n = NATIVE_ANY + 1; n < NATIVE_COUNT; n++) {
+		forced = force != NULL && listed(force, native_probes[n].key);
+		st = in_child(forced ? native_forced_fault : native_probes[n].fn);
+		if (!forced && st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			continue;
+		if (st != -1 && WIFEXITED(st))
+			snprintf(text, sizeof(text), "fails with %s", ename(WEXITSTATUS(st)));
+		else
+			status_text(st, text, sizeof(text));
+		snprintf(native_why[n], sizeof(native_why[n]), "unsandboxed, %s %s%s",
+		    native_probes[n].what, text, forced ? " (forced by FB_ESCAPE_NATIVE_FAIL)" : "");
+		printf("info escape: the machine cannot make %s: %s\n", native_probes[n].what,
+		    native_why[n]);
+	}
+	if (native_unable(NATIVE_BUSYBOX) != NULL)
+		busybox = NULL;
+	return 0;
 }
 
 static void
@@ -171,7 +292,7 @@ ok_busybox_true(void)
 	char *envp[] = { NULL };
 
 	execve("/bin/busybox", argv, envp);
-	_exit(100 + errno % 100);
+	_exit(errno);
 }
 
 static void
@@ -205,12 +326,19 @@ positive_checks(void)
 	WORKS("getcwd", getcwd((char[64]){ 0 }, 64) == NULL ? -1 : 0);
 	st_ = in_child(ok_fork);
 	WORKS("fork and wait", st_ != -1 && WIFEXITED(st_) && WEXITSTATUS(st_) == 0 ? 0 : -1);
+	if (busybox == NULL) {
+		not_applicable++;
+		printf("n/a  allowed: exec /bin/busybox true: not applicable: %s\n",
+		    native_unable(NATIVE_BUSYBOX));
+		return;
+	}
 	st_ = in_child(ok_busybox_true);
 	if (st_ != -1 && WIFEXITED(st_) && WEXITSTATUS(st_) == 0) {
 		printf("ok   allowed: exec /bin/busybox true (an exec rule)\n");
 	} else {
 		broken++;
-		printf("FAIL allowed: exec /bin/busybox true: status 0x%x\n", st_);
+		printf("FAIL allowed: exec /bin/busybox true: %s\n",
+		    status_text(st_, (char[64]){ 0 }, 64));
 	}
 }
 
@@ -219,7 +347,7 @@ positive_checks(void)
 static void __attribute__((noreturn))
 worker(const char *pty_slave)
 {
-	const char *exec_paths[] = { "/bin/busybox", NULL };
+	const char *exec_paths[] = { busybox, NULL };
 	struct fb_sandbox sb;
 	struct passwd *pw;
 	struct group *gr;
@@ -298,7 +426,7 @@ worker(const char *pty_slave)
 	kill_tests();
 	positive_checks();
 
-	snprintf(msg, sizeof(msg), "C %d %d %d", attempts, escapes, broken);
+	snprintf(msg, sizeof(msg), "C %d %d %d %d", attempts, escapes, broken, not_applicable);
 	fflush(stdout);
 	(void)!send(worker_sock, msg, strlen(msg), MSG_NOSIGNAL);
 	/* _exit: no LeakSanitizer at exit (it needs ptrace). */
@@ -454,7 +582,7 @@ main(int argc, char **argv)
 	char msg[64], *pty_slave = NULL;
 	int sv[2], abs_l, path_l, tcp_l, listener = -1, status, i, ptm = -1, fd, done = 0;
 	unsigned long served = 0;
-	int c_attempts = 0, c_escapes = 0, c_broken = 0, got_counts = 0, describe = 0;
+	int c_attempts = 0, c_escapes = 0, c_broken = 0, c_na = 0, got_counts = 0, describe = 0;
 	pid_t pid;
 
 	for (i = 1; i < argc; i++) {
@@ -471,9 +599,11 @@ main(int argc, char **argv)
 	}
 	setvbuf(stdout, outbuf, _IOLBF, sizeof(outbuf));
 	broker_pid = getpid();
+	if (native_probe_all() == -1)
+		return 2;
 
 	if (describe) {
-		const char *exec_paths[] = { "/bin/busybox", NULL };
+		const char *exec_paths[] = { busybox, NULL };
 		struct fb_sandbox sb;
 
 		memset(&sb, 0, sizeof(sb));
@@ -599,7 +729,8 @@ main(int argc, char **argv)
 
 			if (r > 0) {
 				msg[r] = '\0';
-				if (sscanf(msg, "C %d %d %d", &c_attempts, &c_escapes, &c_broken) == 3)
+				if (sscanf(msg, "C %d %d %d %d", &c_attempts, &c_escapes, &c_broken,
+					&c_na) == 4)
 					got_counts = 1;
 			} else if (r == 0 && listener < 0) {
 				done = 1;
@@ -622,6 +753,7 @@ main(int argc, char **argv)
 	attempts += c_attempts;
 	escapes += c_escapes;
 	broken += c_broken;
+	not_applicable += c_na;
 	if (!got_counts) {
 		broken++;
 		printf("FAIL escape: the worker did not finish (status 0x%x)\n", status);
@@ -629,7 +761,7 @@ main(int argc, char **argv)
 		broken++;
 		printf("FAIL escape: the worker died (status 0x%x)\n", status);
 	}
-	printf("escape: %d attempts, %d escapes%s\n", attempts, escapes,
-	    broken ? " (and something that must work did not)" : "");
+	printf("escape: %d attempts, %d escapes, %d not applicable%s\n", attempts, escapes,
+	    not_applicable, broken ? " (and something that must work did not)" : "");
 	return escapes == 0 && broken == 0 ? 0 : 1;
 }

@@ -4,10 +4,7 @@
 # --complain, `filebroker learn` round trips on real programs, `filebroker
 # audit` summaries, and records surviving a broker killed with SIGKILL.
 . tests/integration/lib.sh
-
-if ! "$T/bin/escape" --probe >/dev/null 2>&1; then
-	skip_all "audit: the kernel lacks seccomp user notification or Landlock"
-fi
+need_run audit.sh
 if ! command -v python3 >/dev/null 2>&1; then
 	skip_all "audit: python3 is needed to check records with a real JSON parser"
 fi
@@ -151,9 +148,40 @@ else
 	status "syslog without /dev/log: 125, nothing run" 125 run --audit syslog -- touch "$T/ran"
 	[ -e "$T/ran" ] && fail "syslog failure still ran the command" || pass "syslog failure ran nothing"
 fi
-if [ -S /run/systemd/journal/socket ]; then
+# Whether journald takes entries: a socket file alone proves nothing (one
+# left by a journald that is gone refuses every datagram).  "live", "absent",
+# or "unusable: WHY".
+journal=$(python3 - <<'PYEOF'
+import os, socket, stat
+path = "/run/systemd/journal/socket"
+try:
+    st = os.stat(path)
+except FileNotFoundError:
+    print("absent")
+    raise SystemExit
+except OSError as e:
+    print("unusable: %s: %s" % (path, e.strerror))
+    raise SystemExit
+if not stat.S_ISSOCK(st.st_mode):
+    print("unusable: %s is not a socket" % path)
+    raise SystemExit
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+try:
+    s.connect(path)
+    print("live")
+except OSError as e:
+    print("unusable: %s: %s (no journald behind it)" % (path, e.strerror))
+PYEOF
+)
+if [ "$journal" = live ]; then
 	echo "SKIP journal unavailable case: journald runs here; see the journal sink test below"
 	expect "journal sink starts and records" "alpha" run --audit journal -- cat "$D/a.txt"
+elif [ "$journal" != absent ]; then
+	expect "journal with a dead socket fails at start" "journal: not available: " \
+		run --audit journal -- true
+	status "journal with a dead socket: 125, nothing run" 125 run --audit journal -- touch "$T/ran-j"
+	[ -e "$T/ran-j" ] && fail "journal failure still ran the command" || pass "journal failure ran nothing"
+	echo "SKIP journal records: ${journal#unusable: }; a stand-in journald would have to replace it"
 else
 	expect "journal without journald fails at start" "journal: not available: " \
 		run --audit journal -- true
@@ -249,11 +277,20 @@ if unshare -m sh -c "mount -t tmpfs -o size=64k tmpfs '$T/fifos' && umount '$T/f
 else
 	echo "SKIP full disk: cannot mount a tmpfs in a private mount namespace here"
 fi
-# A removed audit file fails closed too (writes to it would be lost).
+# A removed audit file fails closed too (writes to it would be lost).  The
+# worker reads, waits on its standard input (a FIFO) while the file is
+# removed, then reads again.
 R=$T/removed.jsonl
-(sleep 0.6; rm -f "$R") &
-run --audit "$R" -- sh -c "cat '$D/a.txt'; sleep 1.2; cat '$D/a.txt'" >"$T/removed.out" 2>&1
-wait
+mkfifo "$T/gate"
+run --audit "$R" -- sh -c "cat '$D/a.txt'; read go; cat '$D/a.txt'" <"$T/gate" >"$T/removed.out" 2>&1 &
+rp=$!
+exec 9>"$T/gate"
+i=0
+while ! grep -q '^alpha$' "$T/removed.out" && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+rm -f "$R"
+echo go >&9
+exec 9>&-
+wait $rp
 expect "removed audit file: first read granted" "^alpha$" head -n 1 "$T/removed.out"
 [ "$(grep -c '^alpha$' "$T/removed.out")" -eq 1 ] && pass "removed audit file: later requests denied" ||
 	fail "removed audit file: $(cat "$T/removed.out")"
@@ -497,8 +534,9 @@ if grep -q __asan_init "$FB" 2>/dev/null; then
 elif [ -x /usr/bin/time ]; then
 	small=$(rss 10000)
 	big=$(rss 1000000)
-	if grep -q "^records: 1000000$" "$T/big.txt" && [ "$big" -lt 32768 ] &&
-		[ "$big" -lt $((small + 8192)) ]; then
+	# Against 10,000 records on the same machine, not a size fixed for
+	# one libc and page size: a per-record cost of 9 bytes would show.
+	if grep -q "^records: 1000000$" "$T/big.txt" && [ "$big" -lt $((small + 8192)) ]; then
 		pass "audit: 1,000,000 records in constant memory (peak ${big} KiB; 10,000: ${small} KiB)"
 	else
 		fail "audit: peak RSS ${big} KiB for 1,000,000 records (10,000: ${small} KiB): $(head -n 3 "$T/big.txt")"
@@ -516,13 +554,19 @@ i=0
 while [ $i -lt 40 ]; do echo "$i" >"$K/files/f$i"; i=$((i + 1)); done
 chmod -R go+rX "$K"
 rounds=0 granted=0 bad=0
-start=$(date +%s)
-while [ $rounds -lt 10 ] && [ $(($(date +%s) - start)) -lt 20 ]; do
+while [ $rounds -lt 10 ]; do
 	rounds=$((rounds + 1))
 	rm -f "$K/audit.jsonl" "$K/worker.out"
 	"$FB" run --policy "$P" --audit "$K/audit.jsonl" -- "$T/bin/auditcheck" "$K/files" 40 100000 \
 		>"$K/worker.out" 2>/dev/null &
 	bp=$!
+	# Once the worker is being served (however long a loaded machine
+	# takes to start it), a kill at a random moment of the next second.
+	i=0
+	while ! grep -q '^ok ' "$K/worker.out" 2>/dev/null && [ $i -lt 400 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
 	sleep "0.$(od -An -N2 -tu2 /dev/urandom | tr -d ' ' | cut -c1-2 | sed 's/^0*//;s/^$/1/')"
 	kill -9 $bp 2>/dev/null
 	wait $bp 2>/dev/null

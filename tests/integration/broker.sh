@@ -2,6 +2,7 @@
 # filebroker run + libfilebroker, end to end: the real binary, real files,
 # a real worker (tests/helpers/fbtool) asking through the library.
 . tests/integration/lib.sh
+need_run broker.sh
 
 D=$T/data
 O=$T/out
@@ -297,15 +298,18 @@ status "a worker killed mid-request" 137 run -- sh -c "'$T/bin/fbtool' threads 8
 
 # Nothing left behind: a child the worker leaves running is still a worker
 # (filtered, brokered); the broker serves it until it ends, then exits.
+# The child's sleep is this test's own (2.0PID s), so that no other
+# "sleep 2" on the machine is taken for it.
+nap=2.0$$
 start=$(date +%s)
-run -- sh -c 'sleep 2 & exit 0' >/dev/null 2>&1
+run -- sh -c "sleep $nap & exit 0" >/dev/null 2>&1
 end=$(date +%s)
 if [ $((end - start)) -ge 2 ]; then
 	pass "the broker serves a child that outlives the worker"
 else
 	fail "the broker exited before the worker's child ($((end - start)) s)"
 fi
-if pgrep -x -f "sleep 2" >/dev/null; then
+if pgrep -x -f "sleep $nap" >/dev/null; then
 	fail "a background child outlived the broker"
 else
 	pass "no stray process after the broker exits"

@@ -52,20 +52,30 @@ expect "units are 0644" "^644 644$" \
 	sh -c "echo \$(stat -c %a '$R$U/filebroker.service' '$R$U/filebroker.socket')"
 expect "the installed binary runs" "^filebroker 0\.1\.0$" "$R/usr/bin/filebroker" --version
 exists "preload library" /usr/lib/filebroker/filebroker-preload.so -f
-expect "the installed binary finds its preload library" \
-	"^preload: *$R/usr/lib/filebroker/filebroker-preload.so$" \
-	"$R/usr/bin/filebroker" run --print-sandbox -- true
-# LD_PRELOAD cannot carry a path with a space: the library beside such a
-# copy of the binary is not used.
-R3="$T/with space"
-mkdir -p "$R3" && cp "$B/filebroker" "$B/filebroker-preload.so" "$R3/"
-if [ -e /usr/local/lib/filebroker/filebroker-preload.so ]; then
-	echo "SKIP preload path with a space: an installed copy in /usr/local/lib would be found instead"
+if have_run_worker; then
+	expect "the installed binary finds its preload library" \
+		"^preload: *$R/usr/lib/filebroker/filebroker-preload.so$" \
+		"$R/usr/bin/filebroker" run --print-sandbox -- true
 else
+	echo "SKIP the installed binary's preload library: no user nobody for filebroker run"
+fi
+# LD_PRELOAD cannot carry a path with a space: the library beside such a
+# copy of the binary is not used.  The binary's last resort is the LIBDIR
+# it was built for (/usr/local/lib/filebroker by default, where a copy may
+# be installed): this one is built for a LIBDIR that cannot exist.
+R3="$T/with space"
+mkdir -p "$R3"
+if ! have_run_worker; then
+	echo "SKIP preload path with a space: no user nobody for filebroker run"
+elif mk B="$T/b" PREFIX="$T/no-such-prefix" "$T/b/filebroker" >"$T/out" 2>&1; then
+	cp "$T/b/filebroker" "$B/filebroker-preload.so" "$R3/"
 	expect "a preload library whose path has a space is not used" "^preload: *none" \
 		"$R3/filebroker" run --print-sandbox -- true
+else
+	fail "building a filebroker for PREFIX=$T/no-such-prefix"
+	sed 's/^/      /' "$T/out" | tail -n 20
 fi
-rm -rf "$R3"
+rm -rf "$R3" "$T/b"
 expect "pkg-config file names PREFIX" "^prefix=/usr$" grep '^prefix=' "$R/usr/lib/pkgconfig/filebroker.pc"
 
 # Overridden as a packager would, with another PREFIX.

@@ -5,7 +5,25 @@
 #           that a worker running as nobody can execute the helpers in $T/bin
 B=${B:-build}
 FB=$(pwd)/$B/filebroker
-T=$(mktemp -d "${TMPDIR:-/tmp}/fbtest.XXXXXX")
+# $T goes unescaped into policies, regular expressions and Unix socket
+# addresses (108 bytes): a TMPDIR with characters other than letters,
+# digits and / . _ - (a blank ends a policy word), or longer than 64
+# bytes, is passed over for /tmp, and said so.
+tmp=${TMPDIR:-/tmp}
+case $tmp in
+[!/]*) tmp_why="not an absolute path" ;;
+*[!A-Za-z0-9/._-]*) tmp_why="characters the tests' policies would have to escape" ;;
+*) [ ${#tmp} -le 64 ] && tmp_why= || tmp_why="longer than 64 bytes, too long for socket paths" ;;
+esac
+if [ -n "$tmp_why" ]; then
+	echo "SKIP TMPDIR=$tmp: $tmp_why; /tmp instead"
+	tmp=/tmp
+fi
+# Never an empty $T: everything below would land in / (a missing TMPDIR).
+T=$(mktemp -d "$tmp/fbtest.XXXXXX") && [ -n "$T" ] || {
+	echo "FAIL no folder for the test in $tmp"
+	exit 1
+}
 chmod 755 "$T"
 mkdir -p "$T/bin"
 for h in "$B"/tests/helpers/* "$B"/examples/*; do
@@ -58,6 +76,44 @@ status() {
 		fail "$name: exit status $got, wanted $want"
 		sed 's/^/      /' "$T/.status-out" | head -n 20
 	fi
+}
+
+# free_ids N: N numbers, from 59000 up, that no user and no group holds,
+# for workers that need a uid of their own but no account (setpriv, the
+# policy's profile lines and `filebroker serve` take numbers): tests must
+# not count on accounts such as daemon or staff.  Below 65536, so that a
+# container's usual uid map has them.
+free_ids() {
+	n=$1 id=59000 ids=
+	while [ "$n" -gt 0 ] && [ "$id" -lt 61000 ]; do
+		if ! getent passwd "$id" >/dev/null 2>&1 && ! getent group "$id" >/dev/null 2>&1 &&
+			! grep -q "^[^:]*:[^:]*:$id:" /etc/passwd /etc/group 2>/dev/null; then
+			ids="$ids $id"
+			n=$((n - 1))
+		fi
+		id=$((id + 1))
+	done
+	echo $ids
+}
+
+# have_run_worker: `filebroker run` as root gives its worker the user nobody
+# (unless --user names another): true unless root on a system without it.
+have_run_worker() { [ "$(id -u)" -ne 0 ] || getent passwd nobody >/dev/null 2>&1; }
+
+# have_sandbox: the kernel has what the worker sandbox needs (Landlock ABI 6,
+# seccomp notification with ADDFD_SEND and WAIT_KILLABLE_RECV), without
+# which `filebroker run` and fb_sandbox_enter() refuse; else false, with
+# the reason in $sandbox_why.
+have_sandbox() {
+	sandbox_why=$("$T/bin/escape" --probe 2>&1) && return 0
+	sandbox_why=$(printf '%s\n' "$sandbox_why" | tail -n 1)
+	return 1
+}
+
+# need_run WHAT: skip WHAT where `filebroker run` cannot start a worker.
+need_run() {
+	have_run_worker || skip_all "$1: no user nobody, the worker's user of filebroker run as root"
+	have_sandbox || skip_all "$1: the kernel lacks what the worker sandbox needs: $sandbox_why"
 }
 
 finish() {

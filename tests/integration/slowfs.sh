@@ -15,7 +15,9 @@
 [ "$(id -u)" = 0 ] || skip_all "slowfs.sh needs root (FUSE mounts, workers as other users)"
 [ -c /dev/fuse ] || skip_all "slowfs.sh needs /dev/fuse (FUSE)"
 command -v setpriv >/dev/null || skip_all "slowfs.sh needs setpriv (util-linux)"
-getent passwd daemon >/dev/null || skip_all "slowfs.sh needs the user daemon"
+# Its peers: a uid that no account holds (free_ids).
+U=$(free_ids 1)
+[ -n "$U" ] || skip_all "slowfs.sh: no free id from 59000 up for its peers"
 
 D=$T/data
 mkdir -p "$D" "$T/run" "$T/m1" "$T/m2" "$T/m3" "$T/m4"
@@ -47,14 +49,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# as USER -- CMD...: run CMD as USER, no groups, connected to the daemon.
-# within SECS USER -- CMD...: the same, killed after SECS (exit 124).
+# as UID -- CMD...: run CMD as UID (gid the same), no groups, connected to
+# the daemon.
+# within SECS UID -- CMD...: the same, killed after SECS (exit 124).
 as() { within 0 "$@"; }
 within() {
 	secs=$1 u=$2
 	shift 3
 	timeout "$secs" env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
-		setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" --clear-groups -- "$@"
+		setpriv --reuid="$u" --regid="$u" --clear-groups -- "$@"
 }
 
 # wait_for CMD...: until CMD succeeds (10 s at most).
@@ -100,35 +103,44 @@ SF4=$SF
 start --audit "$A"
 expect "threads: logged" "4 serving threads" cat "$LOG"
 expect "a file on the FUSE file system is served" "read $T/m1/fast: ok fast" \
-	as daemon -- "$T/bin/fbtool" read "$T/m1/fast"
-as daemon -- "$T/bin/fbtool" read "$T/m1/slow" >"$T/slow1" 2>&1 &
+	as "$U" -- "$T/bin/fbtool" read "$T/m1/fast"
+as "$U" -- "$T/bin/fbtool" read "$T/m1/slow" >"$T/slow1" 2>&1 &
 W1=$!
 wait_for waiting 1 "$T/gate1" || fail "the first slow lookup never reached slowfs"
 expect "another peer is served while one waits on the file system" \
-	"read $D/a.txt: ok fast-data" within 5 daemon -- "$T/bin/fbtool" read "$D/a.txt"
+	"read $D/a.txt: ok fast-data" within 5 "$U" -- "$T/bin/fbtool" read "$D/a.txt"
 expect "status answers meanwhile, the waiting peer connected" "^peers: +1 connected" \
 	timeout 5 "$FB" status --socket "$S"
 # A transparent-mode peer stuck too (its notification waits in a thread), on
 # another mount: the kernel holds a lookup in the same FUSE folder behind
 # the first (the folder's lock), before it reaches the file system.
-as daemon -- "$T/bin/fbsandboxed" open "$T/m2/dir/slow2" >"$T/slow2" 2>&1 &
-W2=$!
-wait_for waiting 1 "$T/gate2" || fail "the transparent slow lookup never reached slowfs"
-expect "with two peers stuck, a third is served" "read $D/a.txt: ok fast-data" \
-	within 5 daemon -- "$T/bin/fbtool" read "$D/a.txt"
-expect "... and a transparent-mode peer too" "^open $D/a.txt: ok fast-data$" \
-	within 5 daemon -- "$T/bin/fbsandboxed" open "$D/a.txt"
+W2=
+if have_sandbox; then
+	as "$U" -- "$T/bin/fbsandboxed" open "$T/m2/dir/slow2" >"$T/slow2" 2>&1 &
+	W2=$!
+	wait_for waiting 1 "$T/gate2" || fail "the transparent slow lookup never reached slowfs"
+	expect "with two peers stuck, a third is served" "read $D/a.txt: ok fast-data" \
+		within 5 "$U" -- "$T/bin/fbtool" read "$D/a.txt"
+	expect "... and a transparent-mode peer too" "^open $D/a.txt: ok fast-data$" \
+		within 5 "$U" -- "$T/bin/fbsandboxed" open "$D/a.txt"
+else
+	echo "SKIP transparent-mode peers: the kernel lacks what the worker sandbox needs: $sandbox_why"
+fi
 expect "... and many at once" "threads $D/a.txt: ok" \
-	within 20 daemon -- "$T/bin/fbtool" threads 4 50 "$D/a.txt"
+	within 20 "$U" -- "$T/bin/fbtool" threads 4 50 "$D/a.txt"
 [ -z "$(cat "$T/slow1")" ] && pass "the stuck peer is still waiting" ||
 	fail "the stuck peer was answered early: $(cat "$T/slow1")"
 touch "$T/gate1" "$T/gate2"
 wait $W1
-wait $W2
 expect "once the file system answers, the waiting peer gets its file" \
 	"read $T/m1/slow: ok slow" cat "$T/slow1"
-expect "... and so does the transparent one" "^open $T/m2/dir/slow2: ok slow2$" cat "$T/slow2"
-expect "their records are in the audit trail" "^2$" sh -c \
+nrec=1
+if [ -n "$W2" ]; then
+	wait $W2
+	expect "... and so does the transparent one" "^open $T/m2/dir/slow2: ok slow2$" cat "$T/slow2"
+	nrec=2
+fi
+expect "their records are in the audit trail" "^$nrec$" sh -c \
 	"grep -c '\"canon\":\"$T/m[12]/\(slow\|dir/slow2\)\".*\"decision\":\"allow\"' '$A'"
 kill -TERM $DPID
 wait $DPID
@@ -138,7 +150,7 @@ st=$?
 # ---- --audit-sync with threads: each reply after its record is synced ---
 start --audit "$T/sync.jsonl" --audit-sync
 expect "--audit-sync with threads: every request served" "threads $D/a.txt: ok" \
-	within 20 daemon -- "$T/bin/fbtool" threads 4 50 "$D/a.txt"
+	within 20 "$U" -- "$T/bin/fbtool" threads 4 50 "$D/a.txt"
 expect "--audit-sync with threads: every record written" "^200$" sh -c \
 	"grep -c '\"canon\":\"$D/a.txt\".*\"decision\":\"allow\"' '$T/sync.jsonl'"
 kill -TERM $DPID
@@ -147,11 +159,11 @@ wait $DPID
 # ---- --threads 1: the contrast --------------------------------------------
 start --threads 1
 expect "threads 1: logged" "1 serving thread$" cat "$LOG"
-as daemon -- "$T/bin/fbtool" read "$T/m3/slow" >"$T/slow3" 2>&1 &
+as "$U" -- "$T/bin/fbtool" read "$T/m3/slow" >"$T/slow3" 2>&1 &
 W3=$!
 wait_for waiting 1 "$T/gate3" || fail "threads 1: the slow lookup never reached slowfs"
 status "threads 1: every other peer waits too" 124 \
-	within 2 daemon -- "$T/bin/fbtool" read "$D/a.txt"
+	within 2 "$U" -- "$T/bin/fbtool" read "$D/a.txt"
 touch "$T/gate3"
 wait $W3
 expect "threads 1: served once the file system answers" "read $T/m3/slow: ok slow" \
@@ -163,7 +175,7 @@ st=$?
 
 # ---- SIGTERM while a request is stuck --------------------------------------
 start
-as daemon -- "$T/bin/fbtool" read "$T/m4/slow" >"$T/slow4" 2>&1 &
+as "$U" -- "$T/bin/fbtool" read "$T/m4/slow" >"$T/slow4" 2>&1 &
 W4=$!
 wait_for waiting 1 "$T/gate4" || fail "stop: the slow lookup never reached slowfs"
 kill -TERM $DPID

@@ -31,6 +31,7 @@
 # at once read each other's replies there and fail, by design of the
 # protocol (client/channel.c), not through any fault of the broker.
 . tests/integration/lib.sh
+need_run soak
 
 D=${1:-180}
 PAR=${SOAK_PAR:-1}

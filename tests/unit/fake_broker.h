@@ -34,6 +34,7 @@
 
 #include "filebroker.h"
 #include "proto.h"
+#include "unit.h"
 
 enum mode {
 	M_NONE,
@@ -382,7 +383,7 @@ start_broker(void)
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1)
 		abort();
-	broker_pid = fork();
+	broker_pid = unit_fork();
 	if (broker_pid == -1)
 		abort();
 	if (broker_pid == 0) {

@@ -167,7 +167,7 @@ static void
 test_confined_state(void **state)
 {
 	(void)state;
-	assert_int_equal(in_child(confined_state), 0);
+	assert_child_ok(confined_state);
 }
 
 static int
@@ -187,7 +187,7 @@ static void
 test_confined_transparent_keeps_ptrace(void **state)
 {
 	(void)state;
-	assert_int_equal(in_child(confined_transparent), 0);
+	assert_child_ok(confined_transparent);
 }
 
 static int
@@ -228,7 +228,7 @@ static void
 test_more_threads_refused(void **state)
 {
 	(void)state;
-	assert_int_equal(in_child(confined_threads), 0);
+	assert_child_ok(confined_threads);
 }
 
 /* The daemon: no CAP_KILL, its own calls, NSS under the filter. */
@@ -283,7 +283,7 @@ static void
 test_confined_daemon(void **state)
 {
 	(void)state;
-	assert_int_equal(in_child(confined_daemon), 0);
+	assert_child_ok(confined_daemon);
 }
 
 /* ---- what kills it ------------------------------------------------------------ */
@@ -455,6 +455,18 @@ do_i386(void)
 	return 100;
 }
 
+/* getpid through int $0x80, unconfined: 0 if the machine has the i386
+ * ABI.  A kernel without it (CONFIG_IA32_EMULATION off, ia32_emulation=0)
+ * raises SIGSEGV before any filter could kill, so there is nothing to kill. */
+static int
+native_i386(void)
+{
+	long r;
+
+	__asm__ volatile("int $0x80" : "=a"(r) : "a"(20) : "memory");
+	return r == (long)getpid() ? 0 : 1;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -507,16 +519,22 @@ confined_then(void)
 static void
 test_forbidden_kill(void **state)
 {
+	char text[80];
 	int r;
 
 	(void)state;
 	for (kill_index = 0; kill_index < sizeof(kills) / sizeof(kills[0]); kill_index++) {
 		if (SANITIZER && kills[kill_index].fn == do_ptrace)
 			continue;
+		if (kills[kill_index].fn == do_i386 && (r = in_child(native_i386)) != 0) {
+			print_message("%s: not applicable: unconfined, it ends with %s\n",
+			    kills[kill_index].name, unit_child_text(r, text, sizeof(text)));
+			continue;
+		}
 		r = in_child(confined_then);
 		if (r != 1000 + SIGSYS)
-			fail_msg("%s: child ended with %d, wanted SIGSYS (%d)", kills[kill_index].name,
-			    r, 1000 + SIGSYS);
+			fail_msg("%s: child ended with %s, wanted killed by SIGSYS",
+			    kills[kill_index].name, unit_child_text(r, text, sizeof(text)));
 	}
 }
 
@@ -557,7 +575,7 @@ test_scope(void **state)
 	(void)state;
 	if (landlock_abi() < 2)
 		skip();
-	assert_int_equal(in_child(scoped), 0);
+	assert_child_ok(scoped);
 }
 
 int

@@ -39,6 +39,7 @@
 #include "fdpass.h"
 #include "filebroker.h"
 #include "proto.h"
+#include "unit.h"
 
 static pid_t broker = -1;
 static char cwd[PATH_MAX];
@@ -171,7 +172,7 @@ setup(void **state)
 	if (getcwd(cwd, sizeof(cwd)) == NULL ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
 		return -1;
-	if ((broker = fork()) == -1)
+	if ((broker = unit_fork()) == -1)
 		return -1;
 	if (broker == 0) {
 		close(sp[1]);

@@ -189,7 +189,7 @@ test_enter_confines(void **state)
 	(void)state;
 	if (!have_sandbox())
 		skip();
-	assert_int_equal(in_child(child_confined), 0);
+	assert_child_ok(child_confined);
 }
 
 static int
@@ -224,7 +224,7 @@ test_enter_transparent(void **state)
 	(void)state;
 	if (!have_sandbox())
 		skip();
-	assert_int_equal(in_child(child_transparent), 0);
+	assert_child_ok(child_transparent);
 }
 
 static int
@@ -256,7 +256,7 @@ test_enter_closes_fds(void **state)
 	(void)state;
 	if (!have_sandbox())
 		skip();
-	assert_int_equal(in_child(child_keeps_fd), 0);
+	assert_child_ok(child_keeps_fd);
 }
 
 static int
@@ -305,7 +305,7 @@ static void
 test_enter_rejects_bad_args(void **state)
 {
 	(void)state;
-	assert_int_equal(in_child(child_bad_args), 0);
+	assert_child_ok(child_bad_args);
 }
 
 static void *
@@ -345,7 +345,7 @@ static void
 test_enter_refuses_threads(void **state)
 {
 	(void)state;
-	assert_int_equal(in_child(child_threads), 0);
+	assert_child_ok(child_threads);
 }
 
 static int
@@ -377,7 +377,7 @@ test_exec_rule(void **state)
 	(void)state;
 	if (!have_sandbox() || access("/bin/busybox", X_OK) == -1)
 		skip();
-	assert_int_equal(in_child(child_exec_rule), 0);
+	assert_child_ok(child_exec_rule);
 }
 
 int

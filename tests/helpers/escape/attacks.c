@@ -4,7 +4,9 @@
  *
  * Each attempt is one TRY() (a call that must fail), one expect_child_fails()
  * (a forked child that must not succeed) or one expect_kill() (a forked child
- * that must die of SIGSYS); escape.c counts and reports them.
+ * that must die of SIGSYS); escape.c counts and reports them.  An attempt
+ * whose calls the machine may lack names the native probe (below) that tells
+ * whether the machine can make them at all.
  */
 #include <fcntl.h>
 #include <grp.h>
@@ -44,6 +46,78 @@
 
 #define X32_SYSCALL_BIT 0x40000000L
 #define HIGH32 (1UL << 32)
+
+/* ---- native probes: run unsandboxed, exit 0 if the call worked ------------ */
+
+static void
+n_i386(void)
+{
+	long ret;
+
+	/* i386 getpid(2) is 20.  Without the i386 ABI this faults (SIGSEGV). */
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+	_exit(ret == (long)getpid() ? 0 : ret < 0 && ret > -256 ? (int)-ret : 255);
+}
+
+static void
+n_x32(void)
+{
+	long ret = syscall(X32_SYSCALL_BIT | SYS_getpid);
+
+	_exit(ret == (long)getpid() ? 0 : ret == -1 ? errno : 255);
+}
+
+static void
+n_userns(void)
+{
+	long rc = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+
+	if (rc == 0)
+		syscall(SYS_exit, 0);
+	_exit(rc > 0 ? 0 : errno);
+}
+
+/* execve path with "-c exit 0" (a shell) or "true" (busybox): exits 0 if
+ * the program ran. */
+static void __attribute__((noreturn))
+n_exec(const char *path, const char *arg0, const char *arg1)
+{
+	char *argv[] = { (char *)arg0, (char *)arg1, (char *)(arg1[0] == '-' ? "exit 0" : NULL),
+		NULL };
+	char *envp[] = { NULL };
+
+	execve(path, argv, envp);
+	_exit(errno);
+}
+
+static void
+n_exec_sh(void)
+{
+	n_exec("/bin/sh", "sh", "-c");
+}
+
+static void
+n_exec_dash(void)
+{
+	n_exec("/usr/bin/dash", "dash", "-c");
+}
+
+static void
+n_busybox(void)
+{
+	n_exec("/bin/busybox", "busybox", "true");
+}
+
+const struct native_probe native_probes[NATIVE_COUNT] = {
+	[NATIVE_I386] = { "i386", "int $0x80 getpid", n_i386 },
+	[NATIVE_X32] = { "x32", "x32 getpid", n_x32 },
+	[NATIVE_USERNS] = { "userns", "clone(CLONE_NEWUSER)", n_userns },
+	[NATIVE_EXEC_SH] = { "sh", "execve /bin/sh", n_exec_sh },
+	[NATIVE_EXEC_DASH] = { "dash", "execve /usr/bin/dash", n_exec_dash },
+	[NATIVE_BUSYBOX] = { "busybox", "execve /bin/busybox", n_busybox },
+};
+
+/* ---- attacks ---------------------------------------------------------------- */
 
 static void
 k_i386_open(void)
@@ -105,7 +179,7 @@ c_seccomp_strict(void)
 static void
 c_exec_sh(void)
 {
-	char *argv[] = { "sh", "-c", "exit 0", NULL };
+	char *argv[] = { "sh", "-c", "exit 200", NULL };
 	char *envp[] = { NULL };
 
 	execve("/bin/sh", argv, envp);
@@ -115,7 +189,7 @@ c_exec_sh(void)
 static void
 c_exec_dash(void)
 {
-	char *argv[] = { "dash", "-c", "exit 0", NULL };
+	char *argv[] = { "dash", "-c", "exit 200", NULL };
 	char *envp[] = { NULL };
 
 	execve("/usr/bin/dash", argv, envp);
@@ -347,9 +421,9 @@ attack_processes(void)
 	}
 	if (pidfd >= 0)
 		close(pidfd);
-	expect_child_fails("clone(CLONE_NEWUSER)", c_clone_newuser);
-	expect_child_fails("clone3(CLONE_NEWUSER)", c_clone3_newuser);
-	TRY("unshare(CLONE_NEWUSER)", unshare(CLONE_NEWUSER));
+	expect_child_fails(NATIVE_USERNS, "clone(CLONE_NEWUSER)", c_clone_newuser);
+	expect_child_fails(NATIVE_USERNS, "clone3(CLONE_NEWUSER)", c_clone3_newuser);
+	TRY_IF(NATIVE_USERNS, "unshare(CLONE_NEWUSER)", unshare(CLONE_NEWUSER));
 	TRY("unshare(CLONE_NEWNS)", unshare(CLONE_NEWNS));
 	TRY("setns(broker socket)", setns(worker_sock, 0));
 }
@@ -468,17 +542,19 @@ attack_kernel(void)
 	TRY("prctl(PR_CAP_AMBIENT_RAISE)",
 	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_SYS_ADMIN, 0, 0));
 	TRY("prctl(PR_SET_SECUREBITS, 0)", prctl(PR_SET_SECUREBITS, 0, 0, 0, 0));
-	expect_child_fails("prctl(PR_SET_SECCOMP)", c_prctl_seccomp);
-	expect_child_fails("prctl(1<<32 | PR_SET_SECCOMP)", c_prctl_seccomp_high);
-	expect_child_fails("seccomp(SECCOMP_SET_MODE_STRICT)", c_seccomp_strict);
+	expect_child_fails(NATIVE_ANY, "prctl(PR_SET_SECCOMP)", c_prctl_seccomp);
+	expect_child_fails(NATIVE_ANY, "prctl(1<<32 | PR_SET_SECCOMP)", c_prctl_seccomp_high);
+	expect_child_fails(NATIVE_ANY, "seccomp(SECCOMP_SET_MODE_STRICT)", c_seccomp_strict);
 	TRY("seccomp(SET_MODE_FILTER, NEW_LISTENER)",
 	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
 	TRY("execveat(fd, \"\", AT_EMPTY_PATH)",
 	    syscall(SYS_execveat, 1, "", (char *[]){ NULL }, (char *[]){ NULL }, AT_EMPTY_PATH));
 	TRY("memfd_create without MFD_NOEXEC_SEAL", syscall(SYS_memfd_create, "x", MFD_CLOEXEC));
-	expect_child_fails("execve of a sealed memfd via /proc/self/fd", c_exec_memfd);
-	expect_child_fails("execve /bin/sh (not an exec rule)", c_exec_sh);
-	expect_child_fails("execve /usr/bin/dash (not an exec rule)", c_exec_dash);
+	expect_child_fails(NATIVE_BUSYBOX, "execve of a sealed memfd via /proc/self/fd",
+	    c_exec_memfd);
+	expect_child_fails(NATIVE_EXEC_SH, "execve /bin/sh (not an exec rule)", c_exec_sh);
+	expect_child_fails(NATIVE_EXEC_DASH, "execve /usr/bin/dash (not an exec rule)",
+	    c_exec_dash);
 	TRY("personality(ADDR_NO_RANDOMIZE)", syscall(SYS_personality, 0x0040000));
 	TRY("setpriority(PRIO_PROCESS, broker)", setpriority(PRIO_PROCESS, (id_t)broker_pid, 19));
 	TRY("setpriority(PRIO_USER, 0)", setpriority(PRIO_USER, 0, 19));
@@ -499,8 +575,8 @@ attack_kernel(void)
 void
 kill_tests(void)
 {
-	expect_kill("i386 int $0x80 open", k_i386_open);
-	expect_kill("i386 int $0x80 getuid", k_i386_getuid);
-	expect_kill("x32 open", k_x32_open);
-	expect_kill("x32 openat", k_x32_openat);
+	expect_kill(NATIVE_I386, "i386 int $0x80 open", k_i386_open);
+	expect_kill(NATIVE_I386, "i386 int $0x80 getuid", k_i386_getuid);
+	expect_kill(NATIVE_X32, "x32 open", k_x32_open);
+	expect_kill(NATIVE_X32, "x32 openat", k_x32_openat);
 }

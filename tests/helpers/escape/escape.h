@@ -30,28 +30,65 @@ extern struct sockaddr_in tcp_addr;
 extern int transparent, have_tty;
 extern char secret_word[32];
 
-extern int attempts, escapes, broken;
+extern int attempts, escapes, broken, not_applicable;
+
+/*
+ * Native probes.  An attack the machine cannot perform at all is no escape:
+ * int $0x80 on a kernel built without the i386 ABI, or booted with
+ * ia32_emulation=0, raises SIGSEGV before any filter looks at it.  Each probe
+ * makes the call (or its harmless neighbour, getpid for open) unsandboxed, in
+ * a forked child, before the worker enters the sandbox; an attempt tied to a
+ * probe that failed is still made, but reported "n/a" with the reason and
+ * what the sandbox did, and counted neither as an attempt nor as an escape.
+ * An attempt is tied to NATIVE_ANY when the machine can always make it.
+ */
+enum native {
+	NATIVE_ANY,
+	NATIVE_I386,	  /* int $0x80 system calls */
+	NATIVE_X32,	  /* x32 system calls (0x40000000 | nr) */
+	NATIVE_USERNS,	  /* clone(CLONE_NEWUSER) */
+	NATIVE_EXEC_SH,	  /* execve /bin/sh */
+	NATIVE_EXEC_DASH, /* execve /usr/bin/dash */
+	NATIVE_BUSYBOX,	  /* execve /bin/busybox (the exec rule the worker keeps) */
+	NATIVE_COUNT
+};
+
+struct native_probe {
+	const char *key;  /* its name in FB_ESCAPE_NATIVE_FAIL (escape.c) */
+	const char *what; /* "int $0x80 getpid" */
+	/* Runs in a forked child: exits 0 when the call worked, else with
+	 * the errno of its failure, or dies of a signal. */
+	void (*fn)(void);
+};
+
+/* In escape/attacks.c, indexed by enum native (NATIVE_ANY has none). */
+extern const struct native_probe native_probes[NATIVE_COUNT];
+
+/* Why the machine cannot make the calls of probe n, or NULL if it can. */
+const char *native_unable(enum native n);
 
 /* The errno's name ("EACCES"), or "?". */
 const char *ename(int err);
 
 /* An attempt that must fail: rc < 0 (errno err) is the good outcome. */
-void expect_fail(const char *what, long rc, int err);
+void expect_fail(enum native n, const char *what, long rc, int err);
 
-#define TRY(what, call)                               \
-	do {                                          \
-		long rc_;                             \
-		errno = 0;                            \
-		rc_ = (long)(call);                   \
-		expect_fail((what), rc_, errno);      \
+#define TRY_IF(native, what, call)                            \
+	do {                                                  \
+		long rc_;                                     \
+		errno = 0;                                    \
+		rc_ = (long)(call);                           \
+		expect_fail((native), (what), rc_, errno);    \
 	} while (0)
+#define TRY(what, call) TRY_IF(NATIVE_ANY, what, call)
 
 /* fn runs in a forked child, which must die of SIGSYS. */
-void expect_kill(const char *what, void (*fn)(void));
+void expect_kill(enum native n, const char *what, void (*fn)(void));
 
 /* fn runs in a forked child, which must exit with the errno of its failure
- * (or die of a signal); exit status 200 means that the attack worked. */
-void expect_child_fails(const char *what, void (*fn)(void));
+ * (or die of a signal); exit status 200 means that the attack worked, and so
+ * does 0 (a program it managed to execute ran: errno is never 0). */
+void expect_child_fails(enum native n, const char *what, void (*fn)(void));
 
 /* fcntl(fd, F_GETFD): >= 0 if fd is open, else -1 (EBADF). */
 int fd_open(int fd);
