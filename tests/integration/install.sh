@@ -11,7 +11,10 @@ command -v make >/dev/null || skip_all "install.sh needs make"
 san=
 [ "$B" = build-san ] && san=SANITIZE=1
 # Called from make check: not the outer make's jobserver or command line.
-mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory $san "$@"; }
+# Installing for another PREFIX rebuilds what embeds it, so the installs
+# build in a folder of their own ($T/ib): the build the rest of the suite
+# runs ($B) is never relinked for /usr or /opt/fb half-way through.
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -j2 $san B="$T/ib" "$@"; }
 
 R=$T/root
 mk install DESTDIR="$R" PREFIX=/usr >"$T/out" 2>&1
