@@ -58,6 +58,7 @@
 #include "cmds.h"
 #include "confine.h"
 #include "control.h"
+#include "fdpass.h"
 #include "log.h"
 #include "notify.h"
 #include "ops.h"
@@ -507,6 +508,11 @@ cmd_serve(int argc, char **argv)
 				  "--socket-group are systemd's business; ignored");
 	} else
 		st.lfd = sockfile_create("socket", sock, mode, group != NULL, gid, &made);
+	/* Every message names its sender (serve_conn.c): the accepted sockets
+	 * inherit SO_PASSCRED, and what a peer sends before accept() carries
+	 * the credentials too. */
+	if (fdpass_want_creds(st.lfd) == -1)
+		fatal("serve: SO_PASSCRED on the listening socket");
 	/* Root's alone: 0600 and created by root, and control_check() looks
 	 * at every client's uid as well. */
 	if ((cpath = control_path(control, activated != -1 ? NULL : sock, activated)) != NULL)

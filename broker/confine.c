@@ -348,13 +348,15 @@ static const struct {
 	{ "unlinkat", ANY, A_NONE },
 	{ "renameat", ANY, A_NONE },
 	{ "renameat2", ANY, A_RENAME_FLAGS },
+	/* statfs(2) in transparent mode; whether a descriptor to hand out is
+	 * on a process file system (task_proc_check()). */
+	{ "fstatfs", ANY, A_NONE },
 	{ "fchownat", CHOWN, A_NONE },
 	/* Transparent mode (notify.c). */
 	{ "symlinkat", NOTIFY, A_NONE },
 	{ "linkat", NOTIFY, A_NONE },
 	{ "utimensat", NOTIFY, A_NONE },
 	{ "fchmodat", NOTIFY, A_NONE },
-	{ "fstatfs", NOTIFY, A_NONE },
 	{ "ftruncate", NOTIFY, A_NONE },
 	{ "pidfd_getfd", NOTIFY, A_NONE },
 	{ "inotify_add_watch", NOTIFY, A_NONE },

@@ -269,6 +269,8 @@ handle(struct notifier *n)
 	}
 	o.mode = "transparent";
 	o.tid = tid;
+	o.uid = n->s->uid;
+	o.gid = n->s->gid;
 	/* The thread cache's pidfds are watched by the server. */
 	server_lock(n->sv);
 	o.pid = task_tgid(&n->tasks, tid);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "log.h"
 #include "ops.h"
 #include "serve.h"
@@ -383,7 +384,10 @@ conn_add(struct server *sv, struct sref *sr, int fd)
 		errno = EMFILE;
 		return -1;
 	}
-	if ((w = watch_add(sv, fd, W_CONN, sr->throttled ? 0 : EPOLLIN)) == NULL) {
+	/* Every request names its sender (serve_conn.c): set before the
+	 * other end of a channel leaves, so that no message comes without. */
+	if (fdpass_want_creds(fd) == -1 ||
+	    (w = watch_add(sv, fd, W_CONN, sr->throttled ? 0 : EPOLLIN)) == NULL) {
 		int saved = errno;
 		close(fd);
 		errno = saved;

@@ -152,30 +152,15 @@ static int
 conn_serve_one(struct sthread *th, struct watch *w)
 {
 	struct server *sv = th->sv;
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int) * 253)];
-	} cbuf;
+	struct fdpass_in *in = &th->rx;
 	struct timespec t0;
 	struct origin o;
-	struct msghdr msg;
-	struct iovec iov;
-	struct cmsghdr *cm;
 	const char *why;
 	ssize_t n, len;
-	unsigned nout;
-	int nfds = 0, fd, rfd = -1, i, r;
+	unsigned nout, i;
+	int fd, rfd = -1, r;
 
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = th->in;
-	iov.iov_len = sizeof(th->in);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cbuf.b;
-	msg.msg_controllen = sizeof(cbuf.b);
-	do
-		n = recvmsg(w->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	while (n == -1 && errno == EINTR);
+	n = fdpass_recv(w->fd, th->in, sizeof(th->in), in);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return 0;
@@ -187,19 +172,13 @@ conn_serve_one(struct sthread *th, struct watch *w)
 	/* Whatever arrives, every descriptor in it is closed, but for the
 	 * first, kept in rfd until the message proves to be the one request
 	 * that carries one (FB_MSG_LISTENER) and closed otherwise. */
-	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (i = 0; (size_t)i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-			memcpy(&fd, CMSG_DATA(cm) + (size_t)i * sizeof(int), sizeof(int));
-			if (rfd == -1)
-				rfd = fd;
-			else
-				close(fd);
-			nfds++;
-		}
+	for (i = 0; i < in->nfds; i++) {
+		if (rfd == -1)
+			rfd = in->fds[i];
+		else
+			close(in->fds[i]);
 	}
-	if (n == 0 && nfds == 0 && !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+	if (n == 0 && in->nfds == 0 && !(in->flags & (MSG_TRUNC | MSG_CTRUNC))) {
 		/* End of file (an empty packet looks the same; the protocol
 		 * has none). */
 		conn_close(sv, w);
@@ -207,25 +186,34 @@ conn_serve_one(struct sthread *th, struct watch *w)
 	}
 	why = NULL;
 	r = (int)proto_request_nfds(proto_peek_type(th->in, (size_t)n));
-	if (nfds != r)
+	if ((int)in->nfds != r)
 		why = r == 0 ? "request carried descriptors"
-		    : nfds == 0 ? "listener request without its descriptor"
-				: "listener request with more than one descriptor";
-	else if (msg.msg_flags & MSG_TRUNC)
+		    : in->nfds == 0 ? "listener request without its descriptor"
+				    : "listener request with more than one descriptor";
+	else if (in->flags & MSG_TRUNC)
 		why = "message too long";
-	else if (msg.msg_flags & MSG_CTRUNC)
+	else if (in->flags & MSG_CTRUNC)
 		why = "control data truncated";
+	else if (!in->has_cred)
+		why = "no credentials from the kernel (SO_PASSCRED)";
 	if (why != NULL) {
 		if (rfd != -1)
 			close(rfd);
 		violation(sv, w, why);
 		return 0;
 	}
-	/* On a socket the broker cannot tell which process of the worker's
-	 * asked: the records name the worker it started. */
+	/* Who asked: the process that sent this very message, as the kernel
+	 * says (SCM_CREDENTIALS), not the one that connected nor one that
+	 * made the channel.  A connection outlives its maker: it is inherited
+	 * by children, passed to other processes, kept by one that then
+	 * became a set-user-ID program.  The credentials are those of the
+	 * sender at the time it sent (its real uid and gid); pid 0 when it is
+	 * in a pid namespace the broker cannot see. */
 	o.mode = "explicit";
-	o.pid = w->sr->s->pid;
+	o.pid = in->cred.pid;
 	o.tid = 0;
+	o.uid = in->cred.uid;
+	o.gid = in->cred.gid;
 	o.resolve = 0;
 	o.resolve_err = 0;
 	o.resolved = NULL;

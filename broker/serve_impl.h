@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "fdpass.h"
 #include "proto.h"
 
 struct session;
@@ -88,6 +89,7 @@ struct sthread {
 	struct fb_request req;
 	struct fb_openv_request openv;
 	struct fb_reply rep;
+	struct fdpass_in rx; /* the request as it arrived */
 	int fds[FB_OPENV_MAX];
 	uint8_t in[FB_MSG_MAX + 1];
 	uint8_t out[FB_REPLY_MAX];
