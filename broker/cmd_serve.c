@@ -76,9 +76,9 @@ serve_usage(FILE *f)
 	    "usage: filebroker serve --policy FILE --socket PATH [--socket-mode MODE]\n"
 	    "                        [--socket-group GROUP] [--control PATH|none]\n"
 	    "                        [--audit DEST]... [--audit-sync] [--max-peers N]\n"
-	    "                        [--max-peers-per-user N] [--max-rate N[/s]]\n"
-	    "                        [--max-burst N] [--max-inflight N] [--threads N]\n"
-	    "                        [-v]\n"
+	    "                        [--max-peers-per-user N] [--idle-timeout SECONDS]\n"
+	    "                        [--max-rate N[/s]] [--max-burst N]\n"
+	    "                        [--max-inflight N] [--threads N] [-v]\n"
 	    "\n"
 	    "Serve workers that connect to a listening socket (daemon mode).  Each\n"
 	    "peer is identified by the kernel (SO_PEERCRED, SO_PEERGROUPS) and gets\n"
@@ -101,8 +101,18 @@ serve_usage(FILE *f)
 	    "  --audit-sync           fdatasync the audit files before the replies, one\n"
 	    "                         fdatasync per batch of requests, so that records\n"
 	    "                         survive a power cut (slower)\n"
-	    "  --max-peers N          connected peers at once (default %d)\n"
+	    "  --max-peers N          connected peers at once (default %d); the last\n"
+	    "                         eighth are kept for users with fewer than %d,\n"
+	    "                         and when full, a user below its share\n"
+	    "                         (N / users) takes the slot of the longest idle\n"
+	    "                         peer of the user holding the most\n"
 	    "  --max-peers-per-user N connected peers of one user (default %d)\n"
+	    "  --idle-timeout SECONDS while short of room (the reserve reached),\n"
+	    "                         close peers that have held no work (no request,\n"
+	    "                         no reply waiting, no seccomp listener) for so\n"
+	    "                         long (default %d; 0: never); libfilebroker\n"
+	    "                         connects again when it next asks, unless it is\n"
+	    "                         sandboxed\n"
 	    "  --max-rate N[/s]       requests per second of one peer (an OPENV entry\n"
 	    "                         is one); one over it is answered EAGAIN, not\n"
 	    "                         decided, and logged once a second (default: no\n"
@@ -123,8 +133,8 @@ serve_usage(FILE *f)
 	    "SIGHUP reloads the policy (one that does not load leaves the old in\n"
 	    "force) and reopens the audit files; SIGTERM or SIGINT closes every\n"
 	    "connection and exits 0.\n",
-	    SERVE_MAX_PEERS, SERVE_MAX_PER_USER, SERVE_MAX_INFLIGHT, SERVE_MAX_THREADS,
-	    SERVE_THREADS);
+	    SERVE_MAX_PEERS, SERVE_RESERVE_FEW, SERVE_MAX_PER_USER, SERVE_IDLE_TIMEOUT,
+	    SERVE_MAX_INFLIGHT, SERVE_MAX_THREADS, SERVE_THREADS);
 }
 
 /* ---- reloading ---- */
@@ -346,6 +356,7 @@ cmd_serve(int argc, char **argv)
 		{ "audit-sync", no_argument, NULL, 'S' },
 		{ "max-peers", required_argument, NULL, 'P' },
 		{ "max-peers-per-user", required_argument, NULL, 'U' },
+		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "max-rate", required_argument, NULL, 'R' },
 		{ "max-burst", required_argument, NULL, 'B' },
 		{ "max-inflight", required_argument, NULL, 'I' },
@@ -372,6 +383,9 @@ cmd_serve(int argc, char **argv)
 	st.cfd = -1;
 	st.max_peers = SERVE_MAX_PEERS;
 	st.max_per_user = SERVE_MAX_PER_USER;
+	st.idle_timeout = SERVE_IDLE_TIMEOUT;
+	ratelog_init(&st.rlog, "refused peers");
+	ratelog_init(&st.elog, "closed peers");
 	st.max_inflight = SERVE_MAX_INFLIGHT;
 	st.threads = SERVE_THREADS;
 	signal(SIGPIPE, SIG_IGN);
@@ -416,6 +430,11 @@ cmd_serve(int argc, char **argv)
 			break;
 		case 'U':
 			st.max_per_user = parse_count("--max-peers-per-user", optarg);
+			break;
+		case 'i':
+			st.idle_timeout = strcmp(optarg, "0") == 0 ?
+			    0 :
+			    parse_count("--idle-timeout (seconds, or 0 for never)", optarg);
 			break;
 		case 'R':
 			st.max_rate = parse_rate(optarg);
@@ -522,6 +541,7 @@ cmd_serve(int argc, char **argv)
 	if ((st.sv = server_new(NULL)) == NULL || server_threads(st.sv, st.threads) == -1 ||
 	    server_watch(st.sv, st.sigfd, on_signal, &st) == -1 ||
 	    server_watch(st.sv, st.lfd, serve_on_accept, &st) == -1 ||
+	    server_tick(st.sv, serve_on_tick, &st) == -1 ||
 	    (st.cfd != -1 && server_watch(st.sv, st.cfd, on_control, &st) == -1))
 		fatal("event loop");
 	{
@@ -552,6 +572,16 @@ cmd_serve(int argc, char **argv)
 	else
 		log_info("limits per peer: %d connections, no request rate, %u replies in flight",
 		    SERVE_PEER_CONNS, st.max_inflight);
+	if (st.idle_timeout != 0)
+		log_info("peers: at most %u (%u per user, the last %u for users with fewer than "
+			 "%d); when short of room, a peer idle for %u s is closed",
+		    st.max_peers, st.max_per_user, st.max_peers / SERVE_RESERVE_DIV,
+		    SERVE_RESERVE_FEW, st.idle_timeout);
+	else
+		log_info("peers: at most %u (%u per user, the last %u for users with fewer than "
+			 "%d); idle peers are never closed",
+		    st.max_peers, st.max_per_user, st.max_peers / SERVE_RESERVE_DIV,
+		    SERVE_RESERVE_FEW);
 	log_info("%u serving thread%s", st.threads, st.threads == 1 ? "" : "s");
 	systemd_notify("READY=1");
 
@@ -587,9 +617,10 @@ cmd_serve(int argc, char **argv)
 	server_unwatch(st.sv, st.sigfd);
 	nviol = server_nviolations(st.sv);
 	server_free(st.sv); /* releases every peer */
-	log_info("stopped: %llu peers served, %llu refused, %llu requests, %llu denied, "
-		 "%llu protocol violations",
-	    st.accepted, st.refused, st.nrequests, st.ndenied, (unsigned long long)nviol);
+	log_info("stopped: %llu peers served, %llu refused, %llu closed idle, %llu closed to "
+		 "make room, %llu requests, %llu denied, %llu protocol violations",
+	    st.accepted, st.refused, st.idled, st.evicted, st.nrequests, st.ndenied,
+	    (unsigned long long)nviol);
 	close(st.sigfd);
 	close(st.reserve);
 	polref_drop(st.cur);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,6 +53,15 @@ server_new(struct session *s)
 		free(sv);
 		return NULL;
 	}
+	/* Made now, while the broker may still make one (it is watched and
+	 * armed when something needs the tick). */
+	if ((sv->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) == -1) {
+		close(sv->ep);
+		free(sv->th);
+		free(sv->def);
+		free(sv);
+		return NULL;
+	}
 	pthread_mutex_init(&sv->lock, NULL);
 	pthread_cond_init(&sv->go, NULL);
 	pthread_cond_init(&sv->ready, NULL);
@@ -59,6 +69,8 @@ server_new(struct session *s)
 	sv->th[0].sv = sv;
 	sv->stopfd = -1;
 	sv->free_slot = NO_SLOT;
+	ratelog_init(&sv->vlog, "protocol violations");
+	ratelog_init(&sv->llog, "refused listeners");
 	if (s != NULL) {
 		sv->def->sv = sv;
 		sv->def->s = s;
@@ -329,6 +341,7 @@ server_free(struct server *sv)
 		sv->th[i].held = NULL;
 	free_retired(sv);
 	close(sv->ep);
+	close(sv->tickfd);
 	if (sv->stopfd != -1)
 		close(sv->stopfd);
 	pthread_cond_destroy(&sv->go);
@@ -400,6 +413,7 @@ conn_add(struct server *sv, struct sref *sr, int fd)
 	sr->conns = w;
 	sr->nconns++;
 	sv->nconns++;
+	clock_gettime(CLOCK_MONOTONIC, &sr->last);
 	return 0;
 }
 
@@ -458,6 +472,82 @@ server_session_nconns(const struct session *s)
 	const struct sref *sr = s->serve;
 
 	return sr != NULL ? sr->nconns : 0;
+}
+
+long long
+server_session_idle_ms(const struct session *s, const struct timespec *now)
+{
+	const struct sref *sr = s->serve;
+	const struct watch *w;
+
+	if (sr == NULL || sr->busy || sr->nparked > 0 || sr->nheld > 0)
+		return -1;
+	for (w = sr->conns; w != NULL; w = w->cnext)
+		if (w->pending)
+			return -1; /* held for the audit sync */
+	return (long long)(now->tv_sec - sr->last.tv_sec) * 1000 +
+	    (now->tv_nsec - sr->last.tv_nsec) / 1000000;
+}
+
+int
+server_session_close(struct server *sv, struct session *s)
+{
+	struct sref *sr = s->serve;
+
+	if (sr == NULL || sr->sv != sv) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (sr->busy) {
+		errno = EBUSY;
+		return -1;
+	}
+	/* Marked busy meanwhile, so that the last conn_close() does not free
+	 * sr under this loop; sref_check() then lets it go. */
+	sr->busy = 1;
+	while (sr->conns != NULL)
+		conn_close(sv, sr->conns);
+	sr->busy = 0;
+	sref_check(sv, sr);
+	return 0;
+}
+
+/* The tick: the server's own bounds, then the owner's timers. */
+static void
+on_tick(void *arg, uint32_t events)
+{
+	struct server *sv = arg;
+	uint64_t n;
+
+	(void)events;
+	if (read(sv->tickfd, &n, sizeof(n)) != (ssize_t)sizeof(n))
+		return; /* not yet: another thread took it */
+	ratelog_flush(&sv->vlog);
+	ratelog_flush(&sv->llog);
+	if (sv->tick_fn != NULL)
+		sv->tick_fn(sv->tick_arg);
+}
+
+int
+server_tick(struct server *sv, void (*fn)(void *arg), void *arg)
+{
+	struct itimerspec it;
+
+	sv->tick_fn = fn;
+	sv->tick_arg = arg;
+	if (sv->ticking)
+		return 0;
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = 1;
+	it.it_interval.tv_sec = 1;
+	if (server_watch(sv, sv->tickfd, on_tick, sv) == -1)
+		return -1;
+	if (timerfd_settime(sv->tickfd, 0, &it, NULL) == -1) {
+		server_unwatch(sv, sv->tickfd);
+		return -1;
+	}
+	sv->ticking = 1;
+	return 0;
 }
 
 unsigned long long

@@ -12,6 +12,7 @@
 #define FB_SERVE_H
 
 #include <stdint.h>
+#include <time.h>
 
 struct session;
 struct server;
@@ -65,6 +66,29 @@ void server_session_max_inflight(struct session *s, unsigned max);
 
 /* Open connections of session s (s must have been given to a server). */
 unsigned server_session_nconns(const struct session *s);
+
+/*
+ * How long session s has been idle, in milliseconds at now
+ * (CLOCK_MONOTONIC): since its last event (a request, a hang-up) or its
+ * first connection; or -1 while it holds work: a thread serving it, a
+ * reply not yet taken, a seccomp listener (server_watch_session()).
+ */
+long long server_session_idle_ms(const struct session *s, const struct timespec *now);
+
+/*
+ * Close every connection of session s (given to sv) now; the release
+ * follows as usual, at once unless a seccomp listener still holds it.
+ * Returns 0, or -1 with errno EBUSY while a thread serves it (its state is
+ * that thread's), EINVAL when s is not served.
+ */
+int server_session_close(struct server *sv, struct session *s);
+
+/*
+ * fn(arg) once a second, with the lock held, for the owner's own timers
+ * (the daemon's idle timeout).  The server's own bounds ride on the same
+ * tick.  Before the first event.  Returns 0 or -1 with errno.
+ */
+int server_tick(struct server *sv, void (*fn)(void *arg), void *arg);
 
 /* How many times --max-inflight stopped reading session s. */
 unsigned long long server_session_nthrottled(const struct session *s);

@@ -26,8 +26,11 @@ static void
 violation(struct server *sv, struct watch *w, const char *why)
 {
 	sv->nviolations++;
-	log_warnx("worker %ld: protocol violation: %s; connection closed", (long)w->sr->s->pid,
-	    why);
+	/* As fast as a worker can send: at most RATELOG_PER_S lines a
+	 * second, the rest counted. */
+	if (ratelog_ok(&sv->vlog))
+		log_warnx("worker %ld: protocol violation: %s; connection closed",
+		    (long)w->sr->s->pid, why);
 	conn_close(sv, w);
 }
 
@@ -124,7 +127,7 @@ conn_listener(struct sthread *th, struct watch *w, int fd)
 	if (e == 0)
 		log_info("worker %ld: transparent mode: serving its seccomp listener",
 		    (long)s->pid);
-	else
+	else if (ratelog_ok(&sv->llog))
 		log_warnx("worker %ld: transparent mode: listener refused: %s", (long)s->pid,
 		    strerror(e));
 	th->rep.error = (uint32_t)e;

@@ -16,6 +16,7 @@
 
 #include "fdpass.h"
 #include "proto.h"
+#include "ratelog.h"
 
 struct session;
 
@@ -45,6 +46,7 @@ struct sref {
 	 * busy (sref_check()). */
 	int busy;
 	struct watch *deferred;
+	struct timespec last; /* CLOCK_MONOTONIC of its last event */
 };
 
 /* watch.pending */
@@ -119,6 +121,12 @@ struct server {
 	uint32_t nslots, free_slot;
 	unsigned nconns;
 	uint64_t nviolations;
+	struct ratelog vlog; /* the lines protocol violations write */
+	struct ratelog llog; /* and refused listeners */
+	/* The tick: a timerfd, watched once something needs it. */
+	int tickfd, ticking;
+	void (*tick_fn)(void *arg);
+	void *tick_arg;
 	/* Threads (server_threads()).  oneshot: every watch is armed for
 	 * one event at a time (EPOLLONESHOT), so that two threads never
 	 * serve the same watch at once. */

@@ -57,8 +57,11 @@ dispatch(struct sthread *th, uint64_t h, uint32_t events)
 		}
 		return;
 	}
-	if (sr != NULL)
+	if (sr != NULL) {
 		sr->busy = 1;
+		if (w->kind == W_CONN)
+			clock_gettime(CLOCK_MONOTONIC, &sr->last); /* not idle */
+	}
 	if (w->kind == W_OTHER)
 		w->fn(w->arg, events);
 	else

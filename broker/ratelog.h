@@ -1,0 +1,40 @@
+/*
+ * ratelog.h: a bound on the lines one kind of event writes to the log.
+ * A peer can make the daemon refuse it, or break the protocol, as fast as
+ * it can connect and send; a line for each would bury everything else
+ * (66,000 lines in two minutes).  Each kind gets at most RATELOG_PER_S
+ * lines a second; the rest are counted, and the count is said in one line
+ * as soon as a line may be written again (ratelog_flush(), called once a
+ * second, says it when no new event comes).
+ *
+ * Not thread-safe: the daemon's callers hold the server lock.
+ */
+#ifndef FB_RATELOG_H
+#define FB_RATELOG_H
+
+#include <time.h>
+
+#define RATELOG_PER_S 10
+
+struct ratelog {
+	const char *what;	  /* "refused peers", "protocol violations" */
+	struct timespec second;	  /* CLOCK_MONOTONIC start of the current second */
+	unsigned n;		  /* lines written in it */
+	unsigned long long held;  /* events not logged since the last count */
+	unsigned long long total; /* events not logged in all */
+};
+
+/* An empty bound for events called what (a plural, for the count line). */
+void ratelog_init(struct ratelog *r, const char *what);
+
+/*
+ * May this event's line be written?  1: yes, and a line with the count of
+ * those held back before it was written first; 0: no, the event is
+ * counted.
+ */
+int ratelog_ok(struct ratelog *r);
+
+/* Say how many were held back, if any, once their second is over. */
+void ratelog_flush(struct ratelog *r);
+
+#endif

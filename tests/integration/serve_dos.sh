@@ -1,0 +1,201 @@
+#!/bin/sh
+# filebroker serve against peers that try to deny service to the others
+# (issue 17): each attack runs while an honest peer must still be served.
+#
+#   slots      users hold every peer slot with idle connections, and keep
+#              connecting: an honest user is still served, the log stays
+#              short
+#   idle       idle peers are closed while room is short; a client whose
+#              peer was closed connects again
+#   violations a peer that breaks the protocol as fast as it can: a few lines
+#
+# Users are numbers (setpriv): the machine need not name them.
+. tests/integration/lib.sh
+
+[ "$(id -u)" = 0 ] || skip_all "serve_dos.sh needs root (peers of several users)"
+command -v setpriv >/dev/null || skip_all "serve_dos.sh needs setpriv (util-linux)"
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
+[ -n "$PY" ] && "$PY" -c 'import socket; socket.recv_fds' 2>/dev/null ||
+	skip_all "serve_dos.sh needs python3 3.9 or later"
+
+D=$T/data
+mkdir -p "$D"
+echo "honest" >"$D/a.txt"
+chmod -R go+rX "$T"
+S=$T/fb.sock
+P=$T/dos.policy
+LOG=$T/serve.log
+cat >"$P" <<EOF
+profile any
+allow read $D/**
+EOF
+
+# as UID CMD...: CMD as that user and group, no other groups, connected to
+# the daemon by FILEBROKER_SOCKET.
+as() {
+	u=$1
+	shift
+	env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
+		setpriv --reuid="$u" --regid="$u" --clear-groups -- "$@"
+}
+
+wait_log() {
+	i=0
+	while ! grep -Eq -- "$1" "$LOG" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && return 1
+		sleep 0.05
+	done
+}
+
+start() {
+	: >"$LOG"
+	"$FB" serve -v --policy "$P" --socket "$S" --socket-mode 0666 "$@" 2>>"$LOG" &
+	DPID=$!
+	wait_log "serving .* on $S" || { fail "daemon did not start"; cat "$LOG"; finish; }
+}
+stop() {
+	kill -TERM $DPID
+	wait $DPID
+}
+trap 'kill -9 $DPID 2>/dev/null; rm -rf "$T"' EXIT
+
+# peers: how many peers the daemon has now.
+peers() { "$FB" status --json --socket "$S" | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)["peers"]))'; }
+
+cat >"$T/bin/flood.py" <<'EOF'
+# flood.py N SECONDS: hold N connections to FILEBROKER_SOCKET (each one a
+# peer), then for SECONDS keep connecting and closing one more; print
+# "held N tried M" and hold the N until killed.
+import os, socket, sys, time
+path = os.environ["FILEBROKER_SOCKET"]
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(path)
+    return s
+held = [conn() for i in range(int(sys.argv[1]))]
+tried = 0
+end = time.monotonic() + float(sys.argv[2])
+while time.monotonic() < end:
+    try:
+        conn().close()
+    except OSError:
+        pass
+    tried += 1
+print("held %d tried %d" % (len(held), tried), flush=True)
+time.sleep(3600)
+EOF
+
+# ---- slots: every peer slot held by idle peers --------------------------------
+# --max-peers 64 keeps its last 8 for users holding fewer than 2: 7 users
+# take 8 each (56, their --max-peers-per-user) and keep connecting; then
+# users take the 8 kept, one or two each.  Then an honest user comes.
+start --max-peers 64 --max-peers-per-user 8 --idle-timeout 0
+FLOOD=
+for u in 5001 5002 5003 5004 5005 5006 5007; do
+	as $u "$PY" "$T/bin/flood.py" 8 2 >"$T/flood.$u" 2>&1 &
+	FLOOD="$FLOOD $!"
+done
+i=0
+while [ "$(peers)" -lt 56 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+expect "slots: 7 users take 56 peer slots" "^56$" peers
+# uid_peers UID: how many peers the daemon has of UID.
+uid_peers() { "$FB" status --json --socket "$S" | "$PY" -c 'import json, sys
+print(sum(1 for p in json.load(sys.stdin)["peers"] if p["uid"] == int(sys.argv[1])))' "$1"; }
+as 5011 "$PY" "$T/bin/flood.py" 3 0 >"$T/one.5011" 2>&1 &
+FLOOD="$FLOOD $!"
+i=0
+while ! grep -q "^held" "$T/one.5011" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+sleep 0.2
+expect "slots: the last 8 are kept for users with fewer than 2 (a third is refused)" "^2$" \
+	uid_peers 5011
+for u in 5012 5013 5014 5015 5016 5017; do
+	as $u "$PY" "$T/bin/flood.py" 1 0 >"$T/one.$u" 2>&1 &
+	FLOOD="$FLOOD $!"
+done
+i=0
+while [ "$(peers)" -lt 64 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+expect "slots: and all 64 are taken" "^64$" peers
+expect "slots: an honest user is served while they are" "read $D/a.txt: ok honest" \
+	timeout 5 env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
+	setpriv --reuid=5100 --regid=5100 --clear-groups -- "$T/bin/fbtool" read "$D/a.txt"
+# 7 + 7 users and this one: a share of 64 / 15 = 4.
+expect "slots: its slot was the longest idle peer of a user holding more than its share" \
+	"closed to make room for uid 5100: uid 500[1-7] holds 8 of 64 peers, more than its share of 4" \
+	cat "$LOG"
+# The 7 keep connecting for 2 s: thousands of refusals, a few lines.
+for u in 5001 5002 5003 5004 5005 5006 5007; do
+	i=0
+	while ! grep -q "^held" "$T/flood.$u" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+done
+tried=$(cat "$T"/flood.* | awk '{ n += $4 } END { print n }')
+sleep 1.1 # the count of the last second is said
+lines=$(grep -c "refused peer" "$LOG")
+echo "     ($tried connections refused, $lines lines about them)"
+[ "$tried" -gt 500 ] && pass "slots: the flood made $tried refused connections" ||
+	fail "slots: the flood made only $tried connections"
+[ "$lines" -le 60 ] && pass "slots: at most 10 lines a second about them ($lines)" ||
+	fail "slots: $lines lines for $tried refusals"
+expect "slots: the rest counted" "more refused peers not logged \(at most 10 lines a second" \
+	cat "$LOG"
+kill $FLOOD 2>/dev/null
+wait $FLOOD 2>/dev/null
+stop
+
+# ---- idle: while room is short, peers idle for --idle-timeout are closed ----
+# 8 users hold 8 idle peers each (--max-peers 64: the reserve reached).  A
+# client that slept through its idle peer's close connects again when it
+# next asks.
+start --max-peers 64 --max-peers-per-user 8 --idle-timeout 2
+FLOOD=
+for u in 5001 5002 5003 5004 5005 5006 5007; do
+	as $u "$PY" "$T/bin/flood.py" 8 0 >"$T/flood.$u" 2>&1 &
+	FLOOD="$FLOOD $!"
+done
+as 5101 "$T/bin/fbtool" read "$D/a.txt" :: sleep 4000 :: read "$D/a.txt" >"$T/sleeper" 2>&1 &
+SLEEPER=$!
+wait_log "idle for 2 s \(--idle-timeout\): closed" || fail "idle: no idle peer closed"
+expect "idle: idle peers closed while room is short" \
+	"peer [0-9]+ \(uid=50[0-9][0-9] pid=[0-9]+\): idle for 2 s \(--idle-timeout\): closed" \
+	cat "$LOG"
+wait $SLEEPER
+expect "idle: a client whose idle peer was closed connects again" \
+	"^read $D/a.txt: ok honest.*read $D/a.txt: ok honest" sh -c "tr '\n' ' ' <'$T/sleeper'"
+expect "idle: the sleeper's first peer was one of those closed" "peer [0-9]+ \(uid=5101 pid=[0-9]+\): idle for 2 s" \
+	cat "$LOG"
+kill $FLOOD 2>/dev/null
+wait $FLOOD 2>/dev/null
+stop
+
+# ---- violations: as fast as a peer can break the protocol ------------------
+cat >"$T/bin/garbage.py" <<'EOF'
+# garbage.py SECONDS: connect, send a message that is not a request, close;
+# again and again; print how many.
+import os, socket, sys, time
+n = 0
+end = time.monotonic() + float(sys.argv[1])
+while time.monotonic() < end:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(os.environ["FILEBROKER_SOCKET"])
+    s.send(b"\x07\x00\x01")
+    s.recv(16)  # the daemon closes it
+    s.close()
+    n += 1
+print("sent %d" % n, flush=True)
+EOF
+start --max-peers 64
+as 5001 "$PY" "$T/bin/garbage.py" 2 >"$T/garbage" 2>&1
+sleep 1.1
+sent=$(sed -n 's/^sent //p' "$T/garbage")
+lines=$(grep -c "protocol violation" "$LOG")
+echo "     (${sent:-no} violations, $lines lines about them)"
+[ "${sent:-0}" -gt 200 ] && [ "$lines" -le 40 ] &&
+	pass "violations: at most 10 lines a second ($lines for $sent)" ||
+	fail "violations: $lines lines for ${sent:-no} violations"
+expect "violations: the rest counted" "more protocol violations not logged" cat "$LOG"
+expect "violations: an honest peer is served meanwhile and after" "read $D/a.txt: ok honest" \
+	as 5100 "$T/bin/fbtool" read "$D/a.txt"
+stop
+
+finish
