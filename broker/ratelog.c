@@ -4,28 +4,34 @@
 #include "log.h"
 #include "ratelog.h"
 
+#define FULL ((uint64_t)RATELOG_BURST * 1000)
+
 void
 ratelog_init(struct ratelog *r, const char *what)
 {
 	r->what = what;
-	r->second.tv_sec = 0;
-	r->second.tv_nsec = 0;
-	r->n = 0;
+	clock_gettime(CLOCK_MONOTONIC, &r->filled);
+	r->milli = FULL;
 	r->held = 0;
 	r->total = 0;
 }
 
-/* Whether a new second began at now (and then start it). */
-static int
-new_second(struct ratelog *r, const struct timespec *now)
+/* RATELOG_PER_S lines a second since the last refill, up to the burst. */
+static void
+refill(struct ratelog *r)
 {
-	if (now->tv_sec - r->second.tv_sec > 1 ||
-	    (now->tv_sec - r->second.tv_sec == 1 && now->tv_nsec >= r->second.tv_nsec)) {
-		r->second = *now;
-		r->n = 0;
-		return 1;
-	}
-	return 0;
+	struct timespec now;
+	int64_t ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (int64_t)(now.tv_sec - r->filled.tv_sec) * 1000 +
+	    (now.tv_nsec - r->filled.tv_nsec) / 1000000;
+	if (ms <= 0)
+		return;
+	r->filled = now;
+	/* Compared first, so that the product cannot overflow. */
+	if ((uint64_t)ms >= FULL / RATELOG_PER_S || (r->milli += (uint64_t)ms * RATELOG_PER_S) > FULL)
+		r->milli = FULL;
 }
 
 static void
@@ -41,16 +47,13 @@ say_held(struct ratelog *r)
 int
 ratelog_ok(struct ratelog *r)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	new_second(r, &now);
-	if (r->n >= RATELOG_PER_S) {
+	refill(r);
+	if (r->milli < 1000) {
 		r->held++;
 		r->total++;
 		return 0;
 	}
-	r->n++;
+	r->milli -= 1000;
 	say_held(r);
 	return 1;
 }
@@ -58,11 +61,9 @@ ratelog_ok(struct ratelog *r)
 void
 ratelog_flush(struct ratelog *r)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (r->held > 0 && new_second(r, &now)) {
-		r->n = 1;
+	refill(r);
+	if (r->held > 0 && r->milli >= 1000) {
+		r->milli -= 1000;
 		say_held(r);
 	}
 }

@@ -2,29 +2,32 @@
  * ratelog.h: a bound on the lines one kind of event writes to the log.
  * A peer can make the daemon refuse it, or break the protocol, as fast as
  * it can connect and send; a line for each would bury everything else
- * (66,000 lines in two minutes).  Each kind gets at most RATELOG_PER_S
- * lines a second; the rest are counted, and the count is said in one line
- * as soon as a line may be written again (ratelog_flush(), called once a
- * second, says it when no new event comes).
+ * (66,000 lines in two minutes).  Each kind gets a bucket of RATELOG_BURST
+ * lines that refills at RATELOG_PER_S a second; an event without a line
+ * left is counted, and the count is said in one line as soon as a line
+ * may be written again (ratelog_flush(), called once a second, says it
+ * when no new event comes).
  *
  * Not thread-safe: the daemon's callers hold the server lock.
  */
 #ifndef FB_RATELOG_H
 #define FB_RATELOG_H
 
+#include <stdint.h>
 #include <time.h>
 
 #define RATELOG_PER_S 10
+#define RATELOG_BURST 30
 
 struct ratelog {
 	const char *what;	  /* "refused peers", "protocol violations" */
-	struct timespec second;	  /* CLOCK_MONOTONIC start of the current second */
-	unsigned n;		  /* lines written in it */
+	struct timespec filled;	  /* CLOCK_MONOTONIC of the last refill */
+	uint64_t milli;		  /* lines left, in thousandths */
 	unsigned long long held;  /* events not logged since the last count */
 	unsigned long long total; /* events not logged in all */
 };
 
-/* An empty bound for events called what (a plural, for the count line). */
+/* A full bucket for events called what (a plural, for the count line). */
 void ratelog_init(struct ratelog *r, const char *what);
 
 /*
@@ -34,7 +37,7 @@ void ratelog_init(struct ratelog *r, const char *what);
  */
 int ratelog_ok(struct ratelog *r);
 
-/* Say how many were held back, if any, once their second is over. */
+/* Say how many were held back, if any and a line is left. */
 void ratelog_flush(struct ratelog *r);
 
 #endif
