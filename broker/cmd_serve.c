@@ -538,7 +538,19 @@ cmd_serve(int argc, char **argv)
 		st.cfd = sockfile_create("control socket", cpath, 0600, 0, 0, &cmade);
 
 	clock_gettime(CLOCK_REALTIME, &st.started);
-	if ((st.sv = server_new(NULL)) == NULL || server_threads(st.sv, st.threads) == -1 ||
+	if ((st.sv = server_new(NULL)) == NULL)
+		fatal("event loop");
+	/* Each peer's budget of descriptors out (serve.h): half of what the
+	 * daemon may have in flight, shared by --max-peers. */
+	{
+		struct rlimit rl;
+		unsigned long long per = SERVE_MAX_FDS;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+			per = rl.rlim_cur / 2 / st.max_peers;
+		server_max_fds(st.sv, per > SERVE_MAX_FDS ? SERVE_MAX_FDS : (unsigned)per);
+	}
+	if (server_threads(st.sv, st.threads) == -1 ||
 	    server_watch(st.sv, st.sigfd, on_signal, &st) == -1 ||
 	    server_watch(st.sv, st.lfd, serve_on_accept, &st) == -1 ||
 	    server_tick(st.sv, serve_on_tick, &st) == -1 ||
@@ -572,6 +584,8 @@ cmd_serve(int argc, char **argv)
 	else
 		log_info("limits per peer: %d connections, no request rate, %u replies in flight",
 		    SERVE_PEER_CONNS, st.max_inflight);
+	log_info("descriptors out per peer (sent, not yet taken, and parked): at most %u",
+	    server_max_fds_of(st.sv));
 	if (st.idle_timeout != 0)
 		log_info("peers: at most %u (%u per user, the last %u for users with fewer than "
 			 "%d); when short of room, a peer idle for %u s is closed",

@@ -14,6 +14,7 @@
 #include <grp.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
+#include <linux/sockios.h>
 #include <pwd.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -308,7 +309,8 @@ enum argrule {
 	A_NO_EXEC,	 /* mmap, mprotect: arg 2 (prot) without PROT_EXEC */
 	A_SEQPACKET,	 /* socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0) */
 	A_UNIX_DGRAM,	 /* socket(AF_UNIX, SOCK_DGRAM [| flags], 0) */
-	A_NOTIF_IOCTL,	 /* ioctl(fd, SECCOMP_IOCTL_NOTIF_* or PIDFD_GET_INFO) */
+	A_IOCTL,	 /* ioctl(fd, SIOCOUTQ), and with NOTIFY
+			    SECCOMP_IOCTL_NOTIF_* and PIDFD_GET_INFO */
 	A_SELF,		 /* tgkill(getpid(), ...) */
 	A_RENAME_FLAGS,	 /* renameat2(..., 0 | NOREPLACE | EXCHANGE), no WHITEOUT */
 	A_SOL_SOCKET,	 /* setsockopt, getsockopt(fd, SOL_SOCKET, ...) */
@@ -360,7 +362,7 @@ static const struct {
 	{ "ftruncate", NOTIFY, A_NONE },
 	{ "pidfd_getfd", NOTIFY, A_NONE },
 	{ "inotify_add_watch", NOTIFY, A_NONE },
-	{ "ioctl", NOTIFY, A_NOTIF_IOCTL },
+	{ "ioctl", ANY, A_IOCTL },
 	{ "process_vm_readv", NOTIFY, A_NONE },
 	{ "process_vm_writev", NOTIFY, A_NONE },
 	{ "pidfd_open", NOTIFY, A_NONE },
@@ -375,6 +377,10 @@ static const struct {
 	{ "setsockopt", ANY, A_SOL_SOCKET },
 	{ "poll", ANY, A_NONE },
 	{ "ppoll", ANY, A_NONE },
+	/* The server's tick (serve.h, server_tick()): made before, armed
+	 * while serving (serve_fds.c polls the sockets of a session at its
+	 * budget of descriptors out). */
+	{ "timerfd_settime", ANY, A_NONE },
 	/* The journal sink: libsystemd opens its datagram socket lazily, on
 	 * the first record, and passes a record too large for a datagram in
 	 * a sealed memfd (written with writev; never executable: execve and
@@ -491,10 +497,13 @@ add_rule(scmp_filter_ctx ctx, const char *name, enum argrule arg, pid_t self, un
 			    SCMP_A0(SCMP_CMP_EQ, AF_UNIX),
 			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM));
 		return rc;
-	case A_NOTIF_IOCTL:
+	case A_IOCTL:
 		/* Compared on all 64 bits: a request with stray high bits is
-		 * not one the broker makes, so it kills. */
-		for (i = 0; i < NELEM(notif) && rc == 0; i++)
+		 * not one the broker makes, so it kills.  SIOCOUTQ: has the
+		 * worker taken the descriptors sent (serve_fds.c). */
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+		    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)SIOCOUTQ));
+		for (i = 0; (have & NOTIFY) && i < NELEM(notif) && rc == 0; i++)
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 			    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)notif[i]));
 		return rc;

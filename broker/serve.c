@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -71,6 +72,18 @@ server_new(struct session *s)
 	sv->free_slot = NO_SLOT;
 	ratelog_init(&sv->vlog, "protocol violations");
 	ratelog_init(&sv->llog, "refused listeners");
+	ratelog_init(&sv->flog, "lines about descriptors out");
+	{
+		/* Half of what this broker may have in flight, for its one
+		 * session (run); the daemon divides among its peers. */
+		struct rlimit rl;
+
+		sv->max_fds = SERVE_MAX_FDS;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+		    rl.rlim_cur / 2 < SERVE_MAX_FDS)
+			sv->max_fds = rl.rlim_cur / 2 < FB_OPENV_MAX ? FB_OPENV_MAX :
+								     (unsigned)(rl.rlim_cur / 2);
+	}
 	if (s != NULL) {
 		sv->def->sv = sv;
 		sv->def->s = s;
@@ -197,6 +210,7 @@ sref_check(struct server *sv, struct sref *sr)
 	/* Busy: the thread serving it checks again when done (dispatch()). */
 	if (sr->nconns > 0 || sr->nheld > 0 || sr == sv->def || sr->busy)
 		return;
+	fds_forget(sv, sr);
 	sr->s->serve = NULL;
 	sr->s->new_channel = NULL;
 	if (sr->release != NULL)
@@ -218,11 +232,12 @@ held_unwatch(struct server *sv, struct watch *w)
 }
 
 /* What a connection that holds no reply waits for: requests, unless its
- * session is throttled (hang-ups are reported either way). */
+ * session is throttled, by --max-inflight or at its budget of descriptors
+ * out (hang-ups are reported either way). */
 uint32_t
 conn_idle(const struct watch *w)
 {
-	return w->sr->throttled ? 0 : EPOLLIN;
+	return w->sr->throttled || w->sr->fdfull ? 0 : EPOLLIN;
 }
 
 /*
@@ -279,23 +294,33 @@ sref_parked(struct server *sv, struct sref *sr, int delta)
 			log_warn("worker %ld: epoll", (long)sr->s->pid);
 }
 
+/* A reply held for this batch's sync: off its thread's list. */
+void
+conn_unhold(struct server *sv, struct watch *w)
+{
+	struct watch **pp;
+	unsigned i;
+
+	if (w->pending != HELD_SYNC)
+		return;
+	for (i = 0; i < sv->nthreads; i++)
+		for (pp = &sv->th[i].held; *pp != NULL; pp = &(*pp)->snext)
+			if (*pp == w) {
+				*pp = w->snext;
+				return;
+			}
+}
+
 void
 conn_close(struct server *sv, struct watch *w)
 {
 	struct sref *sr = w->sr;
-	struct watch **pp;
-	unsigned i;
 
 	/* A reply held for this batch's sync goes with it. */
-	if (w->pending == HELD_SYNC)
-		for (i = 0; i < sv->nthreads; i++)
-			for (pp = &sv->th[i].held; *pp != NULL; pp = &(*pp)->snext)
-				if (*pp == w) {
-					*pp = w->snext;
-					goto unheld;
-				}
-unheld:
-	epoll_ctl(sv->ep, EPOLL_CTL_DEL, w->fd, NULL);
+	conn_unhold(sv, w);
+	if (!w->doomed) /* a doomed one is unwatched already */
+		epoll_ctl(sv->ep, EPOLL_CTL_DEL, w->fd, NULL);
+	poll_remove(sv, w);
 	close(w->fd);
 	if (w->pending)
 		close_fds(w->pfds, w->npfds);
@@ -308,8 +333,14 @@ unheld:
 		sr->conns = w->cnext;
 	if (w->cnext != NULL)
 		w->cnext->cprev = w->cprev;
+	/* Whatever it sent that is still queued went with the worker's end
+	 * (or with the broker, when it stops). */
+	sr->out_fds -= w->sent_fds;
+	w->sent_fds = 0;
 	if (w->pending == HELD_PARKED)
 		sref_parked(sv, sr, -1);
+	/* Below its budget now, maybe. */
+	fds_parked(sv, sr, w->pending == HELD_PARKED ? -(int)w->npfds : 0);
 	sr->nconns--;
 	sref_check(sv, sr);
 }
@@ -322,6 +353,7 @@ server_free(struct server *sv)
 
 	if (sv == NULL)
 		return;
+	sv->freeing = 1; /* no new watch (the tick) from here on */
 	/* Always the head: a gone() callback may unwatch other entries. */
 	while ((w = sv->head) != NULL) {
 		if (w->kind == W_CONN)
@@ -400,7 +432,7 @@ conn_add(struct server *sv, struct sref *sr, int fd)
 	/* Every request names its sender (serve_conn.c): set before the
 	 * other end of a channel leaves, so that no message comes without. */
 	if (fdpass_want_creds(fd) == -1 ||
-	    (w = watch_add(sv, fd, W_CONN, sr->throttled ? 0 : EPOLLIN)) == NULL) {
+	    (w = watch_add(sv, fd, W_CONN, sr->throttled || sr->fdfull ? 0 : EPOLLIN)) == NULL) {
 		int saved = errno;
 		close(fd);
 		errno = saved;
@@ -477,11 +509,18 @@ server_session_nconns(const struct session *s)
 long long
 server_session_idle_ms(const struct session *s, const struct timespec *now)
 {
-	const struct sref *sr = s->serve;
-	const struct watch *w;
+	struct sref *sr = s->serve;
+	struct watch *w;
 
 	if (sr == NULL || sr->busy || sr->nparked > 0 || sr->nheld > 0)
 		return -1;
+	if (sr->out_fds > 0) {
+		/* Replies it may not have taken: asked of the sockets. */
+		fds_refresh(sr->sv, sr);
+		for (w = sr->conns; w != NULL; w = w->cnext)
+			if (w->sent_fds > 0 || w->doomed)
+				return -1;
+	}
 	for (w = sr->conns; w != NULL; w = w->cnext)
 		if (w->pending)
 			return -1; /* held for the audit sync */
@@ -512,42 +551,53 @@ server_session_close(struct server *sv, struct session *s)
 	return 0;
 }
 
-/* The tick: the server's own bounds, then the owner's timers. */
-static void
-on_tick(void *arg, uint32_t events)
+/* The tick: the server's own bounds (serve_fds.c), then, once a second,
+ * the owner's timers. */
+void
+tick_event(void *arg, uint32_t events)
 {
 	struct server *sv = arg;
+	struct timespec now;
 	uint64_t n;
 
 	(void)events;
 	if (read(sv->tickfd, &n, sizeof(n)) != (ssize_t)sizeof(n))
 		return; /* not yet: another thread took it */
-	ratelog_flush(&sv->vlog);
-	ratelog_flush(&sv->llog);
-	if (sv->tick_fn != NULL)
-		sv->tick_fn(sv->tick_arg);
+	fds_tick(sv);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - sv->tick_last.tv_sec > 1 ||
+	    (now.tv_sec - sv->tick_last.tv_sec == 1 && now.tv_nsec >= sv->tick_last.tv_nsec)) {
+		sv->tick_last = now;
+		ratelog_flush(&sv->vlog);
+		ratelog_flush(&sv->llog);
+		ratelog_flush(&sv->flog);
+		if (sv->tick_fn != NULL)
+			sv->tick_fn(sv->tick_arg);
+	}
 }
 
 int
 server_tick(struct server *sv, void (*fn)(void *arg), void *arg)
 {
-	struct itimerspec it;
-
 	sv->tick_fn = fn;
 	sv->tick_arg = arg;
-	if (sv->ticking)
-		return 0;
-	memset(&it, 0, sizeof(it));
-	it.it_value.tv_sec = 1;
-	it.it_interval.tv_sec = 1;
-	if (server_watch(sv, sv->tickfd, on_tick, sv) == -1)
+	clock_gettime(CLOCK_MONOTONIC, &sv->tick_last);
+	tick_update(sv);
+	if (!sv->ticking)
 		return -1;
-	if (timerfd_settime(sv->tickfd, 0, &it, NULL) == -1) {
-		server_unwatch(sv, sv->tickfd);
-		return -1;
-	}
-	sv->ticking = 1;
 	return 0;
+}
+
+void
+server_max_fds(struct server *sv, unsigned n)
+{
+	sv->max_fds = n < FB_OPENV_MAX ? FB_OPENV_MAX : n;
+}
+
+unsigned
+server_max_fds_of(const struct server *sv)
+{
+	return sv->max_fds;
 }
 
 unsigned long long
@@ -555,7 +605,7 @@ server_session_nthrottled(const struct session *s)
 {
 	const struct sref *sr = s->serve;
 
-	return sr != NULL ? sr->nthrottled : 0;
+	return sr != NULL ? sr->nthrottled + sr->nfdfull : 0;
 }
 
 int
@@ -656,7 +706,9 @@ conn_interest(struct server *sv, struct watch *w, uint32_t events)
 	struct epoll_event ev;
 
 	w->events = events;
-	if (w->deferred)
+	/* Deferred: armed when its session is free.  Doomed: unwatched for
+	 * good (serve_fds.c). */
+	if (w->deferred || w->doomed)
 		return 0;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = events | (sv->oneshot ? EPOLLONESHOT : 0);

@@ -90,8 +90,22 @@ int server_session_close(struct server *sv, struct session *s);
  */
 int server_tick(struct server *sv, void (*fn)(void *arg), void *arg);
 
-/* How many times --max-inflight stopped reading session s. */
+/* How many times --max-inflight, or its budget of descriptors out
+ * (server_max_fds()), stopped reading session s. */
 unsigned long long server_session_nthrottled(const struct session *s);
+
+/*
+ * Each session's budget of descriptors out: those in replies sent that
+ * the worker has not taken yet (the kernel counts them against the
+ * broker's user, RLIMIT_NOFILE, and past it refuses every SCM_RIGHTS send
+ * of that user: ETOOMANYREFS), and those of its parked replies.  At the
+ * budget none of its connections is read until the worker takes them.
+ * At least FB_OPENV_MAX (one full OPENV reply); the default is half the
+ * broker's RLIMIT_NOFILE, at most SERVE_MAX_FDS.  serve_fds.c says more.
+ */
+#define SERVE_MAX_FDS 1024
+void server_max_fds(struct server *sv, unsigned n);
+unsigned server_max_fds_of(const struct server *sv);
 
 /* Call fn(arg, events) when fd is readable.  The server does not own fd. */
 int server_watch(struct server *sv, int fd, void (*fn)(void *arg, uint32_t events), void *arg);

@@ -31,28 +31,18 @@ violation(struct server *sv, struct watch *w, const char *why)
 	if (ratelog_ok(&sv->vlog))
 		log_warnx("worker %ld: protocol violation: %s; connection closed",
 		    (long)w->sr->s->pid, why);
-	conn_close(sv, w);
-}
-
-/* Send a reply with its descriptors; 1 sent, 0 the worker's queue is full
- * (kept pending), -1 the connection is gone. */
-static int
-conn_send(struct watch *w, const void *buf, size_t len, const int *fds, unsigned nfds)
-{
-	ssize_t n = fdpass_sendv(w->fd, buf, len, fds, nfds, MSG_DONTWAIT);
-
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return 0;
-	return n == -1 ? -1 : 1;
+	conn_end(sv, w);
 }
 
 /* Hold a reply: parked until the worker reads (HELD_PARKED), or until the
  * end of the batch (HELD_SYNC); no request of the connection is read
  * meanwhile.  The connection takes the descriptors (closed with it if it
- * closes first); on failure they are still the caller's. */
+ * closes first); on failure they are still the caller's.  kfull: the
+ * kernel refused its descriptors (conn_send() said 2): the tick sends it
+ * again, not EPOLLOUT (the socket has room). */
 static int
 conn_hold(struct sthread *th, struct watch *w, size_t len, const int *fds, unsigned nfds,
-    int how)
+    int how, int kfull)
 {
 	struct server *sv = th->sv;
 
@@ -69,8 +59,12 @@ conn_hold(struct sthread *th, struct watch *w, size_t len, const int *fds, unsig
 	memcpy(w->pfds, fds, nfds * sizeof(fds[0]));
 	w->npfds = nfds;
 	w->pending = how;
-	if (how == HELD_PARKED)
+	if (how == HELD_PARKED) {
 		sref_parked(sv, w->sr, 1);
+		fds_parked(sv, w->sr, (int)nfds);
+		if (kfull)
+			conn_park_kfull(sv, w);
+	}
 	if (how == HELD_SYNC) {
 		w->stype = th->rep.type;
 		w->sid = th->rep.id;
@@ -80,19 +74,30 @@ conn_hold(struct sthread *th, struct watch *w, size_t len, const int *fds, unsig
 	return 0;
 }
 
-static void
+void
 conn_flush(struct server *sv, struct watch *w)
 {
-	int r = conn_send(w, w->pbuf, w->plen, w->pfds, w->npfds);
+	unsigned n = w->npfds;
+	int r = conn_send(sv, w, w->pbuf, w->plen, w->pfds, w->npfds);
 
 	if (r == 0)
 		return;
+	if (r == 2) {
+		if (!w->kfull)
+			conn_park_kfull(sv, w);
+		return;
+	}
+	if (w->kfull) {
+		w->kfull = 0;
+		poll_remove(sv, w);
+	}
 	close_fds(w->pfds, w->npfds);
 	w->npfds = 0;
 	w->pending = 0;
 	sref_parked(sv, w->sr, -1);
+	fds_parked(sv, w->sr, -(int)n);
 	if (r < 0 || conn_interest(sv, w, conn_idle(w)) == -1)
-		conn_close(sv, w);
+		conn_end(sv, w);
 }
 
 /*
@@ -169,7 +174,7 @@ conn_serve_one(struct sthread *th, struct watch *w)
 		return 0;
 	if (n == -1) {
 		log_debug("worker %ld: connection: %s", (long)w->sr->s->pid, strerror(errno));
-		conn_close(sv, w);
+		conn_end(sv, w);
 		return 0;
 	}
 	/* Whatever arrives, every descriptor in it is closed, but for the
@@ -184,7 +189,7 @@ conn_serve_one(struct sthread *th, struct watch *w)
 	if (n == 0 && in->nfds == 0 && !(in->flags & (MSG_TRUNC | MSG_CTRUNC))) {
 		/* End of file (an empty packet looks the same; the protocol
 		 * has none). */
-		conn_close(sv, w);
+		conn_end(sv, w);
 		return 0;
 	}
 	why = NULL;
@@ -270,9 +275,9 @@ conn_serve_one(struct sthread *th, struct watch *w)
 			/* --audit-sync: the reply waits for the one
 			 * fdatasync() that ends this batch of events
 			 * (flush_held()). */
-			if (conn_hold(th, w, (size_t)len, th->fds, nout, HELD_SYNC) == -1) {
+			if (conn_hold(th, w, (size_t)len, th->fds, nout, HELD_SYNC, 0) == -1) {
 				close_fds(th->fds, nout);
-				conn_close(sv, w);
+				conn_end(sv, w);
 			}
 			return 0;
 		}
@@ -288,17 +293,17 @@ conn_serve_one(struct sthread *th, struct watch *w)
 			len = eio_reply(th, th->rep.type, th->rep.id, th->out);
 		}
 	}
-	r = conn_send(w, th->out, (size_t)len, th->fds, nout);
-	if (r == 0) {
-		if (conn_hold(th, w, (size_t)len, th->fds, nout, HELD_PARKED) == -1) {
+	r = conn_send(sv, w, th->out, (size_t)len, th->fds, nout);
+	if (r == 0 || r == 2) {
+		if (conn_hold(th, w, (size_t)len, th->fds, nout, HELD_PARKED, r == 2) == -1) {
 			close_fds(th->fds, nout);
-			conn_close(sv, w);
+			conn_end(sv, w);
 		}
 		return 0;
 	}
 	close_fds(th->fds, nout);
 	if (r < 0) {
-		conn_close(sv, w);
+		conn_end(sv, w);
 		return 0;
 	}
 	return 1;
@@ -329,19 +334,22 @@ flush_held(struct sthread *th)
 			w->npfds = 0;
 			w->plen = (size_t)eio_reply(th, w->stype, w->sid, w->pbuf);
 		}
-		r = conn_send(w, w->pbuf, w->plen, w->pfds, w->npfds);
-		if (r == 0) {
+		r = conn_send(sv, w, w->pbuf, w->plen, w->pfds, w->npfds);
+		if (r == 0 || r == 2) {
 			w->pending = HELD_PARKED;
 			sref_parked(sv, w->sr, 1);
-			if (conn_interest(sv, w, EPOLLOUT) == -1)
-				conn_close(sv, w);
+			fds_parked(sv, w->sr, (int)w->npfds);
+			if (r == 2)
+				conn_park_kfull(sv, w);
+			else if (conn_interest(sv, w, EPOLLOUT) == -1)
+				conn_end(sv, w);
 			continue;
 		}
 		close_fds(w->pfds, w->npfds);
 		w->npfds = 0;
 		w->pending = 0;
 		if (r < 0 || conn_interest(sv, w, conn_idle(w)) == -1)
-			conn_close(sv, w);
+			conn_end(sv, w);
 	}
 }
 
@@ -350,16 +358,18 @@ conn_event(struct sthread *th, struct watch *w, uint32_t events)
 {
 	struct server *sv = th->sv;
 
+	if (w->doomed)
+		return; /* an event taken before it was unwatched */
 	if (w->pending) {
 		if (events & (EPOLLERR | EPOLLHUP)) {
-			conn_close(sv, w);
+			conn_end(sv, w);
 			return;
 		}
-		if (w->pending == HELD_PARKED)
+		if (w->pending == HELD_PARKED && !w->kfull)
 			conn_flush(sv, w);
 		return;
 	}
-	if ((events & EPOLLIN) && !w->sr->throttled) {
+	if ((events & EPOLLIN) && !w->sr->throttled && !w->sr->fdfull) {
 		/* One request per wake-up: epoll is level-triggered, so a
 		 * busy connection comes back at once, and a worker waiting for
 		 * its one reply does not pay for a recvmsg that finds nothing.
@@ -368,5 +378,5 @@ conn_event(struct sthread *th, struct watch *w, uint32_t events)
 		return;
 	}
 	if (events & (EPOLLERR | EPOLLHUP))
-		conn_close(sv, w);
+		conn_end(sv, w);
 }

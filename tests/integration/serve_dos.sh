@@ -8,6 +8,9 @@
 #   idle       idle peers are closed while room is short; a client whose
 #              peer was closed connects again
 #   violations a peer that breaks the protocol as fast as it can: a few lines
+#   fds        peers (and a run worker) that never read their replies: the
+#              descriptors in flight, charged to root, stay within a budget,
+#              and others get theirs
 #
 # Users are numbers (setpriv): the machine need not name them.
 . tests/integration/lib.sh
@@ -205,5 +208,81 @@ expect "violations: the rest counted" "more protocol violations not logged" cat 
 expect "violations: an honest peer is served meanwhile and after" "read $D/a.txt: ok honest" \
 	as 5100 "$T/bin/fbtool" read "$D/a.txt"
 stop
+
+# ---- fds: peers that never read their replies' descriptors ------------------
+# Each hoarder pipelines OPENV requests of 64 entries on 60 channels and
+# never reads: without a bound the replies' descriptors, in flight and
+# charged to root (up to its RLIMIT_NOFILE, shared by every broker), made
+# every SCM_RIGHTS send fail with ETOOMANYREFS, for everyone.
+start
+HOARD=
+for u in 5001 5002 5003 5004; do
+	as $u "$T/bin/fbraw" hoardv 60 300 64 "$D/a.txt" 4000 >"$T/hoard.$u" 2>&1 &
+	HOARD="$HOARD $!"
+done
+for u in 5001 5002 5003 5004; do
+	i=0
+	while ! grep -q "^hoardv:" "$T/hoard.$u" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+done
+cat "$T"/hoard.* | grep "^hoardv:" | sed 's/^/     /'
+expect "fds: an honest peer gets its 64 descriptors meanwhile" "openvn $D/a.txt: 64 of 64 opened" \
+	as 5100 "$T/bin/fbtool" openvn 64 "$D/a.txt"
+expect "fds: and a plain open" "read $D/a.txt: ok honest" as 5100 "$T/bin/fbtool" read "$D/a.txt"
+expect "fds: a hoarder is stopped at its budget, logged" \
+	"worker [0-9]+: [0-9]+ descriptors it has not taken \(its budget is [0-9]+\): none of its requests is read" \
+	cat "$LOG"
+wait $HOARD
+expect "fds: served after the hoarders left" "openvn $D/a.txt: 64 of 64 opened" \
+	as 5100 "$T/bin/fbtool" openvn 64 "$D/a.txt"
+stop
+
+# A peer that breaks the protocol on each connection holding its unread
+# descriptors, to have it closed and its descriptors forgotten: the broker
+# keeps such a connection, counted, until they are taken.
+cat >"$T/bin/doom.py" <<'EOF'
+# doom.py N PATH: N times: a channel, an OPENV of 60 entries not read, then
+# a malformed message on that channel; print how many channels it got.
+import os, select, socket, struct, sys, time
+HDR = struct.Struct("=HHI")
+path = sys.argv[2].encode()
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(os.environ["FILEBROKER_SOCKET"])
+got = 0
+for r in range(int(sys.argv[1])):
+    s.send(HDR.pack(1, 10, 100 + r))
+    if not select.select([s], [], [], 2)[0]:
+        break
+    m, fds, _, _ = socket.recv_fds(s, 4096, 4)
+    c = socket.socket(fileno=fds[0])
+    body = struct.pack("=I", 60) + (struct.pack("=H", len(path)) + path + struct.pack("=II", 0, 0)) * 60
+    c.send(HDR.pack(1, 11, r) + body)
+    time.sleep(0.05)
+    c.send(b"\x07\x00\x01")
+    time.sleep(0.05)
+    got += 1
+    globals()["keep%d" % r] = c
+print("channels %d" % got, flush=True)
+EOF
+start
+expect "fds: a connection closed for a violation still counts its descriptors" "^channels [12]$" \
+	as 5001 "$PY" "$T/bin/doom.py" 20 "$D/a.txt"
+stop
+
+# The same for filebroker run: a worker that hoards does not stop another
+# run (every broker of root shares root's budget).
+cat >"$T/run.policy" <<EOF
+include @runtime
+allow read $D/**
+allow read,exec $T/bin/**
+EOF
+"$FB" run --policy "$T/run.policy" -- "$T/bin/fbraw" hoardv 60 300 64 "$D/a.txt" 4000 \
+	>"$T/rhoard" 2>&1 &
+RHOARD=$!
+i=0
+while ! grep -q "^hoardv:" "$T/rhoard" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+sed 's/^/     /' "$T/rhoard" | grep hoardv
+expect "fds: another run gets its 64 descriptors meanwhile" "openvn $D/a.txt: 64 of 64 opened" \
+	"$FB" run --policy "$T/run.policy" -- "$T/bin/fbtool" openvn 64 "$D/a.txt"
+wait $RHOARD
 
 finish
