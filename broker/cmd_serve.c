@@ -260,7 +260,7 @@ on_control(void *arg, uint32_t events)
 			st->control_refused++;
 		else
 			status_send(st, fd);
-		close(fd);
+		server_close_later(st->sv, fd);
 	}
 }
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fdpass.h"
@@ -113,4 +114,30 @@ fdpass_recv(int sock, void *buf, size_t size, struct fdpass_in *in)
 		}
 	}
 	return in->len;
+}
+
+void
+fdpass_close_quietly(int fd)
+{
+	struct linger off = { 0, 0 };
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, sizeof(off));
+	close(fd);
+}
+
+void
+fdpass_drain(int sock, unsigned max)
+{
+	struct fdpass_in in;
+	char buf[64]; /* the data does not matter: MSG_TRUNC */
+	unsigned i, n;
+
+	for (n = 0; n < max; n++) {
+		if (fdpass_recv(sock, buf, sizeof(buf), &in) <= 0 && in.nfds == 0)
+			return;
+		for (i = 0; i < in.nfds; i++)
+			fdpass_close_quietly(in.fds[i]);
+	}
 }

@@ -57,4 +57,20 @@ struct fdpass_in {
  */
 ssize_t fdpass_recv(int sock, void *buf, size_t size, struct fdpass_in *in);
 
+/*
+ * Close a descriptor a worker sent, without letting it make the close
+ * wait: a socket gets SO_LINGER off first (a TCP socket whose sender set a
+ * linger time would otherwise block close(2) until its data is taken or
+ * the time is up, as long as the sender wants).  What else a close may
+ * wait on (a FUSE file's flush) stays; callers never hold a lock.
+ */
+void fdpass_close_quietly(int fd);
+
+/*
+ * Before closing socket sock: take up to max messages still queued on it
+ * and close the descriptors they carry with fdpass_close_quietly(), which
+ * the kernel would otherwise close (and wait for) itself when sock goes.
+ */
+void fdpass_drain(int sock, unsigned max);
+
 #endif

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "log.h"
 #include "notify.h"
 #include "notify_call.h"
@@ -359,7 +360,8 @@ notifier_free(void *arg)
 
 	task_cache_clear(&n->tasks);
 	server_unwatch(n->sv, n->fd);
-	close(n->fd);
+	/* Once the lock is let go: a descriptor a daemon peer sent. */
+	server_close_later(n->sv, n->fd);
 	free(n->req);
 	free(n->resp);
 	free(n);
@@ -392,20 +394,17 @@ on_listener(void *arg, uint32_t events)
 		notifier_free(n); /* the last filtered task is gone */
 }
 
-int
-notify_start(struct server *sv, struct session *s, int fd)
+/* notify_start() but for the close: fd is still the caller's on failure. */
+static int
+notifier_add(struct server *sv, struct session *s, int fd)
 {
 	struct notifier *n;
 	int saved;
 
-	if (notify_init() == -1) {
-		close(fd);
+	if (notify_init() == -1)
 		return -1;
-	}
-	if ((n = calloc(1, sizeof(*n))) == NULL) {
-		close(fd);
+	if ((n = calloc(1, sizeof(*n))) == NULL)
 		return -1;
-	}
 	n->sv = sv;
 	n->s = s;
 	n->fd = fd;
@@ -423,7 +422,6 @@ notify_start(struct server *sv, struct session *s, int fd)
 		free(n->req);
 		free(n->resp);
 		free(n);
-		close(fd);
 		errno = saved;
 		return -1;
 	}
@@ -434,12 +432,25 @@ notify_start(struct server *sv, struct session *s, int fd)
 }
 
 int
+notify_start(struct server *sv, struct session *s, int fd)
+{
+	if (notifier_add(sv, s, fd) == -1) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+int
 notify_adopt(struct server *sv, struct session *s, int fd)
 {
 	char link[64], target[64];
 	ssize_t len;
 	__u64 id = 0;
-	int fl;
+	int fl, r;
 
 	/* What the kernel says the descriptor is, before any ioctl: a
 	 * seccomp ioctl number may mean something else to a device.  Not
@@ -448,7 +459,7 @@ notify_adopt(struct server *sv, struct session *s, int fd)
 	len = readlink(link, target, sizeof(target) - 1);
 	fl = fcntl(fd, F_GETFL);
 	if (len < 0 || fl == -1 || (fl & O_PATH)) {
-		close(fd);
+		fdpass_close_quietly(fd);
 		return EBADF;
 	}
 	target[len] = '\0';
@@ -456,10 +467,13 @@ notify_adopt(struct server *sv, struct session *s, int fd)
 	 * calls itself so is not one. */
 	if (strcmp(target, "anon_inode:seccomp notify") != 0 ||
 	    (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 || errno != ENOENT)) {
-		close(fd);
+		fdpass_close_quietly(fd);
 		return EBADF;
 	}
-	if (notify_start(sv, s, fd) == -1)
-		return errno;
-	return 0;
+	server_lock(sv);
+	r = notifier_add(sv, s, fd) == -1 ? errno : 0;
+	server_unlock(sv);
+	if (r != 0)
+		fdpass_close_quietly(fd); /* the worker's: never with the lock */
+	return r;
 }

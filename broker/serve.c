@@ -35,6 +35,69 @@ close_fds(const int *fds, unsigned n)
 		close(fds[i]);
 }
 
+void
+close_fds_later(struct server *sv, const int *fds, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		close_later(sv, fds[i], 0);
+}
+
+/* With the lock held: close fd when the lock is let go (run_closes()).  A
+ * connection (drain) first gives up the descriptors still queued on it,
+ * closed so that none can make the close wait (fdpass.h). */
+void
+close_later(struct server *sv, int fd, int drain)
+{
+	struct lateclose *nv;
+	size_t ncap;
+
+	if (sv->nclosing == sv->capclosing) {
+		ncap = sv->capclosing ? sv->capclosing * 2 : 64;
+		if ((nv = reallocarray(sv->closing, ncap, sizeof(*nv))) == NULL) {
+			/* Out of memory: closed now, rather than kept. */
+			if (drain)
+				fdpass_drain(fd, SERVE_DRAIN_MAX);
+			close(fd);
+			return;
+		}
+		sv->closing = nv;
+		sv->capclosing = ncap;
+	}
+	sv->closing[sv->nclosing].fd = fd;
+	sv->closing[sv->nclosing].drain = drain;
+	sv->nclosing++;
+}
+
+/* With the lock held: the closes close_later() kept, done without it. */
+void
+run_closes(struct server *sv)
+{
+	struct lateclose *v;
+	size_t i, n;
+
+	while ((n = sv->nclosing) > 0) {
+		v = sv->closing;
+		sv->closing = NULL;
+		sv->nclosing = sv->capclosing = 0;
+		pthread_mutex_unlock(&sv->lock);
+		for (i = 0; i < n; i++) {
+			if (v[i].drain)
+				fdpass_drain(v[i].fd, SERVE_DRAIN_MAX);
+			close(v[i].fd);
+		}
+		free(v);
+		pthread_mutex_lock(&sv->lock);
+	}
+}
+
+void
+server_close_later(struct server *sv, int fd)
+{
+	close_later(sv, fd, 1);
+}
+
 struct server *
 server_new(struct session *s)
 {
@@ -321,9 +384,9 @@ conn_close(struct server *sv, struct watch *w)
 	if (!w->doomed) /* a doomed one is unwatched already */
 		epoll_ctl(sv->ep, EPOLL_CTL_DEL, w->fd, NULL);
 	poll_remove(sv, w);
-	close(w->fd);
+	close_later(sv, w->fd, 1);
 	if (w->pending)
-		close_fds(w->pfds, w->npfds);
+		close_fds_later(sv, w->pfds, w->npfds);
 	free(w->pbuf);
 	sv->nconns--;
 	retire(sv, w);
@@ -372,6 +435,10 @@ server_free(struct server *sv)
 	for (i = 0; i < sv->nthreads; i++)
 		sv->th[i].held = NULL;
 	free_retired(sv);
+	pthread_mutex_lock(&sv->lock);
+	run_closes(sv);
+	pthread_mutex_unlock(&sv->lock);
+	free(sv->closing);
 	close(sv->ep);
 	close(sv->tickfd);
 	if (sv->stopfd != -1)
@@ -425,7 +492,7 @@ conn_add(struct server *sv, struct sref *sr, int fd)
 	struct watch *w;
 
 	if (sr->nconns >= sr->max) {
-		close(fd);
+		close_later(sv, fd, 1);
 		errno = EMFILE;
 		return -1;
 	}
@@ -434,7 +501,7 @@ conn_add(struct server *sv, struct sref *sr, int fd)
 	if (fdpass_want_creds(fd) == -1 ||
 	    (w = watch_add(sv, fd, W_CONN, sr->throttled || sr->fdfull ? 0 : EPOLLIN)) == NULL) {
 		int saved = errno;
-		close(fd);
+		close_later(sv, fd, 1);
 		errno = saved;
 		return -1;
 	}
@@ -453,7 +520,7 @@ int
 server_add_conn(struct server *sv, int fd)
 {
 	if (sv->def == NULL) {
-		close(fd);
+		close_later(sv, fd, 1);
 		errno = EINVAL;
 		return -1;
 	}
@@ -467,12 +534,12 @@ server_add_conn_session(struct server *sv, int fd, struct session *s, unsigned m
 	struct sref *sr;
 
 	if (s == NULL || s->serve != NULL || max_conns == 0) {
-		close(fd);
+		close_later(sv, fd, 1);
 		errno = EINVAL;
 		return -1;
 	}
 	if ((sr = calloc(1, sizeof(*sr))) == NULL) {
-		close(fd);
+		close_later(sv, fd, 1);
 		return -1;
 	}
 	sr->sv = sv;

@@ -107,6 +107,17 @@ unsigned long long server_session_nthrottled(const struct session *s);
 void server_max_fds(struct server *sv, unsigned n);
 unsigned server_max_fds_of(const struct server *sv);
 
+/*
+ * With the lock held: close fd once the lock is let go, for a descriptor
+ * whose close a worker could make wait (one it sent, a seccomp listener;
+ * a socket that messages with descriptors may still be queued on: they
+ * are taken first, fdpass_drain()).  Takes ownership of fd.
+ */
+void server_close_later(struct server *sv, int fd);
+
+/* Messages a connection closed by the broker gives up first (fdpass_drain()). */
+#define SERVE_DRAIN_MAX 256
+
 /* Call fn(arg, events) when fd is readable.  The server does not own fd. */
 int server_watch(struct server *sv, int fd, void (*fn)(void *arg, uint32_t events), void *arg);
 void server_unwatch(struct server *sv, int fd);

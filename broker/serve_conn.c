@@ -74,16 +74,38 @@ conn_hold(struct sthread *th, struct watch *w, size_t len, const int *fds, unsig
 	return 0;
 }
 
+/*
+ * The worker made room for a parked reply (EPOLLOUT), or the tick asks
+ * again for one whose descriptors the kernel refused: send it.  With the
+ * lock held and the session this thread's (dispatch()); the send and the
+ * closes are done without the lock.
+ */
 void
 conn_flush(struct server *sv, struct watch *w)
 {
 	unsigned n = w->npfds;
-	int r = conn_send(sv, w, w->pbuf, w->plen, w->pfds, w->npfds);
+	int r;
 
-	if (r == 0)
+	pthread_mutex_unlock(&sv->lock);
+	r = conn_send_raw(w, w->pbuf, w->plen, w->pfds, n);
+	if (r == 1 || r < 0)
+		close_fds(w->pfds, n); /* the worker's now, or nobody's */
+	pthread_mutex_lock(&sv->lock);
+	conn_sent(sv, w, r, n);
+	if (r == 0) {
+		/* No room: wait for it (EPOLLOUT), the kernel's budget aside. */
+		if (w->kfull) {
+			w->kfull = 0;
+			poll_remove(sv, w);
+		}
+		if (conn_interest(sv, w, EPOLLOUT) == -1)
+			conn_end(sv, w);
 		return;
+	}
 	if (r == 2) {
-		if (!w->kfull)
+		if (w->kfull)
+			conn_interest(sv, w, 0); /* the tick asks again */
+		else
 			conn_park_kfull(sv, w);
 		return;
 	}
@@ -91,7 +113,6 @@ conn_flush(struct server *sv, struct watch *w)
 		w->kfull = 0;
 		poll_remove(sv, w);
 	}
-	close_fds(w->pfds, w->npfds);
 	w->npfds = 0;
 	w->pending = 0;
 	sref_parked(sv, w->sr, -1);
@@ -106,7 +127,8 @@ conn_flush(struct server *sv, struct watch *w)
  * peer's session, which it holds until the last filtered task is gone.  A
  * run session gets its listener from the launcher instead, and a run
  * broker confined for explicit mode could not serve one.  Counts as one
- * request (and is admitted as one).  Takes ownership of fd; fills th->rep.
+ * request (and is admitted as one).  Without the lock (notify_adopt()
+ * takes it to watch the listener); takes ownership of fd; fills th->rep.
  */
 static void
 conn_listener(struct sthread *th, struct watch *w, int fd)
@@ -126,15 +148,17 @@ conn_listener(struct sthread *th, struct watch *w, int fd)
 	else
 		e = 0;
 	if (e != 0)
-		close(fd);
+		fdpass_close_quietly(fd);
 	else
 		e = notify_adopt(sv, s, fd);
+	pthread_mutex_lock(&sv->lock);
 	if (e == 0)
 		log_info("worker %ld: transparent mode: serving its seccomp listener",
 		    (long)s->pid);
 	else if (ratelog_ok(&sv->llog))
 		log_warnx("worker %ld: transparent mode: listener refused: %s", (long)s->pid,
 		    strerror(e));
+	pthread_mutex_unlock(&sv->lock);
 	th->rep.error = (uint32_t)e;
 }
 
@@ -154,8 +178,16 @@ eio_reply(struct sthread *th, uint16_t type, uint32_t id, uint8_t *buf)
 	return len;
 }
 
-/* Read and answer one request.  Returns 1 to go on reading, 0 when the
- * socket is drained or the connection was closed. */
+/*
+ * Read and answer one request.  Called with the lock held and the session
+ * this thread's (dispatch()); everything a worker could make wait is done
+ * without the lock: the recvmsg, the closes of what it sent (a lingering
+ * TCP socket blocks close(2) as long as its sender wants, fdpass.h), the
+ * request itself (it may wait on a file system or the audit sink), the
+ * reply's sendmsg.  The lock is taken again for the bookkeeping.  Returns
+ * 1 when a reply went, 0 when the socket is drained, the reply waits or
+ * the connection was closed.
+ */
 static int
 conn_serve_one(struct sthread *th, struct watch *w)
 {
@@ -166,17 +198,12 @@ conn_serve_one(struct sthread *th, struct watch *w)
 	const char *why;
 	ssize_t n, len;
 	unsigned nout, i;
-	int fd, rfd = -1, r;
+	int fd, rfd = -1, r, err;
 
+	pthread_mutex_unlock(&sv->lock);
 	n = fdpass_recv(w->fd, th->in, sizeof(th->in), in);
+	err = errno;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return 0;
-	if (n == -1) {
-		log_debug("worker %ld: connection: %s", (long)w->sr->s->pid, strerror(errno));
-		conn_end(sv, w);
-		return 0;
-	}
 	/* Whatever arrives, every descriptor in it is closed, but for the
 	 * first, kept in rfd until the message proves to be the one request
 	 * that carries one (FB_MSG_LISTENER) and closed otherwise. */
@@ -184,15 +211,23 @@ conn_serve_one(struct sthread *th, struct watch *w)
 		if (rfd == -1)
 			rfd = in->fds[i];
 		else
-			close(in->fds[i]);
+			fdpass_close_quietly(in->fds[i]);
 	}
-	if (n == 0 && in->nfds == 0 && !(in->flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		/* End of file (an empty packet looks the same; the protocol
-		 * has none). */
+	why = NULL;
+	if (n == -1 || (n == 0 && in->nfds == 0 && !(in->flags & (MSG_TRUNC | MSG_CTRUNC)))) {
+		/* An error, nothing there, or end of file (an empty packet
+		 * looks the same; the protocol has none). */
+		if (rfd != -1)
+			fdpass_close_quietly(rfd);
+		pthread_mutex_lock(&sv->lock);
+		if (n == -1 && (err == EAGAIN || err == EWOULDBLOCK))
+			return 0;
+		if (n == -1)
+			log_debug("worker %ld: connection: %s", (long)w->sr->s->pid,
+			    strerror(err));
 		conn_end(sv, w);
 		return 0;
 	}
-	why = NULL;
 	r = (int)proto_request_nfds(proto_peek_type(th->in, (size_t)n));
 	if ((int)in->nfds != r)
 		why = r == 0 ? "request carried descriptors"
@@ -204,9 +239,17 @@ conn_serve_one(struct sthread *th, struct watch *w)
 		why = "control data truncated";
 	else if (!in->has_cred)
 		why = "no credentials from the kernel (SO_PASSCRED)";
+	/* OPENV has its own decoder (its request does not fit struct
+	 * fb_request); the header decides which, and each checks it again. */
+	else if (proto_peek_type(th->in, (size_t)n) == FB_MSG_OPENV) {
+		if (proto_decode_openv(th->in, (size_t)n, &th->openv, &why) == -1 && why == NULL)
+			why = "malformed";
+	} else if (proto_decode_request(th->in, (size_t)n, &th->req, &why) == -1 && why == NULL)
+		why = "malformed";
 	if (why != NULL) {
 		if (rfd != -1)
-			close(rfd);
+			fdpass_close_quietly(rfd);
+		pthread_mutex_lock(&sv->lock);
 		violation(sv, w, why);
 		return 0;
 	}
@@ -231,40 +274,22 @@ conn_serve_one(struct sthread *th, struct watch *w)
 	o.length = 0;
 	o.ifd = -1;
 	o.wd = NULL;
-	/* OPENV has its own decoder (its request does not fit struct
-	 * fb_request); the header decides which, and each checks it again. */
 	/*
 	 * The request is decided and done without the server lock: it may
 	 * wait on the file system (or the audit sink) for as long as that
 	 * takes, and other threads serve other sessions meanwhile.  w and its
 	 * session stay this thread's: the session is busy (dispatch()).
 	 */
+	nout = 0;
 	if (proto_peek_type(th->in, (size_t)n) == FB_MSG_OPENV) {
-		if (proto_decode_openv(th->in, (size_t)n, &th->openv, &why) == -1) {
-			violation(sv, w, why);
-			return 0;
-		}
-		pthread_mutex_unlock(&sv->lock);
 		ops_handle_openv(w->sr->s, &o, &th->openv, &t0, &th->rep, th->fds);
-		pthread_mutex_lock(&sv->lock);
 		nout = th->rep.nfds;
-	} else {
-		if (proto_decode_request(th->in, (size_t)n, &th->req, &why) == -1) {
-			if (rfd != -1)
-				close(rfd);
-			violation(sv, w, why);
-			return 0;
-		}
-		nout = 0;
-		if (th->req.type == FB_MSG_LISTENER)
-			conn_listener(th, w, rfd);
-		else {
-			pthread_mutex_unlock(&sv->lock);
-			ops_handle(w->sr->s, &o, &th->req, &t0, &th->rep, &fd);
-			pthread_mutex_lock(&sv->lock);
-			if (fd != -1)
-				th->fds[nout++] = fd;
-		}
+	} else if (th->req.type == FB_MSG_LISTENER)
+		conn_listener(th, w, rfd);
+	else {
+		ops_handle(w->sr->s, &o, &th->req, &t0, &th->rep, &fd);
+		if (fd != -1)
+			th->fds[nout++] = fd;
 	}
 	if ((len = proto_encode_reply(&th->rep, th->out, sizeof(th->out))) < 0) {
 		/* Our own reply does not encode: a broken invariant. */
@@ -275,33 +300,34 @@ conn_serve_one(struct sthread *th, struct watch *w)
 			/* --audit-sync: the reply waits for the one
 			 * fdatasync() that ends this batch of events
 			 * (flush_held()). */
+			pthread_mutex_lock(&sv->lock);
 			if (conn_hold(th, w, (size_t)len, th->fds, nout, HELD_SYNC, 0) == -1) {
-				close_fds(th->fds, nout);
+				close_fds_later(sv, th->fds, nout);
 				conn_end(sv, w);
 			}
 			return 0;
 		}
-		/* Threads take one event per batch: the sync is done here,
-		 * without the lock.  Records other threads wrote meanwhile
-		 * ride along, and a sync that finds nothing new is skipped. */
-		pthread_mutex_unlock(&sv->lock);
-		r = ops_audit_sync(w->sr->s);
-		pthread_mutex_lock(&sv->lock);
-		if (r == -1) {
+		/* Threads take one event per batch: the sync is done here.
+		 * Records other threads wrote meanwhile ride along, and a sync
+		 * that finds nothing new is skipped. */
+		if (ops_audit_sync(w->sr->s) == -1) {
 			close_fds(th->fds, nout);
 			nout = 0;
 			len = eio_reply(th, th->rep.type, th->rep.id, th->out);
 		}
 	}
-	r = conn_send(sv, w, th->out, (size_t)len, th->fds, nout);
+	r = conn_send_raw(w, th->out, (size_t)len, th->fds, nout);
+	if (r == 1 || r < 0)
+		close_fds(th->fds, nout); /* the worker's now, or nobody's */
+	pthread_mutex_lock(&sv->lock);
+	conn_sent(sv, w, r, nout);
 	if (r == 0 || r == 2) {
 		if (conn_hold(th, w, (size_t)len, th->fds, nout, HELD_PARKED, r == 2) == -1) {
-			close_fds(th->fds, nout);
+			close_fds_later(sv, th->fds, nout);
 			conn_end(sv, w);
 		}
 		return 0;
 	}
-	close_fds(th->fds, nout);
 	if (r < 0) {
 		conn_end(sv, w);
 		return 0;
@@ -330,7 +356,7 @@ flush_held(struct sthread *th)
 		if (w->kind == W_DEAD || w->pending != HELD_SYNC)
 			continue;
 		if (ops_audit_sync(w->sr->s) == -1) {
-			close_fds(w->pfds, w->npfds);
+			close_fds_later(sv, w->pfds, w->npfds);
 			w->npfds = 0;
 			w->plen = (size_t)eio_reply(th, w->stype, w->sid, w->pbuf);
 		}
@@ -345,7 +371,7 @@ flush_held(struct sthread *th)
 				conn_end(sv, w);
 			continue;
 		}
-		close_fds(w->pfds, w->npfds);
+		close_fds_later(sv, w->pfds, w->npfds);
 		w->npfds = 0;
 		w->pending = 0;
 		if (r < 0 || conn_interest(sv, w, conn_idle(w)) == -1)
@@ -365,7 +391,7 @@ conn_event(struct sthread *th, struct watch *w, uint32_t events)
 			conn_end(sv, w);
 			return;
 		}
-		if (w->pending == HELD_PARKED && !w->kfull)
+		if (w->pending == HELD_PARKED)
 			conn_flush(sv, w);
 		return;
 	}

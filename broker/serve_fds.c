@@ -156,8 +156,7 @@ poll_remove(struct server *sv, struct watch *w)
 }
 
 int
-conn_send(struct server *sv, struct watch *w, const void *buf, size_t len, const int *fds,
-    unsigned nfds)
+conn_send_raw(struct watch *w, const void *buf, size_t len, const int *fds, unsigned nfds)
 {
 	ssize_t n;
 
@@ -166,22 +165,34 @@ conn_send(struct server *sv, struct watch *w, const void *buf, size_t len, const
 	n = fdpass_sendv(w->fd, buf, len, fds, nfds, MSG_DONTWAIT);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return 0;
-	if (n == -1 && errno == ETOOMANYREFS) {
-		if (ratelog_ok(&sv->flog))
-			log_warnx("worker %ld: the kernel refused a reply's descriptors "
-				  "(ETOOMANYREFS: the broker's user has too many in flight, "
-				  "RLIMIT_NOFILE); sent again when it takes them",
-			    (long)w->sr->s->pid);
+	if (n == -1 && errno == ETOOMANYREFS)
 		return 2;
-	}
-	if (n == -1)
-		return -1;
-	if (nfds > 0) {
+	return n == -1 ? -1 : 1;
+}
+
+void
+conn_sent(struct server *sv, struct watch *w, int r, unsigned nfds)
+{
+	if (r == 2 && ratelog_ok(&sv->flog))
+		log_warnx("worker %ld: the kernel refused a reply's descriptors (ETOOMANYREFS: "
+			  "the broker's user has too many in flight, RLIMIT_NOFILE); sent again "
+			  "when they are taken",
+		    (long)w->sr->s->pid);
+	if (r == 1 && nfds > 0) {
 		w->sent_fds += nfds;
 		w->sr->out_fds += nfds;
 		fds_check(sv, w->sr);
 	}
-	return 1;
+}
+
+int
+conn_send(struct server *sv, struct watch *w, const void *buf, size_t len, const int *fds,
+    unsigned nfds)
+{
+	int r = conn_send_raw(w, buf, len, fds, nfds);
+
+	conn_sent(sv, w, r, nfds);
+	return r;
 }
 
 void
@@ -225,7 +236,7 @@ conn_end(struct server *sv, struct watch *w)
 	epoll_ctl(sv->ep, EPOLL_CTL_DEL, w->fd, NULL);
 	if (w->pending) {
 		conn_unhold(sv, w);
-		close_fds(w->pfds, w->npfds);
+		close_fds_later(sv, w->pfds, w->npfds);
 		if (w->pending == HELD_PARKED) {
 			sref_parked(sv, w->sr, -1);
 			fds_parked(sv, w->sr, -(int)w->npfds);
@@ -253,9 +264,10 @@ fds_tick(struct server *sv)
 	struct watch *w, *wnext;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* A busy session is its thread's (serve_impl.h): asked next time. */
 	for (sr = sv->fdfull; sr != NULL; sr = snext) {
 		snext = sr->fnext;
-		if (!due(&sr->fnext_at, &now))
+		if (sr->busy || !due(&sr->fnext_at, &now))
 			continue;
 		sr->fdelay_ms = backoff(sr->fdelay_ms);
 		later(&sr->fnext_at, sr->fdelay_ms);
@@ -263,7 +275,7 @@ fds_tick(struct server *sv)
 	}
 	for (w = sv->polled; w != NULL; w = wnext) {
 		wnext = w->pnext;
-		if (!due(&w->pnext_at, &now))
+		if (w->sr->busy || !due(&w->pnext_at, &now))
 			continue;
 		w->pdelay_ms = backoff(w->pdelay_ms);
 		later(&w->pnext_at, w->pdelay_ms);
@@ -271,8 +283,11 @@ fds_tick(struct server *sv)
 			refresh(w);
 			if (w->sent_fds == 0)
 				conn_close(sv, w); /* takes it off the list */
-		} else if (w->kfull)
-			conn_flush(sv, w);
+		} else if (w->kfull && conn_interest(sv, w, EPOLLOUT) == -1) {
+			/* One event: a serving thread tries it again (conn_flush()),
+			 * without the lock. */
+			log_warn("worker %ld: epoll", (long)w->sr->s->pid);
+		}
 	}
 }
 

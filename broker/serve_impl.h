@@ -159,6 +159,14 @@ struct server {
 	struct sref *fdfull;
 	struct watch *polled;
 	struct ratelog flog; /* sessions at their budget; ETOOMANYREFS */
+	/* Descriptors to close once the lock is let go (close_later()):
+	 * a close can wait (a worker's lingering TCP socket, a FUSE file's
+	 * flush), and nothing a worker can make slow is done with the lock. */
+	struct lateclose {
+		int fd;
+		int drain; /* a connection: its queued messages first */
+	} *closing;
+	size_t nclosing, capclosing;
 	/* Threads (server_threads()).  oneshot: every watch is armed for
 	 * one event at a time (EPOLLONESHOT), so that two threads never
 	 * serve the same watch at once. */
@@ -175,6 +183,9 @@ struct server {
 
 /* serve.c */
 void close_fds(const int *fds, unsigned n);
+void close_later(struct server *sv, int fd, int drain);
+void close_fds_later(struct server *sv, const int *fds, unsigned n);
+void run_closes(struct server *sv);
 uint64_t handle_of(const struct server *sv, const struct watch *w);
 struct watch *watch_of(const struct server *sv, uint64_t h);
 void free_retired(struct server *sv);
@@ -196,6 +207,8 @@ void conn_flush(struct server *sv, struct watch *w);
 /* serve_fds.c */
 #define SERVE_POLL_MS 5	       /* the tick while something is polled */
 #define SERVE_POLL_MAX_MS 1000 /* an item polled in vain waits up to this */
+int conn_send_raw(struct watch *w, const void *buf, size_t len, const int *fds, unsigned nfds);
+void conn_sent(struct server *sv, struct watch *w, int r, unsigned nfds);
 int conn_send(struct server *sv, struct watch *w, const void *buf, size_t len, const int *fds,
     unsigned nfds);
 void fds_parked(struct server *sv, struct sref *sr, int delta);

@@ -189,7 +189,8 @@ refuse(struct serve_state *st, int fd, const struct ucred *cr, const char *why)
 	if (ratelog_ok(&st->rlog))
 		log_warnx("refused peer uid=%lu gid=%lu pid=%ld: %s", (unsigned long)cr->uid,
 		    (unsigned long)cr->gid, (long)cr->pid, why);
-	close(fd);
+	/* What it sent meanwhile may make the close wait: not with the lock. */
+	server_close_later(st->sv, fd);
 }
 
 /* The last slots of --max-peers, kept for users who hold fewer than
@@ -266,7 +267,7 @@ peer_new(struct serve_state *st, int fd)
 		if (ratelog_ok(&st->rlog))
 			log_warn("refused a peer: SO_PEERCRED");
 		st->refused++;
-		close(fd);
+		server_close_later(st->sv, fd);
 		return;
 	}
 	n = (u = uid_slot(st, cr.uid, 0)) != NULL ? u->n : 0;
@@ -375,6 +376,8 @@ serve_on_tick(void *arg)
 
 	ratelog_flush(&st->rlog);
 	ratelog_flush(&st->elog);
+	if (st->reserve == -1)
+		st->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	/* Only while short of room (in the reserve or full): an idle peer
 	 * costs a few KiB, and a sandboxed one cannot connect again. */
 	if (st->idle_timeout == 0 || st->npeers < st->max_peers - reserved(st))
@@ -413,8 +416,10 @@ shed(struct serve_state *st, int lfd)
 		if (ratelog_ok(&st->rlog))
 			log_warnx("refused a %s: out of file descriptors",
 			    lfd == st->lfd ? "peer" : "status client");
-		close(fd);
+		server_close_later(st->sv, fd);
 	}
+	/* Taken again on the tick if the descriptor just closed later is
+	 * not free yet. */
 	st->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 

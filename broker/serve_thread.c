@@ -124,6 +124,7 @@ serve_loop(struct sthread *th)
 				dispatch(th, evs[i].data.u64, evs[i].events);
 		if (th->held != NULL)
 			flush_held(th);
+		run_closes(sv); /* without the lock */
 		free_retired(sv);
 	}
 	pthread_mutex_unlock(&sv->lock);

@@ -11,6 +11,9 @@
 #   fds        peers (and a run worker) that never read their replies: the
 #              descriptors in flight, charged to root, stay within a budget,
 #              and others get theirs
+#   linger     lingering TCP sockets sent to the daemon, whose close waits as
+#              long as their sender wants: never with the lock held, and never
+#              waiting at all (SO_LINGER off first)
 #
 # Users are numbers (setpriv): the machine need not name them.
 . tests/integration/lib.sh
@@ -284,5 +287,63 @@ sed 's/^/     /' "$T/rhoard" | grep hoardv
 expect "fds: another run gets its 64 descriptors meanwhile" "openvn $D/a.txt: 64 of 64 opened" \
 	"$FB" run --policy "$T/run.policy" -- "$T/bin/fbtool" openvn 64 "$D/a.txt"
 wait $RHOARD
+
+# ---- linger: descriptors whose close waits as long as their sender wants ----
+# A TCP socket with SO_LINGER, data it cannot send (its server never
+# reads), and no other copy: close(2) waits for the linger time.  Sent with
+# a request that may not carry one (a violation), as a "listener" (refused),
+# or queued behind a violation on a connection the daemon then closes.
+cat >"$T/bin/linger.py" <<'EOF'
+# linger.py MODE SECONDS: send the daemon a lingering TCP socket (MODE:
+# request, listener or queued), then hold its server for SECONDS.
+import os, select, socket, struct, sys, time
+HDR = struct.Struct("=HHI")
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(1)  # never accepted, never read
+c = socket.socket()
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 3600))
+c.connect(srv.getsockname())
+c.setblocking(False)
+try:
+    while True:
+        c.send(b"x" * 65536)
+except BlockingIOError:
+    pass
+boot = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+boot.connect(os.environ["FILEBROKER_SOCKET"])
+boot.send(HDR.pack(1, 10, 1))
+m, fds, _, _ = socket.recv_fds(boot, 4096, 4)
+ch = socket.socket(fileno=fds[0])
+path = b"/"
+stat = HDR.pack(1, 2, 2) + struct.pack("=H", len(path)) + path
+mode = sys.argv[1]
+if mode == "request":
+    socket.send_fds(ch, [stat], [c.fileno()])
+elif mode == "listener":
+    socket.send_fds(ch, [HDR.pack(1, 12, 3)], [c.fileno()])
+elif mode == "queued":
+    ch.send(b"\x07\x00\x01")
+    socket.send_fds(ch, [stat], [c.fileno()])
+c.close()  # the daemon holds the last copy
+print("sent", flush=True)
+time.sleep(float(sys.argv[2]))
+EOF
+for threads in 4 1; do
+	start --threads $threads
+	LING=
+	for mode in request listener queued request; do
+		as 5001 "$PY" "$T/bin/linger.py" $mode 20 >"$T/linger.$mode" 2>&1 &
+		LING="$LING $!"
+	done
+	sleep 1
+	expect "linger ($threads threads): an honest peer is served while lingering sockets are closed" \
+		"read $D/a.txt: ok honest" timeout 5 env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
+		setpriv --reuid=5100 --regid=5100 --clear-groups -- "$T/bin/fbtool" read "$D/a.txt"
+	expect "linger ($threads threads): status answers" "^peers: " timeout 5 "$FB" status --socket "$S"
+	kill $LING 2>/dev/null
+	wait $LING 2>/dev/null
+	stop
+done
 
 finish
