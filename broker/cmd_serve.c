@@ -550,6 +550,9 @@ cmd_serve(int argc, char **argv)
 			per = rl.rlim_cur / 2 / st.max_peers;
 		server_max_fds(st.sv, per > SERVE_MAX_FDS ? SERVE_MAX_FDS : (unsigned)per);
 	}
+	/* A peer's seccomp listener may be read by the peer too: its RECV
+	 * is bounded (serve.h). */
+	server_wait_guard(st.sv);
 	if (server_threads(st.sv, st.threads) == -1 ||
 	    server_watch(st.sv, st.sigfd, on_signal, &st) == -1 ||
 	    server_watch(st.sv, st.lfd, serve_on_accept, &st) == -1 ||

@@ -403,6 +403,9 @@ static const struct {
 	 * is then not found and the reload fails, logged, leaving the old
 	 * policy in force. */
 	{ "accept4", DAEMON, A_NONE },
+	/* The wait guard of a peer's listener (serve.h): each serving
+	 * thread's timer, made before, armed around a RECV. */
+	{ "timer_settime", DAEMON, A_NONE },
 	{ "getsockopt", DAEMON, A_SOL_SOCKET },
 	{ "geteuid", DAEMON, A_NONE },
 	{ "getdents64", DAEMON, A_NONE },

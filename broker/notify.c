@@ -69,9 +69,12 @@ struct notifier {
 	struct timespec times[2]; /* utimensat's, copied once */
 	struct statfs sfs;	  /* statfs's answer */
 	struct task_cache tasks;
+	int adopted;		  /* sent by a daemon peer (notify_adopt()) */
+	struct notifier *next;	  /* every listener served, for notify_adopt() */
 };
 
 static int nactive;
+static struct notifier *served; /* under the server lock */
 
 /* The kernel's notification sizes, asked once (notify_init()). */
 static struct seccomp_notif_sizes sizes;
@@ -358,6 +361,13 @@ notifier_free(void *arg)
 {
 	struct notifier *n = arg;
 
+	struct notifier **pp;
+
+	for (pp = &served; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == n) {
+			*pp = n->next;
+			break;
+		}
 	task_cache_clear(&n->tasks);
 	server_unwatch(n->sv, n->fd);
 	/* Once the lock is let go: a descriptor a daemon peer sent. */
@@ -372,21 +382,29 @@ static void
 on_listener(void *arg, uint32_t events)
 {
 	struct notifier *n = arg;
+	int r;
 
 	if (events & EPOLLIN) {
-		memset(n->req, 0, n->reqsize);
-		if (ioctl(n->fd, SECCOMP_IOCTL_NOTIF_RECV, n->req) == -1) {
-			/* ENOENT, EINTR: the target went away first. */
-			if (errno != ENOENT && errno != EINTR)
-				log_warn("seccomp RECV");
-			return;
-		}
-		/* Without the server lock, which this callback holds: the
-		 * call may wait on the file system, and other threads serve
-		 * other sessions meanwhile (serve.h); this session's other
-		 * events wait for it. */
+		/* Without the server lock, which this callback holds: RECV
+		 * itself may wait (below), the call may wait on the file
+		 * system, and other threads serve other sessions meanwhile
+		 * (serve.h); this session's other events wait for it. */
 		server_unlock(n->sv);
-		handle(n);
+		memset(n->req, 0, n->reqsize);
+		/* A peer's listener may be read by the peer too (it kept a
+		 * copy, or passed one on): the notification that woke us can
+		 * be taken before this RECV, which then waits for the next
+		 * one, as long as that worker likes.  The guard ends the wait
+		 * (EINTR) after SERVE_WAIT_MS. */
+		if (n->adopted)
+			server_wait_begin();
+		r = ioctl(n->fd, SECCOMP_IOCTL_NOTIF_RECV, n->req);
+		if (n->adopted)
+			server_wait_end();
+		if (r == 0)
+			handle(n);
+		else if (errno != ENOENT && errno != EINTR)
+			log_warn("seccomp RECV"); /* ENOENT, EINTR: gone, or taken */
 		server_lock(n->sv);
 		return;
 	}
@@ -427,6 +445,8 @@ notifier_add(struct server *sv, struct session *s, int fd)
 	}
 	/* Older kernels say EINVAL or ENOTTY: the wake-ups are only slower. */
 	(void)ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	n->next = served;
+	served = n;
 	nactive++;
 	return 0;
 }
@@ -440,6 +460,38 @@ notify_start(struct server *sv, struct session *s, int fd)
 		close(fd);
 		errno = saved;
 		return -1;
+	}
+	return 0;
+}
+
+#ifndef F_DUPFD_QUERY
+#define F_DUPFD_QUERY 1027 /* Linux 6.10 */
+#endif
+
+/*
+ * Is fd a listener already served, by this session or another: the same
+ * open file, whatever its descriptor number (two peers, one of which
+ * passed it to the other)?  Two notifiers on one listener would race for
+ * each notification.  F_DUPFD_QUERY (Linux 6.10) compares the open files;
+ * before it, there is no way short of kcmp(2), which the broker never
+ * allows, and such a listener is served twice (each RECV then bounded by
+ * the wait guard).  Under the server lock.
+ */
+static int
+listener_served(int fd)
+{
+	static int no_query;
+	const struct notifier *n;
+	int r;
+
+	for (n = served; n != NULL && !no_query; n = n->next) {
+		if ((r = fcntl(n->fd, F_DUPFD_QUERY, fd)) == 1)
+			return 1;
+		if (r == -1 && errno == EINVAL) {
+			no_query = 1;
+			log_info("transparent mode: this kernel cannot tell whether a listener is "
+				 "one served already (F_DUPFD_QUERY, Linux 6.10)");
+		}
 	}
 	return 0;
 }
@@ -471,7 +523,14 @@ notify_adopt(struct server *sv, struct session *s, int fd)
 		return EBADF;
 	}
 	server_lock(sv);
-	r = notifier_add(sv, s, fd) == -1 ? errno : 0;
+	if (listener_served(fd))
+		r = EBUSY;
+	else if (notifier_add(sv, s, fd) == -1)
+		r = errno;
+	else {
+		served->adopted = 1;
+		r = 0;
+	}
 	server_unlock(sv);
 	if (r != 0)
 		fdpass_close_quietly(fd); /* the worker's: never with the lock */

@@ -11,6 +11,7 @@
 #ifndef FB_SERVE_H
 #define FB_SERVE_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -165,6 +166,24 @@ uint64_t server_nviolations(const struct server *sv);
  */
 int server_threads(struct server *sv, unsigned n);
 int server_start(struct server *sv);
+
+/*
+ * Waits a worker can make endless.  SECCOMP_IOCTL_NOTIF_RECV blocks until
+ * a notification comes, and a listener the worker holds too (or passed to
+ * another process) can have its notification taken between the broker's
+ * wake-up and its RECV: the serving thread would wait, as long as that
+ * worker likes.  server_wait_guard(sv), before server_start(): each serving
+ * thread gets a timer (made while timer_create(2) is still allowed) whose
+ * signal, SERVE_WAIT_SIG without SA_RESTART, ends such a call with EINTR.
+ * server_wait_begin() and server_wait_end(), around the call, without the
+ * lock: after SERVE_WAIT_MS, and every SERVE_WAIT_MS after that, it is
+ * interrupted.  Without the guard, they do nothing.
+ */
+#define SERVE_WAIT_SIG SIGRTMIN
+#define SERVE_WAIT_MS 100
+void server_wait_guard(struct server *sv);
+void server_wait_begin(void);
+void server_wait_end(void);
 void server_lock(struct server *sv);
 void server_unlock(struct server *sv);
 

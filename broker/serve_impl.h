@@ -174,6 +174,7 @@ struct server {
 	int oneshot;
 	int stopfd; /* eventfd, readable once stopping */
 	int started, running, stop, err;
+	int guard; /* server_wait_guard() */
 	unsigned nready; /* extra threads that have reached the gate */
 	pthread_cond_t go, ready;
 	int (*keep_going)(void *arg);

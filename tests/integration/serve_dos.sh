@@ -14,6 +14,8 @@
 #   linger     lingering TCP sockets sent to the daemon, whose close waits as
 #              long as their sender wants: never with the lock held, and never
 #              waiting at all (SO_LINGER off first)
+#   listener   one seccomp listener sent by two peers (refused), and one its
+#              peer also reads, taking notifications from under the daemon
 #
 # Users are numbers (setpriv): the machine need not name them.
 . tests/integration/lib.sh
@@ -65,11 +67,30 @@ start() {
 # bound: the most lines of one kind the daemon may have written since it
 # started: a burst of 30, then 10 a second.
 bound() { echo $((30 + 10 * ($(date +%s) - STARTED + 1))); }
+# bwait SECONDS PID...: wait for them, at most SECONDS, then kill them.
+bwait() {
+	n=$(($1 * 20))
+	shift
+	for p in "$@"; do
+		while kill -0 "$p" 2>/dev/null && [ $n -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+}
 stop() {
 	kill -TERM $DPID
-	wait $DPID
+	bwait 15 $DPID
 }
-trap 'kill -9 $DPID 2>/dev/null; rm -rf "$T"' EXIT
+BG=
+# as_bg UID CMD...: as, in the background; $! is CMD itself (killed at exit).
+as_bg() {
+	u=$1
+	shift
+	(exec env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" setpriv --reuid="$u" --regid="$u" \
+		--clear-groups -- "$@") &
+	BG="$BG $!"
+}
+trap 'kill -9 $DPID $BG 2>/dev/null; rm -rf "$T"' EXIT
 
 # peers: how many peers the daemon has now.
 peers() { "$FB" status --json --socket "$S" | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)["peers"]))'; }
@@ -104,7 +125,7 @@ EOF
 start --max-peers 64 --max-peers-per-user 8 --idle-timeout 0
 FLOOD=
 for u in 5001 5002 5003 5004 5005 5006 5007; do
-	as $u "$PY" "$T/bin/flood.py" 8 2 >"$T/flood.$u" 2>&1 &
+	as_bg $u "$PY" "$T/bin/flood.py" 8 2 >"$T/flood.$u" 2>&1
 	FLOOD="$FLOOD $!"
 done
 i=0
@@ -113,7 +134,7 @@ expect "slots: 7 users take 56 peer slots" "^56$" peers
 # uid_peers UID: how many peers the daemon has of UID.
 uid_peers() { "$FB" status --json --socket "$S" | "$PY" -c 'import json, sys
 print(sum(1 for p in json.load(sys.stdin)["peers"] if p["uid"] == int(sys.argv[1])))' "$1"; }
-as 5011 "$PY" "$T/bin/flood.py" 3 0 >"$T/one.5011" 2>&1 &
+as_bg 5011 "$PY" "$T/bin/flood.py" 3 0 >"$T/one.5011" 2>&1
 FLOOD="$FLOOD $!"
 i=0
 while ! grep -q "^held" "$T/one.5011" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
@@ -121,7 +142,7 @@ sleep 0.2
 expect "slots: the last 8 are kept for users with fewer than 2 (a third is refused)" "^2$" \
 	uid_peers 5011
 for u in 5012 5013 5014 5015 5016 5017; do
-	as $u "$PY" "$T/bin/flood.py" 1 0 >"$T/one.$u" 2>&1 &
+	as_bg $u "$PY" "$T/bin/flood.py" 1 0 >"$T/one.$u" 2>&1
 	FLOOD="$FLOOD $!"
 done
 i=0
@@ -150,8 +171,7 @@ max=$(bound)
 	fail "slots: $lines lines for $tried refusals"
 expect "slots: the rest counted" "more refused peers not logged \(at most 10 lines a second" \
 	cat "$LOG"
-kill $FLOOD 2>/dev/null
-wait $FLOOD 2>/dev/null
+bwait 0 $FLOOD
 stop
 
 # ---- idle: while room is short, peers idle for --idle-timeout are closed ----
@@ -160,25 +180,24 @@ stop
 # next asks.
 start --max-peers 64 --max-peers-per-user 8 --idle-timeout 2
 # The sleeper first: its peer is idle the longest.
-as 5101 "$T/bin/fbtool" read "$D/a.txt" :: sleep 4000 :: read "$D/a.txt" >"$T/sleeper" 2>&1 &
+as_bg 5101 "$T/bin/fbtool" read "$D/a.txt" :: sleep 4000 :: read "$D/a.txt" >"$T/sleeper" 2>&1
 SLEEPER=$!
 wait_log "peer 1: uid=5101 "
 FLOOD=
 for u in 5001 5002 5003 5004 5005 5006 5007; do
-	as $u "$PY" "$T/bin/flood.py" 8 0 >"$T/flood.$u" 2>&1 &
+	as_bg $u "$PY" "$T/bin/flood.py" 8 0 >"$T/flood.$u" 2>&1
 	FLOOD="$FLOOD $!"
 done
 wait_log "idle for 2 s \(--idle-timeout\): closed" || fail "idle: no idle peer closed"
 expect "idle: idle peers closed while room is short" \
 	"peer [0-9]+ \(uid=50[0-9][0-9] pid=[0-9]+\): idle for 2 s \(--idle-timeout\): closed" \
 	cat "$LOG"
-wait $SLEEPER
+bwait 20 $SLEEPER
 expect "idle: a client whose idle peer was closed connects again" \
 	"^read $D/a.txt: ok honest.*read $D/a.txt: ok honest" sh -c "tr '\n' ' ' <'$T/sleeper'"
 expect "idle: its first peer was closed, so it connected twice" "^2$" \
 	sh -c "grep -c 'peer [0-9]*: uid=5101 ' '$LOG'"
-kill $FLOOD 2>/dev/null
-wait $FLOOD 2>/dev/null
+bwait 0 $FLOOD
 stop
 
 # ---- violations: as fast as a peer can break the protocol ------------------
@@ -220,7 +239,7 @@ stop
 start
 HOARD=
 for u in 5001 5002 5003 5004; do
-	as $u "$T/bin/fbraw" hoardv 60 300 64 "$D/a.txt" 4000 >"$T/hoard.$u" 2>&1 &
+	as_bg $u "$T/bin/fbraw" hoardv 60 300 64 "$D/a.txt" 4000 >"$T/hoard.$u" 2>&1
 	HOARD="$HOARD $!"
 done
 for u in 5001 5002 5003 5004; do
@@ -234,7 +253,7 @@ expect "fds: and a plain open" "read $D/a.txt: ok honest" as 5100 "$T/bin/fbtool
 expect "fds: a hoarder is stopped at its budget, logged" \
 	"worker [0-9]+: [0-9]+ descriptors it has not taken \(its budget is [0-9]+\): none of its requests is read" \
 	cat "$LOG"
-wait $HOARD
+bwait 30 $HOARD
 expect "fds: served after the hoarders left" "openvn $D/a.txt: 64 of 64 opened" \
 	as 5100 "$T/bin/fbtool" openvn 64 "$D/a.txt"
 stop
@@ -286,7 +305,7 @@ while ! grep -q "^hoardv:" "$T/rhoard" 2>/dev/null && [ $i -lt 200 ]; do sleep 0
 sed 's/^/     /' "$T/rhoard" | grep hoardv
 expect "fds: another run gets its 64 descriptors meanwhile" "openvn $D/a.txt: 64 of 64 opened" \
 	"$FB" run --policy "$T/run.policy" -- "$T/bin/fbtool" openvn 64 "$D/a.txt"
-wait $RHOARD
+bwait 30 $RHOARD
 
 # ---- linger: descriptors whose close waits as long as their sender wants ----
 # A TCP socket with SO_LINGER, data it cannot send (its server never
@@ -333,7 +352,7 @@ for threads in 4 1; do
 	start --threads $threads
 	LING=
 	for mode in request listener queued request; do
-		as 5001 "$PY" "$T/bin/linger.py" $mode 20 >"$T/linger.$mode" 2>&1 &
+		as_bg 5001 "$PY" "$T/bin/linger.py" $mode 20 >"$T/linger.$mode" 2>&1
 		LING="$LING $!"
 	done
 	sleep 1
@@ -341,8 +360,56 @@ for threads in 4 1; do
 		"read $D/a.txt: ok honest" timeout 5 env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
 		setpriv --reuid=5100 --regid=5100 --clear-groups -- "$T/bin/fbtool" read "$D/a.txt"
 	expect "linger ($threads threads): status answers" "^peers: " timeout 5 "$FB" status --socket "$S"
-	kill $LING 2>/dev/null
-	wait $LING 2>/dev/null
+	bwait 0 $LING
+	stop
+done
+
+# ---- listener: a peer's seccomp listener in other hands ----------------------
+# (tests/helpers/fblistener.c)  The same listener sent by two peers: the
+# second is refused.  A listener its peer also reads: the notifications it
+# takes leave the daemon's RECV waiting, for as long as that peer likes,
+# unless the wait is bounded.  Neither may stop the daemon.
+# F_DUPFD_QUERY (Linux 6.10) tells two descriptors of one listener apart;
+# before it the daemon cannot, and serves it twice (each RECV bounded).
+if "$PY" -c 'import fcntl, os; d = os.open("/", os.O_RDONLY); fcntl.fcntl(d, 1027, d)' 2>/dev/null; then
+	SECOND="EBUSY"
+else
+	SECOND="EBUSY|accepted"
+	echo "     (no F_DUPFD_QUERY: a listener sent twice cannot be told apart)"
+fi
+for threads in 4 1; do
+	start --threads $threads
+	as_bg 5001 "$T/bin/fblistener" twice "$D/a.txt" 2000 4000 >"$T/twice" 2>&1
+	TWICE=$!
+	i=0
+	while ! grep -q "^stats:" "$T/twice" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	expect "listener ($threads threads): the worker's listener is served" "^listener: ok$" \
+		cat "$T/twice"
+	expect "listener ($threads threads): the same listener from a second peer is refused" \
+		"^second: ($SECOND)$" cat "$T/twice"
+	expect "listener ($threads threads): the first serves" "^open $D/a.txt: ok$" cat "$T/twice"
+	expect "listener ($threads threads): an honest peer is served after the worker's calls" \
+		"read $D/a.txt: ok honest" timeout 5 env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
+		setpriv --reuid=5100 --regid=5100 --clear-groups -- "$T/bin/fbtool" read "$D/a.txt"
+	bwait 20 $TWICE
+	stop
+done
+for threads in 4 1; do
+	start --threads $threads
+	as_bg 5001 "$T/bin/fblistener" steal 2000 4000 >"$T/steal" 2>&1
+	STEAL=$!
+	i=0
+	while ! grep -q "^stats:" "$T/steal" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	sleep 0.5
+	expect "listener ($threads threads): stolen notifications leave the daemon serving" \
+		"read $D/a.txt: ok honest" timeout 5 env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
+		setpriv --reuid=5100 --regid=5100 --clear-groups -- "$T/bin/fbtool" read "$D/a.txt"
+	expect "listener ($threads threads): status answers" "^peers: " \
+		timeout 5 "$FB" status --socket "$S"
+	bwait 20 $STEAL
+	expect "listener ($threads threads): the worker's calls were all answered" \
+		"^stats: 2000$" cat "$T/steal"
+	sed -n 's/^stolen: /     (notifications the helper took: /p' "$T/steal" | sed 's/$/)/'
 	stop
 done
 

@@ -100,9 +100,9 @@ test_filter_builds(void **state)
 	 * the seccomp requests in transparent mode only) */
 	assert_int_equal(t, e + 10);
 	/* The daemon: transparent's, without wait4 and kill, with accept4,
-	 * geteuid, getsockopt and getdents64 (sanitizer builds: wait4 and
-	 * getdents64 are there for LeakSanitizer either way). */
-	assert_int_equal(confine_filter_size(&daemon_opts), t + 2);
+	 * geteuid, getsockopt, getdents64 and timer_settime (sanitizer builds:
+	 * wait4 and getdents64 are there for LeakSanitizer either way). */
+	assert_int_equal(confine_filter_size(&daemon_opts), t + 3);
 }
 
 static void
