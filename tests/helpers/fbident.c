@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdmsg.h"
 #include "proto.h"
 
 static int boot = -1;
@@ -51,68 +52,6 @@ static const char *
 ename(int e)
 {
 	return strerrorname_np(e) ? strerrorname_np(e) : "E?";
-}
-
-static int
-sendmsg_fd(int sock, const void *buf, size_t len, int fd)
-{
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct msghdr m;
-	struct iovec iov;
-	struct cmsghdr *cm;
-
-	memset(&m, 0, sizeof(m));
-	iov.iov_base = (void *)(uintptr_t)buf;
-	iov.iov_len = len;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	if (fd != -1) {
-		memset(&c, 0, sizeof(c));
-		m.msg_control = c.b;
-		m.msg_controllen = sizeof(c.b);
-		cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
-}
-
-/* One message and the descriptor it carries (or -1); 5 s at most. */
-static ssize_t
-recvmsg_fd(int sock, void *buf, size_t size, int *fd)
-{
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct pollfd p = { .fd = sock, .events = POLLIN };
-	struct msghdr m;
-	struct iovec iov;
-	struct cmsghdr *cm;
-	ssize_t n;
-
-	*fd = -1;
-	if (poll(&p, 1, 5000) != 1) {
-		errno = ETIMEDOUT;
-		return -1;
-	}
-	memset(&m, 0, sizeof(m));
-	iov.iov_base = buf;
-	iov.iov_len = size;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = c.b;
-	m.msg_controllen = sizeof(c.b);
-	n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-	cm = CMSG_FIRSTHDR(&m);
-	if (n > 0 && cm != NULL && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(fd, CMSG_DATA(cm), sizeof(int));
-	return n;
 }
 
 static ssize_t
@@ -140,7 +79,7 @@ reply_of(int sock, uint16_t type, uint32_t id, int *fd)
 	int i;
 
 	for (i = 0; i < 8; i++) {
-		if ((n = recvmsg_fd(sock, buf, sizeof(buf), fd)) <= 0)
+		if ((n = fdmsg_recv(sock, buf, sizeof(buf), fd, 5000)) <= 0)
 			return n == 0 ? ECONNRESET : errno;
 		if (proto_decode_reply(buf, (size_t)n, &rep, &why) == -1)
 			return EPROTO;
@@ -159,7 +98,7 @@ ask(int sock, uint16_t type, uint32_t id, const char *path, int *fd)
 	ssize_t n = encode(type, id, path, buf);
 
 	*fd = -1;
-	if (n < 0 || sendmsg_fd(sock, buf, (size_t)n, -1) == -1)
+	if (n < 0 || fdmsg_send(sock, buf, (size_t)n, -1) == -1)
 		return errno;
 	return reply_of(sock, type, id, fd);
 }
@@ -351,14 +290,14 @@ main(int argc, char **argv)
 			return 2;
 		if (pid == 0) {
 			close(sp[0]);
-			if (recvmsg_fd(sp[1], &c, 1, &fd) != 1 || fd == -1)
+			if (fdmsg_recv(sp[1], &c, 1, &fd, -1) != 1 || fd == -1)
 				_exit(2);
 			show("pass", fd, "/proc/self/status");
 			_exit(0);
 		}
 		close(sp[1]);
 		if ((boot = connect_boot()) == -1 || (ch = channel()) == -1 ||
-		    sendmsg_fd(sp[0], "c", 1, ch) == -1)
+		    fdmsg_send(sp[0], "c", 1, ch) == -1)
 			return 2;
 		close(ch);
 		waitpid(pid, &st, 0);

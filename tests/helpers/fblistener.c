@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdmsg.h"
 #include "filebroker.h"
 
 static const char *
@@ -51,56 +52,16 @@ ename(int e)
 static int
 send_fd(int sock, int fd)
 {
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct msghdr m;
-	struct iovec iov;
-	struct cmsghdr *cm;
-	char one = 'l';
-
-	memset(&m, 0, sizeof(m));
-	memset(&c, 0, sizeof(c));
-	iov.iov_base = &one;
-	iov.iov_len = 1;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = c.b;
-	m.msg_controllen = sizeof(c.b);
-	cm = CMSG_FIRSTHDR(&m);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &m, MSG_NOSIGNAL) == 1 ? 0 : -1;
+	return fdmsg_send(sock, "l", 1, fd);
 }
 
 static int
 recv_fd(int sock)
 {
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct msghdr m;
-	struct iovec iov;
-	struct cmsghdr *cm;
 	char one;
-	int fd = -1;
+	int fd;
 
-	memset(&m, 0, sizeof(m));
-	iov.iov_base = &one;
-	iov.iov_len = 1;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = c.b;
-	m.msg_controllen = sizeof(c.b);
-	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1)
-		return -1;
-	if ((cm = CMSG_FIRSTHDR(&m)) != NULL && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
+	return fdmsg_recv(sock, &one, 1, &fd, -1) == 1 ? fd : -1;
 }
 
 static int stolen_fd;

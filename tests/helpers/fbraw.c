@@ -45,6 +45,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fdmsg.h"
 #include "proto.h"
 
 static int bootstrap = -1, failures, checks;
@@ -73,30 +74,7 @@ encode(uint16_t type, uint32_t id, const char *path, uint8_t *buf)
 static int
 send_fd(int sock, const void *buf, size_t len, int fd)
 {
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct msghdr m;
-	struct iovec iov;
-	struct cmsghdr *cm;
-
-	memset(&m, 0, sizeof(m));
-	iov.iov_base = (void *)(uintptr_t)buf;
-	iov.iov_len = len;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	if (fd != -1) {
-		memset(&c, 0, sizeof(c));
-		m.msg_control = c.b;
-		m.msg_controllen = sizeof(c.b);
-		cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+	return fdmsg_send(sock, buf, len, fd);
 }
 
 /* A valid OPENV request of count entries naming path, into buf (room for
@@ -162,35 +140,11 @@ recv_replyv(int sock, uint8_t *buf, int *nfds, int *ncmsg, int timeout_ms)
 	return n;
 }
 
-/* Receive one reply; its descriptor, if any, in *fd. */
+/* Receive one reply; its descriptor, if any, in *fd; -1 after timeout_ms. */
 static ssize_t
 recv_reply(int sock, uint8_t *buf, int *fd, int timeout_ms)
 {
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct pollfd p = { .fd = sock, .events = POLLIN };
-	struct msghdr m;
-	struct iovec iov;
-	struct cmsghdr *cm;
-	ssize_t n;
-
-	*fd = -1;
-	if (poll(&p, 1, timeout_ms) != 1)
-		return -2; /* timed out */
-	memset(&m, 0, sizeof(m));
-	iov.iov_base = buf;
-	iov.iov_len = FB_MSG_MAX;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = c.b;
-	m.msg_controllen = sizeof(c.b);
-	n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-	cm = CMSG_FIRSTHDR(&m);
-	if (n > 0 && cm != NULL && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(fd, CMSG_DATA(cm), sizeof(int));
-	return n;
+	return fdmsg_recv(sock, buf, FB_MSG_MAX, fd, timeout_ms);
 }
 
 static int

@@ -52,24 +52,27 @@ for l in open(sys.argv[1]):
         print(r["pid"], r["uid"], r["path"], r["decision"], r["rule"])' "$A" "$@"
 }
 
+# ident CMD N NAME: fbident CMD as the user; its N asks each got its own
+# /proc/self.
+ident() {
+	as_u "$T/bin/fbident" "$1" >"$T/$1" 2>&1
+	expect "$3" "^$2 same$" same_pid "$T/$1"
+}
+# pid_of FILE WHAT: the pid of the line "WHAT PID: ..." in FILE.
+pid_of() { sed -n "s/^$2 \([0-9]*\):.*/\1/p" "$1"; }
+
 # ---- the daemon ---------------------------------------------------------
-as_u "$T/bin/fbident" self >"$T/self" 2>&1
-expect "daemon: /proc/self is the asker" "^1 same$" same_pid "$T/self"
-as_u "$T/bin/fbident" fork >"$T/fork" 2>&1
-expect "daemon: a forked child's /proc/self is the child's, and so is its record" "^2 same$" \
-	same_pid "$T/fork"
-CH=$(sed -n 's/^child \([0-9]*\):.*/\1/p' "$T/fork")
-PA=$(sed -n 's/^parent \([0-9]*\):.*/\1/p' "$T/fork")
+ident self 1 "daemon: /proc/self is the asker"
+ident fork 2 "daemon: a forked child's /proc/self is the child's, and so is its record"
+CH=$(pid_of "$T/fork" child)
+PA=$(pid_of "$T/fork" parent)
 expect "daemon: the child's request is recorded as the child's" \
 	"^$CH $U /proc/self/status allow $P:2$" records "$CH"
 expect "daemon: the parent's as the parent's" "^$PA $U /proc/self/status allow $P:2$" \
 	records "$PA"
-as_u "$T/bin/fbident" thread >"$T/thread" 2>&1
-expect "daemon: a thread asks as its process" "^1 same$" same_pid "$T/thread"
-as_u "$T/bin/fbident" pass >"$T/pass" 2>&1
-expect "daemon: a channel passed to another process asks as that process" "^2 same$" \
-	same_pid "$T/pass"
-PS=$(sed -n 's/^pass \([0-9]*\):.*/\1/p' "$T/pass")
+ident thread 1 "daemon: a thread asks as its process"
+ident pass 2 "daemon: a channel passed to another process asks as that process"
+PS=$(pid_of "$T/pass" pass)
 expect "daemon: and is recorded as that process" "^$PS $U /proc/self/status allow" records "$PS"
 
 # A connection kept by a child while its maker becomes a set-user-ID
@@ -79,8 +82,8 @@ if [ "$(as_u "$T/bin/fbsuid" check)" != "euid 0" ]; then
 	echo "SKIP set-user-ID: $T is on a file system mounted nosuid"
 else
 	as_u "$T/bin/fbident" suid "$T/bin/fbsuid" >"$T/suid" 2>&1
-	SP=$(sed -n 's/^suid-written \([0-9]*\):.*/\1/p' "$T/suid")
-	SC=$(sed -n 's/^suid \([0-9]*\):.*/\1/p' "$T/suid")
+	SP=$(pid_of "$T/suid" suid-written)
+	SC=$(pid_of "$T/suid" suid)
 	expect "daemon: the child that kept the connection gets its own /proc/self" "^1 same$" \
 		same_pid "$T/suid"
 	expect "daemon: not the set-user-ID program's /proc/PID" "^suid-other $SC $SP: EACCES$" \
@@ -105,7 +108,7 @@ RA=$T/run.jsonl
 "$FB" run --explicit --policy "$T/run.policy" --audit "$RA" -- "$T/bin/fbident-static" fork \
 	>"$T/rfork" 2>&1
 expect "run --explicit: a forked child's /proc/self is the child's" "^2 same$" same_pid "$T/rfork"
-CH=$(sed -n 's/^child \([0-9]*\):.*/\1/p' "$T/rfork")
+CH=$(pid_of "$T/rfork" child)
 A=$RA
 expect "run --explicit: the child's request is recorded as the child's" \
 	"^$CH [0-9]+ /proc/self/status allow" records "$CH"

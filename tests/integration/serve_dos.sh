@@ -57,6 +57,15 @@ wait_log() {
 	done
 }
 
+# wait_for FILE PATTERN: until FILE has a line matching PATTERN (10 s at most).
+wait_for() {
+	i=0
+	while ! grep -Eq -- "$2" "$1" 2>/dev/null && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
 start() {
 	: >"$LOG"
 	"$FB" serve -v --policy "$P" --socket "$S" --socket-mode 0666 "$@" 2>>"$LOG" &
@@ -92,6 +101,19 @@ as_bg() {
 }
 trap 'kill -9 $DPID $BG 2>/dev/null; rm -rf "$T"' EXIT
 
+# honest NAME: an honest peer (uid 5100) must be served within 5 s.
+honest() {
+	expect "$1" "read $D/a.txt: ok honest" timeout 5 env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
+		setpriv --reuid=5100 --regid=5100 --clear-groups -- "$T/bin/fbtool" read "$D/a.txt"
+}
+# wait_peers N: until the daemon has N peers (5 s at most).
+wait_peers() {
+	i=0
+	while [ "$(peers)" -lt "$1" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
 # peers: how many peers the daemon has now.
 peers() { "$FB" status --json --socket "$S" | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)["peers"]))'; }
 
@@ -118,47 +140,46 @@ print("held %d tried %d" % (len(held), tried), flush=True)
 time.sleep(3600)
 EOF
 
+# flood N SECONDS UID...: each UID holds N peers and keeps connecting for
+# SECONDS (flood.py), in the background; the pids are added to FLOOD.
+flood() {
+	n=$1 secs=$2
+	shift 2
+	for u in "$@"; do
+		as_bg $u "$PY" "$T/bin/flood.py" $n $secs >"$T/flood.$u" 2>&1
+		FLOOD="$FLOOD $!"
+	done
+}
+
 # ---- slots: every peer slot held by idle peers --------------------------------
 # --max-peers 64 keeps its last 8 for users holding fewer than 2: 7 users
 # take 8 each (56, their --max-peers-per-user) and keep connecting; then
 # users take the 8 kept, one or two each.  Then an honest user comes.
 start --max-peers 64 --max-peers-per-user 8 --idle-timeout 0
 FLOOD=
-for u in 5001 5002 5003 5004 5005 5006 5007; do
-	as_bg $u "$PY" "$T/bin/flood.py" 8 2 >"$T/flood.$u" 2>&1
-	FLOOD="$FLOOD $!"
-done
-i=0
-while [ "$(peers)" -lt 56 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+flood 8 2 5001 5002 5003 5004 5005 5006 5007
+wait_peers 56
 expect "slots: 7 users take 56 peer slots" "^56$" peers
 # uid_peers UID: how many peers the daemon has of UID.
 uid_peers() { "$FB" status --json --socket "$S" | "$PY" -c 'import json, sys
 print(sum(1 for p in json.load(sys.stdin)["peers"] if p["uid"] == int(sys.argv[1])))' "$1"; }
 as_bg 5011 "$PY" "$T/bin/flood.py" 3 0 >"$T/one.5011" 2>&1
 FLOOD="$FLOOD $!"
-i=0
-while ! grep -q "^held" "$T/one.5011" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+wait_for "$T/one.5011" "^held"
 sleep 0.2
 expect "slots: the last 8 are kept for users with fewer than 2 (a third is refused)" "^2$" \
 	uid_peers 5011
-for u in 5012 5013 5014 5015 5016 5017; do
-	as_bg $u "$PY" "$T/bin/flood.py" 1 0 >"$T/one.$u" 2>&1
-	FLOOD="$FLOOD $!"
-done
-i=0
-while [ "$(peers)" -lt 64 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+flood 1 0 5012 5013 5014 5015 5016 5017
+wait_peers 64
 expect "slots: and all 64 are taken" "^64$" peers
-expect "slots: an honest user is served while they are" "read $D/a.txt: ok honest" \
-	timeout 5 env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
-	setpriv --reuid=5100 --regid=5100 --clear-groups -- "$T/bin/fbtool" read "$D/a.txt"
+honest "slots: an honest user is served while they are"
 # 7 + 7 users and this one: a share of 64 / 15 = 4.
 expect "slots: its slot was the longest idle peer of a user holding more than its share" \
 	"closed to make room for uid 5100: uid 500[1-7] holds 8 of 64 peers, more than its share of 4" \
 	cat "$LOG"
 # The 7 keep connecting for 2 s: thousands of refusals, a few lines.
 for u in 5001 5002 5003 5004 5005 5006 5007; do
-	i=0
-	while ! grep -q "^held" "$T/flood.$u" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	wait_for "$T/flood.$u" "^held"
 done
 tried=$(cat "$T"/flood.* | awk '{ n += $4 } END { print n }')
 sleep 1.1 # the count of the last second is said
@@ -184,10 +205,7 @@ as_bg 5101 "$T/bin/fbtool" read "$D/a.txt" :: sleep 4000 :: read "$D/a.txt" >"$T
 SLEEPER=$!
 wait_log "peer 1: uid=5101 "
 FLOOD=
-for u in 5001 5002 5003 5004 5005 5006 5007; do
-	as_bg $u "$PY" "$T/bin/flood.py" 8 0 >"$T/flood.$u" 2>&1
-	FLOOD="$FLOOD $!"
-done
+flood 8 0 5001 5002 5003 5004 5005 5006 5007
 wait_log "idle for 2 s \(--idle-timeout\): closed" || fail "idle: no idle peer closed"
 expect "idle: idle peers closed while room is short" \
 	"peer [0-9]+ \(uid=50[0-9][0-9] pid=[0-9]+\): idle for 2 s \(--idle-timeout\): closed" \
@@ -243,8 +261,7 @@ for u in 5001 5002 5003 5004; do
 	HOARD="$HOARD $!"
 done
 for u in 5001 5002 5003 5004; do
-	i=0
-	while ! grep -q "^hoardv:" "$T/hoard.$u" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	wait_for "$T/hoard.$u" "^hoardv:"
 done
 cat "$T"/hoard.* | grep "^hoardv:" | sed 's/^/     /'
 expect "fds: an honest peer gets its 64 descriptors meanwhile" "openvn $D/a.txt: 64 of 64 opened" \
@@ -300,8 +317,7 @@ EOF
 "$FB" run --policy "$T/run.policy" -- "$T/bin/fbraw" hoardv 60 300 64 "$D/a.txt" 4000 \
 	>"$T/rhoard" 2>&1 &
 RHOARD=$!
-i=0
-while ! grep -q "^hoardv:" "$T/rhoard" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+wait_for "$T/rhoard" "^hoardv:"
 sed 's/^/     /' "$T/rhoard" | grep hoardv
 expect "fds: another run gets its 64 descriptors meanwhile" "openvn $D/a.txt: 64 of 64 opened" \
 	"$FB" run --policy "$T/run.policy" -- "$T/bin/fbtool" openvn 64 "$D/a.txt"
@@ -356,9 +372,7 @@ for threads in 4 1; do
 		LING="$LING $!"
 	done
 	sleep 1
-	expect "linger ($threads threads): an honest peer is served while lingering sockets are closed" \
-		"read $D/a.txt: ok honest" timeout 5 env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
-		setpriv --reuid=5100 --regid=5100 --clear-groups -- "$T/bin/fbtool" read "$D/a.txt"
+	honest "linger ($threads threads): an honest peer is served while lingering sockets are closed"
 	expect "linger ($threads threads): status answers" "^peers: " timeout 5 "$FB" status --socket "$S"
 	bwait 0 $LING
 	stop
@@ -381,16 +395,13 @@ for threads in 4 1; do
 	start --threads $threads
 	as_bg 5001 "$T/bin/fblistener" twice "$D/a.txt" 2000 4000 >"$T/twice" 2>&1
 	TWICE=$!
-	i=0
-	while ! grep -q "^stats:" "$T/twice" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	wait_for "$T/twice" "^stats:"
 	expect "listener ($threads threads): the worker's listener is served" "^listener: ok$" \
 		cat "$T/twice"
 	expect "listener ($threads threads): the same listener from a second peer is refused" \
 		"^second: ($SECOND)$" cat "$T/twice"
 	expect "listener ($threads threads): the first serves" "^open $D/a.txt: ok$" cat "$T/twice"
-	expect "listener ($threads threads): an honest peer is served after the worker's calls" \
-		"read $D/a.txt: ok honest" timeout 5 env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
-		setpriv --reuid=5100 --regid=5100 --clear-groups -- "$T/bin/fbtool" read "$D/a.txt"
+	honest "listener ($threads threads): an honest peer is served after the worker's calls"
 	bwait 20 $TWICE
 	stop
 done
@@ -398,12 +409,9 @@ for threads in 4 1; do
 	start --threads $threads
 	as_bg 5001 "$T/bin/fblistener" steal 2000 4000 >"$T/steal" 2>&1
 	STEAL=$!
-	i=0
-	while ! grep -q "^stats:" "$T/steal" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	wait_for "$T/steal" "^stats:"
 	sleep 0.5
-	expect "listener ($threads threads): stolen notifications leave the daemon serving" \
-		"read $D/a.txt: ok honest" timeout 5 env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
-		setpriv --reuid=5100 --regid=5100 --clear-groups -- "$T/bin/fbtool" read "$D/a.txt"
+	honest "listener ($threads threads): stolen notifications leave the daemon serving"
 	expect "listener ($threads threads): status answers" "^peers: " \
 		timeout 5 "$FB" status --socket "$S"
 	bwait 20 $STEAL
