@@ -589,6 +589,11 @@ cmd_serve(int argc, char **argv)
 		    SERVE_PEER_CONNS, st.max_inflight);
 	log_info("descriptors out per peer (sent, not yet taken, and parked): at most %u",
 	    server_max_fds_of(st.sv));
+	/* Said once: what names the asker of each request, and what stands
+	 * in for a per-request pidfd (design.md, "Daemon mode"). */
+	log_info("who asks: the sender of each request (SCM_CREDENTIALS); a /proc/PID object "
+		 "only for that process while it has the peer's credentials and is dumpable "
+		 "(no per-request pidfd: SCM_PIDFD would cost about 4 us a request)");
 	if (st.idle_timeout != 0)
 		log_info("peers: at most %u (%u per user, the last %u for users with fewer than "
 			 "%d); when short of room, a peer idle for %u s is closed",
