@@ -87,7 +87,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/tests/helpers/%)
 EXAMPLE_BIN := $(EXAMPLE_SRC:client/examples/%.c=$(B)/examples/%)
 MUTATE_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/tests/mutate_%)
-STATIC_HELPER := $(B)/tests/helpers/fbtool-static
+STATIC_HELPER := $(B)/tests/helpers/fbtool-static $(B)/tests/helpers/fbident-static
 
 all: $(B)/filebroker $(B)/libfilebroker.so $(B)/libfilebroker.a $(B)/filebroker-preload.so \
 	$(EXAMPLE_BIN)
@@ -174,8 +174,8 @@ $(B)/tests/helpers/escape: tests/helpers/escape.c $(wildcard tests/helpers/escap
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(HELPER_CFLAGS) -o $@ $(filter %.c,$^) $(LIBS)
 
-# A static worker, for --explicit mode (it cannot load libraries there).
-$(B)/tests/helpers/fbtool-static: tests/helpers/fbtool.c $(CLIENT_SRC)
+# Static workers, for --explicit mode (they cannot load libraries there).
+$(B)/tests/helpers/%-static: tests/helpers/%.c $(CLIENT_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(HELPER_CFLAGS) -static -o $@ $^ $(LIBS)
 

@@ -59,6 +59,7 @@
 #include "cmds.h"
 #include "confine.h"
 #include "control.h"
+#include "fdpass.h"
 #include "log.h"
 #include "notify.h"
 #include "ops.h"
@@ -76,9 +77,9 @@ serve_usage(FILE *f)
 	    "usage: filebroker serve --policy FILE --socket PATH [--socket-mode MODE]\n"
 	    "                        [--socket-group GROUP] [--control PATH|none]\n"
 	    "                        [--audit DEST]... [--audit-sync] [--max-peers N]\n"
-	    "                        [--max-peers-per-user N] [--max-rate N[/s]]\n"
-	    "                        [--max-burst N] [--max-inflight N] [--threads N]\n"
-	    "                        [-v]\n"
+	    "                        [--max-peers-per-user N] [--idle-timeout SECONDS]\n"
+	    "                        [--max-rate N[/s]] [--max-burst N]\n"
+	    "                        [--max-inflight N] [--threads N] [-v]\n"
 	    "\n"
 	    "Serve workers that connect to a listening socket (daemon mode).  Each\n"
 	    "peer is identified by the kernel (SO_PEERCRED, SO_PEERGROUPS) and gets\n"
@@ -101,8 +102,18 @@ serve_usage(FILE *f)
 	    "  --audit-sync           fdatasync the audit files before the replies, one\n"
 	    "                         fdatasync per batch of requests, so that records\n"
 	    "                         survive a power cut (slower)\n"
-	    "  --max-peers N          connected peers at once (default %d)\n"
+	    "  --max-peers N          connected peers at once (default %d); the last\n"
+	    "                         eighth are kept for users with fewer than %d,\n"
+	    "                         and when full, a user below its share\n"
+	    "                         (N / users) takes the slot of the longest idle\n"
+	    "                         peer of the user holding the most\n"
 	    "  --max-peers-per-user N connected peers of one user (default %d)\n"
+	    "  --idle-timeout SECONDS while short of room (the reserve reached),\n"
+	    "                         close peers that have held no work (no request,\n"
+	    "                         no reply waiting, no seccomp listener) for so\n"
+	    "                         long (default %d; 0: never); libfilebroker\n"
+	    "                         connects again when it next asks, unless it is\n"
+	    "                         sandboxed\n"
 	    "  --max-rate N[/s]       requests per second of one peer (an OPENV entry\n"
 	    "                         is one); one over it is answered EAGAIN, not\n"
 	    "                         decided, and logged once a second (default: no\n"
@@ -123,8 +134,8 @@ serve_usage(FILE *f)
 	    "SIGHUP reloads the policy (one that does not load leaves the old in\n"
 	    "force) and reopens the audit files; SIGTERM or SIGINT closes every\n"
 	    "connection and exits 0.\n",
-	    SERVE_MAX_PEERS, SERVE_MAX_PER_USER, SERVE_MAX_INFLIGHT, SERVE_MAX_THREADS,
-	    SERVE_THREADS);
+	    SERVE_MAX_PEERS, SERVE_RESERVE_FEW, SERVE_MAX_PER_USER, SERVE_IDLE_TIMEOUT,
+	    SERVE_MAX_INFLIGHT, SERVE_MAX_THREADS, SERVE_THREADS);
 }
 
 /* ---- reloading ---- */
@@ -252,7 +263,7 @@ on_control(void *arg, uint32_t events)
 			st->control_refused++;
 		else
 			status_send(st, fd);
-		close(fd);
+		server_close_later(st->sv, fd);
 	}
 }
 
@@ -379,6 +390,7 @@ cmd_serve(int argc, char **argv)
 		{ "audit-sync", no_argument, NULL, 'S' },
 		{ "max-peers", required_argument, NULL, 'P' },
 		{ "max-peers-per-user", required_argument, NULL, 'U' },
+		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "max-rate", required_argument, NULL, 'R' },
 		{ "max-burst", required_argument, NULL, 'B' },
 		{ "max-inflight", required_argument, NULL, 'I' },
@@ -405,6 +417,9 @@ cmd_serve(int argc, char **argv)
 	st.cfd = -1;
 	st.max_peers = SERVE_MAX_PEERS;
 	st.max_per_user = SERVE_MAX_PER_USER;
+	st.idle_timeout = SERVE_IDLE_TIMEOUT;
+	ratelog_init(&st.rlog, "refused peers");
+	ratelog_init(&st.elog, "closed peers");
 	st.max_inflight = SERVE_MAX_INFLIGHT;
 	st.threads = SERVE_THREADS;
 	signal(SIGPIPE, SIG_IGN);
@@ -449,6 +464,11 @@ cmd_serve(int argc, char **argv)
 			break;
 		case 'U':
 			st.max_per_user = parse_count("--max-peers-per-user", optarg);
+			break;
+		case 'i':
+			st.idle_timeout = strcmp(optarg, "0") == 0 ?
+			    0 :
+			    parse_count("--idle-timeout (seconds, or 0 for never)", optarg);
 			break;
 		case 'R':
 			st.max_rate = parse_rate(optarg);
@@ -541,6 +561,11 @@ cmd_serve(int argc, char **argv)
 				  "--socket-group are systemd's business; ignored");
 	} else
 		st.lfd = sockfile_create("socket", sock, mode, group != NULL, gid, &made);
+	/* Every message names its sender (serve_conn.c): the accepted sockets
+	 * inherit SO_PASSCRED, and what a peer sends before accept() carries
+	 * the credentials too. */
+	if (fdpass_want_creds(st.lfd) == -1)
+		fatal("serve: SO_PASSCRED on the listening socket");
 	/* Root's alone: 0600 and created by root, and control_check() looks
 	 * at every client's uid as well. */
 	if ((cpath = control_path(control, activated != -1 ? NULL : sock, activated)) != NULL)
@@ -550,9 +575,25 @@ cmd_serve(int argc, char **argv)
 		(const char *[]){ activated == -1 ? sock : NULL, cpath }, 2) == -1)
 		fatal("serve: holding the broker's own files");
 	clock_gettime(CLOCK_REALTIME, &st.started);
-	if ((st.sv = server_new(NULL)) == NULL || server_threads(st.sv, st.threads) == -1 ||
+	if ((st.sv = server_new(NULL)) == NULL)
+		fatal("event loop");
+	/* Each peer's budget of descriptors out (serve.h): half of what the
+	 * daemon may have in flight, shared by --max-peers. */
+	{
+		struct rlimit rl;
+		unsigned long long per = SERVE_MAX_FDS;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+			per = rl.rlim_cur / 2 / st.max_peers;
+		server_max_fds(st.sv, per > SERVE_MAX_FDS ? SERVE_MAX_FDS : (unsigned)per);
+	}
+	/* A peer's seccomp listener may be read by the peer too: its RECV
+	 * is bounded (serve.h). */
+	server_wait_guard(st.sv);
+	if (server_threads(st.sv, st.threads) == -1 ||
 	    server_watch(st.sv, st.sigfd, on_signal, &st) == -1 ||
 	    server_watch(st.sv, st.lfd, serve_on_accept, &st) == -1 ||
+	    server_tick(st.sv, serve_on_tick, &st) == -1 ||
 	    (st.cfd != -1 && server_watch(st.sv, st.cfd, on_control, &st) == -1))
 		fatal("event loop");
 	{
@@ -583,6 +624,23 @@ cmd_serve(int argc, char **argv)
 	else
 		log_info("limits per peer: %d connections, no request rate, %u replies in flight",
 		    SERVE_PEER_CONNS, st.max_inflight);
+	log_info("descriptors out per peer (sent, not yet taken, and parked): at most %u",
+	    server_max_fds_of(st.sv));
+	/* Said once: what names the asker of each request, and what stands
+	 * in for a per-request pidfd (design.md, "Daemon mode"). */
+	log_info("who asks: the sender of each request (SCM_CREDENTIALS); a /proc/PID object "
+		 "only for that process while it has the peer's credentials and is dumpable "
+		 "(no per-request pidfd: SCM_PIDFD would cost about 4 us a request)");
+	if (st.idle_timeout != 0)
+		log_info("peers: at most %u (%u per user, the last %u for users with fewer than "
+			 "%d); when short of room, a peer idle for %u s is closed",
+		    st.max_peers, st.max_per_user, st.max_peers / SERVE_RESERVE_DIV,
+		    SERVE_RESERVE_FEW, st.idle_timeout);
+	else
+		log_info("peers: at most %u (%u per user, the last %u for users with fewer than "
+			 "%d); idle peers are never closed",
+		    st.max_peers, st.max_per_user, st.max_peers / SERVE_RESERVE_DIV,
+		    SERVE_RESERVE_FEW);
 	log_info("%u serving thread%s", st.threads, st.threads == 1 ? "" : "s");
 	systemd_notify("READY=1");
 
@@ -618,9 +676,10 @@ cmd_serve(int argc, char **argv)
 	server_unwatch(st.sv, st.sigfd);
 	nviol = server_nviolations(st.sv);
 	server_free(st.sv); /* releases every peer */
-	log_info("stopped: %llu peers served, %llu refused, %llu requests, %llu denied, "
-		 "%llu protocol violations",
-	    st.accepted, st.refused, st.nrequests, st.ndenied, (unsigned long long)nviol);
+	log_info("stopped: %llu peers served, %llu refused, %llu closed idle, %llu closed to "
+		 "make room, %llu requests, %llu denied, %llu protocol violations",
+	    st.accepted, st.refused, st.idled, st.evicted, st.nrequests, st.ndenied,
+	    (unsigned long long)nviol);
 	close(st.sigfd);
 	close(st.reserve);
 	polref_drop(st.cur);

@@ -15,6 +15,7 @@
 #include <linux/fs.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
+#include <linux/sockios.h>
 #include <pwd.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -309,7 +310,7 @@ enum argrule {
 	A_NO_EXEC,	 /* mmap, mprotect: arg 2 (prot) without PROT_EXEC */
 	A_SEQPACKET,	 /* socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0) */
 	A_UNIX_DGRAM,	 /* socket(AF_UNIX, SOCK_DGRAM [| flags], 0) */
-	A_IOCTL,	 /* ioctl(fd, FS_IOC_GETFLAGS); in transparent mode also
+	A_IOCTL,	 /* ioctl(fd, FS_IOC_GETFLAGS), ioctl(fd, SIOCOUTQ); in transparent mode also
 			    SECCOMP_IOCTL_NOTIF_* and PIDFD_GET_INFO */
 	A_SELF,		 /* tgkill(getpid(), ...) */
 	A_RENAME_FLAGS,	 /* renameat2(..., 0 | NOREPLACE | EXCHANGE), no WHITEOUT */
@@ -345,7 +346,10 @@ static const struct {
 	/* Folders that fold case (fold.c): each object's mount, the kind
 	 * of file system of a mount (statmount, unknown to libseccomp
 	 * 2.5.4: by number, see syscall_number()), a folder's casefold flag
-	 * (FS_IOC_GETFLAGS, see A_IOCTL) and its entries. */
+	 * (FS_IOC_GETFLAGS, see A_IOCTL) and its entries.  fstatfs also
+	 * answers statfs(2) in transparent mode and says whether a
+	 * descriptor to hand out is on a process file system
+	 * (task_proc_check()). */
 	{ "statx", ANY, A_NONE },
 	{ "statmount", ANY, A_NONE },
 	{ "fstatfs", ANY, A_NONE },
@@ -382,6 +386,10 @@ static const struct {
 	{ "setsockopt", ANY, A_SOL_SOCKET },
 	{ "poll", ANY, A_NONE },
 	{ "ppoll", ANY, A_NONE },
+	/* The server's tick (serve.h, server_tick()): made before, armed
+	 * while serving (serve_fds.c polls the sockets of a session at its
+	 * budget of descriptors out). */
+	{ "timerfd_settime", ANY, A_NONE },
 	/* The journal sink: libsystemd opens its datagram socket lazily, on
 	 * the first record, and passes a record too large for a datagram in
 	 * a sealed memfd (written with writev; never executable: execve and
@@ -404,6 +412,9 @@ static const struct {
 	 * is then not found and the reload fails, logged, leaving the old
 	 * policy in force. */
 	{ "accept4", DAEMON, A_NONE },
+	/* The wait guard of a peer's listener (serve.h): each serving
+	 * thread's timer, made before, armed around a RECV. */
+	{ "timer_settime", DAEMON, A_NONE },
 	{ "getsockopt", DAEMON, A_SOL_SOCKET },
 	{ "geteuid", DAEMON, A_NONE },
 	/* Memory: malloc; never executable. */
@@ -519,9 +530,14 @@ add_rule(scmp_filter_ctx ctx, const char *name, enum argrule arg, pid_t self, un
 		return rc;
 	case A_IOCTL:
 		/* Compared on all 64 bits: a request with stray high bits is
-		 * not one the broker makes, so it kills. */
+		 * not one the broker makes, so it kills.  FS_IOC_GETFLAGS: does a
+		 * folder fold case (fold.c); SIOCOUTQ: has the worker taken the
+		 * descriptors sent (serve_fds.c). */
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 		    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)FS_IOC_GETFLAGS));
+		if (rc == 0)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+			    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)SIOCOUTQ));
 		for (i = 0; (have & NOTIFY) && i < NELEM(notif) && rc == 0; i++)
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 			    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)notif[i]));

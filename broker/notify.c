@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "log.h"
 #include "notify.h"
 #include "notify_call.h"
@@ -68,9 +69,12 @@ struct notifier {
 	struct timespec times[2]; /* utimensat's, copied once */
 	struct statfs sfs;	  /* statfs's answer */
 	struct task_cache tasks;
+	int adopted;		  /* sent by a daemon peer (notify_adopt()) */
+	struct notifier *next;	  /* every listener served, for notify_adopt() */
 };
 
 static int nactive;
+static struct notifier *served; /* under the server lock */
 
 /* The kernel's notification sizes, asked once (notify_init()). */
 static struct seccomp_notif_sizes sizes;
@@ -269,6 +273,8 @@ handle(struct notifier *n)
 	}
 	o.mode = "transparent";
 	o.tid = tid;
+	o.uid = n->s->uid;
+	o.gid = n->s->gid;
 	/* The thread cache's pidfds are watched by the server. */
 	server_lock(n->sv);
 	o.pid = task_tgid(&n->tasks, tid);
@@ -355,9 +361,17 @@ notifier_free(void *arg)
 {
 	struct notifier *n = arg;
 
+	struct notifier **pp;
+
+	for (pp = &served; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == n) {
+			*pp = n->next;
+			break;
+		}
 	task_cache_clear(&n->tasks);
 	server_unwatch(n->sv, n->fd);
-	close(n->fd);
+	/* Once the lock is let go: a descriptor a daemon peer sent. */
+	server_close_later(n->sv, n->fd);
 	free(n->req);
 	free(n->resp);
 	free(n);
@@ -368,21 +382,29 @@ static void
 on_listener(void *arg, uint32_t events)
 {
 	struct notifier *n = arg;
+	int r;
 
 	if (events & EPOLLIN) {
-		memset(n->req, 0, n->reqsize);
-		if (ioctl(n->fd, SECCOMP_IOCTL_NOTIF_RECV, n->req) == -1) {
-			/* ENOENT, EINTR: the target went away first. */
-			if (errno != ENOENT && errno != EINTR)
-				log_warn("seccomp RECV");
-			return;
-		}
-		/* Without the server lock, which this callback holds: the
-		 * call may wait on the file system, and other threads serve
-		 * other sessions meanwhile (serve.h); this session's other
-		 * events wait for it. */
+		/* Without the server lock, which this callback holds: RECV
+		 * itself may wait (below), the call may wait on the file
+		 * system, and other threads serve other sessions meanwhile
+		 * (serve.h); this session's other events wait for it. */
 		server_unlock(n->sv);
-		handle(n);
+		memset(n->req, 0, n->reqsize);
+		/* A peer's listener may be read by the peer too (it kept a
+		 * copy, or passed one on): the notification that woke us can
+		 * be taken before this RECV, which then waits for the next
+		 * one, as long as that worker likes.  The guard ends the wait
+		 * (EINTR) after SERVE_WAIT_MS. */
+		if (n->adopted)
+			server_wait_begin();
+		r = ioctl(n->fd, SECCOMP_IOCTL_NOTIF_RECV, n->req);
+		if (n->adopted)
+			server_wait_end();
+		if (r == 0)
+			handle(n);
+		else if (errno != ENOENT && errno != EINTR)
+			log_warn("seccomp RECV"); /* ENOENT, EINTR: gone, or taken */
 		server_lock(n->sv);
 		return;
 	}
@@ -390,20 +412,17 @@ on_listener(void *arg, uint32_t events)
 		notifier_free(n); /* the last filtered task is gone */
 }
 
-int
-notify_start(struct server *sv, struct session *s, int fd)
+/* notify_start() but for the close: fd is still the caller's on failure. */
+static int
+notifier_add(struct server *sv, struct session *s, int fd)
 {
 	struct notifier *n;
 	int saved;
 
-	if (notify_init() == -1) {
-		close(fd);
+	if (notify_init() == -1)
 		return -1;
-	}
-	if ((n = calloc(1, sizeof(*n))) == NULL) {
-		close(fd);
+	if ((n = calloc(1, sizeof(*n))) == NULL)
 		return -1;
-	}
 	n->sv = sv;
 	n->s = s;
 	n->fd = fd;
@@ -421,13 +440,59 @@ notify_start(struct server *sv, struct session *s, int fd)
 		free(n->req);
 		free(n->resp);
 		free(n);
-		close(fd);
 		errno = saved;
 		return -1;
 	}
 	/* Older kernels say EINVAL or ENOTTY: the wake-ups are only slower. */
 	(void)ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	n->next = served;
+	served = n;
 	nactive++;
+	return 0;
+}
+
+int
+notify_start(struct server *sv, struct session *s, int fd)
+{
+	if (notifier_add(sv, s, fd) == -1) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+#ifndef F_DUPFD_QUERY
+#define F_DUPFD_QUERY 1027 /* Linux 6.10 */
+#endif
+
+/*
+ * Is fd a listener already served, by this session or another: the same
+ * open file, whatever its descriptor number (two peers, one of which
+ * passed it to the other)?  Two notifiers on one listener would race for
+ * each notification.  F_DUPFD_QUERY (Linux 6.10) compares the open files;
+ * before it, there is no way short of kcmp(2), which the broker never
+ * allows, and such a listener is served twice (each RECV then bounded by
+ * the wait guard).  Under the server lock.
+ */
+static int
+listener_served(int fd)
+{
+	static int no_query;
+	const struct notifier *n;
+	int r;
+
+	for (n = served; n != NULL && !no_query; n = n->next) {
+		if ((r = fcntl(n->fd, F_DUPFD_QUERY, fd)) == 1)
+			return 1;
+		if (r == -1 && errno == EINVAL) {
+			no_query = 1;
+			log_info("transparent mode: this kernel cannot tell whether a listener is "
+				 "one served already (F_DUPFD_QUERY, Linux 6.10)");
+		}
+	}
 	return 0;
 }
 
@@ -437,7 +502,7 @@ notify_adopt(struct server *sv, struct session *s, int fd)
 	char link[64], target[64];
 	ssize_t len;
 	__u64 id = 0;
-	int fl;
+	int fl, r;
 
 	/* What the kernel says the descriptor is, before any ioctl: a
 	 * seccomp ioctl number may mean something else to a device.  Not
@@ -446,7 +511,7 @@ notify_adopt(struct server *sv, struct session *s, int fd)
 	len = readlink(link, target, sizeof(target) - 1);
 	fl = fcntl(fd, F_GETFL);
 	if (len < 0 || fl == -1 || (fl & O_PATH)) {
-		close(fd);
+		fdpass_close_quietly(fd);
 		return EBADF;
 	}
 	target[len] = '\0';
@@ -454,10 +519,20 @@ notify_adopt(struct server *sv, struct session *s, int fd)
 	 * calls itself so is not one. */
 	if (strcmp(target, "anon_inode:seccomp notify") != 0 ||
 	    (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 || errno != ENOENT)) {
-		close(fd);
+		fdpass_close_quietly(fd);
 		return EBADF;
 	}
-	if (notify_start(sv, s, fd) == -1)
-		return errno;
-	return 0;
+	server_lock(sv);
+	if (listener_served(fd))
+		r = EBUSY;
+	else if (notifier_add(sv, s, fd) == -1)
+		r = errno;
+	else {
+		served->adopted = 1;
+		r = 0;
+	}
+	server_unlock(sv);
+	if (r != 0)
+		fdpass_close_quietly(fd); /* the worker's: never with the lock */
+	return r;
 }

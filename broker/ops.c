@@ -44,6 +44,7 @@
 #include "ops_impl.h"
 #include "path.h"
 #include "policy.h"
+#include "task.h"
 
 /* Retries when the filesystem changes between the walk and the act. */
 #define OPS_RACE_RETRIES 8
@@ -348,6 +349,7 @@ open_existing(struct opctx *c, struct walk *w, int flags)
 		return EIO;
 	}
 	c->fd = fd;
+	c->dev = w->st.st_dev;
 	return 0;
 }
 
@@ -640,8 +642,8 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	clock_gettime(CLOCK_REALTIME, &ev.when);
 	ev.pid = c->o->pid;
 	ev.tid = c->o->tid;
-	ev.uid = c->s->uid;
-	ev.gid = c->s->gid;
+	ev.uid = c->o->uid;
+	ev.gid = c->o->gid;
 	ev.mode = c->o->mode;
 	ev.op = c->req->type == OPS_MSG_SYMLINK ? "symlink"
 	    : c->req->type == OPS_MSG_UTIMES	 ? "utimes"
@@ -741,6 +743,7 @@ ops_handle(struct session *s, const struct origin *o, const struct fb_request *r
 	c.req = req;
 	c.rep = rep;
 	c.fd = -1;
+	c.dev = 0;
 	c.canon[0] = c.canon2[0] = '\0';
 	c.nfold = c.nfold2 = 0;
 	c.access = 0;
@@ -765,6 +768,15 @@ ops_handle(struct session *s, const struct origin *o, const struct fb_request *r
 		else
 			err = ops_table[i].fn(&c);
 		break;
+	}
+	/* /proc/PID: only the asking process's own, while it is still the
+	 * session's (task.h).  A safety rule, enforced in complain mode too. */
+	if (err == 0 && ((c.fd != -1 && c.dev != 0) || req->type == FB_MSG_READLINK) &&
+	    (refused = task_proc_check(s, o, c.canon, c.fd, c.dev)) != 0) {
+		err = refused;
+		c.allowed = 0;
+		c.waived = 0;
+		c.rule = "@proc";
 	}
 	if (err != 0 && c.fd != -1) {
 		close(c.fd);

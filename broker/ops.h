@@ -80,11 +80,17 @@ struct session {
 
 struct statfs;
 
-/* Who asked, for the decision (/proc/self) and the audit record. */
+/* Who asked, for the decision (/proc/self) and the audit record: always
+ * the kernel's word, never a number the worker sent. */
 struct origin {
 	const char *mode; /* "explicit" or "transparent" */
-	pid_t pid;	  /* the asking process */
+	pid_t pid;	  /* the asking process: the sender of this very
+			     message (SCM_CREDENTIALS), or the thread group of
+			     the thread that made the call; 0 when the broker
+			     cannot see it (another pid namespace) */
 	pid_t tid;	  /* the asking thread; 0 when unknown */
+	uid_t uid;	  /* the sender's real uid and gid (explicit mode: the */
+	gid_t gid;	  /* kernel's; transparent mode: the session's) */
 	/* open through openat2(2) with RESOLVE_* restrictions (transparent
 	 * mode; else all 0): the bits, for the record; the errno the kernel's
 	 * check of them gave (task_resolve()), or 0; and then the canonical

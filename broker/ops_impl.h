@@ -18,6 +18,8 @@ struct opctx {
 	const struct fb_request *req;
 	struct fb_reply *rep;
 	int fd;			/* descriptor to send, or -1 */
+	dev_t dev;		/* open of an existing object: its st_dev, for
+				   task_proc_check(); else 0 */
 	char canon[PATH_MAX];	/* for the audit record; empty if none */
 	char canon2[PATH_MAX];
 	/* Their components looked up in folders that fold case (the walk's

@@ -31,6 +31,7 @@
 #include "config.h"
 #include "confine.h"
 #include "denials.h"
+#include "fdpass.h"
 #include "log.h"
 #include "notify.h"
 #include "ops.h"
@@ -584,7 +585,10 @@ cmd_run(int argc, char **argv)
 		return c;
 	}
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
+	/* Every message names its sender (SO_PASSCRED), from the first one:
+	 * a forked child's requests are the child's. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1 ||
+	    fdpass_want_creds(sp[0]) == -1)
 		fatal("socketpair");
 	/* Descendants that outlive the worker come back to us to be reaped. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)

@@ -12,10 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "log.h"
 #include "ops.h"
 #include "serve.h"
@@ -30,6 +33,69 @@ close_fds(const int *fds, unsigned n)
 
 	for (i = 0; i < n; i++)
 		close(fds[i]);
+}
+
+void
+close_fds_later(struct server *sv, const int *fds, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		close_later(sv, fds[i], 0);
+}
+
+/* With the lock held: close fd when the lock is let go (run_closes()).  A
+ * connection (drain) first gives up the descriptors still queued on it,
+ * closed so that none can make the close wait (fdpass.h). */
+void
+close_later(struct server *sv, int fd, int drain)
+{
+	struct lateclose *nv;
+	size_t ncap;
+
+	if (sv->nclosing == sv->capclosing) {
+		ncap = sv->capclosing ? sv->capclosing * 2 : 64;
+		if ((nv = reallocarray(sv->closing, ncap, sizeof(*nv))) == NULL) {
+			/* Out of memory: closed now, rather than kept. */
+			if (drain)
+				fdpass_drain(fd, SERVE_DRAIN_MAX);
+			close(fd);
+			return;
+		}
+		sv->closing = nv;
+		sv->capclosing = ncap;
+	}
+	sv->closing[sv->nclosing].fd = fd;
+	sv->closing[sv->nclosing].drain = drain;
+	sv->nclosing++;
+}
+
+/* With the lock held: the closes close_later() kept, done without it. */
+void
+run_closes(struct server *sv)
+{
+	struct lateclose *v;
+	size_t i, n;
+
+	while ((n = sv->nclosing) > 0) {
+		v = sv->closing;
+		sv->closing = NULL;
+		sv->nclosing = sv->capclosing = 0;
+		pthread_mutex_unlock(&sv->lock);
+		for (i = 0; i < n; i++) {
+			if (v[i].drain)
+				fdpass_drain(v[i].fd, SERVE_DRAIN_MAX);
+			close(v[i].fd);
+		}
+		free(v);
+		pthread_mutex_lock(&sv->lock);
+	}
+}
+
+void
+server_close_later(struct server *sv, int fd)
+{
+	close_later(sv, fd, 1);
 }
 
 struct server *
@@ -51,6 +117,15 @@ server_new(struct session *s)
 		free(sv);
 		return NULL;
 	}
+	/* Made now, while the broker may still make one (it is watched and
+	 * armed when something needs the tick). */
+	if ((sv->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) == -1) {
+		close(sv->ep);
+		free(sv->th);
+		free(sv->def);
+		free(sv);
+		return NULL;
+	}
 	pthread_mutex_init(&sv->lock, NULL);
 	pthread_cond_init(&sv->go, NULL);
 	pthread_cond_init(&sv->ready, NULL);
@@ -58,6 +133,20 @@ server_new(struct session *s)
 	sv->th[0].sv = sv;
 	sv->stopfd = -1;
 	sv->free_slot = NO_SLOT;
+	ratelog_init(&sv->vlog, "protocol violations");
+	ratelog_init(&sv->llog, "refused listeners");
+	ratelog_init(&sv->flog, "lines about descriptors out");
+	{
+		/* Half of what this broker may have in flight, for its one
+		 * session (run); the daemon divides among its peers. */
+		struct rlimit rl;
+
+		sv->max_fds = SERVE_MAX_FDS;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+		    rl.rlim_cur / 2 < SERVE_MAX_FDS)
+			sv->max_fds = rl.rlim_cur / 2 < FB_OPENV_MAX ? FB_OPENV_MAX :
+								     (unsigned)(rl.rlim_cur / 2);
+	}
 	if (s != NULL) {
 		sv->def->sv = sv;
 		sv->def->s = s;
@@ -184,6 +273,7 @@ sref_check(struct server *sv, struct sref *sr)
 	/* Busy: the thread serving it checks again when done (dispatch()). */
 	if (sr->nconns > 0 || sr->nheld > 0 || sr == sv->def || sr->busy)
 		return;
+	fds_forget(sv, sr);
 	sr->s->serve = NULL;
 	sr->s->new_channel = NULL;
 	if (sr->release != NULL)
@@ -205,11 +295,12 @@ held_unwatch(struct server *sv, struct watch *w)
 }
 
 /* What a connection that holds no reply waits for: requests, unless its
- * session is throttled (hang-ups are reported either way). */
+ * session is throttled, by --max-inflight or at its budget of descriptors
+ * out (hang-ups are reported either way). */
 uint32_t
 conn_idle(const struct watch *w)
 {
-	return w->sr->throttled ? 0 : EPOLLIN;
+	return w->sr->throttled || w->sr->fdfull ? 0 : EPOLLIN;
 }
 
 /*
@@ -266,26 +357,36 @@ sref_parked(struct server *sv, struct sref *sr, int delta)
 			log_warn("worker %ld: epoll", (long)sr->s->pid);
 }
 
+/* A reply held for this batch's sync: off its thread's list. */
+void
+conn_unhold(struct server *sv, struct watch *w)
+{
+	struct watch **pp;
+	unsigned i;
+
+	if (w->pending != HELD_SYNC)
+		return;
+	for (i = 0; i < sv->nthreads; i++)
+		for (pp = &sv->th[i].held; *pp != NULL; pp = &(*pp)->snext)
+			if (*pp == w) {
+				*pp = w->snext;
+				return;
+			}
+}
+
 void
 conn_close(struct server *sv, struct watch *w)
 {
 	struct sref *sr = w->sr;
-	struct watch **pp;
-	unsigned i;
 
 	/* A reply held for this batch's sync goes with it. */
-	if (w->pending == HELD_SYNC)
-		for (i = 0; i < sv->nthreads; i++)
-			for (pp = &sv->th[i].held; *pp != NULL; pp = &(*pp)->snext)
-				if (*pp == w) {
-					*pp = w->snext;
-					goto unheld;
-				}
-unheld:
-	epoll_ctl(sv->ep, EPOLL_CTL_DEL, w->fd, NULL);
-	close(w->fd);
+	conn_unhold(sv, w);
+	if (!w->doomed) /* a doomed one is unwatched already */
+		epoll_ctl(sv->ep, EPOLL_CTL_DEL, w->fd, NULL);
+	poll_remove(sv, w);
+	close_later(sv, w->fd, 1);
 	if (w->pending)
-		close_fds(w->pfds, w->npfds);
+		close_fds_later(sv, w->pfds, w->npfds);
 	free(w->pbuf);
 	sv->nconns--;
 	retire(sv, w);
@@ -295,8 +396,14 @@ unheld:
 		sr->conns = w->cnext;
 	if (w->cnext != NULL)
 		w->cnext->cprev = w->cprev;
+	/* Whatever it sent that is still queued went with the worker's end
+	 * (or with the broker, when it stops). */
+	sr->out_fds -= w->sent_fds;
+	w->sent_fds = 0;
 	if (w->pending == HELD_PARKED)
 		sref_parked(sv, sr, -1);
+	/* Below its budget now, maybe. */
+	fds_parked(sv, sr, w->pending == HELD_PARKED ? -(int)w->npfds : 0);
 	sr->nconns--;
 	sref_check(sv, sr);
 }
@@ -309,6 +416,7 @@ server_free(struct server *sv)
 
 	if (sv == NULL)
 		return;
+	sv->freeing = 1; /* no new watch (the tick) from here on */
 	/* Always the head: a gone() callback may unwatch other entries. */
 	while ((w = sv->head) != NULL) {
 		if (w->kind == W_CONN)
@@ -327,7 +435,12 @@ server_free(struct server *sv)
 	for (i = 0; i < sv->nthreads; i++)
 		sv->th[i].held = NULL;
 	free_retired(sv);
+	pthread_mutex_lock(&sv->lock);
+	run_closes(sv);
+	pthread_mutex_unlock(&sv->lock);
+	free(sv->closing);
 	close(sv->ep);
+	close(sv->tickfd);
 	if (sv->stopfd != -1)
 		close(sv->stopfd);
 	pthread_cond_destroy(&sv->go);
@@ -379,13 +492,16 @@ conn_add(struct server *sv, struct sref *sr, int fd)
 	struct watch *w;
 
 	if (sr->nconns >= sr->max) {
-		close(fd);
+		close_later(sv, fd, 1);
 		errno = EMFILE;
 		return -1;
 	}
-	if ((w = watch_add(sv, fd, W_CONN, sr->throttled ? 0 : EPOLLIN)) == NULL) {
+	/* Every request names its sender (serve_conn.c): set before the
+	 * other end of a channel leaves, so that no message comes without. */
+	if (fdpass_want_creds(fd) == -1 ||
+	    (w = watch_add(sv, fd, W_CONN, sr->throttled || sr->fdfull ? 0 : EPOLLIN)) == NULL) {
 		int saved = errno;
-		close(fd);
+		close_later(sv, fd, 1);
 		errno = saved;
 		return -1;
 	}
@@ -396,6 +512,7 @@ conn_add(struct server *sv, struct sref *sr, int fd)
 	sr->conns = w;
 	sr->nconns++;
 	sv->nconns++;
+	clock_gettime(CLOCK_MONOTONIC, &sr->last);
 	return 0;
 }
 
@@ -403,7 +520,7 @@ int
 server_add_conn(struct server *sv, int fd)
 {
 	if (sv->def == NULL) {
-		close(fd);
+		close_later(sv, fd, 1);
 		errno = EINVAL;
 		return -1;
 	}
@@ -417,12 +534,12 @@ server_add_conn_session(struct server *sv, int fd, struct session *s, unsigned m
 	struct sref *sr;
 
 	if (s == NULL || s->serve != NULL || max_conns == 0) {
-		close(fd);
+		close_later(sv, fd, 1);
 		errno = EINVAL;
 		return -1;
 	}
 	if ((sr = calloc(1, sizeof(*sr))) == NULL) {
-		close(fd);
+		close_later(sv, fd, 1);
 		return -1;
 	}
 	sr->sv = sv;
@@ -456,12 +573,106 @@ server_session_nconns(const struct session *s)
 	return sr != NULL ? sr->nconns : 0;
 }
 
+long long
+server_session_idle_ms(const struct session *s, const struct timespec *now)
+{
+	struct sref *sr = s->serve;
+	struct watch *w;
+
+	if (sr == NULL || sr->busy || sr->nparked > 0 || sr->nheld > 0)
+		return -1;
+	if (sr->out_fds > 0) {
+		/* Replies it may not have taken: asked of the sockets. */
+		fds_refresh(sr->sv, sr);
+		for (w = sr->conns; w != NULL; w = w->cnext)
+			if (w->sent_fds > 0 || w->doomed)
+				return -1;
+	}
+	for (w = sr->conns; w != NULL; w = w->cnext)
+		if (w->pending)
+			return -1; /* held for the audit sync */
+	return (long long)(now->tv_sec - sr->last.tv_sec) * 1000 +
+	    (now->tv_nsec - sr->last.tv_nsec) / 1000000;
+}
+
+int
+server_session_close(struct server *sv, struct session *s)
+{
+	struct sref *sr = s->serve;
+
+	if (sr == NULL || sr->sv != sv) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (sr->busy) {
+		errno = EBUSY;
+		return -1;
+	}
+	/* Marked busy meanwhile, so that the last conn_close() does not free
+	 * sr under this loop; sref_check() then lets it go. */
+	sr->busy = 1;
+	while (sr->conns != NULL)
+		conn_close(sv, sr->conns);
+	sr->busy = 0;
+	sref_check(sv, sr);
+	return 0;
+}
+
+/* The tick: the server's own bounds (serve_fds.c), then, once a second,
+ * the owner's timers. */
+void
+tick_event(void *arg, uint32_t events)
+{
+	struct server *sv = arg;
+	struct timespec now;
+	uint64_t n;
+
+	(void)events;
+	if (read(sv->tickfd, &n, sizeof(n)) != (ssize_t)sizeof(n))
+		return; /* not yet: another thread took it */
+	fds_tick(sv);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - sv->tick_last.tv_sec > 1 ||
+	    (now.tv_sec - sv->tick_last.tv_sec == 1 && now.tv_nsec >= sv->tick_last.tv_nsec)) {
+		sv->tick_last = now;
+		ratelog_flush(&sv->vlog);
+		ratelog_flush(&sv->llog);
+		ratelog_flush(&sv->flog);
+		if (sv->tick_fn != NULL)
+			sv->tick_fn(sv->tick_arg);
+	}
+}
+
+int
+server_tick(struct server *sv, void (*fn)(void *arg), void *arg)
+{
+	sv->tick_fn = fn;
+	sv->tick_arg = arg;
+	clock_gettime(CLOCK_MONOTONIC, &sv->tick_last);
+	tick_update(sv);
+	if (!sv->ticking)
+		return -1;
+	return 0;
+}
+
+void
+server_max_fds(struct server *sv, unsigned n)
+{
+	sv->max_fds = n < FB_OPENV_MAX ? FB_OPENV_MAX : n;
+}
+
+unsigned
+server_max_fds_of(const struct server *sv)
+{
+	return sv->max_fds;
+}
+
 unsigned long long
 server_session_nthrottled(const struct session *s)
 {
 	const struct sref *sr = s->serve;
 
-	return sr != NULL ? sr->nthrottled : 0;
+	return sr != NULL ? sr->nthrottled + sr->nfdfull : 0;
 }
 
 int
@@ -562,7 +773,9 @@ conn_interest(struct server *sv, struct watch *w, uint32_t events)
 	struct epoll_event ev;
 
 	w->events = events;
-	if (w->deferred)
+	/* Deferred: armed when its session is free.  Doomed: unwatched for
+	 * good (serve_fds.c). */
+	if (w->deferred || w->doomed)
 		return 0;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = events | (sv->oneshot ? EPOLLONESHOT : 0);

@@ -11,7 +11,9 @@
 #ifndef FB_SERVE_H
 #define FB_SERVE_H
 
+#include <signal.h>
 #include <stdint.h>
+#include <time.h>
 
 struct session;
 struct server;
@@ -66,8 +68,56 @@ void server_session_max_inflight(struct session *s, unsigned max);
 /* Open connections of session s (s must have been given to a server). */
 unsigned server_session_nconns(const struct session *s);
 
-/* How many times --max-inflight stopped reading session s. */
+/*
+ * How long session s has been idle, in milliseconds at now
+ * (CLOCK_MONOTONIC): since its last event (a request, a hang-up) or its
+ * first connection; or -1 while it holds work: a thread serving it, a
+ * reply not yet taken, a seccomp listener (server_watch_session()).
+ */
+long long server_session_idle_ms(const struct session *s, const struct timespec *now);
+
+/*
+ * Close every connection of session s (given to sv) now; the release
+ * follows as usual, at once unless a seccomp listener still holds it.
+ * Returns 0, or -1 with errno EBUSY while a thread serves it (its state is
+ * that thread's), EINVAL when s is not served.
+ */
+int server_session_close(struct server *sv, struct session *s);
+
+/*
+ * fn(arg) once a second, with the lock held, for the owner's own timers
+ * (the daemon's idle timeout).  The server's own bounds ride on the same
+ * tick.  Before the first event.  Returns 0 or -1 with errno.
+ */
+int server_tick(struct server *sv, void (*fn)(void *arg), void *arg);
+
+/* How many times --max-inflight, or its budget of descriptors out
+ * (server_max_fds()), stopped reading session s. */
 unsigned long long server_session_nthrottled(const struct session *s);
+
+/*
+ * Each session's budget of descriptors out: those in replies sent that
+ * the worker has not taken yet (the kernel counts them against the
+ * broker's user, RLIMIT_NOFILE, and past it refuses every SCM_RIGHTS send
+ * of that user: ETOOMANYREFS), and those of its parked replies.  At the
+ * budget none of its connections is read until the worker takes them.
+ * At least FB_OPENV_MAX (one full OPENV reply); the default is half the
+ * broker's RLIMIT_NOFILE, at most SERVE_MAX_FDS.  serve_fds.c says more.
+ */
+#define SERVE_MAX_FDS 1024
+void server_max_fds(struct server *sv, unsigned n);
+unsigned server_max_fds_of(const struct server *sv);
+
+/*
+ * With the lock held: close fd once the lock is let go, for a descriptor
+ * whose close a worker could make wait (one it sent, a seccomp listener;
+ * a socket that messages with descriptors may still be queued on: they
+ * are taken first, fdpass_drain()).  Takes ownership of fd.
+ */
+void server_close_later(struct server *sv, int fd);
+
+/* Messages a connection closed by the broker gives up first (fdpass_drain()). */
+#define SERVE_DRAIN_MAX 256
 
 /* Call fn(arg, events) when fd is readable.  The server does not own fd. */
 int server_watch(struct server *sv, int fd, void (*fn)(void *arg, uint32_t events), void *arg);
@@ -116,6 +166,24 @@ uint64_t server_nviolations(const struct server *sv);
  */
 int server_threads(struct server *sv, unsigned n);
 int server_start(struct server *sv);
+
+/*
+ * Waits a worker can make endless.  SECCOMP_IOCTL_NOTIF_RECV blocks until
+ * a notification comes, and a listener the worker holds too (or passed to
+ * another process) can have its notification taken between the broker's
+ * wake-up and its RECV: the serving thread would wait, as long as that
+ * worker likes.  server_wait_guard(sv), before server_start(): each serving
+ * thread gets a timer (made while timer_create(2) is still allowed) whose
+ * signal, SERVE_WAIT_SIG without SA_RESTART, ends such a call with EINTR.
+ * server_wait_begin() and server_wait_end(), around the call, without the
+ * lock: after SERVE_WAIT_MS, and every SERVE_WAIT_MS after that, it is
+ * interrupted.  Without the guard, they do nothing.
+ */
+#define SERVE_WAIT_SIG SIGRTMIN
+#define SERVE_WAIT_MS 100
+void server_wait_guard(struct server *sv);
+void server_wait_begin(void);
+void server_wait_end(void);
 void server_lock(struct server *sv);
 void server_unlock(struct server *sv);
 

@@ -14,7 +14,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "fdpass.h"
 #include "proto.h"
+#include "ratelog.h"
 
 struct session;
 
@@ -44,6 +46,18 @@ struct sref {
 	 * busy (sref_check()). */
 	int busy;
 	struct watch *deferred;
+	struct timespec last; /* CLOCK_MONOTONIC of its last event */
+	/* Descriptors out (serve_fds.c): sent in replies the worker may not
+	 * have taken yet (out_fds, the sum of its connections' sent_fds), and
+	 * held in its parked replies (parked_fds).  At the server's max_fds,
+	 * none of its connections is read (fdfull) until the worker takes
+	 * them, which the tick asks the sockets (SIOCOUTQ). */
+	unsigned out_fds, parked_fds;
+	int fdfull;
+	struct sref *fnext;	     /* the server's fdfull list */
+	struct timespec fnext_at;    /* next check */
+	unsigned fdelay_ms;
+	unsigned long long nfdfull;  /* episodes */
 };
 
 /* watch.pending */
@@ -77,6 +91,18 @@ struct watch {
 	uint8_t *pbuf;
 	unsigned npfds;
 	int pfds[FB_OPENV_MAX];
+	/* W_CONN, serve_fds.c: descriptors sent since its queue was last
+	 * seen empty; polled by the tick (on the server's polled list) when
+	 * doomed (the broker closes it, but descriptors it sent still wait in
+	 * the worker's queue: it stays, unwatched and counted, until they are
+	 * taken) or kfull (a parked reply the kernel refused with
+	 * ETOOMANYREFS: its budget of descriptors in flight for the broker's
+	 * user was spent). */
+	unsigned sent_fds;
+	int doomed, kfull, polled;
+	struct watch *pnext;
+	struct timespec pnext_at;
+	unsigned pdelay_ms;
 };
 
 /* One serving thread's own: scratch space for one request at a time, and
@@ -88,6 +114,7 @@ struct sthread {
 	struct fb_request req;
 	struct fb_openv_request openv;
 	struct fb_reply rep;
+	struct fdpass_in rx; /* the request as it arrived */
 	int fds[FB_OPENV_MAX];
 	uint8_t in[FB_MSG_MAX + 1];
 	uint8_t out[FB_REPLY_MAX];
@@ -117,6 +144,29 @@ struct server {
 	uint32_t nslots, free_slot;
 	unsigned nconns;
 	uint64_t nviolations;
+	struct ratelog vlog; /* the lines protocol violations write */
+	struct ratelog llog; /* and refused listeners */
+	/* The tick: a timerfd, watched once something needs it; every second
+	 * for the owner (tick_fn), every SERVE_POLL_MS while something is
+	 * polled (serve_fds.c). */
+	int tickfd, ticking, tick_fast, freeing;
+	void (*tick_fn)(void *arg);
+	void *tick_arg;
+	struct timespec tick_last; /* the owner's last call */
+	/* serve_fds.c: each session's budget of descriptors out, the
+	 * sessions at it and the connections polled */
+	unsigned max_fds;
+	struct sref *fdfull;
+	struct watch *polled;
+	struct ratelog flog; /* sessions at their budget; ETOOMANYREFS */
+	/* Descriptors to close once the lock is let go (close_later()):
+	 * a close can wait (a worker's lingering TCP socket, a FUSE file's
+	 * flush), and nothing a worker can make slow is done with the lock. */
+	struct lateclose {
+		int fd;
+		int drain; /* a connection: its queued messages first */
+	} *closing;
+	size_t nclosing, capclosing;
 	/* Threads (server_threads()).  oneshot: every watch is armed for
 	 * one event at a time (EPOLLONESHOT), so that two threads never
 	 * serve the same watch at once. */
@@ -124,6 +174,7 @@ struct server {
 	int oneshot;
 	int stopfd; /* eventfd, readable once stopping */
 	int started, running, stop, err;
+	int guard; /* server_wait_guard() */
 	unsigned nready; /* extra threads that have reached the gate */
 	pthread_cond_t go, ready;
 	int (*keep_going)(void *arg);
@@ -133,6 +184,9 @@ struct server {
 
 /* serve.c */
 void close_fds(const int *fds, unsigned n);
+void close_later(struct server *sv, int fd, int drain);
+void close_fds_later(struct server *sv, const int *fds, unsigned n);
+void run_closes(struct server *sv);
 uint64_t handle_of(const struct server *sv, const struct watch *w);
 struct watch *watch_of(const struct server *sv, uint64_t h);
 void free_retired(struct server *sv);
@@ -140,11 +194,31 @@ void sref_check(struct server *sv, struct sref *sr);
 uint32_t conn_idle(const struct watch *w);
 void sref_parked(struct server *sv, struct sref *sr, int delta);
 void conn_close(struct server *sv, struct watch *w);
+void conn_unhold(struct server *sv, struct watch *w);
 int conn_interest(struct server *sv, struct watch *w, uint32_t events);
+void tick_event(void *arg, uint32_t events);
 
 /* serve_conn.c: one event of a connection; the replies a thread's batch
- * held for --audit-sync, sent after the sync. */
+ * held for --audit-sync, sent after the sync; a parked reply sent now if
+ * the worker made room. */
 void conn_event(struct sthread *th, struct watch *w, uint32_t events);
 void flush_held(struct sthread *th);
+void conn_flush(struct server *sv, struct watch *w);
+
+/* serve_fds.c */
+#define SERVE_POLL_MS 5	       /* the tick while something is polled */
+#define SERVE_POLL_MAX_MS 1000 /* an item polled in vain waits up to this */
+int conn_send_raw(struct watch *w, const void *buf, size_t len, const int *fds, unsigned nfds);
+void conn_sent(struct server *sv, struct watch *w, int r, unsigned nfds);
+int conn_send(struct server *sv, struct watch *w, const void *buf, size_t len, const int *fds,
+    unsigned nfds);
+void fds_parked(struct server *sv, struct sref *sr, int delta);
+void fds_refresh(struct server *sv, struct sref *sr);
+void conn_park_kfull(struct server *sv, struct watch *w);
+void conn_end(struct server *sv, struct watch *w);
+void poll_remove(struct server *sv, struct watch *w);
+void fds_forget(struct server *sv, struct sref *sr);
+void fds_tick(struct server *sv);
+void tick_update(struct server *sv);
 
 #endif

@@ -180,13 +180,71 @@ peer_groups(int fd, gid_t gid, size_t *n)
 	return v;
 }
 
+/* Turned away, with a line saying why: at most RATELOG_PER_S a second, as
+ * fast as anyone may connect. */
 static void
 refuse(struct serve_state *st, int fd, const struct ucred *cr, const char *why)
 {
 	st->refused++;
-	log_warnx("refused peer uid=%lu gid=%lu pid=%ld: %s", (unsigned long)cr->uid,
-	    (unsigned long)cr->gid, (long)cr->pid, why);
-	close(fd);
+	if (ratelog_ok(&st->rlog))
+		log_warnx("refused peer uid=%lu gid=%lu pid=%ld: %s", (unsigned long)cr->uid,
+		    (unsigned long)cr->gid, (long)cr->pid, why);
+	/* What it sent meanwhile may make the close wait: not with the lock. */
+	server_close_later(st->sv, fd);
+}
+
+/* The last slots of --max-peers, kept for users who hold fewer than
+ * SERVE_RESERVE_FEW peers. */
+static unsigned
+reserved(const struct serve_state *st)
+{
+	return st->max_peers / SERVE_RESERVE_DIV;
+}
+
+/*
+ * No room for a new peer of uid, which holds n: close a peer of the user
+ * that holds the most, when that user holds more than its share
+ * (--max-peers over the users with a peer, uid counted) and uid less.  The
+ * peer closed is that user's one idle the longest among those holding no
+ * work (no request being served, no reply waiting to be taken, no seccomp
+ * listener): a peer in the middle of something is never cut off, and one
+ * that keeps busy holds its slot.  Returns 1 when one was closed.
+ */
+static int
+make_room(struct serve_state *st, uid_t uid, unsigned n)
+{
+	unsigned users = (unsigned)st->nuc + (n == 0 ? 1 : 0), share, tn;
+	struct peer *pe, *victim = NULL;
+	struct timespec now;
+	long long idle, best = -1;
+	uid_t top = 0;
+	size_t i;
+
+	share = st->max_peers / (users > 0 ? users : 1);
+	if (n >= share)
+		return 0;
+	for (i = 0, tn = 0; i < st->nuc; i++)
+		if (st->uc[i].uid != uid && st->uc[i].n > tn) {
+			top = st->uc[i].uid;
+			tn = st->uc[i].n;
+		}
+	if (tn <= share || tn <= n + 1)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (pe = st->peers; pe != NULL; pe = pe->next)
+		if (pe->uid == top && (idle = server_session_idle_ms(&pe->s, &now)) > best) {
+			best = idle;
+			victim = pe;
+		}
+	if (victim == NULL)
+		return 0;
+	if (ratelog_ok(&st->elog))
+		log_warnx("peer %lu (uid=%lu pid=%ld) closed to make room for uid %lu: uid %lu "
+			  "holds %u of %u peers, more than its share of %u",
+		    victim->id, (unsigned long)top, (long)victim->s.pid, (unsigned long)uid,
+		    (unsigned long)top, tn, st->max_peers, share);
+	st->evicted++;
+	return server_session_close(st->sv, &victim->s) == 0;
 }
 
 /* A connection was accepted: who is it, may it connect, which profile. */
@@ -201,23 +259,37 @@ peer_new(struct serve_state *st, int fd)
 	socklen_t len = sizeof(cr);
 	gid_t *gids;
 	size_t ngids;
-	char why[96];
+	char why[128];
+	unsigned n;
 	int pidfd = -1;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 || len != sizeof(cr)) {
-		log_warn("refused a peer: SO_PEERCRED");
+		if (ratelog_ok(&st->rlog))
+			log_warn("refused a peer: SO_PEERCRED");
 		st->refused++;
-		close(fd);
+		server_close_later(st->sv, fd);
 		return;
 	}
-	if (st->npeers >= st->max_peers) {
-		snprintf(why, sizeof(why), "too many peers (the limit is %u)", st->max_peers);
+	n = (u = uid_slot(st, cr.uid, 0)) != NULL ? u->n : 0;
+	if (n >= st->max_per_user) {
+		snprintf(why, sizeof(why), "too many peers of uid %lu (the limit is %u)",
+		    (unsigned long)cr.uid, st->max_per_user);
 		refuse(st, fd, &cr, why);
 		return;
 	}
-	if ((u = uid_slot(st, cr.uid, 0)) != NULL && u->n >= st->max_per_user) {
-		snprintf(why, sizeof(why), "too many peers of uid %lu (the limit is %u)",
-		    (unsigned long)cr.uid, st->max_per_user);
+	/* Full, or in the reserve and not among the few: a user below its
+	 * share may take the slot of an idle peer of the user above it. */
+	if ((st->npeers >= st->max_peers ||
+		(st->npeers >= st->max_peers - reserved(st) && n >= SERVE_RESERVE_FEW)) &&
+	    !make_room(st, cr.uid, n)) {
+		if (st->npeers >= st->max_peers)
+			snprintf(why, sizeof(why), "too many peers (the limit is %u)",
+			    st->max_peers);
+		else
+			snprintf(why, sizeof(why),
+			    "too many peers (the last %u of %u are kept for users with fewer "
+			    "than %d)",
+			    reserved(st), st->max_peers, SERVE_RESERVE_FEW);
 		refuse(st, fd, &cr, why);
 		return;
 	}
@@ -269,7 +341,9 @@ peer_new(struct serve_state *st, int fd)
 	}
 	if (server_add_conn_session(st->sv, fd, &pe->s, SERVE_PEER_CONNS, peer_release, st) ==
 	    -1) {
-		log_warn("refused peer uid=%lu pid=%ld", (unsigned long)cr.uid, (long)cr.pid);
+		if (ratelog_ok(&st->rlog))
+			log_warn("refused peer uid=%lu pid=%ld", (unsigned long)cr.uid,
+			    (long)cr.pid);
 		st->refused++;
 		if (u->n == 0)
 			*u = st->uc[--st->nuc];
@@ -293,6 +367,35 @@ peer_new(struct serve_state *st, int fd)
 	    (unsigned long)cr.gid, (long)cr.pid, where);
 }
 
+void
+serve_on_tick(void *arg)
+{
+	struct serve_state *st = arg;
+	struct peer *pe, *next;
+	struct timespec now;
+
+	ratelog_flush(&st->rlog);
+	ratelog_flush(&st->elog);
+	if (st->reserve == -1)
+		st->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	/* Only while short of room (in the reserve or full): an idle peer
+	 * costs a few KiB, and a sandboxed one cannot connect again. */
+	if (st->idle_timeout == 0 || st->npeers < st->max_peers - reserved(st))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (pe = st->peers; pe != NULL; pe = next) {
+		next = pe->next; /* pe may be released below, nothing else */
+		if (server_session_idle_ms(&pe->s, &now) < (long long)st->idle_timeout * 1000)
+			continue;
+		if (log_verbosity() > 0 && ratelog_ok(&st->elog))
+			log_info("peer %lu (uid=%lu pid=%ld): idle for %u s (--idle-timeout): "
+				 "closed",
+			    pe->id, (unsigned long)pe->uid, (long)pe->s.pid, st->idle_timeout);
+		st->idled++;
+		server_session_close(st->sv, &pe->s);
+	}
+}
+
 /*
  * Out of descriptors: the pending connection would make the listener lfd
  * readable forever.  Give up the spare descriptor, accept the peer only to
@@ -310,10 +413,13 @@ shed(struct serve_state *st, int lfd)
 	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) != -1) {
 		if (lfd == st->lfd)
 			st->refused++;
-		log_warnx("refused a %s: out of file descriptors",
-		    lfd == st->lfd ? "peer" : "status client");
-		close(fd);
+		if (ratelog_ok(&st->rlog))
+			log_warnx("refused a %s: out of file descriptors",
+			    lfd == st->lfd ? "peer" : "status client");
+		server_close_later(st->sv, fd);
 	}
+	/* Taken again on the tick if the descriptor just closed later is
+	 * not free yet. */
 	st->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 

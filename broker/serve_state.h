@@ -11,6 +11,7 @@
 
 #include "ops.h"
 #include "polref.h"
+#include "ratelog.h"
 #include "resolve.h"
 #include "serve.h"
 
@@ -22,6 +23,9 @@
 #define SERVE_PEER_CONNS 64	  /* connections per peer: its own and its channels */
 #define SERVE_MAX_PEERS 256	  /* default --max-peers */
 #define SERVE_MAX_PER_USER 32	  /* default --max-peers-per-user */
+#define SERVE_IDLE_TIMEOUT 300	  /* default --idle-timeout, seconds */
+#define SERVE_RESERVE_DIV 8	  /* 1/8 of --max-peers kept for users' first peers */
+#define SERVE_RESERVE_FEW 2	  /* ... those who hold fewer than this many */
 #define SERVE_ACCEPT_BATCH 32	  /* accepts per wake-up, so signals get a turn */
 #define SERVE_CONTROL_BATCH 4	  /* status clients per wake-up */
 #define SERVE_GROUPS_MAX 65536	  /* NGROUPS_MAX on Linux */
@@ -71,6 +75,9 @@ struct serve_state {
 	size_t naudit;
 	struct fsctx fs;
 	unsigned npeers, max_peers, max_per_user;
+	unsigned idle_timeout; /* seconds; 0: never */
+	struct ratelog rlog;   /* refused peers */
+	struct ratelog elog;   /* peers closed: idle, or to make room */
 	unsigned max_rate, max_burst; /* requests per second, 0: none; burst */
 	unsigned max_inflight;
 	unsigned threads;
@@ -80,6 +87,7 @@ struct serve_state {
 	unsigned long next_id;
 	struct timespec started;
 	unsigned long long accepted, refused, reload_failures, control_refused;
+	unsigned long long idled, evicted;
 	/* statistics of the sessions that have ended */
 	unsigned long long nrequests, ndenied;
 };
@@ -95,5 +103,10 @@ int serve_accept(struct serve_state *st, int lfd, const char *what);
  * wake-up, each one a session of the policy profile its credentials
  * select, or turned away with a line saying why. */
 void serve_on_accept(void *arg, uint32_t events);
+
+/* The tick (server_tick()): while the daemon is short of room, peers idle
+ * for --idle-timeout are closed; the counts of log lines held back are
+ * said. */
+void serve_on_tick(void *arg);
 
 #endif

@@ -57,8 +57,11 @@ dispatch(struct sthread *th, uint64_t h, uint32_t events)
 		}
 		return;
 	}
-	if (sr != NULL)
+	if (sr != NULL) {
 		sr->busy = 1;
+		if (w->kind == W_CONN)
+			clock_gettime(CLOCK_MONOTONIC, &sr->last); /* not idle */
+	}
 	if (w->kind == W_OTHER)
 		w->fn(w->arg, events);
 	else
@@ -121,9 +124,87 @@ serve_loop(struct sthread *th)
 				dispatch(th, evs[i].data.u64, evs[i].events);
 		if (th->held != NULL)
 			flush_held(th);
+		run_closes(sv); /* without the lock */
 		free_retired(sv);
 	}
 	pthread_mutex_unlock(&sv->lock);
+}
+
+/* server_wait_guard(): this thread's timer, and whether it has one. */
+static __thread timer_t wait_timer;
+static __thread int wait_ready;
+
+static void
+on_wait_signal(int sig)
+{
+	(void)sig; /* its work is done: the call it interrupted returns EINTR */
+}
+
+/* The calling thread's timer for server_wait_begin(), signalling it alone,
+ * and the signal let in (serving threads start with every signal
+ * blocked).  Before the broker confines itself. */
+static void
+wait_setup(const struct server *sv)
+{
+	struct sigevent sev;
+	sigset_t set;
+
+	if (!sv->guard || wait_ready)
+		return;
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SERVE_WAIT_SIG;
+	sev._sigev_un._tid = gettid(); /* sigev_notify_thread_id: glibc 2.36 lacks the name */
+	if (timer_create(CLOCK_MONOTONIC, &sev, &wait_timer) == -1) {
+		log_warn("a timer for this serving thread");
+		return;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SERVE_WAIT_SIG);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	wait_ready = 1;
+}
+
+void
+server_wait_guard(struct server *sv)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_wait_signal; /* no SA_RESTART: the wait ends */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SERVE_WAIT_SIG, &sa, NULL) == -1) {
+		log_warn("sigaction");
+		return;
+	}
+	sv->guard = 1;
+}
+
+static void
+wait_arm(long ms)
+{
+	struct itimerspec it;
+
+	if (!wait_ready)
+		return;
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_nsec = (ms % 1000) * 1000000L;
+	it.it_interval = it.it_value;
+	if (timer_settime(wait_timer, 0, &it, NULL) == -1)
+		log_warn("timer_settime");
+}
+
+void
+server_wait_begin(void)
+{
+	wait_arm(SERVE_WAIT_MS);
+}
+
+void
+server_wait_end(void)
+{
+	wait_arm(0);
 }
 
 static void *
@@ -132,6 +213,7 @@ serve_thread(void *arg)
 	struct sthread *th = arg;
 	struct server *sv = th->sv;
 
+	wait_setup(sv);
 	pthread_mutex_lock(&sv->lock);
 	sv->nready++;
 	pthread_cond_signal(&sv->ready);
@@ -199,6 +281,7 @@ server_start(struct server *sv)
 		return -1;
 	}
 	if (!sv->oneshot) {
+		wait_setup(sv); /* this thread serves */
 		sv->started = 1;
 		return 0;
 	}

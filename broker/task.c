@@ -12,8 +12,11 @@
 #include <sys/ioctl.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "ops.h"
 #include "path.h"
 #include "resolve.h"
 #include "serve.h"
@@ -424,4 +427,119 @@ task_cache_clear(struct task_cache *c)
 
 	for (i = 0; i < TASK_SLOTS; i++)
 		tgid_evict(&c->slot[i]);
+}
+
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+
+/* A decimal pid at *p, up to '/' or the end: the pid and *p moved past
+ * it, or 0 (not a number: /proc/meminfo, /proc/sys, ...). */
+static pid_t
+proc_number(const char **p)
+{
+	unsigned long v = 0;
+	const char *s = *p;
+
+	if (*s < '1' || *s > '9')
+		return 0;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		v = v * 10 + (unsigned long)(*s - '0');
+		if (v > INT_MAX)
+			return 0;
+	}
+	if (*s != '/' && *s != '\0')
+		return 0;
+	*p = s;
+	return (pid_t)v;
+}
+
+/* The four ids of a "Uid:" or "Gid:" line of /proc/.../status: 1 when
+ * each is id. */
+static int
+status_ids_are(const char *buf, const char *key, unsigned long id)
+{
+	const char *p = strstr(buf, key);
+	unsigned long v;
+	char *end;
+	int i;
+
+	if (p == NULL)
+		return 0;
+	p += strlen(key);
+	for (i = 0; i < 4; i++) {
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (end == p || errno != 0 || v != id)
+			return 0;
+		p = end;
+	}
+	return 1;
+}
+
+/*
+ * Thread t of process n has exactly uid and gid, real, effective, saved
+ * and file system (/proc/N/task/T/status), and is dumpable: a per-process
+ * file that is not a folder belongs to the task's effective uid and gid
+ * only while it is dumpable, to root otherwise (the kernel's
+ * task_dump_owner(), asked afresh by a lookup of the path).  After a
+ * set-user-ID exec the process is neither.
+ */
+static int
+task_is_theirs(pid_t n, pid_t t, uid_t uid, gid_t gid)
+{
+	char path[64], buf[1024];
+	struct stat st;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/status", (long)n, (long)t);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = '\0';
+	if (!status_ids_are(buf, "\nUid:", uid) || !status_ids_are(buf, "\nGid:", gid))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/environ", (long)n, (long)t);
+	return stat(path, &st) == 0 && st.st_uid == uid && st.st_gid == gid;
+}
+
+int
+task_proc_check(const struct session *s, const struct origin *o, const char *canon, int fd,
+    dev_t dev)
+{
+	const char *p = canon;
+	struct statfs sfs;
+	pid_t n, t;
+
+	if (fd != -1 && dev != s->fs.procdev) {
+		/* procfs lives on an anonymous device (major 0); a file on a
+		 * disk is never one.  Anything else is asked (tmpfs, overlay,
+		 * ...): another process file system mounted elsewhere would
+		 * show another process's files under another path. */
+		if (major(dev) != 0)
+			return 0;
+		if (fstatfs(fd, &sfs) == -1 || sfs.f_type == PROC_SUPER_MAGIC)
+			return EACCES;
+		return 0;
+	}
+	if (strncmp(p, "/proc/", 6) != 0) {
+		/* /proc's own device, reached by a bind mount elsewhere. */
+		return fd != -1 ? EACCES : 0;
+	}
+	p += 6;
+	if ((n = proc_number(&p)) == 0)
+		return 0; /* not a process's folder */
+	if (n != o->pid || o->pid <= 0)
+		return EACCES;
+	t = n;
+	if (strncmp(p, "/task/", 6) == 0) {
+		p += 6;
+		if ((t = proc_number(&p)) == 0)
+			t = n; /* /proc/N/task itself */
+	}
+	return task_is_theirs(n, t, s->uid, s->gid) ? 0 : EACCES;
 }

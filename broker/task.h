@@ -83,4 +83,27 @@ int task_fdname(pid_t tid, int fd, struct stat *st, char *out, size_t size);
  * -EBADF.  Before SECCOMP_IOCTL_NOTIF_ID_VALID, like task_path(). */
 int task_getfd(pid_t tid, int fd, const char *kind);
 
+/*
+ * The rule for /proc/PID, in every mode: the broker (root, with
+ * CAP_SYS_PTRACE in the daemon) could open any process's files, so it
+ * hands out the descriptor of an object under /proc/N (open), or reads a
+ * link there (readlink of /proc/N/exe, cwd, root), only when N is the
+ * process that asked (o->pid, the kernel's word for this very message or
+ * call; a thread's /proc/N/task/T too) and that process, or thread T,
+ * still has exactly the session's credentials (real, effective, saved and
+ * file system uid and gid: not a set-user-ID program it became) and is
+ * dumpable (what the kernel requires before one user may read another's
+ * process).  Asked after the object was opened, so a process that becomes
+ * something else afterwards (exec of a set-user-ID program) gets a new
+ * address space the descriptor does not reach.  canon is the object's
+ * canonical path; fd the descriptor to hand out or -1, on file system dev
+ * (the object's st_dev): a process file system mounted anywhere but /proc
+ * is refused.  0, or EACCES.
+ */
+struct session;
+struct origin;
+struct fsctx;
+int task_proc_check(const struct session *s, const struct origin *o, const char *canon,
+    int fd, dev_t dev);
+
 #endif

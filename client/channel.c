@@ -18,6 +18,14 @@
  * has copies of the descriptors, but the parent's threads are using them)
  * and builds its own pool from the inherited bootstrap socket.
  *
+ * A daemon (filebroker serve) may close the connections of a peer that has
+ * been idle while it is short of room (--idle-timeout).  A request that
+ * could not even be sent, because the broker had closed that channel, was
+ * not seen by the broker and is sent once more on a new channel; when the
+ * bootstrap socket was closed too and this process connected it to a path
+ * itself, it connects again first.  A request that was sent and got no
+ * answer is never sent again: the broker may have done it.
+ *
  * The broker is trusted to answer honestly but a reply is still decoded as
  * strictly as a request: a confused reply stream must not hand one thread
  * another thread's descriptor, and no descriptor may leak into the process.
@@ -28,6 +36,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -55,6 +64,7 @@ static struct {
 	pthread_cond_t freed; /* a slot became idle or empty */
 	int boot_fd;	      /* -1: not connected */
 	int boot_owned;	      /* we opened boot_fd (path mode): close it */
+	char boot_path[108];  /* ... connected to this path: "" otherwise */
 	pid_t pid;	      /* the process the pool belongs to */
 	struct slot slot[CHANNEL_MAX];
 } pool = {
@@ -182,6 +192,7 @@ connect_locked(const char *socket_path)
 			return -1;
 		pool.boot_fd = fd;
 		pool.boot_owned = 1;
+		snprintf(pool.boot_path, sizeof(pool.boot_path), "%s", socket_path);
 		return 0;
 	}
 	if ((s = getenv(FB_ENV_FD)) != NULL) {
@@ -196,6 +207,7 @@ connect_locked(const char *socket_path)
 			return -1;
 		pool.boot_fd = (int)n;
 		pool.boot_owned = 0;
+		pool.boot_path[0] = '\0';
 		return 0;
 	}
 	if ((s = getenv(FB_ENV_SOCKET)) != NULL && *s != '\0') {
@@ -203,6 +215,7 @@ connect_locked(const char *socket_path)
 			return -1;
 		pool.boot_fd = fd;
 		pool.boot_owned = 1;
+		snprintf(pool.boot_path, sizeof(pool.boot_path), "%s", s);
 		return 0;
 	}
 	errno = ENOTCONN;
@@ -256,11 +269,12 @@ send_msg(int fd, const void *msg, size_t len, int sendfd)
  * well-formed reply to this request arrived (whatever its error), with its
  * rep->nfds descriptors in fds; -1 when the exchange failed and the socket
  * can no longer be trusted to be in step, with every descriptor that
- * arrived closed.
+ * arrived closed, and *unsent set when the request never left (the broker
+ * had closed the socket: ECONNRESET).
  */
 static int
 exchange(int fd, const void *msg, size_t len, int sendfd, unsigned type, uint32_t id,
-    int match_id, unsigned expect, struct fb_reply *rep, int *fds)
+    int match_id, unsigned expect, struct fb_reply *rep, int *fds, int *unsent)
 {
 	union {
 		struct cmsghdr align;
@@ -277,6 +291,7 @@ exchange(int fd, const void *msg, size_t len, int sendfd, unsigned type, uint32_
 	ssize_t n;
 	size_t cnt;
 
+	*unsent = 0;
 	if (expect > FB_OPENV_MAX) {
 		errno = EINVAL;
 		return -1;
@@ -285,8 +300,10 @@ exchange(int fd, const void *msg, size_t len, int sendfd, unsigned type, uint32_
 		n = send_msg(fd, msg, len, sendfd);
 	while (n == -1 && errno == EINTR);
 	if (n == -1) {
-		if (errno == EPIPE || errno == ENOTCONN)
+		if (errno == EPIPE || errno == ENOTCONN || errno == ECONNRESET) {
 			errno = ECONNRESET;
+			*unsent = 1;
+		}
 		return -1;
 	}
 	if ((size_t)n != len) {
@@ -371,7 +388,7 @@ bad:
 
 /* Ask the broker for a new channel.  Called with pool.lock held. */
 static int
-new_channel_locked(void)
+new_channel_once(int *unsent)
 {
 	struct fb_request req;
 	struct fb_reply rep;
@@ -387,13 +404,37 @@ new_channel_locked(void)
 	req.path[0] = req.path2[0] = '\0';
 	if ((len = proto_encode_request(&req, msg, sizeof(msg))) == -1)
 		return -1;
-	if (exchange(pool.boot_fd, msg, (size_t)len, -1, req.type, req.id, 0, 1, &rep, &fd) == -1)
+	if (exchange(pool.boot_fd, msg, (size_t)len, -1, req.type, req.id, 0, 1, &rep, &fd,
+		unsent) == -1)
 		return -1;
 	if (rep.error != 0) {
 		errno = (int)rep.error;
 		return -1;
 	}
 	return fd;
+}
+
+/* A new channel; when the broker had closed the bootstrap socket that this
+ * process connected to a path, connect again and ask once more.  Called
+ * with pool.lock held. */
+static int
+new_channel_locked(void)
+{
+	int fd, unsent;
+
+	if ((fd = new_channel_once(&unsent)) != -1 || !unsent || !pool.boot_owned ||
+	    pool.boot_path[0] == '\0')
+		return fd;
+	close(pool.boot_fd);
+	pool.boot_fd = -1;
+	/* A sandboxed process may not make a socket: the broker is gone for
+	 * it, not a path denied. */
+	if ((fd = connect_path(pool.boot_path)) == -1) {
+		errno = ECONNRESET;
+		return -1;
+	}
+	pool.boot_fd = fd;
+	return new_channel_once(&unsent);
 }
 
 /* Take a channel for one request: an idle one, else a new one, else wait. */
@@ -475,7 +516,7 @@ channel_call_fd(struct fb_request *req, int sendfd, struct fb_reply *rep, int *f
 {
 	uint8_t msg[FB_REQUEST_MAX];
 	ssize_t len;
-	int i, r, cancel, fd = -1;
+	int i, r, cancel, unsent, tries = 0, fd = -1;
 
 	/* The one descriptor a request may carry, and only that request. */
 	if ((sendfd >= 0) != (proto_request_nfds(req->type) == 1)) {
@@ -489,13 +530,17 @@ channel_call_fd(struct fb_request *req, int sendfd, struct fb_reply *rep, int *f
 	/* Cancellation inside send/recv/wait would leave a channel marked
 	 * busy forever, or with a reply still queued on it. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+again:
 	if ((i = acquire()) == -1) {
 		r = -1;
 		goto out;
 	}
 	r = exchange(pool.slot[i].fd, msg, (size_t)len, sendfd, req->type, req->id, 1,
-	    proto_reply_nfds(req->type, 0), rep, &fd);
+	    proto_reply_nfds(req->type, 0), rep, &fd, &unsent);
 	release(i, r == -1);
+	/* Never sent (the channel was closed by the broker): once more. */
+	if (r == -1 && unsent && tries++ == 0)
+		goto again;
 	if (r == 0 && rep->error != 0) {
 		errno = (int)rep->error;
 		r = -1;
@@ -518,20 +563,23 @@ channel_openv(struct fb_openv_request *v, struct fb_reply *rep, int fds[FB_OPENV
 	 * way to the broker (see client.c). */
 	uint8_t msg[FB_MSG_MAX];
 	ssize_t len;
-	int i, r, cancel;
+	int i, r, cancel, unsent, tries = 0;
 
 	v->id = (uint32_t)atomic_fetch_add(&next_id, 1);
 	if ((len = proto_encode_openv(v, msg, sizeof(msg))) == -1)
 		return -1;
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+again:
 	if ((i = acquire()) == -1) {
 		r = -1;
 		goto out;
 	}
 	r = exchange(pool.slot[i].fd, msg, (size_t)len, -1, FB_MSG_OPENV, v->id, 1, v->count,
-	    rep, fds);
+	    rep, fds, &unsent);
 	release(i, r == -1);
+	if (r == -1 && unsent && tries++ == 0)
+		goto again;
 	/* A reply with error set carries no descriptor (the decoder saw to
 	 * it): nothing to close. */
 	if (r == 0 && rep->error != 0) {
@@ -577,6 +625,7 @@ channel_disconnect(void)
 		close(pool.boot_fd);
 	pool.boot_fd = -1;
 	pool.boot_owned = 0;
+	pool.boot_path[0] = '\0';
 	pthread_mutex_unlock(&pool.lock);
 	errno = saved;
 }

@@ -15,6 +15,14 @@
  *				come back, in order, each with K descriptors in
  *				one SCM_RIGHTS message
  *	fbraw noreadv N K PATH	the same, then exit without reading
+ *	fbraw hoardv C N K PATH MS  on each of C channels, up to N FB_MSG_OPENV
+ *				requests of K entries, pipelined until the
+ *				broker stops taking them; none read; then hold
+ *				everything MS milliseconds and exit: the
+ *				descriptors of the replies stay in flight,
+ *				charged to the broker's user
+ *
+ * On the socket in FILEBROKER_FD, or a connection to FILEBROKER_SOCKET.
  *
  * Replies queue on a socket pair until the broker's send buffer is full
  * (about 200 small ones), and every queued descriptor counts against the
@@ -34,8 +42,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "fdmsg.h"
 #include "proto.h"
 
 static int bootstrap = -1, failures, checks;
@@ -64,30 +74,7 @@ encode(uint16_t type, uint32_t id, const char *path, uint8_t *buf)
 static int
 send_fd(int sock, const void *buf, size_t len, int fd)
 {
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct msghdr m;
-	struct iovec iov;
-	struct cmsghdr *cm;
-
-	memset(&m, 0, sizeof(m));
-	iov.iov_base = (void *)(uintptr_t)buf;
-	iov.iov_len = len;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	if (fd != -1) {
-		memset(&c, 0, sizeof(c));
-		m.msg_control = c.b;
-		m.msg_controllen = sizeof(c.b);
-		cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+	return fdmsg_send(sock, buf, len, fd);
 }
 
 /* A valid OPENV request of count entries naming path, into buf (room for
@@ -153,35 +140,11 @@ recv_replyv(int sock, uint8_t *buf, int *nfds, int *ncmsg, int timeout_ms)
 	return n;
 }
 
-/* Receive one reply; its descriptor, if any, in *fd. */
+/* Receive one reply; its descriptor, if any, in *fd; -1 after timeout_ms. */
 static ssize_t
 recv_reply(int sock, uint8_t *buf, int *fd, int timeout_ms)
 {
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct pollfd p = { .fd = sock, .events = POLLIN };
-	struct msghdr m;
-	struct iovec iov;
-	struct cmsghdr *cm;
-	ssize_t n;
-
-	*fd = -1;
-	if (poll(&p, 1, timeout_ms) != 1)
-		return -2; /* timed out */
-	memset(&m, 0, sizeof(m));
-	iov.iov_base = buf;
-	iov.iov_len = FB_MSG_MAX;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = c.b;
-	m.msg_controllen = sizeof(c.b);
-	n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-	cm = CMSG_FIRSTHDR(&m);
-	if (n > 0 && cm != NULL && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(fd, CMSG_DATA(cm), sizeof(int));
-	return n;
+	return fdmsg_recv(sock, buf, FB_MSG_MAX, fd, timeout_ms);
 }
 
 static int
@@ -425,6 +388,37 @@ floodv(int count, uint32_t k, const char *path)
 }
 
 static void
+hoardv(int nch, int count, uint32_t k, const char *path, int ms)
+{
+	static uint8_t buf[FB_MSG_MAX];
+	struct pollfd p;
+	int c, ch, sent, total = 0, chans = 0;
+	ssize_t n;
+
+	for (c = 0; c < nch; c++) {
+		if ((ch = new_channel()) == -1)
+			break;
+		chans++;
+		for (sent = 0; sent < count; sent++) {
+			if ((n = encode_openv((uint32_t)sent, k, path, buf)) < 0)
+				break;
+			if (send(ch, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n)
+				continue;
+			p.fd = ch;
+			p.events = POLLOUT;
+			if (errno != EAGAIN || poll(&p, 1, 20) != 1)
+				break;
+			sent--;
+		}
+		total += sent;
+	}
+	printf("hoardv: %d requests of %u entries on %d channels, none read\n", total, k, chans);
+	check(total > 0, "hoardv: requests sent");
+	fflush(stdout);
+	usleep((useconds_t)ms * 1000);
+}
+
+static void
 noreadv(int count, uint32_t k, const char *path)
 {
 	int ch = new_channel(), sent, stalled;
@@ -439,16 +433,31 @@ int
 main(int argc, char **argv)
 {
 	const char *env = getenv(FB_ENV_FD);
+	struct sockaddr_un sun;
 	uint8_t buf[FB_MSG_MAX];
 	ssize_t n;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (env == NULL || argc < 3) {
+	if (argc < 3) {
 		fprintf(stderr, "usage: fbraw violations|flood N|noread N|floodv N K|noreadv N K|"
-				"midexit ... PATH (under filebroker run)\n");
+				"hoardv C N K|midexit ... PATH\n");
 		return 2;
 	}
-	bootstrap = atoi(env);
+	if (env != NULL)
+		bootstrap = atoi(env);
+	else if ((env = getenv(FB_ENV_SOCKET)) != NULL && strlen(env) < sizeof(sun.sun_path)) {
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		strcpy(sun.sun_path, env);
+		if ((bootstrap = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1 ||
+		    connect(bootstrap, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+			perror(env);
+			return 2;
+		}
+	} else {
+		fprintf(stderr, "fbraw: no broker (FILEBROKER_FD or FILEBROKER_SOCKET)\n");
+		return 2;
+	}
 	if (strcmp(argv[1], "violations") == 0)
 		violations(argv[2]);
 	else if (strcmp(argv[1], "flood") == 0 && argc > 3)
@@ -461,6 +470,9 @@ main(int argc, char **argv)
 	else if (strcmp(argv[1], "noreadv") == 0 && argc > 4 && atoi(argv[3]) >= 1 &&
 	    atoi(argv[3]) <= FB_OPENV_MAX)
 		noreadv(atoi(argv[2]), (uint32_t)atoi(argv[3]), argv[4]);
+	else if (strcmp(argv[1], "hoardv") == 0 && argc > 6 && atoi(argv[4]) >= 1 &&
+	    atoi(argv[4]) <= FB_OPENV_MAX)
+		hoardv(atoi(argv[2]), atoi(argv[3]), (uint32_t)atoi(argv[4]), argv[5], atoi(argv[6]));
 	else if (strcmp(argv[1], "midexit") == 0) {
 		n = encode(FB_MSG_OPEN, 1, argv[2], buf);
 		send(bootstrap, buf, (size_t)n, MSG_NOSIGNAL);
