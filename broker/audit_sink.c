@@ -404,11 +404,24 @@ write_fd(struct audit *a, char *buf, size_t n)
 	while (w == -1 && errno == EINTR);
 	if (w == -1)
 		return -1;
-	a->torn = (size_t)w < len;
 	if ((size_t)w < len) {
-		errno = EIO;
-		return -1;
-	}
+		/* Short: the file size limit (RLIMIT_FSIZE; the broker ignores
+		 * SIGXFSZ) or a full disk.  The write of the rest says which
+		 * (EFBIG, ENOSPC), so that the broker can name it; should the
+		 * cause have passed, the record is whole after all. */
+		p += w;
+		len -= (size_t)w;
+		do
+			w = write(a->fd, p, len);
+		while (w == -1 && errno == EINTR);
+		a->torn = w != (ssize_t)len;
+		if (a->torn) {
+			if (w >= 0)
+				errno = EIO;
+			return -1;
+		}
+	} else
+		a->torn = 0;
 	if (!a->is_file)
 		return 0;
 	/*

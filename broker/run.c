@@ -4,8 +4,8 @@
  * the last holder of that socket has gone.
  *
  * Exit status: the worker's own, or 128+N if signal N killed it; 125 when
- * the broker itself fails; 126 when COMMAND cannot run; 127 when it is not
- * found.
+ * the broker itself fails (an audit record it could not write included);
+ * 126 when COMMAND cannot run; 127 when it is not found.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -112,7 +112,8 @@ run_usage(FILE *f)
 	    "not exist is a warning: it lets nothing run.\n"
 	    "\n"
 	    "Exit status: the worker's, or 128+N if signal N killed it; 125 if the\n"
-	    "broker failed, 126 if COMMAND could not run, 127 if it was not found.\n");
+	    "broker failed (an audit record that could not be written included),\n"
+	    "126 if COMMAND could not run, 127 if it was not found.\n");
 }
 
 /* Print every diagnostic as FILE:LINE:COL: severity: message
@@ -443,8 +444,11 @@ cmd_run(int argc, char **argv)
 
 	log_set_fatal_status(EXIT_BROKER);
 	/* A worker that closes its end, or a closed stderr pipe, must not kill
-	 * the broker: those are errors to handle, not signals. */
+	 * the broker: those are errors to handle, not signals.  Nor may a file
+	 * size limit (ulimit -f): a write beyond it then fails with EFBIG, and
+	 * an audit record that cannot be written fails closed (ops.c). */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+p:u:a:vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -642,6 +646,15 @@ cmd_run(int argc, char **argv)
 	kill_leftovers();
 	server_free(rs.sv);
 	close(rs.sigfd);
+	c = exit_status(rs.status);
+	if (s.audit_broken) {
+		/* Every request since was denied (EIO) and said so once; the
+		 * trail is incomplete, so the run failed whatever the worker
+		 * made of it. */
+		log_warnx("run: the audit trail is incomplete; exit status %d, not the "
+			  "worker's %d", EXIT_BROKER, c);
+		c = EXIT_BROKER;
+	}
 	run_cleanup(&s, &el);
-	return exit_status(rs.status);
+	return c;
 }

@@ -184,8 +184,10 @@ child(struct worker_spec *ws, int st, pid_t parent)
 
 	if (sigprocmask(SIG_SETMASK, ws->sigmask, NULL) == -1)
 		child_fail(st, "sigprocmask");
-	/* The broker ignores SIGPIPE; an ignored signal would survive exec. */
+	/* The broker ignores SIGPIPE and SIGXFSZ; an ignored signal would
+	 * survive exec. */
 	signal(SIGPIPE, SIG_DFL);
+	signal(SIGXFSZ, SIG_DFL);
 	/* Keep the socket off stdio. */
 	if (sock <= STDERR_FILENO && (sock = fcntl(sock, F_DUPFD_CLOEXEC, 3)) == -1)
 		child_fail(st, "dup");

@@ -20,6 +20,7 @@
  *	sleep MS		sleep
  *	rawopen PATH		open(2) directly, not through libfilebroker
  *	rawstat PATH		stat(2) directly
+ *	rawtruncate PATH LEN	truncate(2) directly
  *	rawthreads N M PATH	N threads each open(2) PATH M times directly
  *	spawn PROG ARG...	posix_spawn (vfork-style clone) PROG; print its status;
  *				takes the rest of the command line
@@ -557,6 +558,13 @@ run_op(int argc, char **argv)
 			printf("%s %s: ok %s size=%lld\n", op, path, type_of(st.st_mode),
 			    (long long)st.st_size);
 		return 2;
+	} else if (strcmp(op, "rawtruncate") == 0) {
+		NEED(2);
+		if (truncate(path, strtoll(argv[2], NULL, 10)) == -1)
+			fail(op, path);
+		else
+			printf("%s %s: ok\n", op, path);
+		return 3;
 	} else if (strcmp(op, "signals") == 0) {
 		NEED(2);
 		do_signals(atoi(argv[1]), argv[2]);

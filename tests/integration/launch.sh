@@ -1,0 +1,97 @@
+#!/bin/sh
+# filebroker run as a launcher under limits and faults: a file size limit,
+# a broker killed with SIGKILL, a worker that leaves orphans behind.  The
+# broker must fail closed with its own error and exit status, and leave
+# nothing running behind it.
+. tests/integration/lib.sh
+
+D=$T/data
+mkdir -p "$D"
+printf 'hello\n' >"$D/hello.txt"
+: >"$D/grow"
+chmod 755 "$D"
+chmod 644 "$D/hello.txt"
+chmod 666 "$D/grow"
+P=$T/launch.policy
+cat >"$P" <<EOF
+include @runtime
+allow read,list $D/**
+allow write $D/grow
+allow read,exec $T/bin/**
+allow read,exec /usr/bin/cat
+EOF
+
+# ---- a file size limit (ulimit -f) --------------------------------------
+# The broker ignores SIGXFSZ: a write beyond the limit fails (EFBIG) and is
+# handled, instead of killing the broker (exit 153).
+if command -v prlimit >/dev/null 2>&1; then
+	A=$T/audit.jsonl
+	: >"$A"
+	truncate -s 9000 "$A"
+	prlimit --fsize=10000 "$FB" run --policy "$P" --audit "$A" -- cat "$D/hello.txt" \
+		>"$T/fsize.out" 2>&1
+	st=$?
+	if [ "$st" -eq 125 ]; then
+		pass "fsize: an audit file at the size limit: exit 125, not killed by SIGXFSZ"
+	else
+		fail "fsize: an audit file at the size limit: exit $st, wanted 125"
+		sed 's/^/      /' "$T/fsize.out" | head -n 10
+	fi
+	n=$(grep -c 'audit: .*File too large' "$T/fsize.out")
+	if [ "$n" -eq 1 ]; then
+		pass "fsize: the audit failure is named once (File too large)"
+	else
+		fail "fsize: 'audit: ...: File too large' $n times, wanted once"
+		sed 's/^/      /' "$T/fsize.out" | head -n 10
+	fi
+	refute "fsize: the worker read nothing once the audit failed" "^hello$" \
+		cat "$T/fsize.out"
+	# A brokered truncate(2) beyond the limit: the worker gets EFBIG.
+	expect "fsize: a brokered truncate beyond the limit is EFBIG for the worker" \
+		"rawtruncate $D/grow: EFBIG" \
+		prlimit --fsize=10000 "$FB" run --policy "$P" -- \
+		"$T/bin/fbtool" rawtruncate "$D/grow" 1000000
+	# The worker gets the default action back: its own write beyond the
+	# limit kills it with SIGXFSZ, as it would unsandboxed, and the broker
+	# (which would exit with the same 153 if the signal killed it) lives
+	# to say so and passes the status on.
+	truncate -s 10000 "$D/grow"
+	prlimit --fsize=10000 "$FB" run -v --policy "$P" -- \
+		"$T/bin/fbtool" append "$D/grow" more >"$T/fsize2.out" 2>&1
+	st=$?
+	if [ "$st" -eq 153 ] && grep -q 'worker [0-9]* ended' "$T/fsize2.out"; then
+		pass "fsize: the worker's own SIGXFSZ is the default action (exit 153)"
+	else
+		fail "fsize: the worker's own write beyond the limit: exit $st, wanted 153 from a live broker"
+		sed 's/^/      /' "$T/fsize2.out" | tail -n 10
+	fi
+	# The daemon too: it answers EIO and stays up.
+	SP=$T/serve.policy
+	printf 'profile any\nallow read %s/**\n' "$D" >"$SP"
+	A=$T/serve-audit.jsonl
+	: >"$A"
+	truncate -s 9990 "$A"
+	prlimit --fsize=10000 "$FB" serve --socket "$T/fb.sock" --control none \
+		--policy "$SP" --audit "$A" 2>"$T/serve.err" &
+	spid=$!
+	i=0
+	while [ ! -S "$T/fb.sock" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	expect "fsize: serve answers EIO once its audit file is full" "read $D/hello.txt: EIO" \
+		env -u FILEBROKER_FD FILEBROKER_SOCKET="$T/fb.sock" "$T/bin/fbtool" read "$D/hello.txt"
+	if kill -0 "$spid" 2>/dev/null; then
+		pass "fsize: serve is still up after a write beyond the size limit"
+	else
+		fail "fsize: serve died"
+		sed 's/^/      /' "$T/serve.err" | head -n 10
+	fi
+	kill "$spid" 2>/dev/null
+	wait "$spid"
+	expect "fsize: serve names the audit failure" "audit: .*File too large" cat "$T/serve.err"
+else
+	echo "SKIP fsize: no prlimit(1)"
+fi
+
+finish
