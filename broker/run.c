@@ -29,6 +29,8 @@
 #include "cmds.h"
 #include "confine.h"
 #include "denials.h"
+#include "exec_grants.h"
+#include "landlock.h"
 #include "log.h"
 #include "notify.h"
 #include "ops.h"
@@ -106,10 +108,12 @@ run_usage(FILE *f)
 	    "  -v, --verbose     say more about what the broker does (twice: debug)\n"
 	    "  -h, --help        show this help\n"
 	    "\n"
-	    "Programs the worker runs need an exec rule in the policy (@runtime\n"
-	    "grants the dynamic loader and libraries); COMMAND itself always may run,\n"
-	    "where the worker's user can reach it.  An exec rule for a path that does\n"
-	    "not exist is a warning: it lets nothing run.\n"
+	    "Programs the worker runs need the policy to allow exec of them (@runtime\n"
+	    "grants what dynamic programs need); deny rules and wildcards count as for any\n"
+	    "request, on canonical paths (filebroker.policy(5), Exec rules).\n"
+	    "COMMAND itself always may run, where the worker's user can reach it,\n"
+	    "unless a deny rule denies it.  An exec rule for a path that does not\n"
+	    "exist is a warning: it lets nothing run.\n"
 	    "\n"
 	    "Exit status: the worker's, or 128+N if signal N killed it; 125 if the\n"
 	    "broker failed (an audit record that could not be written included),\n"
@@ -256,41 +260,6 @@ kill_leftovers(void)
 		;
 }
 
-#define EXEC_MAX 200
-
-struct exec_list {
-	char *v[EXEC_MAX + 1];
-	size_t n;
-};
-
-/* An exec rule becomes a Landlock grant on the literal part of its pattern:
- * the file itself, or the folder above the first wildcard. */
-static int
-add_exec(const char *pattern, int has_wildcards, void *arg)
-{
-	struct exec_list *el = arg;
-	char buf[PATH_MAX];
-	struct stat st;
-
-	(void)has_wildcards;
-	if (el->n >= EXEC_MAX)
-		return 1;
-	if (policy_pattern_prefix(pattern, buf, sizeof(buf)) < 0)
-		return 0;
-	/* Nothing there: the rule can grant nothing (Landlock's rules name
-	 * inodes, so a file made there later stays unrunnable).  A policy
-	 * written for several hosts must not stop every run on this one. */
-	if (stat(buf, &st) == -1 && errno == ENOENT) {
-		log_warnx("run: exec rule %s: %s does not exist; the rule lets nothing run",
-		    pattern, buf);
-		return 0;
-	}
-	if ((el->v[el->n] = strdup(buf)) == NULL)
-		fatal("strdup");
-	el->n++;
-	return 0;
-}
-
 static void
 describe_report(const char *msg, void *arg)
 {
@@ -362,15 +331,37 @@ find_preload(char *buf, size_t size)
 }
 
 static void
-run_cleanup(struct session *s, struct exec_list *el)
+run_cleanup(struct session *s, struct exec_grants *eg)
 {
 	denials_summary(s->denials, "");
 	denials_free(s->denials);
 	fsctx_close(&s->fs);
 	audit_close(s->audit);
 	policy_free((struct policy *)s->policy);
-	while (el->n > 0)
-		free(el->v[--el->n]);
+	exec_grants_free(eg);
+}
+
+/*
+ * COMMAND always may run, as the user asked for it, unless a deny rule
+ * denies exec of it: deny wins.  Decided on its canonical path, as the
+ * exec grants are.  0, or -1 after saying why.  A COMMAND not found is
+ * left to the worker, which reports it (exit 127).
+ */
+static int
+command_allowed(const struct policy *p, const char *cmd)
+{
+	char path[PATH_MAX], canon[PATH_MAX];
+	struct policy_decision d;
+
+	if (worker_find(cmd, path, sizeof(path)) != 0 || realpath(path, canon) == NULL)
+		return 0;
+	if (policy_decide(p, canon, POLICY_EXEC, 0, &d) == 0 && !d.allowed &&
+	    strcmp(d.rule, "default") != 0) {
+		log_warnx("run: cannot run '%s': exec of %s is denied by rule %s", cmd, canon,
+		    d.rule);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -440,7 +431,7 @@ cmd_run(int argc, char **argv)
 	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0, spread = 0;
 	int preload = 1;
 	char preload_path[PATH_MAX];
-	struct exec_list el;
+	struct exec_grants eg;
 
 	log_set_fatal_status(EXIT_BROKER);
 	/* A worker that closes its end, or a closed stderr pipe, must not kill
@@ -556,10 +547,13 @@ cmd_run(int argc, char **argv)
 	}
 	s.uid = ws.uid;
 	s.gid = ws.gid;
-	memset(&el, 0, sizeof(el));
-	if (policy_foreach_exec(s.policy, add_exec, &el) != 0)
-		fatalx("run: too many exec rules (at most %d)", EXEC_MAX);
-	ws.exec = (const char *const *)el.v;
+	/* The exec rules as Landlock grants, decided by the policy itself. */
+	if (exec_grants_build(s.policy, landlock_abi(), net, &eg) == -1)
+		fatalx("run: the exec rules could not be made Landlock grants; nothing was run");
+	log_info("run: exec grants: %zu files, %zu folders (beneath)%s", eg.npaths - eg.nfolders,
+	    eg.nfolders, eg.nskipped ? "; hard links of denied files left out" : "");
+	ws.exec = (const char *const *)eg.paths;
+	ws.exec_ruleset = eg.ruleset;
 	ws.sandbox = 1;
 	ws.transparent = !explicit;
 	ws.allow_net = net;
@@ -575,8 +569,12 @@ cmd_run(int argc, char **argv)
 	}
 	if (print) {
 		c = print_sandbox(&ws);
-		run_cleanup(&s, &el);
+		run_cleanup(&s, &eg);
 		return c;
+	}
+	if (command_allowed(s.policy, argv[0]) == -1) {
+		run_cleanup(&s, &eg);
+		return EXIT_CANNOT_RUN;
 	}
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
@@ -608,10 +606,15 @@ cmd_run(int argc, char **argv)
 	memset(&rs, 0, sizeof(rs));
 	rs.worker = worker_start(&ws);
 	close(sp[1]);
+	/* The worker has its domain (or failed): the ruleset is spent. */
+	if (eg.ruleset >= 0) {
+		close(eg.ruleset);
+		eg.ruleset = -1;
+	}
 	if (rs.worker < 0) {
 		/* worker_start() said why. */
 		close(sp[0]);
-		run_cleanup(&s, &el);
+		run_cleanup(&s, &eg);
 		return rs.worker == -EXIT_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 	}
 	s.pid = rs.worker;
@@ -655,6 +658,6 @@ cmd_run(int argc, char **argv)
 			  "worker's %d", EXIT_BROKER, c);
 		c = EXIT_BROKER;
 	}
-	run_cleanup(&s, &el);
+	run_cleanup(&s, &eg);
 	return c;
 }

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "fdpass.h"
+#include "landlock.h"
 #include "log.h"
 #include "proto.h"
 #include "sandbox.h"
@@ -204,16 +205,19 @@ child(struct worker_spec *ws, int st, pid_t parent)
 		child_fail(st, "setenv LD_PRELOAD");
 
 	if (ws->sandbox) {
-		const char *exec[256];
-		size_t i = 0;
+		/* COMMAND itself may be exec'd: the user asked for it (run.c
+		 * refused a COMMAND a deny rule denies).  The file it is now,
+		 * by descriptor, opened with the broker's rights: a COMMAND
+		 * the worker's user cannot reach still fails at exec. */
+		if (ws->exec_ruleset >= 0) {
+			int cfd;
 
-		/* COMMAND itself may be exec'd: the user asked for it. */
-		exec[i++] = path;
-		while (ws->exec != NULL && ws->exec[i - 1] != NULL && i < 255) {
-			exec[i] = ws->exec[i - 1];
-			i++;
+			if ((cfd = open(path, O_PATH | O_CLOEXEC)) == -1)
+				child_fail(st, "exec");
+			if (landlock_ruleset_add_exec(ws->exec_ruleset, cfd) == -1)
+				child_fail(st, "Landlock execute rule for COMMAND");
+			close(cfd);
 		}
-		exec[i] = NULL;
 		memset(&rep, 0, sizeof(rep));
 		memset(&sb, 0, sizeof(sb));
 		sb.keep_fd = sock;
@@ -221,14 +225,14 @@ child(struct worker_spec *ws, int st, pid_t parent)
 		sb.set_user = ws->set_user;
 		sb.uid = ws->uid;
 		sb.gid = ws->gid;
-		sb.exec_paths = exec;
+		sb.exec_paths = ws->exec;
 		sb.allow_net = ws->allow_net;
 		sb.transparent = ws->transparent;
 		sb.listener_fd = &lfd;
 		sb.weaker = ws->weaker;
 		sb.report = child_report;
 		sb.report_arg = &rep;
-		if (fb_sandbox_enter(&sb) == -1)
+		if (sandbox_enter_ruleset(&sb, ws->exec_ruleset) == -1)
 			child_fail_msg(st, rep.last[0] ? rep.last : "sandbox", rep.last[0] != '\0');
 	} else {
 		if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)

@@ -14,7 +14,11 @@ struct worker_spec {
 	gid_t gid;
 	char **argv;		  /* COMMAND and its arguments */
 	const sigset_t *sigmask;  /* the signal mask the worker starts with */
-	const char *const *exec;  /* NULL-terminated: Landlock exec grants */
+	const char *const *exec;  /* NULL-terminated: the Landlock exec grants,
+				   * as paths (for describing them) */
+	int exec_ruleset;	  /* the Landlock ruleset holding those grants
+				   * (exec_grants.h), to which the worker adds
+				   * COMMAND; -1 without Landlock */
 	int sandbox;		  /* 0: no seccomp/Landlock (--no-sandbox) */
 	int transparent;	  /* path syscalls go to the broker */
 	int allow_net;		  /* --net */
