@@ -2,13 +2,14 @@
  * exec_grants.c: the worker's Landlock exec grants from the policy's own
  * decisions; see exec_grants.h.
  *
- * Two passes.  The walk decides and notes candidates (path, device, inode)
- * without holding them open; then each candidate is opened again by its
- * canonical path with RESOLVE_NO_SYMLINKS, checked to be the very inode
- * decided on (a file swapped in meanwhile is left out), and granted by
- * descriptor.  Between the two, a regular file that a deny rule denies
- * and that is also a hard link of an allowed file takes that grant away:
- * Landlock grants an inode under every name, and a deny rule wins.
+ * The walk decides each name and grants what the policy allows at once,
+ * by the descriptor it opened relative to its folder (O_PATH|O_NOFOLLOW):
+ * the grant is on the very inode whose name was decided.  A file with
+ * other names (st_nlink > 1) waits until the walk is done: Landlock grants
+ * an inode under every name, so if a deny rule denies another of its
+ * names in the walked trees, a deny rule winning, it is granted under
+ * none.  Those few are opened again by their canonical path with
+ * RESOLVE_NO_SYMLINKS and checked to be the inode decided on.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,7 +31,6 @@ struct cand {
 	char *path;
 	dev_t dev;
 	ino_t ino;
-	int dir;
 };
 
 struct inode {
@@ -47,8 +47,10 @@ struct root {
 
 struct walk {
 	const struct policy *p;
+	struct exec_grants *g;
+	size_t cappaths;
 	const struct root *root; /* the rule whose tree is being walked */
-	struct cand *c;
+	struct cand *c;		 /* files with other names, to grant last */
 	size_t nc, capc;
 	struct inode *denied; /* files a deny rule denies, with other names */
 	size_t nd, capd;
@@ -63,29 +65,55 @@ is_runtime(const char *where)
 	return strncmp(where, "@runtime:", 9) == 0;
 }
 
+/* One grant: fd names the object (a file, or a folder for all beneath). */
 static int
-add_cand(struct walk *w, const char *path, const struct stat *st, int dir)
+grant_fd(struct walk *w, int fd, const char *path, int dir)
+{
+	struct exec_grants *g = w->g;
+	char **np;
+	size_t ncap;
+
+	if (g->ruleset >= 0 && landlock_ruleset_add_exec(g->ruleset, fd) == -1) {
+		log_warn("run: exec: Landlock rule for %s", path);
+		return -1;
+	}
+	if (g->npaths + 1 >= w->cappaths) {
+		ncap = w->cappaths ? w->cappaths * 2 : 64;
+		if ((np = realloc(g->paths, ncap * sizeof(*np))) == NULL)
+			fatal("run: exec grants");
+		g->paths = np;
+		w->cappaths = ncap;
+	}
+	if ((g->paths[g->npaths] = strdup(path)) == NULL)
+		fatal("run: exec grants");
+	g->paths[++g->npaths] = NULL;
+	if (dir)
+		g->nfolders++;
+	return 0;
+}
+
+/* A file with other names, granted once the walk is done (see above). */
+static void
+defer(struct walk *w, const char *path, const struct stat *st)
 {
 	struct cand *nc;
 	size_t ncap;
 
 	if (w->nc == w->capc) {
-		ncap = w->capc ? w->capc * 2 : 64;
+		ncap = w->capc ? w->capc * 2 : 16;
 		if ((nc = realloc(w->c, ncap * sizeof(*nc))) == NULL)
-			return -1;
+			fatal("run: exec grants");
 		w->c = nc;
 		w->capc = ncap;
 	}
 	if ((w->c[w->nc].path = strdup(path)) == NULL)
-		return -1;
+		fatal("run: exec grants");
 	w->c[w->nc].dev = st->st_dev;
 	w->c[w->nc].ino = st->st_ino;
-	w->c[w->nc].dir = dir;
 	w->nc++;
-	return 0;
 }
 
-static int
+static void
 add_denied(struct walk *w, const struct stat *st)
 {
 	struct inode *nd;
@@ -94,14 +122,13 @@ add_denied(struct walk *w, const struct stat *st)
 	if (w->nd == w->capd) {
 		ncap = w->capd ? w->capd * 2 : 16;
 		if ((nd = realloc(w->denied, ncap * sizeof(*nd))) == NULL)
-			return -1;
+			fatal("run: exec grants");
 		w->denied = nd;
 		w->capd = ncap;
 	}
 	w->denied[w->nd].dev = st->st_dev;
 	w->denied[w->nd].ino = st->st_ino;
 	w->nd++;
-	return 0;
 }
 
 static int
@@ -115,20 +142,38 @@ is_denied(const struct walk *w, dev_t dev, ino_t ino)
 	return 0;
 }
 
-/* A regular file at path (st from lstat): a candidate if the policy allows
- * exec of it; noted if a deny rule denies it and it has other names. */
+/*
+ * A regular file, name in the folder dfd, at canonical path: granted if the
+ * policy allows exec of it (deferred if it has other names); noted if a
+ * deny rule denies it and it has other names.  The decision comes first:
+ * most names of a folder decide nothing and cost no system call.
+ */
 static int
-decide_file(struct walk *w, const char *path, const struct stat *st)
+decide_file(struct walk *w, int dfd, const char *name, const char *path)
 {
 	struct policy_decision d;
+	struct stat st;
+	int fd, rv = 0;
 
 	if (policy_decide(w->p, path, POLICY_EXEC, 0, &d) == -1)
 		return 0; /* not a path the policy can name: nothing granted */
-	if (d.allowed)
-		return add_cand(w, path, st, 0);
-	if (strcmp(d.rule, "default") != 0 && st->st_nlink > 1)
-		return add_denied(w, st);
-	return 0;
+	if (!d.allowed) {
+		if (strcmp(d.rule, "default") != 0 &&
+		    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_nlink > 1)
+			add_denied(w, &st);
+		return 0;
+	}
+	if ((fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return 0; /* gone meanwhile */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (st.st_nlink > 1)
+			defer(w, path, &st);
+		else
+			rv = grant_fd(w, fd, path, 0);
+	}
+	close(fd);
+	return rv;
 }
 
 /* Walk the folder open as fd (taken over) at canonical path, depth levels
@@ -152,10 +197,8 @@ walk_dir(struct walk *w, int fd, char *path, size_t len, int depth)
 		return 0;
 	}
 	if (b == POLICY_BENEATH_ALL) {
-		rv = fstat(fd, &st) == -1 ? -1 : add_cand(w, path, &st, 1);
+		rv = grant_fd(w, fd, path, 1);
 		close(fd);
-		if (rv == -1)
-			log_warn("run: exec rule %s: %s", w->root->where, path);
 		return rv;
 	}
 	if (depth >= EXEC_GRANTS_DEPTH_MAX) {
@@ -193,16 +236,16 @@ walk_dir(struct walk *w, int fd, char *path, size_t len, int depth)
 		if (len > 1)
 			path[len] = '/';
 		memcpy(path + len + (len > 1), de->d_name, nl + 1);
-		if (de->d_type == DT_UNKNOWN || de->d_type == DT_REG) {
+		isdir = de->d_type == DT_DIR;
+		if (de->d_type == DT_UNKNOWN) {
 			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 				path[len] = '\0';
 				continue; /* gone meanwhile */
 			}
 			isdir = S_ISDIR(st.st_mode);
-			if (S_ISREG(st.st_mode))
-				rv = decide_file(w, path, &st) == -1 ? -1 : 0;
-		} else
-			isdir = de->d_type == DT_DIR;
+		}
+		if (de->d_type == DT_REG || (de->d_type == DT_UNKNOWN && S_ISREG(st.st_mode)))
+			rv = decide_file(w, dirfd(d), de->d_name, path);
 		/* Symlinks, devices and the like are not granted: a link runs
 		 * what it points to, decided where that lies. */
 		if (rv == 0 && isdir) {
@@ -226,6 +269,7 @@ add_root(const char *pattern, int has_wildcards, const char *where, void *arg)
 {
 	struct walk *w = arg;
 	char prefix[PATH_MAX], canon[PATH_MAX];
+	struct policy_decision d;
 	struct root *nr;
 	size_t ncap;
 
@@ -240,23 +284,33 @@ add_root(const char *pattern, int has_wildcards, const char *where, void *arg)
 			    errno == ENOENT ? "does not exist" : strerror(errno));
 		return 0;
 	}
-	if (strcmp(prefix, canon) != 0 && !is_runtime(where)) {
+	if (strcmp(prefix, canon) != 0) {
 		/* Every path the pattern matches passes through a symlink, and
-		 * no canonical path does. */
-		log_warnx("run: exec rule %s: %s is %s (through a symlink) and the policy "
-			  "decides on canonical paths, so %s matches nothing there; write the "
-			  "rule for %s",
-		    where, prefix, canon, has_wildcards ? "the rule" : "it", canon);
+		 * no canonical path does.  Said for a rule naming one file only
+		 * when no other rule allows what it leads to (@runtime names
+		 * the loader by all its names; an older glibc's is a link to
+		 * ld-2.NN.so, which this says to add). */
+		if (!has_wildcards &&
+		    (policy_decide(w->p, canon, POLICY_EXEC, 0, &d) == -1 || !d.allowed))
+			log_warnx("run: exec rule %s: %s is %s (through a symlink), which the "
+				  "policy does not allow exec of: rules match canonical paths; "
+				  "add 'allow exec %s'",
+			    where, prefix, canon, canon);
+		else if (has_wildcards && !is_runtime(where))
+			log_warnx("run: exec rule %s: %s is %s (through a symlink) and the policy "
+				  "decides on canonical paths, so the rule matches nothing there; "
+				  "write it for %s",
+			    where, prefix, canon, canon);
 	}
 	if (w->nroots == w->caproots) {
 		ncap = w->caproots ? w->caproots * 2 : 16;
 		if ((nr = realloc(w->roots, ncap * sizeof(*nr))) == NULL)
-			return -1;
+			fatal("run: exec grants");
 		w->roots = nr;
 		w->caproots = ncap;
 	}
 	if ((w->roots[w->nroots].canon = strdup(canon)) == NULL)
-		return -1;
+		fatal("run: exec grants");
 	w->roots[w->nroots].where = where;
 	w->roots[w->nroots].pattern = pattern;
 	w->nroots++;
@@ -309,7 +363,7 @@ walk_roots(struct walk *w)
 		if (lstat(w->root->canon, &st) == -1)
 			continue;
 		if (S_ISREG(st.st_mode)) {
-			if (decide_file(w, w->root->canon, &st) == -1)
+			if (decide_file(w, AT_FDCWD, w->root->canon, w->root->canon) == -1)
 				return -1;
 			continue;
 		}
@@ -329,28 +383,26 @@ walk_roots(struct walk *w)
 	return 0;
 }
 
-/* The second pass: each candidate opened again by its canonical path, the
- * inode decided on checked, and granted. */
+/* The files with other names: granted unless a deny rule denies one of
+ * those names, each opened again and checked to be the inode decided on. */
 static int
-grant(struct walk *w, struct exec_grants *g)
+grant_deferred(struct walk *w)
 {
 	struct open_how how;
 	struct stat st;
 	size_t i;
 	int fd, rc;
 
-	if ((g->paths = calloc(w->nc + 1, sizeof(*g->paths))) == NULL)
-		return -1;
 	for (i = 0; i < w->nc; i++) {
-		if (!w->c[i].dir && is_denied(w, w->c[i].dev, w->c[i].ino)) {
+		if (is_denied(w, w->c[i].dev, w->c[i].ino)) {
 			log_info("run: exec: %s is left out: a hard link of a file a deny rule "
 				 "denies exec of",
 			    w->c[i].path);
-			g->nskipped++;
+			w->g->nskipped++;
 			continue;
 		}
 		memset(&how, 0, sizeof(how));
-		how.flags = O_PATH | O_CLOEXEC | (w->c[i].dir ? O_DIRECTORY : 0);
+		how.flags = O_PATH | O_CLOEXEC;
 		how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
 		if ((fd = (int)syscall(SYS_openat2, AT_FDCWD, w->c[i].path, &how, sizeof(how))) ==
 		    -1)
@@ -361,16 +413,10 @@ grant(struct walk *w, struct exec_grants *g)
 			close(fd);
 			continue;
 		}
-		rc = g->ruleset >= 0 ? landlock_ruleset_add_exec(g->ruleset, fd) : 0;
+		rc = grant_fd(w, fd, w->c[i].path, 0);
 		close(fd);
-		if (rc == -1) {
-			log_warn("run: exec: Landlock rule for %s", w->c[i].path);
+		if (rc == -1)
 			return -1;
-		}
-		g->paths[g->npaths++] = w->c[i].path;
-		w->c[i].path = NULL;
-		if (w->c[i].dir)
-			g->nfolders++;
 	}
 	return 0;
 }
@@ -405,21 +451,17 @@ exec_grants_build(const struct policy *p, int abi, int allow_net, struct exec_gr
 	g->ruleset = -1;
 	memset(&w, 0, sizeof(w));
 	w.p = p;
+	w.g = g;
 	if (abi >= 1 && (g->ruleset = landlock_ruleset_new(abi, allow_net)) == -1) {
 		log_warn("run: Landlock ruleset");
 		return -1;
 	}
-	if (policy_foreach_exec(p, add_root, &w) != 0) {
-		log_warn("run: exec rules");
+	(void)policy_foreach_exec(p, add_root, &w);
+	if (walk_roots(&w) == -1 || grant_deferred(&w) == -1)
 		goto out;
-	}
-	if (walk_roots(&w) == -1)
-		goto out;
-	if (grant(&w, g) == -1) {
-		log_warn("run: exec grants");
-		goto out;
-	}
 	g->nentries = w.entries;
+	if (g->paths == NULL && (g->paths = calloc(1, sizeof(*g->paths))) == NULL)
+		fatal("run: exec grants");
 	qsort(g->paths, g->npaths, sizeof(*g->paths), path_cmp);
 	rv = 0;
 out:

@@ -133,6 +133,41 @@ expect "allow exec /** with deny exec /**/id: a clear error naming the rule" \
 	"exec rule .*wider.policy:2 \(/\*\*\): deciding exec file by file under / takes more than" \
 	"$FB" run --policy "$P6" -- true
 status "allow exec /** with deny exec /**/id: nothing runs (125)" 125 "$FB" run --policy "$P6" -- true
+# @runtime allows exec of the dynamic loader only: a library that is also a
+# program (libc.so.6 prints its version) does not run, dynamic programs do.
+RT=$T/runtime.policy
+cat >"$RT" <<EOF
+include @runtime
+allow read $X/**
+allow exec /usr/bin/dash
+allow exec /usr/bin/cat
+allow exec /usr/bin/python3*
+allow stat /usr/bin
+allow read,list /usr/lib/python3/**
+allow read,list /usr/lib/python3.11/**
+allow stat,list /usr/local/lib
+allow read,list /usr/local/lib/python3.11/**
+EOF
+libc=$(realpath /lib/x86_64-linux-gnu/libc.so.6 2>/dev/null)
+if [ -n "$libc" ] && "$libc" >/dev/null 2>&1; then
+	expect "@runtime: a library is not a program (libc.so.6)" "^EACCES$" spawn "$RT" "$libc"
+fi
+echo "runtime ok" >"$X/hello.txt"
+chmod 644 "$X/hello.txt"
+expect "@runtime: a dynamic program runs (dash, cat)" "^runtime ok$" \
+	"$FB" run --policy "$RT" -- /usr/bin/dash -c "/usr/bin/cat $X/hello.txt"
+if [ -x /usr/bin/python3 ]; then
+	expect "@runtime: a dynamic program runs (python3)" "^3$" \
+		"$FB" run --policy "$RT" -- /usr/bin/python3 -c 'import json; print(len(json.dumps([1])))'
+fi
+# What a read grant implies (docs/threat-model.md): the loader, which every
+# dynamic program needs, runs a readable ELF file that is not executable.
+cp "$T/bin/fbtool" "$X/plain"
+chmod 644 "$X/plain"
+expect "documented: a read grant lets the loader run a readable ELF (ld.so FILE)" \
+	"^spawn /lib64/ld-linux-x86-64.so.2: ok$" "$FB" run --policy "$RT" -- \
+	"$T/bin/fbtool" spawn /lib64/ld-linux-x86-64.so.2 "$X/plain" sleep 0
+
 printf 'include @runtime\nallow exec /**\n' >"$T/all.policy"
 expect "allow exec /** alone is one folder grant" "landlock rule: /: execute" \
 	"$FB" run --policy "$T/all.policy" --print-sandbox
