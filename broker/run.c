@@ -226,36 +226,78 @@ keep_going(void *arg)
 }
 
 /*
+ * Every child of ours, from /proc/self/task/TID/children (the broker has
+ * one thread, whose children these are), read whole however long: into
+ * *out, which the caller frees.  Returns how many.
+ */
+static size_t
+read_children(pid_t **out)
+{
+	char path[64], *buf = NULL, *nb, *p, *end;
+	size_t len = 0, cap = 0, n = 0;
+	pid_t *v = NULL;
+	ssize_t r;
+	long pid;
+	int fd;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/children", (long)getpid());
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 16384;
+			if ((nb = realloc(buf, cap + 1)) == NULL)
+				fatal("run: the leftovers");
+			buf = nb;
+		}
+		if ((r = read(fd, buf + len, cap - len)) == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	if (buf == NULL)
+		return 0;
+	buf[len] = '\0';
+	/* At most one pid per two bytes ("1 "). */
+	if ((v = calloc(len / 2 + 1, sizeof(*v))) == NULL)
+		fatal("run: the leftovers");
+	for (p = buf; *p != '\0'; p = end) {
+		pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (pid > 0)
+			v[n++] = (pid_t)pid;
+	}
+	free(buf);
+	*out = v;
+	return n;
+}
+
+/*
  * The broker is a child subreaper, so descendants that outlive their
- * parents become its children.  None is left behind when it exits.
+ * parents become its children.  None is left behind when it exits: kill
+ * them, wait for exactly those (another may have come back meanwhile, and
+ * must not be waited for before it is killed: it may never end), and again
+ * while any are left.
  */
 static void
 kill_leftovers(void)
 {
-	char path[64], buf[4096], *p, *end;
-	int fd, round;
-	ssize_t n;
-	long pid;
+	size_t n, i;
+	pid_t *v;
 
-	for (round = 0; round < 100; round++) {
-		snprintf(path, sizeof(path), "/proc/self/task/%ld/children", (long)getpid());
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-			break;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			break;
-		buf[n] = '\0';
-		for (p = buf; *p != '\0'; p = end) {
-			pid = strtol(p, &end, 10);
-			if (end == p)
-				break;
-			if (pid > 0)
-				kill((pid_t)pid, SIGKILL);
-		}
-		while (waitpid(-1, NULL, 0) > 0)
-			;
+	while ((n = read_children(&v)) > 0) {
+		for (i = 0; i < n; i++)
+			kill(v[i], SIGKILL);
+		for (i = 0; i < n; i++)
+			while (waitpid(v[i], NULL, 0) == -1 && errno == EINTR)
+				;
+		free(v);
 	}
+	free(v);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 }

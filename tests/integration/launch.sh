@@ -94,4 +94,43 @@ else
 	echo "SKIP fsize: no prlimit(1)"
 fi
 
+# ---- nothing the worker leaves behind outlives the broker ----------------
+# pids EXE: the processes running EXE (a path under $T, so only this
+# test's), one per line.
+pids() {
+	# shellcheck disable=SC2012 # the links' targets, as ls shows them
+	ls -l /proc/[0-9]*/exe 2>/dev/null | awk -v exe="$1" '$NF == exe {
+		split($(NF - 2), a, "/"); print a[3] }'
+}
+count() { pids "$1" | wc -l; }
+# reap EXE: kill this test's leftovers of EXE, by pid.
+reap() {
+	for p in $(pids "$1"); do
+		kill -9 "$p" 2>/dev/null
+	done
+}
+# wait_count EXE OP N: until count EXE OP N holds, 5 s at most.
+wait_count() {
+	i=0
+	while ! [ "$(count "$1")" "$2" "$3" ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.05
+	done
+}
+
+# An explicit worker that leaves 1,300 orphans (their pids make a children
+# list longer than 4 KiB) and exits: run kills them all and ends.
+timeout -k 5 120 "$FB" run --explicit --policy "$P" -- \
+	"$T/bin/fbtool-static" orphans 1300 >"$T/orphans.out" 2>&1
+st=$?
+left=$(count "$T/bin/fbtool-static")
+if [ $st -eq 0 ] && [ "$left" -eq 0 ]; then
+	pass "1,300 orphans: run ends and leaves none"
+else
+	fail "1,300 orphans: exit $st (124, 137: timeout), $left left"
+	tail -n 3 "$T/orphans.out" | sed 's/^/      /'
+	reap "$T/bin/fbtool-static"
+fi
+
 finish
