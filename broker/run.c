@@ -22,6 +22,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,7 +52,12 @@
 
 struct run_state {
 	struct server *sv;
-	pid_t worker;
+	pid_t worker;	  /* the worker's pid, as the broker sees it */
+	int pidfd;	  /* the worker's pidfd: signals go through it */
+	pid_t child;	  /* our child: the worker, or its namespace's init */
+	int in_pidns;	  /* the worker is in a PID namespace: child is its init */
+	int child_done;	  /* the child was reaped */
+	int ended;	  /* the init's pipe with the worker's status, or -1 */
 	int worker_done;
 	int status;
 	int sigfd;
@@ -65,6 +71,7 @@ run_usage(FILE *f)
 	    "                      [--audit-sync] [--complain]\n"
 	    "                      [--explicit] [--net] [--weaker-sandbox]\n"
 	    "                      [--placement shared|spread] [--no-preload]\n"
+	    "                      [--no-pid-namespace]\n"
 	    "                      [--print-sandbox] [-v] [--] COMMAND [ARG...]\n"
 	    "\n"
 	    "Run COMMAND as a sandboxed worker whose every file access the broker\n"
@@ -102,6 +109,12 @@ run_usage(FILE *f)
 	    "                    LD_PRELOAD (by default it turns glibc's fstat() into\n"
 	    "                    the fstat system call, saving a round trip to the\n"
 	    "                    broker per call; speed only, see filebroker(1))\n"
+	    "  --no-pid-namespace\n"
+	    "                    the worker as the broker's child; by default it is\n"
+	    "                    pid 2 of a PID namespace (and a user namespace when\n"
+	    "                    not root) whose init dies with the broker, so that\n"
+	    "                    nothing it starts outlives even a broker killed with\n"
+	    "                    SIGKILL; -v says when the kernel refuses it\n"
 	    "  --weaker-sandbox  start even if the kernel lacks Landlock or seccomp\n"
 	    "                    features, saying what is missing\n"
 	    "  --print-sandbox   show what the worker would get, and exit\n"
@@ -183,6 +196,35 @@ exit_status(int status)
 	return EXIT_BROKER;
 }
 
+/* The worker's wait status from its namespace's init, when it has one. */
+static void
+read_ended(struct run_state *rs)
+{
+	int status;
+	ssize_t n;
+
+	if (rs->ended == -1)
+		return;
+	n = read(rs->ended, &status, sizeof(status));
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == (ssize_t)sizeof(status) && !rs->worker_done) {
+		rs->worker_done = 1;
+		rs->status = status;
+	}
+	/* One status, then nothing more comes. */
+	server_unwatch(rs->sv, rs->ended);
+	close(rs->ended);
+	rs->ended = -1;
+}
+
+static void
+on_ended(void *arg, uint32_t events)
+{
+	(void)events;
+	read_ended(arg);
+}
+
 /* Reap every child that has ended; note the worker's status. */
 static void
 reap(struct run_state *rs)
@@ -191,9 +233,25 @@ reap(struct run_state *rs)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid == rs->worker) {
+		if (pid != rs->child)
+			continue; /* a leftover that came back to us (no namespace) */
+		rs->child_done = 1;
+		if (!rs->in_pidns) {
+			/* No namespace: the child is the worker. */
 			rs->worker_done = 1;
 			rs->status = status;
+			continue;
+		}
+		/* The init is gone, and the namespace with it: the status
+		 * it wrote first, if any.  Otherwise the init was killed (by
+		 * someone with the right) and the kernel killed the worker
+		 * with the namespace, as SIGKILL. */
+		read_ended(rs);
+		if (!rs->worker_done) {
+			log_warnx("run: the worker's supervisor was killed, and the worker with "
+				  "its PID namespace");
+			rs->worker_done = 1;
+			rs->status = SIGKILL;
 		}
 	}
 }
@@ -209,9 +267,10 @@ on_signal(void *arg, uint32_t events)
 		if (si.ssi_signo == SIGCHLD)
 			reap(rs);
 		else if (!rs->worker_done)
-			/* Pass it on: the worker decides what it means.  The
-			 * worker is not reaped yet, so its pid is still its. */
-			kill(rs->worker, (int)si.ssi_signo);
+			/* Pass it on: the worker decides what it means.  By its
+			 * pidfd: in a namespace its init reaps it, and its pid
+			 * could be another process's by now. */
+			(void)syscall(SYS_pidfd_send_signal, rs->pidfd, (int)si.ssi_signo, NULL, 0);
 	}
 }
 
@@ -277,18 +336,26 @@ read_children(pid_t **out)
 }
 
 /*
- * The broker is a child subreaper, so descendants that outlive their
- * parents become its children.  None is left behind when it exits: kill
- * them, wait for exactly those (another may have come back meanwhile, and
- * must not be waited for before it is killed: it may never end), and again
- * while any are left.
+ * Nothing the worker started outlives the broker.  In a PID namespace:
+ * kill its init, and the kernel kills everything in it; waitpid() returns
+ * once they are all gone.  Without one, the broker is a child subreaper,
+ * so descendants that outlived their parents are its children: kill those,
+ * wait for exactly those (another may have come back meanwhile, and must
+ * not be waited for before it is killed), and again while any are left.
  */
 static void
-kill_leftovers(void)
+kill_leftovers(struct run_state *rs)
 {
 	size_t n, i;
 	pid_t *v;
 
+	if (!rs->child_done) {
+		/* The namespace's init (the worker is done: its status came). */
+		kill(rs->child, SIGKILL);
+		while (waitpid(rs->child, NULL, 0) == -1 && errno == EINTR)
+			;
+		rs->child_done = 1;
+	}
 	while ((n = read_children(&v)) > 0) {
 		for (i = 0; i < n; i++)
 			kill(v[i], SIGKILL);
@@ -312,6 +379,7 @@ describe_report(const char *msg, void *arg)
 static int
 print_sandbox(const struct worker_spec *ws)
 {
+	char why[160] = "";
 	struct fb_sandbox sb;
 
 	memset(&sb, 0, sizeof(sb));
@@ -333,6 +401,21 @@ print_sandbox(const struct worker_spec *ws)
 	if (ws->preload != NULL)
 		printf("              in LD_PRELOAD: fstat() as the fstat syscall, no round trip "
 		       "(speed only; readable as rule @preload)\n");
+	if (!ws->pidns)
+		printf("pid namespace: no (--no-pid-namespace): what the worker starts outlives "
+		       "a broker killed with SIGKILL\n");
+	else if (worker_pidns_probe(why, sizeof(why)) && geteuid() == 0)
+		printf("pid namespace: yes: the worker is pid 2, under an init that dies with "
+		       "the broker, and everything it starts dies with it\n");
+	else if (geteuid() != 0 && why[0] == '\0')
+		printf("pid namespace: yes, in a user namespace mapping only uid %lu and gid %lu: "
+		       "the worker is pid 2, under an init that dies with the broker, and "
+		       "everything it starts dies with it\n",
+		    (unsigned long)geteuid(), (unsigned long)getegid());
+	else
+		printf("pid namespace: no (%s): what the worker starts outlives a broker killed "
+		       "with SIGKILL\n",
+		    why);
 	return 0;
 }
 
@@ -458,6 +541,7 @@ cmd_run(int argc, char **argv)
 		{ "complain", no_argument, NULL, 'C' },
 		{ "placement", required_argument, NULL, 'L' },
 		{ "no-preload", no_argument, NULL, 'R' },
+		{ "no-pid-namespace", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -471,7 +555,7 @@ cmd_run(int argc, char **argv)
 	struct run_state rs;
 	sigset_t mask, oldmask;
 	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0, spread = 0;
-	int preload = 1;
+	int preload = 1, pidns = 1;
 	char preload_path[PATH_MAX];
 	struct exec_grants eg;
 
@@ -514,6 +598,9 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'R':
 			preload = 0;
+			break;
+		case 'n':
+			pidns = 0;
 			break;
 		case 'v':
 			verbose++;
@@ -597,6 +684,7 @@ cmd_run(int argc, char **argv)
 	ws.exec = (const char *const *)eg.paths;
 	ws.exec_ruleset = eg.ruleset;
 	ws.sandbox = 1;
+	ws.pidns = pidns;
 	ws.transparent = !explicit;
 	ws.allow_net = net;
 	ws.weaker = weaker;
@@ -660,14 +748,31 @@ cmd_run(int argc, char **argv)
 		return rs.worker == -EXIT_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 	}
 	s.pid = rs.worker;
+	rs.pidfd = ws.pidfd;
+	rs.child = ws.child;
+	rs.ended = ws.ended;
+	rs.in_pidns = ws.in_pidns;
 	log_info("worker %ld started: %s (%s mode)", (long)rs.worker, argv[0],
 	    ws.listener != -1 ? "transparent" : "explicit");
+	if (ws.in_pidns)
+		log_info("worker %ld is pid 2 of a PID namespace%s whose init (%ld) dies with "
+			 "the broker: nothing it starts outlives it",
+		    (long)rs.worker, geteuid() == 0 ? "" : " (in a user namespace)",
+		    (long)rs.child);
+	else
+		log_info("worker %ld has no PID namespace (%s): what it starts and leaves "
+			 "behind is killed when the broker ends, but outlives a broker killed "
+			 "with SIGKILL",
+		    (long)rs.worker, ws.nsnote);
 
 	if ((rs.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		fatal("signalfd");
 	if ((rs.sv = server_new(&s)) == NULL)
 		fatal("event loop");
 	if (server_watch(rs.sv, rs.sigfd, on_signal, &rs) == -1)
+		fatal("event loop");
+	if (rs.ended != -1 && (fcntl(rs.ended, F_SETFL, O_NONBLOCK) == -1 ||
+				  server_watch(rs.sv, rs.ended, on_ended, &rs) == -1))
 		fatal("event loop");
 	if (server_add_conn(rs.sv, sp[0]) == -1)
 		fatal("event loop");
@@ -688,9 +793,14 @@ cmd_run(int argc, char **argv)
 	log_info("worker %ld ended; %llu requests, %llu denied, %llu protocol violations",
 	    (long)rs.worker, (unsigned long long)s.nrequests, (unsigned long long)s.ndenied,
 	    (unsigned long long)server_nviolations(rs.sv));
-	kill_leftovers();
+	kill_leftovers(&rs);
+	if (rs.ended != -1) {
+		server_unwatch(rs.sv, rs.ended);
+		close(rs.ended);
+	}
 	server_free(rs.sv);
 	close(rs.sigfd);
+	close(rs.pidfd);
 	c = exit_status(rs.status);
 	if (s.audit_broken) {
 		/* Every request since was denied (EIO) and said so once; the

@@ -293,6 +293,14 @@ wait_gone() {
 	done
 	return 1
 }
+# worker_of BROKER: the worker's pid.  In its PID namespace it is the child
+# of the broker's child, the namespace's init; without one (a kernel that
+# refuses the namespaces), the broker's child itself.
+worker_of() {
+	c=$(pgrep -P "$1" | head -n 1)
+	w=$(pgrep -P "$c" 2>/dev/null | head -n 1)
+	echo "${w:-$c}"
+}
 for how in sysopen library; do
 	if [ $how = sysopen ]; then
 		"$T/run" -- "$AW" block "$D/a.txt" >/dev/null 2>&1 &
@@ -301,7 +309,7 @@ for how in sysopen library; do
 	fi
 	BP=$!
 	sleep 0.5
-	W=$(pgrep -P "$BP" | head -n 1)
+	W=$(worker_of "$BP")
 	nattacks=$((nattacks + 1))
 	# Stopped, the broker cannot answer: the worker is blocked in a call.
 	kill -STOP "$BP"
@@ -319,7 +327,7 @@ done
 "$T/run" -- "$AW" block "$D/a.txt" >/dev/null 2>&1 &
 BP=$!
 sleep 0.5
-W=$(pgrep -P "$BP" | head -n 1)
+W=$(worker_of "$BP")
 nattacks=$((nattacks + 1))
 kill -KILL "$W" 2>/dev/null
 if wait_gone "$BP" 5; then
