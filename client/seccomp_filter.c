@@ -281,8 +281,8 @@ static const char *const sf_args_text[] = {
 	"socket: EPERM; with net only AF_INET and AF_INET6 (AF_UNIX EPERM, others ENOSYS)",
 	"socketpair: SOCK_STREAM and SOCK_SEQPACKET only (a DGRAM pair can sendmsg to any "
 	"pathname socket)",
-	"newfstatat, statx: NULL path allowed; else notified (transparent) or, in explicit mode, "
-	"allowed with AT_EMPTY_PATH and EACCES without",
+	"newfstatat, statx: notified, a NULL path too (transparent); in explicit mode a NULL "
+	"path and AT_EMPTY_PATH allowed, EACCES without",
 	"utimensat, futimesat: NULL path (the descriptor's own times) allowed; with a path notified "
 	"(transparent) or EACCES",
 	"memfd_create: only with MFD_NOEXEC_SEAL (no exec outside the exec rules), else EPERM",
@@ -365,18 +365,23 @@ sf_add_args(scmp_filter_ctx ctx, int transparent, int allow_net)
 		RULE(ctx, eperm, "socketpair", 1, dg);
 	}
 
-	/* newfstatat/statx: a NULL path cannot be rewritten after the check, so
-	 * it is safe to allow (6.11+ treats it as AT_EMPTY_PATH).  A non-NULL
-	 * "" cannot be told from a real path by BPF. */
+	/* newfstatat/statx.  A non-NULL "" cannot be told from a real path by
+	 * BPF.  A NULL path is "" to the kernel (6.11+) and cannot be rewritten
+	 * after a check, but with AT_FDCWD it stats the working folder, which a
+	 * chdir race can make a hidden one (docs/threat-model.md 7.2), and
+	 * libseccomp 2.5 cannot tell a descriptor from AT_FDCWD here (its
+	 * 64-bit GT/LE trees come out wrong; a more specific rule is shadowed
+	 * by a wider one with another action).  So transparent mode sends
+	 * every form to the broker, which answers a descriptor's fstat itself
+	 * and decides the working folder as "." (glibc never passes NULL; its
+	 * fstat() is "" with AT_EMPTY_PATH, which the preload library makes
+	 * the fstat system call). */
 	{
 		struct scmp_arg_cmp null[] = { SCMP_A1(SCMP_CMP_EQ, 0) };
-		struct scmp_arg_cmp some[] = { SCMP_A1(SCMP_CMP_NE, 0) };
 
-		RULE(ctx, SCMP_ACT_ALLOW, "newfstatat", 1, null);
-		RULE(ctx, SCMP_ACT_ALLOW, "statx", 1, null);
 		if (transparent) {
-			RULE(ctx, path, "newfstatat", 1, some);
-			RULE(ctx, path, "statx", 1, some);
+			RULE(ctx, path, "newfstatat", 0, NULL);
+			RULE(ctx, path, "statx", 0, NULL);
 		} else {
 			/* Explicit mode has nobody to emulate glibc's fstat()
 			 * (newfstatat(fd, "", AT_EMPTY_PATH)), so AT_EMPTY_PATH
@@ -390,6 +395,8 @@ sf_add_args(scmp_filter_ctx ctx, int transparent, int allow_net)
 			struct scmp_arg_cmp sx_n[] = { SCMP_A1(SCMP_CMP_NE, 0),
 				SCMP_A2(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, 0) };
 
+			RULE(ctx, SCMP_ACT_ALLOW, "newfstatat", 1, null);
+			RULE(ctx, SCMP_ACT_ALLOW, "statx", 1, null);
 			RULE(ctx, SCMP_ACT_ALLOW, "newfstatat", 2, fs_e);
 			RULE(ctx, eacces, "newfstatat", 2, fs_n);
 			RULE(ctx, SCMP_ACT_ALLOW, "statx", 2, sx_e);
@@ -751,7 +758,7 @@ seccomp_filter_describe(FILE *out, int transparent, int allow_net)
 	fprintf(out, "seccomp arch: x86_64 only; i386 (int $0x80) and x32 syscalls kill the process\n");
 	if (transparent)
 		sf_list(out, "seccomp path:", sf_is_path,
-		    "fchmod, and newfstatat statx utimensat futimesat with a path",
+		    "fchmod newfstatat statx, and utimensat futimesat with a path",
 		    "broker (SECCOMP_RET_USER_NOTIF)");
 	else
 		sf_list(out, "seccomp path:", sf_is_path, NULL,

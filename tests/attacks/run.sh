@@ -154,6 +154,13 @@ limit "folders exchanged in and out of the tree by another process: served as fo
 wait
 attack "the path rewritten in the worker's memory during the call, 2000 open(2)" \
 	"memflip: 2000 opens, [0-9]+ ok, 0 leaks" "$T/aw" memflip 2000 "$D/a.txt" "$S/secret.txt" TOPSECRET
+# chdir is the one call the broker lets the kernel finish (CONTINUE): the
+# kernel reads the path again, so a worker that rewrites it lands in a
+# hidden folder now and then.  It must learn nothing there but that the
+# folder exists and its name (docs/threat-model.md 7.2): every call that
+# reads the working folder is decided on its canonical path.
+attack "chdir's path rewritten during the call: nothing read in the hidden folder" \
+	"chdirflip: 20000 chdirs, [0-9]+ in BAD, 0 leaks" "$T/aw" chdirflip 20000 "$D/sub" "$S" secret.txt
 attack "bad pointers as paths (open(2))" "badptr: EFAULT (EFAULT|ENAMETOOLONG)" "$T/aw" badptr
 ln "$S/secret.txt" "$D/hardlink.txt"
 limit "a hard link to a hidden file inside the tree is reachable" "open: ok TOPSECRET" \

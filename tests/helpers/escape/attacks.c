@@ -218,6 +218,12 @@ attack_paths(void)
 	if (transparent) {
 		TRY("newfstatat AT_EMPTY_PATH with a path",
 		    syscall(SYS_newfstatat, AT_FDCWD, "/etc/shadow", &st, AT_EMPTY_PATH));
+		/* A NULL path is "" to Linux 6.11+: with AT_FDCWD, the working
+		 * folder, which a chdir race can make a hidden one. */
+		TRY("newfstatat(AT_FDCWD, NULL, AT_EMPTY_PATH): the working folder",
+		    syscall(SYS_newfstatat, AT_FDCWD, NULL, &st, AT_EMPTY_PATH));
+		TRY("statx(AT_FDCWD, NULL, AT_EMPTY_PATH): the working folder",
+		    syscall(SYS_statx, AT_FDCWD, NULL, AT_EMPTY_PATH, STATX_BASIC_STATS, &stx));
 	} else {
 		long rc = syscall(SYS_newfstatat, AT_FDCWD, "/etc/shadow", &st, AT_EMPTY_PATH);
 
