@@ -59,6 +59,23 @@ struct walk {
 	size_t nroots, caproots;
 };
 
+/* Room for one more element in *v (n used, *cap allocated, each size
+ * bytes), doubling; the broker cannot go on without it. */
+static void
+grow(void *v, size_t n, size_t *cap, size_t size)
+{
+	void *nv;
+	size_t ncap;
+
+	if (n < *cap)
+		return;
+	ncap = *cap ? *cap * 2 : 16;
+	if ((nv = realloc(*(void **)v, ncap * size)) == NULL)
+		fatal("run: exec grants");
+	*(void **)v = nv;
+	*cap = ncap;
+}
+
 static int
 is_runtime(const char *where)
 {
@@ -70,20 +87,12 @@ static int
 grant_fd(struct walk *w, int fd, const char *path, int dir)
 {
 	struct exec_grants *g = w->g;
-	char **np;
-	size_t ncap;
 
 	if (g->ruleset >= 0 && landlock_ruleset_add_exec(g->ruleset, fd) == -1) {
 		log_warn("run: exec: Landlock rule for %s", path);
 		return -1;
 	}
-	if (g->npaths + 1 >= w->cappaths) {
-		ncap = w->cappaths ? w->cappaths * 2 : 64;
-		if ((np = realloc(g->paths, ncap * sizeof(*np))) == NULL)
-			fatal("run: exec grants");
-		g->paths = np;
-		w->cappaths = ncap;
-	}
+	grow(&g->paths, g->npaths + 1, &w->cappaths, sizeof(*g->paths));
 	if ((g->paths[g->npaths] = strdup(path)) == NULL)
 		fatal("run: exec grants");
 	g->paths[++g->npaths] = NULL;
@@ -96,16 +105,7 @@ grant_fd(struct walk *w, int fd, const char *path, int dir)
 static void
 defer(struct walk *w, const char *path, const struct stat *st)
 {
-	struct cand *nc;
-	size_t ncap;
-
-	if (w->nc == w->capc) {
-		ncap = w->capc ? w->capc * 2 : 16;
-		if ((nc = realloc(w->c, ncap * sizeof(*nc))) == NULL)
-			fatal("run: exec grants");
-		w->c = nc;
-		w->capc = ncap;
-	}
+	grow(&w->c, w->nc, &w->capc, sizeof(*w->c));
 	if ((w->c[w->nc].path = strdup(path)) == NULL)
 		fatal("run: exec grants");
 	w->c[w->nc].dev = st->st_dev;
@@ -116,16 +116,7 @@ defer(struct walk *w, const char *path, const struct stat *st)
 static void
 add_denied(struct walk *w, const struct stat *st)
 {
-	struct inode *nd;
-	size_t ncap;
-
-	if (w->nd == w->capd) {
-		ncap = w->capd ? w->capd * 2 : 16;
-		if ((nd = realloc(w->denied, ncap * sizeof(*nd))) == NULL)
-			fatal("run: exec grants");
-		w->denied = nd;
-		w->capd = ncap;
-	}
+	grow(&w->denied, w->nd, &w->capd, sizeof(*w->denied));
 	w->denied[w->nd].dev = st->st_dev;
 	w->denied[w->nd].ino = st->st_ino;
 	w->nd++;
@@ -270,8 +261,6 @@ add_root(const char *pattern, int has_wildcards, const char *where, void *arg)
 	struct walk *w = arg;
 	char prefix[PATH_MAX], canon[PATH_MAX];
 	struct policy_decision d;
-	struct root *nr;
-	size_t ncap;
 
 	if (policy_pattern_prefix(pattern, prefix, sizeof(prefix)) < 0)
 		return 0;
@@ -302,13 +291,7 @@ add_root(const char *pattern, int has_wildcards, const char *where, void *arg)
 				  "write it for %s",
 			    where, prefix, canon, canon);
 	}
-	if (w->nroots == w->caproots) {
-		ncap = w->caproots ? w->caproots * 2 : 16;
-		if ((nr = realloc(w->roots, ncap * sizeof(*nr))) == NULL)
-			fatal("run: exec grants");
-		w->roots = nr;
-		w->caproots = ncap;
-	}
+	grow(&w->roots, w->nroots, &w->caproots, sizeof(*w->roots));
 	if ((w->roots[w->nroots].canon = strdup(canon)) == NULL)
 		fatal("run: exec grants");
 	w->roots[w->nroots].where = where;

@@ -653,20 +653,79 @@ policy_path_check(const char *path)
 	return 0;
 }
 
+/* The worker's pid as digits, for the /proc/self edge: 0 digits for none.
+ * Backwards, then moved to the front: no snprintf here. */
+static size_t
+self_digits(pid_t self_pid, char self[24])
+{
+	char tmpb[24];
+	long v = (long)self_pid;
+	size_t m = 0, n = 0;
+
+	while (v > 0 && m < sizeof(tmpb)) {
+		tmpb[m++] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	while (m > 0)
+		self[n++] = tmpb[--m];
+	return n;
+}
+
+/*
+ * Walk path from the root: *cur (one of the caller's two sets, a and b)
+ * ends as the states live after its last component.  One pass: each
+ * component is checked and stepped on; once no state is live the rest is
+ * only checked, so a path that is not canonical is refused whatever the
+ * policy.  0, or -EINVAL, or -E2BIG (a broken invariant: cannot happen for
+ * a policy that passed the load-time bound).
+ */
+static int
+walk_path(const struct policy *p, const char *path, const char *self, size_t selflen,
+    struct stateset *a, struct stateset *b, struct stateset **cur)
+{
+	struct stateset *next = b, *tmp;
+	uint64_t seen[SEEN_WORDS];
+	const char *s, *e;
+	size_t len;
+
+	*cur = a;
+	memset(seen, 0, sizeof(seen));
+	(*cur)->n = 0;
+	if (enter(p, *cur, seen, 0) == -1)
+		return -E2BIG;
+	set_clear_seen(*cur, seen);
+	for (s = path + 1; *s != '\0';) {
+		for (e = s; *e != '\0' && *e != '/'; e++)
+			;
+		len = (size_t)(e - s);
+		if (len == 0 || (s[0] == '.' && (len == 1 || (len == 2 && s[1] == '.'))) ||
+		    (e[0] == '/' && e[1] == '\0'))
+			return -EINVAL;
+		if ((*cur)->n > 0) {
+			if (step(p, *cur, next, seen, s, len, self, selflen) == -1)
+				return -E2BIG;
+			set_clear_seen(next, seen);
+			tmp = *cur;
+			*cur = next;
+			next = tmp;
+		}
+		s = *e != '\0' ? e + 1 : e;
+	}
+	return 0;
+}
+
 int
 policy_decide(const struct policy *p, const char *path, unsigned access, pid_t self_pid,
     struct policy_decision *d)
 {
-	struct stateset a, b, *cur = &a, *next = &b, *tmp;
-	uint64_t seen[SEEN_WORDS];
+	struct stateset a, b, *cur;
 	uint32_t allow[POLICY_NBITS], deny[POLICY_NBITS], r;
 	unsigned exact = 0, bit;
 	const struct pterm *t;
 	const struct pnode *n;
-	const char *s, *e;
 	char self[24];
-	size_t selflen = 0, i, len;
-	int k;
+	size_t selflen, i;
+	int k, rv;
 
 	if (d != NULL) {
 		d->allowed = 0;
@@ -677,44 +736,11 @@ policy_decide(const struct policy *p, const char *path, unsigned access, pid_t s
 	if (p == NULL || d == NULL || access == 0 || (access & ~POLICY_ALL) != 0 ||
 	    path == NULL || path[0] != '/')
 		goto einval;
-	if (self_pid > 0) {
-		/* Digits backwards, then moved to the front: no snprintf here. */
-		char tmpb[24];
-		long v = (long)self_pid;
-		size_t m = 0;
-
-		while (v > 0 && m < sizeof(tmpb)) {
-			tmpb[m++] = (char)('0' + v % 10);
-			v /= 10;
-		}
-		while (m > 0)
-			self[selflen++] = tmpb[--m];
-	}
-	memset(seen, 0, sizeof(seen));
-	cur->n = 0;
-	if (enter(p, cur, seen, 0) == -1)
+	selflen = self_digits(self_pid, self);
+	if ((rv = walk_path(p, path, self, selflen, &a, &b, &cur)) == -EINVAL)
+		goto einval;
+	if (rv != 0)
 		goto overflow;
-	set_clear_seen(cur, seen);
-	/* One pass: check each component and step on it.  Once no state is
-	 * live the rest is only checked, so a bad path is refused whatever
-	 * the policy. */
-	for (s = path + 1; *s != '\0';) {
-		for (e = s; *e != '\0' && *e != '/'; e++)
-			;
-		len = (size_t)(e - s);
-		if (len == 0 || (s[0] == '.' && (len == 1 || (len == 2 && s[1] == '.'))) ||
-		    (e[0] == '/' && e[1] == '\0'))
-			goto einval;
-		if (cur->n > 0) {
-			if (step(p, cur, next, seen, s, len, self, selflen) == -1)
-				goto overflow;
-			set_clear_seen(next, seen);
-			tmp = cur;
-			cur = next;
-			next = tmp;
-		}
-		s = *e != '\0' ? e + 1 : e;
-	}
 	for (k = 0; k < POLICY_NBITS; k++)
 		allow[k] = deny[k] = PNONE;
 	for (i = 0; i < cur->n; i++) {
@@ -803,16 +829,14 @@ int
 policy_decide_beneath(const struct policy *p, const char *dir, unsigned access, pid_t self_pid,
     enum policy_beneath *out)
 {
-	struct stateset *cur = NULL, *next = NULL, *tmp;
-	uint64_t seen64[SEEN_WORDS];
+	struct stateset a, b, *cur;
 	uint8_t *seen = NULL;
 	uint32_t *stack = NULL;
 	unsigned allowed = 0, denied = 0, covered = 0;
 	const struct pterm *t;
 	const struct pnode *nd;
-	const char *s, *e;
 	char self[24];
-	size_t selflen = 0, i, n = 0, len;
+	size_t selflen, i, n = 0;
 	int k, rv = -1;
 
 	if (p == NULL || out == NULL || access == 0 || (access & ~POLICY_ALL) != 0 ||
@@ -820,31 +844,16 @@ policy_decide_beneath(const struct policy *p, const char *dir, unsigned access, 
 		errno = EINVAL;
 		return -1;
 	}
-	if (self_pid > 0)
-		selflen = (size_t)snprintf(self, sizeof(self), "%ld", (long)self_pid);
-	cur = malloc(sizeof(*cur));
-	next = malloc(sizeof(*next));
+	selflen = self_digits(self_pid, self);
 	seen = calloc(p->nnodes / 8 + 1, 1);
 	stack = malloc((p->nnodes ? p->nnodes : 1) * sizeof(*stack));
-	if (cur == NULL || next == NULL || seen == NULL || stack == NULL)
+	if (seen == NULL || stack == NULL)
 		goto out;
 	/* The live states once dir itself has been walked, as in
 	 * policy_decide(). */
-	memset(seen64, 0, sizeof(seen64));
-	cur->n = 0;
-	if (enter(p, cur, seen64, 0) == -1)
-		goto overflow;
-	set_clear_seen(cur, seen64);
-	for (s = dir + 1; *s != '\0' && cur->n > 0; s = *e != '\0' ? e + 1 : e) {
-		for (e = s; *e != '\0' && *e != '/'; e++)
-			;
-		len = (size_t)(e - s);
-		if (step(p, cur, next, seen64, s, len, self, selflen) == -1)
-			goto overflow;
-		set_clear_seen(next, seen64);
-		tmp = cur;
-		cur = next;
-		next = tmp;
+	if ((k = walk_path(p, dir, self, selflen, &a, &b, &cur)) != 0) {
+		errno = -k;
+		goto out;
 	}
 	/* A "**" node live now stays live for every path beneath dir: its
 	 * allow rules cover them all. */
@@ -884,12 +893,7 @@ policy_decide_beneath(const struct policy *p, const char *dir, unsigned access, 
 	else
 		*out = POLICY_BENEATH_SOME;
 	rv = 0;
-	goto out;
-overflow:
-	errno = E2BIG;
 out:
-	free(cur);
-	free(next);
 	free(seen);
 	free(stack);
 	return rv;

@@ -74,11 +74,7 @@ if command -v prlimit >/dev/null 2>&1; then
 	prlimit --fsize=10000 "$FB" serve --socket "$T/fb.sock" --control none \
 		--policy "$SP" --audit "$A" 2>"$T/serve.err" &
 	spid=$!
-	i=0
-	while [ ! -S "$T/fb.sock" ] && [ $i -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
+	wait_socket "$T/fb.sock"
 	expect "fsize: serve answers EIO once its audit file is full" "read $D/hello.txt: EIO" \
 		env -u FILEBROKER_FD FILEBROKER_SOCKET="$T/fb.sock" "$T/bin/fbtool" read "$D/hello.txt"
 	if kill -0 "$spid" 2>/dev/null; then

@@ -61,11 +61,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	"$FB" serve --policy "$T/serve.policy" --socket "$T/fb.sock" --control none \
 		2>"$T/serve.log" &
 	spid=$!
-	i=0
-	while [ ! -S "$T/fb.sock" ] && [ $i -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
+	wait_socket "$T/fb.sock"
 	mv "$T/serve.policy" "$T/serve.policy.old"
 	mkfifo "$T/serve.policy"
 	exec 4<>"$T/serve.policy"
