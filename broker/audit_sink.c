@@ -622,16 +622,43 @@ write_fd(struct audit *a, char *buf, size_t n)
 	if ((w = write_once(a->fd, iov, k)) == -1)
 		return -1;
 	if ((size_t)w < mlen + n) {
+		/* Short: the file size limit (RLIMIT_FSIZE; the broker ignores
+		 * SIGXFSZ) or a full disk.  A write of the rest says which
+		 * (EFBIG, ENOSPC), so that the broker can name it; should the
+		 * cause have passed, the record is whole after all. */
+		size_t done = (size_t)w, w2 = 0;
+		ssize_t r;
+
+		if (done < mlen) {
+			iov[0].iov_base = m + done;
+			iov[0].iov_len = mlen - done;
+			iov[1].iov_base = buf;
+			iov[1].iov_len = n;
+			r = write_once(a->fd, iov, 2);
+		} else {
+			iov[0].iov_base = buf + (done - mlen);
+			iov[0].iov_len = n - (done - mlen);
+			r = write_once(a->fd, iov, 1);
+		}
+		if (r > 0)
+			w2 = (size_t)r;
+		if (done + w2 == mlen + n) {
+			a->torn = 0;
+			goto written;
+		}
 		/* Torn now is what followed the last newline written; nothing
 		 * written leaves the old tear as it was. */
-		if (w > 0) {
+		done += w2;
+		if (done > 0) {
 			a->torn = 1;
-			a->torn_bytes = mlen == 0 ? w : (size_t)w >= mlen ? w - (ssize_t)mlen : w - 1;
+			a->torn_bytes = mlen == 0 ? done : done >= mlen ? done - mlen : done - 1;
 		}
-		errno = EIO;
+		if (r >= 0)
+			errno = EIO;
 		return -1;
 	}
 	a->torn = 0;
+written:
 	if (!a->is_file)
 		return 0;
 	/*

@@ -423,6 +423,7 @@ cmd_serve(int argc, char **argv)
 	st.max_inflight = SERVE_MAX_INFLIGHT;
 	st.threads = SERVE_THREADS;
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN); /* a file size limit: EFBIG, fail closed */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:s:a:vh", opts, NULL)) != -1) {
 		switch (c) {

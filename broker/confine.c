@@ -399,6 +399,7 @@ static const struct {
 	/* The worker and its leftovers (run.c). */
 	{ "wait4", RUN, A_NONE },
 	{ "kill", RUN, A_NONE },
+	{ "pidfd_send_signal", RUN, A_NONE },
 	{ "getpid", ANY, A_NONE },
 	/* The daemon (cmd_serve.c): peers and status clients connect, and
 	 * who they are comes from SO_PEERCRED, SO_PEERGROUPS, SO_PEERPIDFD;

@@ -199,9 +199,14 @@ handle(struct notifier *n)
 		return;
 	}
 	/* Copy the path arguments once; from here on only the copies count.
-	 * fchmod has none: raw stays "x", a name never looked at. */
+	 * fchmod has none: raw stays "x", a name never looked at.  A NULL
+	 * path with AT_EMPTY_PATH is "" to the kernel (6.11+); the filter
+	 * lets it through on a descriptor, and sends it here on the working
+	 * folder. */
 	raw[0] = 'x', raw[1] = '\0';
-	if ((!c.fchmod && (e = worker_read_string(tid, c.path_addr, raw, sizeof(raw))) < 0) ||
+	if (c.path_addr == 0 && c.empty_ok)
+		raw[0] = '\0';
+	else if ((!c.fchmod && (e = worker_read_string(tid, c.path_addr, raw, sizeof(raw))) < 0) ||
 	    (c.path2 && (e = worker_read_string(tid, c.path2_addr, raw2, sizeof(raw2))) < 0)) {
 		if (id_valid(n))
 			send_resp(n, -e, 0, 0);
@@ -214,6 +219,14 @@ handle(struct notifier *n)
 	n->freq.type = c.type;
 	n->freq.flags = c.flags;
 	n->freq.mode = c.mode;
+	if (raw[0] == '\0' && c.empty_ok && c.dirfd == AT_FDCWD) {
+		/* The working folder itself: the one folder the worker holds
+		 * that the broker did not open for it, since chdir is let
+		 * through (CONTINUE) after a check that a worker racing with
+		 * its own memory can defeat.  So it is decided like any path,
+		 * as "." on its canonical path (docs/threat-model.md 7.2). */
+		raw[0] = '.', raw[1] = '\0';
+	}
 	if (raw[0] == '\0' && c.empty_ok && c.type != FB_MSG_READLINK) {
 		/* fstat() and friends on a descriptor the worker holds.  An
 		 * answer reaches the call only if it still waits, so its TID

@@ -4,8 +4,8 @@
  * the last holder of that socket has gone.
  *
  * Exit status: the worker's own, or 128+N if signal N killed it; 125 when
- * the broker itself fails; 126 when COMMAND cannot run; 127 when it is not
- * found.
+ * the broker itself fails (an audit record it could not write included);
+ * 126 when COMMAND cannot run; 127 when it is not found.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +22,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,7 +32,9 @@
 #include "config.h"
 #include "confine.h"
 #include "denials.h"
+#include "exec_grants.h"
 #include "fdpass.h"
+#include "landlock.h"
 #include "log.h"
 #include "notify.h"
 #include "ops.h"
@@ -52,7 +55,12 @@
 
 struct run_state {
 	struct server *sv;
-	pid_t worker;
+	pid_t worker;	  /* the worker's pid, as the broker sees it */
+	int pidfd;	  /* the worker's pidfd: signals go through it */
+	pid_t child;	  /* our child: the worker, or its namespace's init */
+	int in_pidns;	  /* the worker is in a PID namespace: child is its init */
+	int child_done;	  /* the child was reaped */
+	int ended;	  /* the init's pipe with the worker's status, or -1 */
 	int worker_done;
 	int status;
 	int sigfd;
@@ -66,6 +74,7 @@ run_usage(FILE *f)
 	    "                      [--audit-sync] [--complain]\n"
 	    "                      [--explicit] [--net] [--weaker-sandbox]\n"
 	    "                      [--placement shared|spread] [--no-preload]\n"
+	    "                      [--no-pid-namespace]\n"
 	    "                      [--print-sandbox] [-v] [--] COMMAND [ARG...]\n"
 	    "\n"
 	    "Run COMMAND as a sandboxed worker whose every file access the broker\n"
@@ -105,19 +114,28 @@ run_usage(FILE *f)
 	    "                    LD_PRELOAD (by default it turns glibc's fstat() into\n"
 	    "                    the fstat system call, saving a round trip to the\n"
 	    "                    broker per call; speed only, see filebroker(1))\n"
+	    "  --no-pid-namespace\n"
+	    "                    the worker as the broker's child; by default it is\n"
+	    "                    pid 2 of a PID namespace (and a user namespace when\n"
+	    "                    not root) whose init dies with the broker, so that\n"
+	    "                    nothing it starts outlives even a broker killed with\n"
+	    "                    SIGKILL; -v says when the kernel refuses it\n"
 	    "  --weaker-sandbox  start even if the kernel lacks Landlock or seccomp\n"
 	    "                    features, saying what is missing\n"
 	    "  --print-sandbox   show what the worker would get, and exit\n"
 	    "  -v, --verbose     say more about what the broker does (twice: debug)\n"
 	    "  -h, --help        show this help\n"
 	    "\n"
-	    "Programs the worker runs need an exec rule in the policy (@runtime\n"
-	    "grants the dynamic loader and libraries); COMMAND itself always may run,\n"
-	    "where the worker's user can reach it.  An exec rule for a path that does\n"
-	    "not exist is a warning: it lets nothing run.\n"
+	    "Programs the worker runs need the policy to allow exec of them (@runtime\n"
+	    "grants what dynamic programs need); deny rules and wildcards count as for any\n"
+	    "request, on canonical paths (filebroker.policy(5), Exec rules).\n"
+	    "COMMAND itself always may run, where the worker's user can reach it,\n"
+	    "unless a deny rule denies it.  An exec rule for a path that does not\n"
+	    "exist is a warning: it lets nothing run.\n"
 	    "\n"
 	    "Exit status: the worker's, or 128+N if signal N killed it; 125 if the\n"
-	    "broker failed, 126 if COMMAND could not run, 127 if it was not found.\n");
+	    "broker failed (an audit record that could not be written included),\n"
+	    "126 if COMMAND could not run, 127 if it was not found.\n");
 }
 
 /* Print every diagnostic as FILE:LINE:COL: severity: message
@@ -183,6 +201,35 @@ exit_status(int status)
 	return EXIT_BROKER;
 }
 
+/* The worker's wait status from its namespace's init, when it has one. */
+static void
+read_ended(struct run_state *rs)
+{
+	int status;
+	ssize_t n;
+
+	if (rs->ended == -1)
+		return;
+	n = read(rs->ended, &status, sizeof(status));
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == (ssize_t)sizeof(status) && !rs->worker_done) {
+		rs->worker_done = 1;
+		rs->status = status;
+	}
+	/* One status, then nothing more comes. */
+	server_unwatch(rs->sv, rs->ended);
+	close(rs->ended);
+	rs->ended = -1;
+}
+
+static void
+on_ended(void *arg, uint32_t events)
+{
+	(void)events;
+	read_ended(arg);
+}
+
 /* Reap every child that has ended; note the worker's status. */
 static void
 reap(struct run_state *rs)
@@ -191,9 +238,25 @@ reap(struct run_state *rs)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid == rs->worker) {
+		if (pid != rs->child)
+			continue; /* a leftover that came back to us (no namespace) */
+		rs->child_done = 1;
+		if (!rs->in_pidns) {
+			/* No namespace: the child is the worker. */
 			rs->worker_done = 1;
 			rs->status = status;
+			continue;
+		}
+		/* The init is gone, and the namespace with it: the status
+		 * it wrote first, if any.  Otherwise the init was killed (by
+		 * someone with the right) and the kernel killed the worker
+		 * with the namespace, as SIGKILL. */
+		read_ended(rs);
+		if (!rs->worker_done) {
+			log_warnx("run: the worker's supervisor was killed, and the worker with "
+				  "its PID namespace");
+			rs->worker_done = 1;
+			rs->status = SIGKILL;
 		}
 	}
 }
@@ -209,9 +272,10 @@ on_signal(void *arg, uint32_t events)
 		if (si.ssi_signo == SIGCHLD)
 			reap(rs);
 		else if (!rs->worker_done)
-			/* Pass it on: the worker decides what it means.  The
-			 * worker is not reaped yet, so its pid is still its. */
-			kill(rs->worker, (int)si.ssi_signo);
+			/* Pass it on: the worker decides what it means.  By its
+			 * pidfd: in a namespace its init reaps it, and its pid
+			 * could be another process's by now. */
+			(void)syscall(SYS_pidfd_send_signal, rs->pidfd, (int)si.ssi_signo, NULL, 0);
 	}
 }
 
@@ -226,73 +290,88 @@ keep_going(void *arg)
 }
 
 /*
- * The broker is a child subreaper, so descendants that outlive their
- * parents become its children.  None is left behind when it exits.
+ * Every child of ours, from /proc/self/task/TID/children (the broker has
+ * one thread, whose children these are), read whole however long: into
+ * *out, which the caller frees.  Returns how many.
  */
-static void
-kill_leftovers(void)
+static size_t
+read_children(pid_t **out)
 {
-	char path[64], buf[4096], *p, *end;
-	int fd, round;
-	ssize_t n;
+	char path[64], *buf = NULL, *nb, *p, *end;
+	size_t len = 0, cap = 0, n = 0;
+	pid_t *v = NULL;
+	ssize_t r;
 	long pid;
+	int fd;
 
-	for (round = 0; round < 100; round++) {
-		snprintf(path, sizeof(path), "/proc/self/task/%ld/children", (long)getpid());
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-			break;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			break;
-		buf[n] = '\0';
-		for (p = buf; *p != '\0'; p = end) {
-			pid = strtol(p, &end, 10);
-			if (end == p)
-				break;
-			if (pid > 0)
-				kill((pid_t)pid, SIGKILL);
+	*out = NULL;
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/children", (long)getpid());
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 16384;
+			if ((nb = realloc(buf, cap + 1)) == NULL)
+				fatal("run: the leftovers");
+			buf = nb;
 		}
-		while (waitpid(-1, NULL, 0) > 0)
-			;
+		if ((r = read(fd, buf + len, cap - len)) == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
 	}
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	close(fd);
+	if (buf == NULL)
+		return 0;
+	buf[len] = '\0';
+	/* At most one pid per two bytes ("1 "). */
+	if ((v = calloc(len / 2 + 1, sizeof(*v))) == NULL)
+		fatal("run: the leftovers");
+	for (p = buf; *p != '\0'; p = end) {
+		pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (pid > 0)
+			v[n++] = (pid_t)pid;
+	}
+	free(buf);
+	*out = v;
+	return n;
 }
 
-#define EXEC_MAX 200
-
-struct exec_list {
-	char *v[EXEC_MAX + 1];
-	size_t n;
-};
-
-/* An exec rule becomes a Landlock grant on the literal part of its pattern:
- * the file itself, or the folder above the first wildcard. */
-static int
-add_exec(const char *pattern, int has_wildcards, void *arg)
+/*
+ * Nothing the worker started outlives the broker.  In a PID namespace:
+ * kill its init, and the kernel kills everything in it; waitpid() returns
+ * once they are all gone.  Without one, the broker is a child subreaper,
+ * so descendants that outlived their parents are its children: kill those,
+ * wait for exactly those (another may have come back meanwhile, and must
+ * not be waited for before it is killed), and again while any are left.
+ */
+static void
+kill_leftovers(struct run_state *rs)
 {
-	struct exec_list *el = arg;
-	char buf[PATH_MAX];
-	struct stat st;
+	size_t n, i;
+	pid_t *v;
 
-	(void)has_wildcards;
-	if (el->n >= EXEC_MAX)
-		return 1;
-	if (policy_pattern_prefix(pattern, buf, sizeof(buf)) < 0)
-		return 0;
-	/* Nothing there: the rule can grant nothing (Landlock's rules name
-	 * inodes, so a file made there later stays unrunnable).  A policy
-	 * written for several hosts must not stop every run on this one. */
-	if (stat(buf, &st) == -1 && errno == ENOENT) {
-		log_warnx("run: exec rule %s: %s does not exist; the rule lets nothing run",
-		    pattern, buf);
-		return 0;
+	if (!rs->child_done) {
+		/* The namespace's init (the worker is done: its status came). */
+		kill(rs->child, SIGKILL);
+		while (waitpid(rs->child, NULL, 0) == -1 && errno == EINTR)
+			;
+		rs->child_done = 1;
 	}
-	if ((el->v[el->n] = strdup(buf)) == NULL)
-		fatal("strdup");
-	el->n++;
-	return 0;
+	while ((n = read_children(&v)) > 0) {
+		for (i = 0; i < n; i++)
+			kill(v[i], SIGKILL);
+		for (i = 0; i < n; i++)
+			while (waitpid(v[i], NULL, 0) == -1 && errno == EINTR)
+				;
+		free(v);
+	}
+	free(v);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
 }
 
 static void
@@ -305,6 +384,7 @@ describe_report(const char *msg, void *arg)
 static int
 print_sandbox(const struct worker_spec *ws)
 {
+	char why[160] = "";
 	struct fb_sandbox sb;
 
 	memset(&sb, 0, sizeof(sb));
@@ -326,6 +406,21 @@ print_sandbox(const struct worker_spec *ws)
 	if (ws->preload != NULL)
 		printf("              in LD_PRELOAD: fstat() as the fstat syscall, no round trip "
 		       "(speed only; readable as rule @preload)\n");
+	if (!ws->pidns)
+		printf("pid namespace: no (--no-pid-namespace): what the worker starts outlives "
+		       "a broker killed with SIGKILL\n");
+	else if (worker_pidns_probe(why, sizeof(why)) && geteuid() == 0)
+		printf("pid namespace: yes: the worker is pid 2, under an init that dies with "
+		       "the broker, and everything it starts dies with it\n");
+	else if (geteuid() != 0 && why[0] == '\0')
+		printf("pid namespace: yes, in a user namespace mapping only uid %lu and gid %lu: "
+		       "the worker is pid 2, under an init that dies with the broker, and "
+		       "everything it starts dies with it\n",
+		    (unsigned long)geteuid(), (unsigned long)getegid());
+	else
+		printf("pid namespace: no (%s): what the worker starts outlives a broker killed "
+		       "with SIGKILL\n",
+		    why);
 	return 0;
 }
 
@@ -366,15 +461,37 @@ find_preload(char *buf, size_t size)
 }
 
 static void
-run_cleanup(struct session *s, struct exec_list *el)
+run_cleanup(struct session *s, struct exec_grants *eg)
 {
 	denials_summary(s->denials, "");
 	denials_free(s->denials);
 	fsctx_close(&s->fs);
 	audit_close(s->audit);
 	policy_free((struct policy *)s->policy);
-	while (el->n > 0)
-		free(el->v[--el->n]);
+	exec_grants_free(eg);
+}
+
+/*
+ * COMMAND always may run, as the user asked for it, unless a deny rule
+ * denies exec of it: deny wins.  Decided on its canonical path, as the
+ * exec grants are.  0, or -1 after saying why.  A COMMAND not found is
+ * left to the worker, which reports it (exit 127).
+ */
+static int
+command_allowed(const struct policy *p, const char *cmd)
+{
+	char path[PATH_MAX], canon[PATH_MAX];
+	struct policy_decision d;
+
+	if (worker_find(cmd, path, sizeof(path)) != 0 || realpath(path, canon) == NULL)
+		return 0;
+	if (policy_decide(p, canon, POLICY_EXEC, 0, &d) == 0 && !d.allowed &&
+	    strcmp(d.rule, "default") != 0) {
+		log_warnx("run: cannot run '%s': exec of %s is denied by rule %s", cmd, canon,
+		    d.rule);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -429,6 +546,7 @@ cmd_run(int argc, char **argv)
 		{ "complain", no_argument, NULL, 'C' },
 		{ "placement", required_argument, NULL, 'L' },
 		{ "no-preload", no_argument, NULL, 'R' },
+		{ "no-pid-namespace", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -442,14 +560,17 @@ cmd_run(int argc, char **argv)
 	struct run_state rs;
 	sigset_t mask, oldmask;
 	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0, spread = 0;
-	int preload = 1;
+	int preload = 1, pidns = 1;
 	char preload_path[PATH_MAX], msg[512];
-	struct exec_list el;
+	struct exec_grants eg;
 
 	log_set_fatal_status(EXIT_BROKER);
 	/* A worker that closes its end, or a closed stderr pipe, must not kill
-	 * the broker: those are errors to handle, not signals. */
+	 * the broker: those are errors to handle, not signals.  Nor may a file
+	 * size limit (ulimit -f): a write beyond it then fails with EFBIG, and
+	 * an audit record that cannot be written fails closed (ops.c). */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+p:u:a:vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -482,6 +603,9 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'R':
 			preload = 0;
+			break;
+		case 'n':
+			pidns = 0;
 			break;
 		case 'v':
 			verbose++;
@@ -560,11 +684,15 @@ cmd_run(int argc, char **argv)
 	}
 	s.uid = ws.uid;
 	s.gid = ws.gid;
-	memset(&el, 0, sizeof(el));
-	if (policy_foreach_exec(s.policy, add_exec, &el) != 0)
-		fatalx("run: too many exec rules (at most %d)", EXEC_MAX);
-	ws.exec = (const char *const *)el.v;
+	/* The exec rules as Landlock grants, decided by the policy itself. */
+	if (exec_grants_build(s.policy, landlock_abi(), net, &eg) == -1)
+		fatalx("run: the exec rules could not be made Landlock grants; nothing was run");
+	log_info("run: exec grants: %zu files, %zu folders (beneath)%s", eg.npaths - eg.nfolders,
+	    eg.nfolders, eg.nskipped ? "; hard links of denied files left out" : "");
+	ws.exec = (const char *const *)eg.paths;
+	ws.exec_ruleset = eg.ruleset;
 	ws.sandbox = 1;
+	ws.pidns = pidns;
 	ws.transparent = !explicit;
 	ws.allow_net = net;
 	ws.weaker = weaker;
@@ -581,8 +709,12 @@ cmd_run(int argc, char **argv)
 		fatal("run: holding the broker's own files");
 	if (print) {
 		c = print_sandbox(&ws);
-		run_cleanup(&s, &el);
+		run_cleanup(&s, &eg);
 		return c;
+	}
+	if (command_allowed(s.policy, argv[0]) == -1) {
+		run_cleanup(&s, &eg);
+		return EXIT_CANNOT_RUN;
 	}
 
 	/* Every message names its sender (SO_PASSCRED), from the first one:
@@ -617,21 +749,43 @@ cmd_run(int argc, char **argv)
 	memset(&rs, 0, sizeof(rs));
 	rs.worker = worker_start(&ws);
 	close(sp[1]);
+	/* The worker has its domain (or failed): the ruleset is spent. */
+	if (eg.ruleset >= 0) {
+		close(eg.ruleset);
+		eg.ruleset = -1;
+	}
 	if (rs.worker < 0) {
 		/* worker_start() said why. */
 		close(sp[0]);
-		run_cleanup(&s, &el);
+		run_cleanup(&s, &eg);
 		return rs.worker == -EXIT_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 	}
 	s.pid = rs.worker;
+	rs.pidfd = ws.pidfd;
+	rs.child = ws.child;
+	rs.ended = ws.ended;
+	rs.in_pidns = ws.in_pidns;
 	log_info("worker %ld started: %s (%s mode)", (long)rs.worker, argv[0],
 	    ws.listener != -1 ? "transparent" : "explicit");
+	if (ws.in_pidns)
+		log_info("worker %ld is pid 2 of a PID namespace%s whose init (%ld) dies with "
+			 "the broker: nothing it starts outlives it",
+		    (long)rs.worker, geteuid() == 0 ? "" : " (in a user namespace)",
+		    (long)rs.child);
+	else
+		log_info("worker %ld has no PID namespace (%s): what it starts and leaves "
+			 "behind is killed when the broker ends, but outlives a broker killed "
+			 "with SIGKILL",
+		    (long)rs.worker, ws.nsnote);
 
 	if ((rs.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		fatal("signalfd");
 	if ((rs.sv = server_new(&s)) == NULL)
 		fatal("event loop");
 	if (server_watch(rs.sv, rs.sigfd, on_signal, &rs) == -1)
+		fatal("event loop");
+	if (rs.ended != -1 && (fcntl(rs.ended, F_SETFL, O_NONBLOCK) == -1 ||
+				  server_watch(rs.sv, rs.ended, on_ended, &rs) == -1))
 		fatal("event loop");
 	if (server_add_conn(rs.sv, sp[0]) == -1)
 		fatal("event loop");
@@ -652,9 +806,23 @@ cmd_run(int argc, char **argv)
 	log_info("worker %ld ended; %llu requests, %llu denied, %llu protocol violations",
 	    (long)rs.worker, (unsigned long long)s.nrequests, (unsigned long long)s.ndenied,
 	    (unsigned long long)server_nviolations(rs.sv));
-	kill_leftovers();
+	kill_leftovers(&rs);
+	if (rs.ended != -1) {
+		server_unwatch(rs.sv, rs.ended);
+		close(rs.ended);
+	}
 	server_free(rs.sv);
 	close(rs.sigfd);
-	run_cleanup(&s, &el);
-	return exit_status(rs.status);
+	close(rs.pidfd);
+	c = exit_status(rs.status);
+	if (s.audit_broken) {
+		/* Every request since was denied (EIO) and said so once; the
+		 * trail is incomplete, so the run failed whatever the worker
+		 * made of it. */
+		log_warnx("run: the audit trail is incomplete; exit status %d, not the "
+			  "worker's %d", EXIT_BROKER, c);
+		c = EXIT_BROKER;
+	}
+	run_cleanup(&s, &eg);
+	return c;
 }

@@ -9,16 +9,32 @@
  * Between fb_sandbox_enter() and execve() the child makes no path
  * syscall: in transparent mode it would wait for a broker that is not
  * serving yet.
+ *
+ * The PID namespace.  PR_SET_PDEATHSIG kills the worker with the broker,
+ * but not what the worker forks, and a broker killed with SIGKILL runs no
+ * cleanup.  So the broker's child is a supervisor made with clone(2) as the
+ * init of a new PID namespace (and, when the broker is not root, of a new
+ * user namespace mapping only the broker's own uid and gid): it dies with
+ * the broker (PDEATHSIG), and when a namespace's init dies the kernel kills
+ * every process in it.  The supervisor forks the worker, hands the broker
+ * the worker's pidfd, drops its capabilities, reaps whatever reparents to
+ * it, and writes the worker's wait status on a pipe when it ends.  The
+ * broker signals the worker through the pidfd (the supervisor reaps it, so
+ * its pid could be reused) and kills the supervisor when it is done, which
+ * ends whatever is left.  Where the kernel refuses the namespaces, the
+ * worker is the broker's child as before (worker_spec.nsnote says why).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <linux/close_range.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -27,6 +43,7 @@
 #include <unistd.h>
 
 #include "fdpass.h"
+#include "landlock.h"
 #include "log.h"
 #include "proto.h"
 #include "sandbox.h"
@@ -36,6 +53,7 @@ extern char **environ;
 
 #define MSG_LISTENER 'L'
 #define MSG_ERROR 'E'
+#define MSG_PIDFD 'P' /* the supervisor: the worker's pidfd */
 
 struct child_msg {
 	char kind;
@@ -184,8 +202,10 @@ child(struct worker_spec *ws, int st, pid_t parent)
 
 	if (sigprocmask(SIG_SETMASK, ws->sigmask, NULL) == -1)
 		child_fail(st, "sigprocmask");
-	/* The broker ignores SIGPIPE; an ignored signal would survive exec. */
+	/* The broker ignores SIGPIPE and SIGXFSZ; an ignored signal would
+	 * survive exec. */
 	signal(SIGPIPE, SIG_DFL);
+	signal(SIGXFSZ, SIG_DFL);
 	/* Keep the socket off stdio. */
 	if (sock <= STDERR_FILENO && (sock = fcntl(sock, F_DUPFD_CLOEXEC, 3)) == -1)
 		child_fail(st, "dup");
@@ -202,16 +222,19 @@ child(struct worker_spec *ws, int st, pid_t parent)
 		child_fail(st, "setenv LD_PRELOAD");
 
 	if (ws->sandbox) {
-		const char *exec[256];
-		size_t i = 0;
+		/* COMMAND itself may be exec'd: the user asked for it (run.c
+		 * refused a COMMAND a deny rule denies).  The file it is now,
+		 * by descriptor, opened with the broker's rights: a COMMAND
+		 * the worker's user cannot reach still fails at exec. */
+		if (ws->exec_ruleset >= 0) {
+			int cfd;
 
-		/* COMMAND itself may be exec'd: the user asked for it. */
-		exec[i++] = path;
-		while (ws->exec != NULL && ws->exec[i - 1] != NULL && i < 255) {
-			exec[i] = ws->exec[i - 1];
-			i++;
+			if ((cfd = open(path, O_PATH | O_CLOEXEC)) == -1)
+				child_fail(st, "exec");
+			if (landlock_ruleset_add_exec(ws->exec_ruleset, cfd) == -1)
+				child_fail(st, "Landlock execute rule for COMMAND");
+			close(cfd);
 		}
-		exec[i] = NULL;
 		memset(&rep, 0, sizeof(rep));
 		memset(&sb, 0, sizeof(sb));
 		sb.keep_fd = sock;
@@ -219,14 +242,14 @@ child(struct worker_spec *ws, int st, pid_t parent)
 		sb.set_user = ws->set_user;
 		sb.uid = ws->uid;
 		sb.gid = ws->gid;
-		sb.exec_paths = exec;
+		sb.exec_paths = ws->exec;
 		sb.allow_net = ws->allow_net;
 		sb.transparent = ws->transparent;
 		sb.listener_fd = &lfd;
 		sb.weaker = ws->weaker;
 		sb.report = child_report;
 		sb.report_arg = &rep;
-		if (fb_sandbox_enter(&sb) == -1)
+		if (sandbox_enter_ruleset(&sb, ws->exec_ruleset) == -1)
 			child_fail_msg(st, rep.last[0] ? rep.last : "sandbox", rep.last[0] != '\0');
 	} else {
 		if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
@@ -268,9 +291,12 @@ child(struct worker_spec *ws, int st, pid_t parent)
 	child_fail(st, "exec");
 }
 
-/* Read the child's reports until exec closes its end. */
+/* Read the reports until exec closes the worker's end (and the supervisor
+ * its own): the listener, the worker's pidfd (from a supervisor), or the
+ * step that failed.  Descriptors arrive with the message that names them;
+ * any other is closed. */
 static int
-read_reports(int fd, struct child_msg *err, int *listener)
+read_reports(int fd, struct child_msg *err, int *listener, int *pidfd)
 {
 	union {
 		struct cmsghdr h;
@@ -281,10 +307,11 @@ read_reports(int fd, struct child_msg *err, int *listener)
 	struct iovec iov;
 	struct cmsghdr *cm;
 	ssize_t n;
-	int got = -1, failed = 0;
+	int got, failed = 0, *slot;
 
 	for (;;) {
 		memset(&msg, 0, sizeof(msg));
+		memset(&m, 0, sizeof(m));
 		iov.iov_base = &m;
 		iov.iov_len = sizeof(m);
 		msg.msg_iov = &iov;
@@ -296,24 +323,222 @@ read_reports(int fd, struct child_msg *err, int *listener)
 			continue;
 		if (n <= 0)
 			break;
+		got = -1;
 		cm = CMSG_FIRSTHDR(&msg);
 		if (cm != NULL && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int))) {
-			if (got != -1)
-				close(got);
+		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
 			memcpy(&got, CMSG_DATA(cm), sizeof(int));
+		slot = n != (ssize_t)sizeof(m) ? NULL
+		    : m.kind == MSG_LISTENER	? listener
+		    : m.kind == MSG_PIDFD	? pidfd
+						: NULL;
+		if (got != -1) {
+			if (slot != NULL && *slot == -1)
+				*slot = got;
+			else
+				close(got);
 		}
 		if (n == (ssize_t)sizeof(m) && m.kind == MSG_ERROR) {
 			*err = m;
 			failed = 1;
 		}
 	}
-	if (failed && got != -1) {
-		close(got);
-		got = -1;
+	if (failed && *listener != -1) {
+		close(*listener);
+		*listener = -1;
 	}
-	*listener = got;
 	return failed ? -1 : 0;
+}
+
+/* The pid a pidfd names, as this process sees it (its fdinfo's "Pid:"). */
+static pid_t
+pidfd_pid(int pidfd)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if ((p = strstr(buf, "\nPid:\t")) == NULL)
+		return -1;
+	return (pid_t)strtol(p + 6, NULL, 10);
+}
+
+static int
+write_file(pid_t pid, const char *name, const char *text)
+{
+	char path[64];
+	ssize_t n;
+	int fd, saved;
+
+	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, name);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = write(fd, text, strlen(text));
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* The namespaces the supervisor is made in: a PID namespace, and a user
+ * namespace as well when the broker is not root (CLONE_NEWPID needs
+ * CAP_SYS_ADMIN, which the owner of a new user namespace has in it). */
+static unsigned long
+ns_flags(void)
+{
+	return CLONE_NEWPID | (geteuid() == 0 ? 0 : CLONE_NEWUSER);
+}
+
+/* A process made like fork(), in new namespaces: 0 in the child. */
+static pid_t
+clone_ns(unsigned long flags)
+{
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0L);
+}
+
+int
+worker_pidns_probe(char *why, size_t size)
+{
+	int status;
+	pid_t pid;
+
+	if ((pid = clone_ns(ns_flags())) == -1) {
+		snprintf(why, size, "clone(%s): %s",
+		    geteuid() == 0 ? "CLONE_NEWPID" : "CLONE_NEWUSER|CLONE_NEWPID", strerror(errno));
+		return 0;
+	}
+	if (pid == 0)
+		_exit(0);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	return 1;
+}
+
+/*
+ * The supervisor: pid 1 of the new namespace, the broker's child.  It
+ * makes no system call that could block on the worker, and never exits
+ * while it has children: the namespace dies with it.  It leaves with
+ * _exit() only; its thread pointer still holds the broker's thread id
+ * (clone(2) without glibc's fork()), so nothing here may raise a signal on
+ * itself or take a lock that checks its owner.
+ */
+static void __attribute__((noreturn))
+supervise(struct worker_spec *ws, int st, int go, int ended)
+{
+	struct child_msg m;
+	int status, pidfd;
+	pid_t w, p, me = getpid();
+	cap_t none;
+	char c;
+
+	/* With the broker from now on; a broker gone before that never
+	 * wrote, and its end is closed: end of file. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || read(go, &c, 1) != 1)
+		_exit(1);
+	close(go);
+	if ((w = fork()) == -1)
+		child_fail(st, "fork");
+	if (w == 0) {
+		close(ended);
+		child(ws, st, me);
+	}
+	memset(&m, 0, sizeof(m));
+	m.kind = MSG_PIDFD;
+	if ((pidfd = (int)syscall(SYS_pidfd_open, w, 0)) == -1) {
+		/* The broker cannot signal the worker without it. */
+		kill(w, SIGKILL);
+		child_fail(st, "pidfd_open");
+	}
+	child_send(st, &m, pidfd);
+	if (ended < 3 && (ended = fcntl(ended, F_DUPFD_CLOEXEC, 3)) == -1)
+		_exit(1);
+	/* Every descriptor but the pipe to the broker: a copy of the worker's
+	 * socket kept here would keep its connection open for ever. */
+	if (syscall(SYS_close_range, 3U, (unsigned)ended - 1, 0U) == -1 ||
+	    syscall(SYS_close_range, (unsigned)ended + 1, ~0U, 0U) == -1)
+		_exit(1);
+	/* Nothing left to do that needs a privilege. */
+	if ((none = cap_init()) != NULL) {
+		(void)cap_set_proc(none);
+		cap_free(none);
+	}
+	for (;;) {
+		p = waitpid(-1, &status, 0);
+		if (p == -1 && errno == EINTR)
+			continue;
+		if (p == -1)
+			_exit(0); /* no child left: the namespace is empty */
+		if (p == w)
+			(void)!write(ended, &status, sizeof(status));
+	}
+}
+
+/* Start the supervisor in new namespaces; 0 with ws->child set, or -1 with
+ * ws->nsnote saying why (nothing is left running). */
+static int
+start_supervised(struct worker_spec *ws, int st)
+{
+	char map[64];
+	int go[2], ended[2];
+	unsigned long flags = ns_flags();
+	pid_t pid;
+
+	if (pipe2(go, O_CLOEXEC) == -1 || pipe2(ended, O_CLOEXEC) == -1)
+		fatal("pipe");
+	if ((pid = clone_ns(flags)) == -1) {
+		snprintf(ws->nsnote, sizeof(ws->nsnote), "clone(%s): %s",
+		    flags & CLONE_NEWUSER ? "CLONE_NEWUSER|CLONE_NEWPID" : "CLONE_NEWPID",
+		    strerror(errno));
+		goto fail;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		close(ended[0]);
+		supervise(ws, st, go[0], ended[1]);
+	}
+	close(go[0]);
+	close(ended[1]);
+	/* The broker's own uid and gid, mapped to themselves: the worker
+	 * keeps them, and has nothing else. */
+	if (flags & CLONE_NEWUSER) {
+		if (write_file(pid, "setgroups", "deny") == -1 ||
+		    (snprintf(map, sizeof(map), "%lu %lu 1\n", (unsigned long)geteuid(),
+			 (unsigned long)geteuid()),
+			write_file(pid, "uid_map", map) == -1) ||
+		    (snprintf(map, sizeof(map), "%lu %lu 1\n", (unsigned long)getegid(),
+			 (unsigned long)getegid()),
+			write_file(pid, "gid_map", map) == -1)) {
+			snprintf(ws->nsnote, sizeof(ws->nsnote), "mapping the user namespace: %s",
+			    strerror(errno));
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+				;
+			close(go[1]);
+			close(ended[0]);
+			return -1;
+		}
+	}
+	if (write(go[1], "g", 1) != 1)
+		fatal("pipe");
+	close(go[1]);
+	ws->child = pid;
+	ws->ended = ended[0];
+	ws->in_pidns = 1;
+	return 0;
+fail:
+	close(go[0]);
+	close(go[1]);
+	close(ended[0]);
+	close(ended[1]);
+	return -1;
 }
 
 pid_t
@@ -321,33 +546,64 @@ worker_start(struct worker_spec *ws)
 {
 	struct child_msg ce;
 	int sp[2], status;
-	pid_t parent = getpid(), pid;
+	pid_t pid;
 
 	ws->listener = -1;
+	ws->pidfd = -1;
+	ws->ended = -1;
+	ws->in_pidns = 0;
+	ws->child = -1;
+	if (ws->pidns == 0)
+		snprintf(ws->nsnote, sizeof(ws->nsnote), "--no-pid-namespace");
+	else
+		ws->nsnote[0] = '\0';
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
 		fatal("socketpair");
-	if ((pid = fork()) == -1)
-		fatal("fork");
-	if (pid == 0) {
-		close(sp[0]);
-		child(ws, sp[1], parent);
+	if (!ws->pidns || start_supervised(ws, sp[1]) == -1) {
+		pid_t parent = getpid();
+
+		if ((pid = fork()) == -1)
+			fatal("fork");
+		if (pid == 0) {
+			close(sp[0]);
+			child(ws, sp[1], parent);
+		}
+		ws->child = pid;
+		/* Our own child, not reaped before we say so: its pid is
+		 * still its own. */
+		if ((ws->pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
+			fatal("pidfd_open");
 	}
 	close(sp[1]);
 	memset(&ce, 0, sizeof(ce));
-	if (read_reports(sp[0], &ce, &ws->listener) == 0) {
+	if (read_reports(sp[0], &ce, &ws->listener, &ws->pidfd) == 0 && ws->pidfd != -1 &&
+	    (pid = pidfd_pid(ws->pidfd)) > 0) {
 		close(sp[0]);
 		return pid;
 	}
 	close(sp[0]);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+	if (ws->pidfd != -1)
+		close(ws->pidfd);
+	ws->pidfd = -1;
+	if (ws->ended != -1)
+		close(ws->ended);
+	ws->ended = -1;
+	/* Without a report of what failed, the worker may be running: it
+	 * would wait for a broker that does not serve. */
+	if (ce.kind != MSG_ERROR)
+		kill(ws->child, SIGKILL);
+	while (waitpid(ws->child, &status, 0) == -1 && errno == EINTR)
 		;
 	ce.step[sizeof(ce.step) - 1] = '\0';
-	if (strcmp(ce.step, "exec") == 0)
+	if (ce.kind != MSG_ERROR)
+		log_warnx("run: setting up the worker for '%s': no report from it", ws->argv[0]);
+	else if (strcmp(ce.step, "exec") == 0)
 		log_warnx("run: cannot run '%s': %s", ws->argv[0], strerror(ce.err));
 	else if (ce.reason)
 		log_warnx("run: setting up the worker for '%s': %s", ws->argv[0], ce.step);
 	else
 		log_warnx("run: setting up the worker for '%s': %s: %s", ws->argv[0], ce.step,
 		    strerror(ce.err));
-	return ce.err == ENOENT && strcmp(ce.step, "exec") == 0 ? -127 : -126;
+	return ce.kind == MSG_ERROR && ce.err == ENOENT && strcmp(ce.step, "exec") == 0 ? -127
+												: -126;
 }

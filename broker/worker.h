@@ -14,25 +14,49 @@ struct worker_spec {
 	gid_t gid;
 	char **argv;		  /* COMMAND and its arguments */
 	const sigset_t *sigmask;  /* the signal mask the worker starts with */
-	const char *const *exec;  /* NULL-terminated: Landlock exec grants */
+	const char *const *exec;  /* NULL-terminated: the Landlock exec grants,
+				   * as paths (for describing them) */
+	int exec_ruleset;	  /* the Landlock ruleset holding those grants
+				   * (exec_grants.h), to which the worker adds
+				   * COMMAND; -1 without Landlock */
 	int sandbox;		  /* 0: no seccomp/Landlock (--no-sandbox) */
 	int transparent;	  /* path syscalls go to the broker */
 	int allow_net;		  /* --net */
 	int weaker;		  /* --weaker-sandbox */
 	const char *preload;	  /* added to LD_PRELOAD, or NULL */
-	int listener;		  /* out: the seccomp listener, or -1 */
+	int pidns;		  /* 1: in a PID namespace of its own, if the
+				   * kernel allows (0: --no-pid-namespace) */
+	/* Out, from worker_start(): */
+	int listener;		  /* the seccomp listener, or -1 */
+	pid_t child;		  /* the broker's child: the namespace's init
+				   * (the supervisor), or the worker itself */
+	int in_pidns;		  /* the worker is in a PID namespace */
+	int pidfd;		  /* the worker's pidfd: signals go through it */
+	int ended;		  /* in a namespace: the supervisor's pipe, on
+				   * which the worker's wait status (an int)
+				   * comes when it ends; -1 otherwise */
+	char nsnote[160];	  /* without a namespace: why */
 };
 
 /*
  * Fork and exec the worker: its socket at the descriptor named by
  * FILEBROKER_FD, every other descriptor but stdio closed, then
  * fb_sandbox_enter() (user switch, capabilities, no_new_privs, Landlock,
- * seccomp), killed if the broker dies.  In transparent mode the seccomp
- * listener comes back in ws->listener.  Returns the worker's pid once
- * COMMAND has been exec'd.  If it could not be, logs why, reaps the child
- * and returns -127 (not found) or -126 (any other failure).
+ * seccomp), killed if the broker dies.  With ws->pidns, in a PID
+ * namespace (and a user namespace when not root) whose init, the broker's
+ * child, is a supervisor that dies with the broker, so that everything the
+ * worker starts dies too; where the kernel refuses, without one
+ * (ws->nsnote says why).  In transparent mode the seccomp listener comes
+ * back in ws->listener.  Returns the worker's pid as the broker sees it
+ * once COMMAND has been exec'd, with the out fields set.  If it could not
+ * be, logs why, reaps the child and returns -127 (not found) or -126 (any
+ * other failure).
  */
 pid_t worker_start(struct worker_spec *ws);
+
+/* Whether worker_start() could make its namespaces here: 1, or 0 with why
+ * (for --print-sandbox).  Makes and reaps a process that does nothing. */
+int worker_pidns_probe(char *why, size_t size);
 
 /*
  * Find COMMAND as execvp(3) would, before the sandbox makes PATH lookups

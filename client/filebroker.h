@@ -169,7 +169,9 @@ int fb_send_listener(int listener_fd);
  *      scoping (ABI 6+);
  *   6. seccomp: an allowlist filter (x86_64 only; i386 and x32 kill the
  *      process; unknown syscalls fail with ENOSYS) plus a small guard filter
- *      for the ioctl and prctl values the allowlist cannot express;
+ *      for the ioctl and prctl values the allowlist cannot express (the
+ *      terminal's TIOCSTI and TIOCLINUX; without allow_net the network
+ *      information ioctls, SIOCGIFCONF, SIOCGIFHWADDR ..., EPERM);
  *   7. transparent mode with listener_fd NULL: the listener is sent to the
  *      broker over this process's connection (fb_send_listener()) and
  *      closed.

@@ -73,6 +73,9 @@ static const struct {
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Exec rules listed one by one by landlock_describe(); the rest counted. */
+#define LL_DESCRIBE_MAX 40
+
 int
 landlock_abi(void)
 {
@@ -124,44 +127,65 @@ ll_attr(int abi, int allow_net, struct ll_ruleset_attr *attr)
 	return sizeof(uint64_t);
 }
 
-/* One exec rule: the object the path names now, by descriptor, so a later
- * rename of the path does not matter.  Files may only carry file rights,
- * and EXECUTE|READ_FILE are both file rights, so the same mask works for a
- * folder (beneath) and for a file. */
-static int
-ll_add_exec(int ruleset, const char *path)
-{
-	struct landlock_path_beneath_attr pb;
-	int fd, saved;
-	long rc;
-
-	if ((fd = open(path, O_PATH | O_CLOEXEC)) == -1)
-		return -1;
-	memset(&pb, 0, sizeof(pb));
-	pb.allowed_access = LL_EXEC_RIGHTS;
-	pb.parent_fd = fd;
-	rc = syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return rc == -1 ? -1 : 0;
-}
-
 int
-landlock_apply(int abi, const char *const *exec_paths, int allow_net, const char **bad)
+landlock_ruleset_new(int abi, int allow_net)
 {
 	struct ll_ruleset_attr attr;
-	size_t size, i;
-	int ruleset, saved;
+	size_t size;
 
-	*bad = NULL;
 	if (abi < 1) {
 		errno = ENOTSUP;
 		return -1;
 	}
 	size = ll_attr(abi, allow_net, &attr);
-	ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
-	if (ruleset == -1)
+	return (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+}
+
+/* Files may only carry file rights, and EXECUTE|READ_FILE are both file
+ * rights, so the same mask works for a folder (beneath) and for a file. */
+int
+landlock_ruleset_add_exec(int ruleset, int fd)
+{
+	struct landlock_path_beneath_attr pb;
+
+	memset(&pb, 0, sizeof(pb));
+	pb.allowed_access = LL_EXEC_RIGHTS;
+	pb.parent_fd = fd;
+	return syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) == -1
+	    ? -1
+	    : 0;
+}
+
+int
+landlock_restrict(int ruleset)
+{
+	return syscall(SYS_landlock_restrict_self, ruleset, 0) == -1 ? -1 : 0;
+}
+
+/* One exec rule: the object the path names now, by descriptor, so a later
+ * rename of the path does not matter. */
+static int
+ll_add_exec(int ruleset, const char *path)
+{
+	int fd, saved, rc;
+
+	if ((fd = open(path, O_PATH | O_CLOEXEC)) == -1)
+		return -1;
+	rc = landlock_ruleset_add_exec(ruleset, fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int
+landlock_apply(int abi, const char *const *exec_paths, int allow_net, const char **bad)
+{
+	size_t i;
+	int ruleset, saved;
+
+	*bad = NULL;
+	if ((ruleset = landlock_ruleset_new(abi, allow_net)) == -1)
 		return -1;
 	for (i = 0; exec_paths != NULL && exec_paths[i] != NULL; i++) {
 		if (ll_add_exec(ruleset, exec_paths[i]) == -1) {
@@ -169,7 +193,7 @@ landlock_apply(int abi, const char *const *exec_paths, int allow_net, const char
 			goto fail;
 		}
 	}
-	if (syscall(SYS_landlock_restrict_self, ruleset, 0) == -1)
+	if (landlock_restrict(ruleset) == -1)
 		goto fail;
 	close(ruleset);
 	return 0;
@@ -215,6 +239,12 @@ landlock_describe(FILE *out, int abi, const char *const *exec_paths, int allow_n
 	for (i = 0; exec_paths != NULL && exec_paths[i] != NULL; i++) {
 		const char *what = "missing";
 
+		if (i == LL_DESCRIBE_MAX) {
+			while (exec_paths[i] != NULL)
+				i++;
+			fprintf(out, "landlock rule: ... and %zu more\n", i - LL_DESCRIBE_MAX);
+			break;
+		}
 		if (stat(exec_paths[i], &st) == 0)
 			what = S_ISDIR(st.st_mode) ? "folder, beneath" : "file";
 		fprintf(out, "landlock rule: %s: execute, read_file (%s)\n", exec_paths[i], what);

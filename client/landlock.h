@@ -21,6 +21,21 @@ LANDLOCK_HIDDEN int landlock_abi(void);
 LANDLOCK_HIDDEN int landlock_errata(void);
 
 /*
+ * A ruleset as landlock_apply() makes it, with no rule yet: every
+ * filesystem right of abi handled, TCP bind/connect unless allow_net (ABI
+ * 4+), signal and abstract-socket scoping (ABI 6+).  Returns the ruleset
+ * descriptor (close-on-exec), or -1 with errno (ENOTSUP when abi < 1).
+ */
+LANDLOCK_HIDDEN int landlock_ruleset_new(int abi, int allow_net);
+
+/* Grant EXECUTE|READ_FILE on the object fd names (O_PATH will do): the file,
+ * or everything beneath the folder.  Returns 0, or -1 with errno. */
+LANDLOCK_HIDDEN int landlock_ruleset_add_exec(int ruleset, int fd);
+
+/* Restrict the calling thread with ruleset (no_new_privs first). */
+LANDLOCK_HIDDEN int landlock_restrict(int ruleset);
+
+/*
  * Restrict the calling thread: handle every filesystem right of abi, grant
  * EXECUTE|READ_FILE on each exec_paths entry (beneath, for a folder), handle
  * TCP bind/connect unless allow_net (ABI 4+), scope signals and abstract Unix

@@ -257,21 +257,22 @@ sb_plan(const struct fb_sandbox *sb, struct sb_plan *p)
 }
 
 /* Step 1: every descriptor but stdio, the broker socket, the status
- * descriptor and the library's own connection (boot_fd, or -1).
- * close_range() between the kept ones, in ascending order. */
+ * descriptor, the library's own connection (boot_fd, or -1) and a prepared
+ * Landlock ruleset (or -1).  close_range() between the kept ones, in
+ * ascending order. */
 static int
-sb_close_fds(const struct fb_sandbox *sb, int boot_fd)
+sb_close_fds(const struct fb_sandbox *sb, int boot_fd, int ruleset)
 {
-	int keep[3] = { sb->keep_fd, sb->status_fd, boot_fd }, i, j, t;
+	int keep[4] = { sb->keep_fd, sb->status_fd, boot_fd, ruleset }, i, j, t;
 	unsigned int from = 3;
 
-	for (i = 1; i < 3; i++)
+	for (i = 1; i < 4; i++)
 		for (j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
 			t = keep[j - 1];
 			keep[j - 1] = keep[j];
 			keep[j] = t;
 		}
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		if (keep[i] < (int)from)
 			continue;
 		if ((unsigned int)keep[i] > from &&
@@ -391,8 +392,10 @@ sb_send_listener(const struct fb_sandbox *sb, int listener)
 	return 0;
 }
 
-int
-fb_sandbox_enter(const struct fb_sandbox *sb)
+/* fb_sandbox_enter(), with the Landlock ruleset prepared by the caller
+ * (sandbox_enter_ruleset()) or, for ruleset -1, made from exec_paths. */
+static int
+sb_enter(const struct fb_sandbox *sb, int ruleset)
 {
 	struct sb_plan plan;
 	const char *bad;
@@ -425,7 +428,7 @@ fb_sandbox_enter(const struct fb_sandbox *sb)
 		*lp = -1;
 
 	/* 1. Descriptors. */
-	if (sb_close_fds(sb, channel_sandbox_keep()) == -1)
+	if (sb_close_fds(sb, channel_sandbox_keep(), ruleset) == -1)
 		return sb_fail(sb, "close_range");
 
 	/* 2. setgroups, setresgid, setresuid. */
@@ -446,7 +449,10 @@ fb_sandbox_enter(const struct fb_sandbox *sb)
 		return sb_failx(sb, EPERM, "no_new_privs did not stick");
 
 	/* 5. Landlock. */
-	if (plan.landlock &&
+	if (plan.landlock && ruleset >= 0) {
+		if (landlock_restrict(ruleset) == -1)
+			return sb_fail(sb, "Landlock");
+	} else if (plan.landlock &&
 	    landlock_apply(plan.sup.landlock_abi, sb->exec_paths, sb->allow_net, &bad) == -1) {
 		if (bad != NULL) {
 			sb_report(sb, "sandbox: the worker's user cannot open %s for its "
@@ -455,6 +461,8 @@ fb_sandbox_enter(const struct fb_sandbox *sb)
 		}
 		return sb_fail(sb, "Landlock");
 	}
+	if (ruleset >= 0)
+		close(ruleset);
 
 	/* 6. seccomp, last: it refuses what the steps above needed. */
 	if (seccomp_filter_apply(plan.transparent, sb->allow_net, plan.wait_killable,
@@ -465,6 +473,18 @@ fb_sandbox_enter(const struct fb_sandbox *sb)
 	if (sb->listener_fd == NULL && listener != -1)
 		return sb_send_listener(sb, listener);
 	return 0;
+}
+
+int
+fb_sandbox_enter(const struct fb_sandbox *sb)
+{
+	return sb_enter(sb, -1);
+}
+
+int
+sandbox_enter_ruleset(const struct fb_sandbox *sb, int ruleset)
+{
+	return sb_enter(sb, ruleset);
 }
 
 static void

@@ -8,4 +8,15 @@
 
 #include "filebroker.h"
 
+/*
+ * fb_sandbox_enter() for `filebroker run`, whose broker prepared the
+ * worker's Landlock ruleset itself (landlock_ruleset_new(), made with the
+ * running kernel's ABI and sb->allow_net, and its exec grants): step 5
+ * restricts the thread with it instead of making one from exec_paths,
+ * which only describe it.  The ruleset descriptor is kept through step 1
+ * and closed.  Not exported from the shared library.
+ */
+__attribute__((visibility("hidden"))) int sandbox_enter_ruleset(const struct fb_sandbox *sb,
+    int ruleset);
+
 #endif

@@ -281,14 +281,16 @@ static const char *const sf_args_text[] = {
 	"socket: EPERM; with net only AF_INET and AF_INET6 (AF_UNIX EPERM, others ENOSYS)",
 	"socketpair: SOCK_STREAM and SOCK_SEQPACKET only (a DGRAM pair can sendmsg to any "
 	"pathname socket)",
-	"newfstatat, statx: NULL path allowed; else notified (transparent) or, in explicit mode, "
-	"allowed with AT_EMPTY_PATH and EACCES without",
+	"newfstatat, statx: notified, a NULL path too (transparent); in explicit mode a NULL "
+	"path and AT_EMPTY_PATH allowed, EACCES without",
 	"utimensat, futimesat: NULL path (the descriptor's own times) allowed; with a path notified "
 	"(transparent) or EACCES",
 	"memfd_create: only with MFD_NOEXEC_SEAL (no exec outside the exec rules), else EPERM",
 	"personality: only PER_LINUX and the query",
 	"setpriority: PRIO_PROCESS of self only; prlimit64: pid 0 only",
-	"ioctl: TIOCSTI and TIOCLINUX EPERM (guard filter)",
+	"ioctl: TIOCSTI and TIOCLINUX EPERM (guard filter); without net also the network "
+	"information ioctls (0x8908-0x89ff: SIOCGIFCONF, SIOCGIFHWADDR, SIOCETHTOOL, ...; "
+	"0x8b00-0x8bff: wireless)",
 	"prctl: PR_SET_SECCOMP EPERM (guard filter)",
 };
 
@@ -363,18 +365,23 @@ sf_add_args(scmp_filter_ctx ctx, int transparent, int allow_net)
 		RULE(ctx, eperm, "socketpair", 1, dg);
 	}
 
-	/* newfstatat/statx: a NULL path cannot be rewritten after the check, so
-	 * it is safe to allow (6.11+ treats it as AT_EMPTY_PATH).  A non-NULL
-	 * "" cannot be told from a real path by BPF. */
+	/* newfstatat/statx.  A non-NULL "" cannot be told from a real path by
+	 * BPF.  A NULL path is "" to the kernel (6.11+) and cannot be rewritten
+	 * after a check, but with AT_FDCWD it stats the working folder, which a
+	 * chdir race can make a hidden one (docs/threat-model.md 7.2), and
+	 * libseccomp 2.5 cannot tell a descriptor from AT_FDCWD here (its
+	 * 64-bit GT/LE trees come out wrong; a more specific rule is shadowed
+	 * by a wider one with another action).  So transparent mode sends
+	 * every form to the broker, which answers a descriptor's fstat itself
+	 * and decides the working folder as "." (glibc never passes NULL; its
+	 * fstat() is "" with AT_EMPTY_PATH, which the preload library makes
+	 * the fstat system call). */
 	{
 		struct scmp_arg_cmp null[] = { SCMP_A1(SCMP_CMP_EQ, 0) };
-		struct scmp_arg_cmp some[] = { SCMP_A1(SCMP_CMP_NE, 0) };
 
-		RULE(ctx, SCMP_ACT_ALLOW, "newfstatat", 1, null);
-		RULE(ctx, SCMP_ACT_ALLOW, "statx", 1, null);
 		if (transparent) {
-			RULE(ctx, path, "newfstatat", 1, some);
-			RULE(ctx, path, "statx", 1, some);
+			RULE(ctx, path, "newfstatat", 0, NULL);
+			RULE(ctx, path, "statx", 0, NULL);
 		} else {
 			/* Explicit mode has nobody to emulate glibc's fstat()
 			 * (newfstatat(fd, "", AT_EMPTY_PATH)), so AT_EMPTY_PATH
@@ -388,6 +395,8 @@ sf_add_args(scmp_filter_ctx ctx, int transparent, int allow_net)
 			struct scmp_arg_cmp sx_n[] = { SCMP_A1(SCMP_CMP_NE, 0),
 				SCMP_A2(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, 0) };
 
+			RULE(ctx, SCMP_ACT_ALLOW, "newfstatat", 1, null);
+			RULE(ctx, SCMP_ACT_ALLOW, "statx", 1, null);
 			RULE(ctx, SCMP_ACT_ALLOW, "newfstatat", 2, fs_e);
 			RULE(ctx, eacces, "newfstatat", 2, fs_n);
 			RULE(ctx, SCMP_ACT_ALLOW, "statx", 2, sx_e);
@@ -511,26 +520,60 @@ fail:
 	return NULL;
 }
 
+/*
+ * The network-information ioctls, as (low 32 bits & mask) == value: every
+ * socket ioctl of type 0x89 from 0x8908 on (linux/sockios.h: routes, the
+ * SIOCGIF* interface list, names, addresses, MAC addresses, flags, MTU,
+ * ARP and RARP tables, SIOCETHTOOL, MII, bonding, bridges, VLANs, and the
+ * protocol- and device-private ranges) and the wireless extensions (type
+ * 0x8B).  The kernel answers them on any socket, a socketpair included,
+ * with the host's interfaces.  0x8900-0x8907 stay: F_SETOWN-like FIOSETOWN
+ * and SIOCSPGRP (signals, scoped by Landlock), SIOCATMARK and the old
+ * SIOCGSTAMP forms, which say nothing about the host.  The number space
+ * is the socket layer's own (Documentation/userspace-api/ioctl/
+ * ioctl-number.rst), so no device or file ioctl is caught.
+ */
+static const struct {
+	uint32_t mask, value;
+} sf_netinfo_ioctls[] = {
+	{ 0xfffffff8, 0x8908 }, /* 0x8908-0x890f: routes */
+	{ 0xfffffff0, 0x8910 }, /* 0x8910-0x891f: SIOCGIFNAME, SIOCGIFCONF, ... */
+	{ 0xffffffe0, 0x8920 }, /* 0x8920-0x893f: SIOCGIFHWADDR, SIOCGIFINDEX, ... */
+	{ 0xffffffc0, 0x8940 }, /* 0x8940-0x897f: SIOCETHTOOL, MII, ARP, RARP, SIOCGIFMAP */
+	{ 0xffffff80, 0x8980 }, /* 0x8980-0x89ff: VLAN, bonding, bridge, private */
+	{ 0xffffff00, 0x8b00 }, /* 0x8b00-0x8bff: wireless extensions */
+};
+
 static scmp_filter_ctx
-sf_build_guard(void)
+sf_build_guard(int allow_net)
 {
 	struct scmp_arg_cmp sti[] = { SCMP_A1(SCMP_CMP_MASKED_EQ, LOW32, TIOCSTI) };
 	struct scmp_arg_cmp lnx[] = { SCMP_A1(SCMP_CMP_MASKED_EQ, LOW32, TIOCLINUX) };
 	struct scmp_arg_cmp sec[] = { SCMP_A0(SCMP_CMP_MASKED_EQ, LOW32, PR_SET_SECCOMP) };
 	scmp_filter_ctx ctx;
+	size_t i;
 	int saved;
 
 	if ((ctx = sf_ctx(SCMP_ACT_ALLOW)) == NULL)
 		return NULL;
 	if (sf_rule(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, sti) == -1 ||
 	    sf_rule(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, lnx) == -1 ||
-	    sf_rule(ctx, SCMP_ACT_ERRNO(EPERM), "prctl", 1, sec) == -1) {
-		saved = errno;
-		seccomp_release(ctx);
-		errno = saved;
-		return NULL;
+	    sf_rule(ctx, SCMP_ACT_ERRNO(EPERM), "prctl", 1, sec) == -1)
+		goto fail;
+	/* Without net the worker learns nothing about the host's network. */
+	for (i = 0; !allow_net && i < NELEM(sf_netinfo_ioctls); i++) {
+		struct scmp_arg_cmp net[] = { SCMP_A1(SCMP_CMP_MASKED_EQ,
+			sf_netinfo_ioctls[i].mask, sf_netinfo_ioctls[i].value) };
+
+		if (sf_rule(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, net) == -1)
+			goto fail;
 	}
 	return ctx;
+fail:
+	saved = errno;
+	seccomp_release(ctx);
+	errno = saved;
+	return NULL;
 }
 
 /* Export ctx as BPF and install it with seccomp(2) and flags.  Returns
@@ -594,7 +637,7 @@ seccomp_filter_apply(int transparent, int allow_net, int wait_killable, int *lis
 	unsigned int flags = 0;
 	int rc, saved;
 
-	if ((guard = sf_build_guard()) == NULL)
+	if ((guard = sf_build_guard(allow_net)) == NULL)
 		return -1;
 	if ((main_ = sf_build_main(transparent, allow_net)) == NULL) {
 		saved = errno;
@@ -715,7 +758,7 @@ seccomp_filter_describe(FILE *out, int transparent, int allow_net)
 	fprintf(out, "seccomp arch: x86_64 only; i386 (int $0x80) and x32 syscalls kill the process\n");
 	if (transparent)
 		sf_list(out, "seccomp path:", sf_is_path,
-		    "fchmod, and newfstatat statx utimensat futimesat with a path",
+		    "fchmod newfstatat statx, and utimensat futimesat with a path",
 		    "broker (SECCOMP_RET_USER_NOTIF)");
 	else
 		sf_list(out, "seccomp path:", sf_is_path, NULL,

@@ -12,8 +12,9 @@
 
 /*
  * Build and install the worker's two filters on the calling thread: the
- * guard (ioctl TIOCSTI/TIOCLINUX and prctl PR_SET_SECCOMP refused, all else
- * allowed) and then the allowlist.  transparent: path syscalls return
+ * guard (ioctl TIOCSTI/TIOCLINUX, without allow_net the network information
+ * ioctls, and prctl PR_SET_SECCOMP refused, all else allowed) and then the
+ * allowlist.  transparent: path syscalls return
  * SECCOMP_RET_USER_NOTIF and the allowlist is installed with NEW_LISTENER
  * (|WAIT_KILLABLE_RECV when wait_killable); the listener is stored in
  * *listener.  Needs no_new_privs.  Returns 0, or -1 with errno.

@@ -432,7 +432,8 @@ toolong:
 
 int
 policy_foreach_exec(const struct policy *p,
-    int (*fn)(const char *pattern, int has_wildcards, void *arg), void *arg)
+    int (*fn)(const char *pattern, int has_wildcards, const char *where, void *arg),
+    void *arg)
 {
 	size_t i;
 	int rv;
@@ -445,7 +446,8 @@ policy_foreach_exec(const struct policy *p,
 		if (p->rules[i].node == PNONE || !p->rules[i].allow ||
 		    !(p->rules[i].bits & POLICY_EXEC))
 			continue;
-		if ((rv = fn(p->rules[i].pattern, p->rules[i].has_wild, arg)) != 0)
+		if ((rv = fn(p->rules[i].pattern, p->rules[i].has_wild, p->rules[i].where, arg)) !=
+		    0)
 			return rv;
 	}
 	return 0;

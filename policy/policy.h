@@ -171,6 +171,30 @@ struct policy_decision {
 int policy_decide(const struct policy *p, const char *path, unsigned access, pid_t self_pid,
     struct policy_decision *d);
 
+/* What policy_decide() says for every path strictly beneath a folder. */
+enum policy_beneath {
+	POLICY_BENEATH_NONE, /* no path beneath can be allowed the access */
+	POLICY_BENEATH_ALL,  /* every path beneath is allowed it: a rule ending
+				in "**" covers them all and no deny rule could
+				match any of them */
+	POLICY_BENEATH_SOME, /* it depends on the path: decide each one */
+};
+
+/*
+ * Decide for a whole subtree at once: *out says whether policy_decide(p,
+ * PATH, access, self_pid) allows every PATH strictly beneath the canonical
+ * folder path dir, none of them, or some.  NONE and ALL are certain; SOME
+ * may also be answered where a closer look would find NONE or ALL (every
+ * rule that could match some path beneath is counted, whatever its
+ * names), so a caller that decides each path of a SOME subtree is always
+ * right.  Used to turn exec rules into Landlock grants, a folder grant
+ * where the whole subtree is allowed.  Returns 0, or -1 with errno EINVAL
+ * (dir not canonical, bad access) or ENOMEM.  Allocates; cost is linear in
+ * the policy's size.
+ */
+int policy_decide_beneath(const struct policy *p, const char *dir, unsigned access,
+    pid_t self_pid, enum policy_beneath *out);
+
 /*
  * policy_decide() for a path some of whose components are looked up in
  * folders that fold case (a case-insensitive file system: the caller knows
@@ -242,15 +266,17 @@ ssize_t policy_escape(const char *path, char *buf, size_t size);
 
 /*
  * Call fn for each allow rule granting POLICY_EXEC, with its pattern (as
- * written, escapes included, after include expansion) and whether it has
- * wildcards; policy_pattern_prefix() turns it into a path.  Deny rules are
- * not passed: the broker still refuses what they deny when asked, but a
- * tree-wide Landlock grant cannot carve them out.  Used to
- * build the worker's Landlock rules.  Stops and returns fn's value when fn
- * returns non-zero; returns 0 otherwise.
+ * written, escapes included, after include expansion), whether it has
+ * wildcards and its "FILE:LINE"; policy_pattern_prefix() turns the pattern
+ * into the folder or file where what it matches lies.  Deny rules are not
+ * passed: whoever turns these into grants (the worker's Landlock rules)
+ * decides each path under them with policy_decide() or
+ * policy_decide_beneath(), where deny rules count.  Stops and returns fn's
+ * value when fn returns non-zero; returns 0 otherwise.
  */
 int policy_foreach_exec(const struct policy *p,
-    int (*fn)(const char *pattern, int has_wildcards, void *arg), void *arg);
+    int (*fn)(const char *pattern, int has_wildcards, const char *where, void *arg),
+    void *arg);
 
 /*
  * Call fn for the name of each file the policy was read from: the top-level

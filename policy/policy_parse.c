@@ -600,40 +600,68 @@ policy_parse_text(struct pctx *c, const char *name, const char *text, size_t len
 	return 0;
 }
 
+/* Why a file that is not a regular file is refused, for messages. */
+static const char *
+not_regular(mode_t mode)
+{
+#define NOT_REG(what) what ", not a regular file; write the policy to a file"
+	if (S_ISDIR(mode))
+		return NOT_REG("a folder");
+	if (S_ISFIFO(mode))
+		return NOT_REG("a FIFO (named pipe)");
+	if (S_ISCHR(mode))
+		return NOT_REG("a character device");
+	if (S_ISBLK(mode))
+		return NOT_REG("a block device");
+	if (S_ISSOCK(mode))
+		return NOT_REG("a socket");
+	return NOT_REG("something else");
+#undef NOT_REG
+}
+
 /*
- * Read a whole policy file.  Only regular files and pipes: a device (think
- * /dev/zero or a tty) or a folder is refused, and a size cap bounds the
- * rest.  O_NONBLOCK so that opening a FIFO with no writer cannot hang us.
+ * Read a whole policy file, which must be a regular file: a FIFO with no
+ * writer would read as an empty policy ("ok (0 rules)"), one whose writer
+ * never writes would hang every load, and a device (/dev/zero, a tty) never
+ * ends.  stat() first, so that a special file is not even opened (opening a
+ * device can do things); the open is O_NONBLOCK all the same, for a FIFO
+ * swapped in meanwhile, and fstat() checks that the open found the very
+ * file stat() saw.  A symlink to a regular file is fine.  O_NONBLOCK stays
+ * on while reading: a regular file ignores it, and a file that calls itself
+ * regular but would block (procfs has such) fails with EAGAIN instead.  The
+ * size is bounded, whatever st_size says.
  */
 static int
 read_all(const char *path, char **out, size_t *outlen, struct stat *st, const char **why)
 {
+	struct stat before;
 	char *buf = NULL, *nb;
 	size_t len = 0, cap = 0;
 	ssize_t r;
-	int fd, fl, saved;
+	int fd = -1, saved;
 
 	*why = NULL;
+	if (stat(path, &before) == -1)
+		return -1;
+	if (!S_ISREG(before.st_mode)) {
+		*why = not_regular(before.st_mode);
+		errno = S_ISDIR(before.st_mode) ? EISDIR : EINVAL;
+		return -1;
+	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) == -1)
 		return -1;
 	if (fstat(fd, st) == -1)
 		goto fail;
-	if (S_ISDIR(st->st_mode)) {
-		errno = EISDIR;
+	if (!S_ISREG(st->st_mode) || st->st_dev != before.st_dev || st->st_ino != before.st_ino) {
+		*why = "replaced while being opened; try again";
+		errno = EAGAIN;
 		goto fail;
 	}
-	if (!S_ISREG(st->st_mode) && !S_ISFIFO(st->st_mode)) {
-		*why = "not a regular file";
-		errno = EINVAL;
-		goto fail;
-	}
-	if (S_ISREG(st->st_mode) && st->st_size > (off_t)POLICY_FILE_SIZE_MAX) {
+	if (st->st_size > (off_t)POLICY_FILE_SIZE_MAX) {
 		*why = "file too large";
 		errno = EFBIG;
 		goto fail;
 	}
-	if ((fl = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
-		goto fail;
 	for (;;) {
 		if (len == cap) {
 			if (cap > POLICY_FILE_SIZE_MAX) {

@@ -2,11 +2,12 @@
  * policy_runtime.c: the built-in profile named by "include @runtime".
  *
  * Read-only, and as small as lets an ordinary dynamically linked program
- * start on Debian 12 x86_64 (checked with strace -f -e trace=file on cat,
- * ls, date and sort, which tests/integration/docs.sh runs on it alone;
- * python3 also needs its own tree, /usr/lib/python3*).
- * docs/filebroker.policy.5 gives the reason for every line; keep the two in
- * step.
+ * start on Debian 12 x86_64; exec only for the dynamic loader, the one
+ * file the kernel opens for exec besides the program itself (checked with
+ * strace -f -e trace=file on cat, ls, date and sort, which
+ * tests/integration/docs.sh runs on it alone; python3 also needs its own
+ * tree, /usr/lib/python3*).  docs/filebroker.policy.5 gives the reason for
+ * every line; keep the two in step.
  *
  * Deliberately absent: /etc/passwd, /etc/group and /etc/nsswitch.conf (user
  * and group names are a small leak, but a worker that wants them should say
@@ -43,11 +44,18 @@ const char policy_runtime_text[] =
     "# the dynamic loader's cache and its (normally absent) preload list\n"
     "allow read /etc/ld.so.cache\n"
     "allow stat /etc/ld.so.preload\n"
-    "# the loader and the system libraries, gconv modules included\n"
-    "allow read,exec /lib/x86_64-linux-gnu/**\n"
-    "allow read,exec /usr/lib/x86_64-linux-gnu/**\n"
-    "allow read,exec /lib64/**\n"
-    "allow read,exec /usr/lib64/**\n"
+    "# the system libraries, gconv modules included: the loader opens and\n"
+    "# maps them, which needs no exec\n"
+    "allow read /lib/x86_64-linux-gnu/**\n"
+    "allow read /usr/lib/x86_64-linux-gnu/**\n"
+    "allow read /lib64/**\n"
+    "allow read /usr/lib64/**\n"
+    "# the loader, which the kernel opens for exec as every dynamic program's\n"
+    "# interpreter\n"
+    "allow exec /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2\n"
+    "allow exec /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2\n"
+    "allow exec /lib64/ld-linux-x86-64.so.2\n"
+    "allow exec /usr/lib64/ld-linux-x86-64.so.2\n"
     "# locales, message catalogues and the locale alias table\n"
     "allow read,list /usr/lib/locale/**\n"
     "allow read,list /usr/share/locale/**\n"

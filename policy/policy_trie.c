@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -864,4 +865,112 @@ policy_decide_fold(const struct policy *p, const char *path, unsigned access, pi
 	    walk_states(p, path, self_pid, fold, nfold, &c, &e, &folded) == -1)
 		return -1;
 	return decide_from(p, exact, folded, access, d);
+}
+
+/* ---- deciding for a whole subtree ---- */
+
+/* Mark x and what it reaches without consuming a component. */
+static void
+mark_enter(const struct policy *p, uint8_t *seen, uint32_t *stack, size_t *n, uint32_t x)
+{
+	uint32_t ss;
+
+	if (!(seen[x >> 3] & (1u << (x & 7)))) {
+		seen[x >> 3] |= (uint8_t)(1u << (x & 7));
+		stack[(*n)++] = x;
+	}
+	ss = p->nodes[x].ss_child;
+	if (ss != PNONE && !(seen[ss >> 3] & (1u << (ss & 7)))) {
+		seen[ss >> 3] |= (uint8_t)(1u << (ss & 7));
+		stack[(*n)++] = ss;
+	}
+}
+
+/* Push every node x can step to on some component (itself for "**"). */
+static void
+mark_steps(const struct policy *p, uint8_t *seen, uint32_t *stack, size_t *n, uint32_t x)
+{
+	const struct pnode *nd = &p->nodes[x];
+	uint32_t j;
+
+	if (nd->is_ss)
+		mark_enter(p, seen, stack, n, x);
+	if (nd->has_lit)
+		for (j = 0; j <= nd->lit_mask; j++)
+			if (p->slots[nd->lit_off + j].child != PNONE)
+				mark_enter(p, seen, stack, n, p->slots[nd->lit_off + j].child);
+	for (j = 0; j < nd->nglob; j++)
+		mark_enter(p, seen, stack, n, p->gedges[nd->glob_off + j].child);
+	if (nd->self_child != PNONE)
+		mark_enter(p, seen, stack, n, nd->self_child);
+}
+
+int
+policy_decide_beneath(const struct policy *p, const char *dir, unsigned access, pid_t self_pid,
+    enum policy_beneath *out)
+{
+	struct policy_states a, b, *cur;
+	uint8_t *seen = NULL;
+	uint32_t *stack = NULL;
+	unsigned allowed = 0, denied = 0, covered = 0;
+	const struct pterm *t;
+	const struct pnode *nd;
+	size_t i, n = 0;
+	int k, rv = -1;
+
+	if (p == NULL || out == NULL || access == 0 || (access & ~POLICY_ALL) != 0 ||
+	    policy_path_check(dir) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
+	seen = calloc(p->nnodes / 8 + 1, 1);
+	stack = malloc((p->nnodes ? p->nnodes : 1) * sizeof(*stack));
+	if (seen == NULL || stack == NULL)
+		goto out;
+	/* The live states once dir itself has been walked, as in
+	 * policy_decide(). */
+	if (walk_states(p, dir, self_pid, NULL, 0, &a, &b, &cur) == -1)
+		goto out;
+	/* A "**" node live now stays live for every path beneath dir: its
+	 * allow rules cover them all. */
+	for (i = 0; i < cur->n; i++) {
+		nd = &p->nodes[cur->v[i]];
+		if (!nd->is_ss || nd->term == PNONE)
+			continue;
+		t = &p->terms[nd->term];
+		for (k = 0; k < POLICY_NBITS; k++)
+			if ((access & (1u << k)) && t->allow[k] != PNONE)
+				covered |= 1u << k;
+	}
+	/* Every node a path beneath dir can end on: one step or more from
+	 * the live states, over every edge whatever its name (a superset). */
+	for (i = 0; i < cur->n; i++)
+		mark_steps(p, seen, stack, &n, cur->v[i]);
+	/* The stack holds each node once; walk it as a work list. */
+	for (i = 0; i < n; i++) {
+		mark_steps(p, seen, stack, &n, stack[i]);
+		nd = &p->nodes[stack[i]];
+		if (nd->term == PNONE)
+			continue;
+		t = &p->terms[nd->term];
+		for (k = 0; k < POLICY_NBITS; k++) {
+			if (!(access & (1u << k)))
+				continue;
+			if (t->allow[k] != PNONE)
+				allowed |= 1u << k;
+			if (t->deny[k] != PNONE)
+				denied |= 1u << k;
+		}
+	}
+	if ((allowed & access) != access)
+		*out = POLICY_BENEATH_NONE;
+	else if ((covered & access) == access && (denied & access) == 0)
+		*out = POLICY_BENEATH_ALL;
+	else
+		*out = POLICY_BENEATH_SOME;
+	rv = 0;
+out:
+	free(seen);
+	free(stack);
+	return rv;
 }

@@ -530,9 +530,18 @@ def macro(runners, tree):
 
 
 def startup(runners, fb, binspawn, policy10k):
+    # The exec rules are Landlock grants decided file by file where a deny
+    # rule lies below an allow: /usr/bin walked at every start.
+    pdeny = os.path.join(os.path.dirname(policy10k), "exec-deny.policy")
+    with open(pdeny, "w") as f:
+        f.write("# make bench: start-up with exec grants decided file by file\n"
+                "include @runtime\nallow exec /usr/bin/**\ndeny exec /usr/bin/id\n")
+    os.chmod(pdeny, 0o644)
     cmds = {"unsandboxed": []}
     cmds["filebroker run"] = [fb, "run", "--"]
     cmds["filebroker run (@runtime + 10,000 rules)"] = [fb, "run", "--policy", policy10k, "--"]
+    cmds["filebroker run (allow exec /usr/bin/** + a deny)"] = [fb, "run", "--policy", pdeny,
+                                                                 "--"]
     for name in ("bubblewrap", "firejail", "proot", "runsc"):
         if runners[name]["status"] == "ok":
             cmds[name] = runners[name]["prefix"]

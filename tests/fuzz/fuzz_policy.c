@@ -6,7 +6,9 @@
  * decided on a few paths and printed; the printed text must load again and
  * give the same decisions (print and parse must agree on every syntax the
  * parser accepts), for the common rules and for the profile each of a few
- * peers gets.  Seeds: tests/fuzz/corpus/fuzz_policy/.
+ * peers gets.  policy_decide_beneath() must agree with policy_decide() on
+ * the paths below each one: ALL means every one allowed, NONE none.  Seeds:
+ * tests/fuzz/corpus/fuzz_policy/.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -48,6 +50,42 @@ same_decisions(const struct policy *p, const struct policy *q)
 	}
 }
 
+/* Is path strictly below dir? */
+static int
+below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return path[1] != '\0';
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+static void
+beneath_agrees(const struct policy *p)
+{
+	static const unsigned accs[] = { POLICY_EXEC, POLICY_READ, POLICY_READ | POLICY_WRITE };
+	struct policy_decision d;
+	enum policy_beneath b;
+	size_t i, j, k;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		for (k = 0; k < sizeof(accs) / sizeof(accs[0]); k++) {
+			if (policy_decide_beneath(p, paths[i], accs[k], 42, &b) != 0)
+				abort();
+			for (j = 0; j < sizeof(paths) / sizeof(paths[0]); j++) {
+				if (!below(paths[j], paths[i]))
+					continue;
+				if (policy_decide(p, paths[j], accs[k], 42, &d) != 0)
+					abort();
+				if ((b == POLICY_BENEATH_ALL && !d.allowed) ||
+				    (b == POLICY_BENEATH_NONE && d.allowed))
+					abort();
+			}
+		}
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -80,6 +118,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (policy_nprofiles(p) != policy_nprofiles(q))
 		abort();
 	same_decisions(p, q);
+	beneath_agrees(p);
 	for (i = 0; i < sizeof(peers) / sizeof(peers[0]); i++) {
 		rp = policy_select(p, peers[i].uid, peers[i].gids, peers[i].ngids, &pv, &pw);
 		rq = policy_select(q, peers[i].uid, peers[i].gids, peers[i].ngids, &qv, &qw);

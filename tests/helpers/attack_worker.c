@@ -33,11 +33,23 @@
  *				rewrites it between GOOD and BAD as fast as it
  *				can (the path changes after the broker copied
  *				it): "memflip: N opens, K ok, L leaks"
+ *	chdirflip N GOOD BAD NAME
+ *				chdir(2) of one buffer N times while a thread
+ *				rewrites it between GOOD (a folder the worker
+ *				may see) and BAD (one it may not): chdir is
+ *				decided on the broker's copy, then the kernel
+ *				reads the path again.  Each time it lands in BAD
+ *				(getcwd), try to learn more than that: stat the
+ *				working folder (fstatat and statx with "" and
+ *				with NULL, AT_EMPTY_PATH), open ".", and open
+ *				NAME relative to it.  "chdirflip: N chdirs, K in
+ *				BAD, L leaks"; the leaks are named on stderr
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <stdint.h>
@@ -47,6 +59,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -451,13 +464,20 @@ mode_badptr(void)
 static char flipbuf[4096];
 static const char *flip_a, *flip_b;
 static atomic_int flip_stop;
+static int flip_cpu = -1; /* the CPU the flipper moves to, or -1 */
 
 static void *
 flipper(void *arg)
 {
 	size_t la = strlen(flip_a) + 1, lb = strlen(flip_b) + 1;
+	cpu_set_t set;
 
 	(void)arg;
+	if (flip_cpu >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(flip_cpu, &set);
+		(void)sched_setaffinity(0, sizeof(set), &set);
+	}
 	while (!atomic_load(&flip_stop)) {
 		memcpy(flipbuf, flip_a, la);
 		memcpy(flipbuf, flip_b, lb);
@@ -492,6 +512,86 @@ mode_memflip(long n, const char *good, const char *bad, const char *mark)
 	return leaks != 0;
 }
 
+/* In the hidden folder: every way to read it through the working folder. */
+static long
+cwd_leaks(const char *name)
+{
+	struct statx sx;
+	struct stat st;
+	long leaks = 0;
+	int fd;
+
+	if (syscall(SYS_newfstatat, AT_FDCWD, "", &st, AT_EMPTY_PATH) == 0) {
+		fprintf(stderr, "leak: newfstatat(AT_FDCWD, \"\", AT_EMPTY_PATH): mode %o\n",
+		    (unsigned)st.st_mode);
+		leaks++;
+	}
+	if (syscall(SYS_newfstatat, AT_FDCWD, NULL, &st, AT_EMPTY_PATH) == 0) {
+		fprintf(stderr, "leak: newfstatat(AT_FDCWD, NULL, AT_EMPTY_PATH)\n");
+		leaks++;
+	}
+	if (syscall(SYS_statx, AT_FDCWD, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &sx) == 0) {
+		fprintf(stderr, "leak: statx(AT_FDCWD, \"\", AT_EMPTY_PATH)\n");
+		leaks++;
+	}
+	if (syscall(SYS_statx, AT_FDCWD, NULL, AT_EMPTY_PATH, STATX_BASIC_STATS, &sx) == 0) {
+		fprintf(stderr, "leak: statx(AT_FDCWD, NULL, AT_EMPTY_PATH)\n");
+		leaks++;
+	}
+	if ((fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		fprintf(stderr, "leak: open(\".\")\n");
+		close(fd);
+		leaks++;
+	}
+	if ((fd = open(name, O_RDONLY | O_CLOEXEC)) != -1) {
+		fprintf(stderr, "leak: open(\"%s\") relative to it\n", name);
+		close(fd);
+		leaks++;
+	}
+	return leaks;
+}
+
+static int
+mode_chdirflip(long n, const char *good, const char *bad, const char *name)
+{
+	long i, in_bad = 0, leaks = 0;
+	char cwd[4096];
+	pthread_t t;
+
+	flip_a = good;
+	flip_b = bad;
+	memcpy(flipbuf, good, strlen(good) + 1);
+	/* The broker keeps the worker on its own CPU (--placement shared);
+	 * the worker may move its threads, and a flipper on another CPU
+	 * rewrites the path while the kernel has it, not only between
+	 * time slices. */
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+		cpu_set_t set;
+		int me = sched_getcpu() < 0 ? 0 : sched_getcpu();
+
+		flip_cpu = me == 0 ? 1 : 0;
+		CPU_ZERO(&set);
+		CPU_SET(me, &set);
+		(void)sched_setaffinity(0, sizeof(set), &set);
+	}
+	if (pthread_create(&t, NULL, flipper, NULL) != 0)
+		return 2;
+	for (i = 0; i < n; i++) {
+		if (chdir(flipbuf) == -1)
+			continue;
+		if (getcwd(cwd, sizeof(cwd)) != NULL && strcmp(cwd, bad) == 0) {
+			in_bad++;
+			leaks += cwd_leaks(name);
+		}
+		if (chdir(good) == -1)
+			return 2;
+	}
+	atomic_store(&flip_stop, 1);
+	pthread_join(t, NULL);
+	printf("chdirflip: %ld chdirs, %ld in BAD, %ld leaks\n", n, in_bad, leaks);
+	return leaks != 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -516,6 +616,8 @@ main(int argc, char **argv)
 		return mode_channels(atol(argv[2]), argv[3]);
 	if (strcmp(argv[1], "memflip") == 0 && argc >= 6)
 		return mode_memflip(atol(argv[2]), argv[3], argv[4], argv[5]);
+	if (strcmp(argv[1], "chdirflip") == 0 && argc >= 6)
+		return mode_chdirflip(atol(argv[2]), argv[3], argv[4], argv[5]);
 	if (strcmp(argv[1], "empty") == 0)
 		return mode_empty(argv[2]);
 	if (strcmp(argv[1], "msgmax") == 0)

@@ -20,6 +20,11 @@
  *	sleep MS		sleep
  *	rawopen PATH		open(2) directly, not through libfilebroker
  *	rawstat PATH		stat(2) directly
+ *	rawtruncate PATH LEN	truncate(2) directly
+ *	orphans N		fork N children that leave the session, close
+ *				every descriptor (stdio and the broker socket
+ *				included) and sleep for ever: what a worker
+ *				leaves behind; prints "orphans N: ok"
  *	rawthreads N M PATH	N threads each open(2) PATH M times directly
  *	spawn PROG ARG...	posix_spawn (vfork-style clone) PROG; print its status;
  *				takes the rest of the command line
@@ -49,6 +54,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -557,6 +563,33 @@ run_op(int argc, char **argv)
 			printf("%s %s: ok %s size=%lld\n", op, path, type_of(st.st_mode),
 			    (long long)st.st_size);
 		return 2;
+	} else if (strcmp(op, "orphans") == 0) {
+		int k, nk;
+		pid_t pid;
+
+		NEED(1);
+		nk = atoi(path);
+		for (k = 0; k < nk; k++) {
+			if ((pid = fork()) == -1) {
+				fail(op, path);
+				return 2;
+			}
+			if (pid == 0) {
+				setsid();
+				syscall(SYS_close_range, 0U, ~0U, 0U);
+				for (;;)
+					pause();
+			}
+		}
+		printf("%s %s: ok\n", op, path);
+		return 2;
+	} else if (strcmp(op, "rawtruncate") == 0) {
+		NEED(2);
+		if (truncate(path, strtoll(argv[2], NULL, 10)) == -1)
+			fail(op, path);
+		else
+			printf("%s %s: ok\n", op, path);
+		return 3;
 	} else if (strcmp(op, "signals") == 0) {
 		NEED(2);
 		do_signals(atoi(argv[1]), argv[2]);

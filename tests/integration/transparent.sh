@@ -447,7 +447,7 @@ expect "exec of a program without an exec rule fails" "Permission denied|not fou
 # with one clear reason (the errno once, not twice).
 printf 'include @runtime\nallow exec /nonexistent/fb-tool\n' >"$T/missing-exec.policy"
 expect "an exec rule for a missing program is a warning" \
-	"exec rule /nonexistent/fb-tool: /nonexistent/fb-tool does not exist; the rule lets nothing run" \
+	"exec rule .*missing-exec.policy:2 \(/nonexistent/fb-tool\): /nonexistent/fb-tool does not exist; the rule lets nothing run" \
 	"$FB" run --policy "$T/missing-exec.policy" -- true
 status "the run goes on after that warning" 0 "$FB" run --policy "$T/missing-exec.policy" -- true
 if [ "$(id -u)" -eq 0 ]; then # the worker runs as nobody
@@ -455,7 +455,7 @@ if [ "$(id -u)" -eq 0 ]; then # the worker runs as nobody
 	cp "$T/bin/fbtool" "$T/private/tool"
 	chmod 700 "$T/private"
 	expect "a COMMAND out of the worker's reach: one clear reason" \
-		"the worker's user cannot open $T/private/tool for its Landlock execute rule: Permission denied\$" \
+		"cannot run '$T/private/tool': Permission denied\$" \
 		"$FB" run --policy "$P" -- "$T/private/tool"
 fi
 expect "cd to a folder the policy lets the worker stat" "^$IN/a$" run -- sh -c "cd '$IN/a' && pwd"

@@ -195,7 +195,8 @@ expect_marker(const char *p, const char *cause, const char *bytes)
 }
 
 /*
- * A short write (file size limit) reports EIO, and nothing is glued onto
+ * A short write (file size limit) reports why (the write of the rest fails
+ * with EFBIG), and nothing is glued onto
  * the torn record: the next write ends it with a newline and a torn marker
  * (cause "write", the bytes that were written), then the record, whole.
  */
@@ -211,7 +212,7 @@ test_short_write(void **state)
 	snprintf(path, sizeof(path), "%s/short.log", tmpdir);
 	assert_int_equal(audit_open(path, &a), 0);
 	assert_int_equal(write_limited(a, &ev, 100), -1);
-	assert_int_equal(errno, EIO);
+	assert_int_equal(errno, EFBIG);
 	/* Still at the limit: nothing at all is written (EFBIG), and the
 	 * tear stays as it was. */
 	assert_int_equal(write_limited(a, &ev, 100), -1);

@@ -96,13 +96,15 @@ test_filter_builds(void **state)
 	assert_true(e > 20);
 	/* process_vm_readv/writev, pidfd_open, symlinkat, utimensat,
 	 * fchmodat, ftruncate, pidfd_getfd, inotify_add_watch, linkat (ioctl,
+	 * pidfd_send_signal,
 	 * fstatfs and getdents64 are everyone's: fold.c, task_proc_check(),
 	 * SIOCOUTQ; ioctl has the seccomp requests in transparent mode only) */
 	assert_int_equal(t, e + 10);
-	/* The daemon: transparent's, without wait4 and kill, with accept4,
+	/* The daemon: transparent's, without wait4, kill and pidfd_send_signal,
+	 * with accept4,
 	 * geteuid, getsockopt and timer_settime (sanitizer builds: wait4 is
 	 * there for LeakSanitizer either way). */
-	assert_int_equal(confine_filter_size(&daemon_opts), t + 2 + SANITIZER);
+	assert_int_equal(confine_filter_size(&daemon_opts), t + 1 + SANITIZER);
 }
 
 static void

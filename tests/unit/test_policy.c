@@ -564,10 +564,11 @@ test_runtime_libdir(void **state)
 }
 
 static int
-count_exec(const char *pattern, int wild, void *arg)
+count_exec(const char *pattern, int wild, const char *where, void *arg)
 {
 	char *buf = arg;
 
+	assert_non_null(strstr(where, "t.policy:"));
 	strcat(buf, pattern);
 	strcat(buf, wild ? "*;" : ";");
 	return strcmp(pattern, "/stop") == 0 ? 42 : 0;
@@ -585,6 +586,144 @@ test_foreach_exec(void **state)
 	assert_int_equal(policy_foreach_exec(p, count_exec, buf), 42);
 	assert_string_equal(buf, "/usr/bin/tool;/opt/***;/stop;");
 	policy_free(p);
+}
+
+static enum policy_beneath
+beneath(const struct policy *p, const char *dir, unsigned acc, pid_t pid)
+{
+	enum policy_beneath b;
+
+	assert_int_equal(policy_decide_beneath(p, dir, acc, pid, &b), 0);
+	return b;
+}
+
+static void
+test_decide_beneath(void **state)
+{
+	struct policy *p;
+	enum policy_beneath b;
+
+	(void)state;
+	p = load("allow exec /usr/bin/**\n");
+	assert_int_equal(beneath(p, "/usr/bin", POLICY_EXEC, 0), POLICY_BENEATH_ALL);
+	assert_int_equal(beneath(p, "/usr/bin/sub", POLICY_EXEC, 0), POLICY_BENEATH_ALL);
+	assert_int_equal(beneath(p, "/usr", POLICY_EXEC, 0), POLICY_BENEATH_SOME);
+	assert_int_equal(beneath(p, "/", POLICY_EXEC, 0), POLICY_BENEATH_SOME);
+	assert_int_equal(beneath(p, "/opt", POLICY_EXEC, 0), POLICY_BENEATH_NONE);
+	assert_int_equal(beneath(p, "/usr/bin", POLICY_READ, 0), POLICY_BENEATH_NONE);
+	assert_int_equal(beneath(p, "/usr/bin", POLICY_EXEC | POLICY_READ, 0),
+	    POLICY_BENEATH_NONE);
+	policy_free(p);
+
+	/* a deny rule anywhere below makes it SOME; elsewhere it does not */
+	p = load("allow exec /usr/bin/**\ndeny exec /usr/bin/id\ndeny read /usr/bin/x\n"
+		 "deny exec /usr/lib/y\n");
+	assert_int_equal(beneath(p, "/usr/bin", POLICY_EXEC, 0), POLICY_BENEATH_SOME);
+	assert_int_equal(beneath(p, "/usr/bin/id", POLICY_EXEC, 0), POLICY_BENEATH_ALL);
+	assert_int_equal(beneath(p, "/usr/bin/sub", POLICY_EXEC, 0), POLICY_BENEATH_ALL);
+	policy_free(p);
+	p = load("allow exec /usr/**\ndeny exec /**/secret\n");
+	assert_int_equal(beneath(p, "/usr/bin", POLICY_EXEC, 0), POLICY_BENEATH_SOME);
+	policy_free(p);
+
+	/* a wildcard component covers one level only */
+	p = load("allow exec /usr/bin/py*\n");
+	assert_int_equal(beneath(p, "/usr/bin", POLICY_EXEC, 0), POLICY_BENEATH_SOME);
+	assert_int_equal(beneath(p, "/usr/bin/python3", POLICY_EXEC, 0), POLICY_BENEATH_NONE);
+	assert_int_equal(beneath(p, "/usr/bin/x", POLICY_EXEC, 0), POLICY_BENEATH_NONE);
+	policy_free(p);
+
+	/* everything, and several access bits */
+	p = load("allow read,exec /**\ndeny read /etc/**\n");
+	assert_int_equal(beneath(p, "/", POLICY_EXEC, 0), POLICY_BENEATH_ALL);
+	assert_int_equal(beneath(p, "/", POLICY_EXEC | POLICY_READ, 0), POLICY_BENEATH_SOME);
+	assert_int_equal(beneath(p, "/usr", POLICY_EXEC | POLICY_READ, 0), POLICY_BENEATH_ALL);
+	assert_int_equal(beneath(p, "/etc", POLICY_READ, 0), POLICY_BENEATH_SOME);
+	policy_free(p);
+
+	/* /proc/self is the worker's pid */
+	p = load("allow exec /proc/self/**\n");
+	assert_int_equal(beneath(p, "/proc/42", POLICY_EXEC, 42), POLICY_BENEATH_ALL);
+	assert_int_equal(beneath(p, "/proc/43", POLICY_EXEC, 42), POLICY_BENEATH_NONE);
+	assert_int_equal(beneath(p, "/proc", POLICY_EXEC, 42), POLICY_BENEATH_SOME);
+	assert_int_equal(policy_decide_beneath(p, "/proc/", POLICY_EXEC, 0, &b), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(policy_decide_beneath(p, "/proc", 0, 0, &b), -1);
+	policy_free(p);
+}
+
+/* Random policies over a few names: ALL and NONE must hold for every path
+ * beneath, as policy_decide() decides each. */
+static void
+test_decide_beneath_property(void **state)
+{
+	static const char *const pcomp[] = { "a", "b", "ab", "*", "a*", "**", "[ab]" };
+	static const char *const names[] = { "a", "b", "ab", "c" };
+	char text[2048], path[256], dir[128], *t;
+	unsigned seed = 20260517, r;
+	size_t nrules, i, j, k, depth, ndirs, nsub;
+	struct policy_diags d = { 0 };
+	struct policy *p;
+	enum policy_beneath b;
+	int round, allowed_all, denied_all;
+
+	(void)state;
+	for (round = 0; round < 400; round++) {
+		t = text;
+		nrules = 1 + rand_r(&seed) % 5;
+		for (i = 0; i < nrules; i++) {
+			r = (unsigned)rand_r(&seed);
+			t += sprintf(t, "%s exec ", r % 3 == 0 ? "deny" : "allow");
+			depth = 1 + (unsigned)rand_r(&seed) % 3;
+			for (j = 0; j < depth; j++)
+				t += sprintf(t, "/%s", pcomp[rand_r(&seed) % 7]);
+			t += sprintf(t, "\n");
+		}
+		if (policy_load_buffer("r.policy", text, strlen(text), NULL, &p, &d) == -1) {
+			policy_diags_free(&d);
+			continue;
+		}
+		policy_diags_free(&d);
+		/* dirs: / and one or two names deep */
+		ndirs = 1 + 4 + 16;
+		for (i = 0; i < ndirs; i++) {
+			if (i == 0)
+				snprintf(dir, sizeof(dir), "/");
+			else if (i <= 4)
+				snprintf(dir, sizeof(dir), "/%s", names[i - 1]);
+			else
+				snprintf(dir, sizeof(dir), "/%s/%s", names[(i - 5) / 4],
+				    names[(i - 5) % 4]);
+			assert_int_equal(policy_decide_beneath(p, dir, POLICY_EXEC, 0, &b), 0);
+			allowed_all = denied_all = 1;
+			/* every path one to three names beneath dir */
+			nsub = 4 + 16 + 64;
+			for (k = 0; k < nsub; k++) {
+				size_t x = k;
+
+				snprintf(path, sizeof(path), "%s", strcmp(dir, "/") ? dir : "");
+				if (x < 4)
+					sprintf(path + strlen(path), "/%s", names[x]);
+				else if ((x -= 4) < 16)
+					sprintf(path + strlen(path), "/%s/%s", names[x / 4],
+					    names[x % 4]);
+				else {
+					x -= 16;
+					sprintf(path + strlen(path), "/%s/%s/%s", names[x / 16],
+					    names[(x / 4) % 4], names[x % 4]);
+				}
+				if (allowed(p, path, POLICY_EXEC, 0))
+					denied_all = 0;
+				else
+					allowed_all = 0;
+			}
+			if (b == POLICY_BENEATH_ALL && !allowed_all)
+				fail_msg("ALL beneath %s but some path denied:\n%s", dir, text);
+			if (b == POLICY_BENEATH_NONE && !denied_all)
+				fail_msg("NONE beneath %s but some path allowed:\n%s", dir, text);
+		}
+		policy_free(p);
+	}
 }
 
 int
@@ -605,6 +744,8 @@ main(void)
 		cmocka_unit_test(test_runtime),
 		cmocka_unit_test(test_runtime_libdir),
 		cmocka_unit_test(test_foreach_exec),
+		cmocka_unit_test(test_decide_beneath),
+		cmocka_unit_test(test_decide_beneath_property),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);

@@ -194,10 +194,11 @@ test_top_and_v1(void **state)
 }
 
 static int
-count_exec(const char *pattern, int has_wildcards, void *arg)
+count_exec(const char *pattern, int has_wildcards, const char *where, void *arg)
 {
 	(void)pattern;
 	(void)has_wildcards;
+	(void)where;
 	(*(int *)arg)++;
 	return 0;
 }

@@ -11,6 +11,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/bpf.h>
+#include <linux/mii.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 #include <linux/filter.h>
 #include <linux/io_uring.h>
 #include <linux/kcmp.h>
@@ -289,6 +292,12 @@ attack_paths(void)
 	if (transparent) {
 		TRY("newfstatat AT_EMPTY_PATH with a path",
 		    syscall(SYS_newfstatat, AT_FDCWD, "/etc/shadow", &st, AT_EMPTY_PATH));
+		/* A NULL path is "" to Linux 6.11+: with AT_FDCWD, the working
+		 * folder, which a chdir race can make a hidden one. */
+		TRY("newfstatat(AT_FDCWD, NULL, AT_EMPTY_PATH): the working folder",
+		    syscall(SYS_newfstatat, AT_FDCWD, NULL, &st, AT_EMPTY_PATH));
+		TRY("statx(AT_FDCWD, NULL, AT_EMPTY_PATH): the working folder",
+		    syscall(SYS_statx, AT_FDCWD, NULL, AT_EMPTY_PATH, STATX_BASIC_STATS, &stx));
 	} else {
 		long rc = syscall(SYS_newfstatat, AT_FDCWD, "/etc/shadow", &st, AT_EMPTY_PATH);
 
@@ -428,6 +437,60 @@ attack_processes(void)
 	TRY("setns(broker socket)", setns(worker_sock, 0));
 }
 
+/*
+ * The host's network facts through ioctls on a socket the worker may have
+ * (a socketpair, or the broker socket): the interface list with addresses
+ * (SIOCGIFCONF), a MAC address (SIOCGIFHWADDR), an index, flags, driver
+ * data (SIOCETHTOOL), wireless details.  Without net they are refused, on
+ * their low 32 bits as the kernel truncates them.  Only the interface list
+ * must be non-empty for the attack to have worked; the others use the
+ * loopback interface, which every machine has.
+ */
+static void
+attack_netinfo(int fd)
+{
+	static const struct {
+		const char *name;
+		unsigned long req;
+	} ifr_reqs[] = {
+		{ "SIOCGIFHWADDR", SIOCGIFHWADDR }, { "SIOCGIFADDR", SIOCGIFADDR },
+		{ "SIOCGIFINDEX", SIOCGIFINDEX },   { "SIOCGIFFLAGS", SIOCGIFFLAGS },
+		{ "SIOCGIFNETMASK", SIOCGIFNETMASK }, { "SIOCGIFMTU", SIOCGIFMTU },
+		{ "SIOCGIFTXQLEN", SIOCGIFTXQLEN }, { "SIOCGIFMAP", SIOCGIFMAP },
+		{ "SIOCETHTOOL", SIOCETHTOOL },	    { "SIOCGIWNAME", 0x8B01 },
+		{ "SIOCGMIIPHY", SIOCGMIIPHY },
+	};
+	char what[96], ifbuf[4096];
+	struct ifconf ifc;
+	struct ifreq ifr;
+	size_t i;
+
+	memset(&ifc, 0, sizeof(ifc));
+	ifc.ifc_len = sizeof(ifbuf);
+	ifc.ifc_buf = ifbuf;
+	errno = 0;
+	if (ioctl(fd, SIOCGIFCONF, &ifc) == 0 && ifc.ifc_len > 0)
+		expect_fail("ioctl SIOCGIFCONF: the host's interfaces and addresses", 0, 0);
+	else
+		expect_fail("ioctl SIOCGIFCONF: the host's interfaces and addresses", -1,
+		    errno ? errno : ENODATA);
+	memset(&ifc, 0, sizeof(ifc));
+	ifc.ifc_len = sizeof(ifbuf);
+	ifc.ifc_buf = ifbuf;
+	TRY("ioctl 1<<32 | SIOCGIFCONF", syscall(SYS_ioctl, fd, HIGH32 | SIOCGIFCONF, &ifc));
+	TRY("ioctl SIOCGIFNAME of index 1", ({
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_ifindex = 1;
+		ioctl(fd, SIOCGIFNAME, &ifr);
+	}));
+	for (i = 0; i < sizeof(ifr_reqs) / sizeof(ifr_reqs[0]); i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+		snprintf(what, sizeof(what), "ioctl %s of lo", ifr_reqs[i].name);
+		TRY(what, ioctl(fd, ifr_reqs[i].req, &ifr));
+	}
+}
+
 /* socket() then connect(): -1 with the errno of whichever failed. */
 static int
 sock_connect(int family, const struct sockaddr *sa, socklen_t len)
@@ -471,6 +534,7 @@ attack_sockets(void)
 	TRY("connect the broker socket to the abstract socket",
 	    connect(worker_sock, (struct sockaddr *)&sun, len));
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == 0) {
+		attack_netinfo(sp[0]);
 		TRY("bind a socketpair socket to an abstract name",
 		    bind(sp[0], (struct sockaddr *)&sun, len));
 		TRY("sendto the abstract socket through a stream pair",
@@ -491,6 +555,15 @@ attack_sockets(void)
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock_path);
 	TRY("socket+connect to the pathname socket",
 	    sock_connect(AF_UNIX, (struct sockaddr *)&sun, sizeof(sun)));
+	{
+		struct ifconf ifc;
+		char ifbuf[1024];
+
+		memset(&ifc, 0, sizeof(ifc));
+		ifc.ifc_len = sizeof(ifbuf);
+		ifc.ifc_buf = ifbuf;
+		TRY("ioctl SIOCGIFCONF on the broker socket", ioctl(worker_sock, SIOCGIFCONF, &ifc));
+	}
 }
 
 void

@@ -1,0 +1,469 @@
+/*
+ * exec_grants.c: the worker's Landlock exec grants from the policy's own
+ * decisions; see exec_grants.h.
+ *
+ * The walk decides each name and grants what the policy allows at once,
+ * by the descriptor it opened relative to its folder (O_PATH|O_NOFOLLOW):
+ * the grant is on the very inode whose name was decided.  A file with
+ * other names (st_nlink > 1) waits until the walk is done: Landlock grants
+ * an inode under every name, so if a deny rule denies another of its
+ * names in the walked trees, a deny rule winning, it is granted under
+ * none.  Those few are opened again by their canonical path with
+ * RESOLVE_NO_SYMLINKS and checked to be the inode decided on.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "exec_grants.h"
+#include "landlock.h"
+#include "log.h"
+
+struct cand {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+};
+
+struct inode {
+	dev_t dev;
+	ino_t ino;
+};
+
+/* The literal part of one allow-exec rule, made canonical. */
+struct root {
+	char *canon;
+	const char *where; /* the rule's FILE:LINE, for messages */
+	const char *pattern;
+};
+
+struct walk {
+	const struct policy *p;
+	struct exec_grants *g;
+	size_t cappaths;
+	const struct root *root; /* the rule whose tree is being walked */
+	struct cand *c;		 /* files with other names, to grant last */
+	size_t nc, capc;
+	struct inode *denied; /* files a deny rule denies, with other names */
+	size_t nd, capd;
+	size_t entries;
+	struct root *roots;
+	size_t nroots, caproots;
+};
+
+/* Room for one more element in *v (n used, *cap allocated, each size
+ * bytes), doubling; the broker cannot go on without it. */
+static void
+grow(void *v, size_t n, size_t *cap, size_t size)
+{
+	void *nv;
+	size_t ncap;
+
+	if (n < *cap)
+		return;
+	ncap = *cap ? *cap * 2 : 16;
+	if ((nv = realloc(*(void **)v, ncap * size)) == NULL)
+		fatal("run: exec grants");
+	*(void **)v = nv;
+	*cap = ncap;
+}
+
+static int
+is_runtime(const char *where)
+{
+	return strncmp(where, "@runtime:", 9) == 0;
+}
+
+/* One grant: fd names the object (a file, or a folder for all beneath). */
+static int
+grant_fd(struct walk *w, int fd, const char *path, int dir)
+{
+	struct exec_grants *g = w->g;
+
+	if (g->ruleset >= 0 && landlock_ruleset_add_exec(g->ruleset, fd) == -1) {
+		log_warn("run: exec: Landlock rule for %s", path);
+		return -1;
+	}
+	grow(&g->paths, g->npaths + 1, &w->cappaths, sizeof(*g->paths));
+	if ((g->paths[g->npaths] = strdup(path)) == NULL)
+		fatal("run: exec grants");
+	g->paths[++g->npaths] = NULL;
+	if (dir)
+		g->nfolders++;
+	return 0;
+}
+
+/* A file with other names, granted once the walk is done (see above). */
+static void
+defer(struct walk *w, const char *path, const struct stat *st)
+{
+	grow(&w->c, w->nc, &w->capc, sizeof(*w->c));
+	if ((w->c[w->nc].path = strdup(path)) == NULL)
+		fatal("run: exec grants");
+	w->c[w->nc].dev = st->st_dev;
+	w->c[w->nc].ino = st->st_ino;
+	w->nc++;
+}
+
+static void
+add_denied(struct walk *w, const struct stat *st)
+{
+	grow(&w->denied, w->nd, &w->capd, sizeof(*w->denied));
+	w->denied[w->nd].dev = st->st_dev;
+	w->denied[w->nd].ino = st->st_ino;
+	w->nd++;
+}
+
+static int
+is_denied(const struct walk *w, dev_t dev, ino_t ino)
+{
+	size_t i;
+
+	for (i = 0; i < w->nd; i++)
+		if (w->denied[i].dev == dev && w->denied[i].ino == ino)
+			return 1;
+	return 0;
+}
+
+/*
+ * A regular file, name in the folder dfd, at canonical path: granted if the
+ * policy allows exec of it (deferred if it has other names); noted if a
+ * deny rule denies it and it has other names.  The decision comes first:
+ * most names of a folder decide nothing and cost no system call.
+ */
+static int
+decide_file(struct walk *w, int dfd, const char *name, const char *path)
+{
+	struct policy_decision d;
+	struct stat st;
+	int fd, rv = 0;
+
+	if (policy_decide(w->p, path, POLICY_EXEC, 0, &d) == -1)
+		return 0; /* not a path the policy can name: nothing granted */
+	if (!d.allowed) {
+		if (strcmp(d.rule, "default") != 0 &&
+		    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_nlink > 1)
+			add_denied(w, &st);
+		return 0;
+	}
+	if ((fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return 0; /* gone meanwhile */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (st.st_nlink > 1)
+			defer(w, path, &st);
+		else
+			rv = grant_fd(w, fd, path, 0);
+	}
+	close(fd);
+	return rv;
+}
+
+/* Walk the folder open as fd (taken over) at canonical path, depth levels
+ * below the rule's literal part.  0, or -1 after logging why. */
+static int
+walk_dir(struct walk *w, int fd, char *path, size_t len, int depth)
+{
+	enum policy_beneath b;
+	struct dirent *de;
+	struct stat st;
+	size_t nl;
+	DIR *d;
+	int cfd, rv = 0, isdir;
+
+	if (policy_decide_beneath(w->p, path, POLICY_EXEC, 0, &b) == -1) {
+		close(fd);
+		return 0;
+	}
+	if (b == POLICY_BENEATH_NONE) {
+		close(fd);
+		return 0;
+	}
+	if (b == POLICY_BENEATH_ALL) {
+		rv = grant_fd(w, fd, path, 1);
+		close(fd);
+		return rv;
+	}
+	if (depth >= EXEC_GRANTS_DEPTH_MAX) {
+		log_warnx("run: exec rule %s (%s): %s is more than %d folders below %s, and the "
+			  "policy decides exec in it file by file; use a narrower rule",
+		    w->root->where, w->root->pattern, path, EXEC_GRANTS_DEPTH_MAX,
+		    w->root->canon);
+		close(fd);
+		return -1;
+	}
+	/* A folder the broker cannot read grants nothing: nothing in it can
+	 * be decided. */
+	if ((d = fdopendir(fd)) == NULL) {
+		log_debug("run: exec rule %s: %s: %s; nothing in it is granted", w->root->where,
+		    path, strerror(errno));
+		close(fd);
+		return 0;
+	}
+	while (rv == 0 && (errno = 0, de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (++w->entries > EXEC_GRANTS_ENTRIES_MAX) {
+			log_warnx("run: exec rule %s (%s): deciding exec file by file under %s "
+				  "takes more than %d folder entries (a deny rule or a wildcard "
+				  "below a wide allow rule); use narrower allow exec rules, for "
+				  "the folders that hold the programs",
+			    w->root->where, w->root->pattern, w->root->canon,
+			    EXEC_GRANTS_ENTRIES_MAX);
+			rv = -1;
+			break;
+		}
+		nl = strlen(de->d_name);
+		if (len + (len > 1) + nl + 1 > PATH_MAX)
+			continue; /* no request can name it either */
+		if (len > 1)
+			path[len] = '/';
+		memcpy(path + len + (len > 1), de->d_name, nl + 1);
+		isdir = de->d_type == DT_DIR;
+		if (de->d_type == DT_UNKNOWN) {
+			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+				path[len] = '\0';
+				continue; /* gone meanwhile */
+			}
+			isdir = S_ISDIR(st.st_mode);
+		}
+		if (de->d_type == DT_REG || (de->d_type == DT_UNKNOWN && S_ISREG(st.st_mode)))
+			rv = decide_file(w, dirfd(d), de->d_name, path);
+		/* Symlinks, devices and the like are not granted: a link runs
+		 * what it points to, decided where that lies. */
+		if (rv == 0 && isdir) {
+			cfd = openat(dirfd(d), de->d_name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (cfd != -1)
+				rv = walk_dir(w, cfd, path, len + (len > 1) + nl, depth + 1);
+		}
+		path[len] = '\0';
+	}
+	if (rv == 0 && errno != 0)
+		log_debug("run: exec rule %s: reading %s: %s; the rest of it is not granted",
+		    w->root->where, path, strerror(errno));
+	closedir(d);
+	return rv;
+}
+
+/* policy_foreach_exec(): note the canonical literal part of each rule. */
+static int
+add_root(const char *pattern, int has_wildcards, const char *where, void *arg)
+{
+	struct walk *w = arg;
+	char prefix[PATH_MAX], canon[PATH_MAX];
+	struct policy_decision d;
+
+	if (policy_pattern_prefix(pattern, prefix, sizeof(prefix)) < 0)
+		return 0;
+	if (realpath(prefix, canon) == NULL) {
+		/* Nothing there: a policy written for several hosts must not
+		 * stop every run on this one. */
+		if (!is_runtime(where))
+			log_warnx("run: exec rule %s (%s): %s %s; the rule lets nothing run", where,
+			    pattern, prefix,
+			    errno == ENOENT ? "does not exist" : strerror(errno));
+		return 0;
+	}
+	if (strcmp(prefix, canon) != 0) {
+		/* Every path the pattern matches passes through a symlink, and
+		 * no canonical path does.  Said for a rule naming one file only
+		 * when no other rule allows what it leads to (@runtime names
+		 * the loader by all its names; an older glibc's is a link to
+		 * ld-2.NN.so, which this says to add). */
+		if (!has_wildcards &&
+		    (policy_decide(w->p, canon, POLICY_EXEC, 0, &d) == -1 || !d.allowed))
+			log_warnx("run: exec rule %s: %s is %s (through a symlink), which the "
+				  "policy does not allow exec of: rules match canonical paths; "
+				  "add 'allow exec %s'",
+			    where, prefix, canon, canon);
+		else if (has_wildcards && !is_runtime(where))
+			log_warnx("run: exec rule %s: %s is %s (through a symlink) and the policy "
+				  "decides on canonical paths, so the rule matches nothing there; "
+				  "write it for %s",
+			    where, prefix, canon, canon);
+	}
+	grow(&w->roots, w->nroots, &w->caproots, sizeof(*w->roots));
+	if ((w->roots[w->nroots].canon = strdup(canon)) == NULL)
+		fatal("run: exec grants");
+	w->roots[w->nroots].where = where;
+	w->roots[w->nroots].pattern = pattern;
+	w->nroots++;
+	return 0;
+}
+
+/* Paths in tree order: '/' sorts before every other byte, so a folder's
+ * descendants follow it directly. */
+static int
+root_cmp(const void *a, const void *b)
+{
+	const unsigned char *x = (const unsigned char *)((const struct root *)a)->canon;
+	const unsigned char *y = (const unsigned char *)((const struct root *)b)->canon;
+	unsigned cx, cy;
+
+	for (;; x++, y++) {
+		cx = *x == '/' ? 1 : *x == 1 ? '/' : *x;
+		cy = *y == '/' ? 1 : *y == 1 ? '/' : *y;
+		if (cx != cy || cx == 0)
+			return (int)cx - (int)cy;
+	}
+}
+
+/* Is path below (or at) folder? */
+static int
+below(const char *path, const char *folder)
+{
+	size_t n = strlen(folder);
+
+	if (strcmp(folder, "/") == 0)
+		return 1;
+	return strncmp(path, folder, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* Walk each root that no earlier root covers. */
+static int
+walk_roots(struct walk *w)
+{
+	char path[PATH_MAX];
+	const char *cover = NULL;
+	struct stat st;
+	size_t i;
+	int fd;
+
+	qsort(w->roots, w->nroots, sizeof(*w->roots), root_cmp);
+	for (i = 0; i < w->nroots; i++) {
+		w->root = &w->roots[i];
+		if (cover != NULL && below(w->root->canon, cover))
+			continue;
+		if (lstat(w->root->canon, &st) == -1)
+			continue;
+		if (S_ISREG(st.st_mode)) {
+			if (decide_file(w, AT_FDCWD, w->root->canon, w->root->canon) == -1)
+				return -1;
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode))
+			continue;
+		cover = w->root->canon;
+		if ((fd = open(w->root->canon, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) ==
+		    -1) {
+			log_warnx("run: exec rule %s: %s: %s; the rule lets nothing run there",
+			    w->root->where, w->root->canon, strerror(errno));
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s", w->root->canon);
+		if (walk_dir(w, fd, path, strlen(path), 0) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* The files with other names: granted unless a deny rule denies one of
+ * those names, each opened again and checked to be the inode decided on. */
+static int
+grant_deferred(struct walk *w)
+{
+	struct open_how how;
+	struct stat st;
+	size_t i;
+	int fd, rc;
+
+	for (i = 0; i < w->nc; i++) {
+		if (is_denied(w, w->c[i].dev, w->c[i].ino)) {
+			log_info("run: exec: %s is left out: a hard link of a file a deny rule "
+				 "denies exec of",
+			    w->c[i].path);
+			w->g->nskipped++;
+			continue;
+		}
+		memset(&how, 0, sizeof(how));
+		how.flags = O_PATH | O_CLOEXEC;
+		how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+		if ((fd = (int)syscall(SYS_openat2, AT_FDCWD, w->c[i].path, &how, sizeof(how))) ==
+		    -1)
+			continue; /* gone meanwhile */
+		if (fstat(fd, &st) == -1 || st.st_dev != w->c[i].dev || st.st_ino != w->c[i].ino) {
+			log_warnx("run: exec: %s changed while the grants were made; left out",
+			    w->c[i].path);
+			close(fd);
+			continue;
+		}
+		rc = grant_fd(w, fd, w->c[i].path, 0);
+		close(fd);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+path_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+walk_free(struct walk *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nc; i++)
+		free(w->c[i].path);
+	free(w->c);
+	free(w->denied);
+	for (i = 0; i < w->nroots; i++)
+		free(w->roots[i].canon);
+	free(w->roots);
+}
+
+int
+exec_grants_build(const struct policy *p, int abi, int allow_net, struct exec_grants *g)
+{
+	struct walk w;
+	int rv = -1;
+
+	memset(g, 0, sizeof(*g));
+	g->ruleset = -1;
+	memset(&w, 0, sizeof(w));
+	w.p = p;
+	w.g = g;
+	if (abi >= 1 && (g->ruleset = landlock_ruleset_new(abi, allow_net)) == -1) {
+		log_warn("run: Landlock ruleset");
+		return -1;
+	}
+	(void)policy_foreach_exec(p, add_root, &w);
+	if (walk_roots(&w) == -1 || grant_deferred(&w) == -1)
+		goto out;
+	g->nentries = w.entries;
+	if (g->paths == NULL && (g->paths = calloc(1, sizeof(*g->paths))) == NULL)
+		fatal("run: exec grants");
+	qsort(g->paths, g->npaths, sizeof(*g->paths), path_cmp);
+	rv = 0;
+out:
+	walk_free(&w);
+	if (rv == -1)
+		exec_grants_free(g);
+	return rv;
+}
+
+void
+exec_grants_free(struct exec_grants *g)
+{
+	size_t i;
+
+	if (g->ruleset >= 0)
+		close(g->ruleset);
+	for (i = 0; g->paths != NULL && i < g->npaths; i++)
+		free(g->paths[i]);
+	free(g->paths);
+	memset(g, 0, sizeof(*g));
+	g->ruleset = -1;
+}

@@ -1,0 +1,54 @@
+/*
+ * exec_grants.h: the worker's Landlock exec grants, built from the policy's
+ * own decisions.
+ *
+ * execve() never reaches the broker: the kernel checks Landlock's EXECUTE
+ * right on the file (and on the ELF interpreter it opens).  So the exec
+ * rules become Landlock grants before the worker starts, and what they
+ * grant must be exactly what policy_decide() allows for exec: a deny rule
+ * wins, a wildcard grants what it matches and nothing else.  From the
+ * literal part of each allow-exec rule the folder tree is walked: a folder
+ * the policy allows exec for as a whole (policy_decide_beneath() ALL) is
+ * one folder grant; otherwise each regular file the policy allows is
+ * granted on its own (Landlock grants name inodes); a subtree where
+ * nothing can be allowed is not entered.  Paths are decided canonical, as
+ * the broker decides opens: symlinks are not followed by the walk (a link
+ * runs what it points to, decided where that lies), and a rule whose
+ * literal part passes through a symlink matches nothing there.
+ */
+#ifndef FB_EXEC_GRANTS_H
+#define FB_EXEC_GRANTS_H
+
+#include <stddef.h>
+
+#include "policy.h"
+
+/* Bounds on the walk: an allow-exec rule for all of "/" with a deny rule
+ * below it is an error naming the rule, not a start-up that reads the
+ * whole disk. */
+#define EXEC_GRANTS_ENTRIES_MAX 20000 /* folder entries looked at */
+#define EXEC_GRANTS_DEPTH_MAX 32      /* folders below a rule's literal part */
+
+struct exec_grants {
+	int ruleset;	  /* Landlock ruleset holding the grants; -1 without Landlock */
+	char **paths;	  /* the granted paths, NULL-terminated (folders: beneath) */
+	size_t npaths;
+	size_t nfolders;  /* of which folders */
+	size_t nentries;  /* folder entries the walk looked at */
+	size_t nskipped;  /* files left out: hard links of a denied file */
+};
+
+/*
+ * Build the grants for the exec rules of p (its common rules, as `run`
+ * decides).  abi: the kernel's Landlock ABI, 0 for none (the paths are
+ * still computed, for --print-sandbox); allow_net as for the sandbox.
+ * Warnings (a rule that lets nothing run) are logged.  Returns 0, or -1
+ * after logging why (a walk over its bounds, naming the rule; a system
+ * error), with nothing left allocated.
+ */
+int exec_grants_build(const struct policy *p, int abi, int allow_net, struct exec_grants *g);
+
+/* Free what exec_grants_build() made; closes the ruleset if still open. */
+void exec_grants_free(struct exec_grants *g);
+
+#endif
