@@ -470,9 +470,9 @@ attack_netinfo(int fd)
 	ifc.ifc_buf = ifbuf;
 	errno = 0;
 	if (ioctl(fd, SIOCGIFCONF, &ifc) == 0 && ifc.ifc_len > 0)
-		expect_fail("ioctl SIOCGIFCONF: the host's interfaces and addresses", 0, 0);
+		expect_fail(NATIVE_ANY, "ioctl SIOCGIFCONF: the host's interfaces and addresses", 0, 0);
 	else
-		expect_fail("ioctl SIOCGIFCONF: the host's interfaces and addresses", -1,
+		expect_fail(NATIVE_ANY, "ioctl SIOCGIFCONF: the host's interfaces and addresses", -1,
 		    errno ? errno : ENODATA);
 	memset(&ifc, 0, sizeof(ifc));
 	ifc.ifc_len = sizeof(ifbuf);
