@@ -286,7 +286,7 @@ run --audit "$R" -- sh -c "cat '$D/a.txt'; read go; cat '$D/a.txt'" <"$T/gate" >
 rp=$!
 exec 9>"$T/gate"
 i=0
-while ! grep -q '^alpha$' "$T/removed.out" && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+while ! grep -q '^alpha$' "$T/removed.out" && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
 rm -f "$R"
 echo go >&9
 exec 9>&-
@@ -563,7 +563,7 @@ while [ $rounds -lt 10 ]; do
 	# Once the worker is being served (however long a loaded machine
 	# takes to start it), a kill at a random moment of the next second.
 	i=0
-	while ! grep -q '^ok ' "$K/worker.out" 2>/dev/null && [ $i -lt 400 ]; do
+	while ! grep -q '^ok ' "$K/worker.out" 2>/dev/null && [ $i -lt 600 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done

@@ -120,7 +120,7 @@ if [ "$(id -u)" = 0 ]; then
 		"$FB" serve --policy "$SP" --socket "$S" --audit "$A" 2>>"$T/serve.log" &
 		dp=$!
 		w=0
-		while [ ! -S "$S" ] && [ $w -lt 100 ]; do sleep 0.05; w=$((w + 1)); done
+		while [ ! -S "$S" ] && [ $w -lt 600 ]; do sleep 0.05; w=$((w + 1)); done
 		for c in 1 2 3; do
 			env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
 				"$T/bin/auditcheck" "$K" 40 100000 >/dev/null 2>&1 &
@@ -206,7 +206,7 @@ if [ "$(id -u)" = 0 ]; then
 	"$FB" serve --policy "$SP" --socket "$S" --audit "$A" 2>>"$T/serve.log" &
 	dp=$!
 	w=0
-	while [ ! -S "$S" ] && [ $w -lt 100 ]; do sleep 0.05; w=$((w + 1)); done
+	while [ ! -S "$S" ] && [ $w -lt 600 ]; do sleep 0.05; w=$((w + 1)); done
 	env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" "$T/bin/auditcheck" "$K" 2 1 >/dev/null 2>&1
 	mv "$A" "$A.1"
 	head -n 1 "$A.1" | head -c 100 >"$A"

@@ -235,7 +235,7 @@ printf 'profile any\nallow read,list %s/**\ndeny read %s/secret*\n' "$D" "$D" >"
 "$FB" serve --policy "$SP" --socket "$T/fb.sock" --socket-mode 0666 2>"$T/serve.log" &
 spid=$!
 i=0
-while [ ! -S "$T/fb.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+while [ ! -S "$T/fb.sock" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
 expect "openv over a daemon connection" \
 	"openv\[0\] $D/a.txt: ok alpha.*openv\[1\] $D/secret.txt: EACCES.*openvn $D/a.txt: 100 of 100" \
 	sh -c "env -u FILEBROKER_FD FILEBROKER_SOCKET='$T/fb.sock' '$T/bin/fbtool' openv '$D/a.txt' \

@@ -33,7 +33,7 @@ as_u() { env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" setpriv --reuid=$U --regid=
 DPID=$!
 trap 'kill $DPID 2>/dev/null; rm -rf "$T"' EXIT
 i=0
-while ! grep -q "serving " "$LOG" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+while ! grep -q "serving " "$LOG" 2>/dev/null && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
 
 # same_pid FILE: every "WHAT PID: Pid N" line has N = PID; prints how many.
 same_pid() {

@@ -114,7 +114,7 @@ wait_count() {
 	i=0
 	while ! [ "$(count "$1")" "$2" "$3" ]; do
 		i=$((i + 1))
-		[ $i -gt 100 ] && return 1
+		[ $i -gt 600 ] && return 1
 		sleep 0.05
 	done
 }

@@ -41,7 +41,7 @@ start_daemon() {
 	i=0
 	while ! grep -q "serving .* on $S" "$LOG" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -gt 100 ] && { fail "daemon did not start"; cat "$LOG"; finish; }
+		[ $i -gt 600 ] && { fail "daemon did not start"; cat "$LOG"; finish; }
 		sleep 0.05
 	done
 }

@@ -68,22 +68,22 @@ tool() { u=$1; shift; as "$u" "$@"; }
 other() { setpriv --reuid="$U2" --regid="$U2" --clear-groups -- "$@"; }
 cp "$FB" "$T/bin/filebroker" # where U2 may run it
 
-# wait_lines FILE N: until FILE has N lines (5 s at most).
+# wait_lines FILE N: until FILE has N lines (30 s at most).
 wait_lines() {
 	i=0
 	while [ "$(cat "$1" 2>/dev/null | wc -l)" -lt "$2" ]; do
 		i=$((i + 1))
-		[ $i -gt 100 ] && return 1
+		[ $i -gt 600 ] && return 1
 		sleep 0.05
 	done
 }
 
-# wait_log PATTERN: until the daemon's log matches (5 s at most).
+# wait_log PATTERN: until the daemon's log matches (30 s at most).
 wait_log() {
 	i=0
 	while ! grep -Eq -- "$1" "$LOG" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -gt 100 ] && return 1
+		[ $i -gt 600 ] && return 1
 		sleep 0.05
 	done
 }
@@ -482,7 +482,7 @@ SB5=$!
 wait_lines "$T/sb5" 3 || fail "transparent: the held worker did not start"
 # The daemon sees the connections close when it next looks.
 i=0
-while ! "$FB" status --socket "$S" 2>&1 | grep -Eq '^peers: .*, 0 connections' && [ $i -lt 100 ]; do
+while ! "$FB" status --socket "$S" 2>&1 | grep -Eq '^peers: .*, 0 connections' && [ $i -lt 600 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
@@ -494,7 +494,7 @@ expect "transparent: served after the worker closed its connections" \
 
 # The workers are gone: every session, notifier and thread pidfd with them.
 i=0
-while [ "$(ls /proc/$DPID/fd | wc -l)" -ne "$fds0" ] && [ $i -lt 100 ]; do
+while [ "$(ls /proc/$DPID/fd | wc -l)" -ne "$fds0" ] && [ $i -lt 600 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
@@ -522,7 +522,7 @@ if command -v systemd-socket-activate >/dev/null; then
 		"$FB" serve -v --policy "$P" 2>>"$LOG" &
 	APID=$!
 	i=0
-	while [ ! -S "$T/run/act.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	while [ ! -S "$T/run/act.sock" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
 	chmod 0666 "$T/run/act.sock" # what SocketMode= does in a unit
 	S=$T/run/act.sock
 	expect "socket activation: served" "ok for-daemon" \
