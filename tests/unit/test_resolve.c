@@ -4,9 +4,10 @@
  * 40-link limit, loops), ".." resolved physically (through symlinked
  * folders too), magic links refused, a missing last component (its parent
  * pinned), a missing or non-folder middle component, trailing slashes,
- * paths and canonical paths at PATH_MAX.  Each case says what the walk
- * must give; where the kernel's own lookup gives the same object, the test
- * checks that too (same st_dev and st_ino).  Needs openat2(2) (Linux 5.6)
+ * paths and canonical paths at PATH_MAX, and renames racing the walk.
+ * Each case says what the walk must give; where the kernel's own lookup
+ * gives the same object, the test checks that too (same st_dev and
+ * st_ino).  Needs openat2(2) (Linux 5.6)
  * and /proc; no root.
  */
 #include <errno.h>
@@ -14,6 +15,8 @@
 #include <ftw.h>
 #include <linux/openat2.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -494,6 +498,159 @@ test_path_max(void **state)
 	refused(p, WALK_FOLLOW, ENAMETOOLONG);
 }
 
+/*
+ * Renames racing the walk.  A racer thread moves the folder S/race/a/b to
+ * S/race/b and back, round after round, while walks of paths through
+ * "a/b/.." run.  After each batch of walks the racer is paused between two
+ * rounds (the tree as it was made) and every result is checked: a walk
+ * either failed with ENOENT (b was away) or its canonical path names the
+ * object it pinned (a fresh stat() of the canonical path finds the same
+ * st_dev and st_ino), and no pinned object is outside S/race.  A walk that
+ * resolved ".." through b's parent of the moment would name S/race/a/f
+ * and hold S/race/f, or name S/race/f and hold S/f, outside.
+ */
+struct racer {
+	char from[PATH_MAX], to[PATH_MAX];
+	int stop, pause, paused, error;
+	unsigned long rounds;
+};
+
+static void *
+racer_run(void *arg)
+{
+	struct racer *r = arg;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(&r->pause, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&r->paused, 1, __ATOMIC_RELEASE);
+			while (__atomic_load_n(&r->pause, __ATOMIC_ACQUIRE) &&
+			    !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
+				sched_yield();
+			__atomic_store_n(&r->paused, 0, __ATOMIC_RELEASE);
+			continue;
+		}
+		if (rename(r->from, r->to) == -1 || rename(r->to, r->from) == -1) {
+			r->error = errno;
+			break;
+		}
+		r->rounds++;
+	}
+	__atomic_store_n(&r->paused, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* fd's object is in folder dir (the kernel's name for it says so). */
+static int
+inside(int fd, const char *dir)
+{
+	char link[64], name[PATH_MAX];
+	ssize_t n;
+	size_t dl = strlen(dir);
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, name, sizeof(name) - 1)) < 0)
+		return 0;
+	name[n] = '\0';
+	return strncmp(name, dir, dl) == 0 && (name[dl] == '/' || name[dl] == '\0');
+}
+
+static int
+same_object(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino;
+}
+
+#define RACE_BATCH 64
+#define RACE_SECONDS 2
+#define RACE_SECONDS_MAX 20
+
+static void
+test_rename_race(void **state)
+{
+	static struct walk w[RACE_BATCH];
+	const char *paths[3], *canon[3];
+	char race[PATH_MAX], dir[PATH_MAX];
+	unsigned long walks = 0, pinned = 0, gone = 0, wrong = 0, escaped = 0;
+	int r[RACE_BATCH], i, k;
+	struct racer rc;
+	struct timespec t0, t;
+	pthread_t th;
+
+	(void)state;
+	need_fs();
+	mkfolder("/race");
+	mkfolder("/race/a");
+	mkfolder("/race/a/b");
+	mkfile("/race/a/f");
+	mkfile("/race/f");
+	mkfile("/f"); /* outside S/race: no walk below may reach it */
+	snprintf(race, sizeof(race), "%s", at("/race"));
+	paths[0] = strdup(at("/race/a/b/../f"));
+	canon[0] = strdup(at("/race/a/f"));
+	paths[1] = strdup(at("/race/a/b/../../f"));
+	canon[1] = strdup(at("/race/f"));
+	paths[2] = strdup(at("/race/a/b/../../new")); /* missing: its folder pinned */
+	canon[2] = strdup(at("/race/new"));
+	memset(&rc, 0, sizeof(rc));
+	snprintf(rc.from, sizeof(rc.from), "%s", at("/race/a/b"));
+	snprintf(rc.to, sizeof(rc.to), "%s", at("/race/b"));
+	assert_int_equal(pthread_create(&th, NULL, racer_run, &rc), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		for (i = 0; i < RACE_BATCH; i++)
+			r[i] = walk_path(&fs, paths[i % 3], getpid(), gettid(),
+			    i % 2 ? WALK_PARENT : 0, &w[i]);
+		__atomic_store_n(&rc.pause, 1, __ATOMIC_RELEASE);
+		while (!__atomic_load_n(&rc.paused, __ATOMIC_ACQUIRE))
+			sched_yield();
+		for (i = 0; i < RACE_BATCH; i++) {
+			k = i % 3;
+			walks++;
+			if (r[i] == -ENOENT) {
+				gone++;
+			} else if (r[i] != 0) {
+				fail_msg("%s: %s", paths[k], strerror(-r[i]));
+			} else if (strcmp(w[i].canon, canon[k]) != 0) {
+				fail_msg("%s: canonical path %s", paths[k], w[i].canon);
+			} else if (w[i].fd >= 0) {
+				pinned++;
+				wrong += !same_object(w[i].fd, canon[k]);
+				escaped += !inside(w[i].fd, race);
+			} else {
+				pinned++;
+				snprintf(dir, sizeof(dir), "%s", canon[k]);
+				*strrchr(dir, '/') = '\0';
+				wrong += w[i].dirfd < 0 || !same_object(w[i].dirfd, dir);
+				escaped += w[i].dirfd < 0 || !inside(w[i].dirfd, race);
+			}
+			walk_release(&w[i]);
+		}
+		__atomic_store_n(&rc.pause, 0, __ATOMIC_RELEASE);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		/* On a loaded machine the racer may lag: go on until a walk
+		 * has met b away, for at most RACE_SECONDS_MAX. */
+	} while ((t.tv_sec - t0.tv_sec < RACE_SECONDS ||
+		     (gone == 0 && t.tv_sec - t0.tv_sec < RACE_SECONDS_MAX)) &&
+	    !rc.error);
+	__atomic_store_n(&rc.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	print_message("%lu walks, %lu racer rounds: %lu pinned, %lu ENOENT, %lu named another "
+		      "object, %lu outside S/race\n",
+	    walks, rc.rounds, pinned, gone, wrong, escaped);
+	assert_int_equal(rc.error, 0);
+	assert_int_equal(wrong, 0);
+	assert_int_equal(escaped, 0);
+	/* The race was run: both outcomes were seen. */
+	assert_true(pinned > 0 && gone > 0);
+	for (k = 0; k < 3; k++) {
+		free((void *)paths[k]);
+		free((void *)canon[k]);
+	}
+}
+
 int
 main(void)
 {
@@ -507,6 +664,7 @@ main(void)
 		cmocka_unit_test(test_trailing),
 		cmocka_unit_test(test_parent),
 		cmocka_unit_test(test_path_max),
+		cmocka_unit_test(test_rename_race),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
