@@ -115,6 +115,10 @@ learn_path(struct learn *l, const char *canon, int64_t pid, unsigned access)
 	char buf[PATH_MAX + 32], pre[32];
 	size_t n;
 
+	/* Nothing used (a hard link without create, access bits this build
+	 * does not know): no rule, which would be "allow" of nothing. */
+	if (access == 0)
+		return;
 	n = (size_t)snprintf(pre, sizeof(pre), "/proc/%" PRId64, pid);
 	if (pid > 0 && strncmp(canon, pre, n) == 0 && (canon[n] == '/' || canon[n] == '\0')) {
 		snprintf(buf, sizeof(buf), "/proc/self%s", canon + n);
@@ -175,7 +179,10 @@ learn_record(const struct audit_rec *r, void *arg)
 		l->denied++;
 		return 0;
 	}
-	if (r->decision == AUDIT_ERROR || r->canon == NULL || r->canon[0] != '/' ||
+	/* A canon that is not canonical (an audit file edited, or from
+	 * elsewhere) cannot be decided on, and a rule for it would not load:
+	 * the record is not used. */
+	if (r->decision == AUDIT_ERROR || r->canon == NULL || policy_path_check(r->canon) == -1 ||
 	    r->access == 0) {
 		l->errors++;
 		return 0;
@@ -184,7 +191,7 @@ learn_record(const struct audit_rec *r, void *arg)
 	if (r->rule != NULL && strcmp(r->rule, "@preload") == 0)
 		return 0;
 	l->used++;
-	if (strcmp(r->op, "link") == 0 && r->canon2 != NULL && r->canon2[0] == '/') {
+	if (strcmp(r->op, "link") == 0 && r->canon2 != NULL && policy_path_check(r->canon2) == 0) {
 		/* A hard link: its file needs stat, its new name create, and
 		 * nothing more (the broker lets a new name allow nothing of the
 		 * file's that the old one does not). */
@@ -193,7 +200,7 @@ learn_record(const struct audit_rec *r, void *arg)
 		return 0;
 	}
 	learn_path(l, r->canon, r->pid, (r->access & POLICY_ALL) | made(r));
-	if (r->canon2 != NULL && r->canon2[0] == '/')
+	if (r->canon2 != NULL && policy_path_check(r->canon2) == 0)
 		learn_path(l, r->canon2, r->pid, r->access & POLICY_ALL);
 	return 0;
 }
@@ -397,8 +404,9 @@ by_path(const void *a, const void *b)
 int
 learn_print(struct learn *l, FILE *out, const char *base, const char *source)
 {
-	char esc[2 * PATH_MAX + 8], acc[128], when[32];
+	char esc[2 * PATH_MAX + 8], acc[128], when[32], rule[2 * PATH_MAX + 160], note[96];
 	struct entry **v;
+	int rlen;
 	size_t i, n = 0, nrules = 0;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -429,18 +437,25 @@ learn_print(struct learn *l, FILE *out, const char *base, const char *source)
 		/* read, write and list grant stat on the same path. */
 		if (a & (POLICY_READ | POLICY_WRITE | POLICY_LIST))
 			a &= ~(unsigned)POLICY_STAT;
-		if (escape_path(e->path, esc, sizeof(esc)) == -1) {
+		policy_access_format(a, acc, sizeof(acc));
+		/* A rule is one line of at most POLICY_LINE_MAX bytes (an
+		 * escaped path can be twice as long as the path): the count is
+		 * left off when only the rule fits, the path out when not even
+		 * the rule does, since a longer line would not load. */
+		if (escape_path(e->path, esc, sizeof(esc)) == -1 ||
+		    (rlen = snprintf(rule, sizeof(rule), "allow %-12s %s%s", acc, esc,
+			 e->kind == LITERAL ? "" : e->kind == STAR ? "/*" : "/**")) < 0 ||
+		    (size_t)rlen > POLICY_LINE_MAX) {
 			log_warnx("learn: a path too long for a policy line was left out");
 			continue;
 		}
-		policy_access_format(a, acc, sizeof(acc));
 		if (e->kind == LITERAL)
-			fprintf(out, "allow %-12s %s  # %" PRIu64 " use%s\n", acc, esc, e->uses,
+			snprintf(note, sizeof(note), "  # %" PRIu64 " use%s", e->uses,
 			    e->uses == 1 ? "" : "s");
 		else
-			fprintf(out, "allow %-12s %s%s  # %" PRIu64 " use%s of %" PRIu64 " path%s\n",
-			    acc, esc, e->kind == STAR ? "/*" : "/**", e->uses, e->uses == 1 ? "" : "s",
-			    e->paths, e->paths == 1 ? "" : "s");
+			snprintf(note, sizeof(note), "  # %" PRIu64 " use%s of %" PRIu64 " path%s",
+			    e->uses, e->uses == 1 ? "" : "s", e->paths, e->paths == 1 ? "" : "s");
+		fprintf(out, "%s%s\n", rule, (size_t)rlen + strlen(note) <= POLICY_LINE_MAX ? note : "");
 		nrules++;
 	}
 	if (nrules == 0)

@@ -3,8 +3,9 @@
  * policy that allows every (canonical path, access) the records show as
  * used and nothing more.  Allowed and would-deny requests were used;
  * requests an enforcing broker denied, and requests that failed before any
- * decision, were not and are left out, as are paths a base policy already
- * allows.  /proc/PID/... of the process that asked is /proc/self/... to a
+ * decision, were not and are left out, as are records whose path is not
+ * canonical (counted with the failed ones: no rule for it would load) and
+ * paths a base policy already allows.  /proc/PID/... of the process that asked is /proc/self/... to a
  * policy.  What a program made, its next run finds there: a file made by
  * an open also gets the read or write that open asked for, a folder made
  * stat.
@@ -50,8 +51,9 @@ int learn_record(const struct audit_rec *r, void *arg);
 void learn_finish(struct learn *l, const struct policy *base, int generalize, size_t min);
 
 /* Print the policy: a header naming source, "include BASE" (the base
- * policy's path; NULL: @runtime), one rule per line with its uses.  0, or
- * -1 when writing failed (ferror). */
+ * policy's path; NULL: @runtime), one rule per line with its uses; a path
+ * whose rule does not fit on a line (POLICY_LINE_MAX) is left out, with a
+ * warning.  0, or -1 when writing failed (ferror). */
 int learn_print(struct learn *l, FILE *out, const char *base, const char *source);
 
 #endif
