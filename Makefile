@@ -5,6 +5,7 @@
 #   make check SANITIZE=1 the same under ASan+UBSan
 #   make demo             build and run the bundled example
 #   make fuzz             libFuzzer targets with clang (FUZZ_SECONDS=N each)
+#   make fuzz-merge       what make fuzz found that adds coverage, into tests/fuzz/corpus
 #   make install          PREFIX=/usr/local DESTDIR= (SYSCONFDIR=, SYSTEMDUNITDIR=,
 #                         LOGROTATEDIR=, BASHCOMPDIR=, ...)
 #   make uninstall        the same variables: removes what that install put
@@ -181,9 +182,11 @@ $(B)/tests/helpers/%-static: tests/helpers/%.c $(CLIENT_SRC)
 
 # The fuzz targets double as a mutation loop under gcc: tests/fuzz/mutate.c
 # supplies main(), replays the seed corpus and feeds mutated copies of it.
-$(B)/tests/mutate_%: tests/fuzz/%.c tests/fuzz/mutate.c $(B)/libbroker.a $(B)/libpolicy.a $(B)/libfilebroker.a
+# The headers beside them (json.h) are prerequisites, not on the line.
+$(B)/tests/mutate_%: tests/fuzz/%.c tests/fuzz/mutate.c $(wildcard tests/fuzz/*.h) $(B)/libbroker.a \
+    $(B)/libpolicy.a $(B)/libfilebroker.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LIBS)
 
 check-deps:
 	@sh scripts/deps.sh check
@@ -200,18 +203,35 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh $(B)
 
-# libFuzzer with clang; each target runs FUZZ_SECONDS and reports its findings.
+# libFuzzer with clang; each target runs FUZZ_SECONDS and reports its findings
+# and its coverage before and after.  FUZZ_TARGETS picks some (default all).
+# The inputs a run finds are kept in FUZZ_CORPUS/NAME (seeded from
+# tests/fuzz/corpus/NAME, kept across runs: each run goes on from the last);
+# `make fuzz-merge` adds those that reach code the seeds do not to
+# tests/fuzz/corpus/NAME (libFuzzer's -merge=1), to be committed, so that
+# every fuzz run, CI's too, starts from the coverage reached before.
 FUZZ_B := build-fuzz
+FUZZ_CORPUS ?= $(FUZZ_B)/corpus
+FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/%.c=%)
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	-Iclient -Ipolicy -Ibroker -I$(B)/gen -DFB_VERSION='"$(VERSION)"'
-fuzz: $(B)/gen/config.h
+FUZZ_BIN := $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
+# clang is there only after scripts/deps.sh: the targets are built after it.
+fuzz-build:
 	@sh scripts/deps.sh fuzz
-	@mkdir -p $(FUZZ_B)
-	@set -e; for t in $(FUZZ_SRC:tests/fuzz/%.c=%); do \
-		clang $(FUZZ_FLAGS) -o $(FUZZ_B)/$$t tests/fuzz/$$t.c \
-			$(filter-out broker/main.c,$(wildcard broker/*.c)) $(POLICY_SRC) $(CLIENT_SRC) $(LIBS); \
-	done
-	@FUZZ_B=$(FUZZ_B) FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/fuzz.sh $(FUZZ_SRC:tests/fuzz/%.c=%)
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+
+$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(BROKER_SRC) $(POLICY_SRC) $(CLIENT_SRC) \
+    $(wildcard broker/*.h client/*.h policy/*.h tests/fuzz/*.h) $(B)/gen/config.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -o $@ $< $(BROKER_SRC) $(POLICY_SRC) $(CLIENT_SRC) $(LIBS)
+
+fuzz: fuzz-build
+	@FUZZ_B=$(FUZZ_B) FUZZ_CORPUS=$(FUZZ_CORPUS) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		sh scripts/fuzz.sh run $(FUZZ_TARGETS)
+
+fuzz-merge: fuzz-build
+	@FUZZ_B=$(FUZZ_B) FUZZ_CORPUS=$(FUZZ_CORPUS) sh scripts/fuzz.sh merge $(FUZZ_TARGETS)
 
 # scripts/install.sh does the work and keeps a manifest of what it put,
 # which uninstall reads: it removes exactly that.
@@ -275,7 +295,7 @@ check-format:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all deps check check-build check-deps demo fuzz install uninstall check-format clean FORCE
+.PHONY: all deps check check-build check-deps demo fuzz fuzz-build fuzz-merge install uninstall check-format clean FORCE
 .PHONY: bench bench-deps
 .SECONDARY:
 

@@ -330,11 +330,19 @@ walk_slow(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int fl
 			continue;
 		}
 		if (strcmp(comp, "..") == 0) {
-			/* Physical: the canonical path so far has no symlink
-			 * in it, so its parent is the folder's parent. */
+			/*
+			 * Physical: the canonical path so far has no symlink
+			 * in it, so its parent is the folder's parent, which
+			 * is looked up again by that path, from the root.  Not
+			 * openat(cur, ".."): cur may have been moved since it
+			 * was looked up, and its parent of the moment is not
+			 * what canon names.  "/ok/a/b/../../x" with b moved to
+			 * /ok/b would name /ok/x and pin /x.
+			 */
 			if (strcmp(w->canon, "/") != 0) {
-				if ((nfd = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC)) ==
-				    -1) {
+				canon_pop(w);
+				if ((nfd = fs_openat2(fs->root, rel(w->canon),
+					 O_PATH | O_DIRECTORY | O_CLOEXEC, NOSYM)) == -1) {
 					r = -errno;
 					goto fail;
 				}
@@ -344,7 +352,6 @@ walk_slow(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int fl
 					r = -errno;
 					goto fail;
 				}
-				canon_pop(w);
 			}
 			if (last)
 				w->must_dir = 1;
