@@ -462,9 +462,11 @@ make_proc(char *why, size_t size)
 	e = errno;
 	close(fs);
 	if (m == -1) {
-		/* EPERM in a user namespace: the host's /proc has something
-		 * mounted over part of it (a container's masked paths). */
-		snprintf(why, size, "fsmount(proc): %s", strerror(e));
+		/* EPERM in a user namespace: the kernel shows no more of
+		 * /proc than the caller sees, and something is mounted over
+		 * part of it (a container's masked paths). */
+		snprintf(why, size, "fsmount(proc): %s%s", strerror(e),
+		    e == EPERM && geteuid() != 0 ? " (part of /proc is hidden by another mount)" : "");
 		return -1;
 	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) == -1)

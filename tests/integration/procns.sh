@@ -139,6 +139,26 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
 	scenario "not root (user namespace)" "$T/u" setpriv --reuid=65534 --regid=65534 --clear-groups
 fi
 
+# A user namespace may not make a procfs while part of the host's /proc is
+# hidden by another mount (a container's masked paths): no namespace then,
+# and the host's numbers throughout, consistent.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
+	unshare -m true 2>/dev/null && [ -e /proc/timer_list ]; then
+	unshare -m sh -c "mount --make-rprivate / && mount --bind /dev/null /proc/timer_list &&
+		setpriv --reuid=65534 --regid=65534 --clear-groups '$B2' run --print-sandbox \
+			--policy '$P' &&
+		setpriv --reuid=65534 --regid=65534 --clear-groups '$B2' run --policy '$P' -- \
+			'$T/bin/fbtool' ident fb :: ident raw" >"$T/m.out" 2>&1
+	expect "part of /proc hidden: no PID namespace, and why" \
+		"^pid namespace: no \(the worker's /proc: fsmount\(proc\): Operation not permitted \(part of /proc is hidden by another mount\)\)" \
+		cat "$T/m.out"
+	pid=$(sed -n 's/^ident fb: getpid \([0-9]*\) .*/\1/p' "$T/m.out")
+	expect "part of /proc hidden: the host's numbers, consistent" "^2 consistent$" \
+		consistent "$T/m.out" "$pid"
+else
+	echo "SKIP part of /proc hidden: needs root, setpriv, unshare -m and /proc/timer_list"
+fi
+
 # Without a namespace (--no-pid-namespace), the host's numbers throughout.
 "$B2" run --no-pid-namespace --policy "$P" -- "$T/bin/fbtool" ident fb :: ident raw \
 	>"$T/n.out" 2>&1
