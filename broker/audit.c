@@ -351,6 +351,12 @@ audit_format(const struct audit_event *ev, char *buf, size_t size)
 	out_sdec(&o, (int)ev->pid);
 	out_str(&o, ",\"tid\":");
 	out_sdec(&o, (int)ev->tid);
+	if (ev->nspid > 0) {
+		out_str(&o, ",\"nspid\":");
+		out_sdec(&o, (int)ev->nspid);
+		out_str(&o, ",\"nstid\":");
+		out_sdec(&o, (int)ev->nstid);
+	}
 	out_str(&o, ",\"uid\":");
 	out_udec(&o, (unsigned)ev->uid);
 	out_str(&o, ",\"gid\":");

@@ -65,6 +65,9 @@ struct audit_event {
 	struct timespec when; /* CLOCK_REALTIME when the request arrived */
 	pid_t pid;	      /* the worker's */
 	pid_t tid;	      /* 0 when unknown (explicit mode) */
+	pid_t nspid;	      /* the two in the worker's PID namespace (run's);
+				 0: none, or not known (not written) */
+	pid_t nstid;
 	uid_t uid;
 	gid_t gid;
 	const char *mode;     /* "explicit" or "transparent" */

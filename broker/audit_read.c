@@ -526,13 +526,14 @@ get_hex(struct cur *c, const char **out)
 }
 
 enum key {
-	K_V, K_TIME, K_MODE, K_PID, K_TID, K_UID, K_GID, K_OP, K_PATH, K_PATH_HEX, K_PATH2,
+	K_V, K_TIME, K_MODE, K_PID, K_TID, K_NSPID, K_NSTID, K_UID, K_GID, K_OP, K_PATH, K_PATH_HEX, K_PATH2,
 	K_PATH2_HEX, K_CANON, K_CANON_HEX, K_CANON2, K_CANON2_HEX, K_ACCESS, K_FLAGS,
 	K_DECISION, K_RULE, K_RULE_HEX, K_ERRNO, K_DURATION, K_COMPLAIN, K_TRUNCATED,
 	K_EVENT, K_BROKER_PID, K_CAUSE, K_BYTES, K_N
 };
 
-static const char *const key_names[K_N] = { "v", "time", "mode", "pid", "tid", "uid", "gid", "op",
+static const char *const key_names[K_N] = { "v", "time", "mode", "pid", "tid", "nspid", "nstid",
+	"uid", "gid", "op",
 	"path", "path_hex", "path2", "path2_hex", "canon", "canon_hex", "canon2", "canon2_hex",
 	"access", "flags", "decision", "rule", "rule_hex", "errno", "duration_us", "complain",
 	"truncated", "event", "broker_pid", "cause", "bytes" };
@@ -614,6 +615,10 @@ get_key(struct cur *c, enum key k, struct audit_rec *r, const char **hex)
 		return get_uint(c, &r->pid);
 	case K_TID:
 		return get_uint(c, &r->tid);
+	case K_NSPID:
+		return get_uint(c, &r->nspid);
+	case K_NSTID:
+		return get_uint(c, &r->nstid);
 	case K_UID:
 		return get_uint(c, &r->uid);
 	case K_GID:

@@ -45,6 +45,7 @@ struct audit_rec {
 	char mode[AUDIT_NAME_MAX + 1];
 	char op[AUDIT_NAME_MAX + 1];
 	int64_t pid, tid, uid, gid;
+	int64_t nspid, nstid; /* 0 when absent: no PID namespace of run's */
 	const char *path, *path2, *canon, *canon2, *rule, *flags;
 	unsigned access;
 	enum audit_decision decision;

@@ -374,7 +374,9 @@ static const struct {
 	{ "inotify_add_watch", NOTIFY, A_NONE },
 	{ "process_vm_readv", NOTIFY, A_NONE },
 	{ "process_vm_writev", NOTIFY, A_NONE },
-	{ "pidfd_open", NOTIFY, A_NONE },
+	/* And run's explicit mode in a PID namespace: a sender's number
+	 * there, held by a pidfd of it (task_ns_pid()). */
+	{ "pidfd_open", ANY, A_NONE },
 	/* Audit sinks (audit.h): a file sink may fdatasync; the syslog sink
 	 * sends datagrams, and reconnects a datagram socket once when the
 	 * daemon went away.  SOCK_DGRAM cannot connect to a stream server

@@ -108,7 +108,9 @@ use(struct learn *l, const char *path, unsigned access)
 	l->slots[s] = l->n;
 }
 
-/* /proc/PID/... of the asking process is /proc/self/... to a policy. */
+/* /proc/PID/... of the asking process is /proc/self/... to a policy; pid
+ * is its number in the worker's /proc (nspid, when the worker had a PID
+ * namespace of its own). */
 static void
 learn_path(struct learn *l, const char *canon, int64_t pid, unsigned access)
 {
@@ -174,6 +176,7 @@ int
 learn_record(const struct audit_rec *r, void *arg)
 {
 	struct learn *l = arg;
+	int64_t self = r->nspid > 0 ? r->nspid : r->pid;
 
 	if (r->decision == AUDIT_DENY) {
 		l->denied++;
@@ -195,13 +198,13 @@ learn_record(const struct audit_rec *r, void *arg)
 		/* A hard link: its file needs stat, its new name create, and
 		 * nothing more (the broker lets a new name allow nothing of the
 		 * file's that the old one does not). */
-		learn_path(l, r->canon, r->pid, r->access & POLICY_STAT);
-		learn_path(l, r->canon2, r->pid, r->access & POLICY_CREATE);
+		learn_path(l, r->canon, self, r->access & POLICY_STAT);
+		learn_path(l, r->canon2, self, r->access & POLICY_CREATE);
 		return 0;
 	}
-	learn_path(l, r->canon, r->pid, (r->access & POLICY_ALL) | made(r));
+	learn_path(l, r->canon, self, (r->access & POLICY_ALL) | made(r));
 	if (r->canon2 != NULL && policy_path_check(r->canon2) == 0)
-		learn_path(l, r->canon2, r->pid, r->access & POLICY_ALL);
+		learn_path(l, r->canon2, self, r->access & POLICY_ALL);
 	return 0;
 }
 

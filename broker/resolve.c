@@ -6,6 +6,7 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -67,8 +68,8 @@ fsctx_init(struct fsctx *fs)
 {
 	struct stat st;
 
-	fs->root = fs->selffd = -1;
-	fs->procdev = (dev_t)-1;
+	fs->root = fs->selffd = fs->wproc = -1;
+	fs->procdev = fs->wprocdev = (dev_t)-1;
 	fs->protect = NULL;
 	fs->fold = NULL;
 	if ((fs->root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
@@ -94,9 +95,40 @@ fsctx_close(struct fsctx *fs)
 		close(fs->root);
 	if (fs->selffd != -1)
 		close(fs->selffd);
-	fs->root = fs->selffd = -1;
+	if (fs->wproc != -1)
+		close(fs->wproc);
+	fs->root = fs->selffd = fs->wproc = -1;
 	protect_free(fs);
 	fold_free(fs);
+}
+
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+#define PROC_ROOT_INO 1
+
+int
+fsctx_set_wproc(struct fsctx *fs, int proc)
+{
+	struct statfs sf;
+	struct stat st;
+	uint64_t mnt;
+
+	if (fstatfs(proc, &sf) == -1 || fs_statx(proc, &st, &mnt) == -1)
+		goto fail;
+	if (sf.f_type != PROC_SUPER_MAGIC || st.st_ino != PROC_ROOT_INO || !S_ISDIR(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	/* Its mount is not in the broker's mount namespace, where statmount()
+	 * would have said what it is: a procfs never folds case. */
+	fold_never(fs, mnt);
+	fs->wproc = proc;
+	fs->wprocdev = st.st_dev;
+	return 0;
+fail:
+	close(proc);
+	return -1;
 }
 
 /* Every field a walk's result is read from; not the whole 4 KiB of canon
@@ -134,6 +166,45 @@ rel(const char *clean)
 #define NOSYM (RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
 /*
+ * The worker's /proc (fs->wproc), where a walk that reaches "/proc" goes
+ * on instead of into the host's: the only two places a walk leaves the
+ * tree under fs->root.  Either way the canonical path is the worker's
+ * view, "/proc/2/status", and what is decided on.
+ */
+
+/* For one lookup of a whole clean path: the descriptor to look it up from
+ * (*base) and the path relative to it. */
+static const char *
+proc_base(const struct fsctx *fs, const char *clean, int *base)
+{
+	if (fs->wproc != -1 && strncmp(clean, "/proc", 5) == 0 &&
+	    (clean[5] == '\0' || clean[5] == '/')) {
+		*base = fs->wproc;
+		return clean[5] == '\0' ? "." : clean + 6;
+	}
+	*base = fs->root;
+	return rel(clean);
+}
+
+#define PROC_NO_STEP (-2)
+
+/* For a walk a component at a time: the folder that the step by comp from
+ * canon (the canonical path so far) leads to when it enters the worker's
+ * /proc ("proc" in "/") or leaves it (".." in "/proc"): a new O_PATH
+ * descriptor, or -1 with errno; PROC_NO_STEP for any other step. */
+static int
+proc_step(const struct fsctx *fs, const char *canon, const char *comp)
+{
+	if (fs->wproc == -1)
+		return PROC_NO_STEP;
+	if (strcmp(canon, "/") == 0 && strcmp(comp, "proc") == 0)
+		return fcntl(fs->wproc, F_DUPFD_CLOEXEC, 0);
+	if (strcmp(canon, "/proc") == 0 && strcmp(comp, "..") == 0)
+		return fcntl(fs->root, F_DUPFD_CLOEXEC, 0);
+	return PROC_NO_STEP;
+}
+
+/*
  * The fast path: clean has no "..", so with symlinks forbidden the kernel
  * looks up exactly this string.  Returns 1 when a symlink was met and the
  * slow path must take over.
@@ -142,15 +213,16 @@ static int
 walk_fast(const struct fsctx *fs, const char *clean, int flags, struct walk *w)
 {
 	char dir[PATH_MAX];
-	const char *name;
-	int oflags = O_PATH | O_CLOEXEC, r;
+	const char *name, *rp;
+	int oflags = O_PATH | O_CLOEXEC, r, base;
 	struct stat dst;
 	uint64_t mnt;
 
 	if (!(flags & WALK_FOLLOW) && !w->must_dir)
 		oflags |= O_NOFOLLOW;
 	path_copy(w->canon, sizeof(w->canon), clean);
-	w->fd = fs_openat2(fs->root, rel(clean), oflags, NOSYM);
+	rp = proc_base(fs, clean, &base);
+	w->fd = fs_openat2(base, rp, oflags, NOSYM);
 	if (w->fd == -1 && errno == ELOOP)
 		return 1;
 	if (w->fd == -1 && errno != ENOENT)
@@ -171,7 +243,8 @@ walk_fast(const struct fsctx *fs, const char *clean, int flags, struct walk *w)
 	/* The object is missing, or its parent is wanted as well. */
 	if ((r = path_split(clean, dir, sizeof(dir), &name)) < 0)
 		return r;
-	w->dirfd = fs_openat2(fs->root, rel(dir), O_PATH | O_DIRECTORY | O_CLOEXEC, NOSYM);
+	rp = proc_base(fs, dir, &base);
+	w->dirfd = fs_openat2(base, rp, O_PATH | O_DIRECTORY | O_CLOEXEC, NOSYM);
 	if (w->dirfd == -1)
 		return errno == ELOOP ? 1 : -errno;
 	if (w->fd == -1 && (fs_statx(w->dirfd, &dst, &mnt) == -1 || fold_chain_may(fs, mnt)))
@@ -186,7 +259,7 @@ is_magic(const struct fsctx *fs, int dirfd, const char *name, const struct stat 
 {
 	int fd;
 
-	if (st->st_dev != fs->procdev)
+	if (st->st_dev != fs->procdev && st->st_dev != fs->wprocdev)
 		return 0;
 	fd = fs_openat2(dirfd, name, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
 	if (fd != -1) {
@@ -286,7 +359,8 @@ walk_slow(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int fl
 {
 	char rem[2 * PATH_MAX], comp[NAME_MAX + 1], target[PATH_MAX];
 	char *p, *s;
-	int cur = -1, nfd, links = 0, last, r;
+	int cur = -1, nfd, links = 0, last, r, pbase;
+	const char *prp;
 	size_t n;
 	ssize_t tl;
 	struct stat st;
@@ -341,8 +415,11 @@ walk_slow(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int fl
 			 */
 			if (strcmp(w->canon, "/") != 0) {
 				canon_pop(w);
-				if ((nfd = fs_openat2(fs->root, rel(w->canon),
-					 O_PATH | O_DIRECTORY | O_CLOEXEC, NOSYM)) == -1) {
+				/* From the root, or from the worker's /proc for a
+				 * path in it (proc_base()). */
+				prp = proc_base(fs, w->canon, &pbase);
+				if ((nfd = fs_openat2(pbase, prp, O_PATH | O_DIRECTORY | O_CLOEXEC,
+					 NOSYM)) == -1) {
 					r = -errno;
 					goto fail;
 				}
@@ -378,7 +455,8 @@ walk_slow(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int fl
 			p = rem;
 			continue;
 		}
-		nfd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if ((nfd = proc_step(fs, w->canon, comp)) == PROC_NO_STEP)
+			nfd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (nfd == -1) {
 			r = -errno;
 			if (r == -ENOENT && last) {

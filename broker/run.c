@@ -41,6 +41,7 @@
 #include "policy.h"
 #include "sandbox.h"
 #include "serve.h"
+#include "task.h"
 #include "worker.h"
 
 #define EXIT_BROKER 125
@@ -119,7 +120,8 @@ run_usage(FILE *f)
 	    "                    pid 2 of a PID namespace (and a user namespace when\n"
 	    "                    not root) whose init dies with the broker, so that\n"
 	    "                    nothing it starts outlives even a broker killed with\n"
-	    "                    SIGKILL; -v says when the kernel refuses it\n"
+	    "                    SIGKILL, with its own /proc (the namespace's pids);\n"
+	    "                    when the kernel refuses it, -v says why\n"
 	    "  --weaker-sandbox  start even if the kernel lacks Landlock or seccomp\n"
 	    "                    features, saying what is missing\n"
 	    "  --print-sandbox   show what the worker would get, and exit\n"
@@ -384,7 +386,7 @@ describe_report(const char *msg, void *arg)
 static int
 print_sandbox(const struct worker_spec *ws)
 {
-	char why[160] = "";
+	char why[256] = "", procnote[256] = "";
 	struct fb_sandbox sb;
 
 	memset(&sb, 0, sizeof(sb));
@@ -406,21 +408,37 @@ print_sandbox(const struct worker_spec *ws)
 	if (ws->preload != NULL)
 		printf("              in LD_PRELOAD: fstat() as the fstat syscall, no round trip "
 		       "(speed only; readable as rule @preload)\n");
-	if (!ws->pidns)
+	if (!ws->pidns) {
 		printf("pid namespace: no (--no-pid-namespace): what the worker starts outlives "
 		       "a broker killed with SIGKILL\n");
-	else if (worker_pidns_probe(why, sizeof(why)) && geteuid() == 0)
-		printf("pid namespace: yes: the worker is pid 2, under an init that dies with "
-		       "the broker, and everything it starts dies with it\n");
-	else if (geteuid() != 0 && why[0] == '\0')
-		printf("pid namespace: yes, in a user namespace mapping only uid %lu and gid %lu: "
-		       "the worker is pid 2, under an init that dies with the broker, and "
-		       "everything it starts dies with it\n",
-		    (unsigned long)geteuid(), (unsigned long)getegid());
-	else
+		return 0;
+	}
+	/* Probed under the broker's own Landlock domain, as in a run: before
+	 * ABI 6 it refuses the supervisor's mount on /proc.  This process only
+	 * prints from now on. */
+	(void)confine_scope();
+	if (!worker_pidns_probe(why, sizeof(why), procnote, sizeof(procnote)))
 		printf("pid namespace: no (%s): what the worker starts outlives a broker killed "
 		       "with SIGKILL\n",
 		    why);
+	else {
+		if (geteuid() == 0)
+			printf("pid namespace: yes: ");
+		else
+			printf("pid namespace: yes, in a user namespace mapping only uid %lu and "
+			       "gid %lu: ",
+			    (unsigned long)geteuid(), (unsigned long)getegid());
+		printf("the worker is pid 2, under an init that dies with the broker, and "
+		       "everything it starts dies with it\n");
+		if (procnote[0] == '\0')
+			printf("/proc:        the worker's own: a procfs of its PID namespace, on "
+			       "/proc in its mount namespace\n");
+		else
+			printf("/proc:        the worker's own: a procfs of its PID namespace, %s: "
+			       "the broker answers /proc paths from it, the worker's own lookups "
+			       "(its working folder, exec) see the host's\n",
+			    procnote);
+	}
 	return 0;
 }
 
@@ -466,6 +484,7 @@ run_cleanup(struct session *s, struct exec_grants *eg)
 	denials_summary(s->denials, "");
 	denials_free(s->denials);
 	fsctx_close(&s->fs);
+	task_ns_free(s->ns);
 	audit_close(s->audit);
 	policy_free((struct policy *)s->policy);
 	exec_grants_free(eg);
@@ -761,18 +780,32 @@ cmd_run(int argc, char **argv)
 		return rs.worker == -EXIT_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 	}
 	s.pid = rs.worker;
+	/* Its /proc from now on: the worker's paths under /proc are looked up
+	 * there, by the numbers its namespace gives (s.ns, below). */
+	if (ws.in_pidns && fsctx_set_wproc(&s.fs, ws.procfs) == -1)
+		fatal("run: the worker's /proc");
+	ws.procfs = -1;
 	rs.pidfd = ws.pidfd;
 	rs.child = ws.child;
 	rs.ended = ws.ended;
 	rs.in_pidns = ws.in_pidns;
 	log_info("worker %ld started: %s (%s mode)", (long)rs.worker, argv[0],
 	    ws.listener != -1 ? "transparent" : "explicit");
-	if (ws.in_pidns)
+	if (ws.in_pidns) {
 		log_info("worker %ld is pid 2 of a PID namespace%s whose init (%ld) dies with "
 			 "the broker: nothing it starts outlives it",
 		    (long)rs.worker, geteuid() == 0 ? "" : " (in a user namespace)",
 		    (long)rs.child);
-	else
+		if (ws.procnote[0] == '\0')
+			log_info("worker %ld: its /proc is a procfs of its namespace, on /proc in "
+				 "its mount namespace",
+			    (long)rs.worker);
+		else
+			log_info("worker %ld: its /proc is a procfs of its namespace, %s: the "
+				 "broker answers its /proc paths from it, its own lookups (its "
+				 "working folder, exec) see the host's",
+			    (long)rs.worker, ws.procnote);
+	} else
 		log_info("worker %ld has no PID namespace (%s): what it starts and leaves "
 			 "behind is killed when the broker ends, but outlives a broker killed "
 			 "with SIGKILL",
@@ -782,6 +815,8 @@ cmd_run(int argc, char **argv)
 		fatal("signalfd");
 	if ((rs.sv = server_new(&s)) == NULL)
 		fatal("event loop");
+	if (ws.in_pidns && (s.ns = task_ns_new(rs.sv)) == NULL)
+		fatal("run: reading the broker's own PID namespace level");
 	if (server_watch(rs.sv, rs.sigfd, on_signal, &rs) == -1)
 		fatal("event loop");
 	if (rs.ended != -1 && (fcntl(rs.ended, F_SETFL, O_NONBLOCK) == -1 ||
@@ -811,6 +846,8 @@ cmd_run(int argc, char **argv)
 		server_unwatch(rs.sv, rs.ended);
 		close(rs.ended);
 	}
+	task_ns_free(s.ns);
+	s.ns = NULL;
 	server_free(rs.sv);
 	close(rs.sigfd);
 	close(rs.pidfd);

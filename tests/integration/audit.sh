@@ -322,7 +322,9 @@ for line in open(log, "rb"):
         if r["op"] == "link":
             # a hard link's file needs stat, its new name create
             acc = "stat" if k == "canon" else "create"
-        groups.setdefault((acc, r["pid"]), set()).add(c)
+        # /proc/PID in canon is the worker's own number (nspid in run's
+        # PID namespace)
+        groups.setdefault((acc, r.get("nspid", r["pid"])), set()).add(c)
 n = 0
 bad = []
 for (acc, pid), paths in groups.items():

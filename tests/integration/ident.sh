@@ -41,15 +41,17 @@ same_pid() {
 		END { if (!bad) print n " same" }' "$1"
 }
 # records PID...: the decision and rule of each record of /proc/self/status
-# whose pid is PID, in order.
+# whose pid is PID, in order: the pid as the asker knows itself, its
+# number in run's PID namespace ("nspid") where it has one.
 records() {
 	python3 -c '
 import json, sys
 want = set(int(p) for p in sys.argv[2:])
 for l in open(sys.argv[1]):
     r = json.loads(l)
-    if r["pid"] in want:
-        print(r["pid"], r["uid"], r["path"], r["decision"], r["rule"])' "$A" "$@"
+    pid = r.get("nspid", r["pid"])
+    if pid in want:
+        print(pid, r["uid"], r["path"], r["decision"], r["rule"])' "$A" "$@"
 }
 
 # ident CMD N NAME: fbident CMD as the user; its N asks each got its own

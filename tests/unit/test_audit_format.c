@@ -44,6 +44,24 @@ test_format_normal(void **state)
 	free(s);
 }
 
+/* A worker in run's PID namespace: its own numbers after the host's. */
+static void
+test_format_nspid(void **state)
+{
+	struct audit_event ev = base_event();
+	char *s;
+
+	(void)state;
+	ev.mode = "transparent";
+	ev.pid = 28626;
+	ev.tid = 28630;
+	ev.nspid = 2;
+	ev.nstid = 5;
+	s = fmt(&ev);
+	assert_non_null(strstr(s, "\"pid\":28626,\"tid\":28630,\"nspid\":2,\"nstid\":5,\"uid\":"));
+	free(s);
+}
+
 static void
 test_format_deny_error(void **state)
 {
@@ -537,6 +555,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_normal),
+		cmocka_unit_test(test_format_nspid),
 		cmocka_unit_test(test_format_deny_error),
 		cmocka_unit_test(test_format_rename),
 		cmocka_unit_test(test_format_flags),

@@ -76,6 +76,7 @@ test_read_writer_output(void **state)
 	assert_string_equal(r.mode, "explicit");
 	assert_string_equal(r.op, "open");
 	assert_int_equal(r.pid, 123);
+	assert_int_equal(r.nspid, 0);
 	assert_int_equal(r.uid, 65534);
 	assert_string_equal(r.path, "/srv/in/a.txt");
 	assert_string_equal(r.canon, "/srv/in/a.txt");
@@ -87,6 +88,25 @@ test_read_writer_output(void **state)
 	assert_int_equal(r.err, 0);
 	assert_int_equal(r.duration_ns, 12345);
 	assert_int_equal(r.complain, 0);
+}
+
+/* A worker in run's PID namespace: both pairs of numbers come back. */
+static void
+test_read_nspid(void **state)
+{
+	struct audit_event ev = base_event();
+	struct audit_rec r;
+
+	(void)state;
+	ev.pid = 28626;
+	ev.tid = 28630;
+	ev.nspid = 2;
+	ev.nstid = 5;
+	round_trip(&ev, &r);
+	assert_int_equal(r.pid, 28626);
+	assert_int_equal(r.tid, 28630);
+	assert_int_equal(r.nspid, 2);
+	assert_int_equal(r.nstid, 5);
 }
 
 static void
@@ -415,6 +435,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_writer_output),
+		cmocka_unit_test(test_read_nspid),
 		cmocka_unit_test(test_read_complain_and_errors),
 		cmocka_unit_test(test_read_hostile_paths),
 		cmocka_unit_test(test_read_strict),
