@@ -107,10 +107,7 @@ allow read /proc/self/**
 allow read,exec $T/bin/**
 EOF
 RA=$T/run.jsonl
-# --no-pid-namespace for now: in a PID namespace the worker's getpid() is
-# its namespace's number while /proc is still the host's (filebroker(1),
-# LIMITATIONS), and this test compares the two.
-"$FB" run --explicit --no-pid-namespace --policy "$T/run.policy" --audit "$RA" -- "$T/bin/fbident-static" fork \
+"$FB" run --explicit --policy "$T/run.policy" --audit "$RA" -- "$T/bin/fbident-static" fork \
 	>"$T/rfork" 2>&1
 expect "run --explicit: a forked child's /proc/self is the child's" "^2 same$" same_pid "$T/rfork"
 CH=$(pid_of "$T/rfork" child)
