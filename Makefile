@@ -25,7 +25,15 @@
 #   tests/helpers/*.c        small programs the integration tests run
 #   tests/helpers/escape/*.c the hostile worker's attacks, linked into escape
 
-VERSION    := 0.1.0
+# The version is client/filebroker.h's FB_VERSION_MAJOR, _MINOR and _PATCH,
+# which programs built against the library test; its FB_VERSION string must
+# spell the same (checked here).  SOVERSION changes only when the ABI does
+# (libfilebroker(3), "ABI").
+fb_header_version = $(shell sed -n 's/^\#define FB_VERSION_$(1) \{1,\}\([0-9]\{1,\}\)$$/\1/p' client/filebroker.h)
+VERSION    := $(call fb_header_version,MAJOR).$(call fb_header_version,MINOR).$(call fb_header_version,PATCH)
+ifneq ($(shell sed -n 's/^\#define FB_VERSION \{1,\}"\(.*\)"$$/\1/p' client/filebroker.h),$(VERSION))
+$(error client/filebroker.h: FB_VERSION is not "$(VERSION)" (FB_VERSION_MAJOR.MINOR.PATCH): make them agree)
+endif
 SOVERSION  := 0
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -62,7 +70,7 @@ OPT    := -O2 -g -D_FORTIFY_SOURCE=3
 SANLD  :=
 endif
 
-CPPFLAGS += -D_GNU_SOURCE -Iclient -Ipolicy -Ibroker -I$(B)/gen -DFB_VERSION='"$(VERSION)"'
+CPPFLAGS += -D_GNU_SOURCE -Iclient -Ipolicy -Ibroker -I$(B)/gen
 CFLAGS   += -std=c11 $(OPT) $(WARN) -fPIC -fstack-protector-strong -fstack-clash-protection \
 	-fcf-protection
 LDFLAGS  += $(SANLD) -Wl,-z,relro,-z,now -Wl,--as-needed
@@ -203,7 +211,7 @@ demo: deps
 # libFuzzer with clang; each target runs FUZZ_SECONDS and reports its findings.
 FUZZ_B := build-fuzz
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-	-Iclient -Ipolicy -Ibroker -I$(B)/gen -DFB_VERSION='"$(VERSION)"'
+	-Iclient -Ipolicy -Ibroker -I$(B)/gen
 fuzz: $(B)/gen/config.h
 	@sh scripts/deps.sh fuzz
 	@mkdir -p $(FUZZ_B)

@@ -150,6 +150,12 @@ fb_disconnect(void)
 	channel_disconnect();
 }
 
+const char *
+fb_version(void)
+{
+	return FB_VERSION;
+}
+
 fb_conn *
 fb_conn_new(const char *socket_path)
 {

@@ -48,6 +48,21 @@ extern "C" {
 #endif
 
 /*
+ * The version of libfilebroker this header belongs to, MAJOR.MINOR.PATCH,
+ * for tests at compile time (#if FB_VERSION_MAJOR > 0 || FB_VERSION_MINOR
+ * >= 2); fb_version() is that of the library the program runs with.
+ */
+#define FB_VERSION_MAJOR 0
+#define FB_VERSION_MINOR 1
+#define FB_VERSION_PATCH 0
+#define FB_VERSION "0.1.0"
+
+/* The version of the library in use, as FB_VERSION spells it: a static
+ * string.  It differs from FB_VERSION when the program was built against
+ * another release's header. */
+const char *fb_version(void);
+
+/*
  * Connect to the broker.  socket_path NULL: use the descriptor in
  * FILEBROKER_FD (or, if that is unset, the path in FILEBROKER_SOCKET).
  * Otherwise connect a new socket to socket_path.  Returns 0 at once if
