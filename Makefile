@@ -28,7 +28,7 @@
 # The version is client/filebroker.h's FB_VERSION_MAJOR, _MINOR and _PATCH,
 # which programs built against the library test; its FB_VERSION string must
 # spell the same (checked here).  SOVERSION changes only when the ABI does
-# (libfilebroker(3), "ABI").
+# (client/libfilebroker.map says when; libfilebroker(3), "ABI").
 fb_header_version = $(shell sed -n 's/^\#define FB_VERSION_$(1) \{1,\}\([0-9]\{1,\}\)$$/\1/p' client/filebroker.h)
 VERSION    := $(call fb_header_version,MAJOR).$(call fb_header_version,MINOR).$(call fb_header_version,PATCH)
 ifneq ($(shell sed -n 's/^\#define FB_VERSION \{1,\}"\(.*\)"$$/\1/p' client/filebroker.h),$(VERSION))
@@ -139,8 +139,11 @@ $(B)/libfilebroker.a: $(CLIENT_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/libfilebroker.so: $(CLIENT_OBJ)
-	$(CC) -shared -Wl,-soname,libfilebroker.so.$(SOVERSION) $(LDFLAGS) -o $@.$(VERSION) $^ $(LIBS)
+# Exports exactly what client/libfilebroker.map lists, at its versions.
+$(B)/libfilebroker.so: $(CLIENT_OBJ) client/libfilebroker.map
+	$(CC) -shared -Wl,-soname,libfilebroker.so.$(SOVERSION) \
+		-Wl,--version-script=client/libfilebroker.map $(LDFLAGS) -o $@.$(VERSION) \
+		$(CLIENT_OBJ) $(LIBS)
 	ln -sf libfilebroker.so.$(VERSION) $@.$(SOVERSION)
 	ln -sf libfilebroker.so.$(VERSION) $@
 
