@@ -239,27 +239,40 @@ connect_path(const char *path)
 	return fd;
 }
 
+/* The descriptor FILEBROKER_FD names; -1 when it is unset, -2 when it is
+ * not a decimal number that fits in an int. */
+static int
+env_fd(void)
+{
+	const char *s = getenv(FB_ENV_FD);
+	char *end;
+	long n;
+
+	if (s == NULL)
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || n < 0 || n > INT_MAX)
+		return -2;
+	return (int)n;
+}
+
 /* Connect c, which is not connected, to socket_path, or when that is NULL
  * as the environment says.  Called with c->lock held. */
 static int
 attach_locked(struct fb_conn *c, const char *socket_path)
 {
 	const char *s;
-	char *end;
-	long n;
 	int fd;
 
-	if (socket_path == NULL && (s = getenv(FB_ENV_FD)) != NULL) {
-		errno = 0;
-		n = strtol(s, &end, 10);
-		if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || n < 0 ||
-		    n > INT_MAX) {
+	if (socket_path == NULL && (fd = env_fd()) != -1) {
+		if (fd == -2) {
 			errno = EBADF;
 			return -1;
 		}
-		if (validate_boot_fd((int)n) == -1)
+		if (validate_boot_fd(fd) == -1)
 			return -1;
-		c->boot_fd = (int)n;
+		c->boot_fd = fd;
 		c->boot_owned = 0;
 		c->boot_path[0] = '\0';
 		return 0;
@@ -730,15 +743,65 @@ unregister(struct fb_conn *c)
 	pthread_mutex_unlock(&reg_lock);
 }
 
+/* Is fd one of c's sockets?  Called with c->lock held. */
+static int
+conn_owns_fd(struct fb_conn *c, int fd)
+{
+	int i;
+
+	check_pid(c);
+	for (i = 0; i < CHANNEL_MAX; i++) {
+		if (c->slot[i].fd == fd)
+			return 1;
+	}
+	return c->boot_fd == fd;
+}
+
+/* Lock every connection, in order (reg_lock held), and say whether fd is
+ * one of their sockets; unlock_all() undoes it. */
+static int
+lock_all_owning(int fd)
+{
+	struct fb_conn *c;
+	int ours = 0;
+
+	for (c = &default_conn; c != NULL; c = c->next) {
+		pthread_mutex_lock(&c->lock);
+		ours |= fd >= 0 && conn_owns_fd(c, fd);
+	}
+	return ours;
+}
+
+static void
+unlock_all(void)
+{
+	struct fb_conn *c;
+
+	for (c = &default_conn; c != NULL; c = c->next)
+		pthread_mutex_unlock(&c->lock);
+}
+
+/* Free c, out of the registry and unlocked. */
+static void
+conn_destroy(struct fb_conn *c)
+{
+	pthread_cond_destroy(&c->freed);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
 /*
  * A new connection, registered and locked (so that fb_close() and fork()
  * wait while its bootstrap socket comes into being), or NULL with errno.
+ * fd >= 0: the socket it owns from now on (fb_conn_from_fd()), which must
+ * not be one the library uses already (EBUSY): two owners would close it
+ * under each other.
  */
 static struct fb_conn *
-conn_alloc(void)
+conn_alloc(int fd)
 {
 	struct fb_conn *c;
-	int i;
+	int i, ours;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
@@ -748,16 +811,26 @@ conn_alloc(void)
 		errno = ENOMEM;
 		return NULL;
 	}
-	c->boot_fd = -1;
+	c->boot_fd = fd;
+	c->boot_owned = fd >= 0;
 	for (i = 0; i < CHANNEL_MAX; i++)
 		c->slot[i].fd = -1;
 	c->pid = getpid();
 	pthread_once(&atfork_once, register_atfork);
 	pthread_mutex_lock(&reg_lock);
-	pthread_mutex_lock(&c->lock);
-	c->next = default_conn.next;
-	default_conn.next = c;
+	ours = lock_all_owning(fd) || (fd >= 0 && env_fd() == fd);
+	unlock_all();
+	if (!ours) {
+		pthread_mutex_lock(&c->lock);
+		c->next = default_conn.next;
+		default_conn.next = c;
+	}
 	pthread_mutex_unlock(&reg_lock);
+	if (ours) {
+		conn_destroy(c);
+		errno = EBUSY;
+		return NULL;
+	}
 	return c;
 }
 
@@ -769,9 +842,7 @@ conn_abandon(struct fb_conn *c)
 
 	pthread_mutex_unlock(&c->lock);
 	unregister(c);
-	pthread_cond_destroy(&c->freed);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
+	conn_destroy(c);
 	errno = saved;
 	return NULL;
 }
@@ -783,7 +854,7 @@ channel_conn_new(const char *socket_path)
 	int cancel;
 
 	cancel = cancel_off();
-	if ((c = conn_alloc()) != NULL) {
+	if ((c = conn_alloc(-1)) != NULL) {
 		if (attach_locked(c, socket_path) == -1)
 			c = conn_abandon(c);
 		else
@@ -800,12 +871,8 @@ channel_conn_from_fd(int fd)
 
 	/* Checked before anything else, so that a failure leaves fd the
 	 * caller's, untouched, as fdopen(3) does. */
-	if (validate_boot_fd(fd) == -1)
+	if (validate_boot_fd(fd) == -1 || (c = conn_alloc(fd)) == NULL)
 		return NULL;
-	if ((c = conn_alloc()) == NULL)
-		return NULL;
-	c->boot_fd = fd;
-	c->boot_owned = 1;
 	pthread_mutex_unlock(&c->lock);
 	return c;
 }
@@ -828,9 +895,7 @@ channel_conn_free(struct fb_conn *c)
 	}
 	detach_locked(c);
 	pthread_mutex_unlock(&c->lock);
-	pthread_cond_destroy(&c->freed);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
+	conn_destroy(c);
 	cancel_restore(cancel);
 	errno = saved;
 }
@@ -869,42 +934,22 @@ channel_next_boot_fd(int from)
 	return best;
 }
 
-/* Is fd one of c's sockets?  Called with c->lock held. */
-static int
-conn_owns_fd(struct fb_conn *c, int fd)
-{
-	int i;
-
-	check_pid(c);
-	for (i = 0; i < CHANNEL_MAX; i++) {
-		if (c->slot[i].fd == fd)
-			return 1;
-	}
-	return c->boot_fd == fd;
-}
-
 int
 channel_close_user_fd(int fd)
 {
-	struct fb_conn *c;
-	int r, ours = 0, cancel;
+	int r, cancel;
 
 	/* Every connection's lock is held across close() so that fd cannot
 	 * become a new channel or bootstrap socket between the check and the
 	 * close. */
 	cancel = cancel_off();
 	pthread_mutex_lock(&reg_lock);
-	for (c = &default_conn; c != NULL; c = c->next) {
-		pthread_mutex_lock(&c->lock);
-		ours |= fd >= 0 && conn_owns_fd(c, fd);
-	}
-	if (ours) {
+	if (lock_all_owning(fd)) {
 		errno = EBADF;
 		r = -1;
 	} else
 		r = close(fd);
-	for (c = &default_conn; c != NULL; c = c->next)
-		pthread_mutex_unlock(&c->lock);
+	unlock_all();
 	pthread_mutex_unlock(&reg_lock);
 	cancel_restore(cancel);
 	return r;

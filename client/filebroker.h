@@ -109,7 +109,9 @@ fb_conn *fb_conn_new(const char *socket_path);
  * it, and fb_close() refuses to.  On failure fd is left open and the
  * caller's, as fdopen(3) leaves it.  Returns the handle, or NULL with
  * errno: EBADF (fd is not open), ENOTSOCK, EPROTOTYPE (not a Unix
- * SOCK_SEQPACKET socket), ENOMEM.
+ * SOCK_SEQPACKET socket), EBUSY (fd is FILEBROKER_FD's descriptor, or a
+ * socket of another connection: use fb_conn_new(NULL) for the former),
+ * ENOMEM.
  */
 fb_conn *fb_conn_from_fd(int fd);
 

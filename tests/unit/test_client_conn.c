@@ -204,7 +204,7 @@ test_errors(void **state)
 	char buf[8], num[16];
 	struct stat st;
 	fb_conn *c;
-	int p[2], s[2];
+	int p[2], s[2], b2;
 
 	(void)state;
 	/* A NULL handle is EINVAL for every call, never the default. */
@@ -236,6 +236,15 @@ test_errors(void **state)
 	close(s[0]);
 	close(s[1]);
 
+	/* ... and refuses a socket another connection uses, or will:
+	 * FILEBROKER_FD's is the default connection's, one owner closing it
+	 * under the other. */
+	assert_fails(fb_conn_from_fd(boot_fd) == NULL, EBUSY);
+	assert_true(stat_ok(NULL, 6, 0));
+	assert_fails(fb_conn_from_fd(boot_fd) == NULL, EBUSY);
+	assert_int_equal(fcntl(boot_fd, F_GETFD), 0);
+	assert_true(stat_ok(NULL, 6, 0));
+
 	/* fb_conn_new(): a path, or the environment. */
 	assert_fails(fb_conn_new("/nonexistent/broker.sock") == NULL, ENOENT);
 	assert_non_null(c = fb_conn_new(NULL)); /* FILEBROKER_FD */
@@ -252,10 +261,14 @@ test_errors(void **state)
 	snprintf(num, sizeof(num), "%d", boot_fd);
 	setenv(FB_ENV_FD, num, 1);
 
+	/* A handle's own socket cannot be given to another. */
+	b2 = boot2;
+	c = conn2();
+	assert_fails(fb_conn_from_fd(b2) == NULL, EBUSY);
+	assert_true(stat_ok(c, 9, BIAS2));
+
 	/* A handle whose broker is gone: ECONNRESET, and the other
 	 * connections go on. */
-	c = conn2();
-	assert_true(stat_ok(c, 9, BIAS2));
 	kill(broker2_pid, SIGKILL);
 	waitpid(broker2_pid, NULL, 0);
 	broker2_pid = -1;
