@@ -26,7 +26,15 @@
 #   tests/helpers/*.c        small programs the integration tests run
 #   tests/helpers/escape/*.c the hostile worker's attacks, linked into escape
 
-VERSION    := 0.1.0
+# The version is client/filebroker.h's FB_VERSION_MAJOR, _MINOR and _PATCH,
+# which programs built against the library test; its FB_VERSION string must
+# spell the same (checked here).  SOVERSION changes only when the ABI does
+# (client/libfilebroker.map says when; libfilebroker(3), "ABI").
+fb_header_version = $(shell sed -n 's/^\#define FB_VERSION_$(1) \{1,\}\([0-9]\{1,\}\)$$/\1/p' client/filebroker.h)
+VERSION    := $(call fb_header_version,MAJOR).$(call fb_header_version,MINOR).$(call fb_header_version,PATCH)
+ifneq ($(shell sed -n 's/^\#define FB_VERSION \{1,\}"\(.*\)"$$/\1/p' client/filebroker.h),$(VERSION))
+$(error client/filebroker.h: FB_VERSION is not "$(VERSION)" (FB_VERSION_MAJOR.MINOR.PATCH): make them agree)
+endif
 SOVERSION  := 0
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -63,7 +71,7 @@ OPT    := -O2 -g -D_FORTIFY_SOURCE=3
 SANLD  :=
 endif
 
-CPPFLAGS += -D_GNU_SOURCE -Iclient -Ipolicy -Ibroker -I$(B)/gen -DFB_VERSION='"$(VERSION)"'
+CPPFLAGS += -D_GNU_SOURCE -Iclient -Ipolicy -Ibroker -I$(B)/gen
 CFLAGS   += -std=c11 $(OPT) $(WARN) -fPIC -fstack-protector-strong -fstack-clash-protection \
 	-fcf-protection
 LDFLAGS  += $(SANLD) -Wl,-z,relro,-z,now -Wl,--as-needed
@@ -132,8 +140,11 @@ $(B)/libfilebroker.a: $(CLIENT_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/libfilebroker.so: $(CLIENT_OBJ)
-	$(CC) -shared -Wl,-soname,libfilebroker.so.$(SOVERSION) $(LDFLAGS) -o $@.$(VERSION) $^ $(LIBS)
+# Exports exactly what client/libfilebroker.map lists, at its versions.
+$(B)/libfilebroker.so: $(CLIENT_OBJ) client/libfilebroker.map
+	$(CC) -shared -Wl,-soname,libfilebroker.so.$(SOVERSION) \
+		-Wl,--version-script=client/libfilebroker.map $(LDFLAGS) -o $@.$(VERSION) \
+		$(CLIENT_OBJ) $(LIBS)
 	ln -sf libfilebroker.so.$(VERSION) $@.$(SOVERSION)
 	ln -sf libfilebroker.so.$(VERSION) $@
 
@@ -214,17 +225,27 @@ FUZZ_B := build-fuzz
 FUZZ_CORPUS ?= $(FUZZ_B)/corpus
 FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/%.c=%)
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-	-Iclient -Ipolicy -Ibroker -I$(B)/gen -DFB_VERSION='"$(VERSION)"'
+	-Iclient -Ipolicy -Ibroker -I$(B)/gen
 FUZZ_BIN := $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
 # clang is there only after scripts/deps.sh: the targets are built after it.
 fuzz-build:
 	@sh scripts/deps.sh fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_BIN)
 
-$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(BROKER_SRC) $(POLICY_SRC) $(CLIENT_SRC) \
-    $(wildcard broker/*.h client/*.h policy/*.h tests/fuzz/*.h) $(B)/gen/config.h
+# The code under test is compiled once, instrumented, into one archive that
+# every target links: not once per target.
+FUZZ_OBJ := $(patsubst %.c,$(FUZZ_B)/obj/%.o,$(BROKER_SRC) $(POLICY_SRC) $(CLIENT_SRC))
+$(FUZZ_B)/obj/%.o: %.c $(B)/gen/config.h
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_FLAGS) -o $@ $< $(BROKER_SRC) $(POLICY_SRC) $(CLIENT_SRC) $(LIBS)
+	clang $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_B)/libfuzzed.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_B)/libfuzzed.a
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -o $@ $< $(FUZZ_B)/libfuzzed.a $(LIBS)
 
 fuzz: fuzz-build
 	@FUZZ_B=$(FUZZ_B) FUZZ_CORPUS=$(FUZZ_CORPUS) FUZZ_SECONDS=$(FUZZ_SECONDS) \
@@ -299,4 +320,4 @@ clean:
 .PHONY: bench bench-deps
 .SECONDARY:
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) $(FUZZ_B)/obj -name '*.d' 2>/dev/null)

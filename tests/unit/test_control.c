@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "control.h"
+#include "filebroker.h"
 
 static const char *const dests[] = { "/var/log/fb.jsonl", "journal" };
 
