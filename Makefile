@@ -16,6 +16,8 @@
 # rebuilds what embeds them.
 #
 # Sources are found by folder, so adding a file needs no edit here:
+#   common/*.c   the text toolkit every part shares (paths, UTF-8, JSON
+#                strings) and the cleanup attributes: pure, no system calls
 #   policy/*.c   the pure policy library
 #   client/*.c   libfilebroker (protocol codec, client calls, worker sandbox)
 #   broker/*.c   the privileged process; broker/main.c holds main() alone
@@ -62,7 +64,7 @@ OPT    := -O2 -g -D_FORTIFY_SOURCE=3
 SANLD  :=
 endif
 
-CPPFLAGS += -D_GNU_SOURCE -Iclient -Ipolicy -Ibroker -I$(B)/gen -DFB_VERSION='"$(VERSION)"'
+CPPFLAGS += -D_GNU_SOURCE -Icommon -Iclient -Ipolicy -Ibroker -I$(B)/gen -DFB_VERSION='"$(VERSION)"'
 CFLAGS   += -std=c11 $(OPT) $(WARN) -fPIC -fstack-protector-strong -fstack-clash-protection \
 	-fcf-protection
 LDFLAGS  += $(SANLD) -Wl,-z,relro,-z,now -Wl,--as-needed
@@ -72,6 +74,7 @@ LDFLAGS  += $(SANLD) -Wl,-z,relro,-z,now -Wl,--as-needed
 # it costs every start about 13,000 cycles of the loader (LD_DEBUG=statistics).
 LIBS      = -lseccomp -lcap -lpthread -lz
 
+COMMON_SRC := $(sort $(wildcard common/*.c))
 POLICY_SRC := $(sort $(wildcard policy/*.c))
 CLIENT_SRC := $(sort $(wildcard client/*.c))
 BROKER_SRC := $(sort $(filter-out broker/main.c,$(wildcard broker/*.c)))
@@ -80,6 +83,7 @@ FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 EXAMPLE_SRC := $(sort $(wildcard client/examples/*.c))
 
+COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/obj/%.o)
 POLICY_OBJ := $(POLICY_SRC:%.c=$(B)/obj/%.o)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(B)/obj/%.o)
 BROKER_OBJ := $(BROKER_SRC:%.c=$(B)/obj/%.o)
@@ -119,6 +123,10 @@ $(B)/obj/%.o: %.c | $(B)/gen/config.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+$(B)/libcommon.a: $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
 $(B)/libpolicy.a: $(POLICY_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -136,7 +144,8 @@ $(B)/libfilebroker.so: $(CLIENT_OBJ)
 	ln -sf libfilebroker.so.$(VERSION) $@.$(SOVERSION)
 	ln -sf libfilebroker.so.$(VERSION) $@
 
-$(B)/filebroker: $(B)/obj/broker/main.o $(B)/libbroker.a $(B)/libpolicy.a $(B)/libfilebroker.a
+$(B)/filebroker: $(B)/obj/broker/main.o $(B)/libbroker.a $(B)/libpolicy.a $(B)/libfilebroker.a \
+		$(B)/libcommon.a
 	$(CC) -pie $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # LD_PRELOADed into transparent-mode workers (client/preload/preload.c):
@@ -153,7 +162,7 @@ $(B)/examples/%: client/examples/%.c $(B)/libfilebroker.a
 # Each unit test is one .c file; the helper headers beside them
 # (unit.h, fake_broker.h ...) rebuild every test when they change.
 $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libbroker.a $(B)/libpolicy.a \
-    $(B)/libfilebroker.a
+    $(B)/libfilebroker.a $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $(filter-out %.h,$^) \
 	    $(LIBS) -lcmocka
@@ -181,7 +190,8 @@ $(B)/tests/helpers/%-static: tests/helpers/%.c $(CLIENT_SRC)
 
 # The fuzz targets double as a mutation loop under gcc: tests/fuzz/mutate.c
 # supplies main(), replays the seed corpus and feeds mutated copies of it.
-$(B)/tests/mutate_%: tests/fuzz/%.c tests/fuzz/mutate.c $(B)/libbroker.a $(B)/libpolicy.a $(B)/libfilebroker.a
+$(B)/tests/mutate_%: tests/fuzz/%.c tests/fuzz/mutate.c $(B)/libbroker.a $(B)/libpolicy.a \
+		$(B)/libfilebroker.a $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -203,13 +213,14 @@ demo: deps
 # libFuzzer with clang; each target runs FUZZ_SECONDS and reports its findings.
 FUZZ_B := build-fuzz
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-	-Iclient -Ipolicy -Ibroker -I$(B)/gen -DFB_VERSION='"$(VERSION)"'
+	-Icommon -Iclient -Ipolicy -Ibroker -I$(B)/gen -DFB_VERSION='"$(VERSION)"'
 fuzz: $(B)/gen/config.h
 	@sh scripts/deps.sh fuzz
 	@mkdir -p $(FUZZ_B)
 	@set -e; for t in $(FUZZ_SRC:tests/fuzz/%.c=%); do \
 		clang $(FUZZ_FLAGS) -o $(FUZZ_B)/$$t tests/fuzz/$$t.c \
-			$(filter-out broker/main.c,$(wildcard broker/*.c)) $(POLICY_SRC) $(CLIENT_SRC) $(LIBS); \
+			$(filter-out broker/main.c,$(wildcard broker/*.c)) $(POLICY_SRC) $(CLIENT_SRC) \
+			$(COMMON_SRC) $(LIBS); \
 	done
 	@FUZZ_B=$(FUZZ_B) FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/fuzz.sh $(FUZZ_SRC:tests/fuzz/%.c=%)
 
@@ -247,7 +258,7 @@ $(B)/bench/bench_serve: tests/bench/bench_serve.c tests/bench/bench_util.c $(B)/
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/bench/bench_policy: tests/bench/bench_policy.c $(B)/libpolicy.a
+$(B)/bench/bench_policy: tests/bench/bench_policy.c $(B)/libpolicy.a $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ $^ $(LIBS)
 

@@ -479,7 +479,9 @@ walk_path(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int fl
 	walk_init(w);
 	if (path[0] != '/')
 		return -EINVAL;
-	if ((r = path_clean(path, clean, sizeof(clean), pid, tid, &pf)) < 0)
+	if ((r = path_clean(NULL, path, 0, clean, sizeof(clean), &pf)) < 0)
+		return r;
+	if ((r = path_proc_rewrite(clean, sizeof(clean), pid, tid)) < 0)
 		return r;
 	if (pf & PATH_F_TRAILING)
 		w->must_dir = 1;
