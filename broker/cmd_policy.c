@@ -413,15 +413,15 @@ cmd_explain(int argc, char **argv)
 		if (!dec.allowed && status == 0)
 			status = 1;
 		if (json) {
-			fputs("{\"path\":", stdout);
-			out_json(stdout, canon);
+			fputc('{', stdout);
+			out_json_field(stdout, "path", canon);
 			if (strcmp(canon, path) != 0) {
-				fputs(",\"given\":", stdout);
-				out_json(stdout, path);
+				fputc(',', stdout);
+				out_json_field(stdout, "given", path);
 			}
-			printf(",\"access\":\"%s\",\"decision\":\"%s\",\"rule\":", acc,
+			printf(",\"access\":\"%s\",\"decision\":\"%s\",", acc,
 			    dec.allowed ? "allow" : "deny");
-			out_json(stdout, dec.rule);
+			out_json_field(stdout, "rule", dec.rule);
 			if (dec.allowed) {
 				printf(",\"exact\":%s", dec.exact ? "true" : "false");
 				if (access & POLICY_CREATE)

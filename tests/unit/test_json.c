@@ -17,6 +17,7 @@
 #include "audit.h"
 #include "audit_read.h"
 #include "json.h"
+#include "out.h"
 #include "policy.h"
 
 /* json_escape() of a C string, whole: the output, NUL-terminated. */
@@ -173,6 +174,33 @@ test_round_trip_random(void **state)
 	}
 }
 
+/* What the tools print (broker/out.c) is escaped by the same writer, and
+ * a field carries its exact bytes beside it. */
+static void
+test_out_json(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(out_json(f, "a\tb\xff"), 1);
+	fputc(' ', f);
+	assert_int_equal(out_json(f, "\xc3\xa9"), 0);
+	fputc(' ', f);
+	out_json_field(f, "path", "/a\xc0\xaf");
+	fputc(' ', f);
+	out_json_field(f, "rule", "x");
+	fputc(' ', f);
+	out_json_field(f, "rule", NULL);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(buf, "\"a\\tb\xef\xbf\xbd\" \"\xc3\xa9\" "
+				 "\"path\":\"/a\xef\xbf\xbd\xef\xbf\xbd\",\"path_hex\":\"2f61c0af\" "
+				 "\"rule\":\"x\" \"rule\":null");
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -181,6 +209,7 @@ main(void)
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_round_trip_short),
 		cmocka_unit_test(test_round_trip_random),
+		cmocka_unit_test(test_out_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
