@@ -18,6 +18,7 @@
 
 #include "ops.h"
 #include "path.h"
+#include "proc_status.h"
 #include "resolve.h"
 #include "serve.h"
 #include "task.h"
@@ -94,21 +95,14 @@ on_thread_exit(void *arg, uint32_t events)
 static pid_t
 tgid_from_proc(pid_t tid)
 {
-	char path[64], buf[1024], *p;
-	ssize_t len;
-	int fd;
+	char path[64], buf[1024];
+	long tgid;
 
 	snprintf(path, sizeof(path), "/proc/%ld/status", (long)tid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if (proc_status_read(AT_FDCWD, path, buf, sizeof(buf)) == -1 ||
+	    proc_status_long(buf, "Tgid", &tgid) == -1 || tgid <= 0)
 		return -1;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return -1;
-	buf[len] = '\0';
-	if ((p = strstr(buf, "\nTgid:")) == NULL)
-		return -1;
-	return (pid_t)strtol(p + 6, NULL, 10);
+	return (pid_t)tgid;
 }
 
 /* The thread group of a thread, for /proc/self and the records: one ioctl
@@ -454,29 +448,6 @@ proc_number(const char **p)
 	return (pid_t)v;
 }
 
-/* The four ids of a "Uid:" or "Gid:" line of /proc/.../status: 1 when
- * each is id. */
-static int
-status_ids_are(const char *buf, const char *key, unsigned long id)
-{
-	const char *p = strstr(buf, key);
-	unsigned long v;
-	char *end;
-	int i;
-
-	if (p == NULL)
-		return 0;
-	p += strlen(key);
-	for (i = 0; i < 4; i++) {
-		errno = 0;
-		v = strtoul(p, &end, 10);
-		if (end == p || errno != 0 || v != id)
-			return 0;
-		p = end;
-	}
-	return 1;
-}
-
 /*
  * Thread t of process n has exactly uid and gid, real, effective, saved
  * and file system (/proc/N/task/T/status), and is dumpable: a per-process
@@ -490,18 +461,10 @@ task_is_theirs(pid_t n, pid_t t, uid_t uid, gid_t gid)
 {
 	char path[64], buf[1024];
 	struct stat st;
-	ssize_t len;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/status", (long)n, (long)t);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return 0;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	buf[len] = '\0';
-	if (!status_ids_are(buf, "\nUid:", uid) || !status_ids_are(buf, "\nGid:", gid))
+	if (proc_status_read(AT_FDCWD, path, buf, sizeof(buf)) == -1 ||
+	    !proc_status_ids_are(buf, "Uid", uid) || !proc_status_ids_are(buf, "Gid", gid))
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/environ", (long)n, (long)t);
 	return stat(path, &st) == 0 && st.st_uid == uid && st.st_gid == gid;
