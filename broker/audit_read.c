@@ -739,22 +739,6 @@ bad:
 	return -1;
 }
 
-const char *
-audit_decision_name(enum audit_decision d)
-{
-	switch (d) {
-	case AUDIT_ALLOW:
-		return "allow";
-	case AUDIT_DENY:
-		return "deny";
-	case AUDIT_WOULD_DENY:
-		return "would-deny";
-	case AUDIT_ERROR:
-		return "error";
-	}
-	return "?";
-}
-
 /*
  * The reading of one stream.  The previous line waits for the next one
  * before it is counted: a torn marker after it makes it torn, whatever it

@@ -110,7 +110,6 @@ walk_init(struct walk *w)
 	w->fd = -1;
 	w->dirfd = -1;
 	w->must_dir = 0;
-	w->slow = 0;
 	w->depth = w->nfold = 0;
 	memset(&w->st, 0, sizeof(w->st));
 }
@@ -342,7 +341,6 @@ slow_begin(struct slow *s, const struct fsctx *fs, const char *path, pid_t pid, 
 	s->links = 0;
 	s->n = 0;
 	s->last = 0;
-	w->slow = 1;
 	w->canon[0] = '/';
 	w->canon[1] = '\0';
 	if (path_copy(s->rem, sizeof(s->rem), path) < 0)
