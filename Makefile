@@ -10,6 +10,8 @@
 #   make uninstall        the same variables: removes what that install put
 #   make deps             install the build dependencies (apt-get, as root);
 #                         make check and make demo do it themselves, make never
+#   make check-format     the files that differ from .clang-format (make format
+#                         rewrites them)
 #
 # The build remembers the paths it was made for ($(B)/gen/config.h, rewritten
 # only when they change): `make install PREFIX=/usr` after a plain `make`
@@ -279,14 +281,23 @@ soak: all $(HELPER_BIN)
 
 .PHONY: soak
 
+# The C style is .clang-format's (clang-format 14, Debian 12): check-format
+# lists the files that differ from it and by how many lines, format rewrites
+# them.  Every C file of the tree, tests included.
+FORMAT_SRC := $(sort $(wildcard common/*.[ch] policy/*.[ch] client/*.[ch] client/*/*.[ch] \
+	broker/*.[ch] tests/*/*.[ch] tests/*/*/*.[ch]))
+
 check-format:
-	clang-format --dry-run --Werror $(POLICY_SRC) $(CLIENT_SRC) $(BROKER_SRC) broker/main.c \
-		$(wildcard */*.h)
+	@sh scripts/format.sh check $(FORMAT_SRC)
+
+format:
+	@sh scripts/format.sh fix $(FORMAT_SRC)
 
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all deps check check-build check-deps demo fuzz install uninstall check-format clean FORCE
+.PHONY: all deps check check-build check-deps demo fuzz install uninstall check-format format clean \
+	FORCE
 .PHONY: bench bench-deps
 .SECONDARY:
 
