@@ -44,9 +44,9 @@ any_special(uint64_t w)
 {
 	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
 	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+	uint64_t m = w | (w - ones * 0x20) | (w + ones) | ((q - ones) & ~q) | ((b - ones) & ~b);
 
-	return ((w | (w - ones * 0x20) | (w + ones) | ((q - ones) & ~q) | ((b - ones) & ~b)) &
-	    high) != 0;
+	return (m & high) != 0;
 }
 
 /* The end of the run of plain bytes that starts at i. */
@@ -116,8 +116,7 @@ escape_char(const unsigned char *s, size_t len, uint32_t c, char u[JSON_ESCAPE_M
 }
 
 size_t
-json_escape(char *dst, size_t cap, const unsigned char *s, size_t n, size_t *used,
-    int *replaced)
+json_escape(char *dst, size_t cap, const unsigned char *s, size_t n, size_t *used, int *replaced)
 {
 	static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
 	size_t i = 0, o = 0, k, len, m;

@@ -142,8 +142,7 @@ clean_into(const char *p, unsigned opts, char *out, size_t size, size_t *len, un
 }
 
 int
-path_clean(const char *cwd, const char *in, unsigned opts, char *out, size_t size,
-    unsigned *flags)
+path_clean(const char *cwd, const char *in, unsigned opts, char *out, size_t size, unsigned *flags)
 {
 	size_t len = 0, n = strlen(in);
 	int r = 0, dir = 0;

@@ -13,10 +13,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* path_clean() options. */
-#define PATH_LEXICAL 0x1 /* ".." removes the component before it (never above
-			    "/"); without it ".." is kept, for a walk that
-			    resolves it physically */
+/* path_clean() option: ".." removes the component before it (never above
+ * "/"); without it ".." is kept, for a walk that resolves it physically. */
+#define PATH_LEXICAL 0x1
 
 /* path_clean() results, in *flags. */
 #define PATH_F_DOTDOT 0x1   /* a ".." component was kept */

@@ -83,8 +83,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Without "..", both modes clean alike. */
 	if (!(flags & PATH_F_DOTDOT) && (l != r || strcmp(lex, out) != 0))
 		abort();
-	if (path_clean(NULL, out, 0, again, sizeof(again), &lflags) != r ||
-	    strcmp(again, out) != 0)
+	if (path_clean(NULL, out, 0, again, sizeof(again), &lflags) != r || strcmp(again, out) != 0)
 		abort();
 	r = path_proc_rewrite(out, sizeof(out), 4242, 4243);
 	if (r < 0) {

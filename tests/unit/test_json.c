@@ -45,7 +45,7 @@ test_classes(void **state)
 		{ "\"\\", "\\\"\\\\", 0 },
 		{ "\b\f\n\r\t", "\\b\\f\\n\\r\\t", 0 },
 		{ "\x01\x1f\x7f", "\\u0001\\u001f\\u007f", 0 },
-		{ "\xc2\x9b", "\\u009b", 0 },			/* CSI, a C1 control */
+		{ "\xc2\x9b", "\\u009b", 0 },			     /* CSI, a C1 control */
 		{ "\xe2\x80\xa8\xe2\x80\xae", "\\u2028\\u202e", 0 }, /* separators, bidi */
 		{ "\xc3\xa9\xf0\x9f\x98\x80", "\xc3\xa9\xf0\x9f\x98\x80", 0 },
 		{ "\xef\xbf\xbd", "\xef\xbf\xbd", 0 }, /* a real U+FFFD is no replacement */
@@ -84,15 +84,16 @@ test_capacity(void **state)
 		assert_true(pn <= cap);
 		assert_memory_equal(part, whole, pn);
 		assert_true(used < n || cap == wn);
-		an = json_escape(again, sizeof(again), (const unsigned char *)in, used, &used2, &b2);
+		an = json_escape(again, sizeof(again), (const unsigned char *)in, used, &used2,
+		    &b2);
 		assert_int_equal(used2, used);
 		assert_int_equal(an, pn);
 		assert_memory_equal(again, part, pn);
 	}
 	/* Never more than JSON_ESCAPE_MAX bytes per byte. */
 	memset(part, 0x01, 64);
-	assert_int_equal(json_escape(whole, sizeof(whole), (const unsigned char *)part, 40, &used, &bad),
-	    40 * JSON_ESCAPE_MAX);
+	wn = json_escape(whole, sizeof(whole), (const unsigned char *)part, 40, &used, &bad);
+	assert_int_equal(wn, 40 * JSON_ESCAPE_MAX);
 }
 
 static char store[AUDIT_RECORD_MAX + 64];
@@ -154,9 +155,9 @@ test_round_trip_short(void **state)
 static void
 test_round_trip_random(void **state)
 {
-	static const unsigned char alphabet[] = { 0x01, 0x08, 0x09, 0x0a, 0x1f, ' ', '"', '/',
-		'\\', 'a', 0x7e, 0x7f, 0x80, 0x9b, 0xa0, 0xa8, 0xae, 0xbd, 0xbf, 0xc0, 0xc1, 0xc2,
-		0xc3, 0xdf, 0xe0, 0xe2, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x9f, 0x8f, 0x90, 0x80 };
+	static const unsigned char alphabet[] = { 0x01, 0x08, 0x09, 0x0a, 0x1f, ' ', '"', '/', '\\',
+		'a', 0x7e, 0x7f, 0x80, 0x9b, 0xa0, 0xa8, 0xae, 0xbd, 0xbf, 0xc0, 0xc1, 0xc2, 0xc3,
+		0xdf, 0xe0, 0xe2, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x9f, 0x8f, 0x90, 0x80 };
 	char s[64];
 	unsigned long seed = 12345;
 	size_t len, i, k;
@@ -195,9 +196,10 @@ test_out_json(void **state)
 	fputc(' ', f);
 	out_json_field(f, "rule", NULL);
 	assert_int_equal(fclose(f), 0);
-	assert_string_equal(buf, "\"a\\tb\xef\xbf\xbd\" \"\xc3\xa9\" "
-				 "\"path\":\"/a\xef\xbf\xbd\xef\xbf\xbd\",\"path_hex\":\"2f61c0af\" "
-				 "\"rule\":\"x\" \"rule\":null");
+	assert_string_equal(buf,
+	    "\"a\\tb\xef\xbf\xbd\" \"\xc3\xa9\" "
+	    "\"path\":\"/a\xef\xbf\xbd\xef\xbf\xbd\",\"path_hex\":\"2f61c0af\" "
+	    "\"rule\":\"x\" \"rule\":null");
 	free(buf);
 }
 

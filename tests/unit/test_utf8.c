@@ -98,8 +98,8 @@ test_every_sequence(void **state)
 	 * length), a two-byte sequence (1920 of them) at lengths 2 and 3, the
 	 * 61440 three-byte ones at length 3, and the 1048576 four-byte ones.
 	 */
-	assert_int_equal(accepted, 128UL + 128UL * 256 + 1920 + 128UL * 65536 + 1920UL * 256 +
-	    61440 + 1048576);
+	assert_int_equal(accepted,
+	    128UL + 128UL * 256 + 1920 + 128UL * 65536 + 1920UL * 256 + 61440 + 1048576);
 }
 
 /* The cases the four copies this replaced were written for. */
@@ -117,22 +117,24 @@ test_named(void **state)
 		{ "\xef\xbf\xbd", 3, 0xfffd },
 		{ "\xf0\x9f\x98\x80", 4, 0x1f600 },
 		{ "\xf4\x8f\xbf\xbf", 4, 0x10ffff },
-		{ "\xc0\xaf", 0, 0 },	      /* overlong '/' */
-		{ "\xe0\x80\xaf", 0, 0 },     /* overlong '/' */
-		{ "\xed\xa0\x80", 0, 0 },     /* a surrogate */
-		{ "\xf4\x90\x80\x80", 0, 0 }, /* past U+10FFFF */
+		/* Overlong forms of '/', a surrogate, past U+10FFFF. */
+		{ "\xc0\xaf", 0, 0 },
+		{ "\xe0\x80\xaf", 0, 0 },
+		{ "\xed\xa0\x80", 0, 0 },
+		{ "\xf4\x90\x80\x80", 0, 0 },
 		{ "\xf5\x80\x80\x80", 0, 0 },
-		{ "\x80", 0, 0 }, /* a stray continuation byte */
+		/* A stray continuation byte, a byte never in UTF-8, cut short. */
+		{ "\x80", 0, 0 },
 		{ "\xff", 0, 0 },
-		{ "\xc3", 0, 0 }, /* cut short */
+		{ "\xc3", 0, 0 },
 	};
 	uint32_t c;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		assert_int_equal(
-		    utf8_decode((const unsigned char *)t[i].s, strlen(t[i].s), &c), t[i].len);
+		assert_int_equal(utf8_decode((const unsigned char *)t[i].s, strlen(t[i].s), &c),
+		    t[i].len);
 		if (t[i].len > 0)
 			assert_int_equal(c, t[i].cp);
 	}
