@@ -3,7 +3,6 @@
  * trip docs/audit.md promises: whatever bytes a path holds, the audit
  * writer's record read back by the audit reader gives exactly those bytes.
  */
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +18,8 @@
 #include "json.h"
 #include "out.h"
 #include "policy.h"
+
+#include "audit_testutil.h"
 
 /* json_escape() of a C string, whole: the output, NUL-terminated. */
 static const char *
@@ -98,27 +99,18 @@ test_capacity(void **state)
 
 static char store[AUDIT_RECORD_MAX + 64];
 
-/* The five string fields of a record hold s (and variants of it); read
- * back, each is s exactly. */
+/* The five string fields of a record hold s; read back, each is s
+ * exactly. */
 static void
 round_trip(const char *s)
 {
 	static char buf[AUDIT_RECORD_MAX];
-	struct audit_event ev = {
-		.when = { 1795615387, 123456789 },
-		.pid = 123,
-		.uid = 65534,
-		.gid = 65534,
-		.mode = "explicit",
-		.op = "rename",
-		.access = POLICY_READ,
-		.flags = O_RDONLY,
-		.allowed = 1,
-	};
+	struct audit_event ev = base_event();
 	struct audit_rec r;
 	const char *why = NULL;
 	ssize_t n;
 
+	ev.op = "rename";
 	ev.path = ev.path2 = ev.canon = ev.canon2 = ev.rule = s;
 	n = audit_format(&ev, buf, sizeof(buf));
 	assert_true(n > 0);
