@@ -125,6 +125,12 @@ out_escaped(struct out *o, const unsigned char *s, size_t n)
 		o->full = 1;
 		return 0;
 	}
+	/* Most strings are plain ASCII, copied at once. */
+	if (n <= cap && json_plain_len(s, n) == n) {
+		memcpy(o->buf + o->len, s, n);
+		o->len += n;
+		return 0;
+	}
 	o->len += json_escape(o->buf + o->len, cap, s, n, &used, &bad);
 	if (used < n)
 		o->full = 1;

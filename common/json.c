@@ -23,50 +23,6 @@ needs_escape(uint32_t c)
 	    (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
 }
 
-/* A byte that stands for itself inside a JSON string: printable ASCII but
- * the quote and the backslash. */
-static int
-is_plain(unsigned char c)
-{
-	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-}
-
-/*
- * Whether some byte of the 8 in w (in either byte order) is not plain, with
- * no branch per byte (the tricks of "Bit Twiddling Hacks").  A high bit ends
- * up set: in w for a byte of 0x80 or more; in w - 0x2020... for a byte below
- * 0x20 (the borrow it starts marks no other byte wrongly: it only moves
- * upward, from a byte not plain); in w + 0x0101... for 0x7f; in the
- * has-zero-byte tests of q and b for '"' and '\\'.  Exact, then, and cheap.
- */
-static inline int
-any_special(uint64_t w)
-{
-	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-	uint64_t m = w | (w - ones * 0x20) | (w + ones) | ((q - ones) & ~q) | ((b - ones) & ~b);
-
-	return (m & high) != 0;
-}
-
-/* The end of the run of plain bytes that starts at i. */
-static size_t
-plain_run(const unsigned char *s, size_t i, size_t n)
-{
-	uint64_t w;
-	size_t k;
-
-	/* Paths are mostly plain ASCII: 8 bytes at a time. */
-	for (k = i; n - k >= sizeof(w); k += sizeof(w)) {
-		memcpy(&w, s + k, sizeof(w));
-		if (any_special(w))
-			break;
-	}
-	while (k < n && is_plain(s[k]))
-		k++;
-	return k;
-}
-
 /*
  * What the character of len bytes at s (code point c) is written as: *out
  * and its length.  u holds a \u escape when one is needed.
@@ -126,7 +82,7 @@ json_escape(char *dst, size_t cap, const unsigned char *s, size_t n, size_t *use
 	int bad;
 
 	while (i < n) {
-		k = plain_run(s, i, n);
+		k = i + json_plain_len(s + i, n - i);
 		if (k > i) {
 			/* Each plain byte is a whole character: a run may be cut. */
 			if ((m = k - i < cap - o ? k - i : cap - o) > 0)

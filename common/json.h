@@ -22,9 +22,58 @@
 #define FB_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 /* Output bytes per input byte, at most: a \u00XX escape. */
 #define JSON_ESCAPE_MAX 6
+
+/* A byte that stands for itself inside a JSON string: printable ASCII but
+ * the quote and the backslash. */
+static inline int
+json_is_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/*
+ * Whether some byte of the 8 in w (in either byte order) is not plain, with
+ * no branch per byte (the tricks of "Bit Twiddling Hacks").  A high bit ends
+ * up set: in w for a byte of 0x80 or more; in w - 0x2020... for a byte below
+ * 0x20 (the borrow it starts marks no other byte wrongly: it only moves
+ * upward, from a byte not plain); in w + 0x0101... for 0x7f; in the
+ * has-zero-byte tests of q and b for '"' and '\\'.  Exact, then, and cheap.
+ */
+static inline int
+json_any_special(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+	uint64_t m = w | (w - ones * 0x20) | (w + ones) | ((q - ones) & ~q) | ((b - ones) & ~b);
+
+	return (m & high) != 0;
+}
+
+/*
+ * How many bytes at the start of s (n bytes) stand for themselves in a JSON
+ * string, 8 at a time.  Inline, for the writers' fast path: a path is
+ * mostly plain ASCII, copied as it is.
+ */
+static inline size_t
+json_plain_len(const unsigned char *s, size_t n)
+{
+	uint64_t w;
+	size_t k;
+
+	for (k = 0; n - k >= sizeof(w); k += sizeof(w)) {
+		memcpy(&w, s + k, sizeof(w));
+		if (json_any_special(w))
+			break;
+	}
+	while (k < n && json_is_plain(s[k]))
+		k++;
+	return k;
+}
 
 /*
  * The inside of a JSON string (no quotes, no NUL) for the n bytes at src,
