@@ -40,38 +40,6 @@ path_udec(char *dst, size_t size, unsigned long v)
 	return (int)n;
 }
 
-size_t
-path_next(const char **p, const char **comp)
-{
-	const char *s = *p;
-
-	while (*s == '/')
-		s++;
-	*comp = s;
-	while (*s != '\0' && *s != '/')
-		s++;
-	*p = s;
-	return (size_t)(s - *comp);
-}
-
-int
-path_at_end(const char *p)
-{
-	while (*p == '/')
-		p++;
-	return *p == '\0';
-}
-
-int
-path_dots(const char *c, size_t n)
-{
-	if (n == 1 && c[0] == '.')
-		return 1;
-	if (n == 2 && c[0] == '.' && c[1] == '.')
-		return 2;
-	return 0;
-}
-
 int
 path_component_ok(const char *name, size_t len)
 {
