@@ -11,12 +11,16 @@
 #   make uninstall        the same variables: removes what that install put
 #   make deps             install the build dependencies (apt-get, as root);
 #                         make check and make demo do it themselves, make never
+#   make check-format     the files that differ from .clang-format (make format
+#                         rewrites them)
 #
 # The build remembers the paths it was made for ($(B)/gen/config.h, rewritten
 # only when they change): `make install PREFIX=/usr` after a plain `make`
 # rebuilds what embeds them.
 #
 # Sources are found by folder, so adding a file needs no edit here:
+#   common/*.c   the text toolkit every part shares (paths, UTF-8, JSON
+#                strings) and the cleanup attributes: pure, no system calls
 #   policy/*.c   the pure policy library
 #   client/*.c   libfilebroker (protocol codec, client calls, worker sandbox)
 #   broker/*.c   the privileged process; broker/main.c holds main() alone
@@ -71,7 +75,7 @@ OPT    := -O2 -g -D_FORTIFY_SOURCE=3
 SANLD  :=
 endif
 
-CPPFLAGS += -D_GNU_SOURCE -Iclient -Ipolicy -Ibroker -I$(B)/gen
+CPPFLAGS += -D_GNU_SOURCE -Icommon -Iclient -Ipolicy -Ibroker -I$(B)/gen
 CFLAGS   += -std=c11 $(OPT) $(WARN) -fPIC -fstack-protector-strong -fstack-clash-protection \
 	-fcf-protection
 LDFLAGS  += $(SANLD) -Wl,-z,relro,-z,now -Wl,--as-needed
@@ -81,6 +85,7 @@ LDFLAGS  += $(SANLD) -Wl,-z,relro,-z,now -Wl,--as-needed
 # it costs every start about 13,000 cycles of the loader (LD_DEBUG=statistics).
 LIBS      = -lseccomp -lcap -lpthread -lz
 
+COMMON_SRC := $(sort $(wildcard common/*.c))
 POLICY_SRC := $(sort $(wildcard policy/*.c))
 CLIENT_SRC := $(sort $(wildcard client/*.c))
 BROKER_SRC := $(sort $(filter-out broker/main.c,$(wildcard broker/*.c)))
@@ -89,6 +94,7 @@ FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 EXAMPLE_SRC := $(sort $(wildcard client/examples/*.c))
 
+COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/obj/%.o)
 POLICY_OBJ := $(POLICY_SRC:%.c=$(B)/obj/%.o)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(B)/obj/%.o)
 BROKER_OBJ := $(BROKER_SRC:%.c=$(B)/obj/%.o)
@@ -128,6 +134,10 @@ $(B)/obj/%.o: %.c | $(B)/gen/config.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+$(B)/libcommon.a: $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
 $(B)/libpolicy.a: $(POLICY_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -148,7 +158,8 @@ $(B)/libfilebroker.so: $(CLIENT_OBJ) client/libfilebroker.map
 	ln -sf libfilebroker.so.$(VERSION) $@.$(SOVERSION)
 	ln -sf libfilebroker.so.$(VERSION) $@
 
-$(B)/filebroker: $(B)/obj/broker/main.o $(B)/libbroker.a $(B)/libpolicy.a $(B)/libfilebroker.a
+$(B)/filebroker: $(B)/obj/broker/main.o $(B)/libbroker.a $(B)/libpolicy.a $(B)/libfilebroker.a \
+		$(B)/libcommon.a
 	$(CC) -pie $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # LD_PRELOADed into transparent-mode workers (client/preload/preload.c):
@@ -165,7 +176,7 @@ $(B)/examples/%: client/examples/%.c $(B)/libfilebroker.a
 # Each unit test is one .c file; the helper headers beside them
 # (unit.h, fake_broker.h ...) rebuild every test when they change.
 $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libbroker.a $(B)/libpolicy.a \
-    $(B)/libfilebroker.a
+    $(B)/libfilebroker.a $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $(filter-out %.h,$^) \
 	    $(LIBS) -lcmocka
@@ -195,7 +206,7 @@ $(B)/tests/helpers/%-static: tests/helpers/%.c $(CLIENT_SRC)
 # supplies main(), replays the seed corpus and feeds mutated copies of it.
 # The headers beside them (json.h) are prerequisites, not on the line.
 $(B)/tests/mutate_%: tests/fuzz/%.c tests/fuzz/mutate.c $(wildcard tests/fuzz/*.h) $(B)/libbroker.a \
-    $(B)/libpolicy.a $(B)/libfilebroker.a
+    $(B)/libpolicy.a $(B)/libfilebroker.a $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LIBS)
 
@@ -225,7 +236,7 @@ FUZZ_B := build-fuzz
 FUZZ_CORPUS ?= $(FUZZ_B)/corpus
 FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/%.c=%)
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-	-Iclient -Ipolicy -Ibroker -I$(B)/gen
+	-Icommon -Iclient -Ipolicy -Ibroker -I$(B)/gen
 FUZZ_BIN := $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
 # clang is there only after scripts/deps.sh: the targets are built after it.
 fuzz-build:
@@ -234,7 +245,7 @@ fuzz-build:
 
 # The code under test is compiled once, instrumented, into one archive that
 # every target links: not once per target.
-FUZZ_OBJ := $(patsubst %.c,$(FUZZ_B)/obj/%.o,$(BROKER_SRC) $(POLICY_SRC) $(CLIENT_SRC))
+FUZZ_OBJ := $(patsubst %.c,$(FUZZ_B)/obj/%.o,$(BROKER_SRC) $(POLICY_SRC) $(CLIENT_SRC) $(COMMON_SRC))
 $(FUZZ_B)/obj/%.o: %.c $(B)/gen/config.h
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
@@ -288,7 +299,7 @@ $(B)/bench/bench_serve: tests/bench/bench_serve.c tests/bench/bench_util.c $(B)/
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/bench/bench_policy: tests/bench/bench_policy.c $(B)/libpolicy.a
+$(B)/bench/bench_policy: tests/bench/bench_policy.c $(B)/libpolicy.a $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -309,14 +320,23 @@ soak: all $(HELPER_BIN)
 
 .PHONY: soak
 
+# The C style is .clang-format's (clang-format 14, Debian 12): check-format
+# lists the files that differ from it and by how many lines, format rewrites
+# them.  Every C file of the tree, tests included.
+FORMAT_SRC := $(sort $(wildcard common/*.[ch] policy/*.[ch] client/*.[ch] client/*/*.[ch] \
+	broker/*.[ch] tests/*/*.[ch] tests/*/*/*.[ch]))
+
 check-format:
-	clang-format --dry-run --Werror $(POLICY_SRC) $(CLIENT_SRC) $(BROKER_SRC) broker/main.c \
-		$(wildcard */*.h)
+	@sh scripts/format.sh check $(FORMAT_SRC)
+
+format:
+	@sh scripts/format.sh fix $(FORMAT_SRC)
 
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all deps check check-build check-deps demo fuzz fuzz-build fuzz-merge install uninstall check-format clean FORCE
+.PHONY: all deps check check-build check-deps demo fuzz fuzz-build fuzz-merge install uninstall \
+	check-format format clean FORCE
 .PHONY: bench bench-deps
 .SECONDARY:
 

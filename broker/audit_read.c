@@ -14,6 +14,7 @@
 
 #include "audit_read.h"
 #include "policy.h"
+#include "utf8.h"
 
 struct cur {
 	const unsigned char *p, *end;
@@ -64,42 +65,6 @@ lit(struct cur *c, const char *s)
 	return 1;
 }
 
-/* Length of the well-formed UTF-8 sequence at p, or 0 (Unicode table 3-7). */
-static size_t
-utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		if (p[0] == 0xe0)
-			lo = 0xa0;
-		else if (p[0] == 0xed)
-			hi = 0x9f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		if (p[0] == 0xf0)
-			lo = 0x90;
-		else if (p[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if ((size_t)(end - p) < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if (p[i] < lo || p[i] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return n;
-}
-
 static int
 hex4(struct cur *c, unsigned *v)
 {
@@ -144,8 +109,10 @@ put(struct cur *c, char **o, const void *b, size_t n)
 static int
 string(struct cur *c, const char **out)
 {
-	char *o = c->store, u8[4];
+	char *o = c->store;
+	unsigned char u8[4];
 	unsigned cp, lo;
+	uint32_t any;
 	size_t k;
 
 	if (c->p >= c->end || *c->p != '"')
@@ -172,7 +139,7 @@ string(struct cur *c, const char **out)
 			continue;
 		}
 		if (*c->p != '\\') {
-			if ((k = utf8_len(c->p, c->end)) == 0) {
+			if ((k = utf8_decode(c->p, (size_t)(c->end - c->p), &any)) == 0) {
 				/* A sequence the line ends inside of. */
 				if (c->end - c->p < (*c->p >= 0xf0 ? 4 : *c->p >= 0xe0 ? 3 : 2))
 					c->cut = 1;
@@ -226,25 +193,7 @@ string(struct cur *c, const char **out)
 		default:
 			return fail(c, "unknown escape");
 		}
-		if (cp < 0x80) {
-			u8[0] = (char)cp;
-			k = 1;
-		} else if (cp < 0x800) {
-			u8[0] = (char)(0xc0 | cp >> 6);
-			u8[1] = (char)(0x80 | (cp & 0x3f));
-			k = 2;
-		} else if (cp < 0x10000) {
-			u8[0] = (char)(0xe0 | cp >> 12);
-			u8[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			u8[2] = (char)(0x80 | (cp & 0x3f));
-			k = 3;
-		} else {
-			u8[0] = (char)(0xf0 | cp >> 18);
-			u8[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-			u8[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			u8[3] = (char)(0x80 | (cp & 0x3f));
-			k = 4;
-		}
+		k = utf8_encode(cp, u8);
 		if (out != NULL && put(c, &o, u8, k) == -1)
 			return -1;
 	}
@@ -793,22 +742,6 @@ bad:
 	*why = c.why != NULL ? c.why : "bad record";
 	r->cut = !closed && c.cut;
 	return -1;
-}
-
-const char *
-audit_decision_name(enum audit_decision d)
-{
-	switch (d) {
-	case AUDIT_ALLOW:
-		return "allow";
-	case AUDIT_DENY:
-		return "deny";
-	case AUDIT_WOULD_DENY:
-		return "would-deny";
-	case AUDIT_ERROR:
-		return "error";
-	}
-	return "?";
 }
 
 /*

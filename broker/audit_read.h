@@ -130,7 +130,4 @@ struct audit_read_cb {
 int audit_read_stream(FILE *f, const char *name, const struct audit_read_cb *cb,
     struct audit_read_stats *st);
 
-/* "allow", "deny", "would-deny", "error". */
-const char *audit_decision_name(enum audit_decision d);
-
 #endif

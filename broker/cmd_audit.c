@@ -358,8 +358,8 @@ json_table(const char *name, const struct top *t, size_t rows, int last)
 	printf("\"%s\":{\"distinct\":%zu,\"exact\":%s,\"top\":[", name, t->n,
 	    t->evicted ? "false" : "true");
 	for (i = 0; i < t->n && i < rows; i++) {
-		printf("%s{\"key\":", i ? "," : "");
-		out_json(stdout, v[i]->key);
+		printf("%s{", i ? "," : "");
+		out_json_field(stdout, "key", v[i]->key);
 		printf(",\"count\":%" PRIu64 ",\"error\":%" PRIu64 ",\"denied\":%" PRIu64 "}",
 		    v[i]->count, v[i]->err, v[i]->denied);
 	}

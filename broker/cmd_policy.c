@@ -20,6 +20,7 @@
 #include "cmds.h"
 #include "log.h"
 #include "out.h"
+#include "path.h"
 #include "policy.h"
 
 static void
@@ -274,7 +275,8 @@ cmd_explain(int argc, char **argv)
 	int have_user = 0;
 	char canon[PATH_MAX], cwd[PATH_MAX], acc[64], *end;
 	unsigned access = POLICY_READ;
-	int c, i, json = 0, status = 0, havecwd = 0;
+	int c, i, r, json = 0, status = 0, havecwd = 0;
+	unsigned pf;
 	long pid = 0;
 
 	memset(&pe, 0, sizeof(pe));
@@ -376,9 +378,9 @@ cmd_explain(int argc, char **argv)
 				}
 				havecwd = 1;
 			}
-			if (policy_path_normalize(havecwd ? cwd : NULL, path, canon,
-				sizeof(canon)) == -1) {
-				log_warn("explain: '%s'", path);
+			if ((r = path_clean(havecwd ? cwd : NULL, path, PATH_LEXICAL, canon,
+				 sizeof(canon), &pf)) < 0) {
+				log_warnx("explain: '%s': %s", path, strerror(-r));
 				status = 2;
 				continue;
 			}
@@ -389,20 +391,19 @@ cmd_explain(int argc, char **argv)
 			fprintf(stderr, "'\n");
 		} else
 			snprintf(canon, sizeof(canon), "%s", path);
-		/* As the broker does: a worker's /proc/self is its own /proc/PID. */
-		if (pid > 0 && strncmp(canon, "/proc/self", 10) == 0 &&
-		    (canon[10] == '/' || canon[10] == '\0')) {
-			char rest[PATH_MAX];
+		/* As the broker does: a worker's /proc/self is its own /proc/PID,
+		 * /proc/thread-self that of its main thread. */
+		if (pid > 0) {
+			char given[PATH_MAX];
 
-			snprintf(rest, sizeof(rest), "%s", canon + 10);
-			if (snprintf(canon, sizeof(canon), "/proc/%ld%s", pid, rest) >=
-			    (int)sizeof(canon)) {
-				log_warnx("explain: '%s': path too long", path);
+			path_copy(given, sizeof(given), canon);
+			if ((r = path_proc_rewrite(canon, sizeof(canon), (pid_t)pid, 0)) < 0) {
+				log_warnx("explain: '%s': %s", path, strerror(-r));
 				status = 2;
 				continue;
 			}
-			fprintf(stderr, "filebroker: note: '/proc/self%s' taken as '%s'\n", rest,
-			    canon);
+			if (strcmp(given, canon) != 0)
+				fprintf(stderr, "filebroker: note: '%s' taken as '%s'\n", given, canon);
 		}
 		if (policy_decide(view, canon, access, (pid_t)pid, &dec) == -1) {
 			log_warn("explain: '%s'", canon);
@@ -412,15 +413,15 @@ cmd_explain(int argc, char **argv)
 		if (!dec.allowed && status == 0)
 			status = 1;
 		if (json) {
-			fputs("{\"path\":", stdout);
-			out_json(stdout, canon);
+			fputc('{', stdout);
+			out_json_field(stdout, "path", canon);
 			if (strcmp(canon, path) != 0) {
-				fputs(",\"given\":", stdout);
-				out_json(stdout, path);
+				fputc(',', stdout);
+				out_json_field(stdout, "given", path);
 			}
-			printf(",\"access\":\"%s\",\"decision\":\"%s\",\"rule\":", acc,
+			printf(",\"access\":\"%s\",\"decision\":\"%s\",", acc,
 			    dec.allowed ? "allow" : "deny");
-			out_json(stdout, dec.rule);
+			out_json_field(stdout, "rule", dec.rule);
 			if (dec.allowed) {
 				printf(",\"exact\":%s", dec.exact ? "true" : "false");
 				if (access & POLICY_CREATE)

@@ -34,6 +34,7 @@
 #include "confine.h"
 #include "landlock.h"
 #include "log.h"
+#include "proc_status.h"
 
 #ifndef SECBIT_NOROOT
 #define SECBIT_NOROOT (1 << 0)
@@ -662,20 +663,13 @@ confine_filter_size(const struct confine_opts *o)
 static int
 nthreads(void)
 {
-	char buf[4096], *p;
-	ssize_t len;
-	int fd;
+	char buf[4096];
+	long n;
 
-	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) == -1)
+	if (proc_status_read(AT_FDCWD, "/proc/self/status", buf, sizeof(buf)) == -1 ||
+	    proc_status_long(buf, "Threads", &n) == -1)
 		return -1;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return -1;
-	buf[len] = '\0';
-	if ((p = strstr(buf, "\nThreads:")) == NULL)
-		return -1;
-	return atoi(p + 9);
+	return (int)n;
 }
 
 /*

@@ -2,8 +2,8 @@
  * notify.c: transparent mode, the broker as the worker's seccomp
  * supervisor; see notify.h.
  *
- * For each notification, in this order (../shared/reference/
- * transparent-mode.md, sections 2 and 3):
+ * For each notification, in this order (docs/threat-model.md, 7.2 says
+ * why):
  *
  *	RECV (zeroed buffer) -> copy every pointer argument out of the
  *	worker with process_vm_readv, page by page -> resolve a relative

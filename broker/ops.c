@@ -547,23 +547,22 @@ static int
 readlink_self(struct opctx *c)
 {
 	char clean[PATH_MAX], want[64];
-	const char *name = strrchr(c->req->path, '/');
 	pid_t p = c->o->nspid, t = c->o->nstid > 0 ? c->o->nstid : p;
 	unsigned pf;
 	int n;
 
-	if (name == NULL || path_clean(c->req->path, clean, sizeof(clean), p, t, &pf) < 0 ||
-	    (pf & (PATH_F_PROC | PATH_F_DOTDOT | PATH_F_TRAILING)) != PATH_F_PROC)
+	if (path_clean(NULL, c->req->path, 0, clean, sizeof(clean), &pf) < 0 ||
+	    (pf & (PATH_F_DOTDOT | PATH_F_TRAILING)) != 0 || p <= 0)
 		return EINVAL;
-	if (strcmp(name + 1, "self") == 0)
-		n = snprintf(want, sizeof(want), "/proc/%ld", (long)p);
-	else if (strcmp(name + 1, "thread-self") == 0)
-		n = snprintf(want, sizeof(want), "/proc/%ld/task/%ld", (long)p, (long)t);
+	if (strcmp(clean, "/proc/self") == 0)
+		n = snprintf(want, sizeof(want), "%ld", (long)p);
+	else if (strcmp(clean, "/proc/thread-self") == 0)
+		n = snprintf(want, sizeof(want), "%ld/task/%ld", (long)p, (long)t);
 	else
 		return EINVAL;
-	if (strcmp(clean, want) != 0 || (size_t)n - 6 >= sizeof(c->rep->target))
+	if (n < 0 || (size_t)n >= sizeof(c->rep->target))
 		return EINVAL;
-	memcpy(c->rep->target, want + 6, (size_t)n - 6 + 1);
+	memcpy(c->rep->target, want, (size_t)n + 1);
 	return 0;
 }
 

@@ -80,7 +80,6 @@ struct walk {
 				    parent folder; -1 when there is none ("/") */
 	char name[NAME_MAX + 1]; /* with dirfd: the last component */
 	int must_dir;		 /* the path ended in "/": a folder is required */
-	int slow;		 /* the slow path was taken (for statistics) */
 	/* Components of canon looked up in folders that fold case (fold.h):
 	 * bit i for component i, as policy_decide_fold() takes them; canon
 	 * holds the names as those folders hold them.  Valid up to depth

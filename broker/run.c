@@ -710,7 +710,6 @@ cmd_run(int argc, char **argv)
 	    eg.nfolders, eg.nskipped ? "; hard links of denied files left out" : "");
 	ws.exec = (const char *const *)eg.paths;
 	ws.exec_ruleset = eg.ruleset;
-	ws.sandbox = 1;
 	ws.pidns = pidns;
 	ws.transparent = !explicit;
 	ws.allow_net = net;

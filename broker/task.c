@@ -19,6 +19,7 @@
 
 #include "ops.h"
 #include "path.h"
+#include "proc_status.h"
 #include "resolve.h"
 #include "serve.h"
 #include "task.h"
@@ -50,37 +51,18 @@ struct task_ns {
 	struct ns_slot slot[TASK_SLOTS];
 };
 
-/* The start of a small file of /proc (path relative to dirfd) in buf,
- * NUL-terminated: its length, or -1. */
-static ssize_t
-read_small(int dirfd, const char *path, char *buf, size_t size)
-{
-	ssize_t len;
-	int fd;
-
-	if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
-		return -1;
-	len = read(fd, buf, size - 1);
-	close(fd);
-	if (len <= 0)
-		return -1;
-	buf[len] = '\0';
-	return len;
-}
-
-/* Field level (0 the first) of the line key ("\nNSpid:") of a status
+/* Field level (0 the first) of the line key ("NSpid") of a status
  * file: a pid, or 0 when there is none. */
 static pid_t
 ns_field(const char *buf, const char *key, int level)
 {
-	const char *p = strstr(buf, key);
+	const char *p = proc_status_field(buf, key);
 	char *end;
 	long v;
 	int i;
 
 	if (p == NULL)
 		return 0;
-	p += strlen(key);
 	for (i = 0;; i++) {
 		while (*p == '\t' || *p == ' ')
 			p++;
@@ -104,22 +86,23 @@ ns_field(const char *buf, const char *key, int level)
 static int
 status_ids(pid_t tid, int level, struct task_ids *ids)
 {
-	char path[64], buf[8192], *p;
+	char path[64], buf[8192];
+	long v;
 	int i;
 
 	memcpy(path, "/proc/", 6);
 	i = path_udec(path + 6, sizeof(path) - 6, (unsigned long)tid);
 	memcpy(path + 6 + i, "/status", sizeof("/status"));
-	if (read_small(AT_FDCWD, path, buf, sizeof(buf)) == -1 ||
-	    (p = strstr(buf, "\nTgid:")) == NULL)
+	if (proc_status_read(AT_FDCWD, path, buf, sizeof(buf)) == -1 ||
+	    proc_status_long(buf, "Tgid", &v) == -1 || v <= 0 || v > INT_MAX)
 		return -1;
-	ids->tgid = (pid_t)strtol(p + 6, NULL, 10);
+	ids->tgid = (pid_t)v;
 	ids->nstgid = ids->tgid;
 	ids->nstid = tid;
 	if (level == 0)
 		return ids->tgid > 0 ? 0 : -1;
-	if ((ids->nstgid = ns_field(buf, "\nNStgid:", level)) <= 0 ||
-	    (ids->nstid = ns_field(buf, "\nNSpid:", level)) <= 0)
+	if ((ids->nstgid = ns_field(buf, "NStgid", level)) <= 0 ||
+	    (ids->nstid = ns_field(buf, "NSpid", level)) <= 0)
 		return -1;
 	return ids->tgid > 0 ? 0 : -1;
 }
@@ -128,7 +111,8 @@ struct task_ns *
 task_ns_new(struct server *sv)
 {
 	struct task_ns *ns;
-	char buf[4096], *p;
+	char buf[4096];
+	const char *p;
 	size_t i;
 
 	if ((ns = calloc(1, sizeof(*ns))) == NULL)
@@ -139,12 +123,12 @@ task_ns_new(struct server *sv)
 		ns->slot[i].pidfd = -1;
 	}
 	/* The broker's own level: the fields of its own NSpid line. */
-	if (read_small(AT_FDCWD, "/proc/self/status", buf, sizeof(buf)) == -1 ||
-	    (p = strstr(buf, "\nNSpid:")) == NULL) {
+	if (proc_status_read(AT_FDCWD, "/proc/self/status", buf, sizeof(buf)) == -1 ||
+	    (p = proc_status_field(buf, "NSpid")) == NULL) {
 		errno = ENOENT;
 		goto fail;
 	}
-	for (p += 7; *p != '\0' && *p != '\n'; p++)
+	for (ns->level = 1; *p != '\0' && *p != '\n'; p++)
 		if (*p == '\t')
 			ns->level++;
 	return ns;
@@ -662,29 +646,6 @@ proc_number(const char **p)
 	return (pid_t)v;
 }
 
-/* The four ids of a "Uid:" or "Gid:" line of /proc/.../status: 1 when
- * each is id. */
-static int
-status_ids_are(const char *buf, const char *key, unsigned long id)
-{
-	const char *p = strstr(buf, key);
-	unsigned long v;
-	char *end;
-	int i;
-
-	if (p == NULL)
-		return 0;
-	p += strlen(key);
-	for (i = 0; i < 4; i++) {
-		errno = 0;
-		v = strtoul(p, &end, 10);
-		if (end == p || errno != 0 || v != id)
-			return 0;
-		p = end;
-	}
-	return 1;
-}
-
 /*
  * Thread t of process n has exactly uid and gid, real, effective, saved
  * and file system (N/task/T/status in proc: the worker's /proc, by its
@@ -701,9 +662,8 @@ task_is_theirs(int proc, pid_t n, pid_t t, uid_t uid, gid_t gid)
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s%ld/task/%ld/status", in, (long)n, (long)t);
-	if (read_small(proc, path, buf, sizeof(buf)) == -1)
-		return 0;
-	if (!status_ids_are(buf, "\nUid:", uid) || !status_ids_are(buf, "\nGid:", gid))
+	if (proc_status_read(proc, path, buf, sizeof(buf)) == -1 ||
+	    !proc_status_ids_are(buf, "Uid", uid) || !proc_status_ids_are(buf, "Gid", gid))
 		return 0;
 	snprintf(path, sizeof(path), "%s%ld/task/%ld/environ", in, (long)n, (long)t);
 	return fstatat(proc, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_uid == uid &&

@@ -37,7 +37,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <linux/close_range.h>
 #include <sched.h>
@@ -235,56 +234,35 @@ child(struct worker_spec *ws, int st, pid_t parent)
 	if (ws->preload != NULL && !needs_runtime_first(path) && add_preload(ws->preload) == -1)
 		child_fail(st, "setenv LD_PRELOAD");
 
-	if (ws->sandbox) {
-		/* COMMAND itself may be exec'd: the user asked for it (run.c
-		 * refused a COMMAND a deny rule denies).  The file it is now,
-		 * by descriptor, opened with the broker's rights: a COMMAND
-		 * the worker's user cannot reach still fails at exec. */
-		if (ws->exec_ruleset >= 0) {
-			int cfd;
+	/* COMMAND itself may be exec'd: the user asked for it (run.c
+	 * refused a COMMAND a deny rule denies).  The file it is now,
+	 * by descriptor, opened with the broker's rights: a COMMAND
+	 * the worker's user cannot reach still fails at exec. */
+	if (ws->exec_ruleset >= 0) {
+		int cfd;
 
-			if ((cfd = open(path, O_PATH | O_CLOEXEC)) == -1)
-				child_fail(st, "exec");
-			if (landlock_ruleset_add_exec(ws->exec_ruleset, cfd) == -1)
-				child_fail(st, "Landlock execute rule for COMMAND");
-			close(cfd);
-		}
-		memset(&rep, 0, sizeof(rep));
-		memset(&sb, 0, sizeof(sb));
-		sb.keep_fd = sock;
-		sb.status_fd = st;
-		sb.set_user = ws->set_user;
-		sb.uid = ws->uid;
-		sb.gid = ws->gid;
-		sb.exec_paths = ws->exec;
-		sb.allow_net = ws->allow_net;
-		sb.transparent = ws->transparent;
-		sb.listener_fd = &lfd;
-		sb.weaker = ws->weaker;
-		sb.report = child_report;
-		sb.report_arg = &rep;
-		if (sandbox_enter_ruleset(&sb, ws->exec_ruleset) == -1)
-			child_fail_msg(st, rep.last[0] ? rep.last : "sandbox", rep.last[0] != '\0');
-	} else {
-		if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
-			child_fail(st, "close_range");
-		if (fcntl(sock, F_SETFD, 0) == -1)
-			child_fail(st, "fcntl");
-		if (ws->set_user) {
-			if (setgroups(0, NULL) == -1)
-				child_fail(st, "setgroups");
-			if (setresgid(ws->gid, ws->gid, ws->gid) == -1)
-				child_fail(st, "setresgid");
-			if (setresuid(ws->uid, ws->uid, ws->uid) == -1)
-				child_fail(st, "setresuid");
-			if (ws->uid != 0 && setresuid(0, 0, 0) != -1) {
-				errno = EPERM;
-				child_fail(st, "dropping root (could regain it)");
-			}
-		}
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-			child_fail(st, "PR_SET_NO_NEW_PRIVS");
+		if ((cfd = open(path, O_PATH | O_CLOEXEC)) == -1)
+			child_fail(st, "exec");
+		if (landlock_ruleset_add_exec(ws->exec_ruleset, cfd) == -1)
+			child_fail(st, "Landlock execute rule for COMMAND");
+		close(cfd);
 	}
+	memset(&rep, 0, sizeof(rep));
+	memset(&sb, 0, sizeof(sb));
+	sb.keep_fd = sock;
+	sb.status_fd = st;
+	sb.set_user = ws->set_user;
+	sb.uid = ws->uid;
+	sb.gid = ws->gid;
+	sb.exec_paths = ws->exec;
+	sb.allow_net = ws->allow_net;
+	sb.transparent = ws->transparent;
+	sb.listener_fd = &lfd;
+	sb.weaker = ws->weaker;
+	sb.report = child_report;
+	sb.report_arg = &rep;
+	if (sandbox_enter_ruleset(&sb, ws->exec_ruleset) == -1)
+		child_fail_msg(st, rep.last[0] ? rep.last : "sandbox", rep.last[0] != '\0');
 	/* After the uid change, which clears it; then make sure the broker
 	 * did not die before it took effect. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)

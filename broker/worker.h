@@ -19,7 +19,6 @@ struct worker_spec {
 	int exec_ruleset;	  /* the Landlock ruleset holding those grants
 				   * (exec_grants.h), to which the worker adds
 				   * COMMAND; -1 without Landlock */
-	int sandbox;		  /* 0: no seccomp/Landlock (--no-sandbox) */
 	int transparent;	  /* path syscalls go to the broker */
 	int allow_net;		  /* --net */
 	int weaker;		  /* --weaker-sandbox */

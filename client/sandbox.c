@@ -1,8 +1,9 @@
 /*
  * sandbox.c: the worker's privilege drop; see sandbox.h.
  *
- * fb_sandbox_enter() reads top to bottom in the order of STYLE.md: checks
- * that change nothing, then descriptors, setgroups, setresgid, setresuid,
+ * fb_sandbox_enter() reads top to bottom in the order of docs/threat-model.md
+ * (section 2): checks that change nothing, then descriptors, setgroups,
+ * setresgid, setresuid,
  * capabilities, no_new_privs, Landlock, seccomp.  Each step is checked and
  * the first failure ends it.  Landlock lives in landlock.c and the seccomp
  * filters in seccomp_filter.c.

@@ -237,17 +237,6 @@ int policy_below_check_fold(const struct policy *p, const char *from, const uint
  */
 int policy_path_check(const char *path);
 
-/*
- * Canonicalise path lexically into buf (size bytes): a relative path is
- * taken relative to cwd (absolute; may be NULL when path is absolute),
- * "//" and "." vanish and ".." removes the previous component (never above
- * "/").  Symlinks are not looked at: the broker resolves them itself, this
- * is for tools such as `filebroker explain`.  Returns 0, or -1 with errno
- * EINVAL (empty path, relative path without an absolute cwd) or
- * ENAMETOOLONG.
- */
-int policy_path_normalize(const char *cwd, const char *path, char *buf, size_t size);
-
 /* Parse "read,write" style lists; returns 0 and sets *access, or -1 with
  * errno EINVAL. */
 int policy_access_parse(const char *s, unsigned *access);

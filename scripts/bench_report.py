@@ -205,25 +205,26 @@ def targets(v):
                   "ratio": round(r, 3), "limit": 3.0, "status": st, "note": by,
                   "how": "information: what the default co-location saves"})
     t.extend(serve_targets(v))
-    # Further ratios of performance.md §7.7, for information.
+    # Further ratios, for information: a lookup that does not grow with the
+    # policy, a denial that costs no more than a round trip.
     pd = v.res.get("policy_decide", {})
     if "ratio" in pd:
         st, by = verdict(pd["ratio"], 1.10)
         t.append({"id": "policy_scaling_decide", "what": "policy_decide(): 10,000 rules vs 1 "
                   "(bench_policy, best of rounds)", "ratio": pd["ratio"], "limit": 1.10,
-                  "status": st, "note": by, "how": "performance.md §7.7 (information)"})
+                  "status": st, "note": by, "how": "information (docs/bench.md, Targets)"})
     ratio_target("policy_scaling_open", "fb_open same-CPU, audit on: 10,000 rules vs 1 rule",
                  v.fb("fb_open", "10000", True, "same"), v.fb("fb_open", "1", True, "same"),
-                 1.10, "performance.md §7.7 (information)")
+                 1.10, "information (docs/bench.md, Targets)")
     ratio_target("deny_path", "fb_open denied, 10,000 rules, audit on, same CPU, vs "
                  "SEQPACKET ping-pong", v.fb("fb_open_denied", "10000", True, "same"),
-                 v.floor("pingpong", "same"), 1.25, "performance.md §7.7 (information)")
+                 v.floor("pingpong", "same"), 1.25, "information (docs/bench.md, Targets)")
     ratio_target("transparent_policy_scaling", "transparent open() same-CPU, audit on: "
                  "10,000 rules vs 1 rule", v.tr("open", "10000", True, "same"),
-                 v.tr("open", "1", True, "same"), 1.10, "performance.md §7.7 (information)")
+                 v.tr("open", "1", True, "same"), 1.10, "information (docs/bench.md, Targets)")
     ratio_target("transparent_deny_path", "transparent denied open(), 10,000 rules, audit on, "
                  "same CPU, vs seccomp deny floor", v.tr("open_denied", "10000", True, "same"),
-                 v.floor("notif_deny", "same"), 1.25, "performance.md §7.7 (information)")
+                 v.floor("notif_deny", "same"), 1.25, "information (docs/bench.md, Targets)")
     return t
 
 
