@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 enum json_type { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
 
 struct json {
@@ -390,37 +392,35 @@ json_get(const struct json *j, const char *key)
 }
 
 /*
- * Does the JSON string j give back the bytes s?  The writers (out_json(),
- * broker/out.c) keep valid UTF-8 as it is and write each byte that is not
- * UTF-8 as the escape of the code point of the same number (0xff ->
- * \u00ff), which a valid UTF-8 sequence never becomes: so an escaped
- * U+0080..U+00FF is that byte again, everything else its UTF-8.
+ * Does the JSON string j give back s as the tree's one escaper writes it
+ * (common/json.h): s itself where it is well-formed UTF-8, each byte that
+ * is not part of well-formed UTF-8 as U+FFFD (EF BF BD)?  The escapes of
+ * controls and the like decode to the very bytes they stand for.
  */
 static int
 json_gives(const struct json *j, const char *s)
 {
-	size_t i = 0, k = 0, slen = strlen(s);
+	const unsigned char *p = (const unsigned char *)s, *d;
+	size_t slen = strlen(s), i = 0, k = 0, n;
 	uint32_t cp;
 
 	if (j == NULL || j->type != J_STR)
 		return 0;
-	while (i < j->len) {
-		if (j->esc[i]) {
-			/* Two UTF-8 bytes of U+0080..U+00FF: one raw byte. */
-			cp = ((uint32_t)(unsigned char)j->s[i] & 0x1f) << 6 |
-			    ((unsigned char)j->s[i + 1] & 0x3f);
-			if (k >= slen || (unsigned char)s[k] != cp)
+	d = (const unsigned char *)j->s;
+	while (i < slen) {
+		if ((n = utf8_decode(p + i, slen - i, &cp)) == 0) {
+			if (k + 3 > j->len || d[k] != 0xef || d[k + 1] != 0xbf || d[k + 2] != 0xbd)
 				return 0;
-			k++;
-			i += 2;
+			k += 3;
+			i++;
 			continue;
 		}
-		if (k >= slen || s[k] != j->s[i])
+		if (k + n > j->len || memcmp(d + k, p + i, n) != 0)
 			return 0;
-		k++;
-		i++;
+		k += n;
+		i += n;
 	}
-	return k == slen;
+	return k == j->len;
 }
 
 #endif
