@@ -545,6 +545,13 @@ def workloads_text(res):
         for k in fbr["audit"]["kinds"][:8]:
             out.append(f"     {k['count']:>9,}  {k['count'] * 100 / max(1, fbr['calls']):5.1f}%  "
                        f"{k['broker_ms']:>9,.1f} ms  {k['kind']}")
+        prof = fbr.get("perf")
+        if prof and "by" in prof:
+            out.append(f"     perf, the broker's CPU ({prof['broker_ms']:,.0f} ms, one more run): " +
+                       ", ".join(f"{b['what']} {b['share'] * 100:.0f}% ({b['us_per_call']:.1f} us)"
+                                 for b in prof["by"][:9]))
+        elif prof:
+            out.append(f"     perf: {prof.get('status')}")
         den = fbr["audit"].get("denied_top") or []
         if den:
             out.append("     denied: " + ", ".join(f"{d['what']} x{d['count']}" for d in den[:4]))

@@ -529,6 +529,74 @@ def verbose_counts(text):
     return None
 
 
+PERF_HZ = 0
+
+
+def perf_works(folder):
+    """The sampling rate for `perf record` when perf can profile here (a
+    software clock: virtual machines often have no hardware counters), or
+    0."""
+    if shutil.which("perf") is None or os.environ.get("BENCH_NO_PERF") == "1":
+        return 0
+    data = os.path.join(folder, "perf.probe")
+    rc = subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-o", data, "--", "true"],
+                        capture_output=True).returncode
+    if os.path.exists(data):
+        os.unlink(data)
+    return 999 if rc == 0 else 0
+
+
+def broker_profile(argv, cwd, env, timeout, outpath, data, calls, check):
+    """One more run of the workload under filebroker, untimed, inside
+    `perf record -g -e cpu-clock`; the broker's samples (comm filebroker)
+    sorted by the system call they were taken in (its __x64_sys_ frame),
+    else user space, else the kernel's entry, exit and context switch.
+    Returns {"samples", "broker_ms", "by": [{"what", "share", "us_per_call"}]},
+    or {"status": why not}."""
+    r = timed(["perf", "record", "-q", "-g", "-e", "cpu-clock", "-F", str(PERF_HZ), "-o", data,
+               "--"] + argv, cwd, env, timeout * 2, outpath)
+    with open(outpath, errors="replace") as f:
+        err = r.get("error") or check(r["rc"], f.read())
+    if err:
+        if os.path.exists(data):
+            os.unlink(data)
+        return {"status": f"the run under perf record failed: {err}"}
+    p = subprocess.run(["perf", "script", "-i", data, "--comms", FILEBROKER, "-F",
+                        "comm,ip,sym,dso"], capture_output=True, text=True)
+    os.unlink(data)
+    if p.returncode != 0:
+        return {"status": f"perf script failed: {last_line(p.stderr)}"}
+    by = collections.Counter()
+    n = 0
+    frames = None
+
+    def take(fr):
+        for f in fr:
+            m = re.search(r"\b(?:__x64_sys|__do_sys)_(\w+)", f)
+            if m:
+                return "syscall " + m.group(1)
+        if fr and "kernel" not in fr[0]:
+            return "user space"
+        return "kernel: entry, exit, scheduling"
+    for ln in p.stdout.splitlines():
+        if ln and not ln[0].isspace():
+            if frames is not None:
+                by[take(frames)] += 1
+                n += 1
+            frames = []
+        elif ln.strip() and frames is not None:
+            frames.append(ln.strip())
+    if frames is not None:
+        by[take(frames)] += 1
+        n += 1
+    if n == 0:
+        return {"status": "no samples of the broker"}
+    return {"samples": n, "hz": PERF_HZ, "broker_ms": round(n * 1e3 / PERF_HZ, 1),
+            "by": [{"what": k, "share": round(v / n, 4),
+                    "us_per_call": round(v * 1e6 / PERF_HZ / max(1, calls), 2)}
+                   for k, v in by.most_common(12)]}
+
+
 def measure(fb, repo, tmp, peers):
     """Make the fixtures, run every workload under every runner, return the
     results for results.json.  peers: {name: {"prefix": [...], "status":
@@ -542,11 +610,16 @@ def measure(fb, repo, tmp, peers):
     auditdir = os.path.join(top, "audit")  # root's, out of the policies' reach
     os.makedirs(auditdir)
     wls = make_workloads(fb, repo, top, tmpdir)
+    global PERF_HZ
+    PERF_HZ = perf_works(top)
+    results_perf = (f"perf record -e cpu-clock -F {PERF_HZ}" if PERF_HZ else
+                    "perf not available: no profile of the broker")
     env = dict(os.environ, PATH=PATH, TMPDIR=tmpdir, LC_ALL="C.UTF-8")
     env.pop("MAKEFLAGS", None)
     env.pop("MFLAGS", None)
     env.pop("MAKELEVEL", None)
-    results = {"runs_per_runner": RUNS, "quick": QUICK, "workloads": {}}
+    results = {"runs_per_runner": RUNS, "quick": QUICK, "workloads": {},
+               "perf": results_perf}
     for wl in wls:
         policy = os.path.join(top, f"{wl.name.split()[0]}.policy")
         with open(policy, "w") as f:
@@ -629,6 +702,11 @@ def measure(fb, repo, tmp, peers):
                 e["audit"] = last["audit"]
                 e["verbose"] = last["verbose"]
             entry["runners"][name] = e
+        if PERF_HZ and entry["runners"].get(FILEBROKER, {}).get("status") == "ok":
+            wl.prepare()
+            entry["runners"][FILEBROKER]["perf"] = broker_profile(
+                runners[FILEBROKER] + wl.argv, wl.cwd, dict(env, PWD=wl.cwd), timeout, outp,
+                os.path.join(top, "perf.data"), entry["runners"][FILEBROKER]["calls"], wl.check)
         results["workloads"][wl.name] = entry
         nat = entry["runners"].get("native", {})
         fbr = entry["runners"].get(FILEBROKER, {})
