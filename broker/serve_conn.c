@@ -16,8 +16,8 @@
 #include "audit.h"
 #include "fdpass.h"
 #include "log.h"
-#include "notify.h"
 #include "ops.h"
+#include "ops_table.h"
 #include "proto.h"
 #include "serve.h"
 #include "serve_impl.h"
@@ -123,12 +123,13 @@ conn_flush(struct server *sv, struct watch *w)
 
 /*
  * FB_MSG_LISTENER: the seccomp listener fd of a daemon peer's own filter
- * (transparent mode over its connection), served by notify.c for the
- * peer's session, which it holds until the last filtered task is gone.  A
- * run session gets its listener from the launcher instead, and a run
- * broker confined for explicit mode could not serve one.  Counts as one
- * request (and is admitted as one).  Without the lock (notify_adopt()
- * takes it to watch the listener); takes ownership of fd; fills th->rep.
+ * (transparent mode over its connection), given to the session's listener
+ * hook (the daemon's: notify_adopt(), which serves it for the peer's
+ * session and holds the session until the last filtered task is gone).  A
+ * run session has no hook: it gets its listener from the launcher, and a
+ * run broker confined for explicit mode could not serve one.  Counts as
+ * one request (and is admitted as one).  Without the lock; takes
+ * ownership of fd; fills th->rep.
  */
 static void
 conn_listener(struct sthread *th, struct watch *w, int fd)
@@ -141,16 +142,16 @@ conn_listener(struct sthread *th, struct watch *w, int fd)
 	th->rep.type = FB_MSG_LISTENER;
 	th->rep.id = th->req.id;
 	s->nrequests++;
-	if (!s->accept_listener)
+	if (s->listener == NULL)
 		e = EOPNOTSUPP;
 	else if (s->admit != NULL)
-		e = s->admit(s, &th->req); /* serve's --max-rate, as for any request */
+		e = s->admit(s); /* serve's --max-rate, as for any request */
 	else
 		e = 0;
 	if (e != 0)
 		fdpass_close_quietly(fd);
 	else
-		e = notify_adopt(sv, s, fd);
+		e = s->listener(s, fd);
 	pthread_mutex_lock(&sv->lock);
 	if (e == 0)
 		log_info("worker %ld: transparent mode: serving its seccomp listener",
@@ -179,6 +180,91 @@ eio_reply(struct sthread *th, uint16_t type, uint32_t id, uint8_t *buf)
 }
 
 /*
+ * The wire front end: a decoded wire request as the broker's own
+ * (request.h), the sender the kernel named, and the result as a wire reply.
+ * Only the fields a type carries are read, and the reply's payload only
+ * where the encoder reads it (type, error and count say which).
+ */
+static void
+wire_request(const struct fb_request *w, const struct asker *who, struct request *r)
+{
+	r->op = ops_of_wire(w->type);
+	r->who = *who;
+	r->path = w->path;
+	r->path2 = w->path2;
+	memset(&r->a, 0, sizeof(r->a));
+	if (r->op == OP_OPEN) {
+		r->a.open.flags = w->flags;
+		r->a.open.mode = w->mode;
+	} else if (r->op == OP_ACCESS)
+		r->a.access.mode = w->mode;
+	else if (r->op == OP_MKDIR)
+		r->a.mkdir.mode = w->mode;
+}
+
+static void
+wire_reply(uint16_t type, uint32_t id, const struct result *res, struct fb_reply *rep)
+{
+	const struct op_def *def = &ops_defs[ops_of_wire(type)];
+
+	rep->type = type;
+	rep->id = id;
+	rep->error = (uint32_t)res->error;
+	rep->nfds = res->fd != -1 ? 1 : 0;
+	rep->count = 0;
+	if (res->error != 0)
+		return;
+	/* The one conversion of a stat to the wire, with its saturation
+	 * (client/proto.c). */
+	if (def->answer == ANSWER_STAT)
+		proto_stat_to_wire(&rep->st, &res->st);
+	else if (def->answer == ANSWER_TARGET)
+		memcpy(rep->target, res->target, strnlen(res->target, sizeof(rep->target) - 1) + 1);
+}
+
+/*
+ * FB_MSG_OPENV: each entry an OPEN of its path, flags and mode, handled
+ * by ops_handle() in entry order: decided on its own, with its own audit
+ * record, rule and errno, as if sent alone.  Fills th->rep (count,
+ * result[], nfds) and puts the descriptors of the entries whose result is
+ * 0, in entry order, in th->fds.  Every entry's record is written before
+ * this returns, so before any of the descriptors can be sent.
+ */
+static void
+wire_openv(struct sthread *th, struct session *s, const struct asker *who,
+    const struct timespec *t0)
+{
+	const struct fb_openv_request *v = &th->openv;
+	struct fb_reply *rep = &th->rep;
+	struct request *r = &th->breq;
+	struct timespec t;
+	uint32_t i;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->type = FB_MSG_OPENV;
+	rep->id = v->id;
+	rep->count = v->count;
+	if (v->count == 0 || v->count > FB_OPENV_MAX)
+		fatalx("openv: %u entries", (unsigned)v->count); /* the decoder's job */
+	memset(r, 0, sizeof(*r));
+	r->op = OP_OPEN;
+	r->who = *who;
+	for (i = 0; i < v->count; i++) {
+		r->path = v->ent[i].path;
+		r->a.open.flags = v->ent[i].flags;
+		r->a.open.mode = v->ent[i].mode;
+		/* Each record times its own entry; the first also the wait
+		 * since the request arrived, as a lone OPEN's does. */
+		if (i > 0)
+			clock_gettime(CLOCK_MONOTONIC, &t);
+		ops_handle(s, r, i == 0 ? t0 : &t, &th->res);
+		rep->result[i] = (uint32_t)th->res.error;
+		if (th->res.fd != -1)
+			th->fds[rep->nfds++] = th->res.fd;
+	}
+}
+
+/*
  * Read and answer one request.  Called with the lock held and the session
  * this thread's (dispatch()); everything a worker could make wait is done
  * without the lock: the recvmsg, the closes of what it sent (a lingering
@@ -194,11 +280,11 @@ conn_serve_one(struct sthread *th, struct watch *w)
 	struct server *sv = th->sv;
 	struct fdpass_in *in = &th->rx;
 	struct timespec t0;
-	struct origin o;
+	struct asker who;
 	const char *why;
 	ssize_t n, len;
 	unsigned nout, i;
-	int fd, rfd = -1, r, err;
+	int rfd = -1, r, err;
 
 	pthread_mutex_unlock(&sv->lock);
 	n = fdpass_recv(w->fd, th->in, sizeof(th->in), in);
@@ -260,20 +346,11 @@ conn_serve_one(struct sthread *th, struct watch *w)
 	 * became a set-user-ID program.  The credentials are those of the
 	 * sender at the time it sent (its real uid and gid); pid 0 when it is
 	 * in a pid namespace the broker cannot see. */
-	o.mode = "explicit";
-	o.pid = in->cred.pid;
-	o.tid = 0;
-	o.uid = in->cred.uid;
-	o.gid = in->cred.gid;
-	o.resolve = 0;
-	o.resolve_err = 0;
-	o.resolved = NULL;
-	o.times = NULL;
-	o.fdobj = NULL;
-	o.statfs = NULL;
-	o.length = 0;
-	o.ifd = -1;
-	o.wd = NULL;
+	who.front = FRONT_WIRE;
+	who.pid = in->cred.pid;
+	who.tid = 0;
+	who.uid = in->cred.uid;
+	who.gid = in->cred.gid;
 	/*
 	 * The request is decided and done without the server lock: it may
 	 * wait on the file system (or the audit sink) for as long as that
@@ -282,14 +359,16 @@ conn_serve_one(struct sthread *th, struct watch *w)
 	 */
 	nout = 0;
 	if (proto_peek_type(th->in, (size_t)n) == FB_MSG_OPENV) {
-		ops_handle_openv(w->sr->s, &o, &th->openv, &t0, &th->rep, th->fds);
+		wire_openv(th, w->sr->s, &who, &t0);
 		nout = th->rep.nfds;
 	} else if (th->req.type == FB_MSG_LISTENER)
 		conn_listener(th, w, rfd);
 	else {
-		ops_handle(w->sr->s, &o, &th->req, &t0, &th->rep, &fd);
-		if (fd != -1)
-			th->fds[nout++] = fd;
+		wire_request(&th->req, &who, &th->breq);
+		ops_handle(w->sr->s, &th->breq, &t0, &th->res);
+		wire_reply(th->req.type, th->req.id, &th->res, &th->rep);
+		if (th->res.fd != -1)
+			th->fds[nout++] = th->res.fd;
 	}
 	if ((len = proto_encode_reply(&th->rep, th->out, sizeof(th->out))) < 0) {
 		/* Our own reply does not encode: a broken invariant. */

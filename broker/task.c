@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,7 +20,6 @@
 #include "ops.h"
 #include "path.h"
 #include "resolve.h"
-#include "serve.h"
 #include "task.h"
 
 #ifndef PIDFD_THREAD
@@ -27,13 +27,12 @@
 #endif
 
 void
-task_cache_init(struct task_cache *c, struct server *sv)
+task_cache_init(struct task_cache *c)
 {
 	size_t i;
 
-	c->sv = sv;
+	c->lookups = 0;
 	for (i = 0; i < TASK_SLOTS; i++) {
-		c->slot[i].cache = c;
 		c->slot[i].tid = 0;
 		c->slot[i].pidfd = -1;
 	}
@@ -75,18 +74,33 @@ tgid_evict(struct tgid_slot *e)
 {
 	if (e->pidfd == -1)
 		return;
-	server_unwatch(e->cache->sv, e->pidfd);
 	close(e->pidfd);
 	e->pidfd = -1;
 	e->tid = 0;
 }
 
-/* A cached thread exited. */
+/* Let go of the entries of threads that have exited: a thread pidfd is
+ * readable once its thread is gone. */
 static void
-on_thread_exit(void *arg, uint32_t events)
+tgid_sweep(struct task_cache *c)
 {
-	(void)events;
-	tgid_evict(arg);
+	struct pollfd p[TASK_SLOTS];
+	size_t i, n = 0, at[TASK_SLOTS];
+
+	c->lookups = 0;
+	for (i = 0; i < TASK_SLOTS; i++) {
+		if (c->slot[i].pidfd == -1)
+			continue;
+		p[n].fd = c->slot[i].pidfd;
+		p[n].events = POLLIN;
+		p[n].revents = 0;
+		at[n++] = i;
+	}
+	if (n == 0 || poll(p, (nfds_t)n, 0) <= 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (p[i].revents != 0)
+			tgid_evict(&c->slot[at[i]]);
 }
 
 /* The tgid from /proc/TID/status, which costs the kernel a whole formatted
@@ -123,11 +137,14 @@ task_tgid(struct task_cache *c, pid_t tid)
 
 	if (no_info)
 		return tgid_from_proc(tid);
+	if (++c->lookups >= TASK_SWEEP)
+		tgid_sweep(c);
 	if (e->pidfd != -1 && e->tid == tid) {
 		if (pidfd_tgid(e->pidfd, tid, &tgid) == 0)
 			return tgid;
 		tgid_evict(e);
-	}
+	} else
+		tgid_sweep(c); /* a thread not seen: room for it */
 	if ((fd = pidfd_open(tid, PIDFD_THREAD)) == -1)
 		return tgid_from_proc(tid);
 	if (pidfd_tgid(fd, tid, &tgid) == -1) {
@@ -137,10 +154,6 @@ task_tgid(struct task_cache *c, pid_t tid)
 		return tgid_from_proc(tid);
 	}
 	tgid_evict(e);
-	if (server_watch(c->sv, fd, on_thread_exit, e) == -1) {
-		close(fd);
-		return tgid;
-	}
 	e->tid = tid;
 	e->tgid = tgid;
 	e->pidfd = fd;
@@ -508,8 +521,7 @@ task_is_theirs(pid_t n, pid_t t, uid_t uid, gid_t gid)
 }
 
 int
-task_proc_check(const struct session *s, const struct origin *o, const char *canon, int fd,
-    dev_t dev)
+task_proc_check(const struct session *s, pid_t pid, const char *canon, int fd, dev_t dev)
 {
 	const char *p = canon;
 	struct statfs sfs;
@@ -533,7 +545,7 @@ task_proc_check(const struct session *s, const struct origin *o, const char *can
 	p += 6;
 	if ((n = proc_number(&p)) == 0)
 		return 0; /* not a process's folder */
-	if (n != o->pid || o->pid <= 0)
+	if (n != pid || pid <= 0)
 		return EACCES;
 	t = n;
 	if (strncmp(p, "/task/", 6) == 0) {

@@ -5,8 +5,10 @@
  * keeps a thread pidfd: asking it again (one ioctl) proves the tid still
  * names the thread the tgid was read for, as a tid freed and taken by a
  * thread of another process gives a pidfd of a dead thread (ESRCH).  The
- * pidfd is watched in the server's event loop, so a thread's exit frees
- * its entry and descriptor.
+ * cache is its notifier's alone (one notification at a time), so it needs
+ * no lock, and it holds at most TASK_SLOTS pidfds: on a miss, and every
+ * TASK_SWEEP lookups, the entries of threads that have exited (their
+ * pidfds readable) are let go, with one poll(2).
  */
 #ifndef FB_TASK_H
 #define FB_TASK_H
@@ -17,31 +19,25 @@
 #include <sys/types.h>
 
 #define TASK_SLOTS 64
-
-struct server;
-struct task_cache;
+#define TASK_SWEEP 64
 
 struct tgid_slot {
-	struct task_cache *cache;
 	pid_t tid, tgid;
 	int pidfd; /* -1: empty */
 };
 
 struct task_cache {
-	struct server *sv;
 	struct tgid_slot slot[TASK_SLOTS];
+	unsigned lookups; /* since the last sweep */
 };
 
-/* An empty cache whose pidfds sv watches. */
-void task_cache_init(struct task_cache *c, struct server *sv);
+/* An empty cache. */
+void task_cache_init(struct task_cache *c);
 
-/* Drop every entry: unwatch and close its pidfd. */
+/* Drop every entry: close its pidfd. */
 void task_cache_clear(struct task_cache *c);
 
-/*
- * The tgid of thread tid, or -1 (it is gone).  Under the server lock: the
- * cache's pidfds are the server's watches.
- */
+/* The tgid of thread tid, or -1 (it is gone). */
 pid_t task_tgid(struct task_cache *c, pid_t tid);
 
 /*
@@ -88,8 +84,8 @@ int task_getfd(pid_t tid, int fd, const char *kind);
  * CAP_SYS_PTRACE in the daemon) could open any process's files, so it
  * hands out the descriptor of an object under /proc/N (open), or reads a
  * link there (readlink of /proc/N/exe, cwd, root), only when N is the
- * process that asked (o->pid, the kernel's word for this very message or
- * call; a thread's /proc/N/task/T too) and that process, or thread T,
+ * process that asked (pid, the asker's: the kernel's word for this very
+ * message or call; a thread's /proc/N/task/T too) and that process, or thread T,
  * still has exactly the session's credentials (real, effective, saved and
  * file system uid and gid: not a set-user-ID program it became) and is
  * dumpable (what the kernel requires before one user may read another's
@@ -101,9 +97,6 @@ int task_getfd(pid_t tid, int fd, const char *kind);
  * is refused.  0, or EACCES.
  */
 struct session;
-struct origin;
-struct fsctx;
-int task_proc_check(const struct session *s, const struct origin *o, const char *canon,
-    int fd, dev_t dev);
+int task_proc_check(const struct session *s, pid_t pid, const char *canon, int fd, dev_t dev);
 
 #endif
