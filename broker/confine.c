@@ -391,7 +391,7 @@ static const struct {
 	{ "poll", ANY, A_NONE },
 	{ "ppoll", ANY, A_NONE },
 	/* The server's tick (serve.h, server_tick()): made before, armed
-	 * while serving (serve_fds.c polls the sockets of a session at its
+	 * while serving (serve_conn.c polls the sockets of a session at its
 	 * budget of descriptors out). */
 	{ "timerfd_settime", ANY, A_NONE },
 	/* The journal sink: libsystemd opens its datagram socket lazily, on
@@ -537,7 +537,7 @@ add_rule(scmp_filter_ctx ctx, const char *name, enum argrule arg, pid_t self, un
 		/* Compared on all 64 bits: a request with stray high bits is
 		 * not one the broker makes, so it kills.  FS_IOC_GETFLAGS: does a
 		 * folder fold case (fold.c); SIOCOUTQ: has the worker taken the
-		 * descriptors sent (serve_fds.c). */
+		 * descriptors sent (serve_conn.c). */
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 		    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)FS_IOC_GETFLAGS));
 		if (rc == 0)

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <stdio.h>
@@ -78,8 +79,11 @@ struct notifier {
 	struct notifier *next;	  /* every listener served, for notify_adopt() */
 };
 
-static int nactive;
-static struct notifier *served; /* under the server lock */
+static int nactive; /* atomic: run's keep_going() asks it */
+/* Every listener served, for notify_adopt(): notify.c's own lock, taken
+ * for the list alone (never while the server's is wanted). */
+static pthread_mutex_t served_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct notifier *served;
 
 /* The kernel's notification sizes, asked once (notify_init()). */
 static struct seccomp_notif_sizes sizes;
@@ -99,7 +103,7 @@ notify_init(void)
 int
 notify_active(void)
 {
-	return nactive;
+	return __atomic_load_n(&nactive, __ATOMIC_RELAXED);
 }
 
 static int
@@ -441,47 +445,56 @@ handle(struct notifier *n)
 		close(n->res.fd);
 }
 
-/*
- * Everything the notifier holds, its cached thread pidfds included, then
- * the session: unwatching the listener lets go of it (serve.h), and for a
- * daemon peer whose connections are all closed that releases it, so n->s
- * is not touched afterwards.  Also server_free()'s gone() callback, when
- * the listener is already unwatched.
- */
+/* Out of the list of listeners served. */
 static void
-notifier_free(void *arg)
+served_remove(struct notifier *n)
 {
-	struct notifier *n = arg;
-
 	struct notifier **pp;
 
+	pthread_mutex_lock(&served_lock);
 	for (pp = &served; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == n) {
 			*pp = n->next;
 			break;
 		}
+	pthread_mutex_unlock(&served_lock);
+}
+
+/*
+ * The listener is done (its last filtered task is gone) or the server is
+ * freed: the event loop has unwatched it and calls this, its gone()
+ * callback, with its lock held.  Everything the notifier holds goes, its
+ * cached thread pidfds and the listener included; the session it held is
+ * released by the loop afterwards, so n->s is not touched.
+ */
+static void
+notifier_gone(void *arg)
+{
+	struct notifier *n = arg;
+
+	served_remove(n);
 	task_cache_clear(&n->tasks);
-	server_unwatch(n->sv, n->fd);
 	/* Once the lock is let go: a descriptor a daemon peer sent. */
 	server_close_later(n->sv, n->fd);
 	free(n->req_notif);
 	free(n->resp);
 	free(n);
-	nactive--;
+	__atomic_sub_fetch(&nactive, 1, __ATOMIC_RELAXED);
 }
 
-static void
+/*
+ * The listener's work (server_watch_session()), without the server lock:
+ * RECV itself may wait (below), the call may wait on the file system, and
+ * other threads serve other sessions meanwhile; this session's other
+ * events wait for it.  1 when the last filtered task is gone.
+ */
+static int
 on_listener(void *arg, uint32_t events)
 {
 	struct notifier *n = arg;
 	int r;
 
 	if (events & EPOLLIN) {
-		/* Without the server lock, which this callback holds: RECV
-		 * itself may wait (below), the call may wait on the file
-		 * system, and other threads serve other sessions meanwhile
-		 * (serve.h); this session's other events wait for it. */
-		server_unlock(n->sv);
 		memset(n->req_notif, 0, n->reqsize);
 		/* A peer's listener may be read by the peer too (it kept a
 		 * copy, or passed one on): the notification that woke us can
@@ -497,63 +510,9 @@ on_listener(void *arg, uint32_t events)
 			handle(n);
 		else if (errno != ENOENT && errno != EINTR)
 			log_warn("seccomp RECV"); /* ENOENT, EINTR: gone, or taken */
-		server_lock(n->sv);
-		return;
+		return 0;
 	}
-	if (events & (EPOLLHUP | EPOLLERR))
-		notifier_free(n); /* the last filtered task is gone */
-}
-
-/* notify_start() but for the close: fd is still the caller's on failure. */
-static int
-notifier_add(struct server *sv, struct session *s, int fd)
-{
-	struct notifier *n;
-	int saved;
-
-	if (notify_init() == -1)
-		return -1;
-	if ((n = calloc(1, sizeof(*n))) == NULL)
-		return -1;
-	n->sv = sv;
-	n->s = s;
-	n->fd = fd;
-	task_cache_init(&n->tasks);
-	n->reqsize = sizes.seccomp_notif > sizeof(*n->req_notif) ? sizes.seccomp_notif : sizeof(*n->req_notif);
-	n->respsize = sizes.seccomp_notif_resp > sizeof(*n->resp) ? sizes.seccomp_notif_resp
-								  : sizeof(*n->resp);
-	n->req_notif = calloc(1, n->reqsize);
-	n->resp = calloc(1, n->respsize);
-	/* The session is held while the listener is watched (EBUSY: it has
-	 * one already). */
-	if (n->req_notif == NULL || n->resp == NULL ||
-	    server_watch_session(sv, s, fd, on_listener, notifier_free, n) == -1) {
-		saved = errno;
-		free(n->req_notif);
-		free(n->resp);
-		free(n);
-		errno = saved;
-		return -1;
-	}
-	/* Older kernels say EINVAL or ENOTTY: the wake-ups are only slower. */
-	(void)ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
-	n->next = served;
-	served = n;
-	nactive++;
-	return 0;
-}
-
-int
-notify_start(struct server *sv, struct session *s, int fd)
-{
-	if (notifier_add(sv, s, fd) == -1) {
-		int saved = errno;
-
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return 0;
+	return (events & (EPOLLHUP | EPOLLERR)) != 0;
 }
 
 #ifndef F_DUPFD_QUERY
@@ -567,7 +526,7 @@ notify_start(struct server *sv, struct session *s, int fd)
  * each notification.  F_DUPFD_QUERY (Linux 6.10) compares the open files;
  * before it, there is no way short of kcmp(2), which the broker never
  * allows, and such a listener is served twice (each RECV then bounded by
- * the wait guard).  Under the server lock.
+ * the wait guard).  Under served_lock.
  */
 static int
 listener_served(int fd)
@@ -584,6 +543,77 @@ listener_served(int fd)
 			log_info("transparent mode: this kernel cannot tell whether a listener is "
 				 "one served already (F_DUPFD_QUERY, Linux 6.10)");
 		}
+	}
+	return 0;
+}
+
+/* notify_start() but for the close: fd is still the caller's on failure.
+ * adopted: a daemon peer's (EBUSY when the listener is served already). */
+static int
+notifier_add(struct server *sv, struct session *s, int fd, int adopted)
+{
+	struct notifier *n;
+	int saved;
+
+	if (notify_init() == -1)
+		return -1;
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		return -1;
+	n->sv = sv;
+	n->s = s;
+	n->fd = fd;
+	n->adopted = adopted;
+	task_cache_init(&n->tasks);
+	n->reqsize = sizes.seccomp_notif > sizeof(*n->req_notif) ? sizes.seccomp_notif
+								  : sizeof(*n->req_notif);
+	n->respsize = sizes.seccomp_notif_resp > sizeof(*n->resp) ? sizes.seccomp_notif_resp
+								  : sizeof(*n->resp);
+	n->req_notif = calloc(1, n->reqsize);
+	n->resp = calloc(1, n->respsize);
+	if (n->req_notif == NULL || n->resp == NULL) {
+		saved = ENOMEM;
+		goto fail;
+	}
+	/* Checked and listed at once, so that two peers sending one listener
+	 * together cannot both pass the check. */
+	pthread_mutex_lock(&served_lock);
+	if (adopted && listener_served(fd)) {
+		pthread_mutex_unlock(&served_lock);
+		saved = EBUSY;
+		goto fail;
+	}
+	n->next = served;
+	served = n;
+	pthread_mutex_unlock(&served_lock);
+	/* The session is held while the listener is watched (EBUSY: it has
+	 * one already).  Its events wait until the session's work that asks
+	 * for this (the peer's FB_MSG_LISTENER) is done. */
+	if (server_watch_session(sv, s, fd, on_listener, notifier_gone, n) == -1) {
+		saved = errno;
+		served_remove(n);
+		goto fail;
+	}
+	/* Older kernels say EINVAL or ENOTTY: the wake-ups are only slower. */
+	(void)ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	__atomic_add_fetch(&nactive, 1, __ATOMIC_RELAXED);
+	return 0;
+fail:
+	free(n->req_notif);
+	free(n->resp);
+	free(n);
+	errno = saved;
+	return -1;
+}
+
+int
+notify_start(struct server *sv, struct session *s, int fd)
+{
+	if (notifier_add(sv, s, fd, 0) == -1) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
 	}
 	return 0;
 }
@@ -614,17 +644,7 @@ notify_adopt(struct server *sv, struct session *s, int fd)
 		fdpass_close_quietly(fd);
 		return EBADF;
 	}
-	server_lock(sv);
-	if (listener_served(fd))
-		r = EBUSY;
-	else if (notifier_add(sv, s, fd) == -1)
-		r = errno;
-	else {
-		served->adopted = 1;
-		r = 0;
-	}
-	server_unlock(sv);
-	if (r != 0)
-		fdpass_close_quietly(fd); /* the worker's: never with the lock */
+	if ((r = notifier_add(sv, s, fd, 1) == -1 ? errno : 0) != 0)
+		fdpass_close_quietly(fd); /* the worker's */
 	return r;
 }

@@ -1,15 +1,50 @@
 /*
- * serve_conn.c: reading and answering the requests of a connection (see
- * serve.h): one request per event, decided and done by ops.c without the
- * server lock; a reply the worker has no room for is parked, and with
- * --audit-sync it waits for the records to be made durable.
+ * serve_conn.c: a connection of a session (serve.h), all of it: made
+ * (conn_add()), read and answered, one request per event, decided and done
+ * by ops.c without the server lock (the wire front end: a wire request as
+ * the broker's own, its result as a wire reply); a reply the worker has no
+ * room for parked, and with --audit-sync held for the records to be made
+ * durable; the descriptors it sends counted against its session's budget
+ * (below); its end, or its doom; and the session's end with its last
+ * connection (sref_check()).
+ *
+ * A descriptor the broker sends is in flight until the worker's recvmsg
+ * takes it, and the kernel counts every descriptor in flight against the
+ * sending user, up to the sender's RLIMIT_NOFILE: past it, every
+ * SCM_RIGHTS send of that user fails with ETOOMANYREFS.  The broker's user
+ * is root, shared by every broker on the machine, so a worker that never
+ * reads its replies (a connection holds about 277 OPENV replies of 64
+ * descriptors before the broker parks one) would spend that budget for
+ * every other session and every other run.
+ *
+ * So each session has a budget, max_fds: the descriptors of the replies
+ * sent on its connections since each connection's queue was last seen
+ * empty (SIOCOUTQ: the bytes sent that the worker has not taken), plus
+ * those of its parked replies.  At the budget none of its connections is
+ * read, as at --max-inflight, until the worker takes them, which the tick
+ * asks the sockets, soon, then less and less often.  An honest worker,
+ * which reads each reply before it asks again, finds its queue empty at
+ * every send and never comes near it.
+ *
+ * A connection the broker closes (a protocol violation, the daemon's idle
+ * timeout) while descriptors it sent still wait in the worker's queue
+ * would take them out of the count while the worker keeps them: it is
+ * doomed instead, unwatched and never read again but kept and counted,
+ * and closed once its queue is empty (the worker took them or closed its
+ * end).  A reply the kernel refuses with ETOOMANYREFS (the budget spent by
+ * someone else) is parked and sent again by the tick; the connection is
+ * not dropped.
  */
 #include <errno.h>
+#include <linux/sockios.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +56,500 @@
 #include "proto.h"
 #include "serve.h"
 #include "serve_impl.h"
+
+static uint32_t conn_idle(const struct watch *w);
+static void sref_parked(struct server *sv, struct sref *sr, int delta);
+static void conn_unhold(struct server *sv, struct watch *w);
+static void refresh(struct watch *w);
+static void later(struct timespec *at, unsigned ms);
+static int due(const struct timespec *at, const struct timespec *now);
+static unsigned backoff(unsigned ms);
+static void fdfull_remove(struct server *sv, struct sref *sr);
+static void fds_check(struct server *sv, struct sref *sr);
+static void poll_add(struct server *sv, struct watch *w);
+static void poll_remove(struct server *sv, struct watch *w);
+static int conn_send_raw(struct watch *w, const void *buf, size_t len, const int *fds, unsigned nfds);
+static void conn_sent(struct server *sv, struct watch *w, int r, unsigned nfds);
+static int conn_send(struct server *sv, struct watch *w, const void *buf, size_t len, const int *fds,
+    unsigned nfds);
+static void fds_parked(struct server *sv, struct sref *sr, int delta);
+static void conn_park_kfull(struct server *sv, struct watch *w);
+static void conn_end(struct server *sv, struct watch *w);
+static void fds_forget(struct server *sv, struct sref *sr);
+static void fds_tick(struct server *sv);
+static void violation(struct server *sv, struct watch *w, const char *why);
+static int conn_hold(struct sthread *th, struct watch *w, size_t len, const int *fds, unsigned nfds,
+    int how, int kfull);
+static void conn_listener(struct sthread *th, struct watch *w, int fd);
+static ssize_t eio_reply(struct sthread *th, uint16_t type, uint32_t id, uint8_t *buf);
+static void wire_request(const struct fb_request *w, const struct asker *who, struct request *r);
+static void wire_reply(uint16_t type, uint32_t id, const struct result *res, struct fb_reply *rep);
+static void wire_openv(struct sthread *th, struct session *s, const struct asker *who,
+    const struct timespec *t0);
+static int conn_serve_one(struct sthread *th, struct watch *w);
+
+/* An added session with no connection and no held watch left is done.
+ * Nothing else of the server refers to it any more. */
+void
+sref_check(struct server *sv, struct sref *sr)
+{
+	/* Busy: the thread serving it checks again when done (dispatch()). */
+	if (sr->nconns > 0 || sr->nheld > 0 || sr == sv->def || sr->busy)
+		return;
+	fds_forget(sv, sr);
+	sr->s->serve = NULL;
+	sr->s->new_channel = NULL;
+	if (sr->release != NULL)
+		sr->release(sr->s, sr->arg);
+	free(sr);
+}
+
+/* What a connection that holds no reply waits for: requests, unless its
+ * session is throttled, by --max-inflight or at its budget of descriptors
+ * out (hang-ups are reported either way). */
+static uint32_t
+conn_idle(const struct watch *w)
+{
+	return w->sr->throttled || w->sr->fdfull ? 0 : EPOLLIN;
+}
+
+/*
+ * A reply of sr was parked (delta 1), or a parked one is gone (-1: sent, or
+ * closed with its connection).  --max-inflight: at the limit no connection
+ * of the session is read; below it again, all are.  A connection holding a
+ * reply keeps its own interest (EPOLLOUT, or none until the batch ends).
+ * Said when an episode starts, but at most once a second (a worker that
+ * reads one reply at a time starts one per reply), with a count.
+ */
+static void
+sref_parked(struct server *sv, struct sref *sr, int delta)
+{
+	struct timespec now;
+	struct watch *w;
+	int throttle;
+
+	if (delta < 0 && sr->nparked == 0)
+		fatalx("worker %ld: a parked reply went twice", (long)sr->s->pid);
+	sr->nparked = delta > 0 ? sr->nparked + 1 : sr->nparked - 1;
+	if (sr->max_inflight == 0)
+		return;
+	throttle = sr->nparked >= sr->max_inflight;
+	if (throttle == sr->throttled)
+		return;
+	sr->throttled = throttle;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (throttle) {
+		sr->throttled_at = now;
+		sr->nthrottled++;
+		sr->unlogged++;
+		if (sr->nthrottled == 1 || now.tv_sec - sr->logged.tv_sec >= 2 ||
+		    (now.tv_sec - sr->logged.tv_sec == 1 && now.tv_nsec >= sr->logged.tv_nsec)) {
+			if (sr->unlogged == sr->nthrottled)
+				log_warnx("worker %ld: %u replies it has not read (--max-inflight "
+					  "%u): none of its requests is read until it reads them",
+				    (long)sr->s->pid, sr->nparked, sr->max_inflight);
+			else
+				log_warnx("worker %ld: --max-inflight %u reached again, %llu "
+					  "times since the last such line (%llu in all)",
+				    (long)sr->s->pid, sr->max_inflight, sr->unlogged,
+				    sr->nthrottled);
+			sr->unlogged = 0;
+			sr->logged = now;
+		}
+	} else
+		log_debug("worker %ld: read its replies after %.3f s: its requests are read "
+			  "again",
+		    (long)sr->s->pid,
+		    (double)(now.tv_sec - sr->throttled_at.tv_sec) +
+			(double)(now.tv_nsec - sr->throttled_at.tv_nsec) / 1e9);
+	for (w = sr->conns; w != NULL; w = w->cnext)
+		if (!w->pending && watch_interest(sv, w, conn_idle(w)) == -1)
+			log_warn("worker %ld: epoll", (long)sr->s->pid);
+}
+
+/* A reply held for this batch's sync: off its thread's list. */
+static void
+conn_unhold(struct server *sv, struct watch *w)
+{
+	struct watch **pp;
+	unsigned i;
+
+	if (w->pending != HELD_SYNC)
+		return;
+	for (i = 0; i < sv->nthreads; i++)
+		for (pp = &sv->th[i].held; *pp != NULL; pp = &(*pp)->snext)
+			if (*pp == w) {
+				*pp = w->snext;
+				return;
+			}
+}
+
+void
+conn_close(struct server *sv, struct watch *w)
+{
+	struct sref *sr = w->sr;
+
+	/* A reply held for this batch's sync goes with it. */
+	conn_unhold(sv, w);
+	if (!w->doomed) /* a doomed one is unwatched already */
+		epoll_ctl(sv->ep, EPOLL_CTL_DEL, w->fd, NULL);
+	poll_remove(sv, w);
+	close_later(sv, w->fd, 1);
+	if (w->pending)
+		close_fds_later(sv, w->pfds, w->npfds);
+	free(w->pbuf);
+	sv->nconns--;
+	retire(sv, w);
+	if (w->cprev != NULL)
+		w->cprev->cnext = w->cnext;
+	else
+		sr->conns = w->cnext;
+	if (w->cnext != NULL)
+		w->cnext->cprev = w->cprev;
+	/* Whatever it sent that is still queued went with the worker's end
+	 * (or with the broker, when it stops). */
+	sr->out_fds -= w->sent_fds;
+	w->sent_fds = 0;
+	if (w->pending == HELD_PARKED)
+		sref_parked(sv, sr, -1);
+	/* Below its budget now, maybe. */
+	fds_parked(sv, sr, w->pending == HELD_PARKED ? -(int)w->npfds : 0);
+	sr->nconns--;
+	sref_check(sv, sr);
+}
+
+/* fd as one more connection of sr. */
+int
+conn_add(struct server *sv, struct sref *sr, int fd)
+{
+	struct watch *w;
+
+	if (sr->nconns >= sr->max) {
+		close_later(sv, fd, 1);
+		errno = EMFILE;
+		return -1;
+	}
+	/* Every request names its sender (serve_conn.c): set before the
+	 * other end of a channel leaves, so that no message comes without. */
+	if (fdpass_want_creds(fd) == -1 ||
+	    (w = watch_add(sv, fd, W_CONN, sr->throttled || sr->fdfull ? 0 : EPOLLIN)) == NULL) {
+		int saved = errno;
+		close_later(sv, fd, 1);
+		errno = saved;
+		return -1;
+	}
+	w->sr = sr;
+	w->cnext = sr->conns;
+	if (sr->conns != NULL)
+		sr->conns->cprev = w;
+	sr->conns = w;
+	sr->nconns++;
+	sv->nconns++;
+	clock_gettime(CLOCK_MONOTONIC, &sr->last);
+	return 0;
+}
+
+/* The tick: the server's own bounds (serve_conn.c), then, once a second,
+ * the owner's timers. */
+void
+tick_event(void *arg, uint32_t events)
+{
+	struct server *sv = arg;
+	struct timespec now;
+	uint64_t n;
+
+	(void)events;
+	if (read(sv->tickfd, &n, sizeof(n)) != (ssize_t)sizeof(n))
+		return; /* not yet: another thread took it */
+	fds_tick(sv);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - sv->tick_last.tv_sec > 1 ||
+	    (now.tv_sec - sv->tick_last.tv_sec == 1 && now.tv_nsec >= sv->tick_last.tv_nsec)) {
+		sv->tick_last = now;
+		ratelog_flush(&sv->vlog);
+		ratelog_flush(&sv->llog);
+		ratelog_flush(&sv->flog);
+		if (sv->tick_fn != NULL)
+			sv->tick_fn(sv->tick_arg);
+	}
+}
+
+/* The worker took everything w sent before: forget those descriptors. */
+static void
+refresh(struct watch *w)
+{
+	int q;
+
+	if (w->sent_fds == 0)
+		return;
+	/* An error cannot come from a Unix socket the broker holds; counted
+	 * as taken rather than holding the session forever. */
+	if (ioctl(w->fd, SIOCOUTQ, &q) == -1 || q == 0) {
+		w->sr->out_fds -= w->sent_fds;
+		w->sent_fds = 0;
+	}
+}
+
+static void
+later(struct timespec *at, unsigned ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, at);
+	at->tv_nsec += (long)(ms % 1000) * 1000000L;
+	at->tv_sec += ms / 1000 + at->tv_nsec / 1000000000L;
+	at->tv_nsec %= 1000000000L;
+}
+
+static int
+due(const struct timespec *at, const struct timespec *now)
+{
+	return now->tv_sec > at->tv_sec ||
+	    (now->tv_sec == at->tv_sec && now->tv_nsec >= at->tv_nsec);
+}
+
+static unsigned
+backoff(unsigned ms)
+{
+	return ms * 2 > SERVE_POLL_MAX_MS ? SERVE_POLL_MAX_MS : ms * 2;
+}
+
+static void
+fdfull_remove(struct server *sv, struct sref *sr)
+{
+	struct sref **pp;
+
+	for (pp = &sv->fdfull; *pp != NULL; pp = &(*pp)->fnext)
+		if (*pp == sr) {
+			*pp = sr->fnext;
+			return;
+		}
+}
+
+/* Is the session at its budget?  Toggles its reading when that changes. */
+static void
+fds_check(struct server *sv, struct sref *sr)
+{
+	struct watch *w;
+	int full;
+
+	if (sr->out_fds + sr->parked_fds >= sv->max_fds)
+		for (w = sr->conns; w != NULL; w = w->cnext)
+			refresh(w);
+	full = sr->out_fds + sr->parked_fds >= sv->max_fds;
+	if (full == sr->fdfull)
+		return;
+	sr->fdfull = full;
+	if (full) {
+		sr->nfdfull++;
+		sr->fnext = sv->fdfull;
+		sv->fdfull = sr;
+		sr->fdelay_ms = 1;
+		later(&sr->fnext_at, sr->fdelay_ms);
+		if (ratelog_ok(&sv->flog))
+			log_warnx("worker %ld: %u descriptors it has not taken (its budget is %u): "
+				  "none of its requests is read until it takes them",
+			    (long)sr->s->pid, sr->out_fds + sr->parked_fds, sv->max_fds);
+	} else
+		fdfull_remove(sv, sr);
+	for (w = sr->conns; w != NULL; w = w->cnext)
+		if (!w->pending && !w->doomed && watch_interest(sv, w, conn_idle(w)) == -1)
+			log_warn("worker %ld: epoll", (long)sr->s->pid);
+	tick_update(sv);
+}
+
+static void
+poll_add(struct server *sv, struct watch *w)
+{
+	if (w->polled)
+		return;
+	w->polled = 1;
+	w->pdelay_ms = 1;
+	later(&w->pnext_at, w->pdelay_ms);
+	w->pnext = sv->polled;
+	sv->polled = w;
+	tick_update(sv);
+}
+
+static void
+poll_remove(struct server *sv, struct watch *w)
+{
+	struct watch **pp;
+
+	if (!w->polled)
+		return;
+	for (pp = &sv->polled; *pp != NULL; pp = &(*pp)->pnext)
+		if (*pp == w) {
+			*pp = w->pnext;
+			break;
+		}
+	w->polled = 0;
+	tick_update(sv);
+}
+
+static int
+conn_send_raw(struct watch *w, const void *buf, size_t len, const int *fds, unsigned nfds)
+{
+	ssize_t n;
+
+	if (nfds > 0)
+		refresh(w);
+	n = fdpass_sendv(w->fd, buf, len, fds, nfds, MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n == -1 && errno == ETOOMANYREFS)
+		return 2;
+	return n == -1 ? -1 : 1;
+}
+
+static void
+conn_sent(struct server *sv, struct watch *w, int r, unsigned nfds)
+{
+	if (r == 2 && ratelog_ok(&sv->flog))
+		log_warnx("worker %ld: the kernel refused a reply's descriptors (ETOOMANYREFS: "
+			  "the broker's user has too many in flight, RLIMIT_NOFILE); sent again "
+			  "when they are taken",
+		    (long)w->sr->s->pid);
+	if (r == 1 && nfds > 0) {
+		w->sent_fds += nfds;
+		w->sr->out_fds += nfds;
+		fds_check(sv, w->sr);
+	}
+}
+
+static int
+conn_send(struct server *sv, struct watch *w, const void *buf, size_t len, const int *fds,
+    unsigned nfds)
+{
+	int r = conn_send_raw(w, buf, len, fds, nfds);
+
+	conn_sent(sv, w, r, nfds);
+	return r;
+}
+
+void
+fds_refresh(struct server *sv, struct sref *sr)
+{
+	struct watch *w;
+
+	for (w = sr->conns; w != NULL; w = w->cnext)
+		refresh(w);
+	fds_check(sv, sr);
+}
+
+static void
+fds_parked(struct server *sv, struct sref *sr, int delta)
+{
+	sr->parked_fds = (unsigned)((int)sr->parked_fds + delta);
+	fds_check(sv, sr);
+}
+
+static void
+conn_park_kfull(struct server *sv, struct watch *w)
+{
+	w->kfull = 1;
+	if (watch_interest(sv, w, 0) == -1)
+		log_warn("worker %ld: epoll", (long)w->sr->s->pid);
+	poll_add(sv, w);
+}
+
+static void
+conn_end(struct server *sv, struct watch *w)
+{
+	refresh(w);
+	if (w->sent_fds == 0 || w->doomed) {
+		conn_close(sv, w);
+		return;
+	}
+	/* Descriptors it sent still wait in the worker's queue: keep it,
+	 * unwatched, until they are taken (its parked reply, which the worker
+	 * has not got, goes now). */
+	w->doomed = 1;
+	epoll_ctl(sv->ep, EPOLL_CTL_DEL, w->fd, NULL);
+	if (w->pending) {
+		conn_unhold(sv, w);
+		close_fds_later(sv, w->pfds, w->npfds);
+		if (w->pending == HELD_PARKED) {
+			sref_parked(sv, w->sr, -1);
+			fds_parked(sv, w->sr, -(int)w->npfds);
+		}
+		w->npfds = 0;
+		w->pending = 0;
+		w->kfull = 0;
+	}
+	poll_add(sv, w);
+}
+
+static void
+fds_forget(struct server *sv, struct sref *sr)
+{
+	if (sr->fdfull)
+		fdfull_remove(sv, sr);
+	sr->fdfull = 0;
+}
+
+static void
+fds_tick(struct server *sv)
+{
+	struct timespec now;
+	struct sref *sr, *snext;
+	struct watch *w, *wnext;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* A busy session is its thread's (serve_impl.h): asked next time. */
+	for (sr = sv->fdfull; sr != NULL; sr = snext) {
+		snext = sr->fnext;
+		if (sr->busy || !due(&sr->fnext_at, &now))
+			continue;
+		sr->fdelay_ms = backoff(sr->fdelay_ms);
+		later(&sr->fnext_at, sr->fdelay_ms);
+		fds_check(sv, sr); /* may take it off the list */
+	}
+	for (w = sv->polled; w != NULL; w = wnext) {
+		wnext = w->pnext;
+		if (w->sr->busy || !due(&w->pnext_at, &now))
+			continue;
+		w->pdelay_ms = backoff(w->pdelay_ms);
+		later(&w->pnext_at, w->pdelay_ms);
+		if (w->doomed) {
+			refresh(w);
+			if (w->sent_fds == 0)
+				conn_close(sv, w); /* takes it off the list */
+		} else if (w->kfull && watch_interest(sv, w, EPOLLOUT) == -1) {
+			/* One event: a serving thread tries it again (conn_flush()),
+			 * without the lock. */
+			log_warn("worker %ld: epoll", (long)w->sr->s->pid);
+		}
+	}
+}
+
+void
+tick_update(struct server *sv)
+{
+	struct itimerspec it;
+	int fast = sv->polled != NULL || sv->fdfull != NULL;
+
+	if (sv->freeing || (sv->ticking && fast == sv->tick_fast))
+		return;
+	if (!fast && sv->tick_fn == NULL && !sv->ticking)
+		return;
+	memset(&it, 0, sizeof(it));
+	if (fast) {
+		it.it_value.tv_nsec = SERVE_POLL_MS * 1000000L;
+		it.it_interval = it.it_value;
+	} else if (sv->tick_fn != NULL) {
+		it.it_value.tv_sec = 1;
+		it.it_interval = it.it_value;
+	}
+	if (!sv->ticking) {
+		if (server_watch(sv, sv->tickfd, tick_event, sv) == -1) {
+			log_warn("the tick");
+			return;
+		}
+		sv->ticking = 1;
+	}
+	if (timerfd_settime(sv->tickfd, 0, &it, NULL) == -1)
+		log_warn("the tick");
+	sv->tick_fast = fast;
+}
 
 static void
 violation(struct server *sv, struct watch *w, const char *why)
@@ -52,7 +581,7 @@ conn_hold(struct sthread *th, struct watch *w, size_t len, const int *fds, unsig
 		return -1;
 	/* Parked: wait until the worker makes room.  Held for the sync:
 	 * nothing but a hang-up until the end of the batch. */
-	if (conn_interest(sv, w, how == HELD_PARKED ? EPOLLOUT : 0) == -1)
+	if (watch_interest(sv, w, how == HELD_PARKED ? EPOLLOUT : 0) == -1)
 		return -1;
 	memcpy(w->pbuf, th->out, len);
 	w->plen = len;
@@ -98,13 +627,13 @@ conn_flush(struct server *sv, struct watch *w)
 			w->kfull = 0;
 			poll_remove(sv, w);
 		}
-		if (conn_interest(sv, w, EPOLLOUT) == -1)
+		if (watch_interest(sv, w, EPOLLOUT) == -1)
 			conn_end(sv, w);
 		return;
 	}
 	if (r == 2) {
 		if (w->kfull)
-			conn_interest(sv, w, 0); /* the tick asks again */
+			watch_interest(sv, w, 0); /* the tick asks again */
 		else
 			conn_park_kfull(sv, w);
 		return;
@@ -117,7 +646,7 @@ conn_flush(struct server *sv, struct watch *w)
 	w->pending = 0;
 	sref_parked(sv, w->sr, -1);
 	fds_parked(sv, w->sr, -(int)n);
-	if (r < 0 || conn_interest(sv, w, conn_idle(w)) == -1)
+	if (r < 0 || watch_interest(sv, w, conn_idle(w)) == -1)
 		conn_end(sv, w);
 }
 
@@ -446,14 +975,14 @@ flush_held(struct sthread *th)
 			fds_parked(sv, w->sr, (int)w->npfds);
 			if (r == 2)
 				conn_park_kfull(sv, w);
-			else if (conn_interest(sv, w, EPOLLOUT) == -1)
+			else if (watch_interest(sv, w, EPOLLOUT) == -1)
 				conn_end(sv, w);
 			continue;
 		}
 		close_fds_later(sv, w->pfds, w->npfds);
 		w->npfds = 0;
 		w->pending = 0;
-		if (r < 0 || conn_interest(sv, w, conn_idle(w)) == -1)
+		if (r < 0 || watch_interest(sv, w, conn_idle(w)) == -1)
 			conn_end(sv, w);
 	}
 }
