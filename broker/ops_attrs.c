@@ -31,11 +31,7 @@ op_utimes(struct opctx *c)
 
 	if ((e = ops_walk_object(c, (c->req->a.utimes.flags & AT_SYMLINK_NOFOLLOW) ? 0 : WALK_FOLLOW, &w, EACCES)) != 0)
 		goto out;
-	if (!ops_decide(c, w.canon, POLICY_WRITE, NULL)) {
-		e = EACCES;
-		goto out;
-	}
-	if ((e = ops_guard(c, w.canon, &w.st, PROTECT_CHANGE)) != 0)
+	if ((e = ops_may_change(c, &w, POLICY_WRITE, NULL)) != 0)
 		goto out;
 	if (t != NULL && t[0].tv_nsec == UTIME_OMIT && t[1].tv_nsec == UTIME_OMIT) {
 		e = 0; /* nothing to change, as in the kernel */
@@ -76,11 +72,7 @@ op_chmod(struct opctx *c)
 
 	if ((e = ops_walk_object(c, WALK_FOLLOW, &w, EACCES)) != 0)
 		goto out;
-	if (!ops_decide(c, w.canon, POLICY_WRITE, &d)) {
-		e = EACCES;
-		goto out;
-	}
-	if ((e = ops_guard(c, w.canon, &w.st, PROTECT_CHANGE)) != 0)
+	if ((e = ops_may_change(c, &w, POLICY_WRITE, &d)) != 0)
 		goto out;
 	/* fchmod: the name decided on must still be the descriptor's file. */
 	if (obj != NULL && (obj->st_dev != w.st.st_dev || obj->st_ino != w.st.st_ino)) {
@@ -121,11 +113,7 @@ op_truncate(struct opctx *c)
 		return EINVAL;
 	if ((e = ops_walk_object(c, WALK_FOLLOW, &w, EACCES)) != 0)
 		goto out;
-	if (!ops_decide(c, w.canon, POLICY_WRITE, NULL)) {
-		e = EACCES;
-		goto out;
-	}
-	if ((e = ops_guard(c, w.canon, &w.st, PROTECT_CHANGE)) != 0)
+	if ((e = ops_may_change(c, &w, POLICY_WRITE, NULL)) != 0)
 		goto out;
 	if (!S_ISREG(w.st.st_mode)) {
 		e = S_ISDIR(w.st.st_mode) ? EISDIR : EINVAL;

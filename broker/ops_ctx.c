@@ -191,3 +191,19 @@ ops_folder_bound(unsigned create_mode)
 {
 	return (mode_t)(create_mode | ((create_mode & 0444) >> 2));
 }
+
+int
+ops_may_change(struct opctx *c, const struct walk *w, unsigned access, struct policy_decision *d)
+{
+	if (!ops_decide(c, w->canon, access, d))
+		return EACCES;
+	return ops_guard(c, w->canon, &w->st, PROTECT_CHANGE);
+}
+
+int
+ops_may_create(struct opctx *c, const struct walk *w, struct policy_decision *d)
+{
+	if (!ops_decide(c, w->canon, POLICY_CREATE, d))
+		return EACCES;
+	return ops_guard(c, w->canon, NULL, PROTECT_CHANGE);
+}

@@ -77,6 +77,16 @@ int ops_walk_object(struct opctx *c, int flags, struct walk *w, int hidden);
  * mode too?  0, or EACCES with the request recorded as denied by it. */
 int ops_guard(struct opctx *c, const char *canon, const struct stat *st, enum protect_use use);
 
+/* May the request change the object w pins, with access (write, delete)?
+ * Decided (d, when not NULL, gets the decision), then the "@broker-file"
+ * rule: 0, or EACCES recorded with the rule that refused. */
+int ops_may_change(struct opctx *c, const struct walk *w, unsigned access,
+    struct policy_decision *d);
+
+/* May the request make a new name where w found none?  Create decided on
+ * w's canonical path, then the "@broker-file" rule: 0 or EACCES. */
+int ops_may_create(struct opctx *c, const struct walk *w, struct policy_decision *d);
+
 /* Give a new file, folder or link (its O_PATH descriptor) to the worker,
  * when the broker is root: 0 or an errno. */
 int ops_give_to_worker(struct opctx *c, int fd);

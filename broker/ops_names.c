@@ -100,11 +100,7 @@ op_mkdir(struct opctx *c)
 		    EEXIST : EACCES;
 		goto out;
 	}
-	if (!ops_decide(c, w.canon, POLICY_CREATE, &d)) {
-		e = EACCES;
-		goto out;
-	}
-	if ((e = ops_guard(c, w.canon, NULL, PROTECT_CHANGE)) != 0)
+	if ((e = ops_may_create(c, &w, &d)) != 0)
 		goto out;
 	bound = ops_folder_bound(d.create_mode);
 	if (c->s->chown_new)
@@ -146,11 +142,7 @@ op_mknod(struct opctx *c)
 		return EINVAL;
 	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0 || (e = name_taken(c, &w)) != 0)
 		goto out;
-	if (!ops_decide(c, w.canon, POLICY_CREATE, &d)) {
-		e = EACCES;
-		goto out;
-	}
-	if ((e = ops_guard(c, w.canon, NULL, PROTECT_CHANGE)) != 0)
+	if ((e = ops_may_create(c, &w, &d)) != 0)
 		goto out;
 	perm = (mode_t)c->req->a.mknod.mode & 07777 & (mode_t)d.create_mode;
 	if (!c->s->chown_new) {
@@ -208,11 +200,7 @@ op_symlink(struct opctx *c)
 		return ENOENT;
 	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0 || (e = name_taken(c, &w)) != 0)
 		goto out;
-	if (!ops_decide(c, w.canon, POLICY_CREATE, NULL)) {
-		e = EACCES;
-		goto out;
-	}
-	if ((e = ops_guard(c, w.canon, NULL, PROTECT_CHANGE)) != 0)
+	if ((e = ops_may_create(c, &w, NULL)) != 0)
 		goto out;
 	if (symlinkat(c->req->path2, w.dirfd, w.name) == -1) {
 		e = errno;
@@ -308,11 +296,7 @@ op_remove(struct opctx *c, int flag)
 
 	if ((e = walk_name(c, c->req->path, &w, c->canon, 1)) != 0)
 		goto out;
-	if (!ops_decide(c, w.canon, POLICY_DELETE, NULL)) {
-		e = EACCES;
-		goto out;
-	}
-	if ((e = ops_guard(c, w.canon, &w.st, PROTECT_CHANGE)) != 0)
+	if ((e = ops_may_change(c, &w, POLICY_DELETE, NULL)) != 0)
 		goto out;
 	e = unlinkat(w.dirfd, w.name, flag) == -1 ? errno : 0;
 out:

@@ -1,8 +1,7 @@
 /*
  * serve_conn.c: a connection of a session (serve.h), all of it: made
  * (conn_add()), read and answered, one request per event, decided and done
- * by ops.c without the server lock (the wire front end: a wire request as
- * the broker's own, its result as a wire reply); a reply the worker has no
+ * by the wire front end (wire.c) without the server lock; a reply the worker has no
  * room for parked, and with --audit-sync held for the records to be made
  * durable; the descriptors it sends counted against its session's budget
  * (below); its end, or its doom; and the session's end with its last
@@ -52,10 +51,10 @@
 #include "fdpass.h"
 #include "log.h"
 #include "ops.h"
-#include "ops_table.h"
 #include "proto.h"
 #include "serve.h"
 #include "serve_impl.h"
+#include "wire.h"
 
 static uint32_t conn_idle(const struct watch *w);
 static void sref_parked(struct server *sv, struct sref *sr, int delta);
@@ -81,11 +80,6 @@ static void violation(struct server *sv, struct watch *w, const char *why);
 static int conn_hold(struct sthread *th, struct watch *w, size_t len, const int *fds, unsigned nfds,
     int how, int kfull);
 static void conn_listener(struct sthread *th, struct watch *w, int fd);
-static ssize_t eio_reply(struct sthread *th, uint16_t type, uint32_t id, uint8_t *buf);
-static void wire_request(const struct fb_request *w, const struct asker *who, struct request *r);
-static void wire_reply(uint16_t type, uint32_t id, const struct result *res, struct fb_reply *rep);
-static void wire_openv(struct sthread *th, struct session *s, const struct asker *who,
-    const struct timespec *t0);
 static int conn_serve_one(struct sthread *th, struct watch *w);
 
 /* An added session with no connection and no held watch left is done.
@@ -583,7 +577,7 @@ conn_hold(struct sthread *th, struct watch *w, size_t len, const int *fds, unsig
 	 * nothing but a hang-up until the end of the batch. */
 	if (watch_interest(sv, w, how == HELD_PARKED ? EPOLLOUT : 0) == -1)
 		return -1;
-	memcpy(w->pbuf, th->out, len);
+	memcpy(w->pbuf, th->wire.out, len);
 	w->plen = len;
 	memcpy(w->pfds, fds, nfds * sizeof(fds[0]));
 	w->npfds = nfds;
@@ -595,8 +589,8 @@ conn_hold(struct sthread *th, struct watch *w, size_t len, const int *fds, unsig
 			conn_park_kfull(sv, w);
 	}
 	if (how == HELD_SYNC) {
-		w->stype = th->rep.type;
-		w->sid = th->rep.id;
+		w->stype = th->wire.rep.type;
+		w->sid = th->wire.rep.id;
 		w->snext = th->held;
 		th->held = w;
 	}
@@ -658,7 +652,7 @@ conn_flush(struct server *sv, struct watch *w)
  * run session has no hook: it gets its listener from the launcher, and a
  * run broker confined for explicit mode could not serve one.  Counts as
  * one request (and is admitted as one).  Without the lock; takes
- * ownership of fd; fills th->rep.
+ * ownership of fd; fills th->wire.rep.
  */
 static void
 conn_listener(struct sthread *th, struct watch *w, int fd)
@@ -667,9 +661,9 @@ conn_listener(struct sthread *th, struct watch *w, int fd)
 	struct session *s = w->sr->s;
 	int e;
 
-	memset(&th->rep, 0, sizeof(th->rep));
-	th->rep.type = FB_MSG_LISTENER;
-	th->rep.id = th->req.id;
+	memset(&th->wire.rep, 0, sizeof(th->wire.rep));
+	th->wire.rep.type = FB_MSG_LISTENER;
+	th->wire.rep.id = th->wire.req.id;
 	s->nrequests++;
 	if (s->listener == NULL)
 		e = EOPNOTSUPP;
@@ -689,108 +683,7 @@ conn_listener(struct sthread *th, struct watch *w, int fd)
 		log_warnx("worker %ld: transparent mode: listener refused: %s", (long)s->pid,
 		    strerror(e));
 	pthread_mutex_unlock(&sv->lock);
-	th->rep.error = (uint32_t)e;
-}
-
-/* The records of a reply could not be made durable: it becomes EIO, in
- * buf (FB_REPLY_MAX bytes).  Returns its length. */
-static ssize_t
-eio_reply(struct sthread *th, uint16_t type, uint32_t id, uint8_t *buf)
-{
-	ssize_t len;
-
-	memset(&th->rep, 0, sizeof(th->rep));
-	th->rep.type = type;
-	th->rep.id = id;
-	th->rep.error = EIO;
-	if ((len = proto_encode_reply(&th->rep, buf, FB_REPLY_MAX)) < 0)
-		fatal("encoding an EIO reply");
-	return len;
-}
-
-/*
- * The wire front end: a decoded wire request as the broker's own
- * (request.h), the sender the kernel named, and the result as a wire reply.
- * Only the fields a type carries are read, and the reply's payload only
- * where the encoder reads it (type, error and count say which).
- */
-static void
-wire_request(const struct fb_request *w, const struct asker *who, struct request *r)
-{
-	r->op = ops_of_wire(w->type);
-	r->who = *who;
-	r->path = w->path;
-	r->path2 = w->path2;
-	memset(&r->a, 0, sizeof(r->a));
-	if (r->op == OP_OPEN) {
-		r->a.open.flags = w->flags;
-		r->a.open.mode = w->mode;
-	} else if (r->op == OP_ACCESS)
-		r->a.access.mode = w->mode;
-	else if (r->op == OP_MKDIR)
-		r->a.mkdir.mode = w->mode;
-}
-
-static void
-wire_reply(uint16_t type, uint32_t id, const struct result *res, struct fb_reply *rep)
-{
-	const struct op_def *def = &ops_defs[ops_of_wire(type)];
-
-	rep->type = type;
-	rep->id = id;
-	rep->error = (uint32_t)res->error;
-	rep->nfds = res->fd != -1 ? 1 : 0;
-	rep->count = 0;
-	if (res->error != 0)
-		return;
-	/* The one conversion of a stat to the wire, with its saturation
-	 * (client/proto.c). */
-	if (def->answer == ANSWER_STAT)
-		proto_stat_to_wire(&rep->st, &res->st);
-	else if (def->answer == ANSWER_TARGET)
-		memcpy(rep->target, res->target, strnlen(res->target, sizeof(rep->target) - 1) + 1);
-}
-
-/*
- * FB_MSG_OPENV: each entry an OPEN of its path, flags and mode, handled
- * by ops_handle() in entry order: decided on its own, with its own audit
- * record, rule and errno, as if sent alone.  Fills th->rep (count,
- * result[], nfds) and puts the descriptors of the entries whose result is
- * 0, in entry order, in th->fds.  Every entry's record is written before
- * this returns, so before any of the descriptors can be sent.
- */
-static void
-wire_openv(struct sthread *th, struct session *s, const struct asker *who,
-    const struct timespec *t0)
-{
-	const struct fb_openv_request *v = &th->openv;
-	struct fb_reply *rep = &th->rep;
-	struct request *r = &th->breq;
-	struct timespec t;
-	uint32_t i;
-
-	memset(rep, 0, sizeof(*rep));
-	rep->type = FB_MSG_OPENV;
-	rep->id = v->id;
-	rep->count = v->count;
-	if (v->count == 0 || v->count > FB_OPENV_MAX)
-		fatalx("openv: %u entries", (unsigned)v->count); /* the decoder's job */
-	memset(r, 0, sizeof(*r));
-	r->op = OP_OPEN;
-	r->who = *who;
-	for (i = 0; i < v->count; i++) {
-		r->path = v->ent[i].path;
-		r->a.open.flags = v->ent[i].flags;
-		r->a.open.mode = v->ent[i].mode;
-		/* Each record times its own entry; the first also the wait
-		 * since the request arrived, as a lone OPEN's does. */
-		if (i > 0)
-			clock_gettime(CLOCK_MONOTONIC, &t);
-		ops_handle(s, r, i == 0 ? t0 : &t, &th->res);
-		rep->result[i] = (uint32_t)th->res.error;
-		if (th->res.fd != -1)
-			th->fds[rep->nfds++] = th->res.fd;
-	}
+	th->wire.rep.error = (uint32_t)e;
 }
 
 /*
@@ -854,13 +747,8 @@ conn_serve_one(struct sthread *th, struct watch *w)
 		why = "control data truncated";
 	else if (!in->has_cred)
 		why = "no credentials from the kernel (SO_PASSCRED)";
-	/* OPENV has its own decoder (its request does not fit struct
-	 * fb_request); the header decides which, and each checks it again. */
-	else if (proto_peek_type(th->in, (size_t)n) == FB_MSG_OPENV) {
-		if (proto_decode_openv(th->in, (size_t)n, &th->openv, &why) == -1 && why == NULL)
-			why = "malformed";
-	} else if (proto_decode_request(th->in, (size_t)n, &th->req, &why) == -1 && why == NULL)
-		why = "malformed";
+	else
+		(void)wire_decode(&th->wire, th->in, (size_t)n, &why);
 	if (why != NULL) {
 		if (rfd != -1)
 			fdpass_close_quietly(rfd);
@@ -886,31 +774,21 @@ conn_serve_one(struct sthread *th, struct watch *w)
 	 * takes, and other threads serve other sessions meanwhile.  w and its
 	 * session stay this thread's: the session is busy (dispatch()).
 	 */
-	nout = 0;
-	if (proto_peek_type(th->in, (size_t)n) == FB_MSG_OPENV) {
-		wire_openv(th, w->sr->s, &who, &t0);
-		nout = th->rep.nfds;
-	} else if (th->req.type == FB_MSG_LISTENER)
+	if (!th->wire.openv && th->wire.req.type == FB_MSG_LISTENER) {
 		conn_listener(th, w, rfd);
-	else {
-		wire_request(&th->req, &who, &th->breq);
-		ops_handle(w->sr->s, &th->breq, &t0, &th->res);
-		wire_reply(th->req.type, th->req.id, &th->res, &th->rep);
-		if (th->res.fd != -1)
-			th->fds[nout++] = th->res.fd;
-	}
-	if ((len = proto_encode_reply(&th->rep, th->out, sizeof(th->out))) < 0) {
-		/* Our own reply does not encode: a broken invariant. */
-		fatal("encoding a %s reply", proto_type_name(th->rep.type));
-	}
+		th->wire.nfds = 0;
+		len = (ssize_t)wire_encode(&th->wire);
+	} else
+		len = (ssize_t)wire_answer(&th->wire, w->sr->s, &who, &t0);
+	nout = th->wire.nfds;
 	if (w->sr->s->audit != NULL && audit_needs_sync(w->sr->s->audit)) {
 		if (!sv->oneshot) {
 			/* --audit-sync: the reply waits for the one
 			 * fdatasync() that ends this batch of events
 			 * (flush_held()). */
 			pthread_mutex_lock(&sv->lock);
-			if (conn_hold(th, w, (size_t)len, th->fds, nout, HELD_SYNC, 0) == -1) {
-				close_fds_later(sv, th->fds, nout);
+			if (conn_hold(th, w, (size_t)len, th->wire.fds, nout, HELD_SYNC, 0) == -1) {
+				close_fds_later(sv, th->wire.fds, nout);
 				conn_end(sv, w);
 			}
 			return 0;
@@ -919,19 +797,19 @@ conn_serve_one(struct sthread *th, struct watch *w)
 		 * Records other threads wrote meanwhile ride along, and a sync
 		 * that finds nothing new is skipped. */
 		if (ops_audit_sync(w->sr->s) == -1) {
-			close_fds(th->fds, nout);
+			close_fds(th->wire.fds, nout);
 			nout = 0;
-			len = eio_reply(th, th->rep.type, th->rep.id, th->out);
+			len = (ssize_t)wire_eio(&th->wire, th->wire.rep.type, th->wire.rep.id, th->wire.out);
 		}
 	}
-	r = conn_send_raw(w, th->out, (size_t)len, th->fds, nout);
+	r = conn_send_raw(w, th->wire.out, (size_t)len, th->wire.fds, nout);
 	if (r == 1 || r < 0)
-		close_fds(th->fds, nout); /* the worker's now, or nobody's */
+		close_fds(th->wire.fds, nout); /* the worker's now, or nobody's */
 	pthread_mutex_lock(&sv->lock);
 	conn_sent(sv, w, r, nout);
 	if (r == 0 || r == 2) {
-		if (conn_hold(th, w, (size_t)len, th->fds, nout, HELD_PARKED, r == 2) == -1) {
-			close_fds_later(sv, th->fds, nout);
+		if (conn_hold(th, w, (size_t)len, th->wire.fds, nout, HELD_PARKED, r == 2) == -1) {
+			close_fds_later(sv, th->wire.fds, nout);
 			conn_end(sv, w);
 		}
 		return 0;
@@ -966,7 +844,7 @@ flush_held(struct sthread *th)
 		if (ops_audit_sync(w->sr->s) == -1) {
 			close_fds_later(sv, w->pfds, w->npfds);
 			w->npfds = 0;
-			w->plen = (size_t)eio_reply(th, w->stype, w->sid, w->pbuf);
+			w->plen = wire_eio(&th->wire, w->stype, w->sid, w->pbuf);
 		}
 		r = conn_send(sv, w, w->pbuf, w->plen, w->pfds, w->npfds);
 		if (r == 0 || r == 2) {

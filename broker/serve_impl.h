@@ -17,7 +17,7 @@
 #include "fdpass.h"
 #include "proto.h"
 #include "ratelog.h"
-#include "request.h"
+#include "wire.h"
 
 struct session;
 
@@ -114,15 +114,9 @@ struct sthread {
 	struct server *sv;
 	pthread_t id;
 	struct watch *held; /* HELD_SYNC replies of this batch */
-	struct fb_request req;	       /* as decoded from the wire */
-	struct fb_openv_request openv;
-	struct fb_reply rep;
-	struct request breq;	       /* as the broker takes it (request.h) */
-	struct result res;
 	struct fdpass_in rx; /* the request as it arrived */
-	int fds[FB_OPENV_MAX];
 	uint8_t in[FB_MSG_MAX + 1];
-	uint8_t out[FB_REPLY_MAX];
+	struct wire wire;    /* decoded, done and answered (wire.h) */
 };
 
 /*

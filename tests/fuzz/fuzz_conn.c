@@ -8,10 +8,15 @@
  *	u8 n	descriptors to attach (n % 4, each a /dev/null of its own)
  *	...	the message
  *
- * One batch of the loop serves it; whatever comes back is read and its
- * descriptors closed.  A crash, a fatal() of a broken invariant (a reply
- * that does not encode), a descriptor leaked by the broker (its count is
- * checked every 256 inputs) is the failure.
+ * Each input is a new connection of one session of one server, which
+ * lives across inputs (as a serving thread's scratch does: a reply must
+ * not carry what an earlier one left behind), and one batch of the loop
+ * serves it.  Whatever comes back is decoded as libfilebroker decodes it,
+ * with the descriptors that came along counted against what the reply
+ * says, and those closed.  A crash, a fatal() of a broken invariant (a
+ * reply that does not encode), a reply the client would refuse, a
+ * descriptor leaked by the broker (its count is checked every 256 inputs)
+ * is the failure.
  *
  * The seed corpus (one valid request of each type, a listener request with
  * its descriptor, an openv, a request with a descriptor where none
@@ -45,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #include "serve.h"
 
 static struct session s;
+static struct server *sv;
 static char dir[64], auditpath[96];
 static unsigned long inputs;
 static int base_fds = -1;
@@ -107,6 +113,8 @@ init(void)
 	s.pid = getpid();
 	s.uid = getuid();
 	s.gid = getgid();
+	if ((sv = server_new(&s)) == NULL)
+		abort();
 }
 
 static int
@@ -122,12 +130,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char cbuf[CMSG_SPACE(3 * sizeof(int))], rbuf[CMSG_SPACE(64 * sizeof(int))];
 	uint8_t reply[FB_MSG_MAX + 1];
-	struct server *sv;
+	static struct fb_reply rep;
+	static struct fb_request q;
+	static struct fb_openv_request v;
+	int valid, replies = 0;
+	const char *why;
 	struct msghdr mh;
 	struct cmsghdr *cm;
 	struct iovec iov;
 	int sp[2], fds[3], nfd, i, batches = 0, *got;
 	size_t k, nrx;
+	ssize_t len;
 
 	if (s.policy == NULL)
 		init();
@@ -135,8 +148,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	nfd = data[0] % 4;
 	data++, size--;
-	if ((sv = server_new(&s)) == NULL)
-		abort();
+	/* A well-formed request with the descriptors its type carries gets
+	 * exactly one reply. */
+	valid = (unsigned)nfd == proto_request_nfds(proto_peek_type(data, size)) &&
+	    (proto_peek_type(data, size) == FB_MSG_OPENV ? proto_decode_openv(data, size, &v, &why)
+							 : proto_decode_request(data, size, &q, &why)) == 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
 		abort();
 	if (server_add_conn(sv, sp[0]) == -1)
@@ -164,7 +180,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < nfd; i++)
 			close(fds[i]);
 		close(sp[1]);
-		server_free(sv);
 		return 0;
 	}
 	for (i = 0; i < nfd; i++)
@@ -180,26 +195,43 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mh.msg_iovlen = 1;
 		mh.msg_control = rbuf;
 		mh.msg_controllen = sizeof(rbuf);
-		if (recvmsg(sp[1], &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
+		if ((len = recvmsg(sp[1], &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) <= 0)
 			break;
+		nrx = 0;
 		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
 			if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 				continue;
 			got = (int *)(void *)CMSG_DATA(cm);
-			nrx = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (k = 0; k < nrx; k++)
+			for (k = 0; k < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); k++, nrx++)
 				close(got[k]);
 		}
+		/* As libfilebroker takes it: a reply that decodes, with the
+		 * descriptors it says it carries. */
+		replies++;
+		if (proto_decode_reply(reply, (size_t)len, &rep, &why) == -1 || rep.nfds != nrx) {
+			fprintf(stderr, "fuzz_conn: a reply the client refuses: %s, %u descriptors "
+					"said, %zu came\n",
+			    why != NULL ? why : "ok", rep.nfds, nrx);
+			abort();
+		}
+	}
+	if (valid && replies != 1) {
+		fprintf(stderr, "fuzz_conn: a well-formed request got %d replies\n", replies);
+		abort();
 	}
 	close(sp[1]);
-	server_free(sv);
 	if (++inputs % 256 == 0) {
 		/* Nothing the broker took may stay open, and the audit file
 		 * may not grow for ever. */
+		/* The connections of the last few inputs may not have
+		 * seen their hang-up yet: a leak is what grows past that. */
 		if (base_fds == -1)
 			base_fds = open_fds();
-		else if (open_fds() > base_fds)
+		else if (open_fds() > base_fds + 32) {
+			fprintf(stderr, "fuzz_conn: %d descriptors open, %d at the start\n",
+			    open_fds(), base_fds);
 			abort();
+		}
 		if (truncate(auditpath, 0) == -1)
 			abort();
 	}

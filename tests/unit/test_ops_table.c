@@ -14,7 +14,8 @@
  *	the broker's allowlist (broker/confine.c) allows every call a row
  *	needs, in each mode whose front end sends the operation;
  *
- *	the wire's types map to their rows and back.
+ *	the wire's types map to their rows and back, and a wire message of
+ *	each carries as many paths as the row names (proto.c's layout).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -284,6 +285,32 @@ test_confine_agrees(void **state)
 	}
 }
 
+/* The wire layout (client/proto.c) carries the paths the row names. */
+static void
+test_wire_agrees(void **state)
+{
+	static struct fb_request in, out;
+	static uint8_t buf[FB_REQUEST_MAX];
+	const char *why;
+	ssize_t n;
+	enum op op;
+
+	(void)state;
+	for (op = 0; op < OP_COUNT; op++) {
+		if (ops_defs[op].wire == 0)
+			continue;
+		memset(&in, 0, sizeof(in));
+		in.type = ops_defs[op].wire;
+		strcpy(in.path, "/a");
+		strcpy(in.path2, "/b");
+		assert_true((n = proto_encode_request(&in, buf, sizeof(buf))) > 0);
+		assert_int_equal(proto_decode_request(buf, (size_t)n, &out, &why), 0);
+		if ((out.path[0] != '\0') + (out.path2[0] != '\0') != ops_defs[op].paths)
+			fail_msg("%s: the wire carries %d paths, the row names %d", ops_defs[op].name,
+			    (out.path[0] != '\0') + (out.path2[0] != '\0'), ops_defs[op].paths);
+	}
+}
+
 int
 main(void)
 {
@@ -292,6 +319,7 @@ main(void)
 		cmocka_unit_test(test_filter_agrees),
 		cmocka_unit_test(test_decoder_agrees),
 		cmocka_unit_test(test_confine_agrees),
+		cmocka_unit_test(test_wire_agrees),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
