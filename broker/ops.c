@@ -5,8 +5,8 @@
  * only then acts, on that object; then the /proc/PID rule, the audit
  * record, and the answer.  Errors a worker can see:
  *
- *	EACCES	the policy denies it (open, mkdir, unlink, rmdir, rename,
- *		symlink, utimensat, chmod, truncate, inotify_add_watch), or
+ *	EACCES	the policy denies it (open, mkdir, mknod, unlink, rmdir,
+ *		rename, symlink, utimensat, chmod, truncate, inotify_add_watch), or
  *		one of the broker's own rules does, whatever the policy says
  *		(@link, @rename, @broker-file)
  *	ENOENT	missing, or invisible to the worker: stat, lstat, access,
@@ -17,7 +17,8 @@
  *	EPERM	utimensat with explicit times on a file not the worker's;
  *		chmod of a file not the worker's, or asking for a set-user-ID
  *		bit (or set-group-ID on a file), or of a descriptor whose
- *		file no longer has that name
+ *		file no longer has that name; mknod of a device, a socket
+ *		or a folder
  *	EAGAIN	a file under another process's lease (F_SETLEASE): the
  *		broker never waits for it to be broken; ask again
  *	EIO	the audit record could not be written (fail closed)
