@@ -6,7 +6,7 @@
  *	ops.c		finds the handler, checks the front end and the paths,
  *			writes the record (name, the fields it shows) and
  *			withholds the answer when the record failed
- *	serve_conn.c	maps wire message types to operations (wire)
+ *	wire.c		maps wire message types to operations (wire)
  *	notify.c	answers a notification by the row's answer kind
  *	confine.c	allows the broker the system calls the row needs
  *			(needs), in the modes whose front ends send it

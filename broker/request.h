@@ -1,7 +1,7 @@
 /*
  * request.h: the broker's own request and result, independent of where a
  * request came from.  Each front end decodes into a struct request: the
- * wire decoder (serve_conn.c, for `run --explicit` and the daemon's
+ * wire decoder (wire.c, for `run --explicit` and the daemon's
  * peers), the seccomp-notification decoder (notify_call.c, notify.c, for
  * transparent mode); ops_handle() (ops.h) decides and acts on it and fills
  * a struct result, which the front end answers with in its own form (a
