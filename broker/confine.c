@@ -120,16 +120,16 @@ confine_scope(void)
 		attr.scoped = LANDLOCK_SCOPE_SIGNAL | LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
 		size = sizeof(attr);
 	} else if (abi >= 2) {
-		/* A ruleset must handle something.  Making devices, FIFOs and
+		/* A ruleset must handle something.  Making devices and
 		 * sockets by path is what neither the broker nor the worker
-		 * does (no such operation; the worker's filter refuses mknod),
-		 * so those are handled with no rule; layers intersect and the
-		 * worker inherits this one.  A domain that handles any file
-		 * access refuses renames across folders (EXDEV) unless REFER
-		 * is granted: it is, everywhere. */
+		 * does (mknod makes only FIFOs and files, bind(2) is not the
+		 * broker's), so those are handled with no rule; layers
+		 * intersect and the worker inherits this one.  A domain that
+		 * handles any file access refuses renames across folders
+		 * (EXDEV) unless REFER is granted: it is, everywhere. */
 		attr.handled_access_fs = LANDLOCK_ACCESS_FS_MAKE_CHAR |
-		    LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
-		    LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_REFER;
+		    LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SOCK |
+		    LANDLOCK_ACCESS_FS_REFER;
 		size = offsetof(struct scope_attr, handled_access_net);
 	} else {
 		/* ABI 1 cannot allow renames across folders at all. */
@@ -365,9 +365,13 @@ static const struct {
 	{ "renameat", ANY, A_NONE },
 	{ "renameat2", ANY, A_RENAME_FLAGS },
 	{ "fchownat", CHOWN, A_NONE },
+	/* A folder, FIFO or file made for a worker it is given to gets its
+	 * mode once given (ops_names.c). */
+	{ "fchmodat", CHOWN, A_NONE },
 	/* Transparent mode (notify.c). */
 	{ "symlinkat", NOTIFY, A_NONE },
 	{ "linkat", NOTIFY, A_NONE },
+	{ "mknodat", NOTIFY, A_NONE },
 	{ "utimensat", NOTIFY, A_NONE },
 	{ "fchmodat", NOTIFY, A_NONE },
 	{ "ftruncate", NOTIFY, A_NONE },
@@ -390,7 +394,7 @@ static const struct {
 	{ "poll", ANY, A_NONE },
 	{ "ppoll", ANY, A_NONE },
 	/* The server's tick (serve.h, server_tick()): made before, armed
-	 * while serving (serve_fds.c polls the sockets of a session at its
+	 * while serving (serve_conn.c polls the sockets of a session at its
 	 * budget of descriptors out). */
 	{ "timerfd_settime", ANY, A_NONE },
 	/* The journal sink: libsystemd opens its datagram socket lazily, on
@@ -536,7 +540,7 @@ add_rule(scmp_filter_ctx ctx, const char *name, enum argrule arg, pid_t self, un
 		/* Compared on all 64 bits: a request with stray high bits is
 		 * not one the broker makes, so it kills.  FS_IOC_GETFLAGS: does a
 		 * folder fold case (fold.c); SIOCOUTQ: has the worker taken the
-		 * descriptors sent (serve_fds.c). */
+		 * descriptors sent (serve_conn.c). */
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 		    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)FS_IOC_GETFLAGS));
 		if (rc == 0)
@@ -595,15 +599,12 @@ seen_before(size_t i, unsigned have)
 	return 0;
 }
 
-/* Build the filter for o; *nrules is the number of syscalls allowed. */
-static scmp_filter_ctx
-build_filter(const struct confine_opts *o, int *nrules)
+/* The rows of allowed[] that apply to o: each row's `when` bits must all
+ * be in this. */
+static unsigned
+have_of(const struct confine_opts *o)
 {
-	scmp_filter_ctx ctx;
 	unsigned have = ANY;
-	pid_t self = getpid();
-	size_t i;
-	int rc, n = 0;
 
 	/* The daemon's filter holds the transparent-mode calls whatever o
 	 * says: any peer may hand over its listener (CAP_SYS_PTRACE, needed
@@ -615,6 +616,33 @@ build_filter(const struct confine_opts *o, int *nrules)
 	have |= o->daemon ? DAEMON : RUN;
 	if (CONFINE_SANITIZER)
 		have |= SAN;
+	return have;
+}
+
+int
+confine_allows(const struct confine_opts *o, const char *name)
+{
+	unsigned have = have_of(o);
+	size_t i;
+
+	if (is_forbidden(name))
+		return 0;
+	for (i = 0; i < NELEM(allowed); i++)
+		if ((allowed[i].when & have) == allowed[i].when && strcmp(allowed[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Build the filter for o; *nrules is the number of syscalls allowed. */
+static scmp_filter_ctx
+build_filter(const struct confine_opts *o, int *nrules)
+{
+	scmp_filter_ctx ctx;
+	unsigned have = have_of(o);
+	pid_t self = getpid();
+	size_t i;
+	int rc, n = 0;
+
 	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {
 		errno = ENOMEM;
 		return NULL;

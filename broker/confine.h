@@ -120,4 +120,9 @@ extern const char *const confine_forbidden[];
 /* How many syscall rules the filter for o has; -1 with errno on error. */
 int confine_filter_size(const struct confine_opts *o);
 
+/* Does the allowlist confine_broker() would build for o allow the system
+ * call name (in some form: with arguments checked, maybe)?  1 or 0.  For
+ * the operation table's test (tests/unit/test_ops_table.c). */
+int confine_allows(const struct confine_opts *o, const char *name);
+
 #endif

@@ -33,10 +33,11 @@ int notify_start(struct server *sv, struct session *s, int fd);
  * notify_start() does if it is a seccomp listener.  The session (given to
  * sv) is held while the listener is served (server_watch_session()), so
  * it outlives the worker's connections until the last filtered task is
- * gone.  Called without the server lock (it takes it to watch fd, and
- * closes a refused fd without it).  Takes ownership of fd.  Returns 0, or
- * a positive errno: EBADF not a seccomp listener, EBUSY the session has
- * one already, ENOMEM ...
+ * gone.  Called from the session's work, without the server lock, as
+ * every caller of notify.c is: it never takes the server's lock (a list of
+ * the listeners served has its own).  Takes ownership of fd.  Returns 0,
+ * or a positive errno: EBADF not a seccomp listener, EBUSY the session has
+ * one already, or this listener is served already, ENOMEM ...
  */
 int notify_adopt(struct server *sv, struct session *s, int fd);
 

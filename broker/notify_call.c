@@ -1,9 +1,10 @@
 /*
  * notify_call.c: a seccomp notification's system call as the broker reads
- * it, for notify.c: its arguments mapped to a request (call_decode()),
- * the worker's memory copied out once (worker_read_string(),
- * worker_read_mem(), call_read_times()), and the stat layouts the answers
- * are written in.
+ * it, for notify.c: its arguments mapped to an operation and its
+ * arguments (call_decode(), a pure function of the notification but for
+ * openat2's struct open_how), the worker's memory copied out once
+ * (worker_read_string(), worker_read_mem(), call_read_times()), and the
+ * statx layout a stat answer may be written in.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +23,6 @@
 #include <utime.h>
 
 #include "notify_call.h"
-#include "ops.h"
-#include "proto.h"
 
 #define PAGE 4096
 
@@ -76,28 +75,6 @@ worker_read_mem(pid_t tid, uint64_t addr, void *buf, size_t len)
 }
 
 void
-wire_to_stat(const struct fb_wire_stat *w, struct stat *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->st_dev = w->dev;
-	st->st_ino = w->ino;
-	st->st_mode = (mode_t)w->mode;
-	st->st_nlink = w->nlink;
-	st->st_uid = (uid_t)w->uid;
-	st->st_gid = (gid_t)w->gid;
-	st->st_rdev = w->rdev;
-	st->st_size = w->size;
-	st->st_blksize = w->blksize;
-	st->st_blocks = w->blocks;
-	st->st_atim.tv_sec = w->atime_ns / 1000000000;
-	st->st_atim.tv_nsec = w->atime_ns % 1000000000;
-	st->st_mtim.tv_sec = w->mtime_ns / 1000000000;
-	st->st_mtim.tv_nsec = w->mtime_ns % 1000000000;
-	st->st_ctim.tv_sec = w->ctime_ns / 1000000000;
-	st->st_ctim.tv_nsec = w->ctime_ns % 1000000000;
-}
-
-void
 stat_to_statx(const struct stat *st, struct statx *sx)
 {
 	memset(sx, 0, sizeof(*sx));
@@ -143,18 +120,19 @@ call_decode(const struct seccomp_notif *req, struct call *c)
 
 	memset(c, 0, sizeof(*c));
 	c->dirfd = c->dirfd2 = AT_FDCWD;
+	c->wfd = -1;
 	switch (req->data.nr) {
 	case SYS_open:
-		c->type = FB_MSG_OPEN, c->path_addr = a[0], c->flags = (uint32_t)a[1];
-		c->mode = (uint32_t)a[2];
+		c->op = OP_OPEN, c->path_addr = a[0], c->a.open.flags = (uint32_t)a[1];
+		c->a.open.mode = (uint32_t)a[2];
 		break;
 	case SYS_creat:
-		c->type = FB_MSG_OPEN, c->path_addr = a[0];
-		c->flags = O_CREAT | O_WRONLY | O_TRUNC, c->mode = (uint32_t)a[1];
+		c->op = OP_OPEN, c->path_addr = a[0];
+		c->a.open.flags = O_CREAT | O_WRONLY | O_TRUNC, c->a.open.mode = (uint32_t)a[1];
 		break;
 	case SYS_openat:
-		c->type = FB_MSG_OPEN, c->dirfd = (int)a[0], c->path_addr = a[1];
-		c->flags = (uint32_t)a[2], c->mode = (uint32_t)a[3];
+		c->op = OP_OPEN, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->a.open.flags = (uint32_t)a[2], c->a.open.mode = (uint32_t)a[3];
 		break;
 	case SYS_openat2:
 		size = a[3];
@@ -184,76 +162,84 @@ call_decode(const struct seccomp_notif *req, struct call *c)
 		 * makes callers ask again without it. */
 		if (how.resolve & RESOLVE_CACHED)
 			return EAGAIN;
-		c->type = FB_MSG_OPEN, c->dirfd = (int)a[0], c->path_addr = a[1];
-		c->flags = (uint32_t)how.flags, c->mode = (uint32_t)how.mode;
-		c->resolve = how.resolve;
+		c->op = OP_OPEN, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->a.open.flags = (uint32_t)how.flags, c->a.open.mode = (uint32_t)how.mode;
+		c->a.open.resolve = how.resolve;
 		break;
 	case SYS_stat:
 	case SYS_lstat:
-		c->type = req->data.nr == SYS_stat ? FB_MSG_STAT : FB_MSG_LSTAT;
+		c->op = req->data.nr == SYS_stat ? OP_STAT : OP_LSTAT;
 		c->path_addr = a[0], c->out_addr = a[1];
 		break;
 	case SYS_newfstatat:
 		if (a[3] & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
 			return EINVAL;
-		c->type = (a[3] & AT_SYMLINK_NOFOLLOW) ? FB_MSG_LSTAT : FB_MSG_STAT;
+		c->op = (a[3] & AT_SYMLINK_NOFOLLOW) ? OP_LSTAT : OP_STAT;
 		c->dirfd = (int)a[0], c->path_addr = a[1], c->out_addr = a[2];
 		c->empty_ok = (a[3] & AT_EMPTY_PATH) != 0;
 		break;
 	case SYS_statx:
-		c->type = (a[2] & AT_SYMLINK_NOFOLLOW) ? FB_MSG_LSTAT : FB_MSG_STAT;
+		c->op = (a[2] & AT_SYMLINK_NOFOLLOW) ? OP_LSTAT : OP_STAT;
 		c->dirfd = (int)a[0], c->path_addr = a[1], c->out_addr = a[4];
 		c->empty_ok = (a[2] & AT_EMPTY_PATH) != 0;
 		c->statx = 1;
 		break;
 	case SYS_access:
-		c->type = FB_MSG_ACCESS, c->path_addr = a[0], c->mode = (uint32_t)a[1];
+		c->op = OP_ACCESS, c->path_addr = a[0], c->a.access.mode = (uint32_t)a[1];
 		break;
 	case SYS_faccessat:
 	case SYS_faccessat2:
 		if (req->data.nr == SYS_faccessat2 &&
 		    (a[3] & ~(uint64_t)(AT_EACCESS | AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)))
 			return EINVAL;
-		c->type = FB_MSG_ACCESS, c->dirfd = (int)a[0], c->path_addr = a[1];
-		c->mode = (uint32_t)a[2];
+		c->op = OP_ACCESS, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->a.access.mode = (uint32_t)a[2];
 		c->empty_ok = req->data.nr == SYS_faccessat2 && (a[3] & AT_EMPTY_PATH);
 		break;
 	case SYS_readlink:
-		c->type = FB_MSG_READLINK, c->path_addr = a[0], c->out_addr = a[1];
+		c->op = OP_READLINK, c->path_addr = a[0], c->out_addr = a[1];
 		c->out_size = a[2];
 		break;
 	case SYS_readlinkat:
-		c->type = FB_MSG_READLINK, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->op = OP_READLINK, c->dirfd = (int)a[0], c->path_addr = a[1];
 		c->out_addr = a[2], c->out_size = a[3];
 		break;
 	case SYS_mkdir:
-		c->type = FB_MSG_MKDIR, c->path_addr = a[0], c->mode = (uint32_t)a[1];
+		c->op = OP_MKDIR, c->path_addr = a[0], c->a.mkdir.mode = (uint32_t)a[1];
 		break;
 	case SYS_mkdirat:
-		c->type = FB_MSG_MKDIR, c->dirfd = (int)a[0], c->path_addr = a[1];
-		c->mode = (uint32_t)a[2];
+		c->op = OP_MKDIR, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->a.mkdir.mode = (uint32_t)a[2];
+		break;
+	case SYS_mknod:
+		c->op = OP_MKNOD, c->path_addr = a[0], c->a.mknod.mode = (uint32_t)a[1];
+		c->a.mknod.dev = a[2];
+		break;
+	case SYS_mknodat:
+		c->op = OP_MKNOD, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->a.mknod.mode = (uint32_t)a[2], c->a.mknod.dev = a[3];
 		break;
 	case SYS_unlink:
-		c->type = FB_MSG_UNLINK, c->path_addr = a[0];
+		c->op = OP_UNLINK, c->path_addr = a[0];
 		break;
 	case SYS_rmdir:
-		c->type = FB_MSG_RMDIR, c->path_addr = a[0];
+		c->op = OP_RMDIR, c->path_addr = a[0];
 		break;
 	case SYS_unlinkat:
 		if (a[2] & ~(uint64_t)AT_REMOVEDIR)
 			return EINVAL;
-		c->type = (a[2] & AT_REMOVEDIR) ? FB_MSG_RMDIR : FB_MSG_UNLINK;
+		c->op = (a[2] & AT_REMOVEDIR) ? OP_RMDIR : OP_UNLINK;
 		c->dirfd = (int)a[0], c->path_addr = a[1];
 		break;
 	case SYS_rename:
-		c->type = FB_MSG_RENAME, c->path_addr = a[0], c->path2_addr = a[1];
+		c->op = OP_RENAME, c->path_addr = a[0], c->path2_addr = a[1];
 		break;
 	case SYS_symlink:
 		/* path: the new name; path2: the target, kept as written. */
-		c->type = OPS_MSG_SYMLINK, c->path_addr = a[1], c->path2_addr = a[0];
+		c->op = OP_SYMLINK, c->path_addr = a[1], c->path2_addr = a[0];
 		break;
 	case SYS_symlinkat:
-		c->type = OPS_MSG_SYMLINK, c->dirfd = (int)a[1], c->path_addr = a[2];
+		c->op = OP_SYMLINK, c->dirfd = (int)a[1], c->path_addr = a[2];
 		c->path2_addr = a[0];
 		break;
 	case SYS_utimensat:
@@ -263,11 +249,11 @@ call_decode(const struct seccomp_notif *req, struct call *c)
 		 * without the flag. */
 		if (a[3] & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 			return EINVAL;
-		c->type = OPS_MSG_UTIMES, c->dirfd = (int)a[0], c->path_addr = a[1];
-		c->out_addr = a[2], c->flags = (uint32_t)(a[3] & AT_SYMLINK_NOFOLLOW);
+		c->op = OP_UTIMES, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->out_addr = a[2], c->a.utimes.flags = (uint32_t)(a[3] & AT_SYMLINK_NOFOLLOW);
 		break;
 	case SYS_link:
-		c->type = OPS_MSG_LINK, c->path_addr = a[0], c->path2_addr = a[1];
+		c->op = OP_LINK, c->path_addr = a[0], c->path2_addr = a[1];
 		break;
 	case SYS_linkat:
 		if (a[4] & ~(uint64_t)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
@@ -276,18 +262,18 @@ call_decode(const struct seccomp_notif *req, struct call *c)
 		 * the worker lacks: ENOENT, as the kernel says. */
 		if (a[4] & AT_EMPTY_PATH)
 			return ENOENT;
-		c->type = OPS_MSG_LINK, c->dirfd = (int)a[0], c->path_addr = a[1];
-		c->dirfd2 = (int)a[2], c->path2_addr = a[3], c->flags = (uint32_t)a[4];
+		c->op = OP_LINK, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->dirfd2 = (int)a[2], c->path2_addr = a[3], c->a.link.flags = (uint32_t)a[4];
 		break;
 	case SYS_utime:
 	case SYS_utimes:
 		/* Older forms of utimensat(2) for old static programs: a path,
 		 * then NULL ("now") or the times in their own layout. */
-		c->type = OPS_MSG_UTIMES, c->path_addr = a[0], c->out_addr = a[1];
+		c->op = OP_UTIMES, c->path_addr = a[0], c->out_addr = a[1];
 		c->times = req->data.nr == SYS_utime ? TIMES_UTIMBUF : TIMES_TIMEVAL;
 		break;
 	case SYS_futimesat:
-		c->type = OPS_MSG_UTIMES, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->op = OP_UTIMES, c->dirfd = (int)a[0], c->path_addr = a[1];
 		c->out_addr = a[2], c->times = TIMES_TIMEVAL;
 		break;
 	case SYS_renameat:
@@ -301,9 +287,9 @@ call_decode(const struct seccomp_notif *req, struct call *c)
 				return EINVAL;
 			if (a[4] & RENAME_WHITEOUT)
 				return EPERM;
-			c->flags = (uint32_t)a[4];
+			c->a.rename.flags = (uint32_t)a[4];
 		}
-		c->type = FB_MSG_RENAME, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->op = OP_RENAME, c->dirfd = (int)a[0], c->path_addr = a[1];
 		c->dirfd2 = (int)a[2], c->path2_addr = a[3];
 		break;
 	case SYS_inotify_add_watch:
@@ -311,43 +297,43 @@ call_decode(const struct seccomp_notif *req, struct call *c)
 		if ((a[2] & IN_ALL_BITS) == 0 ||
 		    (a[2] & (IN_MASK_ADD | IN_MASK_CREATE)) == (IN_MASK_ADD | IN_MASK_CREATE))
 			return EINVAL;
-		c->type = OPS_MSG_WATCH, c->path_addr = a[1], c->ifd = (int)a[0];
-		c->flags = (uint32_t)a[2];
+		c->op = OP_WATCH, c->path_addr = a[1], c->wfd = (int)a[0];
+		c->a.watch.mask = (uint32_t)a[2], c->a.watch.ifd = -1;
 		break;
 	case SYS_truncate:
-		c->type = OPS_MSG_TRUNCATE, c->path_addr = a[0], c->length = (int64_t)a[1];
+		c->op = OP_TRUNCATE, c->path_addr = a[0], c->a.truncate.length = (int64_t)a[1];
 		break;
 	case SYS_statfs:
-		c->type = OPS_MSG_STATFS, c->path_addr = a[0], c->out_addr = a[1];
+		c->op = OP_STATFS, c->path_addr = a[0], c->out_addr = a[1];
 		break;
 	case SYS_chmod:
-		c->type = OPS_MSG_CHMOD, c->path_addr = a[0], c->mode = (uint32_t)a[1];
+		c->op = OP_CHMOD, c->path_addr = a[0], c->a.chmod.mode = (uint32_t)a[1];
 		break;
 	case SYS_fchmodat:
-		c->type = OPS_MSG_CHMOD, c->dirfd = (int)a[0], c->path_addr = a[1];
-		c->mode = (uint32_t)a[2];
+		c->op = OP_CHMOD, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->a.chmod.mode = (uint32_t)a[2];
 		break;
 	case SYS_fchmod:
-		c->type = OPS_MSG_CHMOD, c->dirfd = (int)a[0], c->mode = (uint32_t)a[1];
+		c->op = OP_CHMOD, c->dirfd = (int)a[0], c->a.chmod.mode = (uint32_t)a[1];
 		c->fchmod = 1;
 		break;
 	case SYS_chdir:
-		c->chdir = 1, c->type = FB_MSG_STAT, c->path_addr = a[0];
+		c->chdir = 1, c->op = OP_STAT, c->path_addr = a[0];
 		break;
 	case SYS_fchdir:
-		c->chdir = 2;
+		c->chdir = 2, c->op = OP_STAT;
 		break;
 	default:
 		return ENOSYS;
 	}
-	if (c->type == FB_MSG_READLINK && (int64_t)c->out_size <= 0)
+	if (c->op == OP_READLINK && (int64_t)c->out_size <= 0)
 		return EINVAL;
 	/* Read even when NULL: worker_read_string() then says EFAULT, as the kernel. */
-	c->path2 = c->type == FB_MSG_RENAME || c->type == OPS_MSG_SYMLINK || c->type == OPS_MSG_LINK;
-	if (c->type == FB_MSG_OPEN) {
-		c->cloexec = (c->flags & O_CLOEXEC) != 0;
+	c->path2 = c->op == OP_RENAME || c->op == OP_SYMLINK || c->op == OP_LINK;
+	if (c->op == OP_OPEN) {
+		c->cloexec = (c->a.open.flags & O_CLOEXEC) != 0;
 		/* O_CLOEXEC is applied by ADDFD, the broker's copy always has it. */
-		c->flags &= ~(uint32_t)O_CLOEXEC;
+		c->a.open.flags &= ~(uint32_t)O_CLOEXEC;
 	}
 	return 0;
 }

@@ -12,15 +12,18 @@
 #include <sys/types.h>
 #include <time.h>
 
-struct fb_wire_stat;
+#include "request.h"
+
 struct statx;
 
-/* What a notified syscall asks for, once its arguments are copied. */
+/* What a notified syscall asks for: the operation and its arguments as
+ * the registers say (the worker's memory not read yet, but for openat2's
+ * struct open_how). */
 struct call {
-	uint16_t type;	   /* FB_MSG_* */
+	enum op op;
+	union op_args a;   /* flags, modes and lengths; no pointer set */
 	int dirfd, dirfd2;
 	uint64_t path_addr, path2_addr;
-	uint32_t flags, mode;
 	int empty_ok;	   /* AT_EMPTY_PATH given */
 	uint64_t out_addr; /* stat buffer, readlink buffer, utimensat times */
 	uint64_t out_size; /* readlink size */
@@ -28,15 +31,14 @@ struct call {
 	int cloexec;	   /* open: the worker's O_CLOEXEC */
 	int chdir;	   /* 1 chdir, 2 fchdir */
 	int fchmod;	   /* fchmod(2): dirfd is its descriptor, no path */
-	int64_t length;	   /* truncate(2) */
-	int ifd;	   /* inotify_add_watch(2): the worker's inotify descriptor */
-	enum { TIMES_TIMESPEC, TIMES_TIMEVAL, TIMES_UTIMBUF } times; /* OPS_MSG_UTIMES */
-	uint64_t resolve;  /* openat2: RESOLVE_* */
-	int path2;	   /* a second path argument (rename, symlink) */
+	int wfd;	   /* inotify_add_watch(2): the worker's inotify descriptor */
+	enum { TIMES_TIMESPEC, TIMES_TIMEVAL, TIMES_UTIMBUF } times; /* OP_UTIMES */
+	int path2;	   /* a second path argument (rename, link, symlink) */
 };
 
 /* Map the notification's system call to a call: 0, or a positive errno to
- * answer with (openat2's struct open_how is copied from the worker here). */
+ * answer with (ENOSYS: not a brokered call; openat2's struct open_how is
+ * copied from the worker here). */
 int call_decode(const struct seccomp_notif *req, struct call *c);
 
 /*
@@ -54,8 +56,7 @@ int worker_read_string(pid_t tid, uint64_t addr, char *buf, size_t size);
 /* len bytes at addr in thread tid's memory: 0, or a negative errno. */
 int worker_read_mem(pid_t tid, uint64_t addr, void *buf, size_t len);
 
-/* The wire's stat as struct stat, and struct stat as struct statx. */
-void wire_to_stat(const struct fb_wire_stat *w, struct stat *st);
+/* struct stat as struct statx (STATX_BASIC_STATS). */
 void stat_to_statx(const struct stat *st, struct statx *sx);
 
 #endif

@@ -1,6 +1,10 @@
 /*
- * ops_impl.h: what ops.c (the table, open, stat, access, readlink, the
- * record) and ops_names.c (the operations that change names) share.
+ * ops_impl.h: what the handlers share: the context of one request and the
+ * helpers that walk, decide and guard (ops_ctx.c).  The handlers are in
+ * ops_open.c (open), ops_query.c (stat, lstat, access, readlink, statfs,
+ * inotify_add_watch), ops_names.c (mkdir, mknod, symlink, link, unlink,
+ * rmdir, rename) and ops_attrs.c (utimensat, chmod, truncate); the table
+ * that names them is ops_table.c, and ops.c runs them.
  */
 #ifndef FB_OPS_IMPL_H
 #define FB_OPS_IMPL_H
@@ -14,10 +18,8 @@
 
 struct opctx {
 	struct session *s;
-	const struct origin *o;
-	const struct fb_request *req;
-	struct fb_reply *rep;
-	int fd;			/* descriptor to send, or -1 */
+	const struct request *req;
+	struct result *res;	/* res->fd: the descriptor to send, or -1 */
 	dev_t dev;		/* open of an existing object: its st_dev, for
 				   task_proc_check(); else 0 */
 	char canon[PATH_MAX];	/* for the audit record; empty if none */
@@ -75,20 +77,42 @@ int ops_walk_object(struct opctx *c, int flags, struct walk *w, int hidden);
  * mode too?  0, or EACCES with the request recorded as denied by it. */
 int ops_guard(struct opctx *c, const char *canon, const struct stat *st, enum protect_use use);
 
+/* May the request change the object w pins, with access (write, delete)?
+ * Decided (d, when not NULL, gets the decision), then the "@broker-file"
+ * rule: 0, or EACCES recorded with the rule that refused. */
+int ops_may_change(struct opctx *c, const struct walk *w, unsigned access,
+    struct policy_decision *d);
+
+/* May the request make a new name where w found none?  Create decided on
+ * w's canonical path, then the "@broker-file" rule: 0 or EACCES. */
+int ops_may_create(struct opctx *c, const struct walk *w, struct policy_decision *d);
+
 /* Give a new file, folder or link (its O_PATH descriptor) to the worker,
  * when the broker is root: 0 or an errno. */
 int ops_give_to_worker(struct opctx *c, int fd);
 
-/* ops_names.c: mkdir, symlink, link, utimensat, chmod, truncate, unlink,
- * rmdir, rename. */
+/* The rule's mode= bound for a folder: search wherever it has read, so
+ * mode=0600 gives 0700 folders (mkdir, chmod). */
+mode_t ops_folder_bound(unsigned create_mode);
+
+/* The handlers, one per operation (ops_table.c): 0 or the errno to
+ * answer. */
+int op_open(struct opctx *c);
+int op_stat(struct opctx *c);
+int op_lstat(struct opctx *c);
+int op_access(struct opctx *c);
+int op_readlink(struct opctx *c);
+int op_statfs(struct opctx *c);
+int op_watch(struct opctx *c);
 int op_mkdir(struct opctx *c);
+int op_mknod(struct opctx *c);
 int op_symlink(struct opctx *c);
-int op_utimes(struct opctx *c);
-int op_chmod(struct opctx *c);
-int op_truncate(struct opctx *c);
 int op_link(struct opctx *c);
 int op_unlink(struct opctx *c);
 int op_rmdir(struct opctx *c);
 int op_rename(struct opctx *c);
+int op_utimes(struct opctx *c);
+int op_chmod(struct opctx *c);
+int op_truncate(struct opctx *c);
 
 #endif

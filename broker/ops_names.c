@@ -1,9 +1,8 @@
 /*
- * ops_names.c: the operations that change names (mkdir, symlink, link,
- * unlink, rmdir, rename), the times (utimensat), the mode (chmod) and the
- * length (truncate); ops.c has the table and the rest.  Each walks to a
- * (parent, name) pair or a pinned object, decides on the canonical path
- * and acts through the descriptors the walk holds.
+ * ops_names.c: the operations that make and remove names (mkdir, symlink,
+ * link, unlink, rmdir, rename).  Each walks to a (parent, name) pair,
+ * decides on the canonical path and acts through the descriptors the walk
+ * holds.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +20,7 @@ walk_name(struct opctx *c, const char *path, struct walk *w, char *canon, int mu
 {
 	int r;
 
-	r = walk_path(&c->s->fs, path, c->o->nspid, c->o->nstid, WALK_PARENT, w);
+	r = walk_path(&c->s->fs, path, c->req->who.nspid, c->req->who.nstid, WALK_PARENT, w);
 	ops_canon(c, canon, w);
 	if (r < 0)
 		return ops_walk_error(c, w, r, EACCES);
@@ -30,14 +29,6 @@ walk_name(struct opctx *c, const char *path, struct walk *w, char *canon, int mu
 	if (must_exist && w->fd == -1)
 		return ops_visible(c, w->canon) ? ENOENT : EACCES;
 	return 0;
-}
-
-/* A rule's mode= bound for a folder: search wherever it has read, so
- * mode=0600 gives 0700 folders (mkdir, chmod). */
-static mode_t
-folder_bound(unsigned create_mode)
-{
-	return (mode_t)(create_mode | ((create_mode & 0444) >> 2));
 }
 
 /* A new link's name must be free: 0; EEXIST where the worker may create
@@ -109,17 +100,74 @@ op_mkdir(struct opctx *c)
 		    EEXIST : EACCES;
 		goto out;
 	}
-	if (!ops_decide(c, w.canon, POLICY_CREATE, &d)) {
-		e = EACCES;
+	if ((e = ops_may_create(c, &w, &d)) != 0)
+		goto out;
+	bound = ops_folder_bound(d.create_mode);
+	if (c->s->chown_new)
+		e = make_folder(c, &w, (mode_t)c->req->a.mkdir.mode & 07777 & bound);
+	else
+		e = mkdirat(w.dirfd, w.name, (mode_t)c->req->a.mkdir.mode & 07777 & bound) == -1 ? errno : 0;
+out:
+	walk_release(&w);
+	return e;
+}
+
+/*
+ * mknod(2), mknodat(2): a FIFO, or a regular file (type S_IFREG or 0),
+ * which is a plain create; a device or a socket is EPERM, as for a worker
+ * without CAP_MKNOD (a socket is bind(2)'s to make), a folder EPERM and
+ * any other type EINVAL, as the kernel says.  The name needs create, the
+ * rule's mode= bounds the permission bits, and the new object is given to
+ * the worker like a new file.  mknodat() returns no descriptor: as for a
+ * folder (make_folder()), it is made with no permission bits, looked up
+ * again by name, given away only if it is still the object made (root's,
+ * that type, that mark, one link), and then gets its bits.  Opening a FIFO
+ * needs an exact rule, as ever (ops_open.c).
+ */
+int
+op_mknod(struct opctx *c)
+{
+	mode_t type = (mode_t)c->req->a.mknod.mode & S_IFMT, perm;
+	struct policy_decision d;
+	struct stat st;
+	struct walk w;
+	char num[16];
+	int e, fd;
+
+	if (type == 0)
+		type = S_IFREG;
+	if (type == S_IFCHR || type == S_IFBLK || type == S_IFSOCK || type == S_IFDIR)
+		return EPERM;
+	if (type != S_IFREG && type != S_IFIFO)
+		return EINVAL;
+	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0 || (e = name_taken(c, &w)) != 0)
+		goto out;
+	if ((e = ops_may_create(c, &w, &d)) != 0)
+		goto out;
+	perm = (mode_t)c->req->a.mknod.mode & 07777 & (mode_t)d.create_mode;
+	if (!c->s->chown_new) {
+		e = mknodat(w.dirfd, w.name, type | perm, 0) == -1 ? errno : 0;
 		goto out;
 	}
-	if ((e = ops_guard(c, w.canon, NULL, PROTECT_CHANGE)) != 0)
+	if (mknodat(w.dirfd, w.name, type, 0) == -1) {
+		e = errno;
 		goto out;
-	bound = folder_bound(d.create_mode);
-	if (c->s->chown_new)
-		e = make_folder(c, &w, (mode_t)c->req->mode & 07777 & bound);
-	else
-		e = mkdirat(w.dirfd, w.name, (mode_t)c->req->mode & 07777 & bound) == -1 ? errno : 0;
+	}
+	fd = openat(w.dirfd, w.name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1)
+		e = errno == ENOENT || errno == ENOTDIR ? EEXIST : errno;
+	else if ((st.st_mode & S_IFMT) != type || st.st_uid != 0 || (st.st_mode & 07777) != 0 ||
+	    st.st_nlink != 1)
+		e = EEXIST; /* someone else's by now: left alone */
+	else if ((e = ops_give_to_worker(c, fd)) != 0)
+		unlinkat(w.dirfd, w.name, 0); /* ours: nothing half done */
+	else {
+		path_udec(num, sizeof(num), (unsigned long)fd);
+		if (fchmodat(c->s->fs.selffd, num, perm & ~c->s->fs.umask, 0) == -1)
+			e = errno;
+	}
+	if (fd != -1)
+		close(fd);
 out:
 	walk_release(&w);
 	return e;
@@ -148,15 +196,11 @@ op_symlink(struct opctx *c)
 	struct walk w;
 	int e, fd;
 
-	if (c->req->path2[0] == '\0')
+	if (c->req->path2 == NULL || c->req->path2[0] == '\0')
 		return ENOENT;
 	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0 || (e = name_taken(c, &w)) != 0)
 		goto out;
-	if (!ops_decide(c, w.canon, POLICY_CREATE, NULL)) {
-		e = EACCES;
-		goto out;
-	}
-	if ((e = ops_guard(c, w.canon, NULL, PROTECT_CHANGE)) != 0)
+	if ((e = ops_may_create(c, &w, NULL)) != 0)
 		goto out;
 	if (symlinkat(c->req->path2, w.dirfd, w.name) == -1) {
 		e = errno;
@@ -209,7 +253,7 @@ op_link(struct opctx *c)
 
 	memset(&to, 0, sizeof(to));
 	to.fd = to.dirfd = -1;
-	if ((e = ops_walk_object(c, (c->req->flags & AT_SYMLINK_FOLLOW) ? WALK_FOLLOW : 0, &from,
+	if ((e = ops_walk_object(c, (c->req->a.link.flags & AT_SYMLINK_FOLLOW) ? WALK_FOLLOW : 0, &from,
 		 EACCES)) != 0)
 		goto out;
 	if ((e = walk_name(c, c->req->path2, &to, c->canon2, 0)) != 0 ||
@@ -244,135 +288,6 @@ out:
 	return e;
 }
 
-/*
- * utimensat(2) with a path.  The policy's write, then the kernel's own rule
- * for a worker without capabilities: explicit times only on its own file
- * (else EPERM), "now" also on one its mode lets the worker write (else
- * EACCES).  Done on the pinned object (AT_EMPTY_PATH on the O_PATH
- * descriptor), the link itself under AT_SYMLINK_NOFOLLOW.
- */
-int
-op_utimes(struct opctx *c)
-{
-	const struct timespec *t = c->o->times;
-	int now, may_write, e;
-	struct walk w;
-
-	if ((e = ops_walk_object(c, (c->req->flags & AT_SYMLINK_NOFOLLOW) ? 0 : WALK_FOLLOW, &w, EACCES)) != 0)
-		goto out;
-	if (!ops_decide(c, w.canon, POLICY_WRITE, NULL)) {
-		e = EACCES;
-		goto out;
-	}
-	if ((e = ops_guard(c, w.canon, &w.st, PROTECT_CHANGE)) != 0)
-		goto out;
-	if (t != NULL && t[0].tv_nsec == UTIME_OMIT && t[1].tv_nsec == UTIME_OMIT) {
-		e = 0; /* nothing to change, as in the kernel */
-		goto out;
-	}
-	now = t == NULL || (t[0].tv_nsec == UTIME_NOW && t[1].tv_nsec == UTIME_NOW);
-	may_write = w.st.st_gid == c->s->gid ? (w.st.st_mode & S_IWGRP) != 0
-					     : (w.st.st_mode & S_IWOTH) != 0;
-	if (w.st.st_uid != c->s->uid && !(now && may_write)) {
-		e = now ? EACCES : EPERM;
-		goto out;
-	}
-	e = utimensat(w.fd, "", t, AT_EMPTY_PATH) == -1 ? errno : 0;
-out:
-	walk_release(&w);
-	return e;
-}
-
-/*
- * chmod(2), fchmodat(2), fchmod(2).  The policy's write, then the kernel's
- * rule for a worker without capabilities (only the owner, else EPERM; a
- * set-group-ID bit for a group not the worker's is dropped), and one of
- * filebroker's own: no set-user-ID bit, and set-group-ID only on a folder
- * (EPERM), so that a sandboxed program never leaves a program behind that
- * runs as its user or group.  The deciding rule's mode= bounds the
- * permission bits, as it bounds a new file's.  Done on the pinned object,
- * through the broker's /proc/self/fd.
- */
-int
-op_chmod(struct opctx *c)
-{
-	const struct stat *obj = c->o->fdobj;
-	mode_t mode = (mode_t)(c->req->mode & 07777), bound;
-	struct policy_decision d;
-	char num[16];
-	struct walk w;
-	int e;
-
-	if ((e = ops_walk_object(c, WALK_FOLLOW, &w, EACCES)) != 0)
-		goto out;
-	if (!ops_decide(c, w.canon, POLICY_WRITE, &d)) {
-		e = EACCES;
-		goto out;
-	}
-	if ((e = ops_guard(c, w.canon, &w.st, PROTECT_CHANGE)) != 0)
-		goto out;
-	/* fchmod: the name decided on must still be the descriptor's file. */
-	if (obj != NULL && (obj->st_dev != w.st.st_dev || obj->st_ino != w.st.st_ino)) {
-		e = EPERM;
-		goto out;
-	}
-	if (w.st.st_uid != c->s->uid || (mode & S_ISUID) ||
-	    ((mode & S_ISGID) && !S_ISDIR(w.st.st_mode))) {
-		e = EPERM;
-		goto out;
-	}
-	if (w.st.st_gid != c->s->gid)
-		mode &= (mode_t)~S_ISGID;
-	/* The rule's mode= bounds the bits, as for a file or folder created
-	 * under it. */
-	bound = S_ISDIR(w.st.st_mode) ? folder_bound(d.create_mode) : (mode_t)d.create_mode;
-	mode &= bound | S_ISGID | S_ISVTX;
-	path_udec(num, sizeof(num), (unsigned long)w.fd);
-	e = fchmodat(c->s->fs.selffd, num, mode, 0) == -1 ? errno : 0;
-out:
-	walk_release(&w);
-	return e;
-}
-
-/*
- * truncate(2): write on the file, as an open for writing would need; a
- * regular file only (a folder EISDIR, anything else EINVAL, as the
- * kernel).  Opened for writing through the pinned object, so append-only
- * and immutable files refuse as they do the worker's own open.
- */
-int
-op_truncate(struct opctx *c)
-{
-	struct walk w;
-	int e, fd;
-
-	if (c->o->length < 0)
-		return EINVAL;
-	if ((e = ops_walk_object(c, WALK_FOLLOW, &w, EACCES)) != 0)
-		goto out;
-	if (!ops_decide(c, w.canon, POLICY_WRITE, NULL)) {
-		e = EACCES;
-		goto out;
-	}
-	if ((e = ops_guard(c, w.canon, &w.st, PROTECT_CHANGE)) != 0)
-		goto out;
-	if (!S_ISREG(w.st.st_mode)) {
-		e = S_ISDIR(w.st.st_mode) ? EISDIR : EINVAL;
-		goto out;
-	}
-	/* O_NONBLOCK: a lease on the file makes it EAGAIN, not a wait
-	 * (ops.c, open_existing()). */
-	if ((fd = walk_reopen(&c->s->fs, &w, O_WRONLY | O_NONBLOCK)) == -1) {
-		e = errno == EWOULDBLOCK ? EAGAIN : errno;
-		goto out;
-	}
-	e = ftruncate(fd, (off_t)c->o->length) == -1 ? errno : 0;
-	close(fd);
-out:
-	walk_release(&w);
-	return e;
-}
-
 static int
 op_remove(struct opctx *c, int flag)
 {
@@ -381,11 +296,7 @@ op_remove(struct opctx *c, int flag)
 
 	if ((e = walk_name(c, c->req->path, &w, c->canon, 1)) != 0)
 		goto out;
-	if (!ops_decide(c, w.canon, POLICY_DELETE, NULL)) {
-		e = EACCES;
-		goto out;
-	}
-	if ((e = ops_guard(c, w.canon, &w.st, PROTECT_CHANGE)) != 0)
+	if ((e = ops_may_change(c, &w, POLICY_DELETE, NULL)) != 0)
 		goto out;
 	e = unlinkat(w.dirfd, w.name, flag) == -1 ? errno : 0;
 out:
@@ -439,14 +350,15 @@ rename_keeps(struct opctx *c, const char *from, const char *to, const struct sta
 int
 op_rename(struct opctx *c)
 {
-	unsigned flags = c->req->type == FB_MSG_RENAME ? c->req->flags : 0;
+	unsigned flags = c->req->a.rename.flags;
 	struct walk from, to;
 	int e;
 
 	memset(&to, 0, sizeof(to));
 	to.fd = to.dirfd = -1;
 	/* renameat2(2)'s flags come only from transparent mode (the wire
-	 * message has none): NOREPLACE or EXCHANGE, never both. */
+	 * message has none, and its decoder leaves them 0): NOREPLACE or
+	 * EXCHANGE, never both. */
 	if ((flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE)) != 0 ||
 	    flags == (RENAME_NOREPLACE | RENAME_EXCHANGE))
 		return EINVAL;

@@ -837,7 +837,7 @@ cmd_run(int argc, char **argv)
 		fatal("signalfd");
 	if ((rs.sv = server_new(&s)) == NULL)
 		fatal("event loop");
-	if (ws.in_pidns && (s.ns = task_ns_new(rs.sv)) == NULL)
+	if (ws.in_pidns && (s.ns = task_ns_new()) == NULL)
 		fatal("run: reading the broker's own PID namespace level");
 	if (server_watch(rs.sv, rs.sigfd, on_signal, &rs) == -1)
 		fatal("event loop");

@@ -102,7 +102,7 @@ unsigned long long server_session_nthrottled(const struct session *s);
  * of that user: ETOOMANYREFS), and those of its parked replies.  At the
  * budget none of its connections is read until the worker takes them.
  * At least FB_OPENV_MAX (one full OPENV reply); the default is half the
- * broker's RLIMIT_NOFILE, at most SERVE_MAX_FDS.  serve_fds.c says more.
+ * broker's RLIMIT_NOFILE, at most SERVE_MAX_FDS.  serve_conn.c says more.
  */
 #define SERVE_MAX_FDS 1024
 void server_max_fds(struct server *sv, unsigned n);
@@ -124,16 +124,21 @@ int server_watch(struct server *sv, int fd, void (*fn)(void *arg, uint32_t event
 void server_unwatch(struct server *sv, int fd);
 
 /*
- * server_watch() on behalf of session s (given to this server), which
- * counts the watch as it counts a connection: s is not released before
- * server_unwatch(sv, fd), even when its last connection has closed.  A
- * session has at most one such watch (its seccomp listener): EBUSY.  If
- * sv is freed first, server_free() unwatches fd and calls gone(arg), which
- * releases what arg holds (it may server_unwatch() other descriptors).
- * Returns 0 or -1 with errno (EINVAL: s is not served here).
+ * A watch of fd for work of session s (given to this server): its
+ * seccomp listener.  work(arg, events) runs without the lock, as the
+ * session's requests do, one event of the session at a time; it returns 0
+ * to go on, or 1 when fd is done (the last filtered task is gone): the
+ * server then unwatches fd and calls gone(arg), with the lock held, which
+ * releases what arg holds, fd included (server_close_later()).  The watch
+ * counts as a connection: s is not released before it is done, even when
+ * its last connection has closed.  A session has at most one such watch
+ * (EBUSY).  If sv is freed first, server_free() unwatches fd and calls
+ * gone(arg).  Called without the lock (from a session's work, or before
+ * the loop runs).  Returns 0 or -1 with errno (EINVAL: s is not served
+ * here).
  */
 int server_watch_session(struct server *sv, struct session *s, int fd,
-    void (*fn)(void *arg, uint32_t events), void (*gone)(void *arg), void *arg);
+    int (*work)(void *arg, uint32_t events), void (*gone)(void *arg), void *arg);
 
 /* Open connections, of every session. */
 unsigned server_nconns(const struct server *sv);
@@ -142,15 +147,16 @@ unsigned server_nconns(const struct server *sv);
 uint64_t server_nviolations(const struct server *sv);
 
 /*
- * Threads.  Every callback (server_watch()'s fn, a release or gone
- * function, keep_going) runs with the server's lock held, and the serve.h
- * functions expect it held, but for ops_handle()'s new_channel, which
- * takes it.  A request is decided and done (ops_handle()) without the
- * lock; so may a server_watch_session() callback do its blocking work,
- * between server_unlock() and server_lock(): until it returns, no other
- * event of its session is served (they wait for it), while the other
- * threads serve other sessions.  So one thread at a time works for a
- * session, and one stuck on a slow file system holds up only its own.
+ * Threads and the lock.  The lock is the loop's own: no caller takes it.
+ * Every callback (server_watch()'s fn, a release or gone function,
+ * keep_going) runs with it held, and the serve.h functions expect it
+ * held, but for server_watch_session() and ops_handle()'s new_channel,
+ * which take it.  The work of a session runs without it: a request is
+ * decided and done (ops_handle()) without the lock, and so is a
+ * server_watch_session() work callback; until it returns, no other event
+ * of its session is served (they wait for it), while the other threads
+ * serve other sessions.  So one thread at a time works for a session, and
+ * one stuck on a slow file system holds up only its own.
  *
  * server_threads(sv, n), before the first watch is added: serve with n
  * threads (1 to SERVE_MAX_THREADS; 1 is the default and the plain event
@@ -184,8 +190,6 @@ int server_start(struct server *sv);
 void server_wait_guard(struct server *sv);
 void server_wait_begin(void);
 void server_wait_end(void);
-void server_lock(struct server *sv);
-void server_unlock(struct server *sv);
 
 /*
  * Run until keep_going(arg) returns 0 (asked after every batch of events,

@@ -17,6 +17,7 @@
 #include "fdpass.h"
 #include "proto.h"
 #include "ratelog.h"
+#include "wire.h"
 
 struct session;
 
@@ -47,7 +48,7 @@ struct sref {
 	int busy;
 	struct watch *deferred;
 	struct timespec last; /* CLOCK_MONOTONIC of its last event */
-	/* Descriptors out (serve_fds.c): sent in replies the worker may not
+	/* Descriptors out (serve_conn.c): sent in replies the worker may not
 	 * have taken yet (out_fds, the sum of its connections' sent_fds), and
 	 * held in its parked replies (parked_fds).  At the server's max_fds,
 	 * none of its connections is read (fdfull) until the worker takes
@@ -74,9 +75,11 @@ struct watch {
 	struct watch *dnext;
 	struct sref *sr; /* W_CONN: its session; W_OTHER: the one it holds */
 	struct watch *next, *prev;
-	/* W_OTHER */
+	/* W_OTHER: fn with the lock held; or, for a session watch
+	 * (server_watch_session()), work without it, and gone once done */
 	void (*fn)(void *arg, uint32_t events);
-	void (*gone)(void *arg); /* with sr: server_free() calls it */
+	int (*work)(void *arg, uint32_t events);
+	void (*gone)(void *arg);
 	void *arg;
 	/* W_CONN: a reply the worker has not made room for yet, with the
 	 * descriptors it carries (the connection owns them until sent);
@@ -91,7 +94,7 @@ struct watch {
 	uint8_t *pbuf;
 	unsigned npfds;
 	int pfds[FB_OPENV_MAX];
-	/* W_CONN, serve_fds.c: descriptors sent since its queue was last
+	/* W_CONN, serve_conn.c: descriptors sent since its queue was last
 	 * seen empty; polled by the tick (on the server's polled list) when
 	 * doomed (the broker closes it, but descriptors it sent still wait in
 	 * the worker's queue: it stays, unwatched and counted, until they are
@@ -111,13 +114,9 @@ struct sthread {
 	struct server *sv;
 	pthread_t id;
 	struct watch *held; /* HELD_SYNC replies of this batch */
-	struct fb_request req;
-	struct fb_openv_request openv;
-	struct fb_reply rep;
 	struct fdpass_in rx; /* the request as it arrived */
-	int fds[FB_OPENV_MAX];
 	uint8_t in[FB_MSG_MAX + 1];
-	uint8_t out[FB_REPLY_MAX];
+	struct wire wire;    /* decoded, done and answered (wire.h) */
 };
 
 /*
@@ -148,12 +147,12 @@ struct server {
 	struct ratelog llog; /* and refused listeners */
 	/* The tick: a timerfd, watched once something needs it; every second
 	 * for the owner (tick_fn), every SERVE_POLL_MS while something is
-	 * polled (serve_fds.c). */
+	 * polled (serve_conn.c). */
 	int tickfd, ticking, tick_fast, freeing;
 	void (*tick_fn)(void *arg);
 	void *tick_arg;
 	struct timespec tick_last; /* the owner's last call */
-	/* serve_fds.c: each session's budget of descriptors out, the
+	/* serve_conn.c: each session's budget of descriptors out, the
 	 * sessions at it and the connections polled */
 	unsigned max_fds;
 	struct sref *fdfull;
@@ -182,43 +181,37 @@ struct server {
 	struct sthread *th; /* nthreads of them; th[0] is server_run()'s */
 };
 
-/* serve.c */
+/* serve_watch.c: the watches, and the closes done without the lock */
 void close_fds(const int *fds, unsigned n);
 void close_later(struct server *sv, int fd, int drain);
 void close_fds_later(struct server *sv, const int *fds, unsigned n);
 void run_closes(struct server *sv);
 uint64_t handle_of(const struct server *sv, const struct watch *w);
 struct watch *watch_of(const struct server *sv, uint64_t h);
+struct watch *watch_add(struct server *sv, int fd, enum watch_kind kind, uint32_t events);
+void retire(struct server *sv, struct watch *w);
 void free_retired(struct server *sv);
-void sref_check(struct server *sv, struct sref *sr);
-uint32_t conn_idle(const struct watch *w);
-void sref_parked(struct server *sv, struct sref *sr, int delta);
-void conn_close(struct server *sv, struct watch *w);
-void conn_unhold(struct server *sv, struct watch *w);
-int conn_interest(struct server *sv, struct watch *w, uint32_t events);
-void tick_event(void *arg, uint32_t events);
+int watch_interest(struct server *sv, struct watch *w, uint32_t events);
 
-/* serve_conn.c: one event of a connection; the replies a thread's batch
- * held for --audit-sync, sent after the sync; a parked reply sent now if
- * the worker made room. */
+/* serve_conn.c: a connection and its session's accounting.  conn_event():
+ * one event of a connection; flush_held(): the replies a thread's batch
+ * held for --audit-sync, sent after the sync; conn_flush(): a parked reply
+ * sent now if the worker made room; sref_check(): a session with no
+ * connection and no held watch left is released. */
+int conn_add(struct server *sv, struct sref *sr, int fd);
+void conn_close(struct server *sv, struct watch *w);
 void conn_event(struct sthread *th, struct watch *w, uint32_t events);
 void flush_held(struct sthread *th);
 void conn_flush(struct server *sv, struct watch *w);
-
-/* serve_fds.c */
+void sref_check(struct server *sv, struct sref *sr);
+void fds_refresh(struct server *sv, struct sref *sr);
+void tick_event(void *arg, uint32_t events);
+void tick_update(struct server *sv);
 #define SERVE_POLL_MS 5	       /* the tick while something is polled */
 #define SERVE_POLL_MAX_MS 1000 /* an item polled in vain waits up to this */
-int conn_send_raw(struct watch *w, const void *buf, size_t len, const int *fds, unsigned nfds);
-void conn_sent(struct server *sv, struct watch *w, int r, unsigned nfds);
-int conn_send(struct server *sv, struct watch *w, const void *buf, size_t len, const int *fds,
-    unsigned nfds);
-void fds_parked(struct server *sv, struct sref *sr, int delta);
-void fds_refresh(struct server *sv, struct sref *sr);
-void conn_park_kfull(struct server *sv, struct watch *w);
-void conn_end(struct server *sv, struct watch *w);
-void poll_remove(struct server *sv, struct watch *w);
-void fds_forget(struct server *sv, struct sref *sr);
-void fds_tick(struct server *sv);
-void tick_update(struct server *sv);
+
+/* serve.c: a session watch (server_watch_session()) whose work said it is
+ * done: unwatched, and its gone() called. */
+void held_done(struct server *sv, struct watch *w);
 
 #endif

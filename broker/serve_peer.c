@@ -17,6 +17,7 @@
 #include "audit.h"
 #include "denials.h"
 #include "log.h"
+#include "notify.h"
 #include "ops.h"
 #include "policy.h"
 #include "polref.h"
@@ -54,6 +55,16 @@ ns_between(const struct timespec *a, const struct timespec *b)
 	return ns > 0 ? (uint64_t)ns : 0;
 }
 
+/* FB_MSG_LISTENER (the session's listener hook): the peer's own seccomp
+ * listener, served by notify.c for the peer's session. */
+static int
+peer_listener(struct session *s, int fd)
+{
+	struct peer *pe = (struct peer *)s;
+
+	return notify_adopt(pe->st->sv, s, fd);
+}
+
 /*
  * --max-rate, asked by ops_handle() before each request of the peer (each
  * OPENV entry, each transparent-mode notification): a token bucket.  The
@@ -65,14 +76,13 @@ ns_between(const struct timespec *a, const struct timespec *b)
  * line per request; the peer's last line gives the total.
  */
 static int
-peer_admit(struct session *s, const struct fb_request *req)
+peer_admit(struct session *s)
 {
 	struct peer *pe = (struct peer *)s;
 	const struct serve_state *st = pe->st;
 	uint64_t full = (uint64_t)st->max_burst * SERVE_RATE_UNIT, ns;
 	struct timespec now;
 
-	(void)req;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ns = ns_between(&pe->filled, &now);
 	pe->filled = now;
@@ -333,7 +343,7 @@ peer_new(struct serve_state *st, int fd)
 	 * notifications are decided with this same profile.  The listener
 	 * holds the session (and the peer's place in the limits) until its
 	 * last filtered task is gone, even after the connections close. */
-	pe->s.accept_listener = 1;
+	pe->s.listener = peer_listener;
 	if (st->max_rate != 0) {
 		pe->s.admit = peer_admit;
 		pe->credit = (uint64_t)st->max_burst * SERVE_RATE_UNIT;

@@ -21,7 +21,7 @@
 static void
 rearm(struct server *sv, struct watch *w)
 {
-	if (conn_interest(sv, w, w->events) == -1) {
+	if (watch_interest(sv, w, w->events) == -1) {
 		/* Cannot happen for a descriptor that is still watched; a
 		 * connection that could never be served again is closed
 		 * rather than left hanging. */
@@ -34,9 +34,13 @@ rearm(struct server *sv, struct watch *w)
 /*
  * One event, with the lock held.  A watch of a session another thread is
  * serving waits, unarmed, on the session's deferred list; otherwise the
- * session is marked busy while this thread serves the event (conn_serve_one()
- * and notify.c's listener drop the lock meanwhile), and afterwards whatever
- * waited is armed again (its events, level-triggered, are still there).
+ * session is marked busy while this thread serves the event, and
+ * afterwards whatever waited is armed again (its events, level-triggered,
+ * are still there).  The work of a session is done without the lock: a
+ * connection's request (conn_serve_one() lets it go around the recvmsg,
+ * the request and the reply), and a session watch's work, called here
+ * without it; so the lock is this file's and the loop's, never a
+ * caller's.
  */
 static void
 dispatch(struct sthread *th, uint64_t h, uint32_t events)
@@ -44,6 +48,7 @@ dispatch(struct sthread *th, uint64_t h, uint32_t events)
 	struct server *sv = th->sv;
 	struct watch *w, *d;
 	struct sref *sr;
+	int done;
 
 	if ((w = watch_of(sv, h)) == NULL)
 		return; /* unwatched since epoll_wait() returned */
@@ -62,7 +67,15 @@ dispatch(struct sthread *th, uint64_t h, uint32_t events)
 		if (w->kind == W_CONN)
 			clock_gettime(CLOCK_MONOTONIC, &sr->last); /* not idle */
 	}
-	if (w->kind == W_OTHER)
+	if (w->kind == W_OTHER && w->work != NULL) {
+		pthread_mutex_unlock(&sv->lock);
+		done = w->work(w->arg, events);
+		pthread_mutex_lock(&sv->lock);
+		/* The session is still this thread's: nobody else unwatched
+		 * it meanwhile. */
+		if (done)
+			held_done(sv, w);
+	} else if (w->kind == W_OTHER)
 		w->fn(w->arg, events);
 	else
 		conn_event(th, w, events);
@@ -311,18 +324,6 @@ server_start(struct server *sv)
 	pthread_mutex_unlock(&sv->lock);
 	sv->started = 1;
 	return 0;
-}
-
-void
-server_lock(struct server *sv)
-{
-	pthread_mutex_lock(&sv->lock);
-}
-
-void
-server_unlock(struct server *sv)
-{
-	pthread_mutex_unlock(&sv->lock);
 }
 
 int

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,6 @@
 #include "path.h"
 #include "proc_status.h"
 #include "resolve.h"
-#include "serve.h"
 #include "task.h"
 
 #ifndef PIDFD_THREAD
@@ -37,18 +37,15 @@
  * numbers in every namespace from the reader's down are the NStgid and
  * NSpid lines of its status file: the worker's is the field after the
  * broker's own.
+ *
+ * Explicit mode asks by process (the sender of a message): a cache of
+ * processes, shared by the threads that serve the worker's connections,
+ * under a lock of its own (taken for the cache alone, never with the
+ * server's).
  */
-struct ns_slot {
-	struct task_ns *ns;
-	pid_t pid, nspid;
-	int pidfd; /* the process, watched by the server while the entry is
-		      good; -1: empty */
-};
-
 struct task_ns {
-	int level; /* the field of the worker's namespace in an NSpid line */
-	struct server *sv;
-	struct ns_slot slot[TASK_SLOTS];
+	pthread_mutex_t lock;
+	struct task_cache procs; /* by pid; ids.nstgid is the worker's number */
 };
 
 /* Field level (0 the first) of the line key ("NSpid") of a status
@@ -107,68 +104,78 @@ status_ids(pid_t tid, int level, struct task_ids *ids)
 	return ids->tgid > 0 ? 0 : -1;
 }
 
-struct task_ns *
-task_ns_new(struct server *sv)
+static void
+cache_init(struct task_cache *c, int level)
 {
-	struct task_ns *ns;
-	char buf[4096];
-	const char *p;
 	size_t i;
 
-	if ((ns = calloc(1, sizeof(*ns))) == NULL)
-		return NULL;
-	ns->sv = sv;
+	c->level = level;
+	c->lookups = 0;
 	for (i = 0; i < TASK_SLOTS; i++) {
-		ns->slot[i].ns = ns;
-		ns->slot[i].pidfd = -1;
+		c->slot[i].id = 0;
+		c->slot[i].pidfd = -1;
 	}
-	/* The broker's own level: the fields of its own NSpid line. */
-	if (proc_status_read(AT_FDCWD, "/proc/self/status", buf, sizeof(buf)) == -1 ||
-	    (p = proc_status_field(buf, "NSpid")) == NULL) {
-		errno = ENOENT;
-		goto fail;
-	}
-	for (ns->level = 1; *p != '\0' && *p != '\n'; p++)
-		if (*p == '\t')
-			ns->level++;
-	return ns;
-fail:
-	free(ns);
-	return NULL;
 }
 
 static void
-ns_evict(struct ns_slot *e)
+slot_evict(struct task_slot *e)
 {
 	if (e->pidfd == -1)
 		return;
-	server_unwatch(e->ns->sv, e->pidfd);
 	close(e->pidfd);
 	e->pidfd = -1;
-	e->pid = 0;
+	e->id = 0;
 }
 
-/* A cached process ended: its pid may name another from now on. */
+/* Let go of the entries whose thread or process has ended: a pidfd is
+ * readable once it has (exited, reaped or not).  One poll(2) for all. */
 static void
-on_process_exit(void *arg, uint32_t events)
+cache_sweep(struct task_cache *c)
 {
-	(void)events;
-	ns_evict(arg);
-}
+	struct pollfd p[TASK_SLOTS];
+	size_t i, n = 0, at[TASK_SLOTS];
 
-void
-task_ns_free(struct task_ns *ns)
-{
-	size_t i;
-
-	if (ns == NULL)
+	c->lookups = 0;
+	for (i = 0; i < TASK_SLOTS; i++) {
+		if (c->slot[i].pidfd == -1)
+			continue;
+		p[n].fd = c->slot[i].pidfd;
+		p[n].events = POLLIN;
+		p[n].revents = 0;
+		at[n++] = i;
+	}
+	if (n == 0 || poll(p, (nfds_t)n, 0) <= 0)
 		return;
-	for (i = 0; i < TASK_SLOTS; i++)
-		ns_evict(&ns->slot[i]);
-	free(ns);
+	for (i = 0; i < n; i++)
+		if (p[i].revents != 0)
+			slot_evict(&c->slot[at[i]]);
 }
 
-/* Has the process of pidfd ended (exited, reaped or not)? */
+/* The slot for id, after the periodic sweep (every TASK_SWEEP lookups)
+ * and, when id is not the slot's, a sweep that makes room. */
+static struct task_slot *
+cache_slot(struct task_cache *c, pid_t id)
+{
+	struct task_slot *e = &c->slot[(unsigned)id % TASK_SLOTS];
+
+	if (++c->lookups >= TASK_SWEEP)
+		cache_sweep(c);
+	if (e->pidfd == -1 || e->id != id)
+		cache_sweep(c);
+	return e;
+}
+
+/* Keep the numbers ids of id in e, held by pidfd fd (taken over). */
+static void
+slot_fill(struct task_slot *e, pid_t id, const struct task_ids *ids, int fd)
+{
+	slot_evict(e);
+	e->id = id;
+	e->ids = *ids;
+	e->pidfd = fd;
+}
+
+/* Has the process or thread of pidfd ended (exited, reaped or not)? */
 static int
 pidfd_ended(int pidfd)
 {
@@ -177,36 +184,67 @@ pidfd_ended(int pidfd)
 	return poll(&p, 1, 0) != 0;
 }
 
-/* task_ns_pid() under the server lock: the pidfds are the server's
- * watches. */
-static pid_t
-ns_pid_locked(struct task_ns *ns, pid_t pid)
+struct task_ns *
+task_ns_new(void)
 {
-	struct ns_slot *e = &ns->slot[(unsigned)pid % TASK_SLOTS];
+	struct task_ns *ns;
+	char buf[4096];
+	const char *p;
+	int level, e;
+
+	/* The broker's own level: the fields of its own NSpid line. */
+	if (proc_status_read(AT_FDCWD, "/proc/self/status", buf, sizeof(buf)) == -1 ||
+	    (p = proc_status_field(buf, "NSpid")) == NULL) {
+		errno = ENOENT;
+		return NULL;
+	}
+	for (level = 1; *p != '\0' && *p != '\n'; p++)
+		if (*p == '\t')
+			level++;
+	if ((ns = calloc(1, sizeof(*ns))) == NULL)
+		return NULL;
+	if ((e = pthread_mutex_init(&ns->lock, NULL)) != 0) {
+		free(ns);
+		errno = e;
+		return NULL;
+	}
+	cache_init(&ns->procs, level);
+	return ns;
+}
+
+void
+task_ns_free(struct task_ns *ns)
+{
+	if (ns == NULL)
+		return;
+	task_cache_clear(&ns->procs);
+	pthread_mutex_destroy(&ns->lock);
+	free(ns);
+}
+
+/* task_ns_pid() under the cache's lock. */
+static pid_t
+ns_pid_locked(struct task_cache *c, pid_t pid)
+{
+	struct task_slot *e = cache_slot(c, pid);
 	struct task_ids ids;
 	int fd;
 
 	/* A process that has not ended still holds its pid: the entry is
-	 * still its (its end may not have been seen by the loop yet). */
-	if (e->pidfd != -1 && e->pid == pid && !pidfd_ended(e->pidfd))
-		return e->nspid;
-	ns_evict(e);
+	 * still its (its end may not have been swept yet). */
+	if (e->pidfd != -1 && e->id == pid && !pidfd_ended(e->pidfd))
+		return e->ids.nstgid;
+	slot_evict(e);
 	if ((fd = pidfd_open(pid, 0)) == -1)
 		return 0;
 	/* The status read after the pidfd was made, and the process still
 	 * running after it: it was that process's. */
-	if (status_ids(pid, ns->level, &ids) == -1 || pidfd_ended(fd)) {
+	if (status_ids(pid, c->level, &ids) == -1 || pidfd_ended(fd)) {
 		close(fd);
 		return 0;
 	}
-	if (server_watch(ns->sv, fd, on_process_exit, e) == -1) {
-		close(fd);
-		return ids.nstgid;
-	}
-	e->pid = pid;
-	e->nspid = ids.nstgid;
-	e->pidfd = fd;
-	return e->nspid;
+	slot_fill(e, pid, &ids, fd);
+	return ids.nstgid;
 }
 
 pid_t
@@ -216,24 +254,25 @@ task_ns_pid(struct task_ns *ns, pid_t pid)
 
 	if (ns == NULL || pid <= 0)
 		return pid;
-	server_lock(ns->sv);
-	r = ns_pid_locked(ns, pid);
-	server_unlock(ns->sv);
+	pthread_mutex_lock(&ns->lock);
+	r = ns_pid_locked(&ns->procs, pid);
+	pthread_mutex_unlock(&ns->lock);
 	return r;
 }
 
 void
-task_cache_init(struct task_cache *c, struct server *sv, const struct task_ns *ns)
+task_cache_init(struct task_cache *c, const struct task_ns *ns)
+{
+	cache_init(c, ns != NULL ? ns->procs.level : 0);
+}
+
+void
+task_cache_clear(struct task_cache *c)
 {
 	size_t i;
 
-	c->sv = sv;
-	c->level = ns != NULL ? ns->level : 0;
-	for (i = 0; i < TASK_SLOTS; i++) {
-		c->slot[i].cache = c;
-		c->slot[i].tid = 0;
-		c->slot[i].pidfd = -1;
-	}
+	for (i = 0; i < TASK_SLOTS; i++)
+		slot_evict(&c->slot[i]);
 }
 
 /* PIDFD_GET_INFO (Linux 6.13), missing from Debian 12's headers. */
@@ -267,25 +306,6 @@ pidfd_tgid(int pidfd, pid_t tid, pid_t *tgid)
 	return 0;
 }
 
-static void
-tgid_evict(struct tgid_slot *e)
-{
-	if (e->pidfd == -1)
-		return;
-	server_unwatch(e->cache->sv, e->pidfd);
-	close(e->pidfd);
-	e->pidfd = -1;
-	e->tid = 0;
-}
-
-/* A cached thread exited. */
-static void
-on_thread_exit(void *arg, uint32_t events)
-{
-	(void)events;
-	tgid_evict(arg);
-}
-
 /* The thread group of a thread, and the worker's numbers for both: one
  * ioctl on a cached thread pidfd, else pidfd_open and the ioctl, and in a
  * namespace of ours the thread's status file once.  Before PIDFD_GET_INFO
@@ -294,19 +314,20 @@ on_thread_exit(void *arg, uint32_t events)
 int
 task_ids(struct task_cache *c, pid_t tid, struct task_ids *ids)
 {
-	struct tgid_slot *e = &c->slot[(unsigned)tid % TASK_SLOTS];
 	static int no_info;
+	struct task_slot *e;
 	pid_t tgid;
 	int fd;
 
 	if (no_info)
 		return status_ids(tid, c->level, ids);
-	if (e->pidfd != -1 && e->tid == tid) {
+	e = cache_slot(c, tid);
+	if (e->pidfd != -1 && e->id == tid) {
 		if (pidfd_tgid(e->pidfd, tid, &tgid) == 0) {
 			*ids = e->ids;
 			return 0;
 		}
-		tgid_evict(e);
+		slot_evict(e);
 	}
 	if ((fd = pidfd_open(tid, PIDFD_THREAD)) == -1)
 		return status_ids(tid, c->level, ids);
@@ -326,14 +347,7 @@ task_ids(struct task_cache *c, pid_t tid, struct task_ids *ids)
 		close(fd);
 		return -1;
 	}
-	tgid_evict(e);
-	if (server_watch(c->sv, fd, on_thread_exit, e) == -1) {
-		close(fd);
-		return 0;
-	}
-	e->tid = tid;
-	e->ids = *ids;
-	e->pidfd = fd;
+	slot_fill(e, tid, ids, fd);
 	return 0;
 }
 
@@ -612,15 +626,6 @@ task_fdname(pid_t tid, int fd, struct stat *st, char *out, size_t size)
 	return r == 1 ? -EPERM : r == -ENOENT ? -EBADF : r;
 }
 
-void
-task_cache_clear(struct task_cache *c)
-{
-	size_t i;
-
-	for (i = 0; i < TASK_SLOTS; i++)
-		tgid_evict(&c->slot[i]);
-}
-
 #ifndef PROC_SUPER_MAGIC
 #define PROC_SUPER_MAGIC 0x9fa0
 #endif
@@ -671,8 +676,7 @@ task_is_theirs(int proc, pid_t n, pid_t t, uid_t uid, gid_t gid)
 }
 
 int
-task_proc_check(const struct session *s, const struct origin *o, const char *canon, int fd,
-    dev_t dev)
+task_proc_check(const struct session *s, pid_t pid, const char *canon, int fd, dev_t dev)
 {
 	const char *p = canon;
 	struct statfs sfs;
@@ -702,7 +706,7 @@ task_proc_check(const struct session *s, const struct origin *o, const char *can
 	if ((n = proc_number(&p)) == 0)
 		return 0; /* not a process's folder */
 	/* The worker's number for the asker: canon is the worker's view. */
-	if (n != o->nspid || o->nspid <= 0)
+	if (n != pid || pid <= 0)
 		return EACCES;
 	t = n;
 	if (strncmp(p, "/task/", 6) == 0) {

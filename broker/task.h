@@ -1,12 +1,15 @@
 /*
  * task.h: who made a notified system call, and where from (notify.c).
  *
- * The thread group of the threads that ask, cached by tid.  Each entry
- * keeps a thread pidfd: asking it again (one ioctl) proves the tid still
- * names the thread the tgid was read for, as a tid freed and taken by a
- * thread of another process gives a pidfd of a dead thread (ESRCH).  The
- * pidfd is watched in the server's event loop, so a thread's exit frees
- * its entry and descriptor.
+ * The thread group of the threads that ask, and their numbers in the
+ * worker's PID namespace, cached by tid.  Each entry keeps a thread pidfd:
+ * asking it again (one ioctl) proves the tid still names the thread the
+ * numbers were read for, as a tid freed and taken by a thread of another
+ * process gives a pidfd of a dead thread (ESRCH).  The cache is its
+ * notifier's alone (one notification at a time), so it needs no lock, and
+ * it holds at most TASK_SLOTS pidfds: on a miss, and every TASK_SWEEP
+ * lookups, the entries of threads that have exited (their pidfds
+ * readable) are let go, with one poll(2).
  */
 #ifndef FB_TASK_H
 #define FB_TASK_H
@@ -17,9 +20,7 @@
 #include <sys/types.h>
 
 #define TASK_SLOTS 64
-
-struct server;
-struct task_cache;
+#define TASK_SWEEP 64
 
 /* A thread as the broker and as the worker's /proc number it. */
 struct task_ids {
@@ -29,17 +30,18 @@ struct task_ids {
 				themselves without one */
 };
 
-struct tgid_slot {
-	struct task_cache *cache;
-	pid_t tid;
+/* One entry of a cache: the numbers of a thread (the thread cache) or a
+ * process (task_ns's), held by a pidfd of it. */
+struct task_slot {
+	pid_t id;	     /* the tid, or the pid, it is for */
 	struct task_ids ids;
-	int pidfd; /* -1: empty */
+	int pidfd;	     /* -1: empty */
 };
 
 struct task_cache {
-	struct server *sv;
-	int level; /* task_ns's, or 0: no namespace of ours */
-	struct tgid_slot slot[TASK_SLOTS];
+	int level;	  /* task_ns's, or 0: no namespace of ours */
+	unsigned lookups; /* since the last sweep */
+	struct task_slot slot[TASK_SLOTS];
 };
 
 /*
@@ -50,34 +52,34 @@ struct task_cache {
  * fsctx.wproc), which /proc/self, the policy's /proc/self and the
  * /proc/PID rule go by.  Its numbers come from the NStgid and NSpid lines
  * of its status file in the host's /proc, read once per thread (the cache
- * above) or per process (explicit mode: a cache here, each entry held by a
- * pidfd of its process, watched by the server).
+ * above) or per process (explicit mode: a cache of processes here, each
+ * entry held by a pidfd of its process and let go as the thread cache's
+ * are).  That cache is shared by the threads that serve the worker's
+ * connections, under a lock of its own.
  */
 struct task_ns;
 
-/* The namespace one level below the broker's own; sv watches the cache's
- * pidfds, so that a process's end frees its entry.  NULL with errno. */
-struct task_ns *task_ns_new(struct server *sv);
-/* Free it, unwatching its pidfds: before sv is freed. */
+/* The namespace one level below the broker's own.  NULL with errno. */
+struct task_ns *task_ns_new(void);
+/* Free it, closing its pidfds; NULL is nothing. */
 void task_ns_free(struct task_ns *ns);
 
 /* The pid (the broker's) of a process in it, as the worker's namespace
  * numbers it; 0 when it cannot be told (the process is gone, or is not in
- * it).  With ns NULL (no namespace of ours), pid itself.  Takes the server
- * lock: not under it. */
+ * it).  With ns NULL (no namespace of ours), pid itself.  Any thread may
+ * ask. */
 pid_t task_ns_pid(struct task_ns *ns, pid_t pid);
 
-/* An empty cache whose pidfds sv watches; ns: the worker's namespace, or
- * NULL (the daemon, run without one). */
-void task_cache_init(struct task_cache *c, struct server *sv, const struct task_ns *ns);
+/* An empty cache of threads; ns: the worker's namespace, or NULL (the
+ * daemon, run without one). */
+void task_cache_init(struct task_cache *c, const struct task_ns *ns);
 
-/* Drop every entry: unwatch and close its pidfd. */
+/* Drop every entry: close its pidfd. */
 void task_cache_clear(struct task_cache *c);
 
 /*
  * The numbers of thread tid: 0, or -1 (it is gone, or, in a namespace of
- * ours, not in it).  Under the server lock: the cache's pidfds are the
- * server's watches.
+ * ours, not in it).
  */
 int task_ids(struct task_cache *c, pid_t tid, struct task_ids *ids);
 
@@ -125,9 +127,9 @@ int task_getfd(pid_t tid, int fd, const char *kind);
  * CAP_SYS_PTRACE in the daemon) could open any process's files, so it
  * hands out the descriptor of an object under /proc/N (open), or reads a
  * link there (readlink of /proc/N/exe, cwd, root), only when N is the
- * process that asked (o->nspid: the kernel's word for this very message or
- * call, as the worker's /proc numbers it; a thread's /proc/N/task/T too)
- * and that process, or thread T,
+ * process that asked (pid: the kernel's word for this very message or
+ * call, as the worker's /proc numbers it, the asker's nspid; a thread's
+ * /proc/N/task/T too) and that process, or thread T,
  * still has exactly the session's credentials (real, effective, saved and
  * file system uid and gid: not a set-user-ID program it became) and is
  * dumpable (what the kernel requires before one user may read another's
@@ -140,9 +142,6 @@ int task_getfd(pid_t tid, int fd, const char *kind);
  * or that one mounted anywhere but /proc, is refused.  0, or EACCES.
  */
 struct session;
-struct origin;
-struct fsctx;
-int task_proc_check(const struct session *s, const struct origin *o, const char *canon,
-    int fd, dev_t dev);
+int task_proc_check(const struct session *s, pid_t pid, const char *canon, int fd, dev_t dev);
 
 #endif

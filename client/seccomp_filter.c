@@ -63,7 +63,6 @@ enum sf_action {
 	SF_PATH,   /* core path syscall: notified (transparent) or EACCES (explicit) */
 	SF_FDMETA, /* metadata write on a descriptor: notified (transparent) or
 		    * EPERM (explicit) */
-	SF_EACCES, /* path syscall the broker does not emulate */
 	SF_NOXATTR, /* xattrs by path, and writing them by descriptor:
 		     * EOPNOTSUPP, which programs such as ls take as "no
 		     * attributes" and cp -a as "no ACLs" rather than an error */
@@ -208,10 +207,12 @@ static const struct sf_row sf_table[] = {
 	/* link: create on the new name, which may allow no more than the
 	 * old one. */
 	{ "link", SF_PATH, 0 }, { "linkat", SF_PATH, 0 },
+	/* mknod: a FIFO or a regular file, create on the name; devices and
+	 * sockets EPERM (the broker's answer). */
+	{ "mknod", SF_PATH, 0 }, { "mknodat", SF_PATH, 0 },
 	/* chown: EPERM, the kernel's own answer to a user who is not root,
 	 * which cp -a and tar take as "ownership not kept" and go on. */
 	{ "chown", SF_EPERM, 0 }, { "lchown", SF_EPERM, 0 }, { "fchownat", SF_EPERM, 0 },
-	{ "mknod", SF_EACCES, 0 }, { "mknodat", SF_EACCES, 0 },
 	{ "getxattr", SF_NOXATTR, 0 }, { "lgetxattr", SF_NOXATTR, 0 },
 	{ "listxattr", SF_NOXATTR, 0 }, { "llistxattr", SF_NOXATTR, 0 },
 	/* Writing xattrs, ACLs among them: "not supported", on which cp -a,
@@ -272,6 +273,25 @@ static const struct sf_row sf_table[] = {
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The argument-decided syscalls that transparent mode sends to the broker
+ * (all of them, or those with a path: sf_add_args()). */
+static const char *const sf_args_notified[] = { "newfstatat", "statx", "utimensat",
+	"futimesat" };
+
+const char *
+seccomp_filter_notified(size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < NELEM(sf_table); k++) {
+		if (sf_table[k].action != SF_PATH && sf_table[k].action != SF_FDMETA)
+			continue;
+		if (i-- == 0)
+			return sf_table[k].name;
+	}
+	return i < NELEM(sf_args_notified) ? sf_args_notified[i] : NULL;
+}
 
 /* What each argument-decided syscall gets, for the describe output and the
  * threat model; sf_add_args() is the code. */
@@ -455,8 +475,6 @@ sf_row_action(const struct sf_row *r, int transparent, int allow_net)
 		return transparent ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EACCES);
 	case SF_FDMETA:
 		return transparent ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EPERM);
-	case SF_EACCES:
-		return SCMP_ACT_ERRNO(EACCES);
 	case SF_NOXATTR:
 		return SCMP_ACT_ERRNO(EOPNOTSUPP);
 	case SF_EPERM:
@@ -685,12 +703,6 @@ sf_is_xattr(const struct sf_row *r)
 }
 
 static int
-sf_is_eacces(const struct sf_row *r)
-{
-	return r->action == SF_EACCES;
-}
-
-static int
 sf_is_notable(const struct sf_row *r)
 {
 	return r->notable;
@@ -766,7 +778,6 @@ seccomp_filter_describe(FILE *out, int transparent, int allow_net)
 	sf_list(out, "seccomp own:", sf_is_chown, NULL, "EPERM, as for a user who is not root");
 	sf_list(out, "seccomp attr:", sf_is_xattr, NULL,
 	    "EOPNOTSUPP (cp -a, tar and sed -i go on without them)");
-	sf_list(out, "seccomp node:", sf_is_eacces, NULL, "EACCES");
 	sf_list(out, "seccomp deny:", sf_is_notable, NULL, NULL);
 	for (i = 0; i < NELEM(sf_args_text); i++)
 		fprintf(out, "seccomp args: %s\n", sf_args_text[i]);

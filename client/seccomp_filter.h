@@ -5,6 +5,7 @@
 #ifndef FB_SECCOMP_FILTER_H
 #define FB_SECCOMP_FILTER_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 /* Internal to libfilebroker: not exported from the shared library. */
@@ -21,6 +22,14 @@
  */
 SECCOMP_FILTER_HIDDEN int seccomp_filter_apply(int transparent, int allow_net, int wait_killable,
     int *listener);
+
+/*
+ * The i-th name of the system calls the transparent-mode filter sends to
+ * the broker (in every form or, for utimensat and futimesat, with a path),
+ * or NULL past the last.  The broker's operation table lists the same
+ * (tests/unit/test_ops_table.c checks it).
+ */
+SECCOMP_FILTER_HIDDEN const char *seccomp_filter_notified(size_t i);
 
 /* Describe the filters: counts and the notable denials, "seccomp...:" lines. */
 SECCOMP_FILTER_HIDDEN void seccomp_filter_describe(FILE *out, int transparent, int allow_net);

@@ -10,6 +10,7 @@
  *	create PATH TEXT MODE	open O_WRONLY|O_CREAT|O_EXCL with MODE (octal)
  *	openflags PATH FLAGS	open with FLAGS (a number) and close
  *	stat PATH / lstat PATH	print type and size (and mode bits)
+ *	mtime PATH		fb_stat, print st_mtim as "SECONDS NANOSECONDS"
  *	access PATH MODE	MODE: any of r, w, x, or f
  *	readlink PATH		print the target
  *	mkdir PATH MODE / unlink PATH / rmdir PATH / rename FROM TO
@@ -526,6 +527,14 @@ run_op(int argc, char **argv)
 		else
 			printf("%s %s: ok %s size=%lld mode=%04o\n", op, path, type_of(st.st_mode),
 			    (long long)st.st_size, (unsigned)(st.st_mode & 07777));
+		return 2;
+	} else if (strcmp(op, "mtime") == 0) {
+		NEED(1);
+		if (fb_stat(path, &st) == -1)
+			fail(op, path);
+		else
+			printf("%s %s: ok %lld %ld\n", op, path, (long long)st.st_mtim.tv_sec,
+			    (long)st.st_mtim.tv_nsec);
 		return 2;
 	} else if (strcmp(op, "access") == 0) {
 		NEED(2);

@@ -536,10 +536,88 @@ fi
 expect "--placement with a bad value is refused" "not shared or spread" \
 	run --placement everywhere -- true
 
+# Times far from now, as the kernel stores them: before 1970 with a
+# fraction (floor division: -302486400 s and 0.5 s, not -302486399 and
+# -0.5), and past 2262 (the nanoseconds since 1970 overflow 64 bits: the
+# broker once multiplied them out, a signed overflow a sanitizer build
+# aborts on).  Transparent mode writes the kernel's struct stat and statx;
+# explicit mode's wire carries nanoseconds, saturated.
+mkdir -p "$W/times"
+TZ=UTC touch -d '1960-06-01 00:00:00.5' "$W/times/old"
+TZ=UTC touch -d '2446-01-01 00:00:00.25' "$W/times/future"
+chmod -R go+rX "$W/times"
+PT=$T/times.policy
+{ cat "$P"; echo "allow read,exec /usr/bin/stat"; echo "allow read,stat,list $W/times/**"; } >"$PT"
+# same NAME WANT CMD...: the first line CMD prints is exactly WANT.
+same() {
+	name=$1 want=$2
+	shift 2
+	got=$("$@" 2>&1 | head -n 1)
+	if [ "$got" = "$want" ]; then
+		pass "$name"
+	else
+		fail "$name: want '$want', got '$got'"
+	fi
+}
+for f in old future; do
+	same "stat(1) of a file dated $f shows what the kernel says" \
+		"$(TZ=UTC stat -c '%y %x' "$W/times/$f")" \
+		sh -c "cd '$W' && TZ=UTC '$FB' run --policy '$PT' -- stat -c '%y %x' '$W/times/$f'"
+	same "stat(1) of a file dated $f: seconds and nanoseconds" \
+		"$(TZ=UTC stat -c '%.9Y %.9X' "$W/times/$f")" \
+		sh -c "cd '$W' && TZ=UTC '$FB' run --policy '$PT' -- stat -c '%.9Y %.9X' '$W/times/$f'"
+	[ -x /usr/bin/python3 ] && same "stat(2) (struct stat, not statx) of a file dated $f" \
+		"$(/usr/bin/python3 -c 'import os,sys; print(os.stat(sys.argv[1]).st_mtime_ns)' "$W/times/$f")" \
+		sh -c "cd '$W' && '$FB' run --policy '$PT' -- /usr/bin/python3 -c 'import os,sys; print(os.stat(sys.argv[1]).st_mtime_ns)' '$W/times/$f' 2>/dev/null"
+done
+if [ -x "$B/tests/helpers/fbtool-static" ]; then
+	expect "fb_stat of a file dated 1960-06-01 00:00:00.5 (explicit)" \
+		"^mtime $W/times/old: ok $(TZ=UTC date -d '1960-06-01' +%s) 500000000\$" \
+		"$FB" run --explicit --policy "$PT" -- "$B/tests/helpers/fbtool-static" mtime "$W/times/old"
+	expect "fb_stat of a file dated 2446 saturates, nothing wraps (explicit)" \
+		"^mtime $W/times/future: ok 9223372036 854775807\$" \
+		"$FB" run --explicit --policy "$PT" -- "$B/tests/helpers/fbtool-static" mtime "$W/times/future"
+fi
+
+# mknod(2): a FIFO under create on its name, given to the worker like a
+# new file, and opened by a reader and a writer under an exact rule (a
+# FIFO is never opened under a wildcard); devices stay EPERM.
+mkdir -p "$W/fifo" && chmod 777 "$W/fifo"
+PF=$T/fifo.policy
+{
+	cat "$P"
+	echo "allow read,exec /usr/bin/mkfifo"
+	echo "allow read,exec /usr/bin/mknod"
+	echo "allow read,exec /usr/bin/stat"
+	echo "allow read,write /dev/null"
+	echo "allow create,delete,stat,list $W/fifo/** mode=0640"
+	echo "allow read,write $W/fifo/pipe"
+} >"$PF"
+runf() { (cd "$W" && "$FB" run --policy "$PF" "$@"); }
+status "mkfifo under create" 0 runf --audit "$T/fifo.jsonl" -- mkfifo "$W/fifo/pipe"
+expect "mkfifo made a FIFO, its mode bound by the rule" "^fifo 640\$" \
+	sh -c "stat -c '%F %a' '$W/fifo/pipe' | sed 's/^fifo (named pipe)/fifo/'"
+[ "$(id -u)" -eq 0 ] && wuser=nobody || wuser=$(id -un)
+expect "mkfifo: the FIFO is the worker's, like a created file" "^$wuser\$" stat -c %U "$W/fifo/pipe"
+expect "mkfifo is recorded as mknod" '"op":"mknod".*"decision":"allow"' cat "$T/fifo.jsonl"
+# The reader first: the broker opens a FIFO without blocking, so a writer
+# with no reader yet gets ENXIO rather than a wait.
+expect "a reader and a writer meet at the FIFO (exact rule)" "^through the fifo\$" \
+	runf -- sh -c "exec 3<'$W/fifo/pipe'; echo 'through the fifo' >'$W/fifo/pipe'; cat <&3"
+expect "mkfifo where the policy allows no create" "Permission denied" \
+	runf -- mkfifo "$W/nofifo"
+expect "mkfifo of a name taken" "File exists" runf -- mkfifo "$W/fifo/pipe"
+expect "mknod of a device stays EPERM" "Operation not permitted" \
+	runf -- mknod "$W/fifo/null" c 1 3
+[ -e "$W/fifo/null" ] && fail "mknod made a device" || pass "mknod made no device"
+status "mknod p (FIFO) under create" 0 runf -- mknod "$W/fifo/other" p
+expect "a FIFO under a wildcard rule is not opened" "Permission denied" \
+	runf -- sh -c "echo x >'$W/fifo/other'"
+
 expect "--print-sandbox describes the worker" "^seccomp path: open openat" "$FB" run --policy "$P" --print-sandbox
 expect "--print-sandbox: the path calls go to the broker" "^ +-> broker \(SECCOMP_RET_USER_NOTIF\)$" \
 	"$FB" run --policy "$P" --print-sandbox
-expect "--print-sandbox names every brokered call" " inotify_add_watch link linkat$" \
+expect "--print-sandbox names every brokered call" " inotify_add_watch link linkat mknod mknodat$" \
 	"$FB" run --policy "$P" --print-sandbox
 
 finish

@@ -1,0 +1,209 @@
+/*
+ * ops_ctx.c: what every handler does around its act (ops_impl.h): walk
+ * the request's path to a pinned object, decide on its canonical path
+ * (complain mode enters here and nowhere else), hide what the worker may
+ * not see, guard the broker's own files, give what was made to the
+ * worker.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ops_impl.h"
+#include "path.h"
+#include "policy.h"
+
+void
+ops_canon(struct opctx *c, char *dst, const struct walk *w)
+{
+	int second = dst == c->canon2;
+	size_t words = (size_t)(w->depth + 63) / 64;
+
+	path_copy(dst, PATH_MAX, w->canon);
+	*(second ? &c->nfold2 : &c->nfold) = w->nfold;
+	if (w->nfold == 0)
+		return;
+	memcpy(second ? c->fold2 : c->fold, w->fold, words * sizeof(w->fold[0]));
+	*(second ? &c->foldw2 : &c->foldw) = words;
+}
+
+/* The fold bits for path, if it is one of the request's canonical paths
+ * walked through folders that fold case; NULL otherwise. */
+static const uint64_t *
+fold_of(const struct opctx *c, const char *path, size_t *words)
+{
+	if (c->nfold > 0 && (path == c->canon || strcmp(path, c->canon) == 0)) {
+		*words = c->foldw;
+		return c->fold;
+	}
+	if (c->nfold2 > 0 && (path == c->canon2 || strcmp(path, c->canon2) == 0)) {
+		*words = c->foldw2;
+		return c->fold2;
+	}
+	*words = 0;
+	return NULL;
+}
+
+int
+ops_policy(const struct opctx *c, const char *path, unsigned access, struct policy_decision *d)
+{
+	const uint64_t *fold;
+	size_t words;
+
+	fold = fold_of(c, path, &words);
+	return policy_decide_fold(c->s->policy, path, access, c->req->who.nspid, fold, words, d);
+}
+
+int
+ops_below(const struct opctx *c, const char *from, const char *to)
+{
+	const uint64_t *ff, *tf;
+	size_t fw, tw;
+
+	ff = fold_of(c, from, &fw);
+	tf = fold_of(c, to, &tw);
+	return policy_below_check_fold(c->s->policy, from, ff, to, tf, fw > tw ? fw : tw,
+	    POLICY_ALL, c->req->who.nspid);
+}
+
+/* Decide access on path, remembering the outcome for the audit record.
+ * A denial sticks: a later allow (rename's second path) does not undo it.
+ *
+ * Complain mode is decided here and nowhere else: a policy denial is
+ * recorded as such (and marked waived, "would-deny") and the request goes
+ * on as if allowed, with the default create mode bound and d->exact clear,
+ * so that FIFOs, sockets and devices still need an exact allow rule: that
+ * is a safety rule, not the policy's, and complain mode does not lift it.
+ * Nor does it lift anything the resolution refuses (magic links, paths
+ * that do not resolve): those never reach a decision. */
+int
+ops_decide(struct opctx *c, const char *path, unsigned access, struct policy_decision *d)
+{
+	struct policy_decision tmp;
+
+	if (d == NULL)
+		d = &tmp;
+	if (c->s->preload != NULL && (access & ~(unsigned)(POLICY_READ | POLICY_STAT)) == 0 &&
+	    strcmp(path, c->s->preload) == 0) {
+		/* The library filebroker run itself put in LD_PRELOAD: the
+		 * loader must be able to map it, policy or not.  Reading it
+		 * tells the worker nothing it does not hold already. */
+		d->allowed = 1;
+		d->rule = "@preload";
+		d->create_mode = 0;
+		d->exact = 0;
+	} else if (ops_policy(c, path, access, d) == -1) {
+		d->allowed = 0;
+		d->rule = "default";
+	}
+	if (!c->decided || (c->allowed && !d->allowed)) {
+		c->allowed = d->allowed;
+		c->rule = d->rule;
+	}
+	c->access |= access;
+	c->decided = 1;
+	if (!d->allowed && c->s->complain) {
+		c->waived = 1;
+		d->allowed = 1;
+		d->exact = 0;
+		d->create_mode = POLICY_DEFAULT_CREATE_MODE;
+	}
+	return d->allowed;
+}
+
+/* Does the policy allow access on path?  Asked quietly: it does not count
+ * as the request's decision (nor does complain mode enter). */
+int
+ops_allows(struct opctx *c, const char *path, unsigned access)
+{
+	struct policy_decision d;
+
+	if (path[0] != '/')
+		return 0;
+	if (ops_policy(c, path, access, &d) == -1)
+		return 0;
+	return d.allowed;
+}
+
+/* May the worker know whether path exists? */
+int
+ops_visible(struct opctx *c, const char *path)
+{
+	return ops_allows(c, path, POLICY_STAT);
+}
+
+/* Turn a failed walk into the errno the worker may see. */
+int
+ops_walk_error(struct opctx *c, const struct walk *w, int r, int hidden)
+{
+	ops_canon(c, c->canon, w);
+	if (r == -EACCES || r == -EINVAL)
+		return -r;
+	/* Too long before anything was looked up: the request itself.  Too
+	 * long once links were followed may tell how long a hidden link's
+	 * target is, so it is hidden like the rest. */
+	if (r == -ENAMETOOLONG && w->canon[0] == '\0')
+		return ENAMETOOLONG;
+	return ops_visible(c, w->canon) ? -r : hidden;
+}
+
+int
+ops_walk_object(struct opctx *c, int flags, struct walk *w, int hidden)
+{
+	int r;
+
+	r = walk_path(&c->s->fs, c->req->path, c->req->who.nspid, c->req->who.nstid, flags, w);
+	ops_canon(c, c->canon, w);
+	if (r < 0)
+		return ops_walk_error(c, w, r, hidden);
+	if (w->fd == -1)
+		return hidden == ENOENT || ops_visible(c, w->canon) ? ENOENT : hidden;
+	return 0;
+}
+
+int
+ops_guard(struct opctx *c, const char *canon, const struct stat *st, enum protect_use use)
+{
+	if (!protect_check(&c->s->fs, canon, st, use))
+		return 0;
+	c->decided = 1;
+	c->allowed = 0;
+	c->waived = 0; /* enforced, complain mode or not */
+	c->rule = "@broker-file";
+	return EACCES;
+}
+
+/* Hand a new file or folder to the worker (the broker may be root). */
+int
+ops_give_to_worker(struct opctx *c, int fd)
+{
+	if (!c->s->chown_new)
+		return 0;
+	if (fchownat(fd, "", c->s->uid, c->s->gid, AT_EMPTY_PATH) == -1)
+		return errno;
+	return 0;
+}
+
+mode_t
+ops_folder_bound(unsigned create_mode)
+{
+	return (mode_t)(create_mode | ((create_mode & 0444) >> 2));
+}
+
+int
+ops_may_change(struct opctx *c, const struct walk *w, unsigned access, struct policy_decision *d)
+{
+	if (!ops_decide(c, w->canon, access, d))
+		return EACCES;
+	return ops_guard(c, w->canon, &w->st, PROTECT_CHANGE);
+}
+
+int
+ops_may_create(struct opctx *c, const struct walk *w, struct policy_decision *d)
+{
+	if (!ops_decide(c, w->canon, POLICY_CREATE, d))
+		return EACCES;
+	return ops_guard(c, w->canon, NULL, PROTECT_CHANGE);
+}

@@ -1,0 +1,188 @@
+/*
+ * ops_open.c: open(2) and its kin, of an existing object (reopened through
+ * the pinned O_PATH descriptor) or of a new file (created in the checked
+ * folder with the rule's mode bound).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ops_impl.h"
+#include "policy.h"
+
+/* Retries when the filesystem changes between the walk and the act. */
+#define OPS_RACE_RETRIES 8
+
+/* Flags a worker may pass to open.  O_PATH and O_TMPFILE are refused:
+ * an O_PATH descriptor is of no use to a worker that has no paths, and
+ * SECCOMP_IOCTL_NOTIF_ADDFD cannot install one (the kernel's fget() takes
+ * no O_PATH file: EBADF); O_TMPFILE would need a separate create rule.
+ * O_NOATIME needs ownership. */
+#define OPEN_FLAGS_OK                                                                  \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_DIRECTORY | \
+	    O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | KERNEL_O_LARGEFILE | O_SYNC | O_DSYNC |  \
+	    O_DIRECT)
+/* glibc defines O_LARGEFILE as 0 on 64-bit targets; the kernel's bit is
+ * this, and unmodified programs may pass it. */
+#define KERNEL_O_LARGEFILE 0100000
+
+static int
+open_create(struct opctx *c, struct walk *w, int flags)
+{
+	struct stat st, now;
+	struct policy_decision d;
+	int fd, e;
+	mode_t m;
+
+	if (!ops_decide(c, w->canon, POLICY_CREATE, &d))
+		return EACCES;
+	if (w->must_dir)
+		return EISDIR; /* "name/": only a folder could be meant */
+	if ((e = ops_guard(c, w->canon, NULL, PROTECT_CHANGE)) != 0)
+		return e;
+	/* The rule's mode= bounds the permission bits. */
+	m = (mode_t)(c->req->a.open.mode & 07777 & d.create_mode);
+	fd = openat(w->dirfd, w->name,
+	    (flags & ~O_NOFOLLOW) | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, m);
+	if (fd == -1)
+		return errno;
+	if ((e = ops_give_to_worker(c, fd)) != 0) {
+		/* Leave nothing half done: the file just made, if the name
+		 * still holds it (a file renamed over it meanwhile is not
+		 * removed; whoever could rename it could remove it). */
+		if (fstat(fd, &st) == 0 && fstatat(w->dirfd, w->name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st.st_dev == now.st_dev && st.st_ino == now.st_ino)
+			unlinkat(w->dirfd, w->name, 0);
+		close(fd);
+		return e;
+	}
+	c->res->fd = fd;
+	return 0;
+}
+
+static int
+open_existing(struct opctx *c, struct walk *w, int flags)
+{
+	struct policy_decision d;
+	unsigned access;
+	int acc = flags & O_ACCMODE, fd, special, kerr = 0;
+	mode_t t = w->st.st_mode & S_IFMT;
+
+	if ((flags & O_CREAT) && (flags & O_EXCL)) {
+		if (!ops_decide(c, w->canon, POLICY_CREATE, NULL))
+			return EACCES;
+		return EEXIST;
+	}
+	if (t == S_IFLNK)
+		kerr = ELOOP; /* O_NOFOLLOW on a symlink, as open(2) says */
+	else if (t == S_IFDIR) {
+		if (acc != O_RDONLY || (flags & (O_TRUNC | O_CREAT)))
+			kerr = EISDIR;
+		access = POLICY_LIST;
+	} else {
+		if (flags & O_DIRECTORY)
+			kerr = ENOTDIR;
+		access = acc == O_RDONLY ? POLICY_READ
+		    : acc == O_WRONLY	 ? POLICY_WRITE
+					 : POLICY_READ | POLICY_WRITE;
+		if (flags & (O_TRUNC | O_APPEND))
+			access |= POLICY_WRITE;
+	}
+	/* The kernel's refusal for the object's type says what the object
+	 * is (a link, a folder, a file): only to a worker that may see it,
+	 * once that is decided; anyone else gets a denial like any other. */
+	if (kerr != 0)
+		return ops_decide(c, w->canon, POLICY_STAT, NULL) ? kerr : EACCES;
+	if (!ops_decide(c, w->canon, access, &d))
+		return EACCES;
+	if ((kerr = ops_guard(c, w->canon, &w->st,
+		 access & POLICY_WRITE ? PROTECT_CHANGE : PROTECT_READ)) != 0)
+		return kerr;
+	/* FIFOs, sockets and devices only when the rule names this very path:
+	 * a rule for /dev/... with a wildcard must not hand out every disk. */
+	special = t != S_IFREG && t != S_IFDIR;
+	if (special && !d.exact) {
+		c->allowed = 0;
+		c->waived = 0; /* enforced, complain mode or not */
+		return EACCES;
+	}
+	/* Opened O_NONBLOCK, so that nothing a worker can set up stalls the
+	 * broker: a FIFO without a writer, and a regular file under a lease
+	 * (fcntl(2) F_SETLEASE, which any owner may take on its own file: an
+	 * open that conflicts would wait for the holder, up to
+	 * /proc/sys/fs/lease-break-time, 45 s).  The kernel then answers
+	 * EWOULDBLOCK at once and tells the holder to let go; the worker gets
+	 * EAGAIN and may ask again.  Cleared again if the worker did not ask
+	 * for it: F_SETFL sets exactly the flags it can change, the worker's. */
+	flags &= ~(O_CREAT | O_EXCL | O_NOFOLLOW);
+	fd = walk_reopen(&c->s->fs, w, flags | O_NONBLOCK);
+	if (fd == -1)
+		return errno == EWOULDBLOCK ? EAGAIN : errno;
+	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags & (O_APPEND | O_DIRECT)) == -1) {
+		close(fd);
+		return EIO;
+	}
+	c->res->fd = fd;
+	c->dev = w->st.st_dev;
+	return 0;
+}
+
+int
+op_open(struct opctx *c)
+{
+	const struct request *req = c->req;
+	int flags = (int)req->a.open.flags, r, tries, e;
+	const char *path = req->a.open.resolved ? req->a.open.resolved : req->path;
+	struct walk w;
+
+	/* Transparent mode: EOPNOTSUPP, because glibc's lchmod() (fchmodat
+	 * with AT_SYMLINK_NOFOLLOW) opens O_PATH first and passes the errno
+	 * on, and EOPNOTSUPP is its "modes of links are not supported", which
+	 * tar and cp take in their stride on a symlink. */
+	if ((flags & O_PATH) && req->who.front == FRONT_NOTIFY)
+		return EOPNOTSUPP;
+	if ((flags & ~OPEN_FLAGS_OK) != 0 || (flags & O_ACCMODE) == O_ACCMODE)
+		return EINVAL;
+	/* openat2's RESOLVE_* restrictions said no (EXDEV, ELOOP, ...); the
+	 * answer is the worker's only if it may see the path at all: the
+	 * path as the broker resolves it (as far as it does), not as
+	 * written, which may lead through a link into a hidden tree. */
+	if (req->a.open.resolve_err != 0) {
+		r = walk_path(&c->s->fs, req->a.open.resolved, req->who.nspid, req->who.nstid,
+		    (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
+		ops_canon(c, c->canon, &w);
+		walk_release(&w);
+		if (r == -EINVAL || r == -ENAMETOOLONG)
+			return -r;
+		return ops_decide(c, c->canon, POLICY_STAT, NULL) ? req->a.open.resolve_err : EACCES;
+	}
+	for (tries = 0; tries < OPS_RACE_RETRIES; tries++) {
+		r = walk_path(&c->s->fs, path, req->who.nspid, req->who.nstid,
+		    (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
+		if (r < 0) {
+			e = ops_walk_error(c, &w, r, EACCES);
+			walk_release(&w);
+			return e;
+		}
+		ops_canon(c, c->canon, &w);
+		if (w.fd == -1) {
+			if (!(flags & O_CREAT)) {
+				walk_release(&w);
+				if (!ops_decide(c, c->canon, POLICY_STAT, NULL))
+					return EACCES;
+				return ENOENT;
+			}
+			e = open_create(c, &w, flags);
+		} else
+			e = open_existing(c, &w, flags);
+		walk_release(&w);
+		/* Created by someone else since the walk: look again, unless
+		 * the worker asked for O_EXCL. */
+		if (e == EEXIST && !(flags & O_EXCL))
+			continue;
+		return e;
+	}
+	return EAGAIN;
+}

@@ -1,0 +1,410 @@
+/*
+ * test_ops.c: ops_handle(), the broker's security core, against a scratch
+ * tree: a session with a small policy and an audit file, requests built
+ * directly (request.h) as a front end builds them, and the results and the
+ * records checked.  Needs no root and no seccomp: as root the same cases
+ * run with files given to nobody, as any other user with files kept.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "audit.h"
+#include "ops.h"
+#include "policy.h"
+#include "request.h"
+
+static char dir[64];
+static char auditpath[128];
+static struct session s;
+static struct result res;
+
+static void
+path_of(char *buf, size_t size, const char *rel)
+{
+	snprintf(buf, size, "%s/%s", dir, rel);
+}
+
+static void
+put(const char *rel, const char *text, mode_t mode)
+{
+	char p[PATH_MAX];
+	int fd;
+
+	path_of(p, sizeof(p), rel);
+	assert_true((fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode)) >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static int
+setup(void **state)
+{
+	char policy[4096], p[PATH_MAX];
+	struct policy *pol;
+	struct policy_diags diags;
+	int n;
+
+	(void)state;
+	umask(022);
+	snprintf(dir, sizeof(dir), "/tmp/fb-test-ops.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	path_of(p, sizeof(p), "d");
+	mkdir(p, 0755);
+	path_of(p, sizeof(p), "ro");
+	mkdir(p, 0755);
+	path_of(p, sizeof(p), "hidden");
+	mkdir(p, 0755);
+	put("d/a.txt", "alpha\n", 0644);
+	put("d/s.key", "secret\n", 0644);
+	put("ro/r.txt", "read only\n", 0644);
+	put("hidden/h.txt", "hidden\n", 0644);
+	path_of(p, sizeof(p), "d/ln");
+	if (symlink("a.txt", p) == -1)
+		return -1;
+	n = snprintf(policy, sizeof(policy),
+	    "allow read,write,create,delete,list,stat %s/d/** mode=0640\n"
+	    "deny read %s/d/*.key\n"
+	    "allow list,stat %s/d\n"
+	    "allow read,list,stat %s/ro/**\n"
+	    "allow list,stat %s/ro\n",
+	    dir, dir, dir, dir, dir);
+	memset(&diags, 0, sizeof(diags));
+	if (policy_load_buffer("test.policy", policy, (size_t)n, dir, &pol, &diags) == -1)
+		return -1;
+	policy_diags_free(&diags);
+	memset(&s, 0, sizeof(s));
+	s.policy = pol;
+	if (fsctx_init(&s.fs) == -1)
+		return -1;
+	snprintf(auditpath, sizeof(auditpath), "%s.audit", dir);
+	if (audit_open(auditpath, &s.audit) == -1)
+		return -1;
+	s.pid = getpid();
+	s.uid = getuid();
+	s.gid = getgid();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	audit_close(s.audit);
+	fsctx_close(&s.fs);
+	policy_free((struct policy *)s.policy);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", dir, auditpath);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* One request as a front end makes it: paths absolute under the scratch
+ * tree ("=PATH": PATH as written), the asker this process.  Returns the
+ * errno. */
+static int
+ask(enum front front, enum op op, const char *rel, const char *rel2, const union op_args *a)
+{
+	char p1[PATH_MAX], p2[PATH_MAX];
+	struct request r;
+	struct timespec t0;
+
+	memset(&r, 0, sizeof(r));
+	r.op = op;
+	r.who.front = front;
+	r.who.pid = getpid();
+	r.who.tid = front == FRONT_NOTIFY ? getpid() : 0;
+	r.who.nspid = r.who.pid; /* no PID namespace of ours */
+	r.who.nstid = r.who.tid;
+	r.who.uid = getuid();
+	r.who.gid = getgid();
+	if (rel != NULL && rel[0] == '=')
+		snprintf(p1, sizeof(p1), "%s", rel + 1); /* as written */
+	else if (rel != NULL)
+		path_of(p1, sizeof(p1), rel);
+	if (rel2 != NULL)
+		path_of(p2, sizeof(p2), rel2);
+	r.path = rel != NULL ? p1 : "";
+	r.path2 = rel2 != NULL ? p2 : "";
+	if (a != NULL)
+		r.a = *a;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ops_handle(&s, &r, &t0, &res);
+	return res.error;
+}
+
+static int
+open_at(const char *rel, int flags, unsigned mode)
+{
+	union op_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.open.flags = (uint32_t)flags;
+	a.open.mode = mode;
+	return ask(FRONT_WIRE, OP_OPEN, rel, NULL, &a);
+}
+
+/* The last record written. */
+static const char *
+last_record(void)
+{
+	static char buf[65536];
+	char *nl, *last;
+	ssize_t n;
+	int fd;
+
+	assert_true((fd = open(auditpath, O_RDONLY)) >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	last = buf;
+	while ((nl = strchr(last, '\n')) != NULL)
+		last = nl + 1;
+	return last;
+}
+
+static void
+record_has(const char *needle)
+{
+	const char *r = last_record();
+
+	if (strstr(r, needle) == NULL)
+		fail_msg("the record %s lacks %s", r, needle);
+}
+
+static void
+test_open_allowed(void **state)
+{
+	char buf[16];
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(open_at("d/a.txt", O_RDONLY, 0), 0);
+	assert_true(res.fd >= 0);
+	n = read(res.fd, buf, sizeof(buf));
+	assert_int_equal(n, 6);
+	assert_memory_equal(buf, "alpha\n", 6);
+	close(res.fd);
+	record_has("\"op\":\"open\"");
+	record_has("\"decision\":\"allow\"");
+	record_has("\"mode\":\"explicit\"");
+}
+
+static void
+test_open_denied(void **state)
+{
+	(void)state;
+	assert_int_equal(open_at("d/s.key", O_RDONLY, 0), EACCES);
+	assert_int_equal(res.fd, -1);
+	record_has("\"decision\":\"deny\"");
+	record_has("test.policy:2");
+	/* No rule at all, and a folder outside every rule. */
+	assert_int_equal(open_at("hidden/h.txt", O_RDONLY, 0), EACCES);
+	record_has("\"rule\":\"default\"");
+	/* Write where only read is allowed. */
+	assert_int_equal(open_at("ro/r.txt", O_WRONLY, 0), EACCES);
+	/* Flags the broker refuses. */
+	assert_int_equal(open_at("d/a.txt", O_RDONLY | O_PATH, 0), EINVAL);
+	assert_int_equal(open_at("d/a.txt", O_ACCMODE, 0), EINVAL);
+}
+
+static void
+test_create_mode_bound(void **state)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(open_at("d/new.txt", O_WRONLY | O_CREAT | O_EXCL, 0777), 0);
+	assert_true(res.fd >= 0);
+	close(res.fd);
+	path_of(p, sizeof(p), "d/new.txt");
+	assert_int_equal(stat(p, &st), 0);
+	/* 0777 asked, mode=0640 bound by the rule. */
+	assert_int_equal(st.st_mode & 07777, 0640);
+	record_has("\"access\":\"create\"");
+	/* O_EXCL on what is there: EEXIST, where the worker may create. */
+	assert_int_equal(open_at("d/new.txt", O_WRONLY | O_CREAT | O_EXCL, 0600), EEXIST);
+	/* No create in the read-only tree. */
+	assert_int_equal(open_at("ro/new.txt", O_WRONLY | O_CREAT, 0600), EACCES);
+}
+
+static void
+test_mkdir(void **state)
+{
+	union op_args a;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.mkdir.mode = 0755;
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "d/newdir", NULL, &a), 0);
+	record_has("\"op\":\"mkdir\"");
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "d/newdir", NULL, &a), EEXIST);
+	/* No create: EACCES, whether something is there or not, so that a
+	 * hidden name is not told from a missing one. */
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "ro/x", NULL, &a), EACCES);
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "hidden/h.txt", NULL, &a), EACCES);
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "hidden/nothing", NULL, &a), EACCES);
+}
+
+static void
+test_hidden_errnos(void **state)
+{
+	(void)state;
+	/* stat of a hidden file and of a missing one: the same answer. */
+	assert_int_equal(ask(FRONT_WIRE, OP_STAT, "hidden/h.txt", NULL, NULL), ENOENT);
+	assert_int_equal(ask(FRONT_WIRE, OP_STAT, "hidden/none", NULL, NULL), ENOENT);
+	assert_int_equal(ask(FRONT_WIRE, OP_STAT, "d/none", NULL, NULL), ENOENT);
+	assert_int_equal(ask(FRONT_WIRE, OP_READLINK, "hidden/h.txt", NULL, NULL), ENOENT);
+	/* open of a hidden file, and of a missing one under no rule. */
+	assert_int_equal(open_at("hidden/h.txt", O_RDONLY, 0), EACCES);
+	assert_int_equal(open_at("hidden/none", O_RDONLY, 0), EACCES);
+	/* Visible and missing: the kernel's answer. */
+	assert_int_equal(open_at("d/none", O_RDONLY, 0), ENOENT);
+	/* A relative path: whose folder would it be? */
+	assert_int_equal(ask(FRONT_WIRE, OP_STAT, "=relative/path", NULL, NULL), EINVAL);
+}
+
+static void
+test_stat_native(void **state)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(ask(FRONT_WIRE, OP_STAT, "d/a.txt", NULL, NULL), 0);
+	path_of(p, sizeof(p), "d/a.txt");
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(res.st.st_ino, st.st_ino);
+	assert_int_equal(res.st.st_size, 6);
+	assert_int_equal(res.st.st_mtim.tv_sec, st.st_mtim.tv_sec);
+	assert_int_equal(res.st.st_mtim.tv_nsec, st.st_mtim.tv_nsec);
+	/* lstat of the link, stat through it. */
+	assert_int_equal(ask(FRONT_WIRE, OP_LSTAT, "d/ln", NULL, NULL), 0);
+	assert_true(S_ISLNK(res.st.st_mode));
+	assert_int_equal(ask(FRONT_WIRE, OP_STAT, "d/ln", NULL, NULL), 0);
+	assert_int_equal(res.st.st_ino, st.st_ino);
+	assert_int_equal(ask(FRONT_WIRE, OP_READLINK, "d/ln", NULL, NULL), 0);
+	assert_string_equal(res.target, "a.txt");
+}
+
+static void
+test_rename_rule(void **state)
+{
+	union op_args a;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	put("d/r.key", "k\n", 0644);
+	/* The new name would allow read, which the old one denies. */
+	assert_int_equal(ask(FRONT_WIRE, OP_RENAME, "d/r.key", "d/r.txt", &a), EACCES);
+	record_has("\"rule\":\"@rename\"");
+	/* The other way is fine: a .key name allows less. */
+	put("d/plain.txt", "p\n", 0644);
+	assert_int_equal(ask(FRONT_WIRE, OP_RENAME, "d/plain.txt", "d/plain.key", &a), 0);
+	/* Out of the tree where delete is allowed into one without create. */
+	assert_int_equal(ask(FRONT_WIRE, OP_RENAME, "d/plain.key", "ro/plain.key", &a), EACCES);
+	/* Both flags at once: EINVAL, as renameat2 says. */
+	a.rename.flags = RENAME_NOREPLACE | RENAME_EXCHANGE;
+	assert_int_equal(ask(FRONT_NOTIFY, OP_RENAME, "d/a.txt", "d/b.txt", &a), EINVAL);
+}
+
+static void
+test_link_rule(void **state)
+{
+	union op_args a;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	put("d/l.key", "k\n", 0644);
+	assert_int_equal(ask(FRONT_NOTIFY, OP_LINK, "d/l.key", "d/l.txt", &a), EACCES);
+	record_has("\"rule\":\"@link\"");
+	record_has("\"mode\":\"transparent\"");
+	/* A transparent-mode operation over the wire: the front end may not
+	 * send it. */
+	assert_int_equal(ask(FRONT_WIRE, OP_LINK, "d/a.txt", "d/a2.txt", &a), EINVAL);
+	assert_int_equal(ask(FRONT_NOTIFY, OP_LINK, "d/a.txt", "d/a2.txt", &a), 0);
+}
+
+static void
+test_mknod(void **state)
+{
+	char p[PATH_MAX];
+	union op_args a;
+	struct stat st;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.mknod.mode = S_IFIFO | 0666;
+	assert_int_equal(ask(FRONT_NOTIFY, OP_MKNOD, "d/fifo", NULL, &a), 0);
+	path_of(p, sizeof(p), "d/fifo");
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0640);
+	record_has("\"op\":\"mknod\"");
+	assert_int_equal(ask(FRONT_NOTIFY, OP_MKNOD, "d/fifo", NULL, &a), EEXIST);
+	/* A regular file: a plain create. */
+	a.mknod.mode = 0600;
+	assert_int_equal(ask(FRONT_NOTIFY, OP_MKNOD, "d/plainnode", NULL, &a), 0);
+	path_of(p, sizeof(p), "d/plainnode");
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	/* Devices and sockets: EPERM; nonsense types EINVAL. */
+	a.mknod.mode = S_IFCHR | 0600;
+	a.mknod.dev = 0x103;
+	assert_int_equal(ask(FRONT_NOTIFY, OP_MKNOD, "d/null", NULL, &a), EPERM);
+	a.mknod.mode = S_IFSOCK | 0600;
+	assert_int_equal(ask(FRONT_NOTIFY, OP_MKNOD, "d/sock", NULL, &a), EPERM);
+	a.mknod.mode = S_IFLNK | 0600;
+	assert_int_equal(ask(FRONT_NOTIFY, OP_MKNOD, "d/lnk", NULL, &a), EINVAL);
+	/* No create: EACCES. */
+	a.mknod.mode = S_IFIFO | 0600;
+	assert_int_equal(ask(FRONT_NOTIFY, OP_MKNOD, "ro/fifo", NULL, &a), EACCES);
+	/* The FIFO opens only under a rule that names it. */
+	assert_int_equal(open_at("d/fifo", O_RDONLY | O_NONBLOCK, 0), EACCES);
+}
+
+static void
+test_admit_and_counts(void **state)
+{
+	uint64_t before = s.nrequests, denied = s.ndenied;
+
+	(void)state;
+	assert_int_equal(open_at("d/s.key", O_RDONLY, 0), EACCES);
+	assert_int_equal(s.nrequests, before + 1);
+	assert_int_equal(s.ndenied, denied + 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_allowed),
+		cmocka_unit_test(test_open_denied),
+		cmocka_unit_test(test_create_mode_bound),
+		cmocka_unit_test(test_mkdir),
+		cmocka_unit_test(test_hidden_errnos),
+		cmocka_unit_test(test_stat_native),
+		cmocka_unit_test(test_rename_rule),
+		cmocka_unit_test(test_link_rule),
+		cmocka_unit_test(test_mknod),
+		cmocka_unit_test(test_admit_and_counts),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
