@@ -60,6 +60,24 @@
  */
 #define AUDIT_RECORD_MAX (5 * (8 * AUDIT_STR_MAX + 64) + 1024)
 
+/* The format version records are written in ("v"); docs/audit.md. */
+#define AUDIT_V 2
+
+/*
+ * A session: one `filebroker run`, or one peer of `filebroker serve` from
+ * its connection to its end.  Its id is in every request record of it; its
+ * first record is a session-start (audit_session_start()) and its last a
+ * session-end (audit_session_end()).  The counts are kept by audit_write(),
+ * which may be called from several threads.
+ */
+#define AUDIT_SESSION_ID_LEN 16 /* hex digits: 64 random bits */
+struct audit_sess {
+	char id[AUDIT_SESSION_ID_LEN + 1];
+	struct timespec mono;	/* CLOCK_MONOTONIC when it started */
+	uint64_t n[4];		/* requests allowed, denied, would-deny, failed
+				   (decision "error"), by audit_write() */
+};
+
 /* What happened, as the broker saw it.  Any pointer may be NULL. */
 struct audit_event {
 	struct timespec when; /* CLOCK_REALTIME when the request arrived */
@@ -86,6 +104,8 @@ struct audit_event {
 	int complain;	      /* the broker runs with --complain */
 	int waived;	      /* the policy denied (allowed == 0) and complain
 				 mode let the request through: "would-deny" */
+	struct audit_sess *session; /* the session asking, counted by
+				       audit_write(); NULL: none (null) */
 };
 
 enum audit_style { AUDIT_JSON, AUDIT_DENIALS };
@@ -203,6 +223,94 @@ int audit_open_fd(int fd, enum audit_style style, struct audit **out);
 int audit_write(struct audit *a, const struct audit_event *ev);
 
 /*
+ * What a session-start record says (docs/audit.md, "Sessions").  Any
+ * pointer may be NULL (null in the record).
+ */
+struct audit_session {
+	const char *mode;	   /* "transparent", "explicit" or "daemon" */
+	const char *placement;	   /* run --placement: "shared", "spread" */
+	char *const *argv;	   /* the command and its arguments, NULL-ended */
+	const char *command;	   /* the program that runs, as the kernel says
+				      (/proc/PID/exe: a hint) */
+	const char *cwd;	   /* the folder it was started in */
+	pid_t pid;		   /* the worker, or the peer */
+	uid_t uid;		   /* the worker's user and group */
+	gid_t gid;
+	uid_t invoker_uid;	   /* who started it: run's caller (real ids),
+				      the peer itself */
+	gid_t invoker_gid;
+	int64_t auid;		   /* its login uid (/proc/PID/loginuid), -1 for
+				      none */
+	const char *policy;	   /* the policy file's absolute path; NULL: the
+				      built-in default */
+	const char *policy_sha256; /* audit_policy_sha256() of the policy */
+	const char *profile;	   /* serve: the profile's "FILE:LINE" */
+	int complain;		   /* --complain */
+	/*
+	 * run: this process started the worker: command, cwd, the invoker's
+	 * ids and auid are taken from it and /proc (what is given is kept),
+	 * and the policy digest from policy when policy_sha256 is NULL.
+	 */
+	int local;
+	const struct policy *p;
+};
+
+/* Arguments and bytes of them a session-start record holds (the rest are
+ * counted in "argc" and cut, with "truncated":true). */
+#define AUDIT_ARGV_MAX 64
+#define AUDIT_ARGV_BYTES 4096
+
+/*
+ * Begin a session: a fresh id (random), and its session-start record to
+ * every sink of a that takes events (file and descriptor JSON sinks,
+ * syslog, the journal; not the denial lines).  With a == NULL nothing is
+ * written and *out is NULL.  Returns 0 with *out set (free it with
+ * audit_session_end()), or -1 with errno: the session then exists
+ * (*out set, its id in its records) but its start is not in the trail,
+ * and the caller fails closed as for any record that was not written.
+ */
+int audit_session_start(struct audit *a, const struct audit_session *info,
+    struct audit_sess **out);
+
+/*
+ * Draw the random seed session ids are made from (once; later calls do
+ * nothing).  audit_open() calls it, so that a broker that confines itself
+ * after opening its sinks can still begin sessions.  0, or -1 with errno
+ * of getrandom(2).
+ */
+int audit_session_seed(void);
+
+/*
+ * End the session s: its session-end record (the counts, the duration,
+ * and for a run the worker's wait status: exit code or signal; wstatus
+ * NULL for a daemon peer, whose end is its disconnection), then free s.
+ * s may be NULL.  Returns 0, or -1 with errno as audit_write().
+ */
+int audit_session_end(struct audit *a, struct audit_sess *s, const int *wstatus);
+
+/*
+ * The SHA-256 of the policy as `filebroker check --print` prints it
+ * (policy_print(): includes expanded, each rule with its FILE:LINE), in
+ * hex, into hex.  Returns 0, or -1 with errno.
+ */
+struct policy;
+int audit_policy_sha256(const struct policy *p, char hex[65]);
+
+/*
+ * An event line (audit_format_session_start(), ...: "{...}\n") to every
+ * sink that takes events, as audit_write() writes a record: JSON sinks
+ * get the line, syslog the line as its message (info), the journal
+ * MESSAGE=message, FILEBROKER_EVENT, FILEBROKER_SESSION when session is
+ * not NULL, and FILEBROKER_RECORD=the line.  Returns as audit_write().
+ */
+struct audit_note {
+	const char *event;   /* "session-start", "session-end" */
+	const char *session; /* the session's id, or NULL */
+	const char *message; /* the journal's human MESSAGE */
+};
+int audit_write_event(struct audit *a, const char *line, size_t n, const struct audit_note *note);
+
+/*
  * Make every record written so far durable: fdatasync() each AUDIT_SYNC
  * file sink written to since the last call (nothing when none was, so the
  * call is cheap).  Returns 0, or -1 with errno of the first failure.  A
@@ -260,6 +368,21 @@ ssize_t audit_format_torn(const struct timespec *when, pid_t broker_pid,
     enum audit_torn_cause cause, int64_t bytes, char *buf, size_t size);
 
 /*
+ * The session-start and session-end records of s (docs/audit.md,
+ * "Sessions"), newline included, into buf, as audit_format().  when is
+ * the record's time; broker_pid the broker's.  Strings are escaped as in
+ * records, with _hex companions; argv is cut to AUDIT_ARGV_MAX arguments
+ * and AUDIT_ARGV_BYTES bytes ("argc" says how many there were, and
+ * "truncated":true that some were cut).  AUDIT_RECORD_MAX always
+ * suffices.  wstatus as audit_session_end(); duration_ns since the start.
+ */
+ssize_t audit_format_session_start(const struct audit_sess *s, const struct audit_session *info,
+    const struct timespec *when, pid_t broker_pid, char *buf, size_t size);
+ssize_t audit_format_session_end(const struct audit_sess *s, const int *wstatus,
+    uint64_t duration_ns, const struct timespec *when, pid_t broker_pid, char *buf,
+    size_t size);
+
+/*
  * Format the human line for a denial (rule != NULL and !allowed), newline
  * included, e.g.
  *
@@ -281,6 +404,11 @@ ssize_t audit_format_denial(const struct audit_event *ev, char *buf, size_t size
 ssize_t audit_format_syslog(const struct audit_event *ev, pid_t broker_pid, char *buf,
     size_t size);
 
+/* The same framing for an event line (priority info): "<PRI>filebroker[PID]: "
+ * and the line without its newline.  Returns as audit_format(). */
+ssize_t audit_format_syslog_line(const char *line, size_t n, pid_t broker_pid, char *buf,
+    size_t size);
+
 /* The syslog/journal priority of the event (6 info, 5 notice, 4 warning). */
 int audit_priority(const struct audit_event *ev);
 
@@ -288,7 +416,7 @@ int audit_priority(const struct audit_event *ev);
  * The journal's fields for the event, "NAME=value" each, into buf (NUL
  * after each), with iov[i] pointing at each (NUL excluded): MESSAGE (the
  * human line), PRIORITY, SYSLOG_IDENTIFIER=filebroker, SYSLOG_FACILITY, and
- * FILEBROKER_V, _TIME, _MODE, _PID, _TID, _UID, _GID, _OP, _PATH, _PATH2,
+ * FILEBROKER_V, _TIME, _SESSION, _MODE, _PID, _TID, _UID, _GID, _OP, _PATH, _PATH2,
  * _CANON, _CANON2, _ACCESS, _FLAGS, _DECISION, _RULE, _ERRNO, _DURATION_US
  * and _COMPLAIN (fields whose JSON value is null are left out; _HEX
  * companions as in records).  Returns the number of fields (at most
@@ -298,6 +426,11 @@ int audit_priority(const struct audit_event *ev);
 #define AUDIT_JOURNAL_FIELDS 32
 struct iovec;
 int audit_format_journal(const struct audit_event *ev, char *buf, size_t size, struct iovec *iov);
+
+/* The journal's fields for an event line (audit_write_event()), as
+ * audit_format_journal(). */
+int audit_format_journal_event(const struct audit_note *note, const char *line, size_t n,
+    char *buf, size_t size, struct iovec *iov);
 
 /*
  * The symbolic name of a Linux errno value ("EACCES"), or NULL for 0 and

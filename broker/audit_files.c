@@ -33,6 +33,14 @@ record(const struct audit_rec *r, void *arg)
 	return rd->fn(r, rd->arg);
 }
 
+static int
+event(const struct audit_rec *r, void *arg)
+{
+	struct reading *rd = arg;
+
+	return rd->af->event != NULL ? rd->af->event(r, rd->arg) : 0;
+}
+
 static void
 place(FILE *f, const struct audit_read_place *at)
 {
@@ -186,7 +194,7 @@ audit_files_read(struct audit_files *af, const char *name,
     int (*fn)(const struct audit_rec *r, void *arg), void *arg)
 {
 	struct reading rd = { af, fn, arg };
-	struct audit_read_cb cb = { record, unreadable, &rd };
+	struct audit_read_cb cb = { record, unreadable, event, &rd };
 	int std = strcmp(name, "-") == 0, r = -1;
 	struct gz *g;
 	FILE *f, *in;

@@ -17,6 +17,9 @@
 
 struct audit_files {
 	const char *tool;	      /* "audit", "learn": for messages */
+	/* Each event line (session-start, ...), with the arg of
+	 * audit_files_read(); NULL: events are skipped. */
+	int (*event)(const struct audit_rec *r, void *arg);
 	struct audit_read_stats st;   /* over every file read */
 	unsigned shown;		      /* lines reported so far */
 };

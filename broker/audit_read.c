@@ -525,17 +525,26 @@ get_hex(struct cur *c, const char **out)
 	return 0;
 }
 
+/* In the order a request record has them, which is tried first; then the
+ * keys of events (docs/audit.md). */
 enum key {
-	K_V, K_TIME, K_MODE, K_PID, K_TID, K_UID, K_GID, K_OP, K_PATH, K_PATH_HEX, K_PATH2,
-	K_PATH2_HEX, K_CANON, K_CANON_HEX, K_CANON2, K_CANON2_HEX, K_ACCESS, K_FLAGS,
+	K_V, K_TIME, K_SESSION, K_MODE, K_PID, K_TID, K_UID, K_GID, K_OP, K_PATH, K_PATH_HEX,
+	K_PATH2, K_PATH2_HEX, K_CANON, K_CANON_HEX, K_CANON2, K_CANON2_HEX, K_ACCESS, K_FLAGS,
 	K_DECISION, K_RULE, K_RULE_HEX, K_ERRNO, K_DURATION, K_COMPLAIN, K_TRUNCATED,
-	K_EVENT, K_BROKER_PID, K_CAUSE, K_BYTES, K_N
+	K_EVENT, K_BROKER_PID, K_CAUSE, K_BYTES,
+	K_VERSION, K_INVOKER_UID, K_INVOKER_GID, K_AUID, K_COMMAND, K_COMMAND_HEX, K_ARGC,
+	K_ARGV, K_CWD, K_CWD_HEX, K_PLACEMENT, K_POLICY, K_POLICY_HEX, K_POLICY_SHA256,
+	K_PROFILE, K_PROFILE_HEX, K_EXIT, K_SIGNAL, K_ALLOWED, K_DENIED, K_WOULD_DENY, K_FAILED,
+	K_N
 };
 
-static const char *const key_names[K_N] = { "v", "time", "mode", "pid", "tid", "uid", "gid", "op",
-	"path", "path_hex", "path2", "path2_hex", "canon", "canon_hex", "canon2", "canon2_hex",
-	"access", "flags", "decision", "rule", "rule_hex", "errno", "duration_us", "complain",
-	"truncated", "event", "broker_pid", "cause", "bytes" };
+static const char *const key_names[K_N] = { "v", "time", "session", "mode", "pid", "tid", "uid",
+	"gid", "op", "path", "path_hex", "path2", "path2_hex", "canon", "canon_hex", "canon2",
+	"canon2_hex", "access", "flags", "decision", "rule", "rule_hex", "errno", "duration_us",
+	"complain", "truncated", "event", "broker_pid", "cause", "bytes", "version",
+	"invoker_uid", "invoker_gid", "auid", "command", "command_hex", "argc", "argv", "cwd",
+	"cwd_hex", "placement", "policy", "policy_hex", "policy_sha256", "profile",
+	"profile_hex", "exit", "signal", "allowed", "denied", "would_deny", "failed" };
 
 /* Keys every version 1 record has. */
 static const enum key required[] = { K_V, K_TIME, K_MODE, K_PID, K_TID, K_UID, K_GID, K_OP,
@@ -589,6 +598,60 @@ get_errno(struct cur *c, int *err)
 		return -1;
 	*err = audit_errno_value(s);
 	return 0;
+}
+
+/* A short string into a fixed buffer, or null (""). */
+static int
+get_name_or_null(struct cur *c, char *buf, size_t size)
+{
+	if (lit(c, "null")) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return get_name(c, buf, size);
+}
+
+/* A non-negative integer, or null (-1). */
+static int
+get_uint_or_null(struct cur *c, int64_t *v)
+{
+	if (lit(c, "null")) {
+		*v = -1;
+		return 0;
+	}
+	return get_uint(c, v);
+}
+
+/* An array of strings into the store, one after the other (r->argv,
+ * r->nargv); null for none. */
+static int
+get_argv(struct cur *c, struct audit_rec *r)
+{
+	const char *s;
+
+	r->argv = NULL;
+	r->nargv = 0;
+	if (lit(c, "null"))
+		return 0;
+	if (!lit(c, "["))
+		return fail(c, "expected an array");
+	ws(c);
+	if (lit(c, "]"))
+		return 0;
+	for (;;) {
+		ws(c);
+		if (string(c, &s) == -1)
+			return -1;
+		if (r->argv == NULL)
+			r->argv = s;
+		r->nargv++;
+		ws(c);
+		if (lit(c, ","))
+			continue;
+		if (lit(c, "]"))
+			return 0;
+		return fail(c, "expected ',' or ']'");
+	}
 }
 
 static int
@@ -657,11 +720,47 @@ get_key(struct cur *c, enum key k, struct audit_rec *r, const char **hex)
 	case K_CAUSE:
 		return get_name(c, r->cause, sizeof(r->cause));
 	case K_BYTES:
-		if (lit(c, "null")) {
-			r->bytes = -1;
-			return 0;
-		}
-		return get_uint(c, &r->bytes);
+		return get_uint_or_null(c, &r->bytes);
+	case K_SESSION:
+		return get_name_or_null(c, r->session, sizeof(r->session));
+	case K_VERSION:
+		return get_name(c, r->version, sizeof(r->version));
+	case K_PLACEMENT:
+		return get_name_or_null(c, r->placement, sizeof(r->placement));
+	case K_SIGNAL:
+		return get_name_or_null(c, r->signal, sizeof(r->signal));
+	case K_POLICY_SHA256:
+		return get_name_or_null(c, r->policy_sha256, sizeof(r->policy_sha256));
+	case K_INVOKER_UID:
+		return get_uint(c, &r->invoker_uid);
+	case K_INVOKER_GID:
+		return get_uint(c, &r->invoker_gid);
+	case K_AUID:
+		return get_uint_or_null(c, &r->auid);
+	case K_ARGC:
+		return get_uint(c, &r->argc);
+	case K_EXIT:
+		return get_uint_or_null(c, &r->exit_code);
+	case K_ALLOWED:
+	case K_DENIED:
+	case K_WOULD_DENY:
+	case K_FAILED:
+		return get_uint(c, &r->counts[k - K_ALLOWED]);
+	case K_COMMAND:
+		return get_str(c, &r->command);
+	case K_CWD:
+		return get_str(c, &r->cwd);
+	case K_POLICY:
+		return get_str(c, &r->policy);
+	case K_PROFILE:
+		return get_str(c, &r->profile);
+	case K_COMMAND_HEX:
+	case K_CWD_HEX:
+	case K_POLICY_HEX:
+	case K_PROFILE_HEX:
+		return get_hex(c, hex);
+	case K_ARGV:
+		return get_argv(c, r);
 	case K_N:
 		break;
 	}
@@ -692,7 +791,8 @@ audit_read_line(const char *line, size_t len, struct audit_rec *r, char *store, 
 	int k, first, closed = 0, next = 0;
 
 	memset(r, 0, sizeof(*r));
-	r->bytes = -1;
+	r->bytes = r->invoker_uid = r->invoker_gid = r->auid = r->argc = r->exit_code = -1;
+	r->counts[0] = r->counts[1] = r->counts[2] = r->counts[3] = -1;
 	/* The newline is the line's end, not part of it: a line cut short
 	 * then ends inside its record (r->cut) rather than at a raw control
 	 * character in a string. */
@@ -771,6 +871,11 @@ audit_read_line(const char *line, size_t len, struct audit_rec *r, char *store, 
 			goto bad;
 		}
 	}
+	if (apply_hex(&c, &r->command, hex[K_COMMAND_HEX]) == -1 ||
+	    apply_hex(&c, &r->cwd, hex[K_CWD_HEX]) == -1 ||
+	    apply_hex(&c, &r->policy, hex[K_POLICY_HEX]) == -1 ||
+	    apply_hex(&c, &r->profile, hex[K_PROFILE_HEX]) == -1)
+		goto bad;
 	if (seen[K_EVENT])
 		return 0;
 	if (apply_hex(&c, &r->path, hex[K_PATH_HEX]) == -1 ||
@@ -890,9 +995,9 @@ parsed(struct reader *d, const struct audit_rec *r, int glued)
 			"broker said so on the next line" :
 			"torn: a broker stopped in the middle of writing it; the broker that "
 			"opened the file next said so on the next line");
-		return 0;
-	}
-	return settle(d);
+	} else if ((ret = settle(d)) != 0)
+		return ret;
+	return d->cb->event != NULL ? d->cb->event(r, d->cb->arg) : 0;
 }
 
 /*

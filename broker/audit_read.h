@@ -37,11 +37,12 @@ enum audit_decision {
 
 /* One record.  Strings are the exact bytes (from the _hex companion when
  * there is one), NUL-terminated, in the caller's store; NULL for null or
- * absent. */
+ * absent.  Numbers that may be null or absent are -1 then. */
 struct audit_rec {
 	int v;
 	int has_time;	      /* time was not null */
 	struct timespec when; /* UTC, microseconds */
+	char session[AUDIT_NAME_MAX + 1]; /* "" for null or absent (version 1) */
 	char mode[AUDIT_NAME_MAX + 1];
 	char op[AUDIT_NAME_MAX + 1];
 	int64_t pid, tid, uid, gid;
@@ -58,6 +59,19 @@ struct audit_rec {
 	int64_t broker_pid;		/* torn: the broker that wrote the marker */
 	char cause[AUDIT_NAME_MAX + 1]; /* torn: "open" or "write" */
 	int64_t bytes;			/* torn: the torn line's length, -1 for null */
+	/* session-start (docs/audit.md, "Sessions"); pid, uid, gid and mode
+	 * above are the worker's. */
+	char version[AUDIT_NAME_MAX + 1];
+	char placement[AUDIT_NAME_MAX + 1];
+	int64_t invoker_uid, invoker_gid, auid, argc;
+	const char *command, *cwd, *policy, *profile;
+	const char *argv;		/* nargv strings, one after the other */
+	size_t nargv;
+	char policy_sha256[65];
+	/* session-end */
+	int64_t exit_code;		/* "exit" */
+	char signal[AUDIT_NAME_MAX + 1];
+	int64_t counts[4];		/* allowed, denied, would_deny, failed */
 	/* On failure only: the line ended inside its record, as a record cut
 	 * short does (the rest of r is undefined then). */
 	int cut;
@@ -100,6 +114,9 @@ struct audit_read_cb {
 	int (*record)(const struct audit_rec *r, void *arg);
 	/* Each line that is not a record: torn or not, where and why. */
 	void (*unreadable)(const struct audit_read_place *at, int torn, void *arg);
+	/* Each event line (r->event not empty), in order with the records;
+	 * non-zero stops the reading. */
+	int (*event)(const struct audit_rec *r, void *arg);
 	void *arg;
 };
 

@@ -428,6 +428,9 @@ audit_open_flags(const char *dest, unsigned flags, struct audit **out)
 		errno = EINVAL;
 		return -1;
 	}
+	/* Session ids are made from it, also once the broker is confined. */
+	if (audit_session_seed() == -1)
+		return -1;
 	if (strcmp(dest, "syslog") == 0)
 		return audit_open_syslog(AUDIT_SYSLOG_PATH, out);
 	if (strcmp(dest, "journal") == 0)
@@ -756,12 +759,26 @@ audit_sync(struct audit *a)
 	return r;
 }
 
+/* The index of the event's decision in a session's counts (audit.h). */
+static int
+decision_index(const struct audit_event *ev)
+{
+	if (ev->rule == NULL)
+		return 3;
+	if (ev->allowed)
+		return 0;
+	return ev->waived ? 2 : 1;
+}
+
 int
 audit_write(struct audit *a, const struct audit_event *ev)
 {
 	/* Most records fit here; a worst case of paths goes to the heap. */
 	char stack[8192], *heap = NULL;
 	int r = 0, saved = 0, w;
+
+	if (ev->session != NULL)
+		__atomic_fetch_add(&ev->session->n[decision_index(ev)], 1, __ATOMIC_RELAXED);
 
 	for (; a != NULL; a = a->next) {
 		pthread_mutex_lock(&a->lock);
@@ -780,6 +797,71 @@ audit_write(struct audit *a, const struct audit_event *ev)
 		pthread_mutex_unlock(&a->lock);
 	}
 	free(heap);
+	if (r == -1)
+		errno = saved;
+	return r;
+}
+
+/* An event line to one sink (audit_write_event()); buf of size bytes is
+ * room to frame it. */
+static int
+sink_event(struct audit *a, const char *line, size_t n, const struct audit_note *note, char *buf,
+    size_t size)
+{
+	struct iovec iov[AUDIT_JOURNAL_FIELDS];
+	ssize_t k;
+	int nf, r;
+
+	switch (a->kind) {
+	case SINK_FD:
+		if (a->style != AUDIT_JSON)
+			return 0; /* denial lines are for denials only */
+		if (n >= size) {
+			errno = ENOBUFS;
+			return -1;
+		}
+		memcpy(buf, line, n);
+		return write_fd(a, buf, n);
+	case SINK_SYSLOG:
+		if ((k = audit_format_syslog_line(line, n, getpid(), buf, size)) < 0)
+			return -1;
+		return send_syslog(a, buf, (size_t)k);
+	case SINK_JOURNAL:
+		if ((nf = audit_format_journal_event(note, line, n, buf, size, iov)) < 0)
+			return -1;
+		if (journal_present() == -1)
+			return -1;
+		if ((r = journal_sendv(iov, nf)) < 0) {
+			errno = -r;
+			return -1;
+		}
+		return 0;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+int
+audit_write_event(struct audit *a, const char *line, size_t n, const struct audit_note *note)
+{
+	char *buf;
+	int r = 0, saved = 0, w;
+
+	/* Room for the line and its framing (the journal's fields, a
+	 * syslog header). */
+	if ((buf = malloc(2 * AUDIT_RECORD_MAX)) == NULL)
+		return -1;
+	for (; a != NULL; a = a->next) {
+		pthread_mutex_lock(&a->lock);
+		w = sink_event(a, line, n, note, buf, 2 * AUDIT_RECORD_MAX);
+		a->failed = w == -1;
+		if (w == -1 && r == 0) {
+			saved = errno;
+			r = -1;
+		}
+		pthread_mutex_unlock(&a->lock);
+	}
+	free(buf);
 	if (r == -1)
 		errno = saved;
 	return r;

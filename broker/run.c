@@ -622,6 +622,18 @@ cmd_run(int argc, char **argv)
 	s.pid = rs.worker;
 	log_info("worker %ld started: %s (%s mode)", (long)rs.worker, argv[0],
 	    ws.listener != -1 ? "transparent" : "explicit");
+	/* The session's first record (audit.h), before any request is read. */
+	if (audit_session_start(s.audit,
+		&(struct audit_session){ .mode = ws.listener != -1 ? "transparent" : "explicit",
+		    .placement = spread ? "spread" : "shared", .argv = argv, .pid = rs.worker,
+		    .uid = ws.uid, .gid = ws.gid, .policy = policy_path, .p = s.policy,
+		    .complain = complain, .local = 1 },
+		&s.sess) == -1) {
+		log_warn("audit: %s: a record could not be written (the session's start); "
+			 "denying every request from now on",
+		    audit_failed(s.audit) != NULL ? audit_failed(s.audit) : "sink");
+		s.audit_broken = 1;
+	}
 
 	if ((rs.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		fatal("signalfd");
@@ -644,6 +656,8 @@ cmd_run(int argc, char **argv)
 	}
 	if (server_run(rs.sv, keep_going, &rs) == -1)
 		fatal("event loop");
+	/* Its last record: the worker's status and the counts. */
+	audit_session_end(s.audit, s.sess, &rs.status);
 
 	log_info("worker %ld ended; %llu requests, %llu denied, %llu protocol violations",
 	    (long)rs.worker, (unsigned long long)s.nrequests, (unsigned long long)s.ndenied,

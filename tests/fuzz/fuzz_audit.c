@@ -68,7 +68,7 @@ check_line(const char *buf, size_t n, int json)
 
 	if (n == 0 || n >= AUDIT_RECORD_MAX || strlen(buf) != n || buf[n - 1] != '\n')
 		abort();
-	if (json && (n < 8 || memcmp(buf, "{\"v\":1,", 7) != 0 || buf[n - 2] != '}'))
+	if (json && (n < 8 || memcmp(buf, "{\"v\":2,", 7) != 0 || buf[n - 2] != '}'))
 		abort();
 	while (i < n - 1) {
 		if ((k = utf8_check(s + i, n - 1 - i, &c)) == 0)

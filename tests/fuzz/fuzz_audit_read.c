@@ -93,7 +93,7 @@ static void
 stream(const uint8_t *data, size_t size)
 {
 	struct stream_seen s = { 0 };
-	struct audit_read_cb cb = { stream_record, stream_unreadable, &s };
+	struct audit_read_cb cb = { .record = stream_record, .unreadable = stream_unreadable, .arg = &s };
 	struct audit_read_stats st;
 	FILE *f;
 
@@ -182,7 +182,7 @@ round_trip(const uint8_t *data, size_t size)
 		abort();
 	if (audit_read_line(buf, (size_t)n, &r, store, sizeof(store), &why) == -1)
 		abort(); /* the writer's output always reads back */
-	if (r.v != 1 || r.pid != ev.pid || r.tid != ev.tid || r.uid != (int64_t)ev.uid ||
+	if (r.v != 2 || r.pid != ev.pid || r.tid != ev.tid || r.uid != (int64_t)ev.uid ||
 	    r.gid != (int64_t)ev.gid || r.access != ev.access || r.complain != ev.complain ||
 	    strcmp(r.op, ev.op) != 0 || strcmp(r.mode, ev.mode) != 0)
 		abort();

@@ -184,7 +184,7 @@ expect_marker(const char *p, const char *cause, const char *bytes)
 	const char *nl = strchr(p, '\n'), *tail;
 
 	assert_non_null(nl);
-	assert_int_equal(strncmp(p, "{\"v\":1,\"time\":\"", 15), 0);
+	assert_int_equal(strncmp(p, "{\"v\":2,\"time\":\"", 15), 0);
 	snprintf(want, sizeof(want), "Z\",\"event\":\"torn\",\"broker_pid\":%d,\"cause\":\"%s\",\"bytes\":%s}\n",
 	    (int)getpid(), cause, bytes);
 	tail = nl + 1 - strlen(want);
@@ -330,7 +330,7 @@ test_torn_tail(void **state)
 	assert_int_equal(buf[AUDIT_RECORD_MAX + 5000], '\n');
 	expect_marker(buf + AUDIT_RECORD_MAX + 5001, "open", "null");
 	free(buf);
-	put_file(path, "{\"v\":1,", 7);
+	put_file(path, "{\"v\":2,", 7);
 	assert_int_equal(audit_open(path, &a), 0);
 	audit_close(a);
 	buf = read_all(path, &len);
@@ -498,7 +498,7 @@ test_concurrent(void **state)
 		nl = strchr(line, '\n');
 		assert_non_null(nl);
 		*nl = '\0';
-		assert_int_equal(strncmp(line, "{\"v\":1,\"time\":", 14), 0);
+		assert_int_equal(strncmp(line, "{\"v\":2,\"time\":", 14), 0);
 		assert_int_equal(nl[-1], '}');
 		assert_null(strchr(line + 1, '{'));
 		lines++;
@@ -529,7 +529,7 @@ test_python_json(void **state)
 {
 	static const char *fixed[] = { "\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xe2\x80\xa8",
 		"\xc2\x9b", "\xff", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe6\x97",
-		"\xf0\x9f\x98\x80", "\"}\n{\"v\":1,\"decision\":\"allow\"", "\\u0000", "\x1b[31m" };
+		"\xf0\x9f\x98\x80", "\"}\n{\"v\":2,\"decision\":\"allow\"", "\\u0000", "\x1b[31m" };
 	static char p[AUDIT_STR_MAX + 1];
 	static const char script[] =
 	    "import json,sys\n"
@@ -537,7 +537,7 @@ test_python_json(void **state)
 	    "want=[l.strip() for l in open(sys.argv[2])]\n"
 	    "assert len(recs)==len(want),(len(recs),len(want))\n"
 	    "for r,w in zip(recs,want):\n"
-	    "  assert r['v']==1 and r['decision'] in ('allow','deny','error')\n"
+	    "  assert r['v']==2 and r['decision'] in ('allow','deny','error')\n"
 	    "  got=r['path_hex'] if 'path_hex' in r else r['path'].encode('utf-8').hex()\n"
 	    "  assert got==w,(r,w)\n"
 	    "print('python3: %d records parsed' % len(recs))\n";

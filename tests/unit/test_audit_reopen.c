@@ -190,7 +190,7 @@ test_torn_reopen(void **state)
 	assert_int_equal(rename(p, p1), 0);
 	/* In its place, a file another broker left torn. */
 	assert_true((fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0);
-	assert_int_equal(write(fd, "{\"v\":1,\"ti", 10), 10);
+	assert_int_equal(write(fd, "{\"v\":2,\"ti", 10), 10);
 	close(fd);
 	assert_int_equal(audit_reopen(a, NULL, NULL), 0);
 	assert_int_equal(audit_write(a, &ev), 0);
@@ -207,9 +207,9 @@ test_torn_reopen(void **state)
 	/* ... and the new one has its torn line ended before the record. */
 	buf = read_all(p, &len);
 	assert_int_equal(records(p), 3);
-	assert_int_equal(strncmp(buf, "{\"v\":1,\"ti\n{\"v\":1,", 18), 0);
+	assert_int_equal(strncmp(buf, "{\"v\":2,\"ti\n{\"v\":2,", 18), 0);
 	assert_non_null(strstr(buf, "\"event\":\"torn\""));
-	assert_non_null(strstr(buf, "\"cause\":\"open\",\"bytes\":10}\n{\"v\":1,\"time\":"));
+	assert_non_null(strstr(buf, "\"cause\":\"open\",\"bytes\":10}\n{\"v\":2,\"time\":"));
 	free(buf);
 	unlink(p);
 	unlink(p1);

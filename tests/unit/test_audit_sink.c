@@ -112,7 +112,7 @@ test_chain(void **state)
 	snprintf(t1, sizeof(t1), "%s", slurp(p1));
 	assert_string_equal(t1, slurp(p2));
 	assert_int_equal(strlen(t1) % 2, 0);
-	assert_non_null(strstr(t1 + strlen(t1) / 2, "{\"v\":1,"));
+	assert_non_null(strstr(t1 + strlen(t1) / 2, "{\"v\":2,"));
 
 	/* A removed file fails closed (ENOENT), the other sink still gets
 	 * the record, and the failing one is named. */
@@ -212,7 +212,7 @@ test_journal_fields(void **state)
 	    "MESSAGE=allowed open of \"/srv/in/\xef\xbf\xbd.txt\" (resolved \"/srv/in/a.txt\") "
 	    "(read) for pid 123: rule p.policy:3");
 	assert_non_null(strstr(all + strlen(all) + 1, "PRIORITY=6\nSYSLOG_IDENTIFIER=filebroker\n"
-						    "SYSLOG_FACILITY=10\nFILEBROKER_V=1\n"));
+						    "SYSLOG_FACILITY=10\nFILEBROKER_V=2\n"));
 	memset(all, 0, sizeof(all));
 	for (i = 0; i < n; i++) {
 		strncat(all, iov[i].iov_base, iov[i].iov_len);
@@ -281,7 +281,7 @@ test_fd_sink(void **state)
 	n = read(p[0], buf, sizeof(buf) - 1);
 	assert_true(n > 0);
 	buf[n] = '\0';
-	assert_int_equal(strncmp(buf, "{\"v\":1,", 7), 0);
+	assert_int_equal(strncmp(buf, "{\"v\":2,", 7), 0);
 	audit_close(a);
 	close(p[0]);
 	close(p[1]);
