@@ -429,6 +429,64 @@ audit_format_torn(const struct timespec *when, pid_t broker_pid, enum audit_torn
 	return out_end(&o);
 }
 
+/* ,"key":"<hex of the 32 bytes at d>", or ,"key":null */
+static void
+out_digest(struct out *o, const char *key, const unsigned char *d)
+{
+	out_key(o, key);
+	if (d == NULL) {
+		out_str(o, "null");
+		return;
+	}
+	out_str(o, "\"");
+	out_hexbytes(o, d, 32);
+	out_str(o, "\"");
+}
+
+ssize_t
+audit_format_open(const struct timespec *when, pid_t broker_pid, const struct audit_open *info,
+    char *buf, size_t size)
+{
+	struct out o = { buf, size, 0, 0 };
+
+	out_str(&o, "{\"v\":2,\"time\":");
+	out_time(&o, when);
+	out_str(&o, ",\"event\":\"open\",\"broker_pid\":");
+	out_sdec(&o, (int)broker_pid);
+	out_str(&o, info->reopen ? ",\"cause\":\"reopen\"" : ",\"cause\":\"start\"");
+	out_str(&o, ",\"version\":\"" FB_VERSION "\"");
+	if (info->key_id != NULL) {
+		out_str(&o, ",\"alg\":\"hmac-sha256\",\"key_id\":\"");
+		out_bytes(&o, info->key_id, strnlen(info->key_id, 16));
+		out_str(&o, "\"");
+	} else
+		out_str(&o, ",\"alg\":\"sha256\"");
+	out_digest(&o, "prev", info->prev);
+	out_digest(&o, "after", info->after);
+	if (info->torn) {
+		out_str(&o, ",\"torn\":");
+		if (info->torn_bytes < 0 || info->torn_bytes > AUDIT_RECORD_MAX)
+			out_str(&o, "null");
+		else
+			out_udec(&o, (uint64_t)info->torn_bytes);
+	}
+	out_str(&o, "}\n");
+	return out_end(&o);
+}
+
+ssize_t
+audit_format_close(const struct timespec *when, pid_t broker_pid, char *buf, size_t size)
+{
+	struct out o = { buf, size, 0, 0 };
+
+	out_str(&o, "{\"v\":2,\"time\":");
+	out_time(&o, when);
+	out_str(&o, ",\"event\":\"close\",\"broker_pid\":");
+	out_sdec(&o, (int)broker_pid);
+	out_str(&o, ",\"cause\":\"exit\"}\n");
+	return out_end(&o);
+}
+
 /* A quoted, escaped string for the human line; "..." marks a cut. */
 static void
 out_quoted(struct out *o, const char *s)

@@ -53,12 +53,16 @@
 
 /*
  * A buffer of AUDIT_RECORD_MAX bytes always holds a record or a denial line
- * with its terminating NUL.  Each string field costs at most 8 bytes per
- * input byte (6 for an escape such as \u0001, plus 2 of hex once any byte of
- * the field is invalid UTF-8) and under 64 bytes of keys and quotes; the
- * fixed fields take under 1 KiB.
+ * with its terminating NUL, sealed (audit_chain.h) or not.  Each string
+ * field costs at most 8 bytes per input byte (6 for an escape such as
+ * \u0001, plus 2 of hex once any byte of the field is invalid UTF-8) and
+ * under 64 bytes of keys and quotes; the fixed fields take under 1 KiB,
+ * and the seal AUDIT_SEAL_ROOM.
  */
-#define AUDIT_RECORD_MAX (5 * (8 * AUDIT_STR_MAX + 64) + 1024)
+#define AUDIT_RECORD_MAX (5 * (8 * AUDIT_STR_MAX + 64) + 1024 + AUDIT_SEAL_ROOM)
+
+/* What a JSON sink's seal adds to a line (audit_chain.h), and more. */
+#define AUDIT_SEAL_ROOM 256
 
 /* The format version records are written in ("v"); docs/audit.md. */
 #define AUDIT_V 2
@@ -337,8 +341,50 @@ int audit_needs_sync(const struct audit *a);
 int audit_reopen(struct audit *a, void (*report)(const char *name, int err, void *arg),
     void *arg);
 
-/* Close every sink of the list and free it.  a may be NULL. */
+/*
+ * End every chain of the list: each JSON sink's close record (cause
+ * "exit"), after which the sink writes nothing more.  audit_close() does
+ * it for a sink not ended yet.  Returns 0, or -1 with errno of the first
+ * sink that failed.
+ */
+int audit_end(struct audit *a);
+
+/*
+ * The anchor of each JSON sink of the list: fn(name, anchor, arg) with
+ * anchor "CHAIN:SEQ:DIGEST", the id of its chain, the seq of the last line
+ * it wrote and that line's digest; nothing for a sink that wrote none.
+ * Kept where the file's writers cannot reach it (the daemon logs it on
+ * SIGHUP and at exit), an anchor lets `filebroker audit --verify --anchor`
+ * prove that no line up to it was removed or changed, keyed chain or not
+ * (docs/audit.md, "Anchors").
+ */
+#define AUDIT_ANCHOR_MAX 128
+void audit_anchors(const struct audit *a,
+    void (*fn)(const char *name, const char *anchor, void *arg), void *arg);
+
+/* Close every sink of the list and free it (audit_end() first, for one not
+ * ended).  a may be NULL. */
 void audit_close(struct audit *a);
+
+/*
+ * The master key of keyed chains (`--audit-key FILE`): audit_key_load()
+ * reads it (audit_key_read()) for the JSON sinks opened after it, each of
+ * which derives its chain's first key from it (audit_chain.h);
+ * audit_key_forget() wipes it, once they are open, so that it is not in
+ * the broker's memory for someone who takes the broker over later.
+ * audit_key_read(): the file at path must be a regular file of
+ * AUDIT_KEY_MIN to AUDIT_KEY_MAX bytes, owned by the broker's user, with
+ * no permission for its group or others; its bytes are the key.  Returns
+ * 0 with the key in key[0..*len) (key holds AUDIT_KEY_MAX bytes), or -1
+ * with what is wrong and how to fix it in msg (size bytes).
+ * audit_key_set() takes a key from memory (tests); audit_key_master()
+ * returns the one loaded, or NULL.
+ */
+int audit_key_read(const char *path, unsigned char *key, size_t *len, char *msg, size_t size);
+int audit_key_load(const char *path, char *msg, size_t size);
+void audit_key_set(const unsigned char *key, size_t len);
+const unsigned char *audit_key_master(size_t *len);
+void audit_key_forget(void);
 
 /*
  * Format the event's JSON record, newline included, into buf followed by a
@@ -381,6 +427,29 @@ ssize_t audit_format_session_start(const struct audit_sess *s, const struct audi
 ssize_t audit_format_session_end(const struct audit_sess *s, const int *wstatus,
     uint64_t duration_ns, const struct timespec *when, pid_t broker_pid, char *buf,
     size_t size);
+
+/*
+ * The open record a JSON sink writes first, when the broker opens it (at
+ * start, or on SIGHUP), before any other line of its chain
+ * (docs/audit.md, "Tamper evidence"), and the close record it writes last
+ * (audit_close()).  Returns as audit_format(); AUDIT_OPEN_MAX bytes always
+ * suffice, before the seal.
+ */
+struct audit_open {
+	int reopen;		    /* SIGHUP: the chain goes on in this file */
+	const char *key_id;	    /* the master's (audit_chain_key_id()); NULL:
+				       unkeyed */
+	const unsigned char *prev;  /* the chain's last digest; NULL: a new chain */
+	const unsigned char *after; /* the SHA-256 of the file's last line when
+				       it was opened (a torn one too); NULL: it
+				       was empty or new, or could not be read */
+	int torn;		    /* the file ended inside that line */
+	int64_t torn_bytes;	    /* its length; -1: longer than any record */
+};
+#define AUDIT_OPEN_MAX 512
+ssize_t audit_format_open(const struct timespec *when, pid_t broker_pid,
+    const struct audit_open *info, char *buf, size_t size);
+ssize_t audit_format_close(const struct timespec *when, pid_t broker_pid, char *buf, size_t size);
 
 /*
  * Format the human line for a denial (rule != NULL and !allowed), newline

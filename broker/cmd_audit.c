@@ -30,6 +30,7 @@
 #define TOP_CAP 1024	   /* counters per table */
 #define TOP_SLOTS 4096	   /* hash slots, a power of two > 2 * TOP_CAP */
 #define TOP_KEY_MAX 4096   /* longer keys are cut (paths are shorter) */
+#define AUDIT_ANCHORS_MAX 64 /* --anchor, at most */
 
 struct topent {
 	char *key;
@@ -783,6 +784,8 @@ audit_usage(FILE *f)
 	fprintf(f,
 	    "usage: filebroker audit [--since TIME] [--until TIME] [--denied]\n"
 	    "                        [--session ID] [--by rule|path|pid|user] [--top N]\n"
+	    "                        [--json] [FILE...]\n"
+	    "       filebroker audit --verify [--audit-key FILE] [--anchor ANCHOR]...\n"
 	    "                        [--json] [FILE...]\n\n"
 	    "Summarise audit records (filebroker run --audit FILE): requests and\n"
 	    "decisions, the sessions (each run, each daemon peer), the paths most\n"
@@ -803,11 +806,23 @@ audit_usage(FILE *f)
 	    "                 user (uid), with how many were denied\n"
 	    "  --top N        rows per table (default 10)\n"
 	    "  --json         one JSON object instead of text\n\n"
+	    "  --verify       check the hash chains of the files instead: whether every\n"
+	    "                 line is there, in order, as written, and where not (a line\n"
+	    "                 edited, removed, inserted or moved, a file cut short or\n"
+	    "                 missing from a rotation set), each break with its place\n"
+	    "  --audit-key FILE  the key the broker sealed the chains with (its\n"
+	    "                 --audit-key): without it, keyed chains are not proved\n"
+	    "  --anchor ANCHOR  CHAIN:SEQ:DIGEST, as `filebroker serve` logs it on\n"
+	    "                 SIGHUP and at exit: that line must be there, unchanged\n"
+	    "                 (repeatable)\n\n"
+	    "Files of a rotation set (BASE, BASE.1, BASE.2.gz, ...) are read oldest\n"
+	    "first, whatever order they are given in.\n\n"
 	    "Tables keep %d keys each: counts are exact below that many distinct\n"
 	    "keys, and marked ~ (an upper bound) above it.\n\n"
 	    "Exit status: 0; 3 when some line was torn or unreadable (the summary\n"
 	    "covers the records read); 1 when a FILE cannot be read; 2 for a usage\n"
-	    "error.\n",
+	    "error.  With --verify: 0 whole, 3 broken, 4 nothing proved (no chained\n"
+	    "line, or keyed chains without their key), 1 and 2 as above.\n",
 	    TOP_CAP);
 }
 
@@ -900,14 +915,19 @@ cmd_audit(int argc, char **argv)
 		{ "by", required_argument, NULL, 'b' },
 		{ "top", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "verify", no_argument, NULL, 'V' },
+		{ "audit-key", required_argument, NULL, 'K' },
+		{ "anchor", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct audit_files af;
 	struct summary s;
-	int c, i, json = 0, status = 0;
+	int c, i, json = 0, status = 0, verify = 0, summary_opts = 0;
 	long rows = 10;
-	char *end;
+	char *end, *anchors[AUDIT_ANCHORS_MAX];
+	const char *keyfile = NULL;
+	size_t nanchors = 0;
 
 	memset(&s, 0, sizeof(s));
 	memset(&af, 0, sizeof(af));
@@ -917,6 +937,7 @@ cmd_audit(int argc, char **argv)
 		switch (c) {
 		case 's':
 		case 'u':
+			summary_opts = 1;
 			if (parse_time(optarg, c == 's' ? &s.since : &s.until) == -1) {
 				log_warnx("audit: bad time '%s' (YYYY-MM-DD[THH:MM[:SS]][Z] or "
 					  "@SECONDS)",
@@ -926,9 +947,11 @@ cmd_audit(int argc, char **argv)
 			*(c == 's' ? &s.has_since : &s.has_until) = 1;
 			break;
 		case 'd':
+			summary_opts = 1;
 			s.denied_only = 1;
 			break;
 		case 'S':
+			summary_opts = 1;
 			if (strlen(optarg) != AUDIT_SESSION_ID_LEN ||
 			    strspn(optarg, "0123456789abcdef") != AUDIT_SESSION_ID_LEN) {
 				log_warnx("audit: --session takes a session id, %d hex digits as "
@@ -939,6 +962,7 @@ cmd_audit(int argc, char **argv)
 			s.session = optarg;
 			break;
 		case 'b':
+			summary_opts = 1;
 			if (strcmp(optarg, "rule") == 0)
 				s.by = BY_RULE;
 			else if (strcmp(optarg, "path") == 0)
@@ -953,6 +977,7 @@ cmd_audit(int argc, char **argv)
 			}
 			break;
 		case 't':
+			summary_opts = 1;
 			errno = 0;
 			rows = strtol(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || rows < 1 || rows > TOP_CAP) {
@@ -963,6 +988,19 @@ cmd_audit(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 'V':
+			verify = 1;
+			break;
+		case 'K':
+			keyfile = optarg;
+			break;
+		case 'A':
+			if (nanchors == AUDIT_ANCHORS_MAX) {
+				log_warnx("audit: at most %d --anchor", AUDIT_ANCHORS_MAX);
+				return 2;
+			}
+			anchors[nanchors++] = optarg;
+			break;
 		case 'h':
 			audit_usage(stdout);
 			return 0;
@@ -972,6 +1010,20 @@ cmd_audit(int argc, char **argv)
 		}
 	}
 	af.event = session_event;
+	if (verify) {
+		if (summary_opts) {
+			log_warnx("audit: --verify checks the chains of whole files: --since, "
+				  "--until, --denied, --session, --by and --top are not for it");
+			return 2;
+		}
+		return audit_verify_files(argv + optind, (size_t)(argc - optind), keyfile, anchors,
+		    nanchors, json);
+	}
+	if (keyfile != NULL || nanchors > 0) {
+		log_warnx("audit: --audit-key and --anchor are for --verify");
+		return 2;
+	}
+	audit_files_order(argv + optind, (size_t)(argc - optind));
 	if ((s.sess = calloc(1, sizeof(*s.sess))) == NULL ||
 	    (s.paths = calloc(1, sizeof(*s.paths))) == NULL ||
 	    (s.rules = calloc(1, sizeof(*s.rules))) == NULL ||

@@ -67,8 +67,11 @@ print("ok", len(seen))
 # ---- Several sinks at once; "./syslog" is a file; /dev/fd/3 a descriptor.
 (cd "$T" && "$FB" run --policy "$P" --audit one.jsonl --audit ./syslog --audit /dev/fd/3 \
 	-- cat "$D/a.txt" >/dev/null 3>"$T/fd3.txt")
-if [ -s "$T/one.jsonl" ] && cmp -s "$T/one.jsonl" "$T/syslog"; then
-	pass "two file sinks get the same records"
+# The same records, each file in a chain of its own (audit.h).
+unsealed() { grep '"decision":' "$1" | sed 's/,"chain":"[0-9a-f]*","seq":[0-9]*,"digest":"[0-9a-f]*"}$/}/'; }
+if [ -s "$T/one.jsonl" ] && [ "$(unsealed "$T/one.jsonl")" = "$(unsealed "$T/syslog")" ] &&
+	! cmp -s "$T/one.jsonl" "$T/syslog"; then
+	pass "two file sinks get the same records, each its own chain"
 else
 	fail "two file sinks differ"
 fi
@@ -263,10 +266,24 @@ expect "complain: magic links are still refused" "EACCES" \
 # ---- A sink that fails denies, and says so once.
 if unshare -m sh -c "mount -t tmpfs -o size=64k tmpfs '$T/fifos' && umount '$T/fifos'" 2>/dev/null; then
 	mkdir -p "$T/full"
+	# Full from the start: not even the sink's open record; nothing runs.
 	unshare -m sh -c "
 		mount -t tmpfs -o size=64k,mode=0755 tmpfs '$T/full' || exit 9
 		: >'$T/full/audit.jsonl'
 		dd if=/dev/zero of='$T/full/filler' bs=4k count=64 2>/dev/null
+		'$FB' run --policy '$P' --audit '$T/full/audit.jsonl' -- \
+			sh -c 'cat $D/a.txt; cat $D/a.txt; cat $D/a.txt'
+		echo \"status \$?\"
+	" >"$T/full0.out" 2>&1
+	expect "full disk at start: the broker stops, saying why" \
+		"^filebroker: audit $T/full/audit.jsonl: No space left on device" cat "$T/full0.out"
+	expect "full disk at start: exit status 125" "^status 125$" cat "$T/full0.out"
+	refute "full disk at start: nothing ran" "^alpha" cat "$T/full0.out"
+	# A page of room: the trail begins, then fills up.
+	unshare -m sh -c "
+		mount -t tmpfs -o size=64k,mode=0755 tmpfs '$T/full' || exit 9
+		: >'$T/full/audit.jsonl'
+		dd if=/dev/zero of='$T/full/filler' bs=4k count=15 2>/dev/null
 		'$FB' run --policy '$P' --audit '$T/full/audit.jsonl' -- \
 			sh -c 'cat $D/a.txt; cat $D/a.txt; cat $D/a.txt'
 		echo \"status \$?\"

@@ -34,6 +34,9 @@ check='
 import hashlib, json, os, subprocess, sys
 fb, log, pol, T, D = sys.argv[1:6]
 lines = [json.loads(l) for l in open(log)]
+# first and last: the sink open and close records
+assert lines[0]["event"] == "open" and lines[-1]["event"] == "close"
+lines = lines[1:-1]
 start, end = lines[0], lines[-1]
 assert start["event"] == "session-start", start
 assert end["event"] == "session-end", end
@@ -62,7 +65,7 @@ print("ok", sid)
 '
 expect "run: session-start first, session-end last, every record in the session" "^ok [0-9a-f]{16}$" \
 	python3 -c "$check" "$FB" "$A" "$P" "$T" "$D"
-SID=$(head -n 1 "$A" | python3 -c 'import json, sys; print(json.load(sys.stdin)["session"])')
+SID=$(sed -n 2p "$A" | python3 -c 'import json, sys; print(json.load(sys.stdin)["session"])')
 
 # The same rule from another folder, named the same.
 (cd "$T/elsewhere" && "$FB" run --policy ../p.policy --audit "$T/b.jsonl" -- cat "$D/in/secret.txt" \
@@ -79,7 +82,7 @@ print("same" if a == b and len(a) == 1 else "differ %r %r" % (a, b), *a)
 # A worker killed by a signal: its end says which.
 "$FB" run --policy "$P" --audit "$T/sig.jsonl" -- sh -c 'kill -TERM $$' >/dev/null 2>&1
 expect "run: a worker killed by a signal, said in its session-end" '"cause":"exit","exit":null,"signal":"SIGTERM"' \
-	tail -n 1 "$T/sig.jsonl"
+	tail -n 2 "$T/sig.jsonl"
 
 # ---- filebroker audit: the sessions, one of them in full.
 cat "$A" "$T/sig.jsonl" >"$T/both.jsonl"

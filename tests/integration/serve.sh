@@ -404,6 +404,18 @@ expect "audit: the flood was served" "^threads .*: ok" cat "$T/rflood"
 # 2 + 1 + 1 records before, and the flood's 6000.
 expect "audit: every file JSON lines, no record lost across the swaps" "^6004$" sh -c \
 	"cat '$A'* | python3 -c 'import json, sys; print(sum(1 for l in sys.stdin if \"event\" not in json.loads(l)))'"
+# One chain through the rotated files.  Named as logrotate names them (the
+# highest number the oldest), in any order on the command line.
+mkdir "$T/lr"
+cp "$A" "$T/lr/a"
+n=1
+for i in 7 6 5 4 3 2 1; do
+	[ -f "$A.$i" ] || continue
+	cp "$A.$i" "$T/lr/a.$n"
+	n=$((n + 1))
+done
+status "audit: the rotated files verify whole, one chain through them" 0 \
+	sh -c "'$FB' audit --verify '$T/lr/a' '$T/lr/a.'*"
 kill -TERM $DPID
 wait $DPID
 
