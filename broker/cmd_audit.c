@@ -26,6 +26,7 @@
 #include "cmds.h"
 #include "log.h"
 #include "out.h"
+#include "timearg.h"
 
 #define TOP_CAP 1024	   /* counters per table */
 #define TOP_SLOTS 4096	   /* hash slots, a power of two > 2 * TOP_CAP */
@@ -543,51 +544,6 @@ json_table(const char *name, const struct top *t, size_t rows, int last)
 	free(v);
 }
 
-/*
- * TIME: YYYY-MM-DD[(T| )HH:MM[:SS]][Z] in UTC, or @SECONDS since the epoch.
- */
-static int
-parse_time(const char *s, struct timespec *ts)
-{
-	struct tm tm;
-	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0, k;
-	char *end;
-	long long v;
-
-	memset(ts, 0, sizeof(*ts));
-	if (s[0] == '@') {
-		errno = 0;
-		v = strtoll(s + 1, &end, 10);
-		if (errno != 0 || end == s + 1 || *end != '\0')
-			return -1;
-		ts->tv_sec = (time_t)v;
-		return 0;
-	}
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
-		return -1;
-	s += n;
-	if (*s == 'T' || *s == ' ') {
-		k = sscanf(s + 1, "%2d:%2d%n:%2d%n", &h, &mi, &n, &sec, &n);
-		if (k < 2)
-			return -1;
-		s += 1 + n;
-	}
-	if (*s == 'Z')
-		s++;
-	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
-	    mi > 59 || sec < 0 || sec > 60)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	ts->tv_sec = timegm(&tm);
-	return 0;
-}
-
 static int
 by_start(const void *a, const void *b)
 {
@@ -796,8 +752,10 @@ audit_usage(FILE *f)
 	    "stderr with their place (FILE:LINE), counted, and skipped: torn lines\n"
 	    "(cut short by a broker that stopped mid-write) apart from unreadable\n"
 	    "ones (edited or corrupted).\n\n"
-	    "  --since TIME   only records at or after TIME: YYYY-MM-DD[THH:MM[:SS]][Z]\n"
-	    "                 (UTC) or @SECONDS since the epoch\n"
+	    "  --since TIME   only records at or after TIME: 2026-12-07T14:00:00Z or\n"
+	    "                 +01:00 (RFC 3339), 2026-12-07 14:00[:SS] or 2026-12-07\n"
+	    "                 (local time), 30s, 30m, 1h, 2d, 1w (that long ago), now,\n"
+	    "                 today, yesterday (local midnight), @SECONDS\n"
 	    "  --until TIME   only records before TIME\n"
 	    "  --denied       only denials (deny and would-deny)\n"
 	    "  --session ID   only that session's records, and all its start and end\n"
@@ -928,6 +886,7 @@ cmd_audit(int argc, char **argv)
 	char *end, *anchors[AUDIT_ANCHORS_MAX];
 	const char *keyfile = NULL;
 	size_t nanchors = 0;
+	struct timespec now;
 
 	memset(&s, 0, sizeof(s));
 	memset(&af, 0, sizeof(af));
@@ -938,10 +897,10 @@ cmd_audit(int argc, char **argv)
 		case 's':
 		case 'u':
 			summary_opts = 1;
-			if (parse_time(optarg, c == 's' ? &s.since : &s.until) == -1) {
-				log_warnx("audit: bad time '%s' (YYYY-MM-DD[THH:MM[:SS]][Z] or "
-					  "@SECONDS)",
-				    optarg);
+			clock_gettime(CLOCK_REALTIME, &now);
+			if (timearg_parse(optarg, &now, c == 's' ? &s.since : &s.until) == -1) {
+				log_warnx("audit: --%s '%s': not a time; one is " TIMEARG_FORMS,
+				    c == 's' ? "since" : "until", optarg);
 				return 2;
 			}
 			*(c == 's' ? &s.has_since : &s.has_until) = 1;

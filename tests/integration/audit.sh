@@ -467,7 +467,23 @@ expect "audit: workers" "^workers: 2$" cat "$T/sum.txt"
 expect "audit --denied --by user" "^ +40 +40  0 \\(root\\)$" "$FB" audit --denied --by user "$G"
 expect "audit --by path" "^ +30 +30  /etc/shadow$" "$FB" audit --by path "$G"
 expect "audit --since/--until" "^records: 40 \\(60 more filtered out\\)" \
-	"$FB" audit --since 2026-11-25T14:30Z --until 2026-11-25T15:00 "$G"
+	"$FB" audit --since 2026-11-25T14:30Z --until 2026-11-25T15:00Z "$G"
+expect "audit --since: RFC 3339 with an offset" "^records: 40 \\(60 more filtered out\\)" \
+	"$FB" audit --since 2026-11-25T15:30+01:00 --until 2026-11-25T16:00:00+01:00 "$G"
+# Local time: the machine's zone (a POSIX rule, no zone database needed).
+expect "audit --since: local time" "^records: 40 \\(60 more filtered out\\)" \
+	env TZ=CET-1CEST,M3.5.0,M10.5.0/3 "$FB" audit --since "2026-11-25 15:30" --until "2026-11-25 16:00" "$G"
+expect "audit --since: a bad time says which are good" \
+	"audit: --since '2026-11-25 25:00': not a time; one is .*\\(RFC 3339\\).*\\(local time\\), 30s, 30m, 1h, 2d, 1w \\(that long ago\\), now, today, yesterday" \
+	"$FB" audit --since "2026-11-25 25:00" "$G"
+status "audit --since: a bad time is a usage error, 2" 2 "$FB" audit --since 1y "$G"
+# Relative times, on records written now.
+run --audit "$T/now.jsonl" -- cat "$D/a.txt" >/dev/null 2>&1
+nnow=$(grep -c '"decision":' "$T/now.jsonl")
+expect "audit --since 1h: what was just written" "^records: $nnow$" "$FB" audit --since 1h "$T/now.jsonl"
+expect "audit --since today --until now" "^records: $nnow$" "$FB" audit --since today --until now "$T/now.jsonl"
+expect "audit --until 30m: none of it" "^records: 0 \\($nnow more filtered out\\)" \
+	"$FB" audit --until 30m "$T/now.jsonl"
 expect "audit --json parses" "^100 40 30 True$" sh -c "'$FB' audit --json '$G' | python3 -c '
 import json, sys
 j = json.load(sys.stdin)
