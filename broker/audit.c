@@ -338,6 +338,22 @@ out_duration(struct out *o, uint64_t ns)
 	out_bytes(o, frac, sizeof(frac));
 }
 
+/* ,"key":v, signed and unsigned (pid_t is signed and shown so; uid_t and
+ * gid_t are not). */
+static void
+out_int(struct out *o, const char *key, int64_t v)
+{
+	out_key(o, key);
+	out_sdec(o, v);
+}
+
+static void
+out_uint(struct out *o, const char *key, uint64_t v)
+{
+	out_key(o, key);
+	out_udec(o, v);
+}
+
 /* ,"session":"ID" or ,"session":null */
 static void
 out_session(struct out *o, const struct audit_sess *s)
@@ -362,15 +378,10 @@ audit_format(const struct audit_event *ev, char *buf, size_t size)
 	out_time(&o, &ev->when);
 	out_session(&o, ev->session);
 	out_name(&o, "mode", ev->mode);
-	/* pid_t is signed and shown so; uid_t and gid_t are not. */
-	out_str(&o, ",\"pid\":");
-	out_sdec(&o, (int)ev->pid);
-	out_str(&o, ",\"tid\":");
-	out_sdec(&o, (int)ev->tid);
-	out_str(&o, ",\"uid\":");
-	out_udec(&o, (unsigned)ev->uid);
-	out_str(&o, ",\"gid\":");
-	out_udec(&o, (unsigned)ev->gid);
+	out_int(&o, "pid", (int)ev->pid);
+	out_int(&o, "tid", (int)ev->tid);
+	out_uint(&o, "uid", (unsigned)ev->uid);
+	out_uint(&o, "gid", (unsigned)ev->gid);
 	out_name(&o, "op", ev->op);
 	out_field(&o, "path", ev->path, AUDIT_STR_MAX, 1, &trunc);
 	if (ev->path2 != NULL)
@@ -409,16 +420,26 @@ audit_format(const struct audit_event *ev, char *buf, size_t size)
 	return out_end(&o);
 }
 
+/* The beginning of the broker's own event lines: {"v":2,"time":...,
+ * "event":"NAME","broker_pid":N */
+static void
+out_event(struct out *o, const struct timespec *when, const char *name, pid_t broker_pid)
+{
+	out_str(o, "{\"v\":2,\"time\":");
+	out_time(o, when);
+	out_str(o, ",\"event\":\"");
+	out_str(o, name);
+	out_str(o, "\"");
+	out_int(o, "broker_pid", (int)broker_pid);
+}
+
 ssize_t
 audit_format_torn(const struct timespec *when, pid_t broker_pid, enum audit_torn_cause cause,
     int64_t bytes, char *buf, size_t size)
 {
 	struct out o = { buf, size, 0, 0 };
 
-	out_str(&o, "{\"v\":2,\"time\":");
-	out_time(&o, when);
-	out_str(&o, ",\"event\":\"torn\",\"broker_pid\":");
-	out_sdec(&o, (int)broker_pid);
+	out_event(&o, when, "torn", broker_pid);
 	out_str(&o, cause == AUDIT_TORN_OPEN ? ",\"cause\":\"open\"" : ",\"cause\":\"write\"");
 	out_str(&o, ",\"bytes\":");
 	if (bytes < 0 || bytes > AUDIT_RECORD_MAX)
@@ -449,10 +470,7 @@ audit_format_open(const struct timespec *when, pid_t broker_pid, const struct au
 {
 	struct out o = { buf, size, 0, 0 };
 
-	out_str(&o, "{\"v\":2,\"time\":");
-	out_time(&o, when);
-	out_str(&o, ",\"event\":\"open\",\"broker_pid\":");
-	out_sdec(&o, (int)broker_pid);
+	out_event(&o, when, "open", broker_pid);
 	out_str(&o, info->reopen ? ",\"cause\":\"reopen\"" : ",\"cause\":\"start\"");
 	out_str(&o, ",\"version\":\"" FB_VERSION "\"");
 	if (info->key_id != NULL) {
@@ -479,10 +497,7 @@ audit_format_close(const struct timespec *when, pid_t broker_pid, char *buf, siz
 {
 	struct out o = { buf, size, 0, 0 };
 
-	out_str(&o, "{\"v\":2,\"time\":");
-	out_time(&o, when);
-	out_str(&o, ",\"event\":\"close\",\"broker_pid\":");
-	out_sdec(&o, (int)broker_pid);
+	out_event(&o, when, "close", broker_pid);
 	out_str(&o, ",\"cause\":\"exit\"}\n");
 	return out_end(&o);
 }
@@ -833,24 +848,17 @@ audit_format_session_start(const struct audit_sess *s, const struct audit_sessio
 	out_time(&o, when);
 	out_str(&o, ",\"event\":\"session-start\"");
 	out_session(&o, s);
-	out_str(&o, ",\"broker_pid\":");
-	out_sdec(&o, (int)broker_pid);
+	out_int(&o, "broker_pid", (int)broker_pid);
 	out_str(&o, ",\"version\":\"" FB_VERSION "\"");
 	out_name(&o, "mode", info->mode);
-	out_str(&o, ",\"pid\":");
-	out_sdec(&o, (int)info->pid);
-	out_str(&o, ",\"uid\":");
-	out_udec(&o, (unsigned)info->uid);
-	out_str(&o, ",\"gid\":");
-	out_udec(&o, (unsigned)info->gid);
-	out_str(&o, ",\"invoker_uid\":");
-	out_udec(&o, (unsigned)info->invoker_uid);
-	out_str(&o, ",\"invoker_gid\":");
-	out_udec(&o, (unsigned)info->invoker_gid);
+	out_int(&o, "pid", (int)info->pid);
+	out_uint(&o, "uid", (unsigned)info->uid);
+	out_uint(&o, "gid", (unsigned)info->gid);
+	out_uint(&o, "invoker_uid", (unsigned)info->invoker_uid);
+	out_uint(&o, "invoker_gid", (unsigned)info->invoker_gid);
 	out_num_or_null(&o, "auid", info->auid);
 	out_field(&o, "command", info->command, AUDIT_STR_MAX, 1, &trunc);
-	out_str(&o, ",\"argc\":");
-	out_udec(&o, argc);
+	out_uint(&o, "argc", argc);
 	out_argv(&o, info->argv, &trunc);
 	out_field(&o, "cwd", info->cwd, AUDIT_STR_MAX, 1, &trunc);
 	out_name(&o, "placement", info->placement);
@@ -886,8 +894,7 @@ audit_format_session_end(const struct audit_sess *s, const int *wstatus, uint64_
 	out_time(&o, when);
 	out_str(&o, ",\"event\":\"session-end\"");
 	out_session(&o, s);
-	out_str(&o, ",\"broker_pid\":");
-	out_sdec(&o, (int)broker_pid);
+	out_int(&o, "broker_pid", (int)broker_pid);
 	/* A run ends with its worker; a daemon peer when it disconnects. */
 	out_str(&o, wstatus != NULL ? ",\"cause\":\"exit\"" : ",\"cause\":\"disconnect\"");
 	out_num_or_null(&o, "exit",

@@ -14,6 +14,7 @@
 
 #include "audit_read.h"
 #include "policy.h"
+#include "timearg.h"
 
 struct cur {
 	const unsigned char *p, *end;
@@ -399,7 +400,6 @@ static int
 get_time(struct cur *c, struct audit_rec *r)
 {
 	const char *s;
-	struct tm tm;
 	int y, mo, d, h, mi, sec, us, n = 0;
 	time_t t;
 
@@ -414,14 +414,7 @@ get_time(struct cur *c, struct audit_rec *r)
 	    n != 27 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 ||
 	    us < 0 || y < 0 || mi < 0 || h < 0 || sec < 0)
 		return fail(c, "bad time");
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
+	t = timearg_make(y, mo, d, h, mi, sec, 0);
 	r->has_time = 1;
 	r->when.tv_sec = t;
 	r->when.tv_nsec = (long)us * 1000;

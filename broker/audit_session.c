@@ -123,6 +123,19 @@ new_id(char id[AUDIT_SESSION_ID_LEN + 1])
 	return 0;
 }
 
+/* A session record to every sink (audit_write_event()), and with
+ * --audit-sync made durable as a request's record is. */
+static int
+write_note(struct audit *a, const char *line, size_t n, const char *event, const char *id,
+    const char *message)
+{
+	struct audit_note note = { event, id, message };
+
+	if (audit_write_event(a, line, n, &note) == -1)
+		return -1;
+	return audit_sync(a);
+}
+
 /* policy_foreach_file(): the first file is the top-level one. */
 static int
 first_file(const char *name, void *arg)
@@ -135,7 +148,6 @@ int
 audit_session_start(struct audit *a, const struct audit_session *given, struct audit_sess **out)
 {
 	struct audit_session info = *given;
-	struct audit_note note = { "session-start", NULL, NULL };
 	char cwd[PATH_MAX], exe[PATH_MAX], digest[65], msg[160], *line;
 	struct audit_sess *s;
 	struct timespec now;
@@ -186,11 +198,7 @@ audit_session_start(struct audit *a, const struct audit_session *given, struct a
 	}
 	snprintf(msg, sizeof(msg), "session %s started: %s mode, pid %ld, uid %lu", s->id,
 	    info.mode != NULL ? info.mode : "?", (long)info.pid, (unsigned long)info.uid);
-	note.session = s->id;
-	note.message = msg;
-	/* With --audit-sync, durable as a request's record is. */
-	if ((r = audit_write_event(a, line, (size_t)n, &note)) == 0)
-		r = audit_sync(a);
+	r = write_note(a, line, (size_t)n, "session-start", s->id, msg);
 	free(line);
 	return r;
 }
@@ -198,7 +206,6 @@ audit_session_start(struct audit *a, const struct audit_session *given, struct a
 int
 audit_session_end(struct audit *a, struct audit_sess *s, const int *wstatus)
 {
-	struct audit_note note = { "session-end", NULL, NULL };
 	struct timespec now, mono;
 	char msg[160], line[1024];
 	ssize_t n;
@@ -218,10 +225,7 @@ audit_session_end(struct audit *a, struct audit_sess *s, const int *wstatus)
 		snprintf(msg, sizeof(msg), "session %s ended: %llu allowed, %llu denied, %llu failed",
 		    s->id, (unsigned long long)s->n[0], (unsigned long long)(s->n[1] + s->n[2]),
 		    (unsigned long long)s->n[3]);
-		note.session = s->id;
-		note.message = msg;
-		if ((r = audit_write_event(a, line, (size_t)n, &note)) == 0)
-			r = audit_sync(a);
+		r = write_note(a, line, (size_t)n, "session-end", s->id, msg);
 	}
 	free(s);
 	return r;

@@ -685,6 +685,19 @@ json_or_null(const char *str)
 		out_json(stdout, str);
 }
 
+/* A time in quotes, or null. */
+static void
+json_time(const struct timespec *ts)
+{
+	if (ts == NULL) {
+		printf("null");
+		return;
+	}
+	putchar('"');
+	put_time(stdout, ts);
+	putchar('"');
+}
+
 static void
 json_sessions(const struct sessions *t, size_t rows)
 {
@@ -698,28 +711,18 @@ json_sessions(const struct sessions *t, size_t rows)
 	qsort(v, t->n, sizeof(*v), by_start);
 	for (i = 0; i < t->n && i < rows; i++) {
 		printf("%s{\"session\":\"%s\",\"start\":", i ? "," : "", v[i]->id);
-		if (v[i]->started) {
-			putchar('"');
-			put_time(stdout, &v[i]->start);
-			putchar('"');
-		} else
-			printf("null");
+		json_time(v[i]->started ? &v[i]->start : NULL);
 		printf(",\"end\":");
-		if (v[i]->ended) {
-			putchar('"');
-			put_time(stdout, &v[i]->end);
-			putchar('"');
-		} else
-			printf("null");
+		json_time(v[i]->ended ? &v[i]->end : NULL);
 		printf(",\"mode\":");
-		json_or_null( v[i]->started ? v[i]->mode : NULL);
+		json_or_null(v[i]->started ? v[i]->mode : NULL);
 		printf(",\"pid\":%" PRId64 ",\"uid\":%" PRId64 ",\"command\":", v[i]->pid,
 		    v[i]->uid);
-		json_or_null( v[i]->command);
+		json_or_null(v[i]->command);
 		printf(",\"args\":");
-		json_or_null( v[i]->args);
+		json_or_null(v[i]->args);
 		printf(",\"profile\":");
-		json_or_null( v[i]->profile);
+		json_or_null(v[i]->profile);
 		printf(",\"requests\":%" PRIu64 ",\"denied\":%" PRIu64 ",\"exit\":",
 		    v[i]->requests, v[i]->denied);
 		if (v[i]->exit_code >= 0)
@@ -727,7 +730,7 @@ json_sessions(const struct sessions *t, size_t rows)
 		else
 			printf("null");
 		printf(",\"signal\":");
-		json_or_null( v[i]->signal[0] != '\0' ? v[i]->signal : NULL);
+		json_or_null(v[i]->signal[0] != '\0' ? v[i]->signal : NULL);
 		printf("}");
 	}
 	printf("]},");

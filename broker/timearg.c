@@ -83,13 +83,30 @@ ago(const char *s, const struct timespec *now, struct timespec *out)
 	return -1;
 }
 
+time_t
+timearg_make(int y, int mo, int d, int h, int mi, int sec, int local)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	if (!local)
+		return timegm(&tm);
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
 int
 timearg_parse(const char *s, const struct timespec *now, struct timespec *out)
 {
 	const char *p = s;
 	int y, mo, d, h = 0, mi = 0, sec = 0, zh = 0, zm = 0, sign = 0, have_time = 0, k;
 	long ns = 0, scale;
-	struct tm tm;
 	long long v;
 	char *end;
 	time_t t;
@@ -151,20 +168,10 @@ timearg_parse(const char *s, const struct timespec *now, struct timespec *out)
 	}
 	if (*p != '\0')
 		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
 	if (sign != 0)
-		t = timegm(&tm) - sign * (time_t)(zh * 3600 + zm * 60);
-	else {
-		tm.tm_isdst = -1;
-		if ((t = mktime(&tm)) == (time_t)-1)
-			return -1;
-	}
+		t = timearg_make(y, mo, d, h, mi, sec, 0) - sign * (time_t)(zh * 3600 + zm * 60);
+	else if ((t = timearg_make(y, mo, d, h, mi, sec, 1)) == (time_t)-1)
+		return -1;
 	out->tv_sec = t;
 	out->tv_nsec = ns;
 	return 0;

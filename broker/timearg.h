@@ -32,4 +32,11 @@
  */
 int timearg_parse(const char *s, const struct timespec *now, struct timespec *out);
 
+/*
+ * The broken-down time of a date and time (month 1 to 12), as mktime(3)
+ * and timegm(3) take it: local when local (summer time found out), UTC
+ * otherwise.  The time, or -1 as they return it.
+ */
+time_t timearg_make(int y, int mo, int d, int h, int mi, int sec, int local);
+
 #endif

@@ -266,28 +266,26 @@ expect "complain: magic links are still refused" "EACCES" \
 # ---- A sink that fails denies, and says so once.
 if unshare -m sh -c "mount -t tmpfs -o size=64k tmpfs '$T/fifos' && umount '$T/fifos'" 2>/dev/null; then
 	mkdir -p "$T/full"
+	# full N: run with the audit file on a 64 KiB tmpfs, N pages of it
+	# taken; its output and status.
+	full() {
+		unshare -m sh -c "
+			mount -t tmpfs -o size=64k,mode=0755 tmpfs '$T/full' || exit 9
+			: >'$T/full/audit.jsonl'
+			dd if=/dev/zero of='$T/full/filler' bs=4k count=$1 2>/dev/null
+			'$FB' run --policy '$P' --audit '$T/full/audit.jsonl' -- \
+				sh -c 'cat $D/a.txt; cat $D/a.txt; cat $D/a.txt'
+			echo \"status \$?\"
+		" 2>&1
+	}
 	# Full from the start: not even the sink's open record; nothing runs.
-	unshare -m sh -c "
-		mount -t tmpfs -o size=64k,mode=0755 tmpfs '$T/full' || exit 9
-		: >'$T/full/audit.jsonl'
-		dd if=/dev/zero of='$T/full/filler' bs=4k count=64 2>/dev/null
-		'$FB' run --policy '$P' --audit '$T/full/audit.jsonl' -- \
-			sh -c 'cat $D/a.txt; cat $D/a.txt; cat $D/a.txt'
-		echo \"status \$?\"
-	" >"$T/full0.out" 2>&1
+	full 64 >"$T/full0.out"
 	expect "full disk at start: the broker stops, saying why" \
 		"^filebroker: audit $T/full/audit.jsonl: No space left on device" cat "$T/full0.out"
 	expect "full disk at start: exit status 125" "^status 125$" cat "$T/full0.out"
 	refute "full disk at start: nothing ran" "^alpha" cat "$T/full0.out"
 	# A page of room: the trail begins, then fills up.
-	unshare -m sh -c "
-		mount -t tmpfs -o size=64k,mode=0755 tmpfs '$T/full' || exit 9
-		: >'$T/full/audit.jsonl'
-		dd if=/dev/zero of='$T/full/filler' bs=4k count=15 2>/dev/null
-		'$FB' run --policy '$P' --audit '$T/full/audit.jsonl' -- \
-			sh -c 'cat $D/a.txt; cat $D/a.txt; cat $D/a.txt'
-		echo \"status \$?\"
-	" >"$T/full.out" 2>&1
+	full 15 >"$T/full.out"
 	refute "full disk: nothing granted without its record" "^alpha" cat "$T/full.out"
 	n=$(grep -c "a record could not be written" "$T/full.out")
 	[ "$n" -eq 1 ] && pass "full disk: said once, loudly" ||
