@@ -49,13 +49,26 @@ audit_chain_key_id(const unsigned char *master, size_t mlen, char out[AUDIT_KEY_
 }
 
 void
+audit_chain_set_key(struct audit_chain *c, const unsigned char key[SHA256_LEN])
+{
+	if (key != c->key)
+		memcpy(c->key, key, SHA256_LEN);
+	/* Once per epoch, not per line: two compressions a line saved. */
+	hmac_sha256_init(&c->mac, c->key, SHA256_LEN);
+}
+
+void
 audit_chain_init(struct audit_chain *c, const char *id, const unsigned char *master, size_t mlen)
 {
+	unsigned char k[SHA256_LEN];
+
 	memset(c, 0, sizeof(*c));
 	memcpy(c->id, id, strnlen(id, AUDIT_CHAIN_ID_LEN));
 	if (master != NULL) {
 		c->keyed = 1;
-		audit_chain_key0(master, mlen, c->id, c->key);
+		audit_chain_key0(master, mlen, c->id, k);
+		audit_chain_set_key(c, k);
+		explicit_bzero(k, sizeof(k));
 		audit_chain_key_id(master, mlen, c->key_id);
 	}
 }
@@ -89,7 +102,7 @@ audit_chain_digest(const struct audit_chain *c, const char *p, size_t n,
 	struct sha256 s;
 
 	if (c->keyed) {
-		hmac_sha256_init(&h, c->key, sizeof(c->key));
+		h = c->mac;
 		hmac_sha256_update(&h, c->last, sizeof(c->last));
 		hmac_sha256_update(&h, p, n);
 		hmac_sha256_final(&h, out);
@@ -106,14 +119,17 @@ audit_chain_next(struct audit_chain *c, const unsigned char d[SHA256_LEN])
 {
 	c->seq++;
 	memcpy(c->last, d, SHA256_LEN);
-	if (c->keyed)
+	if (c->keyed && c->seq % AUDIT_CHAIN_EPOCH == 0) {
 		audit_chain_key_step(c->key);
+		audit_chain_set_key(c, c->key);
+	}
 }
 
 void
 audit_chain_wipe(struct audit_chain *c)
 {
 	explicit_bzero(c->key, sizeof(c->key));
+	explicit_bzero(&c->mac, sizeof(c->mac));
 }
 
 ssize_t

@@ -12,15 +12,20 @@
  *
  * for P the line up to and including N, and D' the digest of the writer's
  * line before (32 zero bytes before its first).  The key evolves forward,
- * one step per line:
+ * one step per epoch of AUDIT_CHAIN_EPOCH lines: line N is sealed with the
+ * key of epoch e = N / AUDIT_CHAIN_EPOCH,
  *
  *	K_0 = HMAC-SHA-256(master, "filebroker audit chain " || ID)
- *	K_N+1 = SHA-256("filebroker audit key step" || K_N)
+ *	K_e+1 = SHA-256("filebroker audit key step" || K_e)
  *
- * and the writer keeps only the key of its next line, so that whoever takes
- * the broker over later learns no key that could seal an earlier line
- * again (forward security, in the manner of journald's Forward Secure
- * Sealing).  The verifier, given the master, derives any K_N.
+ * and the writer keeps only the key of its current epoch, so that whoever
+ * takes the broker over later learns no key that could seal a line of an
+ * earlier epoch again (forward security, in the manner of journald's
+ * Forward Secure Sealing, whose epochs are of time).  The verifier, given
+ * the master, derives any K_e in e steps: epochs of lines rather than one
+ * step per line keep that short for a chain of billions of lines, at the
+ * price that a key taken from a running broker seals again the lines of
+ * its epoch written so far.
  *
  * Pure: no allocation, no I/O, but audit_chain_new()'s random id.
  */
@@ -38,6 +43,7 @@
 #define AUDIT_KEY_ID_LEN 16    /* hex digits naming a master key */
 #define AUDIT_KEY_MIN 32       /* bytes of a master key, at least */
 #define AUDIT_KEY_MAX 4096     /* and at most */
+#define AUDIT_CHAIN_EPOCH 4096 /* lines sealed with one key */
 
 /* The bytes the seal adds to a line: its chain fields for its closing
  * brace, "}\n" included. */
@@ -53,7 +59,8 @@ struct audit_chain {
 	uint64_t seq;			/* the next line's */
 	unsigned char last[SHA256_LEN]; /* the digest of the line before it */
 	int keyed;
-	unsigned char key[SHA256_LEN];	/* K_seq, when keyed */
+	unsigned char key[SHA256_LEN];	/* the key of seq's epoch, when keyed */
+	struct hmac_sha256 mac;		/* HMAC under it, its pads hashed */
 	char key_id[AUDIT_KEY_ID_LEN + 1]; /* the master's, when keyed */
 };
 
@@ -72,8 +79,11 @@ void audit_chain_init(struct audit_chain *c, const char *id, const unsigned char
 void audit_chain_key0(const unsigned char *master, size_t mlen, const char *id,
     unsigned char out[SHA256_LEN]);
 
-/* K_N+1 from K_N, in place. */
+/* K_e+1 from K_e, in place. */
 void audit_chain_key_step(unsigned char key[SHA256_LEN]);
+
+/* c's key set to key (the key of seq's epoch), its HMAC pads hashed. */
+void audit_chain_set_key(struct audit_chain *c, const unsigned char key[SHA256_LEN]);
 
 /* The name of a master key in open records ("key_id"): the first 64 bits
  * of SHA-256("filebroker audit key id" || master), in hex.  It tells
@@ -98,7 +108,8 @@ ssize_t audit_chain_seal(struct audit_chain *c, char *buf, size_t len, size_t si
 void audit_chain_digest(const struct audit_chain *c, const char *p, size_t n,
     unsigned char out[SHA256_LEN]);
 
-/* Move c on past a line of digest d: seq + 1, last = d, the key a step. */
+/* Move c on past a line of digest d: seq + 1, last = d, and the key a step
+ * when a new epoch begins. */
 void audit_chain_next(struct audit_chain *c, const unsigned char d[SHA256_LEN]);
 
 /* Forget c's key: explicit_bzero. */

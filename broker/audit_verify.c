@@ -17,7 +17,7 @@ struct vchain {
 	uint64_t next;		/* the seq expected next */
 	unsigned char last[SHA256_LEN];
 	int has_key;		/* keyed, and the key given is its key */
-	uint64_t key_seq;	/* key is K_key_seq */
+	uint64_t key_epoch;	/* key is that epoch's */
 	unsigned char key[SHA256_LEN];
 	uint64_t last_ord;	/* the line's place among all lines read */
 	int last_bad;		/* its digest did not hold */
@@ -246,19 +246,21 @@ begin(struct audit_verify *v, struct vchain *c, const struct audit_rec *r,
 	}
 	c->has_key = 1;
 	c->pub.verified = 1;
-	c->key_seq = 0;
+	c->key_epoch = 0;
 	audit_chain_key0(v->key, v->klen, c->pub.id, c->key);
 }
 
-/* Step c's key to seq; 0, or -1 when seq is behind it or too far. */
+/* Step c's key to seq's epoch; 0, or -1 when it is behind it or too far. */
 static int
 key_to(struct vchain *c, uint64_t seq)
 {
-	if (seq < c->key_seq || seq - c->key_seq > AUDIT_VERIFY_STEPS_MAX)
+	uint64_t e = seq / AUDIT_CHAIN_EPOCH;
+
+	if (e < c->key_epoch || e - c->key_epoch > AUDIT_VERIFY_STEPS_MAX)
 		return -1;
-	while (c->key_seq < seq) {
+	while (c->key_epoch < e) {
 		audit_chain_key_step(c->key);
-		c->key_seq++;
+		c->key_epoch++;
 	}
 	return 0;
 }
@@ -378,7 +380,7 @@ chained(struct audit_verify *v, const struct audit_rec *r, const char *bytes, si
 		memcpy(st.last, c->last, SHA256_LEN);
 		st.keyed = c->has_key;
 		if (c->has_key)
-			memcpy(st.key, c->key, SHA256_LEN);
+			audit_chain_set_key(&st, c->key);
 		audit_chain_digest(&st, bytes, len - AUDIT_DIGEST_SUFFIX_LEN, d);
 		audit_chain_wipe(&st);
 		if (memcmp(d, claimed, SHA256_LEN) != 0) {

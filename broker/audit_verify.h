@@ -49,9 +49,10 @@
  * and its open record. */
 #define AUDIT_VERIFY_WINDOW 256
 
-/* Key steps followed to reach a seq after a gap, at most (about a second
- * of SHA-256 per 10,000,000). */
-#define AUDIT_VERIFY_STEPS_MAX 100000000ULL
+/* Key steps (epochs, audit_chain.h) followed to reach a seq, at most:
+ * about a second of SHA-256 per 10,000,000, and 2^28 epochs are a chain
+ * of a trillion lines. */
+#define AUDIT_VERIFY_STEPS_MAX (1ULL << 28)
 
 struct audit_verify;
 

@@ -104,7 +104,19 @@ test_seal(void **state)
 		sha256_hex(d, sizeof(d), hex);
 		assert_non_null(strstr(buf, hex));
 	}
-	/* Forward: the chain holds K_1 now, and K_0 is not in it. */
+	/* Forward: K_0 seals the first epoch's lines; then the chain holds
+	 * K_1, and K_0 is not in it. */
+	{
+		uint64_t i;
+
+		for (i = 1; i < AUDIT_CHAIN_EPOCH; i++) {
+			strcpy(buf, "{}\n");
+			assert_true(audit_chain_seal(&c, buf, strlen(buf), sizeof(buf)) > 0);
+			if (i < AUDIT_CHAIN_EPOCH - 1)
+				assert_memory_equal(c.key, k, SHA256_LEN);
+		}
+	}
+	assert_int_equal(c.seq, AUDIT_CHAIN_EPOCH);
 	sha256_init(&h);
 	sha256_update(&h, "filebroker audit key step", 25);
 	sha256_update(&h, k, sizeof(k));
@@ -167,9 +179,9 @@ make_file(const char *path, int n, int keyed)
 	audit_close(a);
 }
 
-/* The file's lines, to edit: at most 64. */
+/* The file's lines, to edit. */
 struct lines {
-	char *l[64];
+	char *l[AUDIT_CHAIN_EPOCH + 64];
 	int n;
 };
 
@@ -177,11 +189,14 @@ static void
 load(const char *path, struct lines *ls)
 {
 	size_t len;
-	char *buf = read_all(path, &len);
+	char *buf = read_all(path, &len), *p = buf, *nl;
 
 	memset(ls, 0, sizeof(*ls));
-	while (ls->n < 64 && (ls->l[ls->n] = line_of(buf, ls->n)) != NULL)
-		ls->n++;
+	while ((nl = strchr(p, '\n')) != NULL) {
+		assert_true(ls->n < (int)(sizeof(ls->l) / sizeof(ls->l[0])));
+		ls->l[ls->n++] = strndup(p, (size_t)(nl + 1 - p));
+		p = nl + 1;
+	}
 	free(buf);
 }
 
@@ -362,16 +377,56 @@ test_rewritten(void **state)
 	unlink(p);
 }
 
+/*
+ * The forger of test_keyed: with the key of epoch e (as taken from a
+ * running broker) and no other, the line of seq+1 of the keyed file at p
+ * changed, and sealed again with n lines after it (all: -1), the chain
+ * going on.
+ */
+static void
+forge(const char *p, int seq, uint64_t e, int n)
+{
+	unsigned char k[SHA256_LEN];
+	struct audit_chain c;
+	struct lines ls;
+	char buf[2048], hex[65], *u;
+	int i;
+
+	load(p, &ls);
+	audit_chain_init(&c, strstr(ls.l[0], "\"chain\":\"") + 9, master, sizeof(master));
+	c.id[AUDIT_CHAIN_ID_LEN] = '\0';
+	audit_chain_key0(master, sizeof(master), c.id, k);
+	for (; e > 0; e--)
+		audit_chain_key_step(k);
+	audit_chain_set_key(&c, k);
+	c.seq = (uint64_t)seq + 1;
+	snprintf(hex, sizeof(hex), "%.64s", strstr(ls.l[seq], "\"digest\":\"") + 10);
+	assert_int_equal(audit_chain_unhex(hex, c.last), 0);
+	for (i = seq + 1; i < ls.n && (n < 0 || i <= seq + 1 + n); i++) {
+		u = unseal(ls.l[i]);
+		if (i == seq + 1) {
+			char *d = strstr(u, "\"pid\":") + 6;
+
+			*d = *d == '9' ? '8' : '9';
+		}
+		snprintf(buf, sizeof(buf), "%s", u);
+		free(u);
+		assert_true(audit_chain_seal(&c, buf, strlen(buf), sizeof(buf)) > 0);
+		free(ls.l[i]);
+		ls.l[i] = strdup(buf);
+	}
+	store(p, &ls);
+}
+
 /* Keyed: whole with the key, unproved without, a break with another; a
- * forger who stole the key of line N cannot seal line N-1 again. */
+ * forger who took a key from a running broker cannot seal a line of an
+ * earlier epoch again. */
 static void
 test_keyed(void **state)
 {
 	unsigned char other[32] = "another key, as long as the 1st";
-	char *p = path_of("k.jsonl"), buf[2048], *u;
-	struct audit_chain c;
+	char *p = path_of("k.jsonl");
 	struct vcheck vc;
-	struct lines ls;
 	const char *pp = p;
 
 	(void)state;
@@ -396,36 +451,61 @@ test_keyed(void **state)
 		unlink(pu);
 	}
 
-	/* The key of seq 4 (stolen from a running broker) re-seals line 4
-	 * (seq 3) with it: not its key, so the line shows edited. */
-	load(p, &ls);
-	audit_chain_init(&c, strstr(ls.l[0], "\"chain\":\"") + 9, master, sizeof(master));
-	c.id[AUDIT_CHAIN_ID_LEN] = '\0';
-	audit_chain_key0(master, sizeof(master), c.id, c.key);
-	audit_chain_key_step(c.key);
-	audit_chain_key_step(c.key);
-	audit_chain_key_step(c.key);
-	audit_chain_key_step(c.key); /* K_4 */
-	c.seq = 3;
-	{
-		char hex[65];
-
-		snprintf(hex, sizeof(hex), "%.64s", strstr(ls.l[2], "\"digest\":\"") + 10);
-		assert_int_equal(audit_chain_unhex(hex, c.last), 0);
-	}
-	u = unseal(ls.l[3]);
-	*strstr(u, "f2") = 'X';
-	snprintf(buf, sizeof(buf), "%s", u);
-	free(u);
-	assert_true(audit_chain_seal(&c, buf, strlen(buf), sizeof(buf)) > 0);
-	free(ls.l[3]);
-	ls.l[3] = strdup(buf);
-	store(p, &ls);
+	/*
+	 * A key taken from a running broker: the key of its epoch.  Lines
+	 * of that epoch it can seal again (the documented price of epochs:
+	 * seq 3 here, with the whole rest of the chain sealed again after
+	 * it); a line of an earlier epoch, not: edited.
+	 */
+	forge(p, 3, 0, -1);
 	vcheck_files(&pp, 1, master, sizeof(master), NULL, &vc);
-	/* It, and the line after it, whose digest chains from the one
-	 * line 4 had. */
-	assert_string_equal(vc.said, "edited@4 edited@5 ");
+	assert_string_equal(vc.said, "");
+	make_file(p, AUDIT_CHAIN_EPOCH + 10, 1);
+	vcheck_files(&pp, 1, master, sizeof(master), NULL, &vc);
+	assert_string_equal(vc.said, "");
+	assert_int_equal(vc.res.unverified, 0);
+	forge(p, 5, 1, 0);
+	vcheck_files(&pp, 1, master, sizeof(master), NULL, &vc);
+	assert_string_equal(vc.said, "edited@7 edited@8 ");
 	unlink(p);
+}
+
+/* A keyed chain going on in a new file past its first epoch: the new file
+ * alone is checked, its key found by stepping to its epoch. */
+static void
+test_keyed_reopen(void **state)
+{
+	char *p = path_of("kr.jsonl"), p1[160];
+	struct audit_event ev = ev_n(1);
+	struct vcheck vc;
+	struct audit *a;
+	const char *pp = p;
+	int i;
+
+	(void)state;
+	snprintf(p1, sizeof(p1), "%s.1", p);
+	unlink(p);
+	audit_key_set(master, sizeof(master));
+	assert_int_equal(audit_open(p, &a), 0);
+	audit_key_forget();
+	for (i = 0; i < AUDIT_CHAIN_EPOCH + 100; i++)
+		assert_int_equal(audit_write(a, &ev), 0);
+	assert_int_equal(rename(p, p1), 0);
+	assert_int_equal(audit_reopen(a, NULL, NULL), 0);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(audit_write(a, &ev), 0);
+	audit_close(a);
+	vcheck_files(&pp, 1, master, sizeof(master), NULL, &vc);
+	assert_string_equal(vc.said, "~continues@1 ");
+	assert_int_equal(vc.res.unverified, 0);
+	{
+		const char *set[] = { p1, p };
+
+		vcheck_files(set, 2, master, sizeof(master), NULL, &vc);
+		assert_string_equal(vc.said, "");
+	}
+	unlink(p);
+	unlink(p1);
 }
 
 /* Two brokers appending to one file: a chain each, interleaved, whole; the
@@ -699,6 +779,7 @@ main(void)
 		cmocka_unit_test(test_tamper),
 		cmocka_unit_test(test_rewritten),
 		cmocka_unit_test(test_keyed),
+		cmocka_unit_test(test_keyed_reopen),
 		cmocka_unit_test(test_two_writers),
 		cmocka_unit_test(test_rotation_set),
 		cmocka_unit_test(test_anchors),
