@@ -147,6 +147,37 @@ write_once(int fd, const struct iovec *iov, int n)
 }
 
 /*
+ * write_once() of the n buffers of iov, total bytes in all; after a short
+ * write (the file size limit, RLIMIT_FSIZE, which the broker ignores
+ * SIGXFSZ for, or a full disk), one more write of the rest, only to learn
+ * why: its error (EFBIG, ENOSPC) names the cause, or it completes what
+ * was asked.  Returns the bytes written by both, with errno set when short
+ * (the second write's error, else EIO); -1 with errno when the first wrote
+ * nothing.  iov is used up.
+ */
+static ssize_t
+write_rest(int fd, struct iovec *iov, int n, size_t total)
+{
+	size_t done, skip;
+	ssize_t w, r;
+
+	if ((w = write_once(fd, iov, n)) == -1)
+		return -1;
+	done = (size_t)w;
+	if (done >= total)
+		return w;
+	for (skip = done; n > 0 && skip >= iov->iov_len; n--, iov++)
+		skip -= iov->iov_len;
+	iov->iov_base = (char *)iov->iov_base + skip;
+	iov->iov_len -= skip;
+	if ((r = write_once(fd, iov, n)) > 0)
+		done += (size_t)r;
+	if (done < total && r >= 0)
+		errno = EIO;
+	return (ssize_t)done;
+}
+
+/*
  * Read n bytes at off into buf with lseek(2) and read(2): pread64 is not
  * among the calls a confined broker makes (confine.c), and a reopen on
  * SIGHUP comes after confinement.  Returns 0, or -1 with errno (EIO when
@@ -287,9 +318,10 @@ torn_end(char m[TORN_END_MAX], enum audit_torn_cause cause, int64_t bytes)
 /*
  * Begin the sink's chain on fd: a new chain (keyed when audit_key_load()
  * gave a key), or the one it has, gone on (reopen).  Its open record,
- * after a newline that ends a torn last line, in one write(2); the chain
- * moves on only when the write took it whole.  0, or -1 with errno (EIO
- * for a short write).
+ * after a newline that ends a torn last line, in one write(2) (and one
+ * more for the rest after a short one, write_rest()); the chain moves on
+ * only when it was taken whole.  0, or -1 with errno (the cause of a short
+ * write, EFBIG or ENOSPC, else EIO).
  */
 static int
 write_open(struct audit *a, int fd, int reopen, const struct tail *t)
@@ -319,10 +351,8 @@ write_open(struct audit *a, int fd, int reopen, const struct tail *t)
 	}
 	iov.iov_base = buf;
 	iov.iov_len = k + (size_t)n;
-	if ((w = write_once(fd, &iov, 1)) == -1 || (size_t)w != iov.iov_len) {
+	if ((w = write_rest(fd, &iov, 1, k + (size_t)n)) == -1 || (size_t)w != k + (size_t)n) {
 		audit_chain_wipe(&work);
-		if (w != -1)
-			errno = EIO;
 		return -1;
 	}
 	audit_chain_wipe(&a->chain);
@@ -781,13 +811,14 @@ audit_close(struct audit *a)
 
 /*
  * One writev(2) to fd (the sink's, or the one it leaves on SIGHUP) of the
- * line buf[0..n) (NULL: none), size bytes of room; after a short write,
- * preceded by the newline and the torn marker that end the torn line
- * (audit.h).  A chained sink seals each line (room for the seal is
- * AUDIT_SEAL_ROOM, else ENOBUFS before anything is written), and its chain
- * moves on past each line written whole, newline included, and no
- * further: a line cut short is no line of the chain, and the next takes
- * its seq.  0, or -1 with errno.
+ * line buf[0..n) (NULL: none), size bytes of room, and after a short one
+ * one more for the rest (write_rest()); after a short write, preceded by
+ * the newline and the torn marker that end the torn line (audit.h).  A
+ * chained sink seals each line (room for the seal is AUDIT_SEAL_ROOM, else
+ * ENOBUFS before anything is written), and its chain moves on past each
+ * line written whole, newline included, by the two writes together, and
+ * no further: a line cut short is no line of the chain, and the next takes
+ * its seq.  0, or -1 with errno (a short write's cause, else EIO).
  */
 static int
 write_fd(struct audit *a, int fd, char *buf, size_t n, size_t size)
@@ -797,7 +828,7 @@ write_fd(struct audit *a, int fd, char *buf, size_t n, size_t size)
 	struct iovec iov[2];
 	struct stat st;
 	size_t mlen = 0, end[2], total, done;
-	ssize_t w, sn, r = 0;
+	ssize_t w, sn;
 	int k = 0, np = 0, i, ret = 0;
 
 	if (a->ended) {
@@ -834,28 +865,9 @@ write_fd(struct audit *a, int fd, char *buf, size_t n, size_t size)
 	} else
 		n = 0;
 	total = mlen + n;
-	if ((w = write_once(fd, iov, k)) == -1)
+	if ((w = write_rest(fd, iov, k, total)) == -1)
 		goto fail;
 	done = (size_t)w;
-	if (done < total) {
-		/* Short: the file size limit (RLIMIT_FSIZE; the broker ignores
-		 * SIGXFSZ) or a full disk.  A write of the rest says which
-		 * (EFBIG, ENOSPC), so that the broker can name it; should the
-		 * cause have passed, the record is whole after all. */
-		if (done < mlen) {
-			iov[0].iov_base = m + done;
-			iov[0].iov_len = mlen - done;
-			iov[1].iov_base = buf;
-			iov[1].iov_len = n;
-			r = write_once(fd, iov, n > 0 ? 2 : 1);
-		} else {
-			iov[0].iov_base = buf + (done - mlen);
-			iov[0].iov_len = n - (done - mlen);
-			r = write_once(fd, iov, 1);
-		}
-		if (r > 0)
-			done += (size_t)r;
-	}
 	/* Each line written whole, newline included, joins the chain. */
 	for (i = 0; i < np; i++) {
 		if (done >= end[i]) {
@@ -870,8 +882,6 @@ write_fd(struct audit *a, int fd, char *buf, size_t n, size_t size)
 			a->torn = 1;
 			a->torn_bytes = mlen == 0 ? done : done >= mlen ? done - mlen : done - 1;
 		}
-		if (r >= 0)
-			errno = EIO;
 		goto fail;
 	}
 	a->torn = 0;

@@ -93,6 +93,15 @@ if command -v prlimit >/dev/null 2>&1; then
 	kill "$spid" 2>/dev/null
 	wait "$spid"
 	expect "fsize: serve names the audit failure" "audit: .*File too large" cat "$T/serve.err"
+	# No room even for the open record: serve does not start, and says why.
+	A=$T/serve-full.jsonl
+	: >"$A"
+	truncate -s 9989 "$A"
+	echo >>"$A"
+	expect "fsize: an audit file without room for its open record: serve names why" \
+		"serve: audit .*serve-full.jsonl: File too large" \
+		timeout 30 prlimit --fsize=10000 "$FB" serve --socket "$T/fb2.sock" --control none \
+		--policy "$SP" --audit "$A"
 else
 	echo "SKIP fsize: no prlimit(1)"
 fi
