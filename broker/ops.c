@@ -704,6 +704,7 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	ev.duration_ns = elapsed_ns(t0);
 	ev.complain = c->s->complain;
 	ev.waived = c->decided && !c->allowed && c->waived;
+	ev.session = c->s->sess;
 
 	if (c->s->audit == NULL) {
 		/* No sink: a denial still says so, on stderr, once for each

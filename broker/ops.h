@@ -16,6 +16,7 @@
 struct policy;
 struct audit;
 struct task_ns;
+struct audit_sess;
 
 /* One worker session: everything a request is decided and recorded with. */
 struct session {
@@ -51,6 +52,8 @@ struct session {
 
 	uint64_t nrequests;
 	uint64_t ndenied;
+	struct audit_sess *sess; /* its session records (audit.h), NULL
+				    without a sink */
 	int audit_broken;	/* the audit sink failed: fail closed */
 	struct denials *denials; /* no sink: the denial lines printed (denials.h) */
 };

@@ -72,7 +72,7 @@ run_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: filebroker run [--policy FILE] [--user USER] [--audit DEST]...\n"
-	    "                      [--audit-sync] [--complain]\n"
+	    "                      [--audit-sync] [--audit-key FILE] [--complain]\n"
 	    "                      [--explicit] [--net] [--weaker-sandbox]\n"
 	    "                      [--placement spread|shared] [--no-preload]\n"
 	    "                      [--no-pid-namespace]\n"
@@ -100,6 +100,10 @@ run_usage(FILE *f)
 	    "  --audit-sync      fdatasync the audit files before the replies (one\n"
 	    "                    fdatasync per batch of requests), so that\n"
 	    "                    records survive a power cut (slower)\n"
+	    "  --audit-key FILE  seal the records' hash chain with this key (32 bytes\n"
+	    "                    or more, readable by the broker's user alone), so\n"
+	    "                    that nobody without it can rewrite the trail\n"
+	    "                    unnoticed (filebroker audit --verify)\n"
 	    "  --complain        allow what the policy denies, recording it as\n"
 	    "                    \"would-deny\": for trying a policy out (see learn)\n"
 	    "  --explicit        path system calls fail with EACCES instead of going\n"
@@ -584,6 +588,7 @@ cmd_run(int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "audit", required_argument, NULL, 'a' },
 		{ "audit-sync", no_argument, NULL, 'S' },
+		{ "audit-key", required_argument, NULL, 'K' },
 		{ "complain", no_argument, NULL, 'C' },
 		{ "placement", required_argument, NULL, 'L' },
 		{ "no-preload", no_argument, NULL, 'R' },
@@ -592,7 +597,7 @@ cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *policy_path = NULL, *user = NULL, *audit_dest[RUN_AUDIT_MAX];
+	const char *policy_path = NULL, *user = NULL, *audit_dest[RUN_AUDIT_MAX], *audit_key = NULL;
 	size_t naudit = 0, i;
 	unsigned audit_flags = 0;
 	int complain = 0;
@@ -629,6 +634,9 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'S':
 			audit_flags |= AUDIT_SYNC;
+			break;
+		case 'K':
+			audit_key = optarg;
 			break;
 		case 'C':
 			complain = 1;
@@ -683,6 +691,9 @@ cmd_run(int argc, char **argv)
 
 	memset(&s, 0, sizeof(s));
 	s.policy = policy_path != NULL ? load_policy(policy_path) : default_policy();
+	/* The chains' key (audit.h): each sink derives its own from it. */
+	if (audit_key != NULL && audit_key_load(audit_key, msg, sizeof(msg)) == -1)
+		fatalx("%s", msg);
 	for (i = 0; i < naudit; i++) {
 		struct audit *a;
 
@@ -695,11 +706,12 @@ cmd_run(int argc, char **argv)
 		}
 		audit_chain(&s.audit, a);
 	}
+	audit_key_forget();
 	/* The worker gets the broker's stdio: no sink may share it. */
 	if (audit_check_unshared(s.audit, (const int[]){ 0, 1, 2 }, 3, msg, sizeof(msg)) == -1)
 		fatalx("%s", msg);
-	if (audit_flags != 0 && naudit == 0)
-		log_warnx("run: --audit-sync without --audit does nothing");
+	if ((audit_flags != 0 || audit_key != NULL) && naudit == 0)
+		log_warnx("run: --audit-sync and --audit-key without --audit do nothing");
 	s.complain = complain;
 	if (complain)
 		log_warnx("complain mode: requests the policy denies are ALLOWED and recorded "
@@ -832,6 +844,18 @@ cmd_run(int argc, char **argv)
 			 "behind is killed when the broker ends, but outlives a broker killed "
 			 "with SIGKILL",
 		    (long)rs.worker, ws.nsnote);
+	/* The session's first record (audit.h), before any request is read. */
+	if (audit_session_start(s.audit,
+		&(struct audit_session){ .mode = ws.listener != -1 ? "transparent" : "explicit",
+		    .placement = spread ? "spread" : "shared", .argv = argv, .pid = rs.worker,
+		    .uid = ws.uid, .gid = ws.gid, .policy = policy_path, .p = s.policy,
+		    .complain = complain, .local = 1 },
+		&s.sess) == -1) {
+		log_warn("audit: %s: a record could not be written (the session's start); "
+			 "denying every request from now on",
+		    audit_failed(s.audit) != NULL ? audit_failed(s.audit) : "sink");
+		s.audit_broken = 1;
+	}
 
 	if ((rs.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		fatal("signalfd");
@@ -859,6 +883,8 @@ cmd_run(int argc, char **argv)
 	}
 	if (server_run(rs.sv, keep_going, &rs) == -1)
 		fatal("event loop");
+	/* Its last record: the worker's status and the counts. */
+	audit_session_end(s.audit, s.sess, &rs.status);
 
 	log_info("worker %ld ended; %llu requests, %llu denied, %llu protocol violations",
 	    (long)rs.worker, (unsigned long long)s.nrequests, (unsigned long long)s.ndenied,

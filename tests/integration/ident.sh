@@ -49,6 +49,8 @@ import json, sys
 want = set(int(p) for p in sys.argv[2:])
 for l in open(sys.argv[1]):
     r = json.loads(l)
+    if "event" in r:
+        continue
     pid = r.get("nspid", r["pid"])
     if pid in want:
         print(pid, r["uid"], r["path"], r["decision"], r["rule"])' "$A" "$@"

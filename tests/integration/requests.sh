@@ -362,7 +362,7 @@ for m in $MODES; do
 done
 stop_daemon
 expect "the audit files hold only the broker's records" "^0\$" \
-	sh -c "cat '$O'/logs/*.jsonl | grep -c forged"
+	sh -c "cat '$O'/logs/*.jsonl | grep -c '^{\"forged\"'"
 expect "... which name the rule" "\"rule\":\"@broker-file\"" cat "$O/logs/d.jsonl"
 P=$P0 S=$S0 FB=$FB0 RUNARGS=
 modes

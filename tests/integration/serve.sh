@@ -370,8 +370,8 @@ for f in sys.argv[1:]:
     n = 0
     for line in open(f):
         r = json.loads(line)
-        assert r["v"] == 1, line
-        n += 1
+        assert r["v"] == 2, line
+        n += "event" not in r
     print(n, end=" ")
 print()' "$@"
 }
@@ -398,7 +398,19 @@ wait $RFLOOD
 expect "audit: the flood was served" "^threads .*: ok" cat "$T/rflood"
 # 2 + 1 + 1 records before, and the flood's 6000.
 expect "audit: every file JSON lines, no record lost across the swaps" "^6004$" sh -c \
-	"cat '$A'* | python3 -c 'import json, sys; print(sum(1 for l in sys.stdin if json.loads(l)))'"
+	"cat '$A'* | python3 -c 'import json, sys; print(sum(1 for l in sys.stdin if \"event\" not in json.loads(l)))'"
+# One chain through the rotated files.  Named as logrotate names them (the
+# highest number the oldest), in any order on the command line.
+mkdir "$T/lr"
+cp "$A" "$T/lr/a"
+n=1
+for i in 7 6 5 4 3 2 1; do
+	[ -f "$A.$i" ] || continue
+	cp "$A.$i" "$T/lr/a.$n"
+	n=$((n + 1))
+done
+status "audit: the rotated files verify whole, one chain through them" 0 \
+	sh -c "'$FB' audit --verify '$T/lr/a' '$T/lr/a.'*"
 kill -TERM $DPID
 wait $DPID
 
@@ -432,6 +444,8 @@ want = {sys.argv[3]: None, sys.argv[4]: None}
 seen = []
 for line in open(sys.argv[1]):
     r = json.loads(line)
+    if "event" in r:
+        continue
     if r["mode"] == "transparent" and r["pid"] == pid and r["tid"] == pid and r["uid"] == int(sys.argv[5]):
         seen.append(r["decision"] if r["op"] == "open" else r["op"])
 print(" ".join(seen))' "$TA" "$(sed -n 's/^pid //p' "$T/sb1")" "$D/daemon/a.txt" "$D/staff/b.txt" "$U1"
@@ -687,7 +701,7 @@ expect "max-rate: the total is every refusal" \
 expect "max-rate: one audit record per refusal, decision error, errno EAGAIN" "^match$" \
 	python3 -c '
 import json, sys
-n = sum(1 for l in open(sys.argv[1]) if (lambda r: r["pid"] == int(sys.argv[2]) and
+n = sum(1 for l in open(sys.argv[1]) if (lambda r: "event" not in r and r["pid"] == int(sys.argv[2]) and
         r["decision"] == "error" and r["errno"] == "EAGAIN" and r["rule"] is None)(json.loads(l)))
 print("match" if n == int(sys.argv[3]) else "%d records, %s refusals" % (n, sys.argv[3]))' \
 	"$A" "$RPID" "$(sed -n 's/^ok=.* eagain=\([0-9]*\) .*/\1/p' "$T/rate1")"
