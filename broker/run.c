@@ -847,7 +847,7 @@ cmd_run(int argc, char **argv)
 	/* The session's first record (audit.h), before any request is read. */
 	if (audit_session_start(s.audit,
 		&(struct audit_session){ .mode = ws.listener != -1 ? "transparent" : "explicit",
-		    .placement = spread ? "spread" : "shared", .argv = argv, .pid = rs.worker,
+		    .placement = placement == PLACE_SPREAD ? "spread" : "shared", .argv = argv, .pid = rs.worker,
 		    .uid = ws.uid, .gid = ws.gid, .policy = policy_path, .p = s.policy,
 		    .complain = complain, .local = 1 },
 		&s.sess) == -1) {
