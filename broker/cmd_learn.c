@@ -448,8 +448,8 @@ print_policy(struct learn *l, FILE *out, const char *base, const char *source)
 		const struct entry *e = v[i];
 		unsigned a = e->access;
 
-		/* read, write and list grant stat on the same path. */
-		if (a & (POLICY_READ | POLICY_WRITE | POLICY_LIST))
+		/* read, write, list and exec grant stat on the same path. */
+		if (a & (POLICY_READ | POLICY_WRITE | POLICY_LIST | POLICY_EXEC))
 			a &= ~(unsigned)POLICY_STAT;
 		if (escape_path(e->path, esc, sizeof(esc)) == -1) {
 			log_warnx("learn: a path too long for a policy line was left out");

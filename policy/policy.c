@@ -130,7 +130,12 @@ policy_free(struct policy *p)
 
 	if (p == NULL)
 		return;
-	/* A view's rules are shallow copies of its parent's. */
+	/* A view's rules are shallow copies of its parent's, but for its own
+	 * synthetic ones, which own their names. */
+	if (p->borrowed)
+		for (i = 0; i < p->nrules; i++)
+			if (p->rules[i].synthetic)
+				free(p->rules[i].where);
 	if (!p->borrowed) {
 		for (i = 0; i < p->nrules; i++)
 			policy_rule_clear(&p->rules[i]);
@@ -151,7 +156,7 @@ policy_free(struct policy *p)
 size_t
 policy_nrules(const struct policy *p)
 {
-	return p ? p->nrules : 0;
+	return p ? p->nrules - p->nsynth : 0;
 }
 
 size_t
@@ -218,12 +223,13 @@ compile_views(struct pctx *c, struct policy *p)
 	struct policy *v;
 	size_t k, i, n, total = 0, ncommon = 0;
 
-	for (i = 0; i < p->nrules; i++)
+	/* The top's synthetic rules are its own: each view makes its own. */
+	for (i = 0; i < p->nrules - p->nsynth; i++)
 		if (p->rules[i].profile < 0)
 			ncommon++;
 	for (k = 0; k < p->nprofiles; k++)
 		total += ncommon;
-	total += p->nrules - ncommon;
+	total += p->nrules - p->nsynth - ncommon;
 	if (p->nprofiles > 0 && total > POLICY_RULES_MAX) {
 		policy_ctx_diag(c, POLICY_ERROR, p->profiles[0].file, p->profiles[0].line,
 		    p->profiles[0].col,
@@ -241,12 +247,12 @@ compile_views(struct pctx *c, struct policy *p)
 		v->view_where = p->profiles[k].where;
 		v->files = p->files;
 		v->nfiles = p->nfiles;
-		for (i = n = 0; i < p->nrules; i++)
+		for (i = n = 0; i < p->nrules - p->nsynth; i++)
 			if (p->rules[i].profile < 0 || p->rules[i].profile == (int)k)
 				n++;
 		if ((v->rules = malloc((n ? n : 1) * sizeof(*v->rules))) == NULL)
 			goto nomem;
-		for (i = 0; i < p->nrules; i++)
+		for (i = 0; i < p->nrules - p->nsynth; i++)
 			if (p->rules[i].profile < 0 || p->rules[i].profile == (int)k)
 				v->rules[v->nrules++] = p->rules[i];
 		if (policy_trie_compile(c, v) == -1 || c->nomem)
@@ -443,7 +449,7 @@ policy_foreach_exec(const struct policy *p,
 	for (i = 0; i < p->nrules; i++) {
 		/* Only the rules this policy decides with: at the top of a
 		 * policy with profiles, the common ones. */
-		if (p->rules[i].node == PNONE || !p->rules[i].allow ||
+		if (p->rules[i].node == PNONE || !p->rules[i].allow || p->rules[i].synthetic ||
 		    !(p->rules[i].bits & POLICY_EXEC))
 			continue;
 		if ((rv = fn(p->rules[i].pattern, p->rules[i].has_wild, p->rules[i].where, arg)) !=
@@ -527,15 +533,17 @@ policy_print(const struct policy *p, FILE *out)
 {
 	const struct prule *r;
 	char acc[64];
-	size_t i;
+	size_t i, n;
 	int prof = -1;
 
 	if (p == NULL || out == NULL) {
 		errno = EINVAL;
 		return -1;
 	}
-	for (i = 0; i < p->nrules || (!p->borrowed && prof + 1 < (int)p->nprofiles); i++) {
-		r = i < p->nrules ? &p->rules[i] : NULL;
+	/* Not the synthetic rules: loading what is printed makes them again. */
+	n = p->nrules - p->nsynth;
+	for (i = 0; i < n || (!p->borrowed && prof + 1 < (int)p->nprofiles); i++) {
+		r = i < n ? &p->rules[i] : NULL;
 		/* Profile lines before the section's first rule; empty
 		 * sections too, so that the profiles keep their order. */
 		while (!p->borrowed && prof + 1 < (int)p->nprofiles &&

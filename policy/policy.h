@@ -32,8 +32,10 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Access rights, as bits.  READ, WRITE and LIST imply STAT on the same path
- * when granted by an allow rule. */
+/* Access rights, as bits.  READ, WRITE, LIST and EXEC imply STAT on the same
+ * path when granted by an allow rule; and every folder above what an allow
+ * rule can match (down to the literal part of its pattern) is allowed STAT,
+ * by a synthetic rule named "@ancestor of FILE:LINE" (policy_trie.c). */
 enum policy_access {
 	POLICY_READ = 1u << 0,
 	POLICY_WRITE = 1u << 1,
@@ -113,7 +115,8 @@ int policy_load_buffer(const char *name, const char *text, size_t len, const cha
 
 void policy_free(struct policy *p);
 
-/* Number of rules (after includes), profile sections included. */
+/* Number of rules written (after includes), profile sections included;
+ * not the synthetic @ancestor rules. */
 size_t policy_nrules(const struct policy *p);
 
 /* Number of profile lines; 0 for a policy written without profiles. */
@@ -138,8 +141,10 @@ int policy_select(const struct policy *p, uid_t uid, const gid_t *gids, size_t n
 /* The outcome of policy_decide(). */
 struct policy_decision {
 	int allowed;	      /* 1 allowed, 0 denied */
-	const char *rule;     /* "FILE:LINE" of the deciding rule, or "default";
-				 valid while the policy lives */
+	const char *rule;     /* "FILE:LINE" of the deciding rule, "@ancestor of
+				 FILE:LINE" (a folder above an allow rule's
+				 matches, stat only), or "default"; valid while
+				 the policy lives */
 	unsigned create_mode; /* allow: bound on created files' permission bits */
 	int exact;	      /* allow: the deciding rule's pattern has no wildcard
 				 (needed to open FIFOs, sockets and devices).

@@ -55,6 +55,9 @@ struct prule {
 			  rule is not part of this trie (a profile's rule in
 			  the top-level policy) */
 	int profile;   /* index of its profile section, -1 for common rules */
+	int synthetic; /* made by the compiler, not written: an "@ancestor"
+			  rule (policy_trie.c); owns only its where, is
+			  never printed and comes after every written rule */
 };
 
 /* One profile line.  ids are resolved at load time. */
@@ -105,7 +108,8 @@ struct pterm {
 
 struct policy {
 	struct prule *rules;
-	size_t nrules;
+	size_t nrules; /* the written rules first, then nsynth synthetic ones */
+	size_t nsynth;
 	char **files; /* interned file names */
 	size_t nfiles;
 	struct pnode *nodes;

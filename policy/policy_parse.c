@@ -428,7 +428,9 @@ parse_rule(struct pctx *c, const struct lineref *lr, struct tok *t, int n)
 		return;
 	}
 	r.eff = r.bits;
-	if (r.allow && (r.bits & (POLICY_READ | POLICY_WRITE | POLICY_LIST)))
+	/* Whoever may open a file may see that it is there, and a shell's
+	 * PATH search stats the program it is about to run. */
+	if (r.allow && (r.bits & (POLICY_READ | POLICY_WRITE | POLICY_LIST | POLICY_EXEC)))
 		r.eff |= POLICY_STAT;
 	r.pattern = malloc(t[2].len + 1);
 	if (asprintf(&r.where, "%s:%d", lr->file, lr->line) == -1)

@@ -336,13 +336,15 @@ test_implied_stat(void **state)
 	assert_int_equal(allowed(p, "/w", POLICY_STAT, 0), 1);
 	assert_int_equal(allowed(p, "/l", POLICY_STAT, 0), 1);
 	assert_int_equal(allowed(p, "/c", POLICY_STAT, 0), 0);
-	assert_int_equal(allowed(p, "/x", POLICY_STAT, 0), 0);
+	assert_int_equal(allowed(p, "/x", POLICY_STAT, 0), 1); /* a shell's PATH search */
 	assert_int_equal(allowed(p, "/d", POLICY_STAT, 0), 0);
 	assert_int_equal(allowed(p, "/s", POLICY_STAT, 0), 1);
 	assert_int_equal(allowed(p, "/s", POLICY_READ, 0), 0);
 	assert_string_equal(rule(p, "/r", POLICY_STAT), "t.policy:1");
-	/* stat is implied on the same path only */
-	assert_int_equal(allowed(p, "/", POLICY_STAT, 0), 0);
+	assert_string_equal(rule(p, "/x", POLICY_STAT), "t.policy:5");
+	/* stat is implied on the same path only (and on the folders above,
+	 * test_ancestors) */
+	assert_int_equal(allowed(p, "/x/y", POLICY_STAT, 0), 0);
 	policy_free(p);
 	/* a deny of read does not deny the stat that read implied */
 	p = load("allow read /a/**\ndeny read /a/b\n");
@@ -352,6 +354,110 @@ test_implied_stat(void **state)
 	p = load("allow read /a/**\ndeny stat /a/b\n");
 	assert_int_equal(allowed(p, "/a/b", POLICY_STAT, 0), 0);
 	assert_int_equal(allowed(p, "/a/b", POLICY_READ, 0), 1);
+	policy_free(p);
+}
+
+/* ---- ancestors: the folders on the way to what an allow rule matches ---- */
+
+static void
+test_ancestors(void **state)
+{
+	struct policy *p;
+	const struct policy *view;
+	gid_t g = 100;
+	char *buf;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	p = load("allow read,list /srv/spool/**\n"
+		 "allow create,write /srv/out/*.txt\n"
+		 "allow read /home/u/.config/app/conf\n"
+		 "allow read /opt/*/lib/x\n"
+		 "allow exec /usr/bin/file\n"
+		 "deny read /proc/self/mem\n"
+		 "allow read /proc/self/status\n");
+	/* the folders from / down to the literal part, stat only */
+	assert_int_equal(allowed(p, "/", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/srv", POLICY_STAT, 0), 1);
+	assert_string_equal(rule(p, "/", POLICY_STAT), "@ancestor of t.policy:1");
+	assert_string_equal(rule(p, "/srv", POLICY_STAT), "@ancestor of t.policy:1");
+	assert_int_equal(allowed(p, "/srv", POLICY_LIST, 0), 0);
+	assert_int_equal(allowed(p, "/srv", POLICY_READ, 0), 0);
+	assert_int_equal(allowed(p, "/srv", POLICY_STAT | POLICY_LIST, 0), 0);
+	/* the literal part itself, before a wildcard */
+	assert_string_equal(rule(p, "/srv/out", POLICY_STAT), "@ancestor of t.policy:2");
+	assert_string_equal(rule(p, "/srv/spool", POLICY_STAT), "t.policy:1");
+	/* not what the wildcard matches, nor siblings */
+	assert_int_equal(allowed(p, "/srv/out/x", POLICY_STAT, 0), 0);
+	assert_int_equal(allowed(p, "/srv/other", POLICY_STAT, 0), 0);
+	assert_int_equal(allowed(p, "/srv/out/a.dat", POLICY_STAT, 0), 0);
+	/* a rule without wildcards: the folders above it */
+	assert_int_equal(allowed(p, "/home", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/home/u/.config", POLICY_STAT, 0), 1);
+	assert_string_equal(rule(p, "/home/u/.config/app", POLICY_STAT),
+	    "@ancestor of t.policy:3");
+	assert_int_equal(allowed(p, "/home/u/.config/app/other", POLICY_STAT, 0), 0);
+	assert_int_equal(allowed(p, "/home/u/.config/app/conf/x", POLICY_STAT, 0), 0);
+	/* a wildcard in the middle: the literal part only */
+	assert_int_equal(allowed(p, "/opt", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/opt/a", POLICY_STAT, 0), 0);
+	assert_int_equal(allowed(p, "/opt/a/lib", POLICY_STAT, 0), 0);
+	/* exec: the program and the folders on the way */
+	assert_int_equal(allowed(p, "/usr/bin/file", POLICY_STAT, 0), 1);
+	assert_string_equal(rule(p, "/usr/bin", POLICY_STAT), "@ancestor of t.policy:5");
+	/* /proc/self: the worker's own folder; deny rules make none */
+	assert_int_equal(allowed(p, "/proc", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/proc/42", POLICY_STAT, 42), 1);
+	assert_int_equal(allowed(p, "/proc/42", POLICY_STAT, 43), 0);
+	assert_string_equal(rule(p, "/proc", POLICY_STAT), "@ancestor of t.policy:7");
+	/* the synthetic rules are not counted, nor printed */
+	assert_int_equal(policy_nrules(p), 7);
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(policy_print(p, f), 0);
+	fclose(f);
+	assert_null(strstr(buf, "ancestor"));
+	assert_null(strstr(buf, "allow stat"));
+	free(buf);
+	policy_free(p);
+
+	/* a deny rule wins: deny stat on the ancestor, or one covering it */
+	p = load("allow read /srv/a/b/c\ndeny stat /srv/a\ndeny all /x/**\nallow read /x/y/z\n");
+	assert_int_equal(allowed(p, "/srv", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/srv/a", POLICY_STAT, 0), 0);
+	assert_string_equal(rule(p, "/srv/a", POLICY_STAT), "t.policy:2");
+	assert_int_equal(allowed(p, "/srv/a/b", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/x", POLICY_STAT, 0), 0);
+	assert_int_equal(allowed(p, "/x/y", POLICY_STAT, 0), 0);
+	policy_free(p);
+
+	/* a written rule names the decision; deny rules make no ancestors */
+	p = load("allow read /a/b/c\nallow stat /a\ndeny read /d/e/f\n");
+	assert_string_equal(rule(p, "/a", POLICY_STAT), "t.policy:2");
+	assert_string_equal(rule(p, "/a/b", POLICY_STAT), "@ancestor of t.policy:1");
+	assert_int_equal(allowed(p, "/d", POLICY_STAT, 0), 0);
+	policy_free(p);
+
+	/* "/" and rules starting with a wildcard: nothing above */
+	p = load("allow read /\n");
+	assert_int_equal(allowed(p, "/", POLICY_STAT, 0), 1);
+	assert_string_equal(rule(p, "/", POLICY_STAT), "t.policy:1");
+	policy_free(p);
+	p = load("allow read /*/x\n");
+	assert_string_equal(rule(p, "/", POLICY_STAT), "@ancestor of t.policy:1");
+	assert_int_equal(allowed(p, "/a", POLICY_STAT, 0), 0);
+	policy_free(p);
+
+	/* a profile's rules make ancestors in its view only */
+	p = load("allow read /common/x\nprofile group=100\nallow read /only/here/y\n");
+	assert_int_equal(allowed(p, "/common", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/only", POLICY_STAT, 0), 0);
+	assert_int_equal(policy_select(p, 1000, &g, 1, &view, NULL), 0);
+	assert_int_equal(allowed(view, "/common", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(view, "/only/here", POLICY_STAT, 0), 1);
+	assert_string_equal(rule(view, "/only", POLICY_STAT), "@ancestor of t.policy:3");
+	assert_int_equal(policy_nrules(p), 2);
 	policy_free(p);
 }
 
@@ -736,6 +842,7 @@ main(void)
 		cmocka_unit_test(test_deny_precedence),
 		cmocka_unit_test(test_rule_names),
 		cmocka_unit_test(test_implied_stat),
+		cmocka_unit_test(test_ancestors),
 		cmocka_unit_test(test_all),
 		cmocka_unit_test(test_exact),
 		cmocka_unit_test(test_create_mode),
