@@ -337,6 +337,9 @@ finish(struct pctx *c, struct policy **out, int openerr)
 		if (policy_trie_compile(c, p) == 0 && !c->nomem && compile_views(c, p) == 0 &&
 		    !c->nomem) {
 			warn_profiles(c, p);
+			policy_builtin_suggest(c, p);
+			for (i = 0; i < p->nprofiles; i++)
+				policy_builtin_suggest(c, p->profiles[i].view);
 			drop_comps(p);
 			*out = p;
 			return 0;
@@ -469,7 +472,7 @@ policy_foreach_file(const struct policy *p, int (*fn)(const char *name, void *ar
 		return 0;
 	for (i = 0; i < p->nfiles; i++) {
 		if (p->files[i][0] == '@')
-			continue; /* built in: @runtime */
+			continue; /* built in: @runtime, @python3, ... */
 		if ((rv = fn(p->files[i], arg)) != 0)
 			return rv;
 	}

@@ -7,6 +7,7 @@
  *	policy_trie.c	compiling rules into a component trie; deciding
  *	policy_below.c	what rules apply below a path (renaming folders)
  *	policy_runtime.c the built-in @runtime profile
+ *	policy_builtin.c the other built-in profiles, and the table of them
  *
  * Nothing here prints or exits; problems become policy_diag entries.
  */
@@ -215,5 +216,13 @@ int policy_trie_walk(const struct policy *p, const char *path, pid_t self_pid,
 
 /* policy_runtime.c */
 extern const char policy_runtime_text[];
+
+/* policy_builtin.c: the text of the built-in profile "@NAME", or NULL;
+ * the names, for messages. */
+const char *policy_builtin_text(const char *name);
+const char *policy_builtin_names(void);
+/* Warn about a written rule that allows exec of an interpreter whose
+ * library the policy does not allow, with the include to add. */
+void policy_builtin_suggest(struct pctx *c, const struct policy *p);
 
 #endif

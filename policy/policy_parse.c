@@ -475,11 +475,12 @@ dir_of(const char *path)
 static void
 parse_include(struct pctx *c, const struct lineref *lr, struct tok *t, int n)
 {
+	const char *text;
 	char *name, *path;
 
 	if (n < 2) {
 		policy_ctx_diag(c, POLICY_ERROR, lr->file, lr->line, t[0].col + (int)t[0].len,
-		    "include needs a file name or @runtime");
+		    "include needs a file name or a built-in profile such as @runtime");
 		return;
 	}
 	if (n > 2) {
@@ -498,13 +499,13 @@ parse_include(struct pctx *c, const struct lineref *lr, struct tok *t, int n)
 		return;
 	}
 	if (name[0] == '@') {
-		if (strcmp(name, "@runtime") != 0)
+		if ((text = policy_builtin_text(name)) == NULL)
 			policy_ctx_diag(c, POLICY_ERROR, lr->file, lr->line, t[1].col,
-			    "unknown built-in profile '%s' (the only one is @runtime)", name);
+			    "unknown built-in profile '%s' (the built-in ones are %s)", name,
+			    policy_builtin_names());
 		else {
 			c->depth++;
-			policy_parse_text(c, "@runtime", policy_runtime_text,
-			    strlen(policy_runtime_text), NULL);
+			policy_parse_text(c, name, text, strlen(text), NULL);
 			c->depth--;
 		}
 		free(name);

@@ -484,8 +484,8 @@ warn_useless(struct pctx *c, struct policy *p)
 
 	for (i = 0; i < p->nrules && !c->stop; i++) {
 		r = &p->rules[i];
-		if (strcmp(r->file, "@runtime") == 0 || r->synthetic)
-			continue; /* not the user's to fix */
+		if (r->file[0] == '@' || r->synthetic)
+			continue; /* built in: not the user's to fix */
 		/* Each rule is warned about once: common rules in the top
 		 * trie, a profile's rules in its view (next to the common
 		 * rules that may shadow them). */

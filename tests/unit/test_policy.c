@@ -637,6 +637,118 @@ test_runtime(void **state)
 	policy_free(p);
 }
 
+/* Load text, and return how many diagnostics it had; the first one's
+ * message into msg (when there is one). */
+static size_t
+load_diags(const char *text, char *msg, size_t size)
+{
+	struct policy_diags d = { 0 };
+	struct policy *p = NULL;
+	char line[POLICY_DIAG_LINE_MAX];
+	size_t n;
+
+	assert_int_equal(policy_load_buffer("t.policy", text, strlen(text), NULL, &p, &d), 0);
+	n = d.n;
+	if (n > 0)
+		snprintf(msg, size, "%s", policy_diag_format(&d.v[0], line, sizeof(line)));
+	policy_diags_free(&d);
+	policy_free(p);
+	return n;
+}
+
+/* The built-in profiles: each loads clean, alone and together, grants what
+ * it says and nothing it must not; check's suggestion. */
+static void
+test_builtins(void **state)
+{
+	static const char *const names[] = { "@python3", "@perl", "@shell", "@tls", "@users" };
+	static const char *const never[] = { "/etc/shadow", "/etc/gshadow", "/etc/ssl/private/k.pem",
+		"/root/.ssh/id_ed25519", "/home/u/.bashrc", "/dev/tty", "/proc/1/mem", "/etc/sudoers" };
+	struct policy *p;
+	struct policy_decision d;
+	char text[256], msg[POLICY_DIAG_LINE_MAX];
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(text, sizeof(text), "include @runtime\ninclude %s\n", names[i]);
+		assert_int_equal(load_diags(text, msg, sizeof(msg)), 0);
+		p = load(text);
+		for (j = 0; j < sizeof(never) / sizeof(never[0]); j++) {
+			assert_int_equal(allowed(p, never[j], POLICY_READ, 0), 0);
+			assert_int_equal(allowed(p, never[j], POLICY_WRITE, 0), 0);
+		}
+		/* read-only: nothing is written, made or removed */
+		assert_int_equal(allowed(p, "/usr/lib/python3.11/os.py", POLICY_WRITE, 0), 0);
+		assert_int_equal(allowed(p, "/usr/bin/x", POLICY_CREATE, 0), 0);
+		/* exec of named files only */
+		assert_int_equal(allowed(p, "/usr/bin/su", POLICY_EXEC, 0), 0);
+		assert_int_equal(allowed(p, "/usr/bin/sudo", POLICY_EXEC, 0), 0);
+		policy_free(p);
+	}
+	assert_int_equal(load_diags("include @python3\ninclude @perl\ninclude @shell\n"
+				    "include @tls\ninclude @users\ninclude @runtime\n",
+			     msg, sizeof(msg)),
+	    0);
+
+	p = load("include @python3\n");
+	assert_int_equal(allowed(p, "/usr/bin/python3.11", POLICY_EXEC, 0), 1);
+	assert_int_equal(allowed(p, "/usr/lib/python3.11/json/__init__.py", POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/usr/lib/python3/dist-packages", POLICY_LIST, 0), 1);
+	assert_int_equal(allowed(p, "/usr/bin/pyvenv.cfg", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/usr/bin/pyvenv.cfg", POLICY_READ, 0), 0);
+	assert_int_equal(policy_decide(p, "/usr/bin/python3.11", POLICY_EXEC, 0, &d), 0);
+	assert_string_equal(d.rule, "@python3:3");
+	policy_free(p);
+	p = load("include @perl\n");
+	assert_int_equal(allowed(p, "/usr/share/perl/5.36/Getopt/Long.pm", POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/proc/7/exe", POLICY_STAT, 7), 1);
+	assert_int_equal(allowed(p, "/proc/7/exe", POLICY_READ, 7), 0);
+	policy_free(p);
+	p = load("include @shell\n");
+	assert_int_equal(allowed(p, "/usr/bin/dash", POLICY_EXEC, 0), 1);
+	assert_int_equal(allowed(p, "/usr/bin/[", POLICY_EXEC | POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/usr/bin/sha256sum", POLICY_EXEC, 0), 1);
+	assert_int_equal(allowed(p, "/usr/bin/chown", POLICY_EXEC, 0), 0);
+	assert_int_equal(allowed(p, "/usr/bin/python3.11", POLICY_EXEC, 0), 0);
+	assert_int_equal(allowed(p, "/usr/bin", POLICY_LIST, 0), 0);
+	policy_free(p);
+	p = load("include @tls\n");
+	assert_int_equal(allowed(p, "/etc/ssl/certs/ca-certificates.crt", POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/etc/ssl/openssl.cnf", POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/etc/ssl/private", POLICY_LIST, 0), 0);
+	policy_free(p);
+	p = load("include @users\n");
+	assert_int_equal(allowed(p, "/etc/passwd", POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/etc/nsswitch.conf", POLICY_READ, 0), 1);
+	policy_free(p);
+
+	/* check's suggestion: a rule naming the interpreter, without its
+	 * library; not a whole folder, not once the library is allowed */
+	assert_int_equal(load_diags("allow exec /usr/bin/python3*\n", msg, sizeof(msg)), 1);
+	assert_string_equal(msg, "t.policy:1:1: warning: this allows exec of /usr/bin/python3.11, "
+				 "but not what it reads (/usr/lib/python3.11/os.py): add 'include "
+				 "@python3'");
+	assert_int_equal(load_diags("allow read /x\nallow exec /usr/bin/perl\n", msg, sizeof(msg)), 1);
+	assert_non_null(strstr(msg, "t.policy:2:1: warning:"));
+	assert_non_null(strstr(msg, "add 'include @perl'"));
+	assert_int_equal(load_diags("allow exec /usr/bin/**\n", msg, sizeof(msg)), 0);
+	assert_int_equal(load_diags("allow exec /usr/bin/*\n", msg, sizeof(msg)), 0);
+	assert_int_equal(load_diags("include @python3\nallow exec /usr/bin/python3.11\n", msg,
+			     sizeof(msg)),
+	    1); /* a duplicate of @python3's rule, no suggestion */
+	assert_non_null(strstr(msg, "duplicate of the rule at @python3:3"));
+	assert_int_equal(load_diags("allow exec /usr/bin/python3.11\n"
+				    "allow read,list /usr/lib/python3.11/**\n",
+			     msg, sizeof(msg)),
+	    0);
+	/* in a profile section: said once, of the section's rule */
+	assert_int_equal(load_diags("profile any\nallow exec /usr/bin/openssl\n", msg, sizeof(msg)),
+	    1);
+	assert_non_null(strstr(msg, "t.policy:2:1: warning:"));
+	assert_non_null(strstr(msg, "'include @tls'"));
+}
+
 /* libfilebroker where make install puts it (config.h), whatever LIBDIR is */
 static void
 test_runtime_libdir(void **state)
@@ -850,6 +962,7 @@ main(void)
 		cmocka_unit_test(test_decide_einval),
 		cmocka_unit_test(test_runtime),
 		cmocka_unit_test(test_runtime_libdir),
+		cmocka_unit_test(test_builtins),
 		cmocka_unit_test(test_foreach_exec),
 		cmocka_unit_test(test_decide_beneath),
 		cmocka_unit_test(test_decide_beneath_property),
