@@ -13,14 +13,15 @@
 
 /*
  * The canonical form of path (relative to the current folder) into buf
- * (size bytes).  When the path does not exist, its last missing_max
- * components may be missing (as `mkdir -p` would make them): those are
- * kept as written after the canonical folder that exists, and *missing
- * says how many there were (0 when the whole path exists).  A missing
- * component may not be "." or "..".  Returns 0, or -1 with errno: ENOENT
- * when more is missing than missing_max allows, ELOOP, EACCES, ENOTDIR as
- * realpath(3) says, EINVAL for "." or ".." in a missing part or an empty
- * path, ENAMETOOLONG.
+ * (size bytes), walked as canon.c says (symlinks followed, ".." physical,
+ * /proc left as written).  When the path does not exist, its last
+ * missing_max components may be missing (as `mkdir -p` would make them):
+ * those are kept as written after the canonical folder that exists, and
+ * *missing says how many there were (0 when the whole path exists).
+ * Returns 0, or -1 with errno: ENOENT when more is missing than
+ * missing_max allows; ELOOP (more than 40 symlinks), ENOTDIR, EACCES as a
+ * lookup says; EINVAL for ".." after a missing component or an empty path;
+ * ENAMETOOLONG.
  */
 int canon_path(const char *path, char *buf, size_t size, int missing_max, int *missing);
 

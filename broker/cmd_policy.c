@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "canon.h"
 #include "cmds.h"
 #include "log.h"
 #include "out.h"
@@ -130,7 +131,8 @@ explain_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: filebroker explain --policy FILE [--access A[,A...]] [--pid PID]\n"
-	    "                          [--user U] [--group G]... [--json] PATH...\n\n"
+	    "                          [--user U] [--group G]... [--resolve | --lexical]\n"
+	    "                          [--json] PATH...\n\n"
 	    "Show how the policy decides a request for each PATH, and which rule\n"
 	    "decided it:\n\n"
 	    "  allow  read  /srv/in/a.txt  (policy.txt:3)\n"
@@ -146,14 +148,22 @@ explain_usage(FILE *f)
 	    "                     database) count for group= profiles\n"
 	    "      --group G      one more group of that peer (repeatable); alone,\n"
 	    "                     a peer with no user= match\n"
+	    "      --resolve      (the default) decide each PATH as `filebroker run`\n"
+	    "                     would: made canonical on this machine's disk,\n"
+	    "                     symlinks followed and \"..\" taken physically; the\n"
+	    "                     line shows PATH -> CANONICAL when they differ.  What\n"
+	    "                     does not exist is decided as written, and a note\n"
+	    "                     on stderr says so; /proc is never resolved\n"
+	    "      --lexical      decide each PATH as written, made canonical\n"
+	    "                     lexically only (relative to the current folder,\n"
+	    "                     \"//\", \".\" and \"..\" collapsed, symlinks not\n"
+	    "                     looked at): for a policy meant for another machine\n"
 	    "      --json         one JSON object per path per line:\n"
 	    "                     {\"path\",\"access\",\"decision\",\"rule\",...}\n\n"
-	    "PATHs are made canonical lexically first: relative to the current\n"
-	    "folder, with \"//\", \".\" and \"..\" collapsed (symlinks are not looked\n"
-	    "at; the broker resolves them before deciding).  A note on stderr says\n"
-	    "when a PATH was changed.\n\n"
 	    "Without --user or --group, a policy with profiles decides with its\n"
 	    "common rules only, as `filebroker run` does.\n\n"
+	    "A worker's /proc/self is /proc/PID with --pid (without it, /proc/self\n"
+	    "patterns match nothing).\n\n"
 	    "Exit status: 0 when every request is allowed, 1 when any is denied\n"
 	    "(or no profile matches the peer), 2 for a usage error or a policy that\n"
 	    "does not load.\n");
@@ -252,6 +262,70 @@ put_peer(FILE *f, const struct peer *pe, int have_user)
 		fprintf(f, "none");
 }
 
+/* A note on stderr about path: "'PATH' WHAT". */
+static void
+note_path(const char *path, const char *what)
+{
+	fprintf(stderr, "filebroker: note: '");
+	out_text(stderr, path);
+	fprintf(stderr, "' %s\n", what);
+}
+
+/*
+ * The path explain decides for the PATH given, into canon: see
+ * explain_usage().  *exists is 0 when (part of) it is not on this disk.
+ * 0, or -1 after saying why (usage error).
+ */
+static int
+explain_canon(const char *path, int lexical, long pid, char *canon, size_t size, int *exists)
+{
+	char lex[PATH_MAX], cwd[PATH_MAX], rest[PATH_MAX], msg[PATH_MAX + 128];
+	const char *walk = path;
+	int missing;
+
+	*exists = 1;
+	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL) {
+		log_warn("explain: getcwd");
+		return -1;
+	}
+	if (policy_path_normalize(path[0] == '/' ? NULL : cwd, path, lex, sizeof(lex)) == -1) {
+		log_warn("explain: '%s'", path);
+		return -1;
+	}
+	/* As the broker does: a worker's /proc/self is its own /proc/PID. */
+	if (pid > 0 && strncmp(lex, "/proc/self", 10) == 0 && (lex[10] == '/' || lex[10] == '\0')) {
+		snprintf(rest, sizeof(rest), "%s", lex + 10);
+		if (snprintf(lex, sizeof(lex), "/proc/%ld%s", pid, rest) >= (int)sizeof(lex)) {
+			log_warnx("explain: '%s': path too long", path);
+			return -1;
+		}
+		walk = lex; /* canon_path() leaves /proc as written */
+	}
+	if (!lexical && canon_path(walk, canon, size, INT_MAX, &missing) == 0) {
+		if (missing > 0) {
+			*exists = 0;
+			note_path(canon, missing > 1 ? "does not exist, nor does its folder: "
+						       "decided as written" :
+						       "does not exist (yet): decided as written");
+		}
+		return 0;
+	}
+	if (!lexical) {
+		/* ".." after a missing folder, a loop, a file used as a folder:
+		 * the broker would refuse the path; decide it as written. */
+		*exists = 0;
+		snprintf(msg, sizeof(msg), "cannot be resolved (%s): decided as written",
+		    strerror(errno));
+		note_path(path, msg);
+	}
+	if (strlen(lex) >= size) {
+		log_warnx("explain: '%s': path too long", path);
+		return -1;
+	}
+	memcpy(canon, lex, strlen(lex) + 1);
+	return 0;
+}
+
 int
 cmd_explain(int argc, char **argv)
 {
@@ -262,6 +336,8 @@ cmd_explain(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "user", required_argument, NULL, 'U' },
 		{ "group", required_argument, NULL, 'G' },
+		{ "resolve", no_argument, NULL, 'R' },
+		{ "lexical", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -272,9 +348,9 @@ cmd_explain(int argc, char **argv)
 	const char *policy = NULL, *where;
 	struct peer pe;
 	int have_user = 0;
-	char canon[PATH_MAX], cwd[PATH_MAX], acc[64], *end;
+	char canon[PATH_MAX], acc[64], *end;
 	unsigned access = POLICY_READ;
-	int c, i, json = 0, status = 0, havecwd = 0;
+	int c, i, json = 0, status = 0, lexical = 0, exists;
 	long pid = 0;
 
 	memset(&pe, 0, sizeof(pe));
@@ -317,6 +393,12 @@ cmd_explain(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'R':
+			lexical = 0;
+			break;
+		case 'L':
+			lexical = 1;
 			break;
 		case 'h':
 			explain_usage(stdout);
@@ -367,42 +449,17 @@ cmd_explain(int argc, char **argv)
 	for (i = optind; i < argc; i++) {
 		const char *path = argv[i];
 
-		if (policy_path_check(path) == -1) {
-			if (path[0] != '/' && !havecwd) {
-				if (getcwd(cwd, sizeof(cwd)) == NULL) {
-					log_warn("explain: getcwd");
-					status = 2;
-					continue;
-				}
-				havecwd = 1;
-			}
-			if (policy_path_normalize(havecwd ? cwd : NULL, path, canon,
-				sizeof(canon)) == -1) {
-				log_warn("explain: '%s'", path);
-				status = 2;
-				continue;
-			}
+		if (explain_canon(path, lexical, pid, canon, sizeof(canon), &exists) == -1) {
+			status = 2;
+			continue;
+		}
+		/* Lexically: say what the path was taken as, as before. */
+		if (lexical && strcmp(canon, path) != 0) {
 			fprintf(stderr, "filebroker: note: '");
 			out_text(stderr, path);
 			fprintf(stderr, "' taken as '");
 			out_text(stderr, canon);
 			fprintf(stderr, "'\n");
-		} else
-			snprintf(canon, sizeof(canon), "%s", path);
-		/* As the broker does: a worker's /proc/self is its own /proc/PID. */
-		if (pid > 0 && strncmp(canon, "/proc/self", 10) == 0 &&
-		    (canon[10] == '/' || canon[10] == '\0')) {
-			char rest[PATH_MAX];
-
-			snprintf(rest, sizeof(rest), "%s", canon + 10);
-			if (snprintf(canon, sizeof(canon), "/proc/%ld%s", pid, rest) >=
-			    (int)sizeof(canon)) {
-				log_warnx("explain: '%s': path too long", path);
-				status = 2;
-				continue;
-			}
-			fprintf(stderr, "filebroker: note: '/proc/self%s' taken as '%s'\n", rest,
-			    canon);
 		}
 		if (policy_decide(view, canon, access, (pid_t)pid, &dec) == -1) {
 			log_warn("explain: '%s'", canon);
@@ -418,6 +475,8 @@ cmd_explain(int argc, char **argv)
 				fputs(",\"given\":", stdout);
 				out_json(stdout, path);
 			}
+			if (!lexical)
+				printf(",\"exists\":%s", exists ? "true" : "false");
 			printf(",\"access\":\"%s\",\"decision\":\"%s\",\"rule\":", acc,
 			    dec.allowed ? "allow" : "deny");
 			out_json(stdout, dec.rule);
@@ -429,6 +488,10 @@ cmd_explain(int argc, char **argv)
 			fputs("}\n", stdout);
 		} else {
 			printf("%-5s  %s  ", dec.allowed ? "allow" : "deny", acc);
+			if (!lexical && strcmp(canon, path) != 0) {
+				out_text(stdout, path);
+				fputs(" -> ", stdout);
+			}
 			out_text(stdout, canon);
 			printf("  (");
 			out_text(stdout, dec.rule);
