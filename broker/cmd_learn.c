@@ -4,18 +4,16 @@
  * It reads audit records, from files or from running COMMAND itself under
  * `filebroker run --complain` (the same binary, the same code path: what
  * learn sees is what run decides), and prints a policy that allows every
- * (canonical path, access) the records show as used and nothing more:
- * allowed and would-deny requests.  Requests an enforcing broker denied, and
- * requests that failed before any decision, were never used and are left
- * out.  Paths a base policy (or, without one, @runtime) already allows are
- * left to it.
- *
- * --generalize folds files into wildcards: at least --min N files with the
- * same access in one folder become "DIR/ *" (without the space), and a
- * folder two of whose sub-folders were folded becomes "DIR/ **"; never at
- * or above a sensitive
- * root (/, /etc, /home, ... and --sensitive), so that a learned policy never
- * grants all of /etc because a program read three files there.
+ * (canonical path, access) the records show as used: allowed and
+ * would-deny requests.  Requests an enforcing broker denied, and requests
+ * that failed before any decision, were never used and are left out.
+ * Paths a base policy (or, without one, @runtime) already allows are left
+ * to it.  A next run must work too: what the run made or truncated may be
+ * replaced, and the names that change from run to run (temporary files,
+ * the inputs) are folded into the patterns a person would write
+ * (broker/learn.c), unless --exact.  Each rule says which records it came
+ * from, and grants a person must look at (the password hashes, keys,
+ * other users' homes) are marked and said on stderr.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,107 +30,30 @@
 #include "audit_files.h"
 #include "audit_read.h"
 #include "cmds.h"
+#include "learn.h"
 #include "log.h"
+#include "out.h"
 #include "policy.h"
 
-#define LEARN_SENSITIVE_MAX 64
 #define LEARN_FROM_MAX 64
 
-enum kind { LITERAL, STAR, GLOBSTAR };
-
-struct entry {
-	char *path; /* LITERAL: the path; STAR, GLOBSTAR: the folder */
-	unsigned access;
-	enum kind kind;
-	uint64_t uses;
-	uint64_t paths; /* literal paths folded in */
-	int dead;
-};
-
-struct learn {
-	struct entry *v;
-	size_t n, cap;
-	/* a hash of literal paths, for merging accesses */
-	size_t *slots, nslots;
-	const char *sensitive[LEARN_SENSITIVE_MAX];
-	size_t nsensitive;
+/* What the reading gathers. */
+struct gather {
+	struct learn l;
+	struct audit_files *af;
 	uint64_t used, denied, errors;
+	int64_t uid;		/* the worker's, from the first record used */
+	const char *file;	/* the file being read, for the rules' comments */
+	uint64_t base;		/* lines read before it */
+	uint64_t seq;		/* records used so far */
+	uint64_t cb_lines;	/* lines read when the last record came */
+	uint64_t cb_other;	/* and lines that were no record */
 };
-
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-static void
-grow_slots(struct learn *l)
-{
-	size_t i, s, n = l->nslots ? l->nslots * 2 : 1024;
-
-	free(l->slots);
-	if ((l->slots = calloc(n, sizeof(*l->slots))) == NULL)
-		fatal("learn: memory");
-	l->nslots = n;
-	for (i = 0; i < l->n; i++) {
-		s = hash(l->v[i].path) & (n - 1);
-		while (l->slots[s] != 0)
-			s = (s + 1) & (n - 1);
-		l->slots[s] = i + 1;
-	}
-}
-
-static struct entry *
-add_entry(struct learn *l, const char *path, unsigned access, enum kind kind, uint64_t uses)
-{
-	struct entry *e;
-
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 256;
-		if ((l->v = realloc(l->v, l->cap * sizeof(*l->v))) == NULL)
-			fatal("learn: memory");
-	}
-	e = &l->v[l->n++];
-	memset(e, 0, sizeof(*e));
-	if ((e->path = strdup(path)) == NULL)
-		fatal("learn: memory");
-	e->access = access;
-	e->kind = kind;
-	e->uses = uses;
-	e->paths = kind == LITERAL ? 1 : 0;
-	return e;
-}
-
-/* Merge one use of access on a literal path. */
-static void
-use(struct learn *l, const char *path, unsigned access)
-{
-	size_t s;
-
-	if (2 * (l->n + 1) > l->nslots)
-		grow_slots(l);
-	s = hash(path) & (l->nslots - 1);
-	while (l->slots[s] != 0) {
-		struct entry *e = &l->v[l->slots[s] - 1];
-
-		if (strcmp(e->path, path) == 0) {
-			e->access |= access;
-			e->uses++;
-			return;
-		}
-		s = (s + 1) & (l->nslots - 1);
-	}
-	add_entry(l, path, access, LITERAL, 1);
-	l->slots[s] = l->n;
-}
 
 /* /proc/PID/... of the asking process is /proc/self/... to a policy. */
-static void
-learn_path(struct learn *l, const char *canon, int64_t pid, unsigned access)
+static int
+learn_path(struct gather *g, const char *canon, int64_t pid, unsigned access, unsigned seen,
+    const struct learn_first *first)
 {
 	char buf[PATH_MAX + 32], pre[32];
 	size_t n;
@@ -140,9 +61,15 @@ learn_path(struct learn *l, const char *canon, int64_t pid, unsigned access)
 	n = (size_t)snprintf(pre, sizeof(pre), "/proc/%" PRId64, pid);
 	if (pid > 0 && strncmp(canon, pre, n) == 0 && (canon[n] == '/' || canon[n] == '\0')) {
 		snprintf(buf, sizeof(buf), "/proc/self%s", canon + n);
-		use(l, buf, access);
-	} else
-		use(l, canon, access);
+		canon = buf;
+	}
+	if (learn_use(&g->l, canon, access, seen, first) != NULL)
+		return 0;
+	if (errno == EINVAL) {
+		log_warnx("learn: a path too long for a policy line was left out");
+		return 0;
+	}
+	fatal("learn: memory");
 }
 
 /* Is flag one of the names in flags ("O_WRONLY|O_CREAT|O_TRUNC")? */
@@ -159,24 +86,32 @@ has_flag(const char *flags, const char *flag)
 }
 
 /*
- * What the program made, its next run finds there: a file made by an open
- * needs, when it is already there, the access that open asks for (as
- * open_existing() in ops.c decides it: the O_ACCMODE's read or write, and
- * write for O_TRUNC or O_APPEND); a folder it made needs stat, for mkdir -p
- * and os.makedirs(exist_ok=True) to see it.  The program used those
- * accesses this time too, on the descriptor the create gave it.
+ * What the program made, its next run finds there, and may replace.  A
+ * file made by an open needs, when it is already there, the access that
+ * open asks for (as open_existing() in ops.c decides it: the O_ACCMODE's
+ * read or write, and write for O_TRUNC or O_APPEND); a folder it made
+ * needs stat, for mkdir -p and os.makedirs(exist_ok=True) to see it.
+ * Replacing it needs more: whatever the run made (an open, a mkdir, a
+ * rename's new name, a symlink) may be removed and made again (delete,
+ * and write for a file), and a file the run truncated may be removed and
+ * made anew (create, delete): tools replace their output by a rename over
+ * it or by unlink and create as often as by truncating it.
  */
 static unsigned
 made(const struct audit_rec *r)
 {
 	unsigned a = 0;
+	int opened = strcmp(r->op, "open") == 0 && r->flags != NULL;
 
-	if (!(r->access & POLICY_CREATE))
+	if (!(r->access & POLICY_CREATE)) {
+		if (opened && has_flag(r->flags, "O_TRUNC"))
+			return POLICY_CREATE | POLICY_DELETE;
 		return 0;
+	}
 	if (strcmp(r->op, "mkdir") == 0)
-		return POLICY_STAT;
-	if (strcmp(r->op, "open") != 0 || r->flags == NULL)
-		return 0;
+		return POLICY_STAT | POLICY_DELETE;
+	if (!opened)
+		return POLICY_DELETE;
 	if (has_flag(r->flags, "O_RDWR"))
 		a = POLICY_READ | POLICY_WRITE;
 	else if (has_flag(r->flags, "O_WRONLY"))
@@ -185,259 +120,144 @@ made(const struct audit_rec *r)
 		a = POLICY_READ;
 	if (has_flag(r->flags, "O_TRUNC") || has_flag(r->flags, "O_APPEND"))
 		a |= POLICY_WRITE;
-	return a;
+	return a | POLICY_WRITE | POLICY_DELETE;
 }
 
 static int
 take_record(const struct audit_rec *r, void *arg)
 {
-	struct learn *l = arg;
+	struct gather *g = arg;
+	struct learn_first first;
+	unsigned acc = r->access & POLICY_ALL;
 
 	if (r->decision == AUDIT_DENY) {
-		l->denied++;
+		g->denied++;
 		return 0;
 	}
 	if (r->decision == AUDIT_ERROR || r->canon == NULL || r->canon[0] != '/' ||
 	    r->access == 0) {
-		l->errors++;
+		g->errors++;
 		return 0;
 	}
 	/* filebroker run's own preload library needs no rule. */
 	if (r->rule != NULL && strcmp(r->rule, "@preload") == 0)
 		return 0;
-	l->used++;
+	g->used++;
+	if (g->uid < 0)
+		g->uid = r->uid;
+	/* The record's line: it is passed on once the next line has been read
+	 * (audit_read_stream()), so one line back; read_file() corrects the
+	 * last one of a file, passed on at its end. */
+	g->cb_lines = g->af->st.lines;
+	g->cb_other = g->af->st.bad + g->af->st.torn + g->af->st.events;
+	memset(&first, 0, sizeof(first));
+	first.op = (char *)r->op;
+	first.path = (char *)(r->path != NULL ? r->path : r->canon);
+	first.file = g->file;
+	first.line = g->cb_lines - g->base - 1;
+	first.seq = ++g->seq;
 	if (strcmp(r->op, "link") == 0 && r->canon2 != NULL && r->canon2[0] == '/') {
 		/* A hard link: its file needs stat, its new name create, and
 		 * nothing more (the broker lets a new name allow nothing of the
 		 * file's that the old one does not). */
-		learn_path(l, r->canon, r->pid, r->access & POLICY_STAT);
-		learn_path(l, r->canon2, r->pid, r->access & POLICY_CREATE);
-		return 0;
+		learn_path(g, r->canon, r->pid, acc & POLICY_STAT, acc & POLICY_STAT, &first);
+		return learn_path(g, r->canon2, r->pid, acc & POLICY_CREATE, acc & POLICY_CREATE,
+		    &first);
 	}
-	learn_path(l, r->canon, r->pid, (r->access & POLICY_ALL) | made(r));
-	if (r->canon2 != NULL && r->canon2[0] == '/')
-		learn_path(l, r->canon2, r->pid, r->access & POLICY_ALL);
-	return 0;
+	if (r->canon2 != NULL && r->canon2[0] == '/') {
+		/* A rename: the old name goes, the new one is made. */
+		learn_path(g, r->canon, r->pid, acc, acc, &first);
+		return learn_path(g, r->canon2, r->pid,
+		    acc | ((acc & POLICY_CREATE) ? POLICY_DELETE : 0), acc, &first);
+	}
+	return learn_path(g, r->canon, r->pid, acc | made(r), acc, &first);
 }
 
-/* May a wildcard grant everything in folder d?  Not at or above a
- * sensitive root. */
+/* Read one file; the last record of it, when the reading passed it on at
+ * the very end, is on the last line itself. */
 static int
-foldable(const struct learn *l, const char *d)
+read_file(struct gather *g, const char *name, const char *shown)
 {
-	size_t i, n = strlen(d);
+	uint64_t seq0 = g->seq;
+	size_t i;
+	int r;
 
-	if (strcmp(d, "/") == 0 || strcmp(d, "/proc/self") == 0)
-		return 0;
-	for (i = 0; i < l->nsensitive; i++) {
-		const char *s = l->sensitive[i];
-
-		if (strcmp(s, d) == 0 || (strncmp(s, d, n) == 0 && s[n] == '/'))
-			return 0;
-	}
-	return 1;
+	g->file = shown;
+	g->base = g->af->st.lines;
+	r = audit_files_read(g->af, name, take_record, g);
+	if (g->seq > seq0 && g->af->st.lines == g->cb_lines &&
+	    g->af->st.bad + g->af->st.torn + g->af->st.events == g->cb_other)
+		for (i = 0; i < g->l.n; i++)
+			if (g->l.v[i].first.seq == g->seq)
+				g->l.v[i].first.line++;
+	return r;
 }
 
-/* The folder of a path (its parent), into buf. */
+/* The comment after a rule: its uses, and the first record it came from. */
 static void
-parent(const char *p, char *buf, size_t size)
+comment(FILE *out, const struct learn_entry *e)
 {
-	const char *slash = strrchr(p, '/');
+	static const char *const what[] = {
+		[LEARN_LITERAL] = "", [LEARN_TEMP] = " temporary name",
+		[LEARN_STAR] = " path", [LEARN_TREE] = " path",
+	};
 
-	if (slash == NULL || slash == p)
-		snprintf(buf, size, "/");
-	else
-		snprintf(buf, size, "%.*s", (int)(slash - p), p);
-}
-
-/* Is p in folder d, or d itself? */
-static int
-under(const char *p, const char *d)
-{
-	size_t n = strlen(d);
-
-	return strncmp(p, d, n) == 0 && (p[n] == '/' || p[n] == '\0');
-}
-
-static int
-by_folder(const void *a, const void *b)
-{
-	const struct entry *x = *(const struct entry *const *)a;
-	const struct entry *y = *(const struct entry *const *)b;
-	char px[PATH_MAX], py[PATH_MAX];
-	int c;
-
-	if (x->access != y->access)
-		return x->access < y->access ? -1 : 1;
-	parent(x->path, px, sizeof(px));
-	parent(y->path, py, sizeof(py));
-	if ((c = strcmp(px, py)) != 0)
-		return c;
-	return strcmp(x->path, y->path);
-}
-
-/* Files: at least min literals with one access in one folder -> "DIR/ *". */
-static void
-fold_files(struct learn *l, size_t min)
-{
-	struct fold {
-		char *dir;
-		unsigned access;
-		uint64_t uses, paths;
-	} *folds;
-	struct entry **v;
-	size_t i, j, k, n = l->n, nfolds = 0;
-	char d[PATH_MAX], dj[PATH_MAX];
-	struct entry *e;
-
-	if ((v = calloc(n + 1, sizeof(*v))) == NULL || (folds = calloc(n + 1, sizeof(*folds))) == NULL)
-		fatal("learn: memory");
-	for (i = 0; i < n; i++)
-		v[i] = &l->v[i];
-	qsort(v, n, sizeof(*v), by_folder);
-	for (i = 0; i < n; i = j) {
-		parent(v[i]->path, d, sizeof(d));
-		for (j = i + 1; j < n && v[j]->access == v[i]->access; j++) {
-			parent(v[j]->path, dj, sizeof(dj));
-			if (strcmp(d, dj) != 0)
-				break;
-		}
-		if (j - i < min || !foldable(l, d))
-			continue;
-		if ((folds[nfolds].dir = strdup(d)) == NULL)
-			fatal("learn: memory");
-		folds[nfolds].access = v[i]->access;
-		for (k = i; k < j; k++) {
-			v[k]->dead = 1;
-			folds[nfolds].uses += v[k]->uses;
-			folds[nfolds].paths++;
-		}
-		nfolds++;
-	}
-	free(v);
-	/* Only now: add_entry() may move l->v, which v pointed into. */
-	for (i = 0; i < nfolds; i++) {
-		e = add_entry(l, folds[i].dir, folds[i].access, STAR, folds[i].uses);
-		e->paths = folds[i].paths;
-		free(folds[i].dir);
-	}
-	free(folds);
-}
-
-/* Folders: a folder P two of whose sub-folders were folded with one access
- * becomes "P/ **" for that access, taking in everything under it. */
-static void
-fold_trees(struct learn *l)
-{
-	size_t i, j, k, nchild;
-	char p[PATH_MAX], q[PATH_MAX];
-	int changed = 1;
-
-	while (changed) {
-		changed = 0;
-		for (i = 0; i < l->n && !changed; i++) {
-			if (l->v[i].dead || l->v[i].kind == LITERAL)
-				continue;
-			parent(l->v[i].path, p, sizeof(p));
-			if (!foldable(l, p))
-				continue;
-			/* Distinct folded sub-folders of p with this access. */
-			nchild = 0;
-			for (j = 0; j < l->n; j++) {
-				if (l->v[j].dead || l->v[j].kind == LITERAL ||
-				    l->v[j].access != l->v[i].access)
-					continue;
-				parent(l->v[j].path, q, sizeof(q));
-				/* One folded entry per folder and access. */
-				if (strcmp(q, p) == 0)
-					nchild++;
-			}
-			if (nchild < 2)
-				continue;
-			uint64_t uses = 0, paths = 0;
-			unsigned access = l->v[i].access;
-
-			for (k = 0; k < l->n; k++) {
-				if (l->v[k].dead || l->v[k].access != access ||
-				    !under(l->v[k].path, p))
-					continue;
-				l->v[k].dead = 1;
-				uses += l->v[k].uses;
-				paths += l->v[k].paths;
-			}
-			struct entry *e = add_entry(l, p, access, GLOBSTAR, uses);
-
-			e->paths = paths;
-			changed = 1;
+	fprintf(out, "  # %" PRIu64 " use%s", e->uses, e->uses == 1 ? "" : "s");
+	if (e->kind != LEARN_LITERAL)
+		fprintf(out, " of %" PRIu64 "%s%s", e->paths, what[e->kind],
+		    e->paths == 1 ? "" : "s");
+	if (e->first.op != NULL) {
+		fprintf(out, "; first: %s ", e->first.op);
+		out_text(out, e->first.path);
+		if (e->first.file != NULL) {
+			fputs(" (", out);
+			out_text(out, e->first.file);
+			fprintf(out, ":%" PRIu64 ")", e->first.line);
 		}
 	}
-}
-
-/* Escape a path for a rule; a newline (which no line can hold) becomes ?,
- * the one-character wildcard. */
-static int
-escape_path(const char *path, char *buf, size_t size)
-{
-	char piece[PATH_MAX], esc[2 * PATH_MAX + 2];
-	size_t len = 0, n;
-	const char *nl;
-	ssize_t m;
-
-	buf[0] = '\0';
-	for (;;) {
-		nl = strchr(path, '\n');
-		n = nl ? (size_t)(nl - path) : strlen(path);
-		if (n >= sizeof(piece))
-			return -1;
-		memcpy(piece, path, n);
-		piece[n] = '\0';
-		if ((m = policy_escape(piece, esc, sizeof(esc))) < 0)
-			return -1;
-		if (len + (size_t)m + 2 > size)
-			return -1;
-		memcpy(buf + len, esc, (size_t)m);
-		len += (size_t)m;
-		if (nl == NULL)
-			break;
-		buf[len++] = '?';
-		path = nl + 1;
-	}
-	buf[len] = '\0';
-	return 0;
+	fputc('\n', out);
 }
 
 static int
-by_path(const void *a, const void *b)
+by_pattern(const void *a, const void *b)
 {
-	const struct entry *x = *(const struct entry *const *)a;
-	const struct entry *y = *(const struct entry *const *)b;
-	int c = strcmp(x->path, y->path);
+	const struct learn_entry *x = *(const struct learn_entry *const *)a;
+	const struct learn_entry *y = *(const struct learn_entry *const *)b;
+	int c = strcmp(x->pat, y->pat);
 
 	return c != 0 ? c : (int)x->kind - (int)y->kind;
 }
 
+/* Escape a path for an include line. */
 static int
-print_policy(struct learn *l, FILE *out, const char *base, const char *source)
+escape_path(const char *path, char *buf, size_t size)
+{
+	return policy_escape(path, buf, size) < 0 ? -1 : 0;
+}
+
+static int
+print_policy(struct gather *g, FILE *out, const char *base, const char *source)
 {
 	char esc[2 * PATH_MAX + 8], acc[128], when[32];
-	struct entry **v;
-	size_t i, n = 0, nrules = 0;
+	const struct learn_entry **v;
+	size_t i, n = 0, nsens = 0;
 	time_t now = time(NULL);
 	struct tm tm;
 
-	if ((v = calloc(l->n + 1, sizeof(*v))) == NULL)
+	if ((v = calloc(g->l.n + 1, sizeof(*v))) == NULL)
 		fatal("learn: memory");
-	for (i = 0; i < l->n; i++)
-		if (!l->v[i].dead)
-			v[n++] = &l->v[i];
-	qsort(v, n, sizeof(*v), by_path);
+	for (i = 0; i < g->l.n; i++)
+		if (!g->l.v[i].dead)
+			v[n++] = &g->l.v[i];
+	qsort(v, n, sizeof(*v), by_pattern);
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	fprintf(out, "# Learned by filebroker learn, %s, from %s.\n", when, source);
 	fprintf(out, "# %" PRIu64 " requests used; %" PRIu64 " denied and %" PRIu64
 		     " failed ones left out.\n",
-	    l->used, l->denied, l->errors);
-	fprintf(out, "# It allows what was used and nothing more: review it before use.\n");
+	    g->used, g->denied, g->errors);
+	fprintf(out, "# It allows what was used, what replacing its output needs, and the\n"
+		     "# folded names below: review it before use.\n");
 	if (base != NULL) {
 		if (escape_path(base, esc, sizeof(esc)) == -1)
 			fatalx("learn: base policy path cannot be written in a policy");
@@ -445,60 +265,29 @@ print_policy(struct learn *l, FILE *out, const char *base, const char *source)
 	} else
 		fprintf(out, "include @runtime\n");
 	for (i = 0; i < n; i++) {
-		const struct entry *e = v[i];
+		const struct learn_entry *e = v[i];
 		unsigned a = e->access;
 
 		/* read, write, list and exec grant stat on the same path. */
 		if (a & (POLICY_READ | POLICY_WRITE | POLICY_LIST | POLICY_EXEC))
 			a &= ~(unsigned)POLICY_STAT;
-		if (escape_path(e->path, esc, sizeof(esc)) == -1) {
-			log_warnx("learn: a path too long for a policy line was left out");
-			continue;
-		}
 		policy_access_format(a, acc, sizeof(acc));
-		if (e->kind == LITERAL)
-			fprintf(out, "allow %-12s %s  # %" PRIu64 " use%s\n", acc, esc, e->uses,
-			    e->uses == 1 ? "" : "s");
-		else
-			fprintf(out, "allow %-12s %s%s  # %" PRIu64 " use%s of %" PRIu64 " path%s\n",
-			    acc, esc, e->kind == STAR ? "/*" : "/**", e->uses, e->uses == 1 ? "" : "s",
-			    e->paths, e->paths == 1 ? "" : "s");
-		nrules++;
+		if (e->sens != NULL) {
+			nsens++;
+			fprintf(out, "# SENSITIVE: %s; keep this rule only if the program must\n",
+			    e->sens);
+			fputs("filebroker: learn: warning: the policy grants ", stderr);
+			fprintf(stderr, "%s of ", acc);
+			out_text(stderr, e->pat);
+			fprintf(stderr, " (%s): review it\n", e->sens);
+		}
+		fprintf(out, "allow %-12s %s", acc, e->pat);
+		comment(out, e);
 	}
-	if (nrules == 0)
+	if (n == 0)
 		fprintf(out, "# (nothing beyond the included policy was used)\n");
 	free(v);
 	return ferror(out) ? -1 : 0;
-}
-
-/* Drop what the base policy already allows. */
-static void
-drop_covered(struct learn *l, const struct policy *base)
-{
-	struct policy_decision d;
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (policy_decide(base, l->v[i].path, l->v[i].access, 0, &d) == 0 && d.allowed)
-			l->v[i].dead = 1;
-}
-
-/* Compact the list and rebuild nothing else: later folds only scan it. */
-static void
-compact(struct learn *l)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < l->n; i++) {
-		if (l->v[i].dead)
-			free(l->v[i].path);
-		else
-			l->v[n++] = l->v[i];
-	}
-	l->n = n;
-	free(l->slots);
-	l->slots = NULL;
-	l->nslots = 0;
 }
 
 /* Run COMMAND under `filebroker run --complain`; its stdout goes to our
@@ -546,29 +335,43 @@ static void
 learn_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: filebroker learn [--from FILE]... [--base POLICY] [--generalize]\n"
-	    "                        [--min N] [--sensitive PATH]... [-o FILE]\n"
-	    "                        [-- COMMAND [ARG...]]\n\n"
-	    "Print a policy that allows what a program used and nothing more, with\n"
-	    "a comment counting the uses of each rule.  The records come from the\n"
-	    "audit files given with --from ('-' for stdin; gzip-compressed ones as\n"
-	    "logrotate leaves them too), or from running COMMAND\n"
-	    "as `filebroker run --complain --policy BASE --audit TMP -- COMMAND`\n"
-	    "(its output goes to stderr).  Allowed and would-deny requests count as\n"
-	    "used; denied ones and failed ones do not.  What the program made, its\n"
-	    "next run finds there: a file made by open(O_CREAT) also gets the read\n"
-	    "or write that open asked for, a folder it made stat.\n\n"
+	    "usage: filebroker learn [--from FILE]... [--base POLICY] [--exact | --generalize]\n"
+	    "                        [--min N] [--sensitive PATH]... [--audit FILE]\n"
+	    "                        [-o FILE] [-- COMMAND [ARG...]]\n\n"
+	    "Print a policy that allows what a program used, and what its next run\n"
+	    "needs, each rule with a comment saying how many records it came from\n"
+	    "and the first of them.  The records come from the audit files given\n"
+	    "with --from ('-' for stdin; gzip-compressed ones as logrotate leaves\n"
+	    "them too), or from running COMMAND as `filebroker run --complain\n"
+	    "--policy BASE --audit TMP -- COMMAND` (its output goes to stderr).\n"
+	    "Allowed and would-deny requests count as used; denied ones and failed\n"
+	    "ones do not.\n\n"
+	    "A next run finds what this one made, and may replace it: a file made\n"
+	    "by open(O_CREAT) also gets the read or write that open asked for, a\n"
+	    "folder it made stat; whatever it made may be removed and made again\n"
+	    "(delete, and write for a file), and a file it truncated may be made\n"
+	    "anew (create, delete).  Names that change from run to run are folded\n"
+	    "into patterns (see --exact): temporary names (mkstemp's tmp.XXXXXX,\n"
+	    "Python's tmpXXXXXXXX, hex and number runs) below /tmp, /var/tmp and\n"
+	    "/dev/shm or of files the run made and removed, with '*' for their\n"
+	    "random part; a listed folder with N or more read paths below it\n"
+	    "becomes DIR/**; N or more files of one folder with the same access\n"
+	    "DIR/*.EXT (one extension) or DIR/*; a folder with two folded\n"
+	    "sub-folders DIR/**; never at or above a sensitive root.  Grants of\n"
+	    "the password hashes, keys, /root, other users' homes or another\n"
+	    "process's memory are marked SENSITIVE and said on stderr.\n\n"
 	    "  --from FILE       read audit records from FILE (repeatable)\n"
 	    "  --base POLICY     start from POLICY: include it, learn only what it\n"
 	    "                    does not allow (default: include @runtime)\n"
-	    "  --generalize      fold N or more files of one folder with the same\n"
-	    "                    access into DIR/*, and a folder with two folded\n"
-	    "                    sub-folders into DIR/**; never at or above a\n"
-	    "                    sensitive root\n"
-	    "  --min N           N for --generalize (default 3)\n"
-	    "  --sensitive PATH  another sensitive root (repeatable; defaults: /,\n"
-	    "                    /etc, /home, /root, /usr, /var, /proc, /dev, /sys,\n"
-	    "                    /tmp, /run, /boot, /srv, /opt, /mnt, /media)\n"
+	    "  --exact           fold nothing: one rule per path used\n"
+	    "  --generalize      fold (the default; kept for scripts)\n"
+	    "  --min N           N for folding (default 3)\n"
+	    "  --sensitive PATH  another sensitive root, at or above which nothing\n"
+	    "                    is folded (repeatable; defaults: /, /etc, /home,\n"
+	    "                    /root, /usr, /var, /proc, /dev, /sys, /tmp, /run,\n"
+	    "                    /boot, /srv, /opt, /mnt, /media)\n"
+	    "  --audit FILE      with COMMAND: keep its records in FILE (which must\n"
+	    "                    not exist), so that the comments name their lines\n"
 	    "  -o, --output FILE write the policy to FILE instead of stdout\n\n"
 	    "Exit status: 0 when a policy was written (a COMMAND's own failure is\n"
 	    "reported on stderr); 3 when it was, but some line read was torn or\n"
@@ -584,33 +387,36 @@ cmd_learn(int argc, char **argv)
 		{ "from", required_argument, NULL, 'f' },
 		{ "base", required_argument, NULL, 'b' },
 		{ "generalize", no_argument, NULL, 'g' },
+		{ "exact", no_argument, NULL, 'x' },
 		{ "min", required_argument, NULL, 'm' },
 		{ "sensitive", required_argument, NULL, 's' },
+		{ "audit", required_argument, NULL, 'a' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const defaults[] = { "/etc", "/home", "/root", "/usr", "/var", "/proc",
-		"/dev", "/sys", "/tmp", "/run", "/boot", "/srv", "/opt", "/mnt", "/media" };
-	const char *from[LEARN_FROM_MAX], *base = NULL, *output = NULL;
-	char tmpdir[] = "/tmp/fblearn.XXXXXX", audit[64], tpolicy[64], basebuf[PATH_MAX];
+	const char *from[LEARN_FROM_MAX], *base = NULL, *output = NULL, *keep = NULL;
+	char tmpdir[] = "/tmp/fblearn.XXXXXX", audit[PATH_MAX], tpolicy[64], basebuf[PATH_MAX];
 	char source[256];
 	struct audit_files af;
 	struct policy_diags diags;
 	char line[POLICY_DIAG_LINE_MAX];
 	struct policy *bp = NULL;
-	struct learn l;
+	struct gather g;
+	struct stat st;
 	size_t nfrom = 0, i, min = 3;
-	int c, generalize = 0, status = 0, ran = 0, cst = 0;
+	int c, exact = 0, status = 0, ran = 0, cst = 0;
 	char *end;
 	long v;
 	FILE *f, *out = stdout;
 
-	memset(&l, 0, sizeof(l));
+	memset(&g, 0, sizeof(g));
 	memset(&af, 0, sizeof(af));
 	af.tool = "learn";
-	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-		l.sensitive[l.nsensitive++] = defaults[i];
+	g.af = &af;
+	g.uid = -1;
+	if (learn_init(&g.l) == -1)
+		fatal("learn: memory");
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -625,7 +431,10 @@ cmd_learn(int argc, char **argv)
 			base = optarg;
 			break;
 		case 'g':
-			generalize = 1;
+			exact = 0;
+			break;
+		case 'x':
+			exact = 1;
 			break;
 		case 'm':
 			errno = 0;
@@ -637,14 +446,15 @@ cmd_learn(int argc, char **argv)
 			min = (size_t)v;
 			break;
 		case 's':
-			if (l.nsensitive == LEARN_SENSITIVE_MAX || optarg[0] != '/' ||
-			    policy_path_check(optarg) == -1) {
+			if (optarg[0] != '/' || learn_add_root(&g.l, optarg) == -1) {
 				log_warnx("learn: --sensitive wants a canonical absolute path "
 					  "(at most %d in all): '%s'",
 				    LEARN_SENSITIVE_MAX, optarg);
 				return 2;
 			}
-			l.sensitive[l.nsensitive++] = optarg;
+			break;
+		case 'a':
+			keep = optarg;
 			break;
 		case 'o':
 			output = optarg;
@@ -660,6 +470,16 @@ cmd_learn(int argc, char **argv)
 	if (nfrom == 0 && optind >= argc) {
 		log_warnx("learn: give --from FILE or -- COMMAND");
 		learn_usage(stderr);
+		return 2;
+	}
+	if (keep != NULL && optind >= argc) {
+		log_warnx("learn: --audit keeps the records of COMMAND: give -- COMMAND");
+		return 2;
+	}
+	if (keep != NULL && lstat(keep, &st) == 0) {
+		log_warnx("learn: --audit %s: the file exists; its records would be read "
+			  "with the run's (give a new name, or --from %s)",
+		    keep, keep);
 		return 2;
 	}
 	if (base != NULL) {
@@ -685,7 +505,10 @@ cmd_learn(int argc, char **argv)
 	if (optind < argc) {
 		if (mkdtemp(tmpdir) == NULL)
 			fatal("learn: mkdtemp");
-		snprintf(audit, sizeof(audit), "%s/audit.jsonl", tmpdir);
+		if (keep != NULL)
+			snprintf(audit, sizeof(audit), "%s", keep);
+		else
+			snprintf(audit, sizeof(audit), "%s/audit.jsonl", tmpdir);
 		snprintf(tpolicy, sizeof(tpolicy), "%s/base.policy", tmpdir);
 		if (base == NULL) {
 			if ((f = fopen(tpolicy, "wxe")) == NULL ||
@@ -698,14 +521,15 @@ cmd_learn(int argc, char **argv)
 			log_warnx("learn: %s exited with status %d; the policy covers what it "
 				  "used until then",
 			    argv[optind], cst);
-		if (audit_files_read(&af, audit, take_record, &l) == 0)
+		if (read_file(&g, audit, keep) == 0)
 			ran = 1;
-		unlink(audit);
+		if (keep == NULL)
+			unlink(audit);
 		unlink(tpolicy);
 		rmdir(tmpdir);
 	}
 	for (i = 0; i < nfrom; i++)
-		if (audit_files_read(&af, from[i], take_record, &l) == -1)
+		if (read_file(&g, from[i], strcmp(from[i], "-") == 0 ? "stdin" : from[i]) == -1)
 			status = 1;
 	if (audit_files_damaged(&af.st)) {
 		fputs("filebroker: learn: skipped ", stderr);
@@ -717,32 +541,29 @@ cmd_learn(int argc, char **argv)
 	}
 	if (af.st.records == 0) {
 		log_warnx("learn: no audit record read");
+		learn_free(&g.l);
 		policy_free(bp);
 		return 1;
 	}
 
-	drop_covered(&l, bp);
-	compact(&l);
-	if (generalize) {
-		fold_files(&l, min);
-		compact(&l);
-		fold_trees(&l);
-		compact(&l);
-	}
+	learn_drop_covered(&g.l, bp);
+	if (learn_compact(&g.l) == -1)
+		fatal("learn: memory");
+	learn_mark_sensitive(&g.l, g.uid >= 0 ? (uid_t)g.uid : getuid());
+	if (!exact && (learn_fold_temp(&g.l) == -1 || learn_fold_inputs(&g.l, min) == -1))
+		fatal("learn: memory");
+	learn_drop_ancestors(&g.l);
 	if (ran)
 		snprintf(source, sizeof(source), "running %s", argv[optind]);
 	else
 		snprintf(source, sizeof(source), "%zu audit file%s", nfrom, nfrom == 1 ? "" : "s");
 	if (output != NULL && (out = fopen(output, "we")) == NULL)
 		fatal("learn: %s", output);
-	if (print_policy(&l, out, base, source) == -1 || (out != stdout && fclose(out) == EOF))
+	if (print_policy(&g, out, base, source) == -1 || (out != stdout && fclose(out) == EOF))
 		fatal("learn: writing the policy");
 	if (out == stdout)
 		fflush(stdout);
-	for (i = 0; i < l.n; i++)
-		free(l.v[i].path);
-	free(l.v);
-	free(l.slots);
+	learn_free(&g.l);
 	policy_free(bp);
 	return status;
 }

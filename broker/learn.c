@@ -1,0 +1,803 @@
+/*
+ * learn.c: the rules `filebroker learn` makes, and how they are folded
+ * (learn.h).
+ *
+ * Entries are kept by pattern, in the policy language: a literal path is
+ * escaped when it comes in, and folding rewrites patterns, so that what is
+ * printed is what was compared.  Folding never reaches a folder at or above
+ * a sensitive root (/, /etc, /home, ... and --sensitive), so a learned
+ * policy never grants all of /etc because a program read three files there.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "learn.h"
+
+/*
+ * Paths whose grant a person must look at, as policy text: each rule's
+ * line is the index of its reason below.  Matched with the policy's own
+ * matcher, so the patterns mean what they mean in a policy.
+ */
+static const struct {
+	const char *pattern, *why;
+} secrets[] = {
+	{ "/etc/shadow*", "the password hashes" },
+	{ "/etc/gshadow*", "the group password hashes" },
+	{ "/etc/sudoers", "who may become root" },
+	{ "/etc/sudoers.d/**", "who may become root" },
+	{ "/etc/ssh/ssh_host_*_key", "the host's SSH keys" },
+	{ "/etc/ssl/private/**", "the host's TLS keys" },
+	{ "/root/**", "root's home" },
+	{ "/**/.ssh/**", "SSH keys" },
+	{ "/**/.gnupg/**", "GnuPG keys" },
+	{ "/**/*.key", "a private key" },
+	{ "/proc/*/mem", "a process's memory" },
+	{ "/proc/*/environ", "a process's environment" },
+	{ "/proc/kcore", "the kernel's memory" },
+	{ "/dev/mem", "the machine's memory" },
+	{ "/dev/kmem", "the kernel's memory" },
+	{ "/dev/port", "the machine's I/O ports" },
+};
+
+#define NSECRETS (sizeof(secrets) / sizeof(secrets[0]))
+
+static const char *const default_roots[] = { "/etc", "/home", "/root", "/usr", "/var", "/proc",
+	"/dev", "/sys", "/tmp", "/run", "/boot", "/srv", "/opt", "/mnt", "/media" };
+
+static const char *const temp_roots[] = { "/tmp/", "/var/tmp/", "/dev/shm/" };
+
+static uint64_t
+hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* A path component escaped for a pattern; a newline (which no line can
+ * hold) becomes '?', the one-character wildcard.  Appends to out at *n;
+ * 0, or -1 when it does not fit. */
+static int
+put_escaped(const char *s, size_t len, char *out, size_t *n, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (*n + 3 > size)
+			return -1;
+		if (s[i] == '\n') {
+			out[(*n)++] = '?';
+			continue;
+		}
+		if (strchr("*?[]\\ \t\r\v\f", s[i]) != NULL)
+			out[(*n)++] = '\\';
+		out[(*n)++] = s[i];
+	}
+	out[*n] = '\0';
+	return 0;
+}
+
+int
+learn_init(struct learn *l)
+{
+	char text[4096];
+	size_t i, n = 0;
+
+	memset(l, 0, sizeof(*l));
+	for (i = 0; i < sizeof(default_roots) / sizeof(default_roots[0]); i++)
+		if (learn_add_root(l, default_roots[i]) == -1)
+			return -1;
+	for (i = 0; i < NSECRETS; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "allow read %s\n", secrets[i].pattern);
+	if (n >= sizeof(text) ||
+	    policy_load_buffer("(learn: sensitive)", text, n, NULL, &l->secrets, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+void
+learn_free(struct learn *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].pat);
+		free(l->v[i].raw);
+		free(l->v[i].first.op);
+		free(l->v[i].first.path);
+	}
+	for (i = 0; i < l->nsensitive; i++)
+		free(l->sensitive[i]);
+	free(l->v);
+	free(l->slots);
+	policy_free(l->secrets);
+	memset(l, 0, sizeof(*l));
+}
+
+int
+learn_add_root(struct learn *l, const char *dir)
+{
+	char esc[2 * PATH_MAX + 2];
+	size_t n = 0;
+
+	if (l->nsensitive == LEARN_SENSITIVE_MAX || policy_path_check(dir) == -1 ||
+	    put_escaped(dir, strlen(dir), esc, &n, sizeof(esc)) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((l->sensitive[l->nsensitive] = strdup(esc)) == NULL)
+		return -1;
+	l->nsensitive++;
+	return 0;
+}
+
+static int
+grow_slots(struct learn *l)
+{
+	size_t i, s, n = l->nslots ? l->nslots * 2 : 1024;
+	size_t *ns;
+
+	if ((ns = calloc(n, sizeof(*ns))) == NULL)
+		return -1;
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].dead)
+			continue;
+		s = hash(l->v[i].pat) & (n - 1);
+		while (ns[s] != 0)
+			s = (s + 1) & (n - 1);
+		ns[s] = i + 1;
+	}
+	free(l->slots);
+	l->slots = ns;
+	l->nslots = n;
+	return 0;
+}
+
+/* The live entry with pattern pat, or NULL; *slot is where it would go. */
+static struct learn_entry *
+find(struct learn *l, const char *pat, size_t *slot)
+{
+	size_t s = hash(pat) & (l->nslots - 1);
+
+	while (l->slots[s] != 0) {
+		if (strcmp(l->v[l->slots[s] - 1].pat, pat) == 0)
+			break;
+		s = (s + 1) & (l->nslots - 1);
+	}
+	*slot = s;
+	return l->slots[s] != 0 ? &l->v[l->slots[s] - 1] : NULL;
+}
+
+/* A new entry (taking pat); NULL when out of memory. */
+static struct learn_entry *
+add(struct learn *l, char *pat, unsigned access, enum learn_kind kind)
+{
+	struct learn_entry *nv, *e;
+	size_t ncap;
+
+	if (l->n == l->cap) {
+		ncap = l->cap ? l->cap * 2 : 256;
+		if ((nv = realloc(l->v, ncap * sizeof(*nv))) == NULL)
+			return NULL;
+		l->v = nv;
+		l->cap = ncap;
+	}
+	e = &l->v[l->n++];
+	memset(e, 0, sizeof(*e));
+	e->pat = pat;
+	e->access = access;
+	e->kind = kind;
+	return e;
+}
+
+static int
+copy_first(struct learn_first *to, const struct learn_first *from)
+{
+	*to = *from;
+	to->op = to->path = NULL;
+	if ((from->op != NULL && (to->op = strdup(from->op)) == NULL) ||
+	    (from->path != NULL && (to->path = strdup(from->path)) == NULL))
+		return -1;
+	return 0;
+}
+
+struct learn_entry *
+learn_use(struct learn *l, const char *path, unsigned access, unsigned seen,
+    const struct learn_first *first)
+{
+	char esc[2 * PATH_MAX + 2], *pat, *raw;
+	struct learn_entry *e;
+	size_t n = 0, slot;
+
+	if (put_escaped(path, strlen(path), esc, &n, sizeof(esc)) == -1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (2 * (l->n + 1) > l->nslots && grow_slots(l) == -1)
+		return NULL;
+	if ((e = find(l, esc, &slot)) != NULL) {
+		e->access |= access;
+		e->seen |= seen;
+		e->uses++;
+		return e;
+	}
+	if ((pat = strdup(esc)) == NULL || (raw = strdup(path)) == NULL) {
+		free(pat);
+		return NULL;
+	}
+	if ((e = add(l, pat, access, LEARN_LITERAL)) == NULL) {
+		free(pat);
+		free(raw);
+		return NULL;
+	}
+	e->raw = raw;
+	e->seen = seen;
+	e->uses = 1;
+	e->paths = 1;
+	if (copy_first(&e->first, first) == -1)
+		return NULL;
+	l->slots[slot] = l->n;
+	return e;
+}
+
+void
+learn_drop_covered(struct learn *l, const struct policy *base)
+{
+	struct policy_decision d;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].raw != NULL &&
+		    policy_decide(base, l->v[i].raw, l->v[i].access, 0, &d) == 0 && d.allowed)
+			l->v[i].dead = 1;
+}
+
+/* Is p in folder d, or d itself (both patterns)? */
+static int
+under(const char *p, const char *d)
+{
+	size_t n = strlen(d);
+
+	if (strcmp(d, "/") == 0)
+		return 1;
+	return strncmp(p, d, n) == 0 && (p[n] == '/' || p[n] == '\0');
+}
+
+void
+learn_mark_sensitive(struct learn *l, uid_t uid)
+{
+	struct policy_decision d;
+	struct passwd *pw;
+	char home[PATH_MAX] = "";
+	const char *c;
+	size_t i;
+	long line;
+
+	errno = 0;
+	if ((pw = getpwuid(uid)) != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/')
+		snprintf(home, sizeof(home), "%s", pw->pw_dir);
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].dead || l->v[i].raw == NULL)
+			continue;
+		if (policy_decide(l->secrets, l->v[i].raw, POLICY_READ, 0, &d) == 0 && d.allowed &&
+		    (c = strrchr(d.rule, ':')) != NULL && (line = strtol(c + 1, NULL, 10)) >= 1 &&
+		    (size_t)line <= NSECRETS) {
+			l->v[i].sens = secrets[line - 1].why;
+			continue;
+		}
+		/* /home/NAME/..., where NAME's home is not the worker's. */
+		if (strncmp(l->v[i].raw, "/home/", 6) == 0 && l->v[i].raw[6] != '\0' &&
+		    strchr(l->v[i].raw + 6, '/') != NULL &&
+		    (home[0] == '\0' || !under(l->v[i].raw, home)))
+			l->v[i].sens = "another user's home";
+	}
+}
+
+/* ---- temporary names ---- */
+
+static int
+alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Does the run s[0..n) of letters and digits look random? */
+static int
+random_run(const char *s, size_t n)
+{
+	int lower = 0, upper = 0, digit = 0, hex = 1;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] >= 'a' && s[i] <= 'z')
+			lower = 1;
+		else if (s[i] >= 'A' && s[i] <= 'Z')
+			upper = 1;
+		else
+			digit = 1;
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+			(s[i] >= 'A' && s[i] <= 'F')))
+			hex = 0;
+	}
+	if (n >= 8 && hex && digit && (lower || upper))
+		return 1; /* clamav-<md5>.tmp, a uuid's parts */
+	if (n >= 5 && digit && !lower && !upper)
+		return 1; /* a pid, a time */
+	/* mkstemp(3), mktemp(1): six or more of [A-Za-z0-9] */
+	return n >= 6 && lower + upper + digit >= 2;
+}
+
+int
+learn_temp_name(const char *name, size_t len, char *out, size_t size)
+{
+	char mark[NAME_MAX + 1];
+	size_t i, j, n = 0;
+	int any = 0;
+
+	if (len == 0 || len > NAME_MAX)
+		return 0;
+	memset(mark, 0, len);
+	/* Python's tempfile: "tmp" and eight of [a-z0-9_]. */
+	if (len >= 11 && memcmp(name, "tmp", 3) == 0) {
+		for (i = 3; i < 11; i++)
+			if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+				name[i] == '_'))
+				break;
+		if (i == 11 && (len == 11 || !(alnum(name[11]) || name[11] == '_'))) {
+			memset(mark + 3, 1, 8);
+			any = 1;
+		}
+	}
+	for (i = 0; i < len; i = j) {
+		for (j = i; j < len && alnum(name[j]); j++)
+			;
+		if (j == i) {
+			j++;
+			continue;
+		}
+		if (memchr(mark + i, 1, j - i) == NULL && random_run(name + i, j - i)) {
+			memset(mark + i, 1, j - i);
+			any = 1;
+		}
+	}
+	if (!any)
+		return 0;
+	for (i = 0; i < len; i = j) {
+		if (mark[i]) {
+			for (j = i; j < len && mark[j]; j++)
+				;
+			if (n + 2 > size)
+				return -1;
+			out[n++] = '*';
+			out[n] = '\0';
+			continue;
+		}
+		for (j = i; j < len && !mark[j]; j++)
+			;
+		if (put_escaped(name + i, j - i, out, &n, size) == -1)
+			return -1;
+	}
+	return 1;
+}
+
+/* The entry of the literal path p[0..n), or NULL. */
+static struct learn_entry *
+literal(struct learn *l, const char *p, size_t n)
+{
+	char raw[PATH_MAX], esc[2 * PATH_MAX + 2];
+	size_t m = 0, slot;
+
+	if (n >= sizeof(raw))
+		return NULL;
+	memcpy(raw, p, n);
+	raw[n] = '\0';
+	if (put_escaped(raw, n, esc, &m, sizeof(esc)) == -1)
+		return NULL;
+	return find(l, esc, &slot);
+}
+
+/* Is the path p[0..n) one the run made, and a temporary one: below a
+ * temporary folder, or removed again by the run? */
+static int
+made_temp(struct learn *l, const char *p, size_t n)
+{
+	const struct learn_entry *e = literal(l, p, n);
+	size_t k;
+
+	if (e == NULL || e->raw == NULL || !(e->seen & POLICY_CREATE))
+		return 0;
+	if (e->seen & POLICY_DELETE)
+		return 1;
+	for (k = 0; k < sizeof(temp_roots) / sizeof(temp_roots[0]); k++)
+		if (strncmp(p, temp_roots[k], strlen(temp_roots[k])) == 0)
+			return 1;
+	return 0;
+}
+
+/* The pattern of a literal path with the random part of each temporary
+ * name the run made in it as "*": 1 and out, 0 when there is none, -1 when
+ * it does not fit. */
+static int
+temp_pattern(struct learn *l, const char *raw, char *out, size_t size)
+{
+	const char *s = raw, *e;
+	size_t n = 0;
+	int any = 0, r;
+
+	out[0] = '\0';
+	while (*s == '/') {
+		for (e = s + 1; *e != '\0' && *e != '/'; e++)
+			;
+		if (n + 2 > size)
+			return -1;
+		out[n++] = '/';
+		out[n] = '\0';
+		r = made_temp(l, raw, (size_t)(e - raw)) ?
+		    learn_temp_name(s + 1, (size_t)(e - s - 1), out + n, size - n) :
+		    0;
+		if (r == -1)
+			return -1;
+		if (r == 1) {
+			n += strlen(out + n);
+			any = 1;
+		} else if (put_escaped(s + 1, (size_t)(e - s - 1), out, &n, size) == -1)
+			return -1;
+		s = e;
+	}
+	return any;
+}
+
+int
+learn_fold_temp(struct learn *l)
+{
+	char pat[2 * PATH_MAX + 2], **np;
+	struct learn_entry *e;
+	size_t i;
+	int r;
+
+	/* Every new pattern first: each asks the index of the old ones. */
+	if ((np = calloc(l->n + 1, sizeof(*np))) == NULL)
+		return -1;
+	for (i = 0; i < l->n; i++) {
+		e = &l->v[i];
+		if (e->dead || e->raw == NULL)
+			continue;
+		if ((r = temp_pattern(l, e->raw, pat, sizeof(pat))) == 1 &&
+		    (np[i] = strdup(pat)) == NULL) {
+			for (i = 0; i < l->n; i++)
+				free(np[i]);
+			free(np);
+			return -1;
+		}
+	}
+	for (i = 0; i < l->n; i++) {
+		if (np[i] == NULL)
+			continue;
+		e = &l->v[i];
+		free(e->pat);
+		free(e->raw);
+		e->pat = np[i];
+		e->raw = NULL;
+		e->kind = LEARN_TEMP;
+	}
+	free(np);
+	return learn_compact(l);
+}
+
+/* ---- folding ---- */
+
+static int
+foldable(const struct learn *l, const char *d)
+{
+	size_t i;
+
+	if (strcmp(d, "/") == 0 || strcmp(d, "/proc/self") == 0)
+		return 0;
+	for (i = 0; i < l->nsensitive; i++)
+		if (under(l->sensitive[i], d))
+			return 0;
+	return 1;
+}
+
+/* The folder of a pattern (its parent), into buf. */
+static void
+parent(const char *p, char *buf, size_t size)
+{
+	const char *slash = strrchr(p, '/');
+
+	if (slash == NULL || slash == p)
+		snprintf(buf, size, "/");
+	else
+		snprintf(buf, size, "%.*s", (int)(slash - p), p);
+}
+
+/* Into *into, what from adds: its uses, paths, sensitivity and earlier
+ * first record. */
+static void
+absorb(struct learn_entry *into, struct learn_entry *from)
+{
+	into->uses += from->uses;
+	into->paths += from->paths;
+	into->seen |= from->seen;
+	if (into->sens == NULL)
+		into->sens = from->sens;
+	if (from->first.seq != 0 && (into->first.seq == 0 || from->first.seq < into->first.seq)) {
+		free(into->first.op);
+		free(into->first.path);
+		into->first = from->first;
+		from->first.op = from->first.path = NULL;
+	}
+	from->dead = 1;
+}
+
+/* A new folded entry at dir/suffix for access, absorbing nothing yet. */
+static struct learn_entry *
+fold_entry(struct learn *l, const char *dir, const char *suffix, unsigned access,
+    enum learn_kind kind)
+{
+	char *pat;
+
+	if (asprintf(&pat, "%s%s%s", dir, strcmp(dir, "/") == 0 ? "" : "/", suffix) == -1)
+		return NULL;
+	return add(l, pat, access, kind);
+}
+
+/* Listed folders with min or more read-only paths below them -> DIR/ **. */
+static int
+fold_listed(struct learn *l, size_t min)
+{
+	const unsigned ro = POLICY_READ | POLICY_LIST | POLICY_STAT;
+	struct learn_entry *t;
+	size_t i, j, cnt, n = l->n;
+	unsigned acc;
+	char *dir;
+
+	for (i = 0; i < n; i++) {
+		/* A folder only listed and read: one also written keeps its rule. */
+		if (l->v[i].dead || !(l->v[i].access & POLICY_LIST) ||
+		    (l->v[i].access & ~ro) != 0 || l->v[i].kind == LEARN_TREE ||
+		    !foldable(l, l->v[i].pat))
+			continue;
+		cnt = 0;
+		acc = POLICY_LIST;
+		for (j = 0; j < n; j++)
+			if (j != i && !l->v[j].dead && (l->v[j].access & ~ro) == 0 &&
+			    under(l->v[j].pat, l->v[i].pat)) {
+				cnt++;
+				acc |= l->v[j].access;
+			}
+		if (cnt < min)
+			continue;
+		/* The topmost such folder wins: one above it folds it in. */
+		for (j = 0; j < n; j++)
+			if (j != i && !l->v[j].dead && (l->v[j].access & POLICY_LIST) &&
+			    (l->v[j].access & ~ro) == 0 && l->v[j].kind != LEARN_TREE &&
+			    under(l->v[i].pat, l->v[j].pat) && foldable(l, l->v[j].pat))
+				break;
+		if (j < n)
+			continue;
+		if ((dir = strdup(l->v[i].pat)) == NULL)
+			return -1;
+		t = fold_entry(l, dir, "**", acc & ~(unsigned)POLICY_STAT, LEARN_TREE);
+		free(dir);
+		if (t == NULL)
+			return -1;
+		t = &l->v[l->n - 1];
+		for (j = 0; j < n; j++)
+			if (!l->v[j].dead && (j == i || ((l->v[j].access & ~ro) == 0 &&
+							    under(l->v[j].pat, l->v[i].pat))))
+				absorb(t, &l->v[j]);
+		t->access |= l->v[i].access & ro;
+		t->access &= ~(unsigned)POLICY_STAT;
+	}
+	return 0;
+}
+
+static int
+by_folder(const void *a, const void *b)
+{
+	const struct learn_entry *x = *(const struct learn_entry *const *)a;
+	const struct learn_entry *y = *(const struct learn_entry *const *)b;
+	char px[2 * PATH_MAX + 2], py[2 * PATH_MAX + 2];
+	int c;
+
+	if (x->access != y->access)
+		return x->access < y->access ? -1 : 1;
+	parent(x->pat, px, sizeof(px));
+	parent(y->pat, py, sizeof(py));
+	if ((c = strcmp(px, py)) != 0)
+		return c;
+	return strcmp(x->pat, y->pat);
+}
+
+/* The extension of a pattern's last component ("pdf" of ".../a.pdf"), or
+ * NULL when it has none or holds a wildcard or an escape. */
+static const char *
+extension(const char *pat)
+{
+	const char *base = strrchr(pat, '/'), *dot;
+
+	base = base != NULL ? base + 1 : pat;
+	if ((dot = strrchr(base, '.')) == NULL || dot == base || dot[1] == '\0' ||
+	    strlen(dot + 1) > 16 || strpbrk(base, "*?[\\") != NULL)
+		return NULL;
+	return dot + 1;
+}
+
+/* Files: min or more with one access in one folder -> DIR/ *.EXT or DIR/ *. */
+static int
+fold_files(struct learn *l, size_t min)
+{
+	struct learn_entry **v;
+	size_t i, j, k, n = l->n, m = 0, *idx;
+	char d[2 * PATH_MAX + 2], dj[2 * PATH_MAX + 2], suffix[32];
+	const char *ext;
+	int rv = -1;
+
+	v = calloc(n + 1, sizeof(*v));
+	idx = calloc(n + 1, sizeof(*idx));
+	if (v == NULL || idx == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (!l->v[i].dead && (l->v[i].kind == LEARN_LITERAL || l->v[i].kind == LEARN_TEMP))
+			v[m++] = &l->v[i];
+	qsort(v, m, sizeof(*v), by_folder);
+	/* Positions, not pointers: add() may move l->v. */
+	for (i = 0; i < m; i++)
+		idx[i] = (size_t)(v[i] - l->v);
+	for (i = 0; i < m; i = j) {
+		parent(l->v[idx[i]].pat, d, sizeof(d));
+		for (j = i + 1; j < m && l->v[idx[j]].access == l->v[idx[i]].access; j++) {
+			parent(l->v[idx[j]].pat, dj, sizeof(dj));
+			if (strcmp(d, dj) != 0)
+				break;
+		}
+		if (j - i < min || !foldable(l, d))
+			continue;
+		ext = extension(l->v[idx[i]].pat);
+		for (k = i + 1; ext != NULL && k < j; k++)
+			if (extension(l->v[idx[k]].pat) == NULL ||
+			    strcmp(extension(l->v[idx[k]].pat), ext) != 0)
+				ext = NULL;
+		snprintf(suffix, sizeof(suffix), "*%s%s", ext != NULL ? "." : "",
+		    ext != NULL ? ext : "");
+		if (fold_entry(l, d, suffix, l->v[idx[i]].access, LEARN_STAR) == NULL)
+			goto out;
+		for (k = i; k < j; k++)
+			absorb(&l->v[l->n - 1], &l->v[idx[k]]);
+	}
+	rv = 0;
+out:
+	free(v);
+	free(idx);
+	return rv;
+}
+
+/* Folders: a folder P two of whose sub-folders were folded with one access
+ * becomes "P/ **" for that access, taking in everything under it. */
+static int
+fold_trees(struct learn *l)
+{
+	char p[2 * PATH_MAX + 2], q[2 * PATH_MAX + 2];
+	size_t i, j, nchild;
+	struct learn_entry *t;
+	unsigned access;
+	int changed = 1;
+
+	while (changed) {
+		changed = 0;
+		for (i = 0; i < l->n && !changed; i++) {
+			if (l->v[i].dead || l->v[i].kind == LEARN_LITERAL ||
+			    l->v[i].kind == LEARN_TEMP)
+				continue;
+			parent(l->v[i].pat, p, sizeof(p));
+			/* A tree's own folder, or a folder of files. */
+			if (l->v[i].kind == LEARN_STAR)
+				parent(p, p, sizeof(p));
+			if (!foldable(l, p))
+				continue;
+			access = l->v[i].access;
+			nchild = 0;
+			for (j = 0; j < l->n; j++) {
+				if (l->v[j].dead || l->v[j].access != access ||
+				    (l->v[j].kind != LEARN_STAR && l->v[j].kind != LEARN_TREE))
+					continue;
+				parent(l->v[j].pat, q, sizeof(q));
+				if (l->v[j].kind == LEARN_STAR)
+					parent(q, q, sizeof(q));
+				if (strcmp(q, p) == 0)
+					nchild++;
+			}
+			if (nchild < 2)
+				continue;
+			if ((t = fold_entry(l, p, "**", access, LEARN_TREE)) == NULL)
+				return -1;
+			for (j = 0; j + 1 < l->n; j++)
+				if (!l->v[j].dead && l->v[j].access == access &&
+				    under(l->v[j].pat, p))
+					absorb(&l->v[l->n - 1], &l->v[j]);
+			changed = 1;
+		}
+	}
+	return 0;
+}
+
+int
+learn_fold_inputs(struct learn *l, size_t min)
+{
+	if (fold_listed(l, min) == -1 || learn_compact(l) == -1 || fold_files(l, min) == -1 ||
+	    learn_compact(l) == -1 || fold_trees(l) == -1)
+		return -1;
+	return learn_compact(l);
+}
+
+void
+learn_drop_ancestors(struct learn *l)
+{
+	size_t i, j, n;
+
+	for (i = 0; i < l->n; i++) {
+		/* A literal path only: a newline is written '?', a wildcard,
+		 * which ends the literal part that ancestors come from. */
+		if (l->v[i].dead || l->v[i].raw == NULL || l->v[i].access != POLICY_STAT ||
+		    strchr(l->v[i].raw, '\n') != NULL)
+			continue;
+		n = strlen(l->v[i].pat);
+		for (j = 0; j < l->n; j++)
+			if (j != i && !l->v[j].dead &&
+			    (n == 1 || (strncmp(l->v[j].pat, l->v[i].pat, n) == 0 &&
+					   l->v[j].pat[n] == '/'))) {
+				l->v[i].dead = 1;
+				break;
+			}
+	}
+}
+
+/* Free the dead entries and close the gaps; the index is rebuilt. */
+static int
+sweep(struct learn *l)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].dead) {
+			free(l->v[i].pat);
+			free(l->v[i].raw);
+			free(l->v[i].first.op);
+			free(l->v[i].first.path);
+		} else
+			l->v[n++] = l->v[i];
+	}
+	l->n = n;
+	free(l->slots);
+	l->slots = NULL;
+	l->nslots = 0;
+	return grow_slots(l);
+}
+
+int
+learn_compact(struct learn *l)
+{
+	struct learn_entry *o;
+	size_t i, slot;
+	int merged = 0;
+
+	if (sweep(l) == -1)
+		return -1;
+	/* Entries that now read alike become one: the first keeps them (the
+	 * index finds the first of equal patterns, inserted first). */
+	for (i = 0; i < l->n; i++) {
+		if ((o = find(l, l->v[i].pat, &slot)) != &l->v[i]) {
+			o->access |= l->v[i].access;
+			absorb(o, &l->v[i]);
+			merged = 1;
+		}
+	}
+	return merged ? sweep(l) : 0;
+}

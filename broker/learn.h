@@ -1,0 +1,119 @@
+/*
+ * learn.h: the rules `filebroker learn` makes from what a program used:
+ * the paths and accesses of its records, then folded into the patterns a
+ * person would write (temporary names, input trees, folders of files).
+ * Pure: no records are read and nothing is printed here (cmd_learn.c does
+ * both); the user database is asked once per uid, for homes.
+ */
+#ifndef FB_LEARN_H
+#define FB_LEARN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "policy.h"
+
+#define LEARN_SENSITIVE_MAX 64
+
+enum learn_kind {
+	LEARN_LITERAL, /* one path */
+	LEARN_TEMP,    /* temporary names: a pattern with their random parts as "*" */
+	LEARN_STAR,    /* DIR/ *, or DIR/ *.EXT (no space) */
+	LEARN_TREE,    /* DIR/ ** */
+};
+
+/* The first record a rule came from, for its comment. */
+struct learn_first {
+	char *op, *path;  /* the request and the path as asked (owned) */
+	const char *file; /* the audit file, or NULL for a temporary one */
+	uint64_t line;	  /* its line there, from 1 */
+	uint64_t seq;	  /* the record's number in the reading, from 1 */
+};
+
+struct learn_entry {
+	char *pat;	     /* the pattern, in the policy language (escaped) */
+	char *raw;	     /* LEARN_LITERAL: the canonical path; else NULL */
+	unsigned access;     /* what the rule grants */
+	unsigned seen;	     /* what the records asked, before anything was added */
+	enum learn_kind kind;
+	uint64_t uses;	     /* records */
+	uint64_t paths;	     /* literal paths in it */
+	const char *sens;    /* why the grant is sensitive (static), or NULL */
+	struct learn_first first;
+	int dead;
+};
+
+struct learn {
+	struct learn_entry *v;
+	size_t n, cap;
+	size_t *slots, nslots; /* entries by pattern */
+	/* Folders at or above which nothing is folded, escaped. */
+	char *sensitive[LEARN_SENSITIVE_MAX];
+	size_t nsensitive;
+	struct policy *secrets; /* the sensitive paths, as a policy (learn.c) */
+};
+
+/* 0, or -1 (out of memory). */
+int learn_init(struct learn *l);
+void learn_free(struct learn *l);
+
+/* One more folder at or above which nothing is folded: 0, or -1 with EINVAL
+ * (not canonical, or too many) or ENOMEM. */
+int learn_add_root(struct learn *l, const char *dir);
+
+/*
+ * One use of access on the canonical path (recorded: seen; access may add
+ * what a next run needs).  first describes the record; it is copied when
+ * the path is new.  Returns the entry, or NULL (out of memory; a path
+ * that cannot be written in a policy is left out: errno EINVAL).
+ */
+struct learn_entry *learn_use(struct learn *l, const char *path, unsigned access, unsigned seen,
+    const struct learn_first *first);
+
+/* Drop the literal paths base already allows. */
+void learn_drop_covered(struct learn *l, const struct policy *base);
+
+/* Mark the literal paths whose grant a person must look at (the password
+ * hashes, keys, other users' homes, another process's memory); uid is the
+ * worker's, whose own home is not another's. */
+void learn_mark_sensitive(struct learn *l, uid_t uid);
+
+/*
+ * Fold temporary names: each component with a random part
+ * (learn_temp_name()) of a path the run made, below a temporary folder
+ * (/tmp, /var/tmp, /dev/shm) or removed again by the run, gets "*" for
+ * that part, in every path through it; the paths that then read alike
+ * become one rule.  What was there before the run keeps its name, however
+ * random it looks.  0, or -1 (out of memory).
+ */
+int learn_fold_temp(struct learn *l);
+
+/*
+ * Fold inputs and outputs into what a person would write, never at or
+ * above a sensitive root: a listed folder with min or more read, listed or
+ * stat-ed paths below it becomes DIR/ ** (read,list); min or more files of
+ * one folder with the same access become DIR/ *.EXT when they share an
+ * extension, else DIR/ *; a folder two of whose sub-folders were folded
+ * with one access becomes DIR/ ** for it.  0, or -1 (out of memory).
+ */
+int learn_fold_inputs(struct learn *l, size_t min);
+
+/* Drop the rules that only stat a folder on the way to another rule's
+ * matches: the policy allows that already (its ancestors are visible). */
+void learn_drop_ancestors(struct learn *l);
+
+/* Drop the dead entries; entries with the same pattern become one. */
+int learn_compact(struct learn *l);
+
+/*
+ * The component name[0..len) as a glob when it holds a random part (a
+ * mkstemp(3) or mktemp(1) suffix of six or more letters and digits, a run
+ * of eight or more hex digits, Python's "tmp" and eight characters, a run
+ * of five or more digits), the rest escaped: "tmp.k3JxQ9" -> "tmp.*",
+ * "clamav-0f3e...c1.tmp" -> "clamav-*.tmp".  Returns 1 and writes out,
+ * 0 when there is none, -1 when out is too small.
+ */
+int learn_temp_name(const char *name, size_t len, char *out, size_t size);
+
+#endif
