@@ -22,6 +22,7 @@
 #include "log.h"
 #include "out.h"
 #include "policy.h"
+#include "strict.h"
 
 static void
 print_diags(const struct policy_diags *d)
@@ -48,7 +49,9 @@ check_usage(FILE *f)
 	    "every problem as FILE:LINE:COL: error|warning: message on stderr.\n"
 	    "Warnings are rules that can never take effect (an allow every access of\n"
 	    "which a deny covers, duplicates, mode= on a rule with neither create\n"
-	    "nor write).\n\n"
+	    "nor write), an exec rule for an interpreter without its profile, and\n"
+	    "a file or a folder on its way that a root broker would refuse (strict\n"
+	    "modes: owned by another user, or writable by its group or by anyone).\n\n"
 	    "Prints \"FILE: ok (N rules)\" for each clean file.\n\n"
 	    "  -p, --print   also print each policy that loads, includes (and\n"
 	    "                @runtime) expanded, in the policy language, each rule\n"
@@ -91,7 +94,7 @@ cmd_check(int argc, char **argv)
 	}
 	for (i = optind; i < argc; i++) {
 		memset(&d, 0, sizeof(d));
-		if (policy_load(argv[i], &p, &d) == -1) {
+		if (policy_load_opts(argv[i], strict_opts_warn(), &p, &d) == -1) {
 			print_diags(&d);
 			printf("%s: %zu error%s, %zu warning%s\n", argv[i], d.nerrors,
 			    d.nerrors == 1 ? "" : "s", count_warnings(&d),

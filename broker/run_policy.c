@@ -23,6 +23,7 @@
 #include "log.h"
 #include "out.h"
 #include "run_policy.h"
+#include "strict.h"
 
 #define GRANTS_NAME "(command line)"
 
@@ -250,11 +251,11 @@ run_policy_load(const char *policy_path, const struct run_grants *g)
 
 	if (g->n == 0 && policy_path != NULL) {
 		/* The file alone, named as the user named it. */
-		rv = policy_load(policy_path, &p, &diags);
+		rv = policy_load_opts(policy_path, strict_opts(), &p, &diags);
 	} else {
 		text = policy_text(policy_path, g, &len);
 		name = g->n == 0 ? "(default policy)" : GRANTS_NAME;
-		rv = policy_load_buffer(name, text, len, NULL, &p, &diags);
+		rv = policy_load_buffer_opts(name, text, len, NULL, strict_opts(), &p, &diags);
 		free(text);
 	}
 	if (rv == -1) {

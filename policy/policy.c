@@ -72,7 +72,7 @@ void
 policy_ctx_diag(struct pctx *c, enum policy_severity sev, const char *file, int line, int col,
     const char *fmt, ...)
 {
-	char msg[256];
+	char msg[512];
 	va_list ap;
 
 	if (sev == POLICY_ERROR)
@@ -365,6 +365,13 @@ finish(struct pctx *c, struct policy **out, int openerr)
 int
 policy_load(const char *path, struct policy **out, struct policy_diags *diags)
 {
+	return policy_load_opts(path, NULL, out, diags);
+}
+
+int
+policy_load_opts(const char *path, const struct policy_load_opts *opts, struct policy **out,
+    struct policy_diags *diags)
+{
 	struct pctx c;
 	int openerr = 0;
 
@@ -377,6 +384,7 @@ policy_load(const char *path, struct policy **out, struct policy_diags *diags)
 	memset(&c, 0, sizeof(c));
 	c.diags = diags;
 	c.cur_profile = -1;
+	c.opts = opts;
 	if (policy_parse_file(&c, path, NULL, 0, 0) == -1 && errno != ENOMEM)
 		openerr = errno;
 	return finish(&c, out, openerr);
@@ -385,6 +393,13 @@ policy_load(const char *path, struct policy **out, struct policy_diags *diags)
 int
 policy_load_buffer(const char *name, const char *text, size_t len, const char *basedir,
     struct policy **out, struct policy_diags *diags)
+{
+	return policy_load_buffer_opts(name, text, len, basedir, NULL, out, diags);
+}
+
+int
+policy_load_buffer_opts(const char *name, const char *text, size_t len, const char *basedir,
+    const struct policy_load_opts *opts, struct policy **out, struct policy_diags *diags)
 {
 	struct pctx c;
 
@@ -397,6 +412,7 @@ policy_load_buffer(const char *name, const char *text, size_t len, const char *b
 	memset(&c, 0, sizeof(c));
 	c.diags = diags;
 	c.cur_profile = -1;
+	c.opts = opts;
 	if (len > POLICY_FILE_SIZE_MAX)
 		policy_ctx_diag(&c, POLICY_ERROR, name, 0, 0, "file too large (over %u bytes)",
 		    POLICY_FILE_SIZE_MAX);

@@ -73,7 +73,7 @@ struct policy_diag {
 	char file[4096]; /* the file as named by the user or the include line */
 	int line;	 /* 1-based; 0 when the message is about the whole file */
 	int col;	 /* 1-based; 0 when unknown */
-	char msg[256];
+	char msg[512];
 };
 
 /* A list of diagnostics, filled by the loaders.  Zero-initialise it; free
@@ -86,7 +86,7 @@ struct policy_diags {
 void policy_diags_free(struct policy_diags *d);
 
 /* Room for any policy_diag_format() line. */
-#define POLICY_DIAG_LINE_MAX (4096 + 256 + 64)
+#define POLICY_DIAG_LINE_MAX (4096 + 512 + 64)
 
 /* One diagnostic as a line without its newline, into buf (always
  * terminated, cut to size): FILE:LINE:COL: error|warning: message, with
@@ -112,6 +112,32 @@ int policy_load(const char *path, struct policy **out, struct policy_diags *diag
  */
 int policy_load_buffer(const char *name, const char *text, size_t len, const char *basedir,
     struct policy **out, struct policy_diags *diags);
+
+struct stat;
+
+/*
+ * What a load asks of each file it reads besides its text: a check of the
+ * file itself (a root broker's strict modes, broker/strict.c), called for
+ * the policy and for each include once it is open, with the name as opened
+ * and fstat() of the open descriptor, so that what is checked is what is
+ * read.  It returns 0 to accept the file, or -1 with why it refuses it in
+ * why (size bytes: what is wrong and how to fix it).  A refusal is an
+ * error, or a warning with warn_only (filebroker check says what a root
+ * broker would refuse); the file is read either way, so every error is
+ * reported.
+ */
+struct policy_load_opts {
+	int (*file_check)(const char *path, const struct stat *st, char *why, size_t size,
+	    void *arg);
+	void *arg;
+	int warn_only;
+};
+
+/* policy_load() and policy_load_buffer() with opts (NULL: none). */
+int policy_load_opts(const char *path, const struct policy_load_opts *opts, struct policy **out,
+    struct policy_diags *diags);
+int policy_load_buffer_opts(const char *name, const char *text, size_t len, const char *basedir,
+    const struct policy_load_opts *opts, struct policy **out, struct policy_diags *diags);
 
 void policy_free(struct policy *p);
 

@@ -151,6 +151,7 @@ struct pctx {
 	struct pprofile *profiles;
 	size_t nprofiles, capprofiles;
 	int cur_profile; /* the section being read; -1 before the first */
+	const struct policy_load_opts *opts; /* may be NULL */
 };
 
 /* policy.c */

@@ -733,6 +733,20 @@ policy_parse_file(struct pctx *c, const char *path, const char *ifile, int iline
 		errno = saved;
 		return -1;
 	}
+	/* The caller's check of the file it got (strict modes). */
+	if (c->opts != NULL && c->opts->file_check != NULL) {
+		char reason[512];
+		enum policy_severity sev = c->opts->warn_only ? POLICY_WARNING : POLICY_ERROR;
+
+		reason[0] = '\0';
+		if (c->opts->file_check(path, &st, reason, sizeof(reason), c->opts->arg) == -1) {
+			if (ifile != NULL)
+				policy_ctx_diag(c, sev, ifile, iline, icol, "include %s: %s", path,
+				    reason);
+			else
+				policy_ctx_diag(c, sev, path, 0, 0, "%s", reason);
+		}
+	}
 	/* A cycle would recurse until the depth limit; name it instead. */
 	for (i = 0; i < c->depth && i < (int)(sizeof(c->stack) / sizeof(c->stack[0])); i++) {
 		if (c->stack[i].dev == st.st_dev && c->stack[i].ino == st.st_ino &&

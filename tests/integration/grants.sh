@@ -14,7 +14,6 @@ echo "secret" >"$T/other/s.txt"
 echo "odd" >"$T/odd/a b*[x]/f.txt"
 ln -s data "$T/link"
 chmod -R go+rX "$T"
-chmod 777 "$T"
 
 # --print-policy needs no worker: these run anywhere.
 expect "--print-policy: a folder is read and listed below it" \

@@ -38,7 +38,7 @@ with os.fdopen(fd, "w") as fh:
 os.replace(tmp, out)                                 # replace the output
 print(n)
 EOF
-chmod -R a+rwX "$T"
+chmod -R a+rwX "$W"
 printf 'include @runtime\ninclude @python3\n' >"$T/base.policy"
 
 # learn on set A
