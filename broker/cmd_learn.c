@@ -417,13 +417,14 @@ cmd_learn(int argc, char **argv)
 	g.uid = -1;
 	if (learn_init(&g.l) == -1)
 		fatal("learn: memory");
+	status = 2; /* a usage error, until the records are read */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (nfrom == LEARN_FROM_MAX) {
 				log_warnx("learn: at most %d --from", LEARN_FROM_MAX);
-				return 2;
+				goto done;
 			}
 			from[nfrom++] = optarg;
 			break;
@@ -441,7 +442,7 @@ cmd_learn(int argc, char **argv)
 			v = strtol(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || v < 2 || v > 1000000) {
 				log_warnx("learn: --min 2..1000000");
-				return 2;
+				goto done;
 			}
 			min = (size_t)v;
 			break;
@@ -450,7 +451,7 @@ cmd_learn(int argc, char **argv)
 				log_warnx("learn: --sensitive wants a canonical absolute path "
 					  "(at most %d in all): '%s'",
 				    LEARN_SENSITIVE_MAX, optarg);
-				return 2;
+				goto done;
 			}
 			break;
 		case 'a':
@@ -461,31 +462,32 @@ cmd_learn(int argc, char **argv)
 			break;
 		case 'h':
 			learn_usage(stdout);
-			return 0;
+			status = 0;
+			goto done;
 		default:
 			learn_usage(stderr);
-			return 2;
+			goto done;
 		}
 	}
 	if (nfrom == 0 && optind >= argc) {
 		log_warnx("learn: give --from FILE or -- COMMAND");
 		learn_usage(stderr);
-		return 2;
+		goto done;
 	}
 	if (keep != NULL && optind >= argc) {
 		log_warnx("learn: --audit keeps the records of COMMAND: give -- COMMAND");
-		return 2;
+		goto done;
 	}
 	if (keep != NULL && lstat(keep, &st) == 0) {
 		log_warnx("learn: --audit %s: the file exists; its records would be read "
 			  "with the run's (give a new name, or --from %s)",
 		    keep, keep);
-		return 2;
+		goto done;
 	}
 	if (base != NULL) {
 		if (realpath(base, basebuf) == NULL) {
 			log_warn("learn: base policy %s", base);
-			return 2;
+			goto done;
 		}
 		base = basebuf;
 	}
@@ -498,9 +500,10 @@ cmd_learn(int argc, char **argv)
 			    policy_diag_format(&diags.v[i], line, sizeof(line)));
 		policy_diags_free(&diags);
 		log_warnx("learn: base policy does not load");
-		return 2;
+		goto done;
 	}
 	policy_diags_free(&diags);
+	status = 0;
 
 	if (optind < argc) {
 		if (mkdtemp(tmpdir) == NULL)
@@ -541,9 +544,8 @@ cmd_learn(int argc, char **argv)
 	}
 	if (af.st.records == 0) {
 		log_warnx("learn: no audit record read");
-		learn_free(&g.l);
-		policy_free(bp);
-		return 1;
+		status = 1;
+		goto done;
 	}
 
 	learn_drop_covered(&g.l, bp);
@@ -563,6 +565,7 @@ cmd_learn(int argc, char **argv)
 		fatal("learn: writing the policy");
 	if (out == stdout)
 		fflush(stdout);
+done:
 	learn_free(&g.l);
 	policy_free(bp);
 	return status;

@@ -307,6 +307,13 @@ alnum(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+/* One of the characters Python's tempfile draws from. */
+static int
+py_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
 /* Does the run s[0..n) of letters and digits look random? */
 static int
 random_run(const char *s, size_t n)
@@ -345,12 +352,27 @@ learn_temp_name(const char *name, size_t len, char *out, size_t size)
 	memset(mark, 0, len);
 	/* Python's tempfile: "tmp" and eight of [a-z0-9_]. */
 	if (len >= 11 && memcmp(name, "tmp", 3) == 0) {
-		for (i = 3; i < 11; i++)
-			if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
-				name[i] == '_'))
-				break;
+		for (i = 3; i < 11 && py_char(name[i]); i++)
+			;
 		if (i == 11 && (len == 11 || !(alnum(name[11]) || name[11] == '_'))) {
 			memset(mark + 3, 1, 8);
+			any = 1;
+		}
+	}
+	/* Python's tempfile without the prefix: eight of [a-z0-9_] that end
+	 * the name (its probe of a folder; a prefix= without suffix=), or
+	 * elsewhere with a digit or '_' in them (so that a word such as
+	 * "scantemp" in "x-scantemp.Ab3dEf" stays). */
+	for (i = 0; i < len; i = j) {
+		for (j = i; j < len && py_char(name[j]); j++)
+			;
+		if (j == i) {
+			j++;
+			continue;
+		}
+		if (j - i == 8 && memchr(mark + i, 1, 8) == NULL &&
+		    (j == len || strcspn(name + i, "0123456789_") < 8)) {
+			memset(mark + i, 1, 8);
 			any = 1;
 		}
 	}

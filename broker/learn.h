@@ -108,11 +108,14 @@ int learn_compact(struct learn *l);
 
 /*
  * The component name[0..len) as a glob when it holds a random part (a
- * mkstemp(3) or mktemp(1) suffix of six or more letters and digits, a run
- * of eight or more hex digits, Python's "tmp" and eight characters, a run
- * of five or more digits), the rest escaped: "tmp.k3JxQ9" -> "tmp.*",
- * "clamav-0f3e...c1.tmp" -> "clamav-*.tmp".  Returns 1 and writes out,
- * 0 when there is none, -1 when out is too small.
+ * mkstemp(3) or mktemp(1) suffix of six or more letters and digits of two
+ * kinds, a run of eight or more hex digits, Python's eight of [a-z0-9_]
+ * after "tmp", at the end of the name, or with a digit or '_' elsewhere,
+ * a run of five or more digits), the rest escaped:
+ * "tmp.k3JxQ9" -> "tmp.*", "clamav-0f3e...c1.tmp" -> "clamav-*.tmp".
+ * Meant for names the run made in temporary places: a name of eight
+ * letters is taken for Python's too.  Returns 1 and writes out, 0 when
+ * there is none, -1 when out is too small.
  */
 int learn_temp_name(const char *name, size_t len, char *out, size_t size);
 

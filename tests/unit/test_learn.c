@@ -46,6 +46,12 @@ test_temp_names(void **state)
 	temp_is("20231207_123456-scantemp.Ab3dEf", "*_*-scantemp.*");
 	temp_is("out.12345", "out.*");	     /* a pid */
 	temp_is("x[1] -Ab3xY9", "x\\[1\\]\\ -*");
+	temp_is("d_y8c_rl", "*");	     /* Python's probe of a folder */
+	temp_is("kwzmuefr", "*");
+	temp_is(".out.6wmoy731", ".out.*");
+	temp_is(".out.kwzmuefr", ".out.*");     /* mkstemp(prefix=".out.") */
+	temp_is("x.kwzmuefr.txt", NULL);	     /* a word, not at the end */
+	temp_is("x.kw_muefr.txt", "x.*.txt");
 	temp_is("report.txt", NULL);
 	temp_is("a.b.c", NULL);
 	temp_is("x86_64", NULL);
