@@ -30,7 +30,8 @@ int strict_check(const char *path, const struct stat *st, char *why, size_t size
  * (errors), none otherwise (NULL). */
 const struct policy_load_opts *strict_opts(void);
 
-/* For `filebroker check`: the same check, its findings as warnings. */
+/* For `filebroker check`: the same check, its findings as warnings, when
+ * run as root (a broker of another user checks nothing: NULL). */
 const struct policy_load_opts *strict_opts_warn(void);
 
 #endif

@@ -77,6 +77,9 @@ if command -v setpriv >/dev/null; then
 	status "an unprivileged broker loads its own user's group-writable policy" 0 \
 		setpriv --reuid="$other" --regid="$other" --clear-groups "$FB" run \
 		--policy "$T/user/p.policy" --print-policy
+	expect "and check, not root, does not warn of it" "^$T/user/p.policy: ok " \
+		setpriv --reuid="$other" --regid="$other" --clear-groups "$FB" check "$T/user/p.policy"
+	status "check as root does" 1 "$FB" check "$T/user/p.policy"
 else
 	echo "SKIP unprivileged broker: no setpriv"
 fi
