@@ -5,9 +5,11 @@
  * The input is a byte of options (bit 0 folding, else --exact; bits 1-2
  * --min - 2; bit 3 one more sensitive root, /a) and then records, each five
  * bytes (operation, decision, access, open flags, pid: small numbers
- * picked from tables) and two NUL-ended paths, canon and canon2 (empty:
- * none), any bytes, shorter than PATH_MAX.  The records go through
- * learn_record(), learn_finish() and learn_print() as `learn` sends them.
+ * picked from tables; a pid of 128 or more is one in a PID namespace,
+ * nspid pid - 128 and a host pid of its own) and two NUL-ended paths,
+ * canon and canon2 (empty: none), any bytes, shorter than PATH_MAX.  The
+ * records go through learn_record(), learn_finish() and learn_print() as
+ * `learn` sends them.
  *
  * Oracle: the learned policy loads (policy_load_buffer(), no error), and
  * allows every canonical path it was learned from with the access learn.h
@@ -85,11 +87,15 @@ fits(const char *path)
 	return n >= 0 && (size_t)n + 64 <= POLICY_LINE_MAX;
 }
 
-/* Must p allow access on path, for the process pid? */
+/* Must p allow access on path, for the process pid?  A path of its own
+ * /proc/PID was learned as /proc/self: the next run's process, another
+ * pid, must be allowed its own. */
 static void
 must_allow(const struct policy *p, const char *path, unsigned access, int64_t pid)
 {
 	struct policy_decision d;
+	char pre[32], other[PATH_MAX + 32];
+	size_t n;
 
 	access &= POLICY_ALL;
 	/* A path that is not canonical cannot be decided on (no walk makes
@@ -100,6 +106,12 @@ must_allow(const struct policy *p, const char *path, unsigned access, int64_t pi
 		return;
 	if (policy_decide(p, path, access, (pid_t)pid, &d) != 0 || !d.allowed)
 		abort();
+	n = (size_t)snprintf(pre, sizeof(pre), "/proc/%lld", (long long)pid);
+	if (pid > 0 && strncmp(path, pre, n) == 0 && (path[n] == '/' || path[n] == '\0')) {
+		snprintf(other, sizeof(other), "/proc/4242%s", path + n);
+		if (fits(other) && (policy_decide(p, other, access, 4242, &d) != 0 || !d.allowed))
+			abort();
+	}
 }
 
 /* Is flag one of the |-separated names in flags? */
@@ -192,6 +204,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r->access = byte(&rd);
 		r->flags = flagsets[byte(&rd) % (sizeof(flagsets) / sizeof(flagsets[0]))];
 		r->pid = byte(&rd);
+		if (r->pid >= 128) {
+			/* In run's PID namespace: its own number, and the host's. */
+			r->nspid = r->pid - 128;
+			r->pid += 1000;
+		}
 		r->canon = r->path = path(&rd);
 		r->canon2 = r->path2 = path(&rd);
 		if (learn_record(&l, r, (n & 1) ? "a.jsonl" : NULL, n) == -1)
