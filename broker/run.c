@@ -77,7 +77,7 @@ run_usage(FILE *f)
 	    "                      [--print-policy] [--user USER] [--audit DEST]...\n"
 	    "                      [--audit-sync] [--audit-key FILE] [--complain]\n"
 	    "                      [--explicit] [--net] [--weaker-sandbox]\n"
-	    "                      [--placement shared|spread] [--no-preload]\n"
+	    "                      [--placement spread|shared] [--no-preload]\n"
 	    "                      [--no-pid-namespace]\n"
 	    "                      [--print-sandbox] [-v] [--] COMMAND [ARG...]\n"
 	    "\n"
@@ -129,11 +129,12 @@ run_usage(FILE *f)
 	    "                    to the broker: the worker must use libfilebroker\n"
 	    "                    (and, being unable to load libraries, be static)\n"
 	    "  --net             let the worker use TCP/UDP sockets (default: none)\n"
-	    "  --placement shared (default): the worker, its children and the broker\n"
-	    "                    share one CPU, so that no brokered call waits for\n"
-	    "                    another CPU to wake up (tens of microseconds on a\n"
-	    "                    virtual machine); spread: the scheduler places them\n"
-	    "                    freely, for workers that compute in parallel\n"
+	    "  --placement spread (default): the worker's programs may use every CPU\n"
+	    "                    (nproc, make -j see them all); shared: broker,\n"
+	    "                    worker and its children keep to one CPU, so that no\n"
+	    "                    brokered call waits for another CPU to wake up (tens\n"
+	    "                    of microseconds on a virtual machine): for single-\n"
+	    "                    threaded workers making many calls (nproc says 1)\n"
 	    "  --no-preload      do not put filebroker-preload.so in the worker's\n"
 	    "                    LD_PRELOAD (by default it turns glibc's fstat() into\n"
 	    "                    the fstat system call, saving a round trip to the\n"
@@ -484,17 +485,34 @@ command_allowed(const struct policy *p, const char *cmd)
 }
 
 /*
- * --placement shared: keep the broker and everything the worker starts on
- * one CPU, the one we are on (within the CPUs we may use).  Every brokered
- * call is a hand-off between the two; when they sit on different CPUs each
- * hand-off wakes the other CPU from idle, which on a virtual machine costs
- * 20-40 us, five times a whole same-CPU round trip (docs/bench.md).  The
- * scheduler will not co-locate them by itself: the seccomp ADDFD answer
- * wakes the worker like any other task, onto an idle CPU.  The worker
- * inherits the affinity through fork and exec.
+ * Placement (--placement; design.md "Placement").
+ *
+ * spread, the default: nothing is pinned.  The worker and everything it
+ * starts may run on every CPU the broker may (taskset(1) still narrows
+ * both), so nproc, make -j and every parallel program see what they would
+ * see unsandboxed, and the scheduler places broker and worker.  On an idle
+ * machine it puts a task it wakes on an idle CPU: each hand-off of a
+ * brokered call may then wake another CPU (on a virtual machine whose idle
+ * CPUs halt, tens of microseconds).  The listener's
+ * SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP would keep a NOTIF_SEND answer on one
+ * CPU, but only for a broker that waits on the listener itself: through
+ * epoll the kernel passes the wake-up on as an ordinary one.  NOTIF_ADDFD
+ * wakes the worker with an ordinary wake-up whatever the flags.
+ *
+ * shared: the broker pins itself, before the fork, to the CPU it is on, and
+ * the worker and everything it starts inherit that: no hand-off ever
+ * crosses CPUs, which suits a single-threaded worker that makes many
+ * brokered calls, but nproc says 1 and a parallel program gets one CPU.
+ *
+ * Pinning the broker alone (to its CPU, or to the worker's) would be worse
+ * than either: every call from another CPU would wake the broker's, and a
+ * NOTIF_SEND answer (SYNC_WAKE_UP) wakes the asking thread on the broker's
+ * CPU, so the threads of a parallel worker would be pulled onto that one.
  */
+enum placement { PLACE_SPREAD, PLACE_SHARED };
+
 static void
-share_cpu(void)
+place(enum placement how)
 {
 	cpu_set_t set;
 	int cpu, i;
@@ -503,8 +521,12 @@ share_cpu(void)
 		log_warn("run: sched_getaffinity; placement left to the scheduler");
 		return;
 	}
-	if (CPU_COUNT(&set) <= 1)
+	if (how == PLACE_SPREAD || CPU_COUNT(&set) <= 1) {
+		log_info("placement %s: the worker may run on %d CPU%s, where the scheduler puts it",
+		    how == PLACE_SPREAD ? "spread" : "shared", CPU_COUNT(&set),
+		    CPU_COUNT(&set) == 1 ? "" : "s");
 		return;
+	}
 	if ((cpu = sched_getcpu()) < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set))
 		for (cpu = 0, i = 0; i < CPU_SETSIZE; i++)
 			if (CPU_ISSET(i, &set)) {
@@ -517,7 +539,7 @@ share_cpu(void)
 		log_warn("run: sched_setaffinity; placement left to the scheduler");
 		return;
 	}
-	log_info("broker and worker share CPU %d (--placement shared)", cpu);
+	log_info("placement shared: broker and worker share CPU %d", cpu);
 }
 
 int
@@ -554,7 +576,8 @@ cmd_run(int argc, char **argv)
 	struct session s;
 	struct run_state rs;
 	sigset_t mask, oldmask;
-	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0, spread = 0;
+	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0;
+	enum placement placement = PLACE_SPREAD;
 	int preload = 1, pidns = 1, print_policy = 0;
 	struct run_grants grants = { 0 };
 	char preload_path[PATH_MAX], msg[512];
@@ -592,9 +615,9 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'L':
 			if (strcmp(optarg, "shared") == 0)
-				spread = 0;
+				placement = PLACE_SHARED;
 			else if (strcmp(optarg, "spread") == 0)
-				spread = 1;
+				placement = PLACE_SPREAD;
 			else {
 				log_warnx("run: --placement: %s: not shared or spread", optarg);
 				return EXIT_BROKER;
@@ -762,8 +785,8 @@ cmd_run(int argc, char **argv)
 	if (sigprocmask(SIG_BLOCK, &mask, &oldmask) == -1)
 		fatal("sigprocmask");
 
-	if (!spread)
-		share_cpu();
+	/* Before the fork: the worker inherits the broker's affinity. */
+	place(placement);
 
 	/* The worker's Landlock domain must nest in the broker's. */
 	if (confine_scope() == -1)
@@ -820,7 +843,7 @@ cmd_run(int argc, char **argv)
 	/* The session's first record (audit.h), before any request is read. */
 	if (audit_session_start(s.audit,
 		&(struct audit_session){ .mode = ws.listener != -1 ? "transparent" : "explicit",
-		    .placement = spread ? "spread" : "shared", .argv = argv, .pid = rs.worker,
+		    .placement = placement == PLACE_SPREAD ? "spread" : "shared", .argv = argv, .pid = rs.worker,
 		    .uid = ws.uid, .gid = ws.gid, .policy = policy_path, .p = s.policy,
 		    .complain = complain, .local = 1 },
 		&s.sess) == -1) {

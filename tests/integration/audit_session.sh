@@ -53,7 +53,7 @@ text = b"".join(out.splitlines(keepends=True)[1:])
 assert start["policy_sha256"] == hashlib.sha256(text).hexdigest(), start["policy_sha256"]
 assert start["argv"][0] == "sh" and start["argc"] == 3, start["argv"]
 assert start["command"].endswith("/sh") or start["command"].endswith("dash") or start["command"].endswith("bash"), start["command"]
-assert start["cwd"] == T and start["mode"] == "transparent" and start["placement"] == "shared"
+assert start["cwd"] == T and start["mode"] == "transparent" and start["placement"] == "spread"
 assert start["invoker_uid"] == os.getuid() and start["uid"] != None and start["pid"] > 0
 assert start["version"] and start["broker_pid"] > 0
 assert end["cause"] == "exit" and end["exit"] == 3 and end["signal"] is None, end

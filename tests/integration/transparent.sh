@@ -507,9 +507,10 @@ if [ -x "$T/bin/fbtool-static" ]; then
 	expect "explicit mode: direct open(2) refused" "rawopen $IN/a/f1.txt: EACCES" \
 		run --explicit -- "$T/bin/fbtool-static" rawopen "$IN/a/f1.txt"
 fi
-# Placement: by default the worker (and what it starts) shares the
-# broker's one CPU; --placement spread leaves it every CPU.  The CPUs are
-# those this test may use (its affinity), not the machine's.
+# Placement: by default (spread) the worker (and what it starts) has every
+# CPU; --placement shared keeps it on the broker's one CPU (placement.sh
+# checks more).  The CPUs are those this test may use (its affinity), not
+# the machine's.
 ncpu=$(nproc)
 # cpus: the CPUs of this shell's affinity mask, one a line.
 cpus() {
@@ -517,15 +518,15 @@ cpus() {
 		awk -F- '{ for (c = $1; c <= ($2 == "" ? $1 : $2); c++) print c }'
 }
 if [ "$ncpu" -gt 1 ]; then
-	expect "placement shared: the worker has one CPU" "^1$" run -- nproc
-	expect "placement shared: so do its children" "^1$" run -- sh -c 'nproc'
-	expect "placement spread: the worker has every CPU" "^$ncpu$" run --placement spread -- nproc
+	expect "placement shared: the worker has one CPU" "^1$" run --placement shared -- nproc
+	expect "placement shared: so do its children" "^1$" run --placement shared -- sh -c 'nproc'
+	expect "placement spread (default): the worker has every CPU" "^$ncpu$" run -- nproc
 	two=$(cpus | tail -n 2 | paste -sd, -)
 	if command -v taskset >/dev/null; then
 		expect "placement shared within taskset's CPUs ($two)" "^1$" \
-			taskset -c "$two" "$FB" run --policy "$P" -- nproc
+			taskset -c "$two" "$FB" run --policy "$P" --placement shared -- nproc
 		expect "placement spread within taskset's CPUs ($two)" "^2$" \
-			taskset -c "$two" "$FB" run --policy "$P" --placement spread -- nproc
+			taskset -c "$two" "$FB" run --policy "$P" -- nproc
 	else
 		echo "SKIP placement within taskset's CPUs: no taskset (util-linux)"
 	fi
