@@ -331,7 +331,8 @@ walk_roots(struct walk *w)
 	size_t i;
 	int fd;
 
-	qsort(w->roots, w->nroots, sizeof(*w->roots), root_cmp);
+	if (w->nroots > 1) /* none: roots is NULL, which qsort() may not take */
+		qsort(w->roots, w->nroots, sizeof(*w->roots), root_cmp);
 	for (i = 0; i < w->nroots; i++) {
 		w->root = &w->roots[i];
 		if (cover != NULL && below(w->root->canon, cover))
