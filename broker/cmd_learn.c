@@ -34,6 +34,7 @@
 #include "log.h"
 #include "out.h"
 #include "policy.h"
+#include "private_tmp.h"
 
 #define LEARN_FROM_MAX 64
 
@@ -139,8 +140,12 @@ take_record(const struct audit_rec *r, void *arg)
 		g->errors++;
 		return 0;
 	}
-	/* filebroker run's own preload library needs no rule. */
-	if (r->rule != NULL && strcmp(r->rule, "@preload") == 0)
+	/* filebroker run's own preload library needs no rule, nor does its
+	 * private temporary folder (each run has its own) or the folders
+	 * above it. */
+	if (r->rule != NULL &&
+	    (strcmp(r->rule, "@preload") == 0 || strcmp(r->rule, PRIVATE_TMP_RULE) == 0 ||
+		strcmp(r->rule, "@ancestor of " PRIVATE_TMP_RULE) == 0))
 		return 0;
 	g->used++;
 	if (g->uid < 0)

@@ -385,6 +385,7 @@ policy_load_opts(const char *path, const struct policy_load_opts *opts, struct p
 	c.diags = diags;
 	c.cur_profile = -1;
 	c.opts = opts;
+	policy_parse_extra(&c);
 	if (policy_parse_file(&c, path, NULL, 0, 0) == -1 && errno != ENOMEM)
 		openerr = errno;
 	return finish(&c, out, openerr);
@@ -413,6 +414,7 @@ policy_load_buffer_opts(const char *name, const char *text, size_t len, const ch
 	c.diags = diags;
 	c.cur_profile = -1;
 	c.opts = opts;
+	policy_parse_extra(&c);
 	if (len > POLICY_FILE_SIZE_MAX)
 		policy_ctx_diag(&c, POLICY_ERROR, name, 0, 0, "file too large (over %u bytes)",
 		    POLICY_FILE_SIZE_MAX);

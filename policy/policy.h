@@ -131,6 +131,13 @@ struct policy_load_opts {
 	    void *arg);
 	void *arg;
 	int warn_only;
+	/* Rules the caller adds (filebroker run's private temporary folder):
+	 * policy text read before the policy's own, as common rules, each
+	 * named extra_name exactly (no line number), e.g. "@tmp".  The name
+	 * must start with '@' (not a file: policy_foreach_file() passes it
+	 * over).  NULL: none. */
+	const char *extra_name;
+	const char *extra_text;
 };
 
 /* policy_load() and policy_load_buffer() with opts (NULL: none). */
