@@ -129,6 +129,14 @@ else
 	echo "SKIP clamscan: not installed"
 fi
 
+# Explicit mode: the worker asks for files there through libfilebroker.
+expect "explicit mode: a static worker makes, reads and lists its files there" \
+	"^create .*/filebroker\.[A-Za-z0-9]{6}/x: ok
+read .*/x: ok hello
+ls .*/filebroker\.[A-Za-z0-9]{6}: ok x\$" \
+	"$FB" run --explicit --tmp "$TP" --policy "$P" -- "$T/bin/fbtool-static" \
+	create '$TMPDIR/x' hello 600 :: read '$TMPDIR/x' :: ls '$TMPDIR'
+
 # ---- whatever the worker leaves is removed, and nothing outside ----
 cat >"$T/mess.sh" <<EOF
 cd "\$TMPDIR" || exit 1
@@ -156,6 +164,35 @@ gone "$d" && pass "... all removed" || fail "... left: $(ls -la "$d" 2>&1 | head
 [ "$(cat "$V/keep" "$V/sub/keep" 2>/dev/null)" = "keep
 keep" ] && [ -d /usr/bin ] && pass "... and nothing a symlink named (in a folder anyone may write)" ||
 	fail "the removal went through a symlink"
+
+# A mount inside (a bind mount of the world-writable victim folder, which a
+# walk that crossed it would empty) is not entered: it stays, and is said.
+if [ "$(id -u)" -eq 0 ] && mount --bind "$V" "$V" 2>/dev/null && umount "$V"; then
+	(cd "$W" && exec "$FB" run --tmp "$TP" --policy "$P" -- sh -c \
+		'mkdir "$TMPDIR/m" && echo "$TMPDIR" && i=0 &&
+		while [ ! -e "$TMPDIR/m/keep" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done') \
+		>"$T/mnt.out" 2>"$T/mnt.err" &
+	bp=$!
+	i=0
+	while [ ! -d "$(head -n 1 "$T/mnt.out")/m" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	d=$(head -n 1 "$T/mnt.out")
+	mount --bind "$V" "$d/m"
+	wait $bp
+	if [ "$(cat "$V/keep" "$V/sub/keep" 2>/dev/null)" = "keep
+keep" ] && [ -d "$d/m" ] && grep -q "is not removed entirely.*a mount point" "$T/mnt.err"; then
+		pass "a mount in the folder is not entered: it stays, and run says so"
+	else
+		fail "a mount in the folder:"
+		sed 's/^/      /' "$T/mnt.err"
+	fi
+	umount "$d/m" 2>/dev/null
+	rm -rf "$d"
+else
+	echo "SKIP a mount in the folder: needs root and mount --bind"
+fi
 
 # The broker ends on SIGTERM (passed to the worker), or dies of SIGKILL:
 # the folder goes either way (the keeper sees the broker's end).
