@@ -247,6 +247,7 @@ compile_views(struct pctx *c, struct policy *p)
 		v->view_where = p->profiles[k].where;
 		v->files = p->files;
 		v->nfiles = p->nfiles;
+		v->nextra = p->nextra; /* common rules, first in the view too */
 		for (i = n = 0; i < p->nrules - p->nsynth; i++)
 			if (p->rules[i].profile < 0 || p->rules[i].profile == (int)k)
 				n++;
@@ -325,6 +326,7 @@ finish(struct pctx *c, struct policy **out, int openerr)
 	if (p != NULL) {
 		p->rules = c->rules;
 		p->nrules = c->nrules;
+		p->nextra = c->nextra;
 		p->files = c->files;
 		p->nfiles = c->nfiles;
 		p->profiles = c->profiles;
@@ -549,8 +551,9 @@ print_where(FILE *out, const char *where)
 	fputc('\n', out);
 }
 
-int
-policy_print(const struct policy *p, FILE *out)
+/* The rules from the first'th on, profile lines among them. */
+static int
+print_rules(const struct policy *p, size_t first, FILE *out)
 {
 	const struct prule *r;
 	char acc[64];
@@ -563,7 +566,7 @@ policy_print(const struct policy *p, FILE *out)
 	}
 	/* Not the synthetic rules: loading what is printed makes them again. */
 	n = p->nrules - p->nsynth;
-	for (i = 0; i < n || (!p->borrowed && prof + 1 < (int)p->nprofiles); i++) {
+	for (i = first; i < n || (!p->borrowed && prof + 1 < (int)p->nprofiles); i++) {
 		r = i < n ? &p->rules[i] : NULL;
 		/* Profile lines before the section's first rule; empty
 		 * sections too, so that the profiles keep their order. */
@@ -587,48 +590,13 @@ policy_print(const struct policy *p, FILE *out)
 }
 
 int
-policy_path_normalize(const char *cwd, const char *path, char *buf, size_t size)
+policy_print(const struct policy *p, FILE *out)
 {
-	size_t n = 0, len;
-	const char *s, *e;
-	int pass;
+	return print_rules(p, 0, out);
+}
 
-	if (path == NULL || buf == NULL || size < 2 || path[0] == '\0' ||
-	    (path[0] != '/' && (cwd == NULL || cwd[0] != '/'))) {
-		errno = EINVAL;
-		return -1;
-	}
-	buf[n++] = '/';
-	/* Pass 0 walks cwd (for a relative path), pass 1 the path itself. */
-	for (pass = path[0] == '/' ? 1 : 0; pass < 2; pass++) {
-		for (s = pass == 0 ? cwd : path; *s != '\0'; s = e) {
-			while (*s == '/')
-				s++;
-			if (*s == '\0')
-				break;
-			for (e = s; *e != '\0' && *e != '/'; e++)
-				;
-			len = (size_t)(e - s);
-			if (len == 1 && s[0] == '.')
-				continue;
-			if (len == 2 && s[0] == '.' && s[1] == '.') {
-				/* Back to the previous '/', never above the root. */
-				while (n > 1 && buf[n - 1] != '/')
-					n--;
-				if (n > 1)
-					n--;
-				continue;
-			}
-			if (n + (n > 1) + len + 1 > size) {
-				errno = ENAMETOOLONG;
-				return -1;
-			}
-			if (n > 1)
-				buf[n++] = '/';
-			memcpy(buf + n, s, len);
-			n += len;
-		}
-	}
-	buf[n] = '\0';
-	return 0;
+int
+policy_print_own(const struct policy *p, FILE *out)
+{
+	return print_rules(p, p != NULL ? p->nextra : 0, out);
 }

@@ -111,6 +111,8 @@ struct policy {
 	struct prule *rules;
 	size_t nrules; /* the written rules first, then nsynth synthetic ones */
 	size_t nsynth;
+	size_t nextra; /* of the written ones, the caller's extra rules, first
+			  (policy_load_opts.extra_*) */
 	char **files; /* interned file names */
 	size_t nfiles;
 	struct pnode *nodes;
@@ -154,6 +156,7 @@ struct pctx {
 	const struct policy_load_opts *opts; /* may be NULL */
 	const char *unnumbered; /* interned: rules of this text are named by it
 				   alone (policy_load_opts.extra_name) */
+	size_t nextra;		/* how many rules they made */
 };
 
 /* policy.c */
@@ -184,6 +187,8 @@ tok_is(const struct tok *t, const char *word)
 }
 
 /* policy_parse.c */
+/* Read and parse the file at path, named (in diagnostics and rule names) by
+ * its canonical path (realpath(3)), or its absolute one when it has none. */
 int policy_parse_file(struct pctx *c, const char *path, const char *ifile, int iline, int icol);
 int policy_parse_text(struct pctx *c, const char *name, const char *text, size_t len,
     const char *basedir);

@@ -73,6 +73,22 @@ refute "... with no denial line" "denied" cat "$T/err"
 gone() { case $1 in "$TP"/filebroker.??????) [ ! -e "$1" ] ;; *) false ;; esac; }
 gone "$d" && pass "the folder is gone after the run" || fail "the folder stays: '$d'"
 
+# The session-start record names it; the policy's digest leaves its rules out.
+out=$(cd "$W" && "$FB" run --tmp "$TP" --policy "$P" --audit "$T/s.jsonl" -- sh -c 'echo "$TMPDIR"')
+expect "the session-start record names the folder" "^$out\$" python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("event") == "session-start": print(r["tmp"])' "$T/s.jsonl"
+want=$("$FB" check --print "$P" | tail -n +2 | sha256sum | cut -d" " -f1)
+expect "... and its policy digest is the policy file's (no @tmp rule in it)" "^$want\$" python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("event") == "session-start": print(r["policy_sha256"])' "$T/s.jsonl"
+refute "--no-tmp: no tmp in the record" '"tmp"' sh -c "cd '$W' && '$FB' run --no-tmp --policy '$P' \
+	--audit '$T/n.jsonl' -- true; grep session-start '$T/n.jsonl'"
+
 # Without --tmp: $TMPDIR's folder, else /tmp.
 out=$(cd "$W" && TMPDIR="$TP" "$FB" run --policy "$P" -- sh -c 'echo "$TMPDIR"')
 case $out in "$TP"/filebroker.??????) pass "without --tmp, in the broker's \$TMPDIR" ;;
