@@ -194,6 +194,19 @@ any_special(uint64_t w)
 	    high) != 0;
 }
 
+int
+out_printable(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str), i, k;
+	uint32_t c;
+
+	for (i = 0; i < n; i += k)
+		if ((k = utf8_seq(s + i, n - i, &c)) == 0 || needs_escape(c))
+			return 0;
+	return 1;
+}
+
 /*
  * Append the first n bytes of s as the inside of a JSON string.  Each byte
  * that does not belong to a well-formed UTF-8 sequence becomes U+FFFD, so

@@ -71,6 +71,14 @@ void put_digits(char *p, unsigned v, int w);
  */
 int out_escaped(struct out *o, const unsigned char *s, size_t n);
 
+/*
+ * Is s text a terminal shows as it is: well-formed UTF-8 without anything
+ * out_escaped() would write as an escape but the quote and the backslash
+ * (no control character, no line separator, no bidirectional control)?
+ * For text printed raw so that it can be copied, such as a policy rule.
+ */
+int out_printable(const char *s);
+
 /* A timestamp as a quoted RFC 3339 string, UTC, microseconds; null for one
  * it cannot express (tv_nsec out of range, a year outside 0..9999). */
 void out_time(struct out *o, const struct timespec *ts);
