@@ -307,6 +307,63 @@ env_find(const struct study *s, const char *name, char *buf, size_t size)
 	return 0;
 }
 
+/* Is the canonical program at path a POSIX shell? */
+static int
+is_shell(const char *path)
+{
+	static const char *const shells[] = { "sh", "dash", "bash", "ksh", "mksh", "zsh", "busybox" };
+	const char *base = strrchr(path, '/') + 1;
+	size_t i;
+
+	for (i = 0; i < sizeof(shells) / sizeof(shells[0]); i++)
+		if (strcmp(base, shells[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A shell wrapper's "exec /PATH" lines (7z's is "exec /usr/lib/p7zip/7z
+ * "$@""): each program named so, absolute, that the policy does not let
+ * run, is an exec the worker will make.  Read from the script's first
+ * 4 KiB, where wrappers say it; a program named otherwise (a variable, a
+ * PATH search) is not found, and the worker's 126 says so in general.
+ */
+static void
+wrapper_execs(struct study *s, const char *script)
+{
+	char text[4096], word[PATH_MAX], canon[PATH_MAX];
+	const char *p, *w;
+	struct stat st;
+	ssize_t n;
+	size_t len;
+
+	if ((n = head(script, text, sizeof(text) - 1, 0)) <= 0)
+		return;
+	text[n] = '\0';
+	for (p = text; (p = strstr(p, "exec")) != NULL; p += 4) {
+		/* The word exec, at a line's start or after blanks, ; & | ( */
+		if (p > text && strchr(" \t\n;&|(", p[-1]) == NULL)
+			continue;
+		for (w = p + 4; *w == ' ' || *w == '\t'; w++)
+			;
+		if (w == p + 4)
+			continue;
+		if (*w == '"' || *w == '\'')
+			w++;
+		if (*w != '/')
+			continue;
+		len = strcspn(w, " \t\n;&|)\"'");
+		if (len >= sizeof(word))
+			continue;
+		memcpy(word, w, len);
+		word[len] = '\0';
+		if (realpath(word, canon) == NULL || stat(canon, &st) == -1 ||
+		    !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+			continue;
+		need(s, POLICY_EXEC, canon, "a program the script execs", 1);
+	}
+}
+
 /* Follow the chain from the canonical file at canon. */
 static void
 chain(struct study *s, char *canon)
@@ -331,6 +388,8 @@ chain(struct study *s, char *canon)
 			return;
 		}
 		need(s, POLICY_EXEC, next, "its #! interpreter", in_worker);
+		if (is_shell(next))
+			wrapper_execs(s, canon);
 		/* "#!/usr/bin/env NAME": env finds NAME on PATH and runs it,
 		 * an exec the worker makes. */
 		if (strcmp(strrchr(next, '/') + 1, "env") == 0 &&
@@ -447,8 +506,22 @@ execdiag_study(struct execdiag *d, const struct policy *p, const char *cmd, uid_
 void
 execdiag_start_failed(const struct execdiag *d)
 {
-	if (d->start[0] != '\0')
-		(void)!write(STDERR_FILENO, d->start, strlen(d->start));
+	char buf[2 * EXECDIAG_LINE_MAX];
+	const char *then;
+	size_t n;
+
+	if (d->start[0] == '\0')
+		return;
+	n = strlen(d->start) - 1; /* its newline */
+	memcpy(buf, d->start, n);
+	/* What the worker's own exec will need, said now rather than after
+	 * the next try. */
+	if ((then = strstr(d->worker, "' needs ")) != NULL)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "; once it runs, it%s",
+		    then + strlen("'"));
+	else
+		buf[n++] = '\n';
+	(void)!write(STDERR_FILENO, buf, n < sizeof(buf) ? n : sizeof(buf) - 1);
 }
 
 void

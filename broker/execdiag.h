@@ -10,8 +10,9 @@
  * kernel would and decides each link as the exec grants were decided
  * (policy_decide() on its canonical path): a script's interpreter for exec
  * and the script for read (the interpreter opens it through the broker),
- * the loader for exec, the program a "#!/usr/bin/env NAME" line runs (an
- * exec the worker makes itself), and whether the worker's user may reach
+ * the loader for exec, the program a "#!/usr/bin/env NAME" line runs and
+ * the absolute programs a shell script's "exec /PATH" lines name (execs
+ * the worker makes itself), and whether the worker's user may reach
  * COMMAND at all (the folders' search bits, COMMAND's execute bit, a
  * noexec mount).  Nothing is printed unless the run then fails:
  * execdiag_start_failed() when COMMAND could not be exec'd,

@@ -21,6 +21,7 @@ printf '#!/bin/sh\necho unread\n' >"$T/private/u.sh"
 printf '#!/usr/bin/python3\nprint("from-py")\n' >"$D/s.py"
 printf '#!/usr/bin/env python3\nprint("from-env")\n' >"$D/e.py"
 printf '#!/nonexistent/interp\n' >"$D/m.sh"
+printf '#!/bin/sh\nexec "%s/prog/bin/mytool" "$@"\n' "$T" >"$D/wrap.sh"
 cp /bin/true "$T/prog/bin/mytool"
 chmod 755 "$D"/*.sh "$D"/*.py "$T/private/u.sh" "$T/prog/bin/mytool"
 chmod -R go+rX "$T"
@@ -117,6 +118,12 @@ expect "a script it may not read: the read rule too" \
 	"'$T/private/u.sh' needs read of $T/private/u.sh \\(the script, which its interpreter reads\\), exec of /usr/bin/dash \\(its #! interpreter\\): add 'allow read $T/private/u.sh', 'include @shell'\$" \
 	"$FB" run --policy "$T/rt.policy" -- "$T/private/u.sh"
 expect "with the rules it names, the script runs" "^from-sh\$" run -- "$D/s.sh"
+expect "a shell wrapper (as 7z's): the program it execs, when the worker exits 126" \
+	"the worker exited 126; '$D/wrap.sh' needs exec of $T/prog/bin/mytool \\(a program the script execs\\): add 'allow exec $T/prog/bin/mytool'\$" \
+	run -- "$D/wrap.sh"
+expect "a wrapper that cannot start: what it needs once it runs too" \
+	"'$D/wrap.sh' needs exec of /usr/bin/dash \\(its #! interpreter\\): add 'include @shell'; once it runs, it needs exec of $T/prog/bin/mytool" \
+	"$FB" run --policy "$T/rt.policy" -- "$D/wrap.sh"
 expect "a missing interpreter is named" \
 	"'$D/m.sh' needs its #! interpreter /nonexistent/interp, which does not exist" \
 	run -- "$D/m.sh"
