@@ -337,9 +337,11 @@ denials_note(struct session *s, const struct audit_event *ev)
 	/* With a sink, only a table made beforehand counts (run's). */
 	if (s->audit != NULL && s->denials == NULL)
 		return;
-	e.canon_hidden = !hint_canon_shown(s->policy, e.path, e.canon, e.pid, e.tid);
-	e.canon2_hidden = e.path2 != NULL && !hint_canon_shown(s->policy, e.path2, e.canon2, e.pid,
-						 e.tid);
+	/* A canonical path that is not known stays "?" in the line. */
+	e.canon_hidden = e.canon != NULL &&
+	    !hint_canon_shown(s->policy, e.path, e.canon, e.pid, e.tid);
+	e.canon2_hidden = e.canon2 != NULL && e.path2 != NULL &&
+	    !hint_canon_shown(s->policy, e.path2, e.canon2, e.pid, e.tid);
 	if (!denials_first(&s->denials, &e) || s->audit != NULL ||
 	    (s->denials != NULL && (s->denials->flags & DENIALS_QUIET)))
 		return;

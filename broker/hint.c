@@ -199,9 +199,13 @@ hint_default(const struct policy *p, const struct audit_event *ev, struct out *o
 	int hidden = ev->denied_second ? ev->canon2_hidden : ev->canon_hidden;
 	unsigned want = ev->denied_access != 0 ? ev->denied_access : ev->access, miss = 0, bit;
 	char pat[2 * PATH_MAX + 2], acc[64];
+	const char *asked = ev->denied_second ? ev->path2 : ev->path;
 	struct policy_decision d;
 	const char *prof;
 
+	/* Not resolved: the path as asked, when it is canonical as it is. */
+	if (subject == NULL && asked != NULL && policy_path_check(asked) == 0)
+		subject = asked;
 	if (subject == NULL || hidden) {
 		hint_explain(ev, o);
 		return;
