@@ -5,17 +5,22 @@
 #   make check SANITIZE=1 the same under ASan+UBSan
 #   make demo             build and run the bundled example
 #   make fuzz             libFuzzer targets with clang (FUZZ_SECONDS=N each)
+#   make fuzz-merge       what make fuzz found that adds coverage, into tests/fuzz/corpus
 #   make install          PREFIX=/usr/local DESTDIR= (SYSCONFDIR=, SYSTEMDUNITDIR=,
 #                         LOGROTATEDIR=, BASHCOMPDIR=, ...)
 #   make uninstall        the same variables: removes what that install put
 #   make deps             install the build dependencies (apt-get, as root);
 #                         make check and make demo do it themselves, make never
+#   make check-format     the files that differ from .clang-format (make format
+#                         rewrites them)
 #
 # The build remembers the paths it was made for ($(B)/gen/config.h, rewritten
 # only when they change): `make install PREFIX=/usr` after a plain `make`
 # rebuilds what embeds them.
 #
 # Sources are found by folder, so adding a file needs no edit here:
+#   common/*.c   the text toolkit every part shares (paths, UTF-8, JSON
+#                strings) and the cleanup attributes: pure, no system calls
 #   policy/*.c   the pure policy library
 #   client/*.c   libfilebroker (protocol codec, client calls, worker sandbox)
 #   broker/*.c   the privileged process; broker/main.c holds main() alone
@@ -25,7 +30,15 @@
 #   tests/helpers/*.c        small programs the integration tests run
 #   tests/helpers/escape/*.c the hostile worker's attacks, linked into escape
 
-VERSION    := 0.1.0
+# The version is client/filebroker.h's FB_VERSION_MAJOR, _MINOR and _PATCH,
+# which programs built against the library test; its FB_VERSION string must
+# spell the same (checked here).  SOVERSION changes only when the ABI does
+# (client/libfilebroker.map says when; libfilebroker(3), "ABI").
+fb_header_version = $(shell sed -n 's/^\#define FB_VERSION_$(1) \{1,\}\([0-9]\{1,\}\)$$/\1/p' client/filebroker.h)
+VERSION    := $(call fb_header_version,MAJOR).$(call fb_header_version,MINOR).$(call fb_header_version,PATCH)
+ifneq ($(shell sed -n 's/^\#define FB_VERSION \{1,\}"\(.*\)"$$/\1/p' client/filebroker.h),$(VERSION))
+$(error client/filebroker.h: FB_VERSION is not "$(VERSION)" (FB_VERSION_MAJOR.MINOR.PATCH): make them agree)
+endif
 SOVERSION  := 0
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -62,7 +75,7 @@ OPT    := -O2 -g -D_FORTIFY_SOURCE=3
 SANLD  :=
 endif
 
-CPPFLAGS += -D_GNU_SOURCE -Iclient -Ipolicy -Ibroker -I$(B)/gen -DFB_VERSION='"$(VERSION)"'
+CPPFLAGS += -D_GNU_SOURCE -Icommon -Iclient -Ipolicy -Ibroker -I$(B)/gen
 CFLAGS   += -std=c11 $(OPT) $(WARN) -fPIC -fstack-protector-strong -fstack-clash-protection \
 	-fcf-protection
 LDFLAGS  += $(SANLD) -Wl,-z,relro,-z,now -Wl,--as-needed
@@ -72,6 +85,7 @@ LDFLAGS  += $(SANLD) -Wl,-z,relro,-z,now -Wl,--as-needed
 # it costs every start about 13,000 cycles of the loader (LD_DEBUG=statistics).
 LIBS      = -lseccomp -lcap -lpthread -lz
 
+COMMON_SRC := $(sort $(wildcard common/*.c))
 POLICY_SRC := $(sort $(wildcard policy/*.c))
 CLIENT_SRC := $(sort $(wildcard client/*.c))
 BROKER_SRC := $(sort $(filter-out broker/main.c,$(wildcard broker/*.c)))
@@ -80,6 +94,7 @@ FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 EXAMPLE_SRC := $(sort $(wildcard client/examples/*.c))
 
+COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/obj/%.o)
 POLICY_OBJ := $(POLICY_SRC:%.c=$(B)/obj/%.o)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(B)/obj/%.o)
 BROKER_OBJ := $(BROKER_SRC:%.c=$(B)/obj/%.o)
@@ -119,6 +134,10 @@ $(B)/obj/%.o: %.c | $(B)/gen/config.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+$(B)/libcommon.a: $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
 $(B)/libpolicy.a: $(POLICY_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -131,12 +150,16 @@ $(B)/libfilebroker.a: $(CLIENT_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/libfilebroker.so: $(CLIENT_OBJ)
-	$(CC) -shared -Wl,-soname,libfilebroker.so.$(SOVERSION) $(LDFLAGS) -o $@.$(VERSION) $^ $(LIBS)
+# Exports exactly what client/libfilebroker.map lists, at its versions.
+$(B)/libfilebroker.so: $(CLIENT_OBJ) client/libfilebroker.map
+	$(CC) -shared -Wl,-soname,libfilebroker.so.$(SOVERSION) \
+		-Wl,--version-script=client/libfilebroker.map $(LDFLAGS) -o $@.$(VERSION) \
+		$(CLIENT_OBJ) $(LIBS)
 	ln -sf libfilebroker.so.$(VERSION) $@.$(SOVERSION)
 	ln -sf libfilebroker.so.$(VERSION) $@
 
-$(B)/filebroker: $(B)/obj/broker/main.o $(B)/libbroker.a $(B)/libpolicy.a $(B)/libfilebroker.a
+$(B)/filebroker: $(B)/obj/broker/main.o $(B)/libbroker.a $(B)/libpolicy.a $(B)/libfilebroker.a \
+		$(B)/libcommon.a
 	$(CC) -pie $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # LD_PRELOADed into transparent-mode workers (client/preload/preload.c):
@@ -153,7 +176,7 @@ $(B)/examples/%: client/examples/%.c $(B)/libfilebroker.a
 # Each unit test is one .c file; the helper headers beside them
 # (unit.h, fake_broker.h ...) rebuild every test when they change.
 $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libbroker.a $(B)/libpolicy.a \
-    $(B)/libfilebroker.a
+    $(B)/libfilebroker.a $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $(filter-out %.h,$^) \
 	    $(LIBS) -lcmocka
@@ -181,9 +204,11 @@ $(B)/tests/helpers/%-static: tests/helpers/%.c $(CLIENT_SRC)
 
 # The fuzz targets double as a mutation loop under gcc: tests/fuzz/mutate.c
 # supplies main(), replays the seed corpus and feeds mutated copies of it.
-$(B)/tests/mutate_%: tests/fuzz/%.c tests/fuzz/mutate.c $(B)/libbroker.a $(B)/libpolicy.a $(B)/libfilebroker.a
+# The headers beside them (json.h) are prerequisites, not on the line.
+$(B)/tests/mutate_%: tests/fuzz/%.c tests/fuzz/mutate.c $(wildcard tests/fuzz/*.h) $(B)/libbroker.a \
+    $(B)/libpolicy.a $(B)/libfilebroker.a $(B)/libcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LIBS)
 
 check-deps:
 	@sh scripts/deps.sh check
@@ -200,18 +225,45 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh $(B)
 
-# libFuzzer with clang; each target runs FUZZ_SECONDS and reports its findings.
+# libFuzzer with clang; each target runs FUZZ_SECONDS and reports its findings
+# and its coverage before and after.  FUZZ_TARGETS picks some (default all).
+# The inputs a run finds are kept in FUZZ_CORPUS/NAME (seeded from
+# tests/fuzz/corpus/NAME, kept across runs: each run goes on from the last);
+# `make fuzz-merge` adds those that reach code the seeds do not to
+# tests/fuzz/corpus/NAME (libFuzzer's -merge=1), to be committed, so that
+# every fuzz run, CI's too, starts from the coverage reached before.
 FUZZ_B := build-fuzz
+FUZZ_CORPUS ?= $(FUZZ_B)/corpus
+FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/%.c=%)
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-	-Iclient -Ipolicy -Ibroker -I$(B)/gen -DFB_VERSION='"$(VERSION)"'
-fuzz: $(B)/gen/config.h
+	-Icommon -Iclient -Ipolicy -Ibroker -I$(B)/gen
+FUZZ_BIN := $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
+# clang is there only after scripts/deps.sh: the targets are built after it.
+fuzz-build:
 	@sh scripts/deps.sh fuzz
-	@mkdir -p $(FUZZ_B)
-	@set -e; for t in $(FUZZ_SRC:tests/fuzz/%.c=%); do \
-		clang $(FUZZ_FLAGS) -o $(FUZZ_B)/$$t tests/fuzz/$$t.c \
-			$(filter-out broker/main.c,$(wildcard broker/*.c)) $(POLICY_SRC) $(CLIENT_SRC) $(LIBS); \
-	done
-	@FUZZ_B=$(FUZZ_B) FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/fuzz.sh $(FUZZ_SRC:tests/fuzz/%.c=%)
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+
+# The code under test is compiled once, instrumented, into one archive that
+# every target links: not once per target.
+FUZZ_OBJ := $(patsubst %.c,$(FUZZ_B)/obj/%.o,$(BROKER_SRC) $(POLICY_SRC) $(CLIENT_SRC) $(COMMON_SRC))
+$(FUZZ_B)/obj/%.o: %.c $(B)/gen/config.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_B)/libfuzzed.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_B)/libfuzzed.a
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -o $@ $< $(FUZZ_B)/libfuzzed.a $(LIBS)
+
+fuzz: fuzz-build
+	@FUZZ_B=$(FUZZ_B) FUZZ_CORPUS=$(FUZZ_CORPUS) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		sh scripts/fuzz.sh run $(FUZZ_TARGETS)
+
+fuzz-merge: fuzz-build
+	@FUZZ_B=$(FUZZ_B) FUZZ_CORPUS=$(FUZZ_CORPUS) sh scripts/fuzz.sh merge $(FUZZ_TARGETS)
 
 # scripts/install.sh does the work and keeps a manifest of what it put,
 # which uninstall reads: it removes exactly that.
@@ -247,7 +299,7 @@ $(B)/bench/bench_serve: tests/bench/bench_serve.c tests/bench/bench_util.c $(B)/
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/bench/bench_policy: tests/bench/bench_policy.c $(B)/libpolicy.a
+$(B)/bench/bench_policy: tests/bench/bench_policy.c $(B)/libpolicy.a $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -pie $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -268,15 +320,24 @@ soak: all $(HELPER_BIN)
 
 .PHONY: soak
 
+# The C style is .clang-format's (clang-format 14, Debian 12): check-format
+# lists the files that differ from it and by how many lines, format rewrites
+# them.  Every C file of the tree, tests included.
+FORMAT_SRC := $(sort $(wildcard common/*.[ch] policy/*.[ch] client/*.[ch] client/*/*.[ch] \
+	broker/*.[ch] tests/*/*.[ch] tests/*/*/*.[ch]))
+
 check-format:
-	clang-format --dry-run --Werror $(POLICY_SRC) $(CLIENT_SRC) $(BROKER_SRC) broker/main.c \
-		$(wildcard */*.h)
+	@sh scripts/format.sh check $(FORMAT_SRC)
+
+format:
+	@sh scripts/format.sh fix $(FORMAT_SRC)
 
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all deps check check-build check-deps demo fuzz install uninstall check-format clean FORCE
+.PHONY: all deps check check-build check-deps demo fuzz fuzz-build fuzz-merge install uninstall \
+	check-format format clean FORCE
 .PHONY: bench bench-deps
 .SECONDARY:
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) $(FUZZ_B)/obj -name '*.d' 2>/dev/null)

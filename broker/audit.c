@@ -14,8 +14,10 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 
 #include "audit.h"
+#include "filebroker.h" /* FB_VERSION */
 #include "jsonout.h"
 #include "policy.h"
 
@@ -337,24 +339,54 @@ out_duration(struct out *o, uint64_t ns)
 	out_bytes(o, frac, sizeof(frac));
 }
 
+/* ,"key":v, signed and unsigned (pid_t is signed and shown so; uid_t and
+ * gid_t are not). */
+static void
+out_int(struct out *o, const char *key, int64_t v)
+{
+	out_key(o, key);
+	out_sdec(o, v);
+}
+
+static void
+out_uint(struct out *o, const char *key, uint64_t v)
+{
+	out_key(o, key);
+	out_udec(o, v);
+}
+
+/* ,"session":"ID" or ,"session":null */
+static void
+out_session(struct out *o, const struct audit_sess *s)
+{
+	out_key(o, "session");
+	if (s == NULL) {
+		out_str(o, "null");
+		return;
+	}
+	out_str(o, "\"");
+	out_bytes(o, s->id, strnlen(s->id, AUDIT_SESSION_ID_LEN));
+	out_str(o, "\"");
+}
+
 ssize_t
 audit_format(const struct audit_event *ev, char *buf, size_t size)
 {
 	struct out o = { buf, size, 0, 0 };
 	int trunc = 0;
 
-	out_str(&o, "{\"v\":1,\"time\":");
+	out_str(&o, "{\"v\":2,\"time\":");
 	out_time(&o, &ev->when);
+	out_session(&o, ev->session);
 	out_name(&o, "mode", ev->mode);
-	/* pid_t is signed and shown so; uid_t and gid_t are not. */
-	out_str(&o, ",\"pid\":");
-	out_sdec(&o, (int)ev->pid);
-	out_str(&o, ",\"tid\":");
-	out_sdec(&o, (int)ev->tid);
-	out_str(&o, ",\"uid\":");
-	out_udec(&o, (unsigned)ev->uid);
-	out_str(&o, ",\"gid\":");
-	out_udec(&o, (unsigned)ev->gid);
+	out_int(&o, "pid", (int)ev->pid);
+	out_int(&o, "tid", (int)ev->tid);
+	if (ev->nspid > 0) {
+		out_int(&o, "nspid", (int)ev->nspid);
+		out_int(&o, "nstid", (int)ev->nstid);
+	}
+	out_uint(&o, "uid", (unsigned)ev->uid);
+	out_uint(&o, "gid", (unsigned)ev->gid);
 	out_name(&o, "op", ev->op);
 	out_field(&o, "path", ev->path, AUDIT_STR_MAX, 1, &trunc);
 	if (ev->path2 != NULL)
@@ -393,16 +425,26 @@ audit_format(const struct audit_event *ev, char *buf, size_t size)
 	return out_end(&o);
 }
 
+/* The beginning of the broker's own event lines: {"v":2,"time":...,
+ * "event":"NAME","broker_pid":N */
+static void
+out_event(struct out *o, const struct timespec *when, const char *name, pid_t broker_pid)
+{
+	out_str(o, "{\"v\":2,\"time\":");
+	out_time(o, when);
+	out_str(o, ",\"event\":\"");
+	out_str(o, name);
+	out_str(o, "\"");
+	out_int(o, "broker_pid", (int)broker_pid);
+}
+
 ssize_t
 audit_format_torn(const struct timespec *when, pid_t broker_pid, enum audit_torn_cause cause,
     int64_t bytes, char *buf, size_t size)
 {
 	struct out o = { buf, size, 0, 0 };
 
-	out_str(&o, "{\"v\":1,\"time\":");
-	out_time(&o, when);
-	out_str(&o, ",\"event\":\"torn\",\"broker_pid\":");
-	out_sdec(&o, (int)broker_pid);
+	out_event(&o, when, "torn", broker_pid);
 	out_str(&o, cause == AUDIT_TORN_OPEN ? ",\"cause\":\"open\"" : ",\"cause\":\"write\"");
 	out_str(&o, ",\"bytes\":");
 	if (bytes < 0 || bytes > AUDIT_RECORD_MAX)
@@ -410,6 +452,58 @@ audit_format_torn(const struct timespec *when, pid_t broker_pid, enum audit_torn
 	else
 		out_udec(&o, (uint64_t)bytes);
 	out_str(&o, "}\n");
+	return out_end(&o);
+}
+
+/* ,"key":"<hex of the 32 bytes at d>", or ,"key":null */
+static void
+out_digest(struct out *o, const char *key, const unsigned char *d)
+{
+	out_key(o, key);
+	if (d == NULL) {
+		out_str(o, "null");
+		return;
+	}
+	out_str(o, "\"");
+	out_hexbytes(o, d, 32);
+	out_str(o, "\"");
+}
+
+ssize_t
+audit_format_open(const struct timespec *when, pid_t broker_pid, const struct audit_open *info,
+    char *buf, size_t size)
+{
+	struct out o = { buf, size, 0, 0 };
+
+	out_event(&o, when, "open", broker_pid);
+	out_str(&o, info->reopen ? ",\"cause\":\"reopen\"" : ",\"cause\":\"start\"");
+	out_str(&o, ",\"version\":\"" FB_VERSION "\"");
+	if (info->key_id != NULL) {
+		out_str(&o, ",\"alg\":\"hmac-sha256\",\"key_id\":\"");
+		out_bytes(&o, info->key_id, strnlen(info->key_id, 16));
+		out_str(&o, "\"");
+	} else
+		out_str(&o, ",\"alg\":\"sha256\"");
+	out_digest(&o, "prev", info->prev);
+	out_digest(&o, "after", info->after);
+	if (info->torn) {
+		out_str(&o, ",\"torn\":");
+		if (info->torn_bytes < 0 || info->torn_bytes > AUDIT_RECORD_MAX)
+			out_str(&o, "null");
+		else
+			out_udec(&o, (uint64_t)info->torn_bytes);
+	}
+	out_str(&o, "}\n");
+	return out_end(&o);
+}
+
+ssize_t
+audit_format_close(const struct timespec *when, pid_t broker_pid, char *buf, size_t size)
+{
+	struct out o = { buf, size, 0, 0 };
+
+	out_event(&o, when, "close", broker_pid);
+	out_str(&o, ",\"cause\":\"exit\"}\n");
 	return out_end(&o);
 }
 
@@ -494,19 +588,35 @@ audit_priority(const struct audit_event *ev)
 	return ev->waived ? 5 : 4; /* notice, warning */
 }
 
+/* RFC 3164 without a timestamp: the daemon stamps what it receives (and
+ * the record holds the exact time). */
+static void
+out_syslog_head(struct out *o, int priority, pid_t broker_pid)
+{
+	out_str(o, "<");
+	out_sdec(o, AUDIT_SYSLOG_FACILITY * 8 + priority);
+	out_str(o, ">filebroker[");
+	out_sdec(o, (int)broker_pid);
+	out_str(o, "]: ");
+}
+
+ssize_t
+audit_format_syslog_line(const char *line, size_t n, pid_t broker_pid, char *buf, size_t size)
+{
+	struct out o = { buf, size, 0, 0 };
+
+	out_syslog_head(&o, 6, broker_pid);
+	out_bytes(&o, line, n > 0 && line[n - 1] == '\n' ? n - 1 : n);
+	return out_end(&o);
+}
+
 ssize_t
 audit_format_syslog(const struct audit_event *ev, pid_t broker_pid, char *buf, size_t size)
 {
 	struct out o = { buf, size, 0, 0 };
 	ssize_t n;
 
-	/* RFC 3164 without a timestamp: the daemon stamps what it receives
-	 * (and the record holds the exact time). */
-	out_str(&o, "<");
-	out_sdec(&o, AUDIT_SYSLOG_FACILITY * 8 + audit_priority(ev));
-	out_str(&o, ">filebroker[");
-	out_sdec(&o, (int)broker_pid);
-	out_str(&o, "]: ");
+	out_syslog_head(&o, audit_priority(ev), broker_pid);
 	if (o.full)
 		return out_end(&o);
 	n = audit_format(ev, buf + o.len, size - o.len);
@@ -595,12 +705,18 @@ audit_format_journal(const struct audit_event *ev, char *buf, size_t size, struc
 	jfield_end(&o, iov, &n, start);
 	jnumber(&o, iov, &n, "SYSLOG_FACILITY=", AUDIT_SYSLOG_FACILITY);
 	start = o.len;
-	out_str(&o, "FILEBROKER_V=1");
+	out_str(&o, "FILEBROKER_V=2");
 	jfield_end(&o, iov, &n, start);
 	start = o.len;
 	out_str(&o, "FILEBROKER_TIME=");
 	out_time(&o, &ev->when);
 	jfield_end(&o, iov, &n, start);
+	if (ev->session != NULL) {
+		start = o.len;
+		out_str(&o, "FILEBROKER_SESSION=");
+		out_bytes(&o, ev->session->id, strnlen(ev->session->id, AUDIT_SESSION_ID_LEN));
+		jfield_end(&o, iov, &n, start);
+	}
 	jstring(&o, iov, &n, "FILEBROKER_MODE", ev->mode);
 	jnumber(&o, iov, &n, "FILEBROKER_PID=", (int)ev->pid);
 	jnumber(&o, iov, &n, "FILEBROKER_TID=", (int)ev->tid);
@@ -648,6 +764,170 @@ audit_format_journal(const struct audit_event *ev, char *buf, size_t size, struc
 		return -1;
 	}
 	return n;
+}
+
+int
+audit_format_journal_event(const struct audit_note *note, const char *line, size_t n, char *buf,
+    size_t size, struct iovec *iov)
+{
+	struct out o = { buf, size, 0, 0 };
+	size_t start;
+	int k = 0;
+
+	jstring(&o, iov, &k, "MESSAGE", note->message);
+	jnumber(&o, iov, &k, "PRIORITY=", 6);
+	start = o.len;
+	out_str(&o, "SYSLOG_IDENTIFIER=filebroker");
+	jfield_end(&o, iov, &k, start);
+	jnumber(&o, iov, &k, "SYSLOG_FACILITY=", AUDIT_SYSLOG_FACILITY);
+	start = o.len;
+	out_str(&o, "FILEBROKER_V=2");
+	jfield_end(&o, iov, &k, start);
+	jstring(&o, iov, &k, "FILEBROKER_EVENT", note->event);
+	jstring(&o, iov, &k, "FILEBROKER_SESSION", note->session);
+	/* The record itself: valid UTF-8 and one line, as written. */
+	start = o.len;
+	out_str(&o, "FILEBROKER_RECORD=");
+	out_bytes(&o, line, n > 0 && line[n - 1] == '\n' ? n - 1 : n);
+	jfield_end(&o, iov, &k, start);
+	if (o.full) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	return k;
+}
+
+/* ---- sessions ---- */
+
+/* ,"key":N, or null when v < 0 */
+static void
+out_num_or_null(struct out *o, const char *key, int64_t v)
+{
+	out_key(o, key);
+	if (v < 0)
+		out_str(o, "null");
+	else
+		out_udec(o, (uint64_t)v);
+}
+
+/* ,"argv":[...] and, when some argument is not UTF-8, ,"argv_hex":[...]:
+ * at most AUDIT_ARGV_MAX arguments, AUDIT_ARGV_BYTES bytes of them. */
+static void
+out_argv(struct out *o, char *const *argv, int *trunc)
+{
+	size_t i, n, left = AUDIT_ARGV_BYTES;
+	int bad = 0, pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1 && !bad)
+			break;
+		out_str(o, pass == 0 ? ",\"argv\":[" : ",\"argv_hex\":[");
+		left = AUDIT_ARGV_BYTES;
+		for (i = 0; argv != NULL && argv[i] != NULL; i++) {
+			if (i == AUDIT_ARGV_MAX || left == 0) {
+				*trunc = 1;
+				break;
+			}
+			n = strnlen(argv[i], left + 1);
+			if (n > left) {
+				n = left;
+				*trunc = 1;
+			}
+			left -= n;
+			out_str(o, i > 0 ? ",\"" : "\"");
+			if (pass == 0)
+				bad |= out_escaped(o, (const unsigned char *)argv[i], n);
+			else
+				out_hexbytes(o, (const unsigned char *)argv[i], n);
+			out_str(o, "\"");
+		}
+		out_str(o, "]");
+	}
+}
+
+ssize_t
+audit_format_session_start(const struct audit_sess *s, const struct audit_session *info,
+    const struct timespec *when, pid_t broker_pid, char *buf, size_t size)
+{
+	struct out o = { buf, size, 0, 0 };
+	size_t argc = 0;
+	int trunc = 0;
+
+	while (info->argv != NULL && info->argv[argc] != NULL)
+		argc++;
+	out_str(&o, "{\"v\":2,\"time\":");
+	out_time(&o, when);
+	out_str(&o, ",\"event\":\"session-start\"");
+	out_session(&o, s);
+	out_int(&o, "broker_pid", (int)broker_pid);
+	out_str(&o, ",\"version\":\"" FB_VERSION "\"");
+	out_name(&o, "mode", info->mode);
+	out_int(&o, "pid", (int)info->pid);
+	out_uint(&o, "uid", (unsigned)info->uid);
+	out_uint(&o, "gid", (unsigned)info->gid);
+	out_uint(&o, "invoker_uid", (unsigned)info->invoker_uid);
+	out_uint(&o, "invoker_gid", (unsigned)info->invoker_gid);
+	out_num_or_null(&o, "auid", info->auid);
+	out_field(&o, "command", info->command, AUDIT_STR_MAX, 1, &trunc);
+	out_uint(&o, "argc", argc);
+	out_argv(&o, info->argv, &trunc);
+	out_field(&o, "cwd", info->cwd, AUDIT_STR_MAX, 1, &trunc);
+	out_name(&o, "placement", info->placement);
+	out_field(&o, "policy", info->policy, AUDIT_STR_MAX, 1, &trunc);
+	out_key(&o, "policy_sha256");
+	if (info->policy_sha256 != NULL) {
+		/* 64 hex digits of ours, checked all the same. */
+		out_str(&o, "\"");
+		out_escaped(&o, (const unsigned char *)info->policy_sha256,
+		    strnlen(info->policy_sha256, 64));
+		out_str(&o, "\"");
+	} else
+		out_str(&o, "null");
+	out_field(&o, "profile", info->profile, AUDIT_STR_MAX, 1, &trunc);
+	if (info->complain)
+		out_str(&o, ",\"complain\":true");
+	if (trunc)
+		out_str(&o, ",\"truncated\":true");
+	out_str(&o, "}\n");
+	return out_end(&o);
+}
+
+ssize_t
+audit_format_session_end(const struct audit_sess *s, const int *wstatus, uint64_t duration_ns,
+    const struct timespec *when, pid_t broker_pid, char *buf, size_t size)
+{
+	static const char *const keys[4] = { "allowed", "denied", "would_deny", "failed" };
+	struct out o = { buf, size, 0, 0 };
+	const char *sig;
+	int i;
+
+	out_str(&o, "{\"v\":2,\"time\":");
+	out_time(&o, when);
+	out_str(&o, ",\"event\":\"session-end\"");
+	out_session(&o, s);
+	out_int(&o, "broker_pid", (int)broker_pid);
+	/* A run ends with its worker; a daemon peer when it disconnects. */
+	out_str(&o, wstatus != NULL ? ",\"cause\":\"exit\"" : ",\"cause\":\"disconnect\"");
+	out_num_or_null(&o, "exit",
+	    wstatus != NULL && WIFEXITED(*wstatus) ? WEXITSTATUS(*wstatus) : -1);
+	out_key(&o, "signal");
+	if (wstatus != NULL && WIFSIGNALED(*wstatus)) {
+		out_str(&o, "\"SIG");
+		if ((sig = sigabbrev_np(WTERMSIG(*wstatus))) != NULL)
+			out_str(&o, sig);
+		else
+			out_sdec(&o, WTERMSIG(*wstatus));
+		out_str(&o, "\"");
+	} else
+		out_str(&o, "null");
+	for (i = 0; i < 4; i++) {
+		out_key(&o, keys[i]);
+		out_udec(&o, __atomic_load_n(&s->n[i], __ATOMIC_RELAXED));
+	}
+	out_str(&o, ",\"duration_us\":");
+	out_duration(&o, duration_ns);
+	out_str(&o, "}\n");
+	return out_end(&o);
 }
 
 #define E(x) { x, #x }

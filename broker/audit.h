@@ -53,18 +53,43 @@
 
 /*
  * A buffer of AUDIT_RECORD_MAX bytes always holds a record or a denial line
- * with its terminating NUL.  Each string field costs at most 8 bytes per
- * input byte (6 for an escape such as \u0001, plus 2 of hex once any byte of
- * the field is invalid UTF-8) and under 64 bytes of keys and quotes; the
- * fixed fields take under 1 KiB.
+ * with its terminating NUL, sealed (audit_chain.h) or not.  Each string
+ * field costs at most 8 bytes per input byte (6 for an escape such as
+ * \u0001, plus 2 of hex once any byte of the field is invalid UTF-8) and
+ * under 64 bytes of keys and quotes; the fixed fields take under 1 KiB,
+ * and the seal AUDIT_SEAL_ROOM.
  */
-#define AUDIT_RECORD_MAX (5 * (8 * AUDIT_STR_MAX + 64) + 1024)
+#define AUDIT_RECORD_MAX (5 * (8 * AUDIT_STR_MAX + 64) + 1024 + AUDIT_SEAL_ROOM)
+
+/* What a JSON sink's seal adds to a line (audit_chain.h), and more. */
+#define AUDIT_SEAL_ROOM 256
+
+/* The format version records are written in ("v"); docs/audit.md. */
+#define AUDIT_V 2
+
+/*
+ * A session: one `filebroker run`, or one peer of `filebroker serve` from
+ * its connection to its end.  Its id is in every request record of it; its
+ * first record is a session-start (audit_session_start()) and its last a
+ * session-end (audit_session_end()).  The counts are kept by audit_write(),
+ * which may be called from several threads.
+ */
+#define AUDIT_SESSION_ID_LEN 16 /* hex digits: 64 random bits */
+struct audit_sess {
+	char id[AUDIT_SESSION_ID_LEN + 1];
+	struct timespec mono;	/* CLOCK_MONOTONIC when it started */
+	uint64_t n[4];		/* requests allowed, denied, would-deny, failed
+				   (decision "error"), by audit_write() */
+};
 
 /* What happened, as the broker saw it.  Any pointer may be NULL. */
 struct audit_event {
 	struct timespec when; /* CLOCK_REALTIME when the request arrived */
 	pid_t pid;	      /* the worker's */
 	pid_t tid;	      /* 0 when unknown (explicit mode) */
+	pid_t nspid;	      /* the two in the worker's PID namespace (run's);
+				 0: none, or not known (not written) */
+	pid_t nstid;
 	uid_t uid;
 	gid_t gid;
 	const char *mode;     /* "explicit" or "transparent" */
@@ -86,6 +111,8 @@ struct audit_event {
 	int complain;	      /* the broker runs with --complain */
 	int waived;	      /* the policy denied (allowed == 0) and complain
 				 mode let the request through: "would-deny" */
+	struct audit_sess *session; /* the session asking, counted by
+				       audit_write(); NULL: none (null) */
 	/* A policy denial: the access asked of the path it was decided on
 	 * when the request was denied (0: not known), and whether that path
 	 * is canon2 (1) or canon (0).  Not written in records: for the
@@ -213,6 +240,94 @@ int audit_open_fd(int fd, enum audit_style style, struct audit **out);
 int audit_write(struct audit *a, const struct audit_event *ev);
 
 /*
+ * What a session-start record says (docs/audit.md, "Sessions").  Any
+ * pointer may be NULL (null in the record).
+ */
+struct audit_session {
+	const char *mode;	   /* "transparent", "explicit" or "daemon" */
+	const char *placement;	   /* run --placement: "shared", "spread" */
+	char *const *argv;	   /* the command and its arguments, NULL-ended */
+	const char *command;	   /* the program that runs, as the kernel says
+				      (/proc/PID/exe: a hint) */
+	const char *cwd;	   /* the folder it was started in */
+	pid_t pid;		   /* the worker, or the peer */
+	uid_t uid;		   /* the worker's user and group */
+	gid_t gid;
+	uid_t invoker_uid;	   /* who started it: run's caller (real ids),
+				      the peer itself */
+	gid_t invoker_gid;
+	int64_t auid;		   /* its login uid (/proc/PID/loginuid), -1 for
+				      none */
+	const char *policy;	   /* the policy file's absolute path; NULL: the
+				      built-in default */
+	const char *policy_sha256; /* audit_policy_sha256() of the policy */
+	const char *profile;	   /* serve: the profile's "FILE:LINE" */
+	int complain;		   /* --complain */
+	/*
+	 * run: this process started the worker: command, cwd, the invoker's
+	 * ids and auid are taken from it and /proc (what is given is kept),
+	 * and the policy digest from policy when policy_sha256 is NULL.
+	 */
+	int local;
+	const struct policy *p;
+};
+
+/* Arguments and bytes of them a session-start record holds (the rest are
+ * counted in "argc" and cut, with "truncated":true). */
+#define AUDIT_ARGV_MAX 64
+#define AUDIT_ARGV_BYTES 4096
+
+/*
+ * Begin a session: a fresh id (random), and its session-start record to
+ * every sink of a that takes events (file and descriptor JSON sinks,
+ * syslog, the journal; not the denial lines).  With a == NULL nothing is
+ * written and *out is NULL.  Returns 0 with *out set (free it with
+ * audit_session_end()), or -1 with errno: the session then exists
+ * (*out set, its id in its records) but its start is not in the trail,
+ * and the caller fails closed as for any record that was not written.
+ */
+int audit_session_start(struct audit *a, const struct audit_session *info,
+    struct audit_sess **out);
+
+/*
+ * Draw the random seed session ids are made from (once; later calls do
+ * nothing).  audit_open() calls it, so that a broker that confines itself
+ * after opening its sinks can still begin sessions.  0, or -1 with errno
+ * of getrandom(2).
+ */
+int audit_session_seed(void);
+
+/*
+ * End the session s: its session-end record (the counts, the duration,
+ * and for a run the worker's wait status: exit code or signal; wstatus
+ * NULL for a daemon peer, whose end is its disconnection), then free s.
+ * s may be NULL.  Returns 0, or -1 with errno as audit_write().
+ */
+int audit_session_end(struct audit *a, struct audit_sess *s, const int *wstatus);
+
+/*
+ * The SHA-256 of the policy as `filebroker check --print` prints it
+ * (policy_print(): includes expanded, each rule with its FILE:LINE), in
+ * hex, into hex.  Returns 0, or -1 with errno.
+ */
+struct policy;
+int audit_policy_sha256(const struct policy *p, char hex[65]);
+
+/*
+ * An event line (audit_format_session_start(), ...: "{...}\n") to every
+ * sink that takes events, as audit_write() writes a record: JSON sinks
+ * get the line, syslog the line as its message (info), the journal
+ * MESSAGE=message, FILEBROKER_EVENT, FILEBROKER_SESSION when session is
+ * not NULL, and FILEBROKER_RECORD=the line.  Returns as audit_write().
+ */
+struct audit_note {
+	const char *event;   /* "session-start", "session-end" */
+	const char *session; /* the session's id, or NULL */
+	const char *message; /* the journal's human MESSAGE */
+};
+int audit_write_event(struct audit *a, const char *line, size_t n, const struct audit_note *note);
+
+/*
  * Make every record written so far durable: fdatasync() each AUDIT_SYNC
  * file sink written to since the last call (nothing when none was, so the
  * call is cheap).  Returns 0, or -1 with errno of the first failure.  A
@@ -239,8 +354,50 @@ int audit_needs_sync(const struct audit *a);
 int audit_reopen(struct audit *a, void (*report)(const char *name, int err, void *arg),
     void *arg);
 
-/* Close every sink of the list and free it.  a may be NULL. */
+/*
+ * End every chain of the list: each JSON sink's close record (cause
+ * "exit"), after which the sink writes nothing more.  audit_close() does
+ * it for a sink not ended yet.  Returns 0, or -1 with errno of the first
+ * sink that failed.
+ */
+int audit_end(struct audit *a);
+
+/*
+ * The anchor of each JSON sink of the list: fn(name, anchor, arg) with
+ * anchor "CHAIN:SEQ:DIGEST", the id of its chain, the seq of the last line
+ * it wrote and that line's digest; nothing for a sink that wrote none.
+ * Kept where the file's writers cannot reach it (the daemon logs it on
+ * SIGHUP and at exit), an anchor lets `filebroker audit --verify --anchor`
+ * prove that no line up to it was removed or changed, keyed chain or not
+ * (docs/audit.md, "Anchors").
+ */
+#define AUDIT_ANCHOR_MAX 128
+void audit_anchors(const struct audit *a,
+    void (*fn)(const char *name, const char *anchor, void *arg), void *arg);
+
+/* Close every sink of the list and free it (audit_end() first, for one not
+ * ended).  a may be NULL. */
 void audit_close(struct audit *a);
+
+/*
+ * The master key of keyed chains (`--audit-key FILE`): audit_key_load()
+ * reads it (audit_key_read()) for the JSON sinks opened after it, each of
+ * which derives its chain's first key from it (audit_chain.h);
+ * audit_key_forget() wipes it, once they are open, so that it is not in
+ * the broker's memory for someone who takes the broker over later.
+ * audit_key_read(): the file at path must be a regular file of
+ * AUDIT_KEY_MIN to AUDIT_KEY_MAX bytes, owned by the broker's user, with
+ * no permission for its group or others; its bytes are the key.  Returns
+ * 0 with the key in key[0..*len) (key holds AUDIT_KEY_MAX bytes), or -1
+ * with what is wrong and how to fix it in msg (size bytes).
+ * audit_key_set() takes a key from memory (tests); audit_key_master()
+ * returns the one loaded, or NULL.
+ */
+int audit_key_read(const char *path, unsigned char *key, size_t *len, char *msg, size_t size);
+int audit_key_load(const char *path, char *msg, size_t size);
+void audit_key_set(const unsigned char *key, size_t len);
+const unsigned char *audit_key_master(size_t *len);
+void audit_key_forget(void);
 
 /*
  * Format the event's JSON record, newline included, into buf followed by a
@@ -270,6 +427,44 @@ ssize_t audit_format_torn(const struct timespec *when, pid_t broker_pid,
     enum audit_torn_cause cause, int64_t bytes, char *buf, size_t size);
 
 /*
+ * The session-start and session-end records of s (docs/audit.md,
+ * "Sessions"), newline included, into buf, as audit_format().  when is
+ * the record's time; broker_pid the broker's.  Strings are escaped as in
+ * records, with _hex companions; argv is cut to AUDIT_ARGV_MAX arguments
+ * and AUDIT_ARGV_BYTES bytes ("argc" says how many there were, and
+ * "truncated":true that some were cut).  AUDIT_RECORD_MAX always
+ * suffices.  wstatus as audit_session_end(); duration_ns since the start.
+ */
+ssize_t audit_format_session_start(const struct audit_sess *s, const struct audit_session *info,
+    const struct timespec *when, pid_t broker_pid, char *buf, size_t size);
+ssize_t audit_format_session_end(const struct audit_sess *s, const int *wstatus,
+    uint64_t duration_ns, const struct timespec *when, pid_t broker_pid, char *buf,
+    size_t size);
+
+/*
+ * The open record a JSON sink writes first, when the broker opens it (at
+ * start, or on SIGHUP), before any other line of its chain
+ * (docs/audit.md, "Tamper evidence"), and the close record it writes last
+ * (audit_close()).  Returns as audit_format(); AUDIT_OPEN_MAX bytes always
+ * suffice, before the seal.
+ */
+struct audit_open {
+	int reopen;		    /* SIGHUP: the chain goes on in this file */
+	const char *key_id;	    /* the master's (audit_chain_key_id()); NULL:
+				       unkeyed */
+	const unsigned char *prev;  /* the chain's last digest; NULL: a new chain */
+	const unsigned char *after; /* the SHA-256 of the file's last line when
+				       it was opened (a torn one too); NULL: it
+				       was empty or new, or could not be read */
+	int torn;		    /* the file ended inside that line */
+	int64_t torn_bytes;	    /* its length; -1: longer than any record */
+};
+#define AUDIT_OPEN_MAX 512
+ssize_t audit_format_open(const struct timespec *when, pid_t broker_pid,
+    const struct audit_open *info, char *buf, size_t size);
+ssize_t audit_format_close(const struct timespec *when, pid_t broker_pid, char *buf, size_t size);
+
+/*
  * Format the human line for a denial (rule != NULL and !allowed), newline
  * included, e.g.
  *
@@ -293,6 +488,11 @@ ssize_t audit_format_denial(const struct audit_event *ev, char *buf, size_t size
 ssize_t audit_format_syslog(const struct audit_event *ev, pid_t broker_pid, char *buf,
     size_t size);
 
+/* The same framing for an event line (priority info): "<PRI>filebroker[PID]: "
+ * and the line without its newline.  Returns as audit_format(). */
+ssize_t audit_format_syslog_line(const char *line, size_t n, pid_t broker_pid, char *buf,
+    size_t size);
+
 /* The syslog/journal priority of the event (6 info, 5 notice, 4 warning). */
 int audit_priority(const struct audit_event *ev);
 
@@ -300,7 +500,7 @@ int audit_priority(const struct audit_event *ev);
  * The journal's fields for the event, "NAME=value" each, into buf (NUL
  * after each), with iov[i] pointing at each (NUL excluded): MESSAGE (the
  * human line), PRIORITY, SYSLOG_IDENTIFIER=filebroker, SYSLOG_FACILITY, and
- * FILEBROKER_V, _TIME, _MODE, _PID, _TID, _UID, _GID, _OP, _PATH, _PATH2,
+ * FILEBROKER_V, _TIME, _SESSION, _MODE, _PID, _TID, _UID, _GID, _OP, _PATH, _PATH2,
  * _CANON, _CANON2, _ACCESS, _FLAGS, _DECISION, _RULE, _ERRNO, _DURATION_US
  * and _COMPLAIN (fields whose JSON value is null are left out; _HEX
  * companions as in records).  Returns the number of fields (at most
@@ -310,6 +510,11 @@ int audit_priority(const struct audit_event *ev);
 #define AUDIT_JOURNAL_FIELDS 32
 struct iovec;
 int audit_format_journal(const struct audit_event *ev, char *buf, size_t size, struct iovec *iov);
+
+/* The journal's fields for an event line (audit_write_event()), as
+ * audit_format_journal(). */
+int audit_format_journal_event(const struct audit_note *note, const char *line, size_t n,
+    char *buf, size_t size, struct iovec *iov);
 
 /*
  * The symbolic name of a Linux errno value ("EACCES"), or NULL for 0 and

@@ -30,7 +30,23 @@ record(const struct audit_rec *r, void *arg)
 {
 	struct reading *rd = arg;
 
-	return rd->fn(r, rd->arg);
+	return rd->fn != NULL ? rd->fn(r, rd->arg) : 0;
+}
+
+static int
+line(const struct audit_line *l, void *arg)
+{
+	struct reading *rd = arg;
+
+	return rd->af->line != NULL ? rd->af->line(l, rd->arg) : 0;
+}
+
+static int
+event(const struct audit_rec *r, void *arg)
+{
+	struct reading *rd = arg;
+
+	return rd->af->event != NULL ? rd->af->event(r, rd->arg) : 0;
 }
 
 static void
@@ -45,7 +61,7 @@ unreadable(const struct audit_read_place *at, int torn, void *arg)
 {
 	struct reading *rd = arg;
 
-	if (rd->af->shown++ >= AUDIT_FILES_SHOW)
+	if (rd->af->quiet || rd->af->shown++ >= AUDIT_FILES_SHOW)
 		return;
 	fprintf(stderr, "filebroker: %s: ", rd->af->tool);
 	place(stderr, at);
@@ -186,7 +202,7 @@ audit_files_read(struct audit_files *af, const char *name,
     int (*fn)(const struct audit_rec *r, void *arg), void *arg)
 {
 	struct reading rd = { af, fn, arg };
-	struct audit_read_cb cb = { record, unreadable, &rd };
+	struct audit_read_cb cb = { record, unreadable, event, line, &rd };
 	int std = strcmp(name, "-") == 0, r = -1;
 	struct gz *g;
 	FILE *f, *in;
@@ -236,4 +252,56 @@ int
 audit_files_damaged(const struct audit_read_stats *st)
 {
 	return st->torn > 0 || st->bad > 0;
+}
+
+/* The N of BASE.N or BASE.N.gz, with BASE's length in *blen; 0 for a name
+ * without one (BASE itself: logrotate's N start at 1). */
+static unsigned long
+rotation_number(const char *name, size_t *blen)
+{
+	size_t n = strlen(name), e = n, d, k;
+	unsigned long v = 0;
+
+	if (n > 3 && strcmp(name + n - 3, ".gz") == 0)
+		e = n - 3;
+	for (d = e; d > 0 && name[d - 1] >= '0' && name[d - 1] <= '9'; d--)
+		;
+	if (d == e || d < 2 || name[d - 1] != '.' || e - d > 9 || name[d] == '0') {
+		*blen = n;
+		return 0;
+	}
+	for (k = d; k < e; k++)
+		v = v * 10 + (unsigned long)(name[k] - '0');
+	*blen = d - 1;
+	return v;
+}
+
+void
+audit_files_order(char **names, size_t n)
+{
+	unsigned long *num, t;
+	size_t i, j, blen, base = 0;
+	char *x;
+
+	if (n < 2 || (num = calloc(n, sizeof(*num))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		num[i] = rotation_number(names[i], &blen);
+		if (i == 0)
+			base = blen;
+		if (blen != base || strncmp(names[i], names[0], base) != 0)
+			goto out;
+		for (j = 0; j < i; j++)
+			if (num[j] == num[i])
+				goto out;
+	}
+	/* Insertion sort: a rotation set is a few dozen files. */
+	for (i = 1; i < n; i++) {
+		for (j = i; j > 0 && num[j - 1] < num[j]; j--) {
+			t = num[j], num[j] = num[j - 1], num[j - 1] = t;
+			x = names[j], names[j] = names[j - 1], names[j - 1] = x;
+		}
+	}
+out:
+	free(num);
 }

@@ -17,13 +17,22 @@
 
 struct audit_files {
 	const char *tool;	      /* "audit", "learn": for messages */
+	/* Each event line (session-start, ...), with the arg of
+	 * audit_files_read(); NULL: events are skipped. */
+	int (*event)(const struct audit_rec *r, void *arg);
+	/* Every line as it turned out to be (audit_read.h), with that arg
+	 * too; NULL: none. */
+	int (*line)(const struct audit_line *l, void *arg);
+	/* Torn and unreadable lines are not reported one by one on stderr
+	 * (the verifier says more of them). */
+	int quiet;
 	struct audit_read_stats st;   /* over every file read */
 	unsigned shown;		      /* lines reported so far */
 };
 
 /*
  * Read the file name ("-": stdin) and call fn(record, arg) for each
- * request record, in order.  A file whose first byte is gzip's (0x1f; a
+ * request record, in order (fn may be NULL).  A file whose first byte is gzip's (0x1f; a
  * record's is '{') is inflated, every gzip member in turn; compressed data
  * that ends early, or is followed by anything but another member, is an
  * error of the file.  Torn and unreadable lines are counted in
@@ -48,5 +57,13 @@ void audit_files_describe(FILE *f, const char *sep, const struct audit_read_stat
 
 /* 1 when some line read was torn or unreadable: the trail is not whole. */
 int audit_files_damaged(const struct audit_read_stats *st);
+
+/*
+ * Put the n names of a rotation set in the order they were written, oldest
+ * first, as logrotate names them: BASE.N and BASE.N.gz by N from the
+ * largest, then BASE.  Only when every name is BASE or BASE.N[.gz] of one
+ * BASE (two at least, no N twice); otherwise, as given.
+ */
+void audit_files_order(char **names, size_t n);
 
 #endif

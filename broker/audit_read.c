@@ -14,6 +14,8 @@
 
 #include "audit_read.h"
 #include "policy.h"
+#include "timearg.h"
+#include "utf8.h"
 
 struct cur {
 	const unsigned char *p, *end;
@@ -64,42 +66,6 @@ lit(struct cur *c, const char *s)
 	return 1;
 }
 
-/* Length of the well-formed UTF-8 sequence at p, or 0 (Unicode table 3-7). */
-static size_t
-utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		if (p[0] == 0xe0)
-			lo = 0xa0;
-		else if (p[0] == 0xed)
-			hi = 0x9f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		if (p[0] == 0xf0)
-			lo = 0x90;
-		else if (p[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if ((size_t)(end - p) < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if (p[i] < lo || p[i] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return n;
-}
-
 static int
 hex4(struct cur *c, unsigned *v)
 {
@@ -144,8 +110,10 @@ put(struct cur *c, char **o, const void *b, size_t n)
 static int
 string(struct cur *c, const char **out)
 {
-	char *o = c->store, u8[4];
+	char *o = c->store;
+	unsigned char u8[4];
 	unsigned cp, lo;
+	uint32_t any;
 	size_t k;
 
 	if (c->p >= c->end || *c->p != '"')
@@ -172,7 +140,7 @@ string(struct cur *c, const char **out)
 			continue;
 		}
 		if (*c->p != '\\') {
-			if ((k = utf8_len(c->p, c->end)) == 0) {
+			if ((k = utf8_decode(c->p, (size_t)(c->end - c->p), &any)) == 0) {
 				/* A sequence the line ends inside of. */
 				if (c->end - c->p < (*c->p >= 0xf0 ? 4 : *c->p >= 0xe0 ? 3 : 2))
 					c->cut = 1;
@@ -226,25 +194,7 @@ string(struct cur *c, const char **out)
 		default:
 			return fail(c, "unknown escape");
 		}
-		if (cp < 0x80) {
-			u8[0] = (char)cp;
-			k = 1;
-		} else if (cp < 0x800) {
-			u8[0] = (char)(0xc0 | cp >> 6);
-			u8[1] = (char)(0x80 | (cp & 0x3f));
-			k = 2;
-		} else if (cp < 0x10000) {
-			u8[0] = (char)(0xe0 | cp >> 12);
-			u8[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			u8[2] = (char)(0x80 | (cp & 0x3f));
-			k = 3;
-		} else {
-			u8[0] = (char)(0xf0 | cp >> 18);
-			u8[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-			u8[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			u8[3] = (char)(0x80 | (cp & 0x3f));
-			k = 4;
-		}
+		k = utf8_encode(cp, u8);
 		if (out != NULL && put(c, &o, u8, k) == -1)
 			return -1;
 	}
@@ -399,7 +349,6 @@ static int
 get_time(struct cur *c, struct audit_rec *r)
 {
 	const char *s;
-	struct tm tm;
 	int y, mo, d, h, mi, sec, us, n = 0;
 	time_t t;
 
@@ -414,14 +363,7 @@ get_time(struct cur *c, struct audit_rec *r)
 	    n != 27 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 ||
 	    us < 0 || y < 0 || mi < 0 || h < 0 || sec < 0)
 		return fail(c, "bad time");
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
+	t = timearg_make(y, mo, d, h, mi, sec, 0);
 	r->has_time = 1;
 	r->when.tv_sec = t;
 	r->when.tv_nsec = (long)us * 1000;
@@ -525,17 +467,29 @@ get_hex(struct cur *c, const char **out)
 	return 0;
 }
 
+/* In the order a request record has them, which is tried first; then the
+ * keys of events (docs/audit.md). */
 enum key {
-	K_V, K_TIME, K_MODE, K_PID, K_TID, K_UID, K_GID, K_OP, K_PATH, K_PATH_HEX, K_PATH2,
-	K_PATH2_HEX, K_CANON, K_CANON_HEX, K_CANON2, K_CANON2_HEX, K_ACCESS, K_FLAGS,
+	K_V, K_TIME, K_SESSION, K_MODE, K_PID, K_TID, K_NSPID, K_NSTID, K_UID, K_GID, K_OP,
+	K_PATH, K_PATH_HEX, K_PATH2, K_PATH2_HEX, K_CANON, K_CANON_HEX, K_CANON2, K_CANON2_HEX,
+	K_ACCESS, K_FLAGS,
 	K_DECISION, K_RULE, K_RULE_HEX, K_ERRNO, K_DURATION, K_COMPLAIN, K_TRUNCATED,
-	K_EVENT, K_BROKER_PID, K_CAUSE, K_BYTES, K_N
+	K_CHAIN, K_SEQ, K_DIGEST,
+	K_EVENT, K_BROKER_PID, K_CAUSE, K_BYTES, K_ALG, K_KEY_ID, K_PREV, K_AFTER, K_TORN,
+	K_VERSION, K_INVOKER_UID, K_INVOKER_GID, K_AUID, K_COMMAND, K_COMMAND_HEX, K_ARGC,
+	K_ARGV, K_CWD, K_CWD_HEX, K_PLACEMENT, K_POLICY, K_POLICY_HEX, K_POLICY_SHA256,
+	K_PROFILE, K_PROFILE_HEX, K_EXIT, K_SIGNAL, K_ALLOWED, K_DENIED, K_WOULD_DENY, K_FAILED,
+	K_N
 };
 
-static const char *const key_names[K_N] = { "v", "time", "mode", "pid", "tid", "uid", "gid", "op",
-	"path", "path_hex", "path2", "path2_hex", "canon", "canon_hex", "canon2", "canon2_hex",
-	"access", "flags", "decision", "rule", "rule_hex", "errno", "duration_us", "complain",
-	"truncated", "event", "broker_pid", "cause", "bytes" };
+static const char *const key_names[K_N] = { "v", "time", "session", "mode", "pid", "tid",
+	"nspid", "nstid", "uid", "gid", "op", "path", "path_hex", "path2", "path2_hex", "canon",
+	"canon_hex", "canon2", "canon2_hex", "access", "flags", "decision", "rule", "rule_hex",
+	"errno", "duration_us", "complain", "truncated", "chain", "seq", "digest", "event",
+	"broker_pid", "cause", "bytes", "alg", "key_id", "prev", "after", "torn", "version",
+	"invoker_uid", "invoker_gid", "auid", "command", "command_hex", "argc", "argv", "cwd",
+	"cwd_hex", "placement", "policy", "policy_hex", "policy_sha256", "profile",
+	"profile_hex", "exit", "signal", "allowed", "denied", "would_deny", "failed" };
 
 /* Keys every version 1 record has. */
 static const enum key required[] = { K_V, K_TIME, K_MODE, K_PID, K_TID, K_UID, K_GID, K_OP,
@@ -591,6 +545,76 @@ get_errno(struct cur *c, int *err)
 	return 0;
 }
 
+/* A short string into a fixed buffer, or null (""). */
+static int
+get_name_or_null(struct cur *c, char *buf, size_t size)
+{
+	if (lit(c, "null")) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return get_name(c, buf, size);
+}
+
+/* A non-negative integer, or null (-1). */
+static int
+get_uint_or_null(struct cur *c, int64_t *v)
+{
+	if (lit(c, "null")) {
+		*v = -1;
+		return 0;
+	}
+	return get_uint(c, v);
+}
+
+/* An array of strings into the store, one after the other (r->argv,
+ * r->nargv); null for none. */
+static int
+get_argv(struct cur *c, struct audit_rec *r)
+{
+	const char *s;
+
+	r->argv = NULL;
+	r->nargv = 0;
+	if (lit(c, "null"))
+		return 0;
+	if (!lit(c, "["))
+		return fail(c, "expected an array");
+	ws(c);
+	if (lit(c, "]"))
+		return 0;
+	for (;;) {
+		ws(c);
+		if (string(c, &s) == -1)
+			return -1;
+		if (r->argv == NULL)
+			r->argv = s;
+		r->nargv++;
+		ws(c);
+		if (lit(c, ","))
+			continue;
+		if (lit(c, "]"))
+			return 0;
+		return fail(c, "expected ',' or ']'");
+	}
+}
+
+/* Exactly n lower-case hex digits into buf (n + 1 bytes), or null ("")
+ * when null_ok. */
+static int
+get_hexname(struct cur *c, char *buf, size_t n, int null_ok)
+{
+	if (null_ok && lit(c, "null")) {
+		buf[0] = '\0';
+		return 0;
+	}
+	if (get_name(c, buf, n + 1) == -1)
+		return -1;
+	if (strlen(buf) != n || strspn(buf, "0123456789abcdef") != n)
+		return fail(c, "bad chain field");
+	return 0;
+}
+
 static int
 get_key(struct cur *c, enum key k, struct audit_rec *r, const char **hex)
 {
@@ -614,6 +638,10 @@ get_key(struct cur *c, enum key k, struct audit_rec *r, const char **hex)
 		return get_uint(c, &r->pid);
 	case K_TID:
 		return get_uint(c, &r->tid);
+	case K_NSPID:
+		return get_uint(c, &r->nspid);
+	case K_NSTID:
+		return get_uint(c, &r->nstid);
 	case K_UID:
 		return get_uint(c, &r->uid);
 	case K_GID:
@@ -657,11 +685,63 @@ get_key(struct cur *c, enum key k, struct audit_rec *r, const char **hex)
 	case K_CAUSE:
 		return get_name(c, r->cause, sizeof(r->cause));
 	case K_BYTES:
-		if (lit(c, "null")) {
-			r->bytes = -1;
-			return 0;
-		}
-		return get_uint(c, &r->bytes);
+		return get_uint_or_null(c, &r->bytes);
+	case K_SESSION:
+		return get_name_or_null(c, r->session, sizeof(r->session));
+	case K_VERSION:
+		return get_name(c, r->version, sizeof(r->version));
+	case K_PLACEMENT:
+		return get_name_or_null(c, r->placement, sizeof(r->placement));
+	case K_SIGNAL:
+		return get_name_or_null(c, r->signal, sizeof(r->signal));
+	case K_POLICY_SHA256:
+		return get_name_or_null(c, r->policy_sha256, sizeof(r->policy_sha256));
+	case K_INVOKER_UID:
+		return get_uint(c, &r->invoker_uid);
+	case K_INVOKER_GID:
+		return get_uint(c, &r->invoker_gid);
+	case K_AUID:
+		return get_uint_or_null(c, &r->auid);
+	case K_ARGC:
+		return get_uint(c, &r->argc);
+	case K_EXIT:
+		return get_uint_or_null(c, &r->exit_code);
+	case K_ALLOWED:
+	case K_DENIED:
+	case K_WOULD_DENY:
+	case K_FAILED:
+		return get_uint(c, &r->counts[k - K_ALLOWED]);
+	case K_COMMAND:
+		return get_str(c, &r->command);
+	case K_CWD:
+		return get_str(c, &r->cwd);
+	case K_POLICY:
+		return get_str(c, &r->policy);
+	case K_PROFILE:
+		return get_str(c, &r->profile);
+	case K_COMMAND_HEX:
+	case K_CWD_HEX:
+	case K_POLICY_HEX:
+	case K_PROFILE_HEX:
+		return get_hex(c, hex);
+	case K_ARGV:
+		return get_argv(c, r);
+	case K_CHAIN:
+		return get_hexname(c, r->chain, AUDIT_CHAIN_ID_LEN, 0);
+	case K_SEQ:
+		return get_uint(c, &r->seq);
+	case K_DIGEST:
+		return get_hexname(c, r->digest, AUDIT_DIGEST_HEX, 0);
+	case K_ALG:
+		return get_name(c, r->alg, sizeof(r->alg));
+	case K_KEY_ID:
+		return get_hexname(c, r->key_id, AUDIT_KEY_ID_LEN, 0);
+	case K_PREV:
+		return get_hexname(c, r->prev, AUDIT_DIGEST_HEX, 1);
+	case K_AFTER:
+		return get_hexname(c, r->after, AUDIT_DIGEST_HEX, 1);
+	case K_TORN:
+		return get_uint_or_null(c, &r->torn);
 	case K_N:
 		break;
 	}
@@ -692,7 +772,10 @@ audit_read_line(const char *line, size_t len, struct audit_rec *r, char *store, 
 	int k, first, closed = 0, next = 0;
 
 	memset(r, 0, sizeof(*r));
-	r->bytes = -1;
+	r->bytes = r->invoker_uid = r->invoker_gid = r->auid = r->argc = r->exit_code = -1;
+	r->counts[0] = r->counts[1] = r->counts[2] = r->counts[3] = -1;
+	r->seq = -1;
+	r->torn = -2;
 	/* The newline is the line's end, not part of it: a line cut short
 	 * then ends inside its record (r->cut) rather than at a raw control
 	 * character in a string. */
@@ -761,6 +844,11 @@ audit_read_line(const char *line, size_t len, struct audit_rec *r, char *store, 
 		fail(&c, "bytes after the record");
 		goto bad;
 	}
+	if ((seen[K_CHAIN] || seen[K_SEQ] || seen[K_DIGEST]) &&
+	    !(seen[K_CHAIN] && seen[K_SEQ] && seen[K_DIGEST])) {
+		fail(&c, "chain, seq and digest: one without the others");
+		goto bad;
+	}
 	if (seen[K_EVENT]) {
 		req = required_event;
 		nreq = sizeof(required_event) / sizeof(required_event[0]);
@@ -771,6 +859,11 @@ audit_read_line(const char *line, size_t len, struct audit_rec *r, char *store, 
 			goto bad;
 		}
 	}
+	if (apply_hex(&c, &r->command, hex[K_COMMAND_HEX]) == -1 ||
+	    apply_hex(&c, &r->cwd, hex[K_CWD_HEX]) == -1 ||
+	    apply_hex(&c, &r->policy, hex[K_POLICY_HEX]) == -1 ||
+	    apply_hex(&c, &r->profile, hex[K_PROFILE_HEX]) == -1)
+		goto bad;
 	if (seen[K_EVENT])
 		return 0;
 	if (apply_hex(&c, &r->path, hex[K_PATH_HEX]) == -1 ||
@@ -790,44 +883,37 @@ bad:
 	return -1;
 }
 
-const char *
-audit_decision_name(enum audit_decision d)
-{
-	switch (d) {
-	case AUDIT_ALLOW:
-		return "allow";
-	case AUDIT_DENY:
-		return "deny";
-	case AUDIT_WOULD_DENY:
-		return "would-deny";
-	case AUDIT_ERROR:
-		return "error";
-	}
-	return "?";
-}
-
 /*
  * The reading of one stream.  The previous line waits for the next one
  * before it is counted: a torn marker after it makes it torn, whatever it
- * looks like.  Two stores take turns, so that the previous line's record
- * (its strings are in its store) stays whole while the next line is parsed.
+ * looks like.  Two buffers take turns, for the lines' bytes and for their
+ * records' strings, so that the line waiting stays whole while the next
+ * one is read and parsed: the next line goes to [cur], the one waiting is
+ * in [!cur].
  */
 struct reader {
 	const char *name;
 	const struct audit_read_cb *cb;
 	struct audit_read_stats *st;
 	uint64_t line; /* this stream's lines so far */
+	char *raw[2];
 	char *store[2];
-	int cur;       /* the store the next line is parsed into */
+	int cur;
 	struct audit_rec rec[2];
 	enum { PREV_NONE, PREV_RECORD, PREV_BAD } prev;
 	uint64_t prev_line;
+	size_t prev_len;   /* its bytes, newline excluded */
 	const char *prev_why;
 	int prev_cut;
-	int prev_glued; /* PREV_RECORD: glued onto a torn line, reported so */
+	int prev_toolong;  /* PREV_BAD: longer than any record, not kept */
+	size_t prev_glued; /* PREV_RECORD: where the record glued onto a torn
+			      line begins (reported so already); 0: none */
 };
 
 #define STORE_SIZE (AUDIT_RECORD_MAX + 16)
+
+static const char why_glued[] =
+    "torn: cut short, and a whole record was glued onto it (read as the line's record)";
 
 static void
 unreadable(struct reader *d, uint64_t line, int torn, const char *why)
@@ -846,53 +932,99 @@ unreadable(struct reader *d, uint64_t line, int torn, const char *why)
 		d->cb->unreadable(&at, torn, d->cb->arg);
 }
 
-/* Count the previous line: no torn marker followed it.  Returns what
- * cb->record does. */
+/* A line, as it turned out to be, to cb->line. */
+static int
+emit(struct reader *d, uint64_t line, enum audit_line_kind kind, const char *why,
+    const char *bytes, size_t len, const struct audit_rec *rec, size_t glued)
+{
+	struct audit_line l;
+
+	if (d->cb->line == NULL)
+		return 0;
+	l.at.name = d->name;
+	l.at.line = line;
+	l.at.why = why;
+	l.kind = kind;
+	l.bytes = bytes;
+	l.len = bytes != NULL ? len : 0;
+	l.rec = rec;
+	l.rec_bytes = rec != NULL ? bytes + glued : NULL;
+	l.rec_len = rec != NULL ? len - glued : 0;
+	return d->cb->line(&l, d->cb->arg);
+}
+
+/* Count the line waiting: no torn marker followed it.  Returns what the
+ * callbacks do. */
 static int
 settle(struct reader *d)
 {
-	int kind = d->prev;
+	int kind = d->prev, p = !d->cur, ret;
+	const char *why;
 
 	d->prev = PREV_NONE;
-	if (kind == PREV_BAD)
-		unreadable(d, d->prev_line, d->prev_cut,
-		    d->prev_cut ? "torn: the line ends inside its record" : d->prev_why);
+	if (kind == PREV_BAD) {
+		why = d->prev_cut ? "torn: the line ends inside its record" : d->prev_why;
+		unreadable(d, d->prev_line, d->prev_cut, why);
+		return emit(d, d->prev_line, d->prev_cut ? AUDIT_LINE_TORN : AUDIT_LINE_BAD, why,
+		    d->prev_toolong ? NULL : d->raw[p], d->prev_len, NULL, 0);
+	}
 	if (kind != PREV_RECORD)
 		return 0;
 	d->st->records++;
-	d->st->recovered += d->prev_glued;
-	return d->cb->record != NULL ? d->cb->record(&d->rec[!d->cur], d->cb->arg) : 0;
+	d->st->recovered += d->prev_glued != 0;
+	if (d->cb->record != NULL && (ret = d->cb->record(&d->rec[p], d->cb->arg)) != 0)
+		return ret;
+	return emit(d, d->prev_line, d->prev_glued ? AUDIT_LINE_TORN : AUDIT_LINE_RECORD,
+	    d->prev_glued ? why_glued : NULL, d->raw[p], d->prev_len, &d->rec[p], d->prev_glued);
 }
 
-/* A line that parsed (r in d->rec[d->cur]): it waits, or it is an event.
- * glued: it was found glued onto a torn line, reported so already. */
+/* An event that says the line before it was torn: a torn marker, or an
+ * open record of a broker that found the file ending inside a line. */
 static int
-parsed(struct reader *d, const struct audit_rec *r, int glued)
+marks_torn(const struct audit_rec *r)
 {
-	int ret = 0;
+	return strcmp(r->event, "torn") == 0 || (strcmp(r->event, "open") == 0 && r->torn != -2);
+}
+
+/* A line that parsed (r in d->rec[d->cur], its bytes in d->raw[d->cur],
+ * len of them without the newline): it waits, or it is an event.  glued:
+ * where the record found glued onto a torn line begins (reported so
+ * already), or 0. */
+static int
+parsed(struct reader *d, const struct audit_rec *r, size_t glued, size_t len)
+{
+	const char *why;
+	int ret = 0, p = !d->cur, was_glued;
 
 	if (r->event[0] == '\0') {
 		ret = settle(d);
 		d->prev = PREV_RECORD;
 		d->prev_line = d->line;
+		d->prev_len = len;
 		d->prev_glued = glued;
+		d->prev_toolong = 0;
 		d->cur = !d->cur;
 		return ret;
 	}
 	d->st->events++;
-	if (strcmp(r->event, "torn") == 0 && d->prev != PREV_NONE) {
-		glued = d->prev == PREV_RECORD && d->prev_glued;
-		d->prev = PREV_NONE;
-		if (!glued)
-			unreadable(d, d->prev_line, 1,
+	if (marks_torn(r) && d->prev != PREV_NONE) {
+		was_glued = d->prev == PREV_RECORD && d->prev_glued;
+		why = was_glued ? why_glued :
 		    strcmp(r->cause, "write") == 0 ?
-			"torn: a write was cut short (a full disk, a file size limit); the "
-			"broker said so on the next line" :
-			"torn: a broker stopped in the middle of writing it; the broker that "
-			"opened the file next said so on the next line");
-		return 0;
-	}
-	return settle(d);
+		    "torn: a write was cut short (a full disk, a file size limit); the broker "
+		    "said so on the next line" :
+		    "torn: a broker stopped in the middle of writing it; the broker that opened the "
+		    "file next said so on the next line";
+		d->prev = PREV_NONE;
+		if (!was_glued)
+			unreadable(d, d->prev_line, 1, why);
+		ret = emit(d, d->prev_line, AUDIT_LINE_TORN, why,
+		    d->prev_toolong && !was_glued ? NULL : d->raw[p], d->prev_len, NULL, 0);
+	} else
+		ret = settle(d);
+	if (ret != 0 || (d->cb->event != NULL && (ret = d->cb->event(r, d->cb->arg)) != 0))
+		return ret;
+	return emit(d, d->line, AUDIT_LINE_EVENT, NULL, d->raw[d->cur], len, r, 0);
 }
 
 /*
@@ -916,31 +1048,35 @@ find_glued(struct reader *d, const char *line, size_t len)
 	return 0;
 }
 
-/* One whole line (its newline included), or NULL for one too long. */
+/* One whole line (its newline included) in d->raw[d->cur], or NULL for
+ * one too long. */
 static int
 one_line(struct reader *d, const char *line, size_t len)
 {
 	struct audit_rec *r = &d->rec[d->cur];
 	const char *why = "line too long";
+	size_t glued, n = len > 0 && line != NULL && line[len - 1] == '\n' ? len - 1 : len;
 	int ret;
 
 	d->line++;
 	d->st->lines++;
 	if (line != NULL && audit_read_line(line, len, r, d->store[d->cur], STORE_SIZE, &why) == 0)
-		return parsed(d, r, 0);
-	if (line != NULL && find_glued(d, line, len) > 0) {
+		return parsed(d, r, 0, n);
+	if (line != NULL && (glued = find_glued(d, line, len)) > 0) {
 		if ((ret = settle(d)) != 0)
 			return ret;
-		unreadable(d, d->line, 1, "torn: cut short, and a whole record was glued onto it "
-					  "(read as the line's record)");
-		return parsed(d, r, 1);
+		unreadable(d, d->line, 1, why_glued);
+		return parsed(d, r, glued, n);
 	}
 	if ((ret = settle(d)) != 0)
 		return ret;
 	d->prev = PREV_BAD;
 	d->prev_line = d->line;
+	d->prev_len = n;
 	d->prev_why = why;
 	d->prev_cut = line != NULL && r->cut;
+	d->prev_toolong = line == NULL;
+	d->cur = !d->cur;
 	return 0;
 }
 
@@ -948,7 +1084,9 @@ int
 audit_read_stream(FILE *f, const char *name, const struct audit_read_cb *cb,
     struct audit_read_stats *st)
 {
-	char *line, blk[65536], *nl;
+	static const char why_end[] = "torn: the file ends inside this line (a broker stopped in "
+				      "the middle of writing it, or is writing it now)";
+	char blk[65536], *nl;
 	size_t len = 0, n, take;
 	int skipping = 0, r = 0;
 	struct reader d;
@@ -957,10 +1095,11 @@ audit_read_stream(FILE *f, const char *name, const struct audit_read_cb *cb,
 	d.name = name;
 	d.cb = cb;
 	d.st = st;
-	line = malloc(AUDIT_RECORD_MAX);
+	d.raw[0] = malloc(AUDIT_RECORD_MAX);
+	d.raw[1] = malloc(AUDIT_RECORD_MAX);
 	d.store[0] = malloc(STORE_SIZE);
 	d.store[1] = malloc(STORE_SIZE);
-	if (line == NULL || d.store[0] == NULL || d.store[1] == NULL) {
+	if (d.raw[0] == NULL || d.raw[1] == NULL || d.store[0] == NULL || d.store[1] == NULL) {
 		r = -1;
 		goto out;
 	}
@@ -978,9 +1117,9 @@ audit_read_stream(FILE *f, const char *name, const struct audit_read_cb *cb,
 			if (len > 0 || skipping) {
 				d.line++;
 				st->lines++;
-				unreadable(&d, d.line, 1,
-				    "torn: the file ends inside this line (a broker stopped in the "
-				    "middle of writing it, or is writing it now)");
+				unreadable(&d, d.line, 1, why_end);
+				r = emit(&d, d.line, AUDIT_LINE_TORN, why_end,
+				    skipping ? NULL : d.raw[d.cur], len, NULL, 0);
 			}
 			break;
 		}
@@ -991,20 +1130,21 @@ audit_read_stream(FILE *f, const char *name, const struct audit_read_cb *cb,
 				if (len + take > AUDIT_RECORD_MAX)
 					skipping = 1;
 				else {
-					memcpy(line + len, p, take);
+					memcpy(d.raw[d.cur] + len, p, take);
 					len += take;
 				}
 			}
 			if (nl == NULL)
 				continue;
-			if ((r = one_line(&d, skipping ? NULL : line, len)) != 0)
+			if ((r = one_line(&d, skipping ? NULL : d.raw[d.cur], len)) != 0)
 				goto out;
 			len = 0;
 			skipping = 0;
 		}
 	}
 out:
-	free(line);
+	free(d.raw[0]);
+	free(d.raw[1]);
 	free(d.store[0]);
 	free(d.store[1]);
 	return r;

@@ -25,6 +25,8 @@
 #include <dlfcn.h>
 
 #include "audit.h"
+#include "audit_chain.h"
+#include "sha256.h"
 
 enum sink_kind { SINK_FD, SINK_SYSLOG, SINK_JOURNAL };
 
@@ -42,6 +44,9 @@ struct audit {
 				   * fails too (a second fdatasync() may succeed
 				   * although the data was lost) */
 	int failed;		  /* the last write to this sink failed */
+	int chained;		  /* SINK_FD, AUDIT_JSON: every line sealed */
+	int ended;		  /* its close record was written: no more */
+	struct audit_chain chain; /* what its next line is sealed with */
 	char *name;		  /* for messages */
 	struct sockaddr_un addr;  /* SINK_SYSLOG: where to reconnect */
 	pthread_mutex_t lock;
@@ -76,6 +81,22 @@ sink_new(enum sink_kind kind, enum audit_style style, int fd, const char *name,
 	return 0;
 }
 
+struct tail;
+static int chain_start(struct audit *a, const struct tail *t);
+static int write_fd(struct audit *a, int fd, char *buf, size_t n, size_t size);
+
+/* One sink, not chained to others: its descriptor closed, its key wiped. */
+static void
+sink_free(struct audit *a)
+{
+	if (a->fd != -1)
+		close(a->fd);
+	audit_chain_wipe(&a->chain);
+	pthread_mutex_destroy(&a->lock);
+	free(a->name);
+	free(a);
+}
+
 static int
 is_regular(int fd)
 {
@@ -99,6 +120,13 @@ audit_open_fd(int fd, enum audit_style style, struct audit **out)
 	if (sink_new(SINK_FD, style, fd, fd == STDERR_FILENO ? "stderr" : "descriptor", out) == -1)
 		return -1;
 	(*out)->is_file = is_regular(fd);
+	if (style == AUDIT_JSON && chain_start(*out, NULL) == -1) {
+		/* fd is the caller's again. */
+		(*out)->fd = -1;
+		sink_free(*out);
+		*out = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -116,6 +144,37 @@ write_once(int fd, const struct iovec *iov, int n)
 		w = writev(fd, iov, n);
 	while (w == -1 && errno == EINTR);
 	return w;
+}
+
+/*
+ * write_once() of the n buffers of iov, total bytes in all; after a short
+ * write (the file size limit, RLIMIT_FSIZE, which the broker ignores
+ * SIGXFSZ for, or a full disk), one more write of the rest, only to learn
+ * why: its error (EFBIG, ENOSPC) names the cause, or it completes what
+ * was asked.  Returns the bytes written by both, with errno set when short
+ * (the second write's error, else EIO); -1 with errno when the first wrote
+ * nothing.  iov is used up.
+ */
+static ssize_t
+write_rest(int fd, struct iovec *iov, int n, size_t total)
+{
+	size_t done, skip;
+	ssize_t w, r;
+
+	if ((w = write_once(fd, iov, n)) == -1)
+		return -1;
+	done = (size_t)w;
+	if (done >= total)
+		return w;
+	for (skip = done; n > 0 && skip >= iov->iov_len; n--, iov++)
+		skip -= iov->iov_len;
+	iov->iov_base = (char *)iov->iov_base + skip;
+	iov->iov_len -= skip;
+	if ((r = write_once(fd, iov, n)) > 0)
+		done += (size_t)r;
+	if (done < total && r >= 0)
+		errno = EIO;
+	return (ssize_t)done;
 }
 
 /*
@@ -146,79 +205,67 @@ read_at(int fd, off_t off, char *buf, size_t n)
 	return 0;
 }
 
+/* How a file ended when it was opened: what its open record says. */
+struct tail {
+	int torn;		/* inside a line */
+	int64_t bytes;		/* that line's length; -1: longer than a record */
+	int has_after;		/* after is the SHA-256 of its last line */
+	unsigned char after[SHA256_LEN];
+};
+
 /*
- * Does the file of size bytes end in the middle of a line?  Returns 0 when
- * it is empty or ends with a newline, 1 when it does not, with the length
- * of its last line in *bytes (-1 when longer than any record), or -1 with
- * errno.
+ * Read how the file of size bytes ends into t: whether it ends inside a
+ * line (a torn one), and the SHA-256 of its last line, whole or torn
+ * (newline excluded), when that line is no longer than a record.  Returns
+ * 0, or -1 with errno.
  */
 static int
-tail_torn(int fd, off_t size, int64_t *bytes)
+read_tail(int fd, off_t size, struct tail *t)
 {
-	char blk[4096], *nl;
-	off_t pos = size;
-	size_t n;
+	size_t n = size > AUDIT_RECORD_MAX + 2 ? AUDIT_RECORD_MAX + 2 : (size_t)size;
+	char *buf, *end, *start;
 
-	*bytes = -1;
-	while (pos > 0 && size - pos <= AUDIT_RECORD_MAX) {
-		n = pos < (off_t)sizeof(blk) ? (size_t)pos : sizeof(blk);
-		if (read_at(fd, pos - (off_t)n, blk, n) == -1)
-			return -1;
-		if (pos == size && blk[n - 1] == '\n')
-			return 0;
-		if ((nl = memrchr(blk, '\n', n)) != NULL) {
-			pos -= (off_t)n - (nl - blk) - 1;
-			break;
-		}
-		pos -= (off_t)n;
-	}
-	if (size - pos <= AUDIT_RECORD_MAX)
-		*bytes = size - pos;
-	return 1;
-}
-
-/* A newline that ends a torn line, then the torn marker, into m; its
- * length. */
-#define TORN_END_MAX (1 + AUDIT_TORN_MAX)
-static size_t
-torn_end(char m[TORN_END_MAX], enum audit_torn_cause cause, int64_t bytes)
-{
-	struct timespec now;
-	ssize_t n;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	m[0] = '\n';
-	n = audit_format_torn(&now, getpid(), cause, bytes, m + 1, TORN_END_MAX - 1);
-	/* AUDIT_TORN_MAX holds any marker; without it, the newline alone
-	 * still keeps the next record off the torn line. */
-	return n > 0 ? (size_t)n + 1 : 1;
-}
-
-/* Write the torn line's end (torn_end()) to fd; 0, or -1 with errno (EIO
- * for a short write). */
-static int
-write_torn_end(int fd, enum audit_torn_cause cause, int64_t bytes)
-{
-	char m[TORN_END_MAX];
-	struct iovec iov = { m, torn_end(m, cause, bytes) };
-	ssize_t w;
-
-	if ((w = write_once(fd, &iov, 1)) == -1)
+	memset(t, 0, sizeof(*t));
+	t->bytes = -1;
+	if (n == 0)
+		return 0;
+	if ((buf = malloc(n)) == NULL)
 		return -1;
-	if ((size_t)w != iov.iov_len) {
-		errno = EIO;
+	if (read_at(fd, size - (off_t)n, buf, n) == -1) {
+		free(buf);
 		return -1;
 	}
+	end = buf + n;
+	if (end[-1] == '\n')
+		end--;
+	else
+		t->torn = 1;
+	if ((start = memrchr(buf, '\n', (size_t)(end - buf))) != NULL)
+		start++;
+	else if ((off_t)n == size)
+		start = buf; /* the file's only line */
+	if (start != NULL) {
+		sha256(start, (size_t)(end - start), t->after);
+		t->has_after = 1;
+		if (t->torn)
+			t->bytes = end - start;
+	}
+	free(buf);
 	return 0;
 }
 
-/* The audit file's descriptor, opened as audit.h says; -1 with errno. */
+/*
+ * The audit file's descriptor, opened as audit.h says, and how it ended in
+ * *t (all 0 when it could not be read); -1 with errno.  Nothing is written
+ * here: the open record, which ends a torn last line, is the sink's.
+ */
 static int
-open_file_fd(const char *dest)
+open_file_fd(const char *dest, struct tail *t)
 {
 	struct stat st;
 	int fd, fl, saved, rd = 1;
 
+	memset(t, 0, sizeof(*t));
 	/*
 	 * O_NOFOLLOW: the broker runs as root and must not be led to append
 	 * to another file through a planted link.  O_NONBLOCK so that opening
@@ -241,15 +288,8 @@ open_file_fd(const char *dest)
 	}
 	if ((fl = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
 		goto fail;
-	/* A record cut short by a broker that stopped mid-write: end it
-	 * (audit.h), so that the first record here starts its own line. */
-	if (rd && st.st_size > 0) {
-		int64_t bytes;
-		int t = tail_torn(fd, st.st_size, &bytes);
-
-		if (t == -1 || (t == 1 && write_torn_end(fd, AUDIT_TORN_OPEN, bytes) == -1))
-			goto fail;
-	}
+	if (rd && read_tail(fd, st.st_size, t) == -1)
+		goto fail;
 	return fd;
 fail:
 	saved = errno;
@@ -258,12 +298,99 @@ fail:
 	return -1;
 }
 
+/* A newline that ends a torn line, then the torn marker (its line, "}\n"
+ * last, room left for its seal), into m; its length. */
+#define TORN_END_MAX (1 + AUDIT_TORN_MAX + AUDIT_CHAIN_TAIL_MAX)
+static size_t
+torn_end(char m[TORN_END_MAX], enum audit_torn_cause cause, int64_t bytes)
+{
+	struct timespec now;
+	ssize_t n;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	m[0] = '\n';
+	n = audit_format_torn(&now, getpid(), cause, bytes, m + 1, TORN_END_MAX - 1);
+	/* AUDIT_TORN_MAX holds any marker; without it, the newline alone
+	 * still keeps the next record off the torn line. */
+	return n > 0 ? (size_t)n + 1 : 1;
+}
+
+/*
+ * Begin the sink's chain on fd: a new chain (keyed when audit_key_load()
+ * gave a key), or the one it has, gone on (reopen).  Its open record,
+ * after a newline that ends a torn last line, in one write(2) (and one
+ * more for the rest after a short one, write_rest()); the chain moves on
+ * only when it was taken whole.  0, or -1 with errno (the cause of a short
+ * write, EFBIG or ENOSPC, else EIO).
+ */
+static int
+write_open(struct audit *a, int fd, int reopen, const struct tail *t)
+{
+	char buf[1 + AUDIT_OPEN_MAX + AUDIT_CHAIN_TAIL_MAX];
+	struct audit_chain work = a->chain;
+	struct audit_open info;
+	struct timespec now;
+	struct iovec iov;
+	ssize_t n, w;
+	size_t k = 0;
+
+	memset(&info, 0, sizeof(info));
+	info.reopen = reopen;
+	info.key_id = work.keyed ? work.key_id : NULL;
+	info.prev = work.seq > 0 ? work.last : NULL;
+	info.after = t->has_after ? t->after : NULL;
+	info.torn = t->torn;
+	info.torn_bytes = t->bytes;
+	if (t->torn)
+		buf[k++] = '\n';
+	clock_gettime(CLOCK_REALTIME, &now);
+	if ((n = audit_format_open(&now, getpid(), &info, buf + k, sizeof(buf) - k)) < 0 ||
+	    (n = audit_chain_seal(&work, buf + k, (size_t)n, sizeof(buf) - k)) < 0) {
+		audit_chain_wipe(&work);
+		return -1;
+	}
+	iov.iov_base = buf;
+	iov.iov_len = k + (size_t)n;
+	if ((w = write_rest(fd, &iov, 1, k + (size_t)n)) == -1 || (size_t)w != k + (size_t)n) {
+		audit_chain_wipe(&work);
+		return -1;
+	}
+	audit_chain_wipe(&a->chain);
+	a->chain = work;
+	audit_chain_wipe(&work);
+	return 0;
+}
+
+/*
+ * A sink of its own chain: new, keyed by the master key when one was
+ * loaded; its open record written to its descriptor (t: how a file ended,
+ * NULL for a descriptor that is not read).  0, or -1 with errno.
+ */
+static int
+chain_start(struct audit *a, const struct tail *t)
+{
+	const unsigned char *master;
+	struct tail none;
+	size_t mlen;
+
+	master = audit_key_master(&mlen);
+	if (audit_chain_new(&a->chain, master, mlen) == -1)
+		return -1;
+	a->chained = 1;
+	if (t == NULL) {
+		memset(&none, 0, sizeof(none));
+		t = &none;
+	}
+	return write_open(a, a->fd, 0, t);
+}
+
 static int
 open_file(const char *dest, unsigned flags, struct audit **out)
 {
+	struct tail t;
 	int fd, saved;
 
-	if ((fd = open_file_fd(dest)) == -1)
+	if ((fd = open_file_fd(dest, &t)) == -1)
 		return -1;
 	if (sink_new(SINK_FD, AUDIT_JSON, fd, dest, out) == -1) {
 		saved = errno;
@@ -274,6 +401,13 @@ open_file(const char *dest, unsigned flags, struct audit **out)
 	(*out)->is_file = 1;
 	(*out)->by_name = 1;
 	(*out)->flags = flags;
+	if (chain_start(*out, &t) == -1) {
+		saved = errno;
+		sink_free(*out);
+		*out = NULL;
+		errno = saved;
+		return -1;
+	}
 	return 0;
 }
 
@@ -428,6 +562,9 @@ audit_open_flags(const char *dest, unsigned flags, struct audit **out)
 		errno = EINVAL;
 		return -1;
 	}
+	/* Session ids are made from it, also once the broker is confined. */
+	if (audit_session_seed() == -1)
+		return -1;
 	if (strcmp(dest, "syslog") == 0)
 		return audit_open_syslog(AUDIT_SYSLOG_PATH, out);
 	if (strcmp(dest, "journal") == 0)
@@ -449,6 +586,13 @@ audit_open_flags(const char *dest, unsigned flags, struct audit **out)
 		return -1;
 	}
 	(*out)->is_file = is_regular(fd);
+	if (chain_start(*out, NULL) == -1) {
+		saved = errno;
+		sink_free(*out);
+		*out = NULL;
+		errno = saved;
+		return -1;
+	}
 	return 0;
 }
 
@@ -536,7 +680,8 @@ audit_failed(const struct audit *a)
 int
 audit_reopen(struct audit *a, void (*report)(const char *name, int err, void *arg), void *arg)
 {
-	int r = 0, saved = 0, fd, old;
+	struct tail t;
+	int r = 0, saved = 0, fd, old, e;
 
 	for (; a != NULL; a = a->next) {
 		if (!a->by_name)
@@ -548,7 +693,7 @@ audit_reopen(struct audit *a, void (*report)(const char *name, int err, void *ar
 		 * the lock, so every record is written whole to one file or
 		 * the other, never split between them.
 		 */
-		if ((fd = open_file_fd(a->name)) == -1) {
+		if ((fd = open_file_fd(a->name, &t)) == -1) {
 			if (r == 0) {
 				saved = errno;
 				r = -1;
@@ -558,6 +703,11 @@ audit_reopen(struct audit *a, void (*report)(const char *name, int err, void *ar
 			continue;
 		}
 		pthread_mutex_lock(&a->lock);
+		if (a->ended) {
+			pthread_mutex_unlock(&a->lock);
+			close(fd);
+			continue;
+		}
 		/* Records not synced yet are in the old file: sync them there
 		 * (the event loop syncs before every reply, so this is for
 		 * callers that do not). */
@@ -565,9 +715,24 @@ audit_reopen(struct audit *a, void (*report)(const char *name, int err, void *ar
 			a->dirty = 0;
 		/* A tear is the old file's: ended there if it can be, so
 		 * that the rotated file ends with a whole line.  The new one
-		 * was checked when it was opened. */
-		if (a->torn && write_torn_end(a->fd, AUDIT_TORN_WRITE, a->torn_bytes) == 0)
-			a->torn = 0;
+		 * is ended by its open record. */
+		if (a->torn)
+			(void)write_fd(a, a->fd, NULL, 0, 0);
+		/* The chain goes on in the new file: its open record names
+		 * the last line of the old one.  Only once it is there does
+		 * the sink switch. */
+		if (a->chained && write_open(a, fd, 1, &t) == -1) {
+			e = errno;
+			pthread_mutex_unlock(&a->lock);
+			close(fd);
+			if (r == 0) {
+				saved = e;
+				r = -1;
+			}
+			if (report != NULL)
+				report(a->name, e, arg);
+			continue;
+		}
 		old = a->fd;
 		a->fd = fd;
 		a->torn = 0;
@@ -581,86 +746,147 @@ audit_reopen(struct audit *a, void (*report)(const char *name, int err, void *ar
 	return r;
 }
 
+int
+audit_end(struct audit *a)
+{
+	char buf[AUDIT_OPEN_MAX + AUDIT_CHAIN_TAIL_MAX];
+	struct timespec now;
+	int r = 0, saved = 0, w;
+	ssize_t n;
+
+	for (; a != NULL; a = a->next) {
+		pthread_mutex_lock(&a->lock);
+		if (a->chained && !a->ended) {
+			clock_gettime(CLOCK_REALTIME, &now);
+			n = audit_format_close(&now, getpid(), buf, AUDIT_OPEN_MAX);
+			w = n < 0 ? -1 : write_fd(a, a->fd, buf, (size_t)n, sizeof(buf));
+			if (w == 0 && (a->flags & AUDIT_SYNC) && fdatasync(a->fd) == -1)
+				w = -1;
+			if (w == -1 && r == 0) {
+				saved = errno;
+				r = -1;
+			}
+			/* Nothing more is sealed: the key goes. */
+			a->ended = 1;
+			audit_chain_wipe(&a->chain);
+		}
+		pthread_mutex_unlock(&a->lock);
+	}
+	if (r == -1)
+		errno = saved;
+	return r;
+}
+
+void
+audit_anchors(const struct audit *a, void (*fn)(const char *name, const char *anchor, void *arg),
+    void *arg)
+{
+	char anchor[AUDIT_ANCHOR_MAX], hex[AUDIT_DIGEST_HEX + 1];
+
+	for (; a != NULL; a = a->next) {
+		pthread_mutex_lock((pthread_mutex_t *)&a->lock);
+		if (a->chained && a->chain.seq > 0) {
+			sha256_hex(a->chain.last, sizeof(a->chain.last), hex);
+			snprintf(anchor, sizeof(anchor), "%s:%llu:%s", a->chain.id,
+			    (unsigned long long)(a->chain.seq - 1), hex);
+		} else
+			anchor[0] = '\0';
+		pthread_mutex_unlock((pthread_mutex_t *)&a->lock);
+		if (anchor[0] != '\0')
+			fn(a->name, anchor, arg);
+	}
+}
+
 void
 audit_close(struct audit *a)
 {
 	struct audit *next;
 
+	audit_end(a);
 	for (; a != NULL; a = next) {
 		next = a->next;
-		if (a->fd != -1)
-			close(a->fd);
-		pthread_mutex_destroy(&a->lock);
-		free(a->name);
-		free(a);
+		sink_free(a);
 	}
 }
 
 /*
- * One write(2) of the line; after a short write, preceded by the newline
- * and the torn marker that end the torn line (audit.h).
+ * One writev(2) to fd (the sink's, or the one it leaves on SIGHUP) of the
+ * line buf[0..n) (NULL: none), size bytes of room, and after a short one
+ * one more for the rest (write_rest()); after a short write, preceded by
+ * the newline and the torn marker that end the torn line (audit.h).  A
+ * chained sink seals each line (room for the seal is AUDIT_SEAL_ROOM, else
+ * ENOBUFS before anything is written), and its chain moves on past each
+ * line written whole, newline included, by the two writes together, and
+ * no further: a line cut short is no line of the chain, and the next takes
+ * its seq.  0, or -1 with errno (a short write's cause, else EIO).
  */
 static int
-write_fd(struct audit *a, char *buf, size_t n)
+write_fd(struct audit *a, int fd, char *buf, size_t n, size_t size)
 {
 	char m[TORN_END_MAX];
+	struct audit_chain work, after[2];
 	struct iovec iov[2];
 	struct stat st;
-	size_t mlen = 0;
-	ssize_t w;
-	int k = 0;
+	size_t mlen = 0, end[2], total, done;
+	ssize_t w, sn;
+	int k = 0, np = 0, i, ret = 0;
 
+	if (a->ended) {
+		errno = EBADF; /* nothing after the close record */
+		return -1;
+	}
+	memset(&work, 0, sizeof(work));
+	if (a->chained)
+		work = a->chain;
 	if (a->torn) {
 		/* Denial lines are for people: the newline alone. */
 		mlen = a->style == AUDIT_JSON ? torn_end(m, AUDIT_TORN_WRITE, a->torn_bytes) : 1;
 		m[0] = '\n';
+		if (a->chained && mlen > 1) {
+			if ((sn = audit_chain_seal(&work, m + 1, mlen - 1, sizeof(m) - 1)) < 0)
+				goto fail;
+			mlen = 1 + (size_t)sn;
+			after[np] = work;
+			end[np++] = mlen;
+		}
 		iov[k].iov_base = m;
 		iov[k++].iov_len = mlen;
 	}
-	iov[k].iov_base = buf;
-	iov[k++].iov_len = n;
-	if ((w = write_once(a->fd, iov, k)) == -1)
-		return -1;
-	if ((size_t)w < mlen + n) {
-		/* Short: the file size limit (RLIMIT_FSIZE; the broker ignores
-		 * SIGXFSZ) or a full disk.  A write of the rest says which
-		 * (EFBIG, ENOSPC), so that the broker can name it; should the
-		 * cause have passed, the record is whole after all. */
-		size_t done = (size_t)w, w2 = 0;
-		ssize_t r;
-
-		if (done < mlen) {
-			iov[0].iov_base = m + done;
-			iov[0].iov_len = mlen - done;
-			iov[1].iov_base = buf;
-			iov[1].iov_len = n;
-			r = write_once(a->fd, iov, 2);
-		} else {
-			iov[0].iov_base = buf + (done - mlen);
-			iov[0].iov_len = n - (done - mlen);
-			r = write_once(a->fd, iov, 1);
+	if (buf != NULL) {
+		if (a->chained) {
+			if ((sn = audit_chain_seal(&work, buf, n, size)) < 0)
+				goto fail;
+			n = (size_t)sn;
+			after[np] = work;
+			end[np++] = mlen + n;
 		}
-		if (r > 0)
-			w2 = (size_t)r;
-		if (done + w2 == mlen + n) {
-			a->torn = 0;
-			goto written;
+		iov[k].iov_base = buf;
+		iov[k++].iov_len = n;
+	} else
+		n = 0;
+	total = mlen + n;
+	if ((w = write_rest(fd, iov, k, total)) == -1)
+		goto fail;
+	done = (size_t)w;
+	/* Each line written whole, newline included, joins the chain. */
+	for (i = 0; i < np; i++) {
+		if (done >= end[i]) {
+			audit_chain_wipe(&a->chain);
+			a->chain = after[i];
 		}
+	}
+	if (done < total) {
 		/* Torn now is what followed the last newline written; nothing
 		 * written leaves the old tear as it was. */
-		done += w2;
 		if (done > 0) {
 			a->torn = 1;
 			a->torn_bytes = mlen == 0 ? done : done >= mlen ? done - mlen : done - 1;
 		}
-		if (r >= 0)
-			errno = EIO;
-		return -1;
+		goto fail;
 	}
 	a->torn = 0;
-written:
-	if (!a->is_file)
-		return 0;
+	if (!a->is_file || fd != a->fd)
+		goto out;
 	/*
 	 * A file removed under the broker still takes writes, into an inode
 	 * nobody can read again: that is a lost record, so it fails closed.
@@ -669,11 +895,21 @@ written:
 	 */
 	if (fstat(a->fd, &st) == 0 && st.st_nlink == 0) {
 		errno = ENOENT;
-		return -1;
+		goto fail;
 	}
 	if (a->flags & AUDIT_SYNC)
 		a->dirty = 1;
-	return 0;
+	goto out;
+fail:
+	ret = -1;
+out:
+	/* Keys of lines to come: only the sink's own copy stays. */
+	i = errno;
+	audit_chain_wipe(&work);
+	audit_chain_wipe(&after[0]);
+	audit_chain_wipe(&after[1]);
+	errno = i;
+	return ret;
 }
 
 static int
@@ -729,7 +965,7 @@ sink_write(struct audit *a, const struct audit_event *ev, char *buf, size_t size
 					     audit_format_denial(ev, buf, size);
 		if (n <= 0)
 			return n == 0 ? 0 : -1; /* 0: not a denial */
-		return write_fd(a, buf, (size_t)n);
+		return write_fd(a, a->fd, buf, (size_t)n, size);
 	case SINK_SYSLOG:
 		if ((n = audit_format_syslog(ev, getpid(), buf, size)) < 0)
 			return -1;
@@ -783,12 +1019,26 @@ audit_sync(struct audit *a)
 	return r;
 }
 
+/* The index of the event's decision in a session's counts (audit.h). */
+static int
+decision_index(const struct audit_event *ev)
+{
+	if (ev->rule == NULL)
+		return 3;
+	if (ev->allowed)
+		return 0;
+	return ev->waived ? 2 : 1;
+}
+
 int
 audit_write(struct audit *a, const struct audit_event *ev)
 {
 	/* Most records fit here; a worst case of paths goes to the heap. */
 	char stack[8192], *heap = NULL;
 	int r = 0, saved = 0, w;
+
+	if (ev->session != NULL)
+		__atomic_fetch_add(&ev->session->n[decision_index(ev)], 1, __ATOMIC_RELAXED);
 
 	for (; a != NULL; a = a->next) {
 		pthread_mutex_lock(&a->lock);
@@ -807,6 +1057,71 @@ audit_write(struct audit *a, const struct audit_event *ev)
 		pthread_mutex_unlock(&a->lock);
 	}
 	free(heap);
+	if (r == -1)
+		errno = saved;
+	return r;
+}
+
+/* An event line to one sink (audit_write_event()); buf of size bytes is
+ * room to frame it. */
+static int
+sink_event(struct audit *a, const char *line, size_t n, const struct audit_note *note, char *buf,
+    size_t size)
+{
+	struct iovec iov[AUDIT_JOURNAL_FIELDS];
+	ssize_t k;
+	int nf, r;
+
+	switch (a->kind) {
+	case SINK_FD:
+		if (a->style != AUDIT_JSON)
+			return 0; /* denial lines are for denials only */
+		if (n >= size) {
+			errno = ENOBUFS;
+			return -1;
+		}
+		memcpy(buf, line, n);
+		return write_fd(a, a->fd, buf, n, size);
+	case SINK_SYSLOG:
+		if ((k = audit_format_syslog_line(line, n, getpid(), buf, size)) < 0)
+			return -1;
+		return send_syslog(a, buf, (size_t)k);
+	case SINK_JOURNAL:
+		if ((nf = audit_format_journal_event(note, line, n, buf, size, iov)) < 0)
+			return -1;
+		if (journal_present() == -1)
+			return -1;
+		if ((r = journal_sendv(iov, nf)) < 0) {
+			errno = -r;
+			return -1;
+		}
+		return 0;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+int
+audit_write_event(struct audit *a, const char *line, size_t n, const struct audit_note *note)
+{
+	char *buf;
+	int r = 0, saved = 0, w;
+
+	/* Room for the line and its framing (the journal's fields, a
+	 * syslog header). */
+	if ((buf = malloc(2 * AUDIT_RECORD_MAX)) == NULL)
+		return -1;
+	for (; a != NULL; a = a->next) {
+		pthread_mutex_lock(&a->lock);
+		w = sink_event(a, line, n, note, buf, 2 * AUDIT_RECORD_MAX);
+		a->failed = w == -1;
+		if (w == -1 && r == 0) {
+			saved = errno;
+			r = -1;
+		}
+		pthread_mutex_unlock(&a->lock);
+	}
+	free(buf);
 	if (r == -1)
 		errno = saved;
 	return r;

@@ -13,18 +13,18 @@
  * the inputs) are folded into the patterns a person would write
  * (broker/learn.c), unless --exact.  Each rule says which records it came
  * from, and grants a person must look at (the password hashes, keys,
- * other users' homes) are marked and said on stderr.
+ * other users' homes) are marked and said on stderr.  What is made of the
+ * records, and the printing, are learn.c's; this is the command line and
+ * the reading.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "audit_files.h"
@@ -32,7 +32,6 @@
 #include "cmds.h"
 #include "learn.h"
 #include "log.h"
-#include "out.h"
 #include "policy.h"
 
 #define LEARN_FROM_MAX 64
@@ -41,136 +40,30 @@
 struct gather {
 	struct learn l;
 	struct audit_files *af;
-	uint64_t used, denied, errors;
-	int64_t uid;		/* the worker's, from the first record used */
-	const char *file;	/* the file being read, for the rules' comments */
-	uint64_t base;		/* lines read before it */
-	uint64_t seq;		/* records used so far */
-	uint64_t cb_lines;	/* lines read when the last record came */
-	uint64_t cb_other;	/* and lines that were no record */
+	const char *file;  /* the file being read, for the rules' comments */
+	uint64_t base;	   /* lines read before it */
+	uint64_t cb_lines; /* lines read when the last record used came */
+	uint64_t cb_other; /* and lines that were no record */
 };
-
-/* /proc/PID/... of the asking process is /proc/self/... to a policy. */
-static int
-learn_path(struct gather *g, const char *canon, int64_t pid, unsigned access, unsigned seen,
-    const struct learn_first *first)
-{
-	char buf[PATH_MAX + 32], pre[32];
-	size_t n;
-
-	n = (size_t)snprintf(pre, sizeof(pre), "/proc/%" PRId64, pid);
-	if (pid > 0 && strncmp(canon, pre, n) == 0 && (canon[n] == '/' || canon[n] == '\0')) {
-		snprintf(buf, sizeof(buf), "/proc/self%s", canon + n);
-		canon = buf;
-	}
-	if (learn_use(&g->l, canon, access, seen, first) != NULL)
-		return 0;
-	if (errno == EINVAL) {
-		log_warnx("learn: a path too long for a policy line was left out");
-		return 0;
-	}
-	fatal("learn: memory");
-}
-
-/* Is flag one of the names in flags ("O_WRONLY|O_CREAT|O_TRUNC")? */
-static int
-has_flag(const char *flags, const char *flag)
-{
-	size_t n = strlen(flag);
-	const char *p;
-
-	for (p = flags; p != NULL && (p = strstr(p, flag)) != NULL; p += n)
-		if ((p == flags || p[-1] == '|') && (p[n] == '|' || p[n] == '\0'))
-			return 1;
-	return 0;
-}
-
-/*
- * What the program made, its next run finds there, and may replace.  A
- * file made by an open needs, when it is already there, the access that
- * open asks for (as open_existing() in ops.c decides it: the O_ACCMODE's
- * read or write, and write for O_TRUNC or O_APPEND); a folder it made
- * needs stat, for mkdir -p and os.makedirs(exist_ok=True) to see it.
- * Replacing it needs more: whatever the run made (an open, a mkdir, a
- * rename's new name, a symlink) may be removed and made again (delete,
- * and write for a file), and a file the run truncated may be removed and
- * made anew (create, delete): tools replace their output by a rename over
- * it or by unlink and create as often as by truncating it.
- */
-static unsigned
-made(const struct audit_rec *r)
-{
-	unsigned a = 0;
-	int opened = strcmp(r->op, "open") == 0 && r->flags != NULL;
-
-	if (!(r->access & POLICY_CREATE)) {
-		if (opened && has_flag(r->flags, "O_TRUNC"))
-			return POLICY_CREATE | POLICY_DELETE;
-		return 0;
-	}
-	if (strcmp(r->op, "mkdir") == 0)
-		return POLICY_STAT | POLICY_DELETE;
-	if (!opened)
-		return POLICY_DELETE;
-	if (has_flag(r->flags, "O_RDWR"))
-		a = POLICY_READ | POLICY_WRITE;
-	else if (has_flag(r->flags, "O_WRONLY"))
-		a = POLICY_WRITE;
-	else if (has_flag(r->flags, "O_RDONLY"))
-		a = POLICY_READ;
-	if (has_flag(r->flags, "O_TRUNC") || has_flag(r->flags, "O_APPEND"))
-		a |= POLICY_WRITE;
-	return a | POLICY_WRITE | POLICY_DELETE;
-}
 
 static int
 take_record(const struct audit_rec *r, void *arg)
 {
 	struct gather *g = arg;
-	struct learn_first first;
-	unsigned acc = r->access & POLICY_ALL;
-
-	if (r->decision == AUDIT_DENY) {
-		g->denied++;
-		return 0;
-	}
-	if (r->decision == AUDIT_ERROR || r->canon == NULL || r->canon[0] != '/' ||
-	    r->access == 0) {
-		g->errors++;
-		return 0;
-	}
-	/* filebroker run's own preload library needs no rule. */
-	if (r->rule != NULL && strcmp(r->rule, "@preload") == 0)
-		return 0;
-	g->used++;
-	if (g->uid < 0)
-		g->uid = r->uid;
 	/* The record's line: it is passed on once the next line has been read
 	 * (audit_read_stream()), so one line back; read_file() corrects the
 	 * last one of a file, passed on at its end. */
-	g->cb_lines = g->af->st.lines;
-	g->cb_other = g->af->st.bad + g->af->st.torn + g->af->st.events;
-	memset(&first, 0, sizeof(first));
-	first.op = (char *)r->op;
-	first.path = (char *)(r->path != NULL ? r->path : r->canon);
-	first.file = g->file;
-	first.line = g->cb_lines - g->base - 1;
-	first.seq = ++g->seq;
-	if (strcmp(r->op, "link") == 0 && r->canon2 != NULL && r->canon2[0] == '/') {
-		/* A hard link: its file needs stat, its new name create, and
-		 * nothing more (the broker lets a new name allow nothing of the
-		 * file's that the old one does not). */
-		learn_path(g, r->canon, r->pid, acc & POLICY_STAT, acc & POLICY_STAT, &first);
-		return learn_path(g, r->canon2, r->pid, acc & POLICY_CREATE, acc & POLICY_CREATE,
-		    &first);
+	uint64_t lines = g->af->st.lines;
+	uint64_t other = g->af->st.bad + g->af->st.torn + g->af->st.events;
+	int used = learn_record(&g->l, r, g->file, lines - g->base - 1);
+
+	if (used == -1)
+		fatal("learn: memory");
+	if (used) {
+		g->cb_lines = lines;
+		g->cb_other = other;
 	}
-	if (r->canon2 != NULL && r->canon2[0] == '/') {
-		/* A rename: the old name goes, the new one is made. */
-		learn_path(g, r->canon, r->pid, acc, acc, &first);
-		return learn_path(g, r->canon2, r->pid,
-		    acc | ((acc & POLICY_CREATE) ? POLICY_DELETE : 0), acc, &first);
-	}
-	return learn_path(g, r->canon, r->pid, acc | made(r), acc, &first);
+	return 0;
 }
 
 /* Read one file; the last record of it, when the reading passed it on at
@@ -178,116 +71,19 @@ take_record(const struct audit_rec *r, void *arg)
 static int
 read_file(struct gather *g, const char *name, const char *shown)
 {
-	uint64_t seq0 = g->seq;
+	uint64_t seq0 = g->l.used;
 	size_t i;
 	int r;
 
 	g->file = shown;
 	g->base = g->af->st.lines;
 	r = audit_files_read(g->af, name, take_record, g);
-	if (g->seq > seq0 && g->af->st.lines == g->cb_lines &&
+	if (g->l.used > seq0 && g->af->st.lines == g->cb_lines &&
 	    g->af->st.bad + g->af->st.torn + g->af->st.events == g->cb_other)
 		for (i = 0; i < g->l.n; i++)
-			if (g->l.v[i].first.seq == g->seq)
+			if (g->l.v[i].first.seq == g->l.used)
 				g->l.v[i].first.line++;
 	return r;
-}
-
-/* The comment after a rule: its uses, and the first record it came from. */
-static void
-comment(FILE *out, const struct learn_entry *e)
-{
-	static const char *const what[] = {
-		[LEARN_LITERAL] = "", [LEARN_TEMP] = " temporary name",
-		[LEARN_STAR] = " path", [LEARN_TREE] = " path",
-	};
-
-	fprintf(out, "  # %" PRIu64 " use%s", e->uses, e->uses == 1 ? "" : "s");
-	if (e->kind != LEARN_LITERAL)
-		fprintf(out, " of %" PRIu64 "%s%s", e->paths, what[e->kind],
-		    e->paths == 1 ? "" : "s");
-	if (e->first.op != NULL) {
-		fprintf(out, "; first: %s ", e->first.op);
-		out_text(out, e->first.path);
-		if (e->first.file != NULL) {
-			fputs(" (", out);
-			out_text(out, e->first.file);
-			fprintf(out, ":%" PRIu64 ")", e->first.line);
-		}
-	}
-	fputc('\n', out);
-}
-
-static int
-by_pattern(const void *a, const void *b)
-{
-	const struct learn_entry *x = *(const struct learn_entry *const *)a;
-	const struct learn_entry *y = *(const struct learn_entry *const *)b;
-	int c = strcmp(x->pat, y->pat);
-
-	return c != 0 ? c : (int)x->kind - (int)y->kind;
-}
-
-/* Escape a path for an include line. */
-static int
-escape_path(const char *path, char *buf, size_t size)
-{
-	return policy_escape(path, buf, size) < 0 ? -1 : 0;
-}
-
-static int
-print_policy(struct gather *g, FILE *out, const char *base, const char *source)
-{
-	char esc[2 * PATH_MAX + 8], acc[128], when[32];
-	const struct learn_entry **v;
-	size_t i, n = 0, nsens = 0;
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if ((v = calloc(g->l.n + 1, sizeof(*v))) == NULL)
-		fatal("learn: memory");
-	for (i = 0; i < g->l.n; i++)
-		if (!g->l.v[i].dead)
-			v[n++] = &g->l.v[i];
-	qsort(v, n, sizeof(*v), by_pattern);
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(out, "# Learned by filebroker learn, %s, from %s.\n", when, source);
-	fprintf(out, "# %" PRIu64 " requests used; %" PRIu64 " denied and %" PRIu64
-		     " failed ones left out.\n",
-	    g->used, g->denied, g->errors);
-	fprintf(out, "# It allows what was used, what replacing its output needs, and the\n"
-		     "# folded names below: review it before use.\n");
-	if (base != NULL) {
-		if (escape_path(base, esc, sizeof(esc)) == -1)
-			fatalx("learn: base policy path cannot be written in a policy");
-		fprintf(out, "include %s\n", esc);
-	} else
-		fprintf(out, "include @runtime\n");
-	for (i = 0; i < n; i++) {
-		const struct learn_entry *e = v[i];
-		unsigned a = e->access;
-
-		/* read, write, list and exec grant stat on the same path. */
-		if (a & (POLICY_READ | POLICY_WRITE | POLICY_LIST | POLICY_EXEC))
-			a &= ~(unsigned)POLICY_STAT;
-		policy_access_format(a, acc, sizeof(acc));
-		if (e->sens != NULL) {
-			nsens++;
-			fprintf(out, "# SENSITIVE: %s; keep this rule only if the program must\n",
-			    e->sens);
-			fputs("filebroker: learn: warning: the policy grants ", stderr);
-			fprintf(stderr, "%s of ", acc);
-			out_text(stderr, e->pat);
-			fprintf(stderr, " (%s): review it\n", e->sens);
-		}
-		fprintf(out, "allow %-12s %s", acc, e->pat);
-		comment(out, e);
-	}
-	if (n == 0)
-		fprintf(out, "# (nothing beyond the included policy was used)\n");
-	free(v);
-	return ferror(out) ? -1 : 0;
 }
 
 /* Run COMMAND under `filebroker run --complain`; its stdout goes to our
@@ -344,8 +140,9 @@ learn_usage(FILE *f)
 	    "with --from ('-' for stdin; gzip-compressed ones as logrotate leaves\n"
 	    "them too), or from running COMMAND as `filebroker run --complain\n"
 	    "--policy BASE --audit TMP -- COMMAND` (its output goes to stderr).\n"
-	    "Allowed and would-deny requests count as used; denied ones and failed\n"
-	    "ones do not.\n\n"
+	    "Allowed and would-deny requests count as used; denied ones, failed\n"
+	    "ones and ones whose path is not canonical do not.  A rule too long for\n"
+	    "a policy line is left out, with a warning.\n\n"
 	    "A next run finds what this one made, and may replace it: a file made\n"
 	    "by open(O_CREAT) also gets the read or write that open asked for, a\n"
 	    "folder it made stat; whatever it made may be removed and made again\n"
@@ -414,7 +211,6 @@ cmd_learn(int argc, char **argv)
 	memset(&af, 0, sizeof(af));
 	af.tool = "learn";
 	g.af = &af;
-	g.uid = -1;
 	if (learn_init(&g.l) == -1)
 		fatal("learn: memory");
 	status = 2; /* a usage error, until the records are read */
@@ -548,20 +344,15 @@ cmd_learn(int argc, char **argv)
 		goto done;
 	}
 
-	learn_drop_covered(&g.l, bp);
-	if (learn_compact(&g.l) == -1)
+	if (learn_finish(&g.l, bp, exact, min) == -1)
 		fatal("learn: memory");
-	learn_mark_sensitive(&g.l, g.uid >= 0 ? (uid_t)g.uid : getuid());
-	if (!exact && (learn_fold_temp(&g.l) == -1 || learn_fold_inputs(&g.l, min) == -1))
-		fatal("learn: memory");
-	learn_drop_ancestors(&g.l);
 	if (ran)
 		snprintf(source, sizeof(source), "running %s", argv[optind]);
 	else
 		snprintf(source, sizeof(source), "%zu audit file%s", nfrom, nfrom == 1 ? "" : "s");
 	if (output != NULL && (out = fopen(output, "we")) == NULL)
 		fatal("learn: %s", output);
-	if (print_policy(&g, out, base, source) == -1 || (out != stdout && fclose(out) == EOF))
+	if (learn_print(&g.l, out, base, source) == -1 || (out != stdout && fclose(out) == EOF))
 		fatal("learn: writing the policy");
 	if (out == stdout)
 		fflush(stdout);

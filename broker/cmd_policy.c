@@ -21,6 +21,7 @@
 #include "cmds.h"
 #include "log.h"
 #include "out.h"
+#include "path.h"
 #include "policy.h"
 #include "strict.h"
 
@@ -283,27 +284,31 @@ note_path(const char *path, const char *what)
 static int
 explain_canon(const char *path, int lexical, long pid, char *canon, size_t size, int *exists)
 {
-	char lex[PATH_MAX], cwd[PATH_MAX], rest[PATH_MAX], msg[PATH_MAX + 128];
+	char lex[PATH_MAX], cwd[PATH_MAX], given[PATH_MAX], msg[PATH_MAX + 128];
 	const char *walk = path;
-	int missing;
+	unsigned pf;
+	int r, missing;
 
 	*exists = 1;
 	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL) {
 		log_warn("explain: getcwd");
 		return -1;
 	}
-	if (policy_path_normalize(path[0] == '/' ? NULL : cwd, path, lex, sizeof(lex)) == -1) {
-		log_warn("explain: '%s'", path);
+	if ((r = path_clean(path[0] == '/' ? NULL : cwd, path, PATH_LEXICAL, lex, sizeof(lex),
+		 &pf)) < 0) {
+		log_warnx("explain: '%s': %s", path, strerror(-r));
 		return -1;
 	}
-	/* As the broker does: a worker's /proc/self is its own /proc/PID. */
-	if (pid > 0 && strncmp(lex, "/proc/self", 10) == 0 && (lex[10] == '/' || lex[10] == '\0')) {
-		snprintf(rest, sizeof(rest), "%s", lex + 10);
-		if (snprintf(lex, sizeof(lex), "/proc/%ld%s", pid, rest) >= (int)sizeof(lex)) {
-			log_warnx("explain: '%s': path too long", path);
+	/* As the broker does: a worker's /proc/self is its own /proc/PID,
+	 * /proc/thread-self that of its main thread. */
+	if (pid > 0) {
+		path_copy(given, sizeof(given), lex);
+		if ((r = path_proc_rewrite(lex, sizeof(lex), (pid_t)pid, 0)) < 0) {
+			log_warnx("explain: '%s': %s", path, strerror(-r));
 			return -1;
 		}
-		walk = lex; /* canon_path() leaves /proc as written */
+		if (strcmp(given, lex) != 0)
+			walk = lex; /* canon_path() leaves /proc as written */
 	}
 	if (!lexical && canon_path(walk, canon, size, INT_MAX, &missing) == 0) {
 		if (missing > 0) {
@@ -322,11 +327,10 @@ explain_canon(const char *path, int lexical, long pid, char *canon, size_t size,
 		    strerror(errno));
 		note_path(path, msg);
 	}
-	if (strlen(lex) >= size) {
+	if (path_copy(canon, size, lex) < 0) {
 		log_warnx("explain: '%s': path too long", path);
 		return -1;
 	}
-	memcpy(canon, lex, strlen(lex) + 1);
 	return 0;
 }
 
@@ -473,17 +477,17 @@ cmd_explain(int argc, char **argv)
 		if (!dec.allowed && status == 0)
 			status = 1;
 		if (json) {
-			fputs("{\"path\":", stdout);
-			out_json(stdout, canon);
+			fputc('{', stdout);
+			out_json_field(stdout, "path", canon);
 			if (strcmp(canon, path) != 0) {
-				fputs(",\"given\":", stdout);
-				out_json(stdout, path);
+				fputc(',', stdout);
+				out_json_field(stdout, "given", path);
 			}
 			if (!lexical)
 				printf(",\"exists\":%s", exists ? "true" : "false");
-			printf(",\"access\":\"%s\",\"decision\":\"%s\",\"rule\":", acc,
+			printf(",\"access\":\"%s\",\"decision\":\"%s\",", acc,
 			    dec.allowed ? "allow" : "deny");
-			out_json(stdout, dec.rule);
+			out_json_field(stdout, "rule", dec.rule);
 			if (dec.allowed) {
 				printf(",\"exact\":%s", dec.exact ? "true" : "false");
 				if (access & POLICY_CREATE)

@@ -76,10 +76,11 @@ serve_usage(FILE *f)
 	fprintf(f,
 	    "usage: filebroker serve --policy FILE --socket PATH [--socket-mode MODE]\n"
 	    "                        [--socket-group GROUP] [--control PATH|none]\n"
-	    "                        [--audit DEST]... [--audit-sync] [--max-peers N]\n"
-	    "                        [--max-peers-per-user N] [--idle-timeout SECONDS]\n"
-	    "                        [--max-rate N[/s]] [--max-burst N]\n"
-	    "                        [--max-inflight N] [--threads N] [-v]\n"
+	    "                        [--audit DEST]... [--audit-sync] [--audit-key FILE]\n"
+	    "                        [--max-peers N] [--max-peers-per-user N]\n"
+	    "                        [--idle-timeout SECONDS] [--max-rate N[/s]]\n"
+	    "                        [--max-burst N] [--max-inflight N] [--threads N]\n"
+	    "                        [-v]\n"
 	    "\n"
 	    "Serve workers that connect to a listening socket (daemon mode).  Each\n"
 	    "peer is identified by the kernel (SO_PEERCRED, SO_PEERGROUPS) and gets\n"
@@ -102,6 +103,10 @@ serve_usage(FILE *f)
 	    "  --audit-sync           fdatasync the audit files before the replies, one\n"
 	    "                         fdatasync per batch of requests, so that records\n"
 	    "                         survive a power cut (slower)\n"
+	    "  --audit-key FILE       seal the records' hash chains with this key (32\n"
+	    "                         bytes or more, readable by the broker's user\n"
+	    "                         alone); each chain's anchor is logged on SIGHUP\n"
+	    "                         and at exit (filebroker audit --verify)\n"
 	    "  --max-peers N          connected peers at once (default %d); the last\n"
 	    "                         eighth are kept for users with fewer than %d,\n"
 	    "                         and when full, a user below its share\n"
@@ -154,6 +159,15 @@ audit_reopened(const char *name, int err, void *arg)
 	log_warn("audit: %s not reopened; records still go to the file opened before", name);
 }
 
+/* An anchor, at every verbosity: to be kept where the audit file's writers
+ * cannot reach it (docs/audit.md, "Anchors"), which the journal is. */
+static void
+audit_anchor(const char *name, const char *anchor, void *arg)
+{
+	(void)arg;
+	log_notice("audit: %s: anchor %s", name, anchor);
+}
+
 static void
 reload(struct serve_state *st)
 {
@@ -178,6 +192,7 @@ reload(struct serve_state *st)
 		    policy_nprofiles(pr->p), policy_nprofiles(pr->p) == 1 ? "" : "s");
 	}
 	audit_reopen(st->audit, audit_reopened, NULL);
+	audit_anchors(st->audit, audit_anchor, NULL);
 	if (protect_reload(&st->fs, st->cur->p, st->audit_dest, st->naudit) == -1)
 		log_warn("reload: the new policy's files and audit files are not all held");
 	systemd_notify("READY=1");
@@ -388,6 +403,7 @@ cmd_serve(int argc, char **argv)
 		{ "control", required_argument, NULL, 'c' },
 		{ "audit", required_argument, NULL, 'a' },
 		{ "audit-sync", no_argument, NULL, 'S' },
+		{ "audit-key", required_argument, NULL, 'K' },
 		{ "max-peers", required_argument, NULL, 'P' },
 		{ "max-peers-per-user", required_argument, NULL, 'U' },
 		{ "idle-timeout", required_argument, NULL, 'i' },
@@ -400,6 +416,8 @@ cmd_serve(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL, *group = NULL, *control = NULL, *audit_dest[SERVE_AUDIT_MAX];
+	const char *audit_key = NULL;
+	char msg[512];
 	unsigned audit_flags = 0;
 	struct serve_state st;
 	struct stat made, cmade;
@@ -459,6 +477,9 @@ cmd_serve(int argc, char **argv)
 			break;
 		case 'S':
 			audit_flags |= AUDIT_SYNC;
+			break;
+		case 'K':
+			audit_key = optarg;
 			break;
 		case 'P':
 			st.max_peers = parse_count("--max-peers", optarg);
@@ -531,6 +552,9 @@ cmd_serve(int argc, char **argv)
 
 	if ((st.cur = polref_load(st.policy_path)) == NULL)
 		fatalx("serve: policy %s not loaded", st.policy_path);
+	/* The chains' key (audit.h): each sink derives its own from it. */
+	if (audit_key != NULL && audit_key_load(audit_key, msg, sizeof(msg)) == -1)
+		fatalx("serve: %s", msg);
 	for (i = 0; i < naudit; i++) {
 		struct audit *a;
 
@@ -538,6 +562,9 @@ cmd_serve(int argc, char **argv)
 			fatal("serve: audit %s", audit_dest[i]);
 		audit_chain(&st.audit, a);
 	}
+	audit_key_forget();
+	if (audit_key != NULL && naudit == 0)
+		log_warnx("serve: --audit-key without --audit does nothing");
 	st.audit_dest = audit_dest;
 	st.naudit = naudit;
 	if (fsctx_init(&st.fs) == -1)
@@ -685,6 +712,8 @@ cmd_serve(int argc, char **argv)
 	close(st.reserve);
 	polref_drop(st.cur);
 	fsctx_close(&st.fs);
+	audit_end(st.audit);
+	audit_anchors(st.audit, audit_anchor, NULL);
 	audit_close(st.audit);
 	free(st.uc);
 	return 0;

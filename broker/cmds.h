@@ -6,6 +6,8 @@
 #ifndef FB_CMDS_H
 #define FB_CMDS_H
 
+#include <stddef.h>
+
 int cmd_run(int argc, char **argv);	/* broker/run.c */
 int cmd_serve(int argc, char **argv);	/* broker/cmd_serve.c */
 int cmd_status(int argc, char **argv);	/* broker/cmd_status.c */
@@ -13,5 +15,12 @@ int cmd_check(int argc, char **argv);	/* broker/cmd_policy.c */
 int cmd_explain(int argc, char **argv); /* broker/cmd_policy.c */
 int cmd_learn(int argc, char **argv);	/* broker/cmd_learn.c */
 int cmd_audit(int argc, char **argv);	/* broker/cmd_audit.c */
+
+/* `filebroker audit --verify` (broker/cmd_verify.c): the chains of the n
+ * files (reordered as a rotation set, audit_files_order(); none: stdin),
+ * with the key in keyfile (NULL: none) and the anchors given.  Returns the
+ * exit status. */
+int audit_verify_files(char **names, size_t n, const char *keyfile, char **anchors,
+    size_t nanchors, int json);
 
 #endif

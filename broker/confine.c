@@ -34,6 +34,7 @@
 #include "confine.h"
 #include "landlock.h"
 #include "log.h"
+#include "proc_status.h"
 
 #ifndef SECBIT_NOROOT
 #define SECBIT_NOROOT (1 << 0)
@@ -374,7 +375,9 @@ static const struct {
 	{ "inotify_add_watch", NOTIFY, A_NONE },
 	{ "process_vm_readv", NOTIFY, A_NONE },
 	{ "process_vm_writev", NOTIFY, A_NONE },
-	{ "pidfd_open", NOTIFY, A_NONE },
+	/* And run's explicit mode in a PID namespace: a sender's number
+	 * there, held by a pidfd of it (task_ns_pid()). */
+	{ "pidfd_open", ANY, A_NONE },
 	/* Audit sinks (audit.h): a file sink may fdatasync; the syslog sink
 	 * sends datagrams, and reconnects a datagram socket once when the
 	 * daemon went away.  SOCK_DGRAM cannot connect to a stream server
@@ -660,20 +663,13 @@ confine_filter_size(const struct confine_opts *o)
 static int
 nthreads(void)
 {
-	char buf[4096], *p;
-	ssize_t len;
-	int fd;
+	char buf[4096];
+	long n;
 
-	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) == -1)
+	if (proc_status_read(AT_FDCWD, "/proc/self/status", buf, sizeof(buf)) == -1 ||
+	    proc_status_long(buf, "Threads", &n) == -1)
 		return -1;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return -1;
-	buf[len] = '\0';
-	if ((p = strstr(buf, "\nThreads:")) == NULL)
-		return -1;
-	return atoi(p + 9);
+	return (int)n;
 }
 
 /*

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "filebroker.h" /* FB_VERSION */
 #include "log.h"
 #include "out.h"
 

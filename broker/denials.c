@@ -21,9 +21,9 @@
 struct denials {
 	pthread_mutex_t lock;
 	unsigned flags;
-	char *cwd;		     /* the worker's first working folder */
-	size_t n;		     /* line keys held */
-	size_t npaths;		     /* path keys held */
+	char *cwd;     /* the worker's first working folder */
+	size_t n;      /* line keys held */
+	size_t npaths; /* path keys held */
 	struct denials_count count;
 	char *program[DENIALS_PROGRAMS];
 	int asked[DENIALS_PROGRAMS];
@@ -192,8 +192,7 @@ sip_canon(struct sip *s, const char *canon, pid_t pid, pid_t tid)
  * (the asker's /proc/PID as /proc/self), else the path as asked.
  */
 static void
-sip_subject(struct sip *s, const char *path, const char *canon, int hidden, pid_t pid,
-    pid_t tid)
+sip_subject(struct sip *s, const char *path, const char *canon, int hidden, pid_t pid, pid_t tid)
 {
 	if (canon != NULL && !hidden)
 		sip_canon(s, canon, pid, tid);
@@ -213,8 +212,8 @@ line_key(const struct audit_event *ev)
 	uint64_t h;
 
 	sip_init(&s);
-	sip_subject(&s, ev->path, ev->canon, ev->canon_hidden, ev->pid, ev->tid);
-	sip_subject(&s, ev->path2, ev->canon2, ev->canon2_hidden, ev->pid, ev->tid);
+	sip_subject(&s, ev->path, ev->canon, ev->canon_hidden, hint_pid(ev), hint_tid(ev));
+	sip_subject(&s, ev->path2, ev->canon2, ev->canon2_hidden, hint_pid(ev), hint_tid(ev));
 	sip_str(&s, ev->rule);
 	sip_bytes(&s, v, sizeof(v));
 	h = sip_final(&s);
@@ -229,7 +228,7 @@ path_key(const struct audit_event *ev)
 	uint64_t h;
 
 	sip_init(&s);
-	sip_subject(&s, ev->path, ev->canon, ev->canon_hidden, ev->pid, ev->tid);
+	sip_subject(&s, ev->path, ev->canon, ev->canon_hidden, hint_pid(ev), hint_tid(ev));
 	h = sip_final(&s);
 	return h != 0 ? h : 1;
 }
@@ -339,9 +338,9 @@ denials_note(struct session *s, const struct audit_event *ev)
 		return;
 	/* A canonical path that is not known stays "?" in the line. */
 	e.canon_hidden = e.canon != NULL &&
-	    !hint_canon_shown(s->policy, e.path, e.canon, e.pid, e.tid);
+	    !hint_canon_shown(s->policy, e.path, e.canon, hint_pid(&e), hint_tid(&e));
 	e.canon2_hidden = e.canon2 != NULL && e.path2 != NULL &&
-	    !hint_canon_shown(s->policy, e.path2, e.canon2, e.pid, e.tid);
+	    !hint_canon_shown(s->policy, e.path2, e.canon2, hint_pid(&e), hint_tid(&e));
 	if (!denials_first(&s->denials, &e) || s->audit != NULL ||
 	    (s->denials != NULL && (s->denials->flags & DENIALS_QUIET)))
 		return;
@@ -400,8 +399,9 @@ denials_summary(const struct denials *d, const char *who, int recorded)
 		    who[0] != '\0' ? ": " : "", (unsigned long long)c.waived,
 		    plural(c.waived, "request", "requests"));
 	if (c.waived > 0 && n > 0 && (size_t)n < sizeof(line))
-		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%llu let through by --complain",
-		    c.refused > 0 ? " and " : " (", (unsigned long long)c.waived);
+		n += snprintf(line + n, sizeof(line) - (size_t)n,
+		    "%s%llu let through by --complain", c.refused > 0 ? " and " : " (",
+		    (unsigned long long)c.waived);
 	if (c.waived > 0 && c.refused == 0 && n > 0 && (size_t)n < sizeof(line))
 		n += snprintf(line + n, sizeof(line) - (size_t)n, ")");
 	if (n > 0 && (size_t)n < sizeof(line))
@@ -412,7 +412,8 @@ denials_summary(const struct denials *d, const char *who, int recorded)
 		    (unsigned long long)c.probes, plural(c.probes, "a probe", "probes"));
 	if (n > 0 && (size_t)n < sizeof(line)) {
 		if (recorded)
-			k = snprintf(line + n, sizeof(line) - (size_t)n, "; the audit records each\n");
+			k = snprintf(line + n, sizeof(line) - (size_t)n,
+			    "; the audit records each\n");
 		else if (d->flags & DENIALS_QUIET)
 			k = snprintf(line + n, sizeof(line) - (size_t)n,
 			    "; -q kept their lines off; --audit FILE records every request\n");
@@ -423,7 +424,8 @@ denials_summary(const struct denials *d, const char *who, int recorded)
 		n += k;
 	}
 	if (n > 0)
-		(void)!write(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		(void)!write(STDERR_FILENO, line,
+		    (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 const char *

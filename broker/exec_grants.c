@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "exec_grants.h"
 #include "landlock.h"
 #include "log.h"
@@ -172,8 +173,9 @@ decide_file(struct walk *w, int dfd, const char *name, const char *path)
 /* Walk the folder open as fd (taken over) at canonical path, depth levels
  * below the rule's literal part.  0, or -1 after logging why. */
 static int
-walk_dir(struct walk *w, int fd, char *path, size_t len, int depth)
+walk_dir(struct walk *w, int dfd, char *path, size_t len, int depth)
 {
+	autoclose int fd = dfd;
 	enum policy_beneath b;
 	struct dirent *de;
 	struct stat st;
@@ -181,25 +183,16 @@ walk_dir(struct walk *w, int fd, char *path, size_t len, int depth)
 	DIR *d;
 	int cfd, rv = 0, isdir;
 
-	if (policy_decide_beneath(w->p, path, POLICY_EXEC, 0, &b) == -1) {
-		close(fd);
+	if (policy_decide_beneath(w->p, path, POLICY_EXEC, 0, &b) == -1 ||
+	    b == POLICY_BENEATH_NONE)
 		return 0;
-	}
-	if (b == POLICY_BENEATH_NONE) {
-		close(fd);
-		return 0;
-	}
-	if (b == POLICY_BENEATH_ALL) {
-		rv = grant_fd(w, fd, path, 1);
-		close(fd);
-		return rv;
-	}
+	if (b == POLICY_BENEATH_ALL)
+		return grant_fd(w, fd, path, 1);
 	if (depth >= EXEC_GRANTS_DEPTH_MAX) {
 		log_warnx("run: exec rule %s (%s): %s is more than %d folders below %s, and the "
 			  "policy decides exec in it file by file; use a narrower rule",
 		    w->root->where, w->root->pattern, path, EXEC_GRANTS_DEPTH_MAX,
 		    w->root->canon);
-		close(fd);
 		return -1;
 	}
 	/* A folder the broker cannot read grants nothing: nothing in it can
@@ -207,9 +200,9 @@ walk_dir(struct walk *w, int fd, char *path, size_t len, int depth)
 	if ((d = fdopendir(fd)) == NULL) {
 		log_debug("run: exec rule %s: %s: %s; nothing in it is granted", w->root->where,
 		    path, strerror(errno));
-		close(fd);
 		return 0;
 	}
+	fd = -1; /* the DIR's now: closedir() closes it */
 	while (rv == 0 && (errno = 0, de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
@@ -377,9 +370,10 @@ grant_deferred(struct walk *w)
 	struct open_how how;
 	struct stat st;
 	size_t i;
-	int fd, rc;
 
 	for (i = 0; i < w->nc; i++) {
+		autoclose int fd = -1;
+
 		if (is_denied(w, w->c[i].dev, w->c[i].ino)) {
 			log_info("run: exec: %s is left out: a hard link of a file a deny rule "
 				 "denies exec of",
@@ -396,12 +390,9 @@ grant_deferred(struct walk *w)
 		if (fstat(fd, &st) == -1 || st.st_dev != w->c[i].dev || st.st_ino != w->c[i].ino) {
 			log_warnx("run: exec: %s changed while the grants were made; left out",
 			    w->c[i].path);
-			close(fd);
 			continue;
 		}
-		rc = grant_fd(w, fd, w->c[i].path, 0);
-		close(fd);
-		if (rc == -1)
+		if (grant_fd(w, fd, w->c[i].path, 0) == -1)
 			return -1;
 	}
 	return 0;

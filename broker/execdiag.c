@@ -16,7 +16,7 @@
 #include "denials.h"
 #include "execdiag.h"
 #include "hint.h"
-#include "jsonout.h"
+#include "json.h"
 #include "policy.h"
 #include "worker.h"
 
@@ -36,7 +36,7 @@ struct item {
 
 struct study {
 	const struct policy *p;
-	uid_t uid;	/* the worker's user, when set_user */
+	uid_t uid; /* the worker's user, when set_user */
 	gid_t gid;
 	int set_user;
 	struct item item[ITEMS_MAX];
@@ -49,8 +49,7 @@ struct line {
 	size_t size, len;
 };
 
-static void __attribute__((format(printf, 2, 3)))
-put(struct line *l, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) put(struct line *l, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -65,12 +64,12 @@ put(struct line *l, const char *fmt, ...)
 }
 
 /* Text from a file name, a #! line or a policy: as it is when a terminal
- * shows it so (out_printable()), else every byte that is not printable
+ * shows it so (json_printable()), else every byte that is not printable
  * ASCII as \xNN, so that nothing moves the cursor or fakes a line. */
 static void
 put_text(struct line *l, const char *s)
 {
-	if (out_printable(s)) {
+	if (json_printable(s)) {
 		put(l, "%s", s);
 		return;
 	}
@@ -157,9 +156,8 @@ shebang(const char *path, char *interp, size_t isize, char *arg, size_t asize)
 	interp[len] = '\0';
 	for (p = end; *p == ' ' || *p == '\t'; p++)
 		;
-	for (len = strlen(p); len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' ||
-					     p[len - 1] == '\r');
-	     len--)
+	for (len = strlen(p);
+	     len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'); len--)
 		;
 	if (len >= asize)
 		len = asize - 1;
@@ -237,8 +235,7 @@ reach(const char *path, uid_t uid, gid_t gid, struct line *l)
 
 	if (path[0] == '/')
 		snprintf(abs, sizeof(abs), "%s", path);
-	else if (getcwd(abs, sizeof(abs)) == NULL ||
-	    strlen(abs) + 1 + strlen(path) >= sizeof(abs))
+	else if (getcwd(abs, sizeof(abs)) == NULL || strlen(abs) + 1 + strlen(path) >= sizeof(abs))
 		return 1;
 	else
 		snprintf(abs + strlen(abs), sizeof(abs) - strlen(abs), "/%s", path);
@@ -311,7 +308,8 @@ env_find(const struct study *s, const char *name, char *buf, size_t size)
 static int
 is_shell(const char *path)
 {
-	static const char *const shells[] = { "sh", "dash", "bash", "ksh", "mksh", "zsh", "busybox" };
+	static const char *const shells[] = { "sh", "dash", "bash", "ksh", "mksh", "zsh",
+		"busybox" };
 	const char *base = strrchr(path, '/') + 1;
 	size_t i;
 
@@ -374,7 +372,8 @@ chain(struct study *s, char *canon)
 	for (depth = 0; depth < CHAIN_MAX; depth++) {
 		if (elf_interp(canon, interp, sizeof(interp))) {
 			if (realpath(interp, next) == NULL)
-				add(s, ITEM_MISSING, interp, "its loader (PT_INTERP)", NULL, in_worker);
+				add(s, ITEM_MISSING, interp, "its loader (PT_INTERP)", NULL,
+				    in_worker);
 			else
 				need(s, POLICY_EXEC, next, "the loader", in_worker);
 			return;
@@ -407,8 +406,8 @@ chain(struct study *s, char *canon)
 }
 
 void
-execdiag_study(struct execdiag *d, const struct policy *p, const char *cmd, uid_t uid,
-    gid_t gid, int set_user)
+execdiag_study(struct execdiag *d, const struct policy *p, const char *cmd, uid_t uid, gid_t gid,
+    int set_user)
 {
 	static struct study s; /* 8 paths: too large for the stack */
 	char path[PATH_MAX], canon[PATH_MAX];
@@ -427,8 +426,9 @@ execdiag_study(struct execdiag *d, const struct policy *p, const char *cmd, uid_
 		put_text(&l, cmd);
 		put(&l, "': ");
 		if (!reach(path, uid, gid, &l)) {
-			put(&l, "; run it from a folder the worker's user may enter, or give "
-				"another --user");
+			put(&l,
+			    "; run it from a folder the worker's user may enter, or give "
+			    "another --user");
 			return;
 		}
 		l.len = 0;
@@ -539,8 +539,9 @@ execdiag_exited(const struct execdiag *d, int code, const struct denials *dn)
 		put(&l, "filebroker: run: the worker exited %d; %s", code,
 		    d->worker + strlen("filebroker: run: "));
 	} else if (denials_program(dn, 0, &asked) != NULL) {
-		put(&l, "filebroker: run: the worker exited %d, as a shell does for a program %s, "
-			"and was refused ",
+		put(&l,
+		    "filebroker: run: the worker exited %d, as a shell does for a program %s, "
+		    "and was refused ",
 		    code, code == 127 ? "it may not see" : "it may not run");
 		for (i = 0; (prog = denials_program(dn, i, &asked)) != NULL; i++) {
 			put(&l, "%s", i > 0 ? ", " : "");
@@ -554,18 +555,20 @@ execdiag_exited(const struct execdiag *d, int code, const struct denials *dn)
 				put(&l, "%s'allow exec %s'", n++ > 0 ? ", " : ": ", pat);
 		for (i = 0, k = 0; (prog = denials_program(dn, i, &asked)) != NULL; i++)
 			if (asked)
-				put(&l, "%s%s", k++ > 0 ? " " :
-				    n > 0 ? "; filebroker explain -p POLICY --access exec " :
-					    ": filebroker explain -p POLICY --access exec ",
+				put(&l, "%s%s",
+				    k++ > 0   ? " " :
+					n > 0 ? "; filebroker explain -p POLICY --access exec " :
+						": filebroker explain -p POLICY --access exec ",
 				    prog);
 		if (k > 0)
 			put(&l, " shows where %s", k > 1 ? "they lead" : "it leads");
 		put(&l, "\n");
 	} else if (code == 126) {
-		put(&l, "filebroker: run: the worker exited 126, as a shell does for a program "
-			"it may not run: the kernel refuses exec (Landlock) without asking the "
-			"broker, so nothing was recorded; each program it runs needs an exec "
-			"rule (filebroker.policy(5), Exec rules)\n");
+		put(&l,
+		    "filebroker: run: the worker exited 126, as a shell does for a program "
+		    "it may not run: the kernel refuses exec (Landlock) without asking the "
+		    "broker, so nothing was recorded; each program it runs needs an exec "
+		    "rule (filebroker.policy(5), Exec rules)\n");
 	} else
 		return;
 	(void)!write(STDERR_FILENO, buf, l.len);

@@ -187,6 +187,15 @@ fold_chain_may(const struct fsctx *fs, uint64_t mnt)
 	return (mount_verdict(fs->fold, mnt, 0) & M_CHAIN) != 0;
 }
 
+void
+fold_never(const struct fsctx *fs, uint64_t mnt)
+{
+	if (mnt == 0 || mnt >> 60 != 0)
+		return;
+	cache_put(fs->fold, mnt,
+	    mnt << 4 | M_VALID | K_NEVER | (mount_verdict(fs->fold, fs->fold->rootmnt, 0) & M_CHAIN));
+}
+
 /* Does a file system support casefolded folders in this kernel?  The
  * features its sysfs folder lists (CONFIG_UNICODE). */
 static int

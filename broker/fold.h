@@ -41,6 +41,13 @@ void fold_free(struct fsctx *fs);
 uint64_t fold_root_mnt(const struct fsctx *fs);
 
 /*
+ * Mount mnt, which the broker reaches by a descriptor from "/" but which
+ * is not in its mount namespace (statmount() cannot describe it), is of a
+ * kind that never folds (the worker's procfs, resolve.h): so cached.
+ */
+void fold_never(const struct fsctx *fs, uint64_t mnt);
+
+/*
  * May a folder on the way from "/" to an object on mount mnt fold case?
  * 0 when every mount from the root down to mnt is of a kind that never
  * folds; 1 when one may (or mnt is 0: the kernel has no unique mount ids),

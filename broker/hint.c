@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "hint.h"
+#include "json.h"
 #include "jsonout.h"
+#include "path.h"
 #include "policy.h"
 
 /* The built-in profiles, each compiled alone, in policy_builtin_name()'s
@@ -56,7 +58,7 @@ hint_pattern(const char *path, char *buf, size_t size)
 {
 	/* Printable text only: the pattern goes on a terminal as it is, to
 	 * be copied into a policy. */
-	if (!out_printable(path))
+	if (!json_printable(path))
 		return -1;
 	return policy_escape(path, buf, size) < 0 ? -1 : 0;
 }
@@ -68,15 +70,16 @@ lexical(const char *path, pid_t pid, pid_t tid, char *buf, size_t size)
 {
 	char tmp[PATH_MAX];
 	const char *rest;
+	unsigned flags;
 	int n;
 
-	if (policy_path_normalize(NULL, path, tmp, sizeof(tmp)) == -1)
+	if (path_clean(NULL, path, PATH_LEXICAL, tmp, sizeof(tmp), &flags) < 0)
 		return -1;
 	if (pid > 0 && strncmp(tmp, "/proc/thread-self", 17) == 0 &&
 	    (tmp[17] == '/' || tmp[17] == '\0')) {
 		rest = tmp + 17;
-		n = snprintf(buf, size, "/proc/%ld/task/%ld%s", (long)pid, (long)(tid > 0 ? tid : pid),
-		    rest);
+		n = snprintf(buf, size, "/proc/%ld/task/%ld%s", (long)pid,
+		    (long)(tid > 0 ? tid : pid), rest);
 	} else if (pid > 0 && strncmp(tmp, "/proc/self", 10) == 0 &&
 	    (tmp[10] == '/' || tmp[10] == '\0')) {
 		rest = tmp + 10;
@@ -87,8 +90,7 @@ lexical(const char *path, pid_t pid, pid_t tid, char *buf, size_t size)
 }
 
 int
-hint_canon_shown(const struct policy *p, const char *path, const char *canon, pid_t pid,
-    pid_t tid)
+hint_canon_shown(const struct policy *p, const char *path, const char *canon, pid_t pid, pid_t tid)
 {
 	struct policy_decision d;
 	char lex[PATH_MAX];
@@ -120,10 +122,12 @@ static const struct {
 	const char *rule;
 	const char *why;
 } own[] = {
-	{ "@broker-file", "the broker's own files, and the folders above them, are not the "
-			  "worker's to change (nor an audit file to read), whatever the policy" },
-	{ "@proc", "a process's /proc files are given only to that process, while it is still "
-		   "the worker's" },
+	{ "@broker-file",
+	    "the broker's own files, and the folders above them, are not the "
+	    "worker's to change (nor an audit file to read), whatever the policy" },
+	{ "@proc",
+	    "a process's /proc files are given only to that process, while it is still "
+	    "the worker's" },
 	{ "@link", "a new link may allow nothing its file's own name does not" },
 	{ "@rename", "a new name may allow nothing the old one did not, nor anything below it" },
 };
@@ -213,20 +217,21 @@ hint_default(const struct policy *p, const struct audit_event *ev, struct out *o
 	/* The bits no rule allows: read allowed and write not asks for write. */
 	for (bit = 1; bit <= POLICY_ALL; bit <<= 1)
 		if ((want & bit) &&
-		    (policy_decide(p, subject, bit, ev->pid, &d) != 0 || !d.allowed))
+		    (policy_decide(p, subject, bit, hint_pid(ev), &d) != 0 || !d.allowed))
 			miss |= bit;
 	if (miss == 0)
 		miss = want;
 	if (miss == 0 || hint_pattern(subject, pat, sizeof(pat)) == -1) {
-		out_str(o, "; hint: no pattern names this path exactly (control characters or "
-			   "bytes that are not UTF-8: write ? for each)");
+		out_str(o,
+		    "; hint: no pattern names this path exactly (control characters or "
+		    "bytes that are not UTF-8: write ? for each)");
 		return;
 	}
 	out_str(o, "; hint: allow ");
 	out_str(o, policy_access_format(miss, acc, sizeof(acc)));
 	out_str(o, " ");
 	out_str(o, pat);
-	if ((prof = hint_builtin(subject, miss, ev->pid)) != NULL) {
+	if ((prof = hint_builtin(subject, miss, hint_pid(ev))) != NULL) {
 		out_str(o, ", or include ");
 		out_str(o, prof);
 	} else if (miss == POLICY_STAT && in_bin(subject)) {
@@ -238,8 +243,7 @@ hint_default(const struct policy *p, const struct audit_event *ev, struct out *o
 }
 
 void
-hint_append(const struct policy *p, const struct audit_event *ev, const char *cwd,
-    struct out *o)
+hint_append(const struct policy *p, const struct audit_event *ev, const char *cwd, struct out *o)
 {
 	char text[POLICY_LINE_MAX + 64], pat[2 * PATH_MAX + 2], acc[64];
 	const char *subject;
@@ -248,7 +252,8 @@ hint_append(const struct policy *p, const struct audit_event *ev, const char *cw
 	if (ev->rule == NULL || ev->allowed)
 		return;
 	if (hint_is_probe(ev))
-		out_str(o, cwd != NULL && ev->canon != NULL && !ev->canon_hidden &&
+		out_str(o,
+		    cwd != NULL && ev->canon != NULL && !ev->canon_hidden &&
 			    strcmp(ev->canon, cwd) == 0 ?
 			" (a probe of the working folder)" :
 			" (a probe)");
@@ -270,7 +275,7 @@ hint_append(const struct policy *p, const struct audit_event *ev, const char *cw
 		/* The rule as written; escaped when it holds what a terminal
 		 * would act on, as a policy file may. */
 		out_str(o, " (");
-		if (out_printable(text))
+		if (json_printable(text))
 			out_str(o, text);
 		else
 			out_escaped(o, (const unsigned char *)text, strlen(text));

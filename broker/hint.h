@@ -25,10 +25,26 @@
 struct policy;
 struct out;
 
+/* The asker as the worker's /proc numbers it, which canonical paths under
+ * /proc and the policy's /proc/self go by: ev's nspid and nstid when the
+ * worker has a PID namespace of its own, else its pid and tid. */
+static inline pid_t
+hint_pid(const struct audit_event *ev)
+{
+	return ev->nspid > 0 ? ev->nspid : ev->pid;
+}
+
+static inline pid_t
+hint_tid(const struct audit_event *ev)
+{
+	return ev->nspid > 0 ? ev->nstid : ev->tid;
+}
+
 /*
  * May the worker that asked for path know that it led to canon?  Yes when
  * canon is path made canonical lexically ("//", "." and ".." collapsed, the
- * asker's /proc/self as /proc/PID, /proc/thread-self as /proc/PID/task/TID):
+ * asker's /proc/self as /proc/PID, /proc/thread-self as /proc/PID/task/TID,
+ * pid and tid as hint_pid() and hint_tid() give them):
  * nothing on the way was a link it might not read.  Yes when the policy
  * lets it stat canon: a stat of path then answers with canon's device and
  * inode, so canon is no secret.  No otherwise, and for a NULL canon.

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "json.h"
 #include "jsonout.h"
 
 static const char hexdigits[] = "0123456789abcdef";
@@ -106,181 +107,33 @@ out_end(struct out *o)
 }
 
 /*
- * The length of the well-formed UTF-8 sequence at s (n bytes available), and
- * its code point in *cp; 0 when the bytes there are not one.  The second-byte
- * ranges of Unicode table 3-7 rule out overlong forms, surrogates and code
- * points above U+10FFFF.
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if (s[i] < lo || s[i] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xbf;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	*cp = c;
-	return len;
-}
-
-/*
- * Code points written as \uXXXX although JSON would allow them raw.  C1
- * controls (U+0080-U+009F) include CSI, which some terminals obey; U+2028
- * and U+2029 end lines for JavaScript and some viewers; the bidirectional
- * controls reorder what a reader sees ("Trojan Source").  All are below
- * U+10000, so four hex digits always hold them (out_escaped() relies on it).
- */
-static int
-needs_escape(uint32_t c)
-{
-	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x200e || c == 0x200f ||
-	    (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
-}
-
-/* A byte that stands for itself inside a JSON string: printable ASCII but
- * the quote and the backslash. */
-static int
-is_plain(unsigned char c)
-{
-	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-}
-
-/*
- * Whether some byte of the 8 in w (in either byte order) is not plain, with
- * no branch per byte (the tricks of "Bit Twiddling Hacks").  A high bit ends
- * up set: in w for a byte of 0x80 or more; in w - 0x2020... for a byte below
- * 0x20 (the borrow it starts marks no other byte wrongly: it only moves
- * upward, from a byte not plain); in w + 0x0101... for 0x7f; in the
- * has-zero-byte tests of q and b for '"' and '\\'.  Exact, then, and cheap.
- */
-static inline int
-any_special(uint64_t w)
-{
-	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-
-	return ((w | (w - ones * 0x20) | (w + ones) | ((q - ones) & ~q) | ((b - ones) & ~b)) &
-	    high) != 0;
-}
-
-int
-out_printable(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strlen(str), i, k;
-	uint32_t c;
-
-	for (i = 0; i < n; i += k)
-		if ((k = utf8_seq(s + i, n - i, &c)) == 0 || needs_escape(c))
-			return 0;
-	return 1;
-}
-
-/*
- * Append the first n bytes of s as the inside of a JSON string.  Each byte
- * that does not belong to a well-formed UTF-8 sequence becomes U+FFFD, so
- * the output is always valid UTF-8.  Returns 1 when some byte was replaced.
- * At most 6 output bytes per input byte.
+ * Append the first n bytes of s as the inside of a JSON string: the one
+ * escaper, common/json.c's, straight into the buffer.  Returns 1 when some
+ * byte was replaced by U+FFFD.
  */
 int
 out_escaped(struct out *o, const unsigned char *s, size_t n)
 {
-	static const char replacement[] = "\xef\xbf\xbd";
-	size_t i = 0, k;
-	uint64_t w;
-	uint32_t c;
-	char u[6];
+	size_t cap, used;
 	int bad = 0;
 
-	while (i < n) {
-		/* Paths are mostly plain ASCII: copy it a run at a time. */
-		for (k = i; n - k >= sizeof(w); k += sizeof(w)) {
-			memcpy(&w, s + k, sizeof(w));
-			if (any_special(w))
-				break;
-		}
-		for (; k < n && is_plain(s[k]); k++)
-			continue;
-		if (k > i) {
-			out_bytes(o, s + i, k - i);
-			if ((i = k) == n)
-				break;
-		}
-		if ((k = utf8_seq(s + i, n - i, &c)) == 0) {
-			out_bytes(o, replacement, 3);
-			bad = 1;
-			i++;
-			continue;
-		}
-		switch (c) {
-		case '"':
-			out_bytes(o, "\\\"", 2);
-			break;
-		case '\\':
-			out_bytes(o, "\\\\", 2);
-			break;
-		case '\b':
-			out_bytes(o, "\\b", 2);
-			break;
-		case '\f':
-			out_bytes(o, "\\f", 2);
-			break;
-		case '\n':
-			out_bytes(o, "\\n", 2);
-			break;
-		case '\r':
-			out_bytes(o, "\\r", 2);
-			break;
-		case '\t':
-			out_bytes(o, "\\t", 2);
-			break;
-		default:
-			if (needs_escape(c)) {
-				/* \u%04x: c < 0x10000 (needs_escape()). */
-				u[0] = '\\';
-				u[1] = 'u';
-				u[2] = hexdigits[(c >> 12) & 0xf];
-				u[3] = hexdigits[(c >> 8) & 0xf];
-				u[4] = hexdigits[(c >> 4) & 0xf];
-				u[5] = hexdigits[c & 0xf];
-				out_bytes(o, u, sizeof(u));
-			} else
-				out_bytes(o, s + i, k);
-			break;
-		}
-		i += k;
+	if (n == 0)
+		return 0;
+	/* Keep one byte for the NUL, as out_bytes() does. */
+	cap = o->full || o->size == 0 ? 0 : o->size - 1 - o->len;
+	if (cap == 0) {
+		o->full = 1;
+		return 0;
 	}
+	/* Most strings are plain ASCII, copied at once. */
+	if (n <= cap && json_plain_len(s, n) == n) {
+		memcpy(o->buf + o->len, s, n);
+		o->len += n;
+		return 0;
+	}
+	o->len += json_escape(o->buf + o->len, cap, s, n, &used, &bad);
+	if (used < n)
+		o->full = 1;
 	return bad;
 }
 

@@ -63,21 +63,14 @@ void out_hexbytes(struct out *o, const unsigned char *s, size_t n);
 void put_digits(char *p, unsigned v, int w);
 
 /*
- * The inside of a JSON string for the first n bytes of s.  A byte that is
- * not part of well-formed UTF-8 becomes U+FFFD, so the output is always
- * valid UTF-8; controls, C1 controls, U+2028/2029 and the bidirectional
- * controls are written as \uXXXX.  Returns 1 when some byte was replaced.
- * At most 6 output bytes per input byte.
+ * The inside of a JSON string for the first n bytes of s, escaped by
+ * json_escape() (common/json.h): a byte that is not part of well-formed
+ * UTF-8 becomes U+FFFD, so the output is always valid UTF-8; controls, C1
+ * controls, U+2028/2029 and the bidirectional controls are written as
+ * \uXXXX.  Returns 1 when some byte was replaced.  At most
+ * JSON_ESCAPE_MAX (6) output bytes per input byte.
  */
 int out_escaped(struct out *o, const unsigned char *s, size_t n);
-
-/*
- * Is s text a terminal shows as it is: well-formed UTF-8 without anything
- * out_escaped() would write as an escape but the quote and the backslash
- * (no control character, no line separator, no bidirectional control)?
- * For text printed raw so that it can be copied, such as a policy rule.
- */
-int out_printable(const char *s);
 
 /* A timestamp as a quoted RFC 3339 string, UTC, microseconds; null for one
  * it cannot express (tv_nsec out of range, a year outside 0..9999). */

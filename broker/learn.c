@@ -1,6 +1,6 @@
 /*
- * learn.c: the rules `filebroker learn` makes, and how they are folded
- * (learn.h).
+ * learn.c: the rules `filebroker learn` makes from audit records, how they
+ * are folded, and the policy printed (learn.h).
  *
  * Entries are kept by pattern, in the policy language: a literal path is
  * escaped when it comes in, and folding rewrites patterns, so that what is
@@ -9,13 +9,18 @@
  * policy never grants all of /etc because a program read three files there.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "learn.h"
+#include "log.h"
+#include "out.h"
 
 /*
  * Paths whose grant a person must look at, as policy text: each rule's
@@ -90,6 +95,7 @@ learn_init(struct learn *l)
 	size_t i, n = 0;
 
 	memset(l, 0, sizeof(*l));
+	l->uid = -1;
 	for (i = 0; i < sizeof(default_roots) / sizeof(default_roots[0]); i++)
 		if (learn_add_root(l, default_roots[i]) == -1)
 			return -1;
@@ -822,4 +828,281 @@ learn_compact(struct learn *l)
 		}
 	}
 	return merged ? sweep(l) : 0;
+}
+
+/* ---- records ---- */
+
+/* /proc/PID/... of the asking process (self) is /proc/self/... to a
+ * policy.  Nothing used (a hard link without stat, access bits this build
+ * does not know) makes no rule: "allow" of nothing would not load. */
+static int
+learn_path(struct learn *l, const char *canon, int64_t self, unsigned access, unsigned seen,
+    const struct learn_first *first)
+{
+	char buf[PATH_MAX + 32], pre[32];
+	size_t n;
+
+	if (access == 0)
+		return 0;
+	n = (size_t)snprintf(pre, sizeof(pre), "/proc/%" PRId64, self);
+	if (self > 0 && strncmp(canon, pre, n) == 0 && (canon[n] == '/' || canon[n] == '\0')) {
+		snprintf(buf, sizeof(buf), "/proc/self%s", canon + n);
+		canon = buf;
+	}
+	if (learn_use(l, canon, access, seen, first) != NULL)
+		return 0;
+	if (errno == EINVAL) {
+		log_warnx("learn: a path too long for a policy line was left out");
+		return 0;
+	}
+	return -1;
+}
+
+/* Is flag one of the names in flags ("O_WRONLY|O_CREAT|O_TRUNC")? */
+static int
+has_flag(const char *flags, const char *flag)
+{
+	size_t n = strlen(flag);
+	const char *p;
+
+	for (p = flags; p != NULL && (p = strstr(p, flag)) != NULL; p += n)
+		if ((p == flags || p[-1] == '|') && (p[n] == '|' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/*
+ * What the program made, its next run finds there, and may replace.  A
+ * file made by an open needs, when it is already there, the access that
+ * open asks for (as open_existing() in ops.c decides it: the O_ACCMODE's
+ * read or write, and write for O_TRUNC or O_APPEND); a folder it made
+ * needs stat, for mkdir -p and os.makedirs(exist_ok=True) to see it.
+ * Replacing it needs more: whatever the run made (an open, a mkdir, a
+ * rename's new name, a symlink) may be removed and made again (delete,
+ * and write for a file), and a file the run truncated may be removed and
+ * made anew (create, delete): tools replace their output by a rename over
+ * it or by unlink and create as often as by truncating it.
+ */
+static unsigned
+made(const struct audit_rec *r)
+{
+	unsigned a = 0;
+	int opened = strcmp(r->op, "open") == 0 && r->flags != NULL;
+
+	if (!(r->access & POLICY_CREATE)) {
+		if (opened && has_flag(r->flags, "O_TRUNC"))
+			return POLICY_CREATE | POLICY_DELETE;
+		return 0;
+	}
+	if (strcmp(r->op, "mkdir") == 0)
+		return POLICY_STAT | POLICY_DELETE;
+	if (!opened)
+		return POLICY_DELETE;
+	if (has_flag(r->flags, "O_RDWR"))
+		a = POLICY_READ | POLICY_WRITE;
+	else if (has_flag(r->flags, "O_WRONLY"))
+		a = POLICY_WRITE;
+	else if (has_flag(r->flags, "O_RDONLY"))
+		a = POLICY_READ;
+	if (has_flag(r->flags, "O_TRUNC") || has_flag(r->flags, "O_APPEND"))
+		a |= POLICY_WRITE;
+	return a | POLICY_WRITE | POLICY_DELETE;
+}
+
+int
+learn_record(struct learn *l, const struct audit_rec *r, const char *file, uint64_t line)
+{
+	struct learn_first first;
+	unsigned acc = r->access & POLICY_ALL;
+	/* The worker's own number for itself, as its /proc names it. */
+	int64_t self = r->nspid > 0 ? r->nspid : r->pid;
+	int two = r->canon2 != NULL && policy_path_check(r->canon2) == 0;
+
+	if (r->decision == AUDIT_DENY) {
+		l->denied++;
+		return 0;
+	}
+	/* A canon that is not canonical (an audit file edited, or from
+	 * elsewhere) cannot be decided on, and a rule for it would not load:
+	 * the record is not used. */
+	if (r->decision == AUDIT_ERROR || r->canon == NULL || policy_path_check(r->canon) == -1 ||
+	    r->access == 0) {
+		l->errors++;
+		return 0;
+	}
+	/* filebroker run's own preload library needs no rule. */
+	if (r->rule != NULL && strcmp(r->rule, "@preload") == 0)
+		return 0;
+	l->used++;
+	if (l->uid < 0)
+		l->uid = r->uid;
+	memset(&first, 0, sizeof(first));
+	first.op = (char *)r->op;
+	first.path = (char *)(r->path != NULL ? r->path : r->canon);
+	first.file = file;
+	first.line = line;
+	first.seq = l->used;
+	if (strcmp(r->op, "link") == 0 && two) {
+		/* A hard link: its file needs stat, its new name create, and
+		 * nothing more (the broker lets a new name allow nothing of the
+		 * file's that the old one does not). */
+		if (learn_path(l, r->canon, self, acc & POLICY_STAT, acc & POLICY_STAT, &first) ||
+		    learn_path(l, r->canon2, self, acc & POLICY_CREATE, acc & POLICY_CREATE, &first))
+			return -1;
+	} else if (two) {
+		/* A rename: the old name goes, the new one is made. */
+		if (learn_path(l, r->canon, self, acc, acc, &first) ||
+		    learn_path(l, r->canon2, self, acc | ((acc & POLICY_CREATE) ? POLICY_DELETE : 0),
+			acc, &first))
+			return -1;
+	} else if (learn_path(l, r->canon, self, acc | made(r), acc, &first))
+		return -1;
+	return 1;
+}
+
+int
+learn_finish(struct learn *l, const struct policy *base, int exact, size_t min)
+{
+	learn_drop_covered(l, base);
+	if (learn_compact(l) == -1)
+		return -1;
+	learn_mark_sensitive(l, l->uid >= 0 ? (uid_t)l->uid : getuid());
+	if (!exact && (learn_fold_temp(l) == -1 || learn_fold_inputs(l, min) == -1))
+		return -1;
+	learn_drop_ancestors(l);
+	return 0;
+}
+
+/* ---- the policy ---- */
+
+/* The comment after a rule into f: its uses and, when first, the first
+ * record it came from. */
+static void
+comment(FILE *f, const struct learn_entry *e, int first)
+{
+	static const char *const what[] = {
+		[LEARN_LITERAL] = "",
+		[LEARN_TEMP] = " temporary name",
+		[LEARN_STAR] = " path",
+		[LEARN_TREE] = " path",
+	};
+
+	fprintf(f, "  # %" PRIu64 " use%s", e->uses, e->uses == 1 ? "" : "s");
+	if (e->kind != LEARN_LITERAL)
+		fprintf(f, " of %" PRIu64 "%s%s", e->paths, what[e->kind],
+		    e->paths == 1 ? "" : "s");
+	if (first && e->first.op != NULL) {
+		fprintf(f, "; first: %s ", e->first.op);
+		out_text(f, e->first.path);
+		if (e->first.file != NULL) {
+			fputs(" (", f);
+			out_text(f, e->first.file);
+			fprintf(f, ":%" PRIu64 ")", e->first.line);
+		}
+	}
+}
+
+/* The longest comment of e that fits after a rule of rlen bytes on one
+ * policy line, into buf (size bytes): with its first record, else its
+ * uses alone, else none (""). */
+static void
+fit_comment(const struct learn_entry *e, size_t rlen, char *buf, size_t size)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int first;
+
+	buf[0] = '\0';
+	for (first = 1; first >= 0; first--) {
+		if ((f = open_memstream(&text, &len)) == NULL)
+			fatal("learn: memory");
+		comment(f, e, first);
+		if (fclose(f) == EOF)
+			fatal("learn: memory");
+		if (rlen + len <= POLICY_LINE_MAX && len < size) {
+			memcpy(buf, text, len + 1);
+			free(text);
+			return;
+		}
+		free(text);
+		text = NULL;
+	}
+}
+
+static int
+by_pattern(const void *a, const void *b)
+{
+	const struct learn_entry *x = *(const struct learn_entry *const *)a;
+	const struct learn_entry *y = *(const struct learn_entry *const *)b;
+	int c = strcmp(x->pat, y->pat);
+
+	return c != 0 ? c : (int)x->kind - (int)y->kind;
+}
+
+int
+learn_print(const struct learn *l, FILE *out, const char *base, const char *source)
+{
+	char esc[2 * PATH_MAX + 8], acc[128], when[32], rule[POLICY_LINE_MAX + 2];
+	char note[POLICY_LINE_MAX + 2];
+	const struct learn_entry **v;
+	size_t i, n = 0, nrules = 0;
+	time_t now = time(NULL);
+	struct tm tm;
+	int rlen;
+
+	if ((v = calloc(l->n + 1, sizeof(*v))) == NULL)
+		fatal("learn: memory");
+	for (i = 0; i < l->n; i++)
+		if (!l->v[i].dead)
+			v[n++] = &l->v[i];
+	qsort(v, n, sizeof(*v), by_pattern);
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(out, "# Learned by filebroker learn, %s, from %s.\n", when, source);
+	fprintf(out,
+	    "# %" PRIu64 " requests used; %" PRIu64 " denied and %" PRIu64
+	    " failed ones left out.\n",
+	    l->used, l->denied, l->errors);
+	fprintf(out,
+	    "# It allows what was used, what replacing its output needs, and the\n"
+	    "# folded names below: review it before use.\n");
+	if (base != NULL) {
+		if (policy_escape(base, esc, sizeof(esc)) < 0)
+			fatalx("learn: base policy path cannot be written in a policy");
+		fprintf(out, "include %s\n", esc);
+	} else
+		fprintf(out, "include @runtime\n");
+	for (i = 0; i < n; i++) {
+		const struct learn_entry *e = v[i];
+		unsigned a = e->access;
+
+		/* read, write, list and exec grant stat on the same path. */
+		if (a & (POLICY_READ | POLICY_WRITE | POLICY_LIST | POLICY_EXEC))
+			a &= ~(unsigned)POLICY_STAT;
+		policy_access_format(a, acc, sizeof(acc));
+		/* A rule is one line of at most POLICY_LINE_MAX bytes (an
+		 * escaped path can be twice as long as the path): a longer one
+		 * would not load. */
+		rlen = snprintf(rule, sizeof(rule), "allow %-12s %s", acc, e->pat);
+		if (rlen < 0 || (size_t)rlen > POLICY_LINE_MAX) {
+			log_warnx("learn: a path too long for a policy line was left out");
+			continue;
+		}
+		if (e->sens != NULL) {
+			fprintf(out, "# SENSITIVE: %s; keep this rule only if the program must\n",
+			    e->sens);
+			fputs("filebroker: learn: warning: the policy grants ", stderr);
+			fprintf(stderr, "%s of ", acc);
+			out_text(stderr, e->pat);
+			fprintf(stderr, " (%s): review it\n", e->sens);
+		}
+		fit_comment(e, (size_t)rlen, note, sizeof(note));
+		fprintf(out, "%s%s\n", rule, note);
+		nrules++;
+	}
+	if (nrules == 0)
+		fprintf(out, "# (nothing beyond the included policy was used)\n");
+	free(v);
+	return ferror(out) ? -1 : 0;
 }

@@ -1,17 +1,23 @@
 /*
  * learn.h: the rules `filebroker learn` makes from what a program used:
- * the paths and accesses of its records, then folded into the patterns a
- * person would write (temporary names, input trees, folders of files).
- * Pure: no records are read and nothing is printed here (cmd_learn.c does
- * both); the user database is asked once per uid, for homes.
+ * the paths and accesses of its audit records (learn_record()), then
+ * folded into the patterns a person would write (temporary names, input
+ * trees, folders of files: learn_finish()), printed as a policy that loads
+ * (learn_print()).  No files are read here (cmd_learn.c reads the records
+ * and hands them over); the user database is asked once, for homes.
+ *
+ * Fuzzed by tests/fuzz/fuzz_learn.c: whatever the records, the printed
+ * policy loads and allows every canonical path it was learned from.
  */
 #ifndef FB_LEARN_H
 #define FB_LEARN_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
+#include "audit_read.h"
 #include "policy.h"
 
 #define LEARN_SENSITIVE_MAX 64
@@ -52,11 +58,52 @@ struct learn {
 	char *sensitive[LEARN_SENSITIVE_MAX];
 	size_t nsensitive;
 	struct policy *secrets; /* the sensitive paths, as a policy (learn.c) */
+	/* Records: used (also the last one's number, learn_first.seq), denied,
+	 * and failed or not canonical; both left out. */
+	uint64_t used, denied, errors;
+	int64_t uid; /* the worker's, from the first record used; -1 before */
 };
 
 /* 0, or -1 (out of memory). */
 int learn_init(struct learn *l);
 void learn_free(struct learn *l);
+
+/*
+ * Take one audit record, as `learn` does: allowed and would-deny requests
+ * were used; denied ones, failed ones and those whose path is not
+ * canonical (policy_path_check(): an audit file edited by hand; no rule
+ * for it would load) were not and are only counted.  /proc/PID/... of the
+ * asking process (by its number in the worker's /proc: the record's nspid
+ * when it has one) is /proc/self/... to a policy.  What a program made, its
+ * next run finds there and may replace: a file made by an open also gets
+ * the read or write that open asked for, and write and delete; a folder
+ * made stat and delete; a rename's new name delete; a file truncated
+ * create and delete.  A hard link's file gets stat, its new name create.
+ * A path that cannot be written in a policy is left out, with a warning.
+ * file and line name the record in the rule's comment (file NULL: a
+ * temporary file).  Returns 1 when the record was used, 0 when not, -1
+ * when out of memory.
+ */
+int learn_record(struct learn *l, const struct audit_rec *r, const char *file, uint64_t line);
+
+/*
+ * Once every record is in: drop what base allows, mark sensitive grants
+ * (for the worker's uid, from the records, else ours), fold temporary
+ * names and inputs unless exact (min: learn_fold_inputs()), and drop the
+ * stat rules that ancestors make needless.  0, or -1 (out of memory).
+ */
+int learn_finish(struct learn *l, const struct policy *base, int exact, size_t min);
+
+/*
+ * Print the policy to out: a header naming source and the counts,
+ * "include BASE" (the base policy's path; NULL: @runtime), and one rule a
+ * line, sorted, each with a comment saying how many records it came from
+ * and the first of them; a sensitive grant gets a SENSITIVE comment above
+ * it and a warning on stderr.  Every line fits POLICY_LINE_MAX: a comment
+ * is shortened, then left off, and a rule that does not fit even alone is
+ * left out with a warning.  0, or -1 when writing failed (ferror).
+ */
+int learn_print(const struct learn *l, FILE *out, const char *base, const char *source);
 
 /* One more folder at or above which nothing is folded: 0, or -1 with EINVAL
  * (not canonical, or too many) or ENOMEM. */

@@ -90,6 +90,16 @@ log_info(const char *fmt, ...)
 }
 
 void
+log_notice(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
 log_debug(const char *fmt, ...)
 {
 	va_list ap;

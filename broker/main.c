@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "filebroker.h" /* FB_VERSION */
 #include "log.h"
 
 static const struct {

@@ -2,8 +2,8 @@
  * notify.c: transparent mode, the broker as the worker's seccomp
  * supervisor; see notify.h.
  *
- * For each notification, in this order (../shared/reference/
- * transparent-mode.md, sections 2 and 3):
+ * For each notification, in this order (docs/threat-model.md, 7.2 says
+ * why):
  *
  *	RECV (zeroed buffer) -> copy every pointer argument out of the
  *	worker with process_vm_readv, page by page -> resolve a relative
@@ -176,6 +176,7 @@ handle(struct notifier *n)
 	char raw[PATH_MAX], raw2[PATH_MAX];
 	const pid_t tid = (pid_t)n->req->pid;
 	struct timespec t0;
+	struct task_ids ids;
 	struct origin o;
 	struct call c;
 	struct stat st;
@@ -290,8 +291,10 @@ handle(struct notifier *n)
 	o.gid = n->s->gid;
 	/* The thread cache's pidfds are watched by the server. */
 	server_lock(n->sv);
-	o.pid = task_tgid(&n->tasks, tid);
+	o.pid = task_ids(&n->tasks, tid, &ids) == 0 ? ids.tgid : -1;
 	server_unlock(n->sv);
+	o.nspid = o.pid > 0 ? ids.nstgid : 0;
+	o.nstid = o.pid > 0 ? ids.nstid : 0;
 	/* Everything read from the worker now belongs to this live call. */
 	if (!id_valid(n) || e < 0 || o.pid <= 0) {
 		if (o.ifd >= 0)
@@ -439,7 +442,7 @@ notifier_add(struct server *sv, struct session *s, int fd)
 	n->sv = sv;
 	n->s = s;
 	n->fd = fd;
-	task_cache_init(&n->tasks, sv);
+	task_cache_init(&n->tasks, sv, s->ns);
 	n->reqsize = sizes.seccomp_notif > sizeof(*n->req) ? sizes.seccomp_notif : sizeof(*n->req);
 	n->respsize = sizes.seccomp_notif_resp > sizeof(*n->resp) ? sizes.seccomp_notif_resp
 								  : sizeof(*n->resp);

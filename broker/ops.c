@@ -88,7 +88,7 @@ ops_policy(const struct opctx *c, const char *path, unsigned access, struct poli
 	size_t words;
 
 	fold = fold_of(c, path, &words);
-	return policy_decide_fold(c->s->policy, path, access, c->o->pid, fold, words, d);
+	return policy_decide_fold(c->s->policy, path, access, c->o->nspid, fold, words, d);
 }
 
 int
@@ -100,7 +100,7 @@ ops_below(const struct opctx *c, const char *from, const char *to)
 	ff = fold_of(c, from, &fw);
 	tf = fold_of(c, to, &tw);
 	return policy_below_check_fold(c->s->policy, from, ff, to, tf, fw > tw ? fw : tw,
-	    POLICY_ALL, c->o->pid);
+	    POLICY_ALL, c->o->nspid);
 }
 
 /* Decide access on path, remembering the outcome for the audit record.
@@ -193,7 +193,7 @@ ops_walk_object(struct opctx *c, int flags, struct walk *w, int hidden)
 {
 	int r;
 
-	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid, flags, w);
+	r = walk_path(&c->s->fs, c->req->path, c->o->nspid, c->o->nstid, flags, w);
 	ops_canon(c, c->canon, w);
 	if (r < 0)
 		return ops_walk_error(c, w, r, hidden);
@@ -376,7 +376,7 @@ op_open(struct opctx *c)
 	 * path as the broker resolves it (as far as it does), not as
 	 * written, which may lead through a link into a hidden tree. */
 	if (c->o->resolve_err != 0) {
-		r = walk_path(&c->s->fs, c->o->resolved, c->o->pid, c->o->tid,
+		r = walk_path(&c->s->fs, c->o->resolved, c->o->nspid, c->o->nstid,
 		    (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
 		ops_canon(c, c->canon, &w);
 		walk_release(&w);
@@ -385,8 +385,8 @@ op_open(struct opctx *c)
 		return ops_decide(c, c->canon, POLICY_STAT, NULL) ? c->o->resolve_err : EACCES;
 	}
 	for (tries = 0; tries < OPS_RACE_RETRIES; tries++) {
-		r = walk_path(&c->s->fs, c->o->resolved ? c->o->resolved : c->req->path, c->o->pid,
-		    c->o->tid, (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
+		r = walk_path(&c->s->fs, c->o->resolved ? c->o->resolved : c->req->path,
+		    c->o->nspid, c->o->nstid, (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
 		if (r < 0) {
 			e = ops_walk_error(c, &w, r, EACCES);
 			walk_release(&w);
@@ -540,6 +540,36 @@ op_access(struct opctx *c)
 	return e;
 }
 
+/*
+ * readlink of /proc/self or /proc/thread-self itself: links the broker
+ * cannot read for the worker (they name whoever reads them), which the
+ * walk took to the asker's own folder.  The answer is what the kernel
+ * gives the asker, "N" or "N/task/T", its numbers in its /proc.  EINVAL,
+ * readlink's answer for a folder, for any other path.
+ */
+static int
+readlink_self(struct opctx *c)
+{
+	char clean[PATH_MAX], want[64];
+	pid_t p = c->o->nspid, t = c->o->nstid > 0 ? c->o->nstid : p;
+	unsigned pf;
+	int n;
+
+	if (path_clean(NULL, c->req->path, 0, clean, sizeof(clean), &pf) < 0 ||
+	    (pf & (PATH_F_DOTDOT | PATH_F_TRAILING)) != 0 || p <= 0)
+		return EINVAL;
+	if (strcmp(clean, "/proc/self") == 0)
+		n = snprintf(want, sizeof(want), "%ld", (long)p);
+	else if (strcmp(clean, "/proc/thread-self") == 0)
+		n = snprintf(want, sizeof(want), "%ld/task/%ld", (long)p, (long)t);
+	else
+		return EINVAL;
+	if (n < 0 || (size_t)n >= sizeof(c->rep->target))
+		return EINVAL;
+	memcpy(c->rep->target, want, (size_t)n + 1);
+	return 0;
+}
+
 static int
 op_readlink(struct opctx *c)
 {
@@ -547,7 +577,7 @@ op_readlink(struct opctx *c)
 	ssize_t n;
 	int r, e;
 
-	r = walk_path(&c->s->fs, c->req->path, c->o->pid, c->o->tid, 0, &w);
+	r = walk_path(&c->s->fs, c->req->path, c->o->nspid, c->o->nstid, 0, &w);
 	if (r < 0 || w.fd == -1) {
 		e = r < 0 ? ops_walk_error(c, &w, r, ENOENT) : ENOENT;
 		if (r == 0)
@@ -559,7 +589,7 @@ op_readlink(struct opctx *c)
 	if (!ops_decide(c, w.canon, POLICY_STAT, NULL))
 		e = ENOENT;
 	else if (!S_ISLNK(w.st.st_mode))
-		e = EINVAL;
+		e = readlink_self(c);
 	else if ((n = readlinkat(w.fd, "", c->rep->target, sizeof(c->rep->target))) < 0)
 		e = errno;
 	else if ((size_t)n >= sizeof(c->rep->target) || n == 0)
@@ -644,6 +674,11 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	clock_gettime(CLOCK_REALTIME, &ev.when);
 	ev.pid = c->o->pid;
 	ev.tid = c->o->tid;
+	if (c->s->ns != NULL) {
+		/* The worker's own numbers, beside the host's. */
+		ev.nspid = c->o->nspid;
+		ev.nstid = c->o->nstid;
+	}
 	ev.uid = c->o->uid;
 	ev.gid = c->o->gid;
 	ev.mode = c->o->mode;
@@ -673,6 +708,7 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	ev.waived = c->decided && !c->allowed && c->waived;
 	ev.denied_access = c->denied_access;
 	ev.denied_second = c->denied_second;
+	ev.session = c->s->sess;
 
 	/* Counted for the summary; without a sink, a line on stderr for
 	 * each distinct denial (denials.h). */

@@ -15,6 +15,8 @@
 
 struct policy;
 struct audit;
+struct task_ns;
+struct audit_sess;
 
 /* One worker session: everything a request is decided and recorded with. */
 struct session {
@@ -22,6 +24,8 @@ struct session {
 	struct audit *audit;	/* NULL: denials get a line on stderr */
 	struct fsctx fs;
 	pid_t pid;		/* the worker, as the broker started it */
+	struct task_ns *ns;	/* the worker's PID namespace (task.h), or NULL:
+				   the pids of its /proc are the host's */
 	uid_t uid;		/* the worker's credentials */
 	gid_t gid;
 	int chown_new;		/* give created files and folders to uid/gid */
@@ -48,6 +52,8 @@ struct session {
 
 	uint64_t nrequests;
 	uint64_t ndenied;
+	struct audit_sess *sess; /* its session records (audit.h), NULL
+				    without a sink */
 	int audit_broken;	/* the audit sink failed: fail closed */
 	struct denials *denials; /* no sink: the denial lines printed (denials.h) */
 };
@@ -89,6 +95,12 @@ struct origin {
 			     the thread that made the call; 0 when the broker
 			     cannot see it (another pid namespace) */
 	pid_t tid;	  /* the asking thread; 0 when unknown */
+	pid_t nspid;	  /* the same two as the worker's /proc numbers them
+			     (task.h): in its PID namespace, what getpid() */
+	pid_t nstid;	  /* and gettid() say there; pid and tid without one;
+			     0 when unknown.  /proc/self, the policy's
+			     /proc/self and the /proc/PID rule go by these,
+			     the audit record by pid and tid */
 	uid_t uid;	  /* the sender's real uid and gid (explicit mode: the */
 	gid_t gid;	  /* kernel's; transparent mode: the session's) */
 	/* open through openat2(2) with RESOLVE_* restrictions (transparent

@@ -33,7 +33,7 @@ struct opctx {
 	int allowed;		/* the policy's decision */
 	int waived;		/* it denied, and complain mode let it pass */
 	const char *rule;
-	unsigned denied_access;	/* the first policy denial: the access asked */
+	unsigned denied_access; /* the first policy denial: the access asked */
 	int denied_second;	/* of canon2 (1) or canon (0), for the hint */
 };
 

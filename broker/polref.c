@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "audit.h"
 #include "log.h"
 #include "policy.h"
 #include "polref.h"
@@ -58,6 +59,9 @@ polref_load(const char *path)
 	pr->p = p;
 	pr->refs = 1;
 	clock_gettime(CLOCK_REALTIME, &pr->loaded);
+	/* Once per load, not per peer: a large policy takes milliseconds. */
+	if (audit_policy_sha256(p, pr->sha256) == -1)
+		pr->sha256[0] = '\0';
 	return pr;
 }
 

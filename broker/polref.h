@@ -15,6 +15,8 @@ struct polref {
 	struct policy *p;
 	unsigned refs;
 	struct timespec loaded; /* CLOCK_REALTIME, for `filebroker status` */
+	char sha256[65];	/* audit_policy_sha256(), for session records;
+				   "" when it could not be made */
 };
 
 /*

@@ -58,11 +58,12 @@ add(struct fsctx *fs, const char *path, int unreadable, int must_exist)
 	struct protect_entry *e;
 	char abs[PATH_MAX];
 	struct walk w;
+	unsigned pf;
 	int r;
 
 	if (path == NULL || path[0] == '\0')
 		return 0;
-	if (policy_path_normalize(pr->cwd, path, abs, sizeof(abs)) == -1) {
+	if (path_clean(pr->cwd, path, PATH_LEXICAL, abs, sizeof(abs), &pf) < 0) {
 		log_warnx("protect: %s: name too long to hold; not protected", path);
 		return 0;
 	}

@@ -6,10 +6,12 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "fold.h"
 #include "path.h"
 #include "protect.h"
@@ -67,8 +69,8 @@ fsctx_init(struct fsctx *fs)
 {
 	struct stat st;
 
-	fs->root = fs->selffd = -1;
-	fs->procdev = (dev_t)-1;
+	fs->root = fs->selffd = fs->wproc = -1;
+	fs->procdev = fs->wprocdev = (dev_t)-1;
 	fs->protect = NULL;
 	fs->fold = NULL;
 	if ((fs->root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
@@ -94,9 +96,40 @@ fsctx_close(struct fsctx *fs)
 		close(fs->root);
 	if (fs->selffd != -1)
 		close(fs->selffd);
-	fs->root = fs->selffd = -1;
+	if (fs->wproc != -1)
+		close(fs->wproc);
+	fs->root = fs->selffd = fs->wproc = -1;
 	protect_free(fs);
 	fold_free(fs);
+}
+
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+#define PROC_ROOT_INO 1
+
+int
+fsctx_set_wproc(struct fsctx *fs, int proc)
+{
+	struct statfs sf;
+	struct stat st;
+	uint64_t mnt;
+
+	if (fstatfs(proc, &sf) == -1 || fs_statx(proc, &st, &mnt) == -1)
+		goto fail;
+	if (sf.f_type != PROC_SUPER_MAGIC || st.st_ino != PROC_ROOT_INO || !S_ISDIR(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	/* Its mount is not in the broker's mount namespace, where statmount()
+	 * would have said what it is: a procfs never folds case. */
+	fold_never(fs, mnt);
+	fs->wproc = proc;
+	fs->wprocdev = st.st_dev;
+	return 0;
+fail:
+	close(proc);
+	return -1;
 }
 
 /* Every field a walk's result is read from; not the whole 4 KiB of canon
@@ -109,7 +142,6 @@ walk_init(struct walk *w)
 	w->fd = -1;
 	w->dirfd = -1;
 	w->must_dir = 0;
-	w->slow = 0;
 	w->depth = w->nfold = 0;
 	memset(&w->st, 0, sizeof(w->st));
 }
@@ -134,23 +166,43 @@ rel(const char *clean)
 #define NOSYM (RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
 /*
+ * The worker's /proc (fs->wproc), where a walk that reaches "/proc" goes
+ * on instead of into the host's: the only place a walk leaves the tree
+ * under fs->root.  Either way the canonical path is the worker's view,
+ * "/proc/2/status", and what is decided on.
+ */
+
+/* The clean path (no "..") looked up from "/" with O_PATH and oflags, no
+ * symlink followed: a descriptor, or -1 with errno (ELOOP at a symlink).
+ * "/proc" and what is below it from the worker's /proc when it has one. */
+static int
+lookup_clean(const struct fsctx *fs, const char *clean, int oflags)
+{
+	if (fs->wproc != -1 && strncmp(clean, "/proc", 5) == 0 &&
+	    (clean[5] == '\0' || clean[5] == '/'))
+		return fs_openat2(fs->wproc, clean[5] == '\0' ? "." : clean + 6,
+		    O_PATH | O_CLOEXEC | oflags, NOSYM);
+	return fs_openat2(fs->root, rel(clean), O_PATH | O_CLOEXEC | oflags, NOSYM);
+}
+
+/*
  * The fast path: clean has no "..", so with symlinks forbidden the kernel
- * looks up exactly this string.  Returns 1 when a symlink was met and the
- * slow path must take over.
+ * looks up exactly this string.  Returns 1 when a symlink was met, or a
+ * folder that may fold case, and the slow path must take over.
  */
 static int
 walk_fast(const struct fsctx *fs, const char *clean, int flags, struct walk *w)
 {
 	char dir[PATH_MAX];
 	const char *name;
-	int oflags = O_PATH | O_CLOEXEC, r;
+	int oflags = 0, r;
 	struct stat dst;
 	uint64_t mnt;
 
 	if (!(flags & WALK_FOLLOW) && !w->must_dir)
 		oflags |= O_NOFOLLOW;
 	path_copy(w->canon, sizeof(w->canon), clean);
-	w->fd = fs_openat2(fs->root, rel(clean), oflags, NOSYM);
+	w->fd = lookup_clean(fs, clean, oflags);
 	if (w->fd == -1 && errno == ELOOP)
 		return 1;
 	if (w->fd == -1 && errno != ENOENT)
@@ -171,7 +223,7 @@ walk_fast(const struct fsctx *fs, const char *clean, int flags, struct walk *w)
 	/* The object is missing, or its parent is wanted as well. */
 	if ((r = path_split(clean, dir, sizeof(dir), &name)) < 0)
 		return r;
-	w->dirfd = fs_openat2(fs->root, rel(dir), O_PATH | O_DIRECTORY | O_CLOEXEC, NOSYM);
+	w->dirfd = lookup_clean(fs, dir, O_DIRECTORY);
 	if (w->dirfd == -1)
 		return errno == ELOOP ? 1 : -errno;
 	if (w->fd == -1 && (fs_statx(w->dirfd, &dst, &mnt) == -1 || fold_chain_may(fs, mnt)))
@@ -184,16 +236,12 @@ walk_fast(const struct fsctx *fs, const char *clean, int flags, struct walk *w)
 static int
 is_magic(const struct fsctx *fs, int dirfd, const char *name, const struct stat *st)
 {
-	int fd;
+	autoclose int fd = -1;
 
-	if (st->st_dev != fs->procdev)
+	if (st->st_dev != fs->procdev && st->st_dev != fs->wprocdev)
 		return 0;
 	fd = fs_openat2(dirfd, name, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
-	if (fd != -1) {
-		close(fd);
-		return 0;
-	}
-	return errno == ELOOP;
+	return fd == -1 && errno == ELOOP;
 }
 
 /* Replace the leading component of rem (ending at rest) by target. */
@@ -277,195 +325,329 @@ push_found(const struct fsctx *fs, struct walk *w, int cur, uint64_t curmnt, con
 }
 
 /*
- * The slow path: one component at a time, each opened O_PATH | O_NOFOLLOW
- * relative to the folder before it, symlinks read and spliced in by hand.
+ * The slow path walks one component at a time, each opened O_PATH |
+ * O_NOFOLLOW relative to the folder before it, and follows symlinks by
+ * reading them itself.  Its state: the folder reached so far (pinned, and
+ * named by w->canon, which holds no symlink), what is left to walk, and
+ * the component at hand.  Each step below is one thing that can happen to
+ * a component:
+ *
+ *	next_component -> "."  (nothing) | ".." step_dotdot
+ *	               -> /proc/self: step_proc_self (spliced in)
+ *	               -> step_lookup -> a symlink to follow: step_symlink
+ *	                                 (read and spliced in)
+ *	                              -> else step_enter (descend, or pin
+ *	                                 the last component)
+ *	end of the path -> pin_folder
  */
+struct slow {
+	const struct fsctx *fs;
+	struct walk *w;
+	pid_t pid, tid;		/* the worker, for /proc/self */
+	int flags;		/* WALK_* */
+	int cur;		/* O_PATH of the folder reached */
+	uint64_t curmnt;	/* its mount's unique id (fold.h) */
+	int links;		/* symlinks followed, /proc/self included */
+	const char *p;		/* the next component is at p, in rem */
+	char comp[NAME_MAX + 1]; /* the component at hand */
+	size_t n;		/* its length */
+	int last;		/* nothing but slashes follows it */
+	char rem[2 * PATH_MAX];	/* the path left to walk */
+};
+
+static void
+slow_end(struct slow *s)
+{
+	cleanup_close(&s->cur);
+}
+
+/* The folder reached is now fd (taken over) on mount mnt. */
+static void
+move_to(struct slow *s, int fd, uint64_t mnt)
+{
+	cleanup_close(&s->cur);
+	s->cur = fd;
+	s->curmnt = mnt;
+}
+
+/* Start at "/" with the whole path left to walk.  Not zeroed as a whole:
+ * rem alone is 8 KiB, and each field is set here. */
+static int
+slow_begin(struct slow *s, const struct fsctx *fs, const char *path, pid_t pid, pid_t tid,
+    int flags, struct walk *w)
+{
+	s->cur = -1;
+	s->fs = fs;
+	s->w = w;
+	s->pid = pid;
+	s->tid = tid;
+	s->flags = flags;
+	s->links = 0;
+	s->n = 0;
+	s->last = 0;
+	w->canon[0] = '/';
+	w->canon[1] = '\0';
+	if (path_copy(s->rem, sizeof(s->rem), path) < 0)
+		return -ENAMETOOLONG;
+	s->p = s->rem;
+	if ((s->cur = fcntl(fs->root, F_DUPFD_CLOEXEC, 0)) == -1)
+		return -errno;
+	s->curmnt = fold_root_mnt(fs);
+	return 0;
+}
+
+/* The next component into s->comp: 1, 0 at the end of the path, or
+ * -ENAMETOOLONG.  A trailing slash makes the last one a folder. */
+static int
+next_component(struct slow *s)
+{
+	const char *c;
+	size_t n = path_next(&s->p, &c);
+
+	if (n == 0)
+		return 0;
+	if (n > NAME_MAX)
+		return -ENAMETOOLONG;
+	memcpy(s->comp, c, n);
+	s->comp[n] = '\0';
+	s->n = n;
+	s->last = path_at_end(s->p);
+	if (s->last && *s->p == '/')
+		s->w->must_dir = 1;
+	return 1;
+}
+
+/*
+ * "..", physically: the canonical path so far has no symlink in it, so its
+ * parent is the parent of the folder reached ("/.." is "/"), looked up
+ * again by that path, from the root (lookup_clean()).  Not openat(cur,
+ * ".."): cur may have been moved since it was looked up, and its parent of
+ * the moment is not what canon names: "/ok/a/b/../../x" with b moved to
+ * /ok/b would name /ok/x and pin /x.
+ */
+static int
+step_dotdot(struct slow *s)
+{
+	autoclose int up = -1;
+	struct stat st;
+	uint64_t mnt;
+
+	if (strcmp(s->w->canon, "/") != 0) {
+		canon_pop(s->w);
+		if ((up = lookup_clean(s->fs, s->w->canon, O_DIRECTORY)) == -1)
+			return -errno;
+		if (fs_statx(up, &st, &mnt) == -1)
+			return -errno;
+		move_to(s, take_fd(&up), mnt);
+	}
+	if (s->last)
+		s->w->must_dir = 1;
+	return 0;
+}
+
+/* One more symlink followed; Linux's limit is ours. */
+static int
+count_link(struct slow *s)
+{
+	return ++s->links > WALK_MAX_LINKS ? -ELOOP : 0;
+}
+
+/* Follow a link to target (tlen bytes): it takes the place of the
+ * component at hand; an absolute one starts again at "/". */
+static int
+follow_link(struct slow *s, const char *target, size_t tlen)
+{
+	int r, root;
+
+	if ((r = link_splice(s->rem, sizeof(s->rem), target, tlen, s->p)) < 0)
+		return r;
+	s->p = s->rem;
+	if (target[0] != '/')
+		return 0;
+	if ((root = fcntl(s->fs->root, F_DUPFD_CLOEXEC, 0)) == -1)
+		return -errno;
+	move_to(s, root, fold_root_mnt(s->fs));
+	s->w->canon[1] = '\0';
+	s->w->depth = s->w->nfold = 0;
+	return 0;
+}
+
+/* /proc/self and /proc/thread-self are the worker's (path_proc_self()),
+ * spliced in like the symlinks they are.  1 when the component was one. */
+static int
+step_proc_self(struct slow *s)
+{
+	char target[64];
+	int k, r;
+
+	if (strcmp(s->w->canon, "/proc") != 0)
+		return 0;
+	k = path_proc_self(s->comp, s->n, s->pid, s->tid, target, sizeof(target));
+	if (k <= 0)
+		return k;
+	if ((r = count_link(s)) < 0 || (r = follow_link(s, target, (size_t)k)) < 0)
+		return r;
+	return 1;
+}
+
+/* Only the last component is missing: the walk ends with its parent
+ * pinned (w->dirfd) and its name. */
+static int
+pin_missing(struct slow *s)
+{
+	int r;
+
+	if ((r = push_found(s->fs, s->w, s->cur, s->curmnt, s->comp, s->n, NULL)) < 0)
+		return r;
+	s->w->dirfd = take_fd(&s->cur);
+	memcpy(s->w->name, s->comp, s->n + 1);
+	return 0;
+}
+
+/*
+ * Look the component at hand up in the folder reached, following nothing:
+ * 1 and its descriptor in *fd, its stat and mount.  0 when it is the last
+ * one and missing (pin_missing(): the walk is done), or a negative errno.
+ */
+static int
+step_lookup(struct slow *s, int *fd, struct stat *st, uint64_t *mnt)
+{
+	autoclose int nfd = -1;
+	int r;
+
+	/* "proc" in "/" is the worker's /proc when it has one. */
+	if (s->fs->wproc != -1 && strcmp(s->w->canon, "/") == 0 && strcmp(s->comp, "proc") == 0)
+		nfd = fcntl(s->fs->wproc, F_DUPFD_CLOEXEC, 0);
+	else
+		nfd = openat(s->cur, s->comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (nfd == -1) {
+		r = -errno;
+		if (r == -ENOENT && s->last)
+			return pin_missing(s);
+		canon_push(s->w, s->comp, s->n, 0);
+		return r;
+	}
+	if (fs_statx(nfd, st, mnt) == -1)
+		return -errno;
+	*fd = take_fd(&nfd);
+	return 1;
+}
+
+/* A symlink the walk must follow: any but the last component, and the
+ * last one when asked to (WALK_FOLLOW) or when a trailing slash needs the
+ * folder it names. */
+static int
+must_follow(const struct slow *s, const struct stat *st)
+{
+	return S_ISLNK(st->st_mode) && (!s->last || (s->flags & WALK_FOLLOW) || s->w->must_dir);
+}
+
+/* The symlink fd: refused when magic, else read and spliced in. */
+static int
+step_symlink(struct slow *s, int fd, const struct stat *st)
+{
+	char target[PATH_MAX];
+	ssize_t tl;
+	int r;
+
+	if (is_magic(s->fs, s->cur, s->comp, st)) {
+		canon_push(s->w, s->comp, s->n, 0);
+		return -EACCES;
+	}
+	if ((r = count_link(s)) < 0)
+		return r;
+	if ((tl = readlinkat(fd, "", target, sizeof(target))) < 0)
+		return -errno;
+	if ((size_t)tl >= sizeof(target))
+		return -ENAMETOOLONG;
+	if (tl == 0)
+		return -ENOENT;
+	return follow_link(s, target, (size_t)tl);
+}
+
+/*
+ * The component names the object st (*fd, on mount mnt).  Its name goes
+ * into the canonical path as the folder holds it (fold.h).  Any but the
+ * last must be a folder, which becomes the folder reached: 1.  The last
+ * ends the walk (0): the object is pinned (w->fd), and with WALK_PARENT
+ * its folder too.
+ */
+static int
+step_enter(struct slow *s, int *fd, const struct stat *st, uint64_t mnt)
+{
+	struct walk *w = s->w;
+	int r;
+
+	if ((r = push_found(s->fs, w, s->cur, s->curmnt, s->comp, s->n, st)) < 0)
+		return r;
+	if (!S_ISDIR(st->st_mode) && (!s->last || w->must_dir))
+		return -ENOTDIR;
+	if (!s->last) {
+		move_to(s, take_fd(fd), mnt);
+		return 1;
+	}
+	w->fd = take_fd(fd);
+	w->st = *st;
+	if (s->flags & WALK_PARENT) {
+		w->dirfd = take_fd(&s->cur);
+		memcpy(w->name, s->comp, s->n + 1);
+	}
+	return 0;
+}
+
+/* The path ended on "/", "." or "..": the object is the folder reached.
+ * There is no (parent, name) pair for it. */
+static int
+pin_folder(struct slow *s)
+{
+	s->w->fd = take_fd(&s->cur);
+	if (fstat(s->w->fd, &s->w->st) == -1)
+		return -errno;
+	return 0;
+}
+
 static int
 walk_slow(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int flags,
     struct walk *w)
 {
-	char rem[2 * PATH_MAX], comp[NAME_MAX + 1], target[PATH_MAX];
-	char *p, *s;
-	int cur = -1, nfd, links = 0, last, r;
-	size_t n;
-	ssize_t tl;
-	struct stat st;
-	uint64_t mnt, curmnt;
+	struct slow s CLEANUP(slow_end);
+	int r;
 
-	w->slow = 1;
-	w->canon[0] = '/';
-	w->canon[1] = '\0';
-	if (strlen(path) >= sizeof(rem))
-		return -ENAMETOOLONG;
-	strcpy(rem, path);
-	if ((cur = fcntl(fs->root, F_DUPFD_CLOEXEC, 0)) == -1)
-		return -errno;
-	curmnt = fold_root_mnt(fs);
-	p = rem;
-	for (;;) {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
+	if ((r = slow_begin(&s, fs, path, pid, tid, flags, w)) < 0)
+		return r;
+	while ((r = next_component(&s)) > 0) {
+		autoclose int fd = -1;
+		struct stat st;
+		uint64_t mnt;
+
+		switch (path_dots(s.comp, s.n)) {
+		case 1: /* "." */
+			if (s.last)
+				w->must_dir = 1;
+			continue;
+		case 2:
+			if ((r = step_dotdot(&s)) < 0)
+				return r;
+			continue;
+		default:
 			break;
-		s = p;
-		while (*p != '\0' && *p != '/')
-			p++;
-		n = (size_t)(p - s);
-		if (n > NAME_MAX) {
-			r = -ENAMETOOLONG;
-			goto fail;
 		}
-		memcpy(comp, s, n);
-		comp[n] = '\0';
-		/* Last component?  A trailing slash makes it a folder. */
-		s = p;
-		while (*s == '/')
-			s++;
-		last = (*s == '\0');
-		if (last && *p == '/')
-			w->must_dir = 1;
-		if (strcmp(comp, ".") == 0) {
-			if (last)
-				w->must_dir = 1;
+		if ((r = step_proc_self(&s)) < 0)
+			return r;
+		if (r == 1)
+			continue;
+		if ((r = step_lookup(&s, &fd, &st, &mnt)) <= 0)
+			return r; /* 0: only the last component is missing */
+		if (must_follow(&s, &st)) {
+			if ((r = step_symlink(&s, fd, &st)) < 0)
+				return r;
 			continue;
 		}
-		if (strcmp(comp, "..") == 0) {
-			/* Physical: the canonical path so far has no symlink
-			 * in it, so its parent is the folder's parent. */
-			if (strcmp(w->canon, "/") != 0) {
-				if ((nfd = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC)) ==
-				    -1) {
-					r = -errno;
-					goto fail;
-				}
-				close(cur);
-				cur = nfd;
-				if (fs_statx(cur, &st, &curmnt) == -1) {
-					r = -errno;
-					goto fail;
-				}
-				canon_pop(w);
-			}
-			if (last)
-				w->must_dir = 1;
-			continue;
-		}
-		/* /proc/self and /proc/thread-self are the worker's. */
-		if (strcmp(w->canon, "/proc") == 0 &&
-		    (strcmp(comp, "self") == 0 || strcmp(comp, "thread-self") == 0)) {
-			if (pid <= 0) {
-				r = -EACCES;
-				goto fail;
-			}
-			if (comp[0] == 's')
-				tl = snprintf(target, sizeof(target), "%ld", (long)pid);
-			else
-				tl = snprintf(target, sizeof(target), "%ld/task/%ld", (long)pid,
-				    (long)(tid > 0 ? tid : pid));
-			if (++links > WALK_MAX_LINKS) {
-				r = -ELOOP;
-				goto fail;
-			}
-			if ((r = link_splice(rem, sizeof(rem), target, (size_t)tl, p)) < 0)
-				goto fail;
-			p = rem;
-			continue;
-		}
-		nfd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd == -1) {
-			r = -errno;
-			if (r == -ENOENT && last) {
-				/* Only the last component is missing. */
-				if ((r = push_found(fs, w, cur, curmnt, comp, n, NULL)) < 0)
-					goto fail;
-				w->dirfd = cur;
-				memcpy(w->name, comp, n + 1);
-				return 0;
-			}
-			canon_push(w, comp, n, 0);
-			goto fail;
-		}
-		if (fs_statx(nfd, &st, &mnt) == -1) {
-			r = -errno;
-			close(nfd);
-			goto fail;
-		}
-		if (S_ISLNK(st.st_mode) && (!last || (flags & WALK_FOLLOW) || w->must_dir)) {
-			if (is_magic(fs, cur, comp, &st)) {
-				canon_push(w, comp, n, 0);
-				close(nfd);
-				r = -EACCES;
-				goto fail;
-			}
-			if (++links > WALK_MAX_LINKS) {
-				close(nfd);
-				r = -ELOOP;
-				goto fail;
-			}
-			tl = readlinkat(nfd, "", target, sizeof(target));
-			close(nfd);
-			if (tl < 0 || (size_t)tl >= sizeof(target)) {
-				r = tl < 0 ? -errno : -ENAMETOOLONG;
-				goto fail;
-			}
-			if (tl == 0) {
-				r = -ENOENT;
-				goto fail;
-			}
-			if ((r = link_splice(rem, sizeof(rem), target, (size_t)tl, p)) < 0)
-				goto fail;
-			p = rem;
-			if (target[0] == '/') {
-				close(cur);
-				if ((cur = fcntl(fs->root, F_DUPFD_CLOEXEC, 0)) == -1) {
-					r = -errno;
-					goto fail;
-				}
-				curmnt = fold_root_mnt(fs);
-				w->canon[1] = '\0';
-				w->depth = w->nfold = 0;
-			}
-			continue;
-		}
-		/* The name as the folder holds it, if the folder folds case:
-		 * the component the decision is made on. */
-		if ((r = push_found(fs, w, cur, curmnt, comp, n, &st)) < 0) {
-			close(nfd);
-			goto fail;
-		}
-		if (!last && !S_ISDIR(st.st_mode)) {
-			close(nfd);
-			r = -ENOTDIR;
-			goto fail;
-		}
-		if (last) {
-			if (w->must_dir && !S_ISDIR(st.st_mode)) {
-				close(nfd);
-				r = -ENOTDIR;
-				goto fail;
-			}
-			w->fd = nfd;
-			w->st = st;
-			if (flags & WALK_PARENT) {
-				w->dirfd = cur;
-				memcpy(w->name, comp, n + 1);
-			} else
-				close(cur);
-			return 0;
-		}
-		close(cur);
-		cur = nfd;
-		curmnt = mnt;
+		if ((r = step_enter(&s, &fd, &st, mnt)) <= 0)
+			return r; /* 0: the last component, pinned */
 	}
-	/* The path ended on "/", "." or "..": the object is the folder cur.
-	 * There is no (parent, name) pair for it. */
-	w->fd = cur;
-	if (fstat(cur, &w->st) == -1)
-		return -errno;
-	return 0;
-fail:
-	close(cur);
-	return r;
+	return r < 0 ? r : pin_folder(&s);
 }
 
 int
@@ -479,7 +661,9 @@ walk_path(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int fl
 	walk_init(w);
 	if (path[0] != '/')
 		return -EINVAL;
-	if ((r = path_clean(path, clean, sizeof(clean), pid, tid, &pf)) < 0)
+	if ((r = path_clean(NULL, path, 0, clean, sizeof(clean), &pf)) < 0)
+		return r;
+	if ((r = path_proc_rewrite(clean, sizeof(clean), pid, tid)) < 0)
 		return r;
 	if (pf & PATH_F_TRAILING)
 		w->must_dir = 1;

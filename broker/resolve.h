@@ -25,8 +25,14 @@
 
 struct fsctx {
 	int root;	/* O_PATH descriptor of "/" */
-	int selffd;	/* O_PATH descriptor of the broker's /proc/self/fd */
-	dev_t procdev;	/* st_dev of /proc, to spot magic links */
+	int selffd;	/* O_PATH descriptor of the broker's /proc/self/fd (the
+			   host's procfs: the broker's own descriptors) */
+	dev_t procdev;	/* st_dev of the host's /proc, to spot magic links */
+	int wproc;	/* the worker's /proc (fsctx_set_wproc()): a procfs of
+			   its PID namespace, in which "/proc" and every path
+			   below it are looked up; -1: the host's /proc is the
+			   worker's too (no namespace of ours, the daemon) */
+	dev_t wprocdev;	/* its st_dev */
 	mode_t umask;	/* the broker's, as it started (new folders' bits) */
 	struct protect *protect; /* the broker's own files (protect.h), or NULL;
 				    shared by copies, freed by fsctx_close() */
@@ -47,6 +53,17 @@ int fsctx_init(struct fsctx *fs);
 /* Close them and free protect. */
 void fsctx_close(struct fsctx *fs);
 
+/*
+ * From now on, look the worker's /proc paths up in proc, a procfs of its
+ * PID namespace (takes ownership of the descriptor): "/proc" and what is
+ * below it, by any path that leads there, are that procfs's, so /proc/N is
+ * the worker's process N and the pids in paths are the worker's own.  The
+ * broker's own uses of /proc (fs->selffd, task.c's /proc/TID of a notified
+ * thread) stay the host's.  0, or -1 with errno (proc closed): EINVAL when
+ * proc is not the root of a procfs.
+ */
+int fsctx_set_wproc(struct fsctx *fs, int proc);
+
 #define WALK_FOLLOW 0x1 /* follow a symlink in the last component */
 #define WALK_PARENT 0x2 /* keep the parent folder as dirfd + name */
 
@@ -63,7 +80,6 @@ struct walk {
 				    parent folder; -1 when there is none ("/") */
 	char name[NAME_MAX + 1]; /* with dirfd: the last component */
 	int must_dir;		 /* the path ended in "/": a folder is required */
-	int slow;		 /* the slow path was taken (for statistics) */
 	/* Components of canon looked up in folders that fold case (fold.h):
 	 * bit i for component i, as policy_decide_fold() takes them; canon
 	 * holds the names as those folders hold them.  Valid up to depth
@@ -74,7 +90,7 @@ struct walk {
 
 /*
  * Resolve the absolute path for worker pid/tid (for /proc/self and
- * /proc/thread-self).  Returns 0 when the object exists (w->fd >= 0) or when
+ * /proc/thread-self: the asker as the worker's /proc numbers it).  Returns 0 when the object exists (w->fd >= 0) or when
  * only its last component is missing (w->fd == -1, w->dirfd and w->name
  * set).  Otherwise a negative errno: -ENOENT or -ENOTDIR for a missing or
  * non-folder intermediate component, -ELOOP for too many symlinks,

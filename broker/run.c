@@ -43,6 +43,7 @@
 #include "policy.h"
 #include "sandbox.h"
 #include "serve.h"
+#include "task.h"
 #include "worker.h"
 
 #define EXIT_BROKER 125
@@ -75,9 +76,10 @@ run_usage(FILE *f)
 	    "usage: filebroker run [--policy FILE] [--read PATH]... [--write PATH]...\n"
 	    "                      [--exec PATH]... [--allow 'ACCESS PATTERN']...\n"
 	    "                      [--print-policy] [--user USER] [--audit DEST]...\n"
-	    "                      [--audit-sync] [--complain] [-q] [--deny-status N]\n"
+	    "                      [--audit-sync] [--audit-key FILE] [--complain]\n"
+	    "                      [-q] [--deny-status N]\n"
 	    "                      [--explicit] [--net] [--weaker-sandbox]\n"
-	    "                      [--placement shared|spread] [--no-preload]\n"
+	    "                      [--placement spread|shared] [--no-preload]\n"
 	    "                      [--no-pid-namespace]\n"
 	    "                      [--print-sandbox] [-v] [--] COMMAND [ARG...]\n"
 	    "\n"
@@ -125,17 +127,22 @@ run_usage(FILE *f)
 	    "  --audit-sync      fdatasync the audit files before the replies (one\n"
 	    "                    fdatasync per batch of requests), so that\n"
 	    "                    records survive a power cut (slower)\n"
+	    "  --audit-key FILE  seal the records' hash chain with this key (32 bytes\n"
+	    "                    or more, readable by the broker's user alone), so\n"
+	    "                    that nobody without it can rewrite the trail\n"
+	    "                    unnoticed (filebroker audit --verify)\n"
 	    "  --complain        allow what the policy denies, recording it as\n"
 	    "                    \"would-deny\": for trying a policy out (see learn)\n"
 	    "  --explicit        path system calls fail with EACCES instead of going\n"
 	    "                    to the broker: the worker must use libfilebroker\n"
 	    "                    (and, being unable to load libraries, be static)\n"
 	    "  --net             let the worker use TCP/UDP sockets (default: none)\n"
-	    "  --placement shared (default): the worker, its children and the broker\n"
-	    "                    share one CPU, so that no brokered call waits for\n"
-	    "                    another CPU to wake up (tens of microseconds on a\n"
-	    "                    virtual machine); spread: the scheduler places them\n"
-	    "                    freely, for workers that compute in parallel\n"
+	    "  --placement spread (default): the worker's programs may use every CPU\n"
+	    "                    (nproc, make -j see them all); shared: broker,\n"
+	    "                    worker and its children keep to one CPU, so that no\n"
+	    "                    brokered call waits for another CPU to wake up (tens\n"
+	    "                    of microseconds on a virtual machine): for single-\n"
+	    "                    threaded workers making many calls (nproc says 1)\n"
 	    "  --no-preload      do not put filebroker-preload.so in the worker's\n"
 	    "                    LD_PRELOAD (by default it turns glibc's fstat() into\n"
 	    "                    the fstat system call, saving a round trip to the\n"
@@ -145,7 +152,8 @@ run_usage(FILE *f)
 	    "                    pid 2 of a PID namespace (and a user namespace when\n"
 	    "                    not root) whose init dies with the broker, so that\n"
 	    "                    nothing it starts outlives even a broker killed with\n"
-	    "                    SIGKILL; -v says when the kernel refuses it\n"
+	    "                    SIGKILL, with its own /proc (the namespace's pids);\n"
+	    "                    when the kernel refuses it, -v says why\n"
 	    "  --weaker-sandbox  start even if the kernel lacks Landlock or seccomp\n"
 	    "                    features, saying what is missing\n"
 	    "  --print-sandbox   show what the worker would get, and exit\n"
@@ -362,7 +370,7 @@ describe_report(const char *msg, void *arg)
 static int
 print_sandbox(const struct worker_spec *ws)
 {
-	char why[160] = "";
+	char why[256] = "", procnote[256] = "";
 	struct fb_sandbox sb;
 
 	memset(&sb, 0, sizeof(sb));
@@ -384,21 +392,37 @@ print_sandbox(const struct worker_spec *ws)
 	if (ws->preload != NULL)
 		printf("              in LD_PRELOAD: fstat() as the fstat syscall, no round trip "
 		       "(speed only; readable as rule @preload)\n");
-	if (!ws->pidns)
+	if (!ws->pidns) {
 		printf("pid namespace: no (--no-pid-namespace): what the worker starts outlives "
 		       "a broker killed with SIGKILL\n");
-	else if (worker_pidns_probe(why, sizeof(why)) && geteuid() == 0)
-		printf("pid namespace: yes: the worker is pid 2, under an init that dies with "
-		       "the broker, and everything it starts dies with it\n");
-	else if (geteuid() != 0 && why[0] == '\0')
-		printf("pid namespace: yes, in a user namespace mapping only uid %lu and gid %lu: "
-		       "the worker is pid 2, under an init that dies with the broker, and "
-		       "everything it starts dies with it\n",
-		    (unsigned long)geteuid(), (unsigned long)getegid());
-	else
+		return 0;
+	}
+	/* Probed under the broker's own Landlock domain, as in a run: before
+	 * ABI 6 it refuses the supervisor's mount on /proc.  This process only
+	 * prints from now on. */
+	(void)confine_scope();
+	if (!worker_pidns_probe(why, sizeof(why), procnote, sizeof(procnote)))
 		printf("pid namespace: no (%s): what the worker starts outlives a broker killed "
 		       "with SIGKILL\n",
 		    why);
+	else {
+		if (geteuid() == 0)
+			printf("pid namespace: yes: ");
+		else
+			printf("pid namespace: yes, in a user namespace mapping only uid %lu and "
+			       "gid %lu: ",
+			    (unsigned long)geteuid(), (unsigned long)getegid());
+		printf("the worker is pid 2, under an init that dies with the broker, and "
+		       "everything it starts dies with it\n");
+		if (procnote[0] == '\0')
+			printf("/proc:        the worker's own: a procfs of its PID namespace, on "
+			       "/proc in its mount namespace\n");
+		else
+			printf("/proc:        the worker's own: a procfs of its PID namespace, %s: "
+			       "the broker answers /proc paths from it, the worker's own lookups "
+			       "(its working folder, exec) see the host's\n",
+			    procnote);
+	}
 	return 0;
 }
 
@@ -482,6 +506,7 @@ run_cleanup(struct session *s, struct exec_grants *eg)
 	denials_summary(s->denials, "", s->audit != NULL);
 	denials_free(s->denials);
 	fsctx_close(&s->fs);
+	task_ns_free(s->ns);
 	audit_close(s->audit);
 	policy_free((struct policy *)s->policy);
 	exec_grants_free(eg);
@@ -511,17 +536,34 @@ command_allowed(const struct policy *p, const char *cmd)
 }
 
 /*
- * --placement shared: keep the broker and everything the worker starts on
- * one CPU, the one we are on (within the CPUs we may use).  Every brokered
- * call is a hand-off between the two; when they sit on different CPUs each
- * hand-off wakes the other CPU from idle, which on a virtual machine costs
- * 20-40 us, five times a whole same-CPU round trip (docs/bench.md).  The
- * scheduler will not co-locate them by itself: the seccomp ADDFD answer
- * wakes the worker like any other task, onto an idle CPU.  The worker
- * inherits the affinity through fork and exec.
+ * Placement (--placement; design.md "Placement").
+ *
+ * spread, the default: nothing is pinned.  The worker and everything it
+ * starts may run on every CPU the broker may (taskset(1) still narrows
+ * both), so nproc, make -j and every parallel program see what they would
+ * see unsandboxed, and the scheduler places broker and worker.  On an idle
+ * machine it puts a task it wakes on an idle CPU: each hand-off of a
+ * brokered call may then wake another CPU (on a virtual machine whose idle
+ * CPUs halt, tens of microseconds).  The listener's
+ * SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP would keep a NOTIF_SEND answer on one
+ * CPU, but only for a broker that waits on the listener itself: through
+ * epoll the kernel passes the wake-up on as an ordinary one.  NOTIF_ADDFD
+ * wakes the worker with an ordinary wake-up whatever the flags.
+ *
+ * shared: the broker pins itself, before the fork, to the CPU it is on, and
+ * the worker and everything it starts inherit that: no hand-off ever
+ * crosses CPUs, which suits a single-threaded worker that makes many
+ * brokered calls, but nproc says 1 and a parallel program gets one CPU.
+ *
+ * Pinning the broker alone (to its CPU, or to the worker's) would be worse
+ * than either: every call from another CPU would wake the broker's, and a
+ * NOTIF_SEND answer (SYNC_WAKE_UP) wakes the asking thread on the broker's
+ * CPU, so the threads of a parallel worker would be pulled onto that one.
  */
+enum placement { PLACE_SPREAD, PLACE_SHARED };
+
 static void
-share_cpu(void)
+place(enum placement how)
 {
 	cpu_set_t set;
 	int cpu, i;
@@ -530,8 +572,12 @@ share_cpu(void)
 		log_warn("run: sched_getaffinity; placement left to the scheduler");
 		return;
 	}
-	if (CPU_COUNT(&set) <= 1)
+	if (how == PLACE_SPREAD || CPU_COUNT(&set) <= 1) {
+		log_info("placement %s: the worker may run on %d CPU%s, where the scheduler puts it",
+		    how == PLACE_SPREAD ? "spread" : "shared", CPU_COUNT(&set),
+		    CPU_COUNT(&set) == 1 ? "" : "s");
 		return;
+	}
 	if ((cpu = sched_getcpu()) < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set))
 		for (cpu = 0, i = 0; i < CPU_SETSIZE; i++)
 			if (CPU_ISSET(i, &set)) {
@@ -544,7 +590,7 @@ share_cpu(void)
 		log_warn("run: sched_setaffinity; placement left to the scheduler");
 		return;
 	}
-	log_info("broker and worker share CPU %d (--placement shared)", cpu);
+	log_info("placement shared: broker and worker share CPU %d", cpu);
 }
 
 int
@@ -559,6 +605,7 @@ cmd_run(int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "audit", required_argument, NULL, 'a' },
 		{ "audit-sync", no_argument, NULL, 'S' },
+		{ "audit-key", required_argument, NULL, 'K' },
 		{ "complain", no_argument, NULL, 'C' },
 		{ "placement", required_argument, NULL, 'L' },
 		{ "no-preload", no_argument, NULL, 'R' },
@@ -574,7 +621,7 @@ cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *policy_path = NULL, *user = NULL, *audit_dest[RUN_AUDIT_MAX];
+	const char *policy_path = NULL, *user = NULL, *audit_dest[RUN_AUDIT_MAX], *audit_key = NULL;
 	size_t naudit = 0, i;
 	unsigned audit_flags = 0;
 	int complain = 0;
@@ -582,7 +629,8 @@ cmd_run(int argc, char **argv)
 	struct session s;
 	struct run_state rs;
 	sigset_t mask, oldmask;
-	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0, spread = 0;
+	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0;
+	enum placement placement = PLACE_SPREAD;
 	int preload = 1, pidns = 1, print_policy = 0, quiet = 0, deny = 0;
 	struct run_grants grants = { 0 };
 	char preload_path[PATH_MAX], msg[512];
@@ -613,14 +661,17 @@ cmd_run(int argc, char **argv)
 		case 'S':
 			audit_flags |= AUDIT_SYNC;
 			break;
+		case 'K':
+			audit_key = optarg;
+			break;
 		case 'C':
 			complain = 1;
 			break;
 		case 'L':
 			if (strcmp(optarg, "shared") == 0)
-				spread = 0;
+				placement = PLACE_SHARED;
 			else if (strcmp(optarg, "spread") == 0)
-				spread = 1;
+				placement = PLACE_SPREAD;
 			else {
 				log_warnx("run: --placement: %s: not shared or spread", optarg);
 				return EXIT_BROKER;
@@ -697,6 +748,9 @@ cmd_run(int argc, char **argv)
 		return c;
 	}
 	run_grants_free(&grants);
+	/* The chains' key (audit.h): each sink derives its own from it. */
+	if (audit_key != NULL && audit_key_load(audit_key, msg, sizeof(msg)) == -1)
+		fatalx("%s", msg);
 	for (i = 0; i < naudit; i++) {
 		struct audit *a;
 
@@ -709,11 +763,12 @@ cmd_run(int argc, char **argv)
 		}
 		audit_chain(&s.audit, a);
 	}
+	audit_key_forget();
 	/* The worker gets the broker's stdio: no sink may share it. */
 	if (audit_check_unshared(s.audit, (const int[]){ 0, 1, 2 }, 3, msg, sizeof(msg)) == -1)
 		fatalx("%s", msg);
-	if (audit_flags != 0 && naudit == 0)
-		log_warnx("run: --audit-sync without --audit does nothing");
+	if ((audit_flags != 0 || audit_key != NULL) && naudit == 0)
+		log_warnx("run: --audit-sync and --audit-key without --audit do nothing");
 	s.complain = complain;
 	if (complain)
 		log_warnx("complain mode: requests the policy denies are ALLOWED and recorded "
@@ -747,7 +802,6 @@ cmd_run(int argc, char **argv)
 	    eg.nfolders, eg.nskipped ? "; hard links of denied files left out" : "");
 	ws.exec = (const char *const *)eg.paths;
 	ws.exec_ruleset = eg.ruleset;
-	ws.sandbox = 1;
 	ws.pidns = pidns;
 	ws.transparent = !explicit;
 	ws.allow_net = net;
@@ -773,8 +827,7 @@ cmd_run(int argc, char **argv)
 		return EXIT_CANNOT_RUN;
 	}
 	/* Counted from the first denial, -q or not, sink or not. */
-	if ((s.denials = denials_new(quiet ? DENIALS_QUIET : 0,
-		 getcwd(msg, sizeof(msg)))) == NULL)
+	if ((s.denials = denials_new(quiet ? DENIALS_QUIET : 0, getcwd(msg, sizeof(msg)))) == NULL)
 		fatal("run: the denials' table");
 	/* What COMMAND's exec needs, read while any file may be. */
 	execdiag_study(&xd, s.policy, argv[0], ws.uid, ws.gid, ws.set_user);
@@ -798,8 +851,8 @@ cmd_run(int argc, char **argv)
 	if (sigprocmask(SIG_BLOCK, &mask, &oldmask) == -1)
 		fatal("sigprocmask");
 
-	if (!spread)
-		share_cpu();
+	/* Before the fork: the worker inherits the broker's affinity. */
+	place(placement);
 
 	/* The worker's Landlock domain must nest in the broker's. */
 	if (confine_scope() == -1)
@@ -824,27 +877,55 @@ cmd_run(int argc, char **argv)
 		return rs.worker == -EXIT_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 	}
 	s.pid = rs.worker;
+	/* Its /proc from now on: the worker's paths under /proc are looked up
+	 * there, by the numbers its namespace gives (s.ns, below). */
+	if (ws.in_pidns && fsctx_set_wproc(&s.fs, ws.procfs) == -1)
+		fatal("run: the worker's /proc");
+	ws.procfs = -1;
 	rs.pidfd = ws.pidfd;
 	rs.child = ws.child;
 	rs.ended = ws.ended;
 	rs.in_pidns = ws.in_pidns;
 	log_info("worker %ld started: %s (%s mode)", (long)rs.worker, argv[0],
 	    ws.listener != -1 ? "transparent" : "explicit");
-	if (ws.in_pidns)
+	if (ws.in_pidns) {
 		log_info("worker %ld is pid 2 of a PID namespace%s whose init (%ld) dies with "
 			 "the broker: nothing it starts outlives it",
 		    (long)rs.worker, geteuid() == 0 ? "" : " (in a user namespace)",
 		    (long)rs.child);
-	else
+		if (ws.procnote[0] == '\0')
+			log_info("worker %ld: its /proc is a procfs of its namespace, on /proc in "
+				 "its mount namespace",
+			    (long)rs.worker);
+		else
+			log_info("worker %ld: its /proc is a procfs of its namespace, %s: the "
+				 "broker answers its /proc paths from it, its own lookups (its "
+				 "working folder, exec) see the host's",
+			    (long)rs.worker, ws.procnote);
+	} else
 		log_info("worker %ld has no PID namespace (%s): what it starts and leaves "
 			 "behind is killed when the broker ends, but outlives a broker killed "
 			 "with SIGKILL",
 		    (long)rs.worker, ws.nsnote);
+	/* The session's first record (audit.h), before any request is read. */
+	if (audit_session_start(s.audit,
+		&(struct audit_session){ .mode = ws.listener != -1 ? "transparent" : "explicit",
+		    .placement = placement == PLACE_SPREAD ? "spread" : "shared", .argv = argv, .pid = rs.worker,
+		    .uid = ws.uid, .gid = ws.gid, .policy = policy_path, .p = s.policy,
+		    .complain = complain, .local = 1 },
+		&s.sess) == -1) {
+		log_warn("audit: %s: a record could not be written (the session's start); "
+			 "denying every request from now on",
+		    audit_failed(s.audit) != NULL ? audit_failed(s.audit) : "sink");
+		s.audit_broken = 1;
+	}
 
 	if ((rs.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		fatal("signalfd");
 	if ((rs.sv = server_new(&s)) == NULL)
 		fatal("event loop");
+	if (ws.in_pidns && (s.ns = task_ns_new(rs.sv)) == NULL)
+		fatal("run: reading the broker's own PID namespace level");
 	if (server_watch(rs.sv, rs.sigfd, on_signal, &rs) == -1)
 		fatal("event loop");
 	if (rs.ended != -1 && (fcntl(rs.ended, F_SETFL, O_NONBLOCK) == -1 ||
@@ -865,6 +946,8 @@ cmd_run(int argc, char **argv)
 	}
 	if (server_run(rs.sv, keep_going, &rs) == -1)
 		fatal("event loop");
+	/* Its last record: the worker's status and the counts. */
+	audit_session_end(s.audit, s.sess, &rs.status);
 
 	log_info("worker %ld ended; %llu requests, %llu denied, %llu protocol violations",
 	    (long)rs.worker, (unsigned long long)s.nrequests, (unsigned long long)s.ndenied,
@@ -874,6 +957,8 @@ cmd_run(int argc, char **argv)
 		server_unwatch(rs.sv, rs.ended);
 		close(rs.ended);
 	}
+	task_ns_free(s.ns);
+	s.ns = NULL;
 	server_free(rs.sv);
 	close(rs.sigfd);
 	close(rs.pidfd);

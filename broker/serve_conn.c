@@ -21,6 +21,7 @@
 #include "proto.h"
 #include "serve.h"
 #include "serve_impl.h"
+#include "task.h"
 
 static void
 violation(struct server *sv, struct watch *w, const char *why)
@@ -263,6 +264,8 @@ conn_serve_one(struct sthread *th, struct watch *w)
 	o.mode = "explicit";
 	o.pid = in->cred.pid;
 	o.tid = 0;
+	o.nspid = task_ns_pid(w->sr->s->ns, o.pid);
+	o.nstid = 0;
 	o.uid = in->cred.uid;
 	o.gid = in->cred.gid;
 	o.resolve = 0;

@@ -130,6 +130,9 @@ peer_release(struct session *s, void *arg)
 			  "--max-rate in all",
 		    pe->id, (unsigned long)pe->uid, (long)s->pid, pe->nlimited,
 		    audit_errno_name(SERVE_RATE_ERRNO));
+	/* The session's last record: every request of it is answered. */
+	audit_session_end(st->audit, s->sess, NULL);
+	s->sess = NULL;
 	st->nrequests += s->nrequests;
 	st->ndenied += s->ndenied;
 	st->npeers--;
@@ -339,8 +342,23 @@ peer_new(struct serve_state *st, int fd)
 		pe->credit = (uint64_t)st->max_burst * SERVE_RATE_UNIT;
 		clock_gettime(CLOCK_MONOTONIC, &pe->filled);
 	}
+	/* The session's first record (audit.h), before its connection is
+	 * served: the peer as the kernel gave it, and the profile. */
+	if (audit_session_start(st->audit,
+		&(struct audit_session){ .mode = "daemon", .pid = cr.pid, .uid = cr.uid,
+		    .gid = cr.gid, .invoker_uid = cr.uid, .invoker_gid = cr.gid, .auid = -1,
+		    .policy = st->policy_path, .p = st->cur->p,
+		    .policy_sha256 = st->cur->sha256[0] != '\0' ? st->cur->sha256 : NULL,
+		    .profile = where },
+		&pe->s.sess) == -1) {
+		log_warn("audit: %s: a record could not be written (the session's start of peer "
+			 "%lu); its requests are denied",
+		    audit_failed(st->audit) != NULL ? audit_failed(st->audit) : "sink", pe->id);
+		pe->s.audit_broken = 1;
+	}
 	if (server_add_conn_session(st->sv, fd, &pe->s, SERVE_PEER_CONNS, peer_release, st) ==
 	    -1) {
+		audit_session_end(st->audit, pe->s.sess, NULL);
 		if (ratelog_ok(&st->rlog))
 			log_warn("refused peer uid=%lu pid=%ld", (unsigned long)cr.uid,
 			    (long)cr.pid);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 #include "ops.h"
 #include "path.h"
+#include "proc_status.h"
 #include "resolve.h"
 #include "serve.h"
 #include "task.h"
@@ -26,12 +28,207 @@
 #define PIDFD_THREAD O_EXCL
 #endif
 
+/*
+ * The worker's PID namespace.  The broker names a process by its pid in
+ * the host's view (the kernel's word in notifications and SCM_CREDENTIALS,
+ * the audit record's pid, the host's /proc/TID the broker reads); the
+ * worker's /proc by the pid its own namespace gives it, which /proc/self,
+ * the policy's /proc/self and the /proc/PID rule go by.  A process's
+ * numbers in every namespace from the reader's down are the NStgid and
+ * NSpid lines of its status file: the worker's is the field after the
+ * broker's own.
+ */
+struct ns_slot {
+	struct task_ns *ns;
+	pid_t pid, nspid;
+	int pidfd; /* the process, watched by the server while the entry is
+		      good; -1: empty */
+};
+
+struct task_ns {
+	int level; /* the field of the worker's namespace in an NSpid line */
+	struct server *sv;
+	struct ns_slot slot[TASK_SLOTS];
+};
+
+/* Field level (0 the first) of the line key ("NSpid") of a status
+ * file: a pid, or 0 when there is none. */
+static pid_t
+ns_field(const char *buf, const char *key, int level)
+{
+	const char *p = proc_status_field(buf, key);
+	char *end;
+	long v;
+	int i;
+
+	if (p == NULL)
+		return 0;
+	for (i = 0;; i++) {
+		while (*p == '\t' || *p == ' ')
+			p++;
+		if (*p < '0' || *p > '9')
+			return 0;
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (end == p || errno != 0 || v <= 0 || v > INT_MAX)
+			return 0;
+		if (i == level)
+			return (pid_t)v;
+		p = end;
+	}
+}
+
+/* The tgid, and the worker's numbers for the process and the thread (tid
+ * and tgid themselves when level is 0), from the host's /proc/TID/status:
+ * 0, or -1 (gone, or not in the worker's namespace).  The lines come
+ * after Groups: a process with more than about 1,500 supplementary groups
+ * has them beyond buf, and is taken for gone (fail closed). */
+static int
+status_ids(pid_t tid, int level, struct task_ids *ids)
+{
+	char path[64], buf[8192];
+	long v;
+	int i;
+
+	memcpy(path, "/proc/", 6);
+	i = path_udec(path + 6, sizeof(path) - 6, (unsigned long)tid);
+	memcpy(path + 6 + i, "/status", sizeof("/status"));
+	if (proc_status_read(AT_FDCWD, path, buf, sizeof(buf)) == -1 ||
+	    proc_status_long(buf, "Tgid", &v) == -1 || v <= 0 || v > INT_MAX)
+		return -1;
+	ids->tgid = (pid_t)v;
+	ids->nstgid = ids->tgid;
+	ids->nstid = tid;
+	if (level == 0)
+		return ids->tgid > 0 ? 0 : -1;
+	if ((ids->nstgid = ns_field(buf, "NStgid", level)) <= 0 ||
+	    (ids->nstid = ns_field(buf, "NSpid", level)) <= 0)
+		return -1;
+	return ids->tgid > 0 ? 0 : -1;
+}
+
+struct task_ns *
+task_ns_new(struct server *sv)
+{
+	struct task_ns *ns;
+	char buf[4096];
+	const char *p;
+	size_t i;
+
+	if ((ns = calloc(1, sizeof(*ns))) == NULL)
+		return NULL;
+	ns->sv = sv;
+	for (i = 0; i < TASK_SLOTS; i++) {
+		ns->slot[i].ns = ns;
+		ns->slot[i].pidfd = -1;
+	}
+	/* The broker's own level: the fields of its own NSpid line. */
+	if (proc_status_read(AT_FDCWD, "/proc/self/status", buf, sizeof(buf)) == -1 ||
+	    (p = proc_status_field(buf, "NSpid")) == NULL) {
+		errno = ENOENT;
+		goto fail;
+	}
+	for (ns->level = 1; *p != '\0' && *p != '\n'; p++)
+		if (*p == '\t')
+			ns->level++;
+	return ns;
+fail:
+	free(ns);
+	return NULL;
+}
+
+static void
+ns_evict(struct ns_slot *e)
+{
+	if (e->pidfd == -1)
+		return;
+	server_unwatch(e->ns->sv, e->pidfd);
+	close(e->pidfd);
+	e->pidfd = -1;
+	e->pid = 0;
+}
+
+/* A cached process ended: its pid may name another from now on. */
+static void
+on_process_exit(void *arg, uint32_t events)
+{
+	(void)events;
+	ns_evict(arg);
+}
+
 void
-task_cache_init(struct task_cache *c, struct server *sv)
+task_ns_free(struct task_ns *ns)
+{
+	size_t i;
+
+	if (ns == NULL)
+		return;
+	for (i = 0; i < TASK_SLOTS; i++)
+		ns_evict(&ns->slot[i]);
+	free(ns);
+}
+
+/* Has the process of pidfd ended (exited, reaped or not)? */
+static int
+pidfd_ended(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&p, 1, 0) != 0;
+}
+
+/* task_ns_pid() under the server lock: the pidfds are the server's
+ * watches. */
+static pid_t
+ns_pid_locked(struct task_ns *ns, pid_t pid)
+{
+	struct ns_slot *e = &ns->slot[(unsigned)pid % TASK_SLOTS];
+	struct task_ids ids;
+	int fd;
+
+	/* A process that has not ended still holds its pid: the entry is
+	 * still its (its end may not have been seen by the loop yet). */
+	if (e->pidfd != -1 && e->pid == pid && !pidfd_ended(e->pidfd))
+		return e->nspid;
+	ns_evict(e);
+	if ((fd = pidfd_open(pid, 0)) == -1)
+		return 0;
+	/* The status read after the pidfd was made, and the process still
+	 * running after it: it was that process's. */
+	if (status_ids(pid, ns->level, &ids) == -1 || pidfd_ended(fd)) {
+		close(fd);
+		return 0;
+	}
+	if (server_watch(ns->sv, fd, on_process_exit, e) == -1) {
+		close(fd);
+		return ids.nstgid;
+	}
+	e->pid = pid;
+	e->nspid = ids.nstgid;
+	e->pidfd = fd;
+	return e->nspid;
+}
+
+pid_t
+task_ns_pid(struct task_ns *ns, pid_t pid)
+{
+	pid_t r;
+
+	if (ns == NULL || pid <= 0)
+		return pid;
+	server_lock(ns->sv);
+	r = ns_pid_locked(ns, pid);
+	server_unlock(ns->sv);
+	return r;
+}
+
+void
+task_cache_init(struct task_cache *c, struct server *sv, const struct task_ns *ns)
 {
 	size_t i;
 
 	c->sv = sv;
+	c->level = ns != NULL ? ns->level : 0;
 	for (i = 0; i < TASK_SLOTS; i++) {
 		c->slot[i].cache = c;
 		c->slot[i].tid = 0;
@@ -89,32 +286,13 @@ on_thread_exit(void *arg, uint32_t events)
 	tgid_evict(arg);
 }
 
-/* The tgid from /proc/TID/status, which costs the kernel a whole formatted
- * file: for kernels before PIDFD_GET_INFO (Linux 6.13). */
-static pid_t
-tgid_from_proc(pid_t tid)
-{
-	char path[64], buf[1024], *p;
-	ssize_t len;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)tid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return -1;
-	buf[len] = '\0';
-	if ((p = strstr(buf, "\nTgid:")) == NULL)
-		return -1;
-	return (pid_t)strtol(p + 6, NULL, 10);
-}
-
-/* The thread group of a thread, for /proc/self and the records: one ioctl
- * on a cached thread pidfd, else pidfd_open and the ioctl. */
-pid_t
-task_tgid(struct task_cache *c, pid_t tid)
+/* The thread group of a thread, and the worker's numbers for both: one
+ * ioctl on a cached thread pidfd, else pidfd_open and the ioctl, and in a
+ * namespace of ours the thread's status file once.  Before PIDFD_GET_INFO
+ * (Linux 6.13), the status file every time, which costs the kernel a whole
+ * formatted file. */
+int
+task_ids(struct task_cache *c, pid_t tid, struct task_ids *ids)
 {
 	struct tgid_slot *e = &c->slot[(unsigned)tid % TASK_SLOTS];
 	static int no_info;
@@ -122,35 +300,49 @@ task_tgid(struct task_cache *c, pid_t tid)
 	int fd;
 
 	if (no_info)
-		return tgid_from_proc(tid);
+		return status_ids(tid, c->level, ids);
 	if (e->pidfd != -1 && e->tid == tid) {
-		if (pidfd_tgid(e->pidfd, tid, &tgid) == 0)
-			return tgid;
+		if (pidfd_tgid(e->pidfd, tid, &tgid) == 0) {
+			*ids = e->ids;
+			return 0;
+		}
 		tgid_evict(e);
 	}
 	if ((fd = pidfd_open(tid, PIDFD_THREAD)) == -1)
-		return tgid_from_proc(tid);
+		return status_ids(tid, c->level, ids);
 	if (pidfd_tgid(fd, tid, &tgid) == -1) {
 		if (errno == ENOTTY || errno == EINVAL)
 			no_info = 1;
 		close(fd);
-		return tgid_from_proc(tid);
+		return status_ids(tid, c->level, ids);
+	}
+	ids->tgid = tgid;
+	ids->nstgid = tgid;
+	ids->nstid = tid;
+	/* Read while the pidfd holds the thread, and asked again below: the
+	 * numbers are that thread's. */
+	if (c->level != 0 && (status_ids(tid, c->level, ids) == -1 || ids->tgid != tgid ||
+				 pidfd_tgid(fd, tid, &tgid) == -1)) {
+		close(fd);
+		return -1;
 	}
 	tgid_evict(e);
 	if (server_watch(c->sv, fd, on_thread_exit, e) == -1) {
 		close(fd);
-		return tgid;
+		return 0;
 	}
 	e->tid = tid;
-	e->tgid = tgid;
+	e->ids = *ids;
 	e->pidfd = fd;
-	return tgid;
+	return 0;
 }
 
-/* "/proc/TID/cwd" (fd AT_FDCWD) or "/proc/TID/fd/N" into link (64 bytes),
- * without printf: this is on the way of every relative path. */
+/* "/proc/TID/cwd" (fd AT_FDCWD) or "/proc/TID/fd/N" into link (64 bytes):
+ * the host's /proc, by the host's number of a notified thread (never the
+ * worker's /proc).  Without printf: this is on the way of every relative
+ * path. */
 static void
-proc_link(char link[64], pid_t tid, int fd)
+host_proc_link(char link[64], pid_t tid, int fd)
 {
 	size_t n = sizeof("/proc/") - 1;
 	int k;
@@ -195,7 +387,7 @@ task_path(pid_t tid, int dirfd, const char *rel, char *out, size_t size)
 	 * would vanish when the joined path is cleaned, so then it is asked. */
 	if (dirfd != AT_FDCWD && dirfd < 0)
 		return -EBADF;
-	proc_link(link, tid, dirfd);
+	host_proc_link(link, tid, dirfd);
 	if (dirfd != AT_FDCWD && rel[0] == '.' &&
 	    (rel[1] == '\0' || rel[1] == '/' || rel[1] == '.')) {
 		struct stat st;
@@ -298,7 +490,7 @@ task_resolve(pid_t tid, int dirfd, const char *rel, int flags, uint64_t resolve,
 		return -ENAMETOOLONG;
 	if (dirfd != AT_FDCWD && dirfd < 0)
 		return -EBADF;
-	proc_link(link, tid, dirfd);
+	host_proc_link(link, tid, dirfd);
 	if ((bfd = open(link, O_PATH | O_CLOEXEC)) == -1)
 		return errno == ENOENT ? -EBADF : -errno;
 	resolve = (resolve & kernel) | RESOLVE_NO_MAGICLINKS;
@@ -376,7 +568,7 @@ task_fstat(pid_t tid, int fd, struct stat *st)
 
 	if (fd != AT_FDCWD && fd < 0)
 		return -EBADF;
-	proc_link(link, tid, fd);
+	host_proc_link(link, tid, fd);
 	if (stat(link, st) == -1)
 		return errno == ENOENT ? -EBADF : -errno;
 	return 0;
@@ -415,7 +607,7 @@ task_fdname(pid_t tid, int fd, struct stat *st, char *out, size_t size)
 		return -EBADF;
 	if ((r = task_fstat(tid, fd, st)) < 0)
 		return r;
-	proc_link(link, tid, fd);
+	host_proc_link(link, tid, fd);
 	r = link_path(link, out, size);
 	return r == 1 ? -EPERM : r == -ENOENT ? -EBADF : r;
 }
@@ -454,57 +646,28 @@ proc_number(const char **p)
 	return (pid_t)v;
 }
 
-/* The four ids of a "Uid:" or "Gid:" line of /proc/.../status: 1 when
- * each is id. */
-static int
-status_ids_are(const char *buf, const char *key, unsigned long id)
-{
-	const char *p = strstr(buf, key);
-	unsigned long v;
-	char *end;
-	int i;
-
-	if (p == NULL)
-		return 0;
-	p += strlen(key);
-	for (i = 0; i < 4; i++) {
-		errno = 0;
-		v = strtoul(p, &end, 10);
-		if (end == p || errno != 0 || v != id)
-			return 0;
-		p = end;
-	}
-	return 1;
-}
-
 /*
  * Thread t of process n has exactly uid and gid, real, effective, saved
- * and file system (/proc/N/task/T/status), and is dumpable: a per-process
- * file that is not a folder belongs to the task's effective uid and gid
- * only while it is dumpable, to root otherwise (the kernel's
- * task_dump_owner(), asked afresh by a lookup of the path).  After a
- * set-user-ID exec the process is neither.
+ * and file system (N/task/T/status in proc: the worker's /proc, by its
+ * numbers; AT_FDCWD: the host's /proc), and is dumpable: a per-process file that is not a folder
+ * belongs to the task's effective uid and gid only while it is dumpable,
+ * to root otherwise (the kernel's task_dump_owner(), asked afresh by a
+ * lookup of the path).  After a set-user-ID exec the process is neither.
  */
 static int
-task_is_theirs(pid_t n, pid_t t, uid_t uid, gid_t gid)
+task_is_theirs(int proc, pid_t n, pid_t t, uid_t uid, gid_t gid)
 {
+	const char *in = proc == AT_FDCWD ? "/proc/" : "";
 	char path[64], buf[1024];
 	struct stat st;
-	ssize_t len;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/status", (long)n, (long)t);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	snprintf(path, sizeof(path), "%s%ld/task/%ld/status", in, (long)n, (long)t);
+	if (proc_status_read(proc, path, buf, sizeof(buf)) == -1 ||
+	    !proc_status_ids_are(buf, "Uid", uid) || !proc_status_ids_are(buf, "Gid", gid))
 		return 0;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	buf[len] = '\0';
-	if (!status_ids_are(buf, "\nUid:", uid) || !status_ids_are(buf, "\nGid:", gid))
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/environ", (long)n, (long)t);
-	return stat(path, &st) == 0 && st.st_uid == uid && st.st_gid == gid;
+	snprintf(path, sizeof(path), "%s%ld/task/%ld/environ", in, (long)n, (long)t);
+	return fstatat(proc, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_uid == uid &&
+	    st.st_gid == gid;
 }
 
 int
@@ -513,27 +676,33 @@ task_proc_check(const struct session *s, const struct origin *o, const char *can
 {
 	const char *p = canon;
 	struct statfs sfs;
+	dev_t wdev = s->fs.wproc != -1 ? s->fs.wprocdev : s->fs.procdev;
 	pid_t n, t;
 
-	if (fd != -1 && dev != s->fs.procdev) {
+	if (fd != -1 && dev != wdev) {
 		/* procfs lives on an anonymous device (major 0); a file on a
 		 * disk is never one.  Anything else is asked (tmpfs, overlay,
 		 * ...): another process file system mounted elsewhere would
-		 * show another process's files under another path. */
+		 * show another process's files under another path, and so
+		 * would the host's /proc to a worker that has its own. */
 		if (major(dev) != 0)
 			return 0;
 		if (fstatfs(fd, &sfs) == -1 || sfs.f_type == PROC_SUPER_MAGIC)
 			return EACCES;
 		return 0;
 	}
+	if (strcmp(p, "/proc") == 0)
+		return 0; /* its root: the processes it lists are the policy's */
 	if (strncmp(p, "/proc/", 6) != 0) {
-		/* /proc's own device, reached by a bind mount elsewhere. */
+		/* The worker's /proc's own device, reached by a bind mount
+		 * elsewhere. */
 		return fd != -1 ? EACCES : 0;
 	}
 	p += 6;
 	if ((n = proc_number(&p)) == 0)
 		return 0; /* not a process's folder */
-	if (n != o->pid || o->pid <= 0)
+	/* The worker's number for the asker: canon is the worker's view. */
+	if (n != o->nspid || o->nspid <= 0)
 		return EACCES;
 	t = n;
 	if (strncmp(p, "/task/", 6) == 0) {
@@ -541,5 +710,7 @@ task_proc_check(const struct session *s, const struct origin *o, const char *can
 		if ((t = proc_number(&p)) == 0)
 			t = n; /* /proc/N/task itself */
 	}
-	return task_is_theirs(n, t, s->uid, s->gid) ? 0 : EACCES;
+	return task_is_theirs(s->fs.wproc != -1 ? s->fs.wproc : AT_FDCWD, n, t, s->uid, s->gid)
+	    ? 0
+	    : EACCES;
 }

@@ -21,28 +21,65 @@
 struct server;
 struct task_cache;
 
+/* A thread as the broker and as the worker's /proc number it. */
+struct task_ids {
+	pid_t tgid;	     /* its thread group, the broker's (the host's) pid */
+	pid_t nstgid, nstid; /* the thread group and the thread in the worker's
+				PID namespace (task_ns below); tgid and the tid
+				themselves without one */
+};
+
 struct tgid_slot {
 	struct task_cache *cache;
-	pid_t tid, tgid;
+	pid_t tid;
+	struct task_ids ids;
 	int pidfd; /* -1: empty */
 };
 
 struct task_cache {
 	struct server *sv;
+	int level; /* task_ns's, or 0: no namespace of ours */
 	struct tgid_slot slot[TASK_SLOTS];
 };
 
-/* An empty cache whose pidfds sv watches. */
-void task_cache_init(struct task_cache *c, struct server *sv);
+/*
+ * The worker's PID namespace (filebroker run): a process that asks is pid
+ * 28626 to the broker (the kernel's word in notifications and
+ * SCM_CREDENTIALS, the audit record's pid, the host's /proc/28626 that
+ * task_path() reads) and pid 2 in the worker's /proc (resolve.h,
+ * fsctx.wproc), which /proc/self, the policy's /proc/self and the
+ * /proc/PID rule go by.  Its numbers come from the NStgid and NSpid lines
+ * of its status file in the host's /proc, read once per thread (the cache
+ * above) or per process (explicit mode: a cache here, each entry held by a
+ * pidfd of its process, watched by the server).
+ */
+struct task_ns;
+
+/* The namespace one level below the broker's own; sv watches the cache's
+ * pidfds, so that a process's end frees its entry.  NULL with errno. */
+struct task_ns *task_ns_new(struct server *sv);
+/* Free it, unwatching its pidfds: before sv is freed. */
+void task_ns_free(struct task_ns *ns);
+
+/* The pid (the broker's) of a process in it, as the worker's namespace
+ * numbers it; 0 when it cannot be told (the process is gone, or is not in
+ * it).  With ns NULL (no namespace of ours), pid itself.  Takes the server
+ * lock: not under it. */
+pid_t task_ns_pid(struct task_ns *ns, pid_t pid);
+
+/* An empty cache whose pidfds sv watches; ns: the worker's namespace, or
+ * NULL (the daemon, run without one). */
+void task_cache_init(struct task_cache *c, struct server *sv, const struct task_ns *ns);
 
 /* Drop every entry: unwatch and close its pidfd. */
 void task_cache_clear(struct task_cache *c);
 
 /*
- * The tgid of thread tid, or -1 (it is gone).  Under the server lock: the
- * cache's pidfds are the server's watches.
+ * The numbers of thread tid: 0, or -1 (it is gone, or, in a namespace of
+ * ours, not in it).  Under the server lock: the cache's pidfds are the
+ * server's watches.
  */
-pid_t task_tgid(struct task_cache *c, pid_t tid);
+int task_ids(struct task_cache *c, pid_t tid, struct task_ids *ids);
 
 /*
  * The absolute path rel names for thread tid: from its cwd (dirfd
@@ -88,17 +125,19 @@ int task_getfd(pid_t tid, int fd, const char *kind);
  * CAP_SYS_PTRACE in the daemon) could open any process's files, so it
  * hands out the descriptor of an object under /proc/N (open), or reads a
  * link there (readlink of /proc/N/exe, cwd, root), only when N is the
- * process that asked (o->pid, the kernel's word for this very message or
- * call; a thread's /proc/N/task/T too) and that process, or thread T,
+ * process that asked (o->nspid: the kernel's word for this very message or
+ * call, as the worker's /proc numbers it; a thread's /proc/N/task/T too)
+ * and that process, or thread T,
  * still has exactly the session's credentials (real, effective, saved and
  * file system uid and gid: not a set-user-ID program it became) and is
  * dumpable (what the kernel requires before one user may read another's
  * process).  Asked after the object was opened, so a process that becomes
  * something else afterwards (exec of a set-user-ID program) gets a new
  * address space the descriptor does not reach.  canon is the object's
- * canonical path; fd the descriptor to hand out or -1, on file system dev
- * (the object's st_dev): a process file system mounted anywhere but /proc
- * is refused.  0, or EACCES.
+ * canonical path (the worker's view: its /proc is fsctx.wproc when it has
+ * its own); fd the descriptor to hand out or -1, on file system dev (the
+ * object's st_dev): a process file system other than the worker's /proc,
+ * or that one mounted anywhere but /proc, is refused.  0, or EACCES.
  */
 struct session;
 struct origin;

@@ -23,10 +23,20 @@
  * its pid could be reused) and kills the supervisor when it is done, which
  * ends whatever is left.  Where the kernel refuses the namespaces, the
  * worker is the broker's child as before (worker_spec.nsnote says why).
+ *
+ * The worker's /proc.  A PID namespace numbers its processes its own way:
+ * the worker is pid 2 there, and the host's /proc names it by another
+ * number.  So the supervisor, still privileged in its namespaces, also
+ * makes a mount namespace of its own and a procfs of the new PID namespace
+ * (fsopen(2)), mounts that on /proc there (what the worker's own lookups
+ * see: its working folder, exec, the links the broker reads back), and
+ * hands the broker a descriptor of it, which the broker resolves the
+ * worker's /proc paths in (resolve.h, fsctx.wproc).  Without such a procfs
+ * the worker gets no PID namespace: a /proc that names other processes
+ * than getpid() says would break every program that reads /proc/self.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <linux/close_range.h>
 #include <sched.h>
@@ -35,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -54,6 +65,8 @@ extern char **environ;
 #define MSG_LISTENER 'L'
 #define MSG_ERROR 'E'
 #define MSG_PIDFD 'P' /* the supervisor: the worker's pidfd */
+#define MSG_PROC 'M'  /* the supervisor: the worker's procfs, or why none
+		       * (step); mounted at /proc unless step says why not */
 
 struct child_msg {
 	char kind;
@@ -221,56 +234,35 @@ child(struct worker_spec *ws, int st, pid_t parent)
 	if (ws->preload != NULL && !needs_runtime_first(path) && add_preload(ws->preload) == -1)
 		child_fail(st, "setenv LD_PRELOAD");
 
-	if (ws->sandbox) {
-		/* COMMAND itself may be exec'd: the user asked for it (run.c
-		 * refused a COMMAND a deny rule denies).  The file it is now,
-		 * by descriptor, opened with the broker's rights: a COMMAND
-		 * the worker's user cannot reach still fails at exec. */
-		if (ws->exec_ruleset >= 0) {
-			int cfd;
+	/* COMMAND itself may be exec'd: the user asked for it (run.c
+	 * refused a COMMAND a deny rule denies).  The file it is now,
+	 * by descriptor, opened with the broker's rights: a COMMAND
+	 * the worker's user cannot reach still fails at exec. */
+	if (ws->exec_ruleset >= 0) {
+		int cfd;
 
-			if ((cfd = open(path, O_PATH | O_CLOEXEC)) == -1)
-				child_fail(st, "exec");
-			if (landlock_ruleset_add_exec(ws->exec_ruleset, cfd) == -1)
-				child_fail(st, "Landlock execute rule for COMMAND");
-			close(cfd);
-		}
-		memset(&rep, 0, sizeof(rep));
-		memset(&sb, 0, sizeof(sb));
-		sb.keep_fd = sock;
-		sb.status_fd = st;
-		sb.set_user = ws->set_user;
-		sb.uid = ws->uid;
-		sb.gid = ws->gid;
-		sb.exec_paths = ws->exec;
-		sb.allow_net = ws->allow_net;
-		sb.transparent = ws->transparent;
-		sb.listener_fd = &lfd;
-		sb.weaker = ws->weaker;
-		sb.report = child_report;
-		sb.report_arg = &rep;
-		if (sandbox_enter_ruleset(&sb, ws->exec_ruleset) == -1)
-			child_fail_msg(st, rep.last[0] ? rep.last : "sandbox", rep.last[0] != '\0');
-	} else {
-		if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
-			child_fail(st, "close_range");
-		if (fcntl(sock, F_SETFD, 0) == -1)
-			child_fail(st, "fcntl");
-		if (ws->set_user) {
-			if (setgroups(0, NULL) == -1)
-				child_fail(st, "setgroups");
-			if (setresgid(ws->gid, ws->gid, ws->gid) == -1)
-				child_fail(st, "setresgid");
-			if (setresuid(ws->uid, ws->uid, ws->uid) == -1)
-				child_fail(st, "setresuid");
-			if (ws->uid != 0 && setresuid(0, 0, 0) != -1) {
-				errno = EPERM;
-				child_fail(st, "dropping root (could regain it)");
-			}
-		}
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-			child_fail(st, "PR_SET_NO_NEW_PRIVS");
+		if ((cfd = open(path, O_PATH | O_CLOEXEC)) == -1)
+			child_fail(st, "exec");
+		if (landlock_ruleset_add_exec(ws->exec_ruleset, cfd) == -1)
+			child_fail(st, "Landlock execute rule for COMMAND");
+		close(cfd);
 	}
+	memset(&rep, 0, sizeof(rep));
+	memset(&sb, 0, sizeof(sb));
+	sb.keep_fd = sock;
+	sb.status_fd = st;
+	sb.set_user = ws->set_user;
+	sb.uid = ws->uid;
+	sb.gid = ws->gid;
+	sb.exec_paths = ws->exec;
+	sb.allow_net = ws->allow_net;
+	sb.transparent = ws->transparent;
+	sb.listener_fd = &lfd;
+	sb.weaker = ws->weaker;
+	sb.report = child_report;
+	sb.report_arg = &rep;
+	if (sandbox_enter_ruleset(&sb, ws->exec_ruleset) == -1)
+		child_fail_msg(st, rep.last[0] ? rep.last : "sandbox", rep.last[0] != '\0');
 	/* After the uid change, which clears it; then make sure the broker
 	 * did not die before it took effect. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
@@ -291,6 +283,45 @@ child(struct worker_spec *ws, int st, pid_t parent)
 	child_fail(st, "exec");
 }
 
+/* One report from fd: 1 with the message in *m (kind 0 for one of another
+ * size) and the descriptor that came with it in *got (-1: none; the
+ * caller's to close); 0 at end of file, or -1. */
+static int
+read_report(int fd, struct child_msg *m, int *got)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	do {
+		memset(&msg, 0, sizeof(msg));
+		memset(m, 0, sizeof(*m));
+		iov.iov_base = m;
+		iov.iov_len = sizeof(*m);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = c.b;
+		msg.msg_controllen = sizeof(c.b);
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	} while (n == -1 && errno == EINTR);
+	if (n <= 0)
+		return n == 0 ? 0 : -1;
+	*got = -1;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (cm != NULL && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(got, CMSG_DATA(cm), sizeof(int));
+	if (n != (ssize_t)sizeof(*m))
+		m->kind = 0;
+	m->step[sizeof(m->step) - 1] = '\0';
+	return 1;
+}
+
 /* Read the reports until exec closes the worker's end (and the supervisor
  * its own): the listener, the worker's pidfd (from a supervisor), or the
  * step that failed.  Descriptors arrive with the message that names them;
@@ -298,47 +329,18 @@ child(struct worker_spec *ws, int st, pid_t parent)
 static int
 read_reports(int fd, struct child_msg *err, int *listener, int *pidfd)
 {
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} c;
 	struct child_msg m;
-	struct msghdr msg;
-	struct iovec iov;
-	struct cmsghdr *cm;
-	ssize_t n;
 	int got, failed = 0, *slot;
 
-	for (;;) {
-		memset(&msg, 0, sizeof(msg));
-		memset(&m, 0, sizeof(m));
-		iov.iov_base = &m;
-		iov.iov_len = sizeof(m);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = c.b;
-		msg.msg_controllen = sizeof(c.b);
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got = -1;
-		cm = CMSG_FIRSTHDR(&msg);
-		if (cm != NULL && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&got, CMSG_DATA(cm), sizeof(int));
-		slot = n != (ssize_t)sizeof(m) ? NULL
-		    : m.kind == MSG_LISTENER	? listener
-		    : m.kind == MSG_PIDFD	? pidfd
-						: NULL;
+	while (read_report(fd, &m, &got) == 1) {
+		slot = m.kind == MSG_LISTENER ? listener : m.kind == MSG_PIDFD ? pidfd : NULL;
 		if (got != -1) {
 			if (slot != NULL && *slot == -1)
 				*slot = got;
 			else
 				close(got);
 		}
-		if (n == (ssize_t)sizeof(m) && m.kind == MSG_ERROR) {
+		if (m.kind == MSG_ERROR) {
 			*err = m;
 			failed = 1;
 		}
@@ -388,13 +390,14 @@ write_file(pid_t pid, const char *name, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-/* The namespaces the supervisor is made in: a PID namespace, and a user
- * namespace as well when the broker is not root (CLONE_NEWPID needs
- * CAP_SYS_ADMIN, which the owner of a new user namespace has in it). */
+/* The namespaces the supervisor is made in: a PID namespace, a mount
+ * namespace for the worker's /proc, and a user namespace as well when the
+ * broker is not root (CLONE_NEWPID and CLONE_NEWNS need CAP_SYS_ADMIN,
+ * which the owner of a new user namespace has in it). */
 static unsigned long
 ns_flags(void)
 {
-	return CLONE_NEWPID | (geteuid() == 0 ? 0 : CLONE_NEWUSER);
+	return CLONE_NEWPID | CLONE_NEWNS | (geteuid() == 0 ? 0 : CLONE_NEWUSER);
 }
 
 /* A process made like fork(), in new namespaces: 0 in the child. */
@@ -404,22 +407,53 @@ clone_ns(unsigned long flags)
 	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0L);
 }
 
-int
-worker_pidns_probe(char *why, size_t size)
+/*
+ * In the supervisor, before the worker exists: a procfs of the new PID
+ * namespace (a procfs belongs to the namespace of the process that makes
+ * it), mounted on /proc in the supervisor's mount namespace, which the
+ * worker inherits.  Every mount there becomes a slave first: the host's
+ * mounts and unmounts keep coming in where the host shares them, and
+ * nothing made here goes out, least of all to the host's /proc.  Returns
+ * the procfs's mount descriptor, or -1 with why.  With a descriptor, why
+ * is empty when it is on /proc, else says why not: Landlock before ABI 6
+ * refuses every mount change to a process whose domain handles file
+ * access, as the broker's then does (confine_scope()); the broker still
+ * resolves the worker's /proc paths in it.
+ */
+static int
+make_proc(char *why, size_t size)
 {
-	int status;
-	pid_t pid;
+	int fs, m, e;
 
-	if ((pid = clone_ns(ns_flags())) == -1) {
-		snprintf(why, size, "clone(%s): %s",
-		    geteuid() == 0 ? "CLONE_NEWPID" : "CLONE_NEWUSER|CLONE_NEWPID", strerror(errno));
-		return 0;
+	why[0] = '\0';
+	if ((fs = fsopen("proc", FSOPEN_CLOEXEC)) == -1) {
+		snprintf(why, size, "fsopen(proc): %s", strerror(errno));
+		return -1;
 	}
-	if (pid == 0)
-		_exit(0);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	return 1;
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1) {
+		e = errno;
+		close(fs);
+		snprintf(why, size, "making a procfs: %s", strerror(e));
+		return -1;
+	}
+	m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	e = errno;
+	close(fs);
+	if (m == -1) {
+		/* EPERM in a user namespace: the kernel shows no more of
+		 * /proc than the caller sees, and something is mounted over
+		 * part of it (a container's masked paths). */
+		snprintf(why, size, "fsmount(proc): %s%s", strerror(e),
+		    e == EPERM && geteuid() != 0 ? " (part of /proc is hidden by another mount)" : "");
+		return -1;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) == -1)
+		snprintf(why, size, "not on /proc in its mount namespace: mount(/, MS_SLAVE): %s",
+		    strerror(errno));
+	else if (move_mount(m, "", AT_FDCWD, "/proc", MOVE_MOUNT_F_EMPTY_PATH) == -1)
+		snprintf(why, size, "not on /proc in its mount namespace: move_mount: %s",
+		    strerror(errno));
+	return m;
 }
 
 /*
@@ -428,13 +462,15 @@ worker_pidns_probe(char *why, size_t size)
  * while it has children: the namespace dies with it.  It leaves with
  * _exit() only; its thread pointer still holds the broker's thread id
  * (clone(2) without glibc's fork()), so nothing here may raise a signal on
- * itself or take a lock that checks its owner.
+ * itself or take a lock that checks its owner.  It reports the worker's
+ * procfs on setup first (MSG_PROC), then goes on unless there is none or
+ * the broker only probes (ws NULL).
  */
 static void __attribute__((noreturn))
-supervise(struct worker_spec *ws, int st, int go, int ended)
+supervise(struct worker_spec *ws, int st, int setup, int go, int ended)
 {
 	struct child_msg m;
-	int status, pidfd;
+	int status, pidfd, proc;
 	pid_t w, p, me = getpid();
 	cap_t none;
 	char c;
@@ -444,6 +480,14 @@ supervise(struct worker_spec *ws, int st, int go, int ended)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || read(go, &c, 1) != 1)
 		_exit(1);
 	close(go);
+	memset(&m, 0, sizeof(m));
+	m.kind = MSG_PROC;
+	proc = make_proc(m.step, sizeof(m.step));
+	child_send(setup, &m, proc);
+	if (proc == -1 || ws == NULL)
+		_exit(0);
+	close(proc);
+	close(setup);
 	if ((w = fork()) == -1)
 		child_fail(st, "fork");
 	if (w == 0) {
@@ -481,64 +525,108 @@ supervise(struct worker_spec *ws, int st, int go, int ended)
 	}
 }
 
-/* Start the supervisor in new namespaces; 0 with ws->child set, or -1 with
- * ws->nsnote saying why (nothing is left running). */
+/* Map the broker's own uid and gid to themselves in pid's new user
+ * namespace: the worker keeps them, and has nothing else.  0 or -1. */
 static int
-start_supervised(struct worker_spec *ws, int st)
+map_ids(pid_t pid)
 {
 	char map[64];
-	int go[2], ended[2];
+
+	if (write_file(pid, "setgroups", "deny") == -1)
+		return -1;
+	snprintf(map, sizeof(map), "%lu %lu 1\n", (unsigned long)geteuid(),
+	    (unsigned long)geteuid());
+	if (write_file(pid, "uid_map", map) == -1)
+		return -1;
+	snprintf(map, sizeof(map), "%lu %lu 1\n", (unsigned long)getegid(),
+	    (unsigned long)getegid());
+	return write_file(pid, "gid_map", map);
+}
+
+/*
+ * Start the supervisor in new namespaces and take its report of the
+ * worker's /proc: 0 with ws->child, ws->ended, ws->procfs and ws->procnote
+ * set (with probe, the supervisor has been reaped and ws->procfs closed),
+ * or -1 with ws->nsnote saying why (nothing is left running).
+ */
+static int
+start_supervised(struct worker_spec *ws, int st, int probe)
+{
+	struct child_msg m;
+	int go[2], ended[2], setup[2], proc = -1, r;
 	unsigned long flags = ns_flags();
 	pid_t pid;
 
-	if (pipe2(go, O_CLOEXEC) == -1 || pipe2(ended, O_CLOEXEC) == -1)
+	if (pipe2(go, O_CLOEXEC) == -1 || pipe2(ended, O_CLOEXEC) == -1 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, setup) == -1)
 		fatal("pipe");
 	if ((pid = clone_ns(flags)) == -1) {
 		snprintf(ws->nsnote, sizeof(ws->nsnote), "clone(%s): %s",
-		    flags & CLONE_NEWUSER ? "CLONE_NEWUSER|CLONE_NEWPID" : "CLONE_NEWPID",
+		    flags & CLONE_NEWUSER ? "CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS"
+					  : "CLONE_NEWPID|CLONE_NEWNS",
 		    strerror(errno));
-		goto fail;
+		close(go[0]);
+		close(go[1]);
+		close(ended[0]);
+		close(ended[1]);
+		close(setup[0]);
+		close(setup[1]);
+		return -1;
 	}
 	if (pid == 0) {
 		close(go[1]);
 		close(ended[0]);
-		supervise(ws, st, go[0], ended[1]);
+		close(setup[0]);
+		supervise(probe ? NULL : ws, st, setup[1], go[0], ended[1]);
 	}
 	close(go[0]);
 	close(ended[1]);
-	/* The broker's own uid and gid, mapped to themselves: the worker
-	 * keeps them, and has nothing else. */
-	if (flags & CLONE_NEWUSER) {
-		if (write_file(pid, "setgroups", "deny") == -1 ||
-		    (snprintf(map, sizeof(map), "%lu %lu 1\n", (unsigned long)geteuid(),
-			 (unsigned long)geteuid()),
-			write_file(pid, "uid_map", map) == -1) ||
-		    (snprintf(map, sizeof(map), "%lu %lu 1\n", (unsigned long)getegid(),
-			 (unsigned long)getegid()),
-			write_file(pid, "gid_map", map) == -1)) {
-			snprintf(ws->nsnote, sizeof(ws->nsnote), "mapping the user namespace: %s",
-			    strerror(errno));
-			kill(pid, SIGKILL);
-			while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-				;
-			close(go[1]);
-			close(ended[0]);
-			return -1;
-		}
-	}
-	if (write(go[1], "g", 1) != 1)
+	/* Its end is the supervisor's only: end of file if it dies. */
+	close(setup[1]);
+	if ((flags & CLONE_NEWUSER) && map_ids(pid) == -1) {
+		snprintf(ws->nsnote, sizeof(ws->nsnote), "mapping the user namespace: %s",
+		    strerror(errno));
+		r = -1;
+	} else if (write(go[1], "g", 1) != 1)
 		fatal("pipe");
+	else if ((r = read_report(setup[0], &m, &proc)) != 1 || m.kind != MSG_PROC ||
+	    proc == -1) {
+		snprintf(ws->nsnote, sizeof(ws->nsnote), "the worker's /proc: %s",
+		    r == 1 && m.kind == MSG_PROC ? m.step : "no report from its init");
+		r = -1;
+	} else
+		snprintf(ws->procnote, sizeof(ws->procnote), "%s", m.step);
 	close(go[1]);
+	close(setup[0]);
+	if (r == -1 || probe) {
+		if (proc != -1)
+			close(proc);
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			;
+		close(ended[0]);
+		return r == -1 ? -1 : 0;
+	}
 	ws->child = pid;
 	ws->ended = ended[0];
+	ws->procfs = proc;
 	ws->in_pidns = 1;
 	return 0;
-fail:
-	close(go[0]);
-	close(go[1]);
-	close(ended[0]);
-	close(ended[1]);
-	return -1;
+}
+
+int
+worker_pidns_probe(char *why, size_t size, char *procnote, size_t psize)
+{
+	struct worker_spec ws;
+
+	memset(&ws, 0, sizeof(ws));
+	ws.procfs = -1;
+	if (start_supervised(&ws, -1, 1) == -1) {
+		snprintf(why, size, "%s", ws.nsnote);
+		return 0;
+	}
+	snprintf(procnote, psize, "%s", ws.procnote);
+	return 1;
 }
 
 pid_t
@@ -553,13 +641,15 @@ worker_start(struct worker_spec *ws)
 	ws->ended = -1;
 	ws->in_pidns = 0;
 	ws->child = -1;
+	ws->procfs = -1;
+	ws->procnote[0] = '\0';
 	if (ws->pidns == 0)
 		snprintf(ws->nsnote, sizeof(ws->nsnote), "--no-pid-namespace");
 	else
 		ws->nsnote[0] = '\0';
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
 		fatal("socketpair");
-	if (!ws->pidns || start_supervised(ws, sp[1]) == -1) {
+	if (!ws->pidns || start_supervised(ws, sp[1], 0) == -1) {
 		pid_t parent = getpid();
 
 		if ((pid = fork()) == -1)
@@ -588,6 +678,9 @@ worker_start(struct worker_spec *ws)
 	if (ws->ended != -1)
 		close(ws->ended);
 	ws->ended = -1;
+	if (ws->procfs != -1)
+		close(ws->procfs);
+	ws->procfs = -1;
 	/* Without a report of what failed, the worker may be running: it
 	 * would wait for a broker that does not serve. */
 	if (ce.kind != MSG_ERROR)

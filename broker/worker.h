@@ -19,7 +19,6 @@ struct worker_spec {
 	int exec_ruleset;	  /* the Landlock ruleset holding those grants
 				   * (exec_grants.h), to which the worker adds
 				   * COMMAND; -1 without Landlock */
-	int sandbox;		  /* 0: no seccomp/Landlock (--no-sandbox) */
 	int transparent;	  /* path syscalls go to the broker */
 	int allow_net;		  /* --net */
 	int weaker;		  /* --weaker-sandbox */
@@ -35,7 +34,12 @@ struct worker_spec {
 	int ended;		  /* in a namespace: the supervisor's pipe, on
 				   * which the worker's wait status (an int)
 				   * comes when it ends; -1 otherwise */
-	char nsnote[160];	  /* without a namespace: why */
+	int procfs;		  /* in a namespace: the worker's /proc, a procfs
+				   * of its PID namespace (a mount descriptor,
+				   * the caller's to keep or close); else -1 */
+	char procnote[256];	  /* "": that procfs is mounted on /proc in the
+				   * worker's mount namespace; else why not */
+	char nsnote[256];	  /* without a namespace: why */
 };
 
 /*
@@ -43,9 +47,10 @@ struct worker_spec {
  * FILEBROKER_FD, every other descriptor but stdio closed, then
  * fb_sandbox_enter() (user switch, capabilities, no_new_privs, Landlock,
  * seccomp), killed if the broker dies.  With ws->pidns, in a PID
- * namespace (and a user namespace when not root) whose init, the broker's
- * child, is a supervisor that dies with the broker, so that everything the
- * worker starts dies too; where the kernel refuses, without one
+ * namespace and a mount namespace (and a user namespace when not root)
+ * whose init, the broker's child, is a supervisor that dies with the
+ * broker, so that everything the worker starts dies too, and with a /proc
+ * of its own (ws->procfs); where the kernel refuses either, without them
  * (ws->nsnote says why).  In transparent mode the seccomp listener comes
  * back in ws->listener.  Returns the worker's pid as the broker sees it
  * once COMMAND has been exec'd, with the out fields set.  If it could not
@@ -54,9 +59,10 @@ struct worker_spec {
  */
 pid_t worker_start(struct worker_spec *ws);
 
-/* Whether worker_start() could make its namespaces here: 1, or 0 with why
- * (for --print-sandbox).  Makes and reaps a process that does nothing. */
-int worker_pidns_probe(char *why, size_t size);
+/* Whether worker_start() could make its namespaces here, and the worker's
+ * /proc: 1 with procnote as worker_spec.procnote, or 0 with why (for
+ * --print-sandbox).  Makes and reaps a supervisor that starts no worker. */
+int worker_pidns_probe(char *why, size_t size, char *procnote, size_t psize);
 
 /*
  * Find COMMAND as execvp(3) would, before the sandbox makes PATH lookups

@@ -11,12 +11,17 @@
  * moment and each reads the other's reply, both still get a working channel;
  * that is why the id of a CHANNEL reply is not checked.
  *
- * Each process keeps a pool of up to CHANNEL_MAX channels.  A thread owns
- * one channel for one request and its reply, so concurrent threads do not
- * queue behind one socket, and a reply can only be read by the thread that
- * sent the request.  After fork() the child drops the parent's channels (it
- * has copies of the descriptors, but the parent's threads are using them)
- * and builds its own pool from the inherited bootstrap socket.
+ * A connection (struct fb_conn) is one bootstrap socket and, per process,
+ * a pool of up to CHANNEL_MAX channels made through it.  The calls without
+ * a handle use the default connection, made from the environment on first
+ * use; fb_conn_new() and fb_conn_from_fd() make others, to the same broker
+ * or to other brokers, and each has its own pool and its own lock.  A
+ * thread owns one channel for one request and its reply, so concurrent
+ * threads do not queue behind one socket, and a reply can only be read by
+ * the thread that sent the request.  After fork() the child drops the
+ * parent's channels of every connection (it has copies of the descriptors,
+ * but the parent's threads are using them) and builds its own pools from
+ * the inherited bootstrap sockets.
  *
  * A daemon (filebroker serve) may close the connections of a peer that has
  * been idle while it is short of room (--idle-timeout).  A request that
@@ -54,76 +59,134 @@ struct slot {
 };
 
 /*
- * lock guards everything in pool.  It is also held while a new channel is
- * requested on the bootstrap socket, which serialises the bootstrap
- * exchanges; that is rare (at most CHANNEL_MAX times per process and
- * connection) and short.
+ * A connection to one broker (fb_conn in filebroker.h): its bootstrap
+ * socket and its pool of channels.  lock guards everything in it but next.
+ * It is also held while a new channel is requested on the bootstrap
+ * socket, which serialises the bootstrap exchanges of that connection;
+ * that is rare (at most CHANNEL_MAX times per process and connection) and
+ * short, and never holds up another connection's requests.
  */
-static struct {
+struct fb_conn {
 	pthread_mutex_t lock;
 	pthread_cond_t freed; /* a slot became idle or empty */
 	int boot_fd;	      /* -1: not connected */
-	int boot_owned;	      /* we opened boot_fd (path mode): close it */
+	int boot_owned;	      /* we opened boot_fd, or were given it: close it */
 	char boot_path[108];  /* ... connected to this path: "" otherwise */
 	pid_t pid;	      /* the process the pool belongs to */
 	struct slot slot[CHANNEL_MAX];
-} pool = {
+	struct fb_conn *next; /* the registry; guarded by reg_lock */
+};
+
+/*
+ * Every connection of the process, the default one (the calls without a
+ * handle, connected from the environment on first use) first.  reg_lock
+ * guards the list.  Lock order: reg_lock, then connections' locks in list
+ * order; a thread holding a connection's lock takes no other lock.
+ */
+static struct fb_conn default_conn = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.freed = PTHREAD_COND_INITIALIZER,
 	.boot_fd = -1,
 	.slot = { [0 ... CHANNEL_MAX - 1] = { .fd = -1 } },
 };
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static atomic_uint_fast32_t next_id = 1;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 /* Forget every channel; their descriptors are the parent's business. */
 static void
-reset_slots(void)
+reset_slots(struct fb_conn *c)
 {
 	int i;
 
 	for (i = 0; i < CHANNEL_MAX; i++) {
-		if (pool.slot[i].fd >= 0)
-			close(pool.slot[i].fd);
-		pool.slot[i].fd = -1;
-		pool.slot[i].busy = 0;
-		pool.slot[i].doomed = 0;
+		if (c->slot[i].fd >= 0)
+			close(c->slot[i].fd);
+		c->slot[i].fd = -1;
+		c->slot[i].busy = 0;
+		c->slot[i].doomed = 0;
 	}
-	pool.pid = getpid();
+	c->pid = getpid();
+}
+
+/* A child made without fork(3)'s handlers (clone(2), _Fork(3)) still
+ * holds its parent's pool.  Called with c->lock held. */
+static void
+check_pid(struct fb_conn *c)
+{
+	if (c->pid != getpid())
+		reset_slots(c);
 }
 
 /*
- * fork() is bracketed by pool.lock, so the child's copy of the pool is
- * consistent.  The lock itself and the condition variable may be in any state
- * other threads left them in, so the child makes fresh ones rather than
- * trusting them.
+ * fork() is bracketed by every lock, so the child's copy of each pool is
+ * consistent, and the child's one thread holds each lock (the prepare
+ * handler took them), which it releases.  A condition variable may count
+ * waiters that do not exist in the child, so the child makes fresh ones.
  */
 static void
 atfork_prepare(void)
 {
-	pthread_mutex_lock(&pool.lock);
+	struct fb_conn *c;
+
+	pthread_mutex_lock(&reg_lock);
+	for (c = &default_conn; c != NULL; c = c->next)
+		pthread_mutex_lock(&c->lock);
 }
 
 static void
 atfork_parent(void)
 {
-	pthread_mutex_unlock(&pool.lock);
+	struct fb_conn *c;
+
+	for (c = &default_conn; c != NULL; c = c->next)
+		pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&reg_lock);
 }
 
 static void
 atfork_child(void)
 {
-	pthread_mutex_init(&pool.lock, NULL);
-	pthread_cond_init(&pool.freed, NULL);
-	reset_slots();
+	struct fb_conn *c;
+
+	for (c = &default_conn; c != NULL; c = c->next) {
+		pthread_cond_init(&c->freed, NULL);
+		reset_slots(c);
+		pthread_mutex_unlock(&c->lock);
+	}
+	pthread_mutex_unlock(&reg_lock);
 }
 
 static void
 register_atfork(void)
 {
-	/* If this fails, the pid check in acquire() still catches the fork. */
+	/* If this fails, check_pid() still catches the fork. */
 	(void)pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
+/* Cancellation inside connect, send, recv, close or a wait would leave a
+ * lock held or a channel busy forever: the library's calls finish first.
+ * Returns the caller's state for cancel_restore(). */
+static int
+cancel_off(void)
+{
+	int cancel;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	return cancel;
+}
+
+/* Back to the caller's cancellation state, errno kept. */
+static void
+cancel_restore(int cancel)
+{
+	int saved = errno;
+
+	if (cancel != PTHREAD_CANCEL_DISABLE) {
+		pthread_setcancelstate(cancel, NULL);
+		errno = saved;
+	}
 }
 
 static int
@@ -176,49 +239,83 @@ connect_path(const char *path)
 	return fd;
 }
 
-/* Called with pool.lock held. */
+/* The descriptor FILEBROKER_FD names; -1 when it is unset, -2 when it is
+ * not a decimal number that fits in an int. */
 static int
-connect_locked(const char *socket_path)
+env_fd(void)
 {
-	const char *s;
+	const char *s = getenv(FB_ENV_FD);
 	char *end;
 	long n;
+
+	if (s == NULL)
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || n < 0 || n > INT_MAX)
+		return -2;
+	return (int)n;
+}
+
+/* Connect c, which is not connected, to socket_path, or when that is NULL
+ * as the environment says.  Called with c->lock held. */
+static int
+attach_locked(struct fb_conn *c, const char *socket_path)
+{
+	const char *s;
 	int fd;
 
-	if (pool.boot_fd >= 0)
-		return 0;
-	if (socket_path != NULL) {
-		if ((fd = connect_path(socket_path)) == -1)
-			return -1;
-		pool.boot_fd = fd;
-		pool.boot_owned = 1;
-		snprintf(pool.boot_path, sizeof(pool.boot_path), "%s", socket_path);
-		return 0;
-	}
-	if ((s = getenv(FB_ENV_FD)) != NULL) {
-		errno = 0;
-		n = strtol(s, &end, 10);
-		if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || n < 0 ||
-		    n > INT_MAX) {
+	if (socket_path == NULL && (fd = env_fd()) != -1) {
+		if (fd == -2) {
 			errno = EBADF;
 			return -1;
 		}
-		if (validate_boot_fd((int)n) == -1)
+		if (validate_boot_fd(fd) == -1)
 			return -1;
-		pool.boot_fd = (int)n;
-		pool.boot_owned = 0;
-		pool.boot_path[0] = '\0';
+		c->boot_fd = fd;
+		c->boot_owned = 0;
+		c->boot_path[0] = '\0';
 		return 0;
 	}
-	if ((s = getenv(FB_ENV_SOCKET)) != NULL && *s != '\0') {
-		if ((fd = connect_path(s)) == -1)
+	if (socket_path == NULL && ((s = getenv(FB_ENV_SOCKET)) == NULL || *s == '\0')) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	if (socket_path != NULL)
+		s = socket_path;
+	if ((fd = connect_path(s)) == -1)
+		return -1;
+	c->boot_fd = fd;
+	c->boot_owned = 1;
+	snprintf(c->boot_path, sizeof(c->boot_path), "%s", s);
+	return 0;
+}
+
+/*
+ * Make sure c has a bootstrap socket.  The default connection connects from
+ * the environment on first use (and after fb_disconnect()); one that lost
+ * the socket it connected to a path connects to that path again.  A
+ * sandboxed process may not make a socket: the broker is gone for it, not a
+ * path denied, so that failure is ECONNRESET.  Called with c->lock held.
+ */
+static int
+ready_locked(struct fb_conn *c)
+{
+	int fd;
+
+	if (c->boot_fd >= 0)
+		return 0;
+	if (c->boot_path[0] != '\0') {
+		if ((fd = connect_path(c->boot_path)) == -1) {
+			errno = ECONNRESET;
 			return -1;
-		pool.boot_fd = fd;
-		pool.boot_owned = 1;
-		snprintf(pool.boot_path, sizeof(pool.boot_path), "%s", s);
+		}
+		c->boot_fd = fd;
 		return 0;
 	}
-	errno = ENOTCONN;
+	if (c == &default_conn)
+		return attach_locked(c, NULL);
+	errno = ECONNRESET;
 	return -1;
 }
 
@@ -386,9 +483,9 @@ bad:
 	return -1;
 }
 
-/* Ask the broker for a new channel.  Called with pool.lock held. */
+/* Ask the broker for a new channel.  Called with c->lock held. */
 static int
-new_channel_once(int *unsent)
+new_channel_once(struct fb_conn *c, int *unsent)
 {
 	struct fb_request req;
 	struct fb_reply rep;
@@ -404,7 +501,7 @@ new_channel_once(int *unsent)
 	req.path[0] = req.path2[0] = '\0';
 	if ((len = proto_encode_request(&req, msg, sizeof(msg))) == -1)
 		return -1;
-	if (exchange(pool.boot_fd, msg, (size_t)len, -1, req.type, req.id, 0, 1, &rep, &fd,
+	if (exchange(c->boot_fd, msg, (size_t)len, -1, req.type, req.id, 0, 1, &rep, &fd,
 		unsent) == -1)
 		return -1;
 	if (rep.error != 0) {
@@ -416,107 +513,116 @@ new_channel_once(int *unsent)
 
 /* A new channel; when the broker had closed the bootstrap socket that this
  * process connected to a path, connect again and ask once more.  Called
- * with pool.lock held. */
+ * with c->lock held. */
 static int
-new_channel_locked(void)
+new_channel_locked(struct fb_conn *c)
 {
 	int fd, unsent;
 
-	if ((fd = new_channel_once(&unsent)) != -1 || !unsent || !pool.boot_owned ||
-	    pool.boot_path[0] == '\0')
+	if ((fd = new_channel_once(c, &unsent)) != -1 || !unsent || !c->boot_owned ||
+	    c->boot_path[0] == '\0')
 		return fd;
-	close(pool.boot_fd);
-	pool.boot_fd = -1;
-	/* A sandboxed process may not make a socket: the broker is gone for
-	 * it, not a path denied. */
-	if ((fd = connect_path(pool.boot_path)) == -1) {
-		errno = ECONNRESET;
+	close(c->boot_fd);
+	c->boot_fd = -1;
+	if (ready_locked(c) == -1)
 		return -1;
-	}
-	pool.boot_fd = fd;
-	return new_channel_once(&unsent);
+	return new_channel_once(c, &unsent);
 }
 
-/* Take a channel for one request: an idle one, else a new one, else wait. */
+/* Take a channel of c for one request: an idle one, else a new one, else
+ * wait. */
 static int
-acquire(void)
+acquire(struct fb_conn *c)
 {
 	int i, fd;
 
 	pthread_once(&atfork_once, register_atfork);
-	pthread_mutex_lock(&pool.lock);
-	/* A child made without fork(3)'s handlers (clone(2), _Fork(3)). */
-	if (pool.pid != getpid())
-		reset_slots();
+	pthread_mutex_lock(&c->lock);
+	check_pid(c);
 	for (;;) {
-		if (connect_locked(NULL) == -1)
+		if (ready_locked(c) == -1)
 			goto fail;
 		for (i = 0; i < CHANNEL_MAX; i++) {
-			if (pool.slot[i].fd >= 0 && !pool.slot[i].busy) {
-				pool.slot[i].busy = 1;
-				pthread_mutex_unlock(&pool.lock);
+			if (c->slot[i].fd >= 0 && !c->slot[i].busy) {
+				c->slot[i].busy = 1;
+				pthread_mutex_unlock(&c->lock);
 				return i;
 			}
 		}
 		for (i = 0; i < CHANNEL_MAX; i++) {
-			if (pool.slot[i].fd < 0 && !pool.slot[i].busy) {
-				if ((fd = new_channel_locked()) == -1)
+			if (c->slot[i].fd < 0 && !c->slot[i].busy) {
+				if ((fd = new_channel_locked(c)) == -1)
 					goto fail;
-				pool.slot[i].fd = fd;
-				pool.slot[i].busy = 1;
-				pthread_mutex_unlock(&pool.lock);
+				c->slot[i].fd = fd;
+				c->slot[i].busy = 1;
+				pthread_mutex_unlock(&c->lock);
 				return i;
 			}
 		}
-		pthread_cond_wait(&pool.freed, &pool.lock);
+		pthread_cond_wait(&c->freed, &c->lock);
 	}
 
 fail:
-	pthread_mutex_unlock(&pool.lock);
+	pthread_mutex_unlock(&c->lock);
 	return -1;
 }
 
 static void
-release(int i, int drop)
+release(struct fb_conn *c, int i, int drop)
 {
 	int saved = errno;
 
-	pthread_mutex_lock(&pool.lock);
-	if (drop || pool.slot[i].doomed) {
-		close(pool.slot[i].fd);
-		pool.slot[i].fd = -1;
-		pool.slot[i].doomed = 0;
+	pthread_mutex_lock(&c->lock);
+	if (drop || c->slot[i].doomed) {
+		close(c->slot[i].fd);
+		c->slot[i].fd = -1;
+		c->slot[i].doomed = 0;
 	}
-	pool.slot[i].busy = 0;
-	pthread_cond_signal(&pool.freed);
-	pthread_mutex_unlock(&pool.lock);
+	c->slot[i].busy = 0;
+	/* Broadcast: fb_conn_free() may be waiting beside the callers. */
+	pthread_cond_broadcast(&c->freed);
+	pthread_mutex_unlock(&c->lock);
 	errno = saved;
 }
 
-int
-channel_call(struct fb_request *req, struct fb_reply *rep, int *fdp)
+/*
+ * Send the encoded request msg on a channel of c and read its reply: as
+ * exchange(), and a request that was never sent (the broker had closed that
+ * channel) is sent once more on another.
+ */
+static int
+call_channel(struct fb_conn *c, const uint8_t *msg, size_t len, int sendfd, unsigned type,
+    uint32_t id, unsigned expect, struct fb_reply *rep, int *fds)
 {
-	return channel_call_fd(req, -1, rep, fdp);
-}
+	int i, r, unsent, tries = 0;
 
-/* Back to the caller's cancellation state, errno kept. */
-static void
-cancel_restore(int cancel)
-{
-	int saved = errno;
-
-	if (cancel != PTHREAD_CANCEL_DISABLE) {
-		pthread_setcancelstate(cancel, NULL);
-		errno = saved;
+	do {
+		if ((i = acquire(c)) == -1)
+			return -1;
+		r = exchange(c->slot[i].fd, msg, len, sendfd, type, id, 1, expect, rep, fds,
+		    &unsent);
+		release(c, i, r == -1);
+	} while (r == -1 && unsent && tries++ == 0);
+	if (r == 0 && rep->error != 0) {
+		errno = (int)rep->error;
+		r = -1;
 	}
+	return r;
 }
 
 int
-channel_call_fd(struct fb_request *req, int sendfd, struct fb_reply *rep, int *fdp)
+channel_call(struct fb_conn *c, struct fb_request *req, struct fb_reply *rep, int *fdp)
+{
+	return channel_call_fd(c, req, -1, rep, fdp);
+}
+
+int
+channel_call_fd(struct fb_conn *c, struct fb_request *req, int sendfd, struct fb_reply *rep,
+    int *fdp)
 {
 	uint8_t msg[FB_REQUEST_MAX];
 	ssize_t len;
-	int i, r, cancel, unsent, tries = 0, fd = -1;
+	int r, cancel, fd = -1;
 
 	/* The one descriptor a request may carry, and only that request. */
 	if ((sendfd >= 0) != (proto_request_nfds(req->type) == 1)) {
@@ -527,146 +633,324 @@ channel_call_fd(struct fb_request *req, int sendfd, struct fb_reply *rep, int *f
 	if ((len = proto_encode_request(req, msg, sizeof(msg))) == -1)
 		return -1;
 
-	/* Cancellation inside send/recv/wait would leave a channel marked
-	 * busy forever, or with a reply still queued on it. */
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-again:
-	if ((i = acquire()) == -1) {
-		r = -1;
-		goto out;
-	}
-	r = exchange(pool.slot[i].fd, msg, (size_t)len, sendfd, req->type, req->id, 1,
-	    proto_reply_nfds(req->type, 0), rep, &fd, &unsent);
-	release(i, r == -1);
-	/* Never sent (the channel was closed by the broker): once more. */
-	if (r == -1 && unsent && tries++ == 0)
-		goto again;
-	if (r == 0 && rep->error != 0) {
-		errno = (int)rep->error;
-		r = -1;
-	}
+	cancel = cancel_off();
+	r = call_channel(c, msg, (size_t)len, sendfd, req->type, req->id,
+	    proto_reply_nfds(req->type, 0), rep, &fd);
+	/* A reply with error set carries no descriptor (the decoder saw to
+	 * it); one the caller did not ask for is closed. */
 	if (fd >= 0) {
 		if (r == 0 && fdp != NULL)
 			*fdp = fd;
 		else
 			close(fd);
 	}
-out:
 	cancel_restore(cancel);
 	return r;
 }
 
 int
-channel_openv(struct fb_openv_request *v, struct fb_reply *rep, int fds[FB_OPENV_MAX])
+channel_openv(struct fb_conn *c, struct fb_openv_request *v, struct fb_reply *rep,
+    int fds[FB_OPENV_MAX])
 {
 	/* The largest message there is, on the stack: no allocation on the
 	 * way to the broker (see client.c). */
 	uint8_t msg[FB_MSG_MAX];
 	ssize_t len;
-	int i, r, cancel, unsent, tries = 0;
+	int r, cancel;
 
 	v->id = (uint32_t)atomic_fetch_add(&next_id, 1);
 	if ((len = proto_encode_openv(v, msg, sizeof(msg))) == -1)
 		return -1;
 
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-again:
-	if ((i = acquire()) == -1) {
-		r = -1;
-		goto out;
-	}
-	r = exchange(pool.slot[i].fd, msg, (size_t)len, -1, FB_MSG_OPENV, v->id, 1, v->count,
-	    rep, fds, &unsent);
-	release(i, r == -1);
-	if (r == -1 && unsent && tries++ == 0)
-		goto again;
-	/* A reply with error set carries no descriptor (the decoder saw to
-	 * it): nothing to close. */
-	if (r == 0 && rep->error != 0) {
-		errno = (int)rep->error;
-		r = -1;
-	}
-out:
+	cancel = cancel_off();
+	r = call_channel(c, msg, (size_t)len, -1, FB_MSG_OPENV, v->id, v->count, rep, fds);
 	cancel_restore(cancel);
 	return r;
+}
+
+struct fb_conn *
+channel_default(void)
+{
+	return &default_conn;
 }
 
 int
 channel_connect(const char *socket_path)
 {
-	int r;
+	struct fb_conn *c = &default_conn;
+	int r, cancel;
 
 	pthread_once(&atfork_once, register_atfork);
-	pthread_mutex_lock(&pool.lock);
-	if (pool.pid != getpid())
-		reset_slots();
-	r = connect_locked(socket_path);
-	pthread_mutex_unlock(&pool.lock);
+	cancel = cancel_off();
+	pthread_mutex_lock(&c->lock);
+	check_pid(c);
+	r = c->boot_fd >= 0 ? 0 : attach_locked(c, socket_path);
+	pthread_mutex_unlock(&c->lock);
+	cancel_restore(cancel);
 	return r;
+}
+
+/* Close c's channels (those in use when they are released) and the
+ * bootstrap socket if it is c's.  Called with c->lock held. */
+static void
+detach_locked(struct fb_conn *c)
+{
+	int i;
+
+	for (i = 0; i < CHANNEL_MAX; i++) {
+		if (c->slot[i].busy)
+			c->slot[i].doomed = 1;
+		else if (c->slot[i].fd >= 0) {
+			close(c->slot[i].fd);
+			c->slot[i].fd = -1;
+		}
+	}
+	if (c->boot_owned && c->boot_fd >= 0)
+		close(c->boot_fd);
+	c->boot_fd = -1;
+	c->boot_owned = 0;
+	c->boot_path[0] = '\0';
 }
 
 void
 channel_disconnect(void)
 {
-	int i, saved = errno;
+	struct fb_conn *c = &default_conn;
+	int saved = errno, cancel;
 
-	pthread_mutex_lock(&pool.lock);
-	if (pool.pid != getpid())
-		reset_slots();
-	for (i = 0; i < CHANNEL_MAX; i++) {
-		if (pool.slot[i].busy)
-			pool.slot[i].doomed = 1;
-		else if (pool.slot[i].fd >= 0) {
-			close(pool.slot[i].fd);
-			pool.slot[i].fd = -1;
-		}
-	}
-	if (pool.boot_owned && pool.boot_fd >= 0)
-		close(pool.boot_fd);
-	pool.boot_fd = -1;
-	pool.boot_owned = 0;
-	pool.boot_path[0] = '\0';
-	pthread_mutex_unlock(&pool.lock);
+	cancel = cancel_off();
+	pthread_mutex_lock(&c->lock);
+	check_pid(c);
+	detach_locked(c);
+	pthread_mutex_unlock(&c->lock);
+	cancel_restore(cancel);
 	errno = saved;
 }
 
-int
-channel_sandbox_keep(void)
+/* Take c out of the registry. */
+static void
+unregister(struct fb_conn *c)
 {
-	int fd;
+	struct fb_conn **pp;
 
-	pthread_mutex_lock(&pool.lock);
+	pthread_mutex_lock(&reg_lock);
+	for (pp = &default_conn.next; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+/* Is fd one of c's sockets?  Called with c->lock held. */
+static int
+conn_owns_fd(struct fb_conn *c, int fd)
+{
+	int i;
+
+	check_pid(c);
+	for (i = 0; i < CHANNEL_MAX; i++) {
+		if (c->slot[i].fd == fd)
+			return 1;
+	}
+	return c->boot_fd == fd;
+}
+
+/* Lock every connection, in order (reg_lock held), and say whether fd is
+ * one of their sockets; unlock_all() undoes it. */
+static int
+lock_all_owning(int fd)
+{
+	struct fb_conn *c;
+	int ours = 0;
+
+	for (c = &default_conn; c != NULL; c = c->next) {
+		pthread_mutex_lock(&c->lock);
+		ours |= fd >= 0 && conn_owns_fd(c, fd);
+	}
+	return ours;
+}
+
+static void
+unlock_all(void)
+{
+	struct fb_conn *c;
+
+	for (c = &default_conn; c != NULL; c = c->next)
+		pthread_mutex_unlock(&c->lock);
+}
+
+/* Free c, out of the registry and unlocked. */
+static void
+conn_destroy(struct fb_conn *c)
+{
+	pthread_cond_destroy(&c->freed);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/*
+ * A new connection, registered and locked (so that fb_close() and fork()
+ * wait while its bootstrap socket comes into being), or NULL with errno.
+ * fd >= 0: the socket it owns from now on (fb_conn_from_fd()), which must
+ * not be one the library uses already (EBUSY): two owners would close it
+ * under each other.
+ */
+static struct fb_conn *
+conn_alloc(int fd)
+{
+	struct fb_conn *c;
+	int i, ours;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if (pthread_mutex_init(&c->lock, NULL) != 0 || pthread_cond_init(&c->freed, NULL) != 0) {
+		/* Neither fails on Linux (no resources are allocated). */
+		free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->boot_fd = fd;
+	c->boot_owned = fd >= 0;
+	for (i = 0; i < CHANNEL_MAX; i++)
+		c->slot[i].fd = -1;
+	c->pid = getpid();
+	pthread_once(&atfork_once, register_atfork);
+	pthread_mutex_lock(&reg_lock);
+	ours = lock_all_owning(fd) || (fd >= 0 && env_fd() == fd);
+	unlock_all();
+	if (!ours) {
+		pthread_mutex_lock(&c->lock);
+		c->next = default_conn.next;
+		default_conn.next = c;
+	}
+	pthread_mutex_unlock(&reg_lock);
+	if (ours) {
+		conn_destroy(c);
+		errno = EBUSY;
+		return NULL;
+	}
+	return c;
+}
+
+/* Undo conn_alloc() after a failure; errno kept.  Called with c->lock held. */
+static struct fb_conn *
+conn_abandon(struct fb_conn *c)
+{
+	int saved = errno;
+
+	pthread_mutex_unlock(&c->lock);
+	unregister(c);
+	conn_destroy(c);
+	errno = saved;
+	return NULL;
+}
+
+struct fb_conn *
+channel_conn_new(const char *socket_path)
+{
+	struct fb_conn *c;
+	int cancel;
+
+	cancel = cancel_off();
+	if ((c = conn_alloc(-1)) != NULL) {
+		if (attach_locked(c, socket_path) == -1)
+			c = conn_abandon(c);
+		else
+			pthread_mutex_unlock(&c->lock);
+	}
+	cancel_restore(cancel);
+	return c;
+}
+
+struct fb_conn *
+channel_conn_from_fd(int fd)
+{
+	struct fb_conn *c;
+
+	/* Checked before anything else, so that a failure leaves fd the
+	 * caller's, untouched, as fdopen(3) does. */
+	if (validate_boot_fd(fd) == -1 || (c = conn_alloc(fd)) == NULL)
+		return NULL;
+	pthread_mutex_unlock(&c->lock);
+	return c;
+}
+
+void
+channel_conn_free(struct fb_conn *c)
+{
+	int i, saved = errno, cancel;
+
+	if (c == NULL || c == &default_conn)
+		return;
+	cancel = cancel_off();
+	unregister(c);
+	pthread_mutex_lock(&c->lock);
+	check_pid(c);
+	/* Calls still in progress in other threads finish first. */
+	for (i = 0; i < CHANNEL_MAX; i++) {
+		while (c->slot[i].busy)
+			pthread_cond_wait(&c->freed, &c->lock);
+	}
+	detach_locked(c);
+	pthread_mutex_unlock(&c->lock);
+	conn_destroy(c);
+	cancel_restore(cancel);
+	errno = saved;
+}
+
+void
+channel_sandbox_forget(void)
+{
+	struct fb_conn *c;
+
 	/* The sandbox closes what it does not keep: forget the channels
 	 * first (the caller is the only thread; none is busy), so that no
 	 * slot names a descriptor number that is reused later. */
-	reset_slots();
-	fd = pool.boot_fd;
-	pthread_mutex_unlock(&pool.lock);
-	return fd;
+	pthread_mutex_lock(&reg_lock);
+	for (c = &default_conn; c != NULL; c = c->next) {
+		pthread_mutex_lock(&c->lock);
+		reset_slots(c);
+		pthread_mutex_unlock(&c->lock);
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+int
+channel_next_boot_fd(int from)
+{
+	struct fb_conn *c;
+	int best = -1;
+
+	pthread_mutex_lock(&reg_lock);
+	for (c = &default_conn; c != NULL; c = c->next) {
+		pthread_mutex_lock(&c->lock);
+		if (c->boot_fd >= from && (best == -1 || c->boot_fd < best))
+			best = c->boot_fd;
+		pthread_mutex_unlock(&c->lock);
+	}
+	pthread_mutex_unlock(&reg_lock);
+	return best;
 }
 
 int
 channel_close_user_fd(int fd)
 {
-	int i, r;
+	int r, cancel;
 
-	/* Held across close() so that fd cannot become a new channel between
-	 * the check and the close. */
-	pthread_mutex_lock(&pool.lock);
-	if (pool.pid == getpid()) {
-		for (i = 0; i < CHANNEL_MAX; i++) {
-			if (fd >= 0 && pool.slot[i].fd == fd)
-				goto ours;
-		}
-		if (fd >= 0 && fd == pool.boot_fd)
-			goto ours;
-	}
-	r = close(fd);
-	pthread_mutex_unlock(&pool.lock);
+	/* Every connection's lock is held across close() so that fd cannot
+	 * become a new channel or bootstrap socket between the check and the
+	 * close. */
+	cancel = cancel_off();
+	pthread_mutex_lock(&reg_lock);
+	if (lock_all_owning(fd)) {
+		errno = EBADF;
+		r = -1;
+	} else
+		r = close(fd);
+	unlock_all();
+	pthread_mutex_unlock(&reg_lock);
+	cancel_restore(cancel);
 	return r;
-
-ours:
-	pthread_mutex_unlock(&pool.lock);
-	errno = EBADF;
-	return -1;
 }

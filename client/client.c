@@ -110,16 +110,32 @@ call_init(struct call *c, unsigned type, const char *path, const char *path2)
 	return 0;
 }
 
+/*
+ * Every call has two names: fb_X() on the default connection and
+ * fb_conn_X() on a handle; fb_X() is fb_conn_X(channel_default(), ...).
+ * A NULL handle is EINVAL, never the default connection: a caller that did
+ * not check fb_conn_new() must not end up talking to another broker.
+ */
+static int
+conn_ok(const struct fb_conn *conn)
+{
+	if (conn == NULL) {
+		errno = EINVAL;
+		return 0;
+	}
+	return 1;
+}
+
 /* The whole exchange for calls that return only success or an errno. */
 static int
-simple_call(unsigned type, const char *path, const char *path2, uint32_t mode)
+simple_call(fb_conn *conn, unsigned type, const char *path, const char *path2, uint32_t mode)
 {
 	struct call c;
 
-	if (call_init(&c, type, path, path2) == -1)
+	if (!conn_ok(conn) || call_init(&c, type, path, path2) == -1)
 		return -1;
 	c.req.mode = mode;
-	return channel_call(&c.req, &c.rep, NULL);
+	return channel_call(conn, &c.req, &c.rep, NULL);
 }
 
 int
@@ -134,19 +150,64 @@ fb_disconnect(void)
 	channel_disconnect();
 }
 
+const char *
+fb_version(void)
+{
+	return FB_VERSION;
+}
+
+fb_conn *
+fb_conn_new(const char *socket_path)
+{
+	return channel_conn_new(socket_path);
+}
+
+fb_conn *
+fb_conn_from_fd(int fd)
+{
+	return channel_conn_from_fd(fd);
+}
+
+void
+fb_conn_free(fb_conn *conn)
+{
+	channel_conn_free(conn);
+}
+
+/* The mode argument of fb_open() and fb_conn_open(), whose last named
+ * argument is flags: read only with O_CREAT, as open(2) does (reading a
+ * variadic argument that was not passed is undefined). */
+#define OPEN_MODE(mode)                                                                            \
+	do {                                                                                       \
+		va_list ap_;                                                                       \
+                                                                                                   \
+		(mode) = 0;                                                                        \
+		if (flags & O_CREAT) {                                                             \
+			va_start(ap_, flags);                                                      \
+			(mode) = va_arg(ap_, mode_t);                                              \
+			va_end(ap_);                                                               \
+		}                                                                                  \
+	} while (0)
+
 int
 fb_open(const char *path, int flags, ...)
 {
+	mode_t mode;
+
+	OPEN_MODE(mode);
+	return fb_conn_open(channel_default(), path, flags, mode);
+}
+
+int
+fb_conn_open(fb_conn *conn, const char *path, int flags, ...)
+{
 	struct call c;
-	mode_t mode = 0;
-	va_list ap;
+	mode_t mode;
 	int fd = -1, saved;
 
-	if (flags & O_CREAT) {
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
+	OPEN_MODE(mode);
+	if (!conn_ok(conn))
+		return -1;
 	/* O_TMPFILE would need the broker to keep an unnamed file the policy
 	 * has no name for; refused as the kernel refuses unknown flags. */
 	if ((flags & O_TMPFILE) & ~O_DIRECTORY) {
@@ -157,7 +218,7 @@ fb_open(const char *path, int flags, ...)
 		return -1;
 	c.req.flags = (uint32_t)flags;
 	c.req.mode = (uint32_t)(mode & 07777);
-	if (channel_call(&c.req, &c.rep, &fd) == -1)
+	if (channel_call(conn, &c.req, &c.rep, &fd) == -1)
 		return -1;
 	/* Received with MSG_CMSG_CLOEXEC, so the descriptor was never without
 	 * FD_CLOEXEC when the caller asked for it; clear it otherwise. */
@@ -228,7 +289,7 @@ openv_path_len(struct openv_call *oc, const struct fb_openv_entry *e)
 /* Send the request in oc and hand its results to the caller's entries.
  * -1 with errno: the exchange failed, nothing was handed out. */
 static int
-openv_flush(struct openv_call *oc, struct fb_openv_entry *v, int *opened)
+openv_flush(fb_conn *conn, struct openv_call *oc, struct fb_openv_entry *v, int *opened)
 {
 	struct fb_reply rep;
 	int fds[FB_OPENV_MAX];
@@ -237,7 +298,7 @@ openv_flush(struct openv_call *oc, struct fb_openv_entry *v, int *opened)
 
 	if (oc->rq.count == 0)
 		return 0;
-	if (channel_openv(&oc->rq, &rep, fds) == -1)
+	if (channel_openv(conn, &oc->rq, &rep, fds) == -1)
 		return -1;
 	/* channel_openv() checked that the descriptors are exactly one per
 	 * result of 0, in entry order. */
@@ -263,13 +324,21 @@ openv_flush(struct openv_call *oc, struct fb_openv_entry *v, int *opened)
 	return 0;
 }
 
-static int openv_calls(struct fb_openv_entry *v, size_t n);
+static int openv_calls(fb_conn *conn, struct fb_openv_entry *v, size_t n);
 
 int
 fb_openv(struct fb_openv_entry *v, size_t n)
 {
+	return fb_conn_openv(channel_default(), v, n);
+}
+
+int
+fb_conn_openv(fb_conn *conn, struct fb_openv_entry *v, size_t n)
+{
 	int r, cancel, saved;
 
+	if (!conn_ok(conn))
+		return -1;
 	if (v == NULL && n > 0) {
 		errno = EFAULT;
 		return -1;
@@ -282,7 +351,7 @@ fb_openv(struct fb_openv_entry *v, size_t n)
 	 * in v that nobody closes: the call finishes first, as the others
 	 * do (channel.c). */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-	r = openv_calls(v, n);
+	r = openv_calls(conn, v, n);
 	saved = errno;
 	pthread_setcancelstate(cancel, NULL);
 	errno = saved;
@@ -290,7 +359,7 @@ fb_openv(struct fb_openv_entry *v, size_t n)
 }
 
 static int
-openv_calls(struct fb_openv_entry *v, size_t n)
+openv_calls(fb_conn *conn, struct fb_openv_entry *v, size_t n)
 {
 	struct openv_call oc;
 	struct fb_openv_entry *e;
@@ -319,7 +388,7 @@ openv_calls(struct fb_openv_entry *v, size_t n)
 		 * stays within FB_MSG_MAX == sizeof(names). */
 		if (oc.rq.count == FB_OPENV_MAX ||
 		    oc.msglen + FB_OPENV_ENTRY_SIZE(plen) > FB_MSG_MAX) {
-			if (openv_flush(&oc, v, &opened) == -1)
+			if (openv_flush(conn, &oc, v, &opened) == -1)
 				goto fail;
 		}
 		p = oc.rq.names + oc.used;
@@ -342,7 +411,7 @@ openv_calls(struct fb_openv_entry *v, size_t n)
 		oc.used += (size_t)plen + 1;
 		oc.msglen += FB_OPENV_ENTRY_SIZE(plen);
 	}
-	if (openv_flush(&oc, v, &opened) == -1)
+	if (openv_flush(conn, &oc, v, &opened) == -1)
 		goto fail;
 	return opened;
 
@@ -427,13 +496,19 @@ fopen_flags(const char *mode, int *flags, const char **fdmode)
 FILE *
 fb_fopen(const char *path, const char *mode)
 {
+	return fb_conn_fopen(channel_default(), path, mode);
+}
+
+FILE *
+fb_conn_fopen(fb_conn *conn, const char *path, const char *mode)
+{
 	const char *fdmode;
 	FILE *f;
 	int flags, fd, saved;
 
-	if (fopen_flags(mode, &flags, &fdmode) == -1)
+	if (!conn_ok(conn) || fopen_flags(mode, &flags, &fdmode) == -1)
 		return NULL;
-	if ((fd = fb_open(path, flags, 0666)) == -1)
+	if ((fd = fb_conn_open(conn, path, flags, 0666)) == -1)
 		return NULL;
 	if ((f = fdopen(fd, fdmode)) == NULL) {
 		saved = errno;
@@ -447,10 +522,16 @@ fb_fopen(const char *path, const char *mode)
 DIR *
 fb_opendir(const char *path)
 {
+	return fb_conn_opendir(channel_default(), path);
+}
+
+DIR *
+fb_conn_opendir(fb_conn *conn, const char *path)
+{
 	DIR *d;
 	int fd, saved;
 
-	if ((fd = fb_open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	if ((fd = fb_conn_open(conn, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return NULL;
 	if ((d = fdopendir(fd)) == NULL) {
 		saved = errno;
@@ -462,17 +543,19 @@ fb_opendir(const char *path)
 }
 
 static int
-stat_call(unsigned type, const char *path, struct stat *st)
+stat_call(fb_conn *conn, unsigned type, const char *path, struct stat *st)
 {
 	struct call c;
 
+	if (!conn_ok(conn))
+		return -1;
 	if (st == NULL) {
 		errno = EFAULT;
 		return -1;
 	}
 	if (call_init(&c, type, path, NULL) == -1)
 		return -1;
-	if (channel_call(&c.req, &c.rep, NULL) == -1)
+	if (channel_call(conn, &c.req, &c.rep, NULL) == -1)
 		return -1;
 	proto_stat_from_wire(st, &c.rep.st);
 	return 0;
@@ -481,31 +564,57 @@ stat_call(unsigned type, const char *path, struct stat *st)
 int
 fb_stat(const char *path, struct stat *st)
 {
-	return stat_call(FB_MSG_STAT, path, st);
+	return stat_call(channel_default(), FB_MSG_STAT, path, st);
+}
+
+int
+fb_conn_stat(fb_conn *conn, const char *path, struct stat *st)
+{
+	return stat_call(conn, FB_MSG_STAT, path, st);
 }
 
 int
 fb_lstat(const char *path, struct stat *st)
 {
-	return stat_call(FB_MSG_LSTAT, path, st);
+	return stat_call(channel_default(), FB_MSG_LSTAT, path, st);
+}
+
+int
+fb_conn_lstat(fb_conn *conn, const char *path, struct stat *st)
+{
+	return stat_call(conn, FB_MSG_LSTAT, path, st);
 }
 
 int
 fb_access(const char *path, int mode)
 {
+	return fb_conn_access(channel_default(), path, mode);
+}
+
+int
+fb_conn_access(fb_conn *conn, const char *path, int mode)
+{
 	if (mode & ~(R_OK | W_OK | X_OK)) {
 		errno = EINVAL;
 		return -1;
 	}
-	return simple_call(FB_MSG_ACCESS, path, NULL, (uint32_t)mode);
+	return simple_call(conn, FB_MSG_ACCESS, path, NULL, (uint32_t)mode);
 }
 
 ssize_t
 fb_readlink(const char *path, char *buf, size_t size)
 {
+	return fb_conn_readlink(channel_default(), path, buf, size);
+}
+
+ssize_t
+fb_conn_readlink(fb_conn *conn, const char *path, char *buf, size_t size)
+{
 	struct call c;
 	size_t len;
 
+	if (!conn_ok(conn))
+		return -1;
 	if (buf == NULL) {
 		errno = EFAULT;
 		return -1;
@@ -516,7 +625,7 @@ fb_readlink(const char *path, char *buf, size_t size)
 	}
 	if (call_init(&c, FB_MSG_READLINK, path, NULL) == -1)
 		return -1;
-	if (channel_call(&c.req, &c.rep, NULL) == -1)
+	if (channel_call(conn, &c.req, &c.rep, NULL) == -1)
 		return -1;
 	len = strlen(c.rep.target);
 	if (len > size)
@@ -528,29 +637,53 @@ fb_readlink(const char *path, char *buf, size_t size)
 int
 fb_mkdir(const char *path, mode_t mode)
 {
-	return simple_call(FB_MSG_MKDIR, path, NULL, (uint32_t)(mode & 07777));
+	return fb_conn_mkdir(channel_default(), path, mode);
+}
+
+int
+fb_conn_mkdir(fb_conn *conn, const char *path, mode_t mode)
+{
+	return simple_call(conn, FB_MSG_MKDIR, path, NULL, (uint32_t)(mode & 07777));
 }
 
 int
 fb_unlink(const char *path)
 {
-	return simple_call(FB_MSG_UNLINK, path, NULL, 0);
+	return fb_conn_unlink(channel_default(), path);
+}
+
+int
+fb_conn_unlink(fb_conn *conn, const char *path)
+{
+	return simple_call(conn, FB_MSG_UNLINK, path, NULL, 0);
 }
 
 int
 fb_rmdir(const char *path)
 {
-	return simple_call(FB_MSG_RMDIR, path, NULL, 0);
+	return fb_conn_rmdir(channel_default(), path);
+}
+
+int
+fb_conn_rmdir(fb_conn *conn, const char *path)
+{
+	return simple_call(conn, FB_MSG_RMDIR, path, NULL, 0);
 }
 
 int
 fb_rename(const char *from, const char *to)
 {
+	return fb_conn_rename(channel_default(), from, to);
+}
+
+int
+fb_conn_rename(fb_conn *conn, const char *from, const char *to)
+{
 	if (to == NULL) {
 		errno = EFAULT;
 		return -1;
 	}
-	return simple_call(FB_MSG_RENAME, from, to, 0);
+	return simple_call(conn, FB_MSG_RENAME, from, to, 0);
 }
 
 int
@@ -562,9 +695,17 @@ fb_close(int fd)
 int
 fb_send_listener(int listener_fd)
 {
+	return fb_conn_send_listener(channel_default(), listener_fd);
+}
+
+int
+fb_conn_send_listener(fb_conn *conn, int listener_fd)
+{
 	struct fb_request req;
 	struct fb_reply rep;
 
+	if (!conn_ok(conn))
+		return -1;
 	if (listener_fd < 0) {
 		errno = EBADF;
 		return -1;
@@ -575,5 +716,5 @@ fb_send_listener(int listener_fd)
 	req.flags = 0;
 	req.mode = 0;
 	req.path[0] = req.path2[0] = '\0';
-	return channel_call_fd(&req, listener_fd, &rep, NULL);
+	return channel_call_fd(conn, &req, listener_fd, &rep, NULL);
 }

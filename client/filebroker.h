@@ -13,11 +13,17 @@
  * is optional.  If FILEBROKER_FD is unset and FILEBROKER_SOCKET names a
  * socket path, the library connects to that path instead (daemon mode).
  *
+ * Handles.  Each call has a twin that takes a connection handle first:
+ * fb_conn_open(conn, path, flags) is fb_open(path, flags) on the broker conn
+ * is connected to.  fb_conn_new() and fb_conn_from_fd() make a handle,
+ * fb_conn_free() ends it; a program may hold several, to one broker or to
+ * several.  The calls without a handle use the default connection above.
+ *
  * Threads and fork.  All calls are safe to use from several threads at once
- * and from a child after fork(): each process keeps its own small pool of
- * private connections ("channels") to the broker, obtained through the
- * inherited socket, and a child never uses its parent's.  They are not
- * async-signal-safe and must not be used in a vfork() child.
+ * and from a child after fork(): each process keeps, per connection, its own
+ * small pool of private connections ("channels") to the broker, obtained
+ * through the connection's socket, and a child never uses its parent's.
+ * They are not async-signal-safe and must not be used in a vfork() child.
  *
  * Paths.  The broker needs absolute paths; a relative path is prefixed here
  * with the current directory (getcwd(3)), purely lexically.  A path that does
@@ -42,6 +48,21 @@ extern "C" {
 #endif
 
 /*
+ * The version of libfilebroker this header belongs to, MAJOR.MINOR.PATCH,
+ * for tests at compile time (#if FB_VERSION_MAJOR > 0 || FB_VERSION_MINOR
+ * >= 2); fb_version() is that of the library the program runs with.
+ */
+#define FB_VERSION_MAJOR 0
+#define FB_VERSION_MINOR 1
+#define FB_VERSION_PATCH 0
+#define FB_VERSION "0.1.0"
+
+/* The version of the library in use, as FB_VERSION spells it: a static
+ * string.  It differs from FB_VERSION when the program was built against
+ * another release's header. */
+const char *fb_version(void);
+
+/*
  * Connect to the broker.  socket_path NULL: use the descriptor in
  * FILEBROKER_FD (or, if that is unset, the path in FILEBROKER_SOCKET).
  * Otherwise connect a new socket to socket_path.  Returns 0 at once if
@@ -61,9 +82,52 @@ int fb_connect(const char *socket_path);
  */
 void fb_disconnect(void);
 
+/*
+ * A connection to a broker, made by fb_conn_new() or fb_conn_from_fd() and
+ * ended by fb_conn_free().  Opaque.  Each call below has a twin fb_conn_X()
+ * that takes one as its first argument and does what fb_X() does, on that
+ * connection instead of the default one; a NULL handle fails with EINVAL.
+ * A handle may be used from several threads at once, and in a child after
+ * fork() (which makes its own channels through the inherited socket).
+ */
+typedef struct fb_conn fb_conn;
+
+/*
+ * A new connection: to the broker listening on socket_path, or for NULL to
+ * the one fb_connect(NULL) would use (FILEBROKER_FD, whose descriptor stays
+ * the process's, or FILEBROKER_SOCKET).  A handle connected to a path
+ * connects again when a daemon closed it for idleness, as the default
+ * connection does.  Allocates memory.  Returns the handle, or NULL with
+ * errno: ENOMEM, or fb_connect()'s errors.
+ */
+fb_conn *fb_conn_new(const char *socket_path);
+
+/*
+ * A new connection on fd, a connected AF_UNIX SOCK_SEQPACKET socket to a
+ * broker (one end of a socketpair(2) the broker serves, or a socket the
+ * caller connected).  On success the handle owns fd: fb_conn_free() closes
+ * it, and fb_close() refuses to.  On failure fd is left open and the
+ * caller's, as fdopen(3) leaves it.  Returns the handle, or NULL with
+ * errno: EBADF (fd is not open), ENOTSOCK, EPROTOTYPE (not a Unix
+ * SOCK_SEQPACKET socket), EBUSY (fd is FILEBROKER_FD's descriptor, or a
+ * socket of another connection: use fb_conn_new(NULL) for the former),
+ * ENOMEM.
+ */
+fb_conn *fb_conn_from_fd(int fd);
+
+/*
+ * End conn: close its channels in this process, and its socket if it owns
+ * one (fb_conn_new() with a path, FILEBROKER_SOCKET, fb_conn_from_fd()).
+ * Calls in progress on conn in other threads finish first; none may start
+ * after.  Descriptors, FILEs and DIRs it returned stay open.  NULL is
+ * ignored.  In a child after fork() it ends the child's copy only.
+ */
+void fb_conn_free(fb_conn *conn);
+
 /* open(2): the mode argument is read when flags has O_CREAT.  O_TMPFILE is
  * not supported (EINVAL). */
 int fb_open(const char *path, int flags, ...);
+int fb_conn_open(fb_conn *conn, const char *path, int flags, ...);
 
 /* One file of fb_openv(): path, flags and mode as for fb_open(), and the
  * outcome. */
@@ -86,42 +150,56 @@ struct fb_openv_entry {
  * Descriptors are close-on-exec only when the entry asked for O_CLOEXEC.
  *
  * Returns the number of entries opened (0..n).  Returns -1 with errno when
- * the call failed as a whole: EFAULT (v NULL, n > 0), EINVAL (n > INT_MAX),
- * or what a call to the broker can fail with (ENOTCONN, ECONNRESET, EPROTO,
- * ...; see fb_connect()).  Then every entry has fd -1 and error set to that
- * errno, and no descriptor is left open, not even one a completed earlier
- * round trip of this call received (the broker did act on those entries:
- * a file created with O_CREAT stays created).  A reply whose descriptors do
- * not match its per-entry results is EPROTO, every descriptor in it closed.
+ * the call failed as a whole: EFAULT (v NULL, n > 0) and EINVAL (n >
+ * INT_MAX, or fb_conn_openv()'s conn NULL), which leave the entries as they
+ * were; or what a call to the broker can fail with (ENOTCONN, ECONNRESET,
+ * EPROTO, ...; see fb_connect()), after which every entry has fd -1 and
+ * error set to that errno, and no descriptor is left open, not even one a
+ * completed earlier round trip of this call received (the broker did act
+ * on those entries: a file created with O_CREAT stays created).  A reply
+ * whose descriptors do not match its per-entry results is EPROTO, every
+ * descriptor in it closed.
  *
  * Uses about 80 KiB of stack, and no heap.
  */
 int fb_openv(struct fb_openv_entry *v, size_t n);
+int fb_conn_openv(fb_conn *conn, struct fb_openv_entry *v, size_t n);
 
 /* fopen(3): modes r, w, a, r+, w+, a+, optionally followed by b (ignored),
  * e (O_CLOEXEC) and x (O_EXCL) in any order.  Files are created 0666 & ~umask
  * (the broker's umask). */
 FILE *fb_fopen(const char *path, const char *mode);
+FILE *fb_conn_fopen(fb_conn *conn, const char *path, const char *mode);
 
 /* opendir(3): the directory descriptor is close-on-exec. */
 DIR *fb_opendir(const char *path);
+DIR *fb_conn_opendir(fb_conn *conn, const char *path);
 
 /* stat(2), lstat(2): the fields the protocol carries (all of POSIX's). */
 int fb_stat(const char *path, struct stat *st);
 int fb_lstat(const char *path, struct stat *st);
+int fb_conn_stat(fb_conn *conn, const char *path, struct stat *st);
+int fb_conn_lstat(fb_conn *conn, const char *path, struct stat *st);
 
 /* access(2), checked by the broker against the policy and the file. */
 int fb_access(const char *path, int mode);
+int fb_conn_access(fb_conn *conn, const char *path, int mode);
 
 /* readlink(2): at most size bytes, truncated silently, no NUL added. */
 ssize_t fb_readlink(const char *path, char *buf, size_t size);
+ssize_t fb_conn_readlink(fb_conn *conn, const char *path, char *buf, size_t size);
 
 int fb_mkdir(const char *path, mode_t mode);
 int fb_unlink(const char *path);
 int fb_rmdir(const char *path);
 int fb_rename(const char *from, const char *to);
+int fb_conn_mkdir(fb_conn *conn, const char *path, mode_t mode);
+int fb_conn_unlink(fb_conn *conn, const char *path);
+int fb_conn_rmdir(fb_conn *conn, const char *path);
+int fb_conn_rename(fb_conn *conn, const char *from, const char *to);
 
-/* close(2), except that the library's own sockets are refused with EBADF. */
+/* close(2), except that the library's own sockets, of every connection, are
+ * refused with EBADF.  No twin: it concerns the process, not a connection. */
 int fb_close(int fd);
 
 /*
@@ -144,6 +222,7 @@ int fb_close(int fd);
  * broker can fail with (ENOTCONN, ECONNRESET, EPROTO, ...; see fb_connect()).
  */
 int fb_send_listener(int listener_fd);
+int fb_conn_send_listener(fb_conn *conn, int listener_fd);
 
 /* ---- The worker sandbox ---- */
 
@@ -155,9 +234,10 @@ int fb_send_listener(int listener_fd);
  * done.  In this fixed order, every step checked:
  *
  *   1. close every descriptor but 0, 1, 2, keep_fd, status_fd and the
- *      socket this process connected to the broker with (fb_connect(), or
- *      the first call); the library's private channels are closed too, and
- *      it asks for new ones on that socket as needed;
+ *      sockets of this process's connections to brokers (the default one,
+ *      made by fb_connect() or the first call, and every fb_conn); the
+ *      library's private channels are closed too, and it asks for new ones
+ *      on those sockets as needed;
  *   2. when set_user: setgroups(0), setresgid, setresuid to the worker user;
  *   3. capabilities: effective, permitted, inheritable and ambient cleared;
  *      when CAP_SETPCAP is at hand (we were root) the bounding set is emptied

@@ -1,8 +1,9 @@
 /*
  * sandbox.c: the worker's privilege drop; see sandbox.h.
  *
- * fb_sandbox_enter() reads top to bottom in the order of STYLE.md: checks
- * that change nothing, then descriptors, setgroups, setresgid, setresuid,
+ * fb_sandbox_enter() reads top to bottom in the order of docs/threat-model.md
+ * (section 2): checks that change nothing, then descriptors, setgroups,
+ * setresgid, setresuid,
  * capabilities, no_new_privs, Landlock, seccomp.  Each step is checked and
  * the first failure ends it.  Landlock lives in landlock.c and the seccomp
  * filters in seccomp_filter.c.
@@ -257,30 +258,29 @@ sb_plan(const struct fb_sandbox *sb, struct sb_plan *p)
 }
 
 /* Step 1: every descriptor but stdio, the broker socket, the status
- * descriptor, the library's own connection (boot_fd, or -1) and a prepared
- * Landlock ruleset (or -1).  close_range() between the kept ones, in
- * ascending order. */
+ * descriptor, a prepared Landlock ruleset (or -1) and the bootstrap sockets
+ * of the library's connections (their channels forgotten first).
+ * close_range() between the kept ones, in ascending order. */
 static int
-sb_close_fds(const struct fb_sandbox *sb, int boot_fd, int ruleset)
+sb_close_fds(const struct fb_sandbox *sb, int ruleset)
 {
-	int keep[4] = { sb->keep_fd, sb->status_fd, boot_fd, ruleset }, i, j, t;
+	const int keep[3] = { sb->keep_fd, sb->status_fd, ruleset };
 	unsigned int from = 3;
+	int next, i;
 
-	for (i = 1; i < 4; i++)
-		for (j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-			t = keep[j - 1];
-			keep[j - 1] = keep[j];
-			keep[j] = t;
-		}
-	for (i = 0; i < 4; i++) {
-		if (keep[i] < (int)from)
-			continue;
-		if ((unsigned int)keep[i] > from &&
-		    syscall(SYS_close_range, from, (unsigned int)keep[i] - 1, 0U) == -1)
+	channel_sandbox_forget();
+	for (;;) {
+		next = channel_next_boot_fd((int)from);
+		for (i = 0; i < 3; i++)
+			if (keep[i] >= (int)from && (next == -1 || keep[i] < next))
+				next = keep[i];
+		if (next == -1)
+			return (int)syscall(SYS_close_range, from, ~0U, 0U);
+		if ((unsigned int)next > from &&
+		    syscall(SYS_close_range, from, (unsigned int)next - 1, 0U) == -1)
 			return -1;
-		from = (unsigned int)keep[i] + 1;
+		from = (unsigned int)next + 1;
 	}
-	return (int)syscall(SYS_close_range, from, ~0U, 0U);
 }
 
 /* Step 2: groups, gid, uid.  KEEP_CAPS keeps the permitted set across
@@ -428,7 +428,7 @@ sb_enter(const struct fb_sandbox *sb, int ruleset)
 		*lp = -1;
 
 	/* 1. Descriptors. */
-	if (sb_close_fds(sb, channel_sandbox_keep(), ruleset) == -1)
+	if (sb_close_fds(sb, ruleset) == -1)
 		return sb_fail(sb, "close_range");
 
 	/* 2. setgroups, setresgid, setresuid. */

@@ -2,7 +2,8 @@
  * policy.h: the filebroker policy language, parsed, compiled and decided.
  *
  * Pure code: no global state, no printing, no exit.  Loading reads files
- * (the policy and its includes) and, for names on profile lines, the user
+ * (the policy and its includes), their canonical paths (realpath(3), to
+ * name them) and, for names on profile lines, the user
  * and group databases (getpwnam_r, getgrnam_r), and nothing else.  A policy with any error
  * is never returned half-loaded: policy_load() gives either a complete
  * compiled policy or NULL plus diagnostics.
@@ -70,7 +71,7 @@ enum policy_severity { POLICY_ERROR, POLICY_WARNING };
 
 struct policy_diag {
 	enum policy_severity severity;
-	char file[4096]; /* the file as named by the user or the include line */
+	char file[4096]; /* the file by its canonical path (policy_load()) */
 	int line;	 /* 1-based; 0 when the message is about the whole file */
 	int col;	 /* 1-based; 0 when unknown */
 	char msg[512];
@@ -96,7 +97,11 @@ const char *policy_diag_format(const struct policy_diag *g, char *buf, size_t si
 
 /*
  * Load and compile the policy in the file at path (includes relative to its
- * folder).  On success returns 0 and sets *out; warnings (rules that can
+ * folder).  Files are named by their canonical path (realpath(3)), in
+ * diagnostics and in rule names ("/etc/fb/p.policy:3"), whatever the
+ * current folder and however the file was named; one that does not resolve
+ * by its absolute path (the current folder in front of a relative one).
+ * On success returns 0 and sets *out; warnings (rules that can
  * never take effect, duplicates) may still be added to diags.  On failure
  * returns -1, sets errno (EINVAL for a policy with errors, ENOMEM, or the
  * errno of the top-level file's open/read), sets *out to NULL and adds at
@@ -118,8 +123,10 @@ struct stat;
 /*
  * What a load asks of each file it reads besides its text: a check of the
  * file itself (a root broker's strict modes, broker/strict.c), called for
- * the policy and for each include once it is open, with the name as opened
- * and fstat() of the open descriptor, so that what is checked is what is
+ * the policy and for each include once it is open, with the name it was
+ * opened by (as given, an include's joined to its file's folder: not the
+ * canonical name, which hides the symlinks and ".." on the way) and
+ * fstat() of the open descriptor, so that what is checked is what is
  * read.  It returns 0 to accept the file, or -1 with why it refuses it in
  * why (size bytes: what is wrong and how to fix it).  A refusal is an
  * error, or a warning with warn_only (filebroker check says what a root
@@ -268,17 +275,6 @@ int policy_below_check_fold(const struct policy *p, const char *from, const uint
  */
 int policy_path_check(const char *path);
 
-/*
- * Canonicalise path lexically into buf (size bytes): a relative path is
- * taken relative to cwd (absolute; may be NULL when path is absolute),
- * "//" and "." vanish and ".." removes the previous component (never above
- * "/").  Symlinks are not looked at: the broker resolves them itself, this
- * is for tools such as `filebroker explain`.  Returns 0, or -1 with errno
- * EINVAL (empty path, relative path without an absolute cwd) or
- * ENAMETOOLONG.
- */
-int policy_path_normalize(const char *cwd, const char *path, char *buf, size_t size);
-
 /* Parse "read,write" style lists; returns 0 and sets *access, or -1 with
  * errno EINVAL. */
 int policy_access_parse(const char *s, unsigned *access);
@@ -311,9 +307,8 @@ int policy_foreach_exec(const struct policy *p,
 
 /*
  * Call fn for the name of each file the policy was read from: the top-level
- * file as policy_load() was given it, each include as joined to the folder
- * of the file that includes it (relative names are relative to the current
- * folder at load time), and the name policy_load_buffer() was given; not
+ * file and each include by its canonical path (policy_load()), and the name
+ * policy_load_buffer() was given; not
  * @runtime.  Each once, whatever the number of includes of it.  Stops and
  * returns fn's value when fn returns non-zero; returns 0 otherwise.
  */

@@ -16,44 +16,19 @@
 #include <string.h>
 
 #include "policy_int.h"
+#include "utf8.h"
 
 #define BADCHAR 0xffffffffu
 
+/* One character of s (n bytes, n > 0): a UTF-8 character where the bytes
+ * are one (utf8.h), else the single byte b as U+DC00+b. */
 static size_t
 u8dec(const unsigned char *s, size_t n, uint32_t *cp)
 {
-	uint32_t c;
-	size_t len, i;
+	size_t len = utf8_decode(s, n, cp);
 
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else
-		goto bad;
-	if (len > n)
-		goto bad;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			goto bad;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		goto bad;
-	*cp = c;
-	return len;
-bad:
+	if (len > 0)
+		return len;
 	*cp = 0xdc00u + s[0];
 	return 1;
 }

@@ -182,6 +182,8 @@ tok_is(const struct tok *t, const char *word)
 }
 
 /* policy_parse.c */
+/* Read and parse the file at path, named (in diagnostics and rule names) by
+ * its canonical path (realpath(3)), or its absolute one when it has none. */
 int policy_parse_file(struct pctx *c, const char *path, const char *ifile, int iline, int icol);
 int policy_parse_text(struct pctx *c, const char *name, const char *text, size_t len,
     const char *basedir);

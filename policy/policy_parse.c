@@ -704,8 +704,78 @@ fail:
 	return -1;
 }
 
+/*
+ * path by its canonical name (realpath(3): absolute, symbolic links and
+ * ".." resolved), so that rule names (FILE:LINE) made of it name a file
+ * one way, whatever folder the broker was started in and whatever way the
+ * file was reached.  A path that does not resolve (the file is missing:
+ * its diagnostic follows) is made absolute by hand: the current folder in
+ * front of a relative one, "." and empty components dropped, ".." kept
+ * (it may cross a symlink); when the current folder cannot be named
+ * (removed), the name as given.  NULL only without memory.
+ */
+static char *
+absolute(const char *path)
+{
+	char cwd[PATH_MAX], *s, *o;
+	const char *parts[2], *p, *e;
+	int i;
+
+	if (realpath(path, cwd) != NULL)
+		return strdup(cwd);
+	cwd[0] = '\0';
+	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL)
+		return strdup(path);
+	if ((s = malloc(strlen(cwd) + strlen(path) + 3)) == NULL)
+		return NULL;
+	parts[0] = cwd;
+	parts[1] = path;
+	o = s;
+	for (i = 0; i < 2; i++) {
+		for (p = parts[i]; *p != '\0'; p = e) {
+			while (*p == '/')
+				p++;
+			if ((e = strchr(p, '/')) == NULL)
+				e = p + strlen(p);
+			if (e == p || (e - p == 1 && p[0] == '.'))
+				continue;
+			*o++ = '/';
+			memcpy(o, p, (size_t)(e - p));
+			o += e - p;
+		}
+	}
+	if (o == s)
+		*o++ = '/';
+	*o = '\0';
+	return s;
+}
+
+static int parse_file(struct pctx *c, const char *path, const char *given, const char *ifile,
+    int iline, int icol);
+
 int
-policy_parse_file(struct pctx *c, const char *path, const char *ifile, int iline, int icol)
+policy_parse_file(struct pctx *c, const char *given, const char *ifile, int iline, int icol)
+{
+	char *path;
+	int r, saved;
+
+	if ((path = absolute(given)) == NULL) {
+		c->nomem = 1;
+		errno = ENOMEM;
+		return -1;
+	}
+	r = parse_file(c, path, given, ifile, iline, icol);
+	saved = errno;
+	free(path);
+	errno = saved;
+	return r;
+}
+
+/* The file named given, named path (its canonical path) in diagnostics
+ * and rule names. */
+static int
+parse_file(struct pctx *c, const char *path, const char *given, const char *ifile, int iline,
+    int icol)
 {
 	struct stat st;
 	const char *why;
@@ -713,7 +783,8 @@ policy_parse_file(struct pctx *c, const char *path, const char *ifile, int iline
 	size_t len;
 	int i, saved;
 
-	if (read_all(path, &buf, &len, &st, &why) == -1) {
+	/* Read by the name given, the way the check below walks. */
+	if (read_all(given, &buf, &len, &st, &why) == -1) {
 		saved = errno;
 		if (errno == ENOMEM && why == NULL)
 			c->nomem = 1;
@@ -733,13 +804,15 @@ policy_parse_file(struct pctx *c, const char *path, const char *ifile, int iline
 		errno = saved;
 		return -1;
 	}
-	/* The caller's check of the file it got (strict modes). */
+	/* The caller's check of the file it got (strict modes), on the way it
+	 * was named: a symlink or ".." on that way is a folder someone may
+	 * change, which the canonical name no longer shows. */
 	if (c->opts != NULL && c->opts->file_check != NULL) {
 		char reason[512];
 		enum policy_severity sev = c->opts->warn_only ? POLICY_WARNING : POLICY_ERROR;
 
 		reason[0] = '\0';
-		if (c->opts->file_check(path, &st, reason, sizeof(reason), c->opts->arg) == -1) {
+		if (c->opts->file_check(given, &st, reason, sizeof(reason), c->opts->arg) == -1) {
 			if (ifile != NULL)
 				policy_ctx_diag(c, sev, ifile, iline, icol, "include %s: %s", path,
 				    reason);

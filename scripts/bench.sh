@@ -4,16 +4,20 @@
 #   sh scripts/bench.sh          run every figure (B= the build folder), print
 #                                the table, write $B/bench/results.json and
 #                                $B/bench/ratios.svg
-#   sh scripts/bench.sh deps     install the peer sandboxes (root), or print
-#                                the apt-get command that would
+#   sh scripts/bench.sh deps     install the peer sandboxes and the workloads'
+#                                programs (root), or print the apt-get
+#                                command that would
 #
 # Environment: BENCH_ROUNDS (default 3) repeats the micro figures that many
 # times, interleaved; BENCH_QUICK=1 makes every figure short (a smoke test,
 # numbers not meant to be quoted); BENCH_ONLY=serve measures the daemon
-# (section 6) alone.
+# (section 6) alone, BENCH_ONLY=workloads the real workloads (section 4).
 set -eu
 
-PEERS="bubblewrap proot firejail runsc strace"
+# The peer sandboxes, strace (system calls per request), and the programs
+# of the real workloads that a build machine may lack (clamscan; Debian's
+# python3 at /usr/bin/python3).
+PEERS="bubblewrap proot firejail runsc strace clamav python3"
 
 if [ "${1:-}" = deps ]; then
 	missing=

@@ -11,16 +11,18 @@ built into DIR/bench/.  Measures, in this order:
      machine hits floors and broker alike;
   2. the policy-decision microbenchmark (tests/bench/bench_policy.c);
   3. system calls per request of the broker (strace), when strace is there;
-  4. real programs over 10,000 small files, unsandboxed, under each peer and
-     under `filebroker run` (transparent; also with broker and worker pinned
-     to one CPU);
+  4. real workloads (scripts/bench_workloads.py): a build of this tree,
+     clamscan, a Python parser, tar -x, find|xargs sha256sum, grep -r;
+     native, under `filebroker run` (default options, audit on: the
+     brokered calls counted and classified from the audit file), under
+     bubblewrap and proot;
   5. start-up of /bin/true (tests/bench/bench_spawn.c);
   6. the daemon, `filebroker serve` (tests/bench/bench_serve.c): requests
      per second at 1, 2, 8 and 64 concurrent workers and at 8 beside 1,000
      idle connected peers, and the daemon's memory per idle peer.
 
-BENCH_ONLY=serve measures section 6 alone (the rest of the table then says
-NO DATA).
+BENCH_ONLY=serve measures section 6 alone, BENCH_ONLY=workloads section 4
+(the rest of the table then says NO DATA).
 
 Every figure keeps its raw run means; scripts/bench_report.py turns them into
 the table, the PASS/MISS targets, results.json and the SVG chart.  Python 3
@@ -32,7 +34,6 @@ import functools
 import json
 import os
 import platform
-import random
 import re
 import shutil
 import statistics
@@ -43,6 +44,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_report  # noqa: E402
+import bench_workloads  # noqa: E402
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1" if QUICK else "3"))
@@ -59,7 +61,6 @@ if QUICK:
     RUNS = 2
     WARMUP = 50
 
-NFILES_DIRS, NFILES_PER_DIR, FILE_SIZE = 100, 100, 4096
 
 # The daemon (section 6): worker counts, idle peers, seconds per run.
 SERVE_WORKERS = (1, 2, 8, 64)
@@ -67,9 +68,9 @@ SERVE_LOADED = 8
 SERVE_IDLE = 1000
 SERVE_SECONDS = 0.1 if QUICK else 0.5
 ONLY = os.environ.get("BENCH_ONLY", "")
-if ONLY not in ("", "serve"):
-    sys.exit(f"bench: BENCH_ONLY={ONLY}: the only section measured alone is 'serve' "
-             "(for the micro figures: scripts/bench_driver.py --micro-only)")
+if ONLY not in ("", "serve", "workloads"):
+    sys.exit(f"bench: BENCH_ONLY={ONLY}: the sections measured alone are 'serve' and "
+             "'workloads' (for the micro figures: scripts/bench_driver.py --micro-only)")
 
 
 def log(msg):
@@ -220,29 +221,12 @@ def make_policies(root):
             len(rules))
 
 
-def make_tree(top):
-    """10,000 files of 4 KiB in 100 folders; every 97th holds the needle."""
-    rnd = random.Random(42)
-    words = [f"w{n:04d}" for n in range(2000)]
-    for d in range(NFILES_DIRS):
-        dd = os.path.join(top, f"d{d:03d}")
-        os.makedirs(dd, exist_ok=True)
-        for k in range(NFILES_PER_DIR):
-            n = d * NFILES_PER_DIR + k
-            text = " ".join(rnd.choice(words) for _ in range(FILE_SIZE // 6))
-            if n % 97 == 0:
-                text = "FBNEEDLE " + text
-            data = (text + "\n").encode()[:FILE_SIZE - 1] + b"\n"
-            with open(os.path.join(dd, f"f{k:03d}.txt"), "wb") as f:
-                f.write(data)
-
-
 # ---------------------------------------------------------------- micro
 
 @functools.lru_cache(maxsize=None)
 def placement_opts(fb):
     """`filebroker run` places broker and worker itself (--placement
-    shared, the default where the option exists).  The same- and cross-CPU
+    spread, the default: nothing pinned).  The same- and cross-CPU
     figures choose the placement with taskset and check it, so they ask for
     `spread`: the broker keeps the affinity it was started with.  The
     default figures use filebroker's own default."""
@@ -417,30 +401,10 @@ def syscalls_per_request(fb, binclient, bintransp, policy, allowed, denied, tmp)
 
 # ---------------------------------------------------------------- peers
 
-def macro_policy(tree, path):
-    """The transparent runners' policy: read the tree, run the workloads'
-    programs (canonical paths: /bin/sh is /usr/bin/dash here); /dev/null and
-    the libraries come from @runtime."""
-    progs = []
-    for exe in ("sh", "grep", "find", "xargs", "sha256sum", "tar", "cat", "ls"):
-        w = shutil.which(exe)
-        if w and os.path.realpath(w) not in progs:
-            progs.append(os.path.realpath(w))
-    with open(path, "w") as f:
-        f.write("# make bench: real programs over the generated tree, transparent mode\n"
-                "include @runtime\n"
-                f"allow read,list {tree}/**\n"
-                + "".join(f"allow read,exec {p}\n" for p in progs))
-    os.chmod(path, 0o644)
-    return path
-
-
-TRANSPARENT = "filebroker run (transparent)"
-TRANSPARENT_PINNED = "filebroker run --placement spread"
-
-
-def peer_runners(fb, policy):
-    """Each runner: a prefix for the command, or a status saying why not."""
+def peer_runners():
+    """Each peer sandbox: a prefix for a command, or a status saying why
+    not.  bubblewrap binds / read-write: the workloads write (the build,
+    tar -x), and what is measured is its cost, not a confinement."""
     runners = {"unsandboxed": {"prefix": [], "status": "ok"}}
 
     def probe(name, pkg, candidates):
@@ -457,76 +421,13 @@ def peer_runners(fb, policy):
             last = first_line(err) or f"exit status {rc}"
         runners[name] = {"status": f"unavailable: {last}"}
 
-    probe("bubblewrap", "bubblewrap", [["bwrap", "--ro-bind", "/", "/", "--dev", "/dev",
+    probe("bubblewrap", "bubblewrap", [["bwrap", "--bind", "/", "/", "--dev", "/dev",
                                          "--proc", "/proc"]])
     probe("firejail", "firejail", [["firejail", "--quiet", "--noprofile"]])
     probe("proot", "proot", [["proot", "-r", "/"]])
     probe("runsc", "runsc", [["runsc", "--network=none", "do"],
                              ["runsc", "--rootless", "--network=none", "do"]])
-    # filebroker's default keeps broker and worker on one CPU (--placement
-    # shared); spread leaves them to the scheduler, for comparison.
-    runners[TRANSPARENT] = {"prefix": [fb, "run", "--policy", policy, "--"], "status": "ok"}
-    runners[TRANSPARENT_PINNED] = {"prefix": [fb, "run"] + placement_opts(fb) + [
-        "--policy", policy, "--"], "status": "ok"}
     return runners
-
-
-def last_error(err):
-    """The last line of stderr that is not a filebroker denial line (tar and
-    ls ask for /etc/group and /etc/nsswitch.conf, which the policy refuses)."""
-    lines = [ln for ln in err.splitlines() if ln.strip() and "filebroker: denied" not in ln]
-    return lines[-1].strip() if lines else ""
-
-
-def macro(runners, tree):
-    """Each workload runs as sh -c in the tree (cwd inside the allowed tree:
-    find goes back to its starting folder)."""
-    workloads = {
-        "grep -r": f"grep -r FBNEEDLE {tree} > /dev/null",
-        "sha256sum (find|xargs)": f"find {tree} -type f -print0 | xargs -0 sha256sum > /dev/null",
-        "tar c": f"tar cf - {tree} 2>/dev/null | cat > /dev/null",
-        "ls -lR": f"ls -lR {tree} > /dev/null",
-    }
-    results = {}
-    for wl, shcmd in workloads.items():
-        results[wl] = {}
-        active = {n: r for n, r in runners.items() if r["status"] == "ok"}
-        for name, r in runners.items():
-            if r["status"] != "ok":
-                results[wl][name] = {"status": r["status"]}
-        times = {n: [] for n in active}
-        nruns = {}
-        # Warm-up (also fills the page cache), then interleaved runs.
-        for name, r in active.items():
-            t0 = time.perf_counter_ns()
-            rc, _, err = run(r["prefix"] + ["sh", "-c", shcmd], timeout=600, cwd=tree)
-            dt = (time.perf_counter_ns() - t0) / 1e6
-            if rc != 0:
-                results[wl][name] = {"status": f"unavailable: {last_error(err) or rc}"}
-                continue
-            nruns[name] = 2 if QUICK else (5 if dt < 1500 else 3 if dt < 4000 else 2)
-        for i in range(max(nruns.values(), default=0)):
-            for name in nruns:
-                if i >= nruns[name]:
-                    continue
-                t0 = time.perf_counter_ns()
-                rc, _, err = run(active[name]["prefix"] + ["sh", "-c", shcmd], timeout=600,
-                                 cwd=tree)
-                dt = (time.perf_counter_ns() - t0) / 1e6
-                if rc != 0:
-                    results[wl][name] = {"status": f"failed: {last_error(err) or rc}"}
-                    nruns[name] = 0
-                    continue
-                times[name].append(dt)
-        for name in nruns:
-            if times[name] and "status" not in results[wl].get(name, {}):
-                results[wl][name] = {"status": "ok", "runs_ms": times[name],
-                                     **summarise(times[name])}
-        log(f"macro {wl}: " + ", ".join(
-            f"{n} {results[wl][n]['median']:.0f} ms" for n in results[wl]
-            if results[wl][n].get("status") == "ok"))
-    return {"workloads": workloads, "results": results,
-            "files": NFILES_DIRS * NFILES_PER_DIR, "file_size": FILE_SIZE}
 
 
 def startup(runners, fb, binspawn, policy10k):
@@ -712,7 +613,7 @@ def main():
         for p in (p1, p10k, p10k_rt):
             os.chmod(p, 0o644)
 
-        results = {"schema": 1,
+        results = {"schema": 2,
                    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
                        timespec="seconds"),
                    "quick": QUICK,
@@ -739,6 +640,11 @@ def main():
             log("daemon (filebroker serve)")
             results["serve"] = serve(fb, os.path.join(outdir, "bench_serve"), tmp, root,
                                      allowed)
+            results["elapsed_s"] = round(time.time() - started, 1)
+            return finish(results, outdir)
+        if ONLY == "workloads":
+            results["partial"] = "real workloads only (BENCH_ONLY=workloads)"
+            workloads(results, fb, tmp)
             results["elapsed_s"] = round(time.time() - started, 1)
             return finish(results, outdir)
 
@@ -769,20 +675,7 @@ def main():
         results["syscalls"] = syscalls_per_request(fb, binclient, bintransp, p10k, allowed,
                                                    denied, tmp)
 
-        log("peers")
-        tree = os.path.join(tmp, "tree")
-        runners = peer_runners(fb, macro_policy(tree, os.path.join(tmp, "macro.policy")))
-        results["peers"] = {n: {k: v for k, v in r.items() if k != "prefix"} |
-                            ({"command": " ".join(r["prefix"])} if r.get("prefix") else {})
-                            for n, r in runners.items()}
-        log(f"generating {NFILES_DIRS * NFILES_PER_DIR} files in {tree}")
-        make_tree(tree)
-        # World-readable whatever the umask: the transparent worker is nobody.
-        for d, _, files in os.walk(tree):
-            os.chmod(d, 0o755)
-            for f in files:
-                os.chmod(os.path.join(d, f), 0o644)
-        results["macro"] = macro(runners, tree)
+        runners = workloads(results, fb, tmp)
 
         log("start-up of /bin/true")
         results["startup"] = startup(runners, fb, os.path.join(outdir, "bench_spawn"), p10k_rt)
@@ -793,6 +686,20 @@ def main():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     finish(results, outdir)
+
+
+def workloads(results, fb, tmp):
+    """Section 4: the peers probed, then the real workloads
+    (scripts/bench_workloads.py).  Returns the peers for section 5."""
+    log("peers")
+    runners = peer_runners()
+    results["peers"] = {n: {k: v for k, v in r.items() if k != "prefix"} |
+                        ({"command": " ".join(r["prefix"])} if r.get("prefix") else {})
+                        for n, r in runners.items()}
+    log("real workloads")
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    results["workloads"] = bench_workloads.measure(fb, repo, tmp, runners)
+    return runners
 
 
 def finish(results, outdir):

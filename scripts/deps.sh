@@ -6,6 +6,7 @@
 #   scripts/deps.sh build      what `make` needs
 #   scripts/deps.sh check      what `make check` needs as well
 #   scripts/deps.sh fuzz       clang and its fuzzer runtime, for `make fuzz`
+#   scripts/deps.sh format     clang-format, for `make check-format` and `make format`
 set -eu
 
 want=${1:-build}
@@ -15,7 +16,8 @@ case "$want" in
 build) ;;
 check) pkgs="$pkgs libcmocka-dev python3 busybox-static time procps groff-base man-db dosfstools git file openssl ca-certificates perl" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
-*) echo "usage: $0 build|check|fuzz" >&2; exit 2 ;;
+format) pkgs="$pkgs clang-format" ;;
+*) echo "usage: $0 build|check|fuzz|format" >&2; exit 2 ;;
 esac
 
 missing=

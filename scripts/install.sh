@@ -223,8 +223,9 @@ install_all() {
 	putlink "libfilebroker.so.$VERSION" "$LIBDIR/libfilebroker.so.$SOVERSION"
 	putlink "libfilebroker.so.$VERSION" "$LIBDIR/libfilebroker.so"
 	put 0644 "$B/filebroker-preload.so" "$LIBDIR/filebroker/filebroker-preload.so"
+	# Only the API: the wire codec (client/proto.h) is not exported by
+	# the shared library (client/libfilebroker.map), so no header for it.
 	put 0644 client/filebroker.h "$INCLUDEDIR/filebroker.h"
-	put 0644 client/proto.h "$INCLUDEDIR/filebroker-proto.h"
 
 	sed -e "s|@PREFIX@|$PREFIX|" -e "s|@LIBDIR@|$LIBDIR|" -e "s|@INCLUDEDIR@|$INCLUDEDIR|" \
 		-e "s|@VERSION@|$VERSION|" client/filebroker.pc.in >"$new.pc"

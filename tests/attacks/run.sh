@@ -272,7 +272,9 @@ attack "crafted paths: every record parses, every path round-trips" "audit: [0-9
 import json, sys
 recs = []
 for line in open(sys.argv[1], "rb"):
-    recs.append(json.loads(line))
+    r = json.loads(line)
+    if "event" not in r:  # open, close, session records: the broker's own
+        recs.append(r)
 def raw(r, k):
     return bytes.fromhex(r[k + "_hex"]) if k + "_hex" in r else r[k].encode("utf-8")
 want = [bytes.fromhex(l.strip()) for l in open(sys.argv[2]) if l.strip()]
@@ -281,9 +283,10 @@ for r in recs:
     seen.setdefault(raw(r, "path"), set()).add(r["mode"])
 ok = sum(1 for w in want if seen.get(w) == {"explicit", "transparent"})
 forged = sum(1 for r in recs if r.get("x") is not None or set(r) - {
-    "v", "time", "mode", "pid", "tid", "uid", "gid", "op", "path", "path_hex", "path2",
+    "v", "time", "mode", "pid", "tid", "nspid", "nstid", "uid", "gid", "op", "path", "path_hex", "path2",
     "path2_hex", "canon", "canon_hex", "canon2", "canon2_hex", "access", "flags",
-    "decision", "rule", "rule_hex", "errno", "duration_us", "truncated", "complain"})
+    "decision", "rule", "rule_hex", "errno", "duration_us", "truncated", "complain",
+    "session", "chain", "seq", "digest"})
 leaked = sum(1 for r in recs if raw(r, "path").startswith(b"/") and b"/secret/" in raw(r, "path") and r["decision"] == "allow" and r["op"] == "open")
 print("audit: %d records parse, %d/%d paths round-trip both ways, %d forged, %d allowed secrets" % (len(recs), ok, len(want), forged, leaked))
 EOF

@@ -31,8 +31,9 @@
  *	notif_open_poll	notif_open with a supervisor that polls the listener
  *			without sleeping (poll with timeout 0) for up to
  *			POLL_US microseconds before it blocks: what "poll
- *			briefly before sleeping" (performance.md §6.3) would
- *			give the broker, measured without changing it.
+ *			briefly before sleeping" would give the broker,
+ *			measured without changing it (SYNC_WAKE_UP does not
+ *			help an ADDFD answer; polling is the other way).
  *
  * Two-process figures fork: the parent is the server, the child the client
  * that is timed.  PLACEMENT (same, cross, default) pins them as
@@ -403,7 +404,7 @@ wait_listener(struct pollfd *pfd, int spin_us)
 	}
 }
 
-/* The supervisor: the steps of transparent-mode.md §3, nothing more.
+/* The supervisor: the steps of docs/threat-model.md 7.2, nothing more.
  * fig says how it answers: notif_open and notif_open_poll with a
  * descriptor, notif_deny with EACCES, notif_stat with the struct. */
 static int

@@ -67,7 +67,8 @@ def man_synopsis(path):
         if not m:
             continue
         opts = re.findall(r"(?<![\w\\])((?:\\-){1,2}[a-zA-Z][a-zA-Z\\-]*)", chunk)
-        out[m.group(1)] = {o.replace("\\-", "-") for o in opts}
+        # A command may have several forms (audit, audit --verify).
+        out.setdefault(m.group(1), set()).update(o.replace("\\-", "-") for o in opts)
     return out
 
 

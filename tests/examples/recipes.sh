@@ -154,7 +154,8 @@ serve_stop() {
 # example_modes PAGE/NAME: the modes its recipe runs it in.
 example_modes() {
 	case "$1" in
-	libfilebroker.3/mycat.c | libfilebroker.3/openv.c) echo "run explicit serve" ;;
+	libfilebroker.3/mycat.c | libfilebroker.3/openv.c | libfilebroker.3/conncat.c)
+		echo "run explicit serve" ;;
 	libfilebroker.3/sbcat.c) echo "serve" ;;
 	README.md/worker.c) echo "run explicit" ;;
 	*) echo none ;;
@@ -195,6 +196,21 @@ example_run() {
 			in_mode "$r_mode" "$r_w/p.policy" "$r_w" "$r_bin" "$r_w/in.txt"
 		status "$r_label: exits 1 on a denied one" 1 in_mode "$r_mode" "$r_w/p.policy" "$r_w" "$r_bin" /etc/shadow
 		expect "$r_label: saying why" "^/etc/shadow: Permission denied$" cat "$T/.status-out"
+		;;
+	libfilebroker.3/conncat.c)
+		echo "through a handle" >"$r_w/in.txt"
+		printf 'include @runtime\nallow read %s/in.txt\n' "$r_w" >"$r_w/p.policy"
+		# Under serve, the daemon's socket on the command line; else the
+		# environment's broker (FILEBROKER_FD).
+		r_sock=
+		[ "$r_mode" = serve ] && r_sock=$T/serve/s
+		# shellcheck disable=SC2086
+		expect "$r_label: copies an allowed file through its handle" "^through a handle$" \
+			in_mode "$r_mode" "$r_w/p.policy" "$r_w" "$r_bin" $r_sock "$r_w/in.txt"
+		# shellcheck disable=SC2086
+		status "$r_label: exits 1 on a denied one" 1 \
+			in_mode "$r_mode" "$r_w/p.policy" "$r_w" "$r_bin" $r_sock /etc/shadow
+		expect "$r_label: saying why" "/etc/shadow: Permission denied$" cat "$T/.status-out"
 		;;
 	libfilebroker.3/sbcat.c)
 		echo "read by a plain open(2)" >"$r_w/in.txt"

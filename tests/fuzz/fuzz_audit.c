@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "audit_chain.h"
 
 #define HDR 32
 #define NSTR 7
@@ -68,7 +69,7 @@ check_line(const char *buf, size_t n, int json)
 
 	if (n == 0 || n >= AUDIT_RECORD_MAX || strlen(buf) != n || buf[n - 1] != '\n')
 		abort();
-	if (json && (n < 8 || memcmp(buf, "{\"v\":1,", 7) != 0 || buf[n - 2] != '}'))
+	if (json && (n < 8 || memcmp(buf, "{\"v\":2,", 7) != 0 || buf[n - 2] != '}'))
 		abort();
 	while (i < n - 1) {
 		if ((k = utf8_check(s + i, n - 1 - i, &c)) == 0)
@@ -167,6 +168,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n <= 0)
 		abort();
 	check_line(buf, (size_t)n, 1);
+	/* Sealed (audit_chain.h), it is still one line of JSON, and fits. */
+	{
+		struct audit_chain c;
+
+		audit_chain_init(&c, "00112233445566778899aabbccddeeff", NULL, 0);
+		c.seq = (uint64_t)hdr[9] << 56 | hdr[10]; /* a large seq now and then */
+		if ((n = audit_chain_seal(&c, buf, (size_t)n, AUDIT_RECORD_MAX)) <= 0)
+			abort();
+		check_line(buf, (size_t)n, 1);
+	}
+	n = audit_format(&ev, buf, AUDIT_RECORD_MAX);
 	check_bound(&ev, (size_t)n, 1, buf);
 
 	n = audit_format_denial(&ev, buf, AUDIT_RECORD_MAX);

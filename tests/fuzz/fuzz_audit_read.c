@@ -8,11 +8,16 @@
  *         is counted once as a record, an event, torn or unreadable (a
  *         record recovered from a torn line counts with it), every place
  *         is a line of the stream, and the callbacks agree with the counts;
+ *         The stream goes to the chain verifier too (audit_verify.h): it
+ *         must see every line once, whatever the lines are;
  *   even: an event, laid out as in fuzz_audit.c (32 bytes of numbers, then
  *         NUL-separated path, canon, rule, path2, canon2), which is
  *         formatted by audit_format() and read back: every field must come
  *         back exactly (the strings byte for byte, through _hex when they
  *         are not UTF-8), so the reader and the writer agree on every input.
+ *         Then sealed in a chain (keyed or not), between an open record and
+ *         a close record: the three lines must verify whole, and a change
+ *         of any one byte of the record's line must break the chain.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -21,7 +26,9 @@
 #include <string.h>
 
 #include "audit.h"
+#include "audit_chain.h"
 #include "audit_read.h"
+#include "audit_verify.h"
 
 #define HDR 32
 #define NSTR 5
@@ -89,23 +96,136 @@ stream_unreadable(const struct audit_read_place *at, int torn, void *arg)
 		s->bad++;
 }
 
+/* Every line to the verifier as well; and counted. */
+struct both {
+	struct stream_seen *s;
+	struct audit_verify *v;
+	uint64_t lines;
+};
+
+static int
+both_record(const struct audit_rec *r, void *arg)
+{
+	return stream_record(r, ((struct both *)arg)->s);
+}
+
+static void
+both_unreadable(const struct audit_read_place *at, int torn, void *arg)
+{
+	stream_unreadable(at, torn, ((struct both *)arg)->s);
+}
+
+static int
+both_line(const struct audit_line *l, void *arg)
+{
+	struct both *b = arg;
+
+	b->lines++;
+	if (l->at.line != b->lines || (l->bytes != NULL && memchr(l->bytes, '\n', l->len) != NULL))
+		abort();
+	return audit_verify_line(l, b->v);
+}
+
 static void
 stream(const uint8_t *data, size_t size)
 {
 	struct stream_seen s = { 0 };
-	struct audit_read_cb cb = { stream_record, stream_unreadable, &s };
+	struct both b = { &s, NULL, 0 };
+	struct audit_read_cb cb = { .record = both_record, .unreadable = both_unreadable,
+		.line = both_line, .arg = &b };
+	struct audit_verify_result res;
 	struct audit_read_stats st;
 	FILE *f;
 
 	if (size == 0 || (f = fmemopen((void *)(uintptr_t)data, size, "r")) == NULL)
 		return;
+	if ((b.v = audit_verify_new(NULL, 0, NULL, NULL)) == NULL)
+		abort();
+	audit_verify_file(b.v, "fuzz");
 	memset(&st, 0, sizeof(st));
 	if (audit_read_stream(f, "fuzz", &cb, &st) != 0)
 		abort();
 	fclose(f);
+	audit_verify_end(b.v, &res);
+	audit_verify_free(b.v);
 	if (s.records != st.records || s.torn != st.torn || s.bad != st.bad ||
 	    st.recovered > st.records || s.last_line > st.lines ||
 	    st.lines != st.records - st.recovered + st.events + st.torn + st.bad)
+		abort();
+	if (b.lines != st.lines || res.lines != st.lines || res.chained > st.lines)
+		abort();
+}
+
+/* Breaks of the verifier over the n bytes at p, keyed or not (and a
+ * million more when some line could not be checked). */
+static uint64_t
+breaks_of(const char *p, size_t n, const unsigned char *key, size_t klen)
+{
+	struct audit_verify_result res;
+	struct audit_read_stats st;
+	struct audit_verify *v;
+	FILE *f;
+
+	if ((f = fmemopen((void *)(uintptr_t)p, n, "r")) == NULL)
+		abort();
+	if ((v = audit_verify_new(key, klen, NULL, NULL)) == NULL)
+		abort();
+	audit_verify_file(v, "fuzz");
+	memset(&st, 0, sizeof(st));
+	if (audit_read_stream(f, "fuzz",
+		&(struct audit_read_cb){ .line = audit_verify_line, .arg = v }, &st) != 0)
+		abort();
+	fclose(f);
+	audit_verify_end(v, &res);
+	audit_verify_free(v);
+	return res.breaks + (res.unverified != 0 ? 1000000 : 0);
+}
+
+/*
+ * The record buf[0..n) sealed into a chain between its open and close
+ * records: whole; then one byte of the record's line changed (at a place
+ * and to a value the input chose): broken.
+ */
+static void
+chained(const char *rec, size_t n, const uint8_t *hdr)
+{
+	static const unsigned char key[AUDIT_KEY_MIN] = "fuzz key, 32 bytes of it, here!";
+	static char file[3 * AUDIT_RECORD_MAX];
+	struct audit_open info = { 0 };
+	struct timespec now = { 1795615387, 0 };
+	struct audit_chain c;
+	size_t len = 0, start, pos, line;
+	ssize_t k;
+	int keyed = hdr[24] & 0x10;
+	char b;
+
+	audit_chain_init(&c, "0123456789abcdef0123456789abcdef", keyed ? key : NULL,
+	    keyed ? sizeof(key) : 0);
+	info.key_id = keyed ? c.key_id : NULL;
+	if ((k = audit_format_open(&now, 1, &info, file, sizeof(file))) <= 0 ||
+	    (k = audit_chain_seal(&c, file, (size_t)k, sizeof(file))) <= 0)
+		abort();
+	len = (size_t)k;
+	start = len;
+	memcpy(file + len, rec, n);
+	if ((k = audit_chain_seal(&c, file + len, n, sizeof(file) - len)) <= 0)
+		abort();
+	len += (size_t)k;
+	if ((k = audit_format_close(&now, 1, file + len, sizeof(file) - len)) <= 0 ||
+	    (k = audit_chain_seal(&c, file + len, (size_t)k, sizeof(file) - len)) <= 0)
+		abort();
+	len += (size_t)k;
+	if (breaks_of(file, len, keyed ? key : NULL, keyed ? sizeof(key) : 0) != 0)
+		abort();
+	/* One byte of the record's line, its newline excepted, to another
+	 * (not NUL, which fmemopen() would take for the end). */
+	line = (size_t)(strchr(file + start, '\n') - (file + start));
+	pos = start + ((size_t)hdr[25] << 8 | hdr[26]) % line;
+	b = (char)(hdr[27] | 1);
+	if (file[pos] == b || b == '\n')
+		return;
+	file[pos] = b;
+	if (breaks_of(file, len, keyed ? key : NULL, keyed ? sizeof(key) : 0) == 0)
 		abort();
 }
 
@@ -182,7 +302,7 @@ round_trip(const uint8_t *data, size_t size)
 		abort();
 	if (audit_read_line(buf, (size_t)n, &r, store, sizeof(store), &why) == -1)
 		abort(); /* the writer's output always reads back */
-	if (r.v != 1 || r.pid != ev.pid || r.tid != ev.tid || r.uid != (int64_t)ev.uid ||
+	if (r.v != 2 || r.pid != ev.pid || r.tid != ev.tid || r.uid != (int64_t)ev.uid ||
 	    r.gid != (int64_t)ev.gid || r.access != ev.access || r.complain != ev.complain ||
 	    strcmp(r.op, ev.op) != 0 || strcmp(r.mode, ev.mode) != 0)
 		abort();
@@ -203,6 +323,7 @@ round_trip(const uint8_t *data, size_t size)
 	same(ev.path2, r.path2);
 	if (ev.path2 != NULL)
 		same(ev.canon2, r.canon2);
+	chained(buf, (size_t)n, hdr);
 }
 
 int

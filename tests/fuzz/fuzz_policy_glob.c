@@ -3,7 +3,7 @@
  * helpers, checked against an independent oracle.
  *
  * Input: a pattern, a newline, a path.  The pattern is loaded as
- * "allow read PATTERN"; the path goes through policy_path_normalize()
+ * "allow read PATTERN"; the path goes through path_clean(PATH_LEXICAL)
  * (which must give a path policy_path_check() accepts, and be idempotent).
  * For ASCII inputs, the decision is compared with a tiny reference matcher:
  * fnmatch(3) per component, with "**" as zero or more components by plain
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "path.h"
 #include "policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -80,6 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *nl, *pat, *path, *pc[MAXC], *sc[MAXC];
 	struct policy_decision d;
 	struct policy *p;
+	unsigned pf;
 	int np, ns, want;
 
 	if (size >= sizeof(in))
@@ -93,10 +95,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	path = nl + 1;
 	if (strchr(path, '\n') != NULL)
 		return 0;
-	if (policy_path_normalize("/cwd", path, canon, sizeof(canon)) == 0) {
+	if (path_clean("/cwd", path, PATH_LEXICAL, canon, sizeof(canon), &pf) > 0) {
 		if (policy_path_check(canon) != 0)
 			abort();
-		if (policy_path_normalize(NULL, canon, again, sizeof(again)) != 0 ||
+		if (path_clean(NULL, canon, PATH_LEXICAL, again, sizeof(again), &pf) <= 0 ||
 		    strcmp(canon, again) != 0)
 			abort();
 	} else

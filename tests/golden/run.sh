@@ -21,7 +21,7 @@
 set -u
 
 B=${1:-build}
-root=$(cd "$(dirname "$0")/../.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd -P)
 cd "$root" || exit 2
 case "$B" in /*) ;; *) B="$root/$B" ;; esac
 FB=$B/filebroker
@@ -32,6 +32,12 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 failed=0
+
+# Files are named by their absolute path (rule names, diagnostics): the
+# expected outputs name them from the top of the repository, wherever it is.
+in_repo() {
+	sed "s|$root/||g"
+}
 
 # explain POLICY < PATHS: every line's output and exit status.
 explain_all() {
@@ -69,10 +75,10 @@ for pol in tests/golden/*.policy; do
 	{
 		"$FB" check "$pol" 2>&1
 		echo "exit $?"
-	} >"$tmp/$name.check.out"
+	} | in_repo >"$tmp/$name.check.out"
 	: >"$tmp/$name.explain.out"
 	if [ -f "tests/golden/$name.paths" ]; then
-		explain_all "$pol" <"tests/golden/$name.paths" >"$tmp/$name.explain.out"
+		explain_all "$pol" <"tests/golden/$name.paths" | in_repo >"$tmp/$name.explain.out"
 	fi
 	for kind in check explain; do
 		want=tests/golden/$name.$kind.out

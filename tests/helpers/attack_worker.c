@@ -561,8 +561,8 @@ mode_chdirflip(long n, const char *good, const char *bad, const char *name)
 	flip_a = good;
 	flip_b = bad;
 	memcpy(flipbuf, good, strlen(good) + 1);
-	/* The broker keeps the worker on its own CPU (--placement shared);
-	 * the worker may move its threads, and a flipper on another CPU
+	/* The worker may be kept on the broker's CPU (--placement shared);
+	 * it may move its threads, and a flipper on another CPU
 	 * rewrites the path while the kernel has it, not only between
 	 * time slices. */
 	if (sysconf(_SC_NPROCESSORS_ONLN) > 1) {

@@ -40,6 +40,13 @@
  *	openvn N PATH		fb_openv of N entries all naming PATH; prints
  *				"openvn PATH: K of N opened" and the first
  *				errno if any
+ *	ident HOW		who this process is to itself and to its /proc:
+ *				"ident HOW: getpid G status S readlink R", S the
+ *				Pid line of /proc/self/status, R the target of
+ *				/proc/self; HOW "fb" asks libfilebroker, "raw"
+ *				makes the system calls directly
+ *	forkident HOW		the same in a forked child, then in the parent
+ *				("forkident HOW child: ...", "... parent: ...")
  *
  * Output: "OP PATH: ok ..." or "OP PATH: ENAME".  Exit 0 when every call
  * succeeded, 1 otherwise.
@@ -411,6 +418,60 @@ do_openvn(int n, const char *path)
 		failed = 1;
 }
 
+/* getpid(), the Pid line of /proc/self/status and the target of
+ * /proc/self, as the broker (fb_*) or the kernel (raw) answer them. */
+static void
+do_ident(const char *op, const char *how)
+{
+	int raw = strcmp(how, "raw") == 0, fd;
+	char buf[4096], link[64], *p;
+	ssize_t n, l;
+
+	fd = raw ? open("/proc/self/status", O_RDONLY | O_CLOEXEC)
+		 : fb_open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd == -1) {
+		fail(op, "/proc/self/status");
+		return;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	l = raw ? readlink("/proc/self", link, sizeof(link) - 1)
+		: fb_readlink("/proc/self", link, sizeof(link) - 1);
+	if (l == -1) {
+		fail(op, "/proc/self");
+		return;
+	}
+	link[l] = '\0';
+	p = strstr(buf, "\nPid:");
+	printf("%s: getpid %ld status %ld readlink %s\n", op, (long)getpid(),
+	    p != NULL ? strtol(p + 5, NULL, 10) : -1L, link);
+}
+
+static void
+do_forkident(const char *how)
+{
+	char op[64];
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	if ((pid = fork()) == -1) {
+		fail("forkident", how);
+		return;
+	}
+	if (pid == 0) {
+		snprintf(op, sizeof(op), "forkident %s child", how);
+		do_ident(op, how);
+		fflush(stdout);
+		_exit(failed);
+	}
+	if (waitpid(pid, &st, 0) == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		failed = 1;
+	snprintf(op, sizeof(op), "forkident %s parent", how);
+	do_ident(op, how);
+}
+
 /* Run one OP; returns how many arguments it used (including OP). */
 static int
 run_op(int argc, char **argv)
@@ -605,6 +666,17 @@ run_op(int argc, char **argv)
 		NEED(2);
 		do_openvn(atoi(argv[1]), argv[2]);
 		return 3;
+	} else if (strcmp(op, "ident") == 0) {
+		char name[64];
+
+		NEED(1);
+		snprintf(name, sizeof(name), "ident %s", path);
+		do_ident(name, path);
+		return 2;
+	} else if (strcmp(op, "forkident") == 0) {
+		NEED(1);
+		do_forkident(path);
+		return 2;
 	} else if (strcmp(op, "sleep") == 0) {
 		struct timespec ts;
 

@@ -2,10 +2,10 @@
 # Torn audit records, end to end.  A write(2) is not atomic against SIGKILL
 # (the kernel stops between page-sized chunks), and a short write (a full
 # disk, a file size limit) leaves part of a record: the next broker to open
-# the file ends the torn line with a newline and a torn marker before its
-# first record, a broker whose own write was short does the same on its next
-# write, and `filebroker audit` reports every torn line with its place and
-# exits 3.  Brokers killed with -9 under load, run and serve, appending to
+# the file ends the torn line with a newline and its open record, which
+# says so; a broker whose own write was short writes a torn marker on its
+# next write; `filebroker audit` reports every torn line with its place and
+# exits 3; and no torn line breaks a hash chain (`audit --verify`).  Brokers killed with -9 under load, run and serve, appending to
 # one file; a file size limit (ulimit -f); a full tmpfs; a torn file
 # rotated in on SIGHUP.
 . tests/integration/lib.sh
@@ -32,17 +32,22 @@ chmod -R go+rX "$T"
 P=$T/p.policy
 printf 'include @runtime\nallow read,exec %s/bin/**\nallow read,list %s/k/**\n' "$T" "$T" >"$P"
 
-# check NAME FILE: every line of FILE is a record or a torn marker, or is
+# check NAME FILE: every line of FILE is a record or an event, or is
 # reported by `filebroker audit` as torn at its place (FILE:LINE); no line
 # is unreadable; every record starts its own line (nothing glued after a
-# torn line); a torn marker follows every torn line but the file's last.
-# audit must exit 3 when a line is torn, 0 otherwise.
+# torn line); a torn marker (or the open record of the broker that found
+# the file so) follows every torn line but the file's last.  audit must
+# exit 3 when a line is torn, 0 otherwise; and the chains must be whole
+# (`audit --verify` exits 0): a torn line is no line of a chain, and a
+# broker killed leaves a chain without its close record, nothing broken.
 check() {
+	"$FB" audit --verify "$2" >"$T/verify.out" 2>"$T/verify.err"
+	vst=$?
 	"$FB" audit "$2" >"$T/check.out" 2>"$T/check.err"
 	st=$?
-	out=$(python3 - "$2" "$T/check.err" "$st" <<'PYEOF'
+	out=$(python3 - "$2" "$T/check.err" "$st" "$vst" <<'PYEOF'
 import json, re, sys
-path, err, st = sys.argv[1], sys.argv[2], int(sys.argv[3])
+path, err, st, vst = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 reported = {}
 for l in open(err, errors="replace"):
     m = re.match(r"filebroker: audit: (.*):(\d+): (torn|unreadable)", l)
@@ -59,11 +64,15 @@ for n, l in enumerate(lines, 1):
         bad.append("line %d: a record glued onto it" % n)
     try:
         r = json.loads(l.decode())
-        whole = isinstance(r, dict) and r.get("v") == 1 and (n < len(lines) or last_whole)
+        whole = isinstance(r, dict) and r.get("v") == 2 and (n < len(lines) or last_whole)
     except ValueError:
         whole = False
-    nxt = lines[n] if n < len(lines) else b""
-    is_marker = b'"event":"torn"' in nxt
+    try:
+        nr = json.loads(lines[n].decode()) if n < len(lines) else {}
+    except ValueError:
+        nr = {}
+    is_marker = isinstance(nr, dict) and (nr.get("event") == "torn" or
+                                          (nr.get("event") == "open" and "torn" in nr))
     if whole and "event" in r:
         markers += 1
         continue
@@ -82,12 +91,14 @@ if any(v != "torn" for v in reported.values()):
     bad.append("unreadable lines reported: %r" % reported)
 if st != (3 if torn else 0):
     bad.append("audit exited %d with %d torn lines" % (st, len(torn)))
+if vst != 0:
+    bad.append("audit --verify exited %d: the chains broke" % vst)
 print("ok" if not bad else "FAILED", recs, len(torn), markers, bad[:3])
 PYEOF
 )
 	case $out in
-	ok*) pass "$1: every line a record or reported torn at its place ($out)" ;;
-	*) fail "$1: $out"; head -n 5 "$T/check.err" ;;
+	ok*) pass "$1: every line a record or reported torn at its place, the chains whole ($out)" ;;
+	*) fail "$1: $out"; head -n 5 "$T/check.err" "$T/verify.err" ;;
 	esac
 }
 
@@ -120,7 +131,7 @@ if [ "$(id -u)" = 0 ]; then
 		"$FB" serve --policy "$SP" --socket "$S" --audit "$A" 2>>"$T/serve.log" &
 		dp=$!
 		w=0
-		while [ ! -S "$S" ] && [ $w -lt 100 ]; do sleep 0.05; w=$((w + 1)); done
+		while [ ! -S "$S" ] && [ $w -lt 600 ]; do sleep 0.05; w=$((w + 1)); done
 		for c in 1 2 3; do
 			env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
 				"$T/bin/auditcheck" "$K" 40 100000 >/dev/null 2>&1 &
@@ -142,9 +153,9 @@ A=$T/cut.jsonl
 head -n 1 "$A" | head -c 177 >>"$A"
 "$FB" run --policy "$P" --audit "$A" -- cat "$K/f2" >/dev/null 2>&1
 check "a record cut after 177 bytes, then a broker" "$A"
-expect "the marker says what happened" '"event":"torn","broker_pid":[0-9]+,"cause":"open","bytes":177\}$' cat "$A"
+expect "the open record says what it found" '"event":"open",.*"after":"[0-9a-f]{64}","torn":177,"chain"' cat "$A"
 status "audit: a torn line is exit status 3" 3 "$FB" audit "$A"
-n=$(($(grep -c '' "$A") - $(grep -c '"event":"torn"' "$A") - 1))
+n=$(grep -c '"decision":' "$A")
 expect "audit: the torn line's place" "^filebroker: audit: $A:[0-9]+: torn: a broker stopped in the middle" \
 	"$FB" audit "$A"
 expect "audit: counted apart" "^records: $n, 1 torn line \\(first: $A:[0-9]+\\)$" "$FB" audit "$A"
@@ -206,7 +217,7 @@ if [ "$(id -u)" = 0 ]; then
 	"$FB" serve --policy "$SP" --socket "$S" --audit "$A" 2>>"$T/serve.log" &
 	dp=$!
 	w=0
-	while [ ! -S "$S" ] && [ $w -lt 100 ]; do sleep 0.05; w=$((w + 1)); done
+	while [ ! -S "$S" ] && [ $w -lt 600 ]; do sleep 0.05; w=$((w + 1)); done
 	env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" "$T/bin/auditcheck" "$K" 2 1 >/dev/null 2>&1
 	mv "$A" "$A.1"
 	head -n 1 "$A.1" | head -c 100 >"$A"
@@ -216,7 +227,8 @@ if [ "$(id -u)" = 0 ]; then
 	kill $dp
 	wait $dp 2>/dev/null
 	check "a torn file reopened on SIGHUP" "$A"
-	expect "SIGHUP: the reopened file's torn line ended" '"cause":"open","bytes":100\}$' cat "$A"
+	expect "SIGHUP: the reopened file's torn line ended" '"event":"open",.*"cause":"reopen",.*"torn":100,"chain"' cat "$A"
+	status "SIGHUP: the chain goes on whole through both files" 0 "$FB" audit --verify "$A.1" "$A"
 fi
 
 finish

@@ -154,14 +154,14 @@ if command -v python3 >/dev/null; then
 	expect "audit records parse and say what happened" "^3 allow deny .*test.policy:4 EACCES deny ENOENT$" \
 		python3 -c '
 import json, sys
-recs = [json.loads(l) for l in open(sys.argv[1])]
+recs = [r for r in map(json.loads, open(sys.argv[1])) if "event" not in r]
 opens = [r for r in recs if r["mode"] == "explicit"]
 print(len(opens), opens[0]["decision"], opens[1]["decision"], opens[1]["rule"], opens[1]["errno"], opens[2]["decision"], opens[2]["errno"])
 ' "$A"
 	expect "audit records say how a request came" "transparent [0-9]+ [0-9]+ explicit" \
 		python3 -c '
 import json, sys
-recs = [json.loads(l) for l in open(sys.argv[1])]
+recs = [r for r in map(json.loads, open(sys.argv[1])) if "event" not in r]
 t = [r for r in recs if r["mode"] == "transparent"][0]
 e = [r for r in recs if r["mode"] == "explicit"][0]
 print(t["mode"], t["pid"], t["tid"], e["mode"])
@@ -176,7 +176,9 @@ if [ -w /dev/full ]; then
 	# A sink that fails denies: nothing is granted without its record.
 	refute "audit sink failure fails closed" "alpha" \
 		sh -c "'$FB' run --policy '$P' --audit /dev/fd/3 -- '$T/bin/fbtool' read '$D/a.txt' 3>/dev/full"
-	status "audit sink failure: run fails (125), the trail is incomplete" 125 \
+	# (it cannot even take the sink's open record: the broker stops
+	# before anything runs)
+	status "audit sink failure: run fails (125), nothing run" 125 \
 		sh -c "'$FB' run --policy '$P' --audit /dev/fd/3 -- '$T/bin/fbtool' read '$D/a.txt' 3>/dev/full"
 fi
 
@@ -220,7 +222,7 @@ if command -v python3 >/dev/null; then
 		"^4 a.txt:allow:test.policy:3:None secret.txt:deny:test.policy:4:EACCES nope.txt:allow:test.policy:3:ENOENT b.txt:allow:test.policy:3:None$" \
 		python3 -c '
 import json, os, sys
-recs = [json.loads(l) for l in open(sys.argv[1])]
+recs = [r for r in map(json.loads, open(sys.argv[1])) if "event" not in r]
 # fbtool openv checks each descriptor against an O_CLOEXEC fb_open of the
 # same path: the entries are the plain O_RDONLY opens.
 v = [r for r in recs if r["mode"] == "explicit" and r["op"] == "open" and r["flags"] == "O_RDONLY"]
@@ -235,7 +237,7 @@ printf 'profile any\nallow read,list %s/**\ndeny read %s/secret*\n' "$D" "$D" >"
 "$FB" serve --policy "$SP" --socket "$T/fb.sock" --socket-mode 0666 2>"$T/serve.log" &
 spid=$!
 i=0
-while [ ! -S "$T/fb.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+while [ ! -S "$T/fb.sock" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
 expect "openv over a daemon connection" \
 	"openv\[0\] $D/a.txt: ok alpha.*openv\[1\] $D/secret.txt: EACCES.*openvn $D/a.txt: 100 of 100" \
 	sh -c "env -u FILEBROKER_FD FILEBROKER_SOCKET='$T/fb.sock' '$T/bin/fbtool' openv '$D/a.txt' \

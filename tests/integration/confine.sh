@@ -49,7 +49,7 @@ start_broker() {
 	"$FB" run --policy "$P" "$@" >"$T/.bg-out" 2>&1 &
 	BP=$!
 	i=0
-	while [ $i -lt 100 ]; do
+	while [ $i -lt 600 ]; do
 		confined "$BP" && return 0
 		sleep 0.05
 		i=$((i + 1))
@@ -148,7 +148,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && [ -n "$U2" ] && [ -n
 	$NB "$FB" run --policy "$P" -- /usr/bin/sleep 30 >"$T/.nb-out" 2>&1 &
 	BP=$!
 	i=0
-	while [ $i -lt 100 ] && ! confined "$BP"; do
+	while [ $i -lt 600 ] && ! confined "$BP"; do
 		sleep 0.05
 		i=$((i + 1))
 	done
@@ -190,7 +190,7 @@ EOF
 		i=0
 		while ! grep -Eq -- "$1" "$LOG" 2>/dev/null; do
 			i=$((i + 1))
-			[ $i -gt 100 ] && return 1
+			[ $i -gt 600 ] && return 1
 			sleep 0.05
 		done
 	}
@@ -212,7 +212,7 @@ with open(sys.argv[2], "a") as out:
         out.flush()' "$N" "$T/notified" >"$T/.notify-out" 2>&1 &
 	NP=$!
 	i=0
-	while [ ! -S "$N" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	while [ ! -S "$N" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
 	: >"$LOG"
 	NOTIFY_SOCKET=$N "$FB" serve -v --policy "$SP" --socket "$S" --socket-mode 0666 \
 		--audit "$A" 2>>"$LOG" &

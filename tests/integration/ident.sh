@@ -33,7 +33,7 @@ as_u() { env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" setpriv --reuid=$U --regid=
 DPID=$!
 trap 'kill $DPID 2>/dev/null; rm -rf "$T"' EXIT
 i=0
-while ! grep -q "serving " "$LOG" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+while ! grep -q "serving " "$LOG" 2>/dev/null && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
 
 # same_pid FILE: every "WHAT PID: Pid N" line has N = PID; prints how many.
 same_pid() {
@@ -41,15 +41,19 @@ same_pid() {
 		END { if (!bad) print n " same" }' "$1"
 }
 # records PID...: the decision and rule of each record of /proc/self/status
-# whose pid is PID, in order.
+# whose pid is PID, in order: the pid as the asker knows itself, its
+# number in run's PID namespace ("nspid") where it has one.
 records() {
 	python3 -c '
 import json, sys
 want = set(int(p) for p in sys.argv[2:])
 for l in open(sys.argv[1]):
     r = json.loads(l)
-    if r["pid"] in want:
-        print(r["pid"], r["uid"], r["path"], r["decision"], r["rule"])' "$A" "$@"
+    if "event" in r:
+        continue
+    pid = r.get("nspid", r["pid"])
+    if pid in want:
+        print(pid, r["uid"], r["path"], r["decision"], r["rule"])' "$A" "$@"
 }
 
 # ident CMD N NAME: fbident CMD as the user; its N asks each got its own

@@ -1,6 +1,6 @@
 #!/bin/sh
 # make install, into a temporary DESTDIR with PREFIX=/usr: the binary, the
-# library and its links, the headers, the pkg-config file, the man pages,
+# library and its links, the header, the pkg-config file, the man pages,
 # the systemd units (ExecStart naming the installed binary) and the
 # logrotate example, each where it belongs; then the unit folder and the
 # logrotate folder overridden as a packager would.
@@ -36,7 +36,6 @@ exists "shared library" /usr/lib/libfilebroker.so.0.1.0 -f
 exists "soname link" /usr/lib/libfilebroker.so.0 -L
 exists "dev link" /usr/lib/libfilebroker.so -L
 exists "header" /usr/include/filebroker.h -f
-exists "protocol header" /usr/include/filebroker-proto.h -f
 exists "pkg-config file" /usr/lib/pkgconfig/filebroker.pc -f
 exists "man page" /usr/share/man/man1/filebroker.1 -f
 exists "man page" /usr/share/man/man3/libfilebroker.3 -f

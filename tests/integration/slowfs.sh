@@ -60,12 +60,12 @@ within() {
 		setpriv --reuid="$u" --regid="$u" --clear-groups -- "$@"
 }
 
-# wait_for CMD...: until CMD succeeds (10 s at most).
+# wait_for CMD...: until CMD succeeds (30 s at most).
 wait_for() {
 	i=0
 	while ! "$@" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -gt 200 ] && return 1
+		[ $i -gt 600 ] && return 1
 		sleep 0.05
 	done
 }

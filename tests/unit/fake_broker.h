@@ -7,12 +7,16 @@
  * The fake broker is a forked process, so that /proc/self/fd in the test
  * counts only the client's descriptors.  It answers CHANNEL with a fresh
  * socket pair served by a thread of its own, performs every other request
- * for real (no policy), answers STAT of "/fake/size/N" with st_size N, and
- * misbehaves once on request: the test sets `sh->mode` in shared memory.
+ * for real (no policy), answers STAT of "/fake/size/N" with st_size N (plus
+ * `sh->size_bias`, which tells two brokers apart), and misbehaves once on
+ * request: the test sets `sh->mode` in shared memory.  start_broker() makes
+ * the one the calls without a handle find in FILEBROKER_FD; spawn_broker()
+ * makes more, each with a shared area of its own (shared_new()).
  */
 #ifndef FB_FAKE_BROKER_H
 #define FB_FAKE_BROKER_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -58,6 +62,7 @@ struct shared {
 	atomic_int requests; /* other requests answered */
 	atomic_int dup_ids;
 	atomic_int bad; /* malformed requests seen */
+	atomic_long size_bias; /* added to "/fake/size/N"'s size */
 	struct fb_request last;
 	atomic_uchar seen[ID_BITS / 8];
 };
@@ -156,7 +161,7 @@ perform(struct fb_request *req, struct fb_reply *rep, int *fd)
 		if (strncmp(req->path, "/fake/size/", 11) == 0) {
 			memset(&st, 0, sizeof(st));
 			st.st_mode = S_IFREG | 0644;
-			st.st_size = atol(req->path + 11);
+			st.st_size = atol(req->path + 11) + atomic_load(&sh->size_bias);
 		} else if (req->type == FB_MSG_STAT)
 			r = stat(req->path, &st);
 		else
@@ -341,15 +346,25 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	return remove(path);
 }
 
+/* A zeroed shared area for a broker of spawn_broker(). */
+static inline struct shared *
+shared_new(void)
+{
+	struct shared *s;
+
+	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (s == MAP_FAILED)
+		abort();
+	return s;
+}
+
 static inline int
 group_setup(void **state)
 {
 	struct sockaddr_un sun;
 
 	(void)state;
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
-		return -1;
+	sh = shared_new();
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_client.XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
@@ -375,24 +390,39 @@ group_teardown(void **state)
 	return 0;
 }
 
-static inline void
-start_broker(void)
+/*
+ * A fake broker recording into s, also serving what connects to lfd
+ * (unless -1); its pid, and in *bootp the client's end of its bootstrap
+ * socket.
+ */
+static inline pid_t
+spawn_broker(struct shared *s, int lfd, int *bootp)
 {
 	int sv[2];
-	char num[16];
+	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1)
 		abort();
-	broker_pid = unit_fork();
-	if (broker_pid == -1)
+	pid = unit_fork();
+	if (pid == -1)
 		abort();
-	if (broker_pid == 0) {
+	if (pid == 0) {
+		sh = s;
 		close(sv[0]);
-		broker_main(sv[1], listen_fd);
+		broker_main(sv[1], lfd);
 		_exit(0);
 	}
 	close(sv[1]);
-	boot_fd = sv[0];
+	*bootp = sv[0];
+	return pid;
+}
+
+static inline void
+start_broker(void)
+{
+	char num[16];
+
+	broker_pid = spawn_broker(sh, listen_fd, &boot_fd);
 	snprintf(num, sizeof(num), "%d", boot_fd);
 	setenv(FB_ENV_FD, num, 1);
 	unsetenv(FB_ENV_SOCKET);
@@ -430,6 +460,22 @@ teardown(void **state)
 }
 
 /* --------------------------------------------------------------- helpers */
+
+/* The descriptors open in this process. */
+static inline int
+count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
 
 static inline void
 tpath(char *buf, size_t size, const char *name)

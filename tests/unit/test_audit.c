@@ -28,6 +28,8 @@
 #include "policy.h"
 #include "unit.h"
 #include "audit_testutil.h"
+#include "audit_testverify.h"
+#include "sha256.h"
 
 static char tmpdir[64];
 
@@ -61,13 +63,31 @@ test_open_mode_append(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0640);
 
+	/* Each open: its open record, the record, its close record; the
+	 * second chain goes on from the first's last line (its "after"). */
 	buf = read_all(path, &len);
 	ev.pid = 123;
 	want = fmt(&ev);
-	assert_int_equal(strncmp(buf, want, strlen(want)), 0);
-	assert_non_null(strstr(buf + strlen(want), "\"pid\":456,"));
+	{
+		char *l[7];
+		int i;
+
+		for (i = 0; i < 7; i++)
+			l[i] = line_of(buf, i);
+		assert_null(l[6]);
+		assert_non_null(strstr(l[0], "\"event\":\"open\",") && strstr(l[3], "\"event\":\"open\","));
+		assert_non_null(strstr(l[2], "\"event\":\"close\",") && strstr(l[5], "\"event\":\"close\","));
+		free(l[6]);
+		l[6] = unseal(l[1]);
+		assert_string_equal(l[6], want);
+		assert_non_null(strstr(l[4], "\"pid\":456,"));
+		assert_null(strstr(l[0], "\"after\":\""));
+		assert_non_null(strstr(l[3], "\"after\":\""));
+		for (i = 0; i < 7; i++)
+			free(l[i]);
+	}
 	assert_int_equal(buf[len - 1], '\n');
-	assert_int_equal(len, 2 * strlen(want));
+	assert_whole(path, "");
 	free(want);
 	free(buf);
 	unlink(path);
@@ -145,14 +165,22 @@ test_write_errors(void **state)
 	void (*old)(int);
 
 	(void)state;
-	/* A full disk. */
+	/* A full disk: a JSON sink cannot even take its open record, and
+	 * is not made; a denial line is refused as it comes. */
 	fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
-	assert_int_equal(audit_open_fd(fd, AUDIT_JSON, &a), 0);
+	errno = 0;
+	assert_int_equal(audit_open_fd(fd, AUDIT_JSON, &a), -1);
+	assert_int_equal(errno, ENOSPC);
+	assert_null(a);
+	assert_int_equal(audit_open_fd(fd, AUDIT_DENIALS, &a), 0);
+	ev.allowed = 0;
+	ev.rule = "default";
 	errno = 0;
 	assert_int_equal(audit_write(a, &ev), -1);
 	assert_int_equal(errno, ENOSPC);
 	audit_close(a);
+	ev = base_event();
 
 	/* A descriptor closed behind the sink's back. */
 	assert_int_equal(pipe(fds), 0);
@@ -162,12 +190,13 @@ test_write_errors(void **state)
 	assert_int_equal(audit_write(a, &ev), -1);
 	assert_int_equal(errno, EBADF);
 	audit_close(a); /* closes a number no longer in use: harmless here */
+	close(fds[0]);
 
 	/* A reader that went away. */
 	old = signal(SIGPIPE, SIG_IGN);
 	assert_int_equal(pipe(fds), 0);
-	close(fds[0]);
 	assert_int_equal(audit_open_fd(fds[1], AUDIT_JSON, &a), 0);
+	close(fds[0]);
 	errno = 0;
 	assert_int_equal(audit_write(a, &ev), -1);
 	assert_int_equal(errno, EPIPE);
@@ -180,18 +209,53 @@ test_write_errors(void **state)
 static size_t
 expect_marker(const char *p, const char *cause, const char *bytes)
 {
-	char want[160];
+	char want[160], *u;
 	const char *nl = strchr(p, '\n'), *tail;
 
 	assert_non_null(nl);
-	assert_int_equal(strncmp(p, "{\"v\":1,\"time\":\"", 15), 0);
+	assert_int_equal(strncmp(p, "{\"v\":2,\"time\":\"", 15), 0);
+	u = unseal(p);
+	assert_non_null(strstr(p, ",\"chain\":\""));
 	snprintf(want, sizeof(want), "Z\",\"event\":\"torn\",\"broker_pid\":%d,\"cause\":\"%s\",\"bytes\":%s}\n",
 	    (int)getpid(), cause, bytes);
-	tail = nl + 1 - strlen(want);
-	assert_true(tail > p);
-	if (strncmp(tail, want, strlen(want)) != 0)
-		fail_msg("marker %.*s, wanted ...%s", (int)(nl - p), p, want);
+	tail = u + strlen(u) - strlen(want);
+	assert_true(tail > u);
+	if (strcmp(tail, want) != 0)
+		fail_msg("marker %s, wanted ...%s", u, want);
+	free(u);
 	return (size_t)(nl + 1 - p);
+}
+
+/* The open record at p, of a file that ended in a torn line of bytes
+ * ("null" or a number), or in a whole one (bytes NULL); the length of the
+ * line, newline included. */
+static size_t
+expect_open(const char *p, const char *bytes)
+{
+	char want[64], *u;
+	const char *nl = strchr(p, '\n');
+
+	assert_non_null(nl);
+	u = unseal(p);
+	assert_non_null(strstr(u, "\"event\":\"open\",\"broker_pid\":"));
+	if (bytes != NULL) {
+		snprintf(want, sizeof(want), ",\"torn\":%s}\n", bytes);
+		if (strlen(u) < strlen(want) || strcmp(u + strlen(u) - strlen(want), want) != 0)
+			fail_msg("open record %s, wanted ...%s", u, want);
+	} else
+		assert_null(strstr(u, "\"torn\""));
+	free(u);
+	return (size_t)(nl + 1 - p);
+}
+
+/* The size of the file at path. */
+static size_t
+size_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return (size_t)st.st_size;
 }
 
 /*
@@ -199,23 +263,26 @@ expect_marker(const char *p, const char *cause, const char *bytes)
  * with EFBIG), and nothing is glued onto
  * the torn record: the next write ends it with a newline and a torn marker
  * (cause "write", the bytes that were written), then the record, whole.
+ * The torn record is no line of the chain: the marker takes its seq, and
+ * the file verifies whole, with one torn line.
  */
 static void
 test_short_write(void **state)
 {
 	struct audit_event ev = base_event();
 	struct audit *a;
-	char path[128], *buf, *rec, *p;
-	size_t len;
+	char path[128], *buf, *rec, *p, *l, *u;
+	size_t len, start;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/short.log", tmpdir);
 	assert_int_equal(audit_open(path, &a), 0);
-	assert_int_equal(write_limited(a, &ev, 100), -1);
+	start = size_of(path); /* its open record */
+	assert_int_equal(write_limited(a, &ev, start + 100), -1);
 	assert_int_equal(errno, EFBIG);
 	/* Still at the limit: nothing at all is written (EFBIG), and the
 	 * tear stays as it was. */
-	assert_int_equal(write_limited(a, &ev, 100), -1);
+	assert_int_equal(write_limited(a, &ev, start + 100), -1);
 	assert_int_equal(errno, EFBIG);
 	assert_int_equal(audit_write(a, &ev), 0);
 	assert_int_equal(audit_write(a, &ev), 0);
@@ -223,37 +290,45 @@ test_short_write(void **state)
 
 	buf = read_all(path, &len);
 	rec = fmt(&ev);
-	p = strchr(buf, '\n');
+	p = strchr(buf + start, '\n');
 	assert_non_null(p);
-	assert_int_equal(p - buf, 100); /* the torn record, ended by a newline */
-	assert_int_equal(memcmp(buf, rec, 100), 0);
+	assert_int_equal(p - buf - (ptrdiff_t)start, 100); /* the torn record, ended */
+	assert_int_equal(memcmp(buf + start, rec, 100), 0);
 	p++;
 	p += expect_marker(p, "write", "100");
-	assert_int_equal(memcmp(p, rec, strlen(rec)), 0);
-	assert_int_equal(memcmp(p + strlen(rec), rec, strlen(rec)), 0);
-	assert_int_equal(p + 2 * strlen(rec), buf + len);
+	l = unseal(p);
+	assert_string_equal(l, rec);
+	p = strchr(p, '\n') + 1;
+	u = unseal(p);
+	assert_string_equal(u, rec);
+	free(l);
+	free(u);
+	assert_non_null(strstr(strchr(p, '\n') + 1, "\"event\":\"close\""));
+	assert_whole(path, "~torn@2 ");
 
 	/* A write cut inside the marker itself: the marker's tail is the
 	 * torn line now, and the next write ends that one. */
 	assert_int_equal(audit_open(path, &a), 0);
-	assert_int_equal(write_limited(a, &ev, len + 50), -1);
-	assert_int_equal(write_limited(a, &ev, len + 150), -1);
+	start = size_of(path);
+	assert_int_equal(write_limited(a, &ev, start + 50), -1);
+	assert_int_equal(write_limited(a, &ev, start + 150), -1);
 	assert_int_equal(audit_write(a, &ev), 0);
 	audit_close(a);
 	free(buf);
 	buf = read_all(path, &len);
-	p = strstr(buf, "\"bytes\":100}\n");
+	p = buf + start;
+	p = strchr(p, '\n'); /* the 50 torn bytes */
 	assert_non_null(p);
-	p = strchr(p + strlen(rec) + 14, '\n'); /* past the two whole records */
-	assert_non_null(p);
-	p = strchr(p + 1, '\n'); /* the 50 torn bytes */
-	assert_non_null(p);
+	assert_int_equal(p - buf - (ptrdiff_t)start, 50);
 	p++;
 	/* "\n" and the first 99 bytes of a marker: the torn line now */
+	assert_int_equal(strchr(p, '\n') - p, 99);
 	p = strchr(p, '\n');
-	assert_non_null(p);
 	p += expect_marker(p + 1, "write", "99") + 1;
-	assert_string_equal(p, rec);
+	l = unseal(p);
+	assert_string_equal(l, rec);
+	free(l);
+	assert_whole(path, "~torn@2 ~torn@8 ~torn@9 ");
 	free(rec);
 	free(buf);
 	unlink(path);
@@ -272,16 +347,18 @@ put_file(const char *path, const char *s, size_t n)
 
 /*
  * A file that ends without a newline (a broker SIGKILLed in the middle of
- * a write) is ended when it is opened: a newline and a torn marker (cause
- * "open", the torn line's length) before the first record.  A file that
- * ends with a newline, or is empty, is left as it is.
+ * a write) is ended when it is opened: a newline, then the open record,
+ * which says so ("torn", the torn line's length) and names the torn line
+ * ("after", its SHA-256), before the first record.  A file that ends with
+ * a newline, or is empty, gets its open record and nothing more.
  */
 static void
 test_torn_tail(void **state)
 {
 	struct audit_event ev = base_event();
+	unsigned char d[SHA256_LEN];
+	char path[128], *buf, *rec, *big, *p, *l, hex[65], want[100];
 	struct audit *a;
-	char path[128], *buf, *rec, *big, *p;
 	size_t len, n;
 
 	(void)state;
@@ -302,72 +379,89 @@ test_torn_tail(void **state)
 	assert_int_equal(memcmp(buf, big, 2 * n + 177), 0);
 	p = buf + 2 * n + 177;
 	assert_int_equal(*p++, '\n');
-	p += expect_marker(p, "open", "177");
-	assert_string_equal(p, rec);
+	sha256(big + 2 * n, 177, d);
+	sha256_hex(d, sizeof(d), hex);
+	snprintf(want, sizeof(want), "\"after\":\"%s\"", hex);
+	assert_non_null(strstr(p, want));
+	p += expect_open(p, "177");
+	l = unseal(p);
+	assert_string_equal(l, rec);
+	free(l);
 	free(buf);
+	/* Version 1 lines before, the torn one: notes, no break. */
+	assert_whole(path, "~torn@3 ~unchained@1 ");
 
-	/* Whole lines, or nothing: left alone. */
+	/* Whole lines, or nothing: only the open record comes after. */
 	put_file(path, rec, n);
 	assert_int_equal(audit_open(path, &a), 0);
 	audit_close(a);
 	buf = read_all(path, &len);
-	assert_string_equal(buf, rec);
+	assert_int_equal(strncmp(buf, rec, n), 0);
+	expect_open(buf + n, NULL);
+	sha256(rec, n - 1, d);
+	sha256_hex(d, sizeof(d), hex);
+	snprintf(want, sizeof(want), "\"after\":\"%s\"", hex);
+	assert_non_null(strstr(buf + n, want));
 	free(buf);
 	put_file(path, "", 0);
 	assert_int_equal(audit_open(path, &a), 0);
 	audit_close(a);
 	buf = read_all(path, &len);
-	assert_int_equal(len, 0);
+	assert_non_null(strstr(buf, "\"after\":null"));
+	expect_open(buf, NULL);
 	free(buf);
 
 	/* A tail longer than any record (no newline in it at all): ended,
-	 * its length unknown.  One without a newline but shorter: the whole
-	 * file is its line. */
+	 * its length unknown, not named.  One without a newline but
+	 * shorter: the whole file is its line. */
 	memset(big, 'x', AUDIT_RECORD_MAX + 5000);
 	put_file(path, big, AUDIT_RECORD_MAX + 5000);
 	assert_int_equal(audit_open(path, &a), 0);
 	audit_close(a);
 	buf = read_all(path, &len);
 	assert_int_equal(buf[AUDIT_RECORD_MAX + 5000], '\n');
-	expect_marker(buf + AUDIT_RECORD_MAX + 5001, "open", "null");
+	expect_open(buf + AUDIT_RECORD_MAX + 5001, "null");
+	assert_non_null(strstr(buf + AUDIT_RECORD_MAX + 5001, "\"after\":null"));
 	free(buf);
-	put_file(path, "{\"v\":1,", 7);
+	put_file(path, "{\"v\":2,", 7);
 	assert_int_equal(audit_open(path, &a), 0);
 	audit_close(a);
 	buf = read_all(path, &len);
-	expect_marker(buf + 8, "open", "7");
+	expect_open(buf + 8, "7");
 	free(buf);
 
 	/* The end cannot be written (file size limit): the open fails, with
 	 * nothing half done but what is torn already. */
 	put_file(path, rec, 177);
 	{
-		struct rlimit old, l;
+		struct rlimit old, lim;
 		void (*oldsig)(int) = signal(SIGXFSZ, SIG_IGN);
 
 		assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-		l = old;
-		l.rlim_cur = 177;
-		assert_int_equal(setrlimit(RLIMIT_FSIZE, &l), 0);
+		lim = old;
+		lim.rlim_cur = 177;
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
 		errno = 0;
 		assert_int_equal(audit_open(path, &a), -1);
 		assert_int_equal(errno, EFBIG);
-		l.rlim_cur = 200;
-		assert_int_equal(setrlimit(RLIMIT_FSIZE, &l), 0);
+		/* Cut short: the write of the rest names why. */
+		lim.rlim_cur = 200;
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
 		errno = 0;
 		assert_int_equal(audit_open(path, &a), -1);
-		assert_int_equal(errno, EIO);
+		assert_int_equal(errno, EFBIG);
 		assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 		signal(SIGXFSZ, oldsig);
 	}
-	/* ... and the next open ends the marker cut short in its turn. */
+	/* ... and the next open ends the open record cut short in its turn. */
 	assert_int_equal(audit_open(path, &a), 0);
 	audit_close(a);
 	buf = read_all(path, &len);
 	assert_int_equal(buf[177], '\n');
 	assert_int_equal(buf[200], '\n');
-	expect_marker(buf + 201, "open", "22");
+	expect_open(buf + 201, "22");
 	free(buf);
+	assert_whole(path, "~torn@1 ~torn@2 ");
 	free(big);
 	free(rec);
 	unlink(path);
@@ -499,12 +593,13 @@ test_concurrent(void **state)
 		nl = strchr(line, '\n');
 		assert_non_null(nl);
 		*nl = '\0';
-		assert_int_equal(strncmp(line, "{\"v\":1,\"time\":", 14), 0);
+		assert_int_equal(strncmp(line, "{\"v\":2,\"time\":", 14), 0);
 		assert_int_equal(nl[-1], '}');
 		assert_null(strchr(line + 1, '{'));
 		lines++;
 	}
-	assert_int_equal(lines, NTHREADS * NRECORDS);
+	assert_int_equal(lines, NTHREADS * NRECORDS + 2); /* its open and close records */
+	assert_whole(path, "");
 	free(buf);
 	unlink(path);
 }
@@ -530,15 +625,16 @@ test_python_json(void **state)
 {
 	static const char *fixed[] = { "\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xe2\x80\xa8",
 		"\xc2\x9b", "\xff", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe6\x97",
-		"\xf0\x9f\x98\x80", "\"}\n{\"v\":1,\"decision\":\"allow\"", "\\u0000", "\x1b[31m" };
+		"\xf0\x9f\x98\x80", "\"}\n{\"v\":2,\"decision\":\"allow\"", "\\u0000", "\x1b[31m" };
 	static char p[AUDIT_STR_MAX + 1];
 	static const char script[] =
 	    "import json,sys\n"
-	    "recs=[json.loads(l) for l in open(sys.argv[1],encoding='utf-8')]\n"
+	    "recs=[r for r in (json.loads(l) for l in open(sys.argv[1],encoding='utf-8'))"
+	    " if 'event' not in r]\n"
 	    "want=[l.strip() for l in open(sys.argv[2])]\n"
 	    "assert len(recs)==len(want),(len(recs),len(want))\n"
 	    "for r,w in zip(recs,want):\n"
-	    "  assert r['v']==1 and r['decision'] in ('allow','deny','error')\n"
+	    "  assert r['v']==2 and r['decision'] in ('allow','deny','error')\n"
 	    "  got=r['path_hex'] if 'path_hex' in r else r['path'].encode('utf-8').hex()\n"
 	    "  assert got==w,(r,w)\n"
 	    "print('python3: %d records parsed' % len(recs))\n";

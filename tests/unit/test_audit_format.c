@@ -36,11 +36,29 @@ test_format_normal(void **state)
 	(void)state;
 	s = fmt(&ev);
 	assert_string_equal(s,
-	    "{\"v\":1,\"time\":\"2026-11-25T14:03:07.123456Z\",\"mode\":\"explicit\","
+	    "{\"v\":2,\"time\":\"2026-11-25T14:03:07.123456Z\",\"session\":null,\"mode\":\"explicit\","
 	    "\"pid\":123,\"tid\":0,\"uid\":65534,\"gid\":65534,\"op\":\"open\","
 	    "\"path\":\"/srv/in/a.txt\",\"canon\":\"/srv/in/a.txt\",\"access\":\"read\","
 	    "\"flags\":\"O_RDONLY|O_CLOEXEC\",\"decision\":\"allow\",\"rule\":\"p.policy:3\","
 	    "\"errno\":null,\"duration_us\":12.345}\n");
+	free(s);
+}
+
+/* A worker in run's PID namespace: its own numbers after the host's. */
+static void
+test_format_nspid(void **state)
+{
+	struct audit_event ev = base_event();
+	char *s;
+
+	(void)state;
+	ev.mode = "transparent";
+	ev.pid = 28626;
+	ev.tid = 28630;
+	ev.nspid = 2;
+	ev.nstid = 5;
+	s = fmt(&ev);
+	assert_non_null(strstr(s, "\"pid\":28626,\"tid\":28630,\"nspid\":2,\"nstid\":5,\"uid\":"));
 	free(s);
 }
 
@@ -61,7 +79,7 @@ test_format_deny_error(void **state)
 	ev.duration_ns = 999;
 	s = fmt(&ev);
 	assert_string_equal(s,
-	    "{\"v\":1,\"time\":\"2026-11-25T14:03:07.123456Z\",\"mode\":\"transparent\","
+	    "{\"v\":2,\"time\":\"2026-11-25T14:03:07.123456Z\",\"session\":null,\"mode\":\"transparent\","
 	    "\"pid\":123,\"tid\":124,\"uid\":65534,\"gid\":65534,\"op\":\"stat\","
 	    "\"path\":\"/srv/in/a.txt\",\"canon\":\"/srv/in/a.txt\",\"access\":\"stat\","
 	    "\"flags\":null,\"decision\":\"deny\",\"rule\":\"default\","
@@ -89,7 +107,7 @@ test_format_deny_error(void **state)
 	ev.access = 0x80 | POLICY_EXEC;
 	s = fmt(&ev);
 	assert_string_equal(s,
-	    "{\"v\":1,\"time\":\"1970-01-01T00:00:00.000000Z\",\"mode\":null,"
+	    "{\"v\":2,\"time\":\"1970-01-01T00:00:00.000000Z\",\"session\":null,\"mode\":null,"
 	    "\"pid\":0,\"tid\":0,\"uid\":0,\"gid\":0,\"op\":null,\"path\":null,\"canon\":null,"
 	    "\"access\":\"exec,0x80\",\"flags\":null,\"decision\":\"error\",\"rule\":null,"
 	    "\"errno\":\"E9999\",\"duration_us\":0.000}\n");
@@ -370,7 +388,7 @@ test_format_numbers(void **state)
 	ev.complain = ev.waived = 1;
 	s = fmt(&ev);
 	assert_string_equal(s,
-	    "{\"v\":1,\"time\":\"1970-01-01T00:00:00.000000Z\",\"mode\":\"explicit\","
+	    "{\"v\":2,\"time\":\"1970-01-01T00:00:00.000000Z\",\"session\":null,\"mode\":\"explicit\","
 	    "\"pid\":-1,\"tid\":-2147483648,\"uid\":4294967295,\"gid\":4294967295,"
 	    "\"op\":\"stat\",\"path\":\"/a\",\"canon\":\"/a\",\"access\":\"read,list\","
 	    "\"flags\":null,\"decision\":\"would-deny\",\"rule\":\"default\","
@@ -390,10 +408,10 @@ test_format_numbers(void **state)
 	/* The syslog prefix: warning for a denial, the broker's pid signed. */
 	ev.waived = 0;
 	assert_true(audit_format_syslog(&ev, -7, buf, sizeof(buf)) > 0);
-	assert_int_equal(strncmp(buf, "<84>filebroker[-7]: {\"v\":1,", 27), 0);
+	assert_int_equal(strncmp(buf, "<84>filebroker[-7]: {\"v\":2,", 27), 0);
 	ev.allowed = 1;
 	assert_true(audit_format_syslog(&ev, 2147483647, buf, sizeof(buf)) > 0);
-	assert_int_equal(strncmp(buf, "<86>filebroker[2147483647]: {\"v\":1,", 35), 0);
+	assert_int_equal(strncmp(buf, "<86>filebroker[2147483647]: {\"v\":2,", 35), 0);
 
 	/* Durations: the fraction is always three digits. */
 	ev.duration_ns = 1000;
@@ -537,6 +555,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_normal),
+		cmocka_unit_test(test_format_nspid),
 		cmocka_unit_test(test_format_deny_error),
 		cmocka_unit_test(test_format_rename),
 		cmocka_unit_test(test_format_flags),

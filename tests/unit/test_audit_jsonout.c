@@ -273,7 +273,7 @@ test_format_time(void **state)
 static void
 time_of(int64_t sec, long nsec, char *out, size_t size)
 {
-	static const char head[] = "{\"v\":1,\"time\":";
+	static const char head[] = "{\"v\":2,\"time\":";
 	struct audit_event ev;
 	char buf[512];
 	const char *p, *e;
@@ -284,7 +284,7 @@ time_of(int64_t sec, long nsec, char *out, size_t size)
 	assert_true(audit_format(&ev, buf, sizeof(buf)) > 0);
 	assert_int_equal(strncmp(buf, head, strlen(head)), 0);
 	p = buf + strlen(head);
-	e = strstr(p, ",\"mode\":");
+	e = strstr(p, ",\"session\":");
 	assert_non_null(e);
 	assert_true((size_t)(e - p) < size);
 	memcpy(out, p, (size_t)(e - p));

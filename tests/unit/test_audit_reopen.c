@@ -25,6 +25,7 @@
 #include "policy.h"
 #include "unit.h"
 #include "audit_testutil.h"
+#include "audit_testverify.h"
 
 static char tmpdir[64];
 
@@ -64,21 +65,11 @@ event(void)
 	return ev;
 }
 
-/* Records in the file at path (its lines), -1 when it cannot be read. */
+/* Request records in the file at path, -1 when it cannot be read. */
 static int
 records(const char *path)
 {
-	char buf[65536];
-	ssize_t n, i;
-	int fd, lines = 0;
-
-	if ((fd = open(path, O_RDONLY)) == -1)
-		return -1;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		for (i = 0; i < n; i++)
-			lines += buf[i] == '\n';
-	close(fd);
-	return lines;
+	return count_records(path);
 }
 
 static void
@@ -114,6 +105,30 @@ test_rotation(void **state)
 	assert_int_equal(audit_write(a, &ev), 0);
 	assert_int_equal(records(p), 2);
 	audit_close(a);
+	/* One chain through both files, the old one first: its open record
+	 * in the new file names the last line in the old one ("prev"). */
+	{
+		const char *set[] = { p1, p };
+		struct vcheck vc;
+		char *buf, *l;
+		size_t len;
+
+		vcheck_files(set, 2, NULL, 0, NULL, &vc);
+		assert_int_equal(vc.res.breaks, 0);
+		assert_int_equal(vc.res.nchains, 1);
+		assert_string_equal(vc.said, "");
+		buf = read_all(p, &len);
+		l = line_of(buf, 0);
+		assert_non_null(strstr(l, "\"event\":\"open\""));
+		assert_non_null(strstr(l, "\"cause\":\"reopen\""));
+		assert_null(strstr(l, "\"prev\":null"));
+		free(l);
+		free(buf);
+		/* The new file alone: the chain goes on from a file not given. */
+		vcheck_files(set + 1, 1, NULL, 0, NULL, &vc);
+		assert_int_equal(vc.res.breaks, 0);
+		assert_string_equal(vc.said, "~continues@1 ");
+	}
 	unlink(p);
 	unlink(p1);
 }
@@ -180,17 +195,23 @@ test_torn_reopen(void **state)
 	snprintf(p1, sizeof(p1), "%s/audit.log.1", tmpdir);
 	assert_int_equal(audit_open(p, &a), 0);
 	assert_int_equal(audit_write(a, &ev), 0);
-	/* A short write (a file size limit of 1.5 records) leaves this
-	 * sink's file torn. */
+	/* A short write (a file size limit half a record further) leaves
+	 * this sink's file torn. */
 	buf = malloc(AUDIT_RECORD_MAX);
 	assert_non_null(buf);
-	assert_int_equal(write_limited(a, &ev, (rlim_t)audit_format(&ev, buf, AUDIT_RECORD_MAX) * 3 / 2),
-	    -1);
+	{
+		struct stat st;
+
+		assert_int_equal(stat(p, &st), 0);
+		assert_int_equal(write_limited(a, &ev,
+				     (rlim_t)st.st_size + (rlim_t)audit_format(&ev, buf, AUDIT_RECORD_MAX) / 2),
+		    -1);
+	}
 	free(buf);
 	assert_int_equal(rename(p, p1), 0);
 	/* In its place, a file another broker left torn. */
 	assert_true((fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0);
-	assert_int_equal(write(fd, "{\"v\":1,\"ti", 10), 10);
+	assert_int_equal(write(fd, "{\"v\":2,\"ti", 10), 10);
 	close(fd);
 	assert_int_equal(audit_reopen(a, NULL, NULL), 0);
 	assert_int_equal(audit_write(a, &ev), 0);
@@ -198,19 +219,28 @@ test_torn_reopen(void **state)
 
 	/* The old file ends with the torn marker of the short write... */
 	buf = read_all(p1, &len);
-	assert_int_equal(records(p1), 3);
+	assert_int_equal(records(p1), 1); /* and half of one, torn */
 	nl = strrchr(buf, '\n');
 	*nl = '\0';
 	assert_non_null(strstr(strrchr(buf, '\n'), "\"event\":\"torn\""));
 	assert_non_null(strstr(strrchr(buf, '\n'), "\"cause\":\"write\",\"bytes\":"));
 	free(buf);
-	/* ... and the new one has its torn line ended before the record. */
+	/* ... and the new one has its torn line ended by the open record. */
 	buf = read_all(p, &len);
-	assert_int_equal(records(p), 3);
-	assert_int_equal(strncmp(buf, "{\"v\":1,\"ti\n{\"v\":1,", 18), 0);
-	assert_non_null(strstr(buf, "\"event\":\"torn\""));
-	assert_non_null(strstr(buf, "\"cause\":\"open\",\"bytes\":10}\n{\"v\":1,\"time\":"));
+	assert_int_equal(records(p), 1);
+	assert_int_equal(strncmp(buf, "{\"v\":2,\"ti\n{\"v\":2,", 18), 0);
+	assert_non_null(strstr(buf, "\"event\":\"open\""));
+	assert_non_null(strstr(buf, "\"torn\":10,\"chain\""));
 	free(buf);
+	/* The two, in order: whole, with the two torn lines noted. */
+	{
+		const char *set[] = { p1, p };
+		struct vcheck vc;
+
+		vcheck_files(set, 2, NULL, 0, NULL, &vc);
+		assert_int_equal(vc.res.breaks, 0);
+		assert_int_equal(vc.res.torn, 2);
+	}
 	unlink(p);
 	unlink(p1);
 }

@@ -2,8 +2,9 @@
  * test_client.c: libfilebroker's calls (client/client.c) against the fake
  * broker of fake_broker.h: what each call sends and makes of the reply,
  * relative paths, the checks made before anything is sent, the broker's
- * errno passed on, and fb_fopen()'s modes.  The channels beneath the calls
- * are tested in test_client_channel.c.
+ * errno passed on, fb_fopen()'s modes, and the version.  The channels
+ * beneath the calls are tested in test_client_channel.c, handles in
+ * test_client_conn.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -385,6 +386,20 @@ test_fopen_modes(void **state)
 	assert_int_equal(errno, ENOENT);
 }
 
+/* The header's version macros agree with each other and with the library
+ * (the Makefile takes VERSION from the same macros). */
+static void
+test_version(void **state)
+{
+	char v[32];
+
+	(void)state;
+	snprintf(v, sizeof(v), "%d.%d.%d", FB_VERSION_MAJOR, FB_VERSION_MINOR, FB_VERSION_PATCH);
+	assert_string_equal(FB_VERSION, v);
+	assert_string_equal(fb_version(), FB_VERSION);
+	assert_ptr_equal(fb_version(), fb_version());
+}
+
 static void
 test_opendir(void **state)
 {
@@ -428,6 +443,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_readlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fopen_modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_opendir, setup, teardown),
+		cmocka_unit_test(test_version),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "control.h"
+#include "filebroker.h"
 
 static const char *const dests[] = { "/var/log/fb.jsonl", "journal" };
 
@@ -171,7 +172,7 @@ test_escaping(void **state)
 	assert_non_null(strstr(t, "policy:   /etc/\"x\"\\x0a\\x1b[2Jpeers:    0 connected, loaded"));
 	assert_null(strstr(t, "\npeers:    0"));
 	t = render(&cs, 1, 65536);
-	assert_non_null(strstr(t, "\"file\":\"/etc/\\\"x\\\"\\u000a\\u001b[2Jpeers:    0 "
+	assert_non_null(strstr(t, "\"file\":\"/etc/\\\"x\\\"\\n\\u001b[2Jpeers:    0 "
 				  "connected\""));
 }
 

@@ -69,9 +69,17 @@ canon_shown_only_where_the_worker_may_know(void **state)
 	assert_true(hint_canon_shown(p, "/etc/shadow", "/etc/shadow", 100, 100));
 	/* Its own /proc/self and /proc/thread-self. */
 	assert_true(hint_canon_shown(p, "/proc/self/maps", "/proc/100/maps", 100, 101));
-	assert_true(hint_canon_shown(p, "/proc/thread-self/comm", "/proc/100/task/101/comm",
-	    100, 101));
+	assert_true(
+	    hint_canon_shown(p, "/proc/thread-self/comm", "/proc/100/task/101/comm", 100, 101));
 	assert_false(hint_canon_shown(p, "/proc/self/maps", "/proc/200/maps", 100, 101));
+	{
+		/* A worker in a PID namespace: its own numbers. */
+		struct audit_event ev = event("/proc/self/maps", "/proc/2/maps", POLICY_READ);
+
+		ev.pid = ev.tid = 28626;
+		ev.nspid = ev.nstid = 2;
+		assert_true(hint_canon_shown(p, ev.path, ev.canon, hint_pid(&ev), hint_tid(&ev)));
+	}
 	/* A link to what it may stat: a stat of the link says as much. */
 	assert_true(hint_canon_shown(p, "/tmp/l", "/srv/in/a", 100, 100));
 	assert_true(hint_canon_shown(p, "/tmp/l", "/srv/visible", 100, 100));
@@ -194,14 +202,16 @@ hidden_path_gets_no_rule(void **state)
 	(void)state;
 	h = hint_of(p, ev, NULL);
 	assert_null(strstr(h, "shadow"));
-	assert_string_equal(h, "; hint: it leads through a link to a path hidden from the "
-			       "worker; filebroker explain -p POLICY --access read /tmp/l shows "
-			       "where, and the rule to add");
+	assert_string_equal(h,
+	    "; hint: it leads through a link to a path hidden from the "
+	    "worker; filebroker explain -p POLICY --access read /tmp/l shows "
+	    "where, and the rule to add");
 	/* A name a shell would not take as it is: no command line. */
 	ev.path = "/tmp/l;rm";
 	h = hint_of(p, ev, NULL);
-	assert_string_equal(h, "; hint: it leads through a link to a path hidden from the "
-			       "worker: filebroker explain shows where, and the rule to add");
+	assert_string_equal(h,
+	    "; hint: it leads through a link to a path hidden from the "
+	    "worker: filebroker explain shows where, and the rule to add");
 	policy_free(p);
 }
 

@@ -1,5 +1,6 @@
 /*
- * test_path.c: lexical path cleaning (broker/path.c).
+ * test_path.c: lexical path handling (common/path.c): the one cleaner, its
+ * two modes, the /proc/self rewrite.
  */
 #include <errno.h>
 #include <limits.h>
@@ -33,13 +34,16 @@ static const struct {
 	{ "/a/..b/c", "/a/..b/c", 0, 0 },
 	{ "/a/.b", "/a/.b", 0, 0 },
 	{ "/...", "/...", 0, 0 },
-	{ "/proc/self", "/proc/42", 0, PATH_F_PROC },
-	{ "/proc/self/fd/3", "/proc/42/fd/3", 0, PATH_F_PROC },
-	{ "/proc//self/status", "/proc/42/status", 0, PATH_F_PROC },
-	{ "/proc/thread-self/comm", "/proc/42/task/43/comm", 0, PATH_F_PROC },
+	{ "/proc/self", "/proc/42", 0, 0 },
+	{ "/proc/self/fd/3", "/proc/42/fd/3", 0, 0 },
+	{ "/proc//self/status", "/proc/42/status", 0, 0 },
+	{ "/proc/thread-self/comm", "/proc/42/task/43/comm", 0, 0 },
+	{ "/proc/thread-self", "/proc/42/task/43", 0, 0 },
+	{ "/proc/self/", "/proc/42", 0, PATH_F_TRAILING },
 	{ "/proc/selfish", "/proc/selfish", 0, 0 },
 	{ "/proc/1/self", "/proc/1/self", 0, 0 },
 	{ "/x/proc/self", "/x/proc/self", 0, 0 },
+	{ "/proc/../proc/self", "/proc/../proc/self", 0, PATH_F_DOTDOT },
 	{ "", NULL, EINVAL, 0 },
 	{ "a", NULL, EINVAL, 0 },
 	{ "./a", NULL, EINVAL, 0 },
@@ -56,15 +60,123 @@ test_table(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		r = path_clean(cases[i].in, out, sizeof(out), 42, 43, &flags);
+		r = path_clean(NULL, cases[i].in, 0, out, sizeof(out), &flags);
 		if (cases[i].out == NULL) {
 			assert_int_equal(r, -cases[i].err);
 			continue;
 		}
-		assert_int_equal(r, 0);
+		assert_int_equal(r, (int)strlen(out));
+		r = path_proc_rewrite(out, sizeof(out), 42, 43);
+		assert_int_equal(r, (int)strlen(cases[i].out));
 		assert_string_equal(out, cases[i].out);
 		assert_int_equal(flags, cases[i].flags);
 	}
+}
+
+/* PATH_LEXICAL, with a working folder: what `explain` and the broker's
+ * own files take. */
+static void
+test_lexical(void **state)
+{
+	static const struct {
+		const char *cwd, *in, *out;
+	} t[] = {
+		{ NULL, "/", "/" },
+		{ NULL, "/a/b", "/a/b" },
+		{ NULL, "//a///b//", "/a/b" },
+		{ NULL, "/a/./b/.", "/a/b" },
+		{ NULL, "/a/../b", "/b" },
+		{ NULL, "/../../a", "/a" },
+		{ NULL, "/a/b/../../..", "/" },
+		{ "/home/u", "x", "/home/u/x" },
+		{ "/home/u", "../v/./x", "/home/v/x" },
+		{ "/home/u/../w", "x", "/home/w/x" },
+		{ "/", ".", "/" },
+		{ "/home/u/", "./", "/home/u" },
+		{ "/a", "...", "/a/..." },
+		{ "/a", "/b", "/b" },
+	};
+	char buf[64];
+	unsigned flags;
+	size_t i;
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		r = path_clean(t[i].cwd, t[i].in, PATH_LEXICAL, buf, sizeof(buf), &flags);
+		assert_int_equal(r, (int)strlen(t[i].out));
+		assert_string_equal(buf, t[i].out);
+		assert_false(flags & PATH_F_DOTDOT);
+	}
+	assert_int_equal(path_clean(NULL, "rel", PATH_LEXICAL, buf, sizeof(buf), &flags), -EINVAL);
+	assert_int_equal(path_clean("/", "", PATH_LEXICAL, buf, sizeof(buf), &flags), -EINVAL);
+	assert_int_equal(path_clean("rel", "x", PATH_LEXICAL, buf, sizeof(buf), &flags), -EINVAL);
+	assert_int_equal(path_clean(NULL, "/abcdef", PATH_LEXICAL, buf, 7, &flags), -ENAMETOOLONG);
+	assert_string_equal(buf, "");
+	assert_int_equal(path_clean(NULL, "/abcdef", PATH_LEXICAL, buf, 8, &flags), 7);
+	/* The working folder is cleaned with the path, and must fit too. */
+	assert_int_equal(path_clean("/abcdef", "x", PATH_LEXICAL, buf, 8, &flags), -ENAMETOOLONG);
+	assert_int_equal(path_clean("/abcdef", "../x", PATH_LEXICAL, buf, 8, &flags), 2);
+	assert_string_equal(buf, "/x");
+}
+
+/* The one /proc/self rewrite: a component, and a clean path's prefix. */
+static void
+test_proc_self(void **state)
+{
+	char out[64], p[32];
+
+	(void)state;
+	assert_int_equal(path_proc_self("self", 4, 42, 43, out, sizeof(out)), 2);
+	assert_string_equal(out, "42");
+	assert_int_equal(path_proc_self("thread-self", 11, 42, 43, out, sizeof(out)), 10);
+	assert_string_equal(out, "42/task/43");
+	/* No thread: the process's own main thread. */
+	assert_int_equal(path_proc_self("thread-self", 11, 42, 0, out, sizeof(out)), 10);
+	assert_string_equal(out, "42/task/42");
+	assert_int_equal(path_proc_self("selfish", 7, 42, 43, out, sizeof(out)), 0);
+	assert_int_equal(path_proc_self("self/", 4, 42, 43, out, sizeof(out)), 2);
+	assert_int_equal(path_proc_self("sel", 3, 42, 43, out, sizeof(out)), 0);
+	/* Never the broker's own. */
+	assert_int_equal(path_proc_self("self", 4, 0, 0, out, sizeof(out)), -EACCES);
+	assert_int_equal(path_proc_self("thread-self", 11, -1, 5, out, sizeof(out)), -EACCES);
+	assert_int_equal(path_proc_self("self", 4, 123456, 0, out, 6), -ENAMETOOLONG);
+	assert_int_equal(path_proc_self("thread-self", 11, 1, 123456, out, 13), -ENAMETOOLONG);
+	assert_string_equal(out, "");
+	assert_int_equal(path_proc_self("thread-self", 11, 1, 123456, out, 14), 13);
+	/* In place; unchanged when it does not fit or is not allowed. */
+	strcpy(p, "/proc/self/x");
+	assert_int_equal(path_proc_rewrite(p, 14, 123456, 0), -ENAMETOOLONG);
+	assert_string_equal(p, "/proc/self/x");
+	assert_int_equal(path_proc_rewrite(p, 15, 123456, 0), 14);
+	assert_string_equal(p, "/proc/123456/x");
+	strcpy(p, "/proc/self/mem");
+	assert_int_equal(path_proc_rewrite(p, sizeof(p), 0, 0), -EACCES);
+	assert_string_equal(p, "/proc/self/mem");
+	strcpy(p, "/proc");
+	assert_int_equal(path_proc_rewrite(p, sizeof(p), 0, 0), 5);
+}
+
+/* The component iterator the cleaner and the broker's walk share. */
+static void
+test_next(void **state)
+{
+	const char *p = "//a/./bc//..///", *c;
+
+	(void)state;
+	assert_int_equal(path_next(&p, &c), 1);
+	assert_memory_equal(c, "a", 1);
+	assert_false(path_at_end(p));
+	assert_int_equal(path_next(&p, &c), 1);
+	assert_int_equal(path_dots(c, 1), 1);
+	assert_int_equal(path_next(&p, &c), 2);
+	assert_memory_equal(c, "bc", 2);
+	assert_int_equal(path_dots(c, 2), 0);
+	assert_int_equal(path_next(&p, &c), 2);
+	assert_int_equal(path_dots(c, 2), 2);
+	assert_true(path_at_end(p));
+	assert_int_equal(path_next(&p, &c), 0);
+	assert_int_equal(path_next(&p, &c), 0);
 }
 
 static void
@@ -78,15 +190,15 @@ test_limits(void **state)
 	in[0] = '/';
 	memset(in + 1, 'a', NAME_MAX + 1);
 	in[NAME_MAX + 2] = '\0';
-	assert_int_equal(path_clean(in, out, sizeof(out), 1, 1, &flags), -ENAMETOOLONG);
+	assert_int_equal(path_clean(NULL, in, 0, out, sizeof(out), &flags), -ENAMETOOLONG);
+	assert_int_equal(path_clean(NULL, in, PATH_LEXICAL, out, sizeof(out), &flags),
+	    -ENAMETOOLONG);
 	/* Exactly NAME_MAX is fine. */
 	in[NAME_MAX + 1] = '\0';
-	assert_int_equal(path_clean(in, out, sizeof(out), 1, 1, &flags), 0);
+	assert_int_equal(path_clean(NULL, in, 0, out, sizeof(out), &flags), NAME_MAX + 1);
 	/* The result does not fit the output. */
-	assert_int_equal(path_clean("/abcdef", out, 5, 1, 1, &flags), -ENAMETOOLONG);
-	assert_int_equal(path_clean("/proc/self/x", out, 8, 123456, 1, &flags), -ENAMETOOLONG);
-	/* /proc/self with no worker is never the broker's own. */
-	assert_int_equal(path_clean("/proc/self/mem", out, sizeof(out), 0, 0, &flags), -EACCES);
+	assert_int_equal(path_clean(NULL, "/abcdef", 0, out, 5, &flags), -ENAMETOOLONG);
+	assert_int_equal(path_clean(NULL, "/a", 0, out, 1, &flags), -ENAMETOOLONG);
 }
 
 static void
@@ -157,6 +269,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_lexical),
+		cmocka_unit_test(test_proc_self),
+		cmocka_unit_test(test_next),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_component),

@@ -375,42 +375,6 @@ test_escape(void **state)
 }
 
 static void
-test_path_normalize(void **state)
-{
-	static const struct {
-		const char *cwd, *in, *out;
-	} t[] = {
-		{ NULL, "/", "/" },
-		{ NULL, "/a/b", "/a/b" },
-		{ NULL, "//a///b//", "/a/b" },
-		{ NULL, "/a/./b/.", "/a/b" },
-		{ NULL, "/a/../b", "/b" },
-		{ NULL, "/../../a", "/a" },
-		{ NULL, "/a/b/../../..", "/" },
-		{ "/home/u", "x", "/home/u/x" },
-		{ "/home/u", "../v/./x", "/home/v/x" },
-		{ "/", ".", "/" },
-		{ "/home/u/", "./", "/home/u" },
-		{ "/a", "...", "/a/..." },
-	};
-	char buf[64];
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		assert_int_equal(policy_path_normalize(t[i].cwd, t[i].in, buf, sizeof(buf)), 0);
-		assert_string_equal(buf, t[i].out);
-		assert_int_equal(policy_path_check(buf), 0);
-	}
-	assert_int_equal(policy_path_normalize(NULL, "rel", buf, sizeof(buf)), -1);
-	assert_int_equal(policy_path_normalize("/", "", buf, sizeof(buf)), -1);
-	assert_int_equal(policy_path_normalize("rel", "x", buf, sizeof(buf)), -1);
-	assert_int_equal(policy_path_normalize(NULL, "/abcdef", buf, 7), -1);
-	assert_int_equal(errno, ENAMETOOLONG);
-	assert_int_equal(policy_path_normalize(NULL, "/abcdef", buf, 8), 0);
-}
-
-static void
 test_pattern_prefix(void **state)
 {
 	static const struct {
@@ -456,7 +420,6 @@ main(void)
 		cmocka_unit_test(test_too_complex),
 		cmocka_unit_test(test_access_parse_format),
 		cmocka_unit_test(test_escape),
-		cmocka_unit_test(test_path_normalize),
 		cmocka_unit_test(test_pattern_prefix),
 	};
 
