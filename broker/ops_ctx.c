@@ -102,6 +102,10 @@ ops_decide(struct opctx *c, const char *path, unsigned access, struct policy_dec
 		c->allowed = d->allowed;
 		c->rule = d->rule;
 	}
+	if (!d->allowed && c->denied_access == 0) {
+		c->denied_access = access;
+		c->denied_second = c->canon2[0] != '\0' && strcmp(path, c->canon2) == 0;
+	}
 	c->access |= access;
 	c->decided = 1;
 	if (!d->allowed && c->s->complain) {
