@@ -261,7 +261,7 @@ child(struct worker_spec *ws, int st, pid_t parent)
 	sb.weaker = ws->weaker;
 	sb.report = child_report;
 	sb.report_arg = &rep;
-	if (sandbox_enter_ruleset(&sb, ws->exec_ruleset) == -1)
+	if (sandbox_enter_ruleset(&sb, ws->exec_ruleset, ws->loader_opens) == -1)
 		child_fail_msg(st, rep.last[0] ? rep.last : "sandbox", rep.last[0] != '\0');
 	/* After the uid change, which clears it; then make sure the broker
 	 * did not die before it took effect. */
@@ -322,36 +322,6 @@ read_report(int fd, struct child_msg *m, int *got)
 	return 1;
 }
 
-/* Read the reports until exec closes the worker's end (and the supervisor
- * its own): the listener, the worker's pidfd (from a supervisor), or the
- * step that failed.  Descriptors arrive with the message that names them;
- * any other is closed. */
-static int
-read_reports(int fd, struct child_msg *err, int *listener, int *pidfd)
-{
-	struct child_msg m;
-	int got, failed = 0, *slot;
-
-	while (read_report(fd, &m, &got) == 1) {
-		slot = m.kind == MSG_LISTENER ? listener : m.kind == MSG_PIDFD ? pidfd : NULL;
-		if (got != -1) {
-			if (slot != NULL && *slot == -1)
-				*slot = got;
-			else
-				close(got);
-		}
-		if (m.kind == MSG_ERROR) {
-			*err = m;
-			failed = 1;
-		}
-	}
-	if (failed && *listener != -1) {
-		close(*listener);
-		*listener = -1;
-	}
-	return failed ? -1 : 0;
-}
-
 /* The pid a pidfd names, as this process sees it (its fdinfo's "Pid:"). */
 static pid_t
 pidfd_pid(int pidfd)
@@ -371,6 +341,41 @@ pidfd_pid(int pidfd)
 	if ((p = strstr(buf, "\nPid:\t")) == NULL)
 		return -1;
 	return (pid_t)strtol(p + 6, NULL, 10);
+}
+
+/* Read the reports until exec closes the worker's end (and the supervisor
+ * its own): the listener, the worker's pidfd (from a supervisor), or the
+ * step that failed.  Descriptors arrive with the message that names them;
+ * any other is closed.  The pid a supervisor's pidfd names is read into
+ * *pid as it comes, while the worker is still setting up: once it has
+ * exec'd, it may end (a loader that cannot start it) and be reaped before
+ * the end of the reports, when the pidfd names no pid any more. */
+static int
+read_reports(int fd, struct child_msg *err, int *listener, int *pidfd, pid_t *pid)
+{
+	struct child_msg m;
+	int got, failed = 0, *slot;
+
+	while (read_report(fd, &m, &got) == 1) {
+		slot = m.kind == MSG_LISTENER ? listener : m.kind == MSG_PIDFD ? pidfd : NULL;
+		if (got != -1) {
+			if (slot != NULL && *slot == -1) {
+				*slot = got;
+				if (slot == pidfd)
+					*pid = pidfd_pid(got);
+			} else
+				close(got);
+		}
+		if (m.kind == MSG_ERROR) {
+			*err = m;
+			failed = 1;
+		}
+	}
+	if (failed && *listener != -1) {
+		close(*listener);
+		*listener = -1;
+	}
+	return failed ? -1 : 0;
 }
 
 static int
@@ -634,7 +639,7 @@ worker_start(struct worker_spec *ws)
 {
 	struct child_msg ce;
 	int sp[2], status;
-	pid_t pid;
+	pid_t pid = -1;
 
 	ws->listener = -1;
 	ws->pidfd = -1;
@@ -666,8 +671,8 @@ worker_start(struct worker_spec *ws)
 	}
 	close(sp[1]);
 	memset(&ce, 0, sizeof(ce));
-	if (read_reports(sp[0], &ce, &ws->listener, &ws->pidfd) == 0 && ws->pidfd != -1 &&
-	    (pid = pidfd_pid(ws->pidfd)) > 0) {
+	if (read_reports(sp[0], &ce, &ws->listener, &ws->pidfd, &pid) == 0 && ws->pidfd != -1 &&
+	    pid > 0) {
 		close(sp[0]);
 		return pid;
 	}

@@ -32,6 +32,10 @@ LANDLOCK_HIDDEN int landlock_ruleset_new(int abi, int allow_net);
  * or everything beneath the folder.  Returns 0, or -1 with errno. */
 LANDLOCK_HIDDEN int landlock_ruleset_add_exec(int ruleset, int fd);
 
+/* Grant READ_FILE alone on the object fd names, as above: what the
+ * dynamic loader of an explicit-mode worker reads (broker/exec_grants.h). */
+LANDLOCK_HIDDEN int landlock_ruleset_add_read(int ruleset, int fd);
+
 /* Restrict the calling thread with ruleset (no_new_privs first). */
 LANDLOCK_HIDDEN int landlock_restrict(int ruleset);
 
