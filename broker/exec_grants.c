@@ -405,6 +405,8 @@ walk_roots(struct walk *w)
 	size_t i;
 	int fd;
 
+	if (w->nroots == 0)
+		return 0; /* and no qsort() of a NULL array */
 	qsort(w->roots, w->nroots, sizeof(*w->roots), root_cmp);
 	for (i = 0; i < w->nroots; i++) {
 		w->root = &w->roots[i];
