@@ -217,7 +217,7 @@ origin_token(const char *p, const char *end)
  * origin (left out where origin is NULL, as the loader does for the
  * environment's lists of a program it does not trust); an entry with
  * another token ($LIB, $PLATFORM) or too long is left out.  An empty
- * entry is kept: the working folder, for the loader.
+ * entry is "." (the working folder, for the loader).
  */
 static void
 split_path(const char *list, const char *seps, const char *origin, struct strv *out)
@@ -245,7 +245,7 @@ split_path(const char *list, const char *seps, const char *origin, struct strv *
 		}
 		if (ok) {
 			dir[o] = '\0';
-			strv_add(out, dir);
+			strv_add(out, o > 0 ? dir : ".");
 		}
 		if (*end == '\0')
 			break;
@@ -332,10 +332,14 @@ find_lib(struct search *s, const struct obj *o, const char *name, char *found, c
 
 	if (strchr(name, '/') != NULL)
 		return absolute(s, name, found, PATH_MAX) == 0 && realpath(found, canon) != NULL;
-	if (o->ei.runpath == NULL)
+	/* An object with a DT_RUNPATH uses no DT_RPATH at all; one with both
+	 * has its DT_RPATH ignored.  The chain of loaders up to the program
+	 * is taken as the program alone. */
+	if (o->ei.runpath == NULL) {
 		split_path(o->ei.rpath, ":", o->origin, &dirs);
-	if (o != prog && prog->ei.runpath == NULL)
-		split_path(prog->ei.rpath, ":", prog->origin, &dirs);
+		if (o != prog && prog->ei.runpath == NULL)
+			split_path(prog->ei.rpath, ":", prog->origin, &dirs);
+	}
 	for (i = 0; i < s->ldpath.n; i++)
 		strv_add(&dirs, s->ldpath.v[i]);
 	split_path(o->ei.runpath, ":", o->origin, &dirs);
@@ -441,7 +445,7 @@ follow_scripts(const char *path, char *prog, int *script)
 		for (p = head + 2; *p == ' ' || *p == '\t'; p++)
 			;
 		end = p + strcspn(p, " \t\n");
-		if (*p != '/' || *end == '\0')
+		if (*p != '/' || (*end == '\0' && n == SCRIPT_HEAD))
 			return -1; /* no path, or a line longer than the kernel reads */
 		*end = '\0';
 		snprintf(cur, sizeof(cur), "%s", p);
@@ -490,7 +494,8 @@ elf_probe_load(const char *path, struct elf_load *l)
 	for (i = 0; i < s->nobj; i++) {
 		struct strv dirs = { 0 };
 
-		split_path(s->obj[i].ei.rpath, ":", s->obj[i].origin, &dirs);
+		if (s->obj[i].ei.runpath == NULL)
+			split_path(s->obj[i].ei.rpath, ":", s->obj[i].origin, &dirs);
 		split_path(s->obj[i].ei.runpath, ":", s->obj[i].origin, &dirs);
 		for (j = 0; j < dirs.n; j++)
 			add_root(s, dirs.v[j]);

@@ -151,6 +151,20 @@ expect "... and the broker says which rule to add" \
 	"needs libfilebroker.so.0, which its loader finds at $L/libfilebroker.so.0, and no rule allows read of it: add 'allow read $L/libfilebroker.so\\*'" \
 	cat "$T/.status-out"
 
+# A script: its interpreter is the program the loader starts.
+SH=$(readlink -f /bin/sh)
+printf '#!/bin/sh\necho from a script\n' >"$T/script.sh"
+chmod 755 "$T/script.sh"
+status "a script whose interpreter the policy does not let run: 126" 126 \
+	"$FB" run --explicit --policy "$P" -- "$T/script.sh"
+expect "... and the broker says which rule to add" \
+	"is a script for $SH, and no rule allows exec of it: add 'allow exec $SH' to the policy" \
+	cat "$T/.status-out"
+PS=$T/script.policy
+printf 'include @runtime\nallow exec %s\n' "$SH" >"$PS"
+expect "with that rule the script runs, its interpreter loaded under the loader's grants" \
+	"^from a script$" "$FB" run --explicit --policy "$PS" -- "$T/script.sh"
+
 # Neither brokered nor recorded: the session's records name no library.
 "$FB" run --explicit --policy "$P" --audit "$T/audit.jsonl" -- "$T/mycat" "$D/in.txt" >/dev/null 2>&1
 if grep -q "\"$D/in.txt\"" "$T/audit.jsonl" && ! grep -q "$LIBC\|libfilebroker" "$T/audit.jsonl"; then
