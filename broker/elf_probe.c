@@ -697,10 +697,11 @@ elf_probe_exit_hint(const struct elf_load *l, const char *cmd)
 /* ---- run --explicit */
 
 int
-elf_probe_explicit(const struct policy *p, const char *cmd, struct exec_grants *g,
-    struct elf_load *l)
+elf_probe_explicit(const struct policy *p, const struct fsctx *fs, const char *cmd,
+    struct exec_grants *g, struct elf_load *l)
 {
 	char path[PATH_MAX];
+	const char *bad;
 	size_t i;
 
 	memset(l, 0, sizeof(*l));
@@ -723,7 +724,16 @@ elf_probe_explicit(const struct policy *p, const char *cmd, struct exec_grants *
 	}
 	for (i = 0; i < l->nroots; i++)
 		log_debug("run: the loader of '%s' may read in %s", cmd, l->roots[i]);
-	if (exec_grants_add_reads(p, (const char *const *)l->roots, g) == -1)
+	/* Once read-only opens reach Landlock, an exec grant's READ_FILE
+	 * counts too: none may reach the audit trail. */
+	if ((bad = exec_grants_reach_unreadable(g, fs)) != NULL) {
+		log_warnx("run: explicit mode: the exec grant of %s reaches an audit file, which "
+			  "the worker's loader could then read: its reads stay refused, so '%s' "
+			  "cannot start; narrow the exec rules, or keep the audit file elsewhere",
+		    bad, cmd);
+		return 0;
+	}
+	if (exec_grants_add_reads(p, fs, (const char *const *)l->roots, g) == -1)
 		return -1;
 	log_info("run: explicit mode: '%s' is dynamically linked (%s): its loader may read, "
 		 "unbrokered and unrecorded, %zu files and %zu folders (beneath) that the policy "

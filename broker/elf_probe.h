@@ -91,13 +91,14 @@ void elf_probe_exit_hint(const struct elf_load *l, const char *cmd);
  * it, found as execvp(3) would) into *l (free with elf_probe_load_free()),
  * say what would keep it from starting (elf_probe_check()), and for a
  * dynamically linked one add its loader's read grants to g
- * (exec_grants_add_reads()).  Returns 1 when the worker's filter is to let
- * read-only opens reach the kernel (grants were made, in g's Landlock
- * ruleset), 0 when not (a static program, nothing to grant, no Landlock:
+ * (exec_grants_add_reads(), fs the broker's own files).  Returns 1 when
+ * the worker's filter is to let read-only opens reach the kernel (grants
+ * were made, in g's Landlock ruleset), 0 when not (a static program,
+ * nothing to grant, no Landlock, an exec grant that reaches an audit file:
  * said), or -1 after logging why the grants could not be made.
  */
-int elf_probe_explicit(const struct policy *p, const char *cmd, struct exec_grants *g,
-    struct elf_load *l);
+int elf_probe_explicit(const struct policy *p, const struct fsctx *fs, const char *cmd,
+    struct exec_grants *g, struct elf_load *l);
 
 /* For --print-sandbox: the loader's lines (its grants, the filter's). */
 void elf_probe_describe(FILE *out, const struct elf_load *l, const struct exec_grants *g,

@@ -30,6 +30,7 @@
 #include "exec_grants.h"
 #include "landlock.h"
 #include "log.h"
+#include "protect.h"
 
 struct cand {
 	char *path;
@@ -70,8 +71,9 @@ struct list {
 	size_t cap;
 };
 
-struct walk {
+struct gwalk {
 	const struct policy *p;
+	const struct fsctx *fs; /* the broker's own files (protect.h) */
 	struct exec_grants *g;
 	const struct kind *k;
 	struct list out;
@@ -111,7 +113,7 @@ is_runtime(const char *where)
 
 /* One grant: fd names the object (a file, or a folder for all beneath). */
 static int
-grant_fd(struct walk *w, int fd, const char *path, int dir)
+grant_fd(struct gwalk *w, int fd, const char *path, int dir)
 {
 	struct list *l = &w->out;
 
@@ -130,7 +132,7 @@ grant_fd(struct walk *w, int fd, const char *path, int dir)
 
 /* A file with other names, granted once the walk is done (see above). */
 static void
-defer(struct walk *w, const char *path, const struct stat *st)
+defer(struct gwalk *w, const char *path, const struct stat *st)
 {
 	grow(&w->c, w->nc, &w->capc, sizeof(*w->c));
 	if ((w->c[w->nc].path = strdup(path)) == NULL)
@@ -141,7 +143,7 @@ defer(struct walk *w, const char *path, const struct stat *st)
 }
 
 static void
-add_denied(struct walk *w, const struct stat *st)
+add_denied(struct gwalk *w, const struct stat *st)
 {
 	grow(&w->denied, w->nd, &w->capd, sizeof(*w->denied));
 	w->denied[w->nd].dev = st->st_dev;
@@ -150,7 +152,7 @@ add_denied(struct walk *w, const struct stat *st)
 }
 
 static int
-is_denied(const struct walk *w, dev_t dev, ino_t ino)
+is_denied(const struct gwalk *w, dev_t dev, ino_t ino)
 {
 	size_t i;
 
@@ -158,6 +160,17 @@ is_denied(const struct walk *w, dev_t dev, ino_t ino)
 		if (w->denied[i].dev == dev && w->denied[i].ino == ino)
 			return 1;
 	return 0;
+}
+
+/* An audit file, which no worker may read whatever the policy says
+ * (protect.h), by its path or by its identity: never granted. */
+static int
+unreadable(const struct gwalk *w, const char *path, const struct stat *st)
+{
+	if (w->fs == NULL || !protect_check(w->fs, path, st, PROTECT_READ))
+		return 0;
+	log_debug("run: %s: %s is the broker's (an audit file): left out", w->k->what, path);
+	return 1;
 }
 
 /*
@@ -168,7 +181,7 @@ is_denied(const struct walk *w, dev_t dev, ino_t ino)
  * call.
  */
 static int
-decide_file(struct walk *w, int dfd, const char *name, const char *path)
+decide_file(struct gwalk *w, int dfd, const char *name, const char *path)
 {
 	struct policy_decision d;
 	struct stat st;
@@ -185,7 +198,7 @@ decide_file(struct walk *w, int dfd, const char *name, const char *path)
 	}
 	if ((fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return 0; /* gone meanwhile */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && !unreadable(w, path, &st)) {
 		if (st.st_nlink > 1)
 			defer(w, path, &st);
 		else
@@ -198,7 +211,7 @@ decide_file(struct walk *w, int dfd, const char *name, const char *path)
 /* Walk the folder open as fd (taken over) at canonical path, depth levels
  * below the rule's literal part.  0, or -1 after logging why. */
 static int
-walk_dir(struct walk *w, int dfd, char *path, size_t len, int depth)
+walk_dir(struct gwalk *w, int dfd, char *path, size_t len, int depth)
 {
 	autoclose int fd = dfd;
 	enum policy_beneath b;
@@ -212,7 +225,10 @@ walk_dir(struct walk *w, int dfd, char *path, size_t len, int depth)
 	if (policy_decide_beneath(w->p, path, w->k->access, 0, &b) == -1 ||
 	    b == POLICY_BENEATH_NONE)
 		return 0;
-	if (b == POLICY_BENEATH_ALL) {
+	/* The loader's folder whole, unless an audit file lies below: then
+	 * its files one by one, that one left out. */
+	if (b == POLICY_BENEATH_ALL &&
+	    !(w->k->files_only && w->fs != NULL && protect_beneath(w->fs, path, PROTECT_READ))) {
 		w->granted_folder = 1;
 		return grant_fd(w, fd, path, 1);
 	}
@@ -284,7 +300,7 @@ walk_dir(struct walk *w, int dfd, char *path, size_t len, int depth)
 }
 
 static void
-push_root(struct walk *w, const char *canon, const char *where, const char *pattern)
+push_root(struct gwalk *w, const char *canon, const char *where, const char *pattern)
 {
 	grow(&w->roots, w->nroots, &w->caproots, sizeof(*w->roots));
 	if ((w->roots[w->nroots].canon = strdup(canon)) == NULL)
@@ -298,7 +314,7 @@ push_root(struct walk *w, const char *canon, const char *where, const char *patt
 static int
 add_root(const char *pattern, int has_wildcards, const char *where, void *arg)
 {
-	struct walk *w = arg;
+	struct gwalk *w = arg;
 	char prefix[PATH_MAX], canon[PATH_MAX];
 	struct policy_decision d;
 
@@ -379,7 +395,7 @@ open_canonical(const char *canon, int flags)
 
 /* A root that is a regular file: decided in its folder, opened as above. */
 static int
-walk_file(struct walk *w)
+walk_file(struct gwalk *w)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(w->root->canon, '/');
@@ -397,7 +413,7 @@ walk_file(struct walk *w)
 /* Walk each root that no earlier root covers: a full walk covers all
  * below it, a files-only one only where it granted its folder whole. */
 static int
-walk_roots(struct walk *w)
+walk_roots(struct gwalk *w)
 {
 	char path[PATH_MAX];
 	const char *cover = NULL;
@@ -442,7 +458,7 @@ walk_roots(struct walk *w)
 /* The files with other names: granted unless a deny rule denies one of
  * those names, each opened again and checked to be the inode decided on. */
 static int
-grant_deferred(struct walk *w)
+grant_deferred(struct gwalk *w)
 {
 	struct stat st;
 	size_t i;
@@ -464,6 +480,8 @@ grant_deferred(struct walk *w)
 			    w->c[i].path);
 			continue;
 		}
+		if (unreadable(w, w->c[i].path, &st))
+			continue;
 		if (grant_fd(w, fd, w->c[i].path, 0) == -1)
 			return -1;
 	}
@@ -497,7 +515,7 @@ list_finish(struct list *l)
 }
 
 static void
-walk_free(struct walk *w)
+walk_free(struct gwalk *w)
 {
 	size_t i;
 
@@ -511,10 +529,12 @@ walk_free(struct walk *w)
 }
 
 static void
-walk_init(struct walk *w, const struct policy *p, struct exec_grants *g, const struct kind *k)
+walk_init(struct gwalk *w, const struct policy *p, const struct fsctx *fs, struct exec_grants *g,
+    const struct kind *k)
 {
 	memset(w, 0, sizeof(*w));
 	w->p = p;
+	w->fs = fs;
 	w->g = g;
 	w->k = k;
 	if (k == &kind_exec) {
@@ -530,14 +550,15 @@ walk_init(struct walk *w, const struct policy *p, struct exec_grants *g, const s
 }
 
 int
-exec_grants_build(const struct policy *p, int abi, int allow_net, struct exec_grants *g)
+exec_grants_build(const struct policy *p, const struct fsctx *fs, int abi, int allow_net,
+    struct exec_grants *g)
 {
-	struct walk w;
+	struct gwalk w;
 	int rv = -1;
 
 	memset(g, 0, sizeof(*g));
 	g->ruleset = -1;
-	walk_init(&w, p, g, &kind_exec);
+	walk_init(&w, p, fs, g, &kind_exec);
 	if (abi >= 1 && (g->ruleset = landlock_ruleset_new(abi, allow_net)) == -1) {
 		log_warn("run: Landlock ruleset");
 		return -1;
@@ -567,14 +588,15 @@ special_tree(const char *canon)
 }
 
 int
-exec_grants_add_reads(const struct policy *p, const char *const *roots, struct exec_grants *g)
+exec_grants_add_reads(const struct policy *p, const struct fsctx *fs, const char *const *roots,
+    struct exec_grants *g)
 {
 	char canon[PATH_MAX];
-	struct walk w;
+	struct gwalk w;
 	size_t i;
 	int rv = -1;
 
-	walk_init(&w, p, g, &kind_read);
+	walk_init(&w, p, fs, g, &kind_read);
 	for (i = 0; roots != NULL && roots[i] != NULL; i++) {
 		if (roots[i][0] != '/' || realpath(roots[i], canon) == NULL)
 			continue; /* the loader finds nothing there either */
@@ -592,6 +614,20 @@ exec_grants_add_reads(const struct policy *p, const char *const *roots, struct e
 out:
 	walk_free(&w);
 	return rv;
+}
+
+const char *
+exec_grants_reach_unreadable(const struct exec_grants *g, const struct fsctx *fs)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < g->npaths; i++)
+		if (stat(g->paths[i], &st) == 0 && S_ISDIR(st.st_mode)
+			? protect_beneath(fs, g->paths[i], PROTECT_READ)
+			: protect_check(fs, g->paths[i], NULL, PROTECT_READ))
+			return g->paths[i];
+	return NULL;
 }
 
 void

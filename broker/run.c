@@ -742,19 +742,6 @@ cmd_run(int argc, char **argv)
 	}
 	s.uid = ws.uid;
 	s.gid = ws.gid;
-	/* The exec rules as Landlock grants, decided by the policy itself. */
-	if (exec_grants_build(s.policy, landlock_abi(), net, &eg) == -1)
-		fatalx("run: the exec rules could not be made Landlock grants; nothing was run");
-	log_info("run: exec grants: %zu files, %zu folders (beneath)%s", eg.npaths - eg.nfolders,
-	    eg.nfolders, eg.nskipped ? "; hard links of denied files left out" : "");
-	/* Explicit mode: the loader of a dynamically linked COMMAND reads
-	 * what the policy allows in its folders (elf_probe.h). */
-	memset(&load, 0, sizeof(load));
-	if (explicit && argc >= 1 &&
-	    (ws.loader_opens = elf_probe_explicit(s.policy, argv[0], &eg, &load)) == -1)
-		fatalx("run: the loader's read grants could not be made; nothing was run");
-	ws.exec = (const char *const *)eg.paths;
-	ws.exec_ruleset = eg.ruleset;
 	ws.pidns = pidns;
 	ws.transparent = !explicit;
 	ws.allow_net = net;
@@ -770,6 +757,19 @@ cmd_run(int argc, char **argv)
 	}
 	if (protect_init(&s.fs, s.policy, audit_dest, naudit, &s.preload, 1) == -1)
 		fatal("run: holding the broker's own files");
+	/* The exec rules as Landlock grants, decided by the policy itself. */
+	if (exec_grants_build(s.policy, &s.fs, landlock_abi(), net, &eg) == -1)
+		fatalx("run: the exec rules could not be made Landlock grants; nothing was run");
+	log_info("run: exec grants: %zu files, %zu folders (beneath)%s", eg.npaths - eg.nfolders,
+	    eg.nfolders, eg.nskipped ? "; hard links of denied files left out" : "");
+	/* Explicit mode: the loader of a dynamically linked COMMAND reads
+	 * what the policy allows in its folders (elf_probe.h). */
+	memset(&load, 0, sizeof(load));
+	if (explicit && argc >= 1 &&
+	    (ws.loader_opens = elf_probe_explicit(s.policy, &s.fs, argv[0], &eg, &load)) == -1)
+		fatalx("run: the loader's read grants could not be made; nothing was run");
+	ws.exec = (const char *const *)eg.paths;
+	ws.exec_ruleset = eg.ruleset;
 	if (print) {
 		c = print_sandbox(&ws);
 		elf_probe_describe(stdout, &load, &eg, ws.loader_opens);

@@ -347,9 +347,9 @@ pidfd_pid(int pidfd)
  * its own): the listener, the worker's pidfd (from a supervisor), or the
  * step that failed.  Descriptors arrive with the message that names them;
  * any other is closed.  The pid a supervisor's pidfd names is read into
- * *pid as it comes, while the worker is still setting up: once it has
- * exec'd, it may end (a loader that cannot start it) and be reaped before
- * the end of the reports, when the pidfd names no pid any more. */
+ * *pid as it comes, and the supervisor told so (one byte), which reaps the
+ * worker only then: a worker that has exec'd may end at once (a loader
+ * that cannot start it), and a reaped one's pidfd names no pid. */
 static int
 read_reports(int fd, struct child_msg *err, int *listener, int *pidfd, pid_t *pid)
 {
@@ -366,6 +366,8 @@ read_reports(int fd, struct child_msg *err, int *listener, int *pidfd, pid_t *pi
 			} else
 				close(got);
 		}
+		if (m.kind == MSG_PIDFD)
+			(void)!write(fd, "p", 1);
 		if (m.kind == MSG_ERROR) {
 			*err = m;
 			failed = 1;
@@ -507,6 +509,11 @@ supervise(struct worker_spec *ws, int st, int setup, int go, int ended)
 		child_fail(st, "pidfd_open");
 	}
 	child_send(st, &m, pidfd);
+	/* The broker reads the worker's pid from that pidfd, which names none
+	 * once the worker is reaped: a worker that ends at once (a loader
+	 * that cannot start it) stays a zombie until the broker has it (its
+	 * byte, or end of file if it died). */
+	(void)!read(st, &c, 1);
 	if (ended < 3 && (ended = fcntl(ended, F_DUPFD_CLOEXEC, 3)) == -1)
 		_exit(1);
 	/* Every descriptor but the pipe to the broker: a copy of the worker's

@@ -165,6 +165,35 @@ printf 'include @runtime\nallow exec %s\n' "$SH" >"$PS"
 expect "with that rule the script runs, its interpreter loaded under the loader's grants" \
 	"^from a script$" "$FB" run --explicit --policy "$PS" -- "$T/script.sh"
 
+# The audit trail stays unreadable in a folder the loader may read: the
+# default policy reads the current folder's tree, LD_LIBRARY_PATH names it.
+# The broker runs as a user other than root, as the worker then does, so
+# that the trail is the worker's own file (DAC would refuse nobody root's).
+C=$T/cwd
+mkdir -p "$C"
+echo "beside the trail" >"$C/beside.txt"
+chmod -R go+rX "$C"
+as_user=
+if [ "$(id -u)" -eq 0 ]; then
+	chown -R 65534:65534 "$C"
+	as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+fi
+# shellcheck disable=SC2086 # $as_user is a command and its options
+(cd "$C" && $as_user env LD_LIBRARY_PATH="$C" "$FB" run --explicit --audit "$C/audit.jsonl" -- \
+	"$T/bin/fbtool" rawopen "$C/beside.txt" :: rawopen "$C/audit.jsonl") >"$T/trail.out" 2>&1
+expect "a file in a library folder the policy allows (LD_LIBRARY_PATH): read directly" \
+	"^rawopen $C/beside.txt: ok beside the trail" cat "$T/trail.out"
+expect "... but the audit file beside it: EACCES" "^rawopen $C/audit.jsonl: EACCES" \
+	cat "$T/trail.out"
+PX=$T/exec.policy
+printf 'include @runtime\nallow exec %s/**\n' "$C" >"$PX"
+rm -f "$C/audit.jsonl"
+# shellcheck disable=SC2086
+status "an exec grant over the audit file: the loader's reads stay refused (127)" 127 \
+	sh -c 'cd "$1" && shift && exec "$@"' sh "$C" $as_user "$FB" run --explicit \
+	--policy "$PX" --audit "$C/audit.jsonl" -- "$T/bin/fbtool" sleep 0
+expect "... saying why" "the exec grant of $C reaches an audit file" cat "$T/.status-out"
+
 # Neither brokered nor recorded: the session's records name no library.
 "$FB" run --explicit --policy "$P" --audit "$T/audit.jsonl" -- "$T/mycat" "$D/in.txt" >/dev/null 2>&1
 if grep -q "\"$D/in.txt\"" "$T/audit.jsonl" && ! grep -q "$LIBC\|libfilebroker" "$T/audit.jsonl"; then
