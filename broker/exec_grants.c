@@ -105,10 +105,12 @@ grow(void *v, size_t n, size_t *cap, size_t size)
 	*cap = ncap;
 }
 
+/* A rule of a built-in profile (@runtime, @python3, ...): written for
+ * every Debian 12 machine, so a file it names may be missing here. */
 static int
 is_runtime(const char *where)
 {
-	return strncmp(where, "@runtime:", 9) == 0;
+	return where[0] == '@';
 }
 
 /* One grant: fd names the object (a file, or a folder for all beneath). */
@@ -421,9 +423,8 @@ walk_roots(struct gwalk *w)
 	size_t i;
 	int fd;
 
-	if (w->nroots == 0)
-		return 0; /* and no qsort() of a NULL array */
-	qsort(w->roots, w->nroots, sizeof(*w->roots), root_cmp);
+	if (w->nroots > 1) /* none: roots is NULL, which qsort() may not take */
+		qsort(w->roots, w->nroots, sizeof(*w->roots), root_cmp);
 	for (i = 0; i < w->nroots; i++) {
 		w->root = &w->roots[i];
 		if (cover != NULL && below(w->root->canon, cover))

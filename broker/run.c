@@ -29,6 +29,7 @@
 #include "audit.h"
 #include "protect.h"
 #include "cmds.h"
+#include "run_policy.h"
 #include "config.h"
 #include "confine.h"
 #include "denials.h"
@@ -72,7 +73,9 @@ static void
 run_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: filebroker run [--policy FILE] [--user USER] [--audit DEST]...\n"
+	    "usage: filebroker run [--policy FILE] [--read PATH]... [--write PATH]...\n"
+	    "                      [--exec PATH]... [--allow 'ACCESS PATTERN']...\n"
+	    "                      [--print-policy] [--user USER] [--audit DEST]...\n"
 	    "                      [--audit-sync] [--audit-key FILE] [--complain]\n"
 	    "                      [--explicit] [--net] [--weaker-sandbox]\n"
 	    "                      [--placement spread|shared] [--no-preload]\n"
@@ -87,8 +90,24 @@ run_usage(FILE *f)
 	    "It may also ask through libfilebroker, on the descriptor named by the\n"
 	    "environment variable FILEBROKER_FD (see libfilebroker(3)).\n"
 	    "\n"
-	    "  --policy FILE     the policy (filebroker.policy(5)); without it: include\n"
-	    "                    @runtime, and read and list the current folder's tree\n"
+	    "  --policy FILE     the policy (filebroker.policy(5)); without it and\n"
+	    "                    without one-off grants: include @runtime, and read\n"
+	    "                    and list the current folder's tree\n"
+	    "  --read PATH       one-off grant (repeatable): read PATH, or read and list\n"
+	    "                    everything in the folder PATH\n"
+	    "  --write PATH      read, write, create, delete and list everything in the\n"
+	    "                    folder PATH (which may not exist yet), or the file\n"
+	    "  --exec PATH       read and exec the file PATH, or everything in the\n"
+	    "                    folder PATH\n"
+	    "  --allow 'ACCESS PATTERN [mode=0NNN]'\n"
+	    "                    one more allow rule, in the policy language\n"
+	    "                    One-off grants add to --policy, or stand alone with\n"
+	    "                    include @runtime (not the current folder); each PATH\n"
+	    "                    is made canonical now (symlinks resolved), and must\n"
+	    "                    exist but for --write's (whose missing folders may\n"
+	    "                    be made); rules are named (command line):N\n"
+	    "  --print-policy    print the policy that results, with where each rule\n"
+	    "                    came from, and exit\n"
 	    "  --user USER       when run as root, the worker's user (default: nobody)\n"
 	    "  --audit DEST      record every request to DEST (repeatable; each gets\n"
 	    "                    every record): a file (JSON lines, created 0600),\n"
@@ -145,59 +164,6 @@ run_usage(FILE *f)
 	    "Exit status: the worker's, or 128+N if signal N killed it; 125 if the\n"
 	    "broker failed (an audit record that could not be written included),\n"
 	    "126 if COMMAND could not run, 127 if it was not found.\n");
-}
-
-/* Print every diagnostic as FILE:LINE:COL: severity: message
- * (policy_diag_format()). */
-static void
-run_print_diags(const struct policy_diags *d)
-{
-	char line[POLICY_DIAG_LINE_MAX];
-	size_t i;
-
-	for (i = 0; i < d->n; i++)
-		fprintf(stderr, "%s\n", policy_diag_format(&d->v[i], line, sizeof(line)));
-}
-
-/* The default policy: the runtime profile and the current folder's tree. */
-static struct policy *
-default_policy(void)
-{
-	char cwd[PATH_MAX], esc[2 * PATH_MAX], text[3 * PATH_MAX];
-	struct policy_diags diags = { 0 };
-	struct policy *p = NULL;
-	int n;
-
-	if (getcwd(cwd, sizeof(cwd)) == NULL)
-		fatal("getcwd");
-	if (policy_escape(cwd, esc, sizeof(esc)) < 0)
-		fatal("current folder");
-	n = snprintf(text, sizeof(text), "include @runtime\nallow read,list %s%s**\n", esc,
-	    strcmp(cwd, "/") == 0 ? "" : "/");
-	if (n < 0 || (size_t)n >= sizeof(text))
-		fatalx("current folder too long for the default policy");
-	if (policy_load_buffer("(default policy)", text, (size_t)n, NULL, &p, &diags) == -1) {
-		run_print_diags(&diags);
-		policy_diags_free(&diags);
-		fatalx("the default policy does not load");
-	}
-	policy_diags_free(&diags);
-	return p;
-}
-
-static struct policy *
-load_policy(const char *path)
-{
-	struct policy_diags diags = { 0 };
-	struct policy *p = NULL;
-
-	if (policy_load(path, &p, &diags) == -1) {
-		run_print_diags(&diags);
-		policy_diags_free(&diags);
-		fatalx("policy %s: not loaded, nothing was run", path);
-	}
-	policy_diags_free(&diags);
-	return p;
 }
 
 static int
@@ -596,6 +562,11 @@ cmd_run(int argc, char **argv)
 		{ "placement", required_argument, NULL, 'L' },
 		{ "no-preload", no_argument, NULL, 'R' },
 		{ "no-pid-namespace", no_argument, NULL, 'n' },
+		{ "read", required_argument, NULL, 'r' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "exec", required_argument, NULL, 'x' },
+		{ "allow", required_argument, NULL, 'A' },
+		{ "print-policy", no_argument, NULL, 'Y' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -610,7 +581,8 @@ cmd_run(int argc, char **argv)
 	sigset_t mask, oldmask;
 	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0;
 	enum placement placement = PLACE_SPREAD;
-	int preload = 1, pidns = 1;
+	int preload = 1, pidns = 1, print_policy = 0;
+	struct run_grants grants = { 0 };
 	char preload_path[PATH_MAX], msg[512];
 	struct exec_grants eg;
 	struct elf_load load;
@@ -661,6 +633,21 @@ cmd_run(int argc, char **argv)
 		case 'n':
 			pidns = 0;
 			break;
+		case 'r':
+		case 'w':
+		case 'x':
+		case 'A':
+			if (run_grants_add(&grants,
+				c == 'r'       ? RUN_GRANT_READ :
+				    c == 'w'   ? RUN_GRANT_WRITE :
+				    c == 'x'   ? RUN_GRANT_EXEC :
+						 RUN_GRANT_ALLOW,
+				optarg) == -1)
+				return EXIT_BROKER;
+			break;
+		case 'Y':
+			print_policy = 1;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -686,7 +673,7 @@ cmd_run(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 && !print) {
+	if (argc < 1 && !print && !print_policy) {
 		log_warnx("run: no COMMAND given");
 		run_usage(stderr);
 		return EXIT_BROKER;
@@ -694,7 +681,16 @@ cmd_run(int argc, char **argv)
 	log_init(verbose);
 
 	memset(&s, 0, sizeof(s));
-	s.policy = policy_path != NULL ? load_policy(policy_path) : default_policy();
+	s.policy = run_policy_load(policy_path, &grants);
+	if (print_policy) {
+		c = run_policy_print(s.policy, policy_path, &grants, stdout) == -1 ? EXIT_BROKER : 0;
+		if (c != 0)
+			log_warn("run: --print-policy");
+		policy_free((struct policy *)s.policy);
+		run_grants_free(&grants);
+		return c;
+	}
+	run_grants_free(&grants);
 	/* The chains' key (audit.h): each sink derives its own from it. */
 	if (audit_key != NULL && audit_key_load(audit_key, msg, sizeof(msg)) == -1)
 		fatalx("%s", msg);

@@ -14,7 +14,7 @@ want=${1:-build}
 pkgs="gcc make pkg-config libseccomp-dev libcap-dev zlib1g-dev"
 case "$want" in
 build) ;;
-check) pkgs="$pkgs libcmocka-dev python3 busybox-static time procps groff-base man-db dosfstools" ;;
+check) pkgs="$pkgs libcmocka-dev python3 busybox-static time procps groff-base man-db dosfstools git file openssl ca-certificates perl" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 format) pkgs="$pkgs clang-format" ;;
 *) echo "usage: $0 build|check|fuzz|format" >&2; exit 2 ;;

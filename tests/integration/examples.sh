@@ -39,6 +39,7 @@ for page in "$X"/*/; do
 	[ -f "$page/list" ] || continue
 	page_fixture "$p" "$page"
 	chmod -R go+rwX "$page"
+	policy_safe "$page"
 	while read -r e_kind e_name e_line e_flags; do
 		case "$e_kind" in
 		skip) echo "SKIP $p:$e_line: $e_flags" ;;

@@ -97,6 +97,7 @@ for page in "$X"/*/; do
 	p=$(basename "$page")
 	[ -f "$page/list" ] || continue
 	chmod -R go+rwX "$page"
+	policy_safe "$page"
 	while read -r e_kind e_name e_line e_flags; do
 		case "$e_kind" in
 		program | fragment)

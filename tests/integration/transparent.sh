@@ -8,7 +8,7 @@ need_run transparent.sh
 W=$T/work
 IN=$W/in
 OUT=$W/out
-mkdir -p "$IN/a/b" "$IN/c" "$OUT"
+mkdir -p "$IN/a/b" "$IN/c" "$OUT" "$W/hidden"
 i=0
 while [ $i -lt 50 ]; do
 	echo "line $i needle" >"$IN/a/f$i.txt"
@@ -281,7 +281,7 @@ def f(p):
 print(*[f(p) for p in sys.argv[1:]])'
 	sv=$(/usr/bin/python3 -c "import os; s = os.statvfs('$IN/a'); print('%d/%d' % (s.f_namemax, s.f_blocks))")
 	expect "statfs: an allowed folder (as unsandboxed), a hidden one, a missing one" \
-		"^$sv ENOENT ENOENT\$" run --audit "$T/statfs.jsonl" -- /usr/bin/python3 -c "$SF" "$IN/a" "$T" "$IN/none"
+		"^$sv ENOENT ENOENT\$" run --audit "$T/statfs.jsonl" -- /usr/bin/python3 -c "$SF" "$IN/a" "$W/hidden" "$IN/none"
 	expect "statfs: recorded, stat access" \
 		"\"op\":\"statfs\",\"path\":\"$IN/a\",\"canon\":\"$IN/a\",\"access\":\"stat\",.*\"decision\":\"allow\"" \
 		cat "$T/statfs.jsonl"

@@ -578,6 +578,85 @@ test_diag_format(void **state)
 	assert_int_equal(strlen(buf), sizeof(g.file) - 1 + sizeof(g.msg) - 1 + 33);
 }
 
+/* A file check that refuses every file whose name holds "bad", and counts
+ * and remembers what it saw. */
+static int nchecked;
+static char checked[4][256];
+
+static int
+refuse_bad(const char *path, const struct stat *st, char *why, size_t size, void *arg)
+{
+	(void)arg;
+	assert_true(S_ISREG(st->st_mode));
+	if (nchecked < 4)
+		snprintf(checked[nchecked], sizeof(checked[0]), "%s", path);
+	nchecked++;
+	if (strstr(path, "bad") == NULL)
+		return 0;
+	snprintf(why, size, "%s is bad; fix: rename it", path);
+	return -1;
+}
+
+/* policy_load_opts(): the caller's check of every file read, the policy
+ * and each include; an error, or a warning with warn_only. */
+static void
+test_file_check(void **state)
+{
+	struct policy_load_opts opts = { refuse_bad, NULL, 0 };
+	struct policy_diags d = { 0 };
+	struct policy *p;
+	char want[512];
+
+	(void)state;
+	put("good.policy", "allow read /a\ninclude bad.rules\n");
+	put("bad.rules", "allow read /b\n");
+	put("fine.policy", "allow read /a\ninclude fine.rules\n");
+	put("fine.rules", "allow read /b\n");
+	nchecked = 0;
+	assert_int_equal(policy_load_opts(at("fine.policy"), &opts, &p, &d), 0);
+	assert_int_equal(nchecked, 2);
+	assert_string_equal(checked[0], at("fine.policy"));
+	assert_string_equal(checked[1], at("fine.rules"));
+	assert_int_equal(d.n, 0);
+	policy_free(p);
+
+	/* an include refused: an error at its include line */
+	nchecked = 0;
+	assert_int_equal(policy_load_opts(at("good.policy"), &opts, &p, &d), -1);
+	assert_null(p);
+	assert_int_equal(d.nerrors, 1);
+	assert_string_equal(d.v[0].file, at("good.policy"));
+	assert_int_equal(d.v[0].line, 2);
+	snprintf(want, sizeof(want), "include %s: %s is bad; fix: rename it", at("bad.rules"),
+	    at("bad.rules"));
+	assert_string_equal(d.v[0].msg, want);
+	policy_diags_free(&d);
+
+	/* the policy itself: about the whole file */
+	put("bad.policy", "allow read /a\n");
+	assert_int_equal(policy_load_opts(at("bad.policy"), &opts, &p, &d), -1);
+	assert_int_equal(d.v[0].line, 0);
+	assert_string_equal(d.v[0].file, at("bad.policy"));
+	policy_diags_free(&d);
+
+	/* warn_only: loaded, with a warning */
+	opts.warn_only = 1;
+	assert_int_equal(policy_load_opts(at("good.policy"), &opts, &p, &d), 0);
+	assert_int_equal(d.nerrors, 0);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].severity, POLICY_WARNING);
+	policy_diags_free(&d);
+	policy_free(p);
+
+	/* from a buffer: its includes are checked */
+	opts.warn_only = 0;
+	assert_int_equal(policy_load_buffer_opts("(text)", "include bad.rules\n", 18, dir, &opts,
+			     &p, &d),
+	    -1);
+	assert_string_equal(d.v[0].file, "(text)");
+	policy_diags_free(&d);
+}
+
 int
 main(void)
 {
@@ -592,6 +671,7 @@ main(void)
 		cmocka_unit_test(test_print_roundtrip),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_fuzz_regressions),
+		cmocka_unit_test(test_file_check),
 	};
 
 	return cmocka_run_group_tests_name("policy_load", tests, setup, teardown);

@@ -1,0 +1,55 @@
+/*
+ * run_policy.h: the policy `filebroker run` decides with: the file given
+ * with --policy, one-off grants from the command line (--read, --write,
+ * --exec, --allow), both together, or the default (@runtime and the
+ * current folder's tree).
+ */
+#ifndef FB_RUN_POLICY_H
+#define FB_RUN_POLICY_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "policy.h"
+
+enum run_grant {
+	RUN_GRANT_READ,	 /* --read PATH: read (and list, for a folder) */
+	RUN_GRANT_WRITE, /* --write PATH: read, write, create, delete, list */
+	RUN_GRANT_EXEC,	 /* --exec PATH: read and exec */
+	RUN_GRANT_ALLOW, /* --allow 'ACCESS PATTERN [mode=0NNN]': a rule as written */
+};
+
+/* The one-off grants, as policy text, one rule a line, in the order given;
+ * zero-initialise. */
+struct run_grants {
+	char *text;
+	size_t len, cap;
+	char **origin; /* per line: the option it came from, as given */
+	size_t n;
+};
+
+/*
+ * Add the grant of one option.  PATH is made absolute and canonical now
+ * (symlinks resolved): it must exist for --read and --exec; for --write
+ * its last components may be missing (they are made later, as by mkdir
+ * -p, which it may: each is allowed create).  Returns 0, or -1 after
+ * saying what is wrong and how to fix it.
+ */
+int run_grants_add(struct run_grants *g, enum run_grant kind, const char *arg);
+
+void run_grants_free(struct run_grants *g);
+
+/*
+ * The policy to decide with: policy_path (NULL: none) and the grants (none
+ * given: n == 0).  Neither: the default policy.  Grants alone: @runtime
+ * and the grants.  On a policy that does not load, prints its diagnostics
+ * (and which option a "(command line):N" line is) and exits 125.
+ */
+struct policy *run_policy_load(const char *policy_path, const struct run_grants *g);
+
+/* --print-policy: the policy as text, each rule with where it came from;
+ * 0, or -1 (errno from the stream). */
+int run_policy_print(const struct policy *p, const char *policy_path, const struct run_grants *g,
+    FILE *out);
+
+#endif

@@ -1,0 +1,69 @@
+#!/bin/sh
+# explain decides as run does (filebroker(1), explain --resolve, the
+# default): through the symlinks on this disk, ".." taken physically, the
+# path asked and the canonical one both shown; what does not exist decided
+# as written, and said; --lexical as before.
+. tests/integration/lib.sh
+
+mkdir -p "$T/real/sub"
+echo data >"$T/real/f"
+ln -s real "$T/link"
+ln -s "$T/real/f" "$T/abs"
+chmod -R go+rX "$T"
+cat >"$T/p.policy" <<EOF
+include @runtime
+allow read,list $T/real/**
+EOF
+cat >"$T/through-link.policy" <<EOF
+include @runtime
+allow read,list $T/link/**
+EOF
+
+expect "a path through a symlink: allowed, both paths shown" \
+	"^allow  read  $T/link/f -> $T/real/f  \\($T/p.policy:2\\)\$" \
+	"$FB" explain --policy "$T/p.policy" "$T/link/f"
+expect "an absolute symlink" "^allow  read  $T/abs -> $T/real/f  " \
+	"$FB" explain --policy "$T/p.policy" "$T/abs"
+expect "'..' is physical: link/sub/.. is real" "^allow  read  $T/link/sub/../f -> $T/real/f  " \
+	"$FB" explain --policy "$T/p.policy" "$T/link/sub/../f"
+expect "a relative path" "^allow  read  link/f -> $T/real/f  " \
+	sh -c "cd '$T' && '$FB' explain --policy p.policy link/f"
+expect "a rule written through a symlink matches nothing" \
+	"^deny   read  $T/link/f -> $T/real/f  \\(default\\)\$" \
+	"$FB" explain --policy "$T/through-link.policy" "$T/link/f"
+expect "--lexical: as written" "^deny   read  $T/link/f  \\(default\\)\$" \
+	"$FB" explain --lexical --policy "$T/p.policy" "$T/link/f"
+expect "a missing name: said, and decided as written" \
+	"note: '$T/real/new' does not exist \\(yet\\): decided as written
+allow  read  $T/link/new -> $T/real/new  " \
+	"$FB" explain --policy "$T/p.policy" "$T/link/new"
+expect "--json: the canonical path, the one asked, whether it exists" \
+	"^\\{\"path\":\"$T/real/f\",\"given\":\"$T/link/f\",\"exists\":true,\"access\":\"read\",\"decision\":\"allow\"" \
+	"$FB" explain --json --policy "$T/p.policy" "$T/link/f"
+expect "/proc is not resolved: /proc/self is the worker's" \
+	"^allow  read  /proc/self/status -> /proc/4242/status  " \
+	sh -c "printf 'allow read /proc/self/status\n' >'$T/proc.policy' &&
+	       '$FB' explain --policy '$T/proc.policy' --pid 4242 /proc/self/status"
+
+# What explain says, run does.
+need_run "explain.sh (running workers)"
+for pol in p through-link; do
+	for path in "$T/link/f" "$T/abs" "$T/real/f"; do
+		d=$("$FB" explain --policy "$T/$pol.policy" "$path" 2>/dev/null | cut -d' ' -f1)
+		if "$FB" run --policy "$T/$pol.policy" -- cat "$path" >/dev/null 2>&1; then r=allow; else r=deny; fi
+		if [ "$d" = "$r" ]; then
+			pass "$pol.policy, ${path#"$T"/}: explain and run agree ($d)"
+		else
+			fail "$pol.policy, ${path#"$T"/}: explain says $d, run did $r"
+		fi
+	done
+done
+if [ -e /usr/share/misc/magic.mgc ] && command -v file >/dev/null; then
+	printf 'include @runtime\nallow read /usr/lib/file/**\nallow read %s/**\n' "$T/real" >"$T/file.policy"
+	expect "magic.mgc through its symlink: explain allows" "^allow  read  /usr/share/misc/magic.mgc -> " \
+		"$FB" explain --policy "$T/file.policy" /usr/share/misc/magic.mgc
+	refute "magic.mgc through its symlink: run allows" "denied open of \"/usr/share/misc/magic.mgc\"" \
+		"$FB" run --policy "$T/file.policy" -- file "$T/real/f"
+fi
+
+finish
