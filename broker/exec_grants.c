@@ -623,7 +623,7 @@ exec_grants_reach_unreadable(const struct exec_grants *g, const struct fsctx *fs
 	struct stat st;
 	size_t i;
 
-	for (i = 0; i < g->npaths; i++)
+	for (i = 0; fs != NULL && i < g->npaths; i++)
 		if (stat(g->paths[i], &st) == 0 && S_ISDIR(st.st_mode)
 			? protect_beneath(fs, g->paths[i], PROTECT_READ)
 			: protect_check(fs, g->paths[i], NULL, PROTECT_READ))

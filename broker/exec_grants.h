@@ -78,7 +78,8 @@ int exec_grants_add_reads(const struct policy *p, const struct fsctx *fs,
 
 /*
  * The first exec grant that reaches an audit file of fs (a folder granted
- * whole with one below it, or the file itself), or NULL.  Exec grants
+ * whole with one below it, or the file itself), or NULL (always for fs
+ * NULL).  Exec grants
  * carry READ_FILE (execve needs it), which matters once read-only opens
  * reach Landlock (explicit mode's loader): then such a grant would let the
  * worker read the trail.
