@@ -878,6 +878,8 @@ audit_format_session_start(const struct audit_sess *s, const struct audit_sessio
 	} else
 		out_str(&o, "null");
 	out_field(&o, "profile", info->profile, AUDIT_STR_MAX, 1, &trunc);
+	if (info->tmp != NULL)
+		out_field(&o, "tmp", info->tmp, AUDIT_STR_MAX, 1, &trunc);
 	if (info->complain)
 		out_str(&o, ",\"complain\":true");
 	if (trunc)

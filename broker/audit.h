@@ -252,6 +252,8 @@ struct audit_session {
 				      built-in default */
 	const char *policy_sha256; /* audit_policy_sha256() of the policy */
 	const char *profile;	   /* serve: the profile's "FILE:LINE" */
+	const char *tmp;	   /* run: the private temporary folder, or NULL
+				      (no key in the record) */
 	int complain;		   /* --complain */
 	/*
 	 * run: this process started the worker: command, cwd, the invoker's

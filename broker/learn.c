@@ -21,6 +21,7 @@
 #include "learn.h"
 #include "log.h"
 #include "out.h"
+#include "private_tmp.h"
 
 /*
  * Paths whose grant a person must look at, as policy text: each rule's
@@ -930,8 +931,12 @@ learn_record(struct learn *l, const struct audit_rec *r, const char *file, uint6
 		l->errors++;
 		return 0;
 	}
-	/* filebroker run's own preload library needs no rule. */
-	if (r->rule != NULL && strcmp(r->rule, "@preload") == 0)
+	/* filebroker run's own preload library needs no rule, nor does its
+	 * private temporary folder (each run has its own) or the folders
+	 * above it. */
+	if (r->rule != NULL &&
+	    (strcmp(r->rule, "@preload") == 0 || strcmp(r->rule, PRIVATE_TMP_RULE) == 0 ||
+		strcmp(r->rule, "@ancestor of " PRIVATE_TMP_RULE) == 0))
 		return 0;
 	l->used++;
 	if (l->uid < 0)

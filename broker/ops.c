@@ -44,6 +44,7 @@
 #include "ops_impl.h"
 #include "path.h"
 #include "policy.h"
+#include "private_tmp.h"
 #include "task.h"
 
 /* Retries when the filesystem changes between the walk and the act. */
@@ -706,6 +707,8 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	ev.waived = c->decided && !c->allowed && c->waived;
 	ev.session = c->s->sess;
 
+	if (c->decided && !c->allowed && !c->waived)
+		private_tmp_denied(c->s->tmp, ev.canon, ev.access, ev.rule);
 	if (c->s->audit == NULL) {
 		/* No sink: a denial still says so, on stderr, once for each
 		 * distinct denial (denials.h). */

@@ -41,6 +41,7 @@
 #include "notify.h"
 #include "ops.h"
 #include "policy.h"
+#include "private_tmp.h"
 #include "sandbox.h"
 #include "serve.h"
 #include "task.h"
@@ -79,7 +80,7 @@ run_usage(FILE *f)
 	    "                      [--audit-sync] [--audit-key FILE] [--complain]\n"
 	    "                      [--explicit] [--net] [--weaker-sandbox]\n"
 	    "                      [--placement spread|shared] [--no-preload]\n"
-	    "                      [--no-pid-namespace]\n"
+	    "                      [--no-pid-namespace] [--tmp DIR | --no-tmp]\n"
 	    "                      [--print-sandbox] [-v] [--] COMMAND [ARG...]\n"
 	    "\n"
 	    "Run COMMAND as a sandboxed worker whose every file access the broker\n"
@@ -91,8 +92,9 @@ run_usage(FILE *f)
 	    "environment variable FILEBROKER_FD (see libfilebroker(3)).\n"
 	    "\n"
 	    "  --policy FILE     the policy (filebroker.policy(5)); without it and\n"
-	    "                    without one-off grants: include @runtime, and read\n"
-	    "                    and list the current folder's tree\n"
+	    "                    without one-off grants: @runtime, @shell, @python3,\n"
+	    "                    @perl, @users, list and stat the names in /, and\n"
+	    "                    read and list the current folder's tree\n"
 	    "  --read PATH       one-off grant (repeatable): read PATH, or read and list\n"
 	    "                    everything in the folder PATH\n"
 	    "  --write PATH      read, write, create, delete and list everything in the\n"
@@ -148,6 +150,12 @@ run_usage(FILE *f)
 	    "                    nothing it starts outlives even a broker killed with\n"
 	    "                    SIGKILL, with its own /proc (the namespace's pids);\n"
 	    "                    when the kernel refuses it, -v says why\n"
+	    "  --tmp DIR         make the run's private temporary folder in DIR\n"
+	    "                    (default: $TMPDIR, else /tmp): filebroker.XXXXXX,\n"
+	    "                    the worker's, mode 0700, in its TMPDIR, TMP and\n"
+	    "                    TEMP, all but exec allowed in it (rule @tmp), and\n"
+	    "                    removed with all in it when the run ends\n"
+	    "  --no-tmp          no private temporary folder (TMPDIR is left as it is)\n"
 	    "  --weaker-sandbox  start even if the kernel lacks Landlock or seccomp\n"
 	    "                    features, saying what is missing\n"
 	    "  --print-sandbox   show what the worker would get, and exit\n"
@@ -454,6 +462,9 @@ find_preload(char *buf, size_t size)
 static void
 run_cleanup(struct session *s, struct exec_grants *eg, struct elf_load *load)
 {
+	/* The worker and all it started are gone: nothing adds to the tree. */
+	if (s->tmp != NULL)
+		private_tmp_remove(s->tmp);
 	elf_probe_load_free(load);
 	denials_summary(s->denials, "");
 	denials_free(s->denials);
@@ -567,6 +578,8 @@ cmd_run(int argc, char **argv)
 		{ "exec", required_argument, NULL, 'x' },
 		{ "allow", required_argument, NULL, 'A' },
 		{ "print-policy", no_argument, NULL, 'Y' },
+		{ "tmp", required_argument, NULL, 'T' },
+		{ "no-tmp", no_argument, NULL, 'O' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -581,7 +594,9 @@ cmd_run(int argc, char **argv)
 	sigset_t mask, oldmask;
 	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0;
 	enum placement placement = PLACE_SPREAD;
-	int preload = 1, pidns = 1, print_policy = 0;
+	int preload = 1, pidns = 1, print_policy = 0, no_tmp = 0;
+	const char *tmp_parent = NULL, *tmp_rules_for = NULL;
+	struct private_tmp pt;
 	struct run_grants grants = { 0 };
 	char preload_path[PATH_MAX], msg[512];
 	struct exec_grants eg;
@@ -648,6 +663,12 @@ cmd_run(int argc, char **argv)
 		case 'Y':
 			print_policy = 1;
 			break;
+		case 'T':
+			tmp_parent = optarg;
+			break;
+		case 'O':
+			no_tmp = 1;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -679,11 +700,30 @@ cmd_run(int argc, char **argv)
 		return EXIT_BROKER;
 	}
 	log_init(verbose);
+	if (no_tmp && tmp_parent != NULL) {
+		log_warnx("run: --tmp and --no-tmp together: pick one");
+		return EXIT_BROKER;
+	}
 
 	memset(&s, 0, sizeof(s));
-	s.policy = run_policy_load(policy_path, &grants);
+	/* The private temporary folder first: the policy names it.  Printing
+	 * makes none, and shows its name's form. */
+	if (!no_tmp) {
+		if (private_tmp_parent(&pt, tmp_parent) == -1)
+			return EXIT_BROKER;
+		if (print || print_policy)
+			private_tmp_form(&pt);
+		else if (private_tmp_make(&pt) == -1)
+			return EXIT_BROKER;
+		else
+			s.tmp = &pt;
+		tmp_rules_for = pt.path;
+	}
+	s.policy = run_policy_load(policy_path, &grants, tmp_rules_for);
 	if (print_policy) {
-		c = run_policy_print(s.policy, policy_path, &grants, stdout) == -1 ? EXIT_BROKER : 0;
+		c = run_policy_print(s.policy, policy_path, &grants, tmp_rules_for, stdout) == -1
+		    ? EXIT_BROKER
+		    : 0;
 		if (c != 0)
 			log_warn("run: --print-policy");
 		policy_free((struct policy *)s.policy);
@@ -738,6 +778,13 @@ cmd_run(int argc, char **argv)
 	}
 	s.uid = ws.uid;
 	s.gid = ws.gid;
+	if (s.tmp != NULL) {
+		if (private_tmp_give(s.tmp, ws.uid, ws.gid) == -1 || private_tmp_setenv(s.tmp) == -1)
+			fatal("run: the private temporary folder %s", s.tmp->path);
+		log_info("run: private temporary folder %s (TMPDIR, TMP and TEMP; rule %s), "
+			 "removed when the run ends",
+		    s.tmp->path, PRIVATE_TMP_RULE);
+	}
 	ws.pidns = pidns;
 	ws.transparent = !explicit;
 	ws.allow_net = net;
@@ -856,7 +903,7 @@ cmd_run(int argc, char **argv)
 		&(struct audit_session){ .mode = ws.listener != -1 ? "transparent" : "explicit",
 		    .placement = placement == PLACE_SPREAD ? "spread" : "shared", .argv = argv, .pid = rs.worker,
 		    .uid = ws.uid, .gid = ws.gid, .policy = policy_path, .p = s.policy,
-		    .complain = complain, .local = 1 },
+		    .tmp = s.tmp != NULL ? s.tmp->path : NULL, .complain = complain, .local = 1 },
 		&s.sess) == -1) {
 		log_warn("audit: %s: a record could not be written (the session's start); "
 			 "denying every request from now on",

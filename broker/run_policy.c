@@ -22,6 +22,7 @@
 #include "canon.h"
 #include "log.h"
 #include "out.h"
+#include "private_tmp.h"
 #include "run_policy.h"
 #include "strict.h"
 
@@ -208,22 +209,44 @@ print_diags(const struct policy_diags *d, const struct run_grants *g)
 	}
 }
 
+/*
+ * The default policy, for a first try without --policy or grants: what
+ * programs and shell one-liners need to run (the runtime, the shell and
+ * coreutils, Python, Perl, the user and group names), the names at the top
+ * of the tree, which every user may list and stat, and the current folder's
+ * tree to read; nothing to write but the private temporary folder.  Not
+ * the current folder's tree when it is / (that would be every file, as
+ * root /etc/shadow too).
+ */
+static void
+default_text(struct run_grants *t)
+{
+	char cwd[PATH_MAX], esc[2 * PATH_MAX + 1];
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		fatal("getcwd");
+	put(t, "include @runtime\ninclude @shell\ninclude @python3\ninclude @perl\n"
+	       "include @users\nallow list /\nallow stat /*\n");
+	if (strcmp(cwd, "/") == 0) {
+		log_warnx("run: the current folder is /: the default policy does not grant its "
+			  "tree (every file); --read PATH grants one");
+		return;
+	}
+	if (policy_escape(cwd, esc, sizeof(esc)) < 0)
+		fatalx("the current folder cannot be written in the default policy");
+	put(t, "allow read,list %s/**\n", esc);
+}
+
 /* The text to load: the grants, then the include of the policy file or of
  * @runtime (grants alone), or the default policy (nothing given). */
 static char *
 policy_text(const char *policy_path, const struct run_grants *g, size_t *len)
 {
-	char cwd[PATH_MAX], esc[2 * PATH_MAX + 1];
+	char esc[2 * PATH_MAX + 1];
 	struct run_grants t = { 0 };
 
 	if (g->n == 0 && policy_path == NULL) {
-		/* The default: the runtime and the current folder's tree. */
-		if (getcwd(cwd, sizeof(cwd)) == NULL)
-			fatal("getcwd");
-		if (policy_escape(cwd, esc, sizeof(esc)) < 0)
-			fatalx("the current folder cannot be written in the default policy");
-		put(&t, "include @runtime\nallow read,list %s%s**\n", esc,
-		    strcmp(cwd, "/") == 0 ? "" : "/");
+		default_text(&t);
 		*len = t.len;
 		return t.text;
 	}
@@ -240,24 +263,35 @@ policy_text(const char *policy_path, const struct run_grants *g, size_t *len)
 }
 
 struct policy *
-run_policy_load(const char *policy_path, const struct run_grants *g)
+run_policy_load(const char *policy_path, const struct run_grants *g, const char *tmp)
 {
+	struct policy_load_opts opts = { 0 };
 	struct policy_diags diags = { 0 };
 	struct policy *p = NULL;
 	const char *name;
-	char *text;
+	char *text, *tmp_rules = NULL;
 	size_t len;
 	int rv;
 
+	if (strict_opts() != NULL)
+		opts = *strict_opts();
+	/* The private temporary folder's rules come first, named @tmp. */
+	if (tmp != NULL) {
+		if ((tmp_rules = private_tmp_rules(tmp)) == NULL)
+			fatal("run: the temporary folder %s cannot be written in a policy", tmp);
+		opts.extra_name = PRIVATE_TMP_RULE;
+		opts.extra_text = tmp_rules;
+	}
 	if (g->n == 0 && policy_path != NULL) {
 		/* The file alone, named as the user named it. */
-		rv = policy_load_opts(policy_path, strict_opts(), &p, &diags);
+		rv = policy_load_opts(policy_path, &opts, &p, &diags);
 	} else {
 		text = policy_text(policy_path, g, &len);
 		name = g->n == 0 ? "(default policy)" : GRANTS_NAME;
-		rv = policy_load_buffer_opts(name, text, len, NULL, strict_opts(), &p, &diags);
+		rv = policy_load_buffer_opts(name, text, len, NULL, &opts, &p, &diags);
 		free(text);
 	}
+	free(tmp_rules);
 	if (rv == -1) {
 		print_diags(&diags, g);
 		policy_diags_free(&diags);
@@ -271,7 +305,7 @@ run_policy_load(const char *policy_path, const struct run_grants *g)
 
 int
 run_policy_print(const struct policy *p, const char *policy_path, const struct run_grants *g,
-    FILE *out)
+    const char *tmp, FILE *out)
 {
 	size_t i;
 
@@ -284,8 +318,15 @@ run_policy_print(const struct policy *p, const char *policy_path, const struct r
 	else if (g->n > 0)
 		fprintf(out, ": one-off grants and @runtime");
 	else
-		fprintf(out, " without --policy: @runtime and the current folder's tree");
+		fprintf(out, " without --policy: the default (@runtime, @shell, @python3, @perl, "
+			     "@users, the top folder's names, the current folder's tree)");
 	fprintf(out, ".\n");
+	if (tmp != NULL) {
+		fprintf(out, "# %s: the run's private temporary folder (TMPDIR), made at start as ",
+		    PRIVATE_TMP_RULE);
+		out_text(out, tmp);
+		fprintf(out, " (random letters in place of the X's) and removed at the end.\n");
+	}
 	for (i = 0; i < g->n; i++) {
 		fprintf(out, "# %s:%zu is from ", GRANTS_NAME, i + 1);
 		out_text(out, g->origin[i]);

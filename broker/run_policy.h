@@ -1,8 +1,8 @@
 /*
  * run_policy.h: the policy `filebroker run` decides with: the file given
  * with --policy, one-off grants from the command line (--read, --write,
- * --exec, --allow), both together, or the default (@runtime and the
- * current folder's tree).
+ * --exec, --allow), both together, or the default; and the rules of the
+ * private temporary folder (private_tmp.h).
  */
 #ifndef FB_RUN_POLICY_H
 #define FB_RUN_POLICY_H
@@ -41,15 +41,21 @@ void run_grants_free(struct run_grants *g);
 
 /*
  * The policy to decide with: policy_path (NULL: none) and the grants (none
- * given: n == 0).  Neither: the default policy.  Grants alone: @runtime
- * and the grants.  On a policy that does not load, prints its diagnostics
- * (and which option a "(command line):N" line is) and exits 125.
+ * given: n == 0).  Neither: the default policy (@runtime, @shell,
+ * @python3, @perl, @users, list and stat of the top folder's names, read
+ * and list of the current folder's tree unless it is /).  Grants alone:
+ * @runtime and the grants.  With tmp (the private temporary folder, or
+ * NULL: none), its rules first, named @tmp (private_tmp.h).  On a policy
+ * that does not load, prints its diagnostics (and which option a
+ * "(command line):N" line is) and exits 125.
  */
-struct policy *run_policy_load(const char *policy_path, const struct run_grants *g);
+struct policy *run_policy_load(const char *policy_path, const struct run_grants *g,
+    const char *tmp);
 
-/* --print-policy: the policy as text, each rule with where it came from;
- * 0, or -1 (errno from the stream). */
+/* --print-policy: the policy as text, each rule with where it came from
+ * (tmp: the private temporary folder's name, or NULL); 0, or -1 (errno
+ * from the stream). */
 int run_policy_print(const struct policy *p, const char *policy_path, const struct run_grants *g,
-    FILE *out);
+    const char *tmp, FILE *out);
 
 #endif

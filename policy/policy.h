@@ -138,6 +138,13 @@ struct policy_load_opts {
 	    void *arg);
 	void *arg;
 	int warn_only;
+	/* Rules the caller adds (filebroker run's private temporary folder):
+	 * policy text read before the policy's own, as common rules, each
+	 * named extra_name exactly (no line number), e.g. "@tmp".  The name
+	 * must start with '@' (not a file: policy_foreach_file() passes it
+	 * over).  NULL: none. */
+	const char *extra_name;
+	const char *extra_text;
 };
 
 /* policy_load() and policy_load_buffer() with opts (NULL: none). */
@@ -335,5 +342,10 @@ ssize_t policy_pattern_prefix(const char *pattern, char *buf, size_t size);
  * by the stream.
  */
 int policy_print(const struct policy *p, FILE *out);
+
+/* As policy_print(), without the caller's extra rules
+ * (policy_load_opts.extra_*): the policy as its files say, the same
+ * whatever was added (`filebroker check --print` of the file prints it). */
+int policy_print_own(const struct policy *p, FILE *out);
 
 #endif

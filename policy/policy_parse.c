@@ -433,7 +433,9 @@ parse_rule(struct pctx *c, const struct lineref *lr, struct tok *t, int n)
 	if (r.allow && (r.bits & (POLICY_READ | POLICY_WRITE | POLICY_LIST | POLICY_EXEC)))
 		r.eff |= POLICY_STAT;
 	r.pattern = malloc(t[2].len + 1);
-	if (asprintf(&r.where, "%s:%d", lr->file, lr->line) == -1)
+	if (lr->file == c->unnumbered)
+		r.where = strdup(lr->file);
+	else if (asprintf(&r.where, "%s:%d", lr->file, lr->line) == -1)
 		r.where = NULL;
 	if (r.pattern == NULL || r.where == NULL) {
 		c->nomem = 1;
@@ -601,6 +603,26 @@ policy_parse_text(struct pctx *c, const char *name, const char *text, size_t len
 		p = nl + 1;
 	}
 	return 0;
+}
+
+void
+policy_parse_extra(struct pctx *c)
+{
+	const struct policy_load_opts *o = c->opts;
+
+	if (o == NULL || o->extra_text == NULL)
+		return;
+	if (o->extra_name == NULL || o->extra_name[0] != '@') {
+		policy_ctx_diag(c, POLICY_ERROR, "policy", 0, 0,
+		    "extra rules need a name starting with '@'");
+		return;
+	}
+	if ((c->unnumbered = intern(c, o->extra_name)) == NULL) {
+		c->nomem = 1;
+		return;
+	}
+	policy_parse_text(c, o->extra_name, o->extra_text, strlen(o->extra_text), NULL);
+	c->nextra = c->nrules;
 }
 
 /* Why a file that is not a regular file is refused, for messages. */
