@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -427,7 +428,7 @@ need(struct search *s, const struct obj *o, const char *name, const char *by)
  * names (as the kernel, a few levels deep).  Canonical, into prog; 0, or
  * -1 when it cannot be read. */
 static int
-follow_scripts(const char *path, char *prog, int *script)
+follow_scripts(const char *path, char *prog)
 {
 	char head[SCRIPT_HEAD + 1], cur[PATH_MAX], *p, *end;
 	ssize_t n;
@@ -449,7 +450,6 @@ follow_scripts(const char *path, char *prog, int *script)
 			return -1; /* no path, or a line longer than the kernel reads */
 		*end = '\0';
 		snprintf(cur, sizeof(cur), "%s", p);
-		*script = 1;
 	}
 	return -1;
 }
@@ -462,7 +462,7 @@ elf_probe_load(const char *path, struct elf_load *l)
 	size_t i, j;
 
 	memset(l, 0, sizeof(*l));
-	if (follow_scripts(path, l->prog, &l->script) == -1)
+	if (follow_scripts(path, l->prog) == -1)
 		return;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		fatal("run: the loader's libraries");
@@ -533,6 +533,7 @@ elf_probe_load_free(struct elf_load *l)
 		free(l->libs[i].by);
 	}
 	free(l->libs);
+	free(l->why);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -595,103 +596,101 @@ names_add(struct names *nm, const char *name)
 		snprintf(nm->text + len, sizeof(nm->text) - len, "%s%s", len ? ", " : "", name);
 }
 
-/* Say one problem, or only count it past CHECK_LINES_MAX. */
-#define SAY(n, ...) \
-	do { \
-		if ((n)++ < CHECK_LINES_MAX) \
-			log_warnx(__VA_ARGS__); \
-	} while (0)
+/* Keep one line for later, and show it now with -v; only counted past
+ * CHECK_LINES_MAX.  Printf-like. */
+static void keep(struct elf_load *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+keep(struct elf_load *l, const char *fmt, ...)
+{
+	char line[3 * PATH_MAX];
+	va_list ap;
+	size_t len, have = l->why != NULL ? strlen(l->why) : 0;
+	char *nw;
+
+	if (l->nwhy++ >= CHECK_LINES_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_info("%s", line);
+	len = strlen(line);
+	if ((nw = realloc(l->why, have + len + 2)) == NULL)
+		fatal("run: the loader's diagnostics");
+	memcpy(nw + have, line, len);
+	nw[have + len] = '\n';
+	nw[have + len + 1] = '\0';
+	l->why = nw;
+}
 
 size_t
-elf_probe_check(const struct policy *p, const struct elf_load *l, const char *cmd)
+elf_probe_check(const struct policy *p, struct elf_load *l, const char *cmd)
 {
-	char canon[PATH_MAX], pat[2 * PATH_MAX];
+	char pat[2 * PATH_MAX];
 	struct names sys = { "", 0 };
 	struct policy_decision d;
 	const struct elf_lib *lib;
-	size_t n = 0, i;
-	int run = 1;
+	size_t i;
 
-	if (l->script && policy_decide(p, l->prog, POLICY_EXEC, 0, &d) == 0 && !d.allowed) {
-		if (strcmp(d.rule, "default") != 0)
-			SAY(n, "run: '%s' is a script for %s, and rule %s denies exec of it", cmd,
-			    l->prog, d.rule);
-		else if (policy_escape(l->prog, pat, sizeof(pat)) >= 0)
-			SAY(n,
-			    "run: '%s' is a script for %s, and no rule allows exec of it: add "
-			    "'allow exec %s' to the policy",
-			    cmd, l->prog, pat);
-	}
+	/* The loader's exec and a script's interpreter are exec's, which
+	 * execdiag.h says when the start fails; here, what the loader reads. */
 	if (l->interp[0] == '\0')
-		return n;
-	/* What @runtime grants, said once: "include @runtime". */
-	if (realpath(l->interp, canon) == NULL)
-		SAY(n, "run: '%s' needs the loader %s, which does not exist here: it cannot start",
-		    cmd, l->interp);
-	else if (policy_decide(p, canon, POLICY_EXEC, 0, &d) == 0 && !d.allowed) {
-		if (strcmp(d.rule, "default") == 0)
-			run = 0;
-		else
-			SAY(n,
-			    "run: explicit mode: '%s' is dynamically linked, and rule %s denies "
-			    "exec of its loader %s",
-			    cmd, d.rule, canon);
-	}
+		return 0;
 	if (policy_decide(p, CACHE_PATH, POLICY_READ, 0, &d) == 0 && !d.allowed &&
 	    strcmp(d.rule, "default") == 0)
 		names_add(&sys, CACHE_PATH);
 	for (i = 0; i < l->nlibs; i++) {
 		lib = &l->libs[i];
 		if (lib->path == NULL) {
-			SAY(n,
-			    "run: '%s' needs %s (for %s), which its loader will find nowhere: it "
-			    "cannot start",
-			    cmd, lib->name, lib->by);
+			keep(l, "run: '%s' needs %s (for %s), which its loader finds nowhere", cmd,
+			    lib->name, lib->by);
 			continue;
 		}
 		if (policy_decide(p, lib->path, POLICY_READ, 0, &d) == -1 || d.allowed)
 			continue;
 		if (strcmp(d.rule, "default") != 0)
-			SAY(n,
-			    "run: explicit mode: '%s' needs %s, which its loader finds at %s, "
-			    "and rule %s denies read of it",
+			keep(l,
+			    "run: explicit mode: '%s' needs %s, which its loader finds at %s, and "
+			    "rule %s denies read of it",
 			    cmd, lib->name, lib->path, d.rule);
 		else if (in_runtime_dir(lib->path))
 			names_add(&sys, lib->name);
 		else
-			SAY(n,
-			    "run: explicit mode: '%s' needs %s, which its loader finds at %s, "
-			    "and no rule allows read of it: add 'allow read %s' to the policy",
+			keep(l,
+			    "run: explicit mode: '%s' needs %s, which its loader finds at %s, and "
+			    "no rule allows read of it: add 'allow read %s' to the policy",
 			    cmd, lib->name, lib->path, lib_pattern(lib->path, pat, sizeof(pat)));
 	}
-	if (!run || sys.n > 0) {
-		n += !run + sys.n;
-		log_warnx("run: explicit mode: '%s' is dynamically linked, and the policy does not "
-			  "let its loader (%s) %s%s%s%s%s: include @runtime in the policy",
-		    cmd, l->interp, run ? "" : "run", !run && sys.n ? ", nor " : "",
-		    sys.n ? "read the system's libraries (" : "", sys.text,
-		    sys.n > 3 ? ", ...)" :
-			sys.n ? ")" :
-				"");
-	}
-	if (n > CHECK_LINES_MAX)
-		log_warnx("run: ... and more such problems");
+	/* What @runtime grants, said once. */
+	if (sys.n > 0)
+		keep(l,
+		    "run: explicit mode: '%s' is dynamically linked, and the policy does not let "
+		    "its loader read the system's libraries (%s%s): include @runtime in the policy",
+		    cmd, sys.text, sys.n > 3 ? ", ..." : "");
 	if (l->truncated)
 		log_info("run: '%s' loads more than %d objects: the libraries of the rest were not "
 			 "looked at",
 		    cmd, ELF_PROBE_OBJECTS_MAX);
-	return n;
+	return l->nwhy;
 }
 
 void
 elf_probe_exit_hint(const struct elf_load *l, const char *cmd)
 {
+	const char *p, *nl;
+
 	if (l->interp[0] == '\0')
 		return;
-	log_warnx("run: '%s' exited with status 127 before its first request: its loader could "
-		  "not start it (its message is above); in explicit mode the loader reads only "
-		  "the libraries the policy allows (--print-sandbox lists them)",
-	    cmd);
+	for (p = l->why; p != NULL && (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+		log_warnx("%.*s", (int)(nl - p), p);
+	if (l->nwhy > CHECK_LINES_MAX)
+		log_warnx("run: ... and %zu more such problems", l->nwhy - CHECK_LINES_MAX);
+	if (l->nwhy == 0)
+		log_warnx("run: '%s' exited with status 127 before its first request; if the "
+			  "message above is its loader's (\"error while loading shared "
+			  "libraries\"), in explicit mode the loader reads only the libraries the "
+			  "policy allows in its folders (--print-sandbox lists them)",
+		    cmd);
 }
 
 /* ---- run --explicit */
@@ -716,9 +715,10 @@ elf_probe_explicit(const struct policy *p, const struct fsctx *fs, const char *c
 		return 0;
 	}
 	if (g->ruleset < 0) {
-		log_warnx("run: explicit mode without Landlock: the loader of '%s' cannot be let "
-			  "read its libraries, so a dynamically linked program cannot start here; "
-			  "link it statically",
+		keep(l,
+		    "run: explicit mode without Landlock: the loader of '%s' cannot be let read "
+		    "its libraries, so a dynamically linked program cannot start here; link it "
+		    "statically",
 		    cmd);
 		return 0;
 	}
@@ -727,9 +727,10 @@ elf_probe_explicit(const struct policy *p, const struct fsctx *fs, const char *c
 	/* Once read-only opens reach Landlock, an exec grant's READ_FILE
 	 * counts too: none may reach the audit trail. */
 	if ((bad = exec_grants_reach_unreadable(g, fs)) != NULL) {
-		log_warnx("run: explicit mode: the exec grant of %s reaches an audit file, which "
-			  "the worker's loader could then read: its reads stay refused, so '%s' "
-			  "cannot start; narrow the exec rules, or keep the audit file elsewhere",
+		keep(l,
+		    "run: explicit mode: the exec grant of %s reaches an audit file, which the "
+		    "worker's loader could then read: its reads stay refused, so '%s' cannot "
+		    "start; narrow the exec rules, or keep the audit file elsewhere",
 		    bad, cmd);
 		return 0;
 	}

@@ -45,7 +45,6 @@ struct elf_lib {
 struct elf_load {
 	char prog[PATH_MAX];   /* the ELF that runs: COMMAND, or the
 				* interpreter its "#!" line names */
-	int script;	       /* prog is a script's interpreter */
 	char interp[PATH_MAX]; /* its loader (PT_INTERP); "" when it is
 				* static, or no ELF object of this machine */
 	char **roots;	       /* the folders the loader searches and the files
@@ -55,7 +54,10 @@ struct elf_load {
 	struct elf_lib *libs; /* what it looks for, and where it finds it */
 	size_t nlibs;
 	int truncated; /* ELF_PROBE_OBJECTS_MAX reached: libraries of
-				* libraries were not all followed */
+			* libraries were not all followed */
+	char *why;     /* what would keep it from starting, one line each
+			* (elf_probe_check()), or NULL */
+	size_t nwhy;   /* how many (past the lines kept too) */
 };
 
 /*
@@ -69,33 +71,33 @@ void elf_probe_load(const char *path, struct elf_load *l);
 void elf_probe_load_free(struct elf_load *l);
 
 /*
- * Explicit mode, before the launch: say, one line each, what keeps the
- * program of l from starting under p: its loader, which the policy does
- * not let run (exec); /etc/ld.so.cache, or a library, which it does not let
- * the loader read, with the rule that denies it or what to add; a library
- * the loader will find nowhere; the interpreter of a script, which it does
- * not let run.  cmd names the program as the user did.
- * Returns how many problems were found (0: nothing seen that would stop
- * it).
+ * Explicit mode, before the launch: what keeps the loader of l's program
+ * from starting under p, kept in l->why, one line each, to be said if the
+ * start then fails (elf_probe_exit_hint()), and logged at once with -v: a
+ * library the policy does not let it read, with the rule that denies it or
+ * the rule to add ("include @runtime" once for the system's); a library it
+ * finds nowhere.  Its own exec, and a script's interpreter's, are
+ * execdiag.h's.  cmd names the program as the user did.  Returns how many
+ * problems were found (0: nothing seen that would stop it).
  */
-size_t elf_probe_check(const struct policy *p, const struct elf_load *l, const char *cmd);
+size_t elf_probe_check(const struct policy *p, struct elf_load *l, const char *cmd);
 
 /* Explicit mode, after: the worker of a dynamically linked program exited
- * with status 127 before its first request, which is the loader's failure
- * (its message is above, on the worker's stderr): say what that means here
- * and where to look. */
+ * with status 127 before its first request, which is its loader's failure
+ * (the loader's own message is above, on the worker's stderr): say why,
+ * the lines elf_probe_check() kept, or where to look. */
 void elf_probe_exit_hint(const struct elf_load *l, const char *cmd);
 
 /*
  * run --explicit, before the launch: probe COMMAND (cmd as the user gave
  * it, found as execvp(3) would) into *l (free with elf_probe_load_free()),
- * say what would keep it from starting (elf_probe_check()), and for a
+ * find what would keep it from starting (elf_probe_check()), and for a
  * dynamically linked one add its loader's read grants to g
  * (exec_grants_add_reads(), fs the broker's own files).  Returns 1 when
  * the worker's filter is to let read-only opens reach the kernel (grants
  * were made, in g's Landlock ruleset), 0 when not (a static program,
- * nothing to grant, no Landlock, an exec grant that reaches an audit file:
- * said), or -1 after logging why the grants could not be made.
+ * nothing to grant; no Landlock, an exec grant that reaches an audit file:
+ * kept in l->why), or -1 after logging why the grants could not be made.
  */
 int elf_probe_explicit(const struct policy *p, const struct fsctx *fs, const char *cmd,
     struct exec_grants *g, struct elf_load *l);

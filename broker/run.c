@@ -35,6 +35,7 @@
 #include "denials.h"
 #include "elf_probe.h"
 #include "exec_grants.h"
+#include "execdiag.h"
 #include "fdpass.h"
 #include "landlock.h"
 #include "log.h"
@@ -78,6 +79,7 @@ run_usage(FILE *f)
 	    "                      [--exec PATH]... [--allow 'ACCESS PATTERN']...\n"
 	    "                      [--print-policy] [--user USER] [--audit DEST]...\n"
 	    "                      [--audit-sync] [--audit-key FILE] [--complain]\n"
+	    "                      [-q] [--deny-status N]\n"
 	    "                      [--explicit] [--net] [--weaker-sandbox]\n"
 	    "                      [--placement spread|shared] [--no-preload]\n"
 	    "                      [--no-pid-namespace] [--tmp DIR | --no-tmp]\n"
@@ -119,6 +121,12 @@ run_usage(FILE *f)
 	    "                    './syslog' is a file.  Without it, each\n"
 	    "                    distinct denial prints one line on stderr, once\n"
 	    "                    (a count of the repeats comes at the end)\n"
+	    "                    and ends with the rule that would allow it\n"
+	    "  -q, --quiet       no denial lines on stderr (--audit still records\n"
+	    "                    each); the summary at the end is printed anyway\n"
+	    "  --deny-status N   exit N (1 to 124) when the worker exited 0 but a\n"
+	    "                    request was denied, so that a refused scan cannot\n"
+	    "                    pass as clean; a worker that failed keeps its status\n"
 	    "  --audit-sync      fdatasync the audit files before the replies (one\n"
 	    "                    fdatasync per batch of requests), so that\n"
 	    "                    records survive a power cut (slower)\n"
@@ -169,9 +177,14 @@ run_usage(FILE *f)
 	    "unless a deny rule denies it.  An exec rule for a path that does not\n"
 	    "exist is a warning: it lets nothing run.\n"
 	    "\n"
+	    "A run with denials ends with one line on stderr that sums them up, -q or\n"
+	    "not.  When COMMAND cannot run, or the worker exits 126 or 127, a line\n"
+	    "names the exec rules its interpreter, loader or programs need.\n"
+	    "\n"
 	    "Exit status: the worker's, or 128+N if signal N killed it; 125 if the\n"
 	    "broker failed (an audit record that could not be written included),\n"
-	    "126 if COMMAND could not run, 127 if it was not found.\n");
+	    "126 if COMMAND could not run, 127 if it was not found; with\n"
+	    "--deny-status N, N instead of the worker's 0 when a request was denied.\n");
 }
 
 static int
@@ -459,6 +472,44 @@ find_preload(char *buf, size_t size)
 	return -1;
 }
 
+/* --deny-status N: N, from 1 to 124 (125 to 127 are run's own, 128 and
+ * up a signal's); 0 after saying why not. */
+static int
+deny_status_parse(const char *arg)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v < 1 || v > 124) {
+		log_warnx("run: --deny-status: '%s': not a number from 1 to 124 (125 to 127 are "
+			  "run's own, 128 and up a signal's)",
+		    arg);
+		return 0;
+	}
+	return (int)v;
+}
+
+/*
+ * The exit status with --deny-status: N for a worker that exited 0 and was
+ * refused something (complain mode's would-denials refuse nothing).  A
+ * worker that failed keeps its status: it says more.
+ */
+static int
+deny_status(const struct session *s, int deny, int c)
+{
+	struct denials_count dc;
+
+	denials_count(s->denials, &dc);
+	if (deny == 0 || c != 0 || dc.refused == 0)
+		return c;
+	log_warnx("run: exit status %d (--deny-status), not the worker's 0: %llu request%s "
+		  "denied",
+	    deny, (unsigned long long)dc.refused, dc.refused == 1 ? " was" : "s were");
+	return deny;
+}
+
 static void
 run_cleanup(struct session *s, struct exec_grants *eg, struct elf_load *load)
 {
@@ -466,7 +517,7 @@ run_cleanup(struct session *s, struct exec_grants *eg, struct elf_load *load)
 	if (s->tmp != NULL)
 		private_tmp_remove(s->tmp);
 	elf_probe_load_free(load);
-	denials_summary(s->denials, "");
+	denials_summary(s->denials, "", s->audit != NULL);
 	denials_free(s->denials);
 	fsctx_close(&s->fs);
 	task_ns_free(s->ns);
@@ -580,6 +631,8 @@ cmd_run(int argc, char **argv)
 		{ "print-policy", no_argument, NULL, 'Y' },
 		{ "tmp", required_argument, NULL, 'T' },
 		{ "no-tmp", no_argument, NULL, 'O' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "deny-status", required_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -594,13 +647,14 @@ cmd_run(int argc, char **argv)
 	sigset_t mask, oldmask;
 	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0;
 	enum placement placement = PLACE_SPREAD;
-	int preload = 1, pidns = 1, print_policy = 0, no_tmp = 0;
+	int preload = 1, pidns = 1, print_policy = 0, no_tmp = 0, quiet = 0, deny = 0;
 	const char *tmp_parent = NULL, *tmp_rules_for = NULL;
 	struct private_tmp pt;
 	struct run_grants grants = { 0 };
 	char preload_path[PATH_MAX], msg[512];
 	struct exec_grants eg;
 	struct elf_load load;
+	struct execdiag xd;
 
 	log_set_fatal_status(EXIT_BROKER);
 	/* A worker that closes its end, or a closed stderr pipe, must not kill
@@ -610,7 +664,7 @@ cmd_run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:u:a:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:u:a:qvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			policy_path = optarg;
@@ -668,6 +722,13 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'O':
 			no_tmp = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'D':
+			if ((deny = deny_status_parse(optarg)) == 0)
+				return EXIT_BROKER;
 			break;
 		case 'v':
 			verbose++;
@@ -823,6 +884,11 @@ cmd_run(int argc, char **argv)
 		run_cleanup(&s, &eg, &load);
 		return EXIT_CANNOT_RUN;
 	}
+	/* Counted from the first denial, -q or not, sink or not. */
+	if ((s.denials = denials_new(quiet ? DENIALS_QUIET : 0, getcwd(msg, sizeof(msg)))) == NULL)
+		fatal("run: the denials' table");
+	/* What COMMAND's exec needs, read while any file may be. */
+	execdiag_study(&xd, s.policy, argv[0], ws.uid, ws.gid, ws.set_user);
 
 	/* Every message names its sender (SO_PASSCRED), from the first one:
 	 * a forked child's requests are the child's. */
@@ -862,7 +928,8 @@ cmd_run(int argc, char **argv)
 		eg.ruleset = -1;
 	}
 	if (rs.worker < 0) {
-		/* worker_start() said why. */
+		/* worker_start() said why; the study says what to add. */
+		execdiag_start_failed(&xd);
 		close(sp[0]);
 		run_cleanup(&s, &eg, &load);
 		return rs.worker == -EXIT_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
@@ -956,6 +1023,8 @@ cmd_run(int argc, char **argv)
 	close(rs.sigfd);
 	close(rs.pidfd);
 	c = exit_status(rs.status);
+	execdiag_exited(&xd, c, s.denials);
+	c = deny_status(&s, deny, c);
 	if (s.audit_broken) {
 		/* Every request since was denied (EIO) and said so once; the
 		 * trail is incomplete, so the run failed whatever the worker
