@@ -91,9 +91,8 @@ open_regular(const char *path)
 	return fd;
 }
 
-/* 0 with *ei, 1 for no ELF object of this machine, -1 unreadable. */
-static int
-probe_file(const char *path, struct elf_info *ei)
+int
+elf_probe_file(const char *path, struct elf_info *ei)
 {
 	autoclose int fd = open_regular(path);
 
@@ -101,6 +100,42 @@ probe_file(const char *path, struct elf_info *ei)
 	if (fd == -1)
 		return -1;
 	return elf_parse_object(fd_read, &fd, ei);
+}
+
+int
+elf_probe_shebang(const char *path, char *interp, size_t isize, char *arg, size_t asize)
+{
+	char line[SCRIPT_HEAD + 1], *p, *end, *nl;
+	autoclose int fd = open_regular(path);
+	ssize_t n;
+	size_t len;
+
+	if (fd == -1 || (n = fd_read(&fd, line, SCRIPT_HEAD, 0)) < 2 || line[0] != '#' ||
+	    line[1] != '!')
+		return 0;
+	line[n] = '\0';
+	if ((nl = strchr(line, '\n')) != NULL)
+		*nl = '\0';
+	for (p = line + 2; *p == ' ' || *p == '\t'; p++)
+		;
+	for (end = p; *end != '\0' && *end != ' ' && *end != '\t'; end++)
+		;
+	/* An interpreter's name cut by the end of what the kernel reads is
+	 * refused (ENOEXEC); its argument may be cut. */
+	if ((len = (size_t)(end - p)) == 0 || len >= isize || (nl == NULL && end == line + n))
+		return 0;
+	memcpy(interp, p, len);
+	interp[len] = '\0';
+	for (p = end; *p == ' ' || *p == '\t'; p++)
+		;
+	for (len = strlen(p);
+	     len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'); len--)
+		;
+	if (len >= asize)
+		len = asize - 1;
+	memcpy(arg, p, len);
+	arg[len] = '\0';
+	return 1;
 }
 
 /* ---- lists of strings */
@@ -382,7 +417,7 @@ add_obj(struct search *s, const char *canon, const char *found)
 		return;
 	}
 	o = &s->obj[s->nobj];
-	if (probe_file(canon, &o->ei) != 0)
+	if (elf_probe_file(canon, &o->ei) != 0)
 		return; /* the loader will say what is wrong with it */
 	snprintf(dir, sizeof(dir), "%s", found);
 	if ((slash = strrchr(dir, '/')) != NULL)
@@ -430,26 +465,16 @@ need(struct search *s, const struct obj *o, const char *name, const char *by)
 static int
 follow_scripts(const char *path, char *prog)
 {
-	char head[SCRIPT_HEAD + 1], cur[PATH_MAX], *p, *end;
-	ssize_t n;
+	char cur[PATH_MAX], interp[PATH_MAX], arg[PATH_MAX];
 	int i;
 
 	snprintf(cur, sizeof(cur), "%s", path);
 	for (i = 0; i <= ELF_PROBE_SCRIPTS_MAX; i++) {
-		autoclose int fd = open_regular(cur);
-
-		if (fd == -1 || (n = fd_read(&fd, head, SCRIPT_HEAD, 0)) < 0)
-			return -1;
-		head[n] = '\0';
-		if (n < 2 || head[0] != '#' || head[1] != '!')
+		if (!elf_probe_shebang(cur, interp, sizeof(interp), arg, sizeof(arg)))
 			return realpath(cur, prog) != NULL ? 0 : -1;
-		for (p = head + 2; *p == ' ' || *p == '\t'; p++)
-			;
-		end = p + strcspn(p, " \t\n");
-		if (*p != '/' || (*end == '\0' && n == SCRIPT_HEAD))
-			return -1; /* no path, or a line longer than the kernel reads */
-		*end = '\0';
-		snprintf(cur, sizeof(cur), "%s", p);
+		if (interp[0] != '/')
+			return -1; /* the kernel takes it from the working folder: rare */
+		snprintf(cur, sizeof(cur), "%s", interp);
 	}
 	return -1;
 }

@@ -35,6 +35,21 @@
 #define ELF_PROBE_CACHE_MAX (16u << 20) /* bytes of /etc/ld.so.cache */
 #define ELF_PROBE_SCRIPTS_MAX 4		/* "#!" lines followed, as the kernel */
 
+/*
+ * The ELF object at path, read with elf_parse_object() (pread(2), a
+ * regular file only, opened O_NONBLOCK): its return, or -1 with errno when
+ * it cannot be read.  *ei is the caller's to free (elf_parse_info_free()).
+ */
+int elf_probe_file(const char *path, struct elf_info *ei);
+
+/*
+ * The "#!" line of the file at path, as the kernel reads it (its first
+ * line, at most 256 bytes): the interpreter into interp and the one
+ * argument the kernel passes (the rest of the line, blanks trimmed) into
+ * arg.  1, or 0 when it has none (or it cannot be read).
+ */
+int elf_probe_shebang(const char *path, char *interp, size_t isize, char *arg, size_t asize);
+
 /* A library the loader will look for. */
 struct elf_lib {
 	char *name; /* as needed (DT_NEEDED or an LD_PRELOAD entry) */
