@@ -46,6 +46,8 @@ struct learn_entry {
 	uint64_t uses;	     /* records */
 	uint64_t paths;	     /* literal paths in it */
 	const char *sens;    /* why the grant is sensitive (static), or NULL */
+	const char *kept;    /* why a temporary name was not folded (static), or
+				NULL */
 	struct learn_first first;
 	int dead;
 };

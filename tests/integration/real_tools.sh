@@ -39,14 +39,16 @@ clamscan:profiles/eicar	fail-open: the same denied scantemp folders; 'eicar-a.co
 clamscan:oneoff	as clamscan:profiles; also libcrypto's read of /etc/ssl/openssl.cnf is denied: one-off grants cannot include @tls, and @runtime lacks that file
 clamscan:oneoff/eicar	fail-open, as clamscan:profiles/eicar
 clamscan:narrow/eicar	fail-open: in a folder the policy lets be listed, the lstat of an entry it hides answers ENOENT (existence hidden, though the listing just showed the name), so clamscan's walk takes each for a vanished file and skips it without a word; EICAR is never read, exit 0, with only the broker's denial lines to tell; nothing makes denials fail the run (no deny-status, item 6)
+clamscan:learned	no private temporary folder in learn's run (item 1): learn keeps clamscan's /tmp/YYYYMMDD_HHMMSS-scantemp.XXXXXXXXXX folders as they were (a pattern for them, /tmp/*_*-scantemp.*, has no literal start and would take other users' files), so the next run's new names are denied and every file is OK
+clamscan:learned/eicar	fail-open, as clamscan:learned (and no deny-status, item 6)
 clamscan:no-tmp/eicar	(once --no-tmp exists) fail-open, as clamscan:profiles/eicar today: without a temporary folder every file is OK and the run exits 0, unless denials can fail the run (item 6)
 python:profiles	no private temporary folder (item 1): tempfile finds no usable temporary directory (creates in /tmp, /var/tmp and the cwd denied), exit 1
 python:profiles/modes	modes: out/ made by os.makedirs is 0700, 0755 unsandboxed
 python:oneoff	as python:profiles; also --read of the script is not enough: Python lists the script's folder (sys.path[0]), a denial line
 python:oneoff/modes	modes, as python:profiles/modes
 python:learned	learn cannot run a script COMMAND: complain mode does not reach exec, Landlock refuses its interpreter /usr/bin/python3.11 (not in learn's base @runtime) and no record says so (issue 19 item 3): 'cannot run parse.py: Permission denied', 'no audit record read'
+python:learned-python3	no private temporary folder in learn's run (item 1): tempfile's probe of /tmp (/tmp/XXXXXXXX) is kept as it was (a pattern for it would be /tmp/*), so the next run's probe is denied: 'No usable temporary directory', exit 1
 python:learned-python3/modes	modes, as python:profiles/modes
-python:learned-python3/scope	learn folds tempfile's probe name in /tmp (/tmp/XXXXXXXX, no prefix) into 'allow read,write,create,delete /tmp/*': the worker may read, replace and delete any file, and rename any folder, directly in /tmp, root's 0600 files too (the broker acts with CAP_DAC_OVERRIDE and CAP_FOWNER)
 perl:profiles	@perl lacks 'allow stat /usr/bin/pwd': Cwd.pm, which File::Find loads, probes -x /bin/pwd and /usr/bin/pwd: two denial lines
 perl:oneoff	as perl:profiles
 7z:profiles	the COMMAND /usr/bin/7z is a /bin/sh script: 'COMMAND may always run' lets it start, but not /bin/sh read it ('/bin/sh: 0: cannot open /usr/bin/7z: Permission denied', exit 2); behind it the causes of 7z:oneoff
@@ -68,8 +70,8 @@ mkdir:profiles	mkdir -p's mkdir of each existing folder above the tree (/tmp, ..
 mkdir:profiles/modes	modes: the folders made are 0700, 0755 unsandboxed
 mkdir:oneoff	as mkdir:profiles
 mkdir:oneoff/modes	modes, as mkdir:profiles/modes
+mkdir:learned	as mkdir:profiles: the mkdir of each existing folder above the output answers EEXIST with a 'denied mkdir' line (the learned policy rightly grants no create there)
 mkdir:learned/modes	modes, as mkdir:profiles/modes
-mkdir:learned/scope	learn counts mkdir -p's refused mkdir of each existing folder above its output (would-deny, EEXIST) as folders the run made, and grants 'create,delete,stat' on /tmp and on every folder down to the output
 cp:profiles	coreutils 9.1 cp, mv, ln and install open a target folder with O_PATH|O_DIRECTORY (target_directory_operand), answered EOPNOTSUPP: 'cp: cannot overwrite directory out/a/ with non-directory', exit 1
 cp:profiles/modes	modes: out/a is 0700, 0755 unsandboxed (once cp:profiles passes)
 make-cc:profiles	modes: the linked program is 0600, so './hello' is 'Permission denied' (sh exits 126, not hello's 3); no private temporary folder (item 1): gcc's access() of /tmp and /var/tmp are denied (it falls back to the cwd), denial lines
