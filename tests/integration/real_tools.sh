@@ -49,18 +49,14 @@ python:oneoff/modes	modes, as python:profiles/modes
 python:learned	learn cannot run a script COMMAND: complain mode does not reach exec, Landlock refuses its interpreter /usr/bin/python3.11 (not in learn's base @runtime) and no record says so (issue 19 item 3): 'cannot run parse.py: Permission denied', 'no audit record read'
 python:learned-python3	no private temporary folder in learn's run (item 1): tempfile's probe of /tmp (/tmp/XXXXXXXX) is kept as it was (a pattern for it would be /tmp/*), so the next run's probe is denied: 'No usable temporary directory', exit 1
 python:learned-python3/modes	modes, as python:profiles/modes
-perl:profiles	@perl lacks 'allow stat /usr/bin/pwd': Cwd.pm, which File::Find loads, probes -x /bin/pwd and /usr/bin/pwd: two denial lines
-perl:oneoff	as perl:profiles
 7z:profiles	the COMMAND /usr/bin/7z is a /bin/sh script: 'COMMAND may always run' lets it start, but not /bin/sh read it ('/bin/sh: 0: cannot open /usr/bin/7z: Permission denied', exit 2); behind it the causes of 7z:oneoff
 7z:profiles/modes	modes, as 7z:oneoff/modes (once 7z:profiles runs)
-7z:oneoff	glibc's count of CPUs reads /sys/devices/system/cpu/possible, then /proc/stat: both denied (@runtime lacks the first; with it, /proc/stat is not read)
 7z:oneoff/modes	modes: extracted files 0600 and folders 0700, 0644/0755 unsandboxed (run.sh loses its 0755)
 7z:learned	learn cannot learn exec rules (issue 19 item 3): the complain run cannot exec /bin/sh for the 7z script, 'cannot run 7z: Permission denied', no record
 pdftotext:profiles/modes	modes: out/invoice.txt is 0600, 0644 unsandboxed
 pdftotext:oneoff/modes	modes, as pdftotext:profiles/modes
 pdftotext:learned/modes	modes, as pdftotext:profiles/modes
 git:profiles/modes	modes: git's objects are 0400 in 0700 folders, 0444 in 0755 unsandboxed
-git:oneoff	git probes its system-wide /etc/gitconfig (access) and /etc/gitattributes (open), absent on a stock Debian: with no rule they answer EACCES, not ENOENT, and git prints 'warning: unable to access'; --read takes existing paths only, and no profile has them
 git:oneoff/modes	modes, as git:profiles/modes
 git:learned	learn cannot learn exec rules (issue 19 item 3): the complain run cannot exec git ('git: Permission denied', exit 126), no record
 tar:profiles/modes	modes: extracted files 0600 and folders 0700, the archive's 0640/0644/0755/0750 unsandboxed
@@ -647,20 +643,9 @@ git ls-files -s
 git status --short
 EOF
 	chmod 644 "$W/tools/commit.sh"
-	git_policy() {
-		cat <<EOF
-include @runtime
-include @shell
-# git, its helper programs and templates, its system-wide configuration
-allow read,exec /usr/bin/git
-allow read,exec /usr/lib/git-core/**
-allow read,list /usr/share/git-core/**
-allow read /etc/gitconfig
-allow read /etc/gitattributes
-EOF
-	}
+	printf 'include @runtime\ninclude @shell\ninclude @git\n' >"$T/git-base.policy"
 	{
-		git_policy
+		cat "$T/git-base.policy"
 		echo "allow read $W/tools/commit.sh"
 		echo "allow all $G/**"
 		echo "allow all $W/home/**"
@@ -670,8 +655,7 @@ EOF
 	set -- sh "$W/tools/commit.sh"
 	reset() { fresh "$G"; }
 	compare git:profiles "--policy $T/git.policy" -- "$@"
-	git_policy | grep -v '^allow' >"$T/git-base.policy"
-	compare git:oneoff "--policy $T/git-base.policy --exec /usr/bin/git --exec /usr/lib/git-core --read /usr/share/git-core --read $W/tools/commit.sh --write $G --write $W/home" -- "$@"
+	compare git:oneoff "--policy $T/git-base.policy --read $W/tools/commit.sh --write $G --write $W/home" -- "$@"
 	learned git:learned "$T/git-learned.policy" : -- "$@"
 fi
 
