@@ -7,6 +7,7 @@
  * policy.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,6 +315,26 @@ drop_comps(struct policy *p)
 }
 
 /* Parsing is done (successfully or not): compile or throw away. */
+/* The caller's look at each rule written (policy_load_opts.rule_check). */
+static void
+check_rules(struct pctx *c, const struct policy *p)
+{
+	char prefix[PATH_MAX], why[sizeof(((struct policy_diag *)0)->msg)];
+	const struct prule *r;
+	size_t i;
+
+	if (c->opts == NULL || c->opts->rule_check == NULL)
+		return;
+	for (i = 0; i < p->nrules; i++) {
+		r = &p->rules[i];
+		if (r->synthetic || r->file[0] == '@' ||
+		    policy_pattern_prefix(r->pattern, prefix, sizeof(prefix)) < 0)
+			continue;
+		if (c->opts->rule_check(prefix, why, sizeof(why), c->opts->arg) == -1)
+			policy_ctx_diag(c, POLICY_WARNING, r->file, r->line, r->col, "%s", why);
+	}
+}
+
 static int
 finish(struct pctx *c, struct policy **out, int openerr)
 {
@@ -337,6 +358,7 @@ finish(struct pctx *c, struct policy **out, int openerr)
 		if (policy_trie_compile(c, p) == 0 && !c->nomem && compile_views(c, p) == 0 &&
 		    !c->nomem) {
 			warn_profiles(c, p);
+			check_rules(c, p);
 			policy_builtin_suggest(c, p);
 			for (i = 0; i < p->nprofiles; i++)
 				policy_builtin_suggest(c, p->profiles[i].view);

@@ -66,4 +66,29 @@ if [ -e /usr/share/misc/magic.mgc ] && command -v file >/dev/null; then
 		"$FB" run --policy "$T/file.policy" -- file "$T/real/f"
 fi
 
+# check says of a rule whose literal part is, or leads through, a symlink
+# that it matches nothing there, and what to write; not of a path that
+# does not exist, nor of the built-in profiles' rules.
+expect "check: a rule through a symlinked folder matches nothing there" \
+	"through-link.policy:2:1: warning: $T/link is $T/real on this machine \\(through a symlink\\).*this rule matches the link itself only.*write $T/real in its place" \
+	"$FB" check "$T/through-link.policy"
+cat >"$T/links.policy" <<EOF
+allow read $T/link/f
+allow read $T/abs
+deny read $T/link/sub/**
+allow read $T/nothing/here
+allow read $T/real/f
+EOF
+"$FB" check "$T/links.policy" >"$T/links.out" 2>&1
+expect "check: a rule for a file below a symlinked folder" \
+	"links.policy:1:1: warning: $T/link/f is $T/real/f .*matches nothing there; write $T/real/f in its place" \
+	cat "$T/links.out"
+expect "check: a rule naming a symlink to a file" \
+	"links.policy:2:1: warning: $T/abs is $T/real/f .*matches the link itself only" cat "$T/links.out"
+expect "check: a deny rule too" "links.policy:3:1: warning: $T/link/sub is $T/real/sub " cat "$T/links.out"
+refute "check: nothing of a path that does not exist" "links.policy:4" cat "$T/links.out"
+refute "check: nothing of a canonical path" "links.policy:5" cat "$T/links.out"
+expect "check: the warnings count" "links.policy: 3 warnings" cat "$T/links.out"
+refute "check: nothing of @runtime's /lib rules" "warning" "$FB" check "$T/p.policy"
+
 finish

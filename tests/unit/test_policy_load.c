@@ -657,6 +657,45 @@ test_file_check(void **state)
 	policy_diags_free(&d);
 }
 
+/* A rule check that says every literal part under /link. */
+static int
+say_link(const char *prefix, char *why, size_t size, void *arg)
+{
+	(*(int *)arg)++;
+	if (strncmp(prefix, "/link", 5) != 0)
+		return 0;
+	snprintf(why, size, "%s leads through /link", prefix);
+	return -1;
+}
+
+/* policy_load_opts.rule_check: each rule written, by its literal part,
+ * a warning at its place; not the built-in profiles' rules. */
+static void
+test_rule_check(void **state)
+{
+	struct policy_load_opts opts = { 0 };
+	struct policy_diags d = { 0 };
+	struct policy *p;
+	int n = 0;
+
+	(void)state;
+	opts.rule_check = say_link;
+	opts.arg = &n;
+	put("links.policy", "include @runtime\nallow read /a/b\ndeny read /link/x/*.key\n"
+			    "allow read,list /link/**\n");
+	assert_int_equal(policy_load_opts(at("links.policy"), &opts, &p, &d), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(d.nerrors, 0);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.v[0].severity, POLICY_WARNING);
+	assert_int_equal(d.v[0].line, 3);
+	assert_string_equal(d.v[0].msg, "/link/x leads through /link");
+	assert_int_equal(d.v[1].line, 4);
+	assert_string_equal(d.v[1].msg, "/link leads through /link");
+	policy_diags_free(&d);
+	policy_free(p);
+}
+
 int
 main(void)
 {
@@ -672,6 +711,7 @@ main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_fuzz_regressions),
 		cmocka_unit_test(test_file_check),
+		cmocka_unit_test(test_rule_check),
 	};
 
 	return cmocka_run_group_tests_name("policy_load", tests, setup, teardown);
