@@ -46,19 +46,26 @@ count_warnings(const struct policy_diags *d)
  * that is, or leads through, a symlink on this machine matches nothing
  * here, since run decides on canonical paths (a rule for
  * /usr/share/misc/magic.mgc never meets /usr/lib/file/magic.mgc, which is
- * what opening the first one opens).  What does not exist is not said:
- * a policy may be written for several machines.
+ * what opening the first one opens).  Said where it matters: not when the
+ * policy decides the canonical path as the rule meant anyway (another rule
+ * names it: @runtime's /lib names beside the /usr ones, printed out by
+ * --print), nor of what does not exist (a policy may be written for
+ * several machines).
  */
 static int
-check_rule_link(const char *prefix, char *why, size_t size, void *arg)
+check_rule_link(const struct policy *p, const char *prefix, unsigned access, int allow, char *why,
+    size_t size, void *arg)
 {
 	char real[PATH_MAX], dir[PATH_MAX], rdir[PATH_MAX];
 	const char *slash = strrchr(prefix, '/');
+	struct policy_decision d;
 	int missing, last;
 
 	(void)arg;
 	if (canon_path(prefix, real, sizeof(real), PATH_MAX, &missing) == -1 ||
 	    strcmp(prefix, real) == 0)
+		return 0;
+	if (policy_decide(p, real, access, 0, &d) == 0 && d.allowed == allow)
 		return 0;
 	/* Only the last name a link: the rule still matches the link itself
 	 * (lstat, readlink, unlink of it), never what opening it opens. */
@@ -85,7 +92,8 @@ check_usage(FILE *f)
 	    "nor write), an exec rule for an interpreter without its profile, a\n"
 	    "rule whose literal part is or leads through a symlink on this machine\n"
 	    "(it matches nothing: rules match canonical paths; the message says\n"
-	    "what to write), and, run as root, a file or a folder on its way that a\n"
+	    "what to write; not when another rule decides the canonical path as\n"
+	    "this one meant), and, run as root, a file or a folder on its way that a\n"
 	    "root broker would refuse (strict modes: owned by another user, or\n"
 	    "writable by its group or by anyone).\n\n"
 	    "Prints \"FILE: ok (N rules)\" for each clean file.\n\n"

@@ -74,7 +74,8 @@ run_usage(FILE *f)
 	fprintf(f,
 	    "usage: filebroker run [--policy FILE] [--read PATH]... [--write PATH]...\n"
 	    "                      [--exec PATH]... [--allow 'ACCESS PATTERN']...\n"
-	    "                      [--print-policy] [--user USER] [--audit DEST]...\n"
+	    "                      [--include @PROFILE|FILE]... [--print-policy]\n"
+	    "                      [--user USER] [--audit DEST]...\n"
 	    "                      [--audit-sync] [--audit-key FILE] [--complain]\n"
 	    "                      [--explicit] [--net] [--weaker-sandbox]\n"
 	    "                      [--placement spread|shared] [--no-preload]\n"
@@ -100,6 +101,9 @@ run_usage(FILE *f)
 	    "                    folder PATH\n"
 	    "  --allow 'ACCESS PATTERN [mode=0NNN]'\n"
 	    "                    one more allow rule, in the policy language\n"
+	    "  --include @PROFILE|FILE\n"
+	    "                    a built-in profile (--include @tls), or a policy\n"
+	    "                    file, as an include line would\n"
 	    "                    One-off grants add to --policy, or stand alone with\n"
 	    "                    include @runtime (not the current folder); each PATH\n"
 	    "                    is made canonical now (symlinks resolved), and must\n"
@@ -563,6 +567,7 @@ cmd_run(int argc, char **argv)
 		{ "write", required_argument, NULL, 'w' },
 		{ "exec", required_argument, NULL, 'x' },
 		{ "allow", required_argument, NULL, 'A' },
+		{ "include", required_argument, NULL, 'I' },
 		{ "print-policy", no_argument, NULL, 'Y' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -633,11 +638,13 @@ cmd_run(int argc, char **argv)
 		case 'w':
 		case 'x':
 		case 'A':
+		case 'I':
 			if (run_grants_add(&grants,
 				c == 'r'       ? RUN_GRANT_READ :
 				    c == 'w'   ? RUN_GRANT_WRITE :
 				    c == 'x'   ? RUN_GRANT_EXEC :
-						 RUN_GRANT_ALLOW,
+				    c == 'A'   ? RUN_GRANT_ALLOW :
+						 RUN_GRANT_INCLUDE,
 				optarg) == -1)
 				return EXIT_BROKER;
 			break;

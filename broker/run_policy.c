@@ -32,6 +32,7 @@ static const char *const option_names[] = {
 	[RUN_GRANT_WRITE] = "--write",
 	[RUN_GRANT_EXEC] = "--exec",
 	[RUN_GRANT_ALLOW] = "--allow",
+	[RUN_GRANT_INCLUDE] = "--include",
 };
 
 /* Append printf output to the text. */
@@ -126,9 +127,20 @@ run_grants_add(struct run_grants *g, enum run_grant kind, const char *arg)
 		add_origin(g, kind, arg);
 		return 0;
 	}
+	if (kind == RUN_GRANT_INCLUDE && arg[0] == '@') {
+		/* A built-in profile: an unknown name is the loader's error,
+		 * which names the option and the profiles there are. */
+		put(g, "include %s\n", arg);
+		add_origin(g, kind, arg);
+		return 0;
+	}
 	if (canon_path(arg, canon, sizeof(canon), kind == RUN_GRANT_WRITE ? PATH_MAX : 0,
 		&missing) == -1) {
-		if (errno == ENOENT && kind != RUN_GRANT_WRITE)
+		if (errno == ENOENT && kind == RUN_GRANT_INCLUDE)
+			log_warnx("run: --include %s: no such file (--include takes a built-in "
+				  "profile, @NAME, or a policy file)",
+			    arg);
+		else if (errno == ENOENT && kind != RUN_GRANT_WRITE)
 			log_warnx("run: %s %s: no such file or folder (%s takes a path that "
 				  "exists; --write may name one that is made later)",
 			    opt, arg, opt);
@@ -139,6 +151,13 @@ run_grants_add(struct run_grants *g, enum run_grant kind, const char *arg)
 	if (policy_escape(canon, esc, sizeof(esc)) < 0) {
 		log_warn("run: %s %s: cannot be written in a policy", opt, arg);
 		return -1;
+	}
+	if (kind == RUN_GRANT_INCLUDE) {
+		/* A policy file, by its canonical name: the loader reads it as
+		 * any include (a regular file; strict modes as root). */
+		put(g, "include %s\n", esc);
+		add_origin(g, kind, arg);
+		return 0;
 	}
 	/* A folder, or a name still to be made, is granted with all below it
 	 * ("DIR/ **" matches DIR itself too); a file exactly, so that a FIFO
@@ -155,6 +174,7 @@ run_grants_add(struct run_grants *g, enum run_grant kind, const char *arg)
 		access = "read,exec";
 		break;
 	case RUN_GRANT_ALLOW:
+	case RUN_GRANT_INCLUDE:
 	default:
 		errno = EINVAL;
 		return -1;

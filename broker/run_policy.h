@@ -1,8 +1,8 @@
 /*
  * run_policy.h: the policy `filebroker run` decides with: the file given
  * with --policy, one-off grants from the command line (--read, --write,
- * --exec, --allow), both together, or the default (@runtime and the
- * current folder's tree).
+ * --exec, --allow, --include), both together, or the default (@runtime and
+ * the current folder's tree).
  */
 #ifndef FB_RUN_POLICY_H
 #define FB_RUN_POLICY_H
@@ -17,6 +17,7 @@ enum run_grant {
 	RUN_GRANT_WRITE, /* --write PATH: read, write, create, delete, list */
 	RUN_GRANT_EXEC,	 /* --exec PATH: read and exec */
 	RUN_GRANT_ALLOW, /* --allow 'ACCESS PATTERN [mode=0NNN]': a rule as written */
+	RUN_GRANT_INCLUDE, /* --include @PROFILE|FILE: an include line */
 };
 
 /* The one-off grants, as policy text, one rule a line, in the order given;
@@ -32,8 +33,10 @@ struct run_grants {
  * Add the grant of one option.  PATH is made absolute and canonical now
  * (symlinks resolved): it must exist for --read and --exec; for --write
  * its last components may be missing (they are made later, as by mkdir
- * -p, which it may: each is allowed create).  Returns 0, or -1 after
- * saying what is wrong and how to fix it.
+ * -p, which it may: each is allowed create).  --include takes a built-in
+ * profile (@NAME, checked when the policy loads) or a policy file, which
+ * must exist.  Returns 0, or -1 after saying what is wrong and how to fix
+ * it.
  */
 int run_grants_add(struct run_grants *g, enum run_grant kind, const char *arg);
 

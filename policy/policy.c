@@ -330,7 +330,8 @@ check_rules(struct pctx *c, const struct policy *p)
 		if (r->synthetic || r->file[0] == '@' ||
 		    policy_pattern_prefix(r->pattern, prefix, sizeof(prefix)) < 0)
 			continue;
-		if (c->opts->rule_check(prefix, why, sizeof(why), c->opts->arg) == -1)
+		if (c->opts->rule_check(p, prefix, r->bits, r->allow, why, sizeof(why), c->opts->arg) ==
+		    -1)
 			policy_ctx_diag(c, POLICY_WARNING, r->file, r->line, r->col, "%s", why);
 	}
 }

@@ -139,11 +139,14 @@ struct policy_load_opts {
 	void *arg;
 	int warn_only;
 	/* A look at each rule written in the policy's files (not the built-in
-	 * profiles' rules) once it loads: prefix is the literal part of its
-	 * pattern (policy_pattern_prefix()).  Returns 0, or -1 with a warning
-	 * in why (size bytes), given at the rule's place: `filebroker check`
-	 * says so of a rule that leads through a symlink.  NULL: none. */
-	int (*rule_check)(const char *prefix, char *why, size_t size, void *arg);
+	 * profiles' rules) once it loads: p the policy loaded (its common
+	 * rules decide), prefix the literal part of the rule's pattern
+	 * (policy_pattern_prefix()), access its bits, allow 1 for an allow
+	 * rule.  Returns 0, or -1 with a warning in why (size bytes), given at
+	 * the rule's place: `filebroker check` says so of a rule that leads
+	 * through a symlink.  NULL: none. */
+	int (*rule_check)(const struct policy *p, const char *prefix, unsigned access, int allow,
+	    char *why, size_t size, void *arg);
 };
 
 /* policy_load() and policy_load_buffer() with opts (NULL: none). */

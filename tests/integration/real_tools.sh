@@ -5,7 +5,8 @@
 #   profiles  a policy of the built-in profiles, the tool's own files where
 #             no profile has them, and the user's data paths;
 #   oneoff    one-off grants on the command line (--read, --write, --exec,
-#             --allow), alone or added to a policy of includes only;
+#             --allow, --include), alone or added to a policy of includes
+#             only;
 #   learned   the policy `filebroker learn` wrote from one input set, run on
 #             another (new names, deeper folders, its output replaced).
 # Each must print what the same command prints unsandboxed as the same user
@@ -36,7 +37,7 @@ need_run "real_tools.sh"
 REAL_TOOLS_KNOWN=${REAL_TOOLS_KNOWN-"
 clamscan:profiles	no private temporary folder (item 1): libclamav's mkdir of /tmp/YYYYMMDD_HHMMSS-scantemp.XXXXXXXXXX is denied, so every file is reported OK, EICAR too, and the run exits 0
 clamscan:profiles/eicar	fail-open: the same denied scantemp folders; 'eicar-a.com: OK', exit 0, and filebroker exits 0 as well (no deny-status, item 6)
-clamscan:oneoff	as clamscan:profiles; also libcrypto's read of /etc/ssl/openssl.cnf is denied: one-off grants cannot include @tls, and @runtime lacks that file
+clamscan:oneoff	as clamscan:profiles
 clamscan:oneoff/eicar	fail-open, as clamscan:profiles/eicar
 clamscan:narrow/eicar	fail-open: in a folder the policy lets be listed, the lstat of an entry it hides answers ENOENT (existence hidden, though the listing just showed the name), so clamscan's walk takes each for a vanished file and skips it without a word; EICAR is never read, exit 0, with only the broker's denial lines to tell; nothing makes denials fail the run (no deny-status, item 6)
 clamscan:learned	no private temporary folder in learn's run (item 1): learn keeps clamscan's /tmp/YYYYMMDD_HHMMSS-scantemp.XXXXXXXXXX folders as they were (a pattern for them, /tmp/*_*-scantemp.*, has no literal start and would take other users' files), so the next run's new names are denied and every file is OK
@@ -337,7 +338,7 @@ EOF
 	}
 	compare clamscan:profiles "--policy $T/clam.policy" -- "$@"
 	eicar_seen clamscan:profiles eicar-a.com
-	compare clamscan:oneoff "--read $DB --read $SP" -- "$@"
+	compare clamscan:oneoff "--include @tls --read $DB --read $SP" -- "$@"
 	eicar_seen clamscan:oneoff eicar-a.com
 	# narrow CASE FBARGS -- CMD...: CMD under `filebroker run FBARGS`
 	# (words), which cannot see every file: it must not pass EICAR as clean.
@@ -491,11 +492,10 @@ include @perl
 allow read $W/tools/digest.pl
 allow read,list $DI/**
 EOF
-	printf 'include @runtime\ninclude @perl\n' >"$T/pl-base.policy"
 	CWD=$W/pl OUT='' NORM='' SEEN='"sha256"'
 	reset() { :; }
 	compare perl:profiles "--policy $T/pl.policy" -- perl "$W/tools/digest.pl" tree
-	compare perl:oneoff "--policy $T/pl-base.policy --read $W/tools/digest.pl --read $DI" -- \
+	compare perl:oneoff "--include @perl --read $W/tools/digest.pl --read $DI" -- \
 		perl "$W/tools/digest.pl" tree
 	swap_pl() {
 		rm -rf "$DI"
@@ -655,7 +655,7 @@ EOF
 	set -- sh "$W/tools/commit.sh"
 	reset() { fresh "$G"; }
 	compare git:profiles "--policy $T/git.policy" -- "$@"
-	compare git:oneoff "--policy $T/git-base.policy --read $W/tools/commit.sh --write $G --write $W/home" -- "$@"
+	compare git:oneoff "--include @shell --include @git --read $W/tools/commit.sh --write $G --write $W/home" -- "$@"
 	learned git:learned "$T/git-learned.policy" : -- "$@"
 fi
 

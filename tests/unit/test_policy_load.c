@@ -659,8 +659,16 @@ test_file_check(void **state)
 
 /* A rule check that says every literal part under /link. */
 static int
-say_link(const char *prefix, char *why, size_t size, void *arg)
+say_link(const struct policy *p, const char *prefix, unsigned access, int allow, char *why,
+    size_t size, void *arg)
 {
+	struct policy_decision d;
+
+	/* the policy as loaded decides */
+	assert_int_equal(policy_decide(p, "/a/b", POLICY_READ, 0, &d), 0);
+	assert_true(d.allowed);
+	assert_true(access != 0);
+	assert_int_equal(allow, strcmp(prefix, "/link/x") != 0);
 	(*(int *)arg)++;
 	if (strncmp(prefix, "/link", 5) != 0)
 		return 0;
