@@ -261,16 +261,30 @@ learn_use(struct learn *l, const char *path, unsigned access, unsigned seen,
 	return e;
 }
 
+/* A pid no process has (above the kernel's PID_MAX_LIMIT), for deciding
+ * what a rule for /proc/self allows of the next run's own process. */
+#define LEARN_SELF_PID 4194305
+
 void
 learn_drop_covered(struct learn *l, const struct policy *base)
 {
 	struct policy_decision d;
+	char buf[PATH_MAX + 32];
+	const char *path;
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
-		if (l->v[i].raw != NULL &&
-		    policy_decide(base, l->v[i].raw, l->v[i].access, 0, &d) == 0 && d.allowed)
+	for (i = 0; i < l->n; i++) {
+		if ((path = l->v[i].raw) == NULL)
+			continue;
+		/* /proc/self/... is no canonical path: the base decides it as
+		 * the process's own /proc/PID. */
+		if (strncmp(path, "/proc/self", 10) == 0 && (path[10] == '/' || path[10] == '\0')) {
+			snprintf(buf, sizeof(buf), "/proc/%d%s", LEARN_SELF_PID, path + 10);
+			path = buf;
+		}
+		if (policy_decide(base, path, l->v[i].access, LEARN_SELF_PID, &d) == 0 && d.allowed)
 			l->v[i].dead = 1;
+	}
 }
 
 /* Is p in folder d, or d itself (both patterns)? */

@@ -164,9 +164,8 @@ static const char shell_text[] =
     "allow read,exec /usr/bin/mawk\n"
     "allow read,exec /usr/bin/find\n"
     "allow read,exec /usr/bin/xargs\n"
-    "# grep reads its own memory map (its stack overflow handler); xargs\n"
-    "# lists its own descriptors\n"
-    "allow read /proc/self/maps\n"
+    "# xargs lists its own descriptors (grep's read of its own memory map is\n"
+    "# @runtime's)\n"
     "allow list /proc/self/fd\n";
 
 /* git-core holds git's own programs only (its commands and helpers, the

@@ -12,7 +12,8 @@
  * Deliberately absent: /etc/passwd, /etc/group and /etc/nsswitch.conf (user
  * and group names are a small leak, but a worker that wants them should say
  * so in its own policy), /dev/tty (a way to talk to the user's terminal),
- * /proc (a policy names what it needs there).
+ * /proc beyond the file system types and the worker's own memory map (a
+ * policy names what it needs there).
  *
  * Debian 12 has a merged /usr: /lib and /lib64 are symlinks into /usr, and
  * the broker decides on canonical paths, so the /usr names are the ones that
@@ -69,6 +70,10 @@ const char policy_runtime_text[] =
     "# (sysconf, nproc, every thread pool); without them it reads /proc/stat\n"
     "allow read /sys/devices/system/cpu/possible\n"
     "allow read /sys/devices/system/cpu/online\n"
+    "# the worker's own memory map (its own process only): glibc reads it for\n"
+    "# the main thread's stack (pthread_getattr_np: Rust's and Java's runtimes\n"
+    "# at start), and grep's stack overflow handler\n"
+    "allow read /proc/self/maps\n"
     "# the harmless devices\n"
     "allow read,write /dev/null\n"
     "allow read /dev/zero\n"

@@ -16,8 +16,9 @@ command, are what it prints (standard output and error together).
     "..." stands for any number of lines and "..." within a line for any
     text, and "pid N" for any pid.  Its exit status is not checked (a page
     shows denials).
-  - A command shown without output must exit 0; what it prints is not
-    compared.
+  - A command shown without output must exit 0 and print nothing: a page
+    that leaves out what a command prints (a denial line among it) would
+    show a reader something else than they will see.
   - A command ending in "&" runs in the background with NOTIFY_SOCKET set:
     the session waits for its READY=1 (filebroker serve sends it once it
     serves), and stops it with SIGTERM at the end.
@@ -156,8 +157,9 @@ def main():
                 ok = matches(out, got)
                 why = "printed something else than the page shows"
             else:
-                ok = r.returncode == 0
-                why = "exit status %d" % r.returncode
+                ok = r.returncode == 0 and got.strip() == ""
+                why = "exit status %d" % r.returncode if r.returncode != 0 else \
+                    "printed what the page does not show"
             if ok:
                 print("PASS %s: %s" % (label, cmd))
                 continue

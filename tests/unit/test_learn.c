@@ -261,6 +261,9 @@ test_record_existing(void **state)
 			     "@ancestor of @tmp"),
 	    0);
 	assert_int_equal(record(&l, "open", "/usr/bin/7z", POLICY_READ, 0, "@command"), 0);
+	/* the process's own /proc/PID is /proc/self, which the base allows */
+	assert_int_equal(record(&l, "open", "/proc/2/maps", POLICY_READ, 0, NULL), 1);
+	assert_int_equal(record(&l, "open", "/proc/2/status", POLICY_READ, 0, NULL), 1);
 	assert_int_equal(learn_finish(&l, base, 1, 3), 0);
 	/* Only seen: the folders above are visible by the rules below them. */
 	assert_null(entry(&l, "/tmp"));
@@ -273,6 +276,8 @@ test_record_existing(void **state)
 	assert_null(entry(&l, "/tmp/filebroker.Ab3xY9/d"));
 	assert_null(entry(&l, "/tmp/filebroker.Ab3xY9"));
 	assert_null(entry(&l, "/usr/bin/7z"));
+	assert_null(entry(&l, "/proc/self/maps"));
+	assert_non_null(entry(&l, "/proc/self/status"));
 	learn_free(&l);
 	policy_free(base);
 }

@@ -719,6 +719,10 @@ test_builtins(void **state)
 	assert_int_equal(allowed(p, "/sys/devices/system/cpu/online", POLICY_READ, 0), 1);
 	assert_int_equal(allowed(p, "/sys/devices/system/cpu/cpu0/online", POLICY_READ, 0), 0);
 	assert_int_equal(allowed(p, "/proc/stat", POLICY_READ, 0), 0);
+	/* its own memory map only */
+	assert_int_equal(allowed(p, "/proc/7/maps", POLICY_READ, 7), 1);
+	assert_int_equal(allowed(p, "/proc/8/maps", POLICY_READ, 7), 0);
+	assert_int_equal(allowed(p, "/proc/7/mem", POLICY_READ, 7), 0);
 	policy_free(p);
 	p = load("include @shell\n");
 	assert_int_equal(allowed(p, "/usr/bin/dash", POLICY_EXEC, 0), 1);
