@@ -54,7 +54,6 @@ python:learned-python3/modes	modes, as python:profiles/modes
 7z:profiles/modes	modes, as 7z:oneoff/modes (once 7z:profiles runs)
 7z:oneoff/modes	modes: extracted files 0600 and folders 0700, 0644/0755 unsandboxed (run.sh loses its 0755)
 7z:learned	learn cannot learn exec rules (issue 19 item 3): the complain run cannot exec /bin/sh for the 7z script, 'cannot run 7z: Permission denied', no record
-pdftotext:profiles/modes	modes: out/invoice.txt is 0600, 0644 unsandboxed
 pdftotext:oneoff/modes	modes, as pdftotext:profiles/modes
 pdftotext:learned/modes	modes, as pdftotext:profiles/modes
 git:profiles/modes	modes: git's objects are 0400 in 0700 folders, 0444 in 0755 unsandboxed
@@ -304,18 +303,14 @@ if have clamscan clamscan clamav && have "clamscan (to write its zip)" /usr/bin/
 	SP=$W/spool
 	spool "$SP/inbox" a
 	chmod -R go+rX "$DB" "$SP"
-	cat >"$T/clam.policy" <<EOF
-# clamscan: the loader, OpenSSL's configuration (libclamav links
-# libcrypto), its signatures and the spool.
-include @runtime
-include @tls
-allow read,list $DB/**
-allow read,list $SP/**
-EOF
+	# The scanner of the docs (policy/examples/scanner.policy), its paths
+	# this test's.
+	sed -e "s|/var/lib/clamav|$DB|" -e "s|/srv/inbox|$SP/inbox|" -e "s|/srv/quarantine|$W/quarantine|" \
+		policy/examples/scanner.policy >"$T/clam.policy"
 	# A mistake one makes once: the folder and its files ('*' where '**'
 	# was meant), so that the folders below are not scanned.
 	{
-		grep -v "^allow read,list $SP/" "$T/clam.policy"
+		grep -v "^allow read,list,delete $SP/" "$T/clam.policy"
 		echo "allow read,list $SP/inbox"
 		echo "allow read,list $SP/inbox/*"
 	} >"$T/clam-narrow.policy"
@@ -607,11 +602,8 @@ if have pdftotext pdftotext poppler-utils && have "pdftotext (to write its PDF)"
 	mkdir -p "$PD/in"
 	mkpdf "$PD/in/invoice.pdf" "Invoice 42" "Total: 17.00 EUR" "filebroker test"
 	chmod -R go+rX "$PD"
-	cat >"$T/pdf.policy" <<EOF
-include @runtime
-allow read,list $PD/in/**
-allow all $PD/out/**
-EOF
+	# The converter of the docs (policy/examples/converter.policy).
+	sed -e "s|/srv/jobs/|$PD/|" policy/examples/converter.policy >"$T/pdf.policy"
 	CWD=$PD OUT=$PD/out NORM='' SEEN=''
 	reset() { fresh "$PD/out"; }
 	set -- pdftotext in/invoice.pdf out/invoice.txt
