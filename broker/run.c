@@ -160,8 +160,10 @@ run_usage(FILE *f)
 	    "grants what dynamic programs need); deny rules and wildcards count as for any\n"
 	    "request, on canonical paths (filebroker.policy(5), Exec rules).\n"
 	    "COMMAND itself always may run, where the worker's user can reach it,\n"
-	    "unless a deny rule denies it.  An exec rule for a path that does not\n"
-	    "exist is a warning: it lets nothing run.\n"
+	    "unless a deny rule denies it; a script COMMAND (#!) may be read by its\n"
+	    "interpreter (rule @command), which needs an exec rule of its own.  An\n"
+	    "exec rule for a path that does not exist is a warning: it lets nothing\n"
+	    "run.\n"
 	    "\n"
 	    "Exit status: the worker's, or 128+N if signal N killed it; 125 if the\n"
 	    "broker failed (an audit record that could not be written included),\n"
@@ -585,7 +587,7 @@ cmd_run(int argc, char **argv)
 	enum placement placement = PLACE_SPREAD;
 	int preload = 1, pidns = 1, print_policy = 0;
 	struct run_grants grants = { 0 };
-	char preload_path[PATH_MAX], msg[512];
+	char preload_path[PATH_MAX], msg[512], script[PATH_MAX] = "";
 	struct exec_grants eg;
 
 	log_set_fatal_status(EXIT_BROKER);
@@ -684,9 +686,16 @@ cmd_run(int argc, char **argv)
 	log_init(verbose);
 
 	memset(&s, 0, sizeof(s));
-	s.policy = run_policy_load(policy_path, &grants);
+	/* A script COMMAND may be read by its interpreter (rule @command). */
+	if (argc > 0 && run_command_script(argv[0], script, sizeof(script)) == 1)
+		log_info("run: COMMAND %s is a script: its interpreter may read it (rule %s)",
+		    script, RUN_COMMAND_RULE);
+	s.policy = run_policy_load(policy_path, &grants, script[0] != '\0' ? script : NULL);
 	if (print_policy) {
-		c = run_policy_print(s.policy, policy_path, &grants, stdout) == -1 ? EXIT_BROKER : 0;
+		c = run_policy_print(s.policy, policy_path, &grants, script[0] != '\0' ? script : NULL,
+			stdout) == -1 ?
+		    EXIT_BROKER :
+		    0;
 		if (c != 0)
 			log_warn("run: --print-policy");
 		policy_free((struct policy *)s.policy);

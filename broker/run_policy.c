@@ -11,6 +11,7 @@
  * change a decision (deny wins), only which allow rule names it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "out.h"
 #include "run_policy.h"
 #include "strict.h"
+#include "worker.h"
 
 #define GRANTS_NAME "(command line)"
 
@@ -259,25 +261,65 @@ policy_text(const char *policy_path, const struct run_grants *g, size_t *len)
 	return t.text;
 }
 
-struct policy *
-run_policy_load(const char *policy_path, const struct run_grants *g)
+int
+run_command_script(const char *cmd, char *buf, size_t size)
 {
+	char path[PATH_MAX], head[2];
+	struct stat st;
+	int fd, r = 0;
+
+	buf[0] = '\0';
+	if (size < PATH_MAX || worker_find(cmd, path, sizeof(path)) != 0 ||
+	    realpath(path, buf) == NULL)
+		return 0;
+	/* O_NONBLOCK: a FIFO named as COMMAND must not stall the broker
+	 * (fstat then says it is no regular file). */
+	if ((fd = open(buf, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) == -1)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && pread(fd, head, 2, 0) == 2 &&
+	    head[0] == '#' && head[1] == '!')
+		r = 1;
+	close(fd);
+	if (r == 0)
+		buf[0] = '\0';
+	return r;
+}
+
+struct policy *
+run_policy_load(const char *policy_path, const struct run_grants *g, const char *script)
+{
+	struct policy_load_opts opts = { 0 };
 	struct policy_diags diags = { 0 };
+	struct policy_extra extra;
 	struct policy *p = NULL;
+	char esc[2 * PATH_MAX + 1], *rule = NULL;
 	const char *name;
 	char *text;
 	size_t len;
 	int rv;
 
+	if (strict_opts() != NULL)
+		opts = *strict_opts();
+	/* COMMAND may always run; a script, then, may be read by its
+	 * interpreter too: first, named @command. */
+	if (script != NULL && policy_escape(script, esc, sizeof(esc)) >= 0) {
+		if (asprintf(&rule, "allow read %s\n", esc) == -1)
+			fatal("run: the rule for COMMAND");
+		extra.name = RUN_COMMAND_RULE;
+		extra.text = rule;
+		opts.extras = &extra;
+		opts.nextras = 1;
+	}
 	if (g->n == 0 && policy_path != NULL) {
 		/* The file alone, named as the user named it. */
-		rv = policy_load_opts(policy_path, strict_opts(), &p, &diags);
+		rv = policy_load_opts(policy_path, &opts, &p, &diags);
 	} else {
 		text = policy_text(policy_path, g, &len);
 		name = g->n == 0 ? "(default policy)" : GRANTS_NAME;
-		rv = policy_load_buffer_opts(name, text, len, NULL, strict_opts(), &p, &diags);
+		rv = policy_load_buffer_opts(name, text, len, NULL, &opts, &p, &diags);
 		free(text);
 	}
+	free(rule);
 	if (rv == -1) {
 		print_diags(&diags, g);
 		policy_diags_free(&diags);
@@ -291,7 +333,7 @@ run_policy_load(const char *policy_path, const struct run_grants *g)
 
 int
 run_policy_print(const struct policy *p, const char *policy_path, const struct run_grants *g,
-    FILE *out)
+    const char *script, FILE *out)
 {
 	size_t i;
 
@@ -306,6 +348,11 @@ run_policy_print(const struct policy *p, const char *policy_path, const struct r
 	else
 		fprintf(out, " without --policy: @runtime and the current folder's tree");
 	fprintf(out, ".\n");
+	if (script != NULL) {
+		fprintf(out, "# %s: COMMAND is a script, ", RUN_COMMAND_RULE);
+		out_text(out, script);
+		fprintf(out, ", which its interpreter may read (it needs an exec rule of its own).\n");
+	}
 	for (i = 0; i < g->n; i++) {
 		fprintf(out, "# %s:%zu is from ", GRANTS_NAME, i + 1);
 		out_text(out, g->origin[i]);

@@ -42,17 +42,33 @@ int run_grants_add(struct run_grants *g, enum run_grant kind, const char *arg);
 
 void run_grants_free(struct run_grants *g);
 
+/* The name of the rule that lets a script COMMAND's interpreter read it. */
+#define RUN_COMMAND_RULE "@command"
+
+/*
+ * COMMAND as the worker will find it (worker_find(): its PATH search),
+ * when it is a script, a regular file starting with "#!": its canonical
+ * path into buf (PATH_MAX bytes or more) and 1.  0 and "" when it is not
+ * one, or cannot be found or read (the worker then says why it cannot run
+ * it).
+ */
+int run_command_script(const char *cmd, char *buf, size_t size);
+
 /*
  * The policy to decide with: policy_path (NULL: none) and the grants (none
  * given: n == 0).  Neither: the default policy.  Grants alone: @runtime
- * and the grants.  On a policy that does not load, prints its diagnostics
- * (and which option a "(command line):N" line is) and exits 125.
+ * and the grants.  script (NULL: none) is a script COMMAND, canonical
+ * (run_command_script()): rule @command lets its interpreter read it, as
+ * COMMAND may always run (a deny rule still wins).  On a policy that does
+ * not load, prints its diagnostics (and which option a "(command line):N"
+ * line is) and exits 125.
  */
-struct policy *run_policy_load(const char *policy_path, const struct run_grants *g);
+struct policy *run_policy_load(const char *policy_path, const struct run_grants *g,
+    const char *script);
 
 /* --print-policy: the policy as text, each rule with where it came from;
  * 0, or -1 (errno from the stream). */
 int run_policy_print(const struct policy *p, const char *policy_path, const struct run_grants *g,
-    FILE *out);
+    const char *script, FILE *out);
 
 #endif

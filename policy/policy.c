@@ -248,6 +248,7 @@ compile_views(struct pctx *c, struct policy *p)
 		v->view_where = p->profiles[k].where;
 		v->files = p->files;
 		v->nfiles = p->nfiles;
+		v->nextra = p->nextra; /* common rules, first in the view too */
 		for (i = n = 0; i < p->nrules - p->nsynth; i++)
 			if (p->rules[i].profile < 0 || p->rules[i].profile == (int)k)
 				n++;
@@ -347,6 +348,7 @@ finish(struct pctx *c, struct policy **out, int openerr)
 	if (p != NULL) {
 		p->rules = c->rules;
 		p->nrules = c->nrules;
+		p->nextra = c->nextra;
 		p->files = c->files;
 		p->nfiles = c->nfiles;
 		p->profiles = c->profiles;
@@ -408,6 +410,7 @@ policy_load_opts(const char *path, const struct policy_load_opts *opts, struct p
 	c.diags = diags;
 	c.cur_profile = -1;
 	c.opts = opts;
+	policy_parse_extras(&c);
 	if (policy_parse_file(&c, path, NULL, 0, 0) == -1 && errno != ENOMEM)
 		openerr = errno;
 	return finish(&c, out, openerr);
@@ -436,6 +439,7 @@ policy_load_buffer_opts(const char *name, const char *text, size_t len, const ch
 	c.diags = diags;
 	c.cur_profile = -1;
 	c.opts = opts;
+	policy_parse_extras(&c);
 	if (len > POLICY_FILE_SIZE_MAX)
 		policy_ctx_diag(&c, POLICY_ERROR, name, 0, 0, "file too large (over %u bytes)",
 		    POLICY_FILE_SIZE_MAX);
@@ -570,8 +574,9 @@ print_where(FILE *out, const char *where)
 	fputc('\n', out);
 }
 
-int
-policy_print(const struct policy *p, FILE *out)
+/* The rules from the first'th on, profile lines among them. */
+static int
+print_rules(const struct policy *p, size_t first, FILE *out)
 {
 	const struct prule *r;
 	char acc[64];
@@ -584,7 +589,7 @@ policy_print(const struct policy *p, FILE *out)
 	}
 	/* Not the synthetic rules: loading what is printed makes them again. */
 	n = p->nrules - p->nsynth;
-	for (i = 0; i < n || (!p->borrowed && prof + 1 < (int)p->nprofiles); i++) {
+	for (i = first; i < n || (!p->borrowed && prof + 1 < (int)p->nprofiles); i++) {
 		r = i < n ? &p->rules[i] : NULL;
 		/* Profile lines before the section's first rule; empty
 		 * sections too, so that the profiles keep their order. */
@@ -605,4 +610,16 @@ policy_print(const struct policy *p, FILE *out)
 	if (fflush(out) == EOF || ferror(out))
 		return -1;
 	return 0;
+}
+
+int
+policy_print(const struct policy *p, FILE *out)
+{
+	return print_rules(p, 0, out);
+}
+
+int
+policy_print_own(const struct policy *p, FILE *out)
+{
+	return print_rules(p, p != NULL ? p->nextra : 0, out);
 }

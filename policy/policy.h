@@ -133,6 +133,16 @@ struct stat;
  * broker would refuse); the file is read either way, so every error is
  * reported.
  */
+/* Rules a caller adds to every load (filebroker run's own, such as
+ * "@command"): policy text read before the policy's own, as common rules,
+ * each named by name alone, without a line number ("@command" in records
+ * and denial lines).  The name starts with '@', as the built-in profiles'
+ * do, and names no file (policy_foreach_file() passes it over). */
+struct policy_extra {
+	const char *name;
+	const char *text;
+};
+
 struct policy_load_opts {
 	int (*file_check)(const char *path, const struct stat *st, char *why, size_t size,
 	    void *arg);
@@ -147,6 +157,10 @@ struct policy_load_opts {
 	 * through a symlink.  NULL: none. */
 	int (*rule_check)(const struct policy *p, const char *prefix, unsigned access, int allow,
 	    char *why, size_t size, void *arg);
+	/* The caller's rules, read first; an error in one is an error of the
+	 * load, named by its name.  NULL and 0: none. */
+	const struct policy_extra *extras;
+	size_t nextras;
 };
 
 /* policy_load() and policy_load_buffer() with opts (NULL: none). */
@@ -344,5 +358,10 @@ ssize_t policy_pattern_prefix(const char *pattern, char *buf, size_t size);
  * by the stream.
  */
 int policy_print(const struct policy *p, FILE *out);
+
+/* As policy_print(), without the caller's extra rules
+ * (policy_load_opts.extras): the policy as its files say, the same
+ * whatever was added (`filebroker check --print` of the file prints it). */
+int policy_print_own(const struct policy *p, FILE *out);
 
 #endif

@@ -433,7 +433,9 @@ parse_rule(struct pctx *c, const struct lineref *lr, struct tok *t, int n)
 	if (r.allow && (r.bits & (POLICY_READ | POLICY_WRITE | POLICY_LIST | POLICY_EXEC)))
 		r.eff |= POLICY_STAT;
 	r.pattern = malloc(t[2].len + 1);
-	if (asprintf(&r.where, "%s:%d", lr->file, lr->line) == -1)
+	if (lr->file == c->unnumbered)
+		r.where = strdup(lr->file);
+	else if (asprintf(&r.where, "%s:%d", lr->file, lr->line) == -1)
 		r.where = NULL;
 	if (r.pattern == NULL || r.where == NULL) {
 		c->nomem = 1;
@@ -601,6 +603,30 @@ policy_parse_text(struct pctx *c, const char *name, const char *text, size_t len
 		p = nl + 1;
 	}
 	return 0;
+}
+
+void
+policy_parse_extras(struct pctx *c)
+{
+	const struct policy_load_opts *o = c->opts;
+	size_t i;
+
+	for (i = 0; o != NULL && i < o->nextras && !c->nomem; i++) {
+		if (o->extras[i].name == NULL || o->extras[i].name[0] != '@' ||
+		    o->extras[i].text == NULL) {
+			policy_ctx_diag(c, POLICY_ERROR, "policy", 0, 0,
+			    "the caller's extra rules need a name starting with '@'");
+			continue;
+		}
+		if ((c->unnumbered = intern(c, o->extras[i].name)) == NULL) {
+			c->nomem = 1;
+			break;
+		}
+		policy_parse_text(c, o->extras[i].name, o->extras[i].text,
+		    strlen(o->extras[i].text), NULL);
+		c->unnumbered = NULL;
+	}
+	c->nextra = c->nrules;
 }
 
 /* Why a file that is not a regular file is refused, for messages. */

@@ -704,6 +704,68 @@ test_rule_check(void **state)
 	policy_free(p);
 }
 
+/* policy_load_opts.extras: the caller's rules, first, each named by its
+ * name alone; printed by policy_print(), left out by policy_print_own(). */
+static void
+test_extras(void **state)
+{
+	const struct policy_extra ex[] = { { "@command", "allow read /usr/bin/7z\n" },
+		{ "@other", "allow read /x\nallow stat /y\n" } };
+	struct policy_load_opts opts = { 0 };
+	struct policy_diags d = { 0 };
+	struct policy_decision dec;
+	struct policy *p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	opts.extras = ex;
+	opts.nextras = 2;
+	put("own.policy", "allow read /a\ndeny read /x\n");
+	assert_int_equal(policy_load_opts(at("own.policy"), &opts, &p, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(policy_decide(p, "/usr/bin/7z", POLICY_READ, 0, &dec), 0);
+	assert_true(dec.allowed);
+	assert_string_equal(dec.rule, "@command");
+	assert_int_equal(policy_decide(p, "/y", POLICY_STAT, 0, &dec), 0);
+	assert_string_equal(dec.rule, "@other");
+	/* a deny of the policy's still wins */
+	assert_int_equal(policy_decide(p, "/x", POLICY_READ, 0, &dec), 0);
+	assert_false(dec.allowed);
+	assert_int_equal(policy_nrules(p), 5);
+	/* printed: all; the policy's own: its own lines only */
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(policy_print(p, f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "allow read /usr/bin/7z\t# @command\n"));
+	free(buf);
+	buf = NULL;
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(policy_print_own(p, f), 0);
+	fclose(f);
+	assert_null(strstr(buf, "@command"));
+	assert_null(strstr(buf, "@other"));
+	assert_non_null(strstr(buf, "allow read /a"));
+	free(buf);
+	policy_free(p);
+
+	/* an error in an extra text is one of the load, named by it */
+	const struct policy_extra bad[] = { { "@command", "allow reed /z\n" } };
+	opts.extras = bad;
+	opts.nextras = 1;
+	assert_int_equal(policy_load_opts(at("own.policy"), &opts, &p, &d), -1);
+	assert_string_equal(d.v[0].file, "@command");
+	policy_diags_free(&d);
+	/* a name that is not one */
+	const struct policy_extra noname[] = { { "command", "allow read /z\n" } };
+	opts.extras = noname;
+	assert_int_equal(policy_load_buffer_opts("(text)", "allow read /a\n", 14, NULL, &opts, &p,
+			     &d),
+	    -1);
+	policy_diags_free(&d);
+}
+
 int
 main(void)
 {
@@ -720,6 +782,7 @@ main(void)
 		cmocka_unit_test(test_fuzz_regressions),
 		cmocka_unit_test(test_file_check),
 		cmocka_unit_test(test_rule_check),
+		cmocka_unit_test(test_extras),
 	};
 
 	return cmocka_run_group_tests_name("policy_load", tests, setup, teardown);
