@@ -21,6 +21,8 @@
 #include "learn.h"
 #include "log.h"
 #include "out.h"
+#include "private_tmp.h"
+#include "run_policy.h"
 
 /*
  * Paths whose grant a person must look at, as policy text: each rule's
@@ -1036,8 +1038,9 @@ learn_record(struct learn *l, const struct audit_rec *r, const char *file, uint6
 	 * each run) and the folders above it, a script COMMAND's read by its
 	 * interpreter. */
 	if (r->rule != NULL &&
-	    (strcmp(r->rule, "@preload") == 0 || strcmp(r->rule, "@tmp") == 0 ||
-		strcmp(r->rule, "@ancestor of @tmp") == 0 || strcmp(r->rule, "@command") == 0))
+	    (strcmp(r->rule, "@preload") == 0 || strcmp(r->rule, PRIVATE_TMP_RULE) == 0 ||
+		strcmp(r->rule, "@ancestor of " PRIVATE_TMP_RULE) == 0 ||
+		strcmp(r->rule, RUN_COMMAND_RULE) == 0))
 		return 0;
 	l->used++;
 	if (l->uid < 0)

@@ -44,6 +44,7 @@
 #include "ops_impl.h"
 #include "path.h"
 #include "policy.h"
+#include "private_tmp.h"
 #include "task.h"
 
 /* Retries when the filesystem changes between the walk and the act. */
@@ -136,6 +137,10 @@ ops_decide(struct opctx *c, const char *path, unsigned access, struct policy_dec
 	if (!c->decided || (c->allowed && !d->allowed)) {
 		c->allowed = d->allowed;
 		c->rule = d->rule;
+	}
+	if (!d->allowed && c->denied_access == 0) {
+		c->denied_access = access;
+		c->denied_second = c->canon2[0] != '\0' && strcmp(path, c->canon2) == 0;
 	}
 	c->access |= access;
 	c->decided = 1;
@@ -661,9 +666,7 @@ record_flags(const struct fb_request *req)
 static void
 record(struct opctx *c, const struct timespec *t0, int err)
 {
-	static __thread char line[AUDIT_RECORD_MAX];
 	struct audit_event ev;
-	ssize_t n;
 
 	/* No sink and nothing denied: no line to write, no clock to read. */
 	if (c->s->audit == NULL && !(c->decided && !c->allowed))
@@ -704,16 +707,18 @@ record(struct opctx *c, const struct timespec *t0, int err)
 	ev.duration_ns = elapsed_ns(t0);
 	ev.complain = c->s->complain;
 	ev.waived = c->decided && !c->allowed && c->waived;
+	ev.denied_access = c->denied_access;
+	ev.denied_second = c->denied_second;
 	ev.session = c->s->sess;
 
-	if (c->s->audit == NULL) {
-		/* No sink: a denial still says so, on stderr, once for each
-		 * distinct denial (denials.h). */
-		if (c->decided && !c->allowed && denials_first(&c->s->denials, &ev) &&
-		    (n = audit_format_denial(&ev, line, sizeof(line))) > 0)
-			(void)!write(STDERR_FILENO, line, (size_t)n);
+	if (c->decided && !c->allowed && !c->waived)
+		private_tmp_denied(c->s->tmp, ev.canon, ev.access, ev.rule);
+	/* Counted for the summary; without a sink, a line on stderr for
+	 * each distinct denial (denials.h). */
+	if (c->decided && !c->allowed)
+		denials_note(c->s, &ev);
+	if (c->s->audit == NULL)
 		return;
-	}
 	if (audit_write(c->s->audit, &ev) == -1) {
 		/* Fail closed: no descriptor leaves without its record.  Said
 		 * once, not per request. */
@@ -785,6 +790,8 @@ ops_handle(struct session *s, const struct origin *o, const struct fb_request *r
 	c.access = 0;
 	c.decided = c.allowed = c.waived = 0;
 	c.rule = NULL;
+	c.denied_access = 0;
+	c.denied_second = 0;
 	s->nrequests++;
 
 	/* Refused before anything is looked at: no decision, no path

@@ -33,6 +33,8 @@ struct opctx {
 	int allowed;		/* the policy's decision */
 	int waived;		/* it denied, and complain mode let it pass */
 	const char *rule;
+	unsigned denied_access; /* the first policy denial: the access asked */
+	int denied_second;	/* of canon2 (1) or canon (0), for the hint */
 };
 
 /* Set dst (c->canon or c->canon2) to w's canonical path, with its fold

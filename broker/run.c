@@ -34,12 +34,14 @@
 #include "confine.h"
 #include "denials.h"
 #include "exec_grants.h"
+#include "execdiag.h"
 #include "fdpass.h"
 #include "landlock.h"
 #include "log.h"
 #include "notify.h"
 #include "ops.h"
 #include "policy.h"
+#include "private_tmp.h"
 #include "sandbox.h"
 #include "serve.h"
 #include "task.h"
@@ -77,9 +79,10 @@ run_usage(FILE *f)
 	    "                      [--include @PROFILE|FILE]... [--print-policy]\n"
 	    "                      [--user USER] [--audit DEST]...\n"
 	    "                      [--audit-sync] [--audit-key FILE] [--complain]\n"
+	    "                      [-q] [--deny-status N]\n"
 	    "                      [--explicit] [--net] [--weaker-sandbox]\n"
 	    "                      [--placement spread|shared] [--no-preload]\n"
-	    "                      [--no-pid-namespace]\n"
+	    "                      [--no-pid-namespace] [--tmp DIR | --no-tmp]\n"
 	    "                      [--print-sandbox] [-v] [--] COMMAND [ARG...]\n"
 	    "\n"
 	    "Run COMMAND as a sandboxed worker whose every file access the broker\n"
@@ -91,8 +94,9 @@ run_usage(FILE *f)
 	    "environment variable FILEBROKER_FD (see libfilebroker(3)).\n"
 	    "\n"
 	    "  --policy FILE     the policy (filebroker.policy(5)); without it and\n"
-	    "                    without one-off grants: include @runtime, and read\n"
-	    "                    and list the current folder's tree\n"
+	    "                    without one-off grants: @runtime, @shell, @python3,\n"
+	    "                    @perl, @users, list and stat the names in /, and\n"
+	    "                    read and list the current folder's tree\n"
 	    "  --read PATH       one-off grant (repeatable): read PATH, or read and list\n"
 	    "                    everything in the folder PATH\n"
 	    "  --write PATH      read, write, create, delete and list everything in the\n"
@@ -120,6 +124,12 @@ run_usage(FILE *f)
 	    "                    './syslog' is a file.  Without it, each\n"
 	    "                    distinct denial prints one line on stderr, once\n"
 	    "                    (a count of the repeats comes at the end)\n"
+	    "                    and ends with the rule that would allow it\n"
+	    "  -q, --quiet       no denial lines on stderr (--audit still records\n"
+	    "                    each); the summary at the end is printed anyway\n"
+	    "  --deny-status N   exit N (1 to 124) when the worker exited 0 but a\n"
+	    "                    request was denied, so that a refused scan cannot\n"
+	    "                    pass as clean; a worker that failed keeps its status\n"
 	    "  --audit-sync      fdatasync the audit files before the replies (one\n"
 	    "                    fdatasync per batch of requests), so that\n"
 	    "                    records survive a power cut (slower)\n"
@@ -150,6 +160,12 @@ run_usage(FILE *f)
 	    "                    nothing it starts outlives even a broker killed with\n"
 	    "                    SIGKILL, with its own /proc (the namespace's pids);\n"
 	    "                    when the kernel refuses it, -v says why\n"
+	    "  --tmp DIR         make the run's private temporary folder in DIR\n"
+	    "                    (default: $TMPDIR, else /tmp): filebroker.XXXXXX,\n"
+	    "                    the worker's, mode 0700, in its TMPDIR, TMP and\n"
+	    "                    TEMP, all but exec allowed in it (rule @tmp), and\n"
+	    "                    removed with all in it when the run ends\n"
+	    "  --no-tmp          no private temporary folder (TMPDIR is left as it is)\n"
 	    "  --weaker-sandbox  start even if the kernel lacks Landlock or seccomp\n"
 	    "                    features, saying what is missing\n"
 	    "  --print-sandbox   show what the worker would get, and exit\n"
@@ -165,9 +181,14 @@ run_usage(FILE *f)
 	    "exec rule for a path that does not exist is a warning: it lets nothing\n"
 	    "run.\n"
 	    "\n"
+	    "A run with denials ends with one line on stderr that sums them up, -q or\n"
+	    "not.  When COMMAND cannot run, or the worker exits 126 or 127, a line\n"
+	    "names the exec rules its interpreter, loader or programs need.\n"
+	    "\n"
 	    "Exit status: the worker's, or 128+N if signal N killed it; 125 if the\n"
 	    "broker failed (an audit record that could not be written included),\n"
-	    "126 if COMMAND could not run, 127 if it was not found.\n");
+	    "126 if COMMAND could not run, 127 if it was not found; with\n"
+	    "--deny-status N, N instead of the worker's 0 when a request was denied.\n");
 }
 
 static int
@@ -455,10 +476,51 @@ find_preload(char *buf, size_t size)
 	return -1;
 }
 
+/* --deny-status N: N, from 1 to 124 (125 to 127 are run's own, 128 and
+ * up a signal's); 0 after saying why not. */
+static int
+deny_status_parse(const char *arg)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v < 1 || v > 124) {
+		log_warnx("run: --deny-status: '%s': not a number from 1 to 124 (125 to 127 are "
+			  "run's own, 128 and up a signal's)",
+		    arg);
+		return 0;
+	}
+	return (int)v;
+}
+
+/*
+ * The exit status with --deny-status: N for a worker that exited 0 and was
+ * refused something (complain mode's would-denials refuse nothing).  A
+ * worker that failed keeps its status: it says more.
+ */
+static int
+deny_status(const struct session *s, int deny, int c)
+{
+	struct denials_count dc;
+
+	denials_count(s->denials, &dc);
+	if (deny == 0 || c != 0 || dc.refused == 0)
+		return c;
+	log_warnx("run: exit status %d (--deny-status), not the worker's 0: %llu request%s "
+		  "denied",
+	    deny, (unsigned long long)dc.refused, dc.refused == 1 ? " was" : "s were");
+	return deny;
+}
+
 static void
 run_cleanup(struct session *s, struct exec_grants *eg)
 {
-	denials_summary(s->denials, "");
+	/* The worker and all it started are gone: nothing adds to the tree. */
+	if (s->tmp != NULL)
+		private_tmp_remove(s->tmp);
+	denials_summary(s->denials, "", s->audit != NULL);
 	denials_free(s->denials);
 	fsctx_close(&s->fs);
 	task_ns_free(s->ns);
@@ -571,6 +633,10 @@ cmd_run(int argc, char **argv)
 		{ "allow", required_argument, NULL, 'A' },
 		{ "include", required_argument, NULL, 'I' },
 		{ "print-policy", no_argument, NULL, 'Y' },
+		{ "tmp", required_argument, NULL, 'T' },
+		{ "no-tmp", no_argument, NULL, 'O' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "deny-status", required_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -585,10 +651,13 @@ cmd_run(int argc, char **argv)
 	sigset_t mask, oldmask;
 	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0;
 	enum placement placement = PLACE_SPREAD;
-	int preload = 1, pidns = 1, print_policy = 0;
+	int preload = 1, pidns = 1, print_policy = 0, no_tmp = 0, quiet = 0, deny = 0;
+	const char *tmp_parent = NULL, *tmp_rules_for = NULL;
+	struct private_tmp pt;
 	struct run_grants grants = { 0 };
 	char preload_path[PATH_MAX], msg[512], script[PATH_MAX] = "";
 	struct exec_grants eg;
+	struct execdiag xd;
 
 	log_set_fatal_status(EXIT_BROKER);
 	/* A worker that closes its end, or a closed stderr pipe, must not kill
@@ -598,7 +667,7 @@ cmd_run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:u:a:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:u:a:qvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			policy_path = optarg;
@@ -653,6 +722,19 @@ cmd_run(int argc, char **argv)
 		case 'Y':
 			print_policy = 1;
 			break;
+		case 'T':
+			tmp_parent = optarg;
+			break;
+		case 'O':
+			no_tmp = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'D':
+			if ((deny = deny_status_parse(optarg)) == 0)
+				return EXIT_BROKER;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -684,16 +766,34 @@ cmd_run(int argc, char **argv)
 		return EXIT_BROKER;
 	}
 	log_init(verbose);
+	if (no_tmp && tmp_parent != NULL) {
+		log_warnx("run: --tmp and --no-tmp together: pick one");
+		return EXIT_BROKER;
+	}
 
 	memset(&s, 0, sizeof(s));
+	/* The private temporary folder first: the policy names it.  Printing
+	 * makes none, and shows its name's form. */
+	if (!no_tmp) {
+		if (private_tmp_parent(&pt, tmp_parent) == -1)
+			return EXIT_BROKER;
+		if (print || print_policy)
+			private_tmp_form(&pt);
+		else if (private_tmp_make(&pt) == -1)
+			return EXIT_BROKER;
+		else
+			s.tmp = &pt;
+		tmp_rules_for = pt.path;
+	}
 	/* A script COMMAND may be read by its interpreter (rule @command). */
 	if (argc > 0 && run_command_script(argv[0], script, sizeof(script)) == 1)
 		log_info("run: COMMAND %s is a script: its interpreter may read it (rule %s)",
 		    script, RUN_COMMAND_RULE);
-	s.policy = run_policy_load(policy_path, &grants, script[0] != '\0' ? script : NULL);
+	s.policy = run_policy_load(policy_path, &grants, tmp_rules_for,
+	    script[0] != '\0' ? script : NULL);
 	if (print_policy) {
-		c = run_policy_print(s.policy, policy_path, &grants, script[0] != '\0' ? script : NULL,
-			stdout) == -1 ?
+		c = run_policy_print(s.policy, policy_path, &grants, tmp_rules_for,
+			script[0] != '\0' ? script : NULL, stdout) == -1 ?
 		    EXIT_BROKER :
 		    0;
 		if (c != 0)
@@ -750,6 +850,13 @@ cmd_run(int argc, char **argv)
 	}
 	s.uid = ws.uid;
 	s.gid = ws.gid;
+	if (s.tmp != NULL) {
+		if (private_tmp_give(s.tmp, ws.uid, ws.gid) == -1 || private_tmp_setenv(s.tmp) == -1)
+			fatal("run: the private temporary folder %s", s.tmp->path);
+		log_info("run: private temporary folder %s (TMPDIR, TMP and TEMP; rule %s), "
+			 "removed when the run ends",
+		    s.tmp->path, PRIVATE_TMP_RULE);
+	}
 	/* The exec rules as Landlock grants, decided by the policy itself. */
 	if (exec_grants_build(s.policy, landlock_abi(), net, &eg) == -1)
 		fatalx("run: the exec rules could not be made Landlock grants; nothing was run");
@@ -781,6 +888,11 @@ cmd_run(int argc, char **argv)
 		run_cleanup(&s, &eg);
 		return EXIT_CANNOT_RUN;
 	}
+	/* Counted from the first denial, -q or not, sink or not. */
+	if ((s.denials = denials_new(quiet ? DENIALS_QUIET : 0, getcwd(msg, sizeof(msg)))) == NULL)
+		fatal("run: the denials' table");
+	/* What COMMAND's exec needs, read while any file may be. */
+	execdiag_study(&xd, s.policy, argv[0], ws.uid, ws.gid, ws.set_user);
 
 	/* Every message names its sender (SO_PASSCRED), from the first one:
 	 * a forked child's requests are the child's. */
@@ -820,7 +932,8 @@ cmd_run(int argc, char **argv)
 		eg.ruleset = -1;
 	}
 	if (rs.worker < 0) {
-		/* worker_start() said why. */
+		/* worker_start() said why; the study says what to add. */
+		execdiag_start_failed(&xd);
 		close(sp[0]);
 		run_cleanup(&s, &eg);
 		return rs.worker == -EXIT_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
@@ -861,7 +974,7 @@ cmd_run(int argc, char **argv)
 		&(struct audit_session){ .mode = ws.listener != -1 ? "transparent" : "explicit",
 		    .placement = placement == PLACE_SPREAD ? "spread" : "shared", .argv = argv, .pid = rs.worker,
 		    .uid = ws.uid, .gid = ws.gid, .policy = policy_path, .p = s.policy,
-		    .complain = complain, .local = 1 },
+		    .tmp = s.tmp != NULL ? s.tmp->path : NULL, .complain = complain, .local = 1 },
 		&s.sess) == -1) {
 		log_warn("audit: %s: a record could not be written (the session's start); "
 			 "denying every request from now on",
@@ -912,6 +1025,8 @@ cmd_run(int argc, char **argv)
 	close(rs.sigfd);
 	close(rs.pidfd);
 	c = exit_status(rs.status);
+	execdiag_exited(&xd, c, s.denials);
+	c = deny_status(&s, deny, c);
 	if (s.audit_broken) {
 		/* Every request since was denied (EIO) and said so once; the
 		 * trail is incomplete, so the run failed whatever the worker

@@ -23,6 +23,7 @@
 #include "canon.h"
 #include "log.h"
 #include "out.h"
+#include "private_tmp.h"
 #include "run_policy.h"
 #include "strict.h"
 #include "worker.h"
@@ -230,22 +231,44 @@ print_diags(const struct policy_diags *d, const struct run_grants *g)
 	}
 }
 
+/*
+ * The default policy, for a first try without --policy or grants: what
+ * programs and shell one-liners need to run (the runtime, the shell and
+ * coreutils, Python, Perl, the user and group names), the names at the top
+ * of the tree, which every user may list and stat, and the current folder's
+ * tree to read; nothing to write but the private temporary folder.  Not
+ * the current folder's tree when it is / (that would be every file, as
+ * root /etc/shadow too).
+ */
+static void
+default_text(struct run_grants *t)
+{
+	char cwd[PATH_MAX], esc[2 * PATH_MAX + 1];
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		fatal("getcwd");
+	put(t, "include @runtime\ninclude @shell\ninclude @python3\ninclude @perl\n"
+	       "include @users\nallow list /\nallow stat /*\n");
+	if (strcmp(cwd, "/") == 0) {
+		log_warnx("run: the current folder is /: the default policy does not grant its "
+			  "tree (every file); --read PATH grants one");
+		return;
+	}
+	if (policy_escape(cwd, esc, sizeof(esc)) < 0)
+		fatalx("the current folder cannot be written in the default policy");
+	put(t, "allow read,list %s/**\n", esc);
+}
+
 /* The text to load: the grants, then the include of the policy file or of
  * @runtime (grants alone), or the default policy (nothing given). */
 static char *
 policy_text(const char *policy_path, const struct run_grants *g, size_t *len)
 {
-	char cwd[PATH_MAX], esc[2 * PATH_MAX + 1];
+	char esc[2 * PATH_MAX + 1];
 	struct run_grants t = { 0 };
 
 	if (g->n == 0 && policy_path == NULL) {
-		/* The default: the runtime and the current folder's tree. */
-		if (getcwd(cwd, sizeof(cwd)) == NULL)
-			fatal("getcwd");
-		if (policy_escape(cwd, esc, sizeof(esc)) < 0)
-			fatalx("the current folder cannot be written in the default policy");
-		put(&t, "include @runtime\nallow read,list %s%s**\n", esc,
-		    strcmp(cwd, "/") == 0 ? "" : "/");
+		default_text(&t);
 		*len = t.len;
 		return t.text;
 	}
@@ -286,30 +309,37 @@ run_command_script(const char *cmd, char *buf, size_t size)
 }
 
 struct policy *
-run_policy_load(const char *policy_path, const struct run_grants *g, const char *script)
+run_policy_load(const char *policy_path, const struct run_grants *g, const char *tmp,
+    const char *script)
 {
 	struct policy_load_opts opts = { 0 };
 	struct policy_diags diags = { 0 };
-	struct policy_extra extra;
+	struct policy_extra extras[2];
 	struct policy *p = NULL;
 	char esc[2 * PATH_MAX + 1], *rule = NULL;
 	const char *name;
-	char *text;
+	char *text, *tmp_rules = NULL;
 	size_t len;
 	int rv;
 
 	if (strict_opts() != NULL)
 		opts = *strict_opts();
+	/* The private temporary folder's rules come first, named @tmp. */
+	if (tmp != NULL) {
+		if ((tmp_rules = private_tmp_rules(tmp)) == NULL)
+			fatal("run: the temporary folder %s cannot be written in a policy", tmp);
+		extras[opts.nextras].name = PRIVATE_TMP_RULE;
+		extras[opts.nextras++].text = tmp_rules;
+	}
 	/* COMMAND may always run; a script, then, may be read by its
-	 * interpreter too: first, named @command. */
+	 * interpreter too, named @command. */
 	if (script != NULL && policy_escape(script, esc, sizeof(esc)) >= 0) {
 		if (asprintf(&rule, "allow read %s\n", esc) == -1)
 			fatal("run: the rule for COMMAND");
-		extra.name = RUN_COMMAND_RULE;
-		extra.text = rule;
-		opts.extras = &extra;
-		opts.nextras = 1;
+		extras[opts.nextras].name = RUN_COMMAND_RULE;
+		extras[opts.nextras++].text = rule;
 	}
+	opts.extras = extras;
 	if (g->n == 0 && policy_path != NULL) {
 		/* The file alone, named as the user named it. */
 		rv = policy_load_opts(policy_path, &opts, &p, &diags);
@@ -319,6 +349,7 @@ run_policy_load(const char *policy_path, const struct run_grants *g, const char 
 		rv = policy_load_buffer_opts(name, text, len, NULL, &opts, &p, &diags);
 		free(text);
 	}
+	free(tmp_rules);
 	free(rule);
 	if (rv == -1) {
 		print_diags(&diags, g);
@@ -333,7 +364,7 @@ run_policy_load(const char *policy_path, const struct run_grants *g, const char 
 
 int
 run_policy_print(const struct policy *p, const char *policy_path, const struct run_grants *g,
-    const char *script, FILE *out)
+    const char *tmp, const char *script, FILE *out)
 {
 	size_t i;
 
@@ -346,8 +377,15 @@ run_policy_print(const struct policy *p, const char *policy_path, const struct r
 	else if (g->n > 0)
 		fprintf(out, ": one-off grants and @runtime");
 	else
-		fprintf(out, " without --policy: @runtime and the current folder's tree");
+		fprintf(out, " without --policy: the default (@runtime, @shell, @python3, @perl, "
+			     "@users, the top folder's names, the current folder's tree)");
 	fprintf(out, ".\n");
+	if (tmp != NULL) {
+		fprintf(out, "# %s: the run's private temporary folder (TMPDIR), made at start as ",
+		    PRIVATE_TMP_RULE);
+		out_text(out, tmp);
+		fprintf(out, " (random letters in place of the X's) and removed at the end.\n");
+	}
 	if (script != NULL) {
 		fprintf(out, "# %s: COMMAND is a script, ", RUN_COMMAND_RULE);
 		out_text(out, script);

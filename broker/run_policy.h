@@ -1,8 +1,8 @@
 /*
  * run_policy.h: the policy `filebroker run` decides with: the file given
  * with --policy, one-off grants from the command line (--read, --write,
- * --exec, --allow, --include), both together, or the default (@runtime and
- * the current folder's tree).
+ * --exec, --allow, --include), both together, or the default; the rules of
+ * the private temporary folder (private_tmp.h) and of a script COMMAND.
  */
 #ifndef FB_RUN_POLICY_H
 #define FB_RUN_POLICY_H
@@ -56,19 +56,24 @@ int run_command_script(const char *cmd, char *buf, size_t size);
 
 /*
  * The policy to decide with: policy_path (NULL: none) and the grants (none
- * given: n == 0).  Neither: the default policy.  Grants alone: @runtime
- * and the grants.  script (NULL: none) is a script COMMAND, canonical
- * (run_command_script()): rule @command lets its interpreter read it, as
- * COMMAND may always run (a deny rule still wins).  On a policy that does
- * not load, prints its diagnostics (and which option a "(command line):N"
- * line is) and exits 125.
+ * given: n == 0).  Neither: the default policy (@runtime, @shell,
+ * @python3, @perl, @users, list and stat of the top folder's names, read
+ * and list of the current folder's tree unless it is /).  Grants alone:
+ * @runtime and the grants.  First, the rules run adds: with tmp (the
+ * private temporary folder, or NULL: none), its rules, named @tmp
+ * (private_tmp.h); with script (a script COMMAND, canonical:
+ * run_command_script(); NULL: none), rule @command, which lets its
+ * interpreter read it, as COMMAND may always run (a deny rule still wins).
+ * On a policy that does not load, prints its diagnostics (and which
+ * option a "(command line):N" line is) and exits 125.
  */
 struct policy *run_policy_load(const char *policy_path, const struct run_grants *g,
-    const char *script);
+    const char *tmp, const char *script);
 
-/* --print-policy: the policy as text, each rule with where it came from;
- * 0, or -1 (errno from the stream). */
+/* --print-policy: the policy as text, each rule with where it came from
+ * (tmp: the private temporary folder's name, or NULL; script as for
+ * run_policy_load()); 0, or -1 (errno from the stream). */
 int run_policy_print(const struct policy *p, const char *policy_path, const struct run_grants *g,
-    const char *script, FILE *out);
+    const char *tmp, const char *script, FILE *out);
 
 #endif

@@ -157,6 +157,24 @@ landlock_ruleset_add_exec(int ruleset, int fd)
 }
 
 int
+landlock_ruleset_add_removal(int ruleset, int fd, int contents)
+{
+	struct landlock_path_beneath_attr pb;
+
+	memset(&pb, 0, sizeof(pb));
+	pb.allowed_access = LANDLOCK_ACCESS_FS_REMOVE_DIR;
+	/* Moving a folder up within the tree (a new entry, and from ABI 2 a
+	 * change of parent) is part of removing it. */
+	if (contents)
+		pb.allowed_access |= LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+		    LANDLOCK_ACCESS_FS_MAKE_DIR | (landlock_abi() >= 2 ? LANDLOCK_ACCESS_FS_REFER : 0);
+	pb.parent_fd = fd;
+	return syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) == -1
+	    ? -1
+	    : 0;
+}
+
+int
 landlock_restrict(int ruleset)
 {
 	return syscall(SYS_landlock_restrict_self, ruleset, 0) == -1 ? -1 : 0;

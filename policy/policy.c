@@ -562,6 +562,39 @@ toolong:
 	return -1;
 }
 
+ssize_t
+policy_rule_format(const struct policy *p, const char *where, char *buf, size_t size)
+{
+	const struct prule *r = NULL;
+	char acc[64];
+	size_t i, n;
+	int len;
+
+	if (p == NULL || where == NULL || buf == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = p->nrules - p->nsynth;
+	/* The pointer first: a file included twice has two rules of one name. */
+	for (i = 0; i < n && r == NULL; i++)
+		if (p->rules[i].where == where)
+			r = &p->rules[i];
+	for (i = 0; i < n && r == NULL; i++)
+		if (strcmp(p->rules[i].where, where) == 0)
+			r = &p->rules[i];
+	if (r == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	len = snprintf(buf, size, "%s %s %s", r->allow ? "allow" : "deny",
+	    policy_access_format(r->bits, acc, sizeof(acc)), r->pattern);
+	if (len < 0 || (size_t)len >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return len;
+}
+
 /* File names may hold anything; keep the comment on its line. */
 static void
 print_where(FILE *out, const char *where)

@@ -352,6 +352,21 @@ int policy_foreach_file(const struct policy *p, int (*fn)(const char *name, void
 ssize_t policy_pattern_prefix(const char *pattern, char *buf, size_t size);
 
 /*
+ * The rule a decision named (policy_decision.rule: its "FILE:LINE", the
+ * very pointer, or a string equal to it), written as in the language,
+ * without its mode=: "deny read /etc/shadow", the pattern as written.
+ * Returns the length written (excluding the NUL), or -1 with errno
+ * ENOENT when no written rule has that name ("default", "@ancestor of
+ * ...", the broker's own rules), ENAMETOOLONG when it does not fit in
+ * size.  Linear in the rules.
+ */
+ssize_t policy_rule_format(const struct policy *p, const char *where, char *buf, size_t size);
+
+/* The name of the i-th built-in profile ("@runtime", "@python3", ...),
+ * in the order of policy_builtin.c's table; NULL past the last. */
+const char *policy_builtin_name(size_t i);
+
+/*
  * Print the policy, includes expanded, one rule or profile line per line in
  * the language itself, each followed by a "# FILE:LINE" comment.  Loading the output
  * gives a policy with the same decisions.  Returns 0, or -1 with errno set

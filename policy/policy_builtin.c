@@ -237,6 +237,12 @@ policy_builtin_names(void)
 	return "@runtime, @python3, @perl, @shell, @git, @tls and @users";
 }
 
+const char *
+policy_builtin_name(size_t i)
+{
+	return i < NBUILTINS ? builtins[i].name : NULL;
+}
+
 /*
  * The rule named where if it names the interpreter: a rule of the user's
  * (not a built-in), of this policy's own section (a view warns about its

@@ -48,6 +48,9 @@
  *	forkident HOW		the same in a forked child, then in the parent
  *				("forkident HOW child: ...", "... parent: ...")
  *
+ * An argument that begins with "$TMPDIR" has the environment's TMPDIR in
+ * its place (run's private temporary folder).
+ *
  * Output: "OP PATH: ok ..." or "OP PATH: ENAME".  Exit 0 when every call
  * succeeded, 1 otherwise.
  */
@@ -690,12 +693,27 @@ run_op(int argc, char **argv)
 	exit(2);
 }
 
+/* An argument beginning with "$TMPDIR" gets the environment's in its place
+ * (run's private temporary folder, whose name a test cannot know). */
+static void
+expand_tmpdir(int argc, char **argv)
+{
+	const char *t = getenv("TMPDIR");
+	int i;
+
+	for (i = 1; t != NULL && i < argc; i++)
+		if (strncmp(argv[i], "$TMPDIR", 7) == 0 &&
+		    asprintf(&argv[i], "%s%s", t, argv[i] + 7) == -1)
+			exit(2);
+}
+
 int
 main(int argc, char **argv)
 {
 	int i = 1, used;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	expand_tmpdir(argc, argv);
 	while (i < argc) {
 		if (strcmp(argv[i], "::") == 0) {
 			i++;

@@ -29,7 +29,9 @@ for root, dirs, files in sorted(os.walk(src)):
     for f in sorted(files):
         with open(os.path.join(root, f)) as fh:
             n += fh.read().count("needle")
-with tempfile.NamedTemporaryFile("w") as scratch:   # in $TMPDIR
+# $SCRATCH: a folder of the user's (in $TMPDIR, run's private folder, it
+# would need no rule)
+with tempfile.NamedTemporaryFile("w", dir=os.environ["SCRATCH"]) as scratch:
     scratch.write(str(n))
     scratch.flush()
 fd, tmp = tempfile.mkstemp(dir=os.path.dirname(out), prefix=".out.")
@@ -42,7 +44,7 @@ chmod -R a+rwX "$W"
 printf 'include @runtime\ninclude @python3\n' >"$T/base.policy"
 
 # learn on set A
-(cd "$W" && TMPDIR=$W/tmp "$FB" learn --base "$T/base.policy" --audit "$T/a.jsonl" -o "$T/parse.policy" \
+(cd "$W" && SCRATCH=$W/tmp "$FB" learn --base "$T/base.policy" --audit "$T/a.jsonl" -o "$T/parse.policy" \
 	-- /usr/bin/python3 "$W/parse.py" "$W/setA" "$W/out/report.txt") >"$T/learn.out" 2>&1
 status "learn: the learned policy checks clean" 0 "$FB" check "$T/parse.policy"
 expect "learn: the input tree is one rule" "^allow read,list +$W/\\*\\* " cat "$T/parse.policy"
@@ -59,8 +61,8 @@ expect "learn: a rule names its first record, file and line" \
 	cat "$T/parse.policy"
 
 # run on set B: other names, deeper, the output there already
-want=$(cd "$W" && TMPDIR=$W/tmp /usr/bin/python3 "$W/parse.py" "$W/setB" "$W/out/want.txt")
-(cd "$W" && TMPDIR=$W/tmp "$FB" run --policy "$T/parse.policy" --audit "$T/b.jsonl" -- \
+want=$(cd "$W" && SCRATCH=$W/tmp /usr/bin/python3 "$W/parse.py" "$W/setB" "$W/out/want.txt")
+(cd "$W" && SCRATCH=$W/tmp "$FB" run --policy "$T/parse.policy" --audit "$T/b.jsonl" -- \
 	/usr/bin/python3 "$W/parse.py" "$W/setB" "$W/out/report.txt") >"$T/b.out" 2>"$T/b.err"
 st=$?
 if [ $st -eq 0 ] && [ "$(cat "$T/b.out")" = "$want" ] && ! grep -q '"decision":"deny"' "$T/b.jsonl" &&

@@ -165,11 +165,12 @@ expect "the log names the profile" "uid=$U2 gid=$U2 pid=[0-9]+: profile $P:8" ca
 # when the peer goes.
 tool "$U1" -- "$T/bin/fbtool" read "$D/staff/b.txt" :: read "$D/staff/b.txt" :: \
 	read "$D/staff/b.txt" >/dev/null 2>&1
-wait_log "peer [0-9]+ \(uid=$U1 pid=[0-9]+\): 2 repeated denials not shown" ||
+wait_log "peer [0-9]+ \(uid=$U1 pid=[0-9]+\): 3 requests denied, 1 distinct path; each line" ||
 	fail "the peer's repeated denials were not counted: $(tail -n 3 "$LOG")"
 # denial_lines: how many denial lines that peer (its pid from the count) got.
 denial_lines() {
-	pid=$(grep -o "uid=$U1 pid=[0-9]*): 2 repeated" "$LOG" | tail -n 1 | sed 's/.*pid=\([0-9]*\).*/\1/')
+	pid=$(grep -o "uid=$U1 pid=[0-9]*): 3 requests denied" "$LOG" | tail -n 1 |
+		sed 's/.*pid=\([0-9]*\).*/\1/')
 	grep -c "denied open of \"$D/staff/b.txt\" (read) for pid $pid:" "$LOG"
 }
 expect "a peer's repeated denial: one line, then the count" "^1$" denial_lines

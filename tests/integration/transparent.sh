@@ -76,7 +76,7 @@ expect "a repeated denial prints its line once" "^1\$" \
 	sh -c "grep -c 'denied open of \"$W/secret.txt\"' '$T/rep.out'"
 expect "a different denial still gets its own line" "denied open of \"$IN/private.key\"" cat "$T/rep.out"
 expect "the repeats are counted at the end" \
-	"^filebroker: 2 repeated denials not shown \(each line above is printed once\); --audit FILE records every request\$" \
+	"^filebroker: 4 requests denied, 2 distinct paths; each line above is printed once; --audit FILE records every request\$" \
 	tail -n 1 "$T/rep.out"
 run --audit "$T/rep.jsonl" -- sh -c "cat '$W/secret.txt'; cat '$W/secret.txt'; cat '$W/secret.txt'" \
 	>/dev/null 2>&1

@@ -766,6 +766,84 @@ test_extras(void **state)
 	policy_diags_free(&d);
 }
 
+static int
+count_file(const char *name, void *arg)
+{
+	(void)name;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Extra rules (run's private temporary folder): read first, common to
+ * every profile, named by their name alone, not a file, printed. */
+static void
+test_extra_rules(void **state)
+{
+	struct policy_extra ex = { "@tmp",
+		"allow read,write,create,delete,list /tmp/fb.x/** mode=0700\n"
+		"deny delete /tmp/fb.x\n" };
+	struct policy_load_opts opts = { 0 };
+	struct policy_decision d;
+	struct policy_diags dg = { 0 };
+	const struct policy *view;
+	struct policy *p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int nfiles = 0;
+
+	(void)state;
+	opts.extras = &ex;
+	opts.nextras = 1;
+	put("extra.policy", "allow read /tmp/fb.x/**\nprofile any\nallow read /a\n");
+	assert_int_equal(policy_load_opts(at("extra.policy"), &opts, &p, &dg), 0);
+	assert_int_equal(dg.nerrors, 0);
+	policy_diags_free(&dg);
+	/* first in file order: it names what it allows */
+	assert_int_equal(policy_decide(p, "/tmp/fb.x/a", POLICY_WRITE | POLICY_CREATE, 0, &d), 0);
+	assert_true(d.allowed);
+	assert_string_equal(d.rule, "@tmp");
+	assert_int_equal(d.create_mode, 0700);
+	assert_int_equal(policy_decide(p, "/tmp/fb.x", POLICY_DELETE, 0, &d), 0);
+	assert_false(d.allowed);
+	assert_string_equal(d.rule, "@tmp");
+	/* its folders above may be seen */
+	assert_int_equal(policy_decide(p, "/tmp", POLICY_STAT, 0, &d), 0);
+	assert_true(d.allowed);
+	assert_string_equal(d.rule, "@ancestor of @tmp");
+	/* a common rule: the profile has it too */
+	assert_int_equal(policy_select(p, 1000, NULL, 0, &view, NULL), 0);
+	assert_int_equal(policy_decide(view, "/tmp/fb.x/a", POLICY_WRITE, 0, &d), 0);
+	assert_true(d.allowed);
+	/* not a file */
+	assert_int_equal(policy_foreach_file(p, count_file, &nfiles), 0);
+	assert_int_equal(nfiles, 1);
+	/* printed with its name */
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(policy_print(p, f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "allow read,write,create,delete,list /tmp/fb.x/** mode=0700\t# @tmp\n"
+				    "deny  delete /tmp/fb.x\t# @tmp\n"));
+	free(buf);
+	policy_free(p);
+
+	/* from a buffer too */
+	assert_int_equal(policy_load_buffer_opts("(text)", "", 0, NULL, &opts, &p, &dg), 0);
+	assert_int_equal(policy_nrules(p), 2);
+	policy_free(p);
+
+	/* an error in them names them */
+	ex.text = "allow bogus /x\n";
+	assert_int_equal(policy_load_buffer_opts("(text)", "", 0, NULL, &opts, &p, &dg), -1);
+	assert_string_equal(dg.v[0].file, "@tmp");
+	policy_diags_free(&dg);
+	/* a name that could be a file's is refused */
+	ex.name = "tmp";
+	ex.text = "allow read /x\n";
+	assert_int_equal(policy_load_buffer_opts("(text)", "", 0, NULL, &opts, &p, &dg), -1);
+	policy_diags_free(&dg);
+}
+
 int
 main(void)
 {
@@ -783,6 +861,7 @@ main(void)
 		cmocka_unit_test(test_file_check),
 		cmocka_unit_test(test_rule_check),
 		cmocka_unit_test(test_extras),
+		cmocka_unit_test(test_extra_rules),
 	};
 
 	return cmocka_run_group_tests_name("policy_load", tests, setup, teardown);
