@@ -160,8 +160,10 @@ def main():
             else:
                 own = [g for g in got.split("\n") if g.startswith("filebroker:")]
                 ok = r.returncode == 0 and not own
-                why = "exit status %d" % r.returncode if r.returncode != 0 else \
-                    "printed what the page does not show: %s" % own[0]
+                if r.returncode != 0:
+                    why = "exit status %d" % r.returncode
+                else:
+                    why = "printed what the page does not show: %s" % (own[0] if own else "")
             if ok:
                 print("PASS %s: %s" % (label, cmd))
                 continue
