@@ -305,7 +305,7 @@ learn_mark_sensitive(struct learn *l, uid_t uid)
 {
 	struct policy_decision d;
 	struct passwd *pw;
-	char home[PATH_MAX] = "";
+	char home[PATH_MAX] = "", run[32];
 	const char *c;
 	size_t i;
 	long line;
@@ -327,6 +327,12 @@ learn_mark_sensitive(struct learn *l, uid_t uid)
 		    strchr(l->v[i].raw + 6, '/') != NULL &&
 		    (home[0] == '\0' || !under(l->v[i].raw, home)))
 			l->v[i].sens = "another user's home";
+		/* /run/user/UID/..., another user's sockets and keys. */
+		snprintf(run, sizeof(run), "/run/user/%u/", (unsigned)uid);
+		if (strncmp(l->v[i].raw, "/run/user/", 10) == 0 &&
+		    strchr(l->v[i].raw + 10, '/') != NULL &&
+		    strncmp(l->v[i].raw, run, strlen(run)) != 0)
+			l->v[i].sens = "another user's runtime folder";
 	}
 }
 

@@ -288,9 +288,9 @@ test_sensitive(void **state)
 	static const char *const yes[] = { "/etc/shadow", "/etc/gshadow-", "/etc/sudoers",
 		"/root/.bashrc", "/home/other/.ssh/id_ed25519", "/srv/x/.ssh/authorized_keys",
 		"/proc/self/mem", "/proc/12/environ", "/srv/tls/server.key", "/etc/ssl/private/k",
-		"/home/other/notes.txt", "/dev/mem" };
+		"/home/other/notes.txt", "/dev/mem", "/run/user/1000/bus" };
 	static const char *const no[] = { "/etc/passwd", "/srv/in/a.txt", "/proc/self/status",
-		"/home", "/tmp/x.keys" };
+		"/home", "/tmp/x.keys", "/run/user/65534/pulse/native", "/run/user/1000" };
 	struct learn l;
 	size_t i;
 
