@@ -1059,19 +1059,13 @@ learn_record(struct learn *l, const struct audit_rec *r, const char *file, uint6
 	first.seq = l->used;
 	/* A name that was there already (EEXIST: mkdir -p's mkdir of each
 	 * folder on its way, an O_EXCL open, a link or rename onto it) was not
-	 * made: the program learnt that it exists, which needs stat, never
-	 * create or delete (the folders above a rule are visible anyway). */
+	 * made, and nothing else was done: the program learnt that it exists,
+	 * which needs stat, never create or delete, nor the write an O_EXCL
+	 * open asked of a file that may be another's (the folders above a
+	 * rule are visible anyway). */
 	if ((acc & POLICY_CREATE) && r->err == EEXIST) {
-		acc = (acc & ~(unsigned)POLICY_CREATE) | POLICY_STAT;
-		if (two) {
-			/* The new name is the one that was there; the old one
-			 * keeps what was asked of it (a link's file: stat). */
-			if (strcmp(r->op, "link") == 0)
-				acc &= POLICY_STAT;
-			if (learn_path(l, r->canon, self, acc, acc, &first) ||
-			    learn_path(l, r->canon2, self, POLICY_STAT, POLICY_STAT, &first))
-				return -1;
-		} else if (learn_path(l, r->canon, self, acc, acc, &first))
+		if (learn_path(l, r->canon, self, POLICY_STAT, POLICY_STAT, &first) ||
+		    (two && learn_path(l, r->canon2, self, POLICY_STAT, POLICY_STAT, &first)))
 			return -1;
 		return 1;
 	}

@@ -81,7 +81,10 @@ void learn_free(struct learn *l);
  * the read or write that open asked for, and write and delete; a folder
  * made stat and delete; a rename's new name delete; a file truncated
  * create and delete.  A hard link's file gets stat, its new name create.
- * A path that cannot be written in a policy is left out, with a warning.
+ * A request that made nothing because its name was there (EEXIST) gets
+ * stat of its paths only.  Records of what run allows by itself (rules
+ * @preload, @tmp and the folders above it, @command) are not used.  A
+ * path that cannot be written in a policy is left out, with a warning.
  * file and line name the record in the rule's comment (file NULL: a
  * temporary file).  Returns 1 when the record was used, 0 when not, -1
  * when out of memory.

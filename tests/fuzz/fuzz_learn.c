@@ -16,7 +16,7 @@
  * allows every canonical path it was learned from with the access learn.h
  * promises (the access asked; for what the run made, what its next run
  * needs to find and replace it; a hard link's file stat and its new name
- * create; a name that was there already, EEXIST, stat and no create),
+ * create; a name that was there already, EEXIST, stat only),
  * decided with the worker's own pid (nspid, else pid) as /proc/self; a
  * path whose rule cannot be one policy line is left out (with a warning).
  * And it allows nothing of a name no record named directly in a shared
@@ -151,14 +151,10 @@ check_record(const struct policy *p, const struct audit_rec *r)
 	    (r->rule != NULL && strcmp(r->rule, "@tmp") == 0))
 		return;
 	if ((r->access & POLICY_CREATE) && r->err == EEXIST) {
-		/* Was there: seen, not made. */
-		unsigned seen = (r->access & ~(unsigned)POLICY_CREATE) | POLICY_STAT;
-
-		if (r->canon2 != NULL && policy_path_check(r->canon2) == 0) {
-			must_allow(p, r->canon, strcmp(r->op, "link") == 0 ? POLICY_STAT : seen, self);
+		/* Was there: seen, not made, nothing done. */
+		must_allow(p, r->canon, POLICY_STAT, self);
+		if (r->canon2 != NULL && policy_path_check(r->canon2) == 0)
 			must_allow(p, r->canon2, POLICY_STAT, self);
-		} else
-			must_allow(p, r->canon, seen, self);
 		return;
 	}
 	if (r->canon2 != NULL && policy_path_check(r->canon2) == 0) {
