@@ -33,6 +33,7 @@
 #include "config.h"
 #include "confine.h"
 #include "denials.h"
+#include "elf_probe.h"
 #include "exec_grants.h"
 #include "execdiag.h"
 #include "fdpass.h"
@@ -140,8 +141,9 @@ run_usage(FILE *f)
 	    "  --complain        allow what the policy denies, recording it as\n"
 	    "                    \"would-deny\": for trying a policy out (see learn)\n"
 	    "  --explicit        path system calls fail with EACCES instead of going\n"
-	    "                    to the broker: the worker must use libfilebroker\n"
-	    "                    (and, being unable to load libraries, be static)\n"
+	    "                    to the broker: the worker must use libfilebroker;\n"
+	    "                    a dynamic COMMAND's loader may read (unrecorded)\n"
+	    "                    the libraries the policy allows in its folders\n"
 	    "  --net             let the worker use TCP/UDP sockets (default: none)\n"
 	    "  --placement spread (default): the worker's programs may use every CPU\n"
 	    "                    (nproc, make -j see them all); shared: broker,\n"
@@ -515,11 +517,12 @@ deny_status(const struct session *s, int deny, int c)
 }
 
 static void
-run_cleanup(struct session *s, struct exec_grants *eg)
+run_cleanup(struct session *s, struct exec_grants *eg, struct elf_load *load)
 {
 	/* The worker and all it started are gone: nothing adds to the tree. */
 	if (s->tmp != NULL)
 		private_tmp_remove(s->tmp);
+	elf_probe_load_free(load);
 	denials_summary(s->denials, "", s->audit != NULL);
 	denials_free(s->denials);
 	fsctx_close(&s->fs);
@@ -657,6 +660,7 @@ cmd_run(int argc, char **argv)
 	struct run_grants grants = { 0 };
 	char preload_path[PATH_MAX], msg[512], script[PATH_MAX] = "";
 	struct exec_grants eg;
+	struct elf_load load;
 	struct execdiag xd;
 
 	log_set_fatal_status(EXIT_BROKER);
@@ -857,13 +861,6 @@ cmd_run(int argc, char **argv)
 			 "removed when the run ends",
 		    s.tmp->path, PRIVATE_TMP_RULE);
 	}
-	/* The exec rules as Landlock grants, decided by the policy itself. */
-	if (exec_grants_build(s.policy, landlock_abi(), net, &eg) == -1)
-		fatalx("run: the exec rules could not be made Landlock grants; nothing was run");
-	log_info("run: exec grants: %zu files, %zu folders (beneath)%s", eg.npaths - eg.nfolders,
-	    eg.nfolders, eg.nskipped ? "; hard links of denied files left out" : "");
-	ws.exec = (const char *const *)eg.paths;
-	ws.exec_ruleset = eg.ruleset;
 	ws.pidns = pidns;
 	ws.transparent = !explicit;
 	ws.allow_net = net;
@@ -879,13 +876,27 @@ cmd_run(int argc, char **argv)
 	}
 	if (protect_init(&s.fs, s.policy, audit_dest, naudit, &s.preload, 1) == -1)
 		fatal("run: holding the broker's own files");
+	/* The exec rules as Landlock grants, decided by the policy itself. */
+	if (exec_grants_build(s.policy, &s.fs, landlock_abi(), net, &eg) == -1)
+		fatalx("run: the exec rules could not be made Landlock grants; nothing was run");
+	log_info("run: exec grants: %zu files, %zu folders (beneath)%s", eg.npaths - eg.nfolders,
+	    eg.nfolders, eg.nskipped ? "; hard links of denied files left out" : "");
+	/* Explicit mode: the loader of a dynamically linked COMMAND reads
+	 * what the policy allows in its folders (elf_probe.h). */
+	memset(&load, 0, sizeof(load));
+	if (explicit && argc >= 1 &&
+	    (ws.loader_opens = elf_probe_explicit(s.policy, &s.fs, argv[0], &eg, &load)) == -1)
+		fatalx("run: the loader's read grants could not be made; nothing was run");
+	ws.exec = (const char *const *)eg.paths;
+	ws.exec_ruleset = eg.ruleset;
 	if (print) {
 		c = print_sandbox(&ws);
-		run_cleanup(&s, &eg);
+		elf_probe_describe(stdout, &load, &eg, ws.loader_opens);
+		run_cleanup(&s, &eg, &load);
 		return c;
 	}
 	if (command_allowed(s.policy, argv[0]) == -1) {
-		run_cleanup(&s, &eg);
+		run_cleanup(&s, &eg, &load);
 		return EXIT_CANNOT_RUN;
 	}
 	/* Counted from the first denial, -q or not, sink or not. */
@@ -935,7 +946,7 @@ cmd_run(int argc, char **argv)
 		/* worker_start() said why; the study says what to add. */
 		execdiag_start_failed(&xd);
 		close(sp[0]);
-		run_cleanup(&s, &eg);
+		run_cleanup(&s, &eg, &load);
 		return rs.worker == -EXIT_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 	}
 	s.pid = rs.worker;
@@ -1010,6 +1021,8 @@ cmd_run(int argc, char **argv)
 		fatal("event loop");
 	/* Its last record: the worker's status and the counts. */
 	audit_session_end(s.audit, s.sess, &rs.status);
+	if (explicit && s.nrequests == 0 && WIFEXITED(rs.status) && WEXITSTATUS(rs.status) == 127)
+		elf_probe_exit_hint(&load, argv[0]);
 
 	log_info("worker %ld ended; %llu requests, %llu denied, %llu protocol violations",
 	    (long)rs.worker, (unsigned long long)s.nrequests, (unsigned long long)s.ndenied,
@@ -1035,6 +1048,6 @@ cmd_run(int argc, char **argv)
 			  "worker's %d", EXIT_BROKER, c);
 		c = EXIT_BROKER;
 	}
-	run_cleanup(&s, &eg);
+	run_cleanup(&s, &eg, &load);
 	return c;
 }
