@@ -324,8 +324,21 @@ add_root(const char *pattern, int has_wildcards, const char *where, void *arg)
 		return 0;
 	if (realpath(prefix, canon) == NULL) {
 		/* Nothing there: a policy written for several hosts must not
-		 * stop every run on this one. */
-		if (!is_runtime(where))
+		 * stop every run on this one.  Said where it matters: not of a
+		 * tree the worker may make, fill and empty itself (an output
+		 * folder, "allow all DIR/ **"), whose exec comes with the rest
+		 * rather than being asked for. */
+		if (is_runtime(where))
+			return 0;
+		if (errno == ENOENT &&
+		    policy_decide(w->p, prefix, POLICY_CREATE | POLICY_WRITE | POLICY_DELETE, 0, &d) ==
+			0 &&
+		    d.allowed)
+			log_info("run: exec rule %s (%s): %s does not exist yet; the rule lets "
+				 "nothing run there (the worker's exec grants are made before it "
+				 "starts)",
+			    where, pattern, prefix);
+		else
 			log_warnx("run: exec rule %s (%s): %s %s; the rule lets nothing run", where,
 			    pattern, prefix,
 			    errno == ENOENT ? "does not exist" : strerror(errno));

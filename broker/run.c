@@ -77,7 +77,8 @@ run_usage(FILE *f)
 	fprintf(f,
 	    "usage: filebroker run [--policy FILE] [--read PATH]... [--write PATH]...\n"
 	    "                      [--exec PATH]... [--allow 'ACCESS PATTERN']...\n"
-	    "                      [--print-policy] [--user USER] [--audit DEST]...\n"
+	    "                      [--include @PROFILE|FILE]... [--print-policy]\n"
+	    "                      [--user USER] [--audit DEST]...\n"
 	    "                      [--audit-sync] [--audit-key FILE] [--complain]\n"
 	    "                      [-q] [--deny-status N]\n"
 	    "                      [--explicit] [--net] [--weaker-sandbox]\n"
@@ -105,6 +106,9 @@ run_usage(FILE *f)
 	    "                    folder PATH\n"
 	    "  --allow 'ACCESS PATTERN [mode=0NNN]'\n"
 	    "                    one more allow rule, in the policy language\n"
+	    "  --include @PROFILE|FILE\n"
+	    "                    a built-in profile (--include @tls), or a policy\n"
+	    "                    file, as an include line would\n"
 	    "                    One-off grants add to --policy, or stand alone with\n"
 	    "                    include @runtime (not the current folder); each PATH\n"
 	    "                    is made canonical now (symlinks resolved), and must\n"
@@ -174,8 +178,10 @@ run_usage(FILE *f)
 	    "grants what dynamic programs need); deny rules and wildcards count as for any\n"
 	    "request, on canonical paths (filebroker.policy(5), Exec rules).\n"
 	    "COMMAND itself always may run, where the worker's user can reach it,\n"
-	    "unless a deny rule denies it.  An exec rule for a path that does not\n"
-	    "exist is a warning: it lets nothing run.\n"
+	    "unless a deny rule denies it; a script COMMAND (#!) may be read by its\n"
+	    "interpreter (rule @command), which needs an exec rule of its own.  An\n"
+	    "exec rule for a path that does not exist is a warning: it lets nothing\n"
+	    "run.\n"
 	    "\n"
 	    "A run with denials ends with one line on stderr that sums them up, -q or\n"
 	    "not.  When COMMAND cannot run, or the worker exits 126 or 127, a line\n"
@@ -628,6 +634,7 @@ cmd_run(int argc, char **argv)
 		{ "write", required_argument, NULL, 'w' },
 		{ "exec", required_argument, NULL, 'x' },
 		{ "allow", required_argument, NULL, 'A' },
+		{ "include", required_argument, NULL, 'I' },
 		{ "print-policy", no_argument, NULL, 'Y' },
 		{ "tmp", required_argument, NULL, 'T' },
 		{ "no-tmp", no_argument, NULL, 'O' },
@@ -651,7 +658,7 @@ cmd_run(int argc, char **argv)
 	const char *tmp_parent = NULL, *tmp_rules_for = NULL;
 	struct private_tmp pt;
 	struct run_grants grants = { 0 };
-	char preload_path[PATH_MAX], msg[512];
+	char preload_path[PATH_MAX], msg[512], script[PATH_MAX] = "";
 	struct exec_grants eg;
 	struct elf_load load;
 	struct execdiag xd;
@@ -706,11 +713,13 @@ cmd_run(int argc, char **argv)
 		case 'w':
 		case 'x':
 		case 'A':
+		case 'I':
 			if (run_grants_add(&grants,
 				c == 'r'       ? RUN_GRANT_READ :
 				    c == 'w'   ? RUN_GRANT_WRITE :
 				    c == 'x'   ? RUN_GRANT_EXEC :
-						 RUN_GRANT_ALLOW,
+				    c == 'A'   ? RUN_GRANT_ALLOW :
+						 RUN_GRANT_INCLUDE,
 				optarg) == -1)
 				return EXIT_BROKER;
 			break;
@@ -780,11 +789,17 @@ cmd_run(int argc, char **argv)
 			s.tmp = &pt;
 		tmp_rules_for = pt.path;
 	}
-	s.policy = run_policy_load(policy_path, &grants, tmp_rules_for);
+	/* A script COMMAND may be read by its interpreter (rule @command). */
+	if (argc > 0 && run_command_script(argv[0], script, sizeof(script)) == 1)
+		log_info("run: COMMAND %s is a script: its interpreter may read it (rule %s)",
+		    script, RUN_COMMAND_RULE);
+	s.policy = run_policy_load(policy_path, &grants, tmp_rules_for,
+	    script[0] != '\0' ? script : NULL);
 	if (print_policy) {
-		c = run_policy_print(s.policy, policy_path, &grants, tmp_rules_for, stdout) == -1
-		    ? EXIT_BROKER
-		    : 0;
+		c = run_policy_print(s.policy, policy_path, &grants, tmp_rules_for,
+			script[0] != '\0' ? script : NULL, stdout) == -1 ?
+		    EXIT_BROKER :
+		    0;
 		if (c != 0)
 			log_warn("run: --print-policy");
 		policy_free((struct policy *)s.policy);
