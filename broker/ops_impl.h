@@ -108,6 +108,7 @@ int op_statfs(struct opctx *c);
 int op_watch(struct opctx *c);
 int op_mkdir(struct opctx *c);
 int op_mknod(struct opctx *c);
+int op_realpath(struct opctx *c);
 int op_symlink(struct opctx *c);
 int op_link(struct opctx *c);
 int op_unlink(struct opctx *c);

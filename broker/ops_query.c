@@ -1,6 +1,6 @@
 /*
  * ops_query.c: the operations that look at an object and answer with what
- * they see: stat, lstat, access, readlink, statfs, and inotify_add_watch
+ * they see: stat, lstat, access, readlink, realpath, statfs, and inotify_add_watch
  * (a watch on it).  Each hides a path the worker may not see as missing.
  */
 #include <errno.h>
@@ -91,6 +91,30 @@ op_watch(struct opctx *c)
 	else
 		c->res->value = wd;
 out:
+	walk_release(&w);
+	return e;
+}
+
+/*
+ * realpath(3) (the wire only): the canonical path the broker decides on,
+ * of a path the worker may stat, hidden as stat hides it.  Nothing the
+ * worker could not learn by a readlink and a stat of each component.
+ */
+int
+op_realpath(struct opctx *c)
+{
+	struct walk w;
+	size_t n;
+	int e;
+
+	if ((e = ops_walk_object(c, WALK_FOLLOW, &w, ENOENT)) == 0) {
+		if (!ops_decide(c, w.canon, POLICY_STAT, NULL))
+			e = ENOENT;
+		else if ((n = strlen(w.canon)) >= sizeof(c->res->target))
+			e = ENAMETOOLONG;
+		else
+			memcpy(c->res->target, w.canon, n + 1);
+	}
 	walk_release(&w);
 	return e;
 }

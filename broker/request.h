@@ -40,6 +40,7 @@ enum op {
 	OP_STATFS,
 	OP_WATCH,
 	OP_MKNOD,
+	OP_REALPATH,
 	OP_COUNT
 };
 

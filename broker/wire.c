@@ -36,6 +36,10 @@ wire_request(const struct fb_request *q, const struct asker *who, struct request
 		r->a.access.mode = q->mode;
 	else if (r->op == OP_MKDIR)
 		r->a.mkdir.mode = q->mode;
+	else if (r->op == OP_CHMOD)
+		r->a.chmod.mode = q->mode; /* fdobj NULL: a path, not a descriptor */
+	else if (r->op == OP_TRUNCATE)
+		r->a.truncate.length = q->length;
 }
 
 static void

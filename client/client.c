@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -102,6 +103,7 @@ call_init(struct call *c, unsigned type, const char *path, const char *path2)
 	c->req.id = 0;
 	c->req.flags = 0;
 	c->req.mode = 0;
+	c->req.length = 0;
 	c->req.path2[0] = '\0';
 	if (abs_path(path, c->req.path) == -1)
 		return -1;
@@ -687,6 +689,101 @@ fb_conn_rename(fb_conn *conn, const char *from, const char *to)
 }
 
 int
+fb_chmod(const char *path, mode_t mode)
+{
+	return fb_conn_chmod(channel_default(), path, mode);
+}
+
+int
+fb_conn_chmod(fb_conn *conn, const char *path, mode_t mode)
+{
+	return simple_call(conn, FB_MSG_CHMOD, path, NULL, (uint32_t)(mode & 07777));
+}
+
+int
+fb_truncate(const char *path, off_t length)
+{
+	return fb_conn_truncate(channel_default(), path, length);
+}
+
+int
+fb_conn_truncate(fb_conn *conn, const char *path, off_t length)
+{
+	struct call c;
+
+	if (!conn_ok(conn))
+		return -1;
+	if (length < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (call_init(&c, FB_MSG_TRUNCATE, path, NULL) == -1)
+		return -1;
+	c.req.length = (int64_t)length;
+	return channel_call(conn, &c.req, &c.rep, NULL);
+}
+
+int
+fb_symlink(const char *target, const char *linkpath)
+{
+	return fb_conn_symlink(channel_default(), target, linkpath);
+}
+
+int
+fb_conn_symlink(fb_conn *conn, const char *target, const char *linkpath)
+{
+	struct call c;
+	size_t len;
+
+	if (!conn_ok(conn))
+		return -1;
+	if (target == NULL) {
+		errno = EFAULT;
+		return -1;
+	}
+	/* The target is the link's contents, stored as given: never made
+	 * absolute (a relative link is relative to its own folder). */
+	if (target[0] == '\0') {
+		errno = ENOENT;
+		return -1;
+	}
+	if ((len = strnlen(target, FB_PATH_MAX)) >= FB_PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (call_init(&c, FB_MSG_SYMLINK, linkpath, NULL) == -1)
+		return -1;
+	memcpy(c.req.path2, target, len + 1);
+	return channel_call(conn, &c.req, &c.rep, NULL);
+}
+
+char *
+fb_realpath(const char *path, char *resolved)
+{
+	return fb_conn_realpath(channel_default(), path, resolved);
+}
+
+char *
+fb_conn_realpath(fb_conn *conn, const char *path, char *resolved)
+{
+	struct call c;
+	size_t len;
+	char *out;
+
+	if (!conn_ok(conn) || call_init(&c, FB_MSG_REALPATH, path, NULL) == -1)
+		return NULL;
+	if (channel_call(conn, &c.req, &c.rep, NULL) == -1)
+		return NULL;
+	/* The decoder checked the target: NUL-terminated, shorter than
+	 * FB_PATH_MAX == PATH_MAX, the size realpath(3) says resolved has. */
+	len = strlen(c.rep.target);
+	if ((out = resolved) == NULL && (out = malloc(len + 1)) == NULL)
+		return NULL;
+	memcpy(out, c.rep.target, len + 1);
+	return out;
+}
+
+int
 fb_close(int fd)
 {
 	return channel_close_user_fd(fd);
@@ -715,6 +812,7 @@ fb_conn_send_listener(fb_conn *conn, int listener_fd)
 	req.id = 0;
 	req.flags = 0;
 	req.mode = 0;
+	req.length = 0;
 	req.path[0] = req.path2[0] = '\0';
 	return channel_call_fd(conn, &req, listener_fd, &rep, NULL);
 }

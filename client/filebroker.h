@@ -198,6 +198,29 @@ int fb_conn_unlink(fb_conn *conn, const char *path);
 int fb_conn_rmdir(fb_conn *conn, const char *path);
 int fb_conn_rename(fb_conn *conn, const char *from, const char *to);
 
+/* chmod(2): the permission bits (07777); the broker refuses a file not
+ * the worker's and set-user-ID bits (EPERM), and bounds the bits by the
+ * rule's mode=. */
+int fb_chmod(const char *path, mode_t mode);
+int fb_conn_chmod(fb_conn *conn, const char *path, mode_t mode);
+
+/* truncate(2): a regular file the policy lets the worker write. */
+int fb_truncate(const char *path, off_t length);
+int fb_conn_truncate(fb_conn *conn, const char *path, off_t length);
+
+/* symlink(2): linkpath is made absolute as every path is; target is the
+ * link's contents, sent as given (a relative target stays relative). */
+int fb_symlink(const char *target, const char *linkpath);
+int fb_conn_symlink(fb_conn *conn, const char *target, const char *linkpath);
+
+/* realpath(3): the broker's canonical path of path (every symlink
+ * followed, "." and ".." gone), for a path the policy lets the worker
+ * stat.  resolved: PATH_MAX bytes, or NULL for a buffer from malloc(3),
+ * the caller's to free.  Returns resolved (or the new buffer), or NULL
+ * with errno: ENOENT (missing or hidden), ENOMEM, or as fb_stat(). */
+char *fb_realpath(const char *path, char *resolved);
+char *fb_conn_realpath(fb_conn *conn, const char *path, char *resolved);
+
 /* close(2), except that the library's own sockets, of every connection, are
  * refused with EBADF.  No twin: it concerns the process, not a connection. */
 int fb_close(int fd);

@@ -39,6 +39,10 @@ static const char *const type_names[] = {
 	[FB_MSG_CHANNEL] = "channel",
 	[FB_MSG_OPENV] = "openv",
 	[FB_MSG_LISTENER] = "listener",
+	[FB_MSG_CHMOD] = "chmod",
+	[FB_MSG_TRUNCATE] = "truncate",
+	[FB_MSG_SYMLINK] = "symlink",
+	[FB_MSG_REALPATH] = "realpath",
 };
 
 const char *
@@ -93,6 +97,7 @@ proto_peek_type(const void *buf, size_t len)
 #define F_PATH2 0x2
 #define F_FLAGS 0x4
 #define F_MODE 0x8
+#define F_LENGTH 0x10
 
 static unsigned
 request_fields(unsigned type)
@@ -102,14 +107,19 @@ request_fields(unsigned type)
 		return F_PATH | F_FLAGS | F_MODE;
 	case FB_MSG_ACCESS:
 	case FB_MSG_MKDIR:
+	case FB_MSG_CHMOD:
 		return F_PATH | F_MODE;
+	case FB_MSG_TRUNCATE:
+		return F_PATH | F_LENGTH;
 	case FB_MSG_STAT:
 	case FB_MSG_LSTAT:
 	case FB_MSG_READLINK:
 	case FB_MSG_UNLINK:
 	case FB_MSG_RMDIR:
+	case FB_MSG_REALPATH:
 		return F_PATH;
 	case FB_MSG_RENAME:
+	case FB_MSG_SYMLINK:
 		return F_PATH | F_PATH2;
 	case FB_MSG_CHANNEL:
 	case FB_MSG_LISTENER:
@@ -261,6 +271,7 @@ proto_decode_request(const void *buf, size_t len, struct fb_request *req, const 
 	req->id = 0;
 	req->flags = 0;
 	req->mode = 0;
+	req->length = 0;
 	req->path[0] = '\0';
 	req->path2[0] = '\0';
 
@@ -282,6 +293,8 @@ proto_decode_request(const void *buf, size_t len, struct fb_request *req, const 
 		return violation(why, "truncated flags");
 	if ((fields & F_MODE) && get_u32(&c, &req->mode) == -1)
 		return violation(why, "truncated mode");
+	if ((fields & F_LENGTH) && get_i64(&c, &req->length) == -1)
+		return violation(why, "truncated length");
 	if (get_end(&c, why) == -1)
 		return violation(why, NULL);
 	return 0;
@@ -399,6 +412,7 @@ proto_decode_reply(const void *buf, size_t len, struct fb_reply *rep, const char
 				return violation(why, "truncated stat");
 			break;
 		case FB_MSG_READLINK:
+		case FB_MSG_REALPATH:
 			if (get_str(&c, rep->target, why) == -1)
 				return violation(why, NULL);
 			break;
@@ -410,6 +424,9 @@ proto_decode_reply(const void *buf, size_t len, struct fb_reply *rep, const char
 		case FB_MSG_RENAME:
 		case FB_MSG_CHANNEL:
 		case FB_MSG_LISTENER:
+		case FB_MSG_CHMOD:
+		case FB_MSG_TRUNCATE:
+		case FB_MSG_SYMLINK:
 			break;
 		}
 	}
@@ -505,6 +522,8 @@ proto_encode_request(const struct fb_request *req, void *buf, size_t size)
 		return -1;
 	if ((fields & F_MODE) && put_u32(&w, req->mode) == -1)
 		return -1;
+	if ((fields & F_LENGTH) && put_i64(&w, req->length) == -1)
+		return -1;
 	return (ssize_t)(size - w.left);
 }
 
@@ -591,6 +610,7 @@ proto_encode_reply(const struct fb_reply *rep, void *buf, size_t size)
 				return -1;
 			break;
 		case FB_MSG_READLINK:
+		case FB_MSG_REALPATH:
 			if (put_str(&w, rep->target) == -1)
 				return -1;
 			break;
@@ -602,6 +622,9 @@ proto_encode_reply(const struct fb_reply *rep, void *buf, size_t size)
 		case FB_MSG_RENAME:
 		case FB_MSG_CHANNEL:
 		case FB_MSG_LISTENER:
+		case FB_MSG_CHMOD:
+		case FB_MSG_TRUNCATE:
+		case FB_MSG_SYMLINK:
 			break;
 		}
 	}

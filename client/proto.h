@@ -33,6 +33,11 @@
  *	FB_MSG_LISTENER	(nothing); the message carries exactly one
  *			descriptor (SCM_RIGHTS), the worker's seccomp
  *			listener (proto_request_nfds())
+ *	FB_MSG_CHMOD	str path, u32 mode (the permission bits, 07777)
+ *	FB_MSG_TRUNCATE	str path, i64 length
+ *	FB_MSG_SYMLINK	str linkpath, str target (the link's contents:
+ *			stored as sent, never made absolute nor followed)
+ *	FB_MSG_REALPATH	str path
  *	FB_MSG_OPENV	u32 count, then count entries of
  *			  str path, u32 flags, u32 mode	(as FB_MSG_OPEN)
  *			1 <= count <= FB_OPENV_MAX; decoded by
@@ -48,6 +53,7 @@
  *	FB_MSG_STAT, FB_MSG_LSTAT	struct fb_wire_stat as 13 u64/i64 fields,
  *					in the order of the struct below
  *	FB_MSG_READLINK			str target
+ *	FB_MSG_REALPATH			str target: the canonical path
  *	FB_MSG_OPENV			u32 count (the request's), then count
  *					u32 results: 0 or a positive errno value,
  *					one per entry, in the request's order
@@ -147,6 +153,11 @@ enum fb_msg_type {
 	 * one descriptor; the broker then answers the filtered tasks' path
 	 * syscalls for this session.  Reply: 0 or an errno, nothing else. */
 	FB_MSG_LISTENER = 12,
+	FB_MSG_CHMOD = 13,
+	FB_MSG_TRUNCATE = 14,
+	FB_MSG_SYMLINK = 15,
+	/* The broker's canonical path of a path the worker may stat. */
+	FB_MSG_REALPATH = 16,
 };
 
 /*
@@ -158,7 +169,7 @@ enum fb_msg_type {
  */
 #define FB_MSG_OPENV 11
 
-#define FB_MSG_TYPE_MAX FB_MSG_LISTENER
+#define FB_MSG_TYPE_MAX FB_MSG_REALPATH
 #define FB_MSG_REPLY 0x8000
 
 /* Stat payload: the fields of struct stat a caller may rely on. */
@@ -185,9 +196,10 @@ struct fb_request {
 	uint16_t type;
 	uint32_t id;
 	uint32_t flags; /* OPEN: open(2) flags */
-	uint32_t mode;	/* OPEN, MKDIR: mode bits; ACCESS: access mode */
-	char path[FB_PATH_MAX];
-	char path2[FB_PATH_MAX]; /* RENAME: the destination */
+	uint32_t mode;	/* OPEN, MKDIR, CHMOD: mode bits; ACCESS: access mode */
+	int64_t length; /* TRUNCATE */
+	char path[FB_PATH_MAX];	 /* SYMLINK: the link's path */
+	char path2[FB_PATH_MAX]; /* RENAME: the destination; SYMLINK: the target */
 };
 
 struct fb_reply {
@@ -196,7 +208,7 @@ struct fb_reply {
 	uint32_t error; /* 0 or a positive errno value */
 	uint32_t nfds;
 	struct fb_wire_stat st;	 /* STAT, LSTAT */
-	char target[FB_PATH_MAX]; /* READLINK, NUL-terminated */
+	char target[FB_PATH_MAX]; /* READLINK, REALPATH, NUL-terminated */
 	uint32_t count;			/* OPENV: entries, 1..FB_OPENV_MAX */
 	uint32_t result[FB_OPENV_MAX];	/* OPENV: 0 or an errno, per entry */
 };
@@ -298,7 +310,7 @@ int proto_decode_openv(const void *buf, size_t len, struct fb_openv_request *v, 
  * Encode a reply; as proto_encode_request() (FB_REPLY_MAX bytes suffice).
  * rep->type is the request's type without FB_MSG_REPLY (the encoder sets the
  * bit).  Also EINVAL if error is above FB_ERRNO_MAX, if nfds differs from
- * proto_reply_fds(), for a READLINK target that cannot be sent, or for a
+ * proto_reply_fds(), for a READLINK or REALPATH target that cannot be sent, or for a
  * successful OPENV reply whose count is outside 1..FB_OPENV_MAX or one of
  * whose results is above FB_ERRNO_MAX.
  */

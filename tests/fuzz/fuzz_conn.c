@@ -300,6 +300,17 @@ main(int argc, char **argv)
 	r.type = FB_MSG_RENAME;
 	strcpy(r.path2, "/tmp/fb-fuzz-conn/d/other");
 	seed(argv[1], "rename", 0, &r);
+	r.type = FB_MSG_SYMLINK;
+	strcpy(r.path, "/tmp/fb-fuzz-conn/d/link");
+	strcpy(r.path2, "../secret");
+	seed(argv[1], "symlink", 0, &r);
+	r.type = FB_MSG_CHMOD, r.mode = 0600, r.path2[0] = '\0';
+	strcpy(r.path, "/tmp/fb-fuzz-conn/d/a");
+	seed(argv[1], "chmod", 0, &r);
+	r.type = FB_MSG_TRUNCATE, r.mode = 0, r.length = 1;
+	seed(argv[1], "truncate", 0, &r);
+	r.type = FB_MSG_REALPATH, r.length = 0;
+	seed(argv[1], "realpath", 0, &r);
 	r.type = FB_MSG_CHANNEL, r.path[0] = r.path2[0] = '\0';
 	seed(argv[1], "channel", 0, &r);
 	r.type = FB_MSG_LISTENER;

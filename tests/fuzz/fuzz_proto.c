@@ -141,7 +141,9 @@ main(int argc, char **argv)
 		q.id = t * 7;
 		snprintf(q.path, sizeof(q.path), "%s",
 		    t == FB_MSG_READLINK ? "/proc/self/exe" : "/home/user/src/file.c");
-		snprintf(q.path2, sizeof(q.path2), "/home/user/src/file.c.new");
+		snprintf(q.path2, sizeof(q.path2), "%s",
+		    t == FB_MSG_SYMLINK ? "../lib/target.so" : "/home/user/src/file.c.new");
+		q.length = t == FB_MSG_TRUNCATE ? 4096 : 0;
 		q.flags = t == FB_MSG_OPEN ? O_RDWR | O_CREAT | O_CLOEXEC : 0;
 		q.mode = t == FB_MSG_ACCESS ? R_OK | W_OK : 0644;
 		seed(argv[1], "req", t, "", b, proto_encode_request(&q, b, sizeof(b)));

@@ -14,6 +14,10 @@
  *	access PATH MODE	MODE: any of r, w, x, or f
  *	readlink PATH		print the target
  *	mkdir PATH MODE / unlink PATH / rmdir PATH / rename FROM TO
+ *	chmod PATH MODE		fb_chmod, MODE octal
+ *	truncate PATH LEN	fb_truncate
+ *	symlink PATH TARGET	fb_symlink(TARGET, PATH)
+ *	realpath PATH		fb_realpath, print the canonical path
  *	ls PATH			fb_opendir, print the sorted names
  *	threads N M PATH	N threads each read PATH M times; print "threads ok"
  *	fork PATH		read PATH in a forked child and in the parent
@@ -584,6 +588,23 @@ run_op(int argc, char **argv)
 		else
 			printf("%s %s: ok\n", op, path);
 		return 3;
+	} else if (strcmp(op, "chmod") == 0 || strcmp(op, "truncate") == 0 ||
+	    strcmp(op, "symlink") == 0) {
+		NEED(2);
+		if ((op[0] == 'c'   ? fb_chmod(path, (mode_t)strtol(argv[2], NULL, 8))
+			: op[0] == 't' ? fb_truncate(path, (off_t)strtoll(argv[2], NULL, 10))
+				       : fb_symlink(argv[2], path)) == -1)
+			fail(op, path);
+		else
+			printf("%s %s: ok\n", op, path);
+		return 3;
+	} else if (strcmp(op, "realpath") == 0) {
+		NEED(1);
+		if (fb_realpath(path, buf) == NULL)
+			fail(op, path);
+		else
+			printf("%s %s: ok %s\n", op, path, buf);
+		return 2;
 	} else if (strcmp(op, "ls") == 0) {
 		NEED(1);
 		do_ls(path);

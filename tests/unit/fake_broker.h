@@ -190,6 +190,18 @@ perform(struct fb_request *req, struct fb_reply *rep, int *fd)
 	case FB_MSG_RENAME:
 		r = rename(req->path, req->path2);
 		break;
+	case FB_MSG_CHMOD:
+		r = chmod(req->path, (mode_t)req->mode);
+		break;
+	case FB_MSG_TRUNCATE:
+		r = truncate(req->path, (off_t)req->length);
+		break;
+	case FB_MSG_SYMLINK:
+		r = symlink(req->path2, req->path);
+		break;
+	case FB_MSG_REALPATH:
+		r = realpath(req->path, rep->target) == NULL ? -1 : 0;
+		break;
 	case FB_MSG_CHANNEL:
 	case FB_MSG_LISTENER:
 		break;

@@ -305,7 +305,10 @@ test_wire_agrees(void **state)
 		strcpy(in.path2, "/b");
 		assert_true((n = proto_encode_request(&in, buf, sizeof(buf))) > 0);
 		assert_int_equal(proto_decode_request(buf, (size_t)n, &out, &why), 0);
-		if ((out.path[0] != '\0') + (out.path2[0] != '\0') != ops_defs[op].paths)
+		/* A symlink's second string is its target, not a path the
+		 * broker resolves. */
+		if ((out.path[0] != '\0') + (out.path2[0] != '\0') !=
+		    ops_defs[op].paths + (op == OP_SYMLINK))
 			fail_msg("%s: the wire carries %d paths, the row names %d", ops_defs[op].name,
 			    (out.path[0] != '\0') + (out.path2[0] != '\0'), ops_defs[op].paths);
 	}

@@ -1,0 +1,114 @@
+#!/bin/sh
+# libfilebroker's calls beyond open and stat (fb_chmod, fb_truncate,
+# fb_symlink, fb_realpath), end to end on both wire front ends: `filebroker
+# run --explicit` and a `filebroker serve` peer of another uid.  Each call
+# allowed, denied, and recorded under its own operation name.
+. tests/integration/lib.sh
+need_run api.sh
+[ "$(id -u)" = 0 ] || skip_all "api.sh needs root (workers of another uid)"
+command -v setpriv >/dev/null || skip_all "api.sh needs setpriv (util-linux)"
+command -v python3 >/dev/null || skip_all "api.sh needs python3 (audit records)"
+# shellcheck disable=SC2046 # one number
+set -- $(free_ids 1)
+[ $# -eq 1 ] || skip_all "api.sh: no free id from 59000 up for the daemon's peer"
+PEER=$1
+NOBODY=$(id -u nobody)
+
+P=$T/api.policy
+S=$T/run/fb.sock
+LOG=$T/serve.log
+mkdir -p "$T/run"
+DPID=
+trap '[ -n "$DPID" ] && kill "$DPID" 2>/dev/null; rm -rf "$T"' EXIT
+
+# fixture DIR OWNER: the files each mode's calls work on.
+fixture() {
+	rm -rf "$1"
+	mkdir -p "$1/rw" "$1/ro" "$1/hidden"
+	echo "0123456789" >"$1/rw/f"
+	echo "0123456789" >"$1/ro/f"
+	echo "x" >"$1/hidden/f"
+	ln -s rw/f "$1/link"
+	chown -R "$2:$2" "$1"
+	chmod -R go+rX "$1"
+}
+
+cat >"$P" <<EOF
+include @runtime
+allow stat $T
+allow read,exec $T/bin/**
+allow read,write,create,delete,list $T/*/rw/** mode=0750
+allow read,list $T/*/ro/**
+allow stat $T/*/link
+deny  stat $T/*/hidden/**
+profile user=$PEER
+EOF
+policy_safe "$T"
+
+# calls FRONT D AUDIT: every case, through front end FRONT ("explicit" or
+# "daemon"), on fixture D; the audit records land in AUDIT.
+calls() {
+	f=$1 d=$2 a=$3
+	expect "$f: chmod allowed" "chmod $d/rw/f: ok" w chmod "$d/rw/f" 0700
+	expect "$f: chmod did it" "^700$" stat -c %a "$d/rw/f"
+	expect "$f: chmod bounded by the rule's mode=" "chmod $d/rw/f: ok" w chmod "$d/rw/f" 0777
+	expect "$f: ... to 0750" "^750$" stat -c %a "$d/rw/f"
+	expect "$f: chmod denied (read-only)" "chmod $d/ro/f: EACCES" w chmod "$d/ro/f" 0600
+	expect "$f: ... and unchanged" "^644$" stat -c %a "$d/ro/f"
+	expect "$f: chmod set-user-ID: EPERM" "EPERM" w chmod "$d/rw/f" 04755
+	expect "$f: truncate allowed" "truncate $d/rw/f: ok" w truncate "$d/rw/f" 4
+	expect "$f: truncate did it" "^4$" stat -c %s "$d/rw/f"
+	expect "$f: truncate denied (read-only)" "truncate $d/ro/f: EACCES" \
+		w truncate "$d/ro/f" 0
+	expect "$f: ... and unchanged" "^11$" stat -c %s "$d/ro/f"
+	expect "$f: truncate to a negative length: EINVAL" "EINVAL" w truncate "$d/rw/f" -1
+	expect "$f: symlink allowed" "symlink $d/rw/l: ok" w symlink "$d/rw/l" ../ro/f
+	expect "$f: symlink keeps its relative target" "^\.\./ro/f$" readlink "$d/rw/l"
+	expect "$f: symlink denied (read-only folder)" "symlink $d/ro/l: EACCES" \
+		w symlink "$d/ro/l" /etc/shadow
+	refute "$f: ... and not made" "." sh -c "[ -L '$d/ro/l' ] && echo made"
+	expect "$f: realpath through a link" "realpath $d/link: ok $d/rw/f" w realpath "$d/link"
+	expect "$f: realpath of .. and //" "realpath $d/rw/..//ro/f: ok $d/ro/f" \
+		w realpath "$d/rw/..//ro/f"
+	expect "$f: realpath of a hidden file: ENOENT" "realpath $d/hidden/f: ENOENT" \
+		w realpath "$d/hidden/f"
+	expect "$f: realpath of a missing file: ENOENT" "ENOENT" w realpath "$d/rw/none"
+	expect "$f: each call recorded under its name" \
+		"chmod allow chmod deny truncate allow truncate deny symlink allow symlink deny realpath allow realpath deny" \
+		python3 -c '
+import json, sys
+seen = []
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if "op" not in r:
+        continue
+    k = "%s %s" % (r["op"], "allow" if r["decision"] == "allow" else "deny")
+    if r["op"] in ("chmod", "truncate", "symlink", "realpath") and k not in seen:
+        seen.append(k)
+order = ["chmod allow", "chmod deny", "truncate allow", "truncate deny",
+         "symlink allow", "symlink deny", "realpath allow", "realpath deny"]
+print(" ".join(k for k in order if k in seen))' "$a"
+}
+
+# run --explicit: the worker is nobody.
+X=$T/x
+fixture "$X" "$NOBODY"
+w() { "$FB" run --explicit --policy "$P" --audit "$T/x.audit" -- "$T/bin/fbtool" "$@"; }
+calls explicit "$X" "$T/x.audit"
+
+# serve: a peer of uid PEER.
+Y=$T/y
+fixture "$Y" "$PEER"
+"$FB" serve -v --policy "$P" --socket "$S" --socket-mode 0666 --audit "$T/y.audit" 2>"$LOG" &
+DPID=$!
+wait_socket "$S"
+w() {
+	env -u FILEBROKER_FD FILEBROKER_SOCKET="$S" \
+		setpriv --reuid="$PEER" --regid="$PEER" --clear-groups -- "$T/bin/fbtool" "$@"
+}
+calls daemon "$Y" "$T/y.audit"
+kill "$DPID"
+wait "$DPID" 2>/dev/null
+DPID=
+
+finish
