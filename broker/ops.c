@@ -153,6 +153,8 @@ run_handler(struct opctx *c, const struct op_def *def)
 		return EINVAL; /* a front end's bug: its decoder makes no such request */
 	if (c->s->audit_broken)
 		return EIO;
+	if (req->refused != 0)
+		return req->refused;
 	/* Whose working folder would a relative path be?  The client sends
 	 * absolute paths, notify.c joins them with the thread's folder. */
 	if (def->paths >= 1 && req->path[0] != '/')

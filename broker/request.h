@@ -129,6 +129,9 @@ struct request {
 	const char *path;
 	const char *path2;
 	union op_args a;
+	int refused; /* 0, or the errno the front end found before any
+			handler could run (the wire: a folder descriptor
+			the broker cannot name): answered and recorded so */
 };
 
 /* What an operation answers with, besides its errno (its row's answer). */

@@ -714,8 +714,8 @@ conn_serve_one(struct sthread *th, struct watch *w)
 	err = errno;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* Whatever arrives, every descriptor in it is closed, but for the
-	 * first, kept in rfd until the message proves to be the one request
-	 * that carries one (FB_MSG_LISTENER) and closed otherwise. */
+	 * first, kept in rfd until the message proves to be a request that
+	 * carries one (FB_MSG_LISTENER, FB_MSG_AT) and closed otherwise. */
 	for (i = 0; i < in->nfds; i++) {
 		if (rfd == -1)
 			rfd = in->fds[i];
@@ -740,8 +740,8 @@ conn_serve_one(struct sthread *th, struct watch *w)
 	r = (int)proto_request_nfds(proto_peek_type(th->in, (size_t)n));
 	if ((int)in->nfds != r)
 		why = r == 0 ? "request carried descriptors"
-		    : in->nfds == 0 ? "listener request without its descriptor"
-				    : "listener request with more than one descriptor";
+		    : in->nfds == 0 ? "listener or folder request without its descriptor"
+				    : "listener or folder request with more than one descriptor";
 	else if (in->flags & MSG_TRUNC)
 		why = "message too long";
 	else if (in->flags & MSG_CTRUNC)
@@ -783,8 +783,14 @@ conn_serve_one(struct sthread *th, struct watch *w)
 		conn_listener(th, w, rfd);
 		th->wire.nfds = 0;
 		len = (ssize_t)wire_encode(&th->wire);
-	} else
+	} else {
+		/* The folder of an FB_MSG_AT request (wire.c), closed once
+		 * the request is done. */
+		th->wire.basefd = rfd;
 		len = (ssize_t)wire_answer(&th->wire, w->sr->s, &who, &t0);
+		if (rfd != -1)
+			fdpass_close_quietly(rfd);
+	}
 	nout = th->wire.nfds;
 	if (w->sr->s->audit != NULL && audit_needs_sync(w->sr->s->audit)) {
 		if (!sv->oneshot) {

@@ -4,17 +4,15 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "ops.h"
 #include "ops_table.h"
 #include "proto.h"
+#include "task.h"
 #include "wire.h"
 
-/* A decoded wire request as the broker's own (request.h), the sender the
- * kernel named, and the result as a wire reply.  Only the fields a type
- * carries are read, and the reply's payload only where the encoder reads
- * it (type, error and count say which). */
 /*
  * The wire front end: a decoded wire request as the broker's own
  * (request.h), the sender the kernel named, and the result as a wire reply.
@@ -22,12 +20,35 @@
  * where the encoder reads it (type, error and count say which).
  */
 static void
-wire_request(const struct fb_request *q, const struct asker *who, struct request *r)
+wire_request(struct wire *w, const struct asker *who)
 {
+	const struct fb_request *q = &w->req;
+	struct request *r = &w->breq;
+	int e;
+
 	r->op = ops_of_wire(q->type);
 	r->who = *who;
 	r->path = q->path;
 	r->path2 = q->path2;
+	r->refused = 0;
+	/*
+	 * FB_MSG_AT: the folder's path is the kernel's name of the descriptor
+	 * the worker sent (the broker's /proc/PID/fd/N), never a name the
+	 * worker gives, as transparent mode joins a relative path with the
+	 * name of the worker's own descriptor (task_path()).  The joined path
+	 * is then resolved and decided like any absolute one: a descriptor
+	 * can name no folder the worker could not also name by its path.  A
+	 * folder renamed meanwhile makes the request act on the path decided,
+	 * never on one that was not.
+	 */
+	if (q->at) {
+		if (w->basefd < 0)
+			fatalx("a folder request without its folder"); /* serve_conn.c's job */
+		if ((e = task_path(getpid(), w->basefd, q->path, w->atpath, sizeof(w->atpath))) < 0)
+			r->refused = -e;
+		else
+			r->path = w->atpath;
+	}
 	memset(&r->a, 0, sizeof(r->a));
 	if (r->op == OP_OPEN) {
 		r->a.open.flags = q->flags;
@@ -154,7 +175,7 @@ wire_answer(struct wire *w, struct session *s, const struct asker *who,
 		wire_openv(w, s, who, t0);
 		w->nfds = w->rep.nfds;
 	} else {
-		wire_request(&w->req, who, &w->breq);
+		wire_request(w, who);
 		ops_handle(s, &w->breq, t0, &w->res);
 		wire_reply(w->req.type, w->req.id, &w->res, &w->rep);
 		if (w->res.fd != -1)

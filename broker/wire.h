@@ -24,6 +24,9 @@ struct wire {
 	struct fb_request req;		/* as decoded (not OPENV) */
 	struct fb_openv_request openv_req;
 	struct fb_reply rep;
+	int basefd;			/* the folder an FB_MSG_AT request came
+					   with, or -1 (the caller's to close) */
+	char atpath[FB_PATH_MAX];	/* its path joined with the folder's */
 	struct request breq;		/* as the broker takes it */
 	struct result res;
 	int fds[FB_OPENV_MAX];		/* the reply's descriptors (the caller's
@@ -37,7 +40,8 @@ struct wire {
 int wire_decode(struct wire *w, const uint8_t *msg, size_t len, const char **why);
 
 /*
- * Do the decoded request for session s, asked by who at t0, and encode the
+ * Do the decoded request for session s, asked by who at t0 (w->basefd set
+ * to the descriptor it carried, or -1), and encode the
  * reply into w->out: its length, its descriptors in w->fds[0 .. nfds).
  * Every record is written before this returns, so before any descriptor
  * can leave.  FB_MSG_LISTENER is not the wire's to do: the connection

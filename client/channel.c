@@ -496,8 +496,10 @@ new_channel_once(struct fb_conn *c, int *unsent)
 	/* CHANNEL carries no strings; only the scalars need clearing. */
 	req.type = FB_MSG_CHANNEL;
 	req.id = (uint32_t)atomic_fetch_add(&next_id, 1);
+	req.at = 0;
 	req.flags = 0;
 	req.mode = 0;
+	req.length = 0;
 	req.path[0] = req.path2[0] = '\0';
 	if ((len = proto_encode_request(&req, msg, sizeof(msg))) == -1)
 		return -1;
@@ -625,7 +627,7 @@ channel_call_fd(struct fb_conn *c, struct fb_request *req, int sendfd, struct fb
 	int r, cancel, fd = -1;
 
 	/* The one descriptor a request may carry, and only that request. */
-	if ((sendfd >= 0) != (proto_request_nfds(req->type) == 1)) {
+	if ((sendfd >= 0) != (proto_request_nfds(req->type | (req->at ? FB_MSG_AT : 0u)) == 1)) {
 		errno = sendfd < 0 ? EBADF : EINVAL;
 		return -1;
 	}

@@ -101,6 +101,7 @@ call_init(struct call *c, unsigned type, const char *path, const char *path2)
 {
 	c->req.type = (uint16_t)type;
 	c->req.id = 0;
+	c->req.at = 0;
 	c->req.flags = 0;
 	c->req.mode = 0;
 	c->req.length = 0;
@@ -110,6 +111,56 @@ call_init(struct call *c, unsigned type, const char *path, const char *path2)
 	if (path2 != NULL && abs_path(path2, c->req.path2) == -1)
 		return -1;
 	return 0;
+}
+
+/*
+ * A request naming path relative to dirfd, the *at() calls' way: an
+ * absolute path, or AT_FDCWD, is call_init()'s (dirfd unused, *sendfd -1);
+ * otherwise the request is FB_MSG_AT, carrying path as given and dirfd,
+ * whose name the broker takes from the kernel (docs/protocol.md), and
+ * *sendfd is dirfd.  dirfd is checked as openat(2) would: EBADF when not
+ * open, ENOTDIR when not a folder.
+ */
+static int
+call_init_at(struct call *c, unsigned type, int dirfd, const char *path, int *sendfd)
+{
+	struct stat st;
+	size_t len;
+
+	*sendfd = -1;
+	if (path == NULL || path[0] == '/' || dirfd == AT_FDCWD)
+		return call_init(c, type, path, NULL);
+	if (path[0] == '\0') {
+		errno = ENOENT; /* AT_EMPTY_PATH is not supported */
+		return -1;
+	}
+	if (dirfd < 0 || fstat(dirfd, &st) == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	if ((len = strnlen(path, FB_PATH_MAX)) >= FB_PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (call_init(c, type, "/", NULL) == -1)
+		return -1;
+	memcpy(c->req.path, path, len + 1);
+	c->req.at = 1;
+	*sendfd = dirfd;
+	return 0;
+}
+
+/* The exchange for a request call_init_at() made. */
+static int
+call_at(fb_conn *conn, struct call *c, int sendfd, int *fdp)
+{
+	if (sendfd >= 0)
+		return channel_call_fd(conn, &c->req, sendfd, &c->rep, fdp);
+	return channel_call(conn, &c->req, &c->rep, fdp);
 }
 
 /*
@@ -200,14 +251,41 @@ fb_open(const char *path, int flags, ...)
 	return fb_conn_open(channel_default(), path, flags, mode);
 }
 
+static int open_call(fb_conn *conn, int dirfd, const char *path, int flags, mode_t mode);
+
 int
 fb_conn_open(fb_conn *conn, const char *path, int flags, ...)
 {
-	struct call c;
 	mode_t mode;
-	int fd = -1, saved;
 
 	OPEN_MODE(mode);
+	return open_call(conn, AT_FDCWD, path, flags, mode);
+}
+
+int
+fb_openat(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode;
+
+	OPEN_MODE(mode);
+	return open_call(channel_default(), dirfd, path, flags, mode);
+}
+
+int
+fb_conn_openat(fb_conn *conn, int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode;
+
+	OPEN_MODE(mode);
+	return open_call(conn, dirfd, path, flags, mode);
+}
+
+static int
+open_call(fb_conn *conn, int dirfd, const char *path, int flags, mode_t mode)
+{
+	struct call c;
+	int fd = -1, saved, sendfd;
+
 	if (!conn_ok(conn))
 		return -1;
 	/* O_TMPFILE would need the broker to keep an unnamed file the policy
@@ -216,11 +294,11 @@ fb_conn_open(fb_conn *conn, const char *path, int flags, ...)
 		errno = EINVAL;
 		return -1;
 	}
-	if (call_init(&c, FB_MSG_OPEN, path, NULL) == -1)
+	if (call_init_at(&c, FB_MSG_OPEN, dirfd, path, &sendfd) == -1)
 		return -1;
 	c.req.flags = (uint32_t)flags;
 	c.req.mode = (uint32_t)(mode & 07777);
-	if (channel_call(conn, &c.req, &c.rep, &fd) == -1)
+	if (call_at(conn, &c, sendfd, &fd) == -1)
 		return -1;
 	/* Received with MSG_CMSG_CLOEXEC, so the descriptor was never without
 	 * FD_CLOEXEC when the caller asked for it; clear it otherwise. */
@@ -545,9 +623,10 @@ fb_conn_opendir(fb_conn *conn, const char *path)
 }
 
 static int
-stat_call(fb_conn *conn, unsigned type, const char *path, struct stat *st)
+stat_call(fb_conn *conn, unsigned type, int dirfd, const char *path, struct stat *st)
 {
 	struct call c;
+	int sendfd;
 
 	if (!conn_ok(conn))
 		return -1;
@@ -555,9 +634,9 @@ stat_call(fb_conn *conn, unsigned type, const char *path, struct stat *st)
 		errno = EFAULT;
 		return -1;
 	}
-	if (call_init(&c, type, path, NULL) == -1)
+	if (call_init_at(&c, type, dirfd, path, &sendfd) == -1)
 		return -1;
-	if (channel_call(conn, &c.req, &c.rep, NULL) == -1)
+	if (call_at(conn, &c, sendfd, NULL) == -1)
 		return -1;
 	proto_stat_from_wire(st, &c.rep.st);
 	return 0;
@@ -566,25 +645,42 @@ stat_call(fb_conn *conn, unsigned type, const char *path, struct stat *st)
 int
 fb_stat(const char *path, struct stat *st)
 {
-	return stat_call(channel_default(), FB_MSG_STAT, path, st);
+	return stat_call(channel_default(), FB_MSG_STAT, AT_FDCWD, path, st);
 }
 
 int
 fb_conn_stat(fb_conn *conn, const char *path, struct stat *st)
 {
-	return stat_call(conn, FB_MSG_STAT, path, st);
+	return stat_call(conn, FB_MSG_STAT, AT_FDCWD, path, st);
 }
 
 int
 fb_lstat(const char *path, struct stat *st)
 {
-	return stat_call(channel_default(), FB_MSG_LSTAT, path, st);
+	return stat_call(channel_default(), FB_MSG_LSTAT, AT_FDCWD, path, st);
 }
 
 int
 fb_conn_lstat(fb_conn *conn, const char *path, struct stat *st)
 {
-	return stat_call(conn, FB_MSG_LSTAT, path, st);
+	return stat_call(conn, FB_MSG_LSTAT, AT_FDCWD, path, st);
+}
+
+int
+fb_fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+	return fb_conn_fstatat(channel_default(), dirfd, path, st, flags);
+}
+
+int
+fb_conn_fstatat(fb_conn *conn, int dirfd, const char *path, struct stat *st, int flags)
+{
+	if (flags & ~AT_SYMLINK_NOFOLLOW) {
+		errno = EINVAL;
+		return -1;
+	}
+	return stat_call(conn, (flags & AT_SYMLINK_NOFOLLOW) ? FB_MSG_LSTAT : FB_MSG_STAT, dirfd,
+	    path, st);
 }
 
 int
@@ -810,6 +906,7 @@ fb_conn_send_listener(fb_conn *conn, int listener_fd)
 	/* LISTENER carries no strings; only the scalars need clearing. */
 	req.type = FB_MSG_LISTENER;
 	req.id = 0;
+	req.at = 0;
 	req.flags = 0;
 	req.mode = 0;
 	req.length = 0;

@@ -129,6 +129,23 @@ void fb_conn_free(fb_conn *conn);
 int fb_open(const char *path, int flags, ...);
 int fb_conn_open(fb_conn *conn, const char *path, int flags, ...);
 
+/*
+ * openat(2), fstatat(2): path relative to dirfd, a folder descriptor
+ * (fb_opendir()'s dirfd(3), or fb_open() with O_DIRECTORY), when path is
+ * relative and dirfd is not AT_FDCWD; otherwise as fb_open(), fb_stat().
+ * The broker takes the folder's path from the kernel's name of the
+ * descriptor, joins path to it and decides on that as on any other path:
+ * a descriptor lets the worker reach nothing its path would not.  Errors
+ * as their twins', also EBADF (dirfd not open), ENOTDIR (not a folder),
+ * ENOENT (the folder was removed, or the broker cannot see it: another
+ * mount namespace), EINVAL (fb_fstatat() flags other than
+ * AT_SYMLINK_NOFOLLOW).  An empty path is ENOENT (no AT_EMPTY_PATH).
+ */
+int fb_openat(int dirfd, const char *path, int flags, ...);
+int fb_conn_openat(fb_conn *conn, int dirfd, const char *path, int flags, ...);
+int fb_fstatat(int dirfd, const char *path, struct stat *st, int flags);
+int fb_conn_fstatat(fb_conn *conn, int dirfd, const char *path, struct stat *st, int flags);
+
 /* One file of fb_openv(): path, flags and mode as for fb_open(), and the
  * outcome. */
 struct fb_openv_entry {

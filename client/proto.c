@@ -56,7 +56,9 @@ proto_type_name(unsigned type)
 unsigned
 proto_request_nfds(unsigned type)
 {
-	return type == FB_MSG_LISTENER ? 1 : 0;
+	if (type & FB_MSG_REPLY)
+		return 0;
+	return (type & FB_MSG_AT) || type == FB_MSG_LISTENER ? 1 : 0;
 }
 
 unsigned
@@ -126,6 +128,13 @@ request_fields(unsigned type)
 		return 0;
 	}
 	return 0;
+}
+
+int
+proto_at_allowed(unsigned type)
+{
+	return type != FB_MSG_RENAME && type != FB_MSG_OPENV && type >= 1 &&
+	    type <= FB_MSG_TYPE_MAX && (request_fields(type) & F_PATH);
 }
 
 static int
@@ -269,6 +278,7 @@ proto_decode_request(const void *buf, size_t len, struct fb_request *req, const 
 
 	req->type = 0;
 	req->id = 0;
+	req->at = 0;
 	req->flags = 0;
 	req->mode = 0;
 	req->length = 0;
@@ -279,14 +289,22 @@ proto_decode_request(const void *buf, size_t len, struct fb_request *req, const 
 		return violation(why, NULL);
 	if (req->type & FB_MSG_REPLY)
 		return violation(why, "reply type in a request");
+	if (req->type & FB_MSG_AT) {
+		req->type &= (uint16_t)~FB_MSG_AT;
+		req->at = 1;
+	}
 	if (!valid_type(req->type))
 		return violation(why, "unknown request type");
+	if (req->at && !proto_at_allowed(req->type))
+		return violation(why, "a folder for a request that takes none");
 	if (req->type == FB_MSG_OPENV)
 		return violation(why, "openv where a single request was expected");
 	fields = request_fields(req->type);
 
 	if ((fields & F_PATH) && get_str(&c, req->path, why) == -1)
 		return violation(why, NULL);
+	if (req->at && req->path[0] == '/')
+		return violation(why, "an absolute path relative to a folder");
 	if ((fields & F_PATH2) && get_str(&c, req->path2, why) == -1)
 		return violation(why, NULL);
 	if ((fields & F_FLAGS) && get_u32(&c, &req->flags) == -1)
@@ -507,12 +525,13 @@ proto_encode_request(const struct fb_request *req, void *buf, size_t size)
 	struct wcursor w = { buf, size };
 	unsigned fields;
 
-	if (!valid_type(req->type) || req->type == FB_MSG_OPENV) {
+	if (!valid_type(req->type) || req->type == FB_MSG_OPENV ||
+	    (req->at && (!proto_at_allowed(req->type) || req->path[0] == '/'))) {
 		errno = EINVAL;
 		return -1;
 	}
 	fields = request_fields(req->type);
-	if (put_header(&w, req->type, req->id) == -1)
+	if (put_header(&w, (uint16_t)(req->type | (req->at ? FB_MSG_AT : 0)), req->id) == -1)
 		return -1;
 	if ((fields & F_PATH) && put_str(&w, req->path) == -1)
 		return -1;

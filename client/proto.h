@@ -43,6 +43,9 @@
  *			1 <= count <= FB_OPENV_MAX; decoded by
  *			proto_decode_openv() into struct fb_openv_request
  *
+ * A request type ORed with FB_MSG_AT (below) carries one descriptor, a
+ * folder, and a relative path resolved from it.
+ *
  * Every reply (after the header) starts with
  *
  *	u32 error	0, or a positive errno value
@@ -172,6 +175,17 @@ enum fb_msg_type {
 #define FB_MSG_TYPE_MAX FB_MSG_REALPATH
 #define FB_MSG_REPLY 0x8000
 
+/*
+ * ORed into the type of a request that names one path (OPEN, STAT, LSTAT,
+ * ACCESS, READLINK, MKDIR, UNLINK, RMDIR, CHMOD, TRUNCATE, SYMLINK's
+ * linkpath, REALPATH: proto_at_allowed()): the message carries exactly one
+ * descriptor, a folder, and its path is relative (does not start with
+ * '/'), to be joined with that folder's name as the kernel gives it to the
+ * broker.  Decoded into struct fb_request's at, type without the bit; the
+ * reply's type is the request's without it.
+ */
+#define FB_MSG_AT 0x4000
+
 /* Stat payload: the fields of struct stat a caller may rely on. */
 struct fb_wire_stat {
 	uint64_t dev;
@@ -193,8 +207,9 @@ struct fb_wire_stat {
 /* A decoded request.  Strings are NUL-terminated copies held in the struct,
  * so the input buffer may be reused at once. */
 struct fb_request {
-	uint16_t type;
+	uint16_t type;	/* without FB_MSG_AT */
 	uint32_t id;
+	uint8_t at;	/* 1: FB_MSG_AT, path relative to the descriptor sent */
 	uint32_t flags; /* OPEN: open(2) flags */
 	uint32_t mode;	/* OPEN, MKDIR, CHMOD: mode bits; ACCESS: access mode */
 	int64_t length; /* TRUNCATE */
@@ -242,12 +257,18 @@ struct fb_openv_request {
 const char *proto_type_name(unsigned type);
 
 /*
- * Number of descriptors a request of this type must carry: 1 for
- * FB_MSG_LISTENER, else 0 (also for an unknown type).  The receiver checks
+ * Number of descriptors a request of this type (as on the wire, with
+ * FB_MSG_AT if set) must carry: 1 for FB_MSG_LISTENER and for any type
+ * with FB_MSG_AT, else 0 (also for an unknown type).  The receiver checks
  * the count it got against this before decoding; any other count is a
- * protocol violation.
+ * protocol violation (as is FB_MSG_AT on a type proto_at_allowed() refuses,
+ * which the decoder finds).
  */
 unsigned proto_request_nfds(unsigned type);
+
+/* 1 if a request of type (without FB_MSG_AT) may carry FB_MSG_AT: it names
+ * exactly one path to resolve.  0 otherwise. */
+int proto_at_allowed(unsigned type);
 
 /*
  * Number of descriptors a reply of this type (without FB_MSG_REPLY) and error

@@ -311,6 +311,12 @@ main(int argc, char **argv)
 	seed(argv[1], "truncate", 0, &r);
 	r.type = FB_MSG_REALPATH, r.length = 0;
 	seed(argv[1], "realpath", 0, &r);
+	r.type = FB_MSG_OPEN, r.at = 1; /* relative to the /dev/null sent: ENOTDIR */
+	strcpy(r.path, "d/a");
+	seed(argv[1], "openat", 1, &r);
+	r.type = FB_MSG_STAT; /* without its folder: a violation */
+	seed(argv[1], "statat-without-fd", 0, &r);
+	r.at = 0;
 	r.type = FB_MSG_CHANNEL, r.path[0] = r.path2[0] = '\0';
 	seed(argv[1], "channel", 0, &r);
 	r.type = FB_MSG_LISTENER;

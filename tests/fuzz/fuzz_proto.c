@@ -147,6 +147,11 @@ main(int argc, char **argv)
 		q.flags = t == FB_MSG_OPEN ? O_RDWR | O_CREAT | O_CLOEXEC : 0;
 		q.mode = t == FB_MSG_ACCESS ? R_OK | W_OK : 0644;
 		seed(argv[1], "req", t, "", b, proto_encode_request(&q, b, sizeof(b)));
+		if (proto_at_allowed(t)) {
+			q.at = 1;
+			memmove(q.path, q.path + 1, strlen(q.path)); /* relative */
+			seed(argv[1], "req", t, "-at", b, proto_encode_request(&q, b, sizeof(b)));
+		}
 
 reply:
 		memset(&r, 0, sizeof(r));

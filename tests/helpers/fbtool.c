@@ -18,6 +18,12 @@
  *	truncate PATH LEN	fb_truncate
  *	symlink PATH TARGET	fb_symlink(TARGET, PATH)
  *	realpath PATH		fb_realpath, print the canonical path
+ *	openat DIR REL		fb_opendir DIR, then fb_openat(its fd, REL), print
+ *				the contents
+ *	rawopenat DIR REL	the same with DIR opened by open(2) itself (a
+ *				daemon's peer may hold any folder)
+ *	statat DIR REL FLAGS	fb_opendir DIR, then fb_fstatat(its fd, REL),
+ *				FLAGS "l" for AT_SYMLINK_NOFOLLOW, else "-"
  *	ls PATH			fb_opendir, print the sorted names
  *	threads N M PATH	N threads each read PATH M times; print "threads ok"
  *	fork PATH		read PATH in a forked child and in the parent
@@ -130,6 +136,47 @@ do_write(const char *op, const char *path, const char *text, int flags, mode_t m
 	}
 	close(fd);
 	printf("%s %s: ok\n", op, path);
+}
+
+static const char *type_of(mode_t m);
+
+/* openat, rawopenat, statat: REL relative to the folder DIR. */
+static void
+do_at(const char *op, const char *dir, const char *rel, const char *flags)
+{
+	char buf[4096];
+	struct stat st;
+	DIR *d = NULL;
+	ssize_t n;
+	int dfd, fd;
+
+	if (op[0] == 'r')
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	else
+		dfd = (d = fb_opendir(dir)) != NULL ? dirfd(d) : -1;
+	if (dfd == -1) {
+		fail(op, dir);
+		return;
+	}
+	if (op[0] == 's') {
+		if (fb_fstatat(dfd, rel, &st, strchr(flags, 'l') ? AT_SYMLINK_NOFOLLOW : 0) == -1)
+			fail(op, rel);
+		else
+			printf("%s %s: ok %s %lld\n", op, rel, type_of(st.st_mode),
+			    (long long)st.st_size);
+	} else if ((fd = fb_openat(dfd, rel, O_RDONLY)) == -1)
+		fail(op, rel);
+	else {
+		n = read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		printf("%s %s: ok %s\n", op, rel, buf);
+		close(fd);
+	}
+	if (d != NULL)
+		closedir(d);
+	else
+		close(dfd);
 }
 
 static const char *
@@ -598,6 +645,11 @@ run_op(int argc, char **argv)
 		else
 			printf("%s %s: ok\n", op, path);
 		return 3;
+	} else if (strcmp(op, "openat") == 0 || strcmp(op, "rawopenat") == 0 ||
+	    strcmp(op, "statat") == 0) {
+		NEED(op[0] == 's' ? 3 : 2);
+		do_at(op, path, argv[2], op[0] == 's' ? argv[3] : "-");
+		return op[0] == 's' ? 4 : 3;
 	} else if (strcmp(op, "realpath") == 0) {
 		NEED(1);
 		if (fb_realpath(path, buf) == NULL)

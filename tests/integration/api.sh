@@ -1,6 +1,6 @@
 #!/bin/sh
 # libfilebroker's calls beyond open and stat (fb_chmod, fb_truncate,
-# fb_symlink, fb_realpath), end to end on both wire front ends: `filebroker
+# fb_symlink, fb_realpath, fb_openat, fb_fstatat), end to end on both wire front ends: `filebroker
 # run --explicit` and a `filebroker serve` peer of another uid.  Each call
 # allowed, denied, and recorded under its own operation name.
 . tests/integration/lib.sh
@@ -40,6 +40,8 @@ allow read,exec $T/bin/**
 allow read,write,create,delete,list $T/*/rw/** mode=0750
 allow read,list $T/*/ro/**
 allow stat $T/*/link
+allow list $T/x
+allow list $T/y
 deny  stat $T/*/hidden/**
 profile user=$PEER
 EOF
@@ -73,6 +75,16 @@ calls() {
 	expect "$f: realpath of a hidden file: ENOENT" "realpath $d/hidden/f: ENOENT" \
 		w realpath "$d/hidden/f"
 	expect "$f: realpath of a missing file: ENOENT" "ENOENT" w realpath "$d/rw/none"
+	expect "$f: openat in a folder fb_opendir gave" "openat f: ok 0123456789" \
+		w openat "$d/ro" f
+	expect "$f: openat climbing out by .. is decided on the joined path" \
+		"openat \.\./hidden/f: EACCES" w openat "$d/ro" ../hidden/f
+	expect "$f: openat of an absolute path ignores the folder" "openat $d/ro/f: ok" \
+		w openat "$d/rw" "$d/ro/f"
+	expect "$f: fstatat follows a link" "statat link: ok file [0-9]+" w statat "$d" link -
+	expect "$f: fstatat AT_SYMLINK_NOFOLLOW" "statat link: ok symlink" w statat "$d" link l
+	expect "$f: fstatat of a hidden file: ENOENT" "statat \.\./hidden/f: ENOENT" \
+		w statat "$d/rw" ../hidden/f -
 	expect "$f: each call recorded under its name" \
 		"chmod allow chmod deny truncate allow truncate deny symlink allow symlink deny realpath allow realpath deny" \
 		python3 -c '
@@ -107,6 +119,14 @@ w() {
 		setpriv --reuid="$PEER" --regid="$PEER" --clear-groups -- "$T/bin/fbtool" "$@"
 }
 calls daemon "$Y" "$T/y.audit"
+# A peer may hold any folder (it opens it itself): what it reaches from
+# there is the joined path's to decide.
+mkdir -p "$T/sealed" && echo "SEALED" >"$T/sealed/s" && chmod -R go+rX "$T/sealed"
+expect "daemon: openat from a folder the peer opened itself: allowed path" \
+	"rawopenat \.\./y/ro/f: ok 0123456789" w rawopenat "$T/sealed" ../y/ro/f
+expect "daemon: ... denied path" "rawopenat s: EACCES" w rawopenat "$T/sealed" s
+expect "daemon: openat recorded with the joined path" "\"path\":\"$T/sealed/s\"" \
+	grep '"op":"open"' "$T/y.audit"
 kill "$DPID"
 wait "$DPID" 2>/dev/null
 DPID=

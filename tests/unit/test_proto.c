@@ -38,6 +38,8 @@ roundtrip_request(const struct fb_request *in, size_t expect_len)
 	assert_int_equal(out->id, in->id);
 	assert_int_equal(out->flags, in->flags);
 	assert_int_equal(out->mode, in->mode);
+	assert_int_equal(out->at, in->at);
+	assert_true(out->length == in->length);
 	assert_string_equal(out->path, in->path);
 	assert_string_equal(out->path2, in->path2);
 	m = proto_encode_request(out, again, sizeof(again));
@@ -489,6 +491,84 @@ test_peek_type(void **state)
 /* LISTENER: a header alone, with exactly one descriptor beside it (which
  * the codec does not see: proto_request_nfds() tells the receiver); its
  * reply is an errno and nothing else, never a descriptor. */
+/* The requests fb_chmod(), fb_truncate(), fb_symlink() and fb_realpath()
+ * send, and the REALPATH reply. */
+static void
+test_attr_requests(void **state)
+{
+	struct fb_request *r;
+	struct fb_reply *p;
+	struct bld b;
+
+	(void)state;
+	r = new_req(FB_MSG_CHMOD, 1, "/a", NULL, 0, 0750);
+	roundtrip_request(r, 8 + 2 + 2 + 4);
+	free(r);
+	r = new_req(FB_MSG_TRUNCATE, 2, "/a", NULL, 0, 0);
+	r->length = -5; /* the broker's to refuse, not the codec's */
+	roundtrip_request(r, 8 + 2 + 2 + 8);
+	free(r);
+	r = new_req(FB_MSG_SYMLINK, 3, "/a/l", "../t", 0, 0);
+	roundtrip_request(r, 8 + 2 + 4 + 2 + 4);
+	free(r);
+	r = new_req(FB_MSG_REALPATH, 4, "/a/../b", NULL, 0, 0);
+	roundtrip_request(r, 8 + 2 + 7);
+	free(r);
+	b_hdr(&b, FB_PROTO_VERSION, FB_MSG_TRUNCATE, 1);
+	b_str(&b, "/a", 2);
+	b_u32(&b, 4);
+	expect_bad_request(b.b, b.n, "truncated length");
+	p = new_rep(FB_MSG_REALPATH, 5, 0);
+	snprintf(p->target, sizeof(p->target), "/b");
+	roundtrip_reply(p, 16 + 2 + 2);
+	free(p);
+}
+
+/* FB_MSG_AT: a relative path and one descriptor, for the requests that
+ * name one path; anything else is a violation. */
+static void
+test_at(void **state)
+{
+	struct fb_request *r;
+	uint8_t buf[BUFSZ];
+	struct bld b;
+	unsigned t;
+
+	(void)state;
+	r = new_req(FB_MSG_OPEN, 1, "sub/f", NULL, 0, 0);
+	r->at = 1;
+	roundtrip_request(r, 8 + 2 + 5 + 4 + 4);
+	assert_int_equal(proto_encode_request(r, buf, sizeof(buf)), 8 + 2 + 5 + 4 + 4);
+	assert_int_equal(proto_peek_type(buf, 8), FB_MSG_OPEN | FB_MSG_AT);
+	/* An absolute path with a folder: refused both ways. */
+	snprintf(r->path, sizeof(r->path), "/etc/passwd");
+	errno = 0;
+	assert_int_equal(proto_encode_request(r, buf, sizeof(buf)), -1);
+	assert_int_equal(errno, EINVAL);
+	r->type = FB_MSG_RENAME;
+	snprintf(r->path, sizeof(r->path), "a");
+	snprintf(r->path2, sizeof(r->path2), "/b");
+	assert_int_equal(proto_encode_request(r, buf, sizeof(buf)), -1);
+	free(r);
+	b_hdr(&b, FB_PROTO_VERSION, FB_MSG_STAT | FB_MSG_AT, 1);
+	b_str(&b, "/etc/passwd", 11);
+	expect_bad_request(b.b, b.n, "an absolute path relative to a folder");
+	b_hdr(&b, FB_PROTO_VERSION, FB_MSG_RENAME | FB_MSG_AT, 1);
+	b_str(&b, "a", 1);
+	b_str(&b, "/b", 2);
+	expect_bad_request(b.b, b.n, "a folder for a request that takes none");
+	b_hdr(&b, FB_PROTO_VERSION, FB_MSG_CHANNEL | FB_MSG_AT, 1);
+	expect_bad_request(b.b, b.n, "a folder for a request that takes none");
+	b_hdr(&b, FB_PROTO_VERSION, FB_MSG_OPENV | FB_MSG_AT, 1);
+	expect_bad_request(b.b, b.n, "a folder for a request that takes none");
+	for (t = 1; t <= FB_MSG_TYPE_MAX; t++)
+		assert_int_equal(proto_request_nfds(t | FB_MSG_AT), 1);
+	assert_int_equal(proto_request_nfds(FB_MSG_STAT | FB_MSG_AT | FB_MSG_REPLY), 0);
+	assert_true(proto_at_allowed(FB_MSG_SYMLINK));
+	assert_false(proto_at_allowed(FB_MSG_LISTENER));
+	assert_false(proto_at_allowed(FB_MSG_OPENV));
+}
+
 static void
 test_listener(void **state)
 {
@@ -615,6 +695,8 @@ main(void)
 		cmocka_unit_test(test_encoder_refusals),
 		cmocka_unit_test(test_peek_type),
 		cmocka_unit_test(test_listener),
+		cmocka_unit_test(test_attr_requests),
+		cmocka_unit_test(test_at),
 		cmocka_unit_test(test_type_names),
 		cmocka_unit_test(test_stat_conversion),
 	};
