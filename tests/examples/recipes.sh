@@ -154,7 +154,8 @@ serve_stop() {
 # example_modes PAGE/NAME: the modes its recipe runs it in.
 example_modes() {
 	case "$1" in
-	libfilebroker.3/mycat.c | libfilebroker.3/openv.c | libfilebroker.3/conncat.c)
+	libfilebroker.3/mycat.c | libfilebroker.3/openv.c | libfilebroker.3/conncat.c | \
+		libfilebroker.3/openat.c)
 		echo "run explicit serve" ;;
 	libfilebroker.3/sbcat.c) echo "serve" ;;
 	README.md/worker.c) echo "run explicit" ;;
@@ -232,6 +233,19 @@ example_run() {
 		printf 'allow create,write %s/out/log mode=0644\n' "$r_w" >>"$r_w/p.policy"
 		status "$r_label: opens all three when allowed" 0 in_mode "$r_mode" "$r_w/p.policy" "$r_w" "$r_bin"
 		[ -f "$r_w/out/log" ] && pass "$r_label: made out/log" || fail "$r_label: no out/log"
+		;;
+	libfilebroker.3/openat.c)
+		mkdir -p "$r_w/conf"
+		echo a >"$r_w/conf/main.conf"
+		ln -sf main.conf "$r_w/conf/current"
+		chmod -R go+rX "$r_w"
+		policy_safe "$r_w"
+		printf 'include @runtime\nallow stat %s\nallow read,list %s/conf/**\nallow list %s/conf\n' \
+			"$r_w" "$r_w" "$r_w" >"$r_w/p.policy"
+		expect "$r_label: opens in the folder and names where the link leads" \
+			"^conf/current is $r_w/conf/main.conf$" in_mode "$r_mode" "$r_w/p.policy" "$r_w" "$r_bin"
+		refute "$r_label: with nothing refused" "conf/main.conf:" \
+			in_mode "$r_mode" "$r_w/p.policy" "$r_w" "$r_bin"
 		;;
 	README.md/worker.c)
 		printf 'include @runtime\n' >"$r_w/p.policy"
