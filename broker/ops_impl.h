@@ -97,6 +97,20 @@ int ops_give_to_worker(struct opctx *c, int fd);
  * mode=0600 gives 0700 folders (mkdir, chmod). */
 mode_t ops_folder_bound(unsigned create_mode);
 
+/*
+ * The permission bits of a new object of type (S_IFREG, S_IFIFO, S_IFDIR),
+ * as the kernel would make it for the worker: the bits asked less the
+ * asker's umask (its calling thread's, or the sending process's on the
+ * wire), bounded by the rule's mode= (bound: a decision's create_mode; a
+ * folder keeps search where it has read), and never set-user-ID or
+ * set-group-ID; sticky on a folder only, where it was asked.
+ */
+mode_t ops_new_mode(const struct opctx *c, mode_t type, unsigned asked, unsigned bound);
+
+/* Set the permission bits of the object fd (open or O_PATH) to mode,
+ * through the broker's /proc/self/fd: 0 or an errno. */
+int ops_set_mode(const struct opctx *c, int fd, mode_t mode);
+
 /* The handlers, one per operation (ops_table.c): 0 or the errno to
  * answer. */
 int op_open(struct opctx *c);

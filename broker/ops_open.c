@@ -1,7 +1,7 @@
 /*
  * ops_open.c: open(2) and its kin, of an existing object (reopened through
  * the pinned O_PATH descriptor) or of a new file (created in the checked
- * folder with the rule's mode bound).
+ * folder with the worker's mode, within the rule's mode=).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,13 +42,17 @@ open_create(struct opctx *c, struct walk *w, int flags)
 		return EISDIR; /* "name/": only a folder could be meant */
 	if ((e = ops_guard(c, w->canon, NULL, PROTECT_CHANGE)) != 0)
 		return e;
-	/* The rule's mode= bounds the permission bits. */
-	m = (mode_t)(c->req->a.open.mode & 07777 & d.create_mode);
+	/* The mode asked less the worker's umask, within the rule's mode=,
+	 * never set-user-ID.  The kernel takes the broker's own umask away
+	 * too: what it took is set again, on the descriptor, once the file
+	 * is the worker's. */
+	m = ops_new_mode(c, S_IFREG, c->req->a.open.mode, d.create_mode);
 	fd = openat(w->dirfd, w->name,
 	    (flags & ~O_NOFOLLOW) | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, m);
 	if (fd == -1)
 		return errno;
-	if ((e = ops_give_to_worker(c, fd)) != 0) {
+	if ((e = ops_give_to_worker(c, fd)) != 0 ||
+	    ((m & c->s->fs.umask) != 0 && (e = ops_set_mode(c, fd, m)) != 0)) {
 		/* Leave nothing half done: the file just made, if the name
 		 * still holds it (a file renamed over it meanwhile is not
 		 * removed; whoever could rename it could remove it). */

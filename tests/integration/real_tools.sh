@@ -29,9 +29,7 @@ need_run "real_tools.sh"
 # (the first cause that bites, then the others it hides); the evidence is
 # in the commit that added this suite.  Drop a line when its fix lands.
 # Item N is an item of issue 18's "What to build"; issue 19 item 3 is exec
-# in the audit trail; "modes" is issue 18 item 3: created files and folders
-# are 0600/0700 whatever mode the program asked for, unless the rule says
-# mode=.
+# in the audit trail.
 # shellcheck disable=SC3057 # not string indexing: a default over lines
 REAL_TOOLS_KNOWN=${REAL_TOOLS_KNOWN-"
 clamscan:profiles	no private temporary folder (item 1): libclamav's mkdir of /tmp/YYYYMMDD_HHMMSS-scantemp.XXXXXXXXXX is denied, so every file is reported OK, EICAR too, and the run exits 0
@@ -41,41 +39,23 @@ clamscan:oneoff/eicar	fail-open, as clamscan:profiles/eicar
 clamscan:narrow/eicar	fail-open: in a folder the policy lets be listed, the lstat of an entry it hides answers ENOENT (existence hidden, though the listing just showed the name), so clamscan's walk takes each for a vanished file and skips it without a word; EICAR is never read, exit 0, with only the broker's denial lines to tell; nothing makes denials fail the run (no deny-status, item 6)
 clamscan:no-tmp/eicar	(once --no-tmp exists) fail-open, as clamscan:profiles/eicar today: without a temporary folder every file is OK and the run exits 0, unless denials can fail the run (item 6)
 python:profiles	no private temporary folder (item 1): tempfile finds no usable temporary directory (creates in /tmp, /var/tmp and the cwd denied), exit 1
-python:profiles/modes	modes: out/ made by os.makedirs is 0700, 0755 unsandboxed
 python:oneoff	as python:profiles; also --read of the script is not enough: Python lists the script's folder (sys.path[0]), a denial line
-python:oneoff/modes	modes, as python:profiles/modes
 python:learned	learn cannot run a script COMMAND: complain mode does not reach exec, Landlock refuses its interpreter /usr/bin/python3.11 (not in learn's base @runtime) and no record says so (issue 19 item 3): 'cannot run parse.py: Permission denied', 'no audit record read'
-python:learned-python3/modes	modes, as python:profiles/modes
 python:learned-python3/scope	learn folds tempfile's probe name in /tmp (/tmp/XXXXXXXX, no prefix) into 'allow read,write,create,delete /tmp/*': the worker may read, replace and delete any file, and rename any folder, directly in /tmp, root's 0600 files too (the broker acts with CAP_DAC_OVERRIDE and CAP_FOWNER)
 perl:profiles	@perl lacks 'allow stat /usr/bin/pwd': Cwd.pm, which File::Find loads, probes -x /bin/pwd and /usr/bin/pwd: two denial lines
 perl:oneoff	as perl:profiles
 7z:profiles	the COMMAND /usr/bin/7z is a /bin/sh script: 'COMMAND may always run' lets it start, but not /bin/sh read it ('/bin/sh: 0: cannot open /usr/bin/7z: Permission denied', exit 2); behind it the causes of 7z:oneoff
-7z:profiles/modes	modes, as 7z:oneoff/modes (once 7z:profiles runs)
 7z:oneoff	glibc's count of CPUs reads /sys/devices/system/cpu/possible, then /proc/stat: both denied (@runtime lacks the first; with it, /proc/stat is not read)
-7z:oneoff/modes	modes: extracted files 0600 and folders 0700, 0644/0755 unsandboxed (run.sh loses its 0755)
 7z:learned	learn cannot learn exec rules (issue 19 item 3): the complain run cannot exec /bin/sh for the 7z script, 'cannot run 7z: Permission denied', no record
-pdftotext:profiles/modes	modes: out/invoice.txt is 0600, 0644 unsandboxed
-pdftotext:oneoff/modes	modes, as pdftotext:profiles/modes
-pdftotext:learned/modes	modes, as pdftotext:profiles/modes
-git:profiles/modes	modes: git's objects are 0400 in 0700 folders, 0444 in 0755 unsandboxed
 git:oneoff	git probes its system-wide /etc/gitconfig (access) and /etc/gitattributes (open), absent on a stock Debian: with no rule they answer EACCES, not ENOENT, and git prints 'warning: unable to access'; --read takes existing paths only, and no profile has them
-git:oneoff/modes	modes, as git:profiles/modes
 git:learned	learn cannot learn exec rules (issue 19 item 3): the complain run cannot exec git ('git: Permission denied', exit 126), no record
-tar:profiles/modes	modes: extracted files 0600 and folders 0700, the archive's 0640/0644/0755/0750 unsandboxed
-tar:oneoff/modes	modes, as tar:profiles/modes
 tar:learned	learn cannot learn exec rules (issue 19 item 3): tar's exec of gzip is refused by Landlock in the complain run without a record; 'gzip: Cannot exec'
 mkdir:profiles	mkdir -p's mkdir of each existing folder above the tree (/tmp, ...) answers EEXIST but still prints a 'denied mkdir ... (create)' line (item 2)
-mkdir:profiles/modes	modes: the folders made are 0700, 0755 unsandboxed
 mkdir:oneoff	as mkdir:profiles
-mkdir:oneoff/modes	modes, as mkdir:profiles/modes
-mkdir:learned/modes	modes, as mkdir:profiles/modes
 mkdir:learned/scope	learn counts mkdir -p's refused mkdir of each existing folder above its output (would-deny, EEXIST) as folders the run made, and grants 'create,delete,stat' on /tmp and on every folder down to the output
 cp:profiles	coreutils 9.1 cp, mv, ln and install open a target folder with O_PATH|O_DIRECTORY (target_directory_operand), answered EOPNOTSUPP: 'cp: cannot overwrite directory out/a/ with non-directory', exit 1
 cp:profiles/modes	modes: out/a is 0700, 0755 unsandboxed (once cp:profiles passes)
-make-cc:profiles	modes: the linked program is 0600, so './hello' is 'Permission denied' (sh exits 126, not hello's 3); no private temporary folder (item 1): gcc's access() of /tmp and /var/tmp are denied (it falls back to the cwd), denial lines
-make-cc:profiles/modes	modes: main.o, greet.o and hello are 0600, 0644/0644/0755 unsandboxed
-make-cc:oneoff	as make-cc:profiles
-make-cc:oneoff/modes	modes, as make-cc:profiles/modes
+make-cc:oneoff	one-off --write grants no exec: the program the run builds cannot run ('./hello: Permission denied', exit 126); it needs --exec of the build folder as well
 make-cc:learned	learn cannot learn exec rules (issue 19 item 3): the complain run cannot exec make ('make: Permission denied'), no record, learn stops there
 "}
 

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +31,8 @@ static char dir[64];
 static char auditpath[128];
 static struct session s;
 static struct result res;
+static pid_t asker = -1; /* who asks: -1 this process, 0 one the broker
+			    cannot see, else that process */
 
 static void
 path_of(char *buf, size_t size, const char *rel)
@@ -67,6 +71,8 @@ setup(void **state)
 	mkdir(p, 0755);
 	path_of(p, sizeof(p), "hidden");
 	mkdir(p, 0755);
+	path_of(p, sizeof(p), "m");
+	mkdir(p, 0755);
 	put("d/a.txt", "alpha\n", 0644);
 	put("d/s.key", "secret\n", 0644);
 	put("ro/r.txt", "read only\n", 0644);
@@ -79,8 +85,9 @@ setup(void **state)
 	    "deny read %s/d/*.key\n"
 	    "allow list,stat %s/d\n"
 	    "allow read,list,stat %s/ro/**\n"
-	    "allow list,stat %s/ro\n",
-	    dir, dir, dir, dir, dir);
+	    "allow list,stat %s/ro\n"
+	    "allow read,write,create,list,stat %s/m/**\n",
+	    dir, dir, dir, dir, dir, dir);
 	memset(&diags, 0, sizeof(diags));
 	if (policy_load_buffer("test.policy", policy, (size_t)n, dir, &pol, &diags) == -1)
 		return -1;
@@ -124,8 +131,8 @@ ask(enum front front, enum op op, const char *rel, const char *rel2, const union
 	memset(&r, 0, sizeof(r));
 	r.op = op;
 	r.who.front = front;
-	r.who.pid = getpid();
-	r.who.tid = front == FRONT_NOTIFY ? getpid() : 0;
+	r.who.pid = asker == -1 ? getpid() : asker;
+	r.who.tid = front == FRONT_NOTIFY ? r.who.pid : 0;
 	r.who.nspid = r.who.pid; /* no PID namespace of ours */
 	r.who.nstid = r.who.tid;
 	r.who.uid = getuid();
@@ -379,6 +386,110 @@ test_mknod(void **state)
 	assert_int_equal(open_at("d/fifo", O_RDONLY | O_NONBLOCK, 0), EACCES);
 }
 
+static mode_t
+mode_of(const char *rel)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	path_of(p, sizeof(p), rel);
+	assert_int_equal(lstat(p, &st), 0);
+	return st.st_mode & 07777;
+}
+
+/* A process with umask mask, waiting to be killed: an asker whose umask
+ * is not the broker's (this process keeps 022). */
+static pid_t
+process_with_umask(mode_t mask)
+{
+	int pfd[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(pfd), 0);
+	if ((pid = fork()) == 0) {
+		umask(mask);
+		(void)!write(pfd[1], "r", 1);
+		for (;;)
+			pause();
+	}
+	assert_true(pid > 0);
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], &c, 1), 1);
+	close(pfd[0]);
+	return pid;
+}
+
+static void
+end_process(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	asker = -1;
+}
+
+/* New objects get the mode asked less the asker's umask, within the
+ * rule's mode=, never set-user-ID or set-group-ID (issue 18 item 3). */
+static void
+test_new_modes(void **state)
+{
+	union op_args a;
+	pid_t p;
+
+	(void)state;
+	/* This process asks, umask 022; no mode= in m/: no bound. */
+	assert_int_equal(open_at("m/prog", O_WRONLY | O_CREAT | O_EXCL, 0777), 0);
+	close(res.fd);
+	assert_int_equal(mode_of("m/prog"), 0755);
+	assert_int_equal(open_at("m/suid", O_WRONLY | O_CREAT | O_EXCL, 07777), 0);
+	close(res.fd);
+	assert_int_equal(mode_of("m/suid"), 0755);
+	memset(&a, 0, sizeof(a));
+	a.mkdir.mode = 07777; /* a folder keeps sticky, never set-id asked */
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "m/dir", NULL, &a), 0);
+	assert_int_equal(mode_of("m/dir"), 01755);
+
+	/* An asker with umask 077: its files stay private. */
+	asker = p = process_with_umask(077);
+	assert_int_equal(open_at("m/private", O_WRONLY | O_CREAT | O_EXCL, 0666), 0);
+	close(res.fd);
+	assert_int_equal(mode_of("m/private"), 0600);
+	a.mkdir.mode = 0777;
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "m/pdir", NULL, &a), 0);
+	assert_int_equal(mode_of("m/pdir"), 0700);
+	end_process(p);
+
+	/* An asker with umask 0 (a thread, as transparent mode names it):
+	 * what the broker's own umask took is set again. */
+	asker = p = process_with_umask(0);
+	memset(&a, 0, sizeof(a));
+	a.open.flags = O_WRONLY | O_CREAT | O_EXCL;
+	a.open.mode = 0666;
+	assert_int_equal(ask(FRONT_NOTIFY, OP_OPEN, "m/shared", NULL, &a), 0);
+	close(res.fd);
+	assert_int_equal(mode_of("m/shared"), 0666);
+	memset(&a, 0, sizeof(a));
+	a.mknod.mode = S_IFIFO | 04666;
+	assert_int_equal(ask(FRONT_NOTIFY, OP_MKNOD, "m/fifo", NULL, &a), 0);
+	assert_int_equal(mode_of("m/fifo"), 0666);
+	/* mode= still bounds: d/ says 0640, a folder keeps search where it
+	 * reads. */
+	assert_int_equal(ask(FRONT_NOTIFY, OP_MKNOD, "d/fifo0", NULL, &a), 0);
+	assert_int_equal(mode_of("d/fifo0"), 0640);
+	memset(&a, 0, sizeof(a));
+	a.mkdir.mode = 01777;
+	assert_int_equal(ask(FRONT_NOTIFY, OP_MKDIR, "d/dir0", NULL, &a), 0);
+	assert_int_equal(mode_of("d/dir0"), 01750);
+	end_process(p);
+
+	/* An asker the broker cannot see: the broker's umask. */
+	asker = 0;
+	assert_int_equal(open_at("m/unseen", O_WRONLY | O_CREAT | O_EXCL, 0666), 0);
+	close(res.fd);
+	asker = -1;
+	assert_int_equal(mode_of("m/unseen"), 0644);
+}
+
 static void
 test_admit_and_counts(void **state)
 {
@@ -403,6 +514,7 @@ main(void)
 		cmocka_unit_test(test_rename_rule),
 		cmocka_unit_test(test_link_rule),
 		cmocka_unit_test(test_mknod),
+		cmocka_unit_test(test_new_modes),
 		cmocka_unit_test(test_admit_and_counts),
 	};
 
