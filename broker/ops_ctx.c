@@ -139,6 +139,19 @@ ops_visible(struct opctx *c, const char *path)
 	return ops_allows(c, path, POLICY_STAT);
 }
 
+int
+ops_exists(struct opctx *c, const char *path)
+{
+	/* Decided as the create it is, unless the worker may not create the
+	 * name but may see it: then EEXIST is what the kernel tells anyone
+	 * who may stat the path, and the request is that stat, allowed.  No
+	 * oracle: where the worker may neither, a create denied, as for a
+	 * missing name. */
+	if (!ops_allows(c, path, POLICY_CREATE) && ops_visible(c, path))
+		return ops_decide(c, path, POLICY_STAT, NULL) ? EEXIST : EACCES;
+	return ops_decide(c, path, POLICY_CREATE, NULL) ? EEXIST : EACCES;
+}
+
 /* Turn a failed walk into the errno the worker may see. */
 int
 ops_walk_error(struct opctx *c, const struct walk *w, int r, int hidden)

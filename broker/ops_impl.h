@@ -64,6 +64,16 @@ int ops_allows(struct opctx *c, const char *path, unsigned access);
 /* May the worker know whether path exists?  Not the request's decision. */
 int ops_visible(struct opctx *c, const char *path);
 
+/*
+ * A name the request would make (mkdir, mknod, symlink, link, open with
+ * O_CREAT | O_EXCL) exists at path: EEXIST where the worker may create or
+ * see it, else the denial's EACCES, as for a missing name.  A worker that
+ * may see the name but not create it gets EEXIST recorded as an allowed
+ * stat, not as a denied create (mkdir -p's mkdir of each folder on its
+ * way): the answer it would get from the kernel, nothing refused.
+ */
+int ops_exists(struct opctx *c, const char *path);
+
 /* A failed walk (r < 0) as the errno the worker may see: hidden when the
  * path is one it may not know about.  Sets c->canon. */
 int ops_walk_error(struct opctx *c, const struct walk *w, int r, int hidden);

@@ -31,15 +31,14 @@ walk_name(struct opctx *c, const char *path, struct walk *w, char *canon, int mu
 	return 0;
 }
 
-/* A new link's name must be free: 0; EEXIST where the worker may create
- * or see it, else EACCES; ENOENT for "name/" of nothing. */
+/* A new name must be free: 0; EEXIST where the worker may create or see
+ * it, else EACCES (ops_exists()); ENOENT for "name/" of nothing. */
 static int
 name_taken(struct opctx *c, const struct walk *w)
 {
 	if (w->fd == -1)
 		return w->must_dir ? ENOENT : 0;
-	return ops_decide(c, w->canon, POLICY_CREATE, NULL) || ops_visible(c, w->canon) ? EEXIST
-											  : EACCES;
+	return ops_exists(c, w->canon);
 }
 
 /*
@@ -91,13 +90,9 @@ op_mkdir(struct opctx *c)
 	struct walk w;
 	int e;
 
-	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0)
+	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0 ||
+	    (w.fd != -1 && (e = ops_exists(c, w.canon)) != 0))
 		goto out;
-	if (w.fd != -1) {
-		e = ops_decide(c, w.canon, POLICY_CREATE, NULL) || ops_visible(c, w.canon) ?
-		    EEXIST : EACCES;
-		goto out;
-	}
 	if ((e = ops_may_create(c, &w, &d)) != 0)
 		goto out;
 	e = make_marked(c, &w, S_IFDIR, ops_new_mode(c, S_IFDIR, c->req->a.mkdir.mode, d.create_mode));

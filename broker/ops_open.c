@@ -74,11 +74,8 @@ open_existing(struct opctx *c, struct walk *w, int flags)
 	int acc = flags & O_ACCMODE, fd, special, kerr = 0;
 	mode_t t = w->st.st_mode & S_IFMT;
 
-	if ((flags & O_CREAT) && (flags & O_EXCL)) {
-		if (!ops_decide(c, w->canon, POLICY_CREATE, NULL))
-			return EACCES;
-		return EEXIST;
-	}
+	if ((flags & O_CREAT) && (flags & O_EXCL))
+		return ops_exists(c, w->canon);
 	if (t == S_IFLNK)
 		kerr = ELOOP; /* O_NOFOLLOW on a symlink, as open(2) says */
 	else if (t == S_IFDIR) {

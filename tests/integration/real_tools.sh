@@ -50,8 +50,6 @@ perl:oneoff	as perl:profiles
 git:oneoff	git probes its system-wide /etc/gitconfig (access) and /etc/gitattributes (open), absent on a stock Debian: with no rule they answer EACCES, not ENOENT, and git prints 'warning: unable to access'; --read takes existing paths only, and no profile has them
 git:learned	learn cannot learn exec rules (issue 19 item 3): the complain run cannot exec git ('git: Permission denied', exit 126), no record
 tar:learned	learn cannot learn exec rules (issue 19 item 3): tar's exec of gzip is refused by Landlock in the complain run without a record; 'gzip: Cannot exec'
-mkdir:profiles	mkdir -p's mkdir of each existing folder above the tree (/tmp, ...) answers EEXIST but still prints a 'denied mkdir ... (create)' line (item 2)
-mkdir:oneoff	as mkdir:profiles
 mkdir:learned/scope	learn counts mkdir -p's refused mkdir of each existing folder above its output (would-deny, EEXIST) as folders the run made, and grants 'create,delete,stat' on /tmp and on every folder down to the output
 cp:profiles	coreutils 9.1 cp, mv, ln and install open a target folder with O_PATH|O_DIRECTORY (target_directory_operand), answered EOPNOTSUPP: 'cp: cannot overwrite directory out/a/ with non-directory', exit 1
 cp:profiles/modes	modes: out/a is 0700, 0755 unsandboxed (once cp:profiles passes)

@@ -269,6 +269,35 @@ test_mkdir(void **state)
 	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "hidden/nothing", NULL, &a), EACCES);
 }
 
+/* A name that exists where the worker may see it but not create: EEXIST,
+ * as the kernel says, and no denial (mkdir -p's mkdir of each folder on
+ * its way): an allowed stat, recorded with its errno. */
+static void
+test_exists_visible(void **state)
+{
+	uint64_t denied = s.ndenied;
+	union op_args a;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.mkdir.mode = 0755;
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "ro", NULL, &a), EEXIST);
+	record_has("\"access\":\"stat\",\"flags\":null,\"decision\":\"allow\"");
+	record_has("\"errno\":\"EEXIST\"");
+	assert_int_equal(open_at("ro/r.txt", O_WRONLY | O_CREAT | O_EXCL, 0600), EEXIST);
+	record_has("\"decision\":\"allow\"");
+	memset(&a, 0, sizeof(a));
+	a.mknod.mode = S_IFIFO | 0600;
+	assert_int_equal(ask(FRONT_NOTIFY, OP_MKNOD, "ro/r.txt", NULL, &a), EEXIST);
+	assert_int_equal(s.ndenied, denied);
+	/* Where it may neither create nor see: the denial, as for a missing
+	 * name. */
+	a.mkdir.mode = 0755;
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "hidden", NULL, &a), EACCES);
+	record_has("\"decision\":\"deny\"");
+	assert_int_equal(s.ndenied, denied + 1);
+}
+
 static void
 test_hidden_errnos(void **state)
 {
@@ -509,6 +538,7 @@ main(void)
 		cmocka_unit_test(test_open_denied),
 		cmocka_unit_test(test_create_mode_bound),
 		cmocka_unit_test(test_mkdir),
+		cmocka_unit_test(test_exists_visible),
 		cmocka_unit_test(test_hidden_errnos),
 		cmocka_unit_test(test_stat_native),
 		cmocka_unit_test(test_rename_rule),
