@@ -11,7 +11,8 @@
  *		(@link, @rename, @broker-file)
  *	ENOENT	missing, or invisible to the worker: stat, lstat, access,
  *		readlink and statfs never tell a path the policy hides from
- *		one that does not exist
+ *		one that does not exist, but in a folder the worker may list,
+ *		whose listing tells it: there a hidden name is EACCES
  *	EINVAL	unsupported flags (O_PATH, O_TMPFILE, unknown bits), a
  *		relative path; transparent mode's O_PATH is EOPNOTSUPP
  *	EPERM	utimensat with explicit times on a file not the worker's;

@@ -140,6 +140,30 @@ ops_visible(struct opctx *c, const char *path)
 }
 
 int
+ops_hidden(const struct opctx *c, const char *path, int hidden)
+{
+	char parent[PATH_MAX];
+	struct policy_decision d;
+	const char *slash = strrchr(path, '/');
+	const uint64_t *fold;
+	size_t len, words;
+
+	if (slash == NULL || path[1] == '\0')
+		return hidden; /* "/" is in no folder */
+	len = slash == path ? 1 : (size_t)(slash - path);
+	memcpy(parent, path, len);
+	parent[len] = '\0';
+	/* The parent with path's fold bits: bit i is component i, and the
+	 * last one's is past the parent's end. */
+	fold = fold_of(c, path, &words);
+	if (policy_decide_fold(c->s->policy, parent, POLICY_LIST, c->req->who.nspid, fold, words,
+		&d) == -1 ||
+	    !d.allowed)
+		return hidden;
+	return EACCES;
+}
+
+int
 ops_exists(struct opctx *c, const char *path)
 {
 	/* Decided as the create it is, unless the worker may not create the

@@ -65,6 +65,18 @@ int ops_allows(struct opctx *c, const char *path, unsigned access);
 int ops_visible(struct opctx *c, const char *path);
 
 /*
+ * The answer to a query (stat, lstat, access, readlink, statfs) of an
+ * object that exists at path (a canonical path of the request) but that
+ * the worker may not see: hidden (ENOENT, as if missing), unless the
+ * worker may list the folder that holds it.  There the listing shows the
+ * name already, so hiding it tells nothing and only lies: a program that
+ * walks the tree takes the name for a file that vanished and skips it
+ * without a word (clamscan reports nothing and passes the scan).  EACCES
+ * then, as the kernel answers for a file one may not reach.
+ */
+int ops_hidden(const struct opctx *c, const char *path, int hidden);
+
+/*
  * A name the request would make (mkdir, mknod, symlink, link, open with
  * O_CREAT | O_EXCL) exists at path: EEXIST where the worker may create or
  * see it, else the denial's EACCES, as for a missing name.  A worker that

@@ -36,7 +36,7 @@ clamscan:profiles	no private temporary folder (item 1): libclamav's mkdir of /tm
 clamscan:profiles/eicar	fail-open: the same denied scantemp folders; 'eicar-a.com: OK', exit 0, and filebroker exits 0 as well (no deny-status, item 6)
 clamscan:oneoff	as clamscan:profiles; also libcrypto's read of /etc/ssl/openssl.cnf is denied: one-off grants cannot include @tls, and @runtime lacks that file
 clamscan:oneoff/eicar	fail-open, as clamscan:profiles/eicar
-clamscan:narrow/eicar	fail-open: in a folder the policy lets be listed, the lstat of an entry it hides answers ENOENT (existence hidden, though the listing just showed the name), so clamscan's walk takes each for a vanished file and skips it without a word; EICAR is never read, exit 0, with only the broker's denial lines to tell; nothing makes denials fail the run (no deny-status, item 6)
+clamscan:narrow/eicar	fail-open by clamscan's design: its walk skips a name whose lstat fails, whatever the error, without a word (unsandboxed too: in a folder it may read but not search, chmod 644, it exits 0); the broker answers EACCES there, as the kernel does, which find, tar and du report; only --deny-status makes the run fail (clamscan:narrow-deny-status)
 clamscan:no-tmp/eicar	(once --no-tmp exists) fail-open, as clamscan:profiles/eicar today: without a temporary folder every file is OK and the run exits 0, unless denials can fail the run (item 6)
 python:profiles	no private temporary folder (item 1): tempfile finds no usable temporary directory (creates in /tmp, /var/tmp and the cwd denied), exit 1
 python:oneoff	as python:profiles; also --read of the script is not enough: Python lists the script's folder (sys.path[0]), a denial line

@@ -614,6 +614,46 @@ status "mknod p (FIFO) under create" 0 runf -- mknod "$W/fifo/other" p
 expect "a FIFO under a wildcard rule is not opened" "Permission denied" \
 	runf -- sh -c "echo x >'$W/fifo/other'"
 
+# A name the worker may not see in a folder it may list: the listing shows
+# it, so its stat says EACCES, as the kernel says of what one may not
+# reach, and a tree walker reports it instead of taking it for a file that
+# vanished; a missing name there is ENOENT; where the folder may not be
+# listed (stat only, an ancestor), the name stays hidden, ENOENT.
+L=$W/listed
+mkdir -p "$L/open/sub" "$L/shut"
+echo "in reach" >"$L/open/f.txt"
+echo "out of reach" >"$L/open/sub/deep.txt"
+echo "never seen" >"$L/shut/y"
+chmod -R go+rX "$L"
+PL=$T/listed.policy
+cat >"$PL" <<EOF
+include @runtime
+include @shell
+allow read,list $L/open
+allow read,list $L/open/*.txt
+allow stat $L/shut/x
+EOF
+runl() { (cd "$W" && "$FB" run -q --policy "$PL" "$@"); }
+SL='import errno, os, sys
+def s(p):
+    try:
+        os.lstat(p)
+        return "0"
+    except OSError as e:
+        return errno.errorcode[e.errno]
+print(*[s(p) for p in sys.argv[1:]])'
+if [ -x /usr/bin/python3 ]; then
+	echo "include @python3" >>"$PL"
+	expect "lstat: a hidden name in a listed folder EACCES, a missing one ENOENT, in a folder not listed ENOENT" \
+		"^EACCES ENOENT ENOENT ENOENT\$" runl -- /usr/bin/python3 -c "$SL" \
+		"$L/open/sub" "$L/open/none" "$L/shut/y" "$L/shut/x"
+fi
+expect "find reports the name it may not reach" "find: .$L/open/sub.: Permission denied" \
+	runl -- find "$L/open"
+expect "tar reports it" "tar: .*open/sub: Cannot stat: Permission denied" \
+	runl -- tar -cf /dev/null "$L/open"
+status "tar's status says so" 2 runl -- tar -cf /dev/null "$L/open"
+
 expect "--print-sandbox describes the worker" "^seccomp path: open openat" "$FB" run --policy "$P" --print-sandbox
 expect "--print-sandbox: the path calls go to the broker" "^ +-> broker \(SECCOMP_RET_USER_NOTIF\)$" \
 	"$FB" run --policy "$P" --print-sandbox

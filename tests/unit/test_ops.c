@@ -76,6 +76,7 @@ setup(void **state)
 	put("d/a.txt", "alpha\n", 0644);
 	put("d/s.key", "secret\n", 0644);
 	put("ro/r.txt", "read only\n", 0644);
+	put("ro/hid.txt", "listed, not seen\n", 0644);
 	put("hidden/h.txt", "hidden\n", 0644);
 	path_of(p, sizeof(p), "d/ln");
 	if (symlink("a.txt", p) == -1)
@@ -86,8 +87,9 @@ setup(void **state)
 	    "allow list,stat %s/d\n"
 	    "allow read,list,stat %s/ro/**\n"
 	    "allow list,stat %s/ro\n"
-	    "allow read,write,create,list,stat %s/m/**\n",
-	    dir, dir, dir, dir, dir, dir);
+	    "allow read,write,create,list,stat %s/m/**\n"
+	    "deny read,stat %s/ro/hid*\n",
+	    dir, dir, dir, dir, dir, dir, dir);
 	memset(&diags, 0, sizeof(diags));
 	if (policy_load_buffer("test.policy", policy, (size_t)n, dir, &pol, &diags) == -1)
 		return -1;
@@ -316,6 +318,31 @@ test_hidden_errnos(void **state)
 	assert_int_equal(ask(FRONT_WIRE, OP_STAT, "=relative/path", NULL, NULL), EINVAL);
 }
 
+/* A file the worker may not see in a folder it may list: its listing
+ * shows the name, so the queries say EACCES, not a missing file (a tree
+ * walker would skip it without a word); a missing name there is ENOENT. */
+static void
+test_hidden_listed(void **state)
+{
+	union op_args a;
+
+	(void)state;
+	assert_int_equal(ask(FRONT_WIRE, OP_STAT, "ro/hid.txt", NULL, NULL), EACCES);
+	record_has("\"decision\":\"deny\"");
+	assert_int_equal(ask(FRONT_WIRE, OP_LSTAT, "ro/hid.txt", NULL, NULL), EACCES);
+	assert_int_equal(ask(FRONT_WIRE, OP_READLINK, "ro/hid.txt", NULL, NULL), EACCES);
+	assert_int_equal(ask(FRONT_NOTIFY, OP_STATFS, "ro/hid.txt", NULL, NULL), EACCES);
+	memset(&a, 0, sizeof(a));
+	a.access.mode = F_OK;
+	assert_int_equal(ask(FRONT_WIRE, OP_ACCESS, "ro/hid.txt", NULL, &a), EACCES);
+	assert_int_equal(open_at("ro/hid.txt", O_RDONLY, 0), EACCES);
+	/* Missing there: the listing says so too. */
+	assert_int_equal(ask(FRONT_WIRE, OP_STAT, "ro/hid-none", NULL, NULL), ENOENT);
+	/* Where the folder may not be listed, hidden as ever. */
+	assert_int_equal(ask(FRONT_WIRE, OP_STAT, "hidden/h.txt", NULL, NULL), ENOENT);
+	assert_int_equal(ask(FRONT_WIRE, OP_ACCESS, "hidden/h.txt", NULL, &a), ENOENT);
+}
+
 static void
 test_stat_native(void **state)
 {
@@ -540,6 +567,7 @@ main(void)
 		cmocka_unit_test(test_mkdir),
 		cmocka_unit_test(test_exists_visible),
 		cmocka_unit_test(test_hidden_errnos),
+		cmocka_unit_test(test_hidden_listed),
 		cmocka_unit_test(test_stat_native),
 		cmocka_unit_test(test_rename_rule),
 		cmocka_unit_test(test_link_rule),
