@@ -15,10 +15,9 @@
 /* Retries when the filesystem changes between the walk and the act. */
 #define OPS_RACE_RETRIES 8
 
-/* Flags a worker may pass to open.  O_PATH and O_TMPFILE are refused:
- * an O_PATH descriptor is of no use to a worker that has no paths, and
- * SECCOMP_IOCTL_NOTIF_ADDFD cannot install one (the kernel's fget() takes
- * no O_PATH file: EBADF); O_TMPFILE would need a separate create rule.
+/* Flags a worker may pass to open.  O_PATH has its own answer (open_path())
+ * in transparent mode, and is refused on the wire, whose worker has no
+ * paths to use one with; O_TMPFILE would need a separate create rule.
  * O_NOATIME needs ownership. */
 #define OPEN_FLAGS_OK                                                                  \
 	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_DIRECTORY | \
@@ -130,6 +129,38 @@ open_existing(struct opctx *c, struct walk *w, int flags)
 	return 0;
 }
 
+/*
+ * O_PATH (transparent mode).  SECCOMP_IOCTL_NOTIF_ADDFD cannot install an
+ * O_PATH descriptor (the kernel's fget() takes none: EBADF), and letting
+ * the worker's own kernel make the open (SECCOMP_USER_NOTIF_FLAG_CONTINUE)
+ * would let it rewrite the path after the decision and fstat any file.  So
+ * a folder asked for as one (O_PATH | O_DIRECTORY: coreutils' cp, mv, ln
+ * and install open their target folder so) that the worker may list gets
+ * what a plain open of it gives, an O_RDONLY | O_DIRECTORY descriptor,
+ * decided as list: it does for the worker all that an O_PATH one does
+ * (fchdir, fstat, the base of *at calls, which come to the broker), and
+ * lists, which the worker could have by opening the folder itself.  A
+ * folder it may only stat (the folders above an allowed tree) is EACCES: a
+ * listing descriptor would list it.  Anything else gets no descriptor:
+ * EOPNOTSUPP where the worker may see it (ENOTDIR for a file under
+ * O_DIRECTORY), the denial elsewhere.  That is what glibc's and gnulib's
+ * lchmod() (fchmodat with AT_SYMLINK_NOFOLLOW) need: they open O_PATH |
+ * O_NOFOLLOW, never O_DIRECTORY, and would chmod /proc/self/fd/N, a magic
+ * link the broker does not follow; EOPNOTSUPP is their "modes of links
+ * are not supported", on which tar and cp fall back to chmod.
+ */
+static int
+open_path(struct opctx *c, struct walk *w, int flags)
+{
+	int dir = S_ISDIR(w->st.st_mode);
+
+	if (dir && (flags & O_DIRECTORY))
+		return open_existing(c, w, O_RDONLY | O_DIRECTORY);
+	if (!ops_decide(c, w->canon, POLICY_STAT, NULL))
+		return EACCES;
+	return (flags & O_DIRECTORY) && !dir ? ENOTDIR : EOPNOTSUPP;
+}
+
 int
 op_open(struct opctx *c)
 {
@@ -138,13 +169,9 @@ op_open(struct opctx *c)
 	const char *path = req->a.open.resolved ? req->a.open.resolved : req->path;
 	struct walk w;
 
-	/* Transparent mode: EOPNOTSUPP, because glibc's lchmod() (fchmodat
-	 * with AT_SYMLINK_NOFOLLOW) opens O_PATH first and passes the errno
-	 * on, and EOPNOTSUPP is its "modes of links are not supported", which
-	 * tar and cp take in their stride on a symlink. */
 	if ((flags & O_PATH) && req->who.front == FRONT_NOTIFY)
-		return EOPNOTSUPP;
-	if ((flags & ~OPEN_FLAGS_OK) != 0 || (flags & O_ACCMODE) == O_ACCMODE)
+		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC; /* the rest the kernel ignores */
+	else if ((flags & ~OPEN_FLAGS_OK) != 0 || (flags & O_ACCMODE) == O_ACCMODE)
 		return EINVAL;
 	/* openat2's RESOLVE_* restrictions said no (EXDEV, ELOOP, ...); the
 	 * answer is the worker's only if it may see the path at all: the
@@ -176,7 +203,9 @@ op_open(struct opctx *c)
 				return ENOENT;
 			}
 			e = open_create(c, &w, flags);
-		} else
+		} else if (flags & O_PATH)
+			e = open_path(c, &w, flags);
+		else
 			e = open_existing(c, &w, flags);
 		walk_release(&w);
 		/* Created by someone else since the walk: look again, unless

@@ -51,8 +51,6 @@ git:oneoff	git probes its system-wide /etc/gitconfig (access) and /etc/gitattrib
 git:learned	learn cannot learn exec rules (issue 19 item 3): the complain run cannot exec git ('git: Permission denied', exit 126), no record
 tar:learned	learn cannot learn exec rules (issue 19 item 3): tar's exec of gzip is refused by Landlock in the complain run without a record; 'gzip: Cannot exec'
 mkdir:learned/scope	learn counts mkdir -p's refused mkdir of each existing folder above its output (would-deny, EEXIST) as folders the run made, and grants 'create,delete,stat' on /tmp and on every folder down to the output
-cp:profiles	coreutils 9.1 cp, mv, ln and install open a target folder with O_PATH|O_DIRECTORY (target_directory_operand), answered EOPNOTSUPP: 'cp: cannot overwrite directory out/a/ with non-directory', exit 1
-cp:profiles/modes	modes: out/a is 0700, 0755 unsandboxed (once cp:profiles passes)
 make-cc:oneoff	one-off --write grants no exec: the program the run builds cannot run ('./hello: Permission denied', exit 126); it needs --exec of the build folder as well
 make-cc:learned	learn cannot learn exec rules (issue 19 item 3): the complain run cannot exec make ('make: Permission denied'), no record, learn stops there
 "}

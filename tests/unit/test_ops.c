@@ -16,6 +16,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,6 +74,8 @@ setup(void **state)
 	mkdir(p, 0755);
 	path_of(p, sizeof(p), "m");
 	mkdir(p, 0755);
+	path_of(p, sizeof(p), "so");
+	mkdir(p, 0755);
 	put("d/a.txt", "alpha\n", 0644);
 	put("d/s.key", "secret\n", 0644);
 	put("ro/r.txt", "read only\n", 0644);
@@ -88,8 +91,9 @@ setup(void **state)
 	    "allow read,list,stat %s/ro/**\n"
 	    "allow list,stat %s/ro\n"
 	    "allow read,write,create,list,stat %s/m/**\n"
-	    "deny read,stat %s/ro/hid*\n",
-	    dir, dir, dir, dir, dir, dir, dir);
+	    "deny read,stat %s/ro/hid*\n"
+	    "allow stat %s/so\n",
+	    dir, dir, dir, dir, dir, dir, dir, dir);
 	memset(&diags, 0, sizeof(diags));
 	if (policy_load_buffer("test.policy", policy, (size_t)n, dir, &pol, &diags) == -1)
 		return -1;
@@ -343,6 +347,54 @@ test_hidden_listed(void **state)
 	assert_int_equal(ask(FRONT_WIRE, OP_ACCESS, "hidden/h.txt", NULL, &a), ENOENT);
 }
 
+static int
+open_notify(const char *rel, int flags)
+{
+	union op_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.open.flags = (uint32_t)flags;
+	return ask(FRONT_NOTIFY, OP_OPEN, rel, NULL, &a);
+}
+
+/* O_PATH in transparent mode: a folder asked for as one that the worker
+ * may list gets a descriptor of it (read-only: ADDFD installs no O_PATH
+ * one), decided as list; nothing else is given. */
+static void
+test_open_path(void **state)
+{
+	char buf[4096];
+	int fl;
+
+	(void)state;
+	assert_int_equal(open_notify("d", O_PATH | O_DIRECTORY), 0);
+	record_has("\"access\":\"list\",\"flags\":\"O_RDONLY|O_DIRECTORY|O_PATH\",\"decision\":\"allow\"");
+	assert_true((fl = fcntl(res.fd, F_GETFL)) != -1);
+	assert_int_equal(fl & (O_PATH | O_ACCMODE), O_RDONLY);
+	assert_true(syscall(SYS_getdents64, res.fd, buf, sizeof(buf)) > 0);
+	close(res.fd);
+	/* Without O_DIRECTORY (lchmod()'s O_PATH | O_NOFOLLOW), none. */
+	assert_int_equal(open_notify("ro", O_PATH | O_NOFOLLOW), EOPNOTSUPP);
+	assert_int_equal(res.fd, -1);
+	/* A folder it may only stat: no listing descriptor for it, the
+	 * denial of list. */
+	assert_int_equal(open_notify("so", O_PATH | O_DIRECTORY), EACCES);
+	assert_int_equal(res.fd, -1);
+	record_has("\"access\":\"list\",\"flags\":\"O_RDONLY|O_DIRECTORY|O_PATH\",\"decision\":\"deny\"");
+	/* A file, a link: EOPNOTSUPP (lchmod's "not supported"), ENOTDIR
+	 * under O_DIRECTORY; decided as stat first. */
+	assert_int_equal(open_notify("d/a.txt", O_PATH), EOPNOTSUPP);
+	assert_int_equal(open_notify("d/a.txt", O_PATH | O_DIRECTORY), ENOTDIR);
+	assert_int_equal(open_notify("d/ln", O_PATH | O_NOFOLLOW), EOPNOTSUPP);
+	assert_int_equal(open_notify("d/none", O_PATH), ENOENT);
+	/* Hidden: one answer for a folder, a file and nothing. */
+	assert_int_equal(open_notify("hidden", O_PATH | O_DIRECTORY), EACCES);
+	assert_int_equal(open_notify("hidden/h.txt", O_PATH), EACCES);
+	assert_int_equal(open_notify("hidden/none", O_PATH), EACCES);
+	/* The wire: refused. */
+	assert_int_equal(open_at("d", O_PATH | O_DIRECTORY, 0), EINVAL);
+}
+
 static void
 test_stat_native(void **state)
 {
@@ -568,6 +620,7 @@ main(void)
 		cmocka_unit_test(test_exists_visible),
 		cmocka_unit_test(test_hidden_errnos),
 		cmocka_unit_test(test_hidden_listed),
+		cmocka_unit_test(test_open_path),
 		cmocka_unit_test(test_stat_native),
 		cmocka_unit_test(test_rename_rule),
 		cmocka_unit_test(test_link_rule),
