@@ -40,8 +40,9 @@ audit_policy_sha256(const struct policy *p, char hex[65])
 	sha256_init(&c);
 	if ((f = fopencookie(&c, "w", io)) == NULL)
 		return -1;
-	/* Not run's @tmp rules: they name that run's folder, and the digest
-	 * is the policy's, as `filebroker check --print` prints it. */
+	/* Not run's own rules (@tmp, @command): they name that run's folder
+	 * and COMMAND, and the digest is the policy's, as `filebroker check
+	 * --print` prints it. */
 	r = policy_print_own(p, f);
 	if (fclose(f) == EOF || r == -1)
 		return -1;

@@ -41,6 +41,45 @@ count_warnings(const struct policy_diags *d)
 	return d->n - d->nerrors;
 }
 
+/*
+ * check's look at each rule (policy_load_opts.rule_check): a literal part
+ * that is, or leads through, a symlink on this machine matches nothing
+ * here, since run decides on canonical paths (a rule for
+ * /usr/share/misc/magic.mgc never meets /usr/lib/file/magic.mgc, which is
+ * what opening the first one opens).  Said where it matters: not when the
+ * policy decides the canonical path as the rule meant anyway (another rule
+ * names it: @runtime's /lib names beside the /usr ones, printed out by
+ * --print), nor of what does not exist (a policy may be written for
+ * several machines).
+ */
+static int
+check_rule_link(const struct policy *p, const char *prefix, unsigned access, int allow, char *why,
+    size_t size, void *arg)
+{
+	char real[PATH_MAX], dir[PATH_MAX], rdir[PATH_MAX];
+	const char *slash = strrchr(prefix, '/');
+	struct policy_decision d;
+	int missing, last;
+
+	(void)arg;
+	if (canon_path(prefix, real, sizeof(real), PATH_MAX, &missing) == -1 ||
+	    strcmp(prefix, real) == 0)
+		return 0;
+	if (policy_decide(p, real, access, 0, &d) == 0 && d.allowed == allow)
+		return 0;
+	/* Only the last name a link: the rule still matches the link itself
+	 * (lstat, readlink, unlink of it), never what opening it opens. */
+	snprintf(dir, sizeof(dir), "%.*s", slash == NULL || slash == prefix ? 1 : (int)(slash - prefix),
+	    prefix);
+	last = canon_path(dir, rdir, sizeof(rdir), PATH_MAX, &missing) == 0 && strcmp(dir, rdir) == 0;
+	snprintf(why, size,
+	    "%s is %s on this machine (through a symlink), and rules match canonical paths, "
+	    "as run decides them: this rule matches %s; write %s in its place",
+	    prefix, real, last ? "the link itself only, never what opening it opens" : "nothing there",
+	    real);
+	return -1;
+}
+
 static void
 check_usage(FILE *f)
 {
@@ -50,10 +89,13 @@ check_usage(FILE *f)
 	    "every problem as FILE:LINE:COL: error|warning: message on stderr.\n"
 	    "Warnings are rules that can never take effect (an allow every access of\n"
 	    "which a deny covers, duplicates, mode= on a rule with neither create\n"
-	    "nor write), an exec rule for an interpreter without its profile, and,\n"
-	    "run as root, a file or a folder on its way that a root broker would\n"
-	    "refuse (strict modes: owned by another user, or writable by its group\n"
-	    "or by anyone).\n\n"
+	    "nor write), an exec rule for an interpreter without its profile, a\n"
+	    "rule whose literal part is or leads through a symlink on this machine\n"
+	    "(it matches nothing: rules match canonical paths; the message says\n"
+	    "what to write; not when another rule decides the canonical path as\n"
+	    "this one meant), and, run as root, a file or a folder on its way that a\n"
+	    "root broker would refuse (strict modes: owned by another user, or\n"
+	    "writable by its group or by anyone).\n\n"
 	    "Prints \"FILE: ok (N rules)\" for each clean file.\n\n"
 	    "  -p, --print   also print each policy that loads, includes (and\n"
 	    "                @runtime) expanded, in the policy language, each rule\n"
@@ -70,6 +112,7 @@ cmd_check(int argc, char **argv)
 		{ "print", no_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct policy_load_opts lopts = { 0 };
 	struct policy_diags d;
 	struct policy *p;
 	int c, i, status = 0, print = 0;
@@ -94,9 +137,12 @@ cmd_check(int argc, char **argv)
 		check_usage(stderr);
 		return 2;
 	}
+	if (strict_opts_warn() != NULL)
+		lopts = *strict_opts_warn();
+	lopts.rule_check = check_rule_link;
 	for (i = optind; i < argc; i++) {
 		memset(&d, 0, sizeof(d));
-		if (policy_load_opts(argv[i], strict_opts_warn(), &p, &d) == -1) {
+		if (policy_load_opts(argv[i], &lopts, &p, &d) == -1) {
 			print_diags(&d);
 			printf("%s: %zu error%s, %zu warning%s\n", argv[i], d.nerrors,
 			    d.nerrors == 1 ? "" : "s", count_warnings(&d),

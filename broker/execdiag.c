@@ -1,7 +1,6 @@
 /*
  * execdiag.c: why COMMAND did not run; see execdiag.h.
  */
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "denials.h"
+#include "elf_probe.h"
 #include "execdiag.h"
 #include "hint.h"
 #include "json.h"
@@ -101,69 +101,21 @@ head(const char *path, void *buf, size_t size, off_t off)
 	return n;
 }
 
-/* The PT_INTERP of the 64-bit ELF file at path into buf: 1, 0 for none
- * (static, not ELF, not readable), as the kernel's binfmt_elf reads it. */
+/* The PT_INTERP of the ELF file at path into buf: 1, 0 for none (static,
+ * not an x86_64 ELF, not readable), as the kernel's binfmt_elf reads it. */
 static int
 elf_interp(const char *path, char *buf, size_t size)
 {
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
-	unsigned i;
+	struct elf_info ei;
+	int found;
 
-	if (head(path, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh.e_phentsize != sizeof(ph) || eh.e_phnum > 256)
+	if (elf_probe_file(path, &ei) != 0)
 		return 0;
-	for (i = 0; i < eh.e_phnum; i++) {
-		if (head(path, &ph, sizeof(ph), (off_t)(eh.e_phoff + (Elf64_Off)i * sizeof(ph))) !=
-		    (ssize_t)sizeof(ph))
-			return 0;
-		if (ph.p_type != PT_INTERP)
-			continue;
-		if (ph.p_filesz < 2 || ph.p_filesz > size ||
-		    head(path, buf, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz ||
-		    buf[ph.p_filesz - 1] != '\0')
-			return 0;
-		return 1;
-	}
-	return 0;
-}
-
-/*
- * The "#!" line of the file at path: the interpreter into interp and the
- * one argument the kernel passes (the rest of the line, blanks trimmed)
- * into arg.  1, or 0 when it has none.
- */
-static int
-shebang(const char *path, char *interp, size_t isize, char *arg, size_t asize)
-{
-	char line[256], *p, *end, *nl;
-	ssize_t n;
-	size_t len;
-
-	if ((n = head(path, line, sizeof(line) - 1, 0)) < 2 || line[0] != '#' || line[1] != '!')
-		return 0;
-	line[n] = '\0';
-	if ((nl = strchr(line, '\n')) != NULL)
-		*nl = '\0';
-	for (p = line + 2; *p == ' ' || *p == '\t'; p++)
-		;
-	for (end = p; *end != '\0' && *end != ' ' && *end != '\t'; end++)
-		;
-	if ((len = (size_t)(end - p)) == 0 || len >= isize)
-		return 0;
-	memcpy(interp, p, len);
-	interp[len] = '\0';
-	for (p = end; *p == ' ' || *p == '\t'; p++)
-		;
-	for (len = strlen(p);
-	     len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'); len--)
-		;
-	if (len >= asize)
-		len = asize - 1;
-	memcpy(arg, p, len);
-	arg[len] = '\0';
-	return 1;
+	found = ei.interp[0] != '\0' && strlen(ei.interp) < size;
+	if (found)
+		memcpy(buf, ei.interp, strlen(ei.interp) + 1);
+	elf_parse_info_free(&ei);
+	return found;
 }
 
 /* The program "env [-S] [-i] [NAME=VALUE]... PROGRAM" runs, from the one
@@ -378,7 +330,7 @@ chain(struct study *s, char *canon)
 				need(s, POLICY_EXEC, next, "the loader", in_worker);
 			return;
 		}
-		if (!shebang(canon, interp, sizeof(interp), arg, sizeof(arg)))
+		if (!elf_probe_shebang(canon, interp, sizeof(interp), arg, sizeof(arg)))
 			return;
 		/* The interpreter opens the script through the broker. */
 		need(s, POLICY_READ, canon, "the script, which its interpreter reads", in_worker);

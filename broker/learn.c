@@ -22,6 +22,7 @@
 #include "log.h"
 #include "out.h"
 #include "private_tmp.h"
+#include "run_policy.h"
 
 /*
  * Paths whose grant a person must look at, as policy text: each rule's
@@ -52,9 +53,18 @@ static const struct {
 #define NSECRETS (sizeof(secrets) / sizeof(secrets[0]))
 
 static const char *const default_roots[] = { "/etc", "/home", "/root", "/usr", "/var", "/proc",
-	"/dev", "/sys", "/tmp", "/run", "/boot", "/srv", "/opt", "/mnt", "/media" };
+	"/dev", "/sys", "/tmp", "/run", "/boot", "/srv", "/opt", "/mnt", "/media", "/var/tmp",
+	"/dev/shm", "/run/lock", "/run/user" };
 
-static const char *const temp_roots[] = { "/tmp/", "/var/tmp/", "/dev/shm/" };
+/* The folders every user may make names in (sticky, world-writable): a
+ * pattern for names there matches other users' files too. */
+static const char *const shared_temp[] = { "/tmp", "/var/tmp", "/dev/shm", "/run/lock" };
+
+#define NSHARED (sizeof(shared_temp) / sizeof(shared_temp[0]))
+
+/* A folded name directly in a shared or personal folder keeps at least
+ * this much of its name literal, before any wildcard ("tmp*", Python's). */
+#define LEARN_PREFIX_MIN 3
 
 static uint64_t
 hash(const char *s)
@@ -253,16 +263,30 @@ learn_use(struct learn *l, const char *path, unsigned access, unsigned seen,
 	return e;
 }
 
+/* A pid no process has (above the kernel's PID_MAX_LIMIT), for deciding
+ * what a rule for /proc/self allows of the next run's own process. */
+#define LEARN_SELF_PID 4194305
+
 void
 learn_drop_covered(struct learn *l, const struct policy *base)
 {
 	struct policy_decision d;
+	char buf[PATH_MAX + 32];
+	const char *path;
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
-		if (l->v[i].raw != NULL &&
-		    policy_decide(base, l->v[i].raw, l->v[i].access, 0, &d) == 0 && d.allowed)
+	for (i = 0; i < l->n; i++) {
+		if ((path = l->v[i].raw) == NULL)
+			continue;
+		/* /proc/self/... is no canonical path: the base decides it as
+		 * the process's own /proc/PID. */
+		if (strncmp(path, "/proc/self", 10) == 0 && (path[10] == '/' || path[10] == '\0')) {
+			snprintf(buf, sizeof(buf), "/proc/%d%s", LEARN_SELF_PID, path + 10);
+			path = buf;
+		}
+		if (policy_decide(base, path, l->v[i].access, LEARN_SELF_PID, &d) == 0 && d.allowed)
 			l->v[i].dead = 1;
+	}
 }
 
 /* Is p in folder d, or d itself (both patterns)? */
@@ -281,7 +305,7 @@ learn_mark_sensitive(struct learn *l, uid_t uid)
 {
 	struct policy_decision d;
 	struct passwd *pw;
-	char home[PATH_MAX] = "";
+	char home[PATH_MAX] = "", run[32];
 	const char *c;
 	size_t i;
 	long line;
@@ -303,6 +327,12 @@ learn_mark_sensitive(struct learn *l, uid_t uid)
 		    strchr(l->v[i].raw + 6, '/') != NULL &&
 		    (home[0] == '\0' || !under(l->v[i].raw, home)))
 			l->v[i].sens = "another user's home";
+		/* /run/user/UID/..., another user's sockets and keys. */
+		snprintf(run, sizeof(run), "/run/user/%u/", (unsigned)uid);
+		if (strncmp(l->v[i].raw, "/run/user/", 10) == 0 &&
+		    strchr(l->v[i].raw + 10, '/') != NULL &&
+		    strncmp(l->v[i].raw, run, strlen(run)) != 0)
+			l->v[i].sens = "another user's runtime folder";
 	}
 }
 
@@ -431,33 +461,93 @@ literal(struct learn *l, const char *p, size_t n)
 	return find(l, esc, &slot);
 }
 
+/* Is p[0..n) a shared temporary folder? */
+static const char *
+shared_folder(const char *p, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < NSHARED; k++)
+		if (strlen(shared_temp[k]) == n && memcmp(p, shared_temp[k], n) == 0)
+			return shared_temp[k];
+	return NULL;
+}
+
+/* Is p[0..n) one user's own folder: a home (/root, /home/NAME) or a
+ * runtime folder (/run/user/UID), where a pattern for every name would
+ * take the user's keys, sockets and the rest? */
+static int
+personal_folder(const char *p, size_t n)
+{
+	static const char *const tops[] = { "/home/", "/run/user/" };
+	size_t i, k;
+
+	if (n == 5 && memcmp(p, "/root", 5) == 0)
+		return 1;
+	for (i = 0; i < sizeof(tops) / sizeof(tops[0]); i++) {
+		k = strlen(tops[i]);
+		if (n > k && memcmp(p, tops[i], k) == 0 && memchr(p + k, '/', n - k) == NULL)
+			return 1;
+	}
+	return 0;
+}
+
 /* Is the path p[0..n) one the run made, and a temporary one: below a
- * temporary folder, or removed again by the run? */
+ * shared temporary folder, or removed again by the run? */
 static int
 made_temp(struct learn *l, const char *p, size_t n)
 {
 	const struct learn_entry *e = literal(l, p, n);
+	const char *slash;
 	size_t k;
 
 	if (e == NULL || e->raw == NULL || !(e->seen & POLICY_CREATE))
 		return 0;
 	if (e->seen & POLICY_DELETE)
 		return 1;
-	for (k = 0; k < sizeof(temp_roots) / sizeof(temp_roots[0]); k++)
-		if (strncmp(p, temp_roots[k], strlen(temp_roots[k])) == 0)
+	for (k = 0; k < NSHARED; k++) {
+		slash = p + strlen(shared_temp[k]);
+		if (n > strlen(shared_temp[k]) && strncmp(p, shared_temp[k], strlen(shared_temp[k])) == 0 &&
+		    *slash == '/')
 			return 1;
+	}
 	return 0;
 }
 
-/* The pattern of a literal path with the random part of each temporary
- * name the run made in it as "*": 1 and out, 0 when there is none, -1 when
- * it does not fit. */
+/* The characters of a pattern before its first wildcard, an escaped one
+ * counted once. */
+static size_t
+literal_prefix(const char *pat)
+{
+	size_t n = 0;
+
+	for (; *pat != '\0' && strchr("*?[", *pat) == NULL; pat++, n++)
+		if (*pat == '\\' && pat[1] != '\0')
+			pat++;
+	return n;
+}
+
+/* What temp_pattern() found, besides a name folded. */
+#define TEMP_FOLDED 1 /* a random part became "*" */
+#define TEMP_SHARED 2 /* in a name directly in a shared temporary folder */
+#define TEMP_KEPT 4   /* the path is a random name directly in a shared or
+			 personal folder, kept as it was */
+
+/*
+ * The pattern of a literal path with the random part of each temporary
+ * name the run made in it as "*", into out: TEMP_ flags (0 when nothing is
+ * folded), or -1 when it does not fit.  A name directly in a shared
+ * temporary folder, or in one user's own folder, is folded only when
+ * LEARN_PREFIX_MIN characters of it stay literal before the wildcard: a
+ * pattern such as "/tmp/ *" (no space) would take every other user's file
+ * there, and the broker opens them with root's rights.
+ */
 static int
 temp_pattern(struct learn *l, const char *raw, char *out, size_t size)
 {
 	const char *s = raw, *e;
-	size_t n = 0;
-	int any = 0, r;
+	size_t n = 0, dir;
+	int flags = 0, r;
 
 	out[0] = '\0';
 	while (*s == '/') {
@@ -467,19 +557,28 @@ temp_pattern(struct learn *l, const char *raw, char *out, size_t size)
 			return -1;
 		out[n++] = '/';
 		out[n] = '\0';
+		dir = (size_t)(s - raw);
 		r = made_temp(l, raw, (size_t)(e - raw)) ?
 		    learn_temp_name(s + 1, (size_t)(e - s - 1), out + n, size - n) :
 		    0;
 		if (r == -1)
 			return -1;
+		if (r == 1 && (shared_folder(raw, dir) != NULL || personal_folder(raw, dir))) {
+			if (literal_prefix(out + n) < LEARN_PREFIX_MIN) {
+				r = 0;
+				if (*e == '\0')
+					flags |= TEMP_KEPT; /* said of this path alone */
+			} else if (shared_folder(raw, dir) != NULL)
+				flags |= TEMP_SHARED;
+		}
 		if (r == 1) {
 			n += strlen(out + n);
-			any = 1;
+			flags |= TEMP_FOLDED;
 		} else if (put_escaped(s + 1, (size_t)(e - s - 1), out, &n, size) == -1)
 			return -1;
 		s = e;
 	}
-	return any;
+	return flags;
 }
 
 int
@@ -497,8 +596,15 @@ learn_fold_temp(struct learn *l)
 		e = &l->v[i];
 		if (e->dead || e->raw == NULL)
 			continue;
-		if ((r = temp_pattern(l, e->raw, pat, sizeof(pat))) == 1 &&
-		    (np[i] = strdup(pat)) == NULL) {
+		if ((r = temp_pattern(l, e->raw, pat, sizeof(pat))) == -1)
+			continue; /* too long to fold: kept as it is */
+		if (r & TEMP_KEPT)
+			e->kept = "a random name directly in a shared temporary folder or a "
+				  "home, which no pattern may take";
+		if ((r & TEMP_SHARED) && e->sens == NULL)
+			e->sens = "names of this form in a shared temporary folder, other "
+				  "users' files too";
+		if ((r & TEMP_FOLDED) && (np[i] = strdup(pat)) == NULL) {
 			for (i = 0; i < l->n; i++)
 				free(np[i]);
 			free(np);
@@ -526,7 +632,7 @@ foldable(const struct learn *l, const char *d)
 {
 	size_t i;
 
-	if (strcmp(d, "/") == 0 || strcmp(d, "/proc/self") == 0)
+	if (strcmp(d, "/") == 0 || strcmp(d, "/proc/self") == 0 || personal_folder(d, strlen(d)))
 		return 0;
 	for (i = 0; i < l->nsensitive; i++)
 		if (under(l->sensitive[i], d))
@@ -556,6 +662,8 @@ absorb(struct learn_entry *into, struct learn_entry *from)
 	into->seen |= from->seen;
 	if (into->sens == NULL)
 		into->sens = from->sens;
+	if (into->kept == NULL)
+		into->kept = from->kept;
 	if (from->first.seq != 0 && (into->first.seq == 0 || from->first.seq < into->first.seq)) {
 		free(into->first.op);
 		free(into->first.path);
@@ -931,12 +1039,14 @@ learn_record(struct learn *l, const struct audit_rec *r, const char *file, uint6
 		l->errors++;
 		return 0;
 	}
-	/* filebroker run's own preload library needs no rule, nor does its
-	 * private temporary folder (each run has its own) or the folders
-	 * above it. */
+	/* What filebroker run grants each run by itself needs no rule: its
+	 * preload library, the run's private temporary folder (another one
+	 * each run) and the folders above it, a script COMMAND's read by its
+	 * interpreter. */
 	if (r->rule != NULL &&
 	    (strcmp(r->rule, "@preload") == 0 || strcmp(r->rule, PRIVATE_TMP_RULE) == 0 ||
-		strcmp(r->rule, "@ancestor of " PRIVATE_TMP_RULE) == 0))
+		strcmp(r->rule, "@ancestor of " PRIVATE_TMP_RULE) == 0 ||
+		strcmp(r->rule, RUN_COMMAND_RULE) == 0))
 		return 0;
 	l->used++;
 	if (l->uid < 0)
@@ -947,6 +1057,18 @@ learn_record(struct learn *l, const struct audit_rec *r, const char *file, uint6
 	first.file = file;
 	first.line = line;
 	first.seq = l->used;
+	/* A name that was there already (EEXIST: mkdir -p's mkdir of each
+	 * folder on its way, an O_EXCL open, a link or rename onto it) was not
+	 * made, and nothing else was done: the program learnt that it exists,
+	 * which needs stat, never create or delete, nor the write an O_EXCL
+	 * open asked of a file that may be another's (the folders above a
+	 * rule are visible anyway). */
+	if ((acc & POLICY_CREATE) && r->err == EEXIST) {
+		if (learn_path(l, r->canon, self, POLICY_STAT, POLICY_STAT, &first) ||
+		    (two && learn_path(l, r->canon2, self, POLICY_STAT, POLICY_STAT, &first)))
+			return -1;
+		return 1;
+	}
 	if (strcmp(r->op, "link") == 0 && two) {
 		/* A hard link: its file needs stat, its new name create, and
 		 * nothing more (the broker lets a new name allow nothing of the
@@ -1050,8 +1172,8 @@ learn_print(const struct learn *l, FILE *out, const char *base, const char *sour
 {
 	char esc[2 * PATH_MAX + 8], acc[128], when[32], rule[POLICY_LINE_MAX + 2];
 	char note[POLICY_LINE_MAX + 2];
-	const struct learn_entry **v;
-	size_t i, n = 0, nrules = 0;
+	const struct learn_entry **v, *kept = NULL;
+	size_t i, n = 0, nrules = 0, nkept = 0;
 	time_t now = time(NULL);
 	struct tm tm;
 	int rlen;
@@ -1094,6 +1216,12 @@ learn_print(const struct learn *l, FILE *out, const char *base, const char *sour
 			log_warnx("learn: a path too long for a policy line was left out");
 			continue;
 		}
+		if (e->kept != NULL) {
+			fprintf(out, "# KEPT AS IS: %s; the next run's name will be denied\n",
+			    e->kept);
+			if (nkept++ == 0)
+				kept = e;
+		}
 		if (e->sens != NULL) {
 			fprintf(out, "# SENSITIVE: %s; keep this rule only if the program must\n",
 			    e->sens);
@@ -1108,6 +1236,18 @@ learn_print(const struct learn *l, FILE *out, const char *base, const char *sour
 	}
 	if (nrules == 0)
 		fprintf(out, "# (nothing beyond the included policy was used)\n");
+	if (nkept > 0) {
+		fprintf(stderr, "filebroker: learn: warning: %zu random name%s made directly in a "
+				"shared temporary folder or a home %s kept as %s (",
+		    nkept, nkept == 1 ? "" : "s", nkept == 1 ? "is" : "are",
+		    nkept == 1 ? "it was" : "they were");
+		out_text(stderr, kept->pat);
+		fprintf(stderr, "%s): a pattern for such names would take every other file there, "
+				"so the next run, which makes other names, will be denied them; let "
+				"the program put its files in $TMPDIR (filebroker run's private "
+				"temporary folder)\n",
+		    nkept == 1 ? "" : ", ...");
+	}
 	free(v);
 	return ferror(out) ? -1 : 0;
 }

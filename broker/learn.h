@@ -46,6 +46,8 @@ struct learn_entry {
 	uint64_t uses;	     /* records */
 	uint64_t paths;	     /* literal paths in it */
 	const char *sens;    /* why the grant is sensitive (static), or NULL */
+	const char *kept;    /* why a temporary name was not folded (static), or
+				NULL */
 	struct learn_first first;
 	int dead;
 };
@@ -79,7 +81,10 @@ void learn_free(struct learn *l);
  * the read or write that open asked for, and write and delete; a folder
  * made stat and delete; a rename's new name delete; a file truncated
  * create and delete.  A hard link's file gets stat, its new name create.
- * A path that cannot be written in a policy is left out, with a warning.
+ * A request that made nothing because its name was there (EEXIST) gets
+ * stat of its paths only.  Records of what run allows by itself (rules
+ * @preload, @tmp and the folders above it, @command) are not used.  A
+ * path that cannot be written in a policy is left out, with a warning.
  * file and line name the record in the rule's comment (file NULL: a
  * temporary file).  Returns 1 when the record was used, 0 when not, -1
  * when out of memory.

@@ -33,6 +33,7 @@
 #include "config.h"
 #include "confine.h"
 #include "denials.h"
+#include "elf_probe.h"
 #include "exec_grants.h"
 #include "execdiag.h"
 #include "fdpass.h"
@@ -76,7 +77,8 @@ run_usage(FILE *f)
 	fprintf(f,
 	    "usage: filebroker run [--policy FILE] [--read PATH]... [--write PATH]...\n"
 	    "                      [--exec PATH]... [--allow 'ACCESS PATTERN']...\n"
-	    "                      [--print-policy] [--user USER] [--audit DEST]...\n"
+	    "                      [--include @PROFILE|FILE]... [--print-policy]\n"
+	    "                      [--user USER] [--audit DEST]...\n"
 	    "                      [--audit-sync] [--audit-key FILE] [--complain]\n"
 	    "                      [-q] [--deny-status N]\n"
 	    "                      [--explicit] [--net] [--weaker-sandbox]\n"
@@ -104,6 +106,9 @@ run_usage(FILE *f)
 	    "                    folder PATH\n"
 	    "  --allow 'ACCESS PATTERN [mode=0NNN]'\n"
 	    "                    one more allow rule, in the policy language\n"
+	    "  --include @PROFILE|FILE\n"
+	    "                    a built-in profile (--include @tls), or a policy\n"
+	    "                    file, as an include line would\n"
 	    "                    One-off grants add to --policy, or stand alone with\n"
 	    "                    include @runtime (not the current folder); each PATH\n"
 	    "                    is made canonical now (symlinks resolved), and must\n"
@@ -136,8 +141,9 @@ run_usage(FILE *f)
 	    "  --complain        allow what the policy denies, recording it as\n"
 	    "                    \"would-deny\": for trying a policy out (see learn)\n"
 	    "  --explicit        path system calls fail with EACCES instead of going\n"
-	    "                    to the broker: the worker must use libfilebroker\n"
-	    "                    (and, being unable to load libraries, be static)\n"
+	    "                    to the broker: the worker must use libfilebroker;\n"
+	    "                    a dynamic COMMAND's loader may read (unrecorded)\n"
+	    "                    the libraries the policy allows in its folders\n"
 	    "  --net             let the worker use TCP/UDP sockets (default: none)\n"
 	    "  --placement spread (default): the worker's programs may use every CPU\n"
 	    "                    (nproc, make -j see them all); shared: broker,\n"
@@ -172,8 +178,10 @@ run_usage(FILE *f)
 	    "grants what dynamic programs need); deny rules and wildcards count as for any\n"
 	    "request, on canonical paths (filebroker.policy(5), Exec rules).\n"
 	    "COMMAND itself always may run, where the worker's user can reach it,\n"
-	    "unless a deny rule denies it.  An exec rule for a path that does not\n"
-	    "exist is a warning: it lets nothing run.\n"
+	    "unless a deny rule denies it; a script COMMAND (#!) may be read by its\n"
+	    "interpreter (rule @command), which needs an exec rule of its own.  An\n"
+	    "exec rule for a path that does not exist is a warning: it lets nothing\n"
+	    "run.\n"
 	    "\n"
 	    "A run with denials ends with one line on stderr that sums them up, -q or\n"
 	    "not.  When COMMAND cannot run, or the worker exits 126 or 127, a line\n"
@@ -509,11 +517,12 @@ deny_status(const struct session *s, int deny, int c)
 }
 
 static void
-run_cleanup(struct session *s, struct exec_grants *eg)
+run_cleanup(struct session *s, struct exec_grants *eg, struct elf_load *load)
 {
 	/* The worker and all it started are gone: nothing adds to the tree. */
 	if (s->tmp != NULL)
 		private_tmp_remove(s->tmp);
+	elf_probe_load_free(load);
 	denials_summary(s->denials, "", s->audit != NULL);
 	denials_free(s->denials);
 	fsctx_close(&s->fs);
@@ -625,6 +634,7 @@ cmd_run(int argc, char **argv)
 		{ "write", required_argument, NULL, 'w' },
 		{ "exec", required_argument, NULL, 'x' },
 		{ "allow", required_argument, NULL, 'A' },
+		{ "include", required_argument, NULL, 'I' },
 		{ "print-policy", no_argument, NULL, 'Y' },
 		{ "tmp", required_argument, NULL, 'T' },
 		{ "no-tmp", no_argument, NULL, 'O' },
@@ -648,8 +658,9 @@ cmd_run(int argc, char **argv)
 	const char *tmp_parent = NULL, *tmp_rules_for = NULL;
 	struct private_tmp pt;
 	struct run_grants grants = { 0 };
-	char preload_path[PATH_MAX], msg[512];
+	char preload_path[PATH_MAX], msg[512], script[PATH_MAX] = "";
 	struct exec_grants eg;
+	struct elf_load load;
 	struct execdiag xd;
 
 	log_set_fatal_status(EXIT_BROKER);
@@ -702,11 +713,13 @@ cmd_run(int argc, char **argv)
 		case 'w':
 		case 'x':
 		case 'A':
+		case 'I':
 			if (run_grants_add(&grants,
 				c == 'r'       ? RUN_GRANT_READ :
 				    c == 'w'   ? RUN_GRANT_WRITE :
 				    c == 'x'   ? RUN_GRANT_EXEC :
-						 RUN_GRANT_ALLOW,
+				    c == 'A'   ? RUN_GRANT_ALLOW :
+						 RUN_GRANT_INCLUDE,
 				optarg) == -1)
 				return EXIT_BROKER;
 			break;
@@ -776,11 +789,17 @@ cmd_run(int argc, char **argv)
 			s.tmp = &pt;
 		tmp_rules_for = pt.path;
 	}
-	s.policy = run_policy_load(policy_path, &grants, tmp_rules_for);
+	/* A script COMMAND may be read by its interpreter (rule @command). */
+	if (argc > 0 && run_command_script(argv[0], script, sizeof(script)) == 1)
+		log_info("run: COMMAND %s is a script: its interpreter may read it (rule %s)",
+		    script, RUN_COMMAND_RULE);
+	s.policy = run_policy_load(policy_path, &grants, tmp_rules_for,
+	    script[0] != '\0' ? script : NULL);
 	if (print_policy) {
-		c = run_policy_print(s.policy, policy_path, &grants, tmp_rules_for, stdout) == -1
-		    ? EXIT_BROKER
-		    : 0;
+		c = run_policy_print(s.policy, policy_path, &grants, tmp_rules_for,
+			script[0] != '\0' ? script : NULL, stdout) == -1 ?
+		    EXIT_BROKER :
+		    0;
 		if (c != 0)
 			log_warn("run: --print-policy");
 		policy_free((struct policy *)s.policy);
@@ -842,13 +861,6 @@ cmd_run(int argc, char **argv)
 			 "removed when the run ends",
 		    s.tmp->path, PRIVATE_TMP_RULE);
 	}
-	/* The exec rules as Landlock grants, decided by the policy itself. */
-	if (exec_grants_build(s.policy, landlock_abi(), net, &eg) == -1)
-		fatalx("run: the exec rules could not be made Landlock grants; nothing was run");
-	log_info("run: exec grants: %zu files, %zu folders (beneath)%s", eg.npaths - eg.nfolders,
-	    eg.nfolders, eg.nskipped ? "; hard links of denied files left out" : "");
-	ws.exec = (const char *const *)eg.paths;
-	ws.exec_ruleset = eg.ruleset;
 	ws.pidns = pidns;
 	ws.transparent = !explicit;
 	ws.allow_net = net;
@@ -864,13 +876,27 @@ cmd_run(int argc, char **argv)
 	}
 	if (protect_init(&s.fs, s.policy, audit_dest, naudit, &s.preload, 1) == -1)
 		fatal("run: holding the broker's own files");
+	/* The exec rules as Landlock grants, decided by the policy itself. */
+	if (exec_grants_build(s.policy, &s.fs, landlock_abi(), net, &eg) == -1)
+		fatalx("run: the exec rules could not be made Landlock grants; nothing was run");
+	log_info("run: exec grants: %zu files, %zu folders (beneath)%s", eg.npaths - eg.nfolders,
+	    eg.nfolders, eg.nskipped ? "; hard links of denied files left out" : "");
+	/* Explicit mode: the loader of a dynamically linked COMMAND reads
+	 * what the policy allows in its folders (elf_probe.h). */
+	memset(&load, 0, sizeof(load));
+	if (explicit && argc >= 1 &&
+	    (ws.loader_opens = elf_probe_explicit(s.policy, &s.fs, argv[0], &eg, &load)) == -1)
+		fatalx("run: the loader's read grants could not be made; nothing was run");
+	ws.exec = (const char *const *)eg.paths;
+	ws.exec_ruleset = eg.ruleset;
 	if (print) {
 		c = print_sandbox(&ws);
-		run_cleanup(&s, &eg);
+		elf_probe_describe(stdout, &load, &eg, ws.loader_opens);
+		run_cleanup(&s, &eg, &load);
 		return c;
 	}
 	if (command_allowed(s.policy, argv[0]) == -1) {
-		run_cleanup(&s, &eg);
+		run_cleanup(&s, &eg, &load);
 		return EXIT_CANNOT_RUN;
 	}
 	/* Counted from the first denial, -q or not, sink or not. */
@@ -920,7 +946,7 @@ cmd_run(int argc, char **argv)
 		/* worker_start() said why; the study says what to add. */
 		execdiag_start_failed(&xd);
 		close(sp[0]);
-		run_cleanup(&s, &eg);
+		run_cleanup(&s, &eg, &load);
 		return rs.worker == -EXIT_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 	}
 	s.pid = rs.worker;
@@ -996,6 +1022,8 @@ cmd_run(int argc, char **argv)
 		fatal("event loop");
 	/* Its last record: the worker's status and the counts. */
 	audit_session_end(s.audit, s.sess, &rs.status);
+	if (explicit && s.nrequests == 0 && WIFEXITED(rs.status) && WEXITSTATUS(rs.status) == 127)
+		elf_probe_exit_hint(&load, argv[0]);
 
 	log_info("worker %ld ended; %llu requests, %llu denied, %llu protocol violations",
 	    (long)rs.worker, (unsigned long long)s.nrequests, (unsigned long long)s.ndenied,
@@ -1021,6 +1049,6 @@ cmd_run(int argc, char **argv)
 			  "worker's %d", EXIT_BROKER, c);
 		c = EXIT_BROKER;
 	}
-	run_cleanup(&s, &eg);
+	run_cleanup(&s, &eg, &load);
 	return c;
 }

@@ -11,6 +11,7 @@
  * change a decision (deny wins), only which allow rule names it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include "private_tmp.h"
 #include "run_policy.h"
 #include "strict.h"
+#include "worker.h"
 
 #define GRANTS_NAME "(command line)"
 
@@ -33,6 +35,7 @@ static const char *const option_names[] = {
 	[RUN_GRANT_WRITE] = "--write",
 	[RUN_GRANT_EXEC] = "--exec",
 	[RUN_GRANT_ALLOW] = "--allow",
+	[RUN_GRANT_INCLUDE] = "--include",
 };
 
 /* Append printf output to the text. */
@@ -127,9 +130,20 @@ run_grants_add(struct run_grants *g, enum run_grant kind, const char *arg)
 		add_origin(g, kind, arg);
 		return 0;
 	}
+	if (kind == RUN_GRANT_INCLUDE && arg[0] == '@') {
+		/* A built-in profile: an unknown name is the loader's error,
+		 * which names the option and the profiles there are. */
+		put(g, "include %s\n", arg);
+		add_origin(g, kind, arg);
+		return 0;
+	}
 	if (canon_path(arg, canon, sizeof(canon), kind == RUN_GRANT_WRITE ? PATH_MAX : 0,
 		&missing) == -1) {
-		if (errno == ENOENT && kind != RUN_GRANT_WRITE)
+		if (errno == ENOENT && kind == RUN_GRANT_INCLUDE)
+			log_warnx("run: --include %s: no such file (--include takes a built-in "
+				  "profile, @NAME, or a policy file)",
+			    arg);
+		else if (errno == ENOENT && kind != RUN_GRANT_WRITE)
 			log_warnx("run: %s %s: no such file or folder (%s takes a path that "
 				  "exists; --write may name one that is made later)",
 			    opt, arg, opt);
@@ -140,6 +154,13 @@ run_grants_add(struct run_grants *g, enum run_grant kind, const char *arg)
 	if (policy_escape(canon, esc, sizeof(esc)) < 0) {
 		log_warn("run: %s %s: cannot be written in a policy", opt, arg);
 		return -1;
+	}
+	if (kind == RUN_GRANT_INCLUDE) {
+		/* A policy file, by its canonical name: the loader reads it as
+		 * any include (a regular file; strict modes as root). */
+		put(g, "include %s\n", esc);
+		add_origin(g, kind, arg);
+		return 0;
 	}
 	/* A folder, or a name still to be made, is granted with all below it
 	 * ("DIR/ **" matches DIR itself too); a file exactly, so that a FIFO
@@ -156,6 +177,7 @@ run_grants_add(struct run_grants *g, enum run_grant kind, const char *arg)
 		access = "read,exec";
 		break;
 	case RUN_GRANT_ALLOW:
+	case RUN_GRANT_INCLUDE:
 	default:
 		errno = EINVAL;
 		return -1;
@@ -262,12 +284,39 @@ policy_text(const char *policy_path, const struct run_grants *g, size_t *len)
 	return t.text;
 }
 
+int
+run_command_script(const char *cmd, char *buf, size_t size)
+{
+	char path[PATH_MAX], head[2];
+	struct stat st;
+	int fd, r = 0;
+
+	buf[0] = '\0';
+	if (size < PATH_MAX || worker_find(cmd, path, sizeof(path)) != 0 ||
+	    realpath(path, buf) == NULL)
+		return 0;
+	/* O_NONBLOCK: a FIFO named as COMMAND must not stall the broker
+	 * (fstat then says it is no regular file). */
+	if ((fd = open(buf, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) == -1)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && pread(fd, head, 2, 0) == 2 &&
+	    head[0] == '#' && head[1] == '!')
+		r = 1;
+	close(fd);
+	if (r == 0)
+		buf[0] = '\0';
+	return r;
+}
+
 struct policy *
-run_policy_load(const char *policy_path, const struct run_grants *g, const char *tmp)
+run_policy_load(const char *policy_path, const struct run_grants *g, const char *tmp,
+    const char *script)
 {
 	struct policy_load_opts opts = { 0 };
 	struct policy_diags diags = { 0 };
+	struct policy_extra extras[2];
 	struct policy *p = NULL;
+	char esc[2 * PATH_MAX + 1], *rule = NULL;
 	const char *name;
 	char *text, *tmp_rules = NULL;
 	size_t len;
@@ -279,9 +328,18 @@ run_policy_load(const char *policy_path, const struct run_grants *g, const char 
 	if (tmp != NULL) {
 		if ((tmp_rules = private_tmp_rules(tmp)) == NULL)
 			fatal("run: the temporary folder %s cannot be written in a policy", tmp);
-		opts.extra_name = PRIVATE_TMP_RULE;
-		opts.extra_text = tmp_rules;
+		extras[opts.nextras].name = PRIVATE_TMP_RULE;
+		extras[opts.nextras++].text = tmp_rules;
 	}
+	/* COMMAND may always run; a script, then, may be read by its
+	 * interpreter too, named @command. */
+	if (script != NULL && policy_escape(script, esc, sizeof(esc)) >= 0) {
+		if (asprintf(&rule, "allow read %s\n", esc) == -1)
+			fatal("run: the rule for COMMAND");
+		extras[opts.nextras].name = RUN_COMMAND_RULE;
+		extras[opts.nextras++].text = rule;
+	}
+	opts.extras = extras;
 	if (g->n == 0 && policy_path != NULL) {
 		/* The file alone, named as the user named it. */
 		rv = policy_load_opts(policy_path, &opts, &p, &diags);
@@ -292,6 +350,7 @@ run_policy_load(const char *policy_path, const struct run_grants *g, const char 
 		free(text);
 	}
 	free(tmp_rules);
+	free(rule);
 	if (rv == -1) {
 		print_diags(&diags, g);
 		policy_diags_free(&diags);
@@ -305,7 +364,7 @@ run_policy_load(const char *policy_path, const struct run_grants *g, const char 
 
 int
 run_policy_print(const struct policy *p, const char *policy_path, const struct run_grants *g,
-    const char *tmp, FILE *out)
+    const char *tmp, const char *script, FILE *out)
 {
 	size_t i;
 
@@ -326,6 +385,11 @@ run_policy_print(const struct policy *p, const char *policy_path, const struct r
 		    PRIVATE_TMP_RULE);
 		out_text(out, tmp);
 		fprintf(out, " (random letters in place of the X's) and removed at the end.\n");
+	}
+	if (script != NULL) {
+		fprintf(out, "# %s: COMMAND is a script, ", RUN_COMMAND_RULE);
+		out_text(out, script);
+		fprintf(out, ", which its interpreter may read (it needs an exec rule of its own).\n");
 	}
 	for (i = 0; i < g->n; i++) {
 		fprintf(out, "# %s:%zu is from ", GRANTS_NAME, i + 1);

@@ -7,6 +7,7 @@
  * policy.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -315,6 +316,27 @@ drop_comps(struct policy *p)
 }
 
 /* Parsing is done (successfully or not): compile or throw away. */
+/* The caller's look at each rule written (policy_load_opts.rule_check). */
+static void
+check_rules(struct pctx *c, const struct policy *p)
+{
+	char prefix[PATH_MAX], why[sizeof(((struct policy_diag *)0)->msg)];
+	const struct prule *r;
+	size_t i;
+
+	if (c->opts == NULL || c->opts->rule_check == NULL)
+		return;
+	for (i = 0; i < p->nrules; i++) {
+		r = &p->rules[i];
+		if (r->synthetic || r->file[0] == '@' ||
+		    policy_pattern_prefix(r->pattern, prefix, sizeof(prefix)) < 0)
+			continue;
+		if (c->opts->rule_check(p, prefix, r->bits, r->allow, why, sizeof(why), c->opts->arg) ==
+		    -1)
+			policy_ctx_diag(c, POLICY_WARNING, r->file, r->line, r->col, "%s", why);
+	}
+}
+
 static int
 finish(struct pctx *c, struct policy **out, int openerr)
 {
@@ -339,6 +361,7 @@ finish(struct pctx *c, struct policy **out, int openerr)
 		if (policy_trie_compile(c, p) == 0 && !c->nomem && compile_views(c, p) == 0 &&
 		    !c->nomem) {
 			warn_profiles(c, p);
+			check_rules(c, p);
 			policy_builtin_suggest(c, p);
 			for (i = 0; i < p->nprofiles; i++)
 				policy_builtin_suggest(c, p->profiles[i].view);
@@ -387,7 +410,7 @@ policy_load_opts(const char *path, const struct policy_load_opts *opts, struct p
 	c.diags = diags;
 	c.cur_profile = -1;
 	c.opts = opts;
-	policy_parse_extra(&c);
+	policy_parse_extras(&c);
 	if (policy_parse_file(&c, path, NULL, 0, 0) == -1 && errno != ENOMEM)
 		openerr = errno;
 	return finish(&c, out, openerr);
@@ -416,7 +439,7 @@ policy_load_buffer_opts(const char *name, const char *text, size_t len, const ch
 	c.diags = diags;
 	c.cur_profile = -1;
 	c.opts = opts;
-	policy_parse_extra(&c);
+	policy_parse_extras(&c);
 	if (len > POLICY_FILE_SIZE_MAX)
 		policy_ctx_diag(&c, POLICY_ERROR, name, 0, 0, "file too large (over %u bytes)",
 		    POLICY_FILE_SIZE_MAX);

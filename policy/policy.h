@@ -134,18 +134,34 @@ struct stat;
  * broker would refuse); the file is read either way, so every error is
  * reported.
  */
+/* Rules a caller adds to every load (filebroker run's own, such as
+ * "@command"): policy text read before the policy's own, as common rules,
+ * each named by name alone, without a line number ("@command" in records
+ * and denial lines).  The name starts with '@', as the built-in profiles'
+ * do, and names no file (policy_foreach_file() passes it over). */
+struct policy_extra {
+	const char *name;
+	const char *text;
+};
+
 struct policy_load_opts {
 	int (*file_check)(const char *path, const struct stat *st, char *why, size_t size,
 	    void *arg);
 	void *arg;
 	int warn_only;
-	/* Rules the caller adds (filebroker run's private temporary folder):
-	 * policy text read before the policy's own, as common rules, each
-	 * named extra_name exactly (no line number), e.g. "@tmp".  The name
-	 * must start with '@' (not a file: policy_foreach_file() passes it
-	 * over).  NULL: none. */
-	const char *extra_name;
-	const char *extra_text;
+	/* A look at each rule written in the policy's files (not the built-in
+	 * profiles' rules) once it loads: p the policy loaded (its common
+	 * rules decide), prefix the literal part of the rule's pattern
+	 * (policy_pattern_prefix()), access its bits, allow 1 for an allow
+	 * rule.  Returns 0, or -1 with a warning in why (size bytes), given at
+	 * the rule's place: `filebroker check` says so of a rule that leads
+	 * through a symlink.  NULL: none. */
+	int (*rule_check)(const struct policy *p, const char *prefix, unsigned access, int allow,
+	    char *why, size_t size, void *arg);
+	/* The caller's rules, read first; an error in one is an error of the
+	 * load, named by its name.  NULL and 0: none. */
+	const struct policy_extra *extras;
+	size_t nextras;
 };
 
 /* policy_load() and policy_load_buffer() with opts (NULL: none). */
@@ -360,7 +376,7 @@ const char *policy_builtin_name(size_t i);
 int policy_print(const struct policy *p, FILE *out);
 
 /* As policy_print(), without the caller's extra rules
- * (policy_load_opts.extra_*): the policy as its files say, the same
+ * (policy_load_opts.extras): the policy as its files say, the same
  * whatever was added (`filebroker check --print` of the file prints it). */
 int policy_print_own(const struct policy *p, FILE *out);
 

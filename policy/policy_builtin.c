@@ -7,7 +7,8 @@
  * profile plus rules for its data only (tests/integration/profiles.sh):
  * no denial line, the same output as unsandboxed.  Read-only, and exec of
  * named files only, so that the worker's Landlock grants stay one rule per
- * program (broker/exec_grants.c).  docs/filebroker.policy.5 gives the
+ * program (broker/exec_grants.c); @git's folder of its own programs is one
+ * rule for all of them.  docs/filebroker.policy.5 gives the
  * reason for every line; keep the two in step.
  *
  * Each also names the interpreter it is for and a file of its library:
@@ -55,7 +56,10 @@ static const char perl_text[] =
     "allow read /usr/lib/x86_64-linux-gnu/perl-base/**\n"
     "allow read /usr/lib/x86_64-linux-gnu/perl/**\n"
     "allow read /usr/share/perl/**\n"
-    "allow read /usr/local/lib/site_perl/**\n";
+    "allow read /usr/local/lib/site_perl/**\n"
+    "# where Cwd (File::Find and many others load it) looks for pwd: -x only\n"
+    "allow stat /usr/bin/pwd\n"
+    "allow stat /bin/pwd\n";
 
 /* read as well as exec: bash's PATH search asks access(R_OK) of each
  * program; the worker may run what it reads anyway (filebroker.policy(5),
@@ -160,10 +164,22 @@ static const char shell_text[] =
     "allow read,exec /usr/bin/mawk\n"
     "allow read,exec /usr/bin/find\n"
     "allow read,exec /usr/bin/xargs\n"
-    "# grep reads its own memory map (its stack overflow handler); xargs\n"
-    "# lists its own descriptors\n"
-    "allow read /proc/self/maps\n"
+    "# xargs lists its own descriptors (grep's read of its own memory map is\n"
+    "# @runtime's)\n"
     "allow list /proc/self/fd\n";
+
+/* git-core holds git's own programs only (its commands and helpers, the
+ * scripts among them): one grant for the folder, not 170 of them. */
+static const char git_text[] =
+    "# git, and the programs and scripts of its own that it runs\n"
+    "allow read,exec /usr/bin/git\n"
+    "allow read,exec /usr/lib/git-core/**\n"
+    "# the templates git init copies, and its other shared files\n"
+    "allow read,list /usr/share/git-core/**\n"
+    "# the system-wide configuration and attributes, which every git command\n"
+    "# looks for (absent on Debian: the answer is ENOENT, and git goes on)\n"
+    "allow read /etc/gitconfig\n"
+    "allow read /etc/gitattributes\n";
 
 static const char tls_text[] =
     "# OpenSSL's configuration (/usr/lib/ssl/openssl.cnf links here)\n"
@@ -197,6 +213,7 @@ static const struct builtin {
 	{ "@python3", python3_text, "/usr/bin/python3.11", "/usr/lib/python3.11/os.py" },
 	{ "@perl", perl_text, "/usr/bin/perl", "/usr/share/perl/5.36/Getopt/Long.pm" },
 	{ "@shell", shell_text, NULL, NULL },
+	{ "@git", git_text, "/usr/bin/git", "/etc/gitconfig" },
 	{ "@tls", tls_text, "/usr/bin/openssl", "/etc/ssl/openssl.cnf" },
 	{ "@users", users_text, NULL, NULL },
 };
@@ -217,7 +234,7 @@ policy_builtin_text(const char *name)
 const char *
 policy_builtin_names(void)
 {
-	return "@runtime, @python3, @perl, @shell, @tls and @users";
+	return "@runtime, @python3, @perl, @shell, @git, @tls and @users";
 }
 
 const char *

@@ -112,7 +112,7 @@ struct policy {
 	size_t nrules; /* the written rules first, then nsynth synthetic ones */
 	size_t nsynth;
 	size_t nextra; /* of the written ones, the caller's extra rules, first
-			  (policy_load_opts.extra_*) */
+			  (policy_load_opts.extras) */
 	char **files; /* interned file names */
 	size_t nfiles;
 	struct pnode *nodes;
@@ -154,8 +154,8 @@ struct pctx {
 	size_t nprofiles, capprofiles;
 	int cur_profile; /* the section being read; -1 before the first */
 	const struct policy_load_opts *opts; /* may be NULL */
-	const char *unnumbered; /* interned: rules of this text are named by it
-				   alone (policy_load_opts.extra_name) */
+	const char *unnumbered; /* interned: the rules of this text are named by
+				   it alone (policy_load_opts.extras) */
 	size_t nextra;		/* how many rules they made */
 };
 
@@ -192,8 +192,8 @@ tok_is(const struct tok *t, const char *word)
 int policy_parse_file(struct pctx *c, const char *path, const char *ifile, int iline, int icol);
 int policy_parse_text(struct pctx *c, const char *name, const char *text, size_t len,
     const char *basedir);
-/* The caller's extra rules (policy_load_opts.extra_text), if any: first. */
-void policy_parse_extra(struct pctx *c);
+/* The caller's rules (policy_load_opts.extras), if any: first. */
+void policy_parse_extras(struct pctx *c);
 
 /* policy_profile.c: "profile any | profile [user=LIST] [group=LIST]". */
 void policy_parse_profile(struct pctx *c, const struct lineref *lr, struct tok *t, int n);

@@ -606,22 +606,26 @@ policy_parse_text(struct pctx *c, const char *name, const char *text, size_t len
 }
 
 void
-policy_parse_extra(struct pctx *c)
+policy_parse_extras(struct pctx *c)
 {
 	const struct policy_load_opts *o = c->opts;
+	size_t i;
 
-	if (o == NULL || o->extra_text == NULL)
-		return;
-	if (o->extra_name == NULL || o->extra_name[0] != '@') {
-		policy_ctx_diag(c, POLICY_ERROR, "policy", 0, 0,
-		    "extra rules need a name starting with '@'");
-		return;
+	for (i = 0; o != NULL && i < o->nextras && !c->nomem; i++) {
+		if (o->extras[i].name == NULL || o->extras[i].name[0] != '@' ||
+		    o->extras[i].text == NULL) {
+			policy_ctx_diag(c, POLICY_ERROR, "policy", 0, 0,
+			    "the caller's extra rules need a name starting with '@'");
+			continue;
+		}
+		if ((c->unnumbered = intern(c, o->extras[i].name)) == NULL) {
+			c->nomem = 1;
+			break;
+		}
+		policy_parse_text(c, o->extras[i].name, o->extras[i].text,
+		    strlen(o->extras[i].text), NULL);
+		c->unnumbered = NULL;
 	}
-	if ((c->unnumbered = intern(c, o->extra_name)) == NULL) {
-		c->nomem = 1;
-		return;
-	}
-	policy_parse_text(c, o->extra_name, o->extra_text, strlen(o->extra_text), NULL);
 	c->nextra = c->nrules;
 }
 

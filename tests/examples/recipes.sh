@@ -7,9 +7,9 @@
 #
 # tests/examples/extract.py takes the examples out of the pages; each C
 # example has a recipe below that says how to run it in each mode (run:
-# transparent mode, a dynamic build; explicit: run --explicit, a static
-# build; serve: a daemon), and an example without one is a failure, so that
-# no example goes unrun.
+# transparent mode; explicit: run --explicit; serve: a daemon; the dynamic
+# build in each), and an example without one is a failure, so that no
+# example goes unrun.
 
 ROOT=$(pwd)
 

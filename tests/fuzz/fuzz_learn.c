@@ -5,20 +5,26 @@
  * The input is a byte of options (bit 0 folding, else --exact; bits 1-2
  * --min - 2; bit 3 one more sensitive root, /a) and then records, each five
  * bytes (operation, decision, access, open flags, pid: small numbers
- * picked from tables; a pid of 128 or more is one in a PID namespace,
- * nspid pid - 128 and a host pid of its own) and two NUL-ended paths,
- * canon and canon2 (empty: none), any bytes, shorter than PATH_MAX.  The
- * records go through learn_record(), learn_finish() and learn_print() as
- * `learn` sends them.
+ * picked from tables; the decision byte's bit 7 makes the answer EEXIST,
+ * bit 6 ENOENT, bit 5 the rule "@tmp" of run's private temporary folder;
+ * a pid of 128 or more is one in a PID namespace, nspid pid - 128 and a
+ * host pid of its own) and two NUL-ended paths, canon and canon2 (empty:
+ * none), any bytes, shorter than PATH_MAX.  The records go through
+ * learn_record(), learn_finish() and learn_print() as `learn` sends them.
  *
  * Oracle: the learned policy loads (policy_load_buffer(), no error), and
  * allows every canonical path it was learned from with the access learn.h
  * promises (the access asked; for what the run made, what its next run
  * needs to find and replace it; a hard link's file stat and its new name
- * create), decided with the worker's own pid (nspid, else pid) as
- * /proc/self; a path whose rule cannot be one policy line is left out
- * (with a warning).  Seeds: tests/fuzz/corpus/fuzz_learn/.
+ * create; a name that was there already, EEXIST, stat only),
+ * decided with the worker's own pid (nspid, else pid) as /proc/self; a
+ * path whose rule cannot be one policy line is left out (with a warning).
+ * And it allows nothing of a name no record named directly in a shared
+ * temporary folder (/tmp, /var/tmp, /dev/shm), whatever was folded: a
+ * pattern there would take other users' files.  Seeds:
+ * tests/fuzz/corpus/fuzz_learn/.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -138,10 +144,19 @@ check_record(const struct policy *p, const struct audit_rec *r)
 	int open = strcmp(r->op, "open") == 0 && r->flags != NULL;
 	unsigned extra = 0;
 
-	/* Not used: denied, failed, or with no canonical path to learn. */
+	/* Not used: denied, failed, with no canonical path to learn, or in
+	 * run's private temporary folder. */
 	if ((r->decision != AUDIT_ALLOW && r->decision != AUDIT_WOULD_DENY) || r->canon == NULL ||
-	    policy_path_check(r->canon) == -1 || (r->access & POLICY_ALL) == 0)
+	    policy_path_check(r->canon) == -1 || (r->access & POLICY_ALL) == 0 ||
+	    (r->rule != NULL && strcmp(r->rule, "@tmp") == 0))
 		return;
+	if ((r->access & POLICY_CREATE) && r->err == EEXIST) {
+		/* Was there: seen, not made, nothing done. */
+		must_allow(p, r->canon, POLICY_STAT, self);
+		if (r->canon2 != NULL && policy_path_check(r->canon2) == 0)
+			must_allow(p, r->canon2, POLICY_STAT, self);
+		return;
+	}
 	if (r->canon2 != NULL && policy_path_check(r->canon2) == 0) {
 		if (strcmp(r->op, "link") == 0) {
 			must_allow(p, r->canon, r->access & POLICY_STAT, self);
@@ -173,6 +188,53 @@ check_record(const struct policy *p, const struct audit_rec *r)
 	must_allow(p, r->canon, r->access | extra, self);
 }
 
+/* Does path name something directly in folder dir ("dir/NAME...")
+ * starting with c? */
+static int
+starts_in(const char *path, const char *dir, char c)
+{
+	size_t n = strlen(dir);
+
+	return path != NULL && strncmp(path, dir, n) == 0 && path[n] == '/' && path[n + 1] == c;
+}
+
+/* Nothing directly in a shared temporary folder that no record named: a
+ * name starting with a letter no record's name there starts with. */
+static void
+check_shared(const struct policy *p, const struct audit_rec *recs, size_t n)
+{
+	static const char *const shared[] = { "/tmp", "/var/tmp", "/dev/shm" };
+	struct policy_decision d;
+	char probe[64];
+	size_t i, k;
+	char c;
+
+	for (k = 0; k < sizeof(shared) / sizeof(shared[0]); k++) {
+		/* A newline is learnt as '?', which matches any letter. */
+		for (i = 0; i < n; i++)
+			if (starts_in(recs[i].canon, shared[k], '\n') ||
+			    starts_in(recs[i].canon2, shared[k], '\n'))
+				break;
+		if (i < n)
+			continue;
+		for (c = 'a'; c <= 'z'; c++) {
+			for (i = 0; i < n; i++)
+				if (starts_in(recs[i].canon, shared[k], c) ||
+				    starts_in(recs[i].canon2, shared[k], c))
+					break;
+			if (i == n)
+				break;
+		}
+		if (c > 'z')
+			continue;
+		snprintf(probe, sizeof(probe), "%s/%czz-not-learned", shared[k], c);
+		if (policy_decide(p, probe, POLICY_READ, 1, &d) != 0 || d.allowed ||
+		    policy_decide(p, probe, POLICY_WRITE, 1, &d) != 0 || d.allowed ||
+		    policy_decide(p, probe, POLICY_DELETE, 1, &d) != 0 || d.allowed)
+			abort();
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -184,7 +246,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct learn l;
 	char *buf = NULL;
 	size_t n = 0, i, len = 0;
-	unsigned opt;
+	unsigned opt, b;
 	FILE *f;
 
 	if (base == NULL &&
@@ -200,7 +262,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		memset(r, 0, sizeof(*r));
 		snprintf(r->op, sizeof(r->op), "%s", ops[byte(&rd) % (sizeof(ops) / sizeof(ops[0]))]);
-		r->decision = decisions[byte(&rd) % (sizeof(decisions) / sizeof(decisions[0]))];
+		b = byte(&rd);
+		r->decision = decisions[b % (sizeof(decisions) / sizeof(decisions[0]))];
+		r->err = (b & 0x80) ? EEXIST : (b & 0x40) ? ENOENT : 0;
+		r->rule = (b & 0x20) ? "@tmp" : NULL;
 		r->access = byte(&rd);
 		r->flags = flagsets[byte(&rd) % (sizeof(flagsets) / sizeof(flagsets[0]))];
 		r->pid = byte(&rd);
@@ -226,6 +291,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (i = 0; i < n; i++)
 		check_record(p, &recs[i]);
+	check_shared(p, recs, n);
 	policy_free(p);
 	policy_diags_free(&d);
 	free(buf);

@@ -20,6 +20,10 @@
  *	cloexec PATH		check O_CLOEXEC is honoured both ways
  *	sleep MS		sleep
  *	rawopen PATH		open(2) directly, not through libfilebroker
+ *	rawopenflags PATH FLAGS	open(2) directly with FLAGS (a number), and
+ *				openat(2) with them too: "ok" when both
+ *				opened, else the first errno
+ *	rawopenat2 PATH		openat2(2) directly, O_RDONLY
  *	rawstat PATH		stat(2) directly
  *	rawtruncate PATH LEN	truncate(2) directly
  *	orphans N		fork N children that leave the session, close
@@ -58,6 +62,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -625,6 +630,36 @@ run_op(int argc, char **argv)
 			n = read(fd, buf, sizeof(buf) - 1);
 			buf[n > 0 ? n : 0] = '\0';
 			printf("%s %s: ok %s\n", op, path, buf);
+			close(fd);
+		}
+		return 2;
+	} else if (strcmp(op, "rawopenflags") == 0) {
+		int flags, fd, fd2 = -1;
+
+		NEED(2);
+		flags = (int)strtol(argv[2], NULL, 0);
+		/* open(2) itself, not glibc's openat(2) under that name. */
+		if ((fd = (int)syscall(SYS_open, path, flags, 0600)) == -1 ||
+		    (fd2 = openat(AT_FDCWD, path, flags, 0600)) == -1)
+			fail(op, path);
+		else
+			printf("%s %s: ok\n", op, path);
+		if (fd != -1)
+			close(fd);
+		if (fd2 != -1)
+			close(fd2);
+		return 3;
+	} else if (strcmp(op, "rawopenat2") == 0) {
+		struct open_how how;
+		int fd;
+
+		NEED(1);
+		memset(&how, 0, sizeof(how));
+		how.flags = O_RDONLY;
+		if ((fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how))) == -1)
+			fail(op, path);
+		else {
+			printf("%s %s: ok\n", op, path);
 			close(fd);
 		}
 		return 2;

@@ -114,8 +114,8 @@ printf 'include @runtime\nallow read,list %s/**\n' "$D" >"$T/rt.policy"
 expect "a #!/bin/sh script without an exec rule for sh: include @shell" \
 	"'$D/s.sh' needs exec of /usr/bin/dash \\(its #! interpreter\\): add 'include @shell'\$" \
 	"$FB" run --policy "$T/rt.policy" -- "$D/s.sh"
-expect "a script it may not read: the read rule too" \
-	"'$T/private/u.sh' needs read of $T/private/u.sh \\(the script, which its interpreter reads\\), exec of /usr/bin/dash \\(its #! interpreter\\): add 'allow read $T/private/u.sh', 'include @shell'\$" \
+expect "a script no rule names: its interpreter may read it (rule @command), only the exec rule" \
+	"'$T/private/u.sh' needs exec of /usr/bin/dash \\(its #! interpreter\\): add 'include @shell'\$" \
 	"$FB" run --policy "$T/rt.policy" -- "$T/private/u.sh"
 expect "with the rules it names, the script runs" "^from-sh\$" run -- "$D/s.sh"
 expect "a shell wrapper (as 7z's): the program it execs, when the worker exits 126" \

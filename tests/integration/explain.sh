@@ -66,4 +66,39 @@ if [ -e /usr/share/misc/magic.mgc ] && command -v file >/dev/null; then
 		"$FB" run --policy "$T/file.policy" -- file "$T/real/f"
 fi
 
+# check says of a rule whose literal part is, or leads through, a symlink
+# that it matches nothing there, and what to write; not of a path that
+# does not exist, nor of the built-in profiles' rules.
+expect "check: a rule through a symlinked folder matches nothing there" \
+	"through-link.policy:2:1: warning: $T/link is $T/real on this machine \\(through a symlink\\).*this rule matches the link itself only.*write $T/real in its place" \
+	"$FB" check "$T/through-link.policy"
+cat >"$T/links.policy" <<EOF
+allow read $T/link/f
+allow read $T/abs
+deny read $T/link/sub/**
+allow read $T/nothing/here
+allow read $T/real/sub/g
+EOF
+"$FB" check "$T/links.policy" >"$T/links.out" 2>&1
+expect "check: a rule for a file below a symlinked folder" \
+	"links.policy:1:1: warning: $T/link/f is $T/real/f .*matches nothing there; write $T/real/f in its place" \
+	cat "$T/links.out"
+expect "check: a rule naming a symlink to a file" \
+	"links.policy:2:1: warning: $T/abs is $T/real/f .*matches the link itself only" cat "$T/links.out"
+printf 'allow read,list %s/real/**\ndeny read %s/link/sub/**\n' "$T" "$T" >"$T/deny.policy"
+expect "check: a deny rule that another rule's allow makes dead" \
+	"deny.policy:2:1: warning: $T/link/sub is $T/real/sub " "$FB" check "$T/deny.policy"
+refute "check: not a deny rule whose canonical path is denied anyway" "links.policy:3" \
+	cat "$T/links.out"
+refute "check: nothing of a path that does not exist" "links.policy:4" cat "$T/links.out"
+refute "check: nothing of a canonical path" "links.policy:5" cat "$T/links.out"
+expect "check: the warnings count" "links.policy: 2 warnings" cat "$T/links.out"
+printf 'allow read %s/link/f\nallow read %s/real/f\n' "$T" "$T" >"$T/both.policy"
+expect "check: nothing when another rule names the canonical path" "both.policy: ok" \
+	"$FB" check "$T/both.policy"
+"$FB" check --print "$T/p.policy" | grep -v '^/' >"$T/printed.policy"
+expect "check: @runtime printed out checks clean (its /lib rules beside the /usr ones)" \
+	"printed.policy: ok" "$FB" check "$T/printed.policy"
+refute "check: nothing of @runtime's /lib rules" "warning" "$FB" check "$T/p.policy"
+
 finish

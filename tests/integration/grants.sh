@@ -51,6 +51,22 @@ refute "--print-policy: --policy brings no @runtime of its own" "@runtime" \
 	"$FB" run --policy "$T/base.policy" --read "$D" --print-policy
 expect "--print-policy: the default policy without either" "^allow read,list $T/\\*\\*	" \
 	sh -c "cd '$T' && '$FB' run --print-policy"
+expect "--print-policy: --include of a profile" "^allow read /etc/ssl/openssl.cnf	# @tls:" \
+	"$FB" run --include @tls --read "$D" --print-policy
+expect "--print-policy: says --include's line" "^# \\(command line\\):1 is from --include @tls\$" \
+	"$FB" run --include @tls --print-policy
+expect "--print-policy: --include of a policy file, by its canonical name" \
+	"^allow read /etc/hostname	# $T/base.policy:1\$" \
+	sh -c "cd '$T' && '$FB' run --include base.policy --read '$D' --print-policy"
+expect "--include of an unknown profile: the error, its option and the profiles" \
+	"unknown built-in profile '@nothing' \\(the built-in ones are .*@tls.*\\)" \
+	"$FB" run --include @nothing -- true
+expect "--include of an unknown profile: which option" "\\(command line\\):1 is from --include @nothing" \
+	"$FB" run --include @nothing -- true
+status "--include of an unknown profile: exit 125" 125 "$FB" run --include @nothing -- true
+expect "--include of a missing file: says so and what it takes" \
+	"--include $T/missing: no such file \\(--include takes a built-in profile, @NAME, or a policy file\\)" \
+	"$FB" run --include "$T/missing" -- true
 
 # The printed policy loads, and decides as the grants do.
 "$FB" run --read "$D" --write "$O/new" --exec /usr/bin/env --allow "stat $T/other" \
@@ -103,6 +119,11 @@ expect "--write: records name the grant" "\"op\":\"unlink\".*\"rule\":\"\\(comma
 expect "--exec: a script runs, read by its interpreter" "^hello\$" sh -c \
 	"printf '#!/bin/sh\necho hello\n' >'$T/hello.sh' && chmod 755 '$T/hello.sh' &&
 	 '$FB' run --exec '$T/hello.sh' --exec /usr/bin/dash -- sh -c '$T/hello.sh'"
+if [ -r /etc/ssl/openssl.cnf ] && [ -x /usr/bin/openssl ]; then
+	expect "--include @tls: openssl reads its configuration" "^OpenSSL " \
+		"$FB" run --include @tls -- openssl version
+	refute "--include @tls: no denial" "denied" "$FB" run --include @tls -- openssl version
+fi
 expect "--policy and grants together" "^in data\$" \
 	"$FB" run --policy "$T/base.policy" --allow "read /usr/**" --read "$D" -- \
 	/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 /usr/bin/cat "$D/a.txt"

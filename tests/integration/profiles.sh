@@ -64,8 +64,8 @@ else
 fi
 
 if [ -x /usr/bin/perl ] && [ -r /usr/share/perl/5.36/JSON/PP.pm ]; then
-	same "@perl: perl with JSON::PP, Data::Dumper and POSIX" "$(profile perl)" /usr/bin/perl \
-		-MJSON::PP -MData::Dumper -MPOSIX -e \
+	same "@perl: perl with JSON::PP, Data::Dumper, POSIX and File::Find (Cwd)" "$(profile perl)" /usr/bin/perl \
+		-MJSON::PP -MData::Dumper -MPOSIX -MFile::Find -e \
 		'local $/; open(my $f, "<", "in.json") or die; my $d = decode_json(<$f>);
 		 $Data::Dumper::Indent = 0; $Data::Dumper::Sortkeys = 1;
 		 print Dumper($d), " ", POSIX::floor(2.5), " $^X\n"'
@@ -100,6 +100,25 @@ else
 	echo "SKIP @tls: no openssl or no CA certificates"
 fi
 
+if command -v git >/dev/null && [ -d /usr/lib/git-core ]; then
+	mkdir -p "$D/git/home"
+	{
+		echo "include @runtime"
+		echo "include @shell"
+		echo "include @git"
+		echo "allow all $D/git/**"
+	} >"$T/git.policy"
+	# The repository is made anew each time; HOME is one the policy allows.
+	same "@git: git init, add, commit and log" "$T/git.policy" sh -c '
+		cd git && export HOME=$PWD/home && rm -rf repo && git init -q -b main repo &&
+		cd repo && echo hello >a.txt && git add a.txt &&
+		GIT_AUTHOR_DATE=2026-01-01T00:00:00Z GIT_COMMITTER_DATE=2026-01-01T00:00:00Z \
+		git -c user.name=T -c user.email=t@example.org commit -q -m one &&
+		git log --format="%H %s" && git status --short'
+else
+	echo "SKIP @git: no git"
+fi
+
 if have_run_worker; then
 	same "@users: id names users and their groups" "$(profile users)" id root
 	expect "@users: id names the worker's own user" "^uid=[0-9]+\\([a-z]" \
@@ -121,12 +140,15 @@ expect "check suggests include @python3 for allow exec /usr/bin/python3*" \
 	"suggest.policy:2:1: warning: .*python3.*add 'include @python3'" "$FB" check "$T/suggest.policy"
 expect "check suggests include @perl" "suggest.policy:3:1: warning: .*add 'include @perl'" \
 	"$FB" check "$T/suggest.policy"
+printf 'include @runtime\nallow read,exec /usr/bin/git\n' >"$T/git-suggest.policy"
+expect "check suggests include @git" "git-suggest.policy:2:1: warning: .*add 'include @git'" \
+	"$FB" check "$T/git-suggest.policy"
 refute "check: a rule for a whole folder suggests nothing" "suggest.policy:4" \
 	"$FB" check "$T/suggest.policy"
 printf 'include @runtime\ninclude @python3\nallow exec /usr/bin/python3*\n' >"$T/ok.policy"
 expect "check: no suggestion once included" "ok.policy: ok" "$FB" check "$T/ok.policy"
 expect "an unknown profile names the built-in ones" \
-	"unknown built-in profile '@python' \\(the built-in ones are @runtime, @python3, @perl, @shell, @tls and @users\\)" \
+	"unknown built-in profile '@python' \\(the built-in ones are @runtime, @python3, @perl, @shell, @git, @tls and @users\\)" \
 	sh -c "printf 'include @python\n' >'$T/bad.policy'; '$FB' check '$T/bad.policy'"
 
 finish

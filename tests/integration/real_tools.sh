@@ -5,7 +5,8 @@
 #   profiles  a policy of the built-in profiles, the tool's own files where
 #             no profile has them, and the user's data paths;
 #   oneoff    one-off grants on the command line (--read, --write, --exec,
-#             --allow), alone or added to a policy of includes only;
+#             --allow, --include), alone or added to a policy of includes
+#             only;
 #   learned   the policy `filebroker learn` wrote from one input set, run on
 #             another (new names, deeper folders, its output replaced).
 # Each must print what the same command prints unsandboxed as the same user
@@ -32,25 +33,13 @@ need_run "real_tools.sh"
 # in the audit trail.
 # shellcheck disable=SC3057 # not string indexing: a default over lines
 REAL_TOOLS_KNOWN=${REAL_TOOLS_KNOWN-"
-clamscan:profiles	no private temporary folder (item 1): libclamav's mkdir of /tmp/YYYYMMDD_HHMMSS-scantemp.XXXXXXXXXX is denied, so every file is reported OK, EICAR too, and the run exits 0
-clamscan:profiles/eicar	fail-open: the same denied scantemp folders; 'eicar-a.com: OK', exit 0, and filebroker exits 0 as well (no deny-status, item 6)
-clamscan:oneoff	as clamscan:profiles; also libcrypto's read of /etc/ssl/openssl.cnf is denied: one-off grants cannot include @tls, and @runtime lacks that file
-clamscan:oneoff/eicar	fail-open, as clamscan:profiles/eicar
 clamscan:narrow/eicar	fail-open by clamscan's design: its walk skips a name whose lstat fails, whatever the error, without a word (unsandboxed too: in a folder it may read but not search, chmod 644, it exits 0); the broker answers EACCES there, as the kernel does, which find, tar and du report; only --deny-status makes the run fail (clamscan:narrow-deny-status)
-clamscan:no-tmp/eicar	(once --no-tmp exists) fail-open, as clamscan:profiles/eicar today: without a temporary folder every file is OK and the run exits 0, unless denials can fail the run (item 6)
-python:profiles	no private temporary folder (item 1): tempfile finds no usable temporary directory (creates in /tmp, /var/tmp and the cwd denied), exit 1
-python:oneoff	as python:profiles; also --read of the script is not enough: Python lists the script's folder (sys.path[0]), a denial line
+clamscan:no-tmp/eicar	fail-open by design of the case: without a temporary folder libclamav cannot unpack, says every file OK and exits 0; only --deny-status makes the run fail (clamscan:no-tmp-deny-status)
+python:oneoff	--read of the script is not enough: Python lists the script's folder (sys.path[0]), a denial line (its interpreter may read the script itself, rule @command, not list its folder)
 python:learned	learn cannot run a script COMMAND: complain mode does not reach exec, Landlock refuses its interpreter /usr/bin/python3.11 (not in learn's base @runtime) and no record says so (issue 19 item 3): 'cannot run parse.py: Permission denied', 'no audit record read'
-python:learned-python3/scope	learn folds tempfile's probe name in /tmp (/tmp/XXXXXXXX, no prefix) into 'allow read,write,create,delete /tmp/*': the worker may read, replace and delete any file, and rename any folder, directly in /tmp, root's 0600 files too (the broker acts with CAP_DAC_OVERRIDE and CAP_FOWNER)
-perl:profiles	@perl lacks 'allow stat /usr/bin/pwd': Cwd.pm, which File::Find loads, probes -x /bin/pwd and /usr/bin/pwd: two denial lines
-perl:oneoff	as perl:profiles
-7z:profiles	the COMMAND /usr/bin/7z is a /bin/sh script: 'COMMAND may always run' lets it start, but not /bin/sh read it ('/bin/sh: 0: cannot open /usr/bin/7z: Permission denied', exit 2); behind it the causes of 7z:oneoff
-7z:oneoff	glibc's count of CPUs reads /sys/devices/system/cpu/possible, then /proc/stat: both denied (@runtime lacks the first; with it, /proc/stat is not read)
 7z:learned	learn cannot learn exec rules (issue 19 item 3): the complain run cannot exec /bin/sh for the 7z script, 'cannot run 7z: Permission denied', no record
-git:oneoff	git probes its system-wide /etc/gitconfig (access) and /etc/gitattributes (open), absent on a stock Debian: with no rule they answer EACCES, not ENOENT, and git prints 'warning: unable to access'; --read takes existing paths only, and no profile has them
 git:learned	learn cannot learn exec rules (issue 19 item 3): the complain run cannot exec git ('git: Permission denied', exit 126), no record
 tar:learned	learn cannot learn exec rules (issue 19 item 3): tar's exec of gzip is refused by Landlock in the complain run without a record; 'gzip: Cannot exec'
-mkdir:learned/scope	learn counts mkdir -p's refused mkdir of each existing folder above its output (would-deny, EEXIST) as folders the run made, and grants 'create,delete,stat' on /tmp and on every folder down to the output
 make-cc:oneoff	one-off --write grants no exec: the program the run builds cannot run ('./hello: Permission denied', exit 126); it needs --exec of the build folder as well
 make-cc:learned	learn cannot learn exec rules (issue 19 item 3): the complain run cannot exec make ('make: Permission denied'), no record, learn stops there
 "}
@@ -281,18 +270,14 @@ if have clamscan clamscan clamav && have "clamscan (to write its zip)" /usr/bin/
 	SP=$W/spool
 	spool "$SP/inbox" a
 	chmod -R go+rX "$DB" "$SP"
-	cat >"$T/clam.policy" <<EOF
-# clamscan: the loader, OpenSSL's configuration (libclamav links
-# libcrypto), its signatures and the spool.
-include @runtime
-include @tls
-allow read,list $DB/**
-allow read,list $SP/**
-EOF
+	# The scanner of the docs (policy/examples/scanner.policy), its paths
+	# this test's.
+	sed -e "s|/var/lib/clamav|$DB|" -e "s|/srv/inbox|$SP/inbox|" -e "s|/srv/quarantine|$W/quarantine|" \
+		policy/examples/scanner.policy >"$T/clam.policy"
 	# A mistake one makes once: the folder and its files ('*' where '**'
 	# was meant), so that the folders below are not scanned.
 	{
-		grep -v "^allow read,list $SP/" "$T/clam.policy"
+		grep -v "^allow read,list,delete $SP/" "$T/clam.policy"
 		echo "allow read,list $SP/inbox"
 		echo "allow read,list $SP/inbox/*"
 	} >"$T/clam-narrow.policy"
@@ -315,7 +300,7 @@ EOF
 	}
 	compare clamscan:profiles "--policy $T/clam.policy" -- "$@"
 	eicar_seen clamscan:profiles eicar-a.com
-	compare clamscan:oneoff "--read $DB --read $SP" -- "$@"
+	compare clamscan:oneoff "--include @tls --read $DB --read $SP" -- "$@"
 	eicar_seen clamscan:oneoff eicar-a.com
 	# narrow CASE FBARGS -- CMD...: CMD under `filebroker run FBARGS`
 	# (words), which cannot see every file: it must not pass EICAR as clean.
@@ -469,11 +454,10 @@ include @perl
 allow read $W/tools/digest.pl
 allow read,list $DI/**
 EOF
-	printf 'include @runtime\ninclude @perl\n' >"$T/pl-base.policy"
 	CWD=$W/pl OUT='' NORM='' SEEN='"sha256"'
 	reset() { :; }
 	compare perl:profiles "--policy $T/pl.policy" -- perl "$W/tools/digest.pl" tree
-	compare perl:oneoff "--policy $T/pl-base.policy --read $W/tools/digest.pl --read $DI" -- \
+	compare perl:oneoff "--include @perl --read $W/tools/digest.pl --read $DI" -- \
 		perl "$W/tools/digest.pl" tree
 	swap_pl() {
 		rm -rf "$DI"
@@ -512,7 +496,9 @@ EOF
 	reset() { fresh "$ZO"; }
 	set -- 7z x -bd -oout a.7z
 	compare 7z:profiles "--policy $T/7z.policy" -- "$@"
-	compare 7z:oneoff "--exec /usr/bin/dash --exec /usr/bin/7z --exec /usr/lib/p7zip --read $W/7z/a.7z --write $ZO" -- "$@"
+	# The wrapper is read by its shell (rule @command): @shell and the
+	# real program are all it needs.
+	compare 7z:oneoff "--include @shell --exec /usr/lib/p7zip --read $W/7z/a.7z --write $ZO" -- "$@"
 	swap_7z() {
 		mkdir -p "$ZS/d1/new/deeper"
 		echo four >"$ZS/d1/new/deeper/c.txt"
@@ -585,11 +571,8 @@ if have pdftotext pdftotext poppler-utils && have "pdftotext (to write its PDF)"
 	mkdir -p "$PD/in"
 	mkpdf "$PD/in/invoice.pdf" "Invoice 42" "Total: 17.00 EUR" "filebroker test"
 	chmod -R go+rX "$PD"
-	cat >"$T/pdf.policy" <<EOF
-include @runtime
-allow read,list $PD/in/**
-allow all $PD/out/**
-EOF
+	# The converter of the docs (policy/examples/converter.policy).
+	sed -e "s|/srv/jobs/|$PD/|" policy/examples/converter.policy >"$T/pdf.policy"
 	CWD=$PD OUT=$PD/out NORM='' SEEN=''
 	reset() { fresh "$PD/out"; }
 	set -- pdftotext in/invoice.pdf out/invoice.txt
@@ -621,20 +604,9 @@ git ls-files -s
 git status --short
 EOF
 	chmod 644 "$W/tools/commit.sh"
-	git_policy() {
-		cat <<EOF
-include @runtime
-include @shell
-# git, its helper programs and templates, its system-wide configuration
-allow read,exec /usr/bin/git
-allow read,exec /usr/lib/git-core/**
-allow read,list /usr/share/git-core/**
-allow read /etc/gitconfig
-allow read /etc/gitattributes
-EOF
-	}
+	printf 'include @runtime\ninclude @shell\ninclude @git\n' >"$T/git-base.policy"
 	{
-		git_policy
+		cat "$T/git-base.policy"
 		echo "allow read $W/tools/commit.sh"
 		echo "allow all $G/**"
 		echo "allow all $W/home/**"
@@ -644,8 +616,7 @@ EOF
 	set -- sh "$W/tools/commit.sh"
 	reset() { fresh "$G"; }
 	compare git:profiles "--policy $T/git.policy" -- "$@"
-	git_policy | grep -v '^allow' >"$T/git-base.policy"
-	compare git:oneoff "--policy $T/git-base.policy --exec /usr/bin/git --exec /usr/lib/git-core --read /usr/share/git-core --read $W/tools/commit.sh --write $G --write $W/home" -- "$@"
+	compare git:oneoff "--include @shell --include @git --read $W/tools/commit.sh --write $G --write $W/home" -- "$@"
 	learned git:learned "$T/git-learned.policy" : -- "$@"
 fi
 

@@ -677,10 +677,19 @@ sleep 0.3
 expect "max-rate: another peer is served during the flood" "ok for-staff" \
 	timeout 5 sh -c "env -u FILEBROKER_FD FILEBROKER_SOCKET='$S' setpriv --reuid=$U2 \
 	--regid=$U2 --groups=$G -- '$T/bin/fbtool' read '$D/staff/b.txt'"
-expect "max-rate: status counts the peer's refusals" "^limited$" sh -c "'$FB' status --json \
-	--socket '$S' | python3 -c 'import json, sys
-p = [p for p in json.load(sys.stdin)[\"peers\"] if p[\"uid\"] == $U1]
-print(\"limited\" if p and p[0][\"rate_limited\"] > 0 else p)'"
+# Asked until the flood shows (a loaded machine may start the flooder late),
+# while it lasts: its counts go with its connection.
+rate_status() {
+	"$FB" status --json --socket "$S" | python3 -c 'import json, sys
+p = [p for p in json.load(sys.stdin)["peers"] if p["uid"] == int(sys.argv[1])]
+print("limited" if p and p[0]["rate_limited"] > 0 else p)' "$U1"
+}
+i=0
+while [ $i -lt 100 ] && kill -0 $RATE1 2>/dev/null && [ "$(rate_status)" != limited ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+expect "max-rate: status counts the peer's refusals" "^limited$" rate_status
 wait $RATE1
 # 20 at once, then 20 a second for 1.5 s: about 50 served, the rest EAGAIN.
 expect "max-rate: the flood is served at the rate, the rest is EAGAIN" \

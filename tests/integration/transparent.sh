@@ -474,6 +474,13 @@ expect "an exec rule for a missing program is a warning" \
 	"exec rule .*missing-exec.policy:2 \(/nonexistent/fb-tool\): /nonexistent/fb-tool does not exist; the rule lets nothing run" \
 	"$FB" run --policy "$T/missing-exec.policy" -- true
 status "the run goes on after that warning" 0 "$FB" run --policy "$T/missing-exec.policy" -- true
+# An output tree the run makes ("allow all DIR/**"): exec is not what it
+# asked for, and nothing is said (but with -v).
+printf 'include @runtime\nallow all %s/not-yet/**\n' "$T" >"$T/output-all.policy"
+refute "allow all of a folder not made yet: no word of exec" "exec rule" \
+	"$FB" run --policy "$T/output-all.policy" -- true
+expect "allow all of a folder not made yet: said with -v" "not-yet does not exist yet; the rule lets nothing run there" \
+	"$FB" run -v --policy "$T/output-all.policy" -- true
 if [ "$(id -u)" -eq 0 ]; then # the worker runs as nobody
 	mkdir -p "$T/private"
 	cp "$T/bin/fbtool" "$T/private/tool"

@@ -368,12 +368,18 @@ test_policy_digest(void **state)
 	assert_string_equal(hex, want);
 	policy_free(p);
 
-	/* run's @tmp rules (each run's own folder) are not in it. */
+	/* run's own rules, @tmp (each run's own folder) and @command (its
+	 * script), are not in it. */
 	{
-		struct policy_load_opts o = { NULL, NULL, 0, "@tmp",
-			"allow read,write /tmp/filebroker.k3Jx9Q/**\n" };
+		const struct policy_extra ex[] = {
+			{ "@tmp", "allow read,write /tmp/filebroker.k3Jx9Q/**\n" },
+			{ "@command", "allow read /usr/bin/7z\n" },
+		};
+		struct policy_load_opts o = { 0 };
 		char hex2[65];
 
+		o.extras = ex;
+		o.nextras = 2;
 		assert_int_equal(policy_load_buffer_opts("t.policy", text, sizeof(text) - 1, NULL,
 				     &o, &p, NULL),
 		    0);

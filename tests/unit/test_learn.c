@@ -147,15 +147,151 @@ test_fold(void **state)
 	learn_free(&l);
 }
 
+/*
+ * Shared and personal folders: a random name made directly in /tmp,
+ * /var/tmp, /dev/shm or a home is folded only when its start stays
+ * literal, never into a pattern for every name there (the broker opens
+ * other users' files with root's rights); what is folded there is marked.
+ */
+static void
+test_fold_shared(void **state)
+{
+	const unsigned made = POLICY_CREATE | POLICY_WRITE | POLICY_DELETE | POLICY_READ;
+	struct learn l;
+	char p[64];
+	int i;
+
+	(void)state;
+	assert_int_equal(learn_init(&l), 0);
+	use(&l, "/tmp/8crnywrm", made); /* Python's probe of a folder */
+	use(&l, "/var/tmp/kwzmuefr", made);
+	use(&l, "/dev/shm/Ab3xY9Qz", made);
+	use(&l, "/tmp/20231207_123456-scantemp.Ab3dEf", made | POLICY_LIST);
+	use(&l, "/tmp/tmpq0bhyr23", made);
+	use(&l, "/tmp/tmp7x_aa9bc", made);
+	use(&l, "/tmp/tmpsre_857g", POLICY_CREATE | POLICY_LIST | POLICY_DELETE);
+	use(&l, "/tmp/tmpsre_857g/part", made);
+	use(&l, "/tmp/clamav-0d9f8e7c6b5a4f3e2d1c0b9a8f7e6d5c.tmp", made);
+	use(&l, "/home/u/kwzmuefr", made);
+	use(&l, "/home/u/.out.kwzmuefr", made);
+	use(&l, "/run/user/1000/Ab3xY9Qz", made);
+	/* Inputs in a home, a shared folder and a runtime folder: no DIR/ *. */
+	for (i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "/home/u/f%d.txt", i);
+		use(&l, p, POLICY_READ);
+		snprintf(p, sizeof(p), "/var/tmp/in%d.txt", i);
+		use(&l, p, POLICY_READ);
+		snprintf(p, sizeof(p), "/run/user/1000/s%d", i);
+		use(&l, p, POLICY_READ);
+	}
+	use(&l, "/home/u", POLICY_LIST);
+	assert_int_equal(learn_fold_temp(&l), 0);
+	assert_int_equal(learn_fold_inputs(&l, 3), 0);
+	/* Kept as they were, and said why. */
+	assert_non_null(entry(&l, "/tmp/8crnywrm"));
+	assert_non_null(entry(&l, "/tmp/8crnywrm")->kept);
+	assert_non_null(entry(&l, "/var/tmp/kwzmuefr"));
+	assert_non_null(entry(&l, "/dev/shm/Ab3xY9Qz"));
+	assert_non_null(entry(&l, "/tmp/20231207_123456-scantemp.Ab3dEf"));
+	assert_non_null(entry(&l, "/home/u/kwzmuefr"));
+	assert_non_null(entry(&l, "/home/u/kwzmuefr")->kept);
+	assert_non_null(entry(&l, "/run/user/1000/Ab3xY9Qz"));
+	assert_null(entry(&l, "/tmp/*"));
+	assert_null(entry(&l, "/var/tmp/*"));
+	assert_null(entry(&l, "/home/u/*"));
+	assert_null(entry(&l, "/home/u/**"));
+	assert_null(entry(&l, "/home/u/*.txt"));
+	assert_null(entry(&l, "/var/tmp/*.txt"));
+	assert_null(entry(&l, "/run/user/1000/*"));
+	/* Folded with their literal start, and marked in a shared folder. */
+	assert_non_null(entry(&l, "/tmp/tmp*"));
+	assert_non_null(entry(&l, "/tmp/tmp*")->sens);
+	assert_null(entry(&l, "/tmp/tmp*")->kept);
+	assert_non_null(entry(&l, "/tmp/tmp*/part"));
+	assert_non_null(entry(&l, "/tmp/clamav-*.tmp"));
+	assert_non_null(entry(&l, "/tmp/clamav-*.tmp")->sens);
+	assert_non_null(entry(&l, "/home/u/.out.*"));
+	assert_null(entry(&l, "/home/u/.out.*")->sens);
+	learn_free(&l);
+}
+
+/* One record as cmd_learn.c hands it over. */
+static int
+record(struct learn *l, const char *op, const char *canon, unsigned access, int err,
+    const char *rule)
+{
+	struct audit_rec r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.op, sizeof(r.op), "%s", op);
+	r.decision = rule == NULL ? AUDIT_WOULD_DENY : AUDIT_ALLOW;
+	r.rule = rule != NULL ? rule : "default";
+	r.path = r.canon = canon;
+	r.access = access;
+	r.err = err;
+	r.pid = 2;
+	r.uid = 65534;
+	return learn_record(l, &r, "a.jsonl", 1);
+}
+
+/*
+ * mkdir -p asks mkdir of every folder on its way, each answered EEXIST:
+ * those were not made, and are no reason to grant create or delete there
+ * (a learned policy once allowed create,delete of /tmp so).  What run
+ * grants by itself each run (its private temporary folder, a script
+ * COMMAND's read) needs no rule.
+ */
+static void
+test_record_existing(void **state)
+{
+	struct policy *base;
+	struct learn l;
+
+	(void)state;
+	assert_int_equal(policy_load_buffer("b", "include @runtime\n", 17, NULL, &base, NULL), 0);
+	assert_int_equal(learn_init(&l), 0);
+	assert_int_equal(record(&l, "mkdir", "/tmp", POLICY_CREATE, EEXIST, NULL), 1);
+	assert_int_equal(record(&l, "mkdir", "/tmp/w", POLICY_CREATE, EEXIST, NULL), 1);
+	assert_int_equal(record(&l, "mkdir", "/tmp/w/out", POLICY_CREATE, 0, NULL), 1);
+	assert_int_equal(record(&l, "mkdir", "/tmp/w/out/a", POLICY_CREATE, 0, NULL), 1);
+	assert_int_equal(record(&l, "mkdir", "/tmp/w/out/a", POLICY_CREATE, EEXIST, NULL), 1);
+	assert_int_equal(record(&l, "open", "/tmp/w/lock", POLICY_CREATE | POLICY_WRITE, EEXIST, NULL),
+	    1);
+	assert_int_equal(record(&l, "mkdir", "/tmp/filebroker.Ab3xY9/d", POLICY_CREATE, 0, "@tmp"), 0);
+	assert_int_equal(record(&l, "stat", "/tmp/filebroker.Ab3xY9", POLICY_STAT, 0,
+			     "@ancestor of @tmp"),
+	    0);
+	assert_int_equal(record(&l, "open", "/usr/bin/7z", POLICY_READ, 0, "@command"), 0);
+	/* the process's own /proc/PID is /proc/self, which the base allows */
+	assert_int_equal(record(&l, "open", "/proc/2/maps", POLICY_READ, 0, NULL), 1);
+	assert_int_equal(record(&l, "open", "/proc/2/status", POLICY_READ, 0, NULL), 1);
+	assert_int_equal(learn_finish(&l, base, 1, 3), 0);
+	/* Only seen: the folders above are visible by the rules below them. */
+	assert_null(entry(&l, "/tmp"));
+	assert_null(entry(&l, "/tmp/w"));
+	assert_int_equal(entry(&l, "/tmp/w/out")->access,
+	    POLICY_CREATE | POLICY_STAT | POLICY_DELETE);
+	assert_int_equal(entry(&l, "/tmp/w/out/a")->access,
+	    POLICY_CREATE | POLICY_STAT | POLICY_DELETE);
+	assert_int_equal(entry(&l, "/tmp/w/lock")->access, POLICY_STAT);
+	assert_null(entry(&l, "/tmp/filebroker.Ab3xY9/d"));
+	assert_null(entry(&l, "/tmp/filebroker.Ab3xY9"));
+	assert_null(entry(&l, "/usr/bin/7z"));
+	assert_null(entry(&l, "/proc/self/maps"));
+	assert_non_null(entry(&l, "/proc/self/status"));
+	learn_free(&l);
+	policy_free(base);
+}
+
 static void
 test_sensitive(void **state)
 {
 	static const char *const yes[] = { "/etc/shadow", "/etc/gshadow-", "/etc/sudoers",
 		"/root/.bashrc", "/home/other/.ssh/id_ed25519", "/srv/x/.ssh/authorized_keys",
 		"/proc/self/mem", "/proc/12/environ", "/srv/tls/server.key", "/etc/ssl/private/k",
-		"/home/other/notes.txt", "/dev/mem" };
+		"/home/other/notes.txt", "/dev/mem", "/run/user/1000/bus" };
 	static const char *const no[] = { "/etc/passwd", "/srv/in/a.txt", "/proc/self/status",
-		"/home", "/tmp/x.keys" };
+		"/home", "/tmp/x.keys", "/run/user/65534/pulse/native", "/run/user/1000" };
 	struct learn l;
 	size_t i;
 
@@ -300,6 +436,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_temp_names),
 		cmocka_unit_test(test_fold),
+		cmocka_unit_test(test_fold_shared),
+		cmocka_unit_test(test_record_existing),
 		cmocka_unit_test(test_sensitive),
 		cmocka_unit_test(test_property),
 	};

@@ -662,7 +662,8 @@ load_diags(const char *text, char *msg, size_t size)
 static void
 test_builtins(void **state)
 {
-	static const char *const names[] = { "@python3", "@perl", "@shell", "@tls", "@users" };
+	static const char *const names[] = { "@python3", "@perl", "@shell", "@git", "@tls",
+		"@users" };
 	static const char *const never[] = { "/etc/shadow", "/etc/gshadow", "/etc/ssl/private/k.pem",
 		"/root/.ssh/id_ed25519", "/home/u/.bashrc", "/dev/tty", "/proc/1/mem", "/etc/sudoers" };
 	struct policy *p;
@@ -688,7 +689,7 @@ test_builtins(void **state)
 		policy_free(p);
 	}
 	assert_int_equal(load_diags("include @python3\ninclude @perl\ninclude @shell\n"
-				    "include @tls\ninclude @users\ninclude @runtime\n",
+				    "include @git\ninclude @tls\ninclude @users\ninclude @runtime\n",
 			     msg, sizeof(msg)),
 	    0);
 
@@ -705,6 +706,24 @@ test_builtins(void **state)
 	assert_int_equal(allowed(p, "/usr/share/perl/5.36/Getopt/Long.pm", POLICY_READ, 0), 1);
 	assert_int_equal(allowed(p, "/proc/7/exe", POLICY_STAT, 7), 1);
 	assert_int_equal(allowed(p, "/proc/7/exe", POLICY_READ, 7), 0);
+	assert_int_equal(allowed(p, "/usr/bin/pwd", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/usr/bin/pwd", POLICY_EXEC, 0), 0);
+	policy_free(p);
+	p = load("include @git\n");
+	assert_int_equal(allowed(p, "/usr/bin/git", POLICY_EXEC, 0), 1);
+	assert_int_equal(allowed(p, "/usr/lib/git-core/git-sh-setup", POLICY_EXEC | POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/usr/share/git-core/templates/hooks", POLICY_LIST, 0), 1);
+	assert_int_equal(allowed(p, "/etc/gitconfig", POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/usr/share/git-core/x", POLICY_WRITE, 0), 0);
+	policy_free(p);
+	p = load("include @runtime\n");
+	assert_int_equal(allowed(p, "/sys/devices/system/cpu/online", POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/sys/devices/system/cpu/cpu0/online", POLICY_READ, 0), 0);
+	assert_int_equal(allowed(p, "/proc/stat", POLICY_READ, 0), 0);
+	/* its own memory map only */
+	assert_int_equal(allowed(p, "/proc/7/maps", POLICY_READ, 7), 1);
+	assert_int_equal(allowed(p, "/proc/8/maps", POLICY_READ, 7), 0);
+	assert_int_equal(allowed(p, "/proc/7/mem", POLICY_READ, 7), 0);
 	policy_free(p);
 	p = load("include @shell\n");
 	assert_int_equal(allowed(p, "/usr/bin/dash", POLICY_EXEC, 0), 1);

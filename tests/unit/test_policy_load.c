@@ -657,6 +657,115 @@ test_file_check(void **state)
 	policy_diags_free(&d);
 }
 
+/* A rule check that says every literal part under /link. */
+static int
+say_link(const struct policy *p, const char *prefix, unsigned access, int allow, char *why,
+    size_t size, void *arg)
+{
+	struct policy_decision d;
+
+	/* the policy as loaded decides */
+	assert_int_equal(policy_decide(p, "/a/b", POLICY_READ, 0, &d), 0);
+	assert_true(d.allowed);
+	assert_true(access != 0);
+	assert_int_equal(allow, strcmp(prefix, "/link/x") != 0);
+	(*(int *)arg)++;
+	if (strncmp(prefix, "/link", 5) != 0)
+		return 0;
+	snprintf(why, size, "%s leads through /link", prefix);
+	return -1;
+}
+
+/* policy_load_opts.rule_check: each rule written, by its literal part,
+ * a warning at its place; not the built-in profiles' rules. */
+static void
+test_rule_check(void **state)
+{
+	struct policy_load_opts opts = { 0 };
+	struct policy_diags d = { 0 };
+	struct policy *p;
+	int n = 0;
+
+	(void)state;
+	opts.rule_check = say_link;
+	opts.arg = &n;
+	put("links.policy", "include @runtime\nallow read /a/b\ndeny read /link/x/*.key\n"
+			    "allow read,list /link/**\n");
+	assert_int_equal(policy_load_opts(at("links.policy"), &opts, &p, &d), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(d.nerrors, 0);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.v[0].severity, POLICY_WARNING);
+	assert_int_equal(d.v[0].line, 3);
+	assert_string_equal(d.v[0].msg, "/link/x leads through /link");
+	assert_int_equal(d.v[1].line, 4);
+	assert_string_equal(d.v[1].msg, "/link leads through /link");
+	policy_diags_free(&d);
+	policy_free(p);
+}
+
+/* policy_load_opts.extras: the caller's rules, first, each named by its
+ * name alone; printed by policy_print(), left out by policy_print_own(). */
+static void
+test_extras(void **state)
+{
+	const struct policy_extra ex[] = { { "@command", "allow read /usr/bin/7z\n" },
+		{ "@other", "allow read /x\nallow stat /y\n" } };
+	struct policy_load_opts opts = { 0 };
+	struct policy_diags d = { 0 };
+	struct policy_decision dec;
+	struct policy *p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	opts.extras = ex;
+	opts.nextras = 2;
+	put("own.policy", "allow read /a\ndeny read /x\n");
+	assert_int_equal(policy_load_opts(at("own.policy"), &opts, &p, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(policy_decide(p, "/usr/bin/7z", POLICY_READ, 0, &dec), 0);
+	assert_true(dec.allowed);
+	assert_string_equal(dec.rule, "@command");
+	assert_int_equal(policy_decide(p, "/y", POLICY_STAT, 0, &dec), 0);
+	assert_string_equal(dec.rule, "@other");
+	/* a deny of the policy's still wins */
+	assert_int_equal(policy_decide(p, "/x", POLICY_READ, 0, &dec), 0);
+	assert_false(dec.allowed);
+	assert_int_equal(policy_nrules(p), 5);
+	/* printed: all; the policy's own: its own lines only */
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(policy_print(p, f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "allow read /usr/bin/7z\t# @command\n"));
+	free(buf);
+	buf = NULL;
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(policy_print_own(p, f), 0);
+	fclose(f);
+	assert_null(strstr(buf, "@command"));
+	assert_null(strstr(buf, "@other"));
+	assert_non_null(strstr(buf, "allow read /a"));
+	free(buf);
+	policy_free(p);
+
+	/* an error in an extra text is one of the load, named by it */
+	const struct policy_extra bad[] = { { "@command", "allow reed /z\n" } };
+	opts.extras = bad;
+	opts.nextras = 1;
+	assert_int_equal(policy_load_opts(at("own.policy"), &opts, &p, &d), -1);
+	assert_string_equal(d.v[0].file, "@command");
+	policy_diags_free(&d);
+	/* a name that is not one */
+	const struct policy_extra noname[] = { { "command", "allow read /z\n" } };
+	opts.extras = noname;
+	assert_int_equal(policy_load_buffer_opts("(text)", "allow read /a\n", 14, NULL, &opts, &p,
+			     &d),
+	    -1);
+	policy_diags_free(&d);
+}
+
 static int
 count_file(const char *name, void *arg)
 {
@@ -670,9 +779,10 @@ count_file(const char *name, void *arg)
 static void
 test_extra_rules(void **state)
 {
-	struct policy_load_opts opts = { NULL, NULL, 0, "@tmp",
+	struct policy_extra ex = { "@tmp",
 		"allow read,write,create,delete,list /tmp/fb.x/** mode=0700\n"
 		"deny delete /tmp/fb.x\n" };
+	struct policy_load_opts opts = { 0 };
 	struct policy_decision d;
 	struct policy_diags dg = { 0 };
 	const struct policy *view;
@@ -683,6 +793,8 @@ test_extra_rules(void **state)
 	int nfiles = 0;
 
 	(void)state;
+	opts.extras = &ex;
+	opts.nextras = 1;
 	put("extra.policy", "allow read /tmp/fb.x/**\nprofile any\nallow read /a\n");
 	assert_int_equal(policy_load_opts(at("extra.policy"), &opts, &p, &dg), 0);
 	assert_int_equal(dg.nerrors, 0);
@@ -721,13 +833,13 @@ test_extra_rules(void **state)
 	policy_free(p);
 
 	/* an error in them names them */
-	opts.extra_text = "allow bogus /x\n";
+	ex.text = "allow bogus /x\n";
 	assert_int_equal(policy_load_buffer_opts("(text)", "", 0, NULL, &opts, &p, &dg), -1);
 	assert_string_equal(dg.v[0].file, "@tmp");
 	policy_diags_free(&dg);
 	/* a name that could be a file's is refused */
-	opts.extra_name = "tmp";
-	opts.extra_text = "allow read /x\n";
+	ex.name = "tmp";
+	ex.text = "allow read /x\n";
 	assert_int_equal(policy_load_buffer_opts("(text)", "", 0, NULL, &opts, &p, &dg), -1);
 	policy_diags_free(&dg);
 }
@@ -747,6 +859,8 @@ main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_fuzz_regressions),
 		cmocka_unit_test(test_file_check),
+		cmocka_unit_test(test_rule_check),
+		cmocka_unit_test(test_extras),
 		cmocka_unit_test(test_extra_rules),
 	};
 
