@@ -365,9 +365,11 @@ static const struct {
 	{ "renameat", ANY, A_NONE },
 	{ "renameat2", ANY, A_RENAME_FLAGS },
 	{ "fchownat", CHOWN, A_NONE },
-	/* chmod, truncate and symlink, on the wire (fb_chmod() ...) as in
-	 * transparent mode; fchmodat also gives a folder, FIFO or file made
-	 * for a worker its mode once given (ops_names.c). */
+	/* What the broker makes gets the worker's mode, through its
+	 * /proc/self/fd, whatever the broker's umask took (ops_new_mode()),
+	 * a folder, FIFO or file made by name once given (ops_names.c); and
+	 * chmod, truncate and symlink, on the wire (fb_chmod() ...) as in
+	 * transparent mode. */
 	{ "fchmodat", ANY, A_NONE },
 	{ "ftruncate", ANY, A_NONE },
 	{ "symlinkat", ANY, A_NONE },

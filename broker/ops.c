@@ -11,9 +11,12 @@
  *		(@link, @rename, @broker-file)
  *	ENOENT	missing, or invisible to the worker: stat, lstat, access,
  *		readlink and statfs never tell a path the policy hides from
- *		one that does not exist
- *	EINVAL	unsupported flags (O_PATH, O_TMPFILE, unknown bits), a
- *		relative path; transparent mode's O_PATH is EOPNOTSUPP
+ *		one that does not exist, but in a folder the worker may list,
+ *		whose listing tells it: there a hidden name is EACCES
+ *	EINVAL	unsupported flags (O_TMPFILE, unknown bits, O_PATH on the
+ *		wire), a relative path
+ *	EOPNOTSUPP  transparent mode's O_PATH of anything but a folder asked
+ *		for with O_DIRECTORY (ops_open.c, open_path())
  *	EPERM	utimensat with explicit times on a file not the worker's;
  *		chmod of a file not the worker's, or asking for a set-user-ID
  *		bit (or set-group-ID on a file), or of a descriptor whose

@@ -1,7 +1,9 @@
 /*
  * ops_query.c: the operations that look at an object and answer with what
- * they see: stat, lstat, access, readlink, realpath, statfs, and inotify_add_watch
- * (a watch on it).  Each hides a path the worker may not see as missing.
+ * they see: stat, lstat, access, readlink, realpath, statfs, and
+ * inotify_add_watch (a watch on it).  Each hides a path the worker may not
+ * see as missing, but where it may list the folder that holds it
+ * (ops_hidden()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +30,7 @@ stat_path(struct opctx *c, int follow)
 		walk_release(&w);
 		return e;
 	}
-	e = ops_decide(c, w.canon, POLICY_STAT, NULL) ? 0 : ENOENT;
+	e = ops_decide(c, w.canon, POLICY_STAT, NULL) ? 0 : ops_hidden(c, w.canon, ENOENT);
 	if (e == 0)
 		c->res->st = w.st;
 	walk_release(&w);
@@ -45,7 +47,7 @@ op_statfs(struct opctx *c)
 
 	if ((e = ops_walk_object(c, WALK_FOLLOW, &w, ENOENT)) == 0) {
 		if (!ops_decide(c, w.canon, POLICY_STAT, NULL))
-			e = ENOENT;
+			e = ops_hidden(c, w.canon, ENOENT);
 		else if (fstatfs(w.fd, &c->res->sfs) == -1)
 			e = errno;
 	}
@@ -97,7 +99,7 @@ out:
 
 /*
  * realpath(3) (the wire only): the canonical path the broker decides on,
- * of a path the worker may stat, hidden as stat hides it.  Nothing the
+ * of a path the worker may stat, hidden as stat hides it (ops_hidden()).  Nothing the
  * worker could not learn by a readlink and a stat of each component.
  */
 int
@@ -109,7 +111,7 @@ op_realpath(struct opctx *c)
 
 	if ((e = ops_walk_object(c, WALK_FOLLOW, &w, ENOENT)) == 0) {
 		if (!ops_decide(c, w.canon, POLICY_STAT, NULL))
-			e = ENOENT;
+			e = ops_hidden(c, w.canon, ENOENT);
 		else if ((n = strlen(w.canon)) >= sizeof(c->res->target))
 			e = ENAMETOOLONG;
 		else
@@ -154,7 +156,7 @@ op_access(struct opctx *c)
 	if (mode & X_OK)
 		access |= isdir ? POLICY_LIST : POLICY_EXEC;
 	if (!ops_decide(c, w.canon, access, NULL))
-		e = ops_visible(c, w.canon) ? EACCES : ENOENT;
+		e = ops_visible(c, w.canon) ? EACCES : ops_hidden(c, w.canon, ENOENT);
 	else if (mode != F_OK && (e = ops_guard(c, w.canon, &w.st,
 					  (mode & W_OK) ? PROTECT_CHANGE : PROTECT_READ)) != 0)
 		; /* what an open of it would be told */
@@ -215,7 +217,7 @@ op_readlink(struct opctx *c)
 	}
 	ops_canon(c, c->canon, &w);
 	if (!ops_decide(c, w.canon, POLICY_STAT, NULL))
-		e = ENOENT;
+		e = ops_hidden(c, w.canon, ENOENT);
 	else if (!S_ISLNK(w.st.st_mode))
 		e = readlink_self(c);
 	else if ((n = readlinkat(w.fd, "", c->res->target, sizeof(c->res->target))) < 0)

@@ -234,7 +234,8 @@ int fb_conn_symlink(fb_conn *conn, const char *target, const char *linkpath);
  * followed, "." and ".." gone), for a path the policy lets the worker
  * stat.  resolved: PATH_MAX bytes, or NULL for a buffer from malloc(3),
  * the caller's to free.  Returns resolved (or the new buffer), or NULL
- * with errno: ENOENT (missing or hidden), ENOMEM, or as fb_stat(). */
+ * with errno: ENOENT (missing or hidden), ENOMEM, or as fb_stat() for
+ * the same path. */
 char *fb_realpath(const char *path, char *resolved);
 char *fb_conn_realpath(fb_conn *conn, const char *path, char *resolved);
 

@@ -61,9 +61,10 @@ enum policy_access {
 					  once (a bound computed at load time;
 					  policies above it are refused) */
 
-/* The default bound on the permission bits of files created under an allow
- * rule without mode=. */
-#define POLICY_DEFAULT_CREATE_MODE 0600
+/* The bound on the permission bits of what is created under an allow rule
+ * without mode=: none, so that a new file gets the mode its program asked
+ * for less the program's umask, as the kernel would make it. */
+#define POLICY_DEFAULT_CREATE_MODE 0777
 
 struct policy; /* opaque, immutable once loaded: safe to share between threads */
 

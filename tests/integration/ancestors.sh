@@ -30,6 +30,18 @@ status "mkdir -p into an allowed tree" 0 run_in "$P" mkdir -p "$O/x/y"
 if [ -d "$O/x/y" ]; then pass "mkdir -p made $O/x/y"; else fail "mkdir -p made nothing"; fi
 refute "mkdir -p: no folder above the tree is hidden" "denied (stat|access)" \
 	run_in "$P" mkdir -p "$O/x/y/z"
+# Its mkdir of each folder above the tree (/, $T, ...) answers EEXIST, as
+# the kernel does to anyone who may stat it: not a denial.
+refute "mkdir -p: no denial for the folders that exist" "denied|requests? denied" \
+	run_in "$P" mkdir -p "$O/x/y/w"
+(cd "$O" && "$FB" run --policy "$P" --audit "$T/mk.jsonl" -- mkdir -p "$O/x/v") >/dev/null 2>&1
+expect "mkdir of a folder above the tree: recorded as an allowed stat with EEXIST" \
+	"\"op\":\"mkdir\",\"path\":\"$T\",\"canon\":\"$T\",\"access\":\"stat\",\"flags\":null,\"decision\":\"allow\",\"rule\":\"@ancestor of [^\"]*\",\"errno\":\"EEXIST\"" \
+	cat "$T/mk.jsonl"
+refute "mkdir -p: no record denies" "\"decision\":\"deny\"" cat "$T/mk.jsonl"
+# Where the worker may not see the folder, the denial as before.
+expect "mkdir of a hidden folder: still denied, EACCES" "Permission denied" \
+	run_in "$P" mkdir "$T/srv/other"
 expect "realpath of an allowed path" "^$O/x/y\$" run_in "$P" realpath "$O/x/y"
 ln -s x "$O/lnk"
 expect "realpath through a symlink and .." "^$O/x/y\$" run_in "$P" realpath "$O/lnk/../x/y"

@@ -523,9 +523,10 @@ test_create_mode(void **state)
 	p = load("allow create,write /out/*.txt\nallow create /out/*.sh mode=0750\n"
 		 "allow create /out/** mode=0644\nallow read /out/**\n"
 		 "allow create /x mode=07777\nallow create /y mode=0\n");
+	/* No mode=: no bound, the program's mode less its umask. */
 	assert_int_equal(policy_decide(p, "/out/a.txt", POLICY_CREATE, 0, &d), 0);
 	assert_true(d.allowed);
-	assert_int_equal(d.create_mode, 0600);
+	assert_int_equal(d.create_mode, 0777);
 	assert_int_equal(policy_decide(p, "/out/a.sh", POLICY_CREATE, 0, &d), 0);
 	assert_int_equal(d.create_mode, 0750);
 	assert_int_equal(policy_decide(p, "/out/sub/a.bin", POLICY_CREATE, 0, &d), 0);
