@@ -432,7 +432,9 @@ handle(struct notifier *n)
 {
 	int e;
 
-	clock_gettime(CLOCK_MONOTONIC, &n->t0);
+	/* For the record's duration: without a sink there is none. */
+	if (n->s->audit != NULL)
+		clock_gettime(CLOCK_MONOTONIC, &n->t0);
 	if (read_call(n) == ANSWERED || descriptor_call(n) == ANSWERED)
 		return;
 	e = resolve_base(n);

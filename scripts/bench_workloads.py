@@ -505,6 +505,8 @@ def audit_summary(path):
                 r = json.loads(ln)
             except ValueError:
                 continue
+            if "event" in r:
+                continue  # the session's and the file's own records, no call
             n += 1
             k = f"{r.get('op')} {r.get('decision')} {r.get('errno') or '-'}"
             by[k] += 1
