@@ -282,7 +282,14 @@ uninstall:
 # make bench: the benchmark suite (never part of make check); docs/bench.md.
 # Programs are built into $(B)/bench/; results land in $(B)/bench/results.json.
 BENCH_BIN := $(B)/bench/bench_floor $(B)/bench/bench_client $(B)/bench/bench_spawn \
-	$(B)/bench/bench_policy $(B)/bench/bench_transparent $(B)/bench/bench_serve
+	$(B)/bench/bench_policy $(B)/bench/bench_transparent $(B)/bench/bench_serve \
+	$(B)/bench/fbcat-static
+
+# fbcat built static, beside the dynamic $(B)/examples/fbcat: the start-up of
+# an explicit-mode worker either way (section 5).
+$(B)/bench/fbcat-static: client/examples/fbcat.c $(B)/libfilebroker.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -static $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # Static: a sandboxed worker with a 1-rule policy cannot load libraries.
 $(B)/bench/bench_client: tests/bench/bench_client.c tests/bench/bench_util.c $(B)/libfilebroker.a

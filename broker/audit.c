@@ -525,7 +525,7 @@ out_quoted(struct out *o, const char *s)
  * [(resolved ...)] (ACCESS) for pid N[: rule R].
  */
 static void
-out_human(struct out *o, const struct audit_event *ev)
+out_human(struct out *o, const struct audit_event *ev, int hide)
 {
 	int trunc = 0;
 
@@ -543,10 +543,16 @@ out_human(struct out *o, const struct audit_event *ev)
 	if ((ev->canon != NULL && (ev->path == NULL || strcmp(ev->canon, ev->path) != 0)) ||
 	    (ev->canon2 != NULL && (ev->path2 == NULL || strcmp(ev->canon2, ev->path2) != 0))) {
 		out_str(o, " (resolved ");
-		out_quoted(o, ev->canon ? ev->canon : "?");
+		if (hide && ev->canon_hidden)
+			out_str(o, "elsewhere, hidden from the worker");
+		else
+			out_quoted(o, ev->canon ? ev->canon : "?");
 		if (ev->path2 != NULL) {
 			out_str(o, " to ");
-			out_quoted(o, ev->canon2 ? ev->canon2 : "?");
+			if (hide && ev->canon2_hidden)
+				out_str(o, "elsewhere, hidden from the worker");
+			else
+				out_quoted(o, ev->canon2 ? ev->canon2 : "?");
 		}
 		out_str(o, ")");
 	}
@@ -569,7 +575,7 @@ audit_format_denial(const struct audit_event *ev, char *buf, size_t size)
 	if (ev->rule == NULL || ev->allowed)
 		return out_end(&o);
 	out_str(&o, ev->waived ? "filebroker: would deny " : "filebroker: denied ");
-	out_human(&o, ev);
+	out_human(&o, ev, 1);
 	out_str(&o, "\n");
 	return out_end(&o);
 }
@@ -687,7 +693,7 @@ audit_format_journal(const struct audit_event *ev, char *buf, size_t size, struc
 		out_str(&o, "allowed ");
 	else
 		out_str(&o, ev->waived ? "would deny " : "denied ");
-	out_human(&o, ev);
+	out_human(&o, ev, 0);
 	if (ev->err != 0) {
 		out_str(&o, ": ");
 		out_errno(&o, ev->err);
@@ -878,6 +884,8 @@ audit_format_session_start(const struct audit_sess *s, const struct audit_sessio
 	} else
 		out_str(&o, "null");
 	out_field(&o, "profile", info->profile, AUDIT_STR_MAX, 1, &trunc);
+	if (info->tmp != NULL)
+		out_field(&o, "tmp", info->tmp, AUDIT_STR_MAX, 1, &trunc);
 	if (info->complain)
 		out_str(&o, ",\"complain\":true");
 	if (trunc)

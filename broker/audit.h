@@ -113,6 +113,16 @@ struct audit_event {
 				 mode let the request through: "would-deny" */
 	struct audit_sess *session; /* the session asking, counted by
 				       audit_write(); NULL: none (null) */
+	/* A policy denial: the access asked of the path it was decided on
+	 * when the request was denied (0: not known), and whether that path
+	 * is canon2 (1) or canon (0).  Not written in records: for the
+	 * denial line's hint (hint.h). */
+	unsigned denied_access;
+	int denied_second;
+	/* The denial line leaves out canon (canon2) and says only that the
+	 * path led elsewhere: the worker may not know where (denials.c).
+	 * Records and the journal's message keep both. */
+	int canon_hidden, canon2_hidden;
 };
 
 enum audit_style { AUDIT_JSON, AUDIT_DENIALS };
@@ -252,6 +262,8 @@ struct audit_session {
 				      built-in default */
 	const char *policy_sha256; /* audit_policy_sha256() of the policy */
 	const char *profile;	   /* serve: the profile's "FILE:LINE" */
+	const char *tmp;	   /* run: the private temporary folder, or NULL
+				      (no key in the record) */
 	int complain;		   /* --complain */
 	/*
 	 * run: this process started the worker: command, cwd, the invoker's
@@ -461,7 +473,9 @@ ssize_t audit_format_close(const struct timespec *when, pid_t broker_pid, char *
  *	filebroker: denied open of "/etc/shadow" (read) for pid 123: rule default
  *
  * or, for a denial complain mode waived, "filebroker: would deny open of
- * ...".  Strings are escaped as in JSON records.  Returns its length (NUL
+ * ...".  A canonical path marked hidden (canon_hidden, canon2_hidden) is
+ * shown as "elsewhere, hidden from the worker".  Strings are escaped as in
+ * JSON records.  Returns its length (NUL
  * excluded); 0 with an empty string when the event is not a denial; -1 with
  * errno ENOBUFS as audit_format().
  */

@@ -20,7 +20,7 @@
 #include "policy.h"
 #include "sha256.h"
 
-/* fopencookie() writer: every byte policy_print() writes is hashed. */
+/* fopencookie() writer: every byte policy_print_own() writes is hashed. */
 static ssize_t
 hash_write(void *cookie, const char *p, size_t n)
 {
@@ -40,7 +40,10 @@ audit_policy_sha256(const struct policy *p, char hex[65])
 	sha256_init(&c);
 	if ((f = fopencookie(&c, "w", io)) == NULL)
 		return -1;
-	r = policy_print(p, f);
+	/* Not run's own rules (@tmp, @command): they name that run's folder
+	 * and COMMAND, and the digest is the policy's, as `filebroker check
+	 * --print` prints it. */
+	r = policy_print_own(p, f);
 	if (fclose(f) == EOF || r == -1)
 		return -1;
 	sha256_final(&c, d);

@@ -1,19 +1,30 @@
 /*
- * cmd_learn.c: `filebroker learn`, a policy from what a program used: its
- * options, running COMMAND under `filebroker run --complain` (the same
- * binary, the same code path: what learn sees is what run decides), and
- * reading the audit files; what is made of the records is learn.c's.
+ * cmd_learn.c: `filebroker learn`, a policy from what a program used.
+ *
+ * It reads audit records, from files or from running COMMAND itself under
+ * `filebroker run --complain` (the same binary, the same code path: what
+ * learn sees is what run decides), and prints a policy that allows every
+ * (canonical path, access) the records show as used: allowed and
+ * would-deny requests.  Requests an enforcing broker denied, and requests
+ * that failed before any decision, were never used and are left out.
+ * Paths a base policy (or, without one, @runtime) already allows are left
+ * to it.  A next run must work too: what the run made or truncated may be
+ * replaced, and the names that change from run to run (temporary files,
+ * the inputs) are folded into the patterns a person would write
+ * (broker/learn.c), unless --exact.  Each rule says which records it came
+ * from, and grants a person must look at (the password hashes, keys,
+ * other users' homes) are marked and said on stderr.  What is made of the
+ * records, and the printing, are learn.c's; this is the command line and
+ * the reading.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "audit_files.h"
@@ -24,6 +35,56 @@
 #include "policy.h"
 
 #define LEARN_FROM_MAX 64
+
+/* What the reading gathers. */
+struct gather {
+	struct learn l;
+	struct audit_files *af;
+	const char *file;  /* the file being read, for the rules' comments */
+	uint64_t base;	   /* lines read before it */
+	uint64_t cb_lines; /* lines read when the last record used came */
+	uint64_t cb_other; /* and lines that were no record */
+};
+
+static int
+take_record(const struct audit_rec *r, void *arg)
+{
+	struct gather *g = arg;
+	/* The record's line: it is passed on once the next line has been read
+	 * (audit_read_stream()), so one line back; read_file() corrects the
+	 * last one of a file, passed on at its end. */
+	uint64_t lines = g->af->st.lines;
+	uint64_t other = g->af->st.bad + g->af->st.torn + g->af->st.events;
+	int used = learn_record(&g->l, r, g->file, lines - g->base - 1);
+
+	if (used == -1)
+		fatal("learn: memory");
+	if (used) {
+		g->cb_lines = lines;
+		g->cb_other = other;
+	}
+	return 0;
+}
+
+/* Read one file; the last record of it, when the reading passed it on at
+ * the very end, is on the last line itself. */
+static int
+read_file(struct gather *g, const char *name, const char *shown)
+{
+	uint64_t seq0 = g->l.used;
+	size_t i;
+	int r;
+
+	g->file = shown;
+	g->base = g->af->st.lines;
+	r = audit_files_read(g->af, name, take_record, g);
+	if (g->l.used > seq0 && g->af->st.lines == g->cb_lines &&
+	    g->af->st.bad + g->af->st.torn + g->af->st.events == g->cb_other)
+		for (i = 0; i < g->l.n; i++)
+			if (g->l.v[i].first.seq == g->l.used)
+				g->l.v[i].first.line++;
+	return r;
+}
 
 /* Run COMMAND under `filebroker run --complain`; its stdout goes to our
  * stderr so that stdout holds the policy alone.  Returns its status. */
@@ -70,29 +131,52 @@ static void
 learn_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: filebroker learn [--from FILE]... [--base POLICY] [--generalize]\n"
-	    "                        [--min N] [--sensitive PATH]... [-o FILE]\n"
-	    "                        [-- COMMAND [ARG...]]\n\n"
-	    "Print a policy that allows what a program used and nothing more, with\n"
-	    "a comment counting the uses of each rule.  The records come from the\n"
-	    "audit files given with --from ('-' for stdin; gzip-compressed ones as\n"
-	    "logrotate leaves them too), or from running COMMAND\n"
-	    "as `filebroker run --complain --policy BASE --audit TMP -- COMMAND`\n"
-	    "(its output goes to stderr).  Allowed and would-deny requests count as\n"
-	    "used; denied ones and failed ones do not.  What the program made, its\n"
-	    "next run finds there: a file made by open(O_CREAT) also gets the read\n"
-	    "or write that open asked for, a folder it made stat.\n\n"
+	    "usage: filebroker learn [--from FILE]... [--base POLICY] [--exact | --generalize]\n"
+	    "                        [--min N] [--sensitive PATH]... [--audit FILE]\n"
+	    "                        [-o FILE] [-- COMMAND [ARG...]]\n\n"
+	    "Print a policy that allows what a program used, and what its next run\n"
+	    "needs, each rule with a comment saying how many records it came from\n"
+	    "and the first of them.  The records come from the audit files given\n"
+	    "with --from ('-' for stdin; gzip-compressed ones as logrotate leaves\n"
+	    "them too), or from running COMMAND as `filebroker run --complain\n"
+	    "--policy BASE --audit TMP -- COMMAND` (its output goes to stderr).\n"
+	    "Allowed and would-deny requests count as used; denied ones, failed\n"
+	    "ones and ones whose path is not canonical do not, nor do those run\n"
+	    "allows by itself (its private temporary folder, rule @tmp).  A rule\n"
+	    "too long for a policy line is left out, with a warning.\n\n"
+	    "A next run finds what this one made, and may replace it: a file made\n"
+	    "by open(O_CREAT) also gets the read or write that open asked for, a\n"
+	    "folder it made stat; whatever it made may be removed and made again\n"
+	    "(delete, and write for a file), and a file it truncated may be made\n"
+	    "anew (create, delete).  A name that was there already (EEXIST, as\n"
+	    "mkdir -p's folders on its way) was not made: stat only.  Names that\n"
+	    "change from run to run are folded into patterns (see --exact):\n"
+	    "temporary names (mkstemp's tmp.XXXXXX, Python's tmpXXXXXXXX, hex and\n"
+	    "number runs) below /tmp, /var/tmp and /dev/shm or of files the run\n"
+	    "made and removed, with '*' for their random part; directly in a shared\n"
+	    "temporary folder or a home only when three or more characters stay\n"
+	    "before the '*' (/tmp/tmp*, /tmp/clamav-*, marked SENSITIVE in a shared\n"
+	    "folder), else the name is kept as it was, with a warning: never\n"
+	    "/tmp/*.  A listed folder with N or more read paths below it becomes\n"
+	    "DIR/**; N or more files of one folder with the same access DIR/*.EXT\n"
+	    "(one extension) or DIR/*; a folder with two folded sub-folders\n"
+	    "DIR/**; never at or above a sensitive root, nor at a home\n"
+	    "(/home/NAME, /run/user/UID).  Grants of the password hashes, keys,\n"
+	    "/root, other users' homes and /run/user folders or another process's\n"
+	    "memory are marked SENSITIVE and said on stderr.\n\n"
 	    "  --from FILE       read audit records from FILE (repeatable)\n"
 	    "  --base POLICY     start from POLICY: include it, learn only what it\n"
 	    "                    does not allow (default: include @runtime)\n"
-	    "  --generalize      fold N or more files of one folder with the same\n"
-	    "                    access into DIR/*, and a folder with two folded\n"
-	    "                    sub-folders into DIR/**; never at or above a\n"
-	    "                    sensitive root\n"
-	    "  --min N           N for --generalize (default 3)\n"
-	    "  --sensitive PATH  another sensitive root (repeatable; defaults: /,\n"
-	    "                    /etc, /home, /root, /usr, /var, /proc, /dev, /sys,\n"
-	    "                    /tmp, /run, /boot, /srv, /opt, /mnt, /media)\n"
+	    "  --exact           fold nothing: one rule per path used\n"
+	    "  --generalize      fold (the default; kept for scripts)\n"
+	    "  --min N           N for folding (default 3)\n"
+	    "  --sensitive PATH  another sensitive root, at or above which nothing\n"
+	    "                    is folded (repeatable; defaults: /, /etc, /home,\n"
+	    "                    /root, /usr, /var, /proc, /dev, /sys, /tmp, /run,\n"
+	    "                    /boot, /srv, /opt, /mnt, /media, /var/tmp,\n"
+	    "                    /dev/shm, /run/lock, /run/user)\n"
+	    "  --audit FILE      with COMMAND: keep its records in FILE (which must\n"
+	    "                    not exist), so that the comments name their lines\n"
 	    "  -o, --output FILE write the policy to FILE instead of stdout\n\n"
 	    "Exit status: 0 when a policy was written (a COMMAND's own failure is\n"
 	    "reported on stderr); 3 when it was, but some line read was torn or\n"
@@ -101,42 +185,50 @@ learn_usage(FILE *f)
 	    "that does not load.\n");
 }
 
-/* cmd_learn() with l made: what is learned goes into it. */
-static int
-learn_main(int argc, char **argv, struct learn *l)
+int
+cmd_learn(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "from", required_argument, NULL, 'f' },
 		{ "base", required_argument, NULL, 'b' },
 		{ "generalize", no_argument, NULL, 'g' },
+		{ "exact", no_argument, NULL, 'x' },
 		{ "min", required_argument, NULL, 'm' },
 		{ "sensitive", required_argument, NULL, 's' },
+		{ "audit", required_argument, NULL, 'a' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *from[LEARN_FROM_MAX], *base = NULL, *output = NULL;
-	char tmpdir[] = "/tmp/fblearn.XXXXXX", audit[64], tpolicy[64], basebuf[PATH_MAX];
+	const char *from[LEARN_FROM_MAX], *base = NULL, *output = NULL, *keep = NULL;
+	char tmpdir[] = "/tmp/fblearn.XXXXXX", audit[PATH_MAX], tpolicy[64], basebuf[PATH_MAX];
 	char source[256];
 	struct audit_files af;
 	struct policy_diags diags;
 	char line[POLICY_DIAG_LINE_MAX];
 	struct policy *bp = NULL;
+	struct gather g;
+	struct stat st;
 	size_t nfrom = 0, i, min = 3;
-	int c, generalize = 0, status = 0, ran = 0, cst = 0;
+	int c, exact = 0, status = 0, ran = 0, cst = 0;
 	char *end;
 	long v;
 	FILE *f, *out = stdout;
 
+	memset(&g, 0, sizeof(g));
 	memset(&af, 0, sizeof(af));
 	af.tool = "learn";
+	g.af = &af;
+	if (learn_init(&g.l) == -1)
+		fatal("learn: memory");
+	status = 2; /* a usage error, until the records are read */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (nfrom == LEARN_FROM_MAX) {
 				log_warnx("learn: at most %d --from", LEARN_FROM_MAX);
-				return 2;
+				goto done;
 			}
 			from[nfrom++] = optarg;
 			break;
@@ -144,45 +236,62 @@ learn_main(int argc, char **argv, struct learn *l)
 			base = optarg;
 			break;
 		case 'g':
-			generalize = 1;
+			exact = 0;
+			break;
+		case 'x':
+			exact = 1;
 			break;
 		case 'm':
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || v < 2 || v > 1000000) {
 				log_warnx("learn: --min 2..1000000");
-				return 2;
+				goto done;
 			}
 			min = (size_t)v;
 			break;
 		case 's':
-			if (learn_sensitive(l, optarg) == -1) {
+			if (optarg[0] != '/' || learn_add_root(&g.l, optarg) == -1) {
 				log_warnx("learn: --sensitive wants a canonical absolute path "
 					  "(at most %d in all): '%s'",
 				    LEARN_SENSITIVE_MAX, optarg);
-				return 2;
+				goto done;
 			}
+			break;
+		case 'a':
+			keep = optarg;
 			break;
 		case 'o':
 			output = optarg;
 			break;
 		case 'h':
 			learn_usage(stdout);
-			return 0;
+			status = 0;
+			goto done;
 		default:
 			learn_usage(stderr);
-			return 2;
+			goto done;
 		}
 	}
 	if (nfrom == 0 && optind >= argc) {
 		log_warnx("learn: give --from FILE or -- COMMAND");
 		learn_usage(stderr);
-		return 2;
+		goto done;
+	}
+	if (keep != NULL && optind >= argc) {
+		log_warnx("learn: --audit keeps the records of COMMAND: give -- COMMAND");
+		goto done;
+	}
+	if (keep != NULL && lstat(keep, &st) == 0) {
+		log_warnx("learn: --audit %s: the file exists; its records would be read "
+			  "with the run's (give a new name, or --from %s)",
+		    keep, keep);
+		goto done;
 	}
 	if (base != NULL) {
 		if (realpath(base, basebuf) == NULL) {
 			log_warn("learn: base policy %s", base);
-			return 2;
+			goto done;
 		}
 		base = basebuf;
 	}
@@ -195,14 +304,18 @@ learn_main(int argc, char **argv, struct learn *l)
 			    policy_diag_format(&diags.v[i], line, sizeof(line)));
 		policy_diags_free(&diags);
 		log_warnx("learn: base policy does not load");
-		return 2;
+		goto done;
 	}
 	policy_diags_free(&diags);
+	status = 0;
 
 	if (optind < argc) {
 		if (mkdtemp(tmpdir) == NULL)
 			fatal("learn: mkdtemp");
-		snprintf(audit, sizeof(audit), "%s/audit.jsonl", tmpdir);
+		if (keep != NULL)
+			snprintf(audit, sizeof(audit), "%s", keep);
+		else
+			snprintf(audit, sizeof(audit), "%s/audit.jsonl", tmpdir);
 		snprintf(tpolicy, sizeof(tpolicy), "%s/base.policy", tmpdir);
 		if (base == NULL) {
 			if ((f = fopen(tpolicy, "wxe")) == NULL ||
@@ -215,14 +328,15 @@ learn_main(int argc, char **argv, struct learn *l)
 			log_warnx("learn: %s exited with status %d; the policy covers what it "
 				  "used until then",
 			    argv[optind], cst);
-		if (audit_files_read(&af, audit, learn_record, l) == 0)
+		if (read_file(&g, audit, keep) == 0)
 			ran = 1;
-		unlink(audit);
+		if (keep == NULL)
+			unlink(audit);
 		unlink(tpolicy);
 		rmdir(tmpdir);
 	}
 	for (i = 0; i < nfrom; i++)
-		if (audit_files_read(&af, from[i], learn_record, l) == -1)
+		if (read_file(&g, from[i], strcmp(from[i], "-") == 0 ? "stdin" : from[i]) == -1)
 			status = 1;
 	if (audit_files_damaged(&af.st)) {
 		fputs("filebroker: learn: skipped ", stderr);
@@ -234,31 +348,24 @@ learn_main(int argc, char **argv, struct learn *l)
 	}
 	if (af.st.records == 0) {
 		log_warnx("learn: no audit record read");
-		policy_free(bp);
-		return 1;
+		status = 1;
+		goto done;
 	}
 
-	learn_finish(l, bp, generalize, min);
+	if (learn_finish(&g.l, bp, exact, min) == -1)
+		fatal("learn: memory");
 	if (ran)
 		snprintf(source, sizeof(source), "running %s", argv[optind]);
 	else
 		snprintf(source, sizeof(source), "%zu audit file%s", nfrom, nfrom == 1 ? "" : "s");
 	if (output != NULL && (out = fopen(output, "we")) == NULL)
 		fatal("learn: %s", output);
-	if (learn_print(l, out, base, source) == -1 || (out != stdout && fclose(out) == EOF))
+	if (learn_print(&g.l, out, base, source) == -1 || (out != stdout && fclose(out) == EOF))
 		fatal("learn: writing the policy");
 	if (out == stdout)
 		fflush(stdout);
+done:
+	learn_free(&g.l);
 	policy_free(bp);
-	return status;
-}
-
-int
-cmd_learn(int argc, char **argv)
-{
-	struct learn *l = learn_new();
-	int status = learn_main(argc, argv, l);
-
-	learn_free(l);
 	return status;
 }

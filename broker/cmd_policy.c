@@ -17,11 +17,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "canon.h"
 #include "cmds.h"
 #include "log.h"
 #include "out.h"
 #include "path.h"
 #include "policy.h"
+#include "strict.h"
 
 static void
 print_diags(const struct policy_diags *d)
@@ -39,6 +41,45 @@ count_warnings(const struct policy_diags *d)
 	return d->n - d->nerrors;
 }
 
+/*
+ * check's look at each rule (policy_load_opts.rule_check): a literal part
+ * that is, or leads through, a symlink on this machine matches nothing
+ * here, since run decides on canonical paths (a rule for
+ * /usr/share/misc/magic.mgc never meets /usr/lib/file/magic.mgc, which is
+ * what opening the first one opens).  Said where it matters: not when the
+ * policy decides the canonical path as the rule meant anyway (another rule
+ * names it: @runtime's /lib names beside the /usr ones, printed out by
+ * --print), nor of what does not exist (a policy may be written for
+ * several machines).
+ */
+static int
+check_rule_link(const struct policy *p, const char *prefix, unsigned access, int allow, char *why,
+    size_t size, void *arg)
+{
+	char real[PATH_MAX], dir[PATH_MAX], rdir[PATH_MAX];
+	const char *slash = strrchr(prefix, '/');
+	struct policy_decision d;
+	int missing, last;
+
+	(void)arg;
+	if (canon_path(prefix, real, sizeof(real), PATH_MAX, &missing) == -1 ||
+	    strcmp(prefix, real) == 0)
+		return 0;
+	if (policy_decide(p, real, access, 0, &d) == 0 && d.allowed == allow)
+		return 0;
+	/* Only the last name a link: the rule still matches the link itself
+	 * (lstat, readlink, unlink of it), never what opening it opens. */
+	snprintf(dir, sizeof(dir), "%.*s", slash == NULL || slash == prefix ? 1 : (int)(slash - prefix),
+	    prefix);
+	last = canon_path(dir, rdir, sizeof(rdir), PATH_MAX, &missing) == 0 && strcmp(dir, rdir) == 0;
+	snprintf(why, size,
+	    "%s is %s on this machine (through a symlink), and rules match canonical paths, "
+	    "as run decides them: this rule matches %s; write %s in its place",
+	    prefix, real, last ? "the link itself only, never what opening it opens" : "nothing there",
+	    real);
+	return -1;
+}
+
 static void
 check_usage(FILE *f)
 {
@@ -48,7 +89,13 @@ check_usage(FILE *f)
 	    "every problem as FILE:LINE:COL: error|warning: message on stderr.\n"
 	    "Warnings are rules that can never take effect (an allow every access of\n"
 	    "which a deny covers, duplicates, mode= on a rule with neither create\n"
-	    "nor write).\n\n"
+	    "nor write), an exec rule for an interpreter without its profile, a\n"
+	    "rule whose literal part is or leads through a symlink on this machine\n"
+	    "(it matches nothing: rules match canonical paths; the message says\n"
+	    "what to write; not when another rule decides the canonical path as\n"
+	    "this one meant), and, run as root, a file or a folder on its way that a\n"
+	    "root broker would refuse (strict modes: owned by another user, or\n"
+	    "writable by its group or by anyone).\n\n"
 	    "Prints \"FILE: ok (N rules)\" for each clean file.\n\n"
 	    "  -p, --print   also print each policy that loads, includes (and\n"
 	    "                @runtime) expanded, in the policy language, each rule\n"
@@ -65,6 +112,7 @@ cmd_check(int argc, char **argv)
 		{ "print", no_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct policy_load_opts lopts = { 0 };
 	struct policy_diags d;
 	struct policy *p;
 	int c, i, status = 0, print = 0;
@@ -89,9 +137,12 @@ cmd_check(int argc, char **argv)
 		check_usage(stderr);
 		return 2;
 	}
+	if (strict_opts_warn() != NULL)
+		lopts = *strict_opts_warn();
+	lopts.rule_check = check_rule_link;
 	for (i = optind; i < argc; i++) {
 		memset(&d, 0, sizeof(d));
-		if (policy_load(argv[i], &p, &d) == -1) {
+		if (policy_load_opts(argv[i], &lopts, &p, &d) == -1) {
 			print_diags(&d);
 			printf("%s: %zu error%s, %zu warning%s\n", argv[i], d.nerrors,
 			    d.nerrors == 1 ? "" : "s", count_warnings(&d),
@@ -131,7 +182,8 @@ explain_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: filebroker explain --policy FILE [--access A[,A...]] [--pid PID]\n"
-	    "                          [--user U] [--group G]... [--json] PATH...\n\n"
+	    "                          [--user U] [--group G]... [--resolve | --lexical]\n"
+	    "                          [--json] PATH...\n\n"
 	    "Show how the policy decides a request for each PATH, and which rule\n"
 	    "decided it:\n\n"
 	    "  allow  read  /srv/in/a.txt  (policy.txt:3)\n"
@@ -147,14 +199,22 @@ explain_usage(FILE *f)
 	    "                     database) count for group= profiles\n"
 	    "      --group G      one more group of that peer (repeatable); alone,\n"
 	    "                     a peer with no user= match\n"
+	    "      --resolve      (the default) decide each PATH as `filebroker run`\n"
+	    "                     would: made canonical on this machine's disk,\n"
+	    "                     symlinks followed and \"..\" taken physically; the\n"
+	    "                     line shows PATH -> CANONICAL when they differ.  What\n"
+	    "                     does not exist is decided as written, and a note\n"
+	    "                     on stderr says so; /proc is never resolved\n"
+	    "      --lexical      decide each PATH as written, made canonical\n"
+	    "                     lexically only (relative to the current folder,\n"
+	    "                     \"//\", \".\" and \"..\" collapsed, symlinks not\n"
+	    "                     looked at): for a policy meant for another machine\n"
 	    "      --json         one JSON object per path per line:\n"
 	    "                     {\"path\",\"access\",\"decision\",\"rule\",...}\n\n"
-	    "PATHs are made canonical lexically first: relative to the current\n"
-	    "folder, with \"//\", \".\" and \"..\" collapsed (symlinks are not looked\n"
-	    "at; the broker resolves them before deciding).  A note on stderr says\n"
-	    "when a PATH was changed.\n\n"
 	    "Without --user or --group, a policy with profiles decides with its\n"
 	    "common rules only, as `filebroker run` does.\n\n"
+	    "A worker's /proc/self is /proc/PID with --pid (without it, /proc/self\n"
+	    "patterns match nothing).\n\n"
 	    "Exit status: 0 when every request is allowed, 1 when any is denied\n"
 	    "(or no profile matches the peer), 2 for a usage error or a policy that\n"
 	    "does not load.\n");
@@ -253,6 +313,73 @@ put_peer(FILE *f, const struct peer *pe, int have_user)
 		fprintf(f, "none");
 }
 
+/* A note on stderr about path: "'PATH' WHAT". */
+static void
+note_path(const char *path, const char *what)
+{
+	fprintf(stderr, "filebroker: note: '");
+	out_text(stderr, path);
+	fprintf(stderr, "' %s\n", what);
+}
+
+/*
+ * The path explain decides for the PATH given, into canon: see
+ * explain_usage().  *exists is 0 when (part of) it is not on this disk.
+ * 0, or -1 after saying why (usage error).
+ */
+static int
+explain_canon(const char *path, int lexical, long pid, char *canon, size_t size, int *exists)
+{
+	char lex[PATH_MAX], cwd[PATH_MAX], given[PATH_MAX], msg[PATH_MAX + 128];
+	const char *walk = path;
+	unsigned pf;
+	int r, missing;
+
+	*exists = 1;
+	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL) {
+		log_warn("explain: getcwd");
+		return -1;
+	}
+	if ((r = path_clean(path[0] == '/' ? NULL : cwd, path, PATH_LEXICAL, lex, sizeof(lex),
+		 &pf)) < 0) {
+		log_warnx("explain: '%s': %s", path, strerror(-r));
+		return -1;
+	}
+	/* As the broker does: a worker's /proc/self is its own /proc/PID,
+	 * /proc/thread-self that of its main thread. */
+	if (pid > 0) {
+		path_copy(given, sizeof(given), lex);
+		if ((r = path_proc_rewrite(lex, sizeof(lex), (pid_t)pid, 0)) < 0) {
+			log_warnx("explain: '%s': %s", path, strerror(-r));
+			return -1;
+		}
+		if (strcmp(given, lex) != 0)
+			walk = lex; /* canon_path() leaves /proc as written */
+	}
+	if (!lexical && canon_path(walk, canon, size, INT_MAX, &missing) == 0) {
+		if (missing > 0) {
+			*exists = 0;
+			note_path(canon, missing > 1 ? "does not exist, nor does its folder: "
+						       "decided as written" :
+						       "does not exist (yet): decided as written");
+		}
+		return 0;
+	}
+	if (!lexical) {
+		/* ".." after a missing folder, a loop, a file used as a folder:
+		 * the broker would refuse the path; decide it as written. */
+		*exists = 0;
+		snprintf(msg, sizeof(msg), "cannot be resolved (%s): decided as written",
+		    strerror(errno));
+		note_path(path, msg);
+	}
+	if (path_copy(canon, size, lex) < 0) {
+		log_warnx("explain: '%s': path too long", path);
+		return -1;
+	}
+	return 0;
+}
+
 int
 cmd_explain(int argc, char **argv)
 {
@@ -263,6 +390,8 @@ cmd_explain(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "user", required_argument, NULL, 'U' },
 		{ "group", required_argument, NULL, 'G' },
+		{ "resolve", no_argument, NULL, 'R' },
+		{ "lexical", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -273,10 +402,9 @@ cmd_explain(int argc, char **argv)
 	const char *policy = NULL, *where;
 	struct peer pe;
 	int have_user = 0;
-	char canon[PATH_MAX], cwd[PATH_MAX], acc[64], *end;
+	char canon[PATH_MAX], acc[64], *end;
 	unsigned access = POLICY_READ;
-	int c, i, r, json = 0, status = 0, havecwd = 0;
-	unsigned pf;
+	int c, i, json = 0, status = 0, lexical = 0, exists;
 	long pid = 0;
 
 	memset(&pe, 0, sizeof(pe));
@@ -319,6 +447,12 @@ cmd_explain(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'R':
+			lexical = 0;
+			break;
+		case 'L':
+			lexical = 1;
 			break;
 		case 'h':
 			explain_usage(stdout);
@@ -369,41 +503,17 @@ cmd_explain(int argc, char **argv)
 	for (i = optind; i < argc; i++) {
 		const char *path = argv[i];
 
-		if (policy_path_check(path) == -1) {
-			if (path[0] != '/' && !havecwd) {
-				if (getcwd(cwd, sizeof(cwd)) == NULL) {
-					log_warn("explain: getcwd");
-					status = 2;
-					continue;
-				}
-				havecwd = 1;
-			}
-			if ((r = path_clean(havecwd ? cwd : NULL, path, PATH_LEXICAL, canon,
-				 sizeof(canon), &pf)) < 0) {
-				log_warnx("explain: '%s': %s", path, strerror(-r));
-				status = 2;
-				continue;
-			}
+		if (explain_canon(path, lexical, pid, canon, sizeof(canon), &exists) == -1) {
+			status = 2;
+			continue;
+		}
+		/* Lexically: say what the path was taken as, as before. */
+		if (lexical && strcmp(canon, path) != 0) {
 			fprintf(stderr, "filebroker: note: '");
 			out_text(stderr, path);
 			fprintf(stderr, "' taken as '");
 			out_text(stderr, canon);
 			fprintf(stderr, "'\n");
-		} else
-			snprintf(canon, sizeof(canon), "%s", path);
-		/* As the broker does: a worker's /proc/self is its own /proc/PID,
-		 * /proc/thread-self that of its main thread. */
-		if (pid > 0) {
-			char given[PATH_MAX];
-
-			path_copy(given, sizeof(given), canon);
-			if ((r = path_proc_rewrite(canon, sizeof(canon), (pid_t)pid, 0)) < 0) {
-				log_warnx("explain: '%s': %s", path, strerror(-r));
-				status = 2;
-				continue;
-			}
-			if (strcmp(given, canon) != 0)
-				fprintf(stderr, "filebroker: note: '%s' taken as '%s'\n", given, canon);
 		}
 		if (policy_decide(view, canon, access, (pid_t)pid, &dec) == -1) {
 			log_warn("explain: '%s'", canon);
@@ -419,6 +529,8 @@ cmd_explain(int argc, char **argv)
 				fputc(',', stdout);
 				out_json_field(stdout, "given", path);
 			}
+			if (!lexical)
+				printf(",\"exists\":%s", exists ? "true" : "false");
 			printf(",\"access\":\"%s\",\"decision\":\"%s\",", acc,
 			    dec.allowed ? "allow" : "deny");
 			out_json_field(stdout, "rule", dec.rule);
@@ -430,6 +542,10 @@ cmd_explain(int argc, char **argv)
 			fputs("}\n", stdout);
 		} else {
 			printf("%-5s  %s  ", dec.allowed ? "allow" : "deny", acc);
+			if (!lexical && strcmp(canon, path) != 0) {
+				out_text(stdout, path);
+				fputs(" -> ", stdout);
+			}
 			out_text(stdout, canon);
 			printf("  (");
 			out_text(stdout, dec.rule);

@@ -365,15 +365,16 @@ static const struct {
 	{ "renameat", ANY, A_NONE },
 	{ "renameat2", ANY, A_RENAME_FLAGS },
 	{ "fchownat", CHOWN, A_NONE },
-	/* A folder, FIFO or file made for a worker it is given to gets its
-	 * mode once given (ops_names.c). */
-	{ "fchmodat", CHOWN, A_NONE },
+	/* What the broker makes gets the worker's mode, through its
+	 * /proc/self/fd, whatever the broker's umask took (ops_new_mode()),
+	 * a folder, FIFO or file made by name once given (ops_names.c); and
+	 * chmod(2) in transparent mode. */
+	{ "fchmodat", ANY, A_NONE },
 	/* Transparent mode (notify.c). */
 	{ "symlinkat", NOTIFY, A_NONE },
 	{ "linkat", NOTIFY, A_NONE },
 	{ "mknodat", NOTIFY, A_NONE },
 	{ "utimensat", NOTIFY, A_NONE },
-	{ "fchmodat", NOTIFY, A_NONE },
 	{ "ftruncate", NOTIFY, A_NONE },
 	{ "pidfd_getfd", NOTIFY, A_NONE },
 	{ "inotify_add_watch", NOTIFY, A_NONE },

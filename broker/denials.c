@@ -13,13 +13,27 @@
 #include <unistd.h>
 
 #include "denials.h"
+#include "hint.h"
+#include "jsonout.h"
+#include "ops.h"
+#include "policy.h"
 
 struct denials {
 	pthread_mutex_t lock;
-	size_t n;		    /* keys held */
-	uint64_t repeats;	    /* lines held back */
-	uint64_t key[DENIALS_KEYS]; /* open addressing; 0 is empty */
+	unsigned flags;
+	char *cwd;     /* the worker's first working folder */
+	size_t n;      /* line keys held */
+	size_t npaths; /* path keys held */
+	struct denials_count count;
+	char *program[DENIALS_PROGRAMS];
+	int asked[DENIALS_PROGRAMS];
+	uint64_t key[DENIALS_KEYS];  /* lines: open addressing; 0 is empty */
+	uint64_t pkey[DENIALS_KEYS]; /* paths */
 };
+
+/* Room for a denial line and what it ends with (hint.c: a pattern of up to
+ * two bytes per byte of a path, or a rule escaped). */
+#define DENIALS_LINE_MAX (AUDIT_RECORD_MAX + 6 * POLICY_LINE_MAX + 2 * PATH_MAX + 512)
 
 /*
  * The key is SipHash-2-4 under a key drawn at start-up: the worker chooses
@@ -173,22 +187,48 @@ sip_canon(struct sip *s, const char *canon, pid_t pid, pid_t tid)
 	sip_str(s, buf);
 }
 
-/* Everything the line shows but the pid and the thread. */
+/*
+ * What the line shows of a path: where it led when the worker may know it
+ * (the asker's /proc/PID as /proc/self), else the path as asked.
+ */
+static void
+sip_subject(struct sip *s, const char *path, const char *canon, int hidden, pid_t pid, pid_t tid)
+{
+	if (canon != NULL && !hidden)
+		sip_canon(s, canon, pid, tid);
+	else {
+		sip_str(s, "");
+		sip_str(s, path);
+	}
+}
+
+/* A line's key: the paths as shown, the access, the rule, would-deny;
+ * not the operation, the names asked, the pid or the thread. */
 static uint64_t
-denial_key(const struct audit_event *ev)
+line_key(const struct audit_event *ev)
 {
 	struct sip s;
 	uint64_t v[2] = { ev->access, (uint64_t)ev->waived << 1 | (uint64_t)(ev->allowed != 0) };
 	uint64_t h;
 
 	sip_init(&s);
-	sip_str(&s, ev->op);
-	sip_str(&s, ev->path);
-	sip_str(&s, ev->path2);
-	sip_canon(&s, ev->canon, ev->pid, ev->tid);
-	sip_canon(&s, ev->canon2, ev->pid, ev->tid);
+	sip_subject(&s, ev->path, ev->canon, ev->canon_hidden, hint_pid(ev), hint_tid(ev));
+	sip_subject(&s, ev->path2, ev->canon2, ev->canon2_hidden, hint_pid(ev), hint_tid(ev));
 	sip_str(&s, ev->rule);
 	sip_bytes(&s, v, sizeof(v));
+	h = sip_final(&s);
+	return h != 0 ? h : 1;
+}
+
+/* A path's key: the first path as shown. */
+static uint64_t
+path_key(const struct audit_event *ev)
+{
+	struct sip s;
+	uint64_t h;
+
+	sip_init(&s);
+	sip_subject(&s, ev->path, ev->canon, ev->canon_hidden, hint_pid(ev), hint_tid(ev));
 	h = sip_final(&s);
 	return h != 0 ? h : 1;
 }
@@ -200,89 +240,213 @@ get(struct denials **dp)
 
 	if (d != NULL)
 		return d;
-	if ((d = calloc(1, sizeof(*d))) == NULL)
+	if ((d = denials_new(0, NULL)) == NULL)
 		return NULL;
-	if (pthread_mutex_init(&d->lock, NULL) != 0) {
-		free(d);
-		return NULL;
-	}
 	/* Another thread of the session may have been first. */
 	if (!__atomic_compare_exchange_n(dp, &expect, d, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		pthread_mutex_destroy(&d->lock);
-		free(d);
+		denials_free(d);
 		return expect;
 	}
 	return d;
+}
+
+struct denials *
+denials_new(unsigned flags, const char *cwd)
+{
+	struct denials *d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	if ((cwd != NULL && (d->cwd = strdup(cwd)) == NULL) ||
+	    pthread_mutex_init(&d->lock, NULL) != 0) {
+		free(d->cwd);
+		free(d);
+		return NULL;
+	}
+	d->flags = flags;
+	return d;
+}
+
+/*
+ * Put k in the table t holding *n keys: 1 when it is new (kept, or the
+ * table is too full to keep it), 0 when it was there.  Kept only while
+ * the table is at most 3/4 full, so that a probe ends soon.
+ */
+static int
+insert(uint64_t *t, size_t *n, uint64_t k)
+{
+	size_t i = (size_t)(k & (DENIALS_KEYS - 1)), probes;
+
+	for (probes = 0; probes < DENIALS_KEYS; probes++) {
+		if (t[i] == k)
+			return 0;
+		if (t[i] == 0) {
+			if (*n < DENIALS_KEYS / 4 * 3) {
+				t[i] = k;
+				(*n)++;
+			}
+			return 1;
+		}
+		i = (i + 1) & (DENIALS_KEYS - 1);
+	}
+	return 1;
 }
 
 int
 denials_first(struct denials **dp, const struct audit_event *ev)
 {
 	struct denials *d = get(dp);
-	uint64_t k = denial_key(ev);
-	size_t i, probes;
-	int first = 1;
+	uint64_t k = line_key(ev), pk = path_key(ev);
+	const char *prog;
+	int first;
+	size_t i;
 
 	if (d == NULL)
 		return 1;
 	pthread_mutex_lock(&d->lock);
-	i = (size_t)(k & (DENIALS_KEYS - 1));
-	for (probes = 0; probes < DENIALS_KEYS; probes++) {
-		if (d->key[i] == k) {
-			d->repeats++;
-			first = 0;
-			break;
-		}
-		if (d->key[i] == 0) {
-			/* Kept only while the table is at most 3/4 full, so that
-			 * a probe ends soon; past that, lines are printed. */
-			if (d->n < DENIALS_KEYS / 4 * 3) {
-				d->key[i] = k;
-				d->n++;
-			}
-			break;
-		}
-		i = (i + 1) & (DENIALS_KEYS - 1);
+	if (ev->waived)
+		d->count.waived++;
+	else
+		d->count.refused++;
+	if (insert(d->pkey, &d->npaths, pk)) {
+		d->count.paths++;
+		d->count.probes += hint_is_probe(ev) != 0;
 	}
+	if (!(first = insert(d->key, &d->n, k)) || (d->flags & DENIALS_QUIET))
+		d->count.held++;
+	if (first && (prog = hint_program(ev)) != NULL)
+		for (i = 0; i < DENIALS_PROGRAMS; i++)
+			if (d->program[i] == NULL) {
+				d->program[i] = strdup(prog);
+				d->asked[i] = prog == ev->path;
+				break;
+			}
 	pthread_mutex_unlock(&d->lock);
 	return first;
+}
+
+void
+denials_note(struct session *s, const struct audit_event *ev)
+{
+	static __thread char line[DENIALS_LINE_MAX];
+	struct audit_event e = *ev;
+	struct out o = { line, sizeof(line), 0, 0 };
+	ssize_t n;
+
+	/* With a sink, only a table made beforehand counts (run's). */
+	if (s->audit != NULL && s->denials == NULL)
+		return;
+	/* A canonical path that is not known stays "?" in the line. */
+	e.canon_hidden = e.canon != NULL &&
+	    !hint_canon_shown(s->policy, e.path, e.canon, hint_pid(&e), hint_tid(&e));
+	e.canon2_hidden = e.canon2 != NULL && e.path2 != NULL &&
+	    !hint_canon_shown(s->policy, e.path2, e.canon2, hint_pid(&e), hint_tid(&e));
+	if (!denials_first(&s->denials, &e) || s->audit != NULL ||
+	    (s->denials != NULL && (s->denials->flags & DENIALS_QUIET)))
+		return;
+	if ((n = audit_format_denial(&e, line, sizeof(line))) <= 0)
+		return;
+	/* Before its newline: the hint. */
+	o.len = (size_t)n - 1;
+	hint_append(s->policy, &e, s->denials != NULL ? s->denials->cwd : NULL, &o);
+	out_str(&o, "\n");
+	if ((n = out_end(&o)) > 0)
+		(void)!write(STDERR_FILENO, line, (size_t)n);
+}
+
+void
+denials_count(const struct denials *d, struct denials_count *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (d == NULL)
+		return;
+	pthread_mutex_lock((pthread_mutex_t *)&d->lock);
+	*c = d->count;
+	pthread_mutex_unlock((pthread_mutex_t *)&d->lock);
 }
 
 uint64_t
 denials_repeats(const struct denials *d)
 {
-	uint64_t r;
+	struct denials_count c;
 
-	if (d == NULL)
-		return 0;
-	pthread_mutex_lock((pthread_mutex_t *)&d->lock);
-	r = d->repeats;
-	pthread_mutex_unlock((pthread_mutex_t *)&d->lock);
-	return r;
+	denials_count(d, &c);
+	return d != NULL && (d->flags & DENIALS_QUIET) ? 0 : c.held;
+}
+
+static const char *
+plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
 }
 
 void
-denials_summary(const struct denials *d, const char *who)
+denials_summary(const struct denials *d, const char *who, int recorded)
 {
-	char line[256];
-	uint64_t r = denials_repeats(d);
-	int n;
+	char line[512];
+	struct denials_count c;
+	int n, k;
 
-	if (r == 0)
+	denials_count(d, &c);
+	if (c.refused + c.waived == 0)
 		return;
-	n = snprintf(line, sizeof(line),
-	    "filebroker: %s%s%llu repeated denial%s not shown (each line above is printed "
-	    "once); --audit FILE records every request\n",
-	    who, who[0] != '\0' ? ": " : "", (unsigned long long)r, r == 1 ? "" : "s");
+	if (c.refused > 0)
+		n = snprintf(line, sizeof(line), "filebroker: %s%s%llu %s denied", who,
+		    who[0] != '\0' ? ": " : "", (unsigned long long)c.refused,
+		    plural(c.refused, "request", "requests"));
+	else
+		n = snprintf(line, sizeof(line), "filebroker: %s%s%llu %s would be denied", who,
+		    who[0] != '\0' ? ": " : "", (unsigned long long)c.waived,
+		    plural(c.waived, "request", "requests"));
+	if (c.waived > 0 && n > 0 && (size_t)n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - (size_t)n,
+		    "%s%llu let through by --complain", c.refused > 0 ? " and " : " (",
+		    (unsigned long long)c.waived);
+	if (c.waived > 0 && c.refused == 0 && n > 0 && (size_t)n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - (size_t)n, ")");
+	if (n > 0 && (size_t)n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - (size_t)n, ", %llu distinct %s",
+		    (unsigned long long)c.paths, plural(c.paths, "path", "paths"));
+	if (c.probes > 0 && n > 0 && (size_t)n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " (%llu of them %s)",
+		    (unsigned long long)c.probes, plural(c.probes, "a probe", "probes"));
+	if (n > 0 && (size_t)n < sizeof(line)) {
+		if (recorded)
+			k = snprintf(line + n, sizeof(line) - (size_t)n,
+			    "; the audit records each\n");
+		else if (d->flags & DENIALS_QUIET)
+			k = snprintf(line + n, sizeof(line) - (size_t)n,
+			    "; -q kept their lines off; --audit FILE records every request\n");
+		else
+			k = snprintf(line + n, sizeof(line) - (size_t)n,
+			    "; each line above is printed once; --audit FILE records every "
+			    "request\n");
+		n += k;
+	}
 	if (n > 0)
-		(void)!write(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		(void)!write(STDERR_FILENO, line,
+		    (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+const char *
+denials_program(const struct denials *d, size_t i, int *asked)
+{
+	if (d == NULL || i >= DENIALS_PROGRAMS || d->program[i] == NULL)
+		return NULL;
+	*asked = d->asked[i];
+	return d->program[i];
 }
 
 void
 denials_free(struct denials *d)
 {
+	size_t i;
+
 	if (d == NULL)
 		return;
+	for (i = 0; i < DENIALS_PROGRAMS; i++)
+		free(d->program[i]);
+	free(d->cwd);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 }

@@ -1,8 +1,11 @@
 /*
- * exec_grants.c: the worker's Landlock exec grants from the policy's own
- * decisions; see exec_grants.h.
+ * exec_grants.c: the worker's Landlock grants from the policy's own
+ * decisions, for exec and for the dynamic loader's reads; see
+ * exec_grants.h.
  *
- * The walk decides each name and grants what the policy allows at once,
+ * One walk serves both (struct kind says which access it decides and
+ * which right it grants).  It decides each name and grants what the
+ * policy allows at once,
  * by the descriptor it opened relative to its folder (O_PATH|O_NOFOLLOW):
  * the grant is on the very inode whose name was decided.  A file with
  * other names (st_nlink > 1) waits until the walk is done: Landlock grants
@@ -27,6 +30,7 @@
 #include "exec_grants.h"
 #include "landlock.h"
 #include "log.h"
+#include "protect.h"
 
 struct cand {
 	char *path;
@@ -39,17 +43,41 @@ struct inode {
 	ino_t ino;
 };
 
-/* The literal part of one allow-exec rule, made canonical. */
+/* The literal part of one allow-exec rule, or one folder or file the
+ * loader reads, made canonical. */
 struct root {
 	char *canon;
-	const char *where; /* the rule's FILE:LINE, for messages */
+	const char *where; /* the rule's FILE:LINE, or the loader's path, for messages */
 	const char *pattern;
 };
 
-struct walk {
+/* What a walk decides and grants. */
+struct kind {
+	unsigned access;		 /* asked of policy_decide() */
+	int (*add)(int ruleset, int fd); /* the Landlock rule for a granted object */
+	int files_only;			 /* a folder's own files only: its subfolders
+					  * come with it when the policy allows all
+					  * beneath, and are not entered otherwise */
+	const char *what;		 /* in messages */
+};
+
+static const struct kind kind_exec = { POLICY_EXEC, landlock_ruleset_add_exec, 0, "exec" };
+static const struct kind kind_read = { POLICY_READ, landlock_ruleset_add_read, 1, "loader" };
+
+/* The list a walk fills: exec_grants' paths, or its reads. */
+struct list {
+	char ***paths;
+	size_t *n, *nfolders;
+	size_t cap;
+};
+
+struct gwalk {
 	const struct policy *p;
+	const struct fsctx *fs; /* the broker's own files (protect.h) */
 	struct exec_grants *g;
-	size_t cappaths;
+	const struct kind *k;
+	struct list out;
+	int granted_folder; /* the last walk_dir() granted its folder whole */
 	const struct root *root; /* the rule whose tree is being walked */
 	struct cand *c;		 /* files with other names, to grant last */
 	size_t nc, capc;
@@ -77,34 +105,36 @@ grow(void *v, size_t n, size_t *cap, size_t size)
 	*cap = ncap;
 }
 
+/* A rule of a built-in profile (@runtime, @python3, ...): written for
+ * every Debian 12 machine, so a file it names may be missing here. */
 static int
 is_runtime(const char *where)
 {
-	return strncmp(where, "@runtime:", 9) == 0;
+	return where[0] == '@';
 }
 
 /* One grant: fd names the object (a file, or a folder for all beneath). */
 static int
-grant_fd(struct walk *w, int fd, const char *path, int dir)
+grant_fd(struct gwalk *w, int fd, const char *path, int dir)
 {
-	struct exec_grants *g = w->g;
+	struct list *l = &w->out;
 
-	if (g->ruleset >= 0 && landlock_ruleset_add_exec(g->ruleset, fd) == -1) {
-		log_warn("run: exec: Landlock rule for %s", path);
+	if (w->g->ruleset >= 0 && w->k->add(w->g->ruleset, fd) == -1) {
+		log_warn("run: %s: Landlock rule for %s", w->k->what, path);
 		return -1;
 	}
-	grow(&g->paths, g->npaths + 1, &w->cappaths, sizeof(*g->paths));
-	if ((g->paths[g->npaths] = strdup(path)) == NULL)
+	grow(l->paths, *l->n + 1, &l->cap, sizeof(**l->paths));
+	if (((*l->paths)[*l->n] = strdup(path)) == NULL)
 		fatal("run: exec grants");
-	g->paths[++g->npaths] = NULL;
+	(*l->paths)[++*l->n] = NULL;
 	if (dir)
-		g->nfolders++;
+		++*l->nfolders;
 	return 0;
 }
 
 /* A file with other names, granted once the walk is done (see above). */
 static void
-defer(struct walk *w, const char *path, const struct stat *st)
+defer(struct gwalk *w, const char *path, const struct stat *st)
 {
 	grow(&w->c, w->nc, &w->capc, sizeof(*w->c));
 	if ((w->c[w->nc].path = strdup(path)) == NULL)
@@ -115,7 +145,7 @@ defer(struct walk *w, const char *path, const struct stat *st)
 }
 
 static void
-add_denied(struct walk *w, const struct stat *st)
+add_denied(struct gwalk *w, const struct stat *st)
 {
 	grow(&w->denied, w->nd, &w->capd, sizeof(*w->denied));
 	w->denied[w->nd].dev = st->st_dev;
@@ -124,7 +154,7 @@ add_denied(struct walk *w, const struct stat *st)
 }
 
 static int
-is_denied(const struct walk *w, dev_t dev, ino_t ino)
+is_denied(const struct gwalk *w, dev_t dev, ino_t ino)
 {
 	size_t i;
 
@@ -134,20 +164,32 @@ is_denied(const struct walk *w, dev_t dev, ino_t ino)
 	return 0;
 }
 
+/* An audit file, which no worker may read whatever the policy says
+ * (protect.h), by its path or by its identity: never granted. */
+static int
+unreadable(const struct gwalk *w, const char *path, const struct stat *st)
+{
+	if (w->fs == NULL || !protect_check(w->fs, path, st, PROTECT_READ))
+		return 0;
+	log_debug("run: %s: %s is the broker's (an audit file): left out", w->k->what, path);
+	return 1;
+}
+
 /*
  * A regular file, name in the folder dfd, at canonical path: granted if the
- * policy allows exec of it (deferred if it has other names); noted if a
- * deny rule denies it and it has other names.  The decision comes first:
- * most names of a folder decide nothing and cost no system call.
+ * policy allows the walk's access to it (deferred if it has other names);
+ * noted if a deny rule denies it and it has other names.  The decision
+ * comes first: most names of a folder decide nothing and cost no system
+ * call.
  */
 static int
-decide_file(struct walk *w, int dfd, const char *name, const char *path)
+decide_file(struct gwalk *w, int dfd, const char *name, const char *path)
 {
 	struct policy_decision d;
 	struct stat st;
 	int fd, rv = 0;
 
-	if (policy_decide(w->p, path, POLICY_EXEC, 0, &d) == -1)
+	if (policy_decide(w->p, path, w->k->access, 0, &d) == -1)
 		return 0; /* not a path the policy can name: nothing granted */
 	if (!d.allowed) {
 		if (strcmp(d.rule, "default") != 0 &&
@@ -158,7 +200,7 @@ decide_file(struct walk *w, int dfd, const char *name, const char *path)
 	}
 	if ((fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return 0; /* gone meanwhile */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && !unreadable(w, path, &st)) {
 		if (st.st_nlink > 1)
 			defer(w, path, &st);
 		else
@@ -171,7 +213,7 @@ decide_file(struct walk *w, int dfd, const char *name, const char *path)
 /* Walk the folder open as fd (taken over) at canonical path, depth levels
  * below the rule's literal part.  0, or -1 after logging why. */
 static int
-walk_dir(struct walk *w, int dfd, char *path, size_t len, int depth)
+walk_dir(struct gwalk *w, int dfd, char *path, size_t len, int depth)
 {
 	autoclose int fd = dfd;
 	enum policy_beneath b;
@@ -181,11 +223,17 @@ walk_dir(struct walk *w, int dfd, char *path, size_t len, int depth)
 	DIR *d;
 	int cfd, rv = 0, isdir;
 
-	if (policy_decide_beneath(w->p, path, POLICY_EXEC, 0, &b) == -1 ||
+	w->granted_folder = 0;
+	if (policy_decide_beneath(w->p, path, w->k->access, 0, &b) == -1 ||
 	    b == POLICY_BENEATH_NONE)
 		return 0;
-	if (b == POLICY_BENEATH_ALL)
+	/* The loader's folder whole, unless an audit file lies below: then
+	 * its files one by one, that one left out. */
+	if (b == POLICY_BENEATH_ALL &&
+	    !(w->k->files_only && w->fs != NULL && protect_beneath(w->fs, path, PROTECT_READ))) {
+		w->granted_folder = 1;
 		return grant_fd(w, fd, path, 1);
+	}
 	if (depth >= EXEC_GRANTS_DEPTH_MAX) {
 		log_warnx("run: exec rule %s (%s): %s is more than %d folders below %s, and the "
 			  "policy decides exec in it file by file; use a narrower rule",
@@ -196,8 +244,8 @@ walk_dir(struct walk *w, int dfd, char *path, size_t len, int depth)
 	/* A folder the broker cannot read grants nothing: nothing in it can
 	 * be decided. */
 	if ((d = fdopendir(fd)) == NULL) {
-		log_debug("run: exec rule %s: %s: %s; nothing in it is granted", w->root->where,
-		    path, strerror(errno));
+		log_debug("run: %s %s: %s: %s; nothing in it is granted", w->k->what,
+		    w->root->where, path, strerror(errno));
 		return 0;
 	}
 	fd = -1; /* the DIR's now: closedir() closes it */
@@ -205,12 +253,18 @@ walk_dir(struct walk *w, int dfd, char *path, size_t len, int depth)
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (++w->entries > EXEC_GRANTS_ENTRIES_MAX) {
-			log_warnx("run: exec rule %s (%s): deciding exec file by file under %s "
-				  "takes more than %d folder entries (a deny rule or a wildcard "
-				  "below a wide allow rule); use narrower allow exec rules, for "
-				  "the folders that hold the programs",
-			    w->root->where, w->root->pattern, w->root->canon,
-			    EXEC_GRANTS_ENTRIES_MAX);
+			if (w->k->files_only)
+				log_warnx("run: the loader's folders: deciding read file by file "
+					  "takes more than %d folder entries (at %s); narrow the "
+					  "library path (LD_LIBRARY_PATH, the program's RUNPATH)",
+				    EXEC_GRANTS_ENTRIES_MAX, w->root->canon);
+			else
+				log_warnx("run: exec rule %s (%s): deciding exec file by file "
+					  "under %s takes more than %d folder entries (a deny rule "
+					  "or a wildcard below a wide allow rule); use narrower "
+					  "allow exec rules, for the folders that hold the programs",
+				    w->root->where, w->root->pattern, w->root->canon,
+				    EXEC_GRANTS_ENTRIES_MAX);
 			rv = -1;
 			break;
 		}
@@ -231,8 +285,8 @@ walk_dir(struct walk *w, int dfd, char *path, size_t len, int depth)
 		if (de->d_type == DT_REG || (de->d_type == DT_UNKNOWN && S_ISREG(st.st_mode)))
 			rv = decide_file(w, dirfd(d), de->d_name, path);
 		/* Symlinks, devices and the like are not granted: a link runs
-		 * what it points to, decided where that lies. */
-		if (rv == 0 && isdir) {
+		 * (or reads) what it points to, decided where that lies. */
+		if (rv == 0 && isdir && !w->k->files_only) {
 			cfd = openat(dirfd(d), de->d_name,
 			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (cfd != -1)
@@ -241,17 +295,28 @@ walk_dir(struct walk *w, int dfd, char *path, size_t len, int depth)
 		path[len] = '\0';
 	}
 	if (rv == 0 && errno != 0)
-		log_debug("run: exec rule %s: reading %s: %s; the rest of it is not granted",
+		log_debug("run: %s %s: reading %s: %s; the rest of it is not granted", w->k->what,
 		    w->root->where, path, strerror(errno));
 	closedir(d);
 	return rv;
+}
+
+static void
+push_root(struct gwalk *w, const char *canon, const char *where, const char *pattern)
+{
+	grow(&w->roots, w->nroots, &w->caproots, sizeof(*w->roots));
+	if ((w->roots[w->nroots].canon = strdup(canon)) == NULL)
+		fatal("run: exec grants");
+	w->roots[w->nroots].where = where;
+	w->roots[w->nroots].pattern = pattern;
+	w->nroots++;
 }
 
 /* policy_foreach_exec(): note the canonical literal part of each rule. */
 static int
 add_root(const char *pattern, int has_wildcards, const char *where, void *arg)
 {
-	struct walk *w = arg;
+	struct gwalk *w = arg;
 	char prefix[PATH_MAX], canon[PATH_MAX];
 	struct policy_decision d;
 
@@ -259,8 +324,21 @@ add_root(const char *pattern, int has_wildcards, const char *where, void *arg)
 		return 0;
 	if (realpath(prefix, canon) == NULL) {
 		/* Nothing there: a policy written for several hosts must not
-		 * stop every run on this one. */
-		if (!is_runtime(where))
+		 * stop every run on this one.  Said where it matters: not of a
+		 * tree the worker may make, fill and empty itself (an output
+		 * folder, "allow all DIR/ **"), whose exec comes with the rest
+		 * rather than being asked for. */
+		if (is_runtime(where))
+			return 0;
+		if (errno == ENOENT &&
+		    policy_decide(w->p, prefix, POLICY_CREATE | POLICY_WRITE | POLICY_DELETE, 0, &d) ==
+			0 &&
+		    d.allowed)
+			log_info("run: exec rule %s (%s): %s does not exist yet; the rule lets "
+				 "nothing run there (the worker's exec grants are made before it "
+				 "starts)",
+			    where, pattern, prefix);
+		else
 			log_warnx("run: exec rule %s (%s): %s %s; the rule lets nothing run", where,
 			    pattern, prefix,
 			    errno == ENOENT ? "does not exist" : strerror(errno));
@@ -284,12 +362,7 @@ add_root(const char *pattern, int has_wildcards, const char *where, void *arg)
 				  "write it for %s",
 			    where, prefix, canon, canon);
 	}
-	grow(&w->roots, w->nroots, &w->caproots, sizeof(*w->roots));
-	if ((w->roots[w->nroots].canon = strdup(canon)) == NULL)
-		fatal("run: exec grants");
-	w->roots[w->nroots].where = where;
-	w->roots[w->nroots].pattern = pattern;
-	w->nroots++;
+	push_root(w, canon, where, pattern);
 	return 0;
 }
 
@@ -321,9 +394,41 @@ below(const char *path, const char *folder)
 	return strncmp(path, folder, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
-/* Walk each root that no earlier root covers. */
+/* Open a canonical path with no symlink anywhere on the way: a path that
+ * changed since it was made canonical is not taken for another object
+ * (the grant names the object opened, the decision the path). */
 static int
-walk_roots(struct walk *w)
+open_canonical(const char *canon, int flags)
+{
+	struct open_how how;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = (uint64_t)flags | O_NOFOLLOW | O_CLOEXEC;
+	how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	return (int)syscall(SYS_openat2, AT_FDCWD, canon, &how, sizeof(how));
+}
+
+/* A root that is a regular file: decided in its folder, opened as above. */
+static int
+walk_file(struct gwalk *w)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(w->root->canon, '/');
+	autoclose int dfd = -1;
+
+	if (slash == NULL || (size_t)(slash - w->root->canon) >= sizeof(dir))
+		return 0;
+	memcpy(dir, w->root->canon, (size_t)(slash - w->root->canon));
+	dir[slash - w->root->canon] = '\0';
+	if ((dfd = open_canonical(dir[0] ? dir : "/", O_PATH | O_DIRECTORY)) == -1)
+		return 0; /* gone meanwhile */
+	return decide_file(w, dfd, slash + 1, w->root->canon);
+}
+
+/* Walk each root that no earlier root covers: a full walk covers all
+ * below it, a files-only one only where it granted its folder whole. */
+static int
+walk_roots(struct gwalk *w)
 {
 	char path[PATH_MAX];
 	const char *cover = NULL;
@@ -331,30 +436,35 @@ walk_roots(struct walk *w)
 	size_t i;
 	int fd;
 
-	qsort(w->roots, w->nroots, sizeof(*w->roots), root_cmp);
+	if (w->nroots > 1) /* none: roots is NULL, which qsort() may not take */
+		qsort(w->roots, w->nroots, sizeof(*w->roots), root_cmp);
 	for (i = 0; i < w->nroots; i++) {
 		w->root = &w->roots[i];
 		if (cover != NULL && below(w->root->canon, cover))
 			continue;
+		if (i > 0 && strcmp(w->root->canon, w->roots[i - 1].canon) == 0)
+			continue;
 		if (lstat(w->root->canon, &st) == -1)
 			continue;
 		if (S_ISREG(st.st_mode)) {
-			if (decide_file(w, AT_FDCWD, w->root->canon, w->root->canon) == -1)
+			if (walk_file(w) == -1)
 				return -1;
 			continue;
 		}
 		if (!S_ISDIR(st.st_mode))
 			continue;
-		cover = w->root->canon;
-		if ((fd = open(w->root->canon, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) ==
-		    -1) {
-			log_warnx("run: exec rule %s: %s: %s; the rule lets nothing run there",
-			    w->root->where, w->root->canon, strerror(errno));
+		if ((fd = open_canonical(w->root->canon, O_RDONLY | O_DIRECTORY)) == -1) {
+			if (!w->k->files_only)
+				log_warnx("run: exec rule %s: %s: %s; the rule lets nothing run "
+					  "there",
+				    w->root->where, w->root->canon, strerror(errno));
 			continue;
 		}
 		snprintf(path, sizeof(path), "%s", w->root->canon);
 		if (walk_dir(w, fd, path, strlen(path), 0) == -1)
 			return -1;
+		if (!w->k->files_only || w->granted_folder)
+			cover = w->root->canon;
 	}
 	return 0;
 }
@@ -362,9 +472,8 @@ walk_roots(struct walk *w)
 /* The files with other names: granted unless a deny rule denies one of
  * those names, each opened again and checked to be the inode decided on. */
 static int
-grant_deferred(struct walk *w)
+grant_deferred(struct gwalk *w)
 {
-	struct open_how how;
 	struct stat st;
 	size_t i;
 
@@ -378,17 +487,15 @@ grant_deferred(struct walk *w)
 			w->g->nskipped++;
 			continue;
 		}
-		memset(&how, 0, sizeof(how));
-		how.flags = O_PATH | O_CLOEXEC;
-		how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-		if ((fd = (int)syscall(SYS_openat2, AT_FDCWD, w->c[i].path, &how, sizeof(how))) ==
-		    -1)
+		if ((fd = open_canonical(w->c[i].path, O_PATH)) == -1)
 			continue; /* gone meanwhile */
 		if (fstat(fd, &st) == -1 || st.st_dev != w->c[i].dev || st.st_ino != w->c[i].ino) {
 			log_warnx("run: exec: %s changed while the grants were made; left out",
 			    w->c[i].path);
 			continue;
 		}
+		if (unreadable(w, w->c[i].path, &st))
+			continue;
 		if (grant_fd(w, fd, w->c[i].path, 0) == -1)
 			return -1;
 	}
@@ -401,8 +508,28 @@ path_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The walk's list, sorted, each path once (a file root may lie in a folder
+ * walked file by file), NULL-terminated even when empty. */
 static void
-walk_free(struct walk *w)
+list_finish(struct list *l)
+{
+	size_t i, n = 0;
+
+	if (*l->paths == NULL && (*l->paths = calloc(1, sizeof(**l->paths))) == NULL)
+		fatal("run: exec grants");
+	qsort(*l->paths, *l->n, sizeof(**l->paths), path_cmp);
+	for (i = 0; i < *l->n; i++) {
+		if (n > 0 && strcmp((*l->paths)[i], (*l->paths)[n - 1]) == 0)
+			free((*l->paths)[i]);
+		else
+			(*l->paths)[n++] = (*l->paths)[i];
+	}
+	*l->n = n;
+	(*l->paths)[n] = NULL;
+}
+
+static void
+walk_free(struct gwalk *w)
 {
 	size_t i;
 
@@ -415,17 +542,37 @@ walk_free(struct walk *w)
 	free(w->roots);
 }
 
-int
-exec_grants_build(const struct policy *p, int abi, int allow_net, struct exec_grants *g)
+static void
+walk_init(struct gwalk *w, const struct policy *p, const struct fsctx *fs, struct exec_grants *g,
+    const struct kind *k)
 {
-	struct walk w;
+	memset(w, 0, sizeof(*w));
+	w->p = p;
+	w->fs = fs;
+	w->g = g;
+	w->k = k;
+	if (k == &kind_exec) {
+		w->out.paths = &g->paths;
+		w->out.n = &g->npaths;
+		w->out.nfolders = &g->nfolders;
+	} else {
+		w->out.paths = &g->reads;
+		w->out.n = &g->nreads;
+		w->out.nfolders = &g->nread_folders;
+		w->out.cap = g->nreads + 1; /* what list_finish() left */
+	}
+}
+
+int
+exec_grants_build(const struct policy *p, const struct fsctx *fs, int abi, int allow_net,
+    struct exec_grants *g)
+{
+	struct gwalk w;
 	int rv = -1;
 
 	memset(g, 0, sizeof(*g));
 	g->ruleset = -1;
-	memset(&w, 0, sizeof(w));
-	w.p = p;
-	w.g = g;
+	walk_init(&w, p, fs, g, &kind_exec);
 	if (abi >= 1 && (g->ruleset = landlock_ruleset_new(abi, allow_net)) == -1) {
 		log_warn("run: Landlock ruleset");
 		return -1;
@@ -434,15 +581,67 @@ exec_grants_build(const struct policy *p, int abi, int allow_net, struct exec_gr
 	if (walk_roots(&w) == -1 || grant_deferred(&w) == -1)
 		goto out;
 	g->nentries = w.entries;
-	if (g->paths == NULL && (g->paths = calloc(1, sizeof(*g->paths))) == NULL)
+	list_finish(&w.out);
+	/* The loader's list, empty until exec_grants_add_reads(). */
+	if ((g->reads = calloc(1, sizeof(*g->reads))) == NULL)
 		fatal("run: exec grants");
-	qsort(g->paths, g->npaths, sizeof(*g->paths), path_cmp);
 	rv = 0;
 out:
 	walk_free(&w);
 	if (rv == -1)
 		exec_grants_free(g);
 	return rv;
+}
+
+/* Not the loader's: the broker's /proc is not the worker's, and nothing
+ * in /sys or /dev is a library. */
+static int
+special_tree(const char *canon)
+{
+	return below(canon, "/proc") || below(canon, "/sys") || below(canon, "/dev");
+}
+
+int
+exec_grants_add_reads(const struct policy *p, const struct fsctx *fs, const char *const *roots,
+    struct exec_grants *g)
+{
+	char canon[PATH_MAX];
+	struct gwalk w;
+	size_t i;
+	int rv = -1;
+
+	walk_init(&w, p, fs, g, &kind_read);
+	for (i = 0; roots != NULL && roots[i] != NULL; i++) {
+		if (roots[i][0] != '/' || realpath(roots[i], canon) == NULL)
+			continue; /* the loader finds nothing there either */
+		if (special_tree(canon)) {
+			log_debug("run: loader: %s is not searched for libraries here", canon);
+			continue;
+		}
+		push_root(&w, canon, roots[i], roots[i]);
+	}
+	if (walk_roots(&w) == -1 || grant_deferred(&w) == -1)
+		goto out;
+	g->nentries += w.entries;
+	list_finish(&w.out);
+	rv = 0;
+out:
+	walk_free(&w);
+	return rv;
+}
+
+const char *
+exec_grants_reach_unreadable(const struct exec_grants *g, const struct fsctx *fs)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; fs != NULL && i < g->npaths; i++)
+		if (stat(g->paths[i], &st) == 0 && S_ISDIR(st.st_mode)
+			? protect_beneath(fs, g->paths[i], PROTECT_READ)
+			: protect_check(fs, g->paths[i], NULL, PROTECT_READ))
+			return g->paths[i];
+	return NULL;
 }
 
 void
@@ -455,6 +654,9 @@ exec_grants_free(struct exec_grants *g)
 	for (i = 0; g->paths != NULL && i < g->npaths; i++)
 		free(g->paths[i]);
 	free(g->paths);
+	for (i = 0; g->reads != NULL && i < g->nreads; i++)
+		free(g->reads[i]);
+	free(g->reads);
 	memset(g, 0, sizeof(*g));
 	g->ruleset = -1;
 }

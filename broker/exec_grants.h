@@ -1,6 +1,7 @@
 /*
- * exec_grants.h: the worker's Landlock exec grants, built from the policy's
- * own decisions.
+ * exec_grants.h: the worker's Landlock grants, built from the policy's own
+ * decisions: exec (below), and in explicit mode the dynamic loader's reads
+ * (exec_grants_add_reads()).
  *
  * execve() never reaches the broker: the kernel checks Landlock's EXECUTE
  * right on the file (and on the ELF interpreter it opens).  So the exec
@@ -23,6 +24,8 @@
 
 #include "policy.h"
 
+struct fsctx;
+
 /* Bounds on the walk: an allow-exec rule for all of "/" with a deny rule
  * below it is an error naming the rule, not a start-up that reads the
  * whole disk. */
@@ -31,22 +34,57 @@
 
 struct exec_grants {
 	int ruleset;	  /* Landlock ruleset holding the grants; -1 without Landlock */
-	char **paths;	  /* the granted paths, NULL-terminated (folders: beneath) */
+	char **paths;	  /* the exec grants' paths, sorted, NULL-terminated
+			   * (folders: beneath) */
 	size_t npaths;
 	size_t nfolders;  /* of which folders */
-	size_t nentries;  /* folder entries the walk looked at */
+	size_t nentries;  /* folder entries the walks looked at */
 	size_t nskipped;  /* files left out: hard links of a denied file */
+	char **reads;	  /* the loader's read grants, as paths */
+	size_t nreads;
+	size_t nread_folders;
 };
 
 /*
  * Build the grants for the exec rules of p (its common rules, as `run`
  * decides).  abi: the kernel's Landlock ABI, 0 for none (the paths are
- * still computed, for --print-sandbox); allow_net as for the sandbox.
- * Warnings (a rule that lets nothing run) are logged.  Returns 0, or -1
- * after logging why (a walk over its bounds, naming the rule; a system
- * error), with nothing left allocated.
+ * still computed, for --print-sandbox); allow_net as for the sandbox.  fs
+ * (or NULL): the broker's own files (protect.h), of which an audit file is
+ * never granted as a file.  Warnings (a rule that lets nothing run) are
+ * logged.  Returns 0, or -1 after logging why (a walk over its bounds,
+ * naming the rule; a system error), with nothing left allocated.
  */
-int exec_grants_build(const struct policy *p, int abi, int allow_net, struct exec_grants *g);
+int exec_grants_build(const struct policy *p, const struct fsctx *fs, int abi, int allow_net,
+    struct exec_grants *g);
+
+/*
+ * Add read grants (Landlock READ_FILE alone) for the dynamic loader of an
+ * explicit-mode worker, whose read-only opens then reach the kernel
+ * (sandbox.h): what policy_decide() allows read of among roots (absolute
+ * paths; elf_probe.h lists the loader's), each made canonical first.  A
+ * file is granted if the policy allows it.  Of a folder, the regular files
+ * directly in it, each decided and granted by descriptor as exec grants
+ * are; its subfolders only as part of the whole folder, granted as one
+ * when policy_decide_beneath() says read is allowed for all of it (no
+ * deny rule can match below), and not entered otherwise: the loader reads
+ * the files of its folders.  Nothing under /proc, /sys or /dev, and no
+ * audit file of fs (protect.h), which no worker may read: a folder with
+ * one below is granted file by file.  At most EXEC_GRANTS_ENTRIES_MAX
+ * folder entries are looked at.  Returns 0, or -1 after logging why; g
+ * keeps what was granted before.
+ */
+int exec_grants_add_reads(const struct policy *p, const struct fsctx *fs,
+    const char *const *roots, struct exec_grants *g);
+
+/*
+ * The first exec grant that reaches an audit file of fs (a folder granted
+ * whole with one below it, or the file itself), or NULL (always for fs
+ * NULL).  Exec grants
+ * carry READ_FILE (execve needs it), which matters once read-only opens
+ * reach Landlock (explicit mode's loader): then such a grant would let the
+ * worker read the trail.
+ */
+const char *exec_grants_reach_unreadable(const struct exec_grants *g, const struct fsctx *fs);
 
 /* Free what exec_grants_build() made; closes the ruleset if still open. */
 void exec_grants_free(struct exec_grants *g);

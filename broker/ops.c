@@ -11,9 +11,12 @@
  *		(@link, @rename, @broker-file)
  *	ENOENT	missing, or invisible to the worker: stat, lstat, access,
  *		readlink and statfs never tell a path the policy hides from
- *		one that does not exist
- *	EINVAL	unsupported flags (O_PATH, O_TMPFILE, unknown bits), a
- *		relative path; transparent mode's O_PATH is EOPNOTSUPP
+ *		one that does not exist, but in a folder the worker may list,
+ *		whose listing tells it: there a hidden name is EACCES
+ *	EINVAL	unsupported flags (O_TMPFILE, unknown bits, O_PATH on the
+ *		wire), a relative path
+ *	EOPNOTSUPP  transparent mode's O_PATH of anything but a folder asked
+ *		for with O_DIRECTORY (ops_open.c, open_path())
  *	EPERM	utimensat with explicit times on a file not the worker's;
  *		chmod of a file not the worker's, or asking for a set-user-ID
  *		bit (or set-group-ID on a file), or of a descriptor whose
@@ -39,6 +42,7 @@
 #include "ops.h"
 #include "ops_impl.h"
 #include "ops_table.h"
+#include "private_tmp.h"
 #include "task.h"
 
 static uint64_t
@@ -66,9 +70,7 @@ record_flags(const struct op_def *def, const struct request *req)
 static void
 record(struct opctx *c, const struct op_def *def, const struct timespec *t0, int err)
 {
-	static __thread char line[AUDIT_RECORD_MAX];
 	struct audit_event ev;
-	ssize_t n;
 
 	/* No sink and nothing denied: no line to write, no clock to read. */
 	if (c->s->audit == NULL && !(c->decided && !c->allowed))
@@ -102,16 +104,18 @@ record(struct opctx *c, const struct op_def *def, const struct timespec *t0, int
 	ev.err = err;
 	ev.complain = c->s->complain;
 	ev.waived = c->decided && !c->allowed && c->waived;
+	ev.denied_access = c->denied_access;
+	ev.denied_second = c->denied_second;
 	ev.session = c->s->sess;
 
-	if (c->s->audit == NULL) {
-		/* No sink: a denial still says so, on stderr, once for each
-		 * distinct denial (denials.h). */
-		if (c->decided && !c->allowed && denials_first(&c->s->denials, &ev) &&
-		    (n = audit_format_denial(&ev, line, sizeof(line))) > 0)
-			(void)!write(STDERR_FILENO, line, (size_t)n);
+	if (c->decided && !c->allowed && !c->waived)
+		private_tmp_denied(c->s->tmp, ev.canon, ev.access, ev.rule);
+	/* Counted for the summary; without a sink, a line on stderr for
+	 * each distinct denial (denials.h). */
+	if (c->decided && !c->allowed)
+		denials_note(c->s, &ev);
+	if (c->s->audit == NULL)
 		return;
-	}
 	if (audit_write(c->s->audit, &ev) == -1) {
 		/* Fail closed: no descriptor leaves without its record.  Said
 		 * once, not per request. */
@@ -188,6 +192,8 @@ ops_handle(struct session *s, const struct request *req, const struct timespec *
 	c.access = 0;
 	c.decided = c.allowed = c.waived = 0;
 	c.rule = NULL;
+	c.denied_access = 0;
+	c.denied_second = 0;
 	s->nrequests++;
 
 	err = run_handler(&c, def);

@@ -17,6 +17,7 @@ struct policy;
 struct audit;
 struct task_ns;
 struct audit_sess;
+struct private_tmp;
 
 /* One worker session: everything a request is decided and recorded with. */
 struct session {
@@ -35,6 +36,9 @@ struct session {
 	int complain;		/* --complain: a policy denial is recorded as
 				   "would-deny" and the request goes on; the
 				   resolution's safety rules still hold */
+	struct private_tmp *tmp; /* run's private temporary folder, for the hint
+				   of a denial in /tmp (private_tmp_denied());
+				   NULL: none (and always for the daemon) */
 
 	/* Create a new connection to this session; serve.c provides it.
 	 * Returns 0 and the worker's end in *fd, or a positive errno. */

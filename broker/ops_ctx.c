@@ -14,6 +14,7 @@
 #include "ops_impl.h"
 #include "path.h"
 #include "policy.h"
+#include "task.h"
 
 void
 ops_canon(struct opctx *c, char *dst, const struct walk *w)
@@ -102,6 +103,10 @@ ops_decide(struct opctx *c, const char *path, unsigned access, struct policy_dec
 		c->allowed = d->allowed;
 		c->rule = d->rule;
 	}
+	if (!d->allowed && c->denied_access == 0) {
+		c->denied_access = access;
+		c->denied_second = c->canon2[0] != '\0' && strcmp(path, c->canon2) == 0;
+	}
 	c->access |= access;
 	c->decided = 1;
 	if (!d->allowed && c->s->complain) {
@@ -132,6 +137,43 @@ int
 ops_visible(struct opctx *c, const char *path)
 {
 	return ops_allows(c, path, POLICY_STAT);
+}
+
+int
+ops_hidden(const struct opctx *c, const char *path, int hidden)
+{
+	char parent[PATH_MAX];
+	struct policy_decision d;
+	const char *slash = strrchr(path, '/');
+	const uint64_t *fold;
+	size_t len, words;
+
+	if (slash == NULL || path[1] == '\0')
+		return hidden; /* "/" is in no folder */
+	len = slash == path ? 1 : (size_t)(slash - path);
+	memcpy(parent, path, len);
+	parent[len] = '\0';
+	/* The parent with path's fold bits: bit i is component i, and the
+	 * last one's is past the parent's end. */
+	fold = fold_of(c, path, &words);
+	if (policy_decide_fold(c->s->policy, parent, POLICY_LIST, c->req->who.nspid, fold, words,
+		&d) == -1 ||
+	    !d.allowed)
+		return hidden;
+	return EACCES;
+}
+
+int
+ops_exists(struct opctx *c, const char *path)
+{
+	/* Decided as the create it is, unless the worker may not create the
+	 * name but may see it: then EEXIST is what the kernel tells anyone
+	 * who may stat the path, and the request is that stat, allowed.  No
+	 * oracle: where the worker may neither, a create denied, as for a
+	 * missing name. */
+	if (!ops_allows(c, path, POLICY_CREATE) && ops_visible(c, path))
+		return ops_decide(c, path, POLICY_STAT, NULL) ? EEXIST : EACCES;
+	return ops_decide(c, path, POLICY_CREATE, NULL) ? EEXIST : EACCES;
 }
 
 /* Turn a failed walk into the errno the worker may see. */
@@ -191,6 +233,45 @@ mode_t
 ops_folder_bound(unsigned create_mode)
 {
 	return (mode_t)(create_mode | ((create_mode & 0444) >> 2));
+}
+
+/* The asker's umask, as the kernel would apply it to what the asker
+ * creates: the calling thread's (transparent mode), the sending process's
+ * (the wire: the kernel's word for it, SCM_CREDENTIALS); the broker's own
+ * where it cannot be read (a daemon's peer in a PID namespace it cannot
+ * see, a kernel before 4.7).  The worker could set any umask itself: it
+ * only takes away bits the worker asked for. */
+static mode_t
+asker_umask(const struct opctx *c)
+{
+	pid_t id = c->req->who.front == FRONT_NOTIFY ? c->req->who.tid : c->req->who.pid;
+	mode_t m;
+
+	if (task_umask(id, &m) == 0)
+		return m;
+	return c->s->fs.umask;
+}
+
+mode_t
+ops_new_mode(const struct opctx *c, mode_t type, unsigned asked, unsigned bound)
+{
+	mode_t m = (mode_t)asked & 0777 & ~asker_umask(c);
+
+	if (type != S_IFDIR)
+		return m & (mode_t)bound;
+	/* A folder's sticky bit only narrows who may remove what is in it,
+	 * as mkdir(2) keeps it; set-group-ID comes from the parent, never
+	 * from the mode asked (make_marked(), ops_names.c). */
+	return (m & ops_folder_bound(bound)) | ((mode_t)asked & S_ISVTX);
+}
+
+int
+ops_set_mode(const struct opctx *c, int fd, mode_t mode)
+{
+	char num[16];
+
+	path_udec(num, sizeof(num), (unsigned long)fd);
+	return fchmodat(c->s->fs.selffd, num, mode, 0) == -1 ? errno : 0;
 }
 
 int

@@ -35,6 +35,8 @@ struct opctx {
 	int allowed;		/* the policy's decision */
 	int waived;		/* it denied, and complain mode let it pass */
 	const char *rule;
+	unsigned denied_access; /* the first policy denial: the access asked */
+	int denied_second;	/* of canon2 (1) or canon (0), for the hint */
 };
 
 /* Set dst (c->canon or c->canon2) to w's canonical path, with its fold
@@ -61,6 +63,28 @@ int ops_allows(struct opctx *c, const char *path, unsigned access);
 
 /* May the worker know whether path exists?  Not the request's decision. */
 int ops_visible(struct opctx *c, const char *path);
+
+/*
+ * The answer to a query (stat, lstat, access, readlink, statfs) of an
+ * object that exists at path (a canonical path of the request) but that
+ * the worker may not see: hidden (ENOENT, as if missing), unless the
+ * worker may list the folder that holds it.  There the listing shows the
+ * name already, so hiding it tells nothing and only lies: a program that
+ * walks the tree takes the name for a file that vanished and skips it
+ * without a word (clamscan reports nothing and passes the scan).  EACCES
+ * then, as the kernel answers for a file one may not reach.
+ */
+int ops_hidden(const struct opctx *c, const char *path, int hidden);
+
+/*
+ * A name the request would make (mkdir, mknod, symlink, link, open with
+ * O_CREAT | O_EXCL) exists at path: EEXIST where the worker may create or
+ * see it, else the denial's EACCES, as for a missing name.  A worker that
+ * may see the name but not create it gets EEXIST recorded as an allowed
+ * stat, not as a denied create (mkdir -p's mkdir of each folder on its
+ * way): the answer it would get from the kernel, nothing refused.
+ */
+int ops_exists(struct opctx *c, const char *path);
 
 /* A failed walk (r < 0) as the errno the worker may see: hidden when the
  * path is one it may not know about.  Sets c->canon. */
@@ -94,6 +118,20 @@ int ops_give_to_worker(struct opctx *c, int fd);
 /* The rule's mode= bound for a folder: search wherever it has read, so
  * mode=0600 gives 0700 folders (mkdir, chmod). */
 mode_t ops_folder_bound(unsigned create_mode);
+
+/*
+ * The permission bits of a new object of type (S_IFREG, S_IFIFO, S_IFDIR),
+ * as the kernel would make it for the worker: the bits asked less the
+ * asker's umask (its calling thread's, or the sending process's on the
+ * wire), bounded by the rule's mode= (bound: a decision's create_mode; a
+ * folder keeps search where it has read), and never set-user-ID or
+ * set-group-ID; sticky on a folder only, where it was asked.
+ */
+mode_t ops_new_mode(const struct opctx *c, mode_t type, unsigned asked, unsigned bound);
+
+/* Set the permission bits of the object fd (open or O_PATH) to mode,
+ * through the broker's /proc/self/fd: 0 or an errno. */
+int ops_set_mode(const struct opctx *c, int fd, mode_t mode);
 
 /* The handlers, one per operation (ops_table.c): 0 or the errno to
  * answer. */

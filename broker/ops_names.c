@@ -31,56 +31,54 @@ walk_name(struct opctx *c, const char *path, struct walk *w, char *canon, int mu
 	return 0;
 }
 
-/* A new link's name must be free: 0; EEXIST where the worker may create
- * or see it, else EACCES; ENOENT for "name/" of nothing. */
+/* A new name must be free: 0; EEXIST where the worker may create or see
+ * it, else EACCES (ops_exists()); ENOENT for "name/" of nothing. */
 static int
 name_taken(struct opctx *c, const struct walk *w)
 {
 	if (w->fd == -1)
 		return w->must_dir ? ENOENT : 0;
-	return ops_decide(c, w->canon, POLICY_CREATE, NULL) || ops_visible(c, w->canon) ? EEXIST
-											  : EACCES;
+	return ops_exists(c, w->canon);
 }
 
 /*
- * mkdir(2) for a worker the folder is given to (chown_new).  mkdirat()
- * returns no descriptor: the folder must be looked up again by name, and
- * whatever is there by then is what would be given away.  Another peer
- * (or anyone who may rename in both folders) can rename a folder over the
- * fresh, empty one in between: root's, with what is in it, which would
- * become the worker's.  So the folder is made with no permission bits at
- * all, a mark no folder of root's carries and nobody but root can give
- * one (chmod needs the owner); only a folder of root's with that mark is
- * given to the worker, through the descriptor that pins it, and then gets
- * its bits (the worker's, bounded by the rule and the broker's umask; a
- * set-group-ID bit inherited from the parent is kept where the broker's
- * groups allow the kernel to keep it).  Anything else is not the folder
- * made, and is left alone: EEXIST.
+ * A folder, FIFO or file made by name (mkdir(2), mknod(2)), with the
+ * worker's mode, and given to the worker when the broker is root.
+ * mkdirat() and mknodat() return no descriptor: the object must be looked
+ * up again by name, and whatever is there by then is what would be given
+ * away.  Another peer (or anyone who may rename in both folders) can
+ * rename a folder over the fresh, empty one in between: root's, with what
+ * is in it, which would become the worker's.  So the object is made with
+ * no permission bits at all, a mark no folder or file of root's carries
+ * and nobody but its owner can give one (chmod needs the owner); only an
+ * object of the broker's own user, of that type, with that mark (and, but
+ * for a folder, one link) is given to the worker, through the descriptor
+ * that pins it, and then gets its bits: exactly mode, whatever the
+ * broker's umask (ops_new_mode()), and on a folder the set-group-ID bit
+ * it inherited from its parent, where the broker's groups allow the
+ * kernel to keep it.  Anything else is not the object made, and is left
+ * alone: EEXIST.
  */
 static int
-make_folder(struct opctx *c, const struct walk *w, mode_t mode)
+make_marked(struct opctx *c, const struct walk *w, mode_t type, mode_t mode)
 {
+	int dir = type == S_IFDIR, fd, e;
 	struct stat st;
-	char num[16];
-	int fd, e;
 
-	if (mkdirat(w->dirfd, w->name, 0) == -1)
+	if ((dir ? mkdirat(w->dirfd, w->name, 0) : mknodat(w->dirfd, w->name, type, 0)) == -1)
 		return errno;
-	fd = openat(w->dirfd, w->name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(w->dirfd, w->name, O_PATH | O_NOFOLLOW | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
 	if (fd == -1)
 		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? EEXIST : errno;
 	if (fstat(fd, &st) == -1)
 		e = errno;
-	else if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 0777) != 0)
+	else if ((st.st_mode & S_IFMT) != type || st.st_uid != c->s->fs.euid ||
+	    (st.st_mode & (dir ? 0777 : 07777)) != 0 || (!dir && st.st_nlink != 1))
 		e = EEXIST; /* someone else's by now: left alone */
 	else if ((e = ops_give_to_worker(c, fd)) != 0)
-		unlinkat(w->dirfd, w->name, AT_REMOVEDIR); /* ours, still empty */
-	else {
-		path_udec(num, sizeof(num), (unsigned long)fd);
-		if (fchmodat(c->s->fs.selffd, num, (mode & ~c->s->fs.umask) | (st.st_mode & S_ISGID),
-			0) == -1)
-			e = errno;
-	}
+		unlinkat(w->dirfd, w->name, dir ? AT_REMOVEDIR : 0); /* ours: nothing half done */
+	else
+		e = ops_set_mode(c, fd, mode | (dir ? st.st_mode & S_ISGID : 0));
 	close(fd);
 	return e;
 }
@@ -91,22 +89,13 @@ op_mkdir(struct opctx *c)
 	struct policy_decision d;
 	struct walk w;
 	int e;
-	mode_t bound;
 
-	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0)
+	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0 ||
+	    (w.fd != -1 && (e = ops_exists(c, w.canon)) != 0))
 		goto out;
-	if (w.fd != -1) {
-		e = ops_decide(c, w.canon, POLICY_CREATE, NULL) || ops_visible(c, w.canon) ?
-		    EEXIST : EACCES;
-		goto out;
-	}
 	if ((e = ops_may_create(c, &w, &d)) != 0)
 		goto out;
-	bound = ops_folder_bound(d.create_mode);
-	if (c->s->chown_new)
-		e = make_folder(c, &w, (mode_t)c->req->a.mkdir.mode & 07777 & bound);
-	else
-		e = mkdirat(w.dirfd, w.name, (mode_t)c->req->a.mkdir.mode & 07777 & bound) == -1 ? errno : 0;
+	e = make_marked(c, &w, S_IFDIR, ops_new_mode(c, S_IFDIR, c->req->a.mkdir.mode, d.create_mode));
 out:
 	walk_release(&w);
 	return e;
@@ -116,23 +105,18 @@ out:
  * mknod(2), mknodat(2): a FIFO, or a regular file (type S_IFREG or 0),
  * which is a plain create; a device or a socket is EPERM, as for a worker
  * without CAP_MKNOD (a socket is bind(2)'s to make), a folder EPERM and
- * any other type EINVAL, as the kernel says.  The name needs create, the
- * rule's mode= bounds the permission bits, and the new object is given to
- * the worker like a new file.  mknodat() returns no descriptor: as for a
- * folder (make_folder()), it is made with no permission bits, looked up
- * again by name, given away only if it is still the object made (root's,
- * that type, that mark, one link), and then gets its bits.  Opening a FIFO
+ * any other type EINVAL, as the kernel says.  The name needs create, and
+ * the new object gets the worker's mode within the rule's mode= and is
+ * given to the worker like a new file (make_marked()).  Opening a FIFO
  * needs an exact rule, as ever (ops_open.c).
  */
 int
 op_mknod(struct opctx *c)
 {
-	mode_t type = (mode_t)c->req->a.mknod.mode & S_IFMT, perm;
+	mode_t type = (mode_t)c->req->a.mknod.mode & S_IFMT;
 	struct policy_decision d;
-	struct stat st;
 	struct walk w;
-	char num[16];
-	int e, fd;
+	int e;
 
 	if (type == 0)
 		type = S_IFREG;
@@ -144,30 +128,7 @@ op_mknod(struct opctx *c)
 		goto out;
 	if ((e = ops_may_create(c, &w, &d)) != 0)
 		goto out;
-	perm = (mode_t)c->req->a.mknod.mode & 07777 & (mode_t)d.create_mode;
-	if (!c->s->chown_new) {
-		e = mknodat(w.dirfd, w.name, type | perm, 0) == -1 ? errno : 0;
-		goto out;
-	}
-	if (mknodat(w.dirfd, w.name, type, 0) == -1) {
-		e = errno;
-		goto out;
-	}
-	fd = openat(w.dirfd, w.name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &st) == -1)
-		e = errno == ENOENT || errno == ENOTDIR ? EEXIST : errno;
-	else if ((st.st_mode & S_IFMT) != type || st.st_uid != 0 || (st.st_mode & 07777) != 0 ||
-	    st.st_nlink != 1)
-		e = EEXIST; /* someone else's by now: left alone */
-	else if ((e = ops_give_to_worker(c, fd)) != 0)
-		unlinkat(w.dirfd, w.name, 0); /* ours: nothing half done */
-	else {
-		path_udec(num, sizeof(num), (unsigned long)fd);
-		if (fchmodat(c->s->fs.selffd, num, perm & ~c->s->fs.umask, 0) == -1)
-			e = errno;
-	}
-	if (fd != -1)
-		close(fd);
+	e = make_marked(c, &w, type, ops_new_mode(c, type, c->req->a.mknod.mode, d.create_mode));
 out:
 	walk_release(&w);
 	return e;

@@ -1,7 +1,7 @@
 /*
  * ops_open.c: open(2) and its kin, of an existing object (reopened through
  * the pinned O_PATH descriptor) or of a new file (created in the checked
- * folder with the rule's mode bound).
+ * folder with the worker's mode, within the rule's mode=).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,10 +15,9 @@
 /* Retries when the filesystem changes between the walk and the act. */
 #define OPS_RACE_RETRIES 8
 
-/* Flags a worker may pass to open.  O_PATH and O_TMPFILE are refused:
- * an O_PATH descriptor is of no use to a worker that has no paths, and
- * SECCOMP_IOCTL_NOTIF_ADDFD cannot install one (the kernel's fget() takes
- * no O_PATH file: EBADF); O_TMPFILE would need a separate create rule.
+/* Flags a worker may pass to open.  O_PATH has its own answer (open_path())
+ * in transparent mode, and is refused on the wire, whose worker has no
+ * paths to use one with; O_TMPFILE would need a separate create rule.
  * O_NOATIME needs ownership. */
 #define OPEN_FLAGS_OK                                                                  \
 	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_DIRECTORY | \
@@ -42,13 +41,17 @@ open_create(struct opctx *c, struct walk *w, int flags)
 		return EISDIR; /* "name/": only a folder could be meant */
 	if ((e = ops_guard(c, w->canon, NULL, PROTECT_CHANGE)) != 0)
 		return e;
-	/* The rule's mode= bounds the permission bits. */
-	m = (mode_t)(c->req->a.open.mode & 07777 & d.create_mode);
+	/* The mode asked less the worker's umask, within the rule's mode=,
+	 * never set-user-ID.  The kernel takes the broker's own umask away
+	 * too: what it took is set again, on the descriptor, once the file
+	 * is the worker's. */
+	m = ops_new_mode(c, S_IFREG, c->req->a.open.mode, d.create_mode);
 	fd = openat(w->dirfd, w->name,
 	    (flags & ~O_NOFOLLOW) | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, m);
 	if (fd == -1)
 		return errno;
-	if ((e = ops_give_to_worker(c, fd)) != 0) {
+	if ((e = ops_give_to_worker(c, fd)) != 0 ||
+	    ((m & c->s->fs.umask) != 0 && (e = ops_set_mode(c, fd, m)) != 0)) {
 		/* Leave nothing half done: the file just made, if the name
 		 * still holds it (a file renamed over it meanwhile is not
 		 * removed; whoever could rename it could remove it). */
@@ -70,11 +73,8 @@ open_existing(struct opctx *c, struct walk *w, int flags)
 	int acc = flags & O_ACCMODE, fd, special, kerr = 0;
 	mode_t t = w->st.st_mode & S_IFMT;
 
-	if ((flags & O_CREAT) && (flags & O_EXCL)) {
-		if (!ops_decide(c, w->canon, POLICY_CREATE, NULL))
-			return EACCES;
-		return EEXIST;
-	}
+	if ((flags & O_CREAT) && (flags & O_EXCL))
+		return ops_exists(c, w->canon);
 	if (t == S_IFLNK)
 		kerr = ELOOP; /* O_NOFOLLOW on a symlink, as open(2) says */
 	else if (t == S_IFDIR) {
@@ -129,6 +129,38 @@ open_existing(struct opctx *c, struct walk *w, int flags)
 	return 0;
 }
 
+/*
+ * O_PATH (transparent mode).  SECCOMP_IOCTL_NOTIF_ADDFD cannot install an
+ * O_PATH descriptor (the kernel's fget() takes none: EBADF), and letting
+ * the worker's own kernel make the open (SECCOMP_USER_NOTIF_FLAG_CONTINUE)
+ * would let it rewrite the path after the decision and fstat any file.  So
+ * a folder asked for as one (O_PATH | O_DIRECTORY: coreutils' cp, mv, ln
+ * and install open their target folder so) that the worker may list gets
+ * what a plain open of it gives, an O_RDONLY | O_DIRECTORY descriptor,
+ * decided as list: it does for the worker all that an O_PATH one does
+ * (fchdir, fstat, the base of *at calls, which come to the broker), and
+ * lists, which the worker could have by opening the folder itself.  A
+ * folder it may only stat (the folders above an allowed tree) is EACCES: a
+ * listing descriptor would list it.  Anything else gets no descriptor:
+ * EOPNOTSUPP where the worker may see it (ENOTDIR for a file under
+ * O_DIRECTORY), the denial elsewhere.  That is what glibc's and gnulib's
+ * lchmod() (fchmodat with AT_SYMLINK_NOFOLLOW) need: they open O_PATH |
+ * O_NOFOLLOW, never O_DIRECTORY, and would chmod /proc/self/fd/N, a magic
+ * link the broker does not follow; EOPNOTSUPP is their "modes of links
+ * are not supported", on which tar and cp fall back to chmod.
+ */
+static int
+open_path(struct opctx *c, struct walk *w, int flags)
+{
+	int dir = S_ISDIR(w->st.st_mode);
+
+	if (dir && (flags & O_DIRECTORY))
+		return open_existing(c, w, O_RDONLY | O_DIRECTORY);
+	if (!ops_decide(c, w->canon, POLICY_STAT, NULL))
+		return EACCES;
+	return (flags & O_DIRECTORY) && !dir ? ENOTDIR : EOPNOTSUPP;
+}
+
 int
 op_open(struct opctx *c)
 {
@@ -137,13 +169,9 @@ op_open(struct opctx *c)
 	const char *path = req->a.open.resolved ? req->a.open.resolved : req->path;
 	struct walk w;
 
-	/* Transparent mode: EOPNOTSUPP, because glibc's lchmod() (fchmodat
-	 * with AT_SYMLINK_NOFOLLOW) opens O_PATH first and passes the errno
-	 * on, and EOPNOTSUPP is its "modes of links are not supported", which
-	 * tar and cp take in their stride on a symlink. */
 	if ((flags & O_PATH) && req->who.front == FRONT_NOTIFY)
-		return EOPNOTSUPP;
-	if ((flags & ~OPEN_FLAGS_OK) != 0 || (flags & O_ACCMODE) == O_ACCMODE)
+		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC; /* the rest the kernel ignores */
+	else if ((flags & ~OPEN_FLAGS_OK) != 0 || (flags & O_ACCMODE) == O_ACCMODE)
 		return EINVAL;
 	/* openat2's RESOLVE_* restrictions said no (EXDEV, ELOOP, ...); the
 	 * answer is the worker's only if it may see the path at all: the
@@ -176,7 +204,9 @@ op_open(struct opctx *c)
 				return ENOENT;
 			}
 			e = open_create(c, &w, flags);
-		} else
+		} else if (flags & O_PATH)
+			e = open_path(c, &w, flags);
+		else
 			e = open_existing(c, &w, flags);
 		walk_release(&w);
 		/* Created by someone else since the walk: look again, unless

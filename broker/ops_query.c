@@ -1,7 +1,8 @@
 /*
  * ops_query.c: the operations that look at an object and answer with what
  * they see: stat, lstat, access, readlink, statfs, and inotify_add_watch
- * (a watch on it).  Each hides a path the worker may not see as missing.
+ * (a watch on it).  Each hides a path the worker may not see as missing,
+ * but where it may list the folder that holds it (ops_hidden()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +29,7 @@ stat_path(struct opctx *c, int follow)
 		walk_release(&w);
 		return e;
 	}
-	e = ops_decide(c, w.canon, POLICY_STAT, NULL) ? 0 : ENOENT;
+	e = ops_decide(c, w.canon, POLICY_STAT, NULL) ? 0 : ops_hidden(c, w.canon, ENOENT);
 	if (e == 0)
 		c->res->st = w.st;
 	walk_release(&w);
@@ -45,7 +46,7 @@ op_statfs(struct opctx *c)
 
 	if ((e = ops_walk_object(c, WALK_FOLLOW, &w, ENOENT)) == 0) {
 		if (!ops_decide(c, w.canon, POLICY_STAT, NULL))
-			e = ENOENT;
+			e = ops_hidden(c, w.canon, ENOENT);
 		else if (fstatfs(w.fd, &c->res->sfs) == -1)
 			e = errno;
 	}
@@ -130,7 +131,7 @@ op_access(struct opctx *c)
 	if (mode & X_OK)
 		access |= isdir ? POLICY_LIST : POLICY_EXEC;
 	if (!ops_decide(c, w.canon, access, NULL))
-		e = ops_visible(c, w.canon) ? EACCES : ENOENT;
+		e = ops_visible(c, w.canon) ? EACCES : ops_hidden(c, w.canon, ENOENT);
 	else if (mode != F_OK && (e = ops_guard(c, w.canon, &w.st,
 					  (mode & W_OK) ? PROTECT_CHANGE : PROTECT_READ)) != 0)
 		; /* what an open of it would be told */
@@ -192,7 +193,7 @@ op_readlink(struct opctx *c)
 	}
 	ops_canon(c, c->canon, &w);
 	if (!ops_decide(c, w.canon, POLICY_STAT, NULL))
-		e = ENOENT;
+		e = ops_hidden(c, w.canon, ENOENT);
 	else if (!S_ISLNK(w.st.st_mode))
 		e = readlink_self(c);
 	else if ((n = readlinkat(w.fd, "", c->res->target, sizeof(c->res->target))) < 0)

@@ -27,7 +27,7 @@ op_channel(struct opctx *c)
 const struct op_def ops_defs[OP_COUNT] = {
 	[OP_OPEN] = { "open", op_open, 1, WIRE | NOTIFY, ANSWER_FD, 1, REC_ON | REC_RESOLVE,
 	    SHOWS(open.flags), 0, FB_MSG_OPEN, "open openat openat2 creat",
-	    "fcntl fchownat unlinkat" },
+	    "fcntl fchownat fchmodat unlinkat" },
 	[OP_STAT] = { "stat", op_stat, 1, WIRE | NOTIFY, ANSWER_STAT, 1, REC_ON, 0, POLICY_STAT,
 	    FB_MSG_STAT, "stat newfstatat statx chdir fchdir", "" },
 	[OP_LSTAT] = { "lstat", op_lstat, 1, WIRE | NOTIFY, ANSWER_STAT, 1, REC_ON, 0, POLICY_STAT,

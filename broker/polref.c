@@ -8,6 +8,7 @@
 #include "log.h"
 #include "policy.h"
 #include "polref.h"
+#include "strict.h"
 
 static void
 print_diags(const struct policy_diags *d, int errors)
@@ -31,7 +32,9 @@ polref_load(const char *path)
 	struct policy *p = NULL;
 	struct polref *pr;
 
-	if (policy_load(path, &p, &d) == -1) {
+	/* As root, strict modes: a policy another user can change is refused,
+	 * at start and at a reload (which keeps the policy in force). */
+	if (policy_load_opts(path, strict_opts(), &p, &d) == -1) {
 		print_diags(&d, 1);
 		log_warnx("%s: %zu error%s", path, d.nerrors, d.nerrors == 1 ? "" : "s");
 		policy_diags_free(&d);

@@ -82,6 +82,27 @@ proc_status_long(const char *buf, const char *key, long *v)
 }
 
 int
+proc_status_umask(const char *buf, mode_t *mask)
+{
+	const char *p = proc_status_field(buf, "Umask");
+	unsigned long v;
+	char *end;
+
+	if (p == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	errno = 0;
+	v = strtoul(p, &end, 8);
+	if (end == p || errno != 0 || v > 0777 || (*end != '\n' && *end != '\0')) {
+		errno = EINVAL;
+		return -1;
+	}
+	*mask = (mode_t)v;
+	return 0;
+}
+
+int
 proc_status_ids_are(const char *buf, const char *key, unsigned long id)
 {
 	const char *p = proc_status_field(buf, key);

@@ -234,3 +234,23 @@ protect_check(const struct fsctx *fs, const char *canon, const struct stat *st,
 	}
 	return 0;
 }
+
+int
+protect_beneath(const struct fsctx *fs, const char *dir, enum protect_use use)
+{
+	const struct protect *pr = fs->protect;
+	size_t i, n;
+
+	if (pr == NULL)
+		return 0;
+	n = __atomic_load_n(&pr->n, __ATOMIC_ACQUIRE);
+	for (i = 0; i < n; i++) {
+		const struct protect_entry *e = &pr->v[i];
+
+		if (use == PROTECT_READ && !e->unreadable)
+			continue;
+		if (strcmp(dir, e->path) == 0 || above(dir, e->path))
+			return 1;
+	}
+	return 0;
+}

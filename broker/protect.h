@@ -62,6 +62,14 @@ enum protect_use {
 int protect_check(const struct fsctx *fs, const char *canon, const struct stat *st,
     enum protect_use use);
 
+/*
+ * Is a file protected against use at or below the canonical folder dir, by
+ * its path?  1 yes, 0 no.  For a grant that takes a whole folder at once
+ * (exec_grants.h): a protected file there is a reason to grant its files
+ * one by one, or none.
+ */
+int protect_beneath(const struct fsctx *fs, const char *dir, enum protect_use use);
+
 #define PROTECT_MAX 1024
 
 #endif

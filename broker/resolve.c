@@ -81,6 +81,7 @@ fsctx_init(struct fsctx *fs)
 		fs->procdev = st.st_dev;
 	fs->umask = umask(0);
 	umask(fs->umask);
+	fs->euid = geteuid();
 	if (fold_init(fs) == -1)
 		goto fail;
 	return 0;

@@ -33,7 +33,9 @@ struct fsctx {
 			   below it are looked up; -1: the host's /proc is the
 			   worker's too (no namespace of ours, the daemon) */
 	dev_t wprocdev;	/* its st_dev */
-	mode_t umask;	/* the broker's, as it started (new folders' bits) */
+	mode_t umask;	/* the broker's, as it started: the kernel takes it
+			   from what the broker creates (ops_new_mode()) */
+	uid_t euid;	/* the broker's: the owner of what it creates */
 	struct protect *protect; /* the broker's own files (protect.h), or NULL;
 				    shared by copies, freed by fsctx_close() */
 	struct fold *fold;	 /* folders that fold case (fold.h); shared by

@@ -29,16 +29,20 @@
 #include "audit.h"
 #include "protect.h"
 #include "cmds.h"
+#include "run_policy.h"
 #include "config.h"
 #include "confine.h"
 #include "denials.h"
+#include "elf_probe.h"
 #include "exec_grants.h"
+#include "execdiag.h"
 #include "fdpass.h"
 #include "landlock.h"
 #include "log.h"
 #include "notify.h"
 #include "ops.h"
 #include "policy.h"
+#include "private_tmp.h"
 #include "sandbox.h"
 #include "serve.h"
 #include "task.h"
@@ -71,11 +75,15 @@ static void
 run_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: filebroker run [--policy FILE] [--user USER] [--audit DEST]...\n"
+	    "usage: filebroker run [--policy FILE] [--read PATH]... [--write PATH]...\n"
+	    "                      [--exec PATH]... [--allow 'ACCESS PATTERN']...\n"
+	    "                      [--include @PROFILE|FILE]... [--print-policy]\n"
+	    "                      [--user USER] [--audit DEST]...\n"
 	    "                      [--audit-sync] [--audit-key FILE] [--complain]\n"
+	    "                      [-q] [--deny-status N]\n"
 	    "                      [--explicit] [--net] [--weaker-sandbox]\n"
 	    "                      [--placement spread|shared] [--no-preload]\n"
-	    "                      [--no-pid-namespace]\n"
+	    "                      [--no-pid-namespace] [--tmp DIR | --no-tmp]\n"
 	    "                      [--print-sandbox] [-v] [--] COMMAND [ARG...]\n"
 	    "\n"
 	    "Run COMMAND as a sandboxed worker whose every file access the broker\n"
@@ -86,8 +94,28 @@ run_usage(FILE *f)
 	    "It may also ask through libfilebroker, on the descriptor named by the\n"
 	    "environment variable FILEBROKER_FD (see libfilebroker(3)).\n"
 	    "\n"
-	    "  --policy FILE     the policy (filebroker.policy(5)); without it: include\n"
-	    "                    @runtime, and read and list the current folder's tree\n"
+	    "  --policy FILE     the policy (filebroker.policy(5)); without it and\n"
+	    "                    without one-off grants: @runtime, @shell, @python3,\n"
+	    "                    @perl, @users, list and stat the names in /, and\n"
+	    "                    read and list the current folder's tree\n"
+	    "  --read PATH       one-off grant (repeatable): read PATH, or read and list\n"
+	    "                    everything in the folder PATH\n"
+	    "  --write PATH      read, write, create, delete and list everything in the\n"
+	    "                    folder PATH (which may not exist yet), or the file\n"
+	    "  --exec PATH       read and exec the file PATH, or everything in the\n"
+	    "                    folder PATH\n"
+	    "  --allow 'ACCESS PATTERN [mode=0NNN]'\n"
+	    "                    one more allow rule, in the policy language\n"
+	    "  --include @PROFILE|FILE\n"
+	    "                    a built-in profile (--include @tls), or a policy\n"
+	    "                    file, as an include line would\n"
+	    "                    One-off grants add to --policy, or stand alone with\n"
+	    "                    include @runtime (not the current folder); each PATH\n"
+	    "                    is made canonical now (symlinks resolved), and must\n"
+	    "                    exist but for --write's (whose missing folders may\n"
+	    "                    be made); rules are named (command line):N\n"
+	    "  --print-policy    print the policy that results, with where each rule\n"
+	    "                    came from, and exit\n"
 	    "  --user USER       when run as root, the worker's user (default: nobody)\n"
 	    "  --audit DEST      record every request to DEST (repeatable; each gets\n"
 	    "                    every record): a file (JSON lines, created 0600),\n"
@@ -97,6 +125,12 @@ run_usage(FILE *f)
 	    "                    './syslog' is a file.  Without it, each\n"
 	    "                    distinct denial prints one line on stderr, once\n"
 	    "                    (a count of the repeats comes at the end)\n"
+	    "                    and ends with the rule that would allow it\n"
+	    "  -q, --quiet       no denial lines on stderr (--audit still records\n"
+	    "                    each); the summary at the end is printed anyway\n"
+	    "  --deny-status N   exit N (1 to 124) when the worker exited 0 but a\n"
+	    "                    request was denied, so that a refused scan cannot\n"
+	    "                    pass as clean; a worker that failed keeps its status\n"
 	    "  --audit-sync      fdatasync the audit files before the replies (one\n"
 	    "                    fdatasync per batch of requests), so that\n"
 	    "                    records survive a power cut (slower)\n"
@@ -107,8 +141,9 @@ run_usage(FILE *f)
 	    "  --complain        allow what the policy denies, recording it as\n"
 	    "                    \"would-deny\": for trying a policy out (see learn)\n"
 	    "  --explicit        path system calls fail with EACCES instead of going\n"
-	    "                    to the broker: the worker must use libfilebroker\n"
-	    "                    (and, being unable to load libraries, be static)\n"
+	    "                    to the broker: the worker must use libfilebroker;\n"
+	    "                    a dynamic COMMAND's loader may read (unrecorded)\n"
+	    "                    the libraries the policy allows in its folders\n"
 	    "  --net             let the worker use TCP/UDP sockets (default: none)\n"
 	    "  --placement spread (default): the worker's programs may use every CPU\n"
 	    "                    (nproc, make -j see them all); shared: broker,\n"
@@ -127,6 +162,12 @@ run_usage(FILE *f)
 	    "                    nothing it starts outlives even a broker killed with\n"
 	    "                    SIGKILL, with its own /proc (the namespace's pids);\n"
 	    "                    when the kernel refuses it, -v says why\n"
+	    "  --tmp DIR         make the run's private temporary folder in DIR\n"
+	    "                    (default: $TMPDIR, else /tmp): filebroker.XXXXXX,\n"
+	    "                    the worker's, mode 0700, in its TMPDIR, TMP and\n"
+	    "                    TEMP, all but exec allowed in it (rule @tmp), and\n"
+	    "                    removed with all in it when the run ends\n"
+	    "  --no-tmp          no private temporary folder (TMPDIR is left as it is)\n"
 	    "  --weaker-sandbox  start even if the kernel lacks Landlock or seccomp\n"
 	    "                    features, saying what is missing\n"
 	    "  --print-sandbox   show what the worker would get, and exit\n"
@@ -137,65 +178,19 @@ run_usage(FILE *f)
 	    "grants what dynamic programs need); deny rules and wildcards count as for any\n"
 	    "request, on canonical paths (filebroker.policy(5), Exec rules).\n"
 	    "COMMAND itself always may run, where the worker's user can reach it,\n"
-	    "unless a deny rule denies it.  An exec rule for a path that does not\n"
-	    "exist is a warning: it lets nothing run.\n"
+	    "unless a deny rule denies it; a script COMMAND (#!) may be read by its\n"
+	    "interpreter (rule @command), which needs an exec rule of its own.  An\n"
+	    "exec rule for a path that does not exist is a warning: it lets nothing\n"
+	    "run.\n"
+	    "\n"
+	    "A run with denials ends with one line on stderr that sums them up, -q or\n"
+	    "not.  When COMMAND cannot run, or the worker exits 126 or 127, a line\n"
+	    "names the exec rules its interpreter, loader or programs need.\n"
 	    "\n"
 	    "Exit status: the worker's, or 128+N if signal N killed it; 125 if the\n"
 	    "broker failed (an audit record that could not be written included),\n"
-	    "126 if COMMAND could not run, 127 if it was not found.\n");
-}
-
-/* Print every diagnostic as FILE:LINE:COL: severity: message
- * (policy_diag_format()). */
-static void
-run_print_diags(const struct policy_diags *d)
-{
-	char line[POLICY_DIAG_LINE_MAX];
-	size_t i;
-
-	for (i = 0; i < d->n; i++)
-		fprintf(stderr, "%s\n", policy_diag_format(&d->v[i], line, sizeof(line)));
-}
-
-/* The default policy: the runtime profile and the current folder's tree. */
-static struct policy *
-default_policy(void)
-{
-	char cwd[PATH_MAX], esc[2 * PATH_MAX], text[3 * PATH_MAX];
-	struct policy_diags diags = { 0 };
-	struct policy *p = NULL;
-	int n;
-
-	if (getcwd(cwd, sizeof(cwd)) == NULL)
-		fatal("getcwd");
-	if (policy_escape(cwd, esc, sizeof(esc)) < 0)
-		fatal("current folder");
-	n = snprintf(text, sizeof(text), "include @runtime\nallow read,list %s%s**\n", esc,
-	    strcmp(cwd, "/") == 0 ? "" : "/");
-	if (n < 0 || (size_t)n >= sizeof(text))
-		fatalx("current folder too long for the default policy");
-	if (policy_load_buffer("(default policy)", text, (size_t)n, NULL, &p, &diags) == -1) {
-		run_print_diags(&diags);
-		policy_diags_free(&diags);
-		fatalx("the default policy does not load");
-	}
-	policy_diags_free(&diags);
-	return p;
-}
-
-static struct policy *
-load_policy(const char *path)
-{
-	struct policy_diags diags = { 0 };
-	struct policy *p = NULL;
-
-	if (policy_load(path, &p, &diags) == -1) {
-		run_print_diags(&diags);
-		policy_diags_free(&diags);
-		fatalx("policy %s: not loaded, nothing was run", path);
-	}
-	policy_diags_free(&diags);
-	return p;
+	    "126 if COMMAND could not run, 127 if it was not found; with\n"
+	    "--deny-status N, N instead of the worker's 0 when a request was denied.\n");
 }
 
 static int
@@ -491,10 +486,52 @@ find_preload(char *buf, size_t size)
 	return -1;
 }
 
-static void
-run_cleanup(struct session *s, struct exec_grants *eg)
+/* --deny-status N: N, from 1 to 124 (125 to 127 are run's own, 128 and
+ * up a signal's); 0 after saying why not. */
+static int
+deny_status_parse(const char *arg)
 {
-	denials_summary(s->denials, "");
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v < 1 || v > 124) {
+		log_warnx("run: --deny-status: '%s': not a number from 1 to 124 (125 to 127 are "
+			  "run's own, 128 and up a signal's)",
+		    arg);
+		return 0;
+	}
+	return (int)v;
+}
+
+/*
+ * The exit status with --deny-status: N for a worker that exited 0 and was
+ * refused something (complain mode's would-denials refuse nothing).  A
+ * worker that failed keeps its status: it says more.
+ */
+static int
+deny_status(const struct session *s, int deny, int c)
+{
+	struct denials_count dc;
+
+	denials_count(s->denials, &dc);
+	if (deny == 0 || c != 0 || dc.refused == 0)
+		return c;
+	log_warnx("run: exit status %d (--deny-status), not the worker's 0: %llu request%s "
+		  "denied",
+	    deny, (unsigned long long)dc.refused, dc.refused == 1 ? " was" : "s were");
+	return deny;
+}
+
+static void
+run_cleanup(struct session *s, struct exec_grants *eg, struct elf_load *load)
+{
+	/* The worker and all it started are gone: nothing adds to the tree. */
+	if (s->tmp != NULL)
+		private_tmp_remove(s->tmp);
+	elf_probe_load_free(load);
+	denials_summary(s->denials, "", s->audit != NULL);
 	denials_free(s->denials);
 	fsctx_close(&s->fs);
 	task_ns_free(s->ns);
@@ -601,6 +638,16 @@ cmd_run(int argc, char **argv)
 		{ "placement", required_argument, NULL, 'L' },
 		{ "no-preload", no_argument, NULL, 'R' },
 		{ "no-pid-namespace", no_argument, NULL, 'n' },
+		{ "read", required_argument, NULL, 'r' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "exec", required_argument, NULL, 'x' },
+		{ "allow", required_argument, NULL, 'A' },
+		{ "include", required_argument, NULL, 'I' },
+		{ "print-policy", no_argument, NULL, 'Y' },
+		{ "tmp", required_argument, NULL, 'T' },
+		{ "no-tmp", no_argument, NULL, 'O' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "deny-status", required_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -615,9 +662,14 @@ cmd_run(int argc, char **argv)
 	sigset_t mask, oldmask;
 	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0;
 	enum placement placement = PLACE_SPREAD;
-	int preload = 1, pidns = 1;
-	char preload_path[PATH_MAX], msg[512];
+	int preload = 1, pidns = 1, print_policy = 0, no_tmp = 0, quiet = 0, deny = 0;
+	const char *tmp_parent = NULL, *tmp_rules_for = NULL;
+	struct private_tmp pt;
+	struct run_grants grants = { 0 };
+	char preload_path[PATH_MAX], msg[512], script[PATH_MAX] = "";
 	struct exec_grants eg;
+	struct elf_load load;
+	struct execdiag xd;
 
 	log_set_fatal_status(EXIT_BROKER);
 	/* A worker that closes its end, or a closed stderr pipe, must not kill
@@ -627,7 +679,7 @@ cmd_run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:u:a:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:u:a:qvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			policy_path = optarg;
@@ -665,6 +717,36 @@ cmd_run(int argc, char **argv)
 		case 'n':
 			pidns = 0;
 			break;
+		case 'r':
+		case 'w':
+		case 'x':
+		case 'A':
+		case 'I':
+			if (run_grants_add(&grants,
+				c == 'r'       ? RUN_GRANT_READ :
+				    c == 'w'   ? RUN_GRANT_WRITE :
+				    c == 'x'   ? RUN_GRANT_EXEC :
+				    c == 'A'   ? RUN_GRANT_ALLOW :
+						 RUN_GRANT_INCLUDE,
+				optarg) == -1)
+				return EXIT_BROKER;
+			break;
+		case 'Y':
+			print_policy = 1;
+			break;
+		case 'T':
+			tmp_parent = optarg;
+			break;
+		case 'O':
+			no_tmp = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'D':
+			if ((deny = deny_status_parse(optarg)) == 0)
+				return EXIT_BROKER;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -690,15 +772,49 @@ cmd_run(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 && !print) {
+	if (argc < 1 && !print && !print_policy) {
 		log_warnx("run: no COMMAND given");
 		run_usage(stderr);
 		return EXIT_BROKER;
 	}
 	log_init(verbose);
+	if (no_tmp && tmp_parent != NULL) {
+		log_warnx("run: --tmp and --no-tmp together: pick one");
+		return EXIT_BROKER;
+	}
 
 	memset(&s, 0, sizeof(s));
-	s.policy = policy_path != NULL ? load_policy(policy_path) : default_policy();
+	/* The private temporary folder first: the policy names it.  Printing
+	 * makes none, and shows its name's form. */
+	if (!no_tmp) {
+		if (private_tmp_parent(&pt, tmp_parent) == -1)
+			return EXIT_BROKER;
+		if (print || print_policy)
+			private_tmp_form(&pt);
+		else if (private_tmp_make(&pt) == -1)
+			return EXIT_BROKER;
+		else
+			s.tmp = &pt;
+		tmp_rules_for = pt.path;
+	}
+	/* A script COMMAND may be read by its interpreter (rule @command). */
+	if (argc > 0 && run_command_script(argv[0], script, sizeof(script)) == 1)
+		log_info("run: COMMAND %s is a script: its interpreter may read it (rule %s)",
+		    script, RUN_COMMAND_RULE);
+	s.policy = run_policy_load(policy_path, &grants, tmp_rules_for,
+	    script[0] != '\0' ? script : NULL);
+	if (print_policy) {
+		c = run_policy_print(s.policy, policy_path, &grants, tmp_rules_for,
+			script[0] != '\0' ? script : NULL, stdout) == -1 ?
+		    EXIT_BROKER :
+		    0;
+		if (c != 0)
+			log_warn("run: --print-policy");
+		policy_free((struct policy *)s.policy);
+		run_grants_free(&grants);
+		return c;
+	}
+	run_grants_free(&grants);
 	/* The chains' key (audit.h): each sink derives its own from it. */
 	if (audit_key != NULL && audit_key_load(audit_key, msg, sizeof(msg)) == -1)
 		fatalx("%s", msg);
@@ -746,13 +862,13 @@ cmd_run(int argc, char **argv)
 	}
 	s.uid = ws.uid;
 	s.gid = ws.gid;
-	/* The exec rules as Landlock grants, decided by the policy itself. */
-	if (exec_grants_build(s.policy, landlock_abi(), net, &eg) == -1)
-		fatalx("run: the exec rules could not be made Landlock grants; nothing was run");
-	log_info("run: exec grants: %zu files, %zu folders (beneath)%s", eg.npaths - eg.nfolders,
-	    eg.nfolders, eg.nskipped ? "; hard links of denied files left out" : "");
-	ws.exec = (const char *const *)eg.paths;
-	ws.exec_ruleset = eg.ruleset;
+	if (s.tmp != NULL) {
+		if (private_tmp_give(s.tmp, ws.uid, ws.gid) == -1 || private_tmp_setenv(s.tmp) == -1)
+			fatal("run: the private temporary folder %s", s.tmp->path);
+		log_info("run: private temporary folder %s (TMPDIR, TMP and TEMP; rule %s), "
+			 "removed when the run ends",
+		    s.tmp->path, PRIVATE_TMP_RULE);
+	}
 	ws.pidns = pidns;
 	ws.transparent = !explicit;
 	ws.allow_net = net;
@@ -768,15 +884,34 @@ cmd_run(int argc, char **argv)
 	}
 	if (protect_init(&s.fs, s.policy, audit_dest, naudit, &s.preload, 1) == -1)
 		fatal("run: holding the broker's own files");
+	/* The exec rules as Landlock grants, decided by the policy itself. */
+	if (exec_grants_build(s.policy, &s.fs, landlock_abi(), net, &eg) == -1)
+		fatalx("run: the exec rules could not be made Landlock grants; nothing was run");
+	log_info("run: exec grants: %zu files, %zu folders (beneath)%s", eg.npaths - eg.nfolders,
+	    eg.nfolders, eg.nskipped ? "; hard links of denied files left out" : "");
+	/* Explicit mode: the loader of a dynamically linked COMMAND reads
+	 * what the policy allows in its folders (elf_probe.h). */
+	memset(&load, 0, sizeof(load));
+	if (explicit && argc >= 1 &&
+	    (ws.loader_opens = elf_probe_explicit(s.policy, &s.fs, argv[0], &eg, &load)) == -1)
+		fatalx("run: the loader's read grants could not be made; nothing was run");
+	ws.exec = (const char *const *)eg.paths;
+	ws.exec_ruleset = eg.ruleset;
 	if (print) {
 		c = print_sandbox(&ws);
-		run_cleanup(&s, &eg);
+		elf_probe_describe(stdout, &load, &eg, ws.loader_opens);
+		run_cleanup(&s, &eg, &load);
 		return c;
 	}
 	if (command_allowed(s.policy, argv[0]) == -1) {
-		run_cleanup(&s, &eg);
+		run_cleanup(&s, &eg, &load);
 		return EXIT_CANNOT_RUN;
 	}
+	/* Counted from the first denial, -q or not, sink or not. */
+	if ((s.denials = denials_new(quiet ? DENIALS_QUIET : 0, getcwd(msg, sizeof(msg)))) == NULL)
+		fatal("run: the denials' table");
+	/* What COMMAND's exec needs, read while any file may be. */
+	execdiag_study(&xd, s.policy, argv[0], ws.uid, ws.gid, ws.set_user);
 
 	/* Every message names its sender (SO_PASSCRED), from the first one:
 	 * a forked child's requests are the child's. */
@@ -816,9 +951,10 @@ cmd_run(int argc, char **argv)
 		eg.ruleset = -1;
 	}
 	if (rs.worker < 0) {
-		/* worker_start() said why. */
+		/* worker_start() said why; the study says what to add. */
+		execdiag_start_failed(&xd);
 		close(sp[0]);
-		run_cleanup(&s, &eg);
+		run_cleanup(&s, &eg, &load);
 		return rs.worker == -EXIT_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 	}
 	s.pid = rs.worker;
@@ -857,7 +993,8 @@ cmd_run(int argc, char **argv)
 		&(struct audit_session){ .mode = ws.listener != -1 ? "transparent" : "explicit",
 		    .placement = placement == PLACE_SPREAD ? "spread" : "shared", .argv = argv,
 		    .pid = rs.worker, .uid = ws.uid, .gid = ws.gid, .policy = policy_path,
-		    .p = s.policy, .complain = complain, .local = 1 },
+		    .p = s.policy, .tmp = s.tmp != NULL ? s.tmp->path : NULL, .complain = complain,
+		    .local = 1 },
 		&s.sess) == -1) {
 		log_warn("audit: %s: a record could not be written (the session's start); "
 			 "denying every request from now on",
@@ -895,6 +1032,8 @@ cmd_run(int argc, char **argv)
 		fatal("event loop");
 	/* Its last record: the worker's status and the counts. */
 	audit_session_end(s.audit, s.sess, &rs.status);
+	if (explicit && s.nrequests == 0 && WIFEXITED(rs.status) && WEXITSTATUS(rs.status) == 127)
+		elf_probe_exit_hint(&load, argv[0]);
 
 	log_info("worker %ld ended; %llu requests, %llu denied, %llu protocol violations",
 	    (long)rs.worker, (unsigned long long)s.nrequests, (unsigned long long)s.ndenied,
@@ -910,6 +1049,8 @@ cmd_run(int argc, char **argv)
 	close(rs.sigfd);
 	close(rs.pidfd);
 	c = exit_status(rs.status);
+	execdiag_exited(&xd, c, s.denials);
+	c = deny_status(&s, deny, c);
 	if (s.audit_broken) {
 		/* Every request since was denied (EIO) and said so once; the
 		 * trail is incomplete, so the run failed whatever the worker
@@ -918,6 +1059,6 @@ cmd_run(int argc, char **argv)
 			  "worker's %d", EXIT_BROKER, c);
 		c = EXIT_BROKER;
 	}
-	run_cleanup(&s, &eg);
+	run_cleanup(&s, &eg, &load);
 	return c;
 }

@@ -131,7 +131,7 @@ peer_release(struct session *s, void *arg)
 
 		snprintf(who, sizeof(who), "peer %lu (uid=%lu pid=%ld)", pe->id,
 		    (unsigned long)pe->uid, (long)s->pid);
-		denials_summary(s->denials, who);
+		denials_summary(s->denials, who, 0);
 		denials_free(s->denials);
 		s->denials = NULL;
 	}

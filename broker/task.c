@@ -589,6 +589,25 @@ task_fstat(pid_t tid, int fd, struct stat *st)
 }
 
 int
+task_umask(pid_t id, mode_t *mask)
+{
+	char path[64], buf[256];
+	int i;
+
+	if (id <= 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	memcpy(path, "/proc/", 6);
+	i = path_udec(path + 6, sizeof(path) - 6, (unsigned long)id);
+	memcpy(path + 6 + i, "/status", sizeof("/status"));
+	/* Name (at most 64 bytes, escaped) and Umask are its first lines. */
+	if (proc_status_read(AT_FDCWD, path, buf, sizeof(buf)) == -1)
+		return -1;
+	return proc_status_umask(buf, mask);
+}
+
+int
 task_getfd(pid_t tid, int fd, const char *kind)
 {
 	char target[64];

@@ -115,6 +115,16 @@ int task_fstat(pid_t tid, int fd, struct stat *st);
  * that the path still leads to st. */
 int task_fdname(pid_t tid, int fd, struct stat *st, char *out, size_t size);
 
+/*
+ * The umask of thread or process id (the host's number), from the host's
+ * /proc/ID/status: what the kernel would apply to the modes it creates
+ * with.  0, or -1 with errno (ESRCH: no number; ENOENT: a kernel before
+ * 4.7, or a task that has ended).  A number the task gave up and another
+ * took meanwhile gives that one's umask: callers use it only to take bits
+ * away from what the asker may ask anyway.
+ */
+int task_umask(pid_t id, mode_t *mask);
+
 /* A copy of the descriptor fd of thread tid (pidfd_getfd(2)): the very
  * open file, for a call the broker makes on the worker's behalf.  With
  * kind, what /proc says the copy is must be that ("anon_inode:inotify"),

@@ -261,7 +261,7 @@ child(struct worker_spec *ws, int st, pid_t parent)
 	sb.weaker = ws->weaker;
 	sb.report = child_report;
 	sb.report_arg = &rep;
-	if (sandbox_enter_ruleset(&sb, ws->exec_ruleset) == -1)
+	if (sandbox_enter_ruleset(&sb, ws->exec_ruleset, ws->loader_opens) == -1)
 		child_fail_msg(st, rep.last[0] ? rep.last : "sandbox", rep.last[0] != '\0');
 	/* After the uid change, which clears it; then make sure the broker
 	 * did not die before it took effect. */
@@ -322,36 +322,6 @@ read_report(int fd, struct child_msg *m, int *got)
 	return 1;
 }
 
-/* Read the reports until exec closes the worker's end (and the supervisor
- * its own): the listener, the worker's pidfd (from a supervisor), or the
- * step that failed.  Descriptors arrive with the message that names them;
- * any other is closed. */
-static int
-read_reports(int fd, struct child_msg *err, int *listener, int *pidfd)
-{
-	struct child_msg m;
-	int got, failed = 0, *slot;
-
-	while (read_report(fd, &m, &got) == 1) {
-		slot = m.kind == MSG_LISTENER ? listener : m.kind == MSG_PIDFD ? pidfd : NULL;
-		if (got != -1) {
-			if (slot != NULL && *slot == -1)
-				*slot = got;
-			else
-				close(got);
-		}
-		if (m.kind == MSG_ERROR) {
-			*err = m;
-			failed = 1;
-		}
-	}
-	if (failed && *listener != -1) {
-		close(*listener);
-		*listener = -1;
-	}
-	return failed ? -1 : 0;
-}
-
 /* The pid a pidfd names, as this process sees it (its fdinfo's "Pid:"). */
 static pid_t
 pidfd_pid(int pidfd)
@@ -371,6 +341,43 @@ pidfd_pid(int pidfd)
 	if ((p = strstr(buf, "\nPid:\t")) == NULL)
 		return -1;
 	return (pid_t)strtol(p + 6, NULL, 10);
+}
+
+/* Read the reports until exec closes the worker's end (and the supervisor
+ * its own): the listener, the worker's pidfd (from a supervisor), or the
+ * step that failed.  Descriptors arrive with the message that names them;
+ * any other is closed.  The pid a supervisor's pidfd names is read into
+ * *pid as it comes, and the supervisor told so (one byte), which reaps the
+ * worker only then: a worker that has exec'd may end at once (a loader
+ * that cannot start it), and a reaped one's pidfd names no pid. */
+static int
+read_reports(int fd, struct child_msg *err, int *listener, int *pidfd, pid_t *pid)
+{
+	struct child_msg m;
+	int got, failed = 0, *slot;
+
+	while (read_report(fd, &m, &got) == 1) {
+		slot = m.kind == MSG_LISTENER ? listener : m.kind == MSG_PIDFD ? pidfd : NULL;
+		if (got != -1) {
+			if (slot != NULL && *slot == -1) {
+				*slot = got;
+				if (slot == pidfd)
+					*pid = pidfd_pid(got);
+			} else
+				close(got);
+		}
+		if (m.kind == MSG_PIDFD)
+			(void)!write(fd, "p", 1);
+		if (m.kind == MSG_ERROR) {
+			*err = m;
+			failed = 1;
+		}
+	}
+	if (failed && *listener != -1) {
+		close(*listener);
+		*listener = -1;
+	}
+	return failed ? -1 : 0;
 }
 
 static int
@@ -502,6 +509,11 @@ supervise(struct worker_spec *ws, int st, int setup, int go, int ended)
 		child_fail(st, "pidfd_open");
 	}
 	child_send(st, &m, pidfd);
+	/* The broker reads the worker's pid from that pidfd, which names none
+	 * once the worker is reaped: a worker that ends at once (a loader
+	 * that cannot start it) stays a zombie until the broker has it (its
+	 * byte, or end of file if it died). */
+	(void)!read(st, &c, 1);
 	if (ended < 3 && (ended = fcntl(ended, F_DUPFD_CLOEXEC, 3)) == -1)
 		_exit(1);
 	/* Every descriptor but the pipe to the broker: a copy of the worker's
@@ -634,7 +646,7 @@ worker_start(struct worker_spec *ws)
 {
 	struct child_msg ce;
 	int sp[2], status;
-	pid_t pid;
+	pid_t pid = -1;
 
 	ws->listener = -1;
 	ws->pidfd = -1;
@@ -666,8 +678,8 @@ worker_start(struct worker_spec *ws)
 	}
 	close(sp[1]);
 	memset(&ce, 0, sizeof(ce));
-	if (read_reports(sp[0], &ce, &ws->listener, &ws->pidfd) == 0 && ws->pidfd != -1 &&
-	    (pid = pidfd_pid(ws->pidfd)) > 0) {
+	if (read_reports(sp[0], &ce, &ws->listener, &ws->pidfd, &pid) == 0 && ws->pidfd != -1 &&
+	    pid > 0) {
 		close(sp[0]);
 		return pid;
 	}

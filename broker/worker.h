@@ -20,6 +20,9 @@ struct worker_spec {
 				   * (exec_grants.h), to which the worker adds
 				   * COMMAND; -1 without Landlock */
 	int transparent;	  /* path syscalls go to the broker */
+	int loader_opens;	  /* explicit mode: exec_ruleset holds the
+				   * loader's read grants, and open/openat for
+				   * reading reach the kernel (sandbox.h) */
 	int allow_net;		  /* --net */
 	int weaker;		  /* --weaker-sandbox */
 	const char *preload;	  /* added to LD_PRELOAD, or NULL */

@@ -141,19 +141,48 @@ landlock_ruleset_new(int abi, int allow_net)
 	return (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
 }
 
-/* Files may only carry file rights, and EXECUTE|READ_FILE are both file
- * rights, so the same mask works for a folder (beneath) and for a file. */
-int
-landlock_ruleset_add_exec(int ruleset, int fd)
+/* One rule on the object fd names: a file (file rights only), or a folder
+ * for everything beneath.  EXECUTE and READ_FILE are both file rights, so
+ * the same mask works for a folder and for a file.  A second rule on an
+ * object already in the ruleset adds its rights to the first's. */
+static int
+ll_add_rule(int ruleset, int fd, uint64_t rights)
 {
 	struct landlock_path_beneath_attr pb;
 
 	memset(&pb, 0, sizeof(pb));
-	pb.allowed_access = LL_EXEC_RIGHTS;
+	pb.allowed_access = rights;
 	pb.parent_fd = fd;
 	return syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) == -1
 	    ? -1
 	    : 0;
+}
+
+int
+landlock_ruleset_add_exec(int ruleset, int fd)
+{
+	return ll_add_rule(ruleset, fd, LL_EXEC_RIGHTS);
+}
+
+/* READ_FILE alone: the loader maps what it read, and mmap(2), even with
+ * PROT_EXEC, is no Landlock access; EXECUTE is checked by execve only. */
+int
+landlock_ruleset_add_read(int ruleset, int fd)
+{
+	return ll_add_rule(ruleset, fd, LANDLOCK_ACCESS_FS_READ_FILE);
+}
+
+int
+landlock_ruleset_add_removal(int ruleset, int fd, int contents)
+{
+	uint64_t rights = LANDLOCK_ACCESS_FS_REMOVE_DIR;
+
+	/* Moving a folder up within the tree (a new entry, and from ABI 2 a
+	 * change of parent) is part of removing it. */
+	if (contents)
+		rights |= LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+		    LANDLOCK_ACCESS_FS_MAKE_DIR | (landlock_abi() >= 2 ? LANDLOCK_ACCESS_FS_REFER : 0);
+	return ll_add_rule(ruleset, fd, rights);
 }
 
 int

@@ -32,6 +32,20 @@ LANDLOCK_HIDDEN int landlock_ruleset_new(int abi, int allow_net);
  * or everything beneath the folder.  Returns 0, or -1 with errno. */
 LANDLOCK_HIDDEN int landlock_ruleset_add_exec(int ruleset, int fd);
 
+/* Grant READ_FILE alone on the object fd names, as above: what the
+ * dynamic loader of an explicit-mode worker reads (broker/exec_grants.h). */
+LANDLOCK_HIDDEN int landlock_ruleset_add_read(int ruleset, int fd);
+
+/*
+ * Grant what removing a tree needs on the folder fd names (O_PATH will do):
+ * with contents, READ_DIR|REMOVE_DIR|REMOVE_FILE|MAKE_DIR (and REFER from
+ * ABI 2) beneath it (list and remove everything in it, move a folder
+ * within it); without, REMOVE_DIR only (remove an empty
+ * folder from it: the tree's own entry in its parent).  For run's private
+ * temporary folder (broker/private_tmp.c).  Returns 0, or -1 with errno.
+ */
+LANDLOCK_HIDDEN int landlock_ruleset_add_removal(int ruleset, int fd, int contents);
+
 /* Restrict the calling thread with ruleset (no_new_privs first). */
 LANDLOCK_HIDDEN int landlock_restrict(int ruleset);
 

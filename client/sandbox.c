@@ -393,9 +393,10 @@ sb_send_listener(const struct fb_sandbox *sb, int listener)
 }
 
 /* fb_sandbox_enter(), with the Landlock ruleset prepared by the caller
- * (sandbox_enter_ruleset()) or, for ruleset -1, made from exec_paths. */
+ * (sandbox_enter_ruleset()) or, for ruleset -1, made from exec_paths;
+ * loader_opens as for sandbox_enter_ruleset(). */
 static int
-sb_enter(const struct fb_sandbox *sb, int ruleset)
+sb_enter(const struct fb_sandbox *sb, int ruleset, int loader_opens)
 {
 	struct sb_plan plan;
 	const char *bad;
@@ -426,6 +427,14 @@ sb_enter(const struct fb_sandbox *sb, int ruleset)
 		return -1;
 	if (sb->transparent)
 		*lp = -1;
+	/* Read-only opens reach the kernel only where Landlock bounds them
+	 * to the broker's grants: never without its ruleset. */
+	if (loader_opens && (plan.transparent || !plan.landlock || ruleset < 0)) {
+		if (!plan.transparent)
+			sb_report(sb, "sandbox: no Landlock ruleset: the loader's opens stay "
+				      "refused (EACCES)");
+		loader_opens = 0;
+	}
 
 	/* 1. Descriptors. */
 	if (sb_close_fds(sb, ruleset) == -1)
@@ -465,7 +474,7 @@ sb_enter(const struct fb_sandbox *sb, int ruleset)
 		close(ruleset);
 
 	/* 6. seccomp, last: it refuses what the steps above needed. */
-	if (seccomp_filter_apply(plan.transparent, sb->allow_net, plan.wait_killable,
+	if (seccomp_filter_apply(plan.transparent, sb->allow_net, plan.wait_killable, loader_opens,
 		sb->transparent ? lp : NULL) == -1)
 		return sb_fail(sb, "seccomp filter");
 
@@ -478,13 +487,13 @@ sb_enter(const struct fb_sandbox *sb, int ruleset)
 int
 fb_sandbox_enter(const struct fb_sandbox *sb)
 {
-	return sb_enter(sb, -1);
+	return sb_enter(sb, -1, 0);
 }
 
 int
-sandbox_enter_ruleset(const struct fb_sandbox *sb, int ruleset)
+sandbox_enter_ruleset(const struct fb_sandbox *sb, int ruleset, int loader_opens)
 {
-	return sb_enter(sb, ruleset);
+	return sb_enter(sb, ruleset, loader_opens);
 }
 
 static void

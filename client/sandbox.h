@@ -14,9 +14,13 @@
  * running kernel's ABI and sb->allow_net, and its exec grants): step 5
  * restricts the thread with it instead of making one from exec_paths,
  * which only describe it.  The ruleset descriptor is kept through step 1
- * and closed.  Not exported from the shared library.
+ * and closed.  loader_opens (explicit mode): the ruleset also holds the
+ * dynamic loader's read grants, and the seccomp filter lets open and
+ * openat for reading reach the kernel (seccomp_filter_apply()); ignored
+ * in transparent mode, and without Landlock (said through sb->report).
+ * Not exported from the shared library.
  */
 __attribute__((visibility("hidden"))) int sandbox_enter_ruleset(const struct fb_sandbox *sb,
-    int ruleset);
+    int ruleset, int loader_opens);
 
 #endif

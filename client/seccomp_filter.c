@@ -339,6 +339,63 @@ sf_rule(scmp_filter_ctx ctx, uint32_t act, const char *name, unsigned int n,
 	return 0;
 }
 
+/*
+ * The dynamic loader's opens (explicit mode, loader_opens): open and openat
+ * for reading reach the kernel, where the worker's Landlock domain lets
+ * them read only what the broker granted the loader (the files the policy
+ * allows read of in the library folders, broker/exec_grants.h); anything
+ * else is EACCES, as the rest of explicit mode.  "For reading" is an
+ * access mode of O_RDONLY and no flag but these, on the low 32 bits (the
+ * kernel takes flags as an int): no O_CREAT, O_TRUNC, O_APPEND, O_TMPFILE,
+ * and no O_PATH, which Landlock does not check at all.  O_DIRECTORY and
+ * O_NOFOLLOW only narrow an open; a folder opened for reading needs
+ * READ_DIR, which is never granted.  openat2 keeps its flags in memory,
+ * where the filter cannot see them: EACCES (glibc's loader uses openat).
+ */
+#define SF_O_LARGEFILE 00100000 /* the kernel's; glibc's O_LARGEFILE is 0 on x86_64 */
+#define SF_LOADER_FLAGS \
+	(O_CLOEXEC | SF_O_LARGEFILE | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW | O_DIRECTORY)
+
+static int
+sf_loader_row(const struct sf_row *r)
+{
+	return strcmp(r->name, "open") == 0 || strcmp(r->name, "openat") == 0;
+}
+
+/* libseccomp has no "any bit of a mask set": one EACCES rule per bit that
+ * is not allowed, beside the ALLOW rule for none of them. */
+static int
+sf_add_loader_opens(scmp_filter_ctx ctx)
+{
+	const uint64_t bad = LOW32 & ~(uint64_t)SF_LOADER_FLAGS;
+	const char *name;
+	unsigned int arg;
+	uint64_t bit;
+
+	/* The flags: open's second argument, openat's third. */
+	for (arg = 1; arg <= 2; arg++) {
+		struct scmp_arg_cmp ok[] = { SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, bad, 0) };
+
+		name = arg == 1 ? "open" : "openat";
+		RULE(ctx, SCMP_ACT_ALLOW, name, 1, ok);
+		for (bit = 1; bit <= LOW32; bit <<= 1) {
+			struct scmp_arg_cmp one[] = { SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, bit, bit) };
+
+			if ((bad & bit) != 0)
+				RULE(ctx, SCMP_ACT_ERRNO(EACCES), name, 1, one);
+		}
+	}
+	return 0;
+}
+
+void
+seccomp_filter_describe_loader(FILE *out)
+{
+	fprintf(out, "seccomp load: open openat for reading (O_RDONLY; O_CLOEXEC O_NONBLOCK "
+		     "O_NOFOLLOW O_DIRECTORY O_NOCTTY only) reach the kernel, for the loader: "
+		     "Landlock lets them read only the grants below; other flags EACCES\n");
+}
+
 static int
 sf_add_args(scmp_filter_ctx ctx, int transparent, int allow_net)
 {
@@ -511,7 +568,7 @@ sf_ctx(uint32_t def)
 }
 
 static scmp_filter_ctx
-sf_build_main(int transparent, int allow_net)
+sf_build_main(int transparent, int allow_net, int loader_opens)
 {
 	scmp_filter_ctx ctx;
 	size_t i;
@@ -524,11 +581,15 @@ sf_build_main(int transparent, int allow_net)
 		 * that repeats the default (EACCES). */
 		if (sf_table[i].action == SF_ARGS || sf_table[i].action == SF_ENOSYS)
 			continue;
+		if (loader_opens && sf_loader_row(&sf_table[i]))
+			continue;
 		if (sf_rule(ctx, sf_row_action(&sf_table[i], transparent, allow_net),
 			sf_table[i].name, 0, NULL) == -1)
 			goto fail;
 	}
 	if (sf_add_args(ctx, transparent, allow_net) == -1)
+		goto fail;
+	if (loader_opens && sf_add_loader_opens(ctx) == -1)
 		goto fail;
 	return ctx;
 fail:
@@ -649,7 +710,8 @@ sf_install(scmp_filter_ctx ctx, unsigned int flags)
 }
 
 int
-seccomp_filter_apply(int transparent, int allow_net, int wait_killable, int *listener)
+seccomp_filter_apply(int transparent, int allow_net, int wait_killable, int loader_opens,
+    int *listener)
 {
 	scmp_filter_ctx guard, main_;
 	unsigned int flags = 0;
@@ -657,7 +719,7 @@ seccomp_filter_apply(int transparent, int allow_net, int wait_killable, int *lis
 
 	if ((guard = sf_build_guard(allow_net)) == NULL)
 		return -1;
-	if ((main_ = sf_build_main(transparent, allow_net)) == NULL) {
+	if ((main_ = sf_build_main(transparent, allow_net, loader_opens && !transparent)) == NULL) {
 		saved = errno;
 		seccomp_release(guard);
 		errno = saved;

@@ -18,10 +18,16 @@
  * allowlist.  transparent: path syscalls return
  * SECCOMP_RET_USER_NOTIF and the allowlist is installed with NEW_LISTENER
  * (|WAIT_KILLABLE_RECV when wait_killable); the listener is stored in
- * *listener.  Needs no_new_privs.  Returns 0, or -1 with errno.
+ * *listener.  loader_opens (explicit mode only): open and openat for
+ * reading reach the kernel, for a dynamic loader whose reads the caller's
+ * Landlock domain bounds; never without one.  Needs no_new_privs.
+ * Returns 0, or -1 with errno.
  */
 SECCOMP_FILTER_HIDDEN int seccomp_filter_apply(int transparent, int allow_net, int wait_killable,
-    int *listener);
+    int loader_opens, int *listener);
+
+/* The line saying what loader_opens lets through, "seccomp load:". */
+SECCOMP_FILTER_HIDDEN void seccomp_filter_describe_loader(FILE *out);
 
 /*
  * The i-th name of the system calls the transparent-mode filter sends to

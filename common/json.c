@@ -112,3 +112,16 @@ json_escape(char *dst, size_t cap, const unsigned char *s, size_t n, size_t *use
 	*used = i;
 	return o;
 }
+
+int
+json_printable(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str), i, k;
+	uint32_t c;
+
+	for (i = 0; i < n; i += k)
+		if ((k = utf8_decode(s + i, n - i, &c)) == 0 || needs_escape(c))
+			return 0;
+	return 1;
+}

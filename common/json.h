@@ -85,4 +85,13 @@ json_plain_len(const unsigned char *s, size_t n)
 size_t json_escape(char *dst, size_t cap, const unsigned char *src, size_t n, size_t *used,
     int *replaced);
 
+/*
+ * Is s (NUL-terminated) text a terminal shows as it is: well-formed UTF-8
+ * with nothing json_escape() would write as an escape but the quote and
+ * the backslash (no control character, no line separator, no
+ * bidirectional control)?  For text printed raw so that it can be copied,
+ * such as a policy rule in a denial line's hint.
+ */
+int json_printable(const char *s);
+
 #endif

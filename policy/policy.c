@@ -7,6 +7,7 @@
  * policy.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +73,7 @@ void
 policy_ctx_diag(struct pctx *c, enum policy_severity sev, const char *file, int line, int col,
     const char *fmt, ...)
 {
-	char msg[256];
+	char msg[512];
 	va_list ap;
 
 	if (sev == POLICY_ERROR)
@@ -130,7 +131,12 @@ policy_free(struct policy *p)
 
 	if (p == NULL)
 		return;
-	/* A view's rules are shallow copies of its parent's. */
+	/* A view's rules are shallow copies of its parent's, but for its own
+	 * synthetic ones, which own their names. */
+	if (p->borrowed)
+		for (i = 0; i < p->nrules; i++)
+			if (p->rules[i].synthetic)
+				free(p->rules[i].where);
 	if (!p->borrowed) {
 		for (i = 0; i < p->nrules; i++)
 			policy_rule_clear(&p->rules[i]);
@@ -151,7 +157,7 @@ policy_free(struct policy *p)
 size_t
 policy_nrules(const struct policy *p)
 {
-	return p ? p->nrules : 0;
+	return p ? p->nrules - p->nsynth : 0;
 }
 
 size_t
@@ -218,12 +224,13 @@ compile_views(struct pctx *c, struct policy *p)
 	struct policy *v;
 	size_t k, i, n, total = 0, ncommon = 0;
 
-	for (i = 0; i < p->nrules; i++)
+	/* The top's synthetic rules are its own: each view makes its own. */
+	for (i = 0; i < p->nrules - p->nsynth; i++)
 		if (p->rules[i].profile < 0)
 			ncommon++;
 	for (k = 0; k < p->nprofiles; k++)
 		total += ncommon;
-	total += p->nrules - ncommon;
+	total += p->nrules - p->nsynth - ncommon;
 	if (p->nprofiles > 0 && total > POLICY_RULES_MAX) {
 		policy_ctx_diag(c, POLICY_ERROR, p->profiles[0].file, p->profiles[0].line,
 		    p->profiles[0].col,
@@ -241,12 +248,13 @@ compile_views(struct pctx *c, struct policy *p)
 		v->view_where = p->profiles[k].where;
 		v->files = p->files;
 		v->nfiles = p->nfiles;
-		for (i = n = 0; i < p->nrules; i++)
+		v->nextra = p->nextra; /* common rules, first in the view too */
+		for (i = n = 0; i < p->nrules - p->nsynth; i++)
 			if (p->rules[i].profile < 0 || p->rules[i].profile == (int)k)
 				n++;
 		if ((v->rules = malloc((n ? n : 1) * sizeof(*v->rules))) == NULL)
 			goto nomem;
-		for (i = 0; i < p->nrules; i++)
+		for (i = 0; i < p->nrules - p->nsynth; i++)
 			if (p->rules[i].profile < 0 || p->rules[i].profile == (int)k)
 				v->rules[v->nrules++] = p->rules[i];
 		if (policy_trie_compile(c, v) == -1 || c->nomem)
@@ -308,6 +316,27 @@ drop_comps(struct policy *p)
 }
 
 /* Parsing is done (successfully or not): compile or throw away. */
+/* The caller's look at each rule written (policy_load_opts.rule_check). */
+static void
+check_rules(struct pctx *c, const struct policy *p)
+{
+	char prefix[PATH_MAX], why[sizeof(((struct policy_diag *)0)->msg)];
+	const struct prule *r;
+	size_t i;
+
+	if (c->opts == NULL || c->opts->rule_check == NULL)
+		return;
+	for (i = 0; i < p->nrules; i++) {
+		r = &p->rules[i];
+		if (r->synthetic || r->file[0] == '@' ||
+		    policy_pattern_prefix(r->pattern, prefix, sizeof(prefix)) < 0)
+			continue;
+		if (c->opts->rule_check(p, prefix, r->bits, r->allow, why, sizeof(why), c->opts->arg) ==
+		    -1)
+			policy_ctx_diag(c, POLICY_WARNING, r->file, r->line, r->col, "%s", why);
+	}
+}
+
 static int
 finish(struct pctx *c, struct policy **out, int openerr)
 {
@@ -319,6 +348,7 @@ finish(struct pctx *c, struct policy **out, int openerr)
 	if (p != NULL) {
 		p->rules = c->rules;
 		p->nrules = c->nrules;
+		p->nextra = c->nextra;
 		p->files = c->files;
 		p->nfiles = c->nfiles;
 		p->profiles = c->profiles;
@@ -331,6 +361,10 @@ finish(struct pctx *c, struct policy **out, int openerr)
 		if (policy_trie_compile(c, p) == 0 && !c->nomem && compile_views(c, p) == 0 &&
 		    !c->nomem) {
 			warn_profiles(c, p);
+			check_rules(c, p);
+			policy_builtin_suggest(c, p);
+			for (i = 0; i < p->nprofiles; i++)
+				policy_builtin_suggest(c, p->profiles[i].view);
 			drop_comps(p);
 			*out = p;
 			return 0;
@@ -356,6 +390,13 @@ finish(struct pctx *c, struct policy **out, int openerr)
 int
 policy_load(const char *path, struct policy **out, struct policy_diags *diags)
 {
+	return policy_load_opts(path, NULL, out, diags);
+}
+
+int
+policy_load_opts(const char *path, const struct policy_load_opts *opts, struct policy **out,
+    struct policy_diags *diags)
+{
 	struct pctx c;
 	int openerr = 0;
 
@@ -368,6 +409,8 @@ policy_load(const char *path, struct policy **out, struct policy_diags *diags)
 	memset(&c, 0, sizeof(c));
 	c.diags = diags;
 	c.cur_profile = -1;
+	c.opts = opts;
+	policy_parse_extras(&c);
 	if (policy_parse_file(&c, path, NULL, 0, 0) == -1 && errno != ENOMEM)
 		openerr = errno;
 	return finish(&c, out, openerr);
@@ -376,6 +419,13 @@ policy_load(const char *path, struct policy **out, struct policy_diags *diags)
 int
 policy_load_buffer(const char *name, const char *text, size_t len, const char *basedir,
     struct policy **out, struct policy_diags *diags)
+{
+	return policy_load_buffer_opts(name, text, len, basedir, NULL, out, diags);
+}
+
+int
+policy_load_buffer_opts(const char *name, const char *text, size_t len, const char *basedir,
+    const struct policy_load_opts *opts, struct policy **out, struct policy_diags *diags)
 {
 	struct pctx c;
 
@@ -388,6 +438,8 @@ policy_load_buffer(const char *name, const char *text, size_t len, const char *b
 	memset(&c, 0, sizeof(c));
 	c.diags = diags;
 	c.cur_profile = -1;
+	c.opts = opts;
+	policy_parse_extras(&c);
 	if (len > POLICY_FILE_SIZE_MAX)
 		policy_ctx_diag(&c, POLICY_ERROR, name, 0, 0, "file too large (over %u bytes)",
 		    POLICY_FILE_SIZE_MAX);
@@ -443,7 +495,7 @@ policy_foreach_exec(const struct policy *p,
 	for (i = 0; i < p->nrules; i++) {
 		/* Only the rules this policy decides with: at the top of a
 		 * policy with profiles, the common ones. */
-		if (p->rules[i].node == PNONE || !p->rules[i].allow ||
+		if (p->rules[i].node == PNONE || !p->rules[i].allow || p->rules[i].synthetic ||
 		    !(p->rules[i].bits & POLICY_EXEC))
 			continue;
 		if ((rv = fn(p->rules[i].pattern, p->rules[i].has_wild, p->rules[i].where, arg)) !=
@@ -463,7 +515,7 @@ policy_foreach_file(const struct policy *p, int (*fn)(const char *name, void *ar
 		return 0;
 	for (i = 0; i < p->nfiles; i++) {
 		if (p->files[i][0] == '@')
-			continue; /* built in: @runtime */
+			continue; /* built in: @runtime, @python3, ... */
 		if ((rv = fn(p->files[i], arg)) != 0)
 			return rv;
 	}
@@ -510,6 +562,39 @@ toolong:
 	return -1;
 }
 
+ssize_t
+policy_rule_format(const struct policy *p, const char *where, char *buf, size_t size)
+{
+	const struct prule *r = NULL;
+	char acc[64];
+	size_t i, n;
+	int len;
+
+	if (p == NULL || where == NULL || buf == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = p->nrules - p->nsynth;
+	/* The pointer first: a file included twice has two rules of one name. */
+	for (i = 0; i < n && r == NULL; i++)
+		if (p->rules[i].where == where)
+			r = &p->rules[i];
+	for (i = 0; i < n && r == NULL; i++)
+		if (strcmp(p->rules[i].where, where) == 0)
+			r = &p->rules[i];
+	if (r == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	len = snprintf(buf, size, "%s %s %s", r->allow ? "allow" : "deny",
+	    policy_access_format(r->bits, acc, sizeof(acc)), r->pattern);
+	if (len < 0 || (size_t)len >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return len;
+}
+
 /* File names may hold anything; keep the comment on its line. */
 static void
 print_where(FILE *out, const char *where)
@@ -522,20 +607,23 @@ print_where(FILE *out, const char *where)
 	fputc('\n', out);
 }
 
-int
-policy_print(const struct policy *p, FILE *out)
+/* The rules from the first'th on, profile lines among them. */
+static int
+print_rules(const struct policy *p, size_t first, FILE *out)
 {
 	const struct prule *r;
 	char acc[64];
-	size_t i;
+	size_t i, n;
 	int prof = -1;
 
 	if (p == NULL || out == NULL) {
 		errno = EINVAL;
 		return -1;
 	}
-	for (i = 0; i < p->nrules || (!p->borrowed && prof + 1 < (int)p->nprofiles); i++) {
-		r = i < p->nrules ? &p->rules[i] : NULL;
+	/* Not the synthetic rules: loading what is printed makes them again. */
+	n = p->nrules - p->nsynth;
+	for (i = first; i < n || (!p->borrowed && prof + 1 < (int)p->nprofiles); i++) {
+		r = i < n ? &p->rules[i] : NULL;
 		/* Profile lines before the section's first rule; empty
 		 * sections too, so that the profiles keep their order. */
 		while (!p->borrowed && prof + 1 < (int)p->nprofiles &&
@@ -555,4 +643,16 @@ policy_print(const struct policy *p, FILE *out)
 	if (fflush(out) == EOF || ferror(out))
 		return -1;
 	return 0;
+}
+
+int
+policy_print(const struct policy *p, FILE *out)
+{
+	return print_rules(p, 0, out);
+}
+
+int
+policy_print_own(const struct policy *p, FILE *out)
+{
+	return print_rules(p, p != NULL ? p->nextra : 0, out);
 }

@@ -33,8 +33,10 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Access rights, as bits.  READ, WRITE and LIST imply STAT on the same path
- * when granted by an allow rule. */
+/* Access rights, as bits.  READ, WRITE, LIST and EXEC imply STAT on the same
+ * path when granted by an allow rule; and every folder above what an allow
+ * rule can match (down to the literal part of its pattern) is allowed STAT,
+ * by a synthetic rule named "@ancestor of FILE:LINE" (policy_trie.c). */
 enum policy_access {
 	POLICY_READ = 1u << 0,
 	POLICY_WRITE = 1u << 1,
@@ -59,9 +61,10 @@ enum policy_access {
 					  once (a bound computed at load time;
 					  policies above it are refused) */
 
-/* The default bound on the permission bits of files created under an allow
- * rule without mode=. */
-#define POLICY_DEFAULT_CREATE_MODE 0600
+/* The bound on the permission bits of what is created under an allow rule
+ * without mode=: none, so that a new file gets the mode its program asked
+ * for less the program's umask, as the kernel would make it. */
+#define POLICY_DEFAULT_CREATE_MODE 0777
 
 struct policy; /* opaque, immutable once loaded: safe to share between threads */
 
@@ -72,7 +75,7 @@ struct policy_diag {
 	char file[4096]; /* the file by its canonical path (policy_load()) */
 	int line;	 /* 1-based; 0 when the message is about the whole file */
 	int col;	 /* 1-based; 0 when unknown */
-	char msg[256];
+	char msg[512];
 };
 
 /* A list of diagnostics, filled by the loaders.  Zero-initialise it; free
@@ -85,7 +88,7 @@ struct policy_diags {
 void policy_diags_free(struct policy_diags *d);
 
 /* Room for any policy_diag_format() line. */
-#define POLICY_DIAG_LINE_MAX (4096 + 256 + 64)
+#define POLICY_DIAG_LINE_MAX (4096 + 512 + 64)
 
 /* One diagnostic as a line without its newline, into buf (always
  * terminated, cut to size): FILE:LINE:COL: error|warning: message, with
@@ -116,9 +119,61 @@ int policy_load(const char *path, struct policy **out, struct policy_diags *diag
 int policy_load_buffer(const char *name, const char *text, size_t len, const char *basedir,
     struct policy **out, struct policy_diags *diags);
 
+struct stat;
+
+/*
+ * What a load asks of each file it reads besides its text: a check of the
+ * file itself (a root broker's strict modes, broker/strict.c), called for
+ * the policy and for each include once it is open, with the name it was
+ * opened by (as given, an include's joined to its file's folder: not the
+ * canonical name, which hides the symlinks and ".." on the way) and
+ * fstat() of the open descriptor, so that what is checked is what is
+ * read.  It returns 0 to accept the file, or -1 with why it refuses it in
+ * why (size bytes: what is wrong and how to fix it).  A refusal is an
+ * error, or a warning with warn_only (filebroker check says what a root
+ * broker would refuse); the file is read either way, so every error is
+ * reported.
+ */
+/* Rules a caller adds to every load (filebroker run's own, such as
+ * "@command"): policy text read before the policy's own, as common rules,
+ * each named by name alone, without a line number ("@command" in records
+ * and denial lines).  The name starts with '@', as the built-in profiles'
+ * do, and names no file (policy_foreach_file() passes it over). */
+struct policy_extra {
+	const char *name;
+	const char *text;
+};
+
+struct policy_load_opts {
+	int (*file_check)(const char *path, const struct stat *st, char *why, size_t size,
+	    void *arg);
+	void *arg;
+	int warn_only;
+	/* A look at each rule written in the policy's files (not the built-in
+	 * profiles' rules) once it loads: p the policy loaded (its common
+	 * rules decide), prefix the literal part of the rule's pattern
+	 * (policy_pattern_prefix()), access its bits, allow 1 for an allow
+	 * rule.  Returns 0, or -1 with a warning in why (size bytes), given at
+	 * the rule's place: `filebroker check` says so of a rule that leads
+	 * through a symlink.  NULL: none. */
+	int (*rule_check)(const struct policy *p, const char *prefix, unsigned access, int allow,
+	    char *why, size_t size, void *arg);
+	/* The caller's rules, read first; an error in one is an error of the
+	 * load, named by its name.  NULL and 0: none. */
+	const struct policy_extra *extras;
+	size_t nextras;
+};
+
+/* policy_load() and policy_load_buffer() with opts (NULL: none). */
+int policy_load_opts(const char *path, const struct policy_load_opts *opts, struct policy **out,
+    struct policy_diags *diags);
+int policy_load_buffer_opts(const char *name, const char *text, size_t len, const char *basedir,
+    const struct policy_load_opts *opts, struct policy **out, struct policy_diags *diags);
+
 void policy_free(struct policy *p);
 
-/* Number of rules (after includes), profile sections included. */
+/* Number of rules written (after includes), profile sections included;
+ * not the synthetic @ancestor rules. */
 size_t policy_nrules(const struct policy *p);
 
 /* Number of profile lines; 0 for a policy written without profiles. */
@@ -143,8 +198,10 @@ int policy_select(const struct policy *p, uid_t uid, const gid_t *gids, size_t n
 /* The outcome of policy_decide(). */
 struct policy_decision {
 	int allowed;	      /* 1 allowed, 0 denied */
-	const char *rule;     /* "FILE:LINE" of the deciding rule, or "default";
-				 valid while the policy lives */
+	const char *rule;     /* "FILE:LINE" of the deciding rule, "@ancestor of
+				 FILE:LINE" (a folder above an allow rule's
+				 matches, stat only), or "default"; valid while
+				 the policy lives */
 	unsigned create_mode; /* allow: bound on created files' permission bits */
 	int exact;	      /* allow: the deciding rule's pattern has no wildcard
 				 (needed to open FIFOs, sockets and devices).
@@ -296,11 +353,31 @@ int policy_foreach_file(const struct policy *p, int (*fn)(const char *name, void
 ssize_t policy_pattern_prefix(const char *pattern, char *buf, size_t size);
 
 /*
+ * The rule a decision named (policy_decision.rule: its "FILE:LINE", the
+ * very pointer, or a string equal to it), written as in the language,
+ * without its mode=: "deny read /etc/shadow", the pattern as written.
+ * Returns the length written (excluding the NUL), or -1 with errno
+ * ENOENT when no written rule has that name ("default", "@ancestor of
+ * ...", the broker's own rules), ENAMETOOLONG when it does not fit in
+ * size.  Linear in the rules.
+ */
+ssize_t policy_rule_format(const struct policy *p, const char *where, char *buf, size_t size);
+
+/* The name of the i-th built-in profile ("@runtime", "@python3", ...),
+ * in the order of policy_builtin.c's table; NULL past the last. */
+const char *policy_builtin_name(size_t i);
+
+/*
  * Print the policy, includes expanded, one rule or profile line per line in
  * the language itself, each followed by a "# FILE:LINE" comment.  Loading the output
  * gives a policy with the same decisions.  Returns 0, or -1 with errno set
  * by the stream.
  */
 int policy_print(const struct policy *p, FILE *out);
+
+/* As policy_print(), without the caller's extra rules
+ * (policy_load_opts.extras): the policy as its files say, the same
+ * whatever was added (`filebroker check --print` of the file prints it). */
+int policy_print_own(const struct policy *p, FILE *out);
 
 #endif

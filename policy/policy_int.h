@@ -7,6 +7,7 @@
  *	policy_trie.c	compiling rules into a component trie; deciding
  *	policy_below.c	what rules apply below a path (renaming folders)
  *	policy_runtime.c the built-in @runtime profile
+ *	policy_builtin.c the other built-in profiles, and the table of them
  *
  * Nothing here prints or exits; problems become policy_diag entries.
  */
@@ -46,7 +47,7 @@ struct prule {
 	int has_mode;	    /* mode= was written */
 	int has_wild;	    /* the pattern has * ? [ or ** */
 	char *pattern;	    /* raw, as written */
-	char *where;	    /* "FILE:LINE" */
+	char *where;	    /* "FILE:LINE", or the extra rules' name */
 	const char *file;   /* interned in the parse context / policy */
 	int line, col;	    /* col of the keyword */
 	struct pcomp *comp; /* freed after compiling */
@@ -55,6 +56,9 @@ struct prule {
 			  rule is not part of this trie (a profile's rule in
 			  the top-level policy) */
 	int profile;   /* index of its profile section, -1 for common rules */
+	int synthetic; /* made by the compiler, not written: an "@ancestor"
+			  rule (policy_trie.c); owns only its where, is
+			  never printed and comes after every written rule */
 };
 
 /* One profile line.  ids are resolved at load time. */
@@ -105,7 +109,10 @@ struct pterm {
 
 struct policy {
 	struct prule *rules;
-	size_t nrules;
+	size_t nrules; /* the written rules first, then nsynth synthetic ones */
+	size_t nsynth;
+	size_t nextra; /* of the written ones, the caller's extra rules, first
+			  (policy_load_opts.extras) */
 	char **files; /* interned file names */
 	size_t nfiles;
 	struct pnode *nodes;
@@ -146,6 +153,10 @@ struct pctx {
 	struct pprofile *profiles;
 	size_t nprofiles, capprofiles;
 	int cur_profile; /* the section being read; -1 before the first */
+	const struct policy_load_opts *opts; /* may be NULL */
+	const char *unnumbered; /* interned: the rules of this text are named by
+				   it alone (policy_load_opts.extras) */
+	size_t nextra;		/* how many rules they made */
 };
 
 /* policy.c */
@@ -181,6 +192,8 @@ tok_is(const struct tok *t, const char *word)
 int policy_parse_file(struct pctx *c, const char *path, const char *ifile, int iline, int icol);
 int policy_parse_text(struct pctx *c, const char *name, const char *text, size_t len,
     const char *basedir);
+/* The caller's rules (policy_load_opts.extras), if any: first. */
+void policy_parse_extras(struct pctx *c);
 
 /* policy_profile.c: "profile any | profile [user=LIST] [group=LIST]". */
 void policy_parse_profile(struct pctx *c, const struct lineref *lr, struct tok *t, int n);
@@ -213,5 +226,13 @@ int policy_trie_walk(const struct policy *p, const char *path, pid_t self_pid,
 
 /* policy_runtime.c */
 extern const char policy_runtime_text[];
+
+/* policy_builtin.c: the text of the built-in profile "@NAME", or NULL;
+ * the names, for messages. */
+const char *policy_builtin_text(const char *name);
+const char *policy_builtin_names(void);
+/* Warn about a written rule that allows exec of an interpreter whose
+ * library the policy does not allow, with the include to add. */
+void policy_builtin_suggest(struct pctx *c, const struct policy *p);
 
 #endif

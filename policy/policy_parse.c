@@ -428,10 +428,14 @@ parse_rule(struct pctx *c, const struct lineref *lr, struct tok *t, int n)
 		return;
 	}
 	r.eff = r.bits;
-	if (r.allow && (r.bits & (POLICY_READ | POLICY_WRITE | POLICY_LIST)))
+	/* Whoever may open a file may see that it is there, and a shell's
+	 * PATH search stats the program it is about to run. */
+	if (r.allow && (r.bits & (POLICY_READ | POLICY_WRITE | POLICY_LIST | POLICY_EXEC)))
 		r.eff |= POLICY_STAT;
 	r.pattern = malloc(t[2].len + 1);
-	if (asprintf(&r.where, "%s:%d", lr->file, lr->line) == -1)
+	if (lr->file == c->unnumbered)
+		r.where = strdup(lr->file);
+	else if (asprintf(&r.where, "%s:%d", lr->file, lr->line) == -1)
 		r.where = NULL;
 	if (r.pattern == NULL || r.where == NULL) {
 		c->nomem = 1;
@@ -473,11 +477,12 @@ dir_of(const char *path)
 static void
 parse_include(struct pctx *c, const struct lineref *lr, struct tok *t, int n)
 {
+	const char *text;
 	char *name, *path;
 
 	if (n < 2) {
 		policy_ctx_diag(c, POLICY_ERROR, lr->file, lr->line, t[0].col + (int)t[0].len,
-		    "include needs a file name or @runtime");
+		    "include needs a file name or a built-in profile such as @runtime");
 		return;
 	}
 	if (n > 2) {
@@ -496,13 +501,13 @@ parse_include(struct pctx *c, const struct lineref *lr, struct tok *t, int n)
 		return;
 	}
 	if (name[0] == '@') {
-		if (strcmp(name, "@runtime") != 0)
+		if ((text = policy_builtin_text(name)) == NULL)
 			policy_ctx_diag(c, POLICY_ERROR, lr->file, lr->line, t[1].col,
-			    "unknown built-in profile '%s' (the only one is @runtime)", name);
+			    "unknown built-in profile '%s' (the built-in ones are %s)", name,
+			    policy_builtin_names());
 		else {
 			c->depth++;
-			policy_parse_text(c, "@runtime", policy_runtime_text,
-			    strlen(policy_runtime_text), NULL);
+			policy_parse_text(c, name, text, strlen(text), NULL);
 			c->depth--;
 		}
 		free(name);
@@ -598,6 +603,30 @@ policy_parse_text(struct pctx *c, const char *name, const char *text, size_t len
 		p = nl + 1;
 	}
 	return 0;
+}
+
+void
+policy_parse_extras(struct pctx *c)
+{
+	const struct policy_load_opts *o = c->opts;
+	size_t i;
+
+	for (i = 0; o != NULL && i < o->nextras && !c->nomem; i++) {
+		if (o->extras[i].name == NULL || o->extras[i].name[0] != '@' ||
+		    o->extras[i].text == NULL) {
+			policy_ctx_diag(c, POLICY_ERROR, "policy", 0, 0,
+			    "the caller's extra rules need a name starting with '@'");
+			continue;
+		}
+		if ((c->unnumbered = intern(c, o->extras[i].name)) == NULL) {
+			c->nomem = 1;
+			break;
+		}
+		policy_parse_text(c, o->extras[i].name, o->extras[i].text,
+		    strlen(o->extras[i].text), NULL);
+		c->unnumbered = NULL;
+	}
+	c->nextra = c->nrules;
 }
 
 /* Why a file that is not a regular file is refused, for messages. */
@@ -747,8 +776,8 @@ absolute(const char *path)
 	return s;
 }
 
-static int parse_file(struct pctx *c, const char *path, const char *ifile, int iline,
-    int icol);
+static int parse_file(struct pctx *c, const char *path, const char *given, const char *ifile,
+    int iline, int icol);
 
 int
 policy_parse_file(struct pctx *c, const char *given, const char *ifile, int iline, int icol)
@@ -761,15 +790,18 @@ policy_parse_file(struct pctx *c, const char *given, const char *ifile, int ilin
 		errno = ENOMEM;
 		return -1;
 	}
-	r = parse_file(c, path, ifile, iline, icol);
+	r = parse_file(c, path, given, ifile, iline, icol);
 	saved = errno;
 	free(path);
 	errno = saved;
 	return r;
 }
 
+/* The file named given, named path (its canonical path) in diagnostics
+ * and rule names. */
 static int
-parse_file(struct pctx *c, const char *path, const char *ifile, int iline, int icol)
+parse_file(struct pctx *c, const char *path, const char *given, const char *ifile, int iline,
+    int icol)
 {
 	struct stat st;
 	const char *why;
@@ -777,7 +809,8 @@ parse_file(struct pctx *c, const char *path, const char *ifile, int iline, int i
 	size_t len;
 	int i, saved;
 
-	if (read_all(path, &buf, &len, &st, &why) == -1) {
+	/* Read by the name given, the way the check below walks. */
+	if (read_all(given, &buf, &len, &st, &why) == -1) {
 		saved = errno;
 		if (errno == ENOMEM && why == NULL)
 			c->nomem = 1;
@@ -796,6 +829,22 @@ parse_file(struct pctx *c, const char *path, const char *ifile, int iline, int i
 			    why ? why : strerror(saved));
 		errno = saved;
 		return -1;
+	}
+	/* The caller's check of the file it got (strict modes), on the way it
+	 * was named: a symlink or ".." on that way is a folder someone may
+	 * change, which the canonical name no longer shows. */
+	if (c->opts != NULL && c->opts->file_check != NULL) {
+		char reason[512];
+		enum policy_severity sev = c->opts->warn_only ? POLICY_WARNING : POLICY_ERROR;
+
+		reason[0] = '\0';
+		if (c->opts->file_check(given, &st, reason, sizeof(reason), c->opts->arg) == -1) {
+			if (ifile != NULL)
+				policy_ctx_diag(c, sev, ifile, iline, icol, "include %s: %s", path,
+				    reason);
+			else
+				policy_ctx_diag(c, sev, path, 0, 0, "%s", reason);
+		}
 	}
 	/* A cycle would recurse until the depth limit; name it instead. */
 	for (i = 0; i < c->depth && i < (int)(sizeof(c->stack) / sizeof(c->stack[0])); i++) {

@@ -4,7 +4,7 @@
  * Read-only, and as small as lets an ordinary dynamically linked program
  * start on Debian 12 x86_64; exec only for the dynamic loader, the one
  * file the kernel opens for exec besides the program itself (checked with
- * strace -f -e trace=file on cat, ls, date and sort, which
+ * strace -f -e trace=file on cat, ls, date, sort and nproc, which
  * tests/integration/docs.sh runs on it alone; python3 also needs its own
  * tree, /usr/lib/python3*).  docs/filebroker.policy.5 gives the reason for
  * every line; keep the two in step.
@@ -12,7 +12,8 @@
  * Deliberately absent: /etc/passwd, /etc/group and /etc/nsswitch.conf (user
  * and group names are a small leak, but a worker that wants them should say
  * so in its own policy), /dev/tty (a way to talk to the user's terminal),
- * /proc (a policy names what it needs there).
+ * /proc beyond the file system types and the worker's own memory map (a
+ * policy names what it needs there).
  *
  * Debian 12 has a merged /usr: /lib and /lib64 are symlinks into /usr, and
  * the broker decides on canonical paths, so the /usr names are the ones that
@@ -65,6 +66,14 @@ const char policy_runtime_text[] =
     "allow read /usr/share/zoneinfo/**\n"
     "# the file system types the kernel knows (ls and find read it)\n"
     "allow read /proc/filesystems\n"
+    "# how many CPUs there are: glibc's get_nprocs_conf() and get_nprocs()\n"
+    "# (sysconf, nproc, every thread pool); without them it reads /proc/stat\n"
+    "allow read /sys/devices/system/cpu/possible\n"
+    "allow read /sys/devices/system/cpu/online\n"
+    "# the worker's own memory map (its own process only): glibc reads it for\n"
+    "# the main thread's stack (pthread_getattr_np: Rust's and Java's runtimes\n"
+    "# at start), and grep's stack overflow handler\n"
+    "allow read /proc/self/maps\n"
     "# the harmless devices\n"
     "allow read,write /dev/null\n"
     "allow read /dev/zero\n"

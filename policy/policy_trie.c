@@ -387,6 +387,84 @@ set_terms(struct policy *p)
 	return 0;
 }
 
+/*
+ * Ancestors are visible.  mkdir -p, git, tar and realpath(3) stat every
+ * folder on their way, so a worker allowed the tree below /srv/out must be
+ * able to stat /srv and / as well, or it cannot reach what it is allowed.
+ * Every folder from / down to the literal part of an allow rule's pattern
+ * (the components before its first wildcard, the folder they name
+ * included; for a pattern without wildcards the folders above the path) is
+ * therefore allowed stat, by a synthetic rule named "@ancestor of
+ * FILE:LINE" after the first allow rule in file order that passes through
+ * it.  Stat only: the folder cannot be listed.  These rules end at nodes
+ * the written rules made (their literal prefixes), so the trie does not
+ * grow, and they come after every written rule, so that a written rule on
+ * the same path names the decision; deny rules win over them as over any
+ * allow.  0, or -1 (out of memory).
+ */
+static int
+add_ancestors(struct policy *p)
+{
+	struct prule *r, *nv;
+	uint32_t *anc, a;
+	size_t i, j, k, depth, nsynth = 0, nwritten = p->nrules;
+	int rv = -1;
+
+	if ((anc = malloc((p->nnodes ? p->nnodes : 1) * sizeof(*anc))) == NULL)
+		return -1;
+	memset(anc, 0xff, (p->nnodes ? p->nnodes : 1) * sizeof(*anc));
+	for (i = 0; i < nwritten; i++) {
+		r = &p->rules[i];
+		if (!r->allow || r->node == PNONE || r->synthetic || r->ncomp == 0)
+			continue;
+		/* k: the literal components before the first wildcard. */
+		for (k = 0; k < r->ncomp; k++)
+			if (r->comp[k].kind == PC_GLOB || r->comp[k].kind == PC_STARSTAR)
+				break;
+		/* Up from the rule's node to its deepest ancestor: the node
+		 * after k components when a wildcard follows, after ncomp - 1
+		 * when none does. */
+		a = r->node;
+		for (depth = r->ncomp; depth > (k < r->ncomp ? k : r->ncomp - 1); depth--)
+			a = p->nodes[a].parent;
+		/* A node marked before has every node above it marked. */
+		for (; a != PNONE && anc[a] == PNONE; a = p->nodes[a].parent) {
+			anc[a] = (uint32_t)i;
+			nsynth++;
+		}
+	}
+	if (nsynth == 0) {
+		rv = 0;
+		goto out;
+	}
+	if ((nv = realloc(p->rules, (nwritten + nsynth) * sizeof(*nv))) == NULL)
+		goto out;
+	p->rules = nv;
+	for (j = 0; j < p->nnodes; j++) {
+		if (anc[j] == PNONE)
+			continue;
+		r = &p->rules[p->nrules];
+		memset(r, 0, sizeof(*r));
+		r->allow = 1;
+		r->bits = r->eff = POLICY_STAT;
+		r->mode = POLICY_DEFAULT_CREATE_MODE;
+		r->file = p->rules[anc[j]].file;
+		r->line = p->rules[anc[j]].line;
+		r->col = p->rules[anc[j]].col;
+		r->profile = p->rules[anc[j]].profile;
+		r->node = (uint32_t)j;
+		r->synthetic = 1;
+		if (asprintf(&r->where, "@ancestor of %s", p->rules[anc[j]].where) == -1)
+			goto out;
+		p->nrules++;
+		p->nsynth++;
+	}
+	rv = 0;
+out:
+	free(anc);
+	return rv;
+}
+
 static unsigned
 lowbit(unsigned bits)
 {
@@ -406,8 +484,8 @@ warn_useless(struct pctx *c, struct policy *p)
 
 	for (i = 0; i < p->nrules && !c->stop; i++) {
 		r = &p->rules[i];
-		if (strcmp(r->file, "@runtime") == 0)
-			continue; /* not the user's to fix */
+		if (r->file[0] == '@' || r->synthetic)
+			continue; /* built in: not the user's to fix */
 		/* Each rule is warned about once: common rules in the top
 		 * trie, a profile's rules in its view (next to the common
 		 * rules that may shadow them). */
@@ -507,7 +585,7 @@ policy_trie_compile(struct pctx *c, struct policy *p)
 	p->nodes = b.nodes;
 	p->nnodes = b.nnodes;
 	b.nodes = NULL;
-	if (set_terms(p) == -1 || bound(p, &p->maxstates) == -1)
+	if (add_ancestors(p) == -1 || set_terms(p) == -1 || bound(p, &p->maxstates) == -1)
 		goto nomem;
 	if (p->maxstates > POLICY_STATES_MAX) {
 		policy_ctx_diag(c, POLICY_ERROR, p->nrules ? p->rules[0].file : "policy", 0, 0,

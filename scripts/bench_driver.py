@@ -16,7 +16,7 @@ built into DIR/bench/.  Measures, in this order:
      native, under `filebroker run` (default options, audit on: the
      brokered calls counted and classified from the audit file), under
      bubblewrap and proot;
-  5. start-up of /bin/true (tests/bench/bench_spawn.c);
+  5. start-up of /bin/true, and of an explicit-mode worker (tests/bench/bench_spawn.c);
   6. the daemon, `filebroker serve` (tests/bench/bench_serve.c): requests
      per second at 1, 2, 8 and 64 concurrent workers and at 8 beside 1,000
      idle connected peers, and the daemon's memory per idle peer.
@@ -451,20 +451,41 @@ def startup(runners, fb, binspawn, policy10k):
         f.write("# make bench: start-up with exec grants decided file by file\n"
                 "include @runtime\nallow exec /usr/bin/**\ndeny exec /usr/bin/id\n")
     os.chmod(pdeny, 0o644)
-    cmds = {"unsandboxed": []}
-    cmds["filebroker run"] = [fb, "run", "--"]
-    cmds["filebroker run (@runtime + 10,000 rules)"] = [fb, "run", "--policy", policy10k, "--"]
+    true = ["/bin/true"]
+    cmds = {"unsandboxed": true}
+    cmds["filebroker run"] = [fb, "run", "--"] + true
+    cmds["filebroker run (@runtime + 10,000 rules)"] = [fb, "run", "--policy", policy10k,
+                                                        "--"] + true
     cmds["filebroker run (allow exec /usr/bin/** + a deny)"] = [fb, "run", "--policy", pdeny,
-                                                                 "--"]
+                                                                 "--"] + true
+    # An explicit-mode worker that reads one file with fb_open: dynamically
+    # linked (its loader reads the libraries under the loader's read
+    # grants, docs/threat-model.md 4.6) and static; transparent for scale.
+    build = os.path.dirname(os.path.dirname(binspawn))
+    fbcat = os.path.join(build, "examples", "fbcat")
+    fbcat_static = os.path.join(os.path.dirname(binspawn), "fbcat-static")
+    tmp = os.path.dirname(policy10k)
+    cat_file = os.path.join(tmp, "startup.txt")
+    pcat = os.path.join(tmp, "startup.policy")
+    with open(cat_file, "w") as f:
+        f.write("one line\n")
+    with open(pcat, "w") as f:
+        f.write(f"# make bench: fbcat's start-up\ninclude @runtime\nallow read {cat_file}\n")
+    for path in (cat_file, pcat):
+        os.chmod(path, 0o644)
+    for label, mode, prog in (("explicit, fbcat dynamic", ["--explicit"], fbcat),
+                              ("explicit, fbcat static", ["--explicit"], fbcat_static),
+                              ("fbcat dynamic", [], fbcat)):
+        cmds[f"filebroker run {label}"] = [fb, "run"] + mode + ["--policy", pcat, "--", prog,
+                                                                 cat_file]
     for name in ("bubblewrap", "firejail", "proot", "runsc"):
         if runners[name]["status"] == "ok":
-            cmds[name] = runners[name]["prefix"]
+            cmds[name] = runners[name]["prefix"] + true
     results = {}
     for name, r in runners.items():
         if name not in cmds and name != "unsandboxed" and not name.startswith("filebroker"):
             results[name] = {"status": r["status"]}
-    for name, prefix in cmds.items():
-        argv = prefix + ["/bin/true"]
+    for name, argv in cmds.items():
         rc, out, err = run([binspawn, "-n", "1", "-r", "1", "-w", "1", "probe", "--"] + argv,
                            timeout=300)
         recs = parse_json_lines(out)

@@ -440,7 +440,7 @@ def render(res):
 
     out.extend(workloads_text(res))
 
-    out.append("-- 5. Start-up of /bin/true: median [min-max] ms --")
+    out.append("-- 5. Start-up of /bin/true (fbcat: reads one file): median [min-max] ms --")
     st = res.get("startup", {})
     base = v.startup("unsandboxed")
     bw = v.startup("bubblewrap")

@@ -14,7 +14,12 @@ want=${1:-build}
 pkgs="gcc make pkg-config libseccomp-dev libcap-dev zlib1g-dev"
 case "$want" in
 build) ;;
-check) pkgs="$pkgs libcmocka-dev python3 busybox-static time procps groff-base man-db dosfstools" ;;
+# The real tools tests/integration/real_tools.sh runs as a new user would
+# (clamav, p7zip-full, poppler-utils, file, git, perl, python3; make and
+# gcc are above).  clamav brings clamav-freshclam, whose service Debian
+# starts; the tests never use its database (they write their own
+# signatures) and never run freshclam.
+check) pkgs="$pkgs libcmocka-dev python3 busybox-static time procps groff-base man-db dosfstools git file openssl ca-certificates perl clamav p7zip-full poppler-utils" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 format) pkgs="$pkgs clang-format" ;;
 *) echo "usage: $0 build|check|fuzz|format" >&2; exit 2 ;;

@@ -7,9 +7,9 @@
 #
 # tests/examples/extract.py takes the examples out of the pages; each C
 # example has a recipe below that says how to run it in each mode (run:
-# transparent mode, a dynamic build; explicit: run --explicit, a static
-# build; serve: a daemon), and an example without one is a failure, so that
-# no example goes unrun.
+# transparent mode; explicit: run --explicit; serve: a daemon; the dynamic
+# build in each), and an example without one is a failure, so that no
+# example goes unrun.
 
 ROOT=$(pwd)
 
@@ -224,6 +224,7 @@ example_run() {
 		mkdir -p "$r_w/include" "$r_w/out"
 		echo a >"$r_w/include/a.h" && echo b >"$r_w/include/b.h"
 		chmod -R go+rwX "$r_w"
+		policy_safe "$r_w"
 		printf 'include @runtime\nallow read %s/include/*\nallow stat %s\n' "$r_w" "$r_w" >"$r_w/p.policy"
 		expect "$r_label: reports the entry the policy refuses" "^openv: out/log: Permission denied$" \
 			in_mode "$r_mode" "$r_w/p.policy" "$r_w" "$r_bin"

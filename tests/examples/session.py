@@ -16,8 +16,10 @@ command, are what it prints (standard output and error together).
     "..." stands for any number of lines and "..." within a line for any
     text, and "pid N" for any pid.  Its exit status is not checked (a page
     shows denials).
-  - A command shown without output must exit 0; what it prints is not
-    compared.
+  - A command shown without output must exit 0, and print no line of
+    filebroker's own ("filebroker: ...": a denial, a warning): a page that
+    left one out would show a reader something else than they will see.
+    What the program itself prints is not compared.
   - A command ending in "&" runs in the background with NOTIFY_SOCKET set:
     the session waits for its READY=1 (filebroker serve sends it once it
     serves), and stops it with SIGTERM at the end.
@@ -156,8 +158,12 @@ def main():
                 ok = matches(out, got)
                 why = "printed something else than the page shows"
             else:
-                ok = r.returncode == 0
-                why = "exit status %d" % r.returncode
+                own = [g for g in got.split("\n") if g.startswith("filebroker:")]
+                ok = r.returncode == 0 and not own
+                if r.returncode != 0:
+                    why = "exit status %d" % r.returncode
+                else:
+                    why = "printed what the page does not show: %s" % (own[0] if own else "")
             if ok:
                 print("PASS %s: %s" % (label, cmd))
                 continue

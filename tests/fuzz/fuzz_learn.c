@@ -1,22 +1,30 @@
 /*
- * fuzz_learn.c: `filebroker learn`'s folding (broker/learn.c): records
- * in, a policy out.
+ * fuzz_learn.c: `filebroker learn`'s rules (broker/learn.c): records in,
+ * folded, a policy out.
  *
- * The input is a byte of options (bit 0 --generalize, bits 1-2 --min - 2,
- * bit 3 one more sensitive root, /a) and then records, each five bytes
- * (operation, decision, access, open flags, pid: small numbers picked from
- * tables) and two NUL-ended paths, canon and canon2 (empty: none), any
- * bytes, shorter than PATH_MAX.  The records go through learn_record(),
- * learn_finish() and learn_print() as `learn` sends them.
+ * The input is a byte of options (bit 0 folding, else --exact; bits 1-2
+ * --min - 2; bit 3 one more sensitive root, /a) and then records, each five
+ * bytes (operation, decision, access, open flags, pid: small numbers
+ * picked from tables; the decision byte's bit 7 makes the answer EEXIST,
+ * bit 6 ENOENT, bit 5 the rule "@tmp" of run's private temporary folder;
+ * a pid of 128 or more is one in a PID namespace, nspid pid - 128 and a
+ * host pid of its own) and two NUL-ended paths, canon and canon2 (empty:
+ * none), any bytes, shorter than PATH_MAX.  The records go through
+ * learn_record(), learn_finish() and learn_print() as `learn` sends them.
  *
  * Oracle: the learned policy loads (policy_load_buffer(), no error), and
- * allows every canonical path it was learned from with the access learned
- * (the access asked; for a file made by open, also the read or write the
- * open asked for; for a folder made, stat; a hard link's file stat and its
- * new name create), decided with the record's pid as /proc/self; a path
- * whose rule cannot be one policy line is left out (with a warning).
- * Seeds: tests/fuzz/corpus/fuzz_learn/.
+ * allows every canonical path it was learned from with the access learn.h
+ * promises (the access asked; for what the run made, what its next run
+ * needs to find and replace it; a hard link's file stat and its new name
+ * create; a name that was there already, EEXIST, stat only),
+ * decided with the worker's own pid (nspid, else pid) as /proc/self; a
+ * path whose rule cannot be one policy line is left out (with a warning).
+ * And it allows nothing of a name no record named directly in a shared
+ * temporary folder (/tmp, /var/tmp, /dev/shm), whatever was folded: a
+ * pattern there would take other users' files.  Seeds:
+ * tests/fuzz/corpus/fuzz_learn/.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -85,11 +93,15 @@ fits(const char *path)
 	return n >= 0 && (size_t)n + 64 <= POLICY_LINE_MAX;
 }
 
-/* Must p allow access on path, for the process pid? */
+/* Must p allow access on path, for the process pid?  A path of its own
+ * /proc/PID was learned as /proc/self: the next run's process, another
+ * pid, must be allowed its own. */
 static void
 must_allow(const struct policy *p, const char *path, unsigned access, int64_t pid)
 {
 	struct policy_decision d;
+	char pre[32], other[PATH_MAX + 32];
+	size_t n;
 
 	access &= POLICY_ALL;
 	/* A path that is not canonical cannot be decided on (no walk makes
@@ -100,6 +112,12 @@ must_allow(const struct policy *p, const char *path, unsigned access, int64_t pi
 		return;
 	if (policy_decide(p, path, access, (pid_t)pid, &d) != 0 || !d.allowed)
 		abort();
+	n = (size_t)snprintf(pre, sizeof(pre), "/proc/%lld", (long long)pid);
+	if (pid > 0 && strncmp(path, pre, n) == 0 && (path[n] == '/' || path[n] == '\0')) {
+		snprintf(other, sizeof(other), "/proc/4242%s", path + n);
+		if (fits(other) && (policy_decide(p, other, access, 4242, &d) != 0 || !d.allowed))
+			abort();
+	}
 }
 
 /* Is flag one of the |-separated names in flags? */
@@ -122,32 +140,99 @@ has(const char *flags, const char *flag)
 static void
 check_record(const struct policy *p, const struct audit_rec *r)
 {
+	int64_t self = r->nspid > 0 ? r->nspid : r->pid;
+	int open = strcmp(r->op, "open") == 0 && r->flags != NULL;
 	unsigned extra = 0;
 
-	/* Not used: denied, failed, or with no canonical path to learn. */
+	/* Not used: denied, failed, with no canonical path to learn, or in
+	 * run's private temporary folder. */
 	if ((r->decision != AUDIT_ALLOW && r->decision != AUDIT_WOULD_DENY) || r->canon == NULL ||
-	    policy_path_check(r->canon) == -1 || (r->access & POLICY_ALL) == 0)
+	    policy_path_check(r->canon) == -1 || (r->access & POLICY_ALL) == 0 ||
+	    (r->rule != NULL && strcmp(r->rule, "@tmp") == 0))
 		return;
-	if (strcmp(r->op, "link") == 0 && r->canon2 != NULL && r->canon2[0] == '/') {
-		must_allow(p, r->canon, r->access & POLICY_STAT, r->pid);
-		must_allow(p, r->canon2, r->access & POLICY_CREATE, r->pid);
+	if ((r->access & POLICY_CREATE) && r->err == EEXIST) {
+		/* Was there: seen, not made, nothing done. */
+		must_allow(p, r->canon, POLICY_STAT, self);
+		if (r->canon2 != NULL && policy_path_check(r->canon2) == 0)
+			must_allow(p, r->canon2, POLICY_STAT, self);
 		return;
 	}
-	if ((r->access & POLICY_CREATE) && strcmp(r->op, "mkdir") == 0)
-		extra = POLICY_STAT;
-	if ((r->access & POLICY_CREATE) && strcmp(r->op, "open") == 0) {
+	if (r->canon2 != NULL && policy_path_check(r->canon2) == 0) {
+		if (strcmp(r->op, "link") == 0) {
+			must_allow(p, r->canon, r->access & POLICY_STAT, self);
+			must_allow(p, r->canon2, r->access & POLICY_CREATE, self);
+			return;
+		}
+		/* A rename: the new name may be replaced. */
+		must_allow(p, r->canon, r->access, self);
+		must_allow(p, r->canon2,
+		    r->access | ((r->access & POLICY_CREATE) ? POLICY_DELETE : 0), self);
+		return;
+	}
+	if (!(r->access & POLICY_CREATE)) {
+		/* A file truncated may be made anew. */
+		if (open && has(r->flags, "O_TRUNC"))
+			extra = POLICY_CREATE | POLICY_DELETE;
+	} else if (strcmp(r->op, "mkdir") == 0)
+		extra = POLICY_STAT | POLICY_DELETE;
+	else if (!open)
+		extra = POLICY_DELETE;
+	else {
 		if (has(r->flags, "O_RDWR"))
 			extra = POLICY_READ | POLICY_WRITE;
-		else if (has(r->flags, "O_WRONLY"))
-			extra = POLICY_WRITE;
 		else if (has(r->flags, "O_RDONLY"))
 			extra = POLICY_READ;
-		if (has(r->flags, "O_TRUNC") || has(r->flags, "O_APPEND"))
-			extra |= POLICY_WRITE;
+		/* Made by an open: written, and replaceable. */
+		extra |= POLICY_WRITE | POLICY_DELETE;
 	}
-	must_allow(p, r->canon, r->access | extra, r->pid);
-	if (r->canon2 != NULL && r->canon2[0] == '/')
-		must_allow(p, r->canon2, r->access, r->pid);
+	must_allow(p, r->canon, r->access | extra, self);
+}
+
+/* Does path name something directly in folder dir ("dir/NAME...")
+ * starting with c? */
+static int
+starts_in(const char *path, const char *dir, char c)
+{
+	size_t n = strlen(dir);
+
+	return path != NULL && strncmp(path, dir, n) == 0 && path[n] == '/' && path[n + 1] == c;
+}
+
+/* Nothing directly in a shared temporary folder that no record named: a
+ * name starting with a letter no record's name there starts with. */
+static void
+check_shared(const struct policy *p, const struct audit_rec *recs, size_t n)
+{
+	static const char *const shared[] = { "/tmp", "/var/tmp", "/dev/shm" };
+	struct policy_decision d;
+	char probe[64];
+	size_t i, k;
+	char c;
+
+	for (k = 0; k < sizeof(shared) / sizeof(shared[0]); k++) {
+		/* A newline is learnt as '?', which matches any letter. */
+		for (i = 0; i < n; i++)
+			if (starts_in(recs[i].canon, shared[k], '\n') ||
+			    starts_in(recs[i].canon2, shared[k], '\n'))
+				break;
+		if (i < n)
+			continue;
+		for (c = 'a'; c <= 'z'; c++) {
+			for (i = 0; i < n; i++)
+				if (starts_in(recs[i].canon, shared[k], c) ||
+				    starts_in(recs[i].canon2, shared[k], c))
+					break;
+			if (i == n)
+				break;
+		}
+		if (c > 'z')
+			continue;
+		snprintf(probe, sizeof(probe), "%s/%czz-not-learned", shared[k], c);
+		if (policy_decide(p, probe, POLICY_READ, 1, &d) != 0 || d.allowed ||
+		    policy_decide(p, probe, POLICY_WRITE, 1, &d) != 0 || d.allowed ||
+		    policy_decide(p, probe, POLICY_DELETE, 1, &d) != 0 || d.allowed)
+			abort();
+	}
 }
 
 int
@@ -158,36 +243,47 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct reader rd = { data, data + size };
 	struct policy *p;
 	struct policy_diags d = { 0 };
-	struct learn *l;
+	struct learn l;
 	char *buf = NULL;
 	size_t n = 0, i, len = 0;
-	unsigned opt;
+	unsigned opt, b;
 	FILE *f;
 
 	if (base == NULL &&
 	    policy_load_buffer("(learn)", "include @runtime\n", 17, NULL, &base, NULL) == -1)
 		abort();
-	l = learn_new();
+	if (learn_init(&l) == -1)
+		abort();
 	opt = byte(&rd);
-	if ((opt & 8) && learn_sensitive(l, "/a") != 0)
+	if ((opt & 8) && learn_add_root(&l, "/a") != 0)
 		abort();
 	while (rd.p < rd.end && n < MAX_RECORDS) {
 		struct audit_rec *r = &recs[n++];
 
 		memset(r, 0, sizeof(*r));
 		snprintf(r->op, sizeof(r->op), "%s", ops[byte(&rd) % (sizeof(ops) / sizeof(ops[0]))]);
-		r->decision = decisions[byte(&rd) % (sizeof(decisions) / sizeof(decisions[0]))];
+		b = byte(&rd);
+		r->decision = decisions[b % (sizeof(decisions) / sizeof(decisions[0]))];
+		r->err = (b & 0x80) ? EEXIST : (b & 0x40) ? ENOENT : 0;
+		r->rule = (b & 0x20) ? "@tmp" : NULL;
 		r->access = byte(&rd);
 		r->flags = flagsets[byte(&rd) % (sizeof(flagsets) / sizeof(flagsets[0]))];
 		r->pid = byte(&rd);
+		if (r->pid >= 128) {
+			/* In run's PID namespace: its own number, and the host's. */
+			r->nspid = r->pid - 128;
+			r->pid += 1000;
+		}
 		r->canon = r->path = path(&rd);
 		r->canon2 = r->path2 = path(&rd);
-		learn_record(r, l);
+		if (learn_record(&l, r, (n & 1) ? "a.jsonl" : NULL, n) == -1)
+			abort();
 	}
-	learn_finish(l, base, opt & 1, 2 + (opt >> 1 & 3));
+	if (learn_finish(&l, base, !(opt & 1), 2 + (opt >> 1 & 3)) == -1)
+		abort();
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		abort();
-	if (learn_print(l, f, NULL, "fuzz") != 0)
+	if (learn_print(&l, f, NULL, "fuzz") != 0)
 		abort();
 	fclose(f);
 	if (policy_load_buffer("learned", buf, len, "/nonexistent/fuzz", &p, &d) == -1 ||
@@ -195,6 +291,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (i = 0; i < n; i++)
 		check_record(p, &recs[i]);
+	check_shared(p, recs, n);
 	policy_free(p);
 	policy_diags_free(&d);
 	free(buf);
@@ -202,6 +299,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free((char *)recs[i].canon);
 		free((char *)recs[i].canon2);
 	}
-	learn_free(l);
+	learn_free(&l);
 	return 0;
 }

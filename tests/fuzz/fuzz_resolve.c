@@ -131,17 +131,25 @@ make_tree(void)
 
 /* The kernel's lookup of path in the tree, O_PATH; -1 with errno.  EAGAIN
  * is a rename anywhere on the machine during a ".." (RESOLVE_IN_ROOT
- * cannot then vouch for it): asked again. */
+ * cannot then vouch for it): asked again.  So is ELOOP, a few times: a
+ * lookup that a rename elsewhere sends from RCU mode to its retry in
+ * ref-walk mode keeps the links it counted in the first try (the count is
+ * set once per lookup), so a chain of 21 to 40 links can fail with ELOOP
+ * under load and resolve when asked again; a real loop fails every time. */
 static int
 kernel_open(const char *path, int follow)
 {
-	int fd, tries = 0;
+	int fd, tries = 0, loops = 0;
 
-	do
+	for (;;) {
 		fd = fs_openat2(rootfd, path, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW),
 		    RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-	while (fd == -1 && errno == EAGAIN && ++tries < 100);
-	return fd;
+		if (fd == -1 && errno == EAGAIN && ++tries < 100)
+			continue;
+		if (fd == -1 && errno == ELOOP && ++loops < 10)
+			continue;
+		return fd;
+	}
 }
 
 static int

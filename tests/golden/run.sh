@@ -7,8 +7,11 @@
 #
 # For each tests/golden/NAME.policy:
 #   NAME.check.out	`filebroker check NAME.policy` (stdout, stderr, exit status)
-#   NAME.explain.out	`filebroker explain --policy NAME.policy ARGS` for each line
-#			ARGS of NAME.paths (sh quoting), with each exit status
+#   NAME.explain.out	`filebroker explain --lexical --policy NAME.policy ARGS` for
+#			each line ARGS of NAME.paths (sh quoting), with each exit
+#			status: decisions of the language, whatever this machine
+#			holds (a line may say --resolve, for paths every Debian 12
+#			has)
 # and, when the policy loads, a round trip: `check --print` writes it out,
 # and explain must give the same decisions on the printed policy as on the
 # original for every line of NAME.paths (rule names differ, so they are
@@ -42,7 +45,7 @@ explain_all() {
 	while IFS= read -r line || [ -n "$line" ]; do
 		echo "\$ explain $line"
 		eval "set -- $line"
-		"$FB" explain --policy "$pol" "$@" 2>&1
+		"$FB" explain --lexical --policy "$pol" "$@" 2>&1
 		echo "exit $?"
 	done
 }
@@ -52,7 +55,7 @@ decisions() {
 	pol=$1
 	while IFS= read -r line || [ -n "$line" ]; do
 		eval "set -- $line"
-		"$FB" explain --policy "$pol" "$@" 2>/dev/null
+		"$FB" explain --lexical --policy "$pol" "$@" 2>/dev/null
 		echo "exit $?"
 	done | sed -e 's/  ([^()]*)\(  create mode.*\)\{0,1\}$/\1/' -e 's/"rule":"[^"]*",\{0,1\}//'
 }

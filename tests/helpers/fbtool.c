@@ -20,6 +20,10 @@
  *	cloexec PATH		check O_CLOEXEC is honoured both ways
  *	sleep MS		sleep
  *	rawopen PATH		open(2) directly, not through libfilebroker
+ *	rawopenflags PATH FLAGS	open(2) directly with FLAGS (a number), and
+ *				openat(2) with them too: "ok" when both
+ *				opened, else the first errno
+ *	rawopenat2 PATH		openat2(2) directly, O_RDONLY
  *	rawstat PATH		stat(2) directly
  *	rawtruncate PATH LEN	truncate(2) directly
  *	orphans N		fork N children that leave the session, close
@@ -49,12 +53,16 @@
  *	forkident HOW		the same in a forked child, then in the parent
  *				("forkident HOW child: ...", "... parent: ...")
  *
+ * An argument that begins with "$TMPDIR" has the environment's TMPDIR in
+ * its place (run's private temporary folder).
+ *
  * Output: "OP PATH: ok ..." or "OP PATH: ENAME".  Exit 0 when every call
  * succeeded, 1 otherwise.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -625,6 +633,36 @@ run_op(int argc, char **argv)
 			close(fd);
 		}
 		return 2;
+	} else if (strcmp(op, "rawopenflags") == 0) {
+		int flags, fd, fd2 = -1;
+
+		NEED(2);
+		flags = (int)strtol(argv[2], NULL, 0);
+		/* open(2) itself, not glibc's openat(2) under that name. */
+		if ((fd = (int)syscall(SYS_open, path, flags, 0600)) == -1 ||
+		    (fd2 = openat(AT_FDCWD, path, flags, 0600)) == -1)
+			fail(op, path);
+		else
+			printf("%s %s: ok\n", op, path);
+		if (fd != -1)
+			close(fd);
+		if (fd2 != -1)
+			close(fd2);
+		return 3;
+	} else if (strcmp(op, "rawopenat2") == 0) {
+		struct open_how how;
+		int fd;
+
+		NEED(1);
+		memset(&how, 0, sizeof(how));
+		how.flags = O_RDONLY;
+		if ((fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how))) == -1)
+			fail(op, path);
+		else {
+			printf("%s %s: ok\n", op, path);
+			close(fd);
+		}
+		return 2;
 	} else if (strcmp(op, "rawstat") == 0) {
 		NEED(1);
 		if (stat(path, &st) == -1)
@@ -699,12 +737,27 @@ run_op(int argc, char **argv)
 	exit(2);
 }
 
+/* An argument beginning with "$TMPDIR" gets the environment's in its place
+ * (run's private temporary folder, whose name a test cannot know). */
+static void
+expand_tmpdir(int argc, char **argv)
+{
+	const char *t = getenv("TMPDIR");
+	int i;
+
+	for (i = 1; t != NULL && i < argc; i++)
+		if (strncmp(argv[i], "$TMPDIR", 7) == 0 &&
+		    asprintf(&argv[i], "%s%s", t, argv[i] + 7) == -1)
+			exit(2);
+}
+
 int
 main(int argc, char **argv)
 {
 	int i = 1, used;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	expand_tmpdir(argc, argv);
 	while (i < argc) {
 		if (strcmp(argv[i], "::") == 0) {
 			i++;

@@ -348,7 +348,7 @@ n = 0
 bad = []
 for (acc, pid), paths in groups.items():
     paths = sorted(paths)
-    p = subprocess.run([fb.encode(), b"explain", b"--policy", pol.encode(), b"--access",
+    p = subprocess.run([fb.encode(), b"explain", b"--lexical", b"--policy", pol.encode(), b"--access",
                         acc.encode(), b"--pid", str(pid).encode(), b"--"] + paths,
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     for l in p.stdout.splitlines():
@@ -400,8 +400,9 @@ print('linked')"
 expect "learn link: stat for the file, create for the new name" \
 	"^allow write,create,delete $T/lw/f .*allow create,delete +$T/lw/g " \
 	sh -c "grep '$T/lw/' '$T/learn-link.policy' | tr '\n' ' '"
-# What a program makes, its next run finds: learn_case's second run is
-# that next run, with the folders and files of the first already there.
+# What a program makes, its next run finds, and may replace (delete, and
+# write for a file): learn_case's second run is that next run, with the
+# folders and files of the first already there.
 mkdir -p "$T/lm" && chmod 777 "$T/lm"
 learn_case made "" /usr/bin/python3 -c "import os
 os.makedirs('$T/lm/out/sub', exist_ok=True)
@@ -411,9 +412,9 @@ open('$T/lm/out/rw.db', 'a+').close()
 os.close(os.open('$T/lm/out/ro', os.O_RDONLY | os.O_CREAT, 0o600))
 print('made')"
 expect "learn made: a made folder gets stat, a made file the access its open asked for" \
-	"^allow create,stat +$T/lm/out .*allow write,create +$T/lm/out/log.txt .*allow read,create +$T/lm/out/ro .*allow read,write,create +$T/lm/out/rw.db .*allow create,stat +$T/lm/out/sub .*allow write,create +$T/lm/out/sub/r.txt " \
+	"^allow create,delete,stat +$T/lm/out .*allow write,create,delete +$T/lm/out/log.txt .*allow read,write,create,delete +$T/lm/out/ro .*allow read,write,create,delete +$T/lm/out/rw.db .*allow create,delete,stat +$T/lm/out/sub .*allow write,create,delete +$T/lm/out/sub/r.txt " \
 	sh -c "grep '$T/lm/' '$T/learn-made.policy' | tr '\n' ' '"
-expect "learn --generalize folds the tree" "allow read +$D/tree/\\*\\*" cat "$T/learn-grep.policy"
+expect "learn --generalize folds the tree" "allow read,list +$D/tree/\\*\\*" cat "$T/learn-grep.policy"
 expect "learn: the complain run read the preload library" '"rule":"@preload"' cat "$T/learn-cat.jsonl"
 refute "learn: no rule for the preload library" "filebroker-preload" cat "$T/learn-cat.policy"
 refute "learn without --generalize has no wildcard" '\*' grep -v '^#' "$T/learn-cat.policy"

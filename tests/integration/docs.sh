@@ -69,7 +69,7 @@ fi
 
 # --- what filebroker.policy(5) says of @runtime
 printf 'include @runtime\n' >"$T/rt.policy"
-for c in "cat /dev/null" "ls -d /" "date" "sort /dev/null"; do
+for c in "cat /dev/null" "ls -d /" "date" "sort /dev/null" "nproc --all"; do
 	# shellcheck disable=SC2086
 	(cd / && "$FB" run --policy "$T/rt.policy" -- $c) >"$T/rt.out" 2>&1
 	st=$?

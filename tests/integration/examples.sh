@@ -3,7 +3,8 @@
 # out of the pages by tests/examples/extract.py: C programs and fragments
 # built (warnings are errors) against libfilebroker built here from client/
 # and run as their recipes in tests/examples/recipes.sh say, under filebroker
-# run, run --explicit (built static) and serve; policies given to filebroker
+# run, run --explicit and serve (the dynamic build in each; the static build
+# is made too, as the page's recipe for it); policies given to filebroker
 # check; shell sessions run, their output compared with what the page shows
 # (tests/examples/session.py); JSON parsed.  Sessions that need an
 # installed filebroker are run by installed.sh.
@@ -38,6 +39,7 @@ for page in "$X"/*/; do
 	[ -f "$page/list" ] || continue
 	page_fixture "$p" "$page"
 	chmod -R go+rwX "$page"
+	policy_safe "$page"
 	while read -r e_kind e_name e_line e_flags; do
 		case "$e_kind" in
 		skip) echo "SKIP $p:$e_line: $e_flags" ;;
@@ -60,10 +62,7 @@ for page in "$X"/*/; do
 			modes=$(example_modes "$p/$e_name")
 			[ "$modes" = none ] && example_run "$p" "$e_name" "$page/$bin" none
 			for m in $modes; do
-				case "$m" in
-				explicit) example_run "$p" "$e_name" "$page/static/$bin" "$m" ;;
-				*) example_run "$p" "$e_name" "$page/$bin" "$m" ;;
-				esac
+				example_run "$p" "$e_name" "$page/$bin" "$m"
 			done
 			;;
 		policy) check_policy "$page" "$e_name" ;;

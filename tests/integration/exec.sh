@@ -172,4 +172,34 @@ printf 'include @runtime\nallow exec /**\n' >"$T/all.policy"
 expect "allow exec /** alone is one folder grant" "landlock rule: /: execute" \
 	"$FB" run --policy "$T/all.policy" --print-sandbox
 
+# A script COMMAND (#!): COMMAND may always run, and so its interpreter
+# may read it (rule @command); the interpreter needs its own exec rule, and
+# a deny rule of the script still wins.  Nothing else of its folder.
+if have_run_worker; then
+	mkdir -p "$T/tools"
+	printf '#!/bin/sh\necho from-the-script\n' >"$T/tools/hello"
+	echo "beside it" >"$T/tools/other.txt"
+	chmod -R go+rX "$T/tools"
+	chmod 755 "$T/tools/hello"
+	printf 'include @runtime\ninclude @shell\n' >"$T/sh.policy"
+	expect "a script COMMAND runs, read by its interpreter" "^from-the-script\$" \
+		"$FB" run --policy "$T/sh.policy" -- "$T/tools/hello"
+	refute "a script COMMAND: no denial" "denied" \
+		sh -c "cd / && '$FB' run --policy '$T/sh.policy' -- '$T/tools/hello'"
+	expect "a script COMMAND found on PATH" "^from-the-script\$" \
+		env PATH="$T/tools:$PATH" "$FB" run --policy "$T/sh.policy" -- hello
+	"$FB" run --policy "$T/sh.policy" --audit "$T/cmd.jsonl" -- "$T/tools/hello" >/dev/null 2>&1
+	expect "records name the rule @command" "\"canon\":\"$T/tools/hello\".*\"decision\":\"allow\",\"rule\":\"@command\"" \
+		cat "$T/cmd.jsonl"
+	expect "--print-policy shows it" "^allow read $T/tools/hello	# @command\$" \
+		"$FB" run --policy "$T/sh.policy" --print-policy -- "$T/tools/hello"
+	refute "not for a program that is no script" "@command" \
+		"$FB" run --policy "$T/sh.policy" --print-policy -- /usr/bin/true
+	expect "nothing else of its folder" "denied open of \"$T/tools/other.txt\"" \
+		"$FB" run --policy "$T/sh.policy" -- sh -c "cat $T/tools/other.txt"
+	printf 'include @runtime\ninclude @shell\ndeny read %s/tools/*\n' "$T" >"$T/deny-script.policy"
+	expect "a deny rule of the script wins" "denied open of \"$T/tools/hello\"" \
+		"$FB" run --policy "$T/deny-script.policy" -- "$T/tools/hello"
+fi
+
 finish

@@ -96,6 +96,16 @@ free_ids() {
 	echo $ids
 }
 
+# policy_safe DIR: what a root broker's strict modes ask of the policies in
+# DIR (filebroker.policy(5), STRICT MODES): its folders that others may
+# write get the sticky bit (as /tmp: workers still write there, and nobody
+# can replace another's file), its policy files (*.policy, *.rules) are
+# writable by their owner only.
+policy_safe() {
+	find "$1" -type d -perm /022 -exec chmod +t {} +
+	find "$1" -type f \( -name '*.policy' -o -name '*.rules' \) -exec chmod go-w {} +
+}
+
 # have_run_worker: `filebroker run` as root gives its worker the user nobody
 # (unless --user names another): true unless root on a system without it.
 have_run_worker() { [ "$(id -u)" -ne 0 ] || getent passwd nobody >/dev/null 2>&1; }
@@ -122,6 +132,17 @@ wait_socket() {
 	while [ ! -S "$1" ] && [ $i -lt 600 ]; do
 		sleep 0.05
 		i=$((i + 1))
+	done
+}
+
+# wait_log PATTERN: until the file $LOG matches the extended regular
+# expression PATTERN (a daemon's log line), 5 s at most; 1 if it never did.
+wait_log() {
+	i=0
+	while ! grep -Eq -- "$1" "$LOG" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.05
 	done
 }
 

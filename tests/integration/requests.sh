@@ -321,6 +321,7 @@ P=$O/etc/p.policy S=$O/run/fb.sock
 	echo "profile any"
 } >"$P"
 chmod -R go+rwX "$O"
+policy_safe "$W"
 start_daemon --audit "$O/logs/d.jsonl"
 for m in $MODES; do
 	# The daemon's sockets are its own, not run's.

@@ -8,7 +8,7 @@ need_run transparent.sh
 W=$T/work
 IN=$W/in
 OUT=$W/out
-mkdir -p "$IN/a/b" "$IN/c" "$OUT"
+mkdir -p "$IN/a/b" "$IN/c" "$OUT" "$W/hidden"
 i=0
 while [ $i -lt 50 ]; do
 	echo "line $i needle" >"$IN/a/f$i.txt"
@@ -76,7 +76,7 @@ expect "a repeated denial prints its line once" "^1\$" \
 	sh -c "grep -c 'denied open of \"$W/secret.txt\"' '$T/rep.out'"
 expect "a different denial still gets its own line" "denied open of \"$IN/private.key\"" cat "$T/rep.out"
 expect "the repeats are counted at the end" \
-	"^filebroker: 2 repeated denials not shown \(each line above is printed once\); --audit FILE records every request\$" \
+	"^filebroker: 4 requests denied, 2 distinct paths; each line above is printed once; --audit FILE records every request\$" \
 	tail -n 1 "$T/rep.out"
 run --audit "$T/rep.jsonl" -- sh -c "cat '$W/secret.txt'; cat '$W/secret.txt'; cat '$W/secret.txt'" \
 	>/dev/null 2>&1
@@ -124,6 +124,21 @@ refute "sed -i: no complaint" "." run -- sed -i s/needle/pin/ "$OUT/cpa/deep.txt
 expect "sed -i edited the file" "^deep pin\$" cat "$OUT/cpa/deep.txt"
 refute "install -m: no complaint" "." run -- install -m 600 "$OUT/cpa/deep.txt" "$OUT/inst"
 expect "install -m set the mode" "^600\$" stat -c %a "$OUT/inst"
+# cp, mv, ln and install of coreutils 9.1 open a target folder O_PATH |
+# O_DIRECTORY first (target_directory_operand): a folder the worker may
+# list gets a descriptor of it, its *at calls come to the broker.
+mkdir -p "$OUT/into" "$OUT/into2" && chmod 777 "$OUT/into" "$OUT/into2"
+refute "cp into a folder: no complaint" "." run -- cp "$IN/a/f1.txt" "$OUT/into/"
+refute "mv into a folder: no complaint" "." run -- mv "$OUT/into/f1.txt" "$OUT/into2/"
+refute "ln -s into a folder: no complaint" "." run -- ln -s "$OUT/into2/f1.txt" "$OUT/into/"
+refute "install into a folder: no complaint" "." run -- install -m 640 "$IN/a/f2.txt" "$OUT/into2/"
+expect "cp, mv and ln -s put each in its folder" "^$OUT/into2/f1.txt line 1 needle\$" \
+	sh -c "echo \$(readlink '$OUT/into/f1.txt') \$(cat '$OUT/into2/f1.txt')"
+expect "install put the file in its folder, with its mode" "^640\$" stat -c %a "$OUT/into2/f2.txt"
+# A folder it may only stat (here the policy's $W): a listing descriptor
+# would list it, so the open is denied, with the rule to add.
+expect "cp into a folder it may not list: denied, with the rule" \
+	"hint: allow list $W\$" run -- cp "$IN/a/f1.txt" "$W/"
 # A member whose path climbs out of the allowed folder.
 (cd "$T" && mkdir -p evil/out && echo PWNED >evil/out/pwned.txt && tar -cf "$OUT/evil.tar" -C "$T/evil" --absolute-names "out/pwned.txt" -P "$W/pwned.txt" 2>/dev/null) || true
 printf 'x' >/dev/null
@@ -281,7 +296,7 @@ def f(p):
 print(*[f(p) for p in sys.argv[1:]])'
 	sv=$(/usr/bin/python3 -c "import os; s = os.statvfs('$IN/a'); print('%d/%d' % (s.f_namemax, s.f_blocks))")
 	expect "statfs: an allowed folder (as unsandboxed), a hidden one, a missing one" \
-		"^$sv ENOENT ENOENT\$" run --audit "$T/statfs.jsonl" -- /usr/bin/python3 -c "$SF" "$IN/a" "$T" "$IN/none"
+		"^$sv ENOENT ENOENT\$" run --audit "$T/statfs.jsonl" -- /usr/bin/python3 -c "$SF" "$IN/a" "$W/hidden" "$IN/none"
 	expect "statfs: recorded, stat access" \
 		"\"op\":\"statfs\",\"path\":\"$IN/a\",\"canon\":\"$IN/a\",\"access\":\"stat\",.*\"decision\":\"allow\"" \
 		cat "$T/statfs.jsonl"
@@ -354,15 +369,24 @@ if [ -x /usr/bin/python3 ]; then
 	expect "python3 imports modules" "^ok 3$" run -- /usr/bin/python3 -c 'import json, os, re; print("ok", len(json.loads("[1,2,3]")))'
 	expect "python3 open of a denied file" "PermissionError" run -- /usr/bin/python3 -c "open('$W/secret.txt')"
 fi
-# O_PATH: refused (ADDFD cannot install an O_PATH descriptor) with
-# EOPNOTSUPP, which glibc's lchmod() passes on as "not supported".
+# O_PATH: ADDFD cannot install an O_PATH descriptor.  A folder asked for
+# as one (O_DIRECTORY) the worker may list gets a read-only descriptor of
+# it; anything else EOPNOTSUPP, which glibc's lchmod() (O_PATH |
+# O_NOFOLLOW) passes on as "not supported", ENOTDIR for a file under
+# O_DIRECTORY.
 if [ -x /usr/bin/python3 ]; then
-	expect "O_PATH: EOPNOTSUPP" "^95\$" run -- /usr/bin/python3 -c "
-import os
-try:
-    os.open('$IN/a', os.O_PATH | os.O_DIRECTORY)
-except OSError as e:
-    print(e.errno)"
+	expect "O_PATH: a folder's descriptor, read-only; a folder without O_DIRECTORY, a file: EOPNOTSUPP; a file with it: ENOTDIR" \
+		"^ok O_RDONLY 95 95 20\$" run -- /usr/bin/python3 -c "
+import fcntl, os
+def o(p, f):
+    try:
+        fd = os.open(p, f)
+        fl = fcntl.fcntl(fd, fcntl.F_GETFL)
+        return 'ok %s' % ('O_RDONLY' if fl & (os.O_PATH | os.O_ACCMODE) == os.O_RDONLY else oct(fl))
+    except OSError as e:
+        return str(e.errno)
+print(o('$IN/a', os.O_PATH | os.O_DIRECTORY), o('$IN/a', os.O_PATH | os.O_NOFOLLOW),
+      o('$IN/a/f1.txt', os.O_PATH), o('$IN/a/f1.txt', os.O_PATH | os.O_DIRECTORY))"
 fi
 # openat2(2) with RESOLVE_* restrictions: the kernel checks them from the
 # worker's own folder, then the broker decides on what they found.  Each
@@ -450,6 +474,13 @@ expect "an exec rule for a missing program is a warning" \
 	"exec rule .*missing-exec.policy:2 \(/nonexistent/fb-tool\): /nonexistent/fb-tool does not exist; the rule lets nothing run" \
 	"$FB" run --policy "$T/missing-exec.policy" -- true
 status "the run goes on after that warning" 0 "$FB" run --policy "$T/missing-exec.policy" -- true
+# An output tree the run makes ("allow all DIR/**"): exec is not what it
+# asked for, and nothing is said (but with -v).
+printf 'include @runtime\nallow all %s/not-yet/**\n' "$T" >"$T/output-all.policy"
+refute "allow all of a folder not made yet: no word of exec" "exec rule" \
+	"$FB" run --policy "$T/output-all.policy" -- true
+expect "allow all of a folder not made yet: said with -v" "not-yet does not exist yet; the rule lets nothing run there" \
+	"$FB" run -v --policy "$T/output-all.policy" -- true
 if [ "$(id -u)" -eq 0 ]; then # the worker runs as nobody
 	mkdir -p "$T/private"
 	cp "$T/bin/fbtool" "$T/private/tool"
@@ -613,6 +644,46 @@ expect "mknod of a device stays EPERM" "Operation not permitted" \
 status "mknod p (FIFO) under create" 0 runf -- mknod "$W/fifo/other" p
 expect "a FIFO under a wildcard rule is not opened" "Permission denied" \
 	runf -- sh -c "echo x >'$W/fifo/other'"
+
+# A name the worker may not see in a folder it may list: the listing shows
+# it, so its stat says EACCES, as the kernel says of what one may not
+# reach, and a tree walker reports it instead of taking it for a file that
+# vanished; a missing name there is ENOENT; where the folder may not be
+# listed (stat only, an ancestor), the name stays hidden, ENOENT.
+L=$W/listed
+mkdir -p "$L/open/sub" "$L/shut"
+echo "in reach" >"$L/open/f.txt"
+echo "out of reach" >"$L/open/sub/deep.txt"
+echo "never seen" >"$L/shut/y"
+chmod -R go+rX "$L"
+PL=$T/listed.policy
+cat >"$PL" <<EOF
+include @runtime
+include @shell
+allow read,list $L/open
+allow read,list $L/open/*.txt
+allow stat $L/shut/x
+EOF
+runl() { (cd "$W" && "$FB" run -q --policy "$PL" "$@"); }
+SL='import errno, os, sys
+def s(p):
+    try:
+        os.lstat(p)
+        return "0"
+    except OSError as e:
+        return errno.errorcode[e.errno]
+print(*[s(p) for p in sys.argv[1:]])'
+if [ -x /usr/bin/python3 ]; then
+	echo "include @python3" >>"$PL"
+	expect "lstat: a hidden name in a listed folder EACCES, a missing one ENOENT, in a folder not listed ENOENT" \
+		"^EACCES ENOENT ENOENT ENOENT\$" runl -- /usr/bin/python3 -c "$SL" \
+		"$L/open/sub" "$L/open/none" "$L/shut/y" "$L/shut/x"
+fi
+expect "find reports the name it may not reach" "find: .$L/open/sub.: Permission denied" \
+	runl -- find "$L/open"
+expect "tar reports it" "tar: .*open/sub: Cannot stat: Permission denied" \
+	runl -- tar -cf /dev/null "$L/open"
+status "tar's status says so" 2 runl -- tar -cf /dev/null "$L/open"
 
 expect "--print-sandbox describes the worker" "^seccomp path: open openat" "$FB" run --policy "$P" --print-sandbox
 expect "--print-sandbox: the path calls go to the broker" "^ +-> broker \(SECCOMP_RET_USER_NOTIF\)$" \

@@ -77,6 +77,13 @@ test_start_format(void **state)
 	assert_contains(buf, ",\"auid\":null,\"command\":null,\"argc\":0,\"argv\":[],\"cwd\":null,"
 			     "\"placement\":null,\"policy\":null,\"policy_sha256\":null,"
 			     "\"profile\":\"/etc/fb/serve.policy:5\",\"complain\":true}\n");
+
+	/* run's private temporary folder, after the profile. */
+	memset(&info, 0, sizeof(info));
+	info.mode = "transparent";
+	info.tmp = "/tmp/filebroker.k3Jx9Q";
+	assert_true(audit_format_session_start(&sess, &info, &when, 77, buf, sizeof(buf)) > 0);
+	assert_contains(buf, ",\"profile\":null,\"tmp\":\"/tmp/filebroker.k3Jx9Q\"}\n");
 }
 
 /* Arguments are escaped as paths are, with an argv_hex companion when one
@@ -339,7 +346,7 @@ test_journal_event(void **state)
 	assert_string_equal(buf, "<86>filebroker[12]: {\"v\":2,\"event\":\"session-start\"}");
 }
 
-/* The digest is that of `filebroker check --print`: policy_print(). */
+/* The digest is that of `filebroker check --print`: policy_print_own(). */
 static void
 test_policy_digest(void **state)
 {
@@ -359,8 +366,28 @@ test_policy_digest(void **state)
 	sha256(mem, len, d);
 	sha256_hex(d, sizeof(d), want);
 	assert_string_equal(hex, want);
-	free(mem);
 	policy_free(p);
+
+	/* run's own rules, @tmp (each run's own folder) and @command (its
+	 * script), are not in it. */
+	{
+		const struct policy_extra ex[] = {
+			{ "@tmp", "allow read,write /tmp/filebroker.k3Jx9Q/**\n" },
+			{ "@command", "allow read /usr/bin/7z\n" },
+		};
+		struct policy_load_opts o = { 0 };
+		char hex2[65];
+
+		o.extras = ex;
+		o.nextras = 2;
+		assert_int_equal(policy_load_buffer_opts("t.policy", text, sizeof(text) - 1, NULL,
+				     &o, &p, NULL),
+		    0);
+		assert_int_equal(audit_policy_sha256(p, hex2), 0);
+		assert_string_equal(hex2, want);
+		policy_free(p);
+	}
+	free(mem);
 }
 
 static int

@@ -16,6 +16,7 @@
 
 #include "denials.h"
 #include "policy.h"
+#include "unit.h"
 
 static struct audit_event
 event(void)
@@ -92,29 +93,45 @@ proc_self_of_each_process(void **state)
 	ev.pid = ev.tid = 400;
 	ev.canon = "/proc/400";
 	assert_int_equal(denials_first(&d, &ev), 0);
-	assert_int_equal(denials_repeats(d), 3);
+	/* In the worker's PID namespace its /proc numbers it by nspid: the
+	 * host's pid is not in the canonical path. */
+	ev.path = "/proc/self/exe";
+	ev.pid = ev.tid = 28626;
+	ev.nspid = ev.nstid = 2;
+	ev.canon = "/proc/2/exe";
+	assert_int_equal(denials_first(&d, &ev), 0);
+	ev.pid = ev.tid = 28700;
+	ev.nspid = ev.nstid = 3;
+	ev.canon = "/proc/3/exe";
+	assert_int_equal(denials_first(&d, &ev), 0);
+	assert_int_equal(denials_repeats(d), 5);
 	denials_free(d);
 }
 
+/* A line is per path as shown, access, rule and would-deny: not per
+ * operation or name asked. */
 static void
-every_shown_field_counts(void **state)
+folded_by_path(void **state)
 {
 	struct denials *d = NULL;
 	struct audit_event ev = event(), e;
+	struct denials_count c;
 
 	(void)state;
 	assert_int_equal(denials_first(&d, &ev), 1);
+	/* Another operation on it, another name of it: folded. */
 	e = ev, e.op = "stat";
-	assert_int_equal(denials_first(&d, &e), 1);
+	assert_int_equal(denials_first(&d, &e), 0);
 	e = ev, e.path = "/etc/../etc/passwd";
-	assert_int_equal(denials_first(&d, &e), 1);
+	assert_int_equal(denials_first(&d, &e), 0);
+	/* What is shown differs: a line of its own. */
 	e = ev, e.path2 = "/x";
 	assert_int_equal(denials_first(&d, &e), 1);
 	e = ev, e.path2 = "";
 	assert_int_equal(denials_first(&d, &e), 1);
 	e = ev, e.canon = NULL;
 	assert_int_equal(denials_first(&d, &e), 1);
-	e = ev, e.canon2 = "/y";
+	e = ev, e.path2 = "/x", e.canon2 = "/y";
 	assert_int_equal(denials_first(&d, &e), 1);
 	e = ev, e.access = POLICY_READ | POLICY_WRITE;
 	assert_int_equal(denials_first(&d, &e), 1);
@@ -122,13 +139,28 @@ every_shown_field_counts(void **state)
 	assert_int_equal(denials_first(&d, &e), 1);
 	e = ev, e.waived = 1;
 	assert_int_equal(denials_first(&d, &e), 1);
+	/* Where it led hidden: told apart by the name asked, so that two
+	 * names leading to one hidden place do not share a line (which
+	 * would tell the worker they are one). */
+	e = ev, e.path = "/tmp/l1", e.canon = "/secret", e.canon_hidden = 1;
+	assert_int_equal(denials_first(&d, &e), 1);
+	e.path = "/tmp/l2";
+	assert_int_equal(denials_first(&d, &e), 1);
+	e.path = "/tmp/l1";
+	assert_int_equal(denials_first(&d, &e), 0);
 	/* A path and the next field are not run together: "ab" + "c" is
 	 * not "a" + "bc". */
-	e = ev, e.path = "/ab", e.path2 = "c";
+	e = ev, e.canon = "/ab", e.path2 = "c", e.canon2 = NULL;
 	assert_int_equal(denials_first(&d, &e), 1);
-	e = ev, e.path = "/a", e.path2 = "bc";
+	e = ev, e.canon = "/a", e.path2 = "bc", e.canon2 = NULL;
 	assert_int_equal(denials_first(&d, &e), 1);
-	assert_int_equal(denials_repeats(d), 0);
+	denials_count(d, &c);
+	assert_int_equal(c.refused, 14);
+	assert_int_equal(c.waived, 1);
+	/* /etc/passwd, canon NULL (its name), /secret by l1 and l2, /ab, /a */
+	assert_int_equal(c.paths, 6);
+	assert_int_equal(c.probes, 0);
+	assert_int_equal(denials_repeats(d), 3);
 	denials_free(d);
 }
 
@@ -159,45 +191,54 @@ full_table_prints(void **state)
 
 /* What denials_summary() writes on fd 2. */
 static char *
-summary_of(const struct denials *d, const char *who)
+summary_of(const struct denials *d, const char *who, int recorded)
 {
 	static char buf[512];
-	int p[2], saved;
-	ssize_t n;
+	struct unit_capture c;
 
-	assert_int_equal(pipe(p), 0);
-	saved = dup(STDERR_FILENO);
-	assert_true(dup2(p[1], STDERR_FILENO) != -1);
-	denials_summary(d, who);
-	assert_true(dup2(saved, STDERR_FILENO) != -1);
-	close(saved);
-	close(p[1]);
-	n = read(p[0], buf, sizeof(buf) - 1);
-	close(p[0]);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
+	unit_stderr_begin(&c);
+	denials_summary(d, who, recorded);
+	return unit_stderr_end(&c, buf, sizeof(buf));
 }
 
 static void
 summary_says_how_many(void **state)
 {
 	struct denials *d = NULL;
-	struct audit_event ev = event();
+	struct audit_event ev = event(), e;
 	int i;
 
 	(void)state;
-	assert_string_equal(summary_of(NULL, ""), "");
+	assert_string_equal(summary_of(NULL, "", 0), "");
 	assert_int_equal(denials_first(&d, &ev), 1);
-	assert_string_equal(summary_of(d, ""), "");
-	assert_int_equal(denials_first(&d, &ev), 0);
-	assert_string_equal(summary_of(d, ""),
-	    "filebroker: 1 repeated denial not shown (each line above is printed once); "
+	assert_string_equal(summary_of(d, "", 0),
+	    "filebroker: 1 request denied, 1 distinct path; each line above is printed once; "
 	    "--audit FILE records every request\n");
 	for (i = 0; i < 40; i++)
 		denials_first(&d, &ev);
-	assert_string_equal(summary_of(d, "peer 3 (uid=1000 pid=42)"),
-	    "filebroker: peer 3 (uid=1000 pid=42): 41 repeated denials not shown (each line "
-	    "above is printed once); --audit FILE records every request\n");
+	e = ev, e.op = "stat", e.path = e.canon = "/etc/x", e.access = POLICY_STAT;
+	denials_first(&d, &e);
+	assert_string_equal(summary_of(d, "peer 3 (uid=1000 pid=42)", 0),
+	    "filebroker: peer 3 (uid=1000 pid=42): 42 requests denied, 2 distinct paths (1 of "
+	    "them a probe); each line above is printed once; --audit FILE records every "
+	    "request\n");
+	assert_string_equal(summary_of(d, "", 1),
+	    "filebroker: 42 requests denied, 2 distinct paths (1 of them a probe); the audit "
+	    "records each\n");
+	denials_free(d);
+
+	/* -q, and complain mode. */
+	d = denials_new(DENIALS_QUIET, NULL);
+	ev.waived = 1;
+	assert_int_equal(denials_first(&d, &ev), 1);
+	assert_string_equal(summary_of(d, "", 0),
+	    "filebroker: 1 request would be denied (1 let through by --complain), 1 distinct "
+	    "path; -q kept their lines off; --audit FILE records every request\n");
+	ev.waived = 0;
+	denials_first(&d, &ev);
+	assert_string_equal(summary_of(d, "", 0),
+	    "filebroker: 1 request denied and 1 let through by --complain, 1 distinct path; -q "
+	    "kept their lines off; --audit FILE records every request\n");
 	denials_free(d);
 }
 
@@ -264,7 +305,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(repeats_counted),
 		cmocka_unit_test(proc_self_of_each_process),
-		cmocka_unit_test(every_shown_field_counts),
+		cmocka_unit_test(folded_by_path),
 		cmocka_unit_test(full_table_prints),
 		cmocka_unit_test(summary_says_how_many),
 		cmocka_unit_test(threads_share_one_table),

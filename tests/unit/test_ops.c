@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +32,8 @@ static char dir[64];
 static char auditpath[128];
 static struct session s;
 static struct result res;
+static pid_t asker = -1; /* who asks: -1 this process, 0 one the broker
+			    cannot see, else that process */
 
 static void
 path_of(char *buf, size_t size, const char *rel)
@@ -67,9 +72,14 @@ setup(void **state)
 	mkdir(p, 0755);
 	path_of(p, sizeof(p), "hidden");
 	mkdir(p, 0755);
+	path_of(p, sizeof(p), "m");
+	mkdir(p, 0755);
+	path_of(p, sizeof(p), "so");
+	mkdir(p, 0755);
 	put("d/a.txt", "alpha\n", 0644);
 	put("d/s.key", "secret\n", 0644);
 	put("ro/r.txt", "read only\n", 0644);
+	put("ro/hid.txt", "listed, not seen\n", 0644);
 	put("hidden/h.txt", "hidden\n", 0644);
 	path_of(p, sizeof(p), "d/ln");
 	if (symlink("a.txt", p) == -1)
@@ -79,8 +89,11 @@ setup(void **state)
 	    "deny read %s/d/*.key\n"
 	    "allow list,stat %s/d\n"
 	    "allow read,list,stat %s/ro/**\n"
-	    "allow list,stat %s/ro\n",
-	    dir, dir, dir, dir, dir);
+	    "allow list,stat %s/ro\n"
+	    "allow read,write,create,list,stat %s/m/**\n"
+	    "deny read,stat %s/ro/hid*\n"
+	    "allow stat %s/so\n",
+	    dir, dir, dir, dir, dir, dir, dir, dir);
 	memset(&diags, 0, sizeof(diags));
 	if (policy_load_buffer("test.policy", policy, (size_t)n, dir, &pol, &diags) == -1)
 		return -1;
@@ -124,8 +137,8 @@ ask(enum front front, enum op op, const char *rel, const char *rel2, const union
 	memset(&r, 0, sizeof(r));
 	r.op = op;
 	r.who.front = front;
-	r.who.pid = getpid();
-	r.who.tid = front == FRONT_NOTIFY ? getpid() : 0;
+	r.who.pid = asker == -1 ? getpid() : asker;
+	r.who.tid = front == FRONT_NOTIFY ? r.who.pid : 0;
 	r.who.nspid = r.who.pid; /* no PID namespace of ours */
 	r.who.nstid = r.who.tid;
 	r.who.uid = getuid();
@@ -262,6 +275,35 @@ test_mkdir(void **state)
 	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "hidden/nothing", NULL, &a), EACCES);
 }
 
+/* A name that exists where the worker may see it but not create: EEXIST,
+ * as the kernel says, and no denial (mkdir -p's mkdir of each folder on
+ * its way): an allowed stat, recorded with its errno. */
+static void
+test_exists_visible(void **state)
+{
+	uint64_t denied = s.ndenied;
+	union op_args a;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.mkdir.mode = 0755;
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "ro", NULL, &a), EEXIST);
+	record_has("\"access\":\"stat\",\"flags\":null,\"decision\":\"allow\"");
+	record_has("\"errno\":\"EEXIST\"");
+	assert_int_equal(open_at("ro/r.txt", O_WRONLY | O_CREAT | O_EXCL, 0600), EEXIST);
+	record_has("\"decision\":\"allow\"");
+	memset(&a, 0, sizeof(a));
+	a.mknod.mode = S_IFIFO | 0600;
+	assert_int_equal(ask(FRONT_NOTIFY, OP_MKNOD, "ro/r.txt", NULL, &a), EEXIST);
+	assert_int_equal(s.ndenied, denied);
+	/* Where it may neither create nor see: the denial, as for a missing
+	 * name. */
+	a.mkdir.mode = 0755;
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "hidden", NULL, &a), EACCES);
+	record_has("\"decision\":\"deny\"");
+	assert_int_equal(s.ndenied, denied + 1);
+}
+
 static void
 test_hidden_errnos(void **state)
 {
@@ -278,6 +320,79 @@ test_hidden_errnos(void **state)
 	assert_int_equal(open_at("d/none", O_RDONLY, 0), ENOENT);
 	/* A relative path: whose folder would it be? */
 	assert_int_equal(ask(FRONT_WIRE, OP_STAT, "=relative/path", NULL, NULL), EINVAL);
+}
+
+/* A file the worker may not see in a folder it may list: its listing
+ * shows the name, so the queries say EACCES, not a missing file (a tree
+ * walker would skip it without a word); a missing name there is ENOENT. */
+static void
+test_hidden_listed(void **state)
+{
+	union op_args a;
+
+	(void)state;
+	assert_int_equal(ask(FRONT_WIRE, OP_STAT, "ro/hid.txt", NULL, NULL), EACCES);
+	record_has("\"decision\":\"deny\"");
+	assert_int_equal(ask(FRONT_WIRE, OP_LSTAT, "ro/hid.txt", NULL, NULL), EACCES);
+	assert_int_equal(ask(FRONT_WIRE, OP_READLINK, "ro/hid.txt", NULL, NULL), EACCES);
+	assert_int_equal(ask(FRONT_NOTIFY, OP_STATFS, "ro/hid.txt", NULL, NULL), EACCES);
+	memset(&a, 0, sizeof(a));
+	a.access.mode = F_OK;
+	assert_int_equal(ask(FRONT_WIRE, OP_ACCESS, "ro/hid.txt", NULL, &a), EACCES);
+	assert_int_equal(open_at("ro/hid.txt", O_RDONLY, 0), EACCES);
+	/* Missing there: the listing says so too. */
+	assert_int_equal(ask(FRONT_WIRE, OP_STAT, "ro/hid-none", NULL, NULL), ENOENT);
+	/* Where the folder may not be listed, hidden as ever. */
+	assert_int_equal(ask(FRONT_WIRE, OP_STAT, "hidden/h.txt", NULL, NULL), ENOENT);
+	assert_int_equal(ask(FRONT_WIRE, OP_ACCESS, "hidden/h.txt", NULL, &a), ENOENT);
+}
+
+static int
+open_notify(const char *rel, int flags)
+{
+	union op_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.open.flags = (uint32_t)flags;
+	return ask(FRONT_NOTIFY, OP_OPEN, rel, NULL, &a);
+}
+
+/* O_PATH in transparent mode: a folder asked for as one that the worker
+ * may list gets a descriptor of it (read-only: ADDFD installs no O_PATH
+ * one), decided as list; nothing else is given. */
+static void
+test_open_path(void **state)
+{
+	char buf[4096];
+	int fl;
+
+	(void)state;
+	assert_int_equal(open_notify("d", O_PATH | O_DIRECTORY), 0);
+	record_has("\"access\":\"list\",\"flags\":\"O_RDONLY|O_DIRECTORY|O_PATH\",\"decision\":\"allow\"");
+	assert_true((fl = fcntl(res.fd, F_GETFL)) != -1);
+	assert_int_equal(fl & (O_PATH | O_ACCMODE), O_RDONLY);
+	assert_true(syscall(SYS_getdents64, res.fd, buf, sizeof(buf)) > 0);
+	close(res.fd);
+	/* Without O_DIRECTORY (lchmod()'s O_PATH | O_NOFOLLOW), none. */
+	assert_int_equal(open_notify("ro", O_PATH | O_NOFOLLOW), EOPNOTSUPP);
+	assert_int_equal(res.fd, -1);
+	/* A folder it may only stat: no listing descriptor for it, the
+	 * denial of list. */
+	assert_int_equal(open_notify("so", O_PATH | O_DIRECTORY), EACCES);
+	assert_int_equal(res.fd, -1);
+	record_has("\"access\":\"list\",\"flags\":\"O_RDONLY|O_DIRECTORY|O_PATH\",\"decision\":\"deny\"");
+	/* A file, a link: EOPNOTSUPP (lchmod's "not supported"), ENOTDIR
+	 * under O_DIRECTORY; decided as stat first. */
+	assert_int_equal(open_notify("d/a.txt", O_PATH), EOPNOTSUPP);
+	assert_int_equal(open_notify("d/a.txt", O_PATH | O_DIRECTORY), ENOTDIR);
+	assert_int_equal(open_notify("d/ln", O_PATH | O_NOFOLLOW), EOPNOTSUPP);
+	assert_int_equal(open_notify("d/none", O_PATH), ENOENT);
+	/* Hidden: one answer for a folder, a file and nothing. */
+	assert_int_equal(open_notify("hidden", O_PATH | O_DIRECTORY), EACCES);
+	assert_int_equal(open_notify("hidden/h.txt", O_PATH), EACCES);
+	assert_int_equal(open_notify("hidden/none", O_PATH), EACCES);
+	/* The wire: refused. */
+	assert_int_equal(open_at("d", O_PATH | O_DIRECTORY, 0), EINVAL);
 }
 
 static void
@@ -379,6 +494,110 @@ test_mknod(void **state)
 	assert_int_equal(open_at("d/fifo", O_RDONLY | O_NONBLOCK, 0), EACCES);
 }
 
+static mode_t
+mode_of(const char *rel)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	path_of(p, sizeof(p), rel);
+	assert_int_equal(lstat(p, &st), 0);
+	return st.st_mode & 07777;
+}
+
+/* A process with umask mask, waiting to be killed: an asker whose umask
+ * is not the broker's (this process keeps 022). */
+static pid_t
+process_with_umask(mode_t mask)
+{
+	int pfd[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(pfd), 0);
+	if ((pid = fork()) == 0) {
+		umask(mask);
+		(void)!write(pfd[1], "r", 1);
+		for (;;)
+			pause();
+	}
+	assert_true(pid > 0);
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], &c, 1), 1);
+	close(pfd[0]);
+	return pid;
+}
+
+static void
+end_process(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	asker = -1;
+}
+
+/* New objects get the mode asked less the asker's umask, within the
+ * rule's mode=, never set-user-ID or set-group-ID (issue 18 item 3). */
+static void
+test_new_modes(void **state)
+{
+	union op_args a;
+	pid_t p;
+
+	(void)state;
+	/* This process asks, umask 022; no mode= in m/: no bound. */
+	assert_int_equal(open_at("m/prog", O_WRONLY | O_CREAT | O_EXCL, 0777), 0);
+	close(res.fd);
+	assert_int_equal(mode_of("m/prog"), 0755);
+	assert_int_equal(open_at("m/suid", O_WRONLY | O_CREAT | O_EXCL, 07777), 0);
+	close(res.fd);
+	assert_int_equal(mode_of("m/suid"), 0755);
+	memset(&a, 0, sizeof(a));
+	a.mkdir.mode = 07777; /* a folder keeps sticky, never set-id asked */
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "m/dir", NULL, &a), 0);
+	assert_int_equal(mode_of("m/dir"), 01755);
+
+	/* An asker with umask 077: its files stay private. */
+	asker = p = process_with_umask(077);
+	assert_int_equal(open_at("m/private", O_WRONLY | O_CREAT | O_EXCL, 0666), 0);
+	close(res.fd);
+	assert_int_equal(mode_of("m/private"), 0600);
+	a.mkdir.mode = 0777;
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "m/pdir", NULL, &a), 0);
+	assert_int_equal(mode_of("m/pdir"), 0700);
+	end_process(p);
+
+	/* An asker with umask 0 (a thread, as transparent mode names it):
+	 * what the broker's own umask took is set again. */
+	asker = p = process_with_umask(0);
+	memset(&a, 0, sizeof(a));
+	a.open.flags = O_WRONLY | O_CREAT | O_EXCL;
+	a.open.mode = 0666;
+	assert_int_equal(ask(FRONT_NOTIFY, OP_OPEN, "m/shared", NULL, &a), 0);
+	close(res.fd);
+	assert_int_equal(mode_of("m/shared"), 0666);
+	memset(&a, 0, sizeof(a));
+	a.mknod.mode = S_IFIFO | 04666;
+	assert_int_equal(ask(FRONT_NOTIFY, OP_MKNOD, "m/fifo", NULL, &a), 0);
+	assert_int_equal(mode_of("m/fifo"), 0666);
+	/* mode= still bounds: d/ says 0640, a folder keeps search where it
+	 * reads. */
+	assert_int_equal(ask(FRONT_NOTIFY, OP_MKNOD, "d/fifo0", NULL, &a), 0);
+	assert_int_equal(mode_of("d/fifo0"), 0640);
+	memset(&a, 0, sizeof(a));
+	a.mkdir.mode = 01777;
+	assert_int_equal(ask(FRONT_NOTIFY, OP_MKDIR, "d/dir0", NULL, &a), 0);
+	assert_int_equal(mode_of("d/dir0"), 01750);
+	end_process(p);
+
+	/* An asker the broker cannot see: the broker's umask. */
+	asker = 0;
+	assert_int_equal(open_at("m/unseen", O_WRONLY | O_CREAT | O_EXCL, 0666), 0);
+	close(res.fd);
+	asker = -1;
+	assert_int_equal(mode_of("m/unseen"), 0644);
+}
+
 static void
 test_admit_and_counts(void **state)
 {
@@ -398,11 +617,15 @@ main(void)
 		cmocka_unit_test(test_open_denied),
 		cmocka_unit_test(test_create_mode_bound),
 		cmocka_unit_test(test_mkdir),
+		cmocka_unit_test(test_exists_visible),
 		cmocka_unit_test(test_hidden_errnos),
+		cmocka_unit_test(test_hidden_listed),
+		cmocka_unit_test(test_open_path),
 		cmocka_unit_test(test_stat_native),
 		cmocka_unit_test(test_rename_rule),
 		cmocka_unit_test(test_link_rule),
 		cmocka_unit_test(test_mknod),
+		cmocka_unit_test(test_new_modes),
 		cmocka_unit_test(test_admit_and_counts),
 	};
 

@@ -336,13 +336,15 @@ test_implied_stat(void **state)
 	assert_int_equal(allowed(p, "/w", POLICY_STAT, 0), 1);
 	assert_int_equal(allowed(p, "/l", POLICY_STAT, 0), 1);
 	assert_int_equal(allowed(p, "/c", POLICY_STAT, 0), 0);
-	assert_int_equal(allowed(p, "/x", POLICY_STAT, 0), 0);
+	assert_int_equal(allowed(p, "/x", POLICY_STAT, 0), 1); /* a shell's PATH search */
 	assert_int_equal(allowed(p, "/d", POLICY_STAT, 0), 0);
 	assert_int_equal(allowed(p, "/s", POLICY_STAT, 0), 1);
 	assert_int_equal(allowed(p, "/s", POLICY_READ, 0), 0);
 	assert_string_equal(rule(p, "/r", POLICY_STAT), "t.policy:1");
-	/* stat is implied on the same path only */
-	assert_int_equal(allowed(p, "/", POLICY_STAT, 0), 0);
+	assert_string_equal(rule(p, "/x", POLICY_STAT), "t.policy:5");
+	/* stat is implied on the same path only (and on the folders above,
+	 * test_ancestors) */
+	assert_int_equal(allowed(p, "/x/y", POLICY_STAT, 0), 0);
 	policy_free(p);
 	/* a deny of read does not deny the stat that read implied */
 	p = load("allow read /a/**\ndeny read /a/b\n");
@@ -352,6 +354,110 @@ test_implied_stat(void **state)
 	p = load("allow read /a/**\ndeny stat /a/b\n");
 	assert_int_equal(allowed(p, "/a/b", POLICY_STAT, 0), 0);
 	assert_int_equal(allowed(p, "/a/b", POLICY_READ, 0), 1);
+	policy_free(p);
+}
+
+/* ---- ancestors: the folders on the way to what an allow rule matches ---- */
+
+static void
+test_ancestors(void **state)
+{
+	struct policy *p;
+	const struct policy *view;
+	gid_t g = 100;
+	char *buf;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	p = load("allow read,list /srv/spool/**\n"
+		 "allow create,write /srv/out/*.txt\n"
+		 "allow read /home/u/.config/app/conf\n"
+		 "allow read /opt/*/lib/x\n"
+		 "allow exec /usr/bin/file\n"
+		 "deny read /proc/self/mem\n"
+		 "allow read /proc/self/status\n");
+	/* the folders from / down to the literal part, stat only */
+	assert_int_equal(allowed(p, "/", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/srv", POLICY_STAT, 0), 1);
+	assert_string_equal(rule(p, "/", POLICY_STAT), "@ancestor of t.policy:1");
+	assert_string_equal(rule(p, "/srv", POLICY_STAT), "@ancestor of t.policy:1");
+	assert_int_equal(allowed(p, "/srv", POLICY_LIST, 0), 0);
+	assert_int_equal(allowed(p, "/srv", POLICY_READ, 0), 0);
+	assert_int_equal(allowed(p, "/srv", POLICY_STAT | POLICY_LIST, 0), 0);
+	/* the literal part itself, before a wildcard */
+	assert_string_equal(rule(p, "/srv/out", POLICY_STAT), "@ancestor of t.policy:2");
+	assert_string_equal(rule(p, "/srv/spool", POLICY_STAT), "t.policy:1");
+	/* not what the wildcard matches, nor siblings */
+	assert_int_equal(allowed(p, "/srv/out/x", POLICY_STAT, 0), 0);
+	assert_int_equal(allowed(p, "/srv/other", POLICY_STAT, 0), 0);
+	assert_int_equal(allowed(p, "/srv/out/a.dat", POLICY_STAT, 0), 0);
+	/* a rule without wildcards: the folders above it */
+	assert_int_equal(allowed(p, "/home", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/home/u/.config", POLICY_STAT, 0), 1);
+	assert_string_equal(rule(p, "/home/u/.config/app", POLICY_STAT),
+	    "@ancestor of t.policy:3");
+	assert_int_equal(allowed(p, "/home/u/.config/app/other", POLICY_STAT, 0), 0);
+	assert_int_equal(allowed(p, "/home/u/.config/app/conf/x", POLICY_STAT, 0), 0);
+	/* a wildcard in the middle: the literal part only */
+	assert_int_equal(allowed(p, "/opt", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/opt/a", POLICY_STAT, 0), 0);
+	assert_int_equal(allowed(p, "/opt/a/lib", POLICY_STAT, 0), 0);
+	/* exec: the program and the folders on the way */
+	assert_int_equal(allowed(p, "/usr/bin/file", POLICY_STAT, 0), 1);
+	assert_string_equal(rule(p, "/usr/bin", POLICY_STAT), "@ancestor of t.policy:5");
+	/* /proc/self: the worker's own folder; deny rules make none */
+	assert_int_equal(allowed(p, "/proc", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/proc/42", POLICY_STAT, 42), 1);
+	assert_int_equal(allowed(p, "/proc/42", POLICY_STAT, 43), 0);
+	assert_string_equal(rule(p, "/proc", POLICY_STAT), "@ancestor of t.policy:7");
+	/* the synthetic rules are not counted, nor printed */
+	assert_int_equal(policy_nrules(p), 7);
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(policy_print(p, f), 0);
+	fclose(f);
+	assert_null(strstr(buf, "ancestor"));
+	assert_null(strstr(buf, "allow stat"));
+	free(buf);
+	policy_free(p);
+
+	/* a deny rule wins: deny stat on the ancestor, or one covering it */
+	p = load("allow read /srv/a/b/c\ndeny stat /srv/a\ndeny all /x/**\nallow read /x/y/z\n");
+	assert_int_equal(allowed(p, "/srv", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/srv/a", POLICY_STAT, 0), 0);
+	assert_string_equal(rule(p, "/srv/a", POLICY_STAT), "t.policy:2");
+	assert_int_equal(allowed(p, "/srv/a/b", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/x", POLICY_STAT, 0), 0);
+	assert_int_equal(allowed(p, "/x/y", POLICY_STAT, 0), 0);
+	policy_free(p);
+
+	/* a written rule names the decision; deny rules make no ancestors */
+	p = load("allow read /a/b/c\nallow stat /a\ndeny read /d/e/f\n");
+	assert_string_equal(rule(p, "/a", POLICY_STAT), "t.policy:2");
+	assert_string_equal(rule(p, "/a/b", POLICY_STAT), "@ancestor of t.policy:1");
+	assert_int_equal(allowed(p, "/d", POLICY_STAT, 0), 0);
+	policy_free(p);
+
+	/* "/" and rules starting with a wildcard: nothing above */
+	p = load("allow read /\n");
+	assert_int_equal(allowed(p, "/", POLICY_STAT, 0), 1);
+	assert_string_equal(rule(p, "/", POLICY_STAT), "t.policy:1");
+	policy_free(p);
+	p = load("allow read /*/x\n");
+	assert_string_equal(rule(p, "/", POLICY_STAT), "@ancestor of t.policy:1");
+	assert_int_equal(allowed(p, "/a", POLICY_STAT, 0), 0);
+	policy_free(p);
+
+	/* a profile's rules make ancestors in its view only */
+	p = load("allow read /common/x\nprofile group=100\nallow read /only/here/y\n");
+	assert_int_equal(allowed(p, "/common", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/only", POLICY_STAT, 0), 0);
+	assert_int_equal(policy_select(p, 1000, &g, 1, &view, NULL), 0);
+	assert_int_equal(allowed(view, "/common", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(view, "/only/here", POLICY_STAT, 0), 1);
+	assert_string_equal(rule(view, "/only", POLICY_STAT), "@ancestor of t.policy:3");
+	assert_int_equal(policy_nrules(p), 2);
 	policy_free(p);
 }
 
@@ -417,9 +523,10 @@ test_create_mode(void **state)
 	p = load("allow create,write /out/*.txt\nallow create /out/*.sh mode=0750\n"
 		 "allow create /out/** mode=0644\nallow read /out/**\n"
 		 "allow create /x mode=07777\nallow create /y mode=0\n");
+	/* No mode=: no bound, the program's mode less its umask. */
 	assert_int_equal(policy_decide(p, "/out/a.txt", POLICY_CREATE, 0, &d), 0);
 	assert_true(d.allowed);
-	assert_int_equal(d.create_mode, 0600);
+	assert_int_equal(d.create_mode, 0777);
 	assert_int_equal(policy_decide(p, "/out/a.sh", POLICY_CREATE, 0, &d), 0);
 	assert_int_equal(d.create_mode, 0750);
 	assert_int_equal(policy_decide(p, "/out/sub/a.bin", POLICY_CREATE, 0, &d), 0);
@@ -529,6 +636,137 @@ test_runtime(void **state)
 	p = load("include @runtime\ndeny read /usr/share/zoneinfo/**\n");
 	assert_int_equal(allowed(p, "/usr/share/zoneinfo/Etc/UTC", POLICY_READ, 0), 0);
 	policy_free(p);
+}
+
+/* Load text, and return how many diagnostics it had; the first one's
+ * message into msg (when there is one). */
+static size_t
+load_diags(const char *text, char *msg, size_t size)
+{
+	struct policy_diags d = { 0 };
+	struct policy *p = NULL;
+	char line[POLICY_DIAG_LINE_MAX];
+	size_t n;
+
+	assert_int_equal(policy_load_buffer("t.policy", text, strlen(text), NULL, &p, &d), 0);
+	n = d.n;
+	if (n > 0)
+		snprintf(msg, size, "%s", policy_diag_format(&d.v[0], line, sizeof(line)));
+	policy_diags_free(&d);
+	policy_free(p);
+	return n;
+}
+
+/* The built-in profiles: each loads clean, alone and together, grants what
+ * it says and nothing it must not; check's suggestion. */
+static void
+test_builtins(void **state)
+{
+	static const char *const names[] = { "@python3", "@perl", "@shell", "@git", "@tls",
+		"@users" };
+	static const char *const never[] = { "/etc/shadow", "/etc/gshadow", "/etc/ssl/private/k.pem",
+		"/root/.ssh/id_ed25519", "/home/u/.bashrc", "/dev/tty", "/proc/1/mem", "/etc/sudoers" };
+	struct policy *p;
+	struct policy_decision d;
+	char text[256], msg[POLICY_DIAG_LINE_MAX];
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(text, sizeof(text), "include @runtime\ninclude %s\n", names[i]);
+		assert_int_equal(load_diags(text, msg, sizeof(msg)), 0);
+		p = load(text);
+		for (j = 0; j < sizeof(never) / sizeof(never[0]); j++) {
+			assert_int_equal(allowed(p, never[j], POLICY_READ, 0), 0);
+			assert_int_equal(allowed(p, never[j], POLICY_WRITE, 0), 0);
+		}
+		/* read-only: nothing is written, made or removed */
+		assert_int_equal(allowed(p, "/usr/lib/python3.11/os.py", POLICY_WRITE, 0), 0);
+		assert_int_equal(allowed(p, "/usr/bin/x", POLICY_CREATE, 0), 0);
+		/* exec of named files only */
+		assert_int_equal(allowed(p, "/usr/bin/su", POLICY_EXEC, 0), 0);
+		assert_int_equal(allowed(p, "/usr/bin/sudo", POLICY_EXEC, 0), 0);
+		policy_free(p);
+	}
+	assert_int_equal(load_diags("include @python3\ninclude @perl\ninclude @shell\n"
+				    "include @git\ninclude @tls\ninclude @users\ninclude @runtime\n",
+			     msg, sizeof(msg)),
+	    0);
+
+	p = load("include @python3\n");
+	assert_int_equal(allowed(p, "/usr/bin/python3.11", POLICY_EXEC, 0), 1);
+	assert_int_equal(allowed(p, "/usr/lib/python3.11/json/__init__.py", POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/usr/lib/python3/dist-packages", POLICY_LIST, 0), 1);
+	assert_int_equal(allowed(p, "/usr/bin/pyvenv.cfg", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/usr/bin/pyvenv.cfg", POLICY_READ, 0), 0);
+	assert_int_equal(policy_decide(p, "/usr/bin/python3.11", POLICY_EXEC, 0, &d), 0);
+	assert_string_equal(d.rule, "@python3:3");
+	policy_free(p);
+	p = load("include @perl\n");
+	assert_int_equal(allowed(p, "/usr/share/perl/5.36/Getopt/Long.pm", POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/proc/7/exe", POLICY_STAT, 7), 1);
+	assert_int_equal(allowed(p, "/proc/7/exe", POLICY_READ, 7), 0);
+	assert_int_equal(allowed(p, "/usr/bin/pwd", POLICY_STAT, 0), 1);
+	assert_int_equal(allowed(p, "/usr/bin/pwd", POLICY_EXEC, 0), 0);
+	policy_free(p);
+	p = load("include @git\n");
+	assert_int_equal(allowed(p, "/usr/bin/git", POLICY_EXEC, 0), 1);
+	assert_int_equal(allowed(p, "/usr/lib/git-core/git-sh-setup", POLICY_EXEC | POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/usr/share/git-core/templates/hooks", POLICY_LIST, 0), 1);
+	assert_int_equal(allowed(p, "/etc/gitconfig", POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/usr/share/git-core/x", POLICY_WRITE, 0), 0);
+	policy_free(p);
+	p = load("include @runtime\n");
+	assert_int_equal(allowed(p, "/sys/devices/system/cpu/online", POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/sys/devices/system/cpu/cpu0/online", POLICY_READ, 0), 0);
+	assert_int_equal(allowed(p, "/proc/stat", POLICY_READ, 0), 0);
+	/* its own memory map only */
+	assert_int_equal(allowed(p, "/proc/7/maps", POLICY_READ, 7), 1);
+	assert_int_equal(allowed(p, "/proc/8/maps", POLICY_READ, 7), 0);
+	assert_int_equal(allowed(p, "/proc/7/mem", POLICY_READ, 7), 0);
+	policy_free(p);
+	p = load("include @shell\n");
+	assert_int_equal(allowed(p, "/usr/bin/dash", POLICY_EXEC, 0), 1);
+	assert_int_equal(allowed(p, "/usr/bin/[", POLICY_EXEC | POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/usr/bin/sha256sum", POLICY_EXEC, 0), 1);
+	assert_int_equal(allowed(p, "/usr/bin/chown", POLICY_EXEC, 0), 0);
+	assert_int_equal(allowed(p, "/usr/bin/python3.11", POLICY_EXEC, 0), 0);
+	assert_int_equal(allowed(p, "/usr/bin", POLICY_LIST, 0), 0);
+	policy_free(p);
+	p = load("include @tls\n");
+	assert_int_equal(allowed(p, "/etc/ssl/certs/ca-certificates.crt", POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/etc/ssl/openssl.cnf", POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/etc/ssl/private", POLICY_LIST, 0), 0);
+	policy_free(p);
+	p = load("include @users\n");
+	assert_int_equal(allowed(p, "/etc/passwd", POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/etc/nsswitch.conf", POLICY_READ, 0), 1);
+	policy_free(p);
+
+	/* check's suggestion: a rule naming the interpreter, without its
+	 * library; not a whole folder, not once the library is allowed */
+	assert_int_equal(load_diags("allow exec /usr/bin/python3*\n", msg, sizeof(msg)), 1);
+	assert_string_equal(msg, "t.policy:1:1: warning: this allows exec of /usr/bin/python3.11, "
+				 "but not what it reads (/usr/lib/python3.11/os.py): add 'include "
+				 "@python3'");
+	assert_int_equal(load_diags("allow read /x\nallow exec /usr/bin/perl\n", msg, sizeof(msg)), 1);
+	assert_non_null(strstr(msg, "t.policy:2:1: warning:"));
+	assert_non_null(strstr(msg, "add 'include @perl'"));
+	assert_int_equal(load_diags("allow exec /usr/bin/**\n", msg, sizeof(msg)), 0);
+	assert_int_equal(load_diags("allow exec /usr/bin/*\n", msg, sizeof(msg)), 0);
+	assert_int_equal(load_diags("include @python3\nallow exec /usr/bin/python3.11\n", msg,
+			     sizeof(msg)),
+	    1); /* a duplicate of @python3's rule, no suggestion */
+	assert_non_null(strstr(msg, "duplicate of the rule at @python3:3"));
+	assert_int_equal(load_diags("allow exec /usr/bin/python3.11\n"
+				    "allow read,list /usr/lib/python3.11/**\n",
+			     msg, sizeof(msg)),
+	    0);
+	/* in a profile section: said once, of the section's rule */
+	assert_int_equal(load_diags("profile any\nallow exec /usr/bin/openssl\n", msg, sizeof(msg)),
+	    1);
+	assert_non_null(strstr(msg, "t.policy:2:1: warning:"));
+	assert_non_null(strstr(msg, "'include @tls'"));
 }
 
 /* libfilebroker where make install puts it (config.h), whatever LIBDIR is */
@@ -736,6 +974,7 @@ main(void)
 		cmocka_unit_test(test_deny_precedence),
 		cmocka_unit_test(test_rule_names),
 		cmocka_unit_test(test_implied_stat),
+		cmocka_unit_test(test_ancestors),
 		cmocka_unit_test(test_all),
 		cmocka_unit_test(test_exact),
 		cmocka_unit_test(test_create_mode),
@@ -743,6 +982,7 @@ main(void)
 		cmocka_unit_test(test_decide_einval),
 		cmocka_unit_test(test_runtime),
 		cmocka_unit_test(test_runtime_libdir),
+		cmocka_unit_test(test_builtins),
 		cmocka_unit_test(test_foreach_exec),
 		cmocka_unit_test(test_decide_beneath),
 		cmocka_unit_test(test_decide_beneath_property),

@@ -578,6 +578,272 @@ test_diag_format(void **state)
 	assert_int_equal(strlen(buf), sizeof(g.file) - 1 + sizeof(g.msg) - 1 + 33);
 }
 
+/* A file check that refuses every file whose name holds "bad", and counts
+ * and remembers what it saw. */
+static int nchecked;
+static char checked[4][256];
+
+static int
+refuse_bad(const char *path, const struct stat *st, char *why, size_t size, void *arg)
+{
+	(void)arg;
+	assert_true(S_ISREG(st->st_mode));
+	if (nchecked < 4)
+		snprintf(checked[nchecked], sizeof(checked[0]), "%s", path);
+	nchecked++;
+	if (strstr(path, "bad") == NULL)
+		return 0;
+	snprintf(why, size, "%s is bad; fix: rename it", path);
+	return -1;
+}
+
+/* policy_load_opts(): the caller's check of every file read, the policy
+ * and each include; an error, or a warning with warn_only. */
+static void
+test_file_check(void **state)
+{
+	struct policy_load_opts opts = { refuse_bad, NULL, 0 };
+	struct policy_diags d = { 0 };
+	struct policy *p;
+	char want[512];
+
+	(void)state;
+	put("good.policy", "allow read /a\ninclude bad.rules\n");
+	put("bad.rules", "allow read /b\n");
+	put("fine.policy", "allow read /a\ninclude fine.rules\n");
+	put("fine.rules", "allow read /b\n");
+	nchecked = 0;
+	assert_int_equal(policy_load_opts(at("fine.policy"), &opts, &p, &d), 0);
+	assert_int_equal(nchecked, 2);
+	assert_string_equal(checked[0], at("fine.policy"));
+	assert_string_equal(checked[1], at("fine.rules"));
+	assert_int_equal(d.n, 0);
+	policy_free(p);
+
+	/* an include refused: an error at its include line */
+	nchecked = 0;
+	assert_int_equal(policy_load_opts(at("good.policy"), &opts, &p, &d), -1);
+	assert_null(p);
+	assert_int_equal(d.nerrors, 1);
+	assert_string_equal(d.v[0].file, at("good.policy"));
+	assert_int_equal(d.v[0].line, 2);
+	snprintf(want, sizeof(want), "include %s: %s is bad; fix: rename it", at("bad.rules"),
+	    at("bad.rules"));
+	assert_string_equal(d.v[0].msg, want);
+	policy_diags_free(&d);
+
+	/* the policy itself: about the whole file */
+	put("bad.policy", "allow read /a\n");
+	assert_int_equal(policy_load_opts(at("bad.policy"), &opts, &p, &d), -1);
+	assert_int_equal(d.v[0].line, 0);
+	assert_string_equal(d.v[0].file, at("bad.policy"));
+	policy_diags_free(&d);
+
+	/* warn_only: loaded, with a warning */
+	opts.warn_only = 1;
+	assert_int_equal(policy_load_opts(at("good.policy"), &opts, &p, &d), 0);
+	assert_int_equal(d.nerrors, 0);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].severity, POLICY_WARNING);
+	policy_diags_free(&d);
+	policy_free(p);
+
+	/* from a buffer: its includes are checked */
+	opts.warn_only = 0;
+	assert_int_equal(policy_load_buffer_opts("(text)", "include bad.rules\n", 18, dir, &opts,
+			     &p, &d),
+	    -1);
+	assert_string_equal(d.v[0].file, "(text)");
+	policy_diags_free(&d);
+}
+
+/* A rule check that says every literal part under /link. */
+static int
+say_link(const struct policy *p, const char *prefix, unsigned access, int allow, char *why,
+    size_t size, void *arg)
+{
+	struct policy_decision d;
+
+	/* the policy as loaded decides */
+	assert_int_equal(policy_decide(p, "/a/b", POLICY_READ, 0, &d), 0);
+	assert_true(d.allowed);
+	assert_true(access != 0);
+	assert_int_equal(allow, strcmp(prefix, "/link/x") != 0);
+	(*(int *)arg)++;
+	if (strncmp(prefix, "/link", 5) != 0)
+		return 0;
+	snprintf(why, size, "%s leads through /link", prefix);
+	return -1;
+}
+
+/* policy_load_opts.rule_check: each rule written, by its literal part,
+ * a warning at its place; not the built-in profiles' rules. */
+static void
+test_rule_check(void **state)
+{
+	struct policy_load_opts opts = { 0 };
+	struct policy_diags d = { 0 };
+	struct policy *p;
+	int n = 0;
+
+	(void)state;
+	opts.rule_check = say_link;
+	opts.arg = &n;
+	put("links.policy", "include @runtime\nallow read /a/b\ndeny read /link/x/*.key\n"
+			    "allow read,list /link/**\n");
+	assert_int_equal(policy_load_opts(at("links.policy"), &opts, &p, &d), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(d.nerrors, 0);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.v[0].severity, POLICY_WARNING);
+	assert_int_equal(d.v[0].line, 3);
+	assert_string_equal(d.v[0].msg, "/link/x leads through /link");
+	assert_int_equal(d.v[1].line, 4);
+	assert_string_equal(d.v[1].msg, "/link leads through /link");
+	policy_diags_free(&d);
+	policy_free(p);
+}
+
+/* policy_load_opts.extras: the caller's rules, first, each named by its
+ * name alone; printed by policy_print(), left out by policy_print_own(). */
+static void
+test_extras(void **state)
+{
+	const struct policy_extra ex[] = { { "@command", "allow read /usr/bin/7z\n" },
+		{ "@other", "allow read /x\nallow stat /y\n" } };
+	struct policy_load_opts opts = { 0 };
+	struct policy_diags d = { 0 };
+	struct policy_decision dec;
+	struct policy *p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	opts.extras = ex;
+	opts.nextras = 2;
+	put("own.policy", "allow read /a\ndeny read /x\n");
+	assert_int_equal(policy_load_opts(at("own.policy"), &opts, &p, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(policy_decide(p, "/usr/bin/7z", POLICY_READ, 0, &dec), 0);
+	assert_true(dec.allowed);
+	assert_string_equal(dec.rule, "@command");
+	assert_int_equal(policy_decide(p, "/y", POLICY_STAT, 0, &dec), 0);
+	assert_string_equal(dec.rule, "@other");
+	/* a deny of the policy's still wins */
+	assert_int_equal(policy_decide(p, "/x", POLICY_READ, 0, &dec), 0);
+	assert_false(dec.allowed);
+	assert_int_equal(policy_nrules(p), 5);
+	/* printed: all; the policy's own: its own lines only */
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(policy_print(p, f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "allow read /usr/bin/7z\t# @command\n"));
+	free(buf);
+	buf = NULL;
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(policy_print_own(p, f), 0);
+	fclose(f);
+	assert_null(strstr(buf, "@command"));
+	assert_null(strstr(buf, "@other"));
+	assert_non_null(strstr(buf, "allow read /a"));
+	free(buf);
+	policy_free(p);
+
+	/* an error in an extra text is one of the load, named by it */
+	const struct policy_extra bad[] = { { "@command", "allow reed /z\n" } };
+	opts.extras = bad;
+	opts.nextras = 1;
+	assert_int_equal(policy_load_opts(at("own.policy"), &opts, &p, &d), -1);
+	assert_string_equal(d.v[0].file, "@command");
+	policy_diags_free(&d);
+	/* a name that is not one */
+	const struct policy_extra noname[] = { { "command", "allow read /z\n" } };
+	opts.extras = noname;
+	assert_int_equal(policy_load_buffer_opts("(text)", "allow read /a\n", 14, NULL, &opts, &p,
+			     &d),
+	    -1);
+	policy_diags_free(&d);
+}
+
+static int
+count_file(const char *name, void *arg)
+{
+	(void)name;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Extra rules (run's private temporary folder): read first, common to
+ * every profile, named by their name alone, not a file, printed. */
+static void
+test_extra_rules(void **state)
+{
+	struct policy_extra ex = { "@tmp",
+		"allow read,write,create,delete,list /tmp/fb.x/** mode=0700\n"
+		"deny delete /tmp/fb.x\n" };
+	struct policy_load_opts opts = { 0 };
+	struct policy_decision d;
+	struct policy_diags dg = { 0 };
+	const struct policy *view;
+	struct policy *p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int nfiles = 0;
+
+	(void)state;
+	opts.extras = &ex;
+	opts.nextras = 1;
+	put("extra.policy", "allow read /tmp/fb.x/**\nprofile any\nallow read /a\n");
+	assert_int_equal(policy_load_opts(at("extra.policy"), &opts, &p, &dg), 0);
+	assert_int_equal(dg.nerrors, 0);
+	policy_diags_free(&dg);
+	/* first in file order: it names what it allows */
+	assert_int_equal(policy_decide(p, "/tmp/fb.x/a", POLICY_WRITE | POLICY_CREATE, 0, &d), 0);
+	assert_true(d.allowed);
+	assert_string_equal(d.rule, "@tmp");
+	assert_int_equal(d.create_mode, 0700);
+	assert_int_equal(policy_decide(p, "/tmp/fb.x", POLICY_DELETE, 0, &d), 0);
+	assert_false(d.allowed);
+	assert_string_equal(d.rule, "@tmp");
+	/* its folders above may be seen */
+	assert_int_equal(policy_decide(p, "/tmp", POLICY_STAT, 0, &d), 0);
+	assert_true(d.allowed);
+	assert_string_equal(d.rule, "@ancestor of @tmp");
+	/* a common rule: the profile has it too */
+	assert_int_equal(policy_select(p, 1000, NULL, 0, &view, NULL), 0);
+	assert_int_equal(policy_decide(view, "/tmp/fb.x/a", POLICY_WRITE, 0, &d), 0);
+	assert_true(d.allowed);
+	/* not a file */
+	assert_int_equal(policy_foreach_file(p, count_file, &nfiles), 0);
+	assert_int_equal(nfiles, 1);
+	/* printed with its name */
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(policy_print(p, f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "allow read,write,create,delete,list /tmp/fb.x/** mode=0700\t# @tmp\n"
+				    "deny  delete /tmp/fb.x\t# @tmp\n"));
+	free(buf);
+	policy_free(p);
+
+	/* from a buffer too */
+	assert_int_equal(policy_load_buffer_opts("(text)", "", 0, NULL, &opts, &p, &dg), 0);
+	assert_int_equal(policy_nrules(p), 2);
+	policy_free(p);
+
+	/* an error in them names them */
+	ex.text = "allow bogus /x\n";
+	assert_int_equal(policy_load_buffer_opts("(text)", "", 0, NULL, &opts, &p, &dg), -1);
+	assert_string_equal(dg.v[0].file, "@tmp");
+	policy_diags_free(&dg);
+	/* a name that could be a file's is refused */
+	ex.name = "tmp";
+	ex.text = "allow read /x\n";
+	assert_int_equal(policy_load_buffer_opts("(text)", "", 0, NULL, &opts, &p, &dg), -1);
+	policy_diags_free(&dg);
+}
+
 int
 main(void)
 {
@@ -592,6 +858,10 @@ main(void)
 		cmocka_unit_test(test_print_roundtrip),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_fuzz_regressions),
+		cmocka_unit_test(test_file_check),
+		cmocka_unit_test(test_rule_check),
+		cmocka_unit_test(test_extras),
+		cmocka_unit_test(test_extra_rules),
 	};
 
 	return cmocka_run_group_tests_name("policy_load", tests, setup, teardown);

@@ -39,7 +39,7 @@ load(const char *text)
 static const char *
 load_err(const char *text, int *line, int *col)
 {
-	static char msg[256];
+	static char msg[sizeof(((struct policy_diag *)0)->msg)];
 	struct policy_diags d = { 0 };
 	struct policy *p = NULL;
 	size_t i;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -70,9 +71,36 @@ test_ids(void **state)
 }
 
 static void
+test_umask(void **state)
+{
+	mode_t m = 0;
+
+	(void)state;
+	assert_int_equal(proc_status_umask(text, &m), 0);
+	assert_int_equal(m, 022);
+	assert_int_equal(proc_status_umask("Name:\tx\nUmask:\t0777\n", &m), 0);
+	assert_int_equal(m, 0777);
+	assert_int_equal(proc_status_umask("Umask:\t0", &m), 0);
+	assert_int_equal(m, 0);
+	/* Octal, at most 0777, nothing after it on its line. */
+	assert_int_equal(proc_status_umask("Umask:\t01000\n", &m), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(proc_status_umask("Umask:\t0028\n", &m), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(proc_status_umask("Umask:\t\n", &m), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(proc_status_umask("Umask:\t-1\n", &m), -1);
+	assert_int_equal(errno, EINVAL);
+	/* Before Linux 4.7: no such line. */
+	assert_int_equal(proc_status_umask("Name:\tx\nState:\tR\n", &m), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+static void
 test_read_self(void **state)
 {
 	char buf[4096], small[8];
+	mode_t m, old;
 	long v;
 
 	(void)state;
@@ -87,6 +115,13 @@ test_read_self(void **state)
 	assert_int_equal(proc_status_read(AT_FDCWD, "/proc/self/status", small, sizeof(small)), 0);
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 	assert_int_equal(strncmp(small, "Name:", 5), 0);
+	old = umask(027);
+	assert_int_equal(proc_status_umask(buf, &m), 0);
+	assert_int_equal(m, old); /* read before the change */
+	assert_int_equal(proc_status_read(AT_FDCWD, "/proc/self/status", buf, sizeof(buf)), 0);
+	umask(old);
+	assert_int_equal(proc_status_umask(buf, &m), 0);
+	assert_int_equal(m, 027);
 	assert_int_equal(proc_status_read(AT_FDCWD, "/proc/0/status", buf, sizeof(buf)), -1);
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(proc_status_read(AT_FDCWD, "/dev/null", buf, sizeof(buf)), -1);
@@ -99,6 +134,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_umask),
 		cmocka_unit_test(test_read_self),
 	};
 

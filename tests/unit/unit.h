@@ -126,4 +126,34 @@ unit_mkdtemp(char *dir, size_t size, const char *name)
 	return mkdtemp(dir) == NULL ? -1 : 0;
 }
 
+/* Standard error taken into a pipe, for what a call prints there (up to
+ * the pipe's 64 KiB): unit_stderr_begin(), the call, unit_stderr_end(). */
+struct unit_capture {
+	int pipe[2];
+	int saved;
+};
+
+static inline void
+unit_stderr_begin(struct unit_capture *c)
+{
+	assert_int_equal(pipe(c->pipe), 0);
+	c->saved = dup(STDERR_FILENO);
+	assert_true(c->saved != -1 && dup2(c->pipe[1], STDERR_FILENO) != -1);
+}
+
+/* What was written, NUL-terminated in buf (size bytes, cut to it): buf. */
+static inline char *
+unit_stderr_end(struct unit_capture *c, char *buf, size_t size)
+{
+	ssize_t n;
+
+	assert_true(dup2(c->saved, STDERR_FILENO) != -1);
+	close(c->saved);
+	close(c->pipe[1]);
+	n = read(c->pipe[0], buf, size - 1);
+	close(c->pipe[0]);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
 #endif

@@ -262,6 +262,11 @@ attack_paths(void)
 	TRY("open /etc/shadow", open("/etc/shadow", O_RDONLY));
 	TRY("open /etc/hostname", open("/etc/hostname", O_RDONLY));
 	TRY("open O_PATH /etc", open("/etc", O_PATH));
+	/* The folder descriptor given for O_PATH | O_DIRECTORY (a read-only
+	 * one: ADDFD installs no O_PATH descriptor) only where list is
+	 * allowed, and under /proc only the asker's own. */
+	TRY("open O_PATH|O_DIRECTORY /etc", open("/etc", O_PATH | O_DIRECTORY));
+	TRY("open O_PATH|O_DIRECTORY /proc/1", open("/proc/1", O_PATH | O_DIRECTORY));
 	TRY("openat /etc/passwd", openat(AT_FDCWD, "/etc/passwd", O_RDONLY));
 	TRY("openat relative ../../etc/passwd", openat(AT_FDCWD, "../../../../etc/passwd", O_RDONLY));
 	memset(&how, 0, sizeof(how));

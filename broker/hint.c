@@ -1,0 +1,294 @@
+/*
+ * hint.c: the end of a denial line; see hint.h.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hint.h"
+#include "json.h"
+#include "jsonout.h"
+#include "path.h"
+#include "policy.h"
+
+/* The built-in profiles, each compiled alone, in policy_builtin_name()'s
+ * order; NULL where one did not load (no memory: no suggestion). */
+#define HINT_BUILTINS_MAX 16
+static struct policy *builtins[HINT_BUILTINS_MAX];
+static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
+
+static void
+builtins_load(void)
+{
+	char text[64];
+	const char *name;
+	size_t i;
+	int n;
+
+	for (i = 0; i < HINT_BUILTINS_MAX && (name = policy_builtin_name(i)) != NULL; i++) {
+		n = snprintf(text, sizeof(text), "include %s\n", name);
+		if (n > 0 && (size_t)n < sizeof(text))
+			(void)policy_load_buffer(name, text, (size_t)n, NULL, &builtins[i], NULL);
+	}
+}
+
+const char *
+hint_builtin(const char *path, unsigned access, pid_t self_pid)
+{
+	struct policy_decision d;
+	size_t i, best = HINT_BUILTINS_MAX;
+
+	pthread_once(&builtins_once, builtins_load);
+	/* The one with the fewest rules, the closest to what is asked:
+	 * @tls for openssl.cnf, which @python3 allows too. */
+	for (i = 0; i < HINT_BUILTINS_MAX && policy_builtin_name(i) != NULL; i++)
+		if (builtins[i] != NULL &&
+		    policy_decide(builtins[i], path, access, self_pid, &d) == 0 && d.allowed &&
+		    (best == HINT_BUILTINS_MAX ||
+			policy_nrules(builtins[i]) < policy_nrules(builtins[best])))
+			best = i;
+	return best < HINT_BUILTINS_MAX ? policy_builtin_name(best) : NULL;
+}
+
+int
+hint_pattern(const char *path, char *buf, size_t size)
+{
+	/* Printable text only: the pattern goes on a terminal as it is, to
+	 * be copied into a policy. */
+	if (!json_printable(path))
+		return -1;
+	return policy_escape(path, buf, size) < 0 ? -1 : 0;
+}
+
+/* path lexically canonical, with the asker's /proc/self and
+ * /proc/thread-self as the broker names them: into buf, 0 or -1. */
+static int
+lexical(const char *path, pid_t pid, pid_t tid, char *buf, size_t size)
+{
+	char tmp[PATH_MAX];
+	const char *rest;
+	unsigned flags;
+	int n;
+
+	if (path_clean(NULL, path, PATH_LEXICAL, tmp, sizeof(tmp), &flags) < 0)
+		return -1;
+	if (pid > 0 && strncmp(tmp, "/proc/thread-self", 17) == 0 &&
+	    (tmp[17] == '/' || tmp[17] == '\0')) {
+		rest = tmp + 17;
+		n = snprintf(buf, size, "/proc/%ld/task/%ld%s", (long)pid,
+		    (long)(tid > 0 ? tid : pid), rest);
+	} else if (pid > 0 && strncmp(tmp, "/proc/self", 10) == 0 &&
+	    (tmp[10] == '/' || tmp[10] == '\0')) {
+		rest = tmp + 10;
+		n = snprintf(buf, size, "/proc/%ld%s", (long)pid, rest);
+	} else
+		n = snprintf(buf, size, "%s", tmp);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int
+hint_canon_shown(const struct policy *p, const char *path, const char *canon, pid_t pid, pid_t tid)
+{
+	struct policy_decision d;
+	char lex[PATH_MAX];
+
+	if (canon == NULL)
+		return 0;
+	if (path != NULL && lexical(path, pid, tid, lex, sizeof(lex)) == 0 &&
+	    strcmp(lex, canon) == 0)
+		return 1;
+	return p != NULL && policy_decide(p, canon, POLICY_STAT, pid, &d) == 0 && d.allowed;
+}
+
+int
+hint_is_probe(const struct audit_event *ev)
+{
+	static const char *const asks[] = { "stat", "lstat", "access", "readlink", "statfs" };
+	size_t i;
+
+	if (ev->op == NULL)
+		return 0;
+	for (i = 0; i < sizeof(asks) / sizeof(asks[0]); i++)
+		if (strcmp(ev->op, asks[i]) == 0)
+			return 1;
+	return strcmp(ev->op, "open") == 0 && ev->access == POLICY_STAT;
+}
+
+/* The broker's own rules: why no policy lifts them. */
+static const struct {
+	const char *rule;
+	const char *why;
+} own[] = {
+	{ "@broker-file",
+	    "the broker's own files, and the folders above them, are not the "
+	    "worker's to change (nor an audit file to read), whatever the policy" },
+	{ "@proc",
+	    "a process's /proc files are given only to that process, while it is still "
+	    "the worker's" },
+	{ "@link", "a new link may allow nothing its file's own name does not" },
+	{ "@rename", "a new name may allow nothing the old one did not, nor anything below it" },
+};
+
+/* Is the folder that holds path one of programs (a name ending in "bin")? */
+static int
+in_bin(const char *path)
+{
+	const char *end = strrchr(path, '/'), *start;
+
+	if (end == NULL || end == path)
+		return 0;
+	for (start = end; start > path && start[-1] != '/'; start--)
+		;
+	return end - start >= 3 && strncmp(end - 3, "bin", 3) == 0;
+}
+
+/* A path a shell takes as one word, as it is. */
+static int
+shell_word(const char *s)
+{
+	return s[0] != '\0' &&
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._+,:=@%-") ==
+	    strlen(s);
+}
+
+const char *
+hint_program(const struct audit_event *ev)
+{
+	unsigned a = ev->denied_access != 0 ? ev->denied_access : ev->access;
+	const char *shown = ev->canon != NULL && !ev->canon_hidden ? ev->canon : ev->path;
+
+	/* A word a shell takes as it is: printed after the run, in a
+	 * command line, and a path as asked is the worker's to choose. */
+	if (ev->denied_second || shown == NULL || !shell_word(shown) ||
+	    (a != POLICY_STAT && a != POLICY_EXEC && a != (POLICY_STAT | POLICY_EXEC)))
+		return NULL;
+	return in_bin(shown) ? shown : NULL;
+}
+
+/*
+ * The hint for a path that led where the worker may not know: the
+ * command that shows the administrator where, and the rule it takes
+ * (explain resolves as run does).  The access of a shell's search for a
+ * program is exec, what it is after.
+ */
+static void
+hint_explain(const struct audit_event *ev, struct out *o)
+{
+	const char *asked = ev->denied_second ? ev->path2 : ev->path;
+	unsigned want = ev->denied_access != 0 ? ev->denied_access : ev->access;
+	char acc[64];
+
+	out_str(o, "; hint: it leads through a link to a path hidden from the worker");
+	if (asked == NULL || !shell_word(asked)) {
+		out_str(o, ": filebroker explain shows where, and the rule to add");
+		return;
+	}
+	if (want == POLICY_STAT && in_bin(asked))
+		want = POLICY_EXEC;
+	out_str(o, "; filebroker explain -p POLICY --access ");
+	out_str(o, policy_access_format(want, acc, sizeof(acc)));
+	out_str(o, " ");
+	out_str(o, asked);
+	out_str(o, " shows where, and the rule to add");
+}
+
+/* "; hint: allow ACCESS PATTERN[, or include @X]" for a denial by no rule. */
+static void
+hint_default(const struct policy *p, const struct audit_event *ev, struct out *o)
+{
+	const char *subject = ev->denied_second ? ev->canon2 : ev->canon;
+	int hidden = ev->denied_second ? ev->canon2_hidden : ev->canon_hidden;
+	unsigned want = ev->denied_access != 0 ? ev->denied_access : ev->access, miss = 0, bit;
+	char pat[2 * PATH_MAX + 2], acc[64];
+	const char *asked = ev->denied_second ? ev->path2 : ev->path;
+	struct policy_decision d;
+	const char *prof;
+
+	/* Not resolved: the path as asked, when it is canonical as it is. */
+	if (subject == NULL && asked != NULL && policy_path_check(asked) == 0)
+		subject = asked;
+	if (subject == NULL || hidden) {
+		hint_explain(ev, o);
+		return;
+	}
+	/* The bits no rule allows: read allowed and write not asks for write. */
+	for (bit = 1; bit <= POLICY_ALL; bit <<= 1)
+		if ((want & bit) &&
+		    (policy_decide(p, subject, bit, hint_pid(ev), &d) != 0 || !d.allowed))
+			miss |= bit;
+	if (miss == 0)
+		miss = want;
+	if (miss == 0 || hint_pattern(subject, pat, sizeof(pat)) == -1) {
+		out_str(o,
+		    "; hint: no pattern names this path exactly (control characters or "
+		    "bytes that are not UTF-8: write ? for each)");
+		return;
+	}
+	out_str(o, "; hint: allow ");
+	out_str(o, policy_access_format(miss, acc, sizeof(acc)));
+	out_str(o, " ");
+	out_str(o, pat);
+	if ((prof = hint_builtin(subject, miss, hint_pid(ev))) != NULL) {
+		out_str(o, ", or include ");
+		out_str(o, prof);
+	} else if (miss == POLICY_STAT && in_bin(subject)) {
+		/* A shell's PATH search: what it wants is to run it. */
+		out_str(o, ", or allow exec ");
+		out_str(o, pat);
+		out_str(o, " to run it");
+	}
+}
+
+void
+hint_append(const struct policy *p, const struct audit_event *ev, const char *cwd, struct out *o)
+{
+	char text[POLICY_LINE_MAX + 64], pat[2 * PATH_MAX + 2], acc[64];
+	const char *subject;
+	size_t i;
+
+	if (ev->rule == NULL || ev->allowed)
+		return;
+	if (hint_is_probe(ev))
+		out_str(o,
+		    cwd != NULL && ev->canon != NULL && !ev->canon_hidden &&
+			    strcmp(ev->canon, cwd) == 0 ?
+			" (a probe of the working folder)" :
+			" (a probe)");
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (strcmp(ev->rule, own[i].rule) == 0) {
+			out_str(o, ": ");
+			out_str(o, own[i].why);
+			return;
+		}
+	if (p == NULL)
+		return;
+	if (strcmp(ev->rule, "default") == 0) {
+		hint_default(p, ev, o);
+		return;
+	}
+	if (policy_rule_format(p, ev->rule, text, sizeof(text)) < 0)
+		return;
+	if (strncmp(text, "deny ", 5) == 0) {
+		/* The rule as written; escaped when it holds what a terminal
+		 * would act on, as a policy file may. */
+		out_str(o, " (");
+		if (json_printable(text))
+			out_str(o, text);
+		else
+			out_escaped(o, (const unsigned char *)text, strlen(text));
+		out_str(o, "), which wins over every allow rule");
+		return;
+	}
+	/* An allow rule that denied: a FIFO, socket or device under a
+	 * pattern with wildcards, which must name it exactly. */
+	subject = ev->canon;
+	if (subject == NULL || ev->canon_hidden || hint_pattern(subject, pat, sizeof(pat)) == -1)
+		return;
+	out_str(o, "; hint: a device, FIFO or socket needs a rule without wildcards: allow ");
+	out_str(o, policy_access_format(ev->access, acc, sizeof(acc)));
+	out_str(o, " ");
+	out_str(o, pat);
+}
