@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
@@ -431,7 +432,9 @@ handle(struct notifier *n)
 {
 	int e;
 
-	clock_gettime(CLOCK_MONOTONIC, &n->t0);
+	/* For the record's duration: without a sink there is none. */
+	if (n->s->audit != NULL)
+		clock_gettime(CLOCK_MONOTONIC, &n->t0);
 	if (read_call(n) == ANSWERED || descriptor_call(n) == ANSWERED)
 		return;
 	e = resolve_base(n);
@@ -491,9 +494,31 @@ notifier_gone(void *arg)
 	__atomic_sub_fetch(&nactive, 1, __ATOMIC_RELAXED);
 }
 
+/* RECV into n->req_notif: 0, or -1 with errno (ENOENT: the call was
+ * withdrawn, or taken by another reader, or no task is left; EINTR). */
+static int
+recv_notif(struct notifier *n)
+{
+	int r;
+
+	memset(n->req_notif, 0, n->reqsize);
+	/* A peer's listener may be read by the peer too (it kept a copy, or
+	 * passed one on): the notification that woke us can be taken before
+	 * this RECV, which then waits for the next one, as long as that
+	 * worker likes.  The guard ends the wait (EINTR) after SERVE_WAIT_MS. */
+	if (n->adopted)
+		server_wait_begin();
+	r = ioctl(n->fd, SECCOMP_IOCTL_NOTIF_RECV, n->req_notif);
+	if (n->adopted)
+		server_wait_end();
+	if (r == -1 && errno != ENOENT && errno != EINTR)
+		log_warn("seccomp RECV");
+	return r;
+}
+
 /*
  * The listener's work (server_watch_session()), without the server lock:
- * RECV itself may wait (below), the call may wait on the file system, and
+ * RECV itself may wait (above), the call may wait on the file system, and
  * other threads serve other sessions meanwhile; this session's other
  * events wait for it.  1 when the last filtered task is gone.
  */
@@ -501,27 +526,43 @@ static int
 on_listener(void *arg, uint32_t events)
 {
 	struct notifier *n = arg;
-	int r;
 
 	if (events & EPOLLIN) {
-		memset(n->req_notif, 0, n->reqsize);
-		/* A peer's listener may be read by the peer too (it kept a
-		 * copy, or passed one on): the notification that woke us can
-		 * be taken before this RECV, which then waits for the next
-		 * one, as long as that worker likes.  The guard ends the wait
-		 * (EINTR) after SERVE_WAIT_MS. */
-		if (n->adopted)
-			server_wait_begin();
-		r = ioctl(n->fd, SECCOMP_IOCTL_NOTIF_RECV, n->req_notif);
-		if (n->adopted)
-			server_wait_end();
-		if (r == 0)
+		if (recv_notif(n) == 0)
 			handle(n);
-		else if (errno != ENOENT && errno != EINTR)
-			log_warn("seccomp RECV"); /* ENOENT, EINTR: gone, or taken */
 		return 0;
 	}
 	return (events & (EPOLLHUP | EPOLLERR)) != 0;
+}
+
+/*
+ * The listener's own thread (server_thread_session()): it waits in RECV
+ * itself, so that the kernel's SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP wakes it
+ * on the CPU of the thread that trapped, which then sleeps: broker and
+ * worker trade that CPU instead of waking another.  1 with a notification
+ * to handle, 0 to wait again, -1 once the last filtered task is gone (the
+ * kernel then ends every RECV: ENOENT, and the listener polls as hung up).
+ */
+static int
+listener_wait(void *arg)
+{
+	struct notifier *n = arg;
+	struct pollfd p;
+
+	if (recv_notif(n) == 0)
+		return 1;
+	if (errno != ENOENT)
+		return 0;
+	p.fd = n->fd;
+	p.events = POLLIN;
+	p.revents = 0;
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)) ? -1 : 0;
+}
+
+static void
+listener_work(void *arg)
+{
+	handle(arg);
 }
 
 #ifndef F_DUPFD_QUERY
@@ -562,7 +603,7 @@ static int
 notifier_add(struct server *sv, struct session *s, int fd, int adopted)
 {
 	struct notifier *n;
-	int saved;
+	int saved, sync, own;
 
 	if (notify_init() == -1)
 		return -1;
@@ -594,16 +635,30 @@ notifier_add(struct server *sv, struct session *s, int fd, int adopted)
 	n->next = served;
 	served = n;
 	pthread_mutex_unlock(&served_lock);
-	/* The session is held while the listener is watched (EBUSY: it has
-	 * one already).  Its events wait until the session's work that asks
-	 * for this (the peer's FB_MSG_LISTENER) is done. */
-	if (server_watch_session(sv, s, fd, on_listener, notifier_gone, n) == -1) {
+	/* Wake-ups on the trapping thread's CPU (Linux 6.6; older kernels
+	 * say EINVAL or ENOTTY: the wake-ups are only slower).  They reach a
+	 * thread waiting in RECV itself, not one in epoll: run's own
+	 * listener, whose server has not started yet, gets such a thread; a
+	 * daemon peer's, which comes once the threads are running (and
+	 * clone(2) is refused), the event loop.  Either way the session is
+	 * held while the listener is served (EBUSY: it has one already), and
+	 * its events wait for the session's work that asks for this (the
+	 * peer's FB_MSG_LISTENER). */
+	sync = ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
+	own = sync && !adopted &&
+	    server_thread_session(sv, s, listener_wait, listener_work, notifier_gone, n) == 0;
+	if (!own && server_watch_session(sv, s, fd, on_listener, notifier_gone, n) == -1) {
 		saved = errno;
 		served_remove(n);
 		goto fail;
 	}
-	/* Older kernels say EINVAL or ENOTTY: the wake-ups are only slower. */
-	(void)ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	if (!adopted)
+		log_info("transparent mode: the seccomp listener is %s",
+		    own ? "read by a thread of its own, woken on the CPU of the thread that asks "
+			  "(SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)"
+			: sync ? "served from the event loop (no thread of its own could be made)"
+			       : "served from the event loop: this kernel cannot wake it on the CPU of "
+				 "the thread that asks (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6)");
 	__atomic_add_fetch(&nactive, 1, __ATOMIC_RELAXED);
 	return 0;
 fail:

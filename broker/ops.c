@@ -76,7 +76,11 @@ record(struct opctx *c, const struct op_def *def, const struct timespec *t0, int
 	if (c->s->audit == NULL && !(c->decided && !c->allowed))
 		return;
 	memset(&ev, 0, sizeof(ev));
-	clock_gettime(CLOCK_REALTIME, &ev.when);
+	/* The times are the record's alone: a denial's line has none. */
+	if (c->s->audit != NULL) {
+		clock_gettime(CLOCK_REALTIME, &ev.when);
+		ev.duration_ns = elapsed_ns(t0);
+	}
 	ev.pid = c->req->who.pid;
 	ev.tid = c->req->who.tid;
 	if (c->s->ns != NULL) {
@@ -98,7 +102,6 @@ record(struct opctx *c, const struct op_def *def, const struct timespec *t0, int
 	ev.allowed = c->decided ? c->allowed : 0;
 	ev.rule = c->decided ? c->rule : NULL;
 	ev.err = err;
-	ev.duration_ns = elapsed_ns(t0);
 	ev.complain = c->s->complain;
 	ev.waived = c->decided && !c->allowed && c->waived;
 	ev.denied_access = c->denied_access;

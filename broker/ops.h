@@ -66,7 +66,8 @@ struct session {
 
 /*
  * Decide and do one request of session s (request.h), which arrived at
- * t0 (CLOCK_MONOTONIC), and fill res.  The audit record is written before
+ * t0 (CLOCK_MONOTONIC; read only for a session with an audit sink, whose
+ * records say how long a request took), and fill res.  The audit record is written before
  * this returns, so it always precedes the descriptor or answer it grants;
  * if it cannot be written the request fails with EIO and nothing it would
  * have granted is given (a change already made is reported truthfully).

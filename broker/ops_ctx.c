@@ -196,7 +196,8 @@ ops_walk_object(struct opctx *c, int flags, struct walk *w, int hidden)
 {
 	int r;
 
-	r = walk_path(&c->s->fs, c->req->path, c->req->who.nspid, c->req->who.nstid, flags, w);
+	r = walk_path(&c->s->fs, c->req->path, c->req->who.nspid, c->req->who.nstid,
+	    flags | WALK_EXISTING, w);
 	ops_canon(c, c->canon, w);
 	if (r < 0)
 		return ops_walk_error(c, w, r, hidden);

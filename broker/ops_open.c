@@ -165,7 +165,7 @@ int
 op_open(struct opctx *c)
 {
 	const struct request *req = c->req;
-	int flags = (int)req->a.open.flags, r, tries, e;
+	int flags = (int)req->a.open.flags, r, tries, e, wf;
 	const char *path = req->a.open.resolved ? req->a.open.resolved : req->path;
 	struct walk w;
 
@@ -179,16 +179,17 @@ op_open(struct opctx *c)
 	 * written, which may lead through a link into a hidden tree. */
 	if (req->a.open.resolve_err != 0) {
 		r = walk_path(&c->s->fs, req->a.open.resolved, req->who.nspid, req->who.nstid,
-		    (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
+		    ((flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW) | WALK_EXISTING, &w);
 		ops_canon(c, c->canon, &w);
 		walk_release(&w);
 		if (r == -EINVAL || r == -ENAMETOOLONG)
 			return -r;
 		return ops_decide(c, c->canon, POLICY_STAT, NULL) ? req->a.open.resolve_err : EACCES;
 	}
+	/* Without O_CREAT a missing file's folder is of no use. */
+	wf = ((flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW) | ((flags & O_CREAT) ? 0 : WALK_EXISTING);
 	for (tries = 0; tries < OPS_RACE_RETRIES; tries++) {
-		r = walk_path(&c->s->fs, path, req->who.nspid, req->who.nstid,
-		    (flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW, &w);
+		r = walk_path(&c->s->fs, path, req->who.nspid, req->who.nstid, wf, &w);
 		if (r < 0) {
 			e = ops_walk_error(c, &w, r, EACCES);
 			walk_release(&w);

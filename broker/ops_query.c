@@ -207,7 +207,8 @@ op_readlink(struct opctx *c)
 	ssize_t n;
 	int r, e;
 
-	r = walk_path(&c->s->fs, c->req->path, c->req->who.nspid, c->req->who.nstid, 0, &w);
+	r = walk_path(&c->s->fs, c->req->path, c->req->who.nspid, c->req->who.nstid, WALK_EXISTING,
+	    &w);
 	if (r < 0 || w.fd == -1) {
 		e = r < 0 ? ops_walk_error(c, &w, r, ENOENT) : ENOENT;
 		if (r == 0)

@@ -176,14 +176,57 @@ rel(const char *clean)
 /* The clean path (no "..") looked up from "/" with O_PATH and oflags, no
  * symlink followed: a descriptor, or -1 with errno (ELOOP at a symlink).
  * "/proc" and what is below it from the worker's /proc when it has one. */
+/* Where the clean path is looked up from, and as what: the worker's /proc
+ * for "/proc" and below, when it has one, else "/". */
+static int
+clean_at(const struct fsctx *fs, const char *clean, const char **relpath)
+{
+	if (fs->wproc != -1 && strncmp(clean, "/proc", 5) == 0 &&
+	    (clean[5] == '\0' || clean[5] == '/')) {
+		*relpath = clean[5] == '\0' ? "." : clean + 6;
+		return fs->wproc;
+	}
+	*relpath = rel(clean);
+	return fs->root;
+}
+
 static int
 lookup_clean(const struct fsctx *fs, const char *clean, int oflags)
 {
-	if (fs->wproc != -1 && strncmp(clean, "/proc", 5) == 0 &&
-	    (clean[5] == '\0' || clean[5] == '/'))
-		return fs_openat2(fs->wproc, clean[5] == '\0' ? "." : clean + 6,
-		    O_PATH | O_CLOEXEC | oflags, NOSYM);
-	return fs_openat2(fs->root, rel(clean), O_PATH | O_CLOEXEC | oflags, NOSYM);
+	const char *relpath;
+	int at = clean_at(fs, clean, &relpath);
+
+	return fs_openat2(at, relpath, O_PATH | O_CLOEXEC | oflags, NOSYM);
+}
+
+/*
+ * The folder dir of a clean path whose last component the fast path found
+ * missing, for a walk that pins nothing then (WALK_EXISTING): as when it
+ * is pinned, it must be a folder on a mount whose chain never folds
+ * (fold.h), and one statx() says so without an openat2()'s descriptor and
+ * its close.  statx() follows a symlink in the middle of dir, where the
+ * openat2() of the whole path, which refuses every symlink, has just
+ * passed every component; dir's last component is looked at unfollowed.
+ * 0 when dir is such a folder, 1 when the slow path must take over (a
+ * symlink, a mount that may fold), or a negative errno (-ENOENT,
+ * -ENOTDIR: a component of dir is missing or no folder).
+ */
+static int
+missing_parent(const struct fsctx *fs, const char *dir)
+{
+	struct statx sx;
+	const char *relpath;
+	int at = clean_at(fs, dir, &relpath);
+	uint64_t mnt;
+
+	if (statx(at, relpath, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MNT_ID_UNIQUE, &sx) == -1)
+		return errno == ELOOP ? 1 : -errno;
+	if (S_ISLNK(sx.stx_mode))
+		return 1;
+	if (!S_ISDIR(sx.stx_mode))
+		return -ENOTDIR;
+	mnt = (sx.stx_mask & STATX_MNT_ID_UNIQUE) ? sx.stx_mnt_id : 0;
+	return fold_chain_may(fs, mnt);
 }
 
 /*
@@ -224,6 +267,9 @@ walk_fast(const struct fsctx *fs, const char *clean, int flags, struct walk *w)
 	/* The object is missing, or its parent is wanted as well. */
 	if ((r = path_split(clean, dir, sizeof(dir), &name)) < 0)
 		return r;
+	if (w->fd == -1 && (flags & WALK_EXISTING) && !(flags & WALK_PARENT)) {
+		return missing_parent(fs, dir);
+	}
 	w->dirfd = lookup_clean(fs, dir, O_DIRECTORY);
 	if (w->dirfd == -1)
 		return errno == ELOOP ? 1 : -errno;

@@ -68,6 +68,10 @@ int fsctx_set_wproc(struct fsctx *fs, int proc);
 
 #define WALK_FOLLOW 0x1 /* follow a symlink in the last component */
 #define WALK_PARENT 0x2 /* keep the parent folder as dirfd + name */
+/* Only an existing object is of use (a lookup, never a creation): when
+ * only the last component is missing, its parent folder is not pinned
+ * (dirfd stays -1), which spares the fast path a descriptor. */
+#define WALK_EXISTING 0x4
 
 /* Words of a walk's fold bits: one per component a path can have. */
 #define WALK_FOLD_WORDS ((PATH_MAX / 2 + 63) / 64)
@@ -94,7 +98,7 @@ struct walk {
  * Resolve the absolute path for worker pid/tid (for /proc/self and
  * /proc/thread-self: the asker as the worker's /proc numbers it).  Returns 0 when the object exists (w->fd >= 0) or when
  * only its last component is missing (w->fd == -1, w->dirfd and w->name
- * set).  Otherwise a negative errno: -ENOENT or -ENOTDIR for a missing or
+ * set; with WALK_EXISTING, w->dirfd may be -1).  Otherwise a negative errno: -ENOENT or -ENOTDIR for a missing or
  * non-folder intermediate component, -ELOOP for too many symlinks,
  * -ENAMETOOLONG, -EINVAL for a relative path, -EACCES for a magic link, or
  * whatever the kernel said.  On every return, walk_release() must be

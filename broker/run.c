@@ -281,6 +281,14 @@ on_signal(void *arg, uint32_t events)
 	}
 }
 
+/* confine_opts.spawn: the server's threads (the seccomp listener's own,
+ * server_thread_session()). */
+static int
+run_spawn(void *arg)
+{
+	return server_start(arg);
+}
+
 static int
 keep_going(void *arg)
 {
@@ -1012,8 +1020,10 @@ cmd_run(int argc, char **argv)
 	/* A SIGCHLD may have come before the signalfd existed. */
 	reap(&rs);
 	{
+		/* The listener's thread (notify.c) starts with the filter's
+		 * TSYNC, once the rest of the confinement is in place. */
 		struct confine_opts co = { .transparent = ws.listener != -1,
-			.chown_new = s.chown_new };
+			.chown_new = s.chown_new, .spawn = run_spawn, .spawn_arg = rs.sv };
 
 		if (confine_broker(&co) == -1)
 			fatal("confining the broker");

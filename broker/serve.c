@@ -60,6 +60,8 @@ server_new(struct session *s)
 	pthread_mutex_init(&sv->lock, NULL);
 	pthread_cond_init(&sv->go, NULL);
 	pthread_cond_init(&sv->ready, NULL);
+	pthread_cond_init(&sv->idle, NULL);
+	sv->wakefd = -1;
 	sv->nthreads = 1;
 	sv->th[0].sv = sv;
 	sv->stopfd = -1;
@@ -109,6 +111,9 @@ server_free(struct server *sv)
 
 	if (sv == NULL)
 		return;
+	/* First the sessions' own threads: their gone() callbacks run while
+	 * everything they may touch is still there. */
+	sessthreads_stop(sv);
 	sv->freeing = 1; /* no new watch (the tick) from here on */
 	/* Always the head: a gone() callback may unwatch other entries. */
 	while ((w = sv->head) != NULL) {
@@ -136,6 +141,9 @@ server_free(struct server *sv)
 	close(sv->tickfd);
 	if (sv->stopfd != -1)
 		close(sv->stopfd);
+	if (sv->wakefd != -1)
+		close(sv->wakefd);
+	pthread_cond_destroy(&sv->idle);
 	pthread_cond_destroy(&sv->go);
 	pthread_cond_destroy(&sv->ready);
 	pthread_mutex_destroy(&sv->lock);

@@ -140,6 +140,32 @@ void server_unwatch(struct server *sv, int fd);
 int server_watch_session(struct server *sv, struct session *s, int fd,
     int (*work)(void *arg, uint32_t events), void (*gone)(void *arg), void *arg);
 
+/*
+ * A thread of its own for work of session s (given to this server), for
+ * run's seccomp listener: SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP wakes a task
+ * waiting on the listener itself on the CPU of the thread that trapped,
+ * and epoll passes that on as an ordinary wake-up (docs/design.md,
+ * "Placement"), so the waiter must be a thread blocked in RECV.  The
+ * thread calls wait(arg) without the lock and outside the session: it may
+ * block, and returns 1 when there is work, 0 to wait again, -1 when the
+ * work is done for good (the last filtered task is gone).  Then work(arg)
+ * with the session held as a server_watch_session() work callback is:
+ * without the lock, one event of the session at a time (the loop's
+ * events of the session wait for it, and it waits for theirs).  Once
+ * wait() says -1, or the server stops the thread (server_free()),
+ * gone(arg) is called with the lock held, the session is let go as
+ * server_watch_session()'s would be, and the loop is woken to ask
+ * keep_going again.  It counts as the session's one server_watch_session()
+ * watch.  Before server_start(), which starts the thread with every signal
+ * blocked but SERVE_WAIT_SIG: server_free() interrupts, with it, a wait
+ * that has not ended by itself.  The thread serves once server_run()
+ * runs.  Called without the lock.  Returns 0, or -1 with errno (EBUSY: the
+ * server has started, or s has such a watch already; EINVAL: s is not
+ * served here).
+ */
+int server_thread_session(struct server *sv, struct session *s, int (*wait)(void *arg),
+    void (*work)(void *arg), void (*gone)(void *arg), void *arg);
+
 /* Open connections, of every session. */
 unsigned server_nconns(const struct server *sv);
 

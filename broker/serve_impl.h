@@ -47,6 +47,7 @@ struct sref {
 	 * busy (sref_check()). */
 	int busy;
 	struct watch *deferred;
+	unsigned waiters; /* session threads waiting for it (server.idle) */
 	struct timespec last; /* CLOCK_MONOTONIC of its last event */
 	/* Descriptors out (serve_conn.c): sent in replies the worker may not
 	 * have taken yet (out_fds, the sum of its connections' sent_fds), and
@@ -119,6 +120,19 @@ struct sthread {
 	struct wire wire;    /* decoded, done and answered (wire.h) */
 };
 
+/* A session's thread of its own (server_thread_session()). */
+struct sessthread {
+	struct server *sv;
+	struct sref *sr;
+	int (*wait)(void *arg);
+	void (*work)(void *arg);
+	void (*gone)(void *arg);
+	void *arg;
+	pthread_t id;
+	int started, stop, done;
+	struct sessthread *next;
+};
+
 /*
  * An epoll event names its watch by handle: slot << 32 | generation.  A
  * watch unwatched by one thread while another already holds an event for
@@ -179,6 +193,12 @@ struct server {
 	int (*keep_going)(void *arg);
 	void *arg;
 	struct sthread *th; /* nthreads of them; th[0] is server_run()'s */
+	/* Sessions' threads of their own (server_thread_session()), and
+	 * what they wait on: a session no longer busy (idle), the loop's
+	 * eventfd that wakes it when one is done (wakefd). */
+	struct sessthread *sthreads;
+	pthread_cond_t idle;
+	int wakefd;
 };
 
 /* serve_watch.c: the watches, and the closes done without the lock */
@@ -213,5 +233,14 @@ void tick_update(struct server *sv);
 /* serve.c: a session watch (server_watch_session()) whose work said it is
  * done: unwatched, and its gone() called. */
 void held_done(struct server *sv, struct watch *w);
+
+/* serve_watch.c: a deferred watch of the plain loop (not one-shot) taken
+ * out of epoll's reports until rearmed, so that a session busy in its own
+ * thread does not make the loop spin on its level-triggered events. */
+void watch_pause(struct server *sv, struct watch *w);
+
+/* serve_thread.c: the sessions' own threads stopped and let go of
+ * (server_free()). */
+void sessthreads_stop(struct server *sv);
 
 #endif

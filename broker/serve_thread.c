@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ops.h"
 #include "serve.h"
 #include "serve_impl.h"
 
@@ -32,6 +33,28 @@ rearm(struct server *sv, struct watch *w)
 }
 
 /*
+ * With the lock held: the session a thread served is free again.  What
+ * waited for it is armed again (its events, level-triggered, are still
+ * there), a session thread waiting for it is woken, and a session with
+ * nothing left is let go (sref_check() may free it).
+ */
+static void
+session_give(struct server *sv, struct sref *sr)
+{
+	struct watch *d;
+
+	sr->busy = 0;
+	while ((d = sr->deferred) != NULL) {
+		sr->deferred = d->dnext;
+		d->deferred = 0;
+		rearm(sv, d);
+	}
+	if (sr->waiters > 0)
+		pthread_cond_broadcast(&sv->idle);
+	sref_check(sv, sr);
+}
+
+/*
  * One event, with the lock held.  A watch of a session another thread is
  * serving waits, unarmed, on the session's deferred list; otherwise the
  * session is marked busy while this thread serves the event, and
@@ -46,7 +69,7 @@ static void
 dispatch(struct sthread *th, uint64_t h, uint32_t events)
 {
 	struct server *sv = th->sv;
-	struct watch *w, *d;
+	struct watch *w;
 	struct sref *sr;
 	int done;
 
@@ -59,6 +82,10 @@ dispatch(struct sthread *th, uint64_t h, uint32_t events)
 			w->deferred = 1;
 			w->dnext = sr->deferred;
 			sr->deferred = w;
+			/* The plain loop's watches are not one-shot: busy in
+			 * a session thread, the session would make it spin. */
+			if (!sv->oneshot)
+				watch_pause(sv, w);
 		}
 		return;
 	}
@@ -79,15 +106,8 @@ dispatch(struct sthread *th, uint64_t h, uint32_t events)
 		w->fn(w->arg, events);
 	else
 		conn_event(th, w, events);
-	if (sr != NULL) {
-		sr->busy = 0;
-		while ((d = sr->deferred) != NULL) {
-			sr->deferred = d->dnext;
-			d->deferred = 0;
-			rearm(sv, d);
-		}
-		sref_check(sv, sr); /* may free it */
-	}
+	if (sr != NULL)
+		session_give(sv, sr); /* may free it */
 	if (sv->oneshot && (w = watch_of(sv, h)) != NULL && !w->armed && !w->deferred)
 		rearm(sv, w);
 }
@@ -237,6 +257,215 @@ serve_thread(void *arg)
 	return NULL;
 }
 
+/* ---- sessions' threads of their own (server_thread_session()) ---- */
+
+/* The loop's eventfd, written when a session thread is done. */
+static void
+wake_event(void *arg, uint32_t events)
+{
+	struct server *sv = arg;
+	uint64_t n;
+
+	(void)events;
+	(void)!read(sv->wakefd, &n, sizeof(n)); /* keep_going is asked next */
+}
+
+/* With the lock held: wait for the thread's session to be free and take
+ * it.  0, or -1 when the thread is to stop. */
+static int
+session_take(struct sessthread *t)
+{
+	struct server *sv = t->sv;
+	struct sref *sr = t->sr;
+	int stop;
+
+	pthread_mutex_lock(&sv->lock);
+	while (sr->busy && !(stop = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE))) {
+		sr->waiters++;
+		pthread_cond_wait(&sv->idle, &sv->lock);
+		sr->waiters--;
+	}
+	if ((stop = __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) == 0)
+		sr->busy = 1;
+	pthread_mutex_unlock(&sv->lock);
+	return stop ? -1 : 0;
+}
+
+/* With the lock held: the thread's work is over; its session is let go
+ * as a done server_watch_session() watch's is, and the loop is woken to
+ * ask keep_going. */
+static void
+sessthread_end(struct sessthread *t)
+{
+	struct server *sv = t->sv;
+	uint64_t one = 1;
+
+	t->done = 1;
+	t->sr->nheld--;
+	t->gone(t->arg);
+	sref_check(sv, t->sr);
+	if (write(sv->wakefd, &one, sizeof(one)) == -1)
+		log_warn("waking the event loop");
+}
+
+static void *
+sessthread_main(void *arg)
+{
+	struct sessthread *t = arg;
+	struct server *sv = t->sv;
+	int r;
+
+	pthread_mutex_lock(&sv->lock);
+	sv->nready++;
+	pthread_cond_signal(&sv->ready);
+	while (!sv->running && !__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE))
+		pthread_cond_wait(&sv->go, &sv->lock);
+	pthread_mutex_unlock(&sv->lock);
+	while (!__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) {
+		if ((r = t->wait(t->arg)) < 0)
+			break;
+		if (r == 0 || session_take(t) == -1)
+			continue;
+		t->work(t->arg);
+		pthread_mutex_lock(&sv->lock);
+		session_give(sv, t->sr);
+		pthread_mutex_unlock(&sv->lock);
+	}
+	pthread_mutex_lock(&sv->lock);
+	sessthread_end(t);
+	pthread_mutex_unlock(&sv->lock);
+	return NULL;
+}
+
+int
+server_thread_session(struct server *sv, struct session *s, int (*wait)(void *arg),
+    void (*work)(void *arg), void (*gone)(void *arg), void *arg)
+{
+	struct sessthread *t;
+	struct sigaction sa;
+	struct sref *sr;
+	int e = 0;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_wait_signal; /* no SA_RESTART: the wait ends */
+	sigemptyset(&sa.sa_mask);
+	pthread_mutex_lock(&sv->lock);
+	sr = s->serve;
+	if (sv->started)
+		e = EBUSY;
+	else if (sr == NULL || sr->sv != sv)
+		e = EINVAL;
+	else if (sr->nheld > 0)
+		e = EBUSY;
+	else if (sigaction(SERVE_WAIT_SIG, &sa, NULL) == -1)
+		e = errno;
+	else if (sv->wakefd == -1 &&
+	    ((sv->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
+		server_watch(sv, sv->wakefd, wake_event, sv) == -1)) {
+		e = errno;
+		if (sv->wakefd != -1)
+			close(sv->wakefd);
+		sv->wakefd = -1;
+	} else {
+		t->sv = sv;
+		t->sr = sr;
+		t->wait = wait;
+		t->work = work;
+		t->gone = gone;
+		t->arg = arg;
+		t->next = sv->sthreads;
+		sv->sthreads = t;
+		sr->nheld++;
+	}
+	pthread_mutex_unlock(&sv->lock);
+	if (e != 0) {
+		free(t);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* Start the sessions' threads, every signal blocked but the one that ends
+ * a wait (server_free() ends theirs with it), counting them in *n.  0, or
+ * -1 with errno: the server cannot serve (server_free() ends those
+ * started and lets the others go). */
+static int
+sessthreads_start(struct server *sv, unsigned *n)
+{
+	struct sessthread *t;
+	sigset_t mask, old;
+	int e;
+
+	sigfillset(&mask);
+	sigdelset(&mask, SERVE_WAIT_SIG);
+	pthread_sigmask(SIG_SETMASK, &mask, &old);
+	for (t = sv->sthreads; t != NULL; t = t->next) {
+		if ((e = pthread_create(&t->id, NULL, sessthread_main, t)) != 0) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			errno = e;
+			return -1;
+		}
+		t->started = 1;
+		(*n)++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}
+
+void
+sessthreads_stop(struct server *sv)
+{
+	struct sessthread *t;
+	struct timespec deadline, step;
+	int e;
+
+	while ((t = sv->sthreads) != NULL) {
+		sv->sthreads = t->next;
+		if (!t->started) {
+			pthread_mutex_lock(&sv->lock);
+			sessthread_end(t);
+			pthread_mutex_unlock(&sv->lock);
+			free(t);
+			continue;
+		}
+		/* A thread whose wait has not ended by itself: asked to stop,
+		 * and its wait interrupted until it does (a signal sent just
+		 * before it waits again would be lost, so again and again). */
+		__atomic_store_n(&t->stop, 1, __ATOMIC_RELEASE);
+		pthread_mutex_lock(&sv->lock);
+		pthread_cond_broadcast(&sv->idle);
+		pthread_cond_broadcast(&sv->go);
+		pthread_mutex_unlock(&sv->lock);
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += SERVE_STOP_WAIT_S;
+		for (;;) {
+			(void)pthread_kill(t->id, SERVE_WAIT_SIG);
+			clock_gettime(CLOCK_REALTIME, &step);
+			step.tv_nsec += 10 * 1000000L;
+			if (step.tv_nsec >= 1000000000L) {
+				step.tv_sec++;
+				step.tv_nsec -= 1000000000L;
+			}
+			if ((e = pthread_timedjoin_np(t->id, NULL, &step)) == 0)
+				break;
+			if (step.tv_sec > deadline.tv_sec ||
+			    (step.tv_sec == deadline.tv_sec && step.tv_nsec >= deadline.tv_nsec)) {
+				/* Stuck on a file system: left to the process's
+				 * exit, with what it holds. */
+				log_warnx("stopping: a session thread still waits after %d s",
+				    SERVE_STOP_WAIT_S);
+				pthread_detach(t->id);
+				t = NULL;
+				break;
+			}
+		}
+		free(t);
+	}
+}
+
 int
 server_threads(struct server *sv, unsigned n)
 {
@@ -286,17 +515,18 @@ int
 server_start(struct server *sv)
 {
 	sigset_t all, old;
-	unsigned i;
+	unsigned i, want = 0;
 	int e;
 
 	if (sv->started) {
 		errno = EBUSY;
 		return -1;
 	}
+	if (sessthreads_start(sv, &want) == -1)
+		return -1;
 	if (!sv->oneshot) {
 		wait_setup(sv); /* this thread serves */
-		sv->started = 1;
-		return 0;
+		goto ready;
 	}
 	/* Signals are the business of the thread that made the server
 	 * (signalfd); the serving threads start with every signal blocked. */
@@ -316,10 +546,12 @@ server_start(struct server *sv)
 		}
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	want += sv->nthreads;
+ready:
 	/* Until each has run its start-up (glibc registers rseq and the
 	 * robust futex list there): a filter loaded before would kill it. */
 	pthread_mutex_lock(&sv->lock);
-	while (sv->nready < sv->nthreads)
+	while (sv->nready < want)
 		pthread_cond_wait(&sv->ready, &sv->lock);
 	pthread_mutex_unlock(&sv->lock);
 	sv->started = 1;
@@ -341,7 +573,10 @@ server_run(struct server *sv, int (*keep_going)(void *arg), void *arg)
 	sv->stop = 0;
 	sv->err = 0;
 	if (!sv->oneshot) {
-		/* One thread: this one. */
+		/* One thread: this one (and the sessions' own, which serve
+		 * from now on). */
+		sv->running = 1;
+		pthread_cond_broadcast(&sv->go);
 		pthread_mutex_unlock(&sv->lock);
 		serve_loop(&sv->th[0]);
 		sv->started = 0;

@@ -250,6 +250,20 @@ watch_interest(struct server *sv, struct watch *w, uint32_t events)
 	return 0;
 }
 
+void
+watch_pause(struct server *sv, struct watch *w)
+{
+	struct epoll_event ev;
+
+	/* One-shot with no interest: at most one report (a hang-up is
+	 * always reported), then none until watch_interest() arms it. */
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLONESHOT;
+	ev.data.u64 = handle_of(sv, w);
+	(void)epoll_ctl(sv->ep, EPOLL_CTL_MOD, w->fd, &ev);
+	w->armed = 0;
+}
+
 int
 server_watch(struct server *sv, int fd, void (*fn)(void *arg, uint32_t events), void *arg)
 {

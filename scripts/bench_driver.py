@@ -307,7 +307,8 @@ class Micro:
             cmd += ["--audit-sync"]
         worker = self.binclient if mode == "fb" else self.bintransp
         cmd += ["--", worker, "-n", str(ITERS[pl]), "-r", str(RUNS), "-w", str(WARMUP),
-                "-p", wpl, self.allowed, self.denied]
+                "-p", wpl] + ([] if mode == "fb" else ["-o", "open,open_denied,stat"]) + [
+                    self.allowed, self.denied]
         # Without --audit the broker writes one line per denial to stderr:
         # to a file, read only when something failed.
         # wait4() gives the CPU time of the broker and of the worker it
@@ -349,7 +350,8 @@ def syscalls_per_request(fb, binclient, bintransp, policy, allowed, denied, tmp)
     result = {}
     cases = [("fb_open", True), ("fb_open", False), ("fb_open_denied", False),
              ("fb_stat", True), ("fb_openv", True),
-             ("open", True), ("open", False), ("open_denied", True), ("stat", True)]
+             ("open", True), ("open", False), ("open_denied", True), ("stat", True),
+             ("open_missing", True), ("readlink", True)]
     for fig, audit in cases:
         n = 1024 if fig == "fb_openv" else 1000
         worker = binclient if fig.startswith("fb_") else bintransp
@@ -366,16 +368,27 @@ def syscalls_per_request(fb, binclient, bintransp, policy, allowed, denied, tmp)
             if rc != 0:
                 return {"status": f"unavailable: strace: {first_line(err)}"}
             per_pid = {}
-            first_pid = None
+            # The broker's threads: the first pid, and the threads it
+            # makes (the listener's), whose clone may be cut in two lines.
+            broker, making = set(), set()
             with open(out) as f:
                 for ln in f:
-                    m = re.match(r"^(\d+)\s+(\w+)\(", ln)
+                    m = re.match(r"^(\d+)\s+(?:<\.\.\. (\w+) resumed>|(\w+)\()", ln)
                     if not m:
                         continue
-                    pid, name = int(m.group(1)), m.group(2)
-                    if first_pid is None:
-                        first_pid = pid
-                    side = "broker" if pid == first_pid else "worker"
+                    pid = int(m.group(1))
+                    if not broker:
+                        broker.add(pid)
+                    if pid in broker and "CLONE_THREAD" in ln:
+                        making.add(pid)
+                    t = re.search(r"= (\d+)$", ln.rstrip())
+                    if pid in making and (m.group(2) or m.group(3) or "").startswith("clone") and t:
+                        broker.add(int(t.group(1)))
+                        making.discard(pid)
+                    if m.group(2):
+                        continue  # counted where it began
+                    name = m.group(3)
+                    side = "broker" if pid in broker else "worker"
                     per_pid.setdefault(side, {}).setdefault(name, 0)
                     per_pid[side][name] += 1
             counts.append(per_pid)

@@ -505,6 +505,8 @@ def audit_summary(path):
                 r = json.loads(ln)
             except ValueError:
                 continue
+            if "event" in r:
+                continue  # the session's and the file's own records, no call
             n += 1
             k = f"{r.get('op')} {r.get('decision')} {r.get('errno') or '-'}"
             by[k] += 1
@@ -572,9 +574,11 @@ def broker_profile(argv, cwd, env, timeout, outpath, data, calls, check):
 
     def take(fr):
         for f in fr:
-            m = re.search(r"\b(?:__x64_sys|__do_sys)_(\w+)", f)
+            # writev(2) reaches do_writev() by a tail call: no
+            # __x64_sys_writev frame.
+            m = re.search(r"\b(?:__x64_sys|__do_sys)_(\w+)|\bdo_(writev|readv)\b", f)
             if m:
-                return "syscall " + m.group(1)
+                return "syscall " + (m.group(1) or m.group(2))
         if fr and "kernel" not in fr[0]:
             return "user space"
         return "kernel: entry, exit, scheduling"

@@ -16,6 +16,10 @@
  *			(answered with NOTIF_SEND and an error)
  *	stat		stat(ALLOWED) (glibc: newfstatat; answered with
  *			process_vm_writev of the struct, then NOTIF_SEND)
+ *	open_missing	open(ALLOWED-missing): must fail with ENOENT (the
+ *			include-path search of a compiler)
+ *	readlink	readlink(ALLOWED): must fail with EINVAL, a file that
+ *			is no link (a compiler's realpath of each header)
  *
  * interleaved run by run, as bench_client does for the explicit calls.  -o
  * picks some of them (the driver counts the broker's system calls per
@@ -28,6 +32,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -69,10 +74,41 @@ op_stat(void)
 	return stat(allowed, &st);
 }
 
+/* The answers a compiler asks for most (docs/bench.md, section 4's build):
+ * an include-path search's miss, and readlink of a file that is no link. */
+static int
+op_open_missing(void)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s-missing", allowed);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+		close(fd);
+		errno = EEXIST;
+		return -1;
+	}
+	return errno == ENOENT ? 0 : -1;
+}
+
+static int
+op_readlink(void)
+{
+	char buf[64];
+
+	if (readlink(allowed, buf, sizeof(buf)) != -1) {
+		errno = EEXIST; /* a link: not the file the bench made */
+		return -1;
+	}
+	return errno == EINVAL ? 0 : -1;
+}
+
 static const struct bench_figure figures[] = {
 	{ "open", op_open },
 	{ "open_denied", op_open_denied },
 	{ "stat", op_stat },
+	{ "open_missing", op_open_missing },
+	{ "readlink", op_readlink },
 };
 
 int

@@ -72,6 +72,20 @@ check_field() {
 	fi
 }
 
+# tasks_alike "FIELD VALUE"...: every thread of $BP has each; sets nt (the
+# threads) and bad (those that differ, and how).
+tasks_alike() {
+	nt=0
+	bad=
+	for task in /proc/$BP/task/*; do
+		nt=$((nt + 1))
+		for f in "$@"; do
+			got=$(sed -n "s/^${f% *}:[[:space:]]*//p" "$task/status")
+			[ "$got" = "${f#* }" ] || bad="$bad ${task##*/}:${f% *}=$got"
+		done
+	done
+}
+
 # The brokers of `filebroker run` need a worker sandbox; the daemon's part
 # below does not.
 run_ok=
@@ -94,6 +108,14 @@ if [ "$(id -u)" -eq 0 ] && [ -n "$run_ok" ]; then
 		check_field "transparent" NoNewPrivs 1
 		check_field "transparent" Seccomp 2
 		check_field "transparent" Seccomp_filters "$filters"
+		# The seccomp listener's own thread, where the kernel has
+		# SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (design.md "Placement"),
+		# starts between the capability drop and the filter: it holds
+		# the same.
+		tasks_alike "Seccomp 2" "Seccomp_filters $filters" "NoNewPrivs 1" \
+			"CapEff 000000000008002b" "CapPrm 000000000008002b" "CapBnd 0000000000000000"
+		[ -z "$bad" ] && pass "transparent: every thread confined alike ($nt)" ||
+			fail "transparent: threads differ:$bad"
 		# Dumpability is not observable from outside for a root broker
 		# (ptrace_may_access also wants the caller's capabilities to
 		# cover the broker's); confine_broker() reads it back itself, and
@@ -230,16 +252,8 @@ with open(sys.argv[2], "a") as out:
 		# Its serving threads (--threads, default 4; the main thread
 		# waits for them) start between the capability drop and the
 		# filter: each must hold the same.
-		nt=0
-		bad=
-		for task in /proc/$BP/task/*; do
-			nt=$((nt + 1))
-			for f in "Seccomp 2" "NoNewPrivs 1" "CapEff 000000000008000b" \
-				"CapPrm 000000000008000b" "CapBnd 0000000000000000"; do
-				got=$(sed -n "s/^${f% *}:[[:space:]]*//p" "$task/status")
-				[ "$got" = "${f#* }" ] || bad="$bad ${task##*/}:${f% *}=$got"
-			done
-		done
+		tasks_alike "Seccomp 2" "NoNewPrivs 1" "CapEff 000000000008000b" \
+			"CapPrm 000000000008000b" "CapBnd 0000000000000000"
 		[ "$nt" -eq 5 ] && pass "serve: 4 serving threads and the main one" ||
 			fail "serve: $nt threads, wanted 5"
 		[ -z "$bad" ] && pass "serve: every thread confined alike" ||

@@ -30,6 +30,35 @@ expect "default placement: two threads run on two CPUs at once" \
 	"allowed $outside.*concurrent yes" sh -c "'$FB' run -- '$T/bin/cpuspread' 10 | tr '\n' ' '"
 expect "--placement shared: two threads never run at once" \
 	"allowed 1.*concurrent no" sh -c "'$FB' run --placement shared -- '$T/bin/cpuspread' 0.3 | tr '\n' ' '"
+# The seccomp listener's own thread (design.md "Placement"): only a task
+# blocked in RECV itself is woken on the asking thread's CPU, so on a
+# kernel that has SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (Linux 6.6) the broker
+# serves its worker from a second thread; -v says which it is.
+line=$("$FB" run -v -- true 2>&1 | grep "transparent mode: the seccomp listener is")
+case "$line" in
+*"a thread of its own"*)
+	pass "-v: the listener is read by a thread of its own"
+	"$FB" run -- sleep 5 &
+	pid=$!
+	threads=0
+	for i in $(seq 50); do
+		threads=$(sed -n 's/^Threads:[[:space:]]*//p' /proc/$pid/status 2>/dev/null)
+		[ "$threads" = 2 ] && break
+		sleep 0.1
+	done
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	if [ "$threads" = 2 ]; then
+		pass "the broker serves its worker with two threads (the loop, the listener's)"
+	else
+		fail "the broker serves its worker with two threads: it has ${threads:-none}"
+	fi ;;
+*"served from the event loop"*)
+	pass "-v: the listener is served from the event loop ($line)" ;;
+*)
+	fail "-v says how the listener is served: no such line" ;;
+esac
+
 # And the broker answers a worker on every CPU: two processes, each pinned
 # to a CPU of its own with taskset, open a file.
 if command -v taskset >/dev/null; then

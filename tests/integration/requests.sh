@@ -201,6 +201,12 @@ if [ -n "$SF" ] && grep -q mounted "$T/slowfs.out"; then
 	"$FB" run --policy "$P" --audit "$T/fold.jsonl" -- "$C" read "$M/CI/Secret.TXT" >/dev/null 2>&1
 	expect "the record names the file as the file system holds it" \
 		"\"canon\":\"$M/ci/secret.txt\".*\"decision\":\"deny\"" cat "$T/fold.jsonl"
+	# A missing name: looked up without a descriptor of its folder
+	# (WALK_EXISTING), still spelled as the folder holds its path.
+	"$FB" run --policy "$P" --audit "$T/fold-missing.jsonl" -- "$C" read "$M/CI/nope.txt" \
+		>/dev/null 2>&1
+	expect "a missing name in a folder that folds: its path as the file system holds it" \
+		"\"canon\":\"$M/ci/nope.txt\".*\"errno\":\"ENOENT\"" cat "$T/fold-missing.jsonl"
 	stop_daemon
 	kill "$SF"
 	wait "$SF"

@@ -1,7 +1,7 @@
 /*
  * test_audit_sink.c: the sinks beyond a plain file (broker/audit_sink.c):
  * complain-mode records, several sinks at once, a removed file failing
- * closed, --audit-sync, syslog on a socket of the test's own (never the
+ * closed (without asking the file's times), --audit-sync, syslog on a socket of the test's own (never the
  * host's /dev/log), the journal's fields, and the failure of a journal or
  * syslog that is not there.  /dev/fd/N sinks, and the check that no sink
  * shares a file with the worker's stdio.
@@ -15,8 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -144,6 +149,51 @@ test_chain(void **state)
 	unlink(p1);
 	assert_int_equal(audit_open_flags(p1, 0x80, &a), -1);
 	assert_int_equal(errno, EINVAL);
+}
+
+/*
+ * A record's write is followed by a look at the file's link count (a
+ * removed file fails closed, above), and by nothing that asks its times:
+ * on a file system with fine-grained timestamps (Linux 6.13: ext4, XFS,
+ * btrfs, tmpfs) a file whose times were asked gets new ones at its next
+ * write, its inode dirtied, which made each record's write(2) twice as
+ * dear.  fstat(2) asks them; so a child that may not call it (its filter
+ * kills newfstatat and fstat) must still write its records.
+ */
+static void
+test_no_times_asked(void **state)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_newfstatat, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_fstat, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+	struct audit_event ev = base_event();
+	struct audit *a;
+	char p[128];
+	int status;
+	pid_t pid;
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/times", tmpdir);
+	if ((pid = fork()) == 0) {
+		if (audit_open(p, &a) == -1 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == -1)
+			_exit(2);
+		_exit(audit_write(a, &ev) == 0 && audit_write(a, &ev) == 0 ? 0 : 1);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("the record's write asked the file's times (killed by signal %d)",
+		    WTERMSIG(status));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(count_records(p), 2);
+	unlink(p);
 }
 
 static void
@@ -396,6 +446,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_complain_formats),
 		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_no_times_asked),
 		cmocka_unit_test(test_syslog),
 		cmocka_unit_test(test_journal_fields),
 		cmocka_unit_test(test_unavailable),

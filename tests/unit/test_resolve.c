@@ -3,7 +3,7 @@
  * on a scratch tree under /tmp: symlinks (absolute, relative, chains, the
  * 40-link limit, loops), ".." resolved physically (through symlinked
  * folders too), magic links refused, a missing last component (its parent
- * pinned), a missing or non-folder middle component, trailing slashes,
+ * pinned, or with WALK_EXISTING not), a missing or non-folder middle component, trailing slashes,
  * paths and canonical paths at PATH_MAX, and renames racing the walk.
  * Each case says what the walk must give; where the kernel's own lookup
  * gives the same object, the test checks that too (same st_dev and
@@ -361,6 +361,57 @@ test_missing(void **state)
 	refused(at("/dangle/x"), 0, ENOENT);
 }
 
+/* WALK_EXISTING: the same answers as test_missing()'s, but a missing last
+ * component found on the fast path pins no folder (one statx() instead
+ * of an openat2() of the folder and its close). */
+static void
+missing_unpinned(const char *path, int flags, const char *canon)
+{
+	struct walk w;
+	int r;
+
+	r = walk_path(&fs, path, getpid(), gettid(), flags | WALK_EXISTING, &w);
+	if (r != 0)
+		fail_msg("%s: %s, expected a missing last component", path, strerror(-r));
+	assert_int_equal(w.fd, -1);
+	assert_int_equal(w.dirfd, -1);
+	assert_string_equal(w.canon, canon);
+	walk_release(&w);
+}
+
+static void
+test_existing(void **state)
+{
+	struct walk w;
+
+	(void)state;
+	need_fs();
+	missing_unpinned(at("/d/nope"), 0, at("/d/nope"));
+	missing_unpinned(at("/d/nope"), WALK_FOLLOW, at("/d/nope"));
+	missing_unpinned(at("/d/sub/nope"), 0, at("/d/sub/nope"));
+	missing_unpinned(at("/d/nope/"), 0, at("/d/nope"));
+	/* Through a symlink or "..": the slow walk, which pins the folder it
+	 * reached on its way; the answer is the same. */
+	assert_int_equal(walk_path(&fs, at("/rel/nope"), getpid(), gettid(), WALK_EXISTING, &w), 0);
+	assert_int_equal(w.fd, -1);
+	assert_string_equal(w.canon, at("/d/nope"));
+	walk_release(&w);
+	assert_int_equal(walk_path(&fs, at("/d/sub/../nope"), getpid(), gettid(), WALK_EXISTING, &w),
+	    0);
+	assert_string_equal(w.canon, at("/d/nope"));
+	walk_release(&w);
+	/* A missing or non-folder middle component, as without it. */
+	refused(at("/nope/x"), WALK_EXISTING, ENOENT);
+	refused(at("/d/nope/x"), WALK_EXISTING, ENOENT);
+	refused(at("/d/f/x"), WALK_EXISTING, ENOTDIR);
+	refused(at("/tofile/x"), WALK_EXISTING, ENOTDIR);
+	refused(at("/dangle/x"), WALK_EXISTING, ENOENT);
+	/* An existing object is pinned as ever. */
+	resolves(at("/d/f"), WALK_EXISTING, at("/d/f"));
+	/* WALK_PARENT wins: the folder is wanted. */
+	missing(at("/d/nope"), WALK_EXISTING | WALK_PARENT, at("/d/nope"), at("/d"), "nope");
+}
+
 static void
 test_trailing(void **state)
 {
@@ -661,6 +712,7 @@ main(void)
 		cmocka_unit_test(test_dotdot),
 		cmocka_unit_test(test_magic),
 		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_existing),
 		cmocka_unit_test(test_trailing),
 		cmocka_unit_test(test_parent),
 		cmocka_unit_test(test_path_max),
