@@ -269,8 +269,12 @@ fds_after() {
 	exec 3<"$T/phase"
 	read -r parked <&3
 	i=0
-	while n=$(ls "/proc/$bpid/fd" 2>/dev/null | wc -l) && [ $i -lt 20 ] &&
-		{ [ -z "${2:-}" ] || [ "$n" -gt "$2" ]; }; do
+	# The control settles for a second; the parked run may take up to ten
+	# on a loaded machine to close what it parked (it stops as soon as it
+	# is down to the control's count).
+	while n=$(ls "/proc/$bpid/fd" 2>/dev/null | wc -l) &&
+		{ { [ -z "${2:-}" ] && [ $i -lt 20 ]; } ||
+			{ [ -n "${2:-}" ] && [ $i -lt 200 ] && [ "$n" -gt "$2" ]; }; }; do
 		sleep 0.05
 		i=$((i + 1))
 	done
