@@ -378,6 +378,12 @@ audit_format(const struct audit_event *ev, char *buf, size_t size)
 	out_str(&o, "{\"v\":2,\"time\":");
 	out_time(&o, &ev->when);
 	out_session(&o, ev->session);
+	if (ev->phase != AUDIT_PHASE_NONE) {
+		out_uint(&o, "req", ev->req);
+		out_str(&o,
+		    ev->phase == AUDIT_PHASE_INTENT ? ",\"phase\":\"intent\"" :
+						      ",\"phase\":\"done\"");
+	}
 	out_name(&o, "mode", ev->mode);
 	out_int(&o, "pid", (int)ev->pid);
 	out_int(&o, "tid", (int)ev->tid);
@@ -572,7 +578,8 @@ audit_format_denial(const struct audit_event *ev, char *buf, size_t size)
 {
 	struct out o = { buf, size, 0, 0 };
 
-	if (ev->rule == NULL || ev->allowed)
+	/* A change's intent is no line of its own: its outcome says it. */
+	if (ev->rule == NULL || ev->allowed || ev->phase == AUDIT_PHASE_INTENT)
 		return out_end(&o);
 	out_str(&o, ev->waived ? "filebroker: would deny " : "filebroker: denied ");
 	out_human(&o, ev, 1);
@@ -687,6 +694,8 @@ audit_format_journal(const struct audit_event *ev, char *buf, size_t size, struc
 
 	start = o.len;
 	out_str(&o, "MESSAGE=");
+	if (ev->phase == AUDIT_PHASE_INTENT)
+		out_str(&o, "intent: ");
 	if (ev->rule == NULL)
 		out_str(&o, "failed ");
 	else if (ev->allowed)
@@ -716,6 +725,14 @@ audit_format_journal(const struct audit_event *ev, char *buf, size_t size, struc
 		out_str(&o, "FILEBROKER_SESSION=");
 		out_bytes(&o, ev->session->id, strnlen(ev->session->id, AUDIT_SESSION_ID_LEN));
 		jfield_end(&o, iov, &n, start);
+	}
+	if (ev->phase != AUDIT_PHASE_NONE) {
+		start = o.len;
+		out_str(&o, "FILEBROKER_REQ=");
+		out_udec(&o, ev->req);
+		jfield_end(&o, iov, &n, start);
+		jstring(&o, iov, &n, "FILEBROKER_PHASE",
+		    ev->phase == AUDIT_PHASE_INTENT ? "intent" : "done");
 	}
 	jstring(&o, iov, &n, "FILEBROKER_MODE", ev->mode);
 	jnumber(&o, iov, &n, "FILEBROKER_PID=", (int)ev->pid);

@@ -24,7 +24,10 @@
  * file sink's records are also made durable, to survive a power cut: the
  * caller calls audit_sync() after audit_write() and before the reply, and
  * may first write the records of several requests, so that one fdatasync()
- * covers them all (the event loop does, once per batch of events).
+ * covers them all (the event loop does, once per batch of events).  A
+ * request that changes the file system has its intent written (and, with
+ * AUDIT_SYNC, synced) before the change, and its outcome after it (struct
+ * audit_event, phase), so that no change is left without a record either.
  *
  * Every string in an event is untrusted (the worker chooses paths, the
  * administrator names policy files): it is escaped so that it can neither
@@ -113,6 +116,13 @@ struct audit_event {
 				 mode let the request through: "would-deny" */
 	struct audit_sess *session; /* the session asking, counted by
 				       audit_write(); NULL: none (null) */
+	/* A change written ahead (docs/audit.md, "Write-ahead"): its intent,
+	 * written before the change and not counted in the session's counts,
+	 * then its outcome; both carry req, the request's number in its
+	 * session.  AUDIT_PHASE_NONE: a record of its own (no "phase", no
+	 * "req"). */
+	enum audit_phase { AUDIT_PHASE_NONE, AUDIT_PHASE_INTENT, AUDIT_PHASE_DONE } phase;
+	uint64_t req;
 	/* A policy denial: the access asked of the path it was decided on
 	 * when the request was denied (0: not known), and whether that path
 	 * is canon2 (1) or canon (0).  Not written in records: for the
@@ -501,8 +511,10 @@ int audit_priority(const struct audit_event *ev);
 /*
  * The journal's fields for the event, "NAME=value" each, into buf (NUL
  * after each), with iov[i] pointing at each (NUL excluded): MESSAGE (the
- * human line), PRIORITY, SYSLOG_IDENTIFIER=filebroker, SYSLOG_FACILITY, and
- * FILEBROKER_V, _TIME, _SESSION, _MODE, _PID, _TID, _UID, _GID, _OP, _PATH, _PATH2,
+ * human line, "intent: ..." for a change's intent), PRIORITY,
+ * SYSLOG_IDENTIFIER=filebroker, SYSLOG_FACILITY, and FILEBROKER_V, _TIME,
+ * _SESSION, _REQ and _PHASE (a change written ahead), _MODE, _PID, _TID,
+ * _UID, _GID, _OP, _PATH, _PATH2,
  * _CANON, _CANON2, _ACCESS, _FLAGS, _DECISION, _RULE, _ERRNO, _DURATION_US
  * and _COMPLAIN (fields whose JSON value is null are left out; _HEX
  * companions as in records).  Returns the number of fields (at most

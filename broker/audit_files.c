@@ -30,15 +30,77 @@ record(const struct audit_rec *r, void *arg)
 {
 	struct reading *rd = arg;
 
+	/* An intent waits for its outcome (line() holds it, with its
+	 * bytes); an outcome lets its intent go, and stands for the pair. */
+	if (rd->af->unknown != NULL && r->phase != AUDIT_PHASE_NONE) {
+		if (rd->af->pair == NULL && (rd->af->pair = audit_pair_new()) == NULL)
+			return -1;
+		if (r->phase == AUDIT_PHASE_INTENT)
+			return 0;
+		audit_pair_done(rd->af->pair, r);
+	}
 	return rd->fn != NULL ? rd->fn(r, rd->arg) : 0;
+}
+
+/* The oldest intent held goes to af->unknown: 0, what it returned, or -1
+ * with errno.  *any: whether there was one. */
+static int
+let_go(struct audit_files *af, void *arg, int *any)
+{
+	struct audit_read_place at;
+	struct audit_rec r;
+	int n;
+
+	*any = 0;
+	if (af->pair == NULL)
+		return 0;
+	if (af->store == NULL && (af->store = malloc(AUDIT_RECORD_MAX + 16)) == NULL)
+		return -1;
+	if ((n = audit_pair_oldest(af->pair, &r, af->store, AUDIT_RECORD_MAX + 16, &at)) <= 0)
+		return n;
+	*any = 1;
+	return af->unknown(&r, &at, arg);
+}
+
+/* An intent read (a record line): held until its outcome. */
+static int
+hold(struct reading *rd, const struct audit_line *l)
+{
+	struct audit_files *af = rd->af;
+	int r, any;
+
+	while ((r = audit_pair_intent(af->pair, l->rec, l->rec_bytes, l->rec_len, &l->at)) == 1)
+		if ((r = let_go(af, rd->arg, &any)) != 0)
+			return r;
+	return r;
 }
 
 static int
 line(const struct audit_line *l, void *arg)
 {
 	struct reading *rd = arg;
+	int r;
 
+	if (rd->af->unknown != NULL && l->kind != AUDIT_LINE_EVENT && l->rec != NULL &&
+	    l->rec->phase == AUDIT_PHASE_INTENT && (r = hold(rd, l)) != 0)
+		return r;
 	return rd->af->line != NULL ? rd->af->line(l, rd->arg) : 0;
+}
+
+int
+audit_files_end(struct audit_files *af, void *arg)
+{
+	int r = 0, any = 1;
+
+	while (af->unknown != NULL && any && (r = let_go(af, arg, &any)) == 0)
+		;
+	if (af->pair != NULL)
+		af->ahead = *audit_pair_stats(af->pair);
+	audit_pair_free(af->pair);
+	af->pair = NULL;
+	free(af->store);
+	af->store = NULL;
+	return r;
 }
 
 static int

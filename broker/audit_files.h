@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "audit_pair.h"
 #include "audit_read.h"
 
 /* Torn and unreadable lines reported one by one; the rest are counted. */
@@ -26,6 +27,15 @@ struct audit_files {
 	/* Torn and unreadable lines are not reported one by one on stderr
 	 * (the verifier says more of them). */
 	int quiet;
+	/* Pair each change's intent with its outcome (audit_pair.h), over
+	 * every file read: the records' fn then gets the outcome alone, and
+	 * an intent without one goes to unknown instead, with its place, at
+	 * audit_files_end() (or earlier, once AUDIT_PAIR_MAX are held).  NULL:
+	 * an intent is a record like any other. */
+	int (*unknown)(const struct audit_rec *r, const struct audit_read_place *at, void *arg);
+	struct audit_pair *pair;       /* the intents held */
+	struct audit_pair_stats ahead; /* their counts, at audit_files_end() */
+	char *store;		       /* unknown's record's strings */
 	struct audit_read_stats st;   /* over every file read */
 	unsigned shown;		      /* lines reported so far */
 };
@@ -47,6 +57,14 @@ struct audit_files {
  */
 int audit_files_read(struct audit_files *af, const char *name,
     int (*fn)(const struct audit_rec *r, void *arg), void *arg);
+
+/*
+ * The reading is done: each intent still held goes to af->unknown(r, at,
+ * arg), oldest first; then what was held is freed (the counts stay in
+ * af->ahead).  Returns 0, what unknown returned when not 0, or -1 with
+ * errno.
+ */
+int audit_files_end(struct audit_files *af, void *arg);
 
 /*
  * The torn and unreadable lines of st in words for a summary, e.g.

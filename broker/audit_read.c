@@ -470,7 +470,8 @@ get_hex(struct cur *c, const char **out)
 /* In the order a request record has them, which is tried first; then the
  * keys of events (docs/audit.md). */
 enum key {
-	K_V, K_TIME, K_SESSION, K_MODE, K_PID, K_TID, K_NSPID, K_NSTID, K_UID, K_GID, K_OP,
+	K_V, K_TIME, K_SESSION, K_REQ, K_PHASE, K_MODE, K_PID, K_TID, K_NSPID, K_NSTID, K_UID,
+	K_GID, K_OP,
 	K_PATH, K_PATH_HEX, K_PATH2, K_PATH2_HEX, K_CANON, K_CANON_HEX, K_CANON2, K_CANON2_HEX,
 	K_ACCESS, K_FLAGS,
 	K_DECISION, K_RULE, K_RULE_HEX, K_ERRNO, K_DURATION, K_COMPLAIN, K_TRUNCATED,
@@ -482,7 +483,8 @@ enum key {
 	K_N
 };
 
-static const char *const key_names[K_N] = { "v", "time", "session", "mode", "pid", "tid",
+static const char *const key_names[K_N] = { "v", "time", "session", "req", "phase", "mode",
+	"pid", "tid",
 	"nspid", "nstid", "uid", "gid", "op", "path", "path_hex", "path2", "path2_hex", "canon",
 	"canon_hex", "canon2", "canon2_hex", "access", "flags", "decision", "rule", "rule_hex",
 	"errno", "duration_us", "complain", "truncated", "chain", "seq", "digest", "event",
@@ -527,6 +529,22 @@ get_decision(struct cur *c, enum audit_decision *d)
 		*d = AUDIT_ERROR;
 	else
 		return fail(c, "unknown decision");
+	return 0;
+}
+
+static int
+get_phase(struct cur *c, enum audit_phase *p)
+{
+	const char *s;
+
+	if (string(c, &s) == -1)
+		return -1;
+	if (strcmp(s, "intent") == 0)
+		*p = AUDIT_PHASE_INTENT;
+	else if (strcmp(s, "done") == 0)
+		*p = AUDIT_PHASE_DONE;
+	else
+		return fail(c, "unknown phase");
 	return 0;
 }
 
@@ -688,6 +706,10 @@ get_key(struct cur *c, enum key k, struct audit_rec *r, const char **hex)
 		return get_uint_or_null(c, &r->bytes);
 	case K_SESSION:
 		return get_name_or_null(c, r->session, sizeof(r->session));
+	case K_REQ:
+		return get_uint(c, &r->req);
+	case K_PHASE:
+		return get_phase(c, &r->phase);
 	case K_VERSION:
 		return get_name(c, r->version, sizeof(r->version));
 	case K_PLACEMENT:
@@ -774,7 +796,7 @@ audit_read_line(const char *line, size_t len, struct audit_rec *r, char *store, 
 	memset(r, 0, sizeof(*r));
 	r->bytes = r->invoker_uid = r->invoker_gid = r->auid = r->argc = r->exit_code = -1;
 	r->counts[0] = r->counts[1] = r->counts[2] = r->counts[3] = -1;
-	r->seq = -1;
+	r->seq = r->req = -1;
 	r->torn = -2;
 	/* The newline is the line's end, not part of it: a line cut short
 	 * then ends inside its record (r->cut) rather than at a raw control
@@ -874,6 +896,17 @@ audit_read_line(const char *line, size_t len, struct audit_rec *r, char *store, 
 		goto bad;
 	if ((r->decision == AUDIT_ERROR) != (r->rule == NULL)) {
 		fail(&c, "rule and decision disagree");
+		goto bad;
+	}
+	/* A change written ahead: its two records carry both.  Its intent is
+	 * written once it was allowed, before anything was done. */
+	if (seen[K_REQ] != seen[K_PHASE]) {
+		fail(&c, "req and phase: one without the other");
+		goto bad;
+	}
+	if (r->phase == AUDIT_PHASE_INTENT &&
+	    ((r->decision != AUDIT_ALLOW && r->decision != AUDIT_WOULD_DENY) || r->err != 0)) {
+		fail(&c, "an intent that was not allowed, or failed");
 		goto bad;
 	}
 	return 0;

@@ -46,6 +46,11 @@ struct audit_rec {
 	int has_time;	      /* time was not null */
 	struct timespec when; /* UTC, microseconds */
 	char session[AUDIT_NAME_MAX + 1]; /* "" for null or absent (version 1) */
+	/* A change written ahead (docs/audit.md, "Write-ahead"): its intent
+	 * or its outcome, and the request's number in its session; NONE and
+	 * -1 for any other record. */
+	enum audit_phase phase;
+	int64_t req;
 	char mode[AUDIT_NAME_MAX + 1];
 	char op[AUDIT_NAME_MAX + 1];
 	int64_t pid, tid, uid, gid;

@@ -1056,7 +1056,9 @@ audit_write(struct audit *a, const struct audit_event *ev)
 	char stack[8192], *heap = NULL;
 	int r = 0, saved = 0, w;
 
-	if (ev->session != NULL)
+	/* A change is counted once, by its outcome: its intent is no
+	 * request of its own. */
+	if (ev->session != NULL && ev->phase != AUDIT_PHASE_INTENT)
 		__atomic_fetch_add(&ev->session->n[decision_index(ev)], 1, __ATOMIC_RELAXED);
 
 	for (; a != NULL; a = a->next) {

@@ -247,6 +247,18 @@ struct sessions {
 	uint64_t dropped; /* sessions seen past SESS_MAX */
 };
 
+/* A change whose intent has no outcome in the files read, kept for the
+ * list (the first --top of them). */
+struct unknown {
+	const char *file; /* the name given (kept) */
+	uint64_t line;
+	int has_time;
+	struct timespec when;
+	char session[AUDIT_NAME_MAX + 1], op[AUDIT_NAME_MAX + 1];
+	int64_t req, pid;
+	char *canon, *canon2; /* for people: cut */
+};
+
 struct summary {
 	/* filters */
 	int denied_only;
@@ -261,6 +273,11 @@ struct summary {
 	struct top *paths, *rules, *pids; /* default view; or paths alone for --by */
 	struct sessions *sess;
 	uint64_t nosession; /* records without one (version 1) */
+	/* Changes written ahead: outcomes, and intents without one (the
+	 * first rows of them kept). */
+	uint64_t done, unknown, orphans;
+	size_t rows, nkept;
+	struct unknown *kept;
 };
 
 static int
@@ -443,6 +460,7 @@ count_one(const struct audit_rec *r, void *arg)
 		x->denied += d != 0;
 	}
 	s->n++;
+	s->done += r->phase == AUDIT_PHASE_DONE;
 	s->decisions[r->decision]++;
 	s->complain += r->complain != 0;
 	if (r->has_time) {
@@ -477,6 +495,35 @@ count_one(const struct audit_rec *r, void *arg)
 		break;
 	}
 	top_add(s->paths, k, d);
+	return 0;
+}
+
+/* An intent whose outcome is not in the files read: one request, counted
+ * as count_one() counts it (the same filters), and listed. */
+static int
+unknown_one(const struct audit_rec *r, const struct audit_read_place *at, void *arg)
+{
+	struct summary *s = arg;
+	struct unknown *u;
+	uint64_t n = s->n;
+
+	count_one(r, arg);
+	if (s->n == n)
+		return 0; /* filtered out */
+	s->unknown++;
+	if (s->nkept == s->rows)
+		return 0;
+	u = &s->kept[s->nkept++];
+	u->file = at->name;
+	u->line = at->line;
+	u->has_time = r->has_time;
+	u->when = r->when;
+	memcpy(u->session, r->session, sizeof(u->session));
+	memcpy(u->op, r->op, sizeof(u->op));
+	u->req = r->req;
+	u->pid = r->pid;
+	u->canon = text_copy(r->canon != NULL ? r->canon : r->path);
+	u->canon2 = text_copy(r->canon2 != NULL ? r->canon2 : r->path2);
 	return 0;
 }
 
@@ -737,6 +784,74 @@ json_sessions(const struct sessions *t, size_t rows)
 	free(v);
 }
 
+/* Changes written ahead: how many, and those whose outcome is unknown. */
+static void
+print_ahead(const struct summary *s)
+{
+	const struct unknown *u;
+	size_t i;
+
+	printf("changes written ahead: %" PRIu64 " with their outcome, %" PRIu64
+	       " outcome unknown\n",
+	    s->done, s->unknown);
+	if (s->orphans > 0)
+		printf("  (%" PRIu64 " outcome%s without its intent in the files read: an earlier "
+		       "file of the set not given)\n",
+		    s->orphans, s->orphans == 1 ? "" : "s");
+	if (s->unknown == 0)
+		return;
+	printf("outcome unknown (intent, no outcome: its broker stopped in between; whether the "
+	       "change was made, the file system tells):\n");
+	for (i = 0; i < s->nkept; i++) {
+		u = &s->kept[i];
+		printf("  ");
+		out_text(stdout, u->file);
+		printf(":%" PRIu64 "  ", u->line);
+		if (u->has_time)
+			put_time(stdout, &u->when);
+		else
+			printf("%-20s", "?");
+		printf("  session %s req %" PRId64 " pid %" PRId64 "  %s ",
+		    u->session[0] != '\0' ? u->session : "-", u->req, u->pid, u->op);
+		out_text(stdout, u->canon != NULL ? u->canon : "?");
+		if (u->canon2 != NULL) {
+			printf(" -> ");
+			out_text(stdout, u->canon2);
+		}
+		putchar('\n');
+	}
+	if (s->unknown > s->nkept)
+		printf("  ... %" PRIu64 " more\n", s->unknown - s->nkept);
+}
+
+static void
+json_ahead(const struct summary *s)
+{
+	const struct unknown *u;
+	size_t i;
+
+	printf("\"ahead\":{\"done\":%" PRIu64 ",\"unknown\":%" PRIu64 ",\"orphans\":%" PRIu64
+	       ",\"list\":[",
+	    s->done, s->unknown, s->orphans);
+	for (i = 0; i < s->nkept; i++) {
+		u = &s->kept[i];
+		printf("%s{", i ? "," : "");
+		out_json_field(stdout, "file", u->file);
+		printf(",\"line\":%" PRIu64 ",\"time\":", u->line);
+		json_time(u->has_time ? &u->when : NULL);
+		printf(",\"session\":");
+		json_or_null(u->session[0] != '\0' ? u->session : NULL);
+		printf(",\"req\":%" PRId64 ",\"pid\":%" PRId64 ",\"op\":", u->req, u->pid);
+		out_json(stdout, u->op);
+		printf(",");
+		out_json_field(stdout, "canon", u->canon);
+		printf(",");
+		out_json_field(stdout, "canon2", u->canon2);
+		printf("}");
+	}
+	printf("]},");
+}
+
 static void
 audit_usage(FILE *f)
 {
@@ -809,6 +924,7 @@ report(const struct summary *s, const struct audit_read_stats *st, size_t rows, 
 		for (i = 0; i < 4; i++)
 			printf("%s\"%s\":%" PRIu64, i ? "," : "", dn[i], s->decisions[i]);
 		printf("},\"complain\":%" PRIu64 ",", s->complain);
+		json_ahead(s);
 		json_sessions(s->sess, rows);
 		if (s->by == BY_NONE) {
 			json_table("denied_paths", s->paths, rows, 0);
@@ -837,6 +953,8 @@ report(const struct summary *s, const struct audit_read_stats *st, size_t rows, 
 	    s->decisions[AUDIT_ERROR]);
 	if (s->complain)
 		printf("complain mode: %" PRIu64 " records\n", s->complain);
+	if (s->done + s->unknown + s->orphans > 0)
+		print_ahead(s);
 	if (s->session != NULL) {
 		struct sess *x = s->sess->n > 0 ? s->sess->v[0] : NULL;
 
@@ -1001,12 +1119,24 @@ cmd_audit(int argc, char **argv)
 
 		s.paths->title = titles[s.by];
 	}
+	s.rows = (size_t)rows;
+	if ((s.kept = calloc(s.rows, sizeof(*s.kept))) == NULL)
+		fatal("audit: memory");
+	af.unknown = unknown_one;
 	for (i = optind; i == optind || i < argc; i++)
 		if (audit_files_read(&af, i < argc ? argv[i] : "-", count_one, &s) == -1)
 			status = 1;
+	if (audit_files_end(&af, &s) == -1)
+		fatal("audit: memory");
+	s.orphans = af.ahead.orphans;
 	report(&s, &af.st, (size_t)rows, json);
 	if (status == 0 && audit_files_damaged(&af.st))
 		status = 3;
+	for (i = 0; (size_t)i < s.nkept; i++) {
+		free(s.kept[i].canon);
+		free(s.kept[i].canon2);
+	}
+	free(s.kept);
 	sess_free(s.sess);
 	free(s.sess);
 	top_free(s.paths);

@@ -41,49 +41,52 @@ struct gather {
 	struct learn l;
 	struct audit_files *af;
 	const char *file;  /* the file being read, for the rules' comments */
-	uint64_t base;	   /* lines read before it */
-	uint64_t cb_lines; /* lines read when the last record used came */
-	uint64_t cb_other; /* and lines that were no record */
+	/* The names read and how the rules' comments show them, for the
+	 * intents whose outcome is unknown, which come at the end. */
+	const char *names[LEARN_FROM_MAX + 1], *shown[LEARN_FROM_MAX + 1];
+	size_t nnames;
 };
 
+/* Each line as it turned out to be, with its place: a record's (a change's
+ * outcome stands for its intent, held by the reading) is learned from. */
 static int
-take_record(const struct audit_rec *r, void *arg)
+take_line(const struct audit_line *l, void *arg)
 {
 	struct gather *g = arg;
-	/* The record's line: it is passed on once the next line has been read
-	 * (audit_read_stream()), so one line back; read_file() corrects the
-	 * last one of a file, passed on at its end. */
-	uint64_t lines = g->af->st.lines;
-	uint64_t other = g->af->st.bad + g->af->st.torn + g->af->st.events;
-	int used = learn_record(&g->l, r, g->file, lines - g->base - 1);
 
-	if (used == -1)
+	if (l->rec == NULL || l->kind == AUDIT_LINE_EVENT || l->rec->phase == AUDIT_PHASE_INTENT)
+		return 0;
+	if (learn_record(&g->l, l->rec, g->file, l->at.line) == -1)
 		fatal("learn: memory");
-	if (used) {
-		g->cb_lines = lines;
-		g->cb_other = other;
-	}
 	return 0;
 }
 
-/* Read one file; the last record of it, when the reading passed it on at
- * the very end, is on the last line itself. */
+/* A change's intent without its outcome (its broker stopped in between):
+ * used as its outcome would be, counted once. */
+static int
+take_unknown(const struct audit_rec *r, const struct audit_read_place *at, void *arg)
+{
+	struct gather *g = arg;
+	const char *file = at->name;
+	size_t i;
+
+	for (i = 0; i < g->nnames; i++)
+		if (g->names[i] == at->name)
+			file = g->shown[i];
+	if (learn_record(&g->l, r, file, at->line) == -1)
+		fatal("learn: memory");
+	return 0;
+}
+
 static int
 read_file(struct gather *g, const char *name, const char *shown)
 {
-	uint64_t seq0 = g->l.used;
-	size_t i;
-	int r;
-
 	g->file = shown;
-	g->base = g->af->st.lines;
-	r = audit_files_read(g->af, name, take_record, g);
-	if (g->l.used > seq0 && g->af->st.lines == g->cb_lines &&
-	    g->af->st.bad + g->af->st.torn + g->af->st.events == g->cb_other)
-		for (i = 0; i < g->l.n; i++)
-			if (g->l.v[i].first.seq == g->l.used)
-				g->l.v[i].first.line++;
-	return r;
+	if (g->nnames < LEARN_FROM_MAX + 1) {
+		g->names[g->nnames] = name;
+		g->shown[g->nnames++] = shown;
+	}
+	return audit_files_read(g->af, name, NULL, g);
 }
 
 /* Run COMMAND under `filebroker run --complain`; its stdout goes to our
@@ -218,6 +221,8 @@ cmd_learn(int argc, char **argv)
 	memset(&g, 0, sizeof(g));
 	memset(&af, 0, sizeof(af));
 	af.tool = "learn";
+	af.unknown = take_unknown;
+	af.line = take_line;
 	g.af = &af;
 	if (learn_init(&g.l) == -1)
 		fatal("learn: memory");
@@ -338,6 +343,8 @@ cmd_learn(int argc, char **argv)
 	for (i = 0; i < nfrom; i++)
 		if (read_file(&g, from[i], strcmp(from[i], "-") == 0 ? "stdin" : from[i]) == -1)
 			status = 1;
+	if (audit_files_end(&af, &g) == -1)
+		fatal("learn: memory");
 	if (audit_files_damaged(&af.st)) {
 		fputs("filebroker: learn: skipped ", stderr);
 		audit_files_describe(stderr, "", &af.st);

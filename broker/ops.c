@@ -67,8 +67,11 @@ record_flags(const struct op_def *def, const struct request *req)
 	return v;
 }
 
+/* The request's record, or with phase AUDIT_PHASE_INTENT its intent (a
+ * change written ahead: ops_intent()). */
 static void
-record(struct opctx *c, const struct op_def *def, const struct timespec *t0, int err)
+record(struct opctx *c, const struct op_def *def, const struct timespec *t0, int err,
+    enum audit_phase phase)
 {
 	struct audit_event ev;
 
@@ -107,12 +110,16 @@ record(struct opctx *c, const struct op_def *def, const struct timespec *t0, int
 	ev.denied_access = c->denied_access;
 	ev.denied_second = c->denied_second;
 	ev.session = c->s->sess;
+	ev.phase = phase;
+	ev.req = c->reqno;
 
-	if (c->decided && !c->allowed && !c->waived)
+	/* An intent (complain mode's would-deny) is said once, by its
+	 * outcome: no hint, no count, no denial line. */
+	if (phase != AUDIT_PHASE_INTENT && c->decided && !c->allowed && !c->waived)
 		private_tmp_denied(c->s->tmp, ev.canon, ev.access, ev.rule);
 	/* Counted for the summary; without a sink, a line on stderr for
 	 * each distinct denial (denials.h). */
-	if (c->decided && !c->allowed)
+	if (phase != AUDIT_PHASE_INTENT && c->decided && !c->allowed)
 		denials_note(c->s, &ev);
 	if (c->s->audit == NULL)
 		return;
@@ -125,6 +132,25 @@ record(struct opctx *c, const struct op_def *def, const struct timespec *t0, int
 			    audit_failed(c->s->audit) ? audit_failed(c->s->audit) : "sink");
 		c->s->audit_broken = 1;
 	}
+}
+
+int
+ops_intent(struct opctx *c)
+{
+	const struct op_def *def = &ops_defs[c->req->op];
+
+	if (!(def->record & REC_AHEAD))
+		fatalx("%s: a change its row does not write ahead", def->name);
+	if (c->s->audit == NULL || c->intent)
+		return 0;
+	/* The write(2) completed: the intent is in the kernel, which a broker
+	 * killed now cannot take back.  With --audit-sync it is on disk too,
+	 * before the change can be. */
+	record(c, def, c->t0, 0, AUDIT_PHASE_INTENT);
+	if (c->s->audit_broken || ops_audit_sync(c->s) == -1)
+		return EIO;
+	c->intent = 1;
+	return 0;
 }
 
 int
@@ -196,7 +222,9 @@ ops_handle(struct session *s, const struct request *req, const struct timespec *
 	c.rule = NULL;
 	c.denied_access = 0;
 	c.denied_second = 0;
-	s->nrequests++;
+	c.t0 = t0;
+	c.reqno = ++s->nrequests;
+	c.intent = 0;
 
 	err = run_handler(&c, def);
 	/* /proc/PID: only the asking process's own, while it is still the
@@ -215,7 +243,7 @@ ops_handle(struct session *s, const struct request *req, const struct timespec *
 	if (c.decided && !c.allowed)
 		s->ndenied++;
 	if (def->record & REC_ON)
-		record(&c, def, t0, err);
+		record(&c, def, t0, err, c.intent ? AUDIT_PHASE_DONE : AUDIT_PHASE_NONE);
 	if (s->audit_broken && err == 0 && s->audit != NULL && def->withhold) {
 		/* The record for this very request failed: nothing it would
 		 * have granted leaves.  (A change already made to the

@@ -44,6 +44,8 @@ op_utimes(struct opctx *c)
 		e = now ? EACCES : EPERM;
 		goto out;
 	}
+	if ((e = ops_intent(c)) != 0)
+		goto out;
 	e = utimensat(w.fd, "", t, AT_EMPTY_PATH) == -1 ? errno : 0;
 out:
 	walk_release(&w);
@@ -90,6 +92,8 @@ op_chmod(struct opctx *c)
 	 * under it. */
 	bound = S_ISDIR(w.st.st_mode) ? ops_folder_bound(d.create_mode) : (mode_t)d.create_mode;
 	mode &= bound | S_ISGID | S_ISVTX;
+	if ((e = ops_intent(c)) != 0)
+		goto out;
 	path_udec(num, sizeof(num), (unsigned long)w.fd);
 	e = fchmodat(c->s->fs.selffd, num, mode, 0) == -1 ? errno : 0;
 out:
@@ -119,6 +123,8 @@ op_truncate(struct opctx *c)
 		e = S_ISDIR(w.st.st_mode) ? EISDIR : EINVAL;
 		goto out;
 	}
+	if ((e = ops_intent(c)) != 0)
+		goto out;
 	/* O_NONBLOCK: a lease on the file makes it EAGAIN, not a wait
 	 * (ops.c, open_existing()). */
 	if ((fd = walk_reopen(&c->s->fs, &w, O_WRONLY | O_NONBLOCK)) == -1) {

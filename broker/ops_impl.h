@@ -37,7 +37,23 @@ struct opctx {
 	const char *rule;
 	unsigned denied_access; /* the first policy denial: the access asked */
 	int denied_second;	/* of canon2 (1) or canon (0), for the hint */
+	const struct timespec *t0; /* when the request arrived (ops_handle()) */
+	uint64_t reqno;		   /* its number in the session ("req") */
+	int intent;		   /* its intent is in the trail (ops_intent()) */
 };
+
+/*
+ * Write-ahead: called by a handler right before the system call that
+ * changes the file system (its row has REC_AHEAD), once the request is
+ * decided.  The request's intent record, with its decision and rule, goes
+ * to the sink (and is synced, with --audit-sync) before the change, so that
+ * a broker killed at any moment leaves no change without a record; the
+ * record ops_handle() writes at the end is then its outcome.  0 (also
+ * without a sink, and when the intent is already written: a retry), or
+ * EIO: the intent could not be written, the change must not be made (the
+ * failure is logged once and the session fails closed, as for any record).
+ */
+int ops_intent(struct opctx *c);
 
 /* Set dst (c->canon or c->canon2) to w's canonical path, with its fold
  * bits. */

@@ -65,6 +65,8 @@ make_marked(struct opctx *c, const struct walk *w, mode_t type, mode_t mode)
 	int dir = type == S_IFDIR, fd, e;
 	struct stat st;
 
+	if ((e = ops_intent(c)) != 0)
+		return e;
 	if ((dir ? mkdirat(w->dirfd, w->name, 0) : mknodat(w->dirfd, w->name, type, 0)) == -1)
 		return errno;
 	fd = openat(w->dirfd, w->name, O_PATH | O_NOFOLLOW | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
@@ -161,7 +163,7 @@ op_symlink(struct opctx *c)
 		return ENOENT;
 	if ((e = walk_name(c, c->req->path, &w, c->canon, 0)) != 0 || (e = name_taken(c, &w)) != 0)
 		goto out;
-	if ((e = ops_may_create(c, &w, NULL)) != 0)
+	if ((e = ops_may_create(c, &w, NULL)) != 0 || (e = ops_intent(c)) != 0)
 		goto out;
 	if (symlinkat(c->req->path2, w.dirfd, w.name) == -1) {
 		e = errno;
@@ -241,6 +243,8 @@ op_link(struct opctx *c)
 		e = EPERM;
 		goto out;
 	}
+	if ((e = ops_intent(c)) != 0)
+		goto out;
 	path_udec(num, sizeof(num), (unsigned long)from.fd);
 	e = linkat(c->s->fs.selffd, num, to.dirfd, to.name, AT_SYMLINK_FOLLOW) == -1 ? errno : 0;
 out:
@@ -257,7 +261,7 @@ op_remove(struct opctx *c, int flag)
 
 	if ((e = walk_name(c, c->req->path, &w, c->canon, 1)) != 0)
 		goto out;
-	if ((e = ops_may_change(c, &w, POLICY_DELETE, NULL)) != 0)
+	if ((e = ops_may_change(c, &w, POLICY_DELETE, NULL)) != 0 || (e = ops_intent(c)) != 0)
 		goto out;
 	e = unlinkat(w.dirfd, w.name, flag) == -1 ? errno : 0;
 out:
@@ -352,6 +356,8 @@ op_rename(struct opctx *c)
 	}
 	/* The kernel does the replacing, exchanging or refusing on the two
 	 * pinned folders, atomically. */
+	if ((e = ops_intent(c)) != 0)
+		goto out;
 	e = renameat2(from.dirfd, from.name, to.dirfd, to.name, flags) == -1 ? errno : 0;
 out:
 	walk_release(&from);

@@ -46,6 +46,8 @@ open_create(struct opctx *c, struct walk *w, int flags)
 	 * too: what it took is set again, on the descriptor, once the file
 	 * is the worker's. */
 	m = ops_new_mode(c, S_IFREG, c->req->a.open.mode, d.create_mode);
+	if ((e = ops_intent(c)) != 0)
+		return e;
 	fd = openat(w->dirfd, w->name,
 	    (flags & ~O_NOFOLLOW) | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, m);
 	if (fd == -1)
@@ -117,6 +119,12 @@ open_existing(struct opctx *c, struct walk *w, int flags)
 	 * EAGAIN and may ask again.  Cleared again if the worker did not ask
 	 * for it: F_SETFL sets exactly the flags it can change, the worker's. */
 	flags &= ~(O_CREAT | O_EXCL | O_NOFOLLOW);
+	/* O_TRUNC empties a regular file in the open itself (a FIFO or a
+	 * device ignores it): a change, written ahead.  Other opens change
+	 * nothing; what the worker writes through the descriptor is its own,
+	 * and the descriptor leaves only after the record. */
+	if ((flags & O_TRUNC) && t == S_IFREG && (kerr = ops_intent(c)) != 0)
+		return kerr;
 	fd = walk_reopen(&c->s->fs, w, flags | O_NONBLOCK);
 	if (fd == -1)
 		return errno == EWOULDBLOCK ? EAGAIN : errno;

@@ -34,6 +34,9 @@ struct opctx;
 #define REC_ON 0x1u	 /* recorded */
 #define REC_PATH2 0x2u	 /* path2, as asked, and canon2 */
 #define REC_RESOLVE 0x4u /* open's RESOLVE_* bits */
+/* It may change the file system: its handler writes the intent before the
+ * change (ops_intent(), docs/audit.md "Write-ahead"). */
+#define REC_AHEAD 0x8u
 
 /* The uint32_t of union op_args a record shows as its "flags": SHOWS(m)
  * for member m (open.flags, chmod.mode, ...); 0 for none. */

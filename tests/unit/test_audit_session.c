@@ -248,6 +248,12 @@ test_session_file(void **state)
 	}
 	ev.allowed = 1;
 	ev.rule = "p.policy:3";
+	/* A change's intent is no request of its own: its outcome counts. */
+	ev.phase = AUDIT_PHASE_INTENT;
+	ev.req = 9;
+	assert_int_equal(audit_write(a, &ev), 0);
+	assert_int_equal(s->n[0], 1);
+	ev.phase = AUDIT_PHASE_DONE;
 	assert_int_equal(audit_write(a, &ev), 0);
 	assert_int_equal(s->n[0], 2);
 	assert_int_equal(s->n[1], 1);
@@ -267,7 +273,7 @@ test_session_file(void **state)
 	    0);
 	fclose(f);
 	assert_int_equal(st.bad + st.torn, 0);
-	assert_string_equal(seen.kinds, "SRRRRRE");
+	assert_string_equal(seen.kinds, "SRRRRRRE");
 	/* What the broker took from itself: its ids, its folder, and the
 	 * program /proc says runs as pid (this test). */
 	assert_int_equal(seen.start.invoker_uid, getuid());

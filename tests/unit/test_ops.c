@@ -598,6 +598,185 @@ test_new_modes(void **state)
 	assert_int_equal(mode_of("m/unseen"), 0644);
 }
 
+/* The audit file's lines: how many, and line i from the end (1: the
+ * last) into buf. */
+static size_t
+audit_lines(int back, char *buf, size_t size)
+{
+	static char all[1 << 20];
+	size_t n = 0, i, len;
+	ssize_t got;
+	char *line[4096];
+	int fd;
+
+	assert_true((fd = open(auditpath, O_RDONLY)) >= 0);
+	got = read(fd, all, sizeof(all) - 1);
+	close(fd);
+	assert_true(got > 0 && (size_t)got < sizeof(all) - 1);
+	all[got] = '\0';
+	for (i = 0, line[0] = all; i < (size_t)got && n < 4095; i++)
+		if (all[i] == '\n')
+			line[++n] = all + i + 1;
+	if (back > 0) {
+		assert_true((size_t)back <= n);
+		len = (size_t)(line[n - back + 1] - line[n - back]) - 1;
+		assert_true(len < size);
+		memcpy(buf, line[n - back], len);
+		buf[len] = '\0';
+	}
+	return n;
+}
+
+/* The request just asked left its intent and then its outcome, of op, with
+ * one number; nothing else. */
+static void
+ahead(size_t before, const char *op)
+{
+	char intent[8192], done[8192], want[64], req[32];
+	const char *p;
+
+	assert_int_equal(audit_lines(0, NULL, 0), before + 2);
+	audit_lines(2, intent, sizeof(intent));
+	audit_lines(1, done, sizeof(done));
+	snprintf(want, sizeof(want), "\"op\":\"%s\"", op);
+	if (strstr(intent, "\"phase\":\"intent\"") == NULL || strstr(intent, want) == NULL ||
+	    strstr(intent, "\"errno\":null") == NULL ||
+	    strstr(done, "\"phase\":\"done\"") == NULL || strstr(done, want) == NULL)
+		fail_msg("no intent and outcome of %s:\n%s\n%s", op, intent, done);
+	assert_non_null(p = strstr(intent, "\"req\":"));
+	snprintf(req, sizeof(req), "%.*s,", (int)strcspn(p, ","), p);
+	assert_non_null(strstr(done, req));
+}
+
+/* The request just asked left one record, without a phase. */
+static void
+alone(size_t before)
+{
+	char last[8192];
+
+	assert_int_equal(audit_lines(0, NULL, 0), before + 1);
+	audit_lines(1, last, sizeof(last));
+	if (strstr(last, "\"phase\"") != NULL || strstr(last, "\"req\"") != NULL)
+		fail_msg("a record of its own with a phase: %s", last);
+}
+
+/* Write-ahead (docs/audit.md): every change has its intent written before
+ * it and its outcome after; what changes nothing, or is refused, one
+ * record. */
+static void
+test_write_ahead(void **state)
+{
+	struct timespec t[2] = { { 1000, 0 }, { 1000, 0 } };
+	union op_args a;
+	size_t n;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.mkdir.mode = 0755;
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "d/wa", NULL, &a), 0);
+	ahead(n, "mkdir");
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(open_at("d/wa/f", O_WRONLY | O_CREAT | O_EXCL, 0644), 0);
+	close(res.fd);
+	ahead(n, "open");
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(open_at("d/wa/f", O_WRONLY | O_TRUNC, 0), 0);
+	close(res.fd);
+	ahead(n, "open");
+	memset(&a, 0, sizeof(a));
+	a.chmod.mode = 0600;
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_CHMOD, "d/wa/f", NULL, &a), 0);
+	ahead(n, "chmod");
+	memset(&a, 0, sizeof(a));
+	a.truncate.length = 3;
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_TRUNCATE, "d/wa/f", NULL, &a), 0);
+	ahead(n, "truncate");
+	memset(&a, 0, sizeof(a));
+	a.utimes.times = t;
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_NOTIFY, OP_UTIMES, "d/wa/f", NULL, &a), 0);
+	ahead(n, "utimes");
+	memset(&a, 0, sizeof(a));
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_NOTIFY, OP_LINK, "d/wa/f", "d/wa/h", &a), 0);
+	ahead(n, "link");
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_RENAME, "d/wa/h", "d/wa/g", &a), 0);
+	ahead(n, "rename");
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_SYMLINK, "d/wa/s", "g", &a), 0);
+	ahead(n, "symlink");
+	a.mknod.mode = S_IFIFO | 0600;
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_NOTIFY, OP_MKNOD, "d/wa/p", NULL, &a), 0);
+	ahead(n, "mknod");
+	memset(&a, 0, sizeof(a));
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_UNLINK, "d/wa/p", NULL, &a), 0);
+	ahead(n, "unlink");
+
+	/* What changes nothing: reads, a write without O_TRUNC (what is
+	 * written through the descriptor is the worker's, and the descriptor
+	 * leaves after the record), a stat; what is refused or fails before
+	 * anything is done. */
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(open_at("d/a.txt", O_RDONLY, 0), 0);
+	close(res.fd);
+	alone(n);
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(open_at("d/wa/f", O_WRONLY | O_APPEND, 0), 0);
+	close(res.fd);
+	alone(n);
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_STAT, "d/wa/f", NULL, &a), 0);
+	alone(n);
+	a.mkdir.mode = 0755;
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "ro/wa", NULL, &a), EACCES);
+	alone(n);
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "d/wa", NULL, &a), EEXIST);
+	alone(n);
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_UNLINK, "d/wa/none", NULL, &a), ENOENT);
+	alone(n);
+}
+
+/* An intent that cannot be written: the change is not made, the request
+ * fails with EIO, and so does every later one (fail closed). */
+static void
+test_intent_fails(void **state)
+{
+	struct audit *keep = s.audit, *broken;
+	union op_args a;
+	char p[PATH_MAX];
+	struct stat st;
+	int pfd[2];
+
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	assert_int_equal(pipe(pfd), 0);
+	/* Its open record goes into the pipe; then nobody reads. */
+	assert_int_equal(audit_open_fd(pfd[1], AUDIT_JSON, &broken), 0);
+	close(pfd[0]);
+	s.audit = broken;
+	memset(&a, 0, sizeof(a));
+	a.mkdir.mode = 0755;
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "d/never", NULL, &a), EIO);
+	path_of(p, sizeof(p), "d/never");
+	assert_int_equal(lstat(p, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_true(s.audit_broken);
+	assert_int_equal(open_at("d/never", O_WRONLY | O_CREAT | O_EXCL, 0600), EIO);
+	assert_int_equal(lstat(p, &st), -1);
+	s.audit = keep;
+	s.audit_broken = 0;
+	audit_close(broken);
+}
+
 static void
 test_admit_and_counts(void **state)
 {
@@ -626,6 +805,8 @@ main(void)
 		cmocka_unit_test(test_link_rule),
 		cmocka_unit_test(test_mknod),
 		cmocka_unit_test(test_new_modes),
+		cmocka_unit_test(test_write_ahead),
+		cmocka_unit_test(test_intent_fails),
 		cmocka_unit_test(test_admit_and_counts),
 	};
 

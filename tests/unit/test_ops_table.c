@@ -38,6 +38,7 @@
 #include "confine.h"
 #include "notify_call.h"
 #include "ops_table.h"
+#include "policy.h"
 #include "proto.h"
 #include "seccomp_filter.h"
 
@@ -122,7 +123,16 @@ test_rows_complete(void **state)
 		for (o2 = 0; o2 < op; o2++)
 			if (strcmp(ops_defs[o2].name, d->name) == 0)
 				fail_msg("two rows are called %s", d->name);
+		/* What writes, makes or removes is written ahead, and is
+		 * recorded (docs/audit.md, "Write-ahead"); open decides its
+		 * access from its flags, and writes ahead a create or O_TRUNC. */
+		if ((d->access & (POLICY_WRITE | POLICY_CREATE | POLICY_DELETE)) != 0 &&
+		    (d->record & (REC_ON | REC_AHEAD)) != (REC_ON | REC_AHEAD))
+			fail_msg("%s changes the file system but is not written ahead", d->name);
+		if ((d->record & REC_AHEAD) && d->access == 0 && op != OP_OPEN)
+			fail_msg("%s is written ahead but changes nothing", d->name);
 	}
+	assert_true(ops_defs[OP_OPEN].record & REC_AHEAD);
 	assert_int_equal(ops_of_wire(FB_MSG_OPENV), OP_COUNT);
 	assert_int_equal(ops_of_wire(FB_MSG_LISTENER), OP_COUNT);
 	assert_int_equal(ops_of_wire(0), OP_COUNT);
