@@ -321,9 +321,13 @@ bench-deps:
 	@sh scripts/bench.sh deps
 
 # make soak: an honest worker served beside hostile ones (tests/soak/soak.sh),
-# SOAK_SECONDS per run (default 180), quiet then loaded; docs/bench.md.
+# SOAK_SECONDS per run (default 180), quiet then loaded; docs/bench.md.  Then
+# the write-ahead test's long form: a broker killed WAL_KILLS times (default
+# 300) under a stream of changes (tests/integration/audit_wal.sh, 30 in make
+# check).
 soak: all $(HELPER_BIN)
 	@B=$(B) sh tests/soak/soak.sh $(or $(SOAK_SECONDS),180)
+	@B=$(B) FB_WAL_KILLS=$(or $(WAL_KILLS),300) sh tests/integration/audit_wal.sh
 
 .PHONY: soak
 
