@@ -195,6 +195,35 @@ hint_explain(const struct audit_event *ev, struct out *o)
 	out_str(o, " shows where, and the rule to add");
 }
 
+/*
+ * The pattern that names subject in a rule, escaped, into pat: the asker's
+ * own /proc/PID as /proc/self, and its /proc/PID/task/TID
+ * (/proc/thread-self) as /proc/self/task/ and a wildcard, which a policy
+ * can say for every worker, where the numbers are this process's only.
+ * 0, or -1 for a path no pattern names.
+ */
+static int
+rule_pattern(const char *subject, pid_t pid, pid_t tid, char *pat, size_t size)
+{
+	char mine[64];
+	const char *prefix = "";
+	int m, n;
+
+	if (pid > 0 && tid > 0 &&
+	    (m = snprintf(mine, sizeof(mine), "/proc/%ld/task/%ld", (long)pid, (long)tid)) > 0 &&
+	    strncmp(subject, mine, (size_t)m) == 0 && (subject[m] == '/' || subject[m] == '\0')) {
+		prefix = "/proc/self/task/*";
+		subject += m;
+	} else if (pid > 0 && (m = snprintf(mine, sizeof(mine), "/proc/%ld", (long)pid)) > 0 &&
+	    strncmp(subject, mine, (size_t)m) == 0 && (subject[m] == '/' || subject[m] == '\0')) {
+		prefix = "/proc/self";
+		subject += m;
+	}
+	if ((n = snprintf(pat, size, "%s", prefix)) < 0 || (size_t)n >= size)
+		return -1;
+	return subject[0] == '\0' ? 0 : hint_pattern(subject, pat + n, size - (size_t)n);
+}
+
 /* "; hint: allow ACCESS PATTERN[, or include @X]" for a denial by no rule. */
 static void
 hint_default(const struct policy *p, const struct audit_event *ev, struct out *o)
@@ -221,7 +250,7 @@ hint_default(const struct policy *p, const struct audit_event *ev, struct out *o
 			miss |= bit;
 	if (miss == 0)
 		miss = want;
-	if (miss == 0 || hint_pattern(subject, pat, sizeof(pat)) == -1) {
+	if (miss == 0 || rule_pattern(subject, hint_pid(ev), hint_tid(ev), pat, sizeof(pat)) == -1) {
 		out_str(o,
 		    "; hint: no pattern names this path exactly (control characters or "
 		    "bytes that are not UTF-8: write ? for each)");

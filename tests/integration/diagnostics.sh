@@ -139,9 +139,26 @@ fi
 if [ "$(id -u)" -eq 0 ]; then
 	chmod 700 "$T/private"
 	expect "a COMMAND the worker's user may not reach: the folder named" \
-		"may not enter $T/private \\(mode 0700" run -- "$T/private/u.sh"
+		"may not enter $T/private \\(mode 0700.*, or give another --user$" run -- "$T/private/u.sh"
 	chmod 755 "$T/private"
+	# COMMAND on PATH as the worker's user finds it: a root broker's PATH
+	# that names a folder only root may enter (/root/bin) is passed over.
+	mkdir -p "$T/rootbin" "$T/pubbin"
+	printf '#!/bin/sh\necho from-rootbin\n' >"$T/rootbin/fbwhich"
+	printf '#!/bin/sh\necho from-pubbin\n' >"$T/pubbin/fbwhich"
+	chmod 755 "$T/rootbin/fbwhich" "$T/pubbin/fbwhich" "$T/pubbin"
+	chmod 700 "$T/rootbin"
+	expect "COMMAND found on PATH as the worker's user would: past a folder it may not enter" \
+		"^from-pubbin\$" env PATH="$T/rootbin:$T/pubbin:$PATH" sh -c "cd '$D' && '$FB' run --policy '$P' -- fbwhich"
 fi
+
+# The worker's own /proc/PID is named as a policy names it, for every worker.
+expect "a hint for the asker's own /proc files says /proc/self" \
+	"denied stat of \"/proc/self/environ\".*hint: allow stat /proc/self/environ\$" \
+	run -- sh -c 'test -e /proc/self/environ'
+expect "and /proc/thread-self as /proc/self/task/*" \
+	"denied stat of \"/proc/thread-self/environ\".*hint: allow stat /proc/self/task/\\*/environ\$" \
+	run -- sh -c 'test -e /proc/thread-self/environ'
 
 # The worker's own 127 and 126: the program it was refused.
 expect "exit 127: the program a shell was refused, and its rule" \
