@@ -61,6 +61,12 @@ printf 'include @runtime\ninclude @shell\nallow stat %s/a.txt\n' "$D" >"$T/stat.
 expect "a target the worker may stat is shown, with its rule" \
 	"denied open of \"$T/hidden/to-visible\" \\(resolved \"$D/a.txt\"\\) \\(read\\).*hint: allow read $D/a.txt\$" \
 	sh -c "cd '$D' && '$FB' run --policy '$T/stat.policy' -- cat '$T/hidden/to-visible'"
+# A link the worker may stat: readlink would tell it where it leads (read
+# of /etc and /etc/os-release, a link to /usr/lib/os-release).
+ln -s "$T/secret/k9target.txt" "$D/to-secret"
+expect "a link the worker may read is followed in the line, with its rule" \
+	"denied open of \"$D/to-secret\" \\(resolved \"$T/secret/k9target.txt\"\\) \\(read\\).*hint: allow read $T/secret/k9target.txt\$" \
+	run -- cat "$D/to-secret"
 expect "\"..\" is no secret" "\\(resolved \"/etc/hostname\"\\).*hint: allow read /etc/hostname\$" \
 	run -- cat "$D/../../../../../../../../etc/hostname"
 
