@@ -792,6 +792,28 @@ cmd_run(int argc, char **argv)
 	}
 
 	memset(&s, 0, sizeof(s));
+	memset(&ws, 0, sizeof(ws));
+	if (geteuid() == 0) {
+		struct passwd *pw;
+
+		errno = 0;
+		if ((pw = getpwnam(user != NULL ? user : "nobody")) == NULL)
+			fatalx("run: no such user: %s", user != NULL ? user : "nobody");
+		ws.set_user = 1;
+		ws.uid = pw->pw_uid;
+		ws.gid = pw->pw_gid;
+		s.chown_new = pw->pw_uid != 0;
+	} else {
+		if (user != NULL)
+			fatalx("run: --user needs root");
+		ws.uid = getuid();
+		ws.gid = getgid();
+	}
+	s.uid = ws.uid;
+	s.gid = ws.gid;
+	/* COMMAND is found on PATH as the worker's user will find it. */
+	if (ws.set_user)
+		worker_find_as(ws.uid, ws.gid);
 	/* The private temporary folder first: the policy names it.  Printing
 	 * makes none, and shows its name's form. */
 	if (!no_tmp) {
@@ -852,25 +874,6 @@ cmd_run(int argc, char **argv)
 	if (fsctx_init(&s.fs) == -1)
 		fatal("opening / and /proc/self/fd");
 
-	memset(&ws, 0, sizeof(ws));
-	if (geteuid() == 0) {
-		struct passwd *pw;
-
-		errno = 0;
-		if ((pw = getpwnam(user != NULL ? user : "nobody")) == NULL)
-			fatalx("run: no such user: %s", user != NULL ? user : "nobody");
-		ws.set_user = 1;
-		ws.uid = pw->pw_uid;
-		ws.gid = pw->pw_gid;
-		s.chown_new = pw->pw_uid != 0;
-	} else {
-		if (user != NULL)
-			fatalx("run: --user needs root");
-		ws.uid = getuid();
-		ws.gid = getgid();
-	}
-	s.uid = ws.uid;
-	s.gid = ws.gid;
 	if (s.tmp != NULL) {
 		if (private_tmp_give(s.tmp, ws.uid, ws.gid) == -1 || private_tmp_setenv(s.tmp) == -1)
 			fatal("run: the private temporary folder %s", s.tmp->path);
