@@ -242,6 +242,41 @@ else
 	diff "$T/one.policy" "$T/cut.policy" | head -n 5
 fi
 
+# ---- --audit-sync: the intent is on disk before the change begins, an
+# fdatasync between the intent's write and the broker's mkdirat; without
+# it, none (the check tells the two apart).
+if command -v strace >/dev/null 2>&1; then
+	for sync in --audit-sync ""; do
+		D=$W/sync$sync
+		mkdir "$D"
+		chmod 777 "$D"
+		strace -f -qq -s 4096 -e trace=write,writev,fdatasync,mkdirat -o "$T/sync.strace" \
+			"$FB" run $sync --policy "$P" --audit "$T/sync.jsonl" -- "$T/bin/walworker" "$D" 1 \
+			>/dev/null 2>&1
+		out=$(python3 - "$T/sync.strace" <<'PYEOF'
+import re, sys
+lines = open(sys.argv[1], errors="replace").read().splitlines()
+mk = [i for i, l in enumerate(lines) if re.search(r'mkdirat\(\d+, "d\.0", 000\) += 0', l)]
+intent = [i for i, l in enumerate(lines) if 'phase\\":\\"intent' in l and 'op\\":\\"mkdir' in l]
+if len(mk) != 1 or not intent or intent[0] > mk[0]:
+    print("no intent before the mkdirat: %d mkdirat, intents at %s" % (len(mk), intent[:3]))
+else:
+    n = sum(1 for l in lines[intent[0]:mk[0]] if re.search(r"fdatasync\(\d+\) += 0", l))
+    print("synced" if n else "not synced")
+PYEOF
+)
+		want="not synced"
+		[ -n "$sync" ] && want=synced
+		if [ "$out" = "$want" ]; then
+			pass "${sync:-without --audit-sync}: the mkdir's intent $out before the mkdirat"
+		else
+			fail "${sync:-without --audit-sync}: $out"
+		fi
+	done
+else
+	echo "SKIP --audit-sync before the change: no strace"
+fi
+
 # ---- A record that cannot be written: a file size limit cuts the audit
 # file in the middle of a record (the broker ignores SIGXFSZ; a shell's
 # trap '' leaves it so).  Where that record is a change's intent, the
