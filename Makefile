@@ -75,7 +75,9 @@ OPT    := -O2 -g -D_FORTIFY_SOURCE=3
 SANLD  :=
 endif
 
-CPPFLAGS += -D_GNU_SOURCE -Icommon -Iclient -Ipolicy -Ibroker -I$(B)/gen
+BROKER_DIRS := broker broker/base broker/audit broker/core broker/loop broker/transparent \
+	broker/run broker/daemon tools
+CPPFLAGS += -D_GNU_SOURCE -Icommon -Iclient -Ipolicy $(addprefix -I,$(BROKER_DIRS)) -I$(B)/gen
 CFLAGS   += -std=c11 $(OPT) $(WARN) -fPIC -fstack-protector-strong -fstack-clash-protection \
 	-fcf-protection
 LDFLAGS  += $(SANLD) -Wl,-z,relro,-z,now -Wl,--as-needed
@@ -88,7 +90,7 @@ LIBS      = -lseccomp -lcap -lpthread -lz
 COMMON_SRC := $(sort $(wildcard common/*.c))
 POLICY_SRC := $(sort $(wildcard policy/*.c))
 CLIENT_SRC := $(sort $(wildcard client/*.c))
-BROKER_SRC := $(sort $(filter-out broker/main.c,$(wildcard broker/*.c)))
+BROKER_SRC := $(sort $(filter-out broker/main.c,$(wildcard $(BROKER_DIRS:%=%/*.c))))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
@@ -236,7 +238,7 @@ FUZZ_B := build-fuzz
 FUZZ_CORPUS ?= $(FUZZ_B)/corpus
 FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/%.c=%)
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-	-Icommon -Iclient -Ipolicy -Ibroker -I$(B)/gen
+	-Icommon -Iclient -Ipolicy $(addprefix -I,$(BROKER_DIRS)) -I$(B)/gen
 FUZZ_BIN := $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
 # clang is there only after scripts/deps.sh: the targets are built after it.
 fuzz-build:
@@ -331,7 +333,7 @@ soak: all $(HELPER_BIN)
 # lists the files that differ from it and by how many lines, format rewrites
 # them.  Every C file of the tree, tests included.
 FORMAT_SRC := $(sort $(wildcard common/*.[ch] policy/*.[ch] client/*.[ch] client/*/*.[ch] \
-	broker/*.[ch] tests/*/*.[ch] tests/*/*/*.[ch]))
+	$(BROKER_DIRS:%=%/*.[ch]) tests/*/*.[ch] tests/*/*/*.[ch]))
 
 check-format:
 	@sh scripts/format.sh check $(FORMAT_SRC)

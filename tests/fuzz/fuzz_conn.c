@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #include "audit.h"
 #include "ops.h"
 #include "policy.h"
-#include "serve.h"
+#include "loop.h"
 
 static struct session s;
 static struct server *sv;

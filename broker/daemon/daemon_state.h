@@ -13,7 +13,7 @@
 #include "polref.h"
 #include "ratelog.h"
 #include "resolve.h"
-#include "serve.h"
+#include "loop.h"
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77

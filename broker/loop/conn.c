@@ -52,8 +52,8 @@
 #include "log.h"
 #include "ops.h"
 #include "proto.h"
-#include "serve.h"
-#include "serve_impl.h"
+#include "loop.h"
+#include "loop_impl.h"
 #include "task.h"
 #include "wire.h"
 

@@ -21,8 +21,8 @@
 #include "ops.h"
 #include "policy.h"
 #include "polref.h"
-#include "serve.h"
-#include "serve_state.h"
+#include "loop.h"
+#include "daemon_state.h"
 
 static struct uidcount *
 uid_slot(struct serve_state *st, uid_t uid, int create)

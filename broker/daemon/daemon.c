@@ -65,8 +65,8 @@
 #include "ops.h"
 #include "policy.h"
 #include "polref.h"
-#include "serve.h"
-#include "serve_state.h"
+#include "loop.h"
+#include "daemon_state.h"
 #include "sockfile.h"
 #include "systemd.h"
 

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "fdpass.h"
-#include "serve.h"
-#include "serve_impl.h"
+#include "loop.h"
+#include "loop_impl.h"
 
 void
 close_fds(const int *fds, unsigned n)

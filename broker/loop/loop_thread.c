@@ -15,8 +15,8 @@
 
 #include "log.h"
 #include "ops.h"
-#include "serve.h"
-#include "serve_impl.h"
+#include "loop.h"
+#include "loop_impl.h"
 
 /* Arm a one-shot watch for its next event. */
 static void

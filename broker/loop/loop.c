@@ -24,8 +24,8 @@
 #include "fdpass.h"
 #include "log.h"
 #include "ops.h"
-#include "serve.h"
-#include "serve_impl.h"
+#include "loop.h"
+#include "loop_impl.h"
 
 static int server_new_channel(struct session *s, int *fd);
 
