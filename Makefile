@@ -23,7 +23,13 @@
 #                strings) and the cleanup attributes: pure, no system calls
 #   policy/*.c   the pure policy library
 #   client/*.c   libfilebroker (protocol codec, client calls, worker sandbox)
-#   broker/*.c   the privileged process; broker/main.c holds main() alone
+#   broker/*/*.c the privileged process, a folder per layer (docs/design.md,
+#                "Folders"): base/ helpers, audit/ the record, core/ one
+#                request, loop/ the event loop, transparent/ the seccomp
+#                listener, run/ and daemon/ the two commands that serve
+#   tools/*.c    check, explain, learn, audit, status: linked into the same
+#                filebroker binary, never run privileged
+#   broker/main.c main() alone
 #   tests/unit/test_*.c      one cmocka binary each
 #   tests/fuzz/fuzz_*.c      one libFuzzer target each
 #   tests/integration/*.sh   integration tests, run against build/filebroker
@@ -82,8 +88,8 @@ CFLAGS   += -std=c11 $(OPT) $(WARN) -fPIC -fstack-protector-strong -fstack-clash
 	-fcf-protection
 LDFLAGS  += $(SANLD) -Wl,-z,relro,-z,now -Wl,--as-needed
 # libsystemd (the journal audit sink) is dlopen()ed when that sink is asked
-# for, not linked: broker/audit_sink.c says why.  zlib is linked: `audit`
-# and `learn` inflate gzip-compressed rotated files (broker/audit_files.c);
+# for, not linked: broker/audit/audit_sink.c says why.  zlib is linked: `audit`
+# and `learn` inflate gzip-compressed rotated files (tools/audit_files.c);
 # it costs every start about 13,000 cycles of the loader (LD_DEBUG=statistics).
 LIBS      = -lseccomp -lcap -lpthread -lz
 
@@ -114,7 +120,7 @@ all: $(B)/filebroker $(B)/libfilebroker.so $(B)/libfilebroker.a $(B)/filebroker-
 deps:
 	@sh scripts/deps.sh build
 
-# The paths compiled in (broker/run.c finds the preload library in
+# The paths compiled in (broker/run/run.c finds the preload library in
 # FB_PKGLIBDIR, @runtime grants FB_LIBDIR's libfilebroker: an absolute path
 # with no character the policy language treats specially), written at every
 # make but replaced only when they changed, so that the objects that include

@@ -40,7 +40,7 @@ struct session {
 				   of a denial in /tmp (private_tmp_denied());
 				   NULL: none (and always for the daemon) */
 
-	/* Create a new connection to this session; serve.c provides it.
+	/* Create a new connection to this session; loop.c provides it.
 	 * Returns 0 and the worker's end in *fd, or a positive errno. */
 	int (*new_channel)(struct session *s, int *fd);
 	void *serve;

@@ -1,5 +1,5 @@
 /*
- * serve_peer.c: the peers of `filebroker serve` (serve_state.h): accepting
+ * daemon_peer.c: the peers of `filebroker serve` (daemon_state.h): accepting
  * them, who they are (from the kernel: SO_PEERCRED, SO_PEERGROUPS,
  * SO_PEERPIDFD), their limits (per user, --max-rate) and their end.
  */
