@@ -1,7 +1,7 @@
 /*
  * test_audit_pair.c: a change's intent paired with its outcome
- * (broker/audit_pair.c), alone and as the offline tools read files
- * (broker/audit_files.c): by session and request number, an outcome
+ * (tools/audit_pair.c), alone and as the offline tools read files
+ * (tools/audit_files.c): by session and request number, an outcome
  * standing for its pair, an intent without one given back with its place
  * at the end, oldest first, outcomes without their intent counted, the
  * pairs found across the files of a rotation set.

@@ -44,7 +44,7 @@
 #include "policy.h"
 #include "private_tmp.h"
 #include "sandbox.h"
-#include "serve.h"
+#include "loop.h"
 #include "task.h"
 #include "worker.h"
 

@@ -42,7 +42,7 @@ struct session {
 	int tell_rules;		/* --tell-rules: a wire reply to a denial names
 				   the rule that refused it (wire.c) */
 
-	/* Create a new connection to this session; serve.c provides it.
+	/* Create a new connection to this session; loop.c provides it.
 	 * Returns 0 and the worker's end in *fd, or a positive errno. */
 	int (*new_channel)(struct session *s, int *fd);
 	void *serve;
