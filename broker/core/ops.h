@@ -72,7 +72,9 @@ struct session {
  * records say how long a request took), and fill res.  The audit record is written before
  * this returns, so it always precedes the descriptor or answer it grants;
  * if it cannot be written the request fails with EIO and nothing it would
- * have granted is given (a change already made is reported truthfully).
+ * have granted is given (a change already made is reported truthfully).  A
+ * change of the file system has its intent written before it is made
+ * (ops_intent(), ops_impl.h), and this record is then its outcome.
  * An operation the request's front end may not send is EINVAL.
  */
 void ops_handle(struct session *s, const struct request *req, const struct timespec *t0,
