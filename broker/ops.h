@@ -18,6 +18,7 @@ struct audit;
 struct task_ns;
 struct audit_sess;
 struct private_tmp;
+struct exec_grants;
 
 /* One worker session: everything a request is decided and recorded with. */
 struct session {
@@ -36,6 +37,10 @@ struct session {
 	int complain;		/* --complain: a policy denial is recorded as
 				   "would-deny" and the request goes on; the
 				   resolution's safety rules still hold */
+	const struct exec_grants *exec; /* run's: the worker's Landlock exec
+				   grants, which decide its exec records
+				   (ops_exec.c); NULL: the policy does (the
+				   daemon, whose peers made their own) */
 	struct private_tmp *tmp; /* run's private temporary folder, for the hint
 				   of a denial in /tmp (private_tmp_denied());
 				   NULL: none (and always for the daemon) */
