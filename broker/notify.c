@@ -603,9 +603,8 @@ notify_first_exec(int fd, struct notify_first *x)
 {
 	struct seccomp_notif *req = NULL;
 	struct seccomp_notif_resp *resp = NULL;
-	char raw[PATH_MAX], link[32];
+	char raw[PATH_MAX];
 	struct call c;
-	ssize_t k;
 	int rc = -1, ok = 0, saved;
 
 	memset(x, 0, sizeof(*x));
@@ -620,10 +619,7 @@ notify_first_exec(int fd, struct notify_first *x)
 		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &x->t0);
 	x->tid = (pid_t)req->pid;
-	snprintf(link, sizeof(link), "/proc/%ld/exe", (long)x->tid);
-	if ((k = readlink(link, x->exe, sizeof(x->exe) - 1)) > 0)
-		x->exe[k] = '\0';
-	else
+	if (task_exe_read(x->tid, x->exe, sizeof(x->exe)) < 0)
 		x->exe[0] = '\0';
 	ok = req->data.arch == AUDIT_ARCH_X86_64 && call_decode(req, &c) == 0 &&
 	    c.op == OP_EXEC && worker_read_string(x->tid, c.path_addr, raw, sizeof(raw)) == 0 &&

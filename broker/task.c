@@ -356,9 +356,8 @@ task_ids(struct task_cache *c, pid_t tid, struct task_ids *ids)
 	return 0;
 }
 
-/* The target of the host's /proc/PID/exe into buf: its length, or -1. */
-static ssize_t
-exe_read(pid_t pid, char *buf, size_t size)
+ssize_t
+task_exe_read(pid_t pid, char *buf, size_t size)
 {
 	char link[32];
 	ssize_t n;
@@ -380,11 +379,11 @@ task_exe(struct task_cache *c, pid_t tid)
 	/* The slot task_ids() just proved is this thread's, else (a kernel
 	 * before PIDFD_GET_INFO) no cache. */
 	if (e->pidfd == -1 || e->id != tid)
-		return exe_read(tid, c->exe, sizeof(c->exe)) < 0 ? NULL : c->exe;
+		return task_exe_read(tid, c->exe, sizeof(c->exe)) < 0 ? NULL : c->exe;
 	if (e->exe != NULL && e->execer == 0)
 		return e->exe;
 	tgid = e->ids.tgid;
-	if ((n = exe_read(tgid, c->exe, sizeof(c->exe))) < 0)
+	if ((n = task_exe_read(tgid, c->exe, sizeof(c->exe))) < 0)
 		return NULL;
 	/* Its process's exec is over (the thread that asked for it asks
 	 * again), or none is under way: kept. */

@@ -102,6 +102,10 @@ int task_ids(struct task_cache *c, pid_t tid, struct task_ids *ids);
  */
 const char *task_exe(struct task_cache *c, pid_t tid);
 
+/* The target of the host's /proc/PID/exe, uncached, into buf (NUL-ended):
+ * its length, or -1 with errno. */
+ssize_t task_exe_read(pid_t pid, char *buf, size_t size);
+
 /*
  * Thread tid of process tgid asks to exec: what every thread of tgid runs
  * is forgotten.  The exec is the kernel's, after the answer, and may fail,
