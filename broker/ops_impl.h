@@ -3,7 +3,8 @@
  * helpers that walk, decide and guard (ops_ctx.c).  The handlers are in
  * ops_open.c (open), ops_query.c (stat, lstat, access, readlink, statfs,
  * inotify_add_watch), ops_names.c (mkdir, mknod, symlink, link, unlink,
- * rmdir, rename) and ops_attrs.c (utimensat, chmod, truncate); the table
+ * rmdir, rename), ops_attrs.c (utimensat, chmod, truncate) and ops_exec.c
+ * (exec's record); the table
  * that names them is ops_table.c, and ops.c runs them.
  */
 #ifndef FB_OPS_IMPL_H
