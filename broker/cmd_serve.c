@@ -80,7 +80,7 @@ serve_usage(FILE *f)
 	    "                        [--max-peers N] [--max-peers-per-user N]\n"
 	    "                        [--idle-timeout SECONDS] [--max-rate N[/s]]\n"
 	    "                        [--max-burst N] [--max-inflight N] [--threads N]\n"
-	    "                        [-v]\n"
+	    "                        [--tell-rules] [-v]\n"
 	    "\n"
 	    "Serve workers that connect to a listening socket (daemon mode).  Each\n"
 	    "peer is identified by the kernel (SO_PEERCRED, SO_PEERGROUPS) and gets\n"
@@ -133,6 +133,10 @@ serve_usage(FILE *f)
 	    "                         on a slow or hung file system holds up its\n"
 	    "                         thread and its peer, and the other threads serve\n"
 	    "                         the other peers\n"
+	    "  --tell-rules           a peer's call a rule refused gets the rule's name\n"
+	    "                         with its EACCES (fb_last_rule()): every peer\n"
+	    "                         sees the policy's file and line numbers\n"
+	    "                         (default: the errno alone)\n"
 	    "  -v, --verbose          log peers and reloads (twice: debug)\n"
 	    "  -h, --help             show this help\n"
 	    "\n"
@@ -411,6 +415,7 @@ cmd_serve(int argc, char **argv)
 		{ "max-burst", required_argument, NULL, 'B' },
 		{ "max-inflight", required_argument, NULL, 'I' },
 		{ "threads", required_argument, NULL, 'T' },
+		{ "tell-rules", no_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -505,6 +510,9 @@ cmd_serve(int argc, char **argv)
 			if ((st.threads = parse_count("--threads", optarg)) > SERVE_MAX_THREADS)
 				fatalx("serve: --threads takes a number from 1 to %d, not '%s'",
 				    SERVE_MAX_THREADS, optarg);
+			break;
+		case 't':
+			st.tell_rules = 1;
 			break;
 		case 'v':
 			verbose++;

@@ -228,6 +228,12 @@ reach(const char *path, uid_t uid, gid_t gid, struct line *l)
 	return 1;
 }
 
+int
+execdiag_reach(const char *path, uid_t uid, gid_t gid)
+{
+	return reach(path, uid, gid, NULL);
+}
+
 /*
  * name as env finds it on PATH in the worker, into buf: the first file
  * there that the worker's user may run (execvp(3) goes on past one it may
@@ -250,7 +256,7 @@ env_find(const struct study *s, const char *name, char *buf, size_t size)
 		if (dl == 0 || (size_t)snprintf(buf, size, "%.*s/%s", (int)dl, p, name) >= size)
 			continue;
 		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) &&
-		    (!s->set_user || s->uid == 0 || reach(buf, s->uid, s->gid, NULL)))
+		    (!s->set_user || s->uid == 0 || execdiag_reach(buf, s->uid, s->gid)))
 			return 1;
 	}
 	return 0;
@@ -380,7 +386,7 @@ execdiag_study(struct execdiag *d, const struct policy *p, const char *cmd, uid_
 		if (!reach(path, uid, gid, &l)) {
 			put(&l,
 			    "; run it from a folder the worker's user may enter, or give "
-			    "another --user");
+			    "another --user\n");
 			return;
 		}
 		l.len = 0;

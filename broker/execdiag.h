@@ -48,6 +48,13 @@ struct execdiag {
 void execdiag_study(struct execdiag *d, const struct policy *p, const char *cmd, uid_t uid,
     gid_t gid, int set_user);
 
+/*
+ * May a worker of uid and gid run path (absolute, or relative to the
+ * current folder), as the mode bits of the folders on the way and of the
+ * file say (ACLs aside), on a file system not mounted noexec?  1 or 0.
+ */
+int execdiag_reach(const char *path, uid_t uid, gid_t gid);
+
 /* COMMAND could not be exec'd (run exits 126 or 127): one line on stderr
  * with what the study found, if anything. */
 void execdiag_start_failed(const struct execdiag *d);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hint.h"
 #include "json.h"
@@ -89,6 +91,71 @@ lexical(const char *path, pid_t pid, pid_t tid, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
+/*
+ * Could the asker have found canon itself, from lex (absolute, lexically
+ * clean): following it one name at a time as the kernel does, every
+ * symbolic link on the way one the policy lets it stat, so that readlink
+ * tells it where that link leads?  Walked in the broker's own view, at
+ * most 40 links as the kernel's; not under /proc, where the numbers are
+ * the worker's.  1 or 0.
+ */
+static int
+chain_known(const struct policy *p, const char *lex, const char *canon, pid_t pid)
+{
+	char todo[PATH_MAX], cur[PATH_MAX], next[PATH_MAX], target[PATH_MAX];
+	struct policy_decision d;
+	const char *name, *rest;
+	struct stat st;
+	size_t len, links = 0;
+	ssize_t n;
+
+	if (strncmp(lex, "/proc/", 6) == 0 || strcmp(lex, "/proc") == 0 ||
+	    snprintf(todo, sizeof(todo), "%s", lex) >= (int)sizeof(todo))
+		return 0;
+	cur[0] = '\0';
+	for (;;) {
+		for (name = todo; *name == '/'; name++)
+			;
+		if (*name == '\0')
+			break;
+		len = strcspn(name, "/");
+		rest = name + len;
+		if (len == 1 && name[0] == '.') {
+			memmove(todo, rest, strlen(rest) + 1);
+			continue;
+		}
+		if (len == 2 && name[0] == '.' && name[1] == '.') {
+			char *slash = strrchr(cur, '/');
+
+			if (slash != NULL)
+				*slash = '\0';
+			memmove(todo, rest, strlen(rest) + 1);
+			continue;
+		}
+		if (snprintf(next, sizeof(next), "%s/%.*s", cur, (int)len, name) >=
+		    (int)sizeof(next))
+			return 0;
+		if (lstat(next, &st) == -1)
+			return 0;
+		if (S_ISLNK(st.st_mode)) {
+			if (++links > 40 || policy_decide(p, next, POLICY_STAT, pid, &d) != 0 ||
+			    !d.allowed ||
+			    (n = readlink(next, target, sizeof(target) - 1)) <= 0)
+				return 0;
+			target[n] = '\0';
+			if (snprintf(next, sizeof(next), "%s%s", target, rest) >= (int)sizeof(next))
+				return 0;
+			memcpy(todo, next, strlen(next) + 1);
+			if (target[0] == '/')
+				cur[0] = '\0';
+			continue;
+		}
+		memcpy(cur, next, strlen(next) + 1);
+		memmove(todo, rest, strlen(rest) + 1);
+	}
+	return strcmp(cur[0] != '\0' ? cur : "/", canon) == 0;
+}
+
 int
 hint_canon_shown(const struct policy *p, const char *path, const char *canon, pid_t pid, pid_t tid)
 {
@@ -100,7 +167,12 @@ hint_canon_shown(const struct policy *p, const char *path, const char *canon, pi
 	if (path != NULL && lexical(path, pid, tid, lex, sizeof(lex)) == 0 &&
 	    strcmp(lex, canon) == 0)
 		return 1;
-	return p != NULL && policy_decide(p, canon, POLICY_STAT, pid, &d) == 0 && d.allowed;
+	if (p == NULL)
+		return 0;
+	if (policy_decide(p, canon, POLICY_STAT, pid, &d) == 0 && d.allowed)
+		return 1;
+	return path != NULL && lexical(path, pid, tid, lex, sizeof(lex)) == 0 &&
+	    chain_known(p, lex, canon, pid);
 }
 
 int
@@ -195,6 +267,35 @@ hint_explain(const struct audit_event *ev, struct out *o)
 	out_str(o, " shows where, and the rule to add");
 }
 
+/*
+ * The pattern that names subject in a rule, escaped, into pat: the asker's
+ * own /proc/PID as /proc/self, and its /proc/PID/task/TID
+ * (/proc/thread-self) as /proc/self/task/ and a wildcard, which a policy
+ * can say for every worker, where the numbers are this process's only.
+ * 0, or -1 for a path no pattern names.
+ */
+static int
+rule_pattern(const char *subject, pid_t pid, pid_t tid, char *pat, size_t size)
+{
+	char mine[64];
+	const char *prefix = "";
+	int m, n;
+
+	if (pid > 0 && tid > 0 &&
+	    (m = snprintf(mine, sizeof(mine), "/proc/%ld/task/%ld", (long)pid, (long)tid)) > 0 &&
+	    strncmp(subject, mine, (size_t)m) == 0 && (subject[m] == '/' || subject[m] == '\0')) {
+		prefix = "/proc/self/task/*";
+		subject += m;
+	} else if (pid > 0 && (m = snprintf(mine, sizeof(mine), "/proc/%ld", (long)pid)) > 0 &&
+	    strncmp(subject, mine, (size_t)m) == 0 && (subject[m] == '/' || subject[m] == '\0')) {
+		prefix = "/proc/self";
+		subject += m;
+	}
+	if ((n = snprintf(pat, size, "%s", prefix)) < 0 || (size_t)n >= size)
+		return -1;
+	return subject[0] == '\0' ? 0 : hint_pattern(subject, pat + n, size - (size_t)n);
+}
+
 /* "; hint: allow ACCESS PATTERN[, or include @X]" for a denial by no rule. */
 static void
 hint_default(const struct policy *p, const struct audit_event *ev, struct out *o)
@@ -221,7 +322,7 @@ hint_default(const struct policy *p, const struct audit_event *ev, struct out *o
 			miss |= bit;
 	if (miss == 0)
 		miss = want;
-	if (miss == 0 || hint_pattern(subject, pat, sizeof(pat)) == -1) {
+	if (miss == 0 || rule_pattern(subject, hint_pid(ev), hint_tid(ev), pat, sizeof(pat)) == -1) {
 		out_str(o,
 		    "; hint: no pattern names this path exactly (control characters or "
 		    "bytes that are not UTF-8: write ? for each)");

@@ -47,7 +47,10 @@ hint_tid(const struct audit_event *ev)
  * pid and tid as hint_pid() and hint_tid() give them):
  * nothing on the way was a link it might not read.  Yes when the policy
  * lets it stat canon: a stat of path then answers with canon's device and
- * inode, so canon is no secret.  No otherwise, and for a NULL canon.
+ * inode, so canon is no secret.  Yes when each symbolic link on the way
+ * from path to canon is one the policy lets it stat: readlink of each would
+ * tell it (/etc/os-release to /usr/lib/os-release under read of /etc).
+ * No otherwise, and for a NULL canon.
  */
 int hint_canon_shown(const struct policy *p, const char *path, const char *canon, pid_t pid,
     pid_t tid);

@@ -181,6 +181,7 @@ ops_handle(struct session *s, const struct request *req, const struct timespec *
 	int err, refused;
 
 	res->fd = -1;
+	res->rule = NULL;
 	if ((unsigned)req->op >= OP_COUNT)
 		fatalx("request of operation %d", (int)req->op); /* the decoders' job */
 	def = &ops_defs[req->op];
@@ -216,6 +217,9 @@ ops_handle(struct session *s, const struct request *req, const struct timespec *
 	}
 	if (c.decided && !c.allowed)
 		s->ndenied++;
+	/* The rule its record names, when the refusal is the rule's: not
+	 * one complain mode waived (the error, if any, is the kernel's). */
+	res->rule = err != 0 && c.decided && !c.allowed && !c.waived ? c.rule : NULL;
 	if (def->record & REC_ON)
 		record(&c, def, t0, err);
 	if (s->audit_broken && err == 0 && s->audit != NULL && def->withhold) {

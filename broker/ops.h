@@ -44,6 +44,8 @@ struct session {
 	struct private_tmp *tmp; /* run's private temporary folder, for the hint
 				   of a denial in /tmp (private_tmp_denied());
 				   NULL: none (and always for the daemon) */
+	int tell_rules;		/* --tell-rules: a wire reply to a denial names
+				   the rule that refused it (wire.c) */
 
 	/* Create a new connection to this session; serve.c provides it.
 	 * Returns 0 and the worker's end in *fd, or a positive errno. */

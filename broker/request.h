@@ -154,11 +154,15 @@ enum answer {
 /*
  * The outcome.  error is 0 or a positive errno; the answer's field is set
  * only when error is 0.  fd is -1 unless an ANSWER_FD operation succeeded:
- * the caller then owns it and closes it once sent.
+ * the caller then owns it and closes it once sent.  rule names the rule
+ * that refused it, as its record does, when error is a denial's (EACCES,
+ * EPERM, or an ENOENT that hides the path), NULL otherwise; it lives as
+ * long as the session's policy.
  */
 struct result {
 	int error;
 	int fd;
+	const char *rule;
 	int64_t value;
 	struct stat st;
 	struct statfs sfs;

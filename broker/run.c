@@ -80,7 +80,7 @@ run_usage(FILE *f)
 	    "                      [--include @PROFILE|FILE]... [--print-policy]\n"
 	    "                      [--user USER] [--audit DEST]...\n"
 	    "                      [--audit-sync] [--audit-key FILE] [--complain]\n"
-	    "                      [-q] [--deny-status N]\n"
+	    "                      [-q] [--deny-status N] [--tell-rules]\n"
 	    "                      [--explicit] [--net] [--weaker-sandbox]\n"
 	    "                      [--placement spread|shared] [--no-preload]\n"
 	    "                      [--no-pid-namespace] [--tmp DIR | --no-tmp]\n"
@@ -140,6 +140,10 @@ run_usage(FILE *f)
 	    "                    unnoticed (filebroker audit --verify)\n"
 	    "  --complain        allow what the policy denies, recording it as\n"
 	    "                    \"would-deny\": for trying a policy out (see learn)\n"
+	    "  --tell-rules      a libfilebroker call a rule refused gets the rule's\n"
+	    "                    name with its EACCES (fb_last_rule()): the worker\n"
+	    "                    sees the policy's file and line numbers (default:\n"
+	    "                    the errno alone)\n"
 	    "  --explicit        path system calls fail with EACCES instead of going\n"
 	    "                    to the broker: the worker must use libfilebroker;\n"
 	    "                    a dynamic COMMAND's loader may read (unrecorded)\n"
@@ -671,6 +675,7 @@ cmd_run(int argc, char **argv)
 		{ "audit-sync", no_argument, NULL, 'S' },
 		{ "audit-key", required_argument, NULL, 'K' },
 		{ "complain", no_argument, NULL, 'C' },
+		{ "tell-rules", no_argument, NULL, 't' },
 		{ "placement", required_argument, NULL, 'L' },
 		{ "no-preload", no_argument, NULL, 'R' },
 		{ "no-pid-namespace", no_argument, NULL, 'n' },
@@ -691,7 +696,7 @@ cmd_run(int argc, char **argv)
 	const char *policy_path = NULL, *user = NULL, *audit_dest[RUN_AUDIT_MAX], *audit_key = NULL;
 	size_t naudit = 0, i;
 	unsigned audit_flags = 0;
-	int complain = 0;
+	int complain = 0, tell_rules = 0;
 	struct worker_spec ws;
 	struct session s;
 	struct run_state rs;
@@ -736,6 +741,9 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'C':
 			complain = 1;
+			break;
+		case 't':
+			tell_rules = 1;
 			break;
 		case 'L':
 			if (strcmp(optarg, "shared") == 0)
@@ -820,6 +828,28 @@ cmd_run(int argc, char **argv)
 	}
 
 	memset(&s, 0, sizeof(s));
+	memset(&ws, 0, sizeof(ws));
+	if (geteuid() == 0) {
+		struct passwd *pw;
+
+		errno = 0;
+		if ((pw = getpwnam(user != NULL ? user : "nobody")) == NULL)
+			fatalx("run: no such user: %s", user != NULL ? user : "nobody");
+		ws.set_user = 1;
+		ws.uid = pw->pw_uid;
+		ws.gid = pw->pw_gid;
+		s.chown_new = pw->pw_uid != 0;
+	} else {
+		if (user != NULL)
+			fatalx("run: --user needs root");
+		ws.uid = getuid();
+		ws.gid = getgid();
+	}
+	s.uid = ws.uid;
+	s.gid = ws.gid;
+	/* COMMAND is found on PATH as the worker's user will find it. */
+	if (ws.set_user)
+		worker_find_as(ws.uid, ws.gid);
 	/* The private temporary folder first: the policy names it.  Printing
 	 * makes none, and shows its name's form. */
 	if (!no_tmp) {
@@ -873,31 +903,13 @@ cmd_run(int argc, char **argv)
 	if ((audit_flags != 0 || audit_key != NULL) && naudit == 0)
 		log_warnx("run: --audit-sync and --audit-key without --audit do nothing");
 	s.complain = complain;
+	s.tell_rules = tell_rules;
 	if (complain)
 		log_warnx("complain mode: requests the policy denies are ALLOWED and recorded "
 			  "as would-deny; do not use it to confine anything");
 	if (fsctx_init(&s.fs) == -1)
 		fatal("opening / and /proc/self/fd");
 
-	memset(&ws, 0, sizeof(ws));
-	if (geteuid() == 0) {
-		struct passwd *pw;
-
-		errno = 0;
-		if ((pw = getpwnam(user != NULL ? user : "nobody")) == NULL)
-			fatalx("run: no such user: %s", user != NULL ? user : "nobody");
-		ws.set_user = 1;
-		ws.uid = pw->pw_uid;
-		ws.gid = pw->pw_gid;
-		s.chown_new = pw->pw_uid != 0;
-	} else {
-		if (user != NULL)
-			fatalx("run: --user needs root");
-		ws.uid = getuid();
-		ws.gid = getgid();
-	}
-	s.uid = ws.uid;
-	s.gid = ws.gid;
 	if (s.tmp != NULL) {
 		if (private_tmp_give(s.tmp, ws.uid, ws.gid) == -1 || private_tmp_setenv(s.tmp) == -1)
 			fatal("run: the private temporary folder %s", s.tmp->path);

@@ -342,6 +342,7 @@ peer_new(struct serve_state *st, int fd)
 	pe->s.gid = cr.gid;
 	/* As root, what a peer creates is the peer's, as if it had made it. */
 	pe->s.chown_new = geteuid() == 0 && cr.uid != 0;
+	pe->s.tell_rules = st->tell_rules;
 	/* Transparent mode: the peer may send its seccomp listener, whose
 	 * notifications are decided with this same profile.  The listener
 	 * holds the session (and the peer's place in the limits) until its

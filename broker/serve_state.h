@@ -81,6 +81,7 @@ struct serve_state {
 	unsigned max_rate, max_burst; /* requests per second, 0: none; burst */
 	unsigned max_inflight;
 	unsigned threads;
+	int tell_rules; /* --tell-rules: each peer's session tells rules */
 	struct peer *peers, *last; /* connected, oldest first */
 	struct uidcount *uc;
 	size_t nuc, capuc;

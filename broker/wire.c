@@ -63,8 +63,29 @@ wire_request(struct wire *w, const struct asker *who)
 		r->a.truncate.length = q->length;
 }
 
+/*
+ * --tell-rules: copy into rule (FB_RULE_MAX bytes) the name of the rule
+ * that refused the request res answers, when the session tells rules and
+ * the wire may carry it.  Only a denial's EACCES or EPERM: an ENOENT that
+ * hides a path must not say that a rule hid it.  A name too long for the
+ * wire is not sent, rather than sent cut short.  1 when a rule was copied,
+ * 0 (rule untouched) otherwise.
+ */
+static int
+wire_rule(const struct session *s, const struct result *res, char rule[FB_RULE_MAX])
+{
+	size_t len;
+
+	if (!s->tell_rules || res->rule == NULL || !proto_rule_errno((uint32_t)res->error) ||
+	    (len = strnlen(res->rule, FB_RULE_MAX)) >= FB_RULE_MAX)
+		return 0;
+	memcpy(rule, res->rule, len + 1);
+	return 1;
+}
+
 static void
-wire_reply(uint16_t type, uint32_t id, const struct result *res, struct fb_reply *rep)
+wire_reply(const struct session *s, uint16_t type, uint32_t id, const struct result *res,
+    struct fb_reply *rep)
 {
 	const struct op_def *def = &ops_defs[ops_of_wire(type)];
 
@@ -73,6 +94,9 @@ wire_reply(uint16_t type, uint32_t id, const struct result *res, struct fb_reply
 	rep->error = (uint32_t)res->error;
 	rep->nfds = res->fd != -1 ? 1 : 0;
 	rep->count = 0;
+	rep->rule_entry = 0;
+	rep->rule[0] = '\0';
+	wire_rule(s, res, rep->rule);
 	if (res->error != 0)
 		return;
 	/* The one conversion of a stat to the wire, with its saturation
@@ -87,8 +111,9 @@ wire_reply(uint16_t type, uint32_t id, const struct result *res, struct fb_reply
  * FB_MSG_OPENV: each entry an OPEN of its path, flags and mode, handled
  * by ops_handle() in entry order: decided on its own, with its own audit
  * record, rule and errno, as if sent alone.  Fills w->rep (count,
- * result[], nfds) and puts the descriptors of the entries whose result is
- * 0, in entry order, in w->fds.  Every entry's record is written before
+ * result[], nfds, and with --tell-rules the rule of the last entry a rule
+ * refused) and puts the descriptors of the entries whose result is 0, in
+ * entry order, in w->fds.  Every entry's record is written before
  * this returns, so before any of the descriptors can be sent.
  */
 static void
@@ -119,6 +144,8 @@ wire_openv(struct wire *w, struct session *s, const struct asker *who, const str
 			clock_gettime(CLOCK_MONOTONIC, &t);
 		ops_handle(s, r, i == 0 ? t0 : &t, &w->res);
 		rep->result[i] = (uint32_t)w->res.error;
+		if (wire_rule(s, &w->res, rep->rule))
+			rep->rule_entry = i;
 		if (w->res.fd != -1)
 			w->fds[rep->nfds++] = w->res.fd;
 	}
@@ -177,7 +204,7 @@ wire_answer(struct wire *w, struct session *s, const struct asker *who,
 	} else {
 		wire_request(w, who);
 		ops_handle(s, &w->breq, t0, &w->res);
-		wire_reply(w->req.type, w->req.id, &w->res, &w->rep);
+		wire_reply(s, w->req.type, w->req.id, &w->res, &w->rep);
 		if (w->res.fd != -1)
 			w->fds[w->nfds++] = w->res.fd;
 	}

@@ -56,6 +56,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "execdiag.h"
 #include "fdpass.h"
 #include "landlock.h"
 #include "log.h"
@@ -126,6 +127,22 @@ child_report(const char *msg, void *arg)
 		(void)!write(STDERR_FILENO, line, (size_t)n);
 }
 
+/* Whose PATH search worker_find() makes (worker_find_as()); unset: the
+ * broker's own. */
+static struct {
+	int set;
+	uid_t uid;
+	gid_t gid;
+} seeker;
+
+void
+worker_find_as(uid_t uid, gid_t gid)
+{
+	seeker.set = uid != 0;
+	seeker.uid = uid;
+	seeker.gid = gid;
+}
+
 int
 worker_find(const char *cmd, char *buf, size_t size)
 {
@@ -154,7 +171,8 @@ worker_find(const char *cmd, char *buf, size_t size)
 		else
 			snprintf(buf, size, "%.*s/%s", (int)dl, p, cmd);
 		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
-			if (access(buf, X_OK) == 0)
+			if (seeker.set ? execdiag_reach(buf, seeker.uid, seeker.gid)
+				       : access(buf, X_OK) == 0)
 				return 0;
 			err = EACCES;
 		}

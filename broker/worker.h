@@ -74,8 +74,15 @@ int worker_pidns_probe(char *why, size_t size, char *procnote, size_t psize);
 
 /*
  * Find COMMAND as execvp(3) would, before the sandbox makes PATH lookups
- * impossible.  Returns 0 and the path in buf, or an errno value.
+ * impossible.  Returns 0 and the path in buf, or an errno value.  As
+ * execvp(3) run by the worker's user would: once worker_find_as() has
+ * named that user, a PATH entry it may not reach or run (a root broker's
+ * PATH holding /root/bin) is passed over, as a missing one is.
  */
 int worker_find(const char *cmd, char *buf, size_t size);
+
+/* The worker's user, other than root, for worker_find(): set once, before
+ * the first search, by a root broker that runs the worker as uid. */
+void worker_find_as(uid_t uid, gid_t gid);
 
 #endif

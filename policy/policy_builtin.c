@@ -191,6 +191,16 @@ static const char tls_text[] =
     "# GnuTLS's system-wide configuration (absent unless written)\n"
     "allow read /etc/gnutls/config\n";
 
+static const char file_text[] =
+    "# file(1), and every program that identifies files with libmagic\n"
+    "allow exec /usr/bin/file\n"
+    "# the local additions, and the compiled database, which\n"
+    "# /usr/share/misc/magic.mgc names through a symlink; /etc/magic.mgc is\n"
+    "# looked for (absent)\n"
+    "allow read /etc/magic\n"
+    "allow stat /etc/magic.mgc\n"
+    "allow read /usr/lib/file/magic.mgc\n";
+
 static const char users_text[] =
     "# the user and group databases, and where names are looked up\n"
     "allow read /etc/passwd\n"
@@ -215,6 +225,7 @@ static const struct builtin {
 	{ "@shell", shell_text, NULL, NULL },
 	{ "@git", git_text, "/usr/bin/git", "/etc/gitconfig" },
 	{ "@tls", tls_text, "/usr/bin/openssl", "/etc/ssl/openssl.cnf" },
+	{ "@file", file_text, "/usr/bin/file", "/usr/lib/file/magic.mgc" },
 	{ "@users", users_text, NULL, NULL },
 };
 
@@ -234,7 +245,7 @@ policy_builtin_text(const char *name)
 const char *
 policy_builtin_names(void)
 {
-	return "@runtime, @python3, @perl, @shell, @git, @tls and @users";
+	return "@runtime, @python3, @perl, @shell, @git, @tls, @file and @users";
 }
 
 const char *

@@ -61,6 +61,12 @@ printf 'include @runtime\ninclude @shell\nallow stat %s/a.txt\n' "$D" >"$T/stat.
 expect "a target the worker may stat is shown, with its rule" \
 	"denied open of \"$T/hidden/to-visible\" \\(resolved \"$D/a.txt\"\\) \\(read\\).*hint: allow read $D/a.txt\$" \
 	sh -c "cd '$D' && '$FB' run --policy '$T/stat.policy' -- cat '$T/hidden/to-visible'"
+# A link the worker may stat: readlink would tell it where it leads (read
+# of /etc and /etc/os-release, a link to /usr/lib/os-release).
+ln -s "$T/secret/k9target.txt" "$D/to-secret"
+expect "a link the worker may read is followed in the line, with its rule" \
+	"denied open of \"$D/to-secret\" \\(resolved \"$T/secret/k9target.txt\"\\) \\(read\\).*hint: allow read $T/secret/k9target.txt\$" \
+	run -- cat "$D/to-secret"
 expect "\"..\" is no secret" "\\(resolved \"/etc/hostname\"\\).*hint: allow read /etc/hostname\$" \
 	run -- cat "$D/../../../../../../../../etc/hostname"
 
@@ -139,9 +145,26 @@ fi
 if [ "$(id -u)" -eq 0 ]; then
 	chmod 700 "$T/private"
 	expect "a COMMAND the worker's user may not reach: the folder named" \
-		"may not enter $T/private \\(mode 0700" run -- "$T/private/u.sh"
+		"may not enter $T/private \\(mode 0700.*, or give another --user$" run -- "$T/private/u.sh"
 	chmod 755 "$T/private"
+	# COMMAND on PATH as the worker's user finds it: a root broker's PATH
+	# that names a folder only root may enter (/root/bin) is passed over.
+	mkdir -p "$T/rootbin" "$T/pubbin"
+	printf '#!/bin/sh\necho from-rootbin\n' >"$T/rootbin/fbwhich"
+	printf '#!/bin/sh\necho from-pubbin\n' >"$T/pubbin/fbwhich"
+	chmod 755 "$T/rootbin/fbwhich" "$T/pubbin/fbwhich" "$T/pubbin"
+	chmod 700 "$T/rootbin"
+	expect "COMMAND found on PATH as the worker's user would: past a folder it may not enter" \
+		"^from-pubbin\$" env PATH="$T/rootbin:$T/pubbin:$PATH" sh -c "cd '$D' && '$FB' run --policy '$P' -- fbwhich"
 fi
+
+# The worker's own /proc/PID is named as a policy names it, for every worker.
+expect "a hint for the asker's own /proc files says /proc/self" \
+	"denied stat of \"/proc/self/environ\".*hint: allow stat /proc/self/environ\$" \
+	run -- sh -c 'test -e /proc/self/environ'
+expect "and /proc/thread-self as /proc/self/task/*" \
+	"denied stat of \"/proc/thread-self/environ\".*hint: allow stat /proc/self/task/\\*/environ\$" \
+	run -- sh -c 'test -e /proc/thread-self/environ'
 
 # The worker's own 127 and 126: the program it was refused.
 expect "exit 127: the program a shell was refused, and its rule" \

@@ -100,6 +100,15 @@ else
 	echo "SKIP @tls: no openssl or no CA certificates"
 fi
 
+if [ -x /usr/bin/file ] && [ -r /usr/lib/file/magic.mgc ]; then
+	printf '\211PNG\r\n\032\n\0\0\0\rIHDR\0\0\0\1\0\0\0\1\010\002\0\0\0' >"$D/img.png"
+	chmod 644 "$D/img.png"
+	same "@file: file names each file's type" "$(profile file)" file in.json img.png script.sh
+	same "@file @shell: a shell finds file on PATH" "$(profile shell file)" sh -c 'file in.json'
+else
+	echo "SKIP @file: no file(1) with Debian's magic database"
+fi
+
 if command -v git >/dev/null && [ -d /usr/lib/git-core ]; then
 	mkdir -p "$D/git/home"
 	{
@@ -143,12 +152,15 @@ expect "check suggests include @perl" "suggest.policy:3:1: warning: .*add 'inclu
 printf 'include @runtime\nallow read,exec /usr/bin/git\n' >"$T/git-suggest.policy"
 expect "check suggests include @git" "git-suggest.policy:2:1: warning: .*add 'include @git'" \
 	"$FB" check "$T/git-suggest.policy"
+printf 'include @runtime\nallow exec /usr/bin/file\n' >"$T/file-suggest.policy"
+expect "check suggests include @file" "file-suggest.policy:2:1: warning: .*add 'include @file'" \
+	"$FB" check "$T/file-suggest.policy"
 refute "check: a rule for a whole folder suggests nothing" "suggest.policy:4" \
 	"$FB" check "$T/suggest.policy"
 printf 'include @runtime\ninclude @python3\nallow exec /usr/bin/python3*\n' >"$T/ok.policy"
 expect "check: no suggestion once included" "ok.policy: ok" "$FB" check "$T/ok.policy"
 expect "an unknown profile names the built-in ones" \
-	"unknown built-in profile '@python' \\(the built-in ones are @runtime, @python3, @perl, @shell, @git, @tls and @users\\)" \
+	"unknown built-in profile '@python' \\(the built-in ones are @runtime, @python3, @perl, @shell, @git, @tls, @file and @users\\)" \
 	sh -c "printf 'include @python\n' >'$T/bad.policy'; '$FB' check '$T/bad.policy'"
 
 finish

@@ -509,9 +509,9 @@ EOF
 fi
 
 # -------------------------------------------------------------------- file
-# file(1) and its magic database: /etc/magic (the local additions) and
-# /usr/share/misc/magic.mgc, a symlink to /usr/lib/file/magic.mgc that the
-# policy must name canonically; /etc/magic.mgc is looked for (absent).
+# file(1) and its magic database, @file's: /etc/magic (the local additions)
+# and /usr/share/misc/magic.mgc, a symlink to /usr/lib/file/magic.mgc that
+# a rule must name canonically; /etc/magic.mgc is looked for (absent).
 if have file file file; then
 	ntools=$((ntools + 1))
 	FI=$W/file
@@ -525,9 +525,7 @@ if have file file file; then
 	chmod -R go+rX "$FI"
 	cat >"$T/file.policy" <<EOF
 include @runtime
-allow read /etc/magic
-allow stat /etc/magic.mgc
-allow read /usr/lib/file/magic.mgc
+include @file
 allow read,list $FI/**
 EOF
 	CWD=$FI OUT='' NORM='' SEEN='PNG image data'
@@ -535,7 +533,7 @@ EOF
 	# shellcheck disable=SC2046 # the names, as a shell's * gives them
 	set -- file -- $(cd "$FI" && echo *)
 	compare file:profiles "--policy $T/file.policy" -- "$@"
-	compare file:oneoff "--read /etc/magic --read /usr/share/misc/magic.mgc --allow 'stat /etc/magic.mgc' --read $FI" -- "$@"
+	compare file:oneoff "--include @file --read $FI" -- "$@"
 	learned file:learned "$T/file-learned.policy" : -- "$@"
 fi
 

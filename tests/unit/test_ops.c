@@ -2,8 +2,9 @@
  * test_ops.c: ops_handle(), the broker's security core, against a scratch
  * tree: a session with a small policy and an audit file, requests built
  * directly (request.h) as a front end builds them, and the results and the
- * records checked.  Needs no root and no seccomp: as root the same cases
- * run with files given to nobody, as any other user with files kept.
+ * records checked; and the rule a wire reply names (wire.c, --tell-rules).
+ * Needs no root and no seccomp: as root the same cases run with files
+ * given to nobody, as any other user with files kept.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,9 @@
 #include "audit.h"
 #include "ops.h"
 #include "policy.h"
+#include "proto.h"
 #include "request.h"
+#include "wire.h"
 
 static char dir[64];
 static char auditpath[128];
@@ -598,6 +601,144 @@ test_new_modes(void **state)
 	assert_int_equal(mode_of("m/unseen"), 0644);
 }
 
+/* The rule a result names: the record's, when the refusal is a rule's. */
+static void
+test_result_rule(void **state)
+{
+	(void)state;
+	assert_int_equal(open_at("d/s.key", O_RDONLY, 0), EACCES);
+	assert_non_null(res.rule);
+	assert_non_null(strstr(res.rule, "test.policy:2"));
+	record_has(res.rule);
+	assert_int_equal(open_at("hidden/h.txt", O_RDONLY, 0), EACCES);
+	assert_string_equal(res.rule, "default");
+	/* Allowed, and the kernel's errno where it was: none. */
+	assert_int_equal(open_at("d/a.txt", O_RDONLY, 0), 0);
+	close(res.fd);
+	assert_null(res.rule);
+	assert_int_equal(open_at("d/none", O_RDONLY, 0), ENOENT);
+	assert_null(res.rule);
+	/* The ENOENT of a hidden path is a denial: the result names its rule,
+	 * which the wire does not tell (test_wire_rule). */
+	assert_int_equal(ask(FRONT_WIRE, OP_STAT, "hidden/h.txt", NULL, NULL), ENOENT);
+	assert_string_equal(res.rule, "default");
+	/* Complain mode let it through: no refusal, no rule. */
+	s.complain = 1;
+	assert_int_equal(open_at("d/s.key", O_RDONLY, 0), 0);
+	s.complain = 0;
+	close(res.fd);
+	assert_null(res.rule);
+}
+
+/* One wire request of type with path (and flags), answered by the wire
+ * front end for session s; its reply decoded into *rep.  FB_MSG_OPENV:
+ * the paths of rels (NULL-terminated), opened O_RDONLY. */
+static void
+wire_ask_v(unsigned type, const char *rel, const char *const *rels, uint32_t flags,
+    struct fb_reply *rep)
+{
+	static struct wire w;
+	static struct fb_openv_request v;
+	static char paths[FB_OPENV_MAX][PATH_MAX];
+	static uint8_t msg[FB_MSG_MAX];
+	struct fb_request *q = calloc(1, sizeof(*q));
+	struct asker who;
+	struct timespec t0;
+	const char *why;
+	ssize_t n;
+	size_t len;
+	unsigned i;
+
+	assert_non_null(q);
+	q->type = (uint16_t)type;
+	q->id = 9;
+	q->flags = flags;
+	if (type == FB_MSG_OPENV) {
+		memset(&v, 0, sizeof(v));
+		for (v.count = 0; rels[v.count] != NULL; v.count++) {
+			path_of(paths[v.count], sizeof(paths[v.count]), rels[v.count]);
+			v.ent[v.count].path = paths[v.count];
+		}
+		n = proto_encode_openv(&v, msg, sizeof(msg));
+	} else {
+		path_of(q->path, sizeof(q->path), rel);
+		n = proto_encode_request(q, msg, sizeof(msg));
+	}
+	assert_true(n > 0);
+	free(q);
+	assert_int_equal(wire_decode(&w, msg, (size_t)n, &why), 0);
+	memset(&who, 0, sizeof(who));
+	who.front = FRONT_WIRE;
+	who.pid = who.nspid = getpid();
+	who.uid = getuid();
+	who.gid = getgid();
+	w.basefd = -1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	len = wire_answer(&w, &s, &who, &t0);
+	for (i = 0; i < w.nfds; i++)
+		close(w.fds[i]);
+	assert_int_equal(proto_decode_reply(w.out, len, rep, &why), 0);
+}
+
+static void
+wire_ask(unsigned type, const char *rel, uint32_t flags, struct fb_reply *rep)
+{
+	wire_ask_v(type, rel, NULL, flags, rep);
+}
+
+/* --tell-rules: a wire reply names the rule of an EACCES (or EPERM) a rule
+ * gave, and nothing else: not the rule that hid a path (ENOENT), not
+ * without the option. */
+static void
+test_wire_rule(void **state)
+{
+	struct fb_reply *rep = malloc(sizeof(*rep));
+
+	(void)state;
+	assert_non_null(rep);
+	s.tell_rules = 0;
+	wire_ask(FB_MSG_OPEN, "d/s.key", O_RDONLY, rep);
+	assert_int_equal(rep->error, EACCES);
+	assert_string_equal(rep->rule, "");
+	s.tell_rules = 1;
+	wire_ask(FB_MSG_OPEN, "d/s.key", O_RDONLY, rep);
+	assert_int_equal(rep->error, EACCES);
+	assert_non_null(strstr(rep->rule, "test.policy:2"));
+	record_has(rep->rule);
+	wire_ask(FB_MSG_OPEN, "hidden/h.txt", O_RDONLY, rep);
+	assert_string_equal(rep->rule, "default");
+	wire_ask(FB_MSG_STAT, "hidden/h.txt", 0, rep);
+	assert_int_equal(rep->error, ENOENT);
+	assert_string_equal(rep->rule, "");
+	wire_ask(FB_MSG_OPEN, "d/none", O_RDONLY, rep);
+	assert_int_equal(rep->error, ENOENT);
+	assert_string_equal(rep->rule, "");
+	/* A success after a denial carries nothing of it. */
+	wire_ask(FB_MSG_OPEN, "d/s.key", O_RDONLY, rep);
+	assert_int_equal(rep->error, EACCES);
+	wire_ask(FB_MSG_OPEN, "d/a.txt", O_RDONLY, rep);
+	assert_int_equal(rep->error, 0);
+	assert_string_equal(rep->rule, "");
+	/* OPENV: the last entry a rule refused, with its rule. */
+	wire_ask_v(FB_MSG_OPENV, NULL,
+	    (const char *const[]){ "d/a.txt", "d/s.key", "hidden/h.txt", "d/none", NULL }, 0, rep);
+	assert_int_equal(rep->error, 0);
+	assert_int_equal(rep->count, 4);
+	assert_int_equal(rep->result[3], ENOENT);
+	assert_int_equal(rep->rule_entry, 2);
+	assert_string_equal(rep->rule, "default");
+	wire_ask_v(FB_MSG_OPENV, NULL, (const char *const[]){ "d/s.key", "d/a.txt", NULL }, 0, rep);
+	assert_int_equal(rep->rule_entry, 0);
+	assert_non_null(strstr(rep->rule, "test.policy:2"));
+	wire_ask_v(FB_MSG_OPENV, NULL, (const char *const[]){ "d/a.txt", "d/none", NULL }, 0, rep);
+	assert_string_equal(rep->rule, "");
+	s.tell_rules = 0;
+	wire_ask_v(FB_MSG_OPENV, NULL, (const char *const[]){ "d/s.key", NULL }, 0, rep);
+	assert_int_equal(rep->result[0], EACCES);
+	assert_string_equal(rep->rule, "");
+	free(rep);
+}
+
 static void
 test_admit_and_counts(void **state)
 {
@@ -627,6 +768,8 @@ main(void)
 		cmocka_unit_test(test_mknod),
 		cmocka_unit_test(test_new_modes),
 		cmocka_unit_test(test_admit_and_counts),
+		cmocka_unit_test(test_result_rule),
+		cmocka_unit_test(test_wire_rule),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
