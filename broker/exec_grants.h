@@ -3,8 +3,10 @@
  * decisions: exec (below), and in explicit mode the dynamic loader's reads
  * (exec_grants_add_reads()).
  *
- * execve() never reaches the broker: the kernel checks Landlock's EXECUTE
- * right on the file (and on the ELF interpreter it opens).  So the exec
+ * The broker never makes an execve() (in transparent mode it records it,
+ * decided with these grants: exec_grants_decide()): the kernel checks
+ * Landlock's EXECUTE right on the file (and on the ELF interpreter it
+ * opens).  So the exec
  * rules become Landlock grants before the worker starts, and what they
  * grant must be exactly what policy_decide() allows for exec: a deny rule
  * wins, a wildcard grants what it matches and nothing else.  From the
