@@ -1,5 +1,5 @@
 /*
- * fuzz_audit_read.c: the audit record reader (broker/audit_read.c).
+ * fuzz_audit_read.c: the audit record reader (tools/audit_read.c).
  *
  * Input: a first byte choosing the test, then
  *   odd, bit 1 clear: a line to parse.  It must not crash, and when it

@@ -1,6 +1,6 @@
 /*
  * fuzz_conn.c: libFuzzer target for the connection handler: the broker's
- * event loop (broker/serve*.c) serving one connection of a session over a
+ * event loop (broker/loop/) serving one connection of a session over a
  * real socket pair, and what it answers with (the wire front end, ops.c,
  * a small policy over a scratch tree).  Each input is one message sent
  * with descriptors attached (SCM_RIGHTS), as a hostile worker would:
@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #include "audit.h"
 #include "ops.h"
 #include "policy.h"
-#include "serve.h"
+#include "loop.h"
 
 static struct session s;
 static struct server *sv;

@@ -1,5 +1,5 @@
 /*
- * test_audit_format.c: the records of broker/audit.c, formatted without a
+ * test_audit_format.c: the records of broker/audit/audit.c, formatted without a
  * sink.
  *
  * Exact strings for the JSON record, the denial line, the journal's fields

@@ -1,5 +1,5 @@
 /*
- * test_audit_read.c: the audit record reader (broker/audit_read.c), against
+ * test_audit_read.c: the audit record reader (tools/audit_read.c), against
  * the writer's own output, hand-written hostile lines, and streams with torn
  * and overlong lines: torn lines told apart from unreadable ones, each with
  * its place, and records glued onto a torn line recovered.

@@ -1,6 +1,6 @@
 /*
- * test_audit_session.c: the session records (broker/audit.c formats,
- * broker/audit_session.c): session-start and session-end as written,
+ * test_audit_session.c: the session records (broker/audit/audit.c formats,
+ * broker/audit/audit_session.c): session-start and session-end as written,
  * their arguments cut and hex-escaped, the id every request record of the
  * session carries, the counts audit_write() keeps, the journal's fields
  * for an event, the digest of a policy, and the reader reading them back.

@@ -1,7 +1,7 @@
 /*
- * test_hint.c: what a denial line ends with (broker/hint.c), what it shows
+ * test_hint.c: what a denial line ends with (broker/core/hint.c), what it shows
  * of where a path led, and the line itself as denials_note() prints it
- * (broker/denials.c).
+ * (broker/core/denials.c).
  */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,5 +1,5 @@
 /*
- * test_ops_table.c: the operation table (broker/ops_table.c) is the one
+ * test_ops_table.c: the operation table (broker/core/ops_table.c) is the one
  * source of truth about each operation; what it says is checked here
  * against the places that must agree with it, so that a row added in one
  * place and not the other fails:
@@ -7,11 +7,11 @@
  *	the worker's seccomp filter (client/seccomp_filter.c) sends the
  *	broker exactly the system calls the rows list as notified;
  *
- *	the notification decoder (broker/notify_call.c, call_decode()) maps
+ *	the notification decoder (broker/transparent/notify_call.c, call_decode()) maps
  *	each of them to its row's operation, and every other system call
  *	to ENOSYS;
  *
- *	the broker's allowlist (broker/confine.c) allows every call a row
+ *	the broker's allowlist (broker/core/confine.c) allows every call a row
  *	needs, in each mode whose front end sends the operation;
  *
  *	the wire's types map to their rows and back, and a wire message of

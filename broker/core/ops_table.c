@@ -12,7 +12,7 @@
 #include "policy.h"
 #include "proto.h"
 
-/* FB_MSG_CHANNEL: a new connection of the same session (serve.c). */
+/* FB_MSG_CHANNEL: a new connection of the same session (loop.c). */
 static int
 op_channel(struct opctx *c)
 {

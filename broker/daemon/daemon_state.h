@@ -1,6 +1,6 @@
 /*
- * serve_state.h: what `filebroker serve` keeps (cmd_serve.c) and its
- * peers (serve_peer.c: who connects, their limits, and their end).
+ * daemon_state.h: what `filebroker serve` keeps (daemon.c) and its
+ * peers (daemon_peer.c: who connects, their limits, and their end).
  */
 #ifndef FB_SERVE_STATE_H
 #define FB_SERVE_STATE_H
@@ -13,7 +13,7 @@
 #include "polref.h"
 #include "ratelog.h"
 #include "resolve.h"
-#include "serve.h"
+#include "loop.h"
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77

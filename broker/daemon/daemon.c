@@ -1,5 +1,5 @@
 /*
- * cmd_serve.c: `filebroker serve`, daemon mode: a listening SOCK_SEQPACKET
+ * daemon.c: `filebroker serve`, daemon mode: a listening SOCK_SEQPACKET
  * socket; every peer that connects is one session, decided with the policy
  * profile its kernel-given credentials select.
  *
@@ -23,10 +23,10 @@
  * the same loop, with what this file keeps of each peer.
  *
  * Transparent mode: a peer may send the seccomp listener of its own
- * sandbox (FB_MSG_LISTENER, serve.c and notify.c); its path syscalls are
+ * sandbox (FB_MSG_LISTENER, loop.c and notify.c); its path syscalls are
  * then decided with the peer's profile and counted as its requests.
  *
- * Threads (--threads, serve.h): the event loop of run's, served by several
+ * Threads (--threads, loop.h): the event loop of run's, served by several
  * threads, one event each at a time, requests decided and done without the
  * loop's lock and one thread at a time per peer.  A peer whose request
  * waits on a slow or hung file system holds up one thread and its own
@@ -34,10 +34,10 @@
  *
  * Per-peer limits: --max-rate (a token bucket; a request over it is
  * answered EAGAIN, see peer_admit()) and --max-inflight (back-pressure in
- * serve.c: a peer that leaves too many replies unread is not read).
+ * loop.c: a peer that leaves too many replies unread is not read).
  *
  * The peers themselves (accepting, credentials, limits, their end) are in
- * serve_peer.c; what both files keep is serve_state.h.
+ * daemon_peer.c; what both files keep is daemon_state.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,8 +65,8 @@
 #include "ops.h"
 #include "policy.h"
 #include "polref.h"
-#include "serve.h"
-#include "serve_state.h"
+#include "loop.h"
+#include "daemon_state.h"
 #include "sockfile.h"
 #include "systemd.h"
 
@@ -597,7 +597,7 @@ cmd_serve(int argc, char **argv)
 				  "--socket-group are systemd's business; ignored");
 	} else
 		st.lfd = sockfile_create("socket", sock, mode, group != NULL, gid, &made);
-	/* Every message names its sender (serve_conn.c): the accepted sockets
+	/* Every message names its sender (conn.c): the accepted sockets
 	 * inherit SO_PASSCRED, and what a peer sends before accept() carries
 	 * the credentials too. */
 	if (fdpass_want_creds(st.lfd) == -1)
@@ -613,7 +613,7 @@ cmd_serve(int argc, char **argv)
 	clock_gettime(CLOCK_REALTIME, &st.started);
 	if ((st.sv = server_new(NULL)) == NULL)
 		fatal("event loop");
-	/* Each peer's budget of descriptors out (serve.h): half of what the
+	/* Each peer's budget of descriptors out (loop.h): half of what the
 	 * daemon may have in flight, shared by --max-peers. */
 	{
 		struct rlimit rl;
@@ -624,7 +624,7 @@ cmd_serve(int argc, char **argv)
 		server_max_fds(st.sv, per > SERVE_MAX_FDS ? SERVE_MAX_FDS : (unsigned)per);
 	}
 	/* A peer's seccomp listener may be read by the peer too: its RECV
-	 * is bounded (serve.h). */
+	 * is bounded (loop.h). */
 	server_wait_guard(st.sv);
 	if (server_threads(st.sv, st.threads) == -1 ||
 	    server_watch(st.sv, st.sigfd, on_signal, &st) == -1 ||

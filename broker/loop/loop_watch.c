@@ -1,5 +1,5 @@
 /*
- * serve_watch.c: the event loop's watches (serve_impl.h): each descriptor
+ * loop_watch.c: the event loop's watches (loop_impl.h): each descriptor
  * the loop waits on, named to epoll by slot and generation, never by
  * pointer; what it waits for; its retirement (freed once the batch that
  * may still read it is done); and the closes done once the lock is let
@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "fdpass.h"
-#include "serve.h"
-#include "serve_impl.h"
+#include "loop.h"
+#include "loop_impl.h"
 
 void
 close_fds(const int *fds, unsigned n)
@@ -239,7 +239,7 @@ watch_interest(struct server *sv, struct watch *w, uint32_t events)
 
 	w->events = events;
 	/* Deferred: armed when its session is free.  Doomed: unwatched for
-	 * good (serve_conn.c). */
+	 * good (conn.c). */
 	if (w->deferred || w->doomed)
 		return 0;
 	memset(&ev, 0, sizeof(ev));

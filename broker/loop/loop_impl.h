@@ -1,11 +1,11 @@
 /*
- * serve_impl.h: what serve.c (watches and sessions), serve_conn.c (reading
- * and answering requests) and serve_thread.c (the serving threads) share.
- * Not for the rest of the broker: serve.h is the interface.
+ * loop_impl.h: what loop.c (watches and sessions), conn.c (reading
+ * and answering requests) and loop_thread.c (the serving threads) share.
+ * Not for the rest of the broker: loop.h is the interface.
  *
  * Locking: sv->lock guards everything here, but a busy session (sref.busy)
  * and the connection its thread serves, which that thread alone touches
- * while it works without the lock (serve.h, "Threads").
+ * while it works without the lock (loop.h, "Threads").
  */
 #ifndef FB_SERVE_IMPL_H
 #define FB_SERVE_IMPL_H
@@ -49,7 +49,7 @@ struct sref {
 	struct watch *deferred;
 	unsigned waiters; /* session threads waiting for it (server.idle) */
 	struct timespec last; /* CLOCK_MONOTONIC of its last event */
-	/* Descriptors out (serve_conn.c): sent in replies the worker may not
+	/* Descriptors out (conn.c): sent in replies the worker may not
 	 * have taken yet (out_fds, the sum of its connections' sent_fds), and
 	 * held in its parked replies (parked_fds).  At the server's max_fds,
 	 * none of its connections is read (fdfull) until the worker takes
@@ -95,7 +95,7 @@ struct watch {
 	uint8_t *pbuf;
 	unsigned npfds;
 	int pfds[FB_OPENV_MAX];
-	/* W_CONN, serve_conn.c: descriptors sent since its queue was last
+	/* W_CONN, conn.c: descriptors sent since its queue was last
 	 * seen empty; polled by the tick (on the server's polled list) when
 	 * doomed (the broker closes it, but descriptors it sent still wait in
 	 * the worker's queue: it stays, unwatched and counted, until they are
@@ -165,12 +165,12 @@ struct server {
 	struct ratelog llog; /* and refused listeners */
 	/* The tick: a timerfd, watched once something needs it; every second
 	 * for the owner (tick_fn), every SERVE_POLL_MS while something is
-	 * polled (serve_conn.c). */
+	 * polled (conn.c). */
 	int tickfd, ticking, tick_fast, freeing;
 	void (*tick_fn)(void *arg);
 	void *tick_arg;
 	struct timespec tick_last; /* the owner's last call */
-	/* serve_conn.c: each session's budget of descriptors out, the
+	/* conn.c: each session's budget of descriptors out, the
 	 * sessions at it and the connections polled */
 	unsigned max_fds;
 	struct sref *fdfull;
@@ -205,7 +205,7 @@ struct server {
 	int wakefd;
 };
 
-/* serve_watch.c: the watches, and the closes done without the lock */
+/* loop_watch.c: the watches, and the closes done without the lock */
 void close_fds(const int *fds, unsigned n);
 void close_later(struct server *sv, int fd, int drain);
 void close_fds_later(struct server *sv, const int *fds, unsigned n);
@@ -217,7 +217,7 @@ void retire(struct server *sv, struct watch *w);
 void free_retired(struct server *sv);
 int watch_interest(struct server *sv, struct watch *w, uint32_t events);
 
-/* serve_conn.c: a connection and its session's accounting.  conn_event():
+/* conn.c: a connection and its session's accounting.  conn_event():
  * one event of a connection; flush_held(): the replies a thread's batch
  * held for --audit-sync, sent after the sync; conn_flush(): a parked reply
  * sent now if the worker made room; sref_check(): a session with no
@@ -234,16 +234,16 @@ void tick_update(struct server *sv);
 #define SERVE_POLL_MS 5	       /* the tick while something is polled */
 #define SERVE_POLL_MAX_MS 1000 /* an item polled in vain waits up to this */
 
-/* serve.c: a session watch (server_watch_session()) whose work said it is
+/* loop.c: a session watch (server_watch_session()) whose work said it is
  * done: unwatched, and its gone() called. */
 void held_done(struct server *sv, struct watch *w);
 
-/* serve_watch.c: a deferred watch of the plain loop (not one-shot) taken
+/* loop_watch.c: a deferred watch of the plain loop (not one-shot) taken
  * out of epoll's reports until rearmed, so that a session busy in its own
  * thread does not make the loop spin on its level-triggered events. */
 void watch_pause(struct server *sv, struct watch *w);
 
-/* serve_thread.c: the sessions' own threads stopped and let go of
+/* loop_thread.c: the sessions' own threads stopped and let go of
  * (server_free()). */
 void sessthreads_stop(struct server *sv);
 

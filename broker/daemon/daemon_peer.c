@@ -1,5 +1,5 @@
 /*
- * serve_peer.c: the peers of `filebroker serve` (serve_state.h): accepting
+ * daemon_peer.c: the peers of `filebroker serve` (daemon_state.h): accepting
  * them, who they are (from the kernel: SO_PEERCRED, SO_PEERGROUPS,
  * SO_PEERPIDFD), their limits (per user, --max-rate) and their end.
  */
@@ -21,8 +21,8 @@
 #include "ops.h"
 #include "policy.h"
 #include "polref.h"
-#include "serve.h"
-#include "serve_state.h"
+#include "loop.h"
+#include "daemon_state.h"
 
 static struct uidcount *
 uid_slot(struct serve_state *st, uid_t uid, int create)

@@ -1,5 +1,5 @@
 /*
- * serve_thread.c: the serving threads (serve.h, "Threads").  Each waits on
+ * loop_thread.c: the serving threads (loop.h, "Threads").  Each waits on
  * the one epoll set without the lock and serves what it gets with it; a
  * session's events go to one thread at a time (dispatch()).
  */
@@ -15,8 +15,8 @@
 
 #include "log.h"
 #include "ops.h"
-#include "serve.h"
-#include "serve_impl.h"
+#include "loop.h"
+#include "loop_impl.h"
 
 /* Arm a one-shot watch for its next event. */
 static void

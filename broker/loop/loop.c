@@ -1,9 +1,9 @@
 /*
- * serve.c: the event loop's server and sessions, what serve.h offers the
+ * loop.c: the event loop's server and sessions, what loop.h offers the
  * rest of the broker: making and freeing a server, its sessions and their
  * limits, watches for the owner.  The watches themselves are
- * serve_watch.c's, the connections serve_conn.c's, the threads
- * serve_thread.c's.
+ * loop_watch.c's, the connections conn.c's, the threads
+ * loop_thread.c's.
  *
  * Each session the server serves has a `struct sref`: its connection count,
  * its limit and what to do when its last connection goes.  session->serve
@@ -24,8 +24,8 @@
 #include "fdpass.h"
 #include "log.h"
 #include "ops.h"
-#include "serve.h"
-#include "serve_impl.h"
+#include "loop.h"
+#include "loop_impl.h"
 
 static int server_new_channel(struct session *s, int *fd);
 

@@ -4,9 +4,10 @@
  * notify.c lets the kernel go on with the call
  * (SECCOMP_USER_NOTIF_FLAG_CONTINUE) once the record is written, and the
  * worker's Landlock domain decides it, with the exec grants `run` made
- * from the policy before the worker started (exec_grants.h).  So the
- * record is decided with those very grants (exec_grants_decide(), by
- * inode, as Landlock decides), not with the policy alone: a file made
+ * from the policy before the worker started (run/exec_grants.h).  So the
+ * record is decided with those very grants (the session's exec_decide,
+ * exec_grants_decide(): by inode, as Landlock decides), not with the
+ * policy alone: a file made
  * since in a folder decided file by file is refused by Landlock though
  * the policy allows its path (rule "@exec-grant"), and another name of a
  * granted file runs though the policy names it nowhere.  The daemon, whose
@@ -23,7 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "exec_grants.h"
 #include "ops_impl.h"
 #include "path.h"
 #include "policy.h"
@@ -35,10 +35,10 @@ exec_decide(struct opctx *c, const char *canon, const struct stat *st)
 	struct policy_decision d;
 	const char *grant = NULL, *rule = NULL;
 
-	if (c->s->exec == NULL)
+	if (c->s->exec_decide == NULL)
 		return ops_decide(c, canon, POLICY_EXEC, NULL);
 	memset(&d, 0, sizeof(d));
-	if (exec_grants_decide(c->s->exec, c->s->fs.root, canon, st, &grant, &rule)) {
+	if (c->s->exec_decide(c->s, canon, st, &grant, &rule)) {
 		if (rule != NULL)
 			d.rule = rule; /* COMMAND's: "@command" */
 		else if (ops_policy(c, canon, POLICY_EXEC, &d) == -1 || !d.allowed) {

@@ -1,6 +1,6 @@
 /*
  * control.h: the control socket of `filebroker serve` and what goes over
- * it; the one definition shared by the daemon (cmd_serve.c, control.c) and
+ * it; the one definition shared by the daemon (daemon.c, control.c) and
  * `filebroker status` (cmd_status.c).
  *
  * The control socket is a SOCK_SEQPACKET Unix socket of mode 0600 that the

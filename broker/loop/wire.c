@@ -43,7 +43,7 @@ wire_request(struct wire *w, const struct asker *who)
 	 */
 	if (q->at) {
 		if (w->basefd < 0)
-			fatalx("a folder request without its folder"); /* serve_conn.c's job */
+			fatalx("a folder request without its folder"); /* conn.c's job */
 		if ((e = task_path(getpid(), w->basefd, q->path, w->atpath, sizeof(w->atpath))) < 0)
 			r->refused = -e;
 		else

@@ -395,8 +395,8 @@ static const struct {
 	{ "setsockopt", ANY, A_SOL_SOCKET },
 	{ "poll", ANY, A_NONE },
 	{ "ppoll", ANY, A_NONE },
-	/* The server's tick (serve.h, server_tick()): made before, armed
-	 * while serving (serve_conn.c polls the sockets of a session at its
+	/* The server's tick (loop.h, server_tick()): made before, armed
+	 * while serving (conn.c polls the sockets of a session at its
 	 * budget of descriptors out). */
 	{ "timerfd_settime", ANY, A_NONE },
 	/* The journal sink: libsystemd opens its datagram socket lazily, on
@@ -410,7 +410,7 @@ static const struct {
 	{ "kill", RUN, A_NONE },
 	{ "pidfd_send_signal", RUN, A_NONE },
 	{ "getpid", ANY, A_NONE },
-	/* The daemon (cmd_serve.c): peers and status clients connect, and
+	/* The daemon (daemon.c): peers and status clients connect, and
 	 * who they are comes from SO_PEERCRED, SO_PEERGROUPS, SO_PEERPIDFD;
 	 * geteuid says whether a peer's new files are given to it.
 	 * A SIGHUP reload parses the policy again and resolves the names on
@@ -422,7 +422,7 @@ static const struct {
 	 * is then not found and the reload fails, logged, leaving the old
 	 * policy in force. */
 	{ "accept4", DAEMON, A_NONE },
-	/* The wait guard of a peer's listener (serve.h): each serving
+	/* The wait guard of a peer's listener (loop.h): each serving
 	 * thread's timer, made before, armed around a RECV. */
 	{ "timer_settime", DAEMON, A_NONE },
 	{ "getsockopt", DAEMON, A_SOL_SOCKET },
@@ -542,7 +542,7 @@ add_rule(scmp_filter_ctx ctx, const char *name, enum argrule arg, pid_t self, un
 		/* Compared on all 64 bits: a request with stray high bits is
 		 * not one the broker makes, so it kills.  FS_IOC_GETFLAGS: does a
 		 * folder fold case (fold.c); SIOCOUTQ: has the worker taken the
-		 * descriptors sent (serve_conn.c). */
+		 * descriptors sent (conn.c). */
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 		    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)FS_IOC_GETFLAGS));
 		if (rc == 0)

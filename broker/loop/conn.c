@@ -1,5 +1,5 @@
 /*
- * serve_conn.c: a connection of a session (serve.h), all of it: made
+ * conn.c: a connection of a session (loop.h), all of it: made
  * (conn_add()), read and answered, one request per event, decided and done
  * by the wire front end (wire.c) without the server lock; a reply the worker has no
  * room for parked, and with --audit-sync held for the records to be made
@@ -52,8 +52,8 @@
 #include "log.h"
 #include "ops.h"
 #include "proto.h"
-#include "serve.h"
-#include "serve_impl.h"
+#include "loop.h"
+#include "loop_impl.h"
 #include "task.h"
 #include "wire.h"
 
@@ -224,7 +224,7 @@ conn_add(struct server *sv, struct sref *sr, int fd)
 		errno = EMFILE;
 		return -1;
 	}
-	/* Every request names its sender (serve_conn.c): set before the
+	/* Every request names its sender (conn.c): set before the
 	 * other end of a channel leaves, so that no message comes without. */
 	if (fdpass_want_creds(fd) == -1 ||
 	    (w = watch_add(sv, fd, W_CONN, sr->throttled || sr->fdfull ? 0 : EPOLLIN)) == NULL) {
@@ -244,7 +244,7 @@ conn_add(struct server *sv, struct sref *sr, int fd)
 	return 0;
 }
 
-/* The tick: the server's own bounds (serve_conn.c), then, once a second,
+/* The tick: the server's own bounds (conn.c), then, once a second,
  * the owner's timers. */
 void
 tick_event(void *arg, uint32_t events)
@@ -489,7 +489,7 @@ fds_tick(struct server *sv)
 	struct watch *w, *wnext;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	/* A busy session is its thread's (serve_impl.h): asked next time. */
+	/* A busy session is its thread's (loop_impl.h): asked next time. */
 	for (sr = sv->fdfull; sr != NULL; sr = snext) {
 		snext = sr->fnext;
 		if (sr->busy || !due(&sr->fnext_at, &now))

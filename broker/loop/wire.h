@@ -3,7 +3,7 @@
  * and from the daemon's peers): a message of a connection decoded
  * (client/proto.c), made the broker's own request (request.h), done by
  * ops_handle() and answered as a wire reply, the one conversion of a stat
- * to the wire being proto.c's.  The connection (serve_conn.c) reads the
+ * to the wire being proto.c's.  The connection (conn.c) reads the
  * message, checks what came with it and sends what this makes.
  */
 #ifndef FB_WIRE_H

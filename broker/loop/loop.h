@@ -1,5 +1,5 @@
 /*
- * serve.h: the broker's event loop.  epoll, non-blocking sockets, one
+ * loop.h: the broker's event loop.  epoll, non-blocking sockets, one
  * thread or several (server_threads()).  A connection is one SOCK_SEQPACKET socket of a session; each
  * request gets exactly one reply.  One server may serve several sessions
  * (filebroker serve: one per peer); a channel (FB_MSG_CHANNEL) belongs to
@@ -102,7 +102,7 @@ unsigned long long server_session_nthrottled(const struct session *s);
  * of that user: ETOOMANYREFS), and those of its parked replies.  At the
  * budget none of its connections is read until the worker takes them.
  * At least FB_OPENV_MAX (one full OPENV reply); the default is half the
- * broker's RLIMIT_NOFILE, at most SERVE_MAX_FDS.  serve_conn.c says more.
+ * broker's RLIMIT_NOFILE, at most SERVE_MAX_FDS.  conn.c says more.
  */
 #define SERVE_MAX_FDS 1024
 void server_max_fds(struct server *sv, unsigned n);
@@ -175,7 +175,7 @@ uint64_t server_nviolations(const struct server *sv);
 /*
  * Threads and the lock.  The lock is the loop's own: no caller takes it.
  * Every callback (server_watch()'s fn, a release or gone function,
- * keep_going) runs with it held, and the serve.h functions expect it
+ * keep_going) runs with it held, and the loop.h functions expect it
  * held, but for server_watch_session() and ops_handle()'s new_channel,
  * which take it.  The work of a session runs without it: a request is
  * decided and done (ops_handle()) without the lock, and so is a

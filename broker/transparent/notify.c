@@ -45,7 +45,7 @@
 #include "ops.h"
 #include "ops_table.h"
 #include "path.h"
-#include "serve.h"
+#include "loop.h"
 #include "task.h"
 
 /* Linux 6.6; missing from Debian 12's headers.  With it, the kernel wakes

@@ -44,7 +44,7 @@
 #include "policy.h"
 #include "private_tmp.h"
 #include "sandbox.h"
-#include "serve.h"
+#include "loop.h"
 #include "task.h"
 #include "worker.h"
 
@@ -625,6 +625,14 @@ place(enum placement how)
 	log_info("placement shared: broker and worker share CPU %d", cpu);
 }
 
+/* The session's exec_decide (ops.h): the worker's Landlock grants. */
+static int
+exec_decide(const struct session *s, const char *canon, const struct stat *st,
+    const char **grant, const char **rule)
+{
+	return exec_grants_decide(s->exec_arg, s->fs.root, canon, st, grant, rule);
+}
+
 /*
  * The record of the worker's exec of COMMAND (worker.h, first), made
  * now that the session has started, with the grant the worker added for
@@ -938,7 +946,8 @@ cmd_run(int argc, char **argv)
 	log_info("run: exec grants: %zu files, %zu folders (beneath)%s", eg.npaths - eg.nfolders,
 	    eg.nfolders, eg.nskipped ? "; hard links of denied files left out" : "");
 	/* The worker's exec records are decided with the grants (ops_exec.c). */
-	s.exec = &eg;
+	s.exec_decide = exec_decide;
+	s.exec_arg = &eg;
 	/* Complain mode lets everything run, as it lets every request
 	 * through: Landlock gets all of "/" for exec, and the records are
 	 * still decided with the grants above (would-deny where they fall

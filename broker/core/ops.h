@@ -18,7 +18,7 @@ struct audit;
 struct task_ns;
 struct audit_sess;
 struct private_tmp;
-struct exec_grants;
+struct stat;
 
 /* One worker session: everything a request is decided and recorded with. */
 struct session {
@@ -37,17 +37,21 @@ struct session {
 	int complain;		/* --complain: a policy denial is recorded as
 				   "would-deny" and the request goes on; the
 				   resolution's safety rules still hold */
-	const struct exec_grants *exec; /* run's: the worker's Landlock exec
-				   grants, which decide its exec records
-				   (ops_exec.c); NULL: the policy does (the
-				   daemon, whose peers made their own) */
+	/* run's: an exec decided as the worker's Landlock domain will, with
+	 * the exec grants it was given (exec_grants_decide()): 1 allowed,
+	 * with the path granted (*grant) and the rule to name or NULL (*rule),
+	 * 0 refused.  NULL: the policy decides (the daemon, whose peers made
+	 * their own domains).  A callback: run/ is above core/. */
+	int (*exec_decide)(const struct session *s, const char *canon, const struct stat *st,
+	    const char **grant, const char **rule);
+	const void *exec_arg; /* for it: run's grants */
 	struct private_tmp *tmp; /* run's private temporary folder, for the hint
 				   of a denial in /tmp (private_tmp_denied());
 				   NULL: none (and always for the daemon) */
 	int tell_rules;		/* --tell-rules: a wire reply to a denial names
 				   the rule that refused it (wire.c) */
 
-	/* Create a new connection to this session; serve.c provides it.
+	/* Create a new connection to this session; loop.c provides it.
 	 * Returns 0 and the worker's end in *fd, or a positive errno. */
 	int (*new_channel)(struct session *s, int *fd);
 	void *serve;

@@ -2,7 +2,7 @@
  * canon.c: a path made canonical on disk, keeping a missing tail (see
  * canon.h).
  *
- * The walk is the broker's (broker/resolve.c) done with plain system calls
+ * The walk is the broker's (broker/core/resolve.c) done with plain system calls
  * as the caller: one component at a time, each symlink read and its target
  * spliced in (at most 40), ".." taken physically, from the folder reached
  * so far.  /proc is left as written, the broker's own rules decide there

@@ -3,7 +3,7 @@
  * walk would make it (symlinks followed, ".." physical), for the tools that
  * take paths from a person: `run --read` and its kin, `explain --resolve`.
  * The broker itself never uses this (it resolves with its own pinned walk,
- * broker/resolve.c); these are the caller's own system calls, made as the
+ * broker/core/resolve.c); these are the caller's own system calls, made as the
  * caller.
  */
 #ifndef FB_CANON_H

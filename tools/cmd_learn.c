@@ -11,7 +11,7 @@
  * to it.  A next run must work too: what the run made or truncated may be
  * replaced, and the names that change from run to run (temporary files,
  * the inputs) are folded into the patterns a person would write
- * (broker/learn.c), unless --exact.  Each rule says which records it came
+ * (tools/learn.c), unless --exact.  Each rule says which records it came
  * from, and grants a person must look at (the password hashes, keys,
  * other users' homes) are marked and said on stderr.  What is made of the
  * records, and the printing, are learn.c's; this is the command line and
