@@ -193,8 +193,8 @@ landlock_restrict(int ruleset)
 
 /* One exec rule: the object the path names now, by descriptor, so a later
  * rename of the path does not matter. */
-static int
-ll_add_exec(int ruleset, const char *path)
+int
+landlock_ruleset_add_exec_path(int ruleset, const char *path)
 {
 	int fd, saved, rc;
 
@@ -217,7 +217,7 @@ landlock_apply(int abi, const char *const *exec_paths, int allow_net, const char
 	if ((ruleset = landlock_ruleset_new(abi, allow_net)) == -1)
 		return -1;
 	for (i = 0; exec_paths != NULL && exec_paths[i] != NULL; i++) {
-		if (ll_add_exec(ruleset, exec_paths[i]) == -1) {
+		if (landlock_ruleset_add_exec_path(ruleset, exec_paths[i]) == -1) {
 			*bad = exec_paths[i];
 			goto fail;
 		}

@@ -31,6 +31,8 @@ LANDLOCK_HIDDEN int landlock_ruleset_new(int abi, int allow_net);
 /* Grant EXECUTE|READ_FILE on the object fd names (O_PATH will do): the file,
  * or everything beneath the folder.  Returns 0, or -1 with errno. */
 LANDLOCK_HIDDEN int landlock_ruleset_add_exec(int ruleset, int fd);
+/* The same for what path names now (opened O_PATH, never kept). */
+LANDLOCK_HIDDEN int landlock_ruleset_add_exec_path(int ruleset, const char *path);
 
 /* Grant READ_FILE alone on the object fd names, as above: what the
  * dynamic loader of an explicit-mode worker reads (broker/run/exec_grants.h). */

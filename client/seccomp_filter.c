@@ -63,6 +63,9 @@ enum sf_action {
 	SF_PATH,   /* core path syscall: notified (transparent) or EACCES (explicit) */
 	SF_FDMETA, /* metadata write on a descriptor: notified (transparent) or
 		    * EPERM (explicit) */
+	SF_EXEC,   /* execve: notified (transparent: recorded, then the kernel
+		    * goes on) or allowed (explicit); Landlock decides */
+	SF_EXECAT, /* execveat: notified (transparent) or EPERM (explicit) */
 	SF_NOXATTR, /* xattrs by path, and writing them by descriptor:
 		     * EOPNOTSUPP, which programs such as ls take as "no
 		     * attributes" and cp -a as "no ACLs" rather than an error */
@@ -155,8 +158,10 @@ static const struct sf_row sf_table[] = {
 	{ "getpeername", SF_ALLOW, 0 },
 	{ "connect", SF_NET, 0 }, { "bind", SF_NET, 0 }, { "listen", SF_NET, 0 },
 	{ "accept", SF_NET, 0 }, { "accept4", SF_NET, 0 },
-	/* Processes.  execve is gated by Landlock's exec rules. */
-	{ "fork", SF_ALLOW, 0 }, { "vfork", SF_ALLOW, 0 }, { "execve", SF_ALLOW, 0 },
+	/* Processes.  execve and execveat are gated by Landlock's exec
+	 * rules; in transparent mode the broker records each first. */
+	{ "fork", SF_ALLOW, 0 }, { "vfork", SF_ALLOW, 0 }, { "execve", SF_EXEC, 0 },
+	{ "execveat", SF_EXECAT, 0 },
 	{ "wait4", SF_ALLOW, 0 }, { "waitid", SF_ALLOW, 0 }, { "exit", SF_ALLOW, 0 },
 	{ "exit_group", SF_ALLOW, 0 }, { "getpid", SF_ALLOW, 0 }, { "getppid", SF_ALLOW, 0 },
 	{ "gettid", SF_ALLOW, 0 }, { "getuid", SF_ALLOW, 0 }, { "geteuid", SF_ALLOW, 0 },
@@ -235,7 +240,7 @@ static const struct sf_row sf_table[] = {
 	{ "fsmount", SF_EPERM, 1 }, { "fspick", SF_EPERM, 1 }, { "open_tree", SF_EPERM, 1 },
 	{ "move_mount", SF_EPERM, 1 }, { "mount_setattr", SF_EPERM, 1 },
 	{ "chroot", SF_EPERM, 1 }, { "pivot_root", SF_EPERM, 1 }, { "unshare", SF_EPERM, 1 },
-	{ "setns", SF_EPERM, 1 }, { "seccomp", SF_EPERM, 1 }, { "execveat", SF_EPERM, 1 },
+	{ "setns", SF_EPERM, 1 }, { "seccomp", SF_EPERM, 1 },
 	{ "keyctl", SF_EPERM, 1 }, { "add_key", SF_EPERM, 1 }, { "request_key", SF_EPERM, 1 },
 	{ "kexec_load", SF_EPERM, 1 }, { "kexec_file_load", SF_EPERM, 1 },
 	{ "init_module", SF_EPERM, 1 }, { "finit_module", SF_EPERM, 1 },
@@ -285,7 +290,8 @@ seccomp_filter_notified(size_t i)
 	size_t k;
 
 	for (k = 0; k < NELEM(sf_table); k++) {
-		if (sf_table[k].action != SF_PATH && sf_table[k].action != SF_FDMETA)
+		if (sf_table[k].action != SF_PATH && sf_table[k].action != SF_FDMETA &&
+		    sf_table[k].action != SF_EXEC && sf_table[k].action != SF_EXECAT)
 			continue;
 		if (i-- == 0)
 			return sf_table[k].name;
@@ -531,7 +537,10 @@ sf_row_action(const struct sf_row *r, int transparent, int allow_net)
 	case SF_PATH:
 		return transparent ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EACCES);
 	case SF_FDMETA:
+	case SF_EXECAT:
 		return transparent ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EPERM);
+	case SF_EXEC:
+		return transparent ? SCMP_ACT_NOTIFY : SCMP_ACT_ALLOW;
 	case SF_NOXATTR:
 		return SCMP_ACT_ERRNO(EOPNOTSUPP);
 	case SF_EPERM:
@@ -753,6 +762,12 @@ sf_is_path(const struct sf_row *r)
 }
 
 static int
+sf_is_exec(const struct sf_row *r)
+{
+	return r->action == SF_EXEC || r->action == SF_EXECAT;
+}
+
+static int
 sf_is_chown(const struct sf_row *r)
 {
 	return r->action == SF_EPERM && strstr(r->name, "chown") != NULL;
@@ -837,6 +852,9 @@ seccomp_filter_describe(FILE *out, int transparent, int allow_net)
 	else
 		sf_list(out, "seccomp path:", sf_is_path, NULL,
 		    "EACCES (use libfilebroker); fchmod EPERM");
+	sf_list(out, "seccomp exec:", sf_is_exec, NULL,
+	    transparent ? "broker: recorded, then the kernel goes on (Landlock's exec grants decide)"
+			: "execve allowed (Landlock's exec grants decide), execveat EPERM");
 	sf_list(out, "seccomp own:", sf_is_chown, NULL, "EPERM, as for a user who is not root");
 	sf_list(out, "seccomp attr:", sf_is_xattr, NULL,
 	    "EOPNOTSUPP (cp -a, tar and sed -i go on without them)");

@@ -471,9 +471,8 @@ get_hex(struct cur *c, const char **out)
  * keys of events (docs/audit.md). */
 enum key {
 	K_V, K_TIME, K_SESSION, K_REQ, K_PHASE, K_MODE, K_PID, K_TID, K_NSPID, K_NSTID, K_UID,
-	K_GID, K_OP,
-	K_PATH, K_PATH_HEX, K_PATH2, K_PATH2_HEX, K_CANON, K_CANON_HEX, K_CANON2, K_CANON2_HEX,
-	K_ACCESS, K_FLAGS,
+	K_GID, K_EXE, K_EXE_HEX, K_OP, K_PATH, K_PATH_HEX, K_PATH2, K_PATH2_HEX, K_CANON,
+	K_CANON_HEX, K_CANON2, K_CANON2_HEX, K_INTERP, K_INTERP_HEX, K_ACCESS, K_FLAGS,
 	K_DECISION, K_RULE, K_RULE_HEX, K_ERRNO, K_DURATION, K_COMPLAIN, K_TRUNCATED,
 	K_CHAIN, K_SEQ, K_DIGEST,
 	K_EVENT, K_BROKER_PID, K_CAUSE, K_BYTES, K_ALG, K_KEY_ID, K_PREV, K_AFTER, K_TORN,
@@ -484,9 +483,9 @@ enum key {
 };
 
 static const char *const key_names[K_N] = { "v", "time", "session", "req", "phase", "mode",
-	"pid", "tid",
-	"nspid", "nstid", "uid", "gid", "op", "path", "path_hex", "path2", "path2_hex", "canon",
-	"canon_hex", "canon2", "canon2_hex", "access", "flags", "decision", "rule", "rule_hex",
+	"pid", "tid", "nspid", "nstid", "uid", "gid", "exe", "exe_hex", "op", "path", "path_hex",
+	"path2", "path2_hex", "canon", "canon_hex", "canon2", "canon2_hex", "interp", "interp_hex",
+	"access", "flags", "decision", "rule", "rule_hex",
 	"errno", "duration_us", "complain", "truncated", "chain", "seq", "digest", "event",
 	"broker_pid", "cause", "bytes", "alg", "key_id", "prev", "after", "torn", "version",
 	"invoker_uid", "invoker_gid", "auid", "command", "command_hex", "argc", "argv", "cwd",
@@ -672,6 +671,10 @@ get_key(struct cur *c, enum key k, struct audit_rec *r, const char **hex)
 		return get_str(c, &r->canon);
 	case K_CANON2:
 		return get_str(c, &r->canon2);
+	case K_EXE:
+		return get_str(c, &r->exe);
+	case K_INTERP:
+		return get_str(c, &r->interp);
 	case K_RULE:
 		return get_str(c, &r->rule);
 	case K_FLAGS:
@@ -680,6 +683,8 @@ get_key(struct cur *c, enum key k, struct audit_rec *r, const char **hex)
 	case K_PATH2_HEX:
 	case K_CANON_HEX:
 	case K_CANON2_HEX:
+	case K_EXE_HEX:
+	case K_INTERP_HEX:
 	case K_RULE_HEX:
 		return get_hex(c, hex);
 	case K_ACCESS:
@@ -892,6 +897,8 @@ audit_read_line(const char *line, size_t len, struct audit_rec *r, char *store, 
 	    apply_hex(&c, &r->path2, hex[K_PATH2_HEX]) == -1 ||
 	    apply_hex(&c, &r->canon, hex[K_CANON_HEX]) == -1 ||
 	    apply_hex(&c, &r->canon2, hex[K_CANON2_HEX]) == -1 ||
+	    apply_hex(&c, &r->exe, hex[K_EXE_HEX]) == -1 ||
+	    apply_hex(&c, &r->interp, hex[K_INTERP_HEX]) == -1 ||
 	    apply_hex(&c, &r->rule, hex[K_RULE_HEX]) == -1)
 		goto bad;
 	if ((r->decision == AUDIT_ERROR) != (r->rule == NULL)) {

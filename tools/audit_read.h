@@ -56,6 +56,8 @@ struct audit_rec {
 	int64_t pid, tid, uid, gid;
 	int64_t nspid, nstid; /* 0 when absent: no PID namespace of run's */
 	const char *path, *path2, *canon, *canon2, *rule, *flags;
+	const char *exe;      /* version 2 (docs/audit.md): NULL for null or absent */
+	const char *interp;   /* "exec" of a script: its interpreter; NULL: none */
 	unsigned access;
 	enum audit_decision decision;
 	int err;	      /* 0 for null; the errno value, or -1 for a name

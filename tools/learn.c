@@ -781,8 +781,11 @@ fold_files(struct learn *l, size_t min)
 	idx = calloc(n + 1, sizeof(*idx));
 	if (v == NULL || idx == NULL)
 		goto out;
+	/* Programs are named one by one: three run from /usr/bin are no
+	 * reason to let the next run start any other there. */
 	for (i = 0; i < n; i++)
-		if (!l->v[i].dead && (l->v[i].kind == LEARN_LITERAL || l->v[i].kind == LEARN_TEMP))
+		if (!l->v[i].dead && (l->v[i].kind == LEARN_LITERAL || l->v[i].kind == LEARN_TEMP) &&
+		    !(l->v[i].access & POLICY_EXEC))
 			v[m++] = &l->v[i];
 	qsort(v, m, sizeof(*v), by_folder);
 	/* Positions, not pointers: add() may move l->v. */
@@ -1026,6 +1029,7 @@ learn_record(struct learn *l, const struct audit_rec *r, const char *file, uint6
 	/* The worker's own number for itself, as its /proc names it. */
 	int64_t self = r->nspid > 0 ? r->nspid : r->pid;
 	int two = r->canon2 != NULL && policy_path_check(r->canon2) == 0;
+	int own, interp;
 
 	if (r->decision == AUDIT_DENY) {
 		l->denied++;
@@ -1042,11 +1046,17 @@ learn_record(struct learn *l, const struct audit_rec *r, const char *file, uint6
 	/* What filebroker run grants each run by itself needs no rule: its
 	 * preload library, the run's private temporary folder (another one
 	 * each run) and the folders above it, a script COMMAND's read by its
-	 * interpreter. */
-	if (r->rule != NULL &&
+	 * interpreter and COMMAND's exec. */
+	own = r->rule != NULL &&
 	    (strcmp(r->rule, "@preload") == 0 || strcmp(r->rule, PRIVATE_TMP_RULE) == 0 ||
 		strcmp(r->rule, "@ancestor of " PRIVATE_TMP_RULE) == 0 ||
-		strcmp(r->rule, RUN_COMMAND_RULE) == 0))
+		strcmp(r->rule, RUN_COMMAND_RULE) == 0);
+	/* But a script's exec runs its "#!" interpreter, which Landlock
+	 * decides too and which needs an exec rule of its own, COMMAND's
+	 * included. */
+	interp = strcmp(r->op, "exec") == 0 && r->interp != NULL &&
+	    policy_path_check(r->interp) == 0;
+	if (own && !interp)
 		return 0;
 	l->used++;
 	if (l->uid < 0)
@@ -1057,6 +1067,10 @@ learn_record(struct learn *l, const struct audit_rec *r, const char *file, uint6
 	first.file = file;
 	first.line = line;
 	first.seq = l->used;
+	if (interp && learn_path(l, r->interp, self, POLICY_EXEC, POLICY_EXEC, &first))
+		return -1;
+	if (own)
+		return 1;
 	/* A name that was there already (EEXIST: mkdir -p's mkdir of each
 	 * folder on its way, an O_EXCL open, a link or rename onto it) was not
 	 * made, and nothing else was done: the program learnt that it exists,

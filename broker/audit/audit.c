@@ -393,6 +393,7 @@ audit_format(const struct audit_event *ev, char *buf, size_t size)
 	}
 	out_uint(&o, "uid", (unsigned)ev->uid);
 	out_uint(&o, "gid", (unsigned)ev->gid);
+	out_field(&o, "exe", ev->exe, AUDIT_STR_MAX, 1, &trunc);
 	out_name(&o, "op", ev->op);
 	out_field(&o, "path", ev->path, AUDIT_STR_MAX, 1, &trunc);
 	if (ev->path2 != NULL)
@@ -400,6 +401,8 @@ audit_format(const struct audit_event *ev, char *buf, size_t size)
 	out_field(&o, "canon", ev->canon, AUDIT_STR_MAX, 1, &trunc);
 	if (ev->path2 != NULL)
 		out_field(&o, "canon2", ev->canon2, AUDIT_STR_MAX, 1, &trunc);
+	if (ev->interp != NULL)
+		out_field(&o, "interp", ev->interp, AUDIT_STR_MAX, 1, &trunc);
 	out_str(&o, ",\"access\":\"");
 	out_access(&o, ev->access);
 	out_str(&o, "\",\"flags\":");
@@ -739,6 +742,7 @@ audit_format_journal(const struct audit_event *ev, char *buf, size_t size, struc
 	jnumber(&o, iov, &n, "FILEBROKER_TID=", (int)ev->tid);
 	jnumber(&o, iov, &n, "FILEBROKER_UID=", (unsigned)ev->uid);
 	jnumber(&o, iov, &n, "FILEBROKER_GID=", (unsigned)ev->gid);
+	jstring(&o, iov, &n, "FILEBROKER_EXE", ev->exe);
 	jstring(&o, iov, &n, "FILEBROKER_OP", ev->op);
 	jstring(&o, iov, &n, "FILEBROKER_PATH", ev->path);
 	if (ev->path2 != NULL)
@@ -746,6 +750,7 @@ audit_format_journal(const struct audit_event *ev, char *buf, size_t size, struc
 	jstring(&o, iov, &n, "FILEBROKER_CANON", ev->canon);
 	if (ev->path2 != NULL)
 		jstring(&o, iov, &n, "FILEBROKER_CANON2", ev->canon2);
+	jstring(&o, iov, &n, "FILEBROKER_INTERP", ev->interp);
 	start = o.len;
 	out_str(&o, "FILEBROKER_ACCESS=");
 	out_access(&o, ev->access);

@@ -45,7 +45,8 @@
 #include <time.h>
 
 /*
- * Bytes of each string field (path, path2, canon, canon2, rule) rendered in
+ * Bytes of each string field (exe, path, path2, canon, canon2, interp,
+ * rule) rendered in
  * full; longer strings are cut there and the record says "truncated":true.
  * Paths on the wire and from the kernel are shorter (FB_PATH_MAX, PATH_MAX).
  */
@@ -62,7 +63,7 @@
  * under 64 bytes of keys and quotes; the fixed fields take under 1 KiB,
  * and the seal AUDIT_SEAL_ROOM.
  */
-#define AUDIT_RECORD_MAX (5 * (8 * AUDIT_STR_MAX + 64) + 1024 + AUDIT_SEAL_ROOM)
+#define AUDIT_RECORD_MAX (7 * (8 * AUDIT_STR_MAX + 64) + 1024 + AUDIT_SEAL_ROOM)
 
 /* What a JSON sink's seal adds to a line (audit_chain.h), and more. */
 #define AUDIT_SEAL_ROOM 256
@@ -95,12 +96,16 @@ struct audit_event {
 	pid_t nstid;
 	uid_t uid;
 	gid_t gid;
+	const char *exe;      /* the asking process's program as /proc/PID/exe
+				 said (a hint), or NULL: unknown */
 	const char *mode;     /* "explicit" or "transparent" */
 	const char *op;	      /* "open", "stat", ... */
 	const char *path;     /* as requested: arbitrary bytes */
 	const char *path2;    /* rename destination as requested, or NULL */
 	const char *canon;    /* canonical path, NULL when resolution failed */
 	const char *canon2;   /* rename destination, canonical, or NULL */
+	const char *interp;   /* "exec" of a script: its "#!" interpreter,
+				 canonical, or NULL (not written) */
 	unsigned access;      /* POLICY_READ | ... (policy.h) */
 	unsigned flags;	      /* open(2) flags when op is "open", renameat2(2)
 				 flags when "rename" (0: none), else ignored */
@@ -514,14 +519,14 @@ int audit_priority(const struct audit_event *ev);
  * human line, "intent: ..." for a change's intent), PRIORITY,
  * SYSLOG_IDENTIFIER=filebroker, SYSLOG_FACILITY, and FILEBROKER_V, _TIME,
  * _SESSION, _REQ and _PHASE (a change written ahead), _MODE, _PID, _TID,
- * _UID, _GID, _OP, _PATH, _PATH2,
- * _CANON, _CANON2, _ACCESS, _FLAGS, _DECISION, _RULE, _ERRNO, _DURATION_US
+ * _UID, _GID, _EXE, _OP, _PATH, _PATH2, _CANON, _CANON2, _INTERP, _ACCESS,
+ * _FLAGS, _DECISION, _RULE, _ERRNO, _DURATION_US
  * and _COMPLAIN (fields whose JSON value is null are left out; _HEX
  * companions as in records).  Returns the number of fields (at most
  * AUDIT_JOURNAL_FIELDS), or -1 with errno ENOBUFS; size AUDIT_RECORD_MAX
  * always suffices.
  */
-#define AUDIT_JOURNAL_FIELDS 32
+#define AUDIT_JOURNAL_FIELDS 40
 struct iovec;
 int audit_format_journal(const struct audit_event *ev, char *buf, size_t size, struct iovec *iov);
 

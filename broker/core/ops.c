@@ -93,6 +93,8 @@ record(struct opctx *c, const struct op_def *def, const struct timespec *t0, int
 	}
 	ev.uid = c->req->who.uid;
 	ev.gid = c->req->who.gid;
+	ev.exe = c->req->who.exe;
+	ev.interp = c->interp[0] != '\0' ? c->interp : NULL;
 	ev.mode = c->req->who.front == FRONT_NOTIFY ? "transparent" : "explicit";
 	ev.op = def->name;
 	ev.path = def->paths > 0 ? c->req->path : "";
@@ -216,7 +218,7 @@ ops_handle(struct session *s, const struct request *req, const struct timespec *
 	c.req = req;
 	c.res = res;
 	c.dev = 0;
-	c.canon[0] = c.canon2[0] = '\0';
+	c.canon[0] = c.canon2[0] = c.interp[0] = '\0';
 	c.nfold = c.nfold2 = 0;
 	c.access = 0;
 	c.decided = c.allowed = c.waived = 0;

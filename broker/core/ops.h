@@ -18,6 +18,7 @@ struct audit;
 struct task_ns;
 struct audit_sess;
 struct private_tmp;
+struct stat;
 
 /* One worker session: everything a request is decided and recorded with. */
 struct session {
@@ -36,6 +37,14 @@ struct session {
 	int complain;		/* --complain: a policy denial is recorded as
 				   "would-deny" and the request goes on; the
 				   resolution's safety rules still hold */
+	/* run's: an exec decided as the worker's Landlock domain will, with
+	 * the exec grants it was given (exec_grants_decide()): 1 allowed,
+	 * with the path granted (*grant) and the rule to name or NULL (*rule),
+	 * 0 refused.  NULL: the policy decides (the daemon, whose peers made
+	 * their own domains).  A callback: run/ is above core/. */
+	int (*exec_decide)(const struct session *s, const char *canon, const struct stat *st,
+	    const char **grant, const char **rule);
+	const void *exec_arg; /* for it: run's grants */
 	struct private_tmp *tmp; /* run's private temporary folder, for the hint
 				   of a denial in /tmp (private_tmp_denied());
 				   NULL: none (and always for the daemon) */

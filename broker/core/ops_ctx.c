@@ -99,6 +99,14 @@ ops_decide(struct opctx *c, const char *path, unsigned access, struct policy_dec
 		d->allowed = 0;
 		d->rule = "default";
 	}
+	return ops_note(c, path, access, d);
+}
+
+/* The bookkeeping of ops_decide(), for a decision made elsewhere (exec's,
+ * by the worker's Landlock grants). */
+int
+ops_note(struct opctx *c, const char *path, unsigned access, struct policy_decision *d)
+{
 	if (!c->decided || (c->allowed && !d->allowed)) {
 		c->allowed = d->allowed;
 		c->rule = d->rule;

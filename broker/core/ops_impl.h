@@ -3,7 +3,8 @@
  * helpers that walk, decide and guard (ops_ctx.c).  The handlers are in
  * ops_open.c (open), ops_query.c (stat, lstat, access, readlink, statfs,
  * inotify_add_watch), ops_names.c (mkdir, mknod, symlink, link, unlink,
- * rmdir, rename) and ops_attrs.c (utimensat, chmod, truncate); the table
+ * rmdir, rename), ops_attrs.c (utimensat, chmod, truncate) and ops_exec.c
+ * (exec's record); the table
  * that names them is ops_table.c, and ops.c runs them.
  */
 #ifndef FB_OPS_IMPL_H
@@ -35,6 +36,8 @@ struct opctx {
 	int allowed;		/* the policy's decision */
 	int waived;		/* it denied, and complain mode let it pass */
 	const char *rule;
+	char interp[PATH_MAX];	/* exec: its "#!" interpreter, canonical; empty if
+				   none */
 	unsigned denied_access; /* the first policy denial: the access asked */
 	int denied_second;	/* of canon2 (1) or canon (0), for the hint */
 	const struct timespec *t0; /* when the request arrived (ops_handle()) */
@@ -63,6 +66,11 @@ void ops_canon(struct opctx *c, char *dst, const struct walk *w);
  * record (ops.c says how complain mode enters).  1 allowed, 0 not; d, when
  * not NULL, gets the decision (create mode, exact match). */
 int ops_decide(struct opctx *c, const char *path, unsigned access, struct policy_decision *d);
+
+/* ops_decide() of a decision d made elsewhere (exec's: the worker's
+ * Landlock grants, exec_grants.h): remembered for the record, complain
+ * mode entering as there.  1 allowed, 0 not. */
+int ops_note(struct opctx *c, const char *path, unsigned access, struct policy_decision *d);
 
 /* policy_decide() of path, with its fold bits if it is canon or canon2
  * (policy_decide_fold()): 0 or -1 as policy_decide(). */
@@ -169,5 +177,6 @@ int op_rename(struct opctx *c);
 int op_utimes(struct opctx *c);
 int op_chmod(struct opctx *c);
 int op_truncate(struct opctx *c);
+int op_exec(struct opctx *c);
 
 #endif

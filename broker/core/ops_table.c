@@ -68,6 +68,11 @@ const struct op_def ops_defs[OP_COUNT] = {
 	 * which transparent mode brokers one readlink and stat at a time. */
 	[OP_REALPATH] = { "realpath", op_realpath, 1, WIRE, ANSWER_TARGET, 1, REC_ON, 0,
 	    POLICY_STAT, FB_MSG_REALPATH, "", "" },
+	/* Recorded, then the kernel goes on (notify.c): the worker's
+	 * Landlock domain decides it.  Withheld: an exec whose record could
+	 * not be written is refused (EIO). */
+	[OP_EXEC] = { "exec", op_exec, 1, NOTIFY, ANSWER_NONE, 1, REC_ON, 0, POLICY_EXEC, 0,
+	    "execve execveat", "" },
 };
 
 enum op

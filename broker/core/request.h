@@ -41,6 +41,7 @@ enum op {
 	OP_WATCH,
 	OP_MKNOD,
 	OP_REALPATH,
+	OP_EXEC,
 	OP_COUNT
 };
 
@@ -66,6 +67,9 @@ struct asker {
 			and tid (and these beside them, in a namespace) */
 	uid_t uid; /* the sender's real uid and gid (the wire: the kernel's; */
 	gid_t gid; /* transparent mode: the session's) */
+	const char *exe; /* the program the asking process runs, as its
+			    /proc/PID/exe said when the request came (a hint:
+			    exe.h says how it is cached); NULL: unknown */
 };
 
 /* Each operation's own arguments, besides its paths. */
@@ -114,6 +118,9 @@ union op_args {
 		uint32_t mode; /* file type (S_IFIFO, S_IFREG) and permissions */
 		uint64_t dev;  /* mknod(2)'s; 0 for what the broker makes */
 	} mknod;
+	struct {
+		uint32_t nofollow; /* execveat(2) AT_SYMLINK_NOFOLLOW */
+	} exec;
 };
 
 /*

@@ -114,12 +114,17 @@ cache_init(struct task_cache *c, int level)
 	for (i = 0; i < TASK_SLOTS; i++) {
 		c->slot[i].id = 0;
 		c->slot[i].pidfd = -1;
+		c->slot[i].exe = NULL;
+		c->slot[i].execer = 0;
 	}
 }
 
 static void
 slot_evict(struct task_slot *e)
 {
+	free(e->exe);
+	e->exe = NULL;
+	e->execer = 0;
 	if (e->pidfd == -1)
 		return;
 	close(e->pidfd);
@@ -349,6 +354,59 @@ task_ids(struct task_cache *c, pid_t tid, struct task_ids *ids)
 	}
 	slot_fill(e, tid, ids, fd);
 	return 0;
+}
+
+ssize_t
+task_exe_read(pid_t pid, char *buf, size_t size)
+{
+	char link[32];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%ld/exe", (long)pid);
+	if ((n = readlink(link, buf, size - 1)) < 0 || (size_t)n >= size - 1)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+const char *
+task_exe(struct task_cache *c, pid_t tid)
+{
+	struct task_slot *e = &c->slot[(unsigned)tid % TASK_SLOTS];
+	pid_t tgid;
+	ssize_t n;
+
+	/* The slot task_ids() just proved is this thread's, else (a kernel
+	 * before PIDFD_GET_INFO) no cache. */
+	if (e->pidfd == -1 || e->id != tid)
+		return task_exe_read(tid, c->exe, sizeof(c->exe)) < 0 ? NULL : c->exe;
+	if (e->exe != NULL && e->execer == 0)
+		return e->exe;
+	tgid = e->ids.tgid;
+	if ((n = task_exe_read(tgid, c->exe, sizeof(c->exe))) < 0)
+		return NULL;
+	/* Its process's exec is over (the thread that asked for it asks
+	 * again), or none is under way: kept. */
+	if (e->execer == 0 || e->execer == tid) {
+		e->execer = 0;
+		free(e->exe);
+		e->exe = strdup(c->exe);
+	}
+	return c->exe;
+}
+
+void
+task_exec(struct task_cache *c, pid_t tid, pid_t tgid)
+{
+	size_t i;
+
+	for (i = 0; i < TASK_SLOTS; i++) {
+		if (c->slot[i].pidfd == -1 || c->slot[i].ids.tgid != tgid)
+			continue;
+		free(c->slot[i].exe);
+		c->slot[i].exe = NULL;
+		c->slot[i].execer = tid;
+	}
 }
 
 /* "/proc/TID/cwd" (fd AT_FDCWD) or "/proc/TID/fd/N" into link (64 bytes):

@@ -14,6 +14,7 @@
 #ifndef FB_TASK_H
 #define FB_TASK_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -36,12 +37,18 @@ struct task_slot {
 	pid_t id;	     /* the tid, or the pid, it is for */
 	struct task_ids ids;
 	int pidfd;	     /* -1: empty */
+	char *exe;	     /* the thread cache: what it runs (task_exe()), or
+				NULL: not read yet */
+	pid_t execer;	     /* a thread of its process asked to exec since
+				(task_exec()): exe is read again for each
+				request until that thread asks again; 0: none */
 };
 
 struct task_cache {
 	int level;	  /* task_ns's, or 0: no namespace of ours */
 	unsigned lookups; /* since the last sweep */
 	struct task_slot slot[TASK_SLOTS];
+	char exe[PATH_MAX]; /* task_exe()'s answer when it is not cached */
 };
 
 /*
@@ -82,6 +89,31 @@ void task_cache_clear(struct task_cache *c);
  * ours, not in it).
  */
 int task_ids(struct task_cache *c, pid_t tid, struct task_ids *ids);
+
+/*
+ * The program the process of thread tid runs, as the host's /proc/TGID/exe
+ * says now (the audit record's "exe": a hint, not proof; "(deleted)" when
+ * the file was removed), or NULL when it cannot be read (the process is
+ * gone, or not dumpable to the broker).  A readlink(2) of it costs about
+ * 3 us, a third of a request, so it is kept in the thread's slot, which
+ * task_ids() made and proves is still that thread's, and read again only
+ * after the process asked to exec (task_exec()).  The string is the
+ * cache's, valid until the next call.
+ */
+const char *task_exe(struct task_cache *c, pid_t tid);
+
+/* The target of the host's /proc/PID/exe, uncached, into buf (NUL-ended):
+ * its length, or -1 with errno. */
+ssize_t task_exe_read(pid_t pid, char *buf, size_t size);
+
+/*
+ * Thread tid of process tgid asks to exec: what every thread of tgid runs
+ * is forgotten.  The exec is the kernel's, after the answer, and may fail,
+ * and a thread other than the leader that execs takes the leader's tid: so
+ * until tid itself asks again (its exec is over, done or failed) every
+ * request of tgid's threads reads exe anew, uncached.
+ */
+void task_exec(struct task_cache *c, pid_t tid, pid_t tgid);
 
 /*
  * The absolute path rel names for thread tid: from its cwd (dirfd

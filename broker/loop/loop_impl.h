@@ -104,6 +104,10 @@ struct watch {
 	 * user was spent). */
 	unsigned sent_fds;
 	int doomed, kfull, polled;
+	/* W_CONN: what the process that last sent on it runs (its
+	 * /proc/PID/exe when it first sent), for the records: conn_exe(). */
+	pid_t exe_pid;
+	char *exe;
 	struct watch *pnext;
 	struct timespec pnext_at;
 	unsigned pdelay_ms;

@@ -192,6 +192,7 @@ free_retired(struct server *sv)
 
 	while ((w = sv->dead) != NULL) {
 		sv->dead = w->next;
+		free(w->exe);
 		free(w);
 	}
 }

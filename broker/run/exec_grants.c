@@ -113,15 +113,41 @@ is_runtime(const char *where)
 	return where[0] == '@';
 }
 
+void
+exec_grants_add(struct exec_grants *g, const char *path, const struct stat *st, const char *rule)
+{
+	struct exec_grant *e;
+
+	grow(&g->by_inode, g->ninodes, &g->capinodes, sizeof(*g->by_inode));
+	e = &g->by_inode[g->ninodes];
+	if ((e->path = strdup(path)) == NULL)
+		fatal("run: exec grants");
+	e->dev = st->st_dev;
+	e->ino = st->st_ino;
+	e->dir = S_ISDIR(st->st_mode);
+	e->rule = rule;
+	g->ninodes++;
+}
+
 /* One grant: fd names the object (a file, or a folder for all beneath). */
 static int
 grant_fd(struct gwalk *w, int fd, const char *path, int dir)
 {
 	struct list *l = &w->out;
+	struct stat st;
 
 	if (w->g->ruleset >= 0 && w->k->add(w->g->ruleset, fd) == -1) {
 		log_warn("run: %s: Landlock rule for %s", w->k->what, path);
 		return -1;
+	}
+	/* Exec grants by inode too, as Landlock holds them: the exec records
+	 * are decided with them (exec_grants_decide()). */
+	if (w->k == &kind_exec) {
+		if (fstat(fd, &st) == -1) {
+			log_warn("run: exec: %s", path);
+			return -1;
+		}
+		exec_grants_add(w->g, path, &st, NULL);
 	}
 	grow(l->paths, *l->n + 1, &l->cap, sizeof(**l->paths));
 	if (((*l->paths)[*l->n] = strdup(path)) == NULL)
@@ -644,6 +670,51 @@ exec_grants_reach_unreadable(const struct exec_grants *g, const struct fsctx *fs
 	return NULL;
 }
 
+/* The grant of inode (dev, ino) of kind dir, or NULL. */
+static const struct exec_grant *
+grant_of(const struct exec_grants *g, dev_t dev, ino_t ino, int dir)
+{
+	size_t i;
+
+	for (i = 0; i < g->ninodes; i++)
+		if (g->by_inode[i].ino == ino && g->by_inode[i].dev == dev && g->by_inode[i].dir == dir)
+			return &g->by_inode[i];
+	return NULL;
+}
+
+int
+exec_grants_decide(const struct exec_grants *g, int root, const char *canon,
+    const struct stat *st, const char **grant, const char **rule)
+{
+	const struct exec_grant *e;
+	char up[PATH_MAX];
+	struct stat fst;
+	size_t n;
+
+	/* An exec is rare: a linear look at the grants, and one fstatat per
+	 * folder on the way, as Landlock walks up from the file. */
+	if ((e = grant_of(g, st->st_dev, st->st_ino, 0)) == NULL) {
+		n = strlen(canon);
+		if (canon[0] != '/' || n >= sizeof(up))
+			return 0;
+		memcpy(up, canon, n + 1);
+		for (;;) {
+			while (n > 1 && up[n - 1] != '/')
+				n--;
+			n = n > 1 ? n - 1 : 1; /* the folder, without its slash */
+			up[n] = '\0';
+			if (fstatat(root, n == 1 ? "." : up + 1, &fst, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    (e = grant_of(g, fst.st_dev, fst.st_ino, 1)) != NULL)
+				break;
+			if (n == 1)
+				return 0;
+		}
+	}
+	*grant = e->path;
+	*rule = e->rule;
+	return 1;
+}
+
 void
 exec_grants_free(struct exec_grants *g)
 {
@@ -657,6 +728,9 @@ exec_grants_free(struct exec_grants *g)
 	for (i = 0; g->reads != NULL && i < g->nreads; i++)
 		free(g->reads[i]);
 	free(g->reads);
+	for (i = 0; i < g->ninodes; i++)
+		free(g->by_inode[i].path);
+	free(g->by_inode);
 	memset(g, 0, sizeof(*g));
 	g->ruleset = -1;
 }

@@ -3,8 +3,10 @@
  * decisions: exec (below), and in explicit mode the dynamic loader's reads
  * (exec_grants_add_reads()).
  *
- * execve() never reaches the broker: the kernel checks Landlock's EXECUTE
- * right on the file (and on the ELF interpreter it opens).  So the exec
+ * The broker never makes an execve() (in transparent mode it records it,
+ * decided with these grants: exec_grants_decide()): the kernel checks
+ * Landlock's EXECUTE right on the file (and on the ELF interpreter it
+ * opens).  So the exec
  * rules become Landlock grants before the worker starts, and what they
  * grant must be exactly what policy_decide() allows for exec: a deny rule
  * wins, a wildcard grants what it matches and nothing else.  From the
@@ -21,6 +23,8 @@
 #define FB_EXEC_GRANTS_H
 
 #include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include "policy.h"
 
@@ -31,6 +35,17 @@ struct fsctx;
  * whole disk. */
 #define EXEC_GRANTS_ENTRIES_MAX 20000 /* folder entries looked at */
 #define EXEC_GRANTS_DEPTH_MAX 32      /* folders below a rule's literal part */
+
+/* One exec grant as Landlock holds it: an inode (a file, or a folder for
+ * all beneath it), and the canonical path it was decided on. */
+struct exec_grant {
+	dev_t dev;
+	ino_t ino;
+	int dir;
+	char *path;
+	const char *rule; /* the rule to name (exec_grants_add()), or NULL:
+			     the policy's for the path */
+};
 
 struct exec_grants {
 	int ruleset;	  /* Landlock ruleset holding the grants; -1 without Landlock */
@@ -43,6 +58,8 @@ struct exec_grants {
 	char **reads;	  /* the loader's read grants, as paths */
 	size_t nreads;
 	size_t nread_folders;
+	struct exec_grant *by_inode; /* every exec grant, for exec_grants_decide() */
+	size_t ninodes, capinodes;
 };
 
 /*
@@ -85,6 +102,28 @@ int exec_grants_add_reads(const struct policy *p, const struct fsctx *fs,
  * worker read the trail.
  */
 const char *exec_grants_reach_unreadable(const struct exec_grants *g, const struct fsctx *fs);
+
+/*
+ * Add a grant made elsewhere (COMMAND's, which the worker adds itself), of
+ * the file or folder st at canonical path, named rule in exec_grants_decide()
+ * (the string is the caller's and must outlive g).
+ */
+void exec_grants_add(struct exec_grants *g, const char *path, const struct stat *st,
+    const char *rule);
+
+/*
+ * What the worker's Landlock domain decides for an exec of the regular
+ * file st at canonical path canon, decided with the very grants it holds,
+ * as Landlock decides: by inode, the file's own or a folder's above it
+ * (each folder on canon's way looked up under root, the broker's "/").
+ * Returns 1 when a grant covers it, with *grant the path it was granted
+ * as (the file itself, or the folder) and *rule the rule of exec_grants_add()
+ * (NULL: the caller asks the policy); 0 when none does.  A file that one grants by
+ * another name (a hard link), or below a folder moved since, is covered as
+ * Landlock covers it.
+ */
+int exec_grants_decide(const struct exec_grants *g, int root, const char *canon,
+    const struct stat *st, const char **grant, const char **rule);
 
 /* Free what exec_grants_build() made; closes the ruleset if still open. */
 void exec_grants_free(struct exec_grants *g);

@@ -524,9 +524,10 @@ execdiag_exited(const struct execdiag *d, int code, const struct denials *dn)
 	} else if (code == 126) {
 		put(&l,
 		    "filebroker: run: the worker exited 126, as a shell does for a program "
-		    "it may not run: the kernel refuses exec (Landlock) without asking the "
-		    "broker, so nothing was recorded; each program it runs needs an exec "
-		    "rule (filebroker.policy(5), Exec rules)\n");
+		    "it may not run, and nothing was refused: in explicit mode, and for what "
+		    "the kernel itself runs for an exec (the dynamic loader), Landlock "
+		    "refuses exec without asking the broker, so nothing was recorded; each "
+		    "program it runs needs an exec rule (filebroker.policy(5), Exec rules)\n");
 	} else
 		return;
 	(void)!write(STDERR_FILENO, buf, l.len);

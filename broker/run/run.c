@@ -625,6 +625,50 @@ place(enum placement how)
 	log_info("placement shared: broker and worker share CPU %d", cpu);
 }
 
+/* The session's exec_decide (ops.h): the worker's Landlock grants. */
+static int
+exec_decide(const struct session *s, const char *canon, const struct stat *st,
+    const char **grant, const char **rule)
+{
+	return exec_grants_decide(s->exec_arg, s->fs.root, canon, st, grant, rule);
+}
+
+/*
+ * The record of the worker's exec of COMMAND (worker.h, first), made
+ * now that the session has started, with the grant the worker added for
+ * it itself (rule "@command").
+ */
+static void
+record_first_exec(struct session *s, struct exec_grants *eg, const struct worker_spec *ws,
+    pid_t worker)
+{
+	const struct notify_first *x = &ws->first;
+	char canon[PATH_MAX];
+	struct request req;
+	struct result res;
+	struct stat st;
+
+	if (x->tid == 0)
+		return;
+	if (realpath(x->path, canon) != NULL && stat(canon, &st) == 0)
+		exec_grants_add(eg, canon, &st, RUN_COMMAND_RULE);
+	memset(&req, 0, sizeof(req));
+	req.op = OP_EXEC;
+	req.who.front = FRONT_NOTIFY;
+	req.who.pid = worker;
+	req.who.tid = x->tid;
+	req.who.nspid = task_ns_pid(s->ns, worker);
+	req.who.nstid = req.who.nspid;
+	req.who.uid = s->uid;
+	req.who.gid = s->gid;
+	req.who.exe = x->exe[0] != '\0' ? x->exe : NULL;
+	req.path = x->path;
+	req.path2 = "";
+	ops_handle(s, &req, &x->t0, &res);
+	if (res.fd != -1)
+		close(res.fd);
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -901,6 +945,18 @@ cmd_run(int argc, char **argv)
 		fatalx("run: the exec rules could not be made Landlock grants; nothing was run");
 	log_info("run: exec grants: %zu files, %zu folders (beneath)%s", eg.npaths - eg.nfolders,
 	    eg.nfolders, eg.nskipped ? "; hard links of denied files left out" : "");
+	/* The worker's exec records are decided with the grants (ops_exec.c). */
+	s.exec_decide = exec_decide;
+	s.exec_arg = &eg;
+	/* Complain mode lets everything run, as it lets every request
+	 * through: Landlock gets all of "/" for exec, and the records are
+	 * still decided with the grants above (would-deny where they fall
+	 * short), so that learn sees every program the worker ran.  Not in
+	 * explicit mode, whose execs are not recorded and whose loader's
+	 * opens would then read anything unrecorded. */
+	if (complain && !explicit && eg.ruleset >= 0 &&
+	    landlock_ruleset_add_exec_path(eg.ruleset, "/") == -1)
+		fatal("run: complain mode: the exec grant of /");
 	/* Explicit mode: the loader of a dynamically linked COMMAND reads
 	 * what the policy allows in its folders (elf_probe.h). */
 	memset(&load, 0, sizeof(load));
@@ -1020,6 +1076,8 @@ cmd_run(int argc, char **argv)
 		fatal("event loop");
 	if (ws.in_pidns && (s.ns = task_ns_new()) == NULL)
 		fatal("run: reading the broker's own PID namespace level");
+	/* The worker's first exec, COMMAND, which worker_start() let go on. */
+	record_first_exec(&s, &eg, &ws, rs.worker);
 	if (server_watch(rs.sv, rs.sigfd, on_signal, &rs) == -1)
 		fatal("event loop");
 	if (rs.ended != -1 && (fcntl(rs.ended, F_SETFL, O_NONBLOCK) == -1 ||

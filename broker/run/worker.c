@@ -8,7 +8,9 @@
  *
  * Between fb_sandbox_enter() and execve() the child makes no path
  * syscall: in transparent mode it would wait for a broker that is not
- * serving yet.
+ * serving yet.  Its execve() itself is notified (the broker records every
+ * exec): read_reports() lets it go on, and run.c records it once the
+ * session has started.
  *
  * The PID namespace.  PR_SET_PDEATHSIG kills the worker with the broker,
  * but not what the worker forks, and a broker killed with SIGKILL runs no
@@ -39,6 +41,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/close_range.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -369,12 +372,40 @@ pidfd_pid(int pidfd)
  * worker only then: a worker that has exec'd may end at once (a loader
  * that cannot start it), and a reaped one's pidfd names no pid. */
 static int
-read_reports(int fd, struct child_msg *err, int *listener, int *pidfd, pid_t *pid)
+read_reports(int fd, struct child_msg *err, int *listener, int *pidfd, pid_t *pid,
+    struct notify_first *first)
 {
+	struct pollfd p[2];
 	struct child_msg m;
-	int got, failed = 0, *slot;
+	int got, failed = 0, *slot, waiting = 0;
 
-	while (read_report(fd, &m, &got) == 1) {
+	first->tid = 0;
+	for (;;) {
+		/* Once the listener came, the worker's next system call is its
+		 * exec of COMMAND, which the filter sends to us: let go on
+		 * (and noted, for its record) before the report that the exec
+		 * closed can come. */
+		if (*listener != -1 && !waiting && first->tid == 0) {
+			p[0].fd = fd, p[0].events = POLLIN, p[0].revents = 0;
+			p[1].fd = *listener, p[1].events = POLLIN, p[1].revents = 0;
+			if (poll(p, 2, -1) == -1) {
+				if (errno == EINTR)
+					continue;
+				break;
+			}
+			if (p[1].revents & POLLIN) {
+				if (notify_first_exec(*listener, first) == -1 && errno != ENOENT &&
+				    errno != EINTR)
+					log_warn("run: the worker's exec");
+				continue;
+			}
+			if (p[1].revents & (POLLHUP | POLLERR))
+				waiting = 1; /* no task left to ask */
+			if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+		}
+		if (read_report(fd, &m, &got) != 1)
+			break;
 		slot = m.kind == MSG_LISTENER ? listener : m.kind == MSG_PIDFD ? pidfd : NULL;
 		if (got != -1) {
 			if (slot != NULL && *slot == -1) {
@@ -696,7 +727,8 @@ worker_start(struct worker_spec *ws)
 	}
 	close(sp[1]);
 	memset(&ce, 0, sizeof(ce));
-	if (read_reports(sp[0], &ce, &ws->listener, &ws->pidfd, &pid) == 0 && ws->pidfd != -1 &&
+	if (read_reports(sp[0], &ce, &ws->listener, &ws->pidfd, &pid, &ws->first) == 0 &&
+	    ws->pidfd != -1 &&
 	    pid > 0) {
 		close(sp[0]);
 		return pid;

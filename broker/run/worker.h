@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include "notify.h"
+
 struct worker_spec {
 	int sock;		  /* the worker's end of the broker socket */
 	int set_user;		  /* switch to uid/gid (the broker is root) */
@@ -43,6 +45,9 @@ struct worker_spec {
 	char procnote[256];	  /* "": that procfs is mounted on /proc in the
 				   * worker's mount namespace; else why not */
 	char nsnote[256];	  /* without a namespace: why */
+	struct notify_first first; /* transparent mode: its exec of COMMAND,
+				   * which worker_start() lets go on, to be
+				   * recorded (first.tid 0: none came) */
 };
 
 /*

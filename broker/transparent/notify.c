@@ -13,7 +13,9 @@
  *	descriptor, or a result written with process_vm_writev between two
  *	ID_VALIDs, or SEND with an errno.
  *
- * SECCOMP_USER_NOTIF_FLAG_CONTINUE is never used for a path syscall.
+ * SECCOMP_USER_NOTIF_FLAG_CONTINUE is never used for a path syscall but
+ * chdir's (answer()) and exec's, which the broker records and the kernel
+ * then does, under the worker's Landlock domain (ops_exec.c).
  * Failures that mean "the target is gone" (ENOENT from RECV, SEND or
  * ADDFD; ESRCH from ADDFD; a failed ID_VALID) drop the notification.
  */
@@ -255,6 +257,8 @@ descriptor_call(struct notifier *n)
 	struct stat st;
 	int e;
 
+	if (c->op == OP_EXEC)
+		return 0; /* the descriptor's file is the path (resolve_base()) */
 	if (n->raw[0] == '\0' && c->empty_ok && c->dirfd == AT_FDCWD)
 		n->raw[0] = '.', n->raw[1] = '\0';
 	if (n->raw[0] != '\0')
@@ -292,11 +296,23 @@ resolve_base(struct notifier *n)
 	r->path = n->path;
 	r->path2 = n->path2;
 	n->path2[0] = '\0';
+	r->refused = 0;
 	if (c->fchmod) {
 		e = task_fdname(tid, c->dirfd, &n->fdobj, n->path, sizeof(n->path));
 		r->a.chmod.fdobj = &n->fdobj;
-	} else
+	} else if (c->op == OP_EXEC && n->raw[0] == '\0' && c->empty_ok)
+		/* execveat(fd, "", AT_EMPTY_PATH): the file the descriptor
+		 * has open, by the name it has now (fexecve(3)). */
+		e = task_fdname(tid, c->dirfd, &n->fdobj, n->path, sizeof(n->path));
+	else
 		e = task_path(tid, c->dirfd, n->raw, n->path, sizeof(n->path));
+	if (e < 0 && c->op == OP_EXEC) {
+		/* Recorded all the same, as asked, with what went wrong: the
+		 * kernel answers the call, not the broker. */
+		r->refused = -e;
+		path_copy(n->path, sizeof(n->path), n->raw);
+		return 0;
+	}
 	if (e < 0)
 		return e;
 	if (c->op == OP_RENAME || c->op == OP_LINK) {
@@ -348,10 +364,14 @@ check_asker(struct notifier *n, int e)
 	r->who.gid = n->s->gid;
 	r->who.pid = 0;
 	r->who.nspid = r->who.nstid = 0;
+	r->who.exe = NULL;
 	if (e == 0 && task_ids(&n->tasks, tid, &ids) == 0) {
 		r->who.pid = ids.tgid;
 		r->who.nspid = ids.nstgid;
 		r->who.nstid = ids.nstid;
+		/* What it runs, for the record alone (task.h: cached). */
+		if (n->s->audit != NULL)
+			r->who.exe = task_exe(&n->tasks, tid);
 	}
 	if (id_valid(n) && e == 0 && r->who.pid > 0)
 		return 0;
@@ -376,6 +396,16 @@ answer(struct notifier *n)
 	size_t k;
 	int e;
 
+	if (c->op == OP_EXEC) {
+		/* Recorded: the kernel goes on, and the worker's Landlock
+		 * domain decides (ops_exec.c).  Nothing runs without its
+		 * record: when it could not be written, EIO. */
+		if (n->s->audit_broken)
+			send_resp(n, EIO, 0, 0);
+		else
+			send_resp(n, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+		return;
+	}
 	if (res->error != 0) {
 		send_resp(n, res->error, 0, 0);
 		return;
@@ -443,6 +473,9 @@ handle(struct notifier *n)
 	ops_handle(n->s, &n->req, &n->t0, &n->res);
 	if (n->req.op == OP_WATCH)
 		close(n->req.a.watch.ifd);
+	/* Its process may run another program from now on (task.h). */
+	if (n->req.op == OP_EXEC)
+		task_exec(&n->tasks, n->req.who.tid, n->req.who.pid);
 	/* --audit-sync: the record is made durable before the answer.  One
 	 * fdatasync() per notification: a listener is read one notification
 	 * per wake-up, so there is no batch to share it with. */
@@ -563,6 +596,48 @@ static void
 listener_work(void *arg)
 {
 	handle(arg);
+}
+
+int
+notify_first_exec(int fd, struct notify_first *x)
+{
+	struct seccomp_notif *req = NULL;
+	struct seccomp_notif_resp *resp = NULL;
+	char raw[PATH_MAX];
+	struct call c;
+	int rc = -1, ok = 0, saved;
+
+	memset(x, 0, sizeof(*x));
+	if (notify_init() == -1)
+		return -1;
+	req = calloc(1, sizes.seccomp_notif > sizeof(*req) ? sizes.seccomp_notif : sizeof(*req));
+	resp = calloc(1,
+	    sizes.seccomp_notif_resp > sizeof(*resp) ? sizes.seccomp_notif_resp : sizeof(*resp));
+	if (req == NULL || resp == NULL)
+		goto out;
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, req) == -1)
+		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &x->t0);
+	x->tid = (pid_t)req->pid;
+	if (task_exe_read(x->tid, x->exe, sizeof(x->exe)) < 0)
+		x->exe[0] = '\0';
+	ok = req->data.arch == AUDIT_ARCH_X86_64 && call_decode(req, &c) == 0 &&
+	    c.op == OP_EXEC && worker_read_string(x->tid, c.path_addr, raw, sizeof(raw)) == 0 &&
+	    task_path(x->tid, c.dirfd, raw, x->path, sizeof(x->path)) == 0;
+	if (!ok)
+		x->path[0] = '\0';
+	resp->id = req->id;
+	resp->error = ok ? 0 : -EACCES;
+	resp->flags = ok ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0;
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, resp) == -1 && errno != ENOENT)
+		goto out;
+	rc = 0;
+out:
+	saved = errno;
+	free(req);
+	free(resp);
+	errno = saved;
+	return rc;
 }
 
 #ifndef F_DUPFD_QUERY

@@ -11,6 +11,10 @@
 #ifndef FB_NOTIFY_H
 #define FB_NOTIFY_H
 
+#include <limits.h>
+#include <sys/types.h>
+#include <time.h>
+
 struct server;
 struct session;
 
@@ -40,6 +44,26 @@ int notify_start(struct server *sv, struct session *s, int fd);
  * one already, or this listener is served already, ENOMEM ...
  */
 int notify_adopt(struct server *sv, struct session *s, int fd);
+
+/*
+ * The worker's exec of COMMAND, the one notification of its filter before
+ * the broker serves the listener (worker.c): what it asked, for its record
+ * once the session starts (run.c).
+ */
+struct notify_first {
+	pid_t tid;	       /* the thread that asked; 0: no exec came */
+	struct timespec t0;    /* CLOCK_MONOTONIC when it came */
+	char path[PATH_MAX];   /* the path it named, made absolute */
+	char exe[PATH_MAX];    /* what it ran then (/proc/TID/exe); "" unknown */
+};
+
+/*
+ * Take the next notification of listener fd, which must be the worker's
+ * exec of COMMAND: fill x and let the kernel go on with it
+ * (SECCOMP_USER_NOTIF_FLAG_CONTINUE); any other call is refused (EACCES).
+ * Returns 0, or -1 with errno (from RECV: ENOENT when no task is left).
+ */
+int notify_first_exec(int fd, struct notify_first *x);
 
 /* Listeners being served, of every session. */
 int notify_active(void);

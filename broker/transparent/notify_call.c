@@ -323,6 +323,16 @@ call_decode(const struct seccomp_notif *req, struct call *c)
 	case SYS_fchdir:
 		c->chdir = 2, c->op = OP_STAT;
 		break;
+	case SYS_execve:
+		c->op = OP_EXEC, c->path_addr = a[0];
+		break;
+	case SYS_execveat:
+		/* Flags the kernel refuses it refuses itself: the call goes on
+		 * to it whatever is recorded (notify.c). */
+		c->op = OP_EXEC, c->dirfd = (int)a[0], c->path_addr = a[1];
+		c->empty_ok = (a[4] & AT_EMPTY_PATH) != 0;
+		c->a.exec.nofollow = (a[4] & AT_SYMLINK_NOFOLLOW) != 0;
+		break;
 	default:
 		return ENOSYS;
 	}

@@ -283,8 +283,9 @@ for r in recs:
     seen.setdefault(raw(r, "path"), set()).add(r["mode"])
 ok = sum(1 for w in want if seen.get(w) == {"explicit", "transparent"})
 forged = sum(1 for r in recs if r.get("x") is not None or set(r) - {
-    "v", "time", "mode", "pid", "tid", "nspid", "nstid", "uid", "gid", "op", "path", "path_hex", "path2",
-    "path2_hex", "canon", "canon_hex", "canon2", "canon2_hex", "access", "flags",
+    "v", "time", "mode", "pid", "tid", "nspid", "nstid", "uid", "gid", "exe", "exe_hex", "op", "path",
+    "path_hex", "path2",
+    "path2_hex", "canon", "canon_hex", "canon2", "canon2_hex", "interp", "interp_hex", "access", "flags",
     "decision", "rule", "rule_hex", "errno", "duration_us", "truncated", "complain",
     "session", "chain", "seq", "digest"})
 leaked = sum(1 for r in recs if raw(r, "path").startswith(b"/") and b"/secret/" in raw(r, "path") and r["decision"] == "allow" and r["op"] == "open")

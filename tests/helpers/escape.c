@@ -12,7 +12,8 @@
  * it leaks a descriptor to itself, enters the sandbox with fb_sandbox_enter()
  * (as root: switching to nobody/nogroup; otherwise keeping its uid) and then
  * tries every way out it knows.  In transparent mode the parent also serves
- * the seccomp listener, refusing every notified call with EACCES.
+ * the seccomp listener, refusing every notified call with EACCES but exec,
+ * which it lets go on as the broker does (Landlock decides it).
  *
  * Before that, native probes (escape.h) find out which calls the machine
  * cannot make at all, even unsandboxed; attempts with such calls are made
@@ -460,7 +461,12 @@ serve_refuse(int listener, unsigned long *served)
 	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) == 0) {
 		memset(resp, 0, rs);
 		resp->id = req->id;
-		resp->error = -EACCES;
+		/* An exec goes on, as the broker lets it once recorded: the
+		 * worker's Landlock domain decides it. */
+		if (req->data.nr == SYS_execve || req->data.nr == SYS_execveat)
+			resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		else
+			resp->error = -EACCES;
 		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) == 0)
 			(*served)++;
 	}

@@ -45,6 +45,11 @@
  *	rawthreads N M PATH	N threads each open(2) PATH M times directly
  *	spawn PROG ARG...	posix_spawn (vfork-style clone) PROG; print its status;
  *				takes the rest of the command line
+ *	fexec PROG ARG...	open(2) PROG O_RDONLY (transparent mode gives no
+ *				O_PATH descriptor of a file), then in a forked child
+ *				execveat(fd, "", ..., AT_EMPTY_PATH) (fexecve(3));
+ *				print its status or the exec's errno; takes the
+ *				rest of the command line
  *	signals N PATH		N open(2)+close of PATH under a SIGALRM storm
  *				(SA_RESTART, every 50 us); no call may fail and
  *				no descriptor may be left over
@@ -142,6 +147,38 @@ do_write(const char *op, const char *path, const char *text, int flags, mode_t m
 }
 
 static const char *type_of(mode_t m);
+
+/* fexec: the child reports the exec's errno through a pipe. */
+static void
+do_fexec(const char *path, char **args)
+{
+	extern char **environ;
+	int fd, p[2], e = 0, wst;
+	pid_t pid;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || pipe2(p, O_CLOEXEC) == -1) {
+		fail("fexec", path);
+		return;
+	}
+	if ((pid = fork()) == 0) {
+		syscall(SYS_execveat, fd, "", args, environ, AT_EMPTY_PATH);
+		e = errno;
+		(void)!write(p[1], &e, sizeof(e));
+		_exit(127);
+	}
+	close(p[1]);
+	close(fd);
+	if (pid == -1 || read(p[0], &e, sizeof(e)) == (ssize_t)sizeof(e)) {
+		errno = pid == -1 ? errno : e;
+		fail("fexec", path);
+		waitpid(pid, &wst, 0);
+	} else if (waitpid(pid, &wst, 0) == -1 || !WIFEXITED(wst) || WEXITSTATUS(wst) != 0) {
+		printf("fexec %s: child failed\n", path);
+		failed = 1;
+	} else
+		printf("fexec %s: ok\n", path);
+	close(p[0]);
+}
 
 /* openat, rawopenat, statat: REL relative to the folder DIR. */
 static void
@@ -690,6 +727,9 @@ run_op(int argc, char **argv)
 			failed = 1;
 		} else
 			printf("%s %s: ok\n", op, path);
+		return argc;
+	} else if (strcmp(op, "fexec") == 0) {
+		do_fexec(path, argv + 1);
 		return argc;
 	} else if (strcmp(op, "fork") == 0) {
 		NEED(1);

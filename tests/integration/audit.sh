@@ -330,8 +330,9 @@ for line in open(log, "rb"):
         continue
     if r["decision"] not in ("allow", "would-deny") or r["canon"] is None or not r["access"]:
         continue
-    # filebroker run's preload library: allowed by run itself, no rule.
-    if r.get("rule") == "@preload":
+    # filebroker run's preload library, COMMAND's exec (and a script
+    # COMMAND's read): allowed by run itself, no rule.
+    if r.get("rule") in ("@preload", "@command"):
         continue
     for k in ("canon", "canon2"):
         if r.get(k) is None:
@@ -383,8 +384,7 @@ learn_case() {
 }
 learn_case cat "" cat "$D/a.txt"
 learn_case ls "" ls -la "$D/tree"
-# (Only COMMAND itself may run: exec is Landlock's, not brokered, so learn
-# cannot see a program that COMMAND runs; see filebroker(1).)
+# (A program COMMAND runs is learned from its exec record: exec_audit.sh.)
 learn_case hostile "" cat "$H"/*
 learn_case grep --generalize grep -r needle "$D/tree"
 mkdir -p "$T/lw" && chmod 777 "$T/lw"

@@ -171,9 +171,12 @@ expect "exit 127: the program a shell was refused, and its rule" \
 	"the worker exited 127, as a shell does for a program it may not see, and was refused $T/prog/bin/mytool: .*'allow exec $T/prog/bin/mytool'" \
 	run -- sh -c "PATH='$T/prog/bin'; mytool"
 printf 'include @runtime\ninclude @shell\nallow read %s/prog/bin/mytool\n' "$T" >"$T/r.policy"
-expect "exit 126 without a denial: exec is the kernel's, unrecorded" \
-	"the worker exited 126, as a shell does for a program it may not run: the kernel refuses exec" \
+expect "exit 126: the program a shell was refused exec of (recorded), and its rule" \
+	"the worker exited 126, as a shell does for a program it may not run, and was refused $T/prog/bin/mytool: .*'allow exec $T/prog/bin/mytool'" \
 	sh -c "cd '$D' && '$FB' run --policy '$T/r.policy' -- sh -c '$T/prog/bin/mytool'"
+expect "exit 126 without a denial: what Landlock refuses unasked" \
+	"the worker exited 126, as a shell does for a program it may not run, and nothing was refused: .*Landlock refuses exec without asking the broker" \
+	sh -c "cd '$D' && '$FB' run --policy '$T/r.policy' -- sh -c 'exit 126'"
 refute "another exit status: nothing" "the worker exited" run -- sh -c "exit 1"
 
 finish

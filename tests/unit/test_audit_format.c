@@ -37,10 +37,41 @@ test_format_normal(void **state)
 	s = fmt(&ev);
 	assert_string_equal(s,
 	    "{\"v\":2,\"time\":\"2026-11-25T14:03:07.123456Z\",\"session\":null,\"mode\":\"explicit\","
-	    "\"pid\":123,\"tid\":0,\"uid\":65534,\"gid\":65534,\"op\":\"open\","
+	    "\"pid\":123,\"tid\":0,\"uid\":65534,\"gid\":65534,\"exe\":null,\"op\":\"open\","
 	    "\"path\":\"/srv/in/a.txt\",\"canon\":\"/srv/in/a.txt\",\"access\":\"read\","
 	    "\"flags\":\"O_RDONLY|O_CLOEXEC\",\"decision\":\"allow\",\"rule\":\"p.policy:3\","
 	    "\"errno\":null,\"duration_us\":12.345}\n");
+	free(s);
+}
+
+/* An exec of a script, by a process whose program is known: exe after
+ * the ids, interp after canon; a program name that is no UTF-8 has its
+ * bytes in exe_hex. */
+static void
+test_format_exec(void **state)
+{
+	struct audit_event ev = base_event();
+	char *s;
+
+	(void)state;
+	ev.mode = "transparent";
+	ev.op = "exec";
+	ev.exe = "/usr/bin/dash";
+	ev.path = "./s.sh";
+	ev.canon = "/srv/s.sh";
+	ev.interp = "/usr/bin/python3.11";
+	ev.access = POLICY_EXEC;
+	s = fmt(&ev);
+	assert_non_null(strstr(s, "\"gid\":65534,\"exe\":\"/usr/bin/dash\",\"op\":\"exec\","
+				  "\"path\":\"./s.sh\",\"canon\":\"/srv/s.sh\","
+				  "\"interp\":\"/usr/bin/python3.11\",\"access\":\"exec\","
+				  "\"flags\":null,"));
+	free(s);
+	ev.exe = "/opt/\xff";
+	ev.interp = NULL;
+	s = fmt(&ev);
+	assert_non_null(strstr(s, "\"exe\":\"/opt/\xef\xbf\xbd\",\"exe_hex\":\"2f6f70742fff\",\"op\""));
+	assert_null(strstr(s, "interp"));
 	free(s);
 }
 
@@ -80,7 +111,7 @@ test_format_deny_error(void **state)
 	s = fmt(&ev);
 	assert_string_equal(s,
 	    "{\"v\":2,\"time\":\"2026-11-25T14:03:07.123456Z\",\"session\":null,\"mode\":\"transparent\","
-	    "\"pid\":123,\"tid\":124,\"uid\":65534,\"gid\":65534,\"op\":\"stat\","
+	    "\"pid\":123,\"tid\":124,\"uid\":65534,\"gid\":65534,\"exe\":null,\"op\":\"stat\","
 	    "\"path\":\"/srv/in/a.txt\",\"canon\":\"/srv/in/a.txt\",\"access\":\"stat\","
 	    "\"flags\":null,\"decision\":\"deny\",\"rule\":\"default\","
 	    "\"errno\":\"EACCES\",\"duration_us\":0.999}\n");
@@ -108,7 +139,7 @@ test_format_deny_error(void **state)
 	s = fmt(&ev);
 	assert_string_equal(s,
 	    "{\"v\":2,\"time\":\"1970-01-01T00:00:00.000000Z\",\"session\":null,\"mode\":null,"
-	    "\"pid\":0,\"tid\":0,\"uid\":0,\"gid\":0,\"op\":null,\"path\":null,\"canon\":null,"
+	    "\"pid\":0,\"tid\":0,\"uid\":0,\"gid\":0,\"exe\":null,\"op\":null,\"path\":null,\"canon\":null,"
 	    "\"access\":\"exec,0x80\",\"flags\":null,\"decision\":\"error\",\"rule\":null,"
 	    "\"errno\":\"E9999\",\"duration_us\":0.000}\n");
 	free(s);
@@ -273,19 +304,19 @@ test_worst_case_fits(void **state)
 	ev.err = -2147483647 - 1;
 	ev.duration_ns = UINT64_MAX;
 
-	ev.path = ev.path2 = ev.canon = ev.canon2 = ev.rule = a;
+	ev.path = ev.path2 = ev.canon = ev.canon2 = ev.rule = ev.exe = ev.interp = a;
 	n = check_bounds(&ev, 0);
-	assert_true(n > 5 * 6 * AUDIT_STR_MAX);
-	ev.path = ev.path2 = ev.canon = ev.canon2 = ev.rule = b;
+	assert_true(n > 7 * 6 * AUDIT_STR_MAX);
+	ev.path = ev.path2 = ev.canon = ev.canon2 = ev.rule = ev.exe = ev.interp = b;
 	check_bounds(&ev, 0);
-	ev.path = ev.path2 = ev.canon = ev.canon2 = ev.rule = c;
+	ev.path = ev.path2 = ev.canon = ev.canon2 = ev.rule = ev.exe = ev.interp = c;
 	n = check_bounds(&ev, 0);
-	assert_true(n > 5 * 8 * (AUDIT_STR_MAX - 1));
+	assert_true(n > 7 * 8 * (AUDIT_STR_MAX - 1));
 	/* An open carries the most flags: every open(2) and RESOLVE_* bit. */
 	ev.op = "open";
 	ev.resolve = ~0ULL;
 	n = check_bounds(&ev, 0);
-	assert_true(n > 5 * 8 * (AUDIT_STR_MAX - 1));
+	assert_true(n > 7 * 8 * (AUDIT_STR_MAX - 1));
 	ev.op = "rename";
 	ev.resolve = 0;
 
@@ -444,7 +475,7 @@ test_format_numbers(void **state)
 	assert_string_equal(s,
 	    "{\"v\":2,\"time\":\"1970-01-01T00:00:00.000000Z\",\"session\":null,\"mode\":\"explicit\","
 	    "\"pid\":-1,\"tid\":-2147483648,\"uid\":4294967295,\"gid\":4294967295,"
-	    "\"op\":\"stat\",\"path\":\"/a\",\"canon\":\"/a\",\"access\":\"read,list\","
+	    "\"exe\":null,\"op\":\"stat\",\"path\":\"/a\",\"canon\":\"/a\",\"access\":\"read,list\","
 	    "\"flags\":null,\"decision\":\"would-deny\",\"rule\":\"default\","
 	    "\"errno\":\"E-5\",\"duration_us\":1234.567,\"complain\":true}\n");
 	free(s);
@@ -609,6 +640,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_normal),
+		cmocka_unit_test(test_format_exec),
 		cmocka_unit_test(test_format_nspid),
 		cmocka_unit_test(test_format_deny_error),
 		cmocka_unit_test(test_format_rename),

@@ -283,6 +283,58 @@ test_record_existing(void **state)
 	policy_free(base);
 }
 
+/*
+ * Exec records: one rule per program, never folded into DIR/ *; a script's
+ * interpreter gets its own, COMMAND's too (rule @command, which learn
+ * otherwise leaves to run); an exec that failed or was denied teaches
+ * nothing.
+ */
+static void
+test_record_exec(void **state)
+{
+	static const char *const progs[] = { "/usr/bin/ls", "/usr/bin/cat", "/usr/bin/sed",
+		"/usr/bin/tr" };
+	struct audit_rec r;
+	struct learn l;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(learn_init(&l), 0);
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		assert_int_equal(record(&l, "exec", progs[i], POLICY_EXEC, 0, NULL), 1);
+	memset(&r, 0, sizeof(r));
+	snprintf(r.op, sizeof(r.op), "exec");
+	r.decision = AUDIT_ALLOW;
+	r.rule = "@command";
+	r.path = r.canon = "/srv/tools/parse.py";
+	r.interp = "/usr/bin/python3.11";
+	r.access = POLICY_EXEC;
+	r.pid = 2;
+	assert_int_equal(learn_record(&l, &r, "a.jsonl", 1), 1);
+	r.path = r.canon = "/srv/tools/other.sh";
+	r.interp = NULL;
+	assert_int_equal(learn_record(&l, &r, "a.jsonl", 2), 0);
+	r.rule = "default";
+	r.decision = AUDIT_DENY;
+	r.path = r.canon = "/usr/bin/su";
+	assert_int_equal(learn_record(&l, &r, "a.jsonl", 3), 0);
+	r.rule = NULL;
+	r.decision = AUDIT_ERROR;
+	r.access = 0;
+	r.path = r.canon = "/usr/local/bin/ls";
+	assert_int_equal(learn_record(&l, &r, "a.jsonl", 4), 0);
+	assert_int_equal(learn_fold_inputs(&l, 3), 0);
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		assert_int_equal(entry(&l, progs[i])->access, POLICY_EXEC);
+	assert_null(entry(&l, "/usr/bin/*"));
+	assert_int_equal(entry(&l, "/usr/bin/python3.11")->access, POLICY_EXEC);
+	assert_null(entry(&l, "/srv/tools/parse.py"));
+	assert_null(entry(&l, "/srv/tools/other.sh"));
+	assert_null(entry(&l, "/usr/bin/su"));
+	assert_null(entry(&l, "/usr/local/bin/ls"));
+	learn_free(&l);
+}
+
 static void
 test_sensitive(void **state)
 {
@@ -438,6 +490,7 @@ main(void)
 		cmocka_unit_test(test_fold),
 		cmocka_unit_test(test_fold_shared),
 		cmocka_unit_test(test_record_existing),
+		cmocka_unit_test(test_record_exec),
 		cmocka_unit_test(test_sensitive),
 		cmocka_unit_test(test_property),
 	};

@@ -241,6 +241,29 @@ test_attrs(void **state)
 	    EINVAL);
 }
 
+/* execve and execveat: recorded (op exec), the kernel then goes on; the
+ * flags the kernel checks are left to it. */
+static void
+test_exec(void **state)
+{
+	(void)state;
+	assert_int_equal(decode(SYS_execve, PATH1, PATH2, OUT, 0, 0), 0);
+	assert_int_equal(c.op, OP_EXEC);
+	assert_true(c.path_addr == PATH1);
+	assert_int_equal(c.dirfd, AT_FDCWD);
+	assert_int_equal(c.empty_ok, 0);
+	assert_int_equal(c.a.exec.nofollow, 0);
+	assert_int_equal(decode(SYS_execveat, 5, PATH1, PATH2, OUT, AT_EMPTY_PATH), 0);
+	assert_int_equal(c.op, OP_EXEC);
+	assert_int_equal(c.dirfd, 5);
+	assert_true(c.path_addr == PATH1);
+	assert_int_equal(c.empty_ok, 1);
+	assert_int_equal(decode(SYS_execveat, FDCWD, PATH1, 0, 0, AT_SYMLINK_NOFOLLOW), 0);
+	assert_int_equal(c.a.exec.nofollow, 1);
+	assert_int_equal(c.empty_ok, 0);
+	assert_int_equal(decode(SYS_execveat, FDCWD, PATH1, 0, 0, 0x80000000u), 0);
+}
+
 static void
 test_not_brokered(void **state)
 {
@@ -261,6 +284,7 @@ main(void)
 		cmocka_unit_test(test_access_readlink),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_attrs),
+		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_not_brokered),
 	};
 
