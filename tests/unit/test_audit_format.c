@@ -411,7 +411,7 @@ test_format_phase(void **state)
 	assert_string_equal(s,
 	    "{\"v\":2,\"time\":\"2026-11-25T14:03:07.123456Z\",\"session\":null,"
 	    "\"req\":18446744073709551615,\"phase\":\"intent\",\"mode\":\"explicit\","
-	    "\"pid\":123,\"tid\":0,\"uid\":65534,\"gid\":65534,\"op\":\"mkdir\","
+	    "\"pid\":123,\"tid\":0,\"uid\":65534,\"gid\":65534,\"exe\":null,\"op\":\"mkdir\","
 	    "\"path\":\"/srv/in/a.txt\",\"canon\":\"/srv/in/a.txt\",\"access\":\"create\","
 	    "\"flags\":null,\"decision\":\"allow\",\"rule\":\"p.policy:3\","
 	    "\"errno\":null,\"duration_us\":12.345}\n");
