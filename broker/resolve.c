@@ -400,6 +400,14 @@ struct slow {
 	size_t n;		/* its length */
 	int last;		/* nothing but slashes follows it */
 	char rem[2 * PATH_MAX];	/* the path left to walk */
+	/* The folder reached at each depth of w->canon (1 .. w->depth), as
+	 * it was when reached: what a ".." must come back to (step_dotdot()).
+	 * No descriptor: a path may be 2048 folders deep. */
+	struct {
+		dev_t dev;
+		ino_t ino;
+		uint64_t mnt;
+	} up[WALK_FOLD_WORDS * 64 + 1];
 };
 
 static void
@@ -417,8 +425,24 @@ move_to(struct slow *s, int fd, uint64_t mnt)
 	s->curmnt = mnt;
 }
 
+/* The folder reached is now fd (taken over), st on mount mnt, at the depth
+ * of w->canon: remembered for a ".." from below it. */
+static void
+reach(struct slow *s, int fd, const struct stat *st, uint64_t mnt)
+{
+	int d = s->w->depth;
+
+	move_to(s, fd, mnt);
+	if (d >= 0 && (size_t)d < sizeof(s->up) / sizeof(s->up[0])) {
+		s->up[d].dev = st->st_dev;
+		s->up[d].ino = st->st_ino;
+		s->up[d].mnt = mnt;
+	}
+}
+
 /* Start at "/" with the whole path left to walk.  Not zeroed as a whole:
- * rem alone is 8 KiB, and each field is set here. */
+ * rem alone is 8 KiB, up 48 KiB, and each field is set here (up as the
+ * walk reaches each depth). */
 static int
 slow_begin(struct slow *s, const struct fsctx *fs, const char *path, pid_t pid, pid_t tid,
     int flags, struct walk *w)
@@ -464,13 +488,25 @@ next_component(struct slow *s)
 	return 1;
 }
 
+/* Is st on mount mnt the folder the walk reached at depth d? */
+static int
+same_up(const struct slow *s, int d, const struct stat *st, uint64_t mnt)
+{
+	return d > 0 && (size_t)d < sizeof(s->up) / sizeof(s->up[0]) && s->up[d].dev == st->st_dev &&
+	    s->up[d].ino == st->st_ino && s->up[d].mnt == mnt;
+}
+
 /*
  * "..", physically: the canonical path so far has no symlink in it, so its
- * parent is the parent of the folder reached ("/.." is "/"), looked up
- * again by that path, from the root (lookup_clean()).  Not openat(cur,
- * ".."): cur may have been moved since it was looked up, and its parent of
- * the moment is not what canon names: "/ok/a/b/../../x" with b moved to
- * /ok/b would name /ok/x and pin /x.
+ * parent is the parent of the folder reached ("/.." is "/").  That is
+ * openat(cur, "..") while it is still the folder the walk came through at
+ * that name (same_up()); if not, cur was moved since it was looked up, and
+ * its parent of the moment is not what canon names ("/ok/a/b/../../x" with
+ * b moved to /ok/b would name /ok/x and pin /x): then the parent is looked
+ * up again by its path, from the root (lookup_clean()).  Never that lookup
+ * every time: it costs as many steps as the path is deep, and a worker's
+ * path of 40 links, each climbing 800 folders 1,000 deep, kept a serving
+ * thread for seconds (tests/attacks).
  */
 static int
 step_dotdot(struct slow *s)
@@ -481,11 +517,17 @@ step_dotdot(struct slow *s)
 
 	if (strcmp(s->w->canon, "/") != 0) {
 		canon_pop(s->w);
-		if ((up = lookup_clean(s->fs, s->w->canon, O_DIRECTORY)) == -1)
-			return -errno;
-		if (fs_statx(up, &st, &mnt) == -1)
-			return -errno;
-		move_to(s, take_fd(&up), mnt);
+		if (s->w->depth > 0 &&
+		    (up = openat(s->cur, "..", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) != -1 &&
+		    (fs_statx(up, &st, &mnt) == -1 || !same_up(s, s->w->depth, &st, mnt)))
+			close(take_fd(&up));
+		if (up == -1) {
+			if ((up = lookup_clean(s->fs, s->w->canon, O_DIRECTORY)) == -1)
+				return -errno;
+			if (fs_statx(up, &st, &mnt) == -1)
+				return -errno;
+		}
+		reach(s, take_fd(&up), &st, mnt);
 	}
 	if (s->last)
 		s->w->must_dir = 1;
@@ -631,7 +673,7 @@ step_enter(struct slow *s, int *fd, const struct stat *st, uint64_t mnt)
 	if (!S_ISDIR(st->st_mode) && (!s->last || w->must_dir))
 		return -ENOTDIR;
 	if (!s->last) {
-		move_to(s, take_fd(fd), mnt);
+		reach(s, take_fd(fd), st, mnt);
 		return 1;
 	}
 	w->fd = take_fd(fd);

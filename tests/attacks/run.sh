@@ -208,6 +208,26 @@ attack "a chain of 45 symlinks" "open: ELOOP" "$T/aw" open "$(hex "$D/c0")"
 ln -s lb/x "$D/la"
 ln -s la/x "$D/lb"
 attack "folder symlink loop" "open: (ELOOP|EACCES|ENOENT)" "$T/aw" sysopen "$(hex "$D/la/y")"
+# 40 links, 1,000 folders deep, each 818 folders down and 818 up again:
+# the kernel resolves it in about 10 ms.  A ".." that looks its folder up
+# again from "/" costs the whole depth, and a denial line that lstat()s
+# every prefix as much again: seconds of a serving thread per request.
+down=$(i=0; while [ $i -lt 818 ]; do printf 'a/'; i=$((i + 1)); done)
+up=$(i=0; while [ $i -lt 818 ]; do printf '../'; i=$((i + 1)); done)
+tall=$D/tall$(i=0; while [ $i -lt 1000 ]; do printf '/a'; i=$((i + 1)); done)
+mkdir -p "$tall/$down"
+i=1
+while [ $i -lt 40 ]; do
+	ln -s "$down${up}L$((i + 1))" "$tall/L$i"
+	ln -s "$down${up}H$((i + 1))" "$tall/H$i"
+	i=$((i + 1))
+done
+ln -s "$D/a.txt" "$tall/L40"
+ln -s "$S/secret.txt" "$tall/H40"
+attack "40 links climbing 818 folders each, 1,000 deep" "timed: 3 opens, 3 ok, 1?[0-9]{1,3} ms each" \
+	"$T/aw" timed 3 "$(hex "$tall/L1")"
+attack "... to a hidden file (a denial line each)" "timed: 3 opens, 0 ok, 1?[0-9]{1,3} ms each" \
+	"$T/aw" timed 3 "$(hex "$tall/H1")"
 
 # ---- protocol ---------------------------------------------------------------------
 attack "zero-length message" "empty: closed, serving" "$T/aw" empty "$D/a.txt"

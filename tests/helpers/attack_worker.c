@@ -6,6 +6,8 @@
  *	open HEXPATH		fb_open(O_RDONLY) of the path given in hex (any
  *				bytes but NUL): "open: ok CONTENT" or "open: ENAME"
  *	sysopen HEXPATH		the same with open(2): transparent mode
+ *	timed N HEXPATH		open(2) the path N times: "timed: N opens, K
+ *				ok, M ms each" (the slowest of them)
  *	loop N PATH MARK [sys]	open and read PATH N times (fb_open, or open(2));
  *				a read containing MARK is a leak:
  *				"loop: N opens, K ok, L leaks"
@@ -242,6 +244,27 @@ mode_open(const char *hex, int sys)
 	}
 	slurp(fd, buf, sizeof(buf));
 	printf("open: ok %s\n", buf);
+	return 0;
+}
+
+static int
+mode_timed(long n, const char *hex)
+{
+	char *path = unhex(hex);
+	struct timespec t0;
+	long i, ok = 0, ms, worst = 0;
+	int fd;
+
+	for (i = 0; i < n; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+			ok++;
+			close(fd);
+		}
+		if ((ms = ms_since(&t0)) > worst)
+			worst = ms;
+	}
+	printf("timed: %ld opens, %ld ok, %ld ms each\n", n, ok, worst);
 	return 0;
 }
 
@@ -610,6 +633,8 @@ main(int argc, char **argv)
 		return mode_open(argv[2], 0);
 	if (strcmp(argv[1], "sysopen") == 0)
 		return mode_open(argv[2], 1);
+	if (strcmp(argv[1], "timed") == 0 && argc >= 4)
+		return mode_timed(atol(argv[2]), argv[3]);
 	if (strcmp(argv[1], "loop") == 0 && argc >= 5)
 		return mode_loop(atol(argv[2]), argv[3], argv[4], argc > 5);
 	if (strcmp(argv[1], "channels") == 0 && argc >= 4)
