@@ -291,12 +291,13 @@ resolve_base(struct notifier *n)
 	r->a = c->a;
 	r->path = n->path;
 	r->path2 = n->path2;
+	r->held = r->held2 = 0;
 	n->path2[0] = '\0';
 	if (c->fchmod) {
 		e = task_fdname(tid, c->dirfd, &n->fdobj, n->path, sizeof(n->path));
 		r->a.chmod.fdobj = &n->fdobj;
-	} else
-		e = task_path(tid, c->dirfd, n->raw, n->path, sizeof(n->path));
+	} else if ((e = task_path(tid, c->dirfd, n->raw, n->path, sizeof(n->path))) == 0)
+		r->held = task_path_held(n->path, n->raw);
 	if (e < 0)
 		return e;
 	if (c->op == OP_RENAME || c->op == OP_LINK) {
@@ -304,6 +305,7 @@ resolve_base(struct notifier *n)
 			return -ENOENT;
 		if ((e = task_path(tid, c->dirfd2, n->raw2, n->path2, sizeof(n->path2))) < 0)
 			return e;
+		r->held2 = task_path_held(n->path2, n->raw2);
 	}
 	if (c->op == OP_SYMLINK) {
 		/* The target, stored as written: never joined, never followed. */

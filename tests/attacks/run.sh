@@ -115,6 +115,28 @@ attack "/proc/self/fd/N" "open: EACCES" "$T/aw" open "$(hex /proc/self/fd/1)"
 attack "/proc/self/exe" "open: EACCES" "$T/aw" sysopen "$(hex /proc/self/exe)"
 attack "/proc/self/task/TID/root" "open: EACCES" "$T/aw" sysopen "$(hex "/proc/thread-self/root$S/secret.txt")"
 
+# Into a hidden folder and out again by "..": the kernel's ".." needs the
+# folder, so an answer would tell whether it exists, where the worker may
+# not know (docs/threat-model.md 7.4); it gets what a missing folder gets.
+mkdir -p "$S/inner"
+ln -s ../secret/inner/../../d/a.txt "$D/climb"
+attack "into a hidden folder and out by .. (library)" "open: EACCES" \
+	"$T/aw" open "$(hex "$S/inner/../../d/a.txt")"
+attack "into a hidden folder and out by .. (open(2))" "open: EACCES" \
+	"$T/aw" sysopen "$(hex "$S/inner/../../d/a.txt")"
+attack "... as into a missing one" "open: EACCES" "$T/aw" sysopen "$(hex "$S/nosuch/../../d/a.txt")"
+attack "into a hidden folder and out by .., in a link" "open: EACCES" "$T/aw" sysopen "$(hex "$D/climb")"
+attack "into a hidden folder and out by .., openat2(RESOLVE_NO_XDEV)" "open: EACCES" \
+	"$T/aw" openat2 "$(hex "$S/inner/../../d/a.txt")" 1
+attack "into a hidden folder and out by .., from a folder (fb_openat)" \
+	"openat \.\./secret/inner/\.\./\.\./d/a\.txt: EACCES" \
+	"$T/run" -- "$T/bin/fbtool" openat "$D" ../secret/inner/../../d/a.txt
+attack "into a hidden folder and out by .., realpath" "realpath .*: ENOENT" \
+	"$T/run" -- "$T/bin/fbtool" realpath "$S/inner/../../d/a.txt"
+ln -s ../d/a.txt "$S/rel"
+limit "a link in a hidden folder is followed where it leads (and so tells that it exists)" \
+	"open: ok alpha" "$T/aw" sysopen "$(hex "$S/rel")"
+
 # Bind mounts, in a private mount namespace so nothing leaks to the host.
 if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
 	mkdir -p "$D/alias" "$T/elsewhere"

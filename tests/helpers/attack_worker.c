@@ -6,6 +6,8 @@
  *	open HEXPATH		fb_open(O_RDONLY) of the path given in hex (any
  *				bytes but NUL): "open: ok CONTENT" or "open: ENAME"
  *	sysopen HEXPATH		the same with open(2): transparent mode
+ *	openat2 HEXPATH RESOLVE	the same with openat2(2) from the working
+ *				folder, RESOLVE its resolve bits (a number)
  *	timed N HEXPATH		open(2) the path N times: "timed: N opens, K
  *				ok, M ms each" (the slowest of them)
  *	loop N PATH MARK [sys]	open and read PATH N times (fb_open, or open(2));
@@ -49,6 +51,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -232,11 +235,11 @@ closed(int sock)
 
 /* ---- modes ---------------------------------------------------------------- */
 
+/* "open: ok CONTENT" for the descriptor an open gave, or "open: ENAME". */
 static int
-mode_open(const char *hex, int sys)
+open_said(int fd)
 {
-	char *path = unhex(hex), buf[256];
-	int fd = sys ? open(path, O_RDONLY | O_CLOEXEC) : fb_open(path, O_RDONLY | O_CLOEXEC);
+	char buf[256];
 
 	if (fd == -1) {
 		printf("open: %s\n", ename(errno));
@@ -245,6 +248,26 @@ mode_open(const char *hex, int sys)
 	slurp(fd, buf, sizeof(buf));
 	printf("open: ok %s\n", buf);
 	return 0;
+}
+
+static int
+mode_open(const char *hex, int sys)
+{
+	char *path = unhex(hex);
+	int fd = sys ? open(path, O_RDONLY | O_CLOEXEC) : fb_open(path, O_RDONLY | O_CLOEXEC);
+
+	return open_said(fd);
+}
+
+static int
+mode_openat2(const char *hex, const char *resolve)
+{
+	struct open_how how;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = O_RDONLY | O_CLOEXEC;
+	how.resolve = strtoull(resolve, NULL, 0);
+	return open_said((int)syscall(SYS_openat2, AT_FDCWD, unhex(hex), &how, sizeof(how)));
 }
 
 static int
@@ -633,6 +656,8 @@ main(int argc, char **argv)
 		return mode_open(argv[2], 0);
 	if (strcmp(argv[1], "sysopen") == 0)
 		return mode_open(argv[2], 1);
+	if (strcmp(argv[1], "openat2") == 0 && argc >= 4)
+		return mode_openat2(argv[2], argv[3]);
 	if (strcmp(argv[1], "timed") == 0 && argc >= 4)
 		return mode_timed(atol(argv[2]), argv[3]);
 	if (strcmp(argv[1], "loop") == 0 && argc >= 5)
