@@ -27,7 +27,9 @@
  *	phases N PATH MISSING DENIED
  *				N mixed requests (explicit and open(2), allowed,
  *				missing, denied, channels made and dropped,
- *				protocol violations); "phase 1 done"; sleep 2 s;
+ *				protocol violations, fb_openat in PATH's folder
+ *				and a folder request carrying 253 descriptors
+ *				of it); "phase 1 done"; sleep 2 s;
  *				the same again; "phase 2 done"; sleep 3 s
  *	fifo FIFO OTHER		open(2) FIFO (exact rule, no writer), then open
  *				OTHER: "fifo: FIFO ok in M ms, OTHER ok in M ms"
@@ -49,6 +51,7 @@
  *				NAME relative to it.  "chdirflip: N chdirs, K in
  *				BAD, L leaks"; the leaks are named on stderr
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -436,15 +439,56 @@ mode_nofile(const char *path)
 	return 0;
 }
 
+/* A folder request (FB_MSG_AT) for name carrying fd 253 times, the most
+ * one message may carry: a violation, each of them the broker's to close. */
+static void
+many_fds(int sock, int fd, const char *name)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * 253)];
+	} c;
+	uint8_t buf[FB_MSG_MAX];
+	struct fb_request r;
+	struct msghdr m;
+	struct iovec iov;
+	ssize_t n;
+	int i;
+
+	memset(&r, 0, sizeof(r));
+	r.type = FB_MSG_STAT;
+	r.at = 1;
+	snprintf(r.path, sizeof(r.path), "%s", name);
+	if ((n = proto_encode_request(&r, buf, sizeof(buf))) < 0)
+		return;
+	memset(&m, 0, sizeof(m));
+	memset(&c, 0, sizeof(c));
+	iov.iov_base = buf;
+	iov.iov_len = (size_t)n;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = c.b;
+	m.msg_controllen = sizeof(c.b);
+	c.h.cmsg_level = SOL_SOCKET;
+	c.h.cmsg_type = SCM_RIGHTS;
+	c.h.cmsg_len = CMSG_LEN(sizeof(int) * 253);
+	for (i = 0; i < 253; i++)
+		memcpy(CMSG_DATA(&c.h) + i * sizeof(int), &fd, sizeof(int));
+	(void)sendmsg(sock, &m, MSG_NOSIGNAL);
+}
+
 static void
 phase(long n, const char *path, const char *missing, const char *denied)
 {
-	char buf[64];
+	char buf[64], folder[FB_PATH_MAX];
+	const char *name = strrchr(path, '/') + 1;
+	DIR *d;
 	long i;
 	int fd, e, ch;
 
+	snprintf(folder, sizeof(folder), "%.*s", (int)(name - path), path);
 	for (i = 0; i < n; i++) {
-		switch (i % 8) {
+		switch (i % 10) {
 		case 0:
 			if ((fd = fb_open(path, O_RDONLY)) != -1)
 				slurp(fd, buf, sizeof(buf));
@@ -478,6 +522,18 @@ phase(long n, const char *path, const char *missing, const char *denied)
 				closed(ch);
 				close(ch);
 			}
+			break;
+		case 7:
+			if ((d = fb_opendir(folder)) == NULL)
+				break;
+			if ((fd = fb_openat(dirfd(d), name, O_RDONLY)) != -1)
+				slurp(fd, buf, sizeof(buf));
+			if ((ch = new_channel(&e)) != -1) {
+				many_fds(ch, dirfd(d), name);
+				closed(ch);
+				close(ch);
+			}
+			closedir(d);
 			break;
 		default:
 			fb_open("relative/path", O_RDONLY);
