@@ -23,7 +23,13 @@
 #                strings) and the cleanup attributes: pure, no system calls
 #   policy/*.c   the pure policy library
 #   client/*.c   libfilebroker (protocol codec, client calls, worker sandbox)
-#   broker/*.c   the privileged process; broker/main.c holds main() alone
+#   broker/*/*.c the privileged process, a folder per layer (docs/design.md,
+#                "Folders"): base/ helpers, audit/ the record, core/ one
+#                request, loop/ the event loop, transparent/ the seccomp
+#                listener, run/ and daemon/ the two commands that serve
+#   tools/*.c    check, explain, learn, audit, status: linked into the same
+#                filebroker binary, never run privileged
+#   broker/main.c main() alone
 #   tests/unit/test_*.c      one cmocka binary each
 #   tests/fuzz/fuzz_*.c      one libFuzzer target each
 #   tests/integration/*.sh   integration tests, run against build/filebroker
@@ -75,20 +81,22 @@ OPT    := -O2 -g -D_FORTIFY_SOURCE=3
 SANLD  :=
 endif
 
-CPPFLAGS += -D_GNU_SOURCE -Icommon -Iclient -Ipolicy -Ibroker -I$(B)/gen
+BROKER_DIRS := broker broker/base broker/audit broker/core broker/loop broker/transparent \
+	broker/run broker/daemon tools
+CPPFLAGS += -D_GNU_SOURCE -Icommon -Iclient -Ipolicy $(addprefix -I,$(BROKER_DIRS)) -I$(B)/gen
 CFLAGS   += -std=c11 $(OPT) $(WARN) -fPIC -fstack-protector-strong -fstack-clash-protection \
 	-fcf-protection
 LDFLAGS  += $(SANLD) -Wl,-z,relro,-z,now -Wl,--as-needed
 # libsystemd (the journal audit sink) is dlopen()ed when that sink is asked
-# for, not linked: broker/audit_sink.c says why.  zlib is linked: `audit`
-# and `learn` inflate gzip-compressed rotated files (broker/audit_files.c);
+# for, not linked: broker/audit/audit_sink.c says why.  zlib is linked: `audit`
+# and `learn` inflate gzip-compressed rotated files (tools/audit_files.c);
 # it costs every start about 13,000 cycles of the loader (LD_DEBUG=statistics).
 LIBS      = -lseccomp -lcap -lpthread -lz
 
 COMMON_SRC := $(sort $(wildcard common/*.c))
 POLICY_SRC := $(sort $(wildcard policy/*.c))
 CLIENT_SRC := $(sort $(wildcard client/*.c))
-BROKER_SRC := $(sort $(filter-out broker/main.c,$(wildcard broker/*.c)))
+BROKER_SRC := $(sort $(filter-out broker/main.c,$(wildcard $(BROKER_DIRS:%=%/*.c))))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
@@ -112,7 +120,7 @@ all: $(B)/filebroker $(B)/libfilebroker.so $(B)/libfilebroker.a $(B)/filebroker-
 deps:
 	@sh scripts/deps.sh build
 
-# The paths compiled in (broker/run.c finds the preload library in
+# The paths compiled in (broker/run/run.c finds the preload library in
 # FB_PKGLIBDIR, @runtime grants FB_LIBDIR's libfilebroker: an absolute path
 # with no character the policy language treats specially), written at every
 # make but replaced only when they changed, so that the objects that include
@@ -236,7 +244,7 @@ FUZZ_B := build-fuzz
 FUZZ_CORPUS ?= $(FUZZ_B)/corpus
 FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/%.c=%)
 FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-	-Icommon -Iclient -Ipolicy -Ibroker -I$(B)/gen
+	-Icommon -Iclient -Ipolicy $(addprefix -I,$(BROKER_DIRS)) -I$(B)/gen
 FUZZ_BIN := $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
 # clang is there only after scripts/deps.sh: the targets are built after it.
 fuzz-build:
@@ -321,9 +329,13 @@ bench-deps:
 	@sh scripts/bench.sh deps
 
 # make soak: an honest worker served beside hostile ones (tests/soak/soak.sh),
-# SOAK_SECONDS per run (default 180), quiet then loaded; docs/bench.md.
+# SOAK_SECONDS per run (default 180), quiet then loaded; docs/bench.md.  Then
+# the write-ahead test's long form: a broker killed WAL_KILLS times (default
+# 300) under a stream of changes (tests/integration/audit_wal.sh, 30 in make
+# check).
 soak: all $(HELPER_BIN)
 	@B=$(B) sh tests/soak/soak.sh $(or $(SOAK_SECONDS),180)
+	@B=$(B) FB_WAL_KILLS=$(or $(WAL_KILLS),300) sh tests/integration/audit_wal.sh
 
 .PHONY: soak
 
@@ -331,7 +343,7 @@ soak: all $(HELPER_BIN)
 # lists the files that differ from it and by how many lines, format rewrites
 # them.  Every C file of the tree, tests included.
 FORMAT_SRC := $(sort $(wildcard common/*.[ch] policy/*.[ch] client/*.[ch] client/*/*.[ch] \
-	broker/*.[ch] tests/*/*.[ch] tests/*/*/*.[ch]))
+	$(BROKER_DIRS:%=%/*.[ch]) tests/*/*.[ch] tests/*/*/*.[ch]))
 
 check-format:
 	@sh scripts/format.sh check $(FORMAT_SRC)

@@ -94,6 +94,13 @@ static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_uint_fast32_t next_id = 1;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
+/*
+ * The rule the broker named in the last reply of this thread that named
+ * one since channel_rule_forget(), "" for none: fb_last_rule()'s.  Per
+ * thread, as errno is, so that no thread reads another's.
+ */
+static __thread char last_rule[FB_RULE_MAX];
+
 /* Forget every channel; their descriptors are the parent's business. */
 static void
 reset_slots(struct fb_conn *c)
@@ -605,6 +612,9 @@ call_channel(struct fb_conn *c, const uint8_t *msg, size_t len, int sendfd, unsi
 		    &unsent);
 		release(c, i, r == -1);
 	} while (r == -1 && unsent && tries++ == 0);
+	/* The decoder bounded it by FB_RULE_MAX, terminator included. */
+	if (r == 0 && rep->rule[0] != '\0')
+		memcpy(last_rule, rep->rule, strlen(rep->rule) + 1);
 	if (r == 0 && rep->error != 0) {
 		errno = (int)rep->error;
 		r = -1;
@@ -668,6 +678,18 @@ channel_openv(struct fb_conn *c, struct fb_openv_request *v, struct fb_reply *re
 	r = call_channel(c, msg, (size_t)len, -1, FB_MSG_OPENV, v->id, v->count, rep, fds);
 	cancel_restore(cancel);
 	return r;
+}
+
+const char *
+channel_last_rule(void)
+{
+	return last_rule[0] != '\0' ? last_rule : NULL;
+}
+
+void
+channel_rule_forget(void)
+{
+	last_rule[0] = '\0';
 }
 
 struct fb_conn *

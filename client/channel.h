@@ -57,6 +57,17 @@ CHANNEL_HIDDEN int channel_call_fd(struct fb_conn *c, struct fb_request *req, in
 CHANNEL_HIDDEN int channel_openv(struct fb_conn *c, struct fb_openv_request *v,
     struct fb_reply *rep, int fds[FB_OPENV_MAX]);
 
+/*
+ * The rule the broker named (proto.h: a denial's, with --tell-rules) in
+ * the last reply this thread received through channel_call(),
+ * channel_call_fd() or channel_openv() since its last
+ * channel_rule_forget(), or NULL.  The string is the thread's, valid until
+ * its next call of either: fb_last_rule() returns it, and every public
+ * call that asks the broker forgets it first.
+ */
+CHANNEL_HIDDEN const char *channel_last_rule(void);
+CHANNEL_HIDDEN void channel_rule_forget(void);
+
 /* The default connection: the calls without a handle use it. */
 CHANNEL_HIDDEN struct fb_conn *channel_default(void);
 

@@ -166,12 +166,16 @@ call_at(fb_conn *conn, struct call *c, int sendfd, int *fdp)
 /*
  * Every call has two names: fb_X() on the default connection and
  * fb_conn_X() on a handle; fb_X() is fb_conn_X(channel_default(), ...).
- * A NULL handle is EINVAL, never the default connection: a caller that did
- * not check fb_conn_new() must not end up talking to another broker.
+ * Each call that asks the broker begins here, before it checks anything
+ * else.  A NULL handle is EINVAL, never the default connection: a caller
+ * that did not check fb_conn_new() must not end up talking to another
+ * broker.  The thread's last rule is forgotten: whatever the call's
+ * outcome, fb_last_rule() is about it, not about an earlier call.
  */
 static int
-conn_ok(const struct fb_conn *conn)
+call_begin(const struct fb_conn *conn)
 {
+	channel_rule_forget();
 	if (conn == NULL) {
 		errno = EINVAL;
 		return 0;
@@ -185,7 +189,7 @@ simple_call(fb_conn *conn, unsigned type, const char *path, const char *path2, u
 {
 	struct call c;
 
-	if (!conn_ok(conn) || call_init(&c, type, path, path2) == -1)
+	if (!call_begin(conn) || call_init(&c, type, path, path2) == -1)
 		return -1;
 	c.req.mode = mode;
 	return channel_call(conn, &c.req, &c.rep, NULL);
@@ -207,6 +211,12 @@ const char *
 fb_version(void)
 {
 	return FB_VERSION;
+}
+
+const char *
+fb_last_rule(void)
+{
+	return channel_last_rule();
 }
 
 fb_conn *
@@ -286,7 +296,7 @@ open_call(fb_conn *conn, int dirfd, const char *path, int flags, mode_t mode)
 	struct call c;
 	int fd = -1, saved, sendfd;
 
-	if (!conn_ok(conn))
+	if (!call_begin(conn))
 		return -1;
 	/* O_TMPFILE would need the broker to keep an unnamed file the policy
 	 * has no name for; refused as the kernel refuses unknown flags. */
@@ -417,7 +427,7 @@ fb_conn_openv(fb_conn *conn, struct fb_openv_entry *v, size_t n)
 {
 	int r, cancel, saved;
 
-	if (!conn_ok(conn))
+	if (!call_begin(conn))
 		return -1;
 	if (v == NULL && n > 0) {
 		errno = EFAULT;
@@ -497,8 +507,10 @@ openv_calls(fb_conn *conn, struct fb_openv_entry *v, size_t n)
 
 fail:
 	/* All or nothing: what earlier requests of this call opened is
-	 * closed, so that -1 never leaves the caller holding descriptors. */
+	 * closed, so that -1 never leaves the caller holding descriptors;
+	 * nor a rule for an entry whose outcome is now this errno. */
 	saved = errno;
+	channel_rule_forget();
 	for (i = 0; i < n; i++) {
 		if (v[i].fd >= 0)
 			close(v[i].fd);
@@ -586,7 +598,7 @@ fb_conn_fopen(fb_conn *conn, const char *path, const char *mode)
 	FILE *f;
 	int flags, fd, saved;
 
-	if (!conn_ok(conn) || fopen_flags(mode, &flags, &fdmode) == -1)
+	if (!call_begin(conn) || fopen_flags(mode, &flags, &fdmode) == -1)
 		return NULL;
 	if ((fd = fb_conn_open(conn, path, flags, 0666)) == -1)
 		return NULL;
@@ -628,7 +640,7 @@ stat_call(fb_conn *conn, unsigned type, int dirfd, const char *path, struct stat
 	struct call c;
 	int sendfd;
 
-	if (!conn_ok(conn))
+	if (!call_begin(conn))
 		return -1;
 	if (st == NULL) {
 		errno = EFAULT;
@@ -675,6 +687,8 @@ fb_fstatat(int dirfd, const char *path, struct stat *st, int flags)
 int
 fb_conn_fstatat(fb_conn *conn, int dirfd, const char *path, struct stat *st, int flags)
 {
+	if (!call_begin(conn))
+		return -1;
 	if (flags & ~AT_SYMLINK_NOFOLLOW) {
 		errno = EINVAL;
 		return -1;
@@ -692,6 +706,8 @@ fb_access(const char *path, int mode)
 int
 fb_conn_access(fb_conn *conn, const char *path, int mode)
 {
+	if (!call_begin(conn))
+		return -1;
 	if (mode & ~(R_OK | W_OK | X_OK)) {
 		errno = EINVAL;
 		return -1;
@@ -711,7 +727,7 @@ fb_conn_readlink(fb_conn *conn, const char *path, char *buf, size_t size)
 	struct call c;
 	size_t len;
 
-	if (!conn_ok(conn))
+	if (!call_begin(conn))
 		return -1;
 	if (buf == NULL) {
 		errno = EFAULT;
@@ -777,6 +793,8 @@ fb_rename(const char *from, const char *to)
 int
 fb_conn_rename(fb_conn *conn, const char *from, const char *to)
 {
+	if (!call_begin(conn))
+		return -1;
 	if (to == NULL) {
 		errno = EFAULT;
 		return -1;
@@ -807,7 +825,7 @@ fb_conn_truncate(fb_conn *conn, const char *path, off_t length)
 {
 	struct call c;
 
-	if (!conn_ok(conn))
+	if (!call_begin(conn))
 		return -1;
 	if (length < 0) {
 		errno = EINVAL;
@@ -831,7 +849,7 @@ fb_conn_symlink(fb_conn *conn, const char *target, const char *linkpath)
 	struct call c;
 	size_t len;
 
-	if (!conn_ok(conn))
+	if (!call_begin(conn))
 		return -1;
 	if (target == NULL) {
 		errno = EFAULT;
@@ -866,7 +884,7 @@ fb_conn_realpath(fb_conn *conn, const char *path, char *resolved)
 	size_t len;
 	char *out;
 
-	if (!conn_ok(conn) || call_init(&c, FB_MSG_REALPATH, path, NULL) == -1)
+	if (!call_begin(conn) || call_init(&c, FB_MSG_REALPATH, path, NULL) == -1)
 		return NULL;
 	if (channel_call(conn, &c.req, &c.rep, NULL) == -1)
 		return NULL;
@@ -897,7 +915,7 @@ fb_conn_send_listener(fb_conn *conn, int listener_fd)
 	struct fb_request req;
 	struct fb_reply rep;
 
-	if (!conn_ok(conn))
+	if (!call_begin(conn))
 		return -1;
 	if (listener_fd < 0) {
 		errno = EBADF;

@@ -239,6 +239,29 @@ int fb_conn_symlink(fb_conn *conn, const char *target, const char *linkpath);
 char *fb_realpath(const char *path, char *resolved);
 char *fb_conn_realpath(fb_conn *conn, const char *path, char *resolved);
 
+/*
+ * Which rule refused this thread's last call: its name as the broker's
+ * audit record gives it ("/etc/fb/my.policy:7" for line 7 of that file,
+ * "default" when no rule allowed it, "@broker-file", "@proc" ...; see
+ * filebroker.policy(5)), for the caller's error message.  NULL when the
+ * call succeeded, failed for another reason (ENOENT, which may be a
+ * denial that hides the path, a kernel's errno, an error found before
+ * asking), or the broker does not tell: it tells only when started with
+ * --tell-rules (filebroker(1): a rule's name shows the worker the
+ * policy's file and line), and only for a refusal's EACCES.
+ *
+ * Every call of this header that sends the broker a request (fb_open()
+ * to fb_realpath(), their twins, fb_openv(), fb_send_listener()) sets it
+ * for the calling thread; other threads keep theirs.  After fb_openv():
+ * the rule of the last entry, in v's order, that a rule refused (NULL
+ * when the call failed as a whole); fb_open() each entry to learn every
+ * one.  The string is the thread's, valid until its next such call.
+ * Never fails.  Transparent mode has no such answer: a program's own
+ * open(2) gets its errno alone, and the broker's denial line (or audit
+ * record) names the rule.
+ */
+const char *fb_last_rule(void);
+
 /* close(2), except that the library's own sockets, of every connection, are
  * refused with EBADF.  No twin: it concerns the process, not a connection. */
 int fb_close(int fd);

@@ -33,7 +33,7 @@ LANDLOCK_HIDDEN int landlock_ruleset_new(int abi, int allow_net);
 LANDLOCK_HIDDEN int landlock_ruleset_add_exec(int ruleset, int fd);
 
 /* Grant READ_FILE alone on the object fd names, as above: what the
- * dynamic loader of an explicit-mode worker reads (broker/exec_grants.h). */
+ * dynamic loader of an explicit-mode worker reads (broker/run/exec_grants.h). */
 LANDLOCK_HIDDEN int landlock_ruleset_add_read(int ruleset, int fd);
 
 /*
@@ -42,7 +42,7 @@ LANDLOCK_HIDDEN int landlock_ruleset_add_read(int ruleset, int fd);
  * ABI 2) beneath it (list and remove everything in it, move a folder
  * within it); without, REMOVE_DIR only (remove an empty
  * folder from it: the tree's own entry in its parent).  For run's private
- * temporary folder (broker/private_tmp.c).  Returns 0, or -1 with errno.
+ * temporary folder (broker/run/private_tmp.c).  Returns 0, or -1 with errno.
  */
 LANDLOCK_HIDDEN int landlock_ruleset_add_removal(int ruleset, int fd, int contents);
 

@@ -83,6 +83,17 @@ proto_reply_fds(const struct fb_reply *rep)
 	return n;
 }
 
+int
+proto_rule_errno(uint32_t error)
+{
+	return error == EACCES || error == EPERM;
+}
+
+/* A successful OPENV reply with every result a denial and a rule of the
+ * longest name still fits the client's buffer for replies. */
+_Static_assert(FB_HDR_SIZE + 4 + 4 + 4 + 4 * FB_OPENV_MAX + 4 + 2 + FB_RULE_MAX - 1 <= FB_REPLY_MAX,
+    "an OPENV reply with its rule is longer than FB_REPLY_MAX");
+
 unsigned
 proto_peek_type(const void *buf, size_t len)
 {
@@ -233,6 +244,23 @@ static int
 get_str(struct cursor *c, char *dst, const char **why)
 {
 	return get_str_into(c, dst, FB_PATH_MAX, why);
+}
+
+/* A reply's rule (proto.h), bounded by FB_RULE_MAX: a longer name is the
+ * sender's fault, not a buffer too small. */
+static int
+get_rule(struct cursor *c, char rule[FB_RULE_MAX], const char **why)
+{
+	uint16_t len;
+
+	if (c->left >= sizeof(len)) {
+		memcpy(&len, c->p, sizeof(len));
+		if (len >= FB_RULE_MAX) {
+			*why = "rule name too long";
+			return -1;
+		}
+	}
+	return get_str_into(c, rule, FB_RULE_MAX, why);
 }
 
 static int
@@ -391,6 +419,8 @@ proto_decode_reply(const void *buf, size_t len, struct fb_reply *rep, const char
 	rep->target[0] = '\0';
 	rep->count = 0;
 	memset(rep->result, 0, sizeof(rep->result));
+	rep->rule[0] = '\0';
+	rep->rule_entry = 0;
 
 	if (get_header(&c, &type, &rep->id, why) == -1)
 		return violation(why, NULL);
@@ -422,6 +452,16 @@ proto_decode_reply(const void *buf, size_t len, struct fb_reply *rep, const char
 			if (rep->result[i] > FB_ERRNO_MAX)
 				return violation(why, "bad result value");
 		}
+		/* What is left is the rule of the last entry one refused. */
+		if (c.left > 0) {
+			if (get_u32(&c, &rep->rule_entry) == -1)
+				return violation(why, "truncated rule entry");
+			if (rep->rule_entry >= rep->count ||
+			    !proto_rule_errno(rep->result[rep->rule_entry]))
+				return violation(why, "a rule for an entry no rule refused");
+			if (get_rule(&c, rep->rule, why) == -1)
+				return violation(why, NULL);
+		}
 	} else if (rep->error == 0) {
 		switch ((enum fb_msg_type)type) {
 		case FB_MSG_STAT:
@@ -447,6 +487,11 @@ proto_decode_reply(const void *buf, size_t len, struct fb_reply *rep, const char
 		case FB_MSG_SYMLINK:
 			break;
 		}
+	} else if (c.left > 0 && type != FB_MSG_OPENV && proto_rule_errno(rep->error)) {
+		/* A failed reply's only payload: the rule that refused it.
+		 * Anything after another error is trailing bytes. */
+		if (get_rule(&c, rep->rule, why) == -1)
+			return violation(why, NULL);
 	}
 	if (type == FB_MSG_OPENV && rep->nfds != proto_reply_fds(rep))
 		return violation(why, "bad descriptor count");
@@ -586,6 +631,30 @@ put_wire_stat(struct wcursor *w, const struct fb_wire_stat *s)
 	return 0;
 }
 
+/* May rep carry its rule (proto.h)?  1 also when it has none. */
+static int
+rule_fits(const struct fb_reply *rep)
+{
+	if (rep->rule[0] == '\0')
+		return 1;
+	if (strnlen(rep->rule, FB_RULE_MAX) >= FB_RULE_MAX)
+		return 0;
+	if (rep->type == FB_MSG_OPENV)
+		return rep->error == 0 && rep->rule_entry < rep->count &&
+		    proto_rule_errno(rep->result[rep->rule_entry]);
+	return proto_rule_errno(rep->error);
+}
+
+static int
+put_rule(struct wcursor *w, const char *rule)
+{
+	size_t len = strlen(rule); /* rule_fits(): < FB_RULE_MAX */
+
+	if (put_u16(w, (uint16_t)len) == -1 || put(w, rule, len) == -1)
+		return -1;
+	return 0;
+}
+
 ssize_t
 proto_encode_reply(const struct fb_reply *rep, void *buf, size_t size)
 {
@@ -608,7 +677,7 @@ proto_encode_reply(const struct fb_reply *rep, void *buf, size_t size)
 			}
 		}
 	}
-	if (rep->nfds != proto_reply_fds(rep)) {
+	if (rep->nfds != proto_reply_fds(rep) || !rule_fits(rep)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -647,6 +716,10 @@ proto_encode_reply(const struct fb_reply *rep, void *buf, size_t size)
 			break;
 		}
 	}
+	if (rep->rule[0] != '\0' &&
+	    ((rep->type == FB_MSG_OPENV && put_u32(&w, rep->rule_entry) == -1) ||
+		put_rule(&w, rep->rule) == -1))
+		return -1;
 	return (ssize_t)(size - w.left);
 }
 

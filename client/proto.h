@@ -62,6 +62,22 @@
  *					one per entry, in the request's order
  *	everything else			nothing
  *
+ * A broker that tells rules (`filebroker run --tell-rules`, `serve
+ * --tell-rules`) ends a reply to a request the policy or one of the
+ * broker's own rules refused with the deciding rule's name (its audit
+ * record's "rule"), so that the worker can say which rule denied it:
+ *
+ *	a failed reply (error EACCES or EPERM; not FB_MSG_OPENV):
+ *		str rule
+ *	a successful FB_MSG_OPENV reply, after its results:
+ *		u32 entry	the last entry a rule refused: entry < count,
+ *				result[entry] EACCES or EPERM
+ *		str rule	that entry's rule
+ *
+ * 1 <= length of rule < FB_RULE_MAX.  Without the option, and for every
+ * other error (ENOENT that hides a path, a kernel's errno), nothing
+ * follows: the rule is optional, and present exactly when bytes are left.
+ *
  * FB_MSG_OPEN and FB_MSG_CHANNEL replies carry exactly one descriptor when
  * error is 0, none otherwise (proto_reply_nfds()); an FB_MSG_OPENV reply
  * carries one per entry whose result is 0, in entry order
@@ -72,8 +88,8 @@
  *
  * Decoding is exact: a message whose length differs from what its type
  * implies, an unknown version or type, a request type with FB_MSG_REPLY set
- * or a reply type without it, a bad string, a bad error or nfds value, or
- * trailing bytes is a protocol violation.  The broker drops the connection
+ * or a reply type without it, a bad string, a bad error or nfds value, a
+ * rule the reply may not carry, or trailing bytes is a protocol violation.  The broker drops the connection
  * on a violation; the client drops that channel.
  *
  * Fields that a type does not carry are zero in a decoded struct and are
@@ -124,8 +140,15 @@
 
 /* No reply is longer: header, error, nfds and the longest payload, a
  * READLINK target of FB_PATH_MAX - 1 bytes (an OPENV reply's 4 + 4 *
- * FB_OPENV_MAX bytes are less). */
+ * FB_OPENV_MAX bytes and its rule, or a failed reply's rule, are less). */
 #define FB_REPLY_MAX (FB_HDR_SIZE + 4 + 4 + 2 + FB_PATH_MAX)
+
+/* A rule's name on the wire is shorter: a policy file's canonical path
+ * and line number fit unless the path is longer than about 500 bytes, and
+ * the broker sends no name that does not fit (the worker then learns
+ * none).  Bounded on its own so that libfilebroker's copy of the last one
+ * (fb_last_rule()) stays small in every thread. */
+#define FB_RULE_MAX 512
 
 /* Environment variable naming the worker's descriptor for the broker socket. */
 #define FB_ENV_FD "FILEBROKER_FD"
@@ -226,6 +249,9 @@ struct fb_reply {
 	char target[FB_PATH_MAX]; /* READLINK, REALPATH, NUL-terminated */
 	uint32_t count;			/* OPENV: entries, 1..FB_OPENV_MAX */
 	uint32_t result[FB_OPENV_MAX];	/* OPENV: 0 or an errno, per entry */
+	char rule[FB_RULE_MAX];	/* "" or the rule that refused the request
+				   (OPENV: entry rule_entry), NUL-terminated */
+	uint32_t rule_entry;	/* OPENV, with a rule: the entry it refused */
 };
 
 /* One entry of an FB_MSG_OPENV request: what an FB_MSG_OPEN carries. */
@@ -287,6 +313,14 @@ unsigned proto_reply_nfds(unsigned type, uint32_t error);
 unsigned proto_reply_fds(const struct fb_reply *rep);
 
 /*
+ * 1 if a reply (or an OPENV entry's result) of errno error may name the
+ * rule that refused the request: EACCES and EPERM, the errnos of a denial.
+ * An ENOENT may be a denial too, one that hides the path: naming its rule
+ * would tell what ENOENT is there to hide.
+ */
+int proto_rule_errno(uint32_t error);
+
+/*
  * The type field of the message in buf (with FB_MSG_REPLY if set), or 0 if
  * len is too short to hold a header.  Nothing is checked: it only tells the
  * broker which decoder a request goes to.
@@ -333,7 +367,11 @@ int proto_decode_openv(const void *buf, size_t len, struct fb_openv_request *v, 
  * bit).  Also EINVAL if error is above FB_ERRNO_MAX, if nfds differs from
  * proto_reply_fds(), for a READLINK or REALPATH target that cannot be sent, or for a
  * successful OPENV reply whose count is outside 1..FB_OPENV_MAX or one of
- * whose results is above FB_ERRNO_MAX.
+ * whose results is above FB_ERRNO_MAX; and for a rule (non-empty
+ * rep->rule) the reply cannot carry: not NUL-terminated within
+ * FB_RULE_MAX, or with an error proto_rule_errno() refuses, on a
+ * successful reply other than OPENV, or for an OPENV entry rule_entry
+ * that is not one of count or whose result proto_rule_errno() refuses.
  */
 ssize_t proto_encode_reply(const struct fb_reply *rep, void *buf, size_t size);
 

@@ -343,7 +343,7 @@ sf_rule(scmp_filter_ctx ctx, uint32_t act, const char *name, unsigned int n,
  * The dynamic loader's opens (explicit mode, loader_opens): open and openat
  * for reading reach the kernel, where the worker's Landlock domain lets
  * them read only what the broker granted the loader (the files the policy
- * allows read of in the library folders, broker/exec_grants.h); anything
+ * allows read of in the library folders, broker/run/exec_grants.h); anything
  * else is EACCES, as the rest of explicit mode.  "For reading" is an
  * access mode of O_RDONLY and no flag but these, on the low 32 bits (the
  * kernel takes flags as an int): no O_CREAT, O_TRUNC, O_APPEND, O_TMPFILE,

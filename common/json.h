@@ -1,9 +1,9 @@
 /*
  * json.h: the one JSON string writer of the tree.  Every JSON string
  * filebroker writes goes through json_escape(): the audit records
- * (broker/jsonout.c), `status --json`, `explain --json` and `audit --json`
- * (broker/out.c).  docs/audit.md ("Escaping") is its specification, and
- * the audit reader (broker/audit_read.c) reads it back byte for byte:
+ * (broker/audit/jsonout.c), `status --json`, `explain --json` and `audit --json`
+ * (broker/base/out.c).  docs/audit.md ("Escaping") is its specification, and
+ * the audit reader (tools/audit_read.c) reads it back byte for byte:
  *
  *   - '"' and '\' become \" and \\; \b \f \n \r \t as such; the other
  *     controls, DEL, the C1 controls (U+0080-U+009F), U+2028 and U+2029

@@ -1,6 +1,6 @@
 /*
  * path.h: lexical path handling, the one path cleaner of the tree: the
- * broker's resolution (broker/resolve.c), its own files (broker/protect.c)
+ * broker's resolution (broker/core/resolve.c), its own files (broker/core/protect.c)
  * and the offline tools (`explain`) all clean paths here.
  *
  * Pure string functions: no system calls, and errno is never touched.  A

@@ -123,7 +123,7 @@ struct stat;
 
 /*
  * What a load asks of each file it reads besides its text: a check of the
- * file itself (a root broker's strict modes, broker/strict.c), called for
+ * file itself (a root broker's strict modes, broker/base/strict.c), called for
  * the policy and for each include once it is open, with the name it was
  * opened by (as given, an include's joined to its file's folder: not the
  * canonical name, which hides the symlinks and ".." on the way) and

@@ -7,7 +7,7 @@
  * profile plus rules for its data only (tests/integration/profiles.sh):
  * no denial line, the same output as unsandboxed.  Read-only, and exec of
  * named files only, so that the worker's Landlock grants stay one rule per
- * program (broker/exec_grants.c); @git's folder of its own programs is one
+ * program (broker/run/exec_grants.c); @git's folder of its own programs is one
  * rule for all of them.  docs/filebroker.policy.5 gives the
  * reason for every line; keep the two in step.
  *

@@ -7,7 +7,7 @@
  *	    ALLOWED DENIED
  *
  * and it times plain libc calls, which the worker's seccomp filter sends to
- * the broker (SECCOMP_RET_USER_NOTIF; broker/notify.c):
+ * the broker (SECCOMP_RET_USER_NOTIF; broker/transparent/notify.c):
  *
  *	open		open(ALLOWED, O_RDONLY | O_CLOEXEC) and close(): must
  *			succeed (glibc: openat(AT_FDCWD, ...), answered with

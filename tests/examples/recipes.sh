@@ -124,11 +124,16 @@ check_policy() {
 
 # ---- serving
 
+# TELL: "--tell-rules" for the brokers of the recipes that need it (run,
+# run --explicit and serve alike), else empty.
+TELL=
+
 # serve_start POLICY: a daemon on $T/serve/s for the serve recipes.
 serve_start() {
 	mkdir -p "$T/serve"
 	: >"$T/serve/log"
-	"$FB" serve -v --policy "$1" --socket "$T/serve/s" --socket-mode 0666 --control none \
+	# shellcheck disable=SC2086 # TELL: one option or none
+	"$FB" serve -v $TELL --policy "$1" --socket "$T/serve/s" --socket-mode 0666 --control none \
 		2>>"$T/serve/log" &
 	SPID=$!
 	i=0
@@ -155,7 +160,7 @@ serve_stop() {
 example_modes() {
 	case "$1" in
 	libfilebroker.3/mycat.c | libfilebroker.3/openv.c | libfilebroker.3/conncat.c | \
-		libfilebroker.3/openat.c)
+		libfilebroker.3/openat.c | libfilebroker.3/lastrule.c)
 		echo "run explicit serve" ;;
 	libfilebroker.3/sbcat.c) echo "serve" ;;
 	README.md/worker.c) echo "run explicit" ;;
@@ -169,9 +174,10 @@ example_modes() {
 in_mode() {
 	m_mode=$1 m_pol=$2 m_dir=$3
 	shift 3
+	# shellcheck disable=SC2086 # TELL: one option or none
 	case "$m_mode" in
-	run) (cd "$m_dir" && "$FB" run --policy "$m_pol" -- "$@") ;;
-	explicit) (cd "$m_dir" && "$FB" run --explicit --policy "$m_pol" -- "$@") ;;
+	run) (cd "$m_dir" && "$FB" run $TELL --policy "$m_pol" -- "$@") ;;
+	explicit) (cd "$m_dir" && "$FB" run --explicit $TELL --policy "$m_pol" -- "$@") ;;
 	serve)
 		{ echo "profile any"; cat "$m_pol"; } >"$m_pol.serve"
 		serve_start "$m_pol.serve" || return 125
@@ -246,6 +252,22 @@ example_run() {
 			"^conf/current is $r_w/conf/main.conf$" in_mode "$r_mode" "$r_w/p.policy" "$r_w" "$r_bin"
 		refute "$r_label: with nothing refused" "conf/main.conf:" \
 			in_mode "$r_mode" "$r_w/p.policy" "$r_w" "$r_bin"
+		;;
+	libfilebroker.3/lastrule.c)
+		echo "not the worker's" >"$r_w/secret"
+		chmod -R go+rX "$r_w"
+		policy_safe "$r_w"
+		printf 'include @runtime\ndeny read %s/secret\n' "$r_w" >"$r_w/p.policy"
+		# serve's policy is p.policy after a profile line (in_mode).
+		r_rule="$(realpath "$r_w/p.policy"):2"
+		[ "$r_mode" = serve ] && r_rule="$(realpath "$r_w")/p.policy.serve:3"
+		expect "$r_label: names no rule without --tell-rules" "secret: Permission denied$" \
+			in_mode "$r_mode" "$r_w/p.policy" "$r_w" "$r_bin"
+		TELL=--tell-rules
+		expect "$r_label: names the deny rule with it" \
+			"secret: Permission denied \(rule $r_rule\)$" \
+			in_mode "$r_mode" "$r_w/p.policy" "$r_w" "$r_bin"
+		TELL=
 		;;
 	README.md/worker.c)
 		printf 'include @runtime\n' >"$r_w/p.policy"

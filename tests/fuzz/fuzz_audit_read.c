@@ -1,5 +1,5 @@
 /*
- * fuzz_audit_read.c: the audit record reader (broker/audit_read.c).
+ * fuzz_audit_read.c: the audit record reader (tools/audit_read.c).
  *
  * Input: a first byte choosing the test, then
  *   odd, bit 1 clear: a line to parse.  It must not crash, and when it
@@ -297,6 +297,15 @@ round_trip(const uint8_t *data, size_t size)
 	ev.rule = str[2];
 	ev.path2 = str[3];
 	ev.canon2 = ev.path2 != NULL ? str[4] : NULL;
+	/* A change written ahead: its intent is of a change allowed (or let
+	 * through), not made yet. */
+	ev.phase = (hdr[24] >> 4) & 3;
+	if (ev.phase == 3)
+		ev.phase = AUDIT_PHASE_NONE;
+	if (ev.phase == AUDIT_PHASE_INTENT &&
+	    (ev.rule == NULL || ev.err != 0 || !(ev.allowed || ev.waived)))
+		ev.phase = AUDIT_PHASE_DONE;
+	ev.req = ev.phase != AUDIT_PHASE_NONE ? (uint64_t)ev.flags << 8 | hdr[19] : 0;
 
 	if ((n = audit_format(&ev, buf, sizeof(buf))) <= 0)
 		abort();
@@ -307,6 +316,8 @@ round_trip(const uint8_t *data, size_t size)
 	    strcmp(r.op, ev.op) != 0 || strcmp(r.mode, ev.mode) != 0)
 		abort();
 	if (r.duration_ns != ev.duration_ns)
+		abort();
+	if (r.phase != ev.phase || r.req != (ev.phase != AUDIT_PHASE_NONE ? (int64_t)ev.req : -1))
 		abort();
 	if (ev.err == 0 ? r.err != 0 : ev.err <= 4095 && r.err != ev.err)
 		abort();

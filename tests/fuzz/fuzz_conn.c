@@ -1,6 +1,6 @@
 /*
  * fuzz_conn.c: libFuzzer target for the connection handler: the broker's
- * event loop (broker/serve*.c) serving one connection of a session over a
+ * event loop (broker/loop/) serving one connection of a session over a
  * real socket pair, and what it answers with (the wire front end, ops.c,
  * a small policy over a scratch tree).  Each input is one message sent
  * with descriptors attached (SCM_RIGHTS), as a hostile worker would:
@@ -13,8 +13,10 @@
  * not carry what an earlier one left behind), and one batch of the loop
  * serves it.  Whatever comes back is decoded as libfilebroker decodes it,
  * with the descriptors that came along counted against what the reply
- * says, and those closed.  A crash, a fatal() of a broken invariant (a
- * reply that does not encode), a reply the client would refuse, a
+ * says, and those closed.  The session tells rules (--tell-rules), so
+ * that denials' replies carry their rule too.  A crash, a fatal() of a
+ * broken invariant (a reply that does not encode), a reply the client
+ * would refuse, a
  * descriptor leaked by the broker (its count is checked every 256 inputs)
  * is the failure.
  *
@@ -47,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #include "audit.h"
 #include "ops.h"
 #include "policy.h"
-#include "serve.h"
+#include "loop.h"
 
 static struct session s;
 static struct server *sv;
@@ -99,7 +101,9 @@ init(void)
 	put("d/a", "alpha\n");
 	put("secret", "secret\n");
 	n = snprintf(pol, sizeof(pol),
-	    "allow read,write,create,delete,list,stat %s/d/**\nallow list,stat %s/d\n", dir, dir);
+	    "allow read,write,create,delete,list,stat %s/d/**\nallow list,stat %s/d\n"
+	    "deny write %s/d/a\n",
+	    dir, dir, dir);
 	memset(&d, 0, sizeof(d));
 	if (policy_load_buffer("fuzz.policy", pol, (size_t)n, "/tmp", &pp, &d) == -1)
 		abort();
@@ -113,6 +117,7 @@ init(void)
 	s.pid = getpid();
 	s.uid = getuid();
 	s.gid = getgid();
+	s.tell_rules = 1;
 	if ((sv = server_new(&s)) == NULL)
 		abort();
 }
@@ -280,6 +285,9 @@ main(int argc, char **argv)
 	r.type = FB_MSG_OPEN, r.flags = O_RDONLY;
 	strcpy(r.path, "/tmp/fb-fuzz-conn/d/a");
 	seed(argv[1], "open", 0, &r);
+	r.flags = O_WRONLY; /* the deny rule's */
+	seed(argv[1], "open-denied", 0, &r);
+	r.flags = O_RDONLY;
 	r.flags = O_WRONLY | O_CREAT, r.mode = 0644;
 	strcpy(r.path, "/tmp/fb-fuzz-conn/d/new");
 	seed(argv[1], "create", 0, &r);

@@ -1,6 +1,6 @@
 /*
  * fuzz_elf_parse.c: the ELF object and loader cache decoders
- * (broker/elf_parse.c) on hostile bytes: a program a user names as
+ * (broker/run/elf_parse.c) on hostile bytes: a program a user names as
  * COMMAND, and any library it leads to, is the user's file.
  *
  * Input: a first byte choosing the decoder (even: an object, odd: a cache

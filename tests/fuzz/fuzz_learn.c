@@ -1,5 +1,5 @@
 /*
- * fuzz_learn.c: `filebroker learn`'s rules (broker/learn.c): records in,
+ * fuzz_learn.c: `filebroker learn`'s rules (tools/learn.c): records in,
  * folded, a policy out.
  *
  * The input is a byte of options (bit 0 folding, else --exact; bits 1-2

@@ -1,6 +1,6 @@
 /*
  * fuzz_notify.c: libFuzzer target for the seccomp-notification decoder,
- * call_decode() (broker/notify_call.c): a pure function of a struct
+ * call_decode() (broker/transparent/notify_call.c): a pure function of a struct
  * seccomp_notif, but for openat2's struct open_how, which it reads from the
  * notification's pid (here this process: an address the input names is
  * read or fails with EFAULT, never anything worse).
@@ -14,8 +14,9 @@
  * The seed corpus (one well-formed notification of each notified call) is
  * written by this same file:
  *
- *	cc -D_GNU_SOURCE -DFUZZ_NOTIFY_GENERATE -Ibroker -Iclient -Ipolicy -o gen \
- *	    tests/fuzz/fuzz_notify.c broker/notify_call.c && ./gen tests/fuzz/corpus/fuzz_notify
+ *	cc -D_GNU_SOURCE -DFUZZ_NOTIFY_GENERATE -Ibroker/core -Ibroker/transparent -Iclient \
+ *	    -Ipolicy -o gen tests/fuzz/fuzz_notify.c broker/transparent/notify_call.c &&
+ *	    ./gen tests/fuzz/corpus/fuzz_notify
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -9,8 +9,12 @@
  * differently is a parsing bug (a skipped byte, a lost field, a string that
  * stopped early).
  *
+ * A reply's rule (proto.h) is checked as libfilebroker relies on it:
+ * NUL-terminated within FB_RULE_MAX, and only where a rule may be.
+ *
  * The seed corpus (one valid message of each type, requests and replies,
- * successful and failed) is written by this same file:
+ * successful and failed, and replies naming a rule) is written by this
+ * same file:
  *
  *	cc -D_GNU_SOURCE -DFUZZ_PROTO_GENERATE -Iclient -o gen \
  *	    tests/fuzz/fuzz_proto.c client/proto.c && ./gen tests/fuzz/corpus/fuzz_proto
@@ -67,6 +71,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (size > FB_REPLY_MAX || rep.nfds != proto_reply_fds(&rep))
 			abort();
 		if (rep.type != FB_MSG_OPENV && rep.nfds != proto_reply_nfds(rep.type, rep.error))
+			abort();
+		if (strnlen(rep.rule, FB_RULE_MAX) >= FB_RULE_MAX)
+			abort();
+		if (rep.rule[0] != '\0' && rep.type != FB_MSG_OPENV && !proto_rule_errno(rep.error))
+			abort();
+		if (rep.rule[0] != '\0' && rep.type == FB_MSG_OPENV &&
+		    (rep.error != 0 || rep.rule_entry >= rep.count ||
+			!proto_rule_errno(rep.result[rep.rule_entry])))
 			abort();
 		n = proto_encode_reply(&rep, out, sizeof(out));
 		if (n != (ssize_t)size || memcmp(out, data, size) != 0)
@@ -131,6 +143,10 @@ main(int argc, char **argv)
 	r.nfds = proto_reply_fds(&r);
 	seed(argv[1], "req", FB_MSG_OPENV, "", b, proto_encode_openv(&v, b, sizeof(b)));
 	seed(argv[1], "rep", FB_MSG_OPENV, "-mixed", b, proto_encode_reply(&r, b, sizeof(b)));
+	/* With --tell-rules: the rule of entry 1, the one a rule refused. */
+	snprintf(r.rule, sizeof(r.rule), "/etc/filebroker/serve.policy:12");
+	r.rule_entry = 1;
+	seed(argv[1], "rep", FB_MSG_OPENV, "-mixed-rule", b, proto_encode_reply(&r, b, sizeof(b)));
 	v.count = 1;
 	seed(argv[1], "req", FB_MSG_OPENV, "-one", b, proto_encode_openv(&v, b, sizeof(b)));
 	for (t = 1; t <= FB_MSG_TYPE_MAX; t++) {
@@ -172,6 +188,12 @@ reply:
 		r.error = t == FB_MSG_OPEN ? EACCES : t == FB_MSG_OPENV ? EIO : ENOENT;
 		r.nfds = 0;
 		seed(argv[1], "rep", t, "-error", b, proto_encode_reply(&r, b, sizeof(b)));
+		if (t == FB_MSG_OPEN || t == FB_MSG_CHMOD) {
+			r.error = t == FB_MSG_OPEN ? EACCES : EPERM;
+			snprintf(r.rule, sizeof(r.rule), "%s",
+			    t == FB_MSG_OPEN ? "/etc/fb/p.policy:7" : "@broker-file");
+			seed(argv[1], "rep", t, "-rule", b, proto_encode_reply(&r, b, sizeof(b)));
+		}
 	}
 	return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * fuzz_resolve.c: the broker's path walk (walk_path(), broker/resolve.c)
+ * fuzz_resolve.c: the broker's path walk (walk_path(), broker/core/resolve.c)
  * against the kernel's own.
  *
  * A fixed tree is made at start in a fresh folder under /tmp, with symlinks

@@ -1,6 +1,6 @@
 /*
  * fuzz_status.c: the status report of `filebroker serve`'s control socket
- * (control_format_json() and control_format_text(), broker/control.c),
+ * (control_format_json() and control_format_text(), broker/daemon/control.c),
  * built from hostile bytes: the policy file's name, the audit
  * destinations, the peers' profile lines (file names an administrator or a
  * policy include chose, any byte but NUL), and every count and time.

@@ -29,6 +29,8 @@
  *	fork PATH		read PATH in a forked child and in the parent
  *	cloexec PATH		check O_CLOEXEC is honoured both ways
  *	sleep MS		sleep
+ *	rule			print "rule: RULE", what fb_last_rule() says of
+ *				the call before, or "rule: none" (NULL)
  *	rawopen PATH		open(2) directly, not through libfilebroker
  *	rawopenflags PATH FLAGS	open(2) directly with FLAGS (a number), and
  *				openat(2) with them too: "ok" when both
@@ -48,7 +50,8 @@
  *				no descriptor may be left over
  *	openv PATH...		fb_openv of every PATH (O_RDONLY) up to the next
  *				"::"; a line per entry ("openv[I] PATH: ok FIRST
- *				LINE" or "...: ENAME"), then "openv: K of N
+ *				LINE" or "...: ENAME"), "openv: rule RULE" when
+ *				fb_last_rule() names one, then "openv: K of N
  *				opened"; a descriptor that reads another file's
  *				contents, is close-on-exec, or is left open
  *				afterwards is reported
@@ -403,6 +406,9 @@ do_openv(char **paths, int n)
 		fail("openv", "(call)");
 		return;
 	}
+	/* Before the fb_open() calls below, which answer for themselves. */
+	if (fb_last_rule() != NULL)
+		printf("openv: rule %s\n", fb_last_rule());
 	for (i = 0; i < n; i++) {
 		if (v[i].fd == -1) {
 			printf("openv[%d] %s: %s\n", i, paths[i],
@@ -805,6 +811,9 @@ run_op(int argc, char **argv)
 		ts.tv_nsec = (atoi(path) % 1000) * 1000000L;
 		nanosleep(&ts, NULL);
 		return 2;
+	} else if (strcmp(op, "rule") == 0) {
+		printf("rule: %s\n", fb_last_rule() != NULL ? fb_last_rule() : "none");
+		return 1;
 	}
 	fprintf(stderr, "fbtool: unknown operation '%s'\n", op);
 	exit(2);

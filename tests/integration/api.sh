@@ -2,7 +2,11 @@
 # libfilebroker's calls beyond open and stat (fb_chmod, fb_truncate,
 # fb_symlink, fb_realpath, fb_openat, fb_fstatat), end to end on both wire front ends: `filebroker
 # run --explicit` and a `filebroker serve` peer of another uid.  Each call
-# allowed, denied, and recorded under its own operation name.
+# allowed, denied, and recorded under its own operation name.  Then
+# fb_last_rule(): with --tell-rules it names the rule that refused the
+# last call (the audit record's), and nothing after a success, for an
+# ENOENT (a missing file, or a hidden one), an EPERM no rule gave, or
+# without the option.
 . tests/integration/lib.sh
 need_run api.sh
 [ "$(id -u)" = 0 ] || skip_all "api.sh needs root (workers of another uid)"
@@ -27,6 +31,7 @@ fixture() {
 	mkdir -p "$1/rw" "$1/ro" "$1/hidden"
 	echo "0123456789" >"$1/rw/f"
 	echo "0123456789" >"$1/ro/f"
+	echo "secret" >"$1/ro/secret"
 	echo "x" >"$1/hidden/f"
 	ln -s rw/f "$1/link"
 	chown -R "$2:$2" "$1"
@@ -43,9 +48,12 @@ allow stat $T/*/link
 allow list $T/x
 allow list $T/y
 deny  stat $T/*/hidden/**
+deny  read $T/*/ro/secret
 profile user=$PEER
 EOF
 policy_safe "$T"
+# The deny rule's name, as the audit records and fb_last_rule() give it.
+DENY="$(realpath "$P"):$(grep -n '^deny  read' "$P" | cut -d: -f1)"
 
 # calls FRONT D AUDIT: every case, through front end FRONT ("explicit" or
 # "daemon"), on fixture D; the audit records land in AUDIT.
@@ -102,11 +110,50 @@ order = ["chmod allow", "chmod deny", "truncate allow", "truncate deny",
 print(" ".join(k for k in order if k in seen))' "$a"
 }
 
+# rules FRONT D TOLD: fb_last_rule() after each call, through front end
+# FRONT on fixture D, from a broker with --tell-rules (TOLD yes) or without
+# (no); w runs fbtool there.  The lines of one fbtool run are joined with
+# ';', in order: each "rule" line is about the call just before it.
+rules() {
+	f=$1 d=$2
+	if [ "$3" = yes ]; then deny=$DENY default=default; else deny=none default=none; fi
+	j() { w "$@" | grep -v '^$' | paste -sd';'; }
+	expect "$f: tell $3: a deny rule's refusal, then a success" \
+		"^read $d/ro/secret: EACCES;rule: $deny;read $d/ro/f: ok 0123456789;rule: none\$" \
+		j read "$d/ro/secret" :: rule :: read "$d/ro/f" :: rule
+	expect "$f: tell $3: no rule allowed it (chmod of a read-only file)" \
+		"^chmod $d/ro/f: EACCES;rule: $default\$" j chmod "$d/ro/f" 0600 :: rule
+	expect "$f: tell $3: a denial's ENOENT names no rule (a hidden file)" \
+		"^read $d/ro/secret: EACCES;realpath $d/hidden/f: ENOENT;rule: none\$" \
+		j read "$d/ro/secret" :: realpath "$d/hidden/f" :: rule
+	expect "$f: tell $3: a missing file names none" \
+		"^read $d/ro/secret: EACCES;read $d/rw/none: ENOENT;rule: none\$" \
+		j read "$d/ro/secret" :: read "$d/rw/none" :: rule
+	expect "$f: tell $3: an EPERM no rule gave names none (set-user-ID)" \
+		"^chmod $d/rw/f: EPERM;rule: none\$" j chmod "$d/rw/f" 04755 :: rule
+	if [ "$3" = yes ]; then
+		expect "$f: tell $3: openv: the entry a rule refused" \
+			"^openv: rule $deny;openv\[0\] $d/ro/f: ok [0-9]+;openv\[1\] $d/ro/secret: EACCES;openv\[2\] $d/rw/none: ENOENT;openv: 1 of 3 opened\$" \
+			j openv "$d/ro/f" "$d/ro/secret" "$d/rw/none"
+	else
+		refute "$f: tell $3: openv names no rule" "openv: rule" \
+			w openv "$d/ro/f" "$d/ro/secret" "$d/rw/none"
+	fi
+}
+
 # run --explicit: the worker is nobody.
 X=$T/x
 fixture "$X" "$NOBODY"
 w() { "$FB" run --explicit --policy "$P" --audit "$T/x.audit" -- "$T/bin/fbtool" "$@"; }
 calls explicit "$X" "$T/x.audit"
+rules explicit "$X" no
+w() {
+	"$FB" run --explicit --tell-rules --policy "$P" --audit "$T/x.audit" -- \
+		"$T/bin/fbtool" "$@"
+}
+rules explicit "$X" yes
+expect "explicit: the rule told is the audit record's" "\"rule\":\"$DENY\"" \
+	grep "\"path\":\"$X/ro/secret\"" "$T/x.audit"
 
 # serve: a peer of uid PEER.
 Y=$T/y
@@ -127,6 +174,15 @@ expect "daemon: openat from a folder the peer opened itself: allowed path" \
 expect "daemon: ... denied path" "rawopenat s: EACCES" w rawopenat "$T/sealed" s
 expect "daemon: openat recorded with the joined path" "\"path\":\"$T/sealed/s\"" \
 	grep '"op":"open"' "$T/y.audit"
+rules daemon "$Y" no
+kill "$DPID"
+wait "$DPID" 2>/dev/null
+DPID=
+"$FB" serve -v --tell-rules --policy "$P" --socket "$S" --socket-mode 0666 \
+	--audit "$T/y.audit" 2>"$LOG" &
+DPID=$!
+wait_socket "$S"
+rules daemon "$Y" yes
 kill "$DPID"
 wait "$DPID" 2>/dev/null
 DPID=

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The broker's own confinement (broker/confine.c), seen from outside: a
+# The broker's own confinement (broker/core/confine.c), seen from outside: a
 # serving broker's /proc/PID/status (capabilities, bounding set,
 # no_new_privs, seccomp), its dumpability, and that what each kept
 # capability is for still works.  The other suites run the broker confined

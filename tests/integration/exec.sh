@@ -5,7 +5,7 @@
 # the policy allows at its target, a hard link of a denied program is not a
 # way around the deny.  exec never reaches the broker (the kernel checks
 # Landlock's EXECUTE), so the exec rules are Landlock grants built from the
-# policy's own decisions (broker/exec_grants.c).
+# policy's own decisions (broker/run/exec_grants.c).
 #
 # The worker is fbtool (COMMAND always runs); it posix_spawn()s each
 # program, a copy of fbtool run as "fbtool sleep 0", and says ok or the

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Explicit mode runs dynamically linked programs (broker/elf_probe.c): the
+# Explicit mode runs dynamically linked programs (broker/run/elf_probe.c): the
 # loader's read-only opens reach the kernel, where Landlock lets them read
 # only what the policy allows in the folders the loader searches
 # (exec_grants_add_reads()); everything else stays EACCES.  A worker built

@@ -59,7 +59,7 @@ listing "$R" >"$T/before"
 mk install DESTDIR="$R" PREFIX=$P >"$T/out" 2>&1
 st=$?
 [ $st -eq 0 ] && pass "make install PREFIX=$P: exit 0" || { fail "make install: exit $st"; sed 's/^/      /' "$T/out"; finish; }
-expect "a changed PREFIX rebuilds what embeds it" " -c -o .*broker/run\.o" cat "$T/out"
+expect "a changed PREFIX rebuilds what embeds it" " -c -o .*broker/run/run\.o" cat "$T/out"
 expect "the installed binary was built for PREFIX" "$P/lib/filebroker" grep -ao "$P/lib/filebroker" "$R$P/bin/filebroker"
 refute "and for no other" "/usr/local/lib/filebroker" grep -ao "/usr/local/lib/filebroker" "$R$P/bin/filebroker"
 

@@ -52,7 +52,10 @@ enum mode {
 	M_HANGUP,      /* close the channel instead of answering */
 	M_CHAN_EMFILE, /* CHANNEL: answer EMFILE */
 	M_EMPTY,       /* zero-length message */
+	M_RULE,	       /* refuse it, EACCES naming FAKE_RULE (--tell-rules) */
 };
+
+#define FAKE_RULE "/etc/fb/fake.policy:7"
 
 #define ID_BITS (1u << 23)
 
@@ -263,6 +266,14 @@ serve(int fd)
 				nfds = 1;
 			mode = atomic_exchange(&sh->mode, M_NONE);
 			atomic_fetch_add(&sh->requests, 1);
+			if (mode == M_RULE) {
+				if (fds[0] >= 0)
+					close(fds[0]);
+				fds[0] = -1;
+				nfds = 0;
+				rep.error = EACCES;
+				snprintf(rep.rule, sizeof(rep.rule), "%s", FAKE_RULE);
+			}
 		}
 		rep.nfds = proto_reply_nfds(rep.type, rep.error);
 		if ((len = proto_encode_reply(&rep, buf, sizeof(buf))) == -1)
@@ -308,6 +319,7 @@ serve(int fd)
 			break;
 		case M_NONE:
 		case M_CHAN_EMFILE:
+		case M_RULE:
 			break;
 		}
 		send_reply(fd, buf, (size_t)len, fds, nfds, mode == M_TWO_CMSG);

@@ -1,5 +1,5 @@
 /*
- * test_audit.c: the audit record writer's file sink (broker/audit.c).
+ * test_audit.c: the audit record writer's file sink (broker/audit/audit.c).
  *
  * Opening a file and refusing what is not one, write errors and short
  * writes, --audit-sync, the denials style, whole lines from concurrent

@@ -1,6 +1,6 @@
 /*
- * test_audit_chain.c: the hash chain of audit files (broker/audit_chain.c,
- * the sinks that seal, broker/audit_verify.c that checks): a seal as
+ * test_audit_chain.c: the hash chain of audit files (broker/audit/audit_chain.c,
+ * the sinks that seal, tools/audit_verify.c that checks): a seal as
  * documented, keys that evolve forward, and the verifier against every
  * tampering an auditor must see: a line edited, removed, inserted,
  * replayed or moved, a file cut short, a file missing from a rotation set

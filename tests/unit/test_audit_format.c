@@ -1,5 +1,5 @@
 /*
- * test_audit_format.c: the records of broker/audit.c, formatted without a
+ * test_audit_format.c: the records of broker/audit/audit.c, formatted without a
  * sink.
  *
  * Exact strings for the JSON record, the denial line, the journal's fields
@@ -358,6 +358,60 @@ test_denial_line(void **state)
 	assert_int_equal(audit_format_denial(&ev, buf, sizeof(buf)), 0);
 }
 
+/* A change written ahead: its number and phase after the session, in the
+ * record and the journal; its intent says it was about to be made, and is
+ * no denial line (its outcome is). */
+static void
+test_format_phase(void **state)
+{
+	struct iovec iov[AUDIT_JOURNAL_FIELDS];
+	struct audit_event ev = base_event();
+	char buf[2048];
+	int n, i, found = 0;
+	char *s;
+
+	(void)state;
+	ev.op = "mkdir";
+	ev.flags = 0;
+	ev.access = POLICY_CREATE;
+	ev.phase = AUDIT_PHASE_INTENT;
+	ev.req = 18446744073709551615u;
+	s = fmt(&ev);
+	assert_string_equal(s,
+	    "{\"v\":2,\"time\":\"2026-11-25T14:03:07.123456Z\",\"session\":null,"
+	    "\"req\":18446744073709551615,\"phase\":\"intent\",\"mode\":\"explicit\","
+	    "\"pid\":123,\"tid\":0,\"uid\":65534,\"gid\":65534,\"op\":\"mkdir\","
+	    "\"path\":\"/srv/in/a.txt\",\"canon\":\"/srv/in/a.txt\",\"access\":\"create\","
+	    "\"flags\":null,\"decision\":\"allow\",\"rule\":\"p.policy:3\","
+	    "\"errno\":null,\"duration_us\":12.345}\n");
+	free(s);
+	n = audit_format_journal(&ev, buf, sizeof(buf), iov);
+	assert_true(n > 0);
+	for (i = 0; i < n; i++) {
+		if (iov[i].iov_len > 24 &&
+		    memcmp(iov[i].iov_base, "MESSAGE=intent: allowed ", 24) == 0)
+			found |= 1;
+		if (iov[i].iov_len == 23 &&
+		    memcmp(iov[i].iov_base, "FILEBROKER_PHASE=intent", 23) == 0)
+			found |= 2;
+		if (iov[i].iov_len == 35 &&
+		    memcmp(iov[i].iov_base, "FILEBROKER_REQ=18446744073709551615", 35) == 0)
+			found |= 4;
+	}
+	assert_int_equal(found, 7);
+	/* Complain mode let it through: the outcome's line says so, once. */
+	ev.allowed = 0;
+	ev.waived = 1;
+	ev.rule = "default";
+	assert_int_equal(audit_format_denial(&ev, buf, sizeof(buf)), 0);
+	ev.phase = AUDIT_PHASE_DONE;
+	ev.req = 7;
+	assert_true(audit_format_denial(&ev, buf, sizeof(buf)) > 0);
+	s = fmt(&ev);
+	assert_contains(s, "\"session\":null,\"req\":7,\"phase\":\"done\",\"mode\":");
+	free(s);
+}
+
 /* Numbers at their limits, in a record and in the journal's fields. */
 static void
 test_format_numbers(void **state)
@@ -562,6 +616,7 @@ main(void)
 		cmocka_unit_test(test_worst_case_fits),
 		cmocka_unit_test(test_errno_name),
 		cmocka_unit_test(test_denial_line),
+		cmocka_unit_test(test_format_phase),
 		cmocka_unit_test(test_format_numbers),
 		cmocka_unit_test(test_format_flag_bits),
 		cmocka_unit_test(test_every_size),

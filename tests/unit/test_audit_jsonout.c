@@ -1,6 +1,6 @@
 /*
  * test_audit_jsonout.c: the strings and the time in an audit record, as
- * broker/jsonout.c appends them (through audit_format()).
+ * broker/audit/jsonout.c appends them (through audit_format()).
  *
  * Escapes by class, invalid UTF-8 and the _hex key beside it, plain text
  * copied a run at a time, truncation at AUDIT_STR_MAX, and the RFC 3339

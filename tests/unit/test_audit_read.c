@@ -1,5 +1,5 @@
 /*
- * test_audit_read.c: the audit record reader (broker/audit_read.c), against
+ * test_audit_read.c: the audit record reader (tools/audit_read.c), against
  * the writer's own output, hand-written hostile lines, and streams with torn
  * and overlong lines: torn lines told apart from unreadable ones, each with
  * its place, and records glued onto a torn line recovered.
@@ -212,6 +212,39 @@ test_read_complain_and_errors(void **state)
 	assert_null(r.rule);
 }
 
+/* A change written ahead: its intent and its outcome come back with their
+ * phase and request number; any other record has neither. */
+static void
+test_read_phase(void **state)
+{
+	struct audit_event ev = base_event();
+	struct audit_rec r;
+
+	(void)state;
+	round_trip(&ev, &r);
+	assert_int_equal(r.phase, AUDIT_PHASE_NONE);
+	assert_int_equal(r.req, -1);
+	ev.op = "mkdir";
+	ev.access = POLICY_CREATE;
+	ev.phase = AUDIT_PHASE_INTENT;
+	ev.req = 41;
+	round_trip(&ev, &r);
+	assert_int_equal(r.phase, AUDIT_PHASE_INTENT);
+	assert_int_equal(r.req, 41);
+	assert_string_equal(r.op, "mkdir");
+	/* An intent complain mode let through. */
+	ev.allowed = 0;
+	ev.waived = 1;
+	round_trip(&ev, &r);
+	assert_int_equal(r.decision, AUDIT_WOULD_DENY);
+	ev.phase = AUDIT_PHASE_DONE;
+	ev.err = EEXIST;
+	round_trip(&ev, &r);
+	assert_int_equal(r.phase, AUDIT_PHASE_DONE);
+	assert_int_equal(r.req, 41);
+	assert_int_equal(r.err, EEXIST);
+}
+
 static void
 test_read_hostile_paths(void **state)
 {
@@ -252,6 +285,13 @@ test_read_hostile_paths(void **state)
 	"\"access\":\"stat\",\"flags\":null,\"decision\":\"allow\",\"rule\":\"p:1\","         \
 	"\"errno\":null,\"duration_us\":1.5"
 
+/* A change's intent, its decision and errno given. */
+#define INTENT                                                                                \
+	"{\"v\":2,\"time\":\"2026-11-25T14:03:07.123456Z\",\"req\":3,\"phase\":\"intent\","    \
+	"\"mode\":\"explicit\",\"pid\":1,\"tid\":0,\"uid\":0,\"gid\":0,\"op\":\"mkdir\","        \
+	"\"path\":\"/x\",\"canon\":\"/x\",\"access\":\"create\",\"flags\":null,"                 \
+	"\"decision\":\"%s\",\"rule\":\"p:1\",\"errno\":%s,\"duration_us\":1.5}"
+
 static void
 test_read_strict(void **state)
 {
@@ -274,6 +314,11 @@ test_read_strict(void **state)
 		"{" GOOD ",\"path_hex\":\"2f6\"}",  /* odd hex */
 		"{" GOOD ",\"path_hex\":\"2f00\"}", /* NUL byte */
 		"{" GOOD ",\"complain\":1}",
+		"{" GOOD ",\"phase\":\"intent\"}",	    /* phase without req */
+		"{" GOOD ",\"req\":3}",			    /* req without phase */
+		"{" GOOD ",\"req\":3,\"phase\":\"later\"}", /* no such phase */
+		"{" GOOD ",\"req\":-3,\"phase\":\"done\"}",
+		"{" GOOD ",\"req\":3,\"phase\":1}",
 		"{" GOOD ",\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
 	};
 	struct audit_rec r;
@@ -300,6 +345,16 @@ test_read_strict(void **state)
 	/* Decision and rule must agree. */
 	snprintf(line, sizeof(line), "{%s}", GOOD);
 	memcpy(strstr(line, "\"p:1\""), "null ", 5);
+	assert_int_equal(parse(line, &r, &why), -1);
+	/* An intent is of a change allowed, not yet made: never a denial, an
+	 * error, nor an errno. */
+	snprintf(line, sizeof(line), INTENT, "allow", "null");
+	assert_int_equal(parse(line, &r, &why), 0);
+	snprintf(line, sizeof(line), INTENT, "would-deny", "null");
+	assert_int_equal(parse(line, &r, &why), 0);
+	snprintf(line, sizeof(line), INTENT, "deny", "null");
+	assert_int_equal(parse(line, &r, &why), -1);
+	snprintf(line, sizeof(line), INTENT, "allow", "\"EIO\"");
 	assert_int_equal(parse(line, &r, &why), -1);
 	/* A store that is too small is refused up front. */
 	assert_int_equal(audit_read_line("{}", 2, &r, store, 10, &why), -1);
@@ -512,6 +567,7 @@ main(void)
 		cmocka_unit_test(test_read_nspid),
 		cmocka_unit_test(test_read_v1_fixture),
 		cmocka_unit_test(test_read_complain_and_errors),
+		cmocka_unit_test(test_read_phase),
 		cmocka_unit_test(test_read_hostile_paths),
 		cmocka_unit_test(test_read_strict),
 		cmocka_unit_test(test_errno_value),

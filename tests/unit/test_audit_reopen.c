@@ -1,5 +1,5 @@
 /*
- * test_audit_reopen.c: audit_reopen() (broker/audit_sink.c), what the daemon
+ * test_audit_reopen.c: audit_reopen() (broker/audit/audit_sink.c), what the daemon
  * does on SIGHUP for log rotation: a file renamed away is replaced by a new
  * one, created 0600; a file that cannot be opened again leaves the sink on
  * its old descriptor, reported once with its errno; other sinks are left

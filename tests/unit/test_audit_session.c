@@ -1,6 +1,6 @@
 /*
- * test_audit_session.c: the session records (broker/audit.c formats,
- * broker/audit_session.c): session-start and session-end as written,
+ * test_audit_session.c: the session records (broker/audit/audit.c formats,
+ * broker/audit/audit_session.c): session-start and session-end as written,
  * their arguments cut and hex-escaped, the id every request record of the
  * session carries, the counts audit_write() keeps, the journal's fields
  * for an event, the digest of a policy, and the reader reading them back.
@@ -248,6 +248,12 @@ test_session_file(void **state)
 	}
 	ev.allowed = 1;
 	ev.rule = "p.policy:3";
+	/* A change's intent is no request of its own: its outcome counts. */
+	ev.phase = AUDIT_PHASE_INTENT;
+	ev.req = 9;
+	assert_int_equal(audit_write(a, &ev), 0);
+	assert_int_equal(s->n[0], 1);
+	ev.phase = AUDIT_PHASE_DONE;
 	assert_int_equal(audit_write(a, &ev), 0);
 	assert_int_equal(s->n[0], 2);
 	assert_int_equal(s->n[1], 1);
@@ -267,7 +273,7 @@ test_session_file(void **state)
 	    0);
 	fclose(f);
 	assert_int_equal(st.bad + st.torn, 0);
-	assert_string_equal(seen.kinds, "SRRRRRE");
+	assert_string_equal(seen.kinds, "SRRRRRRE");
 	/* What the broker took from itself: its ids, its folder, and the
 	 * program /proc says runs as pid (this test). */
 	assert_int_equal(seen.start.invoker_uid, getuid());

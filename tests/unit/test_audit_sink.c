@@ -1,5 +1,5 @@
 /*
- * test_audit_sink.c: the sinks beyond a plain file (broker/audit_sink.c):
+ * test_audit_sink.c: the sinks beyond a plain file (broker/audit/audit_sink.c):
  * complain-mode records, several sinks at once, a removed file failing
  * closed (without asking the file's times), --audit-sync, syslog on a socket of the test's own (never the
  * host's /dev/log), the journal's fields, and the failure of a journal or

@@ -1,6 +1,6 @@
 /*
  * test_canon.c: paths made canonical on disk, a missing tail kept
- * (broker/canon.c), for run's one-off grants and explain --resolve.
+ * (broker/base/canon.c), for run's one-off grants and explain --resolve.
  */
 #include <errno.h>
 #include <limits.h>

@@ -2,7 +2,8 @@
  * test_client.c: libfilebroker's calls (client/client.c) against the fake
  * broker of fake_broker.h: what each call sends and makes of the reply,
  * relative paths, the checks made before anything is sent, the broker's
- * errno passed on, fb_fopen()'s modes, and the version.  The channels
+ * errno passed on, the rule it names (fb_last_rule()), fb_fopen()'s modes,
+ * and the version.  The channels
  * beneath the calls are tested in test_client_channel.c, handles in
  * test_client_conn.c.
  */
@@ -10,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -386,6 +388,93 @@ test_fopen_modes(void **state)
 	assert_int_equal(errno, ENOENT);
 }
 
+static void *
+other_thread_rule(void *arg)
+{
+	(void)arg;
+	return (void *)(uintptr_t)(fb_last_rule() != NULL);
+}
+
+/* fb_last_rule(): the rule the broker named for this thread's last call,
+ * and nothing after any other outcome of a later call. */
+static void
+test_last_rule(void **state)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	pthread_t t;
+	void *other;
+	int fd;
+
+	(void)state;
+	write_file("f", "x");
+	tpath(p, sizeof(p), "f");
+	assert_null(fb_last_rule());
+	atomic_store(&sh->mode, M_RULE);
+	assert_int_equal(fb_open(p, O_RDONLY), -1);
+	assert_int_equal(errno, EACCES);
+	assert_string_equal(fb_last_rule(), FAKE_RULE);
+	assert_string_equal(fb_last_rule(), FAKE_RULE); /* reading it changes nothing */
+	/* Another thread's calls are its own. */
+	assert_int_equal(pthread_create(&t, NULL, other_thread_rule, NULL), 0);
+	assert_int_equal(pthread_join(t, &other), 0);
+	assert_null(other);
+	/* A success. */
+	assert_int_equal(fb_stat(p, &st), 0);
+	assert_null(fb_last_rule());
+	atomic_store(&sh->mode, M_RULE);
+	assert_int_equal(fb_access(p, R_OK), -1);
+	assert_string_equal(fb_last_rule(), FAKE_RULE);
+	/* An errno the broker gave without a rule. */
+	tpath(p, sizeof(p), "none");
+	assert_int_equal(fb_unlink(p), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_null(fb_last_rule());
+	/* A failure before anything is asked, by each kind of call. */
+	atomic_store(&sh->mode, M_RULE);
+	assert_int_equal(fb_mkdir(p, 0700), -1);
+	assert_string_equal(fb_last_rule(), FAKE_RULE);
+	assert_int_equal(fb_open(NULL, O_RDONLY), -1);
+	assert_null(fb_last_rule());
+	atomic_store(&sh->mode, M_RULE);
+	assert_int_equal(fb_rmdir(p), -1);
+	assert_non_null(fb_last_rule());
+	assert_int_equal(fb_access(p, 0x100), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_null(fb_last_rule());
+	atomic_store(&sh->mode, M_RULE);
+	assert_int_equal(fb_rmdir(p), -1);
+	assert_non_null(fb_last_rule());
+	assert_int_equal(fb_rename(p, NULL), -1);
+	assert_null(fb_last_rule());
+	atomic_store(&sh->mode, M_RULE);
+	assert_int_equal(fb_rmdir(p), -1);
+	assert_non_null(fb_last_rule());
+	assert_int_equal(fb_fstatat(AT_FDCWD, p, &st, 0x4000), -1);
+	assert_null(fb_last_rule());
+	atomic_store(&sh->mode, M_RULE);
+	assert_int_equal(fb_rmdir(p), -1);
+	assert_non_null(fb_last_rule());
+	assert_null(fb_fopen(p, "q"));
+	assert_null(fb_last_rule());
+	atomic_store(&sh->mode, M_RULE);
+	assert_int_equal(fb_rmdir(p), -1);
+	assert_non_null(fb_last_rule());
+	assert_int_equal(fb_conn_stat(NULL, p, &st), -1);
+	assert_null(fb_last_rule());
+	/* The calls built on others, and a handle's. */
+	tpath(p, sizeof(p), "f");
+	atomic_store(&sh->mode, M_RULE);
+	assert_null(fb_fopen(p, "r"));
+	assert_string_equal(fb_last_rule(), FAKE_RULE);
+	atomic_store(&sh->mode, M_RULE);
+	assert_null(fb_opendir(tmpdir));
+	assert_string_equal(fb_last_rule(), FAKE_RULE);
+	assert_true((fd = fb_open(p, O_RDONLY)) >= 0);
+	close(fd);
+	assert_null(fb_last_rule());
+}
+
 /* The header's version macros agree with each other and with the library
  * (the Makefile takes VERSION from the same macros). */
 static void
@@ -443,6 +532,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_readlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fopen_modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_opendir, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_last_rule, setup, teardown),
 		cmocka_unit_test(test_version),
 	};
 

@@ -1,5 +1,5 @@
 /*
- * test_confine.c: the broker's own confinement (broker/confine.c).  Every
+ * test_confine.c: the broker's own confinement (broker/core/confine.c).  Every
  * confine_*() call runs in a forked child, so that the test process stays
  * unconfined; the child reports through its exit status (0: success, else
  * the number of the first failed check), or dies of the signal the filter

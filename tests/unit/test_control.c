@@ -1,6 +1,6 @@
 /*
  * test_control.c: the status report of the control socket
- * (broker/control.c): both forms carry the same facts, strings from outside
+ * (broker/daemon/control.c): both forms carry the same facts, strings from outside
  * are escaped (a policy path cannot fake a line or break the JSON), and a
  * report with more peers than its budget counts the ones it leaves out.
  */

@@ -1,5 +1,5 @@
 /*
- * test_denials.c: one denial line per distinct denial (broker/denials.c).
+ * test_denials.c: one denial line per distinct denial (broker/core/denials.c).
  */
 #include <errno.h>
 #include <pthread.h>

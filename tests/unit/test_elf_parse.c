@@ -1,6 +1,6 @@
 /*
  * test_elf_parse.c: an ELF object's loading needs and the loader's cache
- * from their bytes (broker/elf_parse.c): objects made here, every prefix
+ * from their bytes (broker/run/elf_parse.c): objects made here, every prefix
  * of one and every bad offset refused, and the programs and the cache of
  * this machine.
  */

@@ -1,7 +1,7 @@
 /*
- * test_hint.c: what a denial line ends with (broker/hint.c), what it shows
+ * test_hint.c: what a denial line ends with (broker/core/hint.c), what it shows
  * of where a path led, and the line itself as denials_note() prints it
- * (broker/denials.c).
+ * (broker/core/denials.c).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -184,11 +184,16 @@ probes_said(void **state)
 	assert_true(hint_is_probe(&ev));
 	ev.access = POLICY_READ;
 	assert_false(hint_is_probe(&ev));
-	/* A shell's search for a program. */
+	/* A shell's search for a program no profile runs. */
+	ev = event("/usr/bin/fbnone", "/usr/bin/fbnone", POLICY_STAT);
+	ev.op = "stat";
+	assert_string_equal(hint_of(p, ev, NULL),
+	    " (a probe); hint: allow stat /usr/bin/fbnone, or allow exec /usr/bin/fbnone to run it");
+	/* One a profile runs: the profile. */
 	ev = event("/usr/bin/file", "/usr/bin/file", POLICY_STAT);
 	ev.op = "stat";
 	assert_string_equal(hint_of(p, ev, NULL),
-	    " (a probe); hint: allow stat /usr/bin/file, or allow exec /usr/bin/file to run it");
+	    " (a probe); hint: allow stat /usr/bin/file, or include @file");
 	policy_free(p);
 }
 

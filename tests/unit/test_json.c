@@ -167,7 +167,7 @@ test_round_trip_random(void **state)
 	}
 }
 
-/* What the tools print (broker/out.c) is escaped by the same writer, and
+/* What the tools print (broker/base/out.c) is escaped by the same writer, and
  * a field carries its exact bytes beside it. */
 static void
 test_out_json(void **state)

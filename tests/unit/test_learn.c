@@ -1,5 +1,5 @@
 /*
- * test_learn.c: the rules `filebroker learn` makes (broker/learn.c):
+ * test_learn.c: the rules `filebroker learn` makes (tools/learn.c):
  * temporary names, folding, sensitive grants; and a property: whatever the
  * records, the learned rules load as a policy and allow every path and
  * access they were learned from.

@@ -1,5 +1,5 @@
 /*
- * test_notify_call.c: call_decode() (broker/notify_call.c) against
+ * test_notify_call.c: call_decode() (broker/transparent/notify_call.c) against
  * recorded notifications: a struct seccomp_notif as the kernel fills it for
  * each notified system call, well formed and not (bad flags, NULL paths,
  * openat2's struct open_how in every way it can be wrong), and the

@@ -13,8 +13,10 @@
  * results say), "/missing/..." (one fewer), "/count/..." (one result fewer
  * than asked), "/nfds/..." (nfds one more, with as many descriptors),
  * "/id/..." (another request's id).  Any path containing "deny" is refused
- * with EACCES; a path under "/rel/" must start with the test's folder (the
- * library makes relative paths absolute), else EXDEV.
+ * with EACCES, and one that also contains "ruled" is refused by a rule the
+ * reply names as --tell-rules does (its name: the path); a path under
+ * "/rel/" must start with the test's folder (the library makes relative
+ * paths absolute), else EXDEV.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -122,9 +124,15 @@ answer_openv(int fd, const void *in, size_t n)
 	rep.type = FB_MSG_OPENV;
 	rep.id = strncmp(mode, "/id/", 4) == 0 ? v.id + 1 : v.id;
 	rep.count = strncmp(mode, "/count/", 7) == 0 ? v.count - 1 : v.count;
-	for (i = 0; i < rep.count; i++)
+	for (i = 0; i < rep.count; i++) {
 		if ((rep.result[i] = decide(v.ent[i].path)) == 0)
 			fds[nfds++] = path_fd(v.ent[i].path);
+		else if (strstr(v.ent[i].path, "ruled") != NULL) {
+			/* The last entry a rule refused. */
+			snprintf(rep.rule, sizeof(rep.rule), "%s", v.ent[i].path);
+			rep.rule_entry = i;
+		}
+	}
 	rep.nfds = nfds;
 	if (rep.count == 0 || (len = proto_encode_reply(&rep, out, sizeof(out))) == -1)
 		_exit(95);
@@ -313,13 +321,16 @@ expect_eproto(const char *first, size_t n)
 	static struct fb_openv_entry v[200];
 	static char paths[200][32];
 	int before = count_files();
+	const char *what;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		/* The lie is in the last request of the call: the first two
 		 * (64 entries each) were answered honestly. */
-		snprintf(paths[i], sizeof(paths[i]), "%s%s%zu", i >= 128 ? first : "/ok/",
-		    i % 5 == 0 ? "deny" : "f", i);
+		what = i % 5 == 0 ? "deny" : "f";
+		if (i == 0)
+			what = "deny-ruled";
+		snprintf(paths[i], sizeof(paths[i]), "%s%s%zu", i >= 128 ? first : "/ok/", what, i);
 		v[i].path = paths[i];
 		v[i].flags = O_RDONLY;
 	}
@@ -330,7 +341,48 @@ expect_eproto(const char *first, size_t n)
 		assert_int_equal(v[i].fd, -1);
 		assert_int_equal(v[i].error, EPROTO);
 	}
+	/* Entry 0's rule came with an honest reply, but its outcome is now
+	 * EPROTO. */
+	assert_null(fb_last_rule());
 	assert_int_equal(count_files(), before);
+}
+
+/* fb_last_rule() after fb_openv(): the rule of the last entry a rule
+ * refused, over every round trip of the call. */
+static void
+test_rules(void **state)
+{
+	static struct fb_openv_entry v[130];
+	static char paths[130][32];
+	const char *what;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 130; i++) {
+		what = i == 71 || i == 129 ? "deny" : "f";
+		if (i == 10 || i == 70)
+			what = "deny-ruled";
+		snprintf(paths[i], sizeof(paths[i]), "/ok/%s%d", what, i);
+		v[i].path = paths[i];
+		v[i].flags = O_RDONLY;
+	}
+	/* Three round trips (64, 64, 2): the second names entry 70's rule,
+	 * the third none (entry 129 is refused without one). */
+	assert_int_equal(fb_openv(v, 130), 126);
+	close_all(v, 130);
+	assert_string_equal(fb_last_rule(), "/ok/deny-ruled70");
+	/* Only entries up to the first round trip's. */
+	assert_int_equal(fb_openv(v, 64), 63);
+	close_all(v, 64);
+	assert_string_equal(fb_last_rule(), "/ok/deny-ruled10");
+	/* None refused by a rule: nothing, also after a call that had one. */
+	assert_int_equal(fb_openv(v + 11, 59), 59);
+	close_all(v + 11, 59);
+	assert_null(fb_last_rule());
+	assert_int_equal(fb_openv(v + 10, 1), 0);
+	assert_non_null(fb_last_rule());
+	assert_int_equal(fb_openv(v + 129, 1), 0);
+	assert_null(fb_last_rule());
 }
 
 static void
@@ -357,6 +409,7 @@ main(void)
 		cmocka_unit_test(test_mixed),
 		cmocka_unit_test(test_batches),
 		cmocka_unit_test(test_lies),
+		cmocka_unit_test(test_rules),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -2,8 +2,9 @@
  * test_ops.c: ops_handle(), the broker's security core, against a scratch
  * tree: a session with a small policy and an audit file, requests built
  * directly (request.h) as a front end builds them, and the results and the
- * records checked.  Needs no root and no seccomp: as root the same cases
- * run with files given to nobody, as any other user with files kept.
+ * records checked; and the rule a wire reply names (wire.c, --tell-rules).
+ * Needs no root and no seccomp: as root the same cases run with files
+ * given to nobody, as any other user with files kept.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,9 @@
 #include "audit.h"
 #include "ops.h"
 #include "policy.h"
+#include "proto.h"
 #include "request.h"
+#include "wire.h"
 
 static char dir[64];
 static char auditpath[128];
@@ -598,6 +601,323 @@ test_new_modes(void **state)
 	assert_int_equal(mode_of("m/unseen"), 0644);
 }
 
+/* The audit file's lines: how many, and line i from the end (1: the
+ * last) into buf. */
+static size_t
+audit_lines(int back, char *buf, size_t size)
+{
+	static char all[1 << 20];
+	size_t n = 0, i, len;
+	ssize_t got;
+	char *line[4096];
+	int fd;
+
+	assert_true((fd = open(auditpath, O_RDONLY)) >= 0);
+	got = read(fd, all, sizeof(all) - 1);
+	close(fd);
+	assert_true(got > 0 && (size_t)got < sizeof(all) - 1);
+	all[got] = '\0';
+	for (i = 0, line[0] = all; i < (size_t)got && n < 4095; i++)
+		if (all[i] == '\n')
+			line[++n] = all + i + 1;
+	if (back > 0) {
+		assert_true((size_t)back <= n);
+		len = (size_t)(line[n - back + 1] - line[n - back]) - 1;
+		assert_true(len < size);
+		memcpy(buf, line[n - back], len);
+		buf[len] = '\0';
+	}
+	return n;
+}
+
+/* The request just asked left its intent and then its outcome, of op, with
+ * one number; nothing else. */
+static void
+ahead(size_t before, const char *op)
+{
+	char intent[8192], done[8192], want[64], req[32];
+	const char *p;
+
+	assert_int_equal(audit_lines(0, NULL, 0), before + 2);
+	audit_lines(2, intent, sizeof(intent));
+	audit_lines(1, done, sizeof(done));
+	snprintf(want, sizeof(want), "\"op\":\"%s\"", op);
+	if (strstr(intent, "\"phase\":\"intent\"") == NULL || strstr(intent, want) == NULL ||
+	    strstr(intent, "\"errno\":null") == NULL ||
+	    strstr(done, "\"phase\":\"done\"") == NULL || strstr(done, want) == NULL)
+		fail_msg("no intent and outcome of %s:\n%s\n%s", op, intent, done);
+	assert_non_null(p = strstr(intent, "\"req\":"));
+	snprintf(req, sizeof(req), "%.*s,", (int)strcspn(p, ","), p);
+	assert_non_null(strstr(done, req));
+}
+
+/* The request just asked left one record, without a phase. */
+static void
+alone(size_t before)
+{
+	char last[8192];
+
+	assert_int_equal(audit_lines(0, NULL, 0), before + 1);
+	audit_lines(1, last, sizeof(last));
+	if (strstr(last, "\"phase\"") != NULL || strstr(last, "\"req\"") != NULL)
+		fail_msg("a record of its own with a phase: %s", last);
+}
+
+/* Write-ahead (docs/audit.md): every change has its intent written before
+ * it and its outcome after; what changes nothing, or is refused, one
+ * record. */
+static void
+test_write_ahead(void **state)
+{
+	struct timespec t[2] = { { 1000, 0 }, { 1000, 0 } };
+	union op_args a;
+	size_t n;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.mkdir.mode = 0755;
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "d/wa", NULL, &a), 0);
+	ahead(n, "mkdir");
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(open_at("d/wa/f", O_WRONLY | O_CREAT | O_EXCL, 0644), 0);
+	close(res.fd);
+	ahead(n, "open");
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(open_at("d/wa/f", O_WRONLY | O_TRUNC, 0), 0);
+	close(res.fd);
+	ahead(n, "open");
+	memset(&a, 0, sizeof(a));
+	a.chmod.mode = 0600;
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_CHMOD, "d/wa/f", NULL, &a), 0);
+	ahead(n, "chmod");
+	memset(&a, 0, sizeof(a));
+	a.truncate.length = 3;
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_TRUNCATE, "d/wa/f", NULL, &a), 0);
+	ahead(n, "truncate");
+	memset(&a, 0, sizeof(a));
+	a.utimes.times = t;
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_NOTIFY, OP_UTIMES, "d/wa/f", NULL, &a), 0);
+	ahead(n, "utimes");
+	memset(&a, 0, sizeof(a));
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_NOTIFY, OP_LINK, "d/wa/f", "d/wa/h", &a), 0);
+	ahead(n, "link");
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_RENAME, "d/wa/h", "d/wa/g", &a), 0);
+	ahead(n, "rename");
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_SYMLINK, "d/wa/s", "g", &a), 0);
+	ahead(n, "symlink");
+	a.mknod.mode = S_IFIFO | 0600;
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_NOTIFY, OP_MKNOD, "d/wa/p", NULL, &a), 0);
+	ahead(n, "mknod");
+	memset(&a, 0, sizeof(a));
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_UNLINK, "d/wa/p", NULL, &a), 0);
+	ahead(n, "unlink");
+
+	/* What changes nothing: reads, a write without O_TRUNC (what is
+	 * written through the descriptor is the worker's, and the descriptor
+	 * leaves after the record), a stat; what is refused or fails before
+	 * anything is done. */
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(open_at("d/a.txt", O_RDONLY, 0), 0);
+	close(res.fd);
+	alone(n);
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(open_at("d/wa/f", O_WRONLY | O_APPEND, 0), 0);
+	close(res.fd);
+	alone(n);
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_STAT, "d/wa/f", NULL, &a), 0);
+	alone(n);
+	a.mkdir.mode = 0755;
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "ro/wa", NULL, &a), EACCES);
+	alone(n);
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "d/wa", NULL, &a), EEXIST);
+	alone(n);
+	n = audit_lines(0, NULL, 0);
+	assert_int_equal(ask(FRONT_WIRE, OP_UNLINK, "d/wa/none", NULL, &a), ENOENT);
+	alone(n);
+}
+
+/* An intent that cannot be written: the change is not made, the request
+ * fails with EIO, and so does every later one (fail closed). */
+static void
+test_intent_fails(void **state)
+{
+	struct audit *keep = s.audit, *broken;
+	union op_args a;
+	char p[PATH_MAX];
+	struct stat st;
+	int pfd[2];
+
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	assert_int_equal(pipe(pfd), 0);
+	/* Its open record goes into the pipe; then nobody reads. */
+	assert_int_equal(audit_open_fd(pfd[1], AUDIT_JSON, &broken), 0);
+	close(pfd[0]);
+	s.audit = broken;
+	memset(&a, 0, sizeof(a));
+	a.mkdir.mode = 0755;
+	assert_int_equal(ask(FRONT_WIRE, OP_MKDIR, "d/never", NULL, &a), EIO);
+	path_of(p, sizeof(p), "d/never");
+	assert_int_equal(lstat(p, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_true(s.audit_broken);
+	assert_int_equal(open_at("d/never", O_WRONLY | O_CREAT | O_EXCL, 0600), EIO);
+	assert_int_equal(lstat(p, &st), -1);
+	s.audit = keep;
+	s.audit_broken = 0;
+	audit_close(broken);
+}
+
+/* The rule a result names: the record's, when the refusal is a rule's. */
+static void
+test_result_rule(void **state)
+{
+	(void)state;
+	assert_int_equal(open_at("d/s.key", O_RDONLY, 0), EACCES);
+	assert_non_null(res.rule);
+	assert_non_null(strstr(res.rule, "test.policy:2"));
+	record_has(res.rule);
+	assert_int_equal(open_at("hidden/h.txt", O_RDONLY, 0), EACCES);
+	assert_string_equal(res.rule, "default");
+	/* Allowed, and the kernel's errno where it was: none. */
+	assert_int_equal(open_at("d/a.txt", O_RDONLY, 0), 0);
+	close(res.fd);
+	assert_null(res.rule);
+	assert_int_equal(open_at("d/none", O_RDONLY, 0), ENOENT);
+	assert_null(res.rule);
+	/* The ENOENT of a hidden path is a denial: the result names its rule,
+	 * which the wire does not tell (test_wire_rule). */
+	assert_int_equal(ask(FRONT_WIRE, OP_STAT, "hidden/h.txt", NULL, NULL), ENOENT);
+	assert_string_equal(res.rule, "default");
+	/* Complain mode let it through: no refusal, no rule. */
+	s.complain = 1;
+	assert_int_equal(open_at("d/s.key", O_RDONLY, 0), 0);
+	s.complain = 0;
+	close(res.fd);
+	assert_null(res.rule);
+}
+
+/* One wire request of type with path (and flags), answered by the wire
+ * front end for session s; its reply decoded into *rep.  FB_MSG_OPENV:
+ * the paths of rels (NULL-terminated), opened O_RDONLY. */
+static void
+wire_ask_v(unsigned type, const char *rel, const char *const *rels, uint32_t flags,
+    struct fb_reply *rep)
+{
+	static struct wire w;
+	static struct fb_openv_request v;
+	static char paths[FB_OPENV_MAX][PATH_MAX];
+	static uint8_t msg[FB_MSG_MAX];
+	struct fb_request *q = calloc(1, sizeof(*q));
+	struct asker who;
+	struct timespec t0;
+	const char *why;
+	ssize_t n;
+	size_t len;
+	unsigned i;
+
+	assert_non_null(q);
+	q->type = (uint16_t)type;
+	q->id = 9;
+	q->flags = flags;
+	if (type == FB_MSG_OPENV) {
+		memset(&v, 0, sizeof(v));
+		for (v.count = 0; rels[v.count] != NULL; v.count++) {
+			path_of(paths[v.count], sizeof(paths[v.count]), rels[v.count]);
+			v.ent[v.count].path = paths[v.count];
+		}
+		n = proto_encode_openv(&v, msg, sizeof(msg));
+	} else {
+		path_of(q->path, sizeof(q->path), rel);
+		n = proto_encode_request(q, msg, sizeof(msg));
+	}
+	assert_true(n > 0);
+	free(q);
+	assert_int_equal(wire_decode(&w, msg, (size_t)n, &why), 0);
+	memset(&who, 0, sizeof(who));
+	who.front = FRONT_WIRE;
+	who.pid = who.nspid = getpid();
+	who.uid = getuid();
+	who.gid = getgid();
+	w.basefd = -1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	len = wire_answer(&w, &s, &who, &t0);
+	for (i = 0; i < w.nfds; i++)
+		close(w.fds[i]);
+	assert_int_equal(proto_decode_reply(w.out, len, rep, &why), 0);
+}
+
+static void
+wire_ask(unsigned type, const char *rel, uint32_t flags, struct fb_reply *rep)
+{
+	wire_ask_v(type, rel, NULL, flags, rep);
+}
+
+/* --tell-rules: a wire reply names the rule of an EACCES (or EPERM) a rule
+ * gave, and nothing else: not the rule that hid a path (ENOENT), not
+ * without the option. */
+static void
+test_wire_rule(void **state)
+{
+	struct fb_reply *rep = malloc(sizeof(*rep));
+
+	(void)state;
+	assert_non_null(rep);
+	s.tell_rules = 0;
+	wire_ask(FB_MSG_OPEN, "d/s.key", O_RDONLY, rep);
+	assert_int_equal(rep->error, EACCES);
+	assert_string_equal(rep->rule, "");
+	s.tell_rules = 1;
+	wire_ask(FB_MSG_OPEN, "d/s.key", O_RDONLY, rep);
+	assert_int_equal(rep->error, EACCES);
+	assert_non_null(strstr(rep->rule, "test.policy:2"));
+	record_has(rep->rule);
+	wire_ask(FB_MSG_OPEN, "hidden/h.txt", O_RDONLY, rep);
+	assert_string_equal(rep->rule, "default");
+	wire_ask(FB_MSG_STAT, "hidden/h.txt", 0, rep);
+	assert_int_equal(rep->error, ENOENT);
+	assert_string_equal(rep->rule, "");
+	wire_ask(FB_MSG_OPEN, "d/none", O_RDONLY, rep);
+	assert_int_equal(rep->error, ENOENT);
+	assert_string_equal(rep->rule, "");
+	/* A success after a denial carries nothing of it. */
+	wire_ask(FB_MSG_OPEN, "d/s.key", O_RDONLY, rep);
+	assert_int_equal(rep->error, EACCES);
+	wire_ask(FB_MSG_OPEN, "d/a.txt", O_RDONLY, rep);
+	assert_int_equal(rep->error, 0);
+	assert_string_equal(rep->rule, "");
+	/* OPENV: the last entry a rule refused, with its rule. */
+	wire_ask_v(FB_MSG_OPENV, NULL,
+	    (const char *const[]){ "d/a.txt", "d/s.key", "hidden/h.txt", "d/none", NULL }, 0, rep);
+	assert_int_equal(rep->error, 0);
+	assert_int_equal(rep->count, 4);
+	assert_int_equal(rep->result[3], ENOENT);
+	assert_int_equal(rep->rule_entry, 2);
+	assert_string_equal(rep->rule, "default");
+	wire_ask_v(FB_MSG_OPENV, NULL, (const char *const[]){ "d/s.key", "d/a.txt", NULL }, 0, rep);
+	assert_int_equal(rep->rule_entry, 0);
+	assert_non_null(strstr(rep->rule, "test.policy:2"));
+	wire_ask_v(FB_MSG_OPENV, NULL, (const char *const[]){ "d/a.txt", "d/none", NULL }, 0, rep);
+	assert_string_equal(rep->rule, "");
+	s.tell_rules = 0;
+	wire_ask_v(FB_MSG_OPENV, NULL, (const char *const[]){ "d/s.key", NULL }, 0, rep);
+	assert_int_equal(rep->result[0], EACCES);
+	assert_string_equal(rep->rule, "");
+	free(rep);
+}
+
 static void
 test_admit_and_counts(void **state)
 {
@@ -626,7 +946,11 @@ main(void)
 		cmocka_unit_test(test_link_rule),
 		cmocka_unit_test(test_mknod),
 		cmocka_unit_test(test_new_modes),
+		cmocka_unit_test(test_write_ahead),
+		cmocka_unit_test(test_intent_fails),
 		cmocka_unit_test(test_admit_and_counts),
+		cmocka_unit_test(test_result_rule),
+		cmocka_unit_test(test_wire_rule),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,5 +1,5 @@
 /*
- * test_ops_table.c: the operation table (broker/ops_table.c) is the one
+ * test_ops_table.c: the operation table (broker/core/ops_table.c) is the one
  * source of truth about each operation; what it says is checked here
  * against the places that must agree with it, so that a row added in one
  * place and not the other fails:
@@ -7,11 +7,11 @@
  *	the worker's seccomp filter (client/seccomp_filter.c) sends the
  *	broker exactly the system calls the rows list as notified;
  *
- *	the notification decoder (broker/notify_call.c, call_decode()) maps
+ *	the notification decoder (broker/transparent/notify_call.c, call_decode()) maps
  *	each of them to its row's operation, and every other system call
  *	to ENOSYS;
  *
- *	the broker's allowlist (broker/confine.c) allows every call a row
+ *	the broker's allowlist (broker/core/confine.c) allows every call a row
  *	needs, in each mode whose front end sends the operation;
  *
  *	the wire's types map to their rows and back, and a wire message of
@@ -38,6 +38,7 @@
 #include "confine.h"
 #include "notify_call.h"
 #include "ops_table.h"
+#include "policy.h"
 #include "proto.h"
 #include "seccomp_filter.h"
 
@@ -122,7 +123,16 @@ test_rows_complete(void **state)
 		for (o2 = 0; o2 < op; o2++)
 			if (strcmp(ops_defs[o2].name, d->name) == 0)
 				fail_msg("two rows are called %s", d->name);
+		/* What writes, makes or removes is written ahead, and is
+		 * recorded (docs/audit.md, "Write-ahead"); open decides its
+		 * access from its flags, and writes ahead a create or O_TRUNC. */
+		if ((d->access & (POLICY_WRITE | POLICY_CREATE | POLICY_DELETE)) != 0 &&
+		    (d->record & (REC_ON | REC_AHEAD)) != (REC_ON | REC_AHEAD))
+			fail_msg("%s changes the file system but is not written ahead", d->name);
+		if ((d->record & REC_AHEAD) && d->access == 0 && op != OP_OPEN)
+			fail_msg("%s is written ahead but changes nothing", d->name);
 	}
+	assert_true(ops_defs[OP_OPEN].record & REC_AHEAD);
 	assert_int_equal(ops_of_wire(FB_MSG_OPENV), OP_COUNT);
 	assert_int_equal(ops_of_wire(FB_MSG_LISTENER), OP_COUNT);
 	assert_int_equal(ops_of_wire(0), OP_COUNT);

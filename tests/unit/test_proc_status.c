@@ -1,5 +1,5 @@
 /*
- * test_proc_status.c: the one /proc/PID/status reader (broker/
+ * test_proc_status.c: the one /proc/PID/status reader (broker/core/
  * proc_status.c): its getters on a fixed text, and the reader on this
  * process's own file.
  */

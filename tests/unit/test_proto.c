@@ -474,6 +474,106 @@ test_encoder_refusals(void **state)
 	free(p);
 }
 
+/* A reply's header, error and nfds 0: what a rule follows. */
+static void
+b_reply(struct bld *b, uint16_t type, uint32_t error)
+{
+	b_hdr(b, FB_PROTO_VERSION, (uint16_t)(type | FB_MSG_REPLY), 1);
+	b_u32(b, error);
+	b_u32(b, 0);
+}
+
+/* The rule of a refused request (proto.h): after the error, only for
+ * EACCES and EPERM, bounded by FB_RULE_MAX; absent when nothing is left. */
+static void
+test_reply_rule(void **state)
+{
+	static char big[FB_RULE_MAX + 8];
+	struct fb_reply *r;
+	uint8_t buf[BUFSZ];
+	struct bld b;
+	unsigned t;
+
+	(void)state;
+	memset(big, 'r', sizeof(big));
+	assert_true(proto_rule_errno(EACCES));
+	assert_true(proto_rule_errno(EPERM));
+	assert_false(proto_rule_errno(0));
+	assert_false(proto_rule_errno(ENOENT));
+	assert_false(proto_rule_errno(EIO));
+
+	for (t = 1; t <= FB_MSG_TYPE_MAX; t++) {
+		if (t == FB_MSG_OPENV)
+			continue; /* test_proto_openv.c */
+		r = new_rep(t, t, EACCES);
+		snprintf(r->rule, sizeof(r->rule), "/etc/fb/p.policy:7");
+		roundtrip_reply(r, 16 + 2 + 18);
+		r->error = EPERM;
+		snprintf(r->rule, sizeof(r->rule), "default");
+		roundtrip_reply(r, 16 + 2 + 7);
+		free(r);
+	}
+	/* The longest name there is. */
+	r = new_rep(FB_MSG_OPEN, 3, EACCES);
+	memset(r->rule, 'x', FB_RULE_MAX - 1);
+	r->rule[FB_RULE_MAX - 1] = '\0';
+	roundtrip_reply(r, 16 + 2 + FB_RULE_MAX - 1);
+	assert_true(16 + 2 + FB_RULE_MAX - 1 <= FB_REPLY_MAX);
+
+	/* The encoder sends none it may not, nor one too long. */
+	memset(r->rule, 'x', sizeof(r->rule)); /* unterminated */
+	expect_einval_reply(r);
+	snprintf(r->rule, sizeof(r->rule), "default");
+	r->error = ENOENT; /* may hide a path: never named */
+	expect_einval_reply(r);
+	r->error = EIO;
+	expect_einval_reply(r);
+	r->error = 0; /* a success names no rule */
+	r->nfds = 1;
+	expect_einval_reply(r);
+	r->type = FB_MSG_OPENV; /* a failed OPENV names none either */
+	r->error = EACCES;
+	r->nfds = 0;
+	expect_einval_reply(r);
+	r->type = FB_MSG_OPEN;
+	assert_int_equal(proto_encode_reply(r, buf, sizeof(buf)), 16 + 2 + 7);
+	free(r);
+
+	/* The decoder refuses a rule where none belongs, and a bad one. */
+	b_reply(&b, FB_MSG_STAT, ENOENT);
+	b_str(&b, "default", 7);
+	expect_bad_reply(b.b, b.n, "trailing bytes");
+	b_reply(&b, FB_MSG_OPENV, EACCES);
+	b_str(&b, "default", 7);
+	expect_bad_reply(b.b, b.n, "trailing bytes");
+	b_reply(&b, FB_MSG_UNLINK, 0);
+	b_str(&b, "default", 7);
+	expect_bad_reply(b.b, b.n, "trailing bytes");
+	b_reply(&b, FB_MSG_OPEN, EACCES);
+	b_str(&b, "", 0);
+	expect_bad_reply(b.b, b.n, "empty string");
+	b_reply(&b, FB_MSG_OPEN, EACCES);
+	b_str(&b, big, FB_RULE_MAX);
+	expect_bad_reply(b.b, b.n, "rule name too long");
+	b_reply(&b, FB_MSG_OPEN, EACCES);
+	b_u16(&b, 0xffff);
+	expect_bad_reply(b.b, b.n, "rule name too long");
+	b_reply(&b, FB_MSG_OPEN, EACCES);
+	b_str(&b, "p:1\0", 4);
+	expect_bad_reply(b.b, b.n, "string contains NUL");
+	b_reply(&b, FB_MSG_OPEN, EACCES);
+	b_u16(&b, 20);
+	b_raw(&b, "p:1", 3);
+	expect_bad_reply(b.b, b.n, "string overruns message");
+	b_reply(&b, FB_MSG_OPEN, EACCES);
+	b_raw(&b, "p", 1); /* half a length */
+	expect_bad_reply(b.b, b.n, "truncated string length");
+	b_reply(&b, FB_MSG_OPEN, EACCES);
+	b_str(&b, "p:1", 3);
+	b_str(&b, "p:2", 3); /* one rule, not two */
+	expect_bad_reply(b.b, b.n, "trailing bytes");
+}
+
 static void
 test_peek_type(void **state)
 {
@@ -692,6 +792,7 @@ main(void)
 		cmocka_unit_test(test_request_header_violations),
 		cmocka_unit_test(test_request_string_violations),
 		cmocka_unit_test(test_reply_violations),
+		cmocka_unit_test(test_reply_rule),
 		cmocka_unit_test(test_encoder_refusals),
 		cmocka_unit_test(test_peek_type),
 		cmocka_unit_test(test_listener),

@@ -412,6 +412,87 @@ test_openv_reply_roundtrip(void **state)
 	assert_int_equal(proto_reply_nfds(FB_MSG_OPENV, EIO), 0);
 }
 
+/* The rule of the last entry a rule refused: u32 entry, str rule, after
+ * the results. */
+static void
+test_openv_reply_rule(void **state)
+{
+	static const uint32_t mixed[] = { 0, EACCES, ENOENT, EPERM, 0 };
+	uint32_t all[FB_OPENV_MAX];
+	struct fb_reply *r;
+	struct bld b;
+	unsigned i;
+
+	(void)state;
+	r = new_openv_rep(5, 5, mixed);
+	snprintf(r->rule, sizeof(r->rule), "/etc/fb/p.policy:12");
+	r->rule_entry = 1;
+	roundtrip_reply(r, 16 + 4 + 5 * 4 + 4 + 2 + 19);
+	r->rule_entry = 3; /* EPERM */
+	roundtrip_reply(r, 16 + 4 + 5 * 4 + 4 + 2 + 19);
+	/* Not for an entry opened, one whose ENOENT may hide its path, or
+	 * one past the count. */
+	r->rule_entry = 0;
+	expect_einval_reply(r);
+	r->rule_entry = 2;
+	expect_einval_reply(r);
+	r->rule_entry = 5;
+	expect_einval_reply(r);
+	r->rule_entry = 1;
+	memset(r->rule, 'x', sizeof(r->rule));
+	expect_einval_reply(r);
+	free(r);
+
+	/* The longest OPENV reply there is fits the client's buffer. */
+	for (i = 0; i < FB_OPENV_MAX; i++)
+		all[i] = EACCES;
+	r = new_openv_rep(6, FB_OPENV_MAX, all);
+	memset(r->rule, 'x', FB_RULE_MAX - 1);
+	r->rule[FB_RULE_MAX - 1] = '\0';
+	r->rule_entry = FB_OPENV_MAX - 1;
+	roundtrip_reply(r, 16 + 4 + 4 * FB_OPENV_MAX + 4 + 2 + FB_RULE_MAX - 1);
+	assert_true(16 + 4 + 4 * FB_OPENV_MAX + 4 + 2 + FB_RULE_MAX - 1 <= FB_REPLY_MAX);
+	free(r);
+
+	b_hdr(&b, FB_PROTO_VERSION, FB_MSG_OPENV | FB_MSG_REPLY, 1);
+	b_u32(&b, 0);
+	b_u32(&b, 1);
+	b_u32(&b, 2);
+	b_u32(&b, 0);
+	b_u32(&b, EACCES);
+	b_u16(&b, 1); /* half an entry */
+	expect_bad_reply(b.b, b.n, "truncated rule entry");
+	b.n -= 2;
+	b_u32(&b, 0); /* the entry opened */
+	b_str(&b, "default", 7);
+	expect_bad_reply(b.b, b.n, "a rule for an entry no rule refused");
+	b.n -= 4 + 2 + 7;
+	b_u32(&b, 2); /* past the count */
+	b_str(&b, "default", 7);
+	expect_bad_reply(b.b, b.n, "a rule for an entry no rule refused");
+	b.n -= 4 + 2 + 7;
+	b_u32(&b, 1);
+	expect_bad_reply(b.b, b.n, "truncated string length");
+	b_str(&b, "default", 7);
+	b_raw(&b, "x", 1);
+	expect_bad_reply(b.b, b.n, "trailing bytes");
+	b.n -= 1 + 2 + 7;
+	b_u16(&b, FB_RULE_MAX);
+	expect_bad_reply(b.b, b.n, "rule name too long");
+	b.n -= 2;
+	b_str(&b, "default", 7);
+	{
+		struct fb_reply *out = malloc(sizeof(*out));
+		const char *why;
+
+		assert_non_null(out);
+		assert_int_equal(proto_decode_reply(b.b, b.n, out, &why), 0);
+		assert_string_equal(out->rule, "default");
+		assert_int_equal(out->rule_entry, 1);
+		free(out);
+	}
+}
+
 static void
 b_openv_rep(struct bld *b, uint32_t error, uint32_t nfds)
 {
@@ -469,8 +550,8 @@ test_openv_reply_violations(void **state)
 	b_openv_rep(&b, 0, 1);
 	b_u32(&b, 1);
 	b_u32(&b, 0);
-	b_u32(&b, 0);
-	expect_bad_reply(b.b, b.n, "trailing bytes");
+	b_u32(&b, 0); /* taken for a rule's entry */
+	expect_bad_reply(b.b, b.n, "a rule for an entry no rule refused");
 	/* A failed OPENV carries no results. */
 	b_openv_rep(&b, EIO, 0);
 	b_u32(&b, 1);
@@ -505,6 +586,7 @@ main(void)
 		cmocka_unit_test(test_openv_violations),
 		cmocka_unit_test(test_openv_encoder_refusals),
 		cmocka_unit_test(test_openv_reply_roundtrip),
+		cmocka_unit_test(test_openv_reply_rule),
 		cmocka_unit_test(test_openv_reply_violations),
 	};
 

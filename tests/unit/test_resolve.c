@@ -1,5 +1,5 @@
 /*
- * test_resolve.c: walk_path() (broker/resolve.c), the broker's path walk,
+ * test_resolve.c: walk_path() (broker/core/resolve.c), the broker's path walk,
  * on a scratch tree under /tmp: symlinks (absolute, relative, chains, the
  * 40-link limit, loops), ".." resolved physically (through symlinked
  * folders too) and asked first where walk_path_climb() says, magic links refused, a missing last component (its parent

@@ -1,5 +1,5 @@
 /*
- * test_sha256.c: SHA-256 and HMAC-SHA-256 (broker/sha256.c) against the
+ * test_sha256.c: SHA-256 and HMAC-SHA-256 (broker/base/sha256.c) against the
  * standard test vectors (FIPS 180-4 examples as NIST publishes them, RFC
  * 4231), each with the portable compression function and, where the
  * processor has them, with the SHA extensions; and the two against each

@@ -1,5 +1,5 @@
 /*
- * test_timearg.c: times on the command line (broker/timearg.c): RFC 3339,
+ * test_timearg.c: times on the command line (tools/timearg.c): RFC 3339,
  * local time in a zone with summer time (a POSIX TZ rule, so that no time
  * zone database is needed), relative times, today and yesterday across a
  * change of the clocks, and what is refused.

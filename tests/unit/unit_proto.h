@@ -135,14 +135,33 @@ check_prefixes_request(const uint8_t *buf, size_t len)
 static inline void
 check_prefixes_reply(const uint8_t *buf, size_t len)
 {
+	struct fb_reply *r = malloc(sizeof(*r));
 	uint8_t more[BUFSZ];
-	size_t i;
+	const char *why, *more_why = "trailing bytes";
+	size_t i, bare = len;
 
-	for (i = 0; i < len; i++)
-		expect_bad_reply(buf, i, NULL);
+	assert_non_null(r);
+	assert_int_equal(proto_decode_reply(buf, len, r, &why), 0);
+	/* A rule is optional (proto.h): without it, the reply is whole. */
+	if (r->rule[0] != '\0')
+		bare = len - (r->type == FB_MSG_OPENV ? 4 : 0) - 2 - strlen(r->rule);
+	for (i = 0; i < len; i++) {
+		if (i != bare)
+			expect_bad_reply(buf, i, NULL);
+		else
+			assert_int_equal(proto_decode_reply(buf, i, r, &why), 0);
+	}
+	/* One byte more is the start of a rule where the reply may carry
+	 * one and has none, else trailing. */
+	assert_int_equal(proto_decode_reply(buf, len, r, &why), 0);
+	if (r->rule[0] == '\0' && r->type == FB_MSG_OPENV && r->error == 0)
+		more_why = "truncated rule entry";
+	else if (r->rule[0] == '\0' && r->type != FB_MSG_OPENV && proto_rule_errno(r->error))
+		more_why = "truncated string length";
+	free(r);
 	memcpy(more, buf, len);
 	more[len] = 0;
-	expect_bad_reply(more, len + 1, "trailing bytes");
+	expect_bad_reply(more, len + 1, more_why);
 }
 
 static inline struct fb_reply *
@@ -180,6 +199,8 @@ roundtrip_reply(const struct fb_reply *in, size_t expect_len)
 	if (in->error == 0)
 		assert_memory_equal(&out->st, &in->st, sizeof(in->st));
 	assert_string_equal(out->target, in->error == 0 ? in->target : "");
+	assert_string_equal(out->rule, in->rule);
+	assert_int_equal(out->rule_entry, in->rule[0] != '\0' ? in->rule_entry : 0);
 	m = proto_encode_reply(out, again, sizeof(again));
 	assert_int_equal(m, n);
 	assert_memory_equal(buf, again, (size_t)n);
