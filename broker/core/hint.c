@@ -91,13 +91,19 @@ lexical(const char *path, pid_t pid, pid_t tid, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
+/* The bytes of paths chain_known() may look up for one denial: each
+ * lstat() walks its whole path again, so a path 2,000 folders deep with
+ * 40 links in it would cost seconds, asked again at every denial. */
+#define CHAIN_BYTES_MAX (64 * PATH_MAX)
+
 /*
  * Could the asker have found canon itself, from lex (absolute, lexically
  * clean): following it one name at a time as the kernel does, every
  * symbolic link on the way one the policy lets it stat, so that readlink
  * tells it where that link leads?  Walked in the broker's own view, at
- * most 40 links as the kernel's; not under /proc, where the numbers are
- * the worker's.  1 or 0.
+ * most 40 links as the kernel's and CHAIN_BYTES_MAX of lookups (past it:
+ * not known); not under /proc, where the numbers are the worker's.  1 or
+ * 0.
  */
 static int
 chain_known(const struct policy *p, const char *lex, const char *canon, pid_t pid)
@@ -106,7 +112,7 @@ chain_known(const struct policy *p, const char *lex, const char *canon, pid_t pi
 	struct policy_decision d;
 	const char *name, *rest;
 	struct stat st;
-	size_t len, links = 0;
+	size_t len, links = 0, spent = 0;
 	ssize_t n;
 
 	if (strncmp(lex, "/proc/", 6) == 0 || strcmp(lex, "/proc") == 0 ||
@@ -135,7 +141,7 @@ chain_known(const struct policy *p, const char *lex, const char *canon, pid_t pi
 		if (snprintf(next, sizeof(next), "%s/%.*s", cur, (int)len, name) >=
 		    (int)sizeof(next))
 			return 0;
-		if (lstat(next, &st) == -1)
+		if ((spent += strlen(next)) > CHAIN_BYTES_MAX || lstat(next, &st) == -1)
 			return 0;
 		if (S_ISLNK(st.st_mode)) {
 			if (++links > 40 || policy_decide(p, next, POLICY_STAT, pid, &d) != 0 ||

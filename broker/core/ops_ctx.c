@@ -184,6 +184,37 @@ ops_exists(struct opctx *c, const char *path)
 	return ops_decide(c, path, POLICY_CREATE, NULL) ? EEXIST : EACCES;
 }
 
+/* walk_climb_fn: may the walk climb out of w->canon?  Where the worker
+ * may stat it, as ops_visible() asks, with the walk's fold bits. */
+static int
+ops_may_climb(void *arg, const struct walk *w)
+{
+	const struct opctx *c = arg;
+	struct policy_decision d;
+
+	if (c->s->complain)
+		return 1;
+	return policy_decide_fold(c->s->policy, w->canon, POLICY_STAT, c->req->who.nspid,
+		   w->nfold > 0 ? w->fold : NULL, w->nfold > 0 ? (size_t)(w->depth + 63) / 64 : 0,
+		   &d) == 0 &&
+	    d.allowed;
+}
+
+int
+ops_walk(struct opctx *c, const char *path, int flags, struct walk *w)
+{
+	const struct request *r = c->req;
+	size_t held = 0;
+
+	/* openat2's path found is the first path joined again (task.h). */
+	if (path == r->path2)
+		held = r->held2;
+	else if (path == r->path || (r->op == OP_OPEN && path == r->a.open.resolved))
+		held = r->held;
+	return walk_path_climb(&c->s->fs, path, held, r->who.nspid, r->who.nstid, flags,
+	    ops_may_climb, c, w);
+}
+
 /* Turn a failed walk into the errno the worker may see. */
 int
 ops_walk_error(struct opctx *c, const struct walk *w, int r, int hidden)
@@ -204,8 +235,7 @@ ops_walk_object(struct opctx *c, int flags, struct walk *w, int hidden)
 {
 	int r;
 
-	r = walk_path(&c->s->fs, c->req->path, c->req->who.nspid, c->req->who.nstid,
-	    flags | WALK_EXISTING, w);
+	r = ops_walk(c, c->req->path, flags | WALK_EXISTING, w);
 	ops_canon(c, c->canon, w);
 	if (r < 0)
 		return ops_walk_error(c, w, r, hidden);

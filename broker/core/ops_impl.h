@@ -110,6 +110,16 @@ int ops_hidden(const struct opctx *c, const char *path, int hidden);
  */
 int ops_exists(struct opctx *c, const char *path);
 
+/*
+ * walk_path() of a path of the request (walk flags as its), stopping as
+ * if missing at a ".." out of a folder the worker went into by name and
+ * may not stat (walk_path_climb(), with the request's held folder):
+ * otherwise a path into a hidden folder and out again
+ * ("/hidden/x/../../ok/f") would be answered when x exists and not when
+ * it does not.  Complain mode lets the walk climb out.
+ */
+int ops_walk(struct opctx *c, const char *path, int flags, struct walk *w);
+
 /* A failed walk (r < 0) as the errno the worker may see: hidden when the
  * path is one it may not know about.  Sets c->canon. */
 int ops_walk_error(struct opctx *c, const struct walk *w, int r, int hidden);

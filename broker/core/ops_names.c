@@ -20,7 +20,7 @@ walk_name(struct opctx *c, const char *path, struct walk *w, char *canon, int mu
 {
 	int r;
 
-	r = walk_path(&c->s->fs, path, c->req->who.nspid, c->req->who.nstid, WALK_PARENT, w);
+	r = ops_walk(c, path, WALK_PARENT, w);
 	ops_canon(c, canon, w);
 	if (r < 0)
 		return ops_walk_error(c, w, r, EACCES);

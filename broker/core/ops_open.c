@@ -186,7 +186,7 @@ op_open(struct opctx *c)
 	 * path as the broker resolves it (as far as it does), not as
 	 * written, which may lead through a link into a hidden tree. */
 	if (req->a.open.resolve_err != 0) {
-		r = walk_path(&c->s->fs, req->a.open.resolved, req->who.nspid, req->who.nstid,
+		r = ops_walk(c, req->a.open.resolved,
 		    ((flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW) | WALK_EXISTING, &w);
 		ops_canon(c, c->canon, &w);
 		walk_release(&w);
@@ -197,7 +197,7 @@ op_open(struct opctx *c)
 	/* Without O_CREAT a missing file's folder is of no use. */
 	wf = ((flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW) | ((flags & O_CREAT) ? 0 : WALK_EXISTING);
 	for (tries = 0; tries < OPS_RACE_RETRIES; tries++) {
-		r = walk_path(&c->s->fs, path, req->who.nspid, req->who.nstid, wf, &w);
+		r = ops_walk(c, path, wf, &w);
 		if (r < 0) {
 			e = ops_walk_error(c, &w, r, EACCES);
 			walk_release(&w);

@@ -207,8 +207,7 @@ op_readlink(struct opctx *c)
 	ssize_t n;
 	int r, e;
 
-	r = walk_path(&c->s->fs, c->req->path, c->req->who.nspid, c->req->who.nstid, WALK_EXISTING,
-	    &w);
+	r = ops_walk(c, c->req->path, WALK_EXISTING, &w);
 	if (r < 0 || w.fd == -1) {
 		e = r < 0 ? ops_walk_error(c, &w, r, ENOENT) : ENOENT;
 		if (r == 0)

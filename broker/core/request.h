@@ -80,8 +80,9 @@ union op_args {
 		uint64_t resolve;    /* openat2(2) RESOLVE_* bits, or 0 */
 		int resolve_err;     /* the errno the kernel's check of them
 					gave (task_resolve()), or 0 */
-		const char *resolved; /* the canonical path that check found,
-					 walked instead of path; or NULL */
+		const char *resolved; /* what that check found (path joined,
+					 or with RESOLVE_IN_ROOT the canonical
+					 path), walked instead of path; or NULL */
 	} open;
 	struct {
 		uint32_t mode; /* F_OK, or R_OK | W_OK | X_OK */
@@ -135,6 +136,11 @@ struct request {
 	struct asker who;
 	const char *path;
 	const char *path2;
+	/* How much of path (path2) names a folder the asker holds: its
+	 * working folder or a descriptor's, as the kernel names it, which a
+	 * relative path was joined to; 0 for none.  The walk climbs out of
+	 * it and its parents without asking (walk_path_climb()). */
+	size_t held, held2;
 	union op_args a;
 	int refused; /* 0, or the errno the front end found before any
 			handler could run (the wire: a folder descriptor

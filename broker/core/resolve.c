@@ -392,6 +392,12 @@ struct slow {
 	struct walk *w;
 	pid_t pid, tid;		/* the worker, for /proc/self */
 	int flags;		/* WALK_* */
+	/* Asked before a ".." out of a folder deeper than floor, or NULL;
+	 * floor is the held folder's depth, then that of the folder of the
+	 * last symlink followed. */
+	walk_climb_fn climb;
+	void *climb_arg;
+	int floor;
 	int cur;		/* O_PATH of the folder reached */
 	uint64_t curmnt;	/* its mount's unique id (fold.h) */
 	int links;		/* symlinks followed, /proc/self included */
@@ -400,6 +406,14 @@ struct slow {
 	size_t n;		/* its length */
 	int last;		/* nothing but slashes follows it */
 	char rem[2 * PATH_MAX];	/* the path left to walk */
+	/* The folder reached at each depth of w->canon (1 .. w->depth), as
+	 * it was when reached: what a ".." must come back to (step_dotdot()).
+	 * No descriptor: a path may be 2048 folders deep. */
+	struct {
+		dev_t dev;
+		ino_t ino;
+		uint64_t mnt;
+	} up[WALK_FOLD_WORDS * 64 + 1];
 };
 
 static void
@@ -417,18 +431,45 @@ move_to(struct slow *s, int fd, uint64_t mnt)
 	s->curmnt = mnt;
 }
 
-/* Start at "/" with the whole path left to walk.  Not zeroed as a whole:
- * rem alone is 8 KiB, and each field is set here. */
-static int
-slow_begin(struct slow *s, const struct fsctx *fs, const char *path, pid_t pid, pid_t tid,
-    int flags, struct walk *w)
+/* The folder reached is now fd (taken over), st on mount mnt, at the depth
+ * of w->canon: remembered for a ".." from below it. */
+static void
+reach(struct slow *s, int fd, const struct stat *st, uint64_t mnt)
 {
+	int d = s->w->depth;
+
+	move_to(s, fd, mnt);
+	if (d >= 0 && (size_t)d < sizeof(s->up) / sizeof(s->up[0])) {
+		s->up[d].dev = st->st_dev;
+		s->up[d].ino = st->st_ino;
+		s->up[d].mnt = mnt;
+	}
+}
+
+/* Start at "/" with the whole path left to walk.  Not zeroed as a whole:
+ * rem alone is 8 KiB, up 48 KiB, and each field is set here (up as the
+ * walk reaches each depth). */
+static int
+slow_begin(struct slow *s, const struct fsctx *fs, const char *path, size_t held, pid_t pid,
+    pid_t tid, int flags, walk_climb_fn climb, void *climb_arg, struct walk *w)
+{
+	const char *p;
+	size_t i;
+
 	s->cur = -1;
 	s->fs = fs;
 	s->w = w;
 	s->pid = pid;
 	s->tid = tid;
 	s->flags = flags;
+	s->climb = climb;
+	s->climb_arg = climb_arg;
+	/* The held folder's depth: its components, as the kernel names it
+	 * (canonical: no "." nor ".."). */
+	s->floor = 0;
+	for (i = 0, p = path; i < held && p[i] != '\0'; i++)
+		if (p[i] != '/' && (i == 0 || p[i - 1] == '/'))
+			s->floor++;
 	s->links = 0;
 	s->n = 0;
 	s->last = 0;
@@ -464,13 +505,26 @@ next_component(struct slow *s)
 	return 1;
 }
 
+/* Is st on mount mnt the folder the walk reached at depth d? */
+static int
+same_up(const struct slow *s, int d, const struct stat *st, uint64_t mnt)
+{
+	return d > 0 && (size_t)d < sizeof(s->up) / sizeof(s->up[0]) &&
+	    s->up[d].dev == st->st_dev && s->up[d].ino == st->st_ino && s->up[d].mnt == mnt;
+}
+
 /*
  * "..", physically: the canonical path so far has no symlink in it, so its
- * parent is the parent of the folder reached ("/.." is "/"), looked up
- * again by that path, from the root (lookup_clean()).  Not openat(cur,
- * ".."): cur may have been moved since it was looked up, and its parent of
- * the moment is not what canon names: "/ok/a/b/../../x" with b moved to
- * /ok/b would name /ok/x and pin /x.
+ * parent is the parent of the folder reached ("/.." is "/").  That is
+ * openat(cur, "..") while it is still the folder the walk came through at
+ * that name (same_up()); if not, cur was moved since it was looked up, and
+ * its parent of the moment is not what canon names ("/ok/a/b/../../x" with
+ * b moved to /ok/b would name /ok/x and pin /x): then the parent is looked
+ * up again by its path, from the root (lookup_clean()).  Never that lookup
+ * every time: it costs as many steps as the path is deep, and a worker's
+ * path of 40 links, each climbing 800 folders 1,000 deep, kept a serving
+ * thread for seconds (tests/attacks).  Before leaving a folder the walk
+ * went into by name (deeper than floor), climb() may stop it there.
  */
 static int
 step_dotdot(struct slow *s)
@@ -480,12 +534,22 @@ step_dotdot(struct slow *s)
 	uint64_t mnt;
 
 	if (strcmp(s->w->canon, "/") != 0) {
+		if (s->w->depth > s->floor && s->climb != NULL && !s->climb(s->climb_arg, s->w))
+			return -ENOENT;
 		canon_pop(s->w);
-		if ((up = lookup_clean(s->fs, s->w->canon, O_DIRECTORY)) == -1)
-			return -errno;
-		if (fs_statx(up, &st, &mnt) == -1)
-			return -errno;
-		move_to(s, take_fd(&up), mnt);
+		if (s->floor > s->w->depth)
+			s->floor = s->w->depth;
+		if (s->w->depth > 0)
+			up = openat(s->cur, "..", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (up != -1 && (fs_statx(up, &st, &mnt) == -1 || !same_up(s, s->w->depth, &st, mnt)))
+			close(take_fd(&up));
+		if (up == -1) {
+			if ((up = lookup_clean(s->fs, s->w->canon, O_DIRECTORY)) == -1)
+				return -errno;
+			if (fs_statx(up, &st, &mnt) == -1)
+				return -errno;
+		}
+		reach(s, take_fd(&up), &st, mnt);
 	}
 	if (s->last)
 		s->w->must_dir = 1;
@@ -509,6 +573,10 @@ follow_link(struct slow *s, const char *target, size_t tlen)
 	if ((r = link_splice(s->rem, sizeof(s->rem), target, tlen, s->p)) < 0)
 		return r;
 	s->p = s->rem;
+	/* Where the link is: known to the asker, whom the walk takes there
+	 * (by design: a link is followed wherever it is, and decided where
+	 * it leads). */
+	s->floor = s->w->depth;
 	if (target[0] != '/')
 		return 0;
 	if ((root = fcntl(s->fs->root, F_DUPFD_CLOEXEC, 0)) == -1)
@@ -516,6 +584,7 @@ follow_link(struct slow *s, const char *target, size_t tlen)
 	move_to(s, root, fold_root_mnt(s->fs));
 	s->w->canon[1] = '\0';
 	s->w->depth = s->w->nfold = 0;
+	s->floor = 0;
 	return 0;
 }
 
@@ -631,7 +700,7 @@ step_enter(struct slow *s, int *fd, const struct stat *st, uint64_t mnt)
 	if (!S_ISDIR(st->st_mode) && (!s->last || w->must_dir))
 		return -ENOTDIR;
 	if (!s->last) {
-		move_to(s, take_fd(fd), mnt);
+		reach(s, take_fd(fd), st, mnt);
 		return 1;
 	}
 	w->fd = take_fd(fd);
@@ -655,13 +724,13 @@ pin_folder(struct slow *s)
 }
 
 static int
-walk_slow(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int flags,
-    struct walk *w)
+walk_slow(const struct fsctx *fs, const char *path, size_t held, pid_t pid, pid_t tid, int flags,
+    walk_climb_fn climb, void *climb_arg, struct walk *w)
 {
 	struct slow s CLEANUP(slow_end);
 	int r;
 
-	if ((r = slow_begin(&s, fs, path, pid, tid, flags, w)) < 0)
+	if ((r = slow_begin(&s, fs, path, held, pid, tid, flags, climb, climb_arg, w)) < 0)
 		return r;
 	while ((r = next_component(&s)) > 0) {
 		autoclose int fd = -1;
@@ -701,6 +770,13 @@ int
 walk_path(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int flags,
     struct walk *w)
 {
+	return walk_path_climb(fs, path, 0, pid, tid, flags, NULL, NULL, w);
+}
+
+int
+walk_path_climb(const struct fsctx *fs, const char *path, size_t held, pid_t pid, pid_t tid,
+    int flags, walk_climb_fn climb, void *arg, struct walk *w)
+{
 	char clean[PATH_MAX];
 	unsigned pf;
 	int r;
@@ -723,7 +799,7 @@ walk_path(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int fl
 		if (pf & PATH_F_TRAILING)
 			w->must_dir = 1;
 	}
-	return walk_slow(fs, path, pid, tid, flags, w);
+	return walk_slow(fs, path, held, pid, tid, flags, climb, arg, w);
 }
 
 int

@@ -107,6 +107,28 @@ struct walk {
 int walk_path(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int flags,
     struct walk *w);
 
+/*
+ * Asked by walk_path_climb() before a ".." leaves a folder the walk went
+ * into by name, with w->canon (and w's fold bits) naming it: nonzero to
+ * go on, 0 to stop there as if the folder were missing (the walk returns
+ * -ENOENT, w->canon naming it).  The kernel's ".." needs the folder
+ * searched: a path into a folder and out again ("/hidden/x/../../ok/f")
+ * is answered when x exists and not when it does not, which tells what
+ * the asker may not know.
+ */
+typedef int (*walk_climb_fn)(void *arg, const struct walk *w);
+
+/*
+ * walk_path() that asks climb(arg, w) before such a "..": the worker's
+ * requests (ops_walk()).  Not asked when leaving a folder whose existence
+ * the asker knows already: one it holds, the first held bytes of path
+ * (its working folder or a descriptor's, as the kernel names it; 0 for
+ * none), and the folder of a symlink followed (relative: its target
+ * starts there), nor the folders above either.
+ */
+int walk_path_climb(const struct fsctx *fs, const char *path, size_t held, pid_t pid, pid_t tid,
+    int flags, walk_climb_fn climb, void *arg, struct walk *w);
+
 /* Close the descriptors a walk holds. */
 void walk_release(struct walk *w);
 

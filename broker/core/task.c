@@ -487,6 +487,14 @@ task_path(pid_t tid, int dirfd, const char *rel, char *out, size_t size)
 	return 0;
 }
 
+size_t
+task_path_held(const char *out, const char *rel)
+{
+	size_t o = strlen(out), r = strlen(rel);
+
+	return rel[0] == '/' || o < r + 1 ? 0 : o - r - 1;
+}
+
 /* The path a /proc/.../fd/N link names: 0; 1 when it names no path (a
  * pipe, socket or anonymous inode, an object removed since, or one
  * outside the broker's view); or a negative errno. */
@@ -535,7 +543,9 @@ fd_path(int fd, char *out, size_t size)
  * opens /proc/TID/cwd or /proc/TID/fd/N (followed, as the kernel follows
  * the worker's descriptor), looks rel up from there with O_PATH, the
  * worker's restrictions and always RESOLVE_NO_MAGICLINKS, and puts the
- * canonical path of what it found into out.  The caller then resolves and
+ * path of what it found into out: joined, the route the kernel took, or
+ * with RESOLVE_IN_ROOT (whose ".." and absolute links stop at the folder)
+ * the canonical path of what it found.  The caller then resolves and
  * decides that path like any other, so what the worker gets is still the
  * policy's; between the two lookups a rename can only make the worker's
  * restriction, not the policy, miss.  A missing name with O_CREAT: its
@@ -572,6 +582,16 @@ task_resolve(pid_t tid, int dirfd, const char *rel, int flags, uint64_t resolve,
 	if (flags & O_DIRECTORY)
 		of |= O_DIRECTORY;
 	fd = fs_openat2(bfd, rel, of, resolve);
+	if (fd != -1 && !(resolve & RESOLVE_IN_ROOT)) {
+		/* The kernel followed rel from the folder, as the caller's walk
+		 * of joined does: joined it stays, so that the route is the
+		 * caller's to walk and decide (a ".." out of a folder the
+		 * worker may not see on it tells that the folder exists), not
+		 * only where it ends. */
+		close(fd);
+		close(bfd);
+		return 0;
+	}
 	if (fd != -1) {
 		r = fd_path(fd, base, sizeof(base));
 		close(fd);
@@ -604,6 +624,10 @@ task_resolve(pid_t tid, int dirfd, const char *rel, int flags, uint64_t resolve,
 		else {
 			r = fd_path(fd, base, sizeof(base));
 			close(fd);
+			if (r == 0 && !(resolve & RESOLVE_IN_ROOT)) {
+				close(bfd);
+				return 0; /* joined, as above */
+			}
 			n = r == 0 && strcmp(base, "/") != 0 ? strlen(base) : 0;
 			if (r == 0 && n + 1 + strlen(name) + 1 > size)
 				r = -ENAMETOOLONG;

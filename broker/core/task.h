@@ -125,11 +125,16 @@ void task_exec(struct task_cache *c, pid_t tid, pid_t tgid);
  */
 int task_path(pid_t tid, int dirfd, const char *rel, char *out, size_t size);
 
+/* How many of the first bytes of out, as task_path() joined it from rel,
+ * name the folder it was joined to (struct request's held): 0 for an
+ * absolute rel, or for "/". */
+size_t task_path_held(const char *out, const char *rel);
+
 /*
  * openat2(2)'s RESOLVE_* restrictions (the worker's own) checked by the
- * kernel from the thread's folder dirfd (or cwd); on success out holds the
- * canonical path of what rel names, which the caller decides like any
- * other.  0, or a negative errno for the worker; out then holds the path
+ * kernel from the thread's folder dirfd (or cwd); on success out holds
+ * joined, or with RESOLVE_IN_ROOT the canonical path of what rel names,
+ * which the caller decides like any other.  0, or a negative errno for the worker; out then holds the path
  * to check its visibility against (joined: rel as task_path() joined it).  Before SECCOMP_IOCTL_NOTIF_ID_VALID,
  * like task_path().
  */

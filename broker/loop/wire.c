@@ -30,6 +30,7 @@ wire_request(struct wire *w, const struct asker *who)
 	r->who = *who;
 	r->path = q->path;
 	r->path2 = q->path2;
+	r->held = r->held2 = 0;
 	r->refused = 0;
 	/*
 	 * FB_MSG_AT: the folder's path is the kernel's name of the descriptor
@@ -46,8 +47,10 @@ wire_request(struct wire *w, const struct asker *who)
 			fatalx("a folder request without its folder"); /* conn.c's job */
 		if ((e = task_path(getpid(), w->basefd, q->path, w->atpath, sizeof(w->atpath))) < 0)
 			r->refused = -e;
-		else
+		else {
 			r->path = w->atpath;
+			r->held = task_path_held(w->atpath, q->path);
+		}
 	}
 	memset(&r->a, 0, sizeof(r->a));
 	if (r->op == OP_OPEN) {

@@ -295,6 +295,7 @@ resolve_base(struct notifier *n)
 	r->a = c->a;
 	r->path = n->path;
 	r->path2 = n->path2;
+	r->held = r->held2 = 0;
 	n->path2[0] = '\0';
 	r->refused = 0;
 	if (c->fchmod) {
@@ -304,8 +305,8 @@ resolve_base(struct notifier *n)
 		/* execveat(fd, "", AT_EMPTY_PATH): the file the descriptor
 		 * has open, by the name it has now (fexecve(3)). */
 		e = task_fdname(tid, c->dirfd, &n->fdobj, n->path, sizeof(n->path));
-	else
-		e = task_path(tid, c->dirfd, n->raw, n->path, sizeof(n->path));
+	else if ((e = task_path(tid, c->dirfd, n->raw, n->path, sizeof(n->path))) == 0)
+		r->held = task_path_held(n->path, n->raw);
 	if (e < 0 && c->op == OP_EXEC) {
 		/* Recorded all the same, as asked, with what went wrong: the
 		 * kernel answers the call, not the broker. */
@@ -320,6 +321,7 @@ resolve_base(struct notifier *n)
 			return -ENOENT;
 		if ((e = task_path(tid, c->dirfd2, n->raw2, n->path2, sizeof(n->path2))) < 0)
 			return e;
+		r->held2 = task_path_held(n->path2, n->raw2);
 	}
 	if (c->op == OP_SYMLINK) {
 		/* The target, stored as written: never joined, never followed. */

@@ -115,6 +115,28 @@ attack "/proc/self/fd/N" "open: EACCES" "$T/aw" open "$(hex /proc/self/fd/1)"
 attack "/proc/self/exe" "open: EACCES" "$T/aw" sysopen "$(hex /proc/self/exe)"
 attack "/proc/self/task/TID/root" "open: EACCES" "$T/aw" sysopen "$(hex "/proc/thread-self/root$S/secret.txt")"
 
+# Into a hidden folder and out again by "..": the kernel's ".." needs the
+# folder, so an answer would tell whether it exists, where the worker may
+# not know (docs/threat-model.md 7.4); it gets what a missing folder gets.
+mkdir -p "$S/inner"
+ln -s ../secret/inner/../../d/a.txt "$D/climb"
+attack "into a hidden folder and out by .. (library)" "open: EACCES" \
+	"$T/aw" open "$(hex "$S/inner/../../d/a.txt")"
+attack "into a hidden folder and out by .. (open(2))" "open: EACCES" \
+	"$T/aw" sysopen "$(hex "$S/inner/../../d/a.txt")"
+attack "... as into a missing one" "open: EACCES" "$T/aw" sysopen "$(hex "$S/nosuch/../../d/a.txt")"
+attack "into a hidden folder and out by .., in a link" "open: EACCES" "$T/aw" sysopen "$(hex "$D/climb")"
+attack "into a hidden folder and out by .., openat2(RESOLVE_NO_XDEV)" "open: EACCES" \
+	"$T/aw" openat2 "$(hex "$S/inner/../../d/a.txt")" 1
+attack "into a hidden folder and out by .., from a folder (fb_openat)" \
+	"openat \.\./secret/inner/\.\./\.\./d/a\.txt: EACCES" \
+	"$T/run" -- "$T/bin/fbtool" openat "$D" ../secret/inner/../../d/a.txt
+attack "into a hidden folder and out by .., realpath" "realpath .*: ENOENT" \
+	"$T/run" -- "$T/bin/fbtool" realpath "$S/inner/../../d/a.txt"
+ln -s ../d/a.txt "$S/rel"
+limit "a link in a hidden folder is followed where it leads (and so tells that it exists)" \
+	"open: ok alpha" "$T/aw" sysopen "$(hex "$S/rel")"
+
 # Bind mounts, in a private mount namespace so nothing leaks to the host.
 if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
 	mkdir -p "$D/alias" "$T/elsewhere"
@@ -208,6 +230,26 @@ attack "a chain of 45 symlinks" "open: ELOOP" "$T/aw" open "$(hex "$D/c0")"
 ln -s lb/x "$D/la"
 ln -s la/x "$D/lb"
 attack "folder symlink loop" "open: (ELOOP|EACCES|ENOENT)" "$T/aw" sysopen "$(hex "$D/la/y")"
+# 40 links, 1,000 folders deep, each 818 folders down and 818 up again:
+# the kernel resolves it in about 10 ms.  A ".." that looks its folder up
+# again from "/" costs the whole depth, and a denial line that lstat()s
+# every prefix as much again: seconds of a serving thread per request.
+down=$(i=0; while [ $i -lt 818 ]; do printf 'a/'; i=$((i + 1)); done)
+up=$(i=0; while [ $i -lt 818 ]; do printf '../'; i=$((i + 1)); done)
+tall=$D/tall$(i=0; while [ $i -lt 1000 ]; do printf '/a'; i=$((i + 1)); done)
+mkdir -p "$tall/$down"
+i=1
+while [ $i -lt 40 ]; do
+	ln -s "$down${up}L$((i + 1))" "$tall/L$i"
+	ln -s "$down${up}H$((i + 1))" "$tall/H$i"
+	i=$((i + 1))
+done
+ln -s "$D/a.txt" "$tall/L40"
+ln -s "$S/secret.txt" "$tall/H40"
+attack "40 links climbing 818 folders each, 1,000 deep" "timed: 3 opens, 3 ok, 1?[0-9]{1,3} ms each" \
+	"$T/aw" timed 3 "$(hex "$tall/L1")"
+attack "... to a hidden file (a denial line each)" "timed: 3 opens, 0 ok, 1?[0-9]{1,3} ms each" \
+	"$T/aw" timed 3 "$(hex "$tall/H1")"
 
 # ---- protocol ---------------------------------------------------------------------
 attack "zero-length message" "empty: closed, serving" "$T/aw" empty "$D/a.txt"

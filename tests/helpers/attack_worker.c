@@ -6,6 +6,10 @@
  *	open HEXPATH		fb_open(O_RDONLY) of the path given in hex (any
  *				bytes but NUL): "open: ok CONTENT" or "open: ENAME"
  *	sysopen HEXPATH		the same with open(2): transparent mode
+ *	openat2 HEXPATH RESOLVE	the same with openat2(2) from the working
+ *				folder, RESOLVE its resolve bits (a number)
+ *	timed N HEXPATH		open(2) the path N times: "timed: N opens, K
+ *				ok, M ms each" (the slowest of them)
  *	loop N PATH MARK [sys]	open and read PATH N times (fb_open, or open(2));
  *				a read containing MARK is a leak:
  *				"loop: N opens, K ok, L leaks"
@@ -23,7 +27,9 @@
  *	phases N PATH MISSING DENIED
  *				N mixed requests (explicit and open(2), allowed,
  *				missing, denied, channels made and dropped,
- *				protocol violations); "phase 1 done"; sleep 2 s;
+ *				protocol violations, fb_openat in PATH's folder
+ *				and a folder request carrying 253 descriptors
+ *				of it); "phase 1 done"; sleep 2 s;
  *				the same again; "phase 2 done"; sleep 3 s
  *	fifo FIFO OTHER		open(2) FIFO (exact rule, no writer), then open
  *				OTHER: "fifo: FIFO ok in M ms, OTHER ok in M ms"
@@ -45,8 +51,10 @@
  *				NAME relative to it.  "chdirflip: N chdirs, K in
  *				BAD, L leaks"; the leaks are named on stderr
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -230,11 +238,11 @@ closed(int sock)
 
 /* ---- modes ---------------------------------------------------------------- */
 
+/* "open: ok CONTENT" for the descriptor an open gave, or "open: ENAME". */
 static int
-mode_open(const char *hex, int sys)
+open_said(int fd)
 {
-	char *path = unhex(hex), buf[256];
-	int fd = sys ? open(path, O_RDONLY | O_CLOEXEC) : fb_open(path, O_RDONLY | O_CLOEXEC);
+	char buf[256];
 
 	if (fd == -1) {
 		printf("open: %s\n", ename(errno));
@@ -242,6 +250,47 @@ mode_open(const char *hex, int sys)
 	}
 	slurp(fd, buf, sizeof(buf));
 	printf("open: ok %s\n", buf);
+	return 0;
+}
+
+static int
+mode_open(const char *hex, int sys)
+{
+	char *path = unhex(hex);
+	int fd = sys ? open(path, O_RDONLY | O_CLOEXEC) : fb_open(path, O_RDONLY | O_CLOEXEC);
+
+	return open_said(fd);
+}
+
+static int
+mode_openat2(const char *hex, const char *resolve)
+{
+	struct open_how how;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = O_RDONLY | O_CLOEXEC;
+	how.resolve = strtoull(resolve, NULL, 0);
+	return open_said((int)syscall(SYS_openat2, AT_FDCWD, unhex(hex), &how, sizeof(how)));
+}
+
+static int
+mode_timed(long n, const char *hex)
+{
+	char *path = unhex(hex);
+	struct timespec t0;
+	long i, ok = 0, ms, worst = 0;
+	int fd;
+
+	for (i = 0; i < n; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+			ok++;
+			close(fd);
+		}
+		if ((ms = ms_since(&t0)) > worst)
+			worst = ms;
+	}
+	printf("timed: %ld opens, %ld ok, %ld ms each\n", n, ok, worst);
 	return 0;
 }
 
@@ -390,15 +439,56 @@ mode_nofile(const char *path)
 	return 0;
 }
 
+/* A folder request (FB_MSG_AT) for name carrying fd 253 times, the most
+ * one message may carry: a violation, each of them the broker's to close. */
+static void
+many_fds(int sock, int fd, const char *name)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * 253)];
+	} c;
+	uint8_t buf[FB_MSG_MAX];
+	struct fb_request r;
+	struct msghdr m;
+	struct iovec iov;
+	ssize_t n;
+	int i;
+
+	memset(&r, 0, sizeof(r));
+	r.type = FB_MSG_STAT;
+	r.at = 1;
+	snprintf(r.path, sizeof(r.path), "%s", name);
+	if ((n = proto_encode_request(&r, buf, sizeof(buf))) < 0)
+		return;
+	memset(&m, 0, sizeof(m));
+	memset(&c, 0, sizeof(c));
+	iov.iov_base = buf;
+	iov.iov_len = (size_t)n;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = c.b;
+	m.msg_controllen = sizeof(c.b);
+	c.h.cmsg_level = SOL_SOCKET;
+	c.h.cmsg_type = SCM_RIGHTS;
+	c.h.cmsg_len = CMSG_LEN(sizeof(int) * 253);
+	for (i = 0; i < 253; i++)
+		memcpy(CMSG_DATA(&c.h) + i * sizeof(int), &fd, sizeof(int));
+	(void)sendmsg(sock, &m, MSG_NOSIGNAL);
+}
+
 static void
 phase(long n, const char *path, const char *missing, const char *denied)
 {
-	char buf[64];
+	char buf[64], folder[FB_PATH_MAX];
+	const char *name = strrchr(path, '/') + 1;
+	DIR *d;
 	long i;
 	int fd, e, ch;
 
+	snprintf(folder, sizeof(folder), "%.*s", (int)(name - path), path);
 	for (i = 0; i < n; i++) {
-		switch (i % 8) {
+		switch (i % 10) {
 		case 0:
 			if ((fd = fb_open(path, O_RDONLY)) != -1)
 				slurp(fd, buf, sizeof(buf));
@@ -432,6 +522,18 @@ phase(long n, const char *path, const char *missing, const char *denied)
 				closed(ch);
 				close(ch);
 			}
+			break;
+		case 7:
+			if ((d = fb_opendir(folder)) == NULL)
+				break;
+			if ((fd = fb_openat(dirfd(d), name, O_RDONLY)) != -1)
+				slurp(fd, buf, sizeof(buf));
+			if ((ch = new_channel(&e)) != -1) {
+				many_fds(ch, dirfd(d), name);
+				closed(ch);
+				close(ch);
+			}
+			closedir(d);
 			break;
 		default:
 			fb_open("relative/path", O_RDONLY);
@@ -610,6 +712,10 @@ main(int argc, char **argv)
 		return mode_open(argv[2], 0);
 	if (strcmp(argv[1], "sysopen") == 0)
 		return mode_open(argv[2], 1);
+	if (strcmp(argv[1], "openat2") == 0 && argc >= 4)
+		return mode_openat2(argv[2], argv[3]);
+	if (strcmp(argv[1], "timed") == 0 && argc >= 4)
+		return mode_timed(atol(argv[2]), argv[3]);
 	if (strcmp(argv[1], "loop") == 0 && argc >= 5)
 		return mode_loop(atol(argv[2]), argv[3], argv[4], argc > 5);
 	if (strcmp(argv[1], "channels") == 0 && argc >= 4)

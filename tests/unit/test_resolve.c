@@ -2,7 +2,7 @@
  * test_resolve.c: walk_path() (broker/core/resolve.c), the broker's path walk,
  * on a scratch tree under /tmp: symlinks (absolute, relative, chains, the
  * 40-link limit, loops), ".." resolved physically (through symlinked
- * folders too), magic links refused, a missing last component (its parent
+ * folders too) and asked first where walk_path_climb() says, magic links refused, a missing last component (its parent
  * pinned, or with WALK_EXISTING not), a missing or non-folder middle component, trailing slashes,
  * paths and canonical paths at PATH_MAX, and renames racing the walk.
  * Each case says what the walk must give; where the kernel's own lookup
@@ -295,6 +295,66 @@ test_dotdot(void **state)
 	/* ".." of a file is ENOTDIR, as the kernel has it. */
 	refused(at("/d/f/.."), 0, ENOTDIR);
 	refused(at("/tofile/../d"), 0, ENOTDIR);
+}
+
+/* walk_climb_fn: S/d/sub is the folder the asker may not know of. */
+static int
+climb_not_sub(void *arg, const struct walk *w)
+{
+	(*(int *)arg)++;
+	return strcmp(w->canon, at("/d/sub")) != 0;
+}
+
+/* walk_path_climb() of path with held bytes held: its result, and in
+ * *canon what it named. */
+static int
+climbs(const char *path, size_t held, int *asked, char *canon)
+{
+	struct walk w;
+	int r;
+
+	*asked = 0;
+	r = walk_path_climb(&fs, path, held, getpid(), gettid(), WALK_FOLLOW, climb_not_sub, asked,
+	    &w);
+	snprintf(canon, PATH_MAX, "%s", w.canon);
+	walk_release(&w);
+	return r;
+}
+
+/*
+ * A ".." out of a folder the walk went into by name asks first, and a
+ * refusal stops the walk there as if the folder were missing; the folder
+ * held (the first held bytes) and that of a link followed, with those
+ * above them, are climbed out of without asking.
+ */
+static void
+test_climb(void **state)
+{
+	char canon[PATH_MAX];
+	int asked;
+
+	(void)state;
+	need_fs();
+	assert_int_equal(climbs(at("/d/sub/../f"), 0, &asked, canon), -ENOENT);
+	assert_string_equal(canon, at("/d/sub"));
+	assert_int_equal(climbs(at("/d/sub/../../d/f"), 0, &asked, canon), -ENOENT);
+	/* Out of d (asked, allowed), not into sub. */
+	assert_int_equal(climbs(at("/d/../d/f"), 0, &asked, canon), 0);
+	assert_string_equal(canon, at("/d/f"));
+	assert_int_equal(asked, 1);
+	/* sub held: its "..", and d's, ask nothing. */
+	assert_int_equal(climbs(at("/d/sub/../../d/f"), strlen(at("/d/sub")), &asked, canon), 0);
+	assert_string_equal(canon, at("/d/f"));
+	assert_int_equal(asked, 0);
+	/* A link's target goes into sub by name: asked, refused. */
+	assert_int_equal(climbs(at("/subl/../f"), 0, &asked, canon), -ENOENT);
+	assert_string_equal(canon, at("/d/sub"));
+	/* A link in sub: its folder is where the walk was taken. */
+	mklink("../f", "/d/sub/upf");
+	assert_int_equal(climbs(at("/d/sub/upf"), 0, &asked, canon), 0);
+	assert_string_equal(canon, at("/d/f"));
+	assert_int_equal(asked, 0);
+	assert_int_equal(unlink(at("/d/sub/upf")), 0);
 }
 
 static void
@@ -710,6 +770,7 @@ main(void)
 		cmocka_unit_test(test_symlinks),
 		cmocka_unit_test(test_link_limit),
 		cmocka_unit_test(test_dotdot),
+		cmocka_unit_test(test_climb),
 		cmocka_unit_test(test_magic),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_existing),
