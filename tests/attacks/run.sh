@@ -246,10 +246,17 @@ while [ $i -lt 40 ]; do
 done
 ln -s "$D/a.txt" "$tall/L40"
 ln -s "$S/secret.txt" "$tall/H40"
-attack "40 links climbing 818 folders each, 1,000 deep" "timed: 3 opens, 3 ok, 1?[0-9]{1,3} ms each" \
-	"$T/aw" timed 3 "$(hex "$tall/L1")"
-attack "... to a hidden file (a denial line each)" "timed: 3 opens, 0 ok, 1?[0-9]{1,3} ms each" \
-	"$T/aw" timed 3 "$(hex "$tall/H1")"
+# Under 3 s a request (0.3-0.9 s on a loaded two-CPU VM; 3.2-7.8 s before
+# the walk reopened ".." from the folder it came through).  Timed only in
+# the plain build: a sanitizer's broker is several times slower.
+if [ "${B:-build}" = build-san ]; then
+	echo "SKIP the timed link chains: a sanitizer build's broker is several times slower (the plain build times them)"
+else
+	attack "40 links climbing 818 folders each, 1,000 deep" \
+		"timed: 3 opens, 3 ok, [12]?[0-9]{1,3} ms each" "$T/aw" timed 3 "$(hex "$tall/L1")"
+	attack "... to a hidden file (a denial line each)" \
+		"timed: 3 opens, 0 ok, [12]?[0-9]{1,3} ms each" "$T/aw" timed 3 "$(hex "$tall/H1")"
+fi
 
 # ---- protocol ---------------------------------------------------------------------
 attack "zero-length message" "empty: closed, serving" "$T/aw" empty "$D/a.txt"
