@@ -934,46 +934,95 @@ absorb_below(struct learn *l, size_t t, const char *d, unsigned mask, int made_o
 		}
 }
 
-/* The output tree of a literal path the run made: the folder above the
- * topmost of its folders the run made too, into d (escaped, as patterns
- * are); 0, or -1 when the path was not made or none fits. */
+/* The folder above the topmost folder the run made on the way to a literal
+ * path it made, into d, and that topmost path (the path itself when its
+ * folder was there) into top, both escaped, as patterns are; 0, or -1
+ * when the path was not made. */
 static int
-output_folder(struct learn *l, const struct learn_entry *e, char *d, size_t size)
+output_folder(struct learn *l, const struct learn_entry *e, char *d, char *top, size_t size)
 {
 	const struct learn_entry *p;
-	char up[2 * PATH_MAX + 2];
 
 	if (e->raw == NULL || !(e->seen & POLICY_CREATE) || e->sens != NULL)
 		return -1;
+	snprintf(top, size, "%s", e->pat);
 	parent(e->pat, d, size);
 	/* A parent the run made is below the output folder too. */
 	while (strcmp(d, "/") != 0 && (p = literal_pat(l, d)) != NULL && p->raw != NULL &&
 	    (p->seen & POLICY_CREATE)) {
-		parent(d, up, sizeof(up));
-		snprintf(d, size, "%s", up);
+		snprintf(top, size, "%s", d);
+		parent(top, d, size);
 	}
 	return 0;
+}
+
+/* Did the run make the pattern top as a folder (a mkdir, or paths below)? */
+static int
+made_folder(struct learn *l, const char *top)
+{
+	const struct learn_entry *e = literal_pat(l, top);
+	size_t i, n = strlen(top);
+
+	if (e != NULL && e->first.op != NULL && strcmp(e->first.op, "mkdir") == 0)
+		return 1;
+	for (i = 0; i < l->n; i++)
+		if (!l->v[i].dead && strncmp(l->v[i].pat, top, n) == 0 && l->v[i].pat[n] == '/')
+			return 1;
+	return 0;
+}
+
+/* Are there inputs in the pattern folder d: paths below it the run neither
+ * made nor wrote, which a tree for d would give write and delete? */
+static int
+inputs_in(const struct learn *l, const char *d)
+{
+	const unsigned ro = POLICY_READ | POLICY_LIST | POLICY_STAT | POLICY_EXEC;
+	size_t i, n = strlen(d);
+
+	for (i = 0; i < l->n; i++)
+		if (!l->v[i].dead && !(l->v[i].seen & POLICY_CREATE) &&
+		    (l->v[i].access & ~ro) == 0 && strncmp(l->v[i].pat, d, n) == 0 &&
+		    l->v[i].pat[n] == '/')
+			return 1;
+	return 0;
+}
+
+/* May an output tree be granted at the pattern folder d? */
+static int
+output_tree_ok(const struct learn *l, const char *d, const char *home)
+{
+	return foldable(l, d) && strcmp(d, home) != 0 && !secret_below(l, d);
 }
 
 int
 learn_fold_outputs(struct learn *l, uid_t uid)
 {
 	const unsigned grant = POLICY_CREATE | POLICY_WRITE | POLICY_LIST | POLICY_STAT;
-	char d[2 * PATH_MAX + 2], home[PATH_MAX], hesc[2 * PATH_MAX + 2], up[2 * PATH_MAX + 2];
+	char d[2 * PATH_MAX + 2], top[2 * PATH_MAX + 2], home[PATH_MAX], hesc[2 * PATH_MAX + 2];
 	char tree[2 * PATH_MAX + 8];
 	size_t i, n = l->n, hn = 0, slot;
+	int ok;
 
 	home_of(uid, home, sizeof(home));
 	if (home[0] == '\0' || put_escaped(home, strlen(home), hesc, &hn, sizeof(hesc)) == -1)
 		hesc[0] = '\0';
 	for (i = 0; i < n; i++) {
-		if (l->v[i].dead || output_folder(l, &l->v[i], d, sizeof(d)) == -1)
+		if (l->v[i].dead || output_folder(l, &l->v[i], d, top, sizeof(d)) == -1)
 			continue;
-		/* A system folder, a home, the worker's own home: its names are
-		 * kept (said above the topmost), never a tree for all of it. */
-		if (!foldable(l, d) || strcmp(d, hesc) == 0 || secret_below(l, d)) {
-			parent(l->v[i].pat, up, sizeof(up));
-			if (strcmp(up, d) == 0)
+		/* The folder that was there, unless it is a system folder, a
+		 * home or holds a sensitive grant, or the tree would give write
+		 * to the run's inputs beside the output: then the folder the
+		 * run made, if it made one (not directly in a shared temporary
+		 * folder, where another user may have made it first). */
+		ok = output_tree_ok(l, d, hesc);
+		if ((!ok || inputs_in(l, d)) && made_folder(l, top) &&
+		    shared_folder(d, strlen(d)) == NULL && output_tree_ok(l, top, hesc)) {
+			snprintf(d, sizeof(d), "%s", top);
+			ok = 1;
+		}
+		if (!ok) {
+			/* Its names are kept, said above the topmost. */
+			if (strcmp(top, l->v[i].pat) == 0)
 				l->v[i].named = "the run made it in a system folder, a home or "
 						"next to a sensitive path, where no tree is "
 						"granted; a next run's other names here will be "

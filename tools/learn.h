@@ -160,7 +160,10 @@ int learn_fold_inputs(struct learn *l, size_t min);
  * (create), the folder above the topmost it made (which was there before
  * the run) becomes DIR/ ** with create, write, list and stat, and what the
  * paths below it were granted (read, delete): the next run makes other
- * names there.  Programs (exec) stay named, but for one the run made and
+ * names there.  Where that folder holds inputs of the run (paths it
+ * neither made nor wrote), or may not take a tree (below), the topmost
+ * folder the run made takes it instead, unless it is directly in a shared
+ * temporary folder (another user may have made it first).  Programs (exec) stay named, but for one the run made and
  * ran (a build's), whose exec the tree gets: Landlock grants exec on what
  * exists when the next run starts, a folder or a file.  Never at a folder that is not
  * foldable (a sensitive root or above, a home), nor the home of uid, nor a

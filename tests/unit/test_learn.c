@@ -235,10 +235,17 @@ test_fold_outputs(void **state)
 	use(&l, "/srv/w/out/d1", dir);
 	use(&l, "/srv/w/out/d1/d2", dir);
 	use(&l, "/srv/w/out/d1/d2/a.txt", file);
-	use(&l, "/srv/w/out/tool", POLICY_EXEC); /* there before: stays named */
+	use(&l, "/srv/p/in/x.txt", POLICY_READ); /* inputs beside the output */
+	use(&l, "/srv/p/out", dir);
+	use(&l, "/srv/p/out/r.json", file);
+	use(&l, "/srv/b/tool", POLICY_EXEC); /* there before: stays named */
 	use(&l, "/srv/b/Makefile", POLICY_READ);
 	use(&l, "/srv/b/hello", file | POLICY_EXEC);
 	use(&l, "/tmp/made.txt", file);
+	use(&l, "/tmp/work", dir); /* another user may make it first */
+	use(&l, "/tmp/work/f", file);
+	use(&l, "/opt/app", dir); /* a folder it made in a system folder */
+	use(&l, "/opt/app/f", file);
 	use(&l, "/home/u/new.txt", file);
 	use(&l, "/srv/x/.ssh/known_hosts", file);
 	use(&l, "/srv/y/out.txt", file);
@@ -251,7 +258,10 @@ test_fold_outputs(void **state)
 	assert_null(entry(&l, "/srv/w/out/d1"));
 	assert_null(entry(&l, "/srv/w/**"));
 	assert_int_equal(entry(&l, "/srv/w/in.7z")->access, POLICY_READ);
-	assert_int_equal(entry(&l, "/srv/w/out/tool")->access, POLICY_EXEC);
+	assert_non_null(entry(&l, "/srv/p/out/**"));
+	assert_null(entry(&l, "/srv/p/**"));
+	assert_int_equal(entry(&l, "/srv/p/in/x.txt")->access, POLICY_READ);
+	assert_int_equal(entry(&l, "/srv/b/tool")->access, POLICY_EXEC);
 	assert_true(entry(&l, "/srv/b/**")->access & POLICY_EXEC);
 	assert_true(entry(&l, "/srv/b/**")->access & POLICY_READ);
 	assert_null(entry(&l, "/srv/b/hello"));
@@ -259,6 +269,11 @@ test_fold_outputs(void **state)
 	assert_null(entry(&l, "/srv/b/Makefile"));
 	assert_null(entry(&l, "/tmp/**"));
 	assert_non_null(entry(&l, "/tmp/made.txt")->named);
+	assert_null(entry(&l, "/tmp/work/**"));
+	assert_non_null(entry(&l, "/tmp/work")->named);
+	assert_null(entry(&l, "/tmp/work/f")->named);
+	assert_non_null(entry(&l, "/opt/app/**"));
+	assert_null(entry(&l, "/opt/**"));
 	/* sensitive outputs stay named, marked so */
 	assert_null(entry(&l, "/home/u/**"));
 	assert_non_null(entry(&l, "/home/u/new.txt")->sens);
