@@ -927,7 +927,8 @@ absorb_below(struct learn *l, size_t t, const char *d, unsigned mask, int made_o
 
 	for (j = 0; j < l->n; j++)
 		if (j != t && !l->v[j].dead &&
-		    (!(l->v[j].access & POLICY_EXEC) || (made_ok && (l->v[j].seen & POLICY_CREATE))) &&
+		    (!(l->v[j].access & POLICY_EXEC) ||
+			(made_ok && (l->v[j].seen & POLICY_CREATE))) &&
 		    (l->v[j].access & ~mask) == 0 && under(l->v[j].pat, d)) {
 			l->v[t].access |= l->v[j].access;
 			absorb(&l->v[t], &l->v[j]);
@@ -1394,9 +1395,10 @@ learn_finish(struct learn *l, const struct policy *base, int exact, size_t min)
 	if (learn_compact(l) == -1)
 		return -1;
 	learn_mark_sensitive(l, l->uid >= 0 ? (uid_t)l->uid : getuid());
-	if (!exact && (learn_fold_temp(l) == -1 ||
-			  learn_fold_outputs(l, l->uid >= 0 ? (uid_t)l->uid : getuid()) == -1 ||
-			  learn_fold_system(l) == -1 || learn_fold_inputs(l, min) == -1))
+	if (!exact &&
+	    (learn_fold_temp(l) == -1 ||
+		learn_fold_outputs(l, l->uid >= 0 ? (uid_t)l->uid : getuid()) == -1 ||
+		learn_fold_system(l) == -1 || learn_fold_inputs(l, min) == -1))
 		return -1;
 	learn_drop_ancestors(l);
 	return 0;
