@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -300,19 +301,28 @@ under(const char *p, const char *d)
 	return strncmp(p, d, n) == 0 && (p[n] == '/' || p[n] == '\0');
 }
 
+/* The home of uid into home (size bytes), or "" when it has none. */
+static void
+home_of(uid_t uid, char *home, size_t size)
+{
+	struct passwd *pw;
+
+	home[0] = '\0';
+	errno = 0;
+	if ((pw = getpwuid(uid)) != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/')
+		snprintf(home, size, "%s", pw->pw_dir);
+}
+
 void
 learn_mark_sensitive(struct learn *l, uid_t uid)
 {
 	struct policy_decision d;
-	struct passwd *pw;
-	char home[PATH_MAX] = "", run[32];
+	char home[PATH_MAX], run[32];
 	const char *c;
 	size_t i;
 	long line;
 
-	errno = 0;
-	if ((pw = getpwuid(uid)) != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/')
-		snprintf(home, sizeof(home), "%s", pw->pw_dir);
+	home_of(uid, home, sizeof(home));
 	for (i = 0; i < l->n; i++) {
 		if (l->v[i].dead || l->v[i].raw == NULL)
 			continue;
@@ -459,6 +469,16 @@ literal(struct learn *l, const char *p, size_t n)
 	if (put_escaped(raw, n, esc, &m, sizeof(esc)) == -1)
 		return NULL;
 	return find(l, esc, &slot);
+}
+
+/* The entry of the literal path whose pattern is pat, or NULL. */
+static struct learn_entry *
+literal_pat(struct learn *l, const char *pat)
+{
+	size_t slot;
+	struct learn_entry *e = find(l, pat, &slot);
+
+	return e != NULL && e->kind == LEARN_LITERAL ? e : NULL;
 }
 
 /* Is p[0..n) a shared temporary folder? */
@@ -664,6 +684,8 @@ absorb(struct learn_entry *into, struct learn_entry *from)
 		into->sens = from->sens;
 	if (into->kept == NULL)
 		into->kept = from->kept;
+	if (into->named == NULL)
+		into->named = from->named;
 	if (from->first.seq != 0 && (into->first.seq == 0 || from->first.seq < into->first.seq)) {
 		free(into->first.op);
 		free(into->first.path);
@@ -874,6 +896,271 @@ learn_fold_inputs(struct learn *l, size_t min)
 	if (fold_listed(l, min) == -1 || learn_compact(l) == -1 || fold_files(l, min) == -1 ||
 	    learn_compact(l) == -1 || fold_trees(l) == -1)
 		return -1;
+	return learn_compact(l);
+}
+
+/* Is there a live entry at or below the pattern folder d that is
+ * sensitive, or is d itself a sensitive path?  A tree there would grant
+ * what the warning is about without the warning. */
+static int
+secret_below(const struct learn *l, const char *d)
+{
+	struct policy_decision dec;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!l->v[i].dead && l->v[i].sens != NULL && under(l->v[i].pat, d))
+			return 1;
+	return policy_decide(l->secrets, d, POLICY_READ, 0, &dec) == 0 && dec.allowed;
+}
+
+/* The entries at or below the pattern folder d, with no access beyond
+ * mask, absorbed into t (an entry by index: add() may have moved them):
+ * not a program (exec: named one by one), unless made_ok and the run made
+ * it (a program it built and ran, which the next run builds anew: Landlock
+ * grants exec on what exists at the start, so only a folder's grant lets
+ * it run). */
+static void
+absorb_below(struct learn *l, size_t t, const char *d, unsigned mask, int made_ok)
+{
+	size_t j;
+
+	for (j = 0; j < l->n; j++)
+		if (j != t && !l->v[j].dead &&
+		    (!(l->v[j].access & POLICY_EXEC) ||
+			(made_ok && (l->v[j].seen & POLICY_CREATE))) &&
+		    (l->v[j].access & ~mask) == 0 && under(l->v[j].pat, d)) {
+			l->v[t].access |= l->v[j].access;
+			absorb(&l->v[t], &l->v[j]);
+		}
+}
+
+/* The folder above the topmost folder the run made on the way to a literal
+ * path it made, into d, and that topmost path (the path itself when its
+ * folder was there) into top, both escaped, as patterns are; 0, or -1
+ * when the path was not made. */
+static int
+output_folder(struct learn *l, const struct learn_entry *e, char *d, char *top, size_t size)
+{
+	const struct learn_entry *p;
+
+	if (e->raw == NULL || !(e->seen & POLICY_CREATE) || e->sens != NULL)
+		return -1;
+	snprintf(top, size, "%s", e->pat);
+	parent(e->pat, d, size);
+	/* A parent the run made is below the output folder too. */
+	while (strcmp(d, "/") != 0 && (p = literal_pat(l, d)) != NULL && p->raw != NULL &&
+	    (p->seen & POLICY_CREATE)) {
+		snprintf(top, size, "%s", d);
+		parent(top, d, size);
+	}
+	return 0;
+}
+
+/* Did the run make the pattern top as a folder (a mkdir, or paths below)? */
+static int
+made_folder(struct learn *l, const char *top)
+{
+	const struct learn_entry *e = literal_pat(l, top);
+	size_t i, n = strlen(top);
+
+	if (e != NULL && e->first.op != NULL && strcmp(e->first.op, "mkdir") == 0)
+		return 1;
+	for (i = 0; i < l->n; i++)
+		if (!l->v[i].dead && strncmp(l->v[i].pat, top, n) == 0 && l->v[i].pat[n] == '/')
+			return 1;
+	return 0;
+}
+
+/* Are there inputs in the pattern folder d: paths below it the run neither
+ * made nor wrote, which a tree for d would give write and delete? */
+static int
+inputs_in(const struct learn *l, const char *d)
+{
+	const unsigned ro = POLICY_READ | POLICY_LIST | POLICY_STAT | POLICY_EXEC;
+	size_t i, n = strlen(d);
+
+	for (i = 0; i < l->n; i++)
+		if (!l->v[i].dead && !(l->v[i].seen & POLICY_CREATE) &&
+		    (l->v[i].access & ~ro) == 0 && strncmp(l->v[i].pat, d, n) == 0 &&
+		    l->v[i].pat[n] == '/')
+			return 1;
+	return 0;
+}
+
+/* May an output tree be granted at the pattern folder d? */
+static int
+output_tree_ok(const struct learn *l, const char *d, const char *home)
+{
+	return foldable(l, d) && strcmp(d, home) != 0 && !secret_below(l, d);
+}
+
+int
+learn_fold_outputs(struct learn *l, uid_t uid)
+{
+	const unsigned grant = POLICY_CREATE | POLICY_WRITE | POLICY_LIST | POLICY_STAT;
+	char d[2 * PATH_MAX + 2], top[2 * PATH_MAX + 2], home[PATH_MAX], hesc[2 * PATH_MAX + 2];
+	char tree[2 * PATH_MAX + 8];
+	size_t i, n = l->n, hn = 0, slot;
+	int ok;
+
+	home_of(uid, home, sizeof(home));
+	if (home[0] == '\0' || put_escaped(home, strlen(home), hesc, &hn, sizeof(hesc)) == -1)
+		hesc[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (l->v[i].dead || output_folder(l, &l->v[i], d, top, sizeof(d)) == -1)
+			continue;
+		/* The folder that was there, unless it is a system folder, a
+		 * home or holds a sensitive grant, or the tree would give write
+		 * to the run's inputs beside the output: then the folder the
+		 * run made, if it made one (not directly in a shared temporary
+		 * folder, where another user may have made it first). */
+		ok = output_tree_ok(l, d, hesc);
+		if ((!ok || inputs_in(l, d)) && made_folder(l, top) &&
+		    shared_folder(d, strlen(d)) == NULL && output_tree_ok(l, top, hesc)) {
+			snprintf(d, sizeof(d), "%s", top);
+			ok = 1;
+		}
+		if (!ok) {
+			/* Its names are kept, said above the topmost. */
+			if (strcmp(top, l->v[i].pat) == 0)
+				l->v[i].named = "the run made it in a system folder, a home or "
+						"next to a sensitive path, where no tree is "
+						"granted; a next run's other names here will be "
+						"denied";
+			continue;
+		}
+		/* Its tree is there already: what it left out (a program that
+		 * was there before the run) stays named. */
+		snprintf(tree, sizeof(tree), "%s%s**", d, strcmp(d, "/") == 0 ? "" : "/");
+		if (find(l, tree, &slot) != NULL)
+			continue;
+		if (fold_entry(l, d, "**", grant, LEARN_TREE) == NULL)
+			return -1;
+		absorb_below(l, l->n - 1, d, POLICY_ALL, 1);
+		if (learn_compact(l) == -1)
+			return -1;
+		/* Compacting moved the entries: start again, the trees made
+		 * take in what is below them at once. */
+		i = (size_t)-1;
+		n = l->n;
+	}
+	return 0;
+}
+
+/* Component k (from 0) of the path p: its start, and its length in *len;
+ * NULL when p has fewer. */
+static const char *
+component_at(const char *p, size_t k, size_t *len)
+{
+	const char *s = p, *e;
+
+	for (;;) {
+		if (*s != '/')
+			return NULL;
+		s++;
+		for (e = s; *e != '\0' && *e != '/'; e++)
+			;
+		if (k-- == 0) {
+			*len = (size_t)(e - s);
+			return e == s ? NULL : s;
+		}
+		s = e;
+	}
+}
+
+/* Is the component s[0..n) one of the words? */
+static int
+word_in(const char *s, size_t n, const char *const *words)
+{
+	for (; *words != NULL; words++)
+		if (strlen(*words) == n && memcmp(s, *words, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The system folder tree a read-only path is in, at the depth a search path
+ * has, into d (a prefix of raw): /usr/include, /usr/local/include; below
+ * /usr or /usr/local, lib, lib32, lib64, libexec or share, its next
+ * folder, past multiarch triplets and the folder after each
+ * (/usr/lib/python3.11, /usr/share/zoneinfo, /usr/lib/gcc/x86_64-linux-gnu/12,
+ * /usr/lib/x86_64-linux-gnu/gconv).  0, or -1 when raw is in none, or is
+ * that folder itself.
+ */
+static int
+system_tree(const char *raw, char *d, size_t size)
+{
+	static const char *const libs[] = { "lib", "lib32", "lib64", "libexec", "share", NULL };
+	const char *c, *t;
+	size_t k = 1, n, tn, end;
+
+	if ((c = component_at(raw, 0, &n)) == NULL || n != 3 || memcmp(c, "usr", 3) != 0)
+		return -1;
+	if ((c = component_at(raw, k, &n)) != NULL && n == 5 && memcmp(c, "local", 5) == 0)
+		k++;
+	if ((c = component_at(raw, k, &n)) == NULL)
+		return -1;
+	if (!(n == 7 && memcmp(c, "include", 7) == 0)) {
+		if (!word_in(c, n, libs) || (c = component_at(raw, ++k, &n)) == NULL)
+			return -1;
+		/* A triplet's folder (lib/x86_64-linux-gnu/gconv), or a folder
+		 * of triplets' folders (lib/gcc/x86_64-linux-gnu/12): the
+		 * folder after each triplet. */
+		if (memmem(c, n, "-linux-", 7) != NULL)
+			c = component_at(raw, ++k, &n);
+		while (c != NULL && (t = component_at(raw, k + 1, &tn)) != NULL &&
+		    memmem(t, tn, "-linux-", 7) != NULL)
+			c = component_at(raw, k += 2, &n);
+		if (c == NULL)
+			return -1;
+	}
+	end = (size_t)(c + n - raw);
+	if (raw[end] != '/' || end >= size)
+		return -1;
+	memcpy(d, raw, end);
+	d[end] = '\0';
+	return 0;
+}
+
+/* Is dir a folder root owns, anyone may read and search, and no one else
+ * may write: files anyone may read anyway. */
+static int
+system_owned(const char *dir)
+{
+	struct stat st;
+
+	return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+	    (st.st_mode & 0005) == 0005 && (st.st_mode & 0022) == 0;
+}
+
+int
+learn_fold_system(struct learn *l)
+{
+	const unsigned ro = POLICY_READ | POLICY_LIST | POLICY_STAT;
+	char d[PATH_MAX], dj[PATH_MAX], esc[2 * PATH_MAX + 2];
+	size_t i, j, cnt, n = l->n, m;
+	struct learn_entry *t;
+
+	for (i = 0; i < n; i++) {
+		if (l->v[i].dead || l->v[i].raw == NULL || (l->v[i].access & ~ro) != 0 ||
+		    system_tree(l->v[i].raw, d, sizeof(d)) == -1)
+			continue;
+		cnt = 0;
+		for (j = 0; j < n; j++)
+			if (!l->v[j].dead && l->v[j].raw != NULL && (l->v[j].access & ~ro) == 0 &&
+			    system_tree(l->v[j].raw, dj, sizeof(dj)) == 0 && strcmp(d, dj) == 0)
+				cnt++;
+		m = 0;
+		if (cnt < 2 || put_escaped(d, strlen(d), esc, &m, sizeof(esc)) == -1 ||
+		    !foldable(l, esc) || secret_below(l, esc) || !system_owned(d))
+			continue;
+		if ((t = fold_entry(l, esc, "**", POLICY_READ | POLICY_LIST, LEARN_TREE)) == NULL)
+			return -1;
+		absorb_below(l, l->n - 1, esc, ro, 0);
+		t = &l->v[l->n - 1];
+		t->access &= ~(unsigned)POLICY_STAT;
+	}
 	return learn_compact(l);
 }
 
@@ -1108,7 +1395,10 @@ learn_finish(struct learn *l, const struct policy *base, int exact, size_t min)
 	if (learn_compact(l) == -1)
 		return -1;
 	learn_mark_sensitive(l, l->uid >= 0 ? (uid_t)l->uid : getuid());
-	if (!exact && (learn_fold_temp(l) == -1 || learn_fold_inputs(l, min) == -1))
+	if (!exact &&
+	    (learn_fold_temp(l) == -1 ||
+		learn_fold_outputs(l, l->uid >= 0 ? (uid_t)l->uid : getuid()) == -1 ||
+		learn_fold_system(l) == -1 || learn_fold_inputs(l, min) == -1))
 		return -1;
 	learn_drop_ancestors(l);
 	return 0;
@@ -1236,6 +1526,8 @@ learn_print(const struct learn *l, FILE *out, const char *base, const char *sour
 			if (nkept++ == 0)
 				kept = e;
 		}
+		if (e->named != NULL)
+			fprintf(out, "# NAMED ONE BY ONE: %s\n", e->named);
 		if (e->sens != NULL) {
 			fprintf(out, "# SENSITIVE: %s; keep this rule only if the program must\n",
 			    e->sens);

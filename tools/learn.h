@@ -4,7 +4,9 @@
  * folded into the patterns a person would write (temporary names, input
  * trees, folders of files: learn_finish()), printed as a policy that loads
  * (learn_print()).  No files are read here (cmd_learn.c reads the records
- * and hands them over); the user database is asked once, for homes.
+ * and hands them over); the user database is asked for homes, and the
+ * file system for the owner and mode of a system folder tree
+ * (learn_fold_system()).
  *
  * Fuzzed by tests/fuzz/fuzz_learn.c: whatever the records, the printed
  * policy loads and allows every canonical path it was learned from.
@@ -48,6 +50,8 @@ struct learn_entry {
 	const char *sens;    /* why the grant is sensitive (static), or NULL */
 	const char *kept;    /* why a temporary name was not folded (static), or
 				NULL */
+	const char *named;   /* why an output was not folded into its folder's
+				tree (static), or NULL */
 	struct learn_first first;
 	int dead;
 };
@@ -150,6 +154,37 @@ int learn_fold_temp(struct learn *l);
  * with one access becomes DIR/ ** for it.  0, or -1 (out of memory).
  */
 int learn_fold_inputs(struct learn *l, size_t min);
+
+/*
+ * Fold outputs into their trees: where the run made files or folders
+ * (create), the folder above the topmost it made (which was there before
+ * the run) becomes DIR/ ** with create, write, list and stat, and what the
+ * paths below it were granted (read, delete): the next run makes other
+ * names there.  Where that folder holds inputs of the run (paths it
+ * neither made nor wrote), or may not take a tree (below), the topmost
+ * folder the run made takes it instead, unless it is directly in a shared
+ * temporary folder (another user may have made it first).  Programs (exec) stay named, but for one the run made and
+ * ran (a build's), whose exec the tree gets: Landlock grants exec on what
+ * exists when the next run starts, a folder or a file.  Never at a folder that is not
+ * foldable (a sensitive root or above, a home), nor the home of uid, nor a
+ * folder a sensitive grant is in: there the names are kept, and the
+ * topmost one says so (learn_entry.named).  0, or -1 (out of memory).
+ */
+int learn_fold_outputs(struct learn *l, uid_t uid);
+
+/*
+ * Fold what was only read, listed or stat-ed (probes answered ENOENT
+ * included: their records are stats) in a system folder tree, two or more
+ * names of it, into TREE/ ** (read,list): TREE is the folder a search path
+ * names (/usr/include, /usr/local/include, /usr/lib/python3.11,
+ * /usr/lib/gcc/x86_64-linux-gnu/12, /usr/share/NAME), and only when it is
+ * root's, readable and searchable by anyone and writable by no one else
+ * (lstat(2)): files anyone may read.  The next run probes other names
+ * there (a compiler's headers), which a policy that names each would
+ * refuse with EACCES where the kernel answers ENOENT.  Never where a
+ * sensitive grant is.  0, or -1 (out of memory).
+ */
+int learn_fold_system(struct learn *l);
 
 /* Drop the rules that only stat a folder on the way to another rule's
  * matches: the policy allows that already (its ancestors are visible). */

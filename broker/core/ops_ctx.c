@@ -215,6 +215,21 @@ ops_walk(struct opctx *c, const char *path, int flags, struct walk *w)
 	    ops_may_climb, c, w);
 }
 
+/* May the worker know whether canon, where a walk stopped, exists?  Asked
+ * quietly, as ops_visible(); but in complain mode the hidden answer is a
+ * refusal like any other: let through, and recorded as the would-deny
+ * stat it is, so that a learning run gets what the kernel answers (a
+ * compiler's probe of a header through a folder that is not there is
+ * ENOENT, which it passes over, never the EACCES it stops at) and learn
+ * sees the probe. */
+static int
+walk_visible(struct opctx *c, const char *canon)
+{
+	if (ops_visible(c, canon))
+		return 1;
+	return c->s->complain && canon[0] == '/' && ops_decide(c, canon, POLICY_STAT, NULL);
+}
+
 /* Turn a failed walk into the errno the worker may see. */
 int
 ops_walk_error(struct opctx *c, const struct walk *w, int r, int hidden)
@@ -227,7 +242,7 @@ ops_walk_error(struct opctx *c, const struct walk *w, int r, int hidden)
 	 * target is, so it is hidden like the rest. */
 	if (r == -ENAMETOOLONG && w->canon[0] == '\0')
 		return ENAMETOOLONG;
-	return ops_visible(c, w->canon) ? -r : hidden;
+	return -r == hidden || walk_visible(c, w->canon) ? -r : hidden;
 }
 
 int
@@ -240,7 +255,7 @@ ops_walk_object(struct opctx *c, int flags, struct walk *w, int hidden)
 	if (r < 0)
 		return ops_walk_error(c, w, r, hidden);
 	if (w->fd == -1)
-		return hidden == ENOENT || ops_visible(c, w->canon) ? ENOENT : hidden;
+		return hidden == ENOENT || walk_visible(c, w->canon) ? ENOENT : hidden;
 	return 0;
 }
 

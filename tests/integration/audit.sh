@@ -258,6 +258,20 @@ print("ok", len(recs), w["decision"], os.path.basename(w["rule"]))
 ' "$C" "$D/secret.txt"
 expect "complain without --audit: would-deny lines on stderr" "would deny open of \"$D/secret.txt\"" \
 	run --complain -- cat "$D/secret.txt"
+# A path through a folder that is not there, which the policy hides
+# (EACCES), answers as the kernel does in complain mode, and is recorded as
+# the stat it would need: a learning run must not stop where a compiler's
+# header probe passes over ENOENT.
+expect "enforcing: a path through a hidden missing folder is refused" "Permission denied" \
+	run -- cat "$T/nosuch/f"
+expect "complain: a path through a missing folder is ENOENT" "No such file" \
+	run --complain --audit "$T/c3.jsonl" -- cat "$T/nosuch/f"
+expect "complain: recorded as a would-deny stat" "^stat would-deny ENOENT$" python3 -c '
+import json, sys
+for r in map(json.loads, open(sys.argv[1])):
+    if r.get("canon") == sys.argv[2] and r.get("op") == "open":
+        print(r["access"], r["decision"], r["errno"])
+' "$T/c3.jsonl" "$T/nosuch/f"
 expect "complain: a FIFO under a wildcard rule is still refused" "EACCES" \
 	run --complain -- "$T/bin/fbtool" read "$T/fifos/f1"
 expect "complain: magic links are still refused" "EACCES" \

@@ -36,11 +36,7 @@ REAL_TOOLS_KNOWN=${REAL_TOOLS_KNOWN-"
 clamscan:narrow/eicar	fail-open by clamscan's design: its walk skips a name whose lstat fails, whatever the error, without a word (unsandboxed too: in a folder it may read but not search, chmod 644, it exits 0); the broker answers EACCES there, as the kernel does, which find, tar and du report; only --deny-status makes the run fail (clamscan:narrow-deny-status)
 clamscan:no-tmp/eicar	fail-open by design of the case: without a temporary folder libclamav cannot unpack, says every file OK and exits 0; only --deny-status makes the run fail (clamscan:no-tmp-deny-status)
 python:oneoff	--read of the script is not enough: Python lists the script's folder (sys.path[0]), a denial line (its interpreter may read the script itself, rule @command, not list its folder)
-7z:learned	learn folds no new output folder: the learned policy names out/d1 and its file, and the second input's new folder out/d1/new is denied ('Cannot create folder: out/d1/new'); its execs (7z's shell, p7zip's 7z) are learned since exec records came (issue 19 item 3)
-git:learned	learn folds no new object name: git writes new objects under .git/objects/XX/ and reads ~/.config/git/attributes, which the first run never asked for ('insufficient permission for adding an object to repository database'); git's exec is learned since exec records came (issue 19 item 3)
-tar:learned	learn folds no new output folder: the second input's top/new is denied ('top/new: Cannot mkdir'); tar's exec of gzip is learned since exec records came (issue 19 item 3)
 make-cc:oneoff	one-off --write grants no exec: the program the run builds cannot run ('./hello: Permission denied', exit 126); it needs --exec of the build folder as well
-make-cc:learned	the compiler's header search on the second input is refused a name the first never looked up ('/usr/local/include/bits/libc-header-start.h: Permission denied'); make, cc and the compiler's own programs are learned since exec records came (issue 19 item 3)
 "}
 
 nknown=0

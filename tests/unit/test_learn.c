@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -215,6 +216,120 @@ test_fold_shared(void **state)
 	learn_free(&l);
 }
 
+/*
+ * Outputs: what the run made below a folder that was there becomes that
+ * folder's tree, for the next run's other names (a new sub-folder); a
+ * program it built and ran gives the tree exec; in a system folder, a home
+ * or next to a sensitive path the names stay, the topmost saying why.
+ */
+static void
+test_fold_outputs(void **state)
+{
+	const unsigned file = POLICY_CREATE | POLICY_WRITE | POLICY_DELETE;
+	const unsigned dir = POLICY_CREATE | POLICY_STAT | POLICY_DELETE;
+	struct learn l;
+
+	(void)state;
+	assert_int_equal(learn_init(&l), 0);
+	use(&l, "/srv/w/in.7z", POLICY_READ);
+	use(&l, "/srv/w/out/d1", dir);
+	use(&l, "/srv/w/out/d1/d2", dir);
+	use(&l, "/srv/w/out/d1/d2/a.txt", file);
+	use(&l, "/srv/p/in/x.txt", POLICY_READ); /* inputs beside the output */
+	use(&l, "/srv/p/out", dir);
+	use(&l, "/srv/p/out/r.json", file);
+	use(&l, "/srv/b/tool", POLICY_EXEC); /* there before: stays named */
+	use(&l, "/srv/b/Makefile", POLICY_READ);
+	use(&l, "/srv/b/hello", file | POLICY_EXEC);
+	use(&l, "/tmp/made.txt", file);
+	use(&l, "/tmp/work", dir); /* another user may make it first */
+	use(&l, "/tmp/work/f", file);
+	use(&l, "/opt/app", dir); /* a folder it made in a system folder */
+	use(&l, "/opt/app/f", file);
+	use(&l, "/home/u/new.txt", file);
+	use(&l, "/srv/x/.ssh/known_hosts", file);
+	use(&l, "/srv/y/out.txt", file);
+	use(&l, "/srv/y/id.key", POLICY_READ);
+	learn_mark_sensitive(&l, 1000);
+	assert_int_equal(learn_fold_outputs(&l, 1000), 0);
+	assert_int_equal(entry(&l, "/srv/w/out/**")->access,
+	    POLICY_CREATE | POLICY_WRITE | POLICY_LIST | POLICY_STAT | POLICY_DELETE);
+	assert_int_equal(entry(&l, "/srv/w/out/**")->paths, 3);
+	assert_null(entry(&l, "/srv/w/out/d1"));
+	assert_null(entry(&l, "/srv/w/**"));
+	assert_int_equal(entry(&l, "/srv/w/in.7z")->access, POLICY_READ);
+	assert_non_null(entry(&l, "/srv/p/out/**"));
+	assert_null(entry(&l, "/srv/p/**"));
+	assert_int_equal(entry(&l, "/srv/p/in/x.txt")->access, POLICY_READ);
+	assert_int_equal(entry(&l, "/srv/b/tool")->access, POLICY_EXEC);
+	assert_true(entry(&l, "/srv/b/**")->access & POLICY_EXEC);
+	assert_true(entry(&l, "/srv/b/**")->access & POLICY_READ);
+	assert_null(entry(&l, "/srv/b/hello"));
+	/* the Makefile was read, not made, but is in the tree */
+	assert_null(entry(&l, "/srv/b/Makefile"));
+	assert_null(entry(&l, "/tmp/**"));
+	assert_non_null(entry(&l, "/tmp/made.txt")->named);
+	assert_null(entry(&l, "/tmp/work/**"));
+	assert_non_null(entry(&l, "/tmp/work")->named);
+	assert_null(entry(&l, "/tmp/work/f")->named);
+	assert_non_null(entry(&l, "/opt/app/**"));
+	assert_null(entry(&l, "/opt/**"));
+	/* sensitive outputs stay named, marked so */
+	assert_null(entry(&l, "/home/u/**"));
+	assert_non_null(entry(&l, "/home/u/new.txt")->sens);
+	assert_null(entry(&l, "/srv/x/.ssh/**"));
+	assert_non_null(entry(&l, "/srv/x/.ssh/known_hosts")->sens);
+	/* and so does an output beside a sensitive file */
+	assert_null(entry(&l, "/srv/y/**"));
+	assert_non_null(entry(&l, "/srv/y/out.txt")->named);
+	assert_null(entry(&l, "/srv/w/out/d1/d2/a.txt"));
+	learn_free(&l);
+}
+
+/*
+ * System folder trees: two or more names only read, listed or stat-ed
+ * (probes) in a search path's folder become its tree; one name, a folder
+ * not on disk, a program, a write, --sensitive there: no tree.
+ */
+static void
+test_fold_system(void **state)
+{
+	struct learn l;
+
+	(void)state;
+	if (access("/usr/include/stdio.h", R_OK) == -1)
+		skip(); /* no C headers here: the tree must be on disk */
+	assert_int_equal(learn_init(&l), 0);
+	use(&l, "/usr/include/stdio.h", POLICY_READ);
+	use(&l, "/usr/include/no-such/bits/x.h", POLICY_STAT); /* a probe */
+	use(&l, "/usr/include/w.h", POLICY_WRITE);
+	use(&l, "/usr/include/prog", POLICY_READ | POLICY_EXEC);
+	use(&l, "/usr/local/include/stdio.h", POLICY_STAT); /* one name */
+	use(&l, "/usr/bin/ls", POLICY_READ);
+	use(&l, "/usr/bin/cat", POLICY_READ);
+	use(&l, "/usr/share/filebroker-no-such/a", POLICY_READ);
+	use(&l, "/usr/share/filebroker-no-such/b", POLICY_READ);
+	assert_int_equal(learn_fold_system(&l), 0);
+	assert_int_equal(entry(&l, "/usr/include/**")->access, POLICY_READ | POLICY_LIST);
+	assert_int_equal(entry(&l, "/usr/include/**")->paths, 2);
+	assert_null(entry(&l, "/usr/include/stdio.h"));
+	assert_non_null(entry(&l, "/usr/include/w.h"));
+	assert_non_null(entry(&l, "/usr/include/prog"));
+	assert_non_null(entry(&l, "/usr/local/include/stdio.h"));
+	assert_null(entry(&l, "/usr/local/include/**"));
+	assert_null(entry(&l, "/usr/bin/**"));
+	assert_null(entry(&l, "/usr/share/filebroker-no-such/**"));
+	learn_free(&l);
+
+	assert_int_equal(learn_init(&l), 0);
+	assert_int_equal(learn_add_root(&l, "/usr/include"), 0);
+	use(&l, "/usr/include/stdio.h", POLICY_READ);
+	use(&l, "/usr/include/stdlib.h", POLICY_READ);
+	assert_int_equal(learn_fold_system(&l), 0);
+	assert_null(entry(&l, "/usr/include/**"));
+	learn_free(&l);
+}
+
 /* One record as cmd_learn.c hands it over. */
 static int
 record(struct learn *l, const char *op, const char *canon, unsigned access, int err,
@@ -410,7 +525,7 @@ static void
 test_property(void **state)
 {
 	static const char *const roots[] = { "/tmp", "/srv/data", "/home/u", "/etc", "/var/tmp",
-		"/opt/x", "/" };
+		"/opt/x", "/", "/usr/include", "/usr/share" };
 	static const unsigned accs[] = { POLICY_READ, POLICY_STAT, POLICY_LIST,
 		POLICY_READ | POLICY_LIST, POLICY_CREATE | POLICY_WRITE,
 		POLICY_CREATE | POLICY_WRITE | POLICY_DELETE, POLICY_WRITE, POLICY_DELETE,
@@ -444,6 +559,8 @@ test_property(void **state)
 		learn_mark_sensitive(&l, 1000);
 		if (rnd(4) != 0) {
 			assert_int_equal(learn_fold_temp(&l), 0);
+			assert_int_equal(learn_fold_outputs(&l, 1000), 0);
+			assert_int_equal(learn_fold_system(&l), 0);
 			assert_int_equal(learn_fold_inputs(&l, 2 + rnd(3)), 0);
 		}
 		learn_drop_ancestors(&l);
@@ -489,6 +606,8 @@ main(void)
 		cmocka_unit_test(test_temp_names),
 		cmocka_unit_test(test_fold),
 		cmocka_unit_test(test_fold_shared),
+		cmocka_unit_test(test_fold_outputs),
+		cmocka_unit_test(test_fold_system),
 		cmocka_unit_test(test_record_existing),
 		cmocka_unit_test(test_record_exec),
 		cmocka_unit_test(test_sensitive),
