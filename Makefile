@@ -341,7 +341,8 @@ soak: all $(HELPER_BIN)
 
 # The C style is .clang-format's (clang-format 14, Debian 12): check-format
 # lists the files that differ from it and by how many lines, format rewrites
-# them.  Every C file of the tree, tests included.
+# them; make check runs check-format (tests/integration/format.sh).  A
+# hand-aligned table is fenced by /* clang-format off */ and on.  Every C file of the tree, tests included.
 FORMAT_SRC := $(sort $(wildcard common/*.[ch] policy/*.[ch] client/*.[ch] client/*/*.[ch] \
 	$(BROKER_DIRS:%=%/*.[ch]) tests/*/*.[ch] tests/*/*/*.[ch]))
 

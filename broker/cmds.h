@@ -20,7 +20,7 @@ int cmd_audit(int argc, char **argv);	/* tools/cmd_audit.c */
  * files (reordered as a rotation set, audit_files_order(); none: stdin),
  * with the key in keyfile (NULL: none) and the anchors given.  Returns the
  * exit status. */
-int audit_verify_files(char **names, size_t n, const char *keyfile, char **anchors,
-    size_t nanchors, int json);
+int audit_verify_files(char **names, size_t n, const char *keyfile, char **anchors, size_t nanchors,
+    int json);
 
 #endif

@@ -27,14 +27,16 @@ usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: filebroker COMMAND [OPTION...] [ARG...]\n\n"
-		   "A privileged broker that opens files for a sandboxed worker, only as a\n"
-		   "policy allows, and records every request.\n\n"
-		   "Commands:\n");
+	fprintf(f,
+	    "usage: filebroker COMMAND [OPTION...] [ARG...]\n\n"
+	    "A privileged broker that opens files for a sandboxed worker, only as a\n"
+	    "policy allows, and records every request.\n\n"
+	    "Commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'filebroker COMMAND --help' describes each command; "
-		   "see also filebroker(1)\nand filebroker.policy(5).\n");
+	fprintf(f,
+	    "\n'filebroker COMMAND --help' describes each command; "
+	    "see also filebroker(1)\nand filebroker.policy(5).\n");
 }
 
 int

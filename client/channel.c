@@ -377,8 +377,8 @@ send_msg(int fd, const void *msg, size_t len, int sendfd)
  * had closed the socket: ECONNRESET).
  */
 static int
-exchange(int fd, const void *msg, size_t len, int sendfd, unsigned type, uint32_t id,
-    int match_id, unsigned expect, struct fb_reply *rep, int *fds, int *unsent)
+exchange(int fd, const void *msg, size_t len, int sendfd, unsigned type, uint32_t id, int match_id,
+    unsigned expect, struct fb_reply *rep, int *fds, int *unsent)
 {
 	union {
 		struct cmsghdr align;
@@ -510,8 +510,8 @@ new_channel_once(struct fb_conn *c, int *unsent)
 	req.path[0] = req.path2[0] = '\0';
 	if ((len = proto_encode_request(&req, msg, sizeof(msg))) == -1)
 		return -1;
-	if (exchange(c->boot_fd, msg, (size_t)len, -1, req.type, req.id, 0, 1, &rep, &fd,
-		unsent) == -1)
+	if (exchange(c->boot_fd, msg, (size_t)len, -1, req.type, req.id, 0, 1, &rep, &fd, unsent) ==
+	    -1)
 		return -1;
 	if (rep.error != 0) {
 		errno = (int)rep.error;

@@ -240,16 +240,16 @@ fb_conn_free(fb_conn *conn)
 /* The mode argument of fb_open() and fb_conn_open(), whose last named
  * argument is flags: read only with O_CREAT, as open(2) does (reading a
  * variadic argument that was not passed is undefined). */
-#define OPEN_MODE(mode)                                                                            \
-	do {                                                                                       \
-		va_list ap_;                                                                       \
-                                                                                                   \
-		(mode) = 0;                                                                        \
-		if (flags & O_CREAT) {                                                             \
-			va_start(ap_, flags);                                                      \
-			(mode) = va_arg(ap_, mode_t);                                              \
-			va_end(ap_);                                                               \
-		}                                                                                  \
+#define OPEN_MODE(mode) \
+	do { \
+		va_list ap_; \
+\
+		(mode) = 0; \
+		if (flags & O_CREAT) { \
+			va_start(ap_, flags); \
+			(mode) = va_arg(ap_, mode_t); \
+			va_end(ap_); \
+		} \
 	} while (0)
 
 int

@@ -347,24 +347,24 @@ int fb_conn_send_listener(fb_conn *conn, int listener_fd);
  * docs/threat-model.md, "Explicit mode and fstat").
  */
 struct fb_sandbox {
-	int keep_fd;			/* the broker socket, kept open; -1 for none */
-	int status_fd;			/* also kept open (below 3: none): a close-on-exec
+	int keep_fd;   /* the broker socket, kept open; -1 for none */
+	int status_fd; /* also kept open (below 3: none): a close-on-exec
 					 * descriptor on which a launcher's child reports
 					 * to its parent until exec */
-	int set_user;			/* 1: switch to uid/gid below (requires root) */
+	int set_user;  /* 1: switch to uid/gid below (requires root) */
 	uid_t uid;
 	gid_t gid;
-	const char *const *exec_paths;	/* NULL-terminated (or NULL): files or folders
+	const char *const *exec_paths; /* NULL-terminated (or NULL): files or folders
 					 * granted EXECUTE|READ_FILE by Landlock (folders:
 					 * beneath); a dynamic program also needs its ELF
 					 * interpreter (/lib64/ld-linux-x86-64.so.2) here */
-	int allow_net;			/* 1: TCP/UDP sockets allowed, Landlock net rights
+	int allow_net;		       /* 1: TCP/UDP sockets allowed, Landlock net rights
 					 * not handled */
-	int transparent;		/* 1: path syscalls notified; 0: EACCES */
-	int *listener_fd;		/* out, when transparent: the seccomp listener,
+	int transparent;	       /* 1: path syscalls notified; 0: EACCES */
+	int *listener_fd;	       /* out, when transparent: the seccomp listener,
 					 * or -1 when weaker fell back to EACCES; NULL:
 					 * send it to the connected broker (step 7) */
-	int weaker;			/* 1: continue without Landlock, without Landlock
+	int weaker;		       /* 1: continue without Landlock, without Landlock
 					 * scoping or without seccomp notification features,
 					 * reporting what is missing */
 	void (*report)(const char *msg, void *arg); /* optional warnings sink */
@@ -404,12 +404,12 @@ int fb_sandbox_enter(const struct fb_sandbox *sb);
 int fb_sandbox_describe(const struct fb_sandbox *sb, FILE *out);
 
 struct fb_sandbox_support {
-	int landlock_abi;	/* 0: no Landlock; else the ABI version */
-	int landlock_errata;	/* the errata bitmask (0 if unknown) */
-	int seccomp_filter;	/* seccomp(SECCOMP_SET_MODE_FILTER) and RET_KILL_PROCESS */
-	int seccomp_notify;	/* SECCOMP_RET_USER_NOTIF (5.0+) */
-	int wait_killable;	/* NEW_LISTENER|WAIT_KILLABLE_RECV accepted (5.19+) */
-	int addfd_send;		/* SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND (5.14+) */
+	int landlock_abi;    /* 0: no Landlock; else the ABI version */
+	int landlock_errata; /* the errata bitmask (0 if unknown) */
+	int seccomp_filter;  /* seccomp(SECCOMP_SET_MODE_FILTER) and RET_KILL_PROCESS */
+	int seccomp_notify;  /* SECCOMP_RET_USER_NOTIF (5.0+) */
+	int wait_killable;   /* NEW_LISTENER|WAIT_KILLABLE_RECV accepted (5.19+) */
+	int addfd_send;	     /* SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND (5.14+) */
 };
 
 /*

@@ -21,13 +21,13 @@
 
 /* Rights and fields after ABI 2, missing from the 6.1 headers. */
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
-#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)	/* ABI 3 */
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14) /* ABI 3 */
 #endif
 #ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
-#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)	/* ABI 5 */
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15) /* ABI 5 */
 #endif
 #ifndef LANDLOCK_ACCESS_NET_BIND_TCP
-#define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)	/* ABI 4 */
+#define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0) /* ABI 4 */
 #define LANDLOCK_ACCESS_NET_CONNECT_TCP (1ULL << 1)
 #endif
 #ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
@@ -114,8 +114,8 @@ ll_attr(int abi, int allow_net, struct ll_ruleset_attr *attr)
 	memset(attr, 0, sizeof(*attr));
 	attr->handled_access_fs = ll_fs_handled(abi);
 	if (abi >= 4 && !allow_net)
-		attr->handled_access_net =
-		    LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
+		attr->handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP |
+		    LANDLOCK_ACCESS_NET_CONNECT_TCP;
 	/* Even with network allowed: a worker running as the broker's uid must
 	 * not signal it or reach its abstract sockets. */
 	if (abi >= 6)
@@ -153,9 +153,9 @@ ll_add_rule(int ruleset, int fd, uint64_t rights)
 	memset(&pb, 0, sizeof(pb));
 	pb.allowed_access = rights;
 	pb.parent_fd = fd;
-	return syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) == -1
-	    ? -1
-	    : 0;
+	return syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) == -1 ?
+	    -1 :
+	    0;
 }
 
 int
@@ -181,7 +181,8 @@ landlock_ruleset_add_removal(int ruleset, int fd, int contents)
 	 * change of parent) is part of removing it. */
 	if (contents)
 		rights |= LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
-		    LANDLOCK_ACCESS_FS_MAKE_DIR | (landlock_abi() >= 2 ? LANDLOCK_ACCESS_FS_REFER : 0);
+		    LANDLOCK_ACCESS_FS_MAKE_DIR |
+		    (landlock_abi() >= 2 ? LANDLOCK_ACCESS_FS_REFER : 0);
 	return ll_add_rule(ruleset, fd, rights);
 }
 
@@ -247,7 +248,8 @@ landlock_describe(FILE *out, int abi, const char *const *exec_paths, int allow_n
 	(void)ll_attr(abi, allow_net, &attr);
 	for (i = 0; i < NELEM(ll_fs_rights); i++)
 		n += ll_fs_rights[i].abi <= abi;
-	fprintf(out, "landlock:     ABI %d; %zu filesystem rights handled, none granted but exec rules\n",
+	fprintf(out,
+	    "landlock:     ABI %d; %zu filesystem rights handled, none granted but exec rules\n",
 	    abi, n);
 	fprintf(out, "landlock fs:  ");
 	for (i = 0; i < NELEM(ll_fs_rights); i++)
@@ -261,10 +263,13 @@ landlock_describe(FILE *out, int abi, const char *const *exec_paths, int allow_n
 	else
 		fprintf(out, "landlock net: not handled (network allowed)\n");
 	if (attr.scoped)
-		fprintf(out, "landlock scope: signals, abstract unix sockets (nothing outside the domain)\n");
+		fprintf(out,
+		    "landlock scope: signals, abstract unix sockets (nothing outside the "
+		    "domain)\n");
 	else
-		fprintf(out, "landlock scope: none in this ABI (needs 6): same-uid signals and "
-			     "abstract sockets are not scoped\n");
+		fprintf(out,
+		    "landlock scope: none in this ABI (needs 6): same-uid signals and "
+		    "abstract sockets are not scoped\n");
 	for (i = 0; exec_paths != NULL && exec_paths[i] != NULL; i++) {
 		const char *what = "missing";
 

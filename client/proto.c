@@ -393,9 +393,8 @@ proto_decode_openv(const void *buf, size_t len, struct fb_openv_request *v, cons
 static int
 get_wire_stat(struct cursor *c, struct fb_wire_stat *w)
 {
-	if (get_u64(c, &w->dev) == -1 || get_u64(c, &w->ino) == -1 ||
-	    get_u64(c, &w->mode) == -1 || get_u64(c, &w->nlink) == -1 ||
-	    get_u64(c, &w->uid) == -1 || get_u64(c, &w->gid) == -1 ||
+	if (get_u64(c, &w->dev) == -1 || get_u64(c, &w->ino) == -1 || get_u64(c, &w->mode) == -1 ||
+	    get_u64(c, &w->nlink) == -1 || get_u64(c, &w->uid) == -1 || get_u64(c, &w->gid) == -1 ||
 	    get_u64(c, &w->rdev) == -1 || get_i64(c, &w->size) == -1 ||
 	    get_i64(c, &w->blksize) == -1 || get_i64(c, &w->blocks) == -1 ||
 	    get_i64(c, &w->atime_ns) == -1 || get_i64(c, &w->mtime_ns) == -1 ||
@@ -558,8 +557,7 @@ put_str(struct wcursor *w, const char *s)
 static int
 put_header(struct wcursor *w, uint16_t type, uint32_t id)
 {
-	if (put_u16(w, FB_PROTO_VERSION) == -1 || put_u16(w, type) == -1 ||
-	    put_u32(w, id) == -1)
+	if (put_u16(w, FB_PROTO_VERSION) == -1 || put_u16(w, type) == -1 || put_u32(w, id) == -1)
 		return -1;
 	return 0;
 }
@@ -620,9 +618,8 @@ proto_encode_openv(const struct fb_openv_request *v, void *buf, size_t size)
 static int
 put_wire_stat(struct wcursor *w, const struct fb_wire_stat *s)
 {
-	if (put_u64(w, s->dev) == -1 || put_u64(w, s->ino) == -1 ||
-	    put_u64(w, s->mode) == -1 || put_u64(w, s->nlink) == -1 ||
-	    put_u64(w, s->uid) == -1 || put_u64(w, s->gid) == -1 ||
+	if (put_u64(w, s->dev) == -1 || put_u64(w, s->ino) == -1 || put_u64(w, s->mode) == -1 ||
+	    put_u64(w, s->nlink) == -1 || put_u64(w, s->uid) == -1 || put_u64(w, s->gid) == -1 ||
 	    put_u64(w, s->rdev) == -1 || put_i64(w, s->size) == -1 ||
 	    put_i64(w, s->blksize) == -1 || put_i64(w, s->blocks) == -1 ||
 	    put_i64(w, s->atime_ns) == -1 || put_i64(w, s->mtime_ns) == -1 ||

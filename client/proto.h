@@ -230,12 +230,12 @@ struct fb_wire_stat {
 /* A decoded request.  Strings are NUL-terminated copies held in the struct,
  * so the input buffer may be reused at once. */
 struct fb_request {
-	uint16_t type;	/* without FB_MSG_AT */
+	uint16_t type; /* without FB_MSG_AT */
 	uint32_t id;
-	uint8_t at;	/* 1: FB_MSG_AT, path relative to the descriptor sent */
-	uint32_t flags; /* OPEN: open(2) flags */
-	uint32_t mode;	/* OPEN, MKDIR, CHMOD: mode bits; ACCESS: access mode */
-	int64_t length; /* TRUNCATE */
+	uint8_t at;		 /* 1: FB_MSG_AT, path relative to the descriptor sent */
+	uint32_t flags;		 /* OPEN: open(2) flags */
+	uint32_t mode;		 /* OPEN, MKDIR, CHMOD: mode bits; ACCESS: access mode */
+	int64_t length;		 /* TRUNCATE */
 	char path[FB_PATH_MAX];	 /* SYMLINK: the link's path */
 	char path2[FB_PATH_MAX]; /* RENAME: the destination; SYMLINK: the target */
 };
@@ -245,13 +245,13 @@ struct fb_reply {
 	uint32_t id;
 	uint32_t error; /* 0 or a positive errno value */
 	uint32_t nfds;
-	struct fb_wire_stat st;	 /* STAT, LSTAT */
-	char target[FB_PATH_MAX]; /* READLINK, REALPATH, NUL-terminated */
-	uint32_t count;			/* OPENV: entries, 1..FB_OPENV_MAX */
-	uint32_t result[FB_OPENV_MAX];	/* OPENV: 0 or an errno, per entry */
-	char rule[FB_RULE_MAX];	/* "" or the rule that refused the request
+	struct fb_wire_stat st;	       /* STAT, LSTAT */
+	char target[FB_PATH_MAX];      /* READLINK, REALPATH, NUL-terminated */
+	uint32_t count;		       /* OPENV: entries, 1..FB_OPENV_MAX */
+	uint32_t result[FB_OPENV_MAX]; /* OPENV: 0 or an errno, per entry */
+	char rule[FB_RULE_MAX];	       /* "" or the rule that refused the request
 				   (OPENV: entry rule_entry), NUL-terminated */
-	uint32_t rule_entry;	/* OPENV, with a rule: the entry it refused */
+	uint32_t rule_entry;	       /* OPENV, with a rule: the entry it refused */
 };
 
 /* One entry of an FB_MSG_OPENV request: what an FB_MSG_OPEN carries. */

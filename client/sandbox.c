@@ -41,9 +41,9 @@
 
 /* Root's special treatment gone for good: no capabilities from uid 0 or
  * from exec, no ambient raise, KEEP_CAPS off, and all of it locked. */
-#define SB_SECUREBITS                                                                 \
-	(SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP_LOCKED |       \
-	    SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |                   \
+#define SB_SECUREBITS \
+	(SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP_LOCKED | \
+	    SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE | \
 	    SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED)
 
 /* Landlock ABI with signal and abstract-socket scoping. */
@@ -52,8 +52,8 @@
 /* What the kernel lacks for this sandbox, decided before anything changes. */
 struct sb_plan {
 	struct fb_sandbox_support sup;
-	int landlock;	  /* apply Landlock */
-	int transparent;  /* notify path syscalls */
+	int landlock;	 /* apply Landlock */
+	int transparent; /* notify path syscalls */
 	int wait_killable;
 };
 
@@ -221,28 +221,31 @@ sb_plan(const struct fb_sandbox *sb, struct sb_plan *p)
 			return sb_failx(sb, ENOTSUP,
 			    "Landlock is not available (kernel without it, or not in lsm=); "
 			    "refused without the weaker option");
-		sb_report(sb, "sandbox: weaker: no Landlock: a syscall the filter lets "
-			      "through reaches the filesystem with the worker's uid");
+		sb_report(sb,
+		    "sandbox: weaker: no Landlock: a syscall the filter lets "
+		    "through reaches the filesystem with the worker's uid");
 	} else if (p->sup.landlock_abi < SB_LANDLOCK_SCOPE_ABI) {
 		if (!sb->weaker)
 			return sb_failx(sb, ENOTSUP,
 			    "Landlock ABI < 6 has no signal and abstract-socket scoping; "
 			    "refused without the weaker option");
-		sb_report(sb, "sandbox: weaker: Landlock ABI %d: no scoping, a worker with the "
-			      "broker's uid can signal it and reach abstract sockets",
+		sb_report(sb,
+		    "sandbox: weaker: Landlock ABI %d: no scoping, a worker with the "
+		    "broker's uid can signal it and reach abstract sockets",
 		    p->sup.landlock_abi);
 	}
 	p->transparent = sb->transparent;
 	if (sb->transparent && (!p->sup.seccomp_notify || !p->sup.addfd_send)) {
 		if (!sb->weaker)
 			return sb_failx(sb, ENOTSUP,
-			    !p->sup.seccomp_notify
-				? "seccomp user notification is not available (5.0+); "
-				  "transparent mode refused without the weaker option"
-				: "SECCOMP_ADDFD_FLAG_SEND is not available (5.14+); "
-				  "transparent mode refused without the weaker option");
-		sb_report(sb, "sandbox: weaker: no seccomp notification with ADDFD_SEND: "
-			      "path syscalls fail with EACCES (explicit mode), no listener");
+			    !p->sup.seccomp_notify ?
+				"seccomp user notification is not available (5.0+); "
+				"transparent mode refused without the weaker option" :
+				"SECCOMP_ADDFD_FLAG_SEND is not available (5.14+); "
+				"transparent mode refused without the weaker option");
+		sb_report(sb,
+		    "sandbox: weaker: no seccomp notification with ADDFD_SEND: "
+		    "path syscalls fail with EACCES (explicit mode), no listener");
 		p->transparent = 0;
 	}
 	p->wait_killable = p->transparent && p->sup.wait_killable;
@@ -251,8 +254,9 @@ sb_plan(const struct fb_sandbox *sb, struct sb_plan *p)
 			return sb_failx(sb, ENOTSUP,
 			    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is not available (5.19+); "
 			    "transparent mode refused without the weaker option");
-		sb_report(sb, "sandbox: weaker: no WAIT_KILLABLE_RECV: signals interrupt "
-			      "brokered calls (Go programs may livelock)");
+		sb_report(sb,
+		    "sandbox: weaker: no WAIT_KILLABLE_RECV: signals interrupt "
+		    "brokered calls (Go programs may livelock)");
 	}
 	return 0;
 }
@@ -420,9 +424,10 @@ sb_enter(const struct fb_sandbox *sb, int ruleset, int loader_opens)
 		sb_report(sb, "sandbox: weaker: the worker keeps uid 0 (without capabilities)");
 	}
 	if ((n = sb_threads()) != 1)
-		return n == -1 ? sb_fail(sb, "counting threads in /proc/self/task")
-			       : sb_failx(sb, EBUSY, "more than one thread: Landlock and "
-						     "seccomp would confine only this one");
+		return n == -1 ? sb_fail(sb, "counting threads in /proc/self/task") :
+				 sb_failx(sb, EBUSY,
+				     "more than one thread: Landlock and "
+				     "seccomp would confine only this one");
 	if (sb_plan(sb, &plan) == -1)
 		return -1;
 	if (sb->transparent)
@@ -431,8 +436,9 @@ sb_enter(const struct fb_sandbox *sb, int ruleset, int loader_opens)
 	 * to the broker's grants: never without its ruleset. */
 	if (loader_opens && (plan.transparent || !plan.landlock || ruleset < 0)) {
 		if (!plan.transparent)
-			sb_report(sb, "sandbox: no Landlock ruleset: the loader's opens stay "
-				      "refused (EACCES)");
+			sb_report(sb,
+			    "sandbox: no Landlock ruleset: the loader's opens stay "
+			    "refused (EACCES)");
 		loader_opens = 0;
 	}
 
@@ -464,8 +470,10 @@ sb_enter(const struct fb_sandbox *sb, int ruleset, int loader_opens)
 	} else if (plan.landlock &&
 	    landlock_apply(plan.sup.landlock_abi, sb->exec_paths, sb->allow_net, &bad) == -1) {
 		if (bad != NULL) {
-			sb_report(sb, "sandbox: the worker's user cannot open %s for its "
-			    "Landlock execute rule: %s", bad, strerror(errno));
+			sb_report(sb,
+			    "sandbox: the worker's user cannot open %s for its "
+			    "Landlock execute rule: %s",
+			    bad, strerror(errno));
 			return -1;
 		}
 		return sb_fail(sb, "Landlock");
@@ -505,7 +513,8 @@ sb_describe_user(const struct fb_sandbox *sb, FILE *out)
 	if (sb->set_user) {
 		pw = getpwuid(sb->uid);
 		gr = getgrgid(sb->gid);
-		fprintf(out, "user:         uid %lu (%s), gid %lu (%s), no supplementary groups%s\n",
+		fprintf(out,
+		    "user:         uid %lu (%s), gid %lu (%s), no supplementary groups%s\n",
 		    (unsigned long)sb->uid, pw ? pw->pw_name : "?", (unsigned long)sb->gid,
 		    gr ? gr->gr_name : "?",
 		    geteuid() == 0 ? "" : "; FAILS: switching user needs root");
@@ -548,18 +557,21 @@ fb_sandbox_describe(const struct fb_sandbox *sb, FILE *out)
 	else
 		fprintf(out, "descriptors:  all closed but 0, 1, 2\n");
 	if (sb->set_user || sb_have_setpcap())
-		fprintf(out, "capabilities: none (effective, permitted, inheritable, ambient); "
-			     "bounding set empty; securebits locked: noroot, no ambient raise, "
-			     "keep_caps off\n");
+		fprintf(out,
+		    "capabilities: none (effective, permitted, inheritable, ambient); "
+		    "bounding set empty; securebits locked: noroot, no ambient raise, "
+		    "keep_caps off\n");
 	else
-		fprintf(out, "capabilities: none (effective, permitted, inheritable, ambient); "
-			     "bounding set and securebits unchanged (need CAP_SETPCAP; inert "
-			     "under no_new_privs)\n");
+		fprintf(out,
+		    "capabilities: none (effective, permitted, inheritable, ambient); "
+		    "bounding set and securebits unchanged (need CAP_SETPCAP; inert "
+		    "under no_new_privs)\n");
 	fprintf(out, "no_new_privs: yes\n");
 	landlock_describe(out, sup.landlock_abi, sb->exec_paths, sb->allow_net);
 	seccomp_filter_describe(out, transparent, sb->allow_net);
 	if (sb->allow_net)
-		fprintf(out, "network:      allowed: AF_INET and AF_INET6 sockets, bind, connect\n");
+		fprintf(out,
+		    "network:      allowed: AF_INET and AF_INET6 sockets, bind, connect\n");
 	else
 		fprintf(out, "network:      none\n");
 	if (nmissing == 0) {
@@ -569,9 +581,9 @@ fb_sandbox_describe(const struct fb_sandbox *sb, FILE *out)
 		for (i = 0; i < nmissing; i++)
 			fprintf(out, "%s %s", i ? "," : "", missing[i]);
 		fprintf(out, " (%s)\n",
-		    !sup.seccomp_filter ? "refused"
-		    : sb->weaker	? "weaker: continuing without"
-					: "refused unless weaker");
+		    !sup.seccomp_filter ? "refused" :
+			sb->weaker	? "weaker: continuing without" :
+					  "refused unless weaker");
 	}
 	if (fflush(out) == EOF || ferror(out)) {
 		errno = EIO;

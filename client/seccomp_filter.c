@@ -52,28 +52,28 @@
 #endif
 
 /* Every namespace flag clone(2) takes (CLONE_NEWTIME is clone3/unshare only). */
-#define SF_CLONE_NS                                                                    \
+#define SF_CLONE_NS \
 	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
 	    CLONE_NEWPID | CLONE_NEWNET)
 
 #define LOW32 0xffffffffULL
 
 enum sf_action {
-	SF_ALLOW,  /* allowed as is: works on descriptors or memory the worker holds */
-	SF_PATH,   /* core path syscall: notified (transparent) or EACCES (explicit) */
-	SF_FDMETA, /* metadata write on a descriptor: notified (transparent) or
+	SF_ALLOW,   /* allowed as is: works on descriptors or memory the worker holds */
+	SF_PATH,    /* core path syscall: notified (transparent) or EACCES (explicit) */
+	SF_FDMETA,  /* metadata write on a descriptor: notified (transparent) or
 		    * EPERM (explicit) */
-	SF_EXEC,   /* execve: notified (transparent: recorded, then the kernel
+	SF_EXEC,    /* execve: notified (transparent: recorded, then the kernel
 		    * goes on) or allowed (explicit); Landlock decides */
-	SF_EXECAT, /* execveat: notified (transparent) or EPERM (explicit) */
+	SF_EXECAT,  /* execveat: notified (transparent) or EPERM (explicit) */
 	SF_NOXATTR, /* xattrs by path, and writing them by descriptor:
 		     * EOPNOTSUPP, which programs such as ls take as "no
 		     * attributes" and cp -a as "no ACLs" rather than an error */
-	SF_EPERM,  /* escape hatch, privileged or kernel-surface reduction */
-	SF_ENOSYS, /* refused so that libc falls back (clone3 -> clone) */
-	SF_NET,    /* allowed with allow_net, EPERM without */
-	SF_ARGS,   /* decided on arguments: sf_add_args() */
-	SF_GUARD,  /* allowed here, bad values refused by the guard filter */
+	SF_EPERM,   /* escape hatch, privileged or kernel-surface reduction */
+	SF_ENOSYS,  /* refused so that libc falls back (clone3 -> clone) */
+	SF_NET,	    /* allowed with allow_net, EPERM without */
+	SF_ARGS,    /* decided on arguments: sf_add_args() */
+	SF_GUARD,   /* allowed here, bad values refused by the guard filter */
 };
 
 struct sf_row {
@@ -82,6 +82,7 @@ struct sf_row {
 	int notable; /* listed by the describe output */
 };
 
+/* clang-format off */
 static const struct sf_row sf_table[] = {
 	/* Descriptors the worker holds (inherited stdio, the broker socket,
 	 * what the broker hands over): I/O and metadata of the fd itself. */
@@ -276,13 +277,13 @@ static const struct sf_row sf_table[] = {
 	{ "memfd_create", SF_ARGS, 0 }, { "personality", SF_ARGS, 0 },
 	{ "setpriority", SF_ARGS, 0 }, { "prlimit64", SF_ARGS, 0 },
 };
+/* clang-format on */
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The argument-decided syscalls that transparent mode sends to the broker
  * (all of them, or those with a path: sf_add_args()). */
-static const char *const sf_args_notified[] = { "newfstatat", "statx", "utimensat",
-	"futimesat" };
+static const char *const sf_args_notified[] = { "newfstatat", "statx", "utimensat", "futimesat" };
 
 const char *
 seccomp_filter_notified(size_t i)
@@ -309,7 +310,8 @@ static const char *const sf_args_text[] = {
 	"pathname socket)",
 	"newfstatat, statx: notified, a NULL path too (transparent); in explicit mode a NULL "
 	"path and AT_EMPTY_PATH allowed, EACCES without",
-	"utimensat, futimesat: NULL path (the descriptor's own times) allowed; with a path notified "
+	"utimensat, futimesat: NULL path (the descriptor's own times) allowed; with a path "
+	"notified "
 	"(transparent) or EACCES",
 	"memfd_create: only with MFD_NOEXEC_SEAL (no exec outside the exec rules), else EPERM",
 	"personality: only PER_LINUX and the query",
@@ -397,9 +399,10 @@ sf_add_loader_opens(scmp_filter_ctx ctx)
 void
 seccomp_filter_describe_loader(FILE *out)
 {
-	fprintf(out, "seccomp load: open openat for reading (O_RDONLY; O_CLOEXEC O_NONBLOCK "
-		     "O_NOFOLLOW O_DIRECTORY O_NOCTTY only) reach the kernel, for the loader: "
-		     "Landlock lets them read only the grants below; other flags EACCES\n");
+	fprintf(out,
+	    "seccomp load: open openat for reading (O_RDONLY; O_CLOEXEC O_NONBLOCK "
+	    "O_NOFOLLOW O_DIRECTORY O_NOCTTY only) reach the kernel, for the loader: "
+	    "Landlock lets them read only the grants below; other flags EACCES\n");
 }
 
 static int
@@ -503,8 +506,9 @@ sf_add_args(scmp_filter_ctx ctx, int transparent, int allow_net)
 	 * execve("/proc/self/fd/N"), and Landlock does not see memfds. */
 	{
 		struct scmp_arg_cmp sealed[] = { SCMP_A1(SCMP_CMP_MASKED_EQ, MFD_NOEXEC_SEAL,
-			MFD_NOEXEC_SEAL) };
-		struct scmp_arg_cmp unsealed[] = { SCMP_A1(SCMP_CMP_MASKED_EQ, MFD_NOEXEC_SEAL, 0) };
+		    MFD_NOEXEC_SEAL) };
+		struct scmp_arg_cmp unsealed[] = { SCMP_A1(SCMP_CMP_MASKED_EQ, MFD_NOEXEC_SEAL,
+		    0) };
 
 		RULE(ctx, SCMP_ACT_ALLOW, "memfd_create", 1, sealed);
 		RULE(ctx, eperm, "memfd_create", 1, unsealed);
@@ -650,8 +654,8 @@ sf_build_guard(int allow_net)
 		goto fail;
 	/* Without net the worker learns nothing about the host's network. */
 	for (i = 0; !allow_net && i < NELEM(sf_netinfo_ioctls); i++) {
-		struct scmp_arg_cmp net[] = { SCMP_A1(SCMP_CMP_MASKED_EQ,
-			sf_netinfo_ioctls[i].mask, sf_netinfo_ioctls[i].value) };
+		struct scmp_arg_cmp net[] = { SCMP_A1(SCMP_CMP_MASKED_EQ, sf_netinfo_ioctls[i].mask,
+		    sf_netinfo_ioctls[i].value) };
 
 		if (sf_rule(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, net) == -1)
 			goto fail;
@@ -841,10 +845,12 @@ seccomp_filter_describe(FILE *out, int transparent, int allow_net)
 	}
 	if (transparent)
 		notified += 2; /* newfstatat, statx with a path */
-	fprintf(out, "seccomp:      %s mode: %zu allowed, %zu notified to the broker, %zu denied, "
-		     "%zu decided on arguments; any other syscall ENOSYS\n",
+	fprintf(out,
+	    "seccomp:      %s mode: %zu allowed, %zu notified to the broker, %zu denied, "
+	    "%zu decided on arguments; any other syscall ENOSYS\n",
 	    transparent ? "transparent" : "explicit", allowed, notified, denied, cond);
-	fprintf(out, "seccomp arch: x86_64 only; i386 (int $0x80) and x32 syscalls kill the process\n");
+	fprintf(out,
+	    "seccomp arch: x86_64 only; i386 (int $0x80) and x32 syscalls kill the process\n");
 	if (transparent)
 		sf_list(out, "seccomp path:", sf_is_path,
 		    "fchmod newfstatat statx, and utimensat futimesat with a path",
@@ -853,8 +859,9 @@ seccomp_filter_describe(FILE *out, int transparent, int allow_net)
 		sf_list(out, "seccomp path:", sf_is_path, NULL,
 		    "EACCES (use libfilebroker); fchmod EPERM");
 	sf_list(out, "seccomp exec:", sf_is_exec, NULL,
-	    transparent ? "broker: recorded, then the kernel goes on (Landlock's exec grants decide)"
-			: "execve allowed (Landlock's exec grants decide), execveat EPERM");
+	    transparent ?
+		"broker: recorded, then the kernel goes on (Landlock's exec grants decide)" :
+		"execve allowed (Landlock's exec grants decide), execveat EPERM");
 	sf_list(out, "seccomp own:", sf_is_chown, NULL, "EPERM, as for a user who is not root");
 	sf_list(out, "seccomp attr:", sf_is_xattr, NULL,
 	    "EOPNOTSUPP (cp -a, tar and sed -i go on without them)");
@@ -862,8 +869,10 @@ seccomp_filter_describe(FILE *out, int transparent, int allow_net)
 	for (i = 0; i < NELEM(sf_args_text); i++)
 		fprintf(out, "seccomp args: %s\n", sf_args_text[i]);
 	if (!allow_net)
-		fprintf(out, "seccomp net:  connect bind listen accept accept4 EPERM; socket EPERM\n");
+		fprintf(out,
+		    "seccomp net:  connect bind listen accept accept4 EPERM; socket EPERM\n");
 	if (unknown)
-		fprintf(out, "seccomp note: %zu listed syscalls unknown to this libseccomp (ENOSYS)\n",
+		fprintf(out,
+		    "seccomp note: %zu listed syscalls unknown to this libseccomp (ENOSYS)\n",
 		    unknown);
 }

@@ -331,8 +331,8 @@ check_rules(struct pctx *c, const struct policy *p)
 		if (r->synthetic || r->file[0] == '@' ||
 		    policy_pattern_prefix(r->pattern, prefix, sizeof(prefix)) < 0)
 			continue;
-		if (c->opts->rule_check(p, prefix, r->bits, r->allow, why, sizeof(why), c->opts->arg) ==
-		    -1)
+		if (c->opts->rule_check(p, prefix, r->bits, r->allow, why, sizeof(why),
+			c->opts->arg) == -1)
 			policy_ctx_diag(c, POLICY_WARNING, r->file, r->line, r->col, "%s", why);
 	}
 }
@@ -484,8 +484,7 @@ toolong:
 
 int
 policy_foreach_exec(const struct policy *p,
-    int (*fn)(const char *pattern, int has_wildcards, const char *where, void *arg),
-    void *arg)
+    int (*fn)(const char *pattern, int has_wildcards, const char *where, void *arg), void *arg)
 {
 	size_t i;
 	int rv;

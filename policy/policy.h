@@ -49,15 +49,17 @@ enum policy_access {
 #define POLICY_ALL 0x7fu
 
 /* Limits enforced by the parser. */
-#define POLICY_LINE_MAX 4096	       /* bytes per line, newline excluded */
-#define POLICY_INCLUDE_DEPTH_MAX 8     /* nested includes */
+#define POLICY_LINE_MAX 4096		 /* bytes per line, newline excluded */
+#define POLICY_INCLUDE_DEPTH_MAX 8	 /* nested includes */
 #define POLICY_FILE_SIZE_MAX (16u << 20) /* bytes per file */
-#define POLICY_RULES_MAX 1000000       /* rules in all files together */
-#define POLICY_DIAGS_MAX 100	       /* diagnostics kept per load; then one
+#define POLICY_RULES_MAX 1000000	 /* rules in all files together */
+#define POLICY_DIAGS_MAX \
+	100			  /* diagnostics kept per load; then one
 					  "too many errors" and parsing stops */
-#define POLICY_PROFILES_MAX 256       /* profile lines in a policy */
-#define POLICY_PROFILE_IDS_MAX 64      /* users, and groups, on one line */
-#define POLICY_STATES_MAX 1024	       /* patterns that may match one path at
+#define POLICY_PROFILES_MAX 256	  /* profile lines in a policy */
+#define POLICY_PROFILE_IDS_MAX 64 /* users, and groups, on one line */
+#define POLICY_STATES_MAX \
+	1024 /* patterns that may match one path at
 					  once (a bound computed at load time;
 					  policies above it are refused) */
 
@@ -254,8 +256,8 @@ enum policy_beneath {
  * (dir not canonical, bad access) or ENOMEM.  Allocates; cost is linear in
  * the policy's size.
  */
-int policy_decide_beneath(const struct policy *p, const char *dir, unsigned access,
-    pid_t self_pid, enum policy_beneath *out);
+int policy_decide_beneath(const struct policy *p, const char *dir, unsigned access, pid_t self_pid,
+    enum policy_beneath *out);
 
 /*
  * policy_decide() for a path some of whose components are looked up in
@@ -268,8 +270,8 @@ int policy_decide_beneath(const struct policy *p, const char *dir, unsigned acce
  * fold NULL or all zero: policy_decide() itself.  Uses about 19 KiB of
  * stack.
  */
-int policy_decide_fold(const struct policy *p, const char *path, unsigned access,
-    pid_t self_pid, const uint64_t *fold, size_t nfold, struct policy_decision *d);
+int policy_decide_fold(const struct policy *p, const char *path, unsigned access, pid_t self_pid,
+    const uint64_t *fold, size_t nfold, struct policy_decision *d);
 
 /*
  * Is nothing below `to` allowed what the same path below `from` is not?
@@ -284,8 +286,8 @@ int policy_decide_fold(const struct policy *p, const char *path, unsigned access
  * cost grows with the rules below the two paths.  For renaming a folder,
  * which moves everything below it at once.
  */
-int policy_below_check(const struct policy *p, const char *from, const char *to,
-    unsigned access, pid_t self_pid);
+int policy_below_check(const struct policy *p, const char *from, const char *to, unsigned access,
+    pid_t self_pid);
 
 /* The same for paths with folding components (policy_decide_fold()): bits
  * of from's in ffold, to's in tfold, each nfold words (NULL: none).  What
@@ -326,8 +328,7 @@ ssize_t policy_escape(const char *path, char *buf, size_t size);
  * value when fn returns non-zero; returns 0 otherwise.
  */
 int policy_foreach_exec(const struct policy *p,
-    int (*fn)(const char *pattern, int has_wildcards, const char *where, void *arg),
-    void *arg);
+    int (*fn)(const char *pattern, int has_wildcards, const char *where, void *arg), void *arg);
 
 /*
  * Call fn for the name of each file the policy was read from: the top-level
@@ -336,8 +337,7 @@ int policy_foreach_exec(const struct policy *p,
  * @runtime.  Each once, whatever the number of includes of it.  Stops and
  * returns fn's value when fn returns non-zero; returns 0 otherwise.
  */
-int policy_foreach_file(const struct policy *p, int (*fn)(const char *name, void *arg),
-    void *arg);
+int policy_foreach_file(const struct policy *p, int (*fn)(const char *name, void *arg), void *arg);
 
 /*
  * The literal part of a PATTERN as policy_foreach_exec() gives it (escapes

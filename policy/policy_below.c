@@ -320,8 +320,8 @@ out:
 }
 
 int
-policy_below_check(const struct policy *p, const char *from, const char *to,
-    unsigned access, pid_t self_pid)
+policy_below_check(const struct policy *p, const char *from, const char *to, unsigned access,
+    pid_t self_pid)
 {
 	return policy_below_check_fold(p, from, NULL, to, NULL, 0, access, self_pid);
 }

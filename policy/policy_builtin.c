@@ -201,13 +201,12 @@ static const char file_text[] =
     "allow stat /etc/magic.mgc\n"
     "allow read /usr/lib/file/magic.mgc\n";
 
-static const char users_text[] =
-    "# the user and group databases, and where names are looked up\n"
-    "allow read /etc/passwd\n"
-    "allow read /etc/group\n"
-    "allow read /etc/nsswitch.conf\n"
-    "# how many groups a process may have (glibc's sysconf, for id)\n"
-    "allow read /proc/sys/kernel/ngroups_max\n";
+static const char users_text[] = "# the user and group databases, and where names are looked up\n"
+				 "allow read /etc/passwd\n"
+				 "allow read /etc/group\n"
+				 "allow read /etc/nsswitch.conf\n"
+				 "# how many groups a process may have (glibc's sysconf, for id)\n"
+				 "allow read /proc/sys/kernel/ngroups_max\n";
 
 /*
  * The table: name, text, and for an interpreter's profile the interpreter

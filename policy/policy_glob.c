@@ -73,8 +73,8 @@ class_scan(const char *p, size_t len, size_t i, uint32_t c, int *hit, const char
 		first = 0;
 		/* [:alpha:] and friends are not supported; say so rather than
 		 * quietly reading them as a set of letters. */
-		if (p[i] == '[' && i + 1 < len && (p[i + 1] == ':' || p[i + 1] == '=' ||
-						      p[i + 1] == '.')) {
+		if (p[i] == '[' && i + 1 < len &&
+		    (p[i + 1] == ':' || p[i + 1] == '=' || p[i + 1] == '.')) {
 			*err = "character classes such as [:alpha:] are not supported "
 			       "(write ranges, as in [a-z])";
 			return -1;
@@ -176,8 +176,7 @@ other_case(uint32_t c)
 /* Match one pattern element at p[*pi] against one character at s[*si];
  * with fold, against either ASCII case of it. */
 static int
-match_one(const char *p, size_t plen, size_t *pi, const char *s, size_t slen, size_t *si,
-    int fold)
+match_one(const char *p, size_t plen, size_t *pi, const char *s, size_t slen, size_t *si, int fold)
 {
 	const char *err;
 	uint32_t c, pc;

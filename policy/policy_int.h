@@ -63,15 +63,15 @@ struct prule {
 
 /* One profile line.  ids are resolved at load time. */
 struct pprofile {
-	int any;	     /* "profile any" */
-	uid_t *uids;	     /* user=: match one of them (NULL: no user=) */
+	int any;     /* "profile any" */
+	uid_t *uids; /* user=: match one of them (NULL: no user=) */
 	size_t nuids;
-	gid_t *gids;	     /* group=: one of the peer's groups is one of them */
+	gid_t *gids; /* group=: one of the peer's groups is one of them */
 	size_t ngids;
 	int has_user, has_group;
-	char *text;	     /* the criteria as written, for printing */
-	char *where;	     /* "FILE:LINE" */
-	const char *file;    /* interned */
+	char *text;	  /* the criteria as written, for printing */
+	char *where;	  /* "FILE:LINE" */
+	const char *file; /* interned */
 	int line, col;
 	struct policy *view; /* common rules + this section, compiled */
 };
@@ -113,7 +113,7 @@ struct policy {
 	size_t nsynth;
 	size_t nextra; /* of the written ones, the caller's extra rules, first
 			  (policy_load_opts.extras) */
-	char **files; /* interned file names */
+	char **files;  /* interned file names */
 	size_t nfiles;
 	struct pnode *nodes;
 	size_t nnodes;
@@ -131,7 +131,7 @@ struct policy {
 	struct pprofile *profiles;
 	size_t nprofiles;
 	int borrowed;
-	int view_profile; /* the profile a view is compiled for; -1 at top */
+	int view_profile;	/* the profile a view is compiled for; -1 at top */
 	const char *view_where; /* a view: its profile line's "FILE:LINE" */
 };
 
@@ -139,8 +139,8 @@ struct policy {
 struct pctx {
 	struct policy_diags *diags; /* may be NULL */
 	size_t nerrors, nwarnings, ndiags;
-	int stop;		    /* too many errors: stop reading */
-	int nomem;		    /* an allocation failed */
+	int stop;  /* too many errors: stop reading */
+	int nomem; /* an allocation failed */
 	struct prule *rules;
 	size_t nrules, caprules;
 	char **files;
@@ -152,16 +152,16 @@ struct pctx {
 	int depth;
 	struct pprofile *profiles;
 	size_t nprofiles, capprofiles;
-	int cur_profile; /* the section being read; -1 before the first */
+	int cur_profile;		     /* the section being read; -1 before the first */
 	const struct policy_load_opts *opts; /* may be NULL */
-	const char *unnumbered; /* interned: the rules of this text are named by
+	const char *unnumbered;		     /* interned: the rules of this text are named by
 				   it alone (policy_load_opts.extras) */
-	size_t nextra;		/* how many rules they made */
+	size_t nextra;			     /* how many rules they made */
 };
 
 /* policy.c */
-void policy_ctx_diag(struct pctx *c, enum policy_severity sev, const char *file, int line,
-    int col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void policy_ctx_diag(struct pctx *c, enum policy_severity sev, const char *file, int line, int col,
+    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 void policy_rule_clear(struct prule *r);
 
 /* A line's words, for policy_parse.c and policy_profile.c. */
@@ -220,9 +220,8 @@ struct policy_states {
  * matched in any ASCII case: *out points to a or b.  0, or -1 with errno
  * EINVAL (a path that is not canonical) or E2BIG (cannot happen for a
  * loaded policy). */
-int policy_trie_walk(const struct policy *p, const char *path, pid_t self_pid,
-    const uint64_t *fold, size_t nfold, struct policy_states *a, struct policy_states *b,
-    struct policy_states **out);
+int policy_trie_walk(const struct policy *p, const char *path, pid_t self_pid, const uint64_t *fold,
+    size_t nfold, struct policy_states *a, struct policy_states *b, struct policy_states **out);
 
 /* policy_runtime.c */
 extern const char policy_runtime_text[];

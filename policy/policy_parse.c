@@ -237,8 +237,9 @@ parse_pattern(struct pctx *c, const struct lineref *lr, const struct tok *t, str
 			if (s[i] == '\\' && i + 1 < t->len) {
 				if (s[i + 1] == '/') {
 					policy_ctx_diag(c, POLICY_ERROR, lr->file, lr->line,
-					    t->col + (int)i, "'/' cannot be escaped: names never "
-							     "contain it");
+					    t->col + (int)i,
+					    "'/' cannot be escaped: names never "
+					    "contain it");
 					ok = 0;
 				}
 				i++;

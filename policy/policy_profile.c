@@ -70,8 +70,8 @@ name_char_ok(char ch)
 
 /* "user=a,b" or "group=1,c": fill ids.  Reports every bad name. */
 static int
-parse_idlist(struct pctx *c, const struct lineref *lr, const struct tok *t, size_t skip,
-    int group, unsigned **ids, size_t *nids)
+parse_idlist(struct pctx *c, const struct lineref *lr, const struct tok *t, size_t skip, int group,
+    unsigned **ids, size_t *nids)
 {
 	const char *what = group ? "group" : "user";
 	char name[256];
@@ -90,7 +90,8 @@ parse_idlist(struct pctx *c, const struct lineref *lr, const struct tok *t, size
 			i++;
 		if (i == start) {
 			policy_ctx_diag(c, POLICY_ERROR, lr->file, lr->line, t->col + (int)start,
-			    "empty %s name in '%.*s'", what, (int)(t->len > 64 ? 64 : t->len), t->s);
+			    "empty %s name in '%.*s'", what, (int)(t->len > 64 ? 64 : t->len),
+			    t->s);
 			ok = 0;
 		} else if (*nids == POLICY_PROFILE_IDS_MAX) {
 			policy_ctx_diag(c, POLICY_ERROR, lr->file, lr->line, t->col + (int)start,

@@ -332,13 +332,12 @@ bound(struct policy *p, size_t *out)
 			ht[i] = SAT;
 		}
 		if (n->is_ss) {
-			lv[i] = sat_add(1, sat_mul(sat_add(w, 1), c) < sz[i] - 1 ?
-					       sat_mul(sat_add(w, 1), c) :
-					       sz[i] - 1);
+			lv[i] = sat_add(1,
+			    sat_mul(sat_add(w, 1), c) < sz[i] - 1 ? sat_mul(sat_add(w, 1), c) :
+								    sz[i] - 1);
 			ht[i] = SAT;
 		} else
-			lv[i] = sat_add(c > 1 ? c : 1,
-			    n->ss_child != PNONE ? lv[n->ss_child] : 0);
+			lv[i] = sat_add(c > 1 ? c : 1, n->ss_child != PNONE ? lv[n->ss_child] : 0);
 	}
 	*out = (size_t)lv[0];
 	rv = 0;
@@ -593,8 +592,7 @@ policy_trie_compile(struct pctx *c, struct policy *p)
 		    "once (the limit is %d); use fewer patterns starting with or "
 		    "containing '**'",
 		    p->view_profile >= 0 ? " in the profile at " : "",
-		    p->view_profile >= 0 ? p->view_where : "",
-		    p->maxstates, POLICY_STATES_MAX);
+		    p->view_profile >= 0 ? p->view_where : "", p->maxstates, POLICY_STATES_MAX);
 		goto out;
 	}
 	warn_useless(c, p);
@@ -713,7 +711,8 @@ step(const struct policy *p, const struct policy_states *cur, struct policy_stat
 				if (sl->child == PNONE)
 					break;
 				if (sl->hash == h && p->nodes[sl->child].name_len == len &&
-				    memcmp(p->pool + p->nodes[sl->child].name_off, comp, len) == 0) {
+				    memcmp(p->pool + p->nodes[sl->child].name_off, comp, len) ==
+					0) {
 					if (enter(p, next, seen, sl->child) == -1)
 						return -1;
 					break;
@@ -723,8 +722,9 @@ step(const struct policy *p, const struct policy_states *cur, struct policy_stat
 		for (k = 0; k < n->nglob; k++) {
 			g = &p->gedges[n->glob_off + k];
 			if ((g->star ||
-				(fold ? policy_glob_match_fold(p->pool + g->off, g->len, comp, len)
-				      : policy_glob_match(p->pool + g->off, g->len, comp, len))) &&
+				(fold ? policy_glob_match_fold(p->pool + g->off, g->len, comp,
+					    len) :
+					policy_glob_match(p->pool + g->off, g->len, comp, len))) &&
 			    enter(p, next, seen, g->child) == -1)
 				return -1;
 		}
@@ -837,8 +837,8 @@ policy_trie_walk(const struct policy *p, const char *path, pid_t self_pid, const
  * path with folding components: policy_decide_fold()).
  */
 static int
-decide_from(const struct policy *p, const struct policy_states *al,
-    const struct policy_states *dn, unsigned access, struct policy_decision *d)
+decide_from(const struct policy *p, const struct policy_states *al, const struct policy_states *dn,
+    unsigned access, struct policy_decision *d)
 {
 	uint32_t allow[POLICY_NBITS], deny[POLICY_NBITS], r;
 	unsigned exact = 0, bit;

@@ -19,7 +19,7 @@ build) ;;
 # gcc are above).  clamav brings clamav-freshclam, whose service Debian
 # starts; the tests never use its database (they write their own
 # signatures) and never run freshclam.
-check) pkgs="$pkgs libcmocka-dev python3 busybox-static time procps groff-base man-db dosfstools git file openssl ca-certificates perl clamav p7zip-full poppler-utils" ;;
+check) pkgs="$pkgs libcmocka-dev clang-format python3 busybox-static time procps groff-base man-db dosfstools git file openssl ca-certificates perl clamav p7zip-full poppler-utils" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 format) pkgs="$pkgs clang-format" ;;
 *) echo "usage: $0 build|check|fuzz|format" >&2; exit 2 ;;

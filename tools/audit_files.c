@@ -135,11 +135,11 @@ unreadable(const struct audit_read_place *at, int torn, void *arg)
 
 /* A gzip stream being inflated: the cookie of a FILE (fopencookie(3)). */
 struct gz {
-	FILE *in;	    /* the compressed bytes */
+	FILE *in; /* the compressed bytes */
 	z_stream z;
-	int member;	    /* inside a gzip member (its end not seen yet) */
-	int eof;	    /* in has no more */
-	const char *err;    /* what is wrong with the data, for messages */
+	int member;	 /* inside a gzip member (its end not seen yet) */
+	int eof;	 /* in has no more */
+	const char *err; /* what is wrong with the data, for messages */
 	unsigned char buf[65536];
 };
 

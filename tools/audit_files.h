@@ -17,7 +17,7 @@
 #define AUDIT_FILES_SHOW 10
 
 struct audit_files {
-	const char *tool;	      /* "audit", "learn": for messages */
+	const char *tool; /* "audit", "learn": for messages */
 	/* Each event line (session-start, ...), with the arg of
 	 * audit_files_read(); NULL: events are skipped. */
 	int (*event)(const struct audit_rec *r, void *arg);
@@ -36,8 +36,8 @@ struct audit_files {
 	struct audit_pair *pair;       /* the intents held */
 	struct audit_pair_stats ahead; /* their counts, at audit_files_end() */
 	char *store;		       /* unknown's record's strings */
-	struct audit_read_stats st;   /* over every file read */
-	unsigned shown;		      /* lines reported so far */
+	struct audit_read_stats st;    /* over every file read */
+	unsigned shown;		       /* lines reported so far */
 };
 
 /*

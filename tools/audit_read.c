@@ -44,8 +44,7 @@ ws(struct cur *c)
 
 /* The line ends inside the literal s ("nu" of "null"): a record cut
  * short.  Out of line: lit() is the parser's most frequent call. */
-static void __attribute__((noinline, cold))
-lit_cut(struct cur *c, const char *s, size_t left)
+static void __attribute__((noinline, cold)) lit_cut(struct cur *c, const char *s, size_t left)
 {
 	if (memcmp(c->p, s, left) == 0)
 		c->cut = 1;
@@ -184,7 +183,8 @@ string(struct cur *c, const char **out)
 			if (cp >= 0xdc00 && cp <= 0xdfff)
 				return fail(c, "lone low surrogate");
 			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (!lit(c, "\\u") || hex4(c, &lo) == -1 || lo < 0xdc00 || lo > 0xdfff)
+				if (!lit(c, "\\u") || hex4(c, &lo) == -1 || lo < 0xdc00 ||
+				    lo > 0xdfff)
 					return fail(c, "lone high surrogate");
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 			}
@@ -455,9 +455,12 @@ get_hex(struct cur *c, const char **out)
 	/* Decoded in place: half the length. */
 	o = (char *)s;
 	for (i = 0; i < n; i += 2) {
-		hi = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 : -1;
+		hi = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' :
+		    s[i] >= 'a' && s[i] <= 'f'	? s[i] - 'a' + 10 :
+						  -1;
 		lo = s[i + 1] >= '0' && s[i + 1] <= '9' ? s[i + 1] - '0' :
-		    s[i + 1] >= 'a' && s[i + 1] <= 'f' ? s[i + 1] - 'a' + 10 : -1;
+		    s[i + 1] >= 'a' && s[i + 1] <= 'f'	? s[i + 1] - 'a' + 10 :
+							  -1;
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 			return fail(c, "bad _hex");
 		o[i / 2] = (char)(hi << 4 | lo);
@@ -469,6 +472,7 @@ get_hex(struct cur *c, const char **out)
 
 /* In the order a request record has them, which is tried first; then the
  * keys of events (docs/audit.md). */
+/* clang-format off */
 enum key {
 	K_V, K_TIME, K_SESSION, K_REQ, K_PHASE, K_MODE, K_PID, K_TID, K_NSPID, K_NSTID, K_UID,
 	K_GID, K_EXE, K_EXE_HEX, K_OP, K_PATH, K_PATH_HEX, K_PATH2, K_PATH2_HEX, K_CANON,
@@ -481,7 +485,9 @@ enum key {
 	K_PROFILE, K_PROFILE_HEX, K_EXIT, K_SIGNAL, K_ALLOWED, K_DENIED, K_WOULD_DENY, K_FAILED,
 	K_N
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const key_names[K_N] = { "v", "time", "session", "req", "phase", "mode",
 	"pid", "tid", "nspid", "nstid", "uid", "gid", "exe", "exe_hex", "op", "path", "path_hex",
 	"path2", "path2_hex", "canon", "canon_hex", "canon2", "canon2_hex", "interp", "interp_hex",
@@ -949,6 +955,7 @@ struct reader {
 	size_t prev_glued; /* PREV_RECORD: where the record glued onto a torn
 			      line begins (reported so already); 0: none */
 };
+/* clang-format on */
 
 #define STORE_SIZE (AUDIT_RECORD_MAX + 16)
 
@@ -974,8 +981,8 @@ unreadable(struct reader *d, uint64_t line, int torn, const char *why)
 
 /* A line, as it turned out to be, to cb->line. */
 static int
-emit(struct reader *d, uint64_t line, enum audit_line_kind kind, const char *why,
-    const char *bytes, size_t len, const struct audit_rec *rec, size_t glued)
+emit(struct reader *d, uint64_t line, enum audit_line_kind kind, const char *why, const char *bytes,
+    size_t len, const struct audit_rec *rec, size_t glued)
 {
 	struct audit_line l;
 
@@ -1049,11 +1056,13 @@ parsed(struct reader *d, const struct audit_rec *r, size_t glued, size_t len)
 	d->st->events++;
 	if (marks_torn(r) && d->prev != PREV_NONE) {
 		was_glued = d->prev == PREV_RECORD && d->prev_glued;
-		why = was_glued ? why_glued :
+		why = was_glued ?
+		    why_glued :
 		    strcmp(r->cause, "write") == 0 ?
 		    "torn: a write was cut short (a full disk, a file size limit); the broker "
 		    "said so on the next line" :
-		    "torn: a broker stopped in the middle of writing it; the broker that opened the "
+		    "torn: a broker stopped in the middle of writing it; the broker that opened "
+		    "the "
 		    "file next said so on the next line";
 		d->prev = PREV_NONE;
 		if (!was_glued)

@@ -43,8 +43,8 @@ enum audit_decision {
  * absent.  Numbers that may be null or absent are -1 then. */
 struct audit_rec {
 	int v;
-	int has_time;	      /* time was not null */
-	struct timespec when; /* UTC, microseconds */
+	int has_time;			  /* time was not null */
+	struct timespec when;		  /* UTC, microseconds */
 	char session[AUDIT_NAME_MAX + 1]; /* "" for null or absent (version 1) */
 	/* A change written ahead (docs/audit.md, "Write-ahead"): its intent
 	 * or its outcome, and the request's number in its session; NONE and
@@ -56,11 +56,11 @@ struct audit_rec {
 	int64_t pid, tid, uid, gid;
 	int64_t nspid, nstid; /* 0 when absent: no PID namespace of run's */
 	const char *path, *path2, *canon, *canon2, *rule, *flags;
-	const char *exe;      /* version 2 (docs/audit.md): NULL for null or absent */
-	const char *interp;   /* "exec" of a script: its interpreter; NULL: none */
+	const char *exe;    /* version 2 (docs/audit.md): NULL for null or absent */
+	const char *interp; /* "exec" of a script: its interpreter; NULL: none */
 	unsigned access;
 	enum audit_decision decision;
-	int err;	      /* 0 for null; the errno value, or -1 for a name
+	int err; /* 0 for null; the errno value, or -1 for a name
 				 this build does not know */
 	uint64_t duration_ns;
 	int complain;
@@ -76,13 +76,13 @@ struct audit_rec {
 	char placement[AUDIT_NAME_MAX + 1];
 	int64_t invoker_uid, invoker_gid, auid, argc;
 	const char *command, *cwd, *policy, *profile;
-	const char *argv;		/* nargv strings, one after the other */
+	const char *argv; /* nargv strings, one after the other */
 	size_t nargv;
 	char policy_sha256[65];
 	/* session-end */
-	int64_t exit_code;		/* "exit" */
+	int64_t exit_code; /* "exit" */
 	char signal[AUDIT_NAME_MAX + 1];
-	int64_t counts[4];		/* allowed, denied, would_deny, failed */
+	int64_t counts[4]; /* allowed, denied, would_deny, failed */
 	/* The chain fields of a sealed line (audit_chain.h); chain is "" for
 	 * a line without them (version 1, syslog's). */
 	char chain[AUDIT_CHAIN_ID_LEN + 1];
@@ -141,7 +141,7 @@ enum audit_line_kind {
 struct audit_line {
 	struct audit_read_place at; /* why: for TORN and BAD */
 	enum audit_line_kind kind;
-	const char *bytes;	    /* the line, newline excluded; NULL for one
+	const char *bytes; /* the line, newline excluded; NULL for one
 				       longer than any record */
 	size_t len;
 	/* RECORD, EVENT; TORN with a whole record glued onto it (recovered):

@@ -13,14 +13,14 @@
 
 struct vchain {
 	struct audit_verify_chain pub;
-	int known;		/* last is the digest of the line before next */
-	uint64_t next;		/* the seq expected next */
+	int known;     /* last is the digest of the line before next */
+	uint64_t next; /* the seq expected next */
 	unsigned char last[SHA256_LEN];
-	int has_key;		/* keyed, and the key given is its key */
-	uint64_t key_epoch;	/* key is that epoch's */
+	int has_key;	    /* keyed, and the key given is its key */
+	uint64_t key_epoch; /* key is that epoch's */
 	unsigned char key[SHA256_LEN];
-	uint64_t last_ord;	/* the line's place among all lines read */
-	int last_bad;		/* its digest did not hold */
+	uint64_t last_ord; /* the line's place among all lines read */
+	int last_bad;	   /* its digest did not hold */
 };
 
 struct anchor {
@@ -45,9 +45,9 @@ struct audit_verify {
 	size_t nanchors;
 	/* the file being read */
 	const char *name;
-	int chained_seen;	  /* a chained line came before in it */
-	uint64_t unchained_head;  /* lines without a chain before that */
-	uint64_t first_unchained; /* the first of them */
+	int chained_seen;				     /* a chained line came before in it */
+	uint64_t unchained_head;			     /* lines without a chain before that */
+	uint64_t first_unchained;			     /* the first of them */
 	unsigned char ring[AUDIT_VERIFY_WINDOW][SHA256_LEN]; /* its last lines' SHA-256 */
 	size_t ring_n, ring_pos;
 	/* the last torn and unreadable lines, for the hints of a gap */
@@ -56,9 +56,8 @@ struct audit_verify {
 	struct audit_verify_result res;
 };
 
-static void __attribute__((format(printf, 6, 7)))
-say(struct audit_verify *v, int is_break, const char *what, const char *name, uint64_t line,
-    const char *fmt, ...)
+static void __attribute__((format(printf, 6, 7))) say(struct audit_verify *v, int is_break,
+    const char *what, const char *name, uint64_t line, const char *fmt, ...)
 {
 	struct audit_verify_finding f = { is_break, what, name, line, NULL };
 	char msg[1024];
@@ -168,7 +167,8 @@ add(struct audit_verify *v, const char *id)
 		if ((ns = calloc(n, sizeof(*ns))) == NULL)
 			return NULL;
 		for (k = 0; k < v->nchains; k++) {
-			for (i = hash_id(v->chains[k]->pub.id) & (n - 1); ns[i] != 0; i = (i + 1) & (n - 1))
+			for (i = hash_id(v->chains[k]->pub.id) & (n - 1); ns[i] != 0;
+			     i = (i + 1) & (n - 1))
 				;
 			ns[i] = (uint32_t)k + 1;
 		}
@@ -186,7 +186,8 @@ add(struct audit_verify *v, const char *id)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	memcpy(c->pub.id, id, strnlen(id, AUDIT_CHAIN_ID_LEN));
-	for (i = hash_id(c->pub.id) & (v->nslots - 1); v->slots[i] != 0; i = (i + 1) & (v->nslots - 1))
+	for (i = hash_id(c->pub.id) & (v->nslots - 1); v->slots[i] != 0;
+	     i = (i + 1) & (v->nslots - 1))
 		;
 	v->chains[v->nchains++] = c;
 	v->slots[i] = (uint32_t)v->nchains;
@@ -230,7 +231,8 @@ begin(struct audit_verify *v, struct vchain *c, const struct audit_rec *r,
 		c->pub.verified = 1;
 		if (v->klen > 0)
 			say(v, 1, "key", l->at.name, l->at.line,
-			    "chain %s is not keyed, and a key was given: whoever can write the file "
+			    "chain %s is not keyed, and a key was given: whoever can write the "
+			    "file "
 			    "could have written it whole",
 			    c->pub.id);
 		return;
@@ -315,7 +317,8 @@ chained(struct audit_verify *v, const struct audit_rec *r, const char *bytes, si
 		c->next = seq;
 		if (!is_open)
 			say(v, 1, "missing", name, line,
-			    "chain %s begins here, without its open record: the lines before it were "
+			    "chain %s begins here, without its open record: the lines before it "
+			    "were "
 			    "removed, or are in a file not given",
 			    r->chain);
 		else {
@@ -325,12 +328,14 @@ chained(struct audit_verify *v, const struct audit_rec *r, const char *bytes, si
 				c->known = 1;
 			} else if (has_prev && v->res.nfiles > 1)
 				say(v, 1, "missing", name, line,
-				    "chain %s goes on here from seq %" PRIu64 " of a file that is not "
+				    "chain %s goes on here from seq %" PRIu64
+				    " of a file that is not "
 				    "given: the file before this one in the rotation set?",
 				    r->chain, seq - 1);
 			else if (has_prev)
 				say(v, 0, "continues", name, line,
-				    "chain %s goes on here from seq %" PRIu64 " of an earlier file, not "
+				    "chain %s goes on here from seq %" PRIu64
+				    " of an earlier file, not "
 				    "given",
 				    r->chain, seq - 1);
 		}
@@ -343,8 +348,8 @@ chained(struct audit_verify *v, const struct audit_rec *r, const char *bytes, si
 	}
 	if (c->pub.lines > 0 && seq < c->next) {
 		say(v, 1, "reordered", name, line,
-		    "seq %" PRIu64 " of chain %s after %s: moved, copied or replayed", seq, c->pub.id,
-		    last_place(c, where, sizeof(where)));
+		    "seq %" PRIu64 " of chain %s after %s: moved, copied or replayed", seq,
+		    c->pub.id, last_place(c, where, sizeof(where)));
 		return;
 	}
 	if (seq > c->next) {
@@ -352,10 +357,12 @@ chained(struct audit_verify *v, const struct audit_rec *r, const char *bytes, si
 
 		/* A torn line since: a file cut short in the middle of a line? */
 		if (v->torn_name != NULL && v->torn_ord > c->last_ord)
-			snprintf(hint, sizeof(hint), "; the torn line at %s:%" PRIu64 " may have been one",
-			    v->torn_name, v->torn_line);
+			snprintf(hint, sizeof(hint),
+			    "; the torn line at %s:%" PRIu64 " may have been one", v->torn_name,
+			    v->torn_line);
 		say(v, 1, "missing", name, line,
-		    "%" PRIu64 " line%s of chain %s missing before this one (after %s): removed, or "
+		    "%" PRIu64
+		    " line%s of chain %s missing before this one (after %s): removed, or "
 		    "in a file of the set not given%s",
 		    seq - c->next, seq - c->next == 1 ? "" : "s", c->pub.id,
 		    last_place(c, where, sizeof(where)), hint);
@@ -386,12 +393,14 @@ chained(struct audit_verify *v, const struct audit_rec *r, const char *bytes, si
 		if (memcmp(d, claimed, SHA256_LEN) != 0) {
 			if (c->last_bad)
 				say(v, 1, "edited", name, line,
-				    "its digest does not hold either: this line was changed, or the "
+				    "its digest does not hold either: this line was changed, or "
+				    "the "
 				    "line before it in chain %s (%s), with its digest",
 				    c->pub.id, last_place(c, where, sizeof(where)));
 			else
 				say(v, 1, "edited", name, line,
-				    "its digest is not that of its content: this line was changed (or "
+				    "its digest is not that of its content: this line was changed "
+				    "(or "
 				    "the digest in it)");
 			bad = 1;
 		}
@@ -426,7 +435,8 @@ chained(struct audit_verify *v, const struct audit_rec *r, const char *bytes, si
 	if (is_open && r->after[0] != '\0') {
 		if (audit_chain_unhex(r->after, d) == -1 || !in_ring(v, d))
 			say(v, 1, "missing", name, line,
-			    "the file's last line when this broker opened it (sha256 %.16s...) is not "
+			    "the file's last line when this broker opened it (sha256 %.16s...) is "
+			    "not "
 			    "before it: lines were removed before it, or the file was replaced",
 			    r->after);
 	}
@@ -446,12 +456,14 @@ audit_verify_line(const struct audit_line *l, void *arg)
 		v->torn_line = l->at.line;
 		v->torn_ord = v->res.lines;
 		say(v, 0, "torn", l->at.name, l->at.line, "%s%s", l->at.why,
-		    r != NULL ? "" : " (not part of a chain: a line is sealed only once written whole)");
+		    r != NULL ? "" :
+				" (not part of a chain: a line is sealed only once written whole)");
 		if (r != NULL && r->chain[0] != '\0')
 			chained(v, r, l->rec_bytes, l->rec_len, l);
 		break;
 	case AUDIT_LINE_BAD:
-		say(v, 1, "unreadable", l->at.name, l->at.line, "edited or corrupted: %s", l->at.why);
+		say(v, 1, "unreadable", l->at.name, l->at.line, "edited or corrupted: %s",
+		    l->at.why);
 		break;
 	case AUDIT_LINE_RECORD:
 	case AUDIT_LINE_EVENT:

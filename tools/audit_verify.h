@@ -70,10 +70,10 @@ struct audit_verify_chain {
 	char id[AUDIT_CHAIN_ID_LEN + 1];
 	int keyed;
 	char key_id[AUDIT_KEY_ID_LEN + 1];
-	int verified;		 /* its digests were checked (unkeyed, or the key
+	int verified;	/* its digests were checked (unkeyed, or the key
 				    was given) */
-	int closed;		 /* its close record was read */
-	uint64_t lines;		 /* its lines read */
+	int closed;	/* its close record was read */
+	uint64_t lines; /* its lines read */
 	uint64_t first_seq, last_seq;
 	const char *first_name, *last_name;
 	uint64_t first_line, last_line;

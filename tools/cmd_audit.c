@@ -28,9 +28,9 @@
 #include "out.h"
 #include "timearg.h"
 
-#define TOP_CAP 1024	   /* counters per table */
-#define TOP_SLOTS 4096	   /* hash slots, a power of two > 2 * TOP_CAP */
-#define TOP_KEY_MAX 4096   /* longer keys are cut (paths are shorter) */
+#define TOP_CAP 1024	     /* counters per table */
+#define TOP_SLOTS 4096	     /* hash slots, a power of two > 2 * TOP_CAP */
+#define TOP_KEY_MAX 4096     /* longer keys are cut (paths are shorter) */
 #define AUDIT_ANCHORS_MAX 64 /* --anchor, at most */
 
 struct topent {
@@ -43,7 +43,7 @@ struct topent {
 struct top {
 	const char *title;
 	struct topent e[TOP_CAP];
-	size_t heap[TOP_CAP]; /* entry indexes, a min-heap by count */
+	size_t heap[TOP_CAP];	   /* entry indexes, a min-heap by count */
 	uint32_t slots[TOP_SLOTS]; /* entry index + 1, or 0 */
 	size_t n;
 	uint64_t evicted;
@@ -228,7 +228,7 @@ enum by { BY_NONE, BY_RULE, BY_PATH, BY_PID, BY_USER };
 struct sess {
 	char id[AUDIT_NAME_MAX + 1];
 	int started, ended;
-	struct timespec start, end;  /* of the records, when they have one */
+	struct timespec start, end; /* of the records, when they have one */
 	char mode[AUDIT_NAME_MAX + 1];
 	int64_t pid, uid, gid, invoker_uid, auid, broker_pid;
 	char *command, *args, *cwd, *policy, *profile; /* for people: cut */
@@ -597,8 +597,8 @@ by_start(const void *a, const void *b)
 	const struct sess *x = *(const struct sess *const *)a;
 	const struct sess *y = *(const struct sess *const *)b;
 
-	if (x->started && y->started && (x->start.tv_sec != y->start.tv_sec ||
-					    x->start.tv_nsec != y->start.tv_nsec))
+	if (x->started && y->started &&
+	    (x->start.tv_sec != y->start.tv_sec || x->start.tv_nsec != y->start.tv_nsec))
 		return ts_before(&x->start, &y->start) ? -1 : 1;
 	return x->order < y->order ? -1 : x->order > y->order;
 }
@@ -632,8 +632,8 @@ print_sessions(const struct sessions *t, uint64_t nosession, size_t rows)
 	if (open > 0)
 		printf(" (%zu without an end: still running, or its broker stopped)", open);
 	if (nosession > 0)
-		printf(" (%" PRIu64 " record%s without one: written by a version 1 broker)", nosession,
-		    nosession == 1 ? "" : "s");
+		printf(" (%" PRIu64 " record%s without one: written by a version 1 broker)",
+		    nosession, nosession == 1 ? "" : "s");
 	putchar('\n');
 	if (t->n == 0)
 		return;
@@ -770,8 +770,8 @@ json_sessions(const struct sessions *t, size_t rows)
 		json_or_null(v[i]->args);
 		printf(",\"profile\":");
 		json_or_null(v[i]->profile);
-		printf(",\"requests\":%" PRIu64 ",\"denied\":%" PRIu64 ",\"exit\":",
-		    v[i]->requests, v[i]->denied);
+		printf(",\"requests\":%" PRIu64 ",\"denied\":%" PRIu64 ",\"exit\":", v[i]->requests,
+		    v[i]->denied);
 		if (v[i]->exit_code >= 0)
 			printf("%" PRId64, v[i]->exit_code);
 		else

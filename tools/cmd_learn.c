@@ -40,7 +40,7 @@
 struct gather {
 	struct learn l;
 	struct audit_files *af;
-	const char *file;  /* the file being read, for the rules' comments */
+	const char *file; /* the file being read, for the rules' comments */
 	/* The names read and how the rules' comments show them, for the
 	 * intents whose outcome is unknown, which come at the end. */
 	const char *names[LEARN_FROM_MAX + 1], *shown[LEARN_FROM_MAX + 1];

@@ -69,14 +69,15 @@ check_rule_link(const struct policy *p, const char *prefix, unsigned access, int
 		return 0;
 	/* Only the last name a link: the rule still matches the link itself
 	 * (lstat, readlink, unlink of it), never what opening it opens. */
-	snprintf(dir, sizeof(dir), "%.*s", slash == NULL || slash == prefix ? 1 : (int)(slash - prefix),
-	    prefix);
-	last = canon_path(dir, rdir, sizeof(rdir), PATH_MAX, &missing) == 0 && strcmp(dir, rdir) == 0;
+	snprintf(dir, sizeof(dir), "%.*s",
+	    slash == NULL || slash == prefix ? 1 : (int)(slash - prefix), prefix);
+	last = canon_path(dir, rdir, sizeof(rdir), PATH_MAX, &missing) == 0 &&
+	    strcmp(dir, rdir) == 0;
 	snprintf(why, size,
 	    "%s is %s on this machine (through a symlink), and rules match canonical paths, "
 	    "as run decides them: this rule matches %s; write %s in its place",
-	    prefix, real, last ? "the link itself only, never what opening it opens" : "nothing there",
-	    real);
+	    prefix, real,
+	    last ? "the link itself only, never what opening it opens" : "nothing there", real);
 	return -1;
 }
 
@@ -359,9 +360,10 @@ explain_canon(const char *path, int lexical, long pid, char *canon, size_t size,
 	if (!lexical && canon_path(walk, canon, size, INT_MAX, &missing) == 0) {
 		if (missing > 0) {
 			*exists = 0;
-			note_path(canon, missing > 1 ? "does not exist, nor does its folder: "
-						       "decided as written" :
-						       "does not exist (yet): decided as written");
+			note_path(canon,
+			    missing > 1 ? "does not exist, nor does its folder: "
+					  "decided as written" :
+					  "does not exist (yet): decided as written");
 		}
 		return 0;
 	}
@@ -431,7 +433,8 @@ cmd_explain(int argc, char **argv)
 		case 'a':
 			if (policy_access_parse(optarg, &access) == -1 || access == 0) {
 				log_warnx("explain: bad access list '%s' (expected read, write, "
-					  "create, delete, list, stat, exec or all, comma-separated)",
+					  "create, delete, list, stat, exec or all, "
+					  "comma-separated)",
 				    optarg);
 				return 2;
 			}
@@ -463,8 +466,8 @@ cmd_explain(int argc, char **argv)
 		}
 	}
 	if (policy == NULL || optind >= argc) {
-		log_warnx("explain: %s", policy == NULL ? "--policy FILE is required" :
-							  "no PATH given");
+		log_warnx("explain: %s",
+		    policy == NULL ? "--policy FILE is required" : "no PATH given");
 		explain_usage(stderr);
 		return 2;
 	}
@@ -496,8 +499,9 @@ cmd_explain(int argc, char **argv)
 		put_peer(stderr, &pe, have_user);
 		fprintf(stderr, " gets the profile at %s\n", where);
 	} else if (policy_nprofiles(p) > 0)
-		fprintf(stderr, "filebroker: note: %s has profiles; deciding with the rules "
-				"outside them (give --user or --group for a peer's profile)\n",
+		fprintf(stderr,
+		    "filebroker: note: %s has profiles; deciding with the rules "
+		    "outside them (give --user or --group for a peer's profile)\n",
 		    policy);
 	policy_access_format(access, acc, sizeof(acc));
 	for (i = optind; i < argc; i++) {

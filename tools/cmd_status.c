@@ -154,8 +154,8 @@ cmd_status(int argc, char **argv)
 		}
 	}
 	if (optind != argc || (control != NULL && sock != NULL)) {
-		log_warnx("status: %s", optind != argc ? "unexpected arguments" :
-							 "--control and --socket: give one");
+		log_warnx("status: %s",
+		    optind != argc ? "unexpected arguments" : "--control and --socket: give one");
 		status_usage(stderr);
 		return 2;
 	}
@@ -181,7 +181,8 @@ cmd_status(int argc, char **argv)
 		}
 		body++;
 		if (strncmp(msg + hlen, "error\n", 6) == 0) {
-			log_warnx("status: the daemon refused: %.*s", (int)strcspn(body, "\n"), body);
+			log_warnx("status: the daemon refused: %.*s", (int)strcspn(body, "\n"),
+			    body);
 			free(msg);
 			break;
 		}

@@ -86,8 +86,8 @@ chain_json(const struct audit_verify_chain *c, void *arg)
 	       ",\"first_seq\":%" PRIu64 ",\"last_seq\":%" PRIu64 ",\"last_digest\":\"%s\","
 	       "\"anchor\":\"%s:%" PRIu64 ":%s\"}",
 	    *first ? "" : ",", c->id, c->keyed ? "true" : "false", c->verified ? "true" : "false",
-	    c->closed ? "true" : "false", c->lines, c->first_seq, c->last_seq, c->last_digest, c->id,
-	    c->last_seq, c->last_digest);
+	    c->closed ? "true" : "false", c->lines, c->first_seq, c->last_seq, c->last_digest,
+	    c->id, c->last_seq, c->last_digest);
 	*first = 0;
 }
 
@@ -117,7 +117,8 @@ audit_verify_files(char **names, size_t n, const char *keyfile, char **anchors, 
 		fatal("audit: memory");
 	for (i = 0; i < nanchors; i++)
 		if (audit_verify_anchor(v, anchors[i]) == -1) {
-			log_warnx("audit: --anchor %s: not an anchor; one is CHAIN:SEQ:DIGEST, as the "
+			log_warnx("audit: --anchor %s: not an anchor; one is CHAIN:SEQ:DIGEST, as "
+				  "the "
 				  "daemon logs it (audit: FILE: anchor ...)",
 			    anchors[i]);
 			audit_verify_free(v);
@@ -145,8 +146,9 @@ audit_verify_files(char **names, size_t n, const char *keyfile, char **anchors, 
 		status = status ? status : 4;
 	} else if (res.unverified > 0) {
 		result = "unproved";
-		why = "the chains are keyed: give their key (--audit-key FILE) to check the digests; "
-		      "the seqs follow on";
+		why =
+		    "the chains are keyed: give their key (--audit-key FILE) to check the digests; "
+		    "the seqs follow on";
 		status = status ? status : 4;
 	} else if (res.nkeyed < res.nchains) {
 		result = "whole";
@@ -155,8 +157,9 @@ audit_verify_files(char **names, size_t n, const char *keyfile, char **anchors, 
 		      "that too (--anchor)";
 	} else {
 		result = "whole";
-		why = "every line of every chain is there, in order, as written and sealed with the "
-		      "key given";
+		why =
+		    "every line of every chain is there, in order, as written and sealed with the "
+		    "key given";
 	}
 	if (json) {
 		printf("{\"result\":\"%s\",\"files\":%zu,\"lines\":%" PRIu64 ",\"chained\":%" PRIu64

@@ -112,7 +112,8 @@ learn_init(struct learn *l)
 		if (learn_add_root(l, default_roots[i]) == -1)
 			return -1;
 	for (i = 0; i < NSECRETS; i++)
-		n += (size_t)snprintf(text + n, sizeof(text) - n, "allow read %s\n", secrets[i].pattern);
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "allow read %s\n",
+		    secrets[i].pattern);
 	if (n >= sizeof(text) ||
 	    policy_load_buffer("(learn: sensitive)", text, n, NULL, &l->secrets, NULL) == -1)
 		return -1;
@@ -527,8 +528,8 @@ made_temp(struct learn *l, const char *p, size_t n)
 		return 1;
 	for (k = 0; k < NSHARED; k++) {
 		slash = p + strlen(shared_temp[k]);
-		if (n > strlen(shared_temp[k]) && strncmp(p, shared_temp[k], strlen(shared_temp[k])) == 0 &&
-		    *slash == '/')
+		if (n > strlen(shared_temp[k]) &&
+		    strncmp(p, shared_temp[k], strlen(shared_temp[k])) == 0 && *slash == '/')
 			return 1;
 	}
 	return 0;
@@ -550,7 +551,8 @@ literal_prefix(const char *pat)
 /* What temp_pattern() found, besides a name folded. */
 #define TEMP_FOLDED 1 /* a random part became "*" */
 #define TEMP_SHARED 2 /* in a name directly in a shared temporary folder */
-#define TEMP_KEPT 4   /* the path is a random name directly in a shared or
+#define TEMP_KEPT \
+	4 /* the path is a random name directly in a shared or
 			 personal folder, kept as it was */
 
 /*
@@ -749,8 +751,9 @@ fold_listed(struct learn *l, size_t min)
 			return -1;
 		t = &l->v[l->n - 1];
 		for (j = 0; j < n; j++)
-			if (!l->v[j].dead && (j == i || ((l->v[j].access & ~ro) == 0 &&
-							    under(l->v[j].pat, l->v[i].pat))))
+			if (!l->v[j].dead &&
+			    (j == i ||
+				((l->v[j].access & ~ro) == 0 && under(l->v[j].pat, l->v[i].pat))))
 				absorb(t, &l->v[j]);
 		t->access |= l->v[i].access & ro;
 		t->access &= ~(unsigned)POLICY_STAT;
@@ -806,7 +809,8 @@ fold_files(struct learn *l, size_t min)
 	/* Programs are named one by one: three run from /usr/bin are no
 	 * reason to let the next run start any other there. */
 	for (i = 0; i < n; i++)
-		if (!l->v[i].dead && (l->v[i].kind == LEARN_LITERAL || l->v[i].kind == LEARN_TEMP) &&
+		if (!l->v[i].dead &&
+		    (l->v[i].kind == LEARN_LITERAL || l->v[i].kind == LEARN_TEMP) &&
 		    !(l->v[i].access & POLICY_EXEC))
 			v[m++] = &l->v[i];
 	qsort(v, m, sizeof(*v), by_folder);
@@ -1178,8 +1182,9 @@ learn_drop_ancestors(struct learn *l)
 		n = strlen(l->v[i].pat);
 		for (j = 0; j < l->n; j++)
 			if (j != i && !l->v[j].dead &&
-			    (n == 1 || (strncmp(l->v[j].pat, l->v[i].pat, n) == 0 &&
-					   l->v[j].pat[n] == '/'))) {
+			    (n == 1 ||
+				(strncmp(l->v[j].pat, l->v[i].pat, n) == 0 &&
+				    l->v[j].pat[n] == '/'))) {
 				l->v[i].dead = 1;
 				break;
 			}
@@ -1375,13 +1380,14 @@ learn_record(struct learn *l, const struct audit_rec *r, const char *file, uint6
 		 * nothing more (the broker lets a new name allow nothing of the
 		 * file's that the old one does not). */
 		if (learn_path(l, r->canon, self, acc & POLICY_STAT, acc & POLICY_STAT, &first) ||
-		    learn_path(l, r->canon2, self, acc & POLICY_CREATE, acc & POLICY_CREATE, &first))
+		    learn_path(l, r->canon2, self, acc & POLICY_CREATE, acc & POLICY_CREATE,
+			&first))
 			return -1;
 	} else if (two) {
 		/* A rename: the old name goes, the new one is made. */
 		if (learn_path(l, r->canon, self, acc, acc, &first) ||
-		    learn_path(l, r->canon2, self, acc | ((acc & POLICY_CREATE) ? POLICY_DELETE : 0),
-			acc, &first))
+		    learn_path(l, r->canon2, self,
+			acc | ((acc & POLICY_CREATE) ? POLICY_DELETE : 0), acc, &first))
 			return -1;
 	} else if (learn_path(l, r->canon, self, acc | made(r), acc, &first))
 		return -1;
@@ -1543,15 +1549,17 @@ learn_print(const struct learn *l, FILE *out, const char *base, const char *sour
 	if (nrules == 0)
 		fprintf(out, "# (nothing beyond the included policy was used)\n");
 	if (nkept > 0) {
-		fprintf(stderr, "filebroker: learn: warning: %zu random name%s made directly in a "
-				"shared temporary folder or a home %s kept as %s (",
+		fprintf(stderr,
+		    "filebroker: learn: warning: %zu random name%s made directly in a "
+		    "shared temporary folder or a home %s kept as %s (",
 		    nkept, nkept == 1 ? "" : "s", nkept == 1 ? "is" : "are",
 		    nkept == 1 ? "it was" : "they were");
 		out_text(stderr, kept->pat);
-		fprintf(stderr, "%s): a pattern for such names would take every other file there, "
-				"so the next run, which makes other names, will be denied them; let "
-				"the program put its files in $TMPDIR (filebroker run's private "
-				"temporary folder)\n",
+		fprintf(stderr,
+		    "%s): a pattern for such names would take every other file there, "
+		    "so the next run, which makes other names, will be denied them; let "
+		    "the program put its files in $TMPDIR (filebroker run's private "
+		    "temporary folder)\n",
 		    nkept == 1 ? "" : ", ...");
 	}
 	free(v);

@@ -40,17 +40,17 @@ struct learn_first {
 };
 
 struct learn_entry {
-	char *pat;	     /* the pattern, in the policy language (escaped) */
-	char *raw;	     /* LEARN_LITERAL: the canonical path; else NULL */
-	unsigned access;     /* what the rule grants */
-	unsigned seen;	     /* what the records asked, before anything was added */
+	char *pat;	 /* the pattern, in the policy language (escaped) */
+	char *raw;	 /* LEARN_LITERAL: the canonical path; else NULL */
+	unsigned access; /* what the rule grants */
+	unsigned seen;	 /* what the records asked, before anything was added */
 	enum learn_kind kind;
-	uint64_t uses;	     /* records */
-	uint64_t paths;	     /* literal paths in it */
-	const char *sens;    /* why the grant is sensitive (static), or NULL */
-	const char *kept;    /* why a temporary name was not folded (static), or
+	uint64_t uses;	   /* records */
+	uint64_t paths;	   /* literal paths in it */
+	const char *sens;  /* why the grant is sensitive (static), or NULL */
+	const char *kept;  /* why a temporary name was not folded (static), or
 				NULL */
-	const char *named;   /* why an output was not folded into its folder's
+	const char *named; /* why an output was not folded into its folder's
 				tree (static), or NULL */
 	struct learn_first first;
 	int dead;

@@ -145,7 +145,8 @@ timearg_parse(const char *s, const struct timespec *now, struct timespec *out)
 			if (digits(&p, 2, &sec) == -1 || sec > 60)
 				return -1;
 			if (*p == '.' || *p == ',') {
-				for (p++, k = 0, scale = 100000000; *p >= '0' && *p <= '9'; p++, k++) {
+				for (p++, k = 0, scale = 100000000; *p >= '0' && *p <= '9';
+				     p++, k++) {
 					ns += (*p - '0') * scale;
 					scale /= 10;
 				}
@@ -162,8 +163,8 @@ timearg_parse(const char *s, const struct timespec *now, struct timespec *out)
 		zh = zm = 0;
 	} else if (have_time && (*p == '+' || *p == '-')) {
 		sign = *p++ == '+' ? 1 : -1;
-		if (digits(&p, 2, &zh) == -1 || *p++ != ':' || digits(&p, 2, &zm) == -1 || zh > 23 ||
-		    zm > 59)
+		if (digits(&p, 2, &zh) == -1 || *p++ != ':' || digits(&p, 2, &zm) == -1 ||
+		    zh > 23 || zm > 59)
 			return -1;
 	}
 	if (*p != '\0')

@@ -20,9 +20,9 @@
 #include <time.h>
 
 /* What the forms above are, for messages. */
-#define TIMEARG_FORMS                                                                            \
+#define TIMEARG_FORMS \
 	"2026-12-07T14:00:00Z or 2026-12-07T15:00:00+01:00 (RFC 3339), 2026-12-07 14:00[:SS] or " \
-	"2026-12-07 (local time), 30s, 30m, 1h, 2d, 1w (that long ago), now, today, yesterday "  \
+	"2026-12-07 (local time), 30s, 30m, 1h, 2d, 1w (that long ago), now, today, yesterday " \
 	"(local midnight), @SECONDS (since the epoch)"
 
 /*

@@ -299,9 +299,11 @@ out_any_flags(struct out *o, const struct audit_event *ev)
 	} else if (strcmp(ev->op, "chmod") == 0)
 		out_mode(o, ev->flags);
 	else if (strcmp(ev->op, "watch") == 0)
-		out_names(o, ev->flags, inotify_names, sizeof(inotify_names) / sizeof(inotify_names[0]));
+		out_names(o, ev->flags, inotify_names,
+		    sizeof(inotify_names) / sizeof(inotify_names[0]));
 	else
-		out_names(o, ev->flags, rename_names, sizeof(rename_names) / sizeof(rename_names[0]));
+		out_names(o, ev->flags, rename_names,
+		    sizeof(rename_names) / sizeof(rename_names[0]));
 }
 
 static const char *
@@ -594,7 +596,7 @@ int
 audit_priority(const struct audit_event *ev)
 {
 	if (ev->rule == NULL || ev->allowed)
-		return 6; /* info */
+		return 6;	   /* info */
 	return ev->waived ? 5 : 4; /* notice, warning */
 }
 
@@ -954,6 +956,7 @@ audit_format_session_end(const struct audit_sess *s, const int *wstatus, uint64_
 	return out_end(&o);
 }
 
+/* clang-format off */
 #define E(x) { x, #x }
 static const struct {
 	int err;
@@ -984,6 +987,7 @@ static const struct {
 	E(EKEYREVOKED), E(EKEYREJECTED), E(EOWNERDEAD), E(ENOTRECOVERABLE), E(ERFKILL),
 	E(EHWPOISON),
 };
+/* clang-format on */
 #undef E
 
 const char *

@@ -81,8 +81,8 @@
 #define AUDIT_SESSION_ID_LEN 16 /* hex digits: 64 random bits */
 struct audit_sess {
 	char id[AUDIT_SESSION_ID_LEN + 1];
-	struct timespec mono;	/* CLOCK_MONOTONIC when it started */
-	uint64_t n[4];		/* requests allowed, denied, would-deny, failed
+	struct timespec mono; /* CLOCK_MONOTONIC when it started */
+	uint64_t n[4];	      /* requests allowed, denied, would-deny, failed
 				   (decision "error"), by audit_write() */
 };
 
@@ -96,28 +96,28 @@ struct audit_event {
 	pid_t nstid;
 	uid_t uid;
 	gid_t gid;
-	const char *exe;      /* the asking process's program as /proc/PID/exe
+	const char *exe;	    /* the asking process's program as /proc/PID/exe
 				 said (a hint), or NULL: unknown */
-	const char *mode;     /* "explicit" or "transparent" */
-	const char *op;	      /* "open", "stat", ... */
-	const char *path;     /* as requested: arbitrary bytes */
-	const char *path2;    /* rename destination as requested, or NULL */
-	const char *canon;    /* canonical path, NULL when resolution failed */
-	const char *canon2;   /* rename destination, canonical, or NULL */
-	const char *interp;   /* "exec" of a script: its "#!" interpreter,
+	const char *mode;	    /* "explicit" or "transparent" */
+	const char *op;		    /* "open", "stat", ... */
+	const char *path;	    /* as requested: arbitrary bytes */
+	const char *path2;	    /* rename destination as requested, or NULL */
+	const char *canon;	    /* canonical path, NULL when resolution failed */
+	const char *canon2;	    /* rename destination, canonical, or NULL */
+	const char *interp;	    /* "exec" of a script: its "#!" interpreter,
 				 canonical, or NULL (not written) */
-	unsigned access;      /* POLICY_READ | ... (policy.h) */
-	unsigned flags;	      /* open(2) flags when op is "open", renameat2(2)
+	unsigned access;	    /* POLICY_READ | ... (policy.h) */
+	unsigned flags;		    /* open(2) flags when op is "open", renameat2(2)
 				 flags when "rename" (0: none), else ignored */
-	uint64_t resolve;     /* "open" through openat2(2): its RESOLVE_* bits,
+	uint64_t resolve;	    /* "open" through openat2(2): its RESOLVE_* bits,
 				 written after the flags; else 0 */
-	int allowed;	      /* the policy's decision when rule != NULL */
-	const char *rule;     /* "FILE:LINE", "default", or NULL: no decision
+	int allowed;		    /* the policy's decision when rule != NULL */
+	const char *rule;	    /* "FILE:LINE", "default", or NULL: no decision
 				 was made (bad request, resolution failed) */
-	int err;	      /* errno answered, 0 on success */
-	uint64_t duration_ns; /* from arrival to answer */
-	int complain;	      /* the broker runs with --complain */
-	int waived;	      /* the policy denied (allowed == 0) and complain
+	int err;		    /* errno answered, 0 on success */
+	uint64_t duration_ns;	    /* from arrival to answer */
+	int complain;		    /* the broker runs with --complain */
+	int waived;		    /* the policy denied (allowed == 0) and complain
 				 mode let the request through: "would-deny" */
 	struct audit_sess *session; /* the session asking, counted by
 				       audit_write(); NULL: none (null) */
@@ -259,16 +259,16 @@ int audit_write(struct audit *a, const struct audit_event *ev);
  * pointer may be NULL (null in the record).
  */
 struct audit_session {
-	const char *mode;	   /* "transparent", "explicit" or "daemon" */
-	const char *placement;	   /* run --placement: "shared", "spread" */
-	char *const *argv;	   /* the command and its arguments, NULL-ended */
-	const char *command;	   /* the program that runs, as the kernel says
+	const char *mode;      /* "transparent", "explicit" or "daemon" */
+	const char *placement; /* run --placement: "shared", "spread" */
+	char *const *argv;     /* the command and its arguments, NULL-ended */
+	const char *command;   /* the program that runs, as the kernel says
 				      (/proc/PID/exe: a hint) */
-	const char *cwd;	   /* the folder it was started in */
-	pid_t pid;		   /* the worker, or the peer */
-	uid_t uid;		   /* the worker's user and group */
+	const char *cwd;       /* the folder it was started in */
+	pid_t pid;	       /* the worker, or the peer */
+	uid_t uid;	       /* the worker's user and group */
 	gid_t gid;
-	uid_t invoker_uid;	   /* who started it: run's caller (real ids),
+	uid_t invoker_uid; /* who started it: run's caller (real ids),
 				      the peer itself */
 	gid_t invoker_gid;
 	int64_t auid;		   /* its login uid (/proc/PID/loginuid), -1 for
@@ -303,8 +303,7 @@ struct audit_session {
  * (*out set, its id in its records) but its start is not in the trail,
  * and the caller fails closed as for any record that was not written.
  */
-int audit_session_start(struct audit *a, const struct audit_session *info,
-    struct audit_sess **out);
+int audit_session_start(struct audit *a, const struct audit_session *info, struct audit_sess **out);
 
 /*
  * Draw the random seed session ids are made from (once; later calls do
@@ -368,8 +367,7 @@ int audit_needs_sync(const struct audit *a);
  * not NULL, is called once per file sink: err 0 when it was reopened, else
  * the errno of the open.  Returns 0, or -1 with errno of the first failure.
  */
-int audit_reopen(struct audit *a, void (*report)(const char *name, int err, void *arg),
-    void *arg);
+int audit_reopen(struct audit *a, void (*report)(const char *name, int err, void *arg), void *arg);
 
 /*
  * End every chain of the list: each JSON sink's close record (cause
@@ -455,8 +453,7 @@ ssize_t audit_format_torn(const struct timespec *when, pid_t broker_pid,
 ssize_t audit_format_session_start(const struct audit_sess *s, const struct audit_session *info,
     const struct timespec *when, pid_t broker_pid, char *buf, size_t size);
 ssize_t audit_format_session_end(const struct audit_sess *s, const int *wstatus,
-    uint64_t duration_ns, const struct timespec *when, pid_t broker_pid, char *buf,
-    size_t size);
+    uint64_t duration_ns, const struct timespec *when, pid_t broker_pid, char *buf, size_t size);
 
 /*
  * The open record a JSON sink writes first, when the broker opens it (at
@@ -502,8 +499,7 @@ ssize_t audit_format_denial(const struct audit_event *ev, char *buf, size_t size
  * without the newline.  Severity: info for allow and error, notice for
  * would-deny, warning for deny.  Returns as audit_format().
  */
-ssize_t audit_format_syslog(const struct audit_event *ev, pid_t broker_pid, char *buf,
-    size_t size);
+ssize_t audit_format_syslog(const struct audit_event *ev, pid_t broker_pid, char *buf, size_t size);
 
 /* The same framing for an event line (priority info): "<PRI>filebroker[PID]: "
  * and the line without its newline.  Returns as audit_format(). */
@@ -532,8 +528,8 @@ int audit_format_journal(const struct audit_event *ev, char *buf, size_t size, s
 
 /* The journal's fields for an event line (audit_write_event()), as
  * audit_format_journal(). */
-int audit_format_journal_event(const struct audit_note *note, const char *line, size_t n,
-    char *buf, size_t size, struct iovec *iov);
+int audit_format_journal_event(const struct audit_note *note, const char *line, size_t n, char *buf,
+    size_t size, struct iovec *iov);
 
 /*
  * The symbolic name of a Linux errno value ("EACCES"), or NULL for 0 and

@@ -180,8 +180,12 @@ audit_chain_unhex(const char *hex, unsigned char out[SHA256_LEN])
 	for (i = 0; i < SHA256_LEN; i++) {
 		hi = hex[2 * i];
 		lo = hi != '\0' ? hex[2 * i + 1] : '\0';
-		hi = hi >= '0' && hi <= '9' ? hi - '0' : hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
-		lo = lo >= '0' && lo <= '9' ? lo - '0' : lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
+		hi = hi >= '0' && hi <= '9' ? hi - '0' :
+		    hi >= 'a' && hi <= 'f'  ? hi - 'a' + 10 :
+					      -1;
+		lo = lo >= '0' && lo <= '9' ? lo - '0' :
+		    lo >= 'a' && lo <= 'f'  ? lo - 'a' + 10 :
+					      -1;
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i] = (unsigned char)(hi << 4 | lo);

@@ -47,8 +47,9 @@
 
 /* The bytes the seal adds to a line: its chain fields for its closing
  * brace, "}\n" included. */
-#define AUDIT_CHAIN_TAIL_MAX (sizeof(",\"chain\":\"\",\"seq\":,\"digest\":\"\"}\n") + \
-    AUDIT_CHAIN_ID_LEN + 20 + AUDIT_DIGEST_HEX)
+#define AUDIT_CHAIN_TAIL_MAX \
+	(sizeof(",\"chain\":\"\",\"seq\":,\"digest\":\"\"}\n") + AUDIT_CHAIN_ID_LEN + 20 + \
+	    AUDIT_DIGEST_HEX)
 
 /* The tail that ends every sealed line: ,"digest":"<64 hex>"} */
 #define AUDIT_DIGEST_SUFFIX_LEN (sizeof(",\"digest\":\"\"}") - 1 + AUDIT_DIGEST_HEX)
@@ -59,8 +60,8 @@ struct audit_chain {
 	uint64_t seq;			/* the next line's */
 	unsigned char last[SHA256_LEN]; /* the digest of the line before it */
 	int keyed;
-	unsigned char key[SHA256_LEN];	/* the key of seq's epoch, when keyed */
-	struct hmac_sha256 mac;		/* HMAC under it, its pads hashed */
+	unsigned char key[SHA256_LEN];	   /* the key of seq's epoch, when keyed */
+	struct hmac_sha256 mac;		   /* HMAC under it, its pads hashed */
 	char key_id[AUDIT_KEY_ID_LEN + 1]; /* the master's, when keyed */
 };
 
@@ -88,8 +89,7 @@ void audit_chain_set_key(struct audit_chain *c, const unsigned char key[SHA256_L
 /* The name of a master key in open records ("key_id"): the first 64 bits
  * of SHA-256("filebroker audit key id" || master), in hex.  It tells
  * which key sealed a chain without telling the key. */
-void audit_chain_key_id(const unsigned char *master, size_t mlen,
-    char out[AUDIT_KEY_ID_LEN + 1]);
+void audit_chain_key_id(const unsigned char *master, size_t mlen, char out[AUDIT_KEY_ID_LEN + 1]);
 
 /*
  * Seal the line buf[0..len) ("{...}\n", as audit_format() and the other

@@ -55,11 +55,11 @@ audit_key_read(const char *path, unsigned char *key, size_t *len, char *msg, siz
 		    "audit key %s: mode %04o lets %s %s it; only its owner may (chmod 600 %s)",
 		    path, (unsigned)(st.st_mode & 07777),
 		    (st.st_mode & 070) && (st.st_mode & 07) ? "its group and others" :
-		    (st.st_mode & 070)			    ? "its group" :
+			(st.st_mode & 070)		    ? "its group" :
 							      "others",
 		    (st.st_mode & 044) && (st.st_mode & 022) ? "read and write" :
-		    (st.st_mode & 044)			     ? "read" :
-		    (st.st_mode & 022)			     ? "write" :
+			(st.st_mode & 044)		     ? "read" :
+			(st.st_mode & 022)		     ? "write" :
 							       "execute",
 		    path);
 		goto fail;

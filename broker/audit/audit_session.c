@@ -195,7 +195,8 @@ audit_session_start(struct audit *a, const struct audit_session *given, struct a
 	}
 	if ((line = malloc(AUDIT_RECORD_MAX)) == NULL)
 		return -1;
-	if ((n = audit_format_session_start(s, &info, &now, getpid(), line, AUDIT_RECORD_MAX)) < 0) {
+	if ((n = audit_format_session_start(s, &info, &now, getpid(), line, AUDIT_RECORD_MAX)) <
+	    0) {
 		free(line);
 		return -1;
 	}
@@ -225,8 +226,9 @@ audit_session_end(struct audit *a, struct audit_sess *s, const int *wstatus)
 	if (n < 0)
 		r = -1;
 	else if (a != NULL) {
-		snprintf(msg, sizeof(msg), "session %s ended: %llu allowed, %llu denied, %llu failed",
-		    s->id, (unsigned long long)s->n[0], (unsigned long long)(s->n[1] + s->n[2]),
+		snprintf(msg, sizeof(msg),
+		    "session %s ended: %llu allowed, %llu denied, %llu failed", s->id,
+		    (unsigned long long)s->n[0], (unsigned long long)(s->n[1] + s->n[2]),
 		    (unsigned long long)s->n[3]);
 		r = write_note(a, line, (size_t)n, "session-end", s->id, msg);
 	}

@@ -11,9 +11,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -57,8 +57,7 @@ struct audit {
 #define SYSLOG_SEND_TIMEOUT_S 2
 
 static int
-sink_new(enum sink_kind kind, enum audit_style style, int fd, const char *name,
-    struct audit **out)
+sink_new(enum sink_kind kind, enum audit_style style, int fd, const char *name, struct audit **out)
 {
 	struct audit *a;
 
@@ -207,9 +206,9 @@ read_at(int fd, off_t off, char *buf, size_t n)
 
 /* How a file ended when it was opened: what its open record says. */
 struct tail {
-	int torn;		/* inside a line */
-	int64_t bytes;		/* that line's length; -1: longer than a record */
-	int has_after;		/* after is the SHA-256 of its last line */
+	int torn;      /* inside a line */
+	int64_t bytes; /* that line's length; -1: longer than a record */
+	int has_after; /* after is the SHA-256 of its last line */
 	unsigned char after[SHA256_LEN];
 };
 
@@ -578,8 +577,8 @@ audit_open_flags(const char *dest, unsigned flags, struct audit **out)
 	 */
 	if ((fd = fcntl(n, F_DUPFD_CLOEXEC, 3)) == -1)
 		return -1;
-	if (sink_new(SINK_FD, AUDIT_JSON, fd, n == STDERR_FILENO && dest[0] == '-' ? "stderr" : dest,
-		out) == -1) {
+	if (sink_new(SINK_FD, AUDIT_JSON, fd,
+		n == STDERR_FILENO && dest[0] == '-' ? "stderr" : dest, out) == -1) {
 		saved = errno;
 		close(fd);
 		errno = saved;

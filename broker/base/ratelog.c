@@ -1,8 +1,8 @@
 /*
  * ratelog.c: see ratelog.h.
  */
-#include "log.h"
 #include "ratelog.h"
+#include "log.h"
 
 #define FULL ((uint64_t)RATELOG_BURST * 1000)
 
@@ -30,7 +30,8 @@ refill(struct ratelog *r)
 		return;
 	r->filled = now;
 	/* Compared first, so that the product cannot overflow. */
-	if ((uint64_t)ms >= FULL / RATELOG_PER_S || (r->milli += (uint64_t)ms * RATELOG_PER_S) > FULL)
+	if ((uint64_t)ms >= FULL / RATELOG_PER_S ||
+	    (r->milli += (uint64_t)ms * RATELOG_PER_S) > FULL)
 		r->milli = FULL;
 }
 

@@ -8,6 +8,7 @@
 
 #include "sha256.h"
 
+/* clang-format off */
 static const uint32_t K[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
 	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
@@ -20,6 +21,7 @@ static const uint32_t K[64] = {
 	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
 	0xc67178f2,
 };
+/* clang-format on */
 
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
@@ -39,12 +41,13 @@ compress_portable(uint32_t h[8], const unsigned char *p, size_t nblocks)
 		for (i = 0; i < 16; i++)
 			w[i] = load_be32(p + 4 * i);
 		for (i = 16; i < 64; i++)
-			w[i] = (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10)) + w[i - 7] +
-			    (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3)) + w[i - 16];
+			w[i] = (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10)) +
+			    w[i - 7] + (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3)) +
+			    w[i - 16];
 		a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
 		for (i = 0; i < 64; i++) {
-			t1 = hh + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + K[i] +
-			    w[i];
+			t1 = hh + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) +
+			    K[i] + w[i];
 			t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
 			hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
 		}
@@ -76,18 +79,22 @@ compress_shani(uint32_t h[8], const unsigned char *p, size_t nblocks)
 		save0 = st0;
 		save1 = st1;
 		for (i = 0; i < 4; i++)
-			m[i] = _mm_shuffle_epi8(
-			    _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i)), swap);
-		/* Sixteen groups of four rounds; group i uses words 4i..4i+3,
+			m[i] = _mm_shuffle_epi8(_mm_loadu_si128(
+						    (const __m128i *)(const void *)(p + 16 * i)),
+			    swap);
+			/* Sixteen groups of four rounds; group i uses words 4i..4i+3,
 		 * kept in m[i % 4], and group i >= 4 first computes them from
 		 * the four groups before it. */
 #pragma GCC unroll 16
 		for (i = 0; i < 16; i++) {
 			if (i >= 4)
-				m[i & 3] = _mm_sha256msg2_epu32(
-				    _mm_add_epi32(_mm_sha256msg1_epu32(m[i & 3], m[(i + 1) & 3]),
-					_mm_alignr_epi8(m[(i + 3) & 3], m[(i + 2) & 3], 4)),
-				    m[(i + 3) & 3]);
+				m[i & 3] =
+				    _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(m[i &
+												3],
+									   m[(i + 1) & 3]),
+							     _mm_alignr_epi8(m[(i + 3) & 3],
+								 m[(i + 2) & 3], 4)),
+					m[(i + 3) & 3]);
 			msg = _mm_add_epi32(m[i & 3],
 			    _mm_loadu_si128((const __m128i *)(const void *)&K[4 * i]));
 			st1 = _mm_sha256rnds2_epu32(st1, st0, msg);
@@ -156,8 +163,8 @@ compress(uint32_t h[8], const unsigned char *p, size_t nblocks)
 void
 sha256_init(struct sha256 *c)
 {
-	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f,
+		0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
 
 	memcpy(c->h, iv, sizeof(iv));
 	c->len = 0;

@@ -20,7 +20,7 @@ struct sha256 {
 	uint32_t h[8];
 	uint64_t len; /* bytes hashed so far */
 	unsigned char buf[SHA256_BLOCK];
-	size_t used;  /* bytes waiting in buf */
+	size_t used; /* bytes waiting in buf */
 };
 
 void sha256_init(struct sha256 *c);

@@ -152,14 +152,14 @@ walk(const char *path, int *links, char *why, size_t size)
 		if (lstat(next, &st) == -1)
 			return 0;
 		if (S_ISLNK(st.st_mode)) {
-			if (++*links > STRICT_LINKS_MAX || (tl = readlink(next, target,
-								sizeof(target) - 1)) == -1)
+			if (++*links > STRICT_LINKS_MAX ||
+			    (tl = readlink(next, target, sizeof(target) - 1)) == -1)
 				return 0;
 			target[tl] = '\0';
 			/* The target, from cur when relative, then the rest. */
 			if ((size_t)snprintf(rest, sizeof(rest), "%s%s%s%s",
-				target[0] == '/' ? "" : cur, target[0] == '/' ? "" : "/", target, e) >=
-			    sizeof(rest))
+				target[0] == '/' ? "" : cur, target[0] == '/' ? "" : "/", target,
+				e) >= sizeof(rest))
 				return 0;
 			return walk(rest, links, why, size);
 		}

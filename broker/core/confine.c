@@ -49,9 +49,9 @@
 
 /* NOROOT on, KEEP_CAPS off, NO_SETUID_FIXUP off (a uid change still drops
  * every capability), no ambient raise; each locked. */
-#define CONFINE_SECBITS                                                                  \
-	(SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP_LOCKED |          \
-	    SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |                      \
+#define CONFINE_SECBITS \
+	(SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP_LOCKED | \
+	    SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE | \
 	    SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED)
 
 /* Debian 12's headers stop at Landlock ABI 2. */
@@ -160,8 +160,8 @@ confine_scope(void)
 		return -1;
 	/* Any Landlock domain limits ptrace-class access to itself and the
 	 * domains nested in it (landlock(7), "Ptrace restrictions"). */
-	log_info("confine: Landlock ABI %d domain: ptrace-class access%s scoped to the worker",
-	    abi, abi >= 6 ? ", signals and abstract sockets" : "");
+	log_info("confine: Landlock ABI %d domain: ptrace-class access%s scoped to the worker", abi,
+	    abi >= 6 ? ", signals and abstract sockets" : "");
 	return 0;
 }
 
@@ -253,8 +253,9 @@ set_caps(const struct confine_opts *o, char *buf, size_t size)
 	}
 	if ((want = cap_init()) == NULL)
 		goto out;
-	if (n > 0 && (cap_set_flag(want, CAP_PERMITTED, (int)n, keep, CAP_SET) == -1 ||
-			 cap_set_flag(want, CAP_EFFECTIVE, (int)n, keep, CAP_SET) == -1))
+	if (n > 0 &&
+	    (cap_set_flag(want, CAP_PERMITTED, (int)n, keep, CAP_SET) == -1 ||
+		cap_set_flag(want, CAP_EFFECTIVE, (int)n, keep, CAP_SET) == -1))
 		goto out;
 	if (cap_set_proc(want) == -1)
 		goto out;
@@ -279,6 +280,7 @@ out:
 /* ---- step 2e: the seccomp allowlist -------------------------------------- */
 
 /* Never allowed, whatever the rest of the table says. */
+/* clang-format off */
 const char *const confine_forbidden[] = {
 	"execve", "execveat",
 	"ptrace", "process_madvise", "kcmp",
@@ -296,29 +298,30 @@ const char *const confine_forbidden[] = {
 	"iopl", "ioperm", "modify_ldt", "swapon", "swapoff", "reboot", "acct", "quotactl",
 	NULL,
 };
+/* clang-format on */
 
 enum {
-	ANY = 0,	/* every broker */
-	NOTIFY = 1,	/* transparent mode: serves a listener (always in the daemon) */
-	CHOWN = 2,	/* gives files to the worker */
-	SAN = 4,	/* sanitizer builds only: LeakSanitizer at exit */
-	RUN = 8,	/* filebroker run: has a worker to wait for and signal */
-	DAEMON = 16,	/* filebroker serve: peers, status clients, reloads */
+	ANY = 0,     /* every broker */
+	NOTIFY = 1,  /* transparent mode: serves a listener (always in the daemon) */
+	CHOWN = 2,   /* gives files to the worker */
+	SAN = 4,     /* sanitizer builds only: LeakSanitizer at exit */
+	RUN = 8,     /* filebroker run: has a worker to wait for and signal */
+	DAEMON = 16, /* filebroker serve: peers, status clients, reloads */
 };
 
 enum argrule {
 	A_NONE,
-	A_NO_EXEC,	 /* mmap, mprotect: arg 2 (prot) without PROT_EXEC */
-	A_SEQPACKET,	 /* socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0) */
-	A_UNIX_DGRAM,	 /* socket(AF_UNIX, SOCK_DGRAM [| flags], 0) */
-	A_IOCTL,	 /* ioctl(fd, FS_IOC_GETFLAGS), ioctl(fd, SIOCOUTQ); in transparent mode also
+	A_NO_EXEC,	/* mmap, mprotect: arg 2 (prot) without PROT_EXEC */
+	A_SEQPACKET,	/* socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0) */
+	A_UNIX_DGRAM,	/* socket(AF_UNIX, SOCK_DGRAM [| flags], 0) */
+	A_IOCTL,	/* ioctl(fd, FS_IOC_GETFLAGS), ioctl(fd, SIOCOUTQ); in transparent mode also
 			    SECCOMP_IOCTL_NOTIF_* and PIDFD_GET_INFO */
-	A_SELF,		 /* tgkill(getpid(), ...) */
-	A_RENAME_FLAGS,	 /* renameat2(..., 0 | NOREPLACE | EXCHANGE), no WHITEOUT */
-	A_SOL_SOCKET,	 /* setsockopt, getsockopt(fd, SOL_SOCKET, ...) */
-	A_MEMFD,	 /* memfd_create(name, CLOEXEC | ALLOW_SEALING [| NOEXEC_SEAL]) */
-	A_LSAN_PRCTL,	 /* prctl(PR_GET/SET_DUMPABLE, PR_SET_PTRACER, PR_SET_PDEATHSIG) */
-	A_LSAN_CLONE,	 /* clone(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_UNTRACED) */
+	A_SELF,		/* tgkill(getpid(), ...) */
+	A_RENAME_FLAGS, /* renameat2(..., 0 | NOREPLACE | EXCHANGE), no WHITEOUT */
+	A_SOL_SOCKET,	/* setsockopt, getsockopt(fd, SOL_SOCKET, ...) */
+	A_MEMFD,	/* memfd_create(name, CLOEXEC | ALLOW_SEALING [| NOEXEC_SEAL]) */
+	A_LSAN_PRCTL,	/* prctl(PR_GET/SET_DUMPABLE, PR_SET_PTRACER, PR_SET_PDEATHSIG) */
+	A_LSAN_CLONE,	/* clone(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_UNTRACED) */
 };
 
 static const struct {
@@ -562,7 +565,8 @@ add_rule(scmp_filter_ctx ctx, const char *name, enum argrule arg, pid_t self, un
 	case A_MEMFD:
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 		    SCMP_A1(SCMP_CMP_MASKED_EQ,
-			0xffffffffu & ~(unsigned)(MFD_CLOEXEC | MFD_ALLOW_SEALING | CONFINE_MFD_NOEXEC_SEAL),
+			0xffffffffu &
+			    ~(unsigned)(MFD_CLOEXEC | MFD_ALLOW_SEALING | CONFINE_MFD_NOEXEC_SEAL),
 			0));
 	case A_LSAN_PRCTL:
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
@@ -630,7 +634,8 @@ confine_allows(const struct confine_opts *o, const char *name)
 	if (is_forbidden(name))
 		return 0;
 	for (i = 0; i < NELEM(allowed); i++)
-		if ((allowed[i].when & have) == allowed[i].when && strcmp(allowed[i].name, name) == 0)
+		if ((allowed[i].when & have) == allowed[i].when &&
+		    strcmp(allowed[i].name, name) == 0)
 			return 1;
 	return 0;
 }

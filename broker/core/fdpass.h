@@ -21,8 +21,7 @@
  * added.  Retries on EINTR.  Returns what sendmsg returned, or -1 with
  * errno EINVAL for more than FDPASS_MAX descriptors.
  */
-ssize_t fdpass_sendv(int sock, const void *buf, size_t len, const int *fds, size_t nfds,
-    int flags);
+ssize_t fdpass_sendv(int sock, const void *buf, size_t len, const int *fds, size_t nfds, int flags);
 
 /* fdpass_sendv() with fd attached when fd is not -1. */
 ssize_t fdpass_send(int sock, const void *buf, size_t len, int fd, int flags);
@@ -39,11 +38,11 @@ int fdpass_want_creds(int sock);
 
 /* One message as fdpass_recv() received it. */
 struct fdpass_in {
-	ssize_t len;	    /* bytes, as recvmsg(2) returned them */
-	int flags;	    /* msg_flags: MSG_TRUNC, MSG_CTRUNC */
-	int has_cred;	    /* cred is the kernel's (SCM_CREDENTIALS) */
-	struct ucred cred;  /* the sending process (tgid), its real uid, gid */
-	unsigned nfds;	    /* descriptors that came with it, in fds */
+	ssize_t len;	   /* bytes, as recvmsg(2) returned them */
+	int flags;	   /* msg_flags: MSG_TRUNC, MSG_CTRUNC */
+	int has_cred;	   /* cred is the kernel's (SCM_CREDENTIALS) */
+	struct ucred cred; /* the sending process (tgid), its real uid, gid */
+	unsigned nfds;	   /* descriptors that came with it, in fds */
 	int fds[FDPASS_MAX];
 };
 

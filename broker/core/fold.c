@@ -91,7 +91,7 @@ static const struct {
 #define M_CHAIN 0x4u /* some mount from the root down to it may fold */
 
 struct fold {
-	int casefold;	/* the kernel casefolds: K_CASEFOLD folders may fold */
+	int casefold; /* the kernel casefolds: K_CASEFOLD folders may fold */
 	uint64_t rootmnt;
 	uint64_t mounts[FOLD_MOUNTS];
 };
@@ -193,7 +193,8 @@ fold_never(const struct fsctx *fs, uint64_t mnt)
 	if (mnt == 0 || mnt >> 60 != 0)
 		return;
 	cache_put(fs->fold, mnt,
-	    mnt << 4 | M_VALID | K_NEVER | (mount_verdict(fs->fold, fs->fold->rootmnt, 0) & M_CHAIN));
+	    mnt << 4 | M_VALID | K_NEVER |
+		(mount_verdict(fs->fold, fs->fold->rootmnt, 0) & M_CHAIN));
 }
 
 /* Does a file system support casefolded folders in this kernel?  The

@@ -145,8 +145,7 @@ chain_known(const struct policy *p, const char *lex, const char *canon, pid_t pi
 			return 0;
 		if (S_ISLNK(st.st_mode)) {
 			if (++links > 40 || policy_decide(p, next, POLICY_STAT, pid, &d) != 0 ||
-			    !d.allowed ||
-			    (n = readlink(next, target, sizeof(target) - 1)) <= 0)
+			    !d.allowed || (n = readlink(next, target, sizeof(target) - 1)) <= 0)
 				return 0;
 			target[n] = '\0';
 			if (snprintf(next, sizeof(next), "%s%s", target, rest) >= (int)sizeof(next))
@@ -328,7 +327,8 @@ hint_default(const struct policy *p, const struct audit_event *ev, struct out *o
 			miss |= bit;
 	if (miss == 0)
 		miss = want;
-	if (miss == 0 || rule_pattern(subject, hint_pid(ev), hint_tid(ev), pat, sizeof(pat)) == -1) {
+	if (miss == 0 ||
+	    rule_pattern(subject, hint_pid(ev), hint_tid(ev), pat, sizeof(pat)) == -1) {
 		out_str(o,
 		    "; hint: no pattern names this path exactly (control characters or "
 		    "bytes that are not UTF-8: write ? for each)");

@@ -23,18 +23,18 @@ struct stat;
 /* One worker session: everything a request is decided and recorded with. */
 struct session {
 	const struct policy *policy;
-	struct audit *audit;	/* NULL: denials get a line on stderr */
+	struct audit *audit; /* NULL: denials get a line on stderr */
 	struct fsctx fs;
-	pid_t pid;		/* the worker, as the broker started it */
-	struct task_ns *ns;	/* the worker's PID namespace (task.h), or NULL:
+	pid_t pid;	    /* the worker, as the broker started it */
+	struct task_ns *ns; /* the worker's PID namespace (task.h), or NULL:
 				   the pids of its /proc are the host's */
-	uid_t uid;		/* the worker's credentials */
+	uid_t uid;	    /* the worker's credentials */
 	gid_t gid;
-	int chown_new;		/* give created files and folders to uid/gid */
-	const char *preload;	/* filebroker run's preload library (canonical):
+	int chown_new;	     /* give created files and folders to uid/gid */
+	const char *preload; /* filebroker run's preload library (canonical):
 				   the worker may read it whatever the policy
 				   says (rule "@preload"); NULL: none */
-	int complain;		/* --complain: a policy denial is recorded as
+	int complain;	     /* --complain: a policy denial is recorded as
 				   "would-deny" and the request goes on; the
 				   resolution's safety rules still hold */
 	/* run's: an exec decided as the worker's Landlock domain will, with
@@ -44,11 +44,11 @@ struct session {
 	 * their own domains).  A callback: run/ is above core/. */
 	int (*exec_decide)(const struct session *s, const char *canon, const struct stat *st,
 	    const char **grant, const char **rule);
-	const void *exec_arg; /* for it: run's grants */
+	const void *exec_arg;	 /* for it: run's grants */
 	struct private_tmp *tmp; /* run's private temporary folder, for the hint
 				   of a denial in /tmp (private_tmp_denied());
 				   NULL: none (and always for the daemon) */
-	int tell_rules;		/* --tell-rules: a wire reply to a denial names
+	int tell_rules;		 /* --tell-rules: a wire reply to a denial names
 				   the rule that refused it (wire.c) */
 
 	/* Create a new connection to this session; loop.c provides it.
@@ -71,7 +71,7 @@ struct session {
 	uint64_t ndenied;
 	struct audit_sess *sess; /* its session records (audit.h), NULL
 				    without a sink */
-	int audit_broken;	/* the audit sink failed: fail closed */
+	int audit_broken;	 /* the audit sink failed: fail closed */
 	struct denials *denials; /* no sink: the denial lines printed (denials.h) */
 };
 

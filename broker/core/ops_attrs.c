@@ -29,7 +29,9 @@ op_utimes(struct opctx *c)
 	int now, may_write, e;
 	struct walk w;
 
-	if ((e = ops_walk_object(c, (c->req->a.utimes.flags & AT_SYMLINK_NOFOLLOW) ? 0 : WALK_FOLLOW, &w, EACCES)) != 0)
+	if ((e = ops_walk_object(c,
+		 (c->req->a.utimes.flags & AT_SYMLINK_NOFOLLOW) ? 0 : WALK_FOLLOW, &w, EACCES)) !=
+	    0)
 		goto out;
 	if ((e = ops_may_change(c, &w, POLICY_WRITE, NULL)) != 0)
 		goto out;
@@ -38,8 +40,8 @@ op_utimes(struct opctx *c)
 		goto out;
 	}
 	now = t == NULL || (t[0].tv_nsec == UTIME_NOW && t[1].tv_nsec == UTIME_NOW);
-	may_write = w.st.st_gid == c->s->gid ? (w.st.st_mode & S_IWGRP) != 0
-					     : (w.st.st_mode & S_IWOTH) != 0;
+	may_write = w.st.st_gid == c->s->gid ? (w.st.st_mode & S_IWGRP) != 0 :
+					       (w.st.st_mode & S_IWOTH) != 0;
 	if (w.st.st_uid != c->s->uid && !(now && may_write)) {
 		e = now ? EACCES : EPERM;
 		goto out;

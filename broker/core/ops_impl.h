@@ -20,10 +20,10 @@
 struct opctx {
 	struct session *s;
 	const struct request *req;
-	struct result *res;	/* res->fd: the descriptor to send, or -1 */
-	dev_t dev;		/* open of an existing object: its st_dev, for
+	struct result *res;   /* res->fd: the descriptor to send, or -1 */
+	dev_t dev;	      /* open of an existing object: its st_dev, for
 				   task_proc_check(); else 0 */
-	char canon[PATH_MAX];	/* for the audit record; empty if none */
+	char canon[PATH_MAX]; /* for the audit record; empty if none */
 	char canon2[PATH_MAX];
 	/* Their components looked up in folders that fold case (the walk's
 	 * fold bits, resolve.h): decisions on canon or canon2 take them.
@@ -31,15 +31,15 @@ struct opctx {
 	int nfold, nfold2;
 	size_t foldw, foldw2;
 	uint64_t fold[WALK_FOLD_WORDS], fold2[WALK_FOLD_WORDS];
-	unsigned access;	/* the access decided on */
-	int decided;		/* a policy decision was made */
-	int allowed;		/* the policy's decision */
-	int waived;		/* it denied, and complain mode let it pass */
+	unsigned access; /* the access decided on */
+	int decided;	 /* a policy decision was made */
+	int allowed;	 /* the policy's decision */
+	int waived;	 /* it denied, and complain mode let it pass */
 	const char *rule;
-	char interp[PATH_MAX];	/* exec: its "#!" interpreter, canonical; empty if
+	char interp[PATH_MAX];	   /* exec: its "#!" interpreter, canonical; empty if
 				   none */
-	unsigned denied_access; /* the first policy denial: the access asked */
-	int denied_second;	/* of canon2 (1) or canon (0), for the hint */
+	unsigned denied_access;	   /* the first policy denial: the access asked */
+	int denied_second;	   /* of canon2 (1) or canon (0), for the hint */
 	const struct timespec *t0; /* when the request arrived (ops_handle()) */
 	uint64_t reqno;		   /* its number in the session ("req") */
 	int intent;		   /* its intent is in the trail (ops_intent()) */
@@ -74,8 +74,7 @@ int ops_note(struct opctx *c, const char *path, unsigned access, struct policy_d
 
 /* policy_decide() of path, with its fold bits if it is canon or canon2
  * (policy_decide_fold()): 0 or -1 as policy_decide(). */
-int ops_policy(const struct opctx *c, const char *path, unsigned access,
-    struct policy_decision *d);
+int ops_policy(const struct opctx *c, const char *path, unsigned access, struct policy_decision *d);
 
 /* policy_below_check() of two of the request's canonical paths, with
  * their fold bits: 1, 0 or -1 as it. */

@@ -97,7 +97,8 @@ op_mkdir(struct opctx *c)
 		goto out;
 	if ((e = ops_may_create(c, &w, &d)) != 0)
 		goto out;
-	e = make_marked(c, &w, S_IFDIR, ops_new_mode(c, S_IFDIR, c->req->a.mkdir.mode, d.create_mode));
+	e = make_marked(c, &w, S_IFDIR,
+	    ops_new_mode(c, S_IFDIR, c->req->a.mkdir.mode, d.create_mode));
 out:
 	walk_release(&w);
 	return e;
@@ -216,8 +217,8 @@ op_link(struct opctx *c)
 
 	memset(&to, 0, sizeof(to));
 	to.fd = to.dirfd = -1;
-	if ((e = ops_walk_object(c, (c->req->a.link.flags & AT_SYMLINK_FOLLOW) ? WALK_FOLLOW : 0, &from,
-		 EACCES)) != 0)
+	if ((e = ops_walk_object(c, (c->req->a.link.flags & AT_SYMLINK_FOLLOW) ? WALK_FOLLOW : 0,
+		 &from, EACCES)) != 0)
 		goto out;
 	if ((e = walk_name(c, c->req->path2, &to, c->canon2, 0)) != 0 ||
 	    (e = name_taken(c, &to)) != 0)
@@ -337,8 +338,9 @@ op_rename(struct opctx *c)
 	 * EEXIST only to a worker that may create there (as O_EXCL). */
 	if (!ops_decide(c, from.canon, POLICY_DELETE, NULL) ||
 	    !ops_decide(c, to.canon, POLICY_CREATE, NULL) ||
-	    (flags == RENAME_EXCHANGE && (!ops_decide(c, from.canon, POLICY_CREATE, NULL) ||
-					     !ops_decide(c, to.canon, POLICY_DELETE, NULL))) ||
+	    (flags == RENAME_EXCHANGE &&
+		(!ops_decide(c, from.canon, POLICY_CREATE, NULL) ||
+		    !ops_decide(c, to.canon, POLICY_DELETE, NULL))) ||
 	    (flags == 0 && to.fd != -1 && !ops_decide(c, to.canon, POLICY_DELETE, NULL))) {
 		e = EACCES;
 		goto out;

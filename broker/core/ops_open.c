@@ -19,10 +19,9 @@
  * in transparent mode, and is refused on the wire, whose worker has no
  * paths to use one with; O_TMPFILE would need a separate create rule.
  * O_NOATIME needs ownership. */
-#define OPEN_FLAGS_OK                                                                  \
+#define OPEN_FLAGS_OK \
 	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_DIRECTORY | \
-	    O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | KERNEL_O_LARGEFILE | O_SYNC | O_DSYNC |  \
-	    O_DIRECT)
+	    O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | KERNEL_O_LARGEFILE | O_SYNC | O_DSYNC | O_DIRECT)
 /* glibc defines O_LARGEFILE as 0 on 64-bit targets; the kernel's bit is
  * this, and unmodified programs may pass it. */
 #define KERNEL_O_LARGEFILE 0100000
@@ -57,7 +56,8 @@ open_create(struct opctx *c, struct walk *w, int flags)
 		/* Leave nothing half done: the file just made, if the name
 		 * still holds it (a file renamed over it meanwhile is not
 		 * removed; whoever could rename it could remove it). */
-		if (fstat(fd, &st) == 0 && fstatat(w->dirfd, w->name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+		if (fstat(fd, &st) == 0 &&
+		    fstatat(w->dirfd, w->name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    st.st_dev == now.st_dev && st.st_ino == now.st_ino)
 			unlinkat(w->dirfd, w->name, 0);
 		close(fd);
@@ -86,9 +86,9 @@ open_existing(struct opctx *c, struct walk *w, int flags)
 	} else {
 		if (flags & O_DIRECTORY)
 			kerr = ENOTDIR;
-		access = acc == O_RDONLY ? POLICY_READ
-		    : acc == O_WRONLY	 ? POLICY_WRITE
-					 : POLICY_READ | POLICY_WRITE;
+		access = acc == O_RDONLY ? POLICY_READ :
+		    acc == O_WRONLY	 ? POLICY_WRITE :
+					   POLICY_READ | POLICY_WRITE;
 		if (flags & (O_TRUNC | O_APPEND))
 			access |= POLICY_WRITE;
 	}
@@ -178,7 +178,8 @@ op_open(struct opctx *c)
 	struct walk w;
 
 	if ((flags & O_PATH) && req->who.front == FRONT_NOTIFY)
-		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC; /* the rest the kernel ignores */
+		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC; /* the rest the kernel ignores */
 	else if ((flags & ~OPEN_FLAGS_OK) != 0 || (flags & O_ACCMODE) == O_ACCMODE)
 		return EINVAL;
 	/* openat2's RESOLVE_* restrictions said no (EXDEV, ELOOP, ...); the
@@ -192,7 +193,8 @@ op_open(struct opctx *c)
 		walk_release(&w);
 		if (r == -EINVAL || r == -ENAMETOOLONG)
 			return -r;
-		return ops_decide(c, c->canon, POLICY_STAT, NULL) ? req->a.open.resolve_err : EACCES;
+		return ops_decide(c, c->canon, POLICY_STAT, NULL) ? req->a.open.resolve_err :
+								    EACCES;
 	}
 	/* Without O_CREAT a missing file's folder is of no use. */
 	wf = ((flags & O_NOFOLLOW) ? 0 : WALK_FOLLOW) | ((flags & O_CREAT) ? 0 : WALK_EXISTING);

@@ -157,8 +157,8 @@ op_access(struct opctx *c)
 		access |= isdir ? POLICY_LIST : POLICY_EXEC;
 	if (!ops_decide(c, w.canon, access, NULL))
 		e = ops_visible(c, w.canon) ? EACCES : ops_hidden(c, w.canon, ENOENT);
-	else if (mode != F_OK && (e = ops_guard(c, w.canon, &w.st,
-					  (mode & W_OK) ? PROTECT_CHANGE : PROTECT_READ)) != 0)
+	else if (mode != F_OK &&
+	    (e = ops_guard(c, w.canon, &w.st, (mode & W_OK) ? PROTECT_CHANGE : PROTECT_READ)) != 0)
 		; /* what an open of it would be told */
 	else if (mode != F_OK &&
 	    syscall(SYS_faccessat2, w.fd, "", (int)mode, AT_EMPTY_PATH | AT_EACCESS) == -1 &&

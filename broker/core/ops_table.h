@@ -43,18 +43,18 @@ struct opctx;
 #define SHOWS(m) (offsetof(union op_args, m) + 1)
 
 struct op_def {
-	const char *name;		  /* in records and logs */
-	int (*handler)(struct opctx *c);  /* 0 or the errno to answer */
-	uint8_t paths;			  /* absolute paths it names: 0, 1, 2 */
-	uint8_t fronts;			  /* FRONT_* that may send it */
-	uint8_t answer;			  /* enum answer */
-	uint8_t withhold;		  /* the answer leaves only with its record
+	const char *name;		 /* in records and logs */
+	int (*handler)(struct opctx *c); /* 0 or the errno to answer */
+	uint8_t paths;			 /* absolute paths it names: 0, 1, 2 */
+	uint8_t fronts;			 /* FRONT_* that may send it */
+	uint8_t answer;			 /* enum answer */
+	uint8_t withhold;		 /* the answer leaves only with its record
 					     (EIO when it could not be written) */
-	uint8_t record;			  /* REC_* */
-	size_t shows;			  /* SHOWS(), or 0 */
-	unsigned access;		  /* POLICY_* decided on; 0: the handler
+	uint8_t record;			 /* REC_* */
+	size_t shows;			 /* SHOWS(), or 0 */
+	unsigned access;		 /* POLICY_* decided on; 0: the handler
 					     computes it (open, access, watch) */
-	uint16_t wire;			  /* its FB_MSG_* type, or 0: not on the wire */
+	uint16_t wire;			 /* its FB_MSG_* type, or 0: not on the wire */
 	/* System calls, space-separated names.  notified: those the worker's
 	 * filter sends to the broker as this operation (transparent mode).
 	 * needs: those the handler makes beyond resolving and deciding (which

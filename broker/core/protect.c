@@ -15,8 +15,8 @@
 #include "protect.h"
 
 struct protect_entry {
-	char *path;	/* canonical */
-	int exists;	/* dev and ino are the file's */
+	char *path; /* canonical */
+	int exists; /* dev and ino are the file's */
 	dev_t dev;
 	ino_t ino;
 	int unreadable; /* an audit file: other sessions' records */
@@ -24,7 +24,7 @@ struct protect_entry {
 
 struct protect {
 	struct protect_entry v[PROTECT_MAX];
-	size_t n;	/* published with a release store */
+	size_t n; /* published with a release store */
 	char cwd[PATH_MAX];
 };
 
@@ -39,8 +39,8 @@ known(const struct protect *pr, const char *canon, const struct walk *w, int unr
 
 		if (e->unreadable != unreadable || strcmp(e->path, canon) != 0)
 			continue;
-		if (w->fd == -1 ? !e->exists
-				: e->exists && e->dev == w->st.st_dev && e->ino == w->st.st_ino)
+		if (w->fd == -1 ? !e->exists :
+				  e->exists && e->dev == w->st.st_dev && e->ino == w->st.st_ino)
 			return 1;
 	}
 	return 0;
@@ -174,8 +174,7 @@ protect_init(struct fsctx *fs, const struct policy *p, const char *const *audit,
 }
 
 int
-protect_reload(struct fsctx *fs, const struct policy *p, const char *const *audit,
-    size_t naudit)
+protect_reload(struct fsctx *fs, const struct policy *p, const char *const *audit, size_t naudit)
 {
 	if (fs->protect == NULL) {
 		errno = EINVAL;

@@ -32,8 +32,8 @@ struct policy;
  * is open, before the broker confines itself.  Returns 0, or -1 with errno
  * (ENOMEM; E2BIG beyond PROTECT_MAX entries).
  */
-int protect_init(struct fsctx *fs, const struct policy *p, const char *const *audit,
-    size_t naudit, const char *const *extra, size_t nextra);
+int protect_init(struct fsctx *fs, const struct policy *p, const char *const *audit, size_t naudit,
+    const char *const *extra, size_t nextra);
 
 /*
  * Add what a reload brought: the files of policy p (includes may differ)

@@ -54,19 +54,19 @@ enum front {
 /* Who asked: always the kernel's word, never a number the worker sent. */
 struct asker {
 	enum front front;
-	pid_t pid; /* the asking process: the sender of this very message
+	pid_t pid;	 /* the asking process: the sender of this very message
 		      (SCM_CREDENTIALS), or the thread group of the thread
 		      that made the call; 0 when the broker cannot see it
 		      (another pid namespace) */
-	pid_t tid; /* the asking thread; 0 when unknown (the wire) */
-	pid_t nspid; /* the same two as the worker's /proc numbers them */
-	pid_t nstid; /* (task.h): in its PID namespace, what getpid() and
+	pid_t tid;	 /* the asking thread; 0 when unknown (the wire) */
+	pid_t nspid;	 /* the same two as the worker's /proc numbers them */
+	pid_t nstid;	 /* (task.h): in its PID namespace, what getpid() and
 			gettid() say there; pid and tid without one; 0 when
 			unknown.  /proc/self, the policy's /proc/self and the
 			/proc/PID rule go by these, the audit record by pid
 			and tid (and these beside them, in a namespace) */
-	uid_t uid; /* the sender's real uid and gid (the wire: the kernel's; */
-	gid_t gid; /* transparent mode: the session's) */
+	uid_t uid;	 /* the sender's real uid and gid (the wire: the kernel's; */
+	gid_t gid;	 /* transparent mode: the session's) */
 	const char *exe; /* the program the asking process runs, as its
 			    /proc/PID/exe said when the request came (a hint:
 			    exe.h says how it is cached); NULL: unknown */
@@ -75,10 +75,10 @@ struct asker {
 /* Each operation's own arguments, besides its paths. */
 union op_args {
 	struct {
-		uint32_t flags;	     /* open(2) flags, O_CLOEXEC excluded */
-		uint32_t mode;	     /* with O_CREAT */
-		uint64_t resolve;    /* openat2(2) RESOLVE_* bits, or 0 */
-		int resolve_err;     /* the errno the kernel's check of them
+		uint32_t flags;	      /* open(2) flags, O_CLOEXEC excluded */
+		uint32_t mode;	      /* with O_CREAT */
+		uint64_t resolve;     /* openat2(2) RESOLVE_* bits, or 0 */
+		int resolve_err;      /* the errno the kernel's check of them
 					gave (task_resolve()), or 0 */
 		const char *resolved; /* what that check found (path joined,
 					 or with RESOLVE_IN_ROOT the canonical
@@ -98,8 +98,8 @@ union op_args {
 		uint32_t flags; /* linkat(2): AT_SYMLINK_FOLLOW or 0 */
 	} link;
 	struct {
-		uint32_t flags;			/* AT_SYMLINK_NOFOLLOW or 0 */
-		const struct timespec *times;	/* the two times, or NULL: now */
+		uint32_t flags;		      /* AT_SYMLINK_NOFOLLOW or 0 */
+		const struct timespec *times; /* the two times, or NULL: now */
 	} utimes;
 	struct {
 		uint32_t mode;

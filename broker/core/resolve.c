@@ -40,8 +40,8 @@ fs_statx(int fd, struct stat *st, uint64_t *mnt)
 {
 	struct statx sx;
 
-	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_MNT_ID_UNIQUE,
-		&sx) == -1)
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
+		STATX_BASIC_STATS | STATX_MNT_ID_UNIQUE, &sx) == -1)
 		return -1;
 	memset(st, 0, sizeof(*st));
 	st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
@@ -390,22 +390,22 @@ push_found(const struct fsctx *fs, struct walk *w, int cur, uint64_t curmnt, con
 struct slow {
 	const struct fsctx *fs;
 	struct walk *w;
-	pid_t pid, tid;		/* the worker, for /proc/self */
-	int flags;		/* WALK_* */
+	pid_t pid, tid; /* the worker, for /proc/self */
+	int flags;	/* WALK_* */
 	/* Asked before a ".." out of a folder deeper than floor, or NULL;
 	 * floor is the held folder's depth, then that of the folder of the
 	 * last symlink followed. */
 	walk_climb_fn climb;
 	void *climb_arg;
 	int floor;
-	int cur;		/* O_PATH of the folder reached */
-	uint64_t curmnt;	/* its mount's unique id (fold.h) */
-	int links;		/* symlinks followed, /proc/self included */
-	const char *p;		/* the next component is at p, in rem */
+	int cur;		 /* O_PATH of the folder reached */
+	uint64_t curmnt;	 /* its mount's unique id (fold.h) */
+	int links;		 /* symlinks followed, /proc/self included */
+	const char *p;		 /* the next component is at p, in rem */
 	char comp[NAME_MAX + 1]; /* the component at hand */
-	size_t n;		/* its length */
-	int last;		/* nothing but slashes follows it */
-	char rem[2 * PATH_MAX];	/* the path left to walk */
+	size_t n;		 /* its length */
+	int last;		 /* nothing but slashes follows it */
+	char rem[2 * PATH_MAX];	 /* the path left to walk */
 	/* The folder reached at each depth of w->canon (1 .. w->depth), as
 	 * it was when reached: what a ".." must come back to (step_dotdot()).
 	 * No descriptor: a path may be 2048 folders deep. */
@@ -541,7 +541,8 @@ step_dotdot(struct slow *s)
 			s->floor = s->w->depth;
 		if (s->w->depth > 0)
 			up = openat(s->cur, "..", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (up != -1 && (fs_statx(up, &st, &mnt) == -1 || !same_up(s, s->w->depth, &st, mnt)))
+		if (up != -1 &&
+		    (fs_statx(up, &st, &mnt) == -1 || !same_up(s, s->w->depth, &st, mnt)))
 			close(take_fd(&up));
 		if (up == -1) {
 			if ((up = lookup_clean(s->fs, s->w->canon, O_DIRECTORY)) == -1)
@@ -767,8 +768,7 @@ walk_slow(const struct fsctx *fs, const char *path, size_t held, pid_t pid, pid_
 }
 
 int
-walk_path(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int flags,
-    struct walk *w)
+walk_path(const struct fsctx *fs, const char *path, pid_t pid, pid_t tid, int flags, struct walk *w)
 {
 	return walk_path_climb(fs, path, 0, pid, tid, flags, NULL, NULL, w);
 }

@@ -24,18 +24,18 @@
 #include <sys/types.h>
 
 struct fsctx {
-	int root;	/* O_PATH descriptor of "/" */
-	int selffd;	/* O_PATH descriptor of the broker's /proc/self/fd (the
+	int root;		 /* O_PATH descriptor of "/" */
+	int selffd;		 /* O_PATH descriptor of the broker's /proc/self/fd (the
 			   host's procfs: the broker's own descriptors) */
-	dev_t procdev;	/* st_dev of the host's /proc, to spot magic links */
-	int wproc;	/* the worker's /proc (fsctx_set_wproc()): a procfs of
+	dev_t procdev;		 /* st_dev of the host's /proc, to spot magic links */
+	int wproc;		 /* the worker's /proc (fsctx_set_wproc()): a procfs of
 			   its PID namespace, in which "/proc" and every path
 			   below it are looked up; -1: the host's /proc is the
 			   worker's too (no namespace of ours, the daemon) */
-	dev_t wprocdev;	/* its st_dev */
-	mode_t umask;	/* the broker's, as it started: the kernel takes it
+	dev_t wprocdev;		 /* its st_dev */
+	mode_t umask;		 /* the broker's, as it started: the kernel takes it
 			   from what the broker creates (ops_new_mode()) */
-	uid_t euid;	/* the broker's: the owner of what it creates */
+	uid_t euid;		 /* the broker's: the owner of what it creates */
 	struct protect *protect; /* the broker's own files (protect.h), or NULL;
 				    shared by copies, freed by fsctx_close() */
 	struct fold *fold;	 /* folders that fold case (fold.h); shared by

@@ -347,8 +347,9 @@ task_ids(struct task_cache *c, pid_t tid, struct task_ids *ids)
 	ids->nstid = tid;
 	/* Read while the pidfd holds the thread, and asked again below: the
 	 * numbers are that thread's. */
-	if (c->level != 0 && (status_ids(tid, c->level, ids) == -1 || ids->tgid != tgid ||
-				 pidfd_tgid(fd, tid, &tgid) == -1)) {
+	if (c->level != 0 &&
+	    (status_ids(tid, c->level, ids) == -1 || ids->tgid != tgid ||
+		pidfd_tgid(fd, tid, &tgid) == -1)) {
 		close(fd);
 		return -1;
 	}
@@ -557,8 +558,8 @@ fd_path(int fd, char *out, size_t size)
  * under the folder.
  */
 int
-task_resolve(pid_t tid, int dirfd, const char *rel, int flags, uint64_t resolve,
-    const char *joined, char *out, size_t size)
+task_resolve(pid_t tid, int dirfd, const char *rel, int flags, uint64_t resolve, const char *joined,
+    char *out, size_t size)
 {
 	const uint64_t kernel = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS |
 	    RESOLVE_BENEATH | RESOLVE_IN_ROOT;
@@ -704,8 +705,8 @@ task_getfd(pid_t tid, int fd, const char *kind)
 	close(pidfd);
 	if (r < 0)
 		return r;
-	if (kind != NULL && (fd_path_raw(copy, target, sizeof(target)) < 0 ||
-				strcmp(target, kind) != 0)) {
+	if (kind != NULL &&
+	    (fd_path_raw(copy, target, sizeof(target)) < 0 || strcmp(target, kind) != 0)) {
 		close(copy);
 		return -EINVAL;
 	}
@@ -815,7 +816,7 @@ task_proc_check(const struct session *s, pid_t pid, const char *canon, int fd, d
 		if ((t = proc_number(&p)) == 0)
 			t = n; /* /proc/N/task itself */
 	}
-	return task_is_theirs(s->fs.wproc != -1 ? s->fs.wproc : AT_FDCWD, n, t, s->uid, s->gid)
-	    ? 0
-	    : EACCES;
+	return task_is_theirs(s->fs.wproc != -1 ? s->fs.wproc : AT_FDCWD, n, t, s->uid, s->gid) ?
+	    0 :
+	    EACCES;
 }

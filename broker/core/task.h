@@ -34,12 +34,12 @@ struct task_ids {
 /* One entry of a cache: the numbers of a thread (the thread cache) or a
  * process (task_ns's), held by a pidfd of it. */
 struct task_slot {
-	pid_t id;	     /* the tid, or the pid, it is for */
+	pid_t id; /* the tid, or the pid, it is for */
 	struct task_ids ids;
-	int pidfd;	     /* -1: empty */
-	char *exe;	     /* the thread cache: what it runs (task_exe()), or
+	int pidfd;    /* -1: empty */
+	char *exe;    /* the thread cache: what it runs (task_exe()), or
 				NULL: not read yet */
-	pid_t execer;	     /* a thread of its process asked to exec since
+	pid_t execer; /* a thread of its process asked to exec since
 				(task_exec()): exe is read again for each
 				request until that thread asks again; 0: none */
 };

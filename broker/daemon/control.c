@@ -84,8 +84,9 @@ control_format_text(FILE *f, const struct control_status *cs, size_t max)
 		fputs("no request rate, ", f);
 	fprintf(f, "%u replies in flight; %u serving thread%s\n", cs->max_inflight, cs->threads,
 	    cs->threads == 1 ? "" : "s");
-	fprintf(f, "totals:   %llu peers served, %llu refused; %llu requests, %llu denied; "
-		   "%llu protocol violations; %llu status requests refused\n",
+	fprintf(f,
+	    "totals:   %llu peers served, %llu refused; %llu requests, %llu denied; "
+	    "%llu protocol violations; %llu status requests refused\n",
 	    cs->accepted, cs->refused, cs->nrequests, cs->ndenied, cs->nviolations,
 	    cs->control_refused);
 	if (cs->npeers == 0)
@@ -99,8 +100,8 @@ control_format_text(FILE *f, const struct control_status *cs, size_t max)
 			break;
 		}
 		p = &cs->peers[i];
-		fprintf(f, "%-6lu %-10lu %-10lu %-10ld %5u %10llu %8llu %8llu %9llu  %-20s  ", p->id,
-		    (unsigned long)p->uid, (unsigned long)p->gid, (long)p->pid, p->nconns,
+		fprintf(f, "%-6lu %-10lu %-10lu %-10ld %5u %10llu %8llu %8llu %9llu  %-20s  ",
+		    p->id, (unsigned long)p->uid, (unsigned long)p->gid, (long)p->pid, p->nconns,
 		    (unsigned long long)p->nrequests, (unsigned long long)p->ndenied,
 		    (unsigned long long)p->nlimited, (unsigned long long)p->nthrottled,
 		    utc(&p->since, t2, sizeof(t2)));
@@ -134,14 +135,16 @@ control_format_json(FILE *f, const struct control_status *cs, size_t max)
 		out_json(f, cs->audit_failed);
 	else
 		fputs("null", f);
-	fprintf(f, ",\"limits\":{\"max_peers\":%u,\"max_peers_per_user\":%u,"
-		   "\"max_connections_per_peer\":%u,\"max_rate\":%u,\"max_burst\":%u,"
-		   "\"max_inflight\":%u,\"threads\":%u}",
+	fprintf(f,
+	    ",\"limits\":{\"max_peers\":%u,\"max_peers_per_user\":%u,"
+	    "\"max_connections_per_peer\":%u,\"max_rate\":%u,\"max_burst\":%u,"
+	    "\"max_inflight\":%u,\"threads\":%u}",
 	    cs->max_peers, cs->max_per_user, cs->max_conns, cs->max_rate, cs->max_burst,
 	    cs->max_inflight, cs->threads);
-	fprintf(f, ",\"totals\":{\"peers\":%zu,\"connections\":%u,\"accepted\":%llu,"
-		   "\"refused\":%llu,\"requests\":%llu,\"denied\":%llu,\"violations\":%llu,"
-		   "\"status_refused\":%llu}",
+	fprintf(f,
+	    ",\"totals\":{\"peers\":%zu,\"connections\":%u,\"accepted\":%llu,"
+	    "\"refused\":%llu,\"requests\":%llu,\"denied\":%llu,\"violations\":%llu,"
+	    "\"status_refused\":%llu}",
 	    cs->npeers, cs->nconns, cs->accepted, cs->refused, cs->nrequests, cs->ndenied,
 	    cs->nviolations, cs->control_refused);
 	fputs(",\"peers\":[", f);
@@ -151,8 +154,9 @@ control_format_json(FILE *f, const struct control_status *cs, size_t max)
 		    i > 0 ? "," : "", p->id, (unsigned long)p->uid, (unsigned long)p->gid,
 		    (long)p->pid);
 		out_json(f, p->profile);
-		fprintf(f, ",\"connections\":%u,\"requests\":%llu,\"denied\":%llu,"
-			   "\"rate_limited\":%llu,\"throttled\":%llu,\"since\":\"%s\"}",
+		fprintf(f,
+		    ",\"connections\":%u,\"requests\":%llu,\"denied\":%llu,"
+		    "\"rate_limited\":%llu,\"throttled\":%llu,\"since\":\"%s\"}",
 		    p->nconns, (unsigned long long)p->nrequests, (unsigned long long)p->ndenied,
 		    (unsigned long long)p->nlimited, (unsigned long long)p->nthrottled,
 		    utc(&p->since, t, sizeof(t)));
@@ -278,7 +282,8 @@ control_path(const char *opt, const char *sock, int activated_fd)
 	if (sock == NULL) {
 		/* Socket activation: the path systemd bound, if it has one. */
 		memset(&sun, 0, sizeof(sun));
-		if (activated_fd == -1 || getsockname(activated_fd, (struct sockaddr *)&sun, &len) == -1 ||
+		if (activated_fd == -1 ||
+		    getsockname(activated_fd, (struct sockaddr *)&sun, &len) == -1 ||
 		    len <= offsetof(struct sockaddr_un, sun_path) || sun.sun_path[0] != '/')
 			return NULL;
 		sun.sun_path[sizeof(sun.sun_path) - 1] = '\0';

@@ -35,16 +35,16 @@
 #define CONTROL_SUFFIX ".control" /* appended to the workers' socket path */
 #define CONTROL_DEFAULT "/run/filebroker/filebroker.sock" CONTROL_SUFFIX
 #define CONTROL_HEADER "filebroker-status 1 " /* then "text\n", "json\n" or "error\n" */
-#define CONTROL_MSG_MAX (128 * 1024)		/* bytes of one message, header included */
+#define CONTROL_MSG_MAX (128 * 1024)	      /* bytes of one message, header included */
 
 /* One connected peer, as the report shows it. */
 struct control_peer {
-	unsigned long id;      /* the daemon's number for it, as in its log */
+	unsigned long id; /* the daemon's number for it, as in its log */
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
-	const char *profile;   /* the profile line, "FILE:LINE" */
-	unsigned nconns;       /* its connection and its channels */
+	const char *profile; /* the profile line, "FILE:LINE" */
+	unsigned nconns;     /* its connection and its channels */
 	uint64_t nrequests;
 	uint64_t ndenied;
 	uint64_t nlimited;     /* requests refused over --max-rate */
@@ -55,20 +55,20 @@ struct control_peer {
 /* What the daemon reports.  Counts are since it started. */
 struct control_status {
 	pid_t pid;
-	struct timespec started;	/* CLOCK_REALTIME */
-	const char *policy;		/* the policy file */
-	struct timespec loaded;		/* when the policy in force was loaded */
+	struct timespec started; /* CLOCK_REALTIME */
+	const char *policy;	 /* the policy file */
+	struct timespec loaded;	 /* when the policy in force was loaded */
 	size_t nrules, nprofiles;
 	unsigned long long reload_failures;
-	const char *const *audit;	/* the --audit destinations */
+	const char *const *audit; /* the --audit destinations */
 	size_t naudit;
-	const char *audit_failed;	/* the first sink whose last write failed, or NULL */
+	const char *audit_failed; /* the first sink whose last write failed, or NULL */
 	unsigned max_peers, max_per_user;
-	unsigned max_conns;		/* connections per peer */
-	unsigned max_rate, max_burst;	/* --max-rate (0: none), --max-burst */
-	unsigned max_inflight;		/* --max-inflight */
-	unsigned threads;		/* --threads */
-	unsigned nconns;		/* open connections, every peer's */
+	unsigned max_conns;	      /* connections per peer */
+	unsigned max_rate, max_burst; /* --max-rate (0: none), --max-burst */
+	unsigned max_inflight;	      /* --max-inflight */
+	unsigned threads;	      /* --threads */
+	unsigned nconns;	      /* open connections, every peer's */
 	unsigned long long accepted, refused, nrequests, ndenied, nviolations, control_refused;
 	const struct control_peer *peers; /* the connected peers, in the order connected */
 	size_t npeers;

@@ -43,8 +43,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
-#include <stdint.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,18 +55,18 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "protect.h"
 #include "cmds.h"
 #include "confine.h"
 #include "control.h"
+#include "daemon_state.h"
 #include "fdpass.h"
 #include "log.h"
+#include "loop.h"
 #include "notify.h"
 #include "ops.h"
 #include "policy.h"
 #include "polref.h"
-#include "loop.h"
-#include "daemon_state.h"
+#include "protect.h"
 #include "sockfile.h"
 #include "systemd.h"
 
@@ -355,9 +355,8 @@ raise_nofile(unsigned max_peers)
 		  "--max-peers is %u%s",
 	    (unsigned long long)up.rlim_cur, (unsigned long long)want,
 	    (unsigned long long)up.rlim_max,
-	    hard_refused ? " and raising it needs CAP_SYS_RESOURCE" : "", room,
-	    SERVE_PEER_CONNS, max_peers,
-	    room < max_peers ? " (past that, new connections are refused: EMFILE)" : "");
+	    hard_refused ? " and raising it needs CAP_SYS_RESOURCE" : "", room, SERVE_PEER_CONNS,
+	    max_peers, room < max_peers ? " (past that, new connections are refused: EMFILE)" : "");
 }
 
 static unsigned
@@ -475,7 +474,8 @@ cmd_serve(int argc, char **argv)
 			break;
 		case 'a':
 			if (naudit == SERVE_AUDIT_MAX) {
-				log_warnx("serve: at most %d --audit destinations", SERVE_AUDIT_MAX);
+				log_warnx("serve: at most %d --audit destinations",
+				    SERVE_AUDIT_MAX);
 				return 2;
 			}
 			audit_dest[naudit++] = optarg;
@@ -526,8 +526,8 @@ cmd_serve(int argc, char **argv)
 		}
 	}
 	if (optind != argc || st.policy_path == NULL) {
-		log_warnx("serve: %s", st.policy_path == NULL ? "--policy FILE is required" :
-								"unexpected arguments");
+		log_warnx("serve: %s",
+		    st.policy_path == NULL ? "--policy FILE is required" : "unexpected arguments");
 		serve_usage(stderr);
 		return 2;
 	}
@@ -638,8 +638,11 @@ cmd_serve(int argc, char **argv)
 		 * not its descendants.  Transparent: any peer may send its
 		 * listener, and CAP_SYS_PTRACE reads a peer of another uid.
 		 * As root it gives what a peer creates to the peer. */
-		struct confine_opts co = { .daemon = 1, .transparent = 1,
-			.chown_new = geteuid() == 0, .spawn = spawn_threads, .spawn_arg = st.sv };
+		struct confine_opts co = { .daemon = 1,
+			.transparent = 1,
+			.chown_new = geteuid() == 0,
+			.spawn = spawn_threads,
+			.spawn_arg = st.sv };
 
 		/* The one seccomp(2) call a listener needs, while allowed. */
 		if (notify_init() == -1)

@@ -15,14 +15,14 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "daemon_state.h"
 #include "denials.h"
 #include "log.h"
+#include "loop.h"
 #include "notify.h"
 #include "ops.h"
 #include "policy.h"
 #include "polref.h"
-#include "loop.h"
-#include "daemon_state.h"
 
 static struct uidcount *
 uid_slot(struct serve_state *st, uid_t uid, int create)
@@ -356,9 +356,15 @@ peer_new(struct serve_state *st, int fd)
 	/* The session's first record (audit.h), before its connection is
 	 * served: the peer as the kernel gave it, and the profile. */
 	if (audit_session_start(st->audit,
-		&(struct audit_session){ .mode = "daemon", .pid = cr.pid, .uid = cr.uid,
-		    .gid = cr.gid, .invoker_uid = cr.uid, .invoker_gid = cr.gid, .auid = -1,
-		    .policy = st->policy_path, .p = st->cur->p,
+		&(struct audit_session){ .mode = "daemon",
+		    .pid = cr.pid,
+		    .uid = cr.uid,
+		    .gid = cr.gid,
+		    .invoker_uid = cr.uid,
+		    .invoker_gid = cr.gid,
+		    .auid = -1,
+		    .policy = st->policy_path,
+		    .p = st->cur->p,
 		    .policy_sha256 = st->cur->sha256[0] != '\0' ? st->cur->sha256 : NULL,
 		    .profile = where },
 		&pe->s.sess) == -1) {
@@ -367,8 +373,7 @@ peer_new(struct serve_state *st, int fd)
 		    audit_failed(st->audit) != NULL ? audit_failed(st->audit) : "sink", pe->id);
 		pe->s.audit_broken = 1;
 	}
-	if (server_add_conn_session(st->sv, fd, &pe->s, SERVE_PEER_CONNS, peer_release, st) ==
-	    -1) {
+	if (server_add_conn_session(st->sv, fd, &pe->s, SERVE_PEER_CONNS, peer_release, st) == -1) {
 		audit_session_end(st->audit, pe->s.sess, NULL);
 		if (ratelog_ok(&st->rlog))
 			log_warn("refused peer uid=%lu pid=%ld", (unsigned long)cr.uid,

@@ -50,10 +50,10 @@
 #include "audit.h"
 #include "fdpass.h"
 #include "log.h"
-#include "ops.h"
-#include "proto.h"
 #include "loop.h"
 #include "loop_impl.h"
+#include "ops.h"
+#include "proto.h"
 #include "task.h"
 #include "wire.h"
 
@@ -68,10 +68,11 @@ static void fdfull_remove(struct server *sv, struct sref *sr);
 static void fds_check(struct server *sv, struct sref *sr);
 static void poll_add(struct server *sv, struct watch *w);
 static void poll_remove(struct server *sv, struct watch *w);
-static int conn_send_raw(struct watch *w, const void *buf, size_t len, const int *fds, unsigned nfds);
-static void conn_sent(struct server *sv, struct watch *w, int r, unsigned nfds);
-static int conn_send(struct server *sv, struct watch *w, const void *buf, size_t len, const int *fds,
+static int conn_send_raw(struct watch *w, const void *buf, size_t len, const int *fds,
     unsigned nfds);
+static void conn_sent(struct server *sv, struct watch *w, int r, unsigned nfds);
+static int conn_send(struct server *sv, struct watch *w, const void *buf, size_t len,
+    const int *fds, unsigned nfds);
 static void fds_parked(struct server *sv, struct sref *sr, int delta);
 static void conn_park_kfull(struct server *sv, struct watch *w);
 static void conn_end(struct server *sv, struct watch *w);
@@ -565,8 +566,8 @@ violation(struct server *sv, struct watch *w, const char *why)
  * kernel refused its descriptors (conn_send() said 2): the tick sends it
  * again, not EPOLLOUT (the socket has room). */
 static int
-conn_hold(struct sthread *th, struct watch *w, size_t len, const int *fds, unsigned nfds,
-    int how, int kfull)
+conn_hold(struct sthread *th, struct watch *w, size_t len, const int *fds, unsigned nfds, int how,
+    int kfull)
 {
 	struct server *sv = th->sv;
 
@@ -756,16 +757,15 @@ conn_serve_one(struct sthread *th, struct watch *w)
 		if (n == -1 && (err == EAGAIN || err == EWOULDBLOCK))
 			return 0;
 		if (n == -1)
-			log_debug("worker %ld: connection: %s", (long)w->sr->s->pid,
-			    strerror(err));
+			log_debug("worker %ld: connection: %s", (long)w->sr->s->pid, strerror(err));
 		conn_end(sv, w);
 		return 0;
 	}
 	r = (int)proto_request_nfds(proto_peek_type(th->in, (size_t)n));
 	if ((int)in->nfds != r)
-		why = r == 0 ? "request carried descriptors"
-		    : in->nfds == 0 ? "listener or folder request without its descriptor"
-				    : "listener or folder request with more than one descriptor";
+		why = r == 0	  ? "request carried descriptors" :
+		    in->nfds == 0 ? "listener or folder request without its descriptor" :
+				    "listener or folder request with more than one descriptor";
 	else if (in->flags & MSG_TRUNC)
 		why = "message too long";
 	else if (in->flags & MSG_CTRUNC)
@@ -835,7 +835,8 @@ conn_serve_one(struct sthread *th, struct watch *w)
 		if (ops_audit_sync(w->sr->s) == -1) {
 			close_fds(th->wire.fds, nout);
 			nout = 0;
-			len = (ssize_t)wire_eio(&th->wire, th->wire.rep.type, th->wire.rep.id, th->wire.out);
+			len = (ssize_t)wire_eio(&th->wire, th->wire.rep.type, th->wire.rep.id,
+			    th->wire.out);
 		}
 	}
 	r = conn_send_raw(w, th->wire.out, (size_t)len, th->wire.fds, nout);

@@ -23,9 +23,9 @@
 
 #include "fdpass.h"
 #include "log.h"
-#include "ops.h"
 #include "loop.h"
 #include "loop_impl.h"
+#include "ops.h"
 
 static int server_new_channel(struct session *s, int *fd);
 
@@ -78,7 +78,7 @@ server_new(struct session *s)
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 		    rl.rlim_cur / 2 < SERVE_MAX_FDS)
 			sv->max_fds = rl.rlim_cur / 2 < FB_OPENV_MAX ? FB_OPENV_MAX :
-								     (unsigned)(rl.rlim_cur / 2);
+								       (unsigned)(rl.rlim_cur / 2);
 	}
 	if (s != NULL) {
 		sv->def->sv = sv;

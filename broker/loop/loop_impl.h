@@ -29,7 +29,7 @@ struct sref {
 	struct server *sv;
 	struct session *s;
 	unsigned nconns, max;
-	unsigned nheld; /* server_watch_session() watches: 0 or 1 */
+	unsigned nheld;				       /* server_watch_session() watches: 0 or 1 */
 	void (*release)(struct session *s, void *arg); /* NULL: the default one */
 	void *arg;
 	/* --max-inflight (server_session_max_inflight()): replies parked on
@@ -38,7 +38,7 @@ struct sref {
 	struct watch *conns; /* its connections */
 	unsigned nparked, max_inflight;
 	int throttled;
-	struct timespec throttled_at, logged; /* CLOCK_MONOTONIC */
+	struct timespec throttled_at, logged;	 /* CLOCK_MONOTONIC */
 	unsigned long long nthrottled, unlogged; /* episodes */
 	/* A thread serves an event of the session (dispatch()): the others
 	 * leave its events on `deferred`, unarmed, until it is done, so that
@@ -47,7 +47,7 @@ struct sref {
 	 * busy (sref_check()). */
 	int busy;
 	struct watch *deferred;
-	unsigned waiters; /* session threads waiting for it (server.idle) */
+	unsigned waiters;     /* session threads waiting for it (server.idle) */
 	struct timespec last; /* CLOCK_MONOTONIC of its last event */
 	/* Descriptors out (conn.c): sent in replies the worker may not
 	 * have taken yet (out_fds, the sum of its connections' sent_fds), and
@@ -56,10 +56,10 @@ struct sref {
 	 * them, which the tick asks the sockets (SIOCOUTQ). */
 	unsigned out_fds, parked_fds;
 	int fdfull;
-	struct sref *fnext;	     /* the server's fdfull list */
-	struct timespec fnext_at;    /* next check */
+	struct sref *fnext;	  /* the server's fdfull list */
+	struct timespec fnext_at; /* next check */
 	unsigned fdelay_ms;
-	unsigned long long nfdfull;  /* episodes */
+	unsigned long long nfdfull; /* episodes */
 };
 
 /* watch.pending */
@@ -88,8 +88,8 @@ struct watch {
 	 * the audit fdatasync() at the end of the batch (--audit-sync) */
 	int pending;
 	struct watch *cnext, *cprev; /* W_CONN: its session's connections */
-	struct watch *snext; /* HELD_SYNC: the server's list */
-	uint16_t stype;	     /* HELD_SYNC: to answer EIO instead */
+	struct watch *snext;	     /* HELD_SYNC: the server's list */
+	uint16_t stype;		     /* HELD_SYNC: to answer EIO instead */
 	uint32_t sid;
 	size_t plen;
 	uint8_t *pbuf;
@@ -118,10 +118,10 @@ struct watch {
 struct sthread {
 	struct server *sv;
 	pthread_t id;
-	struct watch *held; /* HELD_SYNC replies of this batch */
+	struct watch *held;  /* HELD_SYNC replies of this batch */
 	struct fdpass_in rx; /* the request as it arrived */
 	uint8_t in[FB_MSG_MAX + 1];
-	struct wire wire;    /* decoded, done and answered (wire.h) */
+	struct wire wire; /* decoded, done and answered (wire.h) */
 };
 
 /* A session's thread of its own (server_thread_session()). */
@@ -182,7 +182,7 @@ struct server {
 	struct lateclose {
 		int fd;
 		int drain; /* a connection: its queued messages first */
-	} *closing;
+	} * closing;
 	size_t nclosing, capclosing;
 	/* Threads (server_threads()).  oneshot: every watch is armed for
 	 * one event at a time (EPOLLONESHOT), so that two threads never
@@ -191,7 +191,7 @@ struct server {
 	int oneshot;
 	int stopfd; /* eventfd, readable once stopping */
 	int started, running, stop, err;
-	int guard; /* server_wait_guard() */
+	int guard;	 /* server_wait_guard() */
 	unsigned nready; /* extra threads that have reached the gate */
 	pthread_cond_t go, ready;
 	int (*keep_going)(void *arg);

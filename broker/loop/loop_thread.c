@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "ops.h"
 #include "loop.h"
 #include "loop_impl.h"
+#include "ops.h"
 
 /* Arm a one-shot watch for its next event. */
 static void

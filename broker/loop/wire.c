@@ -175,8 +175,8 @@ wire_decode(struct wire *w, const uint8_t *msg, size_t len, const char **why)
 	/* OPENV has its own decoder (its request does not fit struct
 	 * fb_request); the header decides which, and each checks it again. */
 	w->openv = proto_peek_type(msg, len) == FB_MSG_OPENV;
-	if (w->openv ? proto_decode_openv(msg, len, &w->openv_req, why) == -1
-		     : proto_decode_request(msg, len, &w->req, why) == -1) {
+	if (w->openv ? proto_decode_openv(msg, len, &w->openv_req, why) == -1 :
+		       proto_decode_request(msg, len, &w->req, why) == -1) {
 		if (*why == NULL)
 			*why = "malformed";
 		return -1;
@@ -197,8 +197,7 @@ wire_encode(struct wire *w)
 }
 
 size_t
-wire_answer(struct wire *w, struct session *s, const struct asker *who,
-    const struct timespec *t0)
+wire_answer(struct wire *w, struct session *s, const struct asker *who, const struct timespec *t0)
 {
 	w->nfds = 0;
 	if (w->openv) {

@@ -20,19 +20,19 @@ struct session;
 
 /* One message at a time's scratch, about 50 KiB: a serving thread's. */
 struct wire {
-	int openv;			/* the message is an FB_MSG_OPENV */
-	struct fb_request req;		/* as decoded (not OPENV) */
+	int openv;	       /* the message is an FB_MSG_OPENV */
+	struct fb_request req; /* as decoded (not OPENV) */
 	struct fb_openv_request openv_req;
 	struct fb_reply rep;
-	int basefd;			/* the folder an FB_MSG_AT request came
+	int basefd;		  /* the folder an FB_MSG_AT request came
 					   with, or -1 (the caller's to close) */
-	char atpath[FB_PATH_MAX];	/* its path joined with the folder's */
-	struct request breq;		/* as the broker takes it */
+	char atpath[FB_PATH_MAX]; /* its path joined with the folder's */
+	struct request breq;	  /* as the broker takes it */
 	struct result res;
-	int fds[FB_OPENV_MAX];		/* the reply's descriptors (the caller's
+	int fds[FB_OPENV_MAX]; /* the reply's descriptors (the caller's
 					   to send and close) */
 	unsigned nfds;
-	uint8_t out[FB_REPLY_MAX];	/* the reply, encoded */
+	uint8_t out[FB_REPLY_MAX]; /* the reply, encoded */
 };
 
 /* Decode msg, len bytes, exactly: 0, or -1 with *why, a protocol

@@ -77,7 +77,7 @@ struct gwalk {
 	struct exec_grants *g;
 	const struct kind *k;
 	struct list out;
-	int granted_folder; /* the last walk_dir() granted its folder whole */
+	int granted_folder;	 /* the last walk_dir() granted its folder whole */
 	const struct root *root; /* the rule whose tree is being walked */
 	struct cand *c;		 /* files with other names, to grant last */
 	size_t nc, capc;
@@ -263,8 +263,7 @@ walk_dir(struct gwalk *w, int dfd, char *path, size_t len, int depth)
 	if (depth >= EXEC_GRANTS_DEPTH_MAX) {
 		log_warnx("run: exec rule %s (%s): %s is more than %d folders below %s, and the "
 			  "policy decides exec in it file by file; use a narrower rule",
-		    w->root->where, w->root->pattern, path, EXEC_GRANTS_DEPTH_MAX,
-		    w->root->canon);
+		    w->root->where, w->root->pattern, path, EXEC_GRANTS_DEPTH_MAX, w->root->canon);
 		return -1;
 	}
 	/* A folder the broker cannot read grants nothing: nothing in it can
@@ -288,7 +287,8 @@ walk_dir(struct gwalk *w, int dfd, char *path, size_t len, int depth)
 				log_warnx("run: exec rule %s (%s): deciding exec file by file "
 					  "under %s takes more than %d folder entries (a deny rule "
 					  "or a wildcard below a wide allow rule); use narrower "
-					  "allow exec rules, for the folders that hold the programs",
+					  "allow exec rules, for the folders that hold the "
+					  "programs",
 				    w->root->where, w->root->pattern, w->root->canon,
 				    EXEC_GRANTS_ENTRIES_MAX);
 			rv = -1;
@@ -357,8 +357,8 @@ add_root(const char *pattern, int has_wildcards, const char *where, void *arg)
 		if (is_runtime(where))
 			return 0;
 		if (errno == ENOENT &&
-		    policy_decide(w->p, prefix, POLICY_CREATE | POLICY_WRITE | POLICY_DELETE, 0, &d) ==
-			0 &&
+		    policy_decide(w->p, prefix, POLICY_CREATE | POLICY_WRITE | POLICY_DELETE, 0,
+			&d) == 0 &&
 		    d.allowed)
 			log_info("run: exec rule %s (%s): %s does not exist yet; the rule lets "
 				 "nothing run there (the worker's exec grants are made before it "
@@ -366,8 +366,7 @@ add_root(const char *pattern, int has_wildcards, const char *where, void *arg)
 			    where, pattern, prefix);
 		else
 			log_warnx("run: exec rule %s (%s): %s %s; the rule lets nothing run", where,
-			    pattern, prefix,
-			    errno == ENOENT ? "does not exist" : strerror(errno));
+			    pattern, prefix, errno == ENOENT ? "does not exist" : strerror(errno));
 		return 0;
 	}
 	if (strcmp(prefix, canon) != 0) {
@@ -663,9 +662,9 @@ exec_grants_reach_unreadable(const struct exec_grants *g, const struct fsctx *fs
 	size_t i;
 
 	for (i = 0; fs != NULL && i < g->npaths; i++)
-		if (stat(g->paths[i], &st) == 0 && S_ISDIR(st.st_mode)
-			? protect_beneath(fs, g->paths[i], PROTECT_READ)
-			: protect_check(fs, g->paths[i], NULL, PROTECT_READ))
+		if (stat(g->paths[i], &st) == 0 && S_ISDIR(st.st_mode) ?
+			protect_beneath(fs, g->paths[i], PROTECT_READ) :
+			protect_check(fs, g->paths[i], NULL, PROTECT_READ))
 			return g->paths[i];
 	return NULL;
 }
@@ -677,14 +676,15 @@ grant_of(const struct exec_grants *g, dev_t dev, ino_t ino, int dir)
 	size_t i;
 
 	for (i = 0; i < g->ninodes; i++)
-		if (g->by_inode[i].ino == ino && g->by_inode[i].dev == dev && g->by_inode[i].dir == dir)
+		if (g->by_inode[i].ino == ino && g->by_inode[i].dev == dev &&
+		    g->by_inode[i].dir == dir)
 			return &g->by_inode[i];
 	return NULL;
 }
 
 int
-exec_grants_decide(const struct exec_grants *g, int root, const char *canon,
-    const struct stat *st, const char **grant, const char **rule)
+exec_grants_decide(const struct exec_grants *g, int root, const char *canon, const struct stat *st,
+    const char **grant, const char **rule)
 {
 	const struct exec_grant *e;
 	char up[PATH_MAX];

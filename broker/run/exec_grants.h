@@ -48,14 +48,14 @@ struct exec_grant {
 };
 
 struct exec_grants {
-	int ruleset;	  /* Landlock ruleset holding the grants; -1 without Landlock */
-	char **paths;	  /* the exec grants' paths, sorted, NULL-terminated
+	int ruleset;  /* Landlock ruleset holding the grants; -1 without Landlock */
+	char **paths; /* the exec grants' paths, sorted, NULL-terminated
 			   * (folders: beneath) */
 	size_t npaths;
-	size_t nfolders;  /* of which folders */
-	size_t nentries;  /* folder entries the walks looked at */
-	size_t nskipped;  /* files left out: hard links of a denied file */
-	char **reads;	  /* the loader's read grants, as paths */
+	size_t nfolders; /* of which folders */
+	size_t nentries; /* folder entries the walks looked at */
+	size_t nskipped; /* files left out: hard links of a denied file */
+	char **reads;	 /* the loader's read grants, as paths */
 	size_t nreads;
 	size_t nread_folders;
 	struct exec_grant *by_inode; /* every exec grant, for exec_grants_decide() */
@@ -90,8 +90,8 @@ int exec_grants_build(const struct policy *p, const struct fsctx *fs, int abi, i
  * folder entries are looked at.  Returns 0, or -1 after logging why; g
  * keeps what was granted before.
  */
-int exec_grants_add_reads(const struct policy *p, const struct fsctx *fs,
-    const char *const *roots, struct exec_grants *g);
+int exec_grants_add_reads(const struct policy *p, const struct fsctx *fs, const char *const *roots,
+    struct exec_grants *g);
 
 /*
  * The first exec grant that reaches an audit file of fs (a folder granted

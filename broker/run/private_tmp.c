@@ -103,7 +103,8 @@ parent_check(const char *path, const char *what)
 			return -1;
 		}
 		if (st.st_uid != 0 && st.st_uid != geteuid()) {
-			log_warnx("run: %s: the folder %s is owned by uid %lu, who could put a folder "
+			log_warnx("run: %s: the folder %s is owned by uid %lu, who could put a "
+				  "folder "
 				  "of their own in place of the run's temporary folder and read "
 				  "what the worker writes there; use --tmp with a folder of root's "
 				  "(or chown root %s)",
@@ -150,7 +151,7 @@ private_tmp_parent(struct private_tmp *t, const char *opt)
 		if (parent_check(real, "--tmp") == -1)
 			return -1;
 	} else if (env != NULL && env[0] == '/' && realpath(env, real) != NULL &&
-		   stat(real, &st) == 0 && S_ISDIR(st.st_mode)) {
+	    stat(real, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if (parent_check(real, "TMPDIR") == -1) {
 			log_warnx("run: TMPDIR=%s not used: the run's temporary folder is made in "
 				  "/tmp",
@@ -159,7 +160,8 @@ private_tmp_parent(struct private_tmp *t, const char *opt)
 		}
 	} else {
 		if (env != NULL && env[0] != '\0')
-			log_info("run: TMPDIR=%s is not a folder: the run's temporary folder is made "
+			log_info("run: TMPDIR=%s is not a folder: the run's temporary folder is "
+				 "made "
 				 "in /tmp",
 			    env);
 		snprintf(real, sizeof(real), "/tmp");
@@ -260,11 +262,11 @@ keeper_drop(const struct keeper_creds *c)
 }
 
 struct rm {
-	int root;		/* the folder */
-	unsigned long moves;	/* folders moved up so far */
-	unsigned long left;	/* entries that could not be removed */
-	int err;		/* the first error met, for the message */
-	char what[64];		/* what it was doing */
+	int root;	     /* the folder */
+	unsigned long moves; /* folders moved up so far */
+	unsigned long left;  /* entries that could not be removed */
+	int err;	     /* the first error met, for the message */
+	char what[64];	     /* what it was doing */
 };
 
 static void
@@ -434,8 +436,8 @@ keeper_remove(int parentfd, int dirfd, const char *name, const char *path, int w
 static void __attribute__((noreturn))
 keeper(int go, int done, int parentfd, int dirfd, const char *name, const char *path)
 {
-	static const int sigs[] = { SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGPIPE, SIGTSTP,
-		SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2 };
+	static const int sigs[] = { SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGPIPE, SIGTSTP, SIGTTIN,
+		SIGTTOU, SIGUSR1, SIGUSR2 };
 	int keep[4] = { go, done, parentfd, dirfd }, walk = 0, devnull;
 	struct keeper_creds c;
 	sigset_t none;

@@ -27,9 +27,7 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "protect.h"
 #include "cmds.h"
-#include "run_policy.h"
 #include "config.h"
 #include "confine.h"
 #include "denials.h"
@@ -39,12 +37,14 @@
 #include "fdpass.h"
 #include "landlock.h"
 #include "log.h"
+#include "loop.h"
 #include "notify.h"
 #include "ops.h"
 #include "policy.h"
 #include "private_tmp.h"
+#include "protect.h"
+#include "run_policy.h"
 #include "sandbox.h"
-#include "loop.h"
 #include "task.h"
 #include "worker.h"
 
@@ -60,12 +60,12 @@
 
 struct run_state {
 	struct server *sv;
-	pid_t worker;	  /* the worker's pid, as the broker sees it */
-	int pidfd;	  /* the worker's pidfd: signals go through it */
-	pid_t child;	  /* our child: the worker, or its namespace's init */
-	int in_pidns;	  /* the worker is in a PID namespace: child is its init */
-	int child_done;	  /* the child was reaped */
-	int ended;	  /* the init's pipe with the worker's status, or -1 */
+	pid_t worker;	/* the worker's pid, as the broker sees it */
+	int pidfd;	/* the worker's pidfd: signals go through it */
+	pid_t child;	/* our child: the worker, or its namespace's init */
+	int in_pidns;	/* the worker is in a PID namespace: child is its init */
+	int child_done; /* the child was reaped */
+	int ended;	/* the init's pipe with the worker's status, or -1 */
 	int worker_done;
 	int status;
 	int sigfd;
@@ -414,9 +414,10 @@ print_sandbox(const struct worker_spec *ws)
 	if (fb_sandbox_describe(&sb, stdout) == -1)
 		fatal("describing the sandbox");
 	if (ws->transparent)
-		printf("preload:      %s\n", ws->preload != NULL
-			   ? ws->preload
-			   : "none (--no-preload, or the library is missing): fstat() is brokered");
+		printf("preload:      %s\n",
+		    ws->preload != NULL ?
+			ws->preload :
+			"none (--no-preload, or the library is missing): fstat() is brokered");
 	if (ws->preload != NULL)
 		printf("              in LD_PRELOAD: fstat() as the fstat syscall, no round trip "
 		       "(speed only; readable as rule @preload)\n");
@@ -605,7 +606,8 @@ place(enum placement how)
 		return;
 	}
 	if (how == PLACE_SPREAD || CPU_COUNT(&set) <= 1) {
-		log_info("placement %s: the worker may run on %d CPU%s, where the scheduler puts it",
+		log_info("placement %s: the worker may run on %d CPU%s, where the scheduler puts "
+			 "it",
 		    how == PLACE_SPREAD ? "spread" : "shared", CPU_COUNT(&set),
 		    CPU_COUNT(&set) == 1 ? "" : "s");
 		return;
@@ -627,8 +629,8 @@ place(enum placement how)
 
 /* The session's exec_decide (ops.h): the worker's Landlock grants. */
 static int
-exec_decide(const struct session *s, const char *canon, const struct stat *st,
-    const char **grant, const char **rule)
+exec_decide(const struct session *s, const char *canon, const struct stat *st, const char **grant,
+    const char **rule)
 {
 	return exec_grants_decide(s->exec_arg, s->fs.root, canon, st, grant, rule);
 }
@@ -775,11 +777,11 @@ cmd_run(int argc, char **argv)
 		case 'A':
 		case 'I':
 			if (run_grants_add(&grants,
-				c == 'r'       ? RUN_GRANT_READ :
-				    c == 'w'   ? RUN_GRANT_WRITE :
-				    c == 'x'   ? RUN_GRANT_EXEC :
-				    c == 'A'   ? RUN_GRANT_ALLOW :
-						 RUN_GRANT_INCLUDE,
+				c == 'r'     ? RUN_GRANT_READ :
+				    c == 'w' ? RUN_GRANT_WRITE :
+				    c == 'x' ? RUN_GRANT_EXEC :
+				    c == 'A' ? RUN_GRANT_ALLOW :
+					       RUN_GRANT_INCLUDE,
 				optarg) == -1)
 				return EXIT_BROKER;
 			break;
@@ -896,10 +898,11 @@ cmd_run(int argc, char **argv)
 		struct audit *a;
 
 		if (audit_open_flags(audit_dest[i], audit_flags, &a) == -1) {
-			if (strcmp(audit_dest[i], "syslog") == 0 || strcmp(audit_dest[i], "journal") == 0)
+			if (strcmp(audit_dest[i], "syslog") == 0 ||
+			    strcmp(audit_dest[i], "journal") == 0)
 				fatal("%s: not available: %s", audit_dest[i],
-				    strcmp(audit_dest[i], "syslog") == 0 ? AUDIT_SYSLOG_PATH
-									 : AUDIT_JOURNAL_PATH);
+				    strcmp(audit_dest[i], "syslog") == 0 ? AUDIT_SYSLOG_PATH :
+									   AUDIT_JOURNAL_PATH);
 			fatal("audit %s", audit_dest[i]);
 		}
 		audit_chain(&s.audit, a);
@@ -919,7 +922,8 @@ cmd_run(int argc, char **argv)
 		fatal("opening / and /proc/self/fd");
 
 	if (s.tmp != NULL) {
-		if (private_tmp_give(s.tmp, ws.uid, ws.gid) == -1 || private_tmp_setenv(s.tmp) == -1)
+		if (private_tmp_give(s.tmp, ws.uid, ws.gid) == -1 ||
+		    private_tmp_setenv(s.tmp) == -1)
 			fatal("run: the private temporary folder %s", s.tmp->path);
 		log_info("run: private temporary folder %s (TMPDIR, TMP and TEMP; rule %s), "
 			 "removed when the run ends",
@@ -936,7 +940,8 @@ cmd_run(int argc, char **argv)
 			s.preload = preload_path;
 		} else
 			log_info("run: no %s beside %s or in %s: fstat() will be brokered "
-				 "(slower)", PRELOAD_NAME, "the executable", FB_PKGLIBDIR);
+				 "(slower)",
+			    PRELOAD_NAME, "the executable", FB_PKGLIBDIR);
 	}
 	if (protect_init(&s.fs, s.policy, audit_dest, naudit, &s.preload, 1) == -1)
 		fatal("run: holding the broker's own files");
@@ -1059,9 +1064,15 @@ cmd_run(int argc, char **argv)
 	/* The session's first record (audit.h), before any request is read. */
 	if (audit_session_start(s.audit,
 		&(struct audit_session){ .mode = ws.listener != -1 ? "transparent" : "explicit",
-		    .placement = placement == PLACE_SPREAD ? "spread" : "shared", .argv = argv,
-		    .pid = rs.worker, .uid = ws.uid, .gid = ws.gid, .policy = policy_path,
-		    .p = s.policy, .tmp = s.tmp != NULL ? s.tmp->path : NULL, .complain = complain,
+		    .placement = placement == PLACE_SPREAD ? "spread" : "shared",
+		    .argv = argv,
+		    .pid = rs.worker,
+		    .uid = ws.uid,
+		    .gid = ws.gid,
+		    .policy = policy_path,
+		    .p = s.policy,
+		    .tmp = s.tmp != NULL ? s.tmp->path : NULL,
+		    .complain = complain,
 		    .local = 1 },
 		&s.sess) == -1) {
 		log_warn("audit: %s: a record could not be written (the session's start); "
@@ -1080,8 +1091,9 @@ cmd_run(int argc, char **argv)
 	record_first_exec(&s, &eg, &ws, rs.worker);
 	if (server_watch(rs.sv, rs.sigfd, on_signal, &rs) == -1)
 		fatal("event loop");
-	if (rs.ended != -1 && (fcntl(rs.ended, F_SETFL, O_NONBLOCK) == -1 ||
-				  server_watch(rs.sv, rs.ended, on_ended, &rs) == -1))
+	if (rs.ended != -1 &&
+	    (fcntl(rs.ended, F_SETFL, O_NONBLOCK) == -1 ||
+		server_watch(rs.sv, rs.ended, on_ended, &rs) == -1))
 		fatal("event loop");
 	if (server_add_conn(rs.sv, sp[0]) == -1)
 		fatal("event loop");
@@ -1093,7 +1105,9 @@ cmd_run(int argc, char **argv)
 		/* The listener's thread (notify.c) starts with the filter's
 		 * TSYNC, once the rest of the confinement is in place. */
 		struct confine_opts co = { .transparent = ws.listener != -1,
-			.chown_new = s.chown_new, .spawn = run_spawn, .spawn_arg = rs.sv };
+			.chown_new = s.chown_new,
+			.spawn = run_spawn,
+			.spawn_arg = rs.sv };
 
 		if (confine_broker(&co) == -1)
 			fatal("confining the broker");
@@ -1126,7 +1140,8 @@ cmd_run(int argc, char **argv)
 		 * trail is incomplete, so the run failed whatever the worker
 		 * made of it. */
 		log_warnx("run: the audit trail is incomplete; exit status %d, not the "
-			  "worker's %d", EXIT_BROKER, c);
+			  "worker's %d",
+		    EXIT_BROKER, c);
 		c = EXIT_BROKER;
 	}
 	run_cleanup(&s, &eg, &load);

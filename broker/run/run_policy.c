@@ -39,8 +39,7 @@ static const char *const option_names[] = {
 };
 
 /* Append printf output to the text. */
-static void __attribute__((format(printf, 2, 3)))
-put(struct run_grants *g, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) put(struct run_grants *g, const char *fmt, ...)
 {
 	va_list ap;
 	char *nt;
@@ -247,8 +246,9 @@ default_text(struct run_grants *t)
 
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		fatal("getcwd");
-	put(t, "include @runtime\ninclude @shell\ninclude @python3\ninclude @perl\n"
-	       "include @users\nallow list /\nallow stat /*\n");
+	put(t,
+	    "include @runtime\ninclude @shell\ninclude @python3\ninclude @perl\n"
+	    "include @users\nallow list /\nallow stat /*\n");
 	if (strcmp(cwd, "/") == 0) {
 		log_warnx("run: the current folder is /: the default policy does not grant its "
 			  "tree (every file); --read PATH grants one");
@@ -373,12 +373,12 @@ run_policy_print(const struct policy *p, const char *policy_path, const struct r
 		fprintf(out, ": ");
 		out_text(out, policy_path);
 		fprintf(out, "%s", g->n > 0 ? " and one-off grants" : "");
-	}
-	else if (g->n > 0)
+	} else if (g->n > 0)
 		fprintf(out, ": one-off grants and @runtime");
 	else
-		fprintf(out, " without --policy: the default (@runtime, @shell, @python3, @perl, "
-			     "@users, the top folder's names, the current folder's tree)");
+		fprintf(out,
+		    " without --policy: the default (@runtime, @shell, @python3, @perl, "
+		    "@users, the top folder's names, the current folder's tree)");
 	fprintf(out, ".\n");
 	if (tmp != NULL) {
 		fprintf(out, "# %s: the run's private temporary folder (TMPDIR), made at start as ",
@@ -389,7 +389,8 @@ run_policy_print(const struct policy *p, const char *policy_path, const struct r
 	if (script != NULL) {
 		fprintf(out, "# %s: COMMAND is a script, ", RUN_COMMAND_RULE);
 		out_text(out, script);
-		fprintf(out, ", which its interpreter may read (it needs an exec rule of its own).\n");
+		fprintf(out,
+		    ", which its interpreter may read (it needs an exec rule of its own).\n");
 	}
 	for (i = 0; i < g->n; i++) {
 		fprintf(out, "# %s:%zu is from ", GRANTS_NAME, i + 1);

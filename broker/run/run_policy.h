@@ -13,10 +13,10 @@
 #include "policy.h"
 
 enum run_grant {
-	RUN_GRANT_READ,	 /* --read PATH: read (and list, for a folder) */
-	RUN_GRANT_WRITE, /* --write PATH: read, write, create, delete, list */
-	RUN_GRANT_EXEC,	 /* --exec PATH: read and exec */
-	RUN_GRANT_ALLOW, /* --allow 'ACCESS PATTERN [mode=0NNN]': a rule as written */
+	RUN_GRANT_READ,	   /* --read PATH: read (and list, for a folder) */
+	RUN_GRANT_WRITE,   /* --write PATH: read, write, create, delete, list */
+	RUN_GRANT_EXEC,	   /* --exec PATH: read and exec */
+	RUN_GRANT_ALLOW,   /* --allow 'ACCESS PATTERN [mode=0NNN]': a rule as written */
 	RUN_GRANT_INCLUDE, /* --include @PROFILE|FILE: an include line */
 };
 
@@ -67,8 +67,8 @@ int run_command_script(const char *cmd, char *buf, size_t size);
  * On a policy that does not load, prints its diagnostics (and which
  * option a "(command line):N" line is) and exits 125.
  */
-struct policy *run_policy_load(const char *policy_path, const struct run_grants *g,
-    const char *tmp, const char *script);
+struct policy *run_policy_load(const char *policy_path, const struct run_grants *g, const char *tmp,
+    const char *script);
 
 /* --print-policy: the policy as text, each rule with where it came from
  * (tmp: the private temporary folder's name, or NULL; script as for

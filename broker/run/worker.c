@@ -69,7 +69,8 @@ extern char **environ;
 #define MSG_LISTENER 'L'
 #define MSG_ERROR 'E'
 #define MSG_PIDFD 'P' /* the supervisor: the worker's pidfd */
-#define MSG_PROC 'M'  /* the supervisor: the worker's procfs, or why none
+#define MSG_PROC \
+	'M' /* the supervisor: the worker's procfs, or why none
 		       * (step); mounted at /proc unless step says why not */
 
 struct child_msg {
@@ -87,8 +88,7 @@ child_send(int fd, const struct child_msg *m, int pass)
 
 /* Tell the broker which step failed, with errno; reason: step is already
  * the whole reason (the sandbox's report, which names the errno). */
-static void __attribute__((noreturn))
-child_fail_msg(int fd, const char *step, int reason)
+static void __attribute__((noreturn)) child_fail_msg(int fd, const char *step, int reason)
 {
 	struct child_msg m;
 
@@ -101,8 +101,7 @@ child_fail_msg(int fd, const char *step, int reason)
 	_exit(m.err == ENOENT ? 127 : 126);
 }
 
-static void __attribute__((noreturn))
-child_fail(int fd, const char *step)
+static void __attribute__((noreturn)) child_fail(int fd, const char *step)
 {
 	child_fail_msg(fd, step, 0);
 }
@@ -171,8 +170,8 @@ worker_find(const char *cmd, char *buf, size_t size)
 		else
 			snprintf(buf, size, "%.*s/%s", (int)dl, p, cmd);
 		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
-			if (seeker.set ? execdiag_reach(buf, seeker.uid, seeker.gid)
-				       : access(buf, X_OK) == 0)
+			if (seeker.set ? execdiag_reach(buf, seeker.uid, seeker.gid) :
+					 access(buf, X_OK) == 0)
 				return 0;
 			err = EACCES;
 		}
@@ -225,8 +224,7 @@ needs_runtime_first(const char *path)
 }
 
 /* In the child: everything up to exec.  Never returns. */
-static void __attribute__((noreturn))
-child(struct worker_spec *ws, int st, pid_t parent)
+static void __attribute__((noreturn)) child(struct worker_spec *ws, int st, pid_t parent)
 {
 	char num[16], path[PATH_MAX];
 	struct fb_sandbox sb;
@@ -500,7 +498,8 @@ make_proc(char *why, size_t size)
 		 * /proc than the caller sees, and something is mounted over
 		 * part of it (a container's masked paths). */
 		snprintf(why, size, "fsmount(proc): %s%s", strerror(e),
-		    e == EPERM && geteuid() != 0 ? " (part of /proc is hidden by another mount)" : "");
+		    e == EPERM && geteuid() != 0 ? " (part of /proc is hidden by another mount)" :
+						   "");
 		return -1;
 	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) == -1)
@@ -623,8 +622,8 @@ start_supervised(struct worker_spec *ws, int st, int probe)
 		fatal("pipe");
 	if ((pid = clone_ns(flags)) == -1) {
 		snprintf(ws->nsnote, sizeof(ws->nsnote), "clone(%s): %s",
-		    flags & CLONE_NEWUSER ? "CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS"
-					  : "CLONE_NEWPID|CLONE_NEWNS",
+		    flags & CLONE_NEWUSER ? "CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS" :
+					    "CLONE_NEWPID|CLONE_NEWNS",
 		    strerror(errno));
 		close(go[0]);
 		close(go[1]);
@@ -650,8 +649,7 @@ start_supervised(struct worker_spec *ws, int st, int probe)
 		r = -1;
 	} else if (write(go[1], "g", 1) != 1)
 		fatal("pipe");
-	else if ((r = read_report(setup[0], &m, &proc)) != 1 || m.kind != MSG_PROC ||
-	    proc == -1) {
+	else if ((r = read_report(setup[0], &m, &proc)) != 1 || m.kind != MSG_PROC || proc == -1) {
 		snprintf(ws->nsnote, sizeof(ws->nsnote), "the worker's /proc: %s",
 		    r == 1 && m.kind == MSG_PROC ? m.step : "no report from its init");
 		r = -1;
@@ -728,8 +726,7 @@ worker_start(struct worker_spec *ws)
 	close(sp[1]);
 	memset(&ce, 0, sizeof(ce));
 	if (read_reports(sp[0], &ce, &ws->listener, &ws->pidfd, &pid, &ws->first) == 0 &&
-	    ws->pidfd != -1 &&
-	    pid > 0) {
+	    ws->pidfd != -1 && pid > 0) {
 		close(sp[0]);
 		return pid;
 	}
@@ -759,6 +756,6 @@ worker_start(struct worker_spec *ws)
 	else
 		log_warnx("run: setting up the worker for '%s': %s: %s", ws->argv[0], ce.step,
 		    strerror(ce.err));
-	return ce.kind == MSG_ERROR && ce.err == ENOENT && strcmp(ce.step, "exec") == 0 ? -127
-												: -126;
+	return ce.kind == MSG_ERROR && ce.err == ENOENT && strcmp(ce.step, "exec") == 0 ? -127 :
+											  -126;
 }

@@ -10,41 +10,41 @@
 #include "notify.h"
 
 struct worker_spec {
-	int sock;		  /* the worker's end of the broker socket */
-	int set_user;		  /* switch to uid/gid (the broker is root) */
+	int sock;     /* the worker's end of the broker socket */
+	int set_user; /* switch to uid/gid (the broker is root) */
 	uid_t uid;
 	gid_t gid;
-	char **argv;		  /* COMMAND and its arguments */
-	const sigset_t *sigmask;  /* the signal mask the worker starts with */
-	const char *const *exec;  /* NULL-terminated: the Landlock exec grants,
+	char **argv;		 /* COMMAND and its arguments */
+	const sigset_t *sigmask; /* the signal mask the worker starts with */
+	const char *const *exec; /* NULL-terminated: the Landlock exec grants,
 				   * as paths (for describing them) */
-	int exec_ruleset;	  /* the Landlock ruleset holding those grants
+	int exec_ruleset;	 /* the Landlock ruleset holding those grants
 				   * (exec_grants.h), to which the worker adds
 				   * COMMAND; -1 without Landlock */
-	int transparent;	  /* path syscalls go to the broker */
-	int loader_opens;	  /* explicit mode: exec_ruleset holds the
+	int transparent;	 /* path syscalls go to the broker */
+	int loader_opens;	 /* explicit mode: exec_ruleset holds the
 				   * loader's read grants, and open/openat for
 				   * reading reach the kernel (sandbox.h) */
-	int allow_net;		  /* --net */
-	int weaker;		  /* --weaker-sandbox */
-	const char *preload;	  /* added to LD_PRELOAD, or NULL */
-	int pidns;		  /* 1: in a PID namespace of its own, if the
+	int allow_net;		 /* --net */
+	int weaker;		 /* --weaker-sandbox */
+	const char *preload;	 /* added to LD_PRELOAD, or NULL */
+	int pidns;		 /* 1: in a PID namespace of its own, if the
 				   * kernel allows (0: --no-pid-namespace) */
 	/* Out, from worker_start(): */
-	int listener;		  /* the seccomp listener, or -1 */
-	pid_t child;		  /* the broker's child: the namespace's init
+	int listener;		   /* the seccomp listener, or -1 */
+	pid_t child;		   /* the broker's child: the namespace's init
 				   * (the supervisor), or the worker itself */
-	int in_pidns;		  /* the worker is in a PID namespace */
-	int pidfd;		  /* the worker's pidfd: signals go through it */
-	int ended;		  /* in a namespace: the supervisor's pipe, on
+	int in_pidns;		   /* the worker is in a PID namespace */
+	int pidfd;		   /* the worker's pidfd: signals go through it */
+	int ended;		   /* in a namespace: the supervisor's pipe, on
 				   * which the worker's wait status (an int)
 				   * comes when it ends; -1 otherwise */
-	int procfs;		  /* in a namespace: the worker's /proc, a procfs
+	int procfs;		   /* in a namespace: the worker's /proc, a procfs
 				   * of its PID namespace (a mount descriptor,
 				   * the caller's to keep or close); else -1 */
-	char procnote[256];	  /* "": that procfs is mounted on /proc in the
+	char procnote[256];	   /* "": that procfs is mounted on /proc in the
 				   * worker's mount namespace; else why not */
-	char nsnote[256];	  /* without a namespace: why */
+	char nsnote[256];	   /* without a namespace: why */
 	struct notify_first first; /* transparent mode: its exec of COMMAND,
 				   * which worker_start() lets go on, to be
 				   * recorded (first.tid 0: none came) */

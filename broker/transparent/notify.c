@@ -22,10 +22,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <pthread.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,12 +40,12 @@
 
 #include "fdpass.h"
 #include "log.h"
+#include "loop.h"
 #include "notify.h"
 #include "notify_call.h"
 #include "ops.h"
 #include "ops_table.h"
 #include "path.h"
-#include "loop.h"
 #include "task.h"
 
 /* Linux 6.6; missing from Debian 12's headers.  With it, the kernel wakes
@@ -58,7 +58,6 @@
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
-
 struct notifier {
 	struct server *sv;
 	struct session *s;
@@ -70,16 +69,16 @@ struct notifier {
 	 * out of the worker (once), the request made of it, its result. */
 	struct timespec t0;
 	struct call call;
-	char raw[PATH_MAX], raw2[PATH_MAX]; /* the path arguments as written */
+	char raw[PATH_MAX], raw2[PATH_MAX];   /* the path arguments as written */
 	char path[PATH_MAX], path2[PATH_MAX]; /* made absolute (task_path()) */
-	char resolved[PATH_MAX]; /* openat2 with RESOLVE_*: task_resolve() */
-	struct timespec times[2]; /* utimensat's, copied once */
-	struct stat fdobj;	  /* fchmod's descriptor's object */
+	char resolved[PATH_MAX];	      /* openat2 with RESOLVE_*: task_resolve() */
+	struct timespec times[2];	      /* utimensat's, copied once */
+	struct stat fdobj;		      /* fchmod's descriptor's object */
 	struct request req;
 	struct result res;
 	struct task_cache tasks;
-	int adopted;		  /* sent by a daemon peer (notify_adopt()) */
-	struct notifier *next;	  /* every listener served, for notify_adopt() */
+	int adopted;	       /* sent by a daemon peer (notify_adopt()) */
+	struct notifier *next; /* every listener served, for notify_adopt() */
 };
 
 static int nactive; /* atomic: run's keep_going() asks it */
@@ -164,7 +163,6 @@ send_fd(struct notifier *n, int fd, int cloexec)
 	}
 }
 
-
 /* The notification was answered (or dropped: the call is gone) by the
  * step that returns it. */
 #define ANSWERED (-1)
@@ -226,7 +224,8 @@ read_call(struct notifier *n)
 	n->raw2[0] = '\0';
 	if (c->path_addr == 0 && c->empty_ok)
 		n->raw[0] = '\0';
-	else if ((!c->fchmod && (e = worker_read_string(tid, c->path_addr, n->raw, PATH_MAX)) < 0) ||
+	else if ((!c->fchmod &&
+		     (e = worker_read_string(tid, c->path_addr, n->raw, PATH_MAX)) < 0) ||
 	    (c->path2 && (e = worker_read_string(tid, c->path2_addr, n->raw2, PATH_MAX)) < 0))
 		return refuse_if_alive(n, -e);
 	if (c->op == OP_UTIMES && c->out_addr != 0) {
@@ -623,8 +622,8 @@ notify_first_exec(int fd, struct notify_first *x)
 	x->tid = (pid_t)req->pid;
 	if (task_exe_read(x->tid, x->exe, sizeof(x->exe)) < 0)
 		x->exe[0] = '\0';
-	ok = req->data.arch == AUDIT_ARCH_X86_64 && call_decode(req, &c) == 0 &&
-	    c.op == OP_EXEC && worker_read_string(x->tid, c.path_addr, raw, sizeof(raw)) == 0 &&
+	ok = req->data.arch == AUDIT_ARCH_X86_64 && call_decode(req, &c) == 0 && c.op == OP_EXEC &&
+	    worker_read_string(x->tid, c.path_addr, raw, sizeof(raw)) == 0 &&
 	    task_path(x->tid, c.dirfd, raw, x->path, sizeof(x->path)) == 0;
 	if (!ok)
 		x->path[0] = '\0';
@@ -691,10 +690,10 @@ notifier_add(struct server *sv, struct session *s, int fd, int adopted)
 	n->fd = fd;
 	n->adopted = adopted;
 	task_cache_init(&n->tasks, s->ns);
-	n->reqsize = sizes.seccomp_notif > sizeof(*n->req_notif) ? sizes.seccomp_notif
-								  : sizeof(*n->req_notif);
-	n->respsize = sizes.seccomp_notif_resp > sizeof(*n->resp) ? sizes.seccomp_notif_resp
-								  : sizeof(*n->resp);
+	n->reqsize = sizes.seccomp_notif > sizeof(*n->req_notif) ? sizes.seccomp_notif :
+								   sizeof(*n->req_notif);
+	n->respsize = sizes.seccomp_notif_resp > sizeof(*n->resp) ? sizes.seccomp_notif_resp :
+								    sizeof(*n->resp);
 	n->req_notif = calloc(1, n->reqsize);
 	n->resp = calloc(1, n->respsize);
 	if (n->req_notif == NULL || n->resp == NULL) {
@@ -732,10 +731,11 @@ notifier_add(struct server *sv, struct session *s, int fd, int adopted)
 	if (!adopted)
 		log_info("transparent mode: the seccomp listener is %s",
 		    own ? "read by a thread of its own, woken on the CPU of the thread that asks "
-			  "(SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)"
-			: sync ? "served from the event loop (no thread of its own could be made)"
-			       : "served from the event loop: this kernel cannot wake it on the CPU of "
-				 "the thread that asks (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6)");
+			  "(SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)" :
+			sync ?
+			  "served from the event loop (no thread of its own could be made)" :
+			  "served from the event loop: this kernel cannot wake it on the CPU of "
+			  "the thread that asks (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6)");
 	__atomic_add_fetch(&nactive, 1, __ATOMIC_RELAXED);
 	return 0;
 fail:

@@ -51,10 +51,10 @@ int notify_adopt(struct server *sv, struct session *s, int fd);
  * once the session starts (run.c).
  */
 struct notify_first {
-	pid_t tid;	       /* the thread that asked; 0: no exec came */
-	struct timespec t0;    /* CLOCK_MONOTONIC when it came */
-	char path[PATH_MAX];   /* the path it named, made absolute */
-	char exe[PATH_MAX];    /* what it ran then (/proc/TID/exe); "" unknown */
+	pid_t tid;	     /* the thread that asked; 0: no exec came */
+	struct timespec t0;  /* CLOCK_MONOTONIC when it came */
+	char path[PATH_MAX]; /* the path it named, made absolute */
+	char exe[PATH_MAX];  /* what it ran then (/proc/TID/exe); "" unknown */
 };
 
 /*

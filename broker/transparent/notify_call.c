@@ -99,14 +99,12 @@ stat_to_statx(const struct stat *st, struct statx *sx)
 	sx->stx_dev_minor = minor(st->st_dev);
 }
 
-
 /* Every bit inotify_add_watch(2) knows (the kernel's ALL_INOTIFY_BITS). */
-#define IN_ALL_BITS                                                                  \
-	(IN_ALL_EVENTS | IN_UNMOUNT | IN_Q_OVERFLOW | IN_IGNORED | IN_ONLYDIR |        \
-	    IN_DONT_FOLLOW | IN_EXCL_UNLINK | IN_MASK_CREATE | IN_MASK_ADD | IN_ISDIR | \
-	    IN_ONESHOT)
+#define IN_ALL_BITS \
+	(IN_ALL_EVENTS | IN_UNMOUNT | IN_Q_OVERFLOW | IN_IGNORED | IN_ONLYDIR | IN_DONT_FOLLOW | \
+	    IN_EXCL_UNLINK | IN_MASK_CREATE | IN_MASK_ADD | IN_ISDIR | IN_ONESHOT)
 
-#define RESOLVE_ALL                                                                      \
+#define RESOLVE_ALL \
 	(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | \
 	    RESOLVE_IN_ROOT | RESOLVE_CACHED)
 
@@ -145,7 +143,8 @@ call_decode(const struct seccomp_notif *req, struct call *c)
 			return EFAULT;
 		/* Bytes of a newer, larger struct must be zero. */
 		for (off = sizeof(how); off < size; off += sizeof(tail)) {
-			size_t k = size - off < sizeof(tail) ? (size_t)(size - off) : sizeof(tail), i;
+			size_t k = size - off < sizeof(tail) ? (size_t)(size - off) : sizeof(tail),
+			       i;
 
 			if (worker_read_mem(req->pid, a[2] + off, tail, k))
 				return EFAULT;
@@ -153,7 +152,8 @@ call_decode(const struct seccomp_notif *req, struct call *c)
 				if (tail[i] != 0)
 					return E2BIG;
 		}
-		if (how.flags > UINT32_MAX || how.mode > 07777 || (how.resolve & ~RESOLVE_ALL) != 0 ||
+		if (how.flags > UINT32_MAX || how.mode > 07777 ||
+		    (how.resolve & ~RESOLVE_ALL) != 0 ||
 		    (how.resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) ==
 			(RESOLVE_BENEATH | RESOLVE_IN_ROOT))
 			return EINVAL;
@@ -282,7 +282,8 @@ call_decode(const struct seccomp_notif *req, struct call *c)
 		 * checks them again); RENAME_WHITEOUT needs CAP_MKNOD, which
 		 * the worker lacks, so EPERM as the kernel would say. */
 		if (req->data.nr == SYS_renameat2) {
-			if (a[4] & ~(uint64_t)(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) ||
+			if (a[4] &
+				~(uint64_t)(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) ||
 			    ((a[4] & RENAME_EXCHANGE) && (a[4] & ~(uint64_t)RENAME_EXCHANGE)))
 				return EINVAL;
 			if (a[4] & RENAME_WHITEOUT)

@@ -21,7 +21,7 @@ struct statx;
  * struct open_how). */
 struct call {
 	enum op op;
-	union op_args a;   /* flags, modes and lengths; no pointer set */
+	union op_args a; /* flags, modes and lengths; no pointer set */
 	int dirfd, dirfd2;
 	uint64_t path_addr, path2_addr;
 	int empty_ok;	   /* AT_EMPTY_PATH given */
@@ -33,7 +33,7 @@ struct call {
 	int fchmod;	   /* fchmod(2): dirfd is its descriptor, no path */
 	int wfd;	   /* inotify_add_watch(2): the worker's inotify descriptor */
 	enum { TIMES_TIMESPEC, TIMES_TIMEVAL, TIMES_UTIMBUF } times; /* OP_UTIMES */
-	int path2;	   /* a second path argument (rename, link, symlink) */
+	int path2; /* a second path argument (rename, link, symlink) */
 };
 
 /* Map the notification's system call to a call: 0, or a positive errno to

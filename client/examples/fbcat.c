@@ -49,18 +49,20 @@ main(int argc, char **argv)
 	int i, fd, status = 0;
 
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		fprintf(stderr, "usage: fbcat FILE...\n\n"
-				"Copy each FILE to standard output, opened by the broker\n"
-				"(filebroker run, or the filebroker serve daemon named by\n"
-				"FILEBROKER_SOCKET).\n");
+		fprintf(stderr,
+		    "usage: fbcat FILE...\n\n"
+		    "Copy each FILE to standard output, opened by the broker\n"
+		    "(filebroker run, or the filebroker serve daemon named by\n"
+		    "FILEBROKER_SOCKET).\n");
 		return argc < 2 ? 2 : 0;
 	}
 	for (i = 1; i < argc; i++) {
 		if ((fd = fb_open(argv[i], O_RDONLY | O_CLOEXEC)) == -1) {
 			if (errno == ENOTCONN) {
 				/* Not a problem of this file: of every one. */
-				fprintf(stderr, "fbcat: no broker: run it under filebroker run, "
-						"or set FILEBROKER_SOCKET\n");
+				fprintf(stderr,
+				    "fbcat: no broker: run it under filebroker run, "
+				    "or set FILEBROKER_SOCKET\n");
 				return 1;
 			}
 			fprintf(stderr, "fbcat: %s: %s\n", argv[i], strerror(errno));

@@ -31,7 +31,7 @@
 #endif
 
 _Static_assert(sizeof(struct stat) == sizeof(struct stat64) &&
-		   offsetof(struct stat, st_size) == offsetof(struct stat64, st_size),
+	offsetof(struct stat, st_size) == offsetof(struct stat64, st_size),
     "struct stat and struct stat64 differ: fstat64 would need its own path");
 
 int fstat64(int fd, struct stat64 *st);

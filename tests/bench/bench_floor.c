@@ -425,8 +425,8 @@ serve_notif(int listener, enum figure fig)
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) == -1)
 		return -1;
 	req = calloc(1, sz.seccomp_notif > sizeof(*req) ? sz.seccomp_notif : sizeof(*req));
-	resp = calloc(1, sz.seccomp_notif_resp > sizeof(*resp) ? sz.seccomp_notif_resp
-							      : sizeof(*resp));
+	resp = calloc(1,
+	    sz.seccomp_notif_resp > sizeof(*resp) ? sz.seccomp_notif_resp : sizeof(*resp));
 	if (req == NULL || resp == NULL)
 		return -1;
 	pfd.fd = listener;
@@ -470,10 +470,12 @@ serve_notif(int listener, enum figure fig)
 				l.iov_len = sizeof(st);
 				r.iov_base = (void *)(uintptr_t)req->data.args[2];
 				r.iov_len = sizeof(st);
-				if (process_vm_writev(req->pid, &l, 1, &r, 1, 0) != (ssize_t)sizeof(st))
+				if (process_vm_writev(req->pid, &l, 1, &r, 1, 0) !=
+				    (ssize_t)sizeof(st))
 					resp->error = -EFAULT;
 				/* The struct reached the call that asked. */
-				else if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) == -1)
+				else if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) ==
+				    -1)
 					continue;
 			}
 			ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
@@ -623,7 +625,9 @@ run_pair(const struct bench_cfg *cfg, enum figure fig, struct shared *sh, uint64
 int
 main(int argc, char **argv)
 {
-	struct bench_cfg cfg = { .iters = 10000, .runs = 5, .warmup = 1000,
+	struct bench_cfg cfg = { .iters = 10000,
+		.runs = 5,
+		.warmup = 1000,
 		.placement = BENCH_NONE };
 	struct shared *sh;
 	uint64_t server_cpu = 0, ops;
@@ -632,8 +636,9 @@ main(int argc, char **argv)
 	int fig = -1;
 
 	if (bench_parse_args(argc, argv, &cfg, NULL, NULL) == -1 || argc - optind != 2) {
-		fprintf(stderr, "usage: bench_floor [-n ITERS] [-r RUNS] [-w WARMUP] "
-				"[-p same|cross|default] FIGURE FILE\n");
+		fprintf(stderr,
+		    "usage: bench_floor [-n ITERS] [-r RUNS] [-w WARMUP] "
+		    "[-p same|cross|default] FIGURE FILE\n");
 		return 2;
 	}
 	for (i = 0; i < sizeof(figure_names) / sizeof(figure_names[0]); i++)

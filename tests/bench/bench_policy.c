@@ -73,8 +73,8 @@ gen_policy(void)
 		case 1:
 		case 2:
 		case 3: /* literal files, some right beside the benchmark's paths */
-			ADD("allow read,write /srv/proj%d/data/f%d/g%d/file%d.txt\n", proj, i, i % 7,
-			    i);
+			ADD("allow read,write /srv/proj%d/data/f%d/g%d/file%d.txt\n", proj, i,
+			    i % 7, i);
 			break;
 		case 4:
 			ADD("allow read /home/user%d/.config/app%d/settings.json\n", proj, i);

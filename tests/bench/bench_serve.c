@@ -80,8 +80,7 @@ stop_daemon(void)
 	}
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -345,8 +344,7 @@ struct result {
 	char what[32];
 };
 
-static void __attribute__((noreturn))
-worker(int readyw, int gor, int resw, double secs)
+static void __attribute__((noreturn)) worker(int readyw, int gor, int resw, double secs)
 {
 	struct result res;
 	uint64_t t0, end;
@@ -516,8 +514,7 @@ reply(int fd, char c)
  * peers (answer 'C', or 'E' and an int errno); 'b' open 2k bare sockets
  * ('B'); end of file: close everything and exit.
  */
-static void __attribute__((noreturn))
-holder(int cmd, int ans, int k)
+static void __attribute__((noreturn)) holder(int cmd, int ans, int k)
 {
 	int *fds, nfd = 0, i, fd, ch, ofd, e;
 	char c;
@@ -691,9 +688,9 @@ main(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (fb == NULL || policy == NULL || allowed == NULL || argc - optind != 1 ||
-	    secs <= 0 || runs < 1 || runs > BENCH_MAX_RUNS || idle < 1 || idle > 100000 ||
-	    loaded < 1 || loaded > MAX_WORKERS)
+	if (fb == NULL || policy == NULL || allowed == NULL || argc - optind != 1 || secs <= 0 ||
+	    runs < 1 || runs > BENCH_MAX_RUNS || idle < 1 || idle > 100000 || loaded < 1 ||
+	    loaded > MAX_WORKERS)
 		goto usage;
 	figs[0].workers = loaded;
 	figs[0].idle = idle;
@@ -736,7 +733,8 @@ main(int argc, char **argv)
 			fds1 = count_fds(daemon_pid, &nsock);
 			slab_diff(&s0, &s1, bycache_both, sizeof(bycache_both));
 			slab_diff(&s1, &s2, bycache_bare, sizeof(bycache_bare));
-			printf("{\"figure\":\"serve_memory\",\"idle_peers\":%d,\"conns_per_peer\":2,"
+			printf("{\"figure\":\"serve_memory\",\"idle_peers\":%d,\"conns_per_peer\":"
+			       "2,"
 			       "\"rss_kb_before\":%ld,\"rss_kb_after\":%ld,"
 			       "\"rss_anon_kb_before\":%ld,\"rss_anon_kb_after\":%ld,"
 			       "\"daemon_fds_before\":%d,\"daemon_fds_after\":%d,"
@@ -779,7 +777,8 @@ main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: bench_serve -b FILEBROKER -P POLICY -a ALLOWED [-d SECONDS] "
-			"[-r RUNS] [-k IDLE] [-W N,N,...] [-L N] DIR\n");
+	fprintf(stderr,
+	    "usage: bench_serve -b FILEBROKER -P POLICY -a ALLOWED [-d SECONDS] "
+	    "[-r RUNS] [-k IDLE] [-W N,N,...] [-L N] DIR\n");
 	return 2;
 }

@@ -54,8 +54,9 @@ main(int argc, char **argv)
 
 	if (bench_parse_args(argc, argv, &cfg, NULL, NULL) == -1 || argc - optind < 3 ||
 	    strcmp(argv[optind + 1], "--") != 0) {
-		fprintf(stderr, "usage: bench_spawn [-n ITERS] [-r RUNS] [-w WARMUP] NAME -- "
-				"COMMAND [ARG...]\n");
+		fprintf(stderr,
+		    "usage: bench_spawn [-n ITERS] [-r RUNS] [-w WARMUP] NAME -- "
+		    "COMMAND [ARG...]\n");
 		return 2;
 	}
 	name = argv[optind];

@@ -114,6 +114,6 @@ static const struct bench_figure figures[] = {
 int
 main(int argc, char **argv)
 {
-	return bench_worker_main("bench_transparent", figures, sizeof(figures) / sizeof(figures[0]), argc,
-	    argv, &allowed, &denied);
+	return bench_worker_main("bench_transparent", figures, sizeof(figures) / sizeof(figures[0]),
+	    argc, argv, &allowed, &denied);
 }

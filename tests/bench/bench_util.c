@@ -107,8 +107,8 @@ bench_affinity(pid_t pid, char *buf, size_t size)
 			start = i;
 		if (!in && start >= 0) {
 			if (len < size)
-				len += (size_t)snprintf(buf + len, size - len, "%s%d", len ? "," : "",
-				    start);
+				len += (size_t)snprintf(buf + len, size - len, "%s%d",
+				    len ? "," : "", start);
 			if (i - 1 > start && len < size)
 				len += (size_t)snprintf(buf + len, size - len, "-%d", i - 1);
 			start = -1;
@@ -201,7 +201,8 @@ bench_emit(FILE *f, const char *figure, const struct bench_cfg *cfg, const doubl
 {
 	int i;
 
-	fprintf(f, "{\"figure\":\"%s\",\"placement\":\"%s\",\"iters\":%ld,\"warmup\":%ld,\"runs_ns\":[",
+	fprintf(f,
+	    "{\"figure\":\"%s\",\"placement\":\"%s\",\"iters\":%ld,\"warmup\":%ld,\"runs_ns\":[",
 	    figure, bench_placement_name(cfg->placement), cfg->iters, cfg->warmup);
 	for (i = 0; i < nruns; i++)
 		fprintf(f, "%s%.1f", i ? "," : "", runs_ns[i]);
@@ -259,7 +260,9 @@ int
 bench_worker_main(const char *prog, const struct bench_figure *figs, size_t nfigs, int argc,
     char **argv, const char **allowed, const char **denied)
 {
-	struct bench_cfg cfg = { .iters = 2000, .runs = 5, .warmup = 500,
+	struct bench_cfg cfg = { .iters = 2000,
+		.runs = 5,
+		.warmup = 500,
 		.placement = BENCH_DEFAULT };
 	static double runs_ns[BENCH_FIGS_MAX][BENCH_MAX_RUNS];
 	uint64_t wcpu[BENCH_FIGS_MAX] = { 0 }, t0, c0;
@@ -276,8 +279,9 @@ bench_worker_main(const char *prog, const struct bench_figure *figs, size_t nfig
 	nfig = nfigs;
 	progname = prog;
 	if (bench_parse_args(argc, argv, &cfg, "o:", choose) == -1 || argc - optind != 2) {
-		fprintf(stderr, "usage: %s [-n ITERS] [-r RUNS] [-w WARMUP] "
-				"[-p same|cross|default] [-o FIGURE,...] ALLOWED DENIED\n",
+		fprintf(stderr,
+		    "usage: %s [-n ITERS] [-r RUNS] [-w WARMUP] "
+		    "[-p same|cross|default] [-o FIGURE,...] ALLOWED DENIED\n",
 		    prog);
 		return 2;
 	}

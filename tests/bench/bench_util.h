@@ -101,7 +101,7 @@ struct bench_figure {
  * figure (a batched one with "batch":N; its runs_ns are per operation).  *allowed and *denied are set before any figure runs.  prog names
  * the program in messages.  Returns the exit status.
  */
-int bench_worker_main(const char *prog, const struct bench_figure *figs, size_t nfigs,
-    int argc, char **argv, const char **allowed, const char **denied);
+int bench_worker_main(const char *prog, const struct bench_figure *figs, size_t nfigs, int argc,
+    char **argv, const char **allowed, const char **denied);
 
 #endif

@@ -143,7 +143,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (hdr[4] & 0x80)
 		ev.when.tv_sec = -ev.when.tv_sec * 1000;
 	ev.when.tv_nsec = (long)(((uint32_t)hdr[5] << 24 | (uint32_t)hdr[6] << 16 |
-				     (uint32_t)hdr[7] << 8 | hdr[8]) % 1100000000u);
+				     (uint32_t)hdr[7] << 8 | hdr[8]) %
+	    1100000000u);
 	memcpy(&ev.pid, hdr + 9, 2);
 	memcpy(&ev.tid, hdr + 11, 2);
 	memcpy(&ev.uid, hdr + 13, 4);

@@ -39,8 +39,9 @@ static char buf[AUDIT_RECORD_MAX + 2];
 static void
 check_in_store(const char *s)
 {
-	if (s != NULL && (s < store || s >= store + sizeof(store) ||
-			     memchr(s, '\0', (size_t)(store + sizeof(store) - s)) == NULL))
+	if (s != NULL &&
+	    (s < store || s >= store + sizeof(store) ||
+		memchr(s, '\0', (size_t)(store + sizeof(store) - s)) == NULL))
 		abort();
 }
 
@@ -131,8 +132,10 @@ stream(const uint8_t *data, size_t size)
 {
 	struct stream_seen s = { 0 };
 	struct both b = { &s, NULL, 0 };
-	struct audit_read_cb cb = { .record = both_record, .unreadable = both_unreadable,
-		.line = both_line, .arg = &b };
+	struct audit_read_cb cb = { .record = both_record,
+		.unreadable = both_unreadable,
+		.line = both_line,
+		.arg = &b };
 	struct audit_verify_result res;
 	struct audit_read_stats st;
 	FILE *f;
@@ -278,7 +281,8 @@ round_trip(const uint8_t *data, size_t size)
 	if (hdr[4] & 0x80)
 		ev.when.tv_sec = -ev.when.tv_sec * 1000;
 	ev.when.tv_nsec = (long)(((uint32_t)hdr[5] << 24 | (uint32_t)hdr[6] << 16 |
-				     (uint32_t)hdr[7] << 8 | hdr[8]) % 1100000000u);
+				     (uint32_t)hdr[7] << 8 | hdr[8]) %
+	    1100000000u);
 	memcpy(&ev.pid, hdr + 9, 2);
 	memcpy(&ev.tid, hdr + 11, 2);
 	memcpy(&ev.uid, hdr + 13, 4);
@@ -322,11 +326,11 @@ round_trip(const uint8_t *data, size_t size)
 	if (ev.err == 0 ? r.err != 0 : ev.err <= 4095 && r.err != ev.err)
 		abort();
 	if (ev.rule == NULL ? r.decision != AUDIT_ERROR :
-	    ev.allowed	    ? r.decision != AUDIT_ALLOW :
+		ev.allowed  ? r.decision != AUDIT_ALLOW :
 			      r.decision != (ev.waived ? AUDIT_WOULD_DENY : AUDIT_DENY))
 		abort();
-	if (r.has_time && (r.when.tv_sec != ev.when.tv_sec ||
-			      r.when.tv_nsec != ev.when.tv_nsec / 1000 * 1000))
+	if (r.has_time &&
+	    (r.when.tv_sec != ev.when.tv_sec || r.when.tv_nsec != ev.when.tv_nsec / 1000 * 1000))
 		abort();
 	same(ev.path, r.path);
 	same(ev.canon, r.canon);

@@ -47,9 +47,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #ifndef FUZZ_CONN_GENERATE
 #include "audit.h"
+#include "loop.h"
 #include "ops.h"
 #include "policy.h"
-#include "loop.h"
 
 static struct session s;
 static struct server *sv;
@@ -156,8 +156,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* A well-formed request with the descriptors its type carries gets
 	 * exactly one reply. */
 	valid = (unsigned)nfd == proto_request_nfds(proto_peek_type(data, size)) &&
-	    (proto_peek_type(data, size) == FB_MSG_OPENV ? proto_decode_openv(data, size, &v, &why)
-							 : proto_decode_request(data, size, &q, &why)) == 0;
+	    (proto_peek_type(data, size) == FB_MSG_OPENV ?
+		    proto_decode_openv(data, size, &v, &why) :
+		    proto_decode_request(data, size, &q, &why)) == 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
 		abort();
 	if (server_add_conn(sv, sp[0]) == -1)
@@ -214,8 +215,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * descriptors it says it carries. */
 		replies++;
 		if (proto_decode_reply(reply, (size_t)len, &rep, &why) == -1 || rep.nfds != nrx) {
-			fprintf(stderr, "fuzz_conn: a reply the client refuses: %s, %u descriptors "
-					"said, %zu came\n",
+			fprintf(stderr,
+			    "fuzz_conn: a reply the client refuses: %s, %u descriptors "
+			    "said, %zu came\n",
 			    why != NULL ? why : "ok", rep.nfds, nrx);
 			abort();
 		}

@@ -40,8 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_RECORDS 256
 #define MAX_PATH_BYTES (PATH_MAX - 1)
 
-static const char *const ops[] = { "open", "mkdir", "stat", "link", "rename", "unlink",
-	"readdir", "chmod", "symlink", "exec" };
+static const char *const ops[] = { "open", "mkdir", "stat", "link", "rename", "unlink", "readdir",
+	"chmod", "symlink", "exec" };
 static const char *const flagsets[] = { NULL, "O_RDONLY", "O_WRONLY|O_CREAT|O_TRUNC",
 	"O_RDWR|O_CREAT", "O_WRONLY|O_APPEND|O_CREAT", "O_RDONLY|O_CREAT", "O_WRONLY|O_CREAT" };
 static const enum audit_decision decisions[] = { AUDIT_ALLOW, AUDIT_WOULD_DENY, AUDIT_DENY,
@@ -261,7 +261,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct audit_rec *r = &recs[n++];
 
 		memset(r, 0, sizeof(*r));
-		snprintf(r->op, sizeof(r->op), "%s", ops[byte(&rd) % (sizeof(ops) / sizeof(ops[0]))]);
+		snprintf(r->op, sizeof(r->op), "%s",
+		    ops[byte(&rd) % (sizeof(ops) / sizeof(ops[0]))]);
 		b = byte(&rd);
 		r->decision = decisions[b % (sizeof(decisions) / sizeof(decisions[0]))];
 		r->err = (b & 0x80) ? EEXIST : (b & 0x40) ? ENOENT : 0;

@@ -84,7 +84,8 @@ main(int argc, char **argv)
 		{ "stat", SYS_stat, { 0x1000, 0x3000 } },
 		{ "lstat", SYS_lstat, { 0x1000, 0x3000 } },
 		{ "newfstatat", SYS_newfstatat, { 3, 0x1000, 0x3000, AT_EMPTY_PATH } },
-		{ "statx", SYS_statx, { (uint64_t)AT_FDCWD, 0x1000, AT_SYMLINK_NOFOLLOW, 0x7ff, 0x3000 } },
+		{ "statx", SYS_statx,
+		    { (uint64_t)AT_FDCWD, 0x1000, AT_SYMLINK_NOFOLLOW, 0x7ff, 0x3000 } },
 		{ "access", SYS_access, { 0x1000, 4 } },
 		{ "faccessat2", SYS_faccessat2, { (uint64_t)AT_FDCWD, 0x1000, 2, 0x200 } },
 		{ "readlinkat", SYS_readlinkat, { (uint64_t)AT_FDCWD, 0x1000, 0x3000, 4096 } },
@@ -120,8 +121,8 @@ main(int argc, char **argv)
 		memcpy(buf, &nr, 2);
 		memcpy(buf + 2, seeds[i].a, sizeof(seeds[i].a));
 		snprintf(path, sizeof(path), "%s/%s", argv[1], seeds[i].name);
-		if ((f = fopen(path, "wb")) == NULL || fwrite(buf, 1, sizeof(buf), f) != sizeof(buf) ||
-		    fclose(f) != 0) {
+		if ((f = fopen(path, "wb")) == NULL ||
+		    fwrite(buf, 1, sizeof(buf), f) != sizeof(buf) || fclose(f) != 0) {
 			perror(path);
 			return 1;
 		}

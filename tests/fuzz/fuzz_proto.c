@@ -58,8 +58,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    proto_peek_type(data, size) != FB_MSG_OPENV)
 			abort();
 		for (i = 0; i < v.count; i++)
-			if (v.ent[i].path < v.names ||
-			    v.ent[i].path >= v.names + sizeof(v.names) ||
+			if (v.ent[i].path < v.names || v.ent[i].path >= v.names + sizeof(v.names) ||
 			    strnlen(v.ent[i].path, FB_PATH_MAX) >= FB_PATH_MAX)
 				abort();
 		n = proto_encode_openv(&v, out, sizeof(out));

@@ -47,10 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char *const folders[] = { "d", "d/sub", "d/sub/deeper", "e", "e/x" };
 static const char *const files[] = { "f", "d/f", "d/sub/g", "e/x/h" };
 static const char *const links[][2] = {
-	{ "rel", "d" },		  /* relative, to a folder */
-	{ "abs", "/d/sub" },	  /* absolute: the tree's root */
-	{ "tofile", "d/f" },	  /* to a file */
-	{ "up", ".." },		  /* above the top: the top */
+	{ "rel", "d" },		       /* relative, to a folder */
+	{ "abs", "/d/sub" },	       /* absolute: the tree's root */
+	{ "tofile", "d/f" },	       /* to a file */
+	{ "up", ".." },		       /* above the top: the top */
 	{ "d/sub/back", "../../rel" }, /* .. then another link */
 	{ "d/sub/root", "/" },
 	{ "d/here", "." },
@@ -104,8 +104,8 @@ make_tree(void)
 		if (mkdirat(rootfd, folders[i], 0755) == -1)
 			abort();
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		if ((fd = openat(rootfd, files[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) ==
-		    -1)
+		if ((fd = openat(rootfd, files[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			 0644)) == -1)
 			abort();
 		close(fd);
 	}

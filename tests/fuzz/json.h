@@ -186,6 +186,7 @@ json_string(struct json_in *in, char **s, unsigned char **esc, size_t *len)
 		if (in->p >= in->end)
 			goto bad;
 		switch (*in->p++) {
+		/* clang-format off */
 		case '"': out[n++] = '"'; break;
 		case '\\': out[n++] = '\\'; break;
 		case '/': out[n++] = '/'; break;
@@ -194,6 +195,7 @@ json_string(struct json_in *in, char **s, unsigned char **esc, size_t *len)
 		case 'n': out[n++] = '\n'; break;
 		case 'r': out[n++] = '\r'; break;
 		case 't': out[n++] = '\t'; break;
+		/* clang-format on */
 		case 'u':
 			if (json_hex4(in, &cp) == -1)
 				goto bad;

@@ -59,11 +59,11 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
-#include <sys/mman.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -349,7 +349,10 @@ mode_channels(long n, const char *path)
 		s2 = c != -1 ? serving(c, path) : "DEAD";
 	}
 	printf("channels: %ld granted, then %s; serving: %s %s\n", k,
-	    k == n ? "none refused" : e > 0 ? ename(e) : "connection lost", s1, s2);
+	    k == n    ? "none refused" :
+		e > 0 ? ename(e) :
+			"connection lost",
+	    s1, s2);
 	return 0;
 }
 

@@ -89,6 +89,7 @@ main(int argc, char **argv)
 		nseen++;
 	printf("concurrent %s\nseen %d\ncpu/wall %.2f\n", atomic_load(&concurrent) ? "yes" : "no",
 	    nseen,
-	    (double)(now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0) / (double)(now_ns(CLOCK_MONOTONIC) - w0));
+	    (double)(now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0) /
+		(double)(now_ns(CLOCK_MONOTONIC) - w0));
 	return 0;
 }

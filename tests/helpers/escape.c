@@ -168,12 +168,12 @@ expect_ok(const char *what, long rc, int err)
 	}
 }
 
-#define WORKS(what, call)                             \
-	do {                                          \
-		long rc_;                             \
-		errno = 0;                            \
-		rc_ = (long)(call);                   \
-		expect_ok((what), rc_, errno);        \
+#define WORKS(what, call) \
+	do { \
+		long rc_; \
+		errno = 0; \
+		rc_ = (long)(call); \
+		expect_ok((what), rc_, errno); \
 	} while (0)
 
 /* Run fn in a forked child; returns its wait status. */
@@ -206,8 +206,8 @@ expect_kill(enum native n, const char *what, void (*fn)(void))
 	char text[64], outcome[96];
 	int st = in_child(fn), held = st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS;
 
-	snprintf(outcome, sizeof(outcome), "%s%s", held ? "" : "not killed by SIGSYS: ",
-	    status_text(st, text, sizeof(text)));
+	snprintf(outcome, sizeof(outcome), "%s%s",
+	    held ? "" : "not killed by SIGSYS: ", status_text(st, text, sizeof(text)));
 	verdict(n, what, held, outcome);
 }
 
@@ -219,15 +219,14 @@ expect_child_fails(enum native n, const char *what, void (*fn)(void))
 	char text[64], outcome[96];
 	int st = in_child(fn), held;
 
-	held = st != -1 && (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 200 &&
-						       WEXITSTATUS(st) != 0));
-	snprintf(outcome, sizeof(outcome), "%s%s", held ? "" : "succeeded: ",
-	    status_text(st, text, sizeof(text)));
+	held = st != -1 &&
+	    (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 200 && WEXITSTATUS(st) != 0));
+	snprintf(outcome, sizeof(outcome), "%s%s",
+	    held ? "" : "succeeded: ", status_text(st, text, sizeof(text)));
 	verdict(n, what, held, outcome);
 }
 
-static void __attribute__((noreturn))
-native_forced_fault(void)
+static void __attribute__((noreturn)) native_forced_fault(void)
 {
 	signal(SIGSEGV, SIG_DFL);
 	raise(SIGSEGV);
@@ -262,7 +261,8 @@ native_probe_all(void)
 			for (known = 0, n = NATIVE_ANY + 1; n < NATIVE_COUNT; n++)
 				known |= strcmp(native_probes[n].key, k) == 0;
 			if (!known) {
-				fprintf(stderr, "escape: FB_ESCAPE_NATIVE_FAIL: no probe \"%s\"\n", k);
+				fprintf(stderr, "escape: FB_ESCAPE_NATIVE_FAIL: no probe \"%s\"\n",
+				    k);
 				return -1;
 			}
 		}
@@ -277,7 +277,8 @@ native_probe_all(void)
 		else
 			status_text(st, text, sizeof(text));
 		snprintf(native_why[n], sizeof(native_why[n]), "unsandboxed, %s %s%s",
-		    native_probes[n].what, text, forced ? " (forced by FB_ESCAPE_NATIVE_FAIL)" : "");
+		    native_probes[n].what, text,
+		    forced ? " (forced by FB_ESCAPE_NATIVE_FAIL)" : "");
 		printf("info escape: the machine cannot make %s: %s\n", native_probes[n].what,
 		    native_why[n]);
 	}
@@ -348,8 +349,7 @@ positive_checks(void)
 
 /* The worker: set up the attacks that need a clean process, enter the
  * sandbox, attack.  Never returns. */
-static void __attribute__((noreturn))
-worker(const char *pty_slave)
+static void __attribute__((noreturn)) worker(const char *pty_slave)
 {
 	const char *exec_paths[] = { busybox, NULL };
 	struct fb_sandbox sb;
@@ -505,7 +505,8 @@ broker_checks(int abs_l, int path_l, int tcp_l)
 	struct stat st;
 	int fd;
 
-	TRY("a connection reached the broker's abstract socket", accept4(abs_l, NULL, NULL, SOCK_CLOEXEC));
+	TRY("a connection reached the broker's abstract socket",
+	    accept4(abs_l, NULL, NULL, SOCK_CLOEXEC));
 	TRY("a connection reached the pathname socket", accept4(path_l, NULL, NULL, SOCK_CLOEXEC));
 	TRY("a connection reached the TCP listener", accept4(tcp_l, NULL, NULL, SOCK_CLOEXEC));
 	attempts++;
@@ -552,8 +553,8 @@ probe(void)
 	}
 	printf("landlock_abi=%d errata=%d seccomp_filter=%d notify=%d wait_killable=%d "
 	       "addfd_send=%d\n",
-	    s.landlock_abi, s.landlock_errata, s.seccomp_filter, s.seccomp_notify,
-	    s.wait_killable, s.addfd_send);
+	    s.landlock_abi, s.landlock_errata, s.seccomp_filter, s.seccomp_notify, s.wait_killable,
+	    s.addfd_send);
 	if (!s.seccomp_filter)
 		printf("missing: seccomp filters\n");
 	else if (s.landlock_abi < 6)
@@ -569,8 +570,8 @@ static void
 cleanup_scratch(void)
 {
 	char p[160];
-	static const char *const names[] = { "created", "dir", "renamed", "link", "fifo",
-		"victim", "sock" };
+	static const char *const names[] = { "created", "dir", "renamed", "link", "fifo", "victim",
+		"sock" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -656,7 +657,8 @@ main(int argc, char **argv)
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path + 1, abstract_name, strlen(abstract_name));
 	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(abstract_name));
-	if (abs_l == -1 || bind(abs_l, (struct sockaddr *)&sun, len) == -1 || listen(abs_l, 4) == -1) {
+	if (abs_l == -1 || bind(abs_l, (struct sockaddr *)&sun, len) == -1 ||
+	    listen(abs_l, 4) == -1) {
 		perror("escape: abstract socket");
 		return 3;
 	}
@@ -679,7 +681,8 @@ main(int argc, char **argv)
 	tcp_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	len = sizeof(tcp_addr);
 	if (tcp_l == -1 || bind(tcp_l, (struct sockaddr *)&tcp_addr, len) == -1 ||
-	    listen(tcp_l, 4) == -1 || getsockname(tcp_l, (struct sockaddr *)&tcp_addr, &len) == -1) {
+	    listen(tcp_l, 4) == -1 ||
+	    getsockname(tcp_l, (struct sockaddr *)&tcp_addr, &len) == -1) {
 		perror("escape: TCP listener");
 		return 3;
 	}

@@ -105,7 +105,7 @@ call(const char *op, const char *p)
 
 #define OPEN(name, flags) \
 	if (strcmp(op, name) == 0) \
-		return sys_open(p, flags)
+	return sys_open(p, flags)
 	OPEN("open-r", O_RDONLY);
 	OPEN("open-nofollow", O_RDONLY | O_NOFOLLOW);
 	OPEN("open-dir", O_RDONLY | O_DIRECTORY);
@@ -120,7 +120,8 @@ call(const char *op, const char *p)
 	OPEN("open-nofollow-w", O_WRONLY | O_NOFOLLOW);
 #undef OPEN
 	if (strcmp(op, "open-slash") == 0)
-		return lib ? (fb_open(slash(p), O_RDONLY) == -1 ? -1 : 0) : sys_open(slash(p), O_RDONLY);
+		return lib ? (fb_open(slash(p), O_RDONLY) == -1 ? -1 : 0) :
+			     sys_open(slash(p), O_RDONLY);
 	if (strcmp(op, "open-creat-slash") == 0)
 		return sys_open(slash(p), O_WRONLY | O_CREAT);
 	if (strcmp(op, "stat") == 0)
@@ -134,8 +135,10 @@ call(const char *op, const char *p)
 	if (strcmp(op, "access-rw") == 0)
 		return lib ? fb_access(p, R_OK | W_OK) : access(p, R_OK | W_OK);
 	if (strcmp(op, "readlink") == 0)
-		return (lib ? fb_readlink(p, buf, sizeof(buf)) : readlink(p, buf, sizeof(buf))) < 0
-		    ? -1 : 0;
+		return (lib ? fb_readlink(p, buf, sizeof(buf)) : readlink(p, buf, sizeof(buf))) <
+			0 ?
+		    -1 :
+		    0;
 	if (strcmp(op, "mkdir") == 0)
 		return lib ? fb_mkdir(p, 0700) : mkdir(p, 0700);
 	if (strcmp(op, "unlink") == 0)
@@ -190,6 +193,7 @@ call(const char *op, const char *p)
 	return -2;
 }
 
+/* clang-format off */
 static const char *const table[] = {
 	"open-r", "open-nofollow", "open-dir", "open-nofollow-dir", "open-w", "open-rw",
 	"open-trunc", "open-append", "open-creat", "open-creat-r", "open-excl", "open-nofollow-w",
@@ -199,6 +203,7 @@ static const char *const table[] = {
 	"utimes-nofollow", "truncate", "statfs", "watch", "watch-onlydir", "openat2-noxdev",
 	"openat2-nosymlinks", "openat2-nomagic",
 };
+/* clang-format on */
 
 /* The second names the table's calls use: a file the worker owns. */
 static void
@@ -388,9 +393,11 @@ main(int argc, char **argv)
 			say(op, a, r, r == 0 ? buf : NULL);
 			i++;
 		} else if (b != NULL && (strcmp(op, "mkdirs") == 0 || strcmp(op, "renames") == 0)) {
-			loops(op, atol(a), b, strcmp(op, "renames") == 0 && i + 3 < argc ? argv[i + 3] : b);
+			loops(op, atol(a), b,
+			    strcmp(op, "renames") == 0 && i + 3 < argc ? argv[i + 3] : b);
 			i += strcmp(op, "renames") == 0 ? 3 : 2;
-		} else if (b != NULL && (strcmp(op, "rename") == 0 || strcmp(op, "exchange") == 0)) {
+		} else if (b != NULL &&
+		    (strcmp(op, "rename") == 0 || strcmp(op, "exchange") == 0)) {
 			if (strcmp(op, "rename") == 0)
 				r = lib ? fb_rename(a, b) : rename(a, b);
 			else
@@ -399,8 +406,8 @@ main(int argc, char **argv)
 			i += 2;
 		} else if (b != NULL && (strcmp(op, "write") == 0 || strcmp(op, "create") == 0)) {
 			r = do_write(a, b,
-			    strcmp(op, "write") == 0 ? O_WRONLY | O_TRUNC
-						     : O_WRONLY | O_CREAT | O_EXCL);
+			    strcmp(op, "write") == 0 ? O_WRONLY | O_TRUNC :
+						       O_WRONLY | O_CREAT | O_EXCL);
 			say(op, a, r, NULL);
 			i += 2;
 		} else {

@@ -304,7 +304,8 @@ flood(int count, const char *path)
 		/* The socket buffer holds only so many; read what came back
 		 * when it is full, as a pipelining client would. */
 		while (got < i && recv_reply(ch, buf, &fd, 0) > 0) {
-			if (proto_decode_reply(buf, FB_MSG_MAX, &rep, &why) == 0 && rep.id != (uint32_t)got)
+			if (proto_decode_reply(buf, FB_MSG_MAX, &rep, &why) == 0 &&
+			    rep.id != (uint32_t)got)
 				inorder = 0;
 			got++;
 		}
@@ -373,9 +374,8 @@ floodv(int count, uint32_t k, const char *path)
 	for (i = 0; i < sent; i++) {
 		if ((n = recv_replyv(ch, buf, &nfds, &ncmsg, 5000)) <= 0)
 			break;
-		if (proto_decode_reply(buf, (size_t)n, &rep, &why) != 0 ||
-		    rep.id != (uint32_t)i || rep.count != k || rep.nfds != k ||
-		    nfds != (int)k || ncmsg != 1)
+		if (proto_decode_reply(buf, (size_t)n, &rep, &why) != 0 || rep.id != (uint32_t)i ||
+		    rep.count != k || rep.nfds != k || nfds != (int)k || ncmsg != 1)
 			ok = 0;
 		got++;
 	}
@@ -439,8 +439,9 @@ main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 3) {
-		fprintf(stderr, "usage: fbraw violations|flood N|noread N|floodv N K|noreadv N K|"
-				"hoardv C N K|midexit ... PATH\n");
+		fprintf(stderr,
+		    "usage: fbraw violations|flood N|noread N|floodv N K|noreadv N K|"
+		    "hoardv C N K|midexit ... PATH\n");
 		return 2;
 	}
 	if (env != NULL)
@@ -472,7 +473,8 @@ main(int argc, char **argv)
 		noreadv(atoi(argv[2]), (uint32_t)atoi(argv[3]), argv[4]);
 	else if (strcmp(argv[1], "hoardv") == 0 && argc > 6 && atoi(argv[4]) >= 1 &&
 	    atoi(argv[4]) <= FB_OPENV_MAX)
-		hoardv(atoi(argv[2]), atoi(argv[3]), (uint32_t)atoi(argv[4]), argv[5], atoi(argv[6]));
+		hoardv(atoi(argv[2]), atoi(argv[3]), (uint32_t)atoi(argv[4]), argv[5],
+		    atoi(argv[6]));
 	else if (strcmp(argv[1], "midexit") == 0) {
 		n = encode(FB_MSG_OPEN, 1, argv[2], buf);
 		send(bootstrap, buf, (size_t)n, MSG_NOSIGNAL);

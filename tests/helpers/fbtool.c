@@ -82,11 +82,11 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -222,11 +222,13 @@ do_at(const char *op, const char *dir, const char *rel, const char *flags)
 static const char *
 type_of(mode_t m)
 {
-	return S_ISREG(m) ? "file" : S_ISDIR(m) ? "dir" : S_ISLNK(m) ? "symlink"
-	    : S_ISFIFO(m)		? "fifo"
-	    : S_ISCHR(m)		? "chardev"
-	    : S_ISSOCK(m)		? "socket"
-					: "other";
+	return S_ISREG(m) ? "file" :
+	    S_ISDIR(m)	  ? "dir" :
+	    S_ISLNK(m)	  ? "symlink" :
+	    S_ISFIFO(m)	  ? "fifo" :
+	    S_ISCHR(m)	  ? "chardev" :
+	    S_ISSOCK(m)	  ? "socket" :
+			    "other";
 }
 
 static int
@@ -530,8 +532,8 @@ do_ident(const char *op, const char *how)
 	char buf[4096], link[64], *p;
 	ssize_t n, l;
 
-	fd = raw ? open("/proc/self/status", O_RDONLY | O_CLOEXEC)
-		 : fb_open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	fd = raw ? open("/proc/self/status", O_RDONLY | O_CLOEXEC) :
+		   fb_open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	if (fd == -1) {
 		fail(op, "/proc/self/status");
 		return;
@@ -539,8 +541,8 @@ do_ident(const char *op, const char *how)
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
-	l = raw ? readlink("/proc/self", link, sizeof(link) - 1)
-		: fb_readlink("/proc/self", link, sizeof(link) - 1);
+	l = raw ? readlink("/proc/self", link, sizeof(link) - 1) :
+		  fb_readlink("/proc/self", link, sizeof(link) - 1);
 	if (l == -1) {
 		fail(op, "/proc/self");
 		return;
@@ -586,12 +588,12 @@ run_op(int argc, char **argv)
 	int mode;
 	const char *m;
 
-#define NEED(k)                                                    \
-	do {                                                       \
-		if (argc < (k) + 1) {                              \
+#define NEED(k) \
+	do { \
+		if (argc < (k) + 1) { \
 			fprintf(stderr, "fbtool: %s: arguments\n", op); \
-			exit(2);                                   \
-		}                                                  \
+			exit(2); \
+		} \
 	} while (0)
 
 	if (strcmp(op, "read") == 0) {
@@ -681,9 +683,9 @@ run_op(int argc, char **argv)
 	} else if (strcmp(op, "chmod") == 0 || strcmp(op, "truncate") == 0 ||
 	    strcmp(op, "symlink") == 0) {
 		NEED(2);
-		if ((op[0] == 'c'   ? fb_chmod(path, (mode_t)strtol(argv[2], NULL, 8))
-			: op[0] == 't' ? fb_truncate(path, (off_t)strtoll(argv[2], NULL, 10))
-				       : fb_symlink(argv[2], path)) == -1)
+		if ((op[0] == 'c'	 ? fb_chmod(path, (mode_t)strtol(argv[2], NULL, 8)) :
+			    op[0] == 't' ? fb_truncate(path, (off_t)strtoll(argv[2], NULL, 10)) :
+					   fb_symlink(argv[2], path)) == -1)
 			fail(op, path);
 		else
 			printf("%s %s: ok\n", op, path);
@@ -722,7 +724,8 @@ run_op(int argc, char **argv)
 		if (e != 0) {
 			errno = e;
 			fail(op, path);
-		} else if (waitpid(pid, &wst, 0) == -1 || !WIFEXITED(wst) || WEXITSTATUS(wst) != 0) {
+		} else if (waitpid(pid, &wst, 0) == -1 || !WIFEXITED(wst) ||
+		    WEXITSTATUS(wst) != 0) {
 			printf("%s %s: child failed\n", op, path);
 			failed = 1;
 		} else

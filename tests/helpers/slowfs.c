@@ -63,17 +63,17 @@
 
 #include <linux/fuse.h>
 
-#define SLOWFS_MAXWRITE		4096
-#define SLOWFS_POLL_MS		10
-#define SLOWFS_EXIT_SKIP	77
+#define SLOWFS_MAXWRITE 4096
+#define SLOWFS_POLL_MS 10
+#define SLOWFS_EXIT_SKIP 77
 
 struct slowfs_node {
-	uint64_t	 ino;		/* also the FUSE node id */
-	uint64_t	 parent;
-	const char	*name;
-	uint32_t	 mode;
-	const char	*data;		/* contents of a regular file */
-	int		 slow;		/* its LOOKUP waits for the gate */
+	uint64_t ino; /* also the FUSE node id */
+	uint64_t parent;
+	const char *name;
+	uint32_t mode;
+	const char *data; /* contents of a regular file */
+	int slow;	  /* its LOOKUP waits for the gate */
 };
 
 /* Row i holds inode i + 1; the root is its own parent. */
@@ -89,27 +89,27 @@ static const struct slowfs_node slowfs_nodes[] = {
 	{ 9, 6, "sub", S_IFDIR | 0755, NULL, 0 },
 	{ 10, 9, "deep.key", S_IFREG | 0644, "TOPSECRET-key\n", 0 },
 };
-#define SLOWFS_NNODES	(sizeof(slowfs_nodes) / sizeof(slowfs_nodes[0]))
+#define SLOWFS_NNODES (sizeof(slowfs_nodes) / sizeof(slowfs_nodes[0]))
 
 /* A held LOOKUP: its request and the node to answer it with. */
 struct slowfs_pending {
-	uint64_t			 unique;
-	const struct slowfs_node	*node;
+	uint64_t unique;
+	const struct slowfs_node *node;
 };
 
-static int			 slowfs_fd = -1;
-static uint32_t			 slowfs_minor;	/* negotiated in FUSE_INIT */
-static int			 slowfs_verbose;
-static int			 slowfs_fold;	/* -i: lookups fold case */
-static int			 slowfs_gone;	/* the connection ended */
-static int			 slowfs_gate_open;
-static const char		*slowfs_mnt;	/* set once mounted */
-static const char		*slowfs_gate;
-static char			 slowfs_waiting[4096];
-static char			 slowfs_waiting_tmp[4096];
-static struct slowfs_pending	*slowfs_pend;
-static size_t			 slowfs_npend, slowfs_cappend;
-static time_t			 slowfs_start;
+static int slowfs_fd = -1;
+static uint32_t slowfs_minor; /* negotiated in FUSE_INIT */
+static int slowfs_verbose;
+static int slowfs_fold; /* -i: lookups fold case */
+static int slowfs_gone; /* the connection ended */
+static int slowfs_gate_open;
+static const char *slowfs_mnt; /* set once mounted */
+static const char *slowfs_gate;
+static char slowfs_waiting[4096];
+static char slowfs_waiting_tmp[4096];
+static struct slowfs_pending *slowfs_pend;
+static size_t slowfs_npend, slowfs_cappend;
+static time_t slowfs_start;
 
 static void __attribute__((format(printf, 2, 0)))
 slowfs_vlog(int errnum, const char *fmt, va_list ap)
@@ -121,8 +121,7 @@ slowfs_vlog(int errnum, const char *fmt, va_list ap)
 	fprintf(stderr, "\n");
 }
 
-static void __attribute__((format(printf, 1, 2)))
-slowfs_warn(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2))) slowfs_warn(const char *fmt, ...)
 {
 	int e = errno;
 	va_list ap;
@@ -132,8 +131,7 @@ slowfs_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
-static void __attribute__((format(printf, 1, 2)))
-slowfs_warnx(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2))) slowfs_warnx(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -142,8 +140,7 @@ slowfs_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
-static void __attribute__((format(printf, 1, 2)))
-slowfs_debug(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2))) slowfs_debug(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -158,20 +155,17 @@ slowfs_debug(const char *fmt, ...)
  * Once slowfs dies its mount fails every access with ENOTCONN until it is
  * unmounted: detach it, so that a failed test leaves no dead mount behind.
  */
-static void __attribute__((noreturn))
-slowfs_exit(int status)
+static void __attribute__((noreturn)) slowfs_exit(int status)
 {
-	if (slowfs_mnt != NULL && umount2(slowfs_mnt, MNT_DETACH) == -1 &&
-	    errno != EINVAL && errno != ENOENT)
-		slowfs_warn("umount2 %s", slowfs_mnt);
-	if (slowfs_waiting[0] != '\0' && unlink(slowfs_waiting) == -1 &&
+	if (slowfs_mnt != NULL && umount2(slowfs_mnt, MNT_DETACH) == -1 && errno != EINVAL &&
 	    errno != ENOENT)
+		slowfs_warn("umount2 %s", slowfs_mnt);
+	if (slowfs_waiting[0] != '\0' && unlink(slowfs_waiting) == -1 && errno != ENOENT)
 		slowfs_warn("unlink %s", slowfs_waiting);
 	exit(status);
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-slowfs_fatal(const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 1, 2))) slowfs_fatal(const char *fmt, ...)
 {
 	int e = errno;
 	va_list ap;
@@ -182,8 +176,7 @@ slowfs_fatal(const char *fmt, ...)
 	slowfs_exit(1);
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-slowfs_fatalx(const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 1, 2))) slowfs_fatalx(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -218,8 +211,7 @@ slowfs_casefold(const char *name, char *out, size_t size)
 			out[o++] = 'k';
 			name += 3;
 		} else {
-			out[o++] = (char)(*name >= 'A' && *name <= 'Z' ?
-			    *name - 'A' + 'a' : *name);
+			out[o++] = (char)(*name >= 'A' && *name <= 'Z' ? *name - 'A' + 'a' : *name);
 			name++;
 		}
 	}
@@ -244,8 +236,7 @@ slowfs_child(uint64_t parent, const char *name)
 	size_t i;
 
 	for (i = 0; i < SLOWFS_NNODES; i++)
-		if (slowfs_nodes[i].ino != parent &&
-		    slowfs_nodes[i].parent == parent &&
+		if (slowfs_nodes[i].ino != parent && slowfs_nodes[i].parent == parent &&
 		    slowfs_same(slowfs_nodes[i].name, name))
 			return &slowfs_nodes[i];
 	return NULL;
@@ -256,8 +247,7 @@ slowfs_child(uint64_t parent, const char *name)
  * children in table order.  Returns NULL past the end.
  */
 static const char *
-slowfs_dirent(const struct slowfs_node *dir, uint64_t idx, uint64_t *ino,
-    uint32_t *mode)
+slowfs_dirent(const struct slowfs_node *dir, uint64_t idx, uint64_t *ino, uint32_t *mode)
 {
 	size_t i;
 
@@ -268,8 +258,7 @@ slowfs_dirent(const struct slowfs_node *dir, uint64_t idx, uint64_t *ino,
 	}
 	idx -= 2;
 	for (i = 0; i < SLOWFS_NNODES; i++) {
-		if (slowfs_nodes[i].ino == dir->ino ||
-		    slowfs_nodes[i].parent != dir->ino)
+		if (slowfs_nodes[i].ino == dir->ino || slowfs_nodes[i].parent != dir->ino)
 			continue;
 		if (idx-- == 0) {
 			*ino = slowfs_nodes[i].ino;
@@ -293,8 +282,7 @@ slowfs_attr(const struct slowfs_node *n, struct fuse_attr *a)
 		/* ".", the entry in the parent, and each subdirectory's "..". */
 		a->nlink = 2;
 		for (i = 0; i < SLOWFS_NNODES; i++)
-			if (slowfs_nodes[i].ino != n->ino &&
-			    slowfs_nodes[i].parent == n->ino &&
+			if (slowfs_nodes[i].ino != n->ino && slowfs_nodes[i].parent == n->ino &&
 			    S_ISDIR(slowfs_nodes[i].mode))
 				a->nlink++;
 	}
@@ -329,8 +317,7 @@ slowfs_reply(uint64_t unique, int error, const void *data, size_t len)
 	n = writev(slowfs_fd, iov, len > 0 ? 2 : 1);
 	if (n == -1) {
 		if (errno == ENOENT) {
-			slowfs_debug("reply to #%" PRIu64 ": request gone",
-			    unique);
+			slowfs_debug("reply to #%" PRIu64 ": request gone", unique);
 			return;
 		}
 		if (errno == ENODEV || errno == ECONNABORTED) {
@@ -338,12 +325,13 @@ slowfs_reply(uint64_t unique, int error, const void *data, size_t len)
 			return;
 		}
 		/* EINVAL: a malformed reply, a bug here. */
-		slowfs_fatal("write reply to #%" PRIu64 " (error %d, %zu bytes)",
-		    unique, error, len);
+		slowfs_fatal("write reply to #%" PRIu64 " (error %d, %zu bytes)", unique, error,
+		    len);
 	}
 	if ((size_t)n != oh.len)
 		slowfs_fatalx("write reply to #%" PRIu64 ": short write, %zd of "
-		    "%u bytes", unique, n, oh.len);
+			      "%u bytes",
+		    unique, n, oh.len);
 }
 
 static void
@@ -360,8 +348,7 @@ slowfs_reply_entry(uint64_t unique, const struct slowfs_node *n)
 	e.nodeid = n->ino;
 	e.generation = 1;
 	slowfs_attr(n, &e.attr);
-	slowfs_reply(unique, 0, &e, slowfs_minor < 9 ?
-	    FUSE_COMPAT_ENTRY_OUT_SIZE : sizeof(e));
+	slowfs_reply(unique, 0, &e, slowfs_minor < 9 ? FUSE_COMPAT_ENTRY_OUT_SIZE : sizeof(e));
 }
 
 /*
@@ -381,8 +368,7 @@ slowfs_waiting_update(void)
 		return;
 	}
 	len = snprintf(line, sizeof(line), "%zu\n", slowfs_npend);
-	fd = open(slowfs_waiting_tmp,
-	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = open(slowfs_waiting_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd == -1) {
 		slowfs_warn("open %s", slowfs_waiting_tmp);
 		return;
@@ -395,8 +381,7 @@ slowfs_waiting_update(void)
 	if (close(fd) == -1)
 		slowfs_warn("close %s", slowfs_waiting_tmp);
 	else if (rename(slowfs_waiting_tmp, slowfs_waiting) == -1)
-		slowfs_warn("rename %s to %s", slowfs_waiting_tmp,
-		    slowfs_waiting);
+		slowfs_warn("rename %s to %s", slowfs_waiting_tmp, slowfs_waiting);
 }
 
 static void
@@ -427,14 +412,12 @@ slowfs_pending_release(int error)
 
 	if (slowfs_npend == 0)
 		return;
-	slowfs_debug("answering %zu held lookup(s)%s", slowfs_npend,
-	    error ? " with an error" : "");
+	slowfs_debug("answering %zu held lookup(s)%s", slowfs_npend, error ? " with an error" : "");
 	for (i = 0; i < slowfs_npend; i++) {
 		if (error)
 			slowfs_reply(slowfs_pend[i].unique, error, NULL, 0);
 		else
-			slowfs_reply_entry(slowfs_pend[i].unique,
-			    slowfs_pend[i].node);
+			slowfs_reply_entry(slowfs_pend[i].unique, slowfs_pend[i].node);
 	}
 	slowfs_npend = 0;
 	slowfs_waiting_update();
@@ -463,11 +446,9 @@ slowfs_op_init(const struct fuse_in_header *h, const void *arg, size_t len)
 	}
 	if (in.major < FUSE_KERNEL_VERSION) {
 		slowfs_reply(h->unique, EPROTO, NULL, 0);
-		slowfs_fatalx("kernel FUSE protocol %u.%u is too old", in.major,
-		    in.minor);
+		slowfs_fatalx("kernel FUSE protocol %u.%u is too old", in.major, in.minor);
 	}
-	slowfs_minor = in.minor < FUSE_KERNEL_MINOR_VERSION ? in.minor :
-	    FUSE_KERNEL_MINOR_VERSION;
+	slowfs_minor = in.minor < FUSE_KERNEL_MINOR_VERSION ? in.minor : FUSE_KERNEL_MINOR_VERSION;
 	out.minor = slowfs_minor;
 	out.max_readahead = in.max_readahead;
 	out.flags = 0;
@@ -479,8 +460,7 @@ slowfs_op_init(const struct fuse_in_header *h, const void *arg, size_t len)
 		outlen = FUSE_COMPAT_22_INIT_OUT_SIZE;
 	else
 		outlen = sizeof(out);
-	slowfs_debug("kernel FUSE %u.%u, speaking 7.%u", in.major, in.minor,
-	    slowfs_minor);
+	slowfs_debug("kernel FUSE %u.%u, speaking 7.%u", in.major, in.minor, slowfs_minor);
 	slowfs_reply(h->unique, 0, &out, outlen);
 }
 
@@ -510,8 +490,7 @@ slowfs_op_lookup(const struct fuse_in_header *h, const void *arg, size_t len)
 	}
 	if (n->slow && !slowfs_gate_open) {
 		slowfs_pending_add(h->unique, n);
-		slowfs_debug("LOOKUP \"%s\": held, %zu waiting", name,
-		    slowfs_npend);
+		slowfs_debug("LOOKUP \"%s\": held, %zu waiting", name, slowfs_npend);
 		return;
 	}
 	slowfs_debug("LOOKUP \"%s\": node %" PRIu64, name, n->ino);
@@ -532,8 +511,8 @@ slowfs_op_getattr(const struct fuse_in_header *h, const void *arg, size_t len)
 	}
 	memset(&out, 0, sizeof(out));
 	slowfs_attr(n, &out.attr);
-	slowfs_reply(h->unique, 0, &out, slowfs_minor < 9 ?
-	    FUSE_COMPAT_ATTR_OUT_SIZE : sizeof(out));
+	slowfs_reply(h->unique, 0, &out,
+	    slowfs_minor < 9 ? FUSE_COMPAT_ATTR_OUT_SIZE : sizeof(out));
 }
 
 /* OPEN and OPENDIR: no state to keep, file handle 0. */
@@ -552,7 +531,7 @@ slowfs_op_open(const struct fuse_in_header *h, const void *arg, size_t len)
 	else if (wantdir != S_ISDIR(n->mode))
 		error = wantdir ? ENOTDIR : EISDIR;
 	else if ((in.flags & O_ACCMODE) != O_RDONLY)
-		error = EROFS;	/* root may try: default_permissions lets it */
+		error = EROFS; /* root may try: default_permissions lets it */
 	if (error) {
 		slowfs_reply(h->unique, error, NULL, 0);
 		return;
@@ -586,7 +565,7 @@ slowfs_op_read(const struct fuse_in_header *h, const void *arg, size_t len)
 static void
 slowfs_op_readdir(const struct fuse_in_header *h, const void *arg, size_t len)
 {
-	uint64_t buf[4096 / sizeof(uint64_t)];	/* aligned for fuse_dirent */
+	uint64_t buf[4096 / sizeof(uint64_t)]; /* aligned for fuse_dirent */
 	const struct slowfs_node *dir;
 	struct fuse_read_in in;
 	struct fuse_dirent d;
@@ -607,8 +586,7 @@ slowfs_op_readdir(const struct fuse_in_header *h, const void *arg, size_t len)
 	 * says where to resume after it, so a listing split over several
 	 * READDIRs neither skips nor repeats.
 	 */
-	for (idx = in.offset;
-	    (name = slowfs_dirent(dir, idx, &ino, &mode)) != NULL; idx++) {
+	for (idx = in.offset; (name = slowfs_dirent(dir, idx, &ino, &mode)) != NULL; idx++) {
 		rec = FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + strlen(name));
 		if (used + rec > max)
 			break;
@@ -616,7 +594,7 @@ slowfs_op_readdir(const struct fuse_in_header *h, const void *arg, size_t len)
 		d.ino = ino;
 		d.off = idx + 1;
 		d.namelen = (uint32_t)strlen(name);
-		d.type = mode >> 12;	/* S_IFMT to DT_*, as in the kernel */
+		d.type = mode >> 12; /* S_IFMT to DT_*, as in the kernel */
 		memcpy((char *)buf + used, &d, FUSE_NAME_OFFSET);
 		memcpy((char *)buf + used + FUSE_NAME_OFFSET, name, d.namelen);
 		used += rec;
@@ -636,8 +614,7 @@ slowfs_op_statfs(const struct fuse_in_header *h, const void *arg, size_t len)
 	out.st.bsize = 4096;
 	out.st.frsize = 4096;
 	out.st.namelen = 255;
-	slowfs_reply(h->unique, 0, &out, slowfs_minor < 4 ?
-	    FUSE_COMPAT_STATFS_SIZE : sizeof(out));
+	slowfs_reply(h->unique, 0, &out, slowfs_minor < 4 ? FUSE_COMPAT_STATFS_SIZE : sizeof(out));
 }
 
 /*
@@ -660,8 +637,7 @@ slowfs_op_interrupt(const struct fuse_in_header *h, const void *arg, size_t len)
 			continue;
 		slowfs_reply(in.unique, EINTR, NULL, 0);
 		slowfs_pend[i] = slowfs_pend[--slowfs_npend];
-		slowfs_debug("held #%" PRIu64 " interrupted, %zu waiting",
-		    in.unique, slowfs_npend);
+		slowfs_debug("held #%" PRIu64 " interrupted, %zu waiting", in.unique, slowfs_npend);
 		slowfs_waiting_update();
 		return;
 	}
@@ -676,15 +652,14 @@ slowfs_op_interrupt(const struct fuse_in_header *h, const void *arg, size_t len)
  * ENOSYS is remembered by the kernel for most operations (xattrs among
  * them), which then stops asking.  Any other opcode is answered ENOSYS.
  */
-#define SLOWFS_NOREPLY	(-1)
-#define SLOWFS_RDSIZE	offsetof(struct fuse_read_in, lock_owner)
+#define SLOWFS_NOREPLY (-1)
+#define SLOWFS_RDSIZE offsetof(struct fuse_read_in, lock_owner)
 static const struct slowfs_op {
-	uint32_t	 opcode;
-	const char	*name;
-	size_t		 insize;
-	void		(*fn)(const struct fuse_in_header *, const void *,
-			    size_t);
-	int		 fixed;
+	uint32_t opcode;
+	const char *name;
+	size_t insize;
+	void (*fn)(const struct fuse_in_header *, const void *, size_t);
+	int fixed;
 } slowfs_ops[] = {
 	{ FUSE_INIT, "INIT", 8, slowfs_op_init, 0 },
 	{ FUSE_LOOKUP, "LOOKUP", 0, slowfs_op_lookup, 0 },
@@ -693,8 +668,7 @@ static const struct slowfs_op {
 	{ FUSE_READ, "READ", SLOWFS_RDSIZE, slowfs_op_read, 0 },
 	{ FUSE_RELEASE, "RELEASE", 0, NULL, 0 },
 	{ FUSE_FLUSH, "FLUSH", 0, NULL, 0 },
-	{ FUSE_OPENDIR, "OPENDIR", sizeof(struct fuse_open_in), slowfs_op_open,
-	    0 },
+	{ FUSE_OPENDIR, "OPENDIR", sizeof(struct fuse_open_in), slowfs_op_open, 0 },
 	{ FUSE_READDIR, "READDIR", SLOWFS_RDSIZE, slowfs_op_readdir, 0 },
 	{ FUSE_RELEASEDIR, "RELEASEDIR", 0, NULL, 0 },
 	{ FUSE_STATFS, "STATFS", 0, slowfs_op_statfs, 0 },
@@ -704,8 +678,8 @@ static const struct slowfs_op {
 	/* The nodes are static: nothing to forget. */
 	{ FUSE_FORGET, "FORGET", 0, NULL, SLOWFS_NOREPLY },
 	{ FUSE_BATCH_FORGET, "BATCH_FORGET", 0, NULL, SLOWFS_NOREPLY },
-	{ FUSE_INTERRUPT, "INTERRUPT", sizeof(struct fuse_interrupt_in),
-	    slowfs_op_interrupt, SLOWFS_NOREPLY },
+	{ FUSE_INTERRUPT, "INTERRUPT", sizeof(struct fuse_interrupt_in), slowfs_op_interrupt,
+	    SLOWFS_NOREPLY },
 	{ FUSE_DESTROY, "DESTROY", 0, NULL, 0 },
 };
 
@@ -741,22 +715,23 @@ slowfs_serve(void)
 	ext = (size_t)h.total_extlen * 8;
 	if (h.len != (size_t)n || ext > (size_t)n - sizeof(h))
 		slowfs_fatalx("read /dev/fuse: %zd bytes, header says %u + %zu "
-		    "of extensions", n, h.len, ext);
+			      "of extensions",
+		    n, h.len, ext);
 	len = (size_t)n - sizeof(h) - ext;
 	for (i = 0; i < sizeof(slowfs_ops) / sizeof(slowfs_ops[0]); i++)
 		if (slowfs_ops[i].opcode == h.opcode)
 			op = &slowfs_ops[i];
 	if (op == NULL) {
-		slowfs_debug("opcode %u #%" PRIu64 " node %" PRIu64 ": ENOSYS",
-		    h.opcode, h.unique, h.nodeid);
+		slowfs_debug("opcode %u #%" PRIu64 " node %" PRIu64 ": ENOSYS", h.opcode, h.unique,
+		    h.nodeid);
 		slowfs_reply(h.unique, ENOSYS, NULL, 0);
 		return;
 	}
-	slowfs_debug("%s #%" PRIu64 " node %" PRIu64 " pid %u uid %u",
-	    op->name, h.unique, h.nodeid, h.pid, h.uid);
+	slowfs_debug("%s #%" PRIu64 " node %" PRIu64 " pid %u uid %u", op->name, h.unique, h.nodeid,
+	    h.pid, h.uid);
 	if (len < op->insize) {
-		slowfs_warnx("%s #%" PRIu64 ": %zu bytes of argument, want %zu",
-		    op->name, h.unique, len, op->insize);
+		slowfs_warnx("%s #%" PRIu64 ": %zu bytes of argument, want %zu", op->name, h.unique,
+		    len, op->insize);
 		if (op->fixed != SLOWFS_NOREPLY)
 			slowfs_reply(h.unique, EINVAL, NULL, 0);
 		return;
@@ -767,8 +742,7 @@ slowfs_serve(void)
 		slowfs_reply(h.unique, op->fixed, NULL, 0);
 }
 
-static void __attribute__((noreturn))
-slowfs_usage(void)
+static void __attribute__((noreturn)) slowfs_usage(void)
 {
 	fprintf(stderr, "usage: slowfs [-v] [-i] MOUNTPOINT GATE\n");
 	exit(2);
@@ -798,16 +772,17 @@ main(int argc, char **argv)
 		slowfs_usage();
 	slowfs_gate = argv[1];
 	/* The temporary name is the longer: it fits, both fit. */
-	snprintf(slowfs_waiting, sizeof(slowfs_waiting), "%s.waiting",
-	    slowfs_gate);
-	if ((size_t)snprintf(slowfs_waiting_tmp, sizeof(slowfs_waiting_tmp),
-	    "%s.waiting.tmp", slowfs_gate) >= sizeof(slowfs_waiting_tmp)) {
+	snprintf(slowfs_waiting, sizeof(slowfs_waiting), "%s.waiting", slowfs_gate);
+	if ((size_t)snprintf(slowfs_waiting_tmp, sizeof(slowfs_waiting_tmp), "%s.waiting.tmp",
+		slowfs_gate) >= sizeof(slowfs_waiting_tmp)) {
 		fprintf(stderr, "slowfs: %s: path too long\n", slowfs_gate);
 		return 2;
 	}
 	if (geteuid() != 0) {
-		fprintf(stderr, "slowfs: must run as root (euid %u): mount(2) "
-		    "of a fuse file system needs CAP_SYS_ADMIN\n", geteuid());
+		fprintf(stderr,
+		    "slowfs: must run as root (euid %u): mount(2) "
+		    "of a fuse file system needs CAP_SYS_ADMIN\n",
+		    geteuid());
 		return SLOWFS_EXIT_SKIP;
 	}
 	/*
@@ -838,8 +813,10 @@ main(int argc, char **argv)
 		slowfs_fatal("unlink %s", slowfs_waiting);
 
 	/* allow_other: workers run as other users (nobody) than root. */
-	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,"
-	    "group_id=0,allow_other,default_permissions", slowfs_fd);
+	snprintf(opts, sizeof(opts),
+	    "fd=%d,rootmode=40000,user_id=0,"
+	    "group_id=0,allow_other,default_permissions",
+	    slowfs_fd);
 	if (mount("slowfs", argv[0], "fuse", MS_NOSUID | MS_NODEV, opts) == -1) {
 		ch = errno;
 		slowfs_warn("mount %s", argv[0]);

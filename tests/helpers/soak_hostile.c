@@ -88,7 +88,8 @@ run_fbraw(char *const argv[])
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	/* Tell why on stderr (the broker's log): fbraw's FAIL lines. */
-	fprintf(stderr, "soak_hostile: %s %s: status 0x%x\n%s", argv[0], argv[1], (unsigned)st, out);
+	fprintf(stderr, "soak_hostile: %s %s: status 0x%x\n%s", argv[0], argv[1], (unsigned)st,
+	    out);
 	return -1;
 }
 
@@ -156,7 +157,8 @@ main(int argc, char **argv)
 	while (wait(&st) != -1 || errno == EINTR)
 		;
 	total = c->runs[0] + c->runs[1] + c->runs[2];
-	printf("soak-hostile: done, %ld runs (%ld violations, %ld floods, %ld noreads), %ld failures\n",
-		total, (long)c->runs[0], (long)c->runs[1], (long)c->runs[2], (long)c->failures);
+	printf("soak-hostile: done, %ld runs (%ld violations, %ld floods, %ld noreads), %ld "
+	       "failures\n",
+	    total, (long)c->runs[0], (long)c->runs[1], (long)c->runs[2], (long)c->failures);
 	return c->failures != 0 || total == 0;
 }

@@ -84,7 +84,8 @@ main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 3 || atoi(argv[1]) <= 0) {
-		fprintf(stderr, "usage: soak_worker SECONDS PATH [read|stat] (under filebroker run)\n");
+		fprintf(stderr,
+		    "usage: soak_worker SECONDS PATH [read|stat] (under filebroker run)\n");
 		return 2;
 	}
 	use_stat = argc > 3 && strcmp(argv[3], "stat") == 0;
@@ -96,8 +97,8 @@ main(int argc, char **argv)
 		dt = now_ns() - t0;
 		if (rc == -1) {
 			if (errors++ < 5)
-				fprintf(stderr, "soak_worker: %s %s: %s\n", use_stat ? "stat" : "read",
-					argv[2], strerror(errno));
+				fprintf(stderr, "soak_worker: %s %s: %s\n",
+				    use_stat ? "stat" : "read", argv[2], strerror(errno));
 			continue;
 		}
 		b = (size_t)(dt / 100);
@@ -108,12 +109,13 @@ main(int argc, char **argv)
 	}
 	if (n == 0) {
 		printf("soak-honest: 0 requests, median 0.0 us, worst 0.0 us, errors %" PRIu64 "\n",
-			errors);
+		    errors);
 		printf("soak-honest-p99: 0.0 us\n");
 		return 1;
 	}
-	printf("soak-honest: %" PRIu64 " requests, median %.1f us, worst %.1f us, errors %" PRIu64 "\n",
-		n, quantile(n, 0.5), (double)worst / 1000.0, errors);
+	printf("soak-honest: %" PRIu64 " requests, median %.1f us, worst %.1f us, errors %" PRIu64
+	       "\n",
+	    n, quantile(n, 0.5), (double)worst / 1000.0, errors);
 	printf("soak-honest-p99: %.1f us\n", quantile(n, 0.99));
 	return errors != 0;
 }

@@ -64,7 +64,7 @@ struct shared {
 	atomic_int channels; /* CHANNEL requests answered */
 	atomic_int requests; /* other requests answered */
 	atomic_int dup_ids;
-	atomic_int bad; /* malformed requests seen */
+	atomic_int bad;	       /* malformed requests seen */
 	atomic_long size_bias; /* added to "/fake/size/N"'s size */
 	struct fb_request last;
 	atomic_uchar seen[ID_BITS / 8];
@@ -299,7 +299,8 @@ serve(int fd)
 			break;
 		}
 		case M_WRONG_TYPE: {
-			uint16_t t = (uint16_t)((req.type == FB_MSG_STAT ? FB_MSG_LSTAT : FB_MSG_STAT) |
+			uint16_t t = (uint16_t)((req.type == FB_MSG_STAT ? FB_MSG_LSTAT :
+									   FB_MSG_STAT) |
 			    FB_MSG_REPLY);
 
 			memcpy(buf + 2, &t, sizeof(t));

@@ -25,11 +25,11 @@
 #include <cmocka.h>
 
 #include "audit.h"
-#include "policy.h"
-#include "unit.h"
 #include "audit_testutil.h"
 #include "audit_testverify.h"
+#include "policy.h"
 #include "sha256.h"
+#include "unit.h"
 
 static char tmpdir[64];
 
@@ -75,8 +75,10 @@ test_open_mode_append(void **state)
 		for (i = 0; i < 7; i++)
 			l[i] = line_of(buf, i);
 		assert_null(l[6]);
-		assert_non_null(strstr(l[0], "\"event\":\"open\",") && strstr(l[3], "\"event\":\"open\","));
-		assert_non_null(strstr(l[2], "\"event\":\"close\",") && strstr(l[5], "\"event\":\"close\","));
+		assert_non_null(
+		    strstr(l[0], "\"event\":\"open\",") && strstr(l[3], "\"event\":\"open\","));
+		assert_non_null(
+		    strstr(l[2], "\"event\":\"close\",") && strstr(l[5], "\"event\":\"close\","));
 		free(l[6]);
 		l[6] = unseal(l[1]);
 		assert_string_equal(l[6], want);
@@ -216,7 +218,8 @@ expect_marker(const char *p, const char *cause, const char *bytes)
 	assert_int_equal(strncmp(p, "{\"v\":2,\"time\":\"", 15), 0);
 	u = unseal(p);
 	assert_non_null(strstr(p, ",\"chain\":\""));
-	snprintf(want, sizeof(want), "Z\",\"event\":\"torn\",\"broker_pid\":%d,\"cause\":\"%s\",\"bytes\":%s}\n",
+	snprintf(want, sizeof(want),
+	    "Z\",\"event\":\"torn\",\"broker_pid\":%d,\"cause\":\"%s\",\"bytes\":%s}\n",
 	    (int)getpid(), cause, bytes);
 	tail = u + strlen(u) - strlen(want);
 	assert_true(tail > u);
@@ -665,7 +668,8 @@ test_python_json(void **state)
 			n = 1 + next() % (i % 50 == 0 ? AUDIT_STR_MAX : 64);
 			for (k = 0; k < n; k++) {
 				/* Mostly ASCII and UTF-8 lead/continuation bytes. */
-				p[k] = (char)(next() % 4 == 0 ? 0x80 + next() % 0x80 : 1 + next() % 0xff);
+				p[k] = (char)(next() % 4 == 0 ? 0x80 + next() % 0x80 :
+								1 + next() % 0xff);
 			}
 			p[n] = '\0';
 		}

@@ -53,12 +53,14 @@ test_seal(void **state)
 	/* D = SHA-256(32 zero bytes || P), P the line up to its seq. */
 	sha256_init(&h);
 	sha256_update(&h, zero, sizeof(zero));
-	sha256_update(&h, "{\"v\":2,\"x\":1,\"chain\":\"00112233445566778899aabbccddeeff\",\"seq\":0",
+	sha256_update(&h,
+	    "{\"v\":2,\"x\":1,\"chain\":\"00112233445566778899aabbccddeeff\",\"seq\":0",
 	    strlen("{\"v\":2,\"x\":1,\"chain\":\"00112233445566778899aabbccddeeff\",\"seq\":0"));
 	sha256_final(&h, d);
 	sha256_hex(d, sizeof(d), hex);
 	snprintf(want, sizeof(want),
-	    "{\"v\":2,\"x\":1,\"chain\":\"00112233445566778899aabbccddeeff\",\"seq\":0,\"digest\":\"%s\"}\n",
+	    "{\"v\":2,\"x\":1,\"chain\":\"00112233445566778899aabbccddeeff\",\"seq\":0,\"digest\":"
+	    "\"%s\"}\n",
 	    hex);
 	assert_string_equal(buf, want);
 	assert_int_equal(n, strlen(want));
@@ -652,15 +654,17 @@ test_anchors(void **state)
 	store(p, &ls);
 	vcheck_files(&pp, 1, NULL, 0, anchor, &vc);
 	assert_string_equal(vc.said, "~open@1 anchor@1 ");
-	vcheck_files(&pp, 1, NULL, 0, "00000000000000000000000000000000:1:"
-				    "0000000000000000000000000000000000000000000000000000000000000000",
+	vcheck_files(&pp, 1, NULL, 0,
+	    "00000000000000000000000000000000:1:"
+	    "0000000000000000000000000000000000000000000000000000000000000000",
 	    &vc);
 	assert_string_equal(vc.said, "~open@1 anchor@0 ");
 	assert_non_null(v = audit_verify_new(NULL, 0, NULL, NULL));
 	assert_int_equal(audit_verify_anchor(v, "x"), -1);
 	assert_int_equal(audit_verify_anchor(v, "00000000000000000000000000000000:x:00"), -1);
-	assert_int_equal(audit_verify_anchor(v, "0000000000000000000000000000000:1:"
-						"0000000000000000000000000000000000000000000000000000000000000000"),
+	assert_int_equal(audit_verify_anchor(v,
+			     "0000000000000000000000000000000:1:"
+			     "0000000000000000000000000000000000000000000000000000000000000000"),
 	    -1);
 	audit_verify_free(v);
 	unlink(p);

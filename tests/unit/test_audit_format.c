@@ -24,8 +24,8 @@
 #include <cmocka.h>
 
 #include "audit.h"
-#include "policy.h"
 #include "audit_testutil.h"
+#include "policy.h"
 
 static void
 test_format_normal(void **state)
@@ -36,7 +36,8 @@ test_format_normal(void **state)
 	(void)state;
 	s = fmt(&ev);
 	assert_string_equal(s,
-	    "{\"v\":2,\"time\":\"2026-11-25T14:03:07.123456Z\",\"session\":null,\"mode\":\"explicit\","
+	    "{\"v\":2,\"time\":\"2026-11-25T14:03:07.123456Z\",\"session\":null,\"mode\":"
+	    "\"explicit\","
 	    "\"pid\":123,\"tid\":0,\"uid\":65534,\"gid\":65534,\"exe\":null,\"op\":\"open\","
 	    "\"path\":\"/srv/in/a.txt\",\"canon\":\"/srv/in/a.txt\",\"access\":\"read\","
 	    "\"flags\":\"O_RDONLY|O_CLOEXEC\",\"decision\":\"allow\",\"rule\":\"p.policy:3\","
@@ -62,15 +63,17 @@ test_format_exec(void **state)
 	ev.interp = "/usr/bin/python3.11";
 	ev.access = POLICY_EXEC;
 	s = fmt(&ev);
-	assert_non_null(strstr(s, "\"gid\":65534,\"exe\":\"/usr/bin/dash\",\"op\":\"exec\","
-				  "\"path\":\"./s.sh\",\"canon\":\"/srv/s.sh\","
-				  "\"interp\":\"/usr/bin/python3.11\",\"access\":\"exec\","
-				  "\"flags\":null,"));
+	assert_non_null(strstr(s,
+	    "\"gid\":65534,\"exe\":\"/usr/bin/dash\",\"op\":\"exec\","
+	    "\"path\":\"./s.sh\",\"canon\":\"/srv/s.sh\","
+	    "\"interp\":\"/usr/bin/python3.11\",\"access\":\"exec\","
+	    "\"flags\":null,"));
 	free(s);
 	ev.exe = "/opt/\xff";
 	ev.interp = NULL;
 	s = fmt(&ev);
-	assert_non_null(strstr(s, "\"exe\":\"/opt/\xef\xbf\xbd\",\"exe_hex\":\"2f6f70742fff\",\"op\""));
+	assert_non_null(
+	    strstr(s, "\"exe\":\"/opt/\xef\xbf\xbd\",\"exe_hex\":\"2f6f70742fff\",\"op\""));
 	assert_null(strstr(s, "interp"));
 	free(s);
 }
@@ -110,7 +113,8 @@ test_format_deny_error(void **state)
 	ev.duration_ns = 999;
 	s = fmt(&ev);
 	assert_string_equal(s,
-	    "{\"v\":2,\"time\":\"2026-11-25T14:03:07.123456Z\",\"session\":null,\"mode\":\"transparent\","
+	    "{\"v\":2,\"time\":\"2026-11-25T14:03:07.123456Z\",\"session\":null,\"mode\":"
+	    "\"transparent\","
 	    "\"pid\":123,\"tid\":124,\"uid\":65534,\"gid\":65534,\"exe\":null,\"op\":\"stat\","
 	    "\"path\":\"/srv/in/a.txt\",\"canon\":\"/srv/in/a.txt\",\"access\":\"stat\","
 	    "\"flags\":null,\"decision\":\"deny\",\"rule\":\"default\","
@@ -139,7 +143,8 @@ test_format_deny_error(void **state)
 	s = fmt(&ev);
 	assert_string_equal(s,
 	    "{\"v\":2,\"time\":\"1970-01-01T00:00:00.000000Z\",\"session\":null,\"mode\":null,"
-	    "\"pid\":0,\"tid\":0,\"uid\":0,\"gid\":0,\"exe\":null,\"op\":null,\"path\":null,\"canon\":null,"
+	    "\"pid\":0,\"tid\":0,\"uid\":0,\"gid\":0,\"exe\":null,\"op\":null,\"path\":null,"
+	    "\"canon\":null,"
 	    "\"access\":\"exec,0x80\",\"flags\":null,\"decision\":\"error\",\"rule\":null,"
 	    "\"errno\":\"E9999\",\"duration_us\":0.000}\n");
 	free(s);
@@ -449,8 +454,9 @@ test_format_numbers(void **state)
 {
 	static const char *want[] = { "PRIORITY=5", "FILEBROKER_PID=-1",
 		"FILEBROKER_TID=-2147483648", "FILEBROKER_UID=4294967295",
-		"FILEBROKER_GID=4294967295", "FILEBROKER_ERRNO=E-5", "FILEBROKER_DURATION_US=1234.567",
-		"SYSLOG_FACILITY=10", "FILEBROKER_TIME=\"1970-01-01T00:00:00.000000Z\"" };
+		"FILEBROKER_GID=4294967295", "FILEBROKER_ERRNO=E-5",
+		"FILEBROKER_DURATION_US=1234.567", "SYSLOG_FACILITY=10",
+		"FILEBROKER_TIME=\"1970-01-01T00:00:00.000000Z\"" };
 	struct iovec iov[AUDIT_JOURNAL_FIELDS];
 	struct audit_event ev;
 	char buf[1024];
@@ -473,9 +479,11 @@ test_format_numbers(void **state)
 	ev.complain = ev.waived = 1;
 	s = fmt(&ev);
 	assert_string_equal(s,
-	    "{\"v\":2,\"time\":\"1970-01-01T00:00:00.000000Z\",\"session\":null,\"mode\":\"explicit\","
+	    "{\"v\":2,\"time\":\"1970-01-01T00:00:00.000000Z\",\"session\":null,\"mode\":"
+	    "\"explicit\","
 	    "\"pid\":-1,\"tid\":-2147483648,\"uid\":4294967295,\"gid\":4294967295,"
-	    "\"exe\":null,\"op\":\"stat\",\"path\":\"/a\",\"canon\":\"/a\",\"access\":\"read,list\","
+	    "\"exe\":null,\"op\":\"stat\",\"path\":\"/a\",\"canon\":\"/"
+	    "a\",\"access\":\"read,list\","
 	    "\"flags\":null,\"decision\":\"would-deny\",\"rule\":\"default\","
 	    "\"errno\":\"E-5\",\"duration_us\":1234.567,\"complain\":true}\n");
 	free(s);
@@ -537,8 +545,7 @@ test_format_numbers(void **state)
 	free(s);
 	ev.access = ~0u;
 	s = fmt(&ev);
-	assert_contains(s,
-	    ",\"access\":\"read,write,create,delete,list,stat,exec,0xffffff80\",");
+	assert_contains(s, ",\"access\":\"read,write,create,delete,list,stat,exec,0xffffff80\",");
 	free(s);
 }
 
@@ -561,8 +568,9 @@ test_format_flag_bits(void **state)
 	ev.flags = O_RDONLY | O_DIRECTORY;
 	ev.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | 0x1000000000ULL;
 	s = fmt(&ev);
-	assert_contains(s, ",\"flags\":\"O_RDONLY|O_DIRECTORY|RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH|"
-			   "RESOLVE_0x1000000000\",");
+	assert_contains(s,
+	    ",\"flags\":\"O_RDONLY|O_DIRECTORY|RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH|"
+	    "RESOLVE_0x1000000000\",");
 	free(s);
 	ev.resolve = RESOLVE_IN_ROOT;
 	s = fmt(&ev);

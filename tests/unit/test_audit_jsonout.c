@@ -19,8 +19,8 @@
 #include <cmocka.h>
 
 #include "audit.h"
-#include "policy.h"
 #include "audit_testutil.h"
+#include "policy.h"
 
 /* The record of base_event() with the path (and canon) set to p. */
 static char *
@@ -59,8 +59,13 @@ test_escape_classes(void **state)
 	}
 
 	/* Line and paragraph separators, C1 controls, bidi controls. */
-	s = fmt_path("a\xe2\x80\xa8" "b\xe2\x80\xa9" "c\xc2\x9b" "d\xc2\x85" "e\xe2\x80\xae"
-		     "f\xe2\x81\xa6" "g\xe2\x80\x8f");
+	s = fmt_path("a\xe2\x80\xa8"
+		     "b\xe2\x80\xa9"
+		     "c\xc2\x9b"
+		     "d\xc2\x85"
+		     "e\xe2\x80\xae"
+		     "f\xe2\x81\xa6"
+		     "g\xe2\x80\x8f");
 	assert_contains(s,
 	    "\"path\":\"a\\u2028b\\u2029c\\u009bd\\u0085e\\u202ef\\u2066g\\u200f\",");
 	assert_null(strstr(s, "path_hex"));
@@ -103,8 +108,9 @@ test_escape_invalid(void **state)
 		{ "\xe6\x97/x",
 		    "\"path\":\"\xef\xbf\xbd\xef\xbf\xbd/x\",\"path_hex\":\"e6972f78\"," },
 		/* truncated at the end of the string */
-		{ "x\xf0\x9f\x98", "\"path\":\"x\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\","
-				   "\"path_hex\":\"78f09f98\"," },
+		{ "x\xf0\x9f\x98",
+		    "\"path\":\"x\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\","
+		    "\"path_hex\":\"78f09f98\"," },
 		/* escapes and invalid bytes together: hex has the raw bytes */
 		{ "\"\n\xff", "\"path\":\"\\\"\\n\xef\xbf\xbd\",\"path_hex\":\"220aff\"," },
 	};
@@ -130,7 +136,8 @@ test_escape_invalid(void **state)
 	assert_contains(s, "\"path2\":\"\xef\xbf\xbd\",\"path2_hex\":\"81\",");
 	assert_contains(s, "\"canon\":\"\xef\xbf\xbd\",\"canon_hex\":\"80\",");
 	assert_contains(s, "\"canon2\":\"\xef\xbf\xbd\",\"canon2_hex\":\"82\",");
-	assert_contains(s, "\"rule\":\"\xef\xbf\xbd.policy:1\",\"rule_hex\":\"832e706f6c6963793a31\",");
+	assert_contains(s,
+	    "\"rule\":\"\xef\xbf\xbd.policy:1\",\"rule_hex\":\"832e706f6c6963793a31\",");
 	free(s);
 }
 
@@ -298,8 +305,8 @@ time_ref(int64_t sec, long nsec, char *out, size_t size)
 	time_t t = (time_t)sec;
 	struct tm tm;
 
-	if (nsec < 0 || nsec >= 1000000000L || gmtime_r(&t, &tm) == NULL ||
-	    tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
+	if (nsec < 0 || nsec >= 1000000000L || gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 ||
+	    tm.tm_year > 9999 - 1900) {
 		snprintf(out, size, "null");
 		return;
 	}
@@ -315,7 +322,8 @@ assert_time(int64_t sec, long nsec, const char *want)
 	time_of(sec, nsec, got, sizeof(got));
 	time_ref(sec, nsec, ref, sizeof(ref));
 	if (strcmp(got, ref) != 0)
-		fail_msg("time %" PRId64 ".%09ld: \"%s\", gmtime_r says \"%s\"", sec, nsec, got, ref);
+		fail_msg("time %" PRId64 ".%09ld: \"%s\", gmtime_r says \"%s\"", sec, nsec, got,
+		    ref);
 	if (want != NULL && strcmp(got, want) != 0)
 		fail_msg("time %" PRId64 ".%09ld: \"%s\", want \"%s\"", sec, nsec, got, want);
 }
@@ -356,8 +364,8 @@ test_time_reference(void **state)
 		{ INT32_MAX, 0, "\"2038-01-19T03:14:07.000000Z\"" },
 		{ (int64_t)INT32_MAX + 1, 0, "\"2038-01-19T03:14:08.000000Z\"" },
 	};
-	static const int years[] = { 0, 1, 3, 4, 100, 399, 400, 1582, 1600, 1700, 1899, 1900,
-		1969, 1970, 1972, 2000, 2024, 2038, 2100, 2400, 9600, 9996, 9999 };
+	static const int years[] = { 0, 1, 3, 4, 100, 399, 400, 1582, 1600, 1700, 1899, 1900, 1969,
+		1970, 1972, 2000, 2024, 2038, 2100, 2400, 9600, 9996, 9999 };
 	/* 0000-01-01 and 10000-01-01 in Unix time. */
 	const int64_t first = -62167219200LL, end = 253402300800LL;
 	uint64_t x = 0x2545f4914f6cdd1dULL;

@@ -279,17 +279,17 @@ test_read_hostile_paths(void **state)
 	}
 }
 
-#define GOOD                                                                                  \
-	"\"v\":1,\"time\":\"2026-11-25T14:03:07.123456Z\",\"mode\":\"explicit\",\"pid\":1,"   \
-	"\"tid\":0,\"uid\":0,\"gid\":0,\"op\":\"stat\",\"path\":\"/x\",\"canon\":\"/x\","     \
-	"\"access\":\"stat\",\"flags\":null,\"decision\":\"allow\",\"rule\":\"p:1\","         \
+#define GOOD \
+	"\"v\":1,\"time\":\"2026-11-25T14:03:07.123456Z\",\"mode\":\"explicit\",\"pid\":1," \
+	"\"tid\":0,\"uid\":0,\"gid\":0,\"op\":\"stat\",\"path\":\"/x\",\"canon\":\"/x\"," \
+	"\"access\":\"stat\",\"flags\":null,\"decision\":\"allow\",\"rule\":\"p:1\"," \
 	"\"errno\":null,\"duration_us\":1.5"
 
 /* A change's intent, its decision and errno given. */
-#define INTENT                                                                                \
-	"{\"v\":2,\"time\":\"2026-11-25T14:03:07.123456Z\",\"req\":3,\"phase\":\"intent\","    \
-	"\"mode\":\"explicit\",\"pid\":1,\"tid\":0,\"uid\":0,\"gid\":0,\"op\":\"mkdir\","        \
-	"\"path\":\"/x\",\"canon\":\"/x\",\"access\":\"create\",\"flags\":null,"                 \
+#define INTENT \
+	"{\"v\":2,\"time\":\"2026-11-25T14:03:07.123456Z\",\"req\":3,\"phase\":\"intent\"," \
+	"\"mode\":\"explicit\",\"pid\":1,\"tid\":0,\"uid\":0,\"gid\":0,\"op\":\"mkdir\"," \
+	"\"path\":\"/x\",\"canon\":\"/x\",\"access\":\"create\",\"flags\":null," \
 	"\"decision\":\"%s\",\"rule\":\"p:1\",\"errno\":%s,\"duration_us\":1.5}"
 
 static void
@@ -298,16 +298,16 @@ test_read_strict(void **state)
 	static const char *const bad[] = {
 		"",
 		"[]",
-		"{" GOOD,		       /* torn */
-		"{" GOOD "}x",		       /* trailing bytes */
-		"{" GOOD ",\"v\":1}",	       /* duplicate key */
-		"{\"v\":1}",		       /* keys missing */
+		"{" GOOD,			/* torn */
+		"{" GOOD "}x",			/* trailing bytes */
+		"{" GOOD ",\"v\":1}",		/* duplicate key */
+		"{\"v\":1}",			/* keys missing */
 		"{" GOOD ",\"x\":\"\\u0000\"}", /* NUL in a string */
 		"{" GOOD ",\"x\":\"\\ud800\"}", /* lone surrogate */
 		"{" GOOD ",\"x\":\"\\udc00\\ud800\"}",
-		"{" GOOD ",\"x\":\"\xff\"}",	    /* invalid UTF-8 */
-		"{" GOOD ",\"x\":\"\x01\"}",	    /* raw control character */
-		"{" GOOD ",\"x\":01}",		    /* leading zero */
+		"{" GOOD ",\"x\":\"\xff\"}", /* invalid UTF-8 */
+		"{" GOOD ",\"x\":\"\x01\"}", /* raw control character */
+		"{" GOOD ",\"x\":01}",	     /* leading zero */
 		"{" GOOD ",\"x\":1.}",
 		"{" GOOD ",\"x\":[1,]}",
 		"{" GOOD ",\"x\":tru}",
@@ -319,7 +319,8 @@ test_read_strict(void **state)
 		"{" GOOD ",\"req\":3,\"phase\":\"later\"}", /* no such phase */
 		"{" GOOD ",\"req\":-3,\"phase\":\"done\"}",
 		"{" GOOD ",\"req\":3,\"phase\":1}",
-		"{" GOOD ",\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+		"{" GOOD
+		",\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
 	};
 	struct audit_rec r;
 	const char *why;
@@ -451,7 +452,9 @@ static const char *
 read_text(const char *text, struct audit_read_stats *st)
 {
 	static struct seen s;
-	struct audit_read_cb cb = { .record = seen_record, .unreadable = seen_unreadable, .arg = &s };
+	struct audit_read_cb cb = { .record = seen_record,
+		.unreadable = seen_unreadable,
+		.arg = &s };
 	FILE *f = fmemopen((void *)text, strlen(text), "r");
 
 	assert_non_null(f);
@@ -462,12 +465,12 @@ read_text(const char *text, struct audit_read_stats *st)
 	return s.log;
 }
 
-#define REC(pid)                                                                               \
+#define REC(pid) \
 	"{\"v\":1,\"time\":\"2026-11-25T14:03:07.123456Z\",\"mode\":\"explicit\",\"pid\":" #pid \
-	",\"tid\":0,\"uid\":0,\"gid\":0,\"op\":\"stat\",\"path\":\"/x\",\"canon\":\"/x\","    \
-	"\"access\":\"stat\",\"flags\":null,\"decision\":\"allow\",\"rule\":\"p:1\","         \
+	",\"tid\":0,\"uid\":0,\"gid\":0,\"op\":\"stat\",\"path\":\"/x\",\"canon\":\"/x\"," \
+	"\"access\":\"stat\",\"flags\":null,\"decision\":\"allow\",\"rule\":\"p:1\"," \
 	"\"errno\":null,\"duration_us\":1.5}"
-#define TORN(cause)                                                                            \
+#define TORN(cause) \
 	"{\"v\":1,\"time\":\"2026-11-25T14:03:08.000000Z\",\"event\":\"torn\",\"broker_pid\":9," \
 	"\"cause\":\"" cause "\",\"bytes\":20}"
 
@@ -487,7 +490,9 @@ test_stream_torn(void **state)
 	assert_string_equal(r.cause, "open");
 	assert_int_equal(r.broker_pid, 9);
 	assert_int_equal(r.bytes, 20);
-	assert_int_equal(parse("{\"v\":1,\"time\":null,\"event\":\"torn\",\"bytes\":null}", &r, &why), 0);
+	assert_int_equal(parse("{\"v\":1,\"time\":null,\"event\":\"torn\",\"bytes\":null}", &r,
+			     &why),
+	    0);
 	assert_int_equal(r.bytes, -1);
 	assert_int_equal(parse("{\"v\":1,\"event\":\"torn\"}", &r, &why), -1); /* no time */
 	assert_int_equal(parse("{\"v\":1,\"time\":null,\"event\":\"\"}", &r, &why), -1);
@@ -541,7 +546,7 @@ test_stream_torn(void **state)
 	 * edited one is unreadable; a last line without its newline is
 	 * torn even when it reads whole. */
 	assert_string_equal(read_text("{\"v\":1,\"mode\":\"expl\n" REC(1) "\n"
-				      "{\"v\":2}\n" REC(2),
+									  "{\"v\":2}\n" REC(2),
 				&st),
 	    "T1 R1 B3 T4 ");
 	assert_int_equal(st.torn, 2);
@@ -552,7 +557,8 @@ test_stream_torn(void **state)
 	/* A marker after a whole line claims nothing; an unknown event is
 	 * counted and skipped. */
 	assert_string_equal(read_text(TORN("open") "\n" REC(1) "\n"
-				      "{\"v\":1,\"time\":null,\"event\":\"later\",\"x\":[1]}\n" REC(2) "\n",
+							       "{\"v\":1,\"time\":null,\"event\":"
+							       "\"later\",\"x\":[1]}\n" REC(2) "\n",
 				&st),
 	    "R1 R2 ");
 	assert_int_equal(st.events, 2);

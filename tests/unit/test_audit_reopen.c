@@ -22,10 +22,10 @@
 #include <cmocka.h>
 
 #include "audit.h"
-#include "policy.h"
-#include "unit.h"
 #include "audit_testutil.h"
 #include "audit_testverify.h"
+#include "policy.h"
+#include "unit.h"
 
 static char tmpdir[64];
 
@@ -204,7 +204,8 @@ test_torn_reopen(void **state)
 
 		assert_int_equal(stat(p, &st), 0);
 		assert_int_equal(write_limited(a, &ev,
-				     (rlim_t)st.st_size + (rlim_t)audit_format(&ev, buf, AUDIT_RECORD_MAX) / 2),
+				     (rlim_t)st.st_size +
+					 (rlim_t)audit_format(&ev, buf, AUDIT_RECORD_MAX) / 2),
 		    -1);
 	}
 	free(buf);

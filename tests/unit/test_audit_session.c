@@ -21,8 +21,8 @@
 
 #include <cmocka.h>
 
-#include "audit_testutil.h"
 #include "audit_read.h"
+#include "audit_testutil.h"
 #include "filebroker.h" /* FB_VERSION */
 #include "sha256.h"
 #include "unit.h"
@@ -64,7 +64,8 @@ test_start_format(void **state)
 	    "\"invoker_uid\":1000,\"invoker_gid\":100,\"auid\":1000,"
 	    "\"command\":\"/usr/bin/tar\",\"argc\":4,\"argv\":[\"tar\",\"cf\",\"/tmp/out.tar\","
 	    "\"a b\"],\"cwd\":\"/home/u\",\"placement\":\"shared\",\"policy\":\"/etc/fb/p.policy\","
-	    "\"policy_sha256\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
+	    "\"policy_sha256\":"
+	    "\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
 	    "\"profile\":null}\n");
 
 	/* A daemon peer: no command, folder or placement; a profile. */
@@ -74,9 +75,10 @@ test_start_format(void **state)
 	info.profile = "/etc/fb/serve.policy:5";
 	info.complain = 1;
 	assert_true(audit_format_session_start(&sess, &info, &when, 77, buf, sizeof(buf)) > 0);
-	assert_contains(buf, ",\"auid\":null,\"command\":null,\"argc\":0,\"argv\":[],\"cwd\":null,"
-			     "\"placement\":null,\"policy\":null,\"policy_sha256\":null,"
-			     "\"profile\":\"/etc/fb/serve.policy:5\",\"complain\":true}\n");
+	assert_contains(buf,
+	    ",\"auid\":null,\"command\":null,\"argc\":0,\"argv\":[],\"cwd\":null,"
+	    "\"placement\":null,\"policy\":null,\"policy_sha256\":null,"
+	    "\"profile\":\"/etc/fb/serve.policy:5\",\"complain\":true}\n");
 
 	/* run's private temporary folder, after the profile. */
 	memset(&info, 0, sizeof(info));
@@ -103,8 +105,9 @@ test_start_argv(void **state)
 	argv[2] = NULL;
 	info.argv = argv;
 	assert_true(audit_format_session_start(&sess, &info, &when, 1, buf, sizeof(buf)) > 0);
-	assert_contains(buf, ",\"argc\":2,\"argv\":[\"a\\nb\",\"\xef\xbf\xbd\"],"
-			     "\"argv_hex\":[\"610a62\",\"ff\"],");
+	assert_contains(buf,
+	    ",\"argc\":2,\"argv\":[\"a\\nb\",\"\xef\xbf\xbd\"],"
+	    "\"argv_hex\":[\"610a62\",\"ff\"],");
 	assert_null(strstr(buf, "truncated"));
 
 	for (i = 0; i < AUDIT_ARGV_MAX + 2; i++)
@@ -148,8 +151,8 @@ test_start_argv(void **state)
 		info.argv = wargv;
 		info.command = info.cwd = info.policy = info.profile = worst[1];
 		worst[1][0] = '\xff';
-		assert_true(audit_format_session_start(&sess, &info, &when, 1, buf, sizeof(buf)) >
-		    0);
+		assert_true(
+		    audit_format_session_start(&sess, &info, &when, 1, buf, sizeof(buf)) > 0);
 	}
 }
 
@@ -161,8 +164,8 @@ test_end_format(void **state)
 
 	(void)state;
 	st = 3 << 8; /* exited 3 */
-	assert_true(audit_format_session_end(&sess, &st, 1500000000, &when, 9, buf, sizeof(buf)) >
-	    0);
+	assert_true(
+	    audit_format_session_end(&sess, &st, 1500000000, &when, 9, buf, sizeof(buf)) > 0);
 	assert_string_equal(buf,
 	    "{\"v\":2,\"time\":\"2026-11-25T14:03:07.123456Z\",\"event\":\"session-end\","
 	    "\"session\":\"0123456789abcdef\",\"broker_pid\":9,\"cause\":\"exit\",\"exit\":3,"
@@ -233,8 +236,12 @@ test_session_file(void **state)
 	snprintf(path, sizeof(path), "%s/session.jsonl", tmpdir);
 	assert_int_equal(audit_open(path, &a), 0);
 	assert_int_equal(audit_session_start(a,
-			     &(struct audit_session){ .mode = "explicit", .argv = argv,
-				 .pid = getpid(), .uid = 1, .gid = 2, .local = 1 },
+			     &(struct audit_session){ .mode = "explicit",
+				 .argv = argv,
+				 .pid = getpid(),
+				 .uid = 1,
+				 .gid = 2,
+				 .local = 1 },
 			     &s),
 	    0);
 	assert_non_null(s);
@@ -267,7 +274,8 @@ test_session_file(void **state)
 	memset(&st, 0, sizeof(st));
 	assert_non_null(f = fopen(path, "r"));
 	assert_int_equal(audit_read_stream(f, path,
-			     &(struct audit_read_cb){ .record = on_record, .event = on_event,
+			     &(struct audit_read_cb){ .record = on_record,
+				 .event = on_event,
 				 .arg = &seen },
 			     &st),
 	    0);

@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,23 +17,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "audit.h"
+#include "audit_testverify.h"
 #include "policy.h"
 #include "unit.h"
-#include "audit_testverify.h"
 
 static char tmpdir[64];
 
@@ -86,8 +86,9 @@ test_complain_formats(void **state)
 	assert_non_null(strstr(buf, "\"decision\":\"would-deny\",\"rule\":\"default\""));
 	assert_non_null(strstr(buf, "\"duration_us\":12.345,\"complain\":true}\n"));
 	assert_true(audit_format_denial(&ev, buf, sizeof(buf)) > 0);
-	assert_string_equal(buf, "filebroker: would deny open of \"/srv/in/a.txt\" (read) for pid "
-				 "123: rule default\n");
+	assert_string_equal(buf,
+	    "filebroker: would deny open of \"/srv/in/a.txt\" (read) for pid "
+	    "123: rule default\n");
 	/* An allow in complain mode is marked too, and is no denial. */
 	ev = base_event();
 	ev.complain = 1;
@@ -279,21 +280,25 @@ test_journal_fields(void **state)
 	assert_string_equal(strtok(all, "\n"),
 	    "MESSAGE=allowed open of \"/srv/in/\xef\xbf\xbd.txt\" (resolved \"/srv/in/a.txt\") "
 	    "(read) for pid 123: rule p.policy:3");
-	assert_non_null(strstr(all + strlen(all) + 1, "PRIORITY=6\nSYSLOG_IDENTIFIER=filebroker\n"
-						    "SYSLOG_FACILITY=10\nFILEBROKER_V=2\n"));
+	assert_non_null(strstr(all + strlen(all) + 1,
+	    "PRIORITY=6\nSYSLOG_IDENTIFIER=filebroker\n"
+	    "SYSLOG_FACILITY=10\nFILEBROKER_V=2\n"));
 	memset(all, 0, sizeof(all));
 	for (i = 0; i < n; i++) {
 		strncat(all, iov[i].iov_base, iov[i].iov_len);
 		strcat(all, "\n");
 	}
 	assert_non_null(strstr(all, "FILEBROKER_TIME=\"2026-11-25T14:03:07.123456Z\"\n"));
-	assert_non_null(strstr(all, "FILEBROKER_PID=123\nFILEBROKER_TID=0\nFILEBROKER_UID=65534\n"));
+	assert_non_null(
+	    strstr(all, "FILEBROKER_PID=123\nFILEBROKER_TID=0\nFILEBROKER_UID=65534\n"));
 	assert_non_null(strstr(all, "FILEBROKER_OP=open\n"));
-	assert_non_null(strstr(all, "FILEBROKER_PATH=/srv/in/\xef\xbf\xbd.txt\n"
-				    "FILEBROKER_PATH_HEX=2f7372762f696e2fff2e747874\n"));
+	assert_non_null(strstr(all,
+	    "FILEBROKER_PATH=/srv/in/\xef\xbf\xbd.txt\n"
+	    "FILEBROKER_PATH_HEX=2f7372762f696e2fff2e747874\n"));
 	assert_non_null(strstr(all, "FILEBROKER_CANON=/srv/in/a.txt\n"));
-	assert_non_null(strstr(all, "FILEBROKER_ACCESS=read\nFILEBROKER_FLAGS=O_RDONLY\n"
-				    "FILEBROKER_DECISION=allow\nFILEBROKER_RULE=p.policy:3\n"));
+	assert_non_null(strstr(all,
+	    "FILEBROKER_ACCESS=read\nFILEBROKER_FLAGS=O_RDONLY\n"
+	    "FILEBROKER_DECISION=allow\nFILEBROKER_RULE=p.policy:3\n"));
 	assert_null(strstr(all, "FILEBROKER_ERRNO"));
 	assert_non_null(strstr(all, "FILEBROKER_DURATION_US=12.345\nFILEBROKER_COMPLAIN=1\n"));
 
@@ -378,16 +383,19 @@ test_unshared(void **state)
 	audit_chain(&list, a);
 	close(fd);
 	/* The worker's stdio elsewhere: fine. */
-	assert_int_equal(audit_check_unshared(list, (const int[]){ q[0], q[1] }, 2, msg, sizeof(msg)),
+	assert_int_equal(audit_check_unshared(list, (const int[]){ q[0], q[1] }, 2, msg,
+			     sizeof(msg)),
 	    0);
 	/* The worker's stderr is the same pipe (another descriptor of it). */
 	errno = 0;
-	assert_int_equal(audit_check_unshared(list, (const int[]){ q[1], p[1] }, 2, msg, sizeof(msg)),
+	assert_int_equal(audit_check_unshared(list, (const int[]){ q[1], p[1] }, 2, msg,
+			     sizeof(msg)),
 	    -1);
 	assert_int_equal(errno, EEXIST);
 	assert_non_null(strstr(msg, name));
-	assert_non_null(strstr(msg, "is the same pipe: it could write lines there that look like "
-				     "records"));
+	assert_non_null(strstr(msg,
+	    "is the same pipe: it could write lines there that look like "
+	    "records"));
 
 	/* A file sink that is also the worker's stderr, opened apart. */
 	snprintf(path, sizeof(path), "%s/shared.jsonl", tmpdir);
@@ -395,7 +403,8 @@ test_unshared(void **state)
 	audit_chain(&list, a);
 	wfd = open(path, O_WRONLY | O_APPEND);
 	assert_true(wfd >= 0);
-	assert_int_equal(audit_check_unshared(list, (const int[]){ q[1], wfd }, 2, msg, sizeof(msg)),
+	assert_int_equal(audit_check_unshared(list, (const int[]){ q[1], wfd }, 2, msg,
+			     sizeof(msg)),
 	    -1);
 	assert_non_null(strstr(msg, "is the same file"));
 	assert_non_null(strstr(msg, path));

@@ -42,11 +42,11 @@ static int boot2 = -1;
 /* --------------------------------------------------------------- helpers */
 
 /* failed, an expression that calls something, is true, and errno err. */
-#define assert_fails(failed, err)                                                                  \
-	do {                                                                                       \
-		errno = 0;                                                                         \
-		assert_true(failed);                                                               \
-		assert_int_equal(errno, (err));                                                    \
+#define assert_fails(failed, err) \
+	do { \
+		errno = 0; \
+		assert_true(failed); \
+		assert_int_equal(errno, (err)); \
 	} while (0)
 
 /* Does conn (NULL: the default connection) reach the broker whose answers

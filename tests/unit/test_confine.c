@@ -148,8 +148,7 @@ confined_state(void)
 		return 6;
 	if (strcmp(status_field("CapPrm", v, sizeof(v)), want) != 0)
 		return 7;
-	if (root &&
-	    strcmp(status_field("CapBnd", v, sizeof(v)), "0000000000000000") != 0)
+	if (root && strcmp(status_field("CapBnd", v, sizeof(v)), "0000000000000000") != 0)
 		return 8;
 	/* The serving loop's own calls. */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
@@ -272,8 +271,7 @@ confined_daemon(void)
 		return 9;
 	close(fd);
 	/* A reload resolves names: found, and not found, both alive. */
-	if (getpwnam_r("root", &pw, buf, sizeof(buf), &pwr) != 0 || pwr == NULL ||
-	    pw.pw_uid != 0)
+	if (getpwnam_r("root", &pw, buf, sizeof(buf), &pwr) != 0 || pwr == NULL || pw.pw_uid != 0)
 		return 10;
 	if (getgrnam_r("root", &gr, buf, sizeof(buf), &grr) != 0 || grr == NULL)
 		return 11;

@@ -21,6 +21,7 @@
 
 static const char *const dests[] = { "/var/log/fb.jsonl", "journal" };
 
+/* clang-format off */
 static struct control_peer peers[3] = {
 	{ .id = 1, .uid = 1, .gid = 1, .pid = 4242, .profile = "/etc/fb/serve.policy:5",
 	    .nconns = 2, .nrequests = 10, .ndenied = 2, .nlimited = 3, .nthrottled = 1,
@@ -30,6 +31,7 @@ static struct control_peer peers[3] = {
 	{ .id = 9, .uid = 33, .gid = 33, .pid = 4444, .profile = "/etc/fb/serve.policy:8",
 	    .nconns = 1, .nrequests = 5, .ndenied = 0, .since = { 1795615500, 0 } },
 };
+/* clang-format on */
 
 static struct control_status
 status(void)
@@ -92,10 +94,12 @@ test_text(void **state)
 
 	(void)state;
 	t = render(&cs, 0, 65536);
-	assert_non_null(strstr(t, "filebroker serve " FB_VERSION ", pid 99, up since "
-				  "2026-11-25T13:56:40Z\n"));
-	assert_non_null(strstr(t, "\npolicy:   /etc/fb/serve.policy, loaded 2026-11-25T14:01:40Z "
-				  "(26 rules, 2 profiles); 1 reload failed\n"));
+	assert_non_null(strstr(t,
+	    "filebroker serve " FB_VERSION ", pid 99, up since "
+	    "2026-11-25T13:56:40Z\n"));
+	assert_non_null(strstr(t,
+	    "\npolicy:   /etc/fb/serve.policy, loaded 2026-11-25T14:01:40Z "
+	    "(26 rules, 2 profiles); 1 reload failed\n"));
 	cs.nrules = 1;
 	cs.nprofiles = 1;
 	t = render(&cs, 0, 65536);
@@ -104,15 +108,19 @@ test_text(void **state)
 	cs.nprofiles = 2;
 	t = render(&cs, 0, 65536);
 	assert_non_null(strstr(t, "\naudit:    /var/log/fb.jsonl, journal\n"));
-	assert_non_null(strstr(t, "\npeers:    3 connected (at most 256, 32 per user), 4 "
-				  "connections\n"));
-	assert_non_null(strstr(t, "345 requests, 12 denied; 3 protocol violations; 2 status "
-				  "requests refused\n"));
-	assert_non_null(strstr(t, "\nlimits:   per peer 64 connections, 500 requests a second "
-				  "(burst 1000), 16 replies in flight; 4 serving threads\n"));
-	assert_non_null(strstr(t, "\n1      1          1          4242           2         10        "
-				  "2        3         1  2026-11-25T14:03:07Z  "
-				  "/etc/fb/serve.policy:5\n"));
+	assert_non_null(strstr(t,
+	    "\npeers:    3 connected (at most 256, 32 per user), 4 "
+	    "connections\n"));
+	assert_non_null(strstr(t,
+	    "345 requests, 12 denied; 3 protocol violations; 2 status "
+	    "requests refused\n"));
+	assert_non_null(strstr(t,
+	    "\nlimits:   per peer 64 connections, 500 requests a second "
+	    "(burst 1000), 16 replies in flight; 4 serving threads\n"));
+	assert_non_null(strstr(t,
+	    "\n1      1          1          4242           2         10        "
+	    "2        3         1  2026-11-25T14:03:07Z  "
+	    "/etc/fb/serve.policy:5\n"));
 	assert_non_null(strstr(t, "\n9      33 "));
 	assert_null(strstr(t, "more peers"));
 
@@ -124,8 +132,9 @@ test_text(void **state)
 	cs.max_rate = 0;
 	cs.threads = 1;
 	t = render(&cs, 0, 65536);
-	assert_non_null(strstr(t, "\nlimits:   per peer 64 connections, no request rate, 16 "
-				  "replies in flight; 1 serving thread\n"));
+	assert_non_null(strstr(t,
+	    "\nlimits:   per peer 64 connections, no request rate, 16 "
+	    "replies in flight; 1 serving thread\n"));
 	assert_null(strstr(t, "PEER"));
 }
 
@@ -138,23 +147,28 @@ test_json(void **state)
 	(void)state;
 	cs.audit_failed = "journal";
 	t = render(&cs, 1, 65536);
-	assert_non_null(strstr(t, "{\"version\":\"" FB_VERSION "\",\"pid\":99,\"started\":"
-				  "\"2026-11-25T13:56:40Z\",\"policy\":{\"file\":"
-				  "\"/etc/fb/serve.policy\",\"loaded\":\"2026-11-25T14:01:40Z\","
-				  "\"rules\":26,\"profiles\":2,\"reload_failures\":1},"));
-	assert_non_null(strstr(t, "\"audit\":[\"/var/log/fb.jsonl\",\"journal\"],"
-				  "\"audit_failed\":\"journal\","));
-	assert_non_null(strstr(t, "\"totals\":{\"peers\":3,\"connections\":4,\"accepted\":12,"
-				  "\"refused\":1,\"requests\":345,\"denied\":12,\"violations\":3,"
-				  "\"status_refused\":2}"));
-	assert_non_null(strstr(t, "\"limits\":{\"max_peers\":256,\"max_peers_per_user\":32,"
-				  "\"max_connections_per_peer\":64,\"max_rate\":500,"
-				  "\"max_burst\":1000,\"max_inflight\":16,\"threads\":4}"));
-	assert_non_null(strstr(t, "\"peers\":[{\"id\":1,\"uid\":1,\"gid\":1,\"pid\":4242,"
-				  "\"profile\":\"/etc/fb/serve.policy:5\",\"connections\":2,"
-				  "\"requests\":10,\"denied\":2,\"rate_limited\":3,\"throttled\":1,"
-				  "\"since\":\"2026-11-25T14:03:07Z\"},"
-				  "{\"id\":7,"));
+	assert_non_null(strstr(t,
+	    "{\"version\":\"" FB_VERSION "\",\"pid\":99,\"started\":"
+	    "\"2026-11-25T13:56:40Z\",\"policy\":{\"file\":"
+	    "\"/etc/fb/serve.policy\",\"loaded\":\"2026-11-25T14:01:40Z\","
+	    "\"rules\":26,\"profiles\":2,\"reload_failures\":1},"));
+	assert_non_null(strstr(t,
+	    "\"audit\":[\"/var/log/fb.jsonl\",\"journal\"],"
+	    "\"audit_failed\":\"journal\","));
+	assert_non_null(strstr(t,
+	    "\"totals\":{\"peers\":3,\"connections\":4,\"accepted\":12,"
+	    "\"refused\":1,\"requests\":345,\"denied\":12,\"violations\":3,"
+	    "\"status_refused\":2}"));
+	assert_non_null(strstr(t,
+	    "\"limits\":{\"max_peers\":256,\"max_peers_per_user\":32,"
+	    "\"max_connections_per_peer\":64,\"max_rate\":500,"
+	    "\"max_burst\":1000,\"max_inflight\":16,\"threads\":4}"));
+	assert_non_null(strstr(t,
+	    "\"peers\":[{\"id\":1,\"uid\":1,\"gid\":1,\"pid\":4242,"
+	    "\"profile\":\"/etc/fb/serve.policy:5\",\"connections\":2,"
+	    "\"requests\":10,\"denied\":2,\"rate_limited\":3,\"throttled\":1,"
+	    "\"since\":\"2026-11-25T14:03:07Z\"},"
+	    "{\"id\":7,"));
 	assert_non_null(strstr(t, "],\"peers_omitted\":0}\n"));
 	assert_int_equal(strchr(t, '\n') - t, (long)strlen(t) - 1); /* one line */
 }
@@ -169,11 +183,13 @@ test_escaping(void **state)
 	(void)state;
 	cs.policy = "/etc/\"x\"\n\x1b[2Jpeers:    0 connected";
 	t = render(&cs, 0, 65536);
-	assert_non_null(strstr(t, "policy:   /etc/\"x\"\\x0a\\x1b[2Jpeers:    0 connected, loaded"));
+	assert_non_null(
+	    strstr(t, "policy:   /etc/\"x\"\\x0a\\x1b[2Jpeers:    0 connected, loaded"));
 	assert_null(strstr(t, "\npeers:    0"));
 	t = render(&cs, 1, 65536);
-	assert_non_null(strstr(t, "\"file\":\"/etc/\\\"x\\\"\\n\\u001b[2Jpeers:    0 "
-				  "connected\""));
+	assert_non_null(strstr(t,
+	    "\"file\":\"/etc/\\\"x\\\"\\n\\u001b[2Jpeers:    0 "
+	    "connected\""));
 }
 
 static void

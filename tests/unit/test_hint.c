@@ -188,7 +188,8 @@ probes_said(void **state)
 	ev = event("/usr/bin/fbnone", "/usr/bin/fbnone", POLICY_STAT);
 	ev.op = "stat";
 	assert_string_equal(hint_of(p, ev, NULL),
-	    " (a probe); hint: allow stat /usr/bin/fbnone, or allow exec /usr/bin/fbnone to run it");
+	    " (a probe); hint: allow stat /usr/bin/fbnone, or allow exec /usr/bin/fbnone to run "
+	    "it");
 	/* One a profile runs: the profile. */
 	ev = event("/usr/bin/file", "/usr/bin/file", POLICY_STAT);
 	ev.op = "stat";

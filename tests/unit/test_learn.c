@@ -38,20 +38,20 @@ static void
 test_temp_names(void **state)
 {
 	(void)state;
-	temp_is("tmp.k3JxQ9", "tmp.*");	     /* mktemp(1) */
-	temp_is("fooAb12Cd", "*");	     /* mkstemp("fooXXXXXX") */
-	temp_is("tmpq0bhyr23", "tmp*");	     /* Python's tempfile */
+	temp_is("tmp.k3JxQ9", "tmp.*");		/* mktemp(1) */
+	temp_is("fooAb12Cd", "*");		/* mkstemp("fooXXXXXX") */
+	temp_is("tmpq0bhyr23", "tmp*");		/* Python's tempfile */
 	temp_is("tmpabcdefgh.txt", "tmp*.txt"); /* with a suffix */
 	temp_is("tmp_k3j_x9q", "tmp*");
 	temp_is("clamav-0d9f8e7c6b5a4f3e2d1c0b9a8f7e6d5c.tmp", "clamav-*.tmp");
 	temp_is("20231207_123456-scantemp.Ab3dEf", "*_*-scantemp.*");
-	temp_is("out.12345", "out.*");	     /* a pid */
+	temp_is("out.12345", "out.*"); /* a pid */
 	temp_is("x[1] -Ab3xY9", "x\\[1\\]\\ -*");
-	temp_is("d_y8c_rl", "*");	     /* Python's probe of a folder */
+	temp_is("d_y8c_rl", "*"); /* Python's probe of a folder */
 	temp_is("kwzmuefr", "*");
 	temp_is(".out.6wmoy731", ".out.*");
-	temp_is(".out.kwzmuefr", ".out.*");     /* mkstemp(prefix=".out.") */
-	temp_is("x.kwzmuefr.txt", NULL);	     /* a word, not at the end */
+	temp_is(".out.kwzmuefr", ".out.*"); /* mkstemp(prefix=".out.") */
+	temp_is("x.kwzmuefr.txt", NULL);    /* a word, not at the end */
 	temp_is("x.kw_muefr.txt", "x.*.txt");
 	temp_is("report.txt", NULL);
 	temp_is("a.b.c", NULL);
@@ -370,9 +370,11 @@ test_record_existing(void **state)
 	assert_int_equal(record(&l, "mkdir", "/tmp/w/out", POLICY_CREATE, 0, NULL), 1);
 	assert_int_equal(record(&l, "mkdir", "/tmp/w/out/a", POLICY_CREATE, 0, NULL), 1);
 	assert_int_equal(record(&l, "mkdir", "/tmp/w/out/a", POLICY_CREATE, EEXIST, NULL), 1);
-	assert_int_equal(record(&l, "open", "/tmp/w/lock", POLICY_CREATE | POLICY_WRITE, EEXIST, NULL),
+	assert_int_equal(record(&l, "open", "/tmp/w/lock", POLICY_CREATE | POLICY_WRITE, EEXIST,
+			     NULL),
 	    1);
-	assert_int_equal(record(&l, "mkdir", "/tmp/filebroker.Ab3xY9/d", POLICY_CREATE, 0, "@tmp"), 0);
+	assert_int_equal(record(&l, "mkdir", "/tmp/filebroker.Ab3xY9/d", POLICY_CREATE, 0, "@tmp"),
+	    0);
 	assert_int_equal(record(&l, "stat", "/tmp/filebroker.Ab3xY9", POLICY_STAT, 0,
 			     "@ancestor of @tmp"),
 	    0);
@@ -500,7 +502,8 @@ component(char *out, size_t size)
 {
 	static const char *const words[] = { "in", "out", "a", "b.txt", "c.pdf", "spool", "x y",
 		"star*", "q?", "[br]", "back\\slash", "new\nline", ".hidden", "d.txt", "e.json" };
-	static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	static const char chars[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	size_t i, n;
 
 	switch (rnd(4)) {
@@ -546,7 +549,8 @@ test_property(void **state)
 		for (i = 0; i < n; i++) {
 			const char *root = roots[rnd(sizeof(roots) / sizeof(roots[0]))];
 
-			snprintf(paths[i], sizeof(paths[i]), "%s", strcmp(root, "/") == 0 ? "" : root);
+			snprintf(paths[i], sizeof(paths[i]), "%s",
+			    strcmp(root, "/") == 0 ? "" : root);
 			depth = 1 + (int)rnd(4);
 			for (j = 0; j < depth; j++) {
 				component(c, sizeof(c));
@@ -590,8 +594,8 @@ test_property(void **state)
 		for (i = 0; i < n; i++) {
 			assert_int_equal(policy_decide(p, paths[i], acc[i], 0, &dec), 0);
 			if (!dec.allowed)
-				fail_msg("iteration %d: %s (access %u) is not allowed by:\n%s", iter,
-				    paths[i], acc[i], text);
+				fail_msg("iteration %d: %s (access %u) is not allowed by:\n%s",
+				    iter, paths[i], acc[i], text);
 		}
 		policy_free(p);
 		free(text);

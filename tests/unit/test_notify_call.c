@@ -95,24 +95,28 @@ test_openat2(void **state)
 	memset(&big, 0, sizeof(big));
 	assert_int_equal(decode(SYS_openat2, FDCWD, PATH1, (uintptr_t)&big, sizeof(big), 0), 0);
 	big.tail[7] = 1;
-	assert_int_equal(decode(SYS_openat2, FDCWD, PATH1, (uintptr_t)&big, sizeof(big), 0),
-	    E2BIG);
+	assert_int_equal(decode(SYS_openat2, FDCWD, PATH1, (uintptr_t)&big, sizeof(big), 0), E2BIG);
 	/* Unknown resolve bits, BENEATH with IN_ROOT, a mode past 07777, flags
 	 * past 32 bits. */
 	how.resolve = 0x1000;
-	assert_int_equal(decode(SYS_openat2, FDCWD, PATH1, (uintptr_t)&how, sizeof(how), 0), EINVAL);
+	assert_int_equal(decode(SYS_openat2, FDCWD, PATH1, (uintptr_t)&how, sizeof(how), 0),
+	    EINVAL);
 	how.resolve = RESOLVE_BENEATH | RESOLVE_IN_ROOT;
-	assert_int_equal(decode(SYS_openat2, FDCWD, PATH1, (uintptr_t)&how, sizeof(how), 0), EINVAL);
+	assert_int_equal(decode(SYS_openat2, FDCWD, PATH1, (uintptr_t)&how, sizeof(how), 0),
+	    EINVAL);
 	how.resolve = 0;
 	how.mode = 010000;
-	assert_int_equal(decode(SYS_openat2, FDCWD, PATH1, (uintptr_t)&how, sizeof(how), 0), EINVAL);
+	assert_int_equal(decode(SYS_openat2, FDCWD, PATH1, (uintptr_t)&how, sizeof(how), 0),
+	    EINVAL);
 	how.mode = 0;
 	how.flags = 1ull << 40;
-	assert_int_equal(decode(SYS_openat2, FDCWD, PATH1, (uintptr_t)&how, sizeof(how), 0), EINVAL);
+	assert_int_equal(decode(SYS_openat2, FDCWD, PATH1, (uintptr_t)&how, sizeof(how), 0),
+	    EINVAL);
 	how.flags = 0;
 	/* "Only from the caches": EAGAIN, ask again without it. */
 	how.resolve = RESOLVE_CACHED;
-	assert_int_equal(decode(SYS_openat2, FDCWD, PATH1, (uintptr_t)&how, sizeof(how), 0), EAGAIN);
+	assert_int_equal(decode(SYS_openat2, FDCWD, PATH1, (uintptr_t)&how, sizeof(how), 0),
+	    EAGAIN);
 	/* An address that is not mapped. */
 	assert_int_equal(decode(SYS_openat2, FDCWD, PATH1, 8, sizeof(how), 0), EFAULT);
 }
@@ -189,8 +193,9 @@ test_names(void **state)
 	assert_int_equal(c.a.rename.flags, RENAME_NOREPLACE);
 	assert_int_equal(c.path2, 1);
 	assert_int_equal(decode(SYS_renameat2, 3, PATH1, 4, PATH2, RENAME_WHITEOUT), EPERM);
-	assert_int_equal(
-	    decode(SYS_renameat2, 3, PATH1, 4, PATH2, RENAME_EXCHANGE | RENAME_NOREPLACE), EINVAL);
+	assert_int_equal(decode(SYS_renameat2, 3, PATH1, 4, PATH2,
+			     RENAME_EXCHANGE | RENAME_NOREPLACE),
+	    EINVAL);
 	assert_int_equal(decode(SYS_renameat2, 3, PATH1, 4, PATH2, 0x100), EINVAL);
 	/* symlink: the new name is the second argument, the target the first. */
 	assert_int_equal(decode(SYS_symlinkat, PATH2, 7, PATH1, 0, 0), 0);
@@ -236,8 +241,8 @@ test_attrs(void **state)
 	assert_int_equal(c.wfd, 4);
 	assert_int_equal(c.a.watch.ifd, -1);
 	assert_int_equal(decode(SYS_inotify_add_watch, 4, PATH1, 0, 0, 0), EINVAL);
-	assert_int_equal(
-	    decode(SYS_inotify_add_watch, 4, PATH1, IN_MODIFY | IN_MASK_ADD | IN_MASK_CREATE, 0, 0),
+	assert_int_equal(decode(SYS_inotify_add_watch, 4, PATH1,
+			     IN_MODIFY | IN_MASK_ADD | IN_MASK_CREATE, 0, 0),
 	    EINVAL);
 }
 

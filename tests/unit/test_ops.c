@@ -10,12 +10,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -371,7 +371,8 @@ test_open_path(void **state)
 
 	(void)state;
 	assert_int_equal(open_notify("d", O_PATH | O_DIRECTORY), 0);
-	record_has("\"access\":\"list\",\"flags\":\"O_RDONLY|O_DIRECTORY|O_PATH\",\"decision\":\"allow\"");
+	record_has(
+	    "\"access\":\"list\",\"flags\":\"O_RDONLY|O_DIRECTORY|O_PATH\",\"decision\":\"allow\"");
 	assert_true((fl = fcntl(res.fd, F_GETFL)) != -1);
 	assert_int_equal(fl & (O_PATH | O_ACCMODE), O_RDONLY);
 	assert_true(syscall(SYS_getdents64, res.fd, buf, sizeof(buf)) > 0);
@@ -383,7 +384,8 @@ test_open_path(void **state)
 	 * denial of list. */
 	assert_int_equal(open_notify("so", O_PATH | O_DIRECTORY), EACCES);
 	assert_int_equal(res.fd, -1);
-	record_has("\"access\":\"list\",\"flags\":\"O_RDONLY|O_DIRECTORY|O_PATH\",\"decision\":\"deny\"");
+	record_has(
+	    "\"access\":\"list\",\"flags\":\"O_RDONLY|O_DIRECTORY|O_PATH\",\"decision\":\"deny\"");
 	/* A file, a link: EOPNOTSUPP (lchmod's "not supported"), ENOTDIR
 	 * under O_DIRECTORY; decided as stat first. */
 	assert_int_equal(open_notify("d/a.txt", O_PATH), EOPNOTSUPP);

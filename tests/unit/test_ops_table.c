@@ -268,8 +268,8 @@ confine_has(const char *name, size_t len, void *arg)
 	if (!m->o->chown_new && strcmp(buf, "fchownat") == 0)
 		return;
 	if (!confine_allows(m->o, buf))
-		fail_msg("%s needs %s, which the broker's allowlist (%s) does not allow", m->op, buf,
-		    m->mode);
+		fail_msg("%s needs %s, which the broker's allowlist (%s) does not allow", m->op,
+		    buf, m->mode);
 }
 
 /* The broker's allowlist has every call a row needs, in each mode that
@@ -329,8 +329,9 @@ test_wire_agrees(void **state)
 		 * broker resolves. */
 		if ((out.path[0] != '\0') + (out.path2[0] != '\0') !=
 		    ops_defs[op].paths + (op == OP_SYMLINK))
-			fail_msg("%s: the wire carries %d paths, the row names %d", ops_defs[op].name,
-			    (out.path[0] != '\0') + (out.path2[0] != '\0'), ops_defs[op].paths);
+			fail_msg("%s: the wire carries %d paths, the row names %d",
+			    ops_defs[op].name, (out.path[0] != '\0') + (out.path2[0] != '\0'),
+			    ops_defs[op].paths);
 	}
 }
 

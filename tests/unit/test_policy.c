@@ -89,14 +89,14 @@ static const struct {
 	/* '?' is one character, UTF-8 aware */
 	{ "/a/?", "/a/b", 1 },
 	{ "/a/?", "/a/bc", 0 },
-	{ "/a/?", "/a/\xc3\xa9", 1 },		/* é is one character */
+	{ "/a/?", "/a/\xc3\xa9", 1 }, /* é is one character */
 	{ "/a/??", "/a/\xc3\xa9", 0 },
-	{ "/a/?", "/a/\xff", 1 },		/* a stray byte counts as one */
-	{ "/a/??", "/a/\xc3", 0 },		/* truncated sequence: one byte */
+	{ "/a/?", "/a/\xff", 1 },  /* a stray byte counts as one */
+	{ "/a/??", "/a/\xc3", 0 }, /* truncated sequence: one byte */
 	{ "/a/caf?", "/a/caf\xc3\xa9", 1 },
-	{ "/a/x?z", "/a/x\xe2\x82\xacz", 1 },	/* € */
-	{ "/a/?", "/a/\xf0\x9f\x98\x80", 1 },	/* emoji */
-	{ "/a/?", "/a/\xe0\x80\x80", 0 },	/* overlong: three stray bytes */
+	{ "/a/x?z", "/a/x\xe2\x82\xacz", 1 }, /* € */
+	{ "/a/?", "/a/\xf0\x9f\x98\x80", 1 }, /* emoji */
+	{ "/a/?", "/a/\xe0\x80\x80", 0 },     /* overlong: three stray bytes */
 	/* classes */
 	{ "/a/[abc]", "/a/b", 1 },
 	{ "/a/[abc]", "/a/d", 0 },
@@ -395,8 +395,7 @@ test_ancestors(void **state)
 	/* a rule without wildcards: the folders above it */
 	assert_int_equal(allowed(p, "/home", POLICY_STAT, 0), 1);
 	assert_int_equal(allowed(p, "/home/u/.config", POLICY_STAT, 0), 1);
-	assert_string_equal(rule(p, "/home/u/.config/app", POLICY_STAT),
-	    "@ancestor of t.policy:3");
+	assert_string_equal(rule(p, "/home/u/.config/app", POLICY_STAT), "@ancestor of t.policy:3");
 	assert_int_equal(allowed(p, "/home/u/.config/app/other", POLICY_STAT, 0), 0);
 	assert_int_equal(allowed(p, "/home/u/.config/app/conf/x", POLICY_STAT, 0), 0);
 	/* a wildcard in the middle: the literal part only */
@@ -569,8 +568,8 @@ test_proc_self(void **state)
 static void
 test_decide_einval(void **state)
 {
-	static const char *bad[] = { "", "a", "a/b", "//", "/a/", "/a//b", "/.", "/a/.",
-		"/a/./b", "/..", "/a/../b", "/a/..", "./a" };
+	static const char *bad[] = { "", "a", "a/b", "//", "/a/", "/a//b", "/.", "/a/.", "/a/./b",
+		"/..", "/a/../b", "/a/..", "./a" };
 	struct policy *p;
 	struct policy_decision d;
 	size_t i;
@@ -625,8 +624,9 @@ test_runtime(void **state)
 	assert_int_equal(allowed(p, "/dev/null", POLICY_WRITE, 0), 1);
 	assert_int_equal(allowed(p, "/usr/lib/x86_64-linux-gnu/libc.so.6", POLICY_WRITE, 0), 0);
 	assert_int_equal(allowed(p, "/lib64/ld-linux-x86-64.so.2", POLICY_EXEC, 0), 1);
-	assert_int_equal(
-	    allowed(p, "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", POLICY_EXEC, 0), 1);
+	assert_int_equal(allowed(p, "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", POLICY_EXEC,
+			     0),
+	    1);
 	assert_int_equal(allowed(p, "/usr/bin/cat", POLICY_EXEC, 0), 0);
 	assert_int_equal(policy_decide(p, "/dev/null", POLICY_READ, 0, &d), 0);
 	assert_true(d.exact);
@@ -664,8 +664,9 @@ test_builtins(void **state)
 {
 	static const char *const names[] = { "@python3", "@perl", "@shell", "@git", "@tls",
 		"@users" };
-	static const char *const never[] = { "/etc/shadow", "/etc/gshadow", "/etc/ssl/private/k.pem",
-		"/root/.ssh/id_ed25519", "/home/u/.bashrc", "/dev/tty", "/proc/1/mem", "/etc/sudoers" };
+	static const char *const never[] = { "/etc/shadow", "/etc/gshadow",
+		"/etc/ssl/private/k.pem", "/root/.ssh/id_ed25519", "/home/u/.bashrc", "/dev/tty",
+		"/proc/1/mem", "/etc/sudoers" };
 	struct policy *p;
 	struct policy_decision d;
 	char text[256], msg[POLICY_DIAG_LINE_MAX];
@@ -689,7 +690,8 @@ test_builtins(void **state)
 		policy_free(p);
 	}
 	assert_int_equal(load_diags("include @python3\ninclude @perl\ninclude @shell\n"
-				    "include @git\ninclude @tls\ninclude @users\ninclude @runtime\n",
+				    "include @git\ninclude @tls\ninclude @users\ninclude "
+				    "@runtime\n",
 			     msg, sizeof(msg)),
 	    0);
 
@@ -711,7 +713,8 @@ test_builtins(void **state)
 	policy_free(p);
 	p = load("include @git\n");
 	assert_int_equal(allowed(p, "/usr/bin/git", POLICY_EXEC, 0), 1);
-	assert_int_equal(allowed(p, "/usr/lib/git-core/git-sh-setup", POLICY_EXEC | POLICY_READ, 0), 1);
+	assert_int_equal(allowed(p, "/usr/lib/git-core/git-sh-setup", POLICY_EXEC | POLICY_READ, 0),
+	    1);
 	assert_int_equal(allowed(p, "/usr/share/git-core/templates/hooks", POLICY_LIST, 0), 1);
 	assert_int_equal(allowed(p, "/etc/gitconfig", POLICY_READ, 0), 1);
 	assert_int_equal(allowed(p, "/usr/share/git-core/x", POLICY_WRITE, 0), 0);
@@ -746,10 +749,12 @@ test_builtins(void **state)
 	/* check's suggestion: a rule naming the interpreter, without its
 	 * library; not a whole folder, not once the library is allowed */
 	assert_int_equal(load_diags("allow exec /usr/bin/python3*\n", msg, sizeof(msg)), 1);
-	assert_string_equal(msg, "t.policy:1:1: warning: this allows exec of /usr/bin/python3.11, "
-				 "but not what it reads (/usr/lib/python3.11/os.py): add 'include "
-				 "@python3'");
-	assert_int_equal(load_diags("allow read /x\nallow exec /usr/bin/perl\n", msg, sizeof(msg)), 1);
+	assert_string_equal(msg,
+	    "t.policy:1:1: warning: this allows exec of /usr/bin/python3.11, "
+	    "but not what it reads (/usr/lib/python3.11/os.py): add 'include "
+	    "@python3'");
+	assert_int_equal(load_diags("allow read /x\nallow exec /usr/bin/perl\n", msg, sizeof(msg)),
+	    1);
 	assert_non_null(strstr(msg, "t.policy:2:1: warning:"));
 	assert_non_null(strstr(msg, "add 'include @perl'"));
 	assert_int_equal(load_diags("allow exec /usr/bin/**\n", msg, sizeof(msg)), 0);
@@ -849,8 +854,7 @@ test_decide_beneath(void **state)
 	assert_int_equal(beneath(p, "/", POLICY_EXEC, 0), POLICY_BENEATH_SOME);
 	assert_int_equal(beneath(p, "/opt", POLICY_EXEC, 0), POLICY_BENEATH_NONE);
 	assert_int_equal(beneath(p, "/usr/bin", POLICY_READ, 0), POLICY_BENEATH_NONE);
-	assert_int_equal(beneath(p, "/usr/bin", POLICY_EXEC | POLICY_READ, 0),
-	    POLICY_BENEATH_NONE);
+	assert_int_equal(beneath(p, "/usr/bin", POLICY_EXEC | POLICY_READ, 0), POLICY_BENEATH_NONE);
 	policy_free(p);
 
 	/* a deny rule anywhere below makes it SOME; elsewhere it does not */

@@ -85,12 +85,12 @@ test_errors(void **state)
 
 /* Every yes, checked: below both paths, on names the rules use and others,
  * every bit policy_decide() allows below `to` it allows below `from`. */
-static const char *const names[] = { "a", "b", "x.key", "sub", "private", "secret", "bin",
-	"docs", ".git", "z", "42", "status" };
+static const char *const names[] = { "a", "b", "x.key", "sub", "private", "secret", "bin", "docs",
+	".git", "z", "42", "status" };
 
 static void
-check_below(const struct policy *p, const char *from, const char *to, char *suffix,
-    size_t len, int depth)
+check_below(const struct policy *p, const char *from, const char *to, char *suffix, size_t len,
+    int depth)
 {
 	struct policy_decision df, dt;
 	char pf[512], pt[512];
@@ -147,8 +147,8 @@ static const char *const policies[] = {
 	"allow read /proc/self/**\nallow read /proc/*/status\n",
 	"allow read,write /o/[ab]/**\nallow read /o/?/secret\ndeny read /o/a/sub\n",
 };
-static const char *const paths[] = { "/o", "/o/a", "/o/b", "/o/a/sub", "/o/docs", "/o/z/bin",
-	"/p", "/proc", "/proc/42", "/o/private" };
+static const char *const paths[] = { "/o", "/o/a", "/o/b", "/o/a/sub", "/o/docs", "/o/z/bin", "/p",
+	"/proc", "/proc/42", "/o/private" };
 
 static void
 test_any_yes_is_true(void **state)

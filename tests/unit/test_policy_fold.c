@@ -72,8 +72,8 @@ test_allow_as_written(void **state)
 	assert_true(d.exact);
 	assert_string_equal(d.rule, "t.policy:1");
 	errno = 0;
-	assert_int_equal(policy_decide_fold(p, "/x/../y", POLICY_READ, 0,
-			     (const uint64_t[]){ 2 }, 1, &d),
+	assert_int_equal(policy_decide_fold(p, "/x/../y", POLICY_READ, 0, (const uint64_t[]){ 2 },
+			     1, &d),
 	    -1);
 	assert_int_equal(errno, EINVAL);
 	policy_free(p);
@@ -114,10 +114,8 @@ test_below(void **state)
 	/* "a" on disk is what "A" names where the folder folds: its subtree
 	 * may not move out from under the rule. */
 	assert_int_equal(policy_below_check(p, "/o/a", "/o/z", POLICY_ALL, 0), 1);
-	assert_int_equal(policy_below_check_fold(p, "/o/a", &a, "/o/z", NULL, 1, POLICY_ALL, 0),
-	    0);
-	assert_int_equal(policy_below_check_fold(p, "/o/z", NULL, "/o/a", &a, 1, POLICY_ALL, 0),
-	    1);
+	assert_int_equal(policy_below_check_fold(p, "/o/a", &a, "/o/z", NULL, 1, POLICY_ALL, 0), 0);
+	assert_int_equal(policy_below_check_fold(p, "/o/z", NULL, "/o/a", &a, 1, POLICY_ALL, 0), 1);
 	policy_free(p);
 }
 

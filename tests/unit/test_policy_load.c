@@ -72,8 +72,7 @@ dump(const struct policy_diags *d)
 	size_t i;
 
 	for (i = 0; i < d->n; i++)
-		print_error("%s:%d:%d: %s\n", d->v[i].file, d->v[i].line, d->v[i].col,
-		    d->v[i].msg);
+		print_error("%s:%d:%d: %s\n", d->v[i].file, d->v[i].line, d->v[i].col, d->v[i].msg);
 }
 
 static void
@@ -354,29 +353,29 @@ test_file_too_large(void **state)
 
 /* ---- print, then parse again: the same decisions ---- */
 
-static const char *rt_policy =
-    "include @runtime\n"
-    "allow read,list /srv/in/**\n"
-    "deny read /srv/in/**/.secret*\n"
-    "allow write,create /srv/out/*.txt mode=0640\n"
-    "allow create,delete /srv/out/tmp-[0-9][0-9] mode=0600\n"
-    "allow read /srv/odd/a\\ b/\\*/[!x]?/\\[lit\\]\n"
-    "allow all /proc/self/fd/**\n"
-    "deny write /proc/self/fd/0\n"
-    "allow exec /usr/bin/tool\n"
-    "allow stat /\n"
-    "allow read /**/*.pub\n"
-    "deny all /**/.git/**\n"
-    "allow read /srv/\xc3\xa9t\xc3\xa9/?\n"
-    "allow create /srv/suid mode=04755\n"
-    "allow create /srv/zero mode=0\n";
+static const char *rt_policy = "include @runtime\n"
+			       "allow read,list /srv/in/**\n"
+			       "deny read /srv/in/**/.secret*\n"
+			       "allow write,create /srv/out/*.txt mode=0640\n"
+			       "allow create,delete /srv/out/tmp-[0-9][0-9] mode=0600\n"
+			       "allow read /srv/odd/a\\ b/\\*/[!x]?/\\[lit\\]\n"
+			       "allow all /proc/self/fd/**\n"
+			       "deny write /proc/self/fd/0\n"
+			       "allow exec /usr/bin/tool\n"
+			       "allow stat /\n"
+			       "allow read /**/*.pub\n"
+			       "deny all /**/.git/**\n"
+			       "allow read /srv/\xc3\xa9t\xc3\xa9/?\n"
+			       "allow create /srv/suid mode=04755\n"
+			       "allow create /srv/zero mode=0\n";
 
 static const char *rt_paths[] = { "/", "/srv", "/srv/in", "/srv/in/a", "/srv/in/x/.secret1",
 	"/srv/in/x/.secre", "/srv/out/a.txt", "/srv/out/a.txt.gz", "/srv/out/tmp-42",
 	"/srv/out/tmp-4x", "/srv/odd/a b/*/yz/[lit]", "/srv/odd/a b/*/xz/[lit]",
 	"/srv/odd/a b/q/yz/[lit]", "/proc/77/fd/0", "/proc/77/fd/1", "/proc/78/fd/1",
 	"/usr/bin/tool", "/home/u/.ssh/id.pub", "/home/u/.git/id.pub", "/srv/in/.git",
-	"/srv/\xc3\xa9t\xc3\xa9/\xc3\xa9", "/srv/suid", "/srv/zero", "/dev/null", "/etc/ld.so.cache", "/etc/passwd" };
+	"/srv/\xc3\xa9t\xc3\xa9/\xc3\xa9", "/srv/suid", "/srv/zero", "/dev/null",
+	"/etc/ld.so.cache", "/etc/passwd" };
 
 static void
 same_decisions(const struct policy *a, const struct policy *b)
@@ -408,7 +407,9 @@ test_print_roundtrip(void **state)
 	FILE *f;
 
 	(void)state;
-	assert_int_equal(policy_load_buffer("rt.policy", rt_policy, strlen(rt_policy), NULL, &a, &d), 0);
+	assert_int_equal(policy_load_buffer("rt.policy", rt_policy, strlen(rt_policy), NULL, &a,
+			     &d),
+	    0);
 	policy_diags_free(&d);
 	/* through a real file */
 	f = fopen(at("printed.policy"), "w");
@@ -561,7 +562,8 @@ test_diag_format(void **state)
 	g.line = 7;
 	g.severity = POLICY_WARNING;
 	snprintf(g.msg, sizeof(g.msg), "duplicate");
-	assert_string_equal(policy_diag_format(&g, buf, sizeof(buf)), "/etc/p:7: warning: duplicate");
+	assert_string_equal(policy_diag_format(&g, buf, sizeof(buf)),
+	    "/etc/p:7: warning: duplicate");
 	g.col = 3;
 	assert_string_equal(policy_diag_format(&g, buf, sizeof(buf)),
 	    "/etc/p:7:3: warning: duplicate");
@@ -689,8 +691,9 @@ test_rule_check(void **state)
 	(void)state;
 	opts.rule_check = say_link;
 	opts.arg = &n;
-	put("links.policy", "include @runtime\nallow read /a/b\ndeny read /link/x/*.key\n"
-			    "allow read,list /link/**\n");
+	put("links.policy",
+	    "include @runtime\nallow read /a/b\ndeny read /link/x/*.key\n"
+	    "allow read,list /link/**\n");
 	assert_int_equal(policy_load_opts(at("links.policy"), &opts, &p, &d), 0);
 	assert_int_equal(n, 3);
 	assert_int_equal(d.nerrors, 0);
@@ -822,8 +825,9 @@ test_extra_rules(void **state)
 	assert_non_null(f = open_memstream(&buf, &len));
 	assert_int_equal(policy_print(p, f), 0);
 	fclose(f);
-	assert_non_null(strstr(buf, "allow read,write,create,delete,list /tmp/fb.x/** mode=0700\t# @tmp\n"
-				    "deny  delete /tmp/fb.x\t# @tmp\n"));
+	assert_non_null(strstr(buf,
+	    "allow read,write,create,delete,list /tmp/fb.x/** mode=0700\t# @tmp\n"
+	    "deny  delete /tmp/fb.x\t# @tmp\n"));
 	free(buf);
 	policy_free(p);
 

@@ -190,8 +190,8 @@ test_line_limits(void **state)
 	{
 		static const char nul[] = "allow read /a\n\nallow read /a\0b\nfoo\n";
 
-		assert_int_equal(
-		    policy_load_buffer("n.policy", nul, sizeof(nul) - 1, NULL, &p, &d), -1);
+		assert_int_equal(policy_load_buffer("n.policy", nul, sizeof(nul) - 1, NULL, &p, &d),
+		    -1);
 		assert_int_equal(d.n, 2);
 		assert_int_equal(d.v[0].line, 3);
 		assert_int_equal(d.v[0].col, 14);
@@ -269,7 +269,7 @@ test_warnings(void **state)
 	/* partly denied rules and different patterns are fine */
 	{
 		const char *ok[] = {
-			"allow read /a\ndeny read /a\n", /* stat stays allowed */
+			"allow read /a\ndeny read /a\n",	/* stat stays allowed */
 			"deny write /**\nallow write /tmp/x\n", /* the same */
 			"allow read,write /a/**\ndeny write /a/ro/**\n",
 			"deny read /a/*\nallow read /a/b\n", /* not detected: not a prefix */
@@ -278,8 +278,9 @@ test_warnings(void **state)
 			"allow create /a mode=0644\n",
 		};
 		for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-			assert_int_equal(
-			    policy_load_buffer("w.policy", ok[i], strlen(ok[i]), NULL, &p, &d), 0);
+			assert_int_equal(policy_load_buffer("w.policy", ok[i], strlen(ok[i]), NULL,
+					     &p, &d),
+			    0);
 			if (d.n != 0)
 				fail_msg("'%s': unexpected: %s", ok[i], d.v[0].msg);
 			policy_free(p);

@@ -81,15 +81,15 @@ pick(const struct policy *p, uid_t uid, const gid_t *g, size_t n, const char **w
 	return v;
 }
 
-static const char text[] = "allow stat /srv\n"			 /* 1 */
-			   "deny read /srv/**/*.key\n"		 /* 2 */
-			   "profile user=daemon\n"		 /* 3 */
-			   "allow read /srv/d/**\n"		 /* 4 */
-			   "profile group=staff,4\n"		 /* 5 */
-			   "allow read /srv/s/**\n"		 /* 6 */
+static const char text[] = "allow stat /srv\n"			  /* 1 */
+			   "deny read /srv/**/*.key\n"		  /* 2 */
+			   "profile user=daemon\n"		  /* 3 */
+			   "allow read /srv/d/**\n"		  /* 4 */
+			   "profile group=staff,4\n"		  /* 5 */
+			   "allow read /srv/s/**\n"		  /* 6 */
 			   "profile user=root,65534 group=root\n" /* 7 */
-			   "allow read,exec /srv/**\n"		 /* 8 */
-			   "profile user=nobody\n";		 /* 9: empty */
+			   "allow read,exec /srv/**\n"		  /* 8 */
+			   "profile user=nobody\n";		  /* 9: empty */
 
 static void
 test_select(void **state)
@@ -269,8 +269,7 @@ test_errors(void **state)
 	(void)state;
 	assert_string_equal(load_err("profile\n", &line, &col),
 	    "profile needs 'any', user=NAME[,NAME...] or group=NAME[,NAME...]");
-	assert_string_equal(load_err("allow read /a\nprofile user=no-such-user-xyz\n", &line,
-				&col),
+	assert_string_equal(load_err("allow read /a\nprofile user=no-such-user-xyz\n", &line, &col),
 	    "unknown user 'no-such-user-xyz'");
 	assert_int_equal(line, 2);
 	assert_int_equal(col, 14);
@@ -283,8 +282,7 @@ test_errors(void **state)
 	    "'any' stands alone on a profile line");
 	assert_string_equal(load_err("profile user=\n", NULL, NULL),
 	    "user= needs a user name or number");
-	assert_string_equal(load_err("profile user=a,\n", NULL, NULL),
-	    "unknown user 'a'");
+	assert_string_equal(load_err("profile user=a,\n", NULL, NULL), "unknown user 'a'");
 	assert_string_equal(load_err("profile user=root,\n", NULL, NULL),
 	    "empty user name after ','");
 	assert_string_equal(load_err("profile user=r\\ t\n", NULL, NULL),
@@ -295,8 +293,7 @@ test_errors(void **state)
 	    "unexpected 'wheel' on a profile line (expected any, user=LIST or group=LIST)");
 	/* Rules after a bad profile line are still that section's: the error
 	 * is about the profile line, not about them. */
-	assert_string_equal(load_err("profile user=no-such-user-xyz\nallow read /a\n", &line,
-				NULL),
+	assert_string_equal(load_err("profile user=no-such-user-xyz\nallow read /a\n", &line, NULL),
 	    "unknown user 'no-such-user-xyz'");
 	assert_int_equal(line, 1);
 }

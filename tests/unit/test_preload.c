@@ -7,9 +7,10 @@
  * make a newfstatat call (which a transparent worker's filter sends to the
  * broker): a child whose filter fails every newfstatat still gets them.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
+
 #include <cmocka.h>
 
 #include <fcntl.h>

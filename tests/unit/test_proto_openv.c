@@ -576,7 +576,6 @@ test_openv_reply_violations(void **state)
 	free(r);
 }
 
-
 int
 main(void)
 {

@@ -13,8 +13,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <linux/openat2.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -189,8 +189,8 @@ refused(const char *path, int flags, int err)
 
 	r = walk_path(&fs, path, getpid(), gettid(), flags, &w);
 	if (r != -err)
-		fail_msg("%s: got %s (canon %s), expected %s", path, r == 0 ? "success" : strerror(-r),
-		    w.canon, strerror(err));
+		fail_msg("%s: got %s (canon %s), expected %s", path,
+		    r == 0 ? "success" : strerror(-r), w.canon, strerror(err));
 	/* w.fd may still pin what was found (a file where a folder was
 	 * asked for): walk_release() closes it, as after every walk. */
 	walk_release(&w);
@@ -456,7 +456,8 @@ test_existing(void **state)
 	assert_int_equal(w.fd, -1);
 	assert_string_equal(w.canon, at("/d/nope"));
 	walk_release(&w);
-	assert_int_equal(walk_path(&fs, at("/d/sub/../nope"), getpid(), gettid(), WALK_EXISTING, &w),
+	assert_int_equal(walk_path(&fs, at("/d/sub/../nope"), getpid(), gettid(), WALK_EXISTING,
+			     &w),
 	    0);
 	assert_string_equal(w.canon, at("/d/nope"));
 	walk_release(&w);

@@ -98,7 +98,8 @@ test_describe(void **state)
 	out = describe(&sb);
 	assert_non_null(strstr(out, "filebroker worker sandbox (explicit mode)\n"));
 	assert_non_null(strstr(out, "\nuser:"));
-	assert_non_null(strstr(out, "descriptors:  all closed but 0, 1, 2 and 3 (broker socket)\n"));
+	assert_non_null(
+	    strstr(out, "descriptors:  all closed but 0, 1, 2 and 3 (broker socket)\n"));
 	assert_non_null(strstr(out, "\ncapabilities: none"));
 	assert_non_null(strstr(out, "\nno_new_privs: yes\n"));
 	assert_non_null(strstr(out, "\nlandlock"));
@@ -111,7 +112,8 @@ test_describe(void **state)
 		assert_non_null(strstr(out, "uid 65534 (nobody)"));
 	if (have_sandbox()) {
 		assert_non_null(strstr(out, "\nlandlock:     ABI "));
-		assert_non_null(strstr(out, "landlock rule: /bin/busybox: execute, read_file (file)\n"));
+		assert_non_null(
+		    strstr(out, "landlock rule: /bin/busybox: execute, read_file (file)\n"));
 		assert_non_null(strstr(out, "landlock net: tcp bind and connect handled"));
 		assert_non_null(strstr(out, "landlock scope: signals, abstract unix sockets"));
 		assert_non_null(strstr(out, "\nmissing:      nothing\n"));

@@ -65,7 +65,8 @@ vectors(void)
 	}
 	sha256_final(&c, d);
 	hex_of(d, sizeof(d), hex);
-	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	assert_string_equal(hex,
+	    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 static void

@@ -52,10 +52,10 @@ static void
 test_local(void **state)
 {
 	(void)state;
-	assert_int_equal(at("2026-12-07 15:00"), 1796652000);	  /* CET, +1 */
+	assert_int_equal(at("2026-12-07 15:00"), 1796652000); /* CET, +1 */
 	assert_int_equal(at("2026-12-07T15:00:00"), 1796652000);
-	assert_int_equal(at("2026-07-07 15:00"), 1783429200);	  /* CEST, +2 */
-	assert_int_equal(at("2026-12-07"), 1796598000);		  /* its midnight */
+	assert_int_equal(at("2026-07-07 15:00"), 1783429200); /* CEST, +2 */
+	assert_int_equal(at("2026-12-07"), 1796598000);	      /* its midnight */
 }
 
 static void
@@ -78,7 +78,7 @@ test_relative(void **state)
 	assert_int_equal(at("today"), 1796598000);     /* 2026-12-07T00:00 CET */
 	assert_int_equal(at("yesterday"), 1796511600); /* 2026-12-06T00:00 CET */
 	/* The day the clocks went forward had 23 hours. */
-	now.tv_sec = 1774864800; /* 2026-03-30T10:00:00Z */
+	now.tv_sec = 1774864800;		       /* 2026-03-30T10:00:00Z */
 	assert_int_equal(at("today"), 1774821600);     /* 00:00 CEST */
 	assert_int_equal(at("yesterday"), 1774738800); /* 00:00 CET */
 	now.tv_sec = 1796637600;
@@ -89,9 +89,9 @@ test_refused(void **state)
 {
 	static const char *const bad[] = { "", "x", "2026-02-30", "2026-13-01", "2026-00-10",
 		"2026-12-7", "26-12-07", "2026-12-07T25:00Z", "2026-12-07T14:60Z", "2026-12-07T14",
-		"2026-12-07T14:00+1:00", "2026-12-07T14:00:00.Z", "2026-12-07Z", "2026-12-07 14:00 Z",
-		"1x", "-1h", "1hh", "h", "99999999999999999999s", "1000000w", "Yesterday",
-		"yesterday ", "@", "@x", "@1.5", " 2026-12-07" };
+		"2026-12-07T14:00+1:00", "2026-12-07T14:00:00.Z", "2026-12-07Z",
+		"2026-12-07 14:00 Z", "1x", "-1h", "1hh", "h", "99999999999999999999s", "1000000w",
+		"Yesterday", "yesterday ", "@", "@x", "@1.5", " 2026-12-07" };
 	struct timespec ts;
 	size_t i;
 

@@ -109,13 +109,13 @@ unit_child_text(int r, char *buf, size_t size)
 }
 
 /* fn, run in a child, must return 0. */
-#define assert_child_ok(fn)                                                              \
-	do {                                                                             \
-		char text_[80];                                                          \
-		int r_ = in_child(fn);                                                   \
-		if (r_ != 0)                                                             \
-			fail_msg("%s in a child: %s", #fn,                               \
-			    unit_child_text(r_, text_, sizeof(text_)));                  \
+#define assert_child_ok(fn) \
+	do { \
+		char text_[80]; \
+		int r_ = in_child(fn); \
+		if (r_ != 0) \
+			fail_msg("%s in a child: %s", #fn, \
+			    unit_child_text(r_, text_, sizeof(text_))); \
 	} while (0)
 
 /* A fresh folder /tmp/NAME.XXXXXX in dir (size bytes): 0, or -1. */

@@ -11,16 +11,16 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/bpf.h>
-#include <linux/mii.h>
-#include <linux/sockios.h>
-#include <net/if.h>
 #include <linux/filter.h>
 #include <linux/io_uring.h>
 #include <linux/kcmp.h>
 #include <linux/keyctl.h>
+#include <linux/mii.h>
 #include <linux/openat2.h>
 #include <linux/perf_event.h>
 #include <linux/seccomp.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
@@ -82,8 +82,7 @@ n_userns(void)
 
 /* execve path with "-c exit 0" (a shell) or "true" (busybox): exits 0 if
  * the program ran. */
-static void __attribute__((noreturn))
-n_exec(const char *path, const char *arg0, const char *arg1)
+static void __attribute__((noreturn)) n_exec(const char *path, const char *arg0, const char *arg1)
 {
 	char *argv[] = { (char *)arg0, (char *)arg1, (char *)(arg1[0] == '-' ? "exit 0" : NULL),
 		NULL };
@@ -233,8 +232,7 @@ static void
 c_clone3_newuser(void)
 {
 	struct {
-		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size,
-		    tls;
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 	} args;
 	long rc;
 
@@ -268,23 +266,25 @@ attack_paths(void)
 	TRY("open O_PATH|O_DIRECTORY /etc", open("/etc", O_PATH | O_DIRECTORY));
 	TRY("open O_PATH|O_DIRECTORY /proc/1", open("/proc/1", O_PATH | O_DIRECTORY));
 	TRY("openat /etc/passwd", openat(AT_FDCWD, "/etc/passwd", O_RDONLY));
-	TRY("openat relative ../../etc/passwd", openat(AT_FDCWD, "../../../../etc/passwd", O_RDONLY));
+	TRY("openat relative ../../etc/passwd",
+	    openat(AT_FDCWD, "../../../../etc/passwd", O_RDONLY));
 	memset(&how, 0, sizeof(how));
 	how.flags = O_RDONLY;
-	TRY("openat2 /etc/passwd", syscall(SYS_openat2, AT_FDCWD, "/etc/passwd", &how, sizeof(how)));
+	TRY("openat2 /etc/passwd",
+	    syscall(SYS_openat2, AT_FDCWD, "/etc/passwd", &how, sizeof(how)));
 	/* RESOLVE_* restrictions are checked by the kernel, then the policy
 	 * decides on what they led to: none of them opens a door. */
 	how.resolve = RESOLVE_IN_ROOT;
-	TRY("openat2 IN_ROOT /etc/passwd", syscall(SYS_openat2, AT_FDCWD, "/etc/passwd", &how,
-					       sizeof(how)));
-	TRY("openat2 IN_ROOT ../../../../etc/passwd", syscall(SYS_openat2, AT_FDCWD,
-							  "../../../../etc/passwd", &how, sizeof(how)));
+	TRY("openat2 IN_ROOT /etc/passwd",
+	    syscall(SYS_openat2, AT_FDCWD, "/etc/passwd", &how, sizeof(how)));
+	TRY("openat2 IN_ROOT ../../../../etc/passwd",
+	    syscall(SYS_openat2, AT_FDCWD, "../../../../etc/passwd", &how, sizeof(how)));
 	how.resolve = RESOLVE_NO_XDEV;
 	TRY("openat2 NO_XDEV /proc/self/root/etc/passwd",
 	    syscall(SYS_openat2, AT_FDCWD, "/proc/self/root/etc/passwd", &how, sizeof(how)));
 	how.resolve = RESOLVE_BENEATH;
-	TRY("openat2 BENEATH ../../../../etc/passwd", syscall(SYS_openat2, AT_FDCWD,
-							  "../../../../etc/passwd", &how, sizeof(how)));
+	TRY("openat2 BENEATH ../../../../etc/passwd",
+	    syscall(SYS_openat2, AT_FDCWD, "../../../../etc/passwd", &how, sizeof(how)));
 	how.resolve = 0;
 	snprintf(p, sizeof(p), "%s/created", scratch);
 	TRY("creat in the scratch folder", creat(p, 0600));
@@ -329,8 +329,8 @@ attack_paths(void)
 	snprintf(p, sizeof(p), "%s/link", scratch);
 	TRY("link to the victim", link(victim, p));
 	TRY("link /etc/shadow into the scratch folder", link("/etc/shadow", p));
-	TRY("linkat /etc/passwd, following", linkat(AT_FDCWD, "/etc/passwd", AT_FDCWD, p,
-						AT_SYMLINK_FOLLOW));
+	TRY("linkat /etc/passwd, following",
+	    linkat(AT_FDCWD, "/etc/passwd", AT_FDCWD, p, AT_SYMLINK_FOLLOW));
 	TRY("symlink to /etc/shadow", symlink("/etc/shadow", p));
 	TRY("chmod the victim", chmod(victim, 0777));
 	TRY("fchmodat the victim", fchmodat(AT_FDCWD, victim, 04777, 0));
@@ -351,8 +351,8 @@ attack_paths(void)
 	TRY("inotify_add_watch through the broker socket",
 	    inotify_add_watch(worker_sock, "/etc", IN_ALL_EVENTS));
 	close(ifd);
-	TRY("name_to_handle_at /etc/shadow", syscall(SYS_name_to_handle_at, AT_FDCWD, "/etc/shadow",
-						  buf, buf + 128, 0));
+	TRY("name_to_handle_at /etc/shadow",
+	    syscall(SYS_name_to_handle_at, AT_FDCWD, "/etc/shadow", buf, buf + 128, 0));
 	{
 		struct {
 			unsigned int bytes;
@@ -458,11 +458,16 @@ attack_netinfo(int fd)
 		const char *name;
 		unsigned long req;
 	} ifr_reqs[] = {
-		{ "SIOCGIFHWADDR", SIOCGIFHWADDR }, { "SIOCGIFADDR", SIOCGIFADDR },
-		{ "SIOCGIFINDEX", SIOCGIFINDEX },   { "SIOCGIFFLAGS", SIOCGIFFLAGS },
-		{ "SIOCGIFNETMASK", SIOCGIFNETMASK }, { "SIOCGIFMTU", SIOCGIFMTU },
-		{ "SIOCGIFTXQLEN", SIOCGIFTXQLEN }, { "SIOCGIFMAP", SIOCGIFMAP },
-		{ "SIOCETHTOOL", SIOCETHTOOL },	    { "SIOCGIWNAME", 0x8B01 },
+		{ "SIOCGIFHWADDR", SIOCGIFHWADDR },
+		{ "SIOCGIFADDR", SIOCGIFADDR },
+		{ "SIOCGIFINDEX", SIOCGIFINDEX },
+		{ "SIOCGIFFLAGS", SIOCGIFFLAGS },
+		{ "SIOCGIFNETMASK", SIOCGIFNETMASK },
+		{ "SIOCGIFMTU", SIOCGIFMTU },
+		{ "SIOCGIFTXQLEN", SIOCGIFTXQLEN },
+		{ "SIOCGIFMAP", SIOCGIFMAP },
+		{ "SIOCETHTOOL", SIOCETHTOOL },
+		{ "SIOCGIWNAME", 0x8B01 },
 		{ "SIOCGMIIPHY", SIOCGMIIPHY },
 	};
 	char what[96], ifbuf[4096];
@@ -475,10 +480,11 @@ attack_netinfo(int fd)
 	ifc.ifc_buf = ifbuf;
 	errno = 0;
 	if (ioctl(fd, SIOCGIFCONF, &ifc) == 0 && ifc.ifc_len > 0)
-		expect_fail(NATIVE_ANY, "ioctl SIOCGIFCONF: the host's interfaces and addresses", 0, 0);
+		expect_fail(NATIVE_ANY, "ioctl SIOCGIFCONF: the host's interfaces and addresses", 0,
+		    0);
 	else
-		expect_fail(NATIVE_ANY, "ioctl SIOCGIFCONF: the host's interfaces and addresses", -1,
-		    errno ? errno : ENODATA);
+		expect_fail(NATIVE_ANY, "ioctl SIOCGIFCONF: the host's interfaces and addresses",
+		    -1, errno ? errno : ENODATA);
 	memset(&ifc, 0, sizeof(ifc));
 	ifc.ifc_len = sizeof(ifbuf);
 	ifc.ifc_buf = ifbuf;
@@ -567,7 +573,8 @@ attack_sockets(void)
 		memset(&ifc, 0, sizeof(ifc));
 		ifc.ifc_len = sizeof(ifbuf);
 		ifc.ifc_buf = ifbuf;
-		TRY("ioctl SIOCGIFCONF on the broker socket", ioctl(worker_sock, SIOCGIFCONF, &ifc));
+		TRY("ioctl SIOCGIFCONF on the broker socket",
+		    ioctl(worker_sock, SIOCGIFCONF, &ifc));
 	}
 }
 
@@ -602,8 +609,8 @@ attack_kernel(void)
 	pea.size = sizeof(pea);
 	pea.config = PERF_COUNT_SW_CPU_CLOCK;
 	TRY("perf_event_open", syscall(SYS_perf_event_open, &pea, 0, -1, -1, 0));
-	TRY("keyctl(GET_KEYRING_ID)", syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID,
-				     KEY_SPEC_SESSION_KEYRING, 0));
+	TRY("keyctl(GET_KEYRING_ID)",
+	    syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
 	TRY("add_key", syscall(SYS_add_key, "user", "fb", "x", 1, KEY_SPEC_PROCESS_KEYRING));
 	TRY("userfaultfd", syscall(SYS_userfaultfd, O_CLOEXEC));
 	TRY("finit_module", syscall(SYS_finit_module, 0, "", 0));

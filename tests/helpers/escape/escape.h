@@ -73,12 +73,12 @@ const char *ename(int err);
 /* An attempt that must fail: rc < 0 (errno err) is the good outcome. */
 void expect_fail(enum native n, const char *what, long rc, int err);
 
-#define TRY_IF(native, what, call)                            \
-	do {                                                  \
-		long rc_;                                     \
-		errno = 0;                                    \
-		rc_ = (long)(call);                           \
-		expect_fail((native), (what), rc_, errno);    \
+#define TRY_IF(native, what, call) \
+	do { \
+		long rc_; \
+		errno = 0; \
+		rc_ = (long)(call); \
+		expect_fail((native), (what), rc_, errno); \
 	} while (0)
 #define TRY(what, call) TRY_IF(NATIVE_ANY, what, call)
 
