@@ -535,6 +535,19 @@ made_temp(struct learn *l, const char *p, size_t n)
 	return 0;
 }
 
+/* Does the pattern hold a wildcard ('?' for a newline a path held among
+ * them)?  A tree at such a folder would match other folders too. */
+static int
+has_wildcard(const char *pat)
+{
+	for (; *pat != '\0'; pat++)
+		if (*pat == '\\' && pat[1] != '\0')
+			pat++;
+		else if (strchr("*?[", *pat) != NULL)
+			return 1;
+	return 0;
+}
+
 /* The characters of a pattern before its first wildcard, an escaped one
  * counted once. */
 static size_t
@@ -996,7 +1009,7 @@ inputs_in(const struct learn *l, const char *d)
 static int
 output_tree_ok(const struct learn *l, const char *d, const char *home)
 {
-	return foldable(l, d) && strcmp(d, home) != 0 && !secret_below(l, d);
+	return !has_wildcard(d) && foldable(l, d) && strcmp(d, home) != 0 && !secret_below(l, d);
 }
 
 int
@@ -1157,7 +1170,8 @@ learn_fold_system(struct learn *l)
 				cnt++;
 		m = 0;
 		if (cnt < 2 || put_escaped(d, strlen(d), esc, &m, sizeof(esc)) == -1 ||
-		    !foldable(l, esc) || secret_below(l, esc) || !system_owned(d))
+		    has_wildcard(esc) || !foldable(l, esc) || secret_below(l, esc) ||
+		    !system_owned(d))
 			continue;
 		if ((t = fold_entry(l, esc, "**", POLICY_READ | POLICY_LIST, LEARN_TREE)) == NULL)
 			return -1;
