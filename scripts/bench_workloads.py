@@ -507,6 +507,8 @@ def audit_summary(path):
                 continue
             if "event" in r:
                 continue  # the session's and the file's own records, no call
+            if r.get("phase") == "intent":
+                continue  # a change's record written ahead; its outcome counts it
             n += 1
             k = f"{r.get('op')} {r.get('decision')} {r.get('errno') or '-'}"
             by[k] += 1
