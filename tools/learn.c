@@ -629,7 +629,10 @@ learn_fold_temp(struct learn *l)
 		return -1;
 	for (i = 0; i < l->n; i++) {
 		e = &l->v[i];
-		if (e->dead || e->raw == NULL)
+		/* A newline is written '?', a wildcard already: a '*' beside it
+		 * could reach names in other folders ("/va?/tmp/ *" in
+		 * /var/tmp, no space), so such a path is kept as it is. */
+		if (e->dead || e->raw == NULL || strchr(e->raw, '\n') != NULL)
 			continue;
 		if ((r = temp_pattern(l, e->raw, pat, sizeof(pat))) == -1)
 			continue; /* too long to fold: kept as it is */
@@ -667,7 +670,11 @@ foldable(const struct learn *l, const char *d)
 {
 	size_t i;
 
-	if (strcmp(d, "/") == 0 || strcmp(d, "/proc/self") == 0 || personal_folder(d, strlen(d)))
+	/* A folder whose pattern holds a wildcard ('?' for a newline) would
+	 * take other folders' names too: "/va?/tmp/ *" (no space) all of
+	 * /var/tmp. */
+	if (strcmp(d, "/") == 0 || strcmp(d, "/proc/self") == 0 || personal_folder(d, strlen(d)) ||
+	    has_wildcard(d))
 		return 0;
 	for (i = 0; i < l->nsensitive; i++)
 		if (under(l->sensitive[i], d))
@@ -1009,7 +1016,7 @@ inputs_in(const struct learn *l, const char *d)
 static int
 output_tree_ok(const struct learn *l, const char *d, const char *home)
 {
-	return !has_wildcard(d) && foldable(l, d) && strcmp(d, home) != 0 && !secret_below(l, d);
+	return foldable(l, d) && strcmp(d, home) != 0 && !secret_below(l, d);
 }
 
 int
@@ -1170,8 +1177,7 @@ learn_fold_system(struct learn *l)
 				cnt++;
 		m = 0;
 		if (cnt < 2 || put_escaped(d, strlen(d), esc, &m, sizeof(esc)) == -1 ||
-		    has_wildcard(esc) || !foldable(l, esc) || secret_below(l, esc) ||
-		    !system_owned(d))
+		    !foldable(l, esc) || secret_below(l, esc) || !system_owned(d))
 			continue;
 		if ((t = fold_entry(l, esc, "**", POLICY_READ | POLICY_LIST, LEARN_TREE)) == NULL)
 			return -1;
@@ -1180,6 +1186,15 @@ learn_fold_system(struct learn *l)
 		t->access &= ~(unsigned)POLICY_STAT;
 	}
 	return learn_compact(l);
+}
+
+/* May e's rule be printed: does it fit on a policy line, whatever its
+ * access list (learn_print() leaves a longer one out)? */
+static int
+rule_fits(const struct learn_entry *e)
+{
+	return sizeof("allow read,write,create,delete,list,stat,exec ") + strlen(e->pat) <=
+	    POLICY_LINE_MAX;
 }
 
 void
@@ -1194,8 +1209,9 @@ learn_drop_ancestors(struct learn *l)
 		    strchr(l->v[i].raw, '\n') != NULL)
 			continue;
 		n = strlen(l->v[i].pat);
+		/* Made visible by a rule below it, one that is printed. */
 		for (j = 0; j < l->n; j++)
-			if (j != i && !l->v[j].dead &&
+			if (j != i && !l->v[j].dead && rule_fits(&l->v[j]) &&
 			    (n == 1 ||
 				(strncmp(l->v[j].pat, l->v[i].pat, n) == 0 &&
 				    l->v[j].pat[n] == '/'))) {
