@@ -169,21 +169,20 @@ sip_str(struct sip *s, const char *str)
 static void
 sip_canon(struct sip *s, const char *canon, pid_t pid, pid_t tid)
 {
-	char pre[64], buf[PATH_MAX + 32];
-	size_t n, t;
+	char buf[PATH_MAX + 32];
+	const char *rest;
 
-	if (canon == NULL || pid <= 0 ||
-	    (n = (size_t)snprintf(pre, sizeof(pre), "/proc/%ld", (long)pid)) >= sizeof(pre) ||
-	    strncmp(canon, pre, n) != 0 || (canon[n] != '/' && canon[n] != '\0')) {
+	switch (hint_self_split(canon, pid, tid, &rest)) {
+	case HINT_SELF_NONE:
 		sip_str(s, canon);
 		return;
+	case HINT_SELF_THREAD:
+		snprintf(buf, sizeof(buf), "/proc/thread-self%s", rest);
+		break;
+	case HINT_SELF_PROC:
+		snprintf(buf, sizeof(buf), "/proc/self%s", rest);
+		break;
 	}
-	t = tid > 0 ? (size_t)snprintf(pre + n, sizeof(pre) - n, "/task/%ld", (long)tid) : 0;
-	if (t > 0 && n + t < sizeof(pre) && strncmp(canon + n, pre + n, t) == 0 &&
-	    (canon[n + t] == '/' || canon[n + t] == '\0'))
-		snprintf(buf, sizeof(buf), "/proc/thread-self%s", canon + n + t);
-	else
-		snprintf(buf, sizeof(buf), "/proc/self%s", canon + n);
 	sip_str(s, buf);
 }
 

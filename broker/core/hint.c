@@ -272,6 +272,27 @@ hint_explain(const struct audit_event *ev, struct out *o)
 	out_str(o, " shows where, and the rule to add");
 }
 
+enum hint_self
+hint_self_split(const char *canon, pid_t pid, pid_t tid, const char **rest)
+{
+	char mine[64];
+	int m, t;
+
+	*rest = canon;
+	if (pid <= 0 || (m = snprintf(mine, sizeof(mine), "/proc/%ld", (long)pid)) <= 0 ||
+	    (size_t)m >= sizeof(mine) || strncmp(canon, mine, (size_t)m) != 0 ||
+	    (canon[m] != '/' && canon[m] != '\0'))
+		return HINT_SELF_NONE;
+	if (tid > 0 && (t = snprintf(mine, sizeof(mine), "/task/%ld", (long)tid)) > 0 &&
+	    (size_t)t < sizeof(mine) && strncmp(canon + m, mine, (size_t)t) == 0 &&
+	    (canon[m + t] == '/' || canon[m + t] == '\0')) {
+		*rest = canon + m + t;
+		return HINT_SELF_THREAD;
+	}
+	*rest = canon + m;
+	return HINT_SELF_PROC;
+}
+
 /*
  * The pattern that names subject in a rule, escaped, into pat: the asker's
  * own /proc/PID as /proc/self, and its /proc/PID/task/TID
@@ -282,21 +303,13 @@ hint_explain(const struct audit_event *ev, struct out *o)
 static int
 rule_pattern(const char *subject, pid_t pid, pid_t tid, char *pat, size_t size)
 {
-	char mine[64];
-	const char *prefix = "";
-	int m, n;
+	static const char *const prefix[] = { [HINT_SELF_NONE] = "",
+		[HINT_SELF_PROC] = "/proc/self",
+		[HINT_SELF_THREAD] = "/proc/self/task/*" };
+	enum hint_self self = hint_self_split(subject, pid, tid, &subject);
+	int n;
 
-	if (pid > 0 && tid > 0 &&
-	    (m = snprintf(mine, sizeof(mine), "/proc/%ld/task/%ld", (long)pid, (long)tid)) > 0 &&
-	    strncmp(subject, mine, (size_t)m) == 0 && (subject[m] == '/' || subject[m] == '\0')) {
-		prefix = "/proc/self/task/*";
-		subject += m;
-	} else if (pid > 0 && (m = snprintf(mine, sizeof(mine), "/proc/%ld", (long)pid)) > 0 &&
-	    strncmp(subject, mine, (size_t)m) == 0 && (subject[m] == '/' || subject[m] == '\0')) {
-		prefix = "/proc/self";
-		subject += m;
-	}
-	if ((n = snprintf(pat, size, "%s", prefix)) < 0 || (size_t)n >= size)
+	if ((n = snprintf(pat, size, "%s", prefix[self])) < 0 || (size_t)n >= size)
 		return -1;
 	return subject[0] == '\0' ? 0 : hint_pattern(subject, pat + n, size - (size_t)n);
 }

@@ -40,6 +40,20 @@ hint_tid(const struct audit_event *ev)
 	return ev->nspid > 0 ? ev->nstid : ev->tid;
 }
 
+/* Which of the asker's own /proc objects a canonical path names. */
+enum hint_self {
+	HINT_SELF_NONE,	  /* neither */
+	HINT_SELF_PROC,	  /* /proc/PID..., its /proc/self */
+	HINT_SELF_THREAD, /* /proc/PID/task/TID..., its /proc/thread-self */
+};
+
+/*
+ * Is canon under the asker's own /proc/PID (pid, tid as hint_pid() and
+ * hint_tid() give them), and is it its thread's task folder?  *rest is
+ * what follows that prefix ("" or "/..."), or canon itself for none.
+ */
+enum hint_self hint_self_split(const char *canon, pid_t pid, pid_t tid, const char **rest);
+
 /*
  * May the worker that asked for path know that it led to canon?  Yes when
  * canon is path made canonical lexically ("//", "." and ".." collapsed, the
