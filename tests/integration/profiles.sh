@@ -87,7 +87,15 @@ EOF
 chmod 644 "$D/script.sh"
 same "@shell: a sh script with coreutils, grep, sed, awk, find, xargs" "$(profile shell)" \
 	sh script.sh
-same "@shell: the same script under bash" "$(profile shell)" bash script.sh
+# bash sets SHELL and HOME from the user's passwd entry when they are not in
+# its environment (CI starts the suite without SHELL): fixed here, and the
+# lookup without them is its own case below.
+same "@shell: the same script under bash" "$(profile shell)" \
+	env SHELL=/bin/sh HOME="$D" bash script.sh
+same "@shell @users: bash without SHELL looks its user up, quietly" \
+	"$(profile shell users)" env -u SHELL HOME="$D" bash script.sh
+expect "@shell: bash without SHELL, no @users: the denial line says include @users" \
+	"include @users" env -u SHELL "$FB" run --policy "$(profile shell)" -- bash -c 'echo $SHELL'
 
 if [ -x /usr/bin/openssl ] && [ -r /etc/ssl/certs/ca-certificates.crt ]; then
 	cert=$(find /usr/share/ca-certificates -name '*.crt' | sort | head -n 1)
