@@ -354,6 +354,9 @@ finish(struct pctx *c, struct policy **out, int openerr)
 		p->profiles = c->profiles;
 		p->nprofiles = c->nprofiles;
 		p->view_profile = -1;
+		p->deny_status = c->deny_status;
+		p->deny_status_file = c->deny_status_file;
+		p->deny_status_line = c->deny_status_line;
 		c->rules = NULL;
 		c->files = NULL;
 		c->profiles = NULL;
@@ -606,6 +609,20 @@ print_where(FILE *out, const char *where)
 	fputc('\n', out);
 }
 
+/* print_where() of FILE:LINE, or of FILE alone for line 0 (a caller's
+ * extra text, named by its name alone). */
+static void
+print_where_line(FILE *out, const char *file, int line)
+{
+	char where[PATH_MAX + 16];
+
+	if (line > 0)
+		snprintf(where, sizeof(where), "%s:%d", file, line);
+	else
+		snprintf(where, sizeof(where), "%s", file);
+	print_where(out, where);
+}
+
 /* The rules from the first'th on, profile lines among them. */
 static int
 print_rules(const struct policy *p, size_t first, FILE *out)
@@ -618,6 +635,12 @@ print_rules(const struct policy *p, size_t first, FILE *out)
 	if (p == NULL || out == NULL) {
 		errno = EINVAL;
 		return -1;
+	}
+	/* The policy's own settings first, then the rules (but for a view,
+	 * whose parent prints them). */
+	if (!p->borrowed && p->deny_status != 0) {
+		fprintf(out, "deny-status %d", p->deny_status);
+		print_where_line(out, p->deny_status_file, p->deny_status_line);
 	}
 	/* Not the synthetic rules: loading what is printed makes them again. */
 	n = p->nrules - p->nsynth;
@@ -642,6 +665,18 @@ print_rules(const struct policy *p, size_t first, FILE *out)
 	if (fflush(out) == EOF || ferror(out))
 		return -1;
 	return 0;
+}
+
+int
+policy_deny_status(const struct policy *p, const char **file, int *line)
+{
+	if (p == NULL || p->deny_status == 0)
+		return 0;
+	if (file != NULL)
+		*file = p->deny_status_file;
+	if (line != NULL)
+		*line = p->deny_status_line;
+	return p->deny_status;
 }
 
 int

@@ -363,6 +363,13 @@ ssize_t policy_pattern_prefix(const char *pattern, char *buf, size_t size);
  */
 ssize_t policy_rule_format(const struct policy *p, const char *where, char *buf, size_t size);
 
+/*
+ * The policy's "deny-status N" (filebroker.policy(5)): N, from 1 to 124, and
+ * in *file (when not NULL) the file it was read from and in *line its line;
+ * 0 when the policy has none.
+ */
+int policy_deny_status(const struct policy *p, const char **file, int *line);
+
 /* The name of the i-th built-in profile ("@runtime", "@python3", ...),
  * in the order of policy_builtin.c's table; NULL past the last. */
 const char *policy_builtin_name(size_t i);

@@ -133,6 +133,11 @@ struct policy {
 	int borrowed;
 	int view_profile;	/* the profile a view is compiled for; -1 at top */
 	const char *view_where; /* a view: its profile line's "FILE:LINE" */
+	/* "deny-status N": N (0: no such line) and its line, the file
+	 * interned in files. */
+	int deny_status;
+	const char *deny_status_file;
+	int deny_status_line;
 };
 
 /* Parse context: collects rules and diagnostics. */
@@ -157,6 +162,9 @@ struct pctx {
 	const char *unnumbered;		     /* interned: the rules of this text are named by
 				   it alone (policy_load_opts.extras) */
 	size_t nextra;			     /* how many rules they made */
+	int deny_status;		     /* "deny-status N", as struct policy */
+	const char *deny_status_file;
+	int deny_status_line;
 };
 
 /* policy.c */

@@ -526,6 +526,58 @@ parse_include(struct pctx *c, const struct lineref *lr, struct tok *t, int n)
 	free(path);
 }
 
+/*
+ * "deny-status N": the exit status of a `filebroker run` whose worker
+ * exited 0 but was refused a request, 1 to 124 (125 to 127 are run's own,
+ * above 128 a signal's), as --deny-status N says.  One value per policy,
+ * before the first profile line (it is the run's, not a peer's).
+ */
+static void
+parse_deny_status(struct pctx *c, const struct lineref *lr, struct tok *t, int n)
+{
+	int v = 0;
+	size_t i;
+
+	if (n != 2) {
+		policy_ctx_diag(c, POLICY_ERROR, lr->file, lr->line,
+		    n < 2 ? t[0].col + (int)t[0].len : t[2].col,
+		    n < 2 ? "deny-status needs a number, 1 to 124 (deny-status 3)" :
+			    "unexpected words after deny-status's number");
+		return;
+	}
+	for (i = 0; i < t[1].len && v <= 124; i++) {
+		if (t[1].s[i] < '0' || t[1].s[i] > '9') {
+			v = -1;
+			break;
+		}
+		v = v * 10 + (t[1].s[i] - '0');
+	}
+	if (v < 1 || v > 124) {
+		policy_ctx_diag(c, POLICY_ERROR, lr->file, lr->line, t[1].col,
+		    "deny-status '%.*s': not a number from 1 to 124 (125 to 127 are filebroker "
+		    "run's own statuses, 128 and above a signal's)",
+		    (int)(t[1].len > 16 ? 16 : t[1].len), t[1].s);
+		return;
+	}
+	if (c->cur_profile >= 0) {
+		policy_ctx_diag(c, POLICY_ERROR, lr->file, lr->line, t[0].col,
+		    "deny-status in a profile section: it is the whole run's exit status, not a "
+		    "peer's; put it before the first profile line");
+		return;
+	}
+	if (c->deny_status != 0 && c->deny_status != v) {
+		policy_ctx_diag(c, POLICY_ERROR, lr->file, lr->line, t[1].col,
+		    "deny-status %d here, but %d at %s:%d: one status per policy", v,
+		    c->deny_status, c->deny_status_file, c->deny_status_line);
+		return;
+	}
+	if (c->deny_status == 0) {
+		c->deny_status = v;
+		c->deny_status_file = lr->file;
+		c->deny_status_line = lr->line;
+	}
+}
+
 static void
 parse_line(struct pctx *c, const struct lineref *lr, const char *s, size_t len)
 {
@@ -545,9 +597,12 @@ parse_line(struct pctx *c, const struct lineref *lr, const char *s, size_t len)
 		parse_include(c, lr, t, n);
 	else if (tok_is(&t[0], "profile"))
 		policy_parse_profile(c, lr, t, n);
+	else if (tok_is(&t[0], "deny-status"))
+		parse_deny_status(c, lr, t, n);
 	else
 		policy_ctx_diag(c, POLICY_ERROR, lr->file, lr->line, t[0].col,
-		    "unknown keyword '%.*s' (expected allow, deny, include or profile)",
+		    "unknown keyword '%.*s' (expected allow, deny, include, profile or "
+		    "deny-status)",
 		    (int)(t[0].len > 64 ? 64 : t[0].len), t[0].s);
 }
 

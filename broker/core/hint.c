@@ -242,7 +242,9 @@ hint_program(const struct audit_event *ev)
 	if (ev->denied_second || shown == NULL || !shell_word(shown) ||
 	    (a != POLICY_STAT && a != POLICY_EXEC && a != (POLICY_STAT | POLICY_EXEC)))
 		return NULL;
-	return in_bin(shown) ? shown : NULL;
+	/* An exec refused is a program whatever its folder; a stat only
+	 * where a shell's PATH search looks. */
+	return (a & POLICY_EXEC) != 0 || in_bin(shown) ? shown : NULL;
 }
 
 /*

@@ -100,9 +100,10 @@ const char *hint_builtin(const char *path, unsigned access, pid_t self_pid);
 
 /*
  * What a shell looking for a program may have been refused: the path a
- * denial of stat alone or exec shows (canonical, or as asked when where
- * it led is hidden), in a folder whose name ends in "bin"; NULL for any
- * other denial.  For a worker that ended with 126 or 127 (execdiag.h).
+ * denial of exec shows (canonical, or as asked when where it led is
+ * hidden), or of stat alone in a folder whose name ends in "bin" (a PATH
+ * search); NULL for any other denial.  For a worker that ended with 126 or
+ * 127 (execdiag.h).
  */
 const char *hint_program(const struct audit_event *ev);
 

@@ -31,6 +31,8 @@ polref_load(const char *path)
 	struct policy_diags d = { 0 };
 	struct policy *p = NULL;
 	struct polref *pr;
+	const char *dsfile;
+	int ds, dsline;
 
 	/* As root, strict modes: a policy another user can change is refused,
 	 * at start and at a reload (which keeps the policy in force). */
@@ -42,6 +44,10 @@ polref_load(const char *path)
 	}
 	print_diags(&d, 0);
 	policy_diags_free(&d);
+	if ((ds = policy_deny_status(p, &dsfile, &dsline)) != 0)
+		log_warnx("%s:%d: warning: deny-status %d sets the exit status of filebroker run; "
+			  "the daemon has none to set, and serves as if the line were not there",
+		    dsfile, dsline, ds);
 	if (policy_nprofiles(p) == 0) {
 		/* Serving a policy without profiles would hand its rules to
 		 * every local user the socket lets in: say so instead. */

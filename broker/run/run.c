@@ -130,7 +130,8 @@ run_usage(FILE *f)
 	    "                    each); the summary at the end is printed anyway\n"
 	    "  --deny-status N   exit N (1 to 124) when the worker exited 0 but a\n"
 	    "                    request was denied, so that a refused scan cannot\n"
-	    "                    pass as clean; a worker that failed keeps its status\n"
+	    "                    pass as clean; a worker that failed keeps its status;\n"
+	    "                    over the policy's own deny-status line, if any\n"
 	    "  --audit-sync      fdatasync the audit files before the replies (one\n"
 	    "                    fdatasync per batch of requests), so that\n"
 	    "                    records survive a power cut (slower)\n"
@@ -183,7 +184,8 @@ run_usage(FILE *f)
 	    "request, on canonical paths (filebroker.policy(5), Exec rules).\n"
 	    "COMMAND itself always may run, where the worker's user can reach it,\n"
 	    "unless a deny rule denies it; a script COMMAND (#!) may be read by its\n"
-	    "interpreter (rule @command), which needs an exec rule of its own.  An\n"
+	    "interpreter, and its folder listed (rule @command); the interpreter\n"
+	    "needs an exec rule of its own.  An\n"
 	    "exec rule for a path that does not exist is a warning: it lets nothing\n"
 	    "run.\n"
 	    "\n"
@@ -194,7 +196,8 @@ run_usage(FILE *f)
 	    "Exit status: the worker's, or 128+N if signal N killed it; 125 if the\n"
 	    "broker failed (an audit record that could not be written included),\n"
 	    "126 if COMMAND could not run, 127 if it was not found; with\n"
-	    "--deny-status N, N instead of the worker's 0 when a request was denied.\n");
+	    "--deny-status N (or the policy's deny-status N), N instead of the worker's\n"
+	    "0 when a request was denied.\n");
 }
 
 static int
@@ -511,21 +514,27 @@ deny_status_parse(const char *arg)
 }
 
 /*
- * The exit status with --deny-status: N for a worker that exited 0 and was
- * refused something (complain mode's would-denials refuse nothing).  A
- * worker that failed keeps its status: it says more.
+ * The exit status with --deny-status N, or else the policy's "deny-status
+ * N": N for a worker that exited 0 and was refused something (complain
+ * mode's would-denials refuse nothing).  A worker that failed keeps its
+ * status: it says more.
  */
 static int
 deny_status(const struct session *s, int deny, int c)
 {
 	struct denials_count dc;
+	const char *file = NULL;
+	char from[PATH_MAX + 32];
+	int line = 0;
 
+	snprintf(from, sizeof(from), "--deny-status");
+	if (deny == 0 && (deny = policy_deny_status(s->policy, &file, &line)) != 0)
+		snprintf(from, sizeof(from), "deny-status of %s:%d", file, line);
 	denials_count(s->denials, &dc);
 	if (deny == 0 || c != 0 || dc.refused == 0)
 		return c;
-	log_warnx("run: exit status %d (--deny-status), not the worker's 0: %llu request%s "
-		  "denied",
-	    deny, (unsigned long long)dc.refused, dc.refused == 1 ? " was" : "s were");
+	log_warnx("run: exit status %d (%s), not the worker's 0: %llu request%s denied", deny, from,
+	    (unsigned long long)dc.refused, dc.refused == 1 ? " was" : "s were");
 	return deny;
 }
 

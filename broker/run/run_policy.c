@@ -308,6 +308,20 @@ run_command_script(const char *cmd, char *buf, size_t size)
 	return r;
 }
 
+/* The folder of the canonical path script, in buf: "/" for one at the top. */
+static const char *
+script_folder(const char *script, char *buf, size_t size)
+{
+	const char *slash = strrchr(script, '/');
+	size_t n = slash != NULL && slash > script ? (size_t)(slash - script) : 1;
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, slash != NULL ? script : "/", n);
+	buf[n] = '\0';
+	return buf;
+}
+
 struct policy *
 run_policy_load(const char *policy_path, const struct run_grants *g, const char *tmp,
     const char *script)
@@ -316,7 +330,7 @@ run_policy_load(const char *policy_path, const struct run_grants *g, const char 
 	struct policy_diags diags = { 0 };
 	struct policy_extra extras[2];
 	struct policy *p = NULL;
-	char esc[2 * PATH_MAX + 1], *rule = NULL;
+	char esc[2 * PATH_MAX + 1], desc[2 * PATH_MAX + 1], dir[PATH_MAX], *rule = NULL;
 	const char *name;
 	char *text, *tmp_rules = NULL;
 	size_t len;
@@ -332,9 +346,12 @@ run_policy_load(const char *policy_path, const struct run_grants *g, const char 
 		extras[opts.nextras++].text = tmp_rules;
 	}
 	/* COMMAND may always run; a script, then, may be read by its
-	 * interpreter too, named @command. */
-	if (script != NULL && policy_escape(script, esc, sizeof(esc)) >= 0) {
-		if (asprintf(&rule, "allow read %s\n", esc) == -1)
+	 * interpreter too, and its folder listed (the names, not the files:
+	 * Python's sys.path[0], Perl's FindBin look there for what lies
+	 * beside it), named @command. */
+	if (script != NULL && policy_escape(script, esc, sizeof(esc)) >= 0 &&
+	    policy_escape(script_folder(script, dir, sizeof(dir)), desc, sizeof(desc)) >= 0) {
+		if (asprintf(&rule, "allow read %s\nallow list %s\n", esc, desc) == -1)
 			fatal("run: the rule for COMMAND");
 		extras[opts.nextras].name = RUN_COMMAND_RULE;
 		extras[opts.nextras++].text = rule;
@@ -390,7 +407,8 @@ run_policy_print(const struct policy *p, const char *policy_path, const struct r
 		fprintf(out, "# %s: COMMAND is a script, ", RUN_COMMAND_RULE);
 		out_text(out, script);
 		fprintf(out,
-		    ", which its interpreter may read (it needs an exec rule of its own).\n");
+		    ", which its interpreter may read, and whose folder's names it may list (it\n"
+		    "# needs an exec rule of its own).\n");
 	}
 	for (i = 0; i < g->n; i++) {
 		fprintf(out, "# %s:%zu is from ", GRANTS_NAME, i + 1);

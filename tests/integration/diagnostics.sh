@@ -109,6 +109,24 @@ status "without --deny-status: the worker's 0" 0 \
 for bad in 0 125 256 x ""; do
 	status "--deny-status '$bad': refused" 125 run --deny-status "$bad" -- true
 done
+# The policy's own deny-status line: the same, unless the command line says
+# another; the exit line names the policy's line.
+{
+	echo "deny-status 4"
+	cat "$P"
+} >"$T/ds.policy"
+chmod 644 "$T/ds.policy"
+status "a policy's deny-status: a denial with exit 0 gives N" 4 \
+	"$FB" run --policy "$T/ds.policy" -- sh -c "cat /etc/hostname 2>/dev/null; exit 0"
+expect "a policy's deny-status: says which line" \
+	"exit status 4 \\(deny-status of $T/ds.policy:1\\), not the worker's 0" \
+	"$FB" run --policy "$T/ds.policy" -- sh -c "cat /etc/hostname 2>/dev/null; exit 0"
+status "--deny-status wins over the policy's" 6 \
+	"$FB" run --deny-status 6 --policy "$T/ds.policy" -- sh -c "cat /etc/hostname 2>/dev/null; exit 0"
+status "a policy's deny-status: no denial, the worker's 0" 0 \
+	"$FB" run --policy "$T/ds.policy" -- cat "$D/a.txt"
+expect "check --print shows the policy's deny-status first" "^deny-status 4	# $T/ds.policy:1\$" \
+	sh -c "'$FB' check --print '$T/ds.policy' | sed -n 2p"
 
 # A COMMAND that cannot run: the interpreter or loader and its profile.
 printf 'allow read,list %s/**\n' "$D" >"$T/bare.policy"

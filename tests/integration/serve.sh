@@ -104,6 +104,10 @@ expect "and left alone" "^precious$" cat "$T/run/file"
 printf 'allow read /x\n' >"$T/noprofile.policy"
 expect "a policy without profiles is refused" "no profile lines" \
 	"$FB" serve --policy "$T/noprofile.policy" --socket "$T/run/np.sock"
+printf 'deny-status 3\nallow read /x\n' >"$T/ds.policy"
+expect "a policy's deny-status: the daemon says it has no exit status to set" \
+	"ds.policy:1: warning: deny-status 3 sets the exit status of filebroker run; the daemon has none" \
+	"$FB" serve --policy "$T/ds.policy" --socket "$T/run/ds.sock"
 
 # The descriptor limit: the daemon wants 65,536.  Given a hard limit of 1024
 # and no CAP_SYS_RESOURCE to raise it (root in a container may lack it), it

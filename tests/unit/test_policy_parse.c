@@ -73,6 +73,14 @@ static const struct {
 	{ "include @nothing\n", 1, 9, "unknown built-in profile '@nothing'" },
 	{ "include missing.policy\n", 1, 9, "cannot include /nonexistent/missing.policy" },
 	{ "\\\n", 1, 1, "trailing '\\'" },
+	{ "deny-status\n", 1, 12, "deny-status needs a number" },
+	{ "deny-status 3 4\n", 1, 15, "unexpected words after deny-status" },
+	{ "deny-status 0\n", 1, 13, "not a number from 1 to 124" },
+	{ "deny-status 125\n", 1, 13, "not a number from 1 to 124" },
+	{ "deny-status 99999999999999999999\n", 1, 13, "not a number from 1 to 124" },
+	{ "deny-status -3\n", 1, 13, "not a number from 1 to 124" },
+	{ "deny-status 3\ndeny-status 4\n", 2, 13, "deny-status 4 here, but 3 at e.policy:1" },
+	{ "profile any\ndeny-status 3\n", 2, 1, "deny-status in a profile section" },
 	{ "a b c d e f g h i j k l m n o p q r\n", 1, 31, "too many words" },
 };
 
@@ -226,6 +234,40 @@ test_empty_and_blank(void **state)
 	assert_int_equal(allowed(p, "/a", POLICY_READ, 0), 1);
 	assert_int_equal(allowed(p, "/b", POLICY_READ, 0), 0);
 	policy_free(p);
+}
+
+/* "deny-status N": read, said by its line, printed back first, the same
+ * value twice is one; a policy without it says 0. */
+static void
+test_deny_status(void **state)
+{
+	struct policy *p, *q;
+	const char *file = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	int line = 0;
+	FILE *f;
+
+	(void)state;
+	p = load("allow read /a\n");
+	assert_int_equal(policy_deny_status(p, &file, &line), 0);
+	policy_free(p);
+	p = load("allow read /a\n\ndeny-status 7 # scanners fail closed\ndeny-status 7\n");
+	assert_int_equal(policy_deny_status(p, &file, &line), 7);
+	assert_string_equal(file, "t.policy");
+	assert_int_equal(line, 3);
+	assert_int_equal(policy_deny_status(p, NULL, NULL), 7);
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(policy_print(p, f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "deny-status 7\t# t.policy:3\n"));
+	assert_true(strstr(buf, "deny-status") < strstr(buf, "allow read /a"));
+	/* What is printed loads again, with the same status. */
+	q = load(buf);
+	assert_int_equal(policy_deny_status(q, NULL, NULL), 7);
+	policy_free(q);
+	policy_free(p);
+	free(buf);
 }
 
 static void
@@ -417,6 +459,7 @@ main(void)
 		cmocka_unit_test(test_too_many_errors),
 		cmocka_unit_test(test_line_limits),
 		cmocka_unit_test(test_empty_and_blank),
+		cmocka_unit_test(test_deny_status),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_too_complex),
 		cmocka_unit_test(test_access_parse_format),
