@@ -400,7 +400,7 @@ sb_send_listener(const struct fb_sandbox *sb, int listener)
  * (sandbox_enter_ruleset()) or, for ruleset -1, made from exec_paths;
  * loader_opens as for sandbox_enter_ruleset(). */
 static int
-sb_enter(const struct fb_sandbox *sb, int ruleset, int loader_opens)
+sb_enter(const struct fb_sandbox *sb, int ruleset, int loader_opens, int kernel_stat)
 {
 	struct sb_plan plan;
 	const char *bad;
@@ -483,7 +483,7 @@ sb_enter(const struct fb_sandbox *sb, int ruleset, int loader_opens)
 
 	/* 6. seccomp, last: it refuses what the steps above needed. */
 	if (seccomp_filter_apply(plan.transparent, sb->allow_net, plan.wait_killable, loader_opens,
-		sb->transparent ? lp : NULL) == -1)
+		kernel_stat, sb->transparent ? lp : NULL) == -1)
 		return sb_fail(sb, "seccomp filter");
 
 	/* 7. The listener to the daemon, when the caller does not hand it on. */
@@ -495,13 +495,13 @@ sb_enter(const struct fb_sandbox *sb, int ruleset, int loader_opens)
 int
 fb_sandbox_enter(const struct fb_sandbox *sb)
 {
-	return sb_enter(sb, -1, 0);
+	return sb_enter(sb, -1, 0, 0);
 }
 
 int
-sandbox_enter_ruleset(const struct fb_sandbox *sb, int ruleset, int loader_opens)
+sandbox_enter_ruleset(const struct fb_sandbox *sb, int ruleset, int loader_opens, int kernel_stat)
 {
-	return sb_enter(sb, ruleset, loader_opens);
+	return sb_enter(sb, ruleset, loader_opens, kernel_stat);
 }
 
 static void

@@ -18,9 +18,10 @@
  * dynamic loader's read grants, and the seccomp filter lets open and
  * openat for reading reach the kernel (seccomp_filter_apply()); ignored
  * in transparent mode, and without Landlock (said through sb->report).
- * Not exported from the shared library.
+ * kernel_stat (transparent mode): stat and readlink reach the kernel
+ * (seccomp_filter_apply()).  Not exported from the shared library.
  */
 __attribute__((visibility("hidden"))) int sandbox_enter_ruleset(const struct fb_sandbox *sb,
-    int ruleset, int loader_opens);
+    int ruleset, int loader_opens, int kernel_stat);
 
 #endif

@@ -405,8 +405,21 @@ seccomp_filter_describe_loader(FILE *out)
 	    "Landlock lets them read only the grants below; other flags EACCES\n");
 }
 
+/* Is the row one of SECCOMP_FILTER_KERNEL_STAT's (those in the table)? */
 static int
-sf_add_args(scmp_filter_ctx ctx, int transparent, int allow_net)
+sf_kernel_stat_row(const struct sf_row *r)
+{
+	static const char *const names[] = { "stat", "lstat", "readlink", "readlinkat" };
+	size_t i;
+
+	for (i = 0; i < NELEM(names); i++)
+		if (strcmp(r->name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+sf_add_args(scmp_filter_ctx ctx, int transparent, int allow_net, int kernel_stat)
 {
 	uint32_t path = transparent ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EACCES);
 	uint32_t eperm = SCMP_ACT_ERRNO(EPERM), eacces = SCMP_ACT_ERRNO(EACCES);
@@ -466,8 +479,10 @@ sf_add_args(scmp_filter_ctx ctx, int transparent, int allow_net)
 		struct scmp_arg_cmp null[] = { SCMP_A1(SCMP_CMP_EQ, 0) };
 
 		if (transparent) {
-			RULE(ctx, path, "newfstatat", 0, NULL);
-			RULE(ctx, path, "statx", 0, NULL);
+			/* Every form, fstat's too, is the kernel's when the
+			 * policy allows stat of every path (kernel_stat). */
+			RULE(ctx, kernel_stat ? SCMP_ACT_ALLOW : path, "newfstatat", 0, NULL);
+			RULE(ctx, kernel_stat ? SCMP_ACT_ALLOW : path, "statx", 0, NULL);
 		} else {
 			/* Explicit mode has nobody to emulate glibc's fstat()
 			 * (newfstatat(fd, "", AT_EMPTY_PATH)), so AT_EMPTY_PATH
@@ -581,8 +596,9 @@ sf_ctx(uint32_t def)
 }
 
 static scmp_filter_ctx
-sf_build_main(int transparent, int allow_net, int loader_opens)
+sf_build_main(int transparent, int allow_net, int loader_opens, int kernel_stat)
 {
+	uint32_t act;
 	scmp_filter_ctx ctx;
 	size_t i;
 	int saved;
@@ -596,11 +612,13 @@ sf_build_main(int transparent, int allow_net, int loader_opens)
 			continue;
 		if (loader_opens && sf_loader_row(&sf_table[i]))
 			continue;
-		if (sf_rule(ctx, sf_row_action(&sf_table[i], transparent, allow_net),
-			sf_table[i].name, 0, NULL) == -1)
+		act = sf_row_action(&sf_table[i], transparent, allow_net);
+		if (transparent && kernel_stat && sf_kernel_stat_row(&sf_table[i]))
+			act = SCMP_ACT_ALLOW;
+		if (sf_rule(ctx, act, sf_table[i].name, 0, NULL) == -1)
 			goto fail;
 	}
-	if (sf_add_args(ctx, transparent, allow_net) == -1)
+	if (sf_add_args(ctx, transparent, allow_net, transparent && kernel_stat) == -1)
 		goto fail;
 	if (loader_opens && sf_add_loader_opens(ctx) == -1)
 		goto fail;
@@ -724,7 +742,7 @@ sf_install(scmp_filter_ctx ctx, unsigned int flags)
 
 int
 seccomp_filter_apply(int transparent, int allow_net, int wait_killable, int loader_opens,
-    int *listener)
+    int kernel_stat, int *listener)
 {
 	scmp_filter_ctx guard, main_;
 	unsigned int flags = 0;
@@ -732,7 +750,8 @@ seccomp_filter_apply(int transparent, int allow_net, int wait_killable, int load
 
 	if ((guard = sf_build_guard(allow_net)) == NULL)
 		return -1;
-	if ((main_ = sf_build_main(transparent, allow_net, loader_opens && !transparent)) == NULL) {
+	if ((main_ = sf_build_main(transparent, allow_net, loader_opens && !transparent,
+		 kernel_stat)) == NULL) {
 		saved = errno;
 		seccomp_release(guard);
 		errno = saved;

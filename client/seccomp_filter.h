@@ -20,11 +20,16 @@
  * (|WAIT_KILLABLE_RECV when wait_killable); the listener is stored in
  * *listener.  loader_opens (explicit mode only): open and openat for
  * reading reach the kernel, for a dynamic loader whose reads the caller's
- * Landlock domain bounds; never without one.  Needs no_new_privs.
- * Returns 0, or -1 with errno.
+ * Landlock domain bounds; never without one.  kernel_stat (transparent
+ * mode): the calls SECCOMP_FILTER_KERNEL_STAT names reach the kernel, for
+ * a policy that allows stat of every path (the broker's answer known
+ * before the question).  Needs no_new_privs.  Returns 0, or -1 with errno.
  */
 SECCOMP_FILTER_HIDDEN int seccomp_filter_apply(int transparent, int allow_net, int wait_killable,
-    int loader_opens, int *listener);
+    int loader_opens, int kernel_stat, int *listener);
+
+/* What kernel_stat lets through: the calls that need stat alone. */
+#define SECCOMP_FILTER_KERNEL_STAT "newfstatat statx stat lstat readlink readlinkat"
 
 /* The line saying what loader_opens lets through, "seccomp load:". */
 SECCOMP_FILTER_HIDDEN void seccomp_filter_describe_loader(FILE *out);

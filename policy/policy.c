@@ -489,6 +489,13 @@ int
 policy_foreach_exec(const struct policy *p,
     int (*fn)(const char *pattern, int has_wildcards, const char *where, void *arg), void *arg)
 {
+	return policy_foreach_allow(p, POLICY_EXEC, fn, arg);
+}
+
+int
+policy_foreach_allow(const struct policy *p, unsigned acc,
+    int (*fn)(const char *pattern, int has_wildcards, const char *where, void *arg), void *arg)
+{
 	size_t i;
 	int rv;
 
@@ -498,7 +505,7 @@ policy_foreach_exec(const struct policy *p,
 		/* Only the rules this policy decides with: at the top of a
 		 * policy with profiles, the common ones. */
 		if (p->rules[i].node == PNONE || !p->rules[i].allow || p->rules[i].synthetic ||
-		    !(p->rules[i].bits & POLICY_EXEC))
+		    !(p->rules[i].bits & acc))
 			continue;
 		if ((rv = fn(p->rules[i].pattern, p->rules[i].has_wild, p->rules[i].where, arg)) !=
 		    0)
@@ -665,6 +672,34 @@ print_rules(const struct policy *p, size_t first, FILE *out)
 	if (fflush(out) == EOF || ferror(out))
 		return -1;
 	return 0;
+}
+
+int
+policy_allows_everywhere(const struct policy *p, unsigned acc, const char **rule)
+{
+	const struct prule *r, *by = NULL;
+	size_t i;
+
+	if (rule != NULL)
+		*rule = NULL;
+	if (p == NULL || acc == 0 || p->nprofiles > 0)
+		return 0;
+	for (i = 0; i < p->nrules; i++) {
+		r = &p->rules[i];
+		if (!r->allow && (r->bits & acc) != 0) {
+			if (rule != NULL)
+				*rule = r->where;
+			return 0;
+		}
+		if (r->allow && !r->synthetic && by == NULL && (r->eff & acc) == acc &&
+		    strcmp(r->pattern, "/**") == 0)
+			by = r;
+	}
+	if (by == NULL)
+		return 0;
+	if (rule != NULL)
+		*rule = by->where;
+	return 1;
 }
 
 int

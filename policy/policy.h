@@ -330,6 +330,11 @@ ssize_t policy_escape(const char *path, char *buf, size_t size);
 int policy_foreach_exec(const struct policy *p,
     int (*fn)(const char *pattern, int has_wildcards, const char *where, void *arg), void *arg);
 
+/* As policy_foreach_exec(), for each allow rule granting any of acc (as
+ * written: the stat that other access implies is not counted). */
+int policy_foreach_allow(const struct policy *p, unsigned acc,
+    int (*fn)(const char *pattern, int has_wildcards, const char *where, void *arg), void *arg);
+
 /*
  * Call fn for the name of each file the policy was read from: the top-level
  * file and each include by its canonical path (policy_load()), and the name
@@ -369,6 +374,19 @@ ssize_t policy_rule_format(const struct policy *p, const char *where, char *buf,
  * 0 when the policy has none.
  */
 int policy_deny_status(const struct policy *p, const char **file, int *line);
+
+/*
+ * Does p allow every access in acc on every path there is?  Then the
+ * broker's decision for a request of acc alone is known before it comes
+ * (filebroker run lets the kernel answer stat and readlink: filebroker(1),
+ * --trap-all).  1 when a written allow rule for the whole tree (the
+ * pattern '/' followed by '**') grants acc (stat is implied by read, write,
+ * list and exec), no rule denies any of it and there are no profile
+ * sections; *rule (when not NULL) is then that rule's
+ * "FILE:LINE".  0 otherwise, *rule then the deny rule that prevents it, or
+ * NULL when no rule allows acc everywhere.
+ */
+int policy_allows_everywhere(const struct policy *p, unsigned acc, const char **rule);
 
 /* The name of the i-th built-in profile ("@runtime", "@python3", ...),
  * in the order of policy_builtin.c's table; NULL past the last. */

@@ -22,7 +22,8 @@ built into DIR/bench/.  Measures, in this order:
      idle connected peers, and the daemon's memory per idle peer.
 
 BENCH_ONLY=serve measures section 6 alone, BENCH_ONLY=workloads section 4
-(the rest of the table then says NO DATA).
+(the rest of the table then says NO DATA); BENCH_WORKLOADS=build,build-stat
+runs only the workloads it names.
 
 Every figure keeps its raw run means; scripts/bench_report.py turns them into
 the table, the PASS/MISS targets, results.json and the SVG chart.  Python 3

@@ -912,6 +912,8 @@ audit_format_session_start(const struct audit_sess *s, const struct audit_sessio
 		out_field(&o, "tmp", info->tmp, AUDIT_STR_MAX, 1, &trunc);
 	if (info->complain)
 		out_str(&o, ",\"complain\":true");
+	if (info->unbrokered != NULL)
+		out_field(&o, "unbrokered", info->unbrokered, AUDIT_STR_MAX, 1, &trunc);
 	if (trunc)
 		out_str(&o, ",\"truncated\":true");
 	out_str(&o, "}\n");

@@ -280,6 +280,9 @@ struct audit_session {
 	const char *tmp;	   /* run: the private temporary folder, or NULL
 				      (no key in the record) */
 	int complain;		   /* --complain */
+	const char *unbrokered;	   /* run: the path calls the worker makes to
+				      the kernel itself, unrecorded (space-
+				      separated), or NULL (no key) */
 	/*
 	 * run: this process started the worker: command, cwd, the invoker's
 	 * ids and auid are taken from it and /proc (what is given is kept),

@@ -35,6 +35,7 @@
 #include "exec_grants.h"
 #include "execdiag.h"
 #include "fdpass.h"
+#include "kernel_stat.h"
 #include "landlock.h"
 #include "log.h"
 #include "loop.h"
@@ -45,6 +46,7 @@
 #include "protect.h"
 #include "run_policy.h"
 #include "sandbox.h"
+#include "seccomp_filter.h"
 #include "task.h"
 #include "worker.h"
 
@@ -82,7 +84,7 @@ run_usage(FILE *f)
 	    "                      [--audit-sync] [--audit-key FILE] [--complain]\n"
 	    "                      [-q] [--deny-status N] [--tell-rules]\n"
 	    "                      [--explicit] [--net] [--weaker-sandbox]\n"
-	    "                      [--placement spread|shared] [--no-preload]\n"
+	    "                      [--placement spread|shared] [--no-preload] [--trap-all]\n"
 	    "                      [--no-pid-namespace] [--tmp DIR | --no-tmp]\n"
 	    "                      [--print-sandbox] [-v] [--] COMMAND [ARG...]\n"
 	    "\n"
@@ -160,6 +162,10 @@ run_usage(FILE *f)
 	    "                    LD_PRELOAD (by default it turns glibc's fstat() into\n"
 	    "                    the fstat system call, saving a round trip to the\n"
 	    "                    broker per call; speed only, see filebroker(1))\n"
+	    "  --trap-all        send stat and readlink to the broker, and record\n"
+	    "                    them, even where the policy allows stat of every\n"
+	    "                    path (which otherwise lets the kernel answer them\n"
+	    "                    without a round trip; see filebroker(1))\n"
 	    "  --no-pid-namespace\n"
 	    "                    the worker as the broker's child; by default it is\n"
 	    "                    pid 2 of a PID namespace (and a user namespace when\n"
@@ -416,6 +422,13 @@ print_sandbox(const struct worker_spec *ws)
 	sb.report = describe_report;
 	if (fb_sandbox_describe(&sb, stdout) == -1)
 		fatal("describing the sandbox");
+	if (ws->transparent)
+		printf("stat:         %s\n",
+		    ws->kernel_stat ? SECCOMP_FILTER_KERNEL_STAT
+			" reach the kernel: the policy allows stat "
+			"of every path (no round trip, no record; "
+			"--trap-all sends them to the broker)" :
+				      "brokered and recorded, as every path call");
 	if (ws->transparent)
 		printf("preload:      %s\n",
 		    ws->preload != NULL ?
@@ -697,6 +710,7 @@ cmd_run(int argc, char **argv)
 		{ "tell-rules", no_argument, NULL, 't' },
 		{ "placement", required_argument, NULL, 'L' },
 		{ "no-preload", no_argument, NULL, 'R' },
+		{ "trap-all", no_argument, NULL, 'G' },
 		{ "no-pid-namespace", no_argument, NULL, 'n' },
 		{ "read", required_argument, NULL, 'r' },
 		{ "write", required_argument, NULL, 'w' },
@@ -723,10 +737,12 @@ cmd_run(int argc, char **argv)
 	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0;
 	enum placement placement = PLACE_SPREAD;
 	int preload = 1, pidns = 1, print_policy = 0, no_tmp = 0, quiet = 0, deny = 0;
+	int trap_all = 0;
 	const char *tmp_parent = NULL, *tmp_rules_for = NULL;
 	struct private_tmp pt;
 	struct run_grants grants = { 0 };
 	char preload_path[PATH_MAX], msg[512], script[PATH_MAX] = "";
+	char kstat_cwd[PATH_MAX], kstat_why[PATH_MAX + 256] = "";
 	struct exec_grants eg;
 	struct elf_load load;
 	struct execdiag xd;
@@ -776,6 +792,9 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'R':
 			preload = 0;
+			break;
+		case 'G':
+			trap_all = 1;
 			break;
 		case 'n':
 			pidns = 0;
@@ -942,6 +961,12 @@ cmd_run(int argc, char **argv)
 	ws.transparent = !explicit;
 	ws.allow_net = net;
 	ws.weaker = weaker;
+	/* stat and readlink without a round trip, where the policy has
+	 * decided them all (kernel_stat.h); not in complain mode, whose
+	 * records are what learn reads. */
+	if (ws.transparent && !complain && !trap_all)
+		ws.kernel_stat = kernel_stat_decide(s.policy, ws.set_user, ws.uid, ws.gid,
+		    getcwd(kstat_cwd, sizeof(kstat_cwd)), kstat_why, sizeof(kstat_why));
 	/* Only a transparent worker's fstat() is a round trip to us. */
 	if (preload && ws.transparent) {
 		if (find_preload(preload_path, sizeof(preload_path)) == 0) {
@@ -1051,6 +1076,18 @@ cmd_run(int argc, char **argv)
 	rs.in_pidns = ws.in_pidns;
 	log_info("worker %ld started: %s (%s mode)", (long)rs.worker, argv[0],
 	    ws.listener != -1 ? "transparent" : "explicit");
+	/* The worker kept them brokered where its /proc is not its own
+	 * (worker.c, own_proc()): what the supervisor's note says. */
+	if (ws.kernel_stat && ws.in_pidns && ws.procnote[0] != '\0') {
+		ws.kernel_stat = 0;
+		snprintf(kstat_why, sizeof(kstat_why), "the worker's /proc is not its own");
+	}
+	if (ws.kernel_stat)
+		log_info("run: stat and readlink go to the kernel, without a round trip or a "
+			 "record: %s (--trap-all sends them to the broker)",
+		    kstat_why);
+	else if (kstat_why[0] != '\0')
+		log_info("run: stat and readlink go to the broker: %s", kstat_why);
 	if (ws.in_pidns) {
 		log_info("worker %ld is pid 2 of a PID namespace%s whose init (%ld) dies with "
 			 "the broker: nothing it starts outlives it",
@@ -1081,6 +1118,7 @@ cmd_run(int argc, char **argv)
 		    .policy = policy_path,
 		    .p = s.policy,
 		    .tmp = s.tmp != NULL ? s.tmp->path : NULL,
+		    .unbrokered = ws.kernel_stat ? SECCOMP_FILTER_KERNEL_STAT : NULL,
 		    .complain = complain,
 		    .local = 1 },
 		&s.sess) == -1) {

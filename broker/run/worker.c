@@ -224,6 +224,25 @@ needs_runtime_first(const char *path)
 }
 
 /* In the child: everything up to exec.  Never returns. */
+/*
+ * Is the /proc this process sees its own PID namespace's?  Where the
+ * supervisor could not mount one, the host's /proc names other processes
+ * by the numbers the worker's own are known by: then stat and readlink
+ * stay with the broker, which answers from the worker's procfs (kernel_stat).
+ */
+static int
+own_proc(void)
+{
+	char buf[32], want[32];
+	ssize_t n;
+
+	if ((n = readlink("/proc/self", buf, sizeof(buf) - 1)) <= 0)
+		return 0;
+	buf[n] = '\0';
+	snprintf(want, sizeof(want), "%ld", (long)getpid());
+	return strcmp(buf, want) == 0;
+}
+
 static void __attribute__((noreturn)) child(struct worker_spec *ws, int st, pid_t parent)
 {
 	char num[16], path[PATH_MAX];
@@ -280,7 +299,8 @@ static void __attribute__((noreturn)) child(struct worker_spec *ws, int st, pid_
 	sb.weaker = ws->weaker;
 	sb.report = child_report;
 	sb.report_arg = &rep;
-	if (sandbox_enter_ruleset(&sb, ws->exec_ruleset, ws->loader_opens) == -1)
+	if (sandbox_enter_ruleset(&sb, ws->exec_ruleset, ws->loader_opens,
+		ws->kernel_stat && own_proc()) == -1)
 		child_fail_msg(st, rep.last[0] ? rep.last : "sandbox", rep.last[0] != '\0');
 	/* After the uid change, which clears it; then make sure the broker
 	 * did not die before it took effect. */

@@ -30,6 +30,9 @@ struct worker_spec {
 	const char *preload;	 /* added to LD_PRELOAD, or NULL */
 	int pidns;		 /* 1: in a PID namespace of its own, if the
 				   * kernel allows (0: --no-pid-namespace) */
+	int kernel_stat;	 /* transparent: stat and readlink go to the
+				   * kernel (kernel_stat.h), where the worker's
+				   * /proc is its own */
 	/* Out, from worker_start(): */
 	int listener;		   /* the seccomp listener, or -1 */
 	pid_t child;		   /* the broker's child: the namespace's init

@@ -817,6 +817,52 @@ count_exec(const char *pattern, int wild, const char *where, void *arg)
 	return strcmp(pattern, "/stop") == 0 ? 42 : 0;
 }
 
+/* policy_allows_everywhere(): a rule for the whole tree that grants the
+ * access (stat implied by the others), unless a rule denies any of it or
+ * the policy has profiles. */
+static void
+test_allows_everywhere(void **state)
+{
+	static const struct {
+		const char *text;
+		int want;
+		const char *rule;
+	} cases[] = {
+		{ "allow stat /**\n", 1, "t.policy:1" },
+		{ "allow read /usr/**\nallow read,list /**\n", 1, "t.policy:2" },
+		{ "allow exec /**\n", 1, "t.policy:1" },
+		{ "allow stat /**\ndeny read /etc/shadow\n", 1, "t.policy:1" },
+		{ "allow stat /**\ndeny stat /root/**\n", 0, "t.policy:2" },
+		{ "allow stat /**\ndeny all /root/**\n", 0, "t.policy:2" },
+		{ "allow stat /usr/**\n", 0, NULL },
+		{ "allow stat /*\n", 0, NULL },
+		{ "allow create /**\n", 0, NULL },
+		{ "allow stat /**\nprofile any\nallow read /x\n", 0, NULL },
+		{ "", 0, NULL },
+	};
+	struct policy *p;
+	const char *rule;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		p = load(cases[i].text);
+		rule = "unset";
+		if (policy_allows_everywhere(p, POLICY_STAT, &rule) != cases[i].want ||
+		    (cases[i].rule == NULL ? rule != NULL :
+					     rule == NULL || strcmp(rule, cases[i].rule) != 0))
+			fail_msg("'%s': got %d, rule %s", cases[i].text, !cases[i].want,
+			    rule != NULL ? rule : "(null)");
+		policy_free(p);
+	}
+	p = load("allow read /**\n");
+	assert_int_equal(policy_allows_everywhere(p, POLICY_STAT | POLICY_READ, NULL), 1);
+	assert_int_equal(policy_allows_everywhere(p, POLICY_WRITE, NULL), 0);
+	assert_int_equal(policy_allows_everywhere(p, 0, NULL), 0);
+	policy_free(p);
+	assert_int_equal(policy_allows_everywhere(NULL, POLICY_STAT, NULL), 0);
+}
+
 static void
 test_foreach_exec(void **state)
 {
@@ -988,6 +1034,7 @@ main(void)
 		cmocka_unit_test(test_runtime_libdir),
 		cmocka_unit_test(test_builtins),
 		cmocka_unit_test(test_foreach_exec),
+		cmocka_unit_test(test_allows_everywhere),
 		cmocka_unit_test(test_decide_beneath),
 		cmocka_unit_test(test_decide_beneath_property),
 	};

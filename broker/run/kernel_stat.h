@@ -1,0 +1,40 @@
+/*
+ * kernel_stat.h: whether the worker's stat and readlink may go to the
+ * kernel without a round trip to the broker (docs/design.md, "Stat without
+ * a round trip"; filebroker(1), --trap-all).
+ *
+ * A policy that allows stat of every path, and denies it nowhere, has
+ * decided every such request before it comes: the broker would allow each
+ * and answer what the kernel answers.  Two things could still make the
+ * answers differ, and each keeps the calls with the broker:
+ *
+ * - a broker that is root answers with its own rights (CAP_DAC_OVERRIDE),
+ *   the kernel with the worker's user's: so each folder on the way to
+ *   every allow rule's tree, and to the working folder, must be one that
+ *   user may search (mode bits; the worker has no supplementary groups);
+ * - a worker in a PID namespace whose /proc is the host's (worker.c
+ *   checks that in the worker, own_proc()).
+ *
+ * What is left is said in filebroker(1): a folder inside an allowed tree
+ * that the worker's user may not search answers EACCES, as it would
+ * unsandboxed, and these calls leave no audit record.
+ */
+#ifndef FB_KERNEL_STAT_H
+#define FB_KERNEL_STAT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "policy.h"
+
+/*
+ * 1 when the worker's stat and readlink may go to the kernel, with why in
+ * why[size] ("rule FILE:LINE allows stat of every path"); 0 when not, with
+ * why said there ("" when the policy allows stat nowhere near every path:
+ * nothing worth saying).  set_user: the broker is root and the worker runs
+ * as uid/gid; cwd: the worker's working folder.
+ */
+int kernel_stat_decide(const struct policy *p, int set_user, uid_t uid, gid_t gid, const char *cwd,
+    char *why, size_t size);
+
+#endif

@@ -1,0 +1,132 @@
+#!/bin/sh
+# Stat without a round trip (filebroker(1), design.md): where the policy
+# allows stat of every path and denies it nowhere, the worker's stat and
+# readlink go to the kernel, unrecorded, and answer as unsandboxed; the
+# session record names them; --trap-all, a deny stat rule, complain mode,
+# and a folder the worker's user may not search on the way to a rule's tree
+# keep them with the broker.  Opens are brokered either way.
+. tests/integration/lib.sh
+need_run kernel_stat.sh
+
+chmod 755 "$T"
+D=$T/data
+mkdir -p "$D/sub"
+echo hello >"$D/a.txt"
+ln -s a.txt "$D/link"
+cd "$T" || exit 1
+
+base() {
+	echo "include @runtime"
+	echo "include @shell"
+	echo "allow read,list $D/**"
+}
+{
+	base
+	echo "allow stat /**"
+} >"$T/all.policy"
+{
+	base
+	echo "allow stat /**"
+	echo "deny stat $D/sub"
+} >"$T/deny.policy"
+chmod 644 "$T"/*.policy
+
+# What the worker does: stats, readlinks, an fstat, an open.
+cat >"$D/probe.sh" <<EOF
+stat -c '%n %s %F' $D/a.txt $D/link /usr/bin /etc/hostname
+stat -L -c '%n %s' $D/link
+readlink $D/link /bin
+wc -c <$D/a.txt
+cat $D/a.txt
+EOF
+chmod -R go+rX "$D"
+sh "$D/probe.sh" >"$T/want" 2>&1
+
+ops() { sed -n 's/.*"op":"\([a-z]*\)".*/\1/p' "$1" | sort -u | tr '\n' ' '; }
+
+# The policy allows stat of every path: the kernel answers.
+expect "--print-sandbox: stat and readlink reach the kernel" \
+	"^stat: +newfstatat statx stat lstat readlink readlinkat reach the kernel" \
+	"$FB" run --print-sandbox --policy "$T/all.policy" -- true
+expect "-v names the rule" \
+	"stat and readlink go to the kernel, without a round trip or a record: rule $T/all.policy:4 allows stat of every path" \
+	"$FB" run -v --policy "$T/all.policy" -- true
+rm -f "$T/a.jsonl"
+"$FB" run --audit "$T/a.jsonl" --policy "$T/all.policy" -- sh "$D/probe.sh" >"$T/got" 2>&1
+if cmp -s "$T/want" "$T/got"; then
+	pass "stat /**: the answers of unsandboxed"
+else
+	fail "stat /**: the answers differ"
+	diff "$T/want" "$T/got" | sed 's/^/      /' | head -n 10
+fi
+o=$(ops "$T/a.jsonl")
+case " $o " in
+*" stat "* | *" readlink "*) fail "stat /**: stat or readlink recorded ($o)" ;;
+*) pass "stat /**: no stat or readlink record" ;;
+esac
+case " $o " in
+*" open "*) pass "stat /**: opens are brokered and recorded" ;;
+*) fail "stat /**: no open record ($o)" ;;
+esac
+expect "stat /**: the session record names the calls left unrecorded" \
+	'"unbrokered":"newfstatat statx stat lstat readlink readlinkat"' grep session-start "$T/a.jsonl"
+expect "stat /**: an open the policy does not allow is still refused" "Permission denied" \
+	"$FB" run --policy "$T/all.policy" -- cat /etc/shadow
+expect "stat /**: readlink /proc/self/exe is the program's" "^/usr/bin/readlink\$" \
+	"$FB" run -q --policy "$T/all.policy" -- readlink /proc/self/exe
+
+# --trap-all: the broker's again, recorded.
+rm -f "$T/b.jsonl"
+"$FB" run --trap-all --audit "$T/b.jsonl" --policy "$T/all.policy" -- sh "$D/probe.sh" >"$T/got" 2>&1
+o=$(ops "$T/b.jsonl")
+case " $o " in
+*" stat "*) case " $o " in *" readlink "*) pass "--trap-all: stat and readlink recorded" ;;
+	*) fail "--trap-all: no readlink record ($o)" ;; esac ;;
+*) fail "--trap-all: no stat record ($o)" ;;
+esac
+refute "--trap-all: no unbrokered key" unbrokered grep session-start "$T/b.jsonl"
+if cmp -s "$T/want" "$T/got"; then
+	pass "--trap-all: the same answers"
+else
+	fail "--trap-all: the answers differ"
+fi
+expect "--trap-all: --print-sandbox says brokered" "^stat: +brokered and recorded" \
+	"$FB" run --trap-all --print-sandbox --policy "$T/all.policy" -- true
+
+# A deny stat rule: the broker decides, and refuses.
+expect "deny stat: -v says which rule keeps them brokered" \
+	"stat and readlink go to the broker: rule $T/deny.policy:5 denies stat somewhere" \
+	"$FB" run -v --policy "$T/deny.policy" -- true
+expect "deny stat: the denied folder cannot be stat-ed" "Permission denied" \
+	"$FB" run --policy "$T/deny.policy" -- stat "$D/sub"
+
+# Complain mode records every request: brokered.
+expect "complain: --print-sandbox says brokered" "^stat: +brokered and recorded" \
+	"$FB" run --complain --print-sandbox --policy "$T/all.policy" -- true
+
+# As root, for a worker of another user: a rule's tree behind a folder that
+# user may not search stays with the broker, which may (and says why).
+if [ "$(id -u)" = 0 ]; then
+	H=$T/hidden
+	mkdir -p "$H/in"
+	echo secret-but-allowed >"$H/in/f"
+	chmod 700 "$H"
+	chmod -R go+rX "$H/in"
+	{
+		cat "$T/all.policy"
+		echo "allow read $H/in/**"
+	} >"$T/h.policy"
+	chmod 644 "$T/h.policy"
+	expect "root: a tree behind a folder the worker may not search keeps them brokered" \
+		"stat and readlink go to the broker: the worker's user \\(uid [0-9]+\\) may not search $H, on the way to rule $T/h.policy:[0-9]+'s $H/in" \
+		"$FB" run -v --policy "$T/h.policy" -- true
+	expect "root: and the file there is stat-ed through the broker" "^$H/in/f 19\$" \
+		"$FB" run -q --policy "$T/h.policy" -- stat -c '%n %s' "$H/in/f"
+	# A working folder the worker may not search, likewise.
+	expect "root: a working folder the worker may not search keeps them brokered" \
+		"may not search $H, on the way to the working folder" \
+		sh -c "cd '$H' && '$FB' run -v --policy '$T/all.policy' -- true"
+else
+	echo "SKIP the root broker's search check: not root"
+fi
+finish
