@@ -249,7 +249,7 @@ static void __attribute__((noreturn)) child(struct worker_spec *ws, int st, pid_
 	struct fb_sandbox sb;
 	struct report rep;
 	struct child_msg m;
-	int sock = ws->sock, lfd = -1, e;
+	int sock = ws->sock, lfd = -1, e, kstat;
 
 	if (sigprocmask(SIG_SETMASK, ws->sigmask, NULL) == -1)
 		child_fail(st, "sigprocmask");
@@ -271,6 +271,12 @@ static void __attribute__((noreturn)) child(struct worker_spec *ws, int st, pid_
 	}
 	if (ws->preload != NULL && !needs_runtime_first(path) && add_preload(ws->preload) == -1)
 		child_fail(st, "setenv LD_PRELOAD");
+	/* stat reaches the kernel (kernel_stat.h): the preload library then
+	 * answers an open of a missing path itself.  Not the caller's word. */
+	kstat = ws->kernel_stat && own_proc();
+	if ((kstat ? setenv("FILEBROKER_KERNEL_STAT", "1", 1) :
+		     unsetenv("FILEBROKER_KERNEL_STAT")) == -1)
+		child_fail(st, "setenv FILEBROKER_KERNEL_STAT");
 
 	/* COMMAND itself may be exec'd: the user asked for it (run.c
 	 * refused a COMMAND a deny rule denies).  The file it is now,
@@ -299,8 +305,7 @@ static void __attribute__((noreturn)) child(struct worker_spec *ws, int st, pid_
 	sb.weaker = ws->weaker;
 	sb.report = child_report;
 	sb.report_arg = &rep;
-	if (sandbox_enter_ruleset(&sb, ws->exec_ruleset, ws->loader_opens,
-		ws->kernel_stat && own_proc()) == -1)
+	if (sandbox_enter_ruleset(&sb, ws->exec_ruleset, ws->loader_opens, kstat) == -1)
 		child_fail_msg(st, rep.last[0] ? rep.last : "sandbox", rep.last[0] != '\0');
 	/* After the uid change, which clears it; then make sure the broker
 	 * did not die before it took effect. */

@@ -10,6 +10,15 @@
  * fstatat(fd, "", AT_EMPTY_PATH) become the fstat system call, which names
  * no path and which the filter lets through.
  *
+ * Where the policy allows stat of every path, `run` lets the worker's
+ * stat calls reach the kernel (docs/design.md, "Stat without a round
+ * trip") and says so in FILEBROKER_KERNEL_STAT=1.  Then an open or access
+ * of a path that stat finds missing is answered ENOENT here, without the
+ * round trip, as the broker and the kernel would answer it: a compiler's
+ * include-path search is mostly such opens.  A path that exists, or that
+ * stat cannot tell about (EACCES, ENOTDIR, ...), and every create, go on
+ * to libc's function as before.
+ *
  * Speed only, never safety: the worker may unset LD_PRELOAD, load its own
  * library or make any system call it likes; the filter and the broker
  * decide as before.  Static programs and glibc's own internal calls (stdio
@@ -19,9 +28,13 @@
  * Built without sanitizers (an ASan runtime must be the first library
  * loaded) and never linked into libfilebroker: it interposes libc symbols.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -36,6 +49,12 @@ _Static_assert(sizeof(struct stat) == sizeof(struct stat64) &&
 
 int fstat64(int fd, struct stat64 *st);
 int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags);
+int open64(const char *path, int flags, ...);
+int openat64(int dirfd, const char *path, int flags, ...);
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
 
 /* The fstat system call: a descriptor, no path to check. */
 static int
@@ -83,4 +102,202 @@ int
 fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
 {
 	return is_fstat(dirfd, path, flags) ? by_fd(dirfd, st) : by_path(dirfd, path, st, flags);
+}
+
+/* ---- opens of missing paths, where stat reaches the kernel ---- */
+
+/* FILEBROKER_KERNEL_STAT=1: stat is the kernel's (read once, at load). */
+static int stat_is_kernels;
+
+__attribute__((constructor)) static void
+preload_init(void)
+{
+	const char *v = getenv("FILEBROKER_KERNEL_STAT");
+
+	stat_is_kernels = v != NULL && strcmp(v, "1") == 0;
+}
+
+/*
+ * Is path (from dirfd) missing, by a stat the kernel answers?  Only where
+ * stat is the kernel's, for an open that makes nothing (O_CREAT and
+ * O_TMPFILE go on), and for ENOENT alone; errno is left as it was when not.
+ */
+static int
+missing(int dirfd, const char *path, int nofollow, int makes)
+{
+	struct stat st;
+	int saved = errno, r;
+
+	if (!stat_is_kernels || makes || path == NULL || path[0] == '\0')
+		return 0;
+	r = (int)syscall(SYS_newfstatat, dirfd, path, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0);
+	if (r == -1 && errno == ENOENT)
+		return 1;
+	errno = saved;
+	return 0;
+}
+
+static int
+open_makes(int flags)
+{
+	return (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE;
+}
+
+/* libc's own function called name, found once. */
+static void *
+next(void **slot, const char *name)
+{
+	void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+	if (f == NULL) {
+		f = dlsym(RTLD_NEXT, name);
+		__atomic_store_n(slot, f, __ATOMIC_RELEASE);
+	}
+	return f;
+}
+
+typedef int (*open_fn)(const char *, int, ...);
+typedef int (*openat_fn)(int, const char *, int, ...);
+typedef int (*open2_fn)(const char *, int);
+typedef int (*openat2_fn)(int, const char *, int);
+typedef int (*access_fn)(const char *, int);
+typedef int (*faccessat_fn)(int, const char *, int, int);
+
+static void *real_open, *real_open64, *real_openat, *real_openat64, *real_open_2, *real_open64_2,
+    *real_openat_2, *real_openat64_2, *real_access, *real_faccessat;
+
+/* A mode is passed on only where the flags say one was given. */
+#define OPEN_MODE(flags, mode) \
+	do { \
+		va_list ap; \
+		if (open_makes(flags)) { \
+			va_start(ap, flags); \
+			(mode) = (mode_t)va_arg(ap, unsigned); \
+			va_end(ap); \
+		} \
+	} while (0)
+
+/* The function libc would have run, or ENOSYS when there is none. */
+#define CALL_NEXT(slot, name, type, ...) \
+	do { \
+		type f_ = (type)next(&(slot), name); \
+		if (f_ == NULL) { \
+			errno = ENOSYS; \
+			return -1; \
+		} \
+		return f_(__VA_ARGS__); \
+	} while (0)
+
+int
+open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	OPEN_MODE(flags, mode);
+	if (missing(AT_FDCWD, path, flags & O_NOFOLLOW, open_makes(flags))) {
+		errno = ENOENT;
+		return -1;
+	}
+	CALL_NEXT(real_open, "open", open_fn, path, flags, mode);
+}
+
+int
+open64(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	OPEN_MODE(flags, mode);
+	if (missing(AT_FDCWD, path, flags & O_NOFOLLOW, open_makes(flags))) {
+		errno = ENOENT;
+		return -1;
+	}
+	CALL_NEXT(real_open64, "open64", open_fn, path, flags, mode);
+}
+
+int
+openat(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	OPEN_MODE(flags, mode);
+	if (missing(dirfd, path, flags & O_NOFOLLOW, open_makes(flags))) {
+		errno = ENOENT;
+		return -1;
+	}
+	CALL_NEXT(real_openat, "openat", openat_fn, dirfd, path, flags, mode);
+}
+
+int
+openat64(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	OPEN_MODE(flags, mode);
+	if (missing(dirfd, path, flags & O_NOFOLLOW, open_makes(flags))) {
+		errno = ENOENT;
+		return -1;
+	}
+	CALL_NEXT(real_openat64, "openat64", openat_fn, dirfd, path, flags, mode);
+}
+
+/* _FORTIFY_SOURCE's forms, for opens without a mode. */
+int
+__open_2(const char *path, int flags)
+{
+	if (missing(AT_FDCWD, path, flags & O_NOFOLLOW, open_makes(flags))) {
+		errno = ENOENT;
+		return -1;
+	}
+	CALL_NEXT(real_open_2, "__open_2", open2_fn, path, flags);
+}
+
+int
+__open64_2(const char *path, int flags)
+{
+	if (missing(AT_FDCWD, path, flags & O_NOFOLLOW, open_makes(flags))) {
+		errno = ENOENT;
+		return -1;
+	}
+	CALL_NEXT(real_open64_2, "__open64_2", open2_fn, path, flags);
+}
+
+int
+__openat_2(int dirfd, const char *path, int flags)
+{
+	if (missing(dirfd, path, flags & O_NOFOLLOW, open_makes(flags))) {
+		errno = ENOENT;
+		return -1;
+	}
+	CALL_NEXT(real_openat_2, "__openat_2", openat2_fn, dirfd, path, flags);
+}
+
+int
+__openat64_2(int dirfd, const char *path, int flags)
+{
+	if (missing(dirfd, path, flags & O_NOFOLLOW, open_makes(flags))) {
+		errno = ENOENT;
+		return -1;
+	}
+	CALL_NEXT(real_openat64_2, "__openat64_2", openat2_fn, dirfd, path, flags);
+}
+
+/* access(2): a missing path is ENOENT whatever the mode asked. */
+int
+access(const char *path, int mode)
+{
+	if (missing(AT_FDCWD, path, 0, 0)) {
+		errno = ENOENT;
+		return -1;
+	}
+	CALL_NEXT(real_access, "access", access_fn, path, mode);
+}
+
+int
+faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	if (missing(dirfd, path, flags & AT_SYMLINK_NOFOLLOW, 0)) {
+		errno = ENOENT;
+		return -1;
+	}
+	CALL_NEXT(real_faccessat, "faccessat", faccessat_fn, dirfd, path, mode, flags);
 }

@@ -75,6 +75,21 @@ expect "stat /**: an open the policy does not allow is still refused" "Permissio
 expect "stat /**: readlink /proc/self/exe is the program's" "^/usr/bin/readlink\$" \
 	"$FB" run -q --policy "$T/all.policy" -- readlink /proc/self/exe
 
+# The preload library answers an open of a missing path itself (ENOENT, no
+# record); without it, or with --trap-all, the broker does.
+missing_open() {
+	rm -f "$T/m.jsonl"
+	"$FB" run "$@" --audit "$T/m.jsonl" --policy "$T/all.policy" -- cat "$D/missing" >"$T/m.out" 2>&1
+	grep -c "\"path\":\"$D/missing\"" "$T/m.jsonl"
+}
+expect "stat /**: cat of a missing file says so" "No such file or directory" \
+	"$FB" run --policy "$T/all.policy" -- cat "$D/missing"
+expect "stat /**: the preload library answers it, no record" "^0\$" missing_open
+expect "--no-preload: the broker answers it, recorded" "^1\$" missing_open --no-preload
+expect "--trap-all: the broker answers it, recorded" "^1\$" missing_open --trap-all
+expect "stat /**: an existing file's open is brokered" "^hello\$" \
+	"$FB" run -q --policy "$T/all.policy" -- cat "$D/a.txt"
+
 # --trap-all: the broker's again, recorded.
 rm -f "$T/b.jsonl"
 "$FB" run --trap-all --audit "$T/b.jsonl" --policy "$T/all.policy" -- sh "$D/probe.sh" >"$T/got" 2>&1

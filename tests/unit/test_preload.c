@@ -6,6 +6,8 @@
  * Each must give what the kernel gives, and fstat's own forms must not
  * make a newfstatat call (which a transparent worker's filter sends to the
  * broker): a child whose filter fails every newfstatat still gets them.
+ * Where stat is the kernel's, an open or access of a missing path is
+ * answered ENOENT without the call, and nothing else is.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -48,7 +50,11 @@ setup(void **state)
 static int
 teardown(void **state)
 {
+	char link_path[160];
+
 	(void)state;
+	snprintf(link_path, sizeof(link_path), "%s/dangling", dir);
+	unlink(link_path);
 	unlink(file);
 	rmdir(dir);
 	return 0;
@@ -170,6 +176,87 @@ test_no_round_trip(void **state)
 	assert_child_ok(child_no_newfstatat);
 }
 
+/*
+ * Where stat is the kernel's (FILEBROKER_KERNEL_STAT=1): in a child whose
+ * filter fails every open and access with EPERM (as if each were a round
+ * trip), an open or access of a missing path is ENOENT without meeting it,
+ * and everything else meets it: a path that exists, a create, a dangling
+ * link under O_NOFOLLOW, and every call when stat is not the kernel's.
+ */
+static int
+child_missing(void)
+{
+	char missing_path[160], link_path[160];
+	scmp_filter_ctx ctx;
+	int dfd;
+
+	snprintf(missing_path, sizeof(missing_path), "%s/missing", dir);
+	snprintf(link_path, sizeof(link_path), "%s/dangling", dir);
+	if (symlink("nowhere", link_path) == -1 ||
+	    (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return 10;
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(openat), 0) != 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(open), 0) != 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(access), 0) != 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(faccessat), 0) != 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(faccessat2), 0) != 0 ||
+	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) != 0 || seccomp_load(ctx) != 0)
+		return 11;
+	/* Not the kernel's: every call meets the filter. */
+	stat_is_kernels = 0;
+	if (open(missing_path, O_RDONLY) != -1 || errno != EPERM)
+		return 12;
+	stat_is_kernels = 1;
+	/* Missing: ENOENT here, in each form. */
+	if (open(missing_path, O_RDONLY) != -1 || errno != ENOENT)
+		return 13;
+	if (open64(missing_path, O_RDONLY) != -1 || errno != ENOENT)
+		return 14;
+	if (openat(dfd, "missing", O_RDONLY) != -1 || errno != ENOENT)
+		return 15;
+	if (openat64(dfd, "missing", O_RDONLY | O_CLOEXEC) != -1 || errno != ENOENT)
+		return 16;
+	if (__open_2(missing_path, O_RDONLY) != -1 || errno != ENOENT)
+		return 17;
+	if (__openat_2(dfd, "missing", O_RDONLY) != -1 || errno != ENOENT)
+		return 18;
+	if (access(missing_path, R_OK) != -1 || errno != ENOENT)
+		return 19;
+	if (faccessat(dfd, "missing", F_OK, 0) != -1 || errno != ENOENT)
+		return 20;
+	if (open(link_path, O_RDONLY) != -1 || errno != ENOENT)
+		return 21; /* followed: nothing there */
+	/* Everything else meets the filter. */
+	if (open(file, O_RDONLY) != -1 || errno != EPERM)
+		return 22;
+	if (openat(dfd, "seven", O_RDONLY) != -1 || errno != EPERM)
+		return 23;
+	if (open(missing_path, O_WRONLY | O_CREAT, 0600) != -1 || errno != EPERM)
+		return 24;
+	if (open(dir, O_TMPFILE | O_RDWR, 0600) != -1 || errno != EPERM)
+		return 25;
+	if (open(link_path, O_RDONLY | O_NOFOLLOW) != -1 || errno != EPERM)
+		return 26; /* the link itself is there */
+	if (access(file, R_OK) != -1 || errno != EPERM)
+		return 27;
+	if (open("", O_RDONLY) != -1 || errno != EPERM)
+		return 28;
+	/* A successful stat leaves errno as it was. */
+	errno = EXDEV;
+	if (open(file, O_RDONLY) != -1 || errno != EPERM)
+		return 29;
+	return 0;
+}
+
+static void
+test_missing_without_round_trip(void **state)
+{
+	(void)state;
+	assert_child_ok(child_missing);
+	stat_is_kernels = 0;
+}
+
 int
 main(void)
 {
@@ -178,6 +265,7 @@ main(void)
 		cmocka_unit_test(test_fstatat_forms),
 		cmocka_unit_test(test_errors_set_errno),
 		cmocka_unit_test(test_no_round_trip),
+		cmocka_unit_test(test_missing_without_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
