@@ -675,7 +675,7 @@ print_rules(const struct policy *p, size_t first, FILE *out)
 }
 
 int
-policy_allows_everywhere(const struct policy *p, unsigned acc, const char **rule)
+policy_allows_everywhere(const struct policy *p, unsigned acc, int named, const char **rule)
 {
 	const struct prule *r, *by = NULL;
 	size_t i;
@@ -691,8 +691,8 @@ policy_allows_everywhere(const struct policy *p, unsigned acc, const char **rule
 				*rule = r->where;
 			return 0;
 		}
-		if (r->allow && !r->synthetic && by == NULL && (r->eff & acc) == acc &&
-		    strcmp(r->pattern, "/**") == 0)
+		if (r->allow && !r->synthetic && by == NULL &&
+		    ((named ? r->bits : r->eff) & acc) == acc && strcmp(r->pattern, "/**") == 0)
 			by = r;
 	}
 	if (by == NULL)

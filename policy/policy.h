@@ -381,12 +381,12 @@ int policy_deny_status(const struct policy *p, const char **file, int *line);
  * (filebroker run lets the kernel answer stat and readlink: filebroker(1),
  * --trap-all).  1 when a written allow rule for the whole tree (the
  * pattern '/' followed by '**') grants acc (stat is implied by read, write,
- * list and exec), no rule denies any of it and there are no profile
- * sections; *rule (when not NULL) is then that rule's
- * "FILE:LINE".  0 otherwise, *rule then the deny rule that prevents it, or
- * NULL when no rule allows acc everywhere.
+ * list and exec; with named, only a rule that names each of acc counts),
+ * no rule denies any of it and there are no profile sections; *rule (when
+ * not NULL) is then that rule's "FILE:LINE".  0 otherwise, *rule then the
+ * deny rule that prevents it, or NULL when no rule allows acc everywhere.
  */
-int policy_allows_everywhere(const struct policy *p, unsigned acc, const char **rule);
+int policy_allows_everywhere(const struct policy *p, unsigned acc, int named, const char **rule);
 
 /* The name of the i-th built-in profile ("@runtime", "@python3", ...),
  * in the order of policy_builtin.c's table; NULL past the last. */

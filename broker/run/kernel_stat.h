@@ -3,9 +3,10 @@
  * kernel without a round trip to the broker (docs/design.md, "Stat without
  * a round trip"; filebroker(1), --trap-all).
  *
- * A policy that allows stat of every path, and denies it nowhere, has
- * decided every such request before it comes: the broker would allow each
- * and answer what the kernel answers.  Two things could still make the
+ * A policy that allows stat of every path by a rule that names stat (for
+ * the whole tree), and denies it nowhere, has decided every such request
+ * before it comes: the broker would allow each and answer what the kernel
+ * answers.  Two things could still make the
  * answers differ, and each keeps the calls with the broker:
  *
  * - a broker that is root answers with its own rights (CAP_DAC_OVERRIDE),

@@ -17,7 +17,7 @@
  * round trip, as the broker and the kernel would answer it: a compiler's
  * include-path search is mostly such opens.  A path that exists, or that
  * stat cannot tell about (EACCES, ENOTDIR, ...), and every create, go on
- * to libc's function as before.
+ * as the system call libc's function would make.
  *
  * Speed only, never safety: the worker may unset LD_PRELOAD, load its own
  * library or make any system call it likes; the filter and the broker
@@ -28,7 +28,6 @@
  * Built without sanitizers (an ASan runtime must be the first library
  * loaded) and never linked into libfilebroker: it interposes libc symbols.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -143,29 +142,6 @@ open_makes(int flags)
 	return (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE;
 }
 
-/* libc's own function called name, found once. */
-static void *
-next(void **slot, const char *name)
-{
-	void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-
-	if (f == NULL) {
-		f = dlsym(RTLD_NEXT, name);
-		__atomic_store_n(slot, f, __ATOMIC_RELEASE);
-	}
-	return f;
-}
-
-typedef int (*open_fn)(const char *, int, ...);
-typedef int (*openat_fn)(int, const char *, int, ...);
-typedef int (*open2_fn)(const char *, int);
-typedef int (*openat2_fn)(int, const char *, int);
-typedef int (*access_fn)(const char *, int);
-typedef int (*faccessat_fn)(int, const char *, int, int);
-
-static void *real_open, *real_open64, *real_openat, *real_openat64, *real_open_2, *real_open64_2,
-    *real_openat_2, *real_openat64_2, *real_access, *real_faccessat;
-
 /* A mode is passed on only where the flags say one was given. */
 #define OPEN_MODE(flags, mode) \
 	do { \
@@ -177,16 +153,29 @@ static void *real_open, *real_open64, *real_openat, *real_openat64, *real_open_2
 		} \
 	} while (0)
 
-/* The function libc would have run, or ENOSYS when there is none. */
-#define CALL_NEXT(slot, name, type, ...) \
-	do { \
-		type f_ = (type)next(&(slot), name); \
-		if (f_ == NULL) { \
-			errno = ENOSYS; \
-			return -1; \
-		} \
-		return f_(__VA_ARGS__); \
-	} while (0)
+/*
+ * The system call libc's function makes, made here: no dlsym(), which may
+ * allocate, and an allocator that opens a file while it starts would come
+ * back here (glibc's open() is this call and a cancellation point, which
+ * this is not: a thread cancelled in a blocking open of a FIFO finishes
+ * the open first).
+ */
+static int
+sys_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
+}
+
+static int
+sys_faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	long r;
+
+	if (flags == 0)
+		return (int)syscall(SYS_faccessat, dirfd, path, mode);
+	r = syscall(SYS_faccessat2, dirfd, path, mode, flags);
+	return (int)r;
+}
 
 int
 open(const char *path, int flags, ...)
@@ -198,7 +187,7 @@ open(const char *path, int flags, ...)
 		errno = ENOENT;
 		return -1;
 	}
-	CALL_NEXT(real_open, "open", open_fn, path, flags, mode);
+	return sys_openat(AT_FDCWD, path, flags, mode);
 }
 
 int
@@ -211,7 +200,7 @@ open64(const char *path, int flags, ...)
 		errno = ENOENT;
 		return -1;
 	}
-	CALL_NEXT(real_open64, "open64", open_fn, path, flags, mode);
+	return sys_openat(AT_FDCWD, path, flags, mode);
 }
 
 int
@@ -224,7 +213,7 @@ openat(int dirfd, const char *path, int flags, ...)
 		errno = ENOENT;
 		return -1;
 	}
-	CALL_NEXT(real_openat, "openat", openat_fn, dirfd, path, flags, mode);
+	return sys_openat(dirfd, path, flags, mode);
 }
 
 int
@@ -237,7 +226,7 @@ openat64(int dirfd, const char *path, int flags, ...)
 		errno = ENOENT;
 		return -1;
 	}
-	CALL_NEXT(real_openat64, "openat64", openat_fn, dirfd, path, flags, mode);
+	return sys_openat(dirfd, path, flags, mode);
 }
 
 /* _FORTIFY_SOURCE's forms, for opens without a mode. */
@@ -248,7 +237,7 @@ __open_2(const char *path, int flags)
 		errno = ENOENT;
 		return -1;
 	}
-	CALL_NEXT(real_open_2, "__open_2", open2_fn, path, flags);
+	return sys_openat(AT_FDCWD, path, flags, 0);
 }
 
 int
@@ -258,7 +247,7 @@ __open64_2(const char *path, int flags)
 		errno = ENOENT;
 		return -1;
 	}
-	CALL_NEXT(real_open64_2, "__open64_2", open2_fn, path, flags);
+	return sys_openat(AT_FDCWD, path, flags, 0);
 }
 
 int
@@ -268,7 +257,7 @@ __openat_2(int dirfd, const char *path, int flags)
 		errno = ENOENT;
 		return -1;
 	}
-	CALL_NEXT(real_openat_2, "__openat_2", openat2_fn, dirfd, path, flags);
+	return sys_openat(dirfd, path, flags, 0);
 }
 
 int
@@ -278,7 +267,7 @@ __openat64_2(int dirfd, const char *path, int flags)
 		errno = ENOENT;
 		return -1;
 	}
-	CALL_NEXT(real_openat64_2, "__openat64_2", openat2_fn, dirfd, path, flags);
+	return sys_openat(dirfd, path, flags, 0);
 }
 
 /* access(2): a missing path is ENOENT whatever the mode asked. */
@@ -289,7 +278,7 @@ access(const char *path, int mode)
 		errno = ENOENT;
 		return -1;
 	}
-	CALL_NEXT(real_access, "access", access_fn, path, mode);
+	return sys_faccessat(AT_FDCWD, path, mode, 0);
 }
 
 int
@@ -299,5 +288,5 @@ faccessat(int dirfd, const char *path, int mode, int flags)
 		errno = ENOENT;
 		return -1;
 	}
-	CALL_NEXT(real_faccessat, "faccessat", faccessat_fn, dirfd, path, mode, flags);
+	return sys_faccessat(dirfd, path, mode, flags);
 }

@@ -115,6 +115,13 @@ expect "deny stat: -v says which rule keeps them brokered" \
 expect "deny stat: the denied folder cannot be stat-ed" "Permission denied" \
 	"$FB" run --policy "$T/deny.policy" -- stat "$D/sub"
 
+# Stat named only: a lazy read of everything implies stat but keeps the calls
+# with the broker (a root broker shows more than the worker's user may).
+printf 'include @runtime\nallow read,list /**\n' >"$T/lazy.policy"
+chmod 644 "$T/lazy.policy"
+expect "allow read,list /** alone: brokered" "^stat: +brokered and recorded" \
+	"$FB" run --print-sandbox --policy "$T/lazy.policy" -- true
+
 # Complain mode records every request: brokered.
 expect "complain: --print-sandbox says brokered" "^stat: +brokered and recorded" \
 	"$FB" run --complain --print-sandbox --policy "$T/all.policy" -- true

@@ -848,7 +848,7 @@ test_allows_everywhere(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		p = load(cases[i].text);
 		rule = "unset";
-		if (policy_allows_everywhere(p, POLICY_STAT, &rule) != cases[i].want ||
+		if (policy_allows_everywhere(p, POLICY_STAT, 0, &rule) != cases[i].want ||
 		    (cases[i].rule == NULL ? rule != NULL :
 					     rule == NULL || strcmp(rule, cases[i].rule) != 0))
 			fail_msg("'%s': got %d, rule %s", cases[i].text, !cases[i].want,
@@ -856,11 +856,17 @@ test_allows_everywhere(void **state)
 		policy_free(p);
 	}
 	p = load("allow read /**\n");
-	assert_int_equal(policy_allows_everywhere(p, POLICY_STAT | POLICY_READ, NULL), 1);
-	assert_int_equal(policy_allows_everywhere(p, POLICY_WRITE, NULL), 0);
-	assert_int_equal(policy_allows_everywhere(p, 0, NULL), 0);
+	assert_int_equal(policy_allows_everywhere(p, POLICY_STAT | POLICY_READ, 0, NULL), 1);
+	assert_int_equal(policy_allows_everywhere(p, POLICY_WRITE, 0, NULL), 0);
+	assert_int_equal(policy_allows_everywhere(p, 0, 0, NULL), 0);
+	/* Named: stat implied by read does not count, a rule naming it does. */
+	assert_int_equal(policy_allows_everywhere(p, POLICY_STAT, 1, NULL), 0);
 	policy_free(p);
-	assert_int_equal(policy_allows_everywhere(NULL, POLICY_STAT, NULL), 0);
+	p = load("allow read /**\nallow read,stat /**\n");
+	assert_int_equal(policy_allows_everywhere(p, POLICY_STAT, 1, &rule), 1);
+	assert_string_equal(rule, "t.policy:2");
+	policy_free(p);
+	assert_int_equal(policy_allows_everywhere(NULL, POLICY_STAT, 0, NULL), 0);
 }
 
 static void
