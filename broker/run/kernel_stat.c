@@ -51,9 +51,8 @@ walk_search(const char *path, const char *what, struct walk *w)
 			return 0; /* not there (yet), or a file: nothing below */
 		if (!searchable(&st, w->uid, w->gid)) {
 			snprintf(w->why, w->size,
-			    "the worker's user (uid %lu) may not search %s, on the way to %s, "
-			    "which "
-			    "the broker may",
+			    "the worker's user (uid %lu) may not search %s, on the way to "
+			    "%s, which the broker may",
 			    (unsigned long)w->uid, buf, what);
 			return -1;
 		}

@@ -223,7 +223,6 @@ needs_runtime_first(const char *path)
 	return 0;
 }
 
-/* In the child: everything up to exec.  Never returns. */
 /*
  * Is the /proc this process sees its own PID namespace's?  Where the
  * supervisor could not mount one, the host's /proc names other processes
@@ -243,6 +242,7 @@ own_proc(void)
 	return strcmp(buf, want) == 0;
 }
 
+/* In the child: everything up to exec.  Never returns. */
 static void __attribute__((noreturn)) child(struct worker_spec *ws, int st, pid_t parent)
 {
 	char num[16], path[PATH_MAX];
