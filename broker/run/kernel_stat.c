@@ -79,8 +79,8 @@ rule_fn(const char *pattern, int has_wildcards, const char *where, void *arg)
 }
 
 int
-kernel_stat_decide(const struct policy *p, int set_user, uid_t uid, gid_t gid, const char *cwd,
-    char *why, size_t size)
+kernel_stat_decide(const struct policy *p, int set_user, int userns, uid_t uid, gid_t gid,
+    const char *cwd, char *why, size_t size)
 {
 	struct walk w = { uid, gid, why, size };
 	const char *rule = NULL;
@@ -91,6 +91,15 @@ kernel_stat_decide(const struct policy *p, int set_user, uid_t uid, gid_t gid, c
 	if (!policy_allows_everywhere(p, POLICY_STAT, 1, &rule)) {
 		if (rule != NULL)
 			snprintf(why, size, "rule %s denies stat somewhere", rule);
+		return 0;
+	}
+	/* The kernel names the owners it cannot map in the worker's user
+	 * namespace by the overflow id: root's files as 65534's. */
+	if (userns) {
+		snprintf(why, size,
+		    "the worker's user namespace maps only uid %lu and gid %lu, in which the "
+		    "kernel shows every other owner as 65534",
+		    (unsigned long)uid, (unsigned long)gid);
 		return 0;
 	}
 	if (set_user) {

@@ -14,7 +14,9 @@
  *   every allow rule's tree, and to the working folder, must be one that
  *   user may search (mode bits; the worker has no supplementary groups);
  * - a worker in a PID namespace whose /proc is the host's (worker.c
- *   checks that in the worker, own_proc()).
+ *   checks that in the worker, own_proc());
+ * - a worker in a user namespace (run not as root), which maps only the
+ *   broker's uid and gid: the kernel's stat names every other owner 65534.
  *
  * What is left is said in filebroker(1): a folder inside an allowed tree
  * that the worker's user may not search answers EACCES, as it would
@@ -33,9 +35,10 @@
  * why[size] ("rule FILE:LINE allows stat of every path"); 0 when not, with
  * why said there ("" when the policy allows stat nowhere near every path:
  * nothing worth saying).  set_user: the broker is root and the worker runs
- * as uid/gid; cwd: the worker's working folder.
+ * as uid/gid; userns: the worker will be in a user namespace that maps only
+ * uid/gid; cwd: the worker's working folder.
  */
-int kernel_stat_decide(const struct policy *p, int set_user, uid_t uid, gid_t gid, const char *cwd,
-    char *why, size_t size);
+int kernel_stat_decide(const struct policy *p, int set_user, int userns, uid_t uid, gid_t gid,
+    const char *cwd, char *why, size_t size);
 
 #endif
