@@ -227,6 +227,9 @@ ops_handle(struct session *s, const struct request *req, const struct timespec *
 	c.denied_second = 0;
 	c.t0 = t0;
 	c.reqno = ++s->nrequests;
+	if (req->who.front == FRONT_NOTIFY &&
+	    (req->op == OP_STAT || req->op == OP_LSTAT || req->op == OP_READLINK))
+		s->nstatlike++;
 	c.intent = 0;
 
 	err = run_handler(&c, def);

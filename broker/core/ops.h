@@ -69,6 +69,8 @@ struct session {
 
 	uint64_t nrequests;
 	uint64_t ndenied;
+	uint64_t nstatlike;	 /* of them, transparent stat, lstat and readlink
+				    (run's hint at its end: stat_hint()) */
 	struct audit_sess *sess; /* its session records (audit.h), NULL
 				    without a sink */
 	int audit_broken;	 /* the audit sink failed: fail closed */

@@ -551,6 +551,26 @@ deny_status(const struct session *s, int deny, int c)
 	return deny;
 }
 
+/*
+ * A worker whose requests were mostly stat and readlink, each a round trip
+ * (a build: gcc reads back every header's path), under a policy that does
+ * not allow stat of every path: say what would take them off that path.
+ * Once, at the end, where it is many (STAT_HINT_MIN) and most.
+ */
+#define STAT_HINT_MIN 20000
+static void
+stat_hint(const struct session *s, const struct worker_spec *ws, int complain)
+{
+	if (!ws->transparent || ws->kernel_stat || complain || s->nstatlike < STAT_HINT_MIN ||
+	    s->nstatlike * 5 < s->nrequests * 2 ||
+	    policy_allows_everywhere(s->policy, POLICY_STAT, 1, NULL))
+		return;
+	log_warnx("run: %llu of the worker's %llu requests were stat or readlink, a round trip "
+		  "each: a policy line 'allow stat /**' (every file's metadata, not its content) "
+		  "lets the kernel answer them (filebroker(1), Stat without a round trip)",
+	    (unsigned long long)s->nstatlike, (unsigned long long)s->nrequests);
+}
+
 static void
 run_cleanup(struct session *s, struct exec_grants *eg, struct elf_load *load)
 {
@@ -1171,6 +1191,7 @@ cmd_run(int argc, char **argv)
 	log_info("worker %ld ended; %llu requests, %llu denied, %llu protocol violations",
 	    (long)rs.worker, (unsigned long long)s.nrequests, (unsigned long long)s.ndenied,
 	    (unsigned long long)server_nviolations(rs.sv));
+	stat_hint(&s, &ws, complain);
 	kill_leftovers(&rs);
 	if (rs.ended != -1) {
 		server_unwatch(rs.sv, rs.ended);

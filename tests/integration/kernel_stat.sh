@@ -122,6 +122,27 @@ chmod 644 "$T/lazy.policy"
 expect "allow read,list /** alone: brokered" "^stat: +brokered and recorded" \
 	"$FB" run --print-sandbox --policy "$T/lazy.policy" -- true
 
+# A run made mostly of stat round trips, under a policy without the rule,
+# says at its end what would spare them; with the rule, nothing to say.
+if [ -x /usr/bin/python3 ]; then
+	printf 'include @runtime\ninclude @python3\n' >"$T/py.policy"
+	chmod 644 "$T/py.policy"
+	loop='import os
+for _ in range(21000): os.stat("/usr")'
+	expect "many stats: the run ends saying allow stat /** would spare them" \
+		"run: 2[0-9]{4} of the worker's 2[0-9]{4} requests were stat or readlink, a round trip each: a policy line 'allow stat /\\*\\*'" \
+		"$FB" run --policy "$T/py.policy" -- /usr/bin/python3 -c "$loop"
+	{
+		cat "$T/py.policy"
+		echo "allow stat /**"
+	} >"$T/py2.policy"
+	chmod 644 "$T/py2.policy"
+	refute "many stats under allow stat /**: nothing to say" "round trip each" \
+		"$FB" run --policy "$T/py2.policy" -- /usr/bin/python3 -c "$loop"
+else
+	echo "SKIP the end-of-run hint: no /usr/bin/python3"
+fi
+
 # Complain mode records every request: brokered.
 expect "complain: --print-sandbox says brokered" "^stat: +brokered and recorded" \
 	"$FB" run --complain --print-sandbox --policy "$T/all.policy" -- true
