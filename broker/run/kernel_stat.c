@@ -79,7 +79,7 @@ rule_fn(const char *pattern, int has_wildcards, const char *where, void *arg)
 }
 
 int
-kernel_stat_decide(const struct policy *p, int set_user, int userns, uid_t uid, gid_t gid,
+kernel_stat_decide(const struct policy *p, int deny, int set_user, int userns, uid_t uid, gid_t gid,
     const char *cwd, char *why, size_t size)
 {
 	struct walk w = { uid, gid, why, size };
@@ -91,6 +91,15 @@ kernel_stat_decide(const struct policy *p, int set_user, int userns, uid_t uid, 
 	if (!policy_allows_everywhere(p, POLICY_STAT, 1, &rule)) {
 		if (rule != NULL)
 			snprintf(why, size, "rule %s denies stat somewhere", rule);
+		return 0;
+	}
+	/* A run that must fail on any refusal (a scanner's) counts only what
+	 * the broker refuses: the kernel's EACCES in a folder the worker's
+	 * user may not search would pass unseen, and the file unscanned. */
+	if (deny != 0 || policy_deny_status(p, NULL, NULL) != 0) {
+		snprintf(why, size,
+		    "a deny-status is set, and a stat the kernel refused (a folder the worker's "
+		    "user may not search) would not count as a denial");
 		return 0;
 	}
 	/* The kernel names the owners it cannot map in the worker's user

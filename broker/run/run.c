@@ -986,9 +986,9 @@ cmd_run(int argc, char **argv)
 	 * records are what learn reads.  Not root: the worker's PID
 	 * namespace comes with a user namespace (worker.c, ns_flags()). */
 	if (ws.transparent && !complain && !trap_all)
-		ws.kernel_stat = kernel_stat_decide(s.policy, ws.set_user, pidns && geteuid() != 0,
-		    ws.uid, ws.gid, getcwd(kstat_cwd, sizeof(kstat_cwd)), kstat_why,
-		    sizeof(kstat_why));
+		ws.kernel_stat = kernel_stat_decide(s.policy, deny, ws.set_user,
+		    pidns && geteuid() != 0, ws.uid, ws.gid, getcwd(kstat_cwd, sizeof(kstat_cwd)),
+		    kstat_why, sizeof(kstat_why));
 	/* Only a transparent worker's fstat() is a round trip to us. */
 	if (preload && ws.transparent) {
 		if (find_preload(preload_path, sizeof(preload_path)) == 0) {

@@ -143,6 +143,34 @@ else
 	echo "SKIP the end-of-run hint: no /usr/bin/python3"
 fi
 
+# A deny-status (the policy's or --deny-status) keeps them with the broker:
+# such a run must fail on every refusal, and the kernel's EACCES in a folder
+# the worker's user may not search is none the broker would see.
+{
+	echo "deny-status 3"
+	cat "$T/all.policy"
+} >"$T/ds.policy"
+chmod 644 "$T/ds.policy"
+expect "the policy's deny-status: -v says why they stay with the broker" \
+	"stat and readlink go to the broker: a deny-status is set" \
+	"$FB" run -v --policy "$T/ds.policy" -- true
+expect "--deny-status: brokered" "^stat: +brokered and recorded" \
+	"$FB" run --deny-status 3 --print-sandbox --policy "$T/all.policy" -- true
+if [ "$(id -u)" = 0 ]; then
+	# The scanner's case: a folder inside the allowed tree that the
+	# worker's user may not search.  Its files' lstat (a scanner's walk)
+	# is the kernel's EACCES with the fast path; with a deny-status it is
+	# the broker's, which the policy allows.
+	mkdir -p "$D/locked"
+	echo x >"$D/locked/f"
+	chmod 700 "$D/locked"
+	expect "stat /**: a folder the worker may not search is the kernel's EACCES" \
+		"Permission denied" "$FB" run -q --policy "$T/all.policy" -- stat -c %n "$D/locked/f"
+	expect "deny-status: the same folder is the broker's, the file seen" "^$D/locked/f\$" \
+		"$FB" run -q --policy "$T/ds.policy" -- stat -c %n "$D/locked/f"
+	rm -rf "$D/locked"
+fi
+
 # Complain mode records every request: brokered.
 expect "complain: --print-sandbox says brokered" "^stat: +brokered and recorded" \
 	"$FB" run --complain --print-sandbox --policy "$T/all.policy" -- true
