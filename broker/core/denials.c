@@ -347,7 +347,8 @@ denials_note(struct session *s, const struct audit_event *ev)
 		return;
 	/* Before its newline: the hint. */
 	o.len = (size_t)n - 1;
-	hint_append(s->policy, &e, s->denials != NULL ? s->denials->cwd : NULL, &o);
+	hint_append(s->policy, &e, s->denials != NULL ? s->denials->cwd : NULL,
+	    s->denials != NULL && (s->denials->flags & DENIALS_ONEOFF) ? HINT_FLAGS : 0, &o);
 	out_str(&o, "\n");
 	if ((n = out_end(&o)) > 0)
 		(void)!write(STDERR_FILENO, line, (size_t)n);

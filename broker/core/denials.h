@@ -41,7 +41,8 @@ struct denials;
 struct session;
 
 /* denials_new() flags. */
-#define DENIALS_QUIET 0x1u /* no line on stderr (run -q); still counted */
+#define DENIALS_QUIET 0x1u  /* no line on stderr (run -q); still counted */
+#define DENIALS_ONEOFF 0x2u /* hints as run's one-off options (HINT_FLAGS) */
 
 /*
  * A table for a session before its first denial, so that its flags hold

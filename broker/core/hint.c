@@ -316,9 +316,25 @@ rule_pattern(const char *subject, pid_t pid, pid_t tid, char *pat, size_t size)
 	return subject[0] == '\0' ? 0 : hint_pattern(subject, pat + n, size - (size_t)n);
 }
 
+/* The rule "allow ACCESS PATTERN" as written, or as --allow's argument
+ * (HINT_FLAGS), quoted for a shell: a pattern holding a quote keeps the
+ * rule's form. */
+static void
+hint_rule(struct out *o, unsigned flags, const char *acc, const char *pat)
+{
+	int opt = (flags & HINT_FLAGS) && strchr(pat, '\'') == NULL;
+
+	out_str(o, opt ? "--allow '" : "allow ");
+	out_str(o, acc);
+	out_str(o, " ");
+	out_str(o, pat);
+	if (opt)
+		out_str(o, "'");
+}
+
 /* "; hint: allow ACCESS PATTERN[, or include @X]" for a denial by no rule. */
 static void
-hint_default(const struct policy *p, const struct audit_event *ev, struct out *o)
+hint_default(const struct policy *p, const struct audit_event *ev, unsigned flags, struct out *o)
 {
 	const char *subject = ev->denied_second ? ev->canon2 : ev->canon;
 	int hidden = ev->denied_second ? ev->canon2_hidden : ev->canon_hidden;
@@ -349,23 +365,22 @@ hint_default(const struct policy *p, const struct audit_event *ev, struct out *o
 		    "bytes that are not UTF-8: write ? for each)");
 		return;
 	}
-	out_str(o, "; hint: allow ");
-	out_str(o, policy_access_format(miss, acc, sizeof(acc)));
-	out_str(o, " ");
-	out_str(o, pat);
+	out_str(o, "; hint: ");
+	hint_rule(o, flags, policy_access_format(miss, acc, sizeof(acc)), pat);
 	if ((prof = hint_builtin(subject, miss, hint_pid(ev))) != NULL) {
-		out_str(o, ", or include ");
+		out_str(o, (flags & HINT_FLAGS) ? ", or --include " : ", or include ");
 		out_str(o, prof);
 	} else if (miss == POLICY_STAT && in_bin(subject)) {
 		/* A shell's PATH search: what it wants is to run it. */
-		out_str(o, ", or allow exec ");
-		out_str(o, pat);
+		out_str(o, ", or ");
+		hint_rule(o, flags, "exec", pat);
 		out_str(o, " to run it");
 	}
 }
 
 void
-hint_append(const struct policy *p, const struct audit_event *ev, const char *cwd, struct out *o)
+hint_append(const struct policy *p, const struct audit_event *ev, const char *cwd, unsigned flags,
+    struct out *o)
 {
 	char text[POLICY_LINE_MAX + 64], pat[2 * PATH_MAX + 2], acc[64];
 	const char *subject;
@@ -388,7 +403,7 @@ hint_append(const struct policy *p, const struct audit_event *ev, const char *cw
 	if (p == NULL)
 		return;
 	if (strcmp(ev->rule, "default") == 0) {
-		hint_default(p, ev, o);
+		hint_default(p, ev, flags, o);
 		return;
 	}
 	if (policy_rule_format(p, ev->rule, text, sizeof(text)) < 0)

@@ -86,10 +86,13 @@ int hint_is_probe(const struct audit_event *ev);
  * rules (which no policy lifts), and nothing when there is nothing to say.
  * ev's canon_hidden and canon2_hidden must be set (hint_canon_shown()): a
  * hidden path gets no rule naming it.  p is the policy the request was
- * decided with.
+ * decided with.  flags: HINT_FLAGS writes the rule to add as the run's
+ * one-off option that makes it (--allow 'read /x', --include @users), for
+ * a run whose user typed one-off grants rather than a policy file.
  */
+#define HINT_FLAGS 0x1u
 void hint_append(const struct policy *p, const struct audit_event *ev, const char *cwd,
-    struct out *o);
+    unsigned flags, struct out *o);
 
 /*
  * The first built-in profile (policy_builtin_name()) that allows access on

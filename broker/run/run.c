@@ -757,7 +757,7 @@ cmd_run(int argc, char **argv)
 	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0;
 	enum placement placement = PLACE_SPREAD;
 	int preload = 1, pidns = 1, print_policy = 0, no_tmp = 0, quiet = 0, deny = 0;
-	int trap_all = 0;
+	int trap_all = 0, oneoff = 0;
 	const char *tmp_parent = NULL, *tmp_rules_for = NULL;
 	struct private_tmp pt;
 	struct run_grants grants = { 0 };
@@ -938,6 +938,8 @@ cmd_run(int argc, char **argv)
 		run_grants_free(&grants);
 		return c;
 	}
+	/* A user who typed one-off grants is told the option to add. */
+	oneoff = grants.n > 0;
 	run_grants_free(&grants);
 	/* The chains' key (audit.h): each sink derives its own from it. */
 	if (audit_key != NULL && audit_key_load(audit_key, msg, sizeof(msg)) == -1)
@@ -1037,7 +1039,8 @@ cmd_run(int argc, char **argv)
 		return EXIT_CANNOT_RUN;
 	}
 	/* Counted from the first denial, -q or not, sink or not. */
-	if ((s.denials = denials_new(quiet ? DENIALS_QUIET : 0, getcwd(msg, sizeof(msg)))) == NULL)
+	if ((s.denials = denials_new((quiet ? DENIALS_QUIET : 0) | (oneoff ? DENIALS_ONEOFF : 0),
+		 getcwd(msg, sizeof(msg)))) == NULL)
 		fatal("run: the denials' table");
 	/* What COMMAND's exec needs, read while any file may be. */
 	execdiag_study(&xd, s.policy, argv[0], ws.uid, ws.gid, ws.set_user);

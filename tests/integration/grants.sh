@@ -124,6 +124,13 @@ if [ -r /etc/ssl/openssl.cnf ] && [ -x /usr/bin/openssl ]; then
 		"$FB" run --include @tls -- openssl version
 	refute "--include @tls: no denial" "denied" "$FB" run --include @tls -- openssl version
 fi
+# A denial's hint, for a run of one-off grants, is the option to add.
+expect "one-off grants: the hint is the option to add" \
+	"denied open of \"/etc/hostname\" \\(read\\) .*hint: --allow 'read /etc/hostname'\$" \
+	"$FB" run --read "$D" -- cat /etc/hostname
+printf 'include @runtime\ninclude @shell\n' >"$T/sh.policy"
+expect "a policy file: the hint is the rule to write" "hint: allow read /etc/hostname\$" \
+	"$FB" run --policy "$T/sh.policy" -- cat /etc/hostname
 expect "--policy and grants together" "^in data\$" \
 	"$FB" run --policy "$T/base.policy" --allow "read /usr/**" --read "$D" -- \
 	/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 /usr/bin/cat "$D/a.txt"

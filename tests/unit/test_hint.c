@@ -45,17 +45,23 @@ event(const char *path, const char *canon, unsigned access)
 	return ev;
 }
 
-/* hint_append() of ev, shown as denials_note() would decide it. */
+/* hint_append() of ev with flags, shown as denials_note() would decide it. */
 static const char *
-hint_of(const struct policy *p, struct audit_event ev, const char *cwd)
+hint_flags_of(const struct policy *p, struct audit_event ev, const char *cwd, unsigned flags)
 {
 	static char buf[16384];
 	struct out o = { buf, sizeof(buf), 0, 0 };
 
 	ev.canon_hidden = !hint_canon_shown(p, ev.path, ev.canon, ev.pid, ev.tid);
-	hint_append(p, &ev, cwd, &o);
+	hint_append(p, &ev, cwd, flags, &o);
 	assert_true(out_end(&o) >= 0);
 	return buf;
+}
+
+static const char *
+hint_of(const struct policy *p, struct audit_event ev, const char *cwd)
+{
+	return hint_flags_of(p, ev, cwd, 0);
 }
 
 static void
@@ -117,6 +123,29 @@ default_gets_the_smallest_rule(void **state)
 	ev.access = POLICY_CREATE | POLICY_DELETE;
 	ev.denied_second = 1;
 	assert_string_equal(hint_of(p, ev, NULL), "; hint: allow create /srv/out/b");
+	policy_free(p);
+}
+
+/* For a run of one-off grants: the option that adds the rule. */
+static void
+default_as_one_off_options(void **state)
+{
+	struct policy *p = load(text);
+	struct audit_event ev = event("/etc/hostname", "/etc/hostname", POLICY_READ);
+
+	(void)state;
+	assert_string_equal(hint_flags_of(p, ev, NULL, HINT_FLAGS),
+	    "; hint: --allow 'read /etc/hostname'");
+	ev = event("/etc/passwd", "/etc/passwd", POLICY_READ);
+	assert_string_equal(hint_flags_of(p, ev, NULL, HINT_FLAGS),
+	    "; hint: --allow 'read /etc/passwd', or --include @users");
+	/* Escapes kept inside the quotes; a quote in the name keeps the
+	 * rule's own form, which no shell quoting would mangle. */
+	ev = event("/srv/a b*[c]", "/srv/a b*[c]", POLICY_READ);
+	assert_string_equal(hint_flags_of(p, ev, NULL, HINT_FLAGS),
+	    "; hint: --allow 'read /srv/a\\ b\\*\\[c\\]'");
+	ev = event("/srv/it's", "/srv/it's", POLICY_READ);
+	assert_string_equal(hint_flags_of(p, ev, NULL, HINT_FLAGS), "; hint: allow read /srv/it's");
 	policy_free(p);
 }
 
@@ -333,6 +362,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(canon_shown_only_where_the_worker_may_know),
 		cmocka_unit_test(default_gets_the_smallest_rule),
+		cmocka_unit_test(default_as_one_off_options),
 		cmocka_unit_test(nothing_printable_no_pattern),
 		cmocka_unit_test(deny_rule_and_own_rules_named),
 		cmocka_unit_test(probes_said),
