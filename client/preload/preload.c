@@ -154,27 +154,29 @@ open_makes(int flags)
 	} while (0)
 
 /*
- * The system call libc's function makes, made here: no dlsym(), which may
+ * The system calls libc's functions make, made here: no dlsym(), which may
  * allocate, and an allocator that opens a file while it starts would come
  * back here (glibc's open() is this call and a cancellation point, which
  * this is not: a thread cancelled in a blocking open of a FIFO finishes
  * the open first).
  */
 static int
-sys_openat(int dirfd, const char *path, int flags, mode_t mode)
-{
-	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
-}
-
-static int
 sys_faccessat(int dirfd, const char *path, int mode, int flags)
 {
-	long r;
-
 	if (flags == 0)
 		return (int)syscall(SYS_faccessat, dirfd, path, mode);
-	r = syscall(SYS_faccessat2, dirfd, path, mode, flags);
-	return (int)r;
+	return (int)syscall(SYS_faccessat2, dirfd, path, mode, flags);
+}
+
+/* Every form of open: ENOENT here for a missing path, else the system call. */
+static int
+open_at(int dirfd, const char *path, int flags, mode_t mode)
+{
+	if (missing(dirfd, path, flags & O_NOFOLLOW, open_makes(flags))) {
+		errno = ENOENT;
+		return -1;
+	}
+	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
 }
 
 int
@@ -183,11 +185,7 @@ open(const char *path, int flags, ...)
 	mode_t mode = 0;
 
 	OPEN_MODE(flags, mode);
-	if (missing(AT_FDCWD, path, flags & O_NOFOLLOW, open_makes(flags))) {
-		errno = ENOENT;
-		return -1;
-	}
-	return sys_openat(AT_FDCWD, path, flags, mode);
+	return open_at(AT_FDCWD, path, flags, mode);
 }
 
 int
@@ -196,11 +194,7 @@ open64(const char *path, int flags, ...)
 	mode_t mode = 0;
 
 	OPEN_MODE(flags, mode);
-	if (missing(AT_FDCWD, path, flags & O_NOFOLLOW, open_makes(flags))) {
-		errno = ENOENT;
-		return -1;
-	}
-	return sys_openat(AT_FDCWD, path, flags, mode);
+	return open_at(AT_FDCWD, path, flags, mode);
 }
 
 int
@@ -209,11 +203,7 @@ openat(int dirfd, const char *path, int flags, ...)
 	mode_t mode = 0;
 
 	OPEN_MODE(flags, mode);
-	if (missing(dirfd, path, flags & O_NOFOLLOW, open_makes(flags))) {
-		errno = ENOENT;
-		return -1;
-	}
-	return sys_openat(dirfd, path, flags, mode);
+	return open_at(dirfd, path, flags, mode);
 }
 
 int
@@ -222,52 +212,32 @@ openat64(int dirfd, const char *path, int flags, ...)
 	mode_t mode = 0;
 
 	OPEN_MODE(flags, mode);
-	if (missing(dirfd, path, flags & O_NOFOLLOW, open_makes(flags))) {
-		errno = ENOENT;
-		return -1;
-	}
-	return sys_openat(dirfd, path, flags, mode);
+	return open_at(dirfd, path, flags, mode);
 }
 
 /* _FORTIFY_SOURCE's forms, for opens without a mode. */
 int
 __open_2(const char *path, int flags)
 {
-	if (missing(AT_FDCWD, path, flags & O_NOFOLLOW, open_makes(flags))) {
-		errno = ENOENT;
-		return -1;
-	}
-	return sys_openat(AT_FDCWD, path, flags, 0);
+	return open_at(AT_FDCWD, path, flags, 0);
 }
 
 int
 __open64_2(const char *path, int flags)
 {
-	if (missing(AT_FDCWD, path, flags & O_NOFOLLOW, open_makes(flags))) {
-		errno = ENOENT;
-		return -1;
-	}
-	return sys_openat(AT_FDCWD, path, flags, 0);
+	return open_at(AT_FDCWD, path, flags, 0);
 }
 
 int
 __openat_2(int dirfd, const char *path, int flags)
 {
-	if (missing(dirfd, path, flags & O_NOFOLLOW, open_makes(flags))) {
-		errno = ENOENT;
-		return -1;
-	}
-	return sys_openat(dirfd, path, flags, 0);
+	return open_at(dirfd, path, flags, 0);
 }
 
 int
 __openat64_2(int dirfd, const char *path, int flags)
 {
-	if (missing(dirfd, path, flags & O_NOFOLLOW, open_makes(flags))) {
-		errno = ENOENT;
-		return -1;
-	}
-	return sys_openat(dirfd, path, flags, 0);
+	return open_at(dirfd, path, flags, 0);
 }
 
 /* access(2): a missing path is ENOENT whatever the mode asked. */
