@@ -157,7 +157,10 @@ def machine(tmp):
         },
         "cpuidle": {"driver": read("/sys/devices/system/cpu/cpuidle/current_driver"),
                     "governor": read("/sys/devices/system/cpu/cpuidle/current_governor_ro")
-                    or read("/sys/devices/system/cpu/cpuidle/current_governor")},
+                    or read("/sys/devices/system/cpu/cpuidle/current_governor"),
+                    # 0: an idle vCPU halts at once, and waking it takes the host.
+                    "guest_halt_poll_ns": read("/sys/module/haltpoll/parameters/"
+                                               "guest_halt_poll_ns")},
         "lsm": read("/sys/kernel/security/lsm"),
         "mitigations": vulns,
         "bench_fs": {"path": tmp, "type": fstype.strip() if rc_fs == 0 else None},
@@ -733,7 +736,8 @@ def workloads(results, fb, tmp):
                         for n, r in runners.items()}
     log("real workloads")
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    results["workloads"] = bench_workloads.measure(fb, repo, tmp, runners)
+    results["workloads"] = bench_workloads.measure(
+        fb, repo, tmp, runners, os.path.join(os.path.dirname(fb), "bench", "bench_floor"))
     return runners
 
 

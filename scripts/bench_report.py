@@ -195,6 +195,58 @@ def targets(v):
     return t
 
 
+def round_trip_floor(v, name):
+    """A missed workload target's measured reason: the time its target
+    leaves for the brokered calls, against what their seccomp round trips
+    alone cost, at the floors measured in the same run (section 4's
+    bench_floor notif_open and notif_deny, on one CPU and at the default
+    placement).  None without the figures."""
+    fl = v.res.get("workloads", {}).get("floors") or {}
+    e = v.wl_entry(name)
+    nat, fbr = v.wl(name, NATIVE), v.wl(name, FILEBROKER)
+    if not (nat and fbr and e.get("target") and fbr.get("calls")):
+        return None
+    ns = {}
+    for fig in ("notif_open", "notif_deny"):
+        for pl in ("same", "default"):
+            m = fl.get(fig, {}).get(pl, {}).get("median_ns")
+            if m is None:
+                return None
+            ns[fig, pl] = m
+    # An open that finds a file is answered with ADDFD; the rest with SEND.
+    fds = sum(k["count"] for k in fbr["audit"]["kinds"] if k["kind"] == "open allow -")
+    rest = fbr["calls"] - fds
+    cost = {pl: (fds * ns["notif_open", pl] + rest * ns["notif_deny", pl]) / 1e6
+            for pl in ("same", "default")}
+    left = nat["median_ms"] * (e["target"] - 1)
+    last = fbr["runs"][-1]
+    return {"left_ms": left, "left_us": left * 1e3 / fbr["calls"], "calls": fbr["calls"],
+            "fds": fds, "ns": ns, "cost_ms": cost,
+            "broker_us": (last["self_cpu_s"] * 1e6 / fbr["calls"]
+                          if last.get("self_cpu_s") is not None else None),
+            "added_us": (fbr["median_ms"] - nat["median_ms"]) * 1e3 / fbr["calls"]}
+
+
+def floor_text(f):
+    """round_trip_floor()'s figures, in words."""
+    ns = f["ns"]
+    t = (f"the target leaves {f['left_ms']:,.0f} ms for {f['calls']:,} brokered calls, "
+         f"{f['left_us']:.1f} us a call (they took {f['added_us']:.1f}). Their seccomp round "
+         f"trips alone, at this run's floors (ADDFD {ns['notif_open', 'same'] / 1e3:.1f} us, "
+         f"SEND {ns['notif_deny', 'same'] / 1e3:.1f} us on one CPU; "
+         f"{ns['notif_open', 'default'] / 1e3:.1f} and {ns['notif_deny', 'default'] / 1e3:.1f} "
+         f"us at the default placement, where a hand-off can wake the other CPU), take "
+         f"{f['cost_ms']['same']:,.0f} ms on one CPU ({f['fds']:,} answered with a "
+         f"descriptor) and {f['cost_ms']['default']:,.0f} ms at the default placement")
+    if f["cost_ms"]["same"] >= f["left_ms"]:
+        return t + ": more than the target leaves, before the broker does any work"
+    t += f": {f['left_ms'] - f['cost_ms']['same']:,.0f} ms left on one CPU for the broker's work"
+    if f.get("broker_us") is not None:
+        t += (f"; the broker's CPU was {f['broker_us']:.1f} us a call (its share of the "
+              "round trip included)")
+    return t
+
+
 def workload_targets(v):
     """Issue 20: each real workload under filebroker run (default options,
     audit on) against native, where it has a target; grep -r at least 10x
@@ -216,6 +268,10 @@ def workload_targets(v):
         st, by = verdict(r, limit)
         note = by + (f"; needs <= {nat['median_ms'] * limit:,.0f} ms, measured "
                      f"{fbr['median_ms']:,.0f} ms" if by else "")
+        fl = round_trip_floor(v, name) if st == "MISS" else None
+        if fl:
+            note += (f"; its calls' seccomp round trips alone take {fl['cost_ms']['same']:,.0f} "
+                     f"ms on one CPU (section 4)")
         t.append({"id": f"workload_{name.split()[0]}", "what": what, "ratio": round(r, 3),
                   "limit": limit, "status": st, "note": note, "how": how})
     fbg = v.wl("grep -r", FILEBROKER)
@@ -295,7 +351,11 @@ def machine_text(res):
         f"virtualisation: systemd-detect-virt={virt['systemd_detect_virt']}, "
         f"dmi={virt['dmi_product_name']}, cpuinfo hypervisor flag="
         f"{'yes' if virt['cpuinfo_hypervisor_flag'] else 'no'}; cpuidle "
-        f"{m['cpuidle']['driver']}/{m['cpuidle']['governor']}; LSM {m['lsm'] or 'unknown'}",
+        f"{m['cpuidle']['driver']}/{m['cpuidle']['governor']}"
+        + (f" (guest_halt_poll_ns {m['cpuidle']['guest_halt_poll_ns']}"
+           + (": an idle vCPU halts at once" if m['cpuidle']['guest_halt_poll_ns'] == "0"
+              else "") + ")" if m['cpuidle'].get('guest_halt_poll_ns') is not None else "")
+        + f"; LSM {m['lsm'] or 'unknown'}",
         f"files on {m['bench_fs']['type']}; {tools['gcc']}; python {tools['python3']}; "
         f"glibc {tools['glibc']}",
         "peers: " + ", ".join(f"{p} {tools.get(p) or 'missing'}"
@@ -556,6 +616,18 @@ def workloads_text(res):
         den = fbr["audit"].get("denied_top") or []
         if den:
             out.append("     denied: " + ", ".join(f"{d['what']} x{d['count']}" for d in den[:4]))
+        fl = round_trip_floor(v, name)
+        if fl and nat and fbr["median_ms"] > nat["median_ms"] * e["target"]:
+            out.append("     why it misses: " + floor_text(fl))
+    fl = wr.get("floors")
+    if fl:
+        def fig(f, pl):
+            x = fl.get(f, {}).get(pl, {})
+            return f"{x['median_ns'] / 1e3:.1f}" if "median_ns" in x else x.get("status", "-")
+        out.append(f"   round-trip floors (bench_floor, before and after the workloads, us): "
+                   f"ADDFD {fig('notif_open', 'same')} on one CPU, "
+                   f"{fig('notif_open', 'default')} at the default placement; SEND "
+                   f"{fig('notif_deny', 'same')} and {fig('notif_deny', 'default')}")
     out.append("")
     return out
 

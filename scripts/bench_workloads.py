@@ -67,11 +67,11 @@ ONLY_WORKLOADS = [w for w in os.environ.get("BENCH_WORKLOADS", "").split(",") if
 EICAR = (b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*")
 MARKER = b"FBBENCH-MALWARE-MARKER-7f3a"
 FILEBROKER = "filebroker"
-# For information, the build (parallel) and grep -r (one thread, an open per
-# file) also under --placement shared: what one CPU for broker and worker
-# costs the one and saves the other.
+# For information, the build (parallel) and the single-threaded workloads
+# with a target also under --placement shared: what one CPU for broker and
+# worker costs the one and saves the others.
 SHARED = "filebroker --placement shared"
-SHARED_TOO = ("build", "grep -r")
+SHARED_TOO = ("build", "clamscan-stat", "python", "grep -r")
 # The worker's PATH: what a user's shell would have, without the caller's
 # own tool folders (pyenv and the like), the same for every runner.
 PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -618,13 +618,61 @@ def broker_profile(argv, cwd, env, timeout, outpath, data, calls, check):
                    for k, v in by.most_common(12)]}
 
 
-def measure(fb, repo, tmp, peers):
+def round_trip_floors(floorbin, path):
+    """What one seccomp round trip costs on this machine, now: bench_floor's
+    notif_open (an answer with a descriptor: RECV, the path's copy,
+    ID_VALID, open, ADDFD) and notif_deny (an answer without one: NOTIF_SEND),
+    on one CPU and at the default placement (the scheduler's choice, as
+    filebroker's spread).  The median of the run means, ns, per figure and
+    placement; called before and after the workloads, the runs pooled."""
+    out = {}
+    for fig in ("notif_open", "notif_deny"):
+        for pl, iters in (("same", 400 if QUICK else 4000), ("default", 100 if QUICK else 1000)):
+            try:
+                p = subprocess.run([floorbin, "-n", str(iters), "-r", "2" if QUICK else "5",
+                                    "-w", "500", "-p", pl, fig, path], capture_output=True,
+                                   text=True, timeout=120)
+            except (OSError, subprocess.TimeoutExpired) as e:
+                out.setdefault(fig, {})[pl] = {"status": f"failed: {e}"}
+                continue
+            runs = []
+            for ln in p.stdout.splitlines():
+                try:
+                    runs += json.loads(ln).get("runs_ns", [])
+                except ValueError:
+                    pass
+            out.setdefault(fig, {})[pl] = ({"runs_ns": runs} if p.returncode == 0 and runs else
+                                           {"status": "failed: " + (last_line(p.stderr) or
+                                                                    f"exit {p.returncode}")})
+    return out
+
+
+def pool_floors(a, b):
+    """The runs of two round_trip_floors() pooled, with their median."""
+    out = {}
+    for fig in set(a) | set(b):
+        for pl in set(a.get(fig, {})) | set(b.get(fig, {})):
+            runs = (a.get(fig, {}).get(pl, {}).get("runs_ns", []) +
+                    b.get(fig, {}).get(pl, {}).get("runs_ns", []))
+            out.setdefault(fig, {})[pl] = (
+                {"runs_ns": runs, "median_ns": sorted(runs)[len(runs) // 2]} if runs else
+                a.get(fig, {}).get(pl) or b.get(fig, {}).get(pl))
+    return out
+
+
+def measure(fb, repo, tmp, peers, floorbin=None):
     """Make the fixtures, run every workload under every runner, return the
     results for results.json.  peers: {name: {"prefix": [...], "status":
-    ...}} from the driver's probe (bubblewrap, proot, runsc)."""
+    ...}} from the driver's probe (bubblewrap, proot, runsc).  floorbin:
+    bench_floor, for the round trip's floor measured around the workloads
+    (a missed target's reason)."""
     top = os.path.join(tmp, "workloads")
     os.makedirs(top)
     os.chmod(top, 0o755)
+    floorfile = os.path.join(top, "floor.txt")
+    with open(floorfile, "w") as f:
+        f.write("benchmark file\n")
+    floors_before = round_trip_floors(floorbin, floorfile) if floorbin else {}
     tmpdir = os.path.join(top, "tmp")     # the worker's TMPDIR, its own
     os.makedirs(tmpdir)
     give(tmpdir)
@@ -742,4 +790,6 @@ def measure(fb, repo, tmp, peers):
             if os.path.exists(f):
                 os.unlink(f)
         wl.finish()
+    if floorbin:
+        results["floors"] = pool_floors(floors_before, round_trip_floors(floorbin, floorfile))
     return results
