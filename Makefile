@@ -170,12 +170,14 @@ $(B)/filebroker: $(B)/obj/broker/main.o $(B)/libbroker.a $(B)/libpolicy.a $(B)/l
 		$(B)/libcommon.a
 	$(CC) -pie $(LDFLAGS) -o $@ $^ $(LIBS)
 
-# LD_PRELOADed into transparent-mode workers (client/preload/preload.c):
-# never sanitized (ASan must be the first library loaded), never part of
-# libfilebroker (it interposes libc's fstat).
-$(B)/filebroker-preload.so: client/preload/preload.c
-	$(CC) $(CPPFLAGS) -std=c11 -O2 -g $(WARN) -fPIC -shared -fstack-protector-strong \
-		-Wl,-z,relro,-z,now -o $@ $<
+# LD_PRELOADed into transparent-mode workers (client/preload/preload.c,
+# and lane.c, its way to the broker): never sanitized (ASan must be the
+# first library loaded), never part of libfilebroker (it interposes libc's
+# fstat and open).  The wire's constants are proto.h's.
+$(B)/filebroker-preload.so: client/preload/preload.c client/preload/lane.c client/preload/lane.h \
+		client/proto.h
+	$(CC) $(CPPFLAGS) -Iclient/preload -std=c11 -O2 -g $(WARN) -fPIC -shared \
+		-fstack-protector-strong -Wl,-z,relro,-z,now -o $@ $(filter %.c,$^)
 
 $(B)/examples/%: client/examples/%.c $(B)/libfilebroker.a
 	@mkdir -p $(dir $@)

@@ -268,7 +268,7 @@ class Micro:
                                 "-w", str(WARMUP), fig, self.allowed])
             self.take(("floor", fig, "none"), rc, out, err)
         for fig in ("pingpong", "scm_open", "scm_stat", "notif_open", "notif_deny",
-                    "notif_stat", "notif_open_poll"):
+                    "notif_stat", "notif_open_poll", "scm_open_poll"):
             for pl in PLACEMENTS:
                 rc, out, err = run([self.binfloor, "-n", str(ITERS[pl]), "-r", str(RUNS),
                                     "-w", str(WARMUP), "-p", pl, fig, self.allowed])

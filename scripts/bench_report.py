@@ -20,6 +20,7 @@ OPENV_LIMIT = 2.0
 # The real workloads' runners (bench_workloads.py).
 NATIVE, FILEBROKER = "native", "filebroker"
 SHARED = "filebroker --placement shared"
+TRAP_ALL = "filebroker --trap-all"
 WL_PEERS = ("bubblewrap", "proot", "runsc")
 # The daemon (issue 7): memory per idle connection, and the throughput
 # 1,000 connected peers keep against 8 workers alone.
@@ -207,21 +208,29 @@ def round_trip_floor(v, name):
     if not (nat and fbr and e.get("target") and fbr.get("calls")):
         return None
     ns = {}
-    for fig in ("notif_open", "notif_deny"):
+    for fig in ("notif_open", "notif_deny", "scm_open", "scm_open_poll"):
         for pl in ("same", "default"):
             m = fl.get(fig, {}).get(pl, {}).get("median_ns")
-            if m is None:
+            if m is None and fig.startswith("notif"):
                 return None
             ns[fig, pl] = m
-    # An open that finds a file is answered with ADDFD; the rest with SEND.
+    # The lane's calls (explicit records) are a socket's round trip, polled
+    # for where the worker has more than one CPU; through seccomp, an open
+    # that finds a file is answered with ADDFD, the rest with SEND.
+    lane = fbr["audit"].get("lane", 0)
+    if lane and (ns["scm_open", "same"] is None or ns["scm_open_poll", "default"] is None):
+        return None
     fds = sum(k["count"] for k in fbr["audit"]["kinds"] if k["kind"] == "open allow -")
-    rest = fbr["calls"] - fds
-    cost = {pl: (fds * ns["notif_open", pl] + rest * ns["notif_deny", pl]) / 1e6
+    fds = max(0, fds - lane)
+    rest = fbr["calls"] - fds - lane
+    cost = {pl: (fds * ns["notif_open", pl] + rest * ns["notif_deny", pl] +
+                 lane * ((ns["scm_open", "same"] if pl == "same" else
+                          ns["scm_open_poll", "default"]) or 0)) / 1e6
             for pl in ("same", "default")}
     left = nat["median_ms"] * (e["target"] - 1)
     last = fbr["runs"][-1]
     return {"left_ms": left, "left_us": left * 1e3 / fbr["calls"], "calls": fbr["calls"],
-            "fds": fds, "ns": ns, "cost_ms": cost,
+            "fds": fds, "lane": lane, "ns": ns, "cost_ms": cost,
             "broker_us": (last["self_cpu_s"] * 1e6 / fbr["calls"]
                           if last.get("self_cpu_s") is not None else None),
             "added_us": (fbr["median_ms"] - nat["median_ms"]) * 1e3 / fbr["calls"]}
@@ -230,14 +239,20 @@ def round_trip_floor(v, name):
 def floor_text(f):
     """round_trip_floor()'s figures, in words."""
     ns = f["ns"]
+    lane = ""
+    if f["lane"]:
+        lane = (f"; {f['lane']:,} by the preload lane, a socket's: "
+                f"{ns['scm_open', 'same'] / 1e3:.1f} us on one CPU, "
+                f"{ns['scm_open_poll', 'default'] / 1e3:.1f} us polled for across CPUs")
     t = (f"the target leaves {f['left_ms']:,.0f} ms for {f['calls']:,} brokered calls, "
-         f"{f['left_us']:.1f} us a call (they took {f['added_us']:.1f}). Their seccomp round "
-         f"trips alone, at this run's floors (ADDFD {ns['notif_open', 'same'] / 1e3:.1f} us, "
-         f"SEND {ns['notif_deny', 'same'] / 1e3:.1f} us on one CPU; "
+         f"{f['left_us']:.1f} us a call (they took {f['added_us']:.1f}). Their round "
+         f"trips alone, at this run's floors (seccomp: ADDFD "
+         f"{ns['notif_open', 'same'] / 1e3:.1f} us, "
+         f"SEND {ns['notif_deny', 'same'] / 1e3:.1f} us on one CPU, "
          f"{ns['notif_open', 'default'] / 1e3:.1f} and {ns['notif_deny', 'default'] / 1e3:.1f} "
-         f"us at the default placement, where a hand-off can wake the other CPU), take "
-         f"{f['cost_ms']['same']:,.0f} ms on one CPU ({f['fds']:,} answered with a "
-         f"descriptor) and {f['cost_ms']['default']:,.0f} ms at the default placement")
+         f"us at the default placement, where a hand-off can wake the other CPU{lane}), take "
+         f"{f['cost_ms']['same']:,.0f} ms on one CPU ({f['fds']:,} answered with ADDFD) and "
+         f"{f['cost_ms']['default']:,.0f} ms at the default placement")
     if f["cost_ms"]["same"] >= f["left_ms"]:
         return t + ": more than the target leaves, before the broker does any work"
     t += f": {f['left_ms'] - f['cost_ms']['same']:,.0f} ms left on one CPU for the broker's work"
@@ -387,7 +402,8 @@ def render(res):
              "notif_open": "seccomp notify: RECV, vm_readv, ID_VALID, open, ADDFD|SEND",
              "notif_deny": "seccomp notify: RECV, vm_readv, ID_VALID, SEND -EACCES",
              "notif_stat": "seccomp notify: RECV, vm_readv, ID_VALID, stat, vm_writev, SEND",
-             "notif_open_poll": "notif_open, supervisor polls 50 us before sleeping"}
+             "notif_open_poll": "notif_open, supervisor polls 50 us before sleeping",
+             "scm_open_poll": "scm_open, both sides poll 50 us before sleeping"}
     for fig, name in names.items():
         rows.append([name] + [cell(v.floor(fig, pl)) for pl in PLACEMENTS])
     out.append(table(["figure", "same CPU", "cross CPU", "default"], rows))
@@ -552,7 +568,7 @@ def workloads_text(res):
     for name, e in wr["workloads"].items():
         nat = v.wl(name, NATIVE)
         row = [name]
-        for runner in (NATIVE, FILEBROKER, SHARED) + WL_PEERS:
+        for runner in (NATIVE, FILEBROKER, SHARED, TRAP_ALL) + WL_PEERS:
             x = e["runners"].get(runner)
             if x is None:
                 row.append("")
@@ -575,7 +591,8 @@ def workloads_text(res):
         else:
             row.append(f"<= {lim:g}x NO DATA")
         rows.append(row)
-    out.append(table(["workload", NATIVE, FILEBROKER, "shared (info)"] + list(WL_PEERS) +
+    out.append(table(["workload", NATIVE, FILEBROKER, "shared (info)", "trap-all (info)"] +
+                     list(WL_PEERS) +
                      ["brokered calls", "calls/s", "target"], rows))
     for name, e in wr["workloads"].items():
         out.append(f"   {name}: {e.get('what', '')}")
@@ -624,10 +641,13 @@ def workloads_text(res):
         def fig(f, pl):
             x = fl.get(f, {}).get(pl, {})
             return f"{x['median_ns'] / 1e3:.1f}" if "median_ns" in x else x.get("status", "-")
-        out.append(f"   round-trip floors (bench_floor, before and after the workloads, us): "
-                   f"ADDFD {fig('notif_open', 'same')} on one CPU, "
-                   f"{fig('notif_open', 'default')} at the default placement; SEND "
-                   f"{fig('notif_deny', 'same')} and {fig('notif_deny', 'default')}")
+        out.append(f"   round-trip floors (bench_floor, before and after the workloads, us; one "
+                   f"CPU, default placement): seccomp ADDFD {fig('notif_open', 'same')}, "
+                   f"{fig('notif_open', 'default')}; seccomp SEND "
+                   f"{fig('notif_deny', 'same')}, {fig('notif_deny', 'default')}; SCM_RIGHTS "
+                   f"{fig('scm_open', 'same')}, {fig('scm_open', 'default')}; SCM_RIGHTS, "
+                   f"both polling {fig('scm_open_poll', 'same')}, "
+                   f"{fig('scm_open_poll', 'default')}")
     out.append("")
     return out
 
@@ -740,7 +760,7 @@ def chart_items(res):
                           a["median"] / nat["median"], None))
     for name, e in res.get("workloads", {}).get("workloads", {}).items():
         nat = v.wl(name, NATIVE)
-        for runner in (FILEBROKER, SHARED) + WL_PEERS:
+        for runner in (FILEBROKER, SHARED, TRAP_ALL) + WL_PEERS:
             x = v.wl(name, runner)
             if nat and x:
                 items.append(("real workloads vs native", f"{name}: {runner}",

@@ -72,6 +72,11 @@ FILEBROKER = "filebroker"
 # worker costs the one and saves the others.
 SHARED = "filebroker --placement shared"
 SHARED_TOO = ("build", "clamscan-stat", "python", "grep -r")
+# And the single-threaded ones with --trap-all: every open through the
+# seccomp filter, as before the preload library's lane (design.md, "The
+# preload lane"): what the lane saves.
+TRAP_ALL = "filebroker --trap-all"
+TRAP_TOO = ("clamscan-stat", "python", "grep -r")
 # The worker's PATH: what a user's shell would have, without the caller's
 # own tool folders (pyenv and the like), the same for every runner.
 PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -513,7 +518,7 @@ def audit_summary(path):
     by = collections.Counter()
     dur = collections.Counter()
     denied = collections.Counter()
-    n = 0
+    n = lane = 0
     with open(path, "rb") as f:
         for ln in f:
             try:
@@ -525,6 +530,8 @@ def audit_summary(path):
             if r.get("phase") == "intent":
                 continue  # a change's record written ahead; its outcome counts it
             n += 1
+            if r.get("mode") == "explicit":
+                lane += 1  # the preload library's lane (the bench's workers ask no other way)
             k = f"{r.get('op')} {r.get('decision')} {r.get('errno') or '-'}"
             by[k] += 1
             dur[k] += r.get("duration_us") or 0.0
@@ -532,7 +539,8 @@ def audit_summary(path):
                 denied[f"{r.get('op')} {r.get('canon') or r.get('path')}"] += 1
     kinds = [{"kind": k, "count": c, "broker_ms": round(dur[k] / 1e3, 1)}
              for k, c in by.most_common()]
-    return {"calls": n, "kinds": kinds, "broker_ms": round(sum(dur.values()) / 1e3, 1),
+    return {"calls": n, "lane": lane, "kinds": kinds,
+            "broker_ms": round(sum(dur.values()) / 1e3, 1),
             "denied_top": [{"what": k, "count": c} for k, c in denied.most_common(8)]}
 
 
@@ -619,14 +627,16 @@ def broker_profile(argv, cwd, env, timeout, outpath, data, calls, check):
 
 
 def round_trip_floors(floorbin, path):
-    """What one seccomp round trip costs on this machine, now: bench_floor's
-    notif_open (an answer with a descriptor: RECV, the path's copy,
-    ID_VALID, open, ADDFD) and notif_deny (an answer without one: NOTIF_SEND),
-    on one CPU and at the default placement (the scheduler's choice, as
-    filebroker's spread).  The median of the run means, ns, per figure and
+    """What one round trip costs on this machine, now: bench_floor's
+    notif_open (through seccomp, an answer with a descriptor: RECV, the
+    path's copy, ID_VALID, open, ADDFD) and notif_deny (an answer without
+    one: NOTIF_SEND), and scm_open and scm_open_poll (on a socket, as the
+    preload library's lane asks, without and with polling), on one CPU and
+    at the default placement (the scheduler's choice, as filebroker's
+    spread).  The median of the run means, ns, per figure and
     placement; called before and after the workloads, the runs pooled."""
     out = {}
-    for fig in ("notif_open", "notif_deny"):
+    for fig in ("notif_open", "notif_deny", "scm_open", "scm_open_poll"):
         for pl, iters in (("same", 400 if QUICK else 4000), ("default", 100 if QUICK else 1000)):
             try:
                 p = subprocess.run([floorbin, "-n", str(iters), "-r", "2" if QUICK else "5",
@@ -699,6 +709,9 @@ def measure(fb, repo, tmp, peers, floorbin=None):
         audit = os.path.join(auditdir, f"{wl.name.split()[0]}.jsonl")
         runners = {"native": [], FILEBROKER: [fb, "run", "-v", "--policy", policy,
                                               "--audit", audit, "--"]}
+        if wl.name in TRAP_TOO:
+            runners[TRAP_ALL] = [fb, "run", "--trap-all", "--policy", policy,
+                                 "--audit", audit + ".trap", "--"]
         if wl.name in SHARED_TOO:
             runners[SHARED] = [fb, "run", "--placement", "shared", "--policy", policy,
                                "--audit", audit + ".shared", "--"]
@@ -734,8 +747,8 @@ def measure(fb, repo, tmp, peers, floorbin=None):
                 if name in failed:
                     continue
                 wl.prepare()
-                for f in (audit, audit + ".shared"):
-                    if name in (FILEBROKER, SHARED) and os.path.exists(f):
+                for f in (audit, audit + ".shared", audit + ".trap"):
+                    if name in (FILEBROKER, SHARED, TRAP_ALL) and os.path.exists(f):
                         os.unlink(f)
                 r = timed(runners[name] + wl.argv, wl.cwd, dict(env, PWD=wl.cwd), timeout,
                           outp)
@@ -786,7 +799,7 @@ def measure(fb, repo, tmp, peers, floorbin=None):
             log(f"workload {wl.name}: native {nat['median_ms']:.0f} ms, filebroker "
                 f"{fbr['median_ms']:.0f} ms ({fbr['median_ms'] / nat['median_ms']:.2f}x), "
                 f"{fbr['calls']:,} brokered calls")
-        for f in (audit, audit + ".shared"):
+        for f in (audit, audit + ".shared", audit + ".trap"):
             if os.path.exists(f):
                 os.unlink(f)
         wl.finish()

@@ -914,6 +914,8 @@ audit_format_session_start(const struct audit_sess *s, const struct audit_sessio
 		out_str(&o, ",\"complain\":true");
 	if (info->unbrokered != NULL)
 		out_field(&o, "unbrokered", info->unbrokered, AUDIT_STR_MAX, 1, &trunc);
+	if (info->lane)
+		out_str(&o, ",\"lane\":true");
 	if (trunc)
 		out_str(&o, ",\"truncated\":true");
 	out_str(&o, "}\n");

@@ -283,6 +283,8 @@ struct audit_session {
 	const char *unbrokered;	   /* run: the path calls the worker makes to
 				      the kernel itself, unrecorded (space-
 				      separated), or NULL (no key) */
+	int lane;		   /* run: the preload library's lane is on (its opens are
+		     explicit requests) */
 	/*
 	 * run: this process started the worker: command, cwd, the invoker's
 	 * ids and auid are taken from it and /proc (what is given is kept),

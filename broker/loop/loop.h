@@ -211,6 +211,15 @@ int server_start(struct server *sv);
  * lock: after SERVE_WAIT_MS, and every SERVE_WAIT_MS after that, it is
  * interrupted.  Without the guard, they do nothing.
  */
+/*
+ * server_spin(): after a batch that served a connection's request, a
+ * serving thread polls for the next event for up to us microseconds
+ * (epoll_wait without a timeout) before it sleeps, so that a worker that
+ * asks again at once finds it awake on its CPU (`run` and the preload
+ * library's lane, design.md "The preload lane"); 0, the default: never.
+ */
+void server_spin(struct server *sv, unsigned us);
+
 #define SERVE_WAIT_SIG SIGRTMIN
 #define SERVE_WAIT_MS 100
 void server_wait_guard(struct server *sv);

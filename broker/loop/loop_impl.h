@@ -118,6 +118,7 @@ struct watch {
 struct sthread {
 	struct server *sv;
 	pthread_t id;
+	int served;	     /* a connection's request in this batch (server_spin()) */
 	struct watch *held;  /* HELD_SYNC replies of this batch */
 	struct fdpass_in rx; /* the request as it arrived */
 	uint8_t in[FB_MSG_MAX + 1];
@@ -191,8 +192,9 @@ struct server {
 	int oneshot;
 	int stopfd; /* eventfd, readable once stopping */
 	int started, running, stop, err;
-	int guard;	 /* server_wait_guard() */
-	unsigned nready; /* extra threads that have reached the gate */
+	int guard;	   /* server_wait_guard() */
+	long long spin_ns; /* server_spin() */
+	unsigned nready;   /* extra threads that have reached the gate */
 	pthread_cond_t go, ready;
 	int (*keep_going)(void *arg);
 	void *arg;

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,8 +105,10 @@ dispatch(struct sthread *th, uint64_t h, uint32_t events)
 			held_done(sv, w);
 	} else if (w->kind == W_OTHER)
 		w->fn(w->arg, events);
-	else
+	else {
 		conn_event(th, w, events);
+		th->served = 1;
+	}
 	if (sr != NULL)
 		session_give(sv, sr); /* may free it */
 	if (sv->oneshot && (w = watch_of(sv, h)) != NULL && !w->armed && !w->deferred)
@@ -121,6 +124,30 @@ stop_all(struct server *sv)
 	pthread_cond_broadcast(&sv->ready); /* server_run() waits for it */
 	if (sv->stopfd != -1 && write(sv->stopfd, &one, sizeof(one)) == -1)
 		log_warn("waking the serving threads");
+}
+
+static long long
+now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* server_spin(): poll the epoll set for up to sv->spin_ns, giving way
+ * to any other task of this CPU between two looks (the worker itself, when
+ * the scheduler put it here: polling would only keep it from asking); what
+ * epoll_wait() returned last (0: nothing came). */
+static int
+spin(struct server *sv, struct epoll_event *evs, int max)
+{
+	long long until = now_ns() + sv->spin_ns;
+	int n;
+
+	while ((n = epoll_wait(sv->ep, evs, max, 0)) == 0 && now_ns() < until)
+		sched_yield();
+	return n;
 }
 
 /*
@@ -143,7 +170,10 @@ serve_loop(struct sthread *th)
 			break;
 		}
 		pthread_mutex_unlock(&sv->lock);
-		n = epoll_wait(sv->ep, evs, max, -1);
+		n = th->served && sv->spin_ns > 0 ? spin(sv, evs, max) : 0;
+		th->served = 0;
+		if (n == 0)
+			n = epoll_wait(sv->ep, evs, max, -1);
 		pthread_mutex_lock(&sv->lock);
 		if (n == -1) {
 			if (errno == EINTR)
@@ -196,6 +226,12 @@ wait_setup(const struct server *sv)
 	sigaddset(&set, SERVE_WAIT_SIG);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	wait_ready = 1;
+}
+
+void
+server_spin(struct server *sv, unsigned us)
+{
+	sv->spin_ns = (long long)us * 1000;
 }
 
 void

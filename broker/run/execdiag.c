@@ -80,6 +80,22 @@ put_text(struct line *l, const char *s)
 			put(l, "\\x%02x", (unsigned)(unsigned char)*s);
 }
 
+/* A rule to add, as a policy line ('allow exec /x', 'include @X') or, in a
+ * run of one-off grants (HINT_FLAGS), as the option that adds it
+ * (--allow 'exec /x', --include @X), after sep.  prof: a profile, else
+ * "allow acc pat". */
+static void
+put_rule(struct line *l, unsigned flags, const char *sep, const char *prof, const char *acc,
+    const char *pat)
+{
+	if (prof != NULL)
+		put(l, (flags & HINT_FLAGS) ? "%s--include %s" : "%s'include %s'", sep, prof);
+	else if ((flags & HINT_FLAGS) && strchr(pat, '\'') == NULL)
+		put(l, "%s--allow '%s %s'", sep, acc, pat);
+	else
+		put(l, "%s'allow %s %s'", sep, acc, pat);
+}
+
 /* The first bytes of the regular file at path into buf: how many, or -1.
  * O_NONBLOCK: a FIFO put there would not stall the broker (and is not
  * read: not a regular file). */
@@ -365,7 +381,7 @@ chain(struct study *s, char *canon)
 
 void
 execdiag_study(struct execdiag *d, const struct policy *p, const char *cmd, uid_t uid, gid_t gid,
-    int set_user)
+    int set_user, unsigned flags)
 {
 	static struct study s; /* 8 paths: too large for the stack */
 	char path[PATH_MAX], canon[PATH_MAX];
@@ -377,6 +393,7 @@ execdiag_study(struct execdiag *d, const struct policy *p, const char *cmd, uid_
 	int pass;
 
 	d->start[0] = d->worker[0] = '\0';
+	d->flags = flags;
 	if (worker_find(cmd, path, sizeof(path)) != 0 || realpath(path, canon) == NULL)
 		return;
 	if (set_user && uid != 0) {
@@ -449,9 +466,9 @@ execdiag_study(struct execdiag *d, const struct policy *p, const char *cmd, uid_
 					;
 				if (k < nadd)
 					continue;
-				put(o, "%s'include %s'", nadd == 0 ? ": add " : ", ", prof);
+				put_rule(o, flags, nadd == 0 ? ": add " : ", ", prof, NULL, NULL);
 			} else if (hint_pattern(it->path, pat, sizeof(pat)) == 0) {
-				put(o, "%s'allow %s %s'", nadd == 0 ? ": add " : ", ",
+				put_rule(o, flags, nadd == 0 ? ": add " : ", ", NULL,
 				    policy_access_format(a, acc, sizeof(acc)), pat);
 			} else
 				continue;
@@ -510,7 +527,7 @@ execdiag_exited(const struct execdiag *d, int code, const struct denials *dn)
 		 * explain says (the worker may not know). */
 		for (i = 0, n = 0; (prog = denials_program(dn, i, &asked)) != NULL; i++)
 			if (!asked && hint_pattern(prog, pat, sizeof(pat)) == 0)
-				put(&l, "%s'allow exec %s'", n++ > 0 ? ", " : ": ", pat);
+				put_rule(&l, d->flags, n++ > 0 ? ", " : ": ", NULL, "exec", pat);
 		for (i = 0, k = 0; (prog = denials_program(dn, i, &asked)) != NULL; i++)
 			if (asked)
 				put(&l, "%s%s",

@@ -37,16 +37,19 @@ struct denials;
 struct execdiag {
 	char start[EXECDIAG_LINE_MAX];	/* for a failed start; "" for none */
 	char worker[EXECDIAG_LINE_MAX]; /* for the worker's own exec (env's) */
+	unsigned flags;			/* HINT_FLAGS: a run of one-off grants */
 };
 
 /*
  * Study cmd (COMMAND as given: found on PATH as the worker will find it)
  * under policy p, for a worker of uid and gid (check reach only when
- * set_user: a root broker's worker of another user).  Never fails: what
- * cannot be read is left out.
+ * set_user: a root broker's worker of another user).  flags: HINT_FLAGS
+ * names each rule to add as the one-off option that adds it (--allow
+ * 'exec /x', --include @X), as denial lines do in such a run (hint.h).
+ * Never fails: what cannot be read is left out.
  */
 void execdiag_study(struct execdiag *d, const struct policy *p, const char *cmd, uid_t uid,
-    gid_t gid, int set_user);
+    gid_t gid, int set_user, unsigned flags);
 
 /*
  * May a worker of uid and gid run path (absolute, or relative to the

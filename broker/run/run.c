@@ -35,6 +35,7 @@
 #include "exec_grants.h"
 #include "execdiag.h"
 #include "fdpass.h"
+#include "hint.h"
 #include "kernel_stat.h"
 #include "landlock.h"
 #include "log.h"
@@ -165,7 +166,9 @@ run_usage(FILE *f)
 	    "  --trap-all        send stat and readlink to the broker, and record\n"
 	    "                    them, even where the policy allows stat of every\n"
 	    "                    path (which otherwise lets the kernel answer them\n"
-	    "                    without a round trip; see filebroker(1))\n"
+	    "                    without a round trip; see filebroker(1)), and\n"
+	    "                    every open through seccomp, not the preload\n"
+	    "                    library's lane\n"
 	    "  --no-pid-namespace\n"
 	    "                    the worker as the broker's child; by default it is\n"
 	    "                    pid 2 of a PID namespace (and a user namespace when\n"
@@ -437,6 +440,12 @@ print_sandbox(const struct worker_spec *ws)
 	if (ws->preload != NULL)
 		printf("              in LD_PRELOAD: fstat() as the fstat syscall, no round trip "
 		       "(speed only; readable as rule @preload)\n");
+	if (ws->transparent)
+		printf("opens:        %s\n",
+		    ws->lane_us >= 0 ?
+			"a dynamically linked program's by the preload library's lane, a channel "
+			"of the session (recorded as explicit; --trap-all: through the filter)" :
+			"through the filter, as every path call");
 	if (!ws->pidns) {
 		printf("pid namespace: no (--no-pid-namespace): what the worker starts outlives "
 		       "a broker killed with SIGKILL\n");
@@ -637,7 +646,14 @@ command_allowed(const struct policy *p, const char *cmd)
  */
 enum placement { PLACE_SPREAD, PLACE_SHARED };
 
-static void
+/* How long the preload library's lane and the broker poll for each other
+ * (design.md, "The preload lane"): longer than a reply takes, shorter than
+ * the CPU time it would waste when none comes. */
+#define LANE_POLL_US 50
+#define LANE_POLL_TEXT "50 us"
+
+/* Returns how many CPUs the worker may run on (0: unknown). */
+static int
 place(enum placement how)
 {
 	cpu_set_t set;
@@ -645,14 +661,14 @@ place(enum placement how)
 
 	if (sched_getaffinity(0, sizeof(set), &set) == -1) {
 		log_warn("run: sched_getaffinity; placement left to the scheduler");
-		return;
+		return 0;
 	}
 	if (how == PLACE_SPREAD || CPU_COUNT(&set) <= 1) {
 		log_info("placement %s: the worker may run on %d CPU%s, where the scheduler puts "
 			 "it",
 		    how == PLACE_SPREAD ? "spread" : "shared", CPU_COUNT(&set),
 		    CPU_COUNT(&set) == 1 ? "" : "s");
-		return;
+		return CPU_COUNT(&set);
 	}
 	if ((cpu = sched_getcpu()) < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set))
 		for (cpu = 0, i = 0; i < CPU_SETSIZE; i++)
@@ -664,9 +680,10 @@ place(enum placement how)
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set) == -1) {
 		log_warn("run: sched_setaffinity; placement left to the scheduler");
-		return;
+		return 0;
 	}
 	log_info("placement shared: broker and worker share CPU %d", cpu);
+	return 1;
 }
 
 /* The session's exec_decide (ops.h): the worker's Landlock grants. */
@@ -757,7 +774,7 @@ cmd_run(int argc, char **argv)
 	int c, verbose = 0, sp[2], explicit = 0, net = 0, weaker = 0, print = 0;
 	enum placement placement = PLACE_SPREAD;
 	int preload = 1, pidns = 1, print_policy = 0, no_tmp = 0, quiet = 0, deny = 0;
-	int trap_all = 0, oneoff = 0;
+	int trap_all = 0, oneoff = 0, ncpu;
 	const char *tmp_parent = NULL, *tmp_rules_for = NULL;
 	struct private_tmp pt;
 	struct run_grants grants = { 0 };
@@ -887,6 +904,7 @@ cmd_run(int argc, char **argv)
 
 	memset(&s, 0, sizeof(s));
 	memset(&ws, 0, sizeof(ws));
+	ws.lane_us = -1;
 	if (geteuid() == 0) {
 		struct passwd *pw;
 
@@ -1001,6 +1019,10 @@ cmd_run(int argc, char **argv)
 				 "(slower)",
 			    PRELOAD_NAME, "the executable", FB_PKGLIBDIR);
 	}
+	/* The preload library's lane (design.md, "The preload lane"); how
+	 * long each side polls is the placement's (below). */
+	if (ws.preload != NULL && !trap_all)
+		ws.lane_us = 0;
 	if (protect_init(&s.fs, s.policy, audit_dest, naudit, &s.preload, 1) == -1)
 		fatal("run: holding the broker's own files");
 	/* The exec rules as Landlock grants, decided by the policy itself. */
@@ -1043,7 +1065,8 @@ cmd_run(int argc, char **argv)
 		 getcwd(msg, sizeof(msg)))) == NULL)
 		fatal("run: the denials' table");
 	/* What COMMAND's exec needs, read while any file may be. */
-	execdiag_study(&xd, s.policy, argv[0], ws.uid, ws.gid, ws.set_user);
+	execdiag_study(&xd, s.policy, argv[0], ws.uid, ws.gid, ws.set_user,
+	    oneoff ? HINT_FLAGS : 0);
 
 	/* Every message names its sender (SO_PASSCRED), from the first one:
 	 * a forked child's requests are the child's. */
@@ -1065,7 +1088,17 @@ cmd_run(int argc, char **argv)
 		fatal("sigprocmask");
 
 	/* Before the fork: the worker inherits the broker's affinity. */
-	place(placement);
+	ncpu = place(placement);
+	/* The preload library's lane for opens (design.md, "The preload
+	 * lane"): each side polls for the other only where they may run on
+	 * different CPUs, where it spares a sleeping CPU's wake-up; on one,
+	 * polling would only keep the other from running. */
+	if (ws.lane_us >= 0) {
+		ws.lane_us = ncpu > 1 ? LANE_POLL_US : 0;
+		log_info("run: opens of dynamically linked programs go to the broker by the "
+			 "preload library's lane%s (--trap-all: all through seccomp)",
+		    ncpu > 1 ? ", each side polling " LANE_POLL_TEXT " for the other" : "");
+	}
 
 	/* The worker's Landlock domain must nest in the broker's. */
 	if (confine_scope() == -1)
@@ -1144,6 +1177,7 @@ cmd_run(int argc, char **argv)
 		    .p = s.policy,
 		    .tmp = s.tmp != NULL ? s.tmp->path : NULL,
 		    .unbrokered = ws.kernel_stat ? SECCOMP_FILTER_KERNEL_STAT : NULL,
+		    .lane = ws.lane_us >= 0,
 		    .complain = complain,
 		    .local = 1 },
 		&s.sess) == -1) {
@@ -1157,6 +1191,8 @@ cmd_run(int argc, char **argv)
 		fatal("signalfd");
 	if ((rs.sv = server_new(&s)) == NULL)
 		fatal("event loop");
+	if (ws.lane_us > 0)
+		server_spin(rs.sv, (unsigned)ws.lane_us);
 	if (ws.in_pidns && (s.ns = task_ns_new()) == NULL)
 		fatal("run: reading the broker's own PID namespace level");
 	/* The worker's first exec, COMMAND, which worker_start() let go on. */

@@ -33,6 +33,9 @@ struct worker_spec {
 	int kernel_stat;	 /* transparent: stat and readlink go to the
 				   * kernel (kernel_stat.h), where the worker's
 				   * /proc is its own */
+	int lane_us;		 /* transparent, with the preload library: its
+				   * lane (client/preload/lane.c), polling this
+				   * many microseconds for a reply; -1: off */
 	/* Out, from worker_start(): */
 	int listener;		   /* the seccomp listener, or -1 */
 	pid_t child;		   /* the broker's child: the namespace's init

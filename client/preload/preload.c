@@ -38,6 +38,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lane.h"
+
 #ifndef SYS_fstat
 #error "filebroker-preload: this architecture has no fstat system call"
 #endif
@@ -114,6 +116,7 @@ preload_init(void)
 	const char *v = getenv("FILEBROKER_KERNEL_STAT");
 
 	stat_is_kernels = v != NULL && strcmp(v, "1") == 0;
+	lane_init();
 }
 
 /*
@@ -168,14 +171,19 @@ sys_faccessat(int dirfd, const char *path, int mode, int flags)
 	return (int)syscall(SYS_faccessat2, dirfd, path, mode, flags);
 }
 
-/* Every form of open: ENOENT here for a missing path, else the system call. */
+/* Every form of open: ENOENT here for a missing path, else the broker on
+ * the lane where it takes the open (lane.c), else the system call. */
 static int
 open_at(int dirfd, const char *path, int flags, mode_t mode)
 {
+	int fd;
+
 	if (missing(dirfd, path, flags & O_NOFOLLOW, open_makes(flags))) {
 		errno = ENOENT;
 		return -1;
 	}
+	if (lane_open(dirfd, path, flags, &fd))
+		return fd;
 	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
 }
 

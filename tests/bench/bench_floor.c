@@ -34,6 +34,14 @@
  *			briefly before sleeping" would give the broker,
  *			measured without changing it (SYNC_WAKE_UP does not
  *			help an ADDFD answer; polling is the other way).
+ *	scm_open_poll	scm_open with both sides polling their socket
+ *			without sleeping for up to POLL_US microseconds
+ *			before they block: the client for the reply, the
+ *			server for the next request.  What a worker that asks
+ *			on a socket (not through seccomp, where the asking
+ *			thread sleeps in the kernel) and a broker that both
+ *			poll would give: neither CPU goes idle between a
+ *			request and its reply.
  *
  * Two-process figures fork: the parent is the server, the child the client
  * that is timed.  PLACEMENT (same, cross, default) pins them as
@@ -47,6 +55,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -73,9 +82,10 @@ enum figure {
 	F_NOTIF_DENY,
 	F_NOTIF_STAT,
 	F_NOTIF_OPEN_POLL,
+	F_SCM_OPEN_POLL,
 };
 
-/* notif_open_poll: how long the supervisor spins before it sleeps. */
+/* notif_open_poll, scm_open_poll: how long a side spins before it sleeps. */
 #define POLL_US 50
 
 static const char *const figure_names[] = {
@@ -88,6 +98,7 @@ static const char *const figure_names[] = {
 	[F_NOTIF_DENY] = "notif_deny",
 	[F_NOTIF_STAT] = "notif_stat",
 	[F_NOTIF_OPEN_POLL] = "notif_open_poll",
+	[F_SCM_OPEN_POLL] = "scm_open_poll",
 };
 
 /* What the timed child leaves for the parent to print. */
@@ -101,6 +112,22 @@ struct shared {
 static const char *path;
 static size_t pathlen;
 static int sock = -1;
+static int sock_spin_us; /* scm_open_poll: both sides */
+
+/* Before a blocking receive on sock: poll it without sleeping for up to
+ * sock_spin_us (nothing when 0). */
+static void
+spin_socket(void)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	uint64_t until;
+
+	if (sock_spin_us <= 0)
+		return;
+	until = bench_now_ns() + (uint64_t)sock_spin_us * 1000u;
+	while (poll(&pfd, 1, 0) == 0 && bench_now_ns() < until)
+		sched_yield(); /* the other side may be waiting for this CPU */
+}
 
 /* ---- the operations the client repeats; each returns 0 or -1 ---- */
 
@@ -162,6 +189,7 @@ op_scm_open(void)
 
 	if (send(sock, path, pathlen, 0) != (ssize_t)pathlen)
 		return -1;
+	spin_socket();
 	memset(&msg, 0, sizeof(msg));
 	iov.iov_base = &err;
 	iov.iov_len = sizeof(err);
@@ -218,7 +246,10 @@ serve_scm_open(void)
 	ssize_t n;
 	int fd, err;
 
-	while ((n = recv(sock, buf, sizeof(buf) - 1, 0)) > 0) {
+	for (;;) {
+		spin_socket();
+		if ((n = recv(sock, buf, sizeof(buf) - 1, 0)) <= 0)
+			break;
 		buf[n] = '\0';
 		fd = open(buf, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		err = fd == -1 ? errno : 0;
@@ -538,6 +569,7 @@ static int (*const client_ops[])(void) = {
 	[F_NOTIF_DENY] = op_open_denied,
 	[F_NOTIF_STAT] = op_stat,
 	[F_NOTIF_OPEN_POLL] = op_open,
+	[F_SCM_OPEN_POLL] = op_scm_open,
 };
 
 static void __attribute__((noreturn))
@@ -550,7 +582,7 @@ client(struct shared *sh, const struct bench_cfg *cfg, enum figure fig, int s)
 		snprintf(sh->err, sizeof(sh->err), "pinning the client: %s", strerror(errno));
 		_exit(1);
 	}
-	if (fig >= F_NOTIF_OPEN) {
+	if (fig >= F_NOTIF_OPEN && fig <= F_NOTIF_OPEN_POLL) {
 		if ((listener = notif_install()) == -1) {
 			snprintf(sh->err, sizeof(sh->err), "seccomp NEW_LISTENER: %s",
 			    strerror(errno));
@@ -594,6 +626,7 @@ run_pair(const struct bench_cfg *cfg, enum figure fig, struct shared *sh, uint64
 		serve_pingpong();
 		break;
 	case F_SCM_OPEN:
+	case F_SCM_OPEN_POLL:
 		serve_scm_open();
 		break;
 	case F_SCM_STAT:
@@ -657,6 +690,8 @@ main(int argc, char **argv)
 	}
 	memset(sh, 0, sizeof(*sh));
 	signal(SIGPIPE, SIG_IGN);
+	if (fig == F_SCM_OPEN_POLL)
+		sock_spin_us = POLL_US;
 	ops = (uint64_t)cfg.warmup + (uint64_t)cfg.iters * (uint64_t)cfg.runs;
 	if (fig == F_OPEN || fig == F_STAT) {
 		cfg.placement = BENCH_NONE;

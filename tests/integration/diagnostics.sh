@@ -192,6 +192,9 @@ printf 'include @runtime\ninclude @shell\nallow read %s/prog/bin/mytool\n' "$T" 
 expect "exit 126: the program a shell was refused exec of (recorded), and its rule" \
 	"the worker exited 126, as a shell does for a program it may not run, and was refused $T/prog/bin/mytool: .*'allow exec $T/prog/bin/mytool'" \
 	sh -c "cd '$D' && '$FB' run --policy '$T/r.policy' -- sh -c '$T/prog/bin/mytool'"
+expect "exit 126 in a run of one-off grants: the option that adds the rule" \
+	"the worker exited 126, as a shell does for a program it may not run, and was refused $T/prog/bin/mytool: .*--allow 'exec $T/prog/bin/mytool'" \
+	sh -c "cd '$D' && '$FB' run --include @runtime --include @shell --read '$T/prog/bin/mytool' -- sh -c '$T/prog/bin/mytool'"
 expect "exit 126 without a denial: what Landlock refuses unasked" \
 	"the worker exited 126, as a shell does for a program it may not run, and nothing was refused: .*Landlock refuses exec without asking the broker" \
 	sh -c "cd '$D' && '$FB' run --policy '$T/r.policy' -- sh -c 'exit 126'"

@@ -719,8 +719,8 @@ EOF
 	reset
 	(cd "$CWD" && sandboxed --policy "$T/cc-base.policy" --write "$MS" -- "$@") >"$T/got" 2>"$T/got.err"
 	gst=$?
-	if [ $gst -eq 126 ] && grep -q "exited 126, as a shell does for a program it may not run, and was refused $MS/hello: .*'allow exec $MS/hello'" "$T/got.err"; then
-		pass "make-cc: --write alone: the run names the program it may not run, and the rule"
+	if [ $gst -eq 126 ] && grep -q "exited 126, as a shell does for a program it may not run, and was refused $MS/hello: .*--allow 'exec $MS/hello'" "$T/got.err"; then
+		pass "make-cc: --write alone: the run names the program it may not run, and the option"
 	else
 		fail "make-cc: --write alone: exit $gst, and no line names $MS/hello's exec rule"
 		sed 's/^/      /' "$T/got.err" | head -n 10

@@ -23,6 +23,7 @@
 
 #include "unit.h"
 
+#include "../../client/preload/lane.c"
 #include "../../client/preload/preload.c"
 
 static char dir[64];
