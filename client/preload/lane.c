@@ -37,6 +37,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -55,9 +56,13 @@
 	(O_ACCMODE | O_TRUNC | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | \
 	    O_NOCTTY | KERNEL_O_LARGEFILE | O_SYNC | O_DSYNC | O_DIRECT)
 
-/* The channel is moved to a descriptor at least this high, out of the way
- * of the small numbers programs count on. */
-#define LANE_FD_MIN 200
+/* The channel is moved to the highest free descriptor below the soft
+ * RLIMIT_NOFILE or this, whichever is lower: out of the way of the small
+ * numbers programs count on, and of the ones scripts pick by hand
+ * ("exec 200>lock": bash keeps a close-on-exec descriptor it finds there,
+ * taking it for one of its own, and drops the script's file), without
+ * growing the descriptor table past its usual size. */
+#define LANE_FD_TOP 1024
 
 /* Channels a fork's child closes (the parent's threads' own). */
 #define LANE_REGISTRY 64
@@ -69,7 +74,18 @@ static int boot = -1;	       /* FILEBROKER_FD; -1: no lane */
 static uintptr_t page_size;    /* for safe_strlen() */
 static long long spin_ns;      /* how long to poll for a reply */
 static pthread_key_t exit_key; /* closes a thread's channel when it ends */
-static int registry[LANE_REGISTRY];
+
+/* The channels of this process's threads, for a fork's child to close.
+ * fd: the number + 1, 0 for a free slot, -1 for a slot being filled (dev
+ * and ino are written before fd says whose they are); dev, ino: the
+ * socket's, for the child closes the number only where it is still that
+ * socket (the program may have closed it, or dup2ed its own file there,
+ * since its thread last looked). */
+static struct {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+} registry[LANE_REGISTRY];
 
 /* A thread's channel.  pid: the process it was made in (a child made
  * without fork's handlers finds another); dev, ino: the socket's, so that
@@ -89,15 +105,18 @@ struct lane {
 static __thread struct lane me __attribute__((tls_model("initial-exec"))) = { .fd = -1 };
 
 static void
-registry_put(int fd)
+registry_put(int fd, dev_t dev, ino_t ino)
 {
 	int i, none = 0;
 
 	for (i = 0; i < LANE_REGISTRY; i++)
-		if (__atomic_compare_exchange_n(&registry[i], &none, fd + 1, 0, __ATOMIC_SEQ_CST,
-			__ATOMIC_SEQ_CST))
+		if (__atomic_compare_exchange_n(&registry[i].fd, &none, -1, 0, __ATOMIC_SEQ_CST,
+			__ATOMIC_SEQ_CST)) {
+			registry[i].dev = dev;
+			registry[i].ino = ino;
+			__atomic_store_n(&registry[i].fd, fd + 1, __ATOMIC_SEQ_CST);
 			return;
-		else
+		} else
 			none = 0;
 }
 
@@ -107,23 +126,36 @@ registry_drop(int fd)
 	int i, want = fd + 1;
 
 	for (i = 0; i < LANE_REGISTRY; i++)
-		if (__atomic_compare_exchange_n(&registry[i], &want, 0, 0, __ATOMIC_SEQ_CST,
+		if (__atomic_compare_exchange_n(&registry[i].fd, &want, 0, 0, __ATOMIC_SEQ_CST,
 			__ATOMIC_SEQ_CST))
 			return;
 		else
 			want = fd + 1;
 }
 
+/* Close fd if it is still the socket dev, ino: never a number the program
+ * has made its own since. */
+static void
+close_if_same(int fd, dev_t dev, ino_t ino)
+{
+	struct stat st;
+
+	if (syscall(SYS_fstat, fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+		(void)syscall(SYS_close, fd);
+}
+
 /* The child of a fork: every channel it inherited is a parent's thread's,
- * in use there; its copies are closed, and its one thread makes its own. */
+ * in use there; its copies are closed, and its one thread makes its own.
+ * (A slot that was being filled when another thread forked is left: a
+ * channel the child keeps open, never a file of the program closed.) */
 static void
 lane_atfork_child(void)
 {
 	int i, v;
 
 	for (i = 0; i < LANE_REGISTRY; i++)
-		if ((v = __atomic_exchange_n(&registry[i], 0, __ATOMIC_SEQ_CST)) != 0)
-			(void)syscall(SYS_close, v - 1);
+		if ((v = __atomic_exchange_n(&registry[i].fd, 0, __ATOMIC_SEQ_CST)) > 0)
+			close_if_same(v - 1, registry[i].dev, registry[i].ino);
 	me.fd = -1;
 	me.busy = 0;
 }
@@ -134,7 +166,7 @@ lane_thread_exit(void *arg)
 	(void)arg;
 	if (me.fd >= 0 && me.pid == (pid_t)syscall(SYS_getpid)) {
 		registry_drop(me.fd);
-		(void)syscall(SYS_close, me.fd);
+		close_if_same(me.fd, me.dev, me.ino);
 	}
 	me.fd = -1;
 }
@@ -318,6 +350,36 @@ receive(int s, void *buf, size_t size, int cloexec, int spin, int *fd)
 	return n;
 }
 
+/*
+ * A close-on-exec copy of the channel fd at the highest free number below
+ * LANE_FD_TOP and the soft RLIMIT_NOFILE: the lowest numbers are the ones
+ * a program's next opens get and counts on ("ulimit -n 64; prog" sees 3
+ * for its first one, as through the filter), the next ones those scripts
+ * choose.  -1 when there is no higher free number.
+ */
+static int
+move_high(int fd)
+{
+	struct rlimit rl;
+	rlim_t n, top;
+	int high;
+
+	if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == -1)
+		return -1;
+	top = rl.rlim_cur < LANE_FD_TOP ? rl.rlim_cur : LANE_FD_TOP;
+	/* Each F_DUPFD_CLOEXEC takes the lowest free number from n up:
+	 * the first one below top that it gives, from the top down, is the
+	 * highest (other threads' channels are passed in a step each). */
+	for (n = top; n > (rlim_t)fd + 1; n--) {
+		if ((high = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, (int)(n - 1))) < 0)
+			continue;
+		if ((rlim_t)high < top)
+			return high;
+		(void)syscall(SYS_close, high);
+	}
+	return -1;
+}
+
 /* Send the header-only FB_MSG_CHANNEL on the bootstrap socket and take
  * the channel its reply carries (CHANNEL replies are interchangeable:
  * libfilebroker's channel.c says why the id is not checked). */
@@ -343,7 +405,7 @@ new_channel(void)
 			(void)syscall(SYS_close, fd);
 		return -1;
 	}
-	if ((high = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, LANE_FD_MIN)) >= 0) {
+	if ((high = move_high(fd)) >= 0) {
 		(void)syscall(SYS_close, fd);
 		fd = high;
 	}
@@ -355,7 +417,7 @@ new_channel(void)
 	me.pid = (pid_t)syscall(SYS_getpid);
 	me.dev = st.st_dev;
 	me.ino = st.st_ino;
-	registry_put(fd);
+	registry_put(fd, st.st_dev, st.st_ino);
 	(void)pthread_setspecific(exit_key, &me);
 	return 0;
 }

@@ -15,6 +15,12 @@
  *	laneprobe closeall DIR	close every descriptor above 2, then open
  *	laneprobe dup200 DIR	put a pipe on descriptor 200, open, and check
  *				that 200 is still that pipe
+ *	laneprobe takeover DIR	dup2 a pipe over every socket the opens made
+ *				(the lane's channels, main's and a thread's)
+ *				then end the thread and fork: each must still
+ *				be the pipe, in parent and child
+ *	laneprobe rlimit DIR	under RLIMIT_NOFILE 64, the numbers of two
+ *				opens (lane.sh compares them with --trap-all's)
  *
  * Prints "ok ..." lines or "FAIL ..." and exits 1 on any mismatch.
  */
@@ -26,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -193,6 +200,53 @@ on_alarm(int sig)
 	errno = e;
 }
 
+/* takeover: a thread with a channel of its own, which ends when told. */
+static int gate[2], ready[2];
+
+static void *
+waiting_thread(void *arg)
+{
+	char c;
+	long bad = loop("thread", 8, 8);
+
+	(void)arg;
+	if (write(ready[1], "x", 1) != 1 || read(gate[0], &c, 1) != 1)
+		bad = 1;
+	return (void *)bad;
+}
+
+/* The sockets among descriptors 3-1023 that are not in skip (nskip), in
+ * fds (max): after opens, with skip the ones there before, the lane's
+ * channels; how many. */
+static int
+sockets(int *fds, int max, const int *skip, int nskip)
+{
+	struct stat st;
+	int f, i, n = 0;
+
+	for (f = 3; f < 1024 && n < max; f++) {
+		for (i = 0; i < nskip && skip[i] != f; i++)
+			;
+		if (i == nskip && fstat(f, &st) == 0 && S_ISSOCK(st.st_mode))
+			fds[n++] = f;
+	}
+	return n;
+}
+
+/* The descriptors taken over, each still the pipe ino? */
+static int
+still_pipe(const int *fds, int n, ino_t ino, const char *who)
+{
+	struct stat st;
+	int i, bad = 0;
+
+	for (i = 0; i < n; i++)
+		if (fstat(fds[i], &st) == -1 || st.st_ino != ino)
+			bad = 1, printf("FAIL takeover: %s: descriptor %d is no longer the program's\n",
+				      who, fds[i]);
+	return bad;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -263,6 +317,52 @@ main(int argc, char **argv)
 		printf("%s dup200: opens with descriptor 200 taken by the program\n",
 		    bad ? "FAIL" : "ok");
 		return bad;
+	}
+	if (strcmp(argv[1], "takeover") == 0) {
+		int fds[64], nfd = 0, old[64], nold = sockets(old, 64, NULL, 0);
+		struct stat ps;
+		char c;
+
+		bad = loop("before", 8, 8);
+		if (pipe(gate) == -1 || pipe(ready) == -1 || pipe(p) == -1 ||
+		    fstat(p[0], &ps) == -1 ||
+		    pthread_create(&t[0], NULL, waiting_thread, NULL) != 0 ||
+		    read(ready[0], &c, 1) != 1)
+			return 1;
+		/* The thread has its channel: it has opened, and waits. */
+		if ((nfd = sockets(fds, 64, old, nold)) < 2) {
+			printf("FAIL takeover: %d channels found, not main's and the thread's\n", nfd);
+			return 1;
+		}
+		for (i = 0; i < nfd; i++)
+			if (dup2(p[0], fds[i]) != fds[i])
+				return 1;
+		if (write(gate[1], "x", 1) != 1 || pthread_join(t[0], &r) != 0)
+			return 1;
+		bad |= r != NULL;
+		bad |= still_pipe(fds, nfd, ps.st_ino, "a thread ended");
+		if ((pid = fork()) == 0)
+			_exit(still_pipe(fds, nfd, ps.st_ino, "in a fork's child"));
+		if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			bad = 1;
+		bad |= loop("after", 8, 8);
+		bad |= still_pipe(fds, nfd, ps.st_ino, "after opens");
+		printf("%s takeover: the program's descriptors on the channels' numbers kept\n",
+		    bad ? "FAIL" : "ok");
+		return bad;
+	}
+	if (strcmp(argv[1], "rlimit") == 0) {
+		struct rlimit rl = { 64, 64 };
+		char path[4096];
+		int a, c;
+
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			return 1;
+		snprintf(path, sizeof(path), "%s/f0", dir);
+		a = open(path, O_RDONLY);
+		c = open(path, O_RDONLY);
+		printf("rlimit: descriptors %d %d\n", a, c);
+		return a < 0 || c < 0;
 	}
 	return 2;
 }

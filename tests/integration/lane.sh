@@ -112,6 +112,38 @@ for c in "fork 400" "threads 400" "signal 2000" closeall dup200; do
 	set -- $c
 	expect "$1: every open gets its own file" "^ok $1" probe "$1" "$D" ${2:-}
 done
+# The program's own descriptor on a channel's number (dup2 over it, or a
+# number it reused after closing it) is never closed for it: not when the
+# thread whose channel it was ends, nor in a fork's child.
+expect "takeover: a channel's number taken by the program stays its own" "^ok takeover" \
+	probe takeover "$D"
+# The channel is out of the way of the numbers opens get, also under a
+# small RLIMIT_NOFILE.
+probe rlimit "$D" >"$T/rl.lane" 2>&1
+probe --trap-all rlimit "$D" >"$T/rl.trap" 2>&1
+if grep -q '^rlimit: descriptors' "$T/rl.lane" && cmp -s "$T/rl.lane" "$T/rl.trap"; then
+	pass "RLIMIT_NOFILE 64: the same descriptor numbers as through seccomp"
+else
+	fail "RLIMIT_NOFILE 64: $(cat "$T/rl.lane") against $(cat "$T/rl.trap")"
+fi
+# A script's "exec 200>FILE" (flock(1)'s idiom) finds no channel there:
+# bash keeps a close-on-exec descriptor it finds on the number and drops
+# the script's file.
+bash=$(command -v bash 2>/dev/null) && bash=$(readlink -f "$bash")
+if [ -n "$bash" ]; then
+	cat >"$T/b.policy" <<EOF
+include @runtime
+allow read,exec $bash
+allow read,list $D/**
+allow write $D/w
+EOF
+	policy_safe "$T"
+	expect "bash: exec 200>FILE, then opens: 200 stays the file" "^200 ok 200 ok$" \
+		"$FB" run -q --policy "$T/b.policy" -- "$bash" -c \
+		"exec 200>>$D/w; echo a >&200 && printf '200 ok '; read l <$D/f0; echo b >&200 && echo '200 ok'"
+else
+	echo "SKIP bash: no bash to run"
+fi
 expect "--placement shared: the lane without polling" "^ok threads" \
 	probe --placement=shared threads "$D" 200
 expect "-v, one CPU: the lane, no polling" "preload library's lane \(--trap-all" \
