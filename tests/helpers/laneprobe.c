@@ -19,6 +19,9 @@
  *				(the lane's channels, main's and a thread's)
  *				then end the thread and fork: each must still
  *				be the pipe, in parent and child
+ *	laneprobe threadself DIR  a thread reads its /proc/thread-self/stat
+ *				by three spellings of the path: each must name
+ *				that thread
  *	laneprobe rlimit DIR	under RLIMIT_NOFILE 64, the numbers of two
  *				opens (lane.sh compares them with --trap-all's)
  *
@@ -200,6 +203,42 @@ on_alarm(int sig)
 	errno = e;
 }
 
+/* threadself: the first field of PATH (from dirfd) is this thread's id? */
+static int
+names_me(int dirfd, const char *path)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	if ((fd = openat(dirfd, path, O_RDONLY)) == -1) {
+		printf("FAIL threadself: %s: %s\n", path, ename(errno));
+		return 1;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	if (atol(buf) != (long)gettid()) {
+		printf("FAIL threadself: %s names %ld, not the thread %ld\n", path, atol(buf),
+		    (long)gettid());
+		return 1;
+	}
+	return 0;
+}
+
+static void *
+threadself(void *arg)
+{
+	int root = open("/", O_RDONLY | O_DIRECTORY), bad;
+
+	(void)arg;
+	bad = names_me(AT_FDCWD, "/proc/thread-self/stat");
+	bad |= names_me(AT_FDCWD, "//proc/thread-self/stat");
+	bad |= names_me(root, "proc/thread-self/stat");
+	close(root);
+	return (void *)(long)bad;
+}
+
 /* takeover: a thread with a channel of its own, which ends when told. */
 static int gate[2], ready[2];
 
@@ -348,6 +387,15 @@ main(int argc, char **argv)
 		bad |= loop("after", 8, 8);
 		bad |= still_pipe(fds, nfd, ps.st_ino, "after opens");
 		printf("%s takeover: the program's descriptors on the channels' numbers kept\n",
+		    bad ? "FAIL" : "ok");
+		return bad;
+	}
+	if (strcmp(argv[1], "threadself") == 0) {
+		if (pthread_create(&t[0], NULL, threadself, NULL) != 0 ||
+		    pthread_join(t[0], &r) != 0)
+			return 1;
+		bad = r != NULL;
+		printf("%s threadself: a thread's /proc/thread-self is its own\n",
 		    bad ? "FAIL" : "ok");
 		return bad;
 	}

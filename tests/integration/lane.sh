@@ -144,6 +144,17 @@ EOF
 else
 	echo "SKIP bash: no bash to run"
 fi
+# /proc/thread-self by a spelling that does not start "/proc/": the
+# thread's own, as through the filter (the broker would see the process).
+cat >"$T/ts.policy" <<EOF
+include @runtime
+allow read,exec $T/bin/laneprobe
+allow list /
+allow read /proc/**
+EOF
+policy_safe "$T"
+expect "a thread's /proc/thread-self, however spelled, is its own" "^ok threadself" \
+	"$FB" run -q --policy "$T/ts.policy" -- "$T/bin/laneprobe" threadself "$D"
 expect "--placement shared: the lane without polling" "^ok threads" \
 	probe --placement=shared threads "$D" 200
 expect "-v, one CPU: the lane, no polling" "preload library's lane \(--trap-all" \
