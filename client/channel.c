@@ -39,6 +39,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,6 +48,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "channel.h"
@@ -376,6 +378,72 @@ send_msg(int fd, const void *msg, size_t len, int sendfd)
  * arrived closed, and *unsent set when the request never left (the broker
  * had closed the socket: ECONNRESET).
  */
+/*
+ * How long a reply is polled for before the thread sleeps, in ns: what
+ * FILEBROKER_LANE says (microseconds, 1-1000), which `filebroker run` sets
+ * where its broker polls its channels after each reply (design.md, "The
+ * preload lane"): both sides awake, no CPU halts between a request and
+ * its reply.  0 without it.  Read once.
+ */
+static long long
+poll_ns(void)
+{
+	static atomic_llong cached = -1;
+	long long v = atomic_load(&cached);
+	const char *e;
+	char *end;
+	long us;
+
+	if (v >= 0)
+		return v;
+	v = 0;
+	if ((e = getenv("FILEBROKER_LANE")) != NULL) {
+		errno = 0;
+		us = strtol(e, &end, 10);
+		if (errno == 0 && end != e && *end == '\0' && us > 0 && us <= 1000)
+			v = (long long)us * 1000;
+	}
+	atomic_store(&cached, v);
+	return v;
+}
+
+static long long
+mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* recvmsg(fd, mh) for a reply: polled for first (poll_ns(), giving the CPU
+ * to any other task between two looks), then waited for. */
+static ssize_t
+recv_reply(int fd, struct msghdr *mh)
+{
+	size_t ctl = mh->msg_controllen;
+	long long spin = poll_ns(), until = spin > 0 ? mono_ns() + spin : 0;
+	ssize_t n;
+
+	while (until != 0) {
+		mh->msg_controllen = ctl;
+		mh->msg_flags = 0;
+		if ((n = recvmsg(fd, mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT)) >= 0)
+			return n;
+		if (errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (mono_ns() >= until)
+			break;
+		sched_yield();
+	}
+	mh->msg_controllen = ctl;
+	mh->msg_flags = 0;
+	do
+		n = recvmsg(fd, mh, MSG_CMSG_CLOEXEC);
+	while (n == -1 && errno == EINTR);
+	return n;
+}
+
 static int
 exchange(int fd, const void *msg, size_t len, int sendfd, unsigned type, uint32_t id, int match_id,
     unsigned expect, struct fb_reply *rep, int *fds, int *unsent)
@@ -427,10 +495,7 @@ exchange(int fd, const void *msg, size_t len, int sendfd, unsigned type, uint32_
 		mh.msg_control = ctl.buf;
 		mh.msg_controllen = CMSG_SPACE(sizeof(int) * expect);
 	}
-	do
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	while (n == -1 && errno == EINTR);
-	if (n == -1)
+	if ((n = recv_reply(fd, &mh)) == -1)
 		return -1;
 
 	/* Collect every descriptor that arrived, whatever else is wrong, so

@@ -1019,9 +1019,10 @@ cmd_run(int argc, char **argv)
 				 "(slower)",
 			    PRELOAD_NAME, "the executable", FB_PKGLIBDIR);
 	}
-	/* The preload library's lane (design.md, "The preload lane"); how
-	 * long each side polls is the placement's (below). */
-	if (ws.preload != NULL && !trap_all)
+	/* The preload library's lane (design.md, "The preload lane"), and in
+	 * explicit mode libfilebroker's polling for its replies; how long
+	 * each side polls is the placement's (below). */
+	if (!trap_all && (ws.preload != NULL || !ws.transparent))
 		ws.lane_us = 0;
 	if (protect_init(&s.fs, s.policy, audit_dest, naudit, &s.preload, 1) == -1)
 		fatal("run: holding the broker's own files");
@@ -1095,9 +1096,13 @@ cmd_run(int argc, char **argv)
 	 * polling would only keep the other from running. */
 	if (ws.lane_us >= 0) {
 		ws.lane_us = ncpu > 1 ? LANE_POLL_US : 0;
-		log_info("run: opens of dynamically linked programs go to the broker by the "
-			 "preload library's lane%s (--trap-all: all through seccomp)",
-		    ncpu > 1 ? ", each side polling " LANE_POLL_TEXT " for the other" : "");
+		if (ws.transparent)
+			log_info("run: opens of dynamically linked programs go to the broker by "
+				 "the preload library's lane%s (--trap-all: all through seccomp)",
+			    ncpu > 1 ? ", each side polling " LANE_POLL_TEXT " for the other" : "");
+		else if (ncpu > 1)
+			log_info("run: libfilebroker's requests and the broker poll " LANE_POLL_TEXT
+				 " for each other before they sleep");
 	}
 
 	/* The worker's Landlock domain must nest in the broker's. */
@@ -1177,7 +1182,7 @@ cmd_run(int argc, char **argv)
 		    .p = s.policy,
 		    .tmp = s.tmp != NULL ? s.tmp->path : NULL,
 		    .unbrokered = ws.kernel_stat ? SECCOMP_FILTER_KERNEL_STAT : NULL,
-		    .lane = ws.lane_us >= 0,
+		    .lane = ws.transparent && ws.lane_us >= 0,
 		    .complain = complain,
 		    .local = 1 },
 		&s.sess) == -1) {

@@ -277,11 +277,12 @@ static void __attribute__((noreturn)) child(struct worker_spec *ws, int st, pid_
 	if ((kstat ? setenv("FILEBROKER_KERNEL_STAT", "1", 1) :
 		     unsetenv("FILEBROKER_KERNEL_STAT")) == -1)
 		child_fail(st, "setenv FILEBROKER_KERNEL_STAT");
-	/* The preload library's lane for opens (lane.c); not the caller's
+	/* The preload library's lane for opens (lane.c), and how long it
+	 * and libfilebroker poll for a reply (channel.c); not the caller's
 	 * word either. */
 	snprintf(num, sizeof(num), "%d", ws->lane_us);
-	if ((ws->preload != NULL && ws->lane_us >= 0 ? setenv("FILEBROKER_LANE", num, 1) :
-						       unsetenv("FILEBROKER_LANE")) == -1)
+	if ((ws->lane_us >= 0 ? setenv("FILEBROKER_LANE", num, 1) : unsetenv("FILEBROKER_LANE")) ==
+	    -1)
 		child_fail(st, "setenv FILEBROKER_LANE");
 
 	/* COMMAND itself may be exec'd: the user asked for it (run.c

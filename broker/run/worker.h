@@ -33,9 +33,11 @@ struct worker_spec {
 	int kernel_stat;	 /* transparent: stat and readlink go to the
 				   * kernel (kernel_stat.h), where the worker's
 				   * /proc is its own */
-	int lane_us;		 /* transparent, with the preload library: its
-				   * lane (client/preload/lane.c), polling this
-				   * many microseconds for a reply; -1: off */
+	int lane_us;		 /* FILEBROKER_LANE: transparent, with the preload
+				   * library, its lane (client/preload/lane.c);
+				   * both modes, how long libfilebroker and the
+				   * lane poll for a reply, in microseconds (0:
+				   * not at all); -1: unset (--trap-all) */
 	/* Out, from worker_start(): */
 	int listener;		   /* the seccomp listener, or -1 */
 	pid_t child;		   /* the broker's child: the namespace's init

@@ -281,8 +281,9 @@ still_pipe(const int *fds, int n, ino_t ino, const char *who)
 
 	for (i = 0; i < n; i++)
 		if (fstat(fds[i], &st) == -1 || st.st_ino != ino)
-			bad = 1, printf("FAIL takeover: %s: descriptor %d is no longer the program's\n",
-				      who, fds[i]);
+			bad = 1,
+			printf("FAIL takeover: %s: descriptor %d is no longer the program's\n", who,
+			    fds[i]);
 	return bad;
 }
 
@@ -370,7 +371,8 @@ main(int argc, char **argv)
 			return 1;
 		/* The thread has its channel: it has opened, and waits. */
 		if ((nfd = sockets(fds, 64, old, nold)) < 2) {
-			printf("FAIL takeover: %d channels found, not main's and the thread's\n", nfd);
+			printf("FAIL takeover: %d channels found, not main's and the thread's\n",
+			    nfd);
 			return 1;
 		}
 		for (i = 0; i < nfd; i++)
