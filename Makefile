@@ -175,7 +175,7 @@ $(B)/filebroker: $(B)/obj/broker/main.o $(B)/libbroker.a $(B)/libpolicy.a $(B)/l
 # first library loaded), never part of libfilebroker (it interposes libc's
 # fstat and open).  The wire's constants are proto.h's.
 $(B)/filebroker-preload.so: client/preload/preload.c client/preload/lane.c client/preload/lane.h \
-		client/proto.h
+		client/proto.h common/monotime.h
 	$(CC) $(CPPFLAGS) -Iclient/preload -std=c11 -O2 -g $(WARN) -fPIC -shared \
 		-fstack-protector-strong -Wl,-z,relro,-z,now -o $@ $(filter %.c,$^)
 

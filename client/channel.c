@@ -48,10 +48,10 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "channel.h"
+#include "monotime.h"
 #include "proto.h"
 
 struct slot {
@@ -397,7 +397,7 @@ poll_ns(void)
 	if (v >= 0)
 		return v;
 	v = 0;
-	if ((e = getenv("FILEBROKER_LANE")) != NULL) {
+	if ((e = getenv(FB_ENV_LANE)) != NULL) {
 		errno = 0;
 		us = strtol(e, &end, 10);
 		if (errno == 0 && end != e && *end == '\0' && us > 0 && us <= 1000)
@@ -405,15 +405,6 @@ poll_ns(void)
 	}
 	atomic_store(&cached, v);
 	return v;
-}
-
-static long long
-mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
 /* recvmsg(fd, mh) for a reply: polled for first (poll_ns(), giving the CPU

@@ -157,6 +157,11 @@
  * FB_ENV_FD is unset (daemon mode). */
 #define FB_ENV_SOCKET "FILEBROKER_SOCKET"
 
+/* Environment variable `filebroker run` sets to the microseconds a worker's
+ * calls poll for their replies (libfilebroker's channel.c) and, with the
+ * preload library, turning its lane on (client/preload/lane.c). */
+#define FB_ENV_LANE "FILEBROKER_LANE"
+
 /* Largest errno value a reply may carry (the kernel's MAX_ERRNO). */
 #define FB_ERRNO_MAX 4095
 

@@ -316,13 +316,18 @@ rule_pattern(const char *subject, pid_t pid, pid_t tid, char *pat, size_t size)
 	return subject[0] == '\0' ? 0 : hint_pattern(subject, pat + n, size - (size_t)n);
 }
 
+int
+hint_as_option(unsigned flags, const char *pat)
+{
+	return (flags & HINT_FLAGS) && strchr(pat, '\'') == NULL;
+}
+
 /* The rule "allow ACCESS PATTERN" as written, or as --allow's argument
- * (HINT_FLAGS), quoted for a shell: a pattern holding a quote keeps the
- * rule's form. */
+ * (hint_as_option()). */
 static void
 hint_rule(struct out *o, unsigned flags, const char *acc, const char *pat)
 {
-	int opt = (flags & HINT_FLAGS) && strchr(pat, '\'') == NULL;
+	int opt = hint_as_option(flags, pat);
 
 	out_str(o, opt ? "--allow '" : "allow ");
 	out_str(o, acc);

@@ -95,6 +95,14 @@ void hint_append(const struct policy *p, const struct audit_event *ev, const cha
     unsigned flags, struct out *o);
 
 /*
+ * 1 when a rule for pat is to be written as --allow's argument, quoted for
+ * a shell ('ACCESS PATTERN'): a run of one-off grants (flags HINT_FLAGS)
+ * and a pattern without a quote, which the shell quoting cannot hold; 0:
+ * as the policy line.  hint_append() and execdiag.c's lines decide so.
+ */
+int hint_as_option(unsigned flags, const char *pat);
+
+/*
  * The first built-in profile (policy_builtin_name()) that allows access on
  * the canonical path, or NULL: for "include @python3" beside a rule.
  * self_pid as for policy_decide().

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "loop.h"
 #include "loop_impl.h"
+#include "monotime.h"
 #include "ops.h"
 
 /* Arm a one-shot watch for its next event. */
@@ -126,15 +127,6 @@ stop_all(struct server *sv)
 		log_warn("waking the serving threads");
 }
 
-static long long
-now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
 /* server_spin(): poll the epoll set for up to sv->spin_ns, giving way
  * to any other task of this CPU between two looks (the worker itself, when
  * the scheduler put it here: polling would only keep it from asking); what
@@ -142,10 +134,10 @@ now_ns(void)
 static int
 spin(struct server *sv, struct epoll_event *evs, int max)
 {
-	long long until = now_ns() + sv->spin_ns;
+	long long until = mono_ns() + sv->spin_ns;
 	int n;
 
-	while ((n = epoll_wait(sv->ep, evs, max, 0)) == 0 && now_ns() < until)
+	while ((n = epoll_wait(sv->ep, evs, max, 0)) == 0 && mono_ns() < until)
 		sched_yield();
 	return n;
 }

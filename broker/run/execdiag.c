@@ -90,7 +90,7 @@ put_rule(struct line *l, unsigned flags, const char *sep, const char *prof, cons
 {
 	if (prof != NULL)
 		put(l, (flags & HINT_FLAGS) ? "%s--include %s" : "%s'include %s'", sep, prof);
-	else if ((flags & HINT_FLAGS) && strchr(pat, '\'') == NULL)
+	else if (hint_as_option(flags, pat))
 		put(l, "%s--allow '%s %s'", sep, acc, pat);
 	else
 		put(l, "%s'allow %s %s'", sep, acc, pat);

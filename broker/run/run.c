@@ -650,7 +650,6 @@ enum placement { PLACE_SPREAD, PLACE_SHARED };
  * (design.md, "The preload lane"): longer than a reply takes, shorter than
  * the CPU time it would waste when none comes. */
 #define LANE_POLL_US 50
-#define LANE_POLL_TEXT "50 us"
 
 /* Returns how many CPUs the worker may run on (0: unknown). */
 static int
@@ -775,6 +774,7 @@ cmd_run(int argc, char **argv)
 	enum placement placement = PLACE_SPREAD;
 	int preload = 1, pidns = 1, print_policy = 0, no_tmp = 0, quiet = 0, deny = 0;
 	int trap_all = 0, oneoff = 0, ncpu;
+	char lane_poll[64];
 	const char *tmp_parent = NULL, *tmp_rules_for = NULL;
 	struct private_tmp pt;
 	struct run_grants grants = { 0 };
@@ -1096,13 +1096,16 @@ cmd_run(int argc, char **argv)
 	 * polling would only keep the other from running. */
 	if (ws.lane_us >= 0) {
 		ws.lane_us = ncpu > 1 ? LANE_POLL_US : 0;
+		snprintf(lane_poll, sizeof(lane_poll), ", each side polling %d us for the other",
+		    ws.lane_us);
 		if (ws.transparent)
 			log_info("run: opens of dynamically linked programs go to the broker by "
 				 "the preload library's lane%s (--trap-all: all through seccomp)",
-			    ncpu > 1 ? ", each side polling " LANE_POLL_TEXT " for the other" : "");
+			    ncpu > 1 ? lane_poll : "");
 		else if (ncpu > 1)
-			log_info("run: libfilebroker's requests and the broker poll " LANE_POLL_TEXT
-				 " for each other before they sleep");
+			log_info("run: libfilebroker's requests and the broker poll %d us for "
+				 "each other before they sleep",
+			    ws.lane_us);
 	}
 
 	/* The worker's Landlock domain must nest in the broker's. */

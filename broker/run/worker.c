@@ -281,9 +281,8 @@ static void __attribute__((noreturn)) child(struct worker_spec *ws, int st, pid_
 	 * and libfilebroker poll for a reply (channel.c); not the caller's
 	 * word either. */
 	snprintf(num, sizeof(num), "%d", ws->lane_us);
-	if ((ws->lane_us >= 0 ? setenv("FILEBROKER_LANE", num, 1) : unsetenv("FILEBROKER_LANE")) ==
-	    -1)
-		child_fail(st, "setenv FILEBROKER_LANE");
+	if ((ws->lane_us >= 0 ? setenv(FB_ENV_LANE, num, 1) : unsetenv(FB_ENV_LANE)) == -1)
+		child_fail(st, "setenv " FB_ENV_LANE);
 
 	/* COMMAND itself may be exec'd: the user asked for it (run.c
 	 * refused a COMMAND a deny rule denies).  The file it is now,

@@ -43,10 +43,10 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lane.h"
+#include "monotime.h"
 #include "proto.h"
 
 /* Flags the broker takes for an open that makes nothing (ops_open.c's
@@ -174,7 +174,7 @@ lane_thread_exit(void *arg)
 void
 lane_init(void)
 {
-	const char *v = getenv("FILEBROKER_LANE"), *f = getenv(FB_ENV_FD);
+	const char *v = getenv(FB_ENV_LANE), *f = getenv(FB_ENV_FD);
 	char *end;
 	long us, fd, ps;
 	int type;
@@ -230,15 +230,6 @@ safe_strlen(const char *p, size_t max)
 		if (n >= max)
 			return -1;
 	}
-}
-
-static long long
-now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
 static void
@@ -306,7 +297,7 @@ receive(int s, void *buf, size_t size, int cloexec, int spin, int *fd)
 	struct iovec iov = { buf, size };
 	struct msghdr m;
 	struct cmsghdr *c;
-	long long until = spin && spin_ns > 0 ? now_ns() + spin_ns : 0;
+	long long until = spin && spin_ns > 0 ? mono_ns() + spin_ns : 0;
 	int flags = cloexec ? MSG_CMSG_CLOEXEC : 0;
 	ssize_t n;
 
@@ -323,7 +314,7 @@ receive(int s, void *buf, size_t size, int cloexec, int spin, int *fd)
 		if (errno == EAGAIN && until != 0) {
 			/* Another task of this CPU (the broker, when the
 			 * scheduler put it here) runs first. */
-			if (now_ns() >= until)
+			if (mono_ns() >= until)
 				until = 0;
 			else
 				(void)syscall(SYS_sched_yield);

@@ -114,19 +114,34 @@ static size_t pathlen;
 static int sock = -1;
 static int sock_spin_us; /* scm_open_poll: both sides */
 
-/* Before a blocking receive on sock: poll it without sleeping for up to
- * sock_spin_us (nothing when 0). */
+/* Poll pfd without sleeping for up to spin_us (nothing when 0), giving
+ * the CPU away between two looks when yield (the other side may be waiting
+ * for this CPU): 1 when it became ready (pfd->revents), else 0. */
+static int
+spin_poll(struct pollfd *pfd, int spin_us, int yield)
+{
+	uint64_t until;
+	int n;
+
+	if (spin_us <= 0)
+		return 0;
+	until = bench_now_ns() + (uint64_t)spin_us * 1000u;
+	do {
+		if ((n = poll(pfd, 1, 0)) == 1)
+			return 1;
+		if (n == 0 && yield)
+			sched_yield();
+	} while (n != -1 && bench_now_ns() < until);
+	return 0;
+}
+
+/* Before a blocking receive on sock: scm_open_poll's polling. */
 static void
 spin_socket(void)
 {
 	struct pollfd pfd = { .fd = sock, .events = POLLIN };
-	uint64_t until;
 
-	if (sock_spin_us <= 0)
-		return;
-	until = bench_now_ns() + (uint64_t)sock_spin_us * 1000u;
-	while (poll(&pfd, 1, 0) == 0 && bench_now_ns() < until)
-		sched_yield(); /* the other side may be waiting for this CPU */
+	(void)spin_poll(&pfd, sock_spin_us, 1);
 }
 
 /* ---- the operations the client repeats; each returns 0 or -1 ---- */
@@ -417,16 +432,10 @@ read_path(pid_t pid, uint64_t addr, char *buf, size_t size)
 static int
 wait_listener(struct pollfd *pfd, int spin_us)
 {
-	uint64_t until;
 	int n;
 
-	if (spin_us > 0) {
-		until = bench_now_ns() + (uint64_t)spin_us * 1000u;
-		do {
-			if ((n = poll(pfd, 1, 0)) == 1)
-				return pfd->revents;
-		} while (n != -1 && bench_now_ns() < until);
-	}
+	if (spin_poll(pfd, spin_us, 0))
+		return pfd->revents;
 	for (;;) {
 		if ((n = poll(pfd, 1, -1)) == 1)
 			return pfd->revents;

@@ -63,7 +63,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -71,6 +70,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "badpath.h"
 #include "filebroker.h"
 #include "proto.h"
 
@@ -558,18 +558,14 @@ phase(long n, const char *path, const char *missing, const char *denied)
 static int
 mode_badptr(void)
 {
-	char *page;
+	const char *page;
 	int a, b, ea, eb;
 
 	/* NULL-ish, then a path running into an unmapped page without a NUL. */
 	a = sys_open((const char *)8, O_RDONLY);
 	ea = errno;
-	page = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (page == MAP_FAILED)
+	if ((page = path_into_nothing()) == NULL)
 		return 2;
-	munmap(page + 4096, 4096);
-	memset(page, 'a', 4096);
-	page[0] = '/';
 	b = sys_open(page, O_RDONLY);
 	eb = errno;
 	printf("badptr: %s %s\n", a == -1 ? ename(ea) : "OPENED", b == -1 ? ename(eb) : "OPENED");

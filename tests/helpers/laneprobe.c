@@ -34,12 +34,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "badpath.h"
 
 static const char *dir;
 static volatile sig_atomic_t handler_bad, handler_runs;
@@ -99,7 +100,8 @@ show(const char *what, int fd)
 static int
 opens(void)
 {
-	char p[4096], *page;
+	char p[4096];
+	const char *page;
 	int d;
 
 	snprintf(p, sizeof(p), "%s/f0", dir);
@@ -142,12 +144,8 @@ opens(void)
 	}
 	/* Pointers into nothing: the kernel's EFAULT, never a crash. */
 	show("a pointer into nothing", open((const char *)8, O_RDONLY));
-	page = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (page == MAP_FAILED)
+	if ((page = path_into_nothing()) == NULL)
 		return 1;
-	munmap(page + 4096, 4096);
-	memset(page, 'a', 4096);
-	page[0] = '/';
 	show("a path that runs into nothing", open(page, O_RDONLY));
 	return 0;
 }
