@@ -23,12 +23,13 @@ else
 fi
 chmod -R go+rX "$T"
 
-# libfilebroker from client/, without sanitizers whatever the build (the
-# examples run as sandboxed workers, where a sanitizer runtime cannot start).
+# libfilebroker from client/ (which uses common/'s headers, as design.md's
+# layers say), without sanitizers whatever the build (the examples run as
+# sandboxed workers, where a sanitizer runtime cannot start).
 mkdir -p "$T/lib"
 for c in client/*.c; do
 	o=$T/lib/$(basename "$c" .c).o
-	$CC -D_GNU_SOURCE -Iclient -O2 -c -o "$o" "$c" || { fail "building libfilebroker from $c"; finish; }
+	$CC -D_GNU_SOURCE -Iclient -Icommon -O2 -c -o "$o" "$c" || { fail "building libfilebroker from $c"; finish; }
 done
 ar rcs "$T/lib/libfilebroker.a" "$T"/lib/*.o
 LIBS="-lseccomp -lcap -lpthread"

@@ -25,7 +25,7 @@ echo "not for the worker" >"$D/other.txt"
 # worker (its runtime reads /proc/self/maps), so that one is built again
 # from client/ without.
 if readelf -d "$B/libfilebroker.so" 2>/dev/null | grep -q 'libasan\|libubsan'; then
-	cc -D_GNU_SOURCE -Iclient -O2 -fPIC -shared -Wl,-soname,libfilebroker.so.0 \
+	cc -D_GNU_SOURCE -Iclient -Icommon -O2 -fPIC -shared -Wl,-soname,libfilebroker.so.0 \
 		-Wl,--version-script=client/libfilebroker.map -o "$L/libfilebroker.so.0" \
 		client/*.c -lseccomp -lcap -lpthread || { fail "building libfilebroker.so"; finish; }
 else
